@@ -1,0 +1,128 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+export const users = pgTable('users', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  groups: jsonb('groups').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** Bearer tokens. Only the SHA-256 of a token is kept; the token itself is shown once. */
+export const tokens = pgTable(
+  'tokens',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex('tokens_token_hash_idx').on(table.tokenHash),
+    uniqueIndex('tokens_user_name_idx').on(table.userId, table.name),
+  ],
+);
+
+/** Grants of `VERB:RESOURCE` permissions (or `*`) to a user or a group. */
+export const roleBindings = pgTable('role_bindings', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  subjectKind: text('subject_kind').$type<'user' | 'group'>().notNull(),
+  subjectName: text('subject_name').notNull(),
+  permissions: jsonb('permissions').$type<string[]>().notNull(),
+  resourceNames: jsonb('resource_names').$type<string[]>(),
+  createdAt: createdAt(),
+});
+
+/** One mcplocal registration; the id is a secret bound to its owner. */
+export const providerSessions = pgTable('provider_sessions', {
+  id: text('id').primaryKey(),
+  ownerId: text('owner_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  lastHeartbeatAt: timestamp('last_heartbeat_at', { withTimezone: true }),
+  createdAt: createdAt(),
+});
+
+export const llms = pgTable(
+  'llms',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    kind: text('kind').$type<'public' | 'virtual'>().notNull(),
+    type: text('type').$type<'openai' | 'anthropic' | 'ollama'>().notNull(),
+    model: text('model').notNull(),
+    url: text('url'),
+    /** AES-256-GCM sealed upstream key; never leaves mcpd in clear. */
+    apiKeyEncrypted: text('api_key_encrypted'),
+    tier: text('tier').$type<'fast' | 'heavy'>().notNull().default('fast'),
+    description: text('description'),
+    poolName: text('pool_name'),
+    visibility: text('visibility').$type<'public' | 'private'>().notNull(),
+    ownerId: text('owner_id').references(() => users.id, { onDelete: 'set null' }),
+    status: text('status').$type<'active' | 'inactive' | 'hibernating'>().notNull().default('active'),
+    providerSessionId: text('provider_session_id').references(() => providerSessions.id, {
+      onDelete: 'set null',
+    }),
+    lastHeartbeatAt: timestamp('last_heartbeat_at', { withTimezone: true }),
+    inactiveSince: timestamp('inactive_since', { withTimezone: true }),
+    maxConcurrent: integer('max_concurrent'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    uniqueIndex('llms_name_idx').on(table.name),
+    index('llms_pool_name_idx').on(table.poolName),
+    index('llms_provider_session_idx').on(table.providerSessionId),
+  ],
+);
+
+export const auditRecords = pgTable(
+  'audit_records',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+    userId: text('user_id'),
+    userName: text('user_name'),
+    llmName: text('llm_name').notNull(),
+    servedBy: text('served_by'),
+    endpoint: text('endpoint').notNull(),
+    streaming: boolean('streaming').notNull(),
+    status: integer('status').notNull(),
+    latencyMs: doublePrecision('latency_ms').notNull(),
+    firstTokenMs: doublePrecision('first_token_ms'),
+    queueMs: doublePrecision('queue_ms'),
+    promptTokens: integer('prompt_tokens'),
+    completionTokens: integer('completion_tokens'),
+    error: text('error'),
+  },
+  (table) => [index('audit_records_at_idx').on(table.at), index('audit_records_llm_idx').on(table.llmName)],
+);
+
+export type UserRow = typeof users.$inferSelect;
+export type TokenRow = typeof tokens.$inferSelect;
+export type RoleBindingRow = typeof roleBindings.$inferSelect;
+export type ProviderSessionRow = typeof providerSessions.$inferSelect;
+export type LlmRow = typeof llms.$inferSelect;
+export type NewLlmRow = typeof llms.$inferInsert;
+export type AuditRecordRow = typeof auditRecords.$inferSelect;
+export type NewAuditRecordRow = typeof auditRecords.$inferInsert;

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { resourceNameSchema } from './names.js';
+
+export const llmKindSchema = z.enum(['public', 'virtual']);
+export type LlmKind = z.infer<typeof llmKindSchema>;
+
+/** The wire dialect the upstream speaks. */
+export const llmTypeSchema = z.enum(['openai', 'anthropic', 'ollama']);
+export type LlmType = z.infer<typeof llmTypeSchema>;
+
+export const llmTierSchema = z.enum(['fast', 'heavy']);
+export type LlmTier = z.infer<typeof llmTierSchema>;
+
+export const visibilitySchema = z.enum(['public', 'private']);
+export type Visibility = z.infer<typeof visibilitySchema>;
+
+export const llmStatusSchema = z.enum(['active', 'inactive', 'hibernating']);
+export type LlmStatus = z.infer<typeof llmStatusSchema>;
+
+const isoTime = z.string();
+
+/** What mcpd answers for an LLM. The API key is never part of it. */
+export const llmViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: llmKindSchema,
+  type: llmTypeSchema,
+  model: z.string(),
+  url: z.string().nullable(),
+  tier: llmTierSchema,
+  description: z.string().nullable(),
+  poolName: z.string().nullable(),
+  visibility: visibilitySchema,
+  ownerId: z.string().nullable(),
+  owner: z.string().nullable(),
+  status: llmStatusSchema,
+  hasApiKey: z.boolean(),
+  maxConcurrent: z.number().int().nullable(),
+  lastHeartbeatAt: isoTime.nullable(),
+  inactiveSince: isoTime.nullable(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+});
+export type LlmView = z.infer<typeof llmViewSchema>;
+
+const upstreamUrlSchema = z
+  .url({ protocol: /^https?$/, error: 'url must be an http:// or https:// URL' })
+  .max(2048);
+
+const maxConcurrentSchema = z.number().int().min(1).max(100_000);
+
+/** Body of `POST /api/v1/llms`: registers a public LLM. */
+export const llmCreateSchema = z.strictObject({
+  name: resourceNameSchema,
+  type: llmTypeSchema,
+  model: z.string().min(1).max(256),
+  url: upstreamUrlSchema,
+  apiKey: z.string().min(1).max(4096).optional(),
+  tier: llmTierSchema.optional(),
+  description: z.string().max(2048).optional(),
+  poolName: resourceNameSchema.optional(),
+  visibility: visibilitySchema.optional(),
+  maxConcurrent: maxConcurrentSchema.optional(),
+});
+export type LlmCreate = z.infer<typeof llmCreateSchema>;
+
+/**
+ * Body of `PUT /api/v1/llms/:idOrName`. Absent fields are kept; `null` clears an
+ * optional field (`apiKey: null` removes the stored key).
+ */
+export const llmUpdateSchema = z.strictObject({
+  type: llmTypeSchema.optional(),
+  model: z.string().min(1).max(256).optional(),
+  url: upstreamUrlSchema.optional(),
+  apiKey: z.string().min(1).max(4096).nullable().optional(),
+  tier: llmTierSchema.optional(),
+  description: z.string().max(2048).nullable().optional(),
+  poolName: resourceNameSchema.nullable().optional(),
+  visibility: visibilitySchema.optional(),
+  maxConcurrent: maxConcurrentSchema.nullable().optional(),
+});
+export type LlmUpdate = z.infer<typeof llmUpdateSchema>;

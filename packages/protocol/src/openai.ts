@@ -1,0 +1,132 @@
+import { z } from 'zod';
+
+/*
+ * The OpenAI chat-completions dialect. Objects are loose on purpose: mcpd passes through
+ * fields it does not know (reasoning_content, logprobs, vendor extensions) untouched, and
+ * validates only the fields it reads.
+ */
+
+export const chatContentPartSchema = z.looseObject({ type: z.string() });
+
+export const chatToolCallSchema = z.looseObject({
+  id: z.string(),
+  type: z.literal('function').default('function'),
+  function: z.looseObject({ name: z.string(), arguments: z.string() }),
+});
+export type ChatToolCall = z.infer<typeof chatToolCallSchema>;
+
+export const chatMessageSchema = z.looseObject({
+  role: z.enum(['system', 'developer', 'user', 'assistant', 'tool', 'function']),
+  content: z.union([z.string(), z.array(chatContentPartSchema), z.null()]).optional(),
+  name: z.string().optional(),
+  tool_calls: z.array(chatToolCallSchema).optional(),
+  tool_call_id: z.string().optional(),
+});
+export type ChatMessage = z.infer<typeof chatMessageSchema>;
+
+export const chatToolSchema = z.looseObject({
+  type: z.literal('function'),
+  function: z.looseObject({
+    name: z.string(),
+    description: z.string().optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+export type ChatTool = z.infer<typeof chatToolSchema>;
+
+export const chatCompletionRequestSchema = z.looseObject({
+  model: z.string().optional(),
+  messages: z.array(chatMessageSchema).min(1, 'messages must hold at least one message'),
+  stream: z.boolean().optional(),
+  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
+  temperature: z.number().min(0).max(2).nullable().optional(),
+  top_p: z.number().min(0).max(1).nullable().optional(),
+  max_tokens: z.number().int().positive().nullable().optional(),
+  max_completion_tokens: z.number().int().positive().nullable().optional(),
+  stop: z.union([z.string(), z.array(z.string())]).nullable().optional(),
+  tools: z.array(chatToolSchema).optional(),
+  tool_choice: z.unknown().optional(),
+  n: z.number().int().positive().nullable().optional(),
+  user: z.string().optional(),
+});
+export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
+
+export const usageSchema = z.looseObject({
+  prompt_tokens: z.number().int(),
+  completion_tokens: z.number().int(),
+  total_tokens: z.number().int(),
+});
+export type Usage = z.infer<typeof usageSchema>;
+
+export const finishReasonSchema = z.enum(['stop', 'length', 'tool_calls', 'content_filter', 'function_call']);
+export type FinishReason = z.infer<typeof finishReasonSchema>;
+
+export const chatCompletionSchema = z.looseObject({
+  id: z.string(),
+  object: z.literal('chat.completion'),
+  created: z.number(),
+  model: z.string(),
+  choices: z.array(
+    z.looseObject({
+      index: z.number().int(),
+      message: z.looseObject({
+        role: z.literal('assistant'),
+        content: z.string().nullable(),
+        tool_calls: z.array(chatToolCallSchema).optional(),
+      }),
+      finish_reason: z.string().nullable(),
+    }),
+  ),
+  usage: usageSchema.optional(),
+});
+export type ChatCompletion = z.infer<typeof chatCompletionSchema>;
+
+export const chatToolCallDeltaSchema = z.looseObject({
+  index: z.number().int(),
+  id: z.string().optional(),
+  type: z.literal('function').optional(),
+  function: z.looseObject({ name: z.string().optional(), arguments: z.string().optional() }).optional(),
+});
+export type ChatToolCallDelta = z.infer<typeof chatToolCallDeltaSchema>;
+
+export const chatCompletionChunkSchema = z.looseObject({
+  id: z.string(),
+  object: z.literal('chat.completion.chunk'),
+  created: z.number(),
+  model: z.string(),
+  choices: z.array(
+    z.looseObject({
+      index: z.number().int(),
+      delta: z.looseObject({
+        role: z.string().optional(),
+        content: z.string().nullable().optional(),
+        reasoning_content: z.string().nullable().optional(),
+        tool_calls: z.array(chatToolCallDeltaSchema).optional(),
+      }),
+      finish_reason: z.string().nullable().optional(),
+    }),
+  ),
+  usage: usageSchema.nullable().optional(),
+});
+export type ChatCompletionChunk = z.infer<typeof chatCompletionChunkSchema>;
+
+export const modelSchema = z.object({
+  id: z.string(),
+  object: z.literal('model'),
+  created: z.number(),
+  owned_by: z.string(),
+});
+export type Model = z.infer<typeof modelSchema>;
+
+export const modelListSchema = z.object({ object: z.literal('list'), data: z.array(modelSchema) });
+export type ModelList = z.infer<typeof modelListSchema>;
+
+/** The error object OpenAI-compatible servers answer, also sent as an SSE frame mid-stream. */
+export const openAiErrorSchema = z.looseObject({
+  error: z.looseObject({
+    message: z.string(),
+    type: z.string().optional(),
+    code: z.union([z.string(), z.number()]).nullable().optional(),
+  }),
+});
+export type OpenAiError = z.infer<typeof openAiErrorSchema>;
