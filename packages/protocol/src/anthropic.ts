@@ -2,13 +2,19 @@ import { z } from 'zod';
 
 /* The Anthropic Messages dialect, as far as mcpd translates it to and from OpenAI's. */
 
+export const anthropicImageSourceSchema = z.discriminatedUnion('type', [
+  z.looseObject({ type: z.literal('base64'), media_type: z.string(), data: z.string() }),
+  z.looseObject({ type: z.literal('url'), url: z.string() }),
+]);
+export type AnthropicImageSource = z.infer<typeof anthropicImageSourceSchema>;
+
 export const anthropicContentBlockSchema = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('text'), text: z.string() }),
   z.looseObject({ type: z.literal('thinking'), thinking: z.string() }),
   z.looseObject({ type: z.literal('redacted_thinking') }),
   z.looseObject({ type: z.literal('tool_use'), id: z.string(), name: z.string(), input: z.unknown() }),
-  z.looseObject({ type: z.literal('tool_result'), tool_use_id: z.string(), content: z.unknown() }),
-  z.looseObject({ type: z.literal('image'), source: z.unknown() }),
+  z.looseObject({ type: z.literal('tool_result'), tool_use_id: z.string(), content: z.unknown().optional() }),
+  z.looseObject({ type: z.literal('image'), source: anthropicImageSourceSchema }),
 ]);
 export type AnthropicContentBlock = z.infer<typeof anthropicContentBlockSchema>;
 
@@ -17,6 +23,14 @@ export const anthropicMessageSchema = z.object({
   content: z.union([z.string(), z.array(anthropicContentBlockSchema)]),
 });
 export type AnthropicMessage = z.infer<typeof anthropicMessageSchema>;
+
+export const anthropicToolChoiceSchema = z.discriminatedUnion('type', [
+  z.looseObject({ type: z.literal('auto'), disable_parallel_tool_use: z.boolean().optional() }),
+  z.looseObject({ type: z.literal('any'), disable_parallel_tool_use: z.boolean().optional() }),
+  z.looseObject({ type: z.literal('none') }),
+  z.looseObject({ type: z.literal('tool'), name: z.string(), disable_parallel_tool_use: z.boolean().optional() }),
+]);
+export type AnthropicToolChoice = z.infer<typeof anthropicToolChoiceSchema>;
 
 export const anthropicRequestSchema = z.looseObject({
   model: z.string(),
@@ -30,14 +44,19 @@ export const anthropicRequestSchema = z.looseObject({
   tools: z
     .array(z.object({ name: z.string(), description: z.string().optional(), input_schema: z.unknown() }))
     .optional(),
-  tool_choice: z.unknown().optional(),
+  tool_choice: anthropicToolChoiceSchema.optional(),
+  metadata: z.looseObject({ user_id: z.string().optional() }).optional(),
 });
 export type AnthropicRequest = z.infer<typeof anthropicRequestSchema>;
 
+/* Counts may be null: Anthropic sends null for figures it does not report in a given event. */
 export const anthropicUsageSchema = z.looseObject({
-  input_tokens: z.number().int().optional(),
-  output_tokens: z.number().int().optional(),
+  input_tokens: z.number().int().nullable().optional(),
+  output_tokens: z.number().int().nullable().optional(),
+  cache_creation_input_tokens: z.number().int().nullable().optional(),
+  cache_read_input_tokens: z.number().int().nullable().optional(),
 });
+export type AnthropicUsage = z.infer<typeof anthropicUsageSchema>;
 
 export const anthropicResponseSchema = z.looseObject({
   id: z.string(),

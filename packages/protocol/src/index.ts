@@ -6,3 +6,4 @@ export * from './anthropic.js';
 export * from './audit.js';
 export * from './status.js';
 export * from './documents.js';
+export * from './credentials.js';

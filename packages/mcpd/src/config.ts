@@ -1,0 +1,89 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+
+/** Everything mcpd reads from its flags and environment, validated once at start. */
+export interface McpdConfig {
+  host: string;
+  port: number;
+  /** Embedded database, generated secret key and admin token live here. */
+  dataDir: string;
+  databaseUrl: string | undefined;
+  secretKey: string | undefined;
+  bootstrapToken: string | undefined;
+  logLevel: string;
+  bodyLimitBytes: number;
+  /** Longest wait for an upstream's response headers. */
+  upstreamHeadersTimeoutMs: number;
+  /** Longest silence inside an upstream body; a stream still making progress is never cut. */
+  upstreamIdleTimeoutMs: number;
+  /** How long SIGTERM waits for in-flight requests before closing them. */
+  shutdownDeadlineMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`mcpd cannot start:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const USAGE = 'usage: mcpd [--host 127.0.0.1] [--port 3100] [--data-dir DIR]';
+
+const seconds = (name: string, fallback: number) =>
+  z.coerce.number({ error: `${name} must be a number of seconds` }).positive(`${name} must be positive`).default(fallback);
+
+const environmentSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// URL')
+    .optional(),
+  MCPD_SECRET_KEY: z.string().min(16, 'MCPD_SECRET_KEY must be at least 16 characters').optional(),
+  MCPD_BOOTSTRAP_TOKEN: z.string().min(16, 'MCPD_BOOTSTRAP_TOKEN must be at least 16 characters').optional(),
+  MCPD_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MCPD_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024, 'MCPD_BODY_LIMIT_BYTES must be at least 1024').default(4 * 1024 * 1024),
+  MCPD_UPSTREAM_TIMEOUT_SECONDS: seconds('MCPD_UPSTREAM_TIMEOUT_SECONDS', 300),
+  MCPD_UPSTREAM_IDLE_TIMEOUT_SECONDS: seconds('MCPD_UPSTREAM_IDLE_TIMEOUT_SECONDS', 300),
+  MCPD_SHUTDOWN_DEADLINE_SECONDS: seconds('MCPD_SHUTDOWN_DEADLINE_SECONDS', 30),
+});
+
+/** Reads flags and environment; throws a ConfigError listing every problem at once. */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): McpdConfig {
+  const problems: string[] = [];
+  let flags: { host?: string | undefined; port?: string | undefined; 'data-dir'?: string | undefined } = {};
+  try {
+    flags = parseArgs({
+      args: argv,
+      options: { host: { type: 'string' }, port: { type: 'string' }, 'data-dir': { type: 'string' } },
+      strict: true,
+    }).values;
+  } catch (error) {
+    problems.push(`${(error as Error).message} (${USAGE})`);
+  }
+  const port = Number(flags.port ?? '3100');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`--port must be a port number, not "${flags.port}"`);
+
+  const parsed = environmentSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(issue.message);
+  }
+  if (parsed.success && parsed.data.DATABASE_URL && !parsed.data.MCPD_SECRET_KEY) {
+    problems.push('MCPD_SECRET_KEY is required with DATABASE_URL: set it to a long random string, the same on every replica');
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const values = parsed.data;
+  return {
+    host: flags.host ?? '127.0.0.1',
+    port,
+    dataDir: flags['data-dir'] ?? join(env.MCPCTL_HOME ?? join(homedir(), '.mcpctl'), 'mcpd-data'),
+    databaseUrl: values.DATABASE_URL,
+    secretKey: values.MCPD_SECRET_KEY,
+    bootstrapToken: values.MCPD_BOOTSTRAP_TOKEN,
+    logLevel: values.MCPD_LOG_LEVEL,
+    bodyLimitBytes: values.MCPD_BODY_LIMIT_BYTES,
+    upstreamHeadersTimeoutMs: values.MCPD_UPSTREAM_TIMEOUT_SECONDS * 1000,
+    upstreamIdleTimeoutMs: values.MCPD_UPSTREAM_IDLE_TIMEOUT_SECONDS * 1000,
+    shutdownDeadlineMs: values.MCPD_SHUTDOWN_DEADLINE_SECONDS * 1000,
+  };
+}

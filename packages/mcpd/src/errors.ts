@@ -1,0 +1,81 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ZodError } from 'zod';
+
+export interface HttpErrorOptions {
+  cause?: unknown;
+  /** Seconds a client should wait before trying again; sent as `Retry-After`. */
+  retryAfterSeconds?: number;
+}
+
+/** An error that becomes an HTTP answer: `status` and `{"error": message}`. */
+export class HttpError extends Error {
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    options: HttpErrorOptions = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'HttpError';
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+export const badRequest = (message: string) => new HttpError(400, message);
+export const unauthorized = (message = 'missing or invalid bearer token') => new HttpError(401, message);
+export const forbidden = (message: string) => new HttpError(403, message);
+export const notFound = (message: string) => new HttpError(404, message);
+export const conflict = (message: string) => new HttpError(409, message);
+export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
+  new HttpError(429, message, { retryAfterSeconds });
+export const badGateway = (message: string, cause?: unknown) => new HttpError(502, message, { cause });
+export const serviceUnavailable = (message: string, retryAfterSeconds?: number) =>
+  new HttpError(503, message, retryAfterSeconds === undefined ? {} : { retryAfterSeconds });
+export const gatewayTimeout = (message: string, cause?: unknown) => new HttpError(504, message, { cause });
+
+/** One line naming each invalid field: `messages: too small; temperature: expected number`. */
+export function describeZodError(error: ZodError, what = 'request body'): string {
+  const problems = error.issues.slice(0, 5).map((issue) => {
+    const path = issue.path.map(String).join('.');
+    return path ? `${path}: ${issue.message}` : issue.message;
+  });
+  const more = error.issues.length > 5 ? ` (and ${error.issues.length - 5} more)` : '';
+  return `invalid ${what}: ${problems.join('; ')}${more}`;
+}
+
+/** Maps every error to a status and a one-line `{"error"}` body; never a stack trace. */
+export function toHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof ZodError) return new HttpError(400, describeZodError(error), { cause: error });
+  const fastifyError = error as Partial<FastifyError>;
+  if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return new HttpError(413, 'request body is too large', { cause: error });
+  }
+  if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return new HttpError(415, 'send the body as application/json', { cause: error });
+  }
+  if (fastifyError.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+    return new HttpError(400, 'the JSON body is empty', { cause: error });
+  }
+  if (error instanceof SyntaxError || fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    return new HttpError(400, 'the body is not valid JSON', { cause: error });
+  }
+  const status = fastifyError.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new HttpError(status, fastifyError.message ?? 'bad request', { cause: error });
+  }
+  return new HttpError(500, 'internal error; the server log has the details', { cause: error });
+}
+
+/** The one Fastify error handler. */
+export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const httpError = toHttpError(error);
+  if (httpError.statusCode >= 500 && httpError.statusCode !== 502 && httpError.statusCode !== 503 && httpError.statusCode !== 504) {
+    request.log.error({ err: error, url: request.url, method: request.method }, 'request failed');
+  }
+  if (httpError.retryAfterSeconds !== undefined) {
+    void reply.header('retry-after', String(Math.max(1, Math.ceil(httpError.retryAfterSeconds))));
+  }
+  void reply.code(httpError.statusCode).send({ error: httpError.message });
+}

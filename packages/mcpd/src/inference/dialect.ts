@@ -1,0 +1,57 @@
+import type { ChatCompletionChunk, ChatCompletionRequest, Usage } from '@mcpctl/protocol';
+import type { InferenceTarget } from '../services/llm-catalog.js';
+
+/** An HTTP request to an upstream model server, ready to send. */
+export interface UpstreamRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** One server-sent event as the upstream framed it. */
+export interface UpstreamEvent {
+  event?: string | undefined;
+  data: string;
+}
+
+/**
+ * What a stream is made of, whatever its source (an upstream dialect or a relayed
+ * workstation): OpenAI chunks with the text to forward, the end, or a failure.
+ */
+export type StreamPart =
+  | {
+      type: 'chunk';
+      /** The chunk's JSON text, forwarded as is. */
+      data: string;
+      chunk: ChatCompletionChunk;
+      /** False for frames the caller did not ask for (a usage chunk mcpd requested for its audit). */
+      forward: boolean;
+    }
+  | { type: 'done' }
+  | { type: 'error'; message: string };
+
+export interface StreamContext {
+  /** The name the caller asked for; translated chunks carry it as `model`. */
+  model: string;
+  includeUsage: boolean;
+  created: number;
+}
+
+export interface StreamDecoder {
+  decode(event: UpstreamEvent): StreamPart[];
+  /** Called when the upstream body ended; answers whatever is still owed. */
+  end(): StreamPart[];
+}
+
+/** The mapping between the OpenAI shape mcpd serves and one upstream wire dialect. */
+export interface Dialect {
+  buildRequest(target: InferenceTarget, request: ChatCompletionRequest, streaming: boolean): UpstreamRequest;
+  /**
+   * Turns a 2xx body (parsed, and its text) into the `chat.completion` JSON text to answer;
+   * throws when it is not one.
+   */
+  readCompletion(body: unknown, text: string, context: StreamContext): { json: string; usage: Usage | undefined };
+  /** The human message inside an upstream error body. */
+  readErrorMessage(body: unknown): string | undefined;
+  createStreamDecoder(context: StreamContext): StreamDecoder;
+}

@@ -1,0 +1,100 @@
+import type { Usage } from '@mcpctl/protocol';
+import type { StreamPart } from './dialect.js';
+
+/** Where a stream goes: the caller's SSE response. */
+export interface SseSink {
+  write(text: string): void;
+  end(): void;
+}
+
+export type StreamOutcome = { ok: true } | { ok: false; message: string };
+
+/**
+ * Writes stream parts to the caller as SSE frames, as they come, and keeps the promises
+ * clients rely on whatever the source does: a chunk with `finish_reason` before
+ * `[DONE]`, and an explicit error frame (never a silent clean end) when the answer breaks.
+ */
+export class StreamForwarder {
+  #outcome: StreamOutcome | undefined;
+  #finishSeen = false;
+  #lastChunk: { id: string; created: number; model: string } | undefined;
+  #firstTokenAt: number | undefined;
+  #usage: Usage | undefined;
+
+  constructor(
+    private readonly sink: SseSink,
+    private readonly now: () => number,
+  ) {}
+
+  get outcome(): StreamOutcome | undefined {
+    return this.#outcome;
+  }
+
+  get firstTokenAt(): number | undefined {
+    return this.#firstTokenAt;
+  }
+
+  get usage(): Usage | undefined {
+    return this.#usage;
+  }
+
+  /** Forwards parts in one write; answers true once the stream is over. */
+  accept(parts: StreamPart[]): boolean {
+    let text = '';
+    for (const part of parts) {
+      if (this.#outcome) break;
+      if (part.type === 'chunk') {
+        text += this.#chunk(part);
+      } else if (part.type === 'done') {
+        text += this.#done();
+      } else {
+        text += this.#error(part.message);
+      }
+    }
+    if (text) this.sink.write(text);
+    if (this.#outcome) this.sink.end();
+    return this.#outcome !== undefined;
+  }
+
+  /** The source's body ended; a stream that gave its finish reason is complete. */
+  sourceEnded(): void {
+    if (this.#outcome) return;
+    this.accept([
+      this.#finishSeen ? { type: 'done' } : { type: 'error', message: 'the upstream closed the stream before it finished' },
+    ]);
+  }
+
+  fail(message: string): void {
+    this.accept([{ type: 'error', message }]);
+  }
+
+  #chunk(part: Extract<StreamPart, { type: 'chunk' }>): string {
+    const { chunk } = part;
+    this.#lastChunk = { id: chunk.id, created: chunk.created, model: chunk.model };
+    if (chunk.usage) this.#usage = chunk.usage;
+    const choice = chunk.choices[0];
+    if (choice?.finish_reason) this.#finishSeen = true;
+    if (this.#firstTokenAt === undefined && choice && hasOutput(choice.delta)) this.#firstTokenAt = this.now();
+    return part.forward ? `data: ${part.data}\n\n` : '';
+  }
+
+  #done(): string {
+    this.#outcome = { ok: true };
+    let text = '';
+    if (!this.#finishSeen) {
+      const meta = this.#lastChunk ?? { id: 'chatcmpl-mcpd', created: Math.floor(Date.now() / 1000), model: 'unknown' };
+      const finish = { ...meta, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] };
+      text += `data: ${JSON.stringify(finish)}\n\n`;
+    }
+    return `${text}data: [DONE]\n\n`;
+  }
+
+  #error(message: string): string {
+    this.#outcome = { ok: false, message };
+    return `data: ${JSON.stringify({ error: { message, type: 'upstream_error' } })}\n\n`;
+  }
+}
+
+function hasOutput(delta: { content?: string | null | undefined; reasoning_content?: string | null | undefined; tool_calls?: unknown[] | undefined }): boolean {
+  return Boolean(delta.content) || Boolean(delta.reasoning_content) || Boolean(delta.tool_calls?.length) || Boolean((delta as { reasoning?: unknown }).reasoning);
+}

@@ -1,0 +1,31 @@
+import { HttpError } from '../errors.js';
+
+/**
+ * Statuses that describe the caller's request rather than a failing upstream pass through
+ * (with the upstream's message); every other failure is a 502. A 401/403 from the upstream
+ * means mcpd's stored key is wrong — passing it on would tell the caller their own token
+ * failed, so it becomes a 502 too.
+ */
+const PASSED_THROUGH = new Set([400, 413, 422, 429]);
+
+export function upstreamStatusError(
+  status: number,
+  message: string | undefined,
+  llmName: string,
+  retryAfter: string | undefined,
+): HttpError {
+  const detail = message ? `: ${oneLine(message)}` : '';
+  if (PASSED_THROUGH.has(status)) {
+    const retryAfterSeconds = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) : status === 429 ? 1 : undefined;
+    return new HttpError(status, `the upstream of ${llmName} rejected the request (HTTP ${status})${detail}`, retryAfterSeconds === undefined ? {} : { retryAfterSeconds });
+  }
+  if (status === 401 || status === 403) {
+    return new HttpError(502, `the upstream of ${llmName} refused mcpd's credentials (HTTP ${status})${detail}; check the LLM's API key`);
+  }
+  return new HttpError(502, `the upstream of ${llmName} failed (HTTP ${status})${detail}`);
+}
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat;
+}

@@ -1,0 +1,22 @@
+import type { FastifyInstance } from 'fastify';
+import type { AuthService } from '../services/auth-service.js';
+import type { Principal } from '../services/principal.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set for every route but the public probes. */
+    principal: Principal;
+  }
+}
+
+const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
+
+/** Bearer authentication in front of every route but the health probes. */
+export function registerAuthentication(app: FastifyInstance, auth: AuthService): void {
+  app.decorateRequest('principal', null as unknown as Principal);
+  app.addHook('onRequest', async (request) => {
+    const path = request.url.split('?', 1)[0] ?? '';
+    if (PUBLIC_PATHS.has(path)) return;
+    request.principal = await auth.authenticate(request.headers.authorization);
+  });
+}

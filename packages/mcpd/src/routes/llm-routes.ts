@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+import { llmCreateSchema, llmUpdateSchema } from '@mcpctl/protocol';
+import { z } from 'zod';
+import type { Services } from '../services/services.js';
+
+const idOrNameParams = z.object({ idOrName: z.string().min(1) });
+
+export function llmRoutes(app: FastifyInstance, { llms }: Services): void {
+  app.get('/api/v1/llms', async (request) => llms.list(request.principal));
+
+  // Fastify answers HEAD from this route too: the cheap "may I see it?" probe.
+  app.get('/api/v1/llms/:idOrName', async (request) => {
+    const { idOrName } = idOrNameParams.parse(request.params);
+    return llms.get(request.principal, idOrName);
+  });
+
+  app.post('/api/v1/llms', async (request, reply) => {
+    const view = await llms.create(request.principal, llmCreateSchema.parse(request.body));
+    return reply.code(201).send(view);
+  });
+
+  app.put('/api/v1/llms/:idOrName', async (request) => {
+    const { idOrName } = idOrNameParams.parse(request.params);
+    return llms.update(request.principal, idOrName, llmUpdateSchema.parse(request.body));
+  });
+
+  app.delete('/api/v1/llms/:idOrName', async (request, reply) => {
+    const { idOrName } = idOrNameParams.parse(request.params);
+    await llms.delete(request.principal, idOrName);
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,43 @@
+import type { FastifyReply } from 'fastify';
+import type { Caller } from '../inference/caller.js';
+
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  connection: 'keep-alive',
+  // Tells nginx-style proxies not to buffer the stream.
+  'x-accel-buffering': 'no',
+};
+
+/** Adapts a Fastify reply to the inference service's view of a caller. */
+export function replyCaller(reply: FastifyReply): Caller {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  return {
+    signal: controller.signal,
+    sendJson(json, headers) {
+      void reply.headers(headers).type('application/json; charset=utf-8').send(json);
+    },
+    openStream(headers) {
+      reply.hijack();
+      reply.raw.writeHead(200, { ...SSE_HEADERS, ...headers });
+      reply.raw.flushHeaders();
+      return {
+        write: (text) => {
+          if (!reply.raw.destroyed) reply.raw.write(text);
+        },
+        end: () => {
+          if (!reply.raw.writableEnded) reply.raw.end();
+        },
+      };
+    },
+  };
+}
+
+/** After the service is done: a reply nobody sent (the caller left) is released. */
+export function settle(reply: FastifyReply): FastifyReply {
+  if (!reply.sent) reply.hijack();
+  return reply;
+}

@@ -1,0 +1,20 @@
+import type { FastifyInstance } from 'fastify';
+import type { StatusView } from '@mcpctl/protocol';
+import type { Services } from '../services/services.js';
+import { MCPD_VERSION } from '../version.js';
+
+export function statusRoutes(app: FastifyInstance, services: Services): void {
+  app.get('/api/v1/status', async (request): Promise<StatusView> => ({
+    user: { id: request.principal.userId, name: request.principal.userName, admin: request.principal.admin },
+    server: {
+      version: MCPD_VERSION,
+      database: services.database.driver,
+      uptimeSeconds: Math.round((Date.now() - services.startedAt.getTime()) / 1000),
+    },
+  }));
+
+  app.get('/metrics', async (_request, reply) => {
+    void reply.type(services.metrics.registry.contentType);
+    return services.metrics.registry.metrics();
+  });
+}

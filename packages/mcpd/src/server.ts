@@ -1,0 +1,93 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { openDatabase, type DatabaseHandle } from '@mcpctl/db';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp } from './app.js';
+import { systemClock, type Clock } from './clock.js';
+import type { McpdConfig } from './config.js';
+import { RoleBindingRepository } from './repositories/role-binding-repository.js';
+import { TokenRepository } from './repositories/token-repository.js';
+import { UserRepository } from './repositories/user-repository.js';
+import { loadOrCreateSecretKey } from './secret-key-file.js';
+import { bootstrapAdmin } from './services/bootstrap-admin.js';
+import { createServices, type RunningServices } from './services/create-services.js';
+
+export interface StartOptions {
+  logger: Logger;
+  clock?: Clock;
+  /** An already open database (tests); otherwise one is opened from the config. */
+  database?: DatabaseHandle;
+  /** Where the generated admin token is announced; defaults to stdout. */
+  announce?: (message: string) => void;
+  cacheMs?: number;
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  services: RunningServices;
+  url: string;
+  /** Stops accepting, lets in-flight requests finish up to the deadline, then closes everything. */
+  close(): Promise<void>;
+}
+
+export async function startServer(config: McpdConfig, options: StartOptions): Promise<RunningServer> {
+  const { logger } = options;
+  const clock = options.clock ?? systemClock;
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const database =
+    options.database ??
+    (await openDatabase({ url: config.databaseUrl, dataDir: config.databaseUrl ? undefined : join(config.dataDir, 'pgdata') }));
+  const secretKey = config.secretKey ?? (await loadOrCreateSecretKey(config.dataDir));
+  const { db } = database;
+  const bootstrap = await bootstrapAdmin(
+    { users: new UserRepository(db), tokens: new TokenRepository(db), roleBindings: new RoleBindingRepository(db) },
+    config.bootstrapToken,
+  );
+  if (bootstrap.generatedToken) {
+    const tokenPath = join(config.dataDir, 'admin-token');
+    await writeFile(tokenPath, `${bootstrap.generatedToken}\n`, { mode: 0o600 });
+    const announce = options.announce ?? ((message: string) => process.stdout.write(`${message}\n`));
+    announce(`Admin token (shown once, also saved to ${tokenPath}):\n${bootstrap.generatedToken}`);
+  } else if (bootstrap.created) {
+    logger.info('admin user created with the token from MCPD_BOOTSTRAP_TOKEN');
+  }
+
+  const services = createServices({
+    database,
+    secretKey,
+    clock,
+    logger,
+    upstreamHeadersTimeoutMs: config.upstreamHeadersTimeoutMs,
+    upstreamIdleTimeoutMs: config.upstreamIdleTimeoutMs,
+    processMetrics: true,
+    ...(options.cacheMs === undefined ? {} : { cacheMs: options.cacheMs }),
+  });
+  const app = buildApp(services, { logger, bodyLimitBytes: config.bodyLimitBytes });
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  logger.info({ url, database: database.driver }, 'mcpd listening');
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      const deadline = setTimeout(() => {
+        logger.warn('shutdown deadline reached; closing the remaining connections');
+        app.server.closeAllConnections();
+      }, config.shutdownDeadlineMs);
+      deadline.unref();
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(deadline);
+        await services.close();
+        if (!options.database) await database.close();
+      }
+    })();
+    return closing;
+  };
+  return { app, services, url, close };
+}

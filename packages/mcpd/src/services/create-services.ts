@@ -1,0 +1,73 @@
+import type { DatabaseHandle } from '@mcpctl/db';
+import { Agent } from 'undici';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import { InferenceService } from '../inference/inference-service.js';
+import { McpdMetrics } from '../metrics.js';
+import { AuditRepository } from '../repositories/audit-repository.js';
+import { LlmRepository } from '../repositories/llm-repository.js';
+import { RoleBindingRepository } from '../repositories/role-binding-repository.js';
+import { TokenRepository } from '../repositories/token-repository.js';
+import { SecretBox } from '../security/secret-box.js';
+import { AuditWriter } from './audit-writer.js';
+import { AuthService } from './auth-service.js';
+import { LlmCatalog } from './llm-catalog.js';
+import { LlmService } from './llm-service.js';
+import type { Services } from './services.js';
+
+export interface ServiceOptions {
+  database: DatabaseHandle;
+  secretKey: string;
+  clock: Clock;
+  logger: Logger;
+  upstreamHeadersTimeoutMs: number;
+  upstreamIdleTimeoutMs: number;
+  /** How long a verified token or a resolved LLM is trusted without the database. */
+  cacheMs?: number;
+  auditFlushIntervalMs?: number;
+  processMetrics?: boolean;
+}
+
+export interface RunningServices extends Services {
+  /** Flushes the audit and closes upstream connections; the database stays open. */
+  close(): Promise<void>;
+}
+
+export function createServices(options: ServiceOptions): RunningServices {
+  const { db } = options.database;
+  const cacheMs = options.cacheMs ?? 2000;
+  const secrets = new SecretBox(options.secretKey);
+  const metrics = new McpdMetrics({ processMetrics: options.processMetrics ?? false });
+  const llmRepository = new LlmRepository(db);
+  const auditRepository = new AuditRepository(db);
+  const catalog = new LlmCatalog(llmRepository, secrets, options.clock, cacheMs);
+  const auditWriter = new AuditWriter(auditRepository, {
+    flushIntervalMs: options.auditFlushIntervalMs ?? 500,
+    maxBatch: 500,
+    onError: (error, lost) => {
+      metrics.auditDropped.inc(lost);
+      options.logger.error({ err: error, lost }, 'audit records could not be stored');
+    },
+  });
+  // One connection pool per upstream origin, kept alive between requests.
+  const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
+  const inference = new InferenceService(catalog, auditWriter, metrics, {
+    dispatcher,
+    headersTimeoutMs: options.upstreamHeadersTimeoutMs,
+    idleTimeoutMs: options.upstreamIdleTimeoutMs,
+  });
+  return {
+    database: options.database,
+    auth: new AuthService(new TokenRepository(db), new RoleBindingRepository(db), options.clock, { cacheMs }),
+    llms: new LlmService(llmRepository, catalog, secrets, options.clock),
+    inference,
+    audit: auditRepository,
+    metrics,
+    startedAt: options.clock.now(),
+    auditWriter,
+    close: async () => {
+      await auditWriter.flush();
+      await dispatcher.close();
+    },
+  };
+}

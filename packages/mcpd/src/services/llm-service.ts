@@ -1,0 +1,104 @@
+import type { LlmCreate, LlmUpdate, LlmView } from '@mcpctl/protocol';
+import type { NewLlmRow } from '@mcpctl/db';
+import type { Clock } from '../clock.js';
+import { badRequest, conflict, forbidden, notFound } from '../errors.js';
+import type { LlmRecord, LlmRepository } from '../repositories/llm-repository.js';
+import type { SecretBox } from '../security/secret-box.js';
+import { generateId } from '../security/token.js';
+import type { LlmCatalog } from './llm-catalog.js';
+import { toLlmView } from './llm-view.js';
+import { canChange, canSee, type Principal } from './principal.js';
+import { isUniqueViolation } from '../repositories/unique-violation.js';
+
+/** Fields of a virtual row its owner may change; the rest come from the publisher. */
+const VIRTUAL_EDITABLE_FIELDS: ReadonlySet<string> = new Set(['visibility', 'description', 'tier']);
+
+/** The registry rules for LLM rows: visibility, ownership, names, sealed keys. */
+export class LlmService {
+  constructor(
+    private readonly llms: LlmRepository,
+    private readonly catalog: LlmCatalog,
+    private readonly secrets: SecretBox,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(principal: Principal): Promise<LlmView[]> {
+    const records = await this.llms.list();
+    return records.filter((record) => canSee(principal, record)).map(toLlmView);
+  }
+
+  async get(principal: Principal, idOrName: string): Promise<LlmView> {
+    return toLlmView(await this.#findVisible(principal, idOrName));
+  }
+
+  async create(principal: Principal, input: LlmCreate): Promise<LlmView> {
+    const now = this.clock.now();
+    const row: NewLlmRow = {
+      id: generateId('llm_'),
+      name: input.name,
+      kind: 'public',
+      type: input.type,
+      model: input.model,
+      url: input.url,
+      apiKeyEncrypted: input.apiKey ? this.secrets.seal(input.apiKey) : null,
+      tier: input.tier ?? 'fast',
+      description: input.description ?? null,
+      poolName: input.poolName ?? null,
+      visibility: input.visibility ?? 'public',
+      ownerId: principal.userId,
+      status: 'active',
+      maxConcurrent: input.maxConcurrent ?? null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    try {
+      await this.llms.insert(row);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw conflict(`an LLM named ${input.name} already exists`);
+      throw error;
+    }
+    this.catalog.invalidate();
+    return this.get(principal, input.name);
+  }
+
+  async update(principal: Principal, idOrName: string, patch: LlmUpdate): Promise<LlmView> {
+    const record = await this.#findChangeable(principal, idOrName);
+    if (record.kind === 'virtual') {
+      const locked = Object.keys(patch).filter((field) => !VIRTUAL_EDITABLE_FIELDS.has(field));
+      if (locked.length > 0) {
+        throw badRequest(`${locked.join(', ')} of virtual LLM ${record.name} are set by its publisher (mcplocal)`);
+      }
+    }
+    const changes: Partial<NewLlmRow> = { updatedAt: this.clock.now() };
+    if (patch.type !== undefined) changes.type = patch.type;
+    if (patch.model !== undefined) changes.model = patch.model;
+    if (patch.url !== undefined) changes.url = patch.url;
+    if (patch.apiKey !== undefined) changes.apiKeyEncrypted = patch.apiKey === null ? null : this.secrets.seal(patch.apiKey);
+    if (patch.tier !== undefined) changes.tier = patch.tier;
+    if (patch.description !== undefined) changes.description = patch.description;
+    if (patch.poolName !== undefined) changes.poolName = patch.poolName;
+    if (patch.visibility !== undefined) changes.visibility = patch.visibility;
+    if (patch.maxConcurrent !== undefined) changes.maxConcurrent = patch.maxConcurrent;
+    await this.llms.update(record.id, changes);
+    this.catalog.invalidate();
+    return this.get(principal, record.id);
+  }
+
+  async delete(principal: Principal, idOrName: string): Promise<void> {
+    const record = await this.#findChangeable(principal, idOrName);
+    await this.llms.delete(record.id);
+    this.catalog.invalidate();
+  }
+
+  async #findVisible(principal: Principal, idOrName: string): Promise<LlmRecord> {
+    const record = await this.llms.findByIdOrName(idOrName);
+    if (!record || !canSee(principal, record)) throw notFound(`LLM not found: ${idOrName}`);
+    return record;
+  }
+
+  async #findChangeable(principal: Principal, idOrName: string): Promise<LlmRecord> {
+    const record = await this.#findVisible(principal, idOrName);
+    if (!canChange(principal, record)) throw forbidden(`only the owner of ${record.name} or an admin may change it`);
+    return record;
+  }
+}
