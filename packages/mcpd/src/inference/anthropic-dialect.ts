@@ -1,11 +1,12 @@
 import { anthropicResponseSchema, anthropicStreamEventSchema, type ChatCompletionChunk } from '@mcpctl/protocol';
 import {
+  AnthropicTranslationError,
   AnthropicStreamError,
   AnthropicStreamTranslator,
   fromAnthropicResponse,
   toAnthropicRequest,
 } from '../dialects/anthropic/index.js';
-import { badGateway } from '../errors.js';
+import { badGateway, badRequest } from '../errors.js';
 import type { Dialect, StreamContext, StreamDecoder, StreamPart, UpstreamEvent } from './dialect.js';
 import { upstreamEndpoint } from './upstream-url.js';
 
@@ -14,7 +15,7 @@ const ANTHROPIC_VERSION = '2023-06-01';
 /** Anthropic's Messages API, translated to and from the OpenAI shape. */
 export const anthropicDialect: Dialect = {
   buildRequest(target, request, streaming) {
-    const body = { ...toAnthropicRequest(request, target.record.model), stream: streaming };
+    const body = { ...translateRequest(request, target.record.model), stream: streaming };
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'anthropic-version': ANTHROPIC_VERSION,
@@ -41,6 +42,20 @@ export const anthropicDialect: Dialect = {
   },
 };
 
+/** A request Anthropic cannot express is the caller's to fix: 400 with the reason. */
+function translateRequest(request: Parameters<typeof toAnthropicRequest>[0], model: string) {
+  try {
+    return toAnthropicRequest(request, model);
+  } catch (error) {
+    if (error instanceof AnthropicTranslationError) throw badRequest(error.message);
+    throw error;
+  }
+}
+
+/**
+ * A stream that ends before `message_delta` gave its stop reason was cut: `end()` owes
+ * nothing, and the forwarder answers the cut with an explicit error frame.
+ */
 class AnthropicStreamDecoder implements StreamDecoder {
   readonly #translator: AnthropicStreamTranslator;
 

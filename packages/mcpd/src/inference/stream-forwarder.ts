@@ -40,6 +40,7 @@ export class StreamForwarder {
 
   /** Forwards parts in one write; answers true once the stream is over. */
   accept(parts: StreamPart[]): boolean {
+    if (this.#outcome) return true;
     let text = '';
     for (const part of parts) {
       if (this.#outcome) break;

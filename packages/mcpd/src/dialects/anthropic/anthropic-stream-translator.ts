@@ -4,6 +4,7 @@ import type {
   AnthropicUsage,
   ChatCompletionChunk,
   FinishReason,
+  Usage,
 } from '@mcpctl/protocol';
 import { AnthropicStreamError } from './anthropic-stream-error.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
@@ -32,12 +33,12 @@ export interface AnthropicStreamTranslatorOptions {
 export class AnthropicStreamTranslator {
   private readonly options: AnthropicStreamTranslatorOptions;
   private id: string | undefined;
-  private usage: AnthropicUsage = {};
+  private anthropicUsage: AnthropicUsage = {};
   // Anthropic numbers all content blocks; OpenAI numbers tool calls only.
   private readonly toolIndexByBlock = new Map<number, number>();
   private finishSent = false;
+  // Set by message_stop or an error event: whatever follows is ignored, nothing more is owed.
   private ended = false;
-  private failed = false;
 
   constructor(options: AnthropicStreamTranslatorOptions) {
     this.options = options;
@@ -49,19 +50,19 @@ export class AnthropicStreamTranslator {
     switch (event.type) {
       case 'message_start':
         this.id = event.message.id;
-        this.usage = { ...(event.message.usage ?? {}) };
+        this.anthropicUsage = { ...(event.message.usage ?? {}) };
         return [this.chunk({ role: 'assistant', content: '' })];
       case 'content_block_start':
         return this.startBlock(event.index, event.content_block);
       case 'content_block_delta':
         return this.blockDelta(event.index, event.delta);
       case 'message_delta':
-        this.usage = mergeUsage(this.usage, event.usage ?? {});
+        this.anthropicUsage = mergeUsage(this.anthropicUsage, event.usage ?? {});
         return this.finishChunk(mapAnthropicStopReason(event.delta.stop_reason));
       case 'message_stop':
         return this.end();
       case 'error':
-        this.failed = true;
+        this.ended = true;
         throw new AnthropicStreamError(event.error.type, event.error.message);
       case 'ping':
       case 'content_block_stop':
@@ -69,9 +70,14 @@ export class AnthropicStreamTranslator {
     }
   }
 
+  /** Token counts so far, for the audit record, whether or not the client asked for usage. */
+  get usage(): Usage {
+    return mapAnthropicUsage(this.anthropicUsage);
+  }
+
   /** The chunks still owed when the upstream stream has ended: a finish chunk, a usage chunk. */
   finish(): ChatCompletionChunk[] {
-    return this.failed ? [] : this.end();
+    return this.end();
   }
 
   private startBlock(blockIndex: number, block: AnthropicContentBlock): ChatCompletionChunk[] {
@@ -79,8 +85,8 @@ export class AnthropicStreamTranslator {
       case 'tool_use': {
         const index = this.toolIndexByBlock.size;
         this.toolIndexByBlock.set(blockIndex, index);
-        const toolCall = { index, id: block.id, type: 'function', function: { name: block.name, arguments: '' } } as const;
-        return [this.chunk({ tool_calls: [toolCall] })];
+        const opening = { index, id: block.id, type: 'function' as const };
+        return [this.chunk({ tool_calls: [{ ...opening, function: { name: block.name, arguments: '' } }] })];
       }
       // Anthropic opens text and thinking blocks empty and fills them with deltas.
       case 'text':
@@ -129,7 +135,7 @@ export class AnthropicStreamTranslator {
     this.ended = true;
     const chunks = this.finishChunk('stop');
     if (this.options.includeUsage) {
-      chunks.push({ ...this.envelope(), choices: [], usage: mapAnthropicUsage(this.usage) });
+      chunks.push({ ...this.envelope(), choices: [], usage: this.usage });
     }
     return chunks;
   }

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig([], { MCPCTL_HOME: '/tmp/home' });
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 3100,
+      dataDir: '/tmp/home/mcpd-data',
+      databaseUrl: undefined,
+      upstreamHeadersTimeoutMs: 300_000,
+      shutdownDeadlineMs: 30_000,
+    });
+  });
+
+  it('reads flags', () => {
+    expect(loadConfig(['--host', '0.0.0.0', '--port', '0', '--data-dir', '/d'], {})).toMatchObject({ host: '0.0.0.0', port: 0, dataDir: '/d' });
+  });
+
+  it('reports every problem at once, naming the flag or variable', () => {
+    let error: unknown;
+    try {
+      loadConfig(['--port', 'abc'], { DATABASE_URL: 'mysql://x', MCPD_LOG_LEVEL: 'loud', MCPD_SECRET_KEY: 'short' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { problems } = error as ConfigError;
+    expect(problems.join('\n')).toMatch(/--port/);
+    expect(problems.join('\n')).toMatch(/DATABASE_URL/);
+    expect(problems.join('\n')).toMatch(/MCPD_SECRET_KEY/);
+    expect(problems.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('refuses PostgreSQL without a secret key', () => {
+    expect(() => loadConfig([], { DATABASE_URL: 'postgres://x/y' })).toThrow(/MCPD_SECRET_KEY is required with DATABASE_URL/);
+  });
+
+  it('rejects unknown flags with the usage line', () => {
+    expect(() => loadConfig(['--bogus'], {})).toThrow(/usage: mcpd/);
+  });
+});

@@ -1,0 +1,201 @@
+import OpenAI from 'openai';
+import { testDatabaseVariants, startFakeUpstream, type FakeUpstream } from '@mcpctl/test-kit';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './support/test-server.js';
+
+const [embedded] = testDatabaseVariants();
+
+describe.each([
+  { type: 'openai', path: '/v1' },
+  { type: 'anthropic', path: '' },
+  { type: 'ollama', path: '' },
+])('public $type LLM through the stock openai client', ({ type, path }) => {
+  let mcpd: TestServer;
+  let upstream: FakeUpstream;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    upstream = await startFakeUpstream({ tokens: ['Hello', ',', ' world', '!'], apiKey: 'upstream-key' });
+    mcpd = await startTestServer({ database: await embedded!.open() });
+    const created = await mcpd.api('/api/v1/llms', {
+      json: { name: 'model-a', type, model: 'served-model', url: `${upstream.url}${path}`, apiKey: 'upstream-key' },
+    });
+    expect(created.status).toBe(201);
+    client = new OpenAI({ baseURL: `${mcpd.url}/v1`, apiKey: mcpd.token, maxRetries: 0 });
+  });
+
+  afterAll(async () => {
+    await mcpd.close();
+    await mcpd.server.services.database.close();
+    await upstream.close();
+  });
+
+  beforeEach(() => upstream.resetStats());
+
+  it('answers a non-streaming completion', async () => {
+    const completion = await client.chat.completions.create({ model: 'model-a', messages: [{ role: 'user', content: 'Hi' }] });
+    expect(completion.choices[0]?.message.content).toBe('Hello, world!');
+    expect(completion.choices[0]?.finish_reason).toBe('stop');
+    expect(completion.usage?.completion_tokens).toBe(4);
+    const received = upstream.requests.at(-1)!;
+    expect((received.body as { model: string }).model).toBe('served-model');
+  });
+
+  it('streams token by token and ends with a finish reason and usage', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'model-a',
+      messages: [{ role: 'user', content: 'Hi' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const deltas: string[] = [];
+    const finishReasons: string[] = [];
+    let usage: OpenAI.CompletionUsage | undefined | null;
+    for await (const chunk of stream) {
+      const choice = chunk.choices[0];
+      if (choice?.delta.content) deltas.push(choice.delta.content);
+      if (choice?.finish_reason) finishReasons.push(choice.finish_reason);
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(deltas.join('')).toBe('Hello, world!');
+    expect(deltas.length).toBeGreaterThanOrEqual(4);
+    expect(finishReasons).toEqual(['stop']);
+    expect(usage?.completion_tokens).toBe(4);
+  });
+
+  it('lists the LLM in /v1/models', async () => {
+    const models = await client.models.list();
+    expect(models.data.map((model) => model.id)).toContain('model-a');
+  });
+});
+
+describe('public path behaviour', () => {
+  let mcpd: TestServer;
+  let upstream: FakeUpstream;
+
+  beforeAll(async () => {
+    upstream = await startFakeUpstream({ tokenCount: 6 });
+    mcpd = await startTestServer({
+      database: await embedded!.open(),
+      env: { MCPD_UPSTREAM_TIMEOUT_SECONDS: '0.5', MCPD_UPSTREAM_IDLE_TIMEOUT_SECONDS: '0.5' },
+    });
+    await mcpd.api('/api/v1/llms', { json: { name: 'fake', type: 'openai', model: 'm', url: upstream.openaiBaseUrl } });
+    await mcpd.api('/api/v1/llms', { json: { name: 'refused', type: 'openai', model: 'm', url: 'http://127.0.0.1:9/v1' } });
+  });
+
+  afterAll(async () => {
+    await mcpd.close();
+    await mcpd.server.services.database.close();
+    await upstream.close();
+  });
+
+  afterEach(() => {
+    upstream.setBehavior({ mode: 'normal', fail: undefined, tokensPerSecond: undefined, latencyMs: 0, tokenCount: 6 });
+    upstream.resetStats();
+  });
+
+  const infer = (name: string, body: Record<string, unknown> = {}, init: RequestInit = {}) =>
+    mcpd.api(`/api/v1/llms/${name}/infer`, { json: { messages: [{ role: 'user', content: 'Hi' }], ...body }, ...init });
+
+  it('forwards the first token before the upstream has finished', async () => {
+    upstream.setBehavior({ tokensPerSecond: 10, tokenCount: 6 });
+    const started = performance.now();
+    const response = await infer('fake', { stream: true });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    expect(response.headers.get('x-mcpctl-served-by')).toBe('fake');
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    let firstContentAt: number | undefined;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+      if (firstContentAt === undefined && text.includes('"content":"')) firstContentAt = performance.now() - started;
+    }
+    const total = performance.now() - started;
+    expect(firstContentAt).toBeDefined();
+    // Six tokens at 10/s take ~600 ms; the first one must arrive long before the end.
+    expect(firstContentAt!).toBeLessThan(total - 300);
+    expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+  });
+
+  it('answers 404 for an unknown LLM', async () => {
+    const response = await infer('missing');
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ error: 'LLM not found: missing' });
+  });
+
+  it('answers 400 for a request without messages', async () => {
+    const response = await mcpd.api('/api/v1/llms/fake/infer', { json: { messages: [] } });
+    expect(response.status).toBe(400);
+    expect((await response.json()).error).toMatch(/messages/);
+  });
+
+  it('answers 502 when the upstream refuses the connection', async () => {
+    const response = await infer('refused');
+    expect(response.status).toBe(502);
+    expect((await response.json()).error).toMatch(/cannot reach the upstream of refused: .*ECONNREFUSED/);
+  });
+
+  it('answers 502 with the upstream message when it fails', async () => {
+    upstream.setBehavior({ fail: { status: 500, message: 'CUDA out of memory' } });
+    const response = await infer('fake');
+    expect(response.status).toBe(502);
+    expect(await response.json()).toEqual({ error: 'the upstream of fake failed (HTTP 500): CUDA out of memory' });
+  });
+
+  it('passes a rejection of the request itself through with its status', async () => {
+    upstream.setBehavior({ fail: { status: 400, message: 'context length exceeded' } });
+    const response = await infer('fake');
+    expect(response.status).toBe(400);
+    expect((await response.json()).error).toContain('context length exceeded');
+  });
+
+  it('answers 502 when the upstream answers garbage', async () => {
+    upstream.setBehavior({ mode: 'garbage' });
+    const response = await infer('fake');
+    expect(response.status).toBe(502);
+    expect((await response.json()).error).toMatch(/not a chat completion/);
+  });
+
+  it('answers 504 when the upstream hangs', async () => {
+    upstream.setBehavior({ mode: 'hang' });
+    const response = await infer('fake');
+    expect(response.status).toBe(504);
+    expect(await response.json()).toEqual({ error: 'the upstream of fake did not answer in time' });
+  });
+
+  it('ends a stream cut by the upstream with an explicit error frame', async () => {
+    upstream.setBehavior({ mode: 'cut-mid-stream', tokenCount: 8 });
+    const response = await infer('fake', { stream: true });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toContain('"error":{"message":');
+    expect(text).not.toContain('[DONE]');
+  });
+
+  it('aborts the upstream request when the caller disconnects', async () => {
+    upstream.setBehavior({ tokensPerSecond: 5, tokenCount: 50 });
+    const controller = new AbortController();
+    const response = await infer('fake', { stream: true }, { signal: controller.signal });
+    const reader = response.body!.getReader();
+    await reader.read();
+    controller.abort();
+    await upstream.waitForCancelled(1, 2000);
+    expect(upstream.cancelled).toBe(1);
+  });
+
+  it('writes an audit record for every inference, off the request path', async () => {
+    await infer('fake');
+    await infer('fake', { stream: true, stream_options: { include_usage: false } }).then((response) => response.text());
+    await infer('missing');
+    const records = (await (await mcpd.api('/api/v1/audit?llm=fake&limit=2')).json()) as Array<Record<string, unknown>>;
+    expect(records).toHaveLength(2);
+    expect(records[0]).toMatchObject({ llmName: 'fake', servedBy: 'fake', streaming: true, status: 200, userName: 'admin', completionTokens: 6 });
+    expect(records[0]!.firstTokenMs).toEqual(expect.any(Number));
+    expect(records[1]).toMatchObject({ streaming: false, status: 200, completionTokens: 6 });
+    const missing = (await (await mcpd.api('/api/v1/audit?llm=missing')).json()) as Array<Record<string, unknown>>;
+    expect(missing[0]).toMatchObject({ status: 404, servedBy: null });
+  });
+});

@@ -1,0 +1,114 @@
+import { llms } from '@mcpctl/db';
+import { llmViewSchema } from '@mcpctl/protocol';
+import { testDatabaseVariants } from '@mcpctl/test-kit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './support/test-server.js';
+
+const gpt = { name: 'gpt', type: 'openai', model: 'gpt-4o-mini', url: 'http://127.0.0.1:9/v1' };
+
+describe.each(testDatabaseVariants())('registry on $name', (variant) => {
+  let mcpd: TestServer;
+
+  beforeEach(async () => {
+    mcpd = await startTestServer({ database: await variant.open() });
+  });
+
+  afterEach(async () => {
+    await mcpd.close();
+    await mcpd.server.services.database.close();
+  });
+
+  it('creates, reads by name and id, lists, updates and deletes a public LLM', async () => {
+    const created = await mcpd.api('/api/v1/llms', { json: { ...gpt, tier: 'heavy', description: 'hosted' } });
+    expect(created.status).toBe(201);
+    const view = llmViewSchema.parse(await created.json());
+    expect(view).toMatchObject({ name: 'gpt', kind: 'public', status: 'active', visibility: 'public', tier: 'heavy', owner: 'admin', hasApiKey: false, poolName: null });
+
+    const byId = await (await mcpd.api(`/api/v1/llms/${view.id}`)).json();
+    const byName = await (await mcpd.api('/api/v1/llms/gpt')).json();
+    expect(byId).toEqual(byName);
+    expect((await (await mcpd.api('/api/v1/llms')).json()).map((llm: { name: string }) => llm.name)).toEqual(['gpt']);
+
+    const updated = await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { model: 'gpt-4o', description: null } });
+    expect(updated.status).toBe(200);
+    expect(await updated.json()).toMatchObject({ model: 'gpt-4o', description: null, tier: 'heavy' });
+
+    expect((await mcpd.api('/api/v1/llms/gpt', { method: 'DELETE' })).status).toBe(204);
+    expect((await mcpd.api('/api/v1/llms/gpt')).status).toBe(404);
+  });
+
+  it('answers HEAD as the cheap visibility probe', async () => {
+    await mcpd.api('/api/v1/llms', { json: gpt });
+    const seen = await mcpd.api('/api/v1/llms/gpt', { method: 'HEAD' });
+    expect(seen.status).toBe(200);
+    expect(await seen.text()).toBe('');
+    expect((await mcpd.api('/api/v1/llms/nope', { method: 'HEAD' })).status).toBe(404);
+  });
+
+  it('stores the API key sealed, never returns it, and keeps it across updates that omit it', async () => {
+    await mcpd.api('/api/v1/llms', { json: { ...gpt, apiKey: 'sk-very-secret-key' } });
+    const body = await (await mcpd.api('/api/v1/llms/gpt')).text();
+    expect(body).not.toContain('sk-very-secret-key');
+    expect(JSON.parse(body).hasApiKey).toBe(true);
+
+    const [row] = await mcpd.server.services.database.db.select().from(llms);
+    expect(row?.apiKeyEncrypted).toBeTruthy();
+    expect(row?.apiKeyEncrypted).not.toContain('sk-very-secret-key');
+
+    await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { tier: 'heavy' } });
+    expect((await (await mcpd.api('/api/v1/llms/gpt')).json()).hasApiKey).toBe(true);
+    await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { apiKey: null } });
+    expect((await (await mcpd.api('/api/v1/llms/gpt')).json()).hasApiKey).toBe(false);
+  });
+
+  it('refuses a duplicate name with 409 and changes nothing', async () => {
+    await mcpd.api('/api/v1/llms', { json: gpt });
+    const again = await mcpd.api('/api/v1/llms', { json: { ...gpt, model: 'other' } });
+    expect(again.status).toBe(409);
+    expect(await again.json()).toEqual({ error: 'an LLM named gpt already exists' });
+    expect((await (await mcpd.api('/api/v1/llms/gpt')).json()).model).toBe('gpt-4o-mini');
+  });
+
+  it.each([
+    ['a name that is not a DNS label', { ...gpt, name: 'Not_A_Label' }, /name/],
+    ['a name longer than 63 characters', { ...gpt, name: 'a'.repeat(64) }, /name/],
+    ['an unknown type', { ...gpt, type: 'mistral' }, /type/],
+    ['a field of the wrong type', { ...gpt, maxConcurrent: 'two' }, /maxConcurrent/],
+    ['an unknown field', { ...gpt, colour: 'blue' }, /colour/],
+    ['a URL that is not http', { ...gpt, url: 'ftp://x' }, /url/],
+  ])('answers 400 with one line for %s', async (_case, body, pattern) => {
+    const response = await mcpd.api('/api/v1/llms', { json: body });
+    expect(response.status).toBe(400);
+    const { error } = (await response.json()) as { error: string };
+    expect(error).toMatch(pattern);
+    expect(error).not.toContain('\n');
+    expect((await (await mcpd.api('/api/v1/llms')).json())).toEqual([]);
+  });
+
+  it('answers malformed JSON with 400 and a missing or wrong token with 401', async () => {
+    const malformed = await mcpd.api('/api/v1/llms', { method: 'POST', body: '{"name":', headers: { 'content-type': 'application/json' } });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toEqual({ error: 'the body is not valid JSON' });
+    expect((await mcpd.api('/api/v1/llms', { token: null })).status).toBe(401);
+    const wrong = await mcpd.api('/api/v1/llms', { token: 'mcpctl_wrong' });
+    expect(wrong.status).toBe(401);
+    expect(Object.keys(await wrong.json())).toEqual(['error']);
+  });
+
+  it('answers health probes without a token and everything else only with one', async () => {
+    expect(await (await mcpd.api('/healthz', { token: null })).json()).toEqual({ status: 'ok' });
+    expect(await (await mcpd.api('/readyz', { token: null })).json()).toEqual({ status: 'ok' });
+    expect((await mcpd.api('/metrics', { token: null })).status).toBe(401);
+    expect((await mcpd.api('/api/v1/nothing-here', { token: null })).status).toBe(401);
+    expect((await mcpd.api('/api/v1/nothing-here')).status).toBe(404);
+    const status = await (await mcpd.api('/api/v1/status')).json();
+    expect(status).toMatchObject({ user: { name: 'admin', admin: true }, server: { database: variant.name } });
+  });
+
+  it('refuses a body over the limit with 413', async () => {
+    const huge = { ...gpt, description: 'x'.repeat(5 * 1024 * 1024) };
+    const response = await mcpd.api('/api/v1/llms', { json: huge });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({ error: 'request body is too large' });
+  });
+});

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import type { StreamPart } from '../src/inference/dialect.js';
+import { StreamForwarder, type SseSink } from '../src/inference/stream-forwarder.js';
+
+function recordingSink() {
+  const writes: string[] = [];
+  let ended = 0;
+  const sink: SseSink = { write: (text) => writes.push(text), end: () => (ended += 1) };
+  return { sink, writes, ended: () => ended };
+}
+
+function chunk(delta: Record<string, unknown>, finish: string | null = null, forward = true): StreamPart {
+  const value = { id: 'c1', object: 'chat.completion.chunk' as const, created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] };
+  return { type: 'chunk', data: JSON.stringify(value), chunk: value, forward };
+}
+
+describe('StreamForwarder', () => {
+  it('writes each batch of parts in one write, as it comes', () => {
+    const { sink, writes } = recordingSink();
+    const forwarder = new StreamForwarder(sink, () => 5);
+    forwarder.accept([chunk({ role: 'assistant', content: '' }), chunk({ content: 'Hel' })]);
+    forwarder.accept([chunk({ content: 'lo' })]);
+    expect(writes).toHaveLength(2);
+    expect(writes[0]).toContain('"content":"Hel"');
+    expect(forwarder.firstTokenAt).toBe(5);
+  });
+
+  it('adds a finish chunk before [DONE] when the source gave none', () => {
+    const { sink, writes, ended } = recordingSink();
+    const forwarder = new StreamForwarder(sink, () => 0);
+    forwarder.accept([chunk({ content: 'x' })]);
+    expect(forwarder.accept([{ type: 'done' }])).toBe(true);
+    const frames = writes.join('').trim().split('\n\n');
+    expect(JSON.parse(frames.at(-2)!.slice(6)).choices[0].finish_reason).toBe('stop');
+    expect(frames.at(-1)).toBe('data: [DONE]');
+    expect(ended()).toBe(1);
+  });
+
+  it('does not add a second finish chunk', () => {
+    const { sink, writes } = recordingSink();
+    const forwarder = new StreamForwarder(sink, () => 0);
+    forwarder.accept([chunk({ content: 'x' }), chunk({}, 'length'), { type: 'done' }]);
+    expect(writes.join('').match(/finish_reason":"/g)).toHaveLength(1);
+  });
+
+  it('ends a source that stops without a finish reason with an error frame, never a clean end', () => {
+    const { sink, writes } = recordingSink();
+    const forwarder = new StreamForwarder(sink, () => 0);
+    forwarder.accept([chunk({ content: 'half' })]);
+    forwarder.sourceEnded();
+    const text = writes.join('');
+    expect(text).toContain('"error":{"message":"the upstream closed the stream before it finished"');
+    expect(text).not.toContain('[DONE]');
+    expect(forwarder.outcome).toEqual({ ok: false, message: 'the upstream closed the stream before it finished' });
+  });
+
+  it('completes a source that gave its finish reason but no [DONE]', () => {
+    const { sink, writes } = recordingSink();
+    const forwarder = new StreamForwarder(sink, () => 0);
+    forwarder.accept([chunk({ content: 'x' }, 'stop')]);
+    forwarder.sourceEnded();
+    expect(writes.join('')).toMatch(/data: \[DONE\]\n\n$/);
+  });
+
+  it('keeps usage from frames it does not forward, for the audit', () => {
+    const { sink, writes } = recordingSink();
+    const forwarder = new StreamForwarder(sink, () => 0);
+    const usage = { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 };
+    const value = { id: 'c1', object: 'chat.completion.chunk' as const, created: 1, model: 'm', choices: [], usage };
+    forwarder.accept([{ type: 'chunk', data: JSON.stringify(value), chunk: value, forward: false }]);
+    expect(writes).toEqual([]);
+    expect(forwarder.usage).toEqual(usage);
+  });
+
+  it('ignores parts after the end', () => {
+    const { sink, writes, ended } = recordingSink();
+    const forwarder = new StreamForwarder(sink, () => 0);
+    forwarder.fail('boom');
+    forwarder.accept([chunk({ content: 'late' })]);
+    forwarder.sourceEnded();
+    expect(writes).toHaveLength(1);
+    expect(ended()).toBe(1);
+  });
+});

@@ -1,0 +1,64 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DatabaseHandle } from '@mcpctl/db';
+import pino from 'pino';
+import type { Clock } from '../../src/clock.js';
+import { loadConfig } from '../../src/config.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+
+export const ADMIN_TOKEN = 'mcpctl_test-admin-token-0123456789';
+
+export interface TestServer {
+  server: RunningServer;
+  url: string;
+  token: string;
+  /** fetch against the server with the admin token (or `token` in init headers). */
+  api(path: string, init?: RequestInit & { json?: unknown; token?: string | null }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  database: DatabaseHandle;
+  env?: Record<string, string>;
+  clock?: Clock;
+  cacheMs?: number;
+}
+
+/** A real mcpd on port 0 over the given database, with a known admin token. */
+export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'mcpd-test-'));
+  const config = loadConfig(['--port', '0', '--data-dir', dataDir], {
+    MCPD_BOOTSTRAP_TOKEN: ADMIN_TOKEN,
+    MCPD_SECRET_KEY: 'test-secret-key-0123456789',
+    MCPD_LOG_LEVEL: 'silent',
+    ...options.env,
+  });
+  const server = await startServer(config, {
+    logger: pino({ level: 'silent' }),
+    database: options.database,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.cacheMs === undefined ? {} : { cacheMs: options.cacheMs }),
+  });
+  const api: TestServer['api'] = (path, init = {}) => {
+    const { json, token, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    if (token !== null) headers.set('authorization', `Bearer ${token ?? ADMIN_TOKEN}`);
+    if (json !== undefined) headers.set('content-type', 'application/json');
+    return fetch(`${server.url}${path}`, {
+      ...rest,
+      headers,
+      ...(json !== undefined ? { body: JSON.stringify(json), method: rest.method ?? 'POST' } : {}),
+    });
+  };
+  return {
+    server,
+    url: server.url,
+    token: ADMIN_TOKEN,
+    api,
+    close: async () => {
+      await server.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
