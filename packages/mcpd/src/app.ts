@@ -7,6 +7,7 @@ import { healthRoutes } from './routes/health-routes.js';
 import { inferenceRoutes } from './routes/inference-routes.js';
 import { llmRoutes } from './routes/llm-routes.js';
 import { openAiRoutes } from './routes/open-ai-routes.js';
+import { providerRoutes } from './routes/provider-routes.js';
 import { statusRoutes } from './routes/status-routes.js';
 import type { Services } from './services/services.js';
 
@@ -22,7 +23,8 @@ export function buildApp(services: Services, options: AppOptions): FastifyInstan
     // One log line per request would cost more than the proxying itself; inference is audited.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes,
-    return503OnClosing: true,
+    // In-flight relays still need their publishers' result posts while mcpd drains.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
   }) as unknown as FastifyInstance;
 
@@ -34,6 +36,7 @@ export function buildApp(services: Services, options: AppOptions): FastifyInstan
 
   healthRoutes(app, services);
   statusRoutes(app, services);
+  providerRoutes(app, services);
   llmRoutes(app, services);
   inferenceRoutes(app, services);
   openAiRoutes(app, services);

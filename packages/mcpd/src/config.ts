@@ -20,6 +20,12 @@ export interface McpdConfig {
   upstreamIdleTimeoutMs: number;
   /** How long SIGTERM waits for in-flight requests before closing them. */
   shutdownDeadlineMs: number;
+  /** Longest wait for a publisher's first result to a relayed task. */
+  relayTimeoutMs: number;
+  heartbeatTimeoutMs: number;
+  inactiveRetentionMs: number;
+  gcIntervalMs: number;
+  pingIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -46,6 +52,11 @@ const environmentSchema = z.object({
   MCPD_UPSTREAM_TIMEOUT_SECONDS: seconds('MCPD_UPSTREAM_TIMEOUT_SECONDS', 300),
   MCPD_UPSTREAM_IDLE_TIMEOUT_SECONDS: seconds('MCPD_UPSTREAM_IDLE_TIMEOUT_SECONDS', 300),
   MCPD_SHUTDOWN_DEADLINE_SECONDS: seconds('MCPD_SHUTDOWN_DEADLINE_SECONDS', 30),
+  MCPD_RELAY_TIMEOUT_SECONDS: seconds('MCPD_RELAY_TIMEOUT_SECONDS', 300),
+  MCPD_HEARTBEAT_TIMEOUT_SECONDS: seconds('MCPD_HEARTBEAT_TIMEOUT_SECONDS', 90),
+  MCPD_INACTIVE_RETENTION_SECONDS: seconds('MCPD_INACTIVE_RETENTION_SECONDS', 4 * 60 * 60),
+  MCPD_GC_INTERVAL_SECONDS: seconds('MCPD_GC_INTERVAL_SECONDS', 60),
+  MCPD_PING_INTERVAL_SECONDS: seconds('MCPD_PING_INTERVAL_SECONDS', 20),
 });
 
 /** Reads flags and environment; throws a ConfigError listing every problem at once. */
@@ -85,5 +96,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): McpdConfig {
     upstreamHeadersTimeoutMs: values.MCPD_UPSTREAM_TIMEOUT_SECONDS * 1000,
     upstreamIdleTimeoutMs: values.MCPD_UPSTREAM_IDLE_TIMEOUT_SECONDS * 1000,
     shutdownDeadlineMs: values.MCPD_SHUTDOWN_DEADLINE_SECONDS * 1000,
+    relayTimeoutMs: values.MCPD_RELAY_TIMEOUT_SECONDS * 1000,
+    heartbeatTimeoutMs: values.MCPD_HEARTBEAT_TIMEOUT_SECONDS * 1000,
+    inactiveRetentionMs: values.MCPD_INACTIVE_RETENTION_SECONDS * 1000,
+    gcIntervalMs: values.MCPD_GC_INTERVAL_SECONDS * 1000,
+    pingIntervalMs: values.MCPD_PING_INTERVAL_SECONDS * 1000,
   };
 }

@@ -60,6 +60,9 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
     logger,
     upstreamHeadersTimeoutMs: config.upstreamHeadersTimeoutMs,
     upstreamIdleTimeoutMs: config.upstreamIdleTimeoutMs,
+    relayTimeoutMs: config.relayTimeoutMs,
+    lifecycle: { heartbeatTimeoutMs: config.heartbeatTimeoutMs, inactiveRetentionMs: config.inactiveRetentionMs },
+    pingIntervalMs: config.pingIntervalMs,
     processMetrics: true,
     ...(options.cacheMs === undefined ? {} : { cacheMs: options.cacheMs }),
   });
@@ -71,6 +74,11 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
   const url = `http://${host}:${port}`;
   logger.info({ url, database: database.driver }, 'mcpd listening');
 
+  const gcTimer = setInterval(() => {
+    services.gc.runOnce().catch((error: unknown) => logger.error({ err: error }, 'lifecycle GC failed'));
+  }, config.gcIntervalMs);
+  gcTimer.unref();
+
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
@@ -79,8 +87,13 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
         app.server.closeAllConnections();
       }, config.shutdownDeadlineMs);
       deadline.unref();
+      clearInterval(gcTimer);
       try {
-        await app.close();
+        const stopped = app.close();
+        // Relayed answers still flow over the control streams: close those last.
+        await services.inference.drained(config.shutdownDeadlineMs);
+        services.hub.closeAll();
+        await stopped;
       } finally {
         clearTimeout(deadline);
         await services.close();

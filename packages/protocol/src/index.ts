@@ -7,3 +7,7 @@ export * from './audit.js';
 export * from './status.js';
 export * from './documents.js';
 export * from './credentials.js';
+export * from './provider-channel.js';
+export * from './mcplocal-config.js';
+export * from './ollama.js';
+export * from './model-id-list.js';

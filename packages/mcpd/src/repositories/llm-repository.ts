@@ -1,4 +1,4 @@
-import { asc, eq, or } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, lt, ne, or } from 'drizzle-orm';
 import { llms, users, type Database, type LlmRow, type NewLlmRow } from '@mcpctl/db';
 
 /** An LLM row with its owner's user name, as views need it. */
@@ -60,5 +60,60 @@ export class LlmRepository {
   async delete(id: string): Promise<boolean> {
     const deleted = await this.db.delete(llms).where(eq(llms.id, id)).returning({ id: llms.id });
     return deleted.length > 0;
+  }
+
+  async listBySession(sessionId: string): Promise<LlmRow[]> {
+    return this.db.select().from(llms).where(eq(llms.providerSessionId, sessionId));
+  }
+
+  async findRowsByNames(names: string[]): Promise<LlmRow[]> {
+    if (names.length === 0) return [];
+    return this.db.select().from(llms).where(inArray(llms.name, names));
+  }
+
+  async deleteByIds(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.delete(llms).where(inArray(llms.id, ids));
+  }
+
+  /** The control stream closed: every row of the session goes inactive at once. */
+  async markSessionInactive(sessionId: string, at: Date): Promise<number> {
+    const updated = await this.db
+      .update(llms)
+      .set({ status: 'inactive', inactiveSince: at, updatedAt: at })
+      .where(and(eq(llms.providerSessionId, sessionId), ne(llms.status, 'inactive')))
+      .returning({ id: llms.id });
+    return updated.length;
+  }
+
+  /** A heartbeat or a new stream: bump every row, and bring inactive ones back. */
+  async reviveSession(sessionId: string, at: Date): Promise<void> {
+    await this.db
+      .update(llms)
+      .set({ lastHeartbeatAt: at, updatedAt: at })
+      .where(and(eq(llms.providerSessionId, sessionId), ne(llms.status, 'inactive')));
+    await this.db
+      .update(llms)
+      .set({ status: 'active', lastHeartbeatAt: at, inactiveSince: null, updatedAt: at })
+      .where(and(eq(llms.providerSessionId, sessionId), eq(llms.status, 'inactive')));
+  }
+
+  /** Virtual rows whose publisher stopped heartbeating before `cutoff` go inactive. */
+  async markSilentInactive(cutoff: Date, at: Date): Promise<number> {
+    const updated = await this.db
+      .update(llms)
+      .set({ status: 'inactive', inactiveSince: at, updatedAt: at })
+      .where(and(eq(llms.kind, 'virtual'), ne(llms.status, 'inactive'), lt(llms.lastHeartbeatAt, cutoff)))
+      .returning({ id: llms.id });
+    return updated.length;
+  }
+
+  /** Virtual rows inactive since before `cutoff` are deleted. */
+  async deleteInactiveSince(cutoff: Date): Promise<number> {
+    const deleted = await this.db
+      .delete(llms)
+      .where(and(eq(llms.kind, 'virtual'), eq(llms.status, 'inactive'), isNotNull(llms.inactiveSince), lt(llms.inactiveSince, cutoff)))
+      .returning({ id: llms.id });
+    return deleted.length;
   }
 }

@@ -3,6 +3,14 @@ import { Agent } from 'undici';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { InferenceService } from '../inference/inference-service.js';
+import { PublicUpstream } from '../inference/public-upstream.js';
+import { ProviderHub } from '../relay/provider-hub.js';
+import { RelayService } from '../relay/relay-service.js';
+import { TaskRegistry } from '../relay/task-registry.js';
+import { ProviderSessionRepository } from '../repositories/provider-session-repository.js';
+import { LifecycleGc, type LifecycleDurations } from './lifecycle-gc.js';
+import { ProviderRegisterService } from './provider-register-service.js';
+import { ProviderSessionService } from './provider-session-service.js';
 import { McpdMetrics } from '../metrics.js';
 import { AuditRepository } from '../repositories/audit-repository.js';
 import { LlmRepository } from '../repositories/llm-repository.js';
@@ -22,6 +30,10 @@ export interface ServiceOptions {
   logger: Logger;
   upstreamHeadersTimeoutMs: number;
   upstreamIdleTimeoutMs: number;
+  /** Longest wait for a publisher's first result to a relayed task. */
+  relayTimeoutMs: number;
+  lifecycle: LifecycleDurations;
+  pingIntervalMs: number;
   /** How long a verified token or a resolved LLM is trusted without the database. */
   cacheMs?: number;
   auditFlushIntervalMs?: number;
@@ -51,11 +63,19 @@ export function createServices(options: ServiceOptions): RunningServices {
   });
   // One connection pool per upstream origin, kept alive between requests.
   const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
-  const inference = new InferenceService(catalog, auditWriter, metrics, {
+  const hub = new ProviderHub();
+  const tasks = new TaskRegistry();
+  const publicUpstream = new PublicUpstream({
     dispatcher,
     headersTimeoutMs: options.upstreamHeadersTimeoutMs,
     idleTimeoutMs: options.upstreamIdleTimeoutMs,
   });
+  const relay = new RelayService(hub, tasks, {
+    firstResultTimeoutMs: options.relayTimeoutMs,
+    idleTimeoutMs: options.upstreamIdleTimeoutMs,
+  });
+  const inference = new InferenceService(catalog, { public: publicUpstream, virtual: relay }, auditWriter, metrics);
+  const sessionRepository = new ProviderSessionRepository(db);
   return {
     database: options.database,
     auth: new AuthService(new TokenRepository(db), new RoleBindingRepository(db), options.clock, { cacheMs }),
@@ -63,6 +83,12 @@ export function createServices(options: ServiceOptions): RunningServices {
     inference,
     audit: auditRepository,
     metrics,
+    providers: new ProviderRegisterService(db, options.clock),
+    providerSessions: new ProviderSessionService(sessionRepository, llmRepository, hub, tasks, catalog, options.clock),
+    hub,
+    tasks,
+    gc: new LifecycleGc(llmRepository, sessionRepository, catalog, options.clock, options.lifecycle),
+    pingIntervalMs: options.pingIntervalMs,
     startedAt: options.clock.now(),
     auditWriter,
     close: async () => {

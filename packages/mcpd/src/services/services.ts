@@ -5,6 +5,11 @@ import type { AuditRepository } from '../repositories/audit-repository.js';
 import type { AuditWriter } from './audit-writer.js';
 import type { AuthService } from './auth-service.js';
 import type { LlmService } from './llm-service.js';
+import type { ProviderRegisterService } from './provider-register-service.js';
+import type { ProviderSessionService } from './provider-session-service.js';
+import type { ProviderHub } from '../relay/provider-hub.js';
+import type { TaskRegistry } from '../relay/task-registry.js';
+import type { LifecycleGc } from './lifecycle-gc.js';
 
 /** Everything the routes call, built once by `createServices`. */
 export interface Services {
@@ -15,5 +20,12 @@ export interface Services {
   audit: AuditRepository;
   auditWriter: AuditWriter;
   metrics: McpdMetrics;
+  providers: ProviderRegisterService;
+  providerSessions: ProviderSessionService;
+  hub: ProviderHub;
+  tasks: TaskRegistry;
+  gc: LifecycleGc;
+  /** Interval of `: ping` comments on control streams. */
+  pingIntervalMs: number;
   startedAt: Date;
 }

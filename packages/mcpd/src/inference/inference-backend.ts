@@ -1,0 +1,33 @@
+import type { Usage } from '@mcpctl/protocol';
+import type { InferenceTarget } from '../services/llm-catalog.js';
+import type { Principal } from '../services/principal.js';
+import type { ChatCompletionRequest } from '@mcpctl/protocol';
+import type { Caller } from './caller.js';
+
+export interface InferenceCall {
+  principal: Principal;
+  /** The LLM name the caller asked for. */
+  name: string;
+  request: ChatCompletionRequest;
+  /** Which API face was used, for the audit. */
+  endpoint: string;
+  caller: Caller;
+}
+
+/** What one inference did, for the audit and the metrics; filled in as it goes. */
+export interface InferenceOutcome {
+  status: number;
+  servedBy: string | null;
+  usage: Usage | undefined;
+  firstTokenAt: number | undefined;
+  error: string | undefined;
+}
+
+/** Where an LLM's answers come from: its upstream (public) or its publisher (virtual). */
+export interface InferenceBackend {
+  /**
+   * Answers the caller. Throws an HttpError when it fails before the first byte; a failure
+   * after it ends the stream with an error frame and is noted in `outcome`.
+   */
+  serve(call: InferenceCall, target: InferenceTarget, outcome: InferenceOutcome): Promise<void>;
+}

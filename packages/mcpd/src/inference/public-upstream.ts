@@ -1,0 +1,92 @@
+import type { Dispatcher } from 'undici';
+import type { InferenceTarget } from '../services/llm-catalog.js';
+import { anthropicDialect } from './anthropic-dialect.js';
+import type { Dialect, StreamContext } from './dialect.js';
+import type { InferenceBackend, InferenceCall, InferenceOutcome } from './inference-backend.js';
+import { openAiDialect } from './open-ai-dialect.js';
+import { readSse } from './read-sse.js';
+import { StreamForwarder } from './stream-forwarder.js';
+import { CallerGoneError, callUpstream, upstreamFailure } from './upstream-call.js';
+import { upstreamStatusError } from './upstream-status.js';
+
+export interface PublicUpstreamOptions {
+  dispatcher: Dispatcher;
+  headersTimeoutMs: number;
+  idleTimeoutMs: number;
+}
+
+const DIALECTS: Record<string, Dialect> = { openai: openAiDialect, ollama: openAiDialect, anthropic: anthropicDialect };
+
+/** Public LLMs: mcpd calls the upstream itself, with the key it keeps. */
+export class PublicUpstream implements InferenceBackend {
+  constructor(private readonly options: PublicUpstreamOptions) {}
+
+  async serve(call: InferenceCall, target: InferenceTarget, outcome: InferenceOutcome): Promise<void> {
+    const dialect = DIALECTS[target.record.type] ?? openAiDialect;
+    const streaming = call.request.stream === true;
+    const context: StreamContext = {
+      model: call.name,
+      includeUsage: call.request.stream_options?.include_usage === true,
+      created: Math.floor(Date.now() / 1000),
+    };
+    const failureContext = { signal: call.caller.signal, llmName: call.name };
+    const upstream = dialect.buildRequest(target, call.request, streaming);
+    const response = await callUpstream(upstream, { ...this.options, ...failureContext });
+    const headers = { 'x-mcpctl-served-by': target.record.name };
+    try {
+      if (response.statusCode < 200 || response.statusCode >= 300) {
+        const text = await response.body.text();
+        const retryAfter = response.headers['retry-after'];
+        const message = dialect.readErrorMessage(parseJson(text)) ?? text;
+        throw upstreamStatusError(response.statusCode, message, call.name, typeof retryAfter === 'string' ? retryAfter : undefined);
+      }
+      if (!streaming) {
+        const text = await response.body.text();
+        const completion = dialect.readCompletion(parseJson(text), text, context);
+        outcome.usage = completion.usage;
+        call.caller.sendJson(completion.json, headers);
+        return;
+      }
+      const forwarder = new StreamForwarder(call.caller.openStream(headers), () => performance.now());
+      await pipe(response.body, dialect, context, forwarder, failureContext);
+      outcome.usage = forwarder.usage;
+      outcome.firstTokenAt = forwarder.firstTokenAt;
+      if (forwarder.outcome && !forwarder.outcome.ok) {
+        outcome.status = 502;
+        outcome.error = forwarder.outcome.message;
+      }
+    } catch (error) {
+      throw upstreamFailure(error, failureContext);
+    } finally {
+      if (!response.body.destroyed) response.body.destroy();
+    }
+  }
+}
+
+async function pipe(
+  body: AsyncIterable<Uint8Array>,
+  dialect: Dialect,
+  context: StreamContext,
+  forwarder: StreamForwarder,
+  failureContext: { signal: AbortSignal; llmName: string },
+): Promise<void> {
+  const decoder = dialect.createStreamDecoder(context);
+  try {
+    for await (const events of readSse(body)) {
+      if (forwarder.accept(events.flatMap((event) => decoder.decode(event)))) return;
+    }
+    if (!forwarder.accept(decoder.end())) forwarder.sourceEnded();
+  } catch (error) {
+    const failure = upstreamFailure(error, failureContext);
+    if (failure instanceof CallerGoneError) throw failure;
+    forwarder.fail(failure.message);
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

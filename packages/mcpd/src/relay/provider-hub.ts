@@ -1,0 +1,33 @@
+import type { ControlChannel } from './control-channel.js';
+
+/** The open control streams of this replica, one per provider session. */
+export class ProviderHub {
+  readonly #channels = new Map<string, ControlChannel>();
+
+  /** A newer stream of the same session replaces (and closes) the older one. */
+  attach(sessionId: string, channel: ControlChannel): void {
+    const older = this.#channels.get(sessionId);
+    this.#channels.set(sessionId, channel);
+    older?.close();
+  }
+
+  /** Answers true when `channel` was the session's current stream. */
+  detach(sessionId: string, channel: ControlChannel): boolean {
+    if (this.#channels.get(sessionId) !== channel) return false;
+    this.#channels.delete(sessionId);
+    return true;
+  }
+
+  channel(sessionId: string | null): ControlChannel | undefined {
+    return sessionId ? this.#channels.get(sessionId) : undefined;
+  }
+
+  get size(): number {
+    return this.#channels.size;
+  }
+
+  closeAll(): void {
+    for (const channel of this.#channels.values()) channel.close();
+    this.#channels.clear();
+  }
+}

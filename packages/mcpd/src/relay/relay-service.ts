@@ -1,0 +1,62 @@
+import { serviceUnavailable } from '../errors.js';
+import type { InferenceBackend, InferenceCall, InferenceOutcome } from '../inference/inference-backend.js';
+import { openAiDialect } from '../inference/open-ai-dialect.js';
+import type { InferenceTarget } from '../services/llm-catalog.js';
+import type { ProviderHub } from './provider-hub.js';
+import { RelayedTask } from './relayed-task.js';
+import type { TaskRegistry } from './task-registry.js';
+
+export interface RelayOptions {
+  firstResultTimeoutMs: number;
+  idleTimeoutMs: number;
+}
+
+/** Virtual LLMs: the request goes to the publisher as an `infer` task on its control stream. */
+export class RelayService implements InferenceBackend {
+  constructor(
+    private readonly hub: ProviderHub,
+    private readonly tasks: TaskRegistry,
+    private readonly options: RelayOptions,
+  ) {}
+
+  async serve(call: InferenceCall, target: InferenceTarget, outcome: InferenceOutcome): Promise<void> {
+    const { record } = target;
+    const channel = this.hub.channel(record.providerSessionId);
+    if (!channel || record.status === 'inactive' || !record.ownerId) {
+      throw serviceUnavailable(`the publisher of ${call.name} is offline`, 30);
+    }
+    const sessionId = record.providerSessionId!;
+    const streaming = call.request.stream === true;
+    const { stream: _stream, ...request } = call.request;
+    let taskId = '';
+    const task = new RelayedTask({
+      llmName: record.name,
+      streaming,
+      caller: call.caller,
+      headers: { 'x-mcpctl-served-by': record.name },
+      decoder: openAiDialect.createStreamDecoder({
+        model: call.name,
+        includeUsage: call.request.stream_options?.include_usage === true,
+        created: Math.floor(Date.now() / 1000),
+      }),
+      firstResultTimeoutMs: this.options.firstResultTimeoutMs,
+      idleTimeoutMs: this.options.idleTimeoutMs,
+      now: () => performance.now(),
+      cancel: () => channel.sendTask({ kind: 'cancel', taskId, llmName: record.name }),
+      onEnd: () => this.tasks.finish(taskId),
+    });
+    taskId = this.tasks.open(sessionId, record.ownerId, task);
+    channel.sendTask({ kind: 'infer', taskId, llmName: record.name, request, streaming });
+    try {
+      await task.done;
+    } finally {
+      outcome.usage = task.usage;
+      outcome.firstTokenAt = task.firstTokenAt;
+      const failure = task.streamFailure;
+      if (failure) {
+        outcome.status = 502;
+        outcome.error = failure;
+      }
+    }
+  }
+}

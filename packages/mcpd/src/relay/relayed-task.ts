@@ -1,0 +1,138 @@
+import type { TaskResult, Usage } from '@mcpctl/protocol';
+import { badGateway, gatewayTimeout, HttpError, serviceUnavailable } from '../errors.js';
+import type { Caller } from '../inference/caller.js';
+import type { StreamDecoder } from '../inference/dialect.js';
+import { openAiDialect } from '../inference/open-ai-dialect.js';
+import { StreamForwarder } from '../inference/stream-forwarder.js';
+import { CallerGoneError } from '../inference/upstream-call.js';
+import { upstreamStatusError } from '../inference/upstream-status.js';
+import type { TaskSink } from './task-registry.js';
+
+export interface RelayedTaskOptions {
+  llmName: string;
+  streaming: boolean;
+  caller: Caller;
+  headers: Record<string, string>;
+  decoder: StreamDecoder;
+  /** Longest wait for the publisher's first result, then between two results. */
+  firstResultTimeoutMs: number;
+  idleTimeoutMs: number;
+  now: () => number;
+  /** Tells the publisher to stop working on the task (caller gone, timed out). */
+  cancel(): void;
+  /** Called once when the task is over, whatever the reason. */
+  onEnd(): void;
+}
+
+/**
+ * One inference relayed to a workstation: turns the results its publisher posts into the
+ * caller's answer, and fails cleanly when either side goes away or falls silent.
+ */
+export class RelayedTask implements TaskSink {
+  readonly done: Promise<void>;
+  #resolve!: () => void;
+  #reject!: (error: Error) => void;
+  #timer: NodeJS.Timeout | undefined;
+  #forwarder: StreamForwarder | undefined;
+  #ended = false;
+  #usage: Usage | undefined;
+  readonly #onCallerGone = () => this.#callerGone();
+
+  constructor(private readonly options: RelayedTaskOptions) {
+    this.done = new Promise<void>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    this.#arm(options.firstResultTimeoutMs);
+    options.caller.signal.addEventListener('abort', this.#onCallerGone, { once: true });
+  }
+
+  get usage(): Usage | undefined {
+    return this.#forwarder?.usage ?? this.#usage;
+  }
+
+  get firstTokenAt(): number | undefined {
+    return this.#forwarder?.firstTokenAt;
+  }
+
+  /** The failure that ended an answer already under way, if any. */
+  get streamFailure(): string | undefined {
+    const outcome = this.#forwarder?.outcome;
+    return outcome && !outcome.ok ? outcome.message : undefined;
+  }
+
+  result(result: TaskResult): void {
+    if (this.#ended) return;
+    this.#arm(this.options.idleTimeoutMs);
+    if ('error' in result) return this.#fail(badGateway(`the publisher of ${this.options.llmName} failed: ${result.error}`));
+    if ('chunk' in result) return this.#chunk(result.chunk.data, result.chunk.done === true);
+    return this.#whole(result.status, result.body);
+  }
+
+  publisherGone(): void {
+    this.#fail(serviceUnavailable(`the publisher of ${this.options.llmName} disconnected`, 5));
+  }
+
+  #chunk(data: string, done: boolean): void {
+    if (!this.options.streaming) {
+      return this.#fail(badGateway(`the publisher of ${this.options.llmName} streamed an answer to a request that did not ask for a stream`));
+    }
+    this.#forwarder ??= new StreamForwarder(this.options.caller.openStream(this.options.headers), this.options.now);
+    const parts = done || data.trim() === '[DONE]' ? [{ type: 'done' as const }] : this.options.decoder.decode({ data });
+    if (this.#forwarder.accept(parts)) this.#end();
+  }
+
+  #whole(status: number, body: unknown): void {
+    if (status < 200 || status >= 300) {
+      const message = openAiDialect.readErrorMessage(body);
+      return this.#fail(upstreamStatusError(status, message, this.options.llmName, undefined));
+    }
+    if (this.options.streaming) {
+      return this.#fail(badGateway(`the publisher of ${this.options.llmName} answered a streaming request in one piece`));
+    }
+    try {
+      const completion = openAiDialect.readCompletion(body, JSON.stringify(body), { model: this.options.llmName, includeUsage: false, created: 0 });
+      this.#usage = completion.usage;
+      this.options.caller.sendJson(completion.json, this.options.headers);
+      this.#end();
+    } catch (error) {
+      this.#fail(error as HttpError);
+    }
+  }
+
+  #arm(ms: number): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.options.cancel();
+      this.#fail(gatewayTimeout(`the publisher of ${this.options.llmName} did not answer in time`));
+    }, ms);
+    this.#timer.unref();
+  }
+
+  #callerGone(): void {
+    if (this.#ended) return;
+    this.options.cancel();
+    this.#fail(new CallerGoneError());
+  }
+
+  /** Before the first byte the caller gets a status; after it, an error frame ends the stream. */
+  #fail(error: Error): void {
+    if (this.#ended) return;
+    if (this.#forwarder && !(error instanceof CallerGoneError)) {
+      this.#forwarder.fail(error.message);
+      this.#end();
+      return;
+    }
+    this.#end(error);
+  }
+
+  #end(error?: Error): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    clearTimeout(this.#timer);
+    this.options.caller.signal.removeEventListener('abort', this.#onCallerGone);
+    this.options.onEnd();
+    if (error) this.#reject(error);
+    else this.#resolve();
+  }
+}

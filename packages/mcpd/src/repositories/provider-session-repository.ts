@@ -1,0 +1,33 @@
+import { and, eq, lt, notExists } from 'drizzle-orm';
+import { llms, providerSessions, type Database, type ProviderSessionRow } from '@mcpctl/db';
+
+export class ProviderSessionRepository {
+  constructor(private readonly db: Database) {}
+
+  async findById(id: string): Promise<ProviderSessionRow | undefined> {
+    const [row] = await this.db.select().from(providerSessions).where(eq(providerSessions.id, id)).limit(1);
+    return row;
+  }
+
+  async insert(session: { id: string; ownerId: string; lastHeartbeatAt: Date; createdAt: Date }): Promise<void> {
+    await this.db.insert(providerSessions).values(session);
+  }
+
+  async touch(id: string, at: Date): Promise<void> {
+    await this.db.update(providerSessions).set({ lastHeartbeatAt: at }).where(eq(providerSessions.id, id));
+  }
+
+  /** Sessions that publish nothing any more and have been silent since `cutoff`. */
+  async deleteEmptySilentSince(cutoff: Date): Promise<number> {
+    const deleted = await this.db
+      .delete(providerSessions)
+      .where(
+        and(
+          lt(providerSessions.lastHeartbeatAt, cutoff),
+          notExists(this.db.select({ id: llms.id }).from(llms).where(eq(llms.providerSessionId, providerSessions.id))),
+        ),
+      )
+      .returning({ id: providerSessions.id });
+    return deleted.length;
+  }
+}

@@ -1,0 +1,57 @@
+import type { FastifyInstance } from 'fastify';
+import {
+  PROVIDER_SESSION_HEADER,
+  providerHeartbeatRequestSchema,
+  providerRegisterRequestSchema,
+  taskResultSchema,
+} from '@mcpctl/protocol';
+import { z } from 'zod';
+import { badRequest, describeZodError, notFound } from '../errors.js';
+import { SseControlChannel } from '../relay/sse-control-channel.js';
+import type { Services } from '../services/services.js';
+
+const taskParams = z.object({ taskId: z.string().min(1).max(256) });
+
+/** The provider channel of SPEC §4.3, used by mcplocal. Its wire format is fixed. */
+export function providerRoutes(app: FastifyInstance, services: Services): void {
+  const { providers, providerSessions, llms, tasks } = services;
+
+  app.post('/api/v1/llms/_provider-register', async (request, reply) => {
+    const body = providerRegisterRequestSchema.safeParse(request.body);
+    if (!body.success) throw badRequest(describeZodError(body.error));
+    const outcome = await providers.register(request.principal, body.data);
+    const views = await Promise.all(outcome.names.map((name) => llms.get(request.principal, name)));
+    return reply.code(201).send({ providerSessionId: outcome.providerSessionId, llms: views, agents: [] });
+  });
+
+  app.post('/api/v1/llms/_provider-heartbeat', async (request) => {
+    const body = providerHeartbeatRequestSchema.safeParse(request.body);
+    if (!body.success) throw badRequest(describeZodError(body.error));
+    await providerSessions.heartbeat(request.principal, body.data.providerSessionId);
+    return { ok: true };
+  });
+
+  app.get('/api/v1/llms/_provider-stream', async (request, reply) => {
+    const header = request.headers[PROVIDER_SESSION_HEADER];
+    const sessionId = await providerSessions.requireOwnSession(request.principal, typeof header === 'string' ? header : undefined);
+    reply.hijack();
+    const channel: SseControlChannel = new SseControlChannel(reply.raw, {
+      sessionId,
+      pingIntervalMs: services.pingIntervalMs,
+      onClose: () => {
+        providerSessions.streamClosed(sessionId, channel).catch((error: unknown) => {
+          request.log.error({ err: error }, 'marking a closed session inactive failed');
+        });
+      },
+    });
+    await providerSessions.streamOpened(sessionId, channel);
+  });
+
+  app.post('/api/v1/llms/_provider-task/:taskId/result', async (request) => {
+    const { taskId } = taskParams.parse(request.params);
+    const body = taskResultSchema.safeParse(request.body);
+    if (!body.success) throw badRequest(describeZodError(body.error, 'task result'));
+    if (!tasks.deliver(taskId, request.principal.userId, body.data)) throw notFound(`unknown or finished task: ${taskId}`);
+    return { ok: true };
+  });
+}

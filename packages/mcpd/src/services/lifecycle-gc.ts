@@ -1,0 +1,38 @@
+import type { Clock } from '../clock.js';
+import type { LlmRepository } from '../repositories/llm-repository.js';
+import type { ProviderSessionRepository } from '../repositories/provider-session-repository.js';
+import type { LlmCatalog } from './llm-catalog.js';
+
+export interface LifecycleDurations {
+  /** No heartbeat for this long: rows go inactive (SPEC: 90 s). */
+  heartbeatTimeoutMs: number;
+  /** Inactive for this long: rows are deleted (SPEC: 4 h). */
+  inactiveRetentionMs: number;
+}
+
+export interface GcReport {
+  markedInactive: number;
+  deleted: number;
+  sessionsDeleted: number;
+}
+
+/** The periodic sweep of SPEC §3. Idempotent: a second run at the same instant changes nothing. */
+export class LifecycleGc {
+  constructor(
+    private readonly llms: LlmRepository,
+    private readonly sessions: ProviderSessionRepository,
+    private readonly catalog: LlmCatalog,
+    private readonly clock: Clock,
+    private readonly durations: LifecycleDurations,
+  ) {}
+
+  async runOnce(): Promise<GcReport> {
+    const now = this.clock.now();
+    const markedInactive = await this.llms.markSilentInactive(new Date(now.getTime() - this.durations.heartbeatTimeoutMs), now);
+    const retentionCutoff = new Date(now.getTime() - this.durations.inactiveRetentionMs);
+    const deleted = await this.llms.deleteInactiveSince(retentionCutoff);
+    const sessionsDeleted = await this.sessions.deleteEmptySilentSince(retentionCutoff);
+    if (markedInactive + deleted > 0) this.catalog.invalidate();
+    return { markedInactive, deleted, sessionsDeleted };
+  }
+}

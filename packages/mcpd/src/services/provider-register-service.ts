@@ -1,0 +1,122 @@
+import type { Database, LlmRow, NewLlmRow } from '@mcpctl/db';
+import type { ProviderRegisterRequest, PublishedProvider } from '@mcpctl/protocol';
+import type { Clock } from '../clock.js';
+import { badRequest, conflict } from '../errors.js';
+import { LlmRepository } from '../repositories/llm-repository.js';
+import { ProviderSessionRepository } from '../repositories/provider-session-repository.js';
+import { isUniqueViolation } from '../repositories/unique-violation.js';
+import { generateId } from '../security/token.js';
+import type { Principal } from './principal.js';
+
+export interface RegisterOutcome {
+  providerSessionId: string;
+  /** Names of the rows the session now publishes. */
+  names: string[];
+}
+
+/**
+ * SPEC §3's register rules. The payload declares the session's whole published set and is
+ * applied in one transaction: one conflict rejects the call and changes nothing.
+ */
+export class ProviderRegisterService {
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+  ) {}
+
+  async register(principal: Principal, payload: ProviderRegisterRequest): Promise<RegisterOutcome> {
+    assertDistinctNames(payload.providers);
+    const now = this.clock.now();
+    try {
+      return await this.db.transaction(async (transaction) => {
+        const tx = transaction as unknown as Database;
+        const sessions = new ProviderSessionRepository(tx);
+        const llms = new LlmRepository(tx);
+        const sessionId = await this.#session(sessions, principal, payload.providerSessionId, now);
+        const existing = new Map((await llms.findRowsByNames(payload.providers.map((p) => p.name))).map((row) => [row.name, row]));
+        for (const provider of payload.providers) {
+          const row = existing.get(provider.name);
+          if (!row) {
+            await llms.insert(newVirtualRow(provider, principal, sessionId, now));
+          } else {
+            await llms.update(row.id, this.#claim(row, provider, principal, sessionId, now));
+          }
+        }
+        const published = new Set(payload.providers.map((provider) => provider.name));
+        const dropped = (await llms.listBySession(sessionId)).filter((row) => !published.has(row.name));
+        await llms.deleteByIds(dropped.map((row) => row.id));
+        return { providerSessionId: sessionId, names: [...published] };
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw conflict('another session published one of these names at the same moment; retry');
+      throw error;
+    }
+  }
+
+  /** A presented id is reused only when it exists and belongs to the caller. */
+  async #session(sessions: ProviderSessionRepository, principal: Principal, presented: string | undefined, now: Date): Promise<string> {
+    if (presented) {
+      const session = await sessions.findById(presented);
+      if (session && session.ownerId === principal.userId) {
+        await sessions.touch(session.id, now);
+        return session.id;
+      }
+    }
+    const id = generateId('ps_');
+    await sessions.insert({ id, ownerId: principal.userId, lastHeartbeatAt: now, createdAt: now });
+    return id;
+  }
+
+  #claim(row: LlmRow, provider: PublishedProvider, principal: Principal, sessionId: string, now: Date): Partial<NewLlmRow> {
+    if (row.kind === 'public') throw conflict(`Cannot publish over public LLM: ${row.name}`);
+    if (row.providerSessionId !== sessionId) {
+      if (row.status !== 'inactive') throw conflict(`LLM ${row.name} is published by another session that is still active`);
+      const owns = row.ownerId === principal.userId;
+      if (!owns && !principal.admin) throw conflict(`LLM ${row.name} belongs to another user; only its owner or an admin may take it over`);
+    }
+    // Visibility is kept: the owner may have changed it, and a reconnect must not undo that.
+    return {
+      ...publishedFields(provider, now),
+      ownerId: row.providerSessionId === sessionId ? row.ownerId : principal.userId,
+      providerSessionId: sessionId,
+    };
+  }
+}
+
+function assertDistinctNames(providers: PublishedProvider[]): void {
+  const seen = new Set<string>();
+  for (const { name } of providers) {
+    if (seen.has(name)) throw badRequest(`invalid request body: providers: the name ${name} appears twice`);
+    seen.add(name);
+  }
+}
+
+function publishedFields(provider: PublishedProvider, now: Date) {
+  return {
+    type: provider.type,
+    model: provider.model,
+    tier: provider.tier ?? 'fast',
+    description: provider.description ?? null,
+    poolName: provider.poolName ?? null,
+    maxConcurrent: provider.maxConcurrent ?? null,
+    status: provider.initialStatus ?? 'active',
+    lastHeartbeatAt: now,
+    inactiveSince: null,
+    updatedAt: now,
+  } satisfies Partial<NewLlmRow>;
+}
+
+function newVirtualRow(provider: PublishedProvider, principal: Principal, sessionId: string, now: Date): NewLlmRow {
+  return {
+    id: generateId('llm_'),
+    name: provider.name,
+    kind: 'virtual',
+    url: null,
+    apiKeyEncrypted: null,
+    visibility: provider.visibility ?? 'private',
+    ownerId: principal.userId,
+    providerSessionId: sessionId,
+    createdAt: now,
+    ...publishedFields(provider, now),
+  };
+}

@@ -1,0 +1,57 @@
+import type { Clock } from '../clock.js';
+import { notFound } from '../errors.js';
+import type { LlmRepository } from '../repositories/llm-repository.js';
+import type { ProviderSessionRepository } from '../repositories/provider-session-repository.js';
+import type { ControlChannel } from '../relay/control-channel.js';
+import type { ProviderHub } from '../relay/provider-hub.js';
+import type { TaskRegistry } from '../relay/task-registry.js';
+import type { LlmCatalog } from './llm-catalog.js';
+import type { Principal } from './principal.js';
+
+/** The lifecycle of SPEC §3 as heartbeats and control streams drive it. */
+export class ProviderSessionService {
+  constructor(
+    private readonly sessions: ProviderSessionRepository,
+    private readonly llms: LlmRepository,
+    private readonly hub: ProviderHub,
+    private readonly tasks: TaskRegistry,
+    private readonly catalog: LlmCatalog,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * A session id is a secret bound to its owner: anyone else is told it does not exist,
+   * exactly like an id that never did.
+   */
+  async requireOwnSession(principal: Principal, sessionId: string | undefined): Promise<string> {
+    const session = sessionId ? await this.sessions.findById(sessionId) : undefined;
+    if (!session || session.ownerId !== principal.userId) throw notFound('unknown provider session; register first');
+    return session.id;
+  }
+
+  async heartbeat(principal: Principal, sessionId: string): Promise<void> {
+    const id = await this.requireOwnSession(principal, sessionId);
+    await this.#revive(id);
+  }
+
+  /** A stream opened: it replaces any older one, and the session's rows revive. */
+  async streamOpened(sessionId: string, channel: ControlChannel): Promise<void> {
+    this.hub.attach(sessionId, channel);
+    await this.#revive(sessionId);
+  }
+
+  /** A stream closed: unless a newer one took over, rows go inactive and tasks fail at once. */
+  async streamClosed(sessionId: string, channel: ControlChannel): Promise<void> {
+    if (!this.hub.detach(sessionId, channel)) return;
+    this.tasks.failSession(sessionId);
+    await this.llms.markSessionInactive(sessionId, this.clock.now());
+    this.catalog.invalidate();
+  }
+
+  async #revive(sessionId: string): Promise<void> {
+    const now = this.clock.now();
+    await this.sessions.touch(sessionId, now);
+    await this.llms.reviveSession(sessionId, now);
+    this.catalog.invalidate();
+  }
+}

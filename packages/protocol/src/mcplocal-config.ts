@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { llmTierSchema, visibilitySchema } from './llm.js';
+import { resourceNameSchema } from './names.js';
+
+/* The files mcplocal reads under MCPCTL_HOME (default ~/.mcpctl). */
+
+export const httpWakeRecipeSchema = z.strictObject({
+  type: z.literal('http'),
+  url: z.url({ protocol: /^https?$/ }),
+  method: z.string().default('POST'),
+  headers: z.record(z.string(), z.string()).optional(),
+  body: z.unknown().optional(),
+  maxWaitSeconds: z.number().positive().default(60),
+});
+
+export const commandWakeRecipeSchema = z.strictObject({
+  type: z.literal('command'),
+  command: z.string().min(1),
+  args: z.array(z.string()).default([]),
+  maxWaitSeconds: z.number().positive().default(60),
+});
+
+/** How mcplocal brings a sleeping backend up. */
+export const wakeRecipeSchema = z.discriminatedUnion('type', [httpWakeRecipeSchema, commandWakeRecipeSchema]);
+export type WakeRecipe = z.infer<typeof wakeRecipeSchema>;
+
+export const providerEntrySchema = z.strictObject({
+  name: resourceNameSchema,
+  type: z.enum(['openai', 'ollama', 'anthropic', 'managed']),
+  url: z.url({ protocol: /^https?$/ }),
+  model: z.string().min(1),
+  apiKey: z.string().min(1).optional(),
+  /** Names an environment variable holding the key, so the file need not. */
+  apiKeyEnv: z.string().min(1).optional(),
+  tier: llmTierSchema.optional(),
+  description: z.string().optional(),
+  publish: z.boolean().default(false),
+  publishName: resourceNameSchema.optional(),
+  poolName: resourceNameSchema.optional(),
+  visibility: visibilitySchema.default('private'),
+  maxConcurrent: z.number().int().positive().optional(),
+  /** A central LLM this local provider may stand in for. */
+  failoverFor: resourceNameSchema.optional(),
+  wake: wakeRecipeSchema.optional(),
+  /* `managed`: mcplocal runs the model server itself. */
+  command: z.string().optional(),
+  args: z.array(z.string()).optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  cwd: z.string().optional(),
+  idleTimeoutSeconds: z.number().positive().optional(),
+  preset: z.enum(['vllm']).optional(),
+});
+export type ProviderEntry = z.infer<typeof providerEntrySchema>;
+
+export const agentEntrySchema = z.strictObject({
+  name: resourceNameSchema,
+  llmName: resourceNameSchema,
+  description: z.string().optional(),
+  systemPrompt: z.string().optional(),
+  project: z.string().optional(),
+  defaultParams: z.record(z.string(), z.unknown()).optional(),
+  extras: z.record(z.string(), z.unknown()).optional(),
+  visibility: visibilitySchema.optional(),
+});
+export type AgentEntry = z.infer<typeof agentEntrySchema>;
+
+export const mcplocalConfigSchema = z.strictObject({
+  providers: z.array(providerEntrySchema).default([]),
+  agents: z.array(agentEntrySchema).default([]),
+  /** `hostname`, `user`, or a literal appended as `NAME-SUFFIX` to published names. */
+  publishNameSuffix: z.string().min(1).optional(),
+});
+export type McplocalConfig = z.infer<typeof mcplocalConfigSchema>;
+
+/** `credentials`, written by `mcpctl login` with mode 0600. */
+export const credentialsSchema = z.object({ mcpdUrl: z.url(), token: z.string().min(1) });
+export type Credentials = z.infer<typeof credentialsSchema>;

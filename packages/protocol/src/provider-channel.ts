@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { llmTierSchema, llmTypeSchema, llmViewSchema, visibilitySchema } from './llm.js';
+import { resourceNameSchema } from './names.js';
+
+/*
+ * The provider channel between mcplocal and mcpd. Its shapes are fixed: mcplocal builds in
+ * users' hands speak exactly these. Objects are loose so that fields a newer client adds are
+ * ignored by this server, as older servers ignore them too.
+ */
+
+/** Names the HTTP header carrying the session id on the control stream. */
+export const PROVIDER_SESSION_HEADER = 'x-mcpctl-provider-session';
+
+export const publishedProviderSchema = z.looseObject({
+  name: resourceNameSchema,
+  type: llmTypeSchema,
+  model: z.string().min(1).max(256),
+  tier: llmTierSchema.optional(),
+  description: z.string().max(2048).optional(),
+  poolName: resourceNameSchema.optional(),
+  visibility: visibilitySchema.optional(),
+  initialStatus: z.enum(['active', 'hibernating']).optional(),
+  maxConcurrent: z.number().int().min(1).max(100_000).optional(),
+});
+export type PublishedProvider = z.infer<typeof publishedProviderSchema>;
+
+export const publishedAgentSchema = z.looseObject({
+  name: resourceNameSchema,
+  llmName: resourceNameSchema,
+  description: z.string().max(2048).optional(),
+  systemPrompt: z.string().max(100_000).optional(),
+  project: z.string().max(256).optional(),
+  defaultParams: z.record(z.string(), z.unknown()).optional(),
+  extras: z.record(z.string(), z.unknown()).optional(),
+  visibility: visibilitySchema.optional(),
+});
+export type PublishedAgent = z.infer<typeof publishedAgentSchema>;
+
+export const providerRegisterRequestSchema = z.looseObject({
+  providerSessionId: z.string().min(1).max(256).optional(),
+  providers: z.array(publishedProviderSchema).max(256),
+  agents: z.array(publishedAgentSchema).max(256).optional(),
+});
+export type ProviderRegisterRequest = z.infer<typeof providerRegisterRequestSchema>;
+
+export const providerRegisterResponseSchema = z.object({
+  providerSessionId: z.string(),
+  llms: z.array(llmViewSchema),
+  agents: z.array(z.record(z.string(), z.unknown())),
+});
+export type ProviderRegisterResponse = z.infer<typeof providerRegisterResponseSchema>;
+
+export const providerHeartbeatRequestSchema = z.looseObject({
+  providerSessionId: z.string().min(1).max(256),
+});
+export type ProviderHeartbeatRequest = z.infer<typeof providerHeartbeatRequestSchema>;
+
+/** `event: hello` on a newly opened control stream. */
+export const providerHelloSchema = z.object({ providerSessionId: z.string() });
+export type ProviderHello = z.infer<typeof providerHelloSchema>;
+
+export const inferTaskSchema = z.looseObject({
+  kind: z.literal('infer'),
+  taskId: z.string(),
+  llmName: z.string(),
+  /** An OpenAI chat-completions body without `stream`. */
+  request: z.record(z.string(), z.unknown()),
+  streaming: z.boolean(),
+});
+export const wakeTaskSchema = z.looseObject({ kind: z.literal('wake'), taskId: z.string(), llmName: z.string() });
+export const cancelTaskSchema = z.looseObject({ kind: z.literal('cancel'), taskId: z.string(), llmName: z.string() });
+
+/** `event: task` frames. Clients ignore kinds they do not know. */
+export const providerTaskSchema = z.discriminatedUnion('kind', [inferTaskSchema, wakeTaskSchema, cancelTaskSchema]);
+export type InferTask = z.infer<typeof inferTaskSchema>;
+export type WakeTask = z.infer<typeof wakeTaskSchema>;
+export type CancelTask = z.infer<typeof cancelTaskSchema>;
+export type ProviderTask = z.infer<typeof providerTaskSchema>;
+
+/** The whole answer: a non-streaming completion, or a wake's `{ok:true, ms}`. */
+export const taskWholeResultSchema = z.object({ status: z.number().int().min(100).max(599), body: z.unknown() });
+/** One streamed frame; `data` is a chat.completion.chunk JSON string, the last is "[DONE]" with done. */
+export const taskChunkResultSchema = z.object({
+  chunk: z.object({ data: z.string().max(1_000_000), done: z.boolean().optional() }),
+});
+export const taskErrorResultSchema = z.object({ error: z.string().max(10_000) });
+
+/** Body of `POST /api/v1/llms/_provider-task/:taskId/result`. */
+export const taskResultSchema = z.union([taskChunkResultSchema, taskErrorResultSchema, taskWholeResultSchema]);
+export type TaskResult = z.infer<typeof taskResultSchema>;
+export type TaskWholeResult = z.infer<typeof taskWholeResultSchema>;
+export type TaskChunkResult = z.infer<typeof taskChunkResultSchema>;
+export type TaskErrorResult = z.infer<typeof taskErrorResultSchema>;
