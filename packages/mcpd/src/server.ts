@@ -93,6 +93,9 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
         // Relayed answers still flow over the control streams: close those last.
         await services.inference.drained(config.shutdownDeadlineMs);
         services.hub.closeAll();
+        // Nothing useful is in flight any more; a lingering keep-alive or a stream whose
+        // client vanished must not hold the exit for the whole deadline.
+        app.server.closeAllConnections();
         await stopped;
       } finally {
         clearTimeout(deadline);

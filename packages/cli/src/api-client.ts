@@ -1,0 +1,153 @@
+import { errorBodySchema } from '@mcpctl/protocol';
+import { ApiError, RequestError, isAbortError } from './errors.js';
+import { checkSchema, type Schema } from './schema-check.js';
+import { readStreamParts, type StreamPart } from './stream-parts.js';
+
+export interface ApiClientOptions {
+  /** mcpd's base URL without a trailing slash, e.g. `http://127.0.0.1:3100`. */
+  baseUrl: string;
+  token: string;
+  /** Injected in tests; the global `fetch` otherwise. */
+  fetch?: typeof fetch;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  signal?: AbortSignal;
+  /** `/healthz` and `/readyz` are public: no Authorization header. */
+  anonymous?: boolean;
+  headers?: Record<string, string>;
+}
+
+/** An opened `text/event-stream` answer. */
+export interface EventStream {
+  /** `x-mcpctl-served-by`: the pool member that answers. */
+  servedBy: string | undefined;
+  parts: AsyncGenerator<StreamPart>;
+}
+
+/** The header mcpd sets to name the LLM that served an inference. */
+export const SERVED_BY_HEADER = 'x-mcpctl-served-by';
+
+/**
+ * mcpd's HTTP API as the CLI needs it: bearer auth, JSON in and out, error statuses turned
+ * into `ApiError`s carrying mcpd's one-line message, network failures into `RequestError`s.
+ */
+export class ApiClient {
+  readonly baseUrl: string;
+  readonly #token: string;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: ApiClientOptions) {
+    this.baseUrl = options.baseUrl;
+    this.#token = options.token;
+    this.#fetch = options.fetch ?? fetch;
+  }
+
+  /** Sends the request and returns the answer whatever its status; only the network can fail it. */
+  async send(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+    if (options.anonymous !== true) headers.authorization = `Bearer ${this.#token}`;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.body);
+    }
+    try {
+      return await this.#fetch(`${this.baseUrl}${path}`, { method, headers, body, signal: options.signal });
+    } catch (error) {
+      if (isAbortError(error)) throw error;
+      throw unreachable(this.baseUrl, error);
+    }
+  }
+
+  /** Sends the request; a non-2xx answer becomes an `ApiError`. */
+  async request(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
+    const response = await this.send(method, path, options);
+    if (!response.ok) throw await toApiError(response, `${method} ${path}`);
+    return response;
+  }
+
+  /** Sends the request and validates the JSON answer against `schema`. */
+  async json<T>(method: string, path: string, schema: Schema<T>, options: RequestOptions = {}): Promise<T> {
+    const response = await this.request(method, path, options);
+    return readJson(response, schema, `${method} ${path}`);
+  }
+
+  get<T>(path: string, schema: Schema<T>, options: RequestOptions = {}): Promise<T> {
+    return this.json('GET', path, schema, options);
+  }
+
+  /** POSTs `body` expecting `text/event-stream` back. */
+  async stream(path: string, body: unknown, signal?: AbortSignal): Promise<EventStream> {
+    const response = await this.request('POST', path, { body, signal, headers: { accept: 'text/event-stream' } });
+    const servedBy = response.headers.get(SERVED_BY_HEADER) ?? undefined;
+    const contentType = response.headers.get('content-type') ?? '';
+    if (!contentType.startsWith('text/event-stream') || response.body === null) {
+      await response.body?.cancel();
+      throw new RequestError(`mcpd answered POST ${path} with ${contentType || 'no body'} instead of an event stream`);
+    }
+    return { servedBy, parts: readStreamParts(response.body) };
+  }
+}
+
+/** Reads and validates a JSON answer. */
+export async function readJson<T>(response: Response, schema: Schema<T>, what: string): Promise<T> {
+  let json: unknown;
+  try {
+    json = await response.json();
+  } catch (error) {
+    if (isAbortError(error)) throw error;
+    throw new RequestError(`mcpd answered ${what} with a body that is not JSON`, { cause: error });
+  }
+  const checked = checkSchema(schema, json);
+  if (!checked.ok) throw new RequestError(`unexpected answer from mcpd to ${what}: ${checked.problems}`);
+  return checked.value;
+}
+
+async function toApiError(response: Response, what: string): Promise<ApiError> {
+  const text = await response.text().catch(() => '');
+  let message = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''} from ${what}`;
+  try {
+    const checked = checkSchema(errorBodySchema, JSON.parse(text));
+    if (checked.ok) message = checked.value.error;
+  } catch {
+    // Not JSON (a proxy's HTML page, say): the status line is the best we have.
+  }
+  const retryAfter = Number(response.headers.get('retry-after') ?? Number.NaN);
+  const retryAfterSeconds = Number.isFinite(retryAfter) ? retryAfter : undefined;
+  return new ApiError(response.status, message, { hint: hintForStatus(response.status, retryAfterSeconds), retryAfterSeconds });
+}
+
+function hintForStatus(status: number, retryAfterSeconds: number | undefined): string | undefined {
+  switch (status) {
+    case 401:
+      return "check the token, or run 'mcpctl login --url URL --token TOKEN'";
+    case 429:
+    case 503:
+      return retryAfterSeconds === undefined ? undefined : `retry in ${retryAfterSeconds}s`;
+    default:
+      return undefined;
+  }
+}
+
+function unreachable(baseUrl: string, error: unknown): RequestError {
+  return new RequestError(`cannot reach mcpd at ${baseUrl} (${networkCode(error)})`, {
+    hint: "is it running? check 'mcpctl status'",
+    cause: error,
+  });
+}
+
+/** `fetch` wraps the socket error (ECONNREFUSED, ENOTFOUND, …) as its cause, sometimes inside an AggregateError. */
+function networkCode(error: unknown): string {
+  let current: unknown = error;
+  let innermost = error instanceof Error ? error.message : String(error);
+  for (let depth = 0; depth < 4 && current instanceof Error; depth += 1) {
+    const code = (current as NodeJS.ErrnoException).code;
+    if (typeof code === 'string') return code;
+    innermost = current.message;
+    const nested = current instanceof AggregateError ? current.errors[0] : undefined;
+    current = nested ?? current.cause;
+  }
+  return innermost;
+}

@@ -1,0 +1,23 @@
+import { InvalidArgumentError, Option } from 'commander';
+import { OUTPUT_FORMATS } from '../printer.js';
+
+/** `-o table|wide|json|yaml`, shared by every command that prints resources. */
+export function outputOption(): Option {
+  return new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table');
+}
+
+export function parsePositiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed < 1) {
+    throw new InvalidArgumentError('expected a whole number of at least 1');
+  }
+  return parsed;
+}
+
+export function parseTemperature(value: string): number {
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed) || parsed < 0 || parsed > 2) {
+    throw new InvalidArgumentError('expected a number from 0 to 2');
+  }
+  return parsed;
+}

@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import { healthViewSchema, statusViewSchema, type HealthView, type StatusView } from '@mcpctl/protocol';
+import { readJson, type ApiClient } from '../api-client.js';
+import type { CliContext } from '../context.js';
+import { ApiError, CliError } from '../errors.js';
+import { compactDuration } from '../format/relative-age.js';
+import type { OutputFormat } from '../printer.js';
+import { outputOption } from './option-parsers.js';
+
+/** What `mcpctl status` reports; also its `-o json|yaml` shape. */
+export interface StatusReport {
+  url: string;
+  user: StatusView['user'] | null;
+  server: StatusView['server'] | null;
+  live: HealthView;
+  ready: HealthView;
+}
+
+/** `mcpctl status`: who am I, which server, and is it healthy. Exit 1 when it is not. */
+export function registerStatus(program: Command, context: CliContext): void {
+  program
+    .command('status')
+    .description('show the server you are logged in to, who you are, and its health')
+    .addOption(outputOption())
+    .action(async (options: { output: OutputFormat }) => {
+      const client = await context.api();
+      // Health first: it needs no token and says the most when the server is sick.
+      const live = await probe(client, '/healthz');
+      const ready = await probe(client, '/readyz');
+      let identity: StatusView | undefined;
+      let failure: CliError | undefined;
+      try {
+        identity = await client.get('/api/v1/status', statusViewSchema);
+      } catch (error) {
+        if (!(error instanceof CliError)) throw error;
+        failure = error;
+      }
+      const report: StatusReport = { url: client.baseUrl, user: identity?.user ?? null, server: identity?.server ?? null, live, ready };
+      printStatus(context, options.output, report);
+      if (failure !== undefined) throw failure;
+      if (live.status !== 'ok' || ready.status !== 'ok') {
+        throw new ApiError(503, `mcpd is not ready${ready.reason === undefined ? '' : `: ${ready.reason}`}`);
+      }
+    });
+}
+
+/** `/healthz` and `/readyz` answer a health view with 200 or 503; anything else is reported as unavailable. */
+async function probe(client: ApiClient, path: string): Promise<HealthView> {
+  const response = await client.send('GET', path, { anonymous: true });
+  if (response.status !== 200 && response.status !== 503) {
+    await response.body?.cancel();
+    return { status: 'unavailable', reason: `HTTP ${response.status}` };
+  }
+  return readJson(response, healthViewSchema, `GET ${path}`);
+}
+
+function printStatus(context: CliContext, format: OutputFormat, report: StatusReport): void {
+  const { printer } = context;
+  if (format === 'json') return printer.json(report);
+  if (format === 'yaml') return printer.yaml([{ value: report }]);
+  const user = report.user === null ? '-' : `${report.user.name}${report.user.admin ? ' (admin)' : ''}`;
+  printer.fields([
+    ['Server', report.url],
+    ['User', user],
+    ['Version', report.server?.version ?? '-'],
+    ['Database', report.server?.database ?? '-'],
+    ['Uptime', report.server === null ? '-' : compactDuration(report.server.uptimeSeconds)],
+    ['Live', healthText(report.live)],
+    ['Ready', healthText(report.ready)],
+  ]);
+}
+
+function healthText(health: HealthView): string {
+  return health.reason === undefined ? health.status : `${health.status} (${health.reason})`;
+}

@@ -1,0 +1,68 @@
+/**
+ * Every failure the CLI reports on purpose is a `CliError`: its message is the one line
+ * printed after `error:`, its hint (when set) follows after a dash, and its exit code is
+ * what the process ends with. Anything else reaching the entry point is a bug and is
+ * reported as such.
+ */
+export abstract class CliError extends Error {
+  abstract readonly exitCode: number;
+  readonly hint: string | undefined;
+
+  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.hint = options.hint;
+  }
+}
+
+/** The command was called wrongly, or its input (flags, documents, environment) is invalid. Exit 2. */
+export class UsageError extends CliError {
+  readonly exitCode = 2;
+}
+
+/** mcpd answered with an error status. Exit 1. */
+export class ApiError extends CliError {
+  readonly exitCode = 1;
+  readonly status: number;
+  /** Seconds from `Retry-After`, when mcpd sent one. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(
+    status: number,
+    message: string,
+    options: { hint?: string; cause?: unknown; retryAfterSeconds?: number } = {},
+  ) {
+    super(message, options);
+    this.status = status;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+/** The request did not get a usable answer: mcpd unreachable, a malformed answer, a broken stream. Exit 1. */
+export class RequestError extends CliError {
+  readonly exitCode = 1;
+}
+
+/** A local file the CLI depends on (credentials) is missing or unreadable. Exit 1. */
+export class ConfigError extends CliError {
+  readonly exitCode = 1;
+}
+
+/** The user pressed Ctrl-C while a one-shot request was running. Exit 130, as shells expect. */
+export class InterruptedError extends CliError {
+  readonly exitCode = 130;
+
+  constructor() {
+    super('interrupted');
+  }
+}
+
+/** The line printed for a `CliError`: `message — hint`. */
+export function formatCliError(error: CliError): string {
+  return error.hint === undefined ? error.message : `${error.message} — ${error.hint}`;
+}
+
+/** True for the error `fetch` and stream readers throw once their `AbortSignal` fired. */
+export function isAbortError(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+}

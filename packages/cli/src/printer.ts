@@ -1,0 +1,118 @@
+import { Document } from 'yaml';
+
+/** Where printed text goes: `process.stdout`/`stderr`, or a buffer in tests. */
+export interface TextSink {
+  write(text: string): unknown;
+}
+
+export const OUTPUT_FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** A table column: its header (printed in caps) and how to read the cell from a row. */
+export interface Column<T> {
+  header: string;
+  value: (row: T) => string | number | boolean | null | undefined;
+  /** Printed only with `-o wide`. */
+  wideOnly?: boolean;
+}
+
+/** A YAML document to print, with an optional comment line above it. */
+export interface YamlDocument {
+  value: unknown;
+  comment?: string;
+}
+
+/** Shown for absent values in tables and descriptions. */
+export const ABSENT = '-';
+const COLUMN_GAP = '   ';
+
+/**
+ * All output of the CLI: results on stdout (tables for people, JSON and YAML for
+ * machines), notices and errors on stderr.
+ */
+export class Printer {
+  readonly stdout: TextSink;
+  readonly stderr: TextSink;
+
+  constructor(stdout: TextSink, stderr: TextSink) {
+    this.stdout = stdout;
+    this.stderr = stderr;
+  }
+
+  /** A result line on stdout. */
+  line(text = ''): void {
+    this.stdout.write(`${text}\n`);
+  }
+
+  /** Information for the person at the terminal, on stderr so it never pollutes piped output. */
+  notice(text: string): void {
+    this.stderr.write(`${text}\n`);
+  }
+
+  /** One error line on stderr. */
+  error(message: string): void {
+    this.stderr.write(`error: ${message}\n`);
+  }
+
+  table<T>(columns: ReadonlyArray<Column<T>>, rows: ReadonlyArray<T>, options: { wide?: boolean } = {}): void {
+    this.stdout.write(formatTable(columns, rows, options));
+  }
+
+  json(value: unknown): void {
+    this.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  /** Documents separated by `---`, the form `apply -f` reads back. */
+  yaml(documents: ReadonlyArray<YamlDocument>): void {
+    this.stdout.write(formatYamlDocuments(documents));
+  }
+
+  /** `Label:  value` lines with the values aligned, as `describe` prints them. */
+  fields(pairs: ReadonlyArray<readonly [label: string, value: string]>): void {
+    this.stdout.write(formatFields(pairs));
+  }
+}
+
+export function formatTable<T>(
+  columns: ReadonlyArray<Column<T>>,
+  rows: ReadonlyArray<T>,
+  options: { wide?: boolean } = {},
+): string {
+  const shown = columns.filter((column) => options.wide === true || column.wideOnly !== true);
+  const cells = rows.map((row) => shown.map((column) => cellText(column.value(row))));
+  const headers = shown.map((column) => column.header.toUpperCase());
+  const widths = headers.map((header, index) => Math.max(header.length, ...cells.map((line) => (line[index] ?? '').length)));
+  const render = (line: ReadonlyArray<string>): string =>
+    line
+      .map((cell, index) => (index === line.length - 1 ? cell : cell.padEnd(widths[index] ?? 0)))
+      .join(COLUMN_GAP)
+      .trimEnd();
+  return [headers, ...cells].map((line) => `${render(line)}\n`).join('');
+}
+
+export function formatYamlDocuments(documents: ReadonlyArray<YamlDocument>): string {
+  return documents
+    .map((document) => {
+      const yaml = new Document(document.value);
+      if (document.comment !== undefined) yaml.commentBefore = ` ${document.comment}`;
+      return yaml.toString({ lineWidth: 0 });
+    })
+    .join('---\n');
+}
+
+export function formatFields(pairs: ReadonlyArray<readonly [label: string, value: string]>): string {
+  const width = Math.max(0, ...pairs.map(([label]) => label.length + 1)) + 2;
+  return pairs
+    .map(([label, value]) => {
+      const [first = '', ...rest] = value.split('\n');
+      const continuation = rest.map((line) => `\n${' '.repeat(width)}${line}`).join('');
+      return `${`${label}:`.padEnd(width)}${first}${continuation}\n`;
+    })
+    .join('');
+}
+
+function cellText(value: string | number | boolean | null | undefined): string {
+  if (value === null || value === undefined || value === '') return ABSENT;
+  // A table row is one line: a newline in a description would break the columns.
+  return String(value).replace(/\s*\n\s*/g, ' ');
+}

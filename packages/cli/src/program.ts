@@ -1,0 +1,36 @@
+import { Command } from 'commander';
+import { registerApply } from './commands/apply.js';
+import { registerChatLlm } from './commands/chat-llm.js';
+import { registerCreate } from './commands/create.js';
+import { registerDelete } from './commands/delete.js';
+import { registerDescribe } from './commands/describe.js';
+import { registerGet } from './commands/get.js';
+import { registerLogin } from './commands/login.js';
+import { registerStatus } from './commands/status.js';
+import type { CliContext } from './context.js';
+import { cliVersion } from './version.js';
+
+/**
+ * The whole command tree. Settings made here before the subcommands are added (exit
+ * override, output routing) are inherited by every subcommand commander creates.
+ */
+export function buildProgram(context: CliContext): Command {
+  const program = new Command('mcpctl')
+    .description('Control a shared mcpd: LLMs, agents, users; chat with any of them.')
+    .version(cliVersion(), '-v, --version')
+    .exitOverride()
+    .showSuggestionAfterError()
+    .configureOutput({
+      writeOut: (text) => context.io.stdout.write(text),
+      writeErr: (text) => context.io.stderr.write(text),
+    });
+  registerLogin(program, context);
+  registerStatus(program, context);
+  registerGet(program, context);
+  registerDescribe(program, context);
+  registerCreate(program, context);
+  registerDelete(program, context);
+  registerApply(program, context);
+  registerChatLlm(program, context);
+  return program;
+}

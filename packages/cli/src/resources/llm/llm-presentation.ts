@@ -1,0 +1,33 @@
+import type { LlmView } from '@mcpctl/protocol';
+import type { ResourcePresentation } from '../resource-presentation.js';
+
+/** How LLMs look in `get`: the columns of SPEC §7, and `kind: Llm` YAML documents `apply` reads back. */
+export const llmPresentation: ResourcePresentation<LlmView> = {
+  plural: 'LLMs',
+  columns: [
+    { header: 'name', value: (llm) => llm.name },
+    { header: 'kind', value: (llm) => llm.kind },
+    { header: 'status', value: (llm) => llm.status },
+    { header: 'visibility', value: (llm) => llm.visibility },
+    { header: 'type', value: (llm) => llm.type },
+    { header: 'model', value: (llm) => llm.model },
+    { header: 'tier', value: (llm) => llm.tier },
+    { header: 'pool', value: (llm) => llm.poolName },
+    { header: 'key', value: (llm) => (llm.hasApiKey ? 'yes' : null) },
+    { header: 'id', value: (llm) => llm.id },
+    { header: 'owner', value: (llm) => llm.owner, wideOnly: true },
+    { header: 'max-concurrent', value: (llm) => llm.maxConcurrent, wideOnly: true },
+    { header: 'last-heartbeat', value: (llm) => llm.lastHeartbeatAt, wideOnly: true },
+    { header: 'url', value: (llm) => llm.url, wideOnly: true },
+    { header: 'description', value: (llm) => llm.description, wideOnly: true },
+  ],
+  toYamlDocument: (llm) => {
+    // The document kind takes the `kind` key; whether the LLM is public or virtual is the
+    // server's business (apply drops it), so it survives only as a comment.
+    const { kind, ...fields } = llm;
+    return {
+      value: { kind: 'Llm', ...fields },
+      ...(kind === 'virtual' ? { comment: 'virtual LLM published by mcplocal: change it in mcplocal, not with apply' } : {}),
+    };
+  },
+};

@@ -1,0 +1,31 @@
+import type { Column, OutputFormat, Printer, YamlDocument } from '../printer.js';
+
+/** How one resource type is shown by `get`. */
+export interface ResourcePresentation<T> {
+  /** For "No LLMs found." */
+  plural: string;
+  columns: ReadonlyArray<Column<T>>;
+  /** The `-o yaml` document, in the form `apply -f` accepts. */
+  toYamlDocument: (view: T) => YamlDocument;
+}
+
+/** A list: a table, a JSON array, or YAML documents. An empty list says so on stderr. */
+export function printResourceList<T>(printer: Printer, format: OutputFormat, presentation: ResourcePresentation<T>, views: T[]): void {
+  if (format === 'json') {
+    printer.json(views);
+    return;
+  }
+  if (views.length === 0) {
+    printer.notice(`No ${presentation.plural} found.`);
+    return;
+  }
+  if (format === 'yaml') printer.yaml(views.map(presentation.toYamlDocument));
+  else printer.table(presentation.columns, views, { wide: format === 'wide' });
+}
+
+/** One resource: a one-row table, a JSON object, or one YAML document. */
+export function printResource<T>(printer: Printer, format: OutputFormat, presentation: ResourcePresentation<T>, view: T): void {
+  if (format === 'json') printer.json(view);
+  else if (format === 'yaml') printer.yaml([presentation.toYamlDocument(view)]);
+  else printer.table(presentation.columns, [view], { wide: format === 'wide' });
+}

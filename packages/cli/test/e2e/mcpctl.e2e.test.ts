@@ -1,0 +1,244 @@
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { DEFAULT_TOKENS, makeTempDir, startFakeUpstream, type FakeUpstream, type TempDir } from '@mcpctl/test-kit';
+import { llmViewSchema } from '@mcpctl/protocol';
+import { runMcpctl, type McpctlRun } from '../helpers/run-mcpctl.js';
+import { spawnMcpd, type SpawnedMcpd } from '../helpers/spawn-mcpd.js';
+
+/*
+ * The real thing end to end: mcpd as a child process with its embedded database, a fake
+ * OpenAI upstream speaking HTTP, and the built mcpctl binary run once per command.
+ * The tests run in order and share one registry.
+ */
+
+const UPSTREAM_KEY = 'sk-upstream-secret';
+const ANSWER = DEFAULT_TOKENS.join('');
+
+let dataDir: TempDir;
+let home: TempDir;
+let mcpd: SpawnedMcpd;
+let upstream: FakeUpstream;
+
+beforeAll(async () => {
+  dataDir = await makeTempDir('mcpctl-e2e-data');
+  home = await makeTempDir('mcpctl-e2e-home');
+  upstream = await startFakeUpstream({ apiKey: UPSTREAM_KEY, tokensPerSecond: 200 });
+  mcpd = await spawnMcpd(dataDir.path);
+});
+
+afterAll(async () => {
+  await mcpd?.stop();
+  await upstream?.close();
+  await home?.cleanup();
+  await dataDir?.cleanup();
+});
+
+/** mcpctl with the test's MCPCTL_HOME; credentials come from the file `login` writes. */
+function mcpctl(args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<McpctlRun> {
+  return runMcpctl(args, { env: { MCPCTL_HOME: home.path, ...options.env }, ...(options.input === undefined ? {} : { input: options.input }) });
+}
+
+function chatRequests(): Array<{ messages: unknown; stream?: unknown }> {
+  return upstream.requests
+    .filter((request) => request.path === '/v1/chat/completions')
+    .map((request) => request.body as { messages: unknown; stream?: unknown });
+}
+
+function errorLines(run: McpctlRun): string[] {
+  return run.stderr.split('\n').filter((line) => line !== '');
+}
+
+describe('mcpctl against a real mcpd', () => {
+  it('refuses a wrong token at login without writing credentials', async () => {
+    const run = await mcpctl(['login', '--url', mcpd.url, '--token', 'not-the-token']);
+    expect(run.code).toBe(1);
+    expect(errorLines(run)).toHaveLength(1);
+    expect(run.stderr).toMatch(new RegExp(`^error: mcpd at ${mcpd.url} rejected the token: `));
+    await expect(stat(join(home.path, 'credentials'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('logs in and stores the credentials readable by the owner only', async () => {
+    const run = await mcpctl(['login', '--url', `${mcpd.url}/`, '--token', mcpd.adminToken]);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toBe(`Logged in to ${mcpd.url} as admin.\n`);
+    const file = join(home.path, 'credentials');
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ mcpdUrl: mcpd.url, token: mcpd.adminToken });
+  });
+
+  it('shows who is logged in, the server and its health', async () => {
+    const run = await mcpctl(['status']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`Server:    ${mcpd.url}\n`);
+    expect(run.stdout).toContain('User:      admin (admin)\n');
+    expect(run.stdout).toMatch(/Version: +\S+\n/);
+    expect(run.stdout).toContain('Database:  embedded\n');
+    expect(run.stdout).toContain('Live:      ok\n');
+    expect(run.stdout).toContain('Ready:     ok\n');
+  });
+
+  it('says when there are no LLMs, on stderr', async () => {
+    const run = await mcpctl(['get', 'llms']);
+    expect(run).toEqual({ code: 0, stdout: '', stderr: 'No LLMs found.\n' });
+  });
+
+  it('creates an LLM with its key read from the environment', async () => {
+    const run = await mcpctl(
+      ['create', 'llm', 'fake', '--type', 'openai', '--model', 'fake-model', '--url', upstream.openaiBaseUrl, '--api-key-env', 'FAKE_KEY', '--pool', 'gpu', '--description', 'the fake upstream'],
+      { env: { FAKE_KEY: UPSTREAM_KEY } },
+    );
+    expect(run).toEqual({ code: 0, stdout: 'llm/fake created\n', stderr: '' });
+  });
+
+  it('lists it as a table, as JSON and as YAML', async () => {
+    const table = await mcpctl(['get', 'llms']);
+    expect(table.code).toBe(0);
+    const [header, row, ...rest] = table.stdout.trimEnd().split('\n');
+    expect(rest).toEqual([]);
+    expect(header?.split(/\s{2,}/)).toEqual(['NAME', 'KIND', 'STATUS', 'VISIBILITY', 'TYPE', 'MODEL', 'TIER', 'POOL', 'KEY', 'ID']);
+    expect(row?.split(/\s{2,}/).slice(0, 9)).toEqual(['fake', 'public', 'active', 'public', 'openai', 'fake-model', 'fast', 'gpu', 'yes']);
+    // Columns line up: every value starts where its header does.
+    expect(row?.indexOf('fake-model')).toBe(header?.indexOf('MODEL'));
+
+    const json = await mcpctl(['get', 'llm', 'fake', '-o', 'json']);
+    const view = llmViewSchema.parse(JSON.parse(json.stdout));
+    expect(view).toMatchObject({ name: 'fake', hasApiKey: true, poolName: 'gpu', url: upstream.openaiBaseUrl });
+    const list = await mcpctl(['get', 'llms', '-o', 'json']);
+    expect(JSON.parse(list.stdout)).toEqual([view]);
+
+    const yaml = await mcpctl(['get', 'llm', 'fake', '-o', 'yaml']);
+    expect(yaml.stdout.startsWith('kind: Llm\n')).toBe(true);
+    const { kind: _kind, ...fields } = view;
+    expect(parseAllDocuments(yaml.stdout).map((document) => document.toJS())).toEqual([{ kind: 'Llm', ...fields }]);
+  });
+
+  it('applies get -o yaml and get -o json output back unchanged', async () => {
+    const yaml = await mcpctl(['get', 'llm', 'fake', '-o', 'yaml']);
+    const fromYaml = await mcpctl(['apply', '-f', '-'], { input: yaml.stdout });
+    expect(fromYaml).toEqual({ code: 0, stdout: 'llm/fake unchanged\n', stderr: '' });
+    const json = await mcpctl(['get', 'llms', '-o', 'json']);
+    const fromJson = await mcpctl(['apply', '-f', '-'], { input: json.stdout });
+    expect(fromJson).toEqual({ code: 0, stdout: 'llm/fake unchanged\n', stderr: '' });
+  });
+
+  it('creates new LLMs and configures changed ones from a multi-document file', async () => {
+    const file = join(home.path, 'llms.yaml');
+    await writeFile(
+      file,
+      [
+        'kind: Llm',
+        'name: fake',
+        'type: openai',
+        'model: fake-model',
+        `url: ${upstream.openaiBaseUrl}`,
+        'description: changed by apply',
+        '---',
+        'kind: Llm',
+        'name: other',
+        'type: ollama',
+        'model: llama3',
+        'url: http://127.0.0.1:11434',
+        'tier: heavy',
+        'maxConcurrent: 2',
+        '',
+      ].join('\n'),
+    );
+    const run = await mcpctl(['apply', '-f', file]);
+    expect(run).toEqual({ code: 0, stdout: 'llm/fake configured\nllm/other created\n', stderr: '' });
+    const fake = llmViewSchema.parse(JSON.parse((await mcpctl(['get', 'llm', 'fake', '-o', 'json'])).stdout));
+    // Fields the document left out are kept, the key included.
+    expect(fake).toMatchObject({ description: 'changed by apply', poolName: 'gpu', hasApiKey: true });
+    const other = llmViewSchema.parse(JSON.parse((await mcpctl(['get', 'llm', 'other', '-o', 'json'])).stdout));
+    expect(other).toMatchObject({ type: 'ollama', tier: 'heavy', maxConcurrent: 2, hasApiKey: false });
+    expect((await mcpctl(['apply', '-f', file])).stdout).toBe('llm/fake unchanged\nllm/other unchanged\n');
+  });
+
+  it('describes an LLM with its lifecycle times and pool', async () => {
+    const run = await mcpctl(['describe', 'llm', 'fake']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Name: +fake\n/);
+    expect(run.stdout).toMatch(/\nKind: +public\n/);
+    expect(run.stdout).toMatch(/\nPool: +gpu \(1\/1 active: fake \(active\)\)\n/);
+    expect(run.stdout).toMatch(/\nAPI key: +set\n/);
+    expect(run.stdout).toMatch(/\nLast heartbeat: +-\n/);
+    expect(run.stdout).toMatch(/\nInactive since: +-\n/);
+    expect(run.stdout).toMatch(/\nCreated: +\d{4}-\d\d-\d\dT[\d:.]+Z \((just now|\d+[smhd] ago)\)\n/);
+  });
+
+  it('chats in one shot, streaming through mcpd to the upstream', async () => {
+    upstream.resetStats();
+    const run = await mcpctl(['chat-llm', 'fake', '--message', 'Say hello', '--system', 'Be brief.']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(`${ANSWER}\n`);
+    expect(run.stderr).toBe('Chatting with fake (openai · fake-model · public · active).\n');
+    const [request] = upstream.requests.filter((recorded) => recorded.path === '/v1/chat/completions');
+    expect(request?.headers.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
+    expect(request?.body).toMatchObject({
+      stream: true,
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Say hello' },
+      ],
+    });
+  });
+
+  it('chats in one shot without streaming', async () => {
+    upstream.resetStats();
+    const run = await mcpctl(['chat-llm', 'fake', '--message', 'Say hello', '--no-stream', '--max-tokens', '32']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(`${ANSWER}\n`);
+    expect(chatRequests()[0]).toMatchObject({ stream: false, max_tokens: 32 });
+  });
+
+  it('keeps the conversation history across REPL lines read from a pipe', async () => {
+    upstream.resetStats();
+    const run = await mcpctl(['chat-llm', 'fake'], { input: 'first question\n/clear\nsecond question\nthird question\n' });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(`${ANSWER}\n${ANSWER}\n${ANSWER}\n`);
+    expect(run.stderr).toContain('Ctrl-D to quit.');
+    expect(chatRequests().map((request) => request.messages)).toEqual([
+      [{ role: 'user', content: 'first question' }],
+      [{ role: 'user', content: 'second question' }],
+      [
+        { role: 'user', content: 'second question' },
+        { role: 'assistant', content: ANSWER },
+        { role: 'user', content: 'third question' },
+      ],
+    ]);
+  });
+
+  it('fails with one line and exit 1 for an unknown LLM', async () => {
+    const run = await mcpctl(['chat-llm', 'nope', '--message', 'hi']);
+    expect(run).toEqual({ code: 1, stdout: '', stderr: "error: LLM not found: nope — run 'mcpctl get llms' to list them\n" });
+    expect((await mcpctl(['describe', 'llm', 'nope'])).code).toBe(1);
+  });
+
+  it('reports an upstream failure as one line and exit 1', async () => {
+    upstream.setBehavior({ fail: { status: 500, message: 'the GPU caught fire' }, failCount: 1 });
+    const run = await mcpctl(['chat-llm', 'fake', '--message', 'hi']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(errorLines(run).filter((line) => line.startsWith('error: '))).toHaveLength(1);
+    expect(errorLines(run).at(-1)).toMatch(/^error: .*the GPU caught fire/);
+  });
+
+  it('exits 2 on a bad flag', async () => {
+    const run = await mcpctl(['get', 'llms', '--colour']);
+    expect(run).toEqual({ code: 2, stdout: '', stderr: "error: unknown option '--colour'\n" });
+  });
+
+  it('deletes an LLM', async () => {
+    expect(await mcpctl(['delete', 'llm', 'other'])).toEqual({ code: 0, stdout: 'llm/other deleted\n', stderr: '' });
+    const again = await mcpctl(['delete', 'llm', 'other']);
+    expect(again).toEqual({ code: 1, stdout: '', stderr: "error: LLM not found: other — run 'mcpctl get llms' to list them\n" });
+  });
+
+  it('lets MCPCTL_TOKEN override the stored token', async () => {
+    const run = await mcpctl(['get', 'llms'], { env: { MCPCTL_TOKEN: 'wrong-token' } });
+    expect(run.code).toBe(1);
+    expect(errorLines(run)).toHaveLength(1);
+    expect(run.stderr).toMatch(/^error: .* — check the token, or run 'mcpctl login --url URL --token TOKEN'\n$/);
+  });
+});

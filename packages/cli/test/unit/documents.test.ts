@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { parseDocuments } from '../../src/documents/parse-documents.js';
+import { UsageError } from '../../src/errors.js';
+import { formatYamlDocuments } from '../../src/printer.js';
+import { llmCreateFromSpec, llmSpecChanges, llmSpecFromDocument } from '../../src/resources/llm/llm-document.js';
+import { llmPresentation } from '../../src/resources/llm/llm-presentation.js';
+import { llmView } from '../helpers/llm-view.js';
+
+describe('parseDocuments', () => {
+  it('reads YAML documents separated by --- and skips empty ones', () => {
+    const documents = parseDocuments('kind: Llm\nname: a\n---\n---\nkind: Llm\nname: b\n', 'in.yaml');
+    expect(documents.map((document) => [document.index, document.kind, document.fields.name])).toEqual([
+      [1, 'Llm', 'a'],
+      [2, 'Llm', 'b'],
+    ]);
+  });
+
+  it('reads a JSON object, a JSON array and a List in either syntax', () => {
+    expect(parseDocuments('{"kind":"Llm","name":"a"}', 'x')).toHaveLength(1);
+    expect(parseDocuments('[{"kind":"Llm","name":"a"},{"kind":"Llm","name":"b"}]', 'x')).toHaveLength(2);
+    expect(parseDocuments('{"kind":"List","items":[{"kind":"Llm","name":"a"}]}', 'x')[0]?.fields.name).toBe('a');
+    const yamlList = parseDocuments('kind: List\nitems:\n  - {kind: Llm, name: a}\n  - {kind: Llm, name: b}\n---\nkind: Llm\nname: c\n', 'x');
+    expect(yamlList.map((document) => [document.index, document.fields.name])).toEqual([
+      [1, 'a'],
+      [2, 'b'],
+      [3, 'c'],
+    ]);
+  });
+
+  it('names the input and the document in parse errors', () => {
+    expect(() => parseDocuments('{"kind": ', 'llms.json')).toThrow(/^llms\.json is not valid JSON/);
+    expect(() => parseDocuments('kind: Llm\n---\nname: [unclosed\n', 'llms.yaml')).toThrow(/^llms\.yaml: YAML document 2 is invalid/);
+    expect(() => parseDocuments('- just\n- a list of strings\n', 'x')).toThrow(/document 1 is not a mapping/);
+  });
+});
+
+describe('llmSpecFromDocument', () => {
+  const noWarnings = (text: string): void => {
+    throw new Error(`unexpected warning: ${text}`);
+  };
+
+  it('drops the server-managed fields of a get -o yaml document, so it reads back as no change', () => {
+    const view = llmView({ description: 'chat model', poolName: 'gpu', hasApiKey: true, maxConcurrent: 4 });
+    const [document] = parseDocuments(formatYamlDocuments([llmPresentation.toYamlDocument(view)]), 'stdin');
+    const spec = llmSpecFromDocument(document!, {}, noWarnings);
+    expect(spec).toEqual({
+      name: 'qwen3',
+      apiKey: undefined,
+      update: {
+        type: 'openai',
+        model: 'Qwen/Qwen3-8B',
+        url: 'http://gpu-1.internal:8000/v1',
+        tier: 'fast',
+        description: 'chat model',
+        poolName: 'gpu',
+        visibility: 'public',
+        maxConcurrent: 4,
+      },
+    });
+    expect(llmSpecChanges(spec, view)).toBe(false);
+    expect(llmSpecChanges(spec, { ...view, model: 'other' })).toBe(true);
+    expect(llmSpecChanges(spec, { ...view, description: null })).toBe(true);
+  });
+
+  it('accepts an LLM view as get -o json prints it (kind public)', () => {
+    const [document] = parseDocuments(JSON.stringify(llmView()), 'x');
+    expect(llmSpecFromDocument(document!, {}, noWarnings).name).toBe('qwen3');
+  });
+
+  it('refuses a virtual LLM, which mcplocal publishes', () => {
+    const [document] = parseDocuments(JSON.stringify([llmView(), llmView({ name: 'laptop', kind: 'virtual' })]), 'x').slice(1);
+    expect(() => llmSpecFromDocument(document!, {}, noWarnings)).toThrow(/document 2 \(llm\/laptop\) is a virtual LLM: mcplocal publishes it/);
+  });
+
+  it('reads the API key from the variable apiKeyEnv names, and fails naming a missing one', () => {
+    const [document] = parseDocuments('kind: Llm\nname: gpt\ntype: openai\nmodel: gpt-4o\nurl: https://api.openai.com/v1\napiKeyEnv: OPENAI_KEY\n', 'x');
+    const spec = llmSpecFromDocument(document!, { OPENAI_KEY: 'sk-test' }, noWarnings);
+    expect(spec.apiKey).toBe('sk-test');
+    expect(llmCreateFromSpec(spec)).toEqual({ name: 'gpt', type: 'openai', model: 'gpt-4o', url: 'https://api.openai.com/v1', apiKey: 'sk-test' });
+    expect(llmSpecChanges(spec, llmView({ name: 'gpt', model: 'gpt-4o', url: 'https://api.openai.com/v1' }))).toBe(true);
+    const missing = (): unknown => llmSpecFromDocument(document!, { OPENAI_KEY: '' }, noWarnings);
+    expect(missing).toThrow(UsageError);
+    expect(missing).toThrow(/environment variable OPENAI_KEY \(named by apiKeyEnv of document 1\) is not set or empty/);
+  });
+
+  it('reports invalid fields with the document number, and warns about unknown ones', () => {
+    const [bad] = parseDocuments('kind: Llm\nname: Bad_Name\ntype: openai\nmodel: m\nurl: ftp://x\n', 'x');
+    expect(() => llmSpecFromDocument(bad!, {}, noWarnings)).toThrow(/^document 1 \(kind Llm\) is invalid: name: .*; url: /);
+    const warnings: string[] = [];
+    const [typo] = parseDocuments('kind: Llm\nname: a\ntype: openai\nmodel: m\nurl: http://x\ndescripton: oops\n', 'x');
+    llmSpecFromDocument(typo!, {}, (text) => warnings.push(text));
+    expect(warnings).toEqual(['warning: document 1: ignoring unknown field descripton']);
+  });
+
+  it('creates without the fields a document clears with null', () => {
+    const [document] = parseDocuments('kind: Llm\nname: a\ntype: ollama\nmodel: m\nurl: http://x\npoolName: null\ndescription: null\n', 'x');
+    expect(llmCreateFromSpec(llmSpecFromDocument(document!, {}, noWarnings))).toEqual({ name: 'a', type: 'ollama', model: 'm', url: 'http://x' });
+  });
+});

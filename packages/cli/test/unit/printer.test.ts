@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { formatFields, formatTable, formatYamlDocuments, Printer, type Column } from '../../src/printer.js';
+import { CapturedStream } from '../helpers/captured-stream.js';
+
+interface Row {
+  name: string;
+  model: string | null;
+  owner: string;
+}
+
+const columns: Column<Row>[] = [
+  { header: 'name', value: (row) => row.name },
+  { header: 'model', value: (row) => row.model },
+  { header: 'owner', value: (row) => row.owner, wideOnly: true },
+];
+const rows: Row[] = [
+  { name: 'qwen3', model: 'Qwen/Qwen3-8B', owner: 'alice' },
+  { name: 'a-much-longer-name', model: null, owner: 'bob' },
+];
+
+describe('formatTable', () => {
+  it('prints capitalised headers and aligns every column to its widest cell', () => {
+    expect(formatTable(columns, rows)).toBe(
+      ['NAME                 MODEL', 'qwen3                Qwen/Qwen3-8B', 'a-much-longer-name   -', ''].join('\n'),
+    );
+  });
+
+  it('adds the wide-only columns with -o wide and leaves no trailing spaces', () => {
+    const lines = formatTable(columns, rows, { wide: true }).split('\n');
+    expect(lines[0]).toBe('NAME                 MODEL           OWNER');
+    expect(lines[2]).toBe('a-much-longer-name   -               bob');
+    for (const line of lines) expect(line).toBe(line.trimEnd());
+  });
+
+  it('keeps a row on one line when a cell holds newlines', () => {
+    const output = formatTable(columns, [{ name: 'x', model: 'line one\nline two', owner: 'o' }]);
+    expect(output.split('\n')[1]).toBe('x      line one line two');
+  });
+});
+
+describe('formatYamlDocuments', () => {
+  it('separates documents with --- so they parse back as several documents', () => {
+    const text = formatYamlDocuments([{ value: { kind: 'Llm', name: 'a', description: null } }, { value: { kind: 'Llm', name: 'b' } }]);
+    expect(text).toBe('kind: Llm\nname: a\ndescription: null\n---\nkind: Llm\nname: b\n');
+    expect(parseAllDocuments(text).map((document) => document.toJS())).toEqual([
+      { kind: 'Llm', name: 'a', description: null },
+      { kind: 'Llm', name: 'b' },
+    ]);
+  });
+
+  it('quotes strings that would otherwise read back as another type, and does not fold long lines', () => {
+    const url = `https://example.com/${'x'.repeat(200)}`;
+    const text = formatYamlDocuments([{ value: { model: '1.0', flag: 'true', url }, comment: 'a note' }]);
+    expect(text.startsWith('# a note\n')).toBe(true);
+    expect(parseAllDocuments(text)[0]?.toJS()).toEqual({ model: '1.0', flag: 'true', url });
+    expect(text.split('\n').some((line) => line === `url: ${url}`)).toBe(true);
+  });
+});
+
+describe('formatFields', () => {
+  it('aligns values after the longest label and indents continuation lines', () => {
+    expect(formatFields([['Name', 'qwen3'], ['Description', 'first\nsecond']])).toBe(
+      'Name:         qwen3\nDescription:  first\n              second\n',
+    );
+  });
+});
+
+describe('Printer', () => {
+  it('writes results to stdout and notices and errors to stderr', () => {
+    const stdout = new CapturedStream();
+    const stderr = new CapturedStream();
+    const printer = new Printer(stdout, stderr);
+    printer.line('llm/a created');
+    printer.json([{ name: 'a' }]);
+    printer.notice('No LLMs found.');
+    printer.error('LLM not found: b');
+    expect(stdout.text).toBe('llm/a created\n[\n  {\n    "name": "a"\n  }\n]\n');
+    expect(stderr.text).toBe('No LLMs found.\nerror: LLM not found: b\n');
+  });
+});

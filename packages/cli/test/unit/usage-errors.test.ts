@@ -1,0 +1,76 @@
+import { createServer } from 'node:net';
+import { Readable } from 'node:stream';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/run-cli.js';
+import { CapturedStream } from '../helpers/captured-stream.js';
+
+async function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new CapturedStream();
+  const stderr = new CapturedStream();
+  const code = await runCli(args, { stdin: Readable.from([]), stdout, stderr, env: { MCPCTL_HOME: '/nonexistent/mcpctl', ...env } });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+// A port nothing listens on: usage errors must fail before any request is sent.
+const unusedServer = { MCPCTL_URL: '', MCPCTL_TOKEN: 't' };
+
+beforeAll(async () => {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  unusedServer.MCPCTL_URL = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+});
+
+describe('usage errors exit 2 with one line on stderr', () => {
+  it.each([
+    [['get', 'llms', '--bogus'], "error: unknown option '--bogus'"],
+    [['get', 'widgets'], "error: unknown command 'widgets'"],
+    [['get', 'llms', '-o', 'xml'], "error: option '-o, --output <format>' argument 'xml' is invalid. Allowed choices are table, wide, json, yaml."],
+    [['chat-llm', 'x', '--temperature', '5'], "error: option '--temperature <n>' argument '5' is invalid. expected a number from 0 to 2"],
+    [['create', 'llm', 'x', '--type', 'openai', '--model', 'm'], "error: required option '--url <url>' not specified"],
+    [
+      ['create', 'llm', 'x', '--type', 'openai', '--model', 'm', '--url', 'http://u', '--api-key-env', 'NOPE_KEY'],
+      'error: environment variable NOPE_KEY (named by --api-key-env) is not set or empty',
+    ],
+    [['create', 'llm', 'Bad_Name', '--type', 'openai', '--model', 'm', '--url', 'http://u'], 'error: invalid LLM Bad_Name: name: a name uses'],
+    [['login', '--url', 'ftp://x', '--token', 't'], 'error: --url ftp://x must start with http:// or https://'],
+  ])('%j', async (args, expected) => {
+    const result = await run(args, unusedServer);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(result.stderr.startsWith(expected)).toBe(true);
+  });
+
+  it('rejects an apply document of unknown kind, naming its index, before contacting mcpd', async () => {
+    const stdout = new CapturedStream();
+    const stderr = new CapturedStream();
+    const code = await runCli(['apply', '-f', '-'], {
+      stdin: Readable.from(['kind: Llm\nname: a\ntype: openai\nmodel: m\nurl: http://x\n---\nkind: Widget\nname: b\n']),
+      stdout,
+      stderr,
+      env: unusedServer,
+    });
+    expect(code).toBe(2);
+    expect(stderr.text).toBe("error: stdin: document 2 has unknown kind 'Widget' (known kinds: Llm)\n");
+  });
+});
+
+describe('missing credentials', () => {
+  it('tells the user to log in and exits 1', async () => {
+    const result = await run(['get', 'llms']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      "error: not logged in (no mcpd URL configured) — run 'mcpctl login --url URL --token TOKEN' (or set MCPCTL_URL and MCPCTL_TOKEN)\n",
+    );
+  });
+});
+
+describe('network failure', () => {
+  it('names the server and the socket error', async () => {
+    const result = await run(['get', 'llms'], unusedServer);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`error: cannot reach mcpd at ${unusedServer.MCPCTL_URL} (ECONNREFUSED) — is it running? check 'mcpctl status'\n`);
+  });
+});

@@ -1,0 +1,216 @@
+import OpenAI from 'openai';
+import { testDatabaseVariants } from '@mcpctl/test-kit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ProviderStream } from './support/provider-stream.js';
+import { startTestServer, type TestServer } from './support/test-server.js';
+import { addUser } from './support/test-users.js';
+
+const [embedded] = testDatabaseVariants();
+
+const chunk = (content: string | null, finish: string | null = null) =>
+  JSON.stringify({
+    id: 'chatcmpl-relay',
+    object: 'chat.completion.chunk',
+    created: 1,
+    model: 'local',
+    choices: [{ index: 0, delta: content === null ? {} : { content }, finish_reason: finish }],
+  });
+
+const completion = {
+  id: 'chatcmpl-relay',
+  object: 'chat.completion',
+  created: 1,
+  model: 'local',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'relayed answer' }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+};
+
+describe('relay of virtual LLMs over the control stream', () => {
+  let mcpd: TestServer;
+  let alice: string;
+  let bob: string;
+  let sessionId: string;
+  let publisher: ProviderStream;
+
+  beforeEach(async () => {
+    mcpd = await startTestServer({ database: await embedded!.open(), cacheMs: 0, env: { MCPD_RELAY_TIMEOUT_SECONDS: '1' } });
+    const { db } = mcpd.server.services.database;
+    alice = await addUser(db, 'alice');
+    bob = await addUser(db, 'bob');
+    const registered = await mcpd.api('/api/v1/llms/_provider-register', {
+      token: alice,
+      json: { providers: [{ name: 'local', type: 'openai', model: 'qwen3' }] },
+    });
+    sessionId = ((await registered.json()) as { providerSessionId: string }).providerSessionId;
+    publisher = await ProviderStream.open(mcpd.url, alice, sessionId);
+    await publisher.waitFor((stream) => stream.events.length > 0);
+  });
+
+  afterEach(async () => {
+    publisher.close();
+    // No scenario may leave a task or a listener behind.
+    expect(mcpd.server.services.tasks.size).toBe(0);
+    await mcpd.close();
+    await mcpd.server.services.database.close();
+  });
+
+  const post = (taskId: string, body: unknown, token = alice) =>
+    mcpd.api(`/api/v1/llms/_provider-task/${taskId}/result`, { token, json: body });
+  const nextTask = async (kind = 'infer') => {
+    await publisher.waitFor((stream) => stream.tasks().some((task) => task.kind === kind));
+    return publisher.tasks().filter((task) => task.kind === kind).at(-1) as { taskId: string; llmName: string; request: Record<string, unknown>; streaming: boolean };
+  };
+  const infer = (body: Record<string, unknown>, init: RequestInit = {}) =>
+    mcpd.api('/api/v1/llms/local/infer', { token: alice, json: { messages: [{ role: 'user', content: 'Hi' }], ...body }, ...init });
+
+  it('sends an infer task and answers the caller with the whole result', async () => {
+    const answer = infer({ temperature: 0.2 });
+    const task = await nextTask();
+    expect(task).toMatchObject({ kind: 'infer', llmName: 'local', streaming: false });
+    expect(task.taskId).toMatch(/^task_[A-Za-z0-9_-]{22,}$/);
+    expect(task.request).toEqual({ messages: [{ role: 'user', content: 'Hi' }], temperature: 0.2 });
+    expect((await post(task.taskId, { status: 200, body: completion })).status).toBe(200);
+    const response = await answer;
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-mcpctl-served-by')).toBe('local');
+    expect(await response.json()).toEqual(completion);
+  });
+
+  it('streams chunks to the caller in order, each as it is posted', async () => {
+    const client = new OpenAI({ baseURL: `${mcpd.url}/v1`, apiKey: alice, maxRetries: 0 });
+    const stream = await Promise.all([
+      client.chat.completions.create({ model: 'local', messages: [{ role: 'user', content: 'Hi' }], stream: true }),
+      (async () => {
+        const task = await nextTask();
+        expect(task.streaming).toBe(true);
+        expect(task.request.stream).toBeUndefined();
+        for (const piece of ['one', ' two', ' three']) await post(task.taskId, { chunk: { data: chunk(piece) } });
+        return task;
+      })(),
+    ]);
+    const iterator = stream[0][Symbol.asyncIterator]();
+    const first = await iterator.next();
+    expect(first.value.choices[0].delta.content).toBe('one');
+    const task = stream[1];
+    await post(task.taskId, { chunk: { data: chunk(null, 'stop') } });
+    await post(task.taskId, { chunk: { data: '[DONE]', done: true } });
+    const rest: string[] = [];
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) rest.push(next.value.choices[0]?.delta.content ?? '');
+    expect(rest.join('')).toBe(' two three');
+    expect((await post(task.taskId, { chunk: { data: '[DONE]', done: true } })).status).toBe(404);
+  });
+
+  it('answers a result with the publisher error as 502', async () => {
+    const answer = infer({});
+    const task = await nextTask();
+    await post(task.taskId, { error: 'vLLM is not running' });
+    const response = await answer;
+    expect(response.status).toBe(502);
+    expect(await response.json()).toEqual({ error: 'the publisher of local failed: vLLM is not running' });
+  });
+
+  it('refuses a result from another user with 404 and still answers the caller with the owner’s result', async () => {
+    const answer = infer({});
+    const task = await nextTask();
+    const foreign = await post(task.taskId, { status: 200, body: { ...completion, choices: [] } }, bob);
+    expect(foreign.status).toBe(404);
+    await post(task.taskId, { status: 200, body: completion });
+    expect(await (await answer).json()).toEqual(completion);
+    expect((await post(task.taskId, { status: 200, body: completion })).status).toBe(404);
+  });
+
+  it.each([
+    ['not a result shape', { status: 'ok' }],
+    ['a chunk without data', { chunk: {} }],
+    ['a number', 42],
+  ])('answers a malformed result (%s) with 400 and changes nothing', async (_case, body) => {
+    const answer = infer({});
+    const task = await nextTask();
+    expect((await post(task.taskId, body)).status).toBe(400);
+    await post(task.taskId, { status: 200, body: completion });
+    expect((await answer).status).toBe(200);
+  });
+
+  it('answers 404 for a result to a task that never existed', async () => {
+    expect((await post('task_nonexistent', { error: 'x' })).status).toBe(404);
+  });
+
+  it('answers 503 at once when the publisher is offline', async () => {
+    publisher.close();
+    await waitFor(async () => mcpd.server.services.hub.size === 0);
+    const started = Date.now();
+    const response = await infer({});
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBeTruthy();
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+
+  it('fails a waiting caller with 503 when the publisher disconnects before answering', async () => {
+    const answer = infer({});
+    await nextTask();
+    publisher.close();
+    const response = await answer;
+    expect(response.status).toBe(503);
+    expect((await response.json()).error).toBe('the publisher of local disconnected');
+  });
+
+  it('ends a stream in progress with an explicit error frame when the publisher disconnects', async () => {
+    const answer = infer({ stream: true });
+    const task = await nextTask();
+    await post(task.taskId, { chunk: { data: chunk('partial') } });
+    const response = await answer;
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = decoder.decode((await reader.read()).value);
+    publisher.close();
+    for (let next = await reader.read(); !next.done; next = await reader.read()) text += decoder.decode(next.value);
+    expect(text).toContain('partial');
+    expect(text).toContain('"error":{"message":"the publisher of local disconnected"');
+    expect(text).not.toContain('[DONE]');
+  });
+
+  it('sends a cancel task when the caller goes away', async () => {
+    const controller = new AbortController();
+    const answer = infer({ stream: true }, { signal: controller.signal });
+    const task = await nextTask();
+    await post(task.taskId, { chunk: { data: chunk('first') } });
+    const response = await answer;
+    await response.body!.getReader().read();
+    controller.abort();
+    const cancel = await nextTask('cancel');
+    expect(cancel).toEqual({ kind: 'cancel', taskId: task.taskId, llmName: 'local' });
+    expect((await post(task.taskId, { chunk: { data: chunk('late') } })).status).toBe(404);
+  });
+
+  it('answers 504 when the publisher falls silent', async () => {
+    const answer = infer({});
+    const task = await nextTask();
+    const response = await answer;
+    expect(response.status).toBe(504);
+    expect((await nextTask('cancel')).taskId).toBe(task.taskId);
+  });
+
+  it('answers 404 to anyone who may not see the LLM, exactly like a missing one', async () => {
+    const response = await mcpd.api('/api/v1/llms/local/infer', { token: bob, json: { messages: [{ role: 'user', content: 'Hi' }] } });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ error: 'LLM not found: local' });
+    expect(publisher.tasks()).toEqual([]);
+  });
+
+  it('audits relayed inferences with the publisher usage', async () => {
+    const answer = infer({});
+    const task = await nextTask();
+    await post(task.taskId, { status: 200, body: completion });
+    await answer;
+    const [record] = (await (await mcpd.api('/api/v1/audit?llm=local')).json()) as Array<Record<string, unknown>>;
+    expect(record).toMatchObject({ status: 200, servedBy: 'local', userName: 'alice', promptTokens: 3, completionTokens: 2 });
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+import { parseFakeUpstreamArguments } from './fake-upstream-arguments.js';
+import { startFakeUpstream } from './fake-upstream.js';
+
+/*
+ * `fake-upstream`: the fake model server in its own process, so a load generator does not share
+ * its event loop. Prints one JSON line `{"url": …}` once listening; stops on SIGTERM or SIGINT.
+ */
+
+try {
+  const upstream = await startFakeUpstream(parseFakeUpstreamArguments(process.argv.slice(2)));
+  const stop = () => {
+    upstream.close().catch((error: unknown) => {
+      process.stderr.write(`fake-upstream: cannot close: ${(error as Error).message}\n`);
+      process.exitCode = 1;
+    });
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  process.stdout.write(`${JSON.stringify({ url: upstream.url })}\n`);
+} catch (error) {
+  process.stderr.write(`fake-upstream: ${(error as Error).message}\n`);
+  process.exitCode = 2;
+}

@@ -1,0 +1,19 @@
+export { TestKitError } from './errors.js';
+export { FakeUpstream, startFakeUpstream } from './fake-upstream.js';
+export type {
+  FakeUpstreamFailure,
+  FakeUpstreamListenOptions,
+  FakeUpstreamMode,
+  FakeUpstreamOptions,
+} from './fake-upstream-options.js';
+export type { RecordedRequest } from './upstream-stats.js';
+export { DEFAULT_TOKENS } from './upstream-behavior.js';
+export { FAKE_UPSTREAM_USAGE, parseFakeUpstreamArguments } from './fake-upstream-arguments.js';
+export { FAKE_UPSTREAM_MAIN, spawnFakeUpstream } from './spawn-fake-upstream.js';
+export type { SpawnedFakeUpstream } from './spawn-fake-upstream.js';
+export { TEST_DATABASE_URL_VARIABLE, testDatabaseVariants } from './test-database.js';
+export type { TestDatabaseName, TestDatabaseVariant } from './test-database.js';
+export { openEmbeddedTestDatabase } from './embedded-test-database.js';
+export { openPostgresTestDatabase } from './postgres-test-database.js';
+export { makeTempDir } from './temp-home.js';
+export type { TempDir } from './temp-home.js';
