@@ -17,3 +17,7 @@ export { openEmbeddedTestDatabase } from './embedded-test-database.js';
 export { openPostgresTestDatabase } from './postgres-test-database.js';
 export { makeTempDir } from './temp-home.js';
 export type { TempDir } from './temp-home.js';
+export { parseLogLine, spawnService } from './spawn-service.js';
+export type { SpawnServiceOptions, SpawnedService } from './spawn-service.js';
+export { MCPD_MAIN, spawnMcpd } from './spawn-mcpd.js';
+export type { SpawnMcpdOptions, SpawnedMcpd } from './spawn-mcpd.js';

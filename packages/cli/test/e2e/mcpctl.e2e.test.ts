@@ -2,10 +2,17 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { DEFAULT_TOKENS, makeTempDir, startFakeUpstream, type FakeUpstream, type TempDir } from '@mcpctl/test-kit';
+import {
+  DEFAULT_TOKENS,
+  makeTempDir,
+  spawnMcpd,
+  startFakeUpstream,
+  type FakeUpstream,
+  type SpawnedMcpd,
+  type TempDir,
+} from '@mcpctl/test-kit';
 import { llmViewSchema } from '@mcpctl/protocol';
 import { runMcpctl, type McpctlRun } from '../helpers/run-mcpctl.js';
-import { spawnMcpd, type SpawnedMcpd } from '../helpers/spawn-mcpd.js';
 
 /*
  * The real thing end to end: mcpd as a child process with its embedded database, a fake
@@ -25,7 +32,7 @@ beforeAll(async () => {
   dataDir = await makeTempDir('mcpctl-e2e-data');
   home = await makeTempDir('mcpctl-e2e-home');
   upstream = await startFakeUpstream({ apiKey: UPSTREAM_KEY, tokensPerSecond: 200 });
-  mcpd = await spawnMcpd(dataDir.path);
+  mcpd = await spawnMcpd({ dataDir: dataDir.path });
 });
 
 afterAll(async () => {
