@@ -75,11 +75,15 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): McpdConfig {
   const port = Number(flags.port ?? '3100');
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`--port must be a port number, not "${flags.port}"`);
 
-  const parsed = environmentSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = environmentSchema.safeParse(present);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(issue.message);
+    for (const issue of parsed.error.issues) {
+      const variable = issue.path.map(String).join('.');
+      problems.push(issue.message.includes(variable) ? issue.message : `${variable}: ${issue.message}`);
+    }
   }
-  if (parsed.success && parsed.data.DATABASE_URL && !parsed.data.MCPD_SECRET_KEY) {
+  if (present.DATABASE_URL && !present.MCPD_SECRET_KEY) {
     problems.push('MCPD_SECRET_KEY is required with DATABASE_URL: set it to a long random string, the same on every replica');
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);

@@ -1,0 +1,82 @@
+import { stat, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MCPD_MAIN, makeTempDir, parseLogLine, spawnMcpd, spawnService, startFakeUpstream, type TempDir } from '@mcpctl/test-kit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+describe('mcpd as a process', () => {
+  let home: TempDir;
+
+  beforeEach(async () => {
+    home = await makeTempDir('mcpd-start-');
+  });
+
+  afterEach(async () => {
+    await home.cleanup();
+  });
+
+  const startPlain = () => {
+    const { DATABASE_URL: _ignored, MCPD_BOOTSTRAP_TOKEN: _token, ...env } = process.env;
+    return spawnService({
+      name: 'mcpd',
+      main: MCPD_MAIN,
+      args: ['--port', '0', '--data-dir', join(home.path, 'data')],
+      env,
+      ready: (line) => {
+        const record = parseLogLine(line);
+        return record?.msg === 'mcpd listening' ? String(record.url) : undefined;
+      },
+    });
+  };
+
+  it('generates the admin token on first start, prints it once and saves it with mode 0600', async () => {
+    const first = await startPlain();
+    const tokenFile = join(home.path, 'data', 'admin-token');
+    const token = (await readFile(tokenFile, 'utf8')).trim();
+    expect(token).toMatch(/^mcpctl_[A-Za-z0-9_-]{43}$/);
+    expect((await stat(tokenFile)).mode & 0o777).toBe(0o600);
+    expect((await stat(join(home.path, 'data', 'secret-key'))).mode & 0o777).toBe(0o600);
+    expect(first.output()).toContain(token);
+    const status = await fetch(`${first.value}/api/v1/status`, { headers: { authorization: `Bearer ${token}` } });
+    expect(await status.json()).toMatchObject({ user: { name: 'admin', admin: true }, server: { database: 'embedded' } });
+    await first.stop();
+
+    const second = await startPlain();
+    expect(second.output()).not.toContain(token);
+    expect((await fetch(`${second.value}/api/v1/status`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    await second.stop();
+  });
+
+  it('refuses to start on PostgreSQL without MCPD_SECRET_KEY, naming every problem', async () => {
+    const failure = spawnMcpd({ dataDir: home.path, env: { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/x', MCPD_LOG_LEVEL: 'loud' } });
+    await expect(failure).rejects.toThrow(/exited \(code 2\)/);
+    await expect(failure).rejects.toThrow(/MCPD_SECRET_KEY is required with DATABASE_URL/);
+    await expect(failure).rejects.toThrow(/MCPD_LOG_LEVEL: Invalid option/);
+  });
+
+  it('finishes an in-flight answer on SIGTERM, then exits 0', async () => {
+    const upstream = await startFakeUpstream({ tokensPerSecond: 10, tokenCount: 8 });
+    const mcpd = await spawnMcpd({ dataDir: home.path });
+    try {
+      const headers = { authorization: `Bearer ${mcpd.adminToken}`, 'content-type': 'application/json' };
+      await fetch(`${mcpd.url}/api/v1/llms`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ name: 'slow', type: 'openai', model: 'm', url: upstream.openaiBaseUrl }),
+      });
+      const answer = fetch(`${mcpd.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ model: 'slow', messages: [{ role: 'user', content: 'hi' }], stream: true }),
+      }).then((response) => response.text());
+      await upstream.waitForRequests(1);
+      const exited = new Promise<number | null>((resolve) => mcpd.process.once('exit', (code) => resolve(code)));
+      mcpd.process.kill('SIGTERM');
+      const text = await answer;
+      expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+      expect(await exited).toBe(0);
+    } finally {
+      await mcpd.stop();
+      await upstream.close();
+    }
+  });
+});
