@@ -1,0 +1,45 @@
+import type { BenchOptions } from './bench-options.js';
+import type { LoadFigures } from './load-run.js';
+import type { MachineDescription } from './machine.js';
+import type { Scenario } from './scenarios.js';
+import type { ProbeComparison } from './sequential-probe.js';
+
+/** One target held against one scenario's figures. */
+export interface TargetVerdict {
+  /** Reads as a sentence: `mcpd throughput ≥ 12 % of direct (non-streaming, 64 connections)`. */
+  target: string;
+  measured: number;
+  limit: number;
+  unit: '%' | 'ms';
+  /** Which measurement the figure comes from. */
+  source: string;
+  met: boolean;
+}
+
+export interface ScenarioResult {
+  scenario: Scenario;
+  baseline: LoadFigures;
+  path: LoadFigures;
+  /** Path req/s over baseline req/s. */
+  throughputRatio: number;
+  /** Load-run p50 of the path minus that of the baseline. */
+  addedP50Ms: number;
+  probe: ProbeComparison | undefined;
+  verdicts: TargetVerdict[];
+  /** Non-2xx answers, errors and timeouts, one line per run that had any. */
+  problems: string[];
+}
+
+export interface BenchReport {
+  command: string;
+  date: string;
+  machine: MachineDescription;
+  /** 1-minute load average when the run ended; well above the start's means something else competed for the cores. */
+  loadAverageAtEnd: number;
+  settings: Omit<BenchOptions, 'json' | 'outputFile'>;
+  results: ScenarioResult[];
+  /** Every problem of every scenario; a report with any is not to be trusted. */
+  problems: string[];
+  /** Conditions that make the figures noisier without making them wrong, e.g. a busy machine. */
+  warnings: string[];
+}

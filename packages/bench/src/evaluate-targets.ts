@@ -1,0 +1,42 @@
+import type { TargetVerdict } from './bench-report.js';
+import type { LoadFigures } from './load-run.js';
+import { scenarioLabel, type Scenario } from './scenarios.js';
+import type { ProbeComparison } from './sequential-probe.js';
+
+/** Holds a scenario's figures against its targets; added latency prefers the probe's microsecond timing. */
+export function evaluateTargets(
+  scenario: Scenario,
+  figures: { baseline: LoadFigures; path: LoadFigures; probe: ProbeComparison | undefined },
+): TargetVerdict[] {
+  const where = `${scenarioLabel(scenario)}, ${scenario.connections} connection${scenario.connections === 1 ? '' : 's'}`;
+  const verdicts: TargetVerdict[] = [];
+  const { minThroughputRatio, maxAddedP50Ms } = scenario.targets;
+  if (minThroughputRatio !== undefined) {
+    const ratio = figures.path.requestsPerSecond / figures.baseline.requestsPerSecond;
+    verdicts.push({
+      target: `${scenario.path} throughput ≥ ${percent(minThroughputRatio)} % of ${scenario.baseline} (${where})`,
+      measured: ratio * 100,
+      limit: minThroughputRatio * 100,
+      unit: '%',
+      source: 'autocannon req/s',
+      met: ratio >= minThroughputRatio,
+    });
+  }
+  if (maxAddedP50Ms !== undefined) {
+    const measured = figures.probe?.addedMs.p50 ?? figures.path.latencyMs.p50 - figures.baseline.latencyMs.p50;
+    verdicts.push({
+      target: `${scenario.path} adds ≤ ${maxAddedP50Ms} ms at p50 over ${scenario.baseline} (${where})`,
+      measured,
+      limit: maxAddedP50Ms,
+      unit: 'ms',
+      source: figures.probe ? 'sequential probe, whole response' : 'autocannon per-response hrtime',
+      met: measured <= maxAddedP50Ms,
+    });
+  }
+  return verdicts;
+}
+
+/** `0.12` as `12`, `0.125` as `12.5`. */
+function percent(ratio: number): string {
+  return String(Math.round(ratio * 1000) / 10);
+}

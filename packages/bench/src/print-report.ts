@@ -1,0 +1,121 @@
+import type { BenchReport, ScenarioResult } from './bench-report.js';
+import type { LatencySummary } from './latency-summary.js';
+import { scenarioLabel } from './scenarios.js';
+import type { AddedLatency, ProbeComparison } from './sequential-probe.js';
+import { formatTable, type Column } from './text-table.js';
+
+/** The report for people: one group per compared pair of paths, then targets, then any problem, loudly. */
+export function formatReport(report: BenchReport): string {
+  const { machine, settings } = report;
+  const sections: string[] = [
+    `command: ${report.command}`,
+    `date: ${report.date}`,
+    `machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}, load average ${machine.loadAverageAtStart} at start, ${report.loadAverageAtEnd} at end`,
+    `load runs: ${settings.durationSeconds} s each after ${settings.warmupSeconds} s warm-up; answers of ${settings.tokenCount} tokens, unpaced`,
+  ];
+  for (const [title, results] of groups(report.results)) sections.push(formatGroup(title, results, settings.probeSamples));
+  const verdicts = report.results.flatMap((result) => result.verdicts);
+  if (verdicts.length > 0) {
+    sections.push(
+      [
+        'targets:',
+        ...verdicts.map(
+          (verdict) =>
+            `  ${verdict.met ? 'met   ' : 'MISSED'}  ${verdict.target}: ${verdict.unit === '%' ? verdict.measured.toFixed(1) : format(verdict.measured)} ${verdict.unit} (${verdict.source})`,
+        ),
+      ].join('\n'),
+    );
+  }
+  if (report.warnings.length > 0) sections.push(report.warnings.map((warning) => `warning: ${warning}`).join('\n'));
+  if (report.problems.length > 0) {
+    sections.push(
+      [
+        "!!! THIS RUN HAD ERRORS: the figures of these runs are not trustworthy",
+        ...report.problems.map((problem) => `!!!   ${problem}`),
+      ].join('\n'),
+    );
+  }
+  return `${sections.join('\n\n')}\n`;
+}
+
+function groups(results: readonly ScenarioResult[]): Map<string, ScenarioResult[]> {
+  const grouped = new Map<string, ScenarioResult[]>();
+  for (const result of results) {
+    const title = `${result.scenario.path} vs ${result.scenario.baseline}`;
+    grouped.set(title, [...(grouped.get(title) ?? []), result]);
+  }
+  return grouped;
+}
+
+function formatGroup(title: string, results: readonly ScenarioResult[], probeSamples: number): string {
+  const { path, baseline } = results[0]!.scenario;
+  const load = formatTable(
+    [
+      { header: 'scenario', align: 'left' },
+      { header: 'conns', align: 'right' },
+      { header: `${baseline} req/s`, align: 'right' },
+      { header: `${path} req/s`, align: 'right' },
+      { header: 'ratio', align: 'right' },
+      { header: `${baseline} p50/p99 ms`, align: 'right' },
+      { header: `${path} p50/p99 ms`, align: 'right' },
+      { header: 'added p50 ms', align: 'right' },
+      { header: 'server CPU ms/req', align: 'right' },
+      { header: 'client CPU %', align: 'right' },
+      { header: 'non-2xx/errors', align: 'right' },
+    ],
+    results.map((result) => [
+      scenarioLabel(result.scenario),
+      String(result.scenario.connections),
+      result.baseline.requestsPerSecond.toFixed(0),
+      result.path.requestsPerSecond.toFixed(0),
+      `${(result.throughputRatio * 100).toFixed(1)} %`,
+      pair(result.baseline.latencyMs),
+      pair(result.path.latencyMs),
+      format(result.addedP50Ms),
+      `${optional(result.baseline.serverCpuMsPerRequest, 3)}/${optional(result.path.serverCpuMsPerRequest, 3)}`,
+      `${result.baseline.clientCpuPercent.toFixed(0)}/${result.path.clientCpuPercent.toFixed(0)}`,
+      `${result.baseline.non2xx + result.path.non2xx}/${result.baseline.errors + result.path.errors}`,
+    ]),
+  );
+  const sections = [
+    `${title}: load (autocannon; whole-response latency from its per-response hrtime; server CPU = every server process on the path, per 2xx answer; client CPU = the load generator, % of one core)\n\n${load}`,
+  ];
+  const probed = results.filter((result): result is ScenarioResult & { probe: ProbeComparison } => result.probe !== undefined);
+  if (probed.length > 0) {
+    const columns: Column[] = [
+      { header: 'scenario', align: 'left' },
+      { header: 'measure', align: 'left' },
+      { header: `${baseline} p50/p99 ms`, align: 'right' },
+      { header: `${path} p50/p99 ms`, align: 'right' },
+      { header: 'added p50/p99 ms', align: 'right' },
+      { header: 'paired added p50 ms', align: 'right' },
+    ];
+    const rows = probed.flatMap(({ scenario, probe }) => {
+      const label = scenarioLabel(scenario);
+      const whole = [label, 'whole response', pair(probe.baseline.totalMs), pair(probe.path.totalMs), added(probe.addedMs), format(probe.pairedAddedP50Ms)];
+      if (!probe.baseline.firstTokenMs || !probe.path.firstTokenMs || !probe.addedFirstTokenMs) return [whole];
+      const first = [label, 'first token', pair(probe.baseline.firstTokenMs), pair(probe.path.firstTokenMs), added(probe.addedFirstTokenMs), ''];
+      return [first, whole];
+    });
+    sections.push(
+      `${title}: sequential probe (1 connection each, ${probeSamples} alternating request pairs, hrtime)\n\n${formatTable(columns, rows)}`,
+    );
+  }
+  return sections.join('\n\n');
+}
+
+function pair(summary: LatencySummary): string {
+  return `${format(summary.p50)}/${format(summary.p99)}`;
+}
+
+function added(latency: AddedLatency): string {
+  return `${format(latency.p50)}/${format(latency.p99)}`;
+}
+
+function optional(value: number | undefined, digits: number): string {
+  return value === undefined ? 'n/a' : value.toFixed(digits);
+}
+
+function format(value: number): string {
+  return Number.isFinite(value) ? value.toFixed(2) : 'n/a';
+}

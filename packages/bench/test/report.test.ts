@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import type { BenchReport, ScenarioResult } from '../src/bench-report.js';
+import { evaluateTargets } from '../src/evaluate-targets.js';
+import { summarize } from '../src/latency-summary.js';
+import type { LoadFigures } from '../src/load-run.js';
+import { formatReport } from '../src/print-report.js';
+import type { Scenario } from '../src/scenarios.js';
+import type { ProbeComparison } from '../src/sequential-probe.js';
+
+const load = (requestsPerSecond: number, latencies: number[], problems: Partial<LoadFigures> = {}): LoadFigures => ({
+  requestsPerSecond,
+  ok: Math.round(requestsPerSecond * 5),
+  non2xx: 0,
+  errors: 0,
+  timeouts: 0,
+  durationSeconds: 5,
+  latencyMs: summarize(latencies),
+  serverCpuMsPerRequest: 0.2,
+  clientCpuPercent: 40,
+  autocannon: { requestsAverage: requestsPerSecond, latencyP50: 0, latencyP99: 1 },
+  ...problems,
+});
+
+const oneConnection: Scenario = { path: 'mcpd', baseline: 'direct', connections: 1, streaming: false, sequentialProbe: true, targets: { maxAddedP50Ms: 0.25 } };
+const manyConnections: Scenario = { ...oneConnection, connections: 64, sequentialProbe: false, targets: { minThroughputRatio: 0.12 } };
+
+const probe = (added: number): ProbeComparison => ({
+  pairs: 3,
+  baseline: { totalMs: summarize([0.2, 0.2, 0.2]), firstTokenMs: undefined, failures: 0 },
+  path: { totalMs: summarize([0.2 + added, 0.2 + added, 0.2 + added]), firstTokenMs: undefined, failures: 0 },
+  addedMs: { p50: added, p99: added },
+  pairedAddedP50Ms: added,
+  addedFirstTokenMs: undefined,
+});
+
+describe('evaluateTargets', () => {
+  it('holds throughput to the ratio against the baseline of the same run', () => {
+    const [met] = evaluateTargets(manyConnections, { baseline: load(10_000, [1]), path: load(1_200, [2]), probe: undefined });
+    const [missed] = evaluateTargets(manyConnections, { baseline: load(10_000, [1]), path: load(1_199, [2]), probe: undefined });
+    expect(met).toMatchObject({ met: true, unit: '%', limit: 12 });
+    expect(met!.measured).toBeCloseTo(12, 10);
+    expect(missed!.met).toBe(false);
+  });
+
+  it('takes added latency from the sequential probe when there is one', () => {
+    const figures = { baseline: load(5000, [0.1]), path: load(2000, [0.2]) };
+    expect(evaluateTargets(oneConnection, { ...figures, probe: probe(0.3) })[0]).toMatchObject({ met: false, measured: 0.3 });
+    const [fromLoad] = evaluateTargets(oneConnection, { ...figures, probe: undefined });
+    expect(fromLoad!.met).toBe(true);
+    expect(fromLoad!.measured).toBeCloseTo(0.1, 10);
+  });
+});
+
+describe('formatReport', () => {
+  const result = (scenario: Scenario, path: LoadFigures, withProbe: ProbeComparison | undefined, problems: string[] = []): ScenarioResult => {
+    const baseline = load(10_000, [0.12, 0.15, 0.3]);
+    return {
+      scenario,
+      baseline,
+      path,
+      throughputRatio: path.requestsPerSecond / baseline.requestsPerSecond,
+      addedP50Ms: path.latencyMs.p50 - baseline.latencyMs.p50,
+      probe: withProbe,
+      verdicts: evaluateTargets(scenario, { baseline, path, probe: withProbe }),
+      problems,
+    };
+  };
+  const report = (results: ScenarioResult[]): BenchReport => ({
+    command: 'npm run bench',
+    date: '2026-01-01T00:00:00.000Z',
+    machine: { cpuModel: 'test cpu', cores: 2, memoryGiB: 8, os: 'linux', node: 'v20.0.0', loadAverageAtStart: 0.1 },
+    loadAverageAtEnd: 1.5,
+    settings: { durationSeconds: 5, warmupSeconds: 1, probeSamples: 3, tokenCount: 16, cpuProfileDir: undefined },
+    results,
+    problems: results.flatMap((entry) => entry.problems),
+    warnings: [],
+  });
+
+  it('prints figures to 0.01 ms, the ratio and each verdict', () => {
+    const text = formatReport(
+      report([result(oneConnection, load(2_500, [0.43, 0.5, 0.9]), probe(0.31)), result(manyConnections, load(3_000, [5, 6, 9]), undefined)]),
+    );
+    expect(text).toContain('| non-streaming |     1 |        10000 |       2500 | 25.0 % |         0.15/0.30 |       0.50/0.90 |         0.35 |');
+    expect(text).toMatch(/MISSED +mcpd adds ≤ 0\.25 ms at p50 over direct \(non-streaming, 1 connection\): 0\.31 ms/);
+    expect(text).toMatch(/met +mcpd throughput ≥ 12 % of direct \(non-streaming, 64 connections\): 30\.0 %/);
+    expect(text).not.toContain('!!!');
+  });
+
+  it('says loudly when a run had errors', () => {
+    const failing = load(100, [1], { non2xx: 40, errors: 2 });
+    const text = formatReport(report([result(manyConnections, failing, undefined, ['non-streaming, 64 conn, mcpd: 500 ok, 40 non-2xx, 2 errors, 0 timeouts'])]));
+    expect(text).toContain('!!! THIS RUN HAD ERRORS');
+    expect(text).toContain('!!!   non-streaming, 64 conn, mcpd: 500 ok, 40 non-2xx');
+    expect(text).toMatch(/\| +40\/2 \|/);
+  });
+});

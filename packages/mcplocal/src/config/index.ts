@@ -1,0 +1,5 @@
+export { mcplocalHome, configFile, credentialsFile } from './mcplocal-home.js';
+export { loadMcplocalConfig, type LoadedMcplocalConfig, type LoadMcplocalConfigOptions } from './load-mcplocal-config.js';
+export { checkConfig } from './check-config.js';
+export { publishedName, toDnsLabel, workstationIdentity, type WorkstationIdentity } from './published-name.js';
+export { sessionFile, readSessionId, writeSessionId } from './session-file.js';

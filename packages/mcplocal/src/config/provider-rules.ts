@@ -1,0 +1,70 @@
+import { resourceNameSchema, type McplocalConfig, type ProviderEntry } from '@mcpctl/protocol';
+import { MANAGED_NOT_SUPPORTED } from '../providers/create-provider.js';
+import { publishedName, type WorkstationIdentity } from './published-name.js';
+
+/** An entry that passed the schema, with its place in the file for messages. */
+export interface IndexedEntry<T> {
+  index: number;
+  entry: T;
+}
+
+/**
+ * The rules between fields and entries the schema cannot express: unique names and published
+ * names, one way to give a key and a key that is really there, published names that are valid,
+ * failover targets that are central LLMs with one stand-in each, and an Ollama URL that points
+ * at its native API.
+ */
+export function providerProblems(
+  providers: ReadonlyArray<IndexedEntry<ProviderEntry>>,
+  config: Pick<McplocalConfig, 'publishNameSuffix'>,
+  env: NodeJS.ProcessEnv,
+  identity: WorkstationIdentity,
+): string[] {
+  const problems: string[] = [];
+  const names = new Map<string, number>();
+  const published = new Map<string, number>();
+  const failovers = new Map<string, number>();
+  for (const { index, entry } of providers) {
+    const at = `config.json: providers[${index}]`;
+    if (entry.type === 'managed') problems.push(`${at}.type: ${MANAGED_NOT_SUPPORTED}`);
+    // The URL of Ollama's OpenAI-compatible API, given to the native provider, would 404 on every call.
+    if (entry.type === 'ollama' && /\/v1\/?$/.test(new URL(entry.url).pathname)) {
+      problems.push(`${at}.url: type "ollama" speaks Ollama's native API at the server root; drop "/v1", or use type "openai" for Ollama's OpenAI-compatible API`);
+    }
+    const sameName = names.get(entry.name);
+    if (sameName !== undefined) problems.push(`${at}.name: "${entry.name}" is also the name of providers[${sameName}]`);
+    else names.set(entry.name, index);
+    problems.push(...keyProblems(entry, at, env));
+    if (entry.publish) {
+      const name = publishedName(entry, config, identity);
+      const valid = resourceNameSchema.safeParse(name);
+      if (!valid.success) {
+        problems.push(`${at}: publishes as "${name}", which is not a valid name (${valid.error.issues[0]?.message}); set publishName`);
+      }
+      const samePublished = published.get(name);
+      if (samePublished !== undefined) {
+        problems.push(`${at}: publishes as "${name}", as providers[${samePublished}] does; set publishName on one of them`);
+      } else published.set(name, index);
+    }
+    if (entry.failoverFor !== undefined) {
+      const sameTarget = failovers.get(entry.failoverFor);
+      if (sameTarget !== undefined) {
+        problems.push(`${at}.failoverFor: providers[${sameTarget}] already stands in for "${entry.failoverFor}"; a central LLM takes one local stand-in`);
+      } else failovers.set(entry.failoverFor, index);
+    }
+  }
+  for (const [target, index] of failovers) {
+    const publisher = published.get(target);
+    if (publisher !== undefined) {
+      problems.push(`config.json: providers[${index}].failoverFor: "${target}" is published by providers[${publisher}] of this file; failover stands in for a central LLM`);
+    }
+  }
+  return problems;
+}
+
+function keyProblems(entry: ProviderEntry, at: string, env: NodeJS.ProcessEnv): string[] {
+  if (entry.apiKeyEnv === undefined) return [];
+  if (entry.apiKey !== undefined) return [`${at}: set apiKey or apiKeyEnv, not both`];
+  const value = env[entry.apiKeyEnv];
+  return value === undefined || value === '' ? [`${at}.apiKeyEnv: environment variable ${entry.apiKeyEnv} is not set`] : [];
+}

@@ -1,0 +1,43 @@
+/** Every failure mcplocal raises on purpose; anything else reaching the entry point is a bug. */
+export class McplocalError extends Error {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * A local model server answered with an error status, sent a broken answer, or could not be
+ * reached (status 502). `status` is what a relay passes on; `serverMessage` is the server's
+ * own words, when it said any.
+ */
+export class ProviderError extends McplocalError {
+  readonly status: number;
+  readonly serverMessage: string | undefined;
+
+  constructor(status: number, message: string, options: { cause?: unknown; serverMessage?: string } = {}) {
+    super(message, options);
+    this.status = status;
+    this.serverMessage = options.serverMessage;
+  }
+}
+
+/** The configuration files (or the environment they name) are invalid; `problems` lists every one, each naming its file and key. */
+export class ConfigError extends McplocalError {
+  readonly problems: string[];
+
+  constructor(problems: string[], options: { cause?: unknown } = {}) {
+    super(`mcplocal configuration is invalid:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`, options);
+    this.problems = problems;
+  }
+}
+
+/** mcpd answered an exchange of the provider channel with an error status; the message carries `HTTP <status>` and mcpd's `error` text. */
+export class McpdHttpError extends McplocalError {
+  readonly status: number;
+
+  constructor(status: number, message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.status = status;
+  }
+}

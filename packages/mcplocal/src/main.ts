@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import pino, { type Logger } from 'pino';
+import { loadMcplocalConfig, mcplocalHome, sessionFile, workstationIdentity } from './config/index.js';
+import { ConfigError, McplocalError } from './errors.js';
+import { providersToPublish } from './registrar/providers-to-publish.js';
+import { VirtualLlmRegistrar } from './registrar/virtual-llm-registrar.js';
+
+const DEFAULT_PORT = 3200;
+const LOGIN_HINT = 'run `mcpctl login --url URL --token TOKEN` first';
+
+interface CommandLine {
+  /** Port of the loopback OpenAI-compatible endpoint. */
+  port: number;
+}
+
+function parseCommandLine(argv: string[]): CommandLine {
+  const program = new Command('mcplocal')
+    .description('Publishes the local model servers of ~/.mcpctl/config.json into mcpd and serves the tasks mcpd relays for them.')
+    .option('--port <port>', 'port of the local OpenAI-compatible endpoint (loopback)', parsePort, DEFAULT_PORT)
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
+    throw error;
+  }
+  return program.opts<CommandLine>();
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new InvalidArgumentError('expected a port number between 1 and 65535');
+  return port;
+}
+
+function createLogger(env: NodeJS.ProcessEnv): Logger {
+  const level = env.MCPLOCAL_LOG_LEVEL || 'info';
+  if (!(level in pino.levels.values)) {
+    fail(2, `MCPLOCAL_LOG_LEVEL=${level} is not a log level; use one of ${Object.keys(pino.levels.values).join(', ')}`);
+  }
+  return pino({ level, base: { service: 'mcplocal' } });
+}
+
+function fail(exitCode: number, ...lines: string[]): never {
+  for (const line of lines) process.stderr.write(`mcplocal: ${line}\n`);
+  process.exit(exitCode);
+}
+
+async function main(): Promise<void> {
+  const env = process.env;
+  parseCommandLine(process.argv.slice(2));
+  const logger = createLogger(env);
+  const home = mcplocalHome(env);
+  let registrar: VirtualLlmRegistrar;
+  try {
+    const { config, credentials } = await loadMcplocalConfig(home, env);
+    const published = providersToPublish(config, env, workstationIdentity(env));
+    if (published.length === 0) {
+      logger.info('nothing to publish: no provider in config.json has "publish": true');
+      return;
+    }
+    if (!credentials) fail(2, `not logged in: ${published.length} provider(s) to publish but no credentials in ${home}; ${LOGIN_HINT}`);
+    registrar = new VirtualLlmRegistrar({
+      mcpdUrl: credentials.mcpdUrl,
+      token: credentials.token,
+      publishedProviders: published,
+      publishedAgents: config.agents,
+      sessionFilePath: sessionFile(home),
+      log: logger.child({ component: 'registrar' }),
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) fail(2, ...error.problems);
+    // The registrar refuses a set it cannot publish (two providers under one name) when it is built.
+    if (error instanceof McplocalError) fail(2, error.message);
+    throw error;
+  }
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    registrar.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'stopping failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+
+  try {
+    await registrar.start();
+  } catch (error) {
+    if (stopping) return;
+    const message = `cannot publish to mcpd: ${error instanceof Error ? error.message : String(error)}`;
+    logger.error(message);
+    fail(1, message);
+  }
+}
+
+await main();

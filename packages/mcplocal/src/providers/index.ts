@@ -1,0 +1,8 @@
+export type { CompletionOptions, CompletionResult, LlmProvider, StreamDelta, TokenUsage, ToolCall } from './llm-provider.js';
+export { createProvider, resolveApiKey, MANAGED_NOT_SUPPORTED } from './create-provider.js';
+export { isAbortError } from './is-abort-error.js';
+export { AVAILABILITY_TIMEOUT_MS } from './check-availability.js';
+export { upstreamEndpoint } from './upstream-endpoint.js';
+export { OpenAiProvider, type OpenAiProviderOptions } from './openai/openai-provider.js';
+export { AnthropicProvider, ANTHROPIC_VERSION, type AnthropicProviderOptions } from './anthropic/anthropic-provider.js';
+export { OllamaProvider, type OllamaProviderOptions } from './ollama/ollama-provider.js';

@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { ollamaChatResponseSchema, ollamaTagListSchema } from '@mcpctl/protocol';
+import { AVAILABILITY_TIMEOUT_MS, checkAvailability } from '../check-availability.js';
+import { parseJsonFrame } from '../json-frame.js';
+import type { CompletionOptions, CompletionResult, LlmProvider, StreamDelta } from '../llm-provider.js';
+import { fetchProviderJson, parseProviderBody, sendProviderRequest, type ProviderHttpRequest } from '../provider-http.js';
+import { providerStream, streamBody, unfinishedStream } from '../provider-stream.js';
+import { readLines } from '../read-lines.js';
+import { fromOllamaResponse } from './from-ollama-response.js';
+import { ollamaEndpoint } from './ollama-endpoint.js';
+import { OllamaStreamMapper } from './ollama-stream-mapper.js';
+import { toOllamaRequest } from './to-ollama-request.js';
+
+/** Options of {@link OllamaProvider}. */
+export interface OllamaProviderOptions {
+  name: string;
+  /** The server root, e.g. `http://127.0.0.1:11434`. */
+  url: string;
+  model: string;
+  /** Sent as `Authorization: Bearer`, for an Ollama behind an authenticating proxy. */
+  apiKey?: string | undefined;
+  /** How long `isAvailable` waits. Default 2 s. */
+  availabilityTimeoutMs?: number | undefined;
+  /** Ids for tool calls Ollama sends without one. Default: `call_` and 24 random hex digits. */
+  generateToolCallId?: (() => string) | undefined;
+}
+
+const randomToolCallId = () => `call_${randomBytes(12).toString('hex')}`;
+
+/** Ollama through its native API (`/api/chat`), which streams NDJSON and reports thinking. */
+export class OllamaProvider implements LlmProvider {
+  readonly name: string;
+  private readonly options: OllamaProviderOptions;
+  private readonly generateId: () => string;
+
+  constructor(options: OllamaProviderOptions) {
+    this.name = options.name;
+    this.options = options;
+    this.generateId = options.generateToolCallId ?? randomToolCallId;
+  }
+
+  async complete(options: CompletionOptions): Promise<CompletionResult> {
+    const body = toOllamaRequest(options, this.options.model, false);
+    const response = await fetchProviderJson(this.request('POST', '/api/chat', options.signal, body), ollamaChatResponseSchema, 'chat answer');
+    return fromOllamaResponse(response, this.generateId);
+  }
+
+  stream(options: CompletionOptions): AsyncIterable<StreamDelta> {
+    return providerStream(this.name, options.signal, (signal) => this.streamDeltas(options, signal));
+  }
+
+  async listModels(options: { signal?: AbortSignal } = {}): Promise<string[]> {
+    const list = await fetchProviderJson(this.request('GET', '/api/tags', options.signal), ollamaTagListSchema, 'model list');
+    return list.models.map((model) => model.name);
+  }
+
+  isAvailable(options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    const timeoutMs = this.options.availabilityTimeoutMs ?? AVAILABILITY_TIMEOUT_MS;
+    return checkAvailability((listOptions) => this.listModels(listOptions), options.signal, timeoutMs);
+  }
+
+  private async *streamDeltas(options: CompletionOptions, signal: AbortSignal): AsyncGenerator<StreamDelta> {
+    const body = toOllamaRequest(options, this.options.model, true);
+    const response = await sendProviderRequest(this.request('POST', '/api/chat', signal, body));
+    const mapper = new OllamaStreamMapper(this.generateId);
+    for await (const line of readLines(streamBody(response, this.name))) {
+      yield* mapper.push(parseProviderBody(parseJsonFrame(line, this.name), ollamaChatResponseSchema, 'stream line', this.name));
+    }
+    if (!mapper.stopped) throw unfinishedStream(this.name);
+  }
+
+  private request(method: 'GET' | 'POST', endpoint: string, signal: AbortSignal | undefined, body?: unknown): ProviderHttpRequest {
+    const headers: Record<string, string> = {};
+    if (this.options.apiKey !== undefined) headers.authorization = `Bearer ${this.options.apiKey}`;
+    return { provider: this.name, method, url: ollamaEndpoint(this.options.url, endpoint), headers, body, signal };
+  }
+}

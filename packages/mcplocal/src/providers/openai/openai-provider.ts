@@ -1,0 +1,87 @@
+import { chatCompletionChunkSchema, chatCompletionSchema, modelIdListSchema } from '@mcpctl/protocol';
+import { AVAILABILITY_TIMEOUT_MS, checkAvailability } from '../check-availability.js';
+import { parseJsonFrame } from '../json-frame.js';
+import type { CompletionOptions, CompletionResult, LlmProvider, StreamDelta } from '../llm-provider.js';
+import { fetchProviderJson, parseProviderBody, sendProviderRequest, type ProviderHttpRequest } from '../provider-http.js';
+import { providerStream, streamBody, unfinishedStream } from '../provider-stream.js';
+import { readSse } from '../read-sse.js';
+import { upstreamEndpoint } from '../upstream-endpoint.js';
+import { fromOpenAiCompletion } from './from-openai-completion.js';
+import { mapOpenAiChunk } from './map-openai-chunk.js';
+import { toOpenAiRequest } from './to-openai-request.js';
+
+/** Options of {@link OpenAiProvider}. */
+export interface OpenAiProviderOptions {
+  name: string;
+  /** The server's base URL: `http://host:8000` gets `/v1`, a URL with a path is the API root. */
+  url: string;
+  /** The model id the server knows; it replaces whatever model name a caller used. */
+  model: string;
+  /** Sent as `Authorization: Bearer`. */
+  apiKey?: string | undefined;
+  /** How long `isAvailable` waits. Default 2 s. */
+  availabilityTimeoutMs?: number | undefined;
+}
+
+// Only these fields are read, so servers that shape the envelope differently still work.
+const completionSchema = chatCompletionSchema.pick({ choices: true, usage: true });
+const chunkSchema = chatCompletionChunkSchema.pick({ choices: true, usage: true });
+
+/** Any OpenAI-compatible server: vLLM, llama.cpp, LM Studio, Ollama's `/v1`. */
+export class OpenAiProvider implements LlmProvider {
+  readonly name: string;
+  private readonly options: OpenAiProviderOptions;
+
+  constructor(options: OpenAiProviderOptions) {
+    this.name = options.name;
+    this.options = options;
+  }
+
+  async complete(options: CompletionOptions): Promise<CompletionResult> {
+    const body = toOpenAiRequest(options, this.options.model, false);
+    const request = this.request('POST', '/chat/completions', options.signal, body);
+    return fromOpenAiCompletion(await fetchProviderJson(request, completionSchema, 'chat completion'));
+  }
+
+  stream(options: CompletionOptions): AsyncIterable<StreamDelta> {
+    return providerStream(this.name, options.signal, (signal) => this.streamDeltas(options, signal));
+  }
+
+  async listModels(options: { signal?: AbortSignal } = {}): Promise<string[]> {
+    const list = await fetchProviderJson(this.request('GET', '/models', options.signal), modelIdListSchema, 'model list');
+    return list.data.map((model) => model.id);
+  }
+
+  isAvailable(options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    const timeoutMs = this.options.availabilityTimeoutMs ?? AVAILABILITY_TIMEOUT_MS;
+    return checkAvailability((listOptions) => this.listModels(listOptions), options.signal, timeoutMs);
+  }
+
+  private async *streamDeltas(options: CompletionOptions, signal: AbortSignal): AsyncGenerator<StreamDelta> {
+    const body = toOpenAiRequest(options, this.options.model, true);
+    const request = this.request('POST', '/chat/completions', signal, body);
+    const response = await sendProviderRequest({ ...request, headers: { ...request.headers, accept: 'text/event-stream' } });
+    let finished = false;
+    let done = false;
+    for await (const event of readSse(streamBody(response, this.name))) {
+      // Nothing follows `[DONE]`; the rest of the body is read only to let the connection be reused.
+      if (done) continue;
+      if (event.data === '[DONE]') {
+        done = true;
+        continue;
+      }
+      const chunk = parseProviderBody(parseJsonFrame(event.data, this.name), chunkSchema, 'stream chunk', this.name);
+      for (const delta of mapOpenAiChunk(chunk)) {
+        if (delta.type === 'finish') finished = true;
+        yield delta;
+      }
+    }
+    if (!finished) throw unfinishedStream(this.name);
+  }
+
+  private request(method: 'GET' | 'POST', endpoint: string, signal: AbortSignal | undefined, body?: unknown): ProviderHttpRequest {
+    const headers: Record<string, string> = {};
+    if (this.options.apiKey !== undefined) headers.authorization = `Bearer ${this.options.apiKey}`;
+    return { provider: this.name, method, url: upstreamEndpoint(this.options.url, endpoint), headers, body, signal };
+  }
+}

@@ -1,0 +1,107 @@
+import { ProviderError } from '../errors.js';
+import { serverMessage } from './server-message.js';
+
+/** One HTTP call to a local model server. */
+export interface ProviderHttpRequest {
+  /** The provider's name, for error messages. */
+  provider: string;
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  /** Sent as JSON. */
+  body?: unknown;
+  signal?: AbortSignal | undefined;
+}
+
+/** The parts of a zod schema these helpers use, so no zod import is needed here. */
+export interface ResponseSchema<T> {
+  safeParse(value: unknown):
+    | { success: true; data: T }
+    | { success: false; error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> } };
+}
+
+/**
+ * Sends the request and resolves once a 2xx status and its headers arrived. A non-2xx answer
+ * becomes a ProviderError with the server's status and message; an unreachable server a
+ * ProviderError 502; an abort rejects with the signal's reason, untouched.
+ */
+export async function sendProviderRequest(request: ProviderHttpRequest): Promise<Response> {
+  const headers = { accept: 'application/json', ...request.headers };
+  let response: Response;
+  try {
+    response = await fetch(request.url, {
+      method: request.method,
+      headers: request.body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      body: request.body === undefined ? null : JSON.stringify(request.body),
+      signal: request.signal ?? null,
+    });
+  } catch (error) {
+    if (request.signal?.aborted) throw request.signal.reason;
+    const message = `cannot reach provider "${request.provider}" at ${request.url}: ${describeNetworkError(error)}`;
+    throw new ProviderError(502, message, { cause: error });
+  }
+  if (response.ok) return response;
+  const text = await readText(response, request);
+  const said = serverMessage(text);
+  const message = `provider "${request.provider}" answered HTTP ${response.status}${said === undefined ? '' : `: ${said}`}`;
+  throw new ProviderError(response.status, message, said === undefined ? {} : { serverMessage: said });
+}
+
+/** Sends the request and reads a whole JSON answer that must match `schema`. */
+export async function fetchProviderJson<T>(request: ProviderHttpRequest, schema: ResponseSchema<T>, what: string): Promise<T> {
+  const response = await sendProviderRequest(request);
+  const text = await readText(response, request);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    throw new ProviderError(502, `provider "${request.provider}" answered a ${what} that is not JSON: ${preview(text)}`, { cause: error });
+  }
+  return parseProviderBody(body, schema, what, request.provider);
+}
+
+/** `value` as `schema` describes it, or a ProviderError 502 naming the first mismatch. */
+export function parseProviderBody<T>(value: unknown, schema: ResponseSchema<T>, what: string, provider: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = issue && issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : '';
+  throw new ProviderError(502, `provider "${provider}" answered an unexpected ${what}: ${where}${issue?.message ?? 'invalid'}`);
+}
+
+/**
+ * A failure while the answer's body was being read: the caller's abort passes through as its
+ * reason; a ProviderError stays as it is; anything else means the connection broke.
+ */
+export function bodyFailure(error: unknown, provider: string, signal: AbortSignal | undefined): unknown {
+  if (signal?.aborted) return signal.reason;
+  if (error instanceof ProviderError) return error;
+  return new ProviderError(502, `the connection to provider "${provider}" broke mid-answer: ${describeNetworkError(error)}`, {
+    cause: error,
+  });
+}
+
+/** A body as text; a failure while reading it goes through {@link bodyFailure}. */
+async function readText(response: Response, request: ProviderHttpRequest): Promise<string> {
+  try {
+    return await response.text();
+  } catch (error) {
+    throw bodyFailure(error, request.provider, request.signal);
+  }
+}
+
+/** `fetch failed` alone says nothing; the cause's code (`ECONNREFUSED`, …) does. */
+function describeNetworkError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
+  const causeMessage = typeof cause?.message === 'string' ? cause.message : undefined;
+  const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  if (causeMessage && causeMessage !== message) return `${message} (${causeMessage})`;
+  if (code && !message.includes(code)) return `${message} (${code})`;
+  return message;
+}
+
+function preview(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 120 ? `${flat.slice(0, 120)}…` : flat || '(empty body)';
+}

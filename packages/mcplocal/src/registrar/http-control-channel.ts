@@ -1,0 +1,143 @@
+import {
+  errorBodySchema,
+  PROVIDER_SESSION_HEADER,
+  providerRegisterResponseSchema,
+  type ProviderRegisterRequest,
+  type ProviderRegisterResponse,
+  type TaskResult,
+} from '@mcpctl/protocol';
+import { McpdHttpError, McplocalError } from '../errors.js';
+import type { ControlChannel, ResultDelivery, StreamListener } from './control-channel.js';
+import { IdleWatchdog } from './idle-watchdog.js';
+import { readEventStream } from './read-event-stream.js';
+
+/** A short exchange (register, heartbeat, one result) that takes longer has hung. */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** mcpd pings every 20 s; three missed pings mean the connection is dead even if TCP has not noticed. */
+const STREAM_IDLE_TIMEOUT_MS = 65_000;
+
+export interface HttpControlChannelOptions {
+  mcpdUrl: string;
+  token: string;
+  fetch?: typeof fetch | undefined;
+  streamIdleTimeoutMs?: number | undefined;
+}
+
+/** The provider channel over mcpd's HTTP routes: JSON posts one way, an SSE stream the other. */
+export class HttpControlChannel implements ControlChannel {
+  private readonly mcpdUrl: string;
+  private readonly baseUrl: string;
+  private readonly token: string;
+  private readonly fetch: typeof fetch;
+  private readonly streamIdleTimeoutMs: number;
+
+  constructor(options: HttpControlChannelOptions) {
+    this.mcpdUrl = options.mcpdUrl.replace(/\/+$/, '');
+    this.baseUrl = `${this.mcpdUrl}/api/v1/llms`;
+    this.token = options.token;
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.streamIdleTimeoutMs = options.streamIdleTimeoutMs ?? STREAM_IDLE_TIMEOUT_MS;
+  }
+
+  async register(request: ProviderRegisterRequest, signal: AbortSignal): Promise<ProviderRegisterResponse> {
+    const response = await this.post('/_provider-register', request, signal, 'the registration');
+    if (response.status !== 201) throw await httpError(response, 'the registration');
+    const parsed = providerRegisterResponseSchema.safeParse(await readJson(response, 'the registration'));
+    if (!parsed.success) {
+      throw new McplocalError(`mcpd answered the registration with an unexpected body: ${parsed.error.message}`, { cause: parsed.error });
+    }
+    return parsed.data;
+  }
+
+  async heartbeat(providerSessionId: string, signal: AbortSignal): Promise<void> {
+    const response = await this.post('/_provider-heartbeat', { providerSessionId }, signal, 'a heartbeat');
+    if (!response.ok) throw await httpError(response, 'a heartbeat');
+    await response.body?.cancel();
+  }
+
+  async postResult(taskId: string, result: TaskResult, signal: AbortSignal): Promise<ResultDelivery> {
+    const path = `/_provider-task/${encodeURIComponent(taskId)}/result`;
+    const response = await this.post(path, result, signal, 'a task result');
+    if (response.status === 404) {
+      await response.body?.cancel();
+      return 'gone';
+    }
+    if (!response.ok) throw await httpError(response, 'a task result');
+    await response.body?.cancel();
+    return 'delivered';
+  }
+
+  async openStream(providerSessionId: string, listener: StreamListener, signal: AbortSignal): Promise<void> {
+    const controller = new AbortController();
+    const forwardAbort = () => controller.abort(signal.reason);
+    if (signal.aborted) forwardAbort();
+    signal.addEventListener('abort', forwardAbort, { once: true });
+    const idleSeconds = Math.round(this.streamIdleTimeoutMs / 1000);
+    const watchdog = new IdleWatchdog(this.streamIdleTimeoutMs, () =>
+      controller.abort(new McplocalError(`the control stream was silent for ${idleSeconds} s`)),
+    );
+    try {
+      const headers = { accept: 'text/event-stream', authorization: `Bearer ${this.token}`, [PROVIDER_SESSION_HEADER]: providerSessionId };
+      const response = await this.call('/_provider-stream', { method: 'GET', headers }, controller.signal, 'the control stream');
+      if (response.status !== 200) throw await httpError(response, 'the control stream');
+      if (!response.body) throw new McplocalError('mcpd answered the control stream without a body');
+      watchdog.kick();
+      listener.onOpen();
+      await readEventStream(response.body, { onEvent: (frame) => listener.onFrame(frame), onBytes: () => watchdog.kick() });
+    } catch (error) {
+      // The reader fails with whatever the abort carried; the watchdog's reason says more than "aborted".
+      if (controller.signal.aborted && !signal.aborted) throw controller.signal.reason;
+      throw error;
+    } finally {
+      watchdog.stop();
+      signal.removeEventListener('abort', forwardAbort);
+    }
+  }
+
+  private post(path: string, body: unknown, signal: AbortSignal, what: string): Promise<Response> {
+    const init: RequestInit = {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
+      body: JSON.stringify(body),
+    };
+    return this.call(path, init, AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]), what);
+  }
+
+  /** One request; a network failure becomes an error naming the exchange and mcpd's address. */
+  private async call(path: string, init: RequestInit, signal: AbortSignal, what: string): Promise<Response> {
+    try {
+      return await this.fetch(`${this.baseUrl}${path}`, { ...init, signal });
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw new McplocalError(`cannot reach mcpd at ${this.mcpdUrl} for ${what}: ${describeCause(error)}`, { cause: error });
+    }
+  }
+}
+
+/** mcpd's `{"error"}` text, or the status line when the body is not one. */
+async function httpError(response: Response, what: string): Promise<McpdHttpError> {
+  const text = await response.text().catch(() => '');
+  let detail = response.statusText;
+  try {
+    const parsed = errorBodySchema.safeParse(JSON.parse(text));
+    if (parsed.success) detail = parsed.data.error;
+  } catch {
+    // Not JSON (a proxy's HTML page, say): the status line is all there is to say.
+  }
+  return new McpdHttpError(response.status, `mcpd answered ${what} with HTTP ${response.status}${detail ? `: ${detail}` : ''}`);
+}
+
+async function readJson(response: Response, what: string): Promise<unknown> {
+  try {
+    return await response.json();
+  } catch (error) {
+    throw new McplocalError(`mcpd answered ${what} with a body that is not JSON`, { cause: error });
+  }
+}
+
+/** `fetch failed` alone says nothing; undici puts the reason (ECONNREFUSED …) in `cause`. */
+function describeCause(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined;
+  return cause && cause !== message ? `${message} (${cause})` : message;
+}

@@ -1,0 +1,30 @@
+import type { LlmType, McplocalConfig, ProviderEntry } from '@mcpctl/protocol';
+import { publishedName, type WorkstationIdentity } from '../config/published-name.js';
+import { createProvider } from '../providers/create-provider.js';
+import type { ProviderToPublish } from './registrar-options.js';
+
+/**
+ * The config's providers marked `"publish": true`, built and named as mcpd will see them.
+ * `identity` fills in `publishNameSuffix: "hostname" | "user"`. Throws the ConfigError `createProvider` raises for an entry it cannot build.
+ */
+export function providersToPublish(config: McplocalConfig, env: NodeJS.ProcessEnv, identity: WorkstationIdentity): ProviderToPublish[] {
+  return config.providers
+    .filter((entry) => entry.publish)
+    .map((entry) => ({
+      provider: createProvider(entry, env),
+      type: wireType(entry),
+      model: entry.model,
+      tier: entry.tier,
+      description: entry.description,
+      poolName: entry.poolName,
+      publishName: publishedName(entry, config, identity),
+      visibility: entry.visibility,
+      wake: entry.wake,
+      maxConcurrent: entry.maxConcurrent,
+    }));
+}
+
+/** A managed server is one mcplocal runs itself; it speaks OpenAI's dialect. */
+function wireType(entry: ProviderEntry): LlmType {
+  return entry.type === 'managed' ? 'openai' : entry.type;
+}

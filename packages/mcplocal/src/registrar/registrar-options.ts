@@ -1,0 +1,52 @@
+import type { LlmTier, LlmType, PublishedAgent, Visibility, WakeRecipe } from '@mcpctl/protocol';
+import type { LlmProvider } from '../providers/llm-provider.js';
+
+/**
+ * Where the registrar's lines go. Only these three methods are ever called, each with one
+ * line of text, so a pino logger and a plain test object both fit. No line carries the token
+ * or the session id.
+ */
+export interface RegistrarLog {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** One local provider as mcpd will see it. */
+export interface ProviderToPublish {
+  provider: LlmProvider;
+  /** The wire dialect mcpd records for the row. */
+  type: LlmType;
+  model: string;
+  tier?: LlmTier | undefined;
+  description?: string | undefined;
+  poolName?: string | undefined;
+  /** The name the row gets in mcpd and tasks arrive under; default `provider.name`. */
+  publishName?: string | undefined;
+  /** Applies only when mcpd creates the row; an existing row keeps the visibility its owner set. */
+  visibility?: Visibility | undefined;
+  /** How to bring the backend up when mcpd sends a `wake` task. */
+  wake?: WakeRecipe | undefined;
+  maxConcurrent?: number | undefined;
+}
+
+export interface VirtualLlmRegistrarOptions {
+  /** mcpd's base URL, e.g. `http://mcpd:3100`. */
+  mcpdUrl: string;
+  /** Bearer token of the user who owns the published rows. */
+  token: string;
+  publishedProviders: ProviderToPublish[];
+  /** Agents registered alongside the providers, as the register payload carries them. */
+  publishedAgents?: PublishedAgent[] | undefined;
+  /** The file that keeps the provider session id across restarts, so a restart re-adopts the same rows. */
+  sessionFilePath: string;
+  log: RegistrarLog;
+  /** Default 30 000: mcpd marks rows inactive after 90 s without one. */
+  heartbeatIntervalMs?: number | undefined;
+  /** First reconnect delay after the control stream is lost. Default 5 000. */
+  reconnectBaseMs?: number | undefined;
+  /** Ceiling of the doubling reconnect delay. Default 60 000. */
+  reconnectMaxMs?: number | undefined;
+  /** Default: the global `fetch`. */
+  fetch?: typeof fetch | undefined;
+}

@@ -1,0 +1,34 @@
+import type { InferTask, TaskResult } from '@mcpctl/protocol';
+import type { ResultDelivery } from './control-channel.js';
+import { ChunkMapper } from './chunk-mapping.js';
+import type { CompletionIdentity } from './completion-identity.js';
+import { toChatCompletion } from './completion-mapping.js';
+import type { ProviderToPublish } from './registrar-options.js';
+import { toCompletionOptions } from './request-mapping.js';
+
+/** One task's side of the channel: its results go out through `post`, in the order they are awaited. */
+export interface TaskScope {
+  signal: AbortSignal;
+  post(result: TaskResult): Promise<ResultDelivery>;
+  identity: CompletionIdentity;
+}
+
+/**
+ * Calls the local provider and relays its answer. A stream is relayed delta by delta, each post
+ * awaited before the next so mcpd hands them on in order and the caller sees tokens as the local
+ * server makes them. Stops without a word once mcpd says the task is gone.
+ */
+export async function runInferTask(task: InferTask, entry: ProviderToPublish, scope: TaskScope): Promise<void> {
+  const options = toCompletionOptions(task.request, scope.signal);
+  if (!task.streaming) {
+    const result = await entry.provider.complete(options);
+    await scope.post({ status: 200, body: toChatCompletion(result, scope.identity) });
+    return;
+  }
+  const mapper = new ChunkMapper(scope.identity);
+  for await (const delta of entry.provider.stream(options)) {
+    if ((await scope.post({ chunk: { data: JSON.stringify(mapper.map(delta)) } })) === 'gone') return;
+  }
+  if (!mapper.finished && (await scope.post({ chunk: { data: JSON.stringify(mapper.finish()) } })) === 'gone') return;
+  await scope.post({ chunk: { data: '[DONE]', done: true } });
+}

@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import { providerTaskSchema, type TaskResult } from '@mcpctl/protocol';
+import { McplocalError } from '../errors.js';
+import type { ResultDelivery } from './control-channel.js';
+import type { ProviderToPublish, RegistrarLog } from './registrar-options.js';
+import { runInferTask, type TaskScope } from './run-infer-task.js';
+import type { WakeHandler } from './wake-handler.js';
+
+export interface TaskHandlerOptions {
+  /** Published name → what serves it; tasks name the published name. */
+  providers: ReadonlyMap<string, ProviderToPublish>;
+  /** Sends one result of a task to mcpd; rejects when it could not be delivered. */
+  post(taskId: string, result: TaskResult): Promise<ResultDelivery>;
+  wake: WakeHandler;
+  log: RegistrarLog;
+  /** Epoch milliseconds. Default `Date.now`. */
+  now?: () => number;
+  /** Suffix of completion ids. Default a random UUID without dashes. */
+  newId?: () => string;
+}
+
+interface RunningTask {
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+/**
+ * The task side of the provider channel: takes `task` frames as they arrive, runs each one
+ * concurrently with the others, and keeps one AbortController per running task so `cancel`, a
+ * result refused by mcpd, and `stop` all reach the local call. A bad frame is logged and skipped.
+ */
+export class TaskHandler {
+  private readonly running = new Map<string, RunningTask>();
+  private readonly now: () => number;
+  private readonly newId: () => string;
+
+  constructor(private readonly options: TaskHandlerOptions) {
+    this.now = options.now ?? Date.now;
+    this.newId = options.newId ?? (() => randomUUID().replaceAll('-', ''));
+  }
+
+  /** Tasks started and not yet ended. */
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  /** Takes the data of one `task` frame; never throws. */
+  handleFrame(data: string): void {
+    let json: unknown;
+    try {
+      json = JSON.parse(data);
+    } catch {
+      this.options.log.warn('ignored a task frame that is not JSON');
+      return;
+    }
+    const parsed = providerTaskSchema.safeParse(json);
+    if (!parsed.success) {
+      const kind = typeof json === 'object' && json !== null ? (json as { kind?: unknown }).kind : undefined;
+      const known = kind === 'infer' || kind === 'wake' || kind === 'cancel';
+      this.options.log.warn(
+        known ? `ignored a malformed ${kind} task frame: ${parsed.error.issues[0]?.message ?? 'invalid'}` : `ignored a task of unknown kind ${JSON.stringify(kind)}`,
+      );
+      return;
+    }
+    const task = parsed.data;
+    switch (task.kind) {
+      case 'cancel':
+        this.running.get(task.taskId)?.controller.abort(new McplocalError('mcpd cancelled the task'));
+        return;
+      case 'infer':
+        this.start(task.taskId, task.llmName, 'infer', (entry, scope) => runInferTask(task, entry, scope));
+        return;
+      case 'wake':
+        this.start(task.taskId, task.llmName, 'wake', async (entry, scope) => {
+          const { ms } = await this.options.wake.wake({ llmName: task.llmName, entry, signal: scope.signal });
+          await scope.post({ status: 200, body: { ok: true, ms } });
+        });
+        return;
+    }
+  }
+
+  /** Aborts every running task's local call; their results are not posted. */
+  abortAll(reason: Error): void {
+    for (const task of this.running.values()) task.controller.abort(reason);
+  }
+
+  /** Resolves once every task started so far has ended. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.running.values()].map((task) => task.done));
+  }
+
+  private start(
+    taskId: string,
+    llmName: string,
+    kind: string,
+    work: (entry: ProviderToPublish, scope: TaskScope) => Promise<void>,
+  ): void {
+    if (this.running.has(taskId)) {
+      this.options.log.warn(`ignored a repeated ${kind} task for ${llmName}: it is already running`);
+      return;
+    }
+    const controller = new AbortController();
+    const scope: TaskScope = {
+      signal: controller.signal,
+      post: async (result) => {
+        const delivery = await this.options.post(taskId, result);
+        // mcpd answered or gave up on this task already: the local call has nobody to answer.
+        if (delivery === 'gone') controller.abort(new McplocalError('mcpd no longer wants this task'));
+        return delivery;
+      },
+      identity: { id: `chatcmpl-${this.newId()}`, created: Math.floor(this.now() / 1000), model: llmName },
+    };
+    const done = this.run(taskId, kind, llmName, scope, controller, work).finally(() => {
+      controller.abort();
+      this.running.delete(taskId);
+    });
+    this.running.set(taskId, { controller, done });
+  }
+
+  private async run(
+    taskId: string,
+    kind: string,
+    llmName: string,
+    scope: TaskScope,
+    controller: AbortController,
+    work: (entry: ProviderToPublish, scope: TaskScope) => Promise<void>,
+  ): Promise<void> {
+    const startedAt = this.now();
+    const entry = this.options.providers.get(llmName);
+    try {
+      if (!entry) throw new McplocalError(`unknown LLM ${llmName}`);
+      await work(entry, scope);
+      if (controller.signal.aborted) {
+        this.options.log.info(`${kind} task for ${llmName} stopped: ${reasonOf(controller.signal)}`);
+      } else {
+        this.options.log.info(`${kind} task for ${llmName} done in ${this.now() - startedAt} ms`);
+      }
+    } catch (error) {
+      if (controller.signal.aborted) {
+        this.options.log.info(`${kind} task for ${llmName} stopped: ${reasonOf(controller.signal)}`);
+        return;
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      this.options.log.warn(`${kind} task for ${llmName} failed: ${message}`);
+      await this.options.post(taskId, { error: message }).catch((postError: unknown) => {
+        this.options.log.warn(`could not report the failure of a ${kind} task for ${llmName} to mcpd: ${postError instanceof Error ? postError.message : String(postError)}`);
+      });
+    }
+  }
+}
+
+function reasonOf(signal: AbortSignal): string {
+  return signal.reason instanceof Error ? signal.reason.message : 'aborted';
+}

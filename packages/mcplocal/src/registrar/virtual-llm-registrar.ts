@@ -1,0 +1,223 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { providerHelloSchema, type ProviderRegisterRequest } from '@mcpctl/protocol';
+import { readSessionId, writeSessionId } from '../config/session-file.js';
+import { McpdHttpError, McplocalError } from '../errors.js';
+import { Backoff } from './backoff.js';
+import type { ChannelFrame, ControlChannel } from './control-channel.js';
+import { HeartbeatLoop } from './heartbeat-loop.js';
+import { HttpControlChannel } from './http-control-channel.js';
+import { buildRegisterRequest, publishedNameOf } from './register-request.js';
+import type { ProviderToPublish, RegistrarLog, VirtualLlmRegistrarOptions } from './registrar-options.js';
+import { TaskHandler } from './task-handler.js';
+import { RecipelessWakeHandler } from './wake-handler.js';
+
+const DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000;
+const DEFAULT_RECONNECT_BASE_MS = 5_000;
+const DEFAULT_RECONNECT_MAX_MS = 60_000;
+const TOKEN_HINT = 'the token in MCPCTL_HOME/credentials was refused; run `mcpctl login` again';
+
+/**
+ * Publishes local providers into mcpd's registry and serves the tasks mcpd relays for them:
+ * registers, keeps the session id on disk so a restart re-adopts the same rows, holds the control
+ * stream open (reconnecting with backoff and re-registering first, since mcpd may have
+ * restarted), heartbeats while the stream is up, and runs infer, wake and cancel tasks.
+ */
+export class VirtualLlmRegistrar {
+  private readonly log: RegistrarLog;
+  private readonly sessionFilePath: string;
+  private readonly providers: ReadonlyMap<string, ProviderToPublish>;
+  private readonly registerRequest: Pick<ProviderRegisterRequest, 'providers' | 'agents'>;
+  private readonly channel: ControlChannel;
+  private readonly tasks: TaskHandler;
+  private readonly heartbeat: HeartbeatLoop;
+  private readonly backoff: Backoff;
+  private readonly mcpdUrl: string;
+  private sessionId: string | undefined;
+  private lifetime: AbortController | undefined;
+  private connection: Promise<void> | undefined;
+
+  constructor(options: VirtualLlmRegistrarOptions) {
+    this.log = options.log;
+    this.sessionFilePath = options.sessionFilePath;
+    this.mcpdUrl = options.mcpdUrl;
+    this.providers = indexByPublishedName(options.publishedProviders);
+    this.registerRequest = buildRegisterRequest(options.publishedProviders, options.publishedAgents);
+    this.channel = new HttpControlChannel({ mcpdUrl: options.mcpdUrl, token: options.token, fetch: options.fetch });
+    this.tasks = new TaskHandler({
+      providers: this.providers,
+      post: (taskId, result) => this.channel.postResult(taskId, result, this.lifetimeSignal()),
+      wake: new RecipelessWakeHandler(),
+      log: this.log,
+    });
+    this.heartbeat = new HeartbeatLoop({
+      intervalMs: options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
+      beat: (signal) => this.beat(signal),
+      onFailure: (error) => this.log.warn(`heartbeat failed: ${describe(error)}`),
+      onRecovery: () => this.log.info('heartbeat accepted again'),
+    });
+    this.backoff = new Backoff(options.reconnectBaseMs ?? DEFAULT_RECONNECT_BASE_MS, options.reconnectMaxMs ?? DEFAULT_RECONNECT_MAX_MS);
+  }
+
+  /** The session mcpd issued, once registered. It is a secret: valid with the owner's token. */
+  getSessionId(): string | undefined {
+    return this.sessionId;
+  }
+
+  /**
+   * Registers and opens the control stream. Rejects when mcpd refuses the registration (the
+   * message carries `HTTP <status>` and mcpd's reason) or cannot be reached; once registered,
+   * a stream that will not open is retried in the background and does not fail the start.
+   */
+  async start(): Promise<void> {
+    if (this.lifetime) throw new McplocalError('the registrar is already started');
+    if (this.providers.size === 0) {
+      this.log.info('nothing to publish: no provider in the configuration has "publish": true');
+      return;
+    }
+    const lifetime = new AbortController();
+    this.lifetime = lifetime;
+    try {
+      this.sessionId = await readSessionId(this.sessionFilePath);
+      await this.register(lifetime.signal);
+    } catch (error) {
+      this.lifetime = undefined;
+      if (error instanceof McpdHttpError && (error.status === 401 || error.status === 403)) {
+        throw new McpdHttpError(error.status, `${error.message} (${TOKEN_HINT})`, { cause: error });
+      }
+      throw error;
+    }
+    // stop() was called while the registration was on its way: do not open a stream after it returned.
+    if (lifetime.signal.aborted) throw lifetime.signal.reason;
+    await new Promise<void>((firstAttemptSettled) => {
+      this.connection = this.holdConnection(lifetime.signal, firstAttemptSettled);
+    });
+  }
+
+  /** Closes the stream, stops the heartbeat and aborts running tasks; resolves once all of it has ended. */
+  async stop(): Promise<void> {
+    const lifetime = this.lifetime;
+    if (!lifetime) return;
+    const reason = new McplocalError('mcplocal is stopping');
+    lifetime.abort(reason);
+    this.tasks.abortAll(reason);
+    this.heartbeat.stop();
+    await this.connection;
+    await this.tasks.settled();
+    this.connection = undefined;
+    this.lifetime = undefined;
+    this.log.info('stopped publishing');
+  }
+
+  private async register(signal: AbortSignal): Promise<void> {
+    const presented = this.sessionId;
+    const request: ProviderRegisterRequest = presented === undefined ? this.registerRequest : { providerSessionId: presented, ...this.registerRequest };
+    const response = await this.channel.register(request, signal);
+    this.sessionId = response.providerSessionId;
+    if (response.providerSessionId !== presented) {
+      await writeSessionId(this.sessionFilePath, response.providerSessionId);
+      if (presented !== undefined) this.log.info('mcpd did not know the saved provider session and issued a new one');
+    }
+    const names = response.llms.map((llm) => `${llm.name} (${llm.status})`).join(', ');
+    this.log.info(`published ${response.llms.length} LLM(s) and ${response.agents.length} agent(s) to ${this.mcpdUrl}: ${names}`);
+  }
+
+  /**
+   * Keeps the control stream open until stopped: after a loss, waits out the backoff, registers
+   * again with the saved session (mcpd may have restarted and forgotten it), and reopens.
+   * `firstAttemptSettled` fires once the first stream is open or has failed.
+   */
+  private async holdConnection(signal: AbortSignal, firstAttemptSettled: () => void): Promise<void> {
+    let registered = true;
+    try {
+      while (!signal.aborted) {
+        const outcome = await this.openOnce(signal, registered, firstAttemptSettled);
+        registered = false;
+        firstAttemptSettled();
+        if (signal.aborted) return;
+        const delayMs = this.backoff.next();
+        this.log.warn(`${outcome.opened ? 'control stream lost' : 'cannot open the control stream'} (${outcome.reason}); reconnecting in ${delayMs} ms`);
+        await sleep(delayMs, undefined, { signal }).catch(() => undefined);
+      }
+    } finally {
+      firstAttemptSettled();
+    }
+  }
+
+  /** One life of the control stream, registering first unless that was just done. */
+  private async openOnce(
+    signal: AbortSignal,
+    registered: boolean,
+    onOpen: () => void,
+  ): Promise<{ opened: boolean; reason: string }> {
+    let opened = false;
+    try {
+      if (!registered) await this.register(signal);
+      const listener = {
+        onOpen: () => {
+          opened = true;
+          this.backoff.reset();
+          this.heartbeat.start();
+          this.log.info('control stream open: serving tasks from mcpd');
+          onOpen();
+        },
+        onFrame: (frame: ChannelFrame) => this.onFrame(frame),
+      };
+      await this.channel.openStream(this.requireSessionId(), listener, signal);
+      return { opened, reason: 'mcpd ended it' };
+    } catch (error) {
+      if (error instanceof McpdHttpError && (error.status === 401 || error.status === 403) && !signal.aborted) {
+        this.log.error(`mcpd refused this mcplocal: ${error.message} (${TOKEN_HINT})`);
+      }
+      return { opened, reason: describe(error) };
+    } finally {
+      this.heartbeat.stop();
+    }
+  }
+
+  private onFrame(frame: ChannelFrame): void {
+    if (frame.event === 'task') return this.tasks.handleFrame(frame.data);
+    if (frame.event === 'hello') {
+      const hello = safeJson(frame.data);
+      const parsed = providerHelloSchema.safeParse(hello);
+      if (!parsed.success) return this.log.warn('ignored a malformed hello frame');
+      if (parsed.data.providerSessionId !== this.sessionId) this.log.warn('mcpd greeted the control stream with another session than the registered one');
+      return;
+    }
+    this.log.warn(`ignored a control stream event of unknown type ${JSON.stringify(frame.event)}`);
+  }
+
+  private beat(signal: AbortSignal): Promise<void> {
+    return this.channel.heartbeat(this.requireSessionId(), AbortSignal.any([signal, this.lifetimeSignal()]));
+  }
+
+  private requireSessionId(): string {
+    if (this.sessionId === undefined) throw new McplocalError('not registered with mcpd');
+    return this.sessionId;
+  }
+
+  private lifetimeSignal(): AbortSignal {
+    return this.lifetime?.signal ?? AbortSignal.abort(new McplocalError('the registrar is not running'));
+  }
+}
+
+function indexByPublishedName(entries: readonly ProviderToPublish[]): Map<string, ProviderToPublish> {
+  const byName = new Map<string, ProviderToPublish>();
+  for (const entry of entries) {
+    const name = publishedNameOf(entry);
+    if (byName.has(name)) throw new McplocalError(`two providers would be published as ${name}; give one a distinct publishName`);
+    byName.set(name, entry);
+  }
+  return byName;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

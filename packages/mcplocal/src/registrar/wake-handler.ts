@@ -1,0 +1,29 @@
+import { McplocalError } from '../errors.js';
+import type { ProviderToPublish } from './registrar-options.js';
+
+export interface WakeRequest {
+  /** The published name the `wake` task named. */
+  llmName: string;
+  entry: ProviderToPublish;
+  /** Aborted when mcpd cancels the task or the registrar stops. */
+  signal: AbortSignal;
+}
+
+/** How a sleeping backend is brought up; resolves once it serves, rejects with the reason it does not. */
+export interface WakeHandler {
+  wake(request: WakeRequest): Promise<{ ms: number }>;
+}
+
+/**
+ * Answers every wake honestly with why it cannot be done: running recipes (an HTTP call or a
+ * command, then polling readiness) is a separate handler, plugged in where this one is.
+ */
+export class RecipelessWakeHandler implements WakeHandler {
+  wake({ llmName, entry }: WakeRequest): Promise<{ ms: number }> {
+    const reason =
+      entry.wake === undefined
+        ? `${llmName} has no wake recipe`
+        : `${llmName} has a ${entry.wake.type} wake recipe, but this mcplocal cannot run wake recipes`;
+    return Promise.reject(new McplocalError(reason));
+  }
+}

@@ -1,0 +1,157 @@
+import { chmod, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { makeTempDir, type TempDir } from '@mcpctl/test-kit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadMcplocalConfig } from '../../src/config/load-mcplocal-config.js';
+import { mcplocalHome } from '../../src/config/mcplocal-home.js';
+import { ConfigError } from '../../src/errors.js';
+
+const IDENTITY = { hostname: 'alice-laptop.local', userName: 'alice' };
+const CREDENTIALS = { mcpdUrl: 'http://mcpd.internal:3100', token: 'tok_123' };
+
+async function problemsOf(promise: Promise<unknown>): Promise<string[]> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError, but the config loaded');
+}
+
+describe('loadMcplocalConfig', () => {
+  let home: TempDir;
+  const writeConfig = (value: unknown) => writeFile(join(home.path, 'config.json'), typeof value === 'string' ? value : JSON.stringify(value));
+  const writeCredentials = async (value: unknown, mode = 0o600) => {
+    const path = join(home.path, 'credentials');
+    await writeFile(path, typeof value === 'string' ? value : JSON.stringify(value), { mode });
+    await chmod(path, mode);
+  };
+
+  beforeEach(async () => {
+    home = await makeTempDir('mcplocal-config');
+  });
+  afterEach(async () => {
+    await home.cleanup();
+  });
+
+  it('loads a valid config with its defaults, and the credentials', async () => {
+    await writeConfig({
+      publishNameSuffix: 'hostname',
+      providers: [
+        { name: 'vllm-qwen', type: 'openai', url: 'http://127.0.0.1:8000', model: 'Qwen/Qwen3-8B', apiKeyEnv: 'VLLM_KEY', publish: true },
+        { name: 'ollama', type: 'ollama', url: 'http://127.0.0.1:11434', model: 'llama3.2', wake: { type: 'command', command: 'ollama' } },
+      ],
+      agents: [{ name: 'reviewer', llmName: 'vllm-qwen-alice-laptop', systemPrompt: 'Review code.' }],
+    });
+    await writeCredentials(CREDENTIALS);
+    const { config, credentials } = await loadMcplocalConfig(home.path, { VLLM_KEY: 'secret' }, { identity: IDENTITY });
+    expect(credentials).toEqual(CREDENTIALS);
+    expect(config.providers[0]).toMatchObject({ name: 'vllm-qwen', publish: true, visibility: 'private' });
+    expect(config.providers[1]).toMatchObject({ publish: false, wake: { type: 'command', args: [], maxWaitSeconds: 60 } });
+    expect(config.agents).toHaveLength(1);
+  });
+
+  it('loads without credentials: only publishing needs them', async () => {
+    await writeConfig({ providers: [] });
+    const loaded = await loadMcplocalConfig(home.path, {}, { identity: IDENTITY });
+    expect(loaded.credentials).toBeUndefined();
+    expect(loaded.config).toEqual({ providers: [], agents: [] });
+  });
+
+  it('reports every problem of both files at once, naming file and key', async () => {
+    await writeConfig({
+      publishNameSuffix: 'user',
+      colour: 'blue',
+      providers: [
+        { name: 'gpu', type: 'openai', url: 'ftp://gpu:8000', model: 'm' },
+        { name: 'vllm', type: 'openai', url: 'http://127.0.0.1:8000', model: 'm', apiKeyEnv: 'VLLM_KEY', publish: true, failoverFor: 'central-qwen' },
+        { name: 'vllm', type: 'openai', url: 'http://127.0.0.1:8001', model: 'm', apiKey: 'k', apiKeyEnv: 'OTHER_KEY' },
+        { name: 'ollama', type: 'ollama', url: 'http://127.0.0.1:11434', model: 'm', publish: true, publishName: 'vllm-alice' },
+        { name: 'spare', type: 'ollama', url: 'http://127.0.0.1:11435', model: 'm', failoverFor: 'central-qwen' },
+        { name: 'managed-vllm', type: 'managed', url: 'http://127.0.0.1:8002', model: 'm', command: 'vllm' },
+        { name: 'local', type: 'openai', url: 'http://127.0.0.1:8003', model: '', wake: { type: 'sms' } },
+        { name: 'ollama-v1', type: 'ollama', url: 'http://127.0.0.1:11434/v1', model: 'm' },
+      ],
+      agents: [
+        { name: 'helper', llmName: 'vllm' },
+        { name: 'helper', llmName: 'central-qwen' },
+      ],
+    });
+    await writeCredentials(CREDENTIALS, 0o644);
+    const problems = await problemsOf(loadMcplocalConfig(home.path, {}, { identity: IDENTITY }));
+    expect(problems.sort()).toEqual(
+      [
+        'config.json: colour: unknown key',
+        'config.json: providers[0].url: must be an http(s) URL',
+        'config.json: providers[6].model: must not be empty',
+        'config.json: providers[6].wake.type: must be one of "http", "command"',
+        'config.json: providers[1].apiKeyEnv: environment variable VLLM_KEY is not set',
+        'config.json: providers[2].name: "vllm" is also the name of providers[1]',
+        'config.json: providers[2]: set apiKey or apiKeyEnv, not both',
+        'config.json: providers[3]: publishes as "vllm-alice", as providers[1] does; set publishName on one of them',
+        'config.json: providers[4].failoverFor: providers[1] already stands in for "central-qwen"; a central LLM takes one local stand-in',
+        'config.json: providers[5].type: managed providers are not supported yet',
+        'config.json: providers[7].url: type "ollama" speaks Ollama\'s native API at the server root; drop "/v1", or use type "openai" for Ollama\'s OpenAI-compatible API',
+        'config.json: agents[1].name: "helper" is also the name of agents[0]',
+        `credentials: must be mode 0600, is 0644 (chmod 600 ${join(home.path, 'credentials')})`,
+      ].sort(),
+    );
+  });
+
+  it('refuses failover for a name this config publishes itself', async () => {
+    await writeConfig({
+      providers: [
+        { name: 'qwen', type: 'openai', url: 'http://127.0.0.1:8000', model: 'm', publish: true },
+        { name: 'backup', type: 'ollama', url: 'http://127.0.0.1:11434', model: 'm', failoverFor: 'qwen' },
+      ],
+    });
+    expect(await problemsOf(loadMcplocalConfig(home.path, {}, { identity: IDENTITY }))).toEqual([
+      'config.json: providers[1].failoverFor: "qwen" is published by providers[0] of this file; failover stands in for a central LLM',
+    ]);
+  });
+
+  it('reports a published name the suffix makes invalid', async () => {
+    await writeConfig({
+      publishNameSuffix: 'Team_A',
+      providers: [{ name: 'qwen', type: 'openai', url: 'http://127.0.0.1:8000', model: 'm', publish: true }],
+    });
+    const problems = await problemsOf(loadMcplocalConfig(home.path, {}, { identity: IDENTITY }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^config\.json: providers\[0\]: publishes as "qwen-Team_A", which is not a valid name \(.+\); set publishName$/);
+  });
+
+  it('says where config.json was looked for and what a minimal one looks like', async () => {
+    const problems = await problemsOf(loadMcplocalConfig(home.path, {}, { identity: IDENTITY }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(`not found at ${join(home.path, 'config.json')}`);
+    expect(problems[0]).toContain('"providers": [{"name": "my-vllm", "type": "openai"');
+  });
+
+  it('names the file and the parser message for malformed JSON, in config and credentials alike', async () => {
+    await writeConfig('{"providers": [,]}');
+    await writeCredentials('{"mcpdUrl": ');
+    const problems = await problemsOf(loadMcplocalConfig(home.path, {}, { identity: IDENTITY }));
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^config\.json: not valid JSON: .+/);
+    expect(problems[1]).toMatch(/^credentials: not valid JSON: .+/);
+  });
+
+  it('refuses credentials that do not match their schema', async () => {
+    await writeConfig({ providers: [] });
+    await writeCredentials({ mcpdUrl: 'mcpd.internal', token: '' });
+    expect(await problemsOf(loadMcplocalConfig(home.path, {}, { identity: IDENTITY }))).toEqual([
+      'credentials: mcpdUrl: must be an http(s) URL (run mcpctl login again)',
+      'credentials: token: must not be empty (run mcpctl login again)',
+    ]);
+  });
+});
+
+describe('mcplocalHome', () => {
+  it('is MCPCTL_HOME when set, else ~/.mcpctl', () => {
+    expect(mcplocalHome({ MCPCTL_HOME: '/srv/mcpctl' })).toBe('/srv/mcpctl');
+    expect(mcplocalHome({ MCPCTL_HOME: '' })).toBe(join(homedir(), '.mcpctl'));
+    expect(mcplocalHome({})).toBe(join(homedir(), '.mcpctl'));
+  });
+});

@@ -1,0 +1,3 @@
+import { describeProviderConformance } from './support/provider-conformance.js';
+
+describeProviderConformance('ollama');

@@ -1,0 +1,141 @@
+import { startFakeUpstream, type FakeUpstream } from '@mcpctl/test-kit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ProviderError } from '../../src/errors.js';
+import { OpenAiProvider } from '../../src/providers/openai/openai-provider.js';
+import { startScriptedServer, sseFrames, splitInHalves, type ScriptedServer } from './support/scripted-server.js';
+import { collect } from './support/provider-conformance.js';
+
+const QUESTION = [{ role: 'user' as const, content: 'What is 2 + 2?' }];
+
+function chunk(delta: Record<string, unknown>, finishReason: string | null = null) {
+  return { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finishReason }] };
+}
+
+describe('OpenAI provider', () => {
+  let upstream: FakeUpstream | undefined;
+  let server: ScriptedServer | undefined;
+  afterEach(async () => {
+    await upstream?.close();
+    await server?.close();
+    upstream = server = undefined;
+  });
+
+  it('sends the options, the extra fields unchanged, the key, and asks for usage on a stream', async () => {
+    upstream = await startFakeUpstream();
+    const provider = new OpenAiProvider({ name: 'vllm', url: upstream.url, model: 'qwen3', apiKey: 'local-key' });
+    await collect(
+      provider.stream({
+        messages: QUESTION,
+        temperature: 0.2,
+        maxTokens: 50,
+        topP: 0.9,
+        stop: ['\n\n'],
+        extra: { seed: 7, guided_json: { type: 'object' }, stream_options: { continuous_usage_stats: true } },
+      }),
+    );
+    const request = upstream.requests.at(-1)!;
+    expect(request.path).toBe('/v1/chat/completions');
+    expect(request.headers.authorization).toBe('Bearer local-key');
+    expect(request.body).toEqual({
+      seed: 7,
+      guided_json: { type: 'object' },
+      model: 'qwen3',
+      messages: QUESTION,
+      stream: true,
+      stream_options: { continuous_usage_stats: true, include_usage: true },
+      temperature: 0.2,
+      max_tokens: 50,
+      top_p: 0.9,
+      stop: ['\n\n'],
+    });
+  });
+
+  it('takes a base URL with a path as the API root', async () => {
+    server = await startScriptedServer({ contentType: 'application/json', chunks: ['{"object":"list","data":[{"id":"a"},{"id":"b"}]}'] });
+    const provider = new OpenAiProvider({ name: 'proxy', url: `${server.url}/openai/v1/`, model: 'a' });
+    expect(await provider.listModels()).toEqual(['a', 'b']);
+    expect(server.requests[0]!.path).toBe('/openai/v1/models');
+  });
+
+  it('streams reasoning under the field name the server used, and tool calls, across split frames', async () => {
+    const frames = sseFrames([
+      chunk({ role: 'assistant', content: '' }),
+      chunk({ reasoning_content: 'Adding ' }),
+      chunk({ reasoning: 'two and two.' }),
+      chunk({ content: 'Let me check.' }),
+      chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'add', arguments: '' } }] }),
+      chunk({ tool_calls: [{ index: 0, function: { arguments: '{"a":2,' } }] }),
+      chunk({ tool_calls: [{ index: 0, function: { arguments: '"b":2}' } }] }),
+      chunk({}, 'tool_calls'),
+      { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [], usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 } },
+      '[DONE]',
+    ]);
+    server = await startScriptedServer({ contentType: 'text/event-stream', chunks: splitInHalves(frames) });
+    const provider = new OpenAiProvider({ name: 'vllm', url: server.url, model: 'qwen3' });
+    const deltas = (await collect(provider.stream({ messages: QUESTION }))).map(({ at: _at, ...delta }) => delta);
+    expect(deltas).toEqual([
+      { type: 'reasoning', text: 'Adding ', field: 'reasoning_content' },
+      { type: 'reasoning', text: 'two and two.', field: 'reasoning' },
+      { type: 'text', text: 'Let me check.' },
+      { type: 'tool-call', index: 0, id: 'call_1', name: 'add', arguments: '' },
+      { type: 'tool-call', index: 0, id: undefined, name: undefined, arguments: '{"a":2,' },
+      { type: 'tool-call', index: 0, id: undefined, name: undefined, arguments: '"b":2}' },
+      { type: 'finish', reason: 'tool_calls' },
+      { type: 'usage', usage: { promptTokens: 9, completionTokens: 4, totalTokens: 13 } },
+    ]);
+  });
+
+  it('fails on an error frame inside the stream with the server message', async () => {
+    const frames = sseFrames([chunk({ content: 'Partial' }), { error: { message: 'KV cache exhausted', type: 'server_error' } }]);
+    server = await startScriptedServer({ contentType: 'text/event-stream', chunks: frames });
+    const provider = new OpenAiProvider({ name: 'vllm', url: server.url, model: 'qwen3' });
+    const seen: string[] = [];
+    const failure = await (async () => {
+      try {
+        for await (const delta of provider.stream({ messages: QUESTION })) if (delta.type === 'text') seen.push(delta.text);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(seen).toEqual(['Partial']);
+    expect(failure).toBeInstanceOf(ProviderError);
+    expect((failure as ProviderError).serverMessage).toBe('KV cache exhausted');
+  });
+
+  it('fails a stream that ends without a finish reason', async () => {
+    server = await startScriptedServer({ contentType: 'text/event-stream', chunks: sseFrames([chunk({ content: 'Half an ans' })]) });
+    const provider = new OpenAiProvider({ name: 'vllm', url: server.url, model: 'qwen3' });
+    await expect(collect(provider.stream({ messages: QUESTION }))).rejects.toThrow(/ended before the answer finished/);
+  });
+
+  it('reads reasoning and tool calls from a whole completion', async () => {
+    const completion = {
+      id: 'c2',
+      object: 'chat.completion',
+      created: 1,
+      model: 'qwen3',
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: 'assistant',
+            content: null,
+            reasoning_content: 'The user wants a sum.',
+            tool_calls: [{ id: 'call_9', type: 'function', function: { name: 'add', arguments: '{"a":2,"b":2}' } }],
+          },
+          finish_reason: 'tool_calls',
+        },
+      ],
+      usage: { prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 },
+    };
+    server = await startScriptedServer({ contentType: 'application/json', chunks: [JSON.stringify(completion)] });
+    const provider = new OpenAiProvider({ name: 'vllm', url: server.url, model: 'qwen3' });
+    expect(await provider.complete({ messages: QUESTION })).toEqual({
+      content: '',
+      reasoning: 'The user wants a sum.',
+      toolCalls: [{ id: 'call_9', name: 'add', arguments: '{"a":2,"b":2}' }],
+      usage: { promptTokens: 12, completionTokens: 7, totalTokens: 19 },
+      finishReason: 'tool_calls',
+    });
+  });
+});

@@ -1,0 +1,78 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+
+/** One scripted answer: the body goes out in `chunks`, `gapMs` apart, so frames can be split across reads. */
+export interface ScriptedAnswer {
+  status?: number;
+  contentType: string;
+  chunks: string[];
+  gapMs?: number;
+}
+
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: unknown;
+}
+
+export interface ScriptedServer {
+  url: string;
+  requests: ReceivedRequest[];
+  close(): Promise<void>;
+}
+
+/**
+ * A real HTTP server answering every request with a fixed script, for answers the fake
+ * upstream does not produce (reasoning, tool calls, errors inside a stream).
+ */
+export async function startScriptedServer(answer: ScriptedAnswer): Promise<ScriptedServer> {
+  const requests: ReceivedRequest[] = [];
+  const server = createServer((request, response) => {
+    let text = '';
+    request.setEncoding('utf8');
+    request.on('data', (piece: string) => (text += piece));
+    request.on('end', () => {
+      requests.push({ method: request.method ?? 'GET', path: request.url ?? '/', headers: request.headers, body: text ? JSON.parse(text) : undefined });
+      void (async () => {
+        response.writeHead(answer.status ?? 200, { 'content-type': answer.contentType });
+        response.flushHeaders();
+        for (const chunk of answer.chunks) {
+          if (response.destroyed) return;
+          response.write(chunk);
+          await delay(answer.gapMs ?? 5);
+        }
+        response.end();
+      })();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** SSE frames for `values`, each `data:` line JSON unless it is a string already. */
+export function sseFrames(values: unknown[], eventOf?: (value: unknown) => string | undefined): string[] {
+  return values.map((value) => {
+    const event = eventOf?.(value);
+    const data = typeof value === 'string' ? value : JSON.stringify(value);
+    return `${event ? `event: ${event}\n` : ''}data: ${data}\n\n`;
+  });
+}
+
+/** Splits every piece in two, so a parser has to join frames across reads. */
+export function splitInHalves(pieces: string[]): string[] {
+  return pieces.flatMap((piece) => {
+    const middle = Math.floor(piece.length / 2);
+    return [piece.slice(0, middle), piece.slice(middle)];
+  });
+}

@@ -1,0 +1,209 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  PROVIDER_SESSION_HEADER,
+  providerHeartbeatRequestSchema,
+  providerRegisterRequestSchema,
+  taskResultSchema,
+  type LlmView,
+  type ProviderRegisterRequest,
+  type ProviderTask,
+  type TaskResult,
+} from '@mcpctl/protocol';
+
+export interface RecordedResult {
+  taskId: string;
+  result: TaskResult;
+  at: number;
+}
+
+export interface RecordedHeartbeat {
+  providerSessionId: string;
+  at: number;
+}
+
+/**
+ * mcpd's provider channel as §4.3 of the spec describes it, and nothing else: a real HTTP
+ * server the registrar talks to over the network, recording what it receives and letting a test
+ * push task frames down the control stream.
+ */
+export class FakeMcpd {
+  readonly token = 'test-token-secret';
+  readonly registrations: ProviderRegisterRequest[] = [];
+  readonly heartbeats: RecordedHeartbeat[] = [];
+  readonly results: RecordedResult[] = [];
+  /** Sessions presented on each stream open, in order. */
+  readonly streamOpens: string[] = [];
+  /** Answer registrations with this instead of 201. */
+  refuseRegistration: { status: number; error: string } | undefined;
+  /** Tasks whose result posts get 404, as mcpd answers for finished or cancelled tasks. */
+  readonly goneTasks = new Set<string>();
+  private readonly server: Server;
+  private readonly streams = new Set<ServerResponse>();
+  private readonly waiters = new Set<() => void>();
+  private nextSession = 0;
+  private baseUrl: string | undefined;
+
+  constructor() {
+    this.server = createServer((request, response) => {
+      this.route(request, response).catch((error: unknown) => {
+        if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ error: String(error) }));
+      });
+    });
+  }
+
+  get url(): string {
+    if (!this.baseUrl) throw new Error('fake mcpd is not listening');
+    return this.baseUrl;
+  }
+
+  get openStreams(): number {
+    return this.streams.size;
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    this.dropStreams();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  /** Sends one `event: task` frame down every open control stream. */
+  pushTask(task: ProviderTask | Record<string, unknown>): void {
+    this.pushRaw(`event: task\ndata: ${JSON.stringify(task)}\n\n`);
+  }
+
+  pushRaw(text: string): void {
+    if (this.streams.size === 0) throw new Error('no control stream is open');
+    for (const stream of this.streams) stream.write(text);
+  }
+
+  /** Ends every control stream, as mcpd does when it shuts down or drops a connection. */
+  dropStreams(): void {
+    for (const stream of this.streams) stream.destroy();
+    this.streams.clear();
+  }
+
+  resultsOf(taskId: string): TaskResult[] {
+    return this.results.filter((entry) => entry.taskId === taskId).map((entry) => entry.result);
+  }
+
+  /** Resolves once `check` holds; rejects after `timeoutMs`, saying what it waited for. */
+  waitFor(what: string, check: () => boolean, timeoutMs = 5_000): Promise<void> {
+    if (check()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter = () => {
+        if (!check()) return;
+        this.waiters.delete(waiter);
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+      }, timeoutMs);
+      this.waiters.add(waiter);
+    });
+  }
+
+  private notify(): void {
+    for (const waiter of [...this.waiters]) waiter();
+  }
+
+  private async route(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const path = request.url ?? '/';
+    if (request.headers.authorization !== `Bearer ${this.token}`) return send(response, 401, { error: 'missing or invalid bearer token' });
+    if (request.method === 'POST' && path === '/api/v1/llms/_provider-register') return this.register(request, response);
+    if (request.method === 'GET' && path === '/api/v1/llms/_provider-stream') return this.openStream(request, response);
+    if (request.method === 'POST' && path === '/api/v1/llms/_provider-heartbeat') {
+      const body = providerHeartbeatRequestSchema.parse(await readJson(request));
+      this.heartbeats.push({ providerSessionId: body.providerSessionId, at: Date.now() });
+      send(response, 200, { ok: true });
+      return this.notify();
+    }
+    const result = /^\/api\/v1\/llms\/_provider-task\/([^/]+)\/result$/.exec(path);
+    if (request.method === 'POST' && result?.[1]) {
+      const taskId = decodeURIComponent(result[1]);
+      const body = taskResultSchema.parse(await readJson(request));
+      if (this.goneTasks.has(taskId)) return send(response, 404, { error: `unknown task ${taskId}` });
+      this.results.push({ taskId, result: body, at: Date.now() });
+      send(response, 200, { ok: true });
+      return this.notify();
+    }
+    send(response, 404, { error: `no route ${request.method} ${path}` });
+  }
+
+  private async register(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const body = providerRegisterRequestSchema.parse(await readJson(request));
+    this.registrations.push(body);
+    this.notify();
+    if (this.refuseRegistration) return send(response, this.refuseRegistration.status, { error: this.refuseRegistration.error });
+    this.nextSession += 1;
+    const providerSessionId = body.providerSessionId ?? `session-${this.nextSession}`;
+    send(response, 201, { providerSessionId, llms: body.providers.map((provider) => view(provider)), agents: [] });
+  }
+
+  private openStream(request: IncomingMessage, response: ServerResponse): void {
+    const session = request.headers[PROVIDER_SESSION_HEADER];
+    if (request.headers.accept !== 'text/event-stream' || typeof session !== 'string') {
+      return send(response, 400, { error: 'expected Accept: text/event-stream and a session header' });
+    }
+    this.streamOpens.push(session);
+    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    response.write(`event: hello\ndata: ${JSON.stringify({ providerSessionId: session })}\n\n`);
+    this.streams.add(response);
+    response.on('close', () => {
+      this.streams.delete(response);
+      this.notify();
+    });
+    this.notify();
+  }
+}
+
+export async function startFakeMcpd(): Promise<FakeMcpd> {
+  const mcpd = new FakeMcpd();
+  await mcpd.listen();
+  return mcpd;
+}
+
+function view(provider: ProviderRegisterRequest['providers'][number]): LlmView {
+  const now = new Date().toISOString();
+  return {
+    id: `id-${provider.name}`,
+    name: provider.name,
+    kind: 'virtual',
+    type: provider.type,
+    model: provider.model,
+    url: null,
+    tier: provider.tier ?? 'fast',
+    description: provider.description ?? null,
+    poolName: provider.poolName ?? null,
+    visibility: provider.visibility ?? 'private',
+    ownerId: 'user-1',
+    owner: 'alice',
+    status: provider.initialStatus ?? 'active',
+    hasApiKey: false,
+    maxConcurrent: provider.maxConcurrent ?? null,
+    lastHeartbeatAt: now,
+    inactiveSince: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+function send(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(body));
+}
+
+async function readJson(request: IncomingMessage): Promise<unknown> {
+  const parts: Buffer[] = [];
+  for await (const part of request) parts.push(part as Buffer);
+  return JSON.parse(Buffer.concat(parts).toString('utf8'));
+}

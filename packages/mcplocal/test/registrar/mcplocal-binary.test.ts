@@ -1,0 +1,116 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeTempDir, startFakeUpstream, type FakeUpstream, type TempDir } from '@mcpctl/test-kit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeMcpd, type FakeMcpd } from './fake-mcpd.js';
+
+/* The built binary, as systemd runs it: `npm test` builds before it tests. */
+const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+
+interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+let mcpd: FakeMcpd;
+let upstream: FakeUpstream;
+let home: TempDir;
+const children: ChildProcess[] = [];
+
+beforeEach(async () => {
+  [mcpd, upstream, home] = await Promise.all([startFakeMcpd(), startFakeUpstream(), makeTempDir('mcplocal-binary')]);
+});
+
+afterEach(async () => {
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await Promise.all([mcpd.close(), upstream.close()]);
+  await home.cleanup();
+});
+
+function run(args: string[] = []): Run {
+  const child = spawn(process.execPath, [MAIN, ...args], {
+    env: { PATH: process.env.PATH, HOME: home.path, MCPCTL_HOME: home.path, MCPLOCAL_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (data: Buffer) => (stdout += data.toString()));
+  child.stderr?.on('data', (data: Buffer) => (stderr += data.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+async function writeConfig(config: unknown, credentials = true): Promise<void> {
+  await writeFile(join(home.path, 'config.json'), JSON.stringify(config));
+  if (credentials) {
+    await writeFile(join(home.path, 'credentials'), JSON.stringify({ mcpdUrl: mcpd.url, token: mcpd.token }), { mode: 0o600 });
+  }
+}
+
+function publishedConfig() {
+  return { providers: [{ name: 'desk-qwen', type: 'openai', url: upstream.url, model: 'fake-model', publish: true, publishName: 'qwen-desk' }] };
+}
+
+describe('the mcplocal binary', () => {
+  it('publishes, serves a task, and exits 0 on SIGTERM without logging secrets', async () => {
+    await writeConfig(publishedConfig());
+    const mcplocal = run(['--port', '3299']);
+    await mcpd.waitFor('the control stream', () => mcpd.openStreams === 1, 10_000);
+    expect(mcpd.registrations[0]?.providers.map((provider) => provider.name)).toEqual(['qwen-desk']);
+
+    mcpd.pushTask({ kind: 'infer', taskId: 'bin-1', llmName: 'qwen-desk', request: { messages: [{ role: 'user', content: 'hi' }] }, streaming: false });
+    await mcpd.waitFor('the answer', () => mcpd.resultsOf('bin-1').length === 1);
+    expect(mcpd.resultsOf('bin-1')[0]).toMatchObject({ status: 200 });
+
+    mcplocal.child.kill('SIGTERM');
+    expect(await mcplocal.exited).toBe(0);
+    const lines = mcplocal.stdout().trim().split('\n').map((line) => JSON.parse(line) as { msg: string; level: number });
+    expect(lines.some((line) => line.msg.includes('control stream open'))).toBe(true);
+    expect(mcplocal.stdout()).not.toContain(mcpd.token);
+    expect(mcplocal.stdout()).not.toContain('session-1');
+  });
+
+  it('says there is nothing to publish and exits 0 when no provider is published', async () => {
+    await writeConfig({ providers: [{ name: 'desk-qwen', type: 'openai', url: upstream.url, model: 'fake-model' }] }, false);
+    const mcplocal = run();
+    expect(await mcplocal.exited).toBe(0);
+    expect(mcplocal.stdout()).toContain('nothing to publish');
+    expect(mcpd.registrations).toEqual([]);
+  });
+
+  it('exits 2 and tells to log in when something is to publish but there are no credentials', async () => {
+    await writeConfig(publishedConfig(), false);
+    const mcplocal = run();
+    expect(await mcplocal.exited).toBe(2);
+    expect(mcplocal.stderr()).toContain('mcpctl login');
+  });
+
+  it('exits 2 and prints every problem of an invalid configuration', async () => {
+    await writeConfig({ providers: [{ name: 'Bad Name', type: 'openai', url: 'not a url', model: 'm' }] });
+    const mcplocal = run();
+    expect(await mcplocal.exited).toBe(2);
+    expect(mcplocal.stderr()).toMatch(/name/);
+    expect(mcplocal.stderr()).toMatch(/url/);
+  });
+
+  it('exits 2 on an invalid --port', async () => {
+    await writeConfig(publishedConfig());
+    const mcplocal = run(['--port', 'seventy']);
+    expect(await mcplocal.exited).toBe(2);
+    expect(mcplocal.stderr()).toContain('port');
+  });
+
+  it('exits 1 with mcpd\'s reason when the registration is refused', async () => {
+    await writeConfig(publishedConfig());
+    mcpd.refuseRegistration = { status: 409, error: 'Cannot publish over public LLM: qwen-desk' };
+    const mcplocal = run();
+    expect(await mcplocal.exited).toBe(1);
+    expect(mcplocal.stderr()).toContain('HTTP 409');
+    expect(mcplocal.stderr()).toContain('Cannot publish over public LLM: qwen-desk');
+  });
+});

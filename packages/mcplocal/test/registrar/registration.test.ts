@@ -1,0 +1,173 @@
+import { readFile, stat } from 'node:fs/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RegistrarHarness } from './registrar-harness.js';
+
+let harness: RegistrarHarness;
+
+beforeEach(async () => {
+  harness = await RegistrarHarness.start();
+});
+
+afterEach(async () => {
+  await harness.close();
+});
+
+describe('VirtualLlmRegistrar registration', () => {
+  it('logs "nothing to publish" and makes no request when no provider is published', async () => {
+    const calls: string[] = [];
+    const registrar = harness.registrar({
+      publishedProviders: [],
+      fetch: (input) => {
+        calls.push(String(input));
+        return Promise.reject(new Error('no request was expected'));
+      },
+    });
+    await registrar.start();
+    expect(calls).toEqual([]);
+    expect(harness.mcpd.registrations).toEqual([]);
+    expect(harness.lines.info.some((line) => line.includes('nothing to publish'))).toBe(true);
+    expect(registrar.getSessionId()).toBeUndefined();
+  });
+
+  it('registers every published provider and agent with the fields of the register payload', async () => {
+    const registrar = harness.registrar({
+      publishedProviders: [
+        harness.localProvider({
+          publishName: 'qwen-alice',
+          tier: 'heavy',
+          description: 'Qwen on the desk GPU',
+          poolName: 'qwen-pool',
+          visibility: 'public',
+          maxConcurrent: 2,
+        }),
+        harness.localProvider({ model: 'llama3' }),
+      ],
+      publishedAgents: [{ name: 'reviewer', llmName: 'qwen-alice', systemPrompt: 'Review code.' }],
+    });
+    await registrar.start();
+    expect(harness.mcpd.registrations).toEqual([
+      {
+        providers: [
+          {
+            name: 'qwen-alice',
+            type: 'openai',
+            model: 'qwen2.5-7b',
+            tier: 'heavy',
+            description: 'Qwen on the desk GPU',
+            poolName: 'qwen-pool',
+            visibility: 'public',
+            maxConcurrent: 2,
+            initialStatus: 'active',
+          },
+          { name: 'local-qwen', type: 'openai', model: 'llama3', initialStatus: 'active' },
+        ],
+        agents: [{ name: 'reviewer', llmName: 'qwen-alice', systemPrompt: 'Review code.' }],
+      },
+    ]);
+    expect(harness.mcpd.streamOpens).toEqual(['session-1']);
+  });
+
+  it('fails start with the status and mcpd\'s reason when the registration is refused', async () => {
+    harness.mcpd.refuseRegistration = { status: 409, error: 'Cannot publish over public LLM: local-qwen' };
+    const registrar = harness.registrar();
+    await expect(registrar.start()).rejects.toThrow(/HTTP 409.*Cannot publish over public LLM: local-qwen/);
+    expect(harness.mcpd.streamOpens).toEqual([]);
+  });
+
+  it('refuses two providers published under one name when it is built', () => {
+    expect(() => harness.registrar({ publishedProviders: [harness.localProvider(), harness.localProvider()] })).toThrow(
+      /two providers would be published as local-qwen/,
+    );
+  });
+
+  it('keeps the session id in a 0600 file and presents it on the next start', async () => {
+    const first = harness.registrar();
+    await first.start();
+    expect(first.getSessionId()).toBe('session-1');
+    await first.stop();
+    expect((await readFile(harness.sessionFilePath, 'utf8')).trim()).toBe('session-1');
+    expect((await stat(harness.sessionFilePath)).mode & 0o777).toBe(0o600);
+
+    const second = harness.registrar();
+    await second.start();
+    expect(harness.mcpd.registrations[1]?.providerSessionId).toBe('session-1');
+    expect(harness.mcpd.streamOpens).toEqual(['session-1', 'session-1']);
+    expect(harness.allLines).not.toContain('session-1');
+    expect(harness.allLines).not.toContain(harness.mcpd.token);
+  });
+
+  it('reconnects after the server drops the stream, registering again with the same session first', async () => {
+    const registrar = harness.registrar();
+    await registrar.start();
+    harness.mcpd.dropStreams();
+    await harness.mcpd.waitFor('a second stream', () => harness.mcpd.openStreams === 1 && harness.mcpd.streamOpens.length === 2);
+    expect(harness.mcpd.registrations.map((registration) => registration.providerSessionId)).toEqual([undefined, 'session-1']);
+    expect(harness.mcpd.streamOpens).toEqual(['session-1', 'session-1']);
+    expect(harness.lines.warn.some((line) => line.includes('control stream lost'))).toBe(true);
+  });
+
+  it('keeps retrying with backoff while mcpd refuses the token, and says so as an error', async () => {
+    const registrar = harness.registrar();
+    await registrar.start();
+    harness.mcpd.refuseRegistration = { status: 401, error: 'missing or invalid bearer token' };
+    harness.mcpd.dropStreams();
+    await harness.mcpd.waitFor('two refused re-registrations', () => harness.mcpd.registrations.length >= 3);
+    harness.mcpd.refuseRegistration = undefined;
+    await harness.mcpd.waitFor('the stream back', () => harness.mcpd.openStreams === 1);
+    expect(harness.lines.error.some((line) => line.includes('HTTP 401') && line.includes('mcpctl login'))).toBe(true);
+  });
+
+  it('heartbeats the session at the interval while the stream is open', async () => {
+    const registrar = harness.registrar({ heartbeatIntervalMs: 40 });
+    await registrar.start();
+    await harness.mcpd.waitFor('three heartbeats', () => harness.mcpd.heartbeats.length >= 3);
+    const { heartbeats } = harness.mcpd;
+    expect(heartbeats.every((beat) => beat.providerSessionId === 'session-1')).toBe(true);
+    for (let index = 1; index < heartbeats.length; index += 1) {
+      expect(heartbeats[index]!.at - heartbeats[index - 1]!.at).toBeGreaterThanOrEqual(30);
+    }
+  });
+
+  it('logs a failed heartbeat and keeps beating', async () => {
+    const registrar = harness.registrar({ heartbeatIntervalMs: 30, fetch: failingHeartbeats(2) });
+    await registrar.start();
+    // The second accepted beat is only sent once the first one's answer was handled.
+    await harness.mcpd.waitFor('two heartbeats after the failures', () => harness.mcpd.heartbeats.length >= 2);
+    expect(harness.lines.warn.filter((line) => line.startsWith('heartbeat failed'))).toHaveLength(2);
+    expect(harness.lines.info).toContain('heartbeat accepted again');
+  });
+
+  it('stops promptly and leaves nothing that keeps the process alive', async () => {
+    const timersBefore = countTimers();
+    const registrar = harness.registrar({ heartbeatIntervalMs: 20 });
+    await registrar.start();
+    await harness.mcpd.waitFor('a heartbeat', () => harness.mcpd.heartbeats.length >= 1);
+    harness.mcpd.dropStreams();
+    const startedStopping = Date.now();
+    await registrar.stop();
+    expect(Date.now() - startedStopping).toBeLessThan(500);
+    expect(countTimers()).toBeLessThanOrEqual(timersBefore);
+    const beats = harness.mcpd.heartbeats.length;
+    const registrations = harness.mcpd.registrations.length;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(harness.mcpd.heartbeats.length).toBe(beats);
+    expect(harness.mcpd.registrations.length).toBe(registrations);
+  });
+});
+
+/** Timers that keep the event loop alive (unref'd ones do not count). */
+function countTimers(): number {
+  return process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+}
+
+/** A fetch whose first `count` heartbeats fail with a network error; everything else goes through. */
+function failingHeartbeats(count: number): typeof fetch {
+  let left = count;
+  return (input, init) => {
+    if (String(input).endsWith('/_provider-heartbeat') && left > 0) {
+      left -= 1;
+      return Promise.reject(new TypeError('fetch failed'));
+    }
+    return fetch(input, init);
+  };
+}

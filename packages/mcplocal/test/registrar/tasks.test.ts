@@ -1,0 +1,169 @@
+import { DEFAULT_TOKENS } from '@mcpctl/test-kit';
+import { chatCompletionChunkSchema, chatCompletionSchema, type TaskResult } from '@mcpctl/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RegistrarHarness } from './registrar-harness.js';
+
+let harness: RegistrarHarness | undefined;
+
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+async function started(upstreamOptions: Parameters<typeof RegistrarHarness.start>[0] = {}): Promise<RegistrarHarness> {
+  harness = await RegistrarHarness.start(upstreamOptions);
+  await harness.registrar().start();
+  return harness;
+}
+
+const REQUEST = { model: 'local-qwen', messages: [{ role: 'user', content: 'Say hello.' }] };
+
+function chunkData(result: TaskResult | undefined): string {
+  if (!result || !('chunk' in result)) throw new Error(`expected a chunk result, got ${JSON.stringify(result)}`);
+  return result.chunk.data;
+}
+
+function isDone(result: TaskResult): boolean {
+  return 'chunk' in result && result.chunk.done === true;
+}
+
+describe('VirtualLlmRegistrar tasks', () => {
+  it('relays a streamed answer as one chunk post per token, in order, then [DONE]', async () => {
+    const { mcpd, upstream } = await started({ tokensPerSecond: 40 });
+    mcpd.pushTask({ kind: 'infer', taskId: 'task-1', llmName: 'local-qwen', request: REQUEST, streaming: true });
+
+    await mcpd.waitFor('the first chunk', () => mcpd.resultsOf('task-1').length >= 1);
+    // The upstream is still generating: the first token went out on its own, not with the rest.
+    expect(upstream.inFlight).toBe(1);
+    expect(mcpd.resultsOf('task-1').some(isDone)).toBe(false);
+
+    await mcpd.waitFor('[DONE]', () => mcpd.resultsOf('task-1').some(isDone));
+    const results = mcpd.resultsOf('task-1');
+    expect(results.at(-1)).toEqual({ chunk: { data: '[DONE]', done: true } });
+    const chunks = results.slice(0, -1).map((result) => chatCompletionChunkSchema.parse(JSON.parse(chunkData(result))));
+    const contentChunks = chunks.filter((chunk) => typeof chunk.choices[0]?.delta.content === 'string');
+    expect(contentChunks.map((chunk) => chunk.choices[0]?.delta.content)).toEqual(DEFAULT_TOKENS);
+    expect(chunks[0]?.choices[0]?.delta.role).toBe('assistant');
+    expect(chunks.slice(1).every((chunk) => chunk.choices[0]?.delta.role === undefined)).toBe(true);
+    expect(chunks.filter((chunk) => chunk.choices[0]?.finish_reason)).toHaveLength(1);
+    expect(chunks.find((chunk) => chunk.choices[0]?.finish_reason)?.choices[0]?.finish_reason).toBe('stop');
+    expect(new Set(chunks.map((chunk) => chunk.id)).size).toBe(1);
+    expect(chunks.every((chunk) => chunk.model === 'local-qwen' && chunk.id.startsWith('chatcmpl-'))).toBe(true);
+    // Tokens arrive at the pace the local server makes them, not in one burst at the end.
+    const times = mcpd.results.filter((entry) => entry.taskId === 'task-1').map((entry) => entry.at);
+    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(100);
+  });
+
+  it('relays the usage the local server reports as a usage chunk without choices', async () => {
+    const { mcpd } = await started();
+    mcpd.pushTask({ kind: 'infer', taskId: 'task-u', llmName: 'local-qwen', request: { ...REQUEST, stream_options: { include_usage: true } }, streaming: true });
+    await mcpd.waitFor('[DONE]', () => mcpd.resultsOf('task-u').some(isDone));
+    const chunks = mcpd.resultsOf('task-u').slice(0, -1).map((result) => chatCompletionChunkSchema.parse(JSON.parse(chunkData(result))));
+    const usage = chunks.filter((chunk) => chunk.usage);
+    expect(usage).toHaveLength(1);
+    expect(usage[0]?.choices).toEqual([]);
+    expect(usage[0]?.usage).toMatchObject({ completion_tokens: expect.any(Number), prompt_tokens: expect.any(Number), total_tokens: expect.any(Number) });
+  });
+
+  it('answers a non-streaming infer with one whole chat.completion', async () => {
+    const { mcpd, upstream } = await started();
+    mcpd.pushTask({ kind: 'infer', taskId: 'task-2', llmName: 'local-qwen', request: { ...REQUEST, temperature: 0.2, max_tokens: 64 }, streaming: false });
+    await mcpd.waitFor('the answer', () => mcpd.resultsOf('task-2').length === 1);
+    const [result] = mcpd.resultsOf('task-2');
+    expect(result).toMatchObject({ status: 200 });
+    const completion = chatCompletionSchema.parse((result as { body: unknown }).body);
+    expect(completion.model).toBe('local-qwen');
+    expect(completion.id).toMatch(/^chatcmpl-/);
+    expect(completion.choices[0]?.message).toMatchObject({ role: 'assistant', content: DEFAULT_TOKENS.join('') });
+    expect(completion.choices[0]?.finish_reason).toBe('stop');
+    expect(completion.usage).toMatchObject({ prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number), total_tokens: expect.any(Number) });
+    // The caller's parameters reached the local server; the published name did not replace its model.
+    expect(upstream.requests.at(-1)?.body).toMatchObject({ model: 'fake-model', temperature: 0.2, max_tokens: 64, stream: false });
+  });
+
+  it('aborts the local call when mcpd cancels the task', async () => {
+    const { mcpd, upstream } = await started({ tokensPerSecond: 10, tokenCount: 50 });
+    mcpd.pushTask({ kind: 'infer', taskId: 'task-3', llmName: 'local-qwen', request: REQUEST, streaming: true });
+    await mcpd.waitFor('the first chunk', () => mcpd.resultsOf('task-3').length >= 1);
+    mcpd.pushTask({ kind: 'cancel', taskId: 'task-3', llmName: 'local-qwen' });
+    await upstream.waitForCancelled(1);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const results = mcpd.resultsOf('task-3');
+    expect(results.some(isDone)).toBe(false);
+    expect(results.some((result) => 'error' in result)).toBe(false);
+    expect(results.length).toBeLessThan(10);
+  });
+
+  it('aborts the local call quietly when mcpd answers a result post with 404', async () => {
+    const { mcpd, upstream } = await started({ tokensPerSecond: 10, tokenCount: 50 });
+    mcpd.goneTasks.add('task-4');
+    mcpd.pushTask({ kind: 'infer', taskId: 'task-4', llmName: 'local-qwen', request: REQUEST, streaming: true });
+    await upstream.waitForCancelled(1);
+    expect(upstream.requests).toHaveLength(1);
+    expect(harness!.lines.warn).toEqual([]);
+  });
+
+  it('posts the provider\'s failure as the task error', async () => {
+    const { mcpd } = await started({ fail: { status: 500, message: 'CUDA out of memory' } });
+    mcpd.pushTask({ kind: 'infer', taskId: 'task-5', llmName: 'local-qwen', request: REQUEST, streaming: true });
+    await mcpd.waitFor('the error', () => mcpd.resultsOf('task-5').length === 1);
+    const [result] = mcpd.resultsOf('task-5');
+    expect(result).toEqual({ error: expect.stringContaining('CUDA out of memory') });
+  });
+
+  it('answers a task for a name it does not publish with an error', async () => {
+    const { mcpd } = await started();
+    mcpd.pushTask({ kind: 'infer', taskId: 'task-6', llmName: 'someone-else', request: REQUEST, streaming: false });
+    await mcpd.waitFor('the error', () => mcpd.resultsOf('task-6').length === 1);
+    expect(mcpd.resultsOf('task-6')).toEqual([{ error: 'unknown LLM someone-else' }]);
+  });
+
+  it('answers a wake for a provider without a recipe with an error, never a pretended success', async () => {
+    const { mcpd } = await started();
+    mcpd.pushTask({ kind: 'wake', taskId: 'task-7', llmName: 'local-qwen' });
+    await mcpd.waitFor('the error', () => mcpd.resultsOf('task-7').length === 1);
+    expect(mcpd.resultsOf('task-7')).toEqual([{ error: 'local-qwen has no wake recipe' }]);
+  });
+
+  it('ignores task kinds it does not know and malformed frames, and keeps serving', async () => {
+    const { mcpd } = await started();
+    mcpd.pushTask({ kind: 'reindex', taskId: 'task-8', llmName: 'local-qwen' });
+    mcpd.pushRaw('event: task\ndata: {"kind":"infer","taskId":\n\n');
+    mcpd.pushTask({ kind: 'infer', taskId: 'task-9', llmName: 'local-qwen', streaming: true });
+    mcpd.pushRaw('event: surprise\ndata: {}\n\n');
+    mcpd.pushTask({ kind: 'infer', taskId: 'task-10', llmName: 'local-qwen', request: REQUEST, streaming: false });
+    await mcpd.waitFor('the valid task\'s answer', () => mcpd.resultsOf('task-10').length === 1);
+    expect(mcpd.results.map((entry) => entry.taskId)).toEqual(['task-10']);
+    expect(harness!.lines.warn).toEqual([
+      'ignored a task of unknown kind "reindex"',
+      'ignored a task frame that is not JSON',
+      expect.stringMatching(/^ignored a malformed infer task frame/),
+      'ignored a control stream event of unknown type "surprise"',
+    ]);
+    expect(mcpd.openStreams).toBe(1);
+  });
+
+  it('serves tasks of different LLMs and tasks concurrently', async () => {
+    const { mcpd } = await started({ tokensPerSecond: 50 });
+    for (const taskId of ['a', 'b', 'c']) {
+      mcpd.pushTask({ kind: 'infer', taskId, llmName: 'local-qwen', request: REQUEST, streaming: true });
+    }
+    await mcpd.waitFor('three [DONE]s', () => mcpd.results.filter((entry) => isDone(entry.result)).length === 3, 10_000);
+    for (const taskId of ['a', 'b', 'c']) expect(mcpd.resultsOf(taskId).at(-1)).toEqual({ chunk: { data: '[DONE]', done: true } });
+    // Interleaved, not one after the other.
+    const order = mcpd.results.map((entry) => entry.taskId);
+    expect(order.indexOf('b')).toBeLessThan(order.lastIndexOf('a'));
+  });
+
+  it('aborts running local calls when it stops', async () => {
+    harness = await RegistrarHarness.start({ tokensPerSecond: 10, tokenCount: 50 });
+    const { mcpd, upstream } = harness;
+    const registrar = harness.registrar();
+    await registrar.start();
+    mcpd.pushTask({ kind: 'infer', taskId: 'task-11', llmName: 'local-qwen', request: REQUEST, streaming: true });
+    await mcpd.waitFor('the first chunk', () => mcpd.resultsOf('task-11').length >= 1);
+    await registrar.stop();
+    await upstream.waitForCancelled(1, 1_000);
+    expect(mcpd.resultsOf('task-11').some(isDone)).toBe(false);
+  });
+});
