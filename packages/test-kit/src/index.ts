@@ -21,3 +21,5 @@ export { parseLogLine, spawnService } from './spawn-service.js';
 export type { SpawnServiceOptions, SpawnedService } from './spawn-service.js';
 export { MCPD_MAIN, spawnMcpd } from './spawn-mcpd.js';
 export type { SpawnMcpdOptions, SpawnedMcpd } from './spawn-mcpd.js';
+export { MCPLOCAL_MAIN, spawnMcplocal } from './spawn-mcplocal.js';
+export type { SpawnMcplocalOptions, SpawnedMcplocal } from './spawn-mcplocal.js';

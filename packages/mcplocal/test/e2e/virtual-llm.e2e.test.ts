@@ -1,0 +1,130 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import {
+  makeTempDir,
+  spawnMcpd,
+  spawnMcplocal,
+  startFakeUpstream,
+  type FakeUpstream,
+  type SpawnedMcpd,
+  type SpawnedMcplocal,
+  type TempDir,
+} from '@mcpctl/test-kit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+const SIX_TOKENS = ['Hello', ' from', ' the', ' work', 'station', '.'];
+
+/* Three real processes: mcpd, mcplocal, and a fake model server on the workstation. */
+describe('virtual LLMs end to end', () => {
+  let dataDir: TempDir;
+  let home: TempDir;
+  let upstream: FakeUpstream;
+  let mcpd: SpawnedMcpd;
+  let mcplocal: SpawnedMcplocal | undefined;
+
+  beforeEach(async () => {
+    [dataDir, home, upstream] = await Promise.all([makeTempDir('e2e-mcpd-'), makeTempDir('e2e-home-'), startFakeUpstream({ tokens: SIX_TOKENS })]);
+    mcpd = await spawnMcpd({ dataDir: dataDir.path });
+    await writeFile(
+      join(home.path, 'config.json'),
+      JSON.stringify({ providers: [{ name: 'qwen-local', type: 'openai', url: upstream.openaiBaseUrl, model: 'fake-model', publish: true }] }),
+    );
+    await writeFile(join(home.path, 'credentials'), JSON.stringify({ mcpdUrl: mcpd.url, token: mcpd.adminToken }), { mode: 0o600 });
+    mcplocal = await spawnMcplocal({ home: home.path });
+  });
+
+  afterEach(async () => {
+    await mcplocal?.stop('SIGKILL');
+    await mcpd.stop();
+    await upstream.close();
+    await Promise.all([dataDir.cleanup(), home.cleanup()]);
+  });
+
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(`${mcpd.url}${path}`, { ...init, headers: { authorization: `Bearer ${mcpd.adminToken}`, 'content-type': 'application/json', ...init.headers } });
+  const row = async () => (await (await api('/api/v1/llms/qwen-local')).json()) as Record<string, unknown>;
+  const client = () => new OpenAI({ baseURL: `${mcpd.url}/v1`, apiKey: mcpd.adminToken, maxRetries: 0 });
+
+  it('publishes the provider as an active virtual LLM', async () => {
+    expect(await row()).toMatchObject({ name: 'qwen-local', kind: 'virtual', status: 'active', visibility: 'private', url: null, owner: 'admin' });
+    const session = (await readFile(join(home.path, 'provider-session'), 'utf8')).trim();
+    expect(session).toMatch(/^ps_/);
+  });
+
+  it('answers non-streaming and streaming requests through the stock openai client, first token before the upstream finished', async () => {
+    const completion = await client().chat.completions.create({ model: 'qwen-local', messages: [{ role: 'user', content: 'Hi' }] });
+    expect(completion.choices[0]?.message.content).toBe(SIX_TOKENS.join(''));
+    expect(completion.usage?.completion_tokens).toBe(6);
+
+    const eight = ['one', ' two', ' three', ' four', ' five', ' six', ' seven', ' eight'];
+    upstream.setBehavior({ tokensPerSecond: 10, tokens: eight });
+    const started = performance.now();
+    const stream = await client().chat.completions.create({ model: 'qwen-local', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+    let firstTokenAt: number | undefined;
+    let text = '';
+    const finishes: string[] = [];
+    for await (const chunk of stream) {
+      const delta = chunk.choices[0]?.delta.content;
+      if (delta) {
+        firstTokenAt ??= performance.now() - started;
+        text += delta;
+      }
+      if (chunk.choices[0]?.finish_reason) finishes.push(chunk.choices[0].finish_reason);
+    }
+    const total = performance.now() - started;
+    expect(text).toBe(eight.join(''));
+    expect(finishes).toEqual(['stop']);
+    // Eight tokens at 10/s take ~800 ms upstream; the first must reach the caller long before.
+    expect(firstTokenAt!).toBeLessThan(total - 400);
+  });
+
+  it('cancels the upstream request when the caller aborts', async () => {
+    upstream.setBehavior({ tokensPerSecond: 5, tokens: undefined, tokenCount: 50 });
+    const controller = new AbortController();
+    const stream = await client().chat.completions.create(
+      { model: 'qwen-local', messages: [{ role: 'user', content: 'Hi' }], stream: true },
+      { signal: controller.signal },
+    );
+    for await (const chunk of stream) {
+      if (chunk.choices[0]?.delta.content) break;
+    }
+    controller.abort();
+    await upstream.waitForCancelled(1, 5000);
+    expect(upstream.cancelled).toBe(1);
+  });
+
+  it('ends the stream with an explicit error within 1 s when mcplocal is killed, and the row goes inactive', async () => {
+    upstream.setBehavior({ tokensPerSecond: 5, tokens: undefined, tokenCount: 50 });
+    const response = await api('/v1/chat/completions', {
+      method: 'POST',
+      body: JSON.stringify({ model: 'qwen-local', messages: [{ role: 'user', content: 'Hi' }], stream: true }),
+    });
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!text.includes('"content":"')) text += decoder.decode((await reader.read()).value, { stream: true });
+    const killedAt = performance.now();
+    await mcplocal!.stop('SIGKILL');
+    mcplocal = undefined;
+    for (let next = await reader.read(); !next.done; next = await reader.read()) text += decoder.decode(next.value, { stream: true });
+    expect(performance.now() - killedAt).toBeLessThan(1000);
+    expect(text).toMatch(/"error":\{"message":"the publisher of qwen-local disconnected"/);
+    expect(text).not.toContain('[DONE]');
+    expect((await row()).status).toBe('inactive');
+  });
+
+  it('comes back by itself with the same rows when mcpd restarts', async () => {
+    const before = await row();
+    await mcpd.stop();
+    mcpd = await spawnMcpd({ dataDir: dataDir.path, port: mcpd.port, adminToken: mcpd.adminToken });
+    const deadline = Date.now() + 20_000;
+    let after = await row();
+    while (after.status !== 'active' || (await api('/api/v1/llms/qwen-local/infer', { method: 'POST', body: '{"messages":[{"role":"user","content":"x"}]}' })).status !== 200) {
+      if (Date.now() > deadline) throw new Error(`mcplocal did not come back: ${JSON.stringify(after)}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      after = await row();
+    }
+    expect(after.id).toBe(before.id);
+  });
+});

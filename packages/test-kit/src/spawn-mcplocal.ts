@@ -1,0 +1,31 @@
+import { fileURLToPath } from 'node:url';
+import { parseLogLine, spawnService, type SpawnedService } from './spawn-service.js';
+
+/** mcplocal's built entry point (the test kit sits beside it in the workspace). */
+export const MCPLOCAL_MAIN = fileURLToPath(new URL('../../mcplocal/dist/main.js', import.meta.url));
+
+export interface SpawnMcplocalOptions {
+  /** MCPCTL_HOME with config.json and credentials. */
+  home: string;
+  args?: string[];
+  env?: Record<string, string>;
+  /** The log message that means ready; by default the control stream being open. */
+  readyMessage?: string;
+}
+
+export type SpawnedMcplocal = SpawnedService<true>;
+
+/** Runs the real mcplocal as a child process; resolves once it logs `readyMessage`. */
+export function spawnMcplocal(options: SpawnMcplocalOptions): Promise<SpawnedMcplocal> {
+  const readyMessage = options.readyMessage ?? 'control stream open';
+  return spawnService({
+    name: 'mcplocal',
+    main: MCPLOCAL_MAIN,
+    args: options.args ?? [],
+    env: { PATH: process.env.PATH ?? '', HOME: options.home, MCPCTL_HOME: options.home, MCPLOCAL_LOG_LEVEL: 'info', ...options.env },
+    ready: (line) => {
+      const message = parseLogLine(line)?.msg;
+      return typeof message === 'string' && message.includes(readyMessage) ? true : undefined;
+    },
+  });
+}
