@@ -1,7 +1,11 @@
 import type { Clock } from '../clock.js';
-import { unauthorized } from '../errors.js';
+import { tooManyRequests, unauthorized } from '../errors.js';
+import { createPrincipal } from '../rbac/create-principal.js';
+import { grantsOf } from '../rbac/grant.js';
+import { PermissionSet } from '../rbac/permission-set.js';
 import type { RoleBindingRepository } from '../repositories/role-binding-repository.js';
 import type { TokenRepository } from '../repositories/token-repository.js';
+import { FailedAuthLimiter, type FailedAuthLimits } from '../security/failed-auth-limiter.js';
 import { digestsEqual, hashToken } from '../security/token.js';
 import type { Principal } from './principal.js';
 
@@ -15,16 +19,21 @@ export interface AuthServiceOptions {
   /** How long a verified token is trusted without asking the database again. */
   cacheMs: number;
   maxCachedTokens?: number;
+  /** Failed authentications allowed per source address before it is refused with 429. */
+  failedAuth?: FailedAuthLimits;
 }
+
+const DEFAULT_FAILED_AUTH: FailedAuthLimits = { maxFailures: 20, windowMs: 60_000 };
 
 /**
  * Verifies bearer tokens. Verified tokens are cached for a few seconds so the request
  * path does not wait on the database; revocation takes effect when the entry lapses, or at
- * once on this replica through `forget`.
+ * once on this replica through `forgetAll`.
  */
 export class AuthService {
   readonly #cache = new Map<string, CachedPrincipal>();
   readonly #maxCachedTokens: number;
+  readonly #failures: FailedAuthLimiter;
 
   constructor(
     private readonly tokens: TokenRepository,
@@ -33,11 +42,31 @@ export class AuthService {
     private readonly options: AuthServiceOptions,
   ) {
     this.#maxCachedTokens = options.maxCachedTokens ?? 10_000;
+    this.#failures = new FailedAuthLimiter(clock, options.failedAuth ?? DEFAULT_FAILED_AUTH);
   }
 
-  async authenticate(authorization: string | undefined): Promise<Principal> {
+  /** `source` is the client address; its failures are counted and, past the limit, refused with 429. */
+  async authenticate(authorization: string | undefined, source = 'unknown'): Promise<Principal> {
     const token = parseBearer(authorization);
     if (!token) throw unauthorized('send a token as "Authorization: Bearer TOKEN"');
+    const blockedMs = this.#failures.blockedFor(source);
+    if (blockedMs > 0) {
+      throw tooManyRequests('too many failed authentications from this address; wait before trying again', blockedMs / 1000);
+    }
+    try {
+      return await this.#verify(token);
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 401) this.#failures.recordFailure(source);
+      throw error;
+    }
+  }
+
+  /** Drops every cached verification, e.g. after a token, user or binding changed. */
+  forgetAll(): void {
+    this.#cache.clear();
+  }
+
+  async #verify(token: string): Promise<Principal> {
     const tokenHash = hashToken(token);
     const now = this.clock.now().getTime();
     const cached = this.#cache.get(tokenHash);
@@ -53,20 +82,14 @@ export class AuthService {
     const tokenExpiresAt = found.token.expiresAt?.getTime() ?? null;
     if (tokenExpiresAt !== null && tokenExpiresAt <= now) throw unauthorized('the token has expired');
     const bindings = await this.roleBindings.listForSubject(found.user.name, found.user.groups);
-    const principal: Principal = {
-      userId: found.user.id,
-      userName: found.user.name,
-      groups: found.user.groups,
-      admin: bindings.some((binding) => binding.permissions.includes('*') && !binding.resourceNames?.length),
-    };
+    const grants = [
+      ...grantsOf({ role: found.user.role, permissions: [], resourceNames: null }),
+      ...bindings.flatMap((binding) => grantsOf(binding)),
+    ];
+    const principal = createPrincipal(found.user, new PermissionSet(grants));
     if (this.#cache.size >= this.#maxCachedTokens) this.#cache.clear();
     this.#cache.set(tokenHash, { principal, tokenExpiresAt, cachedUntil: now + this.options.cacheMs });
     return principal;
-  }
-
-  /** Drops every cached verification, e.g. after a token or binding changed. */
-  forgetAll(): void {
-    this.#cache.clear();
   }
 }
 

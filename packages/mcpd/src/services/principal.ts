@@ -1,18 +1,46 @@
+import type { PermissionResource, PermissionVerb } from '@mcpctl/protocol';
+import type { PermissionSet, PermissionTarget } from '../rbac/permission-set.js';
+
 /** The authenticated caller of a request. */
 export interface Principal {
   userId: string;
   userName: string;
   groups: string[];
-  /** Holds the `*` grant. */
+  /** Holds the unlimited `*` grant. */
   admin: boolean;
+  /** Every grant of the user's role and of the bindings naming it or its groups. */
+  permissions: PermissionSet;
+  /**
+   * RBAC only: whether a grant allows `verb` on `resource` (the named one, of that kind, or
+   * in that pool). Visibility is a separate, second check: see `canSee`.
+   */
+  can(verb: PermissionVerb, resource: PermissionResource, target?: PermissionTarget): boolean;
 }
 
-/** Private rows are seen by their owner and by admins only. */
-export function canSee(principal: Principal, row: { visibility: string; ownerId: string | null }): boolean {
-  return principal.admin || row.visibility === 'public' || row.ownerId === principal.userId;
+/** A row that has an owner and a visibility: LLMs and agents. */
+export interface OwnedRow {
+  name: string;
+  kind?: string;
+  poolName?: string | null;
+  visibility: string;
+  ownerId: string | null;
 }
 
-/** Changing a row is for its owner and admins. */
-export function canChange(principal: Principal, row: { ownerId: string | null }): boolean {
-  return principal.admin || (row.ownerId !== null && row.ownerId === principal.userId);
+/**
+ * Admins see every row and owners their own. Anyone else sees a row when a grant lets them
+ * view it (name-limited grants included) and, second, when it is public: private rows stay
+ * invisible whatever a grant names.
+ */
+export function canSee(principal: Principal, row: OwnedRow, resource: 'llms' | 'agents' = 'llms'): boolean {
+  if (principal.admin || owns(principal, row)) return true;
+  return row.visibility === 'public' && principal.can('view', resource, row);
+}
+
+/** Editing or deleting a row takes the permission and ownership, or admin. */
+export function canChange(principal: Principal, row: OwnedRow, verb: 'edit' | 'delete' = 'edit', resource: 'llms' | 'agents' = 'llms'): boolean {
+  return principal.admin || (owns(principal, row) && principal.can(verb, resource, row));
+}
+
+function owns(principal: Principal, row: { ownerId: string | null }): boolean {
+  return row.ownerId !== null && row.ownerId === principal.userId;
 }

@@ -10,6 +10,9 @@ import type { Principal } from './principal.js';
 
 /** The lifecycle of SPEC §3 as heartbeats and control streams drive it. */
 export class ProviderSessionService {
+  /** Per-session queue: a stream that opens and closes at once must not end up revived. */
+  readonly #queues = new Map<string, Promise<void>>();
+
   constructor(
     private readonly sessions: ProviderSessionRepository,
     private readonly llms: LlmRepository,
@@ -31,21 +34,35 @@ export class ProviderSessionService {
 
   async heartbeat(principal: Principal, sessionId: string): Promise<void> {
     const id = await this.requireOwnSession(principal, sessionId);
-    await this.#revive(id);
+    await this.#inOrder(id, () => this.#revive(id));
   }
 
   /** A stream opened: it replaces any older one, and the session's rows revive. */
   async streamOpened(sessionId: string, channel: ControlChannel): Promise<void> {
     this.hub.attach(sessionId, channel);
-    await this.#revive(sessionId);
+    await this.#inOrder(sessionId, () => this.#revive(sessionId));
   }
 
   /** A stream closed: unless a newer one took over, rows go inactive and tasks fail at once. */
   async streamClosed(sessionId: string, channel: ControlChannel): Promise<void> {
     if (!this.hub.detach(sessionId, channel)) return;
     this.tasks.failSession(sessionId);
-    await this.llms.markSessionInactive(sessionId, this.clock.now());
-    this.catalog.invalidate();
+    await this.#inOrder(sessionId, async () => {
+      // A newer stream may have attached while this waited its turn.
+      if (this.hub.channel(sessionId)) return;
+      await this.llms.markSessionInactive(sessionId, this.clock.now());
+      this.catalog.invalidate();
+    });
+  }
+
+  #inOrder(sessionId: string, work: () => Promise<void>): Promise<void> {
+    const previous = this.#queues.get(sessionId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(work);
+    this.#queues.set(sessionId, next);
+    void next.finally(() => {
+      if (this.#queues.get(sessionId) === next) this.#queues.delete(sessionId);
+    }).catch(() => undefined);
+    return next;
   }
 
   async #revive(sessionId: string): Promise<void> {

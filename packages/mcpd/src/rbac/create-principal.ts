@@ -1,0 +1,14 @@
+import type { Principal } from '../services/principal.js';
+import type { PermissionSet } from './permission-set.js';
+
+/** The principal of an authenticated user with the grants it holds. */
+export function createPrincipal(user: { id: string; name: string; groups: string[] }, permissions: PermissionSet): Principal {
+  return {
+    userId: user.id,
+    userName: user.name,
+    groups: user.groups,
+    admin: permissions.admin,
+    permissions,
+    can: (verb, resource, target) => permissions.allows(verb, resource, target),
+  };
+}

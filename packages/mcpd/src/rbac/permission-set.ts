@@ -1,0 +1,56 @@
+import type { PermissionResource, PermissionVerb } from '@mcpctl/protocol';
+import type { Grant } from './grant.js';
+
+/** What a permission is asked about: a named resource, its kind, and (for LLMs) its pool. */
+export interface PermissionTarget {
+  name?: string;
+  kind?: string;
+  /** A grant naming the pool covers its members. */
+  poolName?: string | null;
+}
+
+/**
+ * Every grant a user holds, from its own role and from the bindings naming it or its groups.
+ * Grants only add up; there is no deny.
+ */
+export class PermissionSet {
+  readonly #grants: readonly Grant[];
+  /** Holds an unlimited `*`. */
+  readonly admin: boolean;
+
+  constructor(grants: readonly Grant[]) {
+    this.#grants = grants;
+    this.admin = grants.some((grant) => grant.verb === '*' && grant.resource === '*' && grant.names === undefined);
+  }
+
+  /**
+   * Whether a grant allows `verb` on `resource`. Without a target name only unlimited grants
+   * count; a grant limited to a kind needs the target's kind.
+   */
+  allows(verb: PermissionVerb, resource: PermissionResource, target: PermissionTarget = {}): boolean {
+    return this.#grants.some(
+      (grant) =>
+        (grant.verb === '*' || grant.verb === verb) &&
+        (grant.resource === '*' || grant.resource === resource) &&
+        (grant.kind === undefined || grant.kind === target.kind) &&
+        (grant.names === undefined ||
+          (target.name !== undefined && grant.names.has(target.name)) ||
+          (target.poolName != null && grant.names.has(target.poolName))),
+    );
+  }
+
+  /**
+   * Whether this set already holds everything `grant` would give, so handing it out is no
+   * escalation: a user may only grant what it holds itself.
+   */
+  covers(grant: Grant): boolean {
+    if (this.admin) return true;
+    return this.#grants.some(
+      (held) =>
+        (held.verb === '*' || held.verb === grant.verb) &&
+        (held.resource === '*' || held.resource === grant.resource) &&
+        (held.kind === undefined || held.kind === grant.kind) &&
+        (held.names === undefined || (grant.names !== undefined && [...grant.names].every((name) => held.names!.has(name)))),
+    );
+  }
+}
