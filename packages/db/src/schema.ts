@@ -19,6 +19,8 @@ export const users = pgTable('users', {
   id: text('id').primaryKey(),
   name: text('name').notNull().unique(),
   groups: jsonb('groups').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+  /** The built-in role the user holds directly; null for none. Rows from before roles existed become members. */
+  role: text('role').$type<'admin' | 'member' | 'viewer'>().default('member'),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -42,16 +44,24 @@ export const tokens = pgTable(
   ],
 );
 
-/** Grants of `VERB:RESOURCE` permissions (or `*`) to a user or a group. */
-export const roleBindings = pgTable('role_bindings', {
-  id: text('id').primaryKey(),
-  name: text('name').notNull().unique(),
-  subjectKind: text('subject_kind').$type<'user' | 'group'>().notNull(),
-  subjectName: text('subject_name').notNull(),
-  permissions: jsonb('permissions').$type<string[]>().notNull(),
-  resourceNames: jsonb('resource_names').$type<string[]>(),
-  createdAt: createdAt(),
-});
+/**
+ * Grants to a user or a group: a built-in `role`, or explicit `VERB:RESOURCE` permissions
+ * (or `*`); `permissions` is empty when `role` is set.
+ */
+export const roleBindings = pgTable(
+  'role_bindings',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull().unique(),
+    subjectKind: text('subject_kind').$type<'user' | 'group'>().notNull(),
+    subjectName: text('subject_name').notNull(),
+    role: text('role').$type<'admin' | 'member' | 'viewer'>(),
+    permissions: jsonb('permissions').$type<string[]>().notNull(),
+    resourceNames: jsonb('resource_names').$type<string[]>(),
+    createdAt: createdAt(),
+  },
+  (table) => [index('role_bindings_subject_idx').on(table.subjectKind, table.subjectName)],
+);
 
 /** One mcplocal registration; the id is a secret bound to its owner. */
 export const providerSessions = pgTable('provider_sessions', {
@@ -86,6 +96,10 @@ export const llms = pgTable(
     lastHeartbeatAt: timestamp('last_heartbeat_at', { withTimezone: true }),
     inactiveSince: timestamp('inactive_since', { withTimezone: true }),
     maxConcurrent: integer('max_concurrent'),
+    wakeRecipe: text('wake_recipe').$type<'http' | 'command'>(),
+    wakeMaxWaitSeconds: doublePrecision('wake_max_wait_seconds'),
+    lastWakeAt: timestamp('last_wake_at', { withTimezone: true }),
+    lastWakeMs: doublePrecision('last_wake_ms'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -7,13 +7,19 @@ import { healthRoutes } from './routes/health-routes.js';
 import { inferenceRoutes } from './routes/inference-routes.js';
 import { llmRoutes } from './routes/llm-routes.js';
 import { openAiRoutes } from './routes/open-ai-routes.js';
+import { poolRoutes } from './routes/pool-routes.js';
 import { providerRoutes } from './routes/provider-routes.js';
+import { roleBindingRoutes } from './routes/role-binding-routes.js';
+import { tokenRoutes } from './routes/token-routes.js';
+import { userRoutes } from './routes/user-routes.js';
 import { statusRoutes } from './routes/status-routes.js';
 import type { Services } from './services/services.js';
 
 export interface AppOptions {
   logger: Logger;
   bodyLimitBytes: number;
+  /** Fastify's `trustProxy`: decides the client address the failed-authentication limit counts by. */
+  trustProxy?: boolean | string[];
 }
 
 /** The HTTP face of mcpd; every rule lives in the services it is given. */
@@ -23,6 +29,7 @@ export function buildApp(services: Services, options: AppOptions): FastifyInstan
     // One log line per request would cost more than the proxying itself; inference is audited.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes,
+    trustProxy: options.trustProxy ?? false,
     // In-flight relays still need their publishers' result posts while mcpd drains.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
@@ -39,7 +46,11 @@ export function buildApp(services: Services, options: AppOptions): FastifyInstan
   providerRoutes(app, services);
   llmRoutes(app, services);
   inferenceRoutes(app, services);
+  poolRoutes(app, services);
   openAiRoutes(app, services);
   auditRoutes(app, services);
+  userRoutes(app, services);
+  tokenRoutes(app, services);
+  roleBindingRoutes(app, services);
   return app;
 }

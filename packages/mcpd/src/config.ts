@@ -26,6 +26,15 @@ export interface McpdConfig {
   inactiveRetentionMs: number;
   gcIntervalMs: number;
   pingIntervalMs: number;
+  dispatch: { maxQueueLength: number; maxWaitMs: number; wakeNoticeIntervalMs: number };
+  wake: { marginMs: number; defaultTimeoutMs: number };
+  /** Failed authentications one source address may make per window before it gets 429. */
+  authFailureLimit: number;
+  authFailureWindowMs: number;
+  maxControlStreamsPerUser: number;
+  maxResultPostsPerUser: number;
+  /** Fastify's `trustProxy`: whose `X-Forwarded-For` names the client (for the per-source limit). */
+  trustProxy: boolean | string[];
 }
 
 export class ConfigError extends Error {
@@ -39,6 +48,9 @@ const USAGE = 'usage: mcpd [--host 127.0.0.1] [--port 3100] [--data-dir DIR]';
 
 const seconds = (name: string, fallback: number) =>
   z.coerce.number({ error: `${name} must be a number of seconds` }).positive(`${name} must be positive`).default(fallback);
+
+const count = (name: string, fallback: number) =>
+  z.coerce.number({ error: `${name} must be a whole number` }).int(`${name} must be a whole number`).min(1, `${name} must be at least 1`).default(fallback);
 
 const environmentSchema = z.object({
   DATABASE_URL: z
@@ -57,6 +69,16 @@ const environmentSchema = z.object({
   MCPD_INACTIVE_RETENTION_SECONDS: seconds('MCPD_INACTIVE_RETENTION_SECONDS', 4 * 60 * 60),
   MCPD_GC_INTERVAL_SECONDS: seconds('MCPD_GC_INTERVAL_SECONDS', 60),
   MCPD_PING_INTERVAL_SECONDS: seconds('MCPD_PING_INTERVAL_SECONDS', 20),
+  MCPD_QUEUE_MAX_LENGTH: z.coerce.number().int().min(0, 'MCPD_QUEUE_MAX_LENGTH must be 0 or more').default(256),
+  MCPD_QUEUE_MAX_WAIT_SECONDS: seconds('MCPD_QUEUE_MAX_WAIT_SECONDS', 60),
+  MCPD_WAKE_NOTICE_SECONDS: seconds('MCPD_WAKE_NOTICE_SECONDS', 3),
+  MCPD_WAKE_MARGIN_SECONDS: seconds('MCPD_WAKE_MARGIN_SECONDS', 15),
+  MCPD_WAKE_TIMEOUT_SECONDS: seconds('MCPD_WAKE_TIMEOUT_SECONDS', 120),
+  MCPD_AUTH_FAILURE_LIMIT: count('MCPD_AUTH_FAILURE_LIMIT', 20),
+  MCPD_AUTH_FAILURE_WINDOW_SECONDS: seconds('MCPD_AUTH_FAILURE_WINDOW_SECONDS', 60),
+  MCPD_MAX_STREAMS_PER_USER: count('MCPD_MAX_STREAMS_PER_USER', 16),
+  MCPD_MAX_RESULT_POSTS_PER_USER: count('MCPD_MAX_RESULT_POSTS_PER_USER', 256),
+  MCPD_TRUST_PROXY: z.string().optional(),
 });
 
 /** Reads flags and environment; throws a ConfigError listing every problem at once. */
@@ -105,5 +127,23 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): McpdConfig {
     inactiveRetentionMs: values.MCPD_INACTIVE_RETENTION_SECONDS * 1000,
     gcIntervalMs: values.MCPD_GC_INTERVAL_SECONDS * 1000,
     pingIntervalMs: values.MCPD_PING_INTERVAL_SECONDS * 1000,
+    dispatch: {
+      maxQueueLength: values.MCPD_QUEUE_MAX_LENGTH,
+      maxWaitMs: values.MCPD_QUEUE_MAX_WAIT_SECONDS * 1000,
+      wakeNoticeIntervalMs: values.MCPD_WAKE_NOTICE_SECONDS * 1000,
+    },
+    wake: { marginMs: values.MCPD_WAKE_MARGIN_SECONDS * 1000, defaultTimeoutMs: values.MCPD_WAKE_TIMEOUT_SECONDS * 1000 },
+    authFailureLimit: values.MCPD_AUTH_FAILURE_LIMIT,
+    authFailureWindowMs: values.MCPD_AUTH_FAILURE_WINDOW_SECONDS * 1000,
+    maxControlStreamsPerUser: values.MCPD_MAX_STREAMS_PER_USER,
+    maxResultPostsPerUser: values.MCPD_MAX_RESULT_POSTS_PER_USER,
+    trustProxy: parseTrustProxy(values.MCPD_TRUST_PROXY),
   };
+}
+
+/** `true`, `false`, or the proxies' addresses (comma-separated, CIDR allowed). */
+function parseTrustProxy(value: string | undefined): boolean | string[] {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  return value.split(',').map((address) => address.trim()).filter((address) => address !== '');
 }

@@ -6,7 +6,6 @@ import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { systemClock, type Clock } from './clock.js';
 import type { McpdConfig } from './config.js';
-import { RoleBindingRepository } from './repositories/role-binding-repository.js';
 import { TokenRepository } from './repositories/token-repository.js';
 import { UserRepository } from './repositories/user-repository.js';
 import { loadOrCreateSecretKey } from './secret-key-file.js';
@@ -41,7 +40,7 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
   const secretKey = config.secretKey ?? (await loadOrCreateSecretKey(config.dataDir));
   const { db } = database;
   const bootstrap = await bootstrapAdmin(
-    { users: new UserRepository(db), tokens: new TokenRepository(db), roleBindings: new RoleBindingRepository(db) },
+    { users: new UserRepository(db), tokens: new TokenRepository(db) },
     config.bootstrapToken,
   );
   if (bootstrap.generatedToken) {
@@ -63,10 +62,15 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
     relayTimeoutMs: config.relayTimeoutMs,
     lifecycle: { heartbeatTimeoutMs: config.heartbeatTimeoutMs, inactiveRetentionMs: config.inactiveRetentionMs },
     pingIntervalMs: config.pingIntervalMs,
+    dispatch: config.dispatch,
+    wake: config.wake,
     processMetrics: true,
+    failedAuth: { maxFailures: config.authFailureLimit, windowMs: config.authFailureWindowMs },
+    maxControlStreamsPerUser: config.maxControlStreamsPerUser,
+    maxResultPostsPerUser: config.maxResultPostsPerUser,
     ...(options.cacheMs === undefined ? {} : { cacheMs: options.cacheMs }),
   });
-  const app = buildApp(services, { logger, bodyLimitBytes: config.bodyLimitBytes });
+  const app = buildApp(services, { logger, bodyLimitBytes: config.bodyLimitBytes, trustProxy: config.trustProxy });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -11,3 +11,7 @@ export * from './provider-channel.js';
 export * from './mcplocal-config.js';
 export * from './ollama.js';
 export * from './model-id-list.js';
+export * from './role-binding.js';
+export * from './user.js';
+export * from './token.js';
+export * from './pool.js';

@@ -36,6 +36,10 @@ export const llmViewSchema = z.object({
   status: llmStatusSchema,
   hasApiKey: z.boolean(),
   maxConcurrent: z.number().int().nullable(),
+  /** How a hibernating virtual LLM is woken (`http`, `command`), or null. */
+  wakeRecipe: z.enum(['http', 'command']).nullable(),
+  lastWakeAt: isoTime.nullable(),
+  lastWakeMs: z.number().nullable(),
   lastHeartbeatAt: isoTime.nullable(),
   inactiveSince: isoTime.nullable(),
   createdAt: isoTime,

@@ -21,6 +21,10 @@ export const publishedProviderSchema = z.looseObject({
   visibility: visibilitySchema.optional(),
   initialStatus: z.enum(['active', 'hibernating']).optional(),
   maxConcurrent: z.number().int().min(1).max(100_000).optional(),
+  /** Extra field (old servers ignore it): the provider can be woken, and how long a wake may take. */
+  wakeRecipe: z
+    .looseObject({ kind: z.enum(['http', 'command']), maxWaitSeconds: z.number().positive().max(3600) })
+    .optional(),
 });
 export type PublishedProvider = z.infer<typeof publishedProviderSchema>;
 
@@ -52,6 +56,8 @@ export type ProviderRegisterResponse = z.infer<typeof providerRegisterResponseSc
 
 export const providerHeartbeatRequestSchema = z.looseObject({
   providerSessionId: z.string().min(1).max(256),
+  /** Extra field (old servers ignore it): published names whose backend has gone to sleep. */
+  hibernating: z.array(z.string().max(63)).max(256).optional(),
 });
 export type ProviderHeartbeatRequest = z.infer<typeof providerHeartbeatRequestSchema>;
 

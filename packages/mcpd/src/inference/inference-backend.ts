@@ -12,6 +12,8 @@ export interface InferenceCall {
   /** Which API face was used, for the audit. */
   endpoint: string;
   caller: Caller;
+  /** `x-mcpctl-wait-seconds`: how long to wait for an offline LLM to come back. */
+  waitSeconds?: number | undefined;
 }
 
 /** What one inference did, for the audit and the metrics; filled in as it goes. */

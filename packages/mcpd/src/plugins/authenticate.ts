@@ -17,6 +17,6 @@ export function registerAuthentication(app: FastifyInstance, auth: AuthService):
   app.addHook('onRequest', async (request) => {
     const path = request.url.split('?', 1)[0] ?? '';
     if (PUBLIC_PATHS.has(path)) return;
-    request.principal = await auth.authenticate(request.headers.authorization);
+    request.principal = await auth.authenticate(request.headers.authorization, request.ip);
   });
 }

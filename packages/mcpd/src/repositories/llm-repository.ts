@@ -24,6 +24,16 @@ export class LlmRepository {
     return rows.map(toRecord);
   }
 
+  async listByPool(poolName: string): Promise<LlmRecord[]> {
+    const rows = await this.db
+      .select(recordColumns)
+      .from(llms)
+      .leftJoin(users, eq(llms.ownerId, users.id))
+      .where(eq(llms.poolName, poolName))
+      .orderBy(asc(llms.name));
+    return rows.map(toRecord);
+  }
+
   async findByName(name: string): Promise<LlmRecord | undefined> {
     const [row] = await this.db
       .select(recordColumns)
@@ -115,5 +125,21 @@ export class LlmRepository {
       .where(and(eq(llms.kind, 'virtual'), eq(llms.status, 'inactive'), isNotNull(llms.inactiveSince), lt(llms.inactiveSince, cutoff)))
       .returning({ id: llms.id });
     return deleted.length;
+  }
+
+  /** Active rows of the session among `names` go to sleep. */
+  async markHibernating(sessionId: string, names: string[], at: Date): Promise<void> {
+    await this.db
+      .update(llms)
+      .set({ status: 'hibernating', updatedAt: at })
+      .where(and(eq(llms.providerSessionId, sessionId), inArray(llms.name, names), eq(llms.status, 'active')));
+  }
+
+  /** A wake succeeded: the row serves again, and its wake time is kept for `describe`. */
+  async markAwake(id: string, at: Date, wakeMs: number): Promise<void> {
+    await this.db
+      .update(llms)
+      .set({ status: 'active', lastWakeAt: at, lastWakeMs: wakeMs, updatedAt: at })
+      .where(and(eq(llms.id, id), eq(llms.status, 'hibernating')));
   }
 }

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { tokens, users, type Database, type TokenRow, type UserRow } from '@mcpctl/db';
 
 export interface TokenWithUser {
@@ -19,12 +19,46 @@ export class TokenRepository {
     return row;
   }
 
-  async insert(token: { id: string; userId: string; name: string; tokenHash: string; expiresAt?: Date | null }): Promise<TokenRow> {
+  /** Every token with its user, by user name then token name. */
+  async list(): Promise<TokenWithUser[]> {
+    return this.db
+      .select({ token: tokens, user: users })
+      .from(tokens)
+      .innerJoin(users, eq(tokens.userId, users.id))
+      .orderBy(asc(users.name), asc(tokens.name));
+  }
+
+  async findById(id: string): Promise<TokenWithUser | undefined> {
+    const [row] = await this.db
+      .select({ token: tokens, user: users })
+      .from(tokens)
+      .innerJoin(users, eq(tokens.userId, users.id))
+      .where(eq(tokens.id, id))
+      .limit(1);
+    return row;
+  }
+
+  async findByUserAndName(userId: string, name: string): Promise<TokenWithUser | undefined> {
+    const [row] = await this.db
+      .select({ token: tokens, user: users })
+      .from(tokens)
+      .innerJoin(users, eq(tokens.userId, users.id))
+      .where(and(eq(tokens.userId, userId), eq(tokens.name, name)))
+      .limit(1);
+    return row;
+  }
+
+  async insert(token: { id: string; userId: string; name: string; tokenHash: string; expiresAt?: Date | null; createdAt?: Date }): Promise<TokenRow> {
     const [row] = await this.db
       .insert(tokens)
       .values({ ...token, expiresAt: token.expiresAt ?? null })
       .returning();
     if (!row) throw new Error(`inserting token ${token.name} returned no row`);
     return row;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const deleted = await this.db.delete(tokens).where(eq(tokens.id, id)).returning({ id: tokens.id });
+    return deleted.length > 0;
   }
 }

@@ -4,10 +4,10 @@ import type { AuditRecordRow } from '@mcpctl/db';
 import type { Services } from '../services/services.js';
 
 export function auditRoutes(app: FastifyInstance, { audit, auditWriter }: Services): void {
-  // Admins read every record; everyone else reads their own.
+  // `view:audit` (admins) reads every record; everyone else reads their own.
   app.get('/api/v1/audit', async (request): Promise<AuditRecordView[]> => {
     const query = auditQuerySchema.parse(request.query);
-    const userName = request.principal.admin ? query.user : request.principal.userName;
+    const userName = request.principal.can('view', 'audit') ? query.user : request.principal.userName;
     // Records of this replica still waiting for their batch are written first.
     await auditWriter.flush();
     const rows = await audit.list({ limit: query.limit, llmName: query.llm, userName });

@@ -7,6 +7,7 @@ import {
 } from '@mcpctl/protocol';
 import { z } from 'zod';
 import { badRequest, describeZodError, notFound } from '../errors.js';
+import { limitPerUser } from '../plugins/limit-per-user.js';
 import { SseControlChannel } from '../relay/sse-control-channel.js';
 import type { Services } from '../services/services.js';
 
@@ -27,11 +28,12 @@ export function providerRoutes(app: FastifyInstance, services: Services): void {
   app.post('/api/v1/llms/_provider-heartbeat', async (request) => {
     const body = providerHeartbeatRequestSchema.safeParse(request.body);
     if (!body.success) throw badRequest(describeZodError(body.error));
-    await providerSessions.heartbeat(request.principal, body.data.providerSessionId);
+    await providerSessions.heartbeat(request.principal, body.data.providerSessionId, body.data.hibernating);
     return { ok: true };
   });
 
-  app.get('/api/v1/llms/_provider-stream', async (request, reply) => {
+  const streamLimit = { onRequest: limitPerUser(services.limits.controlStreams, 'control streams') };
+  app.get('/api/v1/llms/_provider-stream', streamLimit, async (request, reply) => {
     const header = request.headers[PROVIDER_SESSION_HEADER];
     const sessionId = await providerSessions.requireOwnSession(request.principal, typeof header === 'string' ? header : undefined);
     reply.hijack();
@@ -47,7 +49,8 @@ export function providerRoutes(app: FastifyInstance, services: Services): void {
     await providerSessions.streamOpened(sessionId, channel);
   });
 
-  app.post('/api/v1/llms/_provider-task/:taskId/result', async (request) => {
+  const resultLimit = { onRequest: limitPerUser(services.limits.resultPosts, 'result posts') };
+  app.post('/api/v1/llms/_provider-task/:taskId/result', resultLimit, async (request) => {
     const { taskId } = taskParams.parse(request.params);
     const body = taskResultSchema.safeParse(request.body);
     if (!body.success) throw badRequest(describeZodError(body.error, 'task result'));

@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { Caller } from '../inference/caller.js';
+import type { SseSink } from '../inference/stream-forwarder.js';
 
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -15,16 +16,21 @@ export function replyCaller(reply: FastifyReply): Caller {
   reply.raw.once('close', () => {
     if (!reply.raw.writableFinished) controller.abort();
   });
+  let sink: SseSink | undefined;
   return {
     signal: controller.signal,
+    get streaming() {
+      return sink !== undefined;
+    },
     sendJson(json, headers) {
       void reply.headers(headers).type('application/json; charset=utf-8').send(json);
     },
     openStream(headers) {
+      if (sink) return sink;
       reply.hijack();
       reply.raw.writeHead(200, { ...SSE_HEADERS, ...headers });
       reply.raw.flushHeaders();
-      return {
+      sink = {
         write: (text) => {
           if (!reply.raw.destroyed) reply.raw.write(text);
         },
@@ -32,6 +38,7 @@ export function replyCaller(reply: FastifyReply): Caller {
           if (!reply.raw.writableEnded) reply.raw.end();
         },
       };
+      return sink;
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { tooManyRequests, unauthorized } from '../errors.js';
+import { HttpError, tooManyRequests, unauthorized } from '../errors.js';
 import { createPrincipal } from '../rbac/create-principal.js';
 import { grantsOf } from '../rbac/grant.js';
 import { PermissionSet } from '../rbac/permission-set.js';
@@ -56,7 +56,7 @@ export class AuthService {
     try {
       return await this.#verify(token);
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 401) this.#failures.recordFailure(source);
+      if (error instanceof HttpError && error.statusCode === 401) this.#failures.recordFailure(source);
       throw error;
     }
   }

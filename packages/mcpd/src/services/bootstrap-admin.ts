@@ -1,5 +1,4 @@
 import { generateId, generateToken, hashToken } from '../security/token.js';
-import type { RoleBindingRepository } from '../repositories/role-binding-repository.js';
 import type { TokenRepository } from '../repositories/token-repository.js';
 import type { UserRepository } from '../repositories/user-repository.js';
 
@@ -8,12 +7,11 @@ export const ADMIN_USER_NAME = 'admin';
 export interface BootstrapRepositories {
   users: UserRepository;
   tokens: TokenRepository;
-  roleBindings: RoleBindingRepository;
 }
 
 /**
- * On an empty database, creates the admin user with the `*` grant and one token.
- * Answers the token when it was generated here (it must be shown once), else undefined.
+ * On an empty database, creates the admin user (built-in role `admin`, the `*` grant) and one
+ * token. Answers the token when it was generated here (it must be shown once), else undefined.
  */
 export async function bootstrapAdmin(
   repositories: BootstrapRepositories,
@@ -21,15 +19,7 @@ export async function bootstrapAdmin(
 ): Promise<{ created: boolean; generatedToken: string | undefined }> {
   if ((await repositories.users.count()) > 0) return { created: false, generatedToken: undefined };
   const token = presetToken ?? generateToken();
-  const user = await repositories.users.insert({ id: generateId('usr_'), name: ADMIN_USER_NAME });
-  await repositories.roleBindings.insert({
-    id: generateId('rb_'),
-    name: 'admin',
-    subjectKind: 'user',
-    subjectName: user.name,
-    permissions: ['*'],
-    resourceNames: null,
-  });
+  const user = await repositories.users.insert({ id: generateId('usr_'), name: ADMIN_USER_NAME, role: 'admin' });
   await repositories.tokens.insert({ id: generateId('tok_'), userId: user.id, name: 'bootstrap', tokenHash: hashToken(token) });
   return { created: true, generatedToken: presetToken ? undefined : token };
 }

@@ -2,6 +2,9 @@ import type { DatabaseHandle } from '@mcpctl/db';
 import { Agent } from 'undici';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
+import { Dispatcher, type DispatchOptions } from '../dispatch/dispatcher.js';
+import { InFlightTracker } from '../dispatch/in-flight-tracker.js';
+import { WakeCoordinator, type WakeOptions } from '../dispatch/wake-coordinator.js';
 import { InferenceService } from '../inference/inference-service.js';
 import { PublicUpstream } from '../inference/public-upstream.js';
 import { ProviderHub } from '../relay/provider-hub.js';
@@ -21,6 +24,13 @@ import { AuditWriter } from './audit-writer.js';
 import { AuthService } from './auth-service.js';
 import { LlmCatalog } from './llm-catalog.js';
 import { LlmService } from './llm-service.js';
+import { PoolService } from './pool-service.js';
+import { UserRepository } from '../repositories/user-repository.js';
+import type { FailedAuthLimits } from '../security/failed-auth-limiter.js';
+import { PerUserLimit } from '../security/per-user-limit.js';
+import { RoleBindingService } from './role-binding-service.js';
+import { TokenService } from './token-service.js';
+import { UserService } from './user-service.js';
 import type { Services } from './services.js';
 
 export interface ServiceOptions {
@@ -34,10 +44,18 @@ export interface ServiceOptions {
   relayTimeoutMs: number;
   lifecycle: LifecycleDurations;
   pingIntervalMs: number;
+  dispatch: DispatchOptions;
+  wake: WakeOptions;
   /** How long a verified token or a resolved LLM is trusted without the database. */
   cacheMs?: number;
   auditFlushIntervalMs?: number;
   processMetrics?: boolean;
+  /** Failed authentications per source address before 429 (default 20 a minute). */
+  failedAuth?: FailedAuthLimits;
+  /** Open control streams per user (default 16). */
+  maxControlStreamsPerUser?: number;
+  /** Result posts in flight per user (default 256). */
+  maxResultPostsPerUser?: number;
 }
 
 export interface RunningServices extends Services {
@@ -62,11 +80,11 @@ export function createServices(options: ServiceOptions): RunningServices {
     },
   });
   // One connection pool per upstream origin, kept alive between requests.
-  const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
+  const upstreamAgent = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
   const hub = new ProviderHub();
   const tasks = new TaskRegistry();
   const publicUpstream = new PublicUpstream({
-    dispatcher,
+    dispatcher: upstreamAgent,
     headersTimeoutMs: options.upstreamHeadersTimeoutMs,
     idleTimeoutMs: options.upstreamIdleTimeoutMs,
   });
@@ -74,13 +92,25 @@ export function createServices(options: ServiceOptions): RunningServices {
     firstResultTimeoutMs: options.relayTimeoutMs,
     idleTimeoutMs: options.upstreamIdleTimeoutMs,
   });
-  const inference = new InferenceService(catalog, { public: publicUpstream, virtual: relay }, auditWriter, metrics);
+  const inFlight = new InFlightTracker();
+  const wakes = new WakeCoordinator(hub, tasks, llmRepository, catalog, options.clock, options.wake);
+  const dispatcher = new Dispatcher(catalog, hub, inFlight, wakes, options.dispatch);
+  const inference = new InferenceService(dispatcher, { public: publicUpstream, virtual: relay }, auditWriter, metrics);
   const sessionRepository = new ProviderSessionRepository(db);
+  const auth = new AuthService(new TokenRepository(db), new RoleBindingRepository(db), options.clock, {
+    cacheMs,
+    ...(options.failedAuth ? { failedAuth: options.failedAuth } : {}),
+  });
+  const forgetAccess = () => {
+    auth.forgetAll();
+    catalog.invalidate();
+  };
   return {
     database: options.database,
-    auth: new AuthService(new TokenRepository(db), new RoleBindingRepository(db), options.clock, { cacheMs }),
+    auth,
     llms: new LlmService(llmRepository, catalog, secrets, options.clock),
     inference,
+    pools: new PoolService(llmRepository, dispatcher),
     audit: auditRepository,
     metrics,
     providers: new ProviderRegisterService(db, options.clock),
@@ -88,12 +118,24 @@ export function createServices(options: ServiceOptions): RunningServices {
     hub,
     tasks,
     gc: new LifecycleGc(llmRepository, sessionRepository, catalog, options.clock, options.lifecycle),
+    users: new UserService(db, options.clock, {
+      accessChanged: forgetAccess,
+      sessionsRemoved: (sessionIds) => {
+        for (const sessionId of sessionIds) hub.channel(sessionId)?.close();
+      },
+    }),
+    tokens: new TokenService(new TokenRepository(db), new UserRepository(db), options.clock, forgetAccess),
+    roleBindings: new RoleBindingService(new RoleBindingRepository(db), options.clock, forgetAccess),
+    limits: {
+      controlStreams: new PerUserLimit(options.maxControlStreamsPerUser ?? 16),
+      resultPosts: new PerUserLimit(options.maxResultPostsPerUser ?? 256),
+    },
     pingIntervalMs: options.pingIntervalMs,
     startedAt: options.clock.now(),
     auditWriter,
     close: async () => {
       await auditWriter.flush();
-      await dispatcher.close();
+      await upstreamAgent.close();
     },
   };
 }

@@ -8,19 +8,23 @@ export interface InferenceTarget {
   apiKey: string | undefined;
 }
 
-interface Entry {
-  target: InferenceTarget | undefined;
+interface Entry<T> {
+  value: T;
   fetchedAt: number;
 }
 
 /**
- * Read-through cache of LLM rows by name for the inference path, so a request does not
- * wait on the database. Writes on this replica invalidate at once; other replicas' writes
- * are seen within `ttlMs`.
+ * Read-through cache of LLM rows for the inference path — by name and by pool — so a request
+ * does not wait on the database. Writes on this replica invalidate at once; other replicas'
+ * writes are seen within `ttlMs`.
  */
 export class LlmCatalog {
-  readonly #entries = new Map<string, Entry>();
-  readonly #loading = new Map<string, Promise<InferenceTarget | undefined>>();
+  readonly #byName = new Map<string, Entry<InferenceTarget | undefined>>();
+  readonly #byPool = new Map<string, Entry<InferenceTarget[]>>();
+  readonly #loading = new Map<string, Promise<unknown>>();
+  readonly #listeners = new Set<() => void>();
+  /** Bumped by every invalidation, so a load that raced one is not cached. */
+  #generation = 0;
 
   constructor(
     private readonly llms: LlmRepository,
@@ -29,28 +33,57 @@ export class LlmCatalog {
     private readonly ttlMs: number,
   ) {}
 
-  async find(name: string): Promise<InferenceTarget | undefined> {
-    const entry = this.#entries.get(name);
-    if (entry && this.clock.now().getTime() - entry.fetchedAt < this.ttlMs) return entry.target;
-    const loading = this.#loading.get(name);
-    if (loading) return loading;
-    const load = this.#load(name).finally(() => this.#loading.delete(name));
-    this.#loading.set(name, load);
-    return load;
+  find(name: string): Promise<InferenceTarget | undefined> {
+    return this.#read(this.#byName, name, `llm:${name}`, async () => {
+      const record = await this.llms.findByName(name);
+      return record && this.#target(record);
+    });
   }
 
+  /** The members of a pool, every status included. */
+  findPool(poolName: string): Promise<InferenceTarget[]> {
+    return this.#read(this.#byPool, poolName, `pool:${poolName}`, async () => {
+      const records = await this.llms.listByPool(poolName);
+      return records.map((record) => this.#target(record));
+    });
+  }
+
+  /** Something changed: forget everything and tell whoever waits on a status change. */
   invalidate(): void {
-    this.#entries.clear();
+    this.#generation += 1;
+    this.#byName.clear();
+    this.#byPool.clear();
+    this.#loading.clear();
+    for (const listener of this.#listeners) listener();
   }
 
-  async #load(name: string): Promise<InferenceTarget | undefined> {
-    const record = await this.llms.findByName(name);
-    const target = record && {
-      record,
-      apiKey: record.apiKeyEncrypted ? this.secrets.open(record.apiKeyEncrypted) : undefined,
-    };
-    if (this.#entries.size > 10_000) this.#entries.clear();
-    this.#entries.set(name, { target, fetchedAt: this.clock.now().getTime() });
-    return target;
+  /** Called after every invalidation (an LLM woke, a publisher came back, a row was edited). */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async #read<T>(cache: Map<string, Entry<T>>, key: string, loadingKey: string, load: () => Promise<T>): Promise<T> {
+    const entry = cache.get(key);
+    if (entry && this.clock.now().getTime() - entry.fetchedAt < this.ttlMs) return entry.value;
+    const pending = this.#loading.get(loadingKey) as Promise<T> | undefined;
+    if (pending) return pending;
+    const generation = this.#generation;
+    const loading = load()
+      .then((value) => {
+        if (generation !== this.#generation) return value;
+        if (cache.size > 10_000) cache.clear();
+        cache.set(key, { value, fetchedAt: this.clock.now().getTime() });
+        return value;
+      })
+      .finally(() => {
+        if (this.#loading.get(loadingKey) === loading) this.#loading.delete(loadingKey);
+      });
+    this.#loading.set(loadingKey, loading);
+    return loading;
+  }
+
+  #target(record: LlmRecord): InferenceTarget {
+    return { record, apiKey: record.apiKeyEncrypted ? this.secrets.open(record.apiKeyEncrypted) : undefined };
   }
 }

@@ -32,6 +32,9 @@ export class LlmService {
   }
 
   async create(principal: Principal, input: LlmCreate): Promise<LlmView> {
+    if (!principal.can('create', 'llms', { name: input.name, kind: 'public', poolName: input.poolName ?? null })) {
+      throw forbidden('registering public LLMs needs the create:llms permission');
+    }
     const now = this.clock.now();
     const row: NewLlmRow = {
       id: generateId('llm_'),
@@ -62,7 +65,7 @@ export class LlmService {
   }
 
   async update(principal: Principal, idOrName: string, patch: LlmUpdate): Promise<LlmView> {
-    const record = await this.#findChangeable(principal, idOrName);
+    const record = await this.#findChangeable(principal, idOrName, 'edit');
     if (record.kind === 'virtual') {
       const locked = Object.keys(patch).filter((field) => !VIRTUAL_EDITABLE_FIELDS.has(field));
       if (locked.length > 0) {
@@ -85,7 +88,7 @@ export class LlmService {
   }
 
   async delete(principal: Principal, idOrName: string): Promise<void> {
-    const record = await this.#findChangeable(principal, idOrName);
+    const record = await this.#findChangeable(principal, idOrName, 'delete');
     await this.llms.delete(record.id);
     this.catalog.invalidate();
   }
@@ -96,9 +99,12 @@ export class LlmService {
     return record;
   }
 
-  async #findChangeable(principal: Principal, idOrName: string): Promise<LlmRecord> {
+  /** Visible but not permitted is 403: the caller knows the row exists. */
+  async #findChangeable(principal: Principal, idOrName: string, verb: 'edit' | 'delete'): Promise<LlmRecord> {
     const record = await this.#findVisible(principal, idOrName);
-    if (!canChange(principal, record)) throw forbidden(`only the owner of ${record.name} or an admin may change it`);
+    if (!canChange(principal, record, verb)) {
+      throw forbidden(`only the owner of ${record.name} (holding ${verb}:llms) or an admin may ${verb === 'edit' ? 'change' : 'delete'} it`);
+    }
     return record;
   }
 }

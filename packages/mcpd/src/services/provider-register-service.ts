@@ -1,7 +1,7 @@
 import type { Database, LlmRow, NewLlmRow } from '@mcpctl/db';
 import type { ProviderRegisterRequest, PublishedProvider } from '@mcpctl/protocol';
 import type { Clock } from '../clock.js';
-import { badRequest, conflict } from '../errors.js';
+import { badRequest, conflict, forbidden } from '../errors.js';
 import { LlmRepository } from '../repositories/llm-repository.js';
 import { ProviderSessionRepository } from '../repositories/provider-session-repository.js';
 import { isUniqueViolation } from '../repositories/unique-violation.js';
@@ -26,6 +26,7 @@ export class ProviderRegisterService {
 
   async register(principal: Principal, payload: ProviderRegisterRequest): Promise<RegisterOutcome> {
     assertDistinctNames(payload.providers);
+    assertMayPublish(principal, payload.providers);
     const now = this.clock.now();
     try {
       return await this.db.transaction(async (transaction) => {
@@ -83,6 +84,15 @@ export class ProviderRegisterService {
   }
 }
 
+/** Publishing is `create:llms` on virtual rows (the member role's `create:llms:virtual`), per name or pool. */
+function assertMayPublish(principal: Principal, providers: PublishedProvider[]): void {
+  for (const provider of providers) {
+    if (!principal.can('create', 'llms', { name: provider.name, kind: 'virtual', poolName: provider.poolName ?? null })) {
+      throw forbidden(`publishing LLM ${provider.name} needs the create:llms (or create:llms:virtual) permission`);
+    }
+  }
+}
+
 function assertDistinctNames(providers: PublishedProvider[]): void {
   const seen = new Set<string>();
   for (const { name } of providers) {
@@ -99,6 +109,8 @@ function publishedFields(provider: PublishedProvider, now: Date) {
     description: provider.description ?? null,
     poolName: provider.poolName ?? null,
     maxConcurrent: provider.maxConcurrent ?? null,
+    wakeRecipe: provider.wakeRecipe?.kind ?? null,
+    wakeMaxWaitSeconds: provider.wakeRecipe?.maxWaitSeconds ?? null,
     status: provider.initialStatus ?? 'active',
     lastHeartbeatAt: now,
     inactiveSince: null,

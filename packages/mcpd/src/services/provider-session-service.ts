@@ -32,9 +32,16 @@ export class ProviderSessionService {
     return session.id;
   }
 
-  async heartbeat(principal: Principal, sessionId: string): Promise<void> {
+  /** `hibernating` names rows whose backend went to sleep: they flip so the next request wakes them. */
+  async heartbeat(principal: Principal, sessionId: string, hibernating: string[] = []): Promise<void> {
     const id = await this.requireOwnSession(principal, sessionId);
-    await this.#inOrder(id, () => this.#revive(id));
+    await this.#inOrder(id, async () => {
+      await this.#revive(id);
+      if (hibernating.length > 0) {
+        await this.llms.markHibernating(id, hibernating, this.clock.now());
+        this.catalog.invalidate();
+      }
+    });
   }
 
   /** A stream opened: it replaces any older one, and the session's rows revive. */

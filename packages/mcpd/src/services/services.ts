@@ -5,11 +5,16 @@ import type { AuditRepository } from '../repositories/audit-repository.js';
 import type { AuditWriter } from './audit-writer.js';
 import type { AuthService } from './auth-service.js';
 import type { LlmService } from './llm-service.js';
+import type { PoolService } from './pool-service.js';
 import type { ProviderRegisterService } from './provider-register-service.js';
 import type { ProviderSessionService } from './provider-session-service.js';
 import type { ProviderHub } from '../relay/provider-hub.js';
 import type { TaskRegistry } from '../relay/task-registry.js';
 import type { LifecycleGc } from './lifecycle-gc.js';
+import type { PerUserLimit } from '../security/per-user-limit.js';
+import type { RoleBindingService } from './role-binding-service.js';
+import type { TokenService } from './token-service.js';
+import type { UserService } from './user-service.js';
 
 /** Everything the routes call, built once by `createServices`. */
 export interface Services {
@@ -17,6 +22,7 @@ export interface Services {
   auth: AuthService;
   llms: LlmService;
   inference: InferenceService;
+  pools: PoolService;
   audit: AuditRepository;
   auditWriter: AuditWriter;
   metrics: McpdMetrics;
@@ -25,6 +31,11 @@ export interface Services {
   hub: ProviderHub;
   tasks: TaskRegistry;
   gc: LifecycleGc;
+  users: UserService;
+  tokens: TokenService;
+  roleBindings: RoleBindingService;
+  /** Per-user caps on open control streams and in-flight result posts. */
+  limits: { controlStreams: PerUserLimit; resultPosts: PerUserLimit };
   /** Interval of `: ping` comments on control streams. */
   pingIntervalMs: number;
   startedAt: Date;

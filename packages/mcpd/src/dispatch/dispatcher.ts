@@ -1,0 +1,232 @@
+import { forbidden, notFound, serviceUnavailable, tooManyRequests } from '../errors.js';
+import { CallerGoneError } from '../inference/upstream-call.js';
+import type { ProviderHub } from '../relay/provider-hub.js';
+import type { InferenceTarget, LlmCatalog } from '../services/llm-catalog.js';
+import { canSee, type Principal } from '../services/principal.js';
+import type { InFlightTracker } from './in-flight-tracker.js';
+import { hasCapacity, pickMember, type MemberLoad } from './pick-member.js';
+import type { WakeCoordinator } from './wake-coordinator.js';
+
+export interface DispatchOptions {
+  /** Requests waiting per LLM or pool before new ones get 429. */
+  maxQueueLength: number;
+  /** Longest wait in the queue before 503. */
+  maxWaitMs: number;
+  /** How often a request waiting on a wake is told so. */
+  wakeNoticeIntervalMs: number;
+}
+
+export interface DispatchRequest {
+  principal: Principal;
+  /** An LLM name, else a pool name (an LLM name wins). */
+  name: string;
+  signal: AbortSignal;
+  /** `x-mcpctl-wait-seconds`: wait this long for an offline LLM to come back instead of 503. */
+  waitForOfflineMs?: number | undefined;
+  /** Members not to use again (one that just failed). */
+  exclude?: ReadonlySet<string>;
+  /** Told every few seconds while the request waits on a wake. */
+  onWaking?: ((llmName: string, elapsedMs: number) => void) | undefined;
+}
+
+/** A slot on one member: serve through `target`, then `release()`. */
+export interface Slot {
+  target: InferenceTarget;
+  /** True when the name is a pool (another member may be tried). */
+  pooled: boolean;
+  queueMs: number;
+  release(): void;
+}
+
+interface Resolved {
+  key: string;
+  pooled: boolean;
+  members: InferenceTarget[];
+}
+
+interface Waiter {
+  request: DispatchRequest;
+  resolved: Resolved;
+  enqueuedAt: number;
+  grant(target: InferenceTarget): void;
+  fail(error: Error): void;
+}
+
+/**
+ * SPEC §5: resolve a name to its candidates, pick the least-loaded active member with free
+ * capacity, wake a hibernating one when nothing else can serve, and otherwise hold the request
+ * in a bounded FIFO queue that is handed the next free slot the moment it frees up.
+ */
+export class Dispatcher {
+  readonly #queues = new Map<string, Waiter[]>();
+  readonly #turns = new Map<string, number>();
+
+  constructor(
+    private readonly catalog: LlmCatalog,
+    private readonly hub: ProviderHub,
+    private readonly inFlight: InFlightTracker,
+    private readonly wakes: WakeCoordinator,
+    private readonly options: DispatchOptions,
+  ) {
+    inFlight.onRelease(() => this.#pumpAll());
+    catalog.onChange(() => void this.#refreshAll());
+  }
+
+  /** Requests waiting for the LLM or pool `key` (`llm:NAME`, `pool:NAME`). */
+  queued(key: string): number {
+    return this.#queues.get(key)?.length ?? 0;
+  }
+
+  inFlightOf(llmId: string): number {
+    return this.inFlight.count(llmId);
+  }
+
+  async acquire(request: DispatchRequest): Promise<Slot> {
+    const resolved = await this.#resolve(request);
+    const queue = this.#queues.get(resolved.key);
+    // Waiting requests go first: a newcomer never takes a slot from under them.
+    const now = !queue?.length ? this.#pick(resolved, request.exclude) : undefined;
+    if (now) return this.#slot(now, resolved, 0);
+    return this.#wait(request, resolved);
+  }
+
+  async #resolve(request: DispatchRequest): Promise<Resolved> {
+    const { principal, name } = request;
+    const llm = await this.catalog.find(name);
+    if (llm && canSee(principal, llm.record)) {
+      if (!principal.can('run', 'llms', llm.record)) throw forbidden(`you may not run ${name}`);
+      return { key: `llm:${name}`, pooled: false, members: [llm] };
+    }
+    const pool = (await this.catalog.findPool(name)).filter((member) => canSee(principal, member.record));
+    if (pool.length === 0) throw notFound(`LLM not found: ${name}`);
+    const runnable = pool.filter((member) => principal.can('run', 'llms', member.record));
+    if (runnable.length === 0) throw forbidden(`you may not run any member of pool ${name}`);
+    return { key: `pool:${name}`, pooled: true, members: runnable };
+  }
+
+  #loads(members: InferenceTarget[], exclude: ReadonlySet<string> | undefined): MemberLoad[] {
+    return members
+      .filter((target) => !exclude?.has(target.record.id))
+      .map((target) => ({ target, inFlight: this.inFlight.count(target.record.id), reachable: this.#reachable(target) }));
+  }
+
+  #reachable(target: InferenceTarget): boolean {
+    return target.record.kind === 'public' || this.hub.channel(target.record.providerSessionId) !== undefined;
+  }
+
+  #pick(resolved: Resolved, exclude: ReadonlySet<string> | undefined): InferenceTarget | undefined {
+    const turn = this.#turns.get(resolved.key) ?? 0;
+    const target = pickMember(this.#loads(resolved.members, exclude), turn);
+    if (target) this.#turns.set(resolved.key, turn + 1);
+    return target;
+  }
+
+  #slot(target: InferenceTarget, resolved: Resolved, queueMs: number): Slot {
+    return { target, pooled: resolved.pooled, queueMs, release: this.inFlight.acquire(target.record.id) };
+  }
+
+  #wait(request: DispatchRequest, resolved: Resolved): Promise<Slot> {
+    const loads = this.#loads(resolved.members, request.exclude);
+    const busy = loads.filter((load) => load.target.record.status === 'active' && load.reachable);
+    const sleeping = loads.filter((load) => load.target.record.status === 'hibernating' && load.reachable);
+    const offlineOnly = busy.length === 0 && sleeping.length === 0;
+    if (offlineOnly && !request.waitForOfflineMs) {
+      const what = resolved.pooled ? `every member of pool ${request.name} is offline` : `the publisher of ${request.name} is offline`;
+      throw serviceUnavailable(what, 30);
+    }
+    const queue = this.#queues.get(resolved.key) ?? [];
+    if (queue.length >= this.options.maxQueueLength) {
+      throw tooManyRequests(`the queue for ${request.name} is full (${queue.length} waiting); try again shortly`, 5);
+    }
+    this.#queues.set(resolved.key, queue);
+    const waitMs = offlineOnly ? request.waitForOfflineMs! : this.options.maxWaitMs;
+    const toWake = busy.length === 0 ? sleeping[0]?.target : undefined;
+    return new Promise<Slot>((resolve, reject) => {
+      const enqueuedAt = performance.now();
+      const cleanups: Array<() => void> = [];
+      const settle = () => {
+        for (const cleanup of cleanups) cleanup();
+        const index = queue.indexOf(waiter);
+        if (index >= 0) queue.splice(index, 1);
+      };
+      const waiter: Waiter = {
+        request,
+        resolved,
+        enqueuedAt,
+        grant: (target) => {
+          settle();
+          resolve(this.#slot(target, resolved, performance.now() - enqueuedAt));
+        },
+        fail: (error) => {
+          settle();
+          reject(error);
+        },
+      };
+      queue.push(waiter);
+      const timer = setTimeout(
+        () => waiter.fail(serviceUnavailable(`no capacity for ${request.name} within ${Math.round(waitMs / 1000)} s`, 5)),
+        waitMs,
+      );
+      timer.unref();
+      cleanups.push(() => clearTimeout(timer));
+      const onAbort = () => waiter.fail(new CallerGoneError());
+      request.signal.addEventListener('abort', onAbort, { once: true });
+      cleanups.push(() => request.signal.removeEventListener('abort', onAbort));
+      if (toWake) this.#wakeFor(waiter, toWake, cleanups);
+    });
+  }
+
+  /** Waits on the LLM's single wake; a failed wake fails the waiter unless another member can serve. */
+  #wakeFor(waiter: Waiter, target: InferenceTarget, cleanups: Array<() => void>): void {
+    const startedAt = performance.now();
+    const { onWaking } = waiter.request;
+    if (onWaking) {
+      const notice = setInterval(() => onWaking(target.record.name, performance.now() - startedAt), this.options.wakeNoticeIntervalMs);
+      notice.unref();
+      cleanups.push(() => clearInterval(notice));
+    }
+    this.wakes.wake(target).catch((error: Error) => {
+      const others = this.#loads(waiter.resolved.members, waiter.request.exclude).some(
+        (load) => load.target.record.id !== target.record.id && load.reachable && load.target.record.status === 'active',
+      );
+      if (!others) waiter.fail(error);
+    });
+  }
+
+  #pumpAll(): void {
+    for (const key of [...this.#queues.keys()]) this.#pump(key);
+  }
+
+  /** Hands free slots to waiting requests in arrival order. */
+  #pump(key: string): void {
+    const queue = this.#queues.get(key);
+    if (!queue) return;
+    while (queue.length > 0) {
+      const head = queue[0]!;
+      const target = this.#pick(head.resolved, head.request.exclude);
+      if (!target) break;
+      head.grant(target);
+    }
+    if (queue.length === 0) this.#queues.delete(key);
+  }
+
+  /** Statuses changed (a wake, a publisher back): waiting requests look at fresh rows. */
+  async #refreshAll(): Promise<void> {
+    const waiters = [...this.#queues.values()].flat();
+    await Promise.all(
+      waiters.map(async (waiter) => {
+        try {
+          waiter.resolved = await this.#resolve(waiter.request);
+        } catch (error) {
+          waiter.fail(error as Error);
+        }
+      }),
+    );
+    this.#pumpAll();
+  }
+
+  /** Whether any member of these could take a request now (for tests and views). */
+  hasFreeMember(members: InferenceTarget[]): boolean {
+    return this.#loads(members, undefined).some(hasCapacity);
+  }
+}

@@ -1,0 +1,90 @@
+import type { TaskResult } from '@mcpctl/protocol';
+import type { Clock } from '../clock.js';
+import { HttpError, serviceUnavailable } from '../errors.js';
+import type { LlmRepository } from '../repositories/llm-repository.js';
+import type { ProviderHub } from '../relay/provider-hub.js';
+import type { TaskRegistry } from '../relay/task-registry.js';
+import type { InferenceTarget, LlmCatalog } from '../services/llm-catalog.js';
+
+export interface WakeOptions {
+  /** Added to the publisher's `maxWaitSeconds` before mcpd gives up on a wake. */
+  marginMs: number;
+  /** Used when the publisher did not say how long its recipe may take. */
+  defaultTimeoutMs: number;
+}
+
+/** Seconds a caller should wait before trying a failed wake again. */
+const RETRY_AFTER_SECONDS = 30;
+
+/**
+ * One wake per LLM at a time: every request that needs a hibernating LLM waits on the same
+ * `wake` task. Success flips the row to `active`; failure leaves it `hibernating`.
+ */
+export class WakeCoordinator {
+  readonly #running = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly hub: ProviderHub,
+    private readonly tasks: TaskRegistry,
+    private readonly llms: LlmRepository,
+    private readonly catalog: LlmCatalog,
+    private readonly clock: Clock,
+    private readonly options: WakeOptions,
+  ) {}
+
+  isWaking(llmId: string): boolean {
+    return this.#running.has(llmId);
+  }
+
+  wake(target: InferenceTarget): Promise<void> {
+    const { record } = target;
+    const running = this.#running.get(record.id);
+    if (running) return running;
+    const wake = this.#run(target).finally(() => this.#running.delete(record.id));
+    this.#running.set(record.id, wake);
+    return wake;
+  }
+
+  async #run(target: InferenceTarget): Promise<void> {
+    const { record } = target;
+    const channel = this.hub.channel(record.providerSessionId);
+    if (!channel || !record.ownerId || !record.providerSessionId) {
+      throw serviceUnavailable(`the publisher of ${record.name} is offline`, RETRY_AFTER_SECONDS);
+    }
+    const timeoutMs = record.wakeMaxWaitSeconds
+      ? record.wakeMaxWaitSeconds * 1000 + this.options.marginMs
+      : this.options.defaultTimeoutMs;
+    const startedAt = performance.now();
+    let taskId = '';
+    await new Promise<void>((resolve, reject) => {
+      const finish = (error?: HttpError) => {
+        clearTimeout(timer);
+        this.tasks.finish(taskId);
+        if (error) reject(error);
+        else resolve();
+      };
+      const timer = setTimeout(() => {
+        channel.sendTask({ kind: 'cancel', taskId, llmName: record.name });
+        finish(failed(record.name, `no answer within ${Math.round(timeoutMs / 1000)} s`));
+      }, timeoutMs);
+      timer.unref();
+      taskId = this.tasks.open(record.providerSessionId!, record.ownerId!, {
+        result: (result: TaskResult) => finish(wakeError(record.name, result)),
+        publisherGone: () => finish(failed(record.name, 'the publisher disconnected')),
+      });
+      channel.sendTask({ kind: 'wake', taskId, llmName: record.name });
+    });
+    await this.llms.markAwake(record.id, this.clock.now(), performance.now() - startedAt);
+    this.catalog.invalidate();
+  }
+}
+
+function wakeError(name: string, result: TaskResult): HttpError | undefined {
+  if ('error' in result) return failed(name, result.error);
+  if ('status' in result && result.status >= 200 && result.status < 300) return undefined;
+  return failed(name, 'the publisher answered the wake with something else than success');
+}
+
+function failed(name: string, reason: string): HttpError {
+  return serviceUnavailable(`waking ${name} failed: ${reason}`, RETRY_AFTER_SECONDS);
+}

@@ -1,0 +1,15 @@
+import type { onRequestAsyncHookHandler } from 'fastify';
+import { tooManyRequests } from '../errors.js';
+import type { PerUserLimit } from '../security/per-user-limit.js';
+
+/**
+ * A route hook holding one of the caller's slots of `limit` until the response is over —
+ * answered, aborted, or (for a hijacked control stream) closed. Runs after authentication.
+ */
+export function limitPerUser(limit: PerUserLimit, what: string): onRequestAsyncHookHandler {
+  return async (request, reply) => {
+    const release = limit.acquire(request.principal.userId);
+    if (!release) throw tooManyRequests(`you already have ${limit.max} ${what} open; close some before opening more`, 1);
+    reply.raw.once('close', release);
+  };
+}

@@ -1,0 +1,12 @@
+import { forbidden } from '../errors.js';
+import type { Principal } from '../services/principal.js';
+import { describeGrant, type Grant } from './grant.js';
+
+/**
+ * Refuses to hand out a grant the caller does not hold itself (through a binding, a role, or a
+ * group membership), so `create:rbac` or `edit:users` cannot be turned into admin.
+ */
+export function assertMayGrant(principal: Principal, grants: readonly Grant[], what: string): void {
+  const missing = grants.find((grant) => !principal.permissions.covers(grant));
+  if (missing) throw forbidden(`${what} would grant ${describeGrant(missing)}, which you do not hold yourself`);
+}

@@ -1,0 +1,41 @@
+import type { PoolView } from '@mcpctl/protocol';
+import type { Dispatcher } from '../dispatch/dispatcher.js';
+import { notFound } from '../errors.js';
+import type { LlmRecord, LlmRepository } from '../repositories/llm-repository.js';
+import { canSee, type Principal } from './principal.js';
+
+/** Pools as a caller sees them: only the members visible to that caller count. */
+export class PoolService {
+  constructor(
+    private readonly llms: LlmRepository,
+    private readonly dispatcher: Dispatcher,
+  ) {}
+
+  async list(principal: Principal): Promise<PoolView[]> {
+    const byPool = new Map<string, LlmRecord[]>();
+    for (const record of await this.llms.list()) {
+      if (!record.poolName || !canSee(principal, record)) continue;
+      byPool.set(record.poolName, [...(byPool.get(record.poolName) ?? []), record]);
+    }
+    return [...byPool.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, members]) => this.#view(name, members));
+  }
+
+  async get(principal: Principal, name: string): Promise<PoolView> {
+    const members = (await this.llms.listByPool(name)).filter((record) => canSee(principal, record));
+    if (members.length === 0) throw notFound(`pool not found: ${name}`);
+    return this.#view(name, members);
+  }
+
+  #view(name: string, members: LlmRecord[]): PoolView {
+    const count = (status: string) => members.filter((member) => member.status === status).length;
+    return {
+      name,
+      members: members.map((member) => member.name),
+      active: count('active'),
+      hibernating: count('hibernating'),
+      inactive: count('inactive'),
+      inFlight: members.reduce((sum, member) => sum + this.dispatcher.inFlightOf(member.id), 0),
+      queued: this.dispatcher.queued(`pool:${name}`),
+    };
+  }
+}

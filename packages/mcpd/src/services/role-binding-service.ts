@@ -1,0 +1,90 @@
+import type { RoleBindingRow } from '@mcpctl/db';
+import type { RoleBindingCreate, RoleBindingUpdate, RoleBindingView } from '@mcpctl/protocol';
+import type { Clock } from '../clock.js';
+import { conflict, forbidden, notFound } from '../errors.js';
+import { assertMayGrant } from '../rbac/assert-may-grant.js';
+import { grantsOf } from '../rbac/grant.js';
+import type { RoleBindingRepository } from '../repositories/role-binding-repository.js';
+import { isUniqueViolation } from '../repositories/unique-violation.js';
+import { generateId } from '../security/token.js';
+import type { Principal } from './principal.js';
+import { toRoleBindingView } from './role-binding-view.js';
+
+/**
+ * Role bindings. Everyone sees the bindings that apply to them; `view:rbac` shows the rest.
+ * Creating or changing one needs `create:rbac`/`edit:rbac` and may only grant what the
+ * caller holds itself.
+ */
+export class RoleBindingService {
+  constructor(
+    private readonly bindings: RoleBindingRepository,
+    private readonly clock: Clock,
+    /** Called after every change: cached permissions must not outlive it. */
+    private readonly changed: () => void,
+  ) {}
+
+  async list(principal: Principal): Promise<RoleBindingView[]> {
+    const bindings = await this.bindings.list();
+    return bindings.filter((binding) => visible(principal, binding)).map(toRoleBindingView);
+  }
+
+  async get(principal: Principal, name: string): Promise<RoleBindingView> {
+    return toRoleBindingView(await this.#findVisible(principal, name));
+  }
+
+  async create(principal: Principal, input: RoleBindingCreate): Promise<RoleBindingView> {
+    if (!principal.can('create', 'rbac', { name: input.name })) throw forbidden('creating role bindings needs the create:rbac permission');
+    const fields = storedFields(input);
+    assertMayGrant(principal, grantsOf(fields), `role binding ${input.name}`);
+    try {
+      const row = await this.bindings.insert({ id: generateId('rb_'), name: input.name, ...fields, createdAt: this.clock.now() });
+      this.changed();
+      return toRoleBindingView(row);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw conflict(`a role binding named ${input.name} already exists`);
+      throw error;
+    }
+  }
+
+  async update(principal: Principal, name: string, input: RoleBindingUpdate): Promise<RoleBindingView> {
+    const binding = await this.#findVisible(principal, name);
+    if (!principal.can('edit', 'rbac', { name })) throw forbidden(`changing role binding ${name} needs the edit:rbac permission`);
+    const fields = storedFields(input);
+    assertMayGrant(principal, grantsOf(fields), `role binding ${name}`);
+    const row = await this.bindings.update(binding.id, fields);
+    if (!row) throw notFound(`role binding not found: ${name}`);
+    this.changed();
+    return toRoleBindingView(row);
+  }
+
+  async delete(principal: Principal, name: string): Promise<void> {
+    const binding = await this.#findVisible(principal, name);
+    if (!principal.can('delete', 'rbac', { name })) throw forbidden(`deleting role binding ${name} needs the delete:rbac permission`);
+    await this.bindings.delete(binding.id);
+    this.changed();
+  }
+
+  async #findVisible(principal: Principal, name: string): Promise<RoleBindingRow> {
+    const binding = await this.bindings.findByName(name);
+    if (!binding || !visible(principal, binding)) throw notFound(`role binding not found: ${name}`);
+    return binding;
+  }
+}
+
+function storedFields(input: RoleBindingUpdate) {
+  return {
+    subjectKind: input.subjectKind,
+    subjectName: input.subjectName,
+    role: input.role ?? null,
+    permissions: input.permissions ? [...new Set(input.permissions)] : [],
+    resourceNames: input.resourceNames ? [...new Set(input.resourceNames)] : null,
+  };
+}
+
+/** The bindings that apply to a user are no secret to that user. */
+function visible(principal: Principal, binding: RoleBindingRow): boolean {
+  const applies =
+    (binding.subjectKind === 'user' && binding.subjectName === principal.userName) ||
+    (binding.subjectKind === 'group' && principal.groups.includes(binding.subjectName));
+  return applies || principal.can('view', 'rbac', { name: binding.name });
+}

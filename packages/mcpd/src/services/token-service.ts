@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import type { UserRow } from '@mcpctl/db';
+import { tokenLifetimeMs, type TokenCreate, type TokenCreated, type TokenView } from '@mcpctl/protocol';
+import type { Clock } from '../clock.js';
+import { conflict, forbidden, notFound } from '../errors.js';
+import type { TokenRepository, TokenWithUser } from '../repositories/token-repository.js';
+import { isUniqueViolation } from '../repositories/unique-violation.js';
+import type { UserRepository } from '../repositories/user-repository.js';
+import { generateId, generateToken, hashToken } from '../security/token.js';
+import type { Principal } from './principal.js';
+import { toTokenView } from './token-view.js';
+
+/**
+ * Bearer tokens. Everyone manages their own; `view:users` lists another user's tokens and
+ * `edit:users` revokes them; only an admin mints a token for someone else, because a token is
+ * that user's whole identity.
+ */
+export class TokenService {
+  constructor(
+    private readonly tokens: TokenRepository,
+    private readonly users: UserRepository,
+    private readonly clock: Clock,
+    /** Called after a revocation: cached verifications must not outlive it. */
+    private readonly revoked: () => void,
+  ) {}
+
+  async list(principal: Principal): Promise<TokenView[]> {
+    const now = this.clock.now();
+    const tokens = await this.tokens.list();
+    return tokens.filter(({ user }) => user.id === principal.userId || principal.can('view', 'users', { name: user.name })).map((token) => toTokenView(token, now));
+  }
+
+  async create(principal: Principal, input: TokenCreate): Promise<TokenCreated> {
+    const user = await this.#owner(principal, input.user);
+    if (user.id !== principal.userId && !principal.admin) {
+      throw forbidden(`only an admin may create a token for another user (${user.name})`);
+    }
+    const now = this.clock.now();
+    const name = input.name ?? `token-${randomBytes(4).toString('hex')}`;
+    const expiresAt = input.expiresIn === undefined ? null : new Date(now.getTime() + tokenLifetimeMs(input.expiresIn));
+    const token = generateToken();
+    try {
+      const row = await this.tokens.insert({ id: generateId('tok_'), userId: user.id, name, tokenHash: hashToken(token), expiresAt, createdAt: now });
+      return { id: row.id, name, user: user.name, token, expiresAt: expiresAt?.toISOString() ?? null };
+    } catch (error) {
+      if (isUniqueViolation(error)) throw conflict(`user ${user.name} already has a token named ${name}`);
+      throw error;
+    }
+  }
+
+  /** `idOrName` is a token id, or the name of a token of `userName` (default: the caller). */
+  async delete(principal: Principal, idOrName: string, userName: string | undefined): Promise<void> {
+    const found = await this.#find(principal, idOrName, userName);
+    if (found.user.id !== principal.userId && !principal.can('edit', 'users', { name: found.user.name })) {
+      throw forbidden(`revoking a token of ${found.user.name} needs the edit:users permission`);
+    }
+    await this.tokens.delete(found.token.id);
+    this.revoked();
+  }
+
+  async #find(principal: Principal, idOrName: string, userName: string | undefined): Promise<TokenWithUser> {
+    const hidden = notFound(`token not found: ${idOrName}`);
+    const byId = userName === undefined ? await this.tokens.findById(idOrName) : undefined;
+    const found = byId ?? (await this.tokens.findByUserAndName((await this.#owner(principal, userName, hidden)).id, idOrName));
+    if (!found || !(found.user.id === principal.userId || principal.can('view', 'users', { name: found.user.name }))) throw hidden;
+    return found;
+  }
+
+  /** The user a token belongs to: the caller, or a user the caller can see. */
+  async #owner(principal: Principal, userName: string | undefined, hidden = notFound(`user not found: ${userName}`)): Promise<UserRow> {
+    const name = userName ?? principal.userName;
+    const user = await this.users.findByName(name);
+    if (!user || !(user.id === principal.userId || principal.can('view', 'users', { name }))) throw hidden;
+    return user;
+  }
+}

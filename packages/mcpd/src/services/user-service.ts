@@ -1,0 +1,121 @@
+import type { Database, UserRow } from '@mcpctl/db';
+import type { RoleName, UserCreate, UserUpdate, UserView } from '@mcpctl/protocol';
+import type { Clock } from '../clock.js';
+import { conflict, forbidden, notFound } from '../errors.js';
+import { assertMayGrant } from '../rbac/assert-may-grant.js';
+import { grantsOf, type Grant } from '../rbac/grant.js';
+import { LlmRepository } from '../repositories/llm-repository.js';
+import { RoleBindingRepository } from '../repositories/role-binding-repository.js';
+import { isUniqueViolation } from '../repositories/unique-violation.js';
+import { UserRepository } from '../repositories/user-repository.js';
+import { generateId } from '../security/token.js';
+import type { Principal } from './principal.js';
+import { toUserView } from './user-view.js';
+
+/** What else must forget a user's access when it changes. */
+export interface AccessHooks {
+  /** Cached token verifications and permissions are stale. */
+  accessChanged(): void;
+  /** The user's provider sessions are gone: close their control streams. */
+  sessionsRemoved(sessionIds: string[]): void;
+}
+
+/** Users: everyone sees themselves; `view/create/edit/delete:users` for the rest. */
+export class UserService {
+  readonly #users: UserRepository;
+  readonly #roleBindings: RoleBindingRepository;
+
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+    private readonly hooks: AccessHooks,
+  ) {
+    this.#users = new UserRepository(db);
+    this.#roleBindings = new RoleBindingRepository(db);
+  }
+
+  async list(principal: Principal): Promise<UserView[]> {
+    const users = await this.#users.list();
+    return users.filter((user) => visible(principal, user)).map(toUserView);
+  }
+
+  async get(principal: Principal, name: string): Promise<UserView> {
+    return toUserView(await this.#findVisible(principal, name));
+  }
+
+  async create(principal: Principal, input: UserCreate): Promise<UserView> {
+    if (!principal.can('create', 'users', { name: input.name })) throw forbidden('creating users needs the create:users permission');
+    const role = input.role === undefined ? 'member' : input.role;
+    const groups = unique(input.groups ?? []);
+    await this.#assertMayConfer(principal, role, groups, `user ${input.name}`);
+    try {
+      return toUserView(await this.#users.insert({ id: generateId('usr_'), name: input.name, groups, role, at: this.clock.now() }));
+    } catch (error) {
+      if (isUniqueViolation(error)) throw conflict(`a user named ${input.name} already exists`);
+      throw error;
+    }
+  }
+
+  async update(principal: Principal, name: string, patch: UserUpdate): Promise<UserView> {
+    const user = await this.#findVisible(principal, name);
+    if (!principal.can('edit', 'users', { name })) throw forbidden(`changing user ${name} needs the edit:users permission`);
+    const groups = patch.groups === undefined ? undefined : unique(patch.groups);
+    const addedGroups = (groups ?? []).filter((group) => !user.groups.includes(group));
+    const newRole = patch.role !== undefined && patch.role !== user.role ? patch.role : null;
+    await this.#assertMayConfer(principal, newRole, addedGroups, `changing user ${name}`);
+    const updated = await this.#users.update(user.id, {
+      updatedAt: this.clock.now(),
+      ...(groups === undefined ? {} : { groups }),
+      ...(patch.role === undefined ? {} : { role: patch.role }),
+    });
+    if (!updated) throw notFound(`user not found: ${name}`);
+    this.hooks.accessChanged();
+    return toUserView(updated);
+  }
+
+  /**
+   * Deletes the user with its tokens, its own bindings, its provider sessions and the virtual
+   * LLMs they published; public LLMs it owned stay, owned by nobody (admins manage them).
+   */
+  async delete(principal: Principal, name: string): Promise<void> {
+    const user = await this.#findVisible(principal, name);
+    if (!principal.can('delete', 'users', { name })) throw forbidden(`deleting user ${name} needs the delete:users permission`);
+    if (user.id === principal.userId) throw conflict('you cannot delete yourself; ask another admin');
+    const sessionIds = await this.db.transaction(async (transaction) => {
+      const tx = transaction as unknown as Database;
+      const users = new UserRepository(tx);
+      const llms = new LlmRepository(tx);
+      const ids = await users.providerSessionIds(user.id);
+      for (const sessionId of ids) {
+        const published = await llms.listBySession(sessionId);
+        await llms.deleteByIds(published.map((row) => row.id));
+      }
+      await new RoleBindingRepository(tx).deleteForUser(user.name);
+      await users.delete(user.id);
+      return ids;
+    });
+    this.hooks.accessChanged();
+    this.hooks.sessionsRemoved(sessionIds);
+  }
+
+  async #findVisible(principal: Principal, name: string): Promise<UserRow> {
+    const user = await this.#users.findByName(name);
+    if (!user || !visible(principal, user)) throw notFound(`user not found: ${name}`);
+    return user;
+  }
+
+  /** A role or group membership is a grant: the caller must hold what it confers. */
+  async #assertMayConfer(principal: Principal, role: RoleName | null, groups: string[], what: string): Promise<void> {
+    const grants: Grant[] = role ? grantsOf({ role, permissions: [], resourceNames: null }) : [];
+    for (const binding of await this.#roleBindings.listForGroups(groups)) grants.push(...grantsOf(binding));
+    assertMayGrant(principal, grants, what);
+  }
+}
+
+function visible(principal: Principal, user: UserRow): boolean {
+  return user.id === principal.userId || principal.can('view', 'users', { name: user.name });
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}

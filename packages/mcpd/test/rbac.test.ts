@@ -1,0 +1,233 @@
+import { roleBindingViewSchema, userViewSchema } from '@mcpctl/protocol';
+import { testDatabaseVariants } from '@mcpctl/test-kit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { grantsOf, parsePermission } from '../src/rbac/grant.js';
+import { PermissionSet } from '../src/rbac/permission-set.js';
+import { startTestServer, type TestServer } from './support/test-server.js';
+
+const [embedded] = testDatabaseVariants();
+
+const gpt = (name: string, extra: Record<string, unknown> = {}) => ({ name, type: 'openai', model: 'gpt-4o-mini', url: 'http://127.0.0.1:9/v1', ...extra });
+const provider = (name: string, extra: Record<string, unknown> = {}) => ({ name, type: 'openai', model: 'qwen3-8b', ...extra });
+
+describe('permission sets', () => {
+  const set = (...sources: Array<Parameters<typeof grantsOf>[0]>) => new PermissionSet(sources.flatMap((source) => grantsOf(source)));
+
+  it('grant the verbs of a built-in role and nothing else', () => {
+    const viewer = set({ role: 'viewer', permissions: [], resourceNames: null });
+    expect(viewer.allows('view', 'llms', { name: 'gpt' })).toBe(true);
+    expect(viewer.allows('run', 'llms', { name: 'gpt' })).toBe(false);
+    expect(viewer.allows('create', 'llms', { name: 'gpt', kind: 'public' })).toBe(false);
+    expect(viewer.admin).toBe(false);
+  });
+
+  it('limit a kind-scoped grant to rows of that kind', () => {
+    const member = set({ role: 'member', permissions: [], resourceNames: null });
+    expect(member.allows('create', 'llms', { name: 'qwen', kind: 'virtual' })).toBe(true);
+    expect(member.allows('create', 'llms', { name: 'qwen', kind: 'public' })).toBe(false);
+    // A question that names no kind is not answered by a kind-limited grant.
+    expect(member.allows('create', 'llms', { name: 'qwen' })).toBe(false);
+  });
+
+  it('limit a name-scoped grant to those names and to pools of that name', () => {
+    const scoped = set({ role: null, permissions: ['run:llms'], resourceNames: ['gpt', 'gpu-pool'] });
+    expect(scoped.allows('run', 'llms', { name: 'gpt' })).toBe(true);
+    expect(scoped.allows('run', 'llms', { name: 'claude' })).toBe(false);
+    expect(scoped.allows('run', 'llms', { name: 'member-1', poolName: 'gpu-pool' })).toBe(true);
+    // Without a name only unlimited grants count.
+    expect(scoped.allows('run', 'llms')).toBe(false);
+  });
+
+  it('make only an unlimited * an admin', () => {
+    expect(set({ role: 'admin', permissions: [], resourceNames: null }).admin).toBe(true);
+    expect(set({ role: null, permissions: ['*'], resourceNames: null }).admin).toBe(true);
+    const scopedStar = set({ role: null, permissions: ['*'], resourceNames: ['gpt'] });
+    expect(scopedStar.admin).toBe(false);
+    expect(scopedStar.allows('delete', 'llms', { name: 'gpt' })).toBe(true);
+    expect(scopedStar.allows('delete', 'llms', { name: 'other' })).toBe(false);
+  });
+
+  it('cover only grants that are no wider than what is held', () => {
+    const held = set({ role: null, permissions: ['view:llms', 'run:llms'], resourceNames: ['gpt', 'claude'] });
+    expect(held.covers(parsePermission('run:llms', ['gpt']))).toBe(true);
+    expect(held.covers(parsePermission('run:llms'))).toBe(false);
+    expect(held.covers(parsePermission('run:llms', ['other']))).toBe(false);
+    expect(held.covers(parsePermission('edit:llms', ['gpt']))).toBe(false);
+    expect(held.covers(parsePermission('*', ['gpt']))).toBe(false);
+    const member = set({ role: 'member', permissions: [], resourceNames: null });
+    expect(member.covers(parsePermission('create:llms:virtual'))).toBe(true);
+    expect(member.covers(parsePermission('create:llms'))).toBe(false);
+  });
+});
+
+describe('RBAC over HTTP', () => {
+  let mcpd: TestServer;
+
+  beforeAll(async () => {
+    mcpd = await startTestServer({ database: await embedded!.open() });
+  });
+
+  afterAll(async () => {
+    await mcpd.close();
+    await mcpd.server.services.database.close();
+  });
+
+  /** A user created through the API as admin, with a token minted for it. */
+  async function user(name: string, fields: Record<string, unknown> = {}): Promise<string> {
+    const created = await mcpd.api('/api/v1/users', { json: { name, ...fields } });
+    expect(created.status).toBe(201);
+    const token = await mcpd.api('/api/v1/tokens', { json: { user: name } });
+    expect(token.status).toBe(201);
+    return ((await token.json()) as { token: string }).token;
+  }
+
+  const binding = async (body: Record<string, unknown>, token?: string) => mcpd.api('/api/v1/rolebindings', { json: body, ...(token ? { token } : {}) });
+  const errorOf = async (response: Response) => ((await response.json()) as { error: string }).error;
+
+  it('gives a new user the member role unless told otherwise', async () => {
+    await user('rb-default');
+    await user('rb-viewer', { role: 'viewer' });
+    await user('rb-none', { role: null });
+    const views = userViewSchema.array().parse(await (await mcpd.api('/api/v1/users')).json());
+    const roles = Object.fromEntries(views.map((view) => [view.name, view.role]));
+    expect(roles).toMatchObject({ admin: 'admin', 'rb-default': 'member', 'rb-viewer': 'viewer', 'rb-none': null });
+  });
+
+  it('lets a viewer see public LLMs but refuses it creating one with 403', async () => {
+    await mcpd.api('/api/v1/llms', { json: gpt('rb-shared') });
+    const viewer = await user('rb-viewer-2', { role: 'viewer' });
+    expect((await mcpd.api('/api/v1/llms/rb-shared', { token: viewer })).status).toBe(200);
+    const created = await mcpd.api('/api/v1/llms', { token: viewer, json: gpt('rb-viewer-llm') });
+    expect(created.status).toBe(403);
+    expect(await errorOf(created)).toBe('registering public LLMs needs the create:llms permission');
+    expect((await mcpd.api('/api/v1/llms/rb-viewer-llm')).status).toBe(404);
+    const published = await mcpd.api('/api/v1/llms/_provider-register', { token: viewer, json: { providers: [provider('rb-viewer-local')] } });
+    expect(published.status).toBe(403);
+    expect((await mcpd.api('/api/v1/llms/rb-viewer-local')).status).toBe(404);
+  });
+
+  it('lets a member publish and change its own rows but register no public LLM', async () => {
+    const member = await user('rb-member');
+    expect((await mcpd.api('/api/v1/llms', { token: member, json: gpt('rb-member-public') })).status).toBe(403);
+    const published = await mcpd.api('/api/v1/llms/_provider-register', { token: member, json: { providers: [provider('rb-member-local')] } });
+    expect(published.status).toBe(201);
+    const changed = await mcpd.api('/api/v1/llms/rb-member-local', { method: 'PUT', token: member, json: { visibility: 'public' } });
+    expect(changed.status).toBe(200);
+    expect(await changed.json()).toMatchObject({ visibility: 'public', owner: 'rb-member' });
+
+    // The admin's public LLM is visible to the member, so refusing to change it is a 403, not a 404.
+    await mcpd.api('/api/v1/llms', { json: gpt('rb-admin-owned') });
+    const edit = await mcpd.api('/api/v1/llms/rb-admin-owned', { method: 'PUT', token: member, json: { description: 'mine now' } });
+    expect(edit.status).toBe(403);
+    expect(await errorOf(edit)).toContain('only the owner of rb-admin-owned');
+    expect((await mcpd.api('/api/v1/llms/rb-admin-owned', { method: 'DELETE', token: member })).status).toBe(403);
+    expect((await (await mcpd.api('/api/v1/llms/rb-admin-owned')).json()).description).toBeNull();
+  });
+
+  it('applies a name-scoped grant to those names only, at once', async () => {
+    const member = await user('rb-scoped');
+    expect((await mcpd.api('/api/v1/llms', { token: member, json: gpt('rb-team-gpt') })).status).toBe(403);
+    const granted = await binding({ name: 'rb-scoped-create', subjectKind: 'user', subjectName: 'rb-scoped', permissions: ['create:llms'], resourceNames: ['rb-team-gpt'] });
+    expect(granted.status).toBe(201);
+    expect(roleBindingViewSchema.parse(await granted.json())).toMatchObject({ role: null, permissions: ['create:llms'], resourceNames: ['rb-team-gpt'] });
+    // The binding is seen on the very next request: the auth cache was dropped.
+    expect((await mcpd.api('/api/v1/llms', { token: member, json: gpt('rb-team-gpt') })).status).toBe(201);
+    expect((await mcpd.api('/api/v1/llms', { token: member, json: gpt('rb-other-gpt') })).status).toBe(403);
+
+    expect((await mcpd.api('/api/v1/rolebindings/rb-scoped-create', { method: 'DELETE' })).status).toBe(204);
+    expect((await mcpd.api('/api/v1/llms', { token: member, json: gpt('rb-team-gpt-2') })).status).toBe(403);
+  });
+
+  it('keeps private rows hidden even from a grant that names them', async () => {
+    const owner = await user('rb-owner');
+    const other = await user('rb-other');
+    await mcpd.api('/api/v1/llms/_provider-register', { token: owner, json: { providers: [provider('rb-private')] } });
+    await binding({ name: 'rb-other-view', subjectKind: 'user', subjectName: 'rb-other', permissions: ['view:llms', 'run:llms'], resourceNames: ['rb-private'] });
+    expect((await mcpd.api('/api/v1/llms/rb-private', { token: other })).status).toBe(404);
+    expect((await mcpd.api('/api/v1/llms/rb-private', { token: other, method: 'HEAD' })).status).toBe(404);
+    const names = ((await (await mcpd.api('/api/v1/llms', { token: other })).json()) as Array<{ name: string }>).map((llm) => llm.name);
+    expect(names).not.toContain('rb-private');
+    expect((await mcpd.api('/api/v1/llms/rb-private', { method: 'PUT', token: other, json: { visibility: 'public' } })).status).toBe(404);
+    expect((await mcpd.api('/api/v1/llms/rb-private')).status).toBe(200);
+  });
+
+  it('grants through groups, and a role binding for a group makes its members what the role says', async () => {
+    const grouped = await user('rb-grouped', { role: 'viewer', groups: ['rb-ops'] });
+    expect((await mcpd.api('/api/v1/llms', { token: grouped, json: gpt('rb-ops-gpt') })).status).toBe(403);
+    expect((await binding({ name: 'rb-ops-admin', subjectKind: 'group', subjectName: 'rb-ops', role: 'admin' })).status).toBe(201);
+    const status = await (await mcpd.api('/api/v1/status', { token: grouped })).json();
+    expect(status.user).toMatchObject({ name: 'rb-grouped', admin: true });
+    expect((await mcpd.api('/api/v1/llms', { token: grouped, json: gpt('rb-ops-gpt') })).status).toBe(201);
+    expect((await mcpd.api('/api/v1/rolebindings/rb-ops-admin', { method: 'DELETE' })).status).toBe(204);
+    expect((await (await mcpd.api('/api/v1/status', { token: grouped })).json()).user.admin).toBe(false);
+  });
+
+  it('refuses to hand out a grant the caller does not hold', async () => {
+    const delegate = await user('rb-delegate', { role: 'viewer' });
+    await binding({ name: 'rb-delegate-rbac', subjectKind: 'user', subjectName: 'rb-delegate', permissions: ['create:rbac', 'view:rbac', 'create:users'] });
+    const toAdmin = await binding({ name: 'rb-escalate', subjectKind: 'user', subjectName: 'rb-delegate', role: 'admin' }, delegate);
+    expect(toAdmin.status).toBe(403);
+    expect(await errorOf(toAdmin)).toBe('role binding rb-escalate would grant *, which you do not hold yourself');
+    const toRun = await binding({ name: 'rb-escalate', subjectKind: 'user', subjectName: 'rb-delegate', permissions: ['run:llms'] }, delegate);
+    expect(toRun.status).toBe(403);
+    // What it holds, it may pass on.
+    expect((await binding({ name: 'rb-pass-view', subjectKind: 'group', subjectName: 'rb-readers', permissions: ['view:llms'] }, delegate)).status).toBe(201);
+    // A new user's role is a grant too: the viewer may create viewers but not members.
+    expect((await mcpd.api('/api/v1/users', { token: delegate, json: { name: 'rb-made-member' } })).status).toBe(403);
+    expect((await mcpd.api('/api/v1/users', { token: delegate, json: { name: 'rb-made-viewer', role: 'viewer' } })).status).toBe(201);
+    // Joining a group is a grant as well.
+    await binding({ name: 'rb-admins-group', subjectKind: 'group', subjectName: 'rb-admins', role: 'admin' });
+    expect((await mcpd.api('/api/v1/users', { token: delegate, json: { name: 'rb-sneaky', role: 'viewer', groups: ['rb-admins'] } })).status).toBe(403);
+    expect((await mcpd.api('/api/v1/users/rb-sneaky')).status).toBe(404);
+  });
+
+  it('shows a user the bindings that apply to it, and all of them only with view:rbac', async () => {
+    const plain = await user('rb-plain', { groups: ['rb-plain-team'] });
+    await binding({ name: 'rb-plain-own', subjectKind: 'user', subjectName: 'rb-plain', permissions: ['view:audit'] });
+    await binding({ name: 'rb-plain-team', subjectKind: 'group', subjectName: 'rb-plain-team', permissions: ['view:llms'] });
+    const seen = roleBindingViewSchema.array().parse(await (await mcpd.api('/api/v1/rolebindings', { token: plain })).json());
+    expect(seen.map((view) => view.name).sort()).toEqual(['rb-plain-own', 'rb-plain-team']);
+    expect((await mcpd.api('/api/v1/rolebindings/rb-ops-admin', { token: plain })).status).toBe(404);
+    expect((await mcpd.api('/api/v1/rolebindings/rb-plain-own', { method: 'DELETE', token: plain })).status).toBe(403);
+    const all = roleBindingViewSchema.array().parse(await (await mcpd.api('/api/v1/rolebindings')).json());
+    expect(all.length).toBeGreaterThan(seen.length);
+  });
+
+  it('validates bindings: a role or permissions, known verbs and resources', async () => {
+    const both = await binding({ name: 'rb-bad', subjectKind: 'user', subjectName: 'x', role: 'viewer', permissions: ['view:llms'] });
+    expect(both.status).toBe(400);
+    expect(await errorOf(both)).toContain('set either role or permissions');
+    const unknown = await binding({ name: 'rb-bad', subjectKind: 'user', subjectName: 'x', permissions: ['fly:llms'] });
+    expect(unknown.status).toBe(400);
+    expect(await errorOf(unknown)).toContain('a permission is "*" or VERB:RESOURCE');
+    expect((await binding({ name: 'rb-bad', subjectKind: 'team', subjectName: 'x', role: 'viewer' })).status).toBe(400);
+    expect((await binding({ name: 'rb-plain-own', subjectKind: 'user', subjectName: 'x', role: 'viewer' })).status).toBe(409);
+  });
+
+  it('lets everyone manage and see themselves but other users only with the users permissions', async () => {
+    const member = await user('rb-self');
+    const listed = userViewSchema.array().parse(await (await mcpd.api('/api/v1/users', { token: member })).json());
+    expect(listed.map((view) => view.name)).toEqual(['rb-self']);
+    expect((await mcpd.api('/api/v1/users/rb-self', { token: member })).status).toBe(200);
+    expect((await mcpd.api('/api/v1/users/admin', { token: member })).status).toBe(404);
+    expect((await mcpd.api('/api/v1/users/admin', { method: 'DELETE', token: member })).status).toBe(404);
+    expect((await mcpd.api('/api/v1/users', { token: member, json: { name: 'rb-new' } })).status).toBe(403);
+    // Seeing yourself is not changing yourself: a member may not make itself admin.
+    const promote = await mcpd.api('/api/v1/users/rb-self', { method: 'PUT', token: member, json: { role: 'admin' } });
+    expect(promote.status).toBe(403);
+  });
+
+  it('lets a member read only its own audit records, and view:audit read all', async () => {
+    const member = await user('rb-audited');
+    const auditor = await user('rb-auditor');
+    await binding({ name: 'rb-auditor-audit', subjectKind: 'user', subjectName: 'rb-auditor', permissions: ['view:audit'] });
+    const record = (userName: string) => ({ at: new Date(), userName, llmName: 'rb-shared', endpoint: 'infer', streaming: false, status: 200, latencyMs: 5 });
+    await mcpd.server.services.audit.insertMany([record('admin'), record('rb-audited')]);
+    const users = async (token: string, query = '') =>
+      ((await (await mcpd.api(`/api/v1/audit${query}`, { token })).json()) as Array<{ userName: string }>).map((entry) => entry.userName);
+    expect(await users(member)).toEqual(['rb-audited']);
+    expect(await users(member, '?user=admin')).toEqual(['rb-audited']);
+    expect(await users(auditor, '?user=admin')).toEqual(['admin']);
+    expect((await users(auditor)).sort()).toEqual(['admin', 'rb-audited']);
+  });
+});
