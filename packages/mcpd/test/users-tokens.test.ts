@@ -230,9 +230,9 @@ describe('users and tokens', () => {
     expect((await mcpd.api('/api/v1/llms/_provider-task/task_nope/result', { token: alice, json: { error: 'x' } })).status).toBe(404);
   });
 
-  it('answers 413 to an oversized body on the account routes', async () => {
+  it('answers 413 to a body past the account routes\' 64 KiB, before reading it as a user', async () => {
     const mcpd = await start();
-    const response = await mcpd.api('/api/v1/users', { json: { name: 'alice', groups: Array.from({ length: 5000 }, (_, index) => `group-${index}`) } });
+    const response = await mcpd.api('/api/v1/users', { json: { name: 'alice', groups: ['ml'], padding: 'x'.repeat(70 * 1024) } });
     expect(response.status).toBe(413);
     expect(await response.json()).toEqual({ error: 'request body is too large' });
     expect((await mcpd.api('/api/v1/users/alice')).status).toBe(404);

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { pickMember, type MemberLoad } from '../src/dispatch/pick-member.js';
+import type { LlmRecord } from '../src/repositories/llm-repository.js';
+
+function member(name: string, inFlight: number, extra: Partial<LlmRecord> = {}, reachable = true): MemberLoad {
+  const record = { id: name, name, status: 'active', maxConcurrent: null, ...extra } as LlmRecord;
+  return { target: { record, apiKey: undefined }, inFlight, reachable };
+}
+
+const names = (picked: ReturnType<typeof pickMember>) => picked?.record.name;
+
+describe('pickMember', () => {
+  it('picks the member with the fewest requests in flight', () => {
+    expect(names(pickMember([member('a', 3), member('b', 1), member('c', 2)], 0))).toBe('b');
+  });
+
+  it('skips members at their maxConcurrent', () => {
+    expect(names(pickMember([member('a', 2, { maxConcurrent: 2 }), member('b', 5)], 0))).toBe('b');
+    expect(pickMember([member('a', 2, { maxConcurrent: 2 })], 0)).toBeUndefined();
+  });
+
+  it('never picks a hibernating, inactive or unreachable member', () => {
+    expect(pickMember([member('a', 0, { status: 'hibernating' }), member('b', 0, { status: 'inactive' }), member('c', 0, {}, false)], 0)).toBeUndefined();
+  });
+
+  it('rotates among members tied on load', () => {
+    const members = [member('a', 1), member('b', 1), member('c', 4)];
+    expect([0, 1, 2, 3].map((turn) => names(pickMember(members, turn)))).toEqual(['a', 'b', 'a', 'b']);
+  });
+});

@@ -1,0 +1,147 @@
+import { startFakeUpstream, testDatabaseVariants, type FakeUpstream } from '@mcpctl/test-kit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './support/test-server.js';
+import { addUser } from './support/test-users.js';
+
+const [embedded] = testDatabaseVariants();
+
+describe('pools and the wait queue', () => {
+  let mcpd: TestServer;
+  const upstreams: FakeUpstream[] = [];
+
+  const start = async (env: Record<string, string> = {}) => {
+    mcpd = await startTestServer({ database: await embedded!.open(), cacheMs: 0, env });
+  };
+
+  afterEach(async () => {
+    await mcpd.close();
+    await mcpd.server.services.database.close();
+    await Promise.all(upstreams.splice(0).map((upstream) => upstream.close()));
+  });
+
+  const member = async (name: string, options: { maxConcurrent?: number; tokensPerSecond?: number; pool?: string; url?: string; visibility?: string; token?: string } = {}) => {
+    const upstream = await startFakeUpstream({ tokenCount: 3, tokensPerSecond: options.tokensPerSecond });
+    upstreams.push(upstream);
+    const created = await mcpd.api('/api/v1/llms', {
+      token: options.token,
+      json: {
+        name,
+        type: 'openai',
+        model: 'm',
+        url: options.url ?? upstream.openaiBaseUrl,
+        poolName: options.pool ?? 'qwen3',
+        ...(options.maxConcurrent ? { maxConcurrent: options.maxConcurrent } : {}),
+        ...(options.visibility ? { visibility: options.visibility } : {}),
+      },
+    });
+    expect(created.status).toBe(201);
+    return upstream;
+  };
+
+  const infer = (name: string, init: RequestInit & { token?: string } = {}) =>
+    mcpd.api(`/api/v1/llms/${name}/infer`, { json: { messages: [{ role: 'user', content: 'Hi' }] }, ...init });
+
+  it('spreads concurrent requests over the members without exceeding maxConcurrent', async () => {
+    await start();
+    const members = await Promise.all(['alpha', 'beta', 'gamma'].map((name) => member(name, { maxConcurrent: 2, tokensPerSecond: 30 })));
+    const responses = await Promise.all(Array.from({ length: 30 }, () => infer('qwen3')));
+    expect(responses.map((response) => response.status)).toEqual(Array(30).fill(200));
+    const servedBy = responses.map((response) => response.headers.get('x-mcpctl-served-by'));
+    for (const name of ['alpha', 'beta', 'gamma']) {
+      const share = servedBy.filter((served) => served === name).length;
+      expect(share).toBeGreaterThanOrEqual(8);
+      expect(share).toBeLessThanOrEqual(12);
+    }
+    for (const upstream of members) expect(upstream.maxInFlight).toBeLessThanOrEqual(2);
+    const [record] = (await (await mcpd.api('/api/v1/audit?llm=qwen3&limit=1')).json()) as Array<{ queueMs: number; servedBy: string }>;
+    expect(record!.queueMs).toEqual(expect.any(Number));
+  });
+
+  it('hands freed slots to waiting requests in arrival order', async () => {
+    await start();
+    await member('solo', { maxConcurrent: 1, tokensPerSecond: 40 });
+    const finished: number[] = [];
+    const requests = [];
+    for (let index = 0; index < 5; index += 1) {
+      requests.push(infer('qwen3').then(async (response) => {
+        expect(response.status).toBe(200);
+        finished.push(index);
+      }));
+      await new Promise((resolve) => setTimeout(resolve, 15));
+    }
+    await Promise.all(requests);
+    expect(finished).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('answers 429 with Retry-After when the queue is full', async () => {
+    await start({ MCPD_QUEUE_MAX_LENGTH: '2' });
+    await member('solo', { maxConcurrent: 1, tokensPerSecond: 10 });
+    const first = infer('qwen3');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const queued = [infer('qwen3'), infer('qwen3')];
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await (await mcpd.api('/api/v1/pools/qwen3')).json())).toMatchObject({ inFlight: 1, queued: 2 });
+    const refused = await infer('qwen3');
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBeTruthy();
+    expect((await refused.json()).error).toMatch(/queue for qwen3 is full/);
+    expect((await Promise.all([first, ...queued])).map((response) => response.status)).toEqual([200, 200, 200]);
+  });
+
+  it('answers 503 with Retry-After when the wait bound passes, and a caller that leaves frees its place', async () => {
+    await start({ MCPD_QUEUE_MAX_WAIT_SECONDS: '0.3' });
+    await member('solo', { maxConcurrent: 1, tokensPerSecond: 4 });
+    const first = infer('qwen3');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const controller = new AbortController();
+    const leaving = infer('qwen3', { signal: controller.signal }).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect((await (await mcpd.api('/api/v1/pools/qwen3')).json()).queued).toBe(1);
+    controller.abort();
+    await leaving;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect((await (await mcpd.api('/api/v1/pools/qwen3')).json()).queued).toBe(0);
+    const late = await infer('qwen3');
+    expect(late.status).toBe(503);
+    expect(late.headers.get('retry-after')).toBeTruthy();
+    expect((await first).status).toBe(200);
+  });
+
+  it('retries once on another member when one fails before its first byte', async () => {
+    await start();
+    await member('broken', { url: 'http://127.0.0.1:9/v1' });
+    await member('healthy');
+    const responses = await Promise.all(Array.from({ length: 6 }, () => infer('qwen3')));
+    expect(responses.map((response) => response.status)).toEqual(Array(6).fill(200));
+    expect(new Set(responses.map((response) => response.headers.get('x-mcpctl-served-by')))).toEqual(new Set(['healthy']));
+  });
+
+  it('lets an exact LLM name win over a pool of the same name, and lists pools in /v1/models', async () => {
+    await start();
+    await member('one', { pool: 'shared' });
+    await member('shared', { pool: 'other' });
+    const response = await infer('shared');
+    expect(response.headers.get('x-mcpctl-served-by')).toBe('shared');
+    const models = (await (await mcpd.api('/v1/models')).json()) as { data: Array<{ id: string; owned_by: string }> };
+    expect(models.data.map((model) => model.id).sort()).toEqual(['one', 'other', 'shared']);
+    expect(models.data.find((model) => model.id === 'other')?.owned_by).toBe('pool');
+    expect(await (await mcpd.api('/api/v1/pools')).json()).toEqual([
+      { name: 'other', members: ['shared'], active: 1, hibernating: 0, inactive: 0, inFlight: 0, queued: 0 },
+      { name: 'shared', members: ['one'], active: 1, hibernating: 0, inactive: 0, inFlight: 0, queued: 0 },
+    ]);
+  });
+
+  it('dispatches only to members the caller may see', async () => {
+    await start();
+    const { db } = mcpd.server.services.database;
+    // Alice may create LLMs (an admin); Bob is a plain member.
+    const alice = await addUser(db, 'alice', { admin: true });
+    const bob = await addUser(db, 'bob');
+    await member('alices', { visibility: 'private', token: alice });
+    const forBob = await infer('qwen3', { token: bob });
+    expect(forBob.status).toBe(404);
+    expect(await forBob.json()).toEqual({ error: 'LLM not found: qwen3' });
+    expect(await (await mcpd.api('/api/v1/pools', { token: bob })).json()).toEqual([]);
+    expect((await infer('qwen3', { token: alice })).status).toBe(200);
+  });
+});
