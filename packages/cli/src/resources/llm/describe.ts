@@ -43,9 +43,17 @@ export function describeLlmFields(
     ['Description', llm.description ?? ABSENT],
     ['Last heartbeat', timeWithAge(llm.lastHeartbeatAt, now)],
     ['Inactive since', timeWithAge(llm.inactiveSince, now)],
+    ['Wake recipe', llm.wakeRecipe ?? ABSENT],
+    ['Last wake', lastWake(llm, now)],
     ['Created', timeWithAge(llm.createdAt, now)],
     ['Updated', timeWithAge(llm.updatedAt, now)],
   ];
+}
+
+function lastWake(llm: LlmView, now: Date): string {
+  if (llm.lastWakeAt === null) return ABSENT;
+  const took = llm.lastWakeMs === null ? '' : ` (took ${(llm.lastWakeMs / 1000).toFixed(1)} s)`;
+  return `${timeWithAge(llm.lastWakeAt, now)}${took}`;
 }
 
 function describePool(llm: LlmView, members: LlmView[] | undefined): string {

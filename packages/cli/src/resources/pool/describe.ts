@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../../context.js';
+import { listLlms } from '../llm/llm-api.js';
+import { getPool } from './pool-api.js';
+
+/** `mcpctl describe pool NAME`: counts, then one line per member with its status and load. */
+export function registerDescribePool(describe: Command, context: CliContext): void {
+  describe
+    .command('pool')
+    .alias('pools')
+    .description('show a pool: its members, their status, what is in flight and queued')
+    .argument('<name>', 'pool name')
+    .action(async (name: string) => {
+      const client = await context.api();
+      const pool = await getPool(client, name);
+      const members = (await listLlms(client)).filter((llm) => llm.poolName === pool.name);
+      context.printer.fields([
+        ['Name', pool.name],
+        ['Members', String(pool.members.length)],
+        ['Active', String(pool.active)],
+        ['Hibernating', String(pool.hibernating)],
+        ['Inactive', String(pool.inactive)],
+        ['In flight', String(pool.inFlight)],
+        ['Queued', String(pool.queued)],
+        ...members.map(
+          (member) =>
+            [
+              `  ${member.name}`,
+              `${member.status} · ${member.kind} · ${member.model} · max ${member.maxConcurrent ?? 'unlimited'} · owner ${member.owner ?? '-'}`,
+            ] as const,
+        ),
+      ]);
+    });
+}

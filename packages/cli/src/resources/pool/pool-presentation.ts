@@ -1,0 +1,18 @@
+import type { PoolView } from '@mcpctl/protocol';
+import type { ResourcePresentation } from '../resource-presentation.js';
+
+/** Pools in `get`: `NAME MEMBERS ACTIVE HIBERNATING INACTIVE IN-FLIGHT QUEUED`. Read-only, so YAML is the view. */
+export const poolPresentation: ResourcePresentation<PoolView> = {
+  plural: 'pools',
+  columns: [
+    { header: 'name', value: (pool) => pool.name },
+    { header: 'members', value: (pool) => pool.members.length },
+    { header: 'active', value: (pool) => pool.active },
+    { header: 'hibernating', value: (pool) => pool.hibernating },
+    { header: 'inactive', value: (pool) => pool.inactive },
+    { header: 'in-flight', value: (pool) => pool.inFlight },
+    { header: 'queued', value: (pool) => pool.queued },
+    { header: 'member-names', value: (pool) => pool.members.join(','), wideOnly: true },
+  ],
+  toYamlDocument: (pool) => ({ value: { kind: 'Pool', ...pool }, comment: 'pools are read-only: members join with poolName' }),
+};
