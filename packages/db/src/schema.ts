@@ -110,6 +110,63 @@ export const llms = pgTable(
   ],
 );
 
+/** Agents: a system prompt and default parameters pinned to an LLM or pool name. */
+export const agents = pgTable(
+  'agents',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    kind: text('kind').$type<'public' | 'virtual'>().notNull(),
+    llm: text('llm').notNull(),
+    description: text('description'),
+    systemPrompt: text('system_prompt'),
+    project: text('project'),
+    defaultParams: jsonb('default_params').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    extras: jsonb('extras').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    visibility: text('visibility').$type<'public' | 'private'>().notNull(),
+    ownerId: text('owner_id').references(() => users.id, { onDelete: 'set null' }),
+    /** Virtual agents follow their session's lifecycle. */
+    status: text('status').$type<'active' | 'inactive' | 'hibernating'>().notNull().default('active'),
+    providerSessionId: text('provider_session_id').references(() => providerSessions.id, { onDelete: 'set null' }),
+    inactiveSince: timestamp('inactive_since', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [uniqueIndex('agents_name_idx').on(table.name), index('agents_provider_session_idx').on(table.providerSessionId)],
+);
+
+/** A stored conversation of one user with one agent. */
+export const threads = pgTable(
+  'threads',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    agentName: text('agent_name').notNull(),
+    title: text('title'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [index('threads_user_idx').on(table.userId)],
+);
+
+export const threadMessages = pgTable(
+  'thread_messages',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    threadId: text('thread_id')
+      .notNull()
+      .references(() => threads.id, { onDelete: 'cascade' }),
+    role: text('role').notNull(),
+    content: text('content').notNull(),
+    promptTokens: integer('prompt_tokens'),
+    completionTokens: integer('completion_tokens'),
+    createdAt: createdAt(),
+  },
+  (table) => [index('thread_messages_thread_idx').on(table.threadId, table.id)],
+);
+
 export const auditRecords = pgTable(
   'audit_records',
   {
@@ -138,5 +195,9 @@ export type RoleBindingRow = typeof roleBindings.$inferSelect;
 export type ProviderSessionRow = typeof providerSessions.$inferSelect;
 export type LlmRow = typeof llms.$inferSelect;
 export type NewLlmRow = typeof llms.$inferInsert;
+export type AgentRow = typeof agents.$inferSelect;
+export type NewAgentRow = typeof agents.$inferInsert;
+export type ThreadRow = typeof threads.$inferSelect;
+export type ThreadMessageRow = typeof threadMessages.$inferSelect;
 export type AuditRecordRow = typeof auditRecords.$inferSelect;
 export type NewAuditRecordRow = typeof auditRecords.$inferInsert;

@@ -15,3 +15,5 @@ export * from './role-binding.js';
 export * from './user.js';
 export * from './token.js';
 export * from './pool.js';
+export * from './agent.js';
+export * from './thread.js';

@@ -48,6 +48,8 @@ export const chatCompletionRequestSchema = z.looseObject({
   tool_choice: z.unknown().optional(),
   n: z.number().int().positive().nullable().optional(),
   user: z.string().optional(),
+  /** Agent chats only: continue (or, absent, start) a stored thread. */
+  threadId: z.string().max(256).optional(),
 });
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
 

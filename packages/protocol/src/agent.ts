@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { llmKindSchema, llmStatusSchema, visibilitySchema } from './llm.js';
+import { resourceNameSchema } from './names.js';
+
+/** Default request parameters an agent applies (the request's own values win). */
+export const agentParamsSchema = z.record(z.string(), z.unknown());
+
+/** What mcpd answers for an agent. */
+export const agentViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: llmKindSchema,
+  /** The pinned LLM or pool name. */
+  llm: z.string(),
+  description: z.string().nullable(),
+  systemPrompt: z.string().nullable(),
+  project: z.string().nullable(),
+  defaultParams: agentParamsSchema,
+  extras: z.record(z.string(), z.unknown()),
+  visibility: visibilitySchema,
+  ownerId: z.string().nullable(),
+  owner: z.string().nullable(),
+  /** A public agent is always active; a virtual one has its session's status. */
+  status: llmStatusSchema,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type AgentView = z.infer<typeof agentViewSchema>;
+
+/** Body of `POST /api/v1/agents`. */
+export const agentCreateSchema = z.strictObject({
+  name: resourceNameSchema,
+  llm: resourceNameSchema,
+  description: z.string().max(2048).optional(),
+  systemPrompt: z.string().max(100_000).optional(),
+  project: z.string().max(256).optional(),
+  defaultParams: agentParamsSchema.optional(),
+  extras: z.record(z.string(), z.unknown()).optional(),
+  visibility: visibilitySchema.optional(),
+});
+export type AgentCreate = z.infer<typeof agentCreateSchema>;
+
+/** Body of `PUT /api/v1/agents/:idOrName`: absent keeps, null clears. */
+export const agentUpdateSchema = z.strictObject({
+  llm: resourceNameSchema.optional(),
+  description: z.string().max(2048).nullable().optional(),
+  systemPrompt: z.string().max(100_000).nullable().optional(),
+  project: z.string().max(256).nullable().optional(),
+  defaultParams: agentParamsSchema.optional(),
+  extras: z.record(z.string(), z.unknown()).optional(),
+  visibility: visibilitySchema.optional(),
+});
+export type AgentUpdate = z.infer<typeof agentUpdateSchema>;
+
+export const SERVER_MANAGED_AGENT_FIELDS = ['id', 'kind', 'ownerId', 'owner', 'status', 'createdAt', 'updatedAt'] as const;
+
+/** A `kind: Agent` document of `mcpctl apply`. */
+export const agentDocumentSchema = agentCreateSchema
+  .extend({
+    kind: z.literal('Agent'),
+    description: z.string().max(2048).nullable().optional(),
+    systemPrompt: z.string().max(100_000).nullable().optional(),
+    project: z.string().max(256).nullable().optional(),
+  })
+  .strip();
+export type AgentDocument = z.infer<typeof agentDocumentSchema>;
