@@ -8,6 +8,8 @@ import { inferenceRoutes } from './routes/inference-routes.js';
 import { llmRoutes } from './routes/llm-routes.js';
 import { openAiRoutes } from './routes/open-ai-routes.js';
 import { poolRoutes } from './routes/pool-routes.js';
+import { agentRoutes } from './routes/agent-routes.js';
+import { threadRoutes } from './routes/thread-routes.js';
 import { providerRoutes } from './routes/provider-routes.js';
 import { roleBindingRoutes } from './routes/role-binding-routes.js';
 import { tokenRoutes } from './routes/token-routes.js';
@@ -47,6 +49,8 @@ export function buildApp(services: Services, options: AppOptions): FastifyInstan
   llmRoutes(app, services);
   inferenceRoutes(app, services);
   poolRoutes(app, services);
+  agentRoutes(app, services);
+  threadRoutes(app, services);
   openAiRoutes(app, services);
   auditRoutes(app, services);
   userRoutes(app, services);

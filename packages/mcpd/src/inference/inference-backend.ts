@@ -14,6 +14,8 @@ export interface InferenceCall {
   caller: Caller;
   /** `x-mcpctl-wait-seconds`: how long to wait for an offline LLM to come back. */
   waitSeconds?: number | undefined;
+  /** Keep the answer's text in `outcome.content` (a thread stores it). */
+  collectContent?: boolean | undefined;
 }
 
 /** What one inference did, for the audit and the metrics; filled in as it goes. */
@@ -23,6 +25,8 @@ export interface InferenceOutcome {
   usage: Usage | undefined;
   firstTokenAt: number | undefined;
   error: string | undefined;
+  /** The answer's text, when the call asked to collect it. */
+  content?: string | undefined;
 }
 
 /** Where an LLM's answers come from: its upstream (public) or its publisher (virtual). */

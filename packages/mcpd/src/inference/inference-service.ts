@@ -31,7 +31,8 @@ export class InferenceService {
     private readonly metrics: McpdMetrics,
   ) {}
 
-  async run(call: InferenceCall): Promise<void> {
+  /** Answers the caller; resolves with what happened (for the audit, and a thread to store). */
+  async run(call: InferenceCall): Promise<InferenceOutcome> {
     const startedAt = performance.now();
     const at = new Date();
     const outcome: Outcome = { status: 200, servedBy: null, usage: undefined, firstTokenAt: undefined, error: undefined, queueMs: null };
@@ -42,7 +43,7 @@ export class InferenceService {
     } catch (error) {
       outcome.status = error instanceof CallerGoneError ? CALLER_GONE_STATUS : error instanceof HttpError ? error.statusCode : 500;
       outcome.error = (error as Error).message;
-      if (error instanceof CallerGoneError) return;
+      if (error instanceof CallerGoneError) return outcome;
       // Headers went out with a waking notice: the failure can only be an error frame now.
       if (call.caller.streaming) new StreamForwarder(call.caller.openStream({}), () => 0).fail(outcome.error);
       else throw error;
@@ -52,6 +53,7 @@ export class InferenceService {
       this.#record(call, at, startedAt, outcome);
       if (this.#inFlight === 0) for (const wake of this.#drainWaiters.splice(0)) wake();
     }
+    return outcome;
   }
 
   /** One retry on another member when a pool member fails before its first byte. */

@@ -3,6 +3,7 @@ import type { InferenceTarget } from '../services/llm-catalog.js';
 import { anthropicDialect } from './anthropic-dialect.js';
 import type { Dialect, StreamContext } from './dialect.js';
 import type { InferenceBackend, InferenceCall, InferenceOutcome } from './inference-backend.js';
+import { completionText } from './completion-text.js';
 import { openAiDialect } from './open-ai-dialect.js';
 import { readSse } from './read-sse.js';
 import { StreamForwarder } from './stream-forwarder.js';
@@ -44,13 +45,15 @@ export class PublicUpstream implements InferenceBackend {
         const text = await response.body.text();
         const completion = dialect.readCompletion(parseJson(text), text, context);
         outcome.usage = completion.usage;
+        if (call.collectContent) outcome.content = completionText(completion.json);
         call.caller.sendJson(completion.json, headers);
         return;
       }
-      const forwarder = new StreamForwarder(call.caller.openStream(headers), () => performance.now());
+      const forwarder = new StreamForwarder(call.caller.openStream(headers), () => performance.now(), { collectContent: call.collectContent });
       await pipe(response.body, dialect, context, forwarder, failureContext);
       outcome.usage = forwarder.usage;
       outcome.firstTokenAt = forwarder.firstTokenAt;
+      outcome.content = forwarder.content;
       if (forwarder.outcome && !forwarder.outcome.ok) {
         outcome.status = 502;
         outcome.error = forwarder.outcome.message;

@@ -20,11 +20,20 @@ export class StreamForwarder {
   #lastChunk: { id: string; created: number; model: string } | undefined;
   #firstTokenAt: number | undefined;
   #usage: Usage | undefined;
+  #content: string | undefined;
 
   constructor(
     private readonly sink: SseSink,
     private readonly now: () => number,
-  ) {}
+    options: { collectContent?: boolean | undefined } = {},
+  ) {
+    if (options.collectContent) this.#content = '';
+  }
+
+  /** The streamed text so far, when asked to collect it. */
+  get content(): string | undefined {
+    return this.#content;
+  }
 
   get outcome(): StreamOutcome | undefined {
     return this.#outcome;
@@ -75,6 +84,7 @@ export class StreamForwarder {
     if (chunk.usage) this.#usage = chunk.usage;
     const choice = chunk.choices[0];
     if (choice?.finish_reason) this.#finishSeen = true;
+    if (this.#content !== undefined && choice?.delta.content) this.#content += choice.delta.content;
     if (this.#firstTokenAt === undefined && choice && hasOutput(choice.delta)) this.#firstTokenAt = this.now();
     return part.forward ? `data: ${part.data}\n\n` : '';
   }

@@ -39,6 +39,7 @@ export class RelayService implements InferenceBackend {
         includeUsage: call.request.stream_options?.include_usage === true,
         created: Math.floor(Date.now() / 1000),
       }),
+      collectContent: call.collectContent,
       firstResultTimeoutMs: this.options.firstResultTimeoutMs,
       idleTimeoutMs: this.options.idleTimeoutMs,
       now: () => performance.now(),
@@ -52,6 +53,7 @@ export class RelayService implements InferenceBackend {
     } finally {
       outcome.usage = task.usage;
       outcome.firstTokenAt = task.firstTokenAt;
+      outcome.content = task.content;
       const failure = task.streamFailure;
       if (failure) {
         outcome.status = 502;

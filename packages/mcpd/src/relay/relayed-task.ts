@@ -3,6 +3,7 @@ import { badGateway, gatewayTimeout, HttpError, serviceUnavailable } from '../er
 import type { Caller } from '../inference/caller.js';
 import type { StreamDecoder } from '../inference/dialect.js';
 import { openAiDialect } from '../inference/open-ai-dialect.js';
+import { completionText } from '../inference/completion-text.js';
 import { StreamForwarder } from '../inference/stream-forwarder.js';
 import { CallerGoneError } from '../inference/upstream-call.js';
 import { upstreamStatusError } from '../inference/upstream-status.js';
@@ -14,6 +15,7 @@ export interface RelayedTaskOptions {
   caller: Caller;
   headers: Record<string, string>;
   decoder: StreamDecoder;
+  collectContent?: boolean | undefined;
   /** Longest wait for the publisher's first result, then between two results. */
   firstResultTimeoutMs: number;
   idleTimeoutMs: number;
@@ -36,6 +38,7 @@ export class RelayedTask implements TaskSink {
   #forwarder: StreamForwarder | undefined;
   #ended = false;
   #usage: Usage | undefined;
+  #content: string | undefined;
   readonly #onCallerGone = () => this.#callerGone();
 
   constructor(private readonly options: RelayedTaskOptions) {
@@ -49,6 +52,10 @@ export class RelayedTask implements TaskSink {
 
   get usage(): Usage | undefined {
     return this.#forwarder?.usage ?? this.#usage;
+  }
+
+  get content(): string | undefined {
+    return this.#forwarder?.content ?? this.#content;
   }
 
   get firstTokenAt(): number | undefined {
@@ -77,7 +84,9 @@ export class RelayedTask implements TaskSink {
     if (!this.options.streaming) {
       return this.#fail(badGateway(`the publisher of ${this.options.llmName} streamed an answer to a request that did not ask for a stream`));
     }
-    this.#forwarder ??= new StreamForwarder(this.options.caller.openStream(this.options.headers), this.options.now);
+    this.#forwarder ??= new StreamForwarder(this.options.caller.openStream(this.options.headers), this.options.now, {
+      collectContent: this.options.collectContent,
+    });
     const parts = done || data.trim() === '[DONE]' ? [{ type: 'done' as const }] : this.options.decoder.decode({ data });
     if (this.#forwarder.accept(parts)) this.#end();
   }
@@ -93,6 +102,7 @@ export class RelayedTask implements TaskSink {
     try {
       const completion = openAiDialect.readCompletion(body, JSON.stringify(body), { model: this.options.llmName, includeUsage: false, created: 0 });
       this.#usage = completion.usage;
+      if (this.options.collectContent) this.#content = completionText(completion.json);
       this.options.caller.sendJson(completion.json, this.options.headers);
       this.#end();
     } catch (error) {

@@ -1,5 +1,5 @@
 import { and, eq, lt, notExists } from 'drizzle-orm';
-import { llms, providerSessions, type Database, type ProviderSessionRow } from '@mcpctl/db';
+import { agents, llms, providerSessions, type Database, type ProviderSessionRow } from '@mcpctl/db';
 
 export class ProviderSessionRepository {
   constructor(private readonly db: Database) {}
@@ -17,6 +17,12 @@ export class ProviderSessionRepository {
     await this.db.update(providerSessions).set({ lastHeartbeatAt: at }).where(eq(providerSessions.id, id));
   }
 
+  /** Sessions whose last heartbeat is older than `cutoff`. */
+  async listSilentSince(cutoff: Date): Promise<string[]> {
+    const rows = await this.db.select({ id: providerSessions.id }).from(providerSessions).where(lt(providerSessions.lastHeartbeatAt, cutoff));
+    return rows.map((row) => row.id);
+  }
+
   /** Sessions that publish nothing any more and have been silent since `cutoff`. */
   async deleteEmptySilentSince(cutoff: Date): Promise<number> {
     const deleted = await this.db
@@ -25,6 +31,7 @@ export class ProviderSessionRepository {
         and(
           lt(providerSessions.lastHeartbeatAt, cutoff),
           notExists(this.db.select({ id: llms.id }).from(llms).where(eq(llms.providerSessionId, providerSessions.id))),
+          notExists(this.db.select({ id: agents.id }).from(agents).where(eq(agents.providerSessionId, providerSessions.id))),
         ),
       )
       .returning({ id: providerSessions.id });

@@ -22,7 +22,8 @@ export function providerRoutes(app: FastifyInstance, services: Services): void {
     if (!body.success) throw badRequest(describeZodError(body.error));
     const outcome = await providers.register(request.principal, body.data);
     const views = await Promise.all(outcome.names.map((name) => llms.get(request.principal, name)));
-    return reply.code(201).send({ providerSessionId: outcome.providerSessionId, llms: views, agents: [] });
+    const agentViews = await Promise.all(outcome.agentNames.map((name) => services.agents.get(request.principal, name)));
+    return reply.code(201).send({ providerSessionId: outcome.providerSessionId, llms: views, agents: agentViews });
   });
 
   app.post('/api/v1/llms/_provider-heartbeat', async (request) => {

@@ -25,6 +25,12 @@ import { AuthService } from './auth-service.js';
 import { LlmCatalog } from './llm-catalog.js';
 import { LlmService } from './llm-service.js';
 import { PoolService } from './pool-service.js';
+import { AgentRepository } from '../repositories/agent-repository.js';
+import { ThreadRepository } from '../repositories/thread-repository.js';
+import { AgentChatService } from './agent-chat-service.js';
+import { AgentService } from './agent-service.js';
+import { ModelResolver } from './model-resolver.js';
+import { ThreadService } from './thread-service.js';
 import { UserRepository } from '../repositories/user-repository.js';
 import type { FailedAuthLimits } from '../security/failed-auth-limiter.js';
 import { PerUserLimit } from '../security/per-user-limit.js';
@@ -97,6 +103,9 @@ export function createServices(options: ServiceOptions): RunningServices {
   const dispatcher = new Dispatcher(catalog, hub, inFlight, wakes, options.dispatch);
   const inference = new InferenceService(dispatcher, { public: publicUpstream, virtual: relay }, auditWriter, metrics);
   const sessionRepository = new ProviderSessionRepository(db);
+  const agentRepository = new AgentRepository(db);
+  const agentService = new AgentService(agentRepository, llmRepository, options.clock);
+  const threadService = new ThreadService(new ThreadRepository(db), options.clock);
   const auth = new AuthService(new TokenRepository(db), new RoleBindingRepository(db), options.clock, {
     cacheMs,
     ...(options.failedAuth ? { failedAuth: options.failedAuth } : {}),
@@ -111,13 +120,17 @@ export function createServices(options: ServiceOptions): RunningServices {
     llms: new LlmService(llmRepository, catalog, secrets, options.clock),
     inference,
     pools: new PoolService(llmRepository, dispatcher),
+    agents: agentService,
+    agentChat: new AgentChatService(agentService, threadService, inference),
+    threads: threadService,
+    models: new ModelResolver(catalog, agentRepository),
     audit: auditRepository,
     metrics,
     providers: new ProviderRegisterService(db, options.clock),
-    providerSessions: new ProviderSessionService(sessionRepository, llmRepository, hub, tasks, catalog, options.clock),
+    providerSessions: new ProviderSessionService(sessionRepository, llmRepository, agentRepository, hub, tasks, catalog, options.clock),
     hub,
     tasks,
-    gc: new LifecycleGc(llmRepository, sessionRepository, catalog, options.clock, options.lifecycle),
+    gc: new LifecycleGc(llmRepository, sessionRepository, agentRepository, catalog, options.clock, options.lifecycle),
     users: new UserService(db, options.clock, {
       accessChanged: forgetAccess,
       sessionsRemoved: (sessionIds) => {

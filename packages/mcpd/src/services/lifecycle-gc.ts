@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import type { AgentRepository } from '../repositories/agent-repository.js';
 import type { LlmRepository } from '../repositories/llm-repository.js';
 import type { ProviderSessionRepository } from '../repositories/provider-session-repository.js';
 import type { LlmCatalog } from './llm-catalog.js';
@@ -21,6 +22,7 @@ export class LifecycleGc {
   constructor(
     private readonly llms: LlmRepository,
     private readonly sessions: ProviderSessionRepository,
+    private readonly agents: AgentRepository,
     private readonly catalog: LlmCatalog,
     private readonly clock: Clock,
     private readonly durations: LifecycleDurations,
@@ -28,9 +30,12 @@ export class LifecycleGc {
 
   async runOnce(): Promise<GcReport> {
     const now = this.clock.now();
-    const markedInactive = await this.llms.markSilentInactive(new Date(now.getTime() - this.durations.heartbeatTimeoutMs), now);
+    const silentCutoff = new Date(now.getTime() - this.durations.heartbeatTimeoutMs);
+    const markedInactive = await this.llms.markSilentInactive(silentCutoff, now);
+    await this.agents.markInactiveWhereSessionSilent(await this.sessions.listSilentSince(silentCutoff), now);
     const retentionCutoff = new Date(now.getTime() - this.durations.inactiveRetentionMs);
     const deleted = await this.llms.deleteInactiveSince(retentionCutoff);
+    await this.agents.deleteInactiveSince(retentionCutoff);
     const sessionsDeleted = await this.sessions.deleteEmptySilentSince(retentionCutoff);
     if (markedInactive + deleted > 0) this.catalog.invalidate();
     return { markedInactive, deleted, sessionsDeleted };

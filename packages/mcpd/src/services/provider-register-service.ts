@@ -7,11 +7,13 @@ import { ProviderSessionRepository } from '../repositories/provider-session-repo
 import { isUniqueViolation } from '../repositories/unique-violation.js';
 import { generateId } from '../security/token.js';
 import type { Principal } from './principal.js';
+import { publishAgents } from './publish-agents.js';
 
 export interface RegisterOutcome {
   providerSessionId: string;
   /** Names of the rows the session now publishes. */
   names: string[];
+  agentNames: string[];
 }
 
 /**
@@ -25,7 +27,8 @@ export class ProviderRegisterService {
   ) {}
 
   async register(principal: Principal, payload: ProviderRegisterRequest): Promise<RegisterOutcome> {
-    assertDistinctNames(payload.providers);
+    assertDistinctNames(payload.providers, 'providers');
+    assertDistinctNames(payload.agents ?? [], 'agents');
     assertMayPublish(principal, payload.providers);
     const now = this.clock.now();
     try {
@@ -46,7 +49,8 @@ export class ProviderRegisterService {
         const published = new Set(payload.providers.map((provider) => provider.name));
         const dropped = (await llms.listBySession(sessionId)).filter((row) => !published.has(row.name));
         await llms.deleteByIds(dropped.map((row) => row.id));
-        return { providerSessionId: sessionId, names: [...published] };
+        const agentNames = await publishAgents(tx, principal, sessionId, payload.agents ?? [], published, now);
+        return { providerSessionId: sessionId, names: [...published], agentNames };
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw conflict('another session published one of these names at the same moment; retry');
@@ -93,10 +97,10 @@ function assertMayPublish(principal: Principal, providers: PublishedProvider[]):
   }
 }
 
-function assertDistinctNames(providers: PublishedProvider[]): void {
+function assertDistinctNames(entries: Array<{ name: string }>, field: string): void {
   const seen = new Set<string>();
-  for (const { name } of providers) {
-    if (seen.has(name)) throw badRequest(`invalid request body: providers: the name ${name} appears twice`);
+  for (const { name } of entries) {
+    if (seen.has(name)) throw badRequest(`invalid request body: ${field}: the name ${name} appears twice`);
     seen.add(name);
   }
 }

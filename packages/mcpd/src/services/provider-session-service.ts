@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import { notFound } from '../errors.js';
+import type { AgentRepository } from '../repositories/agent-repository.js';
 import type { LlmRepository } from '../repositories/llm-repository.js';
 import type { ProviderSessionRepository } from '../repositories/provider-session-repository.js';
 import type { ControlChannel } from '../relay/control-channel.js';
@@ -16,6 +17,7 @@ export class ProviderSessionService {
   constructor(
     private readonly sessions: ProviderSessionRepository,
     private readonly llms: LlmRepository,
+    private readonly agents: AgentRepository,
     private readonly hub: ProviderHub,
     private readonly tasks: TaskRegistry,
     private readonly catalog: LlmCatalog,
@@ -57,7 +59,9 @@ export class ProviderSessionService {
     await this.#inOrder(sessionId, async () => {
       // A newer stream may have attached while this waited its turn.
       if (this.hub.channel(sessionId)) return;
-      await this.llms.markSessionInactive(sessionId, this.clock.now());
+      const now = this.clock.now();
+      await this.llms.markSessionInactive(sessionId, now);
+      await this.agents.markSessionInactive(sessionId, now);
       this.catalog.invalidate();
     });
   }
@@ -76,6 +80,7 @@ export class ProviderSessionService {
     const now = this.clock.now();
     await this.sessions.touch(sessionId, now);
     await this.llms.reviveSession(sessionId, now);
+    await this.agents.reviveSession(sessionId, now);
     this.catalog.invalidate();
   }
 }

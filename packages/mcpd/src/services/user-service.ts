@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import { conflict, forbidden, notFound } from '../errors.js';
 import { assertMayGrant } from '../rbac/assert-may-grant.js';
 import { grantsOf, type Grant } from '../rbac/grant.js';
+import { AgentRepository } from '../repositories/agent-repository.js';
 import { LlmRepository } from '../repositories/llm-repository.js';
 import { RoleBindingRepository } from '../repositories/role-binding-repository.js';
 import { isUniqueViolation } from '../repositories/unique-violation.js';
@@ -75,7 +76,7 @@ export class UserService {
 
   /**
    * Deletes the user with its tokens, its own bindings, its provider sessions and the virtual
-   * LLMs they published; public LLMs it owned stay, owned by nobody (admins manage them).
+   * LLMs and agents they published; public rows it owned stay, owned by nobody (admins manage them).
    */
   async delete(principal: Principal, name: string): Promise<void> {
     const user = await this.#findVisible(principal, name);
@@ -85,10 +86,11 @@ export class UserService {
       const tx = transaction as unknown as Database;
       const users = new UserRepository(tx);
       const llms = new LlmRepository(tx);
+      const agents = new AgentRepository(tx);
       const ids = await users.providerSessionIds(user.id);
       for (const sessionId of ids) {
-        const published = await llms.listBySession(sessionId);
-        await llms.deleteByIds(published.map((row) => row.id));
+        await agents.deleteByIds((await agents.listBySession(sessionId)).map((row) => row.id));
+        await llms.deleteByIds((await llms.listBySession(sessionId)).map((row) => row.id));
       }
       await new RoleBindingRepository(tx).deleteForUser(user.name);
       await users.delete(user.id);

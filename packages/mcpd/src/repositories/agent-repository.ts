@@ -1,0 +1,90 @@
+import { and, asc, eq, inArray, isNotNull, lt, ne, or } from 'drizzle-orm';
+import { agents, users, type AgentRow, type Database, type NewAgentRow } from '@mcpctl/db';
+
+/** An agent row with its owner's user name, as views need it. */
+export interface AgentRecord extends AgentRow {
+  ownerName: string | null;
+}
+
+const recordColumns = { agent: agents, ownerName: users.name };
+const toRecord = (row: { agent: AgentRow; ownerName: string | null }): AgentRecord => ({ ...row.agent, ownerName: row.ownerName });
+
+export class AgentRepository {
+  constructor(private readonly db: Database) {}
+
+  async list(): Promise<AgentRecord[]> {
+    const rows = await this.db.select(recordColumns).from(agents).leftJoin(users, eq(agents.ownerId, users.id)).orderBy(asc(agents.name));
+    return rows.map(toRecord);
+  }
+
+  /** A name wins over an id. */
+  async findByIdOrName(idOrName: string): Promise<AgentRecord | undefined> {
+    const rows = await this.db
+      .select(recordColumns)
+      .from(agents)
+      .leftJoin(users, eq(agents.ownerId, users.id))
+      .where(or(eq(agents.name, idOrName), eq(agents.id, idOrName)))
+      .limit(2);
+    const row = rows.find((candidate) => candidate.agent.name === idOrName) ?? rows[0];
+    return row && toRecord(row);
+  }
+
+  async findRowsByNames(names: string[]): Promise<AgentRow[]> {
+    if (names.length === 0) return [];
+    return this.db.select().from(agents).where(inArray(agents.name, names));
+  }
+
+  async listBySession(sessionId: string): Promise<AgentRow[]> {
+    return this.db.select().from(agents).where(eq(agents.providerSessionId, sessionId));
+  }
+
+  async insert(row: NewAgentRow): Promise<void> {
+    await this.db.insert(agents).values(row);
+  }
+
+  async update(id: string, changes: Partial<NewAgentRow>): Promise<void> {
+    await this.db.update(agents).set(changes).where(eq(agents.id, id));
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return (await this.db.delete(agents).where(eq(agents.id, id)).returning({ id: agents.id })).length > 0;
+  }
+
+  async deleteByIds(ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.db.delete(agents).where(inArray(agents.id, ids));
+  }
+
+  /** Virtual agents share their session's lifecycle: inactive with it… */
+  async markSessionInactive(sessionId: string, at: Date): Promise<void> {
+    await this.db
+      .update(agents)
+      .set({ status: 'inactive', inactiveSince: at, updatedAt: at })
+      .where(and(eq(agents.providerSessionId, sessionId), ne(agents.status, 'inactive')));
+  }
+
+  /** …back with it… */
+  async reviveSession(sessionId: string, at: Date): Promise<void> {
+    await this.db
+      .update(agents)
+      .set({ status: 'active', inactiveSince: null, updatedAt: at })
+      .where(and(eq(agents.providerSessionId, sessionId), eq(agents.status, 'inactive')));
+  }
+
+  /** …and deleted with it. */
+  async deleteInactiveSince(cutoff: Date): Promise<number> {
+    const deleted = await this.db
+      .delete(agents)
+      .where(and(eq(agents.kind, 'virtual'), eq(agents.status, 'inactive'), isNotNull(agents.inactiveSince), lt(agents.inactiveSince, cutoff)))
+      .returning({ id: agents.id });
+    return deleted.length;
+  }
+
+  /** Virtual agents of sessions whose rows went silent follow them to inactive. */
+  async markInactiveWhereSessionSilent(sessionIds: string[], at: Date): Promise<void> {
+    if (sessionIds.length === 0) return;
+    await this.db
+      .update(agents)
+      .set({ status: 'inactive', inactiveSince: at, updatedAt: at })
+      .where(and(inArray(agents.providerSessionId, sessionIds), ne(agents.status, 'inactive')));
+  }
+}

@@ -1,0 +1,62 @@
+import { and, asc, count, desc, eq } from 'drizzle-orm';
+import { threadMessages, threads, type Database, type ThreadMessageRow, type ThreadRow } from '@mcpctl/db';
+
+export interface ThreadSummary extends ThreadRow {
+  messageCount: number;
+}
+
+export interface NewThreadMessage {
+  role: string;
+  content: string;
+  promptTokens?: number | null;
+  completionTokens?: number | null;
+}
+
+export class ThreadRepository {
+  constructor(private readonly db: Database) {}
+
+  async insert(thread: { id: string; userId: string; agentName: string; title: string | null; at: Date }): Promise<void> {
+    await this.db.insert(threads).values({ id: thread.id, userId: thread.userId, agentName: thread.agentName, title: thread.title, createdAt: thread.at, updatedAt: thread.at });
+  }
+
+  async findOwn(id: string, userId: string): Promise<ThreadRow | undefined> {
+    const [row] = await this.db.select().from(threads).where(and(eq(threads.id, id), eq(threads.userId, userId))).limit(1);
+    return row;
+  }
+
+  async listOwn(userId: string): Promise<ThreadSummary[]> {
+    const rows = await this.db
+      .select({ thread: threads, messageCount: count(threadMessages.id) })
+      .from(threads)
+      .leftJoin(threadMessages, eq(threadMessages.threadId, threads.id))
+      .where(eq(threads.userId, userId))
+      .groupBy(threads.id)
+      .orderBy(desc(threads.updatedAt));
+    return rows.map((row) => ({ ...row.thread, messageCount: Number(row.messageCount) }));
+  }
+
+  async messages(threadId: string): Promise<ThreadMessageRow[]> {
+    return this.db.select().from(threadMessages).where(eq(threadMessages.threadId, threadId)).orderBy(asc(threadMessages.id));
+  }
+
+  /** Appends an exchange in one statement and touches the thread. */
+  async append(threadId: string, messages: NewThreadMessage[], at: Date): Promise<void> {
+    if (messages.length === 0) return;
+    await this.db.insert(threadMessages).values(
+      messages.map((message, index) => ({
+        threadId,
+        role: message.role,
+        content: message.content,
+        promptTokens: message.promptTokens ?? null,
+        completionTokens: message.completionTokens ?? null,
+        // Same instant for the exchange, in order by id.
+        createdAt: new Date(at.getTime() + index),
+      })),
+    );
+    await this.db.update(threads).set({ updatedAt: at }).where(eq(threads.id, threadId));
+  }
+
+  async deleteOwn(id: string, userId: string): Promise<boolean> {
+    return (await this.db.delete(threads).where(and(eq(threads.id, id), eq(threads.userId, userId))).returning({ id: threads.id })).length > 0;
+  }
+}

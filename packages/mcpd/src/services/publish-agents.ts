@@ -1,0 +1,65 @@
+import type { Database, NewAgentRow } from '@mcpctl/db';
+import type { PublishedAgent } from '@mcpctl/protocol';
+import { badRequest, conflict } from '../errors.js';
+import { AgentRepository } from '../repositories/agent-repository.js';
+import { LlmRepository } from '../repositories/llm-repository.js';
+import { generateId } from '../security/token.js';
+import { canSee, type Principal } from './principal.js';
+
+/**
+ * The agents half of a register call, inside its transaction: the same rules as for LLM rows
+ * (no publishing over a public agent, no taking an active session's, adoption by owner or
+ * admin), and each agent's LLM must be published alongside it or visible to the publisher.
+ */
+export async function publishAgents(
+  tx: Database,
+  principal: Principal,
+  sessionId: string,
+  published: PublishedAgent[],
+  providerNames: ReadonlySet<string>,
+  now: Date,
+): Promise<string[]> {
+  const agents = new AgentRepository(tx);
+  const llms = new LlmRepository(tx);
+  for (const agent of published) {
+    if (providerNames.has(agent.llmName)) continue;
+    const llm = await llms.findByName(agent.llmName);
+    if (!llm || !canSee(principal, llm)) {
+      throw badRequest(`agent ${agent.name}: llmName ${agent.llmName} is neither a provider of this payload nor an LLM you can see`);
+    }
+  }
+  const existing = new Map((await agents.findRowsByNames(published.map((agent) => agent.name))).map((row) => [row.name, row]));
+  for (const agent of published) {
+    if (providerNames.has(agent.name) || (await llms.findByName(agent.name))) {
+      throw conflict(`agent ${agent.name} would share its name with an LLM`);
+    }
+    const row = existing.get(agent.name);
+    const fields = {
+      llm: agent.llmName,
+      description: agent.description ?? null,
+      systemPrompt: agent.systemPrompt ?? null,
+      project: agent.project ?? null,
+      defaultParams: agent.defaultParams ?? {},
+      extras: agent.extras ?? {},
+      status: 'active' as const,
+      inactiveSince: null,
+      providerSessionId: sessionId,
+      updatedAt: now,
+    } satisfies Partial<NewAgentRow>;
+    if (!row) {
+      await agents.insert({ id: generateId('agt_'), name: agent.name, kind: 'virtual', visibility: agent.visibility ?? 'private', ownerId: principal.userId, createdAt: now, ...fields });
+      continue;
+    }
+    if (row.kind === 'public') throw conflict(`Cannot publish over public agent: ${row.name}`);
+    if (row.providerSessionId !== sessionId) {
+      if (row.status !== 'inactive') throw conflict(`agent ${row.name} is published by another session that is still active`);
+      if (row.ownerId !== principal.userId && !principal.admin) throw conflict(`agent ${row.name} belongs to another user`);
+    }
+    // Visibility is kept, as for LLM rows.
+    await agents.update(row.id, { ...fields, ownerId: row.providerSessionId === sessionId ? row.ownerId : principal.userId });
+  }
+  const names = new Set(published.map((agent) => agent.name));
+  const dropped = (await agents.listBySession(sessionId)).filter((row) => !names.has(row.name));
+  await agents.deleteByIds(dropped.map((row) => row.id));
+  return [...names];
+}

@@ -1,0 +1,70 @@
+import type { ThreadDetailView, ThreadView } from '@mcpctl/protocol';
+import type { Clock } from '../clock.js';
+import { notFound } from '../errors.js';
+import type { NewThreadMessage, ThreadRepository, ThreadSummary } from '../repositories/thread-repository.js';
+import { generateId } from '../security/token.js';
+import type { Principal } from './principal.js';
+
+/** Threads belong to their user alone: anyone else is told they do not exist. */
+export class ThreadService {
+  constructor(
+    private readonly threads: ThreadRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(principal: Principal): Promise<ThreadView[]> {
+    return (await this.threads.listOwn(principal.userId)).map(toThreadView);
+  }
+
+  async get(principal: Principal, id: string): Promise<ThreadDetailView> {
+    const thread = await this.#own(principal, id);
+    const messages = await this.threads.messages(id);
+    return {
+      ...toThreadView({ ...thread, messageCount: messages.length }),
+      messages: messages.map((message) => ({
+        role: message.role,
+        content: message.content,
+        createdAt: message.createdAt.toISOString(),
+        promptTokens: message.promptTokens,
+        completionTokens: message.completionTokens,
+      })),
+    };
+  }
+
+  async delete(principal: Principal, id: string): Promise<void> {
+    if (!(await this.threads.deleteOwn(id, principal.userId))) throw notFound(`thread not found: ${id}`);
+  }
+
+  /** The stored history of a thread the caller owns, oldest first. */
+  async history(principal: Principal, id: string): Promise<NewThreadMessage[]> {
+    await this.#own(principal, id);
+    return (await this.threads.messages(id)).map(({ role, content }) => ({ role, content }));
+  }
+
+  async start(principal: Principal, agentName: string, title: string | null): Promise<string> {
+    const id = generateId('thr_');
+    await this.threads.insert({ id, userId: principal.userId, agentName, title, at: this.clock.now() });
+    return id;
+  }
+
+  append(id: string, messages: NewThreadMessage[]): Promise<void> {
+    return this.threads.append(id, messages, this.clock.now());
+  }
+
+  async #own(principal: Principal, id: string) {
+    const thread = await this.threads.findOwn(id, principal.userId);
+    if (!thread) throw notFound(`thread not found: ${id}`);
+    return thread;
+  }
+}
+
+function toThreadView(thread: ThreadSummary): ThreadView {
+  return {
+    id: thread.id,
+    agent: thread.agentName,
+    title: thread.title,
+    messageCount: thread.messageCount,
+    createdAt: thread.createdAt.toISOString(),
+    updatedAt: thread.updatedAt.toISOString(),
+  };
+}
