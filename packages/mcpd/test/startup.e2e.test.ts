@@ -79,4 +79,33 @@ describe('mcpd as a process', () => {
       await upstream.close();
     }
   });
+
+  it('keeps a thread across a restart', async () => {
+    const upstream = await startFakeUpstream({ echo: true });
+    let mcpd = await spawnMcpd({ dataDir: home.path });
+    try {
+      const api = (path: string, body?: unknown) =>
+        fetch(`${mcpd.url}${path}`, {
+          method: body === undefined ? 'GET' : 'POST',
+          headers: { authorization: `Bearer ${mcpd.adminToken}`, 'content-type': 'application/json' },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+      await api('/api/v1/llms', { name: 'echo', type: 'openai', model: 'm', url: upstream.openaiBaseUrl });
+      await api('/api/v1/agents', { name: 'diary', llm: 'echo', systemPrompt: 'Keep a diary.' });
+      const first = await api('/api/v1/agents/diary/chat', { messages: [{ role: 'user', content: 'Day one' }] });
+      const threadId = first.headers.get('x-mcpctl-thread-id')!;
+      await first.text();
+
+      await mcpd.stop();
+      mcpd = await spawnMcpd({ dataDir: home.path, port: mcpd.port, adminToken: mcpd.adminToken });
+      const second = await api('/api/v1/agents/diary/chat', { threadId, messages: [{ role: 'user', content: 'Day two' }] });
+      const answer = ((await second.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content;
+      expect(answer).toMatch(/user: Day one\nassistant: [\s\S]*user: Day two/);
+      const thread = (await (await api(`/api/v1/threads/${threadId}`)).json()) as { messages: unknown[] };
+      expect(thread.messages).toHaveLength(4);
+    } finally {
+      await mcpd.stop();
+      await upstream.close();
+    }
+  });
 });

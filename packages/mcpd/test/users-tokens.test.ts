@@ -142,11 +142,16 @@ describe('users and tokens', () => {
     expect(view?.expired).toBe(true);
   });
 
-  it('deletes a user with its tokens, bindings and published rows, and a new user of that name inherits nothing', async () => {
+  it('deletes a user with its tokens, bindings, published LLMs and agents, and a new user of that name inherits nothing', async () => {
     const mcpd = await start();
     const alice = await createUser(mcpd, 'alice');
     await mcpd.api('/api/v1/rolebindings', { json: { name: 'alice-admin', subjectKind: 'user', subjectName: 'alice', role: 'admin' } });
-    const registered = await mcpd.api('/api/v1/llms/_provider-register', { token: alice, json: { providers: [{ name: 'alice-qwen', type: 'openai', model: 'q' }] } });
+    const registered = await mcpd.api('/api/v1/llms/_provider-register', {
+      token: alice,
+      json: { providers: [{ name: 'alice-qwen', type: 'openai', model: 'q' }], agents: [{ name: 'alice-helper', llmName: 'alice-qwen' }] },
+    });
+    expect(registered.status).toBe(201);
+    expect((await mcpd.api('/api/v1/agents/alice-helper')).status).toBe(200);
     const { providerSessionId } = (await registered.json()) as { providerSessionId: string };
     const stream = await ProviderStream.open(mcpd.url, alice, providerSessionId);
     streams.push(stream);
@@ -156,6 +161,7 @@ describe('users and tokens', () => {
     expect(await whoAmI(mcpd, alice)).toBe(401);
     await stream.waitFor((open) => open.closed);
     expect((await mcpd.api('/api/v1/llms/alice-qwen')).status).toBe(404);
+    expect((await mcpd.api('/api/v1/agents/alice-helper')).status).toBe(404);
     expect((await mcpd.api('/api/v1/rolebindings/alice-admin')).status).toBe(404);
 
     const newAlice = await createUser(mcpd, 'alice');

@@ -1,0 +1,122 @@
+import { startFakeUpstream, testDatabaseVariants, type FakeUpstream } from '@mcpctl/test-kit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from './support/manual-clock.js';
+import { ProviderStream } from './support/provider-stream.js';
+import { startTestServer, type TestServer } from './support/test-server.js';
+import { addUser } from './support/test-users.js';
+
+describe.each(testDatabaseVariants())('agents and threads on $name', (variant) => {
+  let mcpd: TestServer;
+  let upstream: FakeUpstream;
+  let clock: ManualClock;
+
+  beforeEach(async () => {
+    upstream = await startFakeUpstream({ echo: true });
+    clock = new ManualClock(Date.now());
+    mcpd = await startTestServer({ database: await variant.open(), cacheMs: 0, clock });
+    for (const name of ['alpha', 'beta']) {
+      await mcpd.api('/api/v1/llms', { json: { name: `qwen-${name}`, type: 'openai', model: 'm', url: upstream.openaiBaseUrl, poolName: 'qwen' } });
+    }
+  });
+
+  afterEach(async () => {
+    await mcpd.close();
+    await mcpd.server.services.database.close();
+    await upstream.close();
+  });
+
+  const createAgent = (body: Record<string, unknown>, token?: string) => mcpd.api('/api/v1/agents', { token, json: body });
+  const chat = (name: string, body: Record<string, unknown>, token?: string) =>
+    mcpd.api(`/api/v1/agents/${name}/chat`, { token, json: { messages: [{ role: 'user', content: 'Hello there' }], ...body } });
+  const lastUpstreamBody = () => upstream.requests.at(-1)!.body as Record<string, unknown>;
+
+  it('creates, reads, updates and deletes an agent, refusing a name an LLM answers to', async () => {
+    const created = await createAgent({ name: 'helper', llm: 'qwen', systemPrompt: 'Be brief.', defaultParams: { temperature: 0.2 }, project: 'docs' });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toMatchObject({ name: 'helper', kind: 'public', llm: 'qwen', status: 'active', visibility: 'public', owner: 'admin', defaultParams: { temperature: 0.2 } });
+    expect((await createAgent({ name: 'qwen-alpha', llm: 'qwen' })).status).toBe(409);
+    const updated = await mcpd.api('/api/v1/agents/helper', { method: 'PUT', json: { description: 'short answers' } });
+    expect(await updated.json()).toMatchObject({ description: 'short answers', systemPrompt: 'Be brief.' });
+    expect((await mcpd.api('/api/v1/agents/helper', { method: 'HEAD' })).status).toBe(200);
+    expect((await mcpd.api('/api/v1/agents/helper', { method: 'DELETE' })).status).toBe(204);
+    expect((await mcpd.api('/api/v1/agents/helper')).status).toBe(404);
+  });
+
+  it('answers through its pool with the system prompt first and its default params under the request’s', async () => {
+    await createAgent({ name: 'helper', llm: 'qwen', systemPrompt: 'You are terse.', defaultParams: { temperature: 0.2, max_tokens: 50 } });
+    const response = await chat('helper', { max_tokens: 40 });
+    expect(response.status).toBe(200);
+    expect(['qwen-alpha', 'qwen-beta']).toContain(response.headers.get('x-mcpctl-served-by'));
+    const answer = (await response.json()) as { choices: Array<{ message: { content: string } }> };
+    expect(answer.choices[0]!.message.content).toMatch(/^system: You are terse\.\nuser: Hello there/);
+    expect(lastUpstreamBody()).toMatchObject({ temperature: 0.2, max_tokens: 40 });
+    expect(lastUpstreamBody().threadId).toBeUndefined();
+
+    const viaOpenAi = await mcpd.api('/v1/chat/completions', { json: { model: 'helper', messages: [{ role: 'user', content: 'Hi' }] } });
+    expect(viaOpenAi.status).toBe(200);
+    expect(viaOpenAi.headers.get('x-mcpctl-thread-id')).toBeNull();
+    const models = (await (await mcpd.api('/v1/models')).json()) as { data: Array<{ id: string; owned_by: string }> };
+    expect(models.data.find((model) => model.id === 'helper')?.owned_by).toBe('agent');
+  });
+
+  it('keeps a conversation in a thread that only its user can read', async () => {
+    await createAgent({ name: 'helper', llm: 'qwen-alpha', systemPrompt: 'Remember everything.' });
+    const first = await chat('helper', { stream: true });
+    const threadId = first.headers.get('x-mcpctl-thread-id');
+    expect(threadId).toMatch(/^thr_/);
+    expect(await first.text()).toContain('[DONE]');
+    clock.advance(1000);
+    const second = await chat('helper', { threadId, messages: [{ role: 'user', content: 'And again?' }] });
+    expect(second.headers.get('x-mcpctl-thread-id')).toBe(threadId);
+    const echoed = ((await second.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content;
+    expect(echoed).toMatch(/system: Remember everything\.\nuser: Hello there\nassistant: system: Remember everything\.[\s\S]*user: And again\?/);
+
+    const thread = (await (await mcpd.api(`/api/v1/threads/${threadId}`)).json()) as { agent: string; title: string; messages: Array<Record<string, unknown>> };
+    expect(thread).toMatchObject({ agent: 'helper', title: 'Hello there' });
+    expect(thread.messages.map((message) => message.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
+    expect(thread.messages[1]).toMatchObject({ completionTokens: expect.any(Number), promptTokens: expect.any(Number) });
+    expect((await (await mcpd.api('/api/v1/threads')).json())[0]).toMatchObject({ id: threadId, messageCount: 4 });
+
+    const bob = await addUser(mcpd.server.services.database.db, 'bob');
+    expect((await mcpd.api(`/api/v1/threads/${threadId}`, { token: bob })).status).toBe(404);
+    expect((await chat('helper', { threadId }, bob)).status).toBe(404);
+    expect(await (await mcpd.api('/api/v1/threads', { token: bob })).json()).toEqual([]);
+  });
+
+  it('hides private agents from other users, and refuses agent defaults that are not valid parameters', async () => {
+    await createAgent({ name: 'secret', llm: 'qwen', visibility: 'private' });
+    const bob = await addUser(mcpd.server.services.database.db, 'bob');
+    expect((await mcpd.api('/api/v1/agents/secret', { token: bob })).status).toBe(404);
+    expect(await (await mcpd.api('/api/v1/agents', { token: bob })).json()).toEqual([]);
+    await createAgent({ name: 'broken', llm: 'qwen', defaultParams: { temperature: 'warm' } });
+    const response = await chat('broken', {});
+    expect(response.status).toBe(400);
+    expect((await response.json()).error).toMatch(/temperature/);
+  });
+
+  it('publishes virtual agents with their session: they appear, go inactive with it, and are deleted with it', async () => {
+    const alice = await addUser(mcpd.server.services.database.db, 'alice');
+    const register = (body: Record<string, unknown>) => mcpd.api('/api/v1/llms/_provider-register', { token: alice, json: body });
+    const bad = await register({ providers: [{ name: 'desk', type: 'openai', model: 'm' }], agents: [{ name: 'coder', llmName: 'nowhere' }] });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toMatch(/llmName nowhere/);
+
+    const registered = await register({
+      providers: [{ name: 'desk', type: 'openai', model: 'm' }],
+      agents: [{ name: 'coder', llmName: 'desk', systemPrompt: 'Write code.' }],
+    });
+    expect(registered.status).toBe(201);
+    const { providerSessionId, agents } = (await registered.json()) as { providerSessionId: string; agents: Array<Record<string, unknown>> };
+    expect(agents[0]).toMatchObject({ name: 'coder', kind: 'virtual', llm: 'desk', visibility: 'private', owner: 'alice', status: 'active' });
+    expect((await mcpd.api('/api/v1/agents/coder', { token: alice })).status).toBe(200);
+
+    const stream = await ProviderStream.open(mcpd.url, alice, providerSessionId);
+    await stream.waitFor((s) => s.events.length > 0);
+    stream.close();
+    await expect.poll(async () => ((await (await mcpd.api('/api/v1/agents/coder', { token: alice })).json()) as { status: string }).status).toBe('inactive');
+
+    clock.advance(4 * 60 * 60 * 1000 + 1000);
+    await mcpd.server.services.gc.runOnce();
+    expect((await mcpd.api('/api/v1/agents/coder', { token: alice })).status).toBe(404);
+  });
+});
