@@ -1,5 +1,5 @@
 import type { BenchOptions } from './bench-options.js';
-import type { LoadFigures } from './load-run.js';
+import type { LoadFigures } from './load-figures.js';
 import type { MachineDescription } from './machine.js';
 import type { Scenario } from './scenarios.js';
 import type { ProbeComparison } from './sequential-probe.js';

@@ -1,5 +1,5 @@
 import type { TargetVerdict } from './bench-report.js';
-import type { LoadFigures } from './load-run.js';
+import type { LoadFigures } from './load-figures.js';
 import { scenarioLabel, type Scenario } from './scenarios.js';
 import type { ProbeComparison } from './sequential-probe.js';
 

@@ -1,3 +1,5 @@
+export { measureAlternating } from './alternating-load.js';
+export type { AlternationSettings, LoadShape } from './alternating-load.js';
 export { BENCH_USAGE, parseBenchArguments } from './bench-options.js';
 export type { BenchOptions } from './bench-options.js';
 export { chatRequestBody, requestHeaders } from './bench-path.js';
@@ -12,8 +14,10 @@ export { evaluateTargets } from './evaluate-targets.js';
 export { FirstContentDetector } from './first-content-detector.js';
 export { nearestRank, summarize } from './latency-summary.js';
 export type { LatencySummary } from './latency-summary.js';
+export { combineSlices } from './load-figures.js';
+export type { LoadFigures } from './load-figures.js';
 export { runLoad } from './load-run.js';
-export type { LoadFigures, LoadRun } from './load-run.js';
+export type { LoadRun, LoadSlice } from './load-run.js';
 export { describeMachine, loadAverage } from './machine.js';
 export type { MachineDescription } from './machine.js';
 export { formatReport } from './print-report.js';

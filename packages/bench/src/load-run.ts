@@ -1,7 +1,6 @@
 import autocannon from 'autocannon';
 import { chatRequestBody, requestHeaders, type BenchPath } from './bench-path.js';
 import { BenchError } from './errors.js';
-import { summarize, type LatencySummary } from './latency-summary.js';
 import { totalCpuSeconds } from './process-cpu.js';
 
 export interface LoadRun {
@@ -11,10 +10,8 @@ export interface LoadRun {
   durationSeconds: number;
 }
 
-/** What one autocannon run saw. */
-export interface LoadFigures {
-  /** 2xx answers per second of measured time. */
-  requestsPerSecond: number;
+/** The raw counts of one autocannon run; `combineSlices` turns several into figures. */
+export interface LoadSlice {
   ok: number;
   non2xx: number;
   /** Connection errors, timeouts included. */
@@ -22,31 +19,28 @@ export interface LoadFigures {
   timeouts: number;
   durationSeconds: number;
   /**
-   * Whole-response latency of the 2xx answers, from the hrtime autocannon's client takes per
-   * response. Its own histogram records whole milliseconds, too coarse for sub-ms comparisons.
+   * Whole-response latency of every 2xx answer in ms, from the hrtime autocannon's client takes
+   * per response. autocannon's own histogram records whole milliseconds, too coarse for sub-ms
+   * comparisons, so its percentiles are not used.
    */
-  latencyMs: LatencySummary;
-  /**
-   * CPU time the path's server processes spent per 2xx answer, in ms; independent of how the two
-   * cores were shared, so it compares paths more fairly than req/s. Undefined without procfs.
-   */
-  serverCpuMsPerRequest: number | undefined;
-  /** CPU the load generator itself used, in % of one core: near 100 means the client, not the path, was the limit. */
-  clientCpuPercent: number;
-  /** autocannon's own summary, for reference: `requests.average` and its 1 ms-resolution latency percentiles. */
-  autocannon: { requestsAverage: number; latencyP50: number; latencyP99: number };
+  latenciesMs: number[];
+  /** CPU seconds the path's server processes used during the run; undefined without procfs. */
+  serverCpuSeconds: number | undefined;
+  /** CPU seconds this process (the load generator) used during the run. */
+  clientCpuSeconds: number;
 }
 
 const REQUEST_TIMEOUT_SECONDS = 10;
+const SAMPLE_INTERVAL_MS = 100;
 
 /** Drives `path` with `connections` keep-alive connections for the run's duration; `signal` stops it early. */
-export function runLoad(run: LoadRun, signal: AbortSignal): Promise<LoadFigures> {
+export function runLoad(run: LoadRun, signal: AbortSignal): Promise<LoadSlice> {
   if (signal.aborted) return Promise.reject(new BenchError('the run was interrupted'));
   const body = chatRequestBody(run.path, run.streaming);
-  const latencies: number[] = [];
+  const latenciesMs: number[] = [];
   const serverCpuBefore = totalCpuSeconds(run.path.pids);
   const clientCpuBefore = process.cpuUsage();
-  return new Promise<LoadFigures>((resolve, reject) => {
+  return new Promise<LoadSlice>((resolve, reject) => {
     const onAbort = () => instance.stop();
     const instance = autocannon(
       {
@@ -57,6 +51,8 @@ export function runLoad(run: LoadRun, signal: AbortSignal): Promise<LoadFigures>
         connections: run.connections,
         duration: run.durationSeconds,
         timeout: REQUEST_TIMEOUT_SECONDS,
+        // autocannon stops only on its next sample tick: a short tick keeps a slice as long as asked.
+        sampleInt: SAMPLE_INTERVAL_MS,
       },
       (error, result) => {
         signal.removeEventListener('abort', onAbort);
@@ -68,27 +64,22 @@ export function runLoad(run: LoadRun, signal: AbortSignal): Promise<LoadFigures>
           reject(new BenchError('the run was interrupted'));
           return;
         }
-        const ok = result['2xx'];
         const serverCpuAfter = totalCpuSeconds(run.path.pids);
         const clientCpu = process.cpuUsage(clientCpuBefore);
-        const serverCpuSeconds =
-          serverCpuBefore === undefined || serverCpuAfter === undefined ? undefined : serverCpuAfter - serverCpuBefore;
         resolve({
-          requestsPerSecond: result.duration > 0 ? ok / result.duration : 0,
-          ok,
+          ok: result['2xx'],
           non2xx: result.non2xx,
           errors: result.errors,
           timeouts: result.timeouts,
           durationSeconds: result.duration,
-          latencyMs: summarize(latencies),
-          serverCpuMsPerRequest: serverCpuSeconds === undefined || ok === 0 ? undefined : (serverCpuSeconds * 1000) / ok,
-          clientCpuPercent: result.duration > 0 ? (clientCpu.user + clientCpu.system) / 1e4 / result.duration : 0,
-          autocannon: { requestsAverage: result.requests.average, latencyP50: result.latency.p50, latencyP99: result.latency.p99 },
+          latenciesMs,
+          serverCpuSeconds: serverCpuBefore === undefined || serverCpuAfter === undefined ? undefined : serverCpuAfter - serverCpuBefore,
+          clientCpuSeconds: (clientCpu.user + clientCpu.system) / 1e6,
         });
       },
     );
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-      if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
+      if (statusCode >= 200 && statusCode < 300) latenciesMs.push(responseTime);
     });
     signal.addEventListener('abort', onAbort, { once: true });
   });

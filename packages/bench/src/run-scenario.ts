@@ -2,7 +2,8 @@ import type { BenchPath } from './bench-path.js';
 import type { ScenarioResult } from './bench-report.js';
 import { BenchError } from './errors.js';
 import { evaluateTargets } from './evaluate-targets.js';
-import { runLoad, type LoadFigures } from './load-run.js';
+import { measureAlternating } from './alternating-load.js';
+import type { LoadFigures } from './load-figures.js';
 import { scenarioLabel, type Scenario } from './scenarios.js';
 import { probeSequentially, type ProbeComparison } from './sequential-probe.js';
 
@@ -15,9 +16,12 @@ export interface RunSettings {
 /** Receives one line per step, for a person watching the run. */
 export type Progress = (line: string) => void;
 
+/** Length of one load run; the measured time is cut into slices that alternate between the two paths. */
+const SLICE_SECONDS = 1;
+
 /**
- * Measures the baseline, then the path, each after a warm-up of the same load, then (when the
- * scenario asks) the sequential probe, and holds the figures against the scenario's targets.
+ * Measures the path and its baseline under the scenario's load in alternating slices, then (when
+ * the scenario asks) runs the sequential probe, and holds the figures against the scenario's targets.
  */
 export async function runScenario(
   scenario: Scenario,
@@ -29,14 +33,10 @@ export async function runScenario(
   const baselinePath = findPath(paths, scenario.baseline);
   const path = findPath(paths, scenario.path);
   const label = `${scenarioLabel(scenario)}, ${scenario.connections} conn`;
-  const measure = async (target: BenchPath): Promise<LoadFigures> => {
-    const shape = { path: target, connections: scenario.connections, streaming: scenario.streaming };
-    if (settings.warmupSeconds > 0) await runLoad({ ...shape, durationSeconds: settings.warmupSeconds }, signal);
-    progress(`${label}: ${target.name} for ${settings.durationSeconds} s`);
-    return runLoad({ ...shape, durationSeconds: settings.durationSeconds }, signal);
-  };
-  const baseline = await measure(baselinePath);
-  const measured = await measure(path);
+  const shape = { connections: scenario.connections, streaming: scenario.streaming };
+  const slices = Math.max(1, Math.round(settings.durationSeconds / SLICE_SECONDS));
+  progress(`${label}: ${baselinePath.name} and ${path.name}, ${slices} alternating slices of ${(settings.durationSeconds / slices).toFixed(1)} s each`);
+  const { baseline, path: measured } = await measureAlternating(baselinePath, path, shape, { ...settings, slices }, signal);
   let probe: ProbeComparison | undefined;
   if (scenario.sequentialProbe) {
     progress(`${label}: sequential probe, ${settings.probeSamples} alternating pairs`);

@@ -73,7 +73,7 @@ describe('bench main', () => {
       child.stderr.on('data', (chunk: Buffer) => {
         stderr += chunk.toString();
         for (const match of chunk.toString().matchAll(/: pid (\d+),/g)) pids.push(Number(match[1]));
-        if (stderr.includes('for 5 s')) {
+        if (stderr.includes('alternating slices')) {
           clearTimeout(timer);
           resolve();
         }

@@ -1,6 +1,7 @@
 import { startFakeUpstream, type FakeUpstream } from '@mcpctl/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchPath } from '../src/bench-path.js';
+import { measureAlternating } from '../src/alternating-load.js';
 import { runLoad } from '../src/load-run.js';
 import { probeSequentially } from '../src/sequential-probe.js';
 
@@ -29,24 +30,44 @@ afterAll(async () => {
 
 describe('runLoad', () => {
   it('counts good answers and keeps sub-millisecond latency', async () => {
-    const figures = await runLoad({ path: pathTo('fast', fast), connections: 2, streaming: false, durationSeconds: 0.5 }, never);
-    expect(figures.ok).toBeGreaterThan(20);
-    expect(figures.non2xx + figures.errors).toBe(0);
-    expect(figures.requestsPerSecond).toBeGreaterThan(0);
-    expect(figures.latencyMs.count).toBe(figures.ok);
-    expect(Number.isInteger(figures.latencyMs.p50)).toBe(false);
-    expect(figures.serverCpuMsPerRequest).toBeGreaterThan(0);
+    const slice = await runLoad({ path: pathTo('fast', fast), connections: 2, streaming: false, durationSeconds: 0.5 }, never);
+    expect(slice.ok).toBeGreaterThan(20);
+    expect(slice.non2xx + slice.errors).toBe(0);
+    expect(slice.latenciesMs).toHaveLength(slice.ok);
+    expect(slice.latenciesMs.some((latency) => !Number.isInteger(latency))).toBe(true);
+    expect(slice.serverCpuSeconds).toBeGreaterThan(0);
+    expect(slice.clientCpuSeconds).toBeGreaterThan(0);
   });
 
   it('reports non-2xx answers instead of hiding them', async () => {
     const failing = await startFakeUpstream({ recordRequests: false, fail: { status: 503, message: 'overloaded' } });
     try {
-      const figures = await runLoad({ path: pathTo('failing', failing), connections: 1, streaming: false, durationSeconds: 0.3 }, never);
-      expect(figures.ok).toBe(0);
-      expect(figures.non2xx).toBeGreaterThan(0);
+      const slice = await runLoad({ path: pathTo('failing', failing), connections: 1, streaming: false, durationSeconds: 0.3 }, never);
+      expect(slice.ok).toBe(0);
+      expect(slice.non2xx).toBeGreaterThan(0);
+      expect(slice.latenciesMs).toEqual([]);
     } finally {
       await failing.close();
     }
+  });
+});
+
+describe('measureAlternating', () => {
+  it('gives each path its share of the measured time and sums the slices', async () => {
+    const figures = await measureAlternating(
+      pathTo('fast', fast),
+      pathTo('slow', slow),
+      { connections: 1, streaming: false },
+      { warmupSeconds: 0, durationSeconds: 0.6, slices: 2 },
+      never,
+    );
+    expect(figures.baseline.slices).toBe(2);
+    expect(figures.path.slices).toBe(2);
+    expect(figures.baseline.durationSeconds).toBeCloseTo(0.6, 1);
+    expect(figures.path.latencyMs.count).toBe(figures.path.ok);
+    // The slow fake answers in ~18 ms, so one connection gets well under a tenth of the fast one's rate.
+    expect(figures.path.requestsPerSecond).toBeLessThan(figures.baseline.requestsPerSecond / 10);
+    expect(figures.path.latencyMs.p50).toBeGreaterThan(15);
   });
 });
 

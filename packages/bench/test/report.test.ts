@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { BenchReport, ScenarioResult } from '../src/bench-report.js';
 import { evaluateTargets } from '../src/evaluate-targets.js';
 import { summarize } from '../src/latency-summary.js';
-import type { LoadFigures } from '../src/load-run.js';
+import type { LoadFigures } from '../src/load-figures.js';
 import { formatReport } from '../src/print-report.js';
 import type { Scenario } from '../src/scenarios.js';
 import type { ProbeComparison } from '../src/sequential-probe.js';
@@ -14,10 +14,10 @@ const load = (requestsPerSecond: number, latencies: number[], problems: Partial<
   errors: 0,
   timeouts: 0,
   durationSeconds: 5,
+  slices: 5,
   latencyMs: summarize(latencies),
   serverCpuMsPerRequest: 0.2,
   clientCpuPercent: 40,
-  autocannon: { requestsAverage: requestsPerSecond, latencyP50: 0, latencyP99: 1 },
   ...problems,
 });
 

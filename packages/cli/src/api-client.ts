@@ -23,6 +23,8 @@ export interface RequestOptions {
 export interface EventStream {
   /** `x-mcpctl-served-by`: the pool member that answers. */
   servedBy: string | undefined;
+  /** Every header of the answer (an agent chat names its thread in one). */
+  headers: Headers;
   parts: AsyncGenerator<StreamPart>;
 }
 
@@ -87,7 +89,7 @@ export class ApiClient {
       await response.body?.cancel();
       throw new RequestError(`mcpd answered POST ${path} with ${contentType || 'no body'} instead of an event stream`);
     }
-    return { servedBy, parts: readStreamParts(response.body) };
+    return { servedBy, headers: response.headers, parts: readStreamParts(response.body) };
   }
 }
 

@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { registerApply } from './commands/apply.js';
+import { registerChat } from './commands/chat.js';
 import { registerChatLlm } from './commands/chat-llm.js';
+import { registerCompletion } from './commands/completion.js';
 import { registerCreate } from './commands/create.js';
 import { registerDelete } from './commands/delete.js';
 import { registerDescribe } from './commands/describe.js';
@@ -32,5 +34,7 @@ export function buildProgram(context: CliContext): Command {
   registerDelete(program, context);
   registerApply(program, context);
   registerChatLlm(program, context);
+  registerChat(program, context);
+  registerCompletion(program, context);
   return program;
 }

@@ -41,3 +41,20 @@ export class McpdHttpError extends McplocalError {
     this.status = status;
   }
 }
+
+/**
+ * An answer of the local OpenAI-compatible endpoint that is not a success: its own refusals
+ * (bad body, unknown model, body too large) and mcpd's answers to a forwarded request, passed on
+ * with mcpd's status and words. `message` is what the caller reads in `{"error": …}`.
+ */
+export class LocalEndpointError extends McplocalError {
+  readonly status: number;
+  /** Sent as `Retry-After` when mcpd advised one. */
+  readonly retryAfter: string | undefined;
+
+  constructor(status: number, message: string, options: { cause?: unknown; retryAfter?: string | undefined } = {}) {
+    super(message, options);
+    this.status = status;
+    this.retryAfter = options.retryAfter;
+  }
+}

@@ -1,10 +1,14 @@
-export { McpdHttpError, McplocalError, ProviderError, ConfigError } from './errors.js';
+export { McpdHttpError, McplocalError, ProviderError, ConfigError, LocalEndpointError } from './errors.js';
 export * from './providers/index.js';
 export * from './config/index.js';
+export * from './failover/index.js';
+export * from './local-endpoint/index.js';
 export { VirtualLlmRegistrar } from './registrar/virtual-llm-registrar.js';
 export type { ProviderToPublish, RegistrarLog, VirtualLlmRegistrarOptions } from './registrar/registrar-options.js';
 export { providersToPublish } from './registrar/providers-to-publish.js';
 export { RecipelessWakeHandler, type WakeHandler, type WakeRequest } from './registrar/wake-handler.js';
+export { buildRegisterRequest, initialStatusOf, publishedNameOf, type InitialStatus } from './registrar/register-request.js';
+export * from './wake/index.js';
 export type { ChannelFrame, ControlChannel, ResultDelivery, StreamListener } from './registrar/control-channel.js';
 export { HttpControlChannel, type HttpControlChannelOptions } from './registrar/http-control-channel.js';
 export { TaskHandler, type TaskHandlerOptions } from './registrar/task-handler.js';

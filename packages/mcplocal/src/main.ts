@@ -3,6 +3,11 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import pino, { type Logger } from 'pino';
 import { loadMcplocalConfig, mcplocalHome, sessionFile, workstationIdentity } from './config/index.js';
 import { ConfigError, McplocalError } from './errors.js';
+import { buildProviderRegistry } from './failover/build-provider-registry.js';
+import type { ProviderRegistry } from './failover/provider-registry.js';
+import { DEFAULT_LOCAL_ENDPOINT_HOST, startLocalEndpoint, type LocalEndpoint } from './local-endpoint/local-endpoint.js';
+import type { LocalEndpointMcpd } from './local-endpoint/local-endpoint-options.js';
+import { isLoopbackHost } from './local-endpoint/request-guard.js';
 import { providersToPublish } from './registrar/providers-to-publish.js';
 import { VirtualLlmRegistrar } from './registrar/virtual-llm-registrar.js';
 
@@ -10,14 +15,21 @@ const DEFAULT_PORT = 3200;
 const LOGIN_HINT = 'run `mcpctl login --url URL --token TOKEN` first';
 
 interface CommandLine {
-  /** Port of the loopback OpenAI-compatible endpoint. */
+  /** Port of the local OpenAI-compatible endpoint; 0 picks a free one. */
   port: number;
+  /** Address it listens on; anything but loopback lends the user's token to the network. */
+  host: string;
 }
 
 function parseCommandLine(argv: string[]): CommandLine {
   const program = new Command('mcplocal')
     .description('Publishes the local model servers of ~/.mcpctl/config.json into mcpd and serves the tasks mcpd relays for them.')
-    .option('--port <port>', 'port of the local OpenAI-compatible endpoint (loopback)', parsePort, DEFAULT_PORT)
+    .option('--port <port>', 'port of the local OpenAI-compatible endpoint (0: any free port)', parsePort, DEFAULT_PORT)
+    .option(
+      '--host <host>',
+      'address of the local endpoint; it has no authentication and uses your mcpd token, so anything but loopback is unsafe',
+      DEFAULT_LOCAL_ENDPOINT_HOST,
+    )
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   try {
@@ -31,7 +43,7 @@ function parseCommandLine(argv: string[]): CommandLine {
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new InvalidArgumentError('expected a port number between 1 and 65535');
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidArgumentError('expected a port number between 0 and 65535');
   return port;
 }
 
@@ -50,39 +62,45 @@ function fail(exitCode: number, ...lines: string[]): never {
 
 async function main(): Promise<void> {
   const env = process.env;
-  parseCommandLine(process.argv.slice(2));
+  const commandLine = parseCommandLine(process.argv.slice(2));
   const logger = createLogger(env);
   const home = mcplocalHome(env);
-  let registrar: VirtualLlmRegistrar;
+  let registrar: VirtualLlmRegistrar | undefined;
+  let registry: ProviderRegistry;
+  let mcpd: LocalEndpointMcpd | undefined;
   try {
     const { config, credentials } = await loadMcplocalConfig(home, env);
+    mcpd = credentials && { url: credentials.mcpdUrl, token: credentials.token };
+    // Every provider, published or not, is reachable through the local endpoint.
+    registry = buildProviderRegistry(config, env);
     const published = providersToPublish(config, env, workstationIdentity(env));
     if (published.length === 0) {
       logger.info('nothing to publish: no provider in config.json has "publish": true');
-      return;
+    } else {
+      if (!credentials) fail(2, `not logged in: ${published.length} provider(s) to publish but no credentials in ${home}; ${LOGIN_HINT}`);
+      registrar = new VirtualLlmRegistrar({
+        mcpdUrl: credentials.mcpdUrl,
+        token: credentials.token,
+        publishedProviders: published,
+        publishedAgents: config.agents,
+        sessionFilePath: sessionFile(home),
+        log: logger.child({ component: 'registrar' }),
+      });
     }
-    if (!credentials) fail(2, `not logged in: ${published.length} provider(s) to publish but no credentials in ${home}; ${LOGIN_HINT}`);
-    registrar = new VirtualLlmRegistrar({
-      mcpdUrl: credentials.mcpdUrl,
-      token: credentials.token,
-      publishedProviders: published,
-      publishedAgents: config.agents,
-      sessionFilePath: sessionFile(home),
-      log: logger.child({ component: 'registrar' }),
-    });
   } catch (error) {
     if (error instanceof ConfigError) fail(2, ...error.problems);
     // The registrar refuses a set it cannot publish (two providers under one name) when it is built.
     if (error instanceof McplocalError) fail(2, error.message);
     throw error;
   }
+  const endpoint = await listen(registry, mcpd, commandLine, logger);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
-    registrar.stop().then(
+    Promise.all([registrar?.stop(), endpoint.close()]).then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'stopping failed');
@@ -93,6 +111,8 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 
+  // With nothing to publish the local endpoint alone keeps the process running.
+  if (!registrar) return;
   try {
     await registrar.start();
   } catch (error) {
@@ -101,6 +121,26 @@ async function main(): Promise<void> {
     logger.error(message);
     fail(1, message);
   }
+}
+
+async function listen(registry: ProviderRegistry, mcpd: LocalEndpointMcpd | undefined, commandLine: CommandLine, logger: Logger): Promise<LocalEndpoint> {
+  let endpoint: LocalEndpoint;
+  try {
+    endpoint = await startLocalEndpoint({
+      registry,
+      mcpd,
+      host: commandLine.host,
+      port: commandLine.port,
+      log: logger.child({ component: 'local-endpoint' }),
+    });
+  } catch (error) {
+    fail(1, error instanceof Error ? error.message : String(error));
+  }
+  logger.info({ url: endpoint.url }, 'local endpoint listening');
+  if (!isLoopbackHost(commandLine.host)) {
+    logger.warn({ host: commandLine.host }, 'the local endpoint listens beyond loopback: it has no authentication and forwards with your mcpd token');
+  }
+  return endpoint;
 }
 
 await main();

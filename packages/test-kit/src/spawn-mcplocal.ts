@@ -7,6 +7,7 @@ export const MCPLOCAL_MAIN = fileURLToPath(new URL('../../mcplocal/dist/main.js'
 export interface SpawnMcplocalOptions {
   /** MCPCTL_HOME with config.json and credentials. */
   home: string;
+  /** Without a `--port`, `--port 0` is added: several daemons in one test must not race for the default port of the local endpoint. */
   args?: string[];
   env?: Record<string, string>;
   /** The log message that means ready; by default the control stream being open. */
@@ -21,7 +22,7 @@ export function spawnMcplocal(options: SpawnMcplocalOptions): Promise<SpawnedMcp
   return spawnService({
     name: 'mcplocal',
     main: MCPLOCAL_MAIN,
-    args: options.args ?? [],
+    args: options.args?.includes('--port') ? options.args : ['--port', '0', ...(options.args ?? [])],
     env: { PATH: process.env.PATH ?? '', HOME: options.home, MCPCTL_HOME: options.home, MCPLOCAL_LOG_LEVEL: 'info', ...options.env },
     ready: (line) => {
       const message = parseLogLine(line)?.msg;

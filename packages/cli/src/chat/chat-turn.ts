@@ -1,8 +1,10 @@
-import { chatCompletionSchema, type ChatCompletionChunk, type ChatMessage } from '@mcpctl/protocol';
+import { chatCompletionSchema, type ChatCompletionChunk } from '@mcpctl/protocol';
 import { readJson, SERVED_BY_HEADER, type ApiClient } from '../api-client.js';
 import type { TerminalStream } from '../context.js';
 import { RequestError } from '../errors.js';
 import { AnswerWriter } from './answer-writer.js';
+import type { ConversationFields } from './chat-history.js';
+import type { ChatTarget } from './chat-target.js';
 import { reasoningText } from './reasoning-text.js';
 import { createStatusLine, type StatusLine } from './status-line.js';
 import { formatLiveStatus, formatSummary, formatWholeAnswerSummary, StreamStats } from './stream-stats.js';
@@ -15,9 +17,10 @@ export interface ChatParameters {
 
 export interface TurnOptions {
   client: ApiClient;
-  /** LLM or pool name, as given on the command line. */
-  llmName: string;
-  messages: ChatMessage[];
+  target: ChatTarget;
+  conversation: ConversationFields;
+  /** Called with the answer's headers as soon as they arrive. */
+  onHeaders?: (headers: Headers) => void;
   parameters: ChatParameters;
   stream: boolean;
   signal: AbortSignal;
@@ -35,7 +38,7 @@ export interface TurnResult {
 
 const STATUS_REFRESH_MS = 100;
 
-/** Sends one chat request to `POST /api/v1/llms/NAME/infer` and prints the answer as it arrives. */
+/** Sends one chat request to the target's route and prints the answer as it arrives. */
 export async function runTurn(options: TurnOptions): Promise<TurnResult> {
   const statusLine = createStatusLine(options.stdout, options.stderr);
   const writer = new AnswerWriter(options.stdout);
@@ -48,10 +51,6 @@ export async function runTurn(options: TurnOptions): Promise<TurnResult> {
   }
 }
 
-function inferPath(llmName: string): string {
-  return `/api/v1/llms/${encodeURIComponent(llmName)}/infer`;
-}
-
 async function streamTurn(options: TurnOptions, statusLine: StatusLine, writer: AnswerWriter): Promise<TurnResult> {
   const { now } = options;
   const stats = new StreamStats(now());
@@ -62,12 +61,13 @@ async function streamTurn(options: TurnOptions, statusLine: StatusLine, writer: 
   const ticker = setInterval(refresh, STATUS_REFRESH_MS);
   try {
     const body = {
-      messages: options.messages,
+      ...options.conversation,
       ...options.parameters,
       stream: true,
       stream_options: { include_usage: true },
     };
-    const { servedBy, parts } = await options.client.stream(inferPath(options.llmName), body, options.signal);
+    const { servedBy, headers, parts } = await options.client.stream(options.target.path, body, options.signal);
+    options.onHeaders?.(headers);
     let content = '';
     let done = false;
     for await (const part of parts) {
@@ -88,7 +88,7 @@ async function streamTurn(options: TurnOptions, statusLine: StatusLine, writer: 
     }
     if (!done) throw new RequestError('the answer stream from mcpd ended before it was complete');
     stats.finish(now());
-    return { content, summary: formatSummary(stats.snapshot(now()), otherMember(servedBy, options.llmName)) };
+    return { content, summary: formatSummary(stats.snapshot(now()), otherMember(servedBy, options.target.llmName)) };
   } finally {
     clearInterval(ticker);
   }
@@ -117,15 +117,16 @@ async function wholeTurn(options: TurnOptions, statusLine: StatusLine, writer: A
   refresh();
   const ticker = setInterval(refresh, STATUS_REFRESH_MS);
   try {
-    const path = inferPath(options.llmName);
-    const body = { messages: options.messages, ...options.parameters, stream: false };
+    const { path } = options.target;
+    const body = { ...options.conversation, ...options.parameters, stream: false };
     const response = await options.client.request('POST', path, { body, signal: options.signal });
+    options.onHeaders?.(response.headers);
     const completion = await readJson(response, chatCompletionSchema, `POST ${path}`);
     const message = completion.choices.find((choice) => choice.index === 0)?.message;
     writer.reasoning(reasoningText(message));
     const content = message?.content ?? '';
     writer.content(content);
-    const servedBy = otherMember(response.headers.get(SERVED_BY_HEADER) ?? undefined, options.llmName);
+    const servedBy = otherMember(response.headers.get(SERVED_BY_HEADER) ?? undefined, options.target.llmName);
     return { content, summary: formatWholeAnswerSummary(options.now() - startedAt, completion.usage, servedBy) };
   } finally {
     clearInterval(ticker);

@@ -31,8 +31,7 @@ export async function runRepl(context: CliContext, session: ChatSession): Promis
       const text = line.trim();
       if (EXIT_COMMANDS.has(text)) break;
       if (text === '/clear') {
-        session.conversation.clear();
-        context.printer.notice('(history cleared)');
+        context.printer.notice(session.clear());
       } else if (text !== '') {
         failedTurns += await sendReportingErrors(context, session, text);
       }

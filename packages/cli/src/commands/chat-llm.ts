@@ -1,9 +1,13 @@
-import type { Command } from 'commander';
+import { Argument, type Command } from 'commander';
 import { chatHeader } from '../chat/chat-header.js';
 import { ChatSession } from '../chat/chat-session.js';
+import { llmChatTarget } from '../chat/chat-target.js';
+import { Conversation } from '../chat/conversation.js';
 import { runRepl } from '../chat/repl.js';
+import { sendOnce } from '../chat/send-once.js';
+import { completeNames } from '../completion/completion-hints.js';
 import type { CliContext } from '../context.js';
-import { InterruptedError, isAbortError, RequestError } from '../errors.js';
+import { RequestError } from '../errors.js';
 import { parsePositiveInteger, parseTemperature } from './option-parsers.js';
 
 interface ChatLlmOptions {
@@ -19,7 +23,7 @@ export function registerChatLlm(program: Command, context: CliContext): void {
   program
     .command('chat-llm')
     .description('chat with an LLM: a REPL keeping the history of the session, or one message with --message')
-    .argument('<name>', 'LLM or pool name')
+    .addArgument(completeNames(new Argument('<name>', 'LLM or pool name'), 'llm', 'pool'))
     .option('-m, --message <text>', 'send one message, print the answer and exit')
     .option('--system <text>', 'system message sent first')
     .option('--temperature <n>', 'sampling temperature (0 to 2)', parseTemperature)
@@ -30,8 +34,8 @@ export function registerChatLlm(program: Command, context: CliContext): void {
       context.printer.notice(await chatHeader(client, name, options.message !== undefined));
       const session = new ChatSession({
         client,
-        llmName: name,
-        ...(options.system === undefined ? {} : { system: options.system }),
+        target: llmChatTarget(name),
+        history: new Conversation(options.system),
         parameters: {
           ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
           ...(options.maxTokens === undefined ? {} : { max_tokens: options.maxTokens }),
@@ -48,18 +52,4 @@ export function registerChatLlm(program: Command, context: CliContext): void {
       const { failedTurns } = await runRepl(context, session);
       if (failedTurns > 0) throw new RequestError(`${failedTurns} message${failedTurns > 1 ? 's' : ''} of this session failed`);
     });
-}
-
-async function sendOnce(context: CliContext, session: ChatSession, message: string): Promise<void> {
-  const unsubscribe = context.onInterrupt(() => {
-    session.interrupt();
-  });
-  try {
-    await session.send(message);
-  } catch (error) {
-    if (isAbortError(error)) throw new InterruptedError();
-    throw error;
-  } finally {
-    unsubscribe();
-  }
 }

@@ -1,11 +1,17 @@
 import type { Command } from 'commander';
+import { completeResourceNames } from '../completion/completion-hints.js';
 import type { CliContext } from '../context.js';
+import { registerDescribeAgent } from '../resources/agent/describe.js';
 import { registerDescribeLlm } from '../resources/llm/describe.js';
 import { registerDescribePool } from '../resources/pool/describe.js';
+import { registerDescribeThread } from '../resources/thread/describe.js';
 
 /** `mcpctl describe RESOURCE NAME` */
 export function registerDescribe(program: Command, context: CliContext): void {
   const describe = program.command('describe').description('show every detail of a resource').usage('RESOURCE NAME');
   registerDescribeLlm(describe, context);
   registerDescribePool(describe, context);
+  registerDescribeAgent(describe, context);
+  registerDescribeThread(describe, context);
+  completeResourceNames(describe);
 }

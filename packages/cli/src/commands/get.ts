@@ -1,11 +1,23 @@
 import type { Command } from 'commander';
+import { completeResourceNames } from '../completion/completion-hints.js';
 import type { CliContext } from '../context.js';
+import { registerGetAgent } from '../resources/agent/get.js';
 import { registerGetLlm } from '../resources/llm/get.js';
+import { registerGetRoleBinding } from '../resources/rolebinding/get.js';
+import { registerGetToken } from '../resources/token/get.js';
+import { registerGetUser } from '../resources/user/get.js';
 import { registerGetPool } from '../resources/pool/get.js';
+import { registerGetThread } from '../resources/thread/get.js';
 
 /** `mcpctl get RESOURCE [NAME]`: one subcommand per resource type. */
 export function registerGet(program: Command, context: CliContext): void {
   const get = program.command('get').description('list resources, or show one').usage('RESOURCE [NAME] [-o table|wide|json|yaml]');
   registerGetLlm(get, context);
+  registerGetUser(get, context);
+  registerGetToken(get, context);
+  registerGetRoleBinding(get, context);
   registerGetPool(get, context);
+  registerGetAgent(get, context);
+  registerGetThread(get, context);
+  completeResourceNames(get);
 }

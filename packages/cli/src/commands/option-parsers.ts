@@ -21,3 +21,8 @@ export function parseTemperature(value: string): number {
   }
   return parsed;
 }
+
+/** For repeatable options (`--group a --group b`): each use adds to the list. */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

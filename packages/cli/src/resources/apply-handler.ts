@@ -18,6 +18,12 @@ export interface ApplyHandler {
   kind: string;
   /** Other `kind` values this handler recognises (an LLM view's `public`/`virtual`). */
   aliases?: readonly string[];
+  /**
+   * For a document whose kind is one of `aliases`: whether it is this handler's. Needed when
+   * two handlers share an alias (LLM and agent views both say `public`); a handler that
+   * claims a document wins over one that does not say.
+   */
+  claims?(document: SourceDocument): boolean;
   /** Validates the document before anything is sent; throws a `UsageError` naming it. */
   prepare(document: SourceDocument, env: CliEnvironment): PreparedDocument;
 }

@@ -1,15 +1,15 @@
 /** How long `isAvailable` waits for a model list before calling a server unavailable. */
 export const AVAILABILITY_TIMEOUT_MS = 2_000;
 
-/** True when `listModels` succeeds within `timeoutMs`; false on any error, the caller's abort included. */
+/** True when `probe` (a model list, and whatever else says the server serves) succeeds within `timeoutMs`; false on any error, the caller's abort included. */
 export async function checkAvailability(
-  listModels: (options: { signal: AbortSignal }) => Promise<unknown>,
+  probe: (options: { signal: AbortSignal }) => Promise<unknown>,
   signal: AbortSignal | undefined,
   timeoutMs: number,
 ): Promise<boolean> {
   const timeout = AbortSignal.timeout(timeoutMs);
   try {
-    await listModels({ signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+    await probe({ signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
     return true;
   } catch {
     return false;

@@ -53,6 +53,9 @@ export interface LlmProvider {
   stream(options: CompletionOptions): AsyncIterable<StreamDelta>;
   /** Model ids the server offers. */
   listModels(options?: { signal?: AbortSignal }): Promise<string[]>;
-  /** True when the server answers now; never throws. */
+  /**
+   * True when the server would serve the model now without a wake: it answers, and does not say
+   * it sleeps (vLLM's `/is_sleeping`) or has the model unloaded (Ollama's `/api/ps`). Never throws.
+   */
   isAvailable(options?: { signal?: AbortSignal }): Promise<boolean>;
 }

@@ -91,7 +91,7 @@ async function readText(response: Response, request: ProviderHttpRequest): Promi
 }
 
 /** `fetch failed` alone says nothing; the cause's code (`ECONNREFUSED`, …) does. */
-function describeNetworkError(error: unknown): string {
+export function describeNetworkError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
   const causeMessage = typeof cause?.message === 'string' ? cause.message : undefined;

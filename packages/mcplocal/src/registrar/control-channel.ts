@@ -1,4 +1,4 @@
-import type { ProviderRegisterRequest, ProviderRegisterResponse, TaskResult } from '@mcpctl/protocol';
+import type { ProviderHeartbeatRequest, ProviderRegisterRequest, ProviderRegisterResponse, TaskResult } from '@mcpctl/protocol';
 
 /** What became of a result post: taken, or refused because mcpd no longer wants this task. */
 export type ResultDelivery = 'delivered' | 'gone';
@@ -22,7 +22,7 @@ export interface StreamListener {
  */
 export interface ControlChannel {
   register(request: ProviderRegisterRequest, signal: AbortSignal): Promise<ProviderRegisterResponse>;
-  heartbeat(providerSessionId: string, signal: AbortSignal): Promise<void>;
+  heartbeat(request: ProviderHeartbeatRequest, signal: AbortSignal): Promise<void>;
   postResult(taskId: string, result: TaskResult, signal: AbortSignal): Promise<ResultDelivery>;
   /** Resolves when the stream ends; rejects when it cannot be opened or breaks. */
   openStream(providerSessionId: string, listener: StreamListener, signal: AbortSignal): Promise<void>;

@@ -1,6 +1,7 @@
 import {
   errorBodySchema,
   PROVIDER_SESSION_HEADER,
+  type ProviderHeartbeatRequest,
   providerRegisterResponseSchema,
   type ProviderRegisterRequest,
   type ProviderRegisterResponse,
@@ -49,8 +50,8 @@ export class HttpControlChannel implements ControlChannel {
     return parsed.data;
   }
 
-  async heartbeat(providerSessionId: string, signal: AbortSignal): Promise<void> {
-    const response = await this.post('/_provider-heartbeat', { providerSessionId }, signal, 'a heartbeat');
+  async heartbeat(request: ProviderHeartbeatRequest, signal: AbortSignal): Promise<void> {
+    const response = await this.post('/_provider-heartbeat', request, signal, 'a heartbeat');
     if (!response.ok) throw await httpError(response, 'a heartbeat');
     await response.body?.cancel();
   }

@@ -1,5 +1,6 @@
 import type { LlmTier, LlmType, PublishedAgent, Visibility, WakeRecipe } from '@mcpctl/protocol';
 import type { LlmProvider } from '../providers/llm-provider.js';
+import type { WakeHandler } from './wake-handler.js';
 
 /**
  * Where the registrar's lines go. Only these three methods are ever called, each with one
@@ -49,4 +50,6 @@ export interface VirtualLlmRegistrarOptions {
   reconnectMaxMs?: number | undefined;
   /** Default: the global `fetch`. */
   fetch?: typeof fetch | undefined;
+  /** Runs `wake` tasks. Default: a `RecipeWakeHandler`, running each provider's `wake` recipe. */
+  wakeHandler?: WakeHandler | undefined;
 }

@@ -1,15 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { providerHelloSchema, type ProviderRegisterRequest } from '@mcpctl/protocol';
+import { providerHelloSchema, providerRegisterRequestSchema, type PublishedAgent, type ProviderRegisterRequest } from '@mcpctl/protocol';
 import { readSessionId, writeSessionId } from '../config/session-file.js';
 import { McpdHttpError, McplocalError } from '../errors.js';
 import { Backoff } from './backoff.js';
 import type { ChannelFrame, ControlChannel } from './control-channel.js';
 import { HeartbeatLoop } from './heartbeat-loop.js';
+import { RecipeWakeHandler } from '../wake/recipe-wake-handler.js';
+import { SleepWatch } from '../wake/sleep-watch.js';
 import { HttpControlChannel } from './http-control-channel.js';
-import { buildRegisterRequest, publishedNameOf } from './register-request.js';
+import { buildRegisterRequest, initialStatusOf, publishedNameOf, type InitialStatus } from './register-request.js';
 import type { ProviderToPublish, RegistrarLog, VirtualLlmRegistrarOptions } from './registrar-options.js';
 import { TaskHandler } from './task-handler.js';
-import { RecipelessWakeHandler } from './wake-handler.js';
 
 const DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000;
 const DEFAULT_RECONNECT_BASE_MS = 5_000;
@@ -21,12 +22,15 @@ const TOKEN_HINT = 'the token in MCPCTL_HOME/credentials was refused; run `mcpct
  * registers, keeps the session id on disk so a restart re-adopts the same rows, holds the control
  * stream open (reconnecting with backoff and re-registering first, since mcpd may have
  * restarted), heartbeats while the stream is up, and runs infer, wake and cancel tasks.
+ * Heartbeats go on while a wake runs, and each one names the wake-capable providers whose
+ * backend has gone to sleep, so mcpd wakes them before their next request.
  */
 export class VirtualLlmRegistrar {
   private readonly log: RegistrarLog;
   private readonly sessionFilePath: string;
   private readonly providers: ReadonlyMap<string, ProviderToPublish>;
-  private readonly registerRequest: Pick<ProviderRegisterRequest, 'providers' | 'agents'>;
+  private readonly agents: readonly PublishedAgent[];
+  private readonly sleepWatch: SleepWatch;
   private readonly channel: ControlChannel;
   private readonly tasks: TaskHandler;
   private readonly heartbeat: HeartbeatLoop;
@@ -41,12 +45,14 @@ export class VirtualLlmRegistrar {
     this.sessionFilePath = options.sessionFilePath;
     this.mcpdUrl = options.mcpdUrl;
     this.providers = indexByPublishedName(options.publishedProviders);
-    this.registerRequest = buildRegisterRequest(options.publishedProviders, options.publishedAgents);
+    this.agents = options.publishedAgents ?? [];
+    assertPublishable(buildRegisterRequest(options.publishedProviders, this.agents));
     this.channel = new HttpControlChannel({ mcpdUrl: options.mcpdUrl, token: options.token, fetch: options.fetch });
+    this.sleepWatch = new SleepWatch({ providers: this.providers, log: this.log });
     this.tasks = new TaskHandler({
       providers: this.providers,
       post: (taskId, result) => this.channel.postResult(taskId, result, this.lifetimeSignal()),
-      wake: new RecipelessWakeHandler(),
+      wake: this.sleepWatch.track(options.wakeHandler ?? new RecipeWakeHandler({ log: this.log })),
       log: this.log,
     });
     this.heartbeat = new HeartbeatLoop({
@@ -108,10 +114,17 @@ export class VirtualLlmRegistrar {
     this.log.info('stopped publishing');
   }
 
+  /** Registers the whole published set, each wake-capable provider as its backend is right now. */
   private async register(signal: AbortSignal): Promise<void> {
+    const entries = [...this.providers.values()];
+    const statuses = new Map<ProviderToPublish, InitialStatus>(
+      await Promise.all(entries.map(async (entry) => [entry, await initialStatusOf(entry, signal)] as const)),
+    );
+    const payload = buildRegisterRequest(entries, this.agents, (entry) => statuses.get(entry) ?? 'active');
     const presented = this.sessionId;
-    const request: ProviderRegisterRequest = presented === undefined ? this.registerRequest : { providerSessionId: presented, ...this.registerRequest };
+    const request: ProviderRegisterRequest = presented === undefined ? payload : { providerSessionId: presented, ...payload };
     const response = await this.channel.register(request, signal);
+    this.sleepWatch.registeredAsleep(payload.providers.filter((provider) => provider.initialStatus === 'hibernating').map((provider) => provider.name));
     this.sessionId = response.providerSessionId;
     if (response.providerSessionId !== presented) {
       await writeSessionId(this.sessionFilePath, response.providerSessionId);
@@ -186,8 +199,11 @@ export class VirtualLlmRegistrar {
     this.log.warn(`ignored a control stream event of unknown type ${JSON.stringify(frame.event)}`);
   }
 
-  private beat(signal: AbortSignal): Promise<void> {
-    return this.channel.heartbeat(this.requireSessionId(), AbortSignal.any([signal, this.lifetimeSignal()]));
+  private async beat(loopSignal: AbortSignal): Promise<void> {
+    const signal = AbortSignal.any([loopSignal, this.lifetimeSignal()]);
+    const providerSessionId = this.requireSessionId();
+    const hibernating = await this.sleepWatch.sleepingNames(signal);
+    await this.channel.heartbeat(hibernating.length > 0 ? { providerSessionId, hibernating } : { providerSessionId }, signal);
   }
 
   private requireSessionId(): string {
@@ -208,6 +224,22 @@ function indexByPublishedName(entries: readonly ProviderToPublish[]): Map<string
     byName.set(name, entry);
   }
   return byName;
+}
+
+/**
+ * Checks the payload against the wire schema when the registrar is built, so an entry mcpd would
+ * refuse (a `maxWaitSeconds` past an hour, say) stops the start with its name instead of a 400.
+ */
+function assertPublishable(payload: Pick<ProviderRegisterRequest, 'providers' | 'agents'>): void {
+  const parsed = providerRegisterRequestSchema.safeParse(payload);
+  if (parsed.success) return;
+  const problems = parsed.error.issues.map((issue) => {
+    const [list, index, ...field] = issue.path;
+    const item = typeof list === 'string' && typeof index === 'number' ? payload[list as 'providers' | 'agents']?.[index] : undefined;
+    const where = item ? `${list === 'agents' ? 'agent' : 'provider'} ${item.name}` : issue.path.map(String).join('.');
+    return `${where}: ${field.length > 0 ? `${field.map(String).join('.')}: ` : ''}${issue.message}`;
+  });
+  throw new McplocalError(`cannot publish: ${problems.join('; ')}`);
 }
 
 function safeJson(text: string): unknown {

@@ -15,15 +15,15 @@ export interface WakeHandler {
 }
 
 /**
- * Answers every wake honestly with why it cannot be done: running recipes (an HTTP call or a
- * command, then polling readiness) is a separate handler, plugged in where this one is.
+ * Answers every wake honestly with why it cannot be done, for an embedder that must never run a
+ * recipe's request or command. The registrar's default is the `RecipeWakeHandler`.
  */
 export class RecipelessWakeHandler implements WakeHandler {
   wake({ llmName, entry }: WakeRequest): Promise<{ ms: number }> {
     const reason =
       entry.wake === undefined
         ? `${llmName} has no wake recipe`
-        : `${llmName} has a ${entry.wake.type} wake recipe, but this mcplocal cannot run wake recipes`;
+        : `${llmName} has a ${entry.wake.type} wake recipe, but this mcplocal does not run wake recipes`;
     return Promise.reject(new McplocalError(reason));
   }
 }

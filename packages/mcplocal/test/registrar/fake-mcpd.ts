@@ -19,6 +19,8 @@ export interface RecordedResult {
 
 export interface RecordedHeartbeat {
   providerSessionId: string;
+  /** The names the heartbeat reported asleep; absent when it named none. */
+  hibernating?: string[] | undefined;
   at: number;
 }
 
@@ -123,7 +125,7 @@ export class FakeMcpd {
     if (request.method === 'GET' && path === '/api/v1/llms/_provider-stream') return this.openStream(request, response);
     if (request.method === 'POST' && path === '/api/v1/llms/_provider-heartbeat') {
       const body = providerHeartbeatRequestSchema.parse(await readJson(request));
-      this.heartbeats.push({ providerSessionId: body.providerSessionId, at: Date.now() });
+      this.heartbeats.push({ providerSessionId: body.providerSessionId, hibernating: body.hibernating, at: Date.now() });
       send(response, 200, { ok: true });
       return this.notify();
     }
@@ -190,6 +192,9 @@ function view(provider: ProviderRegisterRequest['providers'][number]): LlmView {
     status: provider.initialStatus ?? 'active',
     hasApiKey: false,
     maxConcurrent: provider.maxConcurrent ?? null,
+    wakeRecipe: provider.wakeRecipe?.kind ?? null,
+    lastWakeAt: null,
+    lastWakeMs: null,
     lastHeartbeatAt: now,
     inactiveSince: null,
     createdAt: now,

@@ -32,7 +32,9 @@ afterEach(async () => {
 });
 
 function run(args: string[] = []): Run {
-  const child = spawn(process.execPath, [MAIN, ...args], {
+  // The local endpoint always listens: a free port each, so runs never race for 3200.
+  const portArgs = args.includes('--port') ? [] : ['--port', '0'];
+  const child = spawn(process.execPath, [MAIN, ...portArgs, ...args], {
     env: { PATH: process.env.PATH, HOME: home.path, MCPCTL_HOME: home.path, MCPLOCAL_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -43,6 +45,21 @@ function run(args: string[] = []): Run {
   child.stderr?.on('data', (data: Buffer) => (stderr += data.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+/** The URL of the `local endpoint listening` log line, once it is written. */
+async function endpointUrl(run: Run, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const line of run.stdout().split('\n')) {
+      if (!line.startsWith('{')) continue;
+      const record = JSON.parse(line) as { msg?: unknown; url?: unknown };
+      if (record.msg === 'local endpoint listening' && typeof record.url === 'string') return record.url;
+    }
+    if (run.child.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`mcplocal did not log its local endpoint:\n${run.stdout()}${run.stderr()}`);
 }
 
 async function writeConfig(config: unknown, credentials = true): Promise<void> {
@@ -59,7 +76,7 @@ function publishedConfig() {
 describe('the mcplocal binary', () => {
   it('publishes, serves a task, and exits 0 on SIGTERM without logging secrets', async () => {
     await writeConfig(publishedConfig());
-    const mcplocal = run(['--port', '3299']);
+    const mcplocal = run();
     await mcpd.waitFor('the control stream', () => mcpd.openStreams === 1, 10_000);
     expect(mcpd.registrations[0]?.providers.map((provider) => provider.name)).toEqual(['qwen-desk']);
 
@@ -75,11 +92,16 @@ describe('the mcplocal binary', () => {
     expect(mcplocal.stdout()).not.toContain('session-1');
   });
 
-  it('says there is nothing to publish and exits 0 when no provider is published', async () => {
+  it('says there is nothing to publish, keeps serving the local endpoint, and exits 0 on SIGTERM', async () => {
     await writeConfig({ providers: [{ name: 'desk-qwen', type: 'openai', url: upstream.url, model: 'fake-model' }] }, false);
     const mcplocal = run();
-    expect(await mcplocal.exited).toBe(0);
+    const url = await endpointUrl(mcplocal);
     expect(mcplocal.stdout()).toContain('nothing to publish');
+    const models = (await (await fetch(`${url}/v1/models`)).json()) as { data: Array<{ id: string }> };
+    expect(models.data.map((model) => model.id)).toEqual(['desk-qwen']);
+    expect(mcplocal.child.exitCode).toBeNull();
+    mcplocal.child.kill('SIGTERM');
+    expect(await mcplocal.exited).toBe(0);
     expect(mcpd.registrations).toEqual([]);
   });
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ollamaChatResponseSchema, ollamaTagListSchema } from '@mcpctl/protocol';
+import { ProviderError } from '../../errors.js';
 import { AVAILABILITY_TIMEOUT_MS, checkAvailability } from '../check-availability.js';
 import { parseJsonFrame } from '../json-frame.js';
 import type { CompletionOptions, CompletionResult, LlmProvider, StreamDelta } from '../llm-provider.js';
@@ -7,6 +8,7 @@ import { fetchProviderJson, parseProviderBody, sendProviderRequest, type Provide
 import { providerStream, streamBody, unfinishedStream } from '../provider-stream.js';
 import { readLines } from '../read-lines.js';
 import { fromOllamaResponse } from './from-ollama-response.js';
+import { isModelLoaded } from './ollama-loaded-models.js';
 import { ollamaEndpoint } from './ollama-endpoint.js';
 import { OllamaStreamMapper } from './ollama-stream-mapper.js';
 import { toOllamaRequest } from './to-ollama-request.js';
@@ -54,9 +56,17 @@ export class OllamaProvider implements LlmProvider {
     return list.models.map((model) => model.name);
   }
 
+  /** The model list answers, and the model is loaded where Ollama says which are (`/api/ps`). */
   isAvailable(options: { signal?: AbortSignal } = {}): Promise<boolean> {
     const timeoutMs = this.options.availabilityTimeoutMs ?? AVAILABILITY_TIMEOUT_MS;
-    return checkAvailability((listOptions) => this.listModels(listOptions), options.signal, timeoutMs);
+    return checkAvailability(
+      async ({ signal }) => {
+        const [, loaded] = await Promise.all([this.listModels({ signal }), isModelLoaded(this.request('GET', '/api/ps', signal), this.options.model)]);
+        if (!loaded) throw new ProviderError(503, `provider "${this.name}": model ${this.options.model} is not loaded`);
+      },
+      options.signal,
+      timeoutMs,
+    );
   }
 
   private async *streamDeltas(options: CompletionOptions, signal: AbortSignal): AsyncGenerator<StreamDelta> {

@@ -1,4 +1,5 @@
 import { chatCompletionChunkSchema, chatCompletionSchema, modelIdListSchema } from '@mcpctl/protocol';
+import { ProviderError } from '../../errors.js';
 import { AVAILABILITY_TIMEOUT_MS, checkAvailability } from '../check-availability.js';
 import { parseJsonFrame } from '../json-frame.js';
 import type { CompletionOptions, CompletionResult, LlmProvider, StreamDelta } from '../llm-provider.js';
@@ -9,6 +10,7 @@ import { upstreamEndpoint } from '../upstream-endpoint.js';
 import { fromOpenAiCompletion } from './from-openai-completion.js';
 import { mapOpenAiChunk } from './map-openai-chunk.js';
 import { toOpenAiRequest } from './to-openai-request.js';
+import { reportsSleeping, vllmSleepStateUrl } from './vllm-sleep-state.js';
 
 /** Options of {@link OpenAiProvider}. */
 export interface OpenAiProviderOptions {
@@ -52,9 +54,18 @@ export class OpenAiProvider implements LlmProvider {
     return list.data.map((model) => model.id);
   }
 
+  /** The model list answers, and the server does not say it sleeps (vLLM's `/is_sleeping`). */
   isAvailable(options: { signal?: AbortSignal } = {}): Promise<boolean> {
     const timeoutMs = this.options.availabilityTimeoutMs ?? AVAILABILITY_TIMEOUT_MS;
-    return checkAvailability((listOptions) => this.listModels(listOptions), options.signal, timeoutMs);
+    return checkAvailability(
+      async ({ signal }) => {
+        const sleepState = { ...this.request('GET', '/models', signal), url: vllmSleepStateUrl(this.options.url) };
+        const [, sleeping] = await Promise.all([this.listModels({ signal }), reportsSleeping(sleepState)]);
+        if (sleeping) throw new ProviderError(503, `provider "${this.name}" says its engine is asleep`);
+      },
+      options.signal,
+      timeoutMs,
+    );
   }
 
   private async *streamDeltas(options: CompletionOptions, signal: AbortSignal): AsyncGenerator<StreamDelta> {

@@ -1,0 +1,18 @@
+import type { AgentView, LlmView } from '@mcpctl/protocol';
+
+/**
+ * `Chatting with agent reviewer (llm qwen3 · active).`, plus a word when the agent or its
+ * LLM cannot answer at once. `llm` is the agent's pinned LLM when the caller can see it
+ * as one (a pool name has no single status).
+ */
+export function agentHeader(agent: AgentView, llm: LlmView | undefined, oneShot: boolean): string {
+  const header = `Chatting with agent ${agent.name} (llm ${agent.llm} · ${agent.status}).`;
+  return `${header}${stateNote(agent, llm)}${oneShot ? '' : ' Ctrl-D to quit, /clear starts a new thread.'}`;
+}
+
+function stateNote(agent: AgentView, llm: LlmView | undefined): string {
+  if (agent.status === 'inactive') return ' Its publisher is offline: requests fail until it reconnects.';
+  if (llm?.status === 'hibernating') return ` Its LLM ${llm.name} is hibernating and wakes on the first message.`;
+  if (llm?.status === 'inactive') return ` Its LLM ${llm.name} is offline: requests fail until its publisher reconnects.`;
+  return '';
+}

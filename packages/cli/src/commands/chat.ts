@@ -1,0 +1,88 @@
+import { Argument, Option, type Command } from 'commander';
+import type { AgentView } from '@mcpctl/protocol';
+import type { ApiClient } from '../api-client.js';
+import { agentHeader } from '../chat/agent-header.js';
+import { ChatSession } from '../chat/chat-session.js';
+import { agentChatTarget } from '../chat/chat-target.js';
+import { runRepl } from '../chat/repl.js';
+import { sendOnce } from '../chat/send-once.js';
+import { ThreadHistory } from '../chat/thread-history.js';
+import { completeNames } from '../completion/completion-hints.js';
+import type { CliContext } from '../context.js';
+import { RequestError, UsageError } from '../errors.js';
+import { getAgent } from '../resources/agent/agent-api.js';
+import { findLlm } from '../resources/llm/llm-api.js';
+import { getThread } from '../resources/thread/thread-api.js';
+import { parsePositiveInteger, parseTemperature } from './option-parsers.js';
+
+interface ChatOptions {
+  thread?: string;
+  message?: string;
+  temperature?: number;
+  maxTokens?: number;
+  stream: boolean;
+}
+
+/**
+ * `mcpctl chat AGENT`: a chat through an agent (its system prompt and default parameters),
+ * the history kept by mcpd in a thread. Each turn sends only the new message with the
+ * thread's id; the thread to continue later is named on stderr.
+ */
+export function registerChat(program: Command, context: CliContext): void {
+  program
+    .command('chat')
+    .description('chat with an agent; the conversation is stored as a thread you can continue with --thread')
+    .addArgument(completeNames(new Argument('<agent>', 'agent name'), 'agent'))
+    .addOption(completeNames(new Option('--thread <id>', 'continue a stored thread (see mcpctl get threads)'), 'thread'))
+    .option('-m, --message <text>', 'send one message, print the answer and exit')
+    .option('--temperature <n>', "sampling temperature (0 to 2), over the agent's default", parseTemperature)
+    .option('--max-tokens <n>', "longest answer, in tokens, over the agent's default", parsePositiveInteger)
+    .option('--no-stream', 'wait for the whole answer instead of streaming it')
+    .action(async (agentName: string, options: ChatOptions) => {
+      const client = await context.api();
+      const agent = await getAgent(client, agentName);
+      if (options.thread !== undefined) await checkThread(client, options.thread, agent);
+      context.printer.notice(agentHeader(agent, await findLlm(client, agent.llm), options.message !== undefined));
+      if (options.thread !== undefined) context.printer.notice(threadLine(agent.name, options.thread));
+      const history = new ThreadHistory(options.thread);
+      const session = new ChatSession({
+        client,
+        target: agentChatTarget(agent.name, agent.llm),
+        history,
+        // Only what the user set: the agent's defaults apply to the rest.
+        parameters: {
+          ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
+          ...(options.maxTokens === undefined ? {} : { max_tokens: options.maxTokens }),
+        },
+        stream: options.stream,
+        stdout: context.io.stdout,
+        stderr: context.io.stderr,
+        now: context.now,
+      });
+      let failedTurns = 0;
+      try {
+        if (options.message !== undefined) await sendOnce(context, session, options.message);
+        else failedTurns = (await runRepl(context, session)).failedTurns;
+      } finally {
+        // Named at the start already when it was given and is still the one in use.
+        if (history.threadId !== undefined && history.threadId !== options.thread) {
+          context.printer.notice(threadLine(agent.name, history.threadId));
+        }
+      }
+      if (failedTurns > 0) throw new RequestError(`${failedTurns} message${failedTurns > 1 ? 's' : ''} of this session failed`);
+    });
+}
+
+/** The thread must exist, be the caller's, and belong to this agent: mcpd would prepend its history to any agent's chat. */
+async function checkThread(client: ApiClient, threadId: string, agent: AgentView): Promise<void> {
+  const thread = await getThread(client, threadId);
+  if (thread.agent !== agent.name) {
+    throw new UsageError(`thread ${threadId} is a conversation with agent ${thread.agent}, not ${agent.name}`, {
+      hint: `continue it with 'mcpctl chat ${thread.agent} --thread ${threadId}'`,
+    });
+  }
+}
+
+export function threadLine(agentName: string, threadId: string): string {
+  return `Thread: ${threadId} (continue with: mcpctl chat ${agentName} --thread ${threadId})`;
+}

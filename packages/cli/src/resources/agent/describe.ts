@@ -1,0 +1,53 @@
+import type { Command } from 'commander';
+import type { AgentView } from '@mcpctl/protocol';
+import type { CliContext } from '../../context.js';
+import { timeWithAge } from '../../format/relative-age.js';
+import { ABSENT } from '../../printer.js';
+import { getAgent } from './agent-api.js';
+
+/** `mcpctl describe agent NAME` */
+export function registerDescribeAgent(describe: Command, context: CliContext): void {
+  describe
+    .command('agent')
+    .alias('agents')
+    .description('show every detail of an agent, its system prompt in full')
+    .argument('<name>', 'agent name or id')
+    .action(async (name: string) => {
+      const agent = await getAgent(await context.api(), name);
+      context.printer.fields(describeAgentFields(agent, new Date(context.now())));
+      context.printer.line('System prompt:');
+      for (const line of systemPromptLines(agent.systemPrompt)) context.printer.line(line);
+    });
+}
+
+/** The `describe` lines of an agent, before its system prompt. */
+export function describeAgentFields(agent: AgentView, now: Date): Array<readonly [string, string]> {
+  return [
+    ['Name', agent.name],
+    ['ID', agent.id],
+    ['Kind', agent.kind === 'virtual' ? 'virtual (published by mcplocal)' : 'public'],
+    ['LLM', agent.llm],
+    ['Status', agent.status],
+    ['Visibility', agent.visibility],
+    ['Owner', agent.owner ?? agent.ownerId ?? ABSENT],
+    ['Project', agent.project ?? ABSENT],
+    ['Description', agent.description ?? ABSENT],
+    ['Default params', keyValueLines(agent.defaultParams)],
+    ['Extras', keyValueLines(agent.extras)],
+    ['Created', timeWithAge(agent.createdAt, now)],
+    ['Updated', timeWithAge(agent.updatedAt, now)],
+  ];
+}
+
+/** The prompt indented under its label, every line of it: a prompt is read, not skimmed. */
+export function systemPromptLines(systemPrompt: string | null): string[] {
+  if (systemPrompt === null || systemPrompt === '') return [`  ${ABSENT}`];
+  return systemPrompt.split('\n').map((line) => (line === '' ? '' : `  ${line}`));
+}
+
+/** `key: value` per line, values as JSON (strings bare). */
+function keyValueLines(values: Record<string, unknown>): string {
+  const entries = Object.entries(values);
+  if (entries.length === 0) return ABSENT;
+  return entries.map(([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`).join('\n');
+}

@@ -1,0 +1,199 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { makeTempDir, spawnMcpd, startFakeUpstream, type FakeUpstream, type SpawnedMcpd, type TempDir } from '@mcpctl/test-kit';
+import { roleBindingViewSchema, tokenViewSchema, userViewSchema } from '@mcpctl/protocol';
+import { runMcpctl, type McpctlRun } from '../helpers/run-mcpctl.js';
+
+/*
+ * Users, tokens and role bindings end to end: the built mcpctl against mcpd as a child
+ * process. The tests run in order and share one mcpd.
+ */
+
+let dataDir: TempDir;
+let home: TempDir;
+let mcpd: SpawnedMcpd;
+let upstream: FakeUpstream;
+let aliceToken = '';
+
+beforeAll(async () => {
+  dataDir = await makeTempDir('mcpctl-accounts-data');
+  home = await makeTempDir('mcpctl-accounts-home');
+  upstream = await startFakeUpstream();
+  mcpd = await spawnMcpd({ dataDir: dataDir.path });
+  const login = await mcpctl(['login', '--url', mcpd.url, '--token', mcpd.adminToken]);
+  expect(login.code).toBe(0);
+});
+
+afterAll(async () => {
+  await mcpd?.stop();
+  await upstream?.close();
+  await home?.cleanup();
+  await dataDir?.cleanup();
+});
+
+/** mcpctl as admin (the stored login), or as someone else with `token`. */
+function mcpctl(args: string[], options: { input?: string; token?: string } = {}): Promise<McpctlRun> {
+  return runMcpctl(args, {
+    env: { MCPCTL_HOME: home.path, ...(options.token === undefined ? {} : { MCPCTL_TOKEN: options.token }) },
+    ...(options.input === undefined ? {} : { input: options.input }),
+  });
+}
+
+const rows = (run: McpctlRun) => run.stdout.trimEnd().split('\n').map((line) => line.split(/\s{2,}/));
+
+describe('mcpctl users, tokens and role bindings', () => {
+  it('creates users with groups and roles, and lists them', async () => {
+    expect(await mcpctl(['create', 'user', 'alice', '--group', 'ml', '--group', 'gpu'])).toEqual({ code: 0, stdout: 'user/alice created\n', stderr: '' });
+    expect((await mcpctl(['create', 'user', 'vera', '--role', 'viewer'])).code).toBe(0);
+    const table = rows(await mcpctl(['get', 'users']));
+    expect(table[0]).toEqual(['NAME', 'ROLE', 'GROUPS', 'ID']);
+    expect(table.slice(1).map((row) => row.slice(0, 3))).toEqual([
+      ['admin', 'admin', '-'],
+      ['alice', 'member', 'ml,gpu'],
+      ['vera', 'viewer', '-'],
+    ]);
+    const duplicate = await mcpctl(['create', 'user', 'alice']);
+    expect(duplicate).toEqual({ code: 1, stdout: '', stderr: 'error: a user named alice already exists\n' });
+  });
+
+  it('prints a new token alone on stdout, so a script can capture it', async () => {
+    const run = await mcpctl(['create', 'token', '--user', 'alice', '--name', 'laptop', '--expires', '30d']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^mcpctl_[A-Za-z0-9_-]{43}\n$/);
+    expect(run.stderr).toMatch(/^token\/laptop created for alice \(expires \d{4}-\d\d-\d\dT[\d:.]+Z\); it is shown only this once\n$/);
+    aliceToken = run.stdout.trim();
+    const status = await mcpctl(['status', '-o', 'json'], { token: aliceToken });
+    expect(JSON.parse(status.stdout).user).toMatchObject({ name: 'alice', admin: false });
+  });
+
+  it('prints {name, user, token, expiresAt} with -o json', async () => {
+    const run = await mcpctl(['create', 'token', '--user', 'alice', '--name', 'ci', '-o', 'json']);
+    expect(run.code).toBe(0);
+    const shown = JSON.parse(run.stdout) as Record<string, unknown>;
+    expect(Object.keys(shown)).toEqual(['name', 'user', 'token', 'expiresAt']);
+    expect(shown).toMatchObject({ name: 'ci', user: 'alice', expiresAt: null });
+    expect(shown.token).toMatch(/^mcpctl_/);
+  });
+
+  it('lists tokens without ever printing one', async () => {
+    const run = await mcpctl(['get', 'tokens']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toContain(aliceToken);
+    const table = rows(run);
+    expect(table[0]).toEqual(['NAME', 'USER', 'EXPIRES', 'ID']);
+    expect(table.slice(1).map((row) => row.slice(0, 2))).toEqual([
+      ['bootstrap', 'admin'],
+      ['ci', 'alice'],
+      ['laptop', 'alice'],
+    ]);
+    const own = tokenViewSchema.array().parse(JSON.parse((await mcpctl(['get', 'tokens', '-o', 'json'], { token: aliceToken })).stdout));
+    expect(own.map((token) => token.name)).toEqual(['ci', 'laptop']);
+  });
+
+  it('refuses an unreadable lifetime before sending anything, with exit 2', async () => {
+    const run = await mcpctl(['create', 'token', '--expires', 'three weeks']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('error: invalid token request: --expires: a lifetime is a whole number and a unit: 90m, 12h, 30d (s, m, h or d)\n');
+  });
+
+  it('creates a name-scoped role binding that takes effect at once', async () => {
+    const create = ['create', 'llm', 'team-gpt', '--type', 'openai', '--model', 'fake-model', '--url', upstream.openaiBaseUrl];
+    const refused = await mcpctl(create, { token: aliceToken });
+    expect(refused).toEqual({ code: 1, stdout: '', stderr: 'error: registering public LLMs needs the create:llms permission\n' });
+    const binding = await mcpctl(['create', 'rolebinding', 'alice-team-gpt', '--user', 'alice', '--permission', 'create:llms', '--resource-name', 'team-gpt']);
+    expect(binding).toEqual({ code: 0, stdout: 'rolebinding/alice-team-gpt created\n', stderr: '' });
+    expect(await mcpctl(create, { token: aliceToken })).toEqual({ code: 0, stdout: 'llm/team-gpt created\n', stderr: '' });
+    const table = rows(await mcpctl(['get', 'rolebindings']));
+    expect(table[0]).toEqual(['NAME', 'SUBJECT', 'ROLE', 'PERMISSIONS', 'RESOURCES', 'ID']);
+    expect(table[1]?.slice(0, 5)).toEqual(['alice-team-gpt', 'user:alice', '-', 'create:llms', 'team-gpt']);
+  });
+
+  it('shows the owner in get -o wide and describe', async () => {
+    const wide = rows(await mcpctl(['get', 'llm', 'team-gpt', '-o', 'wide']));
+    const owner = wide[0]!.indexOf('OWNER');
+    expect(owner).toBeGreaterThan(0);
+    expect(wide[1]?.[owner]).toBe('alice');
+    expect((await mcpctl(['describe', 'llm', 'team-gpt'])).stdout).toMatch(/\nOwner: +alice\n/);
+  });
+
+  it('refuses a viewer creating an LLM with one line and exit 1', async () => {
+    const vera = (await mcpctl(['create', 'token', '--user', 'vera'])).stdout.trim();
+    const run = await mcpctl(['create', 'llm', 'vera-gpt', '--type', 'openai', '--model', 'm', '--url', upstream.openaiBaseUrl], { token: vera });
+    expect(run).toEqual({ code: 1, stdout: '', stderr: 'error: registering public LLMs needs the create:llms permission\n' });
+    expect((await mcpctl(['get', 'llm', 'vera-gpt'])).code).toBe(1);
+  });
+
+  it.each([
+    [['create', 'rolebinding', 'x', '--role', 'viewer'], 'error: name the subject with exactly one of --user or --group\n'],
+    [['create', 'rolebinding', 'x', '--user', 'a', '--group', 'b', '--role', 'viewer'], 'error: name the subject with exactly one of --user or --group\n'],
+    [['create', 'rolebinding', 'x', '--user', 'a'], 'error: grant exactly one of --role or --permission\n'],
+    [['create', 'rolebinding', 'x', '--user', 'a', '--permission', 'fly:llms'], /^error: invalid role binding x: permissions\.0: a permission is "\*" or VERB:RESOURCE/],
+    [['create', 'user', 'bob', '--role', 'boss'], /^error: option '--role <role>' argument 'boss' is invalid/],
+    [['create', 'user', 'Bad_Name'], /^error: invalid user Bad_Name: name: /],
+  ])('exits 2 on %j', async (args, message) => {
+    const run = await mcpctl(args);
+    expect(run.code).toBe(2);
+    if (typeof message === 'string') expect(run.stderr).toBe(message);
+    else expect(run.stderr).toMatch(message);
+  });
+
+  it('applies User and RoleBinding documents: created, unchanged, configured', async () => {
+    const file = join(home.path, 'accounts.yaml');
+    const documents = (groups: string) =>
+      [
+        'kind: User',
+        'name: bob',
+        `groups: [${groups}]`,
+        '---',
+        'kind: RoleBinding',
+        'name: ml-runs-gpt',
+        'subjectKind: group',
+        'subjectName: ml',
+        'permissions: [view:llms, run:llms]',
+        'resourceNames: [team-gpt]',
+        '',
+      ].join('\n');
+    await writeFile(file, documents('ml'));
+    expect(await mcpctl(['apply', '-f', file])).toEqual({ code: 0, stdout: 'user/bob created\nrolebinding/ml-runs-gpt created\n', stderr: '' });
+    expect((await mcpctl(['apply', '-f', file])).stdout).toBe('user/bob unchanged\nrolebinding/ml-runs-gpt unchanged\n');
+    await writeFile(file, documents('ml, gpu'));
+    expect((await mcpctl(['apply', '-f', file])).stdout).toBe('user/bob configured\nrolebinding/ml-runs-gpt unchanged\n');
+    const bob = userViewSchema.parse(JSON.parse((await mcpctl(['get', 'user', 'bob', '-o', 'json'])).stdout));
+    expect(bob).toMatchObject({ groups: ['ml', 'gpu'], role: 'member' });
+    const binding = roleBindingViewSchema.parse(JSON.parse((await mcpctl(['get', 'rolebinding', 'ml-runs-gpt', '-o', 'json'])).stdout));
+    expect(binding).toMatchObject({ subjectKind: 'group', subjectName: 'ml', role: null, permissions: ['view:llms', 'run:llms'], resourceNames: ['team-gpt'] });
+  });
+
+  it('applies get -o yaml output of users and role bindings back unchanged', async () => {
+    const users = await mcpctl(['get', 'users', '-o', 'yaml']);
+    expect(parseAllDocuments(users.stdout).map((document) => document.toJS().kind)).toEqual(['User', 'User', 'User', 'User']);
+    const fromUsers = await mcpctl(['apply', '-f', '-'], { input: users.stdout });
+    expect(fromUsers).toEqual({ code: 0, stdout: 'user/admin unchanged\nuser/alice unchanged\nuser/bob unchanged\nuser/vera unchanged\n', stderr: '' });
+    const bindings = await mcpctl(['get', 'rolebindings', '-o', 'yaml']);
+    const fromBindings = await mcpctl(['apply', '-f', '-'], { input: bindings.stdout });
+    expect(fromBindings).toEqual({ code: 0, stdout: 'rolebinding/alice-team-gpt unchanged\nrolebinding/ml-runs-gpt unchanged\n', stderr: '' });
+    // A changed role binding is replaced as a whole.
+    const changed = bindings.stdout.replace('subjectName: ml\n', 'subjectName: gpu\n');
+    expect((await mcpctl(['apply', '-f', '-'], { input: changed })).stdout).toBe('rolebinding/alice-team-gpt unchanged\nrolebinding/ml-runs-gpt configured\n');
+  });
+
+  it('revokes a token: the next command with it fails', async () => {
+    expect(await mcpctl(['delete', 'token', 'laptop', '--user', 'alice'])).toEqual({ code: 0, stdout: 'token/laptop deleted\n', stderr: '' });
+    const run = await mcpctl(['get', 'llms'], { token: aliceToken });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe("error: the token is not valid — check the token, or run 'mcpctl login --url URL --token TOKEN'\n");
+    const again = await mcpctl(['delete', 'token', 'laptop', '--user', 'alice']);
+    expect(again).toEqual({ code: 1, stdout: '', stderr: "error: token not found: laptop — run 'mcpctl get tokens' to list them\n" });
+  });
+
+  it('deletes role bindings and users', async () => {
+    expect(await mcpctl(['delete', 'rolebinding', 'ml-runs-gpt'])).toEqual({ code: 0, stdout: 'rolebinding/ml-runs-gpt deleted\n', stderr: '' });
+    expect(await mcpctl(['delete', 'user', 'vera'])).toEqual({ code: 0, stdout: 'user/vera deleted\n', stderr: '' });
+    const gone = await mcpctl(['get', 'user', 'vera']);
+    expect(gone).toEqual({ code: 1, stdout: '', stderr: "error: user not found: vera — run 'mcpctl get users' to list them\n" });
+    const self = await mcpctl(['delete', 'user', 'admin']);
+    expect(self).toEqual({ code: 1, stdout: '', stderr: 'error: you cannot delete yourself; ask another admin\n' });
+  });
+});

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { parseDocuments } from '../../src/documents/parse-documents.js';
+import { formatTable, formatYamlDocuments } from '../../src/printer.js';
+import { agentCreateFromSpec, agentSpecChanges, agentSpecFromDocument } from '../../src/resources/agent/agent-document.js';
+import { agentPresentation } from '../../src/resources/agent/agent-presentation.js';
+import { describeAgentFields, systemPromptLines } from '../../src/resources/agent/describe.js';
+import { agentView } from '../helpers/agent-view.js';
+
+function roundTrip(yaml: string, warn: (text: string) => void = () => undefined) {
+  const [document] = parseDocuments(yaml, 'stdin');
+  if (document === undefined) throw new Error('no document');
+  return agentSpecFromDocument(document, warn);
+}
+
+describe('agents in get', () => {
+  it('shows the columns of SPEC §7, and owner and parameters with -o wide', () => {
+    const rows = [agentView(), agentView({ name: 'helper', project: null, description: null, defaultParams: {} })];
+    const [header, first, second] = formatTable(agentPresentation.columns, rows).trimEnd().split('\n');
+    expect(header?.split(/\s{2,}/)).toEqual(['NAME', 'KIND', 'STATUS', 'VISIBILITY', 'LLM', 'PROJECT', 'DESCRIPTION', 'ID']);
+    expect(first?.split(/\s{2,}/)).toEqual(['reviewer', 'public', 'active', 'public', 'qwen3', 'platform', 'reviews pull requests', 'agt_01hx']);
+    expect(second?.split(/\s{2,}/)).toEqual(['helper', 'public', 'active', 'public', 'qwen3', '-', '-', 'agt_01hx']);
+    const wide = formatTable(agentPresentation.columns, rows, { wide: true }).split('\n');
+    expect(wide[0]?.split(/\s{2,}/).slice(-2)).toEqual(['OWNER', 'PARAMS']);
+    expect(wide[1]?.split(/\s{2,}/).slice(-2)).toEqual(['admin', 'temperature=0.2,stop=["END"]']);
+  });
+
+  it('prints YAML that applies back as unchanged', () => {
+    const view = agentView();
+    const yaml = formatYamlDocuments([agentPresentation.toYamlDocument(view)]);
+    expect(yaml.startsWith('kind: Agent\nid: agt_01hx\nname: reviewer\n')).toBe(true);
+    const warnings: string[] = [];
+    const spec = roundTrip(yaml, (text) => warnings.push(text));
+    expect(warnings).toEqual([]);
+    expect(spec.name).toBe('reviewer');
+    expect(spec.update).toEqual({
+      llm: 'qwen3',
+      description: 'reviews pull requests',
+      systemPrompt: 'You review code.\n\nBe specific.',
+      project: 'platform',
+      defaultParams: { temperature: 0.2, stop: ['END'] },
+      extras: {},
+      visibility: 'public',
+    });
+    expect(agentSpecChanges(spec, view)).toBe(false);
+  });
+
+  it('sees a change inside the default parameters', () => {
+    const spec = roundTrip('kind: Agent\nname: reviewer\nllm: qwen3\ndefaultParams:\n  temperature: 0.2\n  stop: [DONE]\n');
+    expect(agentSpecChanges(spec, agentView())).toBe(true);
+    // Fields the document leaves out are not compared: they are kept.
+    const partial = roundTrip('kind: Agent\nname: reviewer\nllm: qwen3\n');
+    expect(agentSpecChanges(partial, agentView())).toBe(false);
+  });
+
+  it('creates without the fields a document clears', () => {
+    const spec = roundTrip('kind: Agent\nname: fresh\nllm: gpu\ndescription: null\nsystemPrompt: Be brief.\n');
+    expect(agentCreateFromSpec(spec)).toEqual({ name: 'fresh', llm: 'gpu', systemPrompt: 'Be brief.' });
+  });
+
+  it('marks a virtual agent in YAML and refuses to apply it', () => {
+    const yaml = formatYamlDocuments([agentPresentation.toYamlDocument(agentView({ kind: 'virtual' }))]);
+    expect(yaml.startsWith('# virtual agent published by mcplocal: change it in mcplocal, not with apply\nkind: Agent\n')).toBe(true);
+    const json = JSON.stringify(agentView({ kind: 'virtual' }));
+    const [document] = parseDocuments(json, 'stdin');
+    expect(() => agentSpecFromDocument(document!, () => undefined)).toThrow(
+      "document 1 (agent/reviewer) is a virtual agent: mcplocal publishes it, so change it in mcplocal's config.json instead",
+    );
+  });
+
+  it('warns about unknown fields and names invalid ones', () => {
+    const warnings: string[] = [];
+    roundTrip('kind: Agent\nname: reviewer\nllm: qwen3\nsystemPromt: typo\n', (text) => warnings.push(text));
+    expect(warnings).toEqual(['warning: document 1: ignoring unknown field systemPromt']);
+    expect(() => roundTrip('kind: Agent\nname: reviewer\n')).toThrow(/^document 1 \(kind Agent\) is invalid: llm: /);
+  });
+});
+
+describe('describe agent', () => {
+  it('shows every field and the system prompt in full, indented', () => {
+    const fields = new Map(describeAgentFields(agentView(), new Date('2025-01-01T11:05:00.000Z')));
+    expect(fields.get('LLM')).toBe('qwen3');
+    expect(fields.get('Default params')).toBe('temperature: 0.2\nstop: ["END"]');
+    expect(fields.get('Extras')).toBe('-');
+    expect(fields.get('Updated')).toBe('2025-01-01T10:05:00.000Z (1h ago)');
+    expect(systemPromptLines('You review code.\n\nBe specific.')).toEqual(['  You review code.', '', '  Be specific.']);
+    expect(systemPromptLines(null)).toEqual(['  -']);
+  });
+});

@@ -1,0 +1,17 @@
+import type { McplocalConfig } from '@mcpctl/protocol';
+import { createProvider } from '../providers/create-provider.js';
+import { ProviderRegistry } from './provider-registry.js';
+
+/**
+ * Every provider of the config, published or not, under its config name, and each
+ * `failoverFor` as a failover entry. Throws the ConfigError `createProvider` raises for an
+ * entry it cannot build.
+ */
+export function buildProviderRegistry(config: McplocalConfig, env: NodeJS.ProcessEnv): ProviderRegistry {
+  const registry = new ProviderRegistry();
+  for (const entry of config.providers) registry.register(createProvider(entry, env));
+  for (const entry of config.providers) {
+    if (entry.failoverFor !== undefined) registry.registerFailover(entry.failoverFor, entry.name);
+  }
+  return registry;
+}

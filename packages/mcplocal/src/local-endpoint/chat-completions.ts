@@ -1,0 +1,73 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { chatCompletionRequestSchema } from '@mcpctl/protocol';
+import { LocalEndpointError } from '../errors.js';
+import type { FailoverRouter } from '../failover/failover-router.js';
+import type { ProviderRegistry } from '../failover/provider-registry.js';
+import type { LlmProvider } from '../providers/llm-provider.js';
+import type { CompletionIdentity } from '../registrar/completion-identity.js';
+import type { McpdClient } from './mcpd-client.js';
+import { pipeResponse } from './pipe-response.js';
+import { readJsonBody } from './read-json-body.js';
+import { serveLocally, type LocalChat } from './serve-locally.js';
+
+export interface ChatCompletionsContext {
+  registry: ProviderRegistry;
+  /** Absent without credentials: then only local providers are served. */
+  mcpd: { client: McpdClient; router: FailoverRouter } | undefined;
+  bodyLimitBytes: number;
+  identity(model: string): CompletionIdentity;
+}
+
+/** How a forwarded request ended up served. */
+type Served = { by: 'mcpd'; response: Response } | { by: 'local' };
+
+/**
+ * `POST /v1/chat/completions`: `model` names a local provider (served here) or anything mcpd
+ * knows — an LLM, pool or agent — which is forwarded with the user's token. When mcpd fails
+ * to answer (unreachable, or a 5xx before any byte of the answer) and a local provider stands in
+ * for that name, the failover router decides whether it serves instead.
+ */
+export async function chatCompletions(
+  context: ChatCompletionsContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+  signal: AbortSignal,
+): Promise<void> {
+  const body = await readJsonBody(request, context.bodyLimitBytes);
+  const parsed = chatCompletionRequestSchema.safeParse(body.value);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.map(String).join('.') || 'body'}: ${issue.message}`);
+    throw new LocalEndpointError(400, `invalid request body: ${problems.join('; ')}`);
+  }
+  const model = parsed.data.model;
+  if (model === undefined || model === '') throw new LocalEndpointError(400, 'invalid request body: model: name a local provider or a central LLM');
+  const localChat = (name: string): LocalChat => ({
+    request: parsed.data,
+    streaming: parsed.data.stream === true,
+    includeUsage: parsed.data.stream_options?.include_usage === true,
+    identity: context.identity(name),
+    signal,
+  });
+
+  const provider = context.registry.get(model);
+  if (provider) return serveLocally(provider, localChat(model), response);
+  if (!context.mcpd) {
+    throw new LocalEndpointError(404, `unknown model "${model}": no local provider has that name, and mcplocal has no credentials to ask mcpd (run mcpctl login)`);
+  }
+  const { client, router } = context.mcpd;
+  const outcome = await router.run<Served>(
+    model,
+    async () => ({ by: 'mcpd', response: await client.chat(body.text, request.headers, signal) }),
+    async (standIn: LlmProvider) => {
+      await serveLocally(standIn, localChat(model), response);
+      return { by: 'local' };
+    },
+    { signal, failsOver: isCentralFailure },
+  );
+  if (outcome.result.by === 'mcpd') await pipeResponse(outcome.result.response, response, signal);
+}
+
+/** mcpd unreachable or failing (5xx). A 4xx is an answer about the request or the caller, which a stand-in must not paper over. */
+function isCentralFailure(error: unknown): boolean {
+  return error instanceof LocalEndpointError && error.status >= 500;
+}

@@ -1,0 +1,41 @@
+import type { ProviderRegistry } from '../failover/provider-registry.js';
+
+/** Where the endpoint's lines go; one line each, so a pino logger and a plain test object both fit. */
+export interface LocalEndpointLog {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** mcpd and the user's token, as `mcpctl login` wrote them to `credentials`. */
+export interface LocalEndpointMcpd {
+  url: string;
+  token: string;
+}
+
+export interface LocalEndpointOptions {
+  /** The local providers served by name, and which central LLM each stands in for. */
+  registry: ProviderRegistry;
+  /** Without it only local providers are served: central names answer 404. */
+  mcpd?: LocalEndpointMcpd | undefined;
+  /**
+   * Default `127.0.0.1`. The endpoint has no authentication of its own and forwards with the
+   * user's token, so any other address lends that token to whoever can reach the port.
+   */
+  host?: string | undefined;
+  /** Default 3200; 0 picks a free port (tests). */
+  port?: number | undefined;
+  /** Largest request body accepted; larger ones answer 413. Default 4 MiB. */
+  bodyLimitBytes?: number | undefined;
+  /** Used for every call to mcpd. Default: the global `fetch`. */
+  fetch?: typeof fetch | undefined;
+  /** A failover access probe slower than this counts as mcpd unreachable. Default 5 000. */
+  probeTimeoutMs?: number | undefined;
+  /** Bound on asking mcpd for its model list; after it `/v1/models` lists the local providers alone. Default 5 000. */
+  modelsTimeoutMs?: number | undefined;
+  log?: LocalEndpointLog | undefined;
+  /** Epoch milliseconds. Default `Date.now`. */
+  now?: (() => number) | undefined;
+  /** Suffix of completion ids. Default a random UUID without dashes. */
+  newId?: (() => string) | undefined;
+}

@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LocalEndpointError, McplocalError } from '../errors.js';
+import { FailoverRouter } from '../failover/failover-router.js';
+import type { CompletionIdentity } from '../registrar/completion-identity.js';
+import { chatCompletions, type ChatCompletionsContext } from './chat-completions.js';
+import { listModels, type ListModelsContext } from './list-models.js';
+import type { LocalEndpointLog, LocalEndpointOptions } from './local-endpoint-options.js';
+import { McpdClient } from './mcpd-client.js';
+import { isLoopbackHost, refuseWebPages } from './request-guard.js';
+import { errorAnswer, sendError, sendJson } from './send-answer.js';
+
+export const DEFAULT_LOCAL_ENDPOINT_HOST = '127.0.0.1';
+export const DEFAULT_LOCAL_ENDPOINT_PORT = 3200;
+const DEFAULT_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+const DEFAULT_MODELS_TIMEOUT_MS = 5_000;
+
+/** Each path's one method; another method on a known path answers 405. */
+const ROUTES = { '/v1/chat/completions': 'POST', '/v1/models': 'GET' } as const;
+
+/**
+ * mcplocal's OpenAI-compatible endpoint for tools on the workstation: `/v1/chat/completions` and
+ * `/v1/models` under one URL for local providers and everything mcpd offers the user, with
+ * failover. It has no authentication — it is the user's own machine, and the caller's API key is
+ * ignored — so it listens on loopback by default and refuses web pages (see `refuseWebPages`).
+ */
+export class LocalEndpoint {
+  private readonly server: Server;
+  private readonly loopbackOnly: boolean;
+  private readonly chat: ChatCompletionsContext;
+  private readonly models: ListModelsContext;
+  private readonly log: LocalEndpointLog | undefined;
+  private baseUrl: string | undefined;
+
+  private constructor(private readonly options: LocalEndpointOptions) {
+    const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+    const now = options.now ?? Date.now;
+    const newId = options.newId ?? (() => randomUUID().replaceAll('-', ''));
+    this.log = options.log;
+    this.loopbackOnly = isLoopbackHost(options.host ?? DEFAULT_LOCAL_ENDPOINT_HOST);
+    const client = options.mcpd ? new McpdClient(options.mcpd, fetchImpl) : undefined;
+    const router =
+      options.mcpd &&
+      new FailoverRouter(options.registry, {
+        mcpdUrl: options.mcpd.url,
+        bearerToken: options.mcpd.token,
+        fetch: fetchImpl,
+        probeTimeoutMs: options.probeTimeoutMs,
+        log: options.log,
+      });
+    this.chat = {
+      registry: options.registry,
+      mcpd: client && router ? { client, router } : undefined,
+      bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+      identity: (model): CompletionIdentity => ({ id: `chatcmpl-${newId()}`, created: Math.floor(now() / 1000), model }),
+    };
+    this.models = {
+      registry: options.registry,
+      mcpd: client,
+      startedAt: Math.floor(now() / 1000),
+      timeoutMs: options.modelsTimeoutMs ?? DEFAULT_MODELS_TIMEOUT_MS,
+      log: options.log,
+    };
+    // Tokens go out as they come: no Nagle delay between small SSE frames.
+    this.server = createServer({ noDelay: true }, (request, response) => void this.handle(request, response));
+  }
+
+  /** Listens on `host:port`; rejects when the address is taken or not allowed. */
+  static async start(options: LocalEndpointOptions): Promise<LocalEndpoint> {
+    const endpoint = new LocalEndpoint(options);
+    await endpoint.listen(options.port ?? DEFAULT_LOCAL_ENDPOINT_PORT, options.host ?? DEFAULT_LOCAL_ENDPOINT_HOST);
+    return endpoint;
+  }
+
+  /** `http://HOST:PORT`, without a trailing slash; an OpenAI client takes `url + '/v1'`. */
+  get url(): string {
+    if (!this.baseUrl) throw new McplocalError('the local endpoint is not listening');
+    return this.baseUrl;
+  }
+
+  /** Stops listening and cuts every open request: their local calls and forwards are aborted. */
+  async close(): Promise<void> {
+    if (!this.server.listening) return;
+    const closed = new Promise<void>((resolve, reject) => this.server.close((error) => (error ? reject(error) : resolve())));
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  private async listen(port: number, host: string): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error) => reject(new McplocalError(`the local endpoint cannot listen on ${host}:${port}: ${error.message}`, { cause: error }));
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        resolve();
+      });
+    });
+    const address = this.server.address() as AddressInfo;
+    this.baseUrl = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const controller = new AbortController();
+    // The caller leaving cancels everything done for it: the local call, the forward to mcpd.
+    response.once('close', () => {
+      if (!response.writableFinished) controller.abort(new McplocalError('the caller went away'));
+    });
+    try {
+      refuseWebPages(request, this.loopbackOnly);
+      const path = (request.url ?? '/').split('?')[0] ?? '/';
+      const method = request.method ?? 'GET';
+      const allowed = path in ROUTES ? ROUTES[path as keyof typeof ROUTES] : undefined;
+      if (allowed === undefined) throw new LocalEndpointError(404, `no route for ${method} ${path}: this endpoint serves POST /v1/chat/completions and GET /v1/models`);
+      if (method !== allowed) {
+        response.setHeader('allow', allowed);
+        throw new LocalEndpointError(405, `${path} takes ${allowed}, not ${method}`);
+      }
+      if (path === '/v1/models') sendJson(response, 200, await listModels(this.models, controller.signal));
+      else await chatCompletions(this.chat, request, response, controller.signal);
+    } catch (error) {
+      if (controller.signal.aborted || response.destroyed) return;
+      if (response.headersSent) {
+        this.log?.warn(`local endpoint answer broke off: ${error instanceof Error ? error.message : String(error)}`);
+        response.destroy();
+        return;
+      }
+      sendError(request, response, errorAnswer(error, this.log));
+    }
+  }
+}
+
+/** Starts the local endpoint; see {@link LocalEndpoint}. */
+export function startLocalEndpoint(options: LocalEndpointOptions): Promise<LocalEndpoint> {
+  return LocalEndpoint.start(options);
+}

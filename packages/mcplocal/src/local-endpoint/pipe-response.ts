@@ -1,0 +1,45 @@
+import type { ServerResponse } from 'node:http';
+import { SERVED_BY_HEADER, THREAD_ID_HEADER } from '@mcpctl/protocol';
+import { describeNetworkError } from '../providers/provider-http.js';
+import { errorFrame, writeChunk } from './sse-writer.js';
+
+/** mcpd's answer headers worth passing on; length and encoding are the local socket's business. */
+const PASSED_RESPONSE_HEADERS = ['content-type', 'cache-control', 'retry-after', 'x-accel-buffering', SERVED_BY_HEADER, THREAD_ID_HEADER];
+
+/**
+ * Passes mcpd's answer to the caller: status, the headers that matter, and the body chunk by
+ * chunk as it arrives, so a stream reaches the caller token by token. A connection to mcpd that
+ * breaks mid-stream ends the caller's stream with an error frame; mid-JSON, the caller's
+ * connection is cut, as mcpd's was.
+ */
+export async function pipeResponse(from: Response, to: ServerResponse, signal: AbortSignal): Promise<void> {
+  const headers: Record<string, string> = {};
+  for (const name of PASSED_RESPONSE_HEADERS) {
+    const value = from.headers.get(name);
+    if (value !== null) headers[name] = value;
+  }
+  to.writeHead(from.status, headers);
+  to.flushHeaders();
+  if (from.body === null) {
+    to.end();
+    return;
+  }
+  const reader = from.body.getReader();
+  try {
+    for (let next = await reader.read(); !next.done; next = await reader.read()) {
+      await writeChunk(to, next.value);
+      if (to.destroyed) {
+        await reader.cancel().catch(() => undefined);
+        return;
+      }
+    }
+    to.end();
+  } catch (error) {
+    if (signal.aborted || to.destroyed) return;
+    if (headers['content-type']?.startsWith('text/event-stream')) {
+      to.end(errorFrame(`the connection to mcpd broke mid-answer: ${describeNetworkError(error)}`));
+    } else {
+      to.destroy();
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ErrorBody } from '@mcpctl/protocol';
+import { LocalEndpointError, McplocalError, ProviderError } from '../errors.js';
+import type { LocalEndpointLog } from './local-endpoint-options.js';
+
+/** Statuses of a local server's refusal that are about the request itself, so the caller can act on them. */
+const REQUEST_STATUSES = new Set([400, 413, 422, 429]);
+
+export interface ErrorAnswer {
+  status: number;
+  message: string;
+  retryAfter?: string | undefined;
+}
+
+export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  response.end(text);
+}
+
+/**
+ * The one place errors become answers: the endpoint's own refusals and mcpd's passed-on answers
+ * keep their status; a local provider's failure is a 502 unless the local server refused the
+ * request itself; anything else is a bug, logged, and a 500 that names no internals.
+ */
+export function errorAnswer(error: unknown, log: LocalEndpointLog | undefined): ErrorAnswer {
+  if (error instanceof LocalEndpointError) return { status: error.status, message: error.message, retryAfter: error.retryAfter };
+  if (error instanceof ProviderError) return { status: REQUEST_STATUSES.has(error.status) ? error.status : 502, message: error.message };
+  if (error instanceof McplocalError) return { status: 502, message: error.message };
+  log?.error(`local endpoint request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  return { status: 500, message: 'internal error; the mcplocal log has the details' };
+}
+
+/**
+ * Answers `{"error": …}`. A body left unread (too large, or refused before it was read) closes
+ * the connection with the answer instead of draining it.
+ */
+export function sendError(request: IncomingMessage, response: ServerResponse, answer: ErrorAnswer): void {
+  const headers: Record<string, string> = {};
+  if (answer.retryAfter !== undefined) headers['retry-after'] = answer.retryAfter;
+  if (!request.complete) headers.connection = 'close';
+  const body: ErrorBody = { error: answer.message };
+  sendJson(response, answer.status, body, headers);
+}

@@ -1,0 +1,72 @@
+import type { ServerResponse } from 'node:http';
+import type { OpenAiError } from '@mcpctl/protocol';
+
+export const SSE_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  connection: 'keep-alive',
+  // Tells nginx-style proxies not to buffer the stream.
+  'x-accel-buffering': 'no',
+};
+
+/**
+ * An OpenAI stream to the caller. The 200 and its headers go out with the first frame, so a
+ * call that fails before producing anything still answers with a real error status.
+ */
+export class SseWriter {
+  private started = false;
+
+  constructor(
+    private readonly response: ServerResponse,
+    private readonly headers: Readonly<Record<string, string>> = {},
+  ) {}
+
+  /** True once the 200 went out: from then on a failure can only be told in the stream. */
+  get opened(): boolean {
+    return this.started;
+  }
+
+  /** Writes one `data:` frame; resolves when the caller's socket took it (or is gone). */
+  data(text: string): Promise<void> {
+    this.open();
+    return writeChunk(this.response, `data: ${text}\n\n`);
+  }
+
+  /** Ends a complete stream. */
+  done(): void {
+    this.open();
+    this.response.end('data: [DONE]\n\n');
+  }
+
+  /** Ends a broken stream with an explicit error frame and no `[DONE]`, as mcpd does, so clients do not take it for a whole answer. */
+  fail(message: string): void {
+    this.open();
+    this.response.end(errorFrame(message));
+  }
+
+  private open(): void {
+    if (this.started) return;
+    this.started = true;
+    this.response.writeHead(200, { ...SSE_HEADERS, ...this.headers });
+    this.response.flushHeaders();
+  }
+}
+
+/** The frame that tells a stream's reader the answer broke off. */
+export function errorFrame(message: string): string {
+  const frame: OpenAiError = { error: { message, type: 'upstream_error' } };
+  return `data: ${JSON.stringify(frame)}\n\n`;
+}
+
+/** Writes and waits for the socket to drain when it is full, so a slow caller slows the source instead of filling memory. */
+export function writeChunk(response: ServerResponse, chunk: string | Uint8Array): Promise<void> {
+  if (response.destroyed || response.writableEnded) return Promise.resolve();
+  if (response.write(chunk)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done).off('close', done);
+      resolve();
+    };
+    response.once('drain', done).once('close', done);
+  });
+}

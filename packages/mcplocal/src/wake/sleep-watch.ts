@@ -1,0 +1,85 @@
+import type { ProviderToPublish, RegistrarLog } from '../registrar/registrar-options.js';
+import type { WakeHandler } from '../registrar/wake-handler.js';
+
+export interface SleepWatchOptions {
+  /** Published name → what serves it; only entries with a wake recipe are watched. */
+  providers: ReadonlyMap<string, ProviderToPublish>;
+  log: RegistrarLog;
+}
+
+/**
+ * Tells which wake-capable backends have gone to sleep since they were published (vLLM put to
+ * sleep, an Ollama model unloaded when its `keep_alive` ran out), so each heartbeat can name them
+ * and mcpd marks them `hibernating` instead of relaying the next request to a backend that will
+ * fail it. Wakes pass through {@link track}: a backend being woken, or woken while a probe was on
+ * its way, is not reported, since the probe may have seen it before it woke.
+ */
+export class SleepWatch {
+  private readonly watched: ReadonlyArray<[string, ProviderToPublish]>;
+  private readonly log: RegistrarLog;
+  private readonly waking = new Map<string, number>();
+  /** The value of `events` when a wake of the name last began or ended. */
+  private readonly lastWakeEvent = new Map<string, number>();
+  /** Names mcpd was last told are asleep, so a line is logged when a backend falls asleep, not on every beat. */
+  private readonly known = new Set<string>();
+  private events = 0;
+
+  constructor(options: SleepWatchOptions) {
+    this.watched = [...options.providers].filter(([, entry]) => entry.wake !== undefined);
+    this.log = options.log;
+  }
+
+  /** `handler`, with every wake it runs recorded here. */
+  track(handler: WakeHandler): WakeHandler {
+    return {
+      wake: async (request) => {
+        this.wakeEvent(request.llmName, +1);
+        try {
+          const result = await handler.wake(request);
+          this.known.delete(request.llmName);
+          return result;
+        } finally {
+          this.wakeEvent(request.llmName, -1);
+        }
+      },
+    };
+  }
+
+  /** Names registered as `hibernating`: mcpd already knows they sleep. */
+  registeredAsleep(names: Iterable<string>): void {
+    this.known.clear();
+    for (const name of names) this.known.add(name);
+  }
+
+  /** Probes every watched backend at once; resolves with the published names of those that do not answer. Never rejects. */
+  async sleepingNames(signal: AbortSignal): Promise<string[]> {
+    const startedAt = this.events;
+    const probed = await Promise.all(
+      this.watched.map(async ([name, entry]) => ({
+        name,
+        available: this.waking.has(name) || (await entry.provider.isAvailable({ signal })),
+      })),
+    );
+    if (signal.aborted) return [];
+    const asleep: string[] = [];
+    for (const { name, available } of probed) {
+      if (available) {
+        this.known.delete(name);
+        continue;
+      }
+      if (this.waking.has(name) || (this.lastWakeEvent.get(name) ?? -1) > startedAt) continue;
+      if (!this.known.has(name)) this.log.info(`${name}: the backend stopped answering; telling mcpd it is hibernating`);
+      this.known.add(name);
+      asleep.push(name);
+    }
+    return asleep;
+  }
+
+  private wakeEvent(name: string, change: 1 | -1): void {
+    this.events += 1;
+    this.lastWakeEvent.set(name, this.events);
+    const running = (this.waking.get(name) ?? 0) + change;
+    if (running > 0) this.waking.set(name, running);
+    else this.waking.delete(name);
+  }
+}

@@ -1,0 +1,273 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  makeTempDir,
+  parseLogLine,
+  spawnMcpd,
+  spawnMcplocal,
+  startFakeUpstream,
+  type FakeUpstream,
+  type SpawnedMcpd,
+  type TempDir,
+} from '@mcpctl/test-kit';
+import OpenAI from 'openai';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { OpenAiProvider, ProviderRegistry, startLocalEndpoint, type LocalEndpoint } from '../../src/index.js';
+
+const CENTRAL_TOKENS = ['Answer', ' from', ' the', ' team', ' server', '.'];
+const LOCAL_TOKENS = ['Answer', ' from', ' my', ' desk', '.'];
+const HI = [{ role: 'user' as const, content: 'Hi' }];
+
+/*
+ * The endpoint in-process, forwarding to the real mcpd as a user who is not an admin: alice, who
+ * may view and run the central LLMs through a role binding the admin can delete. A fake upstream
+ * stands behind each central LLM, another behind alice's local stand-in.
+ */
+describe('the local endpoint forwarding to mcpd, with failover', () => {
+  let dataDir: TempDir;
+  let mcpd: SpawnedMcpd;
+  let aliceToken: string;
+  let local: FakeUpstream;
+  const centrals: FakeUpstream[] = [];
+  const endpoints: LocalEndpoint[] = [];
+  const lines: string[] = [];
+  let llmCount = 0;
+
+  const admin = async (method: string, path: string, body?: unknown): Promise<Response> => {
+    const response = await fetch(`${mcpd.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${mcpd.adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${await response.text()}`);
+    return response;
+  };
+
+  beforeAll(async () => {
+    dataDir = await makeTempDir('local-endpoint-mcpd-');
+    [mcpd, local] = await Promise.all([spawnMcpd({ dataDir: dataDir.path }), startFakeUpstream({ tokens: LOCAL_TOKENS })]);
+    await admin('POST', '/api/v1/users', { name: 'alice', role: null });
+    aliceToken = ((await (await admin('POST', '/api/v1/tokens', { user: 'alice', name: 'workstation' })).json()) as { token: string }).token;
+  });
+
+  afterEach(async () => {
+    await Promise.all(endpoints.splice(0).map((endpoint) => endpoint.close()));
+    await Promise.all(centrals.splice(0).map((upstream) => upstream.close()));
+    local.resetStats();
+    lines.length = 0;
+  });
+
+  afterAll(async () => {
+    await mcpd?.stop();
+    await local?.close();
+    await dataDir?.cleanup();
+  });
+
+  /** A public central LLM behind its own fake upstream, which alice may view and run. */
+  async function centralLlm(): Promise<{ name: string; upstream: FakeUpstream; binding: string }> {
+    llmCount += 1;
+    const name = `team-llm-${llmCount}`;
+    const upstream = await startFakeUpstream({ tokens: CENTRAL_TOKENS });
+    centrals.push(upstream);
+    await admin('POST', '/api/v1/llms', { name, type: 'openai', model: 'fake-model', url: upstream.openaiBaseUrl, visibility: 'public' });
+    const binding = `alice-${name}`;
+    await admin('POST', '/api/v1/rolebindings', {
+      name: binding,
+      subjectKind: 'user',
+      subjectName: 'alice',
+      permissions: ['view:llms', 'run:llms'],
+      resourceNames: [name],
+    });
+    return { name, upstream, binding };
+  }
+
+  /** The endpoint with alice's credentials and her local provider standing in for `failoverFor`. */
+  async function endpointFor(failoverFor?: string, token = aliceToken): Promise<LocalEndpoint> {
+    const registry = new ProviderRegistry();
+    registry.register(new OpenAiProvider({ name: 'desk-qwen', url: local.url, model: 'fake-model' }));
+    if (failoverFor) registry.registerFailover(failoverFor, 'desk-qwen');
+    const log = { info: (line: string) => lines.push(line), warn: (line: string) => lines.push(line), error: (line: string) => lines.push(line) };
+    const endpoint = await startLocalEndpoint({ registry, mcpd: { url: mcpd.url, token }, port: 0, log });
+    endpoints.push(endpoint);
+    return endpoint;
+  }
+
+  const client = (endpoint: LocalEndpoint) => new OpenAI({ baseURL: `${endpoint.url}/v1`, apiKey: 'not-needed', maxRetries: 0 });
+  const post = (endpoint: LocalEndpoint, body: unknown) =>
+    fetch(`${endpoint.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('forwards central names to mcpd with the user token, streaming token by token', async () => {
+    const central = await centralLlm();
+    const endpoint = await endpointFor(central.name);
+
+    const completion = await client(endpoint).chat.completions.create({ model: central.name, messages: HI });
+    expect(completion.choices[0]?.message.content).toBe(CENTRAL_TOKENS.join(''));
+
+    central.upstream.setBehavior({ tokensPerSecond: 10, tokens: ['one', ' two', ' three', ' four', ' five', ' six', ' seven', ' eight'] });
+    const started = performance.now();
+    const stream = await client(endpoint).chat.completions.create({ model: central.name, messages: HI, stream: true });
+    let firstTokenAt: number | undefined;
+    let text = '';
+    const finishes: string[] = [];
+    for await (const chunk of stream) {
+      const delta = chunk.choices[0]?.delta.content;
+      if (delta) {
+        firstTokenAt ??= performance.now() - started;
+        text += delta;
+      }
+      if (chunk.choices[0]?.finish_reason) finishes.push(chunk.choices[0].finish_reason);
+    }
+    const total = performance.now() - started;
+    expect(text).toBe('one two three four five six seven eight');
+    expect(finishes).toEqual(['stop']);
+    expect(firstTokenAt!).toBeLessThan(total - 400);
+    expect(local.requests).toHaveLength(0);
+
+    const raw = await post(endpoint, { model: central.name, messages: HI });
+    expect(raw.headers.get('x-mcpctl-served-by')).toBe(central.name);
+  });
+
+  it('lists the local providers and what mcpd lets the user see', async () => {
+    const central = await centralLlm();
+    const endpoint = await endpointFor();
+    const ids = (await client(endpoint).models.list()).data.map((model) => model.id);
+    expect(ids[0]).toBe('desk-qwen');
+    expect(ids).toContain(central.name);
+  });
+
+  it("passes mcpd's 404 on for a name nobody knows", async () => {
+    const endpoint = await endpointFor();
+    const response = await post(endpoint, { model: 'no-such-llm', messages: HI });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ error: 'LLM not found: no-such-llm' });
+  });
+
+  it('cancels the forwarded request upstream when the caller goes away', async () => {
+    const central = await centralLlm();
+    const endpoint = await endpointFor(central.name);
+    central.upstream.setBehavior({ tokensPerSecond: 5, tokens: undefined, tokenCount: 50 });
+    const controller = new AbortController();
+    const stream = await client(endpoint).chat.completions.create({ model: central.name, messages: HI, stream: true }, { signal: controller.signal });
+    for await (const chunk of stream) {
+      if (chunk.choices[0]?.delta.content) break;
+    }
+    controller.abort();
+    await central.upstream.waitForCancelled(1, 5_000);
+  });
+
+  it("serves locally when the central LLM's upstream is down and the user may view it", async () => {
+    const central = await centralLlm();
+    const endpoint = await endpointFor(central.name);
+    await central.upstream.close();
+
+    const response = await post(endpoint, { model: central.name, messages: HI });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-mcpctl-served-by')).toBe('desk-qwen');
+    const completion = (await response.json()) as { model: string; choices: Array<{ message: { content: string } }> };
+    expect(completion.choices[0]?.message.content).toBe(LOCAL_TOKENS.join(''));
+    // The answer is for the name the caller asked for.
+    expect(completion.model).toBe(central.name);
+    expect(lines.join('\n')).toContain(`serving it with local provider "desk-qwen"`);
+
+    const stream = await client(endpoint).chat.completions.create({ model: central.name, messages: HI, stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe(LOCAL_TOKENS.join(''));
+    expect(local.requests).toHaveLength(2);
+  });
+
+  it('serves locally when the central upstream answers 500, streaming included', async () => {
+    const central = await centralLlm();
+    const endpoint = await endpointFor(central.name);
+    central.upstream.setBehavior({ fail: { status: 500, message: 'upstream exploded' } });
+    const stream = await client(endpoint).chat.completions.create({ model: central.name, messages: HI, stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe(LOCAL_TOKENS.join(''));
+  });
+
+  it("passes the central error on, without a stand-in, when the LLM has none", async () => {
+    const central = await centralLlm();
+    const endpoint = await endpointFor();
+    central.upstream.setBehavior({ fail: { status: 500, message: 'upstream exploded' } });
+    const response = await post(endpoint, { model: central.name, messages: HI });
+    expect(response.status).toBe(502);
+    expect(((await response.json()) as { error: string }).error).toContain('upstream exploded');
+    expect(local.requests).toHaveLength(0);
+  });
+
+  it("refuses with the original error once the user's access to the LLM is revoked", async () => {
+    const central = await centralLlm();
+    const endpoint = await endpointFor(central.name);
+    // The central upstream hangs; while the request waits on it, the admin revokes alice's access.
+    central.upstream.setBehavior({ mode: 'hang' });
+    const pending = post(endpoint, { model: central.name, messages: HI });
+    await central.upstream.waitForRequests(1);
+    await admin('DELETE', `/api/v1/rolebindings/${central.binding}`);
+    // Now the upstream goes down: mcpd answers 502, and the access check says alice may no longer see the LLM.
+    await central.upstream.close();
+
+    const response = await pending;
+    expect(response.status).toBe(502);
+    const { error } = (await response.json()) as { error: string };
+    expect(error).not.toContain('desk');
+    expect(local.requests).toHaveLength(0);
+    expect(lines.join('\n')).toMatch(/no failover to "desk-qwen" for "team-llm-\d+": mcpd answered the access check unreachable/);
+
+    // And every later request: mcpd hides the LLM from alice now, which is no failure to cover.
+    const later = await post(endpoint, { model: central.name, messages: HI });
+    expect(later.status).toBe(404);
+    expect(local.requests).toHaveLength(0);
+  });
+
+  it('is what the mcplocal binary serves: config failoverFor and credentials wired in, nothing published', async () => {
+    const central = await centralLlm();
+    const home = await makeTempDir('local-endpoint-home-');
+    try {
+      await writeFile(
+        join(home.path, 'config.json'),
+        JSON.stringify({ providers: [{ name: 'desk-qwen', type: 'openai', url: local.url, model: 'fake-model', failoverFor: central.name }] }),
+      );
+      await writeFile(join(home.path, 'credentials'), JSON.stringify({ mcpdUrl: mcpd.url, token: aliceToken }), { mode: 0o600 });
+      const mcplocal = await spawnMcplocal({ home: home.path, readyMessage: 'local endpoint listening' });
+      try {
+        const url = mcplocal
+          .output()
+          .split('\n')
+          .map((line) => parseLogLine(line))
+          .find((record) => record?.msg === 'local endpoint listening')?.url;
+        expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+        expect(mcplocal.output()).toContain('nothing to publish');
+        const openai = new OpenAI({ baseURL: `${String(url)}/v1`, apiKey: 'not-needed', maxRetries: 0 });
+
+        const forwarded = await openai.chat.completions.create({ model: central.name, messages: HI });
+        expect(forwarded.choices[0]?.message.content).toBe(CENTRAL_TOKENS.join(''));
+        await central.upstream.close();
+        const failedOver = await openai.chat.completions.create({ model: central.name, messages: HI });
+        expect(failedOver.choices[0]?.message.content).toBe(LOCAL_TOKENS.join(''));
+      } finally {
+        await mcplocal.stop();
+      }
+      expect(mcplocal.process.exitCode).toBe(0);
+    } finally {
+      await home.cleanup();
+    }
+  });
+
+  it('refuses with the original error when the user token is revoked', async () => {
+    const central = await centralLlm();
+    const token = (await (await admin('POST', '/api/v1/tokens', { user: 'alice', name: `short-lived-${llmCount}` })).json()) as { id: string; token: string };
+    const endpoint = await endpointFor(central.name, token.token);
+    central.upstream.setBehavior({ mode: 'hang' });
+    const pending = post(endpoint, { model: central.name, messages: HI });
+    await central.upstream.waitForRequests(1);
+    await admin('DELETE', `/api/v1/tokens/${token.id}`);
+    await central.upstream.close();
+
+    const response = await pending;
+    expect(response.status).toBe(502);
+    expect(local.requests).toHaveLength(0);
+    expect(lines.join('\n')).toContain('mcpd answered the access check forbidden');
+    expect((await post(endpoint, { model: central.name, messages: HI })).status).toBe(401);
+  });
+});

@@ -1,0 +1,240 @@
+import { request as httpRequest } from 'node:http';
+import OpenAI from 'openai';
+import { startFakeUpstream, type FakeUpstream } from '@mcpctl/test-kit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OpenAiProvider, ProviderRegistry, startLocalEndpoint, type LocalEndpoint } from '../../src/index.js';
+import { closedPortUrl } from '../providers/support/closed-port.js';
+
+const SIX_TOKENS = ['Hello', ' from', ' your', ' own', ' desk', '.'];
+const HI = [{ role: 'user' as const, content: 'Hi' }];
+
+/* The endpoint in-process with a real local model server (the fake upstream) behind a real provider, and no mcpd. */
+describe('the local endpoint serving local providers', () => {
+  let upstream: FakeUpstream;
+  let endpoint: LocalEndpoint;
+  const warnings: string[] = [];
+
+  beforeEach(async () => {
+    upstream = await startFakeUpstream({ tokens: SIX_TOKENS });
+    const registry = new ProviderRegistry();
+    registry.register(new OpenAiProvider({ name: 'desk-qwen', url: upstream.url, model: 'fake-model' }));
+    warnings.length = 0;
+    const log = { info: () => undefined, warn: (line: string) => warnings.push(line), error: (line: string) => warnings.push(line) };
+    endpoint = await startLocalEndpoint({ registry, port: 0, log, now: () => 1_700_000_000_000, newId: () => 'local1' });
+  });
+
+  afterEach(async () => {
+    await endpoint.close();
+    await upstream.close();
+  });
+
+  const client = () => new OpenAI({ baseURL: `${endpoint.url}/v1`, apiKey: 'ignored', maxRetries: 0 });
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${endpoint.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  it('listens on loopback and answers a non-streaming request as an OpenAI chat.completion', async () => {
+    expect(endpoint.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const completion = await client().chat.completions.create({ model: 'desk-qwen', messages: HI, temperature: 0.2 });
+    expect(completion).toMatchObject({
+      id: 'chatcmpl-local1',
+      object: 'chat.completion',
+      created: 1_700_000_000,
+      model: 'desk-qwen',
+      choices: [{ index: 0, message: { role: 'assistant', content: SIX_TOKENS.join('') }, finish_reason: 'stop' }],
+      usage: { completion_tokens: 6 },
+    });
+    // The provider names its own model to the server, whatever the caller called it.
+    expect(upstream.requests.at(-1)?.body).toMatchObject({ model: 'fake-model', temperature: 0.2 });
+    const raw = await post({ model: 'desk-qwen', messages: HI });
+    expect(raw.headers.get('x-mcpctl-served-by')).toBe('desk-qwen');
+  });
+
+  it('streams token by token through the stock openai client, ending with a finish reason', async () => {
+    const eight = ['one', ' two', ' three', ' four', ' five', ' six', ' seven', ' eight'];
+    upstream.setBehavior({ tokensPerSecond: 10, tokens: eight });
+    const started = performance.now();
+    const stream = await client().chat.completions.create({ model: 'desk-qwen', messages: HI, stream: true });
+    let firstTokenAt: number | undefined;
+    let text = '';
+    const finishes: string[] = [];
+    let chunks = 0;
+    for await (const chunk of stream) {
+      chunks += 1;
+      expect(chunk.choices).toHaveLength(1);
+      const delta = chunk.choices[0]?.delta.content;
+      if (delta) {
+        firstTokenAt ??= performance.now() - started;
+        text += delta;
+      }
+      if (chunk.choices[0]?.finish_reason) finishes.push(chunk.choices[0].finish_reason);
+    }
+    const total = performance.now() - started;
+    expect(text).toBe(eight.join(''));
+    expect(finishes).toEqual(['stop']);
+    // No usage chunk (a chunk without choices) was asked for, so none came.
+    expect(chunks).toBeGreaterThanOrEqual(9);
+    // Eight tokens at 10/s take ~800 ms upstream; the first must reach the caller long before.
+    expect(firstTokenAt!).toBeLessThan(total - 400);
+  });
+
+  it('ends the stream with a usage chunk when the request asks for it', async () => {
+    const stream = await client().chat.completions.create({ model: 'desk-qwen', messages: HI, stream: true, stream_options: { include_usage: true } });
+    const chunks = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { completion_tokens: 6 } });
+  });
+
+  it('cancels the local call when the caller goes away mid-stream', async () => {
+    upstream.setBehavior({ tokensPerSecond: 5, tokens: undefined, tokenCount: 50 });
+    const controller = new AbortController();
+    const stream = await client().chat.completions.create({ model: 'desk-qwen', messages: HI, stream: true }, { signal: controller.signal });
+    for await (const chunk of stream) {
+      if (chunk.choices[0]?.delta.content) break;
+    }
+    controller.abort();
+    await upstream.waitForCancelled(1, 5_000);
+    expect(upstream.cancelled).toBe(1);
+  });
+
+  it('cancels the local call when the caller of a non-streaming request goes away', async () => {
+    upstream.setBehavior({ latencyMs: 10_000 });
+    const controller = new AbortController();
+    const answer = client().chat.completions.create({ model: 'desk-qwen', messages: HI }, { signal: controller.signal });
+    await upstream.waitForRequests(1);
+    controller.abort();
+    await expect(answer).rejects.toThrow();
+    await upstream.waitForCancelled(1, 5_000);
+  });
+
+  it('lists the local providers as models when there is no mcpd to ask', async () => {
+    const models = await client().models.list();
+    expect(models.data).toEqual([{ id: 'desk-qwen', object: 'model', created: 1_700_000_000, owned_by: 'mcplocal' }]);
+  });
+
+  it('answers 400 for a body that is not JSON, not a chat request, or names no model', async () => {
+    const notJson = await post('{"model": ');
+    expect(notJson.status).toBe(400);
+    expect(await notJson.json()).toEqual({ error: 'the body is not valid JSON' });
+
+    const noMessages = await post({ model: 'desk-qwen', messages: [] });
+    expect(noMessages.status).toBe(400);
+    expect(((await noMessages.json()) as { error: string }).error).toContain('messages');
+
+    const badTemperature = await post({ model: 'desk-qwen', messages: HI, temperature: 9 });
+    expect(badTemperature.status).toBe(400);
+    expect(((await badTemperature.json()) as { error: string }).error).toContain('temperature');
+
+    const noModel = await post({ messages: HI });
+    expect(noModel.status).toBe(400);
+    expect(((await noModel.json()) as { error: string }).error).toContain('model');
+    expect(upstream.requests).toHaveLength(0);
+  });
+
+  it('answers 404 for a model that is not local when it has no credentials for mcpd', async () => {
+    const response = await post({ model: 'gpt-central', messages: HI });
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as { error: string }).error).toMatch(/unknown model "gpt-central".*mcpctl login/);
+  });
+
+  it('answers 413 past 4 MiB, then keeps serving', async () => {
+    const big = JSON.stringify({ model: 'desk-qwen', messages: [{ role: 'user', content: 'x'.repeat(4 * 1024 * 1024) }] });
+    const response = await post(big);
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { error: string }).error).toContain('larger than 4194304 bytes');
+    expect(upstream.requests).toHaveLength(0);
+    expect((await post({ model: 'desk-qwen', messages: HI })).status).toBe(200);
+  });
+
+  it('answers 413 for a chunked body that grows past the limit', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const request = httpRequest(`${endpoint.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on('error', reject);
+      const chunk = 'x'.repeat(1024 * 1024);
+      request.write('{"model":"desk-qwen","messages":[{"role":"user","content":"');
+      for (let index = 0; index < 5; index += 1) request.write(chunk);
+      request.end('"}]}');
+    });
+    expect(status).toBe(413);
+  });
+
+  it("answers 502 with the local server's failure, and ends a broken stream with an error frame", async () => {
+    upstream.setBehavior({ fail: { status: 500, message: 'CUDA out of memory' } });
+    const failed = await post({ model: 'desk-qwen', messages: HI });
+    expect(failed.status).toBe(502);
+    expect(((await failed.json()) as { error: string }).error).toContain('CUDA out of memory');
+
+    upstream.setBehavior({ fail: undefined, mode: 'cut-mid-stream', tokensPerSecond: 50 });
+    const broken = await post({ model: 'desk-qwen', messages: HI, stream: true });
+    expect(broken.status).toBe(200);
+    const text = await broken.text();
+    expect(text).toContain('"content":"Hello"');
+    const frames = text.trim().split('\n\n');
+    expect(JSON.parse(frames.at(-1)!.replace(/^data: /, ''))).toEqual({
+      error: { message: expect.stringContaining('broke mid-answer') as string, type: 'upstream_error' },
+    });
+    expect(text).not.toContain('[DONE]');
+  });
+
+  it('answers 404 for an unknown path and 405 for a wrong method', async () => {
+    const unknown = await fetch(`${endpoint.url}/v1/embeddings`, { method: 'POST', body: '{}' });
+    expect(unknown.status).toBe(404);
+    const wrongMethod = await fetch(`${endpoint.url}/v1/chat/completions`);
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('POST');
+  });
+
+  it('refuses web pages: requests with an Origin, or a Host that is not a loopback name', async () => {
+    const fromPage = await post({ model: 'desk-qwen', messages: HI }, { origin: 'https://evil.example' });
+    expect(fromPage.status).toBe(403);
+    expect(((await fromPage.json()) as { error: string }).error).toContain('web pages');
+
+    const port = new URL(endpoint.url).port;
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const request = httpRequest({ host: '127.0.0.1', port, path: '/v1/models', headers: { host: `evil.example:${port}` } }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on('error', reject).end();
+    });
+    expect(rebound).toBe(403);
+    expect((await fetch(`http://localhost:${port}/v1/models`)).status).toBe(200);
+    expect(upstream.requests).toHaveLength(0);
+  });
+});
+
+describe('the local endpoint with mcpd unreachable', () => {
+  it('lists local providers only, and answers 502 for a central name', async () => {
+    const upstream = await startFakeUpstream();
+    const registry = new ProviderRegistry();
+    registry.register(new OpenAiProvider({ name: 'desk-qwen', url: upstream.url, model: 'fake-model' }));
+    registry.registerFailover('gpt-central', 'desk-qwen');
+    const warnings: string[] = [];
+    const log = { info: () => undefined, warn: (line: string) => warnings.push(line), error: (line: string) => warnings.push(line) };
+    const endpoint = await startLocalEndpoint({ registry, port: 0, mcpd: { url: await closedPortUrl(), token: 'token' }, log });
+    try {
+      const models = (await (await fetch(`${endpoint.url}/v1/models`)).json()) as { data: Array<{ id: string }> };
+      expect(models.data.map((model) => model.id)).toEqual(['desk-qwen']);
+      expect(warnings.join('\n')).toContain('local providers only');
+
+      // mcpd down: the access check cannot be made, so the stand-in does not serve (fail closed).
+      const response = await fetch(`${endpoint.url}/v1/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'gpt-central', messages: HI }),
+      });
+      expect(response.status).toBe(502);
+      expect(((await response.json()) as { error: string }).error).toMatch(/^cannot reach mcpd at http:\/\/127\.0\.0\.1:\d+: /);
+      expect(upstream.requests).toHaveLength(0);
+      expect(warnings.join('\n')).toContain('access check unreachable');
+    } finally {
+      await endpoint.close();
+      await upstream.close();
+    }
+  });
+});

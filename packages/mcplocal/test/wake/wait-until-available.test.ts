@@ -1,0 +1,62 @@
+import { startFakeUpstream, type FakeUpstream } from '@mcpctl/test-kit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { OpenAiProvider } from '../../src/providers/openai/openai-provider.js';
+import { waitUntilAvailable } from '../../src/wake/wait-until-available.js';
+import { systemWakeClock } from '../../src/wake/wake-clock.js';
+import { VirtualClock } from './support/virtual-clock.js';
+
+let upstream: FakeUpstream | undefined;
+
+afterEach(async () => {
+  await upstream?.close();
+  upstream = undefined;
+});
+
+async function sleepingUpstream(wakeDelayMs: number): Promise<{ upstream: FakeUpstream; provider: OpenAiProvider }> {
+  upstream = await startFakeUpstream({ asleep: true, wakeDelayMs });
+  return { upstream, provider: new OpenAiProvider({ name: 'local-qwen', url: upstream.url, model: 'fake-model' }) };
+}
+
+describe('waitUntilAvailable', () => {
+  it('pauses 250 ms first, then longer each time, never past 1.5 s', async () => {
+    const { provider } = await sleepingUpstream(0);
+    const clock = new VirtualClock();
+    const controller = new AbortController();
+    const polling = waitUntilAvailable(provider, { signal: controller.signal, clock });
+    await expect.poll(() => clock.sleeps.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(8);
+    controller.abort(new Error('enough'));
+    await expect(polling).rejects.toThrow('enough');
+    expect(clock.sleeps.slice(0, 8)).toEqual([250, 375, 563, 845, 1268, 1500, 1500, 1500]);
+  });
+
+  it('sees a backend that comes up after 400 ms well before a 1.5 s pause would', async () => {
+    const { upstream, provider } = await sleepingUpstream(400);
+    await fetch(`${upstream.url}/wake_up`, { method: 'POST' });
+    const startedAt = performance.now();
+    await waitUntilAvailable(provider, { signal: AbortSignal.timeout(5_000), clock: systemWakeClock });
+    const tookMs = performance.now() - startedAt;
+    expect(upstream.asleep).toBe(false);
+    expect(tookMs).toBeGreaterThanOrEqual(350);
+    expect(tookMs).toBeLessThan(1_200);
+  });
+
+  it('resolves at the first probe when the backend already answers', async () => {
+    const { upstream, provider } = await sleepingUpstream(0);
+    upstream.setBehavior({ asleep: false });
+    const clock = new VirtualClock();
+    await waitUntilAvailable(provider, { signal: AbortSignal.timeout(5_000), clock });
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it('rejects with the reason of its signal while the backend sleeps on', async () => {
+    const { provider } = await sleepingUpstream(0);
+    const reason = new Error('the wake ran out of time');
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(reason), 300);
+    try {
+      await expect(waitUntilAvailable(provider, { signal: controller.signal, clock: systemWakeClock })).rejects.toBe(reason);
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+});
