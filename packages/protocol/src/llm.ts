@@ -36,10 +36,10 @@ export const llmViewSchema = z.object({
   status: llmStatusSchema,
   hasApiKey: z.boolean(),
   maxConcurrent: z.number().int().nullable(),
-  /** How a hibernating virtual LLM is woken (`http`, `command`), or null. */
-  wakeRecipe: z.enum(['http', 'command']).nullable(),
-  lastWakeAt: isoTime.nullable(),
-  lastWakeMs: z.number().nullable(),
+  /** How a hibernating virtual LLM is woken (`http`, `command`), or null. Absent from older servers. */
+  wakeRecipe: z.enum(['http', 'command']).nullable().default(null),
+  lastWakeAt: isoTime.nullable().default(null),
+  lastWakeMs: z.number().nullable().default(null),
   lastHeartbeatAt: isoTime.nullable(),
   inactiveSince: isoTime.nullable(),
   createdAt: isoTime,

@@ -10,14 +10,14 @@ export const httpWakeRecipeSchema = z.strictObject({
   method: z.string().default('POST'),
   headers: z.record(z.string(), z.string()).optional(),
   body: z.unknown().optional(),
-  maxWaitSeconds: z.number().positive().default(60),
+  maxWaitSeconds: z.number().positive().max(3600, 'maxWaitSeconds is at most 3600').default(60),
 });
 
 export const commandWakeRecipeSchema = z.strictObject({
   type: z.literal('command'),
   command: z.string().min(1),
   args: z.array(z.string()).default([]),
-  maxWaitSeconds: z.number().positive().default(60),
+  maxWaitSeconds: z.number().positive().max(3600, 'maxWaitSeconds is at most 3600').default(60),
 });
 
 /** How mcplocal brings a sleeping backend up. */

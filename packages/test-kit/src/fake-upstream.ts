@@ -184,6 +184,9 @@ export class FakeUpstream {
     if (route.kind === 'health') {
       return this.isAsleep ? exchange.send(503, JSON_CONTENT_TYPE, ASLEEP_BODY) : exchange.send(200, JSON_CONTENT_TYPE, '{"status":"ok"}');
     }
+    if (route.kind === 'sleep-state') {
+      return exchange.send(200, JSON_CONTENT_TYPE, JSON.stringify({ is_sleeping: this.isAsleep }));
+    }
     if (route.kind === 'wake') {
       this.wake();
       return exchange.send(200, JSON_CONTENT_TYPE, '{"ok":true}');

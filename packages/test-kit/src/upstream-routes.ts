@@ -7,6 +7,7 @@ export type UpstreamRoute =
   | { kind: 'chat'; dialect: Dialect }
   | { kind: 'list'; dialect: Dialect; render(model: string, created: number): string }
   | { kind: 'health' }
+  | { kind: 'sleep-state' }
   | { kind: 'wake' };
 
 const openAiChat: UpstreamRoute = { kind: 'chat', dialect: openAiDialect };
@@ -25,6 +26,8 @@ const routes = new Map<string, UpstreamRoute>([
   ['POST /api/chat', { kind: 'chat', dialect: ollamaDialect }],
   ['GET /api/tags', { kind: 'list', dialect: ollamaDialect, render: ollamaTagList }],
   ['GET /health', { kind: 'health' }],
+  // vLLM's sleep mode reports itself here while its model routes keep answering 200.
+  ['GET /is_sleeping', { kind: 'sleep-state' }],
   ['POST /wake_up', wake],
   ['POST /wake', wake],
 ]);

@@ -139,8 +139,13 @@ export class Dispatcher {
       throw tooManyRequests(`the queue for ${request.name} is full (${queue.length} waiting); try again shortly`, 5);
     }
     this.#queues.set(resolved.key, queue);
-    const waitMs = offlineOnly ? request.waitForOfflineMs! : this.options.maxWaitMs;
     const toWake = busy.length === 0 ? sleeping[0]?.target : undefined;
+    // A request held for a wake waits as long as the wake may take; the wake's own end answers it.
+    const waitMs = offlineOnly
+      ? request.waitForOfflineMs!
+      : toWake
+        ? Math.max(this.options.maxWaitMs, this.wakes.timeoutFor(toWake) + 1000)
+        : this.options.maxWaitMs;
     return new Promise<Slot>((resolve, reject) => {
       const enqueuedAt = performance.now();
       const cleanups: Array<() => void> = [];

@@ -36,6 +36,12 @@ export class WakeCoordinator {
     return this.#running.has(llmId);
   }
 
+  /** How long mcpd waits on a wake of this LLM before giving up. */
+  timeoutFor(target: InferenceTarget): number {
+    const seconds = target.record.wakeMaxWaitSeconds;
+    return seconds ? seconds * 1000 + this.options.marginMs : this.options.defaultTimeoutMs;
+  }
+
   wake(target: InferenceTarget): Promise<void> {
     const { record } = target;
     const running = this.#running.get(record.id);
@@ -51,9 +57,7 @@ export class WakeCoordinator {
     if (!channel || !record.ownerId || !record.providerSessionId) {
       throw serviceUnavailable(`the publisher of ${record.name} is offline`, RETRY_AFTER_SECONDS);
     }
-    const timeoutMs = record.wakeMaxWaitSeconds
-      ? record.wakeMaxWaitSeconds * 1000 + this.options.marginMs
-      : this.options.defaultTimeoutMs;
+    const timeoutMs = this.timeoutFor(target);
     const startedAt = performance.now();
     let taskId = '';
     await new Promise<void>((resolve, reject) => {

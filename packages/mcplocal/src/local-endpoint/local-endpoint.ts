@@ -33,7 +33,7 @@ export class LocalEndpoint {
   private readonly log: LocalEndpointLog | undefined;
   private baseUrl: string | undefined;
 
-  private constructor(private readonly options: LocalEndpointOptions) {
+  private constructor(options: LocalEndpointOptions) {
     const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
     const now = options.now ?? Date.now;
     const newId = options.newId ?? (() => randomUUID().replaceAll('-', ''));
@@ -110,7 +110,7 @@ export class LocalEndpoint {
       refuseWebPages(request, this.loopbackOnly);
       const path = (request.url ?? '/').split('?')[0] ?? '/';
       const method = request.method ?? 'GET';
-      const allowed = path in ROUTES ? ROUTES[path as keyof typeof ROUTES] : undefined;
+      const allowed = Object.hasOwn(ROUTES, path) ? ROUTES[path as keyof typeof ROUTES] : undefined;
       if (allowed === undefined) throw new LocalEndpointError(404, `no route for ${method} ${path}: this endpoint serves POST /v1/chat/completions and GET /v1/models`);
       if (method !== allowed) {
         response.setHeader('allow', allowed);

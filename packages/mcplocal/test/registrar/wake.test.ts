@@ -134,8 +134,10 @@ describe('VirtualLlmRegistrar wake-on-demand', () => {
 
   it('refuses, when it is built, a recipe whose maxWaitSeconds mcpd would not take', async () => {
     const h = await start({ asleep: false });
-    expect(() => h.registrar({ publishedProviders: [sleepy(h, { type: 'command', command: 'true', maxWaitSeconds: 7200 })] })).toThrow(
-      /^cannot publish: provider qwen-sleepy: wakeRecipe\.maxWaitSeconds: /,
-    );
+    // The config file's schema refuses it first; an embedder building options by hand is caught here.
+    expect(() => wakeRecipeSchema.parse({ type: 'command', command: 'true', maxWaitSeconds: 7200 })).toThrow(/maxWaitSeconds is at most 3600/);
+    const recipe = { type: 'command', command: 'true', args: [], maxWaitSeconds: 7200 } as const;
+    const provider = h.localProvider({ publishName: 'qwen-sleepy', wake: recipe });
+    expect(() => h.registrar({ publishedProviders: [provider] })).toThrow(/^cannot publish: provider qwen-sleepy: wakeRecipe\.maxWaitSeconds: /);
   });
 });
