@@ -63,7 +63,9 @@ describe('measureAlternating', () => {
     );
     expect(figures.baseline.slices).toBe(2);
     expect(figures.path.slices).toBe(2);
-    expect(figures.baseline.durationSeconds).toBeCloseTo(0.6, 1);
+    // Each slice may run up to one autocannon sample tick (100 ms) past its 0.3 s.
+    expect(figures.baseline.durationSeconds).toBeGreaterThanOrEqual(0.6);
+    expect(figures.baseline.durationSeconds).toBeLessThan(0.85);
     expect(figures.path.latencyMs.count).toBe(figures.path.ok);
     // The slow fake answers in ~18 ms, so one connection gets well under a tenth of the fast one's rate.
     expect(figures.path.requestsPerSecond).toBeLessThan(figures.baseline.requestsPerSecond / 10);

@@ -48,7 +48,6 @@ let bobMcplocal: SpawnedMcplocal;
 let aliceHand: ProviderStream;
 let aliceHandSession = '';
 let aliceSession = '';
-let bobSession = '';
 
 type Init = RequestInit & { json?: unknown; token?: string | null };
 
@@ -145,8 +144,10 @@ beforeAll(async () => {
     (await api('/api/v1/llms', { json: { name: 'shared-gpt', type: 'openai', model: 'fake-model', url: upstream.openaiBaseUrl, apiKey: UPSTREAM_KEY } })).status,
   ).toBe(201);
 
-  ({ daemon: aliceMcplocal, sessionId: aliceSession } = await startMcplocal('alice', tokens.alice));
-  ({ daemon: bobMcplocal, sessionId: bobSession } = await startMcplocal('bob', tokens.bob));
+  [{ daemon: aliceMcplocal, sessionId: aliceSession }, { daemon: bobMcplocal }] = await Promise.all([
+    startMcplocal('alice', tokens.alice),
+    startMcplocal('bob', tokens.bob),
+  ]);
 
   const registered = await registerHand(tokens.alice, [{ name: 'alice-hand', type: 'openai', model: 'hand-model' }]);
   expect(registered.status).toBe(201);
@@ -154,7 +155,8 @@ beforeAll(async () => {
   secrets.set("alice's hand session", aliceHandSession);
   aliceHand = await openHandStream(tokens.alice, aliceHandSession);
   await aliceHand.waitFor((open) => open.events.some((event) => event.event === 'hello'));
-});
+  // Three processes start on a busy CI machine: a first start of the embedded database alone can take a while.
+}, 120_000);
 
 afterAll(async () => {
   for (const stream of handStreams) stream.close();

@@ -32,7 +32,7 @@ describe('--param key=value', () => {
   it('prints parameters in the syntax it reads', () => {
     const params = { temperature: 0.2, stop: ['END'], reasoning_effort: 'high', version: '2' };
     const printed = formatParams(params);
-    expect(printed).toBe('temperature=0.2,stop=["END"],reasoning_effort=high,version="2"');
+    expect(printed).toBe('reasoning_effort=high,stop=["END"],temperature=0.2,version="2"');
     const reread = printed.split(/,(?=[a-z_]+=)/).reduce<Record<string, unknown>>((previous, text) => parseParam(text, previous), {});
     expect(reread).toEqual(params);
   });

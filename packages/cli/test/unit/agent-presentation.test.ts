@@ -21,7 +21,7 @@ describe('agents in get', () => {
     expect(second?.split(/\s{2,}/)).toEqual(['helper', 'public', 'active', 'public', 'qwen3', '-', '-', 'agt_01hx']);
     const wide = formatTable(agentPresentation.columns, rows, { wide: true }).split('\n');
     expect(wide[0]?.split(/\s{2,}/).slice(-2)).toEqual(['OWNER', 'PARAMS']);
-    expect(wide[1]?.split(/\s{2,}/).slice(-2)).toEqual(['admin', 'temperature=0.2,stop=["END"]']);
+    expect(wide[1]?.split(/\s{2,}/).slice(-2)).toEqual(['admin', 'stop=["END"],temperature=0.2']);
   });
 
   it('prints YAML that applies back as unchanged', () => {
@@ -59,7 +59,7 @@ describe('agents in get', () => {
 
   it('marks a virtual agent in YAML and refuses to apply it', () => {
     const yaml = formatYamlDocuments([agentPresentation.toYamlDocument(agentView({ kind: 'virtual' }))]);
-    expect(yaml.startsWith('# virtual agent published by mcplocal: change it in mcplocal, not with apply\nkind: Agent\n')).toBe(true);
+    expect(yaml.startsWith('# virtual agent published by mcplocal: change it in mcplocal, not with apply\n\nkind: Agent\n')).toBe(true);
     const json = JSON.stringify(agentView({ kind: 'virtual' }));
     const [document] = parseDocuments(json, 'stdin');
     expect(() => agentSpecFromDocument(document!, () => undefined)).toThrow(
@@ -79,7 +79,7 @@ describe('describe agent', () => {
   it('shows every field and the system prompt in full, indented', () => {
     const fields = new Map(describeAgentFields(agentView(), new Date('2025-01-01T11:05:00.000Z')));
     expect(fields.get('LLM')).toBe('qwen3');
-    expect(fields.get('Default params')).toBe('temperature: 0.2\nstop: ["END"]');
+    expect(fields.get('Default params')).toBe('stop: ["END"]\ntemperature: 0.2');
     expect(fields.get('Extras')).toBe('-');
     expect(fields.get('Updated')).toBe('2025-01-01T10:05:00.000Z (1h ago)');
     expect(systemPromptLines('You review code.\n\nBe specific.')).toEqual(['  You review code.', '', '  Be specific.']);

@@ -62,7 +62,9 @@ describe('mcpctl completion', () => {
     const kinds = resourceKinds(root);
     expect(kinds).toEqual(expect.arrayContaining(['llm', 'llms', 'agent', 'agents', 'pool', 'pools', 'thread', 'threads']));
     for (const word of [...root.commands.map((command) => command.name()), ...kinds]) expect(script).toContain(word);
-    for (const flag of ['--output', '--thread', '--system-prompt-file', '--param', '--no-stream', '--max-tokens']) expect(script).toContain(flag);
+    for (const flag of ['--output', '--thread', '--system-prompt-file', '--param', '--no-stream', '--max-tokens']) {
+      expect(script).toContain(shell === 'fish' ? `-l ${flag.slice(2)} ` : flag);
+    }
     expect(script).toContain('__complete');
   });
 });

@@ -20,11 +20,18 @@ function parseParamValue(text: string): unknown {
   }
 }
 
-/** `temperature=0.2,stop=["x"]`: parameters as one table cell, in the syntax `--param` reads. */
+/**
+ * `stop=["x"],temperature=0.2`: parameters as one table cell, in the syntax `--param` reads,
+ * sorted by key (mcpd's storage does not keep the order they were given in).
+ */
 export function formatParams(params: Record<string, unknown>): string {
-  return Object.entries(params)
+  return sortedEntries(params)
     .map(([key, value]) => `${key}=${typeof value === 'string' && !looksLikeJson(value) ? value : JSON.stringify(value)}`)
     .join(',');
+}
+
+export function sortedEntries(values: Record<string, unknown>): Array<[string, unknown]> {
+  return Object.entries(values).sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0));
 }
 
 /** A string that `--param` would read back as something else (`"0.2"`, `"true"`) is shown quoted. */

@@ -4,6 +4,7 @@ import type { CliContext } from '../../context.js';
 import { timeWithAge } from '../../format/relative-age.js';
 import { ABSENT } from '../../printer.js';
 import { getAgent } from './agent-api.js';
+import { sortedEntries } from './agent-params.js';
 
 /** `mcpctl describe agent NAME` */
 export function registerDescribeAgent(describe: Command, context: CliContext): void {
@@ -45,9 +46,9 @@ export function systemPromptLines(systemPrompt: string | null): string[] {
   return systemPrompt.split('\n').map((line) => (line === '' ? '' : `  ${line}`));
 }
 
-/** `key: value` per line, values as JSON (strings bare). */
+/** `key: value` per line, sorted by key, values as JSON (strings bare). */
 function keyValueLines(values: Record<string, unknown>): string {
-  const entries = Object.entries(values);
+  const entries = sortedEntries(values);
   if (entries.length === 0) return ABSENT;
   return entries.map(([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`).join('\n');
 }
