@@ -35,6 +35,9 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     expect(created.status).toBe(201);
     expect(await created.json()).toMatchObject({ name: 'helper', kind: 'public', llm: 'qwen', status: 'active', visibility: 'public', owner: 'admin', defaultParams: { temperature: 0.2 } });
     expect((await createAgent({ name: 'qwen-alpha', llm: 'qwen' })).status).toBe(409);
+    const typo = await createAgent({ name: 'lost', llm: 'qwne' });
+    expect(typo.status).toBe(400);
+    expect(await typo.json()).toEqual({ error: 'llm: qwne is neither an LLM nor a pool you can see' });
     const updated = await mcpd.api('/api/v1/agents/helper', { method: 'PUT', json: { description: 'short answers' } });
     expect(await updated.json()).toMatchObject({ description: 'short answers', systemPrompt: 'Be brief.' });
     expect((await mcpd.api('/api/v1/agents/helper', { method: 'HEAD' })).status).toBe(200);

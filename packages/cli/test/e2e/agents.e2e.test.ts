@@ -165,10 +165,10 @@ describe('agents and threads against a real mcpd', () => {
     expect(headings.map((line) => line.split('  ').slice(1, 2)[0])).toEqual(['user', 'assistant', 'user', 'assistant']);
     expect(headings[1]).toMatch(/ {2}assistant {2}\(\d+ prompt \+ \d+ completion tokens\)$/);
     // Each message's content follows its heading, indented, every line of it.
-    const lines = described.stdout.split('\n');
-    const [userHeading, assistantHeading] = headings.map((heading) => lines.indexOf(heading));
-    expect(lines[(userHeading ?? 0) + 1]).toBe('  first question');
-    expect(lines.slice((assistantHeading ?? 0) + 1, (assistantHeading ?? 0) + 3)).toEqual([`  system: ${SYSTEM_PROMPT}`, '  user: first question']);
+    const output = described.stdout.split('\n');
+    const [userHeading, assistantHeading] = headings.map((heading) => output.indexOf(heading));
+    expect(output[(userHeading ?? 0) + 1]).toBe('  first question');
+    expect(output.slice((assistantHeading ?? 0) + 1, (assistantHeading ?? 0) + 3)).toEqual([`  system: ${SYSTEM_PROMPT}`, '  user: first question']);
   });
 
   it('applies get -o yaml and -o json output back unchanged, and documents that change it', async () => {
@@ -227,7 +227,8 @@ describe('agents and threads against a real mcpd', () => {
     expect(await mcpctl(['__complete', 'agent', 'r'])).toEqual({ code: 0, stdout: 'reviewer\n', stderr: '' });
     expect((await mcpctl(['__complete', 'thread', ''])).stdout.split('\n')).toContain(threadId);
     expect((await mcpctl(['__complete', 'llm', ''])).stdout).toBe('echo\nlocal-echo\n');
-    for (const env of [{ MCPCTL_TOKEN: 'wrong' }, { MCPCTL_HOME: join(home.path, 'nowhere') }, { MCPCTL_URL: 'http://127.0.0.1:9' }]) {
+    const failing: Array<Record<string, string>> = [{ MCPCTL_TOKEN: 'wrong' }, { MCPCTL_HOME: join(home.path, 'nowhere') }, { MCPCTL_URL: 'http://127.0.0.1:9' }];
+    for (const env of failing) {
       expect(await mcpctl(['__complete', 'agent', ''], { env })).toEqual({ code: 0, stdout: '', stderr: '' });
     }
     expect(await mcpctl(['__complete', 'widget', ''])).toEqual({ code: 0, stdout: '', stderr: '' });

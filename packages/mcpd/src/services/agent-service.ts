@@ -40,6 +40,7 @@ export class AgentService {
       throw forbidden('creating agents needs the create:agents permission');
     }
     await this.#assertNameFree(input.name);
+    await this.#assertLlmKnown(principal, input.llm);
     const now = this.clock.now();
     const row: NewAgentRow = {
       id: generateId('agt_'),
@@ -72,6 +73,7 @@ export class AgentService {
       const locked = Object.keys(patch).filter((field) => !VIRTUAL_EDITABLE_FIELDS.has(field));
       if (locked.length > 0) throw badRequest(`${locked.join(', ')} of virtual agent ${record.name} are set by its publisher (mcplocal)`);
     }
+    if (patch.llm !== undefined) await this.#assertLlmKnown(principal, patch.llm);
     const changes: Partial<NewAgentRow> = { updatedAt: this.clock.now() };
     for (const field of ['llm', 'description', 'systemPrompt', 'project', 'defaultParams', 'extras', 'visibility'] as const) {
       if (patch[field] !== undefined) (changes as Record<string, unknown>)[field] = patch[field];
@@ -88,6 +90,14 @@ export class AgentService {
   /** `/v1/chat/completions` resolves an LLM name first, so an agent may not take one. */
   async #assertNameFree(name: string): Promise<void> {
     if (await this.llms.findByName(name)) throw conflict(`an LLM is named ${name}; pick another name for the agent`);
+  }
+
+  /** An agent pins an LLM or pool its creator can see; a typo is caught now, not at the first chat. */
+  async #assertLlmKnown(principal: Principal, name: string): Promise<void> {
+    const llm = await this.llms.findByName(name);
+    if (llm && canSee(principal, llm)) return;
+    if ((await this.llms.listByPool(name)).some((member) => canSee(principal, member))) return;
+    throw badRequest(`llm: ${name} is neither an LLM nor a pool you can see`);
   }
 
   async #findChangeable(principal: Principal, idOrName: string, verb: 'edit' | 'delete'): Promise<AgentRecord> {
