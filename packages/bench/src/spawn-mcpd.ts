@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { BenchError } from './errors.js';
+import { readAnnouncedUrl } from './announced-url.js';
 import { stopChild } from './stop-child.js';
 
 /** mcpd's compiled entry point, beside this package in the workspace (from `src` or `dist` alike). */
@@ -44,7 +43,13 @@ export async function spawnMcpd(launch: McpdLaunch): Promise<SpawnedMcpd> {
   child.stderr.on('data', keep);
   const stop = () => stopChild(child);
   try {
-    const url = await readListeningUrl(child, keep, () => output);
+    const url = await readAnnouncedUrl(child, {
+      name: 'mcpd',
+      parseLine: listeningUrl,
+      timeoutMs: START_TIMEOUT_MS,
+      onLine: (line) => keep(`${line}\n`),
+      output: () => output,
+    });
     return { url, process: child, stop };
   } catch (error) {
     await stop();
@@ -63,39 +68,7 @@ function mcpdEnvironment(bootstrapToken: string): NodeJS.ProcessEnv {
   return env;
 }
 
-function readListeningUrl(child: ChildProcess, keep: (text: string) => void, output: () => string): Promise<string> {
-  const lines = createInterface({ input: child.stdout! });
-  return new Promise<string>((resolve, reject) => {
-    let settled = false;
-    const finish = (error: Error | undefined, url?: string) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      child.off('exit', onExit);
-      child.off('error', onError);
-      if (error) reject(error);
-      else resolve(url!);
-    };
-    const timer = setTimeout(
-      () => finish(new BenchError(`mcpd did not announce its URL within ${START_TIMEOUT_MS} ms: ${output().trim()}`)),
-      START_TIMEOUT_MS,
-    );
-    const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
-      finish(new BenchError(`mcpd exited (${signal ?? `code ${code}`}) before listening: ${output().trim()}`));
-    const onError = (error: Error) => finish(new BenchError('cannot start mcpd', { cause: error }));
-    child.once('exit', onExit);
-    child.once('error', onError);
-    // Every line is read to the end of the run, so mcpd can never block on a full pipe.
-    lines.on('line', (line) => {
-      keep(`${line}\n`);
-      if (!settled) {
-        const url = listeningUrl(line);
-        if (url) finish(undefined, url);
-      }
-    });
-  });
-}
-
+/** mcpd logs pino JSON lines; `{"msg":"mcpd listening","url":…}` says where it listens. */
 function listeningUrl(line: string): string | undefined {
   try {
     const entry = JSON.parse(line) as { msg?: unknown; url?: unknown };
