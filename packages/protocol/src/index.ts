@@ -17,3 +17,4 @@ export * from './token.js';
 export * from './pool.js';
 export * from './agent.js';
 export * from './thread.js';
+export * from './map-anthropic-stop-reason.js';

@@ -7,7 +7,7 @@ import type {
   Usage,
 } from '@mcpctl/protocol';
 import { AnthropicStreamError } from './anthropic-stream-error.js';
-import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
+import { mapAnthropicStopReason } from '@mcpctl/protocol';
 import { mapAnthropicUsage } from './map-anthropic-usage.js';
 
 type ChunkDelta = ChatCompletionChunk['choices'][number]['delta'];

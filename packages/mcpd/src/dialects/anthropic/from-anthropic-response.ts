@@ -1,5 +1,5 @@
 import type { AnthropicResponse, ChatCompletion, ChatToolCall } from '@mcpctl/protocol';
-import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
+import { mapAnthropicStopReason } from '@mcpctl/protocol';
 import { mapAnthropicUsage } from './map-anthropic-usage.js';
 
 /** Options of {@link fromAnthropicResponse}. */

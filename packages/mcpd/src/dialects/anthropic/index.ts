@@ -2,7 +2,6 @@ export { AnthropicStreamError } from './anthropic-stream-error.js';
 export { AnthropicTranslationError } from './anthropic-translation-error.js';
 export { AnthropicStreamTranslator, type AnthropicStreamTranslatorOptions } from './anthropic-stream-translator.js';
 export { fromAnthropicResponse, type FromAnthropicResponseOptions } from './from-anthropic-response.js';
-export { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
 export { mapAnthropicUsage } from './map-anthropic-usage.js';
 export {
   toAnthropicRequest,

@@ -1,7 +1,7 @@
 import type { AnthropicContentBlock, AnthropicStreamEvent, AnthropicUsage } from '@mcpctl/protocol';
 import { ProviderError } from '../../errors.js';
 import type { StreamDelta } from '../llm-provider.js';
-import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
+import { mapAnthropicStopReason } from '@mcpctl/protocol';
 import { mapAnthropicUsage } from './map-anthropic-usage.js';
 
 type BlockDelta = Extract<AnthropicStreamEvent, { type: 'content_block_delta' }>['delta'];

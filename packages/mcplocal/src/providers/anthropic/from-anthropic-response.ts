@@ -1,6 +1,6 @@
 import type { AnthropicResponse } from '@mcpctl/protocol';
 import type { CompletionResult, ToolCall } from '../llm-provider.js';
-import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
+import { mapAnthropicStopReason } from '@mcpctl/protocol';
 import { mapAnthropicUsage } from './map-anthropic-usage.js';
 
 /** A whole Messages response as a provider result; redacted thinking carries nothing to show and is left out. */

@@ -1,4 +1,4 @@
-import type { FinishReason } from '@mcpctl/protocol';
+import type { FinishReason } from './openai.js';
 
 /**
  * Anthropic's `stop_reason` as an OpenAI `finish_reason`. A missing or unknown reason (e.g.
