@@ -1,4 +1,4 @@
-import { errorBodySchema } from '@mcpctl/protocol';
+import { errorBodySchema, SERVED_BY_HEADER } from '@mcpctl/protocol';
 import { ApiError, RequestError, isAbortError } from './errors.js';
 import { checkSchema, type Schema } from './schema-check.js';
 import { readStreamParts, type StreamPart } from './stream-parts.js';
@@ -28,8 +28,7 @@ export interface EventStream {
   parts: AsyncGenerator<StreamPart>;
 }
 
-/** The header mcpd sets to name the LLM that served an inference. */
-export const SERVED_BY_HEADER = 'x-mcpctl-served-by';
+export { SERVED_BY_HEADER };
 
 /**
  * mcpd's HTTP API as the CLI needs it: bearer auth, JSON in and out, error statuses turned

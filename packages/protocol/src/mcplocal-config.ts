@@ -72,6 +72,3 @@ export const mcplocalConfigSchema = z.strictObject({
 });
 export type McplocalConfig = z.infer<typeof mcplocalConfigSchema>;
 
-/** `credentials`, written by `mcpctl login` with mode 0600. */
-export const credentialsSchema = z.object({ mcpdUrl: z.url(), token: z.string().min(1) });
-export type Credentials = z.infer<typeof credentialsSchema>;

@@ -1,4 +1,4 @@
-import type { Credentials, McplocalConfig } from '@mcpctl/protocol';
+import type { CredentialsFile, McplocalConfig } from '@mcpctl/protocol';
 import { ConfigError } from '../errors.js';
 import { checkConfig } from './check-config.js';
 import { configFile, credentialsFile } from './mcplocal-home.js';
@@ -9,7 +9,7 @@ import { readJsonFile } from './read-json-file.js';
 export interface LoadedMcplocalConfig {
   config: McplocalConfig;
   /** Undefined when `mcpctl login` has not been run. */
-  credentials: Credentials | undefined;
+  credentials: CredentialsFile | undefined;
 }
 
 export interface LoadMcplocalConfigOptions {

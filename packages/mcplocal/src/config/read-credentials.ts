@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { credentialsSchema, type Credentials } from '@mcpctl/protocol';
+import { credentialsFileSchema, type CredentialsFile } from '@mcpctl/protocol';
 import { readJsonFile } from './read-json-file.js';
 import { schemaProblems } from './schema-problems.js';
 
@@ -9,7 +9,7 @@ import { schemaProblems } from './schema-problems.js';
  * it holds a bearer token, so one readable by group or others is refused, as ssh refuses a
  * private key.
  */
-export async function readCredentials(path: string): Promise<{ credentials: Credentials | undefined; problems: string[] }> {
+export async function readCredentials(path: string): Promise<{ credentials: CredentialsFile | undefined; problems: string[] }> {
   const file = await readJsonFile(path);
   if (file.kind === 'missing') return { credentials: undefined, problems: [] };
   const problems: string[] = [];
@@ -20,7 +20,7 @@ export async function readCredentials(path: string): Promise<{ credentials: Cred
     }
   }
   if (file.kind === 'invalid') return { credentials: undefined, problems: [...problems, `credentials: ${file.problem}`] };
-  const parsed = credentialsSchema.safeParse(file.value);
+  const parsed = credentialsFileSchema.safeParse(file.value);
   if (!parsed.success) {
     const hint = ` (run mcpctl login again)`;
     return { credentials: undefined, problems: [...problems, ...schemaProblems('credentials', parsed.error.issues).map((problem) => problem + hint)] };
