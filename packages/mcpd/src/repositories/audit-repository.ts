@@ -1,4 +1,4 @@
-import { and, desc, eq, type SQL } from 'drizzle-orm';
+import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import { auditRecords, type AuditRecordRow, type Database, type NewAuditRecordRow } from '@mcpctl/db';
 
 export interface AuditFilter {
@@ -10,9 +10,21 @@ export interface AuditFilter {
 export class AuditRepository {
   constructor(private readonly db: Database) {}
 
+  /**
+   * One statement and one parameter for the whole batch: a multi-row VALUES of hundreds of
+   * rows costs the embedded database (which runs on mcpd's own thread) several times more.
+   */
   async insertMany(records: NewAuditRecordRow[]): Promise<void> {
     if (records.length === 0) return;
-    await this.db.insert(auditRecords).values(records);
+    const rows = JSON.stringify(records.map(toJsonRow));
+    await this.db.execute(sql`
+      insert into audit_records (at, user_id, user_name, llm_name, served_by, endpoint, streaming, status,
+        latency_ms, first_token_ms, queue_ms, prompt_tokens, completion_tokens, error)
+      select at, user_id, user_name, llm_name, served_by, endpoint, streaming, status,
+        latency_ms, first_token_ms, queue_ms, prompt_tokens, completion_tokens, error
+      from jsonb_to_recordset(${rows}::jsonb) as r(at timestamptz, user_id text, user_name text, llm_name text,
+        served_by text, endpoint text, streaming boolean, status int, latency_ms float8, first_token_ms float8,
+        queue_ms float8, prompt_tokens int, completion_tokens int, error text)`);
   }
 
   /** Newest first. */
@@ -27,4 +39,23 @@ export class AuditRepository {
       .orderBy(desc(auditRecords.id))
       .limit(filter.limit);
   }
+}
+
+function toJsonRow(record: NewAuditRecordRow) {
+  return {
+    at: record.at.toISOString(),
+    user_id: record.userId ?? null,
+    user_name: record.userName ?? null,
+    llm_name: record.llmName,
+    served_by: record.servedBy ?? null,
+    endpoint: record.endpoint,
+    streaming: record.streaming,
+    status: record.status,
+    latency_ms: record.latencyMs,
+    first_token_ms: record.firstTokenMs ?? null,
+    queue_ms: record.queueMs ?? null,
+    prompt_tokens: record.promptTokens ?? null,
+    completion_tokens: record.completionTokens ?? null,
+    error: record.error ?? null,
+  };
 }

@@ -78,8 +78,9 @@ export function createServices(options: ServiceOptions): RunningServices {
   const auditRepository = new AuditRepository(db);
   const catalog = new LlmCatalog(llmRepository, secrets, options.clock, cacheMs);
   const auditWriter = new AuditWriter(auditRepository, {
-    flushIntervalMs: options.auditFlushIntervalMs ?? 500,
-    maxBatch: 500,
+    flushIntervalMs: options.auditFlushIntervalMs ?? 250,
+    // Small batches: each write of the embedded database briefly holds mcpd's event loop.
+    maxBatch: 100,
     onError: (error, lost) => {
       metrics.auditDropped.inc(lost);
       options.logger.error({ err: error, lost }, 'audit records could not be stored');
