@@ -9,6 +9,7 @@ import type { BenchOptions } from './bench-options.js';
 import { checkPathsAgree } from './check-paths.js';
 import type { CleanupStack } from './cleanup-stack.js';
 import { BenchError } from './errors.js';
+import { spawnBareProxy } from './spawn-bare-proxy.js';
 import { spawnMcpd } from './spawn-mcpd.js';
 
 /** The servers under test, each in its own process, and the paths that reach the model through them. */
@@ -20,7 +21,10 @@ export interface BenchEnvironment {
 const UPSTREAM_MODEL = 'fake-model';
 const LLM_NAME = 'bench';
 
-/** Starts the fake upstream and mcpd, registers the fake in mcpd, and checks every path answers alike. */
+/**
+ * Starts the fake upstream and mcpd (and with `--reference` the bare proxy), registers the fake in
+ * mcpd, and checks every path answers alike.
+ */
 export async function startBenchEnvironment(options: BenchOptions, cleanup: CleanupStack): Promise<BenchEnvironment> {
   // Unpaced and fixed-size, so the figures measure the path, not the model; the fake's command
   // line never records requests, so its memory stays flat under load.
@@ -50,14 +54,20 @@ export async function startBenchEnvironment(options: BenchOptions, cleanup: Clea
       pids: [mcpdPid, fakePid],
     },
   ];
+  const processes = [
+    { name: 'fake upstream', pid: fakePid, url: fake.url },
+    { name: 'mcpd', pid: mcpdPid, url: mcpd.url },
+  ];
+  if (options.reference) {
+    const proxy = await spawnBareProxy(`${fake.url}/v1`, UPSTREAM_MODEL);
+    cleanup.track(proxy.process);
+    cleanup.add('stop the bare proxy', proxy.stop);
+    const proxyPid = processId(proxy.process.pid, 'the bare proxy');
+    paths.push({ name: 'bare-proxy', url: `${proxy.url}/v1/chat/completions`, model: LLM_NAME, headers: {}, pids: [proxyPid, fakePid] });
+    processes.push({ name: 'bare proxy', pid: proxyPid, url: proxy.url });
+  }
   await checkPathsAgree(paths);
-  return {
-    paths: new Map(paths.map((path) => [path.name, path])),
-    processes: [
-      { name: 'fake upstream', pid: fakePid, url: fake.url },
-      { name: 'mcpd', pid: mcpdPid, url: mcpd.url },
-    ],
-  };
+  return { paths: new Map(paths.map((path) => [path.name, path])), processes };
 }
 
 async function registerLlm(mcpdUrl: string, token: string, llm: LlmCreate): Promise<void> {

@@ -13,6 +13,8 @@ export interface BenchOptions {
   tokenCount: number;
   /** Print only the JSON report. */
   json: boolean;
+  /** Also measure the bare reference proxy, the floor one extra Node.js hop costs on this machine. */
+  reference: boolean;
   /** Where the JSON report goes; unset: `.bench/latest.json` in the repository. */
   outputFile: string | undefined;
   /** When set, mcpd runs with `--cpu-prof` and writes its profile into this folder on exit. */
@@ -20,7 +22,7 @@ export interface BenchOptions {
 }
 
 export const BENCH_USAGE =
-  'usage: bench [--duration S] [--warmup S] [--samples N] [--tokens N] [--quick] [--json] [--output FILE] [--cpu-prof DIR]';
+  'usage: bench [--duration S] [--warmup S] [--samples N] [--tokens N] [--quick] [--reference] [--json] [--output FILE] [--cpu-prof DIR]';
 
 const FULL = { durationSeconds: 5, warmupSeconds: 1, probeSamples: 2000 };
 const QUICK = { durationSeconds: 2, warmupSeconds: 1, probeSamples: 500 };
@@ -40,15 +42,14 @@ export function parseBenchArguments(argv: string[]): BenchOptions {
         tokens: { type: 'string' },
         quick: { type: 'boolean' },
         json: { type: 'boolean' },
+        reference: { type: 'boolean' },
         output: { type: 'string' },
         'cpu-prof': { type: 'string' },
-        help: { type: 'boolean' },
       },
     }));
   } catch (error) {
     throw new BenchUsageError(`${(error as Error).message}\n${BENCH_USAGE}`, { cause: error });
   }
-  if (values.help) throw new BenchUsageError(BENCH_USAGE);
   const defaults = values.quick ? QUICK : FULL;
   return {
     durationSeconds: positive('--duration', values.duration) ?? defaults.durationSeconds,
@@ -56,6 +57,7 @@ export function parseBenchArguments(argv: string[]): BenchOptions {
     probeSamples: integer('--samples', values.samples) ?? defaults.probeSamples,
     tokenCount: integer('--tokens', values.tokens) ?? 16,
     json: values.json ?? false,
+    reference: values.reference ?? false,
     outputFile: values.output,
     cpuProfileDir: values['cpu-prof'],
   };

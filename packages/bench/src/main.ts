@@ -2,12 +2,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseBenchArguments, type BenchOptions } from './bench-options.js';
+import { BENCH_USAGE, parseBenchArguments, type BenchOptions } from './bench-options.js';
 import { CleanupStack } from './cleanup-stack.js';
 import { BenchUsageError } from './errors.js';
 import { formatReport } from './print-report.js';
 import { runBench } from './run-bench.js';
-import { SCENARIOS } from './scenarios.js';
+import { REFERENCE_SCENARIOS, SCENARIOS } from './scenarios.js';
 
 /*
  * `npm run bench`: the fake upstream and mcpd in their own processes, the load generator here,
@@ -19,6 +19,10 @@ const DEFAULT_REPORT_FILE = join(REPOSITORY_ROOT, '.bench', 'latest.json');
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
+  if (argv.includes('--help')) {
+    process.stdout.write(`${BENCH_USAGE}\n`);
+    return 0;
+  }
   let options: BenchOptions;
   try {
     options = parseBenchArguments(argv);
@@ -40,7 +44,7 @@ async function main(): Promise<number> {
   process.on('SIGINT', interrupt);
   process.on('SIGTERM', interrupt);
   try {
-    const report = await runBench(options, { command: commandLine(argv), scenarios: SCENARIOS, cleanup, signal: controller.signal, progress });
+    const report = await runBench(options, { command: commandLine(argv), scenarios: options.reference ? [...SCENARIOS, ...REFERENCE_SCENARIOS] : SCENARIOS, cleanup, signal: controller.signal, progress });
     const reportFile = resolve(options.outputFile ?? DEFAULT_REPORT_FILE);
     await mkdir(dirname(reportFile), { recursive: true });
     await writeFile(reportFile, `${JSON.stringify(report, null, 2)}\n`);

@@ -19,7 +19,7 @@ export interface BenchRun {
 export async function runBench(options: BenchOptions, run: BenchRun): Promise<BenchReport> {
   const machine = describeMachine();
   const date = new Date().toISOString();
-  run.progress('starting the fake upstream and mcpd');
+  run.progress(`starting the fake upstream, mcpd${options.reference ? ' and the bare proxy' : ''}`);
   const environment = await startBenchEnvironment(options, run.cleanup);
   for (const { name, pid, url } of environment.processes) run.progress(`${name}: pid ${pid}, ${url}`);
   const results: ScenarioResult[] = [];

@@ -40,3 +40,13 @@ export const SCENARIOS: readonly Scenario[] = [
 export function scenarioLabel(scenario: Scenario): string {
   return scenario.streaming ? 'streaming' : 'non-streaming';
 }
+
+const BARE_PROXY_REFERENCE = { path: 'bare-proxy', baseline: 'direct', targets: {} } as const;
+
+/** With `--reference`: the same shapes through the bare proxy, to read mcpd's figures against. */
+export const REFERENCE_SCENARIOS: readonly Scenario[] = [
+  { ...BARE_PROXY_REFERENCE, connections: 1, sequentialProbe: true, streaming: false },
+  { ...BARE_PROXY_REFERENCE, connections: 64, sequentialProbe: false, streaming: false },
+  { ...BARE_PROXY_REFERENCE, connections: 1, sequentialProbe: true, streaming: true },
+  { ...BARE_PROXY_REFERENCE, connections: 64, sequentialProbe: false, streaming: true },
+];

@@ -29,9 +29,10 @@ function isAlive(pid: number): boolean {
 
 describe('bench main', () => {
   it('measures every scenario through real processes and prints only JSON with --json', async () => {
+    // --reference adds the bare proxy's scenarios after mcpd's.
     temp = await makeTempDir('bench-test');
     const output = join(temp.path, 'report.json');
-    const child = spawn(process.execPath, [MAIN, ...SHORT_RUN, '--json', '--output', output], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, ...SHORT_RUN, '--reference', '--json', '--output', output], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -49,12 +50,16 @@ describe('bench main', () => {
       ['mcpd', 'direct', 64, false],
       ['mcpd', 'direct', 1, true],
       ['mcpd', 'direct', 64, true],
+      ['bare-proxy', 'direct', 1, false],
+      ['bare-proxy', 'direct', 64, false],
+      ['bare-proxy', 'direct', 1, true],
+      ['bare-proxy', 'direct', 64, true],
     ]);
     for (const result of report.results) {
       expect(result.baseline.ok).toBeGreaterThan(0);
       expect(result.path.ok).toBeGreaterThan(0);
       expect(result.throughputRatio).toBeGreaterThan(0);
-      expect(result.verdicts).toHaveLength(1);
+      expect(result.verdicts).toHaveLength(result.scenario.path === 'mcpd' ? 1 : 0);
     }
     const streamingProbe = report.results[2]!.probe!;
     expect(streamingProbe.path.firstTokenMs!.count).toBe(20);
