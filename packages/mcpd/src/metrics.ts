@@ -1,5 +1,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+export interface StateSources {
+  queued(): number;
+  connectedSessions(): number;
+  llmCounts(): Promise<Array<{ kind: string; status: string; count: number }>>;
+}
+
 /** mcpd's Prometheus metrics, on a registry of its own so several servers can share a process. */
 export class McpdMetrics {
   readonly registry = new Registry();
@@ -33,6 +39,36 @@ export class McpdMetrics {
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Gauges read at scrape time from whoever knows them (the queue, the hub, the database). */
+  observeState(sources: StateSources): void {
+    new Gauge({
+      name: 'mcpd_queue_depth',
+      help: 'Requests waiting for a free LLM or pool member',
+      registers: [this.registry],
+      collect() {
+        this.set(sources.queued());
+      },
+    });
+    new Gauge({
+      name: 'mcpd_provider_sessions_connected',
+      help: 'mcplocal control streams open on this replica',
+      registers: [this.registry],
+      collect() {
+        this.set(sources.connectedSessions());
+      },
+    });
+    new Gauge({
+      name: 'mcpd_llms',
+      help: 'LLM rows by kind and status',
+      labelNames: ['kind', 'status'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const { kind, status, count } of await sources.llmCounts()) this.set({ kind, status }, count);
+      },
+    });
   }
 
   observeInference(llm: string, status: number, latencyMs: number): void {

@@ -77,6 +77,13 @@ export class Dispatcher {
     return this.#queues.get(key)?.length ?? 0;
   }
 
+  /** Requests waiting, over every LLM and pool. */
+  queuedTotal(): number {
+    let total = 0;
+    for (const queue of this.#queues.values()) total += queue.length;
+    return total;
+  }
+
   inFlightOf(llmId: string): number {
     return this.inFlight.count(llmId);
   }

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNotNull, lt, ne, or } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNotNull, lt, ne, or } from 'drizzle-orm';
 import { llms, users, type Database, type LlmRow, type NewLlmRow } from '@mcpctl/db';
 
 /** An LLM row with its owner's user name, as views need it. */
@@ -22,6 +22,11 @@ export class LlmRepository {
       .leftJoin(users, eq(llms.ownerId, users.id))
       .orderBy(asc(llms.name));
     return rows.map(toRecord);
+  }
+
+  async countByKindAndStatus(): Promise<Array<{ kind: string; status: string; count: number }>> {
+    const rows = await this.db.select({ kind: llms.kind, status: llms.status, count: count() }).from(llms).groupBy(llms.kind, llms.status);
+    return rows.map((row) => ({ ...row, count: Number(row.count) }));
   }
 
   async listByPool(poolName: string): Promise<LlmRecord[]> {

@@ -103,6 +103,11 @@ export function createServices(options: ServiceOptions): RunningServices {
   const wakes = new WakeCoordinator(hub, tasks, llmRepository, catalog, options.clock, options.wake);
   const dispatcher = new Dispatcher(catalog, hub, inFlight, wakes, options.dispatch);
   const inference = new InferenceService(dispatcher, { public: publicUpstream, virtual: relay }, auditWriter, metrics);
+  metrics.observeState({
+    queued: () => dispatcher.queuedTotal(),
+    connectedSessions: () => hub.size,
+    llmCounts: () => llmRepository.countByKindAndStatus(),
+  });
   const sessionRepository = new ProviderSessionRepository(db);
   const agentRepository = new AgentRepository(db);
   const agentService = new AgentService(agentRepository, llmRepository, options.clock);
