@@ -1,4 +1,4 @@
 export * from './schema.js';
 export * as schema from './schema.js';
-export { openDatabase, redactUrl, MIGRATIONS_FOLDER } from './open-database.js';
+export { openDatabase, openEmbeddedClient, redactUrl, MIGRATIONS_FOLDER } from './open-database.js';
 export type { Database, DatabaseDriver, DatabaseHandle, OpenDatabaseOptions } from './open-database.js';

@@ -44,7 +44,14 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
 
 async function openEmbedded(dataDir: string | undefined): Promise<DatabaseHandle> {
   if (dataDir) await mkdir(dataDir, { recursive: true });
-  const client = dataDir ? new PGlite(dataDir) : new PGlite();
+  return openEmbeddedClient(dataDir ? new PGlite(dataDir) : new PGlite(), `the embedded database${dataDir ? ` in ${dataDir}` : ''}`);
+}
+
+/**
+ * Takes a PGlite client (a data directory, memory, or a loaded dump), applies every pending
+ * migration and answers the handle repositories use; the client is closed if that fails.
+ */
+export async function openEmbeddedClient(client: PGlite, description = 'the embedded database'): Promise<DatabaseHandle> {
   try {
     await client.waitReady;
     const db = drizzlePglite(client, { schema });
@@ -61,7 +68,7 @@ async function openEmbedded(dataDir: string | undefined): Promise<DatabaseHandle
     };
   } catch (error) {
     if (!client.closed) await client.close().catch(() => undefined);
-    throw new Error(`cannot open the embedded database${dataDir ? ` in ${dataDir}` : ''}`, { cause: error });
+    throw new Error(`cannot open ${description}`, { cause: error });
   }
 }
 

@@ -1,7 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import { MIGRATIONS_FOLDER, schema, type Database, type DatabaseHandle } from '@mcpctl/db';
-import { drizzle } from 'drizzle-orm/pglite';
-import { migrate } from 'drizzle-orm/pglite/migrator';
+import { openEmbeddedClient, type DatabaseHandle } from '@mcpctl/db';
 import { discardTemplate, migratedTemplate } from './pglite-template.js';
 
 /**
@@ -20,25 +18,6 @@ export async function openEmbeddedTestDatabase(): Promise<DatabaseHandle> {
   }
 }
 
-async function openCopy(dump: Blob): Promise<DatabaseHandle> {
-  const client = new PGlite({ loadDataDir: dump });
-  try {
-    await client.waitReady;
-    const db = drizzle(client, { schema });
-    // A no-op on a current template; applies whatever migration the template predates.
-    await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
-    return {
-      db: db as unknown as Database,
-      driver: 'embedded',
-      ping: async () => {
-        await client.query('select 1');
-      },
-      close: async () => {
-        if (!client.closed) await client.close();
-      },
-    };
-  } catch (error) {
-    if (!client.closed) await client.close().catch(() => undefined);
-    throw new Error('cannot open an embedded test database from the migrated template', { cause: error });
-  }
+function openCopy(dump: Blob): Promise<DatabaseHandle> {
+  return openEmbeddedClient(new PGlite({ loadDataDir: dump }), 'an embedded test database from the migrated template');
 }

@@ -26,6 +26,8 @@ export class FakeUpstream {
   private failuresLeft: number;
   private isAsleep: boolean;
   private wakeTimer: NodeJS.Timeout | undefined;
+  private wakeCallAt: number | undefined;
+  private wokeAt: number | undefined;
   private nextId = 0;
   private closing = false;
   private baseUrl: string | undefined;
@@ -72,6 +74,16 @@ export class FakeUpstream {
 
   get asleep(): boolean {
     return this.isAsleep;
+  }
+
+  /** `performance.now()` of the last wake call, so a caller in this process can time a wake against its own clock. */
+  get lastWakeCallAt(): number | undefined {
+    return this.wakeCallAt;
+  }
+
+  /** `performance.now()` of the last moment the model went from asleep to awake: the instant it could serve again. */
+  get lastWokeAt(): number | undefined {
+    return this.wokeAt;
   }
 
   /** Changes some options; the rest keep their values. Requests already being answered are not affected. */
@@ -223,6 +235,7 @@ export class FakeUpstream {
   }
 
   private wake(): void {
+    this.wakeCallAt = performance.now();
     this.stats.wakeCalls += 1;
     if (!this.isAsleep || this.wakeTimer) return;
     const delayMs = this.behavior.wakeDelayMs;
@@ -233,6 +246,7 @@ export class FakeUpstream {
   private wakeNow(): void {
     clearTimeout(this.wakeTimer);
     this.wakeTimer = undefined;
+    if (this.isAsleep) this.wokeAt = performance.now();
     this.isAsleep = false;
   }
 }

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { TestKitError } from './errors.js';
+import { OutputTail } from './output-tail.js';
 
 export interface SpawnServiceOptions<T> {
   /** Names the service in errors. */
@@ -34,15 +35,14 @@ export async function spawnService<T>(options: SpawnServiceOptions<T>): Promise<
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  const keep = (text: string) => {
-    output = (output + text).slice(-KEPT_OUTPUT_CHARS);
-  };
+  const tail = new OutputTail(KEPT_OUTPUT_CHARS);
+  const keep = (text: string) => tail.add(text);
+  const output = () => tail.text();
   child.stderr!.setEncoding('utf8').on('data', keep);
   const stop = (signal: NodeJS.Signals = 'SIGTERM') => stopProcess(child, signal);
   try {
-    const value = await waitReady(child, options, keep, () => output);
-    return { value, process: child, output: () => output, stop };
+    const value = await waitReady(child, options, keep, output);
+    return { value, process: child, output, stop };
   } catch (error) {
     await stop('SIGKILL');
     throw error;

@@ -80,6 +80,28 @@ describe('fake upstream sleep and wake', () => {
     expect((await postJson(`${upstream.openaiBaseUrl}/chat/completions`, chat)).status).toBe(200);
   });
 
+  it('records when it was called to wake and when it came awake, on the caller\'s performance clock', async () => {
+    upstream = await startFakeUpstream({ asleep: true, wakeDelayMs: 80 });
+    expect(upstream.lastWakeCallAt).toBeUndefined();
+    expect(upstream.lastWokeAt).toBeUndefined();
+
+    const before = performance.now();
+    await fetch(`${upstream.url}/wake_up`, { method: 'POST' });
+    const answered = performance.now();
+    const calledAt = upstream.lastWakeCallAt!;
+    expect(calledAt).toBeGreaterThanOrEqual(before);
+    expect(calledAt).toBeLessThanOrEqual(answered);
+    expect(upstream.lastWokeAt).toBeUndefined();
+
+    for (let attempt = 0; attempt < 100 && upstream.asleep; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(upstream.asleep).toBe(false);
+    expect(upstream.lastWokeAt! - calledAt).toBeGreaterThanOrEqual(79);
+    // Waking an awake model is no new awakening.
+    const wokeAt = upstream.lastWokeAt;
+    upstream.setBehavior({ asleep: false });
+    expect(upstream.lastWokeAt).toBe(wokeAt);
+  });
+
   it('goes back to sleep on sleep(), and /wake wakes it at once without a delay', async () => {
     upstream = await startFakeUpstream();
     expect((await fetch(`${upstream.url}/health`)).status).toBe(200);
