@@ -1,21 +1,14 @@
 import { Argument, type Command } from 'commander';
 import { chatHeader } from '../chat/chat-header.js';
-import { ChatSession } from '../chat/chat-session.js';
 import { llmChatTarget } from '../chat/chat-target.js';
 import { Conversation } from '../chat/conversation.js';
-import { runRepl } from '../chat/repl.js';
-import { sendOnce } from '../chat/send-once.js';
+import { runChat, type ChatFlags } from '../chat/run-chat.js';
 import { completeNames } from '../completion/completion-hints.js';
 import type { CliContext } from '../context.js';
-import { RequestError } from '../errors.js';
 import { parsePositiveInteger, parseTemperature } from './option-parsers.js';
 
-interface ChatLlmOptions {
-  message?: string;
+interface ChatLlmOptions extends ChatFlags {
   system?: string;
-  temperature?: number;
-  maxTokens?: number;
-  stream: boolean;
 }
 
 /** `mcpctl chat-llm NAME`: a stateless chat with any LLM or pool, one shot or as a REPL. */
@@ -32,24 +25,6 @@ export function registerChatLlm(program: Command, context: CliContext): void {
     .action(async (name: string, options: ChatLlmOptions) => {
       const client = await context.api();
       context.printer.notice(await chatHeader(client, name, options.message !== undefined));
-      const session = new ChatSession({
-        client,
-        target: llmChatTarget(name),
-        history: new Conversation(options.system),
-        parameters: {
-          ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
-          ...(options.maxTokens === undefined ? {} : { max_tokens: options.maxTokens }),
-        },
-        stream: options.stream,
-        stdout: context.io.stdout,
-        stderr: context.io.stderr,
-        now: context.now,
-      });
-      if (options.message !== undefined) {
-        await sendOnce(context, session, options.message);
-        return;
-      }
-      const { failedTurns } = await runRepl(context, session);
-      if (failedTurns > 0) throw new RequestError(`${failedTurns} message${failedTurns > 1 ? 's' : ''} of this session failed`);
+      await runChat(context, client, llmChatTarget(name), new Conversation(options.system), options);
     });
 }

@@ -2,25 +2,19 @@ import { Argument, Option, type Command } from 'commander';
 import type { AgentView } from '@mcpctl/protocol';
 import type { ApiClient } from '../api-client.js';
 import { agentHeader } from '../chat/agent-header.js';
-import { ChatSession } from '../chat/chat-session.js';
 import { agentChatTarget } from '../chat/chat-target.js';
-import { runRepl } from '../chat/repl.js';
-import { sendOnce } from '../chat/send-once.js';
+import { runChat, type ChatFlags } from '../chat/run-chat.js';
 import { ThreadHistory } from '../chat/thread-history.js';
 import { completeNames } from '../completion/completion-hints.js';
 import type { CliContext } from '../context.js';
-import { RequestError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { getAgent } from '../resources/agent/agent-api.js';
 import { findLlm } from '../resources/llm/llm-api.js';
 import { getThread } from '../resources/thread/thread-api.js';
 import { parsePositiveInteger, parseTemperature } from './option-parsers.js';
 
-interface ChatOptions {
+interface ChatOptions extends ChatFlags {
   thread?: string;
-  message?: string;
-  temperature?: number;
-  maxTokens?: number;
-  stream: boolean;
 }
 
 /**
@@ -45,31 +39,14 @@ export function registerChat(program: Command, context: CliContext): void {
       context.printer.notice(agentHeader(agent, await findLlm(client, agent.llm), options.message !== undefined));
       if (options.thread !== undefined) context.printer.notice(threadLine(agent.name, options.thread));
       const history = new ThreadHistory(options.thread);
-      const session = new ChatSession({
-        client,
-        target: agentChatTarget(agent.name, agent.llm),
-        history,
-        // Only what the user set: the agent's defaults apply to the rest.
-        parameters: {
-          ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
-          ...(options.maxTokens === undefined ? {} : { max_tokens: options.maxTokens }),
-        },
-        stream: options.stream,
-        stdout: context.io.stdout,
-        stderr: context.io.stderr,
-        now: context.now,
-      });
-      let failedTurns = 0;
       try {
-        if (options.message !== undefined) await sendOnce(context, session, options.message);
-        else failedTurns = (await runRepl(context, session)).failedTurns;
+        await runChat(context, client, agentChatTarget(agent.name, agent.llm), history, options);
       } finally {
         // Named at the start already when it was given and is still the one in use.
         if (history.threadId !== undefined && history.threadId !== options.thread) {
           context.printer.notice(threadLine(agent.name, history.threadId));
         }
       }
-      if (failedTurns > 0) throw new RequestError(`${failedTurns} message${failedTurns > 1 ? 's' : ''} of this session failed`);
     });
 }
 
