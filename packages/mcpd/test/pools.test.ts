@@ -80,7 +80,7 @@ describe('pools and the wait queue', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     const queued = [infer('qwen3'), infer('qwen3')];
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect((await (await mcpd.api('/api/v1/pools/qwen3')).json())).toMatchObject({ inFlight: 1, queued: 2 });
+    expect((await (await mcpd.api('/api/v1/pools/qwen3')).json())).toMatchObject({ inFlight: 1, queued: 2, oldestWaitMs: expect.any(Number) });
     const refused = await infer('qwen3');
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBeTruthy();
@@ -126,8 +126,8 @@ describe('pools and the wait queue', () => {
     expect(models.data.map((model) => model.id).sort()).toEqual(['one', 'other', 'shared']);
     expect(models.data.find((model) => model.id === 'other')?.owned_by).toBe('pool');
     expect(await (await mcpd.api('/api/v1/pools')).json()).toEqual([
-      { name: 'other', members: ['shared'], active: 1, hibernating: 0, inactive: 0, inFlight: 0, queued: 0 },
-      { name: 'shared', members: ['one'], active: 1, hibernating: 0, inactive: 0, inFlight: 0, queued: 0 },
+      { name: 'other', members: ['shared'], active: 1, hibernating: 0, inactive: 0, inFlight: 0, queued: 0, oldestWaitMs: 0 },
+      { name: 'shared', members: ['one'], active: 1, hibernating: 0, inactive: 0, inFlight: 0, queued: 0, oldestWaitMs: 0 },
     ]);
   });
 

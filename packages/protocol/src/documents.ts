@@ -15,6 +15,7 @@ export const SERVER_MANAGED_LLM_FIELDS = [
   'wakeRecipe',
   'lastWakeAt',
   'lastWakeMs',
+  'providerSession',
   'lastHeartbeatAt',
   'inactiveSince',
   'createdAt',

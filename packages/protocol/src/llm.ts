@@ -40,6 +40,11 @@ export const llmViewSchema = z.object({
   wakeRecipe: z.enum(['http', 'command']).nullable().default(null),
   lastWakeAt: isoTime.nullable().default(null),
   lastWakeMs: z.number().nullable().default(null),
+  /**
+   * A published LLM's session: a short reference (never the secret id itself) and whether its
+   * control stream is open on the answering mcpd. Null for public LLMs and older servers.
+   */
+  providerSession: z.object({ ref: z.string(), connected: z.boolean() }).nullable().default(null),
   lastHeartbeatAt: isoTime.nullable(),
   inactiveSince: isoTime.nullable(),
   createdAt: isoTime,

@@ -9,6 +9,8 @@ export const poolViewSchema = z.object({
   inactive: z.number().int(),
   inFlight: z.number().int(),
   queued: z.number().int(),
+  /** How long the oldest queued request has waited, in ms (0 when none waits). */
+  oldestWaitMs: z.number().default(0),
 });
 export type PoolView = z.infer<typeof poolViewSchema>;
 

@@ -77,6 +77,12 @@ export class Dispatcher {
     return this.#queues.get(key)?.length ?? 0;
   }
 
+  /** How long the oldest request waiting for `key` has waited, in ms. */
+  oldestWaitMs(key: string): number {
+    const head = this.#queues.get(key)?.[0];
+    return head ? performance.now() - head.enqueuedAt : 0;
+  }
+
   /** Requests waiting, over every LLM and pool. */
   queuedTotal(): number {
     let total = 0;

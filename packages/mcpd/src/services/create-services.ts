@@ -123,7 +123,7 @@ export function createServices(options: ServiceOptions): RunningServices {
   return {
     database: options.database,
     auth,
-    llms: new LlmService(llmRepository, catalog, secrets, options.clock),
+    llms: new LlmService(llmRepository, catalog, secrets, options.clock, (sessionId) => hub.channel(sessionId) !== undefined),
     inference,
     pools: new PoolService(llmRepository, dispatcher),
     agents: agentService,

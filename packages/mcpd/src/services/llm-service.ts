@@ -6,7 +6,7 @@ import type { LlmRecord, LlmRepository } from '../repositories/llm-repository.js
 import type { SecretBox } from '../security/secret-box.js';
 import { generateId } from '../security/token.js';
 import type { LlmCatalog } from './llm-catalog.js';
-import { toLlmView } from './llm-view.js';
+import { toLlmView, type SessionConnected } from './llm-view.js';
 import { canChange, canSee, type Principal } from './principal.js';
 import { isUniqueViolation } from '../repositories/unique-violation.js';
 
@@ -20,15 +20,16 @@ export class LlmService {
     private readonly catalog: LlmCatalog,
     private readonly secrets: SecretBox,
     private readonly clock: Clock,
+    private readonly connected: SessionConnected = () => false,
   ) {}
 
   async list(principal: Principal): Promise<LlmView[]> {
     const records = await this.llms.list();
-    return records.filter((record) => canSee(principal, record)).map(toLlmView);
+    return records.filter((record) => canSee(principal, record)).map((record) => toLlmView(record, this.connected));
   }
 
   async get(principal: Principal, idOrName: string): Promise<LlmView> {
-    return toLlmView(await this.#findVisible(principal, idOrName));
+    return toLlmView(await this.#findVisible(principal, idOrName), this.connected);
   }
 
   async create(principal: Principal, input: LlmCreate): Promise<LlmView> {

@@ -1,10 +1,19 @@
 import type { LlmView } from '@mcpctl/protocol';
+import { createHash } from 'node:crypto';
 import type { LlmRecord } from '../repositories/llm-repository.js';
 
 const iso = (value: Date | null) => (value ? value.toISOString() : null);
 
 /** The public face of an LLM row: never the key, only whether one is set. */
-export function toLlmView(record: LlmRecord): LlmView {
+/** Whether a session's control stream is open here; views use it, the relay too. */
+export type SessionConnected = (sessionId: string) => boolean;
+
+/** A reference to a session that identifies it in `describe` without revealing the secret id. */
+export function sessionRef(sessionId: string): string {
+  return createHash('sha256').update(sessionId).digest('hex').slice(0, 12);
+}
+
+export function toLlmView(record: LlmRecord, connected: SessionConnected = () => false): LlmView {
   return {
     id: record.id,
     name: record.name,
@@ -24,6 +33,9 @@ export function toLlmView(record: LlmRecord): LlmView {
     wakeRecipe: record.wakeRecipe,
     lastWakeAt: iso(record.lastWakeAt),
     lastWakeMs: record.lastWakeMs,
+    providerSession: record.providerSessionId
+      ? { ref: sessionRef(record.providerSessionId), connected: connected(record.providerSessionId) }
+      : null,
     lastHeartbeatAt: iso(record.lastHeartbeatAt),
     inactiveSince: iso(record.inactiveSince),
     createdAt: record.createdAt.toISOString(),

@@ -36,6 +36,7 @@ export class PoolService {
       inactive: count('inactive'),
       inFlight: members.reduce((sum, member) => sum + this.dispatcher.inFlightOf(member.id), 0),
       queued: this.dispatcher.queued(`pool:${name}`),
+      oldestWaitMs: Math.round(this.dispatcher.oldestWaitMs(`pool:${name}`)),
     };
   }
 }

@@ -41,6 +41,7 @@ export function describeLlmFields(
     ['API key', llm.hasApiKey ? 'set' : 'not set'],
     ['Max concurrent', llm.maxConcurrent === null ? 'unlimited' : String(llm.maxConcurrent)],
     ['Description', llm.description ?? ABSENT],
+    ['Session', llm.providerSession ? `${llm.providerSession.ref} (${llm.providerSession.connected ? 'connected' : 'not connected'})` : ABSENT],
     ['Last heartbeat', timeWithAge(llm.lastHeartbeatAt, now)],
     ['Inactive since', timeWithAge(llm.inactiveSince, now)],
     ['Wake recipe', llm.wakeRecipe ?? ABSENT],

@@ -22,6 +22,7 @@ export function registerDescribePool(describe: Command, context: CliContext): vo
         ['Inactive', String(pool.inactive)],
         ['In flight', String(pool.inFlight)],
         ['Queued', String(pool.queued)],
+        ['Oldest wait', pool.queued > 0 ? `${(pool.oldestWaitMs / 1000).toFixed(1)} s` : '-'],
         ...members.map(
           (member) =>
             [

@@ -12,6 +12,7 @@ export const poolPresentation: ResourcePresentation<PoolView> = {
     { header: 'inactive', value: (pool) => pool.inactive },
     { header: 'in-flight', value: (pool) => pool.inFlight },
     { header: 'queued', value: (pool) => pool.queued },
+    { header: 'oldest-wait', value: (pool) => (pool.queued > 0 ? `${(pool.oldestWaitMs / 1000).toFixed(1)}s` : null), wideOnly: true },
     { header: 'member-names', value: (pool) => pool.members.join(','), wideOnly: true },
   ],
   toYamlDocument: (pool) => ({ value: { kind: 'Pool', ...pool }, comment: 'pools are read-only: members join with poolName' }),
