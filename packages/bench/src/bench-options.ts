@@ -1,6 +1,10 @@
 import { parseArgs } from 'node:util';
 import { BenchUsageError } from './errors.js';
 
+/** What a run can measure: mcpd's public route, the relay through mcplocal, a pool of relayed members, waking a sleeping backend. */
+export const BENCH_PARTS = ['public', 'relay', 'pool', 'wake'] as const;
+export type BenchPart = (typeof BENCH_PARTS)[number];
+
 /** How long and how thoroughly to measure, read once from the command line. */
 export interface BenchOptions {
   /** Measured seconds per load run (one run per path per scenario). */
@@ -19,13 +23,25 @@ export interface BenchOptions {
   outputFile: string | undefined;
   /** When set, mcpd runs with `--cpu-prof` and writes its profile into this folder on exit. */
   cpuProfileDir: string | undefined;
+  /** The parts to measure (`--only`); all of them by default. */
+  parts: readonly BenchPart[];
+  /** Wakes timed, each of its own sleeping backend. */
+  wakeSamples: number;
+  /** How long a backend takes to come up after its wake call; the samples take these in turn (default 250, 500, … 3000). */
+  wakeDelaysMs: readonly number[];
 }
 
 export const BENCH_USAGE =
-  'usage: bench [--duration S] [--warmup S] [--samples N] [--tokens N] [--quick] [--reference] [--json] [--output FILE] [--cpu-prof DIR]';
+  'usage: bench [--only public,relay,pool,wake] [--duration S] [--warmup S] [--samples N] [--tokens N] [--wake-samples N] [--wake-delay-ms MS[,MS…]] [--quick] [--reference] [--json] [--output FILE] [--cpu-prof DIR]';
 
-const FULL = { durationSeconds: 5, warmupSeconds: 1, probeSamples: 2000 };
-const QUICK = { durationSeconds: 2, warmupSeconds: 1, probeSamples: 500 };
+const FULL = { durationSeconds: 5, warmupSeconds: 1, probeSamples: 2000, wakeSamples: 12 };
+const QUICK = { durationSeconds: 2, warmupSeconds: 1, probeSamples: 500, wakeSamples: 6 };
+/**
+ * mcplocal probes a waking backend at growing intervals, so the wait after ready depends on where
+ * the ready instant falls between two probes; delays spread over 0.25–3 s sample that phase
+ * instead of one lucky or unlucky point of it.
+ */
+const DEFAULT_WAKE_DELAYS_MS = Array.from({ length: 12 }, (_, index) => 250 * (index + 1));
 
 /** Reads the command line; `--quick` sets shorter defaults that explicit flags still override. */
 export function parseBenchArguments(argv: string[]): BenchOptions {
@@ -45,6 +61,9 @@ export function parseBenchArguments(argv: string[]): BenchOptions {
         reference: { type: 'boolean' },
         output: { type: 'string' },
         'cpu-prof': { type: 'string' },
+        only: { type: 'string' },
+        'wake-samples': { type: 'string' },
+        'wake-delay-ms': { type: 'string' },
       },
     }));
   } catch (error) {
@@ -60,7 +79,37 @@ export function parseBenchArguments(argv: string[]): BenchOptions {
     reference: values.reference ?? false,
     outputFile: values.output,
     cpuProfileDir: values['cpu-prof'],
+    parts: parts(values.only),
+    wakeSamples: integer('--wake-samples', values['wake-samples']) ?? defaults.wakeSamples,
+    wakeDelaysMs: wakeDelays(values['wake-delay-ms']),
   };
+}
+
+/** `--only relay,pool`: the named parts in the order of `BENCH_PARTS`. */
+function parts(value: string | undefined): BenchPart[] {
+  if (value === undefined) return [...BENCH_PARTS];
+  const named = list(value);
+  const unknown = named.filter((name) => !(BENCH_PARTS as readonly string[]).includes(name));
+  if (unknown.length > 0 || named.length === 0) {
+    throw new BenchUsageError(`--only expects a comma-separated list of ${BENCH_PARTS.join(', ')}, got "${value}"`);
+  }
+  return BENCH_PARTS.filter((part) => named.includes(part));
+}
+
+function list(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+function wakeDelays(value: string | undefined): number[] {
+  if (value === undefined) return [...DEFAULT_WAKE_DELAYS_MS];
+  const delays = list(value).map(Number);
+  if (delays.length === 0 || delays.some((delay) => !Number.isInteger(delay) || delay < 0)) {
+    throw new BenchUsageError(`--wake-delay-ms expects whole milliseconds, several separated by commas, got "${value}"`);
+  }
+  return delays;
 }
 
 function positive(flag: string, value: string | undefined, zeroAllowed = false): number | undefined {

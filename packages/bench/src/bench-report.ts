@@ -3,6 +3,7 @@ import type { LoadFigures } from './load-figures.js';
 import type { MachineDescription } from './machine.js';
 import type { Scenario } from './scenarios.js';
 import type { ProbeComparison } from './sequential-probe.js';
+import type { WakeFigures } from './wake-overhead.js';
 
 /** One target held against one scenario's figures. */
 export interface TargetVerdict {
@@ -38,7 +39,9 @@ export interface BenchReport {
   loadAverageAtEnd: number;
   settings: Omit<BenchOptions, 'json' | 'outputFile'>;
   results: ScenarioResult[];
-  /** Every problem of every scenario; a report with any is not to be trusted. */
+  /** The wake measurement, when it ran. */
+  wake: WakeFigures | undefined;
+  /** Every problem of every scenario and wake; a report with any is not to be trusted. */
   problems: string[];
   /** Conditions that make the figures noisier without making them wrong, e.g. a busy machine. */
   warnings: string[];

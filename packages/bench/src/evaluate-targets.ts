@@ -10,7 +10,7 @@ export function evaluateTargets(
 ): TargetVerdict[] {
   const where = `${scenarioLabel(scenario)}, ${scenario.connections} connection${scenario.connections === 1 ? '' : 's'}`;
   const verdicts: TargetVerdict[] = [];
-  const { minThroughputRatio, maxAddedP50Ms } = scenario.targets;
+  const { minThroughputRatio, maxAddedP50Ms, maxAddedFirstTokenP50Ms } = scenario.targets;
   if (minThroughputRatio !== undefined) {
     const ratio = figures.path.requestsPerSecond / figures.baseline.requestsPerSecond;
     verdicts.push({
@@ -31,6 +31,18 @@ export function evaluateTargets(
       unit: 'ms',
       source: figures.probe ? 'sequential probe, whole response' : 'autocannon per-response hrtime',
       met: measured <= maxAddedP50Ms,
+    });
+  }
+  if (maxAddedFirstTokenP50Ms !== undefined) {
+    // Without a probe of a stream there is nothing to hold the target to: NaN, and never met.
+    const measured = figures.probe?.addedFirstTokenMs?.p50 ?? Number.NaN;
+    verdicts.push({
+      target: `${scenario.path} adds ≤ ${maxAddedFirstTokenP50Ms} ms to the first token at p50 over ${scenario.baseline} (${where})`,
+      measured,
+      limit: maxAddedFirstTokenP50Ms,
+      unit: 'ms',
+      source: 'sequential probe, first token',
+      met: measured <= maxAddedFirstTokenP50Ms,
     });
   }
   return verdicts;

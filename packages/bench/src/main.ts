@@ -7,11 +7,11 @@ import { CleanupStack } from './cleanup-stack.js';
 import { BenchUsageError } from './errors.js';
 import { formatReport } from './print-report.js';
 import { runBench } from './run-bench.js';
-import { REFERENCE_SCENARIOS, SCENARIOS } from './scenarios.js';
+import { selectScenarios } from './scenarios.js';
 
 /*
- * `npm run bench`: the fake upstream and mcpd in their own processes, the load generator here,
- * so no server shares an event loop with the client measuring it.
+ * `npm run bench`: the fake upstream, mcpd and mcplocal in their own processes, the load
+ * generator here, so no server shares an event loop with the client measuring it.
  */
 
 const REPOSITORY_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -44,7 +44,14 @@ async function main(): Promise<number> {
   process.on('SIGINT', interrupt);
   process.on('SIGTERM', interrupt);
   try {
-    const report = await runBench(options, { command: commandLine(argv), scenarios: options.reference ? [...SCENARIOS, ...REFERENCE_SCENARIOS] : SCENARIOS, cleanup, signal: controller.signal, progress });
+    const report = await runBench(options, {
+      command: commandLine(argv),
+      scenarios: selectScenarios(options.parts, options.reference),
+      wake: options.parts.includes('wake'),
+      cleanup,
+      signal: controller.signal,
+      progress,
+    });
     const reportFile = resolve(options.outputFile ?? DEFAULT_REPORT_FILE);
     await mkdir(dirname(reportFile), { recursive: true });
     await writeFile(reportFile, `${JSON.stringify(report, null, 2)}\n`);

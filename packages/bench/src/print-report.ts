@@ -1,5 +1,6 @@
 import type { BenchReport, ScenarioResult } from './bench-report.js';
 import type { LatencySummary } from './latency-summary.js';
+import { formatWake } from './print-wake.js';
 import { scenarioLabel } from './scenarios.js';
 import type { AddedLatency, ProbeComparison } from './sequential-probe.js';
 import { formatTable, type Column } from './text-table.js';
@@ -11,10 +12,12 @@ export function formatReport(report: BenchReport): string {
     `command: ${report.command}`,
     `date: ${report.date}`,
     `machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}, load average ${machine.loadAverageAtStart} at start, ${report.loadAverageAtEnd} at end`,
-    `load runs: ${settings.durationSeconds} s each after ${settings.warmupSeconds} s warm-up; answers of ${settings.tokenCount} tokens, unpaced`,
+    `parts: ${settings.parts.join(', ')}${settings.reference ? ', bare-proxy reference' : ''}`,
+    `load runs: ${settings.durationSeconds} s per path per scenario after ${settings.warmupSeconds} s warm-up; answers of ${settings.tokenCount} tokens, unpaced`,
   ];
   for (const [title, results] of groups(report.results)) sections.push(formatGroup(title, results, settings.probeSamples));
-  const verdicts = report.results.flatMap((result) => result.verdicts);
+  if (report.wake) sections.push(formatWake(report.wake));
+  const verdicts = [...report.results.flatMap((result) => result.verdicts), ...(report.wake ? [report.wake.verdict] : [])];
   if (verdicts.length > 0) {
     sections.push(
       [

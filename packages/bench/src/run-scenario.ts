@@ -16,7 +16,7 @@ export interface RunSettings {
 /** Receives one line per step, for a person watching the run. */
 export type Progress = (line: string) => void;
 
-/** Length of one load run; the measured time is cut into slices that alternate between the two paths. */
+/** Length of one load run unless the scenario says otherwise; the measured time is cut into slices that alternate between the two paths. */
 const SLICE_SECONDS = 1;
 
 /**
@@ -34,7 +34,7 @@ export async function runScenario(
   const path = findPath(paths, scenario.path);
   const label = `${scenarioLabel(scenario)}, ${scenario.connections} conn`;
   const shape = { connections: scenario.connections, streaming: scenario.streaming };
-  const slices = Math.max(1, Math.round(settings.durationSeconds / SLICE_SECONDS));
+  const slices = Math.max(1, Math.round(settings.durationSeconds / (scenario.sliceSeconds ?? SLICE_SECONDS)));
   progress(`${label}: ${baselinePath.name} and ${path.name}, ${slices} alternating slices of ${(settings.durationSeconds / slices).toFixed(1)} s each`);
   const { baseline, path: measured } = await measureAlternating(baselinePath, path, shape, { ...settings, slices }, signal);
   let probe: ProbeComparison | undefined;

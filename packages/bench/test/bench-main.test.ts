@@ -27,22 +27,26 @@ function isAlive(pid: number): boolean {
   }
 }
 
+async function runJson(args: string[]): Promise<BenchReport> {
+  const child = spawn(process.execPath, [MAIN, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  expect(stderr).toBe('');
+  expect(code).toBe(0);
+  return JSON.parse(stdout) as BenchReport;
+}
+
 describe('bench main', () => {
-  it('measures every scenario through real processes and prints only JSON with --json', async () => {
+  it('measures the public path through real processes and prints only JSON with --json', async () => {
     // --reference adds the bare proxy's scenarios after mcpd's.
     temp = await makeTempDir('bench-test');
     const output = join(temp.path, 'report.json');
-    const child = spawn(process.execPath, [MAIN, ...SHORT_RUN, '--reference', '--json', '--output', output], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const [code] = (await once(child, 'exit')) as [number | null];
-    expect(stderr).toBe('');
-    expect(code).toBe(0);
-
-    const report = JSON.parse(stdout) as BenchReport;
+    const report = await runJson([...SHORT_RUN, '--only', 'public', '--reference', '--output', output]);
     expect(JSON.parse(await readFile(output, 'utf8'))).toEqual(report);
+    expect(report.wake).toBeUndefined();
     expect(report.problems).toEqual([]);
     expect(report.command).toContain('--json');
     expect(report.results.map(({ scenario }) => [scenario.path, scenario.baseline, scenario.connections, scenario.streaming])).toEqual([
@@ -67,7 +71,41 @@ describe('bench main', () => {
     expect(report.results[1]!.probe).toBeUndefined();
   }, 60_000);
 
-  it('stops the servers it started when interrupted', async () => {
+  it('with --only relay,pool,wake measures the relay through mcplocal, the pool beside it, and wakes', async () => {
+    const report = await runJson([...SHORT_RUN, '--only', 'relay,pool,wake', '--wake-samples', '2', '--wake-delay-ms', '50,120', '--output', '/dev/null']);
+    expect(report.problems).toEqual([]);
+    expect(report.results.map(({ scenario }) => [scenario.path, scenario.baseline, scenario.connections, scenario.streaming])).toEqual([
+      ['relay', 'direct', 1, false],
+      ['relay', 'direct', 64, false],
+      ['relay', 'direct', 1, true],
+      ['pool', 'relay', 1, false],
+      ['pool', 'relay', 64, false],
+    ]);
+    for (const result of report.results) {
+      expect(result.path.ok).toBeGreaterThan(0);
+      // The relayed path crosses mcpd, mcplocal and an upstream: more server CPU per answer than the upstream alone.
+      if (result.scenario.baseline === 'direct') expect(result.path.serverCpuMsPerRequest!).toBeGreaterThan(result.baseline.serverCpuMsPerRequest!);
+    }
+    expect(report.results.map((result) => result.verdicts.map((verdict) => verdict.unit))).toEqual([['ms'], ['%'], ['ms'], [], []]);
+    expect(report.results[2]!.probe!.addedFirstTokenMs!.p50).toBeGreaterThan(0);
+
+    const wake = report.wake!;
+    expect(wake.samples.map((sample) => [sample.llm, sample.status, sample.wakeDelayMs])).toEqual([
+      ['bench-wake-1', 200, 50],
+      ['bench-wake-2', 200, 120],
+    ]);
+    for (const sample of wake.samples) {
+      // The backend came up no sooner than its delay after the wake call, and the answer came after that.
+      expect(sample.backendWakeMs).toBeGreaterThanOrEqual(sample.wakeDelayMs - 1);
+      expect(sample.overheadMs).toBeGreaterThan(0);
+      expect(sample.totalMs).toBeCloseTo(sample.untilWakeCallMs + sample.backendWakeMs + sample.overheadMs, 6);
+      expect(sample.probeLagMs).toBeGreaterThan(-2);
+      expect(sample.probeLagMs).toBeLessThan(sample.overheadMs + 2);
+    }
+    expect(wake.verdict).toMatchObject({ unit: 'ms', limit: 300 });
+  }, 90_000);
+
+  it('stops every server it started, mcplocal and the pool members included, when interrupted', async () => {
     const child = spawn(process.execPath, [MAIN, ...SHORT_RUN, '--duration', '5', '--output', '/dev/null'], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -84,7 +122,8 @@ describe('bench main', () => {
         }
       });
     });
-    expect(pids).toHaveLength(2);
+    // The fake upstream, mcpd, three pool members' fakes and mcplocal.
+    expect(pids).toHaveLength(6);
     child.kill('SIGINT');
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(130);

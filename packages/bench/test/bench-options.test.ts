@@ -9,6 +9,21 @@ describe('parseBenchArguments', () => {
     expect(parseBenchArguments(['--quick', '--duration', '3', '--json'])).toMatchObject({ durationSeconds: 3, json: true });
   });
 
+  it('measures every part by default, and with --only the named ones in a fixed order', () => {
+    expect(parseBenchArguments([]).parts).toEqual(['public', 'relay', 'pool', 'wake']);
+    expect(parseBenchArguments(['--only', 'wake,relay']).parts).toEqual(['relay', 'wake']);
+    expect(parseBenchArguments(['--only', 'pool']).parts).toEqual(['pool']);
+    expect(() => parseBenchArguments(['--only', 'relay,gpu'])).toThrow(/--only expects a comma-separated list of public, relay, pool, wake, got "relay,gpu"/);
+    expect(() => parseBenchArguments(['--only', ','])).toThrow(BenchUsageError);
+  });
+
+  it('wakes 12 backends taking 0.25 to 3 s by default, 6 with --quick, and takes a list of delays', () => {
+    expect(parseBenchArguments([])).toMatchObject({ wakeSamples: 12, wakeDelaysMs: [250, 500, 750, 1000, 1250, 1500, 1750, 2000, 2250, 2500, 2750, 3000] });
+    expect(parseBenchArguments(['--quick'])).toMatchObject({ wakeSamples: 6 });
+    expect(parseBenchArguments(['--wake-samples', '4', '--wake-delay-ms', '250, 1000'])).toMatchObject({ wakeSamples: 4, wakeDelaysMs: [250, 1000] });
+    expect(() => parseBenchArguments(['--wake-delay-ms', '0.5'])).toThrow(/--wake-delay-ms/);
+  });
+
   it('names the flag that is wrong', () => {
     expect(() => parseBenchArguments(['--duration', '0'])).toThrow(/--duration/);
     expect(() => parseBenchArguments(['--samples', '1.5'])).toThrow(/--samples/);

@@ -6,6 +6,7 @@ import type { LoadFigures } from '../src/load-figures.js';
 import { formatReport } from '../src/print-report.js';
 import type { Scenario } from '../src/scenarios.js';
 import type { ProbeComparison } from '../src/sequential-probe.js';
+import { summarizeWake, wakeSample, type WakeFigures } from '../src/wake-overhead.js';
 
 const load = (requestsPerSecond: number, latencies: number[], problems: Partial<LoadFigures> = {}): LoadFigures => ({
   requestsPerSecond,
@@ -42,6 +43,17 @@ describe('evaluateTargets', () => {
     expect(missed!.met).toBe(false);
   });
 
+  it('holds the added time to first token to its own limit, and misses it without a probe of a stream', () => {
+    const streaming: Scenario = { ...oneConnection, path: 'relay', streaming: true, targets: { maxAddedFirstTokenP50Ms: 1 } };
+    const figures = { baseline: load(5000, [0.1]), path: load(100, [9]) };
+    const streamProbe = { ...probe(8), addedFirstTokenMs: { p50: 0.9, p99: 3 } };
+    const [met] = evaluateTargets(streaming, { ...figures, probe: streamProbe });
+    expect(met).toMatchObject({ met: true, measured: 0.9, limit: 1, unit: 'ms', source: 'sequential probe, first token' });
+    expect(met!.target).toBe('relay adds ≤ 1 ms to the first token at p50 over direct (streaming, 1 connection)');
+    expect(evaluateTargets(streaming, { ...figures, probe: { ...streamProbe, addedFirstTokenMs: { p50: 1.2, p99: 3 } } })[0]!.met).toBe(false);
+    expect(evaluateTargets(streaming, { ...figures, probe: undefined })[0]!.met).toBe(false);
+  });
+
   it('takes added latency from the sequential probe when there is one', () => {
     const figures = { baseline: load(5000, [0.1]), path: load(2000, [0.2]) };
     expect(evaluateTargets(oneConnection, { ...figures, probe: probe(0.3) })[0]).toMatchObject({ met: false, measured: 0.3 });
@@ -65,13 +77,24 @@ describe('formatReport', () => {
       problems,
     };
   };
-  const report = (results: ScenarioResult[]): BenchReport => ({
+  const report = (results: ScenarioResult[], wake?: WakeFigures): BenchReport => ({
     command: 'npm run bench',
     date: '2026-01-01T00:00:00.000Z',
     machine: { cpuModel: 'test cpu', cores: 2, memoryGiB: 8, os: 'linux', node: 'v20.0.0', loadAverageAtStart: 0.1 },
     loadAverageAtEnd: 1.5,
-    settings: { durationSeconds: 5, warmupSeconds: 1, probeSamples: 3, tokenCount: 16, cpuProfileDir: undefined },
+    settings: {
+      durationSeconds: 5,
+      warmupSeconds: 1,
+      probeSamples: 3,
+      tokenCount: 16,
+      reference: false,
+      cpuProfileDir: undefined,
+      parts: ['public', 'wake'],
+      wakeSamples: 2,
+      wakeDelaysMs: [500],
+    },
     results,
+    wake,
     problems: results.flatMap((entry) => entry.problems),
     warnings: [],
   });
@@ -84,6 +107,16 @@ describe('formatReport', () => {
     expect(text).toMatch(/MISSED +mcpd adds ≤ 0\.25 ms at p50 over direct \(non-streaming, 1 connection\): 0\.31 ms/);
     expect(text).toMatch(/met +mcpd throughput ≥ 12 % of direct \(non-streaming, 64 connections\): 30\.0 %/);
     expect(text).not.toContain('!!!');
+  });
+
+  it('prints where a wake\'s wait went, each sample, and the wake target among the others', () => {
+    const at = (readyAt: number) => ({ sentAt: 0, wakeCalledAt: 5, readyAt, detectedAt: readyAt + 120, answeredAt: readyAt + 140 });
+    const wake = summarizeWake([wakeSample('bench-wake-1', 500, 200, at(505)), wakeSample('bench-wake-2', 500, 200, at(506))], 300);
+    const text = formatReport(report([result(oneConnection, load(2_500, [0.43, 0.5, 0.9]), probe(0.2))], wake));
+    expect(text).toContain('wake: 2 hibernating LLMs, one request each, backend up 500 ms after its wake call');
+    expect(text).toMatch(/\| backend ready → answer \(the overhead\) +\| +140\.0 \| +140\.0 \| +140\.0 \|/);
+    expect(text).toMatch(/\| bench-wake-2 \| +200 \| +500 \| +5\.0 \| +501\.0 \| +120\.0 \| +140\.0 \| +646\.0 \|/);
+    expect(text).toMatch(/met +a relayed answer ≤ 300 ms at p50 after the backend is ready \(wake of a hibernating LLM\): 140\.00 ms/);
   });
 
   it('says loudly when a run had errors', () => {
