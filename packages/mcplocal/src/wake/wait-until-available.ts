@@ -9,26 +9,35 @@ export interface AvailabilityPollOptions {
   initialDelayMs?: number | undefined;
   /** The longest pause between two probes. Default 1 500 ms. */
   maxDelayMs?: number | undefined;
+  /** How long probing keeps the first pause before backing off. Default 3 000 ms. */
+  steadyForMs?: number | undefined;
 }
 
 const DEFAULT_INITIAL_DELAY_MS = 250;
 const DEFAULT_MAX_DELAY_MS = 1_500;
-/** Small steps: a backend that is up after 400 ms is seen at about 625 ms, not after a 1.5 s pause. */
+/**
+ * Most backends come up within seconds, and the caller waits on every pause: probing stays at the
+ * first pause that long, so a backend is seen within 250 ms of being ready. Only a slow start
+ * (a large model loading for minutes) backs off, so it is not probed four times a second.
+ */
+const DEFAULT_STEADY_FOR_MS = 3_000;
 const GROWTH = 1.5;
 
 /**
- * Resolves once `provider.isAvailable()` says yes, probing at once and then after pauses that
- * grow from `initialDelayMs` to `maxDelayMs`. Rejects with the signal's reason when it aborts.
+ * Resolves once `provider.isAvailable()` says yes, probing at once, then every `initialDelayMs`
+ * for `steadyForMs`, then after pauses that grow to `maxDelayMs`. Rejects with the signal's
+ * reason when it aborts.
  */
 export async function waitUntilAvailable(provider: LlmProvider, options: AvailabilityPollOptions): Promise<void> {
   const { signal, clock } = options;
   const maxDelayMs = options.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
   let delayMs = Math.min(options.initialDelayMs ?? DEFAULT_INITIAL_DELAY_MS, maxDelayMs);
+  const steadyUntil = clock.now() + (options.steadyForMs ?? DEFAULT_STEADY_FOR_MS);
   for (;;) {
     signal.throwIfAborted();
     if (await provider.isAvailable({ signal })) return;
     signal.throwIfAborted();
     await clock.sleep(delayMs, signal);
-    delayMs = Math.min(maxDelayMs, Math.round(delayMs * GROWTH));
+    if (clock.now() >= steadyUntil) delayMs = Math.min(maxDelayMs, Math.round(delayMs * GROWTH));
   }
 }
