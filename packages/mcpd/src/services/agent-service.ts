@@ -18,6 +18,8 @@ export class AgentService {
     private readonly agents: AgentRepository,
     private readonly llms: LlmRepository,
     private readonly clock: Clock,
+    /** Told after every change, so cached name resolution forgets it. */
+    private readonly changed: () => void = () => undefined,
   ) {}
 
   async list(principal: Principal): Promise<AgentView[]> {
@@ -64,6 +66,7 @@ export class AgentService {
       if (isUniqueViolation(error)) throw conflict(`an agent named ${input.name} already exists`);
       throw error;
     }
+    this.changed();
     return this.get(principal, input.name);
   }
 
@@ -79,12 +82,14 @@ export class AgentService {
       if (patch[field] !== undefined) (changes as Record<string, unknown>)[field] = patch[field];
     }
     await this.agents.update(record.id, changes);
+    this.changed();
     return this.get(principal, record.id);
   }
 
   async delete(principal: Principal, idOrName: string): Promise<void> {
     const record = await this.#findChangeable(principal, idOrName, 'delete');
     await this.agents.delete(record.id);
+    this.changed();
   }
 
   /** `/v1/chat/completions` resolves an LLM name first, so an agent may not take one. */

@@ -110,7 +110,7 @@ export function createServices(options: ServiceOptions): RunningServices {
   });
   const sessionRepository = new ProviderSessionRepository(db);
   const agentRepository = new AgentRepository(db);
-  const agentService = new AgentService(agentRepository, llmRepository, options.clock);
+  const agentService = new AgentService(agentRepository, llmRepository, options.clock, () => catalog.invalidate());
   const threadService = new ThreadService(new ThreadRepository(db), options.clock);
   const auth = new AuthService(new TokenRepository(db), new RoleBindingRepository(db), options.clock, {
     cacheMs,
@@ -129,10 +129,10 @@ export function createServices(options: ServiceOptions): RunningServices {
     agents: agentService,
     agentChat: new AgentChatService(agentService, threadService, inference),
     threads: threadService,
-    models: new ModelResolver(catalog, agentRepository),
+    models: new ModelResolver(catalog, agentRepository, options.clock, cacheMs),
     audit: auditRepository,
     metrics,
-    providers: new ProviderRegisterService(db, options.clock),
+    providers: new ProviderRegisterService(db, options.clock, () => catalog.invalidate()),
     providerSessions: new ProviderSessionService(sessionRepository, llmRepository, agentRepository, hub, tasks, catalog, options.clock),
     hub,
     tasks,

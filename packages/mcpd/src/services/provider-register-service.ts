@@ -24,6 +24,8 @@ export class ProviderRegisterService {
   constructor(
     private readonly db: Database,
     private readonly clock: Clock,
+    /** Told after a register committed, so cached name resolution sees the new rows. */
+    private readonly changed: () => void = () => undefined,
   ) {}
 
   async register(principal: Principal, payload: ProviderRegisterRequest): Promise<RegisterOutcome> {
@@ -32,7 +34,7 @@ export class ProviderRegisterService {
     assertMayPublish(principal, payload.providers);
     const now = this.clock.now();
     try {
-      return await this.db.transaction(async (transaction) => {
+      const outcome = await this.db.transaction(async (transaction) => {
         const tx = transaction as unknown as Database;
         const sessions = new ProviderSessionRepository(tx);
         const llms = new LlmRepository(tx);
@@ -52,6 +54,8 @@ export class ProviderRegisterService {
         const agentNames = await publishAgents(tx, principal, sessionId, payload.agents ?? [], published, now);
         return { providerSessionId: sessionId, names: [...published], agentNames };
       });
+      this.changed();
+      return outcome;
     } catch (error) {
       if (isUniqueViolation(error)) throw conflict('another session published one of these names at the same moment; retry');
       throw error;
