@@ -7,6 +7,7 @@ import {
   type ProviderRegisterResponse,
   type TaskResult,
 } from '@mcpctl/protocol';
+import { Agent, request } from 'undici';
 import { McpdHttpError, McplocalError } from '../errors.js';
 import type { ControlChannel, ResultDelivery, StreamListener } from './control-channel.js';
 import { IdleWatchdog } from './idle-watchdog.js';
@@ -31,12 +32,15 @@ export class HttpControlChannel implements ControlChannel {
   private readonly token: string;
   private readonly fetch: typeof fetch;
   private readonly streamIdleTimeoutMs: number;
+  /** Result posts are the relay's hot path: undici's own client costs a third of `fetch`. */
+  private readonly resultAgent: Agent | undefined;
 
   constructor(options: HttpControlChannelOptions) {
     this.mcpdUrl = options.mcpdUrl.replace(/\/+$/, '');
     this.baseUrl = `${this.mcpdUrl}/api/v1/llms`;
     this.token = options.token;
     this.fetch = options.fetch ?? globalThis.fetch;
+    this.resultAgent = options.fetch ? undefined : new Agent({ keepAliveTimeout: 30_000 });
     this.streamIdleTimeoutMs = options.streamIdleTimeoutMs ?? STREAM_IDLE_TIMEOUT_MS;
   }
 
@@ -58,6 +62,7 @@ export class HttpControlChannel implements ControlChannel {
 
   async postResult(taskId: string, result: TaskResult, signal: AbortSignal): Promise<ResultDelivery> {
     const path = `/_provider-task/${encodeURIComponent(taskId)}/result`;
+    if (this.resultAgent) return this.postResultFast(path, result, signal, this.resultAgent);
     const response = await this.post(path, result, signal, 'a task result');
     if (response.status === 404) {
       await response.body?.cancel();
@@ -66,6 +71,35 @@ export class HttpControlChannel implements ControlChannel {
     if (!response.ok) throw await httpError(response, 'a task result');
     await response.body?.cancel();
     return 'delivered';
+  }
+
+  private async postResultFast(path: string, result: TaskResult, signal: AbortSignal, dispatcher: Agent): Promise<ResultDelivery> {
+    let response;
+    try {
+      response = await request(`${this.baseUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
+        body: JSON.stringify(result),
+        signal,
+        dispatcher,
+        headersTimeout: REQUEST_TIMEOUT_MS,
+        bodyTimeout: REQUEST_TIMEOUT_MS,
+      });
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw new McplocalError(`cannot reach mcpd at ${this.mcpdUrl} for a task result: ${describeCause(error)}`, { cause: error });
+    }
+    const text = await response.body.text();
+    if (response.statusCode === 404) return 'gone';
+    if (response.statusCode >= 200 && response.statusCode < 300) return 'delivered';
+    let detail = '';
+    try {
+      const parsed = errorBodySchema.safeParse(JSON.parse(text));
+      if (parsed.success) detail = `: ${parsed.data.error}`;
+    } catch {
+      // Not JSON: the status says what there is to say.
+    }
+    throw new McpdHttpError(response.statusCode, `mcpd answered a task result with HTTP ${response.statusCode}${detail}`);
   }
 
   async openStream(providerSessionId: string, listener: StreamListener, signal: AbortSignal): Promise<void> {
