@@ -91,7 +91,41 @@ export async function fetchProviderJson<T>(request: ProviderHttpRequest, schema:
   return parseProviderBody(body, schema, what, request.provider);
 }
 
+/** Kept-alive connections to the local model servers. */
 const wholeAnswerAgent = new Agent({ keepAliveTimeout: 10_000 });
+
+/**
+ * Sends a streaming request and resolves with the body once a 2xx status arrived, read chunk by
+ * chunk as the server writes it; statuses and failures map as in {@link sendProviderRequest}.
+ */
+export async function openProviderStream(request: ProviderHttpRequest): Promise<AsyncIterable<Uint8Array>> {
+  const headers: Record<string, string> = { ...request.headers };
+  if (request.body !== undefined) headers['content-type'] ??= 'application/json';
+  let response: Awaited<ReturnType<typeof undiciRequest>>;
+  try {
+    response = await undiciRequest(request.url, {
+      method: request.method,
+      headers,
+      body: request.body === undefined ? null : JSON.stringify(request.body),
+      signal: request.signal ?? null,
+      dispatcher: wholeAnswerAgent,
+    });
+  } catch (error) {
+    if (request.signal?.aborted) throw request.signal.reason;
+    const message = `cannot reach provider "${request.provider}" at ${request.url}: ${describeNetworkError(error)}`;
+    throw new ProviderError(502, message, { cause: error });
+  }
+  if (response.statusCode >= 200 && response.statusCode < 300) return response.body;
+  let text = '';
+  try {
+    text = await response.body.text();
+  } catch (error) {
+    throw bodyFailure(error, request.provider, request.signal);
+  }
+  const said = serverMessage(text);
+  const message = `provider "${request.provider}" answered HTTP ${response.statusCode}${said === undefined ? '' : `: ${said}`}`;
+  throw new ProviderError(response.statusCode, message, said === undefined ? {} : { serverMessage: said });
+}
 
 /** `value` as `schema` describes it, or a ProviderError 502 naming the first mismatch. */
 export function parseProviderBody<T>(value: unknown, schema: ResponseSchema<T>, what: string, provider: string): T {

@@ -27,12 +27,6 @@ export async function* providerStream<T>(
   }
 }
 
-/** The body of a streamed answer; a server that answered 2xx without one broke the protocol. */
-export function streamBody(response: Response, provider: string): AsyncIterable<Uint8Array> {
-  if (response.body === null) throw new ProviderError(502, `provider "${provider}" answered a stream without a body`);
-  return response.body;
-}
-
 /** A stream that ended without saying how the answer finished was cut short. */
 export function unfinishedStream(provider: string): ProviderError {
   return new ProviderError(502, `the stream from provider "${provider}" ended before the answer finished`);

@@ -2,8 +2,8 @@ import { anthropicStreamEventSchema, modelIdListSchema } from '@mcpctl/protocol'
 import { AVAILABILITY_TIMEOUT_MS, checkAvailability } from '../check-availability.js';
 import { parseJsonFrame } from '../json-frame.js';
 import type { CompletionOptions, CompletionResult, LlmProvider, StreamDelta } from '../llm-provider.js';
-import { fetchProviderJson, parseProviderBody, sendProviderRequest, type ProviderHttpRequest } from '../provider-http.js';
-import { providerStream, streamBody, unfinishedStream } from '../provider-stream.js';
+import { fetchProviderJson, openProviderStream, parseProviderBody, type ProviderHttpRequest } from '../provider-http.js';
+import { providerStream, unfinishedStream } from '../provider-stream.js';
 import { readSse } from '../read-sse.js';
 import { upstreamEndpoint } from '../upstream-endpoint.js';
 import { anthropicResponseBodySchema, isKnownAnthropicEvent } from './anthropic-schemas.js';
@@ -58,9 +58,9 @@ export class AnthropicProvider implements LlmProvider {
   private async *streamDeltas(options: CompletionOptions, signal: AbortSignal): AsyncGenerator<StreamDelta> {
     const body = toAnthropicRequest(options, this.options.model, true);
     const request = this.request('POST', '/messages', signal, body);
-    const response = await sendProviderRequest({ ...request, headers: { ...request.headers, accept: 'text/event-stream' } });
+    const streamed = await openProviderStream({ ...request, headers: { ...request.headers, accept: 'text/event-stream' } });
     const mapper = new AnthropicStreamMapper(this.name);
-    for await (const event of readSse(streamBody(response, this.name))) {
+    for await (const event of readSse(streamed)) {
       const frame = parseJsonFrame(event.data, this.name);
       if (!isKnownAnthropicEvent(frame)) continue;
       yield* mapper.push(parseProviderBody(frame, anthropicStreamEventSchema, 'stream event', this.name));

@@ -4,8 +4,8 @@ import { ProviderError } from '../../errors.js';
 import { AVAILABILITY_TIMEOUT_MS, checkAvailability } from '../check-availability.js';
 import { parseJsonFrame } from '../json-frame.js';
 import type { CompletionOptions, CompletionResult, LlmProvider, StreamDelta } from '../llm-provider.js';
-import { fetchProviderJson, parseProviderBody, sendProviderRequest, type ProviderHttpRequest } from '../provider-http.js';
-import { providerStream, streamBody, unfinishedStream } from '../provider-stream.js';
+import { fetchProviderJson, openProviderStream, parseProviderBody, type ProviderHttpRequest } from '../provider-http.js';
+import { providerStream, unfinishedStream } from '../provider-stream.js';
 import { readLines } from '../read-lines.js';
 import { fromOllamaResponse } from './from-ollama-response.js';
 import { isModelLoaded } from './ollama-loaded-models.js';
@@ -71,9 +71,9 @@ export class OllamaProvider implements LlmProvider {
 
   private async *streamDeltas(options: CompletionOptions, signal: AbortSignal): AsyncGenerator<StreamDelta> {
     const body = toOllamaRequest(options, this.options.model, true);
-    const response = await sendProviderRequest(this.request('POST', '/api/chat', signal, body));
+    const streamed = await openProviderStream(this.request('POST', '/api/chat', signal, body));
     const mapper = new OllamaStreamMapper(this.generateId);
-    for await (const line of readLines(streamBody(response, this.name))) {
+    for await (const line of readLines(streamed)) {
       yield* mapper.push(parseProviderBody(parseJsonFrame(line, this.name), ollamaChatResponseSchema, 'stream line', this.name));
     }
     if (!mapper.stopped) throw unfinishedStream(this.name);

@@ -3,8 +3,8 @@ import { ProviderError } from '../../errors.js';
 import { AVAILABILITY_TIMEOUT_MS, checkAvailability } from '../check-availability.js';
 import { parseJsonFrame } from '../json-frame.js';
 import type { CompletionOptions, CompletionResult, LlmProvider, StreamDelta } from '../llm-provider.js';
-import { fetchProviderJson, parseProviderBody, sendProviderRequest, type ProviderHttpRequest } from '../provider-http.js';
-import { providerStream, streamBody, unfinishedStream } from '../provider-stream.js';
+import { fetchProviderJson, openProviderStream, parseProviderBody, type ProviderHttpRequest } from '../provider-http.js';
+import { providerStream, unfinishedStream } from '../provider-stream.js';
 import { readSse } from '../read-sse.js';
 import { upstreamEndpoint } from '../upstream-endpoint.js';
 import { fromOpenAiCompletion } from './from-openai-completion.js';
@@ -71,10 +71,10 @@ export class OpenAiProvider implements LlmProvider {
   private async *streamDeltas(options: CompletionOptions, signal: AbortSignal): AsyncGenerator<StreamDelta> {
     const body = toOpenAiRequest(options, this.options.model, true);
     const request = this.request('POST', '/chat/completions', signal, body);
-    const response = await sendProviderRequest({ ...request, headers: { ...request.headers, accept: 'text/event-stream' } });
+    const streamed = await openProviderStream({ ...request, headers: { ...request.headers, accept: 'text/event-stream' } });
     let finished = false;
     let done = false;
-    for await (const event of readSse(streamBody(response, this.name))) {
+    for await (const event of readSse(streamed)) {
       // Nothing follows `[DONE]`; the rest of the body is read only to let the connection be reused.
       if (done) continue;
       if (event.data === '[DONE]') {
