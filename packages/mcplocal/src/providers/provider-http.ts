@@ -22,66 +22,12 @@ export interface ResponseSchema<T> {
 }
 
 /**
- * Sends the request and resolves once a 2xx status and its headers arrived. A non-2xx answer
- * becomes a ProviderError with the server's status and message; an unreachable server a
- * ProviderError 502; an abort rejects with the signal's reason, untouched.
- */
-export async function sendProviderRequest(request: ProviderHttpRequest): Promise<Response> {
-  const headers = { accept: 'application/json', ...request.headers };
-  let response: Response;
-  try {
-    response = await fetch(request.url, {
-      method: request.method,
-      headers: request.body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-      body: request.body === undefined ? null : JSON.stringify(request.body),
-      signal: request.signal ?? null,
-    });
-  } catch (error) {
-    if (request.signal?.aborted) throw request.signal.reason;
-    const message = `cannot reach provider "${request.provider}" at ${request.url}: ${describeNetworkError(error)}`;
-    throw new ProviderError(502, message, { cause: error });
-  }
-  if (response.ok) return response;
-  const text = await readText(response, request);
-  const said = serverMessage(text);
-  const message = `provider "${request.provider}" answered HTTP ${response.status}${said === undefined ? '' : `: ${said}`}`;
-  throw new ProviderError(response.status, message, said === undefined ? {} : { serverMessage: said });
-}
-
-/**
- * Sends the request and reads a whole JSON answer that must match `schema`. Whole answers go
- * through undici's own client on a kept-alive agent: a relayed request pays for this call, and
- * `fetch`'s web streams cost several times more per call.
+ * Sends the request and reads a whole JSON answer that must match `schema`. Whole answers and
+ * streams go through undici's own client on a kept-alive agent: a relayed request pays for
+ * this call, and `fetch`'s web streams cost several times more per call.
  */
 export async function fetchProviderJson<T>(request: ProviderHttpRequest, schema: ResponseSchema<T>, what: string): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
-  if (request.body !== undefined) headers['content-type'] ??= 'application/json';
-  let response: Awaited<ReturnType<typeof undiciRequest>>;
-  try {
-    response = await undiciRequest(request.url, {
-      method: request.method,
-      headers,
-      body: request.body === undefined ? null : JSON.stringify(request.body),
-      signal: request.signal ?? null,
-      dispatcher: wholeAnswerAgent,
-    });
-  } catch (error) {
-    if (request.signal?.aborted) throw request.signal.reason;
-    const message = `cannot reach provider "${request.provider}" at ${request.url}: ${describeNetworkError(error)}`;
-    throw new ProviderError(502, message, { cause: error });
-  }
-  const status = response.statusCode;
-  let text: string;
-  try {
-    text = await response.body.text();
-  } catch (error) {
-    throw bodyFailure(error, request.provider, request.signal);
-  }
-  if (status < 200 || status >= 300) {
-    const said = serverMessage(text);
-    const message = `provider "${request.provider}" answered HTTP ${status}${said === undefined ? '' : `: ${said}`}`;
-    throw new ProviderError(status, message, said === undefined ? {} : { serverMessage: said });
-  }
+  const text = await readAll(await openProviderStream(request), request);
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -92,11 +38,12 @@ export async function fetchProviderJson<T>(request: ProviderHttpRequest, schema:
 }
 
 /** Kept-alive connections to the local model servers. */
-const wholeAnswerAgent = new Agent({ keepAliveTimeout: 10_000 });
+const localServerAgent = new Agent({ keepAliveTimeout: 10_000 });
 
 /**
- * Sends a streaming request and resolves with the body once a 2xx status arrived, read chunk by
- * chunk as the server writes it; statuses and failures map as in {@link sendProviderRequest}.
+ * Sends the request and resolves with the body once a 2xx status arrived, read chunk by chunk
+ * as the server writes it. A non-2xx answer becomes a ProviderError with the server's status
+ * and message; an unreachable server a ProviderError 502; an abort rejects with its reason.
  */
 export async function openProviderStream(request: ProviderHttpRequest): Promise<AsyncIterable<Uint8Array>> {
   const headers: Record<string, string> = { ...request.headers };
@@ -108,7 +55,7 @@ export async function openProviderStream(request: ProviderHttpRequest): Promise<
       headers,
       body: request.body === undefined ? null : JSON.stringify(request.body),
       signal: request.signal ?? null,
-      dispatcher: wholeAnswerAgent,
+      dispatcher: localServerAgent,
     });
   } catch (error) {
     if (request.signal?.aborted) throw request.signal.reason;
@@ -116,15 +63,21 @@ export async function openProviderStream(request: ProviderHttpRequest): Promise<
     throw new ProviderError(502, message, { cause: error });
   }
   if (response.statusCode >= 200 && response.statusCode < 300) return response.body;
+  const said = serverMessage(await readAll(response.body, request));
+  const message = `provider "${request.provider}" answered HTTP ${response.statusCode}${said === undefined ? '' : `: ${said}`}`;
+  throw new ProviderError(response.statusCode, message, said === undefined ? {} : { serverMessage: said });
+}
+
+/** A whole body as text; a failure while reading it goes through {@link bodyFailure}. */
+async function readAll(body: AsyncIterable<Uint8Array>, request: ProviderHttpRequest): Promise<string> {
+  const decoder = new TextDecoder();
   let text = '';
   try {
-    text = await response.body.text();
+    for await (const bytes of body) text += decoder.decode(bytes, { stream: true });
+    return text + decoder.decode();
   } catch (error) {
     throw bodyFailure(error, request.provider, request.signal);
   }
-  const said = serverMessage(text);
-  const message = `provider "${request.provider}" answered HTTP ${response.statusCode}${said === undefined ? '' : `: ${said}`}`;
-  throw new ProviderError(response.statusCode, message, said === undefined ? {} : { serverMessage: said });
 }
 
 /** `value` as `schema` describes it, or a ProviderError 502 naming the first mismatch. */
@@ -146,15 +99,6 @@ export function bodyFailure(error: unknown, provider: string, signal: AbortSigna
   return new ProviderError(502, `the connection to provider "${provider}" broke mid-answer: ${describeNetworkError(error)}`, {
     cause: error,
   });
-}
-
-/** A body as text; a failure while reading it goes through {@link bodyFailure}. */
-async function readText(response: Response, request: ProviderHttpRequest): Promise<string> {
-  try {
-    return await response.text();
-  } catch (error) {
-    throw bodyFailure(error, request.provider, request.signal);
-  }
 }
 
 /** `fetch failed` alone says nothing; the cause's code (`ECONNREFUSED`, …) does. */

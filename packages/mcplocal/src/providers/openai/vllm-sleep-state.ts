@@ -1,4 +1,12 @@
-import { sendProviderRequest, type ProviderHttpRequest } from '../provider-http.js';
+import { fetchProviderJson, type ProviderHttpRequest, type ResponseSchema } from '../provider-http.js';
+
+/** Any JSON object: the one field read is checked where it is read. */
+const sleepStateSchema: ResponseSchema<{ is_sleeping?: unknown }> = {
+  safeParse: (value) =>
+    typeof value === 'object' && value !== null
+      ? { success: true, data: value as { is_sleeping?: unknown } }
+      : { success: false, error: { issues: [{ path: [], message: 'not an object' }] } },
+};
 
 /** Where vLLM answers `GET /is_sleeping`: the server root, beside the `/v1` API. */
 export function vllmSleepStateUrl(baseUrl: string): string {
@@ -15,9 +23,8 @@ export function vllmSleepStateUrl(baseUrl: string): string {
  */
 export async function reportsSleeping(request: ProviderHttpRequest): Promise<boolean> {
   try {
-    const response = await sendProviderRequest(request);
-    const body: unknown = await response.json();
-    return typeof body === 'object' && body !== null && (body as { is_sleeping?: unknown }).is_sleeping === true;
+    const body = await fetchProviderJson(request, sleepStateSchema, 'sleep state');
+    return body.is_sleeping === true;
   } catch {
     return false;
   }
