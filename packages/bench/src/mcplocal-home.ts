@@ -1,7 +1,5 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { CredentialsFile, McplocalConfig } from '@mcpctl/protocol';
-import { makeTempDir } from '@mcpctl/test-kit';
+import { makeTempDir, writeMcplocalHome as writeHome } from '@mcpctl/test-kit';
 import type { CleanupStack } from './cleanup-stack.js';
 
 /**
@@ -11,7 +9,6 @@ import type { CleanupStack } from './cleanup-stack.js';
 export async function writeMcplocalHome(config: McplocalConfig, credentials: CredentialsFile, cleanup: CleanupStack): Promise<string> {
   const home = await makeTempDir('mcpctl-bench-home');
   cleanup.add(`remove ${home.path}`, home.cleanup);
-  await writeFile(join(home.path, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
-  await writeFile(join(home.path, 'credentials'), JSON.stringify(credentials), { mode: 0o600 });
+  await writeHome(home.path, config, credentials);
   return home.path;
 }

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { llmViewSchema, tokenCreatedSchema } from '@mcpctl/protocol';
@@ -12,6 +12,7 @@ import {
   type SpawnedMcpd,
   type SpawnedMcplocal,
   type TempDir,
+  writeMcplocalHome,
 } from '@mcpctl/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderStream } from './support/provider-stream.js';
@@ -86,8 +87,7 @@ async function startMcplocal(user: string, token: string): Promise<{ daemon: Spa
     publishNameSuffix: user,
     providers: [{ name: 'qwen', type: 'openai', url: upstream.url, model: 'fake-model', apiKeyEnv: 'LOCAL_MODEL_KEY', publish: true, poolName: `${user}-pool` }],
   };
-  await writeFile(join(home.path, 'config.json'), JSON.stringify(config));
-  await writeFile(join(home.path, 'credentials'), JSON.stringify({ mcpdUrl: mcpd.url, token }), { mode: 0o600 });
+  await writeMcplocalHome(home.path, config, { mcpdUrl: mcpd.url, token });
   const daemon = await spawnMcplocal({ home: home.path, env: { LOCAL_MODEL_KEY: UPSTREAM_KEY, MCPLOCAL_LOG_LEVEL: 'trace' } });
   daemons.push(daemon);
   const sessionId = (await readFile(join(home.path, 'provider-session'), 'utf8')).trim();

@@ -23,3 +23,6 @@ export { MCPD_MAIN, spawnMcpd } from './spawn-mcpd.js';
 export type { SpawnMcpdOptions, SpawnedMcpd } from './spawn-mcpd.js';
 export { MCPLOCAL_MAIN, spawnMcplocal } from './spawn-mcplocal.js';
 export type { SpawnMcplocalOptions, SpawnedMcplocal } from './spawn-mcplocal.js';
+export { writeMcplocalHome } from './mcplocal-home.js';
+export { readChatStream } from './read-chat-stream.js';
+export type { ReadChatStream } from './read-chat-stream.js';

@@ -1,5 +1,3 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import {
   makeTempDir,
   spawnMcpd,
@@ -9,6 +7,7 @@ import {
   type SpawnedMcpd,
   type SpawnedMcplocal,
   type TempDir,
+  writeMcplocalHome,
 } from '@mcpctl/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -33,10 +32,8 @@ describe('a pool of three workstations end to end', () => {
     upstreams.set(name, upstream);
     const home = await makeTempDir(`pool-${name}-`);
     homes.push(home);
-    await mkdir(home.path, { recursive: true });
     const provider = { name, type: 'openai', url: upstream.openaiBaseUrl, model: 'qwen3-8b', publish: true, poolName: 'qwen3', maxConcurrent: 2 };
-    await writeFile(join(home.path, 'config.json'), JSON.stringify({ providers: [provider] }));
-    await writeFile(join(home.path, 'credentials'), JSON.stringify({ mcpdUrl: mcpd.url, token: mcpd.adminToken }), { mode: 0o600 });
+    await writeMcplocalHome(home.path, { providers: [provider] }, { mcpdUrl: mcpd.url, token: mcpd.adminToken });
     publishers.set(name, await spawnMcplocal({ home: home.path }));
   }
 

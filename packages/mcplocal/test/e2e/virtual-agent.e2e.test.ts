@@ -1,6 +1,4 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { makeTempDir, spawnMcpd, spawnMcplocal, startFakeUpstream, type FakeUpstream, type SpawnedMcpd, type SpawnedMcplocal, type TempDir } from '@mcpctl/test-kit';
+import { makeTempDir, spawnMcpd, spawnMcplocal, startFakeUpstream, type FakeUpstream, type SpawnedMcpd, type SpawnedMcplocal, type TempDir, writeMcplocalHome } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 /* A workstation publishes an agent beside its model; the agent lives and dies with the publisher. */
@@ -22,8 +20,7 @@ describe('a virtual agent end to end', () => {
       providers: [{ name: 'desk', type: 'openai', url: upstream.openaiBaseUrl, model: 'm', publish: true }],
       agents: [{ name: 'reviewer', llmName: 'desk', systemPrompt: 'Review the code.', defaultParams: { temperature: 0.1 } }],
     };
-    await writeFile(join(home.path, 'config.json'), JSON.stringify(config));
-    await writeFile(join(home.path, 'credentials'), JSON.stringify({ mcpdUrl: mcpd.url, token: mcpd.adminToken }), { mode: 0o600 });
+    await writeMcplocalHome(home.path, config, { mcpdUrl: mcpd.url, token: mcpd.adminToken });
     mcplocal = await spawnMcplocal({ home: home.path });
   });
 

@@ -1,8 +1,9 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import {
   makeTempDir,
+  readChatStream,
   spawnMcpd,
   spawnMcplocal,
   startFakeUpstream,
@@ -10,6 +11,7 @@ import {
   type SpawnedMcpd,
   type SpawnedMcplocal,
   type TempDir,
+  writeMcplocalHome,
 } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -26,11 +28,11 @@ describe('virtual LLMs end to end', () => {
   beforeEach(async () => {
     [dataDir, home, upstream] = await Promise.all([makeTempDir('e2e-mcpd-'), makeTempDir('e2e-home-'), startFakeUpstream({ tokens: SIX_TOKENS })]);
     mcpd = await spawnMcpd({ dataDir: dataDir.path });
-    await writeFile(
-      join(home.path, 'config.json'),
-      JSON.stringify({ providers: [{ name: 'qwen-local', type: 'openai', url: upstream.openaiBaseUrl, model: 'fake-model', publish: true }] }),
+    await writeMcplocalHome(
+      home.path,
+      { providers: [{ name: 'qwen-local', type: 'openai', url: upstream.openaiBaseUrl, model: 'fake-model', publish: true }] },
+      { mcpdUrl: mcpd.url, token: mcpd.adminToken },
     );
-    await writeFile(join(home.path, 'credentials'), JSON.stringify({ mcpdUrl: mcpd.url, token: mcpd.adminToken }), { mode: 0o600 });
     mcplocal = await spawnMcplocal({ home: home.path });
   });
 
@@ -61,22 +63,11 @@ describe('virtual LLMs end to end', () => {
     upstream.setBehavior({ tokensPerSecond: 10, tokens: eight });
     const started = performance.now();
     const stream = await client().chat.completions.create({ model: 'qwen-local', messages: [{ role: 'user', content: 'Hi' }], stream: true });
-    let firstTokenAt: number | undefined;
-    let text = '';
-    const finishes: string[] = [];
-    for await (const chunk of stream) {
-      const delta = chunk.choices[0]?.delta.content;
-      if (delta) {
-        firstTokenAt ??= performance.now() - started;
-        text += delta;
-      }
-      if (chunk.choices[0]?.finish_reason) finishes.push(chunk.choices[0].finish_reason);
-    }
-    const total = performance.now() - started;
-    expect(text).toBe(eight.join(''));
-    expect(finishes).toEqual(['stop']);
+    const read = await readChatStream(stream, started);
+    expect(read.text).toBe(eight.join(''));
+    expect(read.finishReasons).toEqual(['stop']);
     // Eight tokens at 10/s take ~800 ms upstream; the first must reach the caller long before.
-    expect(firstTokenAt!).toBeLessThan(total - 400);
+    expect(read.firstTokenMs!).toBeLessThan(read.totalMs - 400);
   });
 
   it('cancels the upstream request when the caller aborts', async () => {

@@ -1,5 +1,3 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import {
   makeTempDir,
   spawnMcpd,
@@ -9,6 +7,7 @@ import {
   type SpawnedMcpd,
   type SpawnedMcplocal,
   type TempDir,
+  writeMcplocalHome,
 } from '@mcpctl/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -26,8 +25,7 @@ describe('wake on demand end to end', () => {
     mcpd = await spawnMcpd({ dataDir: dataDir.path, env: { MCPD_WAKE_NOTICE_SECONDS: '0.2', MCPD_WAKE_MARGIN_SECONDS: '1' } });
     const resolved = JSON.parse(JSON.stringify(wake).replaceAll('UPSTREAM', upstream.url)) as Record<string, unknown>;
     const provider = { name: 'sleepy', type: 'openai', url: upstream.openaiBaseUrl, model: 'm', publish: true, wake: resolved };
-    await writeFile(join(home.path, 'config.json'), JSON.stringify({ providers: [provider] }));
-    await writeFile(join(home.path, 'credentials'), JSON.stringify({ mcpdUrl: mcpd.url, token: mcpd.adminToken }), { mode: 0o600 });
+    await writeMcplocalHome(home.path, { providers: [provider] }, { mcpdUrl: mcpd.url, token: mcpd.adminToken });
     mcplocal = await spawnMcplocal({ home: home.path });
   }
 
@@ -70,7 +68,7 @@ describe('wake on demand end to end', () => {
     for (const response of responses) {
       expect(response.status).toBe(503);
       expect(response.headers.get('retry-after')).toBeTruthy();
-      expect((await response.json()).error).toMatch(/^waking sleepy failed: /);
+      expect(((await response.json()) as { error: string }).error).toMatch(/^waking sleepy failed: /);
     }
     expect(Date.now() - started).toBeLessThan(4000);
     expect((await view()).status).toBe('hibernating');

@@ -1,14 +1,14 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import {
   makeTempDir,
   parseLogLine,
+  readChatStream,
   spawnMcpd,
   spawnMcplocal,
   startFakeUpstream,
   type FakeUpstream,
   type SpawnedMcpd,
   type TempDir,
+  writeMcplocalHome,
 } from '@mcpctl/test-kit';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -106,21 +106,10 @@ describe('the local endpoint forwarding to mcpd, with failover', () => {
     central.upstream.setBehavior({ tokensPerSecond: 10, tokens: ['one', ' two', ' three', ' four', ' five', ' six', ' seven', ' eight'] });
     const started = performance.now();
     const stream = await client(endpoint).chat.completions.create({ model: central.name, messages: HI, stream: true });
-    let firstTokenAt: number | undefined;
-    let text = '';
-    const finishes: string[] = [];
-    for await (const chunk of stream) {
-      const delta = chunk.choices[0]?.delta.content;
-      if (delta) {
-        firstTokenAt ??= performance.now() - started;
-        text += delta;
-      }
-      if (chunk.choices[0]?.finish_reason) finishes.push(chunk.choices[0].finish_reason);
-    }
-    const total = performance.now() - started;
-    expect(text).toBe('one two three four five six seven eight');
-    expect(finishes).toEqual(['stop']);
-    expect(firstTokenAt!).toBeLessThan(total - 400);
+    const read = await readChatStream(stream, started);
+    expect(read.text).toBe('one two three four five six seven eight');
+    expect(read.finishReasons).toEqual(['stop']);
+    expect(read.firstTokenMs!).toBeLessThan(read.totalMs - 400);
     expect(local.requests).toHaveLength(0);
 
     const raw = await post(endpoint, { model: central.name, messages: HI });
@@ -224,11 +213,11 @@ describe('the local endpoint forwarding to mcpd, with failover', () => {
     const central = await centralLlm();
     const home = await makeTempDir('local-endpoint-home-');
     try {
-      await writeFile(
-        join(home.path, 'config.json'),
-        JSON.stringify({ providers: [{ name: 'desk-qwen', type: 'openai', url: local.url, model: 'fake-model', failoverFor: central.name }] }),
+      await writeMcplocalHome(
+        home.path,
+        { providers: [{ name: 'desk-qwen', type: 'openai', url: local.url, model: 'fake-model', failoverFor: central.name }] },
+        { mcpdUrl: mcpd.url, token: aliceToken },
       );
-      await writeFile(join(home.path, 'credentials'), JSON.stringify({ mcpdUrl: mcpd.url, token: aliceToken }), { mode: 0o600 });
       const mcplocal = await spawnMcplocal({ home: home.path, readyMessage: 'local endpoint listening' });
       try {
         const url = mcplocal

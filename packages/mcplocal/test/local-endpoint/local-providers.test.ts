@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import OpenAI from 'openai';
-import { startFakeUpstream, type FakeUpstream } from '@mcpctl/test-kit';
+import { readChatStream, startFakeUpstream, type FakeUpstream } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OpenAiProvider, ProviderRegistry, startLocalEndpoint, type LocalEndpoint } from '../../src/index.js';
 import { closedPortUrl } from '../providers/support/closed-port.js';
@@ -58,27 +58,14 @@ describe('the local endpoint serving local providers', () => {
     upstream.setBehavior({ tokensPerSecond: 10, tokens: eight });
     const started = performance.now();
     const stream = await client().chat.completions.create({ model: 'desk-qwen', messages: HI, stream: true });
-    let firstTokenAt: number | undefined;
-    let text = '';
-    const finishes: string[] = [];
-    let chunks = 0;
-    for await (const chunk of stream) {
-      chunks += 1;
-      expect(chunk.choices).toHaveLength(1);
-      const delta = chunk.choices[0]?.delta.content;
-      if (delta) {
-        firstTokenAt ??= performance.now() - started;
-        text += delta;
-      }
-      if (chunk.choices[0]?.finish_reason) finishes.push(chunk.choices[0].finish_reason);
-    }
-    const total = performance.now() - started;
-    expect(text).toBe(eight.join(''));
-    expect(finishes).toEqual(['stop']);
+    const read = await readChatStream(stream, started);
+    expect(read.text).toBe(eight.join(''));
+    expect(read.finishReasons).toEqual(['stop']);
     // No usage chunk (a chunk without choices) was asked for, so none came.
-    expect(chunks).toBeGreaterThanOrEqual(9);
+    expect(read.choicelessChunks).toBe(0);
+    expect(read.chunks).toBeGreaterThanOrEqual(9);
     // Eight tokens at 10/s take ~800 ms upstream; the first must reach the caller long before.
-    expect(firstTokenAt!).toBeLessThan(total - 400);
+    expect(read.firstTokenMs!).toBeLessThan(read.totalMs - 400);
   });
 
   it('ends the stream with a usage chunk when the request asks for it', async () => {
