@@ -46,6 +46,25 @@ export class ConfigError extends Error {
 
 const USAGE = 'usage: mcpd [--host 127.0.0.1] [--port 3100] [--data-dir DIR]';
 
+/** What `mcpd --help` prints: the flags, and where the rest of the settings come from. */
+export const HELP = `${USAGE}
+
+Serves the mcpctl registry, RBAC and the OpenAI-compatible inference API.
+
+  --host HOST      address to listen on (default 127.0.0.1)
+  --port PORT      port to listen on, 0 for a free one (default 3100)
+  --data-dir DIR   embedded database, secret key and admin token (default ~/.mcpctl/mcpd-data)
+
+Without DATABASE_URL the data lives in an embedded PostgreSQL in DIR; DATABASE_URL=postgres://…
+uses a PostgreSQL server (MCPD_SECRET_KEY is then required). Every other setting is an MCPD_*
+environment variable, described in docs/virtual-llms.md, docs/pools.md and docs/rbac.md.
+`;
+
+/** `--help` or `-h` anywhere on the command line asks for the help text instead of a start. */
+export function wantsHelp(argv: string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
+}
+
 const seconds = (name: string, fallback: number) =>
   z.coerce.number({ error: `${name} must be a number of seconds` }).positive(`${name} must be positive`).default(fallback);
 

@@ -1,9 +1,13 @@
 #!/usr/bin/env node
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, HELP, loadConfig, wantsHelp } from './config.js';
 import { createLogger } from './logger.js';
 import { startServer } from './server.js';
 
 async function main(): Promise<void> {
+  if (wantsHelp(process.argv.slice(2))) {
+    process.stdout.write(HELP);
+    return;
+  }
   let config;
   try {
     config = loadConfig(process.argv.slice(2), process.env);
