@@ -62,6 +62,54 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     expect(models.data.find((model) => model.id === 'helper')?.owned_by).toBe('agent');
   });
 
+  it('serves an agent pinned to a pool member from any member of that pool', async () => {
+    await createAgent({ name: 'pinned', llm: 'qwen-alpha' });
+    const servedBy = async (token?: string) => {
+      const response = await chat('pinned', {}, token);
+      expect(response.status).toBe(200);
+      await response.text();
+      return response.headers.get('x-mcpctl-served-by');
+    };
+    const healthy = [await servedBy(), await servedBy(), await servedBy(), await servedBy()];
+    expect(new Set(healthy)).toEqual(new Set(['qwen-alpha', 'qwen-beta']));
+
+    // The pinned member's upstream goes away: the pool's other member answers.
+    await mcpd.api('/api/v1/llms/qwen-alpha', { method: 'PUT', json: { url: 'http://127.0.0.1:9/v1' } });
+    expect([await servedBy(), await servedBy(), await servedBy()]).toEqual(['qwen-beta', 'qwen-beta', 'qwen-beta']);
+    const viaOpenAi = await mcpd.api('/v1/chat/completions', { json: { model: 'pinned', messages: [{ role: 'user', content: 'Hi' }] } });
+    expect(viaOpenAi.status).toBe(200);
+    expect(viaOpenAi.headers.get('x-mcpctl-served-by')).toBe('qwen-beta');
+  });
+
+  it('dispatches a pinned pool member’s pool only to members the caller may see', async () => {
+    const { db } = mcpd.server.services.database;
+    const alice = await addUser(db, 'alice', { admin: true });
+    const bob = await addUser(db, 'bob');
+    await mcpd.api('/api/v1/llms', {
+      token: alice,
+      json: { name: 'qwen-alices', type: 'openai', model: 'm', url: upstream.openaiBaseUrl, poolName: 'qwen', visibility: 'private' },
+    });
+    await createAgent({ name: 'pinned', llm: 'qwen-beta' });
+    const servedBy = async (token: string) => {
+      const response = await chat('pinned', {}, token);
+      expect(response.status).toBe(200);
+      await response.text();
+      return response.headers.get('x-mcpctl-served-by');
+    };
+    const forBob = new Set<string | null>();
+    const forAlice = new Set<string | null>();
+    for (let round = 0; round < 6; round += 1) forBob.add(await servedBy(bob));
+    for (let round = 0; round < 6; round += 1) forAlice.add(await servedBy(alice));
+    expect(forBob).toEqual(new Set(['qwen-alpha', 'qwen-beta']));
+    expect(forAlice).toEqual(new Set(['qwen-alpha', 'qwen-beta', 'qwen-alices']));
+
+    // Pinned to the private member itself: another user cannot learn its pool through the agent.
+    await createAgent({ name: 'alices-agent', llm: 'qwen-alices' }, alice);
+    const refused = await chat('alices-agent', {}, bob);
+    expect(refused.status).toBe(404);
+    expect(await refused.json()).toEqual({ error: 'LLM not found: qwen-alices' });
+  });
+
   it('keeps a conversation in a thread that only its user can read', async () => {
     await createAgent({ name: 'helper', llm: 'qwen-alpha', systemPrompt: 'Remember everything.' });
     const first = await chat('helper', { stream: true });
@@ -95,6 +143,32 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     const response = await chat('broken', {});
     expect(response.status).toBe(400);
     expect((await response.json()).error).toMatch(/temperature/);
+  });
+
+  it('lets a published agent name a pool: one its own payload forms, or one the publisher can see', async () => {
+    const alice = await addUser(mcpd.server.services.database.db, 'alice');
+    await mcpd.api('/api/v1/llms', { json: { name: 'vault', type: 'openai', model: 'm', url: upstream.openaiBaseUrl, poolName: 'vaults', visibility: 'private' } });
+    const register = (body: Record<string, unknown>) => mcpd.api('/api/v1/llms/_provider-register', { token: alice, json: body });
+    const desks = [{ name: 'desk-a', type: 'openai', model: 'm', poolName: 'desks' }];
+
+    const hidden = await register({ providers: desks, agents: [{ name: 'thief', llmName: 'vaults' }] });
+    expect(hidden.status).toBe(400);
+    expect((await hidden.json()).error).toMatch(/llmName vaults is neither/);
+
+    const registered = await register({
+      providers: desks,
+      agents: [
+        { name: 'coder', llmName: 'desks' },
+        { name: 'reviewer', llmName: 'qwen', systemPrompt: 'Review.' },
+      ],
+    });
+    expect(registered.status).toBe(201);
+    const { agents } = (await registered.json()) as { agents: Array<Record<string, unknown>> };
+    expect(agents.map((agent) => [agent.name, agent.llm])).toEqual([['coder', 'desks'], ['reviewer', 'qwen']]);
+
+    const answer = await chat('reviewer', {}, alice);
+    expect(answer.status).toBe(200);
+    expect(['qwen-alpha', 'qwen-beta']).toContain(answer.headers.get('x-mcpctl-served-by'));
   });
 
   it('publishes virtual agents with their session: they appear, go inactive with it, and are deleted with it', async () => {

@@ -122,6 +122,8 @@ describe('pools and the wait queue', () => {
     await member('shared', { pool: 'other' });
     const response = await infer('shared');
     expect(response.headers.get('x-mcpctl-served-by')).toBe('shared');
+    expect(await (await mcpd.api('/api/v1/llms/shared')).json()).toMatchObject({ name: 'shared', kind: 'public', poolName: 'other' });
+    expect(await (await mcpd.api('/api/v1/llms/other')).json()).toMatchObject({ name: 'other', members: ['shared'] });
     const models = (await (await mcpd.api('/v1/models')).json()) as { data: Array<{ id: string; owned_by: string }> };
     expect(models.data.map((model) => model.id).sort()).toEqual(['one', 'other', 'shared']);
     expect(models.data.find((model) => model.id === 'other')?.owned_by).toBe('pool');
@@ -129,6 +131,31 @@ describe('pools and the wait queue', () => {
       { name: 'other', members: ['shared'], active: 1, hibernating: 0, inactive: 0, inFlight: 0, queued: 0, oldestWaitMs: 0 },
       { name: 'shared', members: ['one'], active: 1, hibernating: 0, inactive: 0, inFlight: 0, queued: 0, oldestWaitMs: 0 },
     ]);
+  });
+
+  it('answers GET and HEAD /api/v1/llms/POOL with the pool view, for callers who see a member', async () => {
+    await start();
+    const { db } = mcpd.server.services.database;
+    const alice = await addUser(db, 'alice', { admin: true });
+    const bob = await addUser(db, 'bob');
+    await member('alpha');
+    await member('alices', { visibility: 'private', token: alice });
+    await member('hidden', { visibility: 'private', token: alice, pool: 'secret' });
+
+    const forBob = await mcpd.api('/api/v1/llms/qwen3', { token: bob });
+    expect(forBob.status).toBe(200);
+    expect(await forBob.json()).toEqual({ name: 'qwen3', members: ['alpha'], active: 1, hibernating: 0, inactive: 0, inFlight: 0, queued: 0, oldestWaitMs: 0 });
+    const probe = await mcpd.api('/api/v1/llms/qwen3', { token: bob, method: 'HEAD' });
+    expect(probe.status).toBe(200);
+    expect(await probe.text()).toBe('');
+    expect(await (await mcpd.api('/api/v1/llms/qwen3', { token: alice })).json()).toMatchObject({ members: ['alices', 'alpha'], active: 2 });
+
+    const hidden = await mcpd.api('/api/v1/llms/secret', { token: bob });
+    expect(hidden.status).toBe(404);
+    expect(await hidden.json()).toEqual({ error: 'LLM not found: secret' });
+    expect((await mcpd.api('/api/v1/llms/secret', { token: bob, method: 'HEAD' })).status).toBe(404);
+    expect((await mcpd.api('/api/v1/llms/secret', { token: alice, method: 'HEAD' })).status).toBe(200);
+    expect((await mcpd.api('/api/v1/llms/nowhere', { method: 'HEAD' })).status).toBe(404);
   });
 
   it('dispatches only to members the caller may see', async () => {

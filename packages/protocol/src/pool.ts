@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { llmViewSchema } from './llm.js';
 
 /** A pool: every LLM sharing a `poolName`, as the caller may see them. */
 export const poolViewSchema = z.object({
@@ -13,6 +14,15 @@ export const poolViewSchema = z.object({
   oldestWaitMs: z.number().default(0),
 });
 export type PoolView = z.infer<typeof poolViewSchema>;
+
+/** `GET /api/v1/llms/NAME`: the LLM of that name or id, else the pool of that name. */
+export const llmOrPoolViewSchema = z.union([llmViewSchema, poolViewSchema]);
+export type LlmOrPoolView = z.infer<typeof llmOrPoolViewSchema>;
+
+/** Tells the pool view from an LLM view in an answer of `GET /api/v1/llms/NAME`. */
+export function isPoolView(view: LlmOrPoolView): view is PoolView {
+  return 'members' in view;
+}
 
 /** `x-mcpctl-wait-seconds`: how long a request may wait for an offline LLM to come back. */
 export const WAIT_SECONDS_HEADER = 'x-mcpctl-wait-seconds';

@@ -222,6 +222,15 @@ describe('mcpctl against a real mcpd', () => {
     expect((await mcpctl(['describe', 'llm', 'nope'])).code).toBe(1);
   });
 
+  it('chats with a pool by its name, and tells get llm that the name is a pool', async () => {
+    const chat = await mcpctl(['chat-llm', 'gpu', '--message', 'Say hello']);
+    expect(chat.code).toBe(0);
+    expect(chat.stdout).toBe(`${ANSWER}\n`);
+    expect(chat.stderr).toMatch(/^Chatting with pool gpu \(1 member: fake \(active\)\)\.\n/);
+    const get = await mcpctl(['get', 'llm', 'gpu']);
+    expect(get).toEqual({ code: 1, stdout: '', stderr: "error: gpu is a pool, not an LLM — run 'mcpctl get pool gpu'\n" });
+  });
+
   it('reports an upstream failure as one line and exit 1', async () => {
     upstream.setBehavior({ fail: { status: 500, message: 'the GPU caught fire' }, failCount: 1 });
     const run = await mcpctl(['chat-llm', 'fake', '--message', 'hi']);

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { LlmView } from '@mcpctl/protocol';
+import type { LlmView, PoolView } from '@mcpctl/protocol';
 
 /** What the test makes the infer route do with one request. */
 export type InferScript = (request: { body: Record<string, unknown> }, response: ServerResponse) => Promise<void> | void;
@@ -48,6 +48,12 @@ export async function startScriptedMcpd(llms: LlmView[], infer: InferScript): Pr
       response.end(JSON.stringify(llm));
       return;
     }
+    // Like mcpd, a pool's name answers the pool's view.
+    const members = llms.filter((candidate) => request.url === `/api/v1/llms/${candidate.poolName}`);
+    if (request.method === 'GET' && members.length > 0) {
+      response.end(JSON.stringify(poolViewOf(members[0]!.poolName!, members)));
+      return;
+    }
     if (request.method === 'POST' && /^\/api\/v1\/llms\/[^/]+\/infer$/.test(request.url ?? '')) {
       const chunks: Buffer[] = [];
       for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -74,6 +80,20 @@ export async function startScriptedMcpd(llms: LlmView[], infer: InferScript): Pr
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+function poolViewOf(name: string, members: LlmView[]): PoolView {
+  const count = (status: string) => members.filter((member) => member.status === status).length;
+  return {
+    name,
+    members: members.map((member) => member.name),
+    active: count('active'),
+    hibernating: count('hibernating'),
+    inactive: count('inactive'),
+    inFlight: 0,
+    queued: 0,
+    oldestWaitMs: 0,
   };
 }
 

@@ -8,10 +8,11 @@ const idOrNameParams = z.object({ idOrName: z.string().min(1) });
 export function llmRoutes(app: FastifyInstance, { llms }: Services): void {
   app.get('/api/v1/llms', async (request) => llms.list(request.principal));
 
-  // Fastify answers HEAD from this route too: the cheap "may I see it?" probe.
+  // An LLM, else a pool's view. Fastify answers HEAD from this route too: the cheap "may I see
+  // it?" probe of mcplocal's failover.
   app.get('/api/v1/llms/:idOrName', async (request) => {
     const { idOrName } = idOrNameParams.parse(request.params);
-    return llms.get(request.principal, idOrName);
+    return llms.getLlmOrPool(request.principal, idOrName);
   });
 
   app.post('/api/v1/llms', async (request, reply) => {

@@ -4,8 +4,10 @@ import type { Caller } from '../inference/caller.js';
 import type { InferenceOutcome } from '../inference/inference-backend.js';
 import type { InferenceService } from '../inference/inference-service.js';
 import type { NewThreadMessage } from '../repositories/thread-repository.js';
+import type { AgentRecord } from '../repositories/agent-repository.js';
 import type { AgentService } from './agent-service.js';
-import type { Principal } from './principal.js';
+import type { LlmCatalog } from './llm-catalog.js';
+import { canSee, type Principal } from './principal.js';
 import type { ThreadService } from './thread-service.js';
 
 export interface AgentChat {
@@ -22,13 +24,15 @@ export interface AgentChat {
 /**
  * Chatting with an agent: its system prompt first, its default parameters under the
  * request's own, the thread's history in between — then the pinned LLM or pool answers
- * through the same dispatch as any request.
+ * through the same dispatch as any request. An agent pinned to a pool member is served by the
+ * whole pool (SPEC §2).
  */
 export class AgentChatService {
   constructor(
     private readonly agents: AgentService,
     private readonly threads: ThreadService,
     private readonly inference: InferenceService,
+    private readonly catalog: LlmCatalog,
   ) {}
 
   async chat(chat: AgentChat): Promise<InferenceOutcome> {
@@ -47,7 +51,7 @@ export class AgentChatService {
     if (!merged.success) throw badRequest(`${describeZodError(merged.error, `request with agent ${agent.name}'s default parameters`)}`);
     const outcome = await this.inference.run({
       principal: chat.principal,
-      name: agent.llm,
+      name: await this.#dispatchName(chat.principal, agent),
       request: merged.data,
       endpoint: chat.endpoint,
       caller: threadId ? withHeader(chat.caller, THREAD_ID_HEADER, threadId) : chat.caller,
@@ -58,6 +62,19 @@ export class AgentChatService {
       await this.threads.append(threadId, exchange(request.messages, outcome));
     }
     return outcome;
+  }
+
+  /**
+   * The name to dispatch to: the pool of the pinned LLM when it has one, so any healthy member
+   * serves. The pool is learnt only through a pinned row the caller can see, and the dispatcher
+   * then picks among the members the caller can see; a pool name that an LLM also answers to
+   * (rows older than the shared namespace) keeps the pinned LLM.
+   */
+  async #dispatchName(principal: Principal, agent: AgentRecord): Promise<string> {
+    const pinned = await this.catalog.find(agent.llm);
+    const poolName = pinned && canSee(principal, pinned.record) ? pinned.record.poolName : null;
+    if (!poolName || (await this.catalog.find(poolName))) return agent.llm;
+    return poolName;
   }
 }
 

@@ -7,6 +7,7 @@ import type { LlmRepository } from '../repositories/llm-repository.js';
 import { isUniqueViolation } from '../repositories/unique-violation.js';
 import { generateId } from '../security/token.js';
 import { toAgentView } from './agent-view.js';
+import { isVisibleLlmOrPool } from './visible-llm-or-pool.js';
 import { canChange, canSee, type Principal } from './principal.js';
 
 /** Fields of a virtual agent its owner may change; the rest come from its publisher. */
@@ -99,10 +100,7 @@ export class AgentService {
 
   /** An agent pins an LLM or pool its creator can see; a typo is caught now, not at the first chat. */
   async #assertLlmKnown(principal: Principal, name: string): Promise<void> {
-    const llm = await this.llms.findByName(name);
-    if (llm && canSee(principal, llm)) return;
-    if ((await this.llms.listByPool(name)).some((member) => canSee(principal, member))) return;
-    throw badRequest(`llm: ${name} is neither an LLM nor a pool you can see`);
+    if (!(await isVisibleLlmOrPool(this.llms, principal, name))) throw badRequest(`llm: ${name} is neither an LLM nor a pool you can see`);
   }
 
   async #findChangeable(principal: Principal, idOrName: string, verb: 'edit' | 'delete'): Promise<AgentRecord> {

@@ -108,6 +108,7 @@ export function createServices(options: ServiceOptions): RunningServices {
     connectedSessions: () => hub.size,
     llmCounts: () => llmRepository.countByKindAndStatus(),
   });
+  const pools = new PoolService(llmRepository, dispatcher);
   const sessionRepository = new ProviderSessionRepository(db);
   const agentRepository = new AgentRepository(db);
   const agentService = new AgentService(agentRepository, llmRepository, options.clock, () => catalog.invalidate());
@@ -123,11 +124,11 @@ export function createServices(options: ServiceOptions): RunningServices {
   return {
     database: options.database,
     auth,
-    llms: new LlmService(llmRepository, catalog, secrets, options.clock, (sessionId) => hub.channel(sessionId) !== undefined),
+    llms: new LlmService(llmRepository, catalog, secrets, options.clock, pools, (sessionId) => hub.channel(sessionId) !== undefined),
     inference,
-    pools: new PoolService(llmRepository, dispatcher),
+    pools,
     agents: agentService,
-    agentChat: new AgentChatService(agentService, threadService, inference),
+    agentChat: new AgentChatService(agentService, threadService, inference, catalog),
     threads: threadService,
     models: new ModelResolver(catalog, agentRepository, options.clock, cacheMs),
     audit: auditRepository,

@@ -1,4 +1,4 @@
-import type { LlmCreate, LlmUpdate, LlmView } from '@mcpctl/protocol';
+import type { LlmCreate, LlmUpdate, LlmView, PoolView } from '@mcpctl/protocol';
 import type { NewLlmRow } from '@mcpctl/db';
 import type { Clock } from '../clock.js';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
@@ -7,6 +7,7 @@ import type { SecretBox } from '../security/secret-box.js';
 import { generateId } from '../security/token.js';
 import type { LlmCatalog } from './llm-catalog.js';
 import { toLlmView, type SessionConnected } from './llm-view.js';
+import type { PoolService } from './pool-service.js';
 import { canChange, canSee, type Principal } from './principal.js';
 import { isUniqueViolation } from '../repositories/unique-violation.js';
 
@@ -20,6 +21,7 @@ export class LlmService {
     private readonly catalog: LlmCatalog,
     private readonly secrets: SecretBox,
     private readonly clock: Clock,
+    private readonly pools: Pick<PoolService, 'find'>,
     private readonly connected: SessionConnected = () => false,
   ) {}
 
@@ -30,6 +32,19 @@ export class LlmService {
 
   async get(principal: Principal, idOrName: string): Promise<LlmView> {
     return toLlmView(await this.#findVisible(principal, idOrName), this.connected);
+  }
+
+  /**
+   * `GET /api/v1/llms/NAME`: the LLM, else the pool of that name (SPEC §12), so a name that
+   * inference accepts is also one the "may I see it?" probe answers. Both only as the caller
+   * may see them; an LLM wins, as in dispatch.
+   */
+  async getLlmOrPool(principal: Principal, idOrName: string): Promise<LlmView | PoolView> {
+    const record = await this.llms.findByIdOrName(idOrName);
+    if (record && canSee(principal, record)) return toLlmView(record, this.connected);
+    const pool = await this.pools.find(principal, idOrName);
+    if (!pool) throw notFound(`LLM not found: ${idOrName}`);
+    return pool;
   }
 
   async create(principal: Principal, input: LlmCreate): Promise<LlmView> {

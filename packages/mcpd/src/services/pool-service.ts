@@ -21,9 +21,15 @@ export class PoolService {
   }
 
   async get(principal: Principal, name: string): Promise<PoolView> {
+    const view = await this.find(principal, name);
+    if (!view) throw notFound(`pool not found: ${name}`);
+    return view;
+  }
+
+  /** The pool as the caller sees it, or `undefined` when none of its members is visible. */
+  async find(principal: Principal, name: string): Promise<PoolView | undefined> {
     const members = (await this.llms.listByPool(name)).filter((record) => canSee(principal, record));
-    if (members.length === 0) throw notFound(`pool not found: ${name}`);
-    return this.#view(name, members);
+    return members.length === 0 ? undefined : this.#view(name, members);
   }
 
   #view(name: string, members: LlmRecord[]): PoolView {

@@ -4,12 +4,14 @@ import { badRequest, conflict } from '../errors.js';
 import { AgentRepository } from '../repositories/agent-repository.js';
 import { LlmRepository } from '../repositories/llm-repository.js';
 import { generateId } from '../security/token.js';
-import { canSee, type Principal } from './principal.js';
+import type { Principal } from './principal.js';
+import { isVisibleLlmOrPool } from './visible-llm-or-pool.js';
 
 /**
  * The agents half of a register call, inside its transaction: the same rules as for LLM rows
  * (no publishing over a public agent, no taking an active session's, adoption by owner or
- * admin), and each agent's LLM must be published alongside it or visible to the publisher.
+ * admin), and each agent's LLM must be published alongside it, or be an LLM or pool visible to
+ * the publisher.
  */
 export async function publishAgents(
   tx: Database,
@@ -21,11 +23,11 @@ export async function publishAgents(
 ): Promise<string[]> {
   const agents = new AgentRepository(tx);
   const llms = new LlmRepository(tx);
+  // The payload's own rows are already written in this transaction, so a pool they form counts.
   for (const agent of published) {
     if (providerNames.has(agent.llmName)) continue;
-    const llm = await llms.findByName(agent.llmName);
-    if (!llm || !canSee(principal, llm)) {
-      throw badRequest(`agent ${agent.name}: llmName ${agent.llmName} is neither a provider of this payload nor an LLM you can see`);
+    if (!(await isVisibleLlmOrPool(llms, principal, agent.llmName))) {
+      throw badRequest(`agent ${agent.name}: llmName ${agent.llmName} is neither a provider of this payload nor an LLM or pool you can see`);
     }
   }
   const existing = new Map((await agents.findRowsByNames(published.map((agent) => agent.name))).map((row) => [row.name, row]));

@@ -1,4 +1,4 @@
-import { llmViewSchema, type LlmView } from '@mcpctl/protocol';
+import { isPoolView, llmOrPoolViewSchema, llmViewSchema, type LlmView } from '@mcpctl/protocol';
 import type { ApiClient } from '../../api-client.js';
 import { ApiError } from '../../errors.js';
 
@@ -12,19 +12,26 @@ export function listLlms(client: ApiClient): Promise<LlmView[]> {
   return client.get(llmPath(), llmViewSchema.array());
 }
 
-/** One LLM by name or id; a 404 becomes `LLM not found: NAME` with a hint. */
+/** One LLM by name or id; a 404 becomes `LLM not found: NAME` with a hint, a pool's name says so. */
 export async function getLlm(client: ApiClient, name: string): Promise<LlmView> {
+  let view;
   try {
-    return await client.get(llmPath(name), llmViewSchema);
+    view = await client.get(llmPath(name), llmOrPoolViewSchema);
   } catch (error) {
     throw asNotFound(error, name);
   }
+  if (isPoolView(view)) throw new ApiError(404, `${name} is a pool, not an LLM`, { hint: `run 'mcpctl get pool ${name}'` });
+  return view;
 }
 
-/** One LLM, or `undefined` when mcpd does not know it (or hides it from the caller). */
+/**
+ * One LLM, or `undefined` when mcpd does not know it (or hides it from the caller). mcpd answers
+ * a pool's name with the pool's view: that is not an LLM either.
+ */
 export async function findLlm(client: ApiClient, name: string): Promise<LlmView | undefined> {
   try {
-    return await client.get(llmPath(name), llmViewSchema);
+    const view = await client.get(llmPath(name), llmOrPoolViewSchema);
+    return isPoolView(view) ? undefined : view;
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) return undefined;
     throw error;
