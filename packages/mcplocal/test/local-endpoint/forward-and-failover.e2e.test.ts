@@ -64,12 +64,12 @@ describe('the local endpoint forwarding to mcpd, with failover', () => {
   });
 
   /** A public central LLM behind its own fake upstream, which alice may view and run. */
-  async function centralLlm(): Promise<{ name: string; upstream: FakeUpstream; binding: string }> {
+  async function centralLlm(poolName?: string): Promise<{ name: string; upstream: FakeUpstream; binding: string }> {
     llmCount += 1;
     const name = `team-llm-${llmCount}`;
     const upstream = await startFakeUpstream({ tokens: CENTRAL_TOKENS });
     centrals.push(upstream);
-    await admin('POST', '/api/v1/llms', { name, type: 'openai', model: 'fake-model', url: upstream.openaiBaseUrl, visibility: 'public' });
+    await admin('POST', '/api/v1/llms', { name, type: 'openai', model: 'fake-model', url: upstream.openaiBaseUrl, visibility: 'public', ...(poolName ? { poolName } : {}) });
     const binding = `alice-${name}`;
     await admin('POST', '/api/v1/rolebindings', {
       name: binding,
@@ -163,6 +163,26 @@ describe('the local endpoint forwarding to mcpd, with failover', () => {
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
     expect(text).toBe(LOCAL_TOKENS.join(''));
     expect(local.requests).toHaveLength(2);
+  });
+
+  it('fails over for a pool name too: mcpd answers the access check of a pool the user can see', async () => {
+    const pool = `team-pool-${llmCount + 1}`;
+    const central = await centralLlm(pool);
+    const endpoint = await endpointFor(pool);
+
+    const forwarded = await post(endpoint, { model: pool, messages: HI });
+    expect(forwarded.status).toBe(200);
+    expect(forwarded.headers.get('x-mcpctl-served-by')).toBe(central.name);
+    await forwarded.text();
+
+    await central.upstream.close();
+    const response = await post(endpoint, { model: pool, messages: HI });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-mcpctl-served-by')).toBe('desk-qwen');
+    const completion = (await response.json()) as { model: string; choices: Array<{ message: { content: string } }> };
+    expect(completion.choices[0]?.message.content).toBe(LOCAL_TOKENS.join(''));
+    expect(completion.model).toBe(pool);
+    expect(lines.join('\n')).toContain(`serving it with local provider "desk-qwen"`);
   });
 
   it('serves locally when the central upstream answers 500, streaming included', async () => {
