@@ -48,6 +48,8 @@ export interface VirtualLlmRegistrarOptions {
   reconnectBaseMs?: number | undefined;
   /** Ceiling of the doubling reconnect delay. Default 60 000. */
   reconnectMaxMs?: number | undefined;
+  /** A register, heartbeat or result post unanswered after this long has hung. Default 30 000. */
+  requestTimeoutMs?: number | undefined;
   /** Default: the global `fetch`. */
   fetch?: typeof fetch | undefined;
   /** Runs `wake` tasks. Default: a `RecipeWakeHandler`, running each provider's `wake` recipe. */

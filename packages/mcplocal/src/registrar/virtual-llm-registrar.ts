@@ -47,7 +47,12 @@ export class VirtualLlmRegistrar {
     this.providers = indexByPublishedName(options.publishedProviders);
     this.agents = options.publishedAgents ?? [];
     assertPublishable(buildRegisterRequest(options.publishedProviders, this.agents));
-    this.channel = new HttpControlChannel({ mcpdUrl: options.mcpdUrl, token: options.token, fetch: options.fetch });
+    this.channel = new HttpControlChannel({
+      mcpdUrl: options.mcpdUrl,
+      token: options.token,
+      fetch: options.fetch,
+      requestTimeoutMs: options.requestTimeoutMs,
+    });
     this.sleepWatch = new SleepWatch({ providers: this.providers, log: this.log });
     this.tasks = new TaskHandler({
       providers: this.providers,

@@ -38,6 +38,8 @@ export class FakeMcpd {
   readonly streamOpens: string[] = [];
   /** Answer registrations with this instead of 201. */
   refuseRegistration: { status: number; error: string } | undefined;
+  /** Heartbeats are read and recorded, then never answered, as a half-open mcpd leaves them. */
+  hangHeartbeats = false;
   /** Tasks whose result posts get 404, as mcpd answers for finished or cancelled tasks. */
   readonly goneTasks = new Set<string>();
   private readonly server: Server;
@@ -126,6 +128,7 @@ export class FakeMcpd {
     if (request.method === 'POST' && path === '/api/v1/llms/_provider-heartbeat') {
       const body = providerHeartbeatRequestSchema.parse(await readJson(request));
       this.heartbeats.push({ providerSessionId: body.providerSessionId, hibernating: body.hibernating, at: Date.now() });
+      if (this.hangHeartbeats) return this.notify();
       send(response, 200, { ok: true });
       return this.notify();
     }
