@@ -2,9 +2,9 @@ import {
   errorBodySchema,
   PROVIDER_SESSION_HEADER,
   type ProviderHeartbeatRequest,
-  providerRegisterResponseSchema,
+  providerRegisterAnswerSchema,
   type ProviderRegisterRequest,
-  type ProviderRegisterResponse,
+  type ProviderRegisterAnswer,
   type TaskResult,
 } from '@mcpctl/protocol';
 import { Agent, request } from 'undici';
@@ -49,10 +49,10 @@ export class HttpControlChannel implements ControlChannel {
     this.requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   }
 
-  register(request: ProviderRegisterRequest, signal: AbortSignal): Promise<ProviderRegisterResponse> {
+  register(request: ProviderRegisterRequest, signal: AbortSignal): Promise<ProviderRegisterAnswer> {
     return this.post('/_provider-register', request, signal, 'the registration', async (response) => {
       if (response.status !== 201) throw await httpError(response, 'the registration');
-      const parsed = providerRegisterResponseSchema.safeParse(await readJson(response, 'the registration'));
+      const parsed = providerRegisterAnswerSchema.safeParse(await readJson(response, 'the registration'));
       if (!parsed.success) {
         throw new McplocalError(`mcpd answered the registration with an unexpected body: ${parsed.error.message}`, { cause: parsed.error });
       }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { providerTaskSchema, type TaskResult } from '@mcpctl/protocol';
+import { providerTaskReadSchema, type TaskResult } from '@mcpctl/protocol';
 import { McplocalError } from '../errors.js';
 import type { ResultDelivery } from './control-channel.js';
 import type { ProviderToPublish, RegistrarLog } from './registrar-options.js';
@@ -53,7 +53,7 @@ export class TaskHandler {
       this.options.log.warn('ignored a task frame that is not JSON');
       return;
     }
-    const parsed = providerTaskSchema.safeParse(json);
+    const parsed = providerTaskReadSchema.safeParse(json);
     if (!parsed.success) {
       const kind = typeof json === 'object' && json !== null ? (json as { kind?: unknown }).kind : undefined;
       const known = kind === 'infer' || kind === 'wake' || kind === 'cancel';

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { providerHelloSchema, providerRegisterRequestSchema, type PublishedAgent, type ProviderRegisterRequest } from '@mcpctl/protocol';
+import { providerHelloReadSchema, providerRegisterRequestSchema, type PublishedAgent, type ProviderRegisterRequest } from '@mcpctl/protocol';
 import { readSessionId, writeSessionId } from '../config/session-file.js';
 import { McpdHttpError, McplocalError } from '../errors.js';
 import { Backoff } from './backoff.js';
@@ -135,8 +135,14 @@ export class VirtualLlmRegistrar {
       await writeSessionId(this.sessionFilePath, response.providerSessionId);
       if (presented !== undefined) this.log.info('mcpd did not know the saved provider session and issued a new one');
     }
-    const names = response.llms.map((llm) => `${llm.name} (${llm.status})`).join(', ');
-    this.log.info(`published ${response.llms.length} LLM(s) and ${response.agents.length} agent(s) to ${this.mcpdUrl}: ${names}`);
+    // An older mcpd answers without the rows: the payload says what was published, the answer adds their states.
+    const statusOf = new Map(response.llms.map((llm) => [llm.name, llm.status]));
+    const names = payload.providers.map((provider) => {
+      const status = statusOf.get(provider.name);
+      return status ? `${provider.name} (${status})` : provider.name;
+    });
+    const agentCount = payload.agents?.length ?? 0;
+    this.log.info(`published ${names.length} LLM(s) and ${agentCount} agent(s) to ${this.mcpdUrl}: ${names.join(', ')}`);
   }
 
   /**
@@ -196,9 +202,10 @@ export class VirtualLlmRegistrar {
     if (frame.event === 'task') return this.tasks.handleFrame(frame.data);
     if (frame.event === 'hello') {
       const hello = safeJson(frame.data);
-      const parsed = providerHelloSchema.safeParse(hello);
+      const parsed = providerHelloReadSchema.safeParse(hello);
       if (!parsed.success) return this.log.warn('ignored a malformed hello frame');
-      if (parsed.data.providerSessionId !== this.sessionId) this.log.warn('mcpd greeted the control stream with another session than the registered one');
+      const greeted = parsed.data.providerSessionId;
+      if (typeof greeted === 'string' && greeted !== this.sessionId) this.log.warn('mcpd greeted the control stream with another session than the registered one');
       return;
     }
     this.log.warn(`ignored a control stream event of unknown type ${JSON.stringify(frame.event)}`);
