@@ -3,6 +3,7 @@ import { providerTaskReadSchema, type TaskResult } from '@mcpctl/protocol';
 import { McplocalError } from '../errors.js';
 import type { ResultDelivery } from './control-channel.js';
 import type { ProviderToPublish, RegistrarLog } from './registrar-options.js';
+import { relayedErrorMessage } from './relayed-error.js';
 import { runInferTask, type TaskScope } from './run-infer-task.js';
 import type { WakeHandler } from './wake-handler.js';
 
@@ -141,8 +142,10 @@ export class TaskHandler {
         return;
       }
       const message = error instanceof Error ? error.message : String(error);
+      // The whole story stays here; mcpd and its callers get it without the workstation's addresses.
       this.options.log.warn(`${kind} task for ${llmName} failed: ${message}`);
-      await this.options.post(taskId, { error: message }).catch((postError: unknown) => {
+      const relayed = relayedErrorMessage(message, llmName, [entry?.url, entry?.wake?.type === 'http' ? entry.wake.url : undefined]);
+      await this.options.post(taskId, { error: relayed }).catch((postError: unknown) => {
         this.options.log.warn(`could not report the failure of a ${kind} task for ${llmName} to mcpd: ${postError instanceof Error ? postError.message : String(postError)}`);
       });
     }
