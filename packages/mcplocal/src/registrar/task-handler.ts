@@ -10,8 +10,11 @@ import type { WakeHandler } from './wake-handler.js';
 export interface TaskHandlerOptions {
   /** Published name → what serves it; tasks name the published name. */
   providers: ReadonlyMap<string, ProviderToPublish>;
-  /** Sends one result of a task to mcpd; rejects when it could not be delivered. */
-  post(taskId: string, result: TaskResult): Promise<ResultDelivery>;
+  /**
+   * Sends one result of a task to mcpd; rejects when it could not be delivered. `signal` is the
+   * task's own: hundreds of tasks in flight must not all hang a listener on one shared signal.
+   */
+  post(taskId: string, result: TaskResult, signal: AbortSignal): Promise<ResultDelivery>;
   wake: WakeHandler;
   log: RegistrarLog;
   /** Epoch milliseconds. Default `Date.now`. */
@@ -104,7 +107,7 @@ export class TaskHandler {
     const scope: TaskScope = {
       signal: controller.signal,
       post: async (result) => {
-        const delivery = await this.options.post(taskId, result);
+        const delivery = await this.options.post(taskId, result, controller.signal);
         // mcpd answered or gave up on this task already: the local call has nobody to answer.
         if (delivery === 'gone') controller.abort(new McplocalError('mcpd no longer wants this task'));
         return delivery;
@@ -145,7 +148,7 @@ export class TaskHandler {
       // The whole story stays here; mcpd and its callers get it without the workstation's addresses.
       this.options.log.warn(`${kind} task for ${llmName} failed: ${message}`);
       const relayed = relayedErrorMessage(message, llmName, [entry?.url, entry?.wake?.type === 'http' ? entry.wake.url : undefined]);
-      await this.options.post(taskId, { error: relayed }).catch((postError: unknown) => {
+      await this.options.post(taskId, { error: relayed }, controller.signal).catch((postError: unknown) => {
         this.options.log.warn(`could not report the failure of a ${kind} task for ${llmName} to mcpd: ${postError instanceof Error ? postError.message : String(postError)}`);
       });
     }

@@ -58,7 +58,8 @@ export class VirtualLlmRegistrar {
     this.sleepWatch = new SleepWatch({ providers: this.providers, log: this.log });
     this.tasks = new TaskHandler({
       providers: this.providers,
-      post: (taskId, result) => this.channel.postResult(taskId, result, this.lifetimeSignal()),
+      // Each task's own signal, which stop() aborts through abortAll.
+      post: (taskId, result, signal) => this.channel.postResult(taskId, result, signal),
       wake: this.sleepWatch.track(options.wakeHandler ?? new RecipeWakeHandler({ log: this.log })),
       log: this.log,
     });
