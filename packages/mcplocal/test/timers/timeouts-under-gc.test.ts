@@ -8,7 +8,7 @@ import { startFakeMcpd, type FakeMcpd } from '../registrar/fake-mcpd.js';
 
 const CHILD = fileURLToPath(new URL('./support/timeouts-child.mjs', import.meta.url));
 
-type Outcomes = Record<'register' | 'heartbeat' | 'availability' | 'failoverProbe' | 'modelList', { outcome: string; ms: number }>;
+type Outcomes = Record<'register' | 'heartbeat' | 'availability' | 'failoverProbe' | 'wakeRequest' | 'modelList', { outcome: string; ms: number }>;
 
 /*
  * Node 20 can collect the signal of `AbortSignal.timeout` once only `AbortSignal.any` refers to
@@ -37,7 +37,7 @@ describe('mcplocal timeouts under forced garbage collection', () => {
     await mcpd.close();
   });
 
-  it('registration, heartbeat, availability probe, failover probe and model list all time out', async () => {
+  it('registration, heartbeat, availability probe, failover probe, wake request and model list all time out', async () => {
     const silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
     const input = JSON.stringify({ silentUrl, mcpdUrl: mcpd.url, token: mcpd.token });
     const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', CHILD], {
@@ -46,12 +46,13 @@ describe('mcplocal timeouts under forced garbage collection', () => {
     });
     const outcomes = JSON.parse(stdout.trim().split('\n').at(-1)!) as Outcomes;
     expect(outcomes.register.outcome).toMatch(/did not answer the registration within 0\.3 s/);
-    expect(outcomes.heartbeat.outcome).toMatch(/^heartbeat failed: .*did not answer a heartbeat within 0\.3 s/);
+    expect(outcomes.heartbeat.outcome).toMatch(/^heartbeat failed: .*did not answer a heartbeat within 1\.5 s/);
     expect(mcpd.heartbeats.length).toBeGreaterThan(0);
     expect(outcomes.availability.outcome).toBe('false');
     expect(outcomes.failoverProbe.outcome).toBe('unreachable');
+    expect(outcomes.wakeRequest.outcome).toMatch(/did not answer within 0\.3 s/);
     expect(outcomes.modelList.outcome).toBe('listed 0');
-    // Each ends near its own timeout (availability's is 2 s), far from the child's 8 s give-up.
-    for (const { ms } of Object.values(outcomes)) expect(ms).toBeLessThan(6_000);
+    // Each ends near its own timeout (availability's is 2 s), well before the child's 15 s give-up.
+    for (const { ms } of Object.values(outcomes)) expect(ms).toBeLessThan(10_000);
   }, 40_000);
 });
