@@ -11,7 +11,7 @@ export interface ReconnectScheduleOptions {
   /**
    * A stream that ended sooner than this after it opened counts as a failed attempt. Two
    * mcplocals sharing one session file each close the other's stream on reconnecting; without
-   * this they would take turns every second forever. Default 2 000.
+   * this they would take turns every second forever. Default 1 000.
    */
   stableMs?: number | undefined;
   /** In [0, 1). Default `Math.random`. */
@@ -36,7 +36,7 @@ export class ReconnectSchedule {
     this.backoff = new Backoff(options.baseMs, options.maxMs, this.random);
     this.quickMinMs = options.quickMinMs ?? 250;
     this.quickMaxMs = Math.max(this.quickMinMs, options.quickMaxMs ?? 1_000);
-    this.stableMs = options.stableMs ?? 2_000;
+    this.stableMs = options.stableMs ?? 1_000;
   }
 
   /** The delay after a stream that had been open for `openMs` ended or broke. */

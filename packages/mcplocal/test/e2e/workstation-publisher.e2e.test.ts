@@ -84,7 +84,7 @@ describe('a publisher whose connection to mcpd drops', () => {
     const publisher = await publish([{ name: 'qwen-proxied', type: 'openai', url: local.openaiBaseUrl, model: 'm', publish: true }], proxy.url);
     expect((await infer('qwen-proxied')).status).toBe(200);
     // A stream that is up for a moment is a working connection; one that ends at once is not.
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
 
     const droppedAt = performance.now();
     proxy.drop();

@@ -21,7 +21,7 @@ describe('ReconnectSchedule', () => {
     expect(schedule.afterFailedAttempt()).toBe(60_000);
     // A stream that stayed up resets it.
     random = 0;
-    expect(schedule.afterStreamEnded(2_000)).toBe(250);
+    expect(schedule.afterStreamEnded(1_000)).toBe(250);
     expect(schedule.afterFailedAttempt()).toBe(5_000);
     random = 0.999;
     expect(schedule.afterStreamEnded(10_000)).toBe(999);
