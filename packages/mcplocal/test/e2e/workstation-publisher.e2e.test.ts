@@ -9,6 +9,8 @@ import {
   type TempDir,
   writeMcplocalHome,
 } from '@mcpctl/test-kit';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort, TcpProxy } from './support/tcp-proxy.js';
 
@@ -98,6 +100,72 @@ describe('a publisher whose connection to mcpd drops', () => {
     // Under a second of jitter plus a registration; the old schedule waited 5 s at least.
     expect(backAfterMs).toBeLessThan(3_000);
   });
+});
+
+/* Two mcpd processes on one PostgreSQL database behind a balancer: one restarts, the other takes over. */
+describe.skipIf(!process.env.MCPCTL_TEST_DATABASE_URL)('a publisher whose mcpd restarts behind a balancer', () => {
+  const serverUrl = process.env.MCPCTL_TEST_DATABASE_URL ?? '';
+  const databaseName = `mcpctl_t_${randomBytes(8).toString('hex')}`;
+  const replicas: SpawnedMcpd[] = [];
+  const dataDirs: TempDir[] = [];
+  let proxy: TcpProxy | undefined;
+
+  async function maintain(statement: string): Promise<void> {
+    const client = new pg.Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  }
+
+  async function replica(adminToken?: string): Promise<SpawnedMcpd> {
+    const dir = await makeTempDir('publisher-replica-');
+    dataDirs.push(dir);
+    const databaseUrl = new URL(serverUrl);
+    databaseUrl.pathname = `/${databaseName}`;
+    const env = { DATABASE_URL: databaseUrl.toString(), MCPD_SECRET_KEY: 'publisher-e2e-secret-key-0123456789' };
+    const started = await spawnMcpd({ dataDir: dir.path, env, ...(adminToken ? { adminToken } : {}) });
+    replicas.push(started);
+    return started;
+  }
+
+  afterAll(async () => {
+    await proxy?.close();
+    await Promise.all(replicas.map((started) => started.stop()));
+    await Promise.all(dataDirs.map((dir) => dir.cleanup()));
+    await maintain(`drop database if exists "${databaseName}" with (force)`).catch(() => undefined);
+  });
+
+  it('is served by the next mcpd within about a second of the old one ending its stream', async () => {
+    await maintain(`create database "${databaseName}"`);
+    const first = await replica();
+    const second = await replica(first.adminToken);
+    const local = await upstream({ tokenCount: 3 });
+    proxy = await TcpProxy.start(first.port);
+    const home = await makeTempDir('publisher-home-');
+    homes.push(home);
+    const provider = { name: 'qwen-balanced', type: 'openai', url: local.openaiBaseUrl, model: 'm', publish: true };
+    await writeMcplocalHome(home.path, { providers: [provider] }, { mcpdUrl: proxy.url, token: first.adminToken });
+    publishers.push(await spawnMcplocal({ home: home.path }));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+
+    const on = (target: SpawnedMcpd, path: string, init: RequestInit = {}) =>
+      fetch(`${target.url}${path}`, { ...init, headers: { authorization: `Bearer ${target.adminToken}`, 'content-type': 'application/json' } });
+    const servedBySecond = async () =>
+      (await on(second, '/api/v1/llms/qwen-balanced/infer', { method: 'POST', body: JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }] }) })).status === 200;
+
+    // The balancer sends new connections to the second replica; the first shuts down, ending its streams.
+    proxy.retarget(second.port);
+    const endedAt = performance.now();
+    const stopping = first.stop();
+    await until('the second mcpd to serve the publisher', servedBySecond);
+    const backAfterMs = performance.now() - endedAt;
+    await stopping;
+    // The old schedule waited 5–6.25 s; now under a second of jitter plus a registration.
+    expect(backAfterMs).toBeLessThan(3_000);
+  }, 180_000);
 });
 
 describe('failures relayed from a workstation', () => {

@@ -9,7 +9,7 @@ export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private readonly server: Server;
 
-  private constructor(private readonly targetPort: number) {
+  private constructor(private targetPort: number) {
     this.server = createServer((client) => {
       const upstream = connect(this.targetPort, '127.0.0.1');
       for (const socket of [client, upstream]) {
@@ -32,6 +32,11 @@ export class TcpProxy {
 
   get url(): string {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** New connections go to `port` from now on, as a balancer sends them to the next replica. */
+  retarget(port: number): void {
+    this.targetPort = port;
   }
 
   /** Cuts every connection through the proxy; new ones go through again. */
