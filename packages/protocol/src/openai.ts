@@ -123,6 +123,14 @@ export type Model = z.infer<typeof modelSchema>;
 export const modelListSchema = z.object({ object: z.literal('list'), data: z.array(modelSchema) });
 export type ModelList = z.infer<typeof modelListSchema>;
 
+/**
+ * A model list as mcplocal reads it from any mcpd: only the ids are needed; a missing
+ * `created` or `owned_by` is filled in by the reader, unknown fields are ignored.
+ */
+export const modelListReadSchema = z.looseObject({
+  data: z.array(z.looseObject({ id: z.string(), created: z.number().nullish(), owned_by: z.string().nullish() })),
+});
+
 /** The error object OpenAI-compatible servers answer, also sent as an SSE frame mid-stream. */
 export const openAiErrorSchema = z.looseObject({
   error: z.looseObject({

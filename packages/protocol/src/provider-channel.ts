@@ -54,6 +54,27 @@ export const providerRegisterResponseSchema = z.object({
 });
 export type ProviderRegisterResponse = z.infer<typeof providerRegisterResponseSchema>;
 
+/*
+ * The answers as mcplocal reads them from any mcpd, older and newer ones included: only what
+ * mcplocal uses is required, a missing optional field (or null) means "none", unknown fields
+ * are ignored. mcpd still validates what it receives with the strict request schemas above.
+ */
+
+/** A list an mcpd may leave out or send as null: both mean empty. */
+const listOrNone = <T extends z.ZodType>(item: T) =>
+  z
+    .array(item)
+    .nullish()
+    .transform((list): z.output<T>[] => list ?? []);
+
+/** The register answer as mcplocal reads it: the session id, and the names and states of the rows for its log. */
+export const providerRegisterAnswerSchema = z.looseObject({
+  providerSessionId: z.string().min(1),
+  llms: listOrNone(z.looseObject({ name: z.string(), status: z.string().nullish() })),
+  agents: listOrNone(z.unknown()),
+});
+export type ProviderRegisterAnswer = z.infer<typeof providerRegisterAnswerSchema>;
+
 export const providerHeartbeatRequestSchema = z.looseObject({
   providerSessionId: z.string().min(1).max(256),
   /** Extra field (old servers ignore it): published names whose backend has gone to sleep. */
@@ -64,6 +85,8 @@ export type ProviderHeartbeatRequest = z.infer<typeof providerHeartbeatRequestSc
 /** `event: hello` on a newly opened control stream. */
 export const providerHelloSchema = z.object({ providerSessionId: z.string() });
 export type ProviderHello = z.infer<typeof providerHelloSchema>;
+/** `event: hello` as mcplocal reads it: a hello without the session id greets as well. */
+export const providerHelloReadSchema = z.looseObject({ providerSessionId: z.string().nullish() });
 
 export const inferTaskSchema = z.looseObject({
   kind: z.literal('infer'),
@@ -82,6 +105,17 @@ export type InferTask = z.infer<typeof inferTaskSchema>;
 export type WakeTask = z.infer<typeof wakeTaskSchema>;
 export type CancelTask = z.infer<typeof cancelTaskSchema>;
 export type ProviderTask = z.infer<typeof providerTaskSchema>;
+
+/**
+ * `event: task` frames as mcplocal reads them: an infer frame without `streaming` asks for a
+ * whole answer, and a cancel needs only its task id.
+ */
+export const providerTaskReadSchema = z.discriminatedUnion('kind', [
+  inferTaskSchema.extend({ streaming: z.boolean().nullish().transform((streaming) => streaming ?? false) }),
+  wakeTaskSchema,
+  cancelTaskSchema.extend({ llmName: z.string().nullish() }),
+]);
+export type ProviderTaskRead = z.infer<typeof providerTaskReadSchema>;
 
 /** The whole answer: a non-streaming completion, or a wake's `{ok:true, ms}`. */
 export const taskWholeResultSchema = z.object({ status: z.number().int().min(100).max(599), body: z.unknown() });

@@ -1,4 +1,5 @@
 import type { LlmProvider } from '../providers/llm-provider.js';
+import { timeoutSignal } from '../timers/timeout-signal.js';
 import type { ProviderRegistry } from './provider-registry.js';
 
 /**
@@ -93,8 +94,8 @@ export class FailoverRouter {
 
   /** Asks mcpd `HEAD /api/v1/llms/NAME` with the user's token: may the caller view the LLM? Never throws. */
   async checkAuth(name: string, options: { signal?: AbortSignal | undefined } = {}): Promise<FailoverAccess> {
-    const timeout = AbortSignal.timeout(this.probeTimeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const timeout = timeoutSignal(this.probeTimeoutMs, { parent: options.signal });
+    const signal = timeout.signal;
     const headers: Record<string, string> = {};
     if (this.options.bearerToken !== undefined) headers.Authorization = `Bearer ${this.options.bearerToken}`;
     let status: number;
@@ -102,6 +103,8 @@ export class FailoverRouter {
       ({ status } = await this.fetch(`${this.mcpdUrl}/api/v1/llms/${encodeURIComponent(name)}`, { method: 'HEAD', headers, signal }));
     } catch {
       return 'unreachable';
+    } finally {
+      timeout.clear();
     }
     if (status >= 200 && status < 300) return 'allowed';
     if (status === 401 || status === 403) return 'forbidden';

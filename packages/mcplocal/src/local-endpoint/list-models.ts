@@ -1,5 +1,6 @@
 import type { Model, ModelList } from '@mcpctl/protocol';
 import type { ProviderRegistry } from '../failover/provider-registry.js';
+import { withTimeout } from '../timers/timeout-signal.js';
 import type { LocalEndpointLog } from './local-endpoint-options.js';
 import type { McpdClient } from './mcpd-client.js';
 
@@ -20,9 +21,10 @@ export interface ListModelsContext {
 export async function listModels(context: ListModelsContext, signal: AbortSignal): Promise<ModelList> {
   const local: Model[] = context.registry.list().map((provider) => ({ id: provider.name, object: 'model', created: context.startedAt, owned_by: 'mcplocal' }));
   let central: Model[] = [];
-  if (context.mcpd) {
+  const mcpd = context.mcpd;
+  if (mcpd) {
     try {
-      central = await context.mcpd.models(AbortSignal.any([signal, AbortSignal.timeout(context.timeoutMs)]));
+      central = await withTimeout(context.timeoutMs, { parent: signal }, (bounded) => mcpd.models(bounded));
     } catch (error) {
       if (signal.aborted) throw error;
       context.log?.warn(`/v1/models lists local providers only: ${error instanceof Error ? error.message : String(error)}`);

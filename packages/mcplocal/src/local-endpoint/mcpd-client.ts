@@ -1,4 +1,4 @@
-import { modelListSchema, WAIT_SECONDS_HEADER, type Model } from '@mcpctl/protocol';
+import { modelListReadSchema, WAIT_SECONDS_HEADER, type Model } from '@mcpctl/protocol';
 import { LocalEndpointError } from '../errors.js';
 import { describeNetworkError } from '../providers/provider-http.js';
 import { serverMessage } from '../providers/server-message.js';
@@ -35,9 +35,9 @@ export class McpdClient {
   /** The models mcpd offers the user: LLMs, pools and agents it may see. */
   async models(signal: AbortSignal): Promise<Model[]> {
     const response = await this.send('/v1/models', { method: 'GET', headers: this.authorization(), signal });
-    const parsed = modelListSchema.safeParse(await response.json());
+    const parsed = modelListReadSchema.safeParse(await response.json());
     if (!parsed.success) throw new LocalEndpointError(502, `mcpd answered an unexpected model list: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-    return parsed.data.data;
+    return parsed.data.data.map((model) => ({ id: model.id, object: 'model', created: model.created ?? 0, owned_by: model.owned_by ?? 'mcpd' }));
   }
 
   private authorization(): Record<string, string> {

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { SERVED_BY_HEADER } from '@mcpctl/protocol';
 import type { LlmProvider } from '../providers/llm-provider.js';
+import { streamOf } from '../providers/stream-of.js';
 import { ChunkMapper } from '../registrar/chunk-mapping.js';
 import type { CompletionIdentity } from '../registrar/completion-identity.js';
 import { toChatCompletion } from '../registrar/completion-mapping.js';
@@ -37,7 +38,7 @@ export async function serveLocally(provider: LlmProvider, chat: LocalChat, respo
   const mapper = new ChunkMapper(chat.identity);
   const sse = new SseWriter(response, headers);
   try {
-    for await (const delta of provider.stream(options)) {
+    for await (const delta of streamOf(provider, options)) {
       if (delta.type === 'usage' && !chat.includeUsage) continue;
       await sse.data(JSON.stringify(mapper.map(delta)));
       if (response.destroyed) return;

@@ -1,3 +1,5 @@
+import { timeoutSignal } from '../timers/timeout-signal.js';
+
 /** How long `isAvailable` waits for a model list before calling a server unavailable. */
 export const AVAILABILITY_TIMEOUT_MS = 2_000;
 
@@ -7,11 +9,13 @@ export async function checkAvailability(
   signal: AbortSignal | undefined,
   timeoutMs: number,
 ): Promise<boolean> {
-  const timeout = AbortSignal.timeout(timeoutMs);
+  const timeout = timeoutSignal(timeoutMs, { parent: signal });
   try {
-    await probe({ signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+    await probe({ signal: timeout.signal });
     return true;
   } catch {
     return false;
+  } finally {
+    timeout.clear();
   }
 }

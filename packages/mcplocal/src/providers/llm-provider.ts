@@ -50,7 +50,11 @@ export type StreamDelta =
 export interface LlmProvider {
   readonly name: string;
   complete(options: CompletionOptions): Promise<CompletionResult>;
-  stream(options: CompletionOptions): AsyncIterable<StreamDelta>;
+  /**
+   * Deltas as the server produces them. Optional for embedders: without it a streaming caller
+   * gets the whole answer from `complete` as one content chunk, then the finish chunk.
+   */
+  stream?(options: CompletionOptions): AsyncIterable<StreamDelta>;
   /** Model ids the server offers. */
   listModels(options?: { signal?: AbortSignal }): Promise<string[]>;
   /**

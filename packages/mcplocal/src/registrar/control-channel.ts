@@ -1,4 +1,4 @@
-import type { ProviderHeartbeatRequest, ProviderRegisterRequest, ProviderRegisterResponse, TaskResult } from '@mcpctl/protocol';
+import type { ProviderHeartbeatRequest, ProviderRegisterRequest, ProviderRegisterAnswer, TaskResult } from '@mcpctl/protocol';
 
 /** What became of a result post: taken, or refused because mcpd no longer wants this task. */
 export type ResultDelivery = 'delivered' | 'gone';
@@ -21,7 +21,7 @@ export interface StreamListener {
  * in-memory pair. Failures reject with an error naming what failed; a `signal` aborts the call.
  */
 export interface ControlChannel {
-  register(request: ProviderRegisterRequest, signal: AbortSignal): Promise<ProviderRegisterResponse>;
+  register(request: ProviderRegisterRequest, signal: AbortSignal): Promise<ProviderRegisterAnswer>;
   heartbeat(request: ProviderHeartbeatRequest, signal: AbortSignal): Promise<void>;
   postResult(taskId: string, result: TaskResult, signal: AbortSignal): Promise<ResultDelivery>;
   /** Resolves when the stream ends; rejects when it cannot be opened or breaks. */

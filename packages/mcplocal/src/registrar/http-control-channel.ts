@@ -2,14 +2,15 @@ import {
   errorBodySchema,
   PROVIDER_SESSION_HEADER,
   type ProviderHeartbeatRequest,
-  providerRegisterResponseSchema,
+  providerRegisterAnswerSchema,
   type ProviderRegisterRequest,
-  type ProviderRegisterResponse,
+  type ProviderRegisterAnswer,
   type TaskResult,
 } from '@mcpctl/protocol';
 import { Agent, request } from 'undici';
 import { McpdHttpError, McplocalError } from '../errors.js';
 import type { ControlChannel, ResultDelivery, StreamListener } from './control-channel.js';
+import { withTimeout } from '../timers/timeout-signal.js';
 import { IdleWatchdog } from './idle-watchdog.js';
 import { readEventStream } from './read-event-stream.js';
 
@@ -23,6 +24,8 @@ export interface HttpControlChannelOptions {
   token: string;
   fetch?: typeof fetch | undefined;
   streamIdleTimeoutMs?: number | undefined;
+  /** A register, heartbeat or result post that has not been answered after this long has hung. Default 30 000. */
+  requestTimeoutMs?: number | undefined;
 }
 
 /** The provider channel over mcpd's HTTP routes: JSON posts one way, an SSE stream the other. */
@@ -32,6 +35,7 @@ export class HttpControlChannel implements ControlChannel {
   private readonly token: string;
   private readonly fetch: typeof fetch;
   private readonly streamIdleTimeoutMs: number;
+  private readonly requestTimeoutMs: number;
   /** Result posts are the relay's hot path: undici's own client costs a third of `fetch`. */
   private readonly resultAgent: Agent | undefined;
 
@@ -42,35 +46,39 @@ export class HttpControlChannel implements ControlChannel {
     this.fetch = options.fetch ?? globalThis.fetch;
     this.resultAgent = options.fetch ? undefined : new Agent({ keepAliveTimeout: 30_000 });
     this.streamIdleTimeoutMs = options.streamIdleTimeoutMs ?? STREAM_IDLE_TIMEOUT_MS;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   }
 
-  async register(request: ProviderRegisterRequest, signal: AbortSignal): Promise<ProviderRegisterResponse> {
-    const response = await this.post('/_provider-register', request, signal, 'the registration');
-    if (response.status !== 201) throw await httpError(response, 'the registration');
-    const parsed = providerRegisterResponseSchema.safeParse(await readJson(response, 'the registration'));
-    if (!parsed.success) {
-      throw new McplocalError(`mcpd answered the registration with an unexpected body: ${parsed.error.message}`, { cause: parsed.error });
-    }
-    return parsed.data;
+  register(request: ProviderRegisterRequest, signal: AbortSignal): Promise<ProviderRegisterAnswer> {
+    return this.post('/_provider-register', request, signal, 'the registration', async (response) => {
+      if (response.status !== 201) throw await httpError(response, 'the registration');
+      const parsed = providerRegisterAnswerSchema.safeParse(await readJson(response, 'the registration'));
+      if (!parsed.success) {
+        throw new McplocalError(`mcpd answered the registration with an unexpected body: ${parsed.error.message}`, { cause: parsed.error });
+      }
+      return parsed.data;
+    });
   }
 
-  async heartbeat(request: ProviderHeartbeatRequest, signal: AbortSignal): Promise<void> {
-    const response = await this.post('/_provider-heartbeat', request, signal, 'a heartbeat');
-    if (!response.ok) throw await httpError(response, 'a heartbeat');
-    await response.body?.cancel();
+  heartbeat(request: ProviderHeartbeatRequest, signal: AbortSignal): Promise<void> {
+    return this.post('/_provider-heartbeat', request, signal, 'a heartbeat', async (response) => {
+      if (!response.ok) throw await httpError(response, 'a heartbeat');
+      await response.body?.cancel();
+    });
   }
 
   async postResult(taskId: string, result: TaskResult, signal: AbortSignal): Promise<ResultDelivery> {
     const path = `/_provider-task/${encodeURIComponent(taskId)}/result`;
     if (this.resultAgent) return this.postResultFast(path, result, signal, this.resultAgent);
-    const response = await this.post(path, result, signal, 'a task result');
-    if (response.status === 404) {
+    return this.post(path, result, signal, 'a task result', async (response) => {
+      if (response.status === 404) {
+        await response.body?.cancel();
+        return 'gone';
+      }
+      if (!response.ok) throw await httpError(response, 'a task result');
       await response.body?.cancel();
-      return 'gone';
-    }
-    if (!response.ok) throw await httpError(response, 'a task result');
-    await response.body?.cancel();
-    return 'delivered';
+      return 'delivered';
+    });
   }
 
   private async postResultFast(path: string, result: TaskResult, signal: AbortSignal, dispatcher: Agent): Promise<ResultDelivery> {
@@ -82,8 +90,8 @@ export class HttpControlChannel implements ControlChannel {
         body: JSON.stringify(result),
         signal,
         dispatcher,
-        headersTimeout: REQUEST_TIMEOUT_MS,
-        bodyTimeout: REQUEST_TIMEOUT_MS,
+        headersTimeout: this.requestTimeoutMs,
+        bodyTimeout: this.requestTimeoutMs,
       });
     } catch (error) {
       if (signal.aborted) throw error;
@@ -129,13 +137,27 @@ export class HttpControlChannel implements ControlChannel {
     }
   }
 
-  private post(path: string, body: unknown, signal: AbortSignal, what: string): Promise<Response> {
+  /**
+   * One short exchange, its answer read by `read`; the whole of it, body included, is bounded by
+   * the request timeout (a timer that fires on Node 20 too, see timeoutSignal).
+   */
+  private post<T>(path: string, body: unknown, signal: AbortSignal, what: string, read: (response: Response) => Promise<T>): Promise<T> {
     const init: RequestInit = {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
       body: JSON.stringify(body),
     };
-    return this.call(path, init, AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]), what);
+    const seconds = this.requestTimeoutMs / 1000;
+    const reason = () => new McplocalError(`mcpd at ${this.mcpdUrl} did not answer ${what} within ${seconds} s`);
+    return withTimeout(this.requestTimeoutMs, { parent: signal, reason }, async (bounded) => {
+      try {
+        return await read(await this.call(path, init, bounded, what));
+      } catch (error) {
+        // A body read cut by the timer fails with a bare AbortError; the timer's reason says what happened.
+        if (bounded.aborted && !signal.aborted) throw bounded.reason;
+        throw error;
+      }
+    });
   }
 
   /** One request; a network failure becomes an error naming the exchange and mcpd's address. */

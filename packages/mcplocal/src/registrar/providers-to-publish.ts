@@ -12,6 +12,7 @@ export function providersToPublish(config: McplocalConfig, env: NodeJS.ProcessEn
     .filter((entry) => entry.publish)
     .map((entry) => ({
       provider: createProvider(entry, env),
+      url: entry.url,
       type: wireType(entry),
       model: entry.model,
       tier: entry.tier,

@@ -16,6 +16,11 @@ export interface RegistrarLog {
 /** One local provider as mcpd will see it. */
 export interface ProviderToPublish {
   provider: LlmProvider;
+  /**
+   * The local server's base URL, when there is one. It never leaves the workstation: failures
+   * relayed to mcpd name the provider, and this URL's host is masked in them like any address.
+   */
+  url?: string | undefined;
   /** The wire dialect mcpd records for the row. */
   type: LlmType;
   model: string;
@@ -44,10 +49,19 @@ export interface VirtualLlmRegistrarOptions {
   log: RegistrarLog;
   /** Default 30 000: mcpd marks rows inactive after 90 s without one. */
   heartbeatIntervalMs?: number | undefined;
-  /** First reconnect delay after the control stream is lost. Default 5 000. */
+  /**
+   * First delay after a failed attempt to reach the control stream; it doubles with each further
+   * failure. The first attempt after a stream that was up ended comes within a second. Default 5 000.
+   */
   reconnectBaseMs?: number | undefined;
   /** Ceiling of the doubling reconnect delay. Default 60 000. */
   reconnectMaxMs?: number | undefined;
+  /** The jitter of reconnect delays, in [0, 1). Default `Math.random`. */
+  random?: (() => number) | undefined;
+  /** Milliseconds on a monotonic scale, to tell how long a stream was up. Default `performance.now`. */
+  now?: (() => number) | undefined;
+  /** A register, heartbeat or result post unanswered after this long has hung. Default 30 000. */
+  requestTimeoutMs?: number | undefined;
   /** Default: the global `fetch`. */
   fetch?: typeof fetch | undefined;
   /** Runs `wake` tasks. Default: a `RecipeWakeHandler`, running each provider's `wake` recipe. */

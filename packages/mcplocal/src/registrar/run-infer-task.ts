@@ -3,6 +3,7 @@ import type { ResultDelivery } from './control-channel.js';
 import { ChunkMapper } from './chunk-mapping.js';
 import type { CompletionIdentity } from './completion-identity.js';
 import { toChatCompletion } from './completion-mapping.js';
+import { streamOf } from '../providers/stream-of.js';
 import type { ProviderToPublish } from './registrar-options.js';
 import { toCompletionOptions } from './request-mapping.js';
 
@@ -26,7 +27,7 @@ export async function runInferTask(task: InferTask, entry: ProviderToPublish, sc
     return;
   }
   const mapper = new ChunkMapper(scope.identity);
-  for await (const delta of entry.provider.stream(options)) {
+  for await (const delta of streamOf(entry.provider, options)) {
     if ((await scope.post({ chunk: { data: JSON.stringify(mapper.map(delta)) } })) === 'gone') return;
   }
   if (!mapper.finished && (await scope.post({ chunk: { data: JSON.stringify(mapper.finish()) } })) === 'gone') return;

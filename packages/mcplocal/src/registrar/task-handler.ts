@@ -1,16 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { providerTaskSchema, type TaskResult } from '@mcpctl/protocol';
+import { providerTaskReadSchema, type TaskResult } from '@mcpctl/protocol';
 import { McplocalError } from '../errors.js';
 import type { ResultDelivery } from './control-channel.js';
 import type { ProviderToPublish, RegistrarLog } from './registrar-options.js';
+import { relayedErrorMessage } from './relayed-error.js';
 import { runInferTask, type TaskScope } from './run-infer-task.js';
 import type { WakeHandler } from './wake-handler.js';
 
 export interface TaskHandlerOptions {
   /** Published name → what serves it; tasks name the published name. */
   providers: ReadonlyMap<string, ProviderToPublish>;
-  /** Sends one result of a task to mcpd; rejects when it could not be delivered. */
-  post(taskId: string, result: TaskResult): Promise<ResultDelivery>;
+  /**
+   * Sends one result of a task to mcpd; rejects when it could not be delivered. `signal` is the
+   * task's own: hundreds of tasks in flight must not all hang a listener on one shared signal.
+   */
+  post(taskId: string, result: TaskResult, signal: AbortSignal): Promise<ResultDelivery>;
   wake: WakeHandler;
   log: RegistrarLog;
   /** Epoch milliseconds. Default `Date.now`. */
@@ -53,7 +57,7 @@ export class TaskHandler {
       this.options.log.warn('ignored a task frame that is not JSON');
       return;
     }
-    const parsed = providerTaskSchema.safeParse(json);
+    const parsed = providerTaskReadSchema.safeParse(json);
     if (!parsed.success) {
       const kind = typeof json === 'object' && json !== null ? (json as { kind?: unknown }).kind : undefined;
       const known = kind === 'infer' || kind === 'wake' || kind === 'cancel';
@@ -103,7 +107,7 @@ export class TaskHandler {
     const scope: TaskScope = {
       signal: controller.signal,
       post: async (result) => {
-        const delivery = await this.options.post(taskId, result);
+        const delivery = await this.options.post(taskId, result, controller.signal);
         // mcpd answered or gave up on this task already: the local call has nobody to answer.
         if (delivery === 'gone') controller.abort(new McplocalError('mcpd no longer wants this task'));
         return delivery;
@@ -141,8 +145,10 @@ export class TaskHandler {
         return;
       }
       const message = error instanceof Error ? error.message : String(error);
+      // The whole story stays here; mcpd and its callers get it without the workstation's addresses.
       this.options.log.warn(`${kind} task for ${llmName} failed: ${message}`);
-      await this.options.post(taskId, { error: message }).catch((postError: unknown) => {
+      const relayed = relayedErrorMessage(message, llmName, [entry?.url, entry?.wake?.type === 'http' ? entry.wake.url : undefined]);
+      await this.options.post(taskId, { error: relayed }, controller.signal).catch((postError: unknown) => {
         this.options.log.warn(`could not report the failure of a ${kind} task for ${llmName} to mcpd: ${postError instanceof Error ? postError.message : String(postError)}`);
       });
     }

@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { providerHelloSchema, providerRegisterRequestSchema, type PublishedAgent, type ProviderRegisterRequest } from '@mcpctl/protocol';
+import { providerHelloReadSchema, providerRegisterRequestSchema, type PublishedAgent, type ProviderRegisterRequest } from '@mcpctl/protocol';
 import { readSessionId, writeSessionId } from '../config/session-file.js';
 import { McpdHttpError, McplocalError } from '../errors.js';
-import { Backoff } from './backoff.js';
 import type { ChannelFrame, ControlChannel } from './control-channel.js';
 import { HeartbeatLoop } from './heartbeat-loop.js';
 import { RecipeWakeHandler } from '../wake/recipe-wake-handler.js';
 import { SleepWatch } from '../wake/sleep-watch.js';
 import { HttpControlChannel } from './http-control-channel.js';
+import { ReconnectSchedule } from './reconnect-schedule.js';
 import { buildRegisterRequest, initialStatusOf, publishedNameOf, type InitialStatus } from './register-request.js';
 import type { ProviderToPublish, RegistrarLog, VirtualLlmRegistrarOptions } from './registrar-options.js';
 import { TaskHandler } from './task-handler.js';
@@ -34,8 +34,9 @@ export class VirtualLlmRegistrar {
   private readonly channel: ControlChannel;
   private readonly tasks: TaskHandler;
   private readonly heartbeat: HeartbeatLoop;
-  private readonly backoff: Backoff;
+  private readonly reconnect: ReconnectSchedule;
   private readonly mcpdUrl: string;
+  private readonly now: () => number;
   private sessionId: string | undefined;
   private lifetime: AbortController | undefined;
   private connection: Promise<void> | undefined;
@@ -44,14 +45,21 @@ export class VirtualLlmRegistrar {
     this.log = options.log;
     this.sessionFilePath = options.sessionFilePath;
     this.mcpdUrl = options.mcpdUrl;
+    this.now = options.now ?? (() => performance.now());
     this.providers = indexByPublishedName(options.publishedProviders);
     this.agents = options.publishedAgents ?? [];
     assertPublishable(buildRegisterRequest(options.publishedProviders, this.agents));
-    this.channel = new HttpControlChannel({ mcpdUrl: options.mcpdUrl, token: options.token, fetch: options.fetch });
+    this.channel = new HttpControlChannel({
+      mcpdUrl: options.mcpdUrl,
+      token: options.token,
+      fetch: options.fetch,
+      requestTimeoutMs: options.requestTimeoutMs,
+    });
     this.sleepWatch = new SleepWatch({ providers: this.providers, log: this.log });
     this.tasks = new TaskHandler({
       providers: this.providers,
-      post: (taskId, result) => this.channel.postResult(taskId, result, this.lifetimeSignal()),
+      // Each task's own signal, which stop() aborts through abortAll.
+      post: (taskId, result, signal) => this.channel.postResult(taskId, result, signal),
       wake: this.sleepWatch.track(options.wakeHandler ?? new RecipeWakeHandler({ log: this.log })),
       log: this.log,
     });
@@ -61,7 +69,11 @@ export class VirtualLlmRegistrar {
       onFailure: (error) => this.log.warn(`heartbeat failed: ${describe(error)}`),
       onRecovery: () => this.log.info('heartbeat accepted again'),
     });
-    this.backoff = new Backoff(options.reconnectBaseMs ?? DEFAULT_RECONNECT_BASE_MS, options.reconnectMaxMs ?? DEFAULT_RECONNECT_MAX_MS);
+    this.reconnect = new ReconnectSchedule({
+      baseMs: options.reconnectBaseMs ?? DEFAULT_RECONNECT_BASE_MS,
+      maxMs: options.reconnectMaxMs ?? DEFAULT_RECONNECT_MAX_MS,
+      random: options.random,
+    });
   }
 
   /** The session mcpd issued, once registered. It is a secret: valid with the owner's token. */
@@ -130,13 +142,20 @@ export class VirtualLlmRegistrar {
       await writeSessionId(this.sessionFilePath, response.providerSessionId);
       if (presented !== undefined) this.log.info('mcpd did not know the saved provider session and issued a new one');
     }
-    const names = response.llms.map((llm) => `${llm.name} (${llm.status})`).join(', ');
-    this.log.info(`published ${response.llms.length} LLM(s) and ${response.agents.length} agent(s) to ${this.mcpdUrl}: ${names}`);
+    // An older mcpd answers without the rows: the payload says what was published, the answer adds their states.
+    const statusOf = new Map(response.llms.map((llm) => [llm.name, llm.status]));
+    const names = payload.providers.map((provider) => {
+      const status = statusOf.get(provider.name);
+      return status ? `${provider.name} (${status})` : provider.name;
+    });
+    const agentCount = payload.agents?.length ?? 0;
+    this.log.info(`published ${names.length} LLM(s) and ${agentCount} agent(s) to ${this.mcpdUrl}: ${names.join(', ')}`);
   }
 
   /**
-   * Keeps the control stream open until stopped: after a loss, waits out the backoff, registers
-   * again with the saved session (mcpd may have restarted and forgotten it), and reopens.
+   * Keeps the control stream open until stopped: after a loss, waits (under a second after a
+   * stream that was up, backing off after failed attempts), registers again with the saved
+   * session (mcpd may have restarted and forgotten it), and reopens.
    * `firstAttemptSettled` fires once the first stream is open or has failed.
    */
   private async holdConnection(signal: AbortSignal, firstAttemptSettled: () => void): Promise<void> {
@@ -147,8 +166,8 @@ export class VirtualLlmRegistrar {
         registered = false;
         firstAttemptSettled();
         if (signal.aborted) return;
-        const delayMs = this.backoff.next();
-        this.log.warn(`${outcome.opened ? 'control stream lost' : 'cannot open the control stream'} (${outcome.reason}); reconnecting in ${delayMs} ms`);
+        const delayMs = outcome.openMs === undefined ? this.reconnect.afterFailedAttempt() : this.reconnect.afterStreamEnded(outcome.openMs);
+        this.log.warn(`${outcome.openMs === undefined ? 'cannot open the control stream' : 'control stream lost'} (${outcome.reason}); reconnecting in ${delayMs} ms`);
         await sleep(delayMs, undefined, { signal }).catch(() => undefined);
       }
     } finally {
@@ -161,14 +180,14 @@ export class VirtualLlmRegistrar {
     signal: AbortSignal,
     registered: boolean,
     onOpen: () => void,
-  ): Promise<{ opened: boolean; reason: string }> {
-    let opened = false;
+  ): Promise<{ openMs: number | undefined; reason: string }> {
+    let openedAt: number | undefined;
+    const openMs = () => (openedAt === undefined ? undefined : this.now() - openedAt);
     try {
       if (!registered) await this.register(signal);
       const listener = {
         onOpen: () => {
-          opened = true;
-          this.backoff.reset();
+          openedAt = this.now();
           this.heartbeat.start();
           this.log.info('control stream open: serving tasks from mcpd');
           onOpen();
@@ -176,12 +195,12 @@ export class VirtualLlmRegistrar {
         onFrame: (frame: ChannelFrame) => this.onFrame(frame),
       };
       await this.channel.openStream(this.requireSessionId(), listener, signal);
-      return { opened, reason: 'mcpd ended it' };
+      return { openMs: openMs(), reason: 'mcpd ended it' };
     } catch (error) {
       if (error instanceof McpdHttpError && (error.status === 401 || error.status === 403) && !signal.aborted) {
         this.log.error(`mcpd refused this mcplocal: ${error.message} (${TOKEN_HINT})`);
       }
-      return { opened, reason: describe(error) };
+      return { openMs: openMs(), reason: describe(error) };
     } finally {
       this.heartbeat.stop();
     }
@@ -191,9 +210,10 @@ export class VirtualLlmRegistrar {
     if (frame.event === 'task') return this.tasks.handleFrame(frame.data);
     if (frame.event === 'hello') {
       const hello = safeJson(frame.data);
-      const parsed = providerHelloSchema.safeParse(hello);
+      const parsed = providerHelloReadSchema.safeParse(hello);
       if (!parsed.success) return this.log.warn('ignored a malformed hello frame');
-      if (parsed.data.providerSessionId !== this.sessionId) this.log.warn('mcpd greeted the control stream with another session than the registered one');
+      const greeted = parsed.data.providerSessionId;
+      if (typeof greeted === 'string' && greeted !== this.sessionId) this.log.warn('mcpd greeted the control stream with another session than the registered one');
       return;
     }
     this.log.warn(`ignored a control stream event of unknown type ${JSON.stringify(frame.event)}`);

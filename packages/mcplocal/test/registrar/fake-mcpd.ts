@@ -11,6 +11,14 @@ import {
   type TaskResult,
 } from '@mcpctl/protocol';
 
+/**
+ * How this mcpd words its answers: `full` as the current mcpd does; `minimal` as an mcpd that
+ * predates agents and wake (register `{providerSessionId, llms: []}`, empty 204 answers to
+ * heartbeats and results); `extended` as a newer mcpd, every answer carrying fields this
+ * mcplocal does not know.
+ */
+export type AnswerStyle = 'full' | 'minimal' | 'extended';
+
 export interface RecordedResult {
   taskId: string;
   result: TaskResult;
@@ -38,6 +46,9 @@ export class FakeMcpd {
   readonly streamOpens: string[] = [];
   /** Answer registrations with this instead of 201. */
   refuseRegistration: { status: number; error: string } | undefined;
+  answerStyle: AnswerStyle = 'full';
+  /** Heartbeats are read and recorded, then never answered, as a half-open mcpd leaves them. */
+  hangHeartbeats = false;
   /** Tasks whose result posts get 404, as mcpd answers for finished or cancelled tasks. */
   readonly goneTasks = new Set<string>();
   private readonly server: Server;
@@ -126,7 +137,8 @@ export class FakeMcpd {
     if (request.method === 'POST' && path === '/api/v1/llms/_provider-heartbeat') {
       const body = providerHeartbeatRequestSchema.parse(await readJson(request));
       this.heartbeats.push({ providerSessionId: body.providerSessionId, hibernating: body.hibernating, at: Date.now() });
-      send(response, 200, { ok: true });
+      if (this.hangHeartbeats) return this.notify();
+      this.acknowledge(response, { nextHeartbeatSeconds: 30 });
       return this.notify();
     }
     const result = /^\/api\/v1\/llms\/_provider-task\/([^/]+)\/result$/.exec(path);
@@ -135,7 +147,7 @@ export class FakeMcpd {
       const body = taskResultSchema.parse(await readJson(request));
       if (this.goneTasks.has(taskId)) return send(response, 404, { error: `unknown task ${taskId}` });
       this.results.push({ taskId, result: body, at: Date.now() });
-      send(response, 200, { ok: true });
+      this.acknowledge(response, { bufferedChunks: 0 });
       return this.notify();
     }
     send(response, 404, { error: `no route ${request.method} ${path}` });
@@ -148,7 +160,26 @@ export class FakeMcpd {
     if (this.refuseRegistration) return send(response, this.refuseRegistration.status, { error: this.refuseRegistration.error });
     this.nextSession += 1;
     const providerSessionId = body.providerSessionId ?? `session-${this.nextSession}`;
-    send(response, 201, { providerSessionId, llms: body.providers.map((provider) => view(provider)), agents: [] });
+    if (this.answerStyle === 'minimal') return send(response, 201, { providerSessionId, llms: [] });
+    const llms = body.providers.map((provider) => view(provider));
+    if (this.answerStyle === 'full') return send(response, 201, { providerSessionId, llms, agents: [] });
+    send(response, 201, {
+      providerSessionId,
+      llms: llms.map((llm) => ({ ...llm, status: 'draining', region: 'eu-1', transports: ['sse', 'websocket'] })),
+      agents: null,
+      serverVersion: '9.0.0',
+      heartbeatIntervalSeconds: 30,
+    });
+  }
+
+  /** A 2xx answer to a heartbeat or a result post, worded in the answer style. */
+  private acknowledge(response: ServerResponse, extra: Record<string, unknown>): void {
+    if (this.answerStyle === 'minimal') {
+      response.writeHead(204);
+      response.end();
+      return;
+    }
+    send(response, 200, this.answerStyle === 'extended' ? { ok: true, ...extra } : { ok: true });
   }
 
   private openStream(request: IncomingMessage, response: ServerResponse): void {
@@ -158,7 +189,8 @@ export class FakeMcpd {
     }
     this.streamOpens.push(session);
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    response.write(`event: hello\ndata: ${JSON.stringify({ providerSessionId: session })}\n\n`);
+    const hello = this.answerStyle === 'extended' ? { providerSessionId: session, serverVersion: '9.0.0', websocket: false } : { providerSessionId: session };
+    response.write(`event: hello\ndata: ${JSON.stringify(hello)}\n\n`);
     this.streams.add(response);
     response.on('close', () => {
       this.streams.delete(response);

@@ -98,7 +98,7 @@ describe('VirtualLlmRegistrar wake-on-demand', () => {
     await h.registrar({ publishedProviders: [sleepy(h, { type: 'command', command: 'sh', args: ['-c', 'exit 3'] })] }).start();
     h.mcpd.pushTask({ kind: 'wake', taskId: 'wake-2', llmName: 'qwen-sleepy' });
     await h.mcpd.waitFor('the wake result', () => h.mcpd.resultsOf('wake-2').length === 1);
-    expect(h.mcpd.resultsOf('wake-2')).toEqual([{ error: 'the wake command sh exited with code 3' }]);
+    expect(h.mcpd.resultsOf('wake-2')).toEqual([{ error: 'qwen-sleepy: the wake command sh exited with code 3' }]);
   });
 
   it('posts a timeout when the backend is not up within maxWaitSeconds', async () => {

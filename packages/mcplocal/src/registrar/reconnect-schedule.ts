@@ -1,0 +1,53 @@
+import { Backoff } from './backoff.js';
+
+export interface ReconnectScheduleOptions {
+  /** First delay after a failed attempt; it doubles with each further failure. */
+  baseMs: number;
+  /** Ceiling of the doubling delay. */
+  maxMs: number;
+  /** The quick reconnect after a stream ended comes between these two, at random. Default 250 and 1 000. */
+  quickMinMs?: number | undefined;
+  quickMaxMs?: number | undefined;
+  /**
+   * A stream that ended sooner than this after it opened counts as a failed attempt. Two
+   * mcplocals sharing one session file each close the other's stream on reconnecting; without
+   * this they would take turns every second forever. Default 1 000.
+   */
+  stableMs?: number | undefined;
+  /** In [0, 1). Default `Math.random`. */
+  random?: (() => number) | undefined;
+}
+
+/**
+ * When to try the control stream again. After a stream that was up ended (mcpd restarted or
+ * drained, or the connection dropped) the first attempt comes at once, within a second and
+ * jittered so that the workstations of one mcpd do not all return in the same instant; attempts
+ * that fail back off from `baseMs` to `maxMs`, and a stream that stays up resets that.
+ */
+export class ReconnectSchedule {
+  private readonly backoff: Backoff;
+  private readonly quickMinMs: number;
+  private readonly quickMaxMs: number;
+  private readonly stableMs: number;
+  private readonly random: () => number;
+
+  constructor(options: ReconnectScheduleOptions) {
+    this.random = options.random ?? Math.random;
+    this.backoff = new Backoff(options.baseMs, options.maxMs, this.random);
+    this.quickMinMs = options.quickMinMs ?? 250;
+    this.quickMaxMs = Math.max(this.quickMinMs, options.quickMaxMs ?? 1_000);
+    this.stableMs = options.stableMs ?? 1_000;
+  }
+
+  /** The delay after a stream that had been open for `openMs` ended or broke. */
+  afterStreamEnded(openMs: number): number {
+    if (openMs < this.stableMs) return this.backoff.next();
+    this.backoff.reset();
+    return Math.round(this.quickMinMs + (this.quickMaxMs - this.quickMinMs) * this.random());
+  }
+
+  /** The delay after an attempt that got no stream open: mcpd unreachable, or the registration or stream refused. */
+  afterFailedAttempt(): number {
+    return this.backoff.next();
+  }
+}

@@ -1,0 +1,48 @@
+/** What stands where a workstation address was. */
+export const LOCAL_ADDRESS = '(local address)';
+
+/** Any URL, with or without credentials, up to the first character that cannot belong to it. */
+const URL_PATTERN = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>()[\]{},;]+/gi;
+/** `[::1]:8000`, `::1:8000`, `fe80::1` as Node's socket errors print them. */
+const IPV6_PATTERN = /\[[0-9a-f:.]+\](?::\d{1,5})?|(?<![\w:])[0-9a-f]{0,4}(?::[0-9a-f]{0,4})*::[0-9a-f:.]*(?::\d{1,5})?/gi;
+const IPV4_PATTERN = /\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b/g;
+/** `gpu-box.lan:8000`, `localhost:11434`. */
+const HOST_PORT_PATTERN = /\b[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)*:\d{1,5}\b/gi;
+/** Name resolution failures name the host alone: `getaddrinfo ENOTFOUND gpu-box`. */
+const RESOLUTION_PATTERN = /\b(ENOTFOUND|EAI_AGAIN|EAI_FAIL|EAI_NONAME)\s+[^\s()]+/g;
+
+/**
+ * The text of a task's failure as it may leave the workstation: every URL, IP address and
+ * host:port is replaced, and so is any host the provider's own addresses name, so a remote
+ * caller learns which provider failed and how, never where it runs. The full text stays in
+ * mcplocal's own log. `localAddresses` are the provider's URL and its wake URL, when known.
+ */
+export function relayedErrorMessage(message: string, llmName: string, localAddresses: ReadonlyArray<string | undefined> = []): string {
+  let text = message
+    // Punctuation that ends a sentence is not part of the URL before it.
+    .replace(URL_PATTERN, (url) => `${LOCAL_ADDRESS}${/[.:!?]+$/.exec(url)?.[0] ?? ''}`)
+    .replace(RESOLUTION_PATTERN, `$1 ${LOCAL_ADDRESS}`)
+    .replace(IPV6_PATTERN, (match) => (match.includes('::') || match.startsWith('[') ? LOCAL_ADDRESS : match))
+    .replace(IPV4_PATTERN, LOCAL_ADDRESS)
+    .replace(HOST_PORT_PATTERN, LOCAL_ADDRESS);
+  for (const host of hostsOf(localAddresses)) text = text.replace(new RegExp(`\\b${escapeRegExp(host)}\\b`, 'gi'), LOCAL_ADDRESS);
+  return text.includes(llmName) ? text : `${llmName}: ${text}`;
+}
+
+function hostsOf(addresses: ReadonlyArray<string | undefined>): string[] {
+  const hosts = new Set<string>();
+  for (const address of addresses) {
+    if (address === undefined) continue;
+    try {
+      const { hostname } = new URL(address);
+      if (hostname.length > 0) hosts.add(hostname.replace(/^\[|\]$/g, ''));
+    } catch {
+      // Not a URL (a wake command, say): nothing to look for.
+    }
+  }
+  return [...hosts];
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { LOCAL_ADDRESS, relayedErrorMessage } from '../../src/registrar/relayed-error.js';
+
+describe('relayedErrorMessage', () => {
+  it('masks URLs, IPv4 and IPv6 addresses, host:port and resolved host names, and names the published LLM', () => {
+    const cases: Array<[string, string]> = [
+      [
+        'cannot reach provider "desk-qwen" at http://127.0.0.1:8000/v1/chat/completions: fetch failed (connect ECONNREFUSED 127.0.0.1:8000)',
+        `qwen-desk: cannot reach provider "desk-qwen" at ${LOCAL_ADDRESS}: fetch failed (connect ECONNREFUSED ${LOCAL_ADDRESS})`,
+      ],
+      ['connect ECONNREFUSED ::1:11434', `qwen-desk: connect ECONNREFUSED ${LOCAL_ADDRESS}`],
+      ['connect ECONNREFUSED [fe80::1]:8000', `qwen-desk: connect ECONNREFUSED ${LOCAL_ADDRESS}`],
+      ['getaddrinfo ENOTFOUND gpu-box.lan', `qwen-desk: getaddrinfo ENOTFOUND ${LOCAL_ADDRESS}`],
+      ['the wake request POST https://user:secret@gpu-box.lan:9000/wake did not answer within 10 s', `qwen-desk: the wake request POST ${LOCAL_ADDRESS} did not answer within 10 s`],
+      ['provider "desk-qwen" answered HTTP 503: model is loading', 'qwen-desk: provider "desk-qwen" answered HTTP 503: model is loading'],
+      ['qwen-desk did not wake within 60 s: the backend did not become ready', 'qwen-desk did not wake within 60 s: the backend did not become ready'],
+      ['upstream localhost:8000 reset the connection', `qwen-desk: upstream ${LOCAL_ADDRESS} reset the connection`],
+    ];
+    for (const [message, relayed] of cases) expect(relayedErrorMessage(message, 'qwen-desk')).toBe(relayed);
+  });
+
+  it('masks the hosts of the provider\'s own addresses wherever they appear', () => {
+    const message = 'the backend on workstation-7 stopped answering (see workstation-7 logs)';
+    expect(relayedErrorMessage(message, 'qwen-desk', ['http://workstation-7:8000', undefined])).toBe(
+      `qwen-desk: the backend on ${LOCAL_ADDRESS} stopped answering (see ${LOCAL_ADDRESS} logs)`,
+    );
+  });
+});
