@@ -121,7 +121,6 @@ describe('relay of virtual LLMs over the control stream', () => {
 
   it.each([
     ['not a result shape', { status: 'ok' }],
-    ['a chunk without data', { chunk: {} }],
     ['a number', 42],
   ])('answers a malformed result (%s) with 400 and changes nothing', async (_case, body) => {
     const answer = infer({});
@@ -129,6 +128,40 @@ describe('relay of virtual LLMs over the control stream', () => {
     expect((await post(task.taskId, body)).status).toBe(400);
     await post(task.taskId, { status: 200, body: completion });
     expect((await answer).status).toBe(200);
+  });
+
+  it.each([
+    ['data null', { chunk: { data: null } }],
+    ['data "null"', { chunk: { data: 'null' } }],
+    ['data that is not JSON', { chunk: { data: 'this is not json' } }],
+    ['data that is not a chat.completion.chunk', { chunk: { data: '{"hello":"world"}' } }],
+    ['a chunk without data', { chunk: {} }],
+  ])('ends the caller’s stream at once with an error frame on a malformed chunk (%s), and refuses later results', async (_case, body) => {
+    const answer = infer({ stream: true });
+    const task = await nextTask();
+    expect((await post(task.taskId, { chunk: { data: chunk('partial') } })).status).toBe(200);
+    const response = await answer;
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = decoder.decode((await reader.read()).value);
+    const refused = await post(task.taskId, body);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/malformed chunk|not JSON|not a chat\.completion\.chunk|invalid task result/);
+    // The stream ends by itself, long before the relay's idle timeout.
+    for (let next = await reader.read(); !next.done; next = await reader.read()) text += decoder.decode(next.value);
+    expect(text).toContain('partial');
+    expect(text).toMatch(/data: \{"error":\{"message":"the publisher of local/);
+    expect(text).not.toContain('[DONE]');
+    expect((await post(task.taskId, { chunk: { data: chunk('late') } })).status).toBe(404);
+    expect((await post(task.taskId, { chunk: { data: '[DONE]', done: true } })).status).toBe(404);
+  });
+
+  it('answers a first chunk that is malformed with an error frame instead of a hang', async () => {
+    const answer = infer({ stream: true });
+    const task = await nextTask();
+    expect((await post(task.taskId, { chunk: { data: 'null' } })).status).toBe(400);
+    const text = await (await answer).text();
+    expect(text).toBe('data: {"error":{"message":"the publisher of local sent a stream frame that is not a chat.completion.chunk","type":"upstream_error"}}\n\n');
   });
 
   it('answers 404 for a result to a task that never existed', async () => {

@@ -54,8 +54,22 @@ export function providerRoutes(app: FastifyInstance, services: Services): void {
   app.post('/api/v1/llms/_provider-task/:taskId/result', resultLimit, async (request) => {
     const { taskId } = taskParams.parse(request.params);
     const body = taskResultSchema.safeParse(request.body);
-    if (!body.success) throw badRequest(describeZodError(body.error, 'task result'));
+    if (!body.success) {
+      const problem = describeZodError(body.error, 'task result');
+      // A chunk that cannot be used would leave a silent gap in the caller's answer: it ends the task.
+      if (isChunkResult(request.body)) {
+        const ended = tasks.deliver(taskId, request.principal.userId, { error: `it sent a malformed chunk (${problem})` });
+        if (!ended) throw notFound(`unknown or finished task: ${taskId}`);
+        throw badRequest(`${problem}; the task is over`);
+      }
+      throw badRequest(problem);
+    }
+    // The task's sink throws a 400 for a chunk whose data it cannot use, after ending the task.
     if (!tasks.deliver(taskId, request.principal.userId, body.data)) throw notFound(`unknown or finished task: ${taskId}`);
     return { ok: true };
   });
+}
+
+function isChunkResult(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && 'chunk' in body;
 }
