@@ -14,6 +14,8 @@ export interface McpdConfig {
   bootstrapToken: string | undefined;
   logLevel: string;
   bodyLimitBytes: number;
+  /** Largest result post (a relayed whole answer or one chunk); other routes keep `bodyLimitBytes`. */
+  maxResultBytes: number;
   /** Longest wait for an upstream's response headers. */
   upstreamHeadersTimeoutMs: number;
   /** Longest silence inside an upstream body; a stream still making progress is never cut. */
@@ -61,6 +63,7 @@ const environmentSchema = z.object({
   MCPD_BOOTSTRAP_TOKEN: z.string().min(16, 'MCPD_BOOTSTRAP_TOKEN must be at least 16 characters').optional(),
   MCPD_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MCPD_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024, 'MCPD_BODY_LIMIT_BYTES must be at least 1024').default(4 * 1024 * 1024),
+  MCPD_MAX_RESULT_BYTES: z.coerce.number().int().min(1024, 'MCPD_MAX_RESULT_BYTES must be at least 1024').default(32 * 1024 * 1024),
   MCPD_UPSTREAM_TIMEOUT_SECONDS: seconds('MCPD_UPSTREAM_TIMEOUT_SECONDS', 300),
   MCPD_UPSTREAM_IDLE_TIMEOUT_SECONDS: seconds('MCPD_UPSTREAM_IDLE_TIMEOUT_SECONDS', 300),
   MCPD_SHUTDOWN_DEADLINE_SECONDS: seconds('MCPD_SHUTDOWN_DEADLINE_SECONDS', 30),
@@ -119,6 +122,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): McpdConfig {
     bootstrapToken: values.MCPD_BOOTSTRAP_TOKEN,
     logLevel: values.MCPD_LOG_LEVEL,
     bodyLimitBytes: values.MCPD_BODY_LIMIT_BYTES,
+    maxResultBytes: values.MCPD_MAX_RESULT_BYTES,
     upstreamHeadersTimeoutMs: values.MCPD_UPSTREAM_TIMEOUT_SECONDS * 1000,
     upstreamIdleTimeoutMs: values.MCPD_UPSTREAM_IDLE_TIMEOUT_SECONDS * 1000,
     shutdownDeadlineMs: values.MCPD_SHUTDOWN_DEADLINE_SECONDS * 1000,

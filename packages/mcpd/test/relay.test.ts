@@ -240,6 +240,75 @@ describe('relay of virtual LLMs over the control stream', () => {
   });
 });
 
+/* Answers as large as models make them: 20 MiB takes a while to move on a loaded machine, so the relay waits longer here. */
+describe('large relayed answers', () => {
+  let mcpd: TestServer;
+  let alice: string;
+  let publisher: ProviderStream;
+
+  beforeEach(async () => {
+    mcpd = await startTestServer({ database: await embedded!.open(), cacheMs: 0, env: { MCPD_RELAY_TIMEOUT_SECONDS: '120' } });
+    alice = await addUser(mcpd.server.services.database.db, 'alice');
+    const registered = await mcpd.api('/api/v1/llms/_provider-register', {
+      token: alice,
+      json: { providers: [{ name: 'local', type: 'openai', model: 'qwen3' }] },
+    });
+    const { providerSessionId } = (await registered.json()) as { providerSessionId: string };
+    publisher = await ProviderStream.open(mcpd.url, alice, providerSessionId);
+    await publisher.waitFor((stream) => stream.events.length > 0);
+  });
+
+  afterEach(async () => {
+    publisher.close();
+    expect(mcpd.server.services.tasks.size).toBe(0);
+    await mcpd.close();
+    await mcpd.server.services.database.close();
+  });
+
+  const post = (taskId: string, body: unknown) => mcpd.api(`/api/v1/llms/_provider-task/${taskId}/result`, { token: alice, json: body });
+  const nextTask = async () => {
+    await publisher.waitFor((stream) => stream.tasks().some((task) => task.kind === 'infer'));
+    return publisher.tasks().at(-1) as { taskId: string };
+  };
+  const infer = (body: Record<string, unknown>) =>
+    mcpd.api('/api/v1/llms/local/infer', { token: alice, json: { messages: [{ role: 'user', content: 'Hi' }], ...body } });
+
+  it('relays a 20 MiB whole answer, while other routes keep the general body limit', async () => {
+    const big = { ...completion, choices: [{ ...completion.choices[0]!, message: { role: 'assistant', content: 'x'.repeat(20 * 1024 * 1024) } }] };
+    const answer = infer({});
+    const task = await nextTask();
+    expect((await post(task.taskId, { status: 200, body: big })).status).toBe(200);
+    const response = await answer;
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as typeof big;
+    expect(body.choices[0]!.message.content.length).toBe(20 * 1024 * 1024);
+    const tooLargeElsewhere = await mcpd.api('/api/v1/llms', { token: alice, json: { name: 'x', description: 'y'.repeat(5 * 1024 * 1024) } });
+    expect(tooLargeElsewhere.status).toBe(413);
+  });
+
+  it('relays a 20 MiB chunk', async () => {
+    const answer = infer({ stream: true });
+    const task = await nextTask();
+    expect((await post(task.taskId, { chunk: { data: chunk('y'.repeat(20 * 1024 * 1024)) } })).status).toBe(200);
+    await post(task.taskId, { chunk: { data: chunk(null, 'stop') } });
+    await post(task.taskId, { chunk: { data: '[DONE]', done: true } });
+    const text = await (await answer).text();
+    expect(text.length).toBeGreaterThan(20 * 1024 * 1024);
+    expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+  });
+
+  it('answers 413 to a result post over MCPD_MAX_RESULT_BYTES, and the task still takes a fitting result', async () => {
+    const answer = infer({});
+    const task = await nextTask();
+    const oversized = { ...completion, choices: [{ ...completion.choices[0]!, message: { role: 'assistant', content: 'x'.repeat(33 * 1024 * 1024) } }] };
+    const refused = await post(task.taskId, { status: 200, body: oversized });
+    expect(refused.status).toBe(413);
+    expect((await post(task.taskId, { status: 200, body: completion })).status).toBe(200);
+    expect(await (await answer).json()).toEqual(completion);
+  });
+
+});
+
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {

@@ -11,6 +11,9 @@ import { limitPerUser } from '../plugins/limit-per-user.js';
 import { SseControlChannel } from '../relay/sse-control-channel.js';
 import type { Services } from '../services/services.js';
 
+/** Room for the JSON around an answer of the largest size (`{"status":200,"body":…}`). */
+const RESULT_ENVELOPE_BYTES = 64 * 1024;
+
 const taskParams = z.object({ taskId: z.string().min(1).max(256) });
 
 /** The provider channel of SPEC §4.3, used by mcplocal. Its wire format is fixed. */
@@ -50,7 +53,11 @@ export function providerRoutes(app: FastifyInstance, services: Services): void {
     await providerSessions.streamOpened(sessionId, channel);
   });
 
-  const resultLimit = { onRequest: limitPerUser(services.limits.resultPosts, 'result posts') };
+  const resultLimit = {
+    onRequest: limitPerUser(services.limits.resultPosts, 'result posts'),
+    // Answers are as large as models make them; the general body limit is for everything else.
+    bodyLimit: services.maxResultBytes + RESULT_ENVELOPE_BYTES,
+  };
   app.post('/api/v1/llms/_provider-task/:taskId/result', resultLimit, async (request) => {
     const { taskId } = taskParams.parse(request.params);
     const body = taskResultSchema.safeParse(request.body);

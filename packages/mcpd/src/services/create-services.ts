@@ -50,6 +50,8 @@ export interface ServiceOptions {
   relayTimeoutMs: number;
   lifecycle: LifecycleDurations;
   pingIntervalMs: number;
+  /** Largest result post a publisher may send (default 32 MiB). */
+  maxResultBytes?: number;
   dispatch: DispatchOptions;
   wake: WakeOptions;
   /** How long a verified token or a resolved LLM is trusted without the database. */
@@ -150,6 +152,7 @@ export function createServices(options: ServiceOptions): RunningServices {
       resultPosts: new PerUserLimit(options.maxResultPostsPerUser ?? 256),
     },
     pingIntervalMs: options.pingIntervalMs,
+    maxResultBytes: options.maxResultBytes ?? 32 * 1024 * 1024,
     startedAt: options.clock.now(),
     auditWriter,
     close: async () => {
