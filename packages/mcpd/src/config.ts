@@ -28,6 +28,8 @@ export interface McpdConfig {
   inactiveRetentionMs: number;
   gcIntervalMs: number;
   pingIntervalMs: number;
+  /** How often a streaming caller whose answer has not started hears `: waiting`. */
+  streamKeepaliveMs: number;
   dispatch: { maxQueueLength: number; maxWaitMs: number; wakeNoticeIntervalMs: number };
   wake: { marginMs: number; defaultTimeoutMs: number };
   /** Failed authentications one source address may make per window before it gets 429. */
@@ -72,6 +74,7 @@ const environmentSchema = z.object({
   MCPD_INACTIVE_RETENTION_SECONDS: seconds('MCPD_INACTIVE_RETENTION_SECONDS', 4 * 60 * 60),
   MCPD_GC_INTERVAL_SECONDS: seconds('MCPD_GC_INTERVAL_SECONDS', 60),
   MCPD_PING_INTERVAL_SECONDS: seconds('MCPD_PING_INTERVAL_SECONDS', 20),
+  MCPD_STREAM_KEEPALIVE_SECONDS: seconds('MCPD_STREAM_KEEPALIVE_SECONDS', 15),
   MCPD_QUEUE_MAX_LENGTH: z.coerce.number().int().min(0, 'MCPD_QUEUE_MAX_LENGTH must be 0 or more').default(256),
   MCPD_QUEUE_MAX_WAIT_SECONDS: seconds('MCPD_QUEUE_MAX_WAIT_SECONDS', 60),
   MCPD_WAKE_NOTICE_SECONDS: seconds('MCPD_WAKE_NOTICE_SECONDS', 3),
@@ -131,6 +134,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): McpdConfig {
     inactiveRetentionMs: values.MCPD_INACTIVE_RETENTION_SECONDS * 1000,
     gcIntervalMs: values.MCPD_GC_INTERVAL_SECONDS * 1000,
     pingIntervalMs: values.MCPD_PING_INTERVAL_SECONDS * 1000,
+    streamKeepaliveMs: values.MCPD_STREAM_KEEPALIVE_SECONDS * 1000,
     dispatch: {
       maxQueueLength: values.MCPD_QUEUE_MAX_LENGTH,
       maxWaitMs: values.MCPD_QUEUE_MAX_WAIT_SECONDS * 1000,

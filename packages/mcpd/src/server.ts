@@ -63,6 +63,7 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
     lifecycle: { heartbeatTimeoutMs: config.heartbeatTimeoutMs, inactiveRetentionMs: config.inactiveRetentionMs },
     pingIntervalMs: config.pingIntervalMs,
     maxResultBytes: config.maxResultBytes,
+    streamKeepaliveMs: config.streamKeepaliveMs,
     dispatch: config.dispatch,
     wake: config.wake,
     processMetrics: true,

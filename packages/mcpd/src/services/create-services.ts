@@ -50,6 +50,8 @@ export interface ServiceOptions {
   relayTimeoutMs: number;
   lifecycle: LifecycleDurations;
   pingIntervalMs: number;
+  /** `: waiting` comments to a streaming caller whose answer has not started (default 15 s). */
+  streamKeepaliveMs?: number;
   /** Largest result post a publisher may send (default 32 MiB). */
   maxResultBytes?: number;
   dispatch: DispatchOptions;
@@ -104,7 +106,10 @@ export function createServices(options: ServiceOptions): RunningServices {
   const inFlight = new InFlightTracker();
   const wakes = new WakeCoordinator(hub, tasks, llmRepository, catalog, options.clock, options.wake);
   const dispatcher = new Dispatcher(catalog, hub, inFlight, wakes, options.dispatch);
-  const inference = new InferenceService(dispatcher, { public: publicUpstream, virtual: relay }, auditWriter, metrics);
+  const inference = new InferenceService(dispatcher, { public: publicUpstream, virtual: relay }, auditWriter, metrics, {
+    clock: options.clock,
+    streamKeepaliveMs: options.streamKeepaliveMs ?? 15_000,
+  });
   metrics.observeState({
     queued: () => dispatcher.queuedTotal(),
     connectedSessions: () => hub.size,
