@@ -14,6 +14,8 @@ export interface McpdConfig {
   bootstrapToken: string | undefined;
   logLevel: string;
   bodyLimitBytes: number;
+  /** Largest result post (a relayed whole answer or one chunk); other routes keep `bodyLimitBytes`. */
+  maxResultBytes: number;
   /** Longest wait for an upstream's response headers. */
   upstreamHeadersTimeoutMs: number;
   /** Longest silence inside an upstream body; a stream still making progress is never cut. */
@@ -26,6 +28,8 @@ export interface McpdConfig {
   inactiveRetentionMs: number;
   gcIntervalMs: number;
   pingIntervalMs: number;
+  /** How often a streaming caller whose answer has not started hears `: waiting`. */
+  streamKeepaliveMs: number;
   dispatch: { maxQueueLength: number; maxWaitMs: number; wakeNoticeIntervalMs: number };
   wake: { marginMs: number; defaultTimeoutMs: number };
   /** Failed authentications one source address may make per window before it gets 429. */
@@ -80,6 +84,7 @@ const environmentSchema = z.object({
   MCPD_BOOTSTRAP_TOKEN: z.string().min(16, 'MCPD_BOOTSTRAP_TOKEN must be at least 16 characters').optional(),
   MCPD_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MCPD_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024, 'MCPD_BODY_LIMIT_BYTES must be at least 1024').default(4 * 1024 * 1024),
+  MCPD_MAX_RESULT_BYTES: z.coerce.number().int().min(1024, 'MCPD_MAX_RESULT_BYTES must be at least 1024').default(32 * 1024 * 1024),
   MCPD_UPSTREAM_TIMEOUT_SECONDS: seconds('MCPD_UPSTREAM_TIMEOUT_SECONDS', 300),
   MCPD_UPSTREAM_IDLE_TIMEOUT_SECONDS: seconds('MCPD_UPSTREAM_IDLE_TIMEOUT_SECONDS', 300),
   MCPD_SHUTDOWN_DEADLINE_SECONDS: seconds('MCPD_SHUTDOWN_DEADLINE_SECONDS', 30),
@@ -88,6 +93,7 @@ const environmentSchema = z.object({
   MCPD_INACTIVE_RETENTION_SECONDS: seconds('MCPD_INACTIVE_RETENTION_SECONDS', 4 * 60 * 60),
   MCPD_GC_INTERVAL_SECONDS: seconds('MCPD_GC_INTERVAL_SECONDS', 60),
   MCPD_PING_INTERVAL_SECONDS: seconds('MCPD_PING_INTERVAL_SECONDS', 20),
+  MCPD_STREAM_KEEPALIVE_SECONDS: seconds('MCPD_STREAM_KEEPALIVE_SECONDS', 15),
   MCPD_QUEUE_MAX_LENGTH: z.coerce.number().int().min(0, 'MCPD_QUEUE_MAX_LENGTH must be 0 or more').default(256),
   MCPD_QUEUE_MAX_WAIT_SECONDS: seconds('MCPD_QUEUE_MAX_WAIT_SECONDS', 60),
   MCPD_WAKE_NOTICE_SECONDS: seconds('MCPD_WAKE_NOTICE_SECONDS', 3),
@@ -138,6 +144,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): McpdConfig {
     bootstrapToken: values.MCPD_BOOTSTRAP_TOKEN,
     logLevel: values.MCPD_LOG_LEVEL,
     bodyLimitBytes: values.MCPD_BODY_LIMIT_BYTES,
+    maxResultBytes: values.MCPD_MAX_RESULT_BYTES,
     upstreamHeadersTimeoutMs: values.MCPD_UPSTREAM_TIMEOUT_SECONDS * 1000,
     upstreamIdleTimeoutMs: values.MCPD_UPSTREAM_IDLE_TIMEOUT_SECONDS * 1000,
     shutdownDeadlineMs: values.MCPD_SHUTDOWN_DEADLINE_SECONDS * 1000,
@@ -146,6 +153,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): McpdConfig {
     inactiveRetentionMs: values.MCPD_INACTIVE_RETENTION_SECONDS * 1000,
     gcIntervalMs: values.MCPD_GC_INTERVAL_SECONDS * 1000,
     pingIntervalMs: values.MCPD_PING_INTERVAL_SECONDS * 1000,
+    streamKeepaliveMs: values.MCPD_STREAM_KEEPALIVE_SECONDS * 1000,
     dispatch: {
       maxQueueLength: values.MCPD_QUEUE_MAX_LENGTH,
       maxWaitMs: values.MCPD_QUEUE_MAX_WAIT_SECONDS * 1000,

@@ -62,6 +62,8 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
     relayTimeoutMs: config.relayTimeoutMs,
     lifecycle: { heartbeatTimeoutMs: config.heartbeatTimeoutMs, inactiveRetentionMs: config.inactiveRetentionMs },
     pingIntervalMs: config.pingIntervalMs,
+    maxResultBytes: config.maxResultBytes,
+    streamKeepaliveMs: config.streamKeepaliveMs,
     dispatch: config.dispatch,
     wake: config.wake,
     processMetrics: true,

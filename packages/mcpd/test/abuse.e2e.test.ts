@@ -29,6 +29,8 @@ import { ProviderStream } from './support/provider-stream.js';
 const UPSTREAM_KEY = 'sk-abuse-upstream-secret';
 const ANSWER = DEFAULT_TOKENS.join('');
 const BODY_LIMIT_BYTES = 64 * 1024;
+/** Result posts have their own, larger limit (plus 64 KiB for the JSON around an answer). */
+const MAX_RESULT_BYTES = 256 * 1024;
 const FAILURE_LIMIT = 20;
 const FAILURE_WINDOW_SECONDS = 3;
 const STREAMS_PER_USER = 3;
@@ -127,6 +129,7 @@ beforeAll(async () => {
     dataDir: dataDir.path,
     env: {
       MCPD_BODY_LIMIT_BYTES: String(BODY_LIMIT_BYTES),
+      MCPD_MAX_RESULT_BYTES: String(MAX_RESULT_BYTES),
       MCPD_AUTH_FAILURE_LIMIT: String(FAILURE_LIMIT),
       MCPD_AUTH_FAILURE_WINDOW_SECONDS: String(FAILURE_WINDOW_SECONDS),
       MCPD_MAX_STREAMS_PER_USER: String(STREAMS_PER_USER),
@@ -399,14 +402,17 @@ const cases: Array<[string, () => Promise<void>]> = [
     },
   ],
   [
-    'an oversized body: 413 on inference, result posts and account routes, nothing created',
+    'an oversized body: 413 on inference, result posts (past their own limit) and account routes, nothing created',
     async () => {
       const big = 'x'.repeat(BODY_LIMIT_BYTES + 1024);
       const infer = await api('/api/v1/llms/qwen-bob/infer', { token: tokens.bob, json: chat(big) });
       expect(infer.status).toBe(413);
       expect(await errorOf(infer)).toBe('request body is too large');
       expect((await api('/v1/chat/completions', { token: tokens.bob, json: { model: 'qwen-bob', ...chat(big) } })).status).toBe(413);
-      expect((await api('/api/v1/llms/_provider-task/task_x/result', { token: tokens.bob, json: { error: big } })).status).toBe(413);
+      // A result as large as the general limit is an ordinary answer; past its own limit it is refused.
+      expect((await api('/api/v1/llms/_provider-task/task_x/result', { token: tokens.bob, json: { status: 200, body: big } })).status).toBe(404);
+      const huge = 'x'.repeat(MAX_RESULT_BYTES + 64 * 1024 + 1024);
+      expect((await api('/api/v1/llms/_provider-task/task_x/result', { token: tokens.bob, json: { status: 200, body: huge } })).status).toBe(413);
       expect((await api('/api/v1/llms/_provider-register', { token: tokens.bob, json: { providers: [{ name: 'huge', type: 'openai', model: big }] } })).status).toBe(413);
       expect((await api('/api/v1/tokens', { token: tokens.bob, json: { name: 'huge', padding: big } })).status).toBe(413);
       expect((await api('/api/v1/llms/huge')).status).toBe(404);

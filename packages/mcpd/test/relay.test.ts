@@ -121,7 +121,6 @@ describe('relay of virtual LLMs over the control stream', () => {
 
   it.each([
     ['not a result shape', { status: 'ok' }],
-    ['a chunk without data', { chunk: {} }],
     ['a number', 42],
   ])('answers a malformed result (%s) with 400 and changes nothing', async (_case, body) => {
     const answer = infer({});
@@ -129,6 +128,40 @@ describe('relay of virtual LLMs over the control stream', () => {
     expect((await post(task.taskId, body)).status).toBe(400);
     await post(task.taskId, { status: 200, body: completion });
     expect((await answer).status).toBe(200);
+  });
+
+  it.each([
+    ['data null', { chunk: { data: null } }],
+    ['data "null"', { chunk: { data: 'null' } }],
+    ['data that is not JSON', { chunk: { data: 'this is not json' } }],
+    ['data that is not a chat.completion.chunk', { chunk: { data: '{"hello":"world"}' } }],
+    ['a chunk without data', { chunk: {} }],
+  ])('ends the caller’s stream at once with an error frame on a malformed chunk (%s), and refuses later results', async (_case, body) => {
+    const answer = infer({ stream: true });
+    const task = await nextTask();
+    expect((await post(task.taskId, { chunk: { data: chunk('partial') } })).status).toBe(200);
+    const response = await answer;
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = decoder.decode((await reader.read()).value);
+    const refused = await post(task.taskId, body);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/malformed chunk|not JSON|not a chat\.completion\.chunk|invalid task result/);
+    // The stream ends by itself, long before the relay's idle timeout.
+    for (let next = await reader.read(); !next.done; next = await reader.read()) text += decoder.decode(next.value);
+    expect(text).toContain('partial');
+    expect(text).toMatch(/data: \{"error":\{"message":"the publisher of local/);
+    expect(text).not.toContain('[DONE]');
+    expect((await post(task.taskId, { chunk: { data: chunk('late') } })).status).toBe(404);
+    expect((await post(task.taskId, { chunk: { data: '[DONE]', done: true } })).status).toBe(404);
+  });
+
+  it('answers a first chunk that is malformed with an error frame instead of a hang', async () => {
+    const answer = infer({ stream: true });
+    const task = await nextTask();
+    expect((await post(task.taskId, { chunk: { data: 'null' } })).status).toBe(400);
+    const text = await (await answer).text();
+    expect(text).toBe('data: {"error":{"message":"the publisher of local sent a stream frame that is not a chat.completion.chunk","type":"upstream_error"}}\n\n');
   });
 
   it('answers 404 for a result to a task that never existed', async () => {
@@ -205,6 +238,75 @@ describe('relay of virtual LLMs over the control stream', () => {
     const [record] = (await (await mcpd.api('/api/v1/audit?llm=local')).json()) as Array<Record<string, unknown>>;
     expect(record).toMatchObject({ status: 200, servedBy: 'local', userName: 'alice', promptTokens: 3, completionTokens: 2 });
   });
+});
+
+/* Answers as large as models make them: 20 MiB takes a while to move on a loaded machine, so the relay waits longer here. */
+describe('large relayed answers', () => {
+  let mcpd: TestServer;
+  let alice: string;
+  let publisher: ProviderStream;
+
+  beforeEach(async () => {
+    mcpd = await startTestServer({ database: await embedded!.open(), cacheMs: 0, env: { MCPD_RELAY_TIMEOUT_SECONDS: '120' } });
+    alice = await addUser(mcpd.server.services.database.db, 'alice');
+    const registered = await mcpd.api('/api/v1/llms/_provider-register', {
+      token: alice,
+      json: { providers: [{ name: 'local', type: 'openai', model: 'qwen3' }] },
+    });
+    const { providerSessionId } = (await registered.json()) as { providerSessionId: string };
+    publisher = await ProviderStream.open(mcpd.url, alice, providerSessionId);
+    await publisher.waitFor((stream) => stream.events.length > 0);
+  });
+
+  afterEach(async () => {
+    publisher.close();
+    expect(mcpd.server.services.tasks.size).toBe(0);
+    await mcpd.close();
+    await mcpd.server.services.database.close();
+  });
+
+  const post = (taskId: string, body: unknown) => mcpd.api(`/api/v1/llms/_provider-task/${taskId}/result`, { token: alice, json: body });
+  const nextTask = async () => {
+    await publisher.waitFor((stream) => stream.tasks().some((task) => task.kind === 'infer'));
+    return publisher.tasks().at(-1) as { taskId: string };
+  };
+  const infer = (body: Record<string, unknown>) =>
+    mcpd.api('/api/v1/llms/local/infer', { token: alice, json: { messages: [{ role: 'user', content: 'Hi' }], ...body } });
+
+  it('relays a 20 MiB whole answer, while other routes keep the general body limit', async () => {
+    const big = { ...completion, choices: [{ ...completion.choices[0]!, message: { role: 'assistant', content: 'x'.repeat(20 * 1024 * 1024) } }] };
+    const answer = infer({});
+    const task = await nextTask();
+    expect((await post(task.taskId, { status: 200, body: big })).status).toBe(200);
+    const response = await answer;
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as typeof big;
+    expect(body.choices[0]!.message.content.length).toBe(20 * 1024 * 1024);
+    const tooLargeElsewhere = await mcpd.api('/api/v1/llms', { token: alice, json: { name: 'x', description: 'y'.repeat(5 * 1024 * 1024) } });
+    expect(tooLargeElsewhere.status).toBe(413);
+  });
+
+  it('relays a 20 MiB chunk', async () => {
+    const answer = infer({ stream: true });
+    const task = await nextTask();
+    expect((await post(task.taskId, { chunk: { data: chunk('y'.repeat(20 * 1024 * 1024)) } })).status).toBe(200);
+    await post(task.taskId, { chunk: { data: chunk(null, 'stop') } });
+    await post(task.taskId, { chunk: { data: '[DONE]', done: true } });
+    const text = await (await answer).text();
+    expect(text.length).toBeGreaterThan(20 * 1024 * 1024);
+    expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+  });
+
+  it('answers 413 to a result post over MCPD_MAX_RESULT_BYTES, and the task still takes a fitting result', async () => {
+    const answer = infer({});
+    const task = await nextTask();
+    const oversized = { ...completion, choices: [{ ...completion.choices[0]!, message: { role: 'assistant', content: 'x'.repeat(33 * 1024 * 1024) } }] };
+    const refused = await post(task.taskId, { status: 200, body: oversized });
+    expect(refused.status).toBe(413);
+    expect((await post(task.taskId, { status: 200, body: completion })).status).toBe(200);
+    expect(await (await answer).json()).toEqual(completion);
+  });
+
 });
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {

@@ -119,9 +119,12 @@ export type ProviderTaskRead = z.infer<typeof providerTaskReadSchema>;
 
 /** The whole answer: a non-streaming completion, or a wake's `{ok:true, ms}`. */
 export const taskWholeResultSchema = z.object({ status: z.number().int().min(100).max(599), body: z.unknown() });
-/** One streamed frame; `data` is a chat.completion.chunk JSON string, the last is "[DONE]" with done. */
+/**
+ * One streamed frame; `data` is a chat.completion.chunk JSON string, the last is "[DONE]" with done.
+ * Its size is bounded by the server's limit on the whole post (mcpd: `MCPD_MAX_RESULT_BYTES`).
+ */
 export const taskChunkResultSchema = z.object({
-  chunk: z.object({ data: z.string().max(1_000_000), done: z.boolean().optional() }),
+  chunk: z.object({ data: z.string(), done: z.boolean().optional() }),
 });
 export const taskErrorResultSchema = z.object({ error: z.string().max(10_000) });
 

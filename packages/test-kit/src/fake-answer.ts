@@ -1,3 +1,4 @@
+import type { FakeReasoning } from './fake-upstream-options.js';
 import type { UpstreamBehavior } from './upstream-behavior.js';
 
 /** A chat request reduced to what the fake needs, whichever dialect it arrived in. */
@@ -25,6 +26,8 @@ export interface FakeAnswer {
   promptTokens: number;
   completionTokens: number;
   finish: FakeFinish;
+  reasoning: FakeReasoning | undefined;
+  logprobs: boolean;
 }
 
 /** The answer to one request: fixed tokens or the echoed conversation, cut at the request's token limit like a real server. */
@@ -39,6 +42,8 @@ export function composeAnswer(input: ChatInput, behavior: UpstreamBehavior): Fak
     promptTokens: countPromptTokens(input),
     completionTokens: tokens.length,
     finish: truncated ? 'length' : 'stop',
+    reasoning: behavior.reasoning,
+    logprobs: behavior.logprobs,
   };
 }
 

@@ -40,6 +40,18 @@ export interface FakeUpstreamOptions {
   wakeDelayMs?: number;
   /** Keep every request in `requests`. Default true; a long benchmark run turns it off to keep memory flat. */
   recordRequests?: boolean;
+  /**
+   * OpenAI dialect: think before answering, as reasoning models do, under each named message
+   * field (vLLM and OpenRouter say `reasoning`, DeepSeek and older vLLM `reasoning_content`).
+   */
+  reasoning?: FakeReasoning;
+  /** OpenAI dialect: answer `logprobs` on each choice (one entry per token) instead of `null`. */
+  logprobs?: boolean;
+}
+
+export interface FakeReasoning {
+  text: string;
+  fields: ReadonlyArray<'reasoning' | 'reasoning_content'>;
 }
 
 export interface FakeUpstreamListenOptions extends FakeUpstreamOptions {

@@ -1,6 +1,7 @@
 export { TestKitError } from './errors.js';
 export { FakeUpstream, startFakeUpstream } from './fake-upstream.js';
 export type {
+  FakeReasoning,
   FakeUpstreamFailure,
   FakeUpstreamListenOptions,
   FakeUpstreamMode,

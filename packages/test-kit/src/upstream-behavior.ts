@@ -1,5 +1,5 @@
 import { TestKitError } from './errors.js';
-import type { FakeUpstreamFailure, FakeUpstreamMode, FakeUpstreamOptions } from './fake-upstream-options.js';
+import type { FakeReasoning, FakeUpstreamFailure, FakeUpstreamMode, FakeUpstreamOptions } from './fake-upstream-options.js';
 
 /** Options resolved once per change, so a request reads ready values and never recomputes them. */
 export interface UpstreamBehavior {
@@ -17,6 +17,8 @@ export interface UpstreamBehavior {
   readonly mode: FakeUpstreamMode;
   readonly wakeDelayMs: number;
   readonly recordRequests: boolean;
+  readonly reasoning: FakeReasoning | undefined;
+  readonly logprobs: boolean;
 }
 
 export const DEFAULT_TOKENS: readonly string[] = ['Hello', ' from', ' the', ' fake', ' upstream', ' model', ' server', '.'];
@@ -49,6 +51,8 @@ export function resolveBehavior(options: FakeUpstreamOptions): UpstreamBehavior 
     mode,
     wakeDelayMs: nonNegative('wakeDelayMs', options.wakeDelayMs ?? 0),
     recordRequests: options.recordRequests ?? true,
+    reasoning: options.reasoning,
+    logprobs: options.logprobs ?? false,
   };
 }
 

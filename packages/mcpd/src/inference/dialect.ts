@@ -35,6 +35,8 @@ export interface StreamContext {
   model: string;
   includeUsage: boolean;
   created: number;
+  /** Who sends the frames, as error messages name it; default `the upstream`. */
+  source?: string | undefined;
 }
 
 export interface StreamDecoder {

@@ -1,9 +1,11 @@
 import type { NewAuditRecordRow } from '@mcpctl/db';
+import type { Clock } from '../clock.js';
 import type { Dispatcher, Slot } from '../dispatch/dispatcher.js';
 import { HttpError } from '../errors.js';
 import type { McpdMetrics } from '../metrics.js';
 import type { AuditWriter } from '../services/audit-writer.js';
 import type { InferenceBackend, InferenceCall, InferenceOutcome } from './inference-backend.js';
+import { KeepaliveCaller } from './keepalive-caller.js';
 import { StreamForwarder } from './stream-forwarder.js';
 import { CallerGoneError } from './upstream-call.js';
 
@@ -19,6 +21,12 @@ interface Outcome extends InferenceOutcome {
   queueMs: number | null;
 }
 
+export interface InferenceServiceOptions {
+  clock: Clock;
+  /** A streaming caller whose answer has not started hears `: waiting` this often. */
+  streamKeepaliveMs: number;
+}
+
 /** Serves one chat completion: dispatch to a member, hand it to its backend, audit. */
 export class InferenceService {
   #inFlight = 0;
@@ -29,25 +37,30 @@ export class InferenceService {
     private readonly backends: { public: InferenceBackend; virtual: InferenceBackend },
     private readonly audit: AuditWriter,
     private readonly metrics: McpdMetrics,
+    private readonly options: InferenceServiceOptions,
   ) {}
 
   /** Answers the caller; resolves with what happened (for the audit, and a thread to store). */
-  async run(call: InferenceCall): Promise<InferenceOutcome> {
+  async run(incoming: InferenceCall): Promise<InferenceOutcome> {
+    const { clock, streamKeepaliveMs } = this.options;
+    const keepalive = incoming.request.stream === true ? new KeepaliveCaller(incoming.caller, clock, streamKeepaliveMs) : undefined;
+    const call = keepalive ? { ...incoming, caller: keepalive } : incoming;
     const startedAt = performance.now();
     const at = new Date();
     const outcome: Outcome = { status: 200, servedBy: null, usage: undefined, firstTokenAt: undefined, error: undefined, queueMs: null };
     this.metrics.inFlight.inc();
     this.#inFlight += 1;
     try {
-      await this.#serve(call, outcome);
+      await this.#serve(call, outcome, () => keepalive?.answerStarted ?? call.caller.streaming);
     } catch (error) {
       outcome.status = error instanceof CallerGoneError ? CALLER_GONE_STATUS : error instanceof HttpError ? error.statusCode : 500;
       outcome.error = (error as Error).message;
       if (error instanceof CallerGoneError) return outcome;
-      // Headers went out with a waking notice: the failure can only be an error frame now.
+      // Headers went out with a waking or waiting comment: the failure can only be an error frame now.
       if (call.caller.streaming) new StreamForwarder(call.caller.openStream({}), () => 0).fail(outcome.error);
       else throw error;
     } finally {
+      keepalive?.stop();
       this.metrics.inFlight.dec();
       this.#inFlight -= 1;
       this.#record(call, at, startedAt, outcome);
@@ -56,8 +69,8 @@ export class InferenceService {
     return outcome;
   }
 
-  /** One retry on another member when a pool member fails before its first byte. */
-  async #serve(call: InferenceCall, outcome: Outcome): Promise<void> {
+  /** One retry on another member when a pool member fails before the answer started. */
+  async #serve(call: InferenceCall, outcome: Outcome, answerStarted: () => boolean): Promise<void> {
     const failed = new Set<string>();
     for (let attempt = 0; ; attempt += 1) {
       const slot = await this.#acquire(call, failed);
@@ -67,7 +80,7 @@ export class InferenceService {
         await this.backends[slot.target.record.kind].serve(call, slot.target, outcome);
         return;
       } catch (error) {
-        const retry = slot.pooled && attempt === 0 && !call.caller.streaming && error instanceof HttpError && RETRIED_STATUSES.has(error.statusCode);
+        const retry = slot.pooled && attempt === 0 && !answerStarted() && error instanceof HttpError && RETRIED_STATUSES.has(error.statusCode);
         if (!retry) throw error;
         failed.add(slot.target.record.id);
       } finally {

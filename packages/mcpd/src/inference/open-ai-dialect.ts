@@ -56,16 +56,18 @@ class OpenAiStreamDecoder implements StreamDecoder {
   decode(event: UpstreamEvent): StreamPart[] {
     const data = event.data.trim();
     if (data === '[DONE]') return [{ type: 'done' }];
+    const source = this.context.source ?? 'the upstream';
     let parsed: unknown;
     try {
       parsed = JSON.parse(data);
     } catch {
-      return [{ type: 'error', message: 'the upstream sent a stream frame that is not JSON' }];
+      return [{ type: 'error', message: `${source} sent a stream frame that is not JSON` }];
     }
-    const errorMessage = (parsed as { error?: unknown }).error !== undefined ? readErrorMessage(parsed) : undefined;
-    if (errorMessage !== undefined) return [{ type: 'error', message: `the upstream failed mid-stream: ${errorMessage}` }];
+    const isObject = typeof parsed === 'object' && parsed !== null;
+    const errorMessage = isObject && (parsed as { error?: unknown }).error !== undefined ? readErrorMessage(parsed) : undefined;
+    if (errorMessage !== undefined) return [{ type: 'error', message: `${source} failed mid-stream: ${errorMessage}` }];
     const chunk = chatCompletionChunkSchema.safeParse(parsed);
-    if (!chunk.success) return [{ type: 'error', message: 'the upstream sent a stream frame that is not a chat.completion.chunk' }];
+    if (!chunk.success) return [{ type: 'error', message: `${source} sent a stream frame that is not a chat.completion.chunk` }];
     return [{ type: 'chunk', data, chunk: chunk.data, forward: this.#shouldForward(chunk.data) }];
   }
 

@@ -38,6 +38,7 @@ export class RelayService implements InferenceBackend {
         model: call.name,
         includeUsage: call.request.stream_options?.include_usage === true,
         created: Math.floor(Date.now() / 1000),
+        source: `the publisher of ${record.name}`,
       }),
       collectContent: call.collectContent,
       firstResultTimeoutMs: this.options.firstResultTimeoutMs,

@@ -1,5 +1,5 @@
 import type { TaskResult, Usage } from '@mcpctl/protocol';
-import { badGateway, gatewayTimeout, HttpError, serviceUnavailable } from '../errors.js';
+import { badGateway, badRequest, gatewayTimeout, HttpError, serviceUnavailable } from '../errors.js';
 import type { Caller } from '../inference/caller.js';
 import type { StreamDecoder } from '../inference/dialect.js';
 import { openAiDialect } from '../inference/open-ai-dialect.js';
@@ -68,6 +68,7 @@ export class RelayedTask implements TaskSink {
     return outcome && !outcome.ok ? outcome.message : undefined;
   }
 
+  /** Throws a 400 HttpError for a chunk it cannot use, after ending the task with it. */
   result(result: TaskResult): void {
     if (this.#ended) return;
     this.#arm(this.options.idleTimeoutMs);
@@ -88,6 +89,12 @@ export class RelayedTask implements TaskSink {
       collectContent: this.options.collectContent,
     });
     const parts = done || data.trim() === '[DONE]' ? [{ type: 'done' as const }] : this.options.decoder.decode({ data });
+    const malformed = parts.find((part) => part.type === 'error');
+    if (malformed) {
+      // Skipping it would leave a silent gap in the answer: the caller hears of it at once.
+      this.#fail(badGateway(malformed.message));
+      throw badRequest(`${malformed.message}; the task is over`);
+    }
     if (this.#forwarder.accept(parts)) this.#end();
   }
 

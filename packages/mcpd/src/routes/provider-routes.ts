@@ -11,6 +11,9 @@ import { limitPerUser } from '../plugins/limit-per-user.js';
 import { SseControlChannel } from '../relay/sse-control-channel.js';
 import type { Services } from '../services/services.js';
 
+/** Room for the JSON around an answer of the largest size (`{"status":200,"body":…}`). */
+const RESULT_ENVELOPE_BYTES = 64 * 1024;
+
 const taskParams = z.object({ taskId: z.string().min(1).max(256) });
 
 /** The provider channel of SPEC §4.3, used by mcplocal. Its wire format is fixed. */
@@ -50,12 +53,30 @@ export function providerRoutes(app: FastifyInstance, services: Services): void {
     await providerSessions.streamOpened(sessionId, channel);
   });
 
-  const resultLimit = { onRequest: limitPerUser(services.limits.resultPosts, 'result posts') };
+  const resultLimit = {
+    onRequest: limitPerUser(services.limits.resultPosts, 'result posts'),
+    // Answers are as large as models make them; the general body limit is for everything else.
+    bodyLimit: services.maxResultBytes + RESULT_ENVELOPE_BYTES,
+  };
   app.post('/api/v1/llms/_provider-task/:taskId/result', resultLimit, async (request) => {
     const { taskId } = taskParams.parse(request.params);
     const body = taskResultSchema.safeParse(request.body);
-    if (!body.success) throw badRequest(describeZodError(body.error, 'task result'));
+    if (!body.success) {
+      const problem = describeZodError(body.error, 'task result');
+      // A chunk that cannot be used would leave a silent gap in the caller's answer: it ends the task.
+      if (isChunkResult(request.body)) {
+        const ended = tasks.deliver(taskId, request.principal.userId, { error: `it sent a malformed chunk (${problem})` });
+        if (!ended) throw notFound(`unknown or finished task: ${taskId}`);
+        throw badRequest(`${problem}; the task is over`);
+      }
+      throw badRequest(problem);
+    }
+    // The task's sink throws a 400 for a chunk whose data it cannot use, after ending the task.
     if (!tasks.deliver(taskId, request.principal.userId, body.data)) throw notFound(`unknown or finished task: ${taskId}`);
     return { ok: true };
   });
+}
+
+function isChunkResult(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && 'chunk' in body;
 }

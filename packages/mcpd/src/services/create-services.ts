@@ -50,6 +50,10 @@ export interface ServiceOptions {
   relayTimeoutMs: number;
   lifecycle: LifecycleDurations;
   pingIntervalMs: number;
+  /** `: waiting` comments to a streaming caller whose answer has not started (default 15 s). */
+  streamKeepaliveMs?: number;
+  /** Largest result post a publisher may send (default 32 MiB). */
+  maxResultBytes?: number;
   dispatch: DispatchOptions;
   wake: WakeOptions;
   /** How long a verified token or a resolved LLM is trusted without the database. */
@@ -102,7 +106,10 @@ export function createServices(options: ServiceOptions): RunningServices {
   const inFlight = new InFlightTracker();
   const wakes = new WakeCoordinator(hub, tasks, llmRepository, catalog, options.clock, options.wake);
   const dispatcher = new Dispatcher(catalog, hub, inFlight, wakes, options.dispatch);
-  const inference = new InferenceService(dispatcher, { public: publicUpstream, virtual: relay }, auditWriter, metrics);
+  const inference = new InferenceService(dispatcher, { public: publicUpstream, virtual: relay }, auditWriter, metrics, {
+    clock: options.clock,
+    streamKeepaliveMs: options.streamKeepaliveMs ?? 15_000,
+  });
   metrics.observeState({
     queued: () => dispatcher.queuedTotal(),
     connectedSessions: () => hub.size,
@@ -151,6 +158,7 @@ export function createServices(options: ServiceOptions): RunningServices {
       resultPosts: new PerUserLimit(options.maxResultPostsPerUser ?? 256),
     },
     pingIntervalMs: options.pingIntervalMs,
+    maxResultBytes: options.maxResultBytes ?? 32 * 1024 * 1024,
     startedAt: options.clock.now(),
     auditWriter,
     close: async () => {

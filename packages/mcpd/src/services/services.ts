@@ -46,5 +46,7 @@ export interface Services {
   limits: { controlStreams: PerUserLimit; resultPosts: PerUserLimit };
   /** Interval of `: ping` comments on control streams. */
   pingIntervalMs: number;
+  /** Largest body of a result post: a relayed whole answer or one chunk, as large as a public LLM's. */
+  maxResultBytes: number;
   startedAt: Date;
 }

@@ -1,4 +1,13 @@
-export type { CompletionOptions, CompletionResult, LlmProvider, StreamDelta, TokenUsage, ToolCall } from './llm-provider.js';
+export type {
+  AnswerExtras,
+  CompletionOptions,
+  CompletionResult,
+  LlmProvider,
+  ReasoningField,
+  StreamDelta,
+  TokenUsage,
+  ToolCall,
+} from './llm-provider.js';
 export { createProvider, resolveApiKey, MANAGED_NOT_SUPPORTED } from './create-provider.js';
 export { isAbortError } from './is-abort-error.js';
 export { AVAILABILITY_TIMEOUT_MS } from './check-availability.js';

@@ -28,23 +28,48 @@ export interface ToolCall {
   arguments: string;
 }
 
+/** The two names servers give reasoning models' thinking. */
+export type ReasoningField = 'reasoning_content' | 'reasoning';
+
+/**
+ * Fields of an OpenAI-shaped answer that this interface does not name (`logprobs`,
+ * `system_fingerprint`, vendor extensions), kept so a relay hands them on as the server sent them.
+ */
+export interface AnswerExtras {
+  /** Beside `id`, `choices`, `usage` at the top of a completion or chunk. */
+  answer?: Record<string, unknown> | undefined;
+  /** Beside `message` or `delta` in the choice: `logprobs`, vLLM's `stop_reason`. */
+  choice?: Record<string, unknown> | undefined;
+  /** Inside `message` or `delta`. */
+  message?: Record<string, unknown> | undefined;
+  /** Inside `usage`: `prompt_tokens_details`, … */
+  usage?: Record<string, unknown> | undefined;
+}
+
 export interface CompletionResult {
   content: string;
   /** Reasoning models' thinking, when the server returned it. */
   reasoning?: string | undefined;
+  /** The field the server put `reasoning` in; `reasoning_content` when unset. */
+  reasoningField?: ReasoningField | undefined;
   toolCalls: ToolCall[];
   usage: TokenUsage;
   finishReason: string;
+  extras?: AnswerExtras | undefined;
 }
 
 /** What a provider's stream yields, as the local server produces it. */
-export type StreamDelta =
+export type StreamDelta = (
   | { type: 'text'; text: string }
   /** `field` keeps the name the server used (`reasoning_content` or `reasoning`) so relays pass it on untouched. */
-  | { type: 'reasoning'; text: string; field: 'reasoning_content' | 'reasoning' }
+  | { type: 'reasoning'; text: string; field: ReasoningField }
   | { type: 'tool-call'; index: number; id?: string | undefined; name?: string | undefined; arguments?: string | undefined }
   | { type: 'finish'; reason: string }
-  | { type: 'usage'; usage: TokenUsage };
+  | { type: 'usage'; usage: TokenUsage }
+) & {
+  /** What the server's chunk carried besides the delta; on the first delta a chunk gives. */
+  extras?: AnswerExtras | undefined;
+};
 
 /** One local model server behind a uniform interface. */
 export interface LlmProvider {

@@ -1,5 +1,5 @@
 import type { ChatCompletionChunk, ChatToolCallDelta } from '@mcpctl/protocol';
-import type { StreamDelta } from '../providers/llm-provider.js';
+import type { AnswerExtras, StreamDelta } from '../providers/llm-provider.js';
 import type { CompletionIdentity } from './completion-identity.js';
 import { toOpenAiUsage } from './completion-mapping.js';
 
@@ -7,8 +7,8 @@ type ChunkDelta = ChatCompletionChunk['choices'][number]['delta'];
 
 /**
  * Turns a provider's deltas, one by one, into the `chat.completion.chunk` objects an OpenAI
- * stream carries: the first choice chunk names the assistant role, and reasoning keeps the
- * field name the local server used.
+ * stream carries: the first choice chunk names the assistant role, reasoning keeps the field
+ * name the local server used, and a delta's extras (`logprobs`, …) come back where they were.
  */
 export class ChunkMapper {
   private roleSent = false;
@@ -22,18 +22,19 @@ export class ChunkMapper {
   }
 
   map(delta: StreamDelta): ChatCompletionChunk {
+    const { extras } = delta;
     switch (delta.type) {
       case 'text':
-        return this.choice({ content: delta.text });
+        return this.choice({ content: delta.text }, null, extras);
       case 'reasoning':
-        return this.choice({ [delta.field]: delta.text });
+        return this.choice({ [delta.field]: delta.text }, null, extras);
       case 'tool-call':
-        return this.choice({ tool_calls: [toToolCallDelta(delta)] });
+        return this.choice({ tool_calls: [toToolCallDelta(delta)] }, null, extras);
       case 'finish':
         this.finishSent = true;
-        return this.choice({}, delta.reason);
+        return this.choice({}, delta.reason, extras);
       case 'usage':
-        return { ...this.envelope(), choices: [], usage: toOpenAiUsage(delta.usage) };
+        return { ...this.envelope(), choices: [], usage: { ...toOpenAiUsage(delta.usage), ...extras?.usage }, ...extras?.answer };
     }
   }
 
@@ -42,10 +43,10 @@ export class ChunkMapper {
     return this.map({ type: 'finish', reason });
   }
 
-  private choice(delta: ChunkDelta, finishReason: string | null = null): ChatCompletionChunk {
-    const withRole: ChunkDelta = this.roleSent ? delta : { role: 'assistant', ...delta };
+  private choice(delta: ChunkDelta, finishReason: string | null = null, extras?: AnswerExtras): ChatCompletionChunk {
+    const withRole: ChunkDelta = this.roleSent ? { ...delta, ...extras?.message } : { role: 'assistant', ...delta, ...extras?.message };
     this.roleSent = true;
-    return { ...this.envelope(), choices: [{ index: 0, delta: withRole, finish_reason: finishReason }] };
+    return { ...this.envelope(), choices: [{ index: 0, delta: withRole, ...extras?.choice, finish_reason: finishReason }], ...extras?.answer };
   }
 
   private envelope(): Pick<ChatCompletionChunk, 'id' | 'object' | 'created' | 'model'> {

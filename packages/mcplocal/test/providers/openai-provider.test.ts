@@ -133,6 +133,7 @@ describe('OpenAI provider', () => {
     expect(await provider.complete({ messages: QUESTION })).toEqual({
       content: '',
       reasoning: 'The user wants a sum.',
+      reasoningField: 'reasoning_content',
       toolCalls: [{ id: 'call_9', name: 'add', arguments: '{"a":2,"b":2}' }],
       usage: { promptTokens: 12, completionTokens: 7, totalTokens: 19 },
       finishReason: 'tool_calls',

@@ -1,5 +1,7 @@
 import { chatCompletionChunkSchema, chatCompletionSchema } from '@mcpctl/protocol';
 import { describe, expect, it } from 'vitest';
+import { fromOpenAiCompletion } from '../../src/providers/openai/from-openai-completion.js';
+import { mapOpenAiChunk } from '../../src/providers/openai/map-openai-chunk.js';
 import { ChunkMapper } from '../../src/registrar/chunk-mapping.js';
 import { toChatCompletion } from '../../src/registrar/completion-mapping.js';
 
@@ -89,5 +91,65 @@ describe('toChatCompletion', () => {
       identity,
     );
     expect(completion.choices[0]?.message).toEqual({ role: 'assistant', content: 'Hi.' });
+  });
+});
+
+/* What a local OpenAI-compatible server sends comes back as it was, apart from the identity mcpd answers under. */
+describe('fidelity of relayed answers', () => {
+  const logprobs = { content: [{ token: 'Hi', logprob: -0.25, bytes: [72, 105], top_logprobs: [] }] };
+
+  it('gives back a whole answer with its reasoning field names, logprobs and unknown fields', () => {
+    const local = {
+      id: 'chatcmpl-local',
+      object: 'chat.completion',
+      created: 5,
+      model: 'qwen3-32b',
+      system_fingerprint: 'fp_local',
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'Hi', reasoning: 'greet back', reasoning_content: 'greet back', refusal: null },
+          logprobs,
+          finish_reason: 'stop',
+          stop_reason: null,
+        },
+      ],
+      usage: { prompt_tokens: 4, completion_tokens: 1, total_tokens: 5, prompt_tokens_details: { cached_tokens: 2 } },
+    };
+    const relayed = toChatCompletion(fromOpenAiCompletion(chatCompletionSchema.parse(local)), identity);
+    expect(relayed).toEqual({ ...local, id: identity.id, created: identity.created, model: identity.model });
+  });
+
+  it('keeps `reasoning` as `reasoning` when it is the only field', () => {
+    const local = {
+      id: 'c',
+      object: 'chat.completion',
+      created: 5,
+      model: 'm',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'Hi', reasoning: 'think' }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+    };
+    const relayed = toChatCompletion(fromOpenAiCompletion(chatCompletionSchema.parse(local)), identity);
+    expect(relayed.choices[0]?.message).toEqual({ role: 'assistant', content: 'Hi', reasoning: 'think' });
+  });
+
+  it('gives back each streamed chunk with its reasoning fields, logprobs and unknown fields', () => {
+    const envelope = { id: 'chatcmpl-local', object: 'chat.completion.chunk', created: 5, model: 'qwen3-32b', system_fingerprint: 'fp_local' };
+    const local = [
+      { ...envelope, choices: [{ index: 0, delta: { reasoning: 'greet', reasoning_content: 'greet' }, logprobs: null, finish_reason: null }] },
+      { ...envelope, choices: [{ index: 0, delta: { content: 'Hi' }, logprobs, finish_reason: null }] },
+      { ...envelope, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop', stop_reason: null }] },
+      { ...envelope, choices: [], usage: { prompt_tokens: 4, completion_tokens: 1, total_tokens: 5, prompt_tokens_details: null } },
+    ];
+    const mapper = new ChunkMapper(identity);
+    const relayed = local.flatMap((chunk) => mapOpenAiChunk(chatCompletionChunkSchema.parse(chunk)).map((delta) => mapper.map(delta)));
+    const ours = { id: identity.id, created: identity.created, model: identity.model };
+    expect(relayed).toEqual([
+      { ...envelope, ...ours, choices: [{ index: 0, delta: { role: 'assistant', reasoning_content: 'greet' }, logprobs: null, finish_reason: null }] },
+      { ...envelope, ...ours, system_fingerprint: undefined, choices: [{ index: 0, delta: { reasoning: 'greet' }, finish_reason: null }] },
+      { ...envelope, ...ours, choices: [{ index: 0, delta: { content: 'Hi' }, logprobs, finish_reason: null }] },
+      { ...envelope, ...ours, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop', stop_reason: null }] },
+      { ...envelope, ...ours, choices: [], usage: { prompt_tokens: 4, completion_tokens: 1, total_tokens: 5, prompt_tokens_details: null } },
+    ]);
   });
 });

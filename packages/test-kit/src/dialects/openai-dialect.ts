@@ -50,7 +50,7 @@ export const openAiDialect: Dialect = {
       created,
       model: answer.model,
       choices: [
-        { index: 0, message: { role: 'assistant', content: answer.text }, logprobs: null, finish_reason: answer.finish },
+        { index: 0, message: { role: 'assistant', content: answer.text, ...reasoningOf(answer) }, logprobs: logprobsOf(answer, answer.tokens), finish_reason: answer.finish },
       ],
       usage: usageOf(answer),
     };
@@ -61,12 +61,19 @@ export const openAiDialect: Dialect = {
     const base = { id, object: 'chat.completion.chunk' as const, created, model: answer.model };
     // Like OpenAI, every chunk carries `usage: null` when the final usage chunk was asked for.
     const usage = input.includeUsage ? { usage: null } : {};
-    const chunk = (delta: ChatCompletionChunk['choices'][number]['delta'], finish: string | null): string => {
-      const value: ChatCompletionChunk = { ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...usage };
+    const chunk = (delta: ChatCompletionChunk['choices'][number]['delta'], finish: string | null, tokens: readonly string[] = []): string => {
+      const value: ChatCompletionChunk = { ...base, choices: [{ index: 0, delta, logprobs: logprobsOf(answer, tokens), finish_reason: finish }], ...usage };
       return `data: ${JSON.stringify(value)}\n\n`;
     };
-    const [before, after] = splitAtHole(chunk({ content: TEMPLATE_HOLE }, null));
-    const frames = encodeTokens(answer.tokens).map((token) => before + token + after);
+    let frames: readonly string[];
+    if (answer.logprobs) {
+      frames = answer.tokens.map((token) => chunk({ content: token }, null, [token]));
+    } else {
+      const [before, after] = splitAtHole(chunk({ content: TEMPLATE_HOLE }, null));
+      frames = encodeTokens(answer.tokens).map((token) => before + token + after);
+    }
+    // The thinking comes whole in the first frame after the role.
+    if (answer.reasoning) frames = [chunk(reasoningOf(answer), null), ...frames];
     let tail = chunk({}, answer.finish);
     if (input.includeUsage) {
       const usageChunk: ChatCompletionChunk = { ...base, choices: [], usage: usageOf(answer) };
@@ -83,6 +90,18 @@ export const openAiDialect: Dialect = {
 export function openAiModelList(model: string, created: number): string {
   const body: ModelList = { object: 'list', data: [{ id: model, object: 'model', created, owned_by: 'fake-upstream' }] };
   return JSON.stringify(body);
+}
+
+function reasoningOf(answer: FakeAnswer): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const field of answer.reasoning?.fields ?? []) fields[field] = answer.reasoning!.text;
+  return fields;
+}
+
+/** OpenAI's `logprobs.content`: one entry per token, with a made-up but stable probability. */
+function logprobsOf(answer: FakeAnswer, tokens: readonly string[]): { content: unknown[] } | null {
+  if (!answer.logprobs) return null;
+  return { content: tokens.map((token) => ({ token, logprob: -0.25, bytes: [...Buffer.from(token)], top_logprobs: [] })) };
 }
 
 function usageOf(answer: FakeAnswer): Usage {

@@ -1,0 +1,85 @@
+import type { Clock } from '../clock.js';
+import type { Caller } from './caller.js';
+import type { SseSink } from './stream-forwarder.js';
+
+/** The comment a waiting streaming caller hears; SSE clients ignore comments. */
+export const WAITING_COMMENT = ': waiting\n\n';
+
+/**
+ * A streaming caller that hears `: waiting` every `intervalMs` while its answer has not started,
+ * so proxies that cut a silent connection (60 s is common) keep it through a long wait for the
+ * first token, whatever it waits on: the queue, a wake, the upstream, or the publisher. Any
+ * comment written (a `: waking` notice too) restarts the interval; the first data frame or a
+ * JSON answer stops it.
+ */
+export class KeepaliveCaller implements Caller {
+  #cancelTimer: (() => void) | undefined;
+  #answerStarted = false;
+  #sink: SseSink | undefined;
+
+  constructor(
+    private readonly caller: Caller,
+    private readonly clock: Clock,
+    private readonly intervalMs: number,
+  ) {
+    this.#arm();
+  }
+
+  get signal(): AbortSignal {
+    return this.caller.signal;
+  }
+
+  get streaming(): boolean {
+    return this.caller.streaming;
+  }
+
+  /** True once a data frame or a JSON answer went out: from then on the answer cannot start over. */
+  get answerStarted(): boolean {
+    return this.#answerStarted;
+  }
+
+  sendJson(json: string, headers: Record<string, string>): void {
+    this.#started();
+    this.caller.sendJson(json, headers);
+  }
+
+  openStream(headers: Record<string, string>): SseSink {
+    if (this.#sink) return this.#sink;
+    const sink = this.caller.openStream(headers);
+    this.#sink = {
+      write: (text) => {
+        if (!this.#answerStarted) {
+          if (text.startsWith(':')) this.#arm();
+          else this.#started();
+        }
+        sink.write(text);
+      },
+      end: () => {
+        this.stop();
+        sink.end();
+      },
+    };
+    return this.#sink;
+  }
+
+  /** No more comments (the request is over). */
+  stop(): void {
+    this.#cancelTimer?.();
+    this.#cancelTimer = undefined;
+  }
+
+  #started(): void {
+    this.#answerStarted = true;
+    this.stop();
+  }
+
+  #arm(): void {
+    this.stop();
+    this.#cancelTimer = this.clock.after(this.intervalMs, () => {
+      this.#cancelTimer = undefined;
+      if (this.caller.signal.aborted || this.#answerStarted) return;
+      // Headers go out with the first comment: from then on a failure is an error frame.
+      this.openStream({}).write(WAITING_COMMENT);
+    });
+  }
+}

@@ -1,0 +1,127 @@
+import OpenAI from 'openai';
+import {
+  makeTempDir,
+  spawnMcpd,
+  spawnMcplocal,
+  startFakeUpstream,
+  type FakeUpstream,
+  type SpawnedMcpd,
+  type SpawnedMcplocal,
+  type TempDir,
+  writeMcplocalHome,
+} from '@mcpctl/test-kit';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+const TOKENS = ['The', ' answer', ' is', ' four', '.'];
+const THINKING = 'Two and two make four.';
+const KEEPALIVE_SECONDS = 0.5;
+
+/**
+ * Three real processes and both paths to a model: `remote` is a public LLM mcpd calls itself,
+ * `workstation` the same fake model server published by a real mcplocal. Whatever the model
+ * server sends reaches the caller the same way on both.
+ */
+describe('answers reach the caller as the model server sent them, on the public and the relayed path', () => {
+  let dataDir: TempDir;
+  let home: TempDir;
+  let upstream: FakeUpstream;
+  let mcpd: SpawnedMcpd;
+  let mcplocal: SpawnedMcplocal;
+
+  beforeAll(async () => {
+    [dataDir, home, upstream] = await Promise.all([makeTempDir('e2e-mcpd-'), makeTempDir('e2e-home-'), startFakeUpstream({ tokens: TOKENS })]);
+    mcpd = await spawnMcpd({ dataDir: dataDir.path, env: { MCPD_STREAM_KEEPALIVE_SECONDS: String(KEEPALIVE_SECONDS) } });
+    await writeMcplocalHome(
+      home.path,
+      { providers: [{ name: 'workstation', type: 'openai', url: upstream.openaiBaseUrl, model: 'fake-model', publish: true }] },
+      { mcpdUrl: mcpd.url, token: mcpd.adminToken },
+    );
+    mcplocal = await spawnMcplocal({ home: home.path });
+    const created = await api('/api/v1/llms', { method: 'POST', body: JSON.stringify({ name: 'remote', type: 'openai', model: 'fake-model', url: upstream.openaiBaseUrl }) });
+    expect(created.status).toBe(201);
+  });
+
+  afterAll(async () => {
+    await mcplocal?.stop('SIGKILL');
+    await mcpd?.stop();
+    await upstream?.close();
+    await Promise.all([dataDir?.cleanup(), home?.cleanup()]);
+  });
+
+  beforeEach(() => {
+    upstream.setBehavior({ tokens: TOKENS, latencyMs: 0, reasoning: undefined, logprobs: false });
+  });
+
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(`${mcpd.url}${path}`, { ...init, headers: { authorization: `Bearer ${mcpd.adminToken}`, 'content-type': 'application/json', ...init.headers } });
+  const client = () => new OpenAI({ baseURL: `${mcpd.url}/v1`, apiKey: mcpd.adminToken, maxRetries: 0 });
+  const chat = (model: string, extra: Record<string, unknown> = {}) =>
+    api('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model, messages: [{ role: 'user', content: 'What is two and two?' }], ...extra }) });
+  /** Every `data:` frame of an SSE body but `[DONE]`, parsed. */
+  const dataFrames = (text: string) =>
+    text
+      .split('\n\n')
+      .filter((frame) => frame.startsWith('data: ') && frame !== 'data: [DONE]')
+      .map((frame) => JSON.parse(frame.slice('data: '.length)) as { choices: Array<Record<string, unknown> & { delta: Record<string, unknown> }> });
+
+  describe.each(['remote', 'workstation'])('%s', (model) => {
+    it('keeps `reasoning`, `reasoning_content` and `logprobs` of a whole answer', async () => {
+      upstream.setBehavior({ reasoning: { text: THINKING, fields: ['reasoning', 'reasoning_content'] }, logprobs: true });
+      const raw = (await (await chat(model)).json()) as { choices: Array<{ message: Record<string, unknown>; logprobs: { content: Array<{ token: string }> } }> };
+      expect(raw.choices[0]!.message).toEqual({ role: 'assistant', content: TOKENS.join(''), reasoning: THINKING, reasoning_content: THINKING });
+      expect(raw.choices[0]!.logprobs.content.map((entry) => entry.token)).toEqual(TOKENS);
+      expect(raw.choices[0]!.logprobs.content[0]).toEqual({ token: 'The', logprob: -0.25, bytes: [84, 104, 101], top_logprobs: [] });
+
+      const completion = await client().chat.completions.create({ model, messages: [{ role: 'user', content: 'What is two and two?' }] });
+      expect(completion.choices[0]!.logprobs?.content?.map((entry) => entry.token)).toEqual(TOKENS);
+      expect((completion.choices[0]!.message as unknown as Record<string, unknown>).reasoning).toBe(THINKING);
+    });
+
+    it('keeps `reasoning` alone as `reasoning`', async () => {
+      upstream.setBehavior({ reasoning: { text: THINKING, fields: ['reasoning'] } });
+      const raw = (await (await chat(model)).json()) as { choices: Array<{ message: Record<string, unknown> }> };
+      expect(raw.choices[0]!.message).toEqual({ role: 'assistant', content: TOKENS.join(''), reasoning: THINKING });
+    });
+
+    it('keeps them in a streamed answer', async () => {
+      upstream.setBehavior({ reasoning: { text: THINKING, fields: ['reasoning', 'reasoning_content'] }, logprobs: true });
+      const frames = dataFrames(await (await chat(model, { stream: true })).text());
+      const field = (name: string) => frames.map((frame) => frame.choices[0]?.delta[name] ?? '').join('');
+      expect(field('reasoning')).toBe(THINKING);
+      expect(field('reasoning_content')).toBe(THINKING);
+      expect(field('content')).toBe(TOKENS.join(''));
+      const tokens = frames.flatMap((frame) => (frame.choices[0]?.logprobs as { content: Array<{ token: string }> } | null | undefined)?.content ?? []);
+      expect(tokens.map((entry) => entry.token)).toEqual(TOKENS);
+      expect(frames.filter((frame) => frame.choices[0]?.finish_reason === 'stop')).toHaveLength(1);
+
+      const stream = await client().chat.completions.create({ model, messages: [{ role: 'user', content: 'Hi' }], stream: true });
+      const seen: string[] = [];
+      for await (const chunk of stream) for (const entry of chunk.choices[0]?.logprobs?.content ?? []) seen.push(entry.token);
+      expect(seen).toEqual(TOKENS);
+    });
+
+    it('comments while the first token is late, and the stock client still reads the answer', async () => {
+      upstream.setBehavior({ latencyMs: 1800 });
+      const text = await (await chat(model, { stream: true })).text();
+      const beforeData = text.slice(0, text.indexOf('data: '));
+      // 1.8 s of silence at a 0.5 s interval: at least two comments on a loaded machine.
+      expect(beforeData.split(': waiting\n\n').length - 1).toBeGreaterThanOrEqual(2);
+      expect(beforeData.replaceAll(': waiting\n\n', '')).toBe('');
+      expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+
+      const stream = await client().chat.completions.create({ model, messages: [{ role: 'user', content: 'Hi' }], stream: true });
+      let content = '';
+      for await (const chunk of stream) content += chunk.choices[0]?.delta.content ?? '';
+      expect(content).toBe(TOKENS.join(''));
+    });
+
+    it('passes a 20 MiB answer whole', async () => {
+      const size = 20 * 1024 * 1024;
+      upstream.setBehavior({ tokens: ['x'.repeat(size)] });
+      const response = await chat(model);
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { choices: Array<{ message: { content: string } }> };
+      expect(body.choices[0]!.message.content.length).toBe(size);
+    });
+  });
+});
