@@ -4,11 +4,12 @@ import type { ControlChannel } from './control-channel.js';
 export class ProviderHub {
   readonly #channels = new Map<string, ControlChannel>();
 
-  /** A newer stream of the same session replaces (and closes) the older one. */
-  attach(sessionId: string, channel: ControlChannel): void {
+  /** A newer stream of the same session replaces (and closes) the older one, which it answers. */
+  attach(sessionId: string, channel: ControlChannel): ControlChannel | undefined {
     const older = this.#channels.get(sessionId);
     this.#channels.set(sessionId, channel);
     older?.close();
+    return older;
   }
 
   /** Answers true when `channel` was the session's current stream. */
@@ -20,6 +21,11 @@ export class ProviderHub {
 
   channel(sessionId: string | null): ControlChannel | undefined {
     return sessionId ? this.#channels.get(sessionId) : undefined;
+  }
+
+  /** Sessions with an open stream here. */
+  sessionIds(): string[] {
+    return [...this.#channels.keys()];
   }
 
   get size(): number {
