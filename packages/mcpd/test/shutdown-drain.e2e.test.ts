@@ -73,9 +73,7 @@ describe('SIGTERM drains relayed and public streams', () => {
   const exitOf = (service: SpawnedMcpd) => new Promise<number | null>((resolve) => service.process.once('exit', (code) => resolve(code)));
 
   it(`finishes ${STREAMS} relayed streams and a public one, refuses new work with 503 meanwhile, then exits 0`, async () => {
-    console.log('DEBUG start', performance.now());
     await start();
-    console.log('DEBUG started', performance.now());
     const started = await Promise.all([...Array.from({ length: STREAMS }, () => begin('relayed')), begin('direct')]);
     const exited = exitOf(mcpd!);
     mcpd!.process.kill('SIGTERM');
@@ -88,8 +86,6 @@ describe('SIGTERM drains relayed and public streams', () => {
     expect((await refused.json()).error).toMatch(/shutting down/);
 
     const ended = await Promise.all(started.map((answer) => answer.rest()));
-    console.log('DEBUG ended', performance.now());
-    await exited; console.log('DEBUG exited', performance.now(), mcpd!.output().slice(-3000));
     for (const { text, reset } of ended) {
       expect(reset).toBe(false);
       expect(text).not.toContain('"error"');
