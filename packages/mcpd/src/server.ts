@@ -111,7 +111,9 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
           services.inference.cutAll();
           await services.inference.drained(CUT_SETTLE_MS);
         }
-        await services.providerSessions.disconnectAll();
+        await services.providerSessions.disconnectAll().catch((error: unknown) => {
+          logger.error({ err: error }, 'marking the sessions of this process inactive failed');
+        });
         await closeListener(app);
       } finally {
         await services.close();

@@ -76,6 +76,7 @@ describe('SIGTERM drains relayed and public streams', () => {
     await start();
     const started = await Promise.all([...Array.from({ length: STREAMS }, () => begin('relayed')), begin('direct')]);
     const exited = exitOf(mcpd!);
+    const signalledAt = performance.now();
     mcpd!.process.kill('SIGTERM');
 
     // Balancers see it first: readiness fails as soon as the drain begins.
@@ -92,6 +93,8 @@ describe('SIGTERM drains relayed and public streams', () => {
       expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
     }
     expect(await exited).toBe(0);
+    // Out as soon as the answers (2 s each) were done, not at the 30 s deadline.
+    expect(performance.now() - signalledAt).toBeLessThan(25_000);
   });
 
   it('ends streams still running at the deadline with an error frame, never a bare reset', async () => {

@@ -31,9 +31,4 @@ export class ProviderHub {
   get size(): number {
     return this.#channels.size;
   }
-
-  closeAll(): void {
-    for (const channel of this.#channels.values()) channel.close();
-    this.#channels.clear();
-  }
 }
