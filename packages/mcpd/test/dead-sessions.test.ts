@@ -131,6 +131,38 @@ describe('dead sessions release their callers at once', () => {
     expect(await status()).toBe('inactive');
   });
 
+  it('moves a task that had not started to another pool member, and keeps queued requests for the pool', async () => {
+    const member = async (name: string) => {
+      const registered = await mcpd.api('/api/v1/llms/_provider-register', {
+        token: alice,
+        json: { providers: [{ name, type: 'openai', model: 'qwen3', poolName: 'duo', maxConcurrent: 1 }] },
+      });
+      const id = ((await registered.json()) as { providerSessionId: string }).providerSessionId;
+      const stream = await ProviderStream.open(mcpd.url, alice, id);
+      streams.push(stream);
+      await stream.waitFor((s) => s.events.length > 0);
+      return stream;
+    };
+    const [one, two] = [await member('duo-one'), await member('duo-two')];
+    const ask = () => mcpd.api('/api/v1/llms/duo/infer', { token: alice, json: { messages: [{ role: 'user', content: 'Hi' }] } });
+    const first = ask();
+    const second = ask();
+    await Promise.all([one.waitFor((s) => inferTasks(s).length === 1), two.waitFor((s) => inferTasks(s).length === 1)]);
+    const third = ask();
+    await waitQueued(3);
+
+    one.close();
+    // Its task had not started: the request moves to the other member, behind the one queued there.
+    await post(inferTasks(two)[0]!.taskId, { status: 200, body: completion });
+    await two.waitFor((s) => inferTasks(s).length === 2);
+    await post(inferTasks(two)[1]!.taskId, { status: 200, body: completion });
+    await two.waitFor((s) => inferTasks(s).length === 3);
+    await post(inferTasks(two)[2]!.taskId, { status: 200, body: completion });
+    const answers = await soon(Promise.all([first, second, third]), 'the pool requests');
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
+    expect(answers.map((answer) => answer.headers.get('x-mcpctl-served-by'))).toEqual(['duo-two', 'duo-two', 'duo-two']);
+  });
+
   it('when a newer stream replaces it: tasks sent on the older stream fail at once, the newer one serves', async () => {
     const waiting = infer();
     await publisher.waitFor((s) => inferTasks(s).length === 1);
