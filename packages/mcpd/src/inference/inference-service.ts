@@ -61,7 +61,7 @@ export class InferenceService {
       outcome.status = error instanceof CallerGoneError ? CALLER_GONE_STATUS : error instanceof HttpError ? error.statusCode : 500;
       outcome.error = (error as Error).message;
       if (error instanceof CallerGoneError) return outcome;
-      // Headers went out with a waking notice: the failure can only be an error frame now.
+      // Headers went out (a waking notice, or an answer mcpd cut off): only an error frame can say it now.
       if (call.caller.streaming) new StreamForwarder(call.caller.openStream({}), () => 0).fail(outcome.error);
       else throw error;
     } finally {
