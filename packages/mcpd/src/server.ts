@@ -12,6 +12,11 @@ import { loadOrCreateSecretKey } from './secret-key-file.js';
 import { bootstrapAdmin } from './services/bootstrap-admin.js';
 import { createServices, type RunningServices } from './services/create-services.js';
 
+/** After the deadline cut the last answers, how long their error frames get to go out. */
+const CUT_SETTLE_MS = 2_000;
+/** How long connections still busy (a last result post being answered) get before they are cut. */
+const CONNECTION_SETTLE_MS = 500;
+
 export interface StartOptions {
   logger: Logger;
   clock?: Clock;
@@ -26,7 +31,11 @@ export interface RunningServer {
   app: FastifyInstance;
   services: RunningServices;
   url: string;
-  /** Stops accepting, lets in-flight requests finish up to the deadline, then closes everything. */
+  /**
+   * Drains: new work gets 503 while the work in flight finishes (its result posts still
+   * accepted) up to the deadline, which ends what is left with error frames; then the control
+   * streams close and the process lets go of its port.
+   */
   close(): Promise<void>;
 }
 
@@ -60,6 +69,7 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
     upstreamHeadersTimeoutMs: config.upstreamHeadersTimeoutMs,
     upstreamIdleTimeoutMs: config.upstreamIdleTimeoutMs,
     relayTimeoutMs: config.relayTimeoutMs,
+    reconnectGraceMs: config.reconnectGraceMs,
     lifecycle: { heartbeatTimeoutMs: config.heartbeatTimeoutMs, inactiveRetentionMs: config.inactiveRetentionMs },
     pingIntervalMs: config.pingIntervalMs,
     maxResultBytes: config.maxResultBytes,
@@ -72,6 +82,10 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
     maxResultPostsPerUser: config.maxResultPostsPerUser,
     ...(options.cacheMs === undefined ? {} : { cacheMs: options.cacheMs }),
   });
+  const sweep = await services.startupSweep.run(services.providerSessions.connectedSessionIds());
+  if (sweep.markedInactive + sweep.expected > 0) {
+    logger.info({ ...sweep, graceSeconds: config.reconnectGraceMs / 1000 }, 'virtual LLMs marked inactive until their publishers reconnect');
+  }
   const app = buildApp(services, { logger, bodyLimitBytes: config.bodyLimitBytes, trustProxy: config.trustProxy });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
@@ -88,23 +102,22 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      const deadline = setTimeout(() => {
-        logger.warn('shutdown deadline reached; closing the remaining connections');
-        app.server.closeAllConnections();
-      }, config.shutdownDeadlineMs);
-      deadline.unref();
       clearInterval(gcTimer);
+      services.shutdown.begin();
+      services.inference.releaseQueued();
       try {
-        const stopped = app.close();
-        // Relayed answers still flow over the control streams: close those last.
-        await services.inference.drained(config.shutdownDeadlineMs);
-        services.hub.closeAll();
-        // Nothing useful is in flight any more; a lingering keep-alive or a stream whose
-        // client vanished must not hold the exit for the whole deadline.
-        app.server.closeAllConnections();
-        await stopped;
+        // Still listening: publishers post results and heartbeats for the work in flight, on
+        // kept-alive connections or new ones, until that work ends.
+        if (!(await services.inference.drained(config.shutdownDeadlineMs))) {
+          logger.warn({ inFlight: services.inference.inFlight }, 'shutdown deadline reached; ending the answers still running');
+          services.inference.cutAll();
+          await services.inference.drained(CUT_SETTLE_MS);
+        }
+        await services.providerSessions.disconnectAll().catch((error: unknown) => {
+          logger.error({ err: error }, 'marking the sessions of this process inactive failed');
+        });
+        await closeListener(app);
       } finally {
-        clearTimeout(deadline);
         await services.close();
         if (!options.database) await database.close();
       }
@@ -112,4 +125,16 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
     return closing;
   };
   return { app, services, url, close };
+}
+
+/** Stops listening; a connection still busy after a short settle is cut rather than waited for. */
+async function closeListener(app: FastifyInstance): Promise<void> {
+  const stopped = app.close();
+  const timer = setTimeout(() => app.server.closeAllConnections(), CONNECTION_SETTLE_MS);
+  timer.unref();
+  try {
+    await stopped;
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -154,18 +154,26 @@ describe.each(testDatabaseVariants())('provider sessions and lifecycle on $name'
     expect(mcpd.server.services.hub.size).toBe(1);
   });
 
-  it('flips rows inactive at once when the stream closes, and a heartbeat revives them', async () => {
+  it('flips rows inactive at once when the stream closes; a heartbeat alone keeps them inactive, a stream revives them', async () => {
     const { providerSessionId } = await registerOk(alice, { providers: [provider('q')] });
     const stream = await openStream(alice, providerSessionId);
     await stream.waitFor((s) => s.events.length > 0);
     clock.advance(5000);
     stream.close();
     await waitUntil(async () => (await row('q')).status === 'inactive');
-    expect((await row('q')).inactiveSince).toBe(clock.now().toISOString());
+    const closedAt = clock.now().toISOString();
+    expect((await row('q')).inactiveSince).toBe(closedAt);
 
+    // Status is the truth: without a stream the publisher cannot be reached, heartbeat or not.
     clock.advance(1000);
     const heartbeat = await mcpd.api('/api/v1/llms/_provider-heartbeat', { token: alice, json: { providerSessionId } });
     expect(heartbeat.status).toBe(200);
+    expect(await row('q')).toMatchObject({ status: 'inactive', inactiveSince: closedAt, lastHeartbeatAt: clock.now().toISOString() });
+
+    clock.advance(1000);
+    const back = await openStream(alice, providerSessionId);
+    await back.waitFor((s) => s.events.length > 0);
+    await waitUntil(async () => (await row('q')).status === 'active');
     expect(await row('q')).toMatchObject({ status: 'active', inactiveSince: null, lastHeartbeatAt: clock.now().toISOString() });
   });
 
@@ -189,7 +197,7 @@ describe.each(testDatabaseVariants())('provider sessions and lifecycle on $name'
     expect(await gc()).toMatchObject({ deleted: 0 });
     clock.advance(2000);
     expect(await gc()).toMatchObject({ deleted: 1, sessionsDeleted: 1 });
-    expect(await gc()).toEqual({ markedInactive: 0, deleted: 0, sessionsDeleted: 0 });
+    expect(await gc()).toEqual({ markedInactive: 0, disconnected: 0, deleted: 0, sessionsDeleted: 0 });
     expect((await mcpd.api('/api/v1/llms/q')).status).toBe(404);
     const heartbeat = await mcpd.api('/api/v1/llms/_provider-heartbeat', { token: alice, json: { providerSessionId } });
     expect(heartbeat.status).toBe(404);

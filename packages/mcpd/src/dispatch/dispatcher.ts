@@ -5,6 +5,7 @@ import type { InferenceTarget, LlmCatalog } from '../services/llm-catalog.js';
 import { canSee, type Principal } from '../services/principal.js';
 import type { InFlightTracker } from './in-flight-tracker.js';
 import { hasCapacity, pickMember, type MemberLoad } from './pick-member.js';
+import type { ReconnectGrace } from './reconnect-grace.js';
 import type { WakeCoordinator } from './wake-coordinator.js';
 
 export interface DispatchOptions {
@@ -66,6 +67,7 @@ export class Dispatcher {
     private readonly hub: ProviderHub,
     private readonly inFlight: InFlightTracker,
     private readonly wakes: WakeCoordinator,
+    private readonly grace: ReconnectGrace,
     private readonly options: DispatchOptions,
   ) {
     inFlight.onRelease(() => this.#pumpAll());
@@ -139,14 +141,11 @@ export class Dispatcher {
   }
 
   #wait(request: DispatchRequest, resolved: Resolved): Promise<Slot> {
+    if (request.signal.aborted) return Promise.reject(new CallerGoneError());
     const loads = this.#loads(resolved.members, request.exclude);
-    const busy = loads.filter((load) => load.target.record.status === 'active' && load.reachable);
-    const sleeping = loads.filter((load) => load.target.record.status === 'hibernating' && load.reachable);
-    const offlineOnly = busy.length === 0 && sleeping.length === 0;
-    if (offlineOnly && !request.waitForOfflineMs) {
-      const what = resolved.pooled ? `every member of pool ${request.name} is offline` : `the publisher of ${request.name} is offline`;
-      throw serviceUnavailable(what, 30);
-    }
+    const { busy, sleeping, offlineOnly } = classify(loads);
+    const graceMs = offlineOnly ? this.#graceMs(loads) : 0;
+    if (offlineOnly && !request.waitForOfflineMs && graceMs === 0) throw offline(request, resolved);
     const queue = this.#queues.get(resolved.key) ?? [];
     if (queue.length >= this.options.maxQueueLength) {
       throw tooManyRequests(`the queue for ${request.name} is full (${queue.length} waiting); try again shortly`, 5);
@@ -155,7 +154,7 @@ export class Dispatcher {
     const toWake = busy.length === 0 ? sleeping[0]?.target : undefined;
     // A request held for a wake waits as long as the wake may take; the wake's own end answers it.
     const waitMs = offlineOnly
-      ? request.waitForOfflineMs!
+      ? Math.max(request.waitForOfflineMs ?? 0, graceMs)
       : toWake
         ? Math.max(this.options.maxWaitMs, this.wakes.timeoutFor(toWake) + 1000)
         : this.options.maxWaitMs;
@@ -181,10 +180,10 @@ export class Dispatcher {
         },
       };
       queue.push(waiter);
-      const timer = setTimeout(
-        () => waiter.fail(serviceUnavailable(`no capacity for ${request.name} within ${Math.round(waitMs / 1000)} s`, 5)),
-        waitMs,
-      );
+      const timer = setTimeout(() => {
+        const stillOffline = classify(this.#loads(waiter.resolved.members, request.exclude)).offlineOnly;
+        waiter.fail(stillOffline ? offline(request, waiter.resolved) : serviceUnavailable(`no capacity for ${request.name} within ${Math.round(waitMs / 1000)} s`, 5));
+      }, waitMs);
       timer.unref();
       cleanups.push(() => clearTimeout(timer));
       const onAbort = () => waiter.fail(new CallerGoneError());
@@ -228,7 +227,11 @@ export class Dispatcher {
     if (queue.length === 0) this.#queues.delete(key);
   }
 
-  /** Statuses changed (a wake, a publisher back): waiting requests look at fresh rows. */
+  /**
+   * Statuses changed (a wake, a publisher back or gone): waiting requests look at fresh rows.
+   * One whose every candidate is now offline fails at once, unless its caller asked to wait for
+   * an offline LLM or its publisher is expected back after a restart.
+   */
   async #refreshAll(): Promise<void> {
     const waiters = [...this.#queues.values()].flat();
     await Promise.all(
@@ -241,10 +244,32 @@ export class Dispatcher {
       }),
     );
     this.#pumpAll();
+    for (const waiter of [...this.#queues.values()].flat()) {
+      if (waiter.request.waitForOfflineMs) continue;
+      const loads = this.#loads(waiter.resolved.members, waiter.request.exclude);
+      if (classify(loads).offlineOnly && this.#graceMs(loads) === 0) waiter.fail(offline(waiter.request, waiter.resolved));
+    }
+  }
+
+  /** The longest any of these members' publishers is still expected back after a restart. */
+  #graceMs(loads: MemberLoad[]): number {
+    return Math.max(0, ...loads.filter((load) => !load.reachable).map((load) => this.grace.remainingMs(load.target.record.providerSessionId)));
   }
 
   /** Whether any member of these could take a request now (for tests and views). */
   hasFreeMember(members: InferenceTarget[]): boolean {
     return this.#loads(members, undefined).some(hasCapacity);
   }
+}
+
+/** Members that can serve now or after a wake; none of either means every candidate is offline. */
+function classify(loads: MemberLoad[]): { busy: MemberLoad[]; sleeping: MemberLoad[]; offlineOnly: boolean } {
+  const busy = loads.filter((load) => load.target.record.status === 'active' && load.reachable);
+  const sleeping = loads.filter((load) => load.target.record.status === 'hibernating' && load.reachable);
+  return { busy, sleeping, offlineOnly: busy.length === 0 && sleeping.length === 0 };
+}
+
+function offline(request: DispatchRequest, resolved: Resolved): Error {
+  const what = resolved.pooled ? `every member of pool ${request.name} is offline` : `the publisher of ${request.name} is offline`;
+  return serviceUnavailable(what, 30);
 }

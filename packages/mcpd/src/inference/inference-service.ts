@@ -1,9 +1,11 @@
 import type { NewAuditRecordRow } from '@mcpctl/db';
 import type { Clock } from '../clock.js';
 import type { Dispatcher, Slot } from '../dispatch/dispatcher.js';
-import { HttpError } from '../errors.js';
+import { HttpError, serviceUnavailable } from '../errors.js';
 import type { McpdMetrics } from '../metrics.js';
 import type { AuditWriter } from '../services/audit-writer.js';
+import type { ShutdownGate } from '../services/shutdown-gate.js';
+import { CuttableCaller } from './cuttable-caller.js';
 import type { InferenceBackend, InferenceCall, InferenceOutcome } from './inference-backend.js';
 import { KeepaliveCaller } from './keepalive-caller.js';
 import { StreamForwarder } from './stream-forwarder.js';
@@ -17,6 +19,9 @@ const CALLER_GONE_STATUS = 499;
 /** Failures of a member before its first byte that another pool member may not share. */
 const RETRIED_STATUSES = new Set([502, 503]);
 
+/** Seconds a caller cut off by a shutdown should wait before trying again. */
+const SHUTDOWN_RETRY_AFTER_SECONDS = 5;
+
 interface Outcome extends InferenceOutcome {
   queueMs: number | null;
 }
@@ -27,9 +32,16 @@ export interface InferenceServiceOptions {
   streamKeepaliveMs: number;
 }
 
+/** A call being answered, as a shutdown sees it. */
+interface RunningCall {
+  caller: CuttableCaller;
+  /** True once a member's slot is held: the call is being served, not queued. */
+  started: boolean;
+}
+
 /** Serves one chat completion: dispatch to a member, hand it to its backend, audit. */
 export class InferenceService {
-  #inFlight = 0;
+  readonly #calls = new Set<RunningCall>();
   #drainWaiters: Array<() => void> = [];
 
   constructor(
@@ -37,43 +49,53 @@ export class InferenceService {
     private readonly backends: { public: InferenceBackend; virtual: InferenceBackend },
     private readonly audit: AuditWriter,
     private readonly metrics: McpdMetrics,
+    private readonly shutdown: ShutdownGate,
     private readonly options: InferenceServiceOptions,
   ) {}
 
   /** Answers the caller; resolves with what happened (for the audit, and a thread to store). */
-  async run(incoming: InferenceCall): Promise<InferenceOutcome> {
+  async run(call: InferenceCall): Promise<InferenceOutcome> {
     const { clock, streamKeepaliveMs } = this.options;
-    const keepalive = incoming.request.stream === true ? new KeepaliveCaller(incoming.caller, clock, streamKeepaliveMs) : undefined;
-    const call = keepalive ? { ...incoming, caller: keepalive } : incoming;
+    const keepalive = call.request.stream === true ? new KeepaliveCaller(call.caller, clock, streamKeepaliveMs) : undefined;
     const startedAt = performance.now();
     const at = new Date();
     const outcome: Outcome = { status: 200, servedBy: null, usage: undefined, firstTokenAt: undefined, error: undefined, queueMs: null };
+    const running: RunningCall = { caller: new CuttableCaller(keepalive ?? call.caller), started: false };
     this.metrics.inFlight.inc();
-    this.#inFlight += 1;
+    this.#calls.add(running);
     try {
-      await this.#serve(call, outcome, () => keepalive?.answerStarted ?? call.caller.streaming);
-    } catch (error) {
+      this.assertAccepting();
+      await this.#serve({ ...call, caller: running.caller }, outcome, running, () => keepalive?.answerStarted ?? call.caller.streaming);
+    } catch (caught) {
+      // A call mcpd cut off answers why, not "the caller disconnected".
+      const error = running.caller.cutBy ?? caught;
       outcome.status = error instanceof CallerGoneError ? CALLER_GONE_STATUS : error instanceof HttpError ? error.statusCode : 500;
       outcome.error = (error as Error).message;
       if (error instanceof CallerGoneError) return outcome;
-      // Headers went out with a waking or waiting comment: the failure can only be an error frame now.
+      // Headers went out (a waking or waiting comment, or an answer mcpd cut off): only an error frame can say it now.
       if (call.caller.streaming) new StreamForwarder(call.caller.openStream({}), () => 0).fail(outcome.error);
       else throw error;
     } finally {
       keepalive?.stop();
+      running.caller.dispose();
       this.metrics.inFlight.dec();
-      this.#inFlight -= 1;
+      this.#calls.delete(running);
       this.#record(call, at, startedAt, outcome);
-      if (this.#inFlight === 0) for (const wake of this.#drainWaiters.splice(0)) wake();
+      if (this.#calls.size === 0) for (const wake of this.#drainWaiters.splice(0)) wake();
     }
     return outcome;
   }
 
   /** One retry on another member when a pool member fails before the answer started. */
-  async #serve(call: InferenceCall, outcome: Outcome, answerStarted: () => boolean): Promise<void> {
+  async #serve(call: InferenceCall, outcome: Outcome, running: RunningCall, answerStarted: () => boolean): Promise<void> {
     const failed = new Set<string>();
     for (let attempt = 0; ; attempt += 1) {
       const slot = await this.#acquire(call, failed);
+      if (call.caller.signal.aborted) {
+        slot.release();
+        throw new CallerGoneError();
+      }
+      running.started = true;
       outcome.queueMs = (outcome.queueMs ?? 0) + slot.queueMs;
       outcome.servedBy = slot.target.record.name;
       try {
@@ -103,15 +125,45 @@ export class InferenceService {
     });
   }
 
-  /** Resolves once no inference is in flight, or after `timeoutMs`. */
-  drained(timeoutMs: number): Promise<void> {
-    if (this.#inFlight === 0) return Promise.resolve();
+  /** Throws 503 while mcpd drains for a shutdown (for callers that do work before `run`). */
+  assertAccepting(): void {
+    this.shutdown.assertAccepting('new requests');
+  }
+
+  /** Calls being answered or waiting for a member. */
+  get inFlight(): number {
+    return this.#calls.size;
+  }
+
+  /**
+   * A shutdown began: calls still waiting for a member get 503 at once. Nothing was sent
+   * anywhere for them yet, so a retry (on another replica, or after the restart) is safe.
+   */
+  releaseQueued(): void {
+    for (const running of this.#calls) {
+      if (!running.started) running.caller.cut(serviceUnavailable('mcpd is shutting down; retry shortly', SHUTDOWN_RETRY_AFTER_SECONDS));
+    }
+  }
+
+  /**
+   * The shutdown deadline passed: every call still running ends now, a stream with an explicit
+   * error frame, a call whose answer has not started with 503.
+   */
+  cutAll(): void {
+    for (const running of this.#calls) {
+      running.caller.cut(serviceUnavailable('mcpd shut down before the answer finished', SHUTDOWN_RETRY_AFTER_SECONDS));
+    }
+  }
+
+  /** Resolves true once no inference is in flight, or false after `timeoutMs`. */
+  drained(timeoutMs: number): Promise<boolean> {
+    if (this.#calls.size === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
+      const timer = setTimeout(() => resolve(false), timeoutMs);
       timer.unref();
       this.#drainWaiters.push(() => {
         clearTimeout(timer);
-        resolve();
+        resolve(true);
       });
     });
   }

@@ -4,11 +4,12 @@ import type { ControlChannel } from './control-channel.js';
 export class ProviderHub {
   readonly #channels = new Map<string, ControlChannel>();
 
-  /** A newer stream of the same session replaces (and closes) the older one. */
-  attach(sessionId: string, channel: ControlChannel): void {
+  /** A newer stream of the same session replaces (and closes) the older one, which it answers. */
+  attach(sessionId: string, channel: ControlChannel): ControlChannel | undefined {
     const older = this.#channels.get(sessionId);
     this.#channels.set(sessionId, channel);
     older?.close();
+    return older;
   }
 
   /** Answers true when `channel` was the session's current stream. */
@@ -22,12 +23,12 @@ export class ProviderHub {
     return sessionId ? this.#channels.get(sessionId) : undefined;
   }
 
-  get size(): number {
-    return this.#channels.size;
+  /** Sessions with an open stream here. */
+  sessionIds(): string[] {
+    return [...this.#channels.keys()];
   }
 
-  closeAll(): void {
-    for (const channel of this.#channels.values()) channel.close();
-    this.#channels.clear();
+  get size(): number {
+    return this.#channels.size;
   }
 }

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNotNull, lt, ne, or } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, lt, ne, notInArray, or } from 'drizzle-orm';
 import { agents, users, type AgentRow, type Database, type NewAgentRow } from '@mcpctl/db';
 
 /** An agent row with its owner's user name, as views need it. */
@@ -77,6 +77,20 @@ export class AgentRepository {
       .where(and(eq(agents.kind, 'virtual'), eq(agents.status, 'inactive'), isNotNull(agents.inactiveSince), lt(agents.inactiveSince, cutoff)))
       .returning({ id: agents.id });
     return deleted.length;
+  }
+
+  /** Virtual agents of every session but `connected` go inactive. */
+  async markUnconnectedInactive(connected: string[], at: Date): Promise<void> {
+    await this.db
+      .update(agents)
+      .set({ status: 'inactive', inactiveSince: at, updatedAt: at })
+      .where(
+        and(
+          eq(agents.kind, 'virtual'),
+          ne(agents.status, 'inactive'),
+          connected.length > 0 ? or(isNull(agents.providerSessionId), notInArray(agents.providerSessionId, connected)) : undefined,
+        ),
+      );
   }
 
   /** Virtual agents of sessions whose rows went silent follow them to inactive. */

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, inArray, isNotNull, lt, ne, or } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNotNull, isNull, lt, ne, notInArray, or } from 'drizzle-orm';
 import { llms, users, type Database, type LlmRow, type NewLlmRow } from '@mcpctl/db';
 
 /** An LLM row with its owner's user name, as views need it. */
@@ -101,6 +101,11 @@ export class LlmRepository {
     return updated.length;
   }
 
+  /** A heartbeat of a session without a stream here: the rows stay as they are, only fresher. */
+  async touchSession(sessionId: string, at: Date): Promise<void> {
+    await this.db.update(llms).set({ lastHeartbeatAt: at }).where(eq(llms.providerSessionId, sessionId));
+  }
+
   /** A heartbeat or a new stream: bump every row, and bring inactive ones back. */
   async reviveSession(sessionId: string, at: Date): Promise<void> {
     await this.db
@@ -111,6 +116,22 @@ export class LlmRepository {
       .update(llms)
       .set({ status: 'active', lastHeartbeatAt: at, inactiveSince: null, updatedAt: at })
       .where(and(eq(llms.providerSessionId, sessionId), eq(llms.status, 'inactive')));
+  }
+
+  /** Virtual rows of every session but `connected` go inactive; answers how many did. */
+  async markUnconnectedInactive(connected: string[], at: Date): Promise<number> {
+    const updated = await this.db
+      .update(llms)
+      .set({ status: 'inactive', inactiveSince: at, updatedAt: at })
+      .where(
+        and(
+          eq(llms.kind, 'virtual'),
+          ne(llms.status, 'inactive'),
+          connected.length > 0 ? or(isNull(llms.providerSessionId), notInArray(llms.providerSessionId, connected)) : undefined,
+        ),
+      )
+      .returning({ id: llms.id });
+    return updated.length;
   }
 
   /** Virtual rows whose publisher stopped heartbeating before `cutoff` go inactive. */

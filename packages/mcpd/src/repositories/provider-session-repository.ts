@@ -1,4 +1,4 @@
-import { and, eq, lt, notExists } from 'drizzle-orm';
+import { and, eq, gte, inArray, lt, notExists } from 'drizzle-orm';
 import { agents, llms, providerSessions, type Database, type ProviderSessionRow } from '@mcpctl/db';
 
 export class ProviderSessionRepository {
@@ -15,6 +15,22 @@ export class ProviderSessionRepository {
 
   async touch(id: string, at: Date): Promise<void> {
     await this.db.update(providerSessions).set({ lastHeartbeatAt: at }).where(eq(providerSessions.id, id));
+  }
+
+  /** Sessions heard from (register, heartbeat, stream) at or after `since`. */
+  async listHeardSince(since: Date): Promise<string[]> {
+    const rows = await this.db.select({ id: providerSessions.id }).from(providerSessions).where(gte(providerSessions.lastHeartbeatAt, since));
+    return rows.map((row) => row.id);
+  }
+
+  /** Those of `ids` whose last heartbeat is older than `cutoff`. */
+  async listSilentAmong(ids: string[], cutoff: Date): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .select({ id: providerSessions.id })
+      .from(providerSessions)
+      .where(and(inArray(providerSessions.id, ids), lt(providerSessions.lastHeartbeatAt, cutoff)));
+    return rows.map((row) => row.id);
   }
 
   /** Sessions whose last heartbeat is older than `cutoff`. */

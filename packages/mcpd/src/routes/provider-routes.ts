@@ -21,6 +21,7 @@ export function providerRoutes(app: FastifyInstance, services: Services): void {
   const { providers, providerSessions, llms, tasks } = services;
 
   app.post('/api/v1/llms/_provider-register', async (request, reply) => {
+    services.shutdown.assertAccepting('new registrations');
     const body = providerRegisterRequestSchema.safeParse(request.body);
     if (!body.success) throw badRequest(describeZodError(body.error));
     const outcome = await providers.register(request.principal, body.data);
@@ -38,6 +39,8 @@ export function providerRoutes(app: FastifyInstance, services: Services): void {
 
   const streamLimit = { onRequest: limitPerUser(services.limits.controlStreams, 'control streams') };
   app.get('/api/v1/llms/_provider-stream', streamLimit, async (request, reply) => {
+    // A publisher reconnecting now should land on the process that replaces this one.
+    services.shutdown.assertAccepting('new control streams');
     const header = request.headers[PROVIDER_SESSION_HEADER];
     const sessionId = await providerSessions.requireOwnSession(request.principal, typeof header === 'string' ? header : undefined);
     reply.hijack();

@@ -2,6 +2,7 @@ import { chatCompletionRequestSchema, THREAD_ID_HEADER, type ChatCompletionReque
 import { badRequest, describeZodError, forbidden, serviceUnavailable } from '../errors.js';
 import type { Caller } from '../inference/caller.js';
 import type { InferenceOutcome } from '../inference/inference-backend.js';
+import type { ReconnectGrace } from '../dispatch/reconnect-grace.js';
 import type { InferenceService } from '../inference/inference-service.js';
 import type { NewThreadMessage } from '../repositories/thread-repository.js';
 import type { AgentRecord } from '../repositories/agent-repository.js';
@@ -33,12 +34,16 @@ export class AgentChatService {
     private readonly threads: ThreadService,
     private readonly inference: InferenceService,
     private readonly catalog: LlmCatalog,
+    private readonly grace: ReconnectGrace,
   ) {}
 
   async chat(chat: AgentChat): Promise<InferenceOutcome> {
+    this.inference.assertAccepting();
     const agent = await this.agents.findVisible(chat.principal, chat.agentName);
     if (!chat.principal.can('run', 'agents', agent)) throw forbidden(`you may not chat with agent ${agent.name}`);
-    if (agent.kind === 'virtual' && agent.status === 'inactive') throw serviceUnavailable(`the publisher of agent ${agent.name} is offline`, 30);
+    // Right after a restart its publisher may be on its way back: then the dispatch waits for it.
+    const expectedBack = this.grace.remainingMs(agent.providerSessionId) > 0;
+    if (agent.kind === 'virtual' && agent.status === 'inactive' && !expectedBack) throw serviceUnavailable(`the publisher of agent ${agent.name} is offline`, 30);
     const { threadId: presented, ...request } = chat.request;
     const history = presented && chat.keepThread ? await this.threads.history(chat.principal, presented) : [];
     const threadId = chat.keepThread ? (presented ?? (await this.threads.start(chat.principal, agent.name, titleOf(request.messages)))) : undefined;

@@ -7,6 +7,7 @@ import { InFlightTracker } from '../dispatch/in-flight-tracker.js';
 import { WakeCoordinator, type WakeOptions } from '../dispatch/wake-coordinator.js';
 import { InferenceService } from '../inference/inference-service.js';
 import { PublicUpstream } from '../inference/public-upstream.js';
+import { ReconnectGrace } from '../dispatch/reconnect-grace.js';
 import { ProviderHub } from '../relay/provider-hub.js';
 import { RelayService } from '../relay/relay-service.js';
 import { TaskRegistry } from '../relay/task-registry.js';
@@ -14,6 +15,8 @@ import { ProviderSessionRepository } from '../repositories/provider-session-repo
 import { LifecycleGc, type LifecycleDurations } from './lifecycle-gc.js';
 import { ProviderRegisterService } from './provider-register-service.js';
 import { ProviderSessionService } from './provider-session-service.js';
+import { ShutdownGate } from './shutdown-gate.js';
+import { StartupSweep } from './startup-sweep.js';
 import { McpdMetrics } from '../metrics.js';
 import { AuditRepository } from '../repositories/audit-repository.js';
 import { LlmRepository } from '../repositories/llm-repository.js';
@@ -49,6 +52,8 @@ export interface ServiceOptions {
   /** Longest wait for a publisher's first result to a relayed task. */
   relayTimeoutMs: number;
   lifecycle: LifecycleDurations;
+  /** After a start, how long requests for recently connected publishers wait for them. */
+  reconnectGraceMs?: number;
   pingIntervalMs: number;
   /** `: waiting` comments to a streaming caller whose answer has not started (default 15 s). */
   streamKeepaliveMs?: number;
@@ -105,8 +110,10 @@ export function createServices(options: ServiceOptions): RunningServices {
   });
   const inFlight = new InFlightTracker();
   const wakes = new WakeCoordinator(hub, tasks, llmRepository, catalog, options.clock, options.wake);
-  const dispatcher = new Dispatcher(catalog, hub, inFlight, wakes, options.dispatch);
-  const inference = new InferenceService(dispatcher, { public: publicUpstream, virtual: relay }, auditWriter, metrics, {
+  const grace = new ReconnectGrace(options.clock, options.reconnectGraceMs ?? 15_000);
+  const dispatcher = new Dispatcher(catalog, hub, inFlight, wakes, grace, options.dispatch);
+  const shutdown = new ShutdownGate();
+  const inference = new InferenceService(dispatcher, { public: publicUpstream, virtual: relay }, auditWriter, metrics, shutdown, {
     clock: options.clock,
     streamKeepaliveMs: options.streamKeepaliveMs ?? 15_000,
   });
@@ -118,6 +125,7 @@ export function createServices(options: ServiceOptions): RunningServices {
   const pools = new PoolService(llmRepository, dispatcher);
   const sessionRepository = new ProviderSessionRepository(db);
   const agentRepository = new AgentRepository(db);
+  const providerSessions = new ProviderSessionService(sessionRepository, llmRepository, agentRepository, hub, tasks, catalog, grace, options.clock);
   const agentService = new AgentService(agentRepository, llmRepository, options.clock, () => catalog.invalidate());
   const threadService = new ThreadService(new ThreadRepository(db), options.clock);
   const auth = new AuthService(new TokenRepository(db), new RoleBindingRepository(db), options.clock, {
@@ -135,16 +143,19 @@ export function createServices(options: ServiceOptions): RunningServices {
     inference,
     pools,
     agents: agentService,
-    agentChat: new AgentChatService(agentService, threadService, inference, catalog),
+    agentChat: new AgentChatService(agentService, threadService, inference, catalog, grace),
     threads: threadService,
     models: new ModelResolver(catalog, agentRepository, options.clock, cacheMs),
     audit: auditRepository,
     metrics,
     providers: new ProviderRegisterService(db, options.clock, () => catalog.invalidate()),
-    providerSessions: new ProviderSessionService(sessionRepository, llmRepository, agentRepository, hub, tasks, catalog, options.clock),
+    providerSessions,
     hub,
     tasks,
-    gc: new LifecycleGc(llmRepository, sessionRepository, agentRepository, catalog, options.clock, options.lifecycle),
+    gc: new LifecycleGc(llmRepository, sessionRepository, agentRepository, catalog, providerSessions, options.clock, options.lifecycle),
+    startupSweep: new StartupSweep(llmRepository, agentRepository, sessionRepository, grace, catalog, options.clock, options.lifecycle.heartbeatTimeoutMs),
+    reconnectGrace: grace,
+    shutdown,
     users: new UserService(db, options.clock, {
       accessChanged: forgetAccess,
       sessionsRemoved: (sessionIds) => {

@@ -11,8 +11,17 @@ export interface LifecycleDurations {
   inactiveRetentionMs: number;
 }
 
+/** The control streams open on this process, as the sweep needs them. */
+export interface SessionConnections {
+  connectedSessionIds(): string[];
+  /** Ends the session's stream; its tasks fail and its rows go inactive. */
+  disconnect(sessionId: string): Promise<void>;
+}
+
 export interface GcReport {
   markedInactive: number;
+  /** Streams open here whose session fell silent: ended, their callers released. */
+  disconnected: number;
   deleted: number;
   sessionsDeleted: number;
 }
@@ -24,6 +33,7 @@ export class LifecycleGc {
     private readonly sessions: ProviderSessionRepository,
     private readonly agents: AgentRepository,
     private readonly catalog: LlmCatalog,
+    private readonly connections: SessionConnections,
     private readonly clock: Clock,
     private readonly durations: LifecycleDurations,
   ) {}
@@ -33,11 +43,15 @@ export class LifecycleGc {
     const silentCutoff = new Date(now.getTime() - this.durations.heartbeatTimeoutMs);
     const markedInactive = await this.llms.markSilentInactive(silentCutoff, now);
     await this.agents.markInactiveWhereSessionSilent(await this.sessions.listSilentSince(silentCutoff), now);
+    // A stream that stays open while its heartbeats stopped is half-open: its callers would wait
+    // for answers that never come, so it ends like a closed one.
+    const silentHere = await this.sessions.listSilentAmong(this.connections.connectedSessionIds(), silentCutoff);
+    await Promise.all(silentHere.map((sessionId) => this.connections.disconnect(sessionId)));
     const retentionCutoff = new Date(now.getTime() - this.durations.inactiveRetentionMs);
     const deleted = await this.llms.deleteInactiveSince(retentionCutoff);
     await this.agents.deleteInactiveSince(retentionCutoff);
     const sessionsDeleted = await this.sessions.deleteEmptySilentSince(retentionCutoff);
     if (markedInactive + deleted > 0) this.catalog.invalidate();
-    return { markedInactive, deleted, sessionsDeleted };
+    return { markedInactive, disconnected: silentHere.length, deleted, sessionsDeleted };
   }
 }

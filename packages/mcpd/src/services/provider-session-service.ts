@@ -6,6 +6,7 @@ import type { ProviderSessionRepository } from '../repositories/provider-session
 import type { ControlChannel } from '../relay/control-channel.js';
 import type { ProviderHub } from '../relay/provider-hub.js';
 import type { TaskRegistry } from '../relay/task-registry.js';
+import type { ReconnectGrace } from '../dispatch/reconnect-grace.js';
 import type { LlmCatalog } from './llm-catalog.js';
 import type { Principal } from './principal.js';
 
@@ -21,6 +22,7 @@ export class ProviderSessionService {
     private readonly hub: ProviderHub,
     private readonly tasks: TaskRegistry,
     private readonly catalog: LlmCatalog,
+    private readonly grace: ReconnectGrace,
     private readonly clock: Clock,
   ) {}
 
@@ -34,11 +36,16 @@ export class ProviderSessionService {
     return session.id;
   }
 
-  /** `hibernating` names rows whose backend went to sleep: they flip so the next request wakes them. */
+  /**
+   * Keeps the session from going silent. Its rows revive only while its stream is open here:
+   * status is the truth (SPEC §12), and a heartbeat alone does not make a publisher reachable.
+   * `hibernating` names rows whose backend went to sleep: they flip so the next request wakes them.
+   */
   async heartbeat(principal: Principal, sessionId: string, hibernating: string[] = []): Promise<void> {
     const id = await this.requireOwnSession(principal, sessionId);
     await this.#inOrder(id, async () => {
-      await this.#revive(id);
+      if (this.hub.channel(id)) await this.#revive(id);
+      else await this.#touch(id);
       if (hibernating.length > 0) {
         await this.llms.markHibernating(id, hibernating, this.clock.now());
         this.catalog.invalidate();
@@ -46,16 +53,47 @@ export class ProviderSessionService {
     });
   }
 
-  /** A stream opened: it replaces any older one, and the session's rows revive. */
+  /**
+   * A stream opened: it replaces any older one, and the session's rows revive. Tasks sent on the
+   * replaced stream fail at once: a publisher that opens a new stream may never have seen them.
+   */
   async streamOpened(sessionId: string, channel: ControlChannel): Promise<void> {
-    this.hub.attach(sessionId, channel);
+    if (this.hub.attach(sessionId, channel)) this.tasks.failSession(sessionId);
+    this.grace.arrived(sessionId);
     await this.#inOrder(sessionId, () => this.#revive(sessionId));
   }
 
   /** A stream closed: unless a newer one took over, rows go inactive and tasks fail at once. */
   async streamClosed(sessionId: string, channel: ControlChannel): Promise<void> {
     if (!this.hub.detach(sessionId, channel)) return;
+    await this.#gone(sessionId);
+  }
+
+  /**
+   * mcpd ends a session's stream itself (silent past the heartbeat timeout, or a shutdown):
+   * the same as the stream closing, without waiting for the socket to say so.
+   */
+  async disconnect(sessionId: string): Promise<void> {
+    const channel = this.hub.channel(sessionId);
+    if (!channel || !this.hub.detach(sessionId, channel)) return;
+    channel.close();
+    await this.#gone(sessionId);
+  }
+
+  /** Every stream of this process ends, its rows marked inactive before this resolves. */
+  async disconnectAll(): Promise<void> {
+    await Promise.all(this.hub.sessionIds().map((sessionId) => this.disconnect(sessionId)));
+  }
+
+  /** Sessions with a stream open on this process. */
+  connectedSessionIds(): string[] {
+    return this.hub.sessionIds();
+  }
+
+  async #gone(sessionId: string): Promise<void> {
     this.tasks.failSession(sessionId);
+    // Requests waiting for this publisher look again now, not when the database answers.
+    this.catalog.invalidate();
     await this.#inOrder(sessionId, async () => {
       // A newer stream may have attached while this waited its turn.
       if (this.hub.channel(sessionId)) return;
@@ -74,6 +112,12 @@ export class ProviderSessionService {
       if (this.#queues.get(sessionId) === next) this.#queues.delete(sessionId);
     }).catch(() => undefined);
     return next;
+  }
+
+  async #touch(sessionId: string): Promise<void> {
+    const now = this.clock.now();
+    await this.sessions.touch(sessionId, now);
+    await this.llms.touchSession(sessionId, now);
   }
 
   async #revive(sessionId: string): Promise<void> {

@@ -15,6 +15,9 @@ import type { ProviderSessionService } from './provider-session-service.js';
 import type { ProviderHub } from '../relay/provider-hub.js';
 import type { TaskRegistry } from '../relay/task-registry.js';
 import type { LifecycleGc } from './lifecycle-gc.js';
+import type { ReconnectGrace } from '../dispatch/reconnect-grace.js';
+import type { ShutdownGate } from './shutdown-gate.js';
+import type { StartupSweep } from './startup-sweep.js';
 import type { PerUserLimit } from '../security/per-user-limit.js';
 import type { RoleBindingService } from './role-binding-service.js';
 import type { TokenService } from './token-service.js';
@@ -39,6 +42,11 @@ export interface Services {
   hub: ProviderHub;
   tasks: TaskRegistry;
   gc: LifecycleGc;
+  /** Run once at start, before listening: rows without a stream here go inactive. */
+  startupSweep: StartupSweep;
+  reconnectGrace: ReconnectGrace;
+  /** Set when a shutdown begins: new work is refused while work in flight drains. */
+  shutdown: ShutdownGate;
   users: UserService;
   tokens: TokenService;
   roleBindings: RoleBindingService;

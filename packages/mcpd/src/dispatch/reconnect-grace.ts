@@ -1,0 +1,34 @@
+import type { Clock } from '../clock.js';
+
+/**
+ * For a while after mcpd starts, requests for rows of sessions that were connected shortly
+ * before the start wait for their publisher to reconnect instead of failing at once (SPEC §12,
+ * §3). A session that was long gone before the start is not waited for.
+ */
+export class ReconnectGrace {
+  readonly #expected = new Set<string>();
+  readonly #endsAt: number;
+
+  constructor(
+    private readonly clock: Clock,
+    graceMs: number,
+  ) {
+    this.#endsAt = clock.now().getTime() + graceMs;
+  }
+
+  /** Sessions seen lately by the previous process: their publishers are expected back. */
+  expect(sessionIds: Iterable<string>): void {
+    for (const sessionId of sessionIds) this.#expected.add(sessionId);
+  }
+
+  /** The session's stream opened: from now on it is like any other. */
+  arrived(sessionId: string): void {
+    this.#expected.delete(sessionId);
+  }
+
+  /** How long a request for this session's rows may still wait for it (0: not at all). */
+  remainingMs(sessionId: string | null): number {
+    if (!sessionId || !this.#expected.has(sessionId)) return 0;
+    return Math.max(0, this.#endsAt - this.clock.now().getTime());
+  }
+}

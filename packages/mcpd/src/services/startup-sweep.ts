@@ -1,0 +1,48 @@
+import type { Clock } from '../clock.js';
+import type { ReconnectGrace } from '../dispatch/reconnect-grace.js';
+import type { AgentRepository } from '../repositories/agent-repository.js';
+import type { LlmRepository } from '../repositories/llm-repository.js';
+import type { ProviderSessionRepository } from '../repositories/provider-session-repository.js';
+import type { LlmCatalog } from './llm-catalog.js';
+
+export interface StartupSweepReport {
+  /** Virtual rows that read active or hibernating without a stream here, now inactive. */
+  markedInactive: number;
+  /** Sessions heard from within the heartbeat timeout before the start: the grace waits for them. */
+  expected: number;
+}
+
+/**
+ * The first step of a start, before mcpd listens. A row is `active` or `hibernating` only while
+ * its session has an open stream on a live process (SPEC §12), and a process that just started
+ * has none, so every virtual row and agent of a session without a stream here goes inactive.
+ * Sessions heard from within the heartbeat timeout before the start are expected back: requests
+ * for their rows wait out the reconnect grace instead of failing.
+ *
+ * Sharing PostgreSQL with other replicas, this also flips rows whose stream is open on another
+ * replica; that replica revives them at the publisher's next heartbeat (within 30 s). Replicas
+ * that announce their own connections will narrow the sweep to this process's sessions.
+ */
+export class StartupSweep {
+  constructor(
+    private readonly llms: LlmRepository,
+    private readonly agents: AgentRepository,
+    private readonly sessions: ProviderSessionRepository,
+    private readonly grace: ReconnectGrace,
+    private readonly catalog: LlmCatalog,
+    private readonly clock: Clock,
+    private readonly heartbeatTimeoutMs: number,
+  ) {}
+
+  async run(connectedSessionIds: string[]): Promise<StartupSweepReport> {
+    const now = this.clock.now();
+    const markedInactive = await this.llms.markUnconnectedInactive(connectedSessionIds, now);
+    await this.agents.markUnconnectedInactive(connectedSessionIds, now);
+    const connected = new Set(connectedSessionIds);
+    const heard = await this.sessions.listHeardSince(new Date(now.getTime() - this.heartbeatTimeoutMs));
+    const expected = heard.filter((sessionId) => !connected.has(sessionId));
+    this.grace.expect(expected);
+    this.catalog.invalidate();
+    return { markedInactive, expected: expected.length };
+  }
+}

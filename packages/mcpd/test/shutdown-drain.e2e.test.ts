@@ -1,0 +1,117 @@
+import {
+  makeTempDir,
+  spawnMcpd,
+  spawnMcplocal,
+  startFakeUpstream,
+  type FakeUpstream,
+  type SpawnedMcpd,
+  type SpawnedMcplocal,
+  type TempDir,
+  writeMcplocalHome,
+} from '@mcpctl/test-kit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+const STREAMS = 10;
+
+/* Real mcpd, real mcplocal, a paced fake model server: SIGTERM while streams are under way. */
+describe('SIGTERM drains relayed and public streams', () => {
+  let dataDir: TempDir;
+  let home: TempDir;
+  let upstream: FakeUpstream;
+  let mcpd: SpawnedMcpd | undefined;
+  let mcplocal: SpawnedMcplocal | undefined;
+
+  beforeEach(async () => {
+    [dataDir, home, upstream] = await Promise.all([makeTempDir('drain-mcpd-'), makeTempDir('drain-home-'), startFakeUpstream({ tokenCount: 20, tokensPerSecond: 10 })]);
+  });
+
+  afterEach(async () => {
+    await mcplocal?.stop('SIGKILL');
+    await mcpd?.stop('SIGKILL');
+    await upstream.close();
+    await Promise.all([dataDir.cleanup(), home.cleanup()]);
+  });
+
+  const start = async (env: Record<string, string> = {}) => {
+    mcpd = await spawnMcpd({ dataDir: dataDir.path, env });
+    await writeMcplocalHome(
+      home.path,
+      { providers: [{ name: 'relayed', type: 'openai', url: upstream.openaiBaseUrl, model: 'fake-model', publish: true }] },
+      { mcpdUrl: mcpd.url, token: mcpd.adminToken },
+    );
+    mcplocal = await spawnMcplocal({ home: home.path });
+    await api('/api/v1/llms', { method: 'POST', body: JSON.stringify({ name: 'direct', type: 'openai', model: 'fake-model', url: upstream.openaiBaseUrl }) });
+  };
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(`${mcpd!.url}${path}`, { ...init, headers: { authorization: `Bearer ${mcpd!.adminToken}`, 'content-type': 'application/json', ...init.headers } });
+  const stream = (model: string) =>
+    api('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model, messages: [{ role: 'user', content: 'Hi' }], stream: true }) });
+
+  /** Reads a streamed answer until its first content has arrived; the rest is read later. */
+  const begin = async (model: string) => {
+    const response = await stream(model);
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!text.includes('"content":"')) {
+      const next = await reader.read();
+      if (next.done) throw new Error(`the stream of ${model} ended before its first token: ${text}`);
+      text += decoder.decode(next.value, { stream: true });
+    }
+    return {
+      rest: async () => {
+        try {
+          for (let next = await reader.read(); !next.done; next = await reader.read()) text += decoder.decode(next.value, { stream: true });
+          return { text, reset: false };
+        } catch {
+          return { text, reset: true };
+        }
+      },
+    };
+  };
+  const exitOf = (service: SpawnedMcpd) => new Promise<number | null>((resolve) => service.process.once('exit', (code) => resolve(code)));
+
+  it(`finishes ${STREAMS} relayed streams and a public one, refuses new work with 503 meanwhile, then exits 0`, async () => {
+    await start();
+    const started = await Promise.all([...Array.from({ length: STREAMS }, () => begin('relayed')), begin('direct')]);
+    const exited = exitOf(mcpd!);
+    const signalledAt = performance.now();
+    mcpd!.process.kill('SIGTERM');
+
+    // Balancers see it first: readiness fails as soon as the drain begins.
+    while ((await fetch(`${mcpd!.url}/readyz`)).status !== 503) await new Promise((resolve) => setTimeout(resolve, 20));
+    const refused = await stream('relayed');
+    expect(refused.status).toBe(503);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await refused.json()).error).toMatch(/shutting down/);
+
+    const ended = await Promise.all(started.map((answer) => answer.rest()));
+    for (const { text, reset } of ended) {
+      expect(reset).toBe(false);
+      expect(text).not.toContain('"error"');
+      expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+    }
+    expect(await exited).toBe(0);
+    // Out as soon as the answers (2 s each) were done, not at the 30 s deadline.
+    expect(performance.now() - signalledAt).toBeLessThan(25_000);
+  });
+
+  it('ends streams still running at the deadline with an error frame, never a bare reset', async () => {
+    upstream.setBehavior({ tokenCount: 200, tokensPerSecond: 5 });
+    await start({ MCPD_SHUTDOWN_DEADLINE_SECONDS: '1' });
+    const started = await Promise.all([begin('relayed'), begin('direct')]);
+    const exited = exitOf(mcpd!);
+    const signalledAt = performance.now();
+    mcpd!.process.kill('SIGTERM');
+    const ended = await Promise.all(started.map((answer) => answer.rest()));
+    for (const { text, reset } of ended) {
+      expect(reset).toBe(false);
+      expect(text).toMatch(/data: \{"error":\{"message":"mcpd shut down before the answer finished"/);
+      expect(text).not.toContain('[DONE]');
+    }
+    expect(await exited).toBe(0);
+    // 200 tokens at 5/s would take 40 s: the deadline, not the answer, ended it.
+    expect(performance.now() - signalledAt).toBeLessThan(20_000);
+  });
+});
