@@ -14,6 +14,17 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the stream keepalive and the result size limit, fractions of a second allowed', () => {
+    expect(loadConfig([], {})).toMatchObject({ streamKeepaliveMs: 15_000, maxResultBytes: 32 * 1024 * 1024, bodyLimitBytes: 4 * 1024 * 1024 });
+    expect(loadConfig([], { MCPD_STREAM_KEEPALIVE_SECONDS: '0.5', MCPD_MAX_RESULT_BYTES: '1048576' })).toMatchObject({
+      streamKeepaliveMs: 500,
+      maxResultBytes: 1_048_576,
+    });
+    expect(() => loadConfig([], { MCPD_STREAM_KEEPALIVE_SECONDS: '0', MCPD_MAX_RESULT_BYTES: '10' })).toThrow(
+      /MCPD_STREAM_KEEPALIVE_SECONDS[\s\S]*MCPD_MAX_RESULT_BYTES|MCPD_MAX_RESULT_BYTES[\s\S]*MCPD_STREAM_KEEPALIVE_SECONDS/,
+    );
+  });
+
   it('reads flags', () => {
     expect(loadConfig(['--host', '0.0.0.0', '--port', '0', '--data-dir', '/d'], {})).toMatchObject({ host: '0.0.0.0', port: 0, dataDir: '/d' });
   });
