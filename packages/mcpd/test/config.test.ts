@@ -48,6 +48,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig([], { DATABASE_URL: 'postgres://x/y' })).toThrow(/MCPD_SECRET_KEY is required with DATABASE_URL/);
   });
 
+  it('reads the reconnect grace in seconds, fractions and 0 included, and refuses a negative one', () => {
+    expect(loadConfig([], {}).reconnectGraceMs).toBe(15_000);
+    expect(loadConfig([], { MCPD_RECONNECT_GRACE_SECONDS: '0.5' }).reconnectGraceMs).toBe(500);
+    expect(loadConfig([], { MCPD_RECONNECT_GRACE_SECONDS: '0' }).reconnectGraceMs).toBe(0);
+    expect(() => loadConfig([], { MCPD_RECONNECT_GRACE_SECONDS: '-1' })).toThrow(/MCPD_RECONNECT_GRACE_SECONDS must be 0 \(no grace\) or more/);
+    expect(() => loadConfig([], { MCPD_RECONNECT_GRACE_SECONDS: 'soon' })).toThrow(/MCPD_RECONNECT_GRACE_SECONDS must be a number of seconds/);
+  });
+
   it('rejects unknown flags with the usage line', () => {
     expect(() => loadConfig(['--bogus'], {})).toThrow(/usage: mcpd/);
   });

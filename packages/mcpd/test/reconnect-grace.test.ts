@@ -37,7 +37,7 @@ describe.each(testDatabaseVariants())('status and reconnect grace after a restar
     alice = await addUser(database.db, 'alice');
     const registered = await before.api('/api/v1/llms/_provider-register', {
       token: alice,
-      json: { providers: [{ name: 'local', type: 'openai', model: 'qwen3', poolName: 'qwen' }] },
+      json: { providers: [{ name: 'local', type: 'openai', model: 'qwen3', poolName: 'qwen' }], agents: [{ name: 'helper', llmName: 'local' }] },
     });
     sessionId = ((await registered.json()) as { providerSessionId: string }).providerSessionId;
     const stream = await open(before);
@@ -86,6 +86,18 @@ describe.each(testDatabaseVariants())('status and reconnect grace after a restar
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual(completion);
     expect(await view(server, '/api/v1/llms/local')).toMatchObject({ status: 'active' });
+  });
+
+  it('holds a chat with a virtual agent of an expected session the same way', async () => {
+    const server = await restart();
+    expect(await view(server, '/api/v1/agents/helper')).toMatchObject({ status: 'inactive' });
+    const answer = server.api('/api/v1/agents/helper/chat', { token: alice, json: { messages: [{ role: 'user', content: 'Hi' }] } });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const back = await open(server);
+    await back.waitFor((s) => s.tasks().some((task) => task.kind === 'infer'));
+    const task = back.tasks().find((candidate) => candidate.kind === 'infer') as { taskId: string };
+    await server.api(`/api/v1/llms/_provider-task/${task.taskId}/result`, { token: alice, json: { status: 200, body: completion } });
+    expect((await answer).status).toBe(200);
   });
 
   it('answers 503 at once after the grace', async () => {

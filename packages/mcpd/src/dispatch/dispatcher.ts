@@ -253,7 +253,7 @@ export class Dispatcher {
 
   /** The longest any of these members' publishers is still expected back after a restart. */
   #graceMs(loads: MemberLoad[]): number {
-    return Math.max(0, ...loads.filter((load) => !load.reachable).map((load) => this.grace.remainingMs(load.target.record.providerSessionId)));
+    return Math.max(0, ...loads.map((load) => this.grace.remainingMs(load.target.record.providerSessionId)));
   }
 
   /** Whether any member of these could take a request now (for tests and views). */

@@ -21,12 +21,11 @@ export class ReconnectGrace {
     for (const sessionId of sessionIds) this.#expected.add(sessionId);
   }
 
-  /** The session's stream opened: from now on it is like any other. */
-  arrived(sessionId: string): void {
-    this.#expected.delete(sessionId);
-  }
-
-  /** How long a request for this session's rows may still wait for it (0: not at all). */
+  /**
+   * How long a request for this session's rows may still wait for it (0: not at all). A session
+   * stays expected for the whole grace, even once back: its rows revive a moment after its
+   * stream opens, and a request looking in between must not fail.
+   */
   remainingMs(sessionId: string | null): number {
     if (!sessionId || !this.#expected.has(sessionId)) return 0;
     return Math.max(0, this.#endsAt - this.clock.now().getTime());

@@ -125,7 +125,7 @@ export function createServices(options: ServiceOptions): RunningServices {
   const pools = new PoolService(llmRepository, dispatcher);
   const sessionRepository = new ProviderSessionRepository(db);
   const agentRepository = new AgentRepository(db);
-  const providerSessions = new ProviderSessionService(sessionRepository, llmRepository, agentRepository, hub, tasks, catalog, grace, options.clock);
+  const providerSessions = new ProviderSessionService(sessionRepository, llmRepository, agentRepository, hub, tasks, catalog, options.clock);
   const agentService = new AgentService(agentRepository, llmRepository, options.clock, () => catalog.invalidate());
   const threadService = new ThreadService(new ThreadRepository(db), options.clock);
   const auth = new AuthService(new TokenRepository(db), new RoleBindingRepository(db), options.clock, {

@@ -6,7 +6,6 @@ import type { ProviderSessionRepository } from '../repositories/provider-session
 import type { ControlChannel } from '../relay/control-channel.js';
 import type { ProviderHub } from '../relay/provider-hub.js';
 import type { TaskRegistry } from '../relay/task-registry.js';
-import type { ReconnectGrace } from '../dispatch/reconnect-grace.js';
 import type { LlmCatalog } from './llm-catalog.js';
 import type { Principal } from './principal.js';
 
@@ -22,7 +21,6 @@ export class ProviderSessionService {
     private readonly hub: ProviderHub,
     private readonly tasks: TaskRegistry,
     private readonly catalog: LlmCatalog,
-    private readonly grace: ReconnectGrace,
     private readonly clock: Clock,
   ) {}
 
@@ -59,7 +57,6 @@ export class ProviderSessionService {
    */
   async streamOpened(sessionId: string, channel: ControlChannel): Promise<void> {
     if (this.hub.attach(sessionId, channel)) this.tasks.failSession(sessionId);
-    this.grace.arrived(sessionId);
     await this.#inOrder(sessionId, () => this.#revive(sessionId));
   }
 
