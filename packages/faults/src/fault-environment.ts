@@ -15,6 +15,7 @@ import { deadline } from './deadline.js';
 import type { FaultContext } from './fault-context.js';
 import { FreezingTcpProxy, type FreezingTcpProxyOptions } from './freezing-tcp-proxy.js';
 import { LogWatch } from './log-watch.js';
+import { mcpdDataTemplate } from './mcpd-data-template.js';
 
 /** A running mcpd of a scenario; `restart` brings up a new process on the same port and data. */
 export interface McpdUnderTest {
@@ -29,10 +30,12 @@ export interface McpdUnderTest {
   restart(): Promise<McpdUnderTest>;
 }
 
-/** mcpd with a fresh embedded database and the given environment. */
+/** mcpd with its own embedded database (a copy of the suite's initialised one) and the given environment. */
 export async function startMcpd(context: FaultContext, env: Record<string, string> = {}): Promise<McpdUnderTest> {
+  const template = await mcpdDataTemplate();
   const dataDir = await makeTempDir('mcpctl-faults-mcpd');
   context.cleanup.add(`remove ${dataDir.path}`, dataDir.cleanup);
+  await template.copyTo(dataDir.path);
   const adopt = (spawned: SpawnedMcpd): McpdUnderTest => {
     keepProcess(context.cleanup, 'mcpd', spawned, spawned.url);
     return {
@@ -45,7 +48,7 @@ export async function startMcpd(context: FaultContext, env: Record<string, strin
       restart: async () => adopt(await spawnMcpd({ dataDir: dataDir.path, port: spawned.port, adminToken: spawned.adminToken, env })),
     };
   };
-  return adopt(await spawnMcpd({ dataDir: dataDir.path, env }));
+  return adopt(await spawnMcpd({ dataDir: dataDir.path, adminToken: template.adminToken, env }));
 }
 
 export interface McplocalUnderTest {

@@ -2,6 +2,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { FaultUsageError } from './errors.js';
+import type { FaultScenario } from './fault-context.js';
+import { removeMcpdDataTemplate } from './mcpd-data-template.js';
 import type { FaultReport, ScenarioResult } from './fault-report.js';
 import { FAULTS_USAGE, parseFaultArguments, type FaultOptions } from './fault-options.js';
 import { formatScenario, formatSummary } from './print-faults.js';
@@ -38,12 +40,10 @@ async function main(): Promise<number> {
   const selected = FAULT_SCENARIOS.filter((scenario) => options.only.length === 0 || options.only.includes(scenario.item));
   const startedAt = performance.now();
   const results: ScenarioResult[] = [];
-  for (const scenario of selected) {
-    if (controller.signal.aborted) break;
-    process.stderr.write(`faults: item ${scenario.item}: ${scenario.title}\n`);
-    const result = await runScenario(scenario, (line) => process.stderr.write(`faults:   ${line}\n`), controller.signal);
-    results.push(result);
-    process.stdout.write(`\n${formatScenario(result)}`);
+  try {
+    await runAll(selected, results, controller.signal);
+  } finally {
+    await removeMcpdDataTemplate();
   }
   const passed = results.filter((result) => result.met).length;
   const report: FaultReport = {
@@ -62,6 +62,18 @@ async function main(): Promise<number> {
   }
   if (controller.signal.aborted) return 130;
   return report.failed > 0 || results.length === 0 ? 1 : 0;
+}
+
+async function runAll(scenarios: readonly FaultScenario[], results: ScenarioResult[], signal: AbortSignal): Promise<void> {
+  for (const scenario of scenarios) {
+    if (signal.aborted) return;
+    process.stderr.write(`faults: item ${scenario.item}: ${scenario.title}\n`);
+    const startedAt = performance.now();
+    const progress = (line: string) => process.stderr.write(`faults:   [${((performance.now() - startedAt) / 1000).toFixed(1)} s] ${line}\n`);
+    const result = await runScenario(scenario, progress, signal);
+    results.push(result);
+    process.stdout.write(`\n${formatScenario(result)}`);
+  }
 }
 
 process.exit(await main());

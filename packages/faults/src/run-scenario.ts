@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { CleanupStack } from '@mcpctl/bench';
 import { describeError } from './chat-caller.js';
 import type { FaultScenario } from './fault-context.js';
@@ -12,6 +13,8 @@ export async function runScenario(scenario: FaultScenario, progress: (line: stri
   const startedAt = performance.now();
   const cleanup = new CleanupStack();
   const controller = new AbortController();
+  // Every caller of a scenario listens on its signal; eleven streams are not a leak.
+  setMaxListeners(0, controller.signal);
   const figures: Figure[] = [];
   const settings: string[] = [];
   const stopOuter = () => controller.abort(new Error('interrupted'));
@@ -42,6 +45,11 @@ export async function runScenario(scenario: FaultScenario, progress: (line: stri
     for (const problem of await cleanup.runAll()) progress(`cleanup: ${problem}`);
   }
   if (!failure && figures.length === 0) failure = 'measured nothing';
+  if (failure?.includes('\n')) {
+    // A spawner's error carries the child's output: the tail goes to the progress, the first line to the table.
+    progress(`failure in full (last lines):\n${failure.slice(-3_000)}`);
+    failure = failure.slice(0, failure.indexOf('\n')).replace(/:$/, '');
+  }
   return {
     item: scenario.item,
     title: scenario.title,

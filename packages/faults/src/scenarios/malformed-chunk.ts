@@ -48,7 +48,7 @@ async function measureOne(
   publisher: ScriptedPublisher,
   malformed: (typeof MALFORMED)[number],
 ): Promise<void> {
-  const caller = streamChat(access, 'scripted', { capMs: (RELAY_TIMEOUT_SECONDS + 10) * 1000, signal: context.signal });
+  const caller = streamChat(access, 'scripted', { capMs: (RELAY_TIMEOUT_SECONDS + 4) * 1000, signal: context.signal });
   const task = await publisher.nextTask(15_000);
   if (!task) {
     context.measure(equalFigure(`${malformed.label}: task reached the publisher`, 'no', 'yes'));
