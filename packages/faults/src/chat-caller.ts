@@ -139,3 +139,10 @@ export function errorMessageOf(text: string): string {
     return text;
   }
 }
+
+/** `done`, `error-frame: MESSAGE`, `HTTP 502: MESSAGE` …, for a figure. */
+export function describeStreamEnd(result: StreamResult): string {
+  if (result.end === 'not-a-stream') return `HTTP ${result.status}: ${errorMessageOf(result.text).slice(0, 100)}`;
+  if (result.end === 'error-frame') return `error-frame: ${result.tally.errorMessage?.slice(0, 100)}`;
+  return result.end;
+}

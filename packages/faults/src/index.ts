@@ -1,4 +1,4 @@
-export { callChat, describeError, errorMessageOf, streamChat } from './chat-caller.js';
+export { callChat, describeError, describeStreamEnd, errorMessageOf, streamChat } from './chat-caller.js';
 export type { CallOptions, CallResult, McpdAccess, StreamResult } from './chat-caller.js';
 export { deadline, pause } from './deadline.js';
 export { FaultError, FaultUsageError } from './errors.js';

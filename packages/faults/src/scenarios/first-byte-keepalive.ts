@@ -1,4 +1,4 @@
-import { streamChat } from '../chat-caller.js';
+import { describeStreamEnd, streamChat } from '../chat-caller.js';
 import type { FaultScenario } from '../fault-context.js';
 import { publishedProvider, startMcpd, startMcplocal, startUpstream } from '../fault-environment.js';
 import { seconds } from '../figures.js';
@@ -34,7 +34,7 @@ export const firstByteKeepalive: FaultScenario = {
     });
     context.measure({
       name: 'the answer after the wait',
-      measured: `${result.end}${result.status === 200 ? '' : ` (HTTP ${result.status ?? 'none'})`}`,
+      measured: describeStreamEnd(result),
       target: 'done',
       met: result.end === 'done',
     });

@@ -1,4 +1,4 @@
-import { callChat, errorMessageOf, streamChat } from '../chat-caller.js';
+import { callChat, describeStreamEnd, errorMessageOf, streamChat } from '../chat-caller.js';
 import type { FaultScenario } from '../fault-context.js';
 import { publishedProvider, startMcpd, startMcplocal, startUpstream } from '../fault-environment.js';
 import { seconds } from '../figures.js';
@@ -30,9 +30,11 @@ export const largeAnswer: FaultScenario = {
         length = body.choices?.[0]?.message?.content?.length ?? 0;
       }
       const complete = answer.status === 200 && length === size * MIB;
+      const took = seconds(answer.endedAt - answer.startedAt);
+      const detail = answer.status === 200 ? (complete ? 'complete' : `${length} bytes of content`) : errorMessageOf(answer.text).slice(0, 100);
       context.measure({
         name: `${size} MiB whole answer`,
-        measured: `${answer.status ?? answer.failure}${answer.status === 200 ? (complete ? ', complete' : `, ${length} bytes of content`) : `: ${errorMessageOf(answer.text).slice(0, 100)}`} in ${seconds(answer.endedAt - answer.startedAt)}`,
+        measured: `${answer.status ?? answer.failure} in ${took}: ${detail}`,
         target: '200, complete',
         met: complete,
       });
@@ -42,7 +44,7 @@ export const largeAnswer: FaultScenario = {
     const complete = streamed.end === 'done' && streamed.tally.text.length === 5 * MIB;
     context.measure({
       name: '5 MiB streamed chunk',
-      measured: `${streamed.end}${streamed.tally.errorMessage ? `: ${streamed.tally.errorMessage.slice(0, 80)}` : complete ? ', complete' : ''}`,
+      measured: `${describeStreamEnd(streamed)}${complete ? ', complete' : ''}`,
       target: 'done, complete',
       met: complete,
     });
