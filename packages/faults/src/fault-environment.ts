@@ -1,8 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
-import { keepProcess, writeMcplocalHome } from '@mcpctl/bench';
+import { join } from 'node:path';
+import { keepProcess, writeMcplocalHome, type StartedChild } from '@mcpctl/bench';
 import type { McplocalConfig, ProviderEntry } from '@mcpctl/protocol';
 import {
   makeTempDir,
+  seedEmbeddedDataDir,
   spawnMcpd,
   spawnMcplocal,
   startFakeUpstream,
@@ -12,10 +14,10 @@ import {
 } from '@mcpctl/test-kit';
 import { describeError } from './chat-caller.js';
 import { deadline } from './deadline.js';
+import { FaultError } from './errors.js';
 import type { FaultContext } from './fault-context.js';
 import { FreezingTcpProxy, type FreezingTcpProxyOptions } from './freezing-tcp-proxy.js';
 import { LogWatch } from './log-watch.js';
-import { mcpdDataTemplate } from './mcpd-data-template.js';
 
 /** A running mcpd of a scenario; `restart` brings up a new process on the same port and data. */
 export interface McpdUnderTest {
@@ -30,14 +32,27 @@ export interface McpdUnderTest {
   restart(): Promise<McpdUnderTest>;
 }
 
-/** mcpd with its own embedded database (a copy of the suite's initialised one) and the given environment. */
+/** A loaded two-core machine may take tens of seconds to start a process; the scenario's own limit still holds. */
+const START_TIMEOUT_MS = 120_000;
+
+/**
+ * Hands a started child to the scenario's cleanup. A child that became ready only after the
+ * scenario was stopped (its cleanup has run) is stopped here, so nothing outlives the suite.
+ */
+async function keep(context: FaultContext, name: string, started: StartedChild, detail: string): Promise<void> {
+  keepProcess(context.cleanup, name, started, detail);
+  if (!context.signal.aborted) return;
+  await started.stop();
+  throw new FaultError(`${name} started after the scenario was stopped`);
+}
+
+/** mcpd with its own embedded database, seeded already migrated (no initdb), and the given environment. */
 export async function startMcpd(context: FaultContext, env: Record<string, string> = {}): Promise<McpdUnderTest> {
-  const template = await mcpdDataTemplate();
   const dataDir = await makeTempDir('mcpctl-faults-mcpd');
   context.cleanup.add(`remove ${dataDir.path}`, dataDir.cleanup);
-  await template.copyTo(dataDir.path);
-  const adopt = (spawned: SpawnedMcpd): McpdUnderTest => {
-    keepProcess(context.cleanup, 'mcpd', spawned, spawned.url);
+  await seedEmbeddedDataDir(join(dataDir.path, 'pgdata'));
+  const adopt = async (spawned: SpawnedMcpd): Promise<McpdUnderTest> => {
+    await keep(context, 'mcpd', spawned, spawned.url);
     return {
       url: spawned.url,
       port: spawned.port,
@@ -45,10 +60,11 @@ export async function startMcpd(context: FaultContext, env: Record<string, strin
       process: spawned.process,
       log: new LogWatch(spawned.process.stdout!),
       stop: (signal) => spawned.stop(signal),
-      restart: async () => adopt(await spawnMcpd({ dataDir: dataDir.path, port: spawned.port, adminToken: spawned.adminToken, env })),
+      restart: async () =>
+        adopt(await spawnMcpd({ dataDir: dataDir.path, port: spawned.port, adminToken: spawned.adminToken, env, startTimeoutMs: START_TIMEOUT_MS })),
     };
   };
-  return adopt(await spawnMcpd({ dataDir: dataDir.path, adminToken: template.adminToken, env }));
+  return adopt(await spawnMcpd({ dataDir: dataDir.path, env, startTimeoutMs: START_TIMEOUT_MS }));
 }
 
 export interface McplocalUnderTest {
@@ -68,8 +84,8 @@ export interface McplocalSetup {
 /** mcplocal publishing `config`; resolves once its control stream is open. */
 export async function startMcplocal(context: FaultContext, setup: McplocalSetup): Promise<McplocalUnderTest> {
   const home = await writeMcplocalHome(setup.config, { mcpdUrl: setup.mcpdUrl, token: setup.token }, context.cleanup);
-  const spawned = await spawnMcplocal({ home, ...(setup.env ? { env: setup.env } : {}) });
-  keepProcess(context.cleanup, 'mcplocal', spawned, setup.mcpdUrl);
+  const spawned = await spawnMcplocal({ home, startTimeoutMs: START_TIMEOUT_MS, ...(setup.env ? { env: setup.env } : {}) });
+  await keep(context, 'mcplocal', spawned, setup.mcpdUrl);
   return { process: spawned.process, log: new LogWatch(spawned.process.stdout!), stop: (signal) => spawned.stop(signal) };
 }
 

@@ -3,7 +3,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { FaultUsageError } from './errors.js';
 import type { FaultScenario } from './fault-context.js';
-import { removeMcpdDataTemplate } from './mcpd-data-template.js';
 import type { FaultReport, ScenarioResult } from './fault-report.js';
 import { FAULTS_USAGE, parseFaultArguments, type FaultOptions } from './fault-options.js';
 import { formatScenario, formatSummary } from './print-faults.js';
@@ -40,11 +39,7 @@ async function main(): Promise<number> {
   const selected = FAULT_SCENARIOS.filter((scenario) => options.only.length === 0 || options.only.includes(scenario.item));
   const startedAt = performance.now();
   const results: ScenarioResult[] = [];
-  try {
-    await runAll(selected, results, controller.signal);
-  } finally {
-    await removeMcpdDataTemplate();
-  }
+  await runAll(selected, results, controller.signal);
   const passed = results.filter((result) => result.met).length;
   const report: FaultReport = {
     command: process.env.npm_lifecycle_event === 'faults' ? 'npm run faults' : 'node packages/faults/dist/main.js',
@@ -70,7 +65,7 @@ async function runAll(scenarios: readonly FaultScenario[], results: ScenarioResu
     process.stderr.write(`faults: item ${scenario.item}: ${scenario.title}\n`);
     const startedAt = performance.now();
     const progress = (line: string) => process.stderr.write(`faults:   [${((performance.now() - startedAt) / 1000).toFixed(1)} s] ${line}\n`);
-    const result = await runScenario(scenario, progress, signal);
+    const result = await runScenario(scenario, progress, { signal });
     results.push(result);
     process.stdout.write(`\n${formatScenario(result)}`);
   }

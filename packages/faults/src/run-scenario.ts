@@ -4,12 +4,20 @@ import { describeError } from './chat-caller.js';
 import type { FaultScenario } from './fault-context.js';
 import type { Figure, ScenarioResult } from './fault-report.js';
 
+/** Longer than the slowest process start the environment allows. */
+const SETTLE_MS = 150_000;
+
 /**
  * Runs one scenario with its own cleanup and a hard time limit. A scenario that throws or runs
  * out of time is a miss that keeps the figures measured so far; its processes and temporary
  * directories are removed either way.
  */
-export async function runScenario(scenario: FaultScenario, progress: (line: string) => void, outer?: AbortSignal): Promise<ScenarioResult> {
+export async function runScenario(
+  scenario: FaultScenario,
+  progress: (line: string) => void,
+  options: { signal?: AbortSignal | undefined; settleMs?: number } = {},
+): Promise<ScenarioResult> {
+  const outer = options.signal;
   const startedAt = performance.now();
   const cleanup = new CleanupStack();
   const controller = new AbortController();
@@ -43,6 +51,9 @@ export async function runScenario(scenario: FaultScenario, progress: (line: stri
     clearTimeout(timer);
     outer?.removeEventListener('abort', stopOuter);
     for (const problem of await cleanup.runAll()) progress(`cleanup: ${problem}`);
+    // A stopped scenario may still be starting a process; it stops that process itself once
+    // ready (or the start times out), so wait for it before the next scenario starts.
+    await Promise.race([running.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, options.settleMs ?? SETTLE_MS).unref())]);
   }
   if (!failure && figures.length === 0) failure = 'measured nothing';
   if (failure?.includes('\n')) {

@@ -20,6 +20,7 @@ describe('runScenario', () => {
         },
       },
       quietProgress,
+      { settleMs: 50 },
     );
     expect(cleaned).toBe(true);
     expect(result.met).toBe(false);
