@@ -23,6 +23,8 @@ export interface ProxiedConnection {
   frozen: boolean;
   /** Turned away by `block()`. */
   refused: boolean;
+  /** The first line the client sent (an HTTP request line), once it came. */
+  requestLine: string | undefined;
 }
 
 const RETRY_PAUSE_MS = 50;
@@ -52,6 +54,8 @@ export class FreezingTcpProxy {
   readonly connections: ProxiedConnection[] = [];
   #frozen = false;
   #blocked = false;
+  #holding = false;
+  readonly #held: Array<() => void> = [];
   #nextId = 1;
 
   private constructor(options: FreezingTcpProxyOptions) {
@@ -99,6 +103,19 @@ export class FreezingTcpProxy {
     this.#blocked = true;
   }
 
+  /**
+   * New connections are accepted and their bytes kept, but not passed on until `release()`: a
+   * publisher's reconnect waits at the door while a scenario looks at mcpd without it.
+   */
+  hold(): void {
+    this.#holding = true;
+  }
+
+  release(): void {
+    this.#holding = false;
+    for (const dial of this.#held.splice(0)) dial();
+  }
+
   unblock(): void {
     this.#blocked = false;
   }
@@ -135,7 +152,14 @@ export class FreezingTcpProxy {
   }
 
   #accept(client: Socket): void {
-    const record: ProxiedConnection = { id: this.#nextId++, acceptedAt: performance.now(), upstreamClosedAt: undefined, frozen: this.#frozen, refused: false };
+    const record: ProxiedConnection = {
+      id: this.#nextId++,
+      acceptedAt: performance.now(),
+      upstreamClosedAt: undefined,
+      frozen: this.#frozen,
+      refused: false,
+      requestLine: undefined,
+    };
     this.connections.push(record);
     client.on('error', () => undefined);
     if (this.#blocked) {
@@ -150,7 +174,13 @@ export class FreezingTcpProxy {
       if (!record.frozen) pair.upstream?.destroy();
     });
     const pending: Buffer[] = [];
+    let firstBytes = '';
     client.on('data', (data: Buffer) => {
+      if (record.requestLine === undefined) {
+        firstBytes += data.toString('latin1');
+        const end = firstBytes.indexOf('\r\n');
+        if (end >= 0 || firstBytes.length > KEPT_DROPPED_CHARS) record.requestLine = firstBytes.slice(0, end >= 0 ? end : KEPT_DROPPED_CHARS);
+      }
       if (record.frozen) return this.#drop(pair, data);
       if (pair.upstream?.readyState === 'open') pair.upstream.write(data);
       else pending.push(data);
@@ -192,7 +222,8 @@ export class FreezingTcpProxy {
         else client.end();
       });
     };
-    dial();
+    if (this.#holding) this.#held.push(dial);
+    else dial();
   }
 
   #drop(pair: Pair, data: Buffer): void {

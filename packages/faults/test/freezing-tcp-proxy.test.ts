@@ -132,6 +132,22 @@ describe('FreezingTcpProxy', () => {
     expect(await proxy.waitForDroppedText('never sent', 50)).toBeUndefined();
   });
 
+  it('holds new connections without passing a byte until released', async () => {
+    const echo = await startEchoServer();
+    track({ close: () => stopEcho(echo) });
+    const proxy = track(await FreezingTcpProxy.start({ targetPort: echo.port }));
+    proxy.hold();
+    const waiting = await dial(proxy.port);
+    track({ close: () => waiting.socket.destroy() });
+    waiting.socket.write('GET /api/v1/llms/_provider-stream HTTP/1.1\r\n');
+    await quiet(200);
+    expect(echo.received).toEqual([]);
+    expect(waiting.closed()).toBe(false);
+    expect(proxy.connections[0]!.requestLine).toBe('GET /api/v1/llms/_provider-stream HTTP/1.1');
+    proxy.release();
+    await eventually(() => waiting.read() === 'echo: GET /api/v1/llms/_provider-stream HTTP/1.1\r\n');
+  });
+
   it('turns connections away while blocked', async () => {
     const echo = await startEchoServer();
     track({ close: () => stopEcho(echo) });

@@ -1,4 +1,5 @@
 import type { FaultScenario } from '../fault-context.js';
+import type { ProxiedConnection } from '../freezing-tcp-proxy.js';
 import { llmStatus, publishedProvider, startMcpd, startMcplocal, startProxy, startUpstream } from '../fault-environment.js';
 import { durationFigure, seconds } from '../figures.js';
 import { waitUntil } from '../wait-until.js';
@@ -33,8 +34,10 @@ export const restartReconnect: FaultScenario = {
     // The stream ended when mcpd closed the long-lived connection; the first connection after that is the reconnect.
     const closes = proxy.connections.map((connection) => connection.upstreamClosedAt).filter((at): at is number => at !== undefined && at >= stoppedAt);
     const streamEndedAt = closes.length > 0 ? Math.min(...closes) : stoppedAt;
-    const attempted = await waitUntil(() => proxy.connections.some((connection) => connection.acceptedAt > streamEndedAt), RECONNECT_CAP_MS, context.signal);
-    const firstAttempt = attempted === undefined ? undefined : proxy.connections.find((connection) => connection.acceptedAt > streamEndedAt);
+    // A heartbeat on a new connection is not a reconnect: the reconnect opens with a registration.
+    const isReconnect = (connection: ProxiedConnection) => connection.acceptedAt > streamEndedAt && /_provider-(register|stream)/.test(connection.requestLine ?? '');
+    const attempted = await waitUntil(() => proxy.connections.some(isReconnect), RECONNECT_CAP_MS, context.signal);
+    const firstAttempt = attempted === undefined ? undefined : proxy.connections.find(isReconnect);
     context.measure(
       durationFigure('first reconnect attempt after mcpd ended the stream', firstAttempt && firstAttempt.acceptedAt - streamEndedAt, FIRST_ATTEMPT_LIMIT_MS),
     );

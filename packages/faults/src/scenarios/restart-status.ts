@@ -29,8 +29,8 @@ export const restartStatus: FaultScenario = {
       token: mcpd.token,
       config: { providers: [publishedProvider('stays-away', upstream)], agents: [] },
     });
-    // The returning publisher cannot reach mcpd until the new one has been looked at.
-    proxy.block();
+    // The returning publisher's reconnect waits at the proxy until the new mcpd has been looked at.
+    proxy.hold();
     await mcpd.stop('SIGTERM');
     await gone.stop('SIGKILL');
     const restarted = await mcpd.restart();
@@ -42,7 +42,7 @@ export const restartStatus: FaultScenario = {
 
     const waiting = callChat(access, 'comes-back', { capMs: GRACE_MS + 10_000, signal });
     await pause(100, signal);
-    proxy.unblock();
+    proxy.release();
     const answer = await waiting;
     const sentAfter = answer.startedAt - readyAt;
     context.measure({
