@@ -35,6 +35,8 @@ interface Pair {
   record: ProxiedConnection;
   client: Socket;
   upstream: Socket | undefined;
+  /** Client bytes that came before the upstream side connected. */
+  pending: Buffer[];
   dropped: string;
 }
 
@@ -167,13 +169,12 @@ export class FreezingTcpProxy {
       client.destroy();
       return;
     }
-    const pair: Pair = { record, client, upstream: undefined, dropped: '' };
+    const pair: Pair = { record, client, upstream: undefined, pending: [], dropped: '' };
     this.#pairs.add(pair);
     client.once('close', () => {
       this.#pairs.delete(pair);
       if (!record.frozen) pair.upstream?.destroy();
     });
-    const pending: Buffer[] = [];
     let firstBytes = '';
     client.on('data', (data: Buffer) => {
       if (record.requestLine === undefined) {
@@ -183,47 +184,51 @@ export class FreezingTcpProxy {
       }
       if (record.frozen) return this.#drop(pair, data);
       if (pair.upstream?.readyState === 'open') pair.upstream.write(data);
-      else pending.push(data);
+      else pair.pending.push(data);
     });
     client.on('end', () => {
       if (!record.frozen) pair.upstream?.end();
     });
     if (record.frozen) return;
     const deadline = performance.now() + this.#options.upstreamRetryMs;
-    const dial = () => {
-      const upstream = connect(this.#options.targetPort, this.#options.targetHost);
-      upstream.once('connect', () => {
-        pair.upstream = upstream;
-        if (record.frozen) return;
-        for (const data of pending.splice(0)) upstream.write(data);
-      });
-      upstream.on('data', (data: Buffer) => {
-        if (!record.frozen) client.write(data);
-      });
-      upstream.once('end', () => {
-        record.upstreamClosedAt ??= performance.now();
-        if (!record.frozen) client.end();
-      });
-      upstream.once('error', (error: NodeJS.ErrnoException) => {
-        const refused = error.code === 'ECONNREFUSED' && pair.upstream === undefined;
-        if (refused && performance.now() < deadline && !client.destroyed) {
-          setTimeout(dial, RETRY_PAUSE_MS);
-          return;
-        }
-        record.upstreamClosedAt ??= performance.now();
-        if (!record.frozen) client.destroy();
-      });
-      upstream.once('close', (hadError: boolean) => {
-        if (pair.upstream !== upstream) return;
-        record.upstreamClosedAt ??= performance.now();
-        if (record.frozen) return;
-        // A clean close lets the client read what is still buffered; a reset is passed on as one.
-        if (hadError) client.destroy();
-        else client.end();
-      });
-    };
+    const dial = () => this.#dial(pair, deadline);
     if (this.#holding) this.#held.push(dial);
     else dial();
+  }
+
+  /** Connects the pair's upstream side, retrying a refused connect until `deadline`. */
+  #dial(pair: Pair, deadline: number): void {
+    const { record, client } = pair;
+    const upstream = connect(this.#options.targetPort, this.#options.targetHost);
+    upstream.once('connect', () => {
+      pair.upstream = upstream;
+      if (record.frozen) return;
+      for (const data of pair.pending.splice(0)) upstream.write(data);
+    });
+    upstream.on('data', (data: Buffer) => {
+      if (!record.frozen) client.write(data);
+    });
+    upstream.once('end', () => {
+      record.upstreamClosedAt ??= performance.now();
+      if (!record.frozen) client.end();
+    });
+    upstream.once('error', (error: NodeJS.ErrnoException) => {
+      const refused = error.code === 'ECONNREFUSED' && pair.upstream === undefined;
+      if (refused && performance.now() < deadline && !client.destroyed) {
+        setTimeout(() => this.#dial(pair, deadline), RETRY_PAUSE_MS);
+        return;
+      }
+      record.upstreamClosedAt ??= performance.now();
+      if (!record.frozen) client.destroy();
+    });
+    upstream.once('close', (hadError: boolean) => {
+      if (pair.upstream !== upstream) return;
+      record.upstreamClosedAt ??= performance.now();
+      if (record.frozen) return;
+      // A clean close lets the client read what is still buffered; a reset is passed on as one.
+      if (hadError) client.destroy();
+      else client.end();
+    });
   }
 
   #drop(pair: Pair, data: Buffer): void {

@@ -8,7 +8,7 @@ const FORCE_GC = fileURLToPath(new URL('../force-gc.js', import.meta.url));
 const REREGISTER_LIMIT_MS = 75_000;
 /** mcplocal gives up on a silent stream after 65 s; then it reconnects after its backoff. */
 const ATTEMPT_CAP_MS = 100_000;
-const HEALED_CAP_MS = 90_000;
+const HEALED_CAP_MS = 80_000;
 
 /** Item 7: after a half-open stream, mcplocal's own timeouts fire and it registers again once the network heals. */
 export const halfOpenReregister: FaultScenario = {
