@@ -6,11 +6,12 @@ export function seconds(ms: number | undefined): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 
-/** A duration held to an upper bound; one that never ended misses. */
-export function durationFigure(name: string, ms: number | undefined, limitMs: number, extra = ''): Figure {
+/** A duration held to an upper bound; one that had not ended when the scenario stopped waiting (`capMs`) misses. */
+export function durationFigure(name: string, ms: number | undefined, limitMs: number, options: { capMs?: number; extra?: string } = {}): Figure {
+  const waited = options.capMs === undefined ? "not within the scenario's wait" : `still waiting after ${seconds(options.capMs)}`;
   return {
     name,
-    measured: `${ms === undefined ? "not within the scenario's wait" : seconds(ms)}${extra ? `, ${extra}` : ''}`,
+    measured: `${ms === undefined ? waited : seconds(ms)}${options.extra ? `, ${options.extra}` : ''}`,
     target: `≤ ${seconds(limitMs)}`,
     met: ms !== undefined && ms <= limitMs,
   };
