@@ -1,7 +1,7 @@
 import type { FakeUpstream } from '@mcpctl/test-kit';
 import { callChat, type CallResult, type McpdAccess } from '../chat-caller.js';
 import { pause } from '../deadline.js';
-import type { FaultContext, FaultScenario } from '../fault-context.js';
+import { START_ALLOWANCE_MS, type FaultContext, type FaultScenario } from '../fault-context.js';
 import { publishedProvider, startMcpd, startMcplocal, startProxy, startUpstream, waitForStatus } from '../fault-environment.js';
 import { releaseFigure, seconds } from '../figures.js';
 import { waitUntil } from '../wait-until.js';
@@ -16,7 +16,7 @@ const CALLER_CAP_MS = 55_000;
 export const deadSessionRelease: FaultScenario = {
   item: 6,
   title: 'Dead sessions release their callers at once',
-  timeoutMs: 150_000,
+  timeoutMs: START_ALLOWANCE_MS + 90_000,
   async run(context) {
     context.setting(`MCPD_HEARTBEAT_TIMEOUT_SECONDS=${HEARTBEAT_TIMEOUT_SECONDS} (default 90) and MCPD_GC_INTERVAL_SECONDS=0.5 (default 60): GC finds the frozen session within seconds of its missed beat`);
     context.setting(`MCPD_RELAY_TIMEOUT_SECONDS=${RELAY_TIMEOUT_SECONDS} (default 300) and MCPD_QUEUE_MAX_WAIT_SECONDS=${RELAY_TIMEOUT_SECONDS} (default 60) bound how long a forgotten caller hangs here`);

@@ -1,5 +1,5 @@
 import { describeStreamEnd, streamChat } from '../chat-caller.js';
-import type { FaultScenario } from '../fault-context.js';
+import { START_ALLOWANCE_MS, type FaultScenario } from '../fault-context.js';
 import { publishedProvider, startMcpd, startMcplocal, startUpstream } from '../fault-environment.js';
 import { seconds } from '../figures.js';
 
@@ -11,7 +11,7 @@ const FIRST_BYTE_LIMIT_MS = 16_500;
 export const firstByteKeepalive: FaultScenario = {
   item: 10,
   title: 'A caller waiting for a first token gets a byte',
-  timeoutMs: 90_000,
+  timeoutMs: START_ALLOWANCE_MS + 90_000,
   async run(context) {
     context.setting(`the model takes ${TIME_TO_FIRST_TOKEN_MS / 1000} s to send its first byte; MCPD_STREAM_KEEPALIVE_SECONDS at its default (15 s)`);
     const upstream = await startUpstream(context, { latencyMs: TIME_TO_FIRST_TOKEN_MS });

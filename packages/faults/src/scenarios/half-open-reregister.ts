@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { callChat } from '../chat-caller.js';
-import type { FaultScenario } from '../fault-context.js';
+import { START_ALLOWANCE_MS, type FaultScenario } from '../fault-context.js';
 import { publishedProvider, startMcpd, startMcplocal, startProxy, startUpstream } from '../fault-environment.js';
 import { durationFigure, seconds } from '../figures.js';
 
@@ -14,7 +14,7 @@ const HEALED_CAP_MS = 80_000;
 export const halfOpenReregister: FaultScenario = {
   item: 7,
   title: "mcplocal's own timeouts fire after a half-open stream",
-  timeoutMs: ATTEMPT_CAP_MS + HEALED_CAP_MS + 60_000,
+  timeoutMs: START_ALLOWANCE_MS + ATTEMPT_CAP_MS + HEALED_CAP_MS + 30_000,
   async run(context) {
     context.setting('mcplocal runs with --expose-gc and a forced collection every 0.2 s: what a long-lived, busy heap does to unreferenced timers');
     context.setting('mcplocal reaches mcpd through a TCP proxy that freezes every connection (half-open: open, silent both ways) and later heals');

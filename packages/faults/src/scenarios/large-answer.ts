@@ -1,5 +1,5 @@
 import { callChat, describeStreamEnd, errorMessageOf, streamChat } from '../chat-caller.js';
-import type { FaultScenario } from '../fault-context.js';
+import { START_ALLOWANCE_MS, type FaultScenario } from '../fault-context.js';
 import { publishedProvider, startMcpd, startMcplocal, startUpstream } from '../fault-environment.js';
 import { seconds } from '../figures.js';
 
@@ -9,7 +9,7 @@ const MIB = 1024 * 1024;
 export const largeAnswer: FaultScenario = {
   item: 12,
   title: 'Large relayed answers',
-  timeoutMs: 150_000,
+  timeoutMs: START_ALLOWANCE_MS + 120_000,
   async run(context) {
     const { signal } = context;
     context.setting('MCPD_MAX_RESULT_BYTES at its default (32 MiB); the model answers with one token of the size tried');

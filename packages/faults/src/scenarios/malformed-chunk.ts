@@ -1,6 +1,6 @@
 import { streamChat } from '../chat-caller.js';
 import { pause } from '../deadline.js';
-import type { FaultContext, FaultScenario } from '../fault-context.js';
+import { START_ALLOWANCE_MS, type FaultContext, type FaultScenario } from '../fault-context.js';
 import { startMcpd } from '../fault-environment.js';
 import { durationFigure, equalFigure } from '../figures.js';
 import { ScriptedPublisher } from '../scripted-publisher.js';
@@ -31,7 +31,7 @@ function goodChunk(content: string): { chunk: { data: string } } {
 export const malformedChunk: FaultScenario = {
   item: 11,
   title: 'Malformed frames end the task at once',
-  timeoutMs: 90_000,
+  timeoutMs: START_ALLOWANCE_MS + 60_000,
   async run(context) {
     context.setting('a scripted publisher posts to the provider-channel routes (mcplocal passes chunks through and never sends a broken one)');
     context.setting(`MCPD_RELAY_TIMEOUT_SECONDS=${RELAY_TIMEOUT_SECONDS} (default 300): bounds how long a forgotten caller hangs here`);

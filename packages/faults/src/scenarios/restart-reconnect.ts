@@ -1,4 +1,4 @@
-import type { FaultScenario } from '../fault-context.js';
+import { START_ALLOWANCE_MS, type FaultScenario } from '../fault-context.js';
 import type { ProxiedConnection } from '../freezing-tcp-proxy.js';
 import { llmStatus, publishedProvider, startMcpd, startMcplocal, startProxy, startUpstream } from '../fault-environment.js';
 import { durationFigure, seconds } from '../figures.js';
@@ -12,7 +12,7 @@ const RECONNECT_CAP_MS = 70_000;
 export const restartReconnect: FaultScenario = {
   item: 8,
   title: 'Reconnect fast after a clean end',
-  timeoutMs: RECONNECT_CAP_MS + 90_000,
+  timeoutMs: 2 * START_ALLOWANCE_MS + RECONNECT_CAP_MS + 30_000,
   async run(context) {
     context.setting(
       'mcplocal reaches mcpd through a TCP proxy that holds a new connection while mcpd restarts (as a load balancer retrying its backend): the figures are mcplocal’s, not the length of the embedded database’s start',

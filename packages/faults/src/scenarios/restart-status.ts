@@ -1,6 +1,6 @@
 import { callChat } from '../chat-caller.js';
 import { pause } from '../deadline.js';
-import type { FaultScenario } from '../fault-context.js';
+import { START_ALLOWANCE_MS, type FaultScenario } from '../fault-context.js';
 import { llmStatus, publishedProvider, startMcpd, startMcplocal, startProxy, startUpstream } from '../fault-environment.js';
 import { equalFigure, releaseFigure, seconds } from '../figures.js';
 
@@ -12,7 +12,7 @@ const AT_ONCE_MS = 1_000;
 export const restartStatus: FaultScenario = {
   item: 9,
   title: 'Status tells the truth after an mcpd restart',
-  timeoutMs: 120_000,
+  timeoutMs: 2 * START_ALLOWANCE_MS + 60_000,
   async run(context) {
     const { signal } = context;
     context.setting('reconnect grace at its default (15 s); one publisher comes back, the other was killed while mcpd was down');

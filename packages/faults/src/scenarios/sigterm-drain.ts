@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { callChat, streamChat } from '../chat-caller.js';
 import { pause } from '../deadline.js';
-import type { FaultScenario } from '../fault-context.js';
+import { START_ALLOWANCE_MS, type FaultScenario } from '../fault-context.js';
 import { publishedProvider, startMcpd, startMcplocal, startUpstream } from '../fault-environment.js';
 import { equalFigure, seconds } from '../figures.js';
 import { waitUntil } from '../wait-until.js';
@@ -13,7 +13,7 @@ const DEADLINE_SECONDS = 6;
 export const sigtermDrain: FaultScenario = {
   item: 5,
   title: 'SIGTERM drains relayed streams',
-  timeoutMs: 90_000,
+  timeoutMs: START_ALLOWANCE_MS + 60_000,
   async run(context) {
     const { signal } = context;
     context.setting(`MCPD_SHUTDOWN_DEADLINE_SECONDS=${DEADLINE_SECONDS} (default 30): the scenario is about the drain, not its length`);

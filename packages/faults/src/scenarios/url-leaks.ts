@@ -3,14 +3,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ProviderEntry } from '@mcpctl/protocol';
 import { callChat, errorMessageOf } from '../chat-caller.js';
-import type { FaultContext, FaultScenario } from '../fault-context.js';
+import { START_ALLOWANCE_MS, type FaultContext, type FaultScenario } from '../fault-context.js';
 import { publishedProvider, startMcpd, startMcplocal, startUpstream } from '../fault-environment.js';
 
 /** Item 13: errors a remote caller sees name the provider, never a workstation URL. */
 export const urlLeaks: FaultScenario = {
   item: 13,
   title: "The workstation's URLs never leave it",
-  timeoutMs: 90_000,
+  timeoutMs: START_ALLOWANCE_MS + 60_000,
   async run(context) {
     context.setting('a wake recipe with maxWaitSeconds 2 stands for a slow model (the timeout case)');
     const refusedPort = await freePort();
