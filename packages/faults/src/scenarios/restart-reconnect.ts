@@ -1,3 +1,4 @@
+import { pause } from '../deadline.js';
 import { START_ALLOWANCE_MS, type FaultScenario } from '../fault-context.js';
 import type { ProxiedConnection } from '../freezing-tcp-proxy.js';
 import { llmStatus, publishedProvider, startMcpd, startMcplocal, startProxy, startUpstream } from '../fault-environment.js';
@@ -7,6 +8,9 @@ import { waitUntil } from '../wait-until.js';
 const FIRST_ATTEMPT_LIMIT_MS = 1_000;
 const ACTIVE_LIMIT_MS = 1_500;
 const RECONNECT_CAP_MS = 70_000;
+
+/** How long the publisher's stream is up before mcpd restarts. */
+const STREAM_SETTLE_MS = 3_000;
 
 /** Item 8: after mcpd ends the stream (a restart), the publisher is back within a second or so. */
 export const restartReconnect: FaultScenario = {
@@ -25,6 +29,9 @@ export const restartReconnect: FaultScenario = {
       token: mcpd.token,
       config: { providers: [publishedProvider('comes-back-fast', upstream)], agents: [] },
     });
+    // A restart meets streams that have been up a while: mcplocal treats a stream that ends right
+    // after it opened as a failed attempt (two daemons sharing one session would otherwise take turns).
+    await pause(STREAM_SETTLE_MS, context.signal);
     const stoppedAt = performance.now();
     await mcpd.stop('SIGTERM');
     const restarted = await mcpd.restart();

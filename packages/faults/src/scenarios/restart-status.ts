@@ -8,6 +8,9 @@ import { equalFigure, releaseFigure, seconds } from '../figures.js';
 const GRACE_MS = 15_000;
 const AT_ONCE_MS = 1_000;
 
+/** How long the publisher's stream is up before mcpd restarts. */
+const STREAM_SETTLE_MS = 3_000;
+
 /** Item 9: after a restart, rows without a publisher read inactive; within the grace a request waits for it. */
 export const restartStatus: FaultScenario = {
   item: 9,
@@ -29,6 +32,9 @@ export const restartStatus: FaultScenario = {
       token: mcpd.token,
       config: { providers: [publishedProvider('stays-away', upstream)], agents: [] },
     });
+    // A restart meets streams that have been up a while: mcplocal treats a stream that ends right
+    // after it opened as a failed attempt (two daemons sharing one session would otherwise take turns).
+    await pause(STREAM_SETTLE_MS, context.signal);
     // The returning publisher's reconnect waits at the proxy until the new mcpd has been looked at.
     proxy.hold();
     await mcpd.stop('SIGTERM');
