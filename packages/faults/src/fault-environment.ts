@@ -50,7 +50,14 @@ async function keep(context: FaultContext, name: string, started: StartedChild, 
 export async function startMcpd(context: FaultContext, env: Record<string, string> = {}): Promise<McpdUnderTest> {
   const dataDir = await makeTempDir('mcpctl-faults-mcpd');
   context.cleanup.add(`remove ${dataDir.path}`, dataDir.cleanup);
-  await seedEmbeddedDataDir(join(dataDir.path, 'pgdata'));
+  try {
+    await seedEmbeddedDataDir(join(dataDir.path, 'pgdata'));
+    context.signal.throwIfAborted();
+  } catch (error) {
+    // The cleanup may have run while the seed was writing: remove what the seed wrote after it.
+    if (context.signal.aborted) await dataDir.cleanup();
+    throw error;
+  }
   const adopt = async (spawned: SpawnedMcpd): Promise<McpdUnderTest> => {
     await keep(context, 'mcpd', spawned, spawned.url);
     return {
@@ -64,7 +71,13 @@ export async function startMcpd(context: FaultContext, env: Record<string, strin
         adopt(await spawnMcpd({ dataDir: dataDir.path, port: spawned.port, adminToken: spawned.adminToken, env, startTimeoutMs: START_TIMEOUT_MS })),
     };
   };
-  return adopt(await spawnMcpd({ dataDir: dataDir.path, env, startTimeoutMs: START_TIMEOUT_MS }));
+  try {
+    return await adopt(await spawnMcpd({ dataDir: dataDir.path, env, startTimeoutMs: START_TIMEOUT_MS }));
+  } catch (error) {
+    // An mcpd that came up after the scenario was stopped was stopped by `keep`; its files go too.
+    if (context.signal.aborted) await dataDir.cleanup();
+    throw error;
+  }
 }
 
 export interface McplocalUnderTest {
