@@ -15,6 +15,7 @@ export type { SpawnedFakeUpstream } from './spawn-fake-upstream.js';
 export { TEST_DATABASE_URL_VARIABLE, testDatabaseVariants } from './test-database.js';
 export type { TestDatabaseName, TestDatabaseVariant } from './test-database.js';
 export { openEmbeddedTestDatabase } from './embedded-test-database.js';
+export { seedEmbeddedDataDir } from './embedded-data-dir.js';
 export { openPostgresTestDatabase } from './postgres-test-database.js';
 export { makeTempDir } from './temp-home.js';
 export type { TempDir } from './temp-home.js';

@@ -12,6 +12,8 @@ export interface SpawnMcplocalOptions {
   env?: Record<string, string>;
   /** The log message that means ready; by default the control stream being open. */
   readyMessage?: string;
+  /** How long to wait for `readyMessage`; default 45 s. */
+  startTimeoutMs?: number;
 }
 
 export type SpawnedMcplocal = SpawnedService<true>;
@@ -24,6 +26,7 @@ export function spawnMcplocal(options: SpawnMcplocalOptions): Promise<SpawnedMcp
     main: MCPLOCAL_MAIN,
     args: options.args?.includes('--port') ? options.args : ['--port', '0', ...(options.args ?? [])],
     env: { PATH: process.env.PATH ?? '', HOME: options.home, MCPCTL_HOME: options.home, MCPLOCAL_LOG_LEVEL: 'info', ...options.env },
+    ...(options.startTimeoutMs ? { startTimeoutMs: options.startTimeoutMs } : {}),
     ready: (line) => {
       const message = parseLogLine(line)?.msg;
       return typeof message === 'string' && message.includes(readyMessage) ? true : undefined;
