@@ -33,6 +33,7 @@ export const badGateway = (message: string, cause?: unknown) => new HttpError(50
 export const serviceUnavailable = (message: string, retryAfterSeconds?: number) =>
   new HttpError(503, message, retryAfterSeconds === undefined ? {} : { retryAfterSeconds });
 export const gatewayTimeout = (message: string, cause?: unknown) => new HttpError(504, message, { cause });
+export const loopDetected = (message: string) => new HttpError(508, message);
 
 /** One line naming each invalid field: `messages: too small; temperature: expected number`. */
 export function describeZodError(error: ZodError, what = 'request body'): string {

@@ -4,6 +4,7 @@ import { HttpError } from '../errors.js';
 import type { McpdMetrics } from '../metrics.js';
 import type { AuditWriter } from '../services/audit-writer.js';
 import type { InferenceBackend, InferenceCall, InferenceOutcome } from './inference-backend.js';
+import type { HopGuard } from './hop-guard.js';
 import { StreamForwarder } from './stream-forwarder.js';
 import { CallerGoneError } from './upstream-call.js';
 
@@ -29,6 +30,7 @@ export class InferenceService {
     private readonly backends: { public: InferenceBackend; virtual: InferenceBackend },
     private readonly audit: AuditWriter,
     private readonly metrics: McpdMetrics,
+    private readonly hops: HopGuard,
   ) {}
 
   /** Answers the caller; resolves with what happened (for the audit, and a thread to store). */
@@ -58,6 +60,7 @@ export class InferenceService {
 
   /** One retry on another member when a pool member fails before its first byte. */
   async #serve(call: InferenceCall, outcome: Outcome): Promise<void> {
+    this.hops.admit(call.hops ?? []);
     const failed = new Set<string>();
     for (let attempt = 0; ; attempt += 1) {
       const slot = await this.#acquire(call, failed);

@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { chatCompletionRequestSchema, WAIT_SECONDS_HEADER } from '@mcpctl/protocol';
+import { chatCompletionRequestSchema, HOP_HEADER, MODEL_NAME_MAX_LENGTH, WAIT_SECONDS_HEADER } from '@mcpctl/protocol';
 import { badRequest, describeZodError } from '../errors.js';
 import type { InferenceCall } from '../inference/inference-backend.js';
+import { parseHops } from '../inference/hop-guard.js';
 import { replyCaller } from './reply-caller.js';
 
 /** Reads what every inference route shares: the body, the wait header, the caller. */
@@ -10,6 +11,8 @@ export function inferenceCall(request: FastifyRequest, reply: FastifyReply, endp
   if (!body.success) throw badRequest(describeZodError(body.error));
   const llmName = name ?? body.data.model;
   if (!llmName) throw badRequest('invalid request body: model: name the LLM to use');
+  // A name in the path is held to the same bound as `model`: no LLM, pool or agent is longer.
+  if (llmName.length > MODEL_NAME_MAX_LENGTH) throw badRequest(`the LLM, pool or agent name is at most ${MODEL_NAME_MAX_LENGTH} characters`);
   return {
     principal: request.principal,
     name: llmName,
@@ -17,6 +20,7 @@ export function inferenceCall(request: FastifyRequest, reply: FastifyReply, endp
     endpoint,
     caller: replyCaller(reply),
     waitSeconds: waitSeconds(request.headers[WAIT_SECONDS_HEADER]),
+    hops: parseHops(request.headers[HOP_HEADER]),
   };
 }
 
