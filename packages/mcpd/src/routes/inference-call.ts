@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { chatCompletionRequestSchema, HOP_HEADER, MODEL_NAME_MAX_LENGTH, WAIT_SECONDS_HEADER } from '@mcpctl/protocol';
+import { chatCompletionRequestSchema, HOP_HEADER, WAIT_SECONDS_HEADER } from '@mcpctl/protocol';
 import { badRequest, describeZodError } from '../errors.js';
 import type { InferenceCall } from '../inference/inference-backend.js';
 import { parseHops } from '../inference/hop-guard.js';
@@ -11,8 +11,6 @@ export function inferenceCall(request: FastifyRequest, reply: FastifyReply, endp
   if (!body.success) throw badRequest(describeZodError(body.error));
   const llmName = name ?? body.data.model;
   if (!llmName) throw badRequest('invalid request body: model: name the LLM to use');
-  // A name in the path is held to the same bound as `model`: no LLM, pool or agent is longer.
-  if (llmName.length > MODEL_NAME_MAX_LENGTH) throw badRequest(`the LLM, pool or agent name is at most ${MODEL_NAME_MAX_LENGTH} characters`);
   return {
     principal: request.principal,
     name: llmName,

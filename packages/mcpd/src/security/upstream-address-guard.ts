@@ -21,7 +21,7 @@ export class ForbiddenUpstreamError extends Error {
     readonly address?: string,
   ) {
     const shown = host.length > 200 ? `${host.slice(0, 200)}…` : host;
-    const article = kind === 'loopback' ? 'a' : 'an';
+    const article = kind === 'instance-metadata' ? 'an' : 'a';
     const what = address ? `resolves to ${article} ${kind} address (${address})` : `is ${article} ${kind} address`;
     super(`the URL's host ${shown} ${what}; only admins may point an LLM at loopback, link-local or instance-metadata addresses`);
     this.name = 'ForbiddenUpstreamError';
