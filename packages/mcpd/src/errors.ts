@@ -72,7 +72,8 @@ export function toHttpError(error: unknown): HttpError {
 /** The one Fastify error handler. */
 export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const httpError = toHttpError(error);
-  if (httpError.statusCode >= 500 && httpError.statusCode !== 502 && httpError.statusCode !== 503 && httpError.statusCode !== 504) {
+  // 502/503/504 are the upstream's or publisher's state, 508 a caller's loop: none is mcpd failing.
+  if (httpError.statusCode >= 500 && ![502, 503, 504, 508].includes(httpError.statusCode)) {
     request.log.error({ err: error, url: request.url, method: request.method }, 'request failed');
   }
   if (httpError.retryAfterSeconds !== undefined) {
