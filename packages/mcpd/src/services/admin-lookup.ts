@@ -16,6 +16,9 @@ interface Entry {
  */
 export class AdminLookup {
   readonly #cache = new Map<string, Entry>();
+  readonly #loading = new Map<string, Promise<boolean>>();
+  /** Bumped by `forgetAll`, so a lookup that raced a change is not cached. */
+  #generation = 0;
 
   constructor(
     private readonly users: UserRepository,
@@ -25,24 +28,40 @@ export class AdminLookup {
   ) {}
 
   /** A row without an owner (its owner was deleted) counts as not an admin's. */
-  async isAdmin(userId: string | null): Promise<boolean> {
-    if (userId === null) return false;
-    const now = this.clock.now().getTime();
+  isAdmin(userId: string | null): Promise<boolean> {
+    if (userId === null) return Promise.resolve(false);
     const cached = this.#cache.get(userId);
-    if (cached && cached.until > now) return cached.admin;
+    if (cached && cached.until > this.clock.now().getTime()) return Promise.resolve(cached.admin);
+    // One lookup per user at a time: when an entry lapses, every request in flight for that owner's LLMs misses together.
+    const pending = this.#loading.get(userId);
+    if (pending) return pending;
+    const generation = this.#generation;
+    const loading: Promise<boolean> = this.#load(userId)
+      .then((admin) => {
+        if (generation === this.#generation) {
+          if (this.#cache.size >= 10_000) this.#cache.clear();
+          this.#cache.set(userId, { admin, until: this.clock.now().getTime() + this.ttlMs });
+        }
+        return admin;
+      })
+      .finally(() => {
+        if (this.#loading.get(userId) === loading) this.#loading.delete(userId);
+      });
+    this.#loading.set(userId, loading);
+    return loading;
+  }
+
+  async #load(userId: string): Promise<boolean> {
     const user = await this.users.findById(userId);
-    let admin = false;
-    if (user) {
-      const bindings = await this.roleBindings.listForSubject(user.name, user.groups);
-      const grants = [...grantsOf({ role: user.role, permissions: [], resourceNames: null }), ...bindings.flatMap((binding) => grantsOf(binding))];
-      admin = new PermissionSet(grants).admin;
-    }
-    if (this.#cache.size >= 10_000) this.#cache.clear();
-    this.#cache.set(userId, { admin, until: now + this.ttlMs });
-    return admin;
+    if (!user) return false;
+    const bindings = await this.roleBindings.listForSubject(user.name, user.groups);
+    const grants = [...grantsOf({ role: user.role, permissions: [], resourceNames: null }), ...bindings.flatMap((binding) => grantsOf(binding))];
+    return new PermissionSet(grants).admin;
   }
 
   forgetAll(): void {
+    this.#generation += 1;
     this.#cache.clear();
+    this.#loading.clear();
   }
 }
