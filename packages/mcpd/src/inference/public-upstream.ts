@@ -46,7 +46,7 @@ export class PublicUpstream implements InferenceBackend {
     const failureContext = { signal: call.caller.signal, llmName: call.name };
     const built = dialect.buildRequest(target, call.request, streaming);
     const upstream = { ...built, headers: { ...built.headers, ...this.options.hops.outgoing(call.hops ?? []) } };
-    const dispatcher = await this.#dispatcherFor(target, call.name);
+    const dispatcher = await this.#dispatcherFor(target, call);
     const response = await callUpstream(upstream, { ...this.options, dispatcher, ...failureContext });
     const headers = { 'x-mcpctl-served-by': target.record.name };
     try {
@@ -81,10 +81,13 @@ export class PublicUpstream implements InferenceBackend {
   }
 
   /** SPEC §9 at request time: an IP literal is refused here, a name as its connection opens. */
-  async #dispatcherFor(target: InferenceTarget, llmName: string): Promise<Dispatcher> {
-    if (await this.options.ownerIsAdmin(target.record.ownerId)) return this.options.dispatcher;
+  async #dispatcherFor(target: InferenceTarget, call: InferenceCall): Promise<Dispatcher> {
+    const { ownerId } = target.record;
+    // The caller's own grants are at hand when it owns the LLM: no lookup on the request path.
+    const ownerIsAdmin = ownerId !== null && ownerId === call.principal.userId ? call.principal.admin : await this.options.ownerIsAdmin(ownerId);
+    if (ownerIsAdmin) return this.options.dispatcher;
     const refused = this.options.guard.checkHost(new URL(target.record.url ?? '').hostname);
-    if (refused) throw badGateway(`cannot reach the upstream of ${llmName}: ${refused.message}`);
+    if (refused) throw badGateway(`cannot reach the upstream of ${call.name}: ${refused.message}`);
     return this.options.guardedDispatcher;
   }
 }
