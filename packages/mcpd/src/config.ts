@@ -41,6 +41,8 @@ export interface McpdConfig {
   maxResultPostsPerUser: number;
   /** Fastify's `trustProxy`: whose `X-Forwarded-For` names the client (for the per-source limit). */
   trustProxy: boolean | string[];
+  /** A bearer token that may read `/metrics` and nothing else. */
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -110,6 +112,7 @@ const environmentSchema = z.object({
   MCPD_MAX_STREAMS_PER_USER: count('MCPD_MAX_STREAMS_PER_USER', 16),
   MCPD_MAX_RESULT_POSTS_PER_USER: count('MCPD_MAX_RESULT_POSTS_PER_USER', 256),
   MCPD_TRUST_PROXY: z.string().optional(),
+  MCPD_METRICS_TOKEN: z.string().min(16, 'MCPD_METRICS_TOKEN must be at least 16 characters').optional(),
 });
 
 /** Reads flags and environment; throws a ConfigError listing every problem at once. */
@@ -172,6 +175,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): McpdConfig {
     maxControlStreamsPerUser: values.MCPD_MAX_STREAMS_PER_USER,
     maxResultPostsPerUser: values.MCPD_MAX_RESULT_POSTS_PER_USER,
     trustProxy: parseTrustProxy(values.MCPD_TRUST_PROXY),
+    metricsToken: values.MCPD_METRICS_TOKEN,
   };
 }
 

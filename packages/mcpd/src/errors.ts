@@ -33,6 +33,7 @@ export const badGateway = (message: string, cause?: unknown) => new HttpError(50
 export const serviceUnavailable = (message: string, retryAfterSeconds?: number) =>
   new HttpError(503, message, retryAfterSeconds === undefined ? {} : { retryAfterSeconds });
 export const gatewayTimeout = (message: string, cause?: unknown) => new HttpError(504, message, { cause });
+export const loopDetected = (message: string) => new HttpError(508, message);
 
 /** One line naming each invalid field: `messages: too small; temperature: expected number`. */
 export function describeZodError(error: ZodError, what = 'request body'): string {
@@ -71,7 +72,8 @@ export function toHttpError(error: unknown): HttpError {
 /** The one Fastify error handler. */
 export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const httpError = toHttpError(error);
-  if (httpError.statusCode >= 500 && httpError.statusCode !== 502 && httpError.statusCode !== 503 && httpError.statusCode !== 504) {
+  // 502/503/504 are the upstream's or publisher's state, 508 a caller's loop: none is mcpd failing.
+  if (httpError.statusCode >= 500 && ![502, 503, 504, 508].includes(httpError.statusCode)) {
     request.log.error({ err: error, url: request.url, method: request.method }, 'request failed');
   }
   if (httpError.retryAfterSeconds !== undefined) {

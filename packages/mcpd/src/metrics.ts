@@ -4,7 +4,19 @@ export interface StateSources {
   queued(): number;
   connectedSessions(): number;
   llmCounts(): Promise<Array<{ kind: string; status: string; count: number }>>;
+  /** Whether `name` is an LLM or pool in the registry (visible to anyone or not). */
+  nameExists(name: string): Promise<boolean>;
 }
+
+/**
+ * The `llm` label of a request for a name that is not in the registry. Requested names are
+ * the caller's input: labelling each would let anyone grow the metrics without bound. A
+ * registry name never starts with `_`, so this one cannot be taken by an LLM.
+ */
+export const UNKNOWN_LLM_LABEL = '_unknown';
+
+/** Longest registry name (a DNS label); anything longer cannot exist and is not looked up. */
+const MAX_NAME_LENGTH = 63;
 
 /** mcpd's Prometheus metrics, on a registry of its own so several servers can share a process. */
 export class McpdMetrics {
@@ -37,12 +49,17 @@ export class McpdMetrics {
     registers: [this.registry],
   });
 
+  #sources: StateSources | undefined;
+  /** Observations waiting for their name to be looked up; a scrape waits for them. */
+  readonly #pending = new Set<Promise<void>>();
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
   /** Gauges read at scrape time from whoever knows them (the queue, the hub, the database). */
   observeState(sources: StateSources): void {
+    this.#sources = sources;
     new Gauge({
       name: 'mcpd_queue_depth',
       help: 'Requests waiting for a free LLM or pool member',
@@ -71,8 +88,29 @@ export class McpdMetrics {
     });
   }
 
-  observeInference(llm: string, status: number, latencyMs: number): void {
-    this.inferenceRequests.inc({ llm, status: String(status) });
-    this.inferenceDuration.observe({ llm }, latencyMs / 1000);
+  /** Counts a request under its name when that name is in the registry, else under `_unknown`. */
+  observeInference(name: string, status: number, latencyMs: number): void {
+    const observed = this.#labelOf(name).then((llm) => {
+      this.inferenceRequests.inc({ llm, status: String(status) });
+      this.inferenceDuration.observe({ llm }, latencyMs / 1000);
+    });
+    this.#pending.add(observed);
+    void observed.finally(() => this.#pending.delete(observed));
+  }
+
+  /** The Prometheus text of every metric, once the observations made so far are in. */
+  async render(): Promise<string> {
+    await Promise.all(this.#pending);
+    return this.registry.metrics();
+  }
+
+  async #labelOf(name: string): Promise<string> {
+    if (!this.#sources || name.length > MAX_NAME_LENGTH) return UNKNOWN_LLM_LABEL;
+    try {
+      return (await this.#sources.nameExists(name)) ? name : UNKNOWN_LLM_LABEL;
+    } catch {
+      // The registry could not be asked (database down): the request still counts.
+      return UNKNOWN_LLM_LABEL;
+    }
   }
 }

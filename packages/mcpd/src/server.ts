@@ -11,6 +11,7 @@ import { UserRepository } from './repositories/user-repository.js';
 import { loadOrCreateSecretKey } from './secret-key-file.js';
 import { bootstrapAdmin } from './services/bootstrap-admin.js';
 import { createServices, type RunningServices } from './services/create-services.js';
+import type { ResolveHost } from './security/upstream-address-guard.js';
 
 /** After the deadline cut the last answers, how long their error frames get to go out. */
 const CUT_SETTLE_MS = 2_000;
@@ -25,6 +26,8 @@ export interface StartOptions {
   /** Where the generated admin token is announced; defaults to stdout. */
   announce?: (message: string) => void;
   cacheMs?: number;
+  /** Resolves upstream host names for the address checks (tests); the system resolver otherwise. */
+  resolveHost?: ResolveHost;
 }
 
 export interface RunningServer {
@@ -80,6 +83,8 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
     failedAuth: { maxFailures: config.authFailureLimit, windowMs: config.authFailureWindowMs },
     maxControlStreamsPerUser: config.maxControlStreamsPerUser,
     maxResultPostsPerUser: config.maxResultPostsPerUser,
+    metricsToken: config.metricsToken,
+    ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
     ...(options.cacheMs === undefined ? {} : { cacheMs: options.cacheMs }),
   });
   const sweep = await services.startupSweep.run(services.providerSessions.connectedSessionIds());
@@ -92,7 +97,7 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
-  logger.info({ url, database: database.driver }, 'mcpd listening');
+  logger.info({ url, database: database.driver, instanceId: services.instanceId }, 'mcpd listening');
 
   const gcTimer = setInterval(() => {
     services.gc.runOnce().catch((error: unknown) => logger.error({ err: error }, 'lifecycle GC failed'));

@@ -7,7 +7,8 @@ import { startTestServer, type TestServer } from './support/test-server.js';
 
 const [embedded] = testDatabaseVariants();
 
-const gpt = (name: string, extra: Record<string, unknown> = {}) => ({ name, type: 'openai', model: 'gpt-4o-mini', url: 'http://127.0.0.1:9/v1', ...extra });
+// Never called; a documentation address, since members may not point an LLM at loopback.
+const gpt = (name: string, extra: Record<string, unknown> = {}) => ({ name, type: 'openai', model: 'gpt-4o-mini', url: 'http://203.0.113.9:9/v1', ...extra });
 const provider = (name: string, extra: Record<string, unknown> = {}) => ({ name, type: 'openai', model: 'qwen3-8b', ...extra });
 
 describe('permission sets', () => {

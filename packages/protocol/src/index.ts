@@ -18,3 +18,4 @@ export * from './pool.js';
 export * from './agent.js';
 export * from './thread.js';
 export * from './map-anthropic-stop-reason.js';
+export * from './hop-header.js';

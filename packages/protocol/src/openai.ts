@@ -34,8 +34,11 @@ export const chatToolSchema = z.looseObject({
 });
 export type ChatTool = z.infer<typeof chatToolSchema>;
 
+/** The longest `model` (an LLM, pool or agent name as the caller wrote it) an inference request may carry. */
+export const MODEL_NAME_MAX_LENGTH = 256;
+
 export const chatCompletionRequestSchema = z.looseObject({
-  model: z.string().optional(),
+  model: z.string().max(MODEL_NAME_MAX_LENGTH, `model is at most ${MODEL_NAME_MAX_LENGTH} characters`).optional(),
   messages: z.array(chatMessageSchema).min(1, 'messages must hold at least one message'),
   stream: z.boolean().optional(),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),

@@ -99,7 +99,8 @@ describe('mcpctl users, tokens and role bindings', () => {
   });
 
   it('creates a name-scoped role binding that takes effect at once', async () => {
-    const create = ['create', 'llm', 'team-gpt', '--type', 'openai', '--model', 'fake-model', '--url', upstream.openaiBaseUrl];
+    // A team server's address (never called): a member may not point an LLM at loopback, where the fake upstream listens.
+    const create = ['create', 'llm', 'team-gpt', '--type', 'openai', '--model', 'fake-model', '--url', 'http://203.0.113.10:8000/v1'];
     const refused = await mcpctl(create, { token: aliceToken });
     expect(refused).toEqual({ code: 1, stdout: '', stderr: 'error: registering public LLMs needs the create:llms permission\n' });
     const binding = await mcpctl(['create', 'rolebinding', 'alice-team-gpt', '--user', 'alice', '--permission', 'create:llms', '--resource-name', 'team-gpt']);

@@ -16,6 +16,8 @@ export interface InferenceCall {
   waitSeconds?: number | undefined;
   /** Keep the answer's text in `outcome.content` (a thread stores it). */
   collectContent?: boolean | undefined;
+  /** The mcpd instances the request came through (`x-mcpctl-hop`), oldest first. */
+  hops?: readonly string[] | undefined;
 }
 
 /** What one inference did, for the audit and the metrics; filled in as it goes. */

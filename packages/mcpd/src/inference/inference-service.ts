@@ -7,6 +7,7 @@ import type { AuditWriter } from '../services/audit-writer.js';
 import type { ShutdownGate } from '../services/shutdown-gate.js';
 import { CuttableCaller } from './cuttable-caller.js';
 import type { InferenceBackend, InferenceCall, InferenceOutcome } from './inference-backend.js';
+import type { HopGuard } from './hop-guard.js';
 import { KeepaliveCaller } from './keepalive-caller.js';
 import { StreamForwarder } from './stream-forwarder.js';
 import { CallerGoneError } from './upstream-call.js';
@@ -50,6 +51,7 @@ export class InferenceService {
     private readonly audit: AuditWriter,
     private readonly metrics: McpdMetrics,
     private readonly shutdown: ShutdownGate,
+    private readonly hops: HopGuard,
     private readonly options: InferenceServiceOptions,
   ) {}
 
@@ -88,6 +90,7 @@ export class InferenceService {
 
   /** One retry on another member when a pool member fails before the answer started. */
   async #serve(call: InferenceCall, outcome: Outcome, running: RunningCall, answerStarted: () => boolean): Promise<void> {
+    this.hops.admit(call.hops ?? []);
     const failed = new Set<string>();
     for (let attempt = 0; ; attempt += 1) {
       const slot = await this.#acquire(call, failed);

@@ -9,9 +9,22 @@ import { readSse } from './read-sse.js';
 import { StreamForwarder } from './stream-forwarder.js';
 import { CallerGoneError, callUpstream, upstreamFailure } from './upstream-call.js';
 import { upstreamStatusError } from './upstream-status.js';
+import type { HopGuard } from './hop-guard.js';
+import { badGateway } from '../errors.js';
+import type { UpstreamAddressGuard } from '../security/upstream-address-guard.js';
 
 export interface PublicUpstreamOptions {
   dispatcher: Dispatcher;
+  /**
+   * For LLMs of non-admins: connections whose every address is checked by the address
+   * guard's lookup as they open, so a name that later resolves to loopback is refused.
+   */
+  guardedDispatcher: Dispatcher;
+  guard: UpstreamAddressGuard;
+  /** Whether an LLM's owner is an admin (who may point it anywhere). */
+  ownerIsAdmin: (ownerId: string | null) => Promise<boolean>;
+  /** Marks every upstream call with this instance, so a URL pointing back at mcpd ends in a 508. */
+  hops: HopGuard;
   headersTimeoutMs: number;
   idleTimeoutMs: number;
 }
@@ -31,8 +44,10 @@ export class PublicUpstream implements InferenceBackend {
       created: Math.floor(Date.now() / 1000),
     };
     const failureContext = { signal: call.caller.signal, llmName: call.name };
-    const upstream = dialect.buildRequest(target, call.request, streaming);
-    const response = await callUpstream(upstream, { ...this.options, ...failureContext });
+    const built = dialect.buildRequest(target, call.request, streaming);
+    const upstream = { ...built, headers: { ...built.headers, ...this.options.hops.outgoing(call.hops ?? []) } };
+    const dispatcher = await this.#dispatcherFor(target, call);
+    const response = await callUpstream(upstream, { ...this.options, dispatcher, ...failureContext });
     const headers = { 'x-mcpctl-served-by': target.record.name };
     try {
       if (response.statusCode < 200 || response.statusCode >= 300) {
@@ -63,6 +78,17 @@ export class PublicUpstream implements InferenceBackend {
     } finally {
       if (!response.body.destroyed) response.body.destroy();
     }
+  }
+
+  /** SPEC §9 at request time: an IP literal is refused here, a name as its connection opens. */
+  async #dispatcherFor(target: InferenceTarget, call: InferenceCall): Promise<Dispatcher> {
+    const { ownerId } = target.record;
+    // The caller's own grants are at hand when it owns the LLM: no lookup on the request path.
+    const ownerIsAdmin = ownerId !== null && ownerId === call.principal.userId ? call.principal.admin : await this.options.ownerIsAdmin(ownerId);
+    if (ownerIsAdmin) return this.options.dispatcher;
+    const refused = this.options.guard.checkHost(new URL(target.record.url ?? '').hostname);
+    if (refused) throw badGateway(`cannot reach the upstream of ${call.name}: ${refused.message}`);
+    return this.options.guardedDispatcher;
   }
 }
 

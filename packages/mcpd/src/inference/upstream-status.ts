@@ -2,11 +2,12 @@ import { HttpError } from '../errors.js';
 
 /**
  * Statuses that describe the caller's request rather than a failing upstream pass through
- * (with the upstream's message); every other failure is a 502. A 401/403 from the upstream
+ * (with the upstream's message; 508 is a request that came back round to an mcpd it already
+ * passed); every other failure is a 502. A 401/403 from the upstream
  * means mcpd's stored key is wrong — passing it on would tell the caller their own token
  * failed, so it becomes a 502 too.
  */
-const PASSED_THROUGH = new Set([400, 413, 422, 429]);
+const PASSED_THROUGH = new Set([400, 413, 422, 429, 508]);
 
 export function upstreamStatusError(
   status: number,

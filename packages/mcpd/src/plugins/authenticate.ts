@@ -9,7 +9,8 @@ declare module 'fastify' {
   }
 }
 
-const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
+/** The health probes need no token; `/metrics` checks its own (an admin's or the scrape token). */
+const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** Bearer authentication in front of every route but the health probes. */
 export function registerAuthentication(app: FastifyInstance, auth: AuthService): void {

@@ -24,6 +24,11 @@ export class UserRepository {
     return this.db.select().from(users).orderBy(asc(users.name));
   }
 
+  async findById(id: string): Promise<UserRow | undefined> {
+    const [row] = await this.db.select().from(users).where(eq(users.id, id)).limit(1);
+    return row;
+  }
+
   async findByName(name: string): Promise<UserRow | undefined> {
     const [row] = await this.db.select().from(users).where(eq(users.name, name)).limit(1);
     return row;

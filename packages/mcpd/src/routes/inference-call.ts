@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { chatCompletionRequestSchema, WAIT_SECONDS_HEADER } from '@mcpctl/protocol';
+import { chatCompletionRequestSchema, HOP_HEADER, WAIT_SECONDS_HEADER } from '@mcpctl/protocol';
 import { badRequest, describeZodError } from '../errors.js';
 import type { InferenceCall } from '../inference/inference-backend.js';
+import { parseHops } from '../inference/hop-guard.js';
 import { replyCaller } from './reply-caller.js';
 
 /** Reads what every inference route shares: the body, the wait header, the caller. */
@@ -17,6 +18,7 @@ export function inferenceCall(request: FastifyRequest, reply: FastifyReply, endp
     endpoint,
     caller: replyCaller(reply),
     waitSeconds: waitSeconds(request.headers[WAIT_SECONDS_HEADER]),
+    hops: parseHops(request.headers[HOP_HEADER]),
   };
 }
 

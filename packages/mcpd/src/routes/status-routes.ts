@@ -13,8 +13,9 @@ export function statusRoutes(app: FastifyInstance, services: Services): void {
     },
   }));
 
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', async (request, reply) => {
+    await services.metricsAccess.authorize(request.headers.authorization, request.ip);
     void reply.type(services.metrics.registry.contentType);
-    return services.metrics.registry.metrics();
+    return services.metrics.render();
   });
 }

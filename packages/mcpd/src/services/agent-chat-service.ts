@@ -20,6 +20,8 @@ export interface AgentChat {
   /** Store the exchange in a thread (the request's `threadId`, or a new one). */
   keepThread: boolean;
   waitSeconds?: number | undefined;
+  /** The mcpd instances the request came through (`x-mcpctl-hop`). */
+  hops?: readonly string[] | undefined;
 }
 
 /**
@@ -61,6 +63,7 @@ export class AgentChatService {
       endpoint: chat.endpoint,
       caller: threadId ? withHeader(chat.caller, THREAD_ID_HEADER, threadId) : chat.caller,
       waitSeconds: chat.waitSeconds,
+      hops: chat.hops,
       collectContent: threadId !== undefined,
     });
     if (threadId && outcome.status === 200 && outcome.content !== undefined) {

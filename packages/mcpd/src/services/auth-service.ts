@@ -93,7 +93,8 @@ export class AuthService {
   }
 }
 
-function parseBearer(header: string | undefined): string | undefined {
+/** The token of an `Authorization: Bearer TOKEN` header, if that is what it is. */
+export function parseBearer(header: string | undefined): string | undefined {
   if (!header) return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match?.[1];

@@ -41,6 +41,12 @@ import { RoleBindingService } from './role-binding-service.js';
 import { TokenService } from './token-service.js';
 import { UserService } from './user-service.js';
 import type { Services } from './services.js';
+import { HopGuard } from '../inference/hop-guard.js';
+import { UpstreamAddressGuard, type ResolveHost } from '../security/upstream-address-guard.js';
+import { generateId } from '../security/token.js';
+import { AdminLookup } from './admin-lookup.js';
+import { MetricsAccess } from './metrics-access.js';
+import { UpstreamUrlPolicy } from './upstream-url-policy.js';
 
 export interface ServiceOptions {
   database: DatabaseHandle;
@@ -71,6 +77,12 @@ export interface ServiceOptions {
   maxControlStreamsPerUser?: number;
   /** Result posts in flight per user (default 256). */
   maxResultPostsPerUser?: number;
+  /** A bearer token that may read `/metrics` and nothing else (MCPD_METRICS_TOKEN). */
+  metricsToken?: string | undefined;
+  /** Names this process in the hop header; random per start unless given. */
+  instanceId?: string;
+  /** How upstream host names are resolved for the address checks (the system resolver unless given). */
+  resolveHost?: ResolveHost;
 }
 
 export interface RunningServices extends Services {
@@ -97,10 +109,19 @@ export function createServices(options: ServiceOptions): RunningServices {
   });
   // One connection pool per upstream origin, kept alive between requests.
   const upstreamAgent = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
+  // LLMs of non-admins get pools of their own whose connections check every address they open to.
+  const addressGuard = new UpstreamAddressGuard(options.resolveHost);
+  const guardedUpstreamAgent = new Agent({ keepAliveTimeout: 30_000, connections: 256, connect: { lookup: addressGuard.lookup } });
+  const admins = new AdminLookup(new UserRepository(db), new RoleBindingRepository(db), options.clock, cacheMs);
+  const hops = new HopGuard(options.instanceId ?? generateId('mcpd-'));
   const hub = new ProviderHub();
   const tasks = new TaskRegistry();
   const publicUpstream = new PublicUpstream({
     dispatcher: upstreamAgent,
+    guardedDispatcher: guardedUpstreamAgent,
+    guard: addressGuard,
+    ownerIsAdmin: (ownerId) => admins.isAdmin(ownerId),
+    hops,
     headersTimeoutMs: options.upstreamHeadersTimeoutMs,
     idleTimeoutMs: options.upstreamIdleTimeoutMs,
   });
@@ -113,7 +134,7 @@ export function createServices(options: ServiceOptions): RunningServices {
   const grace = new ReconnectGrace(options.clock, options.reconnectGraceMs ?? 15_000);
   const dispatcher = new Dispatcher(catalog, hub, inFlight, wakes, grace, options.dispatch);
   const shutdown = new ShutdownGate();
-  const inference = new InferenceService(dispatcher, { public: publicUpstream, virtual: relay }, auditWriter, metrics, shutdown, {
+  const inference = new InferenceService(dispatcher, { public: publicUpstream, virtual: relay }, auditWriter, metrics, shutdown, hops, {
     clock: options.clock,
     streamKeepaliveMs: options.streamKeepaliveMs ?? 15_000,
   });
@@ -121,6 +142,7 @@ export function createServices(options: ServiceOptions): RunningServices {
     queued: () => dispatcher.queuedTotal(),
     connectedSessions: () => hub.size,
     llmCounts: () => llmRepository.countByKindAndStatus(),
+    nameExists: async (name) => (await catalog.find(name)) !== undefined || (await catalog.findPool(name)).length > 0,
   });
   const pools = new PoolService(llmRepository, dispatcher);
   const sessionRepository = new ProviderSessionRepository(db);
@@ -134,12 +156,21 @@ export function createServices(options: ServiceOptions): RunningServices {
   });
   const forgetAccess = () => {
     auth.forgetAll();
+    admins.forgetAll();
     catalog.invalidate();
   };
   return {
     database: options.database,
     auth,
-    llms: new LlmService(llmRepository, catalog, secrets, options.clock, pools, (sessionId) => hub.channel(sessionId) !== undefined),
+    llms: new LlmService(
+      llmRepository,
+      catalog,
+      secrets,
+      options.clock,
+      pools,
+      (sessionId) => hub.channel(sessionId) !== undefined,
+      new UpstreamUrlPolicy(addressGuard, admins),
+    ),
     inference,
     pools,
     agents: agentService,
@@ -148,6 +179,8 @@ export function createServices(options: ServiceOptions): RunningServices {
     models: new ModelResolver(catalog, agentRepository, options.clock, cacheMs),
     audit: auditRepository,
     metrics,
+    metricsAccess: new MetricsAccess(auth, options.metricsToken),
+    instanceId: hops.instanceId,
     providers: new ProviderRegisterService(db, options.clock, () => catalog.invalidate()),
     providerSessions,
     hub,
@@ -174,7 +207,7 @@ export function createServices(options: ServiceOptions): RunningServices {
     auditWriter,
     close: async () => {
       await auditWriter.flush();
-      await upstreamAgent.close();
+      await Promise.all([upstreamAgent.close(), guardedUpstreamAgent.close()]);
     },
   };
 }

@@ -10,6 +10,7 @@ import { toLlmView, type SessionConnected } from './llm-view.js';
 import type { PoolService } from './pool-service.js';
 import { canChange, canSee, type Principal } from './principal.js';
 import { isUniqueViolation } from '../repositories/unique-violation.js';
+import type { UpstreamUrlPolicy } from './upstream-url-policy.js';
 
 /** Fields of a virtual row its owner may change; the rest come from the publisher. */
 const VIRTUAL_EDITABLE_FIELDS: ReadonlySet<string> = new Set(['visibility', 'description', 'tier']);
@@ -23,6 +24,7 @@ export class LlmService {
     private readonly clock: Clock,
     private readonly pools: Pick<PoolService, 'find'>,
     private readonly connected: SessionConnected = () => false,
+    private readonly urlPolicy?: UpstreamUrlPolicy,
   ) {}
 
   async list(principal: Principal): Promise<LlmView[]> {
@@ -51,6 +53,7 @@ export class LlmService {
     if (!principal.can('create', 'llms', { name: input.name, kind: 'public', poolName: input.poolName ?? null })) {
       throw forbidden('registering public LLMs needs the create:llms permission');
     }
+    await this.urlPolicy?.assertAllowed(principal, { id: principal.userId, name: principal.userName }, input.url);
     const now = this.clock.now();
     const row: NewLlmRow = {
       id: generateId('llm_'),
@@ -88,6 +91,7 @@ export class LlmService {
         throw badRequest(`${locked.join(', ')} of virtual LLM ${record.name} are set by its publisher (mcplocal)`);
       }
     }
+    if (patch.url !== undefined) await this.urlPolicy?.assertAllowed(principal, { id: record.ownerId, name: record.ownerName }, patch.url);
     const changes: Partial<NewLlmRow> = { updatedAt: this.clock.now() };
     if (patch.type !== undefined) changes.type = patch.type;
     if (patch.model !== undefined) changes.model = patch.model;

@@ -22,6 +22,7 @@ import type { PerUserLimit } from '../security/per-user-limit.js';
 import type { RoleBindingService } from './role-binding-service.js';
 import type { TokenService } from './token-service.js';
 import type { UserService } from './user-service.js';
+import type { MetricsAccess } from './metrics-access.js';
 
 /** Everything the routes call, built once by `createServices`. */
 export interface Services {
@@ -37,6 +38,10 @@ export interface Services {
   audit: AuditRepository;
   auditWriter: AuditWriter;
   metrics: McpdMetrics;
+  /** Who may read `/metrics`: admins and the scrape token. */
+  metricsAccess: MetricsAccess;
+  /** This process in the hop header (`x-mcpctl-hop`). */
+  instanceId: string;
   providers: ProviderRegisterService;
   providerSessions: ProviderSessionService;
   hub: ProviderHub;

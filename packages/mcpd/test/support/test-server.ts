@@ -5,6 +5,7 @@ import type { DatabaseHandle } from '@mcpctl/db';
 import pino from 'pino';
 import type { Clock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
+import type { ResolveHost } from '../../src/security/upstream-address-guard.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
 export const ADMIN_TOKEN = 'mcpctl_test-admin-token-0123456789';
@@ -23,6 +24,8 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   clock?: Clock;
   cacheMs?: number;
+  /** Stands in for DNS in the upstream address checks. */
+  resolveHost?: ResolveHost;
 }
 
 /** A real mcpd on port 0 over the given database, with a known admin token. */
@@ -39,6 +42,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     database: options.database,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.cacheMs === undefined ? {} : { cacheMs: options.cacheMs }),
+    ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
   });
   const api: TestServer['api'] = (path, init = {}) => {
     const { json, token, ...rest } = init;
