@@ -14,6 +14,8 @@ export interface SpawnMcpdOptions {
   /** Extra environment; DATABASE_URL is not inherited unless given here. */
   env?: Record<string, string>;
   nodeFlags?: string[];
+  /** How long the first `mcpd listening` line may take (default 45 s); a first embedded start on a loaded machine is slow. */
+  startTimeoutMs?: number;
 }
 
 export interface SpawnedMcpd extends Omit<SpawnedService<string>, 'value'> {
@@ -32,6 +34,7 @@ export async function spawnMcpd(options: SpawnMcpdOptions): Promise<SpawnedMcpd>
     args: ['--host', '127.0.0.1', '--port', String(options.port ?? 0), '--data-dir', options.dataDir],
     env: { ...env, MCPD_BOOTSTRAP_TOKEN: adminToken, MCPD_LOG_LEVEL: 'info', ...options.env },
     ...(options.nodeFlags ? { nodeFlags: options.nodeFlags } : {}),
+    ...(options.startTimeoutMs ? { startTimeoutMs: options.startTimeoutMs } : {}),
     ready: (line) => {
       const record = parseLogLine(line);
       return record?.msg === 'mcpd listening' && typeof record.url === 'string' ? record.url : undefined;
