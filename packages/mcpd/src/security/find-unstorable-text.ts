@@ -13,29 +13,44 @@ const NUL = '\u0000';
  * the work is done (a thread insert after the inference ran); an upstream model gets nothing
  * useful from them either. The walk assumes a bounded depth (see `exceedsJsonDepth`).
  */
-export function findUnstorableText(value: unknown, path: Array<string | number> = []): UnstorableText | undefined {
-  if (typeof value === 'string') return problemOf(value, path);
+export function findUnstorableText(value: unknown): UnstorableText | undefined {
+  const found = search(value);
+  return found && { path: found.path.reverse().join('.'), problem: found.problem };
+}
+
+/** The path comes back leaf first, so nothing is allocated on the way down. */
+function search(value: unknown): { path: Array<string | number>; problem: string } | undefined {
+  if (typeof value === 'string') {
+    const problem = problemOf(value);
+    return problem === undefined ? undefined : { path: [], problem };
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index += 1) {
-      const found = findUnstorableText(value[index], [...path, index]);
-      if (found) return found;
+      const found = search(value[index]);
+      if (found) {
+        found.path.push(index);
+        return found;
+      }
     }
     return undefined;
   }
-  if (typeof value === 'object' && value !== null) {
-    for (const [key, entry] of Object.entries(value)) {
-      const keyProblem = problemOf(key, path);
-      if (keyProblem) return { path: keyProblem.path, problem: `a key ${keyProblem.problem}` };
-      const found = findUnstorableText(entry, [...path, key]);
-      if (found) return found;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const keyProblem = problemOf(key);
+    if (keyProblem !== undefined) return { path: [], problem: `a key ${keyProblem}` };
+    const found = search((value as Record<string, unknown>)[key]);
+    if (found) {
+      found.path.push(key);
+      return found;
     }
   }
   return undefined;
 }
 
-function problemOf(text: string, path: Array<string | number>): UnstorableText | undefined {
-  if (text.includes(NUL)) return { path: path.join('.'), problem: 'contains a NUL character (\\u0000)' };
-  if (!isWellFormed(text)) return { path: path.join('.'), problem: 'is not valid Unicode (an unpaired surrogate)' };
+function problemOf(text: string): string | undefined {
+  if (text.includes(NUL)) return 'contains a NUL character (\\u0000)';
+  if (!isWellFormed(text)) return 'is not valid Unicode (an unpaired surrogate)';
   return undefined;
 }
 

@@ -13,7 +13,8 @@ const CLOSE_BRACE = 0x7d;
  */
 export function exceedsJsonDepth(bytes: Uint8Array, maxDepth: number): boolean {
   let depth = 0;
-  for (let index = 0; index < bytes.length; index += 1) {
+  const length = bytes.length;
+  for (let index = 0; index < length; index += 1) {
     const byte = bytes[index];
     if (byte === QUOTE) index = endOfString(bytes, index);
     else if (byte === OPEN_BRACKET || byte === OPEN_BRACE) {
@@ -24,16 +25,25 @@ export function exceedsJsonDepth(bytes: Uint8Array, maxDepth: number): boolean {
   return false;
 }
 
+/** Strings shorter than this are stepped through; longer ones are crossed quote to quote. */
+const SHORT_STRING_BYTES = 64;
+
 /** The index of the quote closing the string opened at `start` (the end of the text if none). */
 function endOfString(bytes: Uint8Array, start: number): number {
-  let from = start + 1;
+  let index = start + 1;
+  const stepUntil = Math.min(bytes.length, index + SHORT_STRING_BYTES);
+  for (; index < stepUntil; index += 1) {
+    const byte = bytes[index];
+    if (byte === BACKSLASH) index += 1;
+    else if (byte === QUOTE) return index;
+  }
   for (;;) {
-    const quote = bytes.indexOf(QUOTE, from);
+    const quote = bytes.indexOf(QUOTE, index);
     if (quote < 0) return bytes.length;
     let backslashes = 0;
     while (bytes[quote - 1 - backslashes] === BACKSLASH) backslashes += 1;
     // An even run of backslashes escapes itself, not the quote.
     if (backslashes % 2 === 0) return quote;
-    from = quote + 1;
+    index = quote + 1;
   }
 }
