@@ -43,7 +43,8 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
 }
 
 async function openEmbedded(dataDir: string | undefined): Promise<DatabaseHandle> {
-  if (dataDir) await mkdir(dataDir, { recursive: true });
+  // Private to mcpd's user: the database files hold every row (see mcpd's data directory rules).
+  if (dataDir) await mkdir(dataDir, { recursive: true, mode: 0o700 });
   return openEmbeddedClient(dataDir ? new PGlite(dataDir) : new PGlite(), `the embedded database${dataDir ? ` in ${dataDir}` : ''}`);
 }
 

@@ -1,7 +1,10 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { handleError } from './errors.js';
+import { echo, handleError } from './errors.js';
 import { registerAuthentication } from './plugins/authenticate.js';
+import { registerBodyTimeout } from './plugins/body-timeout.js';
+import { registerPathAndQueryGuard } from './plugins/guard-path-and-query.js';
+import { registerJsonBodyParser } from './plugins/json-body-parser.js';
 import { auditRoutes } from './routes/audit-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { inferenceRoutes } from './routes/inference-routes.js';
@@ -20,6 +23,8 @@ import type { Services } from './services/services.js';
 export interface AppOptions {
   logger: Logger;
   bodyLimitBytes: number;
+  /** Longest silence inside a request body before the request is cut with 408 (default 30 s). */
+  bodyTimeoutMs?: number;
   /** Fastify's `trustProxy`: decides the client address the failed-authentication limit counts by. */
   trustProxy?: boolean | string[];
 }
@@ -35,12 +40,17 @@ export function buildApp(services: Services, options: AppOptions): FastifyInstan
     // In-flight relays still need their publishers' result posts while mcpd drains.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
+    // A URL the router cannot decode gets the same one-line `{"error"}` as everything else.
+    frameworkErrors: handleError,
   }) as unknown as FastifyInstance;
 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send({ error: `no route for ${request.method} ${request.url.split('?', 1)[0]}` });
+    void reply.code(404).send({ error: `no route for ${request.method} ${echo(request.url.split('?', 1)[0] ?? '')}` });
   });
+  registerBodyTimeout(app, options.bodyTimeoutMs ?? 30_000);
+  registerPathAndQueryGuard(app);
+  registerJsonBodyParser(app);
   registerAuthentication(app, services.auth);
 
   healthRoutes(app, services);

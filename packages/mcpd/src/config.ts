@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import type { PerUserCaps } from './security/per-user-caps.js';
 
 /** Everything mcpd reads from its flags and environment, validated once at start. */
 export interface McpdConfig {
@@ -32,13 +33,17 @@ export interface McpdConfig {
   pingIntervalMs: number;
   /** How often a streaming caller whose answer has not started hears `: waiting`. */
   streamKeepaliveMs: number;
-  dispatch: { maxQueueLength: number; maxWaitMs: number; wakeNoticeIntervalMs: number };
+  dispatch: { maxQueueLength: number; maxQueuedPerUser: number; maxWaitMs: number; wakeNoticeIntervalMs: number };
   wake: { marginMs: number; defaultTimeoutMs: number };
   /** Failed authentications one source address may make per window before it gets 429. */
   authFailureLimit: number;
   authFailureWindowMs: number;
   maxControlStreamsPerUser: number;
   maxResultPostsPerUser: number;
+  /** Longest silence inside a request body before it is cut with 408. */
+  bodyTimeoutMs: number;
+  /** Per-user caps on requests in flight and stored rows. */
+  perUser: PerUserCaps;
   /** Fastify's `trustProxy`: whose `X-Forwarded-For` names the client (for the per-source limit). */
   trustProxy: boolean | string[];
   /** A bearer token that may read `/metrics` and nothing else. */
@@ -113,6 +118,16 @@ const environmentSchema = z.object({
   MCPD_MAX_RESULT_POSTS_PER_USER: count('MCPD_MAX_RESULT_POSTS_PER_USER', 256),
   MCPD_TRUST_PROXY: z.string().optional(),
   MCPD_METRICS_TOKEN: z.string().min(16, 'MCPD_METRICS_TOKEN must be at least 16 characters').optional(),
+  MCPD_BODY_TIMEOUT_SECONDS: seconds('MCPD_BODY_TIMEOUT_SECONDS', 30),
+  MCPD_MAX_INFERENCE_PER_USER: count('MCPD_MAX_INFERENCE_PER_USER', 128),
+  MCPD_MAX_QUEUED_PER_USER: z.coerce
+    .number({ error: 'MCPD_MAX_QUEUED_PER_USER must be a whole number' })
+    .int('MCPD_MAX_QUEUED_PER_USER must be a whole number')
+    .min(1, 'MCPD_MAX_QUEUED_PER_USER must be at least 1')
+    .optional(),
+  MCPD_MAX_PROVIDER_SESSIONS_PER_USER: count('MCPD_MAX_PROVIDER_SESSIONS_PER_USER', 64),
+  MCPD_MAX_THREADS_PER_USER: count('MCPD_MAX_THREADS_PER_USER', 1000),
+  MCPD_MAX_AGENTS_PER_USER: count('MCPD_MAX_AGENTS_PER_USER', 200),
 });
 
 /** Reads flags and environment; throws a ConfigError listing every problem at once. */
@@ -166,6 +181,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): McpdConfig {
     streamKeepaliveMs: values.MCPD_STREAM_KEEPALIVE_SECONDS * 1000,
     dispatch: {
       maxQueueLength: values.MCPD_QUEUE_MAX_LENGTH,
+      // Half the queue by default, so one user never fills a shared model's queue alone.
+      maxQueuedPerUser: values.MCPD_MAX_QUEUED_PER_USER ?? Math.max(1, Math.ceil(values.MCPD_QUEUE_MAX_LENGTH / 2)),
       maxWaitMs: values.MCPD_QUEUE_MAX_WAIT_SECONDS * 1000,
       wakeNoticeIntervalMs: values.MCPD_WAKE_NOTICE_SECONDS * 1000,
     },
@@ -176,6 +193,13 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): McpdConfig {
     maxResultPostsPerUser: values.MCPD_MAX_RESULT_POSTS_PER_USER,
     trustProxy: parseTrustProxy(values.MCPD_TRUST_PROXY),
     metricsToken: values.MCPD_METRICS_TOKEN,
+    bodyTimeoutMs: values.MCPD_BODY_TIMEOUT_SECONDS * 1000,
+    perUser: {
+      inferenceRequests: values.MCPD_MAX_INFERENCE_PER_USER,
+      providerSessions: values.MCPD_MAX_PROVIDER_SESSIONS_PER_USER,
+      threads: values.MCPD_MAX_THREADS_PER_USER,
+      agents: values.MCPD_MAX_AGENTS_PER_USER,
+    },
   };
 }
 

@@ -22,13 +22,21 @@ export class HttpError extends Error {
   }
 }
 
+/** The most of a caller's own input an error message or a log line repeats back. */
+export const MAX_ECHOED_CHARACTERS = 200;
+
+/** A caller's input fit for an error message: at most 200 characters of it, then `…`. */
+export function echo(input: string): string {
+  return input.length > MAX_ECHOED_CHARACTERS ? `${input.slice(0, MAX_ECHOED_CHARACTERS)}…` : input;
+}
+
 export const badRequest = (message: string) => new HttpError(400, message);
 export const unauthorized = (message = 'missing or invalid bearer token') => new HttpError(401, message);
 export const forbidden = (message: string) => new HttpError(403, message);
 export const notFound = (message: string) => new HttpError(404, message);
 export const conflict = (message: string) => new HttpError(409, message);
-export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
-  new HttpError(429, message, { retryAfterSeconds });
+export const tooManyRequests = (message: string, retryAfterSeconds?: number) =>
+  new HttpError(429, message, retryAfterSeconds === undefined ? {} : { retryAfterSeconds });
 export const badGateway = (message: string, cause?: unknown) => new HttpError(502, message, { cause });
 export const serviceUnavailable = (message: string, retryAfterSeconds?: number) =>
   new HttpError(503, message, retryAfterSeconds === undefined ? {} : { retryAfterSeconds });
@@ -38,8 +46,9 @@ export const loopDetected = (message: string) => new HttpError(508, message);
 /** One line naming each invalid field: `messages: too small; temperature: expected number`. */
 export function describeZodError(error: ZodError, what = 'request body'): string {
   const problems = error.issues.slice(0, 5).map((issue) => {
-    const path = issue.path.map(String).join('.');
-    return path ? `${path}: ${issue.message}` : issue.message;
+    // Keys and messages may quote the caller's input (an unknown key, for one).
+    const path = echo(issue.path.map(String).join('.'));
+    return path ? `${path}: ${echo(issue.message)}` : echo(issue.message);
   });
   const more = error.issues.length > 5 ? ` (and ${error.issues.length - 5} more)` : '';
   return `invalid ${what}: ${problems.join('; ')}${more}`;
@@ -59,12 +68,18 @@ export function toHttpError(error: unknown): HttpError {
   if (fastifyError.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
     return new HttpError(400, 'the JSON body is empty', { cause: error });
   }
+  if (fastifyError.code === 'FST_ERR_BAD_URL') {
+    return new HttpError(400, 'the URL is not valid: a percent-encoded part of it is not UTF-8', { cause: error });
+  }
+  if (fastifyError.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return new HttpError(414, 'a part of the URL path is too long', { cause: error });
+  }
   if (error instanceof SyntaxError || fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
     return new HttpError(400, 'the body is not valid JSON', { cause: error });
   }
   const status = fastifyError.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return new HttpError(status, fastifyError.message ?? 'bad request', { cause: error });
+    return new HttpError(status, echo(fastifyError.message ?? 'bad request'), { cause: error });
   }
   return new HttpError(500, 'internal error; the server log has the details', { cause: error });
 }
@@ -74,7 +89,7 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   const httpError = toHttpError(error);
   // 502/503/504 are the upstream's or publisher's state, 508 a caller's loop: none is mcpd failing.
   if (httpError.statusCode >= 500 && ![502, 503, 504, 508].includes(httpError.statusCode)) {
-    request.log.error({ err: error, url: request.url, method: request.method }, 'request failed');
+    request.log.error({ err: error, url: echo(request.url), method: request.method }, 'request failed');
   }
   if (httpError.retryAfterSeconds !== undefined) {
     void reply.header('retry-after', String(Math.max(1, Math.ceil(httpError.retryAfterSeconds))));

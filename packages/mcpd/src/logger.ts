@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { serializeBoundedError } from './bounded-error-serializer.js';
 
 /** Paths that may carry secrets; pino replaces them before a line is written. */
 const REDACTED_PATHS = [
@@ -14,5 +15,13 @@ const REDACTED_PATHS = [
 ];
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino({ level, base: { service: 'mcpd' }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
+  return pino(
+    {
+      level,
+      base: { service: 'mcpd' },
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      serializers: { err: serializeBoundedError },
+    },
+    destination,
+  );
 }

@@ -4,6 +4,9 @@ import { createLogger } from './logger.js';
 import { startServer } from './server.js';
 
 async function main(): Promise<void> {
+  // Everything mcpd writes (the embedded database keeps writing files as it grows) is for its
+  // own user alone, whatever umask it was started with; see docs/decisions.md.
+  process.umask(0o077);
   if (wantsHelp(process.argv.slice(2))) {
     process.stdout.write(HELP);
     return;

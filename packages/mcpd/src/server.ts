@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openDatabase, type DatabaseHandle } from '@mcpctl/db';
 import type { FastifyInstance } from 'fastify';
@@ -8,6 +8,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { McpdConfig } from './config.js';
 import { TokenRepository } from './repositories/token-repository.js';
 import { UserRepository } from './repositories/user-repository.js';
+import { makeDataDirPrivate } from './private-data-dir.js';
 import { loadOrCreateSecretKey } from './secret-key-file.js';
 import { bootstrapAdmin } from './services/bootstrap-admin.js';
 import { createServices, type RunningServices } from './services/create-services.js';
@@ -45,10 +46,12 @@ export interface RunningServer {
 export async function startServer(config: McpdConfig, options: StartOptions): Promise<RunningServer> {
   const { logger } = options;
   const clock = options.clock ?? systemClock;
-  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  await makeDataDirPrivate(config.dataDir, logger);
   const database =
     options.database ??
     (await openDatabase({ url: config.databaseUrl, dataDir: config.databaseUrl ? undefined : join(config.dataDir, 'pgdata') }));
+  // What the embedded database just created, in case this process's umask let others in.
+  if (!options.database && !config.databaseUrl) await makeDataDirPrivate(config.dataDir, logger);
   const secretKey = config.secretKey ?? (await loadOrCreateSecretKey(config.dataDir));
   const { db } = database;
   const bootstrap = await bootstrapAdmin(
@@ -83,6 +86,7 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
     failedAuth: { maxFailures: config.authFailureLimit, windowMs: config.authFailureWindowMs },
     maxControlStreamsPerUser: config.maxControlStreamsPerUser,
     maxResultPostsPerUser: config.maxResultPostsPerUser,
+    perUser: config.perUser,
     metricsToken: config.metricsToken,
     ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
     ...(options.cacheMs === undefined ? {} : { cacheMs: options.cacheMs }),
@@ -91,7 +95,12 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
   if (sweep.markedInactive + sweep.expected > 0) {
     logger.info({ ...sweep, graceSeconds: config.reconnectGraceMs / 1000 }, 'virtual LLMs marked inactive until their publishers reconnect');
   }
-  const app = buildApp(services, { logger, bodyLimitBytes: config.bodyLimitBytes, trustProxy: config.trustProxy });
+  const app = buildApp(services, {
+    logger,
+    bodyLimitBytes: config.bodyLimitBytes,
+    bodyTimeoutMs: config.bodyTimeoutMs,
+    trustProxy: config.trustProxy,
+  });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -74,7 +74,8 @@ describe('pools and the wait queue', () => {
   });
 
   it('answers 429 with Retry-After when the queue is full', async () => {
-    await start({ MCPD_QUEUE_MAX_LENGTH: '2' });
+    // One caller fills the whole queue here: lift the per-user share (half the queue by default).
+    await start({ MCPD_QUEUE_MAX_LENGTH: '2', MCPD_MAX_QUEUED_PER_USER: '2' });
     await member('solo', { maxConcurrent: 1, tokensPerSecond: 10 });
     const first = infer('qwen3');
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -176,23 +176,25 @@ describe('users and tokens', () => {
     expect(await whoAmI(mcpd, mcpd.token)).toBe('admin');
   });
 
-  it('answers 429 with Retry-After to a source past its failed authentications, right token or wrong, until the window ends', async () => {
+  it('answers 429 with Retry-After to a source past its failed authentications until the window ends, but lets a right token in', async () => {
     const mcpd = await start({ MCPD_AUTH_FAILURE_LIMIT: '5', MCPD_AUTH_FAILURE_WINDOW_SECONDS: '60' });
     const statuses: number[] = [];
     for (let attempt = 0; attempt < 8; attempt += 1) {
       statuses.push((await mcpd.api('/api/v1/llms', { token: `mcpctl_wrong-${attempt}` })).status);
     }
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429, 429]);
-    const blocked = await mcpd.api('/api/v1/llms');
+    const blocked = await mcpd.api('/api/v1/llms', { token: 'mcpctl_wrong-again' });
     expect(blocked.status).toBe(429);
     expect(blocked.headers.get('retry-after')).toBe('60');
     expect(await blocked.json()).toEqual({ error: 'too many failed authentications from this address; wait before trying again' });
+    // Others behind the same address are not locked out.
+    expect((await mcpd.api('/api/v1/llms')).status).toBe(200);
     // Health probes need no token and stay open.
     expect((await mcpd.api('/healthz', { token: null })).status).toBe(200);
     clock.advance(30_000);
-    expect((await mcpd.api('/api/v1/llms')).headers.get('retry-after')).toBe('30');
+    expect((await mcpd.api('/api/v1/llms', { token: 'mcpctl_wrong-later' })).headers.get('retry-after')).toBe('30');
     clock.advance(30_000);
-    expect((await mcpd.api('/api/v1/llms')).status).toBe(200);
+    expect((await mcpd.api('/api/v1/llms', { token: 'mcpctl_wrong-next-window' })).status).toBe(401);
   });
 
   it('caps the control streams a user holds open', async () => {

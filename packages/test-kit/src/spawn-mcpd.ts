@@ -14,7 +14,7 @@ export interface SpawnMcpdOptions {
   /** Extra environment; DATABASE_URL is not inherited unless given here. */
   env?: Record<string, string>;
   nodeFlags?: string[];
-  /** How long to wait for `mcpd listening`; default 45 s. */
+  /** How long the first `mcpd listening` line may take (default 45 s); a first embedded start on a loaded machine is slow. */
   startTimeoutMs?: number;
 }
 

@@ -1,4 +1,4 @@
-import { forbidden, notFound, serviceUnavailable, tooManyRequests } from '../errors.js';
+import { echo, forbidden, notFound, serviceUnavailable, tooManyRequests } from '../errors.js';
 import { CallerGoneError } from '../inference/upstream-call.js';
 import type { ProviderHub } from '../relay/provider-hub.js';
 import type { InferenceTarget, LlmCatalog } from '../services/llm-catalog.js';
@@ -11,6 +11,8 @@ import type { WakeCoordinator } from './wake-coordinator.js';
 export interface DispatchOptions {
   /** Requests waiting per LLM or pool before new ones get 429. */
   maxQueueLength: number;
+  /** Requests of one user waiting per LLM or pool before that user's next gets 429 (default: half the queue). */
+  maxQueuedPerUser?: number;
   /** Longest wait in the queue before 503. */
   maxWaitMs: number;
   /** How often a request waiting on a wake is told so. */
@@ -113,7 +115,7 @@ export class Dispatcher {
       return { key: `llm:${name}`, pooled: false, members: [llm] };
     }
     const pool = (await this.catalog.findPool(name)).filter((member) => canSee(principal, member.record));
-    if (pool.length === 0) throw notFound(`LLM not found: ${name}`);
+    if (pool.length === 0) throw notFound(`LLM not found: ${echo(name)}`);
     const runnable = pool.filter((member) => principal.can('run', 'llms', member.record));
     if (runnable.length === 0) throw forbidden(`you may not run any member of pool ${name}`);
     return { key: `pool:${name}`, pooled: true, members: runnable };
@@ -149,6 +151,12 @@ export class Dispatcher {
     const queue = this.#queues.get(resolved.key) ?? [];
     if (queue.length >= this.options.maxQueueLength) {
       throw tooManyRequests(`the queue for ${request.name} is full (${queue.length} waiting); try again shortly`, 5);
+    }
+    const mine = queue.reduce((held, waiter) => held + (waiter.request.principal.userId === request.principal.userId ? 1 : 0), 0);
+    const maxMine = this.options.maxQueuedPerUser ?? Math.max(1, Math.ceil(this.options.maxQueueLength / 2));
+    if (mine >= maxMine) {
+      // One user may not fill a shared model's queue and lock everyone else out.
+      throw tooManyRequests(`you already have ${mine} requests waiting for ${request.name}, the most one user may queue for it; try again shortly`, 5);
     }
     this.#queues.set(resolved.key, queue);
     const toWake = busy.length === 0 ? sleeping[0]?.target : undefined;

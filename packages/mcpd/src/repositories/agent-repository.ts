@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNotNull, isNull, lt, ne, notInArray, or } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNotNull, isNull, lt, ne, notInArray, or } from 'drizzle-orm';
 import { agents, users, type AgentRow, type Database, type NewAgentRow } from '@mcpctl/db';
 
 /** An agent row with its owner's user name, as views need it. */
@@ -36,6 +36,12 @@ export class AgentRepository {
 
   async listBySession(sessionId: string): Promise<AgentRow[]> {
     return this.db.select().from(agents).where(eq(agents.providerSessionId, sessionId));
+  }
+
+  /** Agents the user owns, public and virtual. */
+  async countOwnedBy(userId: string): Promise<number> {
+    const [row] = await this.db.select({ held: count() }).from(agents).where(eq(agents.ownerId, userId));
+    return Number(row?.held ?? 0);
   }
 
   async insert(row: NewAgentRow): Promise<void> {

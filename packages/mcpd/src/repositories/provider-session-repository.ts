@@ -1,4 +1,4 @@
-import { and, eq, gte, inArray, lt, notExists } from 'drizzle-orm';
+import { and, count, eq, gte, inArray, lt, notExists } from 'drizzle-orm';
 import { agents, llms, providerSessions, type Database, type ProviderSessionRow } from '@mcpctl/db';
 
 export class ProviderSessionRepository {
@@ -7,6 +7,11 @@ export class ProviderSessionRepository {
   async findById(id: string): Promise<ProviderSessionRow | undefined> {
     const [row] = await this.db.select().from(providerSessions).where(eq(providerSessions.id, id)).limit(1);
     return row;
+  }
+
+  async countOwnedBy(userId: string): Promise<number> {
+    const [row] = await this.db.select({ held: count() }).from(providerSessions).where(eq(providerSessions.ownerId, userId));
+    return Number(row?.held ?? 0);
   }
 
   async insert(session: { id: string; ownerId: string; lastHeartbeatAt: Date; createdAt: Date }): Promise<void> {

@@ -19,6 +19,11 @@ export class ThreadRepository {
     await this.db.insert(threads).values({ id: thread.id, userId: thread.userId, agentName: thread.agentName, title: thread.title, createdAt: thread.at, updatedAt: thread.at });
   }
 
+  async countOwn(userId: string): Promise<number> {
+    const [row] = await this.db.select({ held: count() }).from(threads).where(eq(threads.userId, userId));
+    return Number(row?.held ?? 0);
+  }
+
   async findOwn(id: string, userId: string): Promise<ThreadRow | undefined> {
     const [row] = await this.db.select().from(threads).where(and(eq(threads.id, id), eq(threads.userId, userId))).limit(1);
     return row;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Model, ModelList } from '@mcpctl/protocol';
 import type { Services } from '../services/services.js';
+import { inferenceLimit } from './inference-limit.js';
 import { inferenceCall } from './inference-call.js';
 import { settle } from './reply-caller.js';
 
@@ -8,8 +9,8 @@ import { settle } from './reply-caller.js';
  * The OpenAI-compatible face: any OpenAI SDK with baseURL `…/v1` and a token as key.
  * `model` names an LLM, else an agent, else a pool.
  */
-export function openAiRoutes(app: FastifyInstance, { inference, llms, pools, agents, agentChat, models }: Services): void {
-  app.post('/v1/chat/completions', async (request, reply) => {
+export function openAiRoutes(app: FastifyInstance, { inference, llms, pools, agents, agentChat, models, limits }: Services): void {
+  app.post('/v1/chat/completions', inferenceLimit(limits), async (request, reply) => {
     const call = inferenceCall(request, reply, 'chat.completions');
     if ((await models.kindOf(request.principal, call.name)) === 'agent') {
       await agentChat.chat({ ...call, agentName: call.name, keepThread: call.request.threadId !== undefined });

@@ -14,9 +14,11 @@ interface SourceRecord {
 }
 
 /**
- * Counts failed authentications per source address in fixed windows. Once a source has
- * failed `maxFailures` times, every attempt from it — right token or wrong — is refused until
- * its window ends: letting a right token through would tell a guesser which guess was right.
+ * Counts failed authentications per source address in fixed windows. Once a source has failed
+ * `maxFailures` times, its further failures are answered 429 until the window ends — but a
+ * valid token from the same address still gets in: many users share one address behind a NAT
+ * or proxy, and one of them sending bad tokens must not lock the others out. Tokens are 256
+ * random bits, so telling a guesser that a guess was right gives away nothing it could find.
  */
 export class FailedAuthLimiter {
   readonly #sources = new Map<string, SourceRecord>();

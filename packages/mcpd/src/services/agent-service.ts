@@ -5,6 +5,7 @@ import { badRequest, conflict, forbidden, notFound } from '../errors.js';
 import type { AgentRecord, AgentRepository } from '../repositories/agent-repository.js';
 import type { LlmRepository } from '../repositories/llm-repository.js';
 import { isUniqueViolation } from '../repositories/unique-violation.js';
+import { assertWithinCap } from '../security/per-user-caps.js';
 import { generateId } from '../security/token.js';
 import { toAgentView } from './agent-view.js';
 import { isVisibleLlmOrPool } from './visible-llm-or-pool.js';
@@ -21,6 +22,8 @@ export class AgentService {
     private readonly clock: Clock,
     /** Told after every change, so cached name resolution forgets it. */
     private readonly changed: () => void = () => undefined,
+    /** Agents one user may own, public and virtual. */
+    private readonly maxAgents = Number.POSITIVE_INFINITY,
   ) {}
 
   async list(principal: Principal): Promise<AgentView[]> {
@@ -44,6 +47,7 @@ export class AgentService {
     }
     await this.#assertNameFree(input.name);
     await this.#assertLlmKnown(principal, input.llm);
+    assertWithinCap((await this.agents.countOwnedBy(principal.userId)) + 1, this.maxAgents, 'agents', 'delete some first');
     const now = this.clock.now();
     const row: NewAgentRow = {
       id: generateId('agt_'),

@@ -45,18 +45,22 @@ export class AuthService {
     this.#failures = new FailedAuthLimiter(clock, options.failedAuth ?? DEFAULT_FAILED_AUTH);
   }
 
-  /** `source` is the client address; its failures are counted and, past the limit, refused with 429. */
+  /**
+   * `source` is the client address. Its failures are counted; past the limit they are answered
+   * 429 with Retry-After instead of 401. A valid token is always let through.
+   */
   async authenticate(authorization: string | undefined, source = 'unknown'): Promise<Principal> {
     const token = parseBearer(authorization);
     if (!token) throw unauthorized('send a token as "Authorization: Bearer TOKEN"');
-    const blockedMs = this.#failures.blockedFor(source);
-    if (blockedMs > 0) {
-      throw tooManyRequests('too many failed authentications from this address; wait before trying again', blockedMs / 1000);
-    }
     try {
       return await this.#verify(token);
     } catch (error) {
-      if (error instanceof HttpError && error.statusCode === 401) this.#failures.recordFailure(source);
+      if (!(error instanceof HttpError && error.statusCode === 401)) throw error;
+      const blockedMs = this.#failures.blockedFor(source);
+      this.#failures.recordFailure(source);
+      if (blockedMs > 0) {
+        throw tooManyRequests('too many failed authentications from this address; wait before trying again', blockedMs / 1000);
+      }
       throw error;
     }
   }

@@ -36,6 +36,7 @@ import { ModelResolver } from './model-resolver.js';
 import { ThreadService } from './thread-service.js';
 import { UserRepository } from '../repositories/user-repository.js';
 import type { FailedAuthLimits } from '../security/failed-auth-limiter.js';
+import { DEFAULT_PER_USER_CAPS, type PerUserCaps } from '../security/per-user-caps.js';
 import { PerUserLimit } from '../security/per-user-limit.js';
 import { RoleBindingService } from './role-binding-service.js';
 import { TokenService } from './token-service.js';
@@ -83,6 +84,8 @@ export interface ServiceOptions {
   instanceId?: string;
   /** How upstream host names are resolved for the address checks (the system resolver unless given). */
   resolveHost?: ResolveHost;
+  /** Inference requests in flight and stored rows per user (defaults in `DEFAULT_PER_USER_CAPS`). */
+  perUser?: PerUserCaps;
 }
 
 export interface RunningServices extends Services {
@@ -92,6 +95,7 @@ export interface RunningServices extends Services {
 
 export function createServices(options: ServiceOptions): RunningServices {
   const { db } = options.database;
+  const perUser = options.perUser ?? DEFAULT_PER_USER_CAPS;
   const cacheMs = options.cacheMs ?? 2000;
   const secrets = new SecretBox(options.secretKey);
   const metrics = new McpdMetrics({ processMetrics: options.processMetrics ?? false });
@@ -148,8 +152,8 @@ export function createServices(options: ServiceOptions): RunningServices {
   const sessionRepository = new ProviderSessionRepository(db);
   const agentRepository = new AgentRepository(db);
   const providerSessions = new ProviderSessionService(sessionRepository, llmRepository, agentRepository, hub, tasks, catalog, options.clock);
-  const agentService = new AgentService(agentRepository, llmRepository, options.clock, () => catalog.invalidate());
-  const threadService = new ThreadService(new ThreadRepository(db), options.clock);
+  const agentService = new AgentService(agentRepository, llmRepository, options.clock, () => catalog.invalidate(), perUser.agents);
+  const threadService = new ThreadService(new ThreadRepository(db), options.clock, perUser.threads);
   const auth = new AuthService(new TokenRepository(db), new RoleBindingRepository(db), options.clock, {
     cacheMs,
     ...(options.failedAuth ? { failedAuth: options.failedAuth } : {}),
@@ -181,7 +185,7 @@ export function createServices(options: ServiceOptions): RunningServices {
     metrics,
     metricsAccess: new MetricsAccess(auth, options.metricsToken),
     instanceId: hops.instanceId,
-    providers: new ProviderRegisterService(db, options.clock, () => catalog.invalidate()),
+    providers: new ProviderRegisterService(db, options.clock, () => catalog.invalidate(), perUser),
     providerSessions,
     hub,
     tasks,
@@ -200,6 +204,7 @@ export function createServices(options: ServiceOptions): RunningServices {
     limits: {
       controlStreams: new PerUserLimit(options.maxControlStreamsPerUser ?? 16),
       resultPosts: new PerUserLimit(options.maxResultPostsPerUser ?? 256),
+      inference: new PerUserLimit(perUser.inferenceRequests),
     },
     pingIntervalMs: options.pingIntervalMs,
     maxResultBytes: options.maxResultBytes ?? 32 * 1024 * 1024,

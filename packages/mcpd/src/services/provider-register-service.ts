@@ -5,7 +5,9 @@ import { badRequest, conflict, forbidden } from '../errors.js';
 import { LlmRepository } from '../repositories/llm-repository.js';
 import { ProviderSessionRepository } from '../repositories/provider-session-repository.js';
 import { isUniqueViolation } from '../repositories/unique-violation.js';
+import { DEFAULT_PER_USER_CAPS, assertWithinCap, type PerUserCaps } from '../security/per-user-caps.js';
 import { generateId } from '../security/token.js';
+import { AgentRepository } from '../repositories/agent-repository.js';
 import type { Principal } from './principal.js';
 import { publishAgents } from './publish-agents.js';
 
@@ -26,6 +28,7 @@ export class ProviderRegisterService {
     private readonly clock: Clock,
     /** Told after a register committed, so cached name resolution sees the new rows. */
     private readonly changed: () => void = () => undefined,
+    private readonly caps: Pick<PerUserCaps, 'providerSessions' | 'agents'> = DEFAULT_PER_USER_CAPS,
   ) {}
 
   async register(principal: Principal, payload: ProviderRegisterRequest): Promise<RegisterOutcome> {
@@ -52,6 +55,9 @@ export class ProviderRegisterService {
         const dropped = (await llms.listBySession(sessionId)).filter((row) => !published.has(row.name));
         await llms.deleteByIds(dropped.map((row) => row.id));
         const agentNames = await publishAgents(tx, principal, sessionId, payload.agents ?? [], published, now);
+        // Counted inside the transaction, after the payload applied: a refusal rolls all of it back.
+        const agentsHeld = await new AgentRepository(tx).countOwnedBy(principal.userId);
+        assertWithinCap(agentsHeld, this.caps.agents, 'agents', 'publish fewer, or delete some first');
         return { providerSessionId: sessionId, names: [...published], agentNames };
       });
       this.changed();
@@ -71,6 +77,13 @@ export class ProviderRegisterService {
         return session.id;
       }
     }
+    const held = await sessions.countOwnedBy(principal.userId);
+    assertWithinCap(
+      held + 1,
+      this.caps.providerSessions,
+      'provider sessions',
+      'register again with a session id you already have (mcplocal keeps it in MCPCTL_HOME/provider-session); unused sessions are removed after the inactive retention',
+    );
     const id = generateId('ps_');
     await sessions.insert({ id, ownerId: principal.userId, lastHeartbeatAt: now, createdAt: now });
     return id;

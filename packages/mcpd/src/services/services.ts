@@ -55,8 +55,8 @@ export interface Services {
   users: UserService;
   tokens: TokenService;
   roleBindings: RoleBindingService;
-  /** Per-user caps on open control streams and in-flight result posts. */
-  limits: { controlStreams: PerUserLimit; resultPosts: PerUserLimit };
+  /** Per-user caps on open control streams, in-flight result posts and inference requests. */
+  limits: { controlStreams: PerUserLimit; resultPosts: PerUserLimit; inference: PerUserLimit };
   /** Interval of `: ping` comments on control streams. */
   pingIntervalMs: number;
   /** Largest body of a result post: a relayed whole answer or one chunk, as large as a public LLM's. */

@@ -1,7 +1,8 @@
 import type { ThreadDetailView, ThreadView } from '@mcpctl/protocol';
 import type { Clock } from '../clock.js';
-import { notFound } from '../errors.js';
+import { echo, notFound } from '../errors.js';
 import type { NewThreadMessage, ThreadRepository, ThreadSummary } from '../repositories/thread-repository.js';
+import { assertWithinCap } from '../security/per-user-caps.js';
 import { generateId } from '../security/token.js';
 import type { Principal } from './principal.js';
 
@@ -10,6 +11,8 @@ export class ThreadService {
   constructor(
     private readonly threads: ThreadRepository,
     private readonly clock: Clock,
+    /** Threads one user may keep. */
+    private readonly maxThreads = Number.POSITIVE_INFINITY,
   ) {}
 
   async list(principal: Principal): Promise<ThreadView[]> {
@@ -32,7 +35,7 @@ export class ThreadService {
   }
 
   async delete(principal: Principal, id: string): Promise<void> {
-    if (!(await this.threads.deleteOwn(id, principal.userId))) throw notFound(`thread not found: ${id}`);
+    if (!(await this.threads.deleteOwn(id, principal.userId))) throw notFound(`thread not found: ${echo(id)}`);
   }
 
   /** The stored history of a thread the caller owns, oldest first. */
@@ -41,7 +44,9 @@ export class ThreadService {
     return (await this.threads.messages(id)).map(({ role, content }) => ({ role, content }));
   }
 
+  /** Called before the inference runs, so a user at the cap is refused before the model works. */
   async start(principal: Principal, agentName: string, title: string | null): Promise<string> {
+    assertWithinCap((await this.threads.countOwn(principal.userId)) + 1, this.maxThreads, 'threads', 'delete old ones (mcpctl delete thread ID)');
     const id = generateId('thr_');
     await this.threads.insert({ id, userId: principal.userId, agentName, title, at: this.clock.now() });
     return id;
@@ -53,7 +58,7 @@ export class ThreadService {
 
   async #own(principal: Principal, id: string) {
     const thread = await this.threads.findOwn(id, principal.userId);
-    if (!thread) throw notFound(`thread not found: ${id}`);
+    if (!thread) throw notFound(`thread not found: ${echo(id)}`);
     return thread;
   }
 }

@@ -1,0 +1,17 @@
+import type { FastifyInstance } from 'fastify';
+import { badRequest, echo } from '../errors.js';
+import { findUnstorableText } from '../security/find-unstorable-text.js';
+
+/**
+ * Refuses a NUL character in a path parameter or query value with 400, before authentication
+ * and every route: a `%00` in a name used to reach PostgreSQL and come back as a 500.
+ * (Percent-encoded bytes that are not UTF-8 never get this far: the router answers 400.)
+ */
+export function registerPathAndQueryGuard(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request) => {
+    const inPath = findUnstorableText(request.params);
+    if (inPath) throw badRequest(`invalid path: ${echo(inPath.path)} ${inPath.problem}`);
+    const inQuery = findUnstorableText(request.query);
+    if (inQuery) throw badRequest(`invalid query: ${inQuery.path ? `${echo(inQuery.path)} ` : ''}${inQuery.problem}`);
+  });
+}

@@ -1,0 +1,42 @@
+import { isUtf8 } from 'node:buffer';
+import type { FastifyInstance } from 'fastify';
+import { badRequest, echo } from '../errors.js';
+import { findUnstorableText } from '../security/find-unstorable-text.js';
+import { exceedsJsonDepth } from '../security/json-depth.js';
+
+/** The deepest nesting of arrays and objects a JSON body may have. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Fastify's JSON parser (with its prototype-poisoning guard) behind three checks, so bad bytes
+ * get a 400 before any route, service or database sees them: the body must be UTF-8 (the stock
+ * parser would turn invalid bytes into U+FFFD silently), nest at most 64 levels, and hold no
+ * NUL character or unpaired surrogate in any key or string.
+ */
+export function registerJsonBodyParser(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'ignore');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
+    if (!isUtf8(body)) {
+      done(badRequest('the body is not valid UTF-8'), undefined);
+      return;
+    }
+    if (exceedsJsonDepth(body, MAX_JSON_DEPTH)) {
+      done(badRequest(`the JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`), undefined);
+      return;
+    }
+    parseJson(request, body.toString('utf8'), (error, value) => {
+      if (error) {
+        done(error, undefined);
+        return;
+      }
+      const unstorable = findUnstorableText(value);
+      if (unstorable) {
+        const where = unstorable.path ? `${echo(unstorable.path)}: ` : '';
+        done(badRequest(`invalid request body: ${where}${unstorable.problem}`), undefined);
+        return;
+      }
+      done(null, value);
+    });
+  });
+}

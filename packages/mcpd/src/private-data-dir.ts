@@ -1,0 +1,44 @@
+import { chmod, lstat, mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+
+/** Mode bits for group and others: none may be set anywhere under the data directory. */
+const GROUP_AND_OTHERS = 0o077;
+
+/**
+ * Creates the data directory (and missing parents) 0700, then makes everything under it
+ * private: directories 0700, files 0600, whatever the umask was when they were written. The
+ * embedded database asks for 0666 files and 0777 directories, and an older mcpd or another
+ * umask may have left them so. Entries owned by another user are left alone and reported;
+ * symbolic links are not followed. Run again after the database has opened, for what it made.
+ */
+export async function makeDataDirPrivate(dir: string, logger: Logger): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const foreign: string[] = [];
+  let tightened = 0;
+  const visit = async (path: string, directory: boolean): Promise<void> => {
+    const stats = await lstat(path);
+    if ((stats.mode & GROUP_AND_OTHERS) !== 0) {
+      if (ownedByAnother(stats.uid)) foreign.push(path);
+      else {
+        await chmod(path, directory ? 0o700 : 0o600);
+        tightened += 1;
+      }
+    }
+    if (!directory) return;
+    for (const entry of await readdir(path, { withFileTypes: true })) {
+      if (entry.isDirectory() || entry.isFile()) await visit(join(path, entry.name), entry.isDirectory());
+    }
+  };
+  await visit(dir, true);
+  if (tightened > 0) logger.info({ dataDir: dir, tightened }, 'made the data directory private (directories 0700, files 0600)');
+  if (foreign.length > 0) {
+    logger.warn({ dataDir: dir, count: foreign.length, first: foreign.slice(0, 5) }, 'entries of the data directory owned by another user were left as they are');
+  }
+}
+
+/** Root may tighten anything; anyone else only what is theirs (Windows has no owners here). */
+function ownedByAnother(uid: number): boolean {
+  const self = process.getuid?.();
+  return self !== undefined && self !== 0 && uid !== self;
+}
