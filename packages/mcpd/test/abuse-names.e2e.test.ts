@@ -189,33 +189,39 @@ const cases: Array<[string, () => Promise<void>]> = [
     },
   ],
   [
-    "a member's public row joining the admin's pool: 403 on publish, create and update; private members join but get no one else's prompts",
+    "bob's private row in the admin's pool: it may join, but nobody else's prompts reach it, the admin's included",
     async () => {
-      const before = await registry();
-      const published = await register(tokens.bob, [{ name: 'bob-gpu', type: 'openai', model: 'm', poolName: 'team', visibility: 'public' }]);
-      expect(published.status).toBe(403);
-      expect(await errorOf(published)).toBe('provider bob-gpu joins pool team as a public member, which needs a create:llms grant naming team (or keep it private)');
-      // An unlimited create:llms grant names every LLM, but no pool.
-      const created = await api('/api/v1/llms', { token: tokens.carol, json: { name: 'carol-gpu', type: 'openai', model: 'm', url: upstream.openaiBaseUrl, poolName: 'team' } });
-      expect(created.status).toBe(403);
-      expect(await registry()).toEqual(before);
-
-      // bob's private member may join: only bob is ever sent to it, admins included.
       const { stream } = await publish(tokens.bob, [{ name: 'bob-gpu', type: 'openai', model: 'm', poolName: 'team' }]);
-      const turnedPublic = await api('/api/v1/llms/bob-gpu', { method: 'PUT', token: tokens.bob, json: { visibility: 'public' } });
-      expect(turnedPublic.status).toBe(403);
-      expect((await (await api('/api/v1/llms/bob-gpu')).json()) as { visibility: string }).toMatchObject({ visibility: 'private' });
       for (const token of [mcpd.adminToken, tokens.alice, mcpd.adminToken, tokens.alice, mcpd.adminToken, tokens.alice]) {
         const answer = await api('/api/v1/llms/team/infer', { token, json: chat() });
         expect(answer.status).toBe(200);
         expect(await answerOf(answer)).toBe(ANSWER);
+        expect(answer.headers.get('x-mcpctl-served-by')).toBe('team-gpt');
       }
       expect(inferTasks(stream)).toEqual([]);
+    },
+  ],
+  [
+    "a member's public row joining the admin's pool: 403 on publish, create and update, nothing changed; a grant naming the pool lets it in",
+    async () => {
+      const before = await registry();
+      const published = await register(tokens.bob, [{ name: 'bob-gpu-2', type: 'openai', model: 'm', poolName: 'team', visibility: 'public' }]);
+      expect(published.status).toBe(403);
+      expect(await errorOf(published)).toBe('provider bob-gpu-2 joins pool team as a public member, which needs a create:llms grant naming team (or keep it private)');
+      // An unlimited create:llms grant names every LLM, but no pool.
+      const created = await api('/api/v1/llms', { token: tokens.carol, json: { name: 'carol-gpu', type: 'openai', model: 'm', url: upstream.openaiBaseUrl, poolName: 'team' } });
+      expect(created.status).toBe(403);
+      // Turning a private member public is joining too.
+      const turnedPublic = await api('/api/v1/llms/bob-gpu', { method: 'PUT', token: tokens.bob, json: { visibility: 'public' } });
+      expect(turnedPublic.status).toBe(403);
+      expect(await registry()).toEqual(before);
+      expect((await (await api('/api/v1/llms/bob-gpu')).json()) as { visibility: string }).toMatchObject({ visibility: 'private' });
 
       // Control: a grant naming the pool lets carol in.
       expect((await api('/api/v1/rolebindings', { json: { name: 'carol-team', subjectKind: 'user', subjectName: 'carol', permissions: ['create:llms'], resourceNames: ['team'] } })).status).toBe(201);
       const granted = await api('/api/v1/llms', { token: tokens.carol, json: { name: 'carol-gpu', type: 'openai', model: 'fake-model', url: upstream.openaiBaseUrl, apiKey: UPSTREAM_KEY, poolName: 'team' } });
       expect(granted.status).toBe(201);
+      expect((await (await api('/api/v1/pools/team')).json()) as { members: string[] }).toMatchObject({ members: ['bob-gpu', 'carol-gpu', 'team-gpt'] });
     },
   ],
   [
