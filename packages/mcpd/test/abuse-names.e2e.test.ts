@@ -221,7 +221,13 @@ const cases: Array<[string, () => Promise<void>]> = [
       expect((await api('/api/v1/rolebindings', { json: { name: 'carol-team', subjectKind: 'user', subjectName: 'carol', permissions: ['create:llms'], resourceNames: ['team'] } })).status).toBe(201);
       const granted = await api('/api/v1/llms', { token: tokens.carol, json: { name: 'carol-gpu', type: 'openai', model: 'fake-model', url: upstream.openaiBaseUrl, apiKey: UPSTREAM_KEY, poolName: 'team' } });
       expect(granted.status).toBe(201);
-      expect((await (await api('/api/v1/pools/team')).json()) as { members: string[] }).toMatchObject({ members: ['bob-gpu', 'carol-gpu', 'team-gpt'] });
+      // And the published form: create:llms:virtual naming the pool lets bob's public row in.
+      expect((await api('/api/v1/rolebindings', { json: { name: 'bob-team', subjectKind: 'user', subjectName: 'bob', permissions: ['create:llms:virtual'], resourceNames: ['team'] } })).status).toBe(201);
+      const joined = await register(tokens.bob, [{ name: 'bob-gpu-2', type: 'openai', model: 'm', poolName: 'team', visibility: 'public' }]);
+      expect(joined.status).toBe(201);
+      const joinedSession = ((await joined.json()) as { providerSessionId: string }).providerSessionId;
+      secrets.set(`session ${joinedSession}`, joinedSession);
+      expect((await (await api('/api/v1/pools/team')).json()) as { members: string[] }).toMatchObject({ members: ['bob-gpu', 'bob-gpu-2', 'carol-gpu', 'team-gpt'] });
     },
   ],
   [
