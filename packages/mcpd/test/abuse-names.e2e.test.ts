@@ -180,6 +180,10 @@ const cases: Array<[string, () => Promise<void>]> = [
           api('/api/v1/agents', { token: tokens.bob, json: { name, llm: 'team-gpt' } }),
           register(tokens.alice, [{ name: `alice-race-${round}`, type: 'openai', model: 'm', poolName: name }]),
         ]);
+        if (pool.status === 201) {
+          const sessionId = ((await pool.json()) as { providerSessionId: string }).providerSessionId;
+          secrets.set(`session ${sessionId}`, sessionId);
+        }
         expect([llm.status, agent.status, pool.status].filter((status) => status === 201)).toHaveLength(1);
         expect([llm.status, agent.status, pool.status].filter((status) => status === 409)).toHaveLength(2);
         const held = [(await api(`/api/v1/llms/${name}`)).status, (await api(`/api/v1/agents/${name}`)).status];
