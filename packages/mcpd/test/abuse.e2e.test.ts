@@ -263,7 +263,7 @@ const cases: Array<[string, () => Promise<void>]> = [
       const before = await row('qwen-alice');
       const response = await registerHand(tokens.bob, [{ name: 'qwen-alice', type: 'openai', model: 'stolen' }]);
       expect(response.status).toBe(409);
-      expect(await errorOf(response)).toBe('LLM qwen-alice is published by another session that is still active');
+      expect(await errorOf(response)).toBe('name is taken: qwen-alice');
       expect(await row('qwen-alice')).toEqual(before);
     },
   ],
@@ -339,7 +339,7 @@ const cases: Array<[string, () => Promise<void>]> = [
       const before = await row('alice-hand');
       const response = await registerHand(tokens.bob, [{ name: 'alice-hand', type: 'openai', model: 'adopted' }]);
       expect(response.status).toBe(409);
-      expect(await errorOf(response)).toBe('LLM alice-hand belongs to another user; only its owner or an admin may take it over');
+      expect(await errorOf(response)).toBe('name is taken: alice-hand');
       expect(await row('alice-hand')).toEqual(before);
       // Control: alice reconnects with her session and the row revives.
       expect((await registerHand(tokens.alice, [{ name: 'alice-hand', type: 'openai', model: 'hand-model' }], aliceHandSession)).status).toBe(201);

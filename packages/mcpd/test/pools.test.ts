@@ -1,4 +1,6 @@
+import { llms } from '@mcpctl/db';
 import { startFakeUpstream, testDatabaseVariants, type FakeUpstream } from '@mcpctl/test-kit';
+import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { addUser } from './support/test-users.js';
@@ -117,10 +119,13 @@ describe('pools and the wait queue', () => {
     expect(new Set(responses.map((response) => response.headers.get('x-mcpctl-served-by')))).toEqual(new Set(['healthy']));
   });
 
-  it('lets an exact LLM name win over a pool of the same name, and lists pools in /v1/models', async () => {
+  it('lets an exact LLM name win over a pool of the same name (rows older than the shared namespace), and lists pools in /v1/models', async () => {
     await start();
-    await member('one', { pool: 'shared' });
     await member('shared', { pool: 'other' });
+    await member('one', { pool: 'elsewhere' });
+    // The API refuses a pool named like an LLM now; a database from before the rule may still hold one.
+    expect((await mcpd.api('/api/v1/llms/one', { method: 'PUT', json: { poolName: 'shared' } })).status).toBe(409);
+    await mcpd.server.services.database.db.update(llms).set({ poolName: 'shared' }).where(eq(llms.name, 'one'));
     const response = await infer('shared');
     expect(response.headers.get('x-mcpctl-served-by')).toBe('shared');
     expect(await (await mcpd.api('/api/v1/llms/shared')).json()).toMatchObject({ name: 'shared', kind: 'public', poolName: 'other' });

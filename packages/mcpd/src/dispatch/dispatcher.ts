@@ -114,7 +114,7 @@ export class Dispatcher {
       if (!principal.can('run', 'llms', llm.record)) throw forbidden(`you may not run ${name}`);
       return { key: `llm:${name}`, pooled: false, members: [llm] };
     }
-    const pool = (await this.catalog.findPool(name)).filter((member) => canSee(principal, member.record));
+    const pool = (await this.catalog.findPool(name)).filter((member) => mayDispatchToMember(principal, member));
     if (pool.length === 0) throw notFound(`LLM not found: ${echo(name)}`);
     const runnable = pool.filter((member) => principal.can('run', 'llms', member.record));
     if (runnable.length === 0) throw forbidden(`you may not run any member of pool ${name}`);
@@ -280,4 +280,13 @@ function classify(loads: MemberLoad[]): { busy: MemberLoad[]; sleeping: MemberLo
 function offline(request: DispatchRequest, resolved: Resolved): Error {
   const what = resolved.pooled ? `every member of pool ${request.name} is offline` : `the publisher of ${request.name} is offline`;
   return serviceUnavailable(what, 30);
+}
+
+/**
+ * A pool member the caller may be sent to: one it can see, and, when private, its own. A private
+ * row may join any pool (SPEC §12) because nobody else's prompts reach it, admins' included.
+ */
+function mayDispatchToMember(principal: Principal, member: InferenceTarget): boolean {
+  if (!canSee(principal, member.record)) return false;
+  return member.record.visibility === 'public' || member.record.ownerId === principal.userId;
 }

@@ -2,8 +2,9 @@ import type { Principal } from '../services/principal.js';
 import type { PermissionSet } from './permission-set.js';
 
 /** The principal of an authenticated user with the grants it holds. */
-export function createPrincipal(user: { id: string; name: string; groups: string[] }, permissions: PermissionSet): Principal {
+export function createPrincipal(user: { id: string; name: string; groups: string[] }, permissions: PermissionSet, tokenId: string): Principal {
   return {
+    tokenId,
     userId: user.id,
     userName: user.name,
     groups: user.groups,

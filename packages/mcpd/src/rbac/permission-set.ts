@@ -40,6 +40,22 @@ export class PermissionSet {
   }
 
   /**
+   * Whether a grant limited to names includes `name`: unlimited grants do not count. It is how a
+   * pool is named in a grant, so holding `create:llms:virtual` for every name does not let a
+   * member's public row into someone else's pool.
+   */
+  namedIn(verb: PermissionVerb, resource: PermissionResource, name: string, kind?: string): boolean {
+    return this.#grants.some(
+      (grant) =>
+        (grant.verb === '*' || grant.verb === verb) &&
+        (grant.resource === '*' || grant.resource === resource) &&
+        (grant.kind === undefined || grant.kind === kind) &&
+        grant.names !== undefined &&
+        grant.names.has(name),
+    );
+  }
+
+  /**
    * Whether this set already holds everything `grant` would give, so handing it out is no
    * escalation: a user may only grant what it holds itself.
    */

@@ -53,7 +53,7 @@ export function providerRoutes(app: FastifyInstance, services: Services): void {
         });
       },
     });
-    await providerSessions.streamOpened(sessionId, channel);
+    await providerSessions.streamOpened(sessionId, channel, request.principal.tokenId);
   });
 
   const resultLimit = {

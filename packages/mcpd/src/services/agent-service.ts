@@ -2,24 +2,27 @@ import type { NewAgentRow } from '@mcpctl/db';
 import type { AgentCreate, AgentUpdate, AgentView } from '@mcpctl/protocol';
 import type { Clock } from '../clock.js';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
-import type { AgentRecord, AgentRepository } from '../repositories/agent-repository.js';
+import { AgentRepository, type AgentRecord } from '../repositories/agent-repository.js';
 import type { LlmRepository } from '../repositories/llm-repository.js';
 import { isUniqueViolation } from '../repositories/unique-violation.js';
 import { assertWithinCap } from '../security/per-user-caps.js';
 import { generateId } from '../security/token.js';
 import { toAgentView } from './agent-view.js';
 import { isVisibleLlmOrPool } from './visible-llm-or-pool.js';
+import type { NamespaceGuard } from './namespace-guard.js';
+import { nameTaken } from './namespace-rules.js';
 import { canChange, canSee, type Principal } from './principal.js';
 
 /** Fields of a virtual agent its owner may change; the rest come from its publisher. */
 const VIRTUAL_EDITABLE_FIELDS: ReadonlySet<string> = new Set(['visibility', 'description']);
 
-/** The registry rules for agents: visibility, ownership, and a name no LLM already answers to. */
+/** The registry rules for agents: visibility, ownership, and a name no LLM or pool already answers to. */
 export class AgentService {
   constructor(
     private readonly agents: AgentRepository,
     private readonly llms: LlmRepository,
     private readonly clock: Clock,
+    private readonly namespace: NamespaceGuard,
     /** Told after every change, so cached name resolution forgets it. */
     private readonly changed: () => void = () => undefined,
     /** Agents one user may own, public and virtual. */
@@ -45,7 +48,6 @@ export class AgentService {
     if (!principal.can('create', 'agents', { name: input.name, kind: 'public' })) {
       throw forbidden('creating agents needs the create:agents permission');
     }
-    await this.#assertNameFree(input.name);
     await this.#assertLlmKnown(principal, input.llm);
     assertWithinCap((await this.agents.countOwnedBy(principal.userId)) + 1, this.maxAgents, 'agents', 'delete some first');
     const now = this.clock.now();
@@ -66,9 +68,16 @@ export class AgentService {
       updatedAt: now,
     };
     try {
-      await this.agents.insert(row);
+      await this.namespace.claim(principal, { agents: [input.name] }, async (tx) => {
+        const agents = new AgentRepository(tx);
+        const existing = await agents.findByIdOrName(input.name);
+        if (existing?.name === input.name) {
+          throw conflict(canSee(principal, existing, 'agents') ? `an agent named ${input.name} already exists` : nameTaken(input.name));
+        }
+        await agents.insert(row);
+      });
     } catch (error) {
-      if (isUniqueViolation(error)) throw conflict(`an agent named ${input.name} already exists`);
+      if (isUniqueViolation(error)) throw conflict(nameTaken(input.name));
       throw error;
     }
     this.changed();
@@ -95,11 +104,6 @@ export class AgentService {
     const record = await this.#findChangeable(principal, idOrName, 'delete');
     await this.agents.delete(record.id);
     this.changed();
-  }
-
-  /** `/v1/chat/completions` resolves an LLM name first, so an agent may not take one. */
-  async #assertNameFree(name: string): Promise<void> {
-    if (await this.llms.findByName(name)) throw conflict(`an LLM is named ${name}; pick another name for the agent`);
   }
 
   /** An agent pins an LLM or pool its creator can see; a typo is caught now, not at the first chat. */

@@ -90,7 +90,7 @@ export class AuthService {
       ...grantsOf({ role: found.user.role, permissions: [], resourceNames: null }),
       ...bindings.flatMap((binding) => grantsOf(binding)),
     ];
-    const principal = createPrincipal(found.user, new PermissionSet(grants));
+    const principal = createPrincipal(found.user, new PermissionSet(grants), found.token.id);
     if (this.#cache.size >= this.#maxCachedTokens) this.#cache.clear();
     this.#cache.set(tokenHash, { principal, tokenExpiresAt, cachedUntil: now + this.options.cacheMs });
     return principal;

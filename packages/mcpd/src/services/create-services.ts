@@ -33,6 +33,7 @@ import { ThreadRepository } from '../repositories/thread-repository.js';
 import { AgentChatService } from './agent-chat-service.js';
 import { AgentService } from './agent-service.js';
 import { ModelResolver } from './model-resolver.js';
+import { NamespaceGuard } from './namespace-guard.js';
 import { ThreadService } from './thread-service.js';
 import { UserRepository } from '../repositories/user-repository.js';
 import type { FailedAuthLimits } from '../security/failed-auth-limiter.js';
@@ -152,7 +153,8 @@ export function createServices(options: ServiceOptions): RunningServices {
   const sessionRepository = new ProviderSessionRepository(db);
   const agentRepository = new AgentRepository(db);
   const providerSessions = new ProviderSessionService(sessionRepository, llmRepository, agentRepository, hub, tasks, catalog, options.clock);
-  const agentService = new AgentService(agentRepository, llmRepository, options.clock, () => catalog.invalidate(), perUser.agents);
+  const namespace = new NamespaceGuard(db);
+  const agentService = new AgentService(agentRepository, llmRepository, options.clock, namespace, () => catalog.invalidate(), perUser.agents);
   const threadService = new ThreadService(new ThreadRepository(db), options.clock, perUser.threads);
   const auth = new AuthService(new TokenRepository(db), new RoleBindingRepository(db), options.clock, {
     cacheMs,
@@ -172,6 +174,7 @@ export function createServices(options: ServiceOptions): RunningServices {
       secrets,
       options.clock,
       pools,
+      namespace,
       (sessionId) => hub.channel(sessionId) !== undefined,
       new UpstreamUrlPolicy(addressGuard, admins),
     ),
@@ -195,11 +198,13 @@ export function createServices(options: ServiceOptions): RunningServices {
     shutdown,
     users: new UserService(db, options.clock, {
       accessChanged: forgetAccess,
-      sessionsRemoved: (sessionIds) => {
-        for (const sessionId of sessionIds) hub.channel(sessionId)?.close();
-      },
+      // Closed the way a dropped stream is, so their tasks fail now rather than when the socket notices.
+      sessionsRemoved: (sessionIds) => Promise.all(sessionIds.map((sessionId) => providerSessions.disconnect(sessionId))).then(() => undefined),
     }),
-    tokens: new TokenService(new TokenRepository(db), new UserRepository(db), options.clock, forgetAccess),
+    tokens: new TokenService(new TokenRepository(db), new UserRepository(db), options.clock, (tokenId) => {
+      forgetAccess();
+      return providerSessions.tokenRevoked(tokenId);
+    }),
     roleBindings: new RoleBindingService(new RoleBindingRepository(db), options.clock, forgetAccess),
     limits: {
       controlStreams: new PerUserLimit(options.maxControlStreamsPerUser ?? 16),

@@ -2,7 +2,7 @@ import type { LlmCreate, LlmUpdate, LlmView, PoolView } from '@mcpctl/protocol';
 import type { NewLlmRow } from '@mcpctl/db';
 import type { Clock } from '../clock.js';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
-import type { LlmRecord, LlmRepository } from '../repositories/llm-repository.js';
+import { LlmRepository, type LlmRecord } from '../repositories/llm-repository.js';
 import type { SecretBox } from '../security/secret-box.js';
 import { generateId } from '../security/token.js';
 import type { LlmCatalog } from './llm-catalog.js';
@@ -11,6 +11,9 @@ import type { PoolService } from './pool-service.js';
 import { canChange, canSee, type Principal } from './principal.js';
 import { isUniqueViolation } from '../repositories/unique-violation.js';
 import type { UpstreamUrlPolicy } from './upstream-url-policy.js';
+import { assertMayJoinPool } from '../rbac/assert-may-join-pool.js';
+import type { NamespaceGuard } from './namespace-guard.js';
+import { nameTaken } from './namespace-rules.js';
 
 /** Fields of a virtual row its owner may change; the rest come from the publisher. */
 const VIRTUAL_EDITABLE_FIELDS: ReadonlySet<string> = new Set(['visibility', 'description', 'tier']);
@@ -23,6 +26,7 @@ export class LlmService {
     private readonly secrets: SecretBox,
     private readonly clock: Clock,
     private readonly pools: Pick<PoolService, 'find'>,
+    private readonly namespace: NamespaceGuard,
     private readonly connected: SessionConnected = () => false,
     private readonly urlPolicy?: UpstreamUrlPolicy,
   ) {}
@@ -54,6 +58,8 @@ export class LlmService {
       throw forbidden('registering public LLMs needs the create:llms permission');
     }
     await this.urlPolicy?.assertAllowed(principal, { id: principal.userId, name: principal.userName }, input.url);
+    const visibility = input.visibility ?? 'public';
+    assertMayJoinPool(principal, { kind: 'public', visibility, poolName: input.poolName }, `LLM ${input.name}`);
     const now = this.clock.now();
     const row: NewLlmRow = {
       id: generateId('llm_'),
@@ -66,7 +72,7 @@ export class LlmService {
       tier: input.tier ?? 'fast',
       description: input.description ?? null,
       poolName: input.poolName ?? null,
-      visibility: input.visibility ?? 'public',
+      visibility,
       ownerId: principal.userId,
       status: 'active',
       maxConcurrent: input.maxConcurrent ?? null,
@@ -74,9 +80,14 @@ export class LlmService {
       updatedAt: now,
     };
     try {
-      await this.llms.insert(row);
+      await this.namespace.claim(principal, { llms: [input.name], pools: [input.poolName] }, async (tx) => {
+        const llms = new LlmRepository(tx);
+        const existing = await llms.findByName(input.name);
+        if (existing) throw conflict(canSee(principal, existing) ? `an LLM named ${input.name} already exists` : nameTaken(input.name));
+        await llms.insert(row);
+      });
     } catch (error) {
-      if (isUniqueViolation(error)) throw conflict(`an LLM named ${input.name} already exists`);
+      if (isUniqueViolation(error)) throw conflict(nameTaken(input.name));
       throw error;
     }
     this.catalog.invalidate();
@@ -102,7 +113,16 @@ export class LlmService {
     if (patch.poolName !== undefined) changes.poolName = patch.poolName;
     if (patch.visibility !== undefined) changes.visibility = patch.visibility;
     if (patch.maxConcurrent !== undefined) changes.maxConcurrent = patch.maxConcurrent;
-    await this.llms.update(record.id, changes);
+    const joining = (patch.poolName !== undefined && patch.poolName !== record.poolName) || (patch.visibility !== undefined && patch.visibility !== record.visibility);
+    if (joining) {
+      const poolName = patch.poolName !== undefined ? patch.poolName : record.poolName;
+      assertMayJoinPool(principal, { kind: record.kind, visibility: patch.visibility ?? record.visibility, poolName }, `LLM ${record.name}`);
+    }
+    if (patch.poolName) {
+      await this.namespace.claim(principal, { pools: [patch.poolName] }, (tx) => new LlmRepository(tx).update(record.id, changes));
+    } else {
+      await this.llms.update(record.id, changes);
+    }
     this.catalog.invalidate();
     return this.get(principal, record.id);
   }

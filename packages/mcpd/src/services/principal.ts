@@ -3,6 +3,8 @@ import type { PermissionSet, PermissionTarget } from '../rbac/permission-set.js'
 
 /** The authenticated caller of a request. */
 export interface Principal {
+  /** The token the request came with: control streams remember it, so revoking it closes them. */
+  tokenId: string;
   userId: string;
   userName: string;
   groups: string[];

@@ -8,7 +8,10 @@ import { isUniqueViolation } from '../repositories/unique-violation.js';
 import { DEFAULT_PER_USER_CAPS, assertWithinCap, type PerUserCaps } from '../security/per-user-caps.js';
 import { generateId } from '../security/token.js';
 import { AgentRepository } from '../repositories/agent-repository.js';
-import type { Principal } from './principal.js';
+import { assertMayJoinPool } from '../rbac/assert-may-join-pool.js';
+import { NamespaceRepository } from '../repositories/namespace-repository.js';
+import { assertOneNamespace, nameTaken } from './namespace-rules.js';
+import { canSee, type Principal } from './principal.js';
 import { publishAgents } from './publish-agents.js';
 
 export interface RegisterOutcome {
@@ -20,7 +23,8 @@ export interface RegisterOutcome {
 
 /**
  * SPEC §3's register rules. The payload declares the session's whole published set and is
- * applied in one transaction: one conflict rejects the call and changes nothing.
+ * applied in one transaction: one conflict rejects the call and changes nothing. The
+ * transaction holds the namespace lock and checks the shared namespace after its writes.
  */
 export class ProviderRegisterService {
   constructor(
@@ -39,12 +43,16 @@ export class ProviderRegisterService {
     try {
       const outcome = await this.db.transaction(async (transaction) => {
         const tx = transaction as unknown as Database;
+        await new NamespaceRepository(tx).lock();
         const sessions = new ProviderSessionRepository(tx);
         const llms = new LlmRepository(tx);
         const sessionId = await this.#session(sessions, principal, payload.providerSessionId, now);
         const existing = new Map((await llms.findRowsByNames(payload.providers.map((p) => p.name))).map((row) => [row.name, row]));
         for (const provider of payload.providers) {
           const row = existing.get(provider.name);
+          // A kept row keeps its visibility, and with it whether the pool grant is needed.
+          const visibility = row ? row.visibility : (provider.visibility ?? 'private');
+          assertMayJoinPool(principal, { kind: 'virtual', visibility, poolName: provider.poolName }, `provider ${provider.name}`);
           if (!row) {
             await llms.insert(newVirtualRow(provider, principal, sessionId, now));
           } else {
@@ -55,6 +63,7 @@ export class ProviderRegisterService {
         const dropped = (await llms.listBySession(sessionId)).filter((row) => !published.has(row.name));
         await llms.deleteByIds(dropped.map((row) => row.id));
         const agentNames = await publishAgents(tx, principal, sessionId, payload.agents ?? [], published, now);
+        await assertOneNamespace(tx, principal, { llms: published, pools: payload.providers.map((provider) => provider.poolName), agents: agentNames });
         // Counted inside the transaction, after the payload applied: a refusal rolls all of it back.
         const agentsHeld = await new AgentRepository(tx).countOwnedBy(principal.userId);
         assertWithinCap(agentsHeld, this.caps.agents, 'agents', 'publish fewer, or delete some first');
@@ -90,11 +99,13 @@ export class ProviderRegisterService {
   }
 
   #claim(row: LlmRow, provider: PublishedProvider, principal: Principal, sessionId: string, now: Date): Partial<NewLlmRow> {
-    if (row.kind === 'public') throw conflict(`Cannot publish over public LLM: ${row.name}`);
+    // What holds a name the publisher cannot see stays unsaid (SPEC §12).
+    const visible = canSee(principal, row);
+    if (row.kind === 'public') throw conflict(visible ? `Cannot publish over public LLM: ${row.name}` : nameTaken(row.name));
     if (row.providerSessionId !== sessionId) {
-      if (row.status !== 'inactive') throw conflict(`LLM ${row.name} is published by another session that is still active`);
+      if (row.status !== 'inactive') throw conflict(visible ? `LLM ${row.name} is published by another session that is still active` : nameTaken(row.name));
       const owns = row.ownerId === principal.userId;
-      if (!owns && !principal.admin) throw conflict(`LLM ${row.name} belongs to another user; only its owner or an admin may take it over`);
+      if (!owns && !principal.admin) throw conflict(visible ? `LLM ${row.name} belongs to another user; only its owner or an admin may take it over` : nameTaken(row.name));
     }
     // Visibility is kept: the owner may have changed it, and a reconnect must not undo that.
     return {

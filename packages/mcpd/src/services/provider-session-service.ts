@@ -9,10 +9,19 @@ import type { TaskRegistry } from '../relay/task-registry.js';
 import type { LlmCatalog } from './llm-catalog.js';
 import type { Principal } from './principal.js';
 
+const MAX_REMEMBERED_REVOCATIONS = 1000;
+
 /** The lifecycle of SPEC §3 as heartbeats and control streams drive it. */
 export class ProviderSessionService {
   /** Per-session queue: a stream that opens and closes at once must not end up revived. */
   readonly #queues = new Map<string, Promise<void>>();
+  /** The token each open stream was opened with: revoking it ends the stream (SPEC §12, §9). */
+  readonly #openedWith = new WeakMap<ControlChannel, string>();
+  /**
+   * Tokens revoked lately, for a stream whose request was authenticated just before the
+   * revocation and attaches just after it. Token ids are never reused, so remembering is safe.
+   */
+  readonly #revokedTokens = new Set<string>();
 
   constructor(
     private readonly sessions: ProviderSessionRepository,
@@ -55,9 +64,31 @@ export class ProviderSessionService {
    * A stream opened: it replaces any older one, and the session's rows revive. Tasks sent on the
    * replaced stream fail at once: a publisher that opens a new stream may never have seen them.
    */
-  async streamOpened(sessionId: string, channel: ControlChannel): Promise<void> {
+  async streamOpened(sessionId: string, channel: ControlChannel, tokenId: string): Promise<void> {
+    if (this.#revokedTokens.has(tokenId)) {
+      channel.close();
+      return;
+    }
+    this.#openedWith.set(channel, tokenId);
     if (this.hub.attach(sessionId, channel)) this.tasks.failSession(sessionId);
     await this.#inOrder(sessionId, () => this.#revive(sessionId));
+  }
+
+  /**
+   * A token was revoked: the streams opened with it end now, as if they had closed (rows
+   * inactive, tasks failed), instead of carrying prompts until the publisher next reconnects.
+   */
+  async tokenRevoked(tokenId: string): Promise<void> {
+    this.#revokedTokens.add(tokenId);
+    if (this.#revokedTokens.size > MAX_REMEMBERED_REVOCATIONS) {
+      const oldest = this.#revokedTokens.values().next().value;
+      if (oldest !== undefined) this.#revokedTokens.delete(oldest);
+    }
+    const opened = this.hub.sessionIds().filter((sessionId) => {
+      const channel = this.hub.channel(sessionId);
+      return channel !== undefined && this.#openedWith.get(channel) === tokenId;
+    });
+    await Promise.all(opened.map((sessionId) => this.disconnect(sessionId)));
   }
 
   /** A stream closed: unless a newer one took over, rows go inactive and tasks fail at once. */

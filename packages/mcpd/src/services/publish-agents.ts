@@ -4,7 +4,8 @@ import { badRequest, conflict } from '../errors.js';
 import { AgentRepository } from '../repositories/agent-repository.js';
 import { LlmRepository } from '../repositories/llm-repository.js';
 import { generateId } from '../security/token.js';
-import type { Principal } from './principal.js';
+import { nameTaken } from './namespace-rules.js';
+import { canSee, type Principal } from './principal.js';
 import { isVisibleLlmOrPool } from './visible-llm-or-pool.js';
 
 /**
@@ -31,10 +32,8 @@ export async function publishAgents(
     }
   }
   const existing = new Map((await agents.findRowsByNames(published.map((agent) => agent.name))).map((row) => [row.name, row]));
+  // Names shared with an LLM or a pool are refused by the register's namespace check, after every write.
   for (const agent of published) {
-    if (providerNames.has(agent.name) || (await llms.findByName(agent.name))) {
-      throw conflict(`agent ${agent.name} would share its name with an LLM`);
-    }
     const row = existing.get(agent.name);
     const fields = {
       llm: agent.llmName,
@@ -52,10 +51,12 @@ export async function publishAgents(
       await agents.insert({ id: generateId('agt_'), name: agent.name, kind: 'virtual', visibility: agent.visibility ?? 'private', ownerId: principal.userId, createdAt: now, ...fields });
       continue;
     }
-    if (row.kind === 'public') throw conflict(`Cannot publish over public agent: ${row.name}`);
+    // What holds a name the publisher cannot see stays unsaid (SPEC §12).
+    const visible = canSee(principal, row, 'agents');
+    if (row.kind === 'public') throw conflict(visible ? `Cannot publish over public agent: ${row.name}` : nameTaken(row.name));
     if (row.providerSessionId !== sessionId) {
-      if (row.status !== 'inactive') throw conflict(`agent ${row.name} is published by another session that is still active`);
-      if (row.ownerId !== principal.userId && !principal.admin) throw conflict(`agent ${row.name} belongs to another user`);
+      if (row.status !== 'inactive') throw conflict(visible ? `agent ${row.name} is published by another session that is still active` : nameTaken(row.name));
+      if (row.ownerId !== principal.userId && !principal.admin) throw conflict(visible ? `agent ${row.name} belongs to another user` : nameTaken(row.name));
     }
     // Visibility is kept, as for LLM rows.
     await agents.update(row.id, { ...fields, ownerId: row.providerSessionId === sessionId ? row.ownerId : principal.userId });

@@ -20,8 +20,8 @@ export class TokenService {
     private readonly tokens: TokenRepository,
     private readonly users: UserRepository,
     private readonly clock: Clock,
-    /** Called after a revocation: cached verifications must not outlive it. */
-    private readonly revoked: () => void,
+    /** Called after a revocation: cached verifications and the streams opened with the token must not outlive it. */
+    private readonly revoked: (tokenId: string) => Promise<void>,
   ) {}
 
   async list(principal: Principal): Promise<TokenView[]> {
@@ -55,7 +55,7 @@ export class TokenService {
       throw forbidden(`revoking a token of ${found.user.name} needs the edit:users permission`);
     }
     await this.tokens.delete(found.token.id);
-    this.revoked();
+    await this.revoked(found.token.id);
   }
 
   async #find(principal: Principal, idOrName: string, userName: string | undefined): Promise<TokenWithUser> {

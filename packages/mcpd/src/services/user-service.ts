@@ -18,7 +18,7 @@ export interface AccessHooks {
   /** Cached token verifications and permissions are stale. */
   accessChanged(): void;
   /** The user's provider sessions are gone: close their control streams. */
-  sessionsRemoved(sessionIds: string[]): void;
+  sessionsRemoved(sessionIds: string[]): Promise<void>;
 }
 
 /** Users: everyone sees themselves; `view/create/edit/delete:users` for the rest. */
@@ -97,7 +97,7 @@ export class UserService {
       return ids;
     });
     this.hooks.accessChanged();
-    this.hooks.sessionsRemoved(sessionIds);
+    await this.hooks.sessionsRemoved(sessionIds);
   }
 
   async #findVisible(principal: Principal, name: string): Promise<UserRow> {
