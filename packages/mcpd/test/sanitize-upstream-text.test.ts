@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { StreamForwarder } from '../src/inference/stream-forwarder.js';
 import { maskUrl } from '../src/security/mask-url.js';
 import { sanitizeUpstreamText } from '../src/security/sanitize-upstream-text.js';
 
@@ -50,5 +51,18 @@ describe('maskUrl', () => {
     expect(maskUrl('https://api.example.com/v1?api-version=2024&api_key=s3cret&Signature=zz')).toBe('https://api.example.com/v1?api-version=2024&api_key=***&Signature=***');
     expect(maskUrl('http://127.0.0.1:8000/v1')).toBe('http://127.0.0.1:8000/v1');
     expect(maskUrl('https://api.example.com/v1?model=x')).toBe('https://api.example.com/v1?model=x');
+  });
+});
+
+describe('an upstream error in the middle of a stream', () => {
+  it('reaches the caller and the outcome (the audit) masked', () => {
+    const written: string[] = [];
+    const key = 'zq7-stored-upstream-key';
+    const forwarder = new StreamForwarder({ write: (text) => written.push(text), end: () => undefined }, () => 0, { secrets: [key] });
+    forwarder.accept([{ type: 'error', message: `the upstream failed mid-stream: overloaded (key ${key}, Authorization: Bearer ${key})` }]);
+    const frame = written.join('');
+    expect(frame).toContain('overloaded (key ***');
+    expect(frame).not.toContain(key);
+    expect(forwarder.outcome).toEqual({ ok: false, message: 'the upstream failed mid-stream: overloaded (key ***, Authorization: Bearer ***)' });
   });
 });

@@ -9,6 +9,6 @@ export function sanitizeUpstreamError(error: unknown, secrets: ReadonlyArray<str
   if (!(error instanceof HttpError)) return error;
   const message = sanitizeUpstreamText(error.message, secrets);
   if (message === error.message) return error;
-  const options = error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds };
-  return new HttpError(error.statusCode, message, options);
+  // The cause (a transport error, for the log) carries no upstream text.
+  return new HttpError(error.statusCode, message, { cause: error.cause, retryAfterSeconds: error.retryAfterSeconds });
 }
