@@ -2,7 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { auditRecordViewSchema, llmViewSchema, tokenCreatedSchema } from '@mcpctl/protocol';
-import { makeTempDir, spawnMcpd, startFakeUpstream, type FakeUpstream, type SpawnedMcpd, type TempDir } from '@mcpctl/test-kit';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  makeTempDir,
+  spawnMcpd,
+  spawnMcplocal,
+  startFakeUpstream,
+  type FakeUpstream,
+  type SpawnedMcpd,
+  type SpawnedMcplocal,
+  type TempDir,
+  writeMcplocalHome,
+} from '@mcpctl/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderStream } from './support/provider-stream.js';
 
@@ -17,6 +29,8 @@ import { ProviderStream } from './support/provider-stream.js';
 const hex = () => randomBytes(16).toString('hex');
 /** A key of no recognizable shape: only knowing it is the stored key masks it. */
 const LEAKY_KEY = `zq9-${hex()}`;
+/** bob's workstation key for his model server, which echoes it: only his mcplocal knows it. */
+const BOB_LOCAL_KEY = `zq5-${hex()}`;
 /** A publisher's upstream key mcpd never saw: masked by its shape. */
 const RELAY_KEY = `sk-relay-${hex()}`;
 const URL_PASSWORD = `pw${hex()}`;
@@ -26,6 +40,10 @@ let dataDir: TempDir;
 let mcpd: SpawnedMcpd;
 let good: FakeUpstream;
 let leaky: FakeUpstream;
+/** bob's model server, refusing his key and quoting it back. */
+let bobsServer: FakeUpstream;
+let bobHome: TempDir;
+let bobMcplocal: SpawnedMcplocal | undefined;
 /** A model server that notes the URL of each request, so the test sees the stored URL is the one called. */
 let noting: Server;
 let notingUrl = '';
@@ -35,6 +53,7 @@ const handStreams: ProviderStream[] = [];
 const secrets = new Map<string, string>([
   ['leaky upstream key', LEAKY_KEY],
   ["a publisher's upstream key", RELAY_KEY],
+  ["bob's local model key", BOB_LOCAL_KEY],
   ['URL password', URL_PASSWORD],
   ['URL query secret', URL_QUERY_SECRET],
 ]);
@@ -106,7 +125,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const stream of handStreams) stream.close();
+  await bobMcplocal?.stop();
   await mcpd?.stop();
+  await bobsServer?.close();
+  await bobHome?.cleanup();
   await good?.close();
   await leaky?.close();
   await new Promise((resolve) => (noting ? noting.close(resolve) : resolve(undefined)));
@@ -114,6 +136,28 @@ afterAll(async () => {
 });
 
 const cases: Array<[string, () => Promise<void>]> = [
+  [
+    "bob's mcplocal publishing a model server that quotes bob's key in its 401: bob's mcplocal masks it before mcpd, the caller and the audit see it",
+    async () => {
+      bobsServer = await startFakeUpstream({ fail: { status: 401, message: `invalid key ${BOB_LOCAL_KEY}` } });
+      bobHome = await makeTempDir('abuse-sanitize-bob');
+      const config = { providers: [{ name: 'desk', type: 'openai', url: bobsServer.url, model: 'fake-model', apiKeyEnv: 'BOB_LOCAL_KEY', publish: true, publishName: 'bob-desk' }] };
+      await writeMcplocalHome(bobHome.path, config, { mcpdUrl: mcpd.url, token: tokens.bob });
+      bobMcplocal = await spawnMcplocal({ home: bobHome.path, env: { BOB_LOCAL_KEY, MCPLOCAL_LOG_LEVEL: 'trace' } });
+      secrets.set("bob's mcplocal session", (await readFile(join(bobHome.path, 'provider-session'), 'utf8')).trim());
+      for (const stream of [false, true]) {
+        const response = await api('/v1/chat/completions', { token: tokens.bob, json: chat('bob-desk', stream) });
+        expect(response.status).toBe(502);
+        const text = await response.text();
+        expect(text).toContain('invalid key ***');
+        expectNoSecret(text);
+      }
+      expect(bobsServer.requests.length).toBe(2);
+      const rows = await audit('llm=bob-desk');
+      expect(rows).toHaveLength(2);
+      for (const row of rows) expectNoSecret(JSON.stringify(row));
+    },
+  ],
   [
     "an upstream echoing mcpd's key in its 401: the member gets a 502 without the key, the audit row too",
     async () => {
@@ -216,13 +260,17 @@ describe('abuse: audit and upstream error texts', () => {
   it.each(cases)('%s', async (_name, run) => run(), 60_000);
 
   it(
-    'no key, token, URL credential or session id appears in any log line of mcpd',
+    "no key, token, URL credential or session id appears in any log line of mcpd or bob's mcplocal",
     async () => {
       // The cases above logged as they went: give the last lines a moment to flush.
       await new Promise((resolve) => setTimeout(resolve, 200));
       const output = mcpd.output();
       expect(output).toContain('mcpd listening');
       const leaks = [...secrets].filter(([, secret]) => output.includes(secret)).map(([what]) => what);
+      const bobs = bobMcplocal?.output() ?? '';
+      expect(bobs).toContain('control stream open');
+      expect(bobs).toContain('invalid key ***');
+      leaks.push(...[...secrets].filter(([, secret]) => bobs.includes(secret)).map(([what]) => `${what} in bob's mcplocal log`));
       expect(secrets.size).toBeGreaterThanOrEqual(8);
       expect(leaks).toEqual([]);
     },

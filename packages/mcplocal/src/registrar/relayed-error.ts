@@ -27,9 +27,7 @@ export function relayedErrorMessage(
   localAddresses: ReadonlyArray<string | undefined> = [],
   secrets: ReadonlyArray<string | undefined> = [],
 ): string {
-  let text = message;
-  for (const secret of secrets) if (secret !== undefined && secret.length >= MIN_SECRET_LENGTH) text = text.replaceAll(secret, '***');
-  text = text
+  let text = maskSecrets(message, secrets)
     // Punctuation that ends a sentence is not part of the URL before it.
     .replace(URL_PATTERN, (url) => `${LOCAL_ADDRESS}${/[.:!?]+$/.exec(url)?.[0] ?? ''}`)
     .replace(RESOLUTION_PATTERN, `$1 ${LOCAL_ADDRESS}`)
@@ -38,6 +36,13 @@ export function relayedErrorMessage(
     .replace(HOST_PORT_PATTERN, LOCAL_ADDRESS);
   for (const host of hostsOf(localAddresses)) text = text.replace(new RegExp(`\\b${escapeRegExp(host)}\\b`, 'gi'), LOCAL_ADDRESS);
   return text.includes(llmName) ? text : `${llmName}: ${text}`;
+}
+
+/** `text` with each of `secrets` (a provider's API key) replaced by `***`, for the log as for mcpd. */
+export function maskSecrets(text: string, secrets: ReadonlyArray<string | undefined>): string {
+  let masked = text;
+  for (const secret of secrets) if (secret !== undefined && secret.length >= MIN_SECRET_LENGTH) masked = masked.replaceAll(secret, '***');
+  return masked;
 }
 
 function hostsOf(addresses: ReadonlyArray<string | undefined>): string[] {
