@@ -27,7 +27,7 @@ function parseCommandLine(argv: string[]): CommandLine {
     .option('--port <port>', 'port of the local OpenAI-compatible endpoint (0: any free port)', parsePort, DEFAULT_PORT)
     .option(
       '--host <host>',
-      'address of the local endpoint; it has no authentication and uses your mcpd token, so anything but loopback is unsafe',
+      'address of the local endpoint; it forwards with your mcpd token over plain HTTP, so anything but loopback is unsafe',
       DEFAULT_LOCAL_ENDPOINT_HOST,
     )
     .exitOverride()
@@ -68,9 +68,11 @@ async function main(): Promise<void> {
   let registrar: VirtualLlmRegistrar | undefined;
   let registry: ProviderRegistry;
   let mcpd: LocalEndpointMcpd | undefined;
+  let requireToken = true;
   try {
     const { config, credentials } = await loadMcplocalConfig(home, env);
     mcpd = credentials && { url: credentials.mcpdUrl, token: credentials.token };
+    requireToken = config.localEndpoint?.requireToken ?? true;
     // Every provider, published or not, is reachable through the local endpoint.
     registry = buildProviderRegistry(config, env);
     const published = providersToPublish(config, env, workstationIdentity(env));
@@ -93,7 +95,7 @@ async function main(): Promise<void> {
     if (error instanceof McplocalError) fail(2, error.message);
     throw error;
   }
-  const endpoint = await listen(registry, mcpd, commandLine, logger);
+  const endpoint = await listen(registry, mcpd, requireToken, commandLine, logger);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -123,12 +125,19 @@ async function main(): Promise<void> {
   }
 }
 
-async function listen(registry: ProviderRegistry, mcpd: LocalEndpointMcpd | undefined, commandLine: CommandLine, logger: Logger): Promise<LocalEndpoint> {
+async function listen(
+  registry: ProviderRegistry,
+  mcpd: LocalEndpointMcpd | undefined,
+  requireToken: boolean,
+  commandLine: CommandLine,
+  logger: Logger,
+): Promise<LocalEndpoint> {
   let endpoint: LocalEndpoint;
   try {
     endpoint = await startLocalEndpoint({
       registry,
       mcpd,
+      requireToken,
       host: commandLine.host,
       port: commandLine.port,
       log: logger.child({ component: 'local-endpoint' }),
@@ -136,9 +145,12 @@ async function listen(registry: ProviderRegistry, mcpd: LocalEndpointMcpd | unde
   } catch (error) {
     fail(1, error instanceof Error ? error.message : String(error));
   }
-  logger.info({ url: endpoint.url }, 'local endpoint listening');
-  if (!isLoopbackHost(commandLine.host)) {
-    logger.warn({ host: commandLine.host }, 'the local endpoint listens beyond loopback: it has no authentication and forwards with your mcpd token');
+  logger.info({ url: endpoint.url, requireToken }, 'local endpoint listening');
+  if (!requireToken) logger.warn('the local endpoint requires no token ("localEndpoint": {"requireToken": false}): every account on this machine acts as you');
+  if (!requireToken && !isLoopbackHost(commandLine.host)) {
+    logger.warn({ host: commandLine.host }, 'the local endpoint listens beyond loopback without requiring a token: it lends your mcpd token to the network');
+  } else if (!isLoopbackHost(commandLine.host)) {
+    logger.warn({ host: commandLine.host }, 'the local endpoint listens beyond loopback: it answers plain HTTP, so your token crosses the network unencrypted');
   }
   return endpoint;
 }

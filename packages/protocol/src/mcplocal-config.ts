@@ -69,6 +69,13 @@ export const mcplocalConfigSchema = z.strictObject({
   agents: z.array(agentEntrySchema).default([]),
   /** `hostname`, `user`, or a literal appended as `NAME-SUFFIX` to published names. */
   publishNameSuffix: z.string().min(1).optional(),
+  /** mcplocal's OpenAI-compatible endpoint for the workstation's tools. */
+  localEndpoint: z
+    .strictObject({
+      /** Callers must show the token of `credentials`; false only on a machine with a single user. */
+      requireToken: z.boolean().default(true),
+    })
+    .optional(),
 });
 export type McplocalConfig = z.infer<typeof mcplocalConfigSchema>;
 

@@ -5,6 +5,7 @@ import type { Dialect, StreamContext } from './dialect.js';
 import type { InferenceBackend, InferenceCall, InferenceOutcome } from './inference-backend.js';
 import { completionText } from './completion-text.js';
 import { openAiDialect } from './open-ai-dialect.js';
+import { sanitizeUpstreamError } from '../security/sanitize-upstream-error.js';
 import { readSse } from './read-sse.js';
 import { StreamForwarder } from './stream-forwarder.js';
 import { CallerGoneError, callUpstream, upstreamFailure } from './upstream-call.js';
@@ -36,6 +37,15 @@ export class PublicUpstream implements InferenceBackend {
   constructor(private readonly options: PublicUpstreamOptions) {}
 
   async serve(call: InferenceCall, target: InferenceTarget, outcome: InferenceOutcome): Promise<void> {
+    try {
+      await this.#serve(call, target, outcome);
+    } catch (error) {
+      // The upstream's own words may quote the key mcpd sent it.
+      throw sanitizeUpstreamError(error, [target.apiKey]);
+    }
+  }
+
+  async #serve(call: InferenceCall, target: InferenceTarget, outcome: InferenceOutcome): Promise<void> {
     const dialect = DIALECTS[target.record.type] ?? openAiDialect;
     const streaming = call.request.stream === true;
     const context: StreamContext = {
@@ -64,7 +74,10 @@ export class PublicUpstream implements InferenceBackend {
         call.caller.sendJson(completion.json, headers);
         return;
       }
-      const forwarder = new StreamForwarder(call.caller.openStream(headers), () => performance.now(), { collectContent: call.collectContent });
+      const forwarder = new StreamForwarder(call.caller.openStream(headers), () => performance.now(), {
+        collectContent: call.collectContent,
+        secrets: [target.apiKey],
+      });
       await pipe(response.body, dialect, context, forwarder, failureContext);
       outcome.usage = forwarder.usage;
       outcome.firstTokenAt = forwarder.firstTokenAt;

@@ -1,4 +1,5 @@
 import type { Usage } from '@mcpctl/protocol';
+import { sanitizeUpstreamText } from '../security/sanitize-upstream-text.js';
 import type { StreamPart } from './dialect.js';
 
 /** Where a stream goes: the caller's SSE response. */
@@ -21,13 +22,16 @@ export class StreamForwarder {
   #firstTokenAt: number | undefined;
   #usage: Usage | undefined;
   #content: string | undefined;
+  readonly #secrets: ReadonlyArray<string | undefined>;
 
   constructor(
     private readonly sink: SseSink,
     private readonly now: () => number,
-    options: { collectContent?: boolean | undefined } = {},
+    /** `secrets`: the upstream's key, masked out of its error texts like every credential. */
+    options: { collectContent?: boolean | undefined; secrets?: ReadonlyArray<string | undefined> } = {},
   ) {
     if (options.collectContent) this.#content = '';
+    this.#secrets = options.secrets ?? [];
   }
 
   /** The streamed text so far, when asked to collect it. */
@@ -100,7 +104,9 @@ export class StreamForwarder {
     return `${text}data: [DONE]\n\n`;
   }
 
-  #error(message: string): string {
+  #error(text: string): string {
+    // An upstream's words, on their way to the caller and the audit.
+    const message = sanitizeUpstreamText(text, this.#secrets);
     this.#outcome = { ok: false, message };
     return `data: ${JSON.stringify({ error: { message, type: 'upstream_error' } })}\n\n`;
   }

@@ -7,6 +7,7 @@ import { completionText } from '../inference/completion-text.js';
 import { StreamForwarder } from '../inference/stream-forwarder.js';
 import { CallerGoneError } from '../inference/upstream-call.js';
 import { upstreamStatusError } from '../inference/upstream-status.js';
+import { sanitizeUpstreamError } from '../security/sanitize-upstream-error.js';
 import type { TaskSink } from './task-registry.js';
 
 export interface RelayedTaskOptions {
@@ -133,7 +134,9 @@ export class RelayedTask implements TaskSink {
   }
 
   /** Before the first byte the caller gets a status; after it, an error frame ends the stream. */
-  #fail(error: Error): void {
+  #fail(unsafe: Error): void {
+    // A publisher relays its upstream's words, which may quote that upstream's key.
+    const error = sanitizeUpstreamError(unsafe) as Error;
     if (this.#ended) return;
     if (this.#forwarder && !(error instanceof CallerGoneError)) {
       this.#forwarder.fail(error.message);

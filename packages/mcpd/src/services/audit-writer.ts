@@ -1,5 +1,6 @@
 import type { NewAuditRecordRow } from '@mcpctl/db';
 import type { AuditRepository } from '../repositories/audit-repository.js';
+import { boundAuditRecord } from './bound-audit-record.js';
 
 export interface AuditWriterOptions {
   flushIntervalMs: number;
@@ -7,7 +8,11 @@ export interface AuditWriterOptions {
   maxBatch: number;
   /** Records beyond this many waiting are dropped (and counted) rather than eating memory. */
   maxPending?: number;
-  onError(error: unknown, lost: number): void;
+  /**
+   * Records could not be stored: `lost` of them, each described by `who` (time, user, LLM,
+   * status). Called once per failed flush, with the last error.
+   */
+  onError(error: unknown, lost: number, who: string[]): void;
 }
 
 /**
@@ -34,7 +39,7 @@ export class AuditWriter {
       this.#dropped += 1;
       return;
     }
-    this.#pending.push(entry);
+    this.#pending.push(boundAuditRecord(entry));
     if (this.#pending.length >= this.options.maxBatch) {
       void this.flush();
     } else if (!this.#timer) {
@@ -56,9 +61,37 @@ export class AuditWriter {
       try {
         await this.audit.insertMany(batch);
       } catch (error) {
-        this.options.onError(error, batch.length);
+        await this.#insertOneByOne(batch, error);
       }
     });
     return this.#flushing;
   }
+
+  /**
+   * A batch is one statement, so one row the database refuses fails all of them: other users'
+   * records must not go down with it. Each row is tried on its own; only those still refused
+   * are lost, and reported.
+   */
+  async #insertOneByOne(batch: NewAuditRecordRow[], batchError: unknown): Promise<void> {
+    let lastError = batchError;
+    const lost: NewAuditRecordRow[] = [];
+    if (batch.length === 1) {
+      lost.push(...batch);
+    } else {
+      for (const record of batch) {
+        try {
+          await this.audit.insertMany([record]);
+        } catch (error) {
+          lastError = error;
+          lost.push(record);
+        }
+      }
+    }
+    if (lost.length > 0) this.options.onError(lastError, lost.length, lost.map(describe));
+  }
+}
+
+/** Enough to find the call again in other logs; never a prompt, and names already bounded. */
+function describe(record: NewAuditRecordRow): string {
+  return `${record.at.toISOString()} ${record.userName ?? '-'} ${record.llmName.slice(0, 64)} ${record.status}`;
 }

@@ -107,9 +107,9 @@ export function createServices(options: ServiceOptions): RunningServices {
     flushIntervalMs: options.auditFlushIntervalMs ?? 250,
     // Small batches: each write of the embedded database briefly holds mcpd's event loop.
     maxBatch: 100,
-    onError: (error, lost) => {
+    onError: (error, lost, who) => {
       metrics.auditDropped.inc(lost);
-      options.logger.error({ err: error, lost }, 'audit records could not be stored');
+      options.logger.error({ err: error, lost, records: who.slice(0, 20) }, 'audit records could not be stored');
     },
   });
   // One connection pool per upstream origin, kept alive between requests.

@@ -15,6 +15,8 @@ import { assertMayJoinPool } from '../rbac/assert-may-join-pool.js';
 import type { NamespaceGuard } from './namespace-guard.js';
 import { nameTaken } from './namespace-rules.js';
 
+import { maskUrl } from '../security/mask-url.js';
+
 /** Fields of a virtual row its owner may change; the rest come from the publisher. */
 const VIRTUAL_EDITABLE_FIELDS: ReadonlySet<string> = new Set(['visibility', 'description', 'tier']);
 
@@ -106,7 +108,9 @@ export class LlmService {
     const changes: Partial<NewLlmRow> = { updatedAt: this.clock.now() };
     if (patch.type !== undefined) changes.type = patch.type;
     if (patch.model !== undefined) changes.model = patch.model;
-    if (patch.url !== undefined) changes.url = patch.url;
+    // The masked URL a view showed, sent back unchanged (an edited document), keeps the real one.
+    const keepsUrl = patch.url !== undefined && record.url !== null && patch.url !== record.url && patch.url === maskUrl(record.url);
+    if (patch.url !== undefined && !keepsUrl) changes.url = patch.url;
     if (patch.apiKey !== undefined) changes.apiKeyEncrypted = patch.apiKey === null ? null : this.secrets.seal(patch.apiKey);
     if (patch.tier !== undefined) changes.tier = patch.tier;
     if (patch.description !== undefined) changes.description = patch.description;

@@ -1,6 +1,7 @@
 import type { LlmView } from '@mcpctl/protocol';
 import { createHash } from 'node:crypto';
 import type { LlmRecord } from '../repositories/llm-repository.js';
+import { maskUrl } from '../security/mask-url.js';
 
 const iso = (value: Date | null) => (value ? value.toISOString() : null);
 
@@ -20,7 +21,8 @@ export function toLlmView(record: LlmRecord, connected: SessionConnected = () =>
     kind: record.kind,
     type: record.type,
     model: record.model,
-    url: record.kind === 'public' ? record.url : null,
+    // Credentials in a URL are as secret as the key: masked for everyone, owner and admins too.
+    url: record.kind === 'public' && record.url !== null ? maskUrl(record.url) : null,
     tier: record.tier,
     description: record.description,
     poolName: record.poolName,

@@ -19,8 +19,13 @@ export interface LocalEndpointOptions {
   /** Without it only local providers are served: central names answer 404. */
   mcpd?: LocalEndpointMcpd | undefined;
   /**
-   * Default `127.0.0.1`. The endpoint has no authentication of its own and forwards with the
-   * user's token, so any other address lends that token to whoever can reach the port.
+   * Default true: every request must carry `mcpd.token` (as `Authorization: Bearer`), and without
+   * `mcpd` every request is refused. False serves whoever reaches the port (a single-user machine).
+   */
+  requireToken?: boolean | undefined;
+  /**
+   * Default `127.0.0.1`. The endpoint forwards with the user's token, so any other address lends
+   * that token to whoever can reach the port, and without `requireToken` to anyone at all.
    */
   host?: string | undefined;
   /** Default 3200; 0 picks a free port (tests). */

@@ -9,6 +9,7 @@ import { listModels, type ListModelsContext } from './list-models.js';
 import type { LocalEndpointLog, LocalEndpointOptions } from './local-endpoint-options.js';
 import { McpdClient } from './mcpd-client.js';
 import { isLoopbackHost, refuseWebPages } from './request-guard.js';
+import { requireToken } from './require-token.js';
 import { errorAnswer, sendError, sendJson } from './send-answer.js';
 
 export const DEFAULT_LOCAL_ENDPOINT_HOST = '127.0.0.1';
@@ -22,8 +23,9 @@ const ROUTES = { '/v1/chat/completions': 'POST', '/v1/models': 'GET' } as const;
 /**
  * mcplocal's OpenAI-compatible endpoint for tools on the workstation: `/v1/chat/completions` and
  * `/v1/models` under one URL for local providers and everything mcpd offers the user, with
- * failover. It has no authentication — it is the user's own machine, and the caller's API key is
- * ignored — so it listens on loopback by default and refuses web pages (see `refuseWebPages`).
+ * failover. A caller shows the user's own mcpd token (as an OpenAI client's API key) unless
+ * `requireToken` is off; it listens on loopback by default and refuses web pages either way
+ * (see `refuseWebPages`).
  */
 export class LocalEndpoint {
   private readonly server: Server;
@@ -31,6 +33,8 @@ export class LocalEndpoint {
   private readonly chat: ChatCompletionsContext;
   private readonly models: ListModelsContext;
   private readonly log: LocalEndpointLog | undefined;
+  /** The token a caller must show; `null` when none is required. */
+  private readonly token: string | undefined | null;
   private baseUrl: string | undefined;
 
   private constructor(options: LocalEndpointOptions) {
@@ -38,6 +42,7 @@ export class LocalEndpoint {
     const now = options.now ?? Date.now;
     const newId = options.newId ?? (() => randomUUID().replaceAll('-', ''));
     this.log = options.log;
+    this.token = options.requireToken === false ? null : options.mcpd?.token;
     this.loopbackOnly = isLoopbackHost(options.host ?? DEFAULT_LOCAL_ENDPOINT_HOST);
     const client = options.mcpd ? new McpdClient(options.mcpd, fetchImpl) : undefined;
     const router =
@@ -108,6 +113,7 @@ export class LocalEndpoint {
     });
     try {
       refuseWebPages(request, this.loopbackOnly);
+      if (this.token !== null) requireToken(request, this.token);
       const path = (request.url ?? '/').split('?')[0] ?? '/';
       const method = request.method ?? 'GET';
       const allowed = Object.hasOwn(ROUTES, path) ? ROUTES[path as keyof typeof ROUTES] : undefined;

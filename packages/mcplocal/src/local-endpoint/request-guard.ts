@@ -9,7 +9,7 @@ import { LocalEndpointError } from '../errors.js';
  */
 export function refuseWebPages(request: IncomingMessage, loopbackOnly: boolean): void {
   if (request.headers.origin !== undefined) {
-    throw new LocalEndpointError(403, 'requests from web pages are refused: this endpoint has no authentication and answers with your mcpd token');
+    throw new LocalEndpointError(403, 'requests from web pages are refused: this endpoint answers with your mcpd token');
   }
   if (!loopbackOnly) return;
   const host = hostnameOf(request.headers.host ?? '');

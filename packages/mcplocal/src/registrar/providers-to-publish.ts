@@ -1,6 +1,6 @@
 import type { LlmType, McplocalConfig, ProviderEntry } from '@mcpctl/protocol';
 import { publishedName, type WorkstationIdentity } from '../config/published-name.js';
-import { createProvider } from '../providers/create-provider.js';
+import { createProvider, resolveApiKey } from '../providers/create-provider.js';
 import type { ProviderToPublish } from './registrar-options.js';
 
 /**
@@ -13,6 +13,7 @@ export function providersToPublish(config: McplocalConfig, env: NodeJS.ProcessEn
     .map((entry) => ({
       provider: createProvider(entry, env),
       url: entry.url,
+      apiKey: resolveApiKey(entry, env),
       type: wireType(entry),
       model: entry.model,
       tier: entry.tier,

@@ -21,6 +21,8 @@ export interface ProviderToPublish {
    * relayed to mcpd name the provider, and this URL's host is masked in them like any address.
    */
   url?: string | undefined;
+  /** The local server's key; it never leaves the workstation, and is masked in relayed failures. */
+  apiKey?: string | undefined;
   /** The wire dialect mcpd records for the row. */
   type: LlmType;
   model: string;

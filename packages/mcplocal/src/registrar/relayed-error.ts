@@ -1,3 +1,6 @@
+/** Shorter "keys" (a placeholder) would mask ordinary words. */
+const MIN_SECRET_LENGTH = 6;
+
 /** What stands where a workstation address was. */
 export const LOCAL_ADDRESS = '(local address)';
 
@@ -16,9 +19,15 @@ const RESOLUTION_PATTERN = /\b(ENOTFOUND|EAI_AGAIN|EAI_FAIL|EAI_NONAME)\s+[^\s()
  * host:port is replaced, and so is any host the provider's own addresses name, so a remote
  * caller learns which provider failed and how, never where it runs. The full text stays in
  * mcplocal's own log. `localAddresses` are the provider's URL and its wake URL, when known.
+ * `secrets` (the provider's API key) become `***`: an upstream refusing a key often quotes it.
  */
-export function relayedErrorMessage(message: string, llmName: string, localAddresses: ReadonlyArray<string | undefined> = []): string {
-  let text = message
+export function relayedErrorMessage(
+  message: string,
+  llmName: string,
+  localAddresses: ReadonlyArray<string | undefined> = [],
+  secrets: ReadonlyArray<string | undefined> = [],
+): string {
+  let text = maskSecrets(message, secrets)
     // Punctuation that ends a sentence is not part of the URL before it.
     .replace(URL_PATTERN, (url) => `${LOCAL_ADDRESS}${/[.:!?]+$/.exec(url)?.[0] ?? ''}`)
     .replace(RESOLUTION_PATTERN, `$1 ${LOCAL_ADDRESS}`)
@@ -27,6 +36,13 @@ export function relayedErrorMessage(message: string, llmName: string, localAddre
     .replace(HOST_PORT_PATTERN, LOCAL_ADDRESS);
   for (const host of hostsOf(localAddresses)) text = text.replace(new RegExp(`\\b${escapeRegExp(host)}\\b`, 'gi'), LOCAL_ADDRESS);
   return text.includes(llmName) ? text : `${llmName}: ${text}`;
+}
+
+/** `text` with each of `secrets` (a provider's API key) replaced by `***`, for the log as for mcpd. */
+export function maskSecrets(text: string, secrets: ReadonlyArray<string | undefined>): string {
+  let masked = text;
+  for (const secret of secrets) if (secret !== undefined && secret.length >= MIN_SECRET_LENGTH) masked = masked.replaceAll(secret, '***');
+  return masked;
 }
 
 function hostsOf(addresses: ReadonlyArray<string | undefined>): string[] {

@@ -3,7 +3,7 @@ import { providerTaskReadSchema, type TaskResult } from '@mcpctl/protocol';
 import { McplocalError } from '../errors.js';
 import type { ResultDelivery } from './control-channel.js';
 import type { ProviderToPublish, RegistrarLog } from './registrar-options.js';
-import { relayedErrorMessage } from './relayed-error.js';
+import { maskSecrets, relayedErrorMessage } from './relayed-error.js';
 import { runInferTask, type TaskScope } from './run-infer-task.js';
 import type { WakeHandler } from './wake-handler.js';
 
@@ -144,10 +144,11 @@ export class TaskHandler {
         this.options.log.info(`${kind} task for ${llmName} stopped: ${reasonOf(controller.signal)}`);
         return;
       }
-      const message = error instanceof Error ? error.message : String(error);
+      // An upstream refusing the provider's key may quote it: masked here too, logs are no place for it.
+      const message = maskSecrets(error instanceof Error ? error.message : String(error), [entry?.apiKey]);
       // The whole story stays here; mcpd and its callers get it without the workstation's addresses.
       this.options.log.warn(`${kind} task for ${llmName} failed: ${message}`);
-      const relayed = relayedErrorMessage(message, llmName, [entry?.url, entry?.wake?.type === 'http' ? entry.wake.url : undefined]);
+      const relayed = relayedErrorMessage(message, llmName, [entry?.url, entry?.wake?.type === 'http' ? entry.wake.url : undefined], [entry?.apiKey]);
       await this.options.post(taskId, { error: relayed }, controller.signal).catch((postError: unknown) => {
         this.options.log.warn(`could not report the failure of a ${kind} task for ${llmName} to mcpd: ${postError instanceof Error ? postError.message : String(postError)}`);
       });

@@ -89,12 +89,19 @@ describe('the local endpoint forwarding to mcpd, with failover', () => {
     const log = { info: (line: string) => lines.push(line), warn: (line: string) => lines.push(line), error: (line: string) => lines.push(line) };
     const endpoint = await startLocalEndpoint({ registry, mcpd: { url: mcpd.url, token }, port: 0, log });
     endpoints.push(endpoint);
+    endpointTokens.set(endpoint, token);
     return endpoint;
   }
 
-  const client = (endpoint: LocalEndpoint) => new OpenAI({ baseURL: `${endpoint.url}/v1`, apiKey: 'not-needed', maxRetries: 0 });
+  /** The endpoint takes the token of the credentials it was started with, as an editor is configured. */
+  const endpointTokens = new Map<LocalEndpoint, string>();
+  const client = (endpoint: LocalEndpoint) => new OpenAI({ baseURL: `${endpoint.url}/v1`, apiKey: endpointTokens.get(endpoint) ?? '', maxRetries: 0 });
   const post = (endpoint: LocalEndpoint, body: unknown) =>
-    fetch(`${endpoint.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${endpoint.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${endpointTokens.get(endpoint) ?? ''}` },
+      body: JSON.stringify(body),
+    });
 
   it('forwards central names to mcpd with the user token, streaming token by token', async () => {
     const central = await centralLlm();
@@ -247,7 +254,7 @@ describe('the local endpoint forwarding to mcpd, with failover', () => {
           .find((record) => record?.msg === 'local endpoint listening')?.url;
         expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
         expect(mcplocal.output()).toContain('nothing to publish');
-        const openai = new OpenAI({ baseURL: `${String(url)}/v1`, apiKey: 'not-needed', maxRetries: 0 });
+        const openai = new OpenAI({ baseURL: `${String(url)}/v1`, apiKey: aliceToken, maxRetries: 0 });
 
         const forwarded = await openai.chat.completions.create({ model: central.name, messages: HI });
         expect(forwarded.choices[0]?.message.content).toBe(CENTRAL_TOKENS.join(''));

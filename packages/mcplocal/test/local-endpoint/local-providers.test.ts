@@ -20,7 +20,8 @@ describe('the local endpoint serving local providers', () => {
     registry.register(new OpenAiProvider({ name: 'desk-qwen', url: upstream.url, model: 'fake-model' }));
     warnings.length = 0;
     const log = { info: () => undefined, warn: (line: string) => warnings.push(line), error: (line: string) => warnings.push(line) };
-    endpoint = await startLocalEndpoint({ registry, port: 0, log, now: () => 1_700_000_000_000, newId: () => 'local1' });
+    // Local providers alone, no credentials: as on a single-user machine (the token rule has its own tests).
+    endpoint = await startLocalEndpoint({ registry, port: 0, requireToken: false, log, now: () => 1_700_000_000_000, newId: () => 'local1' });
   });
 
   afterEach(async () => {
@@ -206,13 +207,15 @@ describe('the local endpoint with mcpd unreachable', () => {
     const log = { info: () => undefined, warn: (line: string) => warnings.push(line), error: (line: string) => warnings.push(line) };
     const endpoint = await startLocalEndpoint({ registry, port: 0, mcpd: { url: await closedPortUrl(), token: 'token' }, log });
     try {
-      const models = (await (await fetch(`${endpoint.url}/v1/models`)).json()) as { data: Array<{ id: string }> };
+      const authorization = { authorization: 'Bearer token' };
+      const models = (await (await fetch(`${endpoint.url}/v1/models`, { headers: authorization })).json()) as { data: Array<{ id: string }> };
       expect(models.data.map((model) => model.id)).toEqual(['desk-qwen']);
       expect(warnings.join('\n')).toContain('local providers only');
 
       // mcpd down: the access check cannot be made, so the stand-in does not serve (fail closed).
       const response = await fetch(`${endpoint.url}/v1/chat/completions`, {
         method: 'POST',
+        headers: authorization,
         body: JSON.stringify({ model: 'gpt-central', messages: HI }),
       });
       expect(response.status).toBe(502);

@@ -93,7 +93,8 @@ describe('the mcplocal binary', () => {
   });
 
   it('says there is nothing to publish, keeps serving the local endpoint, and exits 0 on SIGTERM', async () => {
-    await writeConfig({ providers: [{ name: 'desk-qwen', type: 'openai', url: upstream.url, model: 'fake-model' }] }, false);
+    // No credentials: a single-user machine serving its local providers, with no token to require.
+    await writeConfig({ providers: [{ name: 'desk-qwen', type: 'openai', url: upstream.url, model: 'fake-model' }], localEndpoint: { requireToken: false } }, false);
     const mcplocal = run();
     const url = await endpointUrl(mcplocal);
     expect(mcplocal.stdout()).toContain('nothing to publish');

@@ -25,4 +25,11 @@ describe('relayedErrorMessage', () => {
       `qwen-desk: the backend on ${LOCAL_ADDRESS} stopped answering (see ${LOCAL_ADDRESS} logs)`,
     );
   });
+
+  it("masks the provider's own API key, however the upstream quoted it", () => {
+    const key = 'zq6-local-provider-key';
+    const message = `provider "desk-qwen" answered HTTP 401: Incorrect API key provided: ${key} (Authorization: Bearer ${key})`;
+    const relayed = relayedErrorMessage(message, 'qwen-desk', [], [key, undefined]);
+    expect(relayed).toBe('qwen-desk: provider "desk-qwen" answered HTTP 401: Incorrect API key provided: *** (Authorization: Bearer ***)');
+  });
 });

@@ -1,0 +1,37 @@
+import { maskUrlsInText } from './mask-url.js';
+
+const MASK = '***';
+/** Shorter "secrets" (an empty or placeholder key) would mask ordinary words. */
+const MIN_SECRET_LENGTH = 6;
+
+/** `Bearer …` credentials, as an upstream echoes an Authorization header. */
+const BEARER = /\b(Bearer)(\s+)[A-Za-z0-9\-._~+/=:]{4,}/gi;
+/** `Basic …` credentials; the lookahead keeps "Basic authentication" a phrase. */
+const BASIC = /\b(Basic)(\s+)(?=[A-Za-z]*[0-9+/=])[A-Za-z0-9+/]{6,}={0,2}/gi;
+/** Provider-style keys: `sk-…`, `sk-ant-…`, `sk-proj-…`, `rk-…`, `pk-…`. */
+const PREFIXED_KEY = /\b((?:sk|rk|pk)-)[A-Za-z0-9\-_]{8,}/g;
+/** `api_key: xyz`, `"token": "xyz"`, `x-api-key=xyz` in a JSON or text echo. */
+const NAMED_SECRET =
+  /(\b(?:x-)?(?:api[-_]?key|access[-_]?token|refresh[-_]?token|auth[-_]?token|token|secret|password|passwd|authorization)\b["']?\s*[:=]\s*["']?)(?!\*\*\*|(?:Bearer|Basic)\s)[^\s"',;&}]{3,}/gi;
+
+/**
+ * What an upstream or a publisher says before it reaches a caller or the audit: a model server
+ * that echoes the request it refused (a 401 quoting the `Authorization` header is common) would
+ * otherwise hand mcpd's stored key to whoever made the call. Masks each of `secrets` (the LLM's
+ * stored key) wherever it appears, every bearer-style credential, provider-style keys, named
+ * secret values and the credentials and secret query parameters of URLs.
+ */
+export function sanitizeUpstreamText(text: string, secrets: ReadonlyArray<string | null | undefined> = []): string {
+  let clean = text;
+  for (const secret of secrets) {
+    if (!secret || secret.length < MIN_SECRET_LENGTH) continue;
+    clean = clean.replaceAll(secret, MASK);
+    const encoded = encodeURIComponent(secret);
+    if (encoded !== secret) clean = clean.replaceAll(encoded, MASK);
+  }
+  return maskUrlsInText(clean)
+    .replace(BEARER, (_match, scheme: string, space: string) => `${scheme}${space}${MASK}`)
+    .replace(BASIC, (_match, scheme: string, space: string) => `${scheme}${space}${MASK}`)
+    .replace(PREFIXED_KEY, (_match, prefix: string) => `${prefix}${MASK}`)
+    .replace(NAMED_SECRET, (_match, name: string) => `${name}${MASK}`);
+}
