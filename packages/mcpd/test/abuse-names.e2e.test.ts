@@ -13,6 +13,11 @@ import { ProviderStream } from './support/provider-stream.js';
 
 const UPSTREAM_KEY = 'sk-names-upstream-secret';
 const ANSWER = DEFAULT_TOKENS.join('');
+/**
+ * carol's LLMs are created and refused, never called: a member may not point an LLM at loopback,
+ * so they name an address of the documentation range (nothing is ever sent there).
+ */
+const UNCALLED_URL = 'http://203.0.113.10/v1';
 
 let dataDir: TempDir;
 let mcpd: SpawnedMcpd;
@@ -134,13 +139,13 @@ const cases: Array<[string, () => Promise<void>]> = [
       const mixed = await register(tokens.bob, [{ name: 'bob-ok', type: 'openai', model: 'm' }], [{ name: 'team', llmName: 'bob-ok' }]);
       expect(mixed.status).toBe(409);
       expect(await errorOf(mixed)).toBe('the name team is already taken by a pool: LLMs, agents and pools share one namespace');
-      const created = await api('/api/v1/llms', { token: tokens.carol, json: { name: 'carol-a', type: 'openai', model: 'm', url: upstream.openaiBaseUrl, poolName: 'helper', visibility: 'private' } });
+      const created = await api('/api/v1/llms', { token: tokens.carol, json: { name: 'carol-a', type: 'openai', model: 'm', url: UNCALLED_URL, poolName: 'helper', visibility: 'private' } });
       expect(created.status).toBe(409);
       const agent = await api('/api/v1/agents', { token: tokens.bob, json: { name: 'team', llm: 'team-gpt' } });
       expect(agent.status).toBe(409);
       expect(await registry()).toEqual(before);
       // Update: carol's own LLM may not move into a pool named like an agent.
-      expect((await api('/api/v1/llms', { token: tokens.carol, json: { name: 'carol-b', type: 'openai', model: 'm', url: upstream.openaiBaseUrl, visibility: 'private' } })).status).toBe(201);
+      expect((await api('/api/v1/llms', { token: tokens.carol, json: { name: 'carol-b', type: 'openai', model: 'm', url: UNCALLED_URL, visibility: 'private' } })).status).toBe(201);
       const moved = await api('/api/v1/llms/carol-b', { method: 'PUT', token: tokens.carol, json: { poolName: 'helper' } });
       expect(moved.status).toBe(409);
       expect((await (await api('/api/v1/llms/carol-b')).json()) as { poolName: unknown }).toMatchObject({ poolName: null });
@@ -161,8 +166,8 @@ const cases: Array<[string, () => Promise<void>]> = [
         await register(tokens.bob, [{ name: 'bob-d', type: 'openai', model: 'm' }], [{ name: 'alice-local', llmName: 'bob-d' }]),
         await api('/api/v1/agents', { token: tokens.bob, json: { name: 'ops-agent', llm: 'team-gpt' } }),
         await api('/api/v1/agents', { token: tokens.bob, json: { name: 'alice-local', llm: 'team-gpt' } }),
-        await api('/api/v1/llms', { token: tokens.carol, json: { name: 'ops-agent', type: 'openai', model: 'm', url: upstream.openaiBaseUrl } }),
-        await api('/api/v1/llms', { token: tokens.carol, json: { name: 'admin-private', type: 'openai', model: 'm', url: upstream.openaiBaseUrl } }),
+        await api('/api/v1/llms', { token: tokens.carol, json: { name: 'ops-agent', type: 'openai', model: 'm', url: UNCALLED_URL } }),
+        await api('/api/v1/llms', { token: tokens.carol, json: { name: 'admin-private', type: 'openai', model: 'm', url: UNCALLED_URL } }),
       ];
       const names = ['admin-private', 'ops-agent', 'alice-local', 'alice-pool', 'ops-agent', 'alice-local', 'ops-agent', 'alice-local', 'ops-agent', 'admin-private'];
       const answers = await Promise.all(refusals.map(async (response) => [response.status, await errorOf(response)]));
@@ -176,7 +181,7 @@ const cases: Array<[string, () => Promise<void>]> = [
       for (let round = 0; round < 10; round += 1) {
         const name = `race-${round}`;
         const [llm, agent, pool] = await Promise.all([
-          api('/api/v1/llms', { token: tokens.carol, json: { name, type: 'openai', model: 'm', url: upstream.openaiBaseUrl } }),
+          api('/api/v1/llms', { token: tokens.carol, json: { name, type: 'openai', model: 'm', url: UNCALLED_URL } }),
           api('/api/v1/agents', { token: tokens.bob, json: { name, llm: 'team-gpt' } }),
           register(tokens.alice, [{ name: `alice-race-${round}`, type: 'openai', model: 'm', poolName: name }]),
         ]);
@@ -213,7 +218,7 @@ const cases: Array<[string, () => Promise<void>]> = [
       expect(published.status).toBe(403);
       expect(await errorOf(published)).toBe('provider bob-gpu-2 joins pool team as a public member, which needs a create:llms grant naming team (or keep it private)');
       // An unlimited create:llms grant names every LLM, but no pool.
-      const created = await api('/api/v1/llms', { token: tokens.carol, json: { name: 'carol-gpu', type: 'openai', model: 'm', url: upstream.openaiBaseUrl, poolName: 'team' } });
+      const created = await api('/api/v1/llms', { token: tokens.carol, json: { name: 'carol-gpu', type: 'openai', model: 'm', url: UNCALLED_URL, poolName: 'team' } });
       expect(created.status).toBe(403);
       // Turning a private member public is joining too.
       const turnedPublic = await api('/api/v1/llms/bob-gpu', { method: 'PUT', token: tokens.bob, json: { visibility: 'public' } });
@@ -223,7 +228,7 @@ const cases: Array<[string, () => Promise<void>]> = [
 
       // Control: a grant naming the pool lets carol in.
       expect((await api('/api/v1/rolebindings', { json: { name: 'carol-team', subjectKind: 'user', subjectName: 'carol', permissions: ['create:llms'], resourceNames: ['team'] } })).status).toBe(201);
-      const granted = await api('/api/v1/llms', { token: tokens.carol, json: { name: 'carol-gpu', type: 'openai', model: 'fake-model', url: upstream.openaiBaseUrl, apiKey: UPSTREAM_KEY, poolName: 'team' } });
+      const granted = await api('/api/v1/llms', { token: tokens.carol, json: { name: 'carol-gpu', type: 'openai', model: 'fake-model', url: UNCALLED_URL, apiKey: UPSTREAM_KEY, poolName: 'team' } });
       expect(granted.status).toBe(201);
       // And the published form: create:llms:virtual naming the pool lets bob's public row in.
       expect((await api('/api/v1/rolebindings', { json: { name: 'bob-team', subjectKind: 'user', subjectName: 'bob', permissions: ['create:llms:virtual'], resourceNames: ['team'] } })).status).toBe(201);

@@ -93,7 +93,8 @@ describe('a pool of three workstations end to end', () => {
   });
 
   it('answers 429 when the queue is full and 503 when the wait bound passes', async () => {
-    await start({ MCPD_QUEUE_MAX_LENGTH: '4', MCPD_QUEUE_MAX_WAIT_SECONDS: '1' }, 2);
+    // One caller fills the whole queue here: lift the per-user share (half the queue by default).
+    await start({ MCPD_QUEUE_MAX_LENGTH: '4', MCPD_MAX_QUEUED_PER_USER: '4', MCPD_QUEUE_MAX_WAIT_SECONDS: '1' }, 2);
     const running = Array.from({ length: 10 }, () => infer(false));
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await pool()).toMatchObject({ inFlight: 6, queued: 4 });

@@ -27,8 +27,8 @@ const upstreams: FakeUpstream[] = [];
 
 beforeAll(async () => {
   dataDir = await makeTempDir('publisher-mcpd-');
-  // Hundreds of streams relay at once below: let one user have that many result posts in flight.
-  mcpd = await spawnMcpd({ dataDir: dataDir.path, env: { MCPD_MAX_RESULT_POSTS_PER_USER: '2048', MCPD_QUEUE_MAX_LENGTH: '1024' } });
+  // Hundreds of streams relay at once below: let one user have that many requests and result posts in flight.
+  mcpd = await spawnMcpd({ dataDir: dataDir.path, env: { MCPD_MAX_RESULT_POSTS_PER_USER: '2048', MCPD_QUEUE_MAX_LENGTH: '1024', MCPD_MAX_INFERENCE_PER_USER: '1024' } });
 }, 120_000);
 
 afterEach(async () => {
