@@ -116,6 +116,9 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     const threadId = first.headers.get('x-mcpctl-thread-id');
     expect(threadId).toMatch(/^thr_/);
     expect(await first.text()).toContain('[DONE]');
+    // The answer ends only once its exchange is stored: a client that asks at once finds it.
+    const stored = (await (await mcpd.api(`/api/v1/threads/${threadId}`)).json()) as { messages: unknown[] };
+    expect(stored.messages).toHaveLength(2);
     clock.advance(1000);
     const second = await chat('helper', { threadId, messages: [{ role: 'user', content: 'And again?' }] });
     expect(second.headers.get('x-mcpctl-thread-id')).toBe(threadId);

@@ -9,6 +9,7 @@ import type { AgentRecord } from '../repositories/agent-repository.js';
 import type { AgentService } from './agent-service.js';
 import type { LlmCatalog } from './llm-catalog.js';
 import { canSee, type Principal } from './principal.js';
+import { threadCaller } from './thread-caller.js';
 import type { ThreadService } from './thread-service.js';
 
 export interface AgentChat {
@@ -56,20 +57,26 @@ export class AgentChatService {
       messages: [...(agent.systemPrompt ? [{ role: 'system', content: agent.systemPrompt }] : []), ...history, ...request.messages],
     });
     if (!merged.success) throw badRequest(`${describeZodError(merged.error, `request with agent ${agent.name}'s default parameters`)}`);
-    const outcome = await this.inference.run({
-      principal: chat.principal,
-      name: await this.#dispatchName(chat.principal, agent),
-      request: merged.data,
-      endpoint: chat.endpoint,
-      caller: threadId ? withHeader(chat.caller, THREAD_ID_HEADER, threadId) : chat.caller,
-      waitSeconds: chat.waitSeconds,
-      hops: chat.hops,
-      collectContent: threadId !== undefined,
-    });
-    if (threadId && outcome.status === 200 && outcome.content !== undefined) {
-      await this.threads.append(threadId, exchange(request.messages, outcome));
+    // A thread's answer ends once its exchange is stored, so the next message sees it.
+    const held = threadId ? threadCaller(chat.caller, THREAD_ID_HEADER, threadId) : undefined;
+    try {
+      const outcome = await this.inference.run({
+        principal: chat.principal,
+        name: await this.#dispatchName(chat.principal, agent),
+        request: merged.data,
+        endpoint: chat.endpoint,
+        caller: held?.caller ?? chat.caller,
+        waitSeconds: chat.waitSeconds,
+        hops: chat.hops,
+        collectContent: threadId !== undefined,
+      });
+      if (threadId && outcome.status === 200 && outcome.content !== undefined) {
+        await this.threads.append(threadId, exchange(request.messages, outcome));
+      }
+      return outcome;
+    } finally {
+      held?.release();
     }
-    return outcome;
   }
 
   /**
@@ -108,15 +115,4 @@ function titleOf(messages: ChatMessage[]): string | null {
   const first = messages.find((message) => message.role === 'user');
   const text = first ? textOf(first).replace(/\s+/g, ' ').trim() : '';
   return text ? (text.length > 60 ? `${text.slice(0, 59)}…` : text) : null;
-}
-
-function withHeader(caller: Caller, name: string, value: string): Caller {
-  return {
-    signal: caller.signal,
-    get streaming() {
-      return caller.streaming;
-    },
-    sendJson: (json, headers) => caller.sendJson(json, { ...headers, [name]: value }),
-    openStream: (headers) => caller.openStream({ ...headers, [name]: value }),
-  };
 }
