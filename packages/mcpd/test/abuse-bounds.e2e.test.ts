@@ -11,6 +11,7 @@ import {
   type TempDir,
 } from '@mcpctl/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestMcpd, type McpdRequest } from './support/request-mcpd.js';
 
 /*
  * The abuse suite's bounds: mcpd as a real process, started with umask 000 over a data
@@ -35,15 +36,7 @@ let upstream: FakeUpstream;
 const tokens = { mia: '', bob: '' };
 const secrets = new Map<string, string>();
 
-type Init = RequestInit & { json?: unknown; token?: string };
-
-function api(path: string, init: Init = {}): Promise<Response> {
-  const { json, token, ...rest } = init;
-  const headers = new Headers(rest.headers);
-  headers.set('authorization', `Bearer ${token ?? mcpd.adminToken}`);
-  if (json !== undefined) headers.set('content-type', 'application/json');
-  return fetch(`${mcpd.url}${path}`, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json), method: rest.method ?? 'POST' } : {}) });
-}
+const api = (path: string, init: McpdRequest = {}) => requestMcpd(mcpd, path, init);
 
 const chat = (content = 'Hi') => ({ messages: [{ role: 'user', content }] });
 const errorOf = async (response: Response) => ((await response.json()) as { error: string }).error;

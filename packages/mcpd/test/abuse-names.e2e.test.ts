@@ -1,6 +1,7 @@
 import { tokenCreatedSchema } from '@mcpctl/protocol';
 import { DEFAULT_TOKENS, makeTempDir, spawnMcpd, startFakeUpstream, type FakeUpstream, type SpawnedMcpd, type TempDir } from '@mcpctl/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestMcpd, type McpdRequest } from './support/request-mcpd.js';
 import { ProviderStream } from './support/provider-stream.js';
 
 /*
@@ -27,15 +28,7 @@ const handStreams: ProviderStream[] = [];
 const secrets = new Map<string, string>();
 const tokens = { alice: '', bob: '', carol: '' };
 
-type Init = RequestInit & { json?: unknown; token?: string };
-
-function api(path: string, init: Init = {}): Promise<Response> {
-  const { json, token, ...rest } = init;
-  const headers = new Headers(rest.headers);
-  headers.set('authorization', `Bearer ${token ?? mcpd.adminToken}`);
-  if (json !== undefined) headers.set('content-type', 'application/json');
-  return fetch(`${mcpd.url}${path}`, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json), method: rest.method ?? 'POST' } : {}) });
-}
+const api = (path: string, init: McpdRequest = {}) => requestMcpd(mcpd, path, init);
 
 const chat = (content = 'Hi') => ({ messages: [{ role: 'user', content }] });
 const errorOf = async (response: Response) => ((await response.json()) as { error: string }).error;

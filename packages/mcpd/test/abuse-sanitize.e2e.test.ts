@@ -16,6 +16,7 @@ import {
   writeMcplocalHome,
 } from '@mcpctl/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestMcpd, type McpdRequest } from './support/request-mcpd.js';
 import { ProviderStream } from './support/provider-stream.js';
 
 /*
@@ -59,19 +60,7 @@ const secrets = new Map<string, string>([
 ]);
 const tokens = { alice: '', bob: '' };
 
-type Init = RequestInit & { json?: unknown; token?: string };
-
-function api(path: string, init: Init = {}): Promise<Response> {
-  const { json, token, ...rest } = init;
-  const headers = new Headers(rest.headers);
-  headers.set('authorization', `Bearer ${token ?? mcpd.adminToken}`);
-  if (json !== undefined) headers.set('content-type', 'application/json');
-  return fetch(`${mcpd.url}${path}`, {
-    ...rest,
-    headers,
-    ...(json !== undefined ? { body: JSON.stringify(json), method: rest.method ?? 'POST' } : {}),
-  });
-}
+const api = (path: string, init: McpdRequest = {}) => requestMcpd(mcpd, path, init);
 
 const chat = (model: string, stream = false) => ({ model, stream, messages: [{ role: 'user', content: 'Hi' }] });
 const audit = async (query: string) => auditRecordViewSchema.array().parse(await (await api(`/api/v1/audit?${query}`)).json());

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { auditRecordViewSchema, llmViewSchema, tokenCreatedSchema } from '@mcpctl/protocol';
 import { DEFAULT_TOKENS, makeTempDir, spawnMcpd, startFakeUpstream, type FakeUpstream, type SpawnedMcpd, type TempDir } from '@mcpctl/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestMcpd, type McpdRequest } from './support/request-mcpd.js';
 
 /*
  * The abuse suite's upstream cases: what an ordinary user must not do through mcpd's calls to
@@ -26,19 +27,7 @@ let lanUpstream: FakeUpstream | undefined;
 const secrets = new Map<string, string>();
 const tokens = { bob: '', vera: '', carol: '', looper: '' };
 
-type Init = RequestInit & { json?: unknown; token?: string | null };
-
-function api(path: string, init: Init = {}): Promise<Response> {
-  const { json, token, ...rest } = init;
-  const headers = new Headers(rest.headers);
-  if (token !== null) headers.set('authorization', `Bearer ${token ?? mcpd.adminToken}`);
-  if (json !== undefined) headers.set('content-type', 'application/json');
-  return fetch(`${mcpd.url}${path}`, {
-    ...rest,
-    headers,
-    ...(json !== undefined ? { body: JSON.stringify(json), method: rest.method ?? 'POST' } : {}),
-  });
-}
+const api = (path: string, init: McpdRequest = {}) => requestMcpd(mcpd, path, init);
 
 const chat = (content = 'Hi') => ({ messages: [{ role: 'user', content }] });
 const errorOf = async (response: Response) => ((await response.json()) as { error: string }).error;
