@@ -1,0 +1,3 @@
+export type { Cancel, Clock } from './clock.js';
+export { sleepOn, systemClock } from './system-clock.js';
+export { deadlineSignal, withDeadline, type DeadlineSignal, type DeadlineSignalOptions } from './deadline-signal.js';
