@@ -1,3 +1,4 @@
+import type { LlmKind, LlmStatus, LlmTier, LlmType, RoleName, SubjectKind, Visibility, WakeRecipeKind } from '@mcpctl/protocol';
 import { sql } from 'drizzle-orm';
 import {
   bigserial,
@@ -20,7 +21,7 @@ export const users = pgTable('users', {
   name: text('name').notNull().unique(),
   groups: jsonb('groups').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
   /** The built-in role the user holds directly; null for none. Rows from before roles existed become members. */
-  role: text('role').$type<'admin' | 'member' | 'viewer'>().default('member'),
+  role: text('role').$type<RoleName>().default('member'),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -53,9 +54,9 @@ export const roleBindings = pgTable(
   {
     id: text('id').primaryKey(),
     name: text('name').notNull().unique(),
-    subjectKind: text('subject_kind').$type<'user' | 'group'>().notNull(),
+    subjectKind: text('subject_kind').$type<SubjectKind>().notNull(),
     subjectName: text('subject_name').notNull(),
-    role: text('role').$type<'admin' | 'member' | 'viewer'>(),
+    role: text('role').$type<RoleName>(),
     permissions: jsonb('permissions').$type<string[]>().notNull(),
     resourceNames: jsonb('resource_names').$type<string[]>(),
     createdAt: createdAt(),
@@ -78,25 +79,25 @@ export const llms = pgTable(
   {
     id: text('id').primaryKey(),
     name: text('name').notNull(),
-    kind: text('kind').$type<'public' | 'virtual'>().notNull(),
-    type: text('type').$type<'openai' | 'anthropic' | 'ollama'>().notNull(),
+    kind: text('kind').$type<LlmKind>().notNull(),
+    type: text('type').$type<LlmType>().notNull(),
     model: text('model').notNull(),
     url: text('url'),
     /** AES-256-GCM sealed upstream key; never leaves mcpd in clear. */
     apiKeyEncrypted: text('api_key_encrypted'),
-    tier: text('tier').$type<'fast' | 'heavy'>().notNull().default('fast'),
+    tier: text('tier').$type<LlmTier>().notNull().default('fast'),
     description: text('description'),
     poolName: text('pool_name'),
-    visibility: text('visibility').$type<'public' | 'private'>().notNull(),
+    visibility: text('visibility').$type<Visibility>().notNull(),
     ownerId: text('owner_id').references(() => users.id, { onDelete: 'set null' }),
-    status: text('status').$type<'active' | 'inactive' | 'hibernating'>().notNull().default('active'),
+    status: text('status').$type<LlmStatus>().notNull().default('active'),
     providerSessionId: text('provider_session_id').references(() => providerSessions.id, {
       onDelete: 'set null',
     }),
     lastHeartbeatAt: timestamp('last_heartbeat_at', { withTimezone: true }),
     inactiveSince: timestamp('inactive_since', { withTimezone: true }),
     maxConcurrent: integer('max_concurrent'),
-    wakeRecipe: text('wake_recipe').$type<'http' | 'command'>(),
+    wakeRecipe: text('wake_recipe').$type<WakeRecipeKind>(),
     wakeMaxWaitSeconds: doublePrecision('wake_max_wait_seconds'),
     lastWakeAt: timestamp('last_wake_at', { withTimezone: true }),
     lastWakeMs: doublePrecision('last_wake_ms'),
@@ -116,17 +117,17 @@ export const agents = pgTable(
   {
     id: text('id').primaryKey(),
     name: text('name').notNull(),
-    kind: text('kind').$type<'public' | 'virtual'>().notNull(),
+    kind: text('kind').$type<LlmKind>().notNull(),
     llm: text('llm').notNull(),
     description: text('description'),
     systemPrompt: text('system_prompt'),
     project: text('project'),
     defaultParams: jsonb('default_params').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
     extras: jsonb('extras').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
-    visibility: text('visibility').$type<'public' | 'private'>().notNull(),
+    visibility: text('visibility').$type<Visibility>().notNull(),
     ownerId: text('owner_id').references(() => users.id, { onDelete: 'set null' }),
     /** Virtual agents follow their session's lifecycle. */
-    status: text('status').$type<'active' | 'inactive' | 'hibernating'>().notNull().default('active'),
+    status: text('status').$type<LlmStatus>().notNull().default('active'),
     providerSessionId: text('provider_session_id').references(() => providerSessions.id, { onDelete: 'set null' }),
     inactiveSince: timestamp('inactive_since', { withTimezone: true }),
     createdAt: createdAt(),

@@ -17,6 +17,10 @@ export type Visibility = z.infer<typeof visibilitySchema>;
 export const llmStatusSchema = z.enum(['active', 'inactive', 'hibernating']);
 export type LlmStatus = z.infer<typeof llmStatusSchema>;
 
+/** How a hibernating virtual LLM is woken: by an HTTP call or by a command its publisher runs. */
+export const wakeRecipeKindSchema = z.enum(['http', 'command']);
+export type WakeRecipeKind = z.infer<typeof wakeRecipeKindSchema>;
+
 const isoTime = z.string();
 
 /** What mcpd answers for an LLM. The API key is never part of it. */
@@ -37,7 +41,7 @@ export const llmViewSchema = z.object({
   hasApiKey: z.boolean(),
   maxConcurrent: z.number().int().nullable(),
   /** How a hibernating virtual LLM is woken (`http`, `command`), or null. Absent from older servers. */
-  wakeRecipe: z.enum(['http', 'command']).nullable().default(null),
+  wakeRecipe: wakeRecipeKindSchema.nullable().default(null),
   lastWakeAt: isoTime.nullable().default(null),
   lastWakeMs: z.number().nullable().default(null),
   /**

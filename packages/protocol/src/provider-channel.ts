@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { llmTierSchema, llmTypeSchema, llmViewSchema, visibilitySchema } from './llm.js';
+import { llmTierSchema, llmTypeSchema, llmViewSchema, visibilitySchema, wakeRecipeKindSchema } from './llm.js';
+import { agentViewSchema } from './agent.js';
 import { resourceNameSchema } from './names.js';
 
 /*
@@ -23,7 +24,7 @@ export const publishedProviderSchema = z.looseObject({
   maxConcurrent: z.number().int().min(1).max(100_000).optional(),
   /** Extra field (old servers ignore it): the provider can be woken, and how long a wake may take. */
   wakeRecipe: z
-    .looseObject({ kind: z.enum(['http', 'command']), maxWaitSeconds: z.number().positive().max(3600) })
+    .looseObject({ kind: wakeRecipeKindSchema, maxWaitSeconds: z.number().positive().max(3600) })
     .optional(),
 });
 export type PublishedProvider = z.infer<typeof publishedProviderSchema>;
@@ -50,7 +51,7 @@ export type ProviderRegisterRequest = z.infer<typeof providerRegisterRequestSche
 export const providerRegisterResponseSchema = z.object({
   providerSessionId: z.string(),
   llms: z.array(llmViewSchema),
-  agents: z.array(z.record(z.string(), z.unknown())),
+  agents: z.array(agentViewSchema),
 });
 export type ProviderRegisterResponse = z.infer<typeof providerRegisterResponseSchema>;
 
@@ -67,11 +68,14 @@ const listOrNone = <T extends z.ZodType>(item: T) =>
     .nullish()
     .transform((list): z.output<T>[] => list ?? []);
 
+/** An LLM or agent row of the register answer as mcplocal reads it: its name and state, for the log. */
+const registeredRowReadSchema = z.looseObject({ name: z.string(), status: z.string().nullish() });
+
 /** The register answer as mcplocal reads it: the session id, and the names and states of the rows for its log. */
 export const providerRegisterAnswerSchema = z.looseObject({
   providerSessionId: z.string().min(1),
-  llms: listOrNone(z.looseObject({ name: z.string(), status: z.string().nullish() })),
-  agents: listOrNone(z.unknown()),
+  llms: listOrNone(registeredRowReadSchema),
+  agents: listOrNone(registeredRowReadSchema),
 });
 export type ProviderRegisterAnswer = z.infer<typeof providerRegisterAnswerSchema>;
 
@@ -117,7 +121,15 @@ export const providerTaskReadSchema = z.discriminatedUnion('kind', [
 ]);
 export type ProviderTaskRead = z.infer<typeof providerTaskReadSchema>;
 
-/** The whole answer: a non-streaming completion, or a wake's `{ok:true, ms}`. */
+/**
+ * The body of a successful wake's whole result: the wake took `ms` milliseconds as the publisher
+ * measured it. mcpd decides success by the result's status alone and measures the wake itself,
+ * so a body of another shape from an older publisher still counts as woken.
+ */
+export const wakeResultBodySchema = z.object({ ok: z.literal(true), ms: z.number().nonnegative() });
+export type WakeResultBody = z.infer<typeof wakeResultBodySchema>;
+
+/** The whole answer: a non-streaming completion, or a wake's `{ok:true, ms}` (`wakeResultBodySchema`). */
 export const taskWholeResultSchema = z.object({ status: z.number().int().min(100).max(599), body: z.unknown() });
 /**
  * One streamed frame; `data` is a chat.completion.chunk JSON string, the last is "[DONE]" with done.

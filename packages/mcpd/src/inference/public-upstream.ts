@@ -1,3 +1,4 @@
+import { SERVED_BY_HEADER } from '@mcpctl/protocol';
 import type { Dispatcher } from 'undici';
 import type { InferenceTarget } from '../services/llm-catalog.js';
 import { anthropicDialect } from './anthropic-dialect.js';
@@ -58,7 +59,7 @@ export class PublicUpstream implements InferenceBackend {
     const upstream = { ...built, headers: { ...built.headers, ...this.options.hops.outgoing(call.hops ?? []) } };
     const dispatcher = await this.#dispatcherFor(target, call);
     const response = await callUpstream(upstream, { ...this.options, dispatcher, ...failureContext });
-    const headers = { 'x-mcpctl-served-by': target.record.name };
+    const headers = { [SERVED_BY_HEADER]: target.record.name };
     try {
       if (response.statusCode < 200 || response.statusCode >= 300) {
         const text = await response.body.text();

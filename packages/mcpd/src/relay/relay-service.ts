@@ -1,3 +1,4 @@
+import { SERVED_BY_HEADER } from '@mcpctl/protocol';
 import { serviceUnavailable } from '../errors.js';
 import type { InferenceBackend, InferenceCall, InferenceOutcome } from '../inference/inference-backend.js';
 import { openAiDialect } from '../inference/open-ai-dialect.js';
@@ -33,7 +34,7 @@ export class RelayService implements InferenceBackend {
       llmName: record.name,
       streaming,
       caller: call.caller,
-      headers: { 'x-mcpctl-served-by': record.name },
+      headers: { [SERVED_BY_HEADER]: record.name },
       decoder: openAiDialect.createStreamDecoder({
         model: call.name,
         includeUsage: call.request.stream_options?.include_usage === true,

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { ProviderTask } from '@mcpctl/protocol';
+import type { ProviderHello, ProviderTask } from '@mcpctl/protocol';
 import type { ControlChannel } from './control-channel.js';
 
 export interface SseControlChannelOptions {
@@ -24,7 +24,8 @@ export class SseControlChannel implements ControlChannel {
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
-    response.write(`event: hello\ndata: ${JSON.stringify({ providerSessionId: options.sessionId })}\n\n`);
+    const hello: ProviderHello = { providerSessionId: options.sessionId };
+    response.write(`event: hello\ndata: ${JSON.stringify(hello)}\n\n`);
     this.#ping = setInterval(() => response.write(': ping\n\n'), options.pingIntervalMs);
     this.#ping.unref();
     response.once('close', () => {

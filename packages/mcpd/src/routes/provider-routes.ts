@@ -4,6 +4,7 @@ import {
   providerHeartbeatRequestSchema,
   providerRegisterRequestSchema,
   taskResultSchema,
+  type ProviderRegisterResponse,
 } from '@mcpctl/protocol';
 import { z } from 'zod';
 import { badRequest, describeZodError, notFound } from '../errors.js';
@@ -27,7 +28,8 @@ export function providerRoutes(app: FastifyInstance, services: Services): void {
     const outcome = await providers.register(request.principal, body.data);
     const views = await Promise.all(outcome.names.map((name) => llms.get(request.principal, name)));
     const agentViews = await Promise.all(outcome.agentNames.map((name) => services.agents.get(request.principal, name)));
-    return reply.code(201).send({ providerSessionId: outcome.providerSessionId, llms: views, agents: agentViews });
+    const answer: ProviderRegisterResponse = { providerSessionId: outcome.providerSessionId, llms: views, agents: agentViews };
+    return reply.code(201).send(answer);
   });
 
   app.post('/api/v1/llms/_provider-heartbeat', async (request) => {

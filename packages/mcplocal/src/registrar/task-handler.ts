@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { providerTaskReadSchema, type TaskResult } from '@mcpctl/protocol';
+import { providerTaskReadSchema, type TaskResult, type WakeResultBody } from '@mcpctl/protocol';
 import { McplocalError } from '../errors.js';
 import type { ResultDelivery } from './control-channel.js';
 import type { ProviderToPublish, RegistrarLog } from './registrar-options.js';
@@ -77,7 +77,7 @@ export class TaskHandler {
       case 'wake':
         this.start(task.taskId, task.llmName, 'wake', async (entry, scope) => {
           const { ms } = await this.options.wake.wake({ llmName: task.llmName, entry, signal: scope.signal });
-          await scope.post({ status: 200, body: { ok: true, ms } });
+          await scope.post({ status: 200, body: { ok: true, ms } satisfies WakeResultBody });
         });
         return;
     }
