@@ -2,3 +2,4 @@ export * from './schema.js';
 export * as schema from './schema.js';
 export { openDatabase, openEmbeddedClient, redactUrl, MIGRATIONS_FOLDER } from './open-database.js';
 export type { Database, DatabaseDriver, DatabaseHandle, OpenDatabaseOptions } from './open-database.js';
+export { withTransaction, type Transaction } from './with-transaction.js';

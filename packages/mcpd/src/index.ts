@@ -1,7 +1,7 @@
-export { buildApp, type AppOptions } from './app.js';
-export { startServer, type RunningServer, type StartOptions } from './server.js';
+export { buildApp, type AppOptions } from './composition/app.js';
+export { startServer, type RunningServer, type StartOptions } from './composition/server.js';
 export { loadConfig, ConfigError, type McpdConfig } from './config.js';
 export { createLogger } from './logger.js';
-export { createServices, type RunningServices, type ServiceOptions } from './services/create-services.js';
+export { createServices, type RunningServices, type ServiceOptions } from './composition/create-services.js';
 export type { Clock } from './clock.js';
 export { systemClock } from './clock.js';

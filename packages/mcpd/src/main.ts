@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError, HELP, loadConfig, wantsHelp } from './config.js';
 import { createLogger } from './logger.js';
-import { startServer } from './server.js';
+import { startServer } from './composition/server.js';
 
 async function main(): Promise<void> {
   // Everything mcpd writes (the embedded database keeps writing files as it grows) is for its

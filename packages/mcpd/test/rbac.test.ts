@@ -3,6 +3,7 @@ import { testDatabaseVariants } from '@mcpctl/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grantsOf, parsePermission } from '../src/rbac/grant.js';
 import { PermissionSet } from '../src/rbac/permission-set.js';
+import { AuditRepository } from '../src/repositories/audit-repository.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 
 const [embedded] = testDatabaseVariants();
@@ -223,7 +224,7 @@ describe('RBAC over HTTP', () => {
     const auditor = await user('rb-auditor');
     await binding({ name: 'rb-auditor-audit', subjectKind: 'user', subjectName: 'rb-auditor', permissions: ['view:audit'] });
     const record = (userName: string) => ({ at: new Date(), userName, llmName: 'rb-shared', endpoint: 'infer', streaming: false, status: 200, latencyMs: 5 });
-    await mcpd.server.services.audit.insertMany([record('admin'), record('rb-audited')]);
+    await new AuditRepository(mcpd.server.services.database.db).insertMany([record('admin'), record('rb-audited')]);
     const users = async (token: string, query = '') =>
       ((await (await mcpd.api(`/api/v1/audit${query}`, { token })).json()) as Array<{ userName: string }>).map((entry) => entry.userName);
     expect(await users(member)).toEqual(['rb-audited']);

@@ -1,8 +1,8 @@
 import { echo, forbidden, notFound, serviceUnavailable, tooManyRequests } from '../errors.js';
 import { CallerGoneError } from '../inference/upstream-call.js';
 import type { ProviderHub } from '../relay/provider-hub.js';
-import type { InferenceTarget, LlmCatalog } from '../services/llm-catalog.js';
-import { canSee, type Principal } from '../services/principal.js';
+import type { InferenceTarget, LlmCatalog } from '../catalog/llm-catalog.js';
+import { canSee, type Principal } from '../rbac/principal.js';
 import type { InFlightTracker } from './in-flight-tracker.js';
 import { hasCapacity, pickMember, type MemberLoad } from './pick-member.js';
 import type { ReconnectGrace } from './reconnect-grace.js';

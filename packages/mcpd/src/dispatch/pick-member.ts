@@ -1,4 +1,4 @@
-import type { InferenceTarget } from '../services/llm-catalog.js';
+import type { InferenceTarget } from '../catalog/llm-catalog.js';
 
 export interface MemberLoad {
   target: InferenceTarget;

@@ -4,7 +4,7 @@ import { HttpError, serviceUnavailable } from '../errors.js';
 import type { LlmRepository } from '../repositories/llm-repository.js';
 import type { ProviderHub } from '../relay/provider-hub.js';
 import type { TaskRegistry } from '../relay/task-registry.js';
-import type { InferenceTarget, LlmCatalog } from '../services/llm-catalog.js';
+import type { InferenceTarget, LlmCatalog } from '../catalog/llm-catalog.js';
 
 export interface WakeOptions {
   /** Added to the publisher's `maxWaitSeconds` before mcpd gives up on a wake. */

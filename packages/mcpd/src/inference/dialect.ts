@@ -1,5 +1,5 @@
 import type { ChatCompletionChunk, ChatCompletionRequest, Usage } from '@mcpctl/protocol';
-import type { InferenceTarget } from '../services/llm-catalog.js';
+import type { InferenceTarget } from '../catalog/llm-catalog.js';
 
 /** An HTTP request to an upstream model server, ready to send. */
 export interface UpstreamRequest {

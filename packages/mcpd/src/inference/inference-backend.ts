@@ -1,6 +1,6 @@
 import type { Usage } from '@mcpctl/protocol';
-import type { InferenceTarget } from '../services/llm-catalog.js';
-import type { Principal } from '../services/principal.js';
+import type { InferenceTarget } from '../catalog/llm-catalog.js';
+import type { Principal } from '../rbac/principal.js';
 import type { ChatCompletionRequest } from '@mcpctl/protocol';
 import type { Caller } from './caller.js';
 

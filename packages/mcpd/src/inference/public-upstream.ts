@@ -1,6 +1,6 @@
 import { SERVED_BY_HEADER } from '@mcpctl/protocol';
 import type { Dispatcher } from 'undici';
-import type { InferenceTarget } from '../services/llm-catalog.js';
+import type { InferenceTarget } from '../catalog/llm-catalog.js';
 import { anthropicDialect } from './anthropic-dialect.js';
 import type { Dialect, StreamContext } from './dialect.js';
 import type { InferenceBackend, InferenceCall, InferenceOutcome } from './inference-backend.js';

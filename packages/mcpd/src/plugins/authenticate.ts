@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AuthService } from '../services/auth-service.js';
-import type { Principal } from '../services/principal.js';
+import type { Principal } from '../rbac/principal.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

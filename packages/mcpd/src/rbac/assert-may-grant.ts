@@ -1,5 +1,5 @@
 import { forbidden } from '../errors.js';
-import type { Principal } from '../services/principal.js';
+import type { Principal } from './principal.js';
 import { describeGrant, type Grant } from './grant.js';
 
 /**

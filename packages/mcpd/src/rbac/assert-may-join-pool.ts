@@ -1,5 +1,5 @@
 import { forbidden } from '../errors.js';
-import type { Principal } from '../services/principal.js';
+import type { Principal } from './principal.js';
 
 /** What decides whether a row may sit in a pool: its visibility, kind and pool. */
 export interface PoolMembership {

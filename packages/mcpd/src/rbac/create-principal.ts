@@ -1,4 +1,4 @@
-import type { Principal } from '../services/principal.js';
+import type { Principal } from './principal.js';
 import type { PermissionSet } from './permission-set.js';
 
 /** The principal of an authenticated user with the grants it holds. */

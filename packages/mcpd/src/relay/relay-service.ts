@@ -2,7 +2,7 @@ import { SERVED_BY_HEADER } from '@mcpctl/protocol';
 import { serviceUnavailable } from '../errors.js';
 import type { InferenceBackend, InferenceCall, InferenceOutcome } from '../inference/inference-backend.js';
 import { openAiDialect } from '../inference/open-ai-dialect.js';
-import type { InferenceTarget } from '../services/llm-catalog.js';
+import type { InferenceTarget } from '../catalog/llm-catalog.js';
 import type { ProviderHub } from './provider-hub.js';
 import { RelayedTask } from './relayed-task.js';
 import type { TaskRegistry } from './task-registry.js';

@@ -3,12 +3,12 @@ import { badRequest, describeZodError, forbidden, serviceUnavailable } from '../
 import type { Caller } from '../inference/caller.js';
 import type { InferenceOutcome } from '../inference/inference-backend.js';
 import type { ReconnectGrace } from '../dispatch/reconnect-grace.js';
-import type { InferenceService } from '../inference/inference-service.js';
+import type { InferenceService } from './inference-service.js';
 import type { NewThreadMessage } from '../repositories/thread-repository.js';
 import type { AgentRecord } from '../repositories/agent-repository.js';
 import type { AgentService } from './agent-service.js';
-import type { LlmCatalog } from './llm-catalog.js';
-import { canSee, type Principal } from './principal.js';
+import type { LlmCatalog } from '../catalog/llm-catalog.js';
+import { canSee, type Principal } from '../rbac/principal.js';
 import { threadCaller } from './thread-caller.js';
 import type { ThreadService } from './thread-service.js';
 

@@ -11,7 +11,7 @@ import { toAgentView } from './agent-view.js';
 import { isVisibleLlmOrPool } from './visible-llm-or-pool.js';
 import type { NamespaceGuard } from './namespace-guard.js';
 import { nameTaken } from './namespace-rules.js';
-import { canChange, canSee, type Principal } from './principal.js';
+import { canChange, canSee, type Principal } from '../rbac/principal.js';
 
 /** Fields of a virtual agent its owner may change; the rest come from its publisher. */
 const VIRTUAL_EDITABLE_FIELDS: ReadonlySet<string> = new Set(['visibility', 'description']);

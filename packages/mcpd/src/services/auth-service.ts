@@ -7,7 +7,7 @@ import type { RoleBindingRepository } from '../repositories/role-binding-reposit
 import type { TokenRepository } from '../repositories/token-repository.js';
 import { FailedAuthLimiter, type FailedAuthLimits } from '../security/failed-auth-limiter.js';
 import { digestsEqual, hashToken } from '../security/token.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../rbac/principal.js';
 
 interface CachedPrincipal {
   principal: Principal;

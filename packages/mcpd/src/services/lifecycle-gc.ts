@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import type { AgentRepository } from '../repositories/agent-repository.js';
 import type { LlmRepository } from '../repositories/llm-repository.js';
 import type { ProviderSessionRepository } from '../repositories/provider-session-repository.js';
-import type { LlmCatalog } from './llm-catalog.js';
+import type { LlmCatalog } from '../catalog/llm-catalog.js';
 
 export interface LifecycleDurations {
   /** No heartbeat for this long: rows go inactive (SPEC: 90 s). */

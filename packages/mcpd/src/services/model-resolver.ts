@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { AgentRecord, AgentRepository } from '../repositories/agent-repository.js';
-import type { LlmCatalog } from './llm-catalog.js';
-import { canSee, type Principal } from './principal.js';
+import type { LlmCatalog } from '../catalog/llm-catalog.js';
+import { canSee, type Principal } from '../rbac/principal.js';
 
 interface Entry {
   agent: AgentRecord | undefined;

@@ -1,7 +1,7 @@
 import type { Database } from '@mcpctl/db';
 import { conflict } from '../errors.js';
 import { NamespaceRepository, type NameHolders } from '../repositories/namespace-repository.js';
-import { canSee, type Principal } from './principal.js';
+import { canSee, type Principal } from '../rbac/principal.js';
 
 /** Names a write is about to hold, by the kind that holds them. */
 export interface NameClaims {

@@ -2,7 +2,7 @@ import type { PoolView } from '@mcpctl/protocol';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import { notFound } from '../errors.js';
 import type { LlmRecord, LlmRepository } from '../repositories/llm-repository.js';
-import { canSee, type Principal } from './principal.js';
+import { canSee, type Principal } from '../rbac/principal.js';
 
 /** Pools as a caller sees them: only the members visible to that caller count. */
 export class PoolService {

@@ -1,4 +1,4 @@
-import type { Database, LlmRow, NewLlmRow } from '@mcpctl/db';
+import { withTransaction, type Database, type LlmRow, type NewLlmRow } from '@mcpctl/db';
 import type { ProviderRegisterRequest, PublishedProvider } from '@mcpctl/protocol';
 import type { Clock } from '../clock.js';
 import { badRequest, conflict, forbidden } from '../errors.js';
@@ -11,7 +11,7 @@ import { AgentRepository } from '../repositories/agent-repository.js';
 import { assertMayJoinPool } from '../rbac/assert-may-join-pool.js';
 import { NamespaceRepository } from '../repositories/namespace-repository.js';
 import { assertOneNamespace, nameTaken } from './namespace-rules.js';
-import { canSee, type Principal } from './principal.js';
+import { canSee, type Principal } from '../rbac/principal.js';
 import { publishAgents } from './publish-agents.js';
 
 export interface RegisterOutcome {
@@ -41,8 +41,7 @@ export class ProviderRegisterService {
     assertMayPublish(principal, payload.providers);
     const now = this.clock.now();
     try {
-      const outcome = await this.db.transaction(async (transaction) => {
-        const tx = transaction as unknown as Database;
+      const outcome = await withTransaction(this.db, async (tx) => {
         await new NamespaceRepository(tx).lock();
         const sessions = new ProviderSessionRepository(tx);
         const llms = new LlmRepository(tx);

@@ -6,8 +6,8 @@ import type { ProviderSessionRepository } from '../repositories/provider-session
 import type { ControlChannel } from '../relay/control-channel.js';
 import type { ProviderHub } from '../relay/provider-hub.js';
 import type { TaskRegistry } from '../relay/task-registry.js';
-import type { LlmCatalog } from './llm-catalog.js';
-import type { Principal } from './principal.js';
+import type { LlmCatalog } from '../catalog/llm-catalog.js';
+import type { Principal } from '../rbac/principal.js';
 
 const MAX_REMEMBERED_REVOCATIONS = 1000;
 

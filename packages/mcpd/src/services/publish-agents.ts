@@ -5,7 +5,7 @@ import { AgentRepository } from '../repositories/agent-repository.js';
 import { LlmRepository } from '../repositories/llm-repository.js';
 import { generateId } from '../security/token.js';
 import { nameTaken } from './namespace-rules.js';
-import { canSee, type Principal } from './principal.js';
+import { canSee, type Principal } from '../rbac/principal.js';
 import { isVisibleLlmOrPool } from './visible-llm-or-pool.js';
 
 /**

@@ -7,7 +7,7 @@ import { grantsOf } from '../rbac/grant.js';
 import type { RoleBindingRepository } from '../repositories/role-binding-repository.js';
 import { isUniqueViolation } from '../repositories/unique-violation.js';
 import { generateId } from '../security/token.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../rbac/principal.js';
 import { toRoleBindingView } from './role-binding-view.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { DatabaseHandle } from '@mcpctl/db';
-import type { InferenceService } from '../inference/inference-service.js';
+import type { InferenceService } from './inference-service.js';
 import type { McpdMetrics } from '../metrics.js';
-import type { AuditRepository } from '../repositories/audit-repository.js';
+import type { AuditService } from './audit-service.js';
 import type { AuditWriter } from './audit-writer.js';
 import type { AuthService } from './auth-service.js';
 import type { LlmService } from './llm-service.js';
@@ -9,6 +9,7 @@ import type { PoolService } from './pool-service.js';
 import type { AgentChatService } from './agent-chat-service.js';
 import type { AgentService } from './agent-service.js';
 import type { ModelResolver } from './model-resolver.js';
+import type { ModelListService } from './model-list-service.js';
 import type { ThreadService } from './thread-service.js';
 import type { ProviderRegisterService } from './provider-register-service.js';
 import type { ProviderSessionService } from './provider-session-service.js';
@@ -24,9 +25,12 @@ import type { TokenService } from './token-service.js';
 import type { UserService } from './user-service.js';
 import type { MetricsAccess } from './metrics-access.js';
 
+/** What the routes may know of the database: which driver, and whether it answers. */
+export type DatabaseProbe = Pick<DatabaseHandle, 'driver' | 'ping'>;
+
 /** Everything the routes call, built once by `createServices`. */
 export interface Services {
-  database: DatabaseHandle;
+  database: DatabaseProbe;
   auth: AuthService;
   llms: LlmService;
   inference: InferenceService;
@@ -35,7 +39,9 @@ export interface Services {
   agentChat: AgentChatService;
   threads: ThreadService;
   models: ModelResolver;
-  audit: AuditRepository;
+  /** `GET /v1/models`. */
+  modelList: ModelListService;
+  audit: AuditService;
   auditWriter: AuditWriter;
   metrics: McpdMetrics;
   /** Who may read `/metrics`: admins and the scrape token. */

@@ -3,7 +3,7 @@ import type { ReconnectGrace } from '../dispatch/reconnect-grace.js';
 import type { AgentRepository } from '../repositories/agent-repository.js';
 import type { LlmRepository } from '../repositories/llm-repository.js';
 import type { ProviderSessionRepository } from '../repositories/provider-session-repository.js';
-import type { LlmCatalog } from './llm-catalog.js';
+import type { LlmCatalog } from '../catalog/llm-catalog.js';
 
 export interface StartupSweepReport {
   /** Virtual rows that read active or hibernating without a stream here, now inactive. */

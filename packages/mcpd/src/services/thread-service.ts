@@ -4,7 +4,7 @@ import { echo, notFound } from '../errors.js';
 import type { NewThreadMessage, ThreadRepository, ThreadSummary } from '../repositories/thread-repository.js';
 import { assertWithinCap } from '../security/per-user-caps.js';
 import { generateId } from '../security/token.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../rbac/principal.js';
 
 /** Threads belong to their user alone: anyone else is told they do not exist. */
 export class ThreadService {

@@ -7,7 +7,7 @@ import type { TokenRepository, TokenWithUser } from '../repositories/token-repos
 import { isUniqueViolation } from '../repositories/unique-violation.js';
 import type { UserRepository } from '../repositories/user-repository.js';
 import { generateId, generateToken, hashToken } from '../security/token.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../rbac/principal.js';
 import { toTokenView } from './token-view.js';
 
 /**

@@ -1,7 +1,7 @@
 import { badRequest } from '../errors.js';
 import type { UpstreamAddressGuard } from '../security/upstream-address-guard.js';
 import type { AdminLookup } from './admin-lookup.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../rbac/principal.js';
 
 /**
  * SPEC §9: an LLM owned by a non-admin may not point at loopback, link-local or

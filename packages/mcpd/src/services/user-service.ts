@@ -1,4 +1,4 @@
-import type { Database, UserRow } from '@mcpctl/db';
+import { withTransaction, type Database, type UserRow } from '@mcpctl/db';
 import type { RoleName, UserCreate, UserUpdate, UserView } from '@mcpctl/protocol';
 import type { Clock } from '../clock.js';
 import { conflict, forbidden, notFound } from '../errors.js';
@@ -10,7 +10,7 @@ import { RoleBindingRepository } from '../repositories/role-binding-repository.j
 import { isUniqueViolation } from '../repositories/unique-violation.js';
 import { UserRepository } from '../repositories/user-repository.js';
 import { generateId } from '../security/token.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../rbac/principal.js';
 import { toUserView } from './user-view.js';
 
 /** What else must forget a user's access when it changes. */
@@ -82,8 +82,7 @@ export class UserService {
     const user = await this.#findVisible(principal, name);
     if (!principal.can('delete', 'users', { name })) throw forbidden(`deleting user ${name} needs the delete:users permission`);
     if (user.id === principal.userId) throw conflict('you cannot delete yourself; ask another admin');
-    const sessionIds = await this.db.transaction(async (transaction) => {
-      const tx = transaction as unknown as Database;
+    const sessionIds = await withTransaction(this.db, async (tx) => {
       const users = new UserRepository(tx);
       const llms = new LlmRepository(tx);
       const agents = new AgentRepository(tx);

@@ -1,5 +1,5 @@
 import type { LlmRepository } from '../repositories/llm-repository.js';
-import { canSee, type Principal } from './principal.js';
+import { canSee, type Principal } from '../rbac/principal.js';
 
 /**
  * Whether `name` is an LLM the caller can see, or a pool with at least one member the caller

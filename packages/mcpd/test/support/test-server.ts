@@ -6,7 +6,7 @@ import pino from 'pino';
 import type { Clock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import type { ResolveHost } from '../../src/security/upstream-address-guard.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { startServer, type RunningServer } from '../../src/composition/server.js';
 
 export const ADMIN_TOKEN = 'mcpctl_test-admin-token-0123456789';
 

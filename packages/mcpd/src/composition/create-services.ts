@@ -5,50 +5,52 @@ import type { Clock } from '../clock.js';
 import { Dispatcher, type DispatchOptions } from '../dispatch/dispatcher.js';
 import { InFlightTracker } from '../dispatch/in-flight-tracker.js';
 import { WakeCoordinator, type WakeOptions } from '../dispatch/wake-coordinator.js';
-import { InferenceService } from '../inference/inference-service.js';
+import { InferenceService } from '../services/inference-service.js';
 import { PublicUpstream } from '../inference/public-upstream.js';
 import { ReconnectGrace } from '../dispatch/reconnect-grace.js';
 import { ProviderHub } from '../relay/provider-hub.js';
 import { RelayService } from '../relay/relay-service.js';
 import { TaskRegistry } from '../relay/task-registry.js';
 import { ProviderSessionRepository } from '../repositories/provider-session-repository.js';
-import { LifecycleGc, type LifecycleDurations } from './lifecycle-gc.js';
-import { ProviderRegisterService } from './provider-register-service.js';
-import { ProviderSessionService } from './provider-session-service.js';
-import { ShutdownGate } from './shutdown-gate.js';
-import { StartupSweep } from './startup-sweep.js';
+import { LifecycleGc, type LifecycleDurations } from '../services/lifecycle-gc.js';
+import { ProviderRegisterService } from '../services/provider-register-service.js';
+import { ProviderSessionService } from '../services/provider-session-service.js';
+import { ShutdownGate } from '../services/shutdown-gate.js';
+import { StartupSweep } from '../services/startup-sweep.js';
 import { McpdMetrics } from '../metrics.js';
 import { AuditRepository } from '../repositories/audit-repository.js';
 import { LlmRepository } from '../repositories/llm-repository.js';
 import { RoleBindingRepository } from '../repositories/role-binding-repository.js';
 import { TokenRepository } from '../repositories/token-repository.js';
 import { SecretBox } from '../security/secret-box.js';
-import { AuditWriter } from './audit-writer.js';
-import { AuthService } from './auth-service.js';
-import { LlmCatalog } from './llm-catalog.js';
-import { LlmService } from './llm-service.js';
-import { PoolService } from './pool-service.js';
+import { AuditService } from '../services/audit-service.js';
+import { AuditWriter } from '../services/audit-writer.js';
+import { AuthService } from '../services/auth-service.js';
+import { LlmCatalog } from '../catalog/llm-catalog.js';
+import { LlmService } from '../services/llm-service.js';
+import { PoolService } from '../services/pool-service.js';
 import { AgentRepository } from '../repositories/agent-repository.js';
 import { ThreadRepository } from '../repositories/thread-repository.js';
-import { AgentChatService } from './agent-chat-service.js';
-import { AgentService } from './agent-service.js';
-import { ModelResolver } from './model-resolver.js';
-import { NamespaceGuard } from './namespace-guard.js';
-import { ThreadService } from './thread-service.js';
+import { AgentChatService } from '../services/agent-chat-service.js';
+import { AgentService } from '../services/agent-service.js';
+import { ModelListService } from '../services/model-list-service.js';
+import { ModelResolver } from '../services/model-resolver.js';
+import { NamespaceGuard } from '../services/namespace-guard.js';
+import { ThreadService } from '../services/thread-service.js';
 import { UserRepository } from '../repositories/user-repository.js';
 import type { FailedAuthLimits } from '../security/failed-auth-limiter.js';
 import { DEFAULT_PER_USER_CAPS, type PerUserCaps } from '../security/per-user-caps.js';
 import { PerUserLimit } from '../security/per-user-limit.js';
-import { RoleBindingService } from './role-binding-service.js';
-import { TokenService } from './token-service.js';
-import { UserService } from './user-service.js';
-import type { Services } from './services.js';
+import { RoleBindingService } from '../services/role-binding-service.js';
+import { TokenService } from '../services/token-service.js';
+import { UserService } from '../services/user-service.js';
+import type { Services } from '../services/services.js';
 import { HopGuard } from '../inference/hop-guard.js';
 import { UpstreamAddressGuard, type ResolveHost } from '../security/upstream-address-guard.js';
 import { generateId } from '../security/token.js';
-import { AdminLookup } from './admin-lookup.js';
-import { MetricsAccess } from './metrics-access.js';
-import { UpstreamUrlPolicy } from './upstream-url-policy.js';
+import { AdminLookup } from '../services/admin-lookup.js';
+import { MetricsAccess } from '../services/metrics-access.js';
+import { UpstreamUrlPolicy } from '../services/upstream-url-policy.js';
 
 export interface ServiceOptions {
   database: DatabaseHandle;
@@ -90,6 +92,8 @@ export interface ServiceOptions {
 }
 
 export interface RunningServices extends Services {
+  /** The whole handle, for the server that closes it and for tests; routes see only its probe. */
+  database: DatabaseHandle;
   /** Flushes the audit and closes upstream connections; the database stays open. */
   close(): Promise<void>;
 }
@@ -165,26 +169,28 @@ export function createServices(options: ServiceOptions): RunningServices {
     admins.forgetAll();
     catalog.invalidate();
   };
+  const llmService = new LlmService(
+    llmRepository,
+    catalog,
+    secrets,
+    options.clock,
+    pools,
+    namespace,
+    (sessionId) => hub.channel(sessionId) !== undefined,
+    new UpstreamUrlPolicy(addressGuard, admins),
+  );
   return {
     database: options.database,
     auth,
-    llms: new LlmService(
-      llmRepository,
-      catalog,
-      secrets,
-      options.clock,
-      pools,
-      namespace,
-      (sessionId) => hub.channel(sessionId) !== undefined,
-      new UpstreamUrlPolicy(addressGuard, admins),
-    ),
+    llms: llmService,
     inference,
     pools,
     agents: agentService,
     agentChat: new AgentChatService(agentService, threadService, inference, catalog, grace),
     threads: threadService,
     models: new ModelResolver(catalog, agentRepository, options.clock, cacheMs),
-    audit: auditRepository,
+    modelList: new ModelListService(llmService, agentService, pools),
+    audit: new AuditService(auditRepository, auditWriter),
     metrics,
     metricsAccess: new MetricsAccess(auth, options.metricsToken),
     instanceId: hops.instanceId,

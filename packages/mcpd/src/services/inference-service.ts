@@ -3,16 +3,16 @@ import type { Clock } from '../clock.js';
 import type { Dispatcher, Slot } from '../dispatch/dispatcher.js';
 import { HttpError, serviceUnavailable } from '../errors.js';
 import type { McpdMetrics } from '../metrics.js';
-import type { AuditWriter } from '../services/audit-writer.js';
-import type { ShutdownGate } from '../services/shutdown-gate.js';
-import { CuttableCaller } from './cuttable-caller.js';
-import type { InferenceBackend, InferenceCall, InferenceOutcome } from './inference-backend.js';
-import type { HopGuard } from './hop-guard.js';
-import { KeepaliveCaller } from './keepalive-caller.js';
-import { StreamForwarder } from './stream-forwarder.js';
-import { CallerGoneError } from './upstream-call.js';
+import type { AuditWriter } from './audit-writer.js';
+import type { ShutdownGate } from './shutdown-gate.js';
+import { CuttableCaller } from '../inference/cuttable-caller.js';
+import type { InferenceBackend, InferenceCall, InferenceOutcome } from '../inference/inference-backend.js';
+import type { HopGuard } from '../inference/hop-guard.js';
+import { KeepaliveCaller } from '../inference/keepalive-caller.js';
+import { StreamForwarder } from '../inference/stream-forwarder.js';
+import { CallerGoneError } from '../inference/upstream-call.js';
 
-export type { InferenceCall } from './inference-backend.js';
+export type { InferenceCall } from '../inference/inference-backend.js';
 
 /** HTTP 499 as nginx uses it: the client closed the request before the answer. */
 const CALLER_GONE_STATUS = 499;

@@ -4,15 +4,15 @@ import { openDatabase, type DatabaseHandle } from '@mcpctl/db';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
-import { systemClock, type Clock } from './clock.js';
-import type { McpdConfig } from './config.js';
-import { TokenRepository } from './repositories/token-repository.js';
-import { UserRepository } from './repositories/user-repository.js';
-import { makeDataDirPrivate } from './private-data-dir.js';
-import { loadOrCreateSecretKey } from './secret-key-file.js';
-import { bootstrapAdmin } from './services/bootstrap-admin.js';
-import { createServices, type RunningServices } from './services/create-services.js';
-import type { ResolveHost } from './security/upstream-address-guard.js';
+import { systemClock, type Clock } from '../clock.js';
+import type { McpdConfig } from '../config.js';
+import { TokenRepository } from '../repositories/token-repository.js';
+import { UserRepository } from '../repositories/user-repository.js';
+import { makeDataDirPrivate } from '../private-data-dir.js';
+import { loadOrCreateSecretKey } from '../secret-key-file.js';
+import { bootstrapAdmin } from '../services/bootstrap-admin.js';
+import { createServices, type RunningServices } from './create-services.js';
+import type { ResolveHost } from '../security/upstream-address-guard.js';
 
 /** After the deadline cut the last answers, how long their error frames get to go out. */
 const CUT_SETTLE_MS = 2_000;

@@ -1,5 +1,5 @@
 import type { PermissionResource, PermissionVerb } from '@mcpctl/protocol';
-import type { PermissionSet, PermissionTarget } from '../rbac/permission-set.js';
+import type { PermissionSet, PermissionTarget } from './permission-set.js';
 
 /** The authenticated caller of a request. */
 export interface Principal {

@@ -1,0 +1,30 @@
+import type { Model, ModelList } from '@mcpctl/protocol';
+import type { Principal } from '../rbac/principal.js';
+import type { AgentService } from './agent-service.js';
+import type { LlmService } from './llm-service.js';
+import type { PoolService } from './pool-service.js';
+
+/** `GET /v1/models`: the LLMs, agents and pools a caller sees, one entry per name. */
+export class ModelListService {
+  constructor(
+    private readonly llms: LlmService,
+    private readonly agents: AgentService,
+    private readonly pools: PoolService,
+  ) {}
+
+  /** An LLM's name hides an agent or pool of the same name, as `model` resolves it. */
+  async list(principal: Principal): Promise<ModelList> {
+    const [llmViews, agentViews, poolViews] = await Promise.all([this.llms.list(principal), this.agents.list(principal), this.pools.list(principal)]);
+    const taken = new Set<string>();
+    const data: Model[] = [];
+    const add = (id: string, created: string | number, ownedBy: string) => {
+      if (taken.has(id)) return;
+      taken.add(id);
+      data.push({ id, object: 'model', created: typeof created === 'number' ? created : Math.floor(Date.parse(created) / 1000), owned_by: ownedBy });
+    };
+    for (const view of llmViews) add(view.name, view.createdAt, view.owner ?? 'mcpd');
+    for (const view of agentViews) add(view.name, view.createdAt, 'agent');
+    for (const pool of poolViews) add(pool.name, 0, 'pool');
+    return { object: 'list', data };
+  }
+}
