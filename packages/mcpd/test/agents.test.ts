@@ -1,3 +1,4 @@
+import { providerHelloReadSchema, providerHelloSchema, providerRegisterAnswerSchema, providerRegisterResponseSchema } from '@mcpctl/protocol';
 import { startFakeUpstream, testDatabaseVariants, type FakeUpstream } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from './support/manual-clock.js';
@@ -186,12 +187,19 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
       agents: [{ name: 'coder', llmName: 'desk', systemPrompt: 'Write code.' }],
     });
     expect(registered.status).toBe(201);
-    const { providerSessionId, agents } = (await registered.json()) as { providerSessionId: string; agents: Array<Record<string, unknown>> };
+    const answer: unknown = await registered.json();
+    // The answer is what the protocol's schema says mcpd writes, and what mcplocal's lenient reading needs.
+    const { providerSessionId, agents } = providerRegisterResponseSchema.parse(answer);
     expect(agents[0]).toMatchObject({ name: 'coder', kind: 'virtual', llm: 'desk', visibility: 'private', owner: 'alice', status: 'active' });
+    expect(providerRegisterAnswerSchema.parse(answer).agents).toEqual([expect.objectContaining({ name: 'coder', status: 'active' })]);
     expect((await mcpd.api('/api/v1/agents/coder', { token: alice })).status).toBe(200);
 
     const stream = await ProviderStream.open(mcpd.url, alice, providerSessionId);
     await stream.waitFor((s) => s.events.length > 0);
+    const hello = JSON.parse(stream.events[0]?.data ?? 'null') as unknown;
+    expect(stream.events[0]?.event).toBe('hello');
+    expect(providerHelloSchema.parse(hello)).toEqual({ providerSessionId });
+    expect(providerHelloReadSchema.parse(hello).providerSessionId).toBe(providerSessionId);
     stream.close();
     await expect.poll(async () => ((await (await mcpd.api('/api/v1/agents/coder', { token: alice })).json()) as { status: string }).status).toBe('inactive');
 
