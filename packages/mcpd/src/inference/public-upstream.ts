@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { readSseBatches } from '@mcpctl/dialects';
 import type { InferenceTarget } from '../services/llm-catalog.js';
 import { anthropicDialect } from './anthropic-dialect.js';
 import type { Dialect, StreamContext } from './dialect.js';
@@ -6,7 +7,6 @@ import type { InferenceBackend, InferenceCall, InferenceOutcome } from './infere
 import { completionText } from './completion-text.js';
 import { openAiDialect } from './open-ai-dialect.js';
 import { sanitizeUpstreamError } from '../security/sanitize-upstream-error.js';
-import { readSse } from './read-sse.js';
 import { StreamForwarder } from './stream-forwarder.js';
 import { CallerGoneError, callUpstream, upstreamFailure } from './upstream-call.js';
 import { upstreamStatusError } from './upstream-status.js';
@@ -114,7 +114,8 @@ async function pipe(
 ): Promise<void> {
   const decoder = dialect.createStreamDecoder(context);
   try {
-    for await (const events of readSse(body)) {
+    for await (const frames of readSseBatches(body)) {
+      const events = frames.filter((frame) => frame.type === 'event');
       if (forwarder.accept(events.flatMap((event) => decoder.decode(event)))) return;
     }
     if (!forwarder.accept(decoder.end())) forwarder.sourceEnded();
