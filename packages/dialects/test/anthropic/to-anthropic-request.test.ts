@@ -6,10 +6,10 @@ import {
   type ChatCompletionRequest,
 } from '@mcpctl/protocol';
 import {
-  AnthropicTranslationError,
+  TranslationError,
   fromAnthropicResponse,
   toAnthropicRequest,
-} from '../../../src/dialects/anthropic/index.js';
+} from '../../src/index.js';
 
 const upstreamModel = 'claude-sonnet-4-5-20250929';
 
@@ -190,7 +190,7 @@ describe('toAnthropicRequest', () => {
     const tools = [{ type: 'function', function: { name: 'get_time' } }];
     expect(() =>
       translate({ messages: [{ role: 'user', content: 'hi' }], tools, tool_choice: { type: 'allowed_tools', allowed_tools: {} } }),
-    ).toThrow(AnthropicTranslationError);
+    ).toThrow(TranslationError);
   });
 
   it('turns stop into stop_sequences', () => {
@@ -227,20 +227,21 @@ describe('toAnthropicRequest', () => {
       /input_audio/,
     );
     expect(() => translate(withPart({ type: 'image_url', image_url: { url: 'file:///etc/passwd' } }))).toThrow(
-      AnthropicTranslationError,
+      TranslationError,
     );
     expect(() => translate({ messages: [{ role: 'system', content: 'only a system prompt' }] })).toThrow(
-      AnthropicTranslationError,
+      TranslationError,
     );
     expect(() => translate({ messages: [{ role: 'user', content: 'hi' }], n: 2 })).toThrow(/n must be 1/);
   });
 
-  it('defaults max_tokens, preferring max_tokens over max_completion_tokens', () => {
+  it('defaults max_tokens, preferring max_completion_tokens over max_tokens as OpenAI does', () => {
     const messages = [{ role: 'user', content: 'hi' }];
     expect(translate({ messages }).max_tokens).toBe(4096);
     expect(translate({ messages }, { defaultMaxTokens: 1024 }).max_tokens).toBe(1024);
+    expect(translate({ messages, max_tokens: 200 }).max_tokens).toBe(200);
     expect(translate({ messages, max_completion_tokens: 300 }).max_tokens).toBe(300);
-    expect(translate({ messages, max_tokens: 200, max_completion_tokens: 300 }).max_tokens).toBe(200);
+    expect(translate({ messages, max_tokens: 200, max_completion_tokens: 300 }).max_tokens).toBe(300);
   });
 
   it('clamps temperature to Anthropic range and carries the sampling fields Anthropic knows', () => {
@@ -266,5 +267,16 @@ describe('toAnthropicRequest', () => {
       metadata: { user_id: 'alice' },
     });
     expect(translate({ messages: [{ role: 'user', content: 'hi' }], temperature: 0.3 }).temperature).toBe(0.3);
+  });
+
+  it('passes through the fields Anthropic accepts, and only in the shapes it accepts', () => {
+    const messages = [{ role: 'user', content: 'hi' }];
+    const thinking = { type: 'enabled', budget_tokens: 2048 };
+    const passed = translate({ messages, top_k: 40, thinking, service_tier: 'standard_only', metadata: { user_id: 'u-7' }, user: 'alice' });
+    expect(passed).toMatchObject({ top_k: 40, thinking, service_tier: 'standard_only', metadata: { user_id: 'u-7' } });
+    // OpenAI's service tiers and free-form metadata would be a 400 at Anthropic: left out.
+    const openAiShaped = translate({ messages, service_tier: 'flex', metadata: { team: 'search' } });
+    expect(openAiShaped).not.toHaveProperty('service_tier');
+    expect(openAiShaped).not.toHaveProperty('metadata');
   });
 });

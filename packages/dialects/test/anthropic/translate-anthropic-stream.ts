@@ -1,5 +1,5 @@
 import type { AnthropicStreamEvent, ChatCompletionChunk } from '@mcpctl/protocol';
-import { AnthropicStreamTranslator } from '../../../src/dialects/anthropic/index.js';
+import { AnthropicStreamTranslator } from '../../src/index.js';
 
 export const created = 1_760_000_000;
 export const model = 'team-claude';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { anthropicResponseSchema, mapAnthropicStopReason } from '@mcpctl/protocol';
-import { fromAnthropicResponse } from '../../../src/dialects/anthropic/index.js';
+import { fromAnthropicResponse } from '../../src/index.js';
 
 const options = { model: 'team-claude', created: 1_760_000_000 };
 

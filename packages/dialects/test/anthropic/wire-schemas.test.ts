@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { anthropicResponseSchema, chatCompletionChunkSchema, chatCompletionSchema } from '@mcpctl/protocol';
-import { fromAnthropicResponse } from '../../../src/dialects/anthropic/index.js';
+import { fromAnthropicResponse } from '../../src/index.js';
 import { readAnthropicEvents } from './read-anthropic-events.js';
 import { translateAnthropicStream } from './translate-anthropic-stream.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ChatCompletionStream } from 'openai/lib/ChatCompletionStream';
 import type { ChatCompletionChunk } from '@mcpctl/protocol';
-import { AnthropicStreamError, AnthropicStreamTranslator } from '../../../src/dialects/anthropic/index.js';
+import { UpstreamStreamError, AnthropicStreamTranslator } from '../../src/index.js';
 import { readAnthropicEvents } from './read-anthropic-events.js';
 import { created, model, translateAnthropicStream } from './translate-anthropic-stream.js';
 
@@ -103,7 +103,7 @@ describe('AnthropicStreamTranslator', () => {
 
   it('throws an Anthropic error event with its message and owes no finish chunk afterwards', () => {
     const { chunks, error } = translateAnthropicStream(readAnthropicEvents('overloaded-mid-stream.sse'), true);
-    expect(error).toBeInstanceOf(AnthropicStreamError);
+    expect(error).toBeInstanceOf(UpstreamStreamError);
     expect(error).toMatchObject({ type: 'overloaded_error', message: 'Overloaded' });
     expect(joined(chunks, 'content')).toBe('Once upon');
     expect(finishReasons(chunks)).toEqual([]);
@@ -165,7 +165,7 @@ describe('AnthropicStreamTranslator', () => {
   it('refuses a stream that does not begin with message_start', () => {
     const translator = new AnthropicStreamTranslator({ model, created, includeUsage: false });
     expect(() => translator.push({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'hi' } })).toThrow(
-      AnthropicStreamError,
+      UpstreamStreamError,
     );
     expect(() => translator.finish()).toThrow(/message_start/);
   });
