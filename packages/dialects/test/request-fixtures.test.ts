@@ -8,31 +8,27 @@ import { openAiBodyCases } from './fixtures/small-mappings.js';
 /** Parses like mcpd's route and mcplocal's registrar do, so each case is a request a client could send. */
 const parse = (request: Record<string, unknown>) => chatCompletionRequestSchema.parse(request);
 
+/** A case's translation equals what it expects and passes the target's schema, or throws its 400. */
+function check<T>(translate: () => T, schema: { parse(value: unknown): unknown }, expected: unknown, error: RegExp | undefined): void {
+  if (error) {
+    expect(translate).toThrow(TranslationError);
+    expect(translate).toThrow(error);
+    return;
+  }
+  const translated = translate();
+  expect(translated).toEqual(expected);
+  expect(schema.parse(translated)).toEqual(translated);
+}
+
 describe('OpenAI request -> Anthropic request', () => {
   it.each(anthropicRequestCases)('$name', ({ request, expected, error }) => {
-    const translate = () => toAnthropicRequest(parse(request), 'claude-upstream');
-    if (error) {
-      expect(translate).toThrow(TranslationError);
-      expect(translate).toThrow(error);
-      return;
-    }
-    const anthropic = translate();
-    expect(anthropic).toEqual(expected);
-    expect(anthropicRequestSchema.parse(anthropic)).toEqual(anthropic);
+    check(() => toAnthropicRequest(parse(request), 'claude-upstream'), anthropicRequestSchema, expected, error);
   });
 });
 
 describe('OpenAI request -> Ollama request', () => {
   it.each(ollamaRequestCases)('$name', ({ request, expected, error }) => {
-    const translate = () => toOllamaRequest(parse(request), 'qwen3', false);
-    if (error) {
-      expect(translate).toThrow(TranslationError);
-      expect(translate).toThrow(error);
-      return;
-    }
-    const ollama = translate();
-    expect(ollama).toEqual(expected);
-    expect(ollamaChatRequestSchema.parse(ollama)).toEqual(ollama);
+    check(() => toOllamaRequest(parse(request), 'qwen3', false), ollamaChatRequestSchema, expected, error);
   });
 });
 

@@ -1,15 +1,10 @@
 import type { ChatCompletion, ChatToolCall, OllamaChatResponse, OllamaToolCall } from '@mcpctl/protocol';
+import { assistantCompletion, type CompletionEnvelope } from '../openai/assistant-completion.js';
 import { mapOllamaDoneReason } from './map-ollama-done-reason.js';
 import { mapOllamaUsage } from './map-ollama-usage.js';
 
-/** Options of {@link fromOllamaResponse} and the Ollama stream translator. */
-export interface OllamaAnswerOptions {
-  /** The completion's `id`: Ollama gives none. */
-  id: string;
-  /** The model name the caller asked for, not Ollama's model id. */
-  model: string;
-  /** Unix seconds for `created`. */
-  created: number;
+/** Options of {@link fromOllamaResponse} and the Ollama stream translator; Ollama gives no id of its own. */
+export interface OllamaAnswerOptions extends CompletionEnvelope {
   /** Names tool calls Ollama sent without an id: OpenAI clients answer calls by id. */
   generateToolCallId: () => string;
 }
@@ -18,22 +13,9 @@ export interface OllamaAnswerOptions {
 export function fromOllamaResponse(response: OllamaChatResponse, options: OllamaAnswerOptions): ChatCompletion {
   const message = response.message;
   const toolCalls = (message?.tool_calls ?? []).map((call) => toOpenAiToolCall(call, options.generateToolCallId));
-  const content = message?.content ?? '';
-  const answer: ChatCompletion['choices'][number]['message'] = {
-    role: 'assistant',
-    // OpenAI answers null content for a pure tool call; clients test for it.
-    content: content === '' && toolCalls.length > 0 ? null : content,
-  };
-  if (message?.thinking) answer['reasoning_content'] = message.thinking;
-  if (toolCalls.length > 0) answer.tool_calls = toolCalls;
-  return {
-    id: options.id,
-    object: 'chat.completion',
-    created: options.created,
-    model: options.model,
-    choices: [{ index: 0, message: answer, finish_reason: mapOllamaDoneReason(response.done_reason, toolCalls.length > 0) }],
-    usage: mapOllamaUsage(response),
-  };
+  const answer = { text: message?.content ?? '', reasoning: message?.thinking ?? '', toolCalls };
+  const finishReason = mapOllamaDoneReason(response.done_reason, toolCalls.length > 0);
+  return assistantCompletion(options, answer, finishReason, mapOllamaUsage(response));
 }
 
 /** One Ollama tool call, whose arguments are an object, as OpenAI's, whose arguments are JSON text. */
