@@ -39,7 +39,6 @@ export class AnthropicStreamTranslator {
   private finishSent = false;
   // Set by message_stop or an error event: whatever follows is ignored, nothing more is owed.
   private ended = false;
-  private stopSeen = false;
 
   constructor(options: AnthropicStreamTranslatorOptions) {
     this.options = options;
@@ -61,7 +60,6 @@ export class AnthropicStreamTranslator {
         this.anthropicUsage = mergeUsage(this.anthropicUsage, event.usage ?? {});
         return this.finishChunk(mapAnthropicStopReason(event.delta.stop_reason));
       case 'message_stop':
-        this.stopSeen = true;
         return this.end();
       case 'error':
         this.ended = true;
@@ -72,9 +70,13 @@ export class AnthropicStreamTranslator {
     }
   }
 
-  /** True once `message_stop` arrived: a stream that ends before it was cut short. */
-  get stopped(): boolean {
-    return this.stopSeen;
+  /**
+   * True once `message_delta` gave the stop reason (or the finish chunk went out otherwise):
+   * the answer is whole, even if the stream ends before `message_stop`. A stream that ends
+   * before it was cut short.
+   */
+  get finished(): boolean {
+    return this.finishSent;
   }
 
   /** Token counts so far, for the audit record, whether or not the client asked for usage. */

@@ -115,6 +115,7 @@ describe('AnthropicStreamTranslator', () => {
     const translator = new AnthropicStreamTranslator({ model, created, includeUsage: true });
     const streamed = events.flatMap((event) => translator.push(event));
     expect(finishReasons(streamed)).toEqual([]);
+    expect(translator.finished).toBe(false);
     // Without a finish reason the official SDK refuses the stream.
     await expect(accumulateWithOpenAiSdk(streamed)).rejects.toThrow(/missing finish_reason/);
 
@@ -127,6 +128,18 @@ describe('AnthropicStreamTranslator', () => {
     const completion = await accumulateWithOpenAiSdk([...streamed, ...owed]);
     expect(completion.choices[0]?.message.content).toBe('The answer is');
     expect(completion.choices[0]?.finish_reason).toBe('stop');
+  });
+
+  it('counts a stream cut after message_delta as finished, with only its usage still owed', () => {
+    const events = readAnthropicEvents('text-answer.sse');
+    const translator = new AnthropicStreamTranslator({ model, created, includeUsage: true });
+    const upToDelta = events.slice(0, events.findIndex((event) => event.type === 'message_delta') + 1);
+    const streamed = upToDelta.flatMap((event) => translator.push(event));
+    expect(finishReasons(streamed)).toEqual(['stop']);
+    expect(translator.finished).toBe(true);
+    expect(translator.finish().map((chunk) => [chunk.choices.length, chunk.usage])).toEqual([
+      [0, { prompt_tokens: 21, completion_tokens: 12, total_tokens: 33 }],
+    ]);
   });
 
   it('never sends a second finish chunk, whatever arrives after the first', () => {

@@ -49,7 +49,8 @@ function translateRequest(request: ChatCompletionRequest, model: string) {
 
 /**
  * A stream that ends before `message_delta` gave its stop reason was cut: `end()` owes
- * nothing, and the forwarder answers the cut with an explicit error frame.
+ * nothing, and the forwarder answers the cut with an explicit error frame. One that ends after
+ * it is whole: `end()` hands over the usage still owed.
  */
 class AnthropicStreamDecoder implements StreamDecoder {
   readonly #translator: AnthropicStreamTranslator;
@@ -77,7 +78,7 @@ class AnthropicStreamDecoder implements StreamDecoder {
   }
 
   end(): StreamPart[] {
-    return [];
+    return this.#translator.finished ? this.#translator.finish().map((chunk) => this.#toPart(chunk)) : [];
   }
 
   #toPart(chunk: ChatCompletionChunk): StreamPart {

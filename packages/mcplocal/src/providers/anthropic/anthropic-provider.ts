@@ -77,7 +77,9 @@ export class AnthropicProvider implements LlmProvider {
       });
       for (const chunk of chunks) yield* mapOpenAiChunk(chunk);
     }
-    if (!translator.stopped) throw unfinishedStream(this.name);
+    // As for OpenAI streams: once the stop reason came, the answer is whole; the usage is still owed.
+    if (!translator.finished) throw unfinishedStream(this.name);
+    for (const chunk of translator.finish()) yield* mapOpenAiChunk(chunk);
   }
 
   private translate(options: CompletionOptions, stream: boolean) {
