@@ -1,4 +1,4 @@
-import { createParser } from 'eventsource-parser';
+import { readSseBatches, SseOverflowError } from '@mcpctl/dialects';
 import { chatCompletionChunkSchema, openAiErrorSchema, type ChatCompletionChunk } from '@mcpctl/protocol';
 import { checkSchema } from './schema-check.js';
 
@@ -17,37 +17,22 @@ const MAX_FRAME_CHARS = 4 * 1024 * 1024;
 
 /**
  * Parses a `text/event-stream` body into parts. It ends after `done` or `error`, or when the
- * body ends. Leaving the loop early cancels the body, which closes the connection and lets
- * mcpd cancel the upstream request.
+ * body ends (an unfinished event is dropped, as SSE requires: the caller sees no `done`).
+ * Leaving the loop early cancels the body, which closes the connection and lets mcpd cancel
+ * the upstream request.
  */
 export async function* readStreamParts(body: ReadableStream<Uint8Array>): AsyncGenerator<StreamPart> {
-  const pending: StreamPart[] = [];
-  const parser = createParser({
-    maxBufferSize: MAX_FRAME_CHARS,
-    onEvent: (event) => pending.push(frameToPart(event.data)),
-    onComment: (comment) => pending.push({ type: 'comment', text: comment.trim() }),
-    onError: (error) => {
-      if (error.type === 'max-buffer-size-exceeded') {
-        pending.push({ type: 'error', message: 'mcpd sent an oversized stream frame', errorType: undefined });
-      }
-    },
-  });
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      // At the end an unfinished event is dropped, as SSE requires: the caller sees no `done`.
-      parser.feed(done ? decoder.decode() : decoder.decode(value, { stream: true }));
-      while (pending.length > 0) {
-        const part = pending.shift() as StreamPart;
+    for await (const frames of readSseBatches(body, { maxBufferSize: MAX_FRAME_CHARS })) {
+      for (const frame of frames) {
+        const part: StreamPart = frame.type === 'comment' ? { type: 'comment', text: frame.text } : frameToPart(frame.data);
         yield part;
         if (part.type === 'done' || part.type === 'error') return;
       }
-      if (done) return;
     }
-  } finally {
-    await reader.cancel().catch(() => undefined);
+  } catch (error) {
+    if (!(error instanceof SseOverflowError)) throw error;
+    yield { type: 'error', message: 'mcpd sent an oversized stream frame', errorType: undefined };
   }
 }
 

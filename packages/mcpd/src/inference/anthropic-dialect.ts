@@ -1,41 +1,36 @@
-import { anthropicResponseSchema, anthropicStreamEventSchema, type ChatCompletionChunk } from '@mcpctl/protocol';
+import type { ChatCompletionChunk, ChatCompletionRequest } from '@mcpctl/protocol';
 import {
-  AnthropicTranslationError,
-  AnthropicStreamError,
   AnthropicStreamTranslator,
+  TranslationError,
+  UpstreamStreamError,
+  anthropicHeaders,
+  anthropicResponseBodySchema,
+  errorMessageIn,
   fromAnthropicResponse,
+  parseStreamFrame,
+  readAnthropicStreamEvent,
   toAnthropicRequest,
-} from '../dialects/anthropic/index.js';
+  upstreamEndpoint,
+} from '@mcpctl/dialects';
 import { badGateway, badRequest } from '../errors.js';
 import type { Dialect, StreamContext, StreamDecoder, StreamPart, UpstreamEvent } from './dialect.js';
-import { upstreamEndpoint } from './upstream-url.js';
 
-const ANTHROPIC_VERSION = '2023-06-01';
-
-/** Anthropic's Messages API, translated to and from the OpenAI shape. */
+/** Anthropic's Messages API: the shared translation to and from the OpenAI shape, over mcpd's HTTP. */
 export const anthropicDialect: Dialect = {
   buildRequest(target, request, streaming) {
     const body = { ...translateRequest(request, target.record.model), stream: streaming };
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'anthropic-version': ANTHROPIC_VERSION,
-    };
-    if (target.apiKey) headers['x-api-key'] = target.apiKey;
+    const headers = { 'content-type': 'application/json', ...anthropicHeaders(target.apiKey) };
     return { url: upstreamEndpoint(target.record.url ?? '', '/messages'), headers, body: JSON.stringify(body) };
   },
 
   readCompletion(body, _text, context) {
-    const parsed = anthropicResponseSchema.safeParse(body);
+    const parsed = anthropicResponseBodySchema.safeParse(body);
     if (!parsed.success) throw badGateway('the Anthropic upstream answered something that is not a message');
     const completion = fromAnthropicResponse(parsed.data, { model: context.model, created: context.created });
     return { json: JSON.stringify(completion), usage: completion.usage };
   },
 
-  readErrorMessage(body) {
-    if (typeof body !== 'object' || body === null) return undefined;
-    const error = (body as { error?: { message?: unknown } }).error;
-    return typeof error?.message === 'string' ? error.message : undefined;
-  },
+  readErrorMessage: errorMessageIn,
 
   createStreamDecoder(context) {
     return new AnthropicStreamDecoder(context);
@@ -43,18 +38,19 @@ export const anthropicDialect: Dialect = {
 };
 
 /** A request Anthropic cannot express is the caller's to fix: 400 with the reason. */
-function translateRequest(request: Parameters<typeof toAnthropicRequest>[0], model: string) {
+function translateRequest(request: ChatCompletionRequest, model: string) {
   try {
     return toAnthropicRequest(request, model);
   } catch (error) {
-    if (error instanceof AnthropicTranslationError) throw badRequest(error.message);
+    if (error instanceof TranslationError) throw badRequest(error.message);
     throw error;
   }
 }
 
 /**
  * A stream that ends before `message_delta` gave its stop reason was cut: `end()` owes
- * nothing, and the forwarder answers the cut with an explicit error frame.
+ * nothing, and the forwarder answers the cut with an explicit error frame. One that ends after
+ * it is whole: `end()` hands over the usage still owed.
  */
 class AnthropicStreamDecoder implements StreamDecoder {
   readonly #translator: AnthropicStreamTranslator;
@@ -65,27 +61,24 @@ class AnthropicStreamDecoder implements StreamDecoder {
   }
 
   decode(event: UpstreamEvent): StreamPart[] {
-    let parsed: unknown;
+    const frame = parseStreamFrame(event.data);
+    if (frame.type === 'not-json') return [{ type: 'error', message: 'the Anthropic upstream sent a stream frame that is not JSON' }];
+    if (frame.type === 'error') return [{ type: 'error', message: `the upstream failed mid-stream: ${frame.message}` }];
     try {
-      parsed = JSON.parse(event.data);
-    } catch {
-      return [{ type: 'error', message: 'the Anthropic upstream sent a stream frame that is not JSON' }];
-    }
-    const streamEvent = anthropicStreamEventSchema.safeParse(parsed);
-    // Event types added to the API later are skipped rather than failing the answer.
-    if (!streamEvent.success) return [];
-    try {
-      const parts = this.#translator.push(streamEvent.data).map((chunk) => this.#toPart(chunk));
-      if (streamEvent.data.type === 'message_stop') parts.push({ type: 'done' });
+      // Event types added to the API later are skipped rather than failing the answer.
+      const streamEvent = readAnthropicStreamEvent(frame.value);
+      if (!streamEvent) return [];
+      const parts = this.#translator.push(streamEvent).map((chunk) => this.#toPart(chunk));
+      if (streamEvent.type === 'message_stop') parts.push({ type: 'done' });
       return parts;
     } catch (error) {
-      if (error instanceof AnthropicStreamError) return [{ type: 'error', message: `the upstream failed mid-stream: ${error.message}` }];
+      if (error instanceof UpstreamStreamError) return [{ type: 'error', message: `the upstream failed mid-stream: ${error.message}` }];
       throw error;
     }
   }
 
   end(): StreamPart[] {
-    return [];
+    return this.#translator.finished ? this.#translator.finish().map((chunk) => this.#toPart(chunk)) : [];
   }
 
   #toPart(chunk: ChatCompletionChunk): StreamPart {

@@ -1,7 +1,7 @@
 import { chatCompletionChunkSchema, type ChatCompletionChunk, type Usage } from '@mcpctl/protocol';
+import { errorMessageIn, parseStreamFrame, toOpenAiRequestBody, upstreamEndpoint } from '@mcpctl/dialects';
 import { badGateway } from '../errors.js';
 import type { Dialect, StreamContext, StreamDecoder, StreamPart, UpstreamEvent } from './dialect.js';
-import { upstreamEndpoint } from './upstream-url.js';
 
 /**
  * OpenAI-compatible servers (OpenAI, vLLM, llama.cpp, LM Studio, Ollama's /v1): the body
@@ -9,13 +9,7 @@ import { upstreamEndpoint } from './upstream-url.js';
  */
 export const openAiDialect: Dialect = {
   buildRequest(target, request, streaming) {
-    const body: Record<string, unknown> = { ...request, model: target.record.model, stream: streaming };
-    if (streaming) {
-      // Ask for usage even when the caller did not: the audit needs token counts.
-      body.stream_options = { ...(request.stream_options ?? {}), include_usage: true };
-    } else {
-      delete body.stream_options;
-    }
+    const body = toOpenAiRequestBody(request, target.record.model, streaming);
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
     return { url: upstreamEndpoint(target.record.url ?? '', '/chat/completions'), headers, body: JSON.stringify(body) };
@@ -26,7 +20,7 @@ export const openAiDialect: Dialect = {
     return { json: text, usage: body.usage };
   },
 
-  readErrorMessage,
+  readErrorMessage: errorMessageIn,
 
   createStreamDecoder(context) {
     return new OpenAiStreamDecoder(context);
@@ -37,19 +31,6 @@ function isCompletion(body: unknown): body is { choices: unknown[]; usage?: Usag
   return typeof body === 'object' && body !== null && Array.isArray((body as { choices?: unknown }).choices);
 }
 
-/** OpenAI `{"error":{"message"}}`, the `{"error":"…"}` many servers answer, or `{"detail"}` (FastAPI). */
-export function readErrorMessage(body: unknown): string | undefined {
-  if (typeof body !== 'object' || body === null) return typeof body === 'string' && body ? body : undefined;
-  const { error, detail, message } = body as { error?: unknown; detail?: unknown; message?: unknown };
-  if (typeof error === 'string') return error;
-  if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {
-    return (error as { message: string }).message;
-  }
-  if (typeof detail === 'string') return detail;
-  if (typeof message === 'string') return message;
-  return undefined;
-}
-
 class OpenAiStreamDecoder implements StreamDecoder {
   constructor(private readonly context: StreamContext) {}
 
@@ -57,16 +38,10 @@ class OpenAiStreamDecoder implements StreamDecoder {
     const data = event.data.trim();
     if (data === '[DONE]') return [{ type: 'done' }];
     const source = this.context.source ?? 'the upstream';
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(data);
-    } catch {
-      return [{ type: 'error', message: `${source} sent a stream frame that is not JSON` }];
-    }
-    const isObject = typeof parsed === 'object' && parsed !== null;
-    const errorMessage = isObject && (parsed as { error?: unknown }).error !== undefined ? readErrorMessage(parsed) : undefined;
-    if (errorMessage !== undefined) return [{ type: 'error', message: `${source} failed mid-stream: ${errorMessage}` }];
-    const chunk = chatCompletionChunkSchema.safeParse(parsed);
+    const frame = parseStreamFrame(data);
+    if (frame.type === 'not-json') return [{ type: 'error', message: `${source} sent a stream frame that is not JSON` }];
+    if (frame.type === 'error') return [{ type: 'error', message: `${source} failed mid-stream: ${frame.message}` }];
+    const chunk = chatCompletionChunkSchema.safeParse(frame.value);
     if (!chunk.success) return [{ type: 'error', message: `${source} sent a stream frame that is not a chat.completion.chunk` }];
     return [{ type: 'chunk', data, chunk: chunk.data, forward: this.#shouldForward(chunk.data) }];
   }

@@ -1,5 +1,6 @@
 import { SERVED_BY_HEADER } from '@mcpctl/protocol';
 import type { Dispatcher } from 'undici';
+import { readSseBatches } from '@mcpctl/dialects';
 import type { InferenceTarget } from '../catalog/llm-catalog.js';
 import { anthropicDialect } from './anthropic-dialect.js';
 import type { Dialect, StreamContext } from './dialect.js';
@@ -7,7 +8,6 @@ import type { InferenceBackend, InferenceCall, InferenceOutcome } from './infere
 import { completionText } from './completion-text.js';
 import { openAiDialect } from './open-ai-dialect.js';
 import { sanitizeUpstreamError } from '../security/sanitize-upstream-error.js';
-import { readSse } from './read-sse.js';
 import { StreamForwarder } from './stream-forwarder.js';
 import { CallerGoneError, callUpstream, upstreamFailure } from './upstream-call.js';
 import { upstreamStatusError } from './upstream-status.js';
@@ -115,7 +115,8 @@ async function pipe(
 ): Promise<void> {
   const decoder = dialect.createStreamDecoder(context);
   try {
-    for await (const events of readSse(body)) {
+    for await (const frames of readSseBatches(body)) {
+      const events = frames.filter((frame) => frame.type === 'event');
       if (forwarder.accept(events.flatMap((event) => decoder.decode(event)))) return;
     }
     if (!forwarder.accept(decoder.end())) forwarder.sourceEnded();

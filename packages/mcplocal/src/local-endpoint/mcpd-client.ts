@@ -1,7 +1,7 @@
 import { modelListReadSchema, WAIT_SECONDS_HEADER, type Model } from '@mcpctl/protocol';
 import { LocalEndpointError } from '../errors.js';
 import { describeNetworkError } from '../providers/provider-http.js';
-import { serverMessage } from '../providers/server-message.js';
+import { upstreamErrorMessage } from '@mcpctl/dialects';
 import type { LocalEndpointMcpd } from './local-endpoint-options.js';
 
 /** Request headers of the caller that mean something to mcpd; its `Authorization` is never one: mcpd gets the user's token. */
@@ -61,7 +61,7 @@ export class McpdClient {
       if (init.signal.aborted) throw init.signal.reason;
     }
     // mcpd's own words, as the caller would have read them talking to mcpd directly.
-    const message = serverMessage(text) ?? `mcpd answered HTTP ${response.status}`;
+    const message = upstreamErrorMessage(text) ?? `mcpd answered HTTP ${response.status}`;
     throw new LocalEndpointError(response.status, message, { retryAfter: response.headers.get('retry-after') ?? undefined });
   }
 }

@@ -11,7 +11,7 @@ export type {
 export { createProvider, resolveApiKey, MANAGED_NOT_SUPPORTED } from './create-provider.js';
 export { isAbortError } from './is-abort-error.js';
 export { AVAILABILITY_TIMEOUT_MS } from './check-availability.js';
-export { upstreamEndpoint } from './upstream-endpoint.js';
+export { upstreamEndpoint, ANTHROPIC_VERSION } from '@mcpctl/dialects';
 export { OpenAiProvider, type OpenAiProviderOptions } from './openai/openai-provider.js';
-export { AnthropicProvider, ANTHROPIC_VERSION, type AnthropicProviderOptions } from './anthropic/anthropic-provider.js';
+export { AnthropicProvider, type AnthropicProviderOptions } from './anthropic/anthropic-provider.js';
 export { OllamaProvider, type OllamaProviderOptions } from './ollama/ollama-provider.js';

@@ -1,6 +1,6 @@
 import { Agent, request as undiciRequest } from 'undici';
 import { ProviderError } from '../errors.js';
-import { serverMessage } from './server-message.js';
+import { upstreamErrorMessage } from '@mcpctl/dialects';
 
 /** One HTTP call to a local model server. */
 export interface ProviderHttpRequest {
@@ -63,7 +63,7 @@ export async function openProviderStream(request: ProviderHttpRequest): Promise<
     throw new ProviderError(502, message, { cause: error });
   }
   if (response.statusCode >= 200 && response.statusCode < 300) return response.body;
-  const said = serverMessage(await readAll(response.body, request));
+  const said = upstreamErrorMessage(await readAll(response.body, request));
   const message = `provider "${request.provider}" answered HTTP ${response.statusCode}${said === undefined ? '' : `: ${said}`}`;
   throw new ProviderError(response.statusCode, message, said === undefined ? {} : { serverMessage: said });
 }

@@ -1,4 +1,4 @@
-import { createParser, type ParseError } from 'eventsource-parser';
+import { readSseBatches, SseOverflowError } from '@mcpctl/dialects';
 import { McplocalError } from '../errors.js';
 import type { ChannelFrame } from './control-channel.js';
 
@@ -11,30 +11,20 @@ export interface EventStreamHandlers {
   onBytes(): void;
 }
 
-/** Reads an SSE body to its end, handing each event over as it completes. */
+/**
+ * Reads an SSE body to its end, handing each event over as it completes. A failure ends the
+ * body's iteration, which cancels it: an overflowing stream does not keep a socket half-read.
+ */
 export async function readEventStream(body: ReadableStream<Uint8Array>, handlers: EventStreamHandlers): Promise<void> {
-  let overflow: ParseError | undefined;
-  const parser = createParser({
-    maxBufferSize: MAX_BUFFERED_CHARACTERS,
-    onEvent: (event) => handlers.onEvent({ event: event.event ?? 'message', data: event.data }),
-    onError: (error) => {
-      // Unknown fields are skipped as the SSE standard says; only an overflow ends the stream.
-      if (error.type === 'max-buffer-size-exceeded') overflow = error;
-    },
-  });
-  const decoder = new TextDecoder();
-  const reader = body.getReader();
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
+    for await (const frames of readSseBatches(body, { maxBufferSize: MAX_BUFFERED_CHARACTERS })) {
       handlers.onBytes();
-      parser.feed(decoder.decode(value, { stream: true }));
-      if (overflow) throw new McplocalError('the control stream sent an event larger than 8 MiB', { cause: overflow });
+      for (const frame of frames) {
+        if (frame.type === 'event') handlers.onEvent({ event: frame.event ?? 'message', data: frame.data });
+      }
     }
   } catch (error) {
-    // Closes the connection too, so an overflowing stream does not keep a socket half-read.
-    await reader.cancel(error).catch(() => undefined);
+    if (error instanceof SseOverflowError) throw new McplocalError('the control stream sent an event larger than 8 MiB', { cause: error });
     throw error;
   }
 }

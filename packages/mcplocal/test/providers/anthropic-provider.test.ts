@@ -62,7 +62,7 @@ describe('Anthropic provider', () => {
         {
           role: 'user',
           content: [
-            { type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'text', text: '4' }] },
+            { type: 'tool_result', tool_use_id: 'toolu_1', content: '4' },
             { type: 'text', text: 'And now?' },
           ],
         },
@@ -135,6 +135,7 @@ describe('Anthropic provider', () => {
     expect(await provider.complete({ messages: QUESTION })).toEqual({
       content: 'Let me add.',
       reasoning: 'Need a tool.',
+      reasoningField: 'reasoning_content',
       toolCalls: [{ id: 'toolu_3', name: 'add', arguments: '{"a":2,"b":2}' }],
       usage: { promptTokens: 15, completionTokens: 8, totalTokens: 23 },
       finishReason: 'tool_calls',

@@ -5,7 +5,6 @@ import { createProvider } from '../../src/providers/create-provider.js';
 import { isAbortError } from '../../src/providers/is-abort-error.js';
 import { OllamaProvider } from '../../src/providers/ollama/ollama-provider.js';
 import { OpenAiProvider } from '../../src/providers/openai/openai-provider.js';
-import { upstreamEndpoint } from '../../src/providers/upstream-endpoint.js';
 import { entryFor } from './support/provider-conformance.js';
 
 describe('createProvider', () => {
@@ -27,15 +26,6 @@ describe('createProvider', () => {
     const entry = entryFor('openai', 'http://127.0.0.1:8000', { apiKeyEnv: 'VLLM_KEY' });
     expect(() => createProvider(entry, { VLLM_KEY: '' })).toThrow(/apiKeyEnv names VLLM_KEY, which is not set/);
     expect(createProvider(entry, { VLLM_KEY: 'k' })).toBeInstanceOf(OpenAiProvider);
-  });
-});
-
-describe('upstreamEndpoint', () => {
-  it('adds /v1 to a bare server URL and keeps a path as the API root', () => {
-    expect(upstreamEndpoint('http://gpu:8000', '/chat/completions')).toBe('http://gpu:8000/v1/chat/completions');
-    expect(upstreamEndpoint('http://gpu:8000/', '/models')).toBe('http://gpu:8000/v1/models');
-    expect(upstreamEndpoint('http://gpu:11434/v1', '/models')).toBe('http://gpu:11434/v1/models');
-    expect(upstreamEndpoint('https://proxy/llm/api/', '/models')).toBe('https://proxy/llm/api/models');
   });
 });
 

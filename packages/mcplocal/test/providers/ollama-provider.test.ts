@@ -103,6 +103,7 @@ describe('Ollama provider', () => {
     expect(await provider.complete({ messages: QUESTION })).toEqual({
       content: '',
       reasoning: 'Use the tool.',
+      reasoningField: 'reasoning_content',
       toolCalls: [{ id: 'call_x', name: 'add', arguments: '{"a":1}' }],
       usage: { promptTokens: 8, completionTokens: 3, totalTokens: 11 },
       finishReason: 'tool_calls',

@@ -1,17 +1,23 @@
-import { anthropicStreamEventSchema, modelIdListSchema } from '@mcpctl/protocol';
+import { modelIdListSchema } from '@mcpctl/protocol';
+import {
+  AnthropicStreamTranslator,
+  anthropicHeaders,
+  anthropicResponseBodySchema,
+  fromAnthropicResponse,
+  readAnthropicStreamEvent,
+  readSse,
+  toAnthropicRequest,
+  upstreamEndpoint,
+} from '@mcpctl/dialects';
 import { AVAILABILITY_TIMEOUT_MS, checkAvailability } from '../check-availability.js';
+import { translated } from '../dialect-failure.js';
 import { parseJsonFrame } from '../json-frame.js';
 import type { CompletionOptions, CompletionResult, LlmProvider, StreamDelta } from '../llm-provider.js';
-import { fetchProviderJson, openProviderStream, parseProviderBody, type ProviderHttpRequest } from '../provider-http.js';
+import { fromOpenAiCompletion } from '../openai/from-openai-completion.js';
+import { mapOpenAiChunk } from '../openai/map-openai-chunk.js';
+import { fetchProviderJson, openProviderStream, type ProviderHttpRequest } from '../provider-http.js';
 import { providerStream, unfinishedStream } from '../provider-stream.js';
-import { readSse } from '../read-sse.js';
-import { upstreamEndpoint } from '../upstream-endpoint.js';
-import { anthropicResponseBodySchema, isKnownAnthropicEvent } from './anthropic-schemas.js';
-import { AnthropicStreamMapper } from './anthropic-stream-mapper.js';
-import { fromAnthropicResponse } from './from-anthropic-response.js';
-import { toAnthropicRequest } from './to-anthropic-request.js';
-
-export const ANTHROPIC_VERSION = '2023-06-01';
+import { toChatRequest } from '../to-chat-request.js';
 
 /** Options of {@link AnthropicProvider}. */
 export interface AnthropicProviderOptions {
@@ -25,7 +31,11 @@ export interface AnthropicProviderOptions {
   availabilityTimeoutMs?: number | undefined;
 }
 
-/** The Anthropic Messages API, or a server speaking it; callers use the OpenAI vocabulary. */
+/**
+ * The Anthropic Messages API, or a server speaking it; callers use the OpenAI vocabulary. The
+ * translation is the shared one mcpd uses too; answers come back in OpenAI's shape and are read
+ * as an OpenAI server's would be.
+ */
 export class AnthropicProvider implements LlmProvider {
   readonly name: string;
   private readonly options: AnthropicProviderOptions;
@@ -36,9 +46,9 @@ export class AnthropicProvider implements LlmProvider {
   }
 
   async complete(options: CompletionOptions): Promise<CompletionResult> {
-    const body = toAnthropicRequest(options, this.options.model, false);
+    const body = this.translate(options, false);
     const response = await fetchProviderJson(this.request('POST', '/messages', options.signal, body), anthropicResponseBodySchema, 'message');
-    return fromAnthropicResponse(response);
+    return fromOpenAiCompletion(fromAnthropicResponse(response, { model: this.options.model, created: 0 }));
   }
 
   stream(options: CompletionOptions): AsyncIterable<StreamDelta> {
@@ -56,21 +66,28 @@ export class AnthropicProvider implements LlmProvider {
   }
 
   private async *streamDeltas(options: CompletionOptions, signal: AbortSignal): AsyncGenerator<StreamDelta> {
-    const body = toAnthropicRequest(options, this.options.model, true);
-    const request = this.request('POST', '/messages', signal, body);
+    const request = this.request('POST', '/messages', signal, this.translate(options, true));
     const streamed = await openProviderStream({ ...request, headers: { ...request.headers, accept: 'text/event-stream' } });
-    const mapper = new AnthropicStreamMapper(this.name);
+    const translator = new AnthropicStreamTranslator({ model: this.options.model, created: 0, includeUsage: true });
     for await (const event of readSse(streamed)) {
       const frame = parseJsonFrame(event.data, this.name);
-      if (!isKnownAnthropicEvent(frame)) continue;
-      yield* mapper.push(parseProviderBody(frame, anthropicStreamEventSchema, 'stream event', this.name));
+      const chunks = translated(this.name, () => {
+        const streamEvent = readAnthropicStreamEvent(frame);
+        return streamEvent ? translator.push(streamEvent) : [];
+      });
+      for (const chunk of chunks) yield* mapOpenAiChunk(chunk);
     }
-    if (!mapper.stopped) throw unfinishedStream(this.name);
+    // As for OpenAI streams: once the stop reason came, the answer is whole; the usage is still owed.
+    if (!translator.finished) throw unfinishedStream(this.name);
+    for (const chunk of translator.finish()) yield* mapOpenAiChunk(chunk);
+  }
+
+  private translate(options: CompletionOptions, stream: boolean) {
+    return translated(this.name, () => toAnthropicRequest({ ...toChatRequest(options), stream }, this.options.model));
   }
 
   private request(method: 'GET' | 'POST', endpoint: string, signal: AbortSignal | undefined, body?: unknown): ProviderHttpRequest {
-    const headers: Record<string, string> = { 'anthropic-version': ANTHROPIC_VERSION };
-    if (this.options.apiKey !== undefined) headers['x-api-key'] = this.options.apiKey;
+    const headers = anthropicHeaders(this.options.apiKey);
     return { provider: this.name, method, url: upstreamEndpoint(this.options.url, endpoint), headers, body, signal };
   }
 }

@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { ollamaChatResponseSchema, ollamaTagListSchema } from '@mcpctl/protocol';
+import { OllamaStreamTranslator, fromOllamaResponse, ollamaEndpoint, readLines, toOllamaRequest } from '@mcpctl/dialects';
 import { ProviderError } from '../../errors.js';
 import { AVAILABILITY_TIMEOUT_MS, checkAvailability } from '../check-availability.js';
+import { translated } from '../dialect-failure.js';
 import { parseJsonFrame } from '../json-frame.js';
 import type { CompletionOptions, CompletionResult, LlmProvider, StreamDelta } from '../llm-provider.js';
+import { fromOpenAiCompletion } from '../openai/from-openai-completion.js';
+import { mapOpenAiChunk } from '../openai/map-openai-chunk.js';
 import { fetchProviderJson, openProviderStream, parseProviderBody, type ProviderHttpRequest } from '../provider-http.js';
 import { providerStream, unfinishedStream } from '../provider-stream.js';
-import { readLines } from '../read-lines.js';
-import { fromOllamaResponse } from './from-ollama-response.js';
+import { toChatRequest } from '../to-chat-request.js';
 import { isModelLoaded } from './ollama-loaded-models.js';
-import { ollamaEndpoint } from './ollama-endpoint.js';
-import { OllamaStreamMapper } from './ollama-stream-mapper.js';
-import { toOllamaRequest } from './to-ollama-request.js';
 
 /** Options of {@link OllamaProvider}. */
 export interface OllamaProviderOptions {
@@ -29,22 +29,27 @@ export interface OllamaProviderOptions {
 
 const randomToolCallId = () => `call_${randomBytes(12).toString('hex')}`;
 
-/** Ollama through its native API (`/api/chat`), which streams NDJSON and reports thinking. */
+/**
+ * Ollama through its native API (`/api/chat`), which streams NDJSON and reports thinking. The
+ * translation is the shared one; answers come back in OpenAI's shape and are read as an OpenAI
+ * server's would be.
+ */
 export class OllamaProvider implements LlmProvider {
   readonly name: string;
   private readonly options: OllamaProviderOptions;
-  private readonly generateId: () => string;
+  private readonly answer: { id: string; model: string; created: number; generateToolCallId: () => string };
 
   constructor(options: OllamaProviderOptions) {
     this.name = options.name;
     this.options = options;
-    this.generateId = options.generateToolCallId ?? randomToolCallId;
+    // The relay gives answers its own id and time; only the tool-call ids travel on.
+    this.answer = { id: '', model: options.model, created: 0, generateToolCallId: options.generateToolCallId ?? randomToolCallId };
   }
 
   async complete(options: CompletionOptions): Promise<CompletionResult> {
-    const body = toOllamaRequest(options, this.options.model, false);
+    const body = translated(this.name, () => toOllamaRequest(toChatRequest(options), this.options.model, false));
     const response = await fetchProviderJson(this.request('POST', '/api/chat', options.signal, body), ollamaChatResponseSchema, 'chat answer');
-    return fromOllamaResponse(response, this.generateId);
+    return fromOpenAiCompletion(fromOllamaResponse(response, this.answer));
   }
 
   stream(options: CompletionOptions): AsyncIterable<StreamDelta> {
@@ -70,13 +75,14 @@ export class OllamaProvider implements LlmProvider {
   }
 
   private async *streamDeltas(options: CompletionOptions, signal: AbortSignal): AsyncGenerator<StreamDelta> {
-    const body = toOllamaRequest(options, this.options.model, true);
+    const body = translated(this.name, () => toOllamaRequest(toChatRequest(options), this.options.model, true));
     const streamed = await openProviderStream(this.request('POST', '/api/chat', signal, body));
-    const mapper = new OllamaStreamMapper(this.generateId);
+    const translator = new OllamaStreamTranslator({ ...this.answer, includeUsage: true });
     for await (const line of readLines(streamed)) {
-      yield* mapper.push(parseProviderBody(parseJsonFrame(line, this.name), ollamaChatResponseSchema, 'stream line', this.name));
+      const parsed = parseProviderBody(parseJsonFrame(line, this.name), ollamaChatResponseSchema, 'stream line', this.name);
+      for (const chunk of translator.push(parsed)) yield* mapOpenAiChunk(chunk);
     }
-    if (!mapper.stopped) throw unfinishedStream(this.name);
+    if (!translator.stopped) throw unfinishedStream(this.name);
   }
 
   private request(method: 'GET' | 'POST', endpoint: string, signal: AbortSignal | undefined, body?: unknown): ProviderHttpRequest {

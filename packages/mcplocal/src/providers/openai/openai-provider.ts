@@ -1,15 +1,14 @@
 import { chatCompletionChunkSchema, chatCompletionSchema, modelIdListSchema } from '@mcpctl/protocol';
+import { readSse, toOpenAiRequestBody, upstreamEndpoint } from '@mcpctl/dialects';
 import { ProviderError } from '../../errors.js';
 import { AVAILABILITY_TIMEOUT_MS, checkAvailability } from '../check-availability.js';
 import { parseJsonFrame } from '../json-frame.js';
 import type { CompletionOptions, CompletionResult, LlmProvider, StreamDelta } from '../llm-provider.js';
 import { fetchProviderJson, openProviderStream, parseProviderBody, type ProviderHttpRequest } from '../provider-http.js';
 import { providerStream, unfinishedStream } from '../provider-stream.js';
-import { readSse } from '../read-sse.js';
-import { upstreamEndpoint } from '../upstream-endpoint.js';
 import { fromOpenAiCompletion } from './from-openai-completion.js';
 import { mapOpenAiChunk } from './map-openai-chunk.js';
-import { toOpenAiRequest } from './to-openai-request.js';
+import { toChatRequest } from '../to-chat-request.js';
 import { reportsSleeping, vllmSleepStateUrl } from './vllm-sleep-state.js';
 
 /** Options of {@link OpenAiProvider}. */
@@ -40,7 +39,7 @@ export class OpenAiProvider implements LlmProvider {
   }
 
   async complete(options: CompletionOptions): Promise<CompletionResult> {
-    const body = toOpenAiRequest(options, this.options.model, false);
+    const body = toOpenAiRequestBody(toChatRequest(options), this.options.model, false);
     const request = this.request('POST', '/chat/completions', options.signal, body);
     return fromOpenAiCompletion(await fetchProviderJson(request, completionSchema, 'chat completion'));
   }
@@ -69,7 +68,7 @@ export class OpenAiProvider implements LlmProvider {
   }
 
   private async *streamDeltas(options: CompletionOptions, signal: AbortSignal): AsyncGenerator<StreamDelta> {
-    const body = toOpenAiRequest(options, this.options.model, true);
+    const body = toOpenAiRequestBody(toChatRequest(options), this.options.model, true);
     const request = this.request('POST', '/chat/completions', signal, body);
     const streamed = await openProviderStream({ ...request, headers: { ...request.headers, accept: 'text/event-stream' } });
     let finished = false;

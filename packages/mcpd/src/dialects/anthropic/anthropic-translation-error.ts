@@ -1,9 +1,0 @@
-/**
- * An OpenAI request that cannot be expressed in Anthropic's dialect (an audio part, a legacy
- * `function` message, `n` > 1, …). It is the caller's request that is at fault, so it belongs
- * in a 400 answer rather than being silently dropped: the model would otherwise answer a
- * question it never fully saw.
- */
-export class AnthropicTranslationError extends Error {
-  override readonly name = 'AnthropicTranslationError';
-}

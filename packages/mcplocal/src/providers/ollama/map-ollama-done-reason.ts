@@ -1,8 +1,0 @@
-/**
- * Ollama's `done_reason` as an OpenAI finish reason. Ollama says `stop` after a tool call too,
- * so a turn that called tools finishes with `tool_calls`, as OpenAI clients expect.
- */
-export function mapOllamaDoneReason(doneReason: string | undefined, calledTools: boolean): string {
-  if (calledTools) return 'tool_calls';
-  return doneReason === 'length' ? 'length' : 'stop';
-}
