@@ -72,7 +72,7 @@ async function modes(root: string): Promise<Array<{ path: string; directory: boo
   return found;
 }
 
-const openDescriptors = async () => (await readdir(`/proc/${mcpd.process.pid}/fd`)).length;
+const openDescriptors = async () => (await readdir(`/proc/${mcpd.process.pid!}/fd`)).length;
 
 beforeAll(async () => {
   home = await makeTempDir('abuse-bounds');
