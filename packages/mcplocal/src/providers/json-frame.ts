@@ -14,7 +14,7 @@ export function parseJsonFrame(text: string, provider: string): unknown {
     const preview = text.length > 120 ? `${text.slice(0, 120)}…` : text;
     throw new ProviderError(502, `provider "${provider}" sent a stream frame that is not JSON: ${preview}`, { cause: error });
   }
-  if (typeof frame === 'object' && frame !== null && 'error' in frame && frame.error != null) {
+  if (typeof frame === 'object' && frame !== null && 'error' in frame && (frame as { error: unknown }).error != null) {
     const said = serverMessage(text) ?? 'unknown error';
     throw new ProviderError(502, `provider "${provider}" failed mid-stream: ${said}`, { serverMessage: said });
   }
