@@ -85,6 +85,7 @@ function commandLine(argv: string[]): string {
 function describe(error: unknown): string {
   const parts: string[] = [];
   for (let current: unknown = error; current && parts.length < 4; current = (current as { cause?: unknown }).cause) {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a thrown non-Error is described as String() shows it
     parts.push((current as Error).message ?? String(current));
   }
   return parts.join(': ');

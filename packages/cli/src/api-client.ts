@@ -147,7 +147,7 @@ function networkCode(error: unknown): string {
     const code = (current as NodeJS.ErrnoException).code;
     if (typeof code === 'string') return code;
     innermost = current.message;
-    const nested = current instanceof AggregateError ? current.errors[0] : undefined;
+    const nested: unknown = current instanceof AggregateError ? current.errors[0] : undefined;
     current = nested ?? current.cause;
   }
   return innermost;

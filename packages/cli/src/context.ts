@@ -31,7 +31,7 @@ export interface CliContext {
   readonly printer: Printer;
   /** `$MCPCTL_HOME` or `~/.mcpctl`. */
   readonly home: string;
-  now(): number;
+  now: () => number;
   onInterrupt(listener: () => void): () => void;
   /** A client for the configured mcpd; fails with a login hint when there are no credentials. */
   api(): Promise<ApiClient>;

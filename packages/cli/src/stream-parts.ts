@@ -48,7 +48,7 @@ export function frameToPart(data: string): StreamPart {
   if (typeof json === 'object' && json !== null && 'error' in json) {
     const failure = checkSchema(openAiErrorSchema, json);
     if (failure.ok) return { type: 'error', message: failure.value.error.message, errorType: failure.value.error.type };
-    const raw = (json as { error: unknown }).error;
+    const raw = json.error;
     return { type: 'error', message: typeof raw === 'string' ? raw : truncate(JSON.stringify(raw)), errorType: undefined };
   }
   const chunk = checkSchema(chatCompletionChunkSchema, json);

@@ -101,7 +101,7 @@ export async function streamChat(access: McpdAccess, model: string, options: Cal
       return result({ ...common, end: 'not-a-stream', text: await response.text() });
     }
     const decoder = new TextDecoder();
-    const reader = response.body.getReader();
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
@@ -123,6 +123,7 @@ function isRefused(error: unknown): boolean {
 export function describeError(error: unknown): string {
   const parts: string[] = [];
   for (let current: unknown = error; current && parts.length < 4; current = (current as { cause?: unknown }).cause) {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a thrown non-Error is described as String() shows it
     const message = current instanceof Error ? current.message : String(current);
     if (!parts.includes(message)) parts.push(message);
   }
@@ -142,7 +143,7 @@ export function errorMessageOf(text: string): string {
 
 /** `done`, `error-frame: MESSAGE`, `HTTP 502: MESSAGE` …, for a figure. */
 export function describeStreamEnd(result: StreamResult): string {
-  if (result.end === 'not-a-stream') return `HTTP ${result.status}: ${errorMessageOf(result.text).slice(0, 100)}`;
-  if (result.end === 'error-frame') return `error-frame: ${result.tally.errorMessage?.slice(0, 100)}`;
+  if (result.end === 'not-a-stream') return `HTTP ${String(result.status)}: ${errorMessageOf(result.text).slice(0, 100)}`;
+  if (result.end === 'error-frame') return `error-frame: ${result.tally.errorMessage?.slice(0, 100) ?? ''}`;
   return result.end;
 }

@@ -144,7 +144,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): McpdConfig {
     problems.push(`${(error as Error).message} (${USAGE})`);
   }
   const port = Number(flags.port ?? '3100');
-  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`--port must be a port number, not "${flags.port}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`--port must be a port number, not "${String(flags.port)}"`);
 
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const parsed = environmentSchema.safeParse(present);

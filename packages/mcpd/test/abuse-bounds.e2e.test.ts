@@ -50,7 +50,7 @@ async function createMember(name: string): Promise<string> {
 
 /** What a refused request could have changed. */
 async function registry() {
-  const read = async (path: string, token?: string) => (await (await api(path, token ? { token } : {})).json()) as unknown;
+  const read = async (path: string, token?: string) => await (await api(path, token ? { token } : {})).json();
   return {
     llms: await read('/api/v1/llms'),
     agents: await read('/api/v1/agents'),
@@ -72,7 +72,7 @@ async function modes(root: string): Promise<Array<{ path: string; directory: boo
   return found;
 }
 
-const openDescriptors = async () => (await readdir(`/proc/${mcpd.process.pid}/fd`)).length;
+const openDescriptors = async () => (await readdir(`/proc/${mcpd.process.pid!}/fd`)).length;
 
 beforeAll(async () => {
   home = await makeTempDir('abuse-bounds');

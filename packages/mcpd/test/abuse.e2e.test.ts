@@ -434,7 +434,7 @@ const cases: Array<[string, () => Promise<void>]> = [
     },
   ],
   [
-    `${50} wrong tokens in a row: 429 with Retry-After past ${FAILURE_LIMIT} failures until the window ends; right tokens still get in`,
+    `50 wrong tokens in a row: 429 with Retry-After past ${FAILURE_LIMIT} failures until the window ends; right tokens still get in`,
     async () => {
       const statuses: number[] = [];
       for (let attempt = 0; attempt < 50; attempt += 1) {

@@ -114,7 +114,7 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
   it('keeps a conversation in a thread that only its user can read', async () => {
     await createAgent({ name: 'helper', llm: 'qwen-alpha', systemPrompt: 'Remember everything.' });
     const first = await chat('helper', { stream: true });
-    const threadId = first.headers.get('x-mcpctl-thread-id');
+    const threadId = first.headers.get('x-mcpctl-thread-id') ?? '';
     expect(threadId).toMatch(/^thr_/);
     expect(await first.text()).toContain('[DONE]');
     // The answer ends only once its exchange is stored: a client that asks at once finds it.

@@ -103,7 +103,7 @@ describe('public path behaviour', () => {
     const response = await infer('fake', { stream: true });
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     expect(response.headers.get('x-mcpctl-served-by')).toBe('fake');
-    const reader = response.body!.getReader();
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     const decoder = new TextDecoder();
     let text = '';
     let firstContentAt: number | undefined;

@@ -36,7 +36,7 @@ const chat = (content: string) => ({ messages: [{ role: 'user', content }] });
 
 /** Everything a refused request could have changed, for a before/after comparison. */
 async function snapshot() {
-  const read = async (path: string) => (await (await mcpd.api(path)).json()) as unknown;
+  const read = async (path: string) => await (await mcpd.api(path)).json();
   const threads = (await (await mcpd.api('/api/v1/threads', { token: memberToken })).json()) as unknown[];
   return {
     llms: await read('/api/v1/llms'),

@@ -231,7 +231,7 @@ describe('stored rows per user', () => {
     expect(upstream.requests.length).toBe(calls);
     expect(((await (await mcpd.api('/api/v1/threads', { token: bob })).json()) as unknown[]).length).toBe(2);
     expect((await mcpd.api('/api/v1/agents/helper/chat', { json: { ...chat('go on'), threadId: started[0] }, token: bob })).status).toBe(200);
-    expect((await mcpd.api(`/api/v1/threads/${started[1]}`, { method: 'DELETE', token: bob })).status).toBe(204);
+    expect((await mcpd.api(`/api/v1/threads/${started[1]!}`, { method: 'DELETE', token: bob })).status).toBe(204);
     expect((await mcpd.api('/api/v1/agents/helper/chat', { json: chat('room again'), token: bob })).status).toBe(200);
   });
 

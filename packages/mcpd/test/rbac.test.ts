@@ -161,7 +161,7 @@ describe('RBAC over HTTP', () => {
     expect(status.user).toMatchObject({ name: 'rb-grouped', admin: true });
     expect((await mcpd.api('/api/v1/llms', { token: grouped, json: gpt('rb-ops-gpt') })).status).toBe(201);
     expect((await mcpd.api('/api/v1/rolebindings/rb-ops-admin', { method: 'DELETE' })).status).toBe(204);
-    expect((await (await mcpd.api('/api/v1/status', { token: grouped })).json()).user.admin).toBe(false);
+    expect(((await (await mcpd.api('/api/v1/status', { token: grouped })).json()) as { user: { admin: boolean } }).user.admin).toBe(false);
   });
 
   it('refuses to hand out a grant the caller does not hold', async () => {

@@ -27,7 +27,7 @@ describe.each(testDatabaseVariants())('registry on $name', (variant) => {
     const byId = await (await mcpd.api(`/api/v1/llms/${view.id}`)).json();
     const byName = await (await mcpd.api('/api/v1/llms/gpt')).json();
     expect(byId).toEqual(byName);
-    expect((await (await mcpd.api('/api/v1/llms')).json()).map((llm: { name: string }) => llm.name)).toEqual(['gpt']);
+    expect(((await (await mcpd.api('/api/v1/llms')).json()) as Array<{ name: string }>).map((llm) => llm.name)).toEqual(['gpt']);
 
     const updated = await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { model: 'gpt-4o', description: null } });
     expect(updated.status).toBe(200);
@@ -49,7 +49,7 @@ describe.each(testDatabaseVariants())('registry on $name', (variant) => {
     await mcpd.api('/api/v1/llms', { json: { ...gpt, apiKey: 'sk-very-secret-key' } });
     const body = await (await mcpd.api('/api/v1/llms/gpt')).text();
     expect(body).not.toContain('sk-very-secret-key');
-    expect(JSON.parse(body).hasApiKey).toBe(true);
+    expect((JSON.parse(body) as { hasApiKey: unknown }).hasApiKey).toBe(true);
 
     const [row] = await mcpd.server.services.database.db.select().from(llms);
     expect(row?.apiKeyEncrypted).toBeTruthy();

@@ -90,7 +90,7 @@ describe('relay of virtual LLMs over the control stream', () => {
     ]);
     const iterator = stream[0][Symbol.asyncIterator]();
     const first = await iterator.next();
-    expect(first.value.choices[0].delta.content).toBe('one');
+    expect((first.value as OpenAI.ChatCompletionChunk).choices[0]?.delta.content).toBe('one');
     const task = stream[1];
     await post(task.taskId, { chunk: { data: chunk(null, 'stop') } });
     await post(task.taskId, { chunk: { data: '[DONE]', done: true } });
@@ -141,7 +141,7 @@ describe('relay of virtual LLMs over the control stream', () => {
     const task = await nextTask();
     expect((await post(task.taskId, { chunk: { data: chunk('partial') } })).status).toBe(200);
     const response = await answer;
-    const reader = response.body!.getReader();
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     const decoder = new TextDecoder();
     let text = decoder.decode((await reader.read()).value);
     const refused = await post(task.taskId, body);
@@ -192,7 +192,7 @@ describe('relay of virtual LLMs over the control stream', () => {
     const task = await nextTask();
     await post(task.taskId, { chunk: { data: chunk('partial') } });
     const response = await answer;
-    const reader = response.body!.getReader();
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     const decoder = new TextDecoder();
     let text = decoder.decode((await reader.read()).value);
     publisher.close();

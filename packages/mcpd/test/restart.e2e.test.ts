@@ -40,7 +40,7 @@ describe('mcpd restarts', () => {
   });
 
   const api = (path: string, init: RequestInit = {}) =>
-    fetch(`${mcpd.url}${path}`, { ...init, headers: { authorization: `Bearer ${mcpd.adminToken}`, 'content-type': 'application/json', ...init.headers } });
+    fetch(`${mcpd.url}${path}`, { ...init, headers: { authorization: `Bearer ${mcpd.adminToken}`, 'content-type': 'application/json', ...Object.fromEntries(new Headers(init.headers)) } });
   const status = async () => ((await (await api('/api/v1/llms/qwen-local')).json()) as { status: string }).status;
   const ask = () => api('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'qwen-local', messages: [{ role: 'user', content: 'Hi' }] }) });
   const restartMcpd = async () => {

@@ -43,7 +43,7 @@ describe('SIGTERM drains relayed and public streams', () => {
     await api('/api/v1/llms', { method: 'POST', body: JSON.stringify({ name: 'direct', type: 'openai', model: 'fake-model', url: upstream.openaiBaseUrl }) });
   };
   const api = (path: string, init: RequestInit = {}) =>
-    fetch(`${mcpd!.url}${path}`, { ...init, headers: { authorization: `Bearer ${mcpd!.adminToken}`, 'content-type': 'application/json', ...init.headers } });
+    fetch(`${mcpd!.url}${path}`, { ...init, headers: { authorization: `Bearer ${mcpd!.adminToken}`, 'content-type': 'application/json', ...Object.fromEntries(new Headers(init.headers)) } });
   const stream = (model: string) =>
     api('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model, messages: [{ role: 'user', content: 'Hi' }], stream: true }) });
 
@@ -51,7 +51,7 @@ describe('SIGTERM drains relayed and public streams', () => {
   const begin = async (model: string) => {
     const response = await stream(model);
     expect(response.status).toBe(200);
-    const reader = response.body!.getReader();
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     const decoder = new TextDecoder();
     let text = '';
     while (!text.includes('"content":"')) {

@@ -31,7 +31,7 @@ describe('StreamForwarder', () => {
     forwarder.accept([chunk({ content: 'x' })]);
     expect(forwarder.accept([{ type: 'done' }])).toBe(true);
     const frames = writes.join('').trim().split('\n\n');
-    expect(JSON.parse(frames.at(-2)!.slice(6)).choices[0].finish_reason).toBe('stop');
+    expect((JSON.parse(frames.at(-2)!.slice(6)) as { choices: Array<{ finish_reason: unknown }> }).choices[0]?.finish_reason).toBe('stop');
     expect(frames.at(-1)).toBe('data: [DONE]');
     expect(ended()).toBe(1);
   });

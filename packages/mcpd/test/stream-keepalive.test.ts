@@ -42,7 +42,7 @@ class BodyReader {
 
   async #read(): Promise<void> {
     const decoder = new TextDecoder();
-    for await (const bytes of this.response.body!) this.text += decoder.decode(bytes, { stream: true });
+    for await (const bytes of this.response.body as ReadableStream<Uint8Array>) this.text += decoder.decode(bytes, { stream: true });
     this.ended = true;
   }
 }

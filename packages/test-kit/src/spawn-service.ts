@@ -38,7 +38,7 @@ export async function spawnService<T>(options: SpawnServiceOptions<T>): Promise<
   const tail = new OutputTail(KEPT_OUTPUT_CHARS);
   const keep = (text: string) => tail.add(text);
   const output = () => tail.text();
-  child.stderr!.setEncoding('utf8').on('data', keep);
+  child.stderr.setEncoding('utf8').on('data', keep);
   const stop = (signal: NodeJS.Signals = 'SIGTERM') => stopProcess(child, signal);
   try {
     const value = await waitReady(child, options, keep, output);
@@ -68,7 +68,7 @@ function waitReady<T>(child: ChildProcess, options: SpawnServiceOptions<T>, keep
       timeoutMs,
     );
     const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
-      settle(new TestKitError(`${options.name} exited (${signal ?? `code ${code}`}) before it was ready:\n${output()}`));
+      settle(new TestKitError(`${options.name} exited (${signal ?? `code ${String(code)}`}) before it was ready:\n${output()}`));
     const onError = (error: Error) => settle(new TestKitError(`cannot start ${options.name}`, { cause: error }));
     child.once('exit', onExit);
     child.once('error', onError);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 export interface TempDir {
   path: string;
   /** Removes the directory and everything in it; safe to call twice. */
-  cleanup(): Promise<void>;
+  cleanup: () => Promise<void>;
 }
 
 /** A fresh private (0700) directory under the system temp dir, e.g. for MCPCTL_HOME or a data dir. */

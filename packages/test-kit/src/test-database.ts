@@ -10,7 +10,7 @@ export type TestDatabaseName = 'embedded' | 'postgres';
 export interface TestDatabaseVariant {
   name: TestDatabaseName;
   /** A fresh, migrated, empty database; closing the handle disposes of it. */
-  open(): Promise<DatabaseHandle>;
+  open: () => Promise<DatabaseHandle>;
 }
 
 /**

@@ -34,7 +34,7 @@ export function resolveBehavior(options: FakeUpstreamOptions): UpstreamBehavior 
     throw new TestKitError(`tokensPerSecond must be a positive number, got ${tokensPerSecond}`);
   }
   const mode = options.mode ?? 'normal';
-  if (!MODES.includes(mode)) throw new TestKitError(`mode must be one of ${MODES.join(', ')}, got ${String(mode)}`);
+  if (!MODES.includes(mode)) throw new TestKitError(`mode must be one of ${MODES.join(', ')}, got ${mode}`);
   if (options.fail && !(Number.isInteger(options.fail.status) && options.fail.status >= 400 && options.fail.status <= 599)) {
     throw new TestKitError(`fail.status must be an HTTP error status (400-599), got ${options.fail.status}`);
   }
@@ -58,7 +58,7 @@ export function resolveBehavior(options: FakeUpstreamOptions): UpstreamBehavior 
 
 function generateTokens(count: number): string[] {
   if (!Number.isInteger(count) || count < 0) throw new TestKitError(`tokenCount must be a non-negative integer, got ${count}`);
-  return Array.from({ length: count }, (_, index) => `${index === 0 ? '' : ' '}${WORDS[index % WORDS.length]}`);
+  return Array.from({ length: count }, (_, index) => `${index === 0 ? '' : ' '}${WORDS[index % WORDS.length]!}`);
 }
 
 function nonNegative(name: string, value: number): number {

@@ -102,7 +102,7 @@ describe('fake upstream, OpenAI dialect', () => {
     const completion = await client(upstream.openaiBaseUrl).chat.completions.create({
       model: 'fake-model',
       messages: [{ role: 'user', content: question }],
-      max_tokens: 3,
+      max_tokens: 3, // eslint-disable-line @typescript-eslint/no-deprecated -- the legacy field is the one under test
     });
 
     expect(completion.choices[0]?.message.content).toBe(DEFAULT_TOKENS.slice(0, 3).join(''));

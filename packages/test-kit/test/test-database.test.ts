@@ -14,7 +14,7 @@ describe.each(testDatabaseVariants())('test database: $name', ({ name, open }) =
       await handle.db.insert(users).values({ id: 'u1', name: 'alice', groups: ['ops'] });
       const rows = await handle.db.select().from(users).where(eq(users.name, 'alice'));
       expect(rows).toEqual([expect.objectContaining({ id: 'u1', name: 'alice', groups: ['ops'] })]);
-      const current = await handle.db.execute<{ name: string }>(sql`select current_database() as name`);
+      const current = (await handle.db.execute(sql`select current_database() as name`)) as { rows: Array<{ name: string }> };
       databaseName = current.rows[0]?.name;
     } finally {
       await handle.close();

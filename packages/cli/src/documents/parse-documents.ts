@@ -46,9 +46,9 @@ function parseYaml(text: string, source: string): unknown[] {
   return parseAllDocuments(text).map((document, position) => {
     const problem = document.errors[0];
     if (problem !== undefined) {
-      throw new UsageError(`${source}: YAML document ${position + 1} is invalid: ${problem.message.split('\n')[0]}`, { cause: problem });
+      throw new UsageError(`${source}: YAML document ${position + 1} is invalid: ${problem.message.split('\n')[0] ?? ''}`, { cause: problem });
     }
-    return document.toJS();
+    return document.toJS() as unknown;
   });
 }
 

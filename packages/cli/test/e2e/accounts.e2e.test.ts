@@ -65,7 +65,7 @@ describe('mcpctl users, tokens and role bindings', () => {
     expect(run.stderr).toMatch(/^token\/laptop created for alice \(expires \d{4}-\d\d-\d\dT[\d:.]+Z\); it is shown only this once\n$/);
     aliceToken = run.stdout.trim();
     const status = await mcpctl(['status', '-o', 'json'], { token: aliceToken });
-    expect(JSON.parse(status.stdout).user).toMatchObject({ name: 'alice', admin: false });
+    expect((JSON.parse(status.stdout) as { user: unknown }).user).toMatchObject({ name: 'alice', admin: false });
   });
 
   it('prints {name, user, token, expiresAt} with -o json', async () => {
@@ -169,7 +169,7 @@ describe('mcpctl users, tokens and role bindings', () => {
 
   it('applies get -o yaml output of users and role bindings back unchanged', async () => {
     const users = await mcpctl(['get', 'users', '-o', 'yaml']);
-    expect(parseAllDocuments(users.stdout).map((document) => document.toJS().kind)).toEqual(['User', 'User', 'User', 'User']);
+    expect(parseAllDocuments(users.stdout).map((document) => (document.toJS() as { kind: unknown }).kind)).toEqual(['User', 'User', 'User', 'User']);
     const fromUsers = await mcpctl(['apply', '-f', '-'], { input: users.stdout });
     expect(fromUsers).toEqual({ code: 0, stdout: 'user/admin unchanged\nuser/alice unchanged\nuser/bob unchanged\nuser/vera unchanged\n', stderr: '' });
     const bindings = await mcpctl(['get', 'rolebindings', '-o', 'yaml']);

@@ -79,7 +79,7 @@ describe('agents and threads against a real mcpd', () => {
     expect(view).toMatchObject({ systemPrompt: SYSTEM_PROMPT, defaultParams: { temperature: 0.2, stop: ['END'], reasoning_effort: 'low' } });
     const yaml = await mcpctl(['get', 'agents', '-o', 'yaml']);
     const { kind: _kind, ...fields } = view;
-    expect(parseAllDocuments(yaml.stdout).map((document) => document.toJS())).toEqual([{ kind: 'Agent', ...fields }]);
+    expect(parseAllDocuments(yaml.stdout).map((document) => document.toJS() as unknown)).toEqual([{ kind: 'Agent', ...fields }]);
   });
 
   it('describes it with the system prompt in full', async () => {

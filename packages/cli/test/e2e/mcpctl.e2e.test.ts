@@ -118,7 +118,7 @@ describe('mcpctl against a real mcpd', () => {
     const yaml = await mcpctl(['get', 'llm', 'fake', '-o', 'yaml']);
     expect(yaml.stdout.startsWith('kind: Llm\n')).toBe(true);
     const { kind: _kind, ...fields } = view;
-    expect(parseAllDocuments(yaml.stdout).map((document) => document.toJS())).toEqual([{ kind: 'Llm', ...fields }]);
+    expect(parseAllDocuments(yaml.stdout).map((document) => document.toJS() as unknown)).toEqual([{ kind: 'Llm', ...fields }]);
   });
 
   it('applies get -o yaml and get -o json output back unchanged', async () => {

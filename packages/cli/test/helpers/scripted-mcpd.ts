@@ -49,7 +49,7 @@ export async function startScriptedMcpd(llms: LlmView[], infer: InferScript): Pr
       return;
     }
     // Like mcpd, a pool's name answers the pool's view.
-    const members = llms.filter((candidate) => request.url === `/api/v1/llms/${candidate.poolName}`);
+    const members = llms.filter((candidate) => candidate.poolName !== null && request.url === `/api/v1/llms/${candidate.poolName}`);
     if (request.method === 'GET' && members.length > 0) {
       response.end(JSON.stringify(poolViewOf(members[0]!.poolName!, members)));
       return;
@@ -66,7 +66,7 @@ export async function startScriptedMcpd(llms: LlmView[], infer: InferScript): Pr
       return;
     }
     response.statusCode = 404;
-    response.end(JSON.stringify({ error: `not found: ${request.url}` }));
+    response.end(JSON.stringify({ error: `not found: ${String(request.url)}` }));
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

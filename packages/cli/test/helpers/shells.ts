@@ -32,7 +32,7 @@ export function runShell(shell: string, args: string[], env: Record<string, stri
       { timeout: 15_000, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TERM: 'dumb', ...env } },
       (error, stdout, stderr) => {
         if (error !== null && typeof error.code !== 'number') {
-          reject(error);
+          reject(error); // eslint-disable-line @typescript-eslint/prefer-promise-reject-errors -- an ExecFileException, an Error the rule cannot see through its Omit<> type
           return;
         }
         resolve({ code: error === null ? 0 : (error.code as number), stdout, stderr });

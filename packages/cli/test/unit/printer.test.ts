@@ -43,7 +43,7 @@ describe('formatYamlDocuments', () => {
   it('separates documents with --- so they parse back as several documents', () => {
     const text = formatYamlDocuments([{ value: { kind: 'Llm', name: 'a', description: null } }, { value: { kind: 'Llm', name: 'b' } }]);
     expect(text).toBe('kind: Llm\nname: a\ndescription: null\n---\nkind: Llm\nname: b\n');
-    expect(parseAllDocuments(text).map((document) => document.toJS())).toEqual([
+    expect(parseAllDocuments(text).map((document) => document.toJS() as unknown)).toEqual([
       { kind: 'Llm', name: 'a', description: null },
       { kind: 'Llm', name: 'b' },
     ]);

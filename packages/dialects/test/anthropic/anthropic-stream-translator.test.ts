@@ -82,7 +82,7 @@ describe('AnthropicStreamTranslator', () => {
     const completion = await accumulateWithOpenAiSdk(chunks);
     const message = completion.choices[0]?.message;
     expect(message?.content).toBe("Okay, let's check the weather in both cities:");
-    expect(message?.tool_calls?.map((call) => call.type === 'function' && JSON.parse(call.function.arguments))).toEqual([
+    expect(message?.tool_calls?.map((call) => call.type === 'function' && (JSON.parse(call.function.arguments) as unknown))).toEqual([
       { location: 'San Francisco, CA', unit: 'fahrenheit' },
       { location: 'Paris, France' },
     ]);

@@ -12,7 +12,7 @@ export function readAnthropicEvents(fixture: string): AnthropicStreamEvent[] {
   const parser = createParser({
     onEvent: (message) => {
       const event = anthropicStreamEventSchema.parse(JSON.parse(message.data));
-      if (message.event !== event.type) throw new Error(`SSE event name ${message.event} does not match ${event.type}`);
+      if (message.event !== event.type) throw new Error(`SSE event name ${message.event ?? '(none)'} does not match ${event.type}`);
       events.push(event);
     },
   });

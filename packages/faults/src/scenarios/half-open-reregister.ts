@@ -49,7 +49,7 @@ export const halfOpenReregister: FaultScenario = {
     const answer = await callChat({ url: mcpd.url, token: mcpd.token }, 'half-open', { capMs: 20_000, signal: context.signal });
     context.measure({
       name: 'a request after re-registering',
-      measured: `${answer.status ?? answer.failure} in ${seconds(answer.endedAt - answer.startedAt)}`,
+      measured: `${String(answer.status ?? answer.failure)} in ${seconds(answer.endedAt - answer.startedAt)}`,
       target: '200',
       met: answer.status === 200,
     });

@@ -34,7 +34,7 @@ export const largeAnswer: FaultScenario = {
       const detail = answer.status === 200 ? (complete ? 'complete' : `${length} bytes of content`) : errorMessageOf(answer.text).slice(0, 100);
       context.measure({
         name: `${size} MiB whole answer`,
-        measured: `${answer.status ?? answer.failure} in ${took}: ${detail}`,
+        measured: `${String(answer.status ?? answer.failure)} in ${took}: ${detail}`,
         target: '200, complete',
         met: complete,
       });

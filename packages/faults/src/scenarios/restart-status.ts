@@ -53,7 +53,7 @@ export const restartStatus: FaultScenario = {
     const sentAfter = answer.startedAt - readyAt;
     context.measure({
       name: `request within the grace (sent ${seconds(sentAfter)} after start)`,
-      measured: `${answer.status ?? answer.failure} after ${seconds(answer.endedAt - answer.startedAt)}`,
+      measured: `${String(answer.status ?? answer.failure)} after ${seconds(answer.endedAt - answer.startedAt)}`,
       target: '200 (waited for the publisher)',
       met: answer.status === 200,
     });

@@ -42,7 +42,7 @@ export const sigtermDrain: FaultScenario = {
 
     await pause(300, signal);
     const during = await callChat(access, 'drain-short', { capMs: 10_000, signal });
-    const duringStatus = during.status === undefined ? `${during.failure} (${during.text.slice(0, 80)})` : String(during.status);
+    const duringStatus = during.status === undefined ? `${String(during.failure)} (${during.text.slice(0, 80)})` : String(during.status);
     context.measure({ name: 'new request during the drain', measured: duringStatus, target: '503', met: during.status === 503 });
 
     const results = await Promise.all(streams);

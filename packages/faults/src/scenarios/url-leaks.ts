@@ -35,11 +35,11 @@ export const urlLeaks: FaultScenario = {
     ];
     for (const { name, llm } of cases) {
       const answer = await callChat({ url: mcpd.url, token: mcpd.token }, llm, { capMs: 30_000, signal: context.signal });
-      const message = answer.status === undefined ? `(${answer.failure})` : errorMessageOf(answer.text);
+      const message = answer.status === undefined ? `(${String(answer.failure)})` : errorMessageOf(answer.text);
       const named = secrets.filter((secret) => message.includes(`:${secret}`) || (secret.length > 5 && message.includes(secret)));
       context.measure({
         name: `${name}: error names a local or wake URL`,
-        measured: `${named.length > 0 ? 'yes' : 'no'} (${answer.status ?? answer.failure}: "${message.slice(0, 110)}")`,
+        measured: `${named.length > 0 ? 'yes' : 'no'} (${String(answer.status ?? answer.failure)}: "${message.slice(0, 110)}")`,
         target: 'no',
         met: answer.status !== undefined && answer.status >= 400 && named.length === 0,
       });

@@ -210,11 +210,11 @@ export class Dispatcher {
       notice.unref();
       cleanups.push(() => clearInterval(notice));
     }
-    this.wakes.wake(target).catch((error: Error) => {
+    this.wakes.wake(target).catch((error: unknown) => {
       const others = this.#loads(waiter.resolved.members, waiter.request.exclude).some(
         (load) => load.target.record.id !== target.record.id && load.reachable && load.target.record.status === 'active',
       );
-      if (!others) waiter.fail(error);
+      if (!others) waiter.fail(error as Error);
     });
   }
 

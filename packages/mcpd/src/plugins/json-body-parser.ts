@@ -25,7 +25,8 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
       done(badRequest(`the JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`), undefined);
       return;
     }
-    parseJson(request, body.toString('utf8'), (error, value) => {
+    // The callback form: it returns nothing (the parser's type also admits the promise form).
+    void parseJson(request, body.toString('utf8'), (error, value) => {
       if (error) {
         done(error, undefined);
         return;

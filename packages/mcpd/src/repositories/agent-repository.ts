@@ -41,7 +41,7 @@ export class AgentRepository {
   /** Agents the user owns, public and virtual. */
   async countOwnedBy(userId: string): Promise<number> {
     const [row] = await this.db.select({ held: count() }).from(agents).where(eq(agents.ownerId, userId));
-    return Number(row?.held ?? 0);
+    return row?.held ?? 0;
   }
 
   async insert(row: NewAgentRow): Promise<void> {

@@ -26,7 +26,7 @@ export class LlmRepository {
 
   async countByKindAndStatus(): Promise<Array<{ kind: string; status: string; count: number }>> {
     const rows = await this.db.select({ kind: llms.kind, status: llms.status, count: count() }).from(llms).groupBy(llms.kind, llms.status);
-    return rows.map((row) => ({ ...row, count: Number(row.count) }));
+    return rows;
   }
 
   async listByPool(poolName: string): Promise<LlmRecord[]> {

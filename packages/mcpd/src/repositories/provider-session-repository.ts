@@ -11,7 +11,7 @@ export class ProviderSessionRepository {
 
   async countOwnedBy(userId: string): Promise<number> {
     const [row] = await this.db.select({ held: count() }).from(providerSessions).where(eq(providerSessions.ownerId, userId));
-    return Number(row?.held ?? 0);
+    return row?.held ?? 0;
   }
 
   async insert(session: { id: string; ownerId: string; lastHeartbeatAt: Date; createdAt: Date }): Promise<void> {

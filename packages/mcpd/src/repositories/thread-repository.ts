@@ -21,7 +21,7 @@ export class ThreadRepository {
 
   async countOwn(userId: string): Promise<number> {
     const [row] = await this.db.select({ held: count() }).from(threads).where(eq(threads.userId, userId));
-    return Number(row?.held ?? 0);
+    return row?.held ?? 0;
   }
 
   async findOwn(id: string, userId: string): Promise<ThreadRow | undefined> {
@@ -37,7 +37,7 @@ export class ThreadRepository {
       .where(eq(threads.userId, userId))
       .groupBy(threads.id)
       .orderBy(desc(threads.updatedAt));
-    return rows.map((row) => ({ ...row.thread, messageCount: Number(row.messageCount) }));
+    return rows.map((row) => ({ ...row.thread, messageCount: row.messageCount }));
   }
 
   async messages(threadId: string): Promise<ThreadMessageRow[]> {

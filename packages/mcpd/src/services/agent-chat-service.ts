@@ -56,7 +56,7 @@ export class AgentChatService {
       model: agent.llm,
       messages: [...(agent.systemPrompt ? [{ role: 'system', content: agent.systemPrompt }] : []), ...history, ...request.messages],
     });
-    if (!merged.success) throw badRequest(`${describeZodError(merged.error, `request with agent ${agent.name}'s default parameters`)}`);
+    if (!merged.success) throw badRequest(describeZodError(merged.error, `request with agent ${agent.name}'s default parameters`));
     // A thread's answer ends once its exchange is stored, so the next message sees it.
     const held = threadId ? threadCaller(chat.caller, THREAD_ID_HEADER, threadId) : undefined;
     try {

@@ -67,7 +67,7 @@ export class TokenService {
   }
 
   /** The user a token belongs to: the caller, or a user the caller can see. */
-  async #owner(principal: Principal, userName: string | undefined, hidden = notFound(`user not found: ${userName}`)): Promise<UserRow> {
+  async #owner(principal: Principal, userName: string | undefined, hidden = notFound(`user not found: ${userName ?? principal.userName}`)): Promise<UserRow> {
     const name = userName ?? principal.userName;
     const user = await this.users.findByName(name);
     if (!user || !(user.id === principal.userId || principal.can('view', 'users', { name }))) throw hidden;

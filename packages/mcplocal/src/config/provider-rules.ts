@@ -39,7 +39,7 @@ export function providerProblems(
       const name = publishedName(entry, config, identity);
       const valid = resourceNameSchema.safeParse(name);
       if (!valid.success) {
-        problems.push(`${at}: publishes as "${name}", which is not a valid name (${valid.error.issues[0]?.message}); set publishName`);
+        problems.push(`${at}: publishes as "${name}", which is not a valid name (${valid.error.issues[0]?.message ?? 'invalid'}); set publishName`);
       }
       const samePublished = published.get(name);
       if (samePublished !== undefined) {

@@ -24,7 +24,7 @@ export async function pipeResponse(from: Response, to: ServerResponse, signal: A
     to.end();
     return;
   }
-  const reader = from.body.getReader();
+  const reader = (from.body as ReadableStream<Uint8Array>).getReader();
   try {
     for (let next = await reader.read(); !next.done; next = await reader.read()) {
       await writeChunk(to, next.value);

@@ -13,7 +13,7 @@ export interface CommandRecipeOptions {
   signal: AbortSignal;
   clock: WakeClock;
   /** Each line the command writes, as it writes it. */
-  onLine(line: string, stream: 'stdout' | 'stderr'): void;
+  onLine: (line: string, stream: 'stdout' | 'stderr') => void;
   /** How long a command has to exit after SIGTERM before it gets SIGKILL. Default 2 000 ms. */
   killGraceMs?: number | undefined;
 }

@@ -33,7 +33,7 @@ export class SleepWatch {
   track(handler: WakeHandler): WakeHandler {
     return {
       wake: async (request) => {
-        this.wakeEvent(request.llmName, +1);
+        this.wakeEvent(request.llmName, 1);
         try {
           const result = await handler.wake(request);
           this.known.delete(request.llmName);

@@ -53,7 +53,7 @@ describe('answers reach the caller as the model server sent them, on the public 
   });
 
   const api = (path: string, init: RequestInit = {}) =>
-    fetch(`${mcpd.url}${path}`, { ...init, headers: { authorization: `Bearer ${mcpd.adminToken}`, 'content-type': 'application/json', ...init.headers } });
+    fetch(`${mcpd.url}${path}`, { ...init, headers: { authorization: `Bearer ${mcpd.adminToken}`, 'content-type': 'application/json', ...Object.fromEntries(new Headers(init.headers)) } });
   const client = () => new OpenAI({ baseURL: `${mcpd.url}/v1`, apiKey: mcpd.adminToken, maxRetries: 0 });
   const chat = (model: string, extra: Record<string, unknown> = {}) =>
     api('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model, messages: [{ role: 'user', content: 'What is two and two?' }], ...extra }) });
@@ -62,7 +62,7 @@ describe('answers reach the caller as the model server sent them, on the public 
     text
       .split('\n\n')
       .filter((frame) => frame.startsWith('data: ') && frame !== 'data: [DONE]')
-      .map((frame) => JSON.parse(frame.slice('data: '.length)) as { choices: Array<Record<string, unknown> & { delta: Record<string, unknown> }> });
+      .map((frame) => JSON.parse(frame.slice('data: '.length)) as { choices: Array<Record<string, unknown> & { delta: Record<string, string | undefined> }> });
 
   describe.each(['remote', 'workstation'])('%s', (model) => {
     it('keeps `reasoning`, `reasoning_content` and `logprobs` of a whole answer', async () => {

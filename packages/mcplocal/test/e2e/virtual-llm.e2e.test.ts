@@ -44,7 +44,7 @@ describe('virtual LLMs end to end', () => {
   });
 
   const api = (path: string, init: RequestInit = {}) =>
-    fetch(`${mcpd.url}${path}`, { ...init, headers: { authorization: `Bearer ${mcpd.adminToken}`, 'content-type': 'application/json', ...init.headers } });
+    fetch(`${mcpd.url}${path}`, { ...init, headers: { authorization: `Bearer ${mcpd.adminToken}`, 'content-type': 'application/json', ...Object.fromEntries(new Headers(init.headers)) } });
   const row = async () => (await (await api('/api/v1/llms/qwen-local')).json()) as Record<string, unknown>;
   const client = () => new OpenAI({ baseURL: `${mcpd.url}/v1`, apiKey: mcpd.adminToken, maxRetries: 0 });
 
@@ -91,7 +91,7 @@ describe('virtual LLMs end to end', () => {
       method: 'POST',
       body: JSON.stringify({ model: 'qwen-local', messages: [{ role: 'user', content: 'Hi' }], stream: true }),
     });
-    const reader = response.body!.getReader();
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     const decoder = new TextDecoder();
     let text = '';
     while (!text.includes('"content":"')) text += decoder.decode((await reader.read()).value, { stream: true });

@@ -37,7 +37,7 @@ describe('wake on demand end to end', () => {
   });
 
   const api = (path: string, init: RequestInit = {}) =>
-    fetch(`${mcpd.url}${path}`, { ...init, headers: { authorization: `Bearer ${mcpd.adminToken}`, 'content-type': 'application/json', ...init.headers } });
+    fetch(`${mcpd.url}${path}`, { ...init, headers: { authorization: `Bearer ${mcpd.adminToken}`, 'content-type': 'application/json', ...Object.fromEntries(new Headers(init.headers)) } });
   const infer = (stream = false) =>
     api('/api/v1/llms/sleepy/infer', { method: 'POST', body: JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }], stream }) });
   const view = async () => (await (await api('/api/v1/llms/sleepy')).json()) as Record<string, unknown>;

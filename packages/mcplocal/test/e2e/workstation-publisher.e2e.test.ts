@@ -58,7 +58,7 @@ async function upstream(options: Parameters<typeof startFakeUpstream>[0] = {}): 
 }
 
 const api = (path: string, init: RequestInit = {}) =>
-  fetch(`${mcpd.url}${path}`, { ...init, headers: { authorization: `Bearer ${mcpd.adminToken}`, 'content-type': 'application/json', ...init.headers } });
+  fetch(`${mcpd.url}${path}`, { ...init, headers: { authorization: `Bearer ${mcpd.adminToken}`, 'content-type': 'application/json', ...Object.fromEntries(new Headers(init.headers)) } });
 const infer = (name: string, stream = false) =>
   api(`/api/v1/llms/${name}/infer`, { method: 'POST', body: JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }], stream }) });
 const statusOf = async (name: string) => ((await (await api(`/api/v1/llms/${name}`)).json()) as { status: string }).status;

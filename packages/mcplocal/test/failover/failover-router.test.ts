@@ -14,11 +14,11 @@ interface Probe {
 function fakeFetch(answer: number | Error): { fetch: typeof fetch; probes: Probe[] } {
   const probes: Probe[] = [];
   const fetchImpl = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    probes.push({ url: String(input), method: init?.method, headers: init?.headers });
+    probes.push({ url: input instanceof Request ? input.url : String(input), method: init?.method, headers: init?.headers });
     if (answer instanceof Error) throw answer;
     return new Response(null, { status: answer });
   };
-  return { fetch: fetchImpl as typeof fetch, probes };
+  return { fetch: fetchImpl, probes };
 }
 
 function setup(answer: number | Error, options: { standIn?: boolean } = {}) {

@@ -29,7 +29,6 @@ let mcpd: SpawnedMcpd;
 let desk: FakeUpstream;
 const homes: TempDir[] = [];
 const daemons: SpawnedMcplocal[] = [];
-let alice: SpawnedMcplocal;
 let aliceEndpoint = '';
 const tokens = { alice: '', bob: '' };
 /** Every secret the run handed out; none may appear in any log. */
@@ -84,7 +83,7 @@ beforeAll(async () => {
   tokens.alice = await createUser('alice');
   tokens.bob = await createUser('bob');
   let home: string;
-  ({ daemon: alice, url: aliceEndpoint, home } = await startMcplocal(
+  ({ url: aliceEndpoint, home } = await startMcplocal(
     { providers: [{ name: 'desk-qwen', type: 'openai', url: desk.url, model: 'fake-model', publish: true, publishName: 'alice-private' }] },
     tokens.alice,
   ));
@@ -100,12 +99,12 @@ afterAll(async () => {
 });
 
 describe("abuse: another account on alice's workstation", () => {
-  it.each([
+  it.each<[string, Record<string, string> | (() => Record<string, string>)]>([
     ['no token', {}],
     ["bob's valid mcpd token", () => ({ authorization: `Bearer ${tokens.bob}` })],
     ['a wrong token of the same length', () => ({ authorization: `Bearer ${'x'.repeat(tokens.alice.length)}` })],
     ['a wrong x-api-key', () => ({ 'x-api-key': `${tokens.alice}x` })],
-  ] as const)('%s: 401 on every route, and nothing reaches a model server or the audit', async (_what, headersOf) => {
+  ])('%s: 401 on every route, and nothing reaches a model server or the audit', async (_what, headersOf) => {
     const headers = typeof headersOf === 'function' ? headersOf() : headersOf;
     const upstreamBefore = desk.requests.length;
     const auditBefore = await auditCount();

@@ -12,7 +12,7 @@ class RouteServer {
   readonly routes = new Map<string, { status: number; body: unknown }>();
   readonly hits: string[] = [];
   private readonly server: Server = createServer((request, response) => {
-    const key = `${request.method} ${request.url}`;
+    const key = `${request.method!} ${request.url!}`;
     this.hits.push(key);
     const route = this.routes.get(key) ?? { status: 404, body: { error: `no route for ${key}` } };
     response.writeHead(route.status, { 'content-type': 'application/json' });

@@ -150,7 +150,7 @@ export class FakeMcpd {
       this.acknowledge(response, { bufferedChunks: 0 });
       return this.notify();
     }
-    send(response, 404, { error: `no route ${request.method} ${path}` });
+    send(response, 404, { error: `no route ${request.method!} ${path}` });
   }
 
   private async register(request: IncomingMessage, response: ServerResponse): Promise<void> {

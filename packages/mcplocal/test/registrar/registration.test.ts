@@ -18,7 +18,7 @@ describe('VirtualLlmRegistrar registration', () => {
     const registrar = harness.registrar({
       publishedProviders: [],
       fetch: (input) => {
-        calls.push(String(input));
+        calls.push(input instanceof Request ? input.url : String(input));
         return Promise.reject(new Error('no request was expected'));
       },
     });
@@ -164,7 +164,7 @@ function countTimers(): number {
 function failingHeartbeats(count: number): typeof fetch {
   let left = count;
   return (input, init) => {
-    if (String(input).endsWith('/_provider-heartbeat') && left > 0) {
+    if ((input instanceof Request ? input.url : String(input)).endsWith('/_provider-heartbeat') && left > 0) {
       left -= 1;
       return Promise.reject(new TypeError('fetch failed'));
     }

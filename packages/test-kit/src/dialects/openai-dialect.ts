@@ -8,7 +8,6 @@ import {
   SSE_CONTENT_TYPE,
   type Dialect,
   type ParsedChat,
-  type ReplyContext,
   type StreamPlan,
 } from './dialect.js';
 

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { agentDocumentSchema, SERVER_MANAGED_AGENT_FIELDS, type AgentCreate, type AgentUpdate, type AgentView } from '@mcpctl/protocol';
 import type { SourceDocument } from '../../documents/parse-documents.js';
+import { withoutFields } from '../../documents/without-fields.js';
 import { UsageError } from '../../errors.js';
 import { checkSchema } from '../../schema-check.js';
 
@@ -30,8 +31,7 @@ export function agentSpecFromDocument(document: SourceDocument, warn: (text: str
     const name = typeof document.fields.name === 'string' ? ` (agent/${document.fields.name})` : '';
     throw new UsageError(virtualAgentRefusal(`${where}${name}`));
   }
-  const fields: Record<string, unknown> = { ...document.fields };
-  for (const field of SERVER_MANAGED_AGENT_FIELDS) delete fields[field];
+  const fields = withoutFields(document.fields, SERVER_MANAGED_AGENT_FIELDS);
   const unknown = Object.keys(fields).filter((field) => !KNOWN_FIELDS.has(field));
   if (unknown.length > 0) warn(`warning: ${where}: ignoring unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`);
   const checked = checkSchema(agentDocumentSchema, { ...fields, kind: 'Agent' });

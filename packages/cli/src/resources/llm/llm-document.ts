@@ -1,6 +1,7 @@
 import { llmDocumentSchema, SERVER_MANAGED_LLM_FIELDS, type LlmCreate, type LlmUpdate, type LlmView } from '@mcpctl/protocol';
 import type { CliEnvironment } from '../../credentials.js';
 import type { SourceDocument } from '../../documents/parse-documents.js';
+import { withoutFields } from '../../documents/without-fields.js';
 import { UsageError } from '../../errors.js';
 import { checkSchema } from '../../schema-check.js';
 import { apiKeyFromEnv } from './create.js';
@@ -28,8 +29,7 @@ export function llmSpecFromDocument(document: SourceDocument, env: CliEnvironmen
     const name = typeof document.fields.name === 'string' ? ` (llm/${document.fields.name})` : '';
     throw new UsageError(`${where}${name} is a virtual LLM: mcplocal publishes it, so change it in mcplocal's config.json instead`);
   }
-  const fields: Record<string, unknown> = { ...document.fields };
-  for (const field of SERVER_MANAGED_LLM_FIELDS) delete fields[field];
+  const fields = withoutFields(document.fields, SERVER_MANAGED_LLM_FIELDS);
   const unknown = Object.keys(fields).filter((field) => !KNOWN_FIELDS.has(field));
   if (unknown.length > 0) warn(`warning: ${where}: ignoring unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`);
   const checked = checkSchema(llmDocumentSchema, { ...fields, kind: 'Llm' });

@@ -6,6 +6,7 @@ import {
   type RoleBindingView,
 } from '@mcpctl/protocol';
 import type { SourceDocument } from '../../documents/parse-documents.js';
+import { withoutFields } from '../../documents/without-fields.js';
 import { UsageError } from '../../errors.js';
 import { checkSchema } from '../../schema-check.js';
 
@@ -18,8 +19,7 @@ const KNOWN_FIELDS = new Set<string>([...Object.keys(roleBindingDocumentSchema.s
  */
 export function roleBindingFromDocument(document: SourceDocument, warn: (text: string) => void): RoleBindingCreate {
   const where = `document ${document.index}`;
-  const fields: Record<string, unknown> = { ...document.fields };
-  for (const field of SERVER_MANAGED_ROLE_BINDING_FIELDS) delete fields[field];
+  const fields = withoutFields(document.fields, SERVER_MANAGED_ROLE_BINDING_FIELDS);
   const unknown = Object.keys(fields).filter((field) => !KNOWN_FIELDS.has(field));
   if (unknown.length > 0) warn(`warning: ${where}: ignoring unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`);
   const parsed = checkSchema(roleBindingDocumentSchema, fields);

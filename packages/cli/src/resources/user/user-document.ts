@@ -1,5 +1,6 @@
 import { SERVER_MANAGED_USER_FIELDS, userDocumentSchema, type UserCreate, type UserUpdate, type UserView } from '@mcpctl/protocol';
 import type { SourceDocument } from '../../documents/parse-documents.js';
+import { withoutFields } from '../../documents/without-fields.js';
 import { UsageError } from '../../errors.js';
 import { checkSchema } from '../../schema-check.js';
 
@@ -15,8 +16,7 @@ const KNOWN_FIELDS = new Set<string>([...Object.keys(userDocumentSchema.shape), 
 /** Validates a `kind: User` document; server-managed fields are dropped so `get -o yaml` applies back. */
 export function userSpecFromDocument(document: SourceDocument, warn: (text: string) => void): UserSpec {
   const where = `document ${document.index}`;
-  const fields: Record<string, unknown> = { ...document.fields };
-  for (const field of SERVER_MANAGED_USER_FIELDS) delete fields[field];
+  const fields = withoutFields(document.fields, SERVER_MANAGED_USER_FIELDS);
   const unknown = Object.keys(fields).filter((field) => !KNOWN_FIELDS.has(field));
   if (unknown.length > 0) warn(`warning: ${where}: ignoring unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`);
   const checked = checkSchema(userDocumentSchema, fields);

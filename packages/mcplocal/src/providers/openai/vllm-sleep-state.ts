@@ -4,7 +4,7 @@ import { fetchProviderJson, type ProviderHttpRequest, type ResponseSchema } from
 const sleepStateSchema: ResponseSchema<{ is_sleeping?: unknown }> = {
   safeParse: (value) =>
     typeof value === 'object' && value !== null
-      ? { success: true, data: value as { is_sleeping?: unknown } }
+      ? { success: true, data: value }
       : { success: false, error: { issues: [{ path: [], message: 'not an object' }] } },
 };
 
