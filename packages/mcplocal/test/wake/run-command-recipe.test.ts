@@ -1,8 +1,8 @@
+import { systemClock } from '@mcpctl/clock';
 import { wakeRecipeSchema } from '@mcpctl/protocol';
 import { describe, expect, it } from 'vitest';
 import { McplocalError } from '../../src/errors.js';
 import { runCommandRecipe, type CommandWakeRecipe } from '../../src/wake/run-command-recipe.js';
-import { systemWakeClock } from '../../src/wake/wake-clock.js';
 import { processAlive, waitForExit } from './support/process-alive.js';
 
 interface Line {
@@ -17,7 +17,7 @@ function commandRecipe(command: string, args: string[]): CommandWakeRecipe {
 }
 
 function run(recipe: CommandWakeRecipe, signal: AbortSignal, lines: Line[] = [], killGraceMs?: number): Promise<void> {
-  return runCommandRecipe(recipe, { signal, clock: systemWakeClock, killGraceMs, onLine: (line, stream) => lines.push({ line, stream }) });
+  return runCommandRecipe(recipe, { signal, clock: systemClock, killGraceMs, onLine: (line, stream) => lines.push({ line, stream }) });
 }
 
 /** Resolves with the first line that is a process id, as the scripts below print theirs. */
