@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { chatCompletionChunkSchema, wakeRecipeSchema, type TaskResult } from '@mcpctl/protocol';
+import { chatCompletionChunkSchema, type TaskResult } from '@mcpctl/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
+import { OpenAiProvider } from '../../src/providers/openai/openai-provider.js';
+import { closedPortUrl } from '../providers/support/closed-port.js';
 import { eventually, RegistrarHarness } from './registrar-harness.js';
 
 /*
@@ -208,26 +210,52 @@ describe('heartbeats', () => {
     expect(h.lines.info).toContain('heartbeat accepted again');
   });
 
-  it('name the wake-capable providers whose backend stopped answering, and only those', async () => {
-    harness = await RegistrarHarness.start({ asleep: true });
+  it('name a backend that stopped answering, once it does, and only for providers they can wake', async () => {
+    harness = await RegistrarHarness.start({ asleep: false });
     const h = harness;
-    const sleepy = h.localProvider({ publishName: 'qwen-sleepy', wake: wakeRecipeSchema.parse({ type: 'http', url: `${h.upstream.url}/wake_up` }) });
-    const plain = h.localProvider({ publishName: 'qwen-plain' });
-    await h.overMemory({ publishedProviders: [sleepy, plain] }).start();
-    expect(h.memory.registrations[0]?.providers.map((provider) => [provider.name, provider.initialStatus])).toEqual([
-      ['qwen-sleepy', 'hibernating'],
-      ['qwen-plain', 'active'],
-    ]);
-
+    const down = h.localProvider({ publishName: 'qwen-down', provider: new OpenAiProvider({ name: 'local-down', url: await closedPortUrl(), model: 'fake-model' }) });
+    await h.overMemory({ publishedProviders: [h.sleepyProvider(), down] }).start();
     await h.clock.advanceAsync(30_000);
-    // The beat probes the backend first, over the network.
+    // Each beat probes the backends first, over the network.
     await eventually('a heartbeat', () => h.memory.heartbeats.length === 1);
-    expect(h.memory.heartbeats[0]).toEqual({ providerSessionId: 'session-1', hibernating: ['qwen-sleepy'], at: 30_000 });
+    expect(h.memory.heartbeats[0]).toEqual({ providerSessionId: 'session-1', at: 30_000 });
+
+    h.upstream.sleep();
+    for (let beat = 2; beat <= 4; beat += 1) {
+      await h.clock.advanceAsync(30_000);
+      await eventually(`heartbeat ${beat}`, () => h.memory.heartbeats.length === beat);
+      expect(h.memory.heartbeats.at(-1)).toEqual({ providerSessionId: 'session-1', hibernating: ['qwen-sleepy'], at: beat * 30_000 });
+    }
+    expect(h.lines.info.filter((line) => line === 'qwen-sleepy: the backend stopped answering; telling mcpd it is hibernating')).toHaveLength(1);
 
     h.upstream.setBehavior({ asleep: false });
     await h.clock.advanceAsync(30_000);
-    await eventually('a second heartbeat', () => h.memory.heartbeats.length === 2);
-    expect(h.memory.heartbeats[1]).toEqual({ providerSessionId: 'session-1', at: 60_000 });
+    await eventually('heartbeat 5', () => h.memory.heartbeats.length === 5);
+    expect(h.memory.heartbeats.at(-1)).toEqual({ providerSessionId: 'session-1', at: 150_000 });
+  });
+
+  it('go on through a wake without naming the backend being woken, and the wake is timed on the clock', async () => {
+    harness = await RegistrarHarness.start({ asleep: true });
+    const h = harness;
+    // A wake command that ends once the backend answers: the test brings the backend up itself.
+    const script = `const poll = () => fetch(process.argv[1] + '/v1/models').then((r) => (r.ok ? process.exit(0) : setTimeout(poll, 20)), () => setTimeout(poll, 20)); poll();`;
+    const recipe = { type: 'command', command: process.execPath, args: ['-e', script, h.upstream.url], maxWaitSeconds: 600 };
+    await h.overMemory({ publishedProviders: [h.sleepyProvider(recipe)] }).start();
+    await h.clock.advanceAsync(30_000);
+    await eventually('a heartbeat naming the sleeping backend', () => h.memory.heartbeats.length === 1);
+    expect(h.memory.heartbeats[0]?.hibernating).toEqual(['qwen-sleepy']);
+
+    h.memory.pushTask({ kind: 'wake', taskId: 'wake-1', llmName: 'qwen-sleepy' });
+    await eventually('the wake under way', () => h.lines.info.some((line) => line.startsWith('qwen-sleepy: waking with the command')));
+    for (let beat = 2; beat <= 4; beat += 1) {
+      await h.clock.advanceAsync(30_000);
+      await eventually(`heartbeat ${beat}`, () => h.memory.heartbeats.length === beat);
+    }
+    expect(h.memory.heartbeats.slice(1).map((beat) => beat.hibernating)).toEqual([undefined, undefined, undefined]);
+
+    await fetch(`${h.upstream.url}/wake_up`, { method: 'POST' });
+    await eventually('the wake result', () => h.memory.resultsOf('wake-1').length === 1);
+    expect(h.memory.resultsOf('wake-1')).toEqual([{ status: 200, body: { ok: true, ms: 90_000 } }]);
   });
 });
 

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { ManualClock } from '@mcpctl/clock/manual';
+import { wakeRecipeSchema } from '@mcpctl/protocol';
 import { makeTempDir, startFakeUpstream, type FakeUpstream, type FakeUpstreamListenOptions, type TempDir } from '@mcpctl/test-kit';
 import { HttpControlChannel, type HttpControlChannelOptions } from '../../src/channels/http-control-channel.js';
 import { OpenAiProvider } from '../../src/providers/openai/openai-provider.js';
@@ -53,6 +54,11 @@ export class RegistrarHarness {
       model: 'qwen2.5-7b',
       ...overrides,
     };
+  }
+
+  /** A provider woken through the fake upstream's own `/wake_up` (or `wake`), as a vLLM in sleep mode is. */
+  sleepyProvider(wake: Record<string, unknown> = { type: 'http', url: `${this.upstream.url}/wake_up` }): ProviderToPublish {
+    return this.localProvider({ publishName: 'qwen-sleepy', wake: wakeRecipeSchema.parse(wake) });
   }
 
   /** A registrar reaching the fake mcpd over HTTP (SSE + POST) on the system clock, retrying fast. */
