@@ -10,6 +10,7 @@ export interface ListModelsContext {
   /** Seconds since the epoch: local providers exist since mcplocal started. */
   startedAt: number;
   timeoutMs: number;
+  /** Times `timeoutMs`. */
   clock: Clock;
   log: LocalEndpointLog | undefined;
 }

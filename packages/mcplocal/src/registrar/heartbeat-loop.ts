@@ -1,6 +1,7 @@
 import type { Cancel, Clock } from '@mcpctl/clock';
 
 export interface HeartbeatLoopOptions {
+  /** Times the interval between one beat's end and the next. */
   clock: Clock;
   intervalMs: number;
   /** Sends one heartbeat; a rejection is reported to `onFailure` and the loop goes on. */
