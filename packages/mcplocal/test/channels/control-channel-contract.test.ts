@@ -4,19 +4,19 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HttpControlChannel } from '../../src/channels/http-control-channel.js';
 import { McpdHttpError } from '../../src/errors.js';
 import type { ChannelFrame, ControlChannel } from '../../src/registrar/control-channel.js';
-import { startFakeMcpd, type RecordedHeartbeat, type RecordedResult } from '../registrar/fake-mcpd.js';
+import { startFakeMcpd, type FakeMcpd } from '../registrar/fake-mcpd.js';
 import { InMemoryMcpd, type Refusal } from '../registrar/in-memory-channel.js';
 import { eventually } from '../registrar/registrar-harness.js';
 
-/** One transport under test: its channel, and the handles on mcpd's end the contract needs. */
+/** What the contract needs of mcpd's end: the fake mcpd over HTTP and the in-memory one both offer it. */
+type McpdEnd = Pick<FakeMcpd | InMemoryMcpd, 'pushTask' | 'goneTasks' | 'results' | 'heartbeats' | 'openStreams'> & {
+  refuseRegistration: Refusal | undefined;
+};
+
+/** One transport under test: its channel, mcpd's end, and how to shut it down. */
 interface Transport {
   channel: ControlChannel;
-  refuseRegistration(refusal: Refusal | undefined): void;
-  pushTask(task: Record<string, unknown>): void;
-  readonly goneTasks: Set<string>;
-  readonly results: RecordedResult[];
-  readonly heartbeats: RecordedHeartbeat[];
-  readonly openStreams: number;
+  mcpd: McpdEnd;
   close(): Promise<void>;
 }
 
@@ -29,33 +29,11 @@ interface Transport {
 const transports: Record<string, () => Promise<Transport>> = {
   'SSE + POST': async () => {
     const mcpd = await startFakeMcpd();
-    return {
-      channel: new HttpControlChannel({ mcpdUrl: mcpd.url, token: mcpd.token }),
-      refuseRegistration: (refusal) => (mcpd.refuseRegistration = refusal),
-      pushTask: (task) => mcpd.pushTask(task),
-      goneTasks: mcpd.goneTasks,
-      results: mcpd.results,
-      heartbeats: mcpd.heartbeats,
-      get openStreams() {
-        return mcpd.openStreams;
-      },
-      close: () => mcpd.close(),
-    };
+    return { channel: new HttpControlChannel({ mcpdUrl: mcpd.url, token: mcpd.token }), mcpd, close: () => mcpd.close() };
   },
-  'in memory': async () => {
+  'in memory': () => {
     const mcpd = new InMemoryMcpd(new ManualClock());
-    return {
-      channel: mcpd.connect(),
-      refuseRegistration: (refusal) => (mcpd.refuseRegistration = refusal),
-      pushTask: (task) => mcpd.pushTask(task),
-      goneTasks: mcpd.goneTasks,
-      results: mcpd.results,
-      heartbeats: mcpd.heartbeats,
-      get openStreams() {
-        return mcpd.openStreams;
-      },
-      close: () => Promise.resolve(),
-    };
+    return Promise.resolve({ channel: mcpd.connect(), mcpd, close: () => Promise.resolve() });
   },
 };
 
@@ -75,26 +53,26 @@ describe.each(Object.keys(transports))('the ControlChannel contract over %s', (n
   }
 
   it('registers, and a refusal is a McpdHttpError carrying mcpd\'s status and reason', async () => {
-    const { channel, refuseRegistration } = await open();
+    const { channel, mcpd } = await open();
     const answer = await channel.register(REGISTRATION, new AbortController().signal);
     expect(answer.providerSessionId).toMatch(/^session-/);
     expect(answer.llms.map((llm) => llm.name)).toEqual(['local-qwen']);
 
-    refuseRegistration({ status: 401, error: 'missing or invalid bearer token' });
+    mcpd.refuseRegistration = { status: 401, error: 'missing or invalid bearer token' };
     const refused = await channel.register(REGISTRATION, new AbortController().signal).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(McpdHttpError);
     expect(refused).toMatchObject({ status: 401, message: 'mcpd answered the registration with HTTP 401: missing or invalid bearer token' });
   });
 
   it('opens the stream, then hands over hello and every frame in the order sent; an abort closes it', async () => {
-    const { channel, pushTask } = await open();
+    const { channel, mcpd } = await open();
     const { providerSessionId } = await channel.register(REGISTRATION, new AbortController().signal);
     const seen: Array<'open' | ChannelFrame> = [];
     const controller = new AbortController();
     const stream = channel.openStream(providerSessionId, { onOpen: () => seen.push('open'), onFrame: (frame) => seen.push(frame) }, controller.signal);
     await eventually('the hello frame', () => seen.length === 2);
     const tasks = [1, 2, 3].map((index) => ({ kind: 'cancel', taskId: `task-${index}` }));
-    for (const task of tasks) pushTask(task);
+    for (const task of tasks) mcpd.pushTask(task);
     await eventually('three task frames', () => seen.length === 5);
     expect(seen[0]).toBe('open');
     expect(seen[1]).toEqual({ event: 'hello', data: JSON.stringify({ providerSessionId }) });
@@ -102,23 +80,23 @@ describe.each(Object.keys(transports))('the ControlChannel contract over %s', (n
 
     controller.abort(new Error('stopping'));
     await expect(stream).rejects.toThrow();
-    await eventually('the stream closed at mcpd', () => transport!.openStreams === 0);
+    await eventually('the stream closed at mcpd', () => mcpd.openStreams === 0);
   });
 
   it('posts results, with or without a stream open, and says when mcpd no longer wants the task', async () => {
-    const { channel, goneTasks, results } = await open();
+    const { channel, mcpd } = await open();
     const signal = new AbortController().signal;
     expect(await channel.postResult('task-1', { chunk: { data: '[DONE]', done: true } }, signal)).toBe('delivered');
-    goneTasks.add('task-2');
+    mcpd.goneTasks.add('task-2');
     expect(await channel.postResult('task-2', { error: 'too late' }, signal)).toBe('gone');
-    expect(results.map((entry) => [entry.taskId, entry.result])).toEqual([['task-1', { chunk: { data: '[DONE]', done: true } }]]);
+    expect(mcpd.results.map((entry) => [entry.taskId, entry.result])).toEqual([['task-1', { chunk: { data: '[DONE]', done: true } }]]);
   });
 
   it('heartbeats, and an aborted call rejects without waiting for mcpd', async () => {
-    const { channel, heartbeats } = await open();
+    const { channel, mcpd } = await open();
     const { providerSessionId } = await channel.register(REGISTRATION, new AbortController().signal);
     await channel.heartbeat({ providerSessionId, hibernating: ['local-qwen'] }, new AbortController().signal);
     await expect(channel.heartbeat({ providerSessionId }, AbortSignal.abort(new Error('stopping')))).rejects.toThrow();
-    expect(heartbeats.map((beat) => [beat.providerSessionId, beat.hibernating])).toEqual([[providerSessionId, ['local-qwen']]]);
+    expect(mcpd.heartbeats.map((beat) => [beat.providerSessionId, beat.hibernating])).toEqual([[providerSessionId, ['local-qwen']]]);
   });
 });
