@@ -6,7 +6,7 @@ import { McpdHttpError } from '../../src/errors.js';
 import type { ChannelFrame, ControlChannel } from '../../src/registrar/control-channel.js';
 import { startFakeMcpd, type FakeMcpd } from '../registrar/fake-mcpd.js';
 import { InMemoryMcpd, type Refusal } from '../registrar/in-memory-channel.js';
-import { eventually } from '../registrar/registrar-harness.js';
+import { eventually } from '../support/eventually.js';
 
 /** What the contract needs of mcpd's end: the fake mcpd over HTTP and the in-memory one both offer it. */
 type McpdEnd = Pick<FakeMcpd | InMemoryMcpd, 'pushTask' | 'goneTasks' | 'results' | 'heartbeats' | 'openStreams'> & {

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HttpControlChannel } from '../../src/channels/http-control-channel.js';
 import type { ChannelFrame } from '../../src/registrar/control-channel.js';
 import { startFakeMcpd, type FakeMcpd } from '../registrar/fake-mcpd.js';
-import { eventually } from '../registrar/registrar-harness.js';
+import { eventually } from '../support/eventually.js';
 
 let mcpd: FakeMcpd;
 let clock: ManualClock;

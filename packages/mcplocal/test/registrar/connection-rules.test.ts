@@ -3,7 +3,8 @@ import { chatCompletionChunkSchema, type TaskResult } from '@mcpctl/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OpenAiProvider } from '../../src/providers/openai/openai-provider.js';
 import { closedPortUrl } from '../providers/support/closed-port.js';
-import { eventually, RegistrarHarness } from './registrar-harness.js';
+import { eventually } from '../support/eventually.js';
+import { RegistrarHarness } from './registrar-harness.js';
 
 /*
  * The registrar's rules about time (SPEC §6 and §12: reconnect within a second after a stream

@@ -1,7 +1,8 @@
 import { DEFAULT_TOKENS } from '@mcpctl/test-kit';
 import { chatCompletionChunkSchema, chatCompletionSchema, type TaskResult } from '@mcpctl/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, RegistrarHarness } from './registrar-harness.js';
+import { eventually } from '../support/eventually.js';
+import { RegistrarHarness } from './registrar-harness.js';
 
 let harness: RegistrarHarness | undefined;
 

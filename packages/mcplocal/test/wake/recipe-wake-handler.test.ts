@@ -6,7 +6,8 @@ import { McplocalError } from '../../src/errors.js';
 import { OpenAiProvider } from '../../src/providers/openai/openai-provider.js';
 import type { ProviderToPublish } from '../../src/registrar/registrar-options.js';
 import { RecipeWakeHandler } from '../../src/wake/recipe-wake-handler.js';
-import { eventually, type LogLines } from '../registrar/registrar-harness.js';
+import type { LogLines } from '../registrar/registrar-harness.js';
+import { eventually } from '../support/eventually.js';
 import { processAlive } from './support/process-alive.js';
 
 let upstream: FakeUpstream;

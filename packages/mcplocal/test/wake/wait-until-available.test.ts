@@ -4,7 +4,7 @@ import { startFakeUpstream, type FakeUpstream } from '@mcpctl/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OpenAiProvider } from '../../src/providers/openai/openai-provider.js';
 import { waitUntilAvailable } from '../../src/wake/wait-until-available.js';
-import { eventually } from '../registrar/registrar-harness.js';
+import { eventually } from '../support/eventually.js';
 
 let upstream: FakeUpstream | undefined;
 
