@@ -45,6 +45,15 @@ export class ManualClock implements Clock {
     return this.#timers.size;
   }
 
+  /**
+   * Milliseconds until the earliest waiting timer falls due, or `undefined` when none waits: lets
+   * a test read the schedule the code under test chose, then move time exactly that far.
+   */
+  get nextTimerInMs(): number | undefined {
+    const next = this.#due(Number.POSITIVE_INFINITY);
+    return next && next.at - this.#monotonic;
+  }
+
   /** Moves time on, firing each timer that falls due on the way, synchronously, in order. */
   advance(ms: number): void {
     const target = this.#monotonic + ms;

@@ -29,6 +29,17 @@ describe('ManualClock', () => {
     expect(fired).toEqual([10, 20]);
   });
 
+  it('tells how far off the earliest waiting timer is', () => {
+    const clock = new ManualClock();
+    expect(clock.nextTimerInMs).toBeUndefined();
+    clock.after(700, () => undefined);
+    clock.after(300, () => undefined);
+    clock.advance(100);
+    expect(clock.nextTimerInMs).toBe(200);
+    clock.advance(200);
+    expect(clock.nextTimerInMs).toBe(400);
+  });
+
   it('lets a sleeping loop run each round with advanceAsync', async () => {
     const clock = new ManualClock();
     const rounds: number[] = [];

@@ -48,7 +48,7 @@ export async function* readSseBatches(body: AsyncIterable<Uint8Array>, options: 
     },
   });
   const take = (): SseFrame[] => {
-    if (overflow) throw new SseOverflowError(`a stream frame is larger than ${options.maxBufferSize} characters`, { cause: overflow });
+    if (overflow) throw new SseOverflowError(`a stream frame is larger than ${String(options.maxBufferSize)} characters`, { cause: overflow });
     const taken = batch;
     batch = [];
     return taken;

@@ -44,7 +44,7 @@ export function errorMessageIn(body: unknown): string | undefined {
  */
 export function streamFrameError(frame: unknown): string | undefined {
   if (typeof frame !== 'object' || frame === null || !('error' in frame)) return undefined;
-  const error = (frame as { error: unknown }).error;
+  const error = frame.error;
   if (error === null || error === undefined) return undefined;
   return oneLine(errorMessageIn(frame) ?? JSON.stringify(error));
 }

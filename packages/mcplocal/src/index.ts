@@ -10,5 +10,5 @@ export { RecipelessWakeHandler, type WakeHandler, type WakeRequest } from './reg
 export { buildRegisterRequest, initialStatusOf, publishedNameOf, type InitialStatus } from './registrar/register-request.js';
 export * from './wake/index.js';
 export type { ChannelFrame, ControlChannel, ResultDelivery, StreamListener } from './registrar/control-channel.js';
-export { HttpControlChannel, type HttpControlChannelOptions } from './registrar/http-control-channel.js';
+export { HttpControlChannel, type HttpControlChannelOptions } from './channels/http-control-channel.js';
 export { TaskHandler, type TaskHandlerOptions } from './registrar/task-handler.js';

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import pino, { type Logger } from 'pino';
+import { systemClock } from '@mcpctl/clock';
+import { HttpControlChannel } from './channels/http-control-channel.js';
 import { loadMcplocalConfig, mcplocalHome, sessionFile, workstationIdentity } from './config/index.js';
 import { ConfigError, McplocalError } from './errors.js';
 import { buildProviderRegistry } from './failover/build-provider-registry.js';
@@ -81,8 +83,8 @@ async function main(): Promise<void> {
     } else {
       if (!credentials) fail(2, `not logged in: ${published.length} provider(s) to publish but no credentials in ${home}; ${LOGIN_HINT}`);
       registrar = new VirtualLlmRegistrar({
-        mcpdUrl: credentials.mcpdUrl,
-        token: credentials.token,
+        channel: new HttpControlChannel({ mcpdUrl: credentials.mcpdUrl, token: credentials.token, clock: systemClock }),
+        clock: systemClock,
         publishedProviders: published,
         publishedAgents: config.agents,
         sessionFilePath: sessionFile(home),
@@ -140,6 +142,7 @@ async function listen(
       requireToken,
       host: commandLine.host,
       port: commandLine.port,
+      clock: systemClock,
       log: logger.child({ component: 'local-endpoint' }),
     });
   } catch (error) {

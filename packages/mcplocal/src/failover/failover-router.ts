@@ -1,5 +1,5 @@
+import { deadlineSignal, systemClock, type Clock } from '@mcpctl/clock';
 import type { LlmProvider } from '../providers/llm-provider.js';
-import { timeoutSignal } from '../timers/timeout-signal.js';
 import type { ProviderRegistry } from './provider-registry.js';
 
 /**
@@ -24,6 +24,8 @@ export interface FailoverRouterOptions {
   bearerToken?: string | undefined;
   /** A probe slower than this counts as mcpd unreachable. Default 5 000. */
   probeTimeoutMs?: number | undefined;
+  /** Times the probe. Default: the system clock. */
+  clock?: Clock | undefined;
   log?: FailoverLog | undefined;
 }
 
@@ -57,6 +59,7 @@ export class FailoverRouter {
   private readonly mcpdUrl: string;
   private readonly fetch: typeof fetch;
   private readonly probeTimeoutMs: number;
+  private readonly clock: Clock;
 
   constructor(
     private readonly registry: ProviderRegistry,
@@ -65,6 +68,7 @@ export class FailoverRouter {
     this.mcpdUrl = options.mcpdUrl.replace(/\/+$/, '');
     this.fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.probeTimeoutMs = options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+    this.clock = options.clock ?? systemClock;
   }
 
   /**
@@ -94,7 +98,7 @@ export class FailoverRouter {
 
   /** Asks mcpd `HEAD /api/v1/llms/NAME` with the user's token: may the caller view the LLM? Never throws. */
   async checkAuth(name: string, options: { signal?: AbortSignal | undefined } = {}): Promise<FailoverAccess> {
-    const timeout = timeoutSignal(this.probeTimeoutMs, { parent: options.signal });
+    const timeout = deadlineSignal(this.clock, this.probeTimeoutMs, { parent: options.signal });
     const signal = timeout.signal;
     const headers: Record<string, string> = {};
     if (this.options.bearerToken !== undefined) headers.Authorization = `Bearer ${this.options.bearerToken}`;

@@ -1,6 +1,6 @@
+import { withDeadline, type Clock } from '@mcpctl/clock';
 import type { Model, ModelList } from '@mcpctl/protocol';
 import type { ProviderRegistry } from '../failover/provider-registry.js';
-import { withTimeout } from '../timers/timeout-signal.js';
 import type { LocalEndpointLog } from './local-endpoint-options.js';
 import type { McpdClient } from './mcpd-client.js';
 
@@ -10,6 +10,8 @@ export interface ListModelsContext {
   /** Seconds since the epoch: local providers exist since mcplocal started. */
   startedAt: number;
   timeoutMs: number;
+  /** Times `timeoutMs`. */
+  clock: Clock;
   log: LocalEndpointLog | undefined;
 }
 
@@ -24,7 +26,7 @@ export async function listModels(context: ListModelsContext, signal: AbortSignal
   const mcpd = context.mcpd;
   if (mcpd) {
     try {
-      central = await withTimeout(context.timeoutMs, { parent: signal }, (bounded) => mcpd.models(bounded));
+      central = await withDeadline(context.clock, context.timeoutMs, { parent: signal }, (bounded) => mcpd.models(bounded));
     } catch (error) {
       if (signal.aborted) throw error;
       context.log?.warn(`/v1/models lists local providers only: ${error instanceof Error ? error.message : String(error)}`);

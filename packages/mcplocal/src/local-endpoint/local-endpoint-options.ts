@@ -1,3 +1,4 @@
+import type { Clock } from '@mcpctl/clock';
 import type { ProviderRegistry } from '../failover/provider-registry.js';
 
 /** Where the endpoint's lines go; one line each, so a pino logger and a plain test object both fit. */
@@ -39,8 +40,8 @@ export interface LocalEndpointOptions {
   /** Bound on asking mcpd for its model list; after it `/v1/models` lists the local providers alone. Default 5 000. */
   modelsTimeoutMs?: number | undefined;
   log?: LocalEndpointLog | undefined;
-  /** Epoch milliseconds. Default `Date.now`. */
-  now?: (() => number) | undefined;
+  /** Times the probe and the model list, and dates completions. Default: the system clock. */
+  clock?: Clock | undefined;
   /** Suffix of completion ids. Default a random UUID without dashes. */
   newId?: (() => string) | undefined;
 }

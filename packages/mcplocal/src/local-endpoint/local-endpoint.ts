@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { systemClock } from '@mcpctl/clock';
 import { LocalEndpointError, McplocalError } from '../errors.js';
 import { FailoverRouter } from '../failover/failover-router.js';
 import type { CompletionIdentity } from '../registrar/completion-identity.js';
@@ -39,7 +40,7 @@ export class LocalEndpoint {
 
   private constructor(options: LocalEndpointOptions) {
     const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
-    const now = options.now ?? Date.now;
+    const clock = options.clock ?? systemClock;
     const newId = options.newId ?? (() => randomUUID().replaceAll('-', ''));
     this.log = options.log;
     this.token = options.requireToken === false ? null : options.mcpd?.token;
@@ -52,19 +53,21 @@ export class LocalEndpoint {
         bearerToken: options.mcpd.token,
         fetch: fetchImpl,
         probeTimeoutMs: options.probeTimeoutMs,
+        clock,
         log: options.log,
       });
     this.chat = {
       registry: options.registry,
       mcpd: client && router ? { client, router } : undefined,
       bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
-      identity: (model): CompletionIdentity => ({ id: `chatcmpl-${newId()}`, created: Math.floor(now() / 1000), model }),
+      identity: (model): CompletionIdentity => ({ id: `chatcmpl-${newId()}`, created: Math.floor(clock.now().getTime() / 1000), model }),
     };
     this.models = {
       registry: options.registry,
       mcpd: client,
-      startedAt: Math.floor(now() / 1000),
+      startedAt: Math.floor(clock.now().getTime() / 1000),
       timeoutMs: options.modelsTimeoutMs ?? DEFAULT_MODELS_TIMEOUT_MS,
+      clock,
       log: options.log,
     };
     // Tokens go out as they come: no Nagle delay between small SSE frames.

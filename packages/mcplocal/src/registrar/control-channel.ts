@@ -3,27 +3,41 @@ import type { ProviderHeartbeatRequest, ProviderRegisterRequest, ProviderRegiste
 /** What became of a result post: taken, or refused because mcpd no longer wants this task. */
 export type ResultDelivery = 'delivered' | 'gone';
 
-/** One named frame of the control stream, its data still the text it travelled as. */
+/** One named frame of the control stream (`hello`, `task`), its data still the text it travelled as. */
 export interface ChannelFrame {
   event: string;
   data: string;
 }
 
 export interface StreamListener {
-  /** The stream is open: mcpd accepted the session and will send tasks on it. */
+  /** The stream is open: mcpd accepted the session and will send tasks on it. Called once, before any frame. */
   onOpen(): void;
+  /** Each frame as it arrives, in the order mcpd sent them. */
   onFrame(frame: ChannelFrame): void;
 }
 
 /**
- * The provider channel's four exchanges, apart from how they travel. The registrar and the
- * task handler speak only this, so the protocol logic is the same over HTTP and SSE as over an
- * in-memory pair. Failures reject with an error naming what failed; a `signal` aborts the call.
+ * The provider channel's four exchanges, apart from how they travel. The registrar and the task
+ * handler speak only this, so the protocol logic (when to register, reconnect and heartbeat, how
+ * tasks run) is the same over HTTP and SSE, over a WebSocket, or over an in-memory pair in a
+ * test; a transport is one class in `channels/`, handed to the registrar by the composition root.
+ *
+ * Every call rejects with an error naming what failed; a refusal by mcpd is a `McpdHttpError`
+ * carrying mcpd's status (the registrar tells a refused token by 401 and 403), whatever the
+ * transport. An aborted `signal` ends the call, rejecting with its reason or an `AbortError`.
+ * Time-outs are the channel's own, read from the clock it was built with.
  */
 export interface ControlChannel {
+  /** Where the channel leads, as log lines name it: mcpd's base URL. */
+  readonly peer: string;
   register(request: ProviderRegisterRequest, signal: AbortSignal): Promise<ProviderRegisterAnswer>;
   heartbeat(request: ProviderHeartbeatRequest, signal: AbortSignal): Promise<void>;
+  /** One result of a running task; it may be called while no stream is open, and for many tasks at once. */
   postResult(taskId: string, result: TaskResult, signal: AbortSignal): Promise<ResultDelivery>;
-  /** Resolves when the stream ends; rejects when it cannot be opened or breaks. */
+  /**
+   * One life of the control stream: the connection a transport holds per session. Resolves when
+   * mcpd ends it; rejects when it cannot be opened, breaks or goes silent. The registrar calls it
+   * again, after registering, for the next life.
+   */
   openStream(providerSessionId: string, listener: StreamListener, signal: AbortSignal): Promise<void>;
 }

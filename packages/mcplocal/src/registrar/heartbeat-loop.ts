@@ -1,4 +1,8 @@
+import type { Cancel, Clock } from '@mcpctl/clock';
+
 export interface HeartbeatLoopOptions {
+  /** Times the interval between one beat's end and the next. */
+  clock: Clock;
   intervalMs: number;
   /** Sends one heartbeat; a rejection is reported to `onFailure` and the loop goes on. */
   beat(signal: AbortSignal): Promise<void>;
@@ -12,7 +16,7 @@ export interface HeartbeatLoopOptions {
  * settled, so a slow mcpd never has two heartbeats of one session in flight.
  */
 export class HeartbeatLoop {
-  private timer: NodeJS.Timeout | undefined;
+  private cancelTimer: Cancel | undefined;
   private controller: AbortController | undefined;
   private failing = false;
 
@@ -30,17 +34,17 @@ export class HeartbeatLoop {
 
   /** Clears the timer and aborts a beat in flight; nothing of the loop is left pending. */
   stop(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
     this.controller?.abort();
     this.controller = undefined;
   }
 
   private schedule(controller: AbortController): void {
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
+    this.cancelTimer = this.options.clock.after(this.options.intervalMs, () => {
+      this.cancelTimer = undefined;
       void this.beatOnce(controller);
-    }, this.options.intervalMs);
+    });
   }
 
   private async beatOnce(controller: AbortController): Promise<void> {

@@ -1,5 +1,7 @@
+import type { Clock } from '@mcpctl/clock';
 import type { LlmTier, LlmType, PublishedAgent, Visibility, WakeRecipe } from '@mcpctl/protocol';
 import type { LlmProvider } from '../providers/llm-provider.js';
+import type { ControlChannel } from './control-channel.js';
 import type { WakeHandler } from './wake-handler.js';
 
 /**
@@ -39,10 +41,13 @@ export interface ProviderToPublish {
 }
 
 export interface VirtualLlmRegistrarOptions {
-  /** mcpd's base URL, e.g. `http://mcpd:3100`. */
-  mcpdUrl: string;
-  /** Bearer token of the user who owns the published rows. */
-  token: string;
+  /**
+   * How the registrar reaches mcpd: `HttpControlChannel` (SSE + POST) in mcplocal, an in-memory
+   * pair in tests. Its address and token are the channel's; the registrar knows neither.
+   */
+  channel: ControlChannel;
+  /** The heartbeat interval, the reconnect delays, how long a stream was up, and task timestamps. Default: the system clock. */
+  clock?: Clock | undefined;
   publishedProviders: ProviderToPublish[];
   /** Agents registered alongside the providers, as the register payload carries them. */
   publishedAgents?: PublishedAgent[] | undefined;
@@ -60,12 +65,6 @@ export interface VirtualLlmRegistrarOptions {
   reconnectMaxMs?: number | undefined;
   /** The jitter of reconnect delays, in [0, 1). Default `Math.random`. */
   random?: (() => number) | undefined;
-  /** Milliseconds on a monotonic scale, to tell how long a stream was up. Default `performance.now`. */
-  now?: (() => number) | undefined;
-  /** A register, heartbeat or result post unanswered after this long has hung. Default 30 000. */
-  requestTimeoutMs?: number | undefined;
-  /** Default: the global `fetch`. */
-  fetch?: typeof fetch | undefined;
   /** Runs `wake` tasks. Default: a `RecipeWakeHandler`, running each provider's `wake` recipe. */
   wakeHandler?: WakeHandler | undefined;
 }

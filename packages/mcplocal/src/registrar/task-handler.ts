@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { systemClock, type Clock } from '@mcpctl/clock';
 import { providerTaskReadSchema, type TaskResult, type WakeResultBody } from '@mcpctl/protocol';
 import { McplocalError } from '../errors.js';
 import type { ResultDelivery } from './control-channel.js';
@@ -17,8 +18,8 @@ export interface TaskHandlerOptions {
   post(taskId: string, result: TaskResult, signal: AbortSignal): Promise<ResultDelivery>;
   wake: WakeHandler;
   log: RegistrarLog;
-  /** Epoch milliseconds. Default `Date.now`. */
-  now?: () => number;
+  /** Dates completions and times tasks. Default: the system clock. */
+  clock?: Clock | undefined;
   /** Suffix of completion ids. Default a random UUID without dashes. */
   newId?: () => string;
 }
@@ -35,11 +36,11 @@ interface RunningTask {
  */
 export class TaskHandler {
   private readonly running = new Map<string, RunningTask>();
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private readonly newId: () => string;
 
   constructor(private readonly options: TaskHandlerOptions) {
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
     this.newId = options.newId ?? (() => randomUUID().replaceAll('-', ''));
   }
 
@@ -112,7 +113,7 @@ export class TaskHandler {
         if (delivery === 'gone') controller.abort(new McplocalError('mcpd no longer wants this task'));
         return delivery;
       },
-      identity: { id: `chatcmpl-${this.newId()}`, created: Math.floor(this.now() / 1000), model: llmName },
+      identity: { id: `chatcmpl-${this.newId()}`, created: Math.floor(this.clock.now().getTime() / 1000), model: llmName },
     };
     const done = this.run(taskId, kind, llmName, scope, controller, work).finally(() => {
       controller.abort();
@@ -129,7 +130,7 @@ export class TaskHandler {
     controller: AbortController,
     work: (entry: ProviderToPublish, scope: TaskScope) => Promise<void>,
   ): Promise<void> {
-    const startedAt = this.now();
+    const startedAt = this.clock.monotonic();
     const entry = this.options.providers.get(llmName);
     try {
       if (!entry) throw new McplocalError(`unknown LLM ${llmName}`);
@@ -137,7 +138,7 @@ export class TaskHandler {
       if (controller.signal.aborted) {
         this.options.log.info(`${kind} task for ${llmName} stopped: ${reasonOf(controller.signal)}`);
       } else {
-        this.options.log.info(`${kind} task for ${llmName} done in ${this.now() - startedAt} ms`);
+        this.options.log.info(`${kind} task for ${llmName} done in ${Math.round(this.clock.monotonic() - startedAt)} ms`);
       }
     } catch (error) {
       if (controller.signal.aborted) {

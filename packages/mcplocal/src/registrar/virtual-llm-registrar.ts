@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { systemClock, type Clock } from '@mcpctl/clock';
 import { providerHelloReadSchema, providerRegisterRequestSchema, type PublishedAgent, type ProviderRegisterRequest } from '@mcpctl/protocol';
 import { readSessionId, writeSessionId } from '../config/session-file.js';
 import { McpdHttpError, McplocalError } from '../errors.js';
@@ -6,7 +6,6 @@ import type { ChannelFrame, ControlChannel } from './control-channel.js';
 import { HeartbeatLoop } from './heartbeat-loop.js';
 import { RecipeWakeHandler } from '../wake/recipe-wake-handler.js';
 import { SleepWatch } from '../wake/sleep-watch.js';
-import { HttpControlChannel } from './http-control-channel.js';
 import { ReconnectSchedule } from './reconnect-schedule.js';
 import { buildRegisterRequest, initialStatusOf, publishedNameOf, type InitialStatus } from './register-request.js';
 import type { ProviderToPublish, RegistrarLog, VirtualLlmRegistrarOptions } from './registrar-options.js';
@@ -35,8 +34,7 @@ export class VirtualLlmRegistrar {
   private readonly tasks: TaskHandler;
   private readonly heartbeat: HeartbeatLoop;
   private readonly reconnect: ReconnectSchedule;
-  private readonly mcpdUrl: string;
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private sessionId: string | undefined;
   private lifetime: AbortController | undefined;
   private connection: Promise<void> | undefined;
@@ -44,26 +42,22 @@ export class VirtualLlmRegistrar {
   constructor(options: VirtualLlmRegistrarOptions) {
     this.log = options.log;
     this.sessionFilePath = options.sessionFilePath;
-    this.mcpdUrl = options.mcpdUrl;
-    this.now = options.now ?? (() => performance.now());
+    this.clock = options.clock ?? systemClock;
     this.providers = indexByPublishedName(options.publishedProviders);
     this.agents = options.publishedAgents ?? [];
     assertPublishable(buildRegisterRequest(options.publishedProviders, this.agents));
-    this.channel = new HttpControlChannel({
-      mcpdUrl: options.mcpdUrl,
-      token: options.token,
-      fetch: options.fetch,
-      requestTimeoutMs: options.requestTimeoutMs,
-    });
+    this.channel = options.channel;
     this.sleepWatch = new SleepWatch({ providers: this.providers, log: this.log });
     this.tasks = new TaskHandler({
       providers: this.providers,
       // Each task's own signal, which stop() aborts through abortAll.
       post: (taskId, result, signal) => this.channel.postResult(taskId, result, signal),
-      wake: this.sleepWatch.track(options.wakeHandler ?? new RecipeWakeHandler({ log: this.log })),
+      wake: this.sleepWatch.track(options.wakeHandler ?? new RecipeWakeHandler({ log: this.log, clock: this.clock })),
       log: this.log,
+      clock: this.clock,
     });
     this.heartbeat = new HeartbeatLoop({
+      clock: this.clock,
       intervalMs: options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
       beat: (signal) => this.beat(signal),
       onFailure: (error) => this.log.warn(`heartbeat failed: ${describe(error)}`),
@@ -149,7 +143,7 @@ export class VirtualLlmRegistrar {
       return status ? `${provider.name} (${status})` : provider.name;
     });
     const agentCount = payload.agents?.length ?? 0;
-    this.log.info(`published ${names.length} LLM(s) and ${agentCount} agent(s) to ${this.mcpdUrl}: ${names.join(', ')}`);
+    this.log.info(`published ${names.length} LLM(s) and ${agentCount} agent(s) to ${this.channel.peer}: ${names.join(', ')}`);
   }
 
   /**
@@ -168,7 +162,7 @@ export class VirtualLlmRegistrar {
         if (signal.aborted) return;
         const delayMs = outcome.openMs === undefined ? this.reconnect.afterFailedAttempt() : this.reconnect.afterStreamEnded(outcome.openMs);
         this.log.warn(`${outcome.openMs === undefined ? 'cannot open the control stream' : 'control stream lost'} (${outcome.reason}); reconnecting in ${delayMs} ms`);
-        await sleep(delayMs, undefined, { signal }).catch(() => undefined);
+        await this.clock.sleep(delayMs, signal).catch(() => undefined);
       }
     } finally {
       firstAttemptSettled();
@@ -182,12 +176,12 @@ export class VirtualLlmRegistrar {
     onOpen: () => void,
   ): Promise<{ openMs: number | undefined; reason: string }> {
     let openedAt: number | undefined;
-    const openMs = () => (openedAt === undefined ? undefined : this.now() - openedAt);
+    const openMs = () => (openedAt === undefined ? undefined : this.clock.monotonic() - openedAt);
     try {
       if (!registered) await this.register(signal);
       const listener = {
         onOpen: () => {
-          openedAt = this.now();
+          openedAt = this.clock.monotonic();
           this.heartbeat.start();
           this.log.info('control stream open: serving tasks from mcpd');
           onOpen();

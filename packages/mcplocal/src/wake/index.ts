@@ -2,4 +2,3 @@ export { RecipeWakeHandler, type RecipeWakeHandlerOptions } from './recipe-wake-
 export { runHttpRecipe, type HttpRecipeOptions, type HttpWakeRecipe } from './run-http-recipe.js';
 export { runCommandRecipe, type CommandRecipeOptions, type CommandWakeRecipe } from './run-command-recipe.js';
 export { waitUntilAvailable, type AvailabilityPollOptions } from './wait-until-available.js';
-export { systemWakeClock, type WakeClock } from './wake-clock.js';

@@ -1,3 +1,4 @@
+import { deadlineSignal, systemClock, type Clock } from '@mcpctl/clock';
 import type { WakeRecipe } from '@mcpctl/protocol';
 import { McplocalError } from '../errors.js';
 import type { LlmProvider } from '../providers/llm-provider.js';
@@ -8,13 +9,12 @@ import { runCommandRecipe } from './run-command-recipe.js';
 import { runHttpRecipe } from './run-http-recipe.js';
 import { SingleFlight } from './single-flight.js';
 import { waitUntilAvailable } from './wait-until-available.js';
-import { deadlineSignal, systemWakeClock, type WakeClock } from './wake-clock.js';
 
 export interface RecipeWakeHandlerOptions {
   /** Gets the wake's progress and every line a wake command writes, prefixed with the published name. */
   log: RegistrarLog;
-  /** Default: the system's monotonic clock and timers. */
-  clock?: WakeClock | undefined;
+  /** The polling schedule, the deadlines and the kill grace run on it. Default: the system clock. */
+  clock?: Clock | undefined;
   /** For HTTP recipes. Default: the global `fetch`. */
   fetch?: typeof fetch | undefined;
   /** How long one wake request may take. Default 30 000 ms. */
@@ -44,10 +44,10 @@ const UNFINISHED: Record<Phase, string> = {
  */
 export class RecipeWakeHandler implements WakeHandler {
   private readonly flights = new SingleFlight<{ ms: number }>();
-  private readonly clock: WakeClock;
+  private readonly clock: Clock;
 
   constructor(private readonly options: RecipeWakeHandlerOptions) {
-    this.clock = options.clock ?? systemWakeClock;
+    this.clock = options.clock ?? systemClock;
   }
 
   wake({ llmName, entry, signal }: WakeRequest): Promise<{ ms: number }> {
@@ -63,9 +63,9 @@ export class RecipeWakeHandler implements WakeHandler {
 
   private async runWake(name: string, provider: LlmProvider, recipe: WakeRecipe, signal: AbortSignal): Promise<{ ms: number }> {
     const { log } = this.options;
-    const startedAt = this.clock.now();
+    const startedAt = this.clock.monotonic();
     const limitMs = recipe.maxWaitSeconds * 1000;
-    const deadline = deadlineSignal(this.clock, limitMs, () => new McplocalError(`${name} did not wake within ${formatSeconds(limitMs)}`));
+    const deadline = deadlineSignal(this.clock, limitMs, { reason: () => new McplocalError(`${name} did not wake within ${formatSeconds(limitMs)}`) });
     const bounded = AbortSignal.any([signal, deadline.signal]);
     let phase: Phase = recipe.type;
     try {
@@ -78,7 +78,7 @@ export class RecipeWakeHandler implements WakeHandler {
         initialDelayMs: this.options.pollInitialDelayMs,
         maxDelayMs: this.options.pollMaxDelayMs,
       });
-      const ms = Math.round(this.clock.now() - startedAt);
+      const ms = Math.round(this.clock.monotonic() - startedAt);
       log.info(`${name}: awake after ${ms} ms`);
       return { ms };
     } catch (error) {

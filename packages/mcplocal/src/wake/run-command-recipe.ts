@@ -2,16 +2,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import type { Clock } from '@mcpctl/clock';
 import type { WakeRecipe } from '@mcpctl/protocol';
 import { McplocalError } from '../errors.js';
-import type { WakeClock } from './wake-clock.js';
 
 export type CommandWakeRecipe = Extract<WakeRecipe, { type: 'command' }>;
 
 export interface CommandRecipeOptions {
   /** Kills the command (SIGTERM, then SIGKILL) and rejects with its reason once the command is gone. */
   signal: AbortSignal;
-  clock: WakeClock;
+  /** Times the kill grace and the output drain. */
+  clock: Clock;
   /** Each line the command writes, as it writes it. */
   onLine: (line: string, stream: 'stdout' | 'stderr') => void;
   /** How long a command has to exit after SIGTERM before it gets SIGKILL. Default 2 000 ms. */
@@ -39,6 +40,11 @@ export async function runCommandRecipe(recipe: CommandWakeRecipe, options: Comma
   signal.throwIfAborted();
   const what = `the wake command ${recipe.command}`;
   const child = spawn(recipe.command, recipe.args, { stdio: ['ignore', 'pipe', 'pipe'], detached: OWN_GROUP });
+  // Listened for from the start: `close` may come in the same turn as `exit`, before the drain would listen.
+  const closed = once(child, 'close').then(
+    () => undefined,
+    () => undefined,
+  );
   forwardLines(child.stdout, 'stdout', options.onLine);
   forwardLines(child.stderr, 'stderr', options.onLine);
   const stopKilling = new AbortController();
@@ -49,7 +55,7 @@ export async function runCommandRecipe(recipe: CommandWakeRecipe, options: Comma
   signal.addEventListener('abort', terminate, { once: true });
   try {
     const ended = await exitOf(child);
-    await drainOutput(child, clock);
+    await drainOutput(child, closed, clock);
     if (signal.aborted) {
       // What the command started in its group (a server still starting, say) goes with it.
       kill(child, 'SIGKILL', { afterExit: true });
@@ -76,9 +82,8 @@ function exitOf(child: ChildProcess): Promise<Ended> {
 }
 
 /** Output written just before the exit may still be in the pipes; it is read, briefly, before they are closed. */
-async function drainOutput(child: ChildProcess, clock: WakeClock): Promise<void> {
+async function drainOutput(child: ChildProcess, closed: Promise<void>, clock: Clock): Promise<void> {
   const giveUp = new AbortController();
-  const closed = once(child, 'close', { signal: giveUp.signal }).then(() => undefined, () => undefined);
   await Promise.race([closed, clock.sleep(OUTPUT_DRAIN_MS, giveUp.signal).catch(() => undefined)]);
   giveUp.abort();
   child.stdout?.destroy();

@@ -1,14 +1,15 @@
+import { deadlineSignal, type Clock } from '@mcpctl/clock';
 import type { WakeRecipe } from '@mcpctl/protocol';
 import { McplocalError } from '../errors.js';
 import { formatSeconds } from './format-seconds.js';
-import { deadlineSignal, type WakeClock } from './wake-clock.js';
 
 export type HttpWakeRecipe = Extract<WakeRecipe, { type: 'http' }>;
 
 export interface HttpRecipeOptions {
   /** Aborts the request and rejects with its reason. */
   signal: AbortSignal;
-  clock: WakeClock;
+  /** Times `timeoutMs`. */
+  clock: Clock;
   /** A wake request that has not answered after this long has hung. */
   timeoutMs: number;
   fetch?: typeof fetch | undefined;
@@ -24,7 +25,9 @@ const QUOTED_BODY_CHARS = 200;
  */
 export async function runHttpRecipe(recipe: HttpWakeRecipe, options: HttpRecipeOptions): Promise<void> {
   const what = `the wake request ${recipe.method} ${withoutQuery(recipe.url)}`;
-  const timeout = deadlineSignal(options.clock, options.timeoutMs, () => new McplocalError(`${what} did not answer within ${formatSeconds(options.timeoutMs)}`));
+  const timeout = deadlineSignal(options.clock, options.timeoutMs, {
+    reason: () => new McplocalError(`${what} did not answer within ${formatSeconds(options.timeoutMs)}`),
+  });
   const signal = AbortSignal.any([options.signal, timeout.signal]);
   const fetcher = options.fetch ?? globalThis.fetch;
   try {

@@ -1,10 +1,11 @@
+import type { Clock } from '@mcpctl/clock';
 import type { LlmProvider } from '../providers/llm-provider.js';
-import type { WakeClock } from './wake-clock.js';
 
 export interface AvailabilityPollOptions {
   /** Ends the polling, rejecting with its reason: the wake's deadline, a cancel, or a stop. */
   signal: AbortSignal;
-  clock: WakeClock;
+  /** The pauses between probes, and how long probing has gone on. */
+  clock: Clock;
   /** The first pause between two probes. Default 250 ms. */
   initialDelayMs?: number | undefined;
   /** The longest pause between two probes. Default 1 500 ms. */
@@ -32,12 +33,12 @@ export async function waitUntilAvailable(provider: LlmProvider, options: Availab
   const { signal, clock } = options;
   const maxDelayMs = options.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
   let delayMs = Math.min(options.initialDelayMs ?? DEFAULT_INITIAL_DELAY_MS, maxDelayMs);
-  const steadyUntil = clock.now() + (options.steadyForMs ?? DEFAULT_STEADY_FOR_MS);
+  const steadyUntil = clock.monotonic() + (options.steadyForMs ?? DEFAULT_STEADY_FOR_MS);
   for (;;) {
     signal.throwIfAborted();
     if (await provider.isAvailable({ signal })) return;
     signal.throwIfAborted();
     await clock.sleep(delayMs, signal);
-    if (clock.now() >= steadyUntil) delayMs = Math.min(maxDelayMs, Math.round(delayMs * GROWTH));
+    if (clock.monotonic() >= steadyUntil) delayMs = Math.min(maxDelayMs, Math.round(delayMs * GROWTH));
   }
 }

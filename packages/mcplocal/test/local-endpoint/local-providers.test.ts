@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import OpenAI from 'openai';
+import { ManualClock } from '@mcpctl/clock/manual';
 import { readChatStream, startFakeUpstream, type FakeUpstream } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OpenAiProvider, ProviderRegistry, startLocalEndpoint, type LocalEndpoint } from '../../src/index.js';
@@ -21,7 +22,7 @@ describe('the local endpoint serving local providers', () => {
     warnings.length = 0;
     const log = { info: () => undefined, warn: (line: string) => warnings.push(line), error: (line: string) => warnings.push(line) };
     // Local providers alone, no credentials: as on a single-user machine (the token rule has its own tests).
-    endpoint = await startLocalEndpoint({ registry, port: 0, requireToken: false, log, now: () => 1_700_000_000_000, newId: () => 'local1' });
+    endpoint = await startLocalEndpoint({ registry, port: 0, requireToken: false, log, clock: new ManualClock(1_700_000_000_000), newId: () => 'local1' });
   });
 
   afterEach(async () => {

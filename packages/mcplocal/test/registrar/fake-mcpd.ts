@@ -161,7 +161,7 @@ export class FakeMcpd {
     this.nextSession += 1;
     const providerSessionId = body.providerSessionId ?? `session-${this.nextSession}`;
     if (this.answerStyle === 'minimal') return send(response, 201, { providerSessionId, llms: [] });
-    const llms = body.providers.map((provider) => view(provider));
+    const llms = body.providers.map((provider) => llmViewOf(provider));
     if (this.answerStyle === 'full') return send(response, 201, { providerSessionId, llms, agents: [] });
     send(response, 201, {
       providerSessionId,
@@ -206,7 +206,8 @@ export async function startFakeMcpd(): Promise<FakeMcpd> {
   return mcpd;
 }
 
-function view(provider: ProviderRegisterRequest['providers'][number]): LlmView {
+/** The row mcpd answers a registration with for one published provider. */
+export function llmViewOf(provider: ProviderRegisterRequest['providers'][number]): LlmView {
   const now = new Date().toISOString();
   return {
     id: `id-${provider.name}`,

@@ -1,9 +1,13 @@
 import { join } from 'node:path';
+import { ManualClock } from '@mcpctl/clock/manual';
+import { wakeRecipeSchema } from '@mcpctl/protocol';
 import { makeTempDir, startFakeUpstream, type FakeUpstream, type FakeUpstreamListenOptions, type TempDir } from '@mcpctl/test-kit';
+import { HttpControlChannel, type HttpControlChannelOptions } from '../../src/channels/http-control-channel.js';
 import { OpenAiProvider } from '../../src/providers/openai/openai-provider.js';
 import type { ProviderToPublish, VirtualLlmRegistrarOptions } from '../../src/registrar/registrar-options.js';
 import { VirtualLlmRegistrar } from '../../src/registrar/virtual-llm-registrar.js';
 import { startFakeMcpd, type FakeMcpd } from './fake-mcpd.js';
+import { InMemoryMcpd } from './in-memory-channel.js';
 
 export interface LogLines {
   info: string[];
@@ -11,9 +15,16 @@ export interface LogLines {
   error: string[];
 }
 
-/** A fake mcpd, a fake local model server, a temp MCPCTL_HOME, and registrars wired to them; `close` ends all of it. */
+/**
+ * A fake mcpd over HTTP, an in-memory mcpd on a manual clock, a fake local model server, a temp
+ * MCPCTL_HOME, and registrars wired to them; `close` ends all of it.
+ */
 export class RegistrarHarness {
   readonly lines: LogLines = { info: [], warn: [], error: [] };
+  /** The time of registrars built by {@link overMemory}: it moves only when the test moves it. */
+  readonly clock = new ManualClock();
+  /** The mcpd registrars built by {@link overMemory} reach, over an in-memory channel. */
+  readonly memory = new InMemoryMcpd(this.clock);
   private readonly registrars: VirtualLlmRegistrar[] = [];
 
   private constructor(
@@ -45,10 +56,29 @@ export class RegistrarHarness {
     };
   }
 
-  registrar(overrides: Partial<VirtualLlmRegistrarOptions> = {}): VirtualLlmRegistrar {
+  /** A provider woken through the fake upstream's own `/wake_up` (or `wake`), as a vLLM in sleep mode is. */
+  sleepyProvider(wake: Record<string, unknown> = { type: 'http', url: `${this.upstream.url}/wake_up` }): ProviderToPublish {
+    return this.localProvider({ publishName: 'qwen-sleepy', wake: wakeRecipeSchema.parse(wake) });
+  }
+
+  /** A registrar reaching the fake mcpd over HTTP (SSE + POST) on the system clock, retrying fast. */
+  registrar(overrides: Partial<VirtualLlmRegistrarOptions> = {}, channel: Partial<HttpControlChannelOptions> = {}): VirtualLlmRegistrar {
+    return this.build({
+      channel: new HttpControlChannel({ mcpdUrl: this.mcpd.url, token: this.mcpd.token, ...channel }),
+      heartbeatIntervalMs: 60_000,
+      reconnectBaseMs: 20,
+      reconnectMaxMs: 200,
+      ...overrides,
+    });
+  }
+
+  /** A registrar reaching {@link memory} on {@link clock}, with the production intervals and a jitter of one half. */
+  overMemory(overrides: Partial<VirtualLlmRegistrarOptions> = {}): VirtualLlmRegistrar {
+    return this.build({ channel: this.memory.connect(), clock: this.clock, random: () => 0.5, ...overrides });
+  }
+
+  private build(options: Pick<VirtualLlmRegistrarOptions, 'channel'> & Partial<VirtualLlmRegistrarOptions>): VirtualLlmRegistrar {
     const registrar = new VirtualLlmRegistrar({
-      mcpdUrl: this.mcpd.url,
-      token: this.mcpd.token,
       publishedProviders: [this.localProvider()],
       sessionFilePath: this.sessionFilePath,
       log: {
@@ -56,10 +86,7 @@ export class RegistrarHarness {
         warn: (line) => this.lines.warn.push(line),
         error: (line) => this.lines.error.push(line),
       },
-      heartbeatIntervalMs: 60_000,
-      reconnectBaseMs: 20,
-      reconnectMaxMs: 200,
-      ...overrides,
+      ...options,
     });
     this.registrars.push(registrar);
     return registrar;

@@ -15,13 +15,15 @@ afterEach(async () => {
 describe('VirtualLlmRegistrar registration', () => {
   it('logs "nothing to publish" and makes no request when no provider is published', async () => {
     const calls: string[] = [];
-    const registrar = harness.registrar({
-      publishedProviders: [],
-      fetch: (input) => {
-        calls.push(input instanceof Request ? input.url : String(input));
-        return Promise.reject(new Error('no request was expected'));
+    const registrar = harness.registrar(
+      { publishedProviders: [] },
+      {
+        fetch: (input) => {
+          calls.push(input instanceof Request ? input.url : String(input));
+          return Promise.reject(new Error('no request was expected'));
+        },
       },
-    });
+    );
     await registrar.start();
     expect(calls).toEqual([]);
     expect(harness.mcpd.registrations).toEqual([]);
@@ -106,37 +108,6 @@ describe('VirtualLlmRegistrar registration', () => {
     expect(harness.lines.warn.some((line) => line.includes('control stream lost'))).toBe(true);
   });
 
-  it('keeps retrying with backoff while mcpd refuses the token, and says so as an error', async () => {
-    const registrar = harness.registrar();
-    await registrar.start();
-    harness.mcpd.refuseRegistration = { status: 401, error: 'missing or invalid bearer token' };
-    harness.mcpd.dropStreams();
-    await harness.mcpd.waitFor('two refused re-registrations', () => harness.mcpd.registrations.length >= 3);
-    harness.mcpd.refuseRegistration = undefined;
-    await harness.mcpd.waitFor('the stream back', () => harness.mcpd.openStreams === 1);
-    expect(harness.lines.error.some((line) => line.includes('HTTP 401') && line.includes('mcpctl login'))).toBe(true);
-  });
-
-  it('heartbeats the session at the interval while the stream is open', async () => {
-    const registrar = harness.registrar({ heartbeatIntervalMs: 40 });
-    await registrar.start();
-    await harness.mcpd.waitFor('three heartbeats', () => harness.mcpd.heartbeats.length >= 3);
-    const { heartbeats } = harness.mcpd;
-    expect(heartbeats.every((beat) => beat.providerSessionId === 'session-1')).toBe(true);
-    for (let index = 1; index < heartbeats.length; index += 1) {
-      expect(heartbeats[index]!.at - heartbeats[index - 1]!.at).toBeGreaterThanOrEqual(30);
-    }
-  });
-
-  it('logs a failed heartbeat and keeps beating', async () => {
-    const registrar = harness.registrar({ heartbeatIntervalMs: 30, fetch: failingHeartbeats(2) });
-    await registrar.start();
-    // The second accepted beat is only sent once the first one's answer was handled.
-    await harness.mcpd.waitFor('two heartbeats after the failures', () => harness.mcpd.heartbeats.length >= 2);
-    expect(harness.lines.warn.filter((line) => line.startsWith('heartbeat failed'))).toHaveLength(2);
-    expect(harness.lines.info).toContain('heartbeat accepted again');
-  });
-
   it('stops promptly and leaves nothing that keeps the process alive', async () => {
     const timersBefore = countTimers();
     const registrar = harness.registrar({ heartbeatIntervalMs: 20 });
@@ -158,16 +129,4 @@ describe('VirtualLlmRegistrar registration', () => {
 /** Timers that keep the event loop alive (unref'd ones do not count). */
 function countTimers(): number {
   return process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
-}
-
-/** A fetch whose first `count` heartbeats fail with a network error; everything else goes through. */
-function failingHeartbeats(count: number): typeof fetch {
-  let left = count;
-  return (input, init) => {
-    if ((input instanceof Request ? input.url : String(input)).endsWith('/_provider-heartbeat') && left > 0) {
-      left -= 1;
-      return Promise.reject(new TypeError('fetch failed'));
-    }
-    return fetch(input, init);
-  };
 }

@@ -1,6 +1,7 @@
 import { DEFAULT_TOKENS } from '@mcpctl/test-kit';
 import { chatCompletionChunkSchema, chatCompletionSchema, type TaskResult } from '@mcpctl/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually.js';
 import { RegistrarHarness } from './registrar-harness.js';
 
 let harness: RegistrarHarness | undefined;
@@ -87,7 +88,8 @@ describe('VirtualLlmRegistrar tasks', () => {
     await mcpd.waitFor('the first chunk', () => mcpd.resultsOf('task-3').length >= 1);
     mcpd.pushTask({ kind: 'cancel', taskId: 'task-3', llmName: 'local-qwen' });
     await upstream.waitForCancelled(1);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // Once the task has ended, nothing more of it can be posted.
+    await eventually('the task ended', () => harness!.lines.info.includes('infer task for local-qwen stopped: mcpd cancelled the task'));
     const results = mcpd.resultsOf('task-3');
     expect(results.some(isDone)).toBe(false);
     expect(results.some((result) => 'error' in result)).toBe(false);

@@ -1,7 +1,6 @@
 import { wakeRecipeSchema, type TaskResult } from '@mcpctl/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OpenAiProvider } from '../../src/providers/openai/openai-provider.js';
-import type { ProviderToPublish } from '../../src/registrar/registrar-options.js';
 import { closedPortUrl } from '../providers/support/closed-port.js';
 import { processAlive } from '../wake/support/process-alive.js';
 import { RegistrarHarness } from './registrar-harness.js';
@@ -18,11 +17,6 @@ async function start(upstream: { asleep: boolean; wakeDelayMs?: number }): Promi
   return harness;
 }
 
-/** A provider woken through the fake upstream's own `/wake_up`, as a vLLM in sleep mode is. */
-function sleepy(h: RegistrarHarness, wake: Record<string, unknown> = { type: 'http', url: `${h.upstream.url}/wake_up` }): ProviderToPublish {
-  return h.localProvider({ publishName: 'qwen-sleepy', wake: wakeRecipeSchema.parse(wake) });
-}
-
 function okMs(result: TaskResult | undefined): number {
   if (!result || !('status' in result) || result.status !== 200) throw new Error(`expected a 200 result, got ${JSON.stringify(result)}`);
   const body = result.body as { ok?: unknown; ms?: unknown };
@@ -35,7 +29,7 @@ describe('VirtualLlmRegistrar wake-on-demand', () => {
   it('registers a provider with a recipe whose backend sleeps as hibernating, and one without a recipe as active', async () => {
     const h = await start({ asleep: true });
     const plain = h.localProvider({ publishName: 'qwen-plain' });
-    await h.registrar({ publishedProviders: [sleepy(h, { type: 'http', url: `${h.upstream.url}/wake_up`, maxWaitSeconds: 120 }), plain] }).start();
+    await h.registrar({ publishedProviders: [h.sleepyProvider({ type: 'http', url: `${h.upstream.url}/wake_up`, maxWaitSeconds: 120 }), plain] }).start();
     expect(h.mcpd.registrations[0]?.providers).toEqual([
       { name: 'qwen-sleepy', type: 'openai', model: 'qwen2.5-7b', initialStatus: 'hibernating', wakeRecipe: { kind: 'http', maxWaitSeconds: 120 } },
       { name: 'qwen-plain', type: 'openai', model: 'qwen2.5-7b', initialStatus: 'active' },
@@ -47,7 +41,7 @@ describe('VirtualLlmRegistrar wake-on-demand', () => {
 
   it('registers a provider with a recipe whose backend answers as active', async () => {
     const h = await start({ asleep: false });
-    await h.registrar({ publishedProviders: [sleepy(h, { type: 'command', command: 'true' })] }).start();
+    await h.registrar({ publishedProviders: [h.sleepyProvider({ type: 'command', command: 'true' })] }).start();
     expect(h.mcpd.registrations[0]?.providers).toEqual([
       { name: 'qwen-sleepy', type: 'openai', model: 'qwen2.5-7b', initialStatus: 'active', wakeRecipe: { kind: 'command', maxWaitSeconds: 60 } },
     ]);
@@ -60,42 +54,9 @@ describe('VirtualLlmRegistrar wake-on-demand', () => {
     expect(h.mcpd.registrations[0]?.providers[0]?.initialStatus).toBe('active');
   });
 
-  it('answers a wake task once the backend serves, heartbeating all along without calling it asleep', async () => {
-    const h = await start({ asleep: true, wakeDelayMs: 500 });
-    await h.registrar({ publishedProviders: [sleepy(h)], heartbeatIntervalMs: 50 }).start();
-    await h.mcpd.waitFor('a heartbeat naming the sleeping backend', () => h.mcpd.heartbeats.some((beat) => beat.hibernating?.includes('qwen-sleepy')));
-
-    h.mcpd.pushTask({ kind: 'wake', taskId: 'wake-1', llmName: 'qwen-sleepy' });
-    // One heartbeat may have been on its way, its probe done, before the task arrived.
-    const beatsBefore = h.mcpd.heartbeats.length + 1;
-    await h.mcpd.waitFor('the wake result', () => h.mcpd.resultsOf('wake-1').length === 1);
-    const during = h.mcpd.heartbeats.slice(beatsBefore);
-
-    expect(okMs(h.mcpd.resultsOf('wake-1')[0])).toBeGreaterThanOrEqual(480);
-    expect(h.upstream.asleep).toBe(false);
-    expect(during.length).toBeGreaterThanOrEqual(3);
-    expect(during.every((beat) => beat.hibernating === undefined)).toBe(true);
-    await expect.poll(() => h.lines.info.some((line) => /^wake task for qwen-sleepy done in \d+ ms$/.test(line))).toBe(true);
-  });
-
-  it('tells mcpd in the heartbeat when a woken backend goes back to sleep, and only for providers it can wake', async () => {
-    const h = await start({ asleep: false });
-    const down = h.localProvider({ publishName: 'qwen-down', provider: new OpenAiProvider({ name: 'local-down', url: await closedPortUrl(), model: 'fake-model' }) });
-    await h.registrar({ publishedProviders: [sleepy(h), down], heartbeatIntervalMs: 30 }).start();
-    await h.mcpd.waitFor('two heartbeats', () => h.mcpd.heartbeats.length >= 2);
-    expect(h.mcpd.heartbeats.every((beat) => beat.hibernating === undefined)).toBe(true);
-
-    h.upstream.sleep();
-    const awakeBeats = h.mcpd.heartbeats.length;
-    await h.mcpd.waitFor('three heartbeats naming it', () => h.mcpd.heartbeats.filter((beat) => beat.hibernating !== undefined).length >= 3);
-    const reported = h.mcpd.heartbeats.slice(awakeBeats).filter((beat) => beat.hibernating !== undefined);
-    expect(reported.every((beat) => JSON.stringify(beat.hibernating) === '["qwen-sleepy"]')).toBe(true);
-    expect(h.lines.info.filter((line) => line === 'qwen-sleepy: the backend stopped answering; telling mcpd it is hibernating')).toHaveLength(1);
-  });
-
   it('posts the recipe\'s failure as the task error', async () => {
     const h = await start({ asleep: true });
-    await h.registrar({ publishedProviders: [sleepy(h, { type: 'command', command: 'sh', args: ['-c', 'exit 3'] })] }).start();
+    await h.registrar({ publishedProviders: [h.sleepyProvider({ type: 'command', command: 'sh', args: ['-c', 'exit 3'] })] }).start();
     h.mcpd.pushTask({ kind: 'wake', taskId: 'wake-2', llmName: 'qwen-sleepy' });
     await h.mcpd.waitFor('the wake result', () => h.mcpd.resultsOf('wake-2').length === 1);
     expect(h.mcpd.resultsOf('wake-2')).toEqual([{ error: 'qwen-sleepy: the wake command sh exited with code 3' }]);
@@ -103,7 +64,7 @@ describe('VirtualLlmRegistrar wake-on-demand', () => {
 
   it('posts a timeout when the backend is not up within maxWaitSeconds', async () => {
     const h = await start({ asleep: true, wakeDelayMs: 10_000 });
-    await h.registrar({ publishedProviders: [sleepy(h, { type: 'http', url: `${h.upstream.url}/wake_up`, maxWaitSeconds: 0.5 })] }).start();
+    await h.registrar({ publishedProviders: [h.sleepyProvider({ type: 'http', url: `${h.upstream.url}/wake_up`, maxWaitSeconds: 0.5 })] }).start();
     h.mcpd.pushTask({ kind: 'wake', taskId: 'wake-3', llmName: 'qwen-sleepy' });
     await h.mcpd.waitFor('the wake result', () => h.mcpd.resultsOf('wake-3').length === 1);
     expect(h.mcpd.resultsOf('wake-3')).toEqual([{ error: 'qwen-sleepy did not wake within 0.5 s: the backend did not answer yet' }]);
@@ -111,7 +72,7 @@ describe('VirtualLlmRegistrar wake-on-demand', () => {
 
   it('serves two wake tasks of one provider with one run of the recipe', async () => {
     const h = await start({ asleep: true, wakeDelayMs: 200 });
-    await h.registrar({ publishedProviders: [sleepy(h)] }).start();
+    await h.registrar({ publishedProviders: [h.sleepyProvider()] }).start();
     h.mcpd.pushTask({ kind: 'wake', taskId: 'wake-a', llmName: 'qwen-sleepy' });
     h.mcpd.pushTask({ kind: 'wake', taskId: 'wake-b', llmName: 'qwen-sleepy' });
     await h.mcpd.waitFor('both wake results', () => h.mcpd.resultsOf('wake-a').length === 1 && h.mcpd.resultsOf('wake-b').length === 1);
@@ -122,7 +83,7 @@ describe('VirtualLlmRegistrar wake-on-demand', () => {
   it('kills a running wake command when it stops', async () => {
     const h = await start({ asleep: true });
     const script = 'console.log(process.pid); setInterval(() => {}, 1000)';
-    const registrar = h.registrar({ publishedProviders: [sleepy(h, { type: 'command', command: process.execPath, args: ['-e', script] })] });
+    const registrar = h.registrar({ publishedProviders: [h.sleepyProvider({ type: 'command', command: process.execPath, args: ['-e', script] })] });
     await registrar.start();
     h.mcpd.pushTask({ kind: 'wake', taskId: 'wake-4', llmName: 'qwen-sleepy' });
     await expect.poll(() => h.lines.info.some((line) => /^qwen-sleepy: \d+$/.test(line)), { timeout: 5_000 }).toBe(true);

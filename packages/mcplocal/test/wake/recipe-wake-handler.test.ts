@@ -1,3 +1,4 @@
+import { ManualClock } from '@mcpctl/clock/manual';
 import { wakeRecipeSchema } from '@mcpctl/protocol';
 import { startFakeUpstream, type FakeUpstream } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -6,6 +7,7 @@ import { OpenAiProvider } from '../../src/providers/openai/openai-provider.js';
 import type { ProviderToPublish } from '../../src/registrar/registrar-options.js';
 import { RecipeWakeHandler } from '../../src/wake/recipe-wake-handler.js';
 import type { LogLines } from '../registrar/registrar-harness.js';
+import { eventually } from '../support/eventually.js';
 import { processAlive } from './support/process-alive.js';
 
 let upstream: FakeUpstream;
@@ -81,14 +83,22 @@ describe('RecipeWakeHandler', () => {
     expect(httpError.message).toMatch(/^the wake request POST .*\/wake-me-not answered HTTP 404/);
   });
 
-  it('gives up after maxWaitSeconds when the backend does not come up', async () => {
+  it('gives up after maxWaitSeconds on its clock when the backend does not come up', async () => {
     upstream.setBehavior({ wakeDelayMs: 10_000 });
-    const startedAt = performance.now();
-    const error = await failure(wake(entry({ type: 'http', url: `${upstream.url}/wake_up`, maxWaitSeconds: 0.5 })));
-    const tookMs = performance.now() - startedAt;
+    const clock = new ManualClock();
+    const timed = new RecipeWakeHandler({ log: { info: () => undefined, warn: () => undefined, error: () => undefined }, clock });
+    const target = entry({ type: 'http', url: `${upstream.url}/wake_up`, maxWaitSeconds: 0.5 });
+    const waking = failure(timed.wake({ llmName: 'qwen-alice', entry: target, signal: new AbortController().signal }));
+    // The wake request answered, a first readiness probe went out, and the pause after it is armed beside the deadline.
+    const probes = () => upstream.requests.filter((request) => request.path === '/v1/models').length;
+    await eventually('the readiness polling', () => probes() === 1 && clock.pendingTimers === 2);
+    clock.advance(499);
+    await eventually('the second probe', () => probes() === 2 && clock.pendingTimers === 2);
+    expect(timed.isWaking('qwen-alice')).toBe(true);
+    clock.advance(1);
+    const error = await waking;
     expect(error.message).toBe('qwen-alice did not wake within 0.5 s: the backend did not answer yet');
-    expect(tookMs).toBeGreaterThanOrEqual(450);
-    expect(tookMs).toBeLessThan(2_000);
+    expect(clock.pendingTimers).toBe(0);
   });
 
   it('kills a command that outlives maxWaitSeconds', async () => {

@@ -1,8 +1,9 @@
+import { systemClock } from '@mcpctl/clock';
+import { ManualClock } from '@mcpctl/clock/manual';
 import { wakeRecipeSchema } from '@mcpctl/protocol';
 import { describe, expect, it } from 'vitest';
 import { McplocalError } from '../../src/errors.js';
 import { runCommandRecipe, type CommandWakeRecipe } from '../../src/wake/run-command-recipe.js';
-import { systemWakeClock } from '../../src/wake/wake-clock.js';
 import { processAlive, waitForExit } from './support/process-alive.js';
 
 interface Line {
@@ -17,7 +18,7 @@ function commandRecipe(command: string, args: string[]): CommandWakeRecipe {
 }
 
 function run(recipe: CommandWakeRecipe, signal: AbortSignal, lines: Line[] = [], killGraceMs?: number): Promise<void> {
-  return runCommandRecipe(recipe, { signal, clock: systemWakeClock, killGraceMs, onLine: (line, stream) => lines.push({ line, stream }) });
+  return runCommandRecipe(recipe, { signal, clock: systemClock, killGraceMs, onLine: (line, stream) => lines.push({ line, stream }) });
 }
 
 /** Resolves with the first line that is a process id, as the scripts below print theirs. */
@@ -27,6 +28,17 @@ async function pidFrom(lines: Line[]): Promise<number> {
 }
 
 describe('runCommandRecipe', () => {
+  it('ends as soon as the command has exited and its pipes closed, however soon they close', async () => {
+    // On a clock that never moves, only the pipes closing can end the drain: a close missed because it came with the exit would hang here.
+    const clock = new ManualClock();
+    for (let round = 0; round < 20; round += 1) {
+      const lines: Line[] = [];
+      await runCommandRecipe(commandRecipe('sh', ['-c', 'echo done']), { signal: new AbortController().signal, clock, onLine: (line, stream) => lines.push({ line, stream }) });
+      expect(lines).toEqual([{ line: 'done', stream: 'stdout' }]);
+    }
+    expect(clock.pendingTimers).toBe(0);
+  }, 20_000);
+
   it('runs the command without a shell, takes exit 0 as success and hands on every output line', async () => {
     const lines: Line[] = [];
     const script = "console.log('loading weights'); console.log('$HOME stays as written'); console.error('slow disk'); console.log('ready')";

@@ -1,9 +1,9 @@
+import { systemClock } from '@mcpctl/clock';
 import { wakeRecipeSchema } from '@mcpctl/protocol';
 import { startFakeUpstream, type FakeUpstream } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { McplocalError } from '../../src/errors.js';
 import { runHttpRecipe, type HttpWakeRecipe } from '../../src/wake/run-http-recipe.js';
-import { systemWakeClock } from '../../src/wake/wake-clock.js';
 import { closedPortUrl, startSilentServer } from '../providers/support/closed-port.js';
 
 let upstream: FakeUpstream;
@@ -23,7 +23,7 @@ function httpRecipe(fields: Record<string, unknown>): HttpWakeRecipe {
 }
 
 function run(recipe: HttpWakeRecipe, timeoutMs = 30_000): Promise<void> {
-  return runHttpRecipe(recipe, { signal: AbortSignal.timeout(10_000), clock: systemWakeClock, timeoutMs });
+  return runHttpRecipe(recipe, { signal: AbortSignal.timeout(10_000), clock: systemClock, timeoutMs });
 }
 
 describe('runHttpRecipe', () => {
@@ -85,7 +85,7 @@ describe('runHttpRecipe', () => {
     try {
       const reason = new McplocalError('mcpd cancelled the task');
       const controller = new AbortController();
-      const running = runHttpRecipe(httpRecipe({ url: `${silent.url}/wake_up` }), { signal: controller.signal, clock: systemWakeClock, timeoutMs: 30_000 });
+      const running = runHttpRecipe(httpRecipe({ url: `${silent.url}/wake_up` }), { signal: controller.signal, clock: systemClock, timeoutMs: 30_000 });
       setTimeout(() => controller.abort(reason), 50);
       await expect(running).rejects.toBe(reason);
     } finally {

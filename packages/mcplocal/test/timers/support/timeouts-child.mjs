@@ -4,7 +4,8 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FailoverRouter, OpenAiProvider, ProviderRegistry, runHttpRecipe, systemWakeClock, VirtualLlmRegistrar } from '../../../dist/index.js';
+import { systemClock } from '@mcpctl/clock';
+import { FailoverRouter, HttpControlChannel, OpenAiProvider, ProviderRegistry, runHttpRecipe, VirtualLlmRegistrar } from '../../../dist/index.js';
 import { listModels } from '../../../dist/local-endpoint/list-models.js';
 import { McpdClient } from '../../../dist/local-endpoint/mcpd-client.js';
 
@@ -30,12 +31,10 @@ const home = await mkdtemp(join(tmpdir(), 'mcplocal-gc-'));
 const cases = {
   async register() {
     const registrar = new VirtualLlmRegistrar({
-      mcpdUrl: silentUrl,
-      token,
+      channel: new HttpControlChannel({ mcpdUrl: silentUrl, token, requestTimeoutMs: TIMEOUT_MS }),
       publishedProviders: [{ provider: provider(), type: 'openai', model: 'm' }],
       sessionFilePath: join(home, 'register-session'),
       log: silentLog,
-      requestTimeoutMs: TIMEOUT_MS,
     });
     try {
       await registrar.start();
@@ -48,14 +47,12 @@ const cases = {
     let failure;
     const heartbeatFailed = new Promise((resolve) => (failure = resolve));
     const registrar = new VirtualLlmRegistrar({
-      mcpdUrl,
-      token,
+      // This mcpd answers the registration, which must not time out on a loaded machine.
+      channel: new HttpControlChannel({ mcpdUrl, token, requestTimeoutMs: HEARTBEAT_TIMEOUT_MS }),
       publishedProviders: [{ provider: provider(), type: 'openai', model: 'm' }],
       sessionFilePath: join(home, 'heartbeat-session'),
       log: { info() {}, error() {}, warn: (line) => line.startsWith('heartbeat failed') && failure(line) },
       heartbeatIntervalMs: 50,
-      // This mcpd answers the registration, which must not time out on a loaded machine.
-      requestTimeoutMs: HEARTBEAT_TIMEOUT_MS,
     });
     await registrar.start();
     const line = await heartbeatFailed;
@@ -72,7 +69,7 @@ const cases = {
   async wakeRequest() {
     const recipe = { type: 'http', url: `${silentUrl}/wake`, method: 'POST', maxWaitSeconds: 60 };
     try {
-      await runHttpRecipe(recipe, { signal: new AbortController().signal, clock: systemWakeClock, timeoutMs: TIMEOUT_MS });
+      await runHttpRecipe(recipe, { signal: new AbortController().signal, clock: systemClock, timeoutMs: TIMEOUT_MS });
       return 'woke';
     } catch (error) {
       return describe(error);

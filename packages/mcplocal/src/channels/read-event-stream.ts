@@ -1,6 +1,6 @@
 import { readSseBatches, SseOverflowError } from '@mcpctl/dialects';
 import { McplocalError } from '../errors.js';
-import type { ChannelFrame } from './control-channel.js';
+import type { ChannelFrame } from '../registrar/control-channel.js';
 
 /** One task frame is a single JSON line; anything near this size is not a frame mcpd sends. */
 const MAX_BUFFERED_CHARACTERS = 8 * 1024 * 1024;

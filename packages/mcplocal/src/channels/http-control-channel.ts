@@ -1,3 +1,4 @@
+import { systemClock, withDeadline, type Clock } from '@mcpctl/clock';
 import {
   errorBodySchema,
   PROVIDER_SESSION_HEADER,
@@ -9,8 +10,7 @@ import {
 } from '@mcpctl/protocol';
 import { Agent, request } from 'undici';
 import { McpdHttpError, McplocalError } from '../errors.js';
-import type { ControlChannel, ResultDelivery, StreamListener } from './control-channel.js';
-import { withTimeout } from '../timers/timeout-signal.js';
+import type { ControlChannel, ResultDelivery, StreamListener } from '../registrar/control-channel.js';
 import { IdleWatchdog } from './idle-watchdog.js';
 import { readEventStream } from './read-event-stream.js';
 
@@ -20,20 +20,31 @@ const REQUEST_TIMEOUT_MS = 30_000;
 const STREAM_IDLE_TIMEOUT_MS = 65_000;
 
 export interface HttpControlChannelOptions {
+  /** mcpd's base URL, e.g. `http://mcpd:3100`. */
   mcpdUrl: string;
+  /** Bearer token of the user who owns the published rows. */
   token: string;
+  /** Default: the global `fetch`, and undici's own client for result posts. */
   fetch?: typeof fetch | undefined;
+  /** Times the request timeout and the stream's silence. Default: the system clock. */
+  clock?: Clock | undefined;
+  /** A control stream silent this long is dead even if TCP has not noticed. Default 65 000. */
   streamIdleTimeoutMs?: number | undefined;
   /** A register, heartbeat or result post that has not been answered after this long has hung. Default 30 000. */
   requestTimeoutMs?: number | undefined;
 }
 
-/** The provider channel over mcpd's HTTP routes: JSON posts one way, an SSE stream the other. */
+/**
+ * The provider channel over mcpd's HTTP routes (SPEC §4.3): JSON posts one way, an SSE stream the
+ * other. Users' mcplocal builds speak exactly this, so its requests and their reading do not change.
+ */
 export class HttpControlChannel implements ControlChannel {
+  readonly peer: string;
   private readonly mcpdUrl: string;
   private readonly baseUrl: string;
   private readonly token: string;
   private readonly fetch: typeof fetch;
+  private readonly clock: Clock;
   private readonly streamIdleTimeoutMs: number;
   private readonly requestTimeoutMs: number;
   /** Result posts are the relay's hot path: undici's own client costs a third of `fetch`. */
@@ -41,9 +52,11 @@ export class HttpControlChannel implements ControlChannel {
 
   constructor(options: HttpControlChannelOptions) {
     this.mcpdUrl = options.mcpdUrl.replace(/\/+$/, '');
+    this.peer = options.mcpdUrl;
     this.baseUrl = `${this.mcpdUrl}/api/v1/llms`;
     this.token = options.token;
     this.fetch = options.fetch ?? globalThis.fetch;
+    this.clock = options.clock ?? systemClock;
     this.resultAgent = options.fetch ? undefined : new Agent({ keepAliveTimeout: 30_000 });
     this.streamIdleTimeoutMs = options.streamIdleTimeoutMs ?? STREAM_IDLE_TIMEOUT_MS;
     this.requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
@@ -116,7 +129,7 @@ export class HttpControlChannel implements ControlChannel {
     if (signal.aborted) forwardAbort();
     signal.addEventListener('abort', forwardAbort, { once: true });
     const idleSeconds = Math.round(this.streamIdleTimeoutMs / 1000);
-    const watchdog = new IdleWatchdog(this.streamIdleTimeoutMs, () =>
+    const watchdog = new IdleWatchdog(this.clock, this.streamIdleTimeoutMs, () =>
       controller.abort(new McplocalError(`the control stream was silent for ${idleSeconds} s`)),
     );
     try {
@@ -139,7 +152,7 @@ export class HttpControlChannel implements ControlChannel {
 
   /**
    * One short exchange, its answer read by `read`; the whole of it, body included, is bounded by
-   * the request timeout (a timer that fires on Node 20 too, see timeoutSignal).
+   * the request timeout (a timer that fires on Node 20 too, see `deadlineSignal`).
    */
   private post<T>(path: string, body: unknown, signal: AbortSignal, what: string, read: (response: Response) => Promise<T>): Promise<T> {
     const init: RequestInit = {
@@ -149,7 +162,7 @@ export class HttpControlChannel implements ControlChannel {
     };
     const seconds = this.requestTimeoutMs / 1000;
     const reason = () => new McplocalError(`mcpd at ${this.mcpdUrl} did not answer ${what} within ${seconds} s`);
-    return withTimeout(this.requestTimeoutMs, { parent: signal, reason }, async (bounded) => {
+    return withDeadline(this.clock, this.requestTimeoutMs, { parent: signal, reason }, async (bounded) => {
       try {
         return await read(await this.call(path, init, bounded, what));
       } catch (error) {

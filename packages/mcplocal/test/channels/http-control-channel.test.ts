@@ -1,0 +1,64 @@
+import { ManualClock } from '@mcpctl/clock/manual';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HttpControlChannel } from '../../src/channels/http-control-channel.js';
+import type { ChannelFrame } from '../../src/registrar/control-channel.js';
+import { startFakeMcpd, type FakeMcpd } from '../registrar/fake-mcpd.js';
+import { eventually } from '../support/eventually.js';
+
+let mcpd: FakeMcpd;
+let clock: ManualClock;
+let channel: HttpControlChannel;
+
+beforeEach(async () => {
+  mcpd = await startFakeMcpd();
+  clock = new ManualClock();
+  channel = new HttpControlChannel({ mcpdUrl: mcpd.url, token: mcpd.token, clock });
+});
+
+afterEach(async () => {
+  await mcpd.close();
+});
+
+/*
+ * The SSE + POST channel's own deadlines run on the clock it is given: a real mcpd over HTTP
+ * that stops answering, and a manual clock that says when the wait is over.
+ */
+describe('HttpControlChannel on a manual clock', () => {
+  it('fails a heartbeat mcpd read but did not answer once the 30 s request timeout passes, and not before', async () => {
+    mcpd.hangHeartbeats = true;
+    const outcome = channel.heartbeat({ providerSessionId: 'session-1' }, new AbortController().signal).then(
+      () => 'answered',
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+    await eventually('the heartbeat at mcpd', () => mcpd.heartbeats.length === 1);
+    clock.advance(29_999);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(clock.pendingTimers).toBe(1);
+    clock.advance(1);
+    expect(await outcome).toBe(`mcpd at ${mcpd.url} did not answer a heartbeat within 30 s`);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('closes a control stream silent for 65 s, any bytes (a ping comment) starting the count again', async () => {
+    const frames: ChannelFrame[] = [];
+    let opened = false;
+    const stream = channel
+      .openStream('session-1', { onOpen: () => (opened = true), onFrame: (frame) => frames.push(frame) }, new AbortController().signal)
+      .then(
+        () => 'ended',
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      );
+    await eventually('the hello frame', () => opened && frames.length === 1);
+    expect(frames).toEqual([{ event: 'hello', data: JSON.stringify({ providerSessionId: 'session-1' }) }]);
+
+    clock.advance(64_000);
+    mcpd.pushRaw(': ping\n\n');
+    await eventually('the ping read', () => clock.nextTimerInMs === 65_000);
+    clock.advance(64_999);
+    expect(mcpd.openStreams).toBe(1);
+    clock.advance(1);
+    expect(await stream).toBe('the control stream was silent for 65 s');
+    expect(clock.pendingTimers).toBe(0);
+    await eventually('the connection closed', () => mcpd.openStreams === 0);
+  });
+});
