@@ -76,8 +76,8 @@ async function main(): Promise<void> {
     mcpd = credentials && { url: credentials.mcpdUrl, token: credentials.token };
     requireToken = config.localEndpoint?.requireToken ?? true;
     // Every provider, published or not, is reachable through the local endpoint.
-    registry = buildProviderRegistry(config, env);
-    const published = providersToPublish(config, env, workstationIdentity(env));
+    registry = buildProviderRegistry(config, env, systemClock);
+    const published = providersToPublish(config, env, workstationIdentity(env), systemClock);
     if (published.length === 0) {
       logger.info('nothing to publish: no provider in config.json has "publish": true');
     } else {

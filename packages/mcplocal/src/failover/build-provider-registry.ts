@@ -1,3 +1,4 @@
+import type { Clock } from '@mcpctl/clock';
 import type { McplocalConfig } from '@mcpctl/protocol';
 import { createProvider } from '../providers/create-provider.js';
 import { ProviderRegistry } from './provider-registry.js';
@@ -7,9 +8,9 @@ import { ProviderRegistry } from './provider-registry.js';
  * `failoverFor` as a failover entry. Throws the ConfigError `createProvider` raises for an
  * entry it cannot build.
  */
-export function buildProviderRegistry(config: McplocalConfig, env: NodeJS.ProcessEnv): ProviderRegistry {
+export function buildProviderRegistry(config: McplocalConfig, env: NodeJS.ProcessEnv, clock?: Clock): ProviderRegistry {
   const registry = new ProviderRegistry();
-  for (const entry of config.providers) registry.register(createProvider(entry, env));
+  for (const entry of config.providers) registry.register(createProvider(entry, env, clock));
   for (const entry of config.providers) {
     if (entry.failoverFor !== undefined) registry.registerFailover(entry.failoverFor, entry.name);
   }

@@ -1,3 +1,4 @@
+import type { Clock } from '@mcpctl/clock';
 import type { ProviderEntry } from '@mcpctl/protocol';
 import { ConfigError } from '../errors.js';
 import { AnthropicProvider } from './anthropic/anthropic-provider.js';
@@ -12,8 +13,8 @@ export const MANAGED_NOT_SUPPORTED = 'managed providers are not supported yet';
  * variable instead of holding the key. Throws a ConfigError for an entry it cannot build, so a
  * misconfiguration stops the daemon at start rather than on the first request.
  */
-export function createProvider(entry: ProviderEntry, env: NodeJS.ProcessEnv): LlmProvider {
-  const options = { name: entry.name, url: entry.url, model: entry.model, apiKey: resolveApiKey(entry, env) };
+export function createProvider(entry: ProviderEntry, env: NodeJS.ProcessEnv, clock?: Clock): LlmProvider {
+  const options = { name: entry.name, url: entry.url, model: entry.model, apiKey: resolveApiKey(entry, env), clock };
   switch (entry.type) {
     case 'openai':
       return new OpenAiProvider(options);

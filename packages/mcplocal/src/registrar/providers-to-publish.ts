@@ -1,3 +1,4 @@
+import type { Clock } from '@mcpctl/clock';
 import type { LlmType, McplocalConfig, ProviderEntry } from '@mcpctl/protocol';
 import { publishedName, type WorkstationIdentity } from '../config/published-name.js';
 import { createProvider, resolveApiKey } from '../providers/create-provider.js';
@@ -7,11 +8,16 @@ import type { ProviderToPublish } from './registrar-options.js';
  * The config's providers marked `"publish": true`, built and named as mcpd will see them.
  * `identity` fills in `publishNameSuffix: "hostname" | "user"`. Throws the ConfigError `createProvider` raises for an entry it cannot build.
  */
-export function providersToPublish(config: McplocalConfig, env: NodeJS.ProcessEnv, identity: WorkstationIdentity): ProviderToPublish[] {
+export function providersToPublish(
+  config: McplocalConfig,
+  env: NodeJS.ProcessEnv,
+  identity: WorkstationIdentity,
+  clock?: Clock,
+): ProviderToPublish[] {
   return config.providers
     .filter((entry) => entry.publish)
     .map((entry) => ({
-      provider: createProvider(entry, env),
+      provider: createProvider(entry, env, clock),
       url: entry.url,
       apiKey: resolveApiKey(entry, env),
       type: wireType(entry),

@@ -1,3 +1,4 @@
+import type { Clock } from '@mcpctl/clock';
 import { modelIdListSchema } from '@mcpctl/protocol';
 import {
   AnthropicStreamTranslator,
@@ -29,6 +30,8 @@ export interface AnthropicProviderOptions {
   apiKey?: string | undefined;
   /** How long `isAvailable` waits. Default 2 s. */
   availabilityTimeoutMs?: number | undefined;
+  /** Times the availability probe. Default the system clock. */
+  clock?: Clock | undefined;
 }
 
 /**
@@ -62,7 +65,7 @@ export class AnthropicProvider implements LlmProvider {
 
   isAvailable(options: { signal?: AbortSignal } = {}): Promise<boolean> {
     const timeoutMs = this.options.availabilityTimeoutMs ?? AVAILABILITY_TIMEOUT_MS;
-    return checkAvailability((listOptions) => this.listModels(listOptions), options.signal, timeoutMs);
+    return checkAvailability((listOptions) => this.listModels(listOptions), options.signal, timeoutMs, this.options.clock);
   }
 
   private async *streamDeltas(options: CompletionOptions, signal: AbortSignal): AsyncGenerator<StreamDelta> {

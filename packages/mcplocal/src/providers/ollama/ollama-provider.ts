@@ -1,3 +1,4 @@
+import type { Clock } from '@mcpctl/clock';
 import { randomBytes } from 'node:crypto';
 import { ollamaChatResponseSchema, ollamaTagListSchema } from '@mcpctl/protocol';
 import { OllamaStreamTranslator, fromOllamaResponse, ollamaEndpoint, readLines, toOllamaRequest } from '@mcpctl/dialects';
@@ -23,6 +24,8 @@ export interface OllamaProviderOptions {
   apiKey?: string | undefined;
   /** How long `isAvailable` waits. Default 2 s. */
   availabilityTimeoutMs?: number | undefined;
+  /** Times the availability probe. Default the system clock. */
+  clock?: Clock | undefined;
   /** Ids for tool calls Ollama sends without one. Default: `call_` and 24 random hex digits. */
   generateToolCallId?: (() => string) | undefined;
 }
@@ -71,6 +74,7 @@ export class OllamaProvider implements LlmProvider {
       },
       options.signal,
       timeoutMs,
+      this.options.clock,
     );
   }
 

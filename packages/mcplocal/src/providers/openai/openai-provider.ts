@@ -1,3 +1,4 @@
+import type { Clock } from '@mcpctl/clock';
 import { chatCompletionChunkSchema, chatCompletionSchema, modelIdListSchema } from '@mcpctl/protocol';
 import { readSse, toOpenAiRequestBody, upstreamEndpoint } from '@mcpctl/dialects';
 import { ProviderError } from '../../errors.js';
@@ -22,6 +23,8 @@ export interface OpenAiProviderOptions {
   apiKey?: string | undefined;
   /** How long `isAvailable` waits. Default 2 s. */
   availabilityTimeoutMs?: number | undefined;
+  /** Times the availability probe. Default the system clock. */
+  clock?: Clock | undefined;
 }
 
 // Only these fields are read, so servers that shape the envelope differently still work.
@@ -64,6 +67,7 @@ export class OpenAiProvider implements LlmProvider {
       },
       options.signal,
       timeoutMs,
+      this.options.clock,
     );
   }
 
