@@ -187,7 +187,7 @@ const cases: Array<[string, () => Promise<void>]> = [
       ];
       for (const [index, result] of results.entries()) {
         const call = api('/v1/chat/completions', { token: tokens.bob, json: chat('bob-hand') });
-        await hand.waitFor((open) => open.tasks().filter((task) => task.kind === 'infer').length > index, 10_000);
+        await hand.waitFor((open) => open.tasks().filter((task) => task.kind === 'infer').length > index);
         const task = hand.tasks().filter((candidate) => candidate.kind === 'infer')[index] as { taskId: string };
         secrets.set(`task ${task.taskId}`, task.taskId);
         expect((await api(`/api/v1/llms/_provider-task/${task.taskId}/result`, { token: tokens.bob, json: result })).ok).toBe(true);

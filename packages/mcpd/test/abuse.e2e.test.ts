@@ -97,7 +97,7 @@ async function openHandStream(token: string, sessionId: string): Promise<Provide
 }
 
 async function nextTask(stream: ProviderStream, seen: number): Promise<{ taskId: string; llmName: string }> {
-  await stream.waitFor((open) => open.tasks().filter((task) => task.kind === 'infer').length > seen, 10_000);
+  await stream.waitFor((open) => open.tasks().filter((task) => task.kind === 'infer').length > seen);
   const task = stream.tasks().filter((candidate) => candidate.kind === 'infer')[seen] as { taskId: string; llmName: string };
   secrets.set(`task ${task.taskId}`, task.taskId);
   return task;

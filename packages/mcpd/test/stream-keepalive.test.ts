@@ -2,7 +2,7 @@ import { startFakeUpstream, testDatabaseVariants, type FakeUpstream } from '@mcp
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Caller } from '../src/inference/caller.js';
 import { KeepaliveCaller, WAITING_COMMENT } from '../src/inference/keepalive-caller.js';
-import { ManualClock } from './support/manual-clock.js';
+import { ManualClock } from '@mcpctl/clock/manual';
 import { ProviderStream } from './support/provider-stream.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { addUser } from './support/test-users.js';

@@ -3,7 +3,7 @@ import { tokens } from '@mcpctl/db';
 import { tokenCreatedSchema, tokenViewSchema, userViewSchema } from '@mcpctl/protocol';
 import { testDatabaseVariants } from '@mcpctl/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from './support/manual-clock.js';
+import { ManualClock } from '@mcpctl/clock/manual';
 import { ProviderStream } from './support/provider-stream.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 

@@ -1,3 +1,4 @@
+import type { Clock } from '@mcpctl/clock';
 import type { DatabaseHandle } from '@mcpctl/db';
 import type { InferenceService } from '../inference/inference-service.js';
 import type { McpdMetrics } from '../metrics.js';
@@ -27,6 +28,8 @@ import type { MetricsAccess } from './metrics-access.js';
 /** Everything the routes call, built once by `createServices`. */
 export interface Services {
   database: DatabaseHandle;
+  /** The one clock every service was built with; routes read time from it too. */
+  clock: Clock;
   auth: AuthService;
   llms: LlmService;
   inference: InferenceService;
