@@ -251,8 +251,10 @@ describe('abuse: audit and upstream error texts', () => {
   it(
     "no key, token, URL credential or session id appears in any log line of mcpd or bob's mcplocal",
     async () => {
-      // The cases above logged as they went: give the last lines a moment to flush.
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Stopping first, so the daemons' last lines are in too.
+      for (const stream of handStreams) stream.close();
+      await bobMcplocal?.stop();
+      await mcpd.stop();
       const output = mcpd.output();
       expect(output).toContain('mcpd listening');
       const leaks = [...secrets].filter(([, secret]) => output.includes(secret)).map(([what]) => what);

@@ -4,6 +4,7 @@ import { ManualClock } from '@mcpctl/clock/manual';
 import { ProviderStream } from './support/provider-stream.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { addUser } from './support/test-users.js';
+import { eventually } from './support/eventually.js';
 
 describe.each(testDatabaseVariants())('agents and threads on $name', (variant) => {
   let mcpd: TestServer;
@@ -193,7 +194,7 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     const stream = await ProviderStream.open(mcpd.url, alice, providerSessionId);
     await stream.waitFor((s) => s.events.length > 0);
     stream.close();
-    await expect.poll(async () => ((await (await mcpd.api('/api/v1/agents/coder', { token: alice })).json()) as { status: string }).status).toBe('inactive');
+    await eventually(async () => ((await (await mcpd.api('/api/v1/agents/coder', { token: alice })).json()) as { status: string }).status === 'inactive');
 
     clock.advance(4 * 60 * 60 * 1000 + 1000);
     await mcpd.server.services.gc.runOnce();
