@@ -66,11 +66,11 @@ describe.each(testDatabaseVariants())('status and reconnect grace after a restar
   const infer = (server: TestServer) =>
     server.api('/api/v1/llms/local/infer', { token: alice, json: { messages: [{ role: 'user', content: 'Hi' }] } });
   /** A request is held once it has armed the deadline of its wait (the only timer it arms). */
-  const held = async (send: () => Promise<Response>) => {
+  const held = async (send: () => Promise<Response>): Promise<{ answer: Promise<Response> }> => {
     const timersBefore = clock.pendingTimers;
     const answer = send();
     await eventually(() => clock.pendingTimers > timersBefore);
-    return answer;
+    return { answer };
   };
   const view = async (server: TestServer, path: string) => (await (await server.api(path)).json()) as Record<string, unknown>;
 
@@ -84,7 +84,7 @@ describe.each(testDatabaseVariants())('status and reconnect grace after a restar
   it('holds a request within the grace until the publisher reconnects, then serves it', async () => {
     const server = await restart();
     clock.advance(10_000);
-    const answer = await held(() => infer(server));
+    const { answer } = await held(() => infer(server));
     const back = await open(server);
     await back.waitFor((s) => s.tasks().some((task) => task.kind === 'infer'));
     const task = back.tasks().find((candidate) => candidate.kind === 'infer') as { taskId: string };
@@ -98,7 +98,7 @@ describe.each(testDatabaseVariants())('status and reconnect grace after a restar
   it('holds a chat with a virtual agent of an expected session the same way', async () => {
     const server = await restart();
     expect(await view(server, '/api/v1/agents/helper')).toMatchObject({ status: 'inactive' });
-    const answer = await held(() => server.api('/api/v1/agents/helper/chat', { token: alice, json: { messages: [{ role: 'user', content: 'Hi' }] } }));
+    const { answer } = await held(() => server.api('/api/v1/agents/helper/chat', { token: alice, json: { messages: [{ role: 'user', content: 'Hi' }] } }));
     const back = await open(server);
     await back.waitFor((s) => s.tasks().some((task) => task.kind === 'infer'));
     const task = back.tasks().find((candidate) => candidate.kind === 'infer') as { taskId: string };
@@ -117,7 +117,7 @@ describe.each(testDatabaseVariants())('status and reconnect grace after a restar
 
   it('answers 503 when the grace runs out before the publisher is back', async () => {
     const server = await restart({ MCPD_RECONNECT_GRACE_SECONDS: '0.5' });
-    const answer = await held(() => infer(server));
+    const { answer } = await held(() => infer(server));
     clock.advance(500);
     const response = await answer;
     expect(response.status).toBe(503);
