@@ -3,5 +3,5 @@ export { startServer, type RunningServer, type StartOptions } from './compositio
 export { loadConfig, ConfigError, type McpdConfig } from './config.js';
 export { createLogger } from './logger.js';
 export { createServices, type RunningServices, type ServiceOptions } from './composition/create-services.js';
-export type { Clock } from './clock.js';
-export { systemClock } from './clock.js';
+export type { Clock } from '@mcpctl/clock';
+export { systemClock } from '@mcpctl/clock';

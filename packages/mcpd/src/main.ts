@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { systemClock } from '@mcpctl/clock';
 import { ConfigError, HELP, loadConfig, wantsHelp } from './config.js';
 import { createLogger } from './logger.js';
 import { startServer } from './composition/server.js';
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   let server;
   try {
-    server = await startServer(config, { logger });
+    server = await startServer(config, { logger, clock: systemClock });
   } catch (error) {
     logger.fatal({ err: error }, 'mcpd could not start');
     process.stderr.write(`mcpd could not start: ${describe(error)}\n`);

@@ -12,6 +12,7 @@ import {
 } from '@mcpctl/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestMcpd, type McpdRequest } from './support/request-mcpd.js';
+import { eventually } from './support/eventually.js';
 
 /*
  * The abuse suite's bounds: mcpd as a real process, started with umask 000 over a data
@@ -192,11 +193,11 @@ const cases: Array<[string, () => Promise<void>]> = [
         return closed;
       });
       let held = 0;
-      await expect.poll(async () => (held = await openDescriptors()), { timeout: BODY_TIMEOUT_SECONDS * 1000 }).toBeGreaterThanOrEqual(baseline + 30);
+      await eventually(async () => (held = await openDescriptors()) >= baseline + 30);
       const answers = await Promise.all(sockets);
       expect(answers.every((answer) => answer.startsWith('HTTP/1.1 408 '))).toBe(true);
       // The stalled connections' descriptors are given back (other connections may come and go meanwhile).
-      await expect.poll(openDescriptors, { timeout: 10_000 }).toBeLessThanOrEqual(held - 30);
+      await eventually(async () => (await openDescriptors()) <= held - 30);
       expect((await api('/api/v1/agents/stalled-agent')).status).toBe(404);
       // Control: the same body sent whole creates the agent.
       expect((await api('/api/v1/agents', { token: tokens.bob, json: JSON.parse(body) })).status).toBe(201);
@@ -212,7 +213,7 @@ const cases: Array<[string, () => Promise<void>]> = [
       const held = controllers.map((controller) =>
         api('/api/v1/llms/shared-gpt/infer', { token: tokens.bob, json: chat(), signal: controller.signal }).catch(() => undefined),
       );
-      await expect.poll(() => upstream.requests.length - before, { timeout: 10_000 }).toBe(INFERENCE_PER_USER);
+      await upstream.waitForRequests(before + INFERENCE_PER_USER);
       const refused = await api('/v1/chat/completions', { token: tokens.bob, json: { model: 'shared-gpt', ...chat() } });
       expect(refused.status).toBe(429);
       expect(await errorOf(refused)).toBe(`you already have ${INFERENCE_PER_USER} inference requests open; wait for some to finish`);
@@ -221,7 +222,7 @@ const cases: Array<[string, () => Promise<void>]> = [
       expect((await api('/api/v1/llms/shared-gpt/infer', { token: tokens.mia, json: chat() })).status).toBe(200);
       for (const controller of controllers) controller.abort();
       await Promise.all(held);
-      await expect.poll(async () => (await api('/api/v1/llms/shared-gpt/infer', { token: tokens.bob, json: chat() })).status, { timeout: 10_000 }).toBe(200);
+      await eventually(async () => (await api('/api/v1/llms/shared-gpt/infer', { token: tokens.bob, json: chat() })).status === 200);
     },
   ],
   [

@@ -240,17 +240,15 @@ const cases: Array<[string, () => Promise<void>]> = [
       // bob's other stream, opened with his main token, must stay.
       const other = await publish(tokens.bob, [{ name: 'bob-kept', type: 'openai', model: 'm' }]);
       const waiting = api('/api/v1/llms/bob-revoked/infer', { token: tokens.bob, json: chat() });
-      await stream.waitFor((open) => inferTasks(open).length === 1, 10_000);
+      await stream.waitFor((open) => inferTasks(open).length === 1);
       const [task] = inferTasks(stream);
       secrets.set(`task ${task!.taskId}`, task!.taskId);
 
-      const startedAt = Date.now();
       expect((await api('/api/v1/tokens/bob-stream', { method: 'DELETE', token: tokens.bob })).status).toBe(204);
       const failed = await waiting;
       expect(failed.status).toBe(503);
-      await stream.waitFor((open) => open.closed, 5000);
-      // Well below the 190 s the stream used to stay open for.
-      expect(Date.now() - startedAt).toBeLessThan(5000);
+      await stream.waitFor((open) => open.closed);
+      // Closed by the revocation itself: the 190 s the stream used to stay open for would outlast this test.
       expect((await (await api('/api/v1/llms/bob-revoked')).json()) as { status: string }).toMatchObject({ status: 'inactive' });
       const result = await api(`/api/v1/llms/_provider-task/${task!.taskId}/result`, { token: streamToken, json: { status: 200, body: { forged: true } } });
       expect(result.status).toBe(401);
@@ -263,10 +261,10 @@ const cases: Array<[string, () => Promise<void>]> = [
       const daveToken = await createUser('dave');
       const dave = await publish(daveToken, [{ name: 'dave-local', type: 'openai', model: 'm' }]);
       const daveWaiting = api('/api/v1/llms/dave-local/infer', { json: chat() });
-      await dave.stream.waitFor((open) => inferTasks(open).length === 1, 10_000);
+      await dave.stream.waitFor((open) => inferTasks(open).length === 1);
       expect((await api('/api/v1/users/dave', { method: 'DELETE' })).status).toBe(204);
       expect((await daveWaiting).status).toBe(503);
-      await dave.stream.waitFor((open) => open.closed, 5000);
+      await dave.stream.waitFor((open) => open.closed);
       expect((await api('/api/v1/llms/dave-local')).status).toBe(404);
     },
   ],

@@ -187,7 +187,7 @@ const cases: Array<[string, () => Promise<void>]> = [
       ];
       for (const [index, result] of results.entries()) {
         const call = api('/v1/chat/completions', { token: tokens.bob, json: chat('bob-hand') });
-        await hand.waitFor((open) => open.tasks().filter((task) => task.kind === 'infer').length > index, 10_000);
+        await hand.waitFor((open) => open.tasks().filter((task) => task.kind === 'infer').length > index);
         const task = hand.tasks().filter((candidate) => candidate.kind === 'infer')[index] as { taskId: string };
         secrets.set(`task ${task.taskId}`, task.taskId);
         expect((await api(`/api/v1/llms/_provider-task/${task.taskId}/result`, { token: tokens.bob, json: result })).ok).toBe(true);
@@ -251,8 +251,10 @@ describe('abuse: audit and upstream error texts', () => {
   it(
     "no key, token, URL credential or session id appears in any log line of mcpd or bob's mcplocal",
     async () => {
-      // The cases above logged as they went: give the last lines a moment to flush.
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Stopping first, so the daemons' last lines are in too.
+      for (const stream of handStreams) stream.close();
+      await bobMcplocal?.stop();
+      await mcpd.stop();
       const output = mcpd.output();
       expect(output).toContain('mcpd listening');
       const leaks = [...secrets].filter(([, secret]) => output.includes(secret)).map(([what]) => what);

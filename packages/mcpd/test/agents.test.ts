@@ -1,10 +1,11 @@
 import { providerHelloReadSchema, providerHelloSchema, providerRegisterAnswerSchema, providerRegisterResponseSchema } from '@mcpctl/protocol';
 import { startFakeUpstream, testDatabaseVariants, type FakeUpstream } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from './support/manual-clock.js';
+import { ManualClock } from '@mcpctl/clock/manual';
 import { ProviderStream } from './support/provider-stream.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { addUser } from './support/test-users.js';
+import { eventually } from './support/eventually.js';
 
 describe.each(testDatabaseVariants())('agents and threads on $name', (variant) => {
   let mcpd: TestServer;
@@ -201,7 +202,7 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     expect(providerHelloSchema.parse(hello)).toEqual({ providerSessionId });
     expect(providerHelloReadSchema.parse(hello).providerSessionId).toBe(providerSessionId);
     stream.close();
-    await expect.poll(async () => ((await (await mcpd.api('/api/v1/agents/coder', { token: alice })).json()) as { status: string }).status).toBe('inactive');
+    await eventually(async () => ((await (await mcpd.api('/api/v1/agents/coder', { token: alice })).json()) as { status: string }).status === 'inactive');
 
     clock.advance(4 * 60 * 60 * 1000 + 1000);
     await mcpd.server.services.gc.runOnce();

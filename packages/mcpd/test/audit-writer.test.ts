@@ -1,3 +1,4 @@
+import { ManualClock } from '@mcpctl/clock/manual';
 import type { NewAuditRecordRow } from '@mcpctl/db';
 import { testDatabaseVariants } from '@mcpctl/test-kit';
 import { randomBytes } from 'node:crypto';
@@ -19,7 +20,7 @@ describe.each(testDatabaseVariants())('audit writer on $name', (variant) => {
     try {
       const audit = new AuditRepository(database.db);
       const failures: Array<{ lost: number; who: string[] }> = [];
-      const writer = new AuditWriter(audit, { flushIntervalMs: 60_000, maxBatch: 100, onError: (_error, lost, who) => failures.push({ lost, who }) });
+      const writer = new AuditWriter(audit, { clock: new ManualClock(), flushIntervalMs: 60_000, maxBatch: 100, onError: (_error, lost, who) => failures.push({ lost, who }) });
       writer.record(record('alice', 'qwen3'));
       // An integer column cannot hold this: the one statement of the batch fails.
       writer.record(record('mallory', 'qwen3', { status: 2 ** 40 }));
@@ -41,7 +42,7 @@ describe.each(testDatabaseVariants())('audit writer on $name', (variant) => {
       // The database itself refuses such a name (it is why the writer bounds it).
       await expect(audit.insertMany([record('x', hugeName())])).rejects.toThrow();
       const failures: number[] = [];
-      const writer = new AuditWriter(audit, { flushIntervalMs: 60_000, maxBatch: 100, onError: (_error, lost) => failures.push(lost) });
+      const writer = new AuditWriter(audit, { clock: new ManualClock(), flushIntervalMs: 60_000, maxBatch: 100, onError: (_error, lost) => failures.push(lost) });
       const name = hugeName();
       writer.record(record('alice', 'qwen3'));
       writer.record(record('mallory', name, { status: 404, error: `no LLM named ${name}` }));

@@ -1,6 +1,7 @@
 import { testDatabaseVariants } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from './support/manual-clock.js';
+import { ManualClock } from '@mcpctl/clock/manual';
+import { eventually } from './support/eventually.js';
 import { ProviderStream } from './support/provider-stream.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { addUser } from './support/test-users.js';
@@ -17,19 +18,6 @@ const completion = {
   choices: [{ index: 0, message: { role: 'assistant', content: 'answer' }, finish_reason: 'stop' }],
 };
 
-/** Fails the test (instead of hanging it) when a caller is not released within a few seconds. */
-async function soon<T>(promise: Promise<T>, what: string, timeoutMs = 5000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} was not released within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /* SPEC §12 §3: when a session goes inactive its callers are released at once, never left to time out. */
 describe('dead sessions release their callers at once', () => {
   let mcpd: TestServer;
@@ -41,8 +29,8 @@ describe('dead sessions release their callers at once', () => {
 
   beforeEach(async () => {
     clock = new ManualClock();
-    // Timeouts far beyond the test's patience: only the release itself can answer in time.
-    mcpd = await startTestServer({ database: await embedded!.open(), clock, cacheMs: 0, env: { MCPD_RELAY_TIMEOUT_SECONDS: '300', MCPD_QUEUE_MAX_WAIT_SECONDS: '60' } });
+    // Timeouts on the manual clock, beyond the 91 s it is moved: only the release itself can answer.
+    mcpd = await startTestServer({ database: await embedded!.open(), clock, cacheMs: 0, env: { MCPD_RELAY_TIMEOUT_SECONDS: '300', MCPD_QUEUE_MAX_WAIT_SECONDS: '300' } });
     alice = await addUser(mcpd.server.services.database.db, 'alice');
     const registered = await mcpd.api('/api/v1/llms/_provider-register', {
       token: alice,
@@ -69,13 +57,7 @@ describe('dead sessions release their callers at once', () => {
     mcpd.api('/api/v1/llms/local/infer', { token: alice, json: { messages: [{ role: 'user', content: 'Hi' }], ...body } });
   const post = (taskId: string, body: unknown) => mcpd.api(`/api/v1/llms/_provider-task/${taskId}/result`, { token: alice, json: body });
   const inferTasks = (stream: ProviderStream) => stream.tasks().filter((task) => task.kind === 'infer') as Array<{ taskId: string }>;
-  const waitQueued = async (count: number) => {
-    const deadline = Date.now() + 3000;
-    while (mcpd.server.services.inference.inFlight < count) {
-      if (Date.now() > deadline) throw new Error('the requests did not arrive');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
+  const waitQueued = (count: number) => eventually(() => mcpd.server.services.inference.inFlight >= count);
   /** A started stream (first chunk relayed), a task without a result yet, and a queued request. */
   const loadSession = async () => {
     const streaming = infer({ stream: true });
@@ -90,14 +72,14 @@ describe('dead sessions release their callers at once', () => {
     return { streamed, waiting, queuedRequest };
   };
   const expectReleased = async ({ streamed, waiting, queuedRequest }: Awaited<ReturnType<typeof loadSession>>) => {
-    const text = await soon(streamed.text(), 'the started stream');
+    const text = await streamed.text();
     expect(text).toContain('partial');
     expect(text).toMatch(/data: \{"error":\{"message":"the publisher of local disconnected"/);
     expect(text).not.toContain('[DONE]');
-    const answered = await soon(waiting, 'the request whose task had no result yet');
+    const answered = await waiting;
     expect(answered.status).toBe(503);
     expect(answered.headers.get('retry-after')).toBeTruthy();
-    const refused = await soon(queuedRequest, 'the queued request');
+    const refused = await queuedRequest;
     expect(refused.status).toBe(503);
     expect(await refused.json()).toEqual({ error: 'the publisher of local is offline' });
     expect(refused.headers.get('retry-after')).toBeTruthy();
@@ -158,7 +140,7 @@ describe('dead sessions release their callers at once', () => {
     await post(inferTasks(two)[1]!.taskId, { status: 200, body: completion });
     await two.waitFor((s) => inferTasks(s).length === 3);
     await post(inferTasks(two)[2]!.taskId, { status: 200, body: completion });
-    const answers = await soon(Promise.all([first, second, third]), 'the pool requests');
+    const answers = await Promise.all([first, second, third]);
     expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
     expect(answers.map((answer) => answer.headers.get('x-mcpctl-served-by'))).toEqual(['duo-two', 'duo-two', 'duo-two']);
   });
@@ -167,7 +149,7 @@ describe('dead sessions release their callers at once', () => {
     const waiting = infer();
     await publisher.waitFor((s) => inferTasks(s).length === 1);
     const newer = await open();
-    const answered = await soon(waiting, 'the request sent on the replaced stream');
+    const answered = await waiting;
     expect(answered.status).toBe(503);
     await publisher.waitFor((s) => s.closed);
     expect((await post(inferTasks(publisher)[0]!.taskId, { status: 200, body: completion })).status).toBe(404);

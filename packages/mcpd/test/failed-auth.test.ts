@@ -2,7 +2,7 @@ import { openEmbeddedTestDatabase } from '@mcpctl/test-kit';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializeBoundedError } from '../src/bounded-error-serializer.js';
-import { ManualClock } from './support/manual-clock.js';
+import { ManualClock } from '@mcpctl/clock/manual';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { addUser } from './support/test-users.js';
 

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderStream } from './support/provider-stream.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { addUser } from './support/test-users.js';
+import { eventually } from './support/eventually.js';
 
 /*
  * Resource bounds per user (SPEC §9): a stalled request body is cut, a user's inference
@@ -77,12 +78,15 @@ class RawExchange {
   readonly socket: Socket;
   answer = '';
   readonly closed: Promise<void>;
+  /** Resolves with the first bytes of the answer. */
+  readonly answered: Promise<void>;
 
   constructor(port: number) {
     this.socket = connect(port, '127.0.0.1');
     this.socket.setEncoding('utf8').on('data', (text: string) => (this.answer += text));
     this.socket.on('error', () => undefined);
     this.closed = new Promise((resolve) => this.socket.once('close', () => resolve()));
+    this.answered = new Promise((resolve) => this.socket.once('data', () => resolve()));
   }
 
   head(path: string, token: string, contentLength: number): void {
@@ -111,11 +115,13 @@ describe('a request body that stalls', () => {
     const exchange = new RawExchange(port());
     exchange.head('/api/v1/agents', mia, body.length);
     const pieces = body.match(/.{1,8}/g)!;
+    // Real pauses: the body timeout is the socket's own idle timer, which no injected clock drives.
     for (const piece of pieces) {
       exchange.socket.write(piece);
       await new Promise((resolve) => setTimeout(resolve, 150));
     }
-    await expect.poll(() => exchange.answer, { timeout: 5000 }).toMatch(/^HTTP\/1\.1 201 /);
+    await exchange.answered;
+    expect(exchange.answer).toMatch(/^HTTP\/1\.1 201 /);
     expect(pieces.length * 150).toBeGreaterThan(BODY_TIMEOUT_SECONDS * 1000 * 2);
     exchange.socket.destroy();
     expect((await mcpd.api('/api/v1/agents/slow-agent', { method: 'DELETE' })).status).toBe(204);
@@ -145,7 +151,7 @@ describe('inference requests per user', () => {
     const held = Array.from({ length: INFERENCE_PER_USER }, (_, index) =>
       hanging(index % 2 === 0 ? '/api/v1/llms/gpt/infer' : '/v1/chat/completions', mia, index % 2 === 0 ? chat() : { model: 'gpt', ...chat() }),
     );
-    await expect.poll(() => upstream.requests.length - before, { timeout: 5000 }).toBe(INFERENCE_PER_USER);
+    await upstream.waitForRequests(before + INFERENCE_PER_USER);
     for (const [path, json] of [
       ['/api/v1/llms/gpt/infer', chat()],
       ['/v1/chat/completions', { model: 'gpt', ...chat() }],
@@ -162,7 +168,7 @@ describe('inference requests per user', () => {
     expect((await mcpd.api('/api/v1/llms/gpt/infer', { json: chat(), token: bob })).status).toBe(200);
     for (const controller of controllers.splice(0)) controller.abort();
     await Promise.all(held);
-    await expect.poll(async () => (await mcpd.api('/api/v1/llms/gpt/infer', { json: chat(), token: mia })).status, { timeout: 5000 }).toBe(200);
+    await eventually(async () => (await mcpd.api('/api/v1/llms/gpt/infer', { json: chat(), token: mia })).status === 200);
   });
 });
 
@@ -176,16 +182,16 @@ describe('queued requests per user and LLM', () => {
   it(`one user may fill at most half of an LLM's queue (${QUEUE_LENGTH / 2} of ${QUEUE_LENGTH}); others still get in line`, async () => {
     upstream.setBehavior({ mode: 'hang' });
     const serving = hanging('/api/v1/llms/narrow/infer', mia);
-    await expect.poll(() => queueDepth(), { timeout: 5000 }).toBe(0);
-    await expect.poll(() => mcpd.server.services.limits.inference.heldBy(miaId), { timeout: 5000 }).toBe(1);
+    await eventually(async () => (await queueDepth()) === 0);
+    await eventually(() => mcpd.server.services.limits.inference.heldBy(miaId) === 1);
     const queued = [hanging('/api/v1/llms/narrow/infer', mia), hanging('/api/v1/llms/narrow/infer', mia)];
-    await expect.poll(() => queueDepth(), { timeout: 5000 }).toBe(2);
+    await eventually(async () => (await queueDepth()) === 2);
     const refused = await mcpd.api('/api/v1/llms/narrow/infer', { json: chat(), token: mia });
     expect(refused.status).toBe(429);
     expect(await errorOf(refused)).toBe(`you already have ${QUEUE_LENGTH / 2} requests waiting for narrow, the most one user may queue for it; try again shortly`);
     // bob still gets a place in the queue mia could not fill.
     const bobWaiting = hanging('/api/v1/llms/narrow/infer', bob);
-    await expect.poll(() => queueDepth(), { timeout: 5000 }).toBe(3);
+    await eventually(async () => (await queueDepth()) === 3);
     for (const controller of controllers.splice(0)) controller.abort();
     await Promise.all([serving, ...queued, bobWaiting]);
   });

@@ -1,7 +1,9 @@
+import { ManualClock } from '@mcpctl/clock/manual';
 import { llms } from '@mcpctl/db';
 import { startFakeUpstream, testDatabaseVariants, type FakeUpstream } from '@mcpctl/test-kit';
 import { eq } from 'drizzle-orm';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventually } from './support/eventually.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { addUser } from './support/test-users.js';
 
@@ -11,9 +13,10 @@ describe('pools and the wait queue', () => {
   let mcpd: TestServer;
   const upstreams: FakeUpstream[] = [];
 
-  const start = async (env: Record<string, string> = {}) => {
-    mcpd = await startTestServer({ database: await embedded!.open(), cacheMs: 0, env });
+  const start = async (env: Record<string, string> = {}, clock?: ManualClock) => {
+    mcpd = await startTestServer({ database: await embedded!.open(), cacheMs: 0, env, ...(clock ? { clock } : {}) });
   };
+  const pool = async () => (await (await mcpd.api('/api/v1/pools/qwen3')).json()) as { inFlight: number; queued: number; oldestWaitMs: number };
 
   afterEach(async () => {
     await mcpd.close();
@@ -69,7 +72,11 @@ describe('pools and the wait queue', () => {
         expect(response.status).toBe(200);
         finished.push(index);
       }));
-      await new Promise((resolve) => setTimeout(resolve, 15));
+      // The next is sent once this one holds the slot or its place in the queue (or is done).
+      await eventually(async () => {
+        const { inFlight, queued } = await pool();
+        return finished.length + inFlight + queued > index;
+      });
     }
     await Promise.all(requests);
     expect(finished).toEqual([0, 1, 2, 3, 4]);
@@ -80,10 +87,10 @@ describe('pools and the wait queue', () => {
     await start({ MCPD_QUEUE_MAX_LENGTH: '2', MCPD_MAX_QUEUED_PER_USER: '2' });
     await member('solo', { maxConcurrent: 1, tokensPerSecond: 10 });
     const first = infer('qwen3');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await eventually(async () => (await pool()).inFlight === 1);
     const queued = [infer('qwen3'), infer('qwen3')];
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect((await (await mcpd.api('/api/v1/pools/qwen3')).json())).toMatchObject({ inFlight: 1, queued: 2, oldestWaitMs: expect.any(Number) });
+    await eventually(async () => (await pool()).queued === 2);
+    expect(await pool()).toMatchObject({ inFlight: 1, queued: 2, oldestWaitMs: expect.any(Number) });
     const refused = await infer('qwen3');
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBeTruthy();
@@ -92,21 +99,27 @@ describe('pools and the wait queue', () => {
   });
 
   it('answers 503 with Retry-After when the wait bound passes, and a caller that leaves frees its place', async () => {
-    await start({ MCPD_QUEUE_MAX_WAIT_SECONDS: '0.3' });
-    await member('solo', { maxConcurrent: 1, tokensPerSecond: 4 });
+    const clock = new ManualClock();
+    await start({ MCPD_QUEUE_MAX_WAIT_SECONDS: '60' }, clock);
+    // Slow enough (1.5 s) that the first request holds the only slot through the steps below.
+    await member('solo', { maxConcurrent: 1, tokensPerSecond: 2 });
     const first = infer('qwen3');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await eventually(async () => (await pool()).inFlight === 1);
     const controller = new AbortController();
     const leaving = infer('qwen3', { signal: controller.signal }).catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    expect((await (await mcpd.api('/api/v1/pools/qwen3')).json()).queued).toBe(1);
+    await eventually(async () => (await pool()).queued === 1);
     controller.abort();
     await leaving;
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    expect((await (await mcpd.api('/api/v1/pools/qwen3')).json()).queued).toBe(0);
-    const late = await infer('qwen3');
+    await eventually(async () => (await pool()).queued === 0);
+    const answer = infer('qwen3');
+    await eventually(async () => (await pool()).queued === 1);
+    clock.advance(60_000 - 1);
+    expect((await pool()).queued).toBe(1);
+    clock.advance(1);
+    const late = await answer;
     expect(late.status).toBe(503);
     expect(late.headers.get('retry-after')).toBeTruthy();
+    expect(await late.json()).toEqual({ error: 'no capacity for qwen3 within 60 s' });
     expect((await first).status).toBe(200);
   });
 

@@ -1,7 +1,8 @@
 import { llms } from '@mcpctl/db';
 import { testDatabaseVariants } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from './support/manual-clock.js';
+import { ManualClock } from '@mcpctl/clock/manual';
+import { eventually } from './support/eventually.js';
 import { ProviderStream } from './support/provider-stream.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { addUser } from './support/test-users.js';
@@ -94,7 +95,7 @@ describe.each(testDatabaseVariants())('provider sessions and lifecycle on $name'
     const stream = await openStream(alice, first.providerSessionId);
     await stream.waitFor((s) => s.events.length > 0);
     stream.close();
-    await waitUntil(async () => (await row('sticky')).status === 'inactive');
+    await eventually(async () => (await row('sticky')).status === 'inactive');
     const id = (await row('sticky')).id;
 
     const byBob = await register(bob, { providers: [provider('sticky')] });
@@ -108,7 +109,7 @@ describe.each(testDatabaseVariants())('provider sessions and lifecycle on $name'
     const second = await openStream(alice, adopted.providerSessionId);
     await second.waitFor((s) => s.events.length > 0);
     second.close();
-    await waitUntil(async () => (await row('sticky')).status === 'inactive');
+    await eventually(async () => (await row('sticky')).status === 'inactive');
     const byAdmin = await registerOk(carol, { providers: [provider('sticky')] });
     expect(byAdmin.llms[0]).toMatchObject({ id, status: 'active' });
   });
@@ -146,10 +147,12 @@ describe.each(testDatabaseVariants())('provider sessions and lifecycle on $name'
     const { providerSessionId } = await registerOk(alice, { providers: [provider('q')] });
     const older = await openStream(alice, providerSessionId);
     await older.waitFor((s) => s.events.length > 0);
+    const timersWithOneStream = clock.pendingTimers;
     const newer = await openStream(alice, providerSessionId);
     await older.waitFor((s) => s.closed);
     await newer.waitFor((s) => s.events.length > 0);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // mcpd handled the older stream's close once that stream's pings stopped (the newer's run).
+    await eventually(() => clock.pendingTimers === timersWithOneStream);
     expect((await row('q')).status).toBe('active');
     expect(mcpd.server.services.hub.size).toBe(1);
   });
@@ -160,7 +163,7 @@ describe.each(testDatabaseVariants())('provider sessions and lifecycle on $name'
     await stream.waitFor((s) => s.events.length > 0);
     clock.advance(5000);
     stream.close();
-    await waitUntil(async () => (await row('q')).status === 'inactive');
+    await eventually(async () => (await row('q')).status === 'inactive');
     const closedAt = clock.now().toISOString();
     expect((await row('q')).inactiveSince).toBe(closedAt);
 
@@ -173,7 +176,7 @@ describe.each(testDatabaseVariants())('provider sessions and lifecycle on $name'
     clock.advance(1000);
     const back = await openStream(alice, providerSessionId);
     await back.waitFor((s) => s.events.length > 0);
-    await waitUntil(async () => (await row('q')).status === 'active');
+    await eventually(async () => (await row('q')).status === 'active');
     expect(await row('q')).toMatchObject({ status: 'active', inactiveSince: null, lastHeartbeatAt: clock.now().toISOString() });
   });
 
@@ -214,11 +217,3 @@ describe.each(testDatabaseVariants())('provider sessions and lifecycle on $name'
     expect((await row('q')).status).toBe('active');
   });
 });
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}

@@ -1,3 +1,4 @@
+import { ManualClock } from '@mcpctl/clock/manual';
 import { describe, expect, it } from 'vitest';
 import type { StreamPart } from '../src/inference/dialect.js';
 import { StreamForwarder, type SseSink } from '../src/inference/stream-forwarder.js';
@@ -17,7 +18,9 @@ function chunk(delta: Record<string, unknown>, finish: string | null = null, for
 describe('StreamForwarder', () => {
   it('writes each batch of parts in one write, as it comes', () => {
     const { sink, writes } = recordingSink();
-    const forwarder = new StreamForwarder(sink, () => 5);
+    const clock = new ManualClock();
+    clock.advance(5);
+    const forwarder = new StreamForwarder(sink, clock);
     forwarder.accept([chunk({ role: 'assistant', content: '' }), chunk({ content: 'Hel' })]);
     forwarder.accept([chunk({ content: 'lo' })]);
     expect(writes).toHaveLength(2);
@@ -27,7 +30,7 @@ describe('StreamForwarder', () => {
 
   it('adds a finish chunk before [DONE] when the source gave none', () => {
     const { sink, writes, ended } = recordingSink();
-    const forwarder = new StreamForwarder(sink, () => 0);
+    const forwarder = new StreamForwarder(sink, new ManualClock());
     forwarder.accept([chunk({ content: 'x' })]);
     expect(forwarder.accept([{ type: 'done' }])).toBe(true);
     const frames = writes.join('').trim().split('\n\n');
@@ -38,14 +41,14 @@ describe('StreamForwarder', () => {
 
   it('does not add a second finish chunk', () => {
     const { sink, writes } = recordingSink();
-    const forwarder = new StreamForwarder(sink, () => 0);
+    const forwarder = new StreamForwarder(sink, new ManualClock());
     forwarder.accept([chunk({ content: 'x' }), chunk({}, 'length'), { type: 'done' }]);
     expect(writes.join('').match(/finish_reason":"/g)).toHaveLength(1);
   });
 
   it('ends a source that stops without a finish reason with an error frame, never a clean end', () => {
     const { sink, writes } = recordingSink();
-    const forwarder = new StreamForwarder(sink, () => 0);
+    const forwarder = new StreamForwarder(sink, new ManualClock());
     forwarder.accept([chunk({ content: 'half' })]);
     forwarder.sourceEnded();
     const text = writes.join('');
@@ -56,7 +59,7 @@ describe('StreamForwarder', () => {
 
   it('completes a source that gave its finish reason but no [DONE]', () => {
     const { sink, writes } = recordingSink();
-    const forwarder = new StreamForwarder(sink, () => 0);
+    const forwarder = new StreamForwarder(sink, new ManualClock());
     forwarder.accept([chunk({ content: 'x' }, 'stop')]);
     forwarder.sourceEnded();
     expect(writes.join('')).toMatch(/data: \[DONE\]\n\n$/);
@@ -64,7 +67,7 @@ describe('StreamForwarder', () => {
 
   it('keeps usage from frames it does not forward, for the audit', () => {
     const { sink, writes } = recordingSink();
-    const forwarder = new StreamForwarder(sink, () => 0);
+    const forwarder = new StreamForwarder(sink, new ManualClock());
     const usage = { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 };
     const value = { id: 'c1', object: 'chat.completion.chunk' as const, created: 1, model: 'm', choices: [], usage };
     forwarder.accept([{ type: 'chunk', data: JSON.stringify(value), chunk: value, forward: false }]);
@@ -74,7 +77,7 @@ describe('StreamForwarder', () => {
 
   it('ignores parts after the end', () => {
     const { sink, writes, ended } = recordingSink();
-    const forwarder = new StreamForwarder(sink, () => 0);
+    const forwarder = new StreamForwarder(sink, new ManualClock());
     forwarder.fail('boom');
     forwarder.accept([chunk({ content: 'late' })]);
     forwarder.sourceEnded();

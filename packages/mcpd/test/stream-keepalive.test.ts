@@ -2,7 +2,8 @@ import { startFakeUpstream, testDatabaseVariants, type FakeUpstream } from '@mcp
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Caller } from '../src/inference/caller.js';
 import { KeepaliveCaller, WAITING_COMMENT } from '../src/inference/keepalive-caller.js';
-import { ManualClock } from './support/manual-clock.js';
+import { ManualClock } from '@mcpctl/clock/manual';
+import { eventually } from './support/eventually.js';
 import { ProviderStream } from './support/provider-stream.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { addUser } from './support/test-users.js';
@@ -22,16 +23,17 @@ const chunk = (content: string | null, finish: string | null = null) =>
 class BodyReader {
   text = '';
   ended = false;
+  #waiters: Array<() => void> = [];
 
   constructor(readonly response: Response) {
     void this.#read();
   }
 
-  async until(predicate: (text: string) => boolean, timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+  /** Resolves once what the caller has seen satisfies `predicate`, looking again at every piece that comes. */
+  async until(predicate: (text: string) => boolean): Promise<void> {
     while (!predicate(this.text)) {
-      if (Date.now() > deadline) throw new Error(`the caller did not see what was expected; it saw ${JSON.stringify(this.text)}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      if (this.ended) throw new Error(`the caller did not see what was expected; it saw ${JSON.stringify(this.text)}`);
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
     }
   }
 
@@ -42,14 +44,13 @@ class BodyReader {
 
   async #read(): Promise<void> {
     const decoder = new TextDecoder();
-    for await (const bytes of this.response.body as ReadableStream<Uint8Array>) this.text += decoder.decode(bytes, { stream: true });
+    for await (const bytes of this.response.body as ReadableStream<Uint8Array>) {
+      this.text += decoder.decode(bytes, { stream: true });
+      for (const wake of this.#waiters.splice(0)) wake();
+    }
     this.ended = true;
+    for (const wake of this.#waiters.splice(0)) wake();
   }
-}
-
-/** Resolves with the value, or `undefined` when it did not settle within a moment. */
-async function settledSoon<T>(promise: Promise<T>, ms = 200): Promise<T | undefined> {
-  return Promise.race([promise, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms))]);
 }
 
 const comments = (text: string) => text.split('\n\n').filter((frame) => frame === ': waiting').length;
@@ -66,7 +67,7 @@ describe('a streaming caller waiting for its first token hears a comment every 1
       database: await embedded!.open(),
       cacheMs: 0,
       clock,
-      // No real-time wake notice or relay timeout may fire during a test; only the manual clock moves.
+      // Neither a wake notice nor a relay timeout may fire within the minutes a test moves the clock.
       env: { MCPD_RELAY_TIMEOUT_SECONDS: '120', MCPD_WAKE_NOTICE_SECONDS: '600' },
     });
     alice = await addUser(mcpd.server.services.database.db, 'alice');
@@ -108,9 +109,8 @@ describe('a streaming caller waiting for its first token hears a comment every 1
   it('relayed: a comment at 15 s and every 15 s after, none once the first chunk came', async () => {
     const answer = infer('slow');
     const task = await nextTask('infer');
-    clock.advance(14_999);
-    expect(await settledSoon(answer)).toBeUndefined();
-    clock.advance(1);
+    // Not a moment before 15 s: the KeepaliveCaller tests below hold the exact interval.
+    clock.advance(15_000);
     const reader = new BodyReader(await answer);
     expect(reader.response.status).toBe(200);
     expect(reader.response.headers.get('content-type')).toMatch(/^text\/event-stream/);
@@ -142,8 +142,10 @@ describe('a streaming caller waiting for its first token hears a comment every 1
   it('queued: a caller waiting for a slot hears the comments too', async () => {
     const first = infer('slow');
     const firstTask = await nextTask('infer');
+    const timersBefore = clock.pendingTimers;
     const queued = infer('slow');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // In the queue: it armed its keepalive and the deadline of its wait.
+    await eventually(() => clock.pendingTimers === timersBefore + 2);
     expect(tasksOf('infer')).toHaveLength(1);
     clock.advance(15_000);
     const [firstReader, queuedReader] = [new BodyReader(await first), new BodyReader(await queued)];
@@ -234,6 +236,19 @@ describe('KeepaliveCaller', () => {
     };
     return { caller, written };
   };
+
+  it('writes its first comment at the interval, not a moment before, and every interval after', () => {
+    const clock = new ManualClock();
+    const { caller, written } = recordingCaller();
+    const keepalive = new KeepaliveCaller(caller, clock, 15_000);
+    clock.advance(14_999);
+    expect(written).toEqual([]);
+    clock.advance(1);
+    expect(written).toEqual([WAITING_COMMENT]);
+    clock.advance(15_000);
+    expect(written).toEqual([WAITING_COMMENT, WAITING_COMMENT]);
+    keepalive.stop();
+  });
 
   it('lets a waking notice restart the interval, so the two never crowd each other', () => {
     const clock = new ManualClock();

@@ -3,9 +3,10 @@ import { tokens } from '@mcpctl/db';
 import { tokenCreatedSchema, tokenViewSchema, userViewSchema } from '@mcpctl/protocol';
 import { testDatabaseVariants } from '@mcpctl/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from './support/manual-clock.js';
+import { ManualClock } from '@mcpctl/clock/manual';
 import { ProviderStream } from './support/provider-stream.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
+import { eventually } from './support/eventually.js';
 
 const [embedded] = testDatabaseVariants();
 
@@ -218,7 +219,7 @@ describe('users and tokens', () => {
     // Closing a stream frees its slot.
     const aliceId = await userId(mcpd, 'alice');
     first.close();
-    await expect.poll(() => mcpd.server.services.limits.controlStreams.heldBy(aliceId), { timeout: 3000 }).toBe(1);
+    await eventually(() => mcpd.server.services.limits.controlStreams.heldBy(aliceId) === 1);
     const retried = await ProviderStream.open(mcpd.url, alice, sessions[2]!);
     streams.push(retried);
     expect(retried.status).toBe(200);
@@ -230,7 +231,7 @@ describe('users and tokens', () => {
     // A post whose body is still arriving holds its slot.
     const aliceId = await userId(mcpd, 'alice');
     const slow = startSlowPost(mcpd.url, alice, '/api/v1/llms/_provider-task/task_nope/result');
-    await expect.poll(() => mcpd.server.services.limits.resultPosts.heldBy(aliceId), { timeout: 3000 }).toBe(1);
+    await eventually(() => mcpd.server.services.limits.resultPosts.heldBy(aliceId) === 1);
     const refused = await mcpd.api('/api/v1/llms/_provider-task/task_nope/result', { token: alice, json: { error: 'x' } });
     expect(refused.status).toBe(429);
     expect(await refused.json()).toEqual({ error: 'you already have 1 result posts open; close some before opening more' });

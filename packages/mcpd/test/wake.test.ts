@@ -1,5 +1,7 @@
+import { ManualClock } from '@mcpctl/clock/manual';
 import { testDatabaseVariants } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventually } from './support/eventually.js';
 import { ProviderStream } from './support/provider-stream.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { addUser } from './support/test-users.js';
@@ -14,8 +16,14 @@ const completion = {
   choices: [{ index: 0, message: { role: 'assistant', content: 'awake now' }, finish_reason: 'stop' }],
 };
 
+/** What the publisher says its wake may take, and the margin mcpd adds before it gives up. */
+const WAKE_MAX_WAIT_SECONDS = 30;
+const WAKE_MARGIN_SECONDS = 15;
+const WAKE_NOTICE_SECONDS = 3;
+
 describe('wake on demand', () => {
   let mcpd: TestServer;
+  let clock: ManualClock;
   let alice: string;
   let sessionId: string;
   let publisher: ProviderStream;
@@ -23,15 +31,17 @@ describe('wake on demand', () => {
   let stopAnswering = false;
 
   beforeEach(async () => {
+    clock = new ManualClock();
     mcpd = await startTestServer({
       database: await embedded!.open(),
+      clock,
       cacheMs: 0,
-      env: { MCPD_WAKE_NOTICE_SECONDS: '0.1', MCPD_WAKE_MARGIN_SECONDS: '0.2' },
+      env: { MCPD_WAKE_NOTICE_SECONDS: String(WAKE_NOTICE_SECONDS), MCPD_WAKE_MARGIN_SECONDS: String(WAKE_MARGIN_SECONDS) },
     });
     alice = await addUser(mcpd.server.services.database.db, 'alice');
     const registered = await mcpd.api('/api/v1/llms/_provider-register', {
       token: alice,
-      json: { providers: [{ name: 'sleepy', type: 'openai', model: 'm', initialStatus: 'hibernating', wakeRecipe: { kind: 'http', maxWaitSeconds: 0.5 } }] },
+      json: { providers: [{ name: 'sleepy', type: 'openai', model: 'm', initialStatus: 'hibernating', wakeRecipe: { kind: 'http', maxWaitSeconds: WAKE_MAX_WAIT_SECONDS } }] },
     });
     expect(registered.status).toBe(201);
     sessionId = ((await registered.json()) as { providerSessionId: string }).providerSessionId;
@@ -55,23 +65,29 @@ describe('wake on demand', () => {
   const infer = (body: Record<string, unknown> = {}, init: RequestInit = {}) =>
     mcpd.api('/api/v1/llms/sleepy/infer', { token: alice, json: { messages: [{ role: 'user', content: 'Hi' }], ...body }, ...init });
 
-  /** Plays the workstation: answers every infer task the moment it arrives. */
-  const answerInferTasks = async () => {
+  const unansweredInferTasks = () => publisher.tasks().filter((task) => task.kind === 'infer' && !answered.has(task.taskId as string));
+  /** Plays the workstation: answers every infer task the moment it arrives, until its stream ends. */
+  const answerInferTasks = async (answer: (taskId: string) => Promise<unknown> = (taskId) => post(taskId, { status: 200, body: completion })) => {
+    const stream = publisher;
     while (!stopAnswering) {
-      for (const task of publisher.tasks()) {
-        if (task.kind !== 'infer' || answered.has(task.taskId as string)) continue;
+      await stream.waitFor((open) => open.closed || unansweredInferTasks().length > 0);
+      if (stream.closed) return;
+      for (const task of unansweredInferTasks()) {
         answered.add(task.taskId as string);
-        void post(task.taskId as string, { status: 200, body: completion });
+        void answer(task.taskId as string);
       }
-      await new Promise((resolve) => setTimeout(resolve, 5));
     }
   };
+  /** Every request is in the queue once each has armed its deadline (and the wake its own). */
+  const queuedBehindTheWake = (requests: number, timersBefore: number) => eventually(() => clock.pendingTimers === timersBefore + requests + 1);
 
   it('wakes a hibernating LLM once for 100 concurrent requests and answers them all', async () => {
     expect((await view()).status).toBe('hibernating');
+    const timersBefore = clock.pendingTimers;
     const responses = Promise.all(Array.from({ length: 100 }, () => infer()));
     await publisher.waitFor(() => wakeTasks().length === 1);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await queuedBehindTheWake(100, timersBefore);
+    expect(mcpd.server.services.tasks.size).toBe(1);
     expect(wakeTasks()).toHaveLength(1);
     expect(publisher.tasks().filter((task) => task.kind === 'infer')).toHaveLength(0);
     void answerInferTasks();
@@ -95,19 +111,26 @@ describe('wake on demand', () => {
   });
 
   it('gives up on a wake after the published maxWaitSeconds plus the margin', async () => {
-    const started = Date.now();
-    const response = await infer();
+    const responding = infer();
+    await publisher.waitFor(() => wakeTasks().length === 1);
+    clock.advance((WAKE_MAX_WAIT_SECONDS + WAKE_MARGIN_SECONDS) * 1000 - 1);
+    expect(mcpd.server.services.tasks.size).toBe(1);
+    clock.advance(1);
+    expect(mcpd.server.services.tasks.size).toBe(0);
+    const response = await responding;
     expect(response.status).toBe(503);
-    expect((await response.json()).error).toMatch(/waking sleepy failed: no answer within/);
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect((await response.json()).error).toBe(`waking sleepy failed: no answer within ${WAKE_MAX_WAIT_SECONDS + WAKE_MARGIN_SECONDS} s`);
+    await publisher.waitFor(() => publisher.tasks().some((task) => task.kind === 'cancel'));
     expect(publisher.tasks().filter((task) => task.kind === 'cancel')).toHaveLength(1);
   });
 
   it('tells a streaming caller it is waking, then streams the answer', async () => {
-    const response = await infer({ stream: true });
+    const responding = infer({ stream: true });
     await publisher.waitFor(() => wakeTasks().length === 1);
-    await new Promise((resolve) => setTimeout(resolve, 350));
-    void answerInferTasksStreaming();
+    // The first notice sends the headers: only then does the caller see a response.
+    clock.advance(WAKE_NOTICE_SECONDS * 1000);
+    const response = await responding;
+    void answerInferTasks(answerStreaming);
     await post(wakeTasks()[0]!.taskId as string, { status: 200, body: { ok: true, ms: 300 } });
     const text = await response.text();
     expect(text).toMatch(/^: waking sleepy \ds\n\n/);
@@ -145,37 +168,24 @@ describe('wake on demand', () => {
       json: { providerSessionId: sessionId, providers: [{ name: 'sleepy', type: 'openai', model: 'm' }] },
     });
     publisher.close();
-    await waitFor(async () => (await view()).status === 'inactive');
+    await eventually(async () => (await view()).status === 'inactive');
     expect((await infer()).status).toBe(503);
 
+    const timersBefore = clock.pendingTimers;
     const waiting = infer({}, { headers: { 'x-mcpctl-wait-seconds': '5' } });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Held in the queue once it armed its 5 s deadline; the publisher comes back only then.
+    await eventually(() => clock.pendingTimers === timersBefore + 1);
     publisher = await ProviderStream.open(mcpd.url, alice, sessionId);
     void answerInferTasks();
     const response = await waiting;
     expect(response.status).toBe(200);
   });
 
-  async function answerInferTasksStreaming(): Promise<void> {
-    while (!stopAnswering) {
-      for (const task of publisher.tasks()) {
-        if (task.kind !== 'infer' || answered.has(task.taskId as string)) continue;
-        answered.add(task.taskId as string);
-        const chunk = (delta: Record<string, unknown>, finish: string | null) =>
-          JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'sleepy', choices: [{ index: 0, delta, finish_reason: finish }] });
-        await post(task.taskId as string, { chunk: { data: chunk({ content: 'woken' }, null) } });
-        await post(task.taskId as string, { chunk: { data: chunk({}, 'stop') } });
-        await post(task.taskId as string, { chunk: { data: '[DONE]', done: true } });
-      }
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+  async function answerStreaming(taskId: string): Promise<void> {
+    const chunk = (delta: Record<string, unknown>, finish: string | null) =>
+      JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'sleepy', choices: [{ index: 0, delta, finish_reason: finish }] });
+    await post(taskId, { chunk: { data: chunk({ content: 'woken' }, null) } });
+    await post(taskId, { chunk: { data: chunk({}, 'stop') } });
+    await post(taskId, { chunk: { data: '[DONE]', done: true } });
   }
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '@mcpctl/clock';
 import type { LlmRecord, LlmRepository } from '../repositories/llm-repository.js';
 import type { SecretBox } from '../security/secret-box.js';
 

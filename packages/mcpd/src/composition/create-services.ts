@@ -1,7 +1,7 @@
 import type { DatabaseHandle } from '@mcpctl/db';
 import { Agent } from 'undici';
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.js';
+import type { Clock } from '@mcpctl/clock';
 import { Dispatcher, type DispatchOptions } from '../dispatch/dispatcher.js';
 import { InFlightTracker } from '../dispatch/in-flight-tracker.js';
 import { WakeCoordinator, type WakeOptions } from '../dispatch/wake-coordinator.js';
@@ -108,6 +108,7 @@ export function createServices(options: ServiceOptions): RunningServices {
   const auditRepository = new AuditRepository(db);
   const catalog = new LlmCatalog(llmRepository, secrets, options.clock, cacheMs);
   const auditWriter = new AuditWriter(auditRepository, {
+    clock: options.clock,
     flushIntervalMs: options.auditFlushIntervalMs ?? 250,
     // Small batches: each write of the embedded database briefly holds mcpd's event loop.
     maxBatch: 100,
@@ -133,15 +134,16 @@ export function createServices(options: ServiceOptions): RunningServices {
     hops,
     headersTimeoutMs: options.upstreamHeadersTimeoutMs,
     idleTimeoutMs: options.upstreamIdleTimeoutMs,
+    clock: options.clock,
   });
-  const relay = new RelayService(hub, tasks, {
+  const relay = new RelayService(hub, tasks, options.clock, {
     firstResultTimeoutMs: options.relayTimeoutMs,
     idleTimeoutMs: options.upstreamIdleTimeoutMs,
   });
   const inFlight = new InFlightTracker();
   const wakes = new WakeCoordinator(hub, tasks, llmRepository, catalog, options.clock, options.wake);
   const grace = new ReconnectGrace(options.clock, options.reconnectGraceMs ?? 15_000);
-  const dispatcher = new Dispatcher(catalog, hub, inFlight, wakes, grace, options.dispatch);
+  const dispatcher = new Dispatcher(catalog, hub, inFlight, wakes, grace, options.clock, options.dispatch);
   const shutdown = new ShutdownGate();
   const inference = new InferenceService(dispatcher, { public: publicUpstream, virtual: relay }, auditWriter, metrics, shutdown, hops, {
     clock: options.clock,
@@ -181,6 +183,7 @@ export function createServices(options: ServiceOptions): RunningServices {
   );
   return {
     database: options.database,
+    clock: options.clock,
     auth,
     llms: llmService,
     inference,

@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openDatabase, type DatabaseHandle } from '@mcpctl/db';
+import { every, systemClock, type Clock } from '@mcpctl/clock';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
-import { systemClock, type Clock } from '../clock.js';
 import type { McpdConfig } from '../config.js';
 import { TokenRepository } from '../repositories/token-repository.js';
 import { UserRepository } from '../repositories/user-repository.js';
@@ -21,6 +21,7 @@ const CONNECTION_SETTLE_MS = 500;
 
 export interface StartOptions {
   logger: Logger;
+  /** The one clock every deadline, timer and timestamp of this process runs on (default: the system's). */
   clock?: Clock;
   /** An already open database (tests); otherwise one is opened from the config. */
   database?: DatabaseHandle;
@@ -108,15 +109,14 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
   const url = `http://${host}:${port}`;
   logger.info({ url, database: database.driver, instanceId: services.instanceId }, 'mcpd listening');
 
-  const gcTimer = setInterval(() => {
-    services.gc.runOnce().catch((error: unknown) => logger.error({ err: error }, 'lifecycle GC failed'));
-  }, config.gcIntervalMs);
-  gcTimer.unref();
+  const stopGc = every(clock, config.gcIntervalMs, () =>
+    services.gc.runOnce().catch((error: unknown) => logger.error({ err: error }, 'lifecycle GC failed')),
+  );
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      clearInterval(gcTimer);
+      stopGc();
       services.shutdown.begin();
       services.inference.releaseQueued();
       try {
@@ -130,7 +130,7 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
         await services.providerSessions.disconnectAll().catch((error: unknown) => {
           logger.error({ err: error }, 'marking the sessions of this process inactive failed');
         });
-        await closeListener(app);
+        await closeListener(app, clock);
       } finally {
         await services.close();
         if (!options.database) await database.close();
@@ -142,13 +142,12 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
 }
 
 /** Stops listening; a connection still busy after a short settle is cut rather than waited for. */
-async function closeListener(app: FastifyInstance): Promise<void> {
+async function closeListener(app: FastifyInstance, clock: Clock): Promise<void> {
   const stopped = app.close();
-  const timer = setTimeout(() => app.server.closeAllConnections(), CONNECTION_SETTLE_MS);
-  timer.unref();
+  const cancelCut = clock.after(CONNECTION_SETTLE_MS, () => app.server.closeAllConnections());
   try {
     await stopped;
   } finally {
-    clearTimeout(timer);
+    cancelCut();
   }
 }

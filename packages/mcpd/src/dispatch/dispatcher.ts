@@ -1,3 +1,4 @@
+import { every, type Clock } from '@mcpctl/clock';
 import { echo, forbidden, notFound, serviceUnavailable, tooManyRequests } from '../errors.js';
 import { CallerGoneError } from '../inference/upstream-call.js';
 import type { ProviderHub } from '../relay/provider-hub.js';
@@ -70,6 +71,7 @@ export class Dispatcher {
     private readonly inFlight: InFlightTracker,
     private readonly wakes: WakeCoordinator,
     private readonly grace: ReconnectGrace,
+    private readonly clock: Clock,
     private readonly options: DispatchOptions,
   ) {
     inFlight.onRelease(() => this.#pumpAll());
@@ -84,7 +86,7 @@ export class Dispatcher {
   /** How long the oldest request waiting for `key` has waited, in ms. */
   oldestWaitMs(key: string): number {
     const head = this.#queues.get(key)?.[0];
-    return head ? performance.now() - head.enqueuedAt : 0;
+    return head ? this.clock.monotonic() - head.enqueuedAt : 0;
   }
 
   /** Requests waiting, over every LLM and pool. */
@@ -167,7 +169,7 @@ export class Dispatcher {
         ? Math.max(this.options.maxWaitMs, this.wakes.timeoutFor(toWake) + 1000)
         : this.options.maxWaitMs;
     return new Promise<Slot>((resolve, reject) => {
-      const enqueuedAt = performance.now();
+      const enqueuedAt = this.clock.monotonic();
       const cleanups: Array<() => void> = [];
       const settle = () => {
         for (const cleanup of cleanups) cleanup();
@@ -180,7 +182,7 @@ export class Dispatcher {
         enqueuedAt,
         grant: (target) => {
           settle();
-          resolve(this.#slot(target, resolved, performance.now() - enqueuedAt));
+          resolve(this.#slot(target, resolved, this.clock.monotonic() - enqueuedAt));
         },
         fail: (error) => {
           settle();
@@ -188,12 +190,12 @@ export class Dispatcher {
         },
       };
       queue.push(waiter);
-      const timer = setTimeout(() => {
-        const stillOffline = classify(this.#loads(waiter.resolved.members, request.exclude)).offlineOnly;
-        waiter.fail(stillOffline ? offline(request, waiter.resolved) : serviceUnavailable(`no capacity for ${request.name} within ${Math.round(waitMs / 1000)} s`, 5));
-      }, waitMs);
-      timer.unref();
-      cleanups.push(() => clearTimeout(timer));
+      cleanups.push(
+        this.clock.after(waitMs, () => {
+          const stillOffline = classify(this.#loads(waiter.resolved.members, request.exclude)).offlineOnly;
+          waiter.fail(stillOffline ? offline(request, waiter.resolved) : serviceUnavailable(`no capacity for ${request.name} within ${Math.round(waitMs / 1000)} s`, 5));
+        }),
+      );
       const onAbort = () => waiter.fail(new CallerGoneError());
       request.signal.addEventListener('abort', onAbort, { once: true });
       cleanups.push(() => request.signal.removeEventListener('abort', onAbort));
@@ -203,12 +205,10 @@ export class Dispatcher {
 
   /** Waits on the LLM's single wake; a failed wake fails the waiter unless another member can serve. */
   #wakeFor(waiter: Waiter, target: InferenceTarget, cleanups: Array<() => void>): void {
-    const startedAt = performance.now();
+    const startedAt = this.clock.monotonic();
     const { onWaking } = waiter.request;
     if (onWaking) {
-      const notice = setInterval(() => onWaking(target.record.name, performance.now() - startedAt), this.options.wakeNoticeIntervalMs);
-      notice.unref();
-      cleanups.push(() => clearInterval(notice));
+      cleanups.push(every(this.clock, this.options.wakeNoticeIntervalMs, () => onWaking(target.record.name, this.clock.monotonic() - startedAt)));
     }
     this.wakes.wake(target).catch((error: unknown) => {
       const others = this.#loads(waiter.resolved.members, waiter.request.exclude).some(

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '@mcpctl/clock';
 
 /**
  * For a while after mcpd starts, requests for rows of sessions that were connected shortly
@@ -13,7 +13,7 @@ export class ReconnectGrace {
     private readonly clock: Clock,
     graceMs: number,
   ) {
-    this.#endsAt = clock.now().getTime() + graceMs;
+    this.#endsAt = clock.monotonic() + graceMs;
   }
 
   /** Sessions seen lately by the previous process: their publishers are expected back. */
@@ -28,6 +28,6 @@ export class ReconnectGrace {
    */
   remainingMs(sessionId: string | null): number {
     if (!sessionId || !this.#expected.has(sessionId)) return 0;
-    return Math.max(0, this.#endsAt - this.clock.now().getTime());
+    return Math.max(0, this.#endsAt - this.clock.monotonic());
   }
 }

@@ -1,5 +1,5 @@
 import type { TaskResult } from '@mcpctl/protocol';
-import type { Clock } from '../clock.js';
+import type { Clock } from '@mcpctl/clock';
 import { HttpError, serviceUnavailable } from '../errors.js';
 import type { LlmRepository } from '../repositories/llm-repository.js';
 import type { ProviderHub } from '../relay/provider-hub.js';
@@ -58,27 +58,26 @@ export class WakeCoordinator {
       throw serviceUnavailable(`the publisher of ${record.name} is offline`, RETRY_AFTER_SECONDS);
     }
     const timeoutMs = this.timeoutFor(target);
-    const startedAt = performance.now();
+    const startedAt = this.clock.monotonic();
     let taskId = '';
     await new Promise<void>((resolve, reject) => {
       const finish = (error?: HttpError) => {
-        clearTimeout(timer);
+        cancelTimer();
         this.tasks.finish(taskId);
         if (error) reject(error);
         else resolve();
       };
-      const timer = setTimeout(() => {
+      const cancelTimer = this.clock.after(timeoutMs, () => {
         channel.sendTask({ kind: 'cancel', taskId, llmName: record.name });
         finish(failed(record.name, `no answer within ${Math.round(timeoutMs / 1000)} s`));
-      }, timeoutMs);
-      timer.unref();
+      });
       taskId = this.tasks.open(record.providerSessionId!, record.ownerId!, {
         result: (result: TaskResult) => finish(wakeError(record.name, result)),
         publisherGone: () => finish(failed(record.name, 'the publisher disconnected')),
       });
       channel.sendTask({ kind: 'wake', taskId, llmName: record.name });
     });
-    await this.llms.markAwake(record.id, this.clock.now(), performance.now() - startedAt);
+    await this.llms.markAwake(record.id, this.clock.now(), this.clock.monotonic() - startedAt);
     this.catalog.invalidate();
   }
 }

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '@mcpctl/clock';
 import type { Caller } from './caller.js';
 import type { SseSink } from './stream-forwarder.js';
 

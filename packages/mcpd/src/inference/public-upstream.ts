@@ -1,3 +1,4 @@
+import type { Clock } from '@mcpctl/clock';
 import { SERVED_BY_HEADER } from '@mcpctl/protocol';
 import type { Dispatcher } from 'undici';
 import { readSseBatches } from '@mcpctl/dialects';
@@ -29,6 +30,7 @@ export interface PublicUpstreamOptions {
   hops: HopGuard;
   headersTimeoutMs: number;
   idleTimeoutMs: number;
+  clock: Clock;
 }
 
 const DIALECTS: Record<string, Dialect> = { openai: openAiDialect, ollama: openAiDialect, anthropic: anthropicDialect };
@@ -52,7 +54,7 @@ export class PublicUpstream implements InferenceBackend {
     const context: StreamContext = {
       model: call.name,
       includeUsage: call.request.stream_options?.include_usage === true,
-      created: Math.floor(Date.now() / 1000),
+      created: Math.floor(this.options.clock.now().getTime() / 1000),
     };
     const failureContext = { signal: call.caller.signal, llmName: call.name };
     const built = dialect.buildRequest(target, call.request, streaming);
@@ -75,7 +77,7 @@ export class PublicUpstream implements InferenceBackend {
         call.caller.sendJson(completion.json, headers);
         return;
       }
-      const forwarder = new StreamForwarder(call.caller.openStream(headers), () => performance.now(), {
+      const forwarder = new StreamForwarder(call.caller.openStream(headers), this.options.clock, {
         collectContent: call.collectContent,
         secrets: [target.apiKey],
       });

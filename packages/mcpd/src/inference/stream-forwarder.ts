@@ -1,3 +1,4 @@
+import type { Clock } from '@mcpctl/clock';
 import type { Usage } from '@mcpctl/protocol';
 import { sanitizeUpstreamText } from '../security/sanitize-upstream-text.js';
 import type { StreamPart } from './dialect.js';
@@ -26,7 +27,8 @@ export class StreamForwarder {
 
   constructor(
     private readonly sink: SseSink,
-    private readonly now: () => number,
+    /** Its monotonic reading marks the first token; its wall time dates a finish chunk made up here. */
+    private readonly clock: Pick<Clock, 'now' | 'monotonic'>,
     /** `secrets`: the upstream's key, masked out of its error texts like every credential. */
     options: { collectContent?: boolean | undefined; secrets?: ReadonlyArray<string | undefined> } = {},
   ) {
@@ -89,7 +91,7 @@ export class StreamForwarder {
     const choice = chunk.choices[0];
     if (choice?.finish_reason) this.#finishSeen = true;
     if (this.#content !== undefined && choice?.delta.content) this.#content += choice.delta.content;
-    if (this.#firstTokenAt === undefined && choice && hasOutput(choice.delta)) this.#firstTokenAt = this.now();
+    if (this.#firstTokenAt === undefined && choice && hasOutput(choice.delta)) this.#firstTokenAt = this.clock.monotonic();
     return part.forward ? `data: ${part.data}\n\n` : '';
   }
 
@@ -97,7 +99,7 @@ export class StreamForwarder {
     this.#outcome = { ok: true };
     let text = '';
     if (!this.#finishSeen) {
-      const meta = this.#lastChunk ?? { id: 'chatcmpl-mcpd', created: Math.floor(Date.now() / 1000), model: 'unknown' };
+      const meta = this.#lastChunk ?? { id: 'chatcmpl-mcpd', created: Math.floor(this.clock.now().getTime() / 1000), model: 'unknown' };
       const finish = { ...meta, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] };
       text += `data: ${JSON.stringify(finish)}\n\n`;
     }

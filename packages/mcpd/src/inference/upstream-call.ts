@@ -28,6 +28,8 @@ export async function callUpstream(upstream: UpstreamRequest, options: UpstreamC
       body: upstream.body,
       dispatcher: options.dispatcher,
       signal: options.signal,
+      // undici keeps these timers itself (the body's restarts with every chunk it reads) and
+      // names their expiry in its own error types, so they take numbers, not the injected clock.
       headersTimeout: options.headersTimeoutMs,
       bodyTimeout: options.idleTimeoutMs,
     });

@@ -34,7 +34,9 @@ export function registerBodyTimeout(app: FastifyInstance, timeoutMs: number): vo
       if (!reply.raw.writableEnded) socket.setTimeout(0);
     };
     // Node emits `timeout` on the request while its body is incomplete; a listener there keeps
-    // Node from destroying the socket before the 408 is written.
+    // Node from destroying the socket before the 408 is written. This is the socket's own idle
+    // timer, not the injected clock: Node restarts it on every byte its native parser reads,
+    // which no JavaScript timer can see without taking the body out of Fastify's hands.
     raw.on('timeout', onTimeout);
     raw.once('end', stopWatching);
     raw.once('close', stopWatching);

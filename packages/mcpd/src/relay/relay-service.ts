@@ -1,3 +1,4 @@
+import type { Clock } from '@mcpctl/clock';
 import { SERVED_BY_HEADER } from '@mcpctl/protocol';
 import { serviceUnavailable } from '../errors.js';
 import type { InferenceBackend, InferenceCall, InferenceOutcome } from '../inference/inference-backend.js';
@@ -17,6 +18,7 @@ export class RelayService implements InferenceBackend {
   constructor(
     private readonly hub: ProviderHub,
     private readonly tasks: TaskRegistry,
+    private readonly clock: Clock,
     private readonly options: RelayOptions,
   ) {}
 
@@ -38,13 +40,13 @@ export class RelayService implements InferenceBackend {
       decoder: openAiDialect.createStreamDecoder({
         model: call.name,
         includeUsage: call.request.stream_options?.include_usage === true,
-        created: Math.floor(Date.now() / 1000),
+        created: Math.floor(this.clock.now().getTime() / 1000),
         source: `the publisher of ${record.name}`,
       }),
       collectContent: call.collectContent,
       firstResultTimeoutMs: this.options.firstResultTimeoutMs,
       idleTimeoutMs: this.options.idleTimeoutMs,
-      now: () => performance.now(),
+      clock: this.clock,
       cancel: () => channel.sendTask({ kind: 'cancel', taskId, llmName: record.name }),
       onEnd: () => this.tasks.finish(taskId),
     });

@@ -1,3 +1,4 @@
+import type { Cancel, Clock } from '@mcpctl/clock';
 import type { TaskResult, Usage } from '@mcpctl/protocol';
 import { badGateway, badRequest, gatewayTimeout, HttpError, serviceUnavailable } from '../errors.js';
 import type { Caller } from '../inference/caller.js';
@@ -20,7 +21,8 @@ export interface RelayedTaskOptions {
   /** Longest wait for the publisher's first result, then between two results. */
   firstResultTimeoutMs: number;
   idleTimeoutMs: number;
-  now: () => number;
+  /** Times the silences above and the first token. */
+  clock: Clock;
   /** Tells the publisher to stop working on the task (caller gone, timed out). */
   cancel(): void;
   /** Called once when the task is over, whatever the reason. */
@@ -35,7 +37,7 @@ export class RelayedTask implements TaskSink {
   readonly done: Promise<void>;
   #resolve!: () => void;
   #reject!: (error: Error) => void;
-  #timer: NodeJS.Timeout | undefined;
+  #cancelTimer: Cancel | undefined;
   #forwarder: StreamForwarder | undefined;
   #ended = false;
   #usage: Usage | undefined;
@@ -86,7 +88,7 @@ export class RelayedTask implements TaskSink {
     if (!this.options.streaming) {
       return this.#fail(badGateway(`the publisher of ${this.options.llmName} streamed an answer to a request that did not ask for a stream`));
     }
-    this.#forwarder ??= new StreamForwarder(this.options.caller.openStream(this.options.headers), this.options.now, {
+    this.#forwarder ??= new StreamForwarder(this.options.caller.openStream(this.options.headers), this.options.clock, {
       collectContent: this.options.collectContent,
     });
     const parts = done || data.trim() === '[DONE]' ? [{ type: 'done' as const }] : this.options.decoder.decode({ data });
@@ -119,12 +121,11 @@ export class RelayedTask implements TaskSink {
   }
 
   #arm(ms: number): void {
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
+    this.#cancelTimer?.();
+    this.#cancelTimer = this.options.clock.after(ms, () => {
       this.options.cancel();
       this.#fail(gatewayTimeout(`the publisher of ${this.options.llmName} did not answer in time`));
-    }, ms);
-    this.#timer.unref();
+    });
   }
 
   #callerGone(): void {
@@ -149,7 +150,7 @@ export class RelayedTask implements TaskSink {
   #end(error?: Error): void {
     if (this.#ended) return;
     this.#ended = true;
-    clearTimeout(this.#timer);
+    this.#cancelTimer?.();
     this.options.caller.signal.removeEventListener('abort', this.#onCallerGone);
     this.options.onEnd();
     if (error) this.#reject(error);

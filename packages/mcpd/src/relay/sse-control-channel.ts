@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { every, type Cancel, type Clock } from '@mcpctl/clock';
 import type { ProviderHello, ProviderTask } from '@mcpctl/protocol';
 import type { ControlChannel } from './control-channel.js';
 
@@ -6,12 +7,13 @@ export interface SseControlChannelOptions {
   sessionId: string;
   /** Comment frames keep proxies from closing a quiet stream. */
   pingIntervalMs: number;
+  clock: Clock;
   onClose(): void;
 }
 
 /** The control stream as SPEC §4.3 frames it: `hello`, `task` events, `: ping` comments. */
 export class SseControlChannel implements ControlChannel {
-  readonly #ping: NodeJS.Timeout;
+  readonly #stopPings: Cancel;
   #closed = false;
 
   constructor(
@@ -26,11 +28,12 @@ export class SseControlChannel implements ControlChannel {
     });
     const hello: ProviderHello = { providerSessionId: options.sessionId };
     response.write(`event: hello\ndata: ${JSON.stringify(hello)}\n\n`);
-    this.#ping = setInterval(() => response.write(': ping\n\n'), options.pingIntervalMs);
-    this.#ping.unref();
+    this.#stopPings = every(options.clock, options.pingIntervalMs, () => {
+      response.write(': ping\n\n');
+    });
     response.once('close', () => {
       this.#closed = true;
-      clearInterval(this.#ping);
+      this.#stopPings();
       options.onClose();
     });
   }
@@ -40,7 +43,7 @@ export class SseControlChannel implements ControlChannel {
   }
 
   close(): void {
-    clearInterval(this.#ping);
+    this.#stopPings();
     if (!this.response.writableEnded) this.response.end();
   }
 }

@@ -49,6 +49,7 @@ export function providerRoutes(app: FastifyInstance, services: Services): void {
     const channel: SseControlChannel = new SseControlChannel(reply.raw, {
       sessionId,
       pingIntervalMs: services.pingIntervalMs,
+      clock: services.clock,
       onClose: () => {
         providerSessions.streamClosed(sessionId, channel).catch((error: unknown) => {
           request.log.error({ err: error }, 'marking a closed session inactive failed');

@@ -9,7 +9,7 @@ export function statusRoutes(app: FastifyInstance, services: Services): void {
     server: {
       version: MCPD_VERSION,
       database: services.database.driver,
-      uptimeSeconds: Math.round((Date.now() - services.startedAt.getTime()) / 1000),
+      uptimeSeconds: Math.round((services.clock.now().getTime() - services.startedAt.getTime()) / 1000),
     },
   }));
 

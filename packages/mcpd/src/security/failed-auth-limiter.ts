@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '@mcpctl/clock';
 
 export interface FailedAuthLimits {
   /** Failures one source may make within a window; the next attempt is refused. */

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '@mcpctl/clock';
 import { grantsOf } from '../rbac/grant.js';
 import { PermissionSet } from '../rbac/permission-set.js';
 import type { RoleBindingRepository } from '../repositories/role-binding-repository.js';

@@ -1,6 +1,6 @@
 import type { NewAgentRow } from '@mcpctl/db';
 import type { AgentCreate, AgentUpdate, AgentView } from '@mcpctl/protocol';
-import type { Clock } from '../clock.js';
+import type { Clock } from '@mcpctl/clock';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
 import { AgentRepository, type AgentRecord } from '../repositories/agent-repository.js';
 import type { LlmRepository } from '../repositories/llm-repository.js';

@@ -1,8 +1,10 @@
+import type { Cancel, Clock } from '@mcpctl/clock';
 import type { NewAuditRecordRow } from '@mcpctl/db';
 import type { AuditRepository } from '../repositories/audit-repository.js';
 import { boundAuditRecord } from './bound-audit-record.js';
 
 export interface AuditWriterOptions {
+  clock: Clock;
   flushIntervalMs: number;
   /** A batch this large is written at once instead of waiting for the interval. */
   maxBatch: number;
@@ -21,7 +23,7 @@ export interface AuditWriterOptions {
  */
 export class AuditWriter {
   #pending: NewAuditRecordRow[] = [];
-  #timer: NodeJS.Timeout | undefined;
+  #cancelTimer: Cancel | undefined;
   #flushing: Promise<void> = Promise.resolve();
   #dropped = 0;
 
@@ -42,18 +44,15 @@ export class AuditWriter {
     this.#pending.push(boundAuditRecord(entry));
     if (this.#pending.length >= this.options.maxBatch) {
       void this.flush();
-    } else if (!this.#timer) {
-      this.#timer = setTimeout(() => void this.flush(), this.options.flushIntervalMs);
-      this.#timer.unref();
+    } else if (!this.#cancelTimer) {
+      this.#cancelTimer = this.options.clock.after(this.options.flushIntervalMs, () => void this.flush());
     }
   }
 
   /** Writes everything recorded so far; resolves when it is stored. */
   flush(): Promise<void> {
-    if (this.#timer) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
+    this.#cancelTimer?.();
+    this.#cancelTimer = undefined;
     const batch = this.#pending;
     this.#pending = [];
     this.#flushing = this.#flushing.then(async () => {

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '@mcpctl/clock';
 import { HttpError, tooManyRequests, unauthorized } from '../errors.js';
 import { createPrincipal } from '../rbac/create-principal.js';
 import { grantsOf } from '../rbac/grant.js';

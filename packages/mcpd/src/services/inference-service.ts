@@ -1,5 +1,5 @@
 import type { NewAuditRecordRow } from '@mcpctl/db';
-import type { Clock } from '../clock.js';
+import type { Clock } from '@mcpctl/clock';
 import type { Dispatcher, Slot } from '../dispatch/dispatcher.js';
 import { HttpError, serviceUnavailable } from '../errors.js';
 import type { McpdMetrics } from '../metrics.js';
@@ -59,8 +59,8 @@ export class InferenceService {
   async run(call: InferenceCall): Promise<InferenceOutcome> {
     const { clock, streamKeepaliveMs } = this.options;
     const keepalive = call.request.stream === true ? new KeepaliveCaller(call.caller, clock, streamKeepaliveMs) : undefined;
-    const startedAt = performance.now();
-    const at = new Date();
+    const startedAt = clock.monotonic();
+    const at = clock.now();
     const outcome: Outcome = { status: 200, servedBy: null, usage: undefined, firstTokenAt: undefined, error: undefined, queueMs: null };
     const running: RunningCall = { caller: new CuttableCaller(keepalive ?? call.caller), started: false };
     this.metrics.inFlight.inc();
@@ -75,7 +75,7 @@ export class InferenceService {
       outcome.error = (error as Error).message;
       if (error instanceof CallerGoneError) return outcome;
       // Headers went out (a waking or waiting comment, or an answer mcpd cut off): only an error frame can say it now.
-      if (call.caller.streaming) new StreamForwarder(call.caller.openStream({}), () => 0).fail(outcome.error);
+      if (call.caller.streaming) new StreamForwarder(call.caller.openStream({}), clock).fail(outcome.error);
       else throw error;
     } finally {
       keepalive?.stop();
@@ -162,17 +162,16 @@ export class InferenceService {
   drained(timeoutMs: number): Promise<boolean> {
     if (this.#calls.size === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      timer.unref();
+      const cancelTimer = this.options.clock.after(timeoutMs, () => resolve(false));
       this.#drainWaiters.push(() => {
-        clearTimeout(timer);
+        cancelTimer();
         resolve(true);
       });
     });
   }
 
   #record(call: InferenceCall, at: Date, startedAt: number, outcome: Outcome): void {
-    const latencyMs = performance.now() - startedAt;
+    const latencyMs = this.options.clock.monotonic() - startedAt;
     this.metrics.observeInference(call.name, outcome.status, latencyMs);
     const entry: NewAuditRecordRow = {
       at,

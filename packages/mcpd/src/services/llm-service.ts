@@ -1,6 +1,6 @@
 import type { LlmCreate, LlmUpdate, LlmView, PoolView } from '@mcpctl/protocol';
 import type { NewLlmRow } from '@mcpctl/db';
-import type { Clock } from '../clock.js';
+import type { Clock } from '@mcpctl/clock';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
 import { LlmRepository, type LlmRecord } from '../repositories/llm-repository.js';
 import type { SecretBox } from '../security/secret-box.js';

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '@mcpctl/clock';
 import type { AgentRecord, AgentRepository } from '../repositories/agent-repository.js';
 import type { LlmCatalog } from '../catalog/llm-catalog.js';
 import { canSee, type Principal } from '../rbac/principal.js';

@@ -1,6 +1,6 @@
 import { withTransaction, type Database, type LlmRow, type NewLlmRow } from '@mcpctl/db';
 import type { ProviderRegisterRequest, PublishedProvider } from '@mcpctl/protocol';
-import type { Clock } from '../clock.js';
+import type { Clock } from '@mcpctl/clock';
 import { badRequest, conflict, forbidden } from '../errors.js';
 import { LlmRepository } from '../repositories/llm-repository.js';
 import { ProviderSessionRepository } from '../repositories/provider-session-repository.js';

@@ -1,6 +1,6 @@
 import type { RoleBindingRow } from '@mcpctl/db';
 import type { RoleBindingCreate, RoleBindingUpdate, RoleBindingView } from '@mcpctl/protocol';
-import type { Clock } from '../clock.js';
+import type { Clock } from '@mcpctl/clock';
 import { conflict, forbidden, notFound } from '../errors.js';
 import { assertMayGrant } from '../rbac/assert-may-grant.js';
 import { grantsOf } from '../rbac/grant.js';

@@ -1,3 +1,4 @@
+import type { Clock } from '@mcpctl/clock';
 import type { DatabaseHandle } from '@mcpctl/db';
 import type { InferenceService } from './inference-service.js';
 import type { McpdMetrics } from '../metrics.js';
@@ -31,6 +32,8 @@ export type DatabaseProbe = Pick<DatabaseHandle, 'driver' | 'ping'>;
 /** Everything the routes call, built once by `createServices`. */
 export interface Services {
   database: DatabaseProbe;
+  /** The one clock every service was built with; routes read time from it too. */
+  clock: Clock;
   auth: AuthService;
   llms: LlmService;
   inference: InferenceService;

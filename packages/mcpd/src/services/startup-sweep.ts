@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '@mcpctl/clock';
 import type { ReconnectGrace } from '../dispatch/reconnect-grace.js';
 import type { AgentRepository } from '../repositories/agent-repository.js';
 import type { LlmRepository } from '../repositories/llm-repository.js';

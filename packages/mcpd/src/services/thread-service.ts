@@ -1,5 +1,5 @@
 import type { ThreadDetailView, ThreadView } from '@mcpctl/protocol';
-import type { Clock } from '../clock.js';
+import type { Clock } from '@mcpctl/clock';
 import { echo, notFound } from '../errors.js';
 import type { NewThreadMessage, ThreadRepository, ThreadSummary } from '../repositories/thread-repository.js';
 import { assertWithinCap } from '../security/per-user-caps.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { UserRow } from '@mcpctl/db';
 import { tokenLifetimeMs, type TokenCreate, type TokenCreated, type TokenView } from '@mcpctl/protocol';
-import type { Clock } from '../clock.js';
+import type { Clock } from '@mcpctl/clock';
 import { conflict, forbidden, notFound } from '../errors.js';
 import type { TokenRepository, TokenWithUser } from '../repositories/token-repository.js';
 import { isUniqueViolation } from '../repositories/unique-violation.js';

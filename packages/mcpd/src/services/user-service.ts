@@ -1,6 +1,6 @@
 import { withTransaction, type Database, type UserRow } from '@mcpctl/db';
 import type { RoleName, UserCreate, UserUpdate, UserView } from '@mcpctl/protocol';
-import type { Clock } from '../clock.js';
+import type { Clock } from '@mcpctl/clock';
 import { conflict, forbidden, notFound } from '../errors.js';
 import { assertMayGrant } from '../rbac/assert-may-grant.js';
 import { grantsOf, type Grant } from '../rbac/grant.js';

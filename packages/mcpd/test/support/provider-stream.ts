@@ -34,15 +34,15 @@ export class ProviderStream {
     return this.events.filter((event) => event.event === 'task').map((event) => JSON.parse(event.data) as Record<string, unknown>);
   }
 
-  /** Resolves when `predicate` holds, polling on every event; rejects after `timeoutMs`. */
-  async waitFor(predicate: (stream: ProviderStream) => boolean, timeoutMs = 3000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+  /**
+   * Resolves when `predicate` holds, looking again at every event the stream brings and at its
+   * end: it waits on the stream, never for a fixed time. One that never holds is ended by the
+   * test's own timeout.
+   */
+  async waitFor(predicate: (stream: ProviderStream) => boolean): Promise<void> {
     while (!predicate(this)) {
-      if (Date.now() > deadline) throw new Error('timed out waiting on the control stream');
-      await new Promise<void>((resolve) => {
-        this.#waiters.push(resolve);
-        setTimeout(resolve, 50);
-      });
+      if (this.#closed) throw new Error('the control stream closed before what was awaited came');
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
     }
   }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DatabaseHandle } from '@mcpctl/db';
 import pino from 'pino';
-import type { Clock } from '../../src/clock.js';
+import type { Clock } from '@mcpctl/clock';
 import { loadConfig } from '../../src/config.js';
 import type { ResolveHost } from '../../src/security/upstream-address-guard.js';
 import { startServer, type RunningServer } from '../../src/composition/server.js';
@@ -35,6 +35,9 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     MCPD_BOOTSTRAP_TOKEN: ADMIN_TOKEN,
     MCPD_SECRET_KEY: 'test-secret-key-0123456789',
     MCPD_LOG_LEVEL: 'silent',
+    // A test moving a manual clock hours on calls `gc.runOnce()` itself and checks what that run
+    // did; a GC round started by the same move would race it.
+    ...(options.clock ? { MCPD_GC_INTERVAL_SECONDS: String(24 * 60 * 60) } : {}),
     ...options.env,
   });
   const server = await startServer(config, {
