@@ -6,7 +6,7 @@ import type { Cancel, Clock } from './clock.js';
  * work (a GC pass, a flush) never overlap and a manual clock moved hours at once runs one round
  * rather than a pile of them started together.
  */
-export function every(clock: Pick<Clock, 'after'>, ms: number, callback: () => void | Promise<unknown>): Cancel {
+export function every(clock: Pick<Clock, 'after'>, ms: number, callback: () => unknown): Cancel {
   let cancelled = false;
   let cancelTimer: Cancel = () => {};
   const arm = () => {
