@@ -53,7 +53,7 @@ describe.each(testDatabaseVariants())('provider sessions and lifecycle on $name'
     expect(answer.agents).toEqual([]);
     expect(answer.llms[0]).toMatchObject({ name: 'qwen-alice', kind: 'virtual', status: 'active', visibility: 'private', owner: 'alice', url: null, poolName: 'qwen', maxConcurrent: 2 });
     // The session is named by a short reference, never by its secret id.
-    expect(answer.llms[0]!.providerSession).toEqual({ ref: expect.stringMatching(/^[0-9a-f]{12}$/), connected: false });
+    expect(answer.llms[0]!.providerSession).toEqual({ ref: expect.stringMatching(/^[0-9a-f]{12}$/), connected: false, transport: null });
     expect(JSON.stringify(answer.llms)).not.toContain(answer.providerSessionId);
     expect((await mcpd.api('/api/v1/llms/qwen-alice', { token: bob })).status).toBe(404);
   });

@@ -8,6 +8,7 @@ export * from './status.js';
 export * from './documents.js';
 export * from './credentials.js';
 export * from './provider-channel.js';
+export * from './provider-socket.js';
 export * from './mcplocal-config.js';
 export * from './ollama.js';
 export * from './model-id-list.js';

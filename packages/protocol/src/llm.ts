@@ -24,6 +24,10 @@ export type WakeRecipeKind = z.infer<typeof wakeRecipeKindSchema>;
 const isoTime = z.string();
 
 /** What mcpd answers for an LLM. The API key is never part of it. */
+/** The provider channel's transports: SSE + POST (SPEC §4.3) and the provider socket. */
+export const providerTransportSchema = z.enum(['sse', 'websocket']);
+export type ProviderTransport = z.infer<typeof providerTransportSchema>;
+
 export const llmViewSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -48,7 +52,15 @@ export const llmViewSchema = z.object({
    * A published LLM's session: a short reference (never the secret id itself) and whether its
    * control stream is open on the answering mcpd. Null for public LLMs and older servers.
    */
-  providerSession: z.object({ ref: z.string(), connected: z.boolean() }).nullable().default(null),
+  providerSession: z
+    .object({
+      ref: z.string(),
+      connected: z.boolean(),
+      /** How the open control connection travels (`sse` = SSE + POST, `websocket`); null while none is open. */
+      transport: providerTransportSchema.nullable().default(null),
+    })
+    .nullable()
+    .default(null),
   lastHeartbeatAt: isoTime.nullable(),
   inactiveSince: isoTime.nullable(),
   createdAt: isoTime,

@@ -52,6 +52,11 @@ export const providerRegisterResponseSchema = z.object({
   providerSessionId: z.string(),
   llms: z.array(llmViewSchema),
   agents: z.array(agentViewSchema),
+  /**
+   * Extra field (old mcplocal builds ignore it): mcpd serves the provider socket (`provider-socket.ts`)
+   * at this path; absent when it does not, and the publisher speaks SSE + POST.
+   */
+  providerSocketPath: z.string().startsWith('/').optional(),
 });
 export type ProviderRegisterResponse = z.infer<typeof providerRegisterResponseSchema>;
 
@@ -76,6 +81,10 @@ export const providerRegisterAnswerSchema = z.looseObject({
   providerSessionId: z.string().min(1),
   llms: listOrNone(registeredRowReadSchema),
   agents: listOrNone(registeredRowReadSchema),
+  /** Where the provider socket is, when this mcpd offers one; anything unusable means "no socket". */
+  providerSocketPath: z
+    .unknown()
+    .transform((path) => (typeof path === 'string' && path.startsWith('/') ? path : undefined)),
 });
 export type ProviderRegisterAnswer = z.infer<typeof providerRegisterAnswerSchema>;
 

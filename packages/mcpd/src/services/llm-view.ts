@@ -14,6 +14,12 @@ export function sessionRef(sessionId: string): string {
   return createHash('sha256').update(sessionId).digest('hex').slice(0, 12);
 }
 
+function sessionView(sessionId: string, connected: SessionConnected): NonNullable<LlmView['providerSession']> {
+  const open = connected(sessionId);
+  // SSE + POST is the only transport mcpd serves so far.
+  return { ref: sessionRef(sessionId), connected: open, transport: open ? 'sse' : null };
+}
+
 export function toLlmView(record: LlmRecord, connected: SessionConnected = () => false): LlmView {
   return {
     id: record.id,
@@ -35,9 +41,7 @@ export function toLlmView(record: LlmRecord, connected: SessionConnected = () =>
     wakeRecipe: record.wakeRecipe,
     lastWakeAt: iso(record.lastWakeAt),
     lastWakeMs: record.lastWakeMs,
-    providerSession: record.providerSessionId
-      ? { ref: sessionRef(record.providerSessionId), connected: connected(record.providerSessionId) }
-      : null,
+    providerSession: record.providerSessionId ? sessionView(record.providerSessionId, connected) : null,
     lastHeartbeatAt: iso(record.lastHeartbeatAt),
     inactiveSince: iso(record.inactiveSince),
     createdAt: record.createdAt.toISOString(),
