@@ -1,21 +1,13 @@
+import { deadlineSignal, systemClock, type DeadlineSignal } from '@mcpctl/clock';
+
 /**
- * An abort signal that fires after `ms` or when `parent` aborts. The timer is held here, not
- * inside `AbortSignal.timeout()`, whose timer Node 20 may collect when only `AbortSignal.any()`
- * refers to it (nodejs/node#57736): the harness that measures that bug must not have it.
+ * An abort signal that fires after `ms` or when `parent` aborts. Its timer is the shared clock's
+ * (held strongly, not inside `AbortSignal.timeout()`, whose timer Node 20 may collect when only
+ * `AbortSignal.any()` refers to it, nodejs/node#57736): the harness that measures that bug must
+ * not have it.
  */
-export function deadline(ms: number, parent?: AbortSignal): { signal: AbortSignal; clear(): void } {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error(`no answer within ${ms} ms`)), ms);
-  const onParentAbort = () => controller.abort(parent?.reason);
-  if (parent?.aborted) onParentAbort();
-  else parent?.addEventListener('abort', onParentAbort, { once: true });
-  return {
-    signal: controller.signal,
-    clear: () => {
-      clearTimeout(timer);
-      parent?.removeEventListener('abort', onParentAbort);
-    },
-  };
+export function deadline(ms: number, parent?: AbortSignal): DeadlineSignal {
+  return deadlineSignal(systemClock, ms, { parent, reason: () => new Error(`no answer within ${String(ms)} ms`) });
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts (a scenario that ran out of time stops waiting). */
