@@ -91,7 +91,9 @@ export class WebSocketControlChannel implements ControlChannel {
 
   heartbeat(request: ProviderHeartbeatRequest, signal: AbortSignal): Promise<void> {
     const live = this.live;
-    if (!live || live.providerSessionId !== request.providerSessionId) return this.http.heartbeat(request, signal);
+    if (!live || live.socket.readyState !== WebSocket.OPEN || live.providerSessionId !== request.providerSessionId) {
+      return this.http.heartbeat(request, signal);
+    }
     if (signal.aborted) return Promise.reject(abortReason(signal));
     // The socket says whose session it is; `hibernating` is all a heartbeat has left to say.
     const message: ProviderSocketUpMessage = request.hibernating ? { type: 'heartbeat', hibernating: request.hibernating } : { type: 'heartbeat' };
@@ -103,7 +105,8 @@ export class WebSocketControlChannel implements ControlChannel {
   postResult(taskId: string, result: TaskResult, signal: AbortSignal): Promise<ResultDelivery> {
     if (this.goneTasks.has(taskId)) return Promise.resolve('gone');
     const live = this.live;
-    if (!live) return this.http.postResult(taskId, result, signal);
+    // A socket mcpd has begun to close would drop the message without a word: POST it instead.
+    if (!live || live.socket.readyState !== WebSocket.OPEN) return this.http.postResult(taskId, result, signal);
     if (signal.aborted) return Promise.reject(abortReason(signal));
     const message: ProviderSocketUpMessage = { type: 'result', taskId, result };
     if (live.socket.bufferedAmount < this.highWaterBytes) {
