@@ -84,7 +84,9 @@ export const providerRegisterAnswerSchema = z.looseObject({
   /** Where the provider socket is, when this mcpd offers one; anything unusable means "no socket". */
   providerSocketPath: z
     .unknown()
-    .transform((path) => (typeof path === 'string' && path.startsWith('/') ? path : undefined)),
+    .transform((path) => (typeof path === 'string' && path.startsWith('/') ? path : undefined))
+    // A transform alone makes the key required in zod 4: an older mcpd's answer, without it, would fail.
+    .optional(),
 });
 export type ProviderRegisterAnswer = z.infer<typeof providerRegisterAnswerSchema>;
 
