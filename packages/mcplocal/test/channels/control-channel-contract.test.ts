@@ -126,7 +126,10 @@ describe.each(Object.keys(transports))('the ControlChannel contract over %s', (n
     mcpd.goneTasks.add('task-2');
     const deliveries: string[] = [];
     await eventually('a gone delivery', () => {
-      void channel.postResult('task-2', { chunk: { data: 'x' } }, signal).then((delivery) => deliveries.push(delivery));
+      void channel.postResult('task-2', { chunk: { data: 'x' } }, signal).then(
+        (delivery) => deliveries.push(delivery),
+        () => undefined,
+      );
       return deliveries.includes('gone');
     });
     expect(mcpd.resultsOf('task-2')).toEqual([]);

@@ -83,7 +83,10 @@ describe('WebSocketControlChannel', () => {
     mcpd.pushSocketMessage({ type: 'gone', taskId: 'task-1', reason: 'the caller went away' });
     const deliveries: string[] = [];
     await eventually('the gone read', () => {
-      void channel.postResult('task-1', { chunk: { data: 'b' } }, signal).then((delivery) => deliveries.push(delivery));
+      void channel.postResult('task-1', { chunk: { data: 'b' } }, signal).then(
+        (delivery) => deliveries.push(delivery),
+        () => undefined,
+      );
       return deliveries.includes('gone');
     });
     const sentBefore = mcpd.results.length;

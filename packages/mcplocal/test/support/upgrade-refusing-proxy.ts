@@ -26,6 +26,10 @@ export class UpgradeRefusingProxy {
         (answer) => {
           outgoing.writeHead(answer.statusCode ?? 502, passedHeaders(answer));
           answer.pipe(outgoing);
+          // mcpd cutting a stream cuts it for the client too, as a proxy passes a reset on.
+          answer.on('close', () => {
+            if (!outgoing.writableEnded) outgoing.destroy();
+          });
         },
       );
       upstream.on('error', () => outgoing.destroy());
