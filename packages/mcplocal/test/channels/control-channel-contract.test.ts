@@ -132,7 +132,7 @@ describe.each(Object.keys(transports))('the ControlChannel contract over %s', (n
       );
       return deliveries.includes('gone');
     });
-    expect(mcpd.resultsOf('task-2')).toEqual([]);
+    expect(mcpd.results.filter((entry) => entry.taskId === 'task-2')).toEqual([]);
     controller.abort(new Error('stopping'));
     await stream;
   });
