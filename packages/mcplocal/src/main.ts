@@ -2,8 +2,8 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import pino, { type Logger } from 'pino';
 import { systemClock } from '@mcpctl/clock';
-import { HttpControlChannel } from './channels/http-control-channel.js';
-import { loadMcplocalConfig, mcplocalHome, sessionFile, workstationIdentity } from './config/index.js';
+import { createControlChannel } from './channels/negotiated-control-channel.js';
+import { loadMcplocalConfig, mcplocalHome, providerTransportMode, sessionFile, workstationIdentity } from './config/index.js';
 import { ConfigError, McplocalError } from './errors.js';
 import { buildProviderRegistry } from './failover/build-provider-registry.js';
 import type { ProviderRegistry } from './failover/provider-registry.js';
@@ -82,13 +82,15 @@ async function main(): Promise<void> {
       logger.info('nothing to publish: no provider in config.json has "publish": true');
     } else {
       if (!credentials) fail(2, `not logged in: ${published.length} provider(s) to publish but no credentials in ${home}; ${LOGIN_HINT}`);
+      const log = logger.child({ component: 'registrar' });
+      const mode = providerTransportMode(config, env);
       registrar = new VirtualLlmRegistrar({
-        channel: new HttpControlChannel({ mcpdUrl: credentials.mcpdUrl, token: credentials.token, clock: systemClock }),
+        channel: createControlChannel({ mcpdUrl: credentials.mcpdUrl, token: credentials.token, mode, log, clock: systemClock }),
         clock: systemClock,
         publishedProviders: published,
         publishedAgents: config.agents,
         sessionFilePath: sessionFile(home),
-        log: logger.child({ component: 'registrar' }),
+        log,
       });
     }
   } catch (error) {

@@ -64,6 +64,13 @@ export const agentEntrySchema = z.strictObject({
 });
 export type AgentEntry = z.infer<typeof agentEntrySchema>;
 
+/**
+ * How mcplocal's provider channel travels: `auto` takes the provider socket when mcpd offers it
+ * and falls back to SSE + POST; `sse` never tries the socket; `websocket` never falls back.
+ */
+export const providerTransportModeSchema = z.enum(['auto', 'sse', 'websocket']);
+export type ProviderTransportMode = z.infer<typeof providerTransportModeSchema>;
+
 export const mcplocalConfigSchema = z.strictObject({
   providers: z.array(providerEntrySchema).default([]),
   agents: z.array(agentEntrySchema).default([]),
@@ -76,6 +83,8 @@ export const mcplocalConfigSchema = z.strictObject({
       requireToken: z.boolean().default(true),
     })
     .optional(),
+  /** The provider channel's transport; MCPLOCAL_PROVIDER_TRANSPORT overrides it. Default `auto`. */
+  transport: providerTransportModeSchema.optional(),
 });
 export type McplocalConfig = z.infer<typeof mcplocalConfigSchema>;
 

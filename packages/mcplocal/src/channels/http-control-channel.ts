@@ -1,6 +1,5 @@
 import { systemClock, withDeadline, type Clock } from '@mcpctl/clock';
 import {
-  errorBodySchema,
   PROVIDER_SESSION_HEADER,
   type ProviderHeartbeatRequest,
   providerRegisterAnswerSchema,
@@ -9,9 +8,10 @@ import {
   type TaskResult,
 } from '@mcpctl/protocol';
 import { Agent, request } from 'undici';
-import { McpdHttpError, McplocalError } from '../errors.js';
+import { McplocalError, type McpdHttpError } from '../errors.js';
 import type { ControlChannel, ResultDelivery, StreamListener } from '../registrar/control-channel.js';
 import { IdleWatchdog } from './idle-watchdog.js';
+import { describeCause, mcpdRefusal } from './mcpd-refusal.js';
 import { readEventStream } from './read-event-stream.js';
 
 /** A short exchange (register, heartbeat, one result) that takes longer has hung. */
@@ -113,14 +113,7 @@ export class HttpControlChannel implements ControlChannel {
     const text = await response.body.text();
     if (response.statusCode === 404) return 'gone';
     if (response.statusCode >= 200 && response.statusCode < 300) return 'delivered';
-    let detail = '';
-    try {
-      const parsed = errorBodySchema.safeParse(JSON.parse(text));
-      if (parsed.success) detail = `: ${parsed.data.error}`;
-    } catch {
-      // Not JSON: the status says what there is to say.
-    }
-    throw new McpdHttpError(response.statusCode, `mcpd answered a task result with HTTP ${response.statusCode}${detail}`);
+    throw mcpdRefusal(response.statusCode, text, 'a task result');
   }
 
   async openStream(providerSessionId: string, listener: StreamListener, signal: AbortSignal): Promise<void> {
@@ -138,7 +131,7 @@ export class HttpControlChannel implements ControlChannel {
       if (response.status !== 200) throw await httpError(response, 'the control stream');
       if (!response.body) throw new McplocalError('mcpd answered the control stream without a body');
       watchdog.kick();
-      listener.onOpen();
+      listener.onOpen('sse');
       await readEventStream(response.body, { onEvent: (frame) => listener.onFrame(frame), onBytes: () => watchdog.kick() });
     } catch (error) {
       // The reader fails with whatever the abort carried; the watchdog's reason says more than "aborted".
@@ -187,14 +180,7 @@ export class HttpControlChannel implements ControlChannel {
 /** mcpd's `{"error"}` text, or the status line when the body is not one. */
 async function httpError(response: Response, what: string): Promise<McpdHttpError> {
   const text = await response.text().catch(() => '');
-  let detail = response.statusText;
-  try {
-    const parsed = errorBodySchema.safeParse(JSON.parse(text));
-    if (parsed.success) detail = parsed.data.error;
-  } catch {
-    // Not JSON (a proxy's HTML page, say): the status line is all there is to say.
-  }
-  return new McpdHttpError(response.status, `mcpd answered ${what} with HTTP ${response.status}${detail ? `: ${detail}` : ''}`);
+  return mcpdRefusal(response.status, text, what, response.statusText);
 }
 
 async function readJson(response: Response, what: string): Promise<unknown> {
@@ -203,11 +189,4 @@ async function readJson(response: Response, what: string): Promise<unknown> {
   } catch (error) {
     throw new McplocalError(`mcpd answered ${what} with a body that is not JSON`, { cause: error });
   }
-}
-
-/** `fetch failed` alone says nothing; undici puts the reason (ECONNREFUSED …) in `cause`. */
-function describeCause(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined;
-  return cause && cause !== message ? `${message} (${cause})` : message;
 }

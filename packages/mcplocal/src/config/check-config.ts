@@ -1,6 +1,7 @@
 import { agentEntrySchema, mcplocalConfigSchema, providerEntrySchema, type McplocalConfig } from '@mcpctl/protocol';
 import { agentProblems } from './agent-rules.js';
 import { providerProblems, type IndexedEntry } from './provider-rules.js';
+import { providerTransportProblems } from './provider-transport.js';
 import type { WorkstationIdentity } from './published-name.js';
 import { schemaProblems } from './schema-problems.js';
 
@@ -20,7 +21,7 @@ export function checkConfig(
   const providers = validEntries(record.providers, (value) => providerEntrySchema.safeParse(value));
   const agents = validEntries(record.agents, (value) => agentEntrySchema.safeParse(value));
   const suffix = typeof record.publishNameSuffix === 'string' && record.publishNameSuffix !== '' ? record.publishNameSuffix : undefined;
-  problems.push(...providerProblems(providers, { publishNameSuffix: suffix }, env, identity), ...agentProblems(agents));
+  problems.push(...providerProblems(providers, { publishNameSuffix: suffix }, env, identity), ...agentProblems(agents), ...providerTransportProblems(env));
   if (parsed.success && problems.length === 0) return { config: parsed.data, problems: [] };
   return { config: undefined, problems };
 }

@@ -3,3 +3,4 @@ export { loadMcplocalConfig, type LoadedMcplocalConfig, type LoadMcplocalConfigO
 export { checkConfig } from './check-config.js';
 export { publishedName, toDnsLabel, workstationIdentity, type WorkstationIdentity } from './published-name.js';
 export { sessionFile, readSessionId, writeSessionId } from './session-file.js';
+export { PROVIDER_TRANSPORT_ENV, providerTransportMode } from './provider-transport.js';

@@ -1,4 +1,4 @@
-import type { ProviderHeartbeatRequest, ProviderRegisterRequest, ProviderRegisterAnswer, TaskResult } from '@mcpctl/protocol';
+import type { ProviderHeartbeatRequest, ProviderRegisterRequest, ProviderRegisterAnswer, ProviderTransport, TaskResult } from '@mcpctl/protocol';
 
 /** What became of a result post: taken, or refused because mcpd no longer wants this task. */
 export type ResultDelivery = 'delivered' | 'gone';
@@ -10,8 +10,11 @@ export interface ChannelFrame {
 }
 
 export interface StreamListener {
-  /** The stream is open: mcpd accepted the session and will send tasks on it. Called once, before any frame. */
-  onOpen(): void;
+  /**
+   * The stream is open: mcpd accepted the session and will send tasks on it. Called once, before
+   * any frame, with the transport this life travels over when the channel has more than one.
+   */
+  onOpen(transport?: ProviderTransport): void;
   /** Each frame as it arrives, in the order mcpd sent them. */
   onFrame(frame: ChannelFrame): void;
 }

@@ -42,7 +42,7 @@ export interface ProviderToPublish {
 
 export interface VirtualLlmRegistrarOptions {
   /**
-   * How the registrar reaches mcpd: `HttpControlChannel` (SSE + POST) in mcplocal, an in-memory
+   * How the registrar reaches mcpd: `NegotiatedControlChannel` (the provider socket or SSE + POST) in mcplocal, an in-memory
    * pair in tests. Its address and token are the channel's; the registrar knows neither.
    */
   channel: ControlChannel;

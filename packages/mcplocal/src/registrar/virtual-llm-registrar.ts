@@ -1,5 +1,11 @@
 import { systemClock, type Clock } from '@mcpctl/clock';
-import { providerHelloReadSchema, providerRegisterRequestSchema, type PublishedAgent, type ProviderRegisterRequest } from '@mcpctl/protocol';
+import {
+  providerHelloReadSchema,
+  providerRegisterRequestSchema,
+  type ProviderTransport,
+  type PublishedAgent,
+  type ProviderRegisterRequest,
+} from '@mcpctl/protocol';
 import { readSessionId, writeSessionId } from '../config/session-file.js';
 import { McpdHttpError, McplocalError } from '../errors.js';
 import type { ChannelFrame, ControlChannel } from './control-channel.js';
@@ -180,10 +186,10 @@ export class VirtualLlmRegistrar {
     try {
       if (!registered) await this.register(signal);
       const listener = {
-        onOpen: () => {
+        onOpen: (transport?: ProviderTransport) => {
           openedAt = this.clock.monotonic();
           this.heartbeat.start();
-          this.log.info('control stream open: serving tasks from mcpd');
+          this.log.info(`control stream open${transport ? ` over ${transport}` : ''}: serving tasks from mcpd`);
           onOpen();
         },
         onFrame: (frame: ChannelFrame) => this.onFrame(frame),

@@ -2,6 +2,8 @@ import { ManualClock } from '@mcpctl/clock/manual';
 import type { ProviderRegisterRequest } from '@mcpctl/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpControlChannel } from '../../src/channels/http-control-channel.js';
+import { NegotiatedControlChannel } from '../../src/channels/negotiated-control-channel.js';
+import { WebSocketControlChannel } from '../../src/channels/websocket-control-channel.js';
 import { McpdHttpError } from '../../src/errors.js';
 import type { ChannelFrame, ControlChannel } from '../../src/registrar/control-channel.js';
 import { startFakeMcpd, type FakeMcpd } from '../registrar/fake-mcpd.js';
@@ -22,7 +24,8 @@ interface Transport {
 
 /*
  * What the registrar relies on from any ControlChannel (see control-channel.ts), checked against
- * each transport: SSE + POST against a real HTTP server, and the in-memory pair the registrar's
+ * each transport: SSE + POST and the provider socket against a real HTTP and WebSocket server,
+ * the negotiated channel mcplocal runs with, and the in-memory pair the registrar's
  * rules are tested over, so that those tests say something about the real transport. A further
  * transport joins the list.
  */
@@ -30,6 +33,18 @@ const transports: Record<string, () => Promise<Transport>> = {
   'SSE + POST': async () => {
     const mcpd = await startFakeMcpd();
     return { channel: new HttpControlChannel({ mcpdUrl: mcpd.url, token: mcpd.token }), mcpd, close: () => mcpd.close() };
+  },
+  WebSocket: async () => {
+    const mcpd = await startFakeMcpd({ socket: true });
+    const http = new HttpControlChannel({ mcpdUrl: mcpd.url, token: mcpd.token });
+    return { channel: new WebSocketControlChannel({ http, token: mcpd.token }), mcpd, close: () => mcpd.close() };
+  },
+  'negotiated (auto, the socket offered)': async () => {
+    const mcpd = await startFakeMcpd({ socket: true });
+    const http = new HttpControlChannel({ mcpdUrl: mcpd.url, token: mcpd.token });
+    const socket = new WebSocketControlChannel({ http, token: mcpd.token });
+    const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+    return { channel: new NegotiatedControlChannel({ http, socket, mode: 'auto', log }), mcpd, close: () => mcpd.close() };
   },
   'in memory': () => {
     const mcpd = new InMemoryMcpd(new ManualClock());
@@ -90,6 +105,36 @@ describe.each(Object.keys(transports))('the ControlChannel contract over %s', (n
     mcpd.goneTasks.add('task-2');
     expect(await channel.postResult('task-2', { error: 'too late' }, signal)).toBe('gone');
     expect(mcpd.results.map((entry) => [entry.taskId, entry.result])).toEqual([['task-1', { chunk: { data: '[DONE]', done: true } }]]);
+  });
+
+  it('carries results and heartbeats while the stream is open, and says in time when mcpd no longer wants a task', async () => {
+    const { channel, mcpd } = await open();
+    const { providerSessionId } = await channel.register(REGISTRATION, new AbortController().signal);
+    let opened = false;
+    const controller = new AbortController();
+    const stream = channel.openStream(providerSessionId, { onOpen: () => (opened = true), onFrame: () => undefined }, controller.signal).catch(() => undefined);
+    await eventually('the stream open', () => opened);
+    const signal = new AbortController().signal;
+    const chunks = ['a', 'b', 'c'].map((data) => ({ chunk: { data } }));
+    for (const result of chunks) expect(await channel.postResult('task-1', result, signal)).toBe('delivered');
+    await channel.heartbeat({ providerSessionId, hibernating: ['local-qwen'] }, signal);
+    await eventually('the results and the heartbeat at mcpd', () => mcpd.results.length === 3 && mcpd.heartbeats.length === 1);
+    expect(mcpd.results.map((entry) => entry.result)).toEqual(chunks);
+    expect(mcpd.heartbeats.map((beat) => [beat.providerSessionId, beat.hibernating])).toEqual([[providerSessionId, ['local-qwen']]]);
+
+    // A transport without an answer per result learns it from mcpd a moment later: by the next result at the latest.
+    mcpd.goneTasks.add('task-2');
+    const deliveries: string[] = [];
+    await eventually('a gone delivery', () => {
+      void channel.postResult('task-2', { chunk: { data: 'x' } }, signal).then(
+        (delivery) => deliveries.push(delivery),
+        () => undefined,
+      );
+      return deliveries.includes('gone');
+    });
+    expect(mcpd.results.filter((entry) => entry.taskId === 'task-2')).toEqual([]);
+    controller.abort(new Error('stopping'));
+    await stream;
   });
 
   it('heartbeats, and an aborted call rejects without waiting for mcpd', async () => {

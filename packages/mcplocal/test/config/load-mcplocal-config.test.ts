@@ -64,6 +64,7 @@ describe('loadMcplocalConfig', () => {
     await writeConfig({
       publishNameSuffix: 'user',
       colour: 'blue',
+      transport: 'carrier-pigeon',
       providers: [
         { name: 'gpu', type: 'openai', url: 'ftp://gpu:8000', model: 'm' },
         { name: 'vllm', type: 'openai', url: 'http://127.0.0.1:8000', model: 'm', apiKeyEnv: 'VLLM_KEY', publish: true, failoverFor: 'central-qwen' },
@@ -80,10 +81,12 @@ describe('loadMcplocalConfig', () => {
       ],
     });
     await writeCredentials(CREDENTIALS, 0o644);
-    const problems = await problemsOf(loadMcplocalConfig(home.path, {}, { identity: IDENTITY }));
+    const problems = await problemsOf(loadMcplocalConfig(home.path, { MCPLOCAL_PROVIDER_TRANSPORT: 'smoke-signals' }, { identity: IDENTITY }));
     expect(problems.sort()).toEqual(
       [
         'config.json: colour: unknown key',
+        'config.json: transport: must be one of "auto", "sse", "websocket"',
+        'MCPLOCAL_PROVIDER_TRANSPORT: must be one of "auto", "sse", "websocket", not "smoke-signals"',
         'config.json: providers[0].url: must be an http(s) URL',
         'config.json: providers[6].model: must not be empty',
         'config.json: providers[6].wake.type: must be one of "http", "command"',

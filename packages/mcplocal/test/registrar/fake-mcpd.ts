@@ -1,7 +1,11 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import {
   PROVIDER_SESSION_HEADER,
+  PROVIDER_SOCKET_PATH,
+  providerSocketCloseCodes,
+  providerSocketUpMessageSchema,
+  type ProviderSocketDownMessage,
   providerHeartbeatRequestSchema,
   providerRegisterRequestSchema,
   taskResultSchema,
@@ -10,6 +14,7 @@ import {
   type ProviderTask,
   type TaskResult,
 } from '@mcpctl/protocol';
+import WebSocket, { WebSocketServer } from 'ws';
 
 /**
  * How this mcpd words its answers: `full` as the current mcpd does; `minimal` as an mcpd that
@@ -25,6 +30,18 @@ export interface RecordedResult {
   at: number;
 }
 
+/** One provider socket mcpd accepted: the WebSocket, the TCP connection under it, and whose session it carries. */
+export interface AcceptedSocket {
+  socket: WebSocket;
+  connection: Socket;
+  session: string;
+}
+
+export interface FakeMcpdOptions {
+  /** Serve the provider socket and advertise it in register answers, as an mcpd with the second transport does. */
+  socket?: boolean | undefined;
+}
+
 export interface RecordedHeartbeat {
   providerSessionId: string;
   /** The names the heartbeat reported asleep; absent when it named none. */
@@ -35,7 +52,10 @@ export interface RecordedHeartbeat {
 /**
  * mcpd's provider channel as §4.3 of the spec describes it, and nothing else: a real HTTP
  * server the registrar talks to over the network, recording what it receives and letting a test
- * push task frames down the control stream.
+ * push task frames down the control stream. Built with `socket: true` it also serves the provider
+ * socket (`provider-socket.ts`) with `ws`, as SPEC §12 describes it: the same refusals as the SSE
+ * stream before the upgrade, `hello` first, tasks and `gone` down, results and heartbeats up; it
+ * pings only when a test says so.
  */
 export class FakeMcpd {
   readonly token = 'test-token-secret';
@@ -44,6 +64,14 @@ export class FakeMcpd {
   readonly results: RecordedResult[] = [];
   /** Sessions presented on each stream open, in order. */
   readonly streamOpens: string[] = [];
+  /** Sessions presented on each accepted provider socket, in order. */
+  readonly socketOpens: string[] = [];
+  /** Answer control stream opens with this instead of 200. */
+  refuseStream: { status: number; error: string } | undefined;
+  /** Answer provider socket upgrades with this instead of 101. */
+  refuseUpgrade: { status: number; error: string } | undefined;
+  /** Serve the provider socket and advertise it; an mcpd without it answers the socket's path with 404. */
+  serveSocket: boolean;
   /** Answer registrations with this instead of 201. */
   refuseRegistration: { status: number; error: string } | undefined;
   answerStyle: AnswerStyle = 'full';
@@ -53,17 +81,21 @@ export class FakeMcpd {
   readonly goneTasks = new Set<string>();
   private readonly server: Server;
   private readonly streams = new Set<ServerResponse>();
+  private readonly sockets = new Set<AcceptedSocket>();
+  private readonly socketServer = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   private readonly waiters = new Set<() => void>();
   private nextSession = 0;
   private baseUrl: string | undefined;
 
-  constructor() {
+  constructor(options: FakeMcpdOptions = {}) {
+    this.serveSocket = options.socket ?? false;
     this.server = createServer((request, response) => {
       this.route(request, response).catch((error: unknown) => {
         if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
         response.end(JSON.stringify({ error: String(error) }));
       });
     });
+    this.server.on('upgrade', (request: IncomingMessage, connection: Socket, head: Buffer) => this.upgrade(request, connection, head));
   }
 
   get url(): string {
@@ -71,8 +103,14 @@ export class FakeMcpd {
     return this.baseUrl;
   }
 
+  /** Control streams and provider sockets open now. */
   get openStreams(): number {
-    return this.streams.size;
+    return this.streams.size + this.sockets.size;
+  }
+
+  /** The provider sockets open now. */
+  get openSockets(): ReadonlySet<AcceptedSocket> {
+    return this.sockets;
   }
 
   async listen(): Promise<void> {
@@ -82,25 +120,47 @@ export class FakeMcpd {
 
   async close(): Promise<void> {
     this.dropStreams();
+    this.socketServer.close();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
     await closed;
   }
 
-  /** Sends one `event: task` frame down every open control stream. */
+  /** Sends one task down every open control stream and provider socket: `event: task` on SSE, a `task` message on a socket. */
   pushTask(task: ProviderTask | Record<string, unknown>): void {
-    this.pushRaw(`event: task\ndata: ${JSON.stringify(task)}\n\n`);
+    if (this.openStreams === 0) throw new Error('no control stream is open');
+    for (const stream of this.streams) stream.write(`event: task\ndata: ${JSON.stringify(task)}\n\n`);
+    for (const { socket } of this.sockets) socket.send(JSON.stringify({ type: 'task', task }));
   }
 
+  /** Raw SSE text down every open control stream. */
   pushRaw(text: string): void {
     if (this.streams.size === 0) throw new Error('no control stream is open');
     for (const stream of this.streams) stream.write(text);
   }
 
-  /** Ends every control stream, as mcpd does when it shuts down or drops a connection. */
+  /** One message down every open provider socket, as it is given (a malformed one included). */
+  pushSocketMessage(message: ProviderSocketDownMessage | Record<string, unknown>): void {
+    if (this.sockets.size === 0) throw new Error('no provider socket is open');
+    for (const { socket } of this.sockets) socket.send(JSON.stringify(message));
+  }
+
+  /** A WebSocket ping down every open provider socket, as mcpd sends every 10 s. */
+  pingSockets(): void {
+    for (const { socket } of this.sockets) socket.ping();
+  }
+
+  /** Closes every provider socket with `code`, as mcpd does when a session is gone (4004) or it shuts down (1001). */
+  closeSockets(code: number, reason = ''): void {
+    for (const { socket } of this.sockets) socket.close(code, reason);
+  }
+
+  /** Ends every control stream and cuts every provider socket, as mcpd does when it shuts down or drops a connection. */
   dropStreams(): void {
     for (const stream of this.streams) stream.destroy();
     this.streams.clear();
+    for (const { socket } of this.sockets) socket.terminate();
+    this.sockets.clear();
   }
 
   resultsOf(taskId: string): TaskResult[] {
@@ -162,11 +222,13 @@ export class FakeMcpd {
     const providerSessionId = body.providerSessionId ?? `session-${this.nextSession}`;
     if (this.answerStyle === 'minimal') return send(response, 201, { providerSessionId, llms: [] });
     const llms = body.providers.map((provider) => llmViewOf(provider));
-    if (this.answerStyle === 'full') return send(response, 201, { providerSessionId, llms, agents: [] });
+    const advertised = this.serveSocket ? { providerSocketPath: PROVIDER_SOCKET_PATH } : {};
+    if (this.answerStyle === 'full') return send(response, 201, { providerSessionId, llms, agents: [], ...advertised });
     send(response, 201, {
       providerSessionId,
       llms: llms.map((llm) => ({ ...llm, status: 'draining', region: 'eu-1', transports: ['sse', 'websocket'] })),
       agents: null,
+      ...advertised,
       serverVersion: '9.0.0',
       heartbeatIntervalSeconds: 30,
     });
@@ -187,6 +249,7 @@ export class FakeMcpd {
     if (request.headers.accept !== 'text/event-stream' || typeof session !== 'string') {
       return send(response, 400, { error: 'expected Accept: text/event-stream and a session header' });
     }
+    if (this.refuseStream) return send(response, this.refuseStream.status, { error: this.refuseStream.error });
     this.streamOpens.push(session);
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const hello = this.answerStyle === 'extended' ? { providerSessionId: session, serverVersion: '9.0.0', websocket: false } : { providerSessionId: session };
@@ -198,10 +261,59 @@ export class FakeMcpd {
     });
     this.notify();
   }
+
+  /** The provider socket's upgrade: refused as the SSE stream route refuses, else accepted with `hello` first. */
+  private upgrade(request: IncomingMessage, connection: Socket, head: Buffer): void {
+    connection.on('error', () => undefined);
+    if (request.headers.authorization !== `Bearer ${this.token}`) return refuseUpgrade(connection, 401, { error: 'missing or invalid bearer token' });
+    if (!this.serveSocket || request.url !== PROVIDER_SOCKET_PATH) return refuseUpgrade(connection, 404, { error: `no route GET ${request.url ?? '/'}` });
+    const session = request.headers[PROVIDER_SESSION_HEADER];
+    if (typeof session !== 'string') return refuseUpgrade(connection, 400, { error: 'expected a session header' });
+    if (this.refuseUpgrade) return refuseUpgrade(connection, this.refuseUpgrade.status, { error: this.refuseUpgrade.error });
+    this.socketServer.handleUpgrade(request, connection, head, (socket) => {
+      const accepted: AcceptedSocket = { socket, connection, session };
+      this.socketOpens.push(session);
+      this.sockets.add(accepted);
+      socket.on('close', () => {
+        this.sockets.delete(accepted);
+        this.notify();
+      });
+      socket.on('message', (data) => this.onSocketMessage(accepted, (data as Buffer).toString('utf8')));
+      socket.send(JSON.stringify({ type: 'hello', providerSessionId: session } satisfies ProviderSocketDownMessage));
+      this.notify();
+    });
+  }
+
+  private onSocketMessage(accepted: AcceptedSocket, text: string): void {
+    let parsed;
+    try {
+      parsed = providerSocketUpMessageSchema.safeParse(JSON.parse(text));
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed?.success) return accepted.socket.close(providerSocketCloseCodes.badMessage, 'not a provider socket message');
+    const message = parsed.data;
+    if (message.type === 'heartbeat') {
+      this.heartbeats.push({ providerSessionId: accepted.session, hibernating: message.hibernating, at: Date.now() });
+    } else if (this.goneTasks.has(message.taskId)) {
+      accepted.socket.send(JSON.stringify({ type: 'gone', taskId: message.taskId, reason: `unknown task ${message.taskId}` } satisfies ProviderSocketDownMessage));
+    } else {
+      this.results.push({ taskId: message.taskId, result: message.result, at: Date.now() });
+    }
+    this.notify();
+  }
 }
 
-export async function startFakeMcpd(): Promise<FakeMcpd> {
-  const mcpd = new FakeMcpd();
+/** An HTTP answer on a connection that asked to upgrade, then the end of it. */
+function refuseUpgrade(connection: Socket, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  connection.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
+  );
+}
+
+export async function startFakeMcpd(options: FakeMcpdOptions = {}): Promise<FakeMcpd> {
+  const mcpd = new FakeMcpd(options);
   await mcpd.listen();
   return mcpd;
 }

@@ -31,11 +31,11 @@ afterEach(async () => {
   await home.cleanup();
 });
 
-function run(args: string[] = []): Run {
+function run(args: string[] = [], env: Record<string, string> = {}): Run {
   // The local endpoint always listens: a free port each, so runs never race for 3200.
   const portArgs = args.includes('--port') ? [] : ['--port', '0'];
   const child = spawn(process.execPath, [MAIN, ...portArgs, ...args], {
-    env: { PATH: process.env.PATH, HOME: home.path, MCPCTL_HOME: home.path, MCPLOCAL_LOG_LEVEL: 'info' },
+    env: { PATH: process.env.PATH, HOME: home.path, MCPCTL_HOME: home.path, MCPLOCAL_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -126,6 +126,34 @@ describe('the mcplocal binary', () => {
     const mcplocal = run(['--port', 'seventy']);
     expect(await mcplocal.exited).toBe(2);
     expect(mcplocal.stderr()).toContain('port');
+  });
+
+  it.each([
+    ['auto', 'websocket'],
+    ['websocket', 'websocket'],
+    ['sse', 'sse'],
+  ] as const)('MCPLOCAL_PROVIDER_TRANSPORT=%s towards an mcpd offering the socket serves over %s', async (mode, transport) => {
+    mcpd.serveSocket = true;
+    await writeConfig(publishedConfig());
+    const mcplocal = run([], { MCPLOCAL_PROVIDER_TRANSPORT: mode });
+    await mcpd.waitFor('the control stream', () => mcpd.openStreams === 1, 10_000);
+    expect(transport === 'websocket' ? mcpd.socketOpens : mcpd.streamOpens).toHaveLength(1);
+    expect(transport === 'websocket' ? mcpd.streamOpens : mcpd.socketOpens).toEqual([]);
+    mcpd.pushTask({ kind: 'infer', taskId: 'bin-2', llmName: 'qwen-desk', request: { messages: [{ role: 'user', content: 'hi' }] }, streaming: false });
+    await mcpd.waitFor('the answer', () => mcpd.resultsOf('bin-2').length === 1);
+    mcplocal.child.kill('SIGTERM');
+    expect(await mcplocal.exited).toBe(0);
+    expect(mcplocal.stdout()).toContain(`control stream open over ${transport}: serving tasks from mcpd`);
+  });
+
+  it('exits 1 when forced onto the socket by an mcpd that does not offer it, and 2 on a transport it does not know', async () => {
+    await writeConfig(publishedConfig());
+    const forced = run([], { MCPLOCAL_PROVIDER_TRANSPORT: 'websocket' });
+    expect(await forced.exited).toBe(1);
+    expect(forced.stderr()).toContain('does not offer the provider socket');
+    const unknown = run([], { MCPLOCAL_PROVIDER_TRANSPORT: 'quic' });
+    expect(await unknown.exited).toBe(2);
+    expect(unknown.stderr()).toContain('MCPLOCAL_PROVIDER_TRANSPORT: must be one of "auto", "sse", "websocket", not "quic"');
   });
 
   it('exits 1 with mcpd\'s reason when the registration is refused', async () => {

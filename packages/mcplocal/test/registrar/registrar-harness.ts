@@ -2,17 +2,31 @@ import { join } from 'node:path';
 import { ManualClock } from '@mcpctl/clock/manual';
 import { wakeRecipeSchema } from '@mcpctl/protocol';
 import { makeTempDir, startFakeUpstream, type FakeUpstream, type FakeUpstreamListenOptions, type TempDir } from '@mcpctl/test-kit';
+import type { Clock } from '@mcpctl/clock';
+import type { ProviderTransportMode } from '@mcpctl/protocol';
 import { HttpControlChannel, type HttpControlChannelOptions } from '../../src/channels/http-control-channel.js';
+import { NegotiatedControlChannel } from '../../src/channels/negotiated-control-channel.js';
+import { WebSocketControlChannel } from '../../src/channels/websocket-control-channel.js';
 import { OpenAiProvider } from '../../src/providers/openai/openai-provider.js';
-import type { ProviderToPublish, VirtualLlmRegistrarOptions } from '../../src/registrar/registrar-options.js';
+import type { ProviderToPublish, RegistrarLog, VirtualLlmRegistrarOptions } from '../../src/registrar/registrar-options.js';
 import { VirtualLlmRegistrar } from '../../src/registrar/virtual-llm-registrar.js';
-import { startFakeMcpd, type FakeMcpd } from './fake-mcpd.js';
+import { startFakeMcpd, type FakeMcpd, type FakeMcpdOptions } from './fake-mcpd.js';
 import { InMemoryMcpd } from './in-memory-channel.js';
 
 export interface LogLines {
   info: string[];
   warn: string[];
   error: string[];
+}
+
+/** How a test builds the negotiated channel: the transport mode, where mcpd is (a proxy, say), and its clock and timings. */
+export interface NegotiatedChannelSettings {
+  mode?: ProviderTransportMode | undefined;
+  /** Default: the fake mcpd's URL. */
+  url?: string | undefined;
+  /** Times the socket's silence and the fallback's hold. Default: the system clock. */
+  clock?: Clock | undefined;
+  socketRetryMs?: number | undefined;
 }
 
 /**
@@ -25,6 +39,12 @@ export class RegistrarHarness {
   readonly clock = new ManualClock();
   /** The mcpd registrars built by {@link overMemory} reach, over an in-memory channel. */
   readonly memory = new InMemoryMcpd(this.clock);
+  /** Where registrars and channels built here log: into {@link lines}. */
+  readonly log: RegistrarLog = {
+    info: (line) => this.lines.info.push(line),
+    warn: (line) => this.lines.warn.push(line),
+    error: (line) => this.lines.error.push(line),
+  };
   private readonly registrars: VirtualLlmRegistrar[] = [];
 
   private constructor(
@@ -33,8 +53,12 @@ export class RegistrarHarness {
     readonly home: TempDir,
   ) {}
 
-  static async start(upstreamOptions: FakeUpstreamListenOptions = {}): Promise<RegistrarHarness> {
-    const [mcpd, upstream, home] = await Promise.all([startFakeMcpd(), startFakeUpstream(upstreamOptions), makeTempDir('mcplocal-registrar')]);
+  static async start(upstreamOptions: FakeUpstreamListenOptions = {}, mcpdOptions: FakeMcpdOptions = {}): Promise<RegistrarHarness> {
+    const [mcpd, upstream, home] = await Promise.all([
+      startFakeMcpd(mcpdOptions),
+      startFakeUpstream(upstreamOptions),
+      makeTempDir('mcplocal-registrar'),
+    ]);
     return new RegistrarHarness(mcpd, upstream, home);
   }
 
@@ -72,6 +96,19 @@ export class RegistrarHarness {
     });
   }
 
+  /** The channel mcplocal runs with: SSE + POST and the provider socket, negotiated, towards the fake mcpd or `settings.url`. */
+  negotiatedChannel(settings: NegotiatedChannelSettings = {}): NegotiatedControlChannel {
+    const clock = settings.clock;
+    const http = new HttpControlChannel({ mcpdUrl: settings.url ?? this.mcpd.url, token: this.mcpd.token, clock });
+    const socket = new WebSocketControlChannel({ http, token: this.mcpd.token, clock });
+    return new NegotiatedControlChannel({ http, socket, mode: settings.mode ?? 'auto', log: this.log, clock, socketRetryMs: settings.socketRetryMs });
+  }
+
+  /** A registrar over {@link negotiatedChannel} on the system clock, retrying fast. */
+  negotiatedRegistrar(settings: NegotiatedChannelSettings = {}, overrides: Partial<VirtualLlmRegistrarOptions> = {}): VirtualLlmRegistrar {
+    return this.registrar({ channel: this.negotiatedChannel(settings), ...overrides });
+  }
+
   /** A registrar reaching {@link memory} on {@link clock}, with the production intervals and a jitter of one half. */
   overMemory(overrides: Partial<VirtualLlmRegistrarOptions> = {}): VirtualLlmRegistrar {
     return this.build({ channel: this.memory.connect(), clock: this.clock, random: () => 0.5, ...overrides });
@@ -81,11 +118,7 @@ export class RegistrarHarness {
     const registrar = new VirtualLlmRegistrar({
       publishedProviders: [this.localProvider()],
       sessionFilePath: this.sessionFilePath,
-      log: {
-        info: (line) => this.lines.info.push(line),
-        warn: (line) => this.lines.warn.push(line),
-        error: (line) => this.lines.error.push(line),
-      },
+      log: this.log,
       ...options,
     });
     this.registrars.push(registrar);

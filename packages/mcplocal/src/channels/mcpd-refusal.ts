@@ -1,0 +1,24 @@
+import { errorBodySchema } from '@mcpctl/protocol';
+import { McpdHttpError } from '../errors.js';
+
+/**
+ * mcpd's refusal of an exchange as an error: its `{"error"}` text when the body is one, else
+ * `fallbackDetail` (the status line, or nothing). A proxy's HTML page is not quoted.
+ */
+export function mcpdRefusal(status: number, bodyText: string, what: string, fallbackDetail = ''): McpdHttpError {
+  let detail = fallbackDetail;
+  try {
+    const parsed = errorBodySchema.safeParse(JSON.parse(bodyText));
+    if (parsed.success) detail = parsed.data.error;
+  } catch {
+    // Not JSON (a proxy's HTML page, say): the status line is all there is to say.
+  }
+  return new McpdHttpError(status, `mcpd answered ${what} with HTTP ${status}${detail ? `: ${detail}` : ''}`);
+}
+
+/** `fetch failed` alone says nothing; undici and Node put the reason (ECONNREFUSED …) in `cause`. */
+export function describeCause(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined;
+  return cause && cause !== message ? `${message} (${cause})` : message;
+}

@@ -1,0 +1,292 @@
+import type { IncomingMessage } from 'node:http';
+import { systemClock, type Clock } from '@mcpctl/clock';
+import {
+  PROVIDER_SESSION_HEADER,
+  PROVIDER_SOCKET_SILENCE_MS,
+  providerSocketCloseCodes,
+  socketGoneMessageSchema,
+  type ProviderHeartbeatRequest,
+  type ProviderRegisterAnswer,
+  type ProviderRegisterRequest,
+  type ProviderSocketUpMessage,
+  type TaskResult,
+} from '@mcpctl/protocol';
+import WebSocket from 'ws';
+import { McpdHttpError, McplocalError } from '../errors.js';
+import type { ControlChannel, ResultDelivery, StreamListener } from '../registrar/control-channel.js';
+import type { HttpControlChannel } from './http-control-channel.js';
+import { IdleWatchdog } from './idle-watchdog.js';
+import { describeCause, mcpdRefusal } from './mcpd-refusal.js';
+
+/** A task is one message; the SSE reader refuses events past the same size. */
+const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+/** Past this many bytes written but not yet sent, a result waits for the socket to drain before it counts as delivered. */
+const HIGH_WATER_BYTES = 1024 * 1024;
+/** Task ids mcpd said it no longer wants, remembered so later results of them are dropped; the oldest are forgotten first. */
+const GONE_TASKS_REMEMBERED = 4096;
+/** Of a refusal's body only this much is read: mcpd's `{"error"}` is short, a proxy's page needs no more. */
+const REFUSAL_BODY_BYTES = 16 * 1024;
+/** How mcpd ends a socket on purpose (shutting down, replaced by a newer one): the life is over, not broken. */
+const ORDERLY_CLOSE_CODES: ReadonlySet<number> = new Set([1000, 1001, providerSocketCloseCodes.replaced]);
+
+export interface WebSocketControlChannelOptions {
+  /** Registers, and carries heartbeats and results while no socket is open. Its `peer` is mcpd's base URL. */
+  http: HttpControlChannel;
+  /** Bearer token of the user who owns the published rows, shown on the upgrade. */
+  token: string;
+  /** Times the socket's silence. Default: the system clock. */
+  clock?: Clock | undefined;
+  /** A socket that heard nothing (no message, no ping) this long is dead. Default PROVIDER_SOCKET_SILENCE_MS. */
+  silenceMs?: number | undefined;
+  /** Written-but-unsent bytes past which a result waits for the socket to drain. Default 1 MiB. */
+  highWaterBytes?: number | undefined;
+}
+
+/** The socket of the current life, once mcpd greeted it: results and heartbeats of its session go on it. */
+interface LiveSocket {
+  socket: WebSocket;
+  providerSessionId: string;
+}
+
+/**
+ * The provider channel over one WebSocket per session (SPEC §4.3, §12; the messages are
+ * `provider-socket.ts`): tasks come down the socket, results and heartbeats go up it. Registering
+ * stays mcpd's HTTP route, and while no socket is open heartbeats and results go by HTTP POST.
+ * The registrar sees the frames exactly as over SSE: `hello`, then `task` frames whose data is
+ * the task's JSON. A `gone` message stays here: the task's next result is answered `gone`, as a
+ * 404 to a result post is over HTTP, so the task handler stops the task.
+ */
+export class WebSocketControlChannel implements ControlChannel {
+  readonly peer: string;
+  private readonly http: HttpControlChannel;
+  private readonly token: string;
+  private readonly clock: Clock;
+  private readonly silenceMs: number;
+  private readonly highWaterBytes: number;
+  private readonly goneTasks = new Set<string>();
+  /** Results waiting for the socket to drain, by task: a `gone` for the task answers them at once. */
+  private readonly drainWaiters = new Map<string, Set<() => void>>();
+  private socketPath: string | undefined;
+  private live: LiveSocket | undefined;
+
+  constructor(options: WebSocketControlChannelOptions) {
+    this.http = options.http;
+    this.peer = options.http.peer;
+    this.token = options.token;
+    this.clock = options.clock ?? systemClock;
+    this.silenceMs = options.silenceMs ?? PROVIDER_SOCKET_SILENCE_MS;
+    this.highWaterBytes = options.highWaterBytes ?? HIGH_WATER_BYTES;
+  }
+
+  /** Where the last register answer put the socket; undefined when mcpd offers none. */
+  get advertisedPath(): string | undefined {
+    return this.socketPath;
+  }
+
+  async register(request: ProviderRegisterRequest, signal: AbortSignal): Promise<ProviderRegisterAnswer> {
+    const answer = await this.http.register(request, signal);
+    this.socketPath = answer.providerSocketPath;
+    return answer;
+  }
+
+  heartbeat(request: ProviderHeartbeatRequest, signal: AbortSignal): Promise<void> {
+    const live = this.live;
+    if (!live || live.socket.readyState !== WebSocket.OPEN || live.providerSessionId !== request.providerSessionId) {
+      return this.http.heartbeat(request, signal);
+    }
+    if (signal.aborted) return Promise.reject(abortReason(signal));
+    // The socket says whose session it is; `hibernating` is all a heartbeat has left to say.
+    const message: ProviderSocketUpMessage = request.hibernating ? { type: 'heartbeat', hibernating: request.hibernating } : { type: 'heartbeat' };
+    return new Promise((resolve, reject) => {
+      live.socket.send(JSON.stringify(message), (error) => (error ? reject(socketWriteFailed('a heartbeat', error)) : resolve()));
+    });
+  }
+
+  postResult(taskId: string, result: TaskResult, signal: AbortSignal): Promise<ResultDelivery> {
+    if (this.goneTasks.has(taskId)) return Promise.resolve('gone');
+    const live = this.live;
+    // A socket mcpd has begun to close would drop the message without a word: POST it instead.
+    if (!live || live.socket.readyState !== WebSocket.OPEN) return this.http.postResult(taskId, result, signal);
+    if (signal.aborted) return Promise.reject(abortReason(signal));
+    const message: ProviderSocketUpMessage = { type: 'result', taskId, result };
+    if (live.socket.bufferedAmount < this.highWaterBytes) {
+      live.socket.send(JSON.stringify(message));
+      return Promise.resolve('delivered');
+    }
+    return this.sendWhenDrained(live.socket, taskId, JSON.stringify(message), signal);
+  }
+
+  /**
+   * Sends a result behind a full socket and resolves once it is written out, so a local server
+   * faster than the link waits here instead of growing mcplocal's memory. A `gone` for the task
+   * or the task's abort ends the wait first.
+   */
+  private sendWhenDrained(socket: WebSocket, taskId: string, text: string, signal: AbortSignal): Promise<ResultDelivery> {
+    return new Promise((resolve, reject) => {
+      const waiters = this.drainWaiters.get(taskId) ?? new Set<() => void>();
+      this.drainWaiters.set(taskId, waiters);
+      const settle = (outcome: () => void) => {
+        waiters.delete(onGone);
+        if (waiters.size === 0 && this.drainWaiters.get(taskId) === waiters) this.drainWaiters.delete(taskId);
+        signal.removeEventListener('abort', onAbort);
+        outcome();
+      };
+      const onGone = () => settle(() => resolve('gone'));
+      const onAbort = () => settle(() => reject(abortReason(signal)));
+      waiters.add(onGone);
+      signal.addEventListener('abort', onAbort, { once: true });
+      socket.send(text, (error) => settle(() => (error ? reject(socketWriteFailed('a task result', error)) : resolve('delivered'))));
+    });
+  }
+
+  openStream(providerSessionId: string, listener: StreamListener, signal: AbortSignal): Promise<void> {
+    const path = this.socketPath;
+    if (path === undefined) return Promise.reject(new McplocalError(`mcpd at ${this.peer} does not offer the provider socket`));
+    if (signal.aborted) return Promise.reject(abortReason(signal));
+    const socket = new WebSocket(socketUrl(this.peer, path), {
+      headers: { authorization: `Bearer ${this.token}`, [PROVIDER_SESSION_HEADER]: providerSessionId },
+      // Chunks are small and many: compressing each costs more CPU than the bytes it saves.
+      perMessageDeflate: false,
+      maxPayload: MAX_MESSAGE_BYTES,
+      followRedirects: false,
+    });
+    return new Promise<void>((resolve, reject) => {
+      let upgraded = false;
+      let greeted = false;
+      let settled = false;
+      const seconds = Math.round(this.silenceMs / 1000);
+      const watchdog = new IdleWatchdog(this.clock, this.silenceMs, () =>
+        fail(new McplocalError(upgraded ? `the provider socket was silent for ${seconds} s` : `mcpd did not answer the provider socket's upgrade within ${seconds} s`)),
+      );
+      const finish = (error?: Error) => {
+        if (settled) return;
+        settled = true;
+        watchdog.stop();
+        signal.removeEventListener('abort', onAbort);
+        if (this.live?.socket === socket) this.live = undefined;
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const fail = (error: Error) => {
+        socket.terminate();
+        finish(error);
+      };
+      const onAbort = () => {
+        // A socket mcpd accepted is closed politely; a handshake in progress is cut.
+        if (socket.readyState === WebSocket.OPEN) socket.close(1000, 'mcplocal is stopping');
+        else socket.terminate();
+        finish(abortReason(signal));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+
+      socket.on('unexpected-response', (_request, response) => {
+        void readRefusalBody(response).then((text) => fail(mcpdRefusal(response.statusCode ?? 0, text, 'the provider socket', response.statusMessage)));
+      });
+      socket.on('open', () => {
+        upgraded = true;
+        watchdog.kick();
+      });
+      socket.on('ping', () => watchdog.kick());
+      socket.on('message', (data) => {
+        if (settled) return;
+        watchdog.kick();
+        if (!greeted) {
+          greeted = true;
+          this.live = { socket, providerSessionId };
+          listener.onOpen('websocket');
+        }
+        if (settled) return;
+        // mcpd sends text frames only; a binary one is read as text, and is malformed if it is not.
+        this.deliver(textOf(data), listener);
+      });
+      socket.on('error', (error) => {
+        fail(upgraded ? new McplocalError(`the provider socket failed: ${error.message}`, { cause: error }) : new McplocalError(`cannot reach mcpd at ${this.peer} for the provider socket: ${describeCause(error)}`, { cause: error }));
+      });
+      socket.on('close', (code, reasonBuffer) => {
+        const reason = reasonBuffer.toString('utf8');
+        if (greeted && ORDERLY_CLOSE_CODES.has(code)) return finish();
+        finish(closeError(code, reason, greeted));
+      });
+    });
+  }
+
+  /** One down message to the listener, as the SSE stream would have framed it; `gone` stays here. */
+  private deliver(text: string, listener: StreamListener): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      // An SSE event without a name is a `message`: the registrar says it ignored one.
+      return listener.onFrame({ event: 'message', data: text });
+    }
+    if (typeof message !== 'object' || message === null || typeof (message as { type?: unknown }).type !== 'string') {
+      return listener.onFrame({ event: 'message', data: text });
+    }
+    const { type, ...rest } = message as { type: string } & Record<string, unknown>;
+    if (type === 'task') return listener.onFrame({ event: 'task', data: JSON.stringify(rest.task ?? null) });
+    if (type === 'gone') {
+      const gone = socketGoneMessageSchema.safeParse(message);
+      if (gone.success) return this.markGone(gone.data.taskId);
+    }
+    listener.onFrame({ event: type, data: JSON.stringify(rest) });
+  }
+
+  private markGone(taskId: string): void {
+    this.goneTasks.add(taskId);
+    if (this.goneTasks.size > GONE_TASKS_REMEMBERED) {
+      const oldest = this.goneTasks.values().next().value;
+      if (oldest !== undefined) this.goneTasks.delete(oldest);
+    }
+    for (const waiter of [...(this.drainWaiters.get(taskId) ?? [])]) waiter();
+  }
+}
+
+/** The socket beside mcpd's HTTP routes: same host, `ws`/`wss` for `http`/`https`, under the base URL's own path (a proxy's prefix). */
+export function socketUrl(mcpdUrl: string, socketPath: string): string {
+  const url = new URL(mcpdUrl);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}${socketPath}`;
+  url.search = '';
+  url.hash = '';
+  return url.toString();
+}
+
+/** Why a socket ended that was not an orderly end of a greeted life. */
+function closeError(code: number, reason: string, greeted: boolean): Error {
+  const because = reason ? `: ${reason}` : '';
+  // What a 404 to the SSE stream says: register again.
+  if (code === providerSocketCloseCodes.sessionGone) return new McpdHttpError(404, `mcpd closed the provider socket: the session is gone${because}`);
+  if (code === providerSocketCloseCodes.badMessage) return new McplocalError(`mcpd closed the provider socket over a message it could not read${because}`);
+  if (!greeted) return new McplocalError(`the provider socket closed before mcpd greeted it (code ${code}${because})`);
+  return new McplocalError(`the provider socket closed with code ${code}${because}`);
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new McplocalError('aborted');
+}
+
+function socketWriteFailed(what: string, error: Error): McplocalError {
+  return new McplocalError(`the provider socket closed before ${what} was written: ${error.message}`, { cause: error });
+}
+
+function textOf(data: WebSocket.RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
+}
+
+/** The start of a refusal's body, for mcpd's `{"error"}`; a body that never ends is cut by the socket's silence timer. */
+async function readRefusalBody(response: IncomingMessage): Promise<string> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const part of response) {
+      const buffer = part as Buffer;
+      parts.push(buffer);
+      size += buffer.length;
+      if (size >= REFUSAL_BODY_BYTES) break;
+    }
+  } catch {
+    // A refusal cut short still has its status.
+  }
+  return Buffer.concat(parts).toString('utf8').slice(0, REFUSAL_BODY_BYTES);
+}
