@@ -1,8 +1,12 @@
 import { parseArgs } from 'node:util';
+import { providerTransportSchema, type ProviderTransport } from '@mcpctl/protocol';
 import { BenchUsageError } from './errors.js';
 
-/** What a run can measure: mcpd's public route, the relay through mcplocal, a pool of relayed members, waking a sleeping backend. */
-export const BENCH_PARTS = ['public', 'relay', 'pool', 'wake'] as const;
+/**
+ * What a run can measure: mcpd's public route, the relay through mcplocal, a pool of relayed
+ * members, waking a sleeping backend, and many slow relayed streams at once (`streams500`).
+ */
+export const BENCH_PARTS = ['public', 'relay', 'pool', 'wake', 'streams500'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
 /** How long and how thoroughly to measure, read once from the command line. */
@@ -29,10 +33,17 @@ export interface BenchOptions {
   wakeSamples: number;
   /** How long a backend takes to come up after its wake call; the samples take these in turn (default 250, 500, … 3000). */
   wakeDelaysMs: readonly number[];
+  /** The provider channel transports the relay is measured on, one mcplocal forced to each (`--transport`); both by default. */
+  transports: readonly ProviderTransport[];
+  /** Streams opened at once by `streams500` (`--streams`); 500 by default. */
+  streams: number;
 }
 
 export const BENCH_USAGE =
-  'usage: bench [--only public,relay,pool,wake] [--duration S] [--warmup S] [--samples N] [--tokens N] [--wake-samples N] [--wake-delay-ms MS[,MS…]] [--quick] [--reference] [--json] [--output FILE] [--cpu-prof DIR]';
+  'usage: bench [--only public,relay,pool,wake,streams500] [--transport sse,websocket] [--duration S] [--warmup S] [--samples N] [--tokens N] [--streams N] [--wake-samples N] [--wake-delay-ms MS[,MS…]] [--quick] [--reference] [--json] [--output FILE] [--cpu-prof DIR]';
+
+/** The streams `streams500` opens at once, as its name says. */
+const DEFAULT_STREAMS = 500;
 
 const FULL = { durationSeconds: 5, warmupSeconds: 1, probeSamples: 2000, wakeSamples: 12 };
 const QUICK = { durationSeconds: 2, warmupSeconds: 1, probeSamples: 500, wakeSamples: 6 };
@@ -64,6 +75,8 @@ export function parseBenchArguments(argv: string[]): BenchOptions {
         only: { type: 'string' },
         'wake-samples': { type: 'string' },
         'wake-delay-ms': { type: 'string' },
+        transport: { type: 'string' },
+        streams: { type: 'string' },
       },
     }));
   } catch (error) {
@@ -82,6 +95,8 @@ export function parseBenchArguments(argv: string[]): BenchOptions {
     parts: parts(values.only),
     wakeSamples: integer('--wake-samples', values['wake-samples']) ?? defaults.wakeSamples,
     wakeDelaysMs: wakeDelays(values['wake-delay-ms']),
+    transports: transports(values.transport),
+    streams: integer('--streams', values.streams) ?? DEFAULT_STREAMS,
   };
 }
 
@@ -94,6 +109,18 @@ function parts(value: string | undefined): BenchPart[] {
     throw new BenchUsageError(`--only expects a comma-separated list of ${BENCH_PARTS.join(', ')}, got "${value}"`);
   }
   return BENCH_PARTS.filter((part) => named.includes(part));
+}
+
+/** `--transport websocket`: the named transports in a fixed order (SSE + POST first, the fallback). */
+function transports(value: string | undefined): ProviderTransport[] {
+  const known = providerTransportSchema.options;
+  if (value === undefined) return [...known];
+  const named = list(value);
+  const unknown = named.filter((name) => !(known as readonly string[]).includes(name));
+  if (unknown.length > 0 || named.length === 0) {
+    throw new BenchUsageError(`--transport expects a comma-separated list of ${known.join(', ')}, got "${value}"`);
+  }
+  return known.filter((transport) => named.includes(transport));
 }
 
 function list(value: string): string[] {
