@@ -1,5 +1,3 @@
-import type { BenchPart } from './bench-options.js';
-
 import type { ProviderTransport } from '@mcpctl/protocol';
 import type { BenchPart } from './bench-options.js';
 
