@@ -41,7 +41,7 @@ export { pacedLlmName, pacedRelayPathName, POOL_MEMBERS, POOL_NAME, relayLlmName
 export type { RelayPublisher, RelaySetup, UpstreamProcess } from './relay-publisher.js';
 export { runBench, transportWarnings } from './run-bench.js';
 export type { BenchRun } from './run-bench.js';
-export { runScenario } from './run-scenario.js';
+export { runScenario, sliceRuns } from './run-scenario.js';
 export type { Progress, RunSettings } from './run-scenario.js';
 export {
   POOL_BASELINE_TRANSPORT,

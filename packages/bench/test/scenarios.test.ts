@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sliceRuns } from '../src/run-scenario.js';
 import { selectScenarios } from '../src/scenarios.js';
 
 const shapes = (parts: Parameters<typeof selectScenarios>[0], reference = false, transports: Parameters<typeof selectScenarios>[2] = ['sse', 'websocket']) =>
@@ -31,5 +32,15 @@ describe('selectScenarios', () => {
       { minThroughputRatio: 0.5, maxAddedFirstTokenP50Ms: 0.5, maxGatewayCpuPerChunkMicros: 40 },
       { minThroughputRatio: 0.6, maxGatewayCpuPerChunkMicros: 40 },
     ]);
+  });
+});
+
+describe('sliceRuns', () => {
+  it('cuts the measured time into runs of about the slice length, and never into runs shorter than it', () => {
+    expect(sliceRuns(5, 1)).toEqual({ slices: 5, durationSeconds: 5 });
+    expect(sliceRuns(5, 2.5)).toEqual({ slices: 2, durationSeconds: 5 });
+    expect(sliceRuns(6, 2.5)).toEqual({ slices: 2, durationSeconds: 6 });
+    // A relayed stream at 64 connections can take over a second: a 1 s run would count none of them.
+    expect(sliceRuns(1, 2.5)).toEqual({ slices: 1, durationSeconds: 2.5 });
   });
 });
