@@ -44,11 +44,20 @@ export async function runStreamBurst(path: BenchPath, settings: BurstSettings, s
   const agent = new Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
   const url = new URL(path.url);
   const headers = requestHeaders(path);
+  // One listener for the whole burst, not one per stream: it cuts every stream still open.
+  const open = new Set<() => void>();
+  const onAbort = () => {
+    for (const cut of [...open]) cut();
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
   try {
     return await Promise.all(
-      Array.from({ length: settings.streams }, (_, stream) => oneStream(url, path, headers, agent, streamWords(stream, settings.wordsPerStream), settings.timeoutMs, signal)),
+      Array.from({ length: settings.streams }, (_, stream) =>
+        oneStream(url, path, headers, agent, streamWords(stream, settings.wordsPerStream), settings.timeoutMs, open),
+      ),
     );
   } finally {
+    signal.removeEventListener('abort', onAbort);
     agent.destroy();
   }
 }
@@ -60,7 +69,8 @@ function oneStream(
   agent: Agent,
   words: string[],
   timeoutMs: number,
-  signal: AbortSignal,
+  /** The cuts of the streams still open, for an interrupted run; this stream adds its own while it is open. */
+  open: Set<() => void>,
 ): Promise<StreamRecord> {
   const chat: ChatCompletionRequest = { model: path.model, messages: [{ role: 'user', content: words.join(' ') }], stream: true };
   const body = Buffer.from(JSON.stringify(chat));
@@ -71,7 +81,7 @@ function oneStream(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
+      open.delete(onAbort);
       record.endedAtMs = performance.now();
       record.error = error;
       resolve(record);
@@ -102,7 +112,7 @@ function oneStream(
       outgoing.destroy();
       settle('interrupted');
     };
-    signal.addEventListener('abort', onAbort, { once: true });
+    open.add(onAbort);
     outgoing.once('error', (error) => settle(`request failed: ${error.message}`));
     outgoing.end(body);
   });

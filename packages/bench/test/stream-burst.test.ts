@@ -40,6 +40,17 @@ describe('runStreamBurst', () => {
     expect(figures.addedInterTokenMs.p50).toBeGreaterThan(-10);
   });
 
+  it('cuts every open stream when the run is interrupted, and refuses to start an interrupted one', async () => {
+    const path = { name: 'paced', url: `${paced.openaiBaseUrl}/chat/completions`, model: 'fake-model', headers: {}, pids: [], gatewayPids: [] };
+    const controller = new AbortController();
+    // Forty streams of 200 words at 100 tokens/s would take 2 s; the run is cut after the first tokens.
+    const burst = runStreamBurst(path, { streams: 40, wordsPerStream: 200, timeoutMs: 10_000 }, controller.signal);
+    setTimeout(() => controller.abort(), 100);
+    const records = await burst;
+    expect(records.every((entry) => entry.error === 'interrupted')).toBe(true);
+    await expect(runStreamBurst(path, { streams: 1, wordsPerStream: 1, timeoutMs: 1_000 }, controller.signal)).rejects.toThrow(/interrupted/);
+  });
+
   it('counts a refused stream as failed instead of hiding it', async () => {
     const failing = await startFakeUpstream({ recordRequests: false, fail: { status: 503, message: 'overloaded' } });
     try {
