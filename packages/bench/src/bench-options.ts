@@ -92,35 +92,27 @@ export function parseBenchArguments(argv: string[]): BenchOptions {
     reference: values.reference ?? false,
     outputFile: values.output,
     cpuProfileDir: values['cpu-prof'],
-    parts: parts(values.only),
+    parts: chosen('--only', values.only, BENCH_PARTS),
     wakeSamples: integer('--wake-samples', values['wake-samples']) ?? defaults.wakeSamples,
     wakeDelaysMs: wakeDelays(values['wake-delay-ms']),
-    transports: transports(values.transport),
+    // SSE + POST first: the fallback, the figure the socket is read against.
+    transports: chosen('--transport', values.transport, providerTransportSchema.options),
     streams: integer('--streams', values.streams) ?? DEFAULT_STREAMS,
   };
 }
 
-/** `--only relay,pool`: the named parts in the order of `BENCH_PARTS`. */
-function parts(value: string | undefined): BenchPart[] {
-  if (value === undefined) return [...BENCH_PARTS];
-  const named = list(value);
-  const unknown = named.filter((name) => !(BENCH_PARTS as readonly string[]).includes(name));
-  if (unknown.length > 0 || named.length === 0) {
-    throw new BenchUsageError(`--only expects a comma-separated list of ${BENCH_PARTS.join(', ')}, got "${value}"`);
-  }
-  return BENCH_PARTS.filter((part) => named.includes(part));
-}
-
-/** `--transport websocket`: the named transports in a fixed order (SSE + POST first, the fallback). */
-function transports(value: string | undefined): ProviderTransport[] {
-  const known = providerTransportSchema.options;
+/**
+ * `--only relay,pool` or `--transport websocket`: the named ones among `known`, in the order of
+ * `known` whatever the order typed; all of them when the flag is absent.
+ */
+function chosen<T extends string>(flag: string, value: string | undefined, known: readonly T[]): T[] {
   if (value === undefined) return [...known];
   const named = list(value);
   const unknown = named.filter((name) => !(known as readonly string[]).includes(name));
   if (unknown.length > 0 || named.length === 0) {
-    throw new BenchUsageError(`--transport expects a comma-separated list of ${known.join(', ')}, got "${value}"`);
+    throw new BenchUsageError(`${flag} expects a comma-separated list of ${known.join(', ')}, got "${value}"`);
   }
-  return known.filter((transport) => named.includes(transport));
+  return known.filter((item) => named.includes(item));
 }
 
 function list(value: string): string[] {
