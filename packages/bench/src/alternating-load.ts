@@ -39,5 +39,6 @@ export async function measureAlternating(
       (target === baseline ? baselineSlices : pathSlices).push(slice);
     }
   }
-  return { baseline: combineSlices(baselineSlices), path: combineSlices(pathSlices) };
+  const chunks = (target: BenchPath) => (shape.streaming ? target.streamedChunks : undefined);
+  return { baseline: combineSlices(baselineSlices, chunks(baseline)), path: combineSlices(pathSlices, chunks(path)) };
 }

@@ -1,8 +1,12 @@
 import { parseArgs } from 'node:util';
+import { providerTransportSchema, type ProviderTransport } from '@mcpctl/protocol';
 import { BenchUsageError } from './errors.js';
 
-/** What a run can measure: mcpd's public route, the relay through mcplocal, a pool of relayed members, waking a sleeping backend. */
-export const BENCH_PARTS = ['public', 'relay', 'pool', 'wake'] as const;
+/**
+ * What a run can measure: mcpd's public route, the relay through mcplocal, a pool of relayed
+ * members, waking a sleeping backend, and many slow relayed streams at once (`streams500`).
+ */
+export const BENCH_PARTS = ['public', 'relay', 'pool', 'wake', 'streams500'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
 /** How long and how thoroughly to measure, read once from the command line. */
@@ -29,10 +33,17 @@ export interface BenchOptions {
   wakeSamples: number;
   /** How long a backend takes to come up after its wake call; the samples take these in turn (default 250, 500, … 3000). */
   wakeDelaysMs: readonly number[];
+  /** The provider channel transports the relay is measured on, one mcplocal forced to each (`--transport`); both by default. */
+  transports: readonly ProviderTransport[];
+  /** Streams opened at once by `streams500` (`--streams`); 500 by default. */
+  streams: number;
 }
 
 export const BENCH_USAGE =
-  'usage: bench [--only public,relay,pool,wake] [--duration S] [--warmup S] [--samples N] [--tokens N] [--wake-samples N] [--wake-delay-ms MS[,MS…]] [--quick] [--reference] [--json] [--output FILE] [--cpu-prof DIR]';
+  'usage: bench [--only public,relay,pool,wake,streams500] [--transport sse,websocket] [--duration S] [--warmup S] [--samples N] [--tokens N] [--streams N] [--wake-samples N] [--wake-delay-ms MS[,MS…]] [--quick] [--reference] [--json] [--output FILE] [--cpu-prof DIR]';
+
+/** The streams `streams500` opens at once, as its name says. */
+const DEFAULT_STREAMS = 500;
 
 const FULL = { durationSeconds: 5, warmupSeconds: 1, probeSamples: 2000, wakeSamples: 12 };
 const QUICK = { durationSeconds: 2, warmupSeconds: 1, probeSamples: 500, wakeSamples: 6 };
@@ -64,6 +75,8 @@ export function parseBenchArguments(argv: string[]): BenchOptions {
         only: { type: 'string' },
         'wake-samples': { type: 'string' },
         'wake-delay-ms': { type: 'string' },
+        transport: { type: 'string' },
+        streams: { type: 'string' },
       },
     }));
   } catch (error) {
@@ -79,21 +92,27 @@ export function parseBenchArguments(argv: string[]): BenchOptions {
     reference: values.reference ?? false,
     outputFile: values.output,
     cpuProfileDir: values['cpu-prof'],
-    parts: parts(values.only),
+    parts: chosen('--only', values.only, BENCH_PARTS),
     wakeSamples: integer('--wake-samples', values['wake-samples']) ?? defaults.wakeSamples,
     wakeDelaysMs: wakeDelays(values['wake-delay-ms']),
+    // SSE + POST first: the fallback, the figure the socket is read against.
+    transports: chosen('--transport', values.transport, providerTransportSchema.options),
+    streams: integer('--streams', values.streams) ?? DEFAULT_STREAMS,
   };
 }
 
-/** `--only relay,pool`: the named parts in the order of `BENCH_PARTS`. */
-function parts(value: string | undefined): BenchPart[] {
-  if (value === undefined) return [...BENCH_PARTS];
+/**
+ * `--only relay,pool` or `--transport websocket`: the named ones among `known`, in the order of
+ * `known` whatever the order typed; all of them when the flag is absent.
+ */
+function chosen<T extends string>(flag: string, value: string | undefined, known: readonly T[]): T[] {
+  if (value === undefined) return [...known];
   const named = list(value);
-  const unknown = named.filter((name) => !(BENCH_PARTS as readonly string[]).includes(name));
+  const unknown = named.filter((name) => !(known as readonly string[]).includes(name));
   if (unknown.length > 0 || named.length === 0) {
-    throw new BenchUsageError(`--only expects a comma-separated list of ${BENCH_PARTS.join(', ')}, got "${value}"`);
+    throw new BenchUsageError(`${flag} expects a comma-separated list of ${known.join(', ')}, got "${value}"`);
   }
-  return BENCH_PARTS.filter((part) => named.includes(part));
+  return known.filter((item) => named.includes(item));
 }
 
 function list(value: string): string[] {

@@ -12,6 +12,16 @@ export interface BenchPath {
   headers: Record<string, string>;
   /** Every server process a request on this path crosses, for CPU accounting. */
   pids: number[];
+  /**
+   * The gateway's own processes among `pids` (mcpd, mcplocal, the bare proxy), without the model
+   * server: the CPU a streamed chunk costs on the way. Empty for the direct path.
+   */
+  gatewayPids: number[];
+  /**
+   * The JSON chunks (`data:` frames but `[DONE]`) of one streamed answer on this path, counted on
+   * the answer the start-up check received; undefined until that check ran.
+   */
+  streamedChunks?: number | undefined;
 }
 
 /** The one request every scenario sends, differing only in model name and streaming. */

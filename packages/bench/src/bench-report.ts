@@ -1,6 +1,8 @@
 import type { BenchOptions } from './bench-options.js';
+import type { RelayTransportUse } from './bench-environment.js';
 import type { LoadFigures } from './load-figures.js';
 import type { MachineDescription } from './machine.js';
+import type { StreamsBurstResult } from './measure-streams-burst.js';
 import type { Scenario } from './scenarios.js';
 import type { ProbeComparison } from './sequential-probe.js';
 import type { WakeFigures } from './wake-overhead.js';
@@ -11,7 +13,8 @@ export interface TargetVerdict {
   target: string;
   measured: number;
   limit: number;
-  unit: '%' | 'ms';
+  /** `×` a ratio to the baseline; `streams` a count of streams out of `limit`. */
+  unit: '%' | '×' | 'ms' | 'µs' | 'streams';
   /** Which measurement the figure comes from. */
   source: string;
   met: boolean;
@@ -39,8 +42,12 @@ export interface BenchReport {
   loadAverageAtEnd: number;
   settings: Omit<BenchOptions, 'json' | 'outputFile'>;
   results: ScenarioResult[];
+  /** Each relaying mcplocal: the transport it was forced to and the one mcpd says its session used, at the start and at the end. */
+  transports: (RelayTransportUse & { usedAtEnd: RelayTransportUse['used'] })[];
   /** The wake measurement, when it ran. */
   wake: WakeFigures | undefined;
+  /** The `streams500` measurement, when it ran. */
+  streamsBurst: StreamsBurstResult | undefined;
   /** Every problem of every scenario and wake; a report with any is not to be trusted. */
   problems: string[];
   /** Conditions that make the figures noisier without making them wrong, e.g. a busy machine. */

@@ -1,11 +1,12 @@
 import type { ChatCompletionChunk } from '@mcpctl/protocol';
+import { SseDataReader } from './sse-data-reader.js';
 
 /**
  * Watches an OpenAI SSE body for the first frame that carries text: a `data:` frame whose first
  * choice has a non-empty `delta.content`. The opening role frame (`content: ""`) does not count.
  */
 export class FirstContentDetector {
-  #pending = '';
+  readonly #reader = new SseDataReader();
   #found = false;
 
   get found(): boolean {
@@ -15,39 +16,25 @@ export class FirstContentDetector {
   /** Feeds the next piece of the body; true once the first content frame has been seen. */
   feed(text: string): boolean {
     if (this.#found) return true;
-    this.#pending += text;
-    for (;;) {
-      const end = frameEnd(this.#pending);
-      if (end === undefined) return false;
-      const frame = this.#pending.slice(0, end.at);
-      this.#pending = this.#pending.slice(end.at + end.length);
-      if (carriesContent(frame)) {
+    for (const data of this.#reader.feed(text)) {
+      if (chunkContent(data)) {
         this.#found = true;
-        this.#pending = '';
         return true;
       }
     }
+    return false;
   }
 }
 
-function frameEnd(text: string): { at: number; length: number } | undefined {
-  const match = /\r?\n\r?\n/.exec(text);
-  return match ? { at: match.index, length: match[0].length } : undefined;
-}
-
-function carriesContent(frame: string): boolean {
-  const data = frame
-    .split(/\r?\n/)
-    .filter((line) => line.startsWith('data:'))
-    .map((line) => line.slice(line.startsWith('data: ') ? 6 : 5))
-    .join('\n');
-  if (data === '' || data === '[DONE]') return false;
+/** The text a chunk's first choice carries, or undefined for `[DONE]`, a frame without text, or one that is not JSON. */
+export function chunkContent(data: string): string | undefined {
+  if (data === '' || data === '[DONE]') return undefined;
   let chunk: Partial<ChatCompletionChunk>;
   try {
     chunk = JSON.parse(data) as Partial<ChatCompletionChunk>;
   } catch {
-    return false;
+    return undefined;
   }
   const content = chunk.choices?.[0]?.delta?.content;
-  return typeof content === 'string' && content.length > 0;
+  return typeof content === 'string' && content.length > 0 ? content : undefined;
 }

@@ -1,3 +1,4 @@
+import { microsecondsPerChunk, sumCpu } from './cpu-accounting.js';
 import { summarize, type LatencySummary } from './latency-summary.js';
 import type { LoadSlice } from './load-run.js';
 
@@ -22,9 +23,15 @@ export interface LoadFigures {
   serverCpuMsPerRequest: number | undefined;
   /** CPU the load generator itself used, in % of one core: near 100 means the client, not the path, was the limit. */
   clientCpuPercent: number;
+  /**
+   * Streams only: CPU time of the gateway's own processes (not the model server) per streamed
+   * chunk, in µs. Undefined for answers that are not streamed, paths without a gateway, or without procfs.
+   */
+  gatewayCpuMicrosPerChunk: number | undefined;
 }
 
-export function combineSlices(slices: readonly LoadSlice[]): LoadFigures {
+/** Adds the slices of one path up; `chunksPerAnswer` is given for streamed answers, to charge the gateway's CPU per chunk. */
+export function combineSlices(slices: readonly LoadSlice[], chunksPerAnswer?: number): LoadFigures {
   let ok = 0;
   let non2xx = 0;
   let errors = 0;
@@ -32,6 +39,7 @@ export function combineSlices(slices: readonly LoadSlice[]): LoadFigures {
   let durationSeconds = 0;
   let clientCpuSeconds = 0;
   let serverCpuSeconds: number | undefined = 0;
+  let gatewayCpuSeconds: number | undefined = 0;
   const latencies: number[] = [];
   for (const slice of slices) {
     ok += slice.ok;
@@ -40,7 +48,8 @@ export function combineSlices(slices: readonly LoadSlice[]): LoadFigures {
     timeouts += slice.timeouts;
     durationSeconds += slice.durationSeconds;
     clientCpuSeconds += slice.clientCpuSeconds;
-    serverCpuSeconds = serverCpuSeconds === undefined || slice.serverCpuSeconds === undefined ? undefined : serverCpuSeconds + slice.serverCpuSeconds;
+    serverCpuSeconds = sumCpu([serverCpuSeconds, slice.serverCpuSeconds]);
+    gatewayCpuSeconds = sumCpu([gatewayCpuSeconds, slice.gatewayCpuSeconds]);
     for (const latency of slice.latenciesMs) latencies.push(latency);
   }
   return {
@@ -54,5 +63,6 @@ export function combineSlices(slices: readonly LoadSlice[]): LoadFigures {
     latencyMs: summarize(latencies),
     serverCpuMsPerRequest: serverCpuSeconds === undefined || ok === 0 ? undefined : (serverCpuSeconds * 1000) / ok,
     clientCpuPercent: durationSeconds > 0 ? (clientCpuSeconds / durationSeconds) * 100 : 0,
+    gatewayCpuMicrosPerChunk: chunksPerAnswer === undefined ? undefined : microsecondsPerChunk(gatewayCpuSeconds, ok * chunksPerAnswer),
   };
 }

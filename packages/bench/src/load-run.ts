@@ -1,6 +1,7 @@
 import autocannon from 'autocannon';
 import { chatRequestBody, requestHeaders, type BenchPath } from './bench-path.js';
 import { BenchError } from './errors.js';
+import { cpuBetween } from './cpu-accounting.js';
 import { totalCpuSeconds } from './process-cpu.js';
 
 export interface LoadRun {
@@ -26,6 +27,8 @@ export interface LoadSlice {
   latenciesMs: number[];
   /** CPU seconds the path's server processes used during the run; undefined without procfs. */
   serverCpuSeconds: number | undefined;
+  /** The part of it the gateway's own processes used; undefined without procfs or for a path without a gateway. */
+  gatewayCpuSeconds: number | undefined;
   /** CPU seconds this process (the load generator) used during the run. */
   clientCpuSeconds: number;
 }
@@ -39,6 +42,7 @@ export function runLoad(run: LoadRun, signal: AbortSignal): Promise<LoadSlice> {
   const body = chatRequestBody(run.path, run.streaming);
   const latenciesMs: number[] = [];
   const serverCpuBefore = totalCpuSeconds(run.path.pids);
+  const gatewayCpuBefore = gatewayCpu(run.path);
   const clientCpuBefore = process.cpuUsage();
   return new Promise<LoadSlice>((resolve, reject) => {
     const onAbort = () => instance.stop();
@@ -65,6 +69,7 @@ export function runLoad(run: LoadRun, signal: AbortSignal): Promise<LoadSlice> {
           return;
         }
         const serverCpuAfter = totalCpuSeconds(run.path.pids);
+        const gatewayCpuAfter = gatewayCpu(run.path);
         const clientCpu = process.cpuUsage(clientCpuBefore);
         resolve({
           ok: result['2xx'],
@@ -73,7 +78,8 @@ export function runLoad(run: LoadRun, signal: AbortSignal): Promise<LoadSlice> {
           timeouts: result.timeouts,
           durationSeconds: result.duration,
           latenciesMs,
-          serverCpuSeconds: serverCpuBefore === undefined || serverCpuAfter === undefined ? undefined : serverCpuAfter - serverCpuBefore,
+          serverCpuSeconds: cpuBetween(serverCpuBefore, serverCpuAfter),
+          gatewayCpuSeconds: cpuBetween(gatewayCpuBefore, gatewayCpuAfter),
           clientCpuSeconds: (clientCpu.user + clientCpu.system) / 1e6,
         });
       },
@@ -83,4 +89,8 @@ export function runLoad(run: LoadRun, signal: AbortSignal): Promise<LoadSlice> {
     });
     signal.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+function gatewayCpu(path: BenchPath): number | undefined {
+  return path.gatewayPids.length === 0 ? undefined : totalCpuSeconds(path.gatewayPids);
 }

@@ -46,8 +46,9 @@ async function main(): Promise<number> {
   try {
     const report = await runBench(options, {
       command: commandLine(argv),
-      scenarios: selectScenarios(options.parts, options.reference),
+      scenarios: selectScenarios(options.parts, options.reference, options.transports),
       wake: options.parts.includes('wake'),
+      streamsBurst: options.parts.includes('streams500'),
       cleanup,
       signal: controller.signal,
       progress,

@@ -1,5 +1,6 @@
-import type { BenchReport, ScenarioResult } from './bench-report.js';
+import type { BenchReport, ScenarioResult, TargetVerdict } from './bench-report.js';
 import type { LatencySummary } from './latency-summary.js';
+import { formatStreamsBurst } from './print-streams-burst.js';
 import { formatWake } from './print-wake.js';
 import { scenarioLabel } from './scenarios.js';
 import type { AddedLatency, ProbeComparison } from './sequential-probe.js';
@@ -14,20 +15,22 @@ export function formatReport(report: BenchReport): string {
     `machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}, load average ${machine.loadAverageAtStart} at start, ${report.loadAverageAtEnd} at end`,
     `parts: ${settings.parts.join(', ')}${settings.reference ? ', bare-proxy reference' : ''}`,
     `load runs: ${settings.durationSeconds} s per path per scenario after ${settings.warmupSeconds} s warm-up; answers of ${settings.tokenCount} tokens, unpaced`,
+    ...report.transports.map(
+      (relay) =>
+        `${relay.path}: mcplocal with MCPLOCAL_PROVIDER_TRANSPORT=${relay.asked}; mcpd says its session used ${relay.used ?? 'n/a'} at the start, ${relay.usedAtEnd ?? 'n/a'} at the end`,
+    ),
   ];
-  for (const [title, results] of groups(report.results)) sections.push(formatGroup(title, results, settings.probeSamples));
+  const usedTransport = new Map(report.transports.map((relay) => [relay.path, relay.used]));
+  for (const [title, results] of groups(report.results)) sections.push(formatGroup(title, results, settings.probeSamples, usedTransport));
+  if (report.streamsBurst) sections.push(formatStreamsBurst(report.streamsBurst));
   if (report.wake) sections.push(formatWake(report.wake));
-  const verdicts = [...report.results.flatMap((result) => result.verdicts), ...(report.wake ? [report.wake.verdict] : [])];
+  const verdicts = [
+    ...report.results.flatMap((result) => result.verdicts),
+    ...(report.streamsBurst?.verdicts ?? []),
+    ...(report.wake ? [report.wake.verdict] : []),
+  ];
   if (verdicts.length > 0) {
-    sections.push(
-      [
-        'targets:',
-        ...verdicts.map(
-          (verdict) =>
-            `  ${verdict.met ? 'met   ' : 'MISSED'}  ${verdict.target}: ${verdict.unit === '%' ? verdict.measured.toFixed(1) : format(verdict.measured)} ${verdict.unit} (${verdict.source})`,
-        ),
-      ].join('\n'),
-    );
+    sections.push(['targets:', ...verdicts.map((verdict) => `  ${verdict.met ? 'met   ' : 'MISSED'}  ${verdict.target}: ${measuredText(verdict)} (${verdict.source})`)].join('\n'));
   }
   if (report.warnings.length > 0) sections.push(report.warnings.map((warning) => `warning: ${warning}`).join('\n'));
   if (report.problems.length > 0) {
@@ -50,8 +53,25 @@ function groups(results: readonly ScenarioResult[]): Map<string, ScenarioResult[
   return grouped;
 }
 
-function formatGroup(title: string, results: readonly ScenarioResult[], probeSamples: number): string {
+/** A verdict's figure in its unit: `31.2 %`, `0.54×`, `0.42 ms`, `38.1 µs`, `500/500 streams`. */
+export function measuredText(verdict: TargetVerdict): string {
+  switch (verdict.unit) {
+    case '%':
+      return `${verdict.measured.toFixed(1)} %`;
+    case '×':
+      return `${format(verdict.measured)}×`;
+    case 'ms':
+      return `${format(verdict.measured)} ms`;
+    case 'µs':
+      return `${Number.isFinite(verdict.measured) ? verdict.measured.toFixed(1) : 'n/a'} µs`;
+    case 'streams':
+      return `${verdict.measured}/${verdict.limit} streams`;
+  }
+}
+
+function formatGroup(title: string, results: readonly ScenarioResult[], probeSamples: number, usedTransport: ReadonlyMap<string, string | null>): string {
   const { path, baseline } = results[0]!.scenario;
+  const transport = usedTransport.has(path) ? ` (session transport per mcpd: ${usedTransport.get(path) ?? 'n/a'})` : '';
   const load = formatTable(
     [
       { header: 'scenario', align: 'left' },
@@ -63,6 +83,7 @@ function formatGroup(title: string, results: readonly ScenarioResult[], probeSam
       { header: `${path} p50/p99 ms`, align: 'right' },
       { header: 'added p50 ms', align: 'right' },
       { header: 'server CPU ms/req', align: 'right' },
+      { header: 'gateway CPU µs/chunk', align: 'right' },
       { header: 'client CPU %', align: 'right' },
       { header: 'non-2xx/errors', align: 'right' },
     ],
@@ -71,17 +92,18 @@ function formatGroup(title: string, results: readonly ScenarioResult[], probeSam
       String(result.scenario.connections),
       result.baseline.requestsPerSecond.toFixed(0),
       result.path.requestsPerSecond.toFixed(0),
-      `${(result.throughputRatio * 100).toFixed(1)} %`,
+      result.scenario.ratioAs === '×' ? `${format(result.throughputRatio)}×` : `${(result.throughputRatio * 100).toFixed(1)} %`,
       pair(result.baseline.latencyMs),
       pair(result.path.latencyMs),
       format(result.addedP50Ms),
       `${optional(result.baseline.serverCpuMsPerRequest, 3)}/${optional(result.path.serverCpuMsPerRequest, 3)}`,
+      result.scenario.streaming ? `${optional(result.baseline.gatewayCpuMicrosPerChunk, 1)}/${optional(result.path.gatewayCpuMicrosPerChunk, 1)}` : '',
       `${result.baseline.clientCpuPercent.toFixed(0)}/${result.path.clientCpuPercent.toFixed(0)}`,
       `${result.baseline.non2xx + result.path.non2xx}/${result.baseline.errors + result.path.errors}`,
     ]),
   );
   const sections = [
-    `${title}: load (autocannon; whole-response latency from its per-response hrtime; server CPU = every server process on the path, per 2xx answer; client CPU = the load generator, % of one core)\n\n${load}`,
+    `${title}${transport}: load (autocannon; whole-response latency from its per-response hrtime; server CPU = every server process on the path, per 2xx answer; gateway CPU = the path's own processes (mcpd, mcplocal, the bare proxy; not the upstream) per streamed JSON chunk; client CPU = the load generator, % of one core)\n\n${load}`,
   ];
   const probed = results.filter((result): result is ScenarioResult & { probe: ProbeComparison } => result.probe !== undefined);
   if (probed.length > 0) {

@@ -1,3 +1,4 @@
+import { sumCpu } from './cpu-accounting.js';
 import { readFileSync } from 'node:fs';
 
 /** Linux reports process times in USER_HZ ticks, 100 per second on every mainstream build. */
@@ -24,11 +25,5 @@ export function processCpuSeconds(pid: number): number | undefined {
 
 /** CPU seconds of several processes together; undefined when any cannot be read. */
 export function totalCpuSeconds(pids: readonly number[]): number | undefined {
-  let total = 0;
-  for (const pid of pids) {
-    const seconds = processCpuSeconds(pid);
-    if (seconds === undefined) return undefined;
-    total += seconds;
-  }
-  return total;
+  return sumCpu(pids.map(processCpuSeconds));
 }

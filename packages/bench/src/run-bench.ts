@@ -1,9 +1,11 @@
-import { startBenchEnvironment } from './bench-environment.js';
+import { startBenchEnvironment, type RelayTransportUse } from './bench-environment.js';
 import type { BenchOptions } from './bench-options.js';
 import type { BenchReport, ScenarioResult } from './bench-report.js';
 import type { CleanupStack } from './cleanup-stack.js';
 import { describeMachine, loadAverage, type MachineDescription } from './machine.js';
+import { measureStreamsBurst, type StreamsBurstResult } from './measure-streams-burst.js';
 import { measureWake } from './measure-wake.js';
+import { sessionTransport } from './provider-session.js';
 import { runScenario, type Progress } from './run-scenario.js';
 import type { Scenario } from './scenarios.js';
 import type { WakeFigures } from './wake-overhead.js';
@@ -14,23 +16,46 @@ export interface BenchRun {
   scenarios: readonly Scenario[];
   /** Also time waking hibernating LLMs. */
   wake: boolean;
+  /** Also run `streams500` over `options.transports`. */
+  streamsBurst: boolean;
   cleanup: CleanupStack;
   signal: AbortSignal;
   progress: Progress;
 }
 
-/** Starts the servers, runs every scenario in order, then the wake, and returns the report; the caller runs the cleanup. */
+/** Starts the servers, runs every scenario in order, then `streams500`, then the wake, and returns the report; the caller runs the cleanup. */
 export async function runBench(options: BenchOptions, run: BenchRun): Promise<BenchReport> {
   const machine = describeMachine();
   const date = new Date().toISOString();
   const pathNames = new Set(run.scenarios.flatMap((scenario) => [scenario.path, scenario.baseline]));
-  run.progress(`starting the fake upstream, mcpd and what these paths need: ${[...pathNames].join(', ') || 'none'}`);
-  const environment = await startBenchEnvironment(options, pathNames, run.cleanup);
+  const pacedTransports = run.streamsBurst ? options.transports : [];
+  run.progress(
+    `starting the fake upstream, mcpd and what these paths need: ${[...pathNames].join(', ') || 'none'}${run.streamsBurst ? `; streams500 over ${pacedTransports.join(', ')}` : ''}`,
+  );
+  const environment = await startBenchEnvironment(options, { pathNames, pacedTransports }, run.cleanup);
   for (const { name, pid, detail } of environment.processes) run.progress(`${name}: pid ${pid}, ${detail}`);
+  for (const relay of environment.relays) run.progress(`${relay.path}: mcplocal asked for ${relay.asked}, its session uses ${relay.used ?? 'a transport mcpd does not name'}`);
   const results: ScenarioResult[] = [];
   for (const scenario of run.scenarios) {
     results.push(await runScenario(scenario, environment.paths, options, run.signal, run.progress));
   }
+  let streamsBurst: StreamsBurstResult | undefined;
+  if (run.streamsBurst) {
+    streamsBurst = await measureStreamsBurst(
+      {
+        streams: options.streams,
+        transports: environment.relays.filter((relay) => pacedTransports.includes(relay.asked)),
+        pacedPaths: environment.pacedPaths,
+        processNames: new Map(environment.processes.map((entry) => [entry.pid, entry.name])),
+      },
+      run.signal,
+      run.progress,
+    );
+  }
+  // Read again at the end: a session that fell back or reconnected on another transport mid-run shows here.
+  const transports = await Promise.all(
+    environment.relays.map(async (relay) => ({ ...relay, usedAtEnd: await sessionTransport(environment.mcpd, relay.llm) })),
+  );
   let wake: WakeFigures | undefined;
   if (run.wake) {
     run.progress(`wake: ${options.wakeSamples} hibernating LLMs, backends up ${options.wakeDelaysMs.join('/')} ms after their wake call`);
@@ -50,9 +75,11 @@ export async function runBench(options: BenchOptions, run: BenchRun): Promise<Be
     loadAverageAtEnd: loadAverage(),
     settings,
     results,
+    transports,
     wake,
-    problems: [...results.flatMap((result) => result.problems), ...wakeProblems(wake)],
-    warnings: busyMachineWarnings(machine),
+    streamsBurst,
+    problems: [...results.flatMap((result) => result.problems), ...(streamsBurst?.problems ?? []), ...wakeProblems(wake)],
+    warnings: [...busyMachineWarnings(machine), ...transportWarnings(transports)],
   };
 }
 
@@ -69,4 +96,17 @@ function busyMachineWarnings(machine: MachineDescription): string[] {
   return [
     `load average ${machine.loadAverageAtStart} on ${machine.cores} cores before the run started: other processes competed for the CPU, so the figures are noisier than on an idle machine`,
   ];
+}
+
+/** A relay whose session did not use the transport it was asked for measures another transport than its name says. */
+export function transportWarnings(transports: readonly (RelayTransportUse & { usedAtEnd: RelayTransportUse['used'] })[]): string[] {
+  return transports.flatMap((relay) => {
+    if (relay.used === relay.asked && relay.usedAtEnd === relay.asked) return [];
+    const used = relay.used === relay.usedAtEnd ? describe(relay.used) : `${describe(relay.used)} at the start and ${describe(relay.usedAtEnd)} at the end`;
+    return [`${relay.path} (mcplocal with MCPLOCAL_PROVIDER_TRANSPORT=${relay.asked}) measured a session on ${used}: its figures are not those of ${relay.asked}`];
+  });
+}
+
+function describe(transport: RelayTransportUse['used']): string {
+  return transport ?? 'no transport mcpd names';
 }

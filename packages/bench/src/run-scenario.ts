@@ -34,9 +34,9 @@ export async function runScenario(
   const path = findPath(paths, scenario.path);
   const label = `${scenarioLabel(scenario)}, ${scenario.connections} conn`;
   const shape = { connections: scenario.connections, streaming: scenario.streaming };
-  const slices = Math.max(1, Math.round(settings.durationSeconds / (scenario.sliceSeconds ?? SLICE_SECONDS)));
-  progress(`${label}: ${baselinePath.name} and ${path.name}, ${slices} alternating slices of ${(settings.durationSeconds / slices).toFixed(1)} s each`);
-  const { baseline, path: measured } = await measureAlternating(baselinePath, path, shape, { ...settings, slices }, signal);
+  const { slices, durationSeconds } = sliceRuns(settings.durationSeconds, scenario.sliceSeconds ?? SLICE_SECONDS);
+  progress(`${label}: ${baselinePath.name} and ${path.name}, ${slices} alternating slices of ${(durationSeconds / slices).toFixed(1)} s each`);
+  const { baseline, path: measured } = await measureAlternating(baselinePath, path, shape, { ...settings, durationSeconds, slices }, signal);
   let probe: ProbeComparison | undefined;
   if (scenario.sequentialProbe) {
     progress(`${label}: sequential probe, ${settings.probeSamples} alternating pairs`);
@@ -57,6 +57,15 @@ export async function runScenario(
       ...probeProblems(label, baselinePath.name, path.name, probe),
     ],
   };
+}
+
+/**
+ * Cuts the measured time into runs of about `sliceSeconds`, never shorter: a run shorter than one
+ * answer of the path counts no answer at all, so a short `--duration` lengthens the run instead.
+ */
+export function sliceRuns(durationSeconds: number, sliceSeconds: number): { slices: number; durationSeconds: number } {
+  const slices = Math.max(1, Math.round(durationSeconds / sliceSeconds));
+  return { slices, durationSeconds: Math.max(durationSeconds, slices * sliceSeconds) };
 }
 
 function findPath(paths: ReadonlyMap<string, BenchPath>, name: string): BenchPath {

@@ -1,3 +1,4 @@
+import type { ProviderTransport } from '@mcpctl/protocol';
 import type { BenchPart } from './bench-options.js';
 
 /** What a scenario's figures are held to; every limit is optional. */
@@ -8,6 +9,8 @@ export interface ScenarioTargets {
   maxAddedP50Ms?: number;
   /** Most time to first token the path may add at p50, in ms, as measured by the sequential probe; streams only. */
   maxAddedFirstTokenP50Ms?: number;
+  /** Most CPU the path's gateway processes (mcpd, mcplocal; not the model server) may spend per streamed chunk, in µs; streams only. */
+  maxGatewayCpuPerChunkMicros?: number;
 }
 
 /**
@@ -33,6 +36,8 @@ export interface Scenario {
    * 100 ms per answer at 64 connections needs longer runs than one that takes 10 ms.
    */
   sliceSeconds?: number;
+  /** How the throughput ratio reads: `%` of the baseline (default) or `×` the baseline's, as the targets are written. */
+  ratioAs?: '%' | '×';
   targets: ScenarioTargets;
 }
 
@@ -41,32 +46,51 @@ const MANY = { connections: 64, sequentialProbe: false } as const;
 
 const MCPD_PUBLIC = { path: 'mcpd', baseline: 'direct' } as const;
 
-/** mcpd calling the upstream itself, for a public LLM. */
+/** Load runs at one connection without the sequential probe: throughput only. */
+const ONE_UNPROBED = { connections: 1, sequentialProbe: false } as const;
+
+const MCPD_OVER_BARE = { path: 'mcpd', baseline: 'bare-proxy' } as const;
+
+/**
+ * mcpd calling the upstream itself, for a public LLM: against the upstream, then its streams
+ * against the bare Node proxy, the same extra hop without a gateway's work.
+ */
 export const PUBLIC_SCENARIOS: readonly Scenario[] = [
   { ...MCPD_PUBLIC, ...ONE, streaming: false, targets: { maxAddedP50Ms: 0.25 } },
   { ...MCPD_PUBLIC, ...MANY, streaming: false, targets: { minThroughputRatio: 0.12 } },
   { ...MCPD_PUBLIC, ...ONE, streaming: true, targets: { maxAddedP50Ms: 0.25 } },
   { ...MCPD_PUBLIC, ...MANY, streaming: true, targets: { minThroughputRatio: 0.12 } },
+  { ...MCPD_OVER_BARE, ...ONE_UNPROBED, streaming: true, targets: {} },
+  { ...MCPD_OVER_BARE, ...MANY, streaming: true, targets: { minThroughputRatio: 0.6 } },
 ];
 
 /** Relayed answers take 40–130 ms at 64 connections: runs of 2.5 s keep the answers cut off at each run's end to 1–2 %. */
 const MANY_RELAYED = { ...MANY, sliceSeconds: 2.5 } as const;
 
-const RELAY = { path: 'relay', baseline: 'direct' } as const;
+/** The path of the LLM relayed by the mcplocal forced to `transport`. */
+export function relayPathName(transport: ProviderTransport): string {
+  return `relay-${transport}`;
+}
+
+/** The relay of the pool's members, and so the pool's baseline: the provider socket, what an mcplocal picks when mcpd offers it. */
+export const POOL_BASELINE_TRANSPORT: ProviderTransport = 'websocket';
 
 /**
- * A virtual LLM: mcpd hands the request to mcplocal over the control stream, mcplocal calls the
- * upstream and posts the answer back. No streaming run at 64 connections: a relayed stream posts
- * one result per token, its answers then take over a second each, and a load run that long per
- * answer measures the cut-off more than the path.
+ * A virtual LLM on one transport of the provider channel: mcpd hands the request to mcplocal,
+ * mcplocal calls the upstream and sends the answer back. Compared with the public path (mcpd
+ * calling the same upstream itself), so the figures are what the relay adds to mcpd's own work.
  */
-export const RELAY_SCENARIOS: readonly Scenario[] = [
-  { ...RELAY, ...ONE, streaming: false, targets: { maxAddedP50Ms: 0.6 } },
-  { ...RELAY, ...MANY_RELAYED, streaming: false, targets: { minThroughputRatio: 0.06 } },
-  { ...RELAY, ...ONE, streaming: true, targets: { maxAddedFirstTokenP50Ms: 1 } },
-];
+export function relayScenarios(transport: ProviderTransport): Scenario[] {
+  const relay = { path: relayPathName(transport), baseline: 'mcpd', ratioAs: '×' } as const;
+  return [
+    { ...relay, ...ONE, streaming: false, targets: { maxAddedP50Ms: 0.5 } },
+    { ...relay, ...MANY_RELAYED, streaming: false, targets: {} },
+    { ...relay, ...ONE, streaming: true, targets: { minThroughputRatio: 0.5, maxAddedFirstTokenP50Ms: 0.5, maxGatewayCpuPerChunkMicros: 40 } },
+    { ...relay, ...MANY_RELAYED, streaming: true, targets: { minThroughputRatio: 0.6, maxGatewayCpuPerChunkMicros: 40 } },
+  ];
+}
 
-const POOL = { path: 'pool', baseline: 'relay', targets: {} } as const;
+const POOL = { path: 'pool', baseline: relayPathName(POOL_BASELINE_TRANSPORT), targets: {} } as const;
 
 /** The same relay addressed by pool name: what resolving a pool and picking a member adds. */
 export const POOL_SCENARIOS: readonly Scenario[] = [
@@ -84,15 +108,21 @@ export const REFERENCE_SCENARIOS: readonly Scenario[] = [
   { ...BARE_PROXY_REFERENCE, ...MANY, streaming: true },
 ];
 
-const BY_PART: Record<Exclude<BenchPart, 'wake'>, readonly Scenario[]> = {
-  public: PUBLIC_SCENARIOS,
-  relay: RELAY_SCENARIOS,
-  pool: POOL_SCENARIOS,
-};
-
-/** The load scenarios of the chosen parts, in a fixed order; the reference ones come last, whatever `--only` says. */
-export function selectScenarios(parts: readonly BenchPart[], reference: boolean): Scenario[] {
-  const selected = parts.flatMap((part) => (part === 'wake' ? [] : BY_PART[part]));
+/** The load scenarios of the chosen parts, in a fixed order, the relay's once per transport; the reference ones come last, whatever `--only` says. */
+export function selectScenarios(parts: readonly BenchPart[], reference: boolean, transports: readonly ProviderTransport[]): Scenario[] {
+  const selected = parts.flatMap((part): readonly Scenario[] => {
+    switch (part) {
+      case 'public':
+        return PUBLIC_SCENARIOS;
+      case 'relay':
+        return transports.flatMap(relayScenarios);
+      case 'pool':
+        return POOL_SCENARIOS;
+      case 'wake':
+      case 'streams500':
+        return [];
+    }
+  });
   return reference ? [...selected, ...REFERENCE_SCENARIOS] : selected;
 }
 

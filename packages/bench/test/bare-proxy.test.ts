@@ -18,10 +18,12 @@ afterAll(async () => {
 
 describe('startBareProxy', () => {
   it('answers exactly what the upstream answers, streamed or not, under the upstream model name', async () => {
-    await checkPathsAgree([
-      { name: 'direct', url: `${upstream.openaiBaseUrl}/chat/completions`, model: 'fake-model', headers: {}, pids: [] },
-      { name: 'bare-proxy', url: `${proxy.url}/v1/chat/completions`, model: 'bench', headers: {}, pids: [] },
+    const checked = await checkPathsAgree([
+      { name: 'direct', url: `${upstream.openaiBaseUrl}/chat/completions`, model: 'fake-model', headers: {}, pids: [], gatewayPids: [] },
+      { name: 'bare-proxy', url: `${proxy.url}/v1/chat/completions`, model: 'bench', headers: {}, pids: [], gatewayPids: [] },
     ]);
+    // The role frame, one chunk per token of the five, the finish frame: what a gateway's CPU per chunk is charged by.
+    expect(checked.map((path) => path.streamedChunks)).toEqual([7, 7]);
     const forwarded = upstream.requests.filter((request) => request.path === '/v1/chat/completions');
     expect(forwarded.length).toBeGreaterThanOrEqual(4);
     expect(forwarded.every((request) => (request.body as { model?: string }).model === 'fake-model')).toBe(true);

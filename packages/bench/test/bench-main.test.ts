@@ -55,6 +55,8 @@ describe('bench main', () => {
       ['mcpd', 'direct', 64, false],
       ['mcpd', 'direct', 1, true],
       ['mcpd', 'direct', 64, true],
+      ['mcpd', 'bare-proxy', 1, true],
+      ['mcpd', 'bare-proxy', 64, true],
       ['bare-proxy', 'direct', 1, false],
       ['bare-proxy', 'direct', 64, false],
       ['bare-proxy', 'direct', 1, true],
@@ -64,31 +66,63 @@ describe('bench main', () => {
       expect(result.baseline.ok).toBeGreaterThan(0);
       expect(result.path.ok).toBeGreaterThan(0);
       expect(result.throughputRatio).toBeGreaterThan(0);
-      expect(result.verdicts).toHaveLength(result.scenario.path === 'mcpd' ? 1 : 0);
+      expect(result.verdicts).toHaveLength(Object.keys(result.scenario.targets).length);
+      // mcpd's own CPU per streamed chunk, beside the bare proxy's; the direct path has no gateway.
+      if (result.scenario.streaming) expect(result.path.gatewayCpuMicrosPerChunk).toBeGreaterThan(0);
+      if (result.scenario.baseline === 'direct') expect(result.baseline.gatewayCpuMicrosPerChunk).toBeUndefined();
     }
+    expect(report.transports).toEqual([]);
+    expect(report.streamsBurst).toBeUndefined();
     const streamingProbe = report.results[2]!.probe!;
     expect(streamingProbe.path.firstTokenMs!.count).toBe(20);
     expect(streamingProbe.path.failures).toBe(0);
     expect(report.results[1]!.probe).toBeUndefined();
   }, 120_000);
 
-  it('with --only relay,pool,wake measures the relay through mcplocal, the pool beside it, and wakes', async () => {
-    const report = await runJson([...SHORT_RUN, '--only', 'relay,pool,wake', '--wake-samples', '2', '--wake-delay-ms', '50,120', '--output', '/dev/null']);
+  it('with --only relay,pool,wake,streams500 measures the relay on each transport, the pool beside it, many paced streams, and wakes', async () => {
+    const report = await runJson([
+      ...SHORT_RUN,
+      '--only', 'relay,pool,wake,streams500',
+      '--streams', '20',
+      '--wake-samples', '2',
+      '--wake-delay-ms', '50,120',
+      '--output', '/dev/null',
+    ]);
     expect(report.problems).toEqual([]);
+    const relayShapes = (path: string) => [
+      [path, 'mcpd', 1, false],
+      [path, 'mcpd', 64, false],
+      [path, 'mcpd', 1, true],
+      [path, 'mcpd', 64, true],
+    ];
     expect(report.results.map(({ scenario }) => [scenario.path, scenario.baseline, scenario.connections, scenario.streaming])).toEqual([
-      ['relay', 'direct', 1, false],
-      ['relay', 'direct', 64, false],
-      ['relay', 'direct', 1, true],
-      ['pool', 'relay', 1, false],
-      ['pool', 'relay', 64, false],
+      ...relayShapes('relay-sse'),
+      ...relayShapes('relay-websocket'),
+      ['pool', 'relay-websocket', 1, false],
+      ['pool', 'relay-websocket', 64, false],
     ]);
     for (const result of report.results) {
       expect(result.path.ok).toBeGreaterThan(0);
-      // The relayed path crosses mcpd, mcplocal and an upstream: more server CPU per answer than the upstream alone.
-      if (result.scenario.baseline === 'direct') expect(result.path.serverCpuMsPerRequest!).toBeGreaterThan(result.baseline.serverCpuMsPerRequest!);
+      // The relayed path crosses mcpd, mcplocal and an upstream: more server CPU per answer than mcpd and the upstream alone.
+      if (result.scenario.baseline === 'mcpd') expect(result.path.serverCpuMsPerRequest!).toBeGreaterThan(result.baseline.serverCpuMsPerRequest!);
+      if (result.scenario.streaming) expect(result.path.gatewayCpuMicrosPerChunk).toBeGreaterThan(0);
     }
-    expect(report.results.map((result) => result.verdicts.map((verdict) => verdict.unit))).toEqual([['ms'], ['%'], ['ms'], [], []]);
+    const relayUnits = [['ms'], [], ['×', 'ms', 'µs'], ['×', 'µs']];
+    expect(report.results.map((result) => result.verdicts.map((verdict) => verdict.unit))).toEqual([...relayUnits, ...relayUnits, [], []]);
     expect(report.results[2]!.probe!.addedFirstTokenMs!.p50).toBeGreaterThan(0);
+    // Whatever transport each session used is read from mcpd, not assumed from what was asked.
+    expect(report.transports.map((relay) => [relay.path, relay.asked])).toEqual([['relay-sse', 'sse'], ['relay-websocket', 'websocket']]);
+    for (const relay of report.transports) expect(['sse', 'websocket']).toContain(relay.used);
+
+    const burst = report.streamsBurst!;
+    expect(burst.bursts.map((entry) => [entry.path, entry.transport?.asked, entry.inOrder, entry.streams])).toEqual([
+      ['paced-direct', undefined, 20, 20],
+      ['paced-relay-sse', 'sse', 20, 20],
+      ['paced-relay-websocket', 'websocket', 20, 20],
+    ]);
+    for (const entry of burst.bursts) expect(entry.tokens).toBe(20 * (burst.wordsPerStream + 1));
+    expect(burst.bursts[1]!.gatewayMicrosPerChunk).toBeGreaterThan(0);
+    expect(burst.verdicts.map((verdict) => verdict.unit)).toEqual(['streams', 'ms', 'streams', 'ms']);
 
     const wake = report.wake!;
     expect(wake.samples.map((sample) => [sample.llm, sample.status, sample.wakeDelayMs])).toEqual([
@@ -104,7 +138,7 @@ describe('bench main', () => {
       expect(sample.probeLagMs).toBeLessThan(sample.overheadMs + 2);
     }
     expect(wake.verdict).toMatchObject({ unit: 'ms', limit: 300 });
-  }, 150_000);
+  }, 300_000);
 
   it('stops every server it started, mcplocal and the pool members included, when interrupted', async () => {
     const child = spawn(process.execPath, [MAIN, ...SHORT_RUN, '--duration', '5', '--output', '/dev/null'], {
@@ -123,8 +157,8 @@ describe('bench main', () => {
         }
       });
     });
-    // The fake upstream, mcpd, three pool members' fakes and mcplocal.
-    expect(pids).toHaveLength(6);
+    // The fake upstream, mcpd, the bare proxy, the paced fake, the SSE + POST mcplocal, three pool members' fakes and the websocket mcplocal.
+    expect(pids).toHaveLength(9);
     child.kill('SIGINT');
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(130);

@@ -10,10 +10,11 @@ describe('parseBenchArguments', () => {
   });
 
   it('measures every part by default, and with --only the named ones in a fixed order', () => {
-    expect(parseBenchArguments([]).parts).toEqual(['public', 'relay', 'pool', 'wake']);
+    expect(parseBenchArguments([]).parts).toEqual(['public', 'relay', 'pool', 'wake', 'streams500']);
+    expect(parseBenchArguments(['--only', 'streams500']).parts).toEqual(['streams500']);
     expect(parseBenchArguments(['--only', 'wake,relay']).parts).toEqual(['relay', 'wake']);
     expect(parseBenchArguments(['--only', 'pool']).parts).toEqual(['pool']);
-    expect(() => parseBenchArguments(['--only', 'relay,gpu'])).toThrow(/--only expects a comma-separated list of public, relay, pool, wake, got "relay,gpu"/);
+    expect(() => parseBenchArguments(['--only', 'relay,gpu'])).toThrow(/--only expects a comma-separated list of public, relay, pool, wake, streams500, got "relay,gpu"/);
     expect(() => parseBenchArguments(['--only', ','])).toThrow(BenchUsageError);
   });
 
@@ -22,6 +23,14 @@ describe('parseBenchArguments', () => {
     expect(parseBenchArguments(['--quick'])).toMatchObject({ wakeSamples: 6 });
     expect(parseBenchArguments(['--wake-samples', '4', '--wake-delay-ms', '250, 1000'])).toMatchObject({ wakeSamples: 4, wakeDelaysMs: [250, 1000] });
     expect(() => parseBenchArguments(['--wake-delay-ms', '0.5'])).toThrow(/--wake-delay-ms/);
+  });
+
+  it('measures the relay on both transports by default, SSE + POST first, and opens 500 streams in streams500', () => {
+    expect(parseBenchArguments([])).toMatchObject({ transports: ['sse', 'websocket'], streams: 500 });
+    expect(parseBenchArguments(['--transport', 'websocket,sse', '--streams', '50'])).toMatchObject({ transports: ['sse', 'websocket'], streams: 50 });
+    expect(parseBenchArguments(['--transport', 'websocket']).transports).toEqual(['websocket']);
+    expect(() => parseBenchArguments(['--transport', 'grpc'])).toThrow(/--transport expects a comma-separated list of sse, websocket, got "grpc"/);
+    expect(() => parseBenchArguments(['--streams', '0'])).toThrow(/--streams/);
   });
 
   it('names the flag that is wrong', () => {

@@ -16,6 +16,7 @@ const pathTo = (name: string, upstream: FakeUpstream): BenchPath => ({
   model: 'fake-model',
   headers: {},
   pids: [process.pid],
+  gatewayPids: [],
 });
 
 beforeAll(async () => {

@@ -3,7 +3,9 @@ import type { BenchReport, ScenarioResult } from '../src/bench-report.js';
 import { evaluateTargets } from '../src/evaluate-targets.js';
 import { summarize } from '../src/latency-summary.js';
 import type { LoadFigures } from '../src/load-figures.js';
+import { burstVerdicts, type TransportBurst } from '../src/measure-streams-burst.js';
 import { formatReport } from '../src/print-report.js';
+import { transportWarnings } from '../src/run-bench.js';
 import type { Scenario } from '../src/scenarios.js';
 import type { ProbeComparison } from '../src/sequential-probe.js';
 import { summarizeWake, wakeSample, type WakeFigures } from '../src/wake-overhead.js';
@@ -19,6 +21,7 @@ const load = (requestsPerSecond: number, latencies: number[], problems: Partial<
   latencyMs: summarize(latencies),
   serverCpuMsPerRequest: 0.2,
   clientCpuPercent: 40,
+  gatewayCpuMicrosPerChunk: undefined,
   ...problems,
 });
 
@@ -52,6 +55,22 @@ describe('evaluateTargets', () => {
     expect(met!.target).toBe('relay adds ≤ 1 ms to the first token at p50 over direct (streaming, 1 connection)');
     expect(evaluateTargets(streaming, { ...figures, probe: { ...streamProbe, addedFirstTokenMs: { p50: 1.2, p99: 3 } } })[0]!.met).toBe(false);
     expect(evaluateTargets(streaming, { ...figures, probe: undefined })[0]!.met).toBe(false);
+  });
+
+  it('reads the relay\'s throughput as × the public path\'s and holds its CPU per streamed chunk to its limit', () => {
+    const relayed: Scenario = {
+      ...manyConnections,
+      path: 'relay-websocket',
+      baseline: 'mcpd',
+      streaming: true,
+      ratioAs: '×',
+      targets: { minThroughputRatio: 0.6, maxGatewayCpuPerChunkMicros: 40 },
+    };
+    const [ratio, cpu] = evaluateTargets(relayed, { baseline: load(1000, [5]), path: load(650, [7], { gatewayCpuMicrosPerChunk: 41 }), probe: undefined });
+    expect(ratio).toMatchObject({ met: true, measured: 0.65, limit: 0.6, unit: '×', target: "relay-websocket throughput ≥ 0.6× mcpd's (streaming, 64 connections)" });
+    expect(cpu).toMatchObject({ met: false, measured: 41, limit: 40, unit: 'µs' });
+    // Without a CPU figure (no procfs) the target cannot be met.
+    expect(evaluateTargets(relayed, { baseline: load(1000, [5]), path: load(650, [7]), probe: undefined })[1]!.met).toBe(false);
   });
 
   it('takes added latency from the sequential probe when there is one', () => {
@@ -92,9 +111,13 @@ describe('formatReport', () => {
       parts: ['public', 'wake'],
       wakeSamples: 2,
       wakeDelaysMs: [500],
+      transports: ['sse', 'websocket'],
+      streams: 500,
     },
     results,
+    transports: [],
     wake,
+    streamsBurst: undefined,
     problems: results.flatMap((entry) => entry.problems),
     warnings: [],
   });
@@ -117,6 +140,50 @@ describe('formatReport', () => {
     expect(text).toMatch(/\| backend ready → answer \(the overhead\) +\| +140\.0 \| +140\.0 \| +140\.0 \|/);
     expect(text).toMatch(/\| bench-wake-2 \| +200 \| +500 \| +5\.0 \| +501\.0 \| +120\.0 \| +140\.0 \| +646\.0 \|/);
     expect(text).toMatch(/met +a relayed answer ≤ 300 ms at p50 after the backend is ready \(wake of a hibernating LLM\): 140\.00 ms/);
+  });
+
+  it('names the transport each relay\'s session used and prints the streams500 burst beside its direct baseline', () => {
+    const relayed: Scenario = { ...manyConnections, path: 'relay-sse', baseline: 'mcpd', streaming: true, ratioAs: '×', targets: { minThroughputRatio: 0.6 } };
+    const burst = (path: string, transport: TransportBurst['transport'], p99: number): TransportBurst => ({
+      path,
+      transport,
+      streams: 500,
+      inOrder: 500,
+      failures: [],
+      failureCount: 0,
+      tokens: 30_500,
+      chunks: 31_500,
+      wallSeconds: 3.2,
+      addedFirstTokenMs: summarize([1, 2]),
+      addedInterTokenMs: summarize([0.5, p99]),
+      cpu: [{ name: 'mcpd', pid: 1, gateway: true, seconds: 0.8, percentOfCore: 25 }],
+      gatewayMicrosPerChunk: transport ? 25.4 : undefined,
+    });
+    const directBurst = burst('paced-direct', undefined, 2);
+    const relayBurst = burst('paced-relay-sse', { asked: 'sse', used: 'sse' }, 61);
+    const text = formatReport({
+      ...report([result(relayed, load(6_000, [7, 8, 9]), undefined)]),
+      transports: [{ path: 'relay-sse', llm: 'bench-relay-sse', asked: 'sse', used: 'sse', usedAtEnd: 'sse' }],
+      streamsBurst: { streams: 500, wordsPerStream: 60, tokensPerSecond: 20, bursts: [directBurst, relayBurst], verdicts: burstVerdicts(relayBurst), problems: [] },
+    });
+    expect(text).toContain('relay-sse: mcplocal with MCPLOCAL_PROVIDER_TRANSPORT=sse; mcpd says its session used sse at the start, sse at the end');
+    expect(text).toContain('relay-sse vs mcpd (session transport per mcpd: sse): load');
+    expect(text).toMatch(/\| streaming +\| +64 \| +10000 \| +6000 \| +0\.60× \|/);
+    expect(text).toMatch(/\| paced-direct +\| direct +\| +500\/500 \| +30500 \| +3\.2 \| +1\.0\/2\.0 \| +0\.5\/2\.0\/2\.0 \| mcpd 0\.80 \(25 %\) +\| +n\/a \|/);
+    expect(text).toMatch(/\| paced-relay-sse +\| sse +\| +500\/500 \|.*\| +25\.4 \|/);
+    expect(text).toMatch(/met +paced-relay-sse delivers every token of every stream, in order \(500 streams at once at 20 tokens\/s\): 500\/500 streams/);
+    expect(text).toMatch(/MISSED +paced-relay-sse adds ≤ 50 ms between tokens at p99, beyond the pacing .*: 61\.00 ms/);
+    expect(text).toMatch(/met +relay-sse throughput ≥ 0\.6× mcpd's \(streaming, 64 connections\): 0\.60×/);
+  });
+
+  it('warns when a relay\'s session used another transport than its mcplocal was asked for', () => {
+    expect(transportWarnings([{ path: 'relay-websocket', llm: 'x', asked: 'websocket', used: 'websocket', usedAtEnd: 'websocket' }])).toEqual([]);
+    expect(transportWarnings([{ path: 'relay-websocket', llm: 'x', asked: 'websocket', used: 'sse', usedAtEnd: 'sse' }])).toEqual([
+      'relay-websocket (mcplocal with MCPLOCAL_PROVIDER_TRANSPORT=websocket) measured a session on sse: its figures are not those of websocket',
+    ]);
+    expect(transportWarnings([{ path: 'relay-websocket', llm: 'x', asked: 'websocket', used: 'websocket', usedAtEnd: null }])[0]).toContain(
+      'on websocket at the start and no transport mcpd names at the end',
+    );
   });
 
   it('says loudly when a run had errors', () => {
