@@ -84,7 +84,9 @@ export const providerRegisterAnswerSchema = z.looseObject({
   /** Where the provider socket is, when this mcpd offers one; anything unusable means "no socket". */
   providerSocketPath: z
     .unknown()
-    .transform((path) => (typeof path === 'string' && path.startsWith('/') ? path : undefined)),
+    .transform((path) => (typeof path === 'string' && path.startsWith('/') ? path : undefined))
+    // Without it zod 4 refuses an answer that leaves the field out, as every older mcpd does.
+    .optional(),
 });
 export type ProviderRegisterAnswer = z.infer<typeof providerRegisterAnswerSchema>;
 
