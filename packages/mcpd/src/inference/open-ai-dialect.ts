@@ -1,6 +1,6 @@
 import { chatCompletionChunkSchema, type ChatCompletionChunk, type Usage } from '@mcpctl/protocol';
 import { errorMessageIn, parseStreamFrame, peekOpenAiChunk, toOpenAiRequestBody, upstreamEndpoint } from '@mcpctl/dialects';
-import { hasOutput } from './chunk-output.js';
+import { hasOutput } from './has-output.js';
 import { badGateway } from '../errors.js';
 import type { Dialect, StreamContext, StreamDecoder, StreamPart, UpstreamEvent } from './dialect.js';
 

@@ -1,7 +1,7 @@
 import type { Clock } from '@mcpctl/clock';
 import type { Usage } from '@mcpctl/protocol';
 import { sanitizeUpstreamText } from '../security/sanitize-upstream-text.js';
-import { hasOutput } from './chunk-output.js';
+import { hasOutput } from './has-output.js';
 import type { StreamPart } from './dialect.js';
 
 type ChunkPart = Extract<StreamPart, { type: 'chunk' }>;
