@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { ManualClock } from '@mcpctl/clock/manual';
-import { testDatabaseVariants } from '@mcpctl/test-kit';
+import { SCRIPTED_CHUNKS, sseBody, testDatabaseVariants } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually } from './support/eventually.js';
 import { ProviderStream } from './support/provider-stream.js';
@@ -169,6 +169,39 @@ describe('relay of virtual LLMs over the control stream', () => {
     expect((await post(task.taskId, { chunk: { data: 'null' } })).status).toBe(400);
     const text = await (await answer).text();
     expect(text).toBe('data: {"error":{"message":"the publisher of local sent a stream frame that is not a chat.completion.chunk","type":"upstream_error"}}\n\n');
+  });
+
+  it('hands each relayed chunk to the caller byte for byte, and still reads the usage for the audit', async () => {
+    const answer = infer({ stream: true, stream_options: { include_usage: true } });
+    const task = await nextTask();
+    for (const data of SCRIPTED_CHUNKS) expect((await post(task.taskId, { chunk: { data } })).status).toBe(200);
+    expect((await post(task.taskId, { chunk: { data: '[DONE]', done: true } })).status).toBe(200);
+    expect(await (await answer).text()).toBe(sseBody(SCRIPTED_CHUNKS));
+    const [record] = (await (await mcpd.api('/api/v1/audit?llm=local')).json()) as Array<Record<string, unknown>>;
+    expect(record).toMatchObject({ status: 200, promptTokens: 9, completionTokens: 4 });
+  });
+
+  it('leaves out the usage chunk the caller did not ask for, and passes the rest as posted', async () => {
+    const answer = infer({ stream: true });
+    const task = await nextTask();
+    for (const data of SCRIPTED_CHUNKS) await post(task.taskId, { chunk: { data } });
+    await post(task.taskId, { chunk: { data: '[DONE]', done: true } });
+    expect(await (await answer).text()).toBe(sseBody(SCRIPTED_CHUNKS.slice(0, -1)));
+  });
+
+  it.each([
+    ['an error frame', '{"object":"chat.completion.chunk","error":{"message":"out of memory"}}'],
+    ['a frame that is not JSON', 'data that is not json'],
+    ['a frame that is not a chat.completion.chunk', '{"object":"chat.completion","choices":[]}'],
+  ])('ends the stream with 400 and an error frame on %s after output has flowed', async (_case, data) => {
+    const answer = infer({ stream: true });
+    const task = await nextTask();
+    for (const piece of ['one', ' two']) expect((await post(task.taskId, { chunk: { data: chunk(piece) } })).status).toBe(200);
+    expect((await post(task.taskId, { chunk: { data } })).status).toBe(400);
+    const text = await (await answer).text();
+    expect(text.startsWith(`data: ${chunk('one')}\n\ndata: ${chunk(' two')}\n\ndata: {"error":{"message":"the publisher of local`)).toBe(true);
+    expect(text).not.toContain('[DONE]');
+    expect((await post(task.taskId, { chunk: { data: chunk('late') } })).status).toBe(404);
   });
 
   it('answers 404 for a result to a task that never existed', async () => {

@@ -1,6 +1,8 @@
 import { ManualClock } from '@mcpctl/clock/manual';
 import { describe, expect, it } from 'vitest';
+import { SCRIPTED_CHUNKS, SCRIPTED_USAGE, sseBody } from '@mcpctl/test-kit';
 import type { StreamPart } from '../src/inference/dialect.js';
+import { openAiDialect } from '../src/inference/open-ai-dialect.js';
 import { StreamForwarder, type SseSink } from '../src/inference/stream-forwarder.js';
 
 function recordingSink() {
@@ -83,5 +85,51 @@ describe('StreamForwarder', () => {
     forwarder.sourceEnded();
     expect(writes).toHaveLength(1);
     expect(ended()).toBe(1);
+  });
+
+  it('makes the finish chunk it owes from the last chunk it passed on unread', () => {
+    const { sink, writes } = recordingSink();
+    const forwarder = new StreamForwarder(sink, new ManualClock());
+    const plain = '{"id":"c9","object":"chat.completion.chunk","created":7,"model":"served","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}]}';
+    forwarder.accept([chunk({ content: 'first' }), { type: 'chunk', data: plain, forward: true }, { type: 'done' }]);
+    const frames = writes.join('').trim().split('\n\n');
+    expect(frames.at(-3)).toBe(`data: ${plain}`);
+    expect(JSON.parse(frames.at(-2)!.slice(6))).toEqual({ id: 'c9', created: 7, model: 'served', object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
+  });
+});
+
+describe('the OpenAI stream decoder and the forwarder together', () => {
+  const forward = (chunks: readonly string[], includeUsage: boolean, collectContent = false) => {
+    const { sink, writes } = recordingSink();
+    const clock = new ManualClock();
+    const forwarder = new StreamForwarder(sink, clock, { collectContent });
+    const decoder = openAiDialect.createStreamDecoder({ model: 'bench', includeUsage, created: 1, collectContent });
+    for (const data of [...chunks, '[DONE]']) forwarder.accept(decoder.decode({ data }));
+    return { text: writes.join(''), forwarder };
+  };
+
+  it('writes every chunk as it came, byte for byte, reading only what it must', () => {
+    const { text, forwarder } = forward(SCRIPTED_CHUNKS, true);
+    expect(text).toBe(sseBody(SCRIPTED_CHUNKS));
+    expect(forwarder.usage).toMatchObject(SCRIPTED_USAGE);
+    expect(forwarder.outcome).toEqual({ ok: true });
+    expect(forwarder.firstTokenAt).toBe(0);
+  });
+
+  it('keeps the usage for the audit while leaving out the usage chunk the caller did not ask for', () => {
+    const { text, forwarder } = forward(SCRIPTED_CHUNKS, false);
+    expect(text).toBe(sseBody(SCRIPTED_CHUNKS.slice(0, -1)));
+    expect(forwarder.usage).toMatchObject(SCRIPTED_USAGE);
+  });
+
+  it('reads every chunk when the answer is kept as text', () => {
+    expect(forward(SCRIPTED_CHUNKS, false, true).forwarder.content).toBe('\u00e9t\u00e9 "usage": 4 four.');
+  });
+
+  it('ends the stream with an error frame on an error frame after output has flowed', () => {
+    const failing = '{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"error":{"message":"KV cache exhausted"}}';
+    const { text, forwarder } = forward([SCRIPTED_CHUNKS[0]!, SCRIPTED_CHUNKS[2]!, failing], false);
+    expect(text).toBe(`data: ${SCRIPTED_CHUNKS[0]!}\n\ndata: ${SCRIPTED_CHUNKS[2]!}\n\ndata: {"error":{"message":"the upstream failed mid-stream: KV cache exhausted","type":"upstream_error"}}\n\n`);
+    expect(forwarder.outcome).toEqual({ ok: false, message: 'the upstream failed mid-stream: KV cache exhausted' });
   });
 });

@@ -23,7 +23,11 @@ export type StreamPart =
       type: 'chunk';
       /** The chunk's JSON text, forwarded as is. */
       data: string;
-      chunk: ChatCompletionChunk;
+      /**
+       * The chunk read, when something in it mattered (its first output, finish reason, usage);
+       * undefined for one a peek found nothing to read in, passed on without a parse.
+       */
+      chunk?: ChatCompletionChunk | undefined;
       /** False for frames the caller did not ask for (a usage chunk mcpd requested for its audit). */
       forward: boolean;
     }
@@ -35,6 +39,8 @@ export interface StreamContext {
   model: string;
   includeUsage: boolean;
   created: number;
+  /** Every chunk is read, not only those a peek marks: the caller keeps the answer's text. */
+  collectContent?: boolean | undefined;
   /** Who sends the frames, as error messages name it; default `the upstream`. */
   source?: string | undefined;
 }

@@ -1,5 +1,6 @@
 import { chatCompletionChunkSchema, type ChatCompletionChunk, type Usage } from '@mcpctl/protocol';
-import { errorMessageIn, parseStreamFrame, toOpenAiRequestBody, upstreamEndpoint } from '@mcpctl/dialects';
+import { errorMessageIn, parseStreamFrame, peekOpenAiChunk, toOpenAiRequestBody, upstreamEndpoint } from '@mcpctl/dialects';
+import { hasOutput } from './has-output.js';
 import { badGateway } from '../errors.js';
 import type { Dialect, StreamContext, StreamDecoder, StreamPart, UpstreamEvent } from './dialect.js';
 
@@ -31,11 +32,28 @@ function isCompletion(body: unknown): body is { choices: unknown[]; usage?: Usag
   return typeof body === 'object' && body !== null && Array.isArray((body as { choices?: unknown }).choices);
 }
 
+/**
+ * Reads only what it must: until the first output, every chunk (to time the first token);
+ * after it, only the frames a peek marks (finish reason, usage, error, anything unusual). The
+ * rest pass on as the text they came as, with neither a parse nor a serialization.
+ */
 class OpenAiStreamDecoder implements StreamDecoder {
+  #outputSeen = false;
+
   constructor(private readonly context: StreamContext) {}
 
   decode(event: UpstreamEvent): StreamPart[] {
-    const data = event.data.trim();
+    if (this.#outputSeen && !this.context.collectContent && peekOpenAiChunk(event.data) === 'plain') {
+      return [{ type: 'chunk', data: event.data, forward: true }];
+    }
+    return this.#read(event.data.trim());
+  }
+
+  end(): StreamPart[] {
+    return [];
+  }
+
+  #read(data: string): StreamPart[] {
     if (data === '[DONE]') return [{ type: 'done' }];
     const source = this.context.source ?? 'the upstream';
     const frame = parseStreamFrame(data);
@@ -43,11 +61,10 @@ class OpenAiStreamDecoder implements StreamDecoder {
     if (frame.type === 'error') return [{ type: 'error', message: `${source} failed mid-stream: ${frame.message}` }];
     const chunk = chatCompletionChunkSchema.safeParse(frame.value);
     if (!chunk.success) return [{ type: 'error', message: `${source} sent a stream frame that is not a chat.completion.chunk` }];
-    return [{ type: 'chunk', data, chunk: chunk.data, forward: this.#shouldForward(chunk.data) }];
-  }
-
-  end(): StreamPart[] {
-    return [];
+    if (hasOutput(chunk.data)) this.#outputSeen = true;
+    // A `data` that spanned lines would break the caller's SSE framing: the one case written anew.
+    const text = data.includes('\n') ? JSON.stringify(frame.value) : data;
+    return [{ type: 'chunk', data: text, chunk: chunk.data, forward: this.#shouldForward(chunk.data) }];
   }
 
   #shouldForward(chunk: ChatCompletionChunk): boolean {

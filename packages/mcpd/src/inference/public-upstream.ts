@@ -55,6 +55,7 @@ export class PublicUpstream implements InferenceBackend {
       model: call.name,
       includeUsage: call.request.stream_options?.include_usage === true,
       created: Math.floor(this.options.clock.now().getTime() / 1000),
+      collectContent: call.collectContent,
     };
     const failureContext = { signal: call.caller.signal, llmName: call.name };
     const built = dialect.buildRequest(target, call.request, streaming);

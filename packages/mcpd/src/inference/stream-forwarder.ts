@@ -1,7 +1,11 @@
 import type { Clock } from '@mcpctl/clock';
 import type { Usage } from '@mcpctl/protocol';
 import { sanitizeUpstreamText } from '../security/sanitize-upstream-text.js';
+import { hasOutput } from './has-output.js';
 import type { StreamPart } from './dialect.js';
+
+type ChunkPart = Extract<StreamPart, { type: 'chunk' }>;
+type ChunkEnvelope = { id: string; created: number; model: string };
 
 /** Where a stream goes: the caller's SSE response. */
 export interface SseSink {
@@ -19,7 +23,7 @@ export type StreamOutcome = { ok: true } | { ok: false; message: string };
 export class StreamForwarder {
   #outcome: StreamOutcome | undefined;
   #finishSeen = false;
-  #lastChunk: { id: string; created: number; model: string } | undefined;
+  #lastChunk: ChunkPart | undefined;
   #firstTokenAt: number | undefined;
   #usage: Usage | undefined;
   #content: string | undefined;
@@ -84,22 +88,39 @@ export class StreamForwarder {
     this.accept([{ type: 'error', message }]);
   }
 
-  #chunk(part: Extract<StreamPart, { type: 'chunk' }>): string {
+  /** A chunk the decoder did not read holds nothing to note (see {@link StreamPart}); its text goes out as it came. */
+  #chunk(part: ChunkPart): string {
+    this.#lastChunk = part;
     const { chunk } = part;
-    this.#lastChunk = { id: chunk.id, created: chunk.created, model: chunk.model };
-    if (chunk.usage) this.#usage = chunk.usage;
-    const choice = chunk.choices[0];
-    if (choice?.finish_reason) this.#finishSeen = true;
-    if (this.#content !== undefined && choice?.delta.content) this.#content += choice.delta.content;
-    if (this.#firstTokenAt === undefined && choice && hasOutput(choice.delta)) this.#firstTokenAt = this.clock.monotonic();
+    if (chunk) {
+      if (chunk.usage) this.#usage = chunk.usage;
+      const choice = chunk.choices[0];
+      if (choice?.finish_reason) this.#finishSeen = true;
+      if (this.#content !== undefined && choice?.delta.content) this.#content += choice.delta.content;
+      if (this.#firstTokenAt === undefined && hasOutput(chunk)) this.#firstTokenAt = this.clock.monotonic();
+    }
     return part.forward ? `data: ${part.data}\n\n` : '';
+  }
+
+  /** The envelope of the last chunk, for a finish chunk made up here; read only then. */
+  #lastEnvelope(): ChunkEnvelope | undefined {
+    const last = this.#lastChunk;
+    if (!last) return undefined;
+    if (last.chunk) return { id: last.chunk.id, created: last.chunk.created, model: last.chunk.model };
+    try {
+      const { id, created, model } = JSON.parse(last.data) as Partial<ChunkEnvelope>;
+      if (typeof id === 'string' && typeof created === 'number' && typeof model === 'string') return { id, created, model };
+    } catch {
+      // Shaped like a chunk but not JSON: the made-up finish chunk names none of it.
+    }
+    return undefined;
   }
 
   #done(): string {
     this.#outcome = { ok: true };
     let text = '';
     if (!this.#finishSeen) {
-      const meta = this.#lastChunk ?? { id: 'chatcmpl-mcpd', created: Math.floor(this.clock.now().getTime() / 1000), model: 'unknown' };
+      const meta = this.#lastEnvelope() ?? { id: 'chatcmpl-mcpd', created: Math.floor(this.clock.now().getTime() / 1000), model: 'unknown' };
       const finish = { ...meta, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] };
       text += `data: ${JSON.stringify(finish)}\n\n`;
     }
@@ -112,8 +133,4 @@ export class StreamForwarder {
     this.#outcome = { ok: false, message };
     return `data: ${JSON.stringify({ error: { message, type: 'upstream_error' } })}\n\n`;
   }
-}
-
-function hasOutput(delta: { content?: string | null | undefined; reasoning_content?: string | null | undefined; tool_calls?: unknown[] | undefined }): boolean {
-  return Boolean(delta.content) || Boolean(delta.reasoning_content) || Boolean(delta.tool_calls?.length) || Boolean((delta as { reasoning?: unknown }).reasoning);
 }

@@ -42,6 +42,7 @@ export class RelayService implements InferenceBackend {
         includeUsage: call.request.stream_options?.include_usage === true,
         created: Math.floor(this.clock.now().getTime() / 1000),
         source: `the publisher of ${record.name}`,
+        collectContent: call.collectContent,
       }),
       collectContent: call.collectContent,
       firstResultTimeoutMs: this.options.firstResultTimeoutMs,

@@ -76,10 +76,23 @@ export interface LlmProvider {
   readonly name: string;
   complete(options: CompletionOptions): Promise<CompletionResult>;
   /**
+   * The server's own `chat.completion`, every field it sent kept (its `id`, `model`, …), for a
+   * relay that hands it on as `streamChunks` hands on a stream. Only a provider whose server
+   * speaks the OpenAI dialect has it. Fails as `complete` does.
+   */
+  completionBody?(options: CompletionOptions): Promise<Record<string, unknown>>;
+  /**
    * Deltas as the server produces them. Optional for embedders: without it a streaming caller
    * gets the whole answer from `complete` as one content chunk, then the finish chunk.
    */
   stream?(options: CompletionOptions): AsyncIterable<StreamDelta>;
+  /**
+   * The server's own `chat.completion.chunk` texts, as it wrote them, for a relay that hands
+   * them on untouched (fields this interface does not name stay as they were, byte for byte).
+   * Only a provider whose server speaks the OpenAI dialect has it. Fails as `stream` does: on an
+   * error frame, a frame that is not a chunk, or a stream that ends before its finish reason.
+   */
+  streamChunks?(options: CompletionOptions): AsyncIterable<string>;
   /** Model ids the server offers. */
   listModels(options?: { signal?: AbortSignal }): Promise<string[]>;
   /**

@@ -15,15 +15,29 @@ export interface TaskScope {
 }
 
 /**
- * Calls the local provider and relays its answer. A stream is relayed delta by delta, each post
+ * Calls the local provider and relays its answer. A stream is relayed chunk by chunk, each post
  * awaited before the next so mcpd hands them on in order and the caller sees tokens as the local
- * server makes them. Stops without a word once mcpd says the task is gone.
+ * server makes them. A server that speaks the OpenAI dialect has its answer passed on as it
+ * wrote it (a stream chunk by chunk, untouched); any other has its answer made into the OpenAI
+ * shape here, named after the published LLM. Stops without a word once mcpd
+ * says the task is gone.
  */
 export async function runInferTask(task: InferTask, entry: ProviderToPublish, scope: TaskScope): Promise<void> {
   const options = toCompletionOptions(task.request, scope.signal);
   if (!task.streaming) {
+    if (entry.provider.completionBody) {
+      await scope.post({ status: 200, body: await entry.provider.completionBody(options) });
+      return;
+    }
     const result = await entry.provider.complete(options);
     await scope.post({ status: 200, body: toChatCompletion(result, scope.identity) });
+    return;
+  }
+  if (entry.provider.streamChunks) {
+    for await (const data of entry.provider.streamChunks(options)) {
+      if ((await scope.post({ chunk: { data } })) === 'gone') return;
+    }
+    await scope.post({ chunk: { data: '[DONE]', done: true } });
     return;
   }
   const mapper = new ChunkMapper(scope.identity);

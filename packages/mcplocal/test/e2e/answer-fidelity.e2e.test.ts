@@ -1,10 +1,14 @@
 import OpenAI from 'openai';
 import {
+  SCRIPTED_CHUNKS,
+  sseBody,
+  startScriptedStreamUpstream,
   makeTempDir,
   spawnMcpd,
   spawnMcplocal,
   startFakeUpstream,
   type FakeUpstream,
+  type ScriptedStreamUpstream,
   type SpawnedMcpd,
   type SpawnedMcplocal,
   type TempDir,
@@ -25,26 +29,40 @@ describe('answers reach the caller as the model server sent them, on the public 
   let dataDir: TempDir;
   let home: TempDir;
   let upstream: FakeUpstream;
+  let scripted: ScriptedStreamUpstream;
   let mcpd: SpawnedMcpd;
   let mcplocal: SpawnedMcplocal;
 
   beforeAll(async () => {
-    [dataDir, home, upstream] = await Promise.all([makeTempDir('e2e-mcpd-'), makeTempDir('e2e-home-'), startFakeUpstream({ tokens: TOKENS })]);
+    [dataDir, home, upstream, scripted] = await Promise.all([
+      makeTempDir('e2e-mcpd-'),
+      makeTempDir('e2e-home-'),
+      startFakeUpstream({ tokens: TOKENS }),
+      startScriptedStreamUpstream(),
+    ]);
     mcpd = await spawnMcpd({ dataDir: dataDir.path, env: { MCPD_STREAM_KEEPALIVE_SECONDS: String(KEEPALIVE_SECONDS) } });
     await writeMcplocalHome(
       home.path,
-      { providers: [{ name: 'workstation', type: 'openai', url: upstream.openaiBaseUrl, model: 'fake-model', publish: true }] },
+      {
+        providers: [
+          { name: 'workstation', type: 'openai', url: upstream.openaiBaseUrl, model: 'fake-model', publish: true },
+          { name: 'workstation-scripted', type: 'openai', url: scripted.openaiBaseUrl, model: 'scripted/model:Q4', publish: true },
+        ],
+      },
       { mcpdUrl: mcpd.url, token: mcpd.adminToken },
     );
     mcplocal = await spawnMcplocal({ home: home.path });
     const created = await api('/api/v1/llms', { method: 'POST', body: JSON.stringify({ name: 'remote', type: 'openai', model: 'fake-model', url: upstream.openaiBaseUrl }) });
     expect(created.status).toBe(201);
+    const scriptedRemote = { name: 'remote-scripted', type: 'openai', model: 'scripted/model:Q4', url: scripted.openaiBaseUrl };
+    expect((await api('/api/v1/llms', { method: 'POST', body: JSON.stringify(scriptedRemote) })).status).toBe(201);
   });
 
   afterAll(async () => {
     await mcplocal?.stop('SIGKILL');
     await mcpd?.stop();
     await upstream?.close();
+    await scripted?.close();
     await Promise.all([dataDir?.cleanup(), home?.cleanup()]);
   });
 
@@ -122,6 +140,18 @@ describe('answers reach the caller as the model server sent them, on the public 
       expect(response.status).toBe(200);
       const body = (await response.json()) as { choices: Array<{ message: { content: string } }> };
       expect(body.choices[0]!.message.content.length).toBe(size);
+    });
+  });
+
+  describe.each(['remote-scripted', 'workstation-scripted'])('%s', (model) => {
+    it('hands every chunk to the caller byte for byte, as the model server wrote it', async () => {
+      const text = await (await chat(model, { stream: true, stream_options: { include_usage: true } })).text();
+      expect(text.replaceAll(': waiting\n\n', '')).toBe(sseBody(SCRIPTED_CHUNKS));
+    });
+
+    it('leaves out only the usage chunk the caller did not ask for', async () => {
+      const text = await (await chat(model, { stream: true })).text();
+      expect(text.replaceAll(': waiting\n\n', '')).toBe(sseBody(SCRIPTED_CHUNKS.slice(0, -1)));
     });
   });
 });

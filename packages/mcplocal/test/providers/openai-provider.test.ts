@@ -1,4 +1,4 @@
-import { startFakeUpstream, type FakeUpstream } from '@mcpctl/test-kit';
+import { SCRIPTED_CHUNKS, startFakeUpstream, type FakeUpstream } from '@mcpctl/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/errors.js';
 import { OpenAiProvider } from '../../src/providers/openai/openai-provider.js';
@@ -106,6 +106,39 @@ describe('OpenAI provider', () => {
     server = await startScriptedServer({ contentType: 'text/event-stream', chunks: sseFrames([chunk({ content: 'Half an ans' })]) });
     const provider = new OpenAiProvider({ name: 'vllm', url: server.url, model: 'qwen3' });
     await expect(collect(provider.stream({ messages: QUESTION }))).rejects.toThrow(/ended before the answer finished/);
+  });
+
+  describe('chunks as the server wrote them', () => {
+    const texts = async (stream: AsyncIterable<string>) => {
+      const seen: string[] = [];
+      for await (const text of stream) seen.push(text);
+      return seen;
+    };
+
+    it('hands on every chunk byte for byte, across split frames, and stops at [DONE]', async () => {
+      const frames = [...sseFrames([...SCRIPTED_CHUNKS, '[DONE]']), 'data: {"not":"read"}\n\n'];
+      server = await startScriptedServer({ contentType: 'text/event-stream', chunks: splitInHalves(frames) });
+      const provider = new OpenAiProvider({ name: 'vllm', url: server.url, model: 'qwen3' });
+      expect(await texts(provider.streamChunks({ messages: QUESTION }))).toEqual(SCRIPTED_CHUNKS);
+    });
+
+    it('writes a frame that spans lines on one line, the one frame it writes anew', async () => {
+      const finish = JSON.stringify(chunk({}, 'stop'));
+      server = await startScriptedServer({ contentType: 'text/event-stream', chunks: [`data: {"id":"c1",\ndata: "object":"chat.completion.chunk","created":1,"model":"m","choices":[]}\n\ndata: ${finish}\n\n`] });
+      const provider = new OpenAiProvider({ name: 'vllm', url: server.url, model: 'qwen3' });
+      expect(await texts(provider.streamChunks({ messages: QUESTION }))).toEqual(['{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[]}', finish]);
+    });
+
+    it.each([
+      ['ends without a finish reason', [chunk({ content: 'Half an ans' })], /ended before the answer finished/],
+      ['carries an error frame after output', [chunk({ content: 'Partial' }), { error: { message: 'KV cache exhausted' } }], /failed mid-stream: KV cache exhausted/],
+      ['sends a frame that is not JSON', [chunk({ content: 'Partial' }), 'not json'], /not JSON/],
+      ['sends a frame that is not a chunk', [chunk({ content: 'Partial' }), { choices: 'none' }], /stream chunk/],
+    ])('fails as a stream of deltas does when the server %s', async (_case, values, message) => {
+      server = await startScriptedServer({ contentType: 'text/event-stream', chunks: sseFrames(values) });
+      const provider = new OpenAiProvider({ name: 'vllm', url: server.url, model: 'qwen3' });
+      await expect(texts(provider.streamChunks({ messages: QUESTION }))).rejects.toThrow(message);
+    });
   });
 
   it('reads reasoning and tool calls from a whole completion', async () => {

@@ -1,14 +1,14 @@
 import type { Clock } from '@mcpctl/clock';
 import { chatCompletionChunkSchema, chatCompletionSchema, modelIdListSchema } from '@mcpctl/protocol';
-import { readSse, toOpenAiRequestBody, upstreamEndpoint } from '@mcpctl/dialects';
+import { peekOpenAiChunk, readSse, toOpenAiRequestBody, upstreamEndpoint } from '@mcpctl/dialects';
 import { ProviderError } from '../../errors.js';
 import { AVAILABILITY_TIMEOUT_MS, checkAvailability } from '../check-availability.js';
 import { parseJsonFrame } from '../json-frame.js';
 import type { CompletionOptions, CompletionResult, LlmProvider, StreamDelta } from '../llm-provider.js';
-import { fetchProviderJson, openProviderStream, parseProviderBody, type ProviderHttpRequest } from '../provider-http.js';
+import { fetchProviderJson, openProviderStream, parseProviderBody, type ProviderHttpRequest, type ResponseSchema } from '../provider-http.js';
 import { providerStream, unfinishedStream } from '../provider-stream.js';
 import { fromOpenAiCompletion } from './from-openai-completion.js';
-import { mapOpenAiChunk } from './map-openai-chunk.js';
+import { mapOpenAiChunk, type OpenAiChunkBody } from './map-openai-chunk.js';
 import { toChatRequest } from '../to-chat-request.js';
 import { reportsSleeping, vllmSleepStateUrl } from './vllm-sleep-state.js';
 
@@ -30,6 +30,13 @@ export interface OpenAiProviderOptions {
 // Only these fields are read, so servers that shape the envelope differently still work.
 const completionSchema = chatCompletionSchema.pick({ choices: true, usage: true });
 const chunkSchema = chatCompletionChunkSchema.pick({ choices: true, usage: true });
+/** Checked as `completionSchema` checks, answering the body the server sent, not the schema's copy of it. */
+const asSent: ResponseSchema<Record<string, unknown>> = {
+  safeParse: (value) => {
+    const checked = completionSchema.safeParse(value);
+    return checked.success ? { success: true, data: value as Record<string, unknown> } : checked;
+  },
+};
 
 /** Any OpenAI-compatible server: vLLM, llama.cpp, LM Studio, Ollama's `/v1`. */
 export class OpenAiProvider implements LlmProvider {
@@ -42,13 +49,19 @@ export class OpenAiProvider implements LlmProvider {
   }
 
   async complete(options: CompletionOptions): Promise<CompletionResult> {
-    const body = toOpenAiRequestBody(toChatRequest(options), this.options.model, false);
-    const request = this.request('POST', '/chat/completions', options.signal, body);
-    return fromOpenAiCompletion(await fetchProviderJson(request, completionSchema, 'chat completion'));
+    return fromOpenAiCompletion(await this.fetchCompletion(options, completionSchema));
+  }
+
+  completionBody(options: CompletionOptions): Promise<Record<string, unknown>> {
+    return this.fetchCompletion(options, asSent);
   }
 
   stream(options: CompletionOptions): AsyncIterable<StreamDelta> {
     return providerStream(this.name, options.signal, (signal) => this.streamDeltas(options, signal));
+  }
+
+  streamChunks(options: CompletionOptions): AsyncIterable<string> {
+    return providerStream(this.name, options.signal, (signal) => this.chunkTexts(options, signal));
   }
 
   async listModels(options: { signal?: AbortSignal } = {}): Promise<string[]> {
@@ -72,10 +85,42 @@ export class OpenAiProvider implements LlmProvider {
   }
 
   private async *streamDeltas(options: CompletionOptions, signal: AbortSignal): AsyncGenerator<StreamDelta> {
+    let finished = false;
+    for await (const data of this.dataFrames(options, signal)) {
+      for (const delta of mapOpenAiChunk(this.readChunk(data))) {
+        if (delta.type === 'finish') finished = true;
+        yield delta;
+      }
+    }
+    if (!finished) throw unfinishedStream(this.name);
+  }
+
+  /**
+   * The chunks' texts as the server wrote them. A peek finds the few frames worth reading (the
+   * finish chunk, the usage chunk, an error frame, anything unusual); only those are parsed.
+   */
+  private async *chunkTexts(options: CompletionOptions, signal: AbortSignal): AsyncGenerator<string> {
+    let finished = false;
+    for await (const data of this.dataFrames(options, signal)) {
+      if (peekOpenAiChunk(data) === 'plain') {
+        yield data;
+        continue;
+      }
+      const text = data.trim();
+      const value = parseJsonFrame(text, this.name);
+      const chunk = parseProviderBody(value, chunkSchema, 'stream chunk', this.name);
+      if (chunk.choices.find((choice) => choice.index === 0)?.finish_reason) finished = true;
+      // A frame that spanned lines would break the SSE framing further on: the one case written anew.
+      yield text.includes('\n') ? JSON.stringify(value) : text;
+    }
+    if (!finished) throw unfinishedStream(this.name);
+  }
+
+  /** The `data` of each event of a streamed completion, up to `[DONE]`. */
+  private async *dataFrames(options: CompletionOptions, signal: AbortSignal): AsyncGenerator<string> {
     const body = toOpenAiRequestBody(toChatRequest(options), this.options.model, true);
     const request = this.request('POST', '/chat/completions', signal, body);
     const streamed = await openProviderStream({ ...request, headers: { ...request.headers, accept: 'text/event-stream' } });
-    let finished = false;
     let done = false;
     for await (const event of readSse(streamed)) {
       // Nothing follows `[DONE]`; the rest of the body is read only to let the connection be reused.
@@ -84,13 +129,18 @@ export class OpenAiProvider implements LlmProvider {
         done = true;
         continue;
       }
-      const chunk = parseProviderBody(parseJsonFrame(event.data, this.name), chunkSchema, 'stream chunk', this.name);
-      for (const delta of mapOpenAiChunk(chunk)) {
-        if (delta.type === 'finish') finished = true;
-        yield delta;
-      }
+      yield event.data;
     }
-    if (!finished) throw unfinishedStream(this.name);
+  }
+
+  private fetchCompletion<T>(options: CompletionOptions, schema: ResponseSchema<T>): Promise<T> {
+    const body = toOpenAiRequestBody(toChatRequest(options), this.options.model, false);
+    const request = this.request('POST', '/chat/completions', options.signal, body);
+    return fetchProviderJson(request, schema, 'chat completion');
+  }
+
+  private readChunk(data: string): OpenAiChunkBody {
+    return parseProviderBody(parseJsonFrame(data, this.name), chunkSchema, 'stream chunk', this.name);
   }
 
   private request(method: 'GET' | 'POST', endpoint: string, signal: AbortSignal | undefined, body?: unknown): ProviderHttpRequest {
