@@ -193,6 +193,7 @@ describe('relay of virtual LLMs over the control stream', () => {
     ['an error frame', '{"object":"chat.completion.chunk","error":{"message":"out of memory"}}'],
     ['a frame that is not JSON', 'data that is not json'],
     ['a frame that is not a chat.completion.chunk', '{"object":"chat.completion","choices":[]}'],
+    ['a frame that only looks like a chunk', '{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"x"}}],}'],
   ])('ends the stream with 400 and an error frame on %s after output has flowed', async (_case, data) => {
     const answer = infer({ stream: true });
     const task = await nextTask();

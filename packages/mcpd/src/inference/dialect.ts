@@ -43,6 +43,12 @@ export interface StreamContext {
   collectContent?: boolean | undefined;
   /** Who sends the frames, as error messages name it; default `the upstream`. */
   source?: string | undefined;
+  /**
+   * Every frame must be JSON, not only those a peek marks: a relayed chunk that is not a
+   * chat.completion.chunk gets 400 (SPEC §12), so a publisher's broken frame never reaches a caller.
+   * A plain frame is still passed on as the text it came as.
+   */
+  checkEveryFrame?: boolean | undefined;
 }
 
 export interface StreamDecoder {

@@ -28,6 +28,16 @@ export const openAiDialect: Dialect = {
   },
 };
 
+/** Whether `text` parses as JSON; the value is dropped, the text passes on as it came. */
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function isCompletion(body: unknown): body is { choices: unknown[]; usage?: Usage } {
   return typeof body === 'object' && body !== null && Array.isArray((body as { choices?: unknown }).choices);
 }
@@ -44,6 +54,7 @@ class OpenAiStreamDecoder implements StreamDecoder {
 
   decode(event: UpstreamEvent): StreamPart[] {
     if (this.#outputSeen && !this.context.collectContent && peekOpenAiChunk(event.data) === 'plain') {
+      if (this.context.checkEveryFrame && !isJson(event.data)) return [this.#notJson()];
       return [{ type: 'chunk', data: event.data, forward: true }];
     }
     return this.#read(event.data.trim());
@@ -57,7 +68,7 @@ class OpenAiStreamDecoder implements StreamDecoder {
     if (data === '[DONE]') return [{ type: 'done' }];
     const source = this.context.source ?? 'the upstream';
     const frame = parseStreamFrame(data);
-    if (frame.type === 'not-json') return [{ type: 'error', message: `${source} sent a stream frame that is not JSON` }];
+    if (frame.type === 'not-json') return [this.#notJson()];
     if (frame.type === 'error') return [{ type: 'error', message: `${source} failed mid-stream: ${frame.message}` }];
     const chunk = chatCompletionChunkSchema.safeParse(frame.value);
     if (!chunk.success) return [{ type: 'error', message: `${source} sent a stream frame that is not a chat.completion.chunk` }];
@@ -65,6 +76,10 @@ class OpenAiStreamDecoder implements StreamDecoder {
     // A `data` that spanned lines would break the caller's SSE framing: the one case written anew.
     const text = data.includes('\n') ? JSON.stringify(frame.value) : data;
     return [{ type: 'chunk', data: text, chunk: chunk.data, forward: this.#shouldForward(chunk.data) }];
+  }
+
+  #notJson(): StreamPart {
+    return { type: 'error', message: `${this.context.source ?? 'the upstream'} sent a stream frame that is not JSON` };
   }
 
   #shouldForward(chunk: ChatCompletionChunk): boolean {

@@ -43,6 +43,7 @@ export class RelayService implements InferenceBackend {
         created: Math.floor(this.clock.now().getTime() / 1000),
         source: `the publisher of ${record.name}`,
         collectContent: call.collectContent,
+        checkEveryFrame: true,
       }),
       collectContent: call.collectContent,
       firstResultTimeoutMs: this.options.firstResultTimeoutMs,
