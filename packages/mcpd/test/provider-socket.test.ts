@@ -164,7 +164,7 @@ describe('the provider socket', () => {
       })(),
     ]);
     const iterator = stream[Symbol.asyncIterator]();
-    expect((await iterator.next()).value?.choices[0]?.delta.content).toBe('one');
+    expect(((await iterator.next()).value as OpenAI.ChatCompletionChunk).choices[0]?.delta.content).toBe('one');
     for (const piece of [' two', ' three']) socket.result(task.taskId, { chunk: { data: chunk(piece) } });
     socket.result(task.taskId, { chunk: { data: chunk(null, 'stop') } });
     socket.result(task.taskId, { chunk: { data: '[DONE]', done: true } });
@@ -350,7 +350,7 @@ describe('the provider socket', () => {
       })(),
     ]);
     const iterator = stream[Symbol.asyncIterator]();
-    expect((await iterator.next()).value?.choices[0]?.delta.content).toBe('fast');
+    expect(((await iterator.next()).value as OpenAI.ChatCompletionChunk).choices[0]?.delta.content).toBe('fast');
 
     // The slow caller's socket fills, then its task's buffer, and the task fails; mcpd keeps reading.
     const big = chunk('x'.repeat(64 * 1024));

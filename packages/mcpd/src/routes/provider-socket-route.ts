@@ -1,5 +1,5 @@
 import { ServerResponse, type IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { PROVIDER_SOCKET_PATH, PROVIDER_SOCKET_PING_MS } from '@mcpctl/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -37,11 +37,16 @@ export function providerSocketRoute(app: FastifyInstance, services: Services): v
   app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Node leaves an upgraded connection without an error listener; a reset must not crash mcpd.
     socket.on('error', () => socket.destroy());
+    // An HTTP server's connections are sockets (TLS ones too); anything else has no answer to get.
+    if (!(socket instanceof Socket)) {
+      socket.destroy();
+      return;
+    }
     upgrades.set(request, { socket, head });
     const response = new ServerResponse(request);
     // The connection left HTTP's parser: after an answer that refuses the upgrade, it ends.
     response.shouldKeepAlive = false;
-    response.assignSocket(socket as Socket);
+    response.assignSocket(socket);
     response.once('finish', () => socket.end());
     app.routing(request, response);
   });

@@ -37,7 +37,8 @@ export class ProviderSocket {
     const socket = new WebSocket(`${url.replace(/^http/, 'ws')}${PROVIDER_SOCKET_PATH}`, { headers, autoPong: options.autoPong ?? true });
     opened.#socket = socket;
     socket.on('message', (data) => {
-      opened.messages.push(JSON.parse(String(data)) as SocketMessage);
+      // `ws` hands text messages over as one Buffer.
+      opened.messages.push(JSON.parse(Buffer.isBuffer(data) ? data.toString('utf8') : '') as SocketMessage);
       opened.#wake();
     });
     socket.on('ping', () => {
