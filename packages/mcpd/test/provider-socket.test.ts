@@ -4,6 +4,7 @@ import { ManualClock } from '@mcpctl/clock/manual';
 import { PROVIDER_SOCKET_PATH, PROVIDER_SOCKET_PING_MS, providerRegisterResponseSchema } from '@mcpctl/protocol';
 import { testDatabaseVariants } from '@mcpctl/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
+import { chatChunk, chatCompletion } from './support/chat-fixtures.js';
 import { eventually } from './support/eventually.js';
 import { ProviderSocket } from './support/provider-socket.js';
 import { ProviderStream } from './support/provider-stream.js';
@@ -12,23 +13,8 @@ import { addUser } from './support/test-users.js';
 
 const [embedded] = testDatabaseVariants();
 
-const chunk = (content: string | null, finish: string | null = null) =>
-  JSON.stringify({
-    id: 'chatcmpl-socket',
-    object: 'chat.completion.chunk',
-    created: 1,
-    model: 'local',
-    choices: [{ index: 0, delta: content === null ? {} : { content }, finish_reason: finish }],
-  });
-
-const completion = {
-  id: 'chatcmpl-socket',
-  object: 'chat.completion',
-  created: 1,
-  model: 'local',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'relayed over the socket' }, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 },
-};
+const chunk = chatChunk;
+const completion = chatCompletion('relayed over the socket');
 
 /** The buffer a slow caller's task may fill in the backpressure scenario. */
 const TASK_BUFFER_BYTES = 256 * 1024;
@@ -143,7 +129,7 @@ describe('the provider socket', () => {
       })(),
     ]);
     expect(answer.choices[0]?.message.content).toBe('relayed over the socket');
-    expect(answer.usage?.total_tokens).toBe(7);
+    expect(answer.usage?.total_tokens).toBe(5);
     // A late result for the finished task is not wanted.
     socket.result(task.taskId, { status: 200, body: completion });
     await socket.waitFor((open) => open.gone(task.taskId) !== undefined);
