@@ -108,6 +108,22 @@ describe('the provider socket', () => {
     expect(mcpd.server.services.hub.size).toBe(0);
   });
 
+  it('counts sockets and SSE streams against one per-user cap, and frees the slot when a socket closes', async () => {
+    await start({ MCPD_MAX_STREAMS_PER_USER: '1' });
+    const { socket } = await publish();
+    const other = await register(alice, 'other');
+    const refused = await openSocket(alice, other.providerSessionId);
+    const stream = await fetch(`${mcpd.url}/api/v1/llms/_provider-stream`, {
+      headers: { authorization: `Bearer ${alice}`, accept: 'text/event-stream', 'x-mcpctl-provider-session': other.providerSessionId },
+    });
+    expect([refused.status, JSON.parse(refused.body)]).toEqual([429, await stream.json()]);
+    expect(stream.status).toBe(429);
+    socket.close();
+    await eventually(() => mcpd.server.services.hub.size === 0);
+    const admitted = await openSocket(alice, other.providerSessionId);
+    expect(admitted.status).toBe(101);
+  });
+
   it('answers a plain GET of the socket path with 426', async () => {
     await start();
     const { providerSessionId } = await register(alice);
