@@ -17,6 +17,13 @@ export interface McpdConfig {
   bodyLimitBytes: number;
   /** Largest result post (a relayed whole answer or one chunk); other routes keep `bodyLimitBytes`. */
   maxResultBytes: number;
+  /**
+   * Whether mcpd serves the provider socket and advertises it at registration (MCPD_PROVIDER_SOCKET,
+   * default on); off leaves every publisher on SSE + POST.
+   */
+  providerSocket: boolean;
+  /** Bytes of one relayed task's chunks that may wait for a caller reading slowly before the task fails. */
+  relayTaskBufferBytes: number;
   /** Longest wait for an upstream's response headers. */
   upstreamHeadersTimeoutMs: number;
   /** Longest silence inside an upstream body; a stream still making progress is never cut. */
@@ -94,6 +101,12 @@ const environmentSchema = z.object({
   MCPD_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MCPD_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024, 'MCPD_BODY_LIMIT_BYTES must be at least 1024').default(4 * 1024 * 1024),
   MCPD_MAX_RESULT_BYTES: z.coerce.number().int().min(1024, 'MCPD_MAX_RESULT_BYTES must be at least 1024').default(32 * 1024 * 1024),
+  MCPD_PROVIDER_SOCKET: z.enum(['on', 'off'], { error: 'MCPD_PROVIDER_SOCKET must be on or off' }).default('on'),
+  MCPD_RELAY_TASK_BUFFER_BYTES: z.coerce
+    .number({ error: 'MCPD_RELAY_TASK_BUFFER_BYTES must be a whole number of bytes' })
+    .int('MCPD_RELAY_TASK_BUFFER_BYTES must be a whole number of bytes')
+    .min(1024, 'MCPD_RELAY_TASK_BUFFER_BYTES must be at least 1024')
+    .default(8 * 1024 * 1024),
   MCPD_UPSTREAM_TIMEOUT_SECONDS: seconds('MCPD_UPSTREAM_TIMEOUT_SECONDS', 300),
   MCPD_UPSTREAM_IDLE_TIMEOUT_SECONDS: seconds('MCPD_UPSTREAM_IDLE_TIMEOUT_SECONDS', 300),
   MCPD_SHUTDOWN_DEADLINE_SECONDS: seconds('MCPD_SHUTDOWN_DEADLINE_SECONDS', 30),
@@ -169,6 +182,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): McpdConfig {
     logLevel: values.MCPD_LOG_LEVEL,
     bodyLimitBytes: values.MCPD_BODY_LIMIT_BYTES,
     maxResultBytes: values.MCPD_MAX_RESULT_BYTES,
+    providerSocket: values.MCPD_PROVIDER_SOCKET === 'on',
+    relayTaskBufferBytes: values.MCPD_RELAY_TASK_BUFFER_BYTES,
     upstreamHeadersTimeoutMs: values.MCPD_UPSTREAM_TIMEOUT_SECONDS * 1000,
     upstreamIdleTimeoutMs: values.MCPD_UPSTREAM_IDLE_TIMEOUT_SECONDS * 1000,
     shutdownDeadlineMs: values.MCPD_SHUTDOWN_DEADLINE_SECONDS * 1000,

@@ -12,10 +12,13 @@ import { describe, expect, it } from 'vitest';
 const MAY_IMPORT: Record<string, readonly string[]> = {
   // The one place that knows every concrete class: builds the services and the HTTP app.
   composition: ['*'],
-  routes: ['services', 'plugins', 'inference', 'relay', 'rbac', 'security', 'errors', 'clock', 'version'],
+  routes: ['services', 'plugins', 'inference', 'relay', 'transports', 'rbac', 'security', 'errors', 'clock', 'version'],
   plugins: ['services', 'rbac', 'security', 'errors'],
   services: ['dispatch', 'relay', 'inference', 'catalog', 'rbac', 'repositories', 'security', 'errors', 'clock', 'metrics'],
   dispatch: ['relay', 'inference', 'catalog', 'rbac', 'repositories', 'security', 'errors', 'clock'],
+  // How a control connection travels (SSE + POST, the provider socket): below the routes that open
+  // them, above relay, which knows only its ControlChannel.
+  transports: ['relay', 'security', 'clock'],
   relay: ['inference', 'catalog', 'security', 'errors', 'clock'],
   inference: ['dialects', 'catalog', 'rbac', 'security', 'errors', 'clock', 'metrics'],
   dialects: [],
@@ -39,6 +42,8 @@ const PACKAGE_USERS: Record<string, readonly string[]> = {
   '@mcpctl/db': ['composition', 'services', 'repositories'],
   // errors.ts holds the one error mapper, which answers Fastify's errors.
   fastify: ['composition', 'routes', 'plugins', 'errors'],
+  // The provider socket's library: the transport it adapts and the route that upgrades to it.
+  ws: ['routes', 'transports'],
 };
 
 const SRC = fileURLToPath(new URL('../src', import.meta.url));

@@ -25,6 +25,16 @@ describe('loadConfig', () => {
     );
   });
 
+  it('serves the provider socket unless switched off, and reads the relay task buffer', () => {
+    expect(loadConfig([], {})).toMatchObject({ providerSocket: true, relayTaskBufferBytes: 8 * 1024 * 1024 });
+    expect(loadConfig([], { MCPD_PROVIDER_SOCKET: 'off', MCPD_RELAY_TASK_BUFFER_BYTES: '65536' })).toMatchObject({
+      providerSocket: false,
+      relayTaskBufferBytes: 65_536,
+    });
+    expect(() => loadConfig([], { MCPD_PROVIDER_SOCKET: 'no' })).toThrow(/MCPD_PROVIDER_SOCKET must be on or off/);
+    expect(() => loadConfig([], { MCPD_RELAY_TASK_BUFFER_BYTES: '10' })).toThrow(/MCPD_RELAY_TASK_BUFFER_BYTES must be at least 1024/);
+  });
+
   it('reads flags', () => {
     expect(loadConfig(['--host', '0.0.0.0', '--port', '0', '--data-dir', '/d'], {})).toMatchObject({ host: '0.0.0.0', port: 0, dataDir: '/d' });
   });

@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import { ManualClock } from '@mcpctl/clock/manual';
 import { SCRIPTED_CHUNKS, sseBody, testDatabaseVariants } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { chatChunk, chatCompletion } from './support/chat-fixtures.js';
 import { eventually } from './support/eventually.js';
 import { ProviderStream } from './support/provider-stream.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
@@ -9,23 +10,8 @@ import { addUser } from './support/test-users.js';
 
 const [embedded] = testDatabaseVariants();
 
-const chunk = (content: string | null, finish: string | null = null) =>
-  JSON.stringify({
-    id: 'chatcmpl-relay',
-    object: 'chat.completion.chunk',
-    created: 1,
-    model: 'local',
-    choices: [{ index: 0, delta: content === null ? {} : { content }, finish_reason: finish }],
-  });
-
-const completion = {
-  id: 'chatcmpl-relay',
-  object: 'chat.completion',
-  created: 1,
-  model: 'local',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'relayed answer' }, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
-};
+const chunk = chatChunk;
+const completion = chatCompletion('relayed answer');
 
 /** How long a relayed task waits for its publisher's first result, on the manual clock. */
 const RELAY_TIMEOUT_SECONDS = 60;

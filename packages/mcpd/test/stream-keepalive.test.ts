@@ -231,7 +231,7 @@ describe('KeepaliveCaller', () => {
       sendJson: (json) => written.push(json),
       openStream: () => {
         open = true;
-        return { write: (text) => written.push(text), end: () => written.push('<end>') };
+        return { write: (text) => written.push(text), end: () => written.push('<end>'), full: false, onDrain: (listener) => listener() };
       },
     };
     return { caller, written };

@@ -169,6 +169,7 @@ describe('mcpctl against a real mcpd', () => {
     expect(run.stdout).toMatch(/\nKind: +public\n/);
     expect(run.stdout).toMatch(/\nPool: +gpu \(1\/1 active: fake \(active\)\)\n/);
     expect(run.stdout).toMatch(/\nAPI key: +set\n/);
+    expect(run.stdout).toMatch(/\nTransport: +-\n/);
     expect(run.stdout).toMatch(/\nLast heartbeat: +-\n/);
     expect(run.stdout).toMatch(/\nInactive since: +-\n/);
     expect(run.stdout).toMatch(/\nCreated: +\d{4}-\d\d-\d\dT[\d:.]+Z \((just now|\d+[smhd] ago)\)\n/);

@@ -69,6 +69,10 @@ export interface ServiceOptions {
   streamKeepaliveMs?: number;
   /** Largest result post a publisher may send (default 32 MiB). */
   maxResultBytes?: number;
+  /** Serve and advertise the provider socket (default true). */
+  providerSocket?: boolean;
+  /** Bytes of a relayed task's chunks that may wait for a slow caller before the task fails (default 8 MiB). */
+  relayTaskBufferBytes?: number;
   dispatch: DispatchOptions;
   wake: WakeOptions;
   /** How long a verified token or a resolved LLM is trusted without the database. */
@@ -139,6 +143,7 @@ export function createServices(options: ServiceOptions): RunningServices {
   const relay = new RelayService(hub, tasks, options.clock, {
     firstResultTimeoutMs: options.relayTimeoutMs,
     idleTimeoutMs: options.upstreamIdleTimeoutMs,
+    taskBufferBytes: options.relayTaskBufferBytes ?? 8 * 1024 * 1024,
   });
   const inFlight = new InFlightTracker();
   const wakes = new WakeCoordinator(hub, tasks, llmRepository, catalog, options.clock, options.wake);
@@ -178,7 +183,7 @@ export function createServices(options: ServiceOptions): RunningServices {
     options.clock,
     pools,
     namespace,
-    (sessionId) => hub.channel(sessionId) !== undefined,
+    (sessionId) => hub.channel(sessionId)?.transport,
     new UpstreamUrlPolicy(addressGuard, admins),
   );
   return {
@@ -222,6 +227,7 @@ export function createServices(options: ServiceOptions): RunningServices {
     },
     pingIntervalMs: options.pingIntervalMs,
     maxResultBytes: options.maxResultBytes ?? 32 * 1024 * 1024,
+    providerSocket: options.providerSocket ?? true,
     startedAt: options.clock.now(),
     auditWriter,
     close: async () => {

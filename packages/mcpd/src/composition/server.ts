@@ -80,6 +80,8 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
     lifecycle: { heartbeatTimeoutMs: config.heartbeatTimeoutMs, inactiveRetentionMs: config.inactiveRetentionMs },
     pingIntervalMs: config.pingIntervalMs,
     maxResultBytes: config.maxResultBytes,
+    providerSocket: config.providerSocket,
+    relayTaskBufferBytes: config.relayTaskBufferBytes,
     streamKeepaliveMs: config.streamKeepaliveMs,
     dispatch: config.dispatch,
     wake: config.wake,

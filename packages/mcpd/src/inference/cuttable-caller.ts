@@ -1,6 +1,5 @@
 import type { HttpError } from '../errors.js';
-import type { Caller } from './caller.js';
-import type { SseSink } from './stream-forwarder.js';
+import type { Caller, CallerSink } from './caller.js';
 
 /**
  * A caller mcpd itself may cut off (a shutdown that reached its deadline, or one that releases
@@ -34,7 +33,7 @@ export class CuttableCaller implements Caller {
     this.inner.sendJson(json, headers);
   }
 
-  openStream(headers: Record<string, string>): SseSink {
+  openStream(headers: Record<string, string>): CallerSink {
     return this.inner.openStream(headers);
   }
 

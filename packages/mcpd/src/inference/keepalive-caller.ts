@@ -1,6 +1,5 @@
 import type { Clock } from '@mcpctl/clock';
-import type { Caller } from './caller.js';
-import type { SseSink } from './stream-forwarder.js';
+import type { Caller, CallerSink } from './caller.js';
 
 /** The comment a waiting streaming caller hears; SSE clients ignore comments. */
 export const WAITING_COMMENT = ': waiting\n\n';
@@ -15,7 +14,7 @@ export const WAITING_COMMENT = ': waiting\n\n';
 export class KeepaliveCaller implements Caller {
   #cancelTimer: (() => void) | undefined;
   #answerStarted = false;
-  #sink: SseSink | undefined;
+  #sink: CallerSink | undefined;
 
   constructor(
     private readonly caller: Caller,
@@ -43,7 +42,7 @@ export class KeepaliveCaller implements Caller {
     this.caller.sendJson(json, headers);
   }
 
-  openStream(headers: Record<string, string>): SseSink {
+  openStream(headers: Record<string, string>): CallerSink {
     if (this.#sink) return this.#sink;
     const sink = this.caller.openStream(headers);
     this.#sink = {
@@ -58,6 +57,10 @@ export class KeepaliveCaller implements Caller {
         this.stop();
         sink.end();
       },
+      get full() {
+        return sink.full;
+      },
+      onDrain: (listener) => sink.onDrain(listener),
     };
     return this.#sink;
   }

@@ -2,10 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
 import { badRequest, echo } from '../errors.js';
 import { findUnstorableText } from '../security/find-unstorable-text.js';
-import { exceedsJsonDepth } from '../security/json-depth.js';
-
-/** The deepest nesting of arrays and objects a JSON body may have. */
-export const MAX_JSON_DEPTH = 64;
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../security/json-depth.js';
 
 /**
  * Fastify's JSON parser (with its prototype-poisoning guard) behind three checks, so bad bytes

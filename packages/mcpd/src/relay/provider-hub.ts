@@ -8,7 +8,7 @@ export class ProviderHub {
   attach(sessionId: string, channel: ControlChannel): ControlChannel | undefined {
     const older = this.#channels.get(sessionId);
     this.#channels.set(sessionId, channel);
-    older?.close();
+    older?.close('replaced');
     return older;
   }
 

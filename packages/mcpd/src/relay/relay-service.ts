@@ -11,6 +11,8 @@ import type { TaskRegistry } from './task-registry.js';
 export interface RelayOptions {
   firstResultTimeoutMs: number;
   idleTimeoutMs: number;
+  /** Chunk data one task may hold for a caller reading slowly before it fails (MCPD_RELAY_TASK_BUFFER_BYTES). */
+  taskBufferBytes: number;
 }
 
 /** Virtual LLMs: the request goes to the publisher as an `infer` task on its control stream. */
@@ -49,6 +51,7 @@ export class RelayService implements InferenceBackend {
       firstResultTimeoutMs: this.options.firstResultTimeoutMs,
       idleTimeoutMs: this.options.idleTimeoutMs,
       clock: this.clock,
+      bufferBytes: this.options.taskBufferBytes,
       cancel: () => channel.sendTask({ kind: 'cancel', taskId, llmName: record.name }),
       onEnd: () => this.tasks.finish(taskId),
     });

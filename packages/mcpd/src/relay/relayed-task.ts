@@ -1,8 +1,8 @@
 import type { Cancel, Clock } from '@mcpctl/clock';
 import type { TaskResult, Usage } from '@mcpctl/protocol';
-import { badGateway, badRequest, gatewayTimeout, HttpError, serviceUnavailable } from '../errors.js';
-import type { Caller } from '../inference/caller.js';
-import type { StreamDecoder } from '../inference/dialect.js';
+import { badGateway, badRequest, gatewayTimeout, HttpError, notFound, serviceUnavailable } from '../errors.js';
+import type { Caller, CallerSink } from '../inference/caller.js';
+import type { StreamDecoder, StreamPart } from '../inference/dialect.js';
 import { openAiDialect } from '../inference/open-ai-dialect.js';
 import { completionText } from '../inference/completion-text.js';
 import { StreamForwarder } from '../inference/stream-forwarder.js';
@@ -23,6 +23,11 @@ export interface RelayedTaskOptions {
   idleTimeoutMs: number;
   /** Times the silences above and the first token. */
   clock: Clock;
+  /**
+   * Characters of chunk data that may wait while the caller's socket is full; one more fails the
+   * task (MCPD_RELAY_TASK_BUFFER_BYTES).
+   */
+  bufferBytes: number;
   /** Tells the publisher to stop working on the task (caller gone, timed out). */
   cancel(): void;
   /** Called once when the task is over, whatever the reason. */
@@ -39,6 +44,12 @@ export class RelayedTask implements TaskSink {
   #reject!: (error: Error) => void;
   #cancelTimer: Cancel | undefined;
   #forwarder: StreamForwarder | undefined;
+  #sink: CallerSink | undefined;
+  /** Chunks that came while the caller's socket was full, in order, with their size; written from `#heldNext`. */
+  readonly #held: Array<{ parts: StreamPart[]; bytes: number }> = [];
+  #heldNext = 0;
+  #heldBytes = 0;
+  readonly #writeHeld = () => this.#flushHeld();
   #ended = false;
   #usage: Usage | undefined;
   #content: string | undefined;
@@ -88,7 +99,8 @@ export class RelayedTask implements TaskSink {
     if (!this.options.streaming) {
       return this.#fail(badGateway(`the publisher of ${this.options.llmName} streamed an answer to a request that did not ask for a stream`));
     }
-    this.#forwarder ??= new StreamForwarder(this.options.caller.openStream(this.options.headers), this.options.clock, {
+    this.#sink ??= this.options.caller.openStream(this.options.headers);
+    this.#forwarder ??= new StreamForwarder(this.#sink, this.options.clock, {
       collectContent: this.options.collectContent,
     });
     const parts = done || data.trim() === '[DONE]' ? [{ type: 'done' as const }] : this.options.decoder.decode({ data });
@@ -98,7 +110,43 @@ export class RelayedTask implements TaskSink {
       this.#fail(badGateway(malformed.message));
       throw badRequest(`${malformed.message}; the task is over`);
     }
+    if (this.#heldNext < this.#held.length || this.#sink.full) return this.#hold(parts, data.length);
     if (this.#forwarder.accept(parts)) this.#end();
+  }
+
+  /**
+   * The caller reads slower than the publisher sends: this task's chunks wait here, while the
+   * publisher's connection is still read for its other tasks. Past the buffer the task fails,
+   * and the publisher hears it as a result for a finished task (404, or `gone` on the socket).
+   */
+  #hold(parts: StreamPart[], bytes: number): void {
+    this.#heldBytes += bytes;
+    if (this.#heldBytes > this.options.bufferBytes) {
+      this.options.cancel();
+      this.#fail(badGateway(`the caller of ${this.options.llmName} read its answer too slowly: more than ${this.options.bufferBytes} bytes waited`));
+      throw notFound('the task is over: its caller read too slowly');
+    }
+    // The first chunk to wait asks for the drain; the flush asks again while the socket stays full.
+    if (this.#held.push({ parts, bytes }) - this.#heldNext === 1) this.#sink?.onDrain(this.#writeHeld);
+  }
+
+  #flushHeld(): void {
+    const sink = this.#sink;
+    const forwarder = this.#forwarder;
+    if (!sink || !forwarder) return;
+    while (!this.#ended && this.#heldNext < this.#held.length) {
+      if (sink.full) {
+        sink.onDrain(this.#writeHeld);
+        return;
+      }
+      const next = this.#held[this.#heldNext];
+      this.#heldNext += 1;
+      if (!next) return;
+      this.#heldBytes -= next.bytes;
+      if (forwarder.accept(next.parts)) this.#end();
+    }
+    this.#held.length = 0;
+    this.#heldNext = 0;
   }
 
   #whole(status: number, body: unknown): void {
@@ -150,6 +198,8 @@ export class RelayedTask implements TaskSink {
   #end(error?: Error): void {
     if (this.#ended) return;
     this.#ended = true;
+    this.#held.length = 0;
+    this.#heldNext = 0;
     this.#cancelTimer?.();
     this.options.caller.signal.removeEventListener('abort', this.#onCallerGone);
     this.options.onEnd();

@@ -1,19 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import {
-  PROVIDER_SESSION_HEADER,
+  PROVIDER_SOCKET_PATH,
   providerHeartbeatRequestSchema,
   providerRegisterRequestSchema,
-  taskResultSchema,
   type ProviderRegisterResponse,
 } from '@mcpctl/protocol';
 import { z } from 'zod';
-import { badRequest, describeZodError, notFound } from '../errors.js';
+import { badRequest, describeZodError } from '../errors.js';
 import { limitPerUser } from '../plugins/limit-per-user.js';
-import { SseControlChannel } from '../relay/sse-control-channel.js';
+import { acceptTaskResult } from '../relay/accept-task-result.js';
+import { SseControlChannel } from '../transports/sse-control-channel.js';
 import type { Services } from '../services/services.js';
-
-/** Room for the JSON around an answer of the largest size (`{"status":200,"body":…}`). */
-const RESULT_ENVELOPE_BYTES = 64 * 1024;
+import { controlConnectionLimit, RESULT_ENVELOPE_BYTES, sessionToOpen } from './control-connection.js';
+import { providerSocketRoute } from './provider-socket-route.js';
 
 const taskParams = z.object({ taskId: z.string().min(1).max(256) });
 
@@ -29,6 +28,8 @@ export function providerRoutes(app: FastifyInstance, services: Services): void {
     const views = await Promise.all(outcome.names.map((name) => llms.get(request.principal, name)));
     const agentViews = await Promise.all(outcome.agentNames.map((name) => services.agents.get(request.principal, name)));
     const answer: ProviderRegisterResponse = { providerSessionId: outcome.providerSessionId, llms: views, agents: agentViews };
+    // Publishers that know the socket use it; older ones ignore the field and speak SSE + POST.
+    if (services.providerSocket) answer.providerSocketPath = PROVIDER_SOCKET_PATH;
     return reply.code(201).send(answer);
   });
 
@@ -39,12 +40,8 @@ export function providerRoutes(app: FastifyInstance, services: Services): void {
     return { ok: true };
   });
 
-  const streamLimit = { onRequest: limitPerUser(services.limits.controlStreams, 'control streams') };
-  app.get('/api/v1/llms/_provider-stream', streamLimit, async (request, reply) => {
-    // A publisher reconnecting now should land on the process that replaces this one.
-    services.shutdown.assertAccepting('new control streams');
-    const header = request.headers[PROVIDER_SESSION_HEADER];
-    const sessionId = await providerSessions.requireOwnSession(request.principal, typeof header === 'string' ? header : undefined);
+  app.get('/api/v1/llms/_provider-stream', controlConnectionLimit(services), async (request, reply) => {
+    const sessionId = await sessionToOpen(request, services);
     reply.hijack();
     const channel: SseControlChannel = new SseControlChannel(reply.raw, {
       sessionId,
@@ -66,23 +63,9 @@ export function providerRoutes(app: FastifyInstance, services: Services): void {
   };
   app.post('/api/v1/llms/_provider-task/:taskId/result', resultLimit, async (request) => {
     const { taskId } = taskParams.parse(request.params);
-    const body = taskResultSchema.safeParse(request.body);
-    if (!body.success) {
-      const problem = describeZodError(body.error, 'task result');
-      // A chunk that cannot be used would leave a silent gap in the caller's answer: it ends the task.
-      if (isChunkResult(request.body)) {
-        const ended = tasks.deliver(taskId, request.principal.userId, { error: `it sent a malformed chunk (${problem})` });
-        if (!ended) throw notFound(`unknown or finished task: ${taskId}`);
-        throw badRequest(`${problem}; the task is over`);
-      }
-      throw badRequest(problem);
-    }
-    // The task's sink throws a 400 for a chunk whose data it cannot use, after ending the task.
-    if (!tasks.deliver(taskId, request.principal.userId, body.data)) throw notFound(`unknown or finished task: ${taskId}`);
+    acceptTaskResult(tasks, taskId, request.principal.userId, request.body, 'post');
     return { ok: true };
   });
-}
 
-function isChunkResult(body: unknown): boolean {
-  return typeof body === 'object' && body !== null && 'chunk' in body;
+  if (services.providerSocket) providerSocketRoute(app, services);
 }

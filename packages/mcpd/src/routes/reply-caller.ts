@@ -1,6 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import type { Caller } from '../inference/caller.js';
-import type { SseSink } from '../inference/stream-forwarder.js';
+import type { Caller, CallerSink } from '../inference/caller.js';
 
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -16,7 +15,7 @@ export function replyCaller(reply: FastifyReply): Caller {
   reply.raw.once('close', () => {
     if (!reply.raw.writableFinished) controller.abort();
   });
-  let sink: SseSink | undefined;
+  let sink: CallerSink | undefined;
   return {
     signal: controller.signal,
     get streaming() {
@@ -30,12 +29,21 @@ export function replyCaller(reply: FastifyReply): Caller {
       reply.hijack();
       reply.raw.writeHead(200, { ...SSE_HEADERS, ...headers });
       reply.raw.flushHeaders();
+      const raw = reply.raw;
       sink = {
         write: (text) => {
           if (!reply.raw.destroyed) reply.raw.write(text);
         },
         end: () => {
           if (!reply.raw.writableEnded) reply.raw.end();
+        },
+        get full() {
+          return raw.writableNeedDrain && !raw.destroyed;
+        },
+        onDrain: (listener) => {
+          // A socket that closes while full never drains: the caller's signal ends the answer then.
+          if (raw.writableNeedDrain && !raw.destroyed) raw.once('drain', listener);
+          else listener();
         },
       };
       return sink;

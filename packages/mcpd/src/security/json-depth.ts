@@ -1,3 +1,6 @@
+/** The deepest nesting of arrays and objects a JSON body (or a provider socket message) may have. */
+export const MAX_JSON_DEPTH = 64;
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const OPEN_BRACKET = 0x5b;

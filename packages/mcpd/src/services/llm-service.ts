@@ -6,7 +6,7 @@ import { LlmRepository, type LlmRecord } from '../repositories/llm-repository.js
 import type { SecretBox } from '../security/secret-box.js';
 import { generateId } from '../security/token.js';
 import type { LlmCatalog } from '../catalog/llm-catalog.js';
-import { toLlmView, type SessionConnected } from './llm-view.js';
+import { toLlmView, type SessionTransport } from './llm-view.js';
 import type { PoolService } from './pool-service.js';
 import { canChange, canSee, type Principal } from '../rbac/principal.js';
 import { isUniqueViolation } from '../repositories/unique-violation.js';
@@ -29,17 +29,17 @@ export class LlmService {
     private readonly clock: Clock,
     private readonly pools: Pick<PoolService, 'find'>,
     private readonly namespace: NamespaceGuard,
-    private readonly connected: SessionConnected = () => false,
+    private readonly transportOf: SessionTransport = () => undefined,
     private readonly urlPolicy?: UpstreamUrlPolicy,
   ) {}
 
   async list(principal: Principal): Promise<LlmView[]> {
     const records = await this.llms.list();
-    return records.filter((record) => canSee(principal, record)).map((record) => toLlmView(record, this.connected));
+    return records.filter((record) => canSee(principal, record)).map((record) => toLlmView(record, this.transportOf));
   }
 
   async get(principal: Principal, idOrName: string): Promise<LlmView> {
-    return toLlmView(await this.#findVisible(principal, idOrName), this.connected);
+    return toLlmView(await this.#findVisible(principal, idOrName), this.transportOf);
   }
 
   /**
@@ -49,7 +49,7 @@ export class LlmService {
    */
   async getLlmOrPool(principal: Principal, idOrName: string): Promise<LlmView | PoolView> {
     const record = await this.llms.findByIdOrName(idOrName);
-    if (record && canSee(principal, record)) return toLlmView(record, this.connected);
+    if (record && canSee(principal, record)) return toLlmView(record, this.transportOf);
     const pool = await this.pools.find(principal, idOrName);
     if (!pool) throw notFound(`LLM not found: ${idOrName}`);
     return pool;

@@ -1,26 +1,25 @@
-import type { LlmView } from '@mcpctl/protocol';
+import type { LlmView, ProviderTransport } from '@mcpctl/protocol';
 import { createHash } from 'node:crypto';
 import type { LlmRecord } from '../repositories/llm-repository.js';
 import { maskUrl } from '../security/mask-url.js';
 
 const iso = (value: Date | null) => (value ? value.toISOString() : null);
 
-/** The public face of an LLM row: never the key, only whether one is set. */
-/** Whether a session's control stream is open here; views use it, the relay too. */
-export type SessionConnected = (sessionId: string) => boolean;
+/** How a session's control connection travels when one is open here; undefined while none is. */
+export type SessionTransport = (sessionId: string) => ProviderTransport | undefined;
 
 /** A reference to a session that identifies it in `describe` without revealing the secret id. */
 export function sessionRef(sessionId: string): string {
   return createHash('sha256').update(sessionId).digest('hex').slice(0, 12);
 }
 
-function sessionView(sessionId: string, connected: SessionConnected): NonNullable<LlmView['providerSession']> {
-  const open = connected(sessionId);
-  // SSE + POST is the only transport mcpd serves so far.
-  return { ref: sessionRef(sessionId), connected: open, transport: open ? 'sse' : null };
+function sessionView(sessionId: string, transportOf: SessionTransport): NonNullable<LlmView['providerSession']> {
+  const transport = transportOf(sessionId) ?? null;
+  return { ref: sessionRef(sessionId), connected: transport !== null, transport };
 }
 
-export function toLlmView(record: LlmRecord, connected: SessionConnected = () => false): LlmView {
+/** The public face of an LLM row: never the key, only whether one is set. */
+export function toLlmView(record: LlmRecord, transportOf: SessionTransport = () => undefined): LlmView {
   return {
     id: record.id,
     name: record.name,
@@ -41,7 +40,7 @@ export function toLlmView(record: LlmRecord, connected: SessionConnected = () =>
     wakeRecipe: record.wakeRecipe,
     lastWakeAt: iso(record.lastWakeAt),
     lastWakeMs: record.lastWakeMs,
-    providerSession: record.providerSessionId ? sessionView(record.providerSessionId, connected) : null,
+    providerSession: record.providerSessionId ? sessionView(record.providerSessionId, transportOf) : null,
     lastHeartbeatAt: iso(record.lastHeartbeatAt),
     inactiveSince: iso(record.inactiveSince),
     createdAt: record.createdAt.toISOString(),

@@ -3,7 +3,7 @@ import { notFound } from '../errors.js';
 import type { AgentRepository } from '../repositories/agent-repository.js';
 import type { LlmRepository } from '../repositories/llm-repository.js';
 import type { ProviderSessionRepository } from '../repositories/provider-session-repository.js';
-import type { ControlChannel } from '../relay/control-channel.js';
+import type { ChannelCloseReason, ControlChannel } from '../relay/control-channel.js';
 import type { ProviderHub } from '../relay/provider-hub.js';
 import type { TaskRegistry } from '../relay/task-registry.js';
 import type { LlmCatalog } from '../catalog/llm-catalog.js';
@@ -66,7 +66,7 @@ export class ProviderSessionService {
    */
   async streamOpened(sessionId: string, channel: ControlChannel, tokenId: string): Promise<void> {
     if (this.#revokedTokens.has(tokenId)) {
-      channel.close();
+      channel.close('sessionGone');
       return;
     }
     this.#openedWith.set(channel, tokenId);
@@ -101,16 +101,16 @@ export class ProviderSessionService {
    * mcpd ends a session's stream itself (silent past the heartbeat timeout, or a shutdown):
    * the same as the stream closing, without waiting for the socket to say so.
    */
-  async disconnect(sessionId: string): Promise<void> {
+  async disconnect(sessionId: string, reason: ChannelCloseReason = 'sessionGone'): Promise<void> {
     const channel = this.hub.channel(sessionId);
     if (!channel || !this.hub.detach(sessionId, channel)) return;
-    channel.close();
+    channel.close(reason);
     await this.#gone(sessionId);
   }
 
-  /** Every stream of this process ends, its rows marked inactive before this resolves. */
+  /** A shutdown: every stream of this process ends, its rows marked inactive before this resolves. */
   async disconnectAll(): Promise<void> {
-    await Promise.all(this.hub.sessionIds().map((sessionId) => this.disconnect(sessionId)));
+    await Promise.all(this.hub.sessionIds().map((sessionId) => this.disconnect(sessionId, 'shuttingDown')));
   }
 
   /** Sessions with a stream open on this process. */

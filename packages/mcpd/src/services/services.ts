@@ -70,5 +70,7 @@ export interface Services {
   pingIntervalMs: number;
   /** Largest body of a result post: a relayed whole answer or one chunk, as large as a public LLM's. */
   maxResultBytes: number;
+  /** Whether the provider socket is served and advertised (MCPD_PROVIDER_SOCKET). */
+  providerSocket: boolean;
   startedAt: Date;
 }

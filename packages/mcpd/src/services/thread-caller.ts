@@ -1,5 +1,4 @@
-import type { Caller } from '../inference/caller.js';
-import type { SseSink } from '../inference/stream-forwarder.js';
+import type { Caller, CallerSink } from '../inference/caller.js';
 
 export interface ThreadCaller {
   caller: Caller;
@@ -20,7 +19,7 @@ export function threadCaller(caller: Caller, header: string, threadId: string): 
     if (released) finish();
     else held = finish;
   };
-  let sink: SseSink | undefined;
+  let sink: CallerSink | undefined;
   return {
     caller: {
       signal: caller.signal,
@@ -31,7 +30,14 @@ export function threadCaller(caller: Caller, header: string, threadId: string): 
       openStream: (headers) => {
         if (sink) return sink;
         const inner = caller.openStream({ ...headers, [header]: threadId });
-        sink = { write: (text) => inner.write(text), end: () => hold(() => inner.end()) };
+        sink = {
+          write: (text) => inner.write(text),
+          end: () => hold(() => inner.end()),
+          get full() {
+            return inner.full;
+          },
+          onDrain: (listener) => inner.onDrain(listener),
+        };
         return sink;
       },
     },

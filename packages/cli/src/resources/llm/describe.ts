@@ -42,6 +42,7 @@ export function describeLlmFields(
     ['Max concurrent', llm.maxConcurrent === null ? 'unlimited' : String(llm.maxConcurrent)],
     ['Description', llm.description ?? ABSENT],
     ['Session', llm.providerSession ? `${llm.providerSession.ref} (${llm.providerSession.connected ? 'connected' : 'not connected'})` : ABSENT],
+    ['Transport', describeTransport(llm)],
     ['Last heartbeat', timeWithAge(llm.lastHeartbeatAt, now)],
     ['Inactive since', timeWithAge(llm.inactiveSince, now)],
     ['Wake recipe', llm.wakeRecipe ?? ABSENT],
@@ -49,6 +50,14 @@ export function describeLlmFields(
     ['Created', timeWithAge(llm.createdAt, now)],
     ['Updated', timeWithAge(llm.updatedAt, now)],
   ];
+}
+
+/** How the publisher's open control connection travels; an older mcpd does not say. */
+function describeTransport(llm: LlmView): string {
+  const transport = llm.providerSession?.transport;
+  if (transport === 'websocket') return 'WebSocket';
+  if (transport === 'sse') return 'SSE + POST';
+  return ABSENT;
 }
 
 function lastWake(llm: LlmView, now: Date): string {

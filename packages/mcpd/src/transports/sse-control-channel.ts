@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { every, type Cancel, type Clock } from '@mcpctl/clock';
 import type { ProviderHello, ProviderTask } from '@mcpctl/protocol';
-import type { ControlChannel } from './control-channel.js';
+import type { ControlChannel } from '../relay/control-channel.js';
 
 export interface SseControlChannelOptions {
   sessionId: string;
@@ -13,6 +13,7 @@ export interface SseControlChannelOptions {
 
 /** The control stream as SPEC §4.3 frames it: `hello`, `task` events, `: ping` comments. */
 export class SseControlChannel implements ControlChannel {
+  readonly transport = 'sse';
   readonly #stopPings: Cancel;
   #closed = false;
 
@@ -42,6 +43,7 @@ export class SseControlChannel implements ControlChannel {
     if (!this.#closed) this.response.write(`event: task\ndata: ${JSON.stringify(task)}\n\n`);
   }
 
+  /** SSE cannot say why: the stream just ends, and the publisher reconnects (or registers again). */
   close(): void {
     this.#stopPings();
     if (!this.response.writableEnded) this.response.end();

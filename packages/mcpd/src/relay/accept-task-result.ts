@@ -1,0 +1,50 @@
+import { taskResultSchema, type TaskResult } from '@mcpctl/protocol';
+import { badRequest, describeZodError, echo, notFound } from '../errors.js';
+import { findUnstorableText } from '../security/find-unstorable-text.js';
+import type { TaskRegistry } from './task-registry.js';
+
+/**
+ * Where the result came from. A result post's body already passed the JSON body checks (NUL
+ * characters, unpaired surrogates) and a 400 to it leaves a task that is not streaming as it was;
+ * a socket message gets those checks here, and since the publisher is then told `gone` and stops
+ * working, any result mcpd cannot use ends its task.
+ */
+export type ResultSource = 'post' | 'socket';
+
+/**
+ * One result of a publisher, as `POST _provider-task/:taskId/result` and the provider socket's
+ * `result` message both take it. Throws 404 for an unknown, finished or foreign task (nothing
+ * changes), 400 for a body that is not a result; a malformed chunk ends its task first, because
+ * skipping it would leave a silent gap in the caller's answer. The task's sink may throw too: 400
+ * for chunk data it cannot use, 404 when the caller read too slowly (both after ending the task).
+ */
+export function acceptTaskResult(tasks: TaskRegistry, taskId: string, posterId: string, body: unknown, source: ResultSource): void {
+  const result = readTaskResult(body, source);
+  if (typeof result === 'string') {
+    if (source === 'socket' || isChunkResult(body)) {
+      const ended = tasks.deliver(taskId, posterId, { error: `it sent a malformed ${isChunkResult(body) ? 'chunk' : 'result'} (${result})` });
+      if (!ended) throw notFound(`unknown or finished task: ${taskId}`);
+      throw badRequest(`${result}; the task is over`);
+    }
+    throw badRequest(result);
+  }
+  if (!tasks.deliver(taskId, posterId, result)) throw notFound(`unknown or finished task: ${taskId}`);
+}
+
+/**
+ * The result, or what is wrong with it. The schema's parse of a chunk costs well under a
+ * microsecond (docs/decisions.md has the figures), so even the hot path goes through it; the
+ * chunk's data string comes out as it went in.
+ */
+function readTaskResult(body: unknown, source: ResultSource): TaskResult | string {
+  if (source === 'socket') {
+    const unstorable = findUnstorableText(body);
+    if (unstorable) return `invalid task result: ${unstorable.path ? `${echo(unstorable.path)}: ` : ''}${unstorable.problem}`;
+  }
+  const parsed = taskResultSchema.safeParse(body);
+  return parsed.success ? parsed.data : describeZodError(parsed.error, 'task result');
+}
+
+function isChunkResult(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && 'chunk' in body;
+}

@@ -1,0 +1,26 @@
+import { PROVIDER_SESSION_HEADER } from '@mcpctl/protocol';
+import type { FastifyRequest, RouteShorthandOptions } from 'fastify';
+import { limitPerUser } from '../plugins/limit-per-user.js';
+import type { Services } from '../services/services.js';
+
+/** Room for the JSON around an answer of the largest size (`{"status":200,"body":…}`, or a socket's `result` message). */
+export const RESULT_ENVELOPE_BYTES = 64 * 1024;
+
+/**
+ * The per-user cap on open control connections: SSE streams and provider sockets count together,
+ * each holding its slot until its connection closes.
+ */
+export function controlConnectionLimit(services: Services): RouteShorthandOptions {
+  return { onRequest: limitPerUser(services.limits.controlStreams, 'control streams') };
+}
+
+/**
+ * What a control connection checks before it opens, over SSE or the socket alike: mcpd is not
+ * draining, and the session named in the header is the caller's own. Answers the session id.
+ */
+export async function sessionToOpen(request: FastifyRequest, services: Services): Promise<string> {
+  // A publisher reconnecting now should land on the process that replaces this one.
+  services.shutdown.assertAccepting('new control streams');
+  const header = request.headers[PROVIDER_SESSION_HEADER];
+  return services.providerSessions.requireOwnSession(request.principal, typeof header === 'string' ? header : undefined);
+}

@@ -1,0 +1,109 @@
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { PROVIDER_SOCKET_PATH, PROVIDER_SOCKET_PING_MS } from '@mcpctl/protocol';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { HttpError, toHttpError } from '../errors.js';
+import { acceptTaskResult } from '../relay/accept-task-result.js';
+import type { Principal } from '../rbac/principal.js';
+import type { Services } from '../services/services.js';
+import { SocketControlChannel } from '../transports/socket-control-channel.js';
+import { controlConnectionLimit, RESULT_ENVELOPE_BYTES, sessionToOpen } from './control-connection.js';
+
+/** The connection of an upgrade request, held for the route that accepts it. */
+interface PendingUpgrade {
+  socket: Duplex;
+  head: Buffer;
+}
+
+/**
+ * The provider socket (SPEC §12, `provider-socket.ts` in protocol). Every upgrade request goes
+ * through Fastify's router, on a response written to its connection, so it meets the hooks and
+ * answers of any request: a bad token, someone else's session, a per-user cap or a draining
+ * process get the same status and `{"error"}` body as on the SSE stream route, and only a
+ * request the route accepts is upgraded.
+ */
+export function providerSocketRoute(app: FastifyInstance, services: Services): void {
+  const upgrades = new WeakMap<IncomingMessage, PendingUpgrade>();
+  const sockets = new WebSocketServer({
+    noServer: true,
+    // A result message carries what a result post carries: one answer or chunk, as large as allowed.
+    maxPayload: services.maxResultBytes + RESULT_ENVELOPE_BYTES,
+    // Chunks are small and many: compressing each costs more CPU than the bytes it saves.
+    perMessageDeflate: false,
+  });
+
+  app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node leaves an upgraded connection without an error listener; a reset must not crash mcpd.
+    socket.on('error', () => socket.destroy());
+    // An HTTP server's connections are sockets (TLS ones too); anything else has no answer to get.
+    if (!(socket instanceof Socket)) {
+      socket.destroy();
+      return;
+    }
+    upgrades.set(request, { socket, head });
+    const response = new ServerResponse(request);
+    // The connection left HTTP's parser: after an answer that refuses the upgrade, it ends.
+    response.shouldKeepAlive = false;
+    response.assignSocket(socket);
+    response.once('finish', () => socket.end());
+    app.routing(request, response);
+  });
+
+  // Sockets the shutdown already closed, and any still being opened, do not hold the port.
+  app.addHook('preClose', async () => {
+    for (const client of sockets.clients) client.terminate();
+  });
+
+  app.get(PROVIDER_SOCKET_PATH, controlConnectionLimit(services), async (request, reply) => {
+    const sessionId = await sessionToOpen(request, services);
+    const upgrade = upgrades.get(request.raw);
+    if (!upgrade) throw new HttpError(426, `${PROVIDER_SOCKET_PATH} is a WebSocket: send an upgrade request`);
+    reply.hijack();
+    // The caller may have given up while its session was looked up.
+    if (upgrade.socket.destroyed) return;
+    const socket = await new Promise<WebSocket | undefined>((resolve) => {
+      // A handshake `ws` refuses (a bad key or version) is answered by it, and the connection closes.
+      upgrade.socket.once('close', () => resolve(undefined));
+      sockets.handleUpgrade(request.raw, upgrade.socket, upgrade.head, resolve);
+    });
+    if (!socket) return;
+    const channel = openChannel(socket, sessionId, request, services);
+    await services.providerSessions.streamOpened(sessionId, channel, request.principal.tokenId);
+  });
+}
+
+function openChannel(socket: WebSocket, sessionId: string, request: FastifyRequest, services: Services): SocketControlChannel {
+  const { providerSessions } = services;
+  const principal: Principal = request.principal;
+  const channel: SocketControlChannel = new SocketControlChannel(socket, {
+    sessionId,
+    clock: services.clock,
+    pingIntervalMs: PROVIDER_SOCKET_PING_MS,
+    onResult: (taskId, result) => {
+      try {
+        acceptTaskResult(services.tasks, taskId, principal.userId, result, 'socket');
+        return undefined;
+      } catch (error) {
+        const refusal = toHttpError(error);
+        if (refusal.statusCode >= 500) request.log.error({ err: error }, 'a result on a provider socket failed');
+        return refusal.message;
+      }
+    },
+    onHeartbeat: (hibernating) => {
+      providerSessions.heartbeat(principal, sessionId, hibernating).catch((error: unknown) => {
+        // The session was deleted under the socket: the publisher should register again.
+        if (error instanceof HttpError && error.statusCode === 404) channel.close('sessionGone');
+        else request.log.error({ err: error }, 'a heartbeat on a provider socket failed');
+      });
+    },
+    onError: (error) => request.log.warn({ err: error }, 'a provider socket failed'),
+    onClose: () => {
+      providerSessions.streamClosed(sessionId, channel).catch((error: unknown) => {
+        request.log.error({ err: error }, 'marking a closed session inactive failed');
+      });
+    },
+  });
+  return channel;
+}

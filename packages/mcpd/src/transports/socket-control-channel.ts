@@ -1,0 +1,109 @@
+import { every, type Cancel, type Clock } from '@mcpctl/clock';
+import { providerSocketCloseCodes, type ProviderSocketDownMessage, type ProviderTask } from '@mcpctl/protocol';
+import type { RawData, WebSocket } from 'ws';
+import type { ChannelCloseReason, ControlChannel } from '../relay/control-channel.js';
+import { readSocketMessage } from './read-socket-message.js';
+
+export interface SocketControlChannelOptions {
+  sessionId: string;
+  clock: Clock;
+  /** How often the socket is pinged; one that has not answered the previous ping is cut. */
+  pingIntervalMs: number;
+  /**
+   * A `result` message. Answers why mcpd no longer wants the task's results (sent back as
+   * `gone`, as a result post would be answered 404 or 400), or undefined when it took the result.
+   */
+  onResult(taskId: string, result: unknown): string | undefined;
+  /** A `heartbeat` message. */
+  onHeartbeat(hibernating: string[] | undefined): void;
+  /** The socket failed (a frame past the size limit, bytes that are not WebSocket); it closes next. */
+  onError(error: Error): void;
+  onClose(): void;
+}
+
+/** WebSocket's own code for an endpoint going away. */
+const GOING_AWAY = 1001;
+/** What `gone` may say (`socketGoneMessageSchema`). */
+const MAX_GONE_REASON_LENGTH = 1000;
+
+const CLOSE_CODES: Record<ChannelCloseReason, number> = {
+  replaced: providerSocketCloseCodes.replaced,
+  sessionGone: providerSocketCloseCodes.sessionGone,
+  shuttingDown: GOING_AWAY,
+};
+
+/**
+ * The control connection as the provider socket carries it (`provider-socket.ts` in protocol):
+ * `hello`, then `task` messages down and `gone` for results mcpd no longer wants; `result` and
+ * `heartbeat` messages up. Liveness is WebSocket ping/pong on the injected clock, so a connection
+ * that went silent (a peer gone without a FIN, a proxy that stopped forwarding) is cut within two
+ * ping intervals, and its session handled as a closed stream.
+ */
+export class SocketControlChannel implements ControlChannel {
+  readonly transport = 'websocket';
+  readonly #stopPings: Cancel;
+  /** Whether the peer answered (a pong, or any message) since the last ping. */
+  #heard = true;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly options: SocketControlChannelOptions,
+  ) {
+    this.#send({ type: 'hello', providerSessionId: options.sessionId });
+    this.#stopPings = every(options.clock, options.pingIntervalMs, () => this.#ping());
+    socket.on('pong', () => {
+      this.#heard = true;
+    });
+    socket.on('message', (data, isBinary) => this.#receive(data, isBinary));
+    socket.on('error', (error) => options.onError(error));
+    socket.once('close', () => {
+      this.#stopPings();
+      options.onClose();
+    });
+  }
+
+  sendTask(task: ProviderTask): void {
+    this.#send({ type: 'task', task });
+  }
+
+  close(reason: ChannelCloseReason): void {
+    this.#stopPings();
+    if (this.socket.readyState === this.socket.OPEN) this.socket.close(CLOSE_CODES[reason]);
+  }
+
+  #ping(): void {
+    if (!this.#heard) {
+      this.socket.terminate();
+      return;
+    }
+    this.#heard = false;
+    this.socket.ping();
+  }
+
+  #receive(data: RawData, isBinary: boolean): void {
+    // Frames still arriving after mcpd began to close are not work any more.
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    this.#heard = true;
+    const message = isBinary ? undefined : readSocketMessage(toBuffer(data));
+    if (!message) {
+      this.socket.close(providerSocketCloseCodes.badMessage, 'not a provider socket message');
+      return;
+    }
+    if (message.type === 'heartbeat') {
+      this.options.onHeartbeat(message.hibernating);
+      return;
+    }
+    const gone = this.options.onResult(message.taskId, message.result);
+    if (gone !== undefined) this.#send({ type: 'gone', taskId: message.taskId, reason: gone.slice(0, MAX_GONE_REASON_LENGTH) });
+  }
+
+  #send(message: ProviderSocketDownMessage): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+}
+
+/** `ws` hands a text message over as one Buffer; the other shapes are there for completeness. */
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+}
