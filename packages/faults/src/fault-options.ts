@@ -3,11 +3,12 @@ import { FaultUsageError } from './errors.js';
 
 export const FAULTS_USAGE = `usage: npm run faults -- [--only 5,7,...] [--output FILE]
 
-Runs one scripted fault scenario per item 5–13 of issue 10, each against a real mcpd, a real
+Runs one scripted fault scenario per item 5–13 of issue 10, and item 14 (issue 13: a silent
+provider socket), each against a real mcpd, a real
 mcplocal and a fake model server, and prints each figure beside its target (PASS or MISS).
 Exits 1 when any target is missed.
 
-  --only ITEMS   run only these items (comma-separated, 5 to 13)
+  --only ITEMS   run only these items (comma-separated, 5 to 14)
   --output FILE  also write the report as JSON to FILE`;
 
 export interface FaultOptions {

@@ -7,9 +7,10 @@ import { malformedChunk } from './malformed-chunk.js';
 import { restartReconnect } from './restart-reconnect.js';
 import { restartStatus } from './restart-status.js';
 import { sigtermDrain } from './sigterm-drain.js';
+import { silentSocket } from './silent-socket.js';
 import { urlLeaks } from './url-leaks.js';
 
-/** One scenario per item 5–13 of issue 10, in item order. */
+/** One scenario per item 5–13 of issue 10, in item order, then issue 13's silent provider socket (14). */
 export const FAULT_SCENARIOS: readonly FaultScenario[] = [
   sigtermDrain,
   deadSessionRelease,
@@ -20,4 +21,5 @@ export const FAULT_SCENARIOS: readonly FaultScenario[] = [
   malformedChunk,
   largeAnswer,
   urlLeaks,
+  silentSocket,
 ];

@@ -14,7 +14,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 const MEMBERS = ['qwen3-alice', 'qwen3-bob', 'qwen3-carol'];
 
 /* mcpd, three mcplocal processes (one per workstation) and their model servers. */
-describe('a pool of three workstations end to end', () => {
+// Once over each transport of the provider channel: SSE + POST stays served beside the socket.
+describe.each(['sse', 'websocket'] as const)('a pool of three workstations end to end over %s', (transport) => {
   let dataDir: TempDir;
   let mcpd: SpawnedMcpd;
   const homes: TempDir[] = [];
@@ -34,7 +35,7 @@ describe('a pool of three workstations end to end', () => {
     homes.push(home);
     const provider = { name, type: 'openai', url: upstream.openaiBaseUrl, model: 'qwen3-8b', publish: true, poolName: 'qwen3', maxConcurrent: 2 };
     await writeMcplocalHome(home.path, { providers: [provider] }, { mcpdUrl: mcpd.url, token: mcpd.adminToken });
-    publishers.set(name, await spawnMcplocal({ home: home.path }));
+    publishers.set(name, await spawnMcplocal({ home: home.path, env: { MCPLOCAL_PROVIDER_TRANSPORT: transport } }));
   }
 
   afterEach(async () => {

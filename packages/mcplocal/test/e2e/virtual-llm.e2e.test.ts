@@ -17,8 +17,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 const SIX_TOKENS = ['Hello', ' from', ' the', ' work', 'station', '.'];
 
-/* Three real processes: mcpd, mcplocal, and a fake model server on the workstation. */
-describe('virtual LLMs end to end', () => {
+/*
+ * Three real processes: mcpd, mcplocal, and a fake model server on the workstation; once over
+ * each transport of the provider channel, so the fixed SSE + POST format stays served as well as
+ * the provider socket mcplocal prefers.
+ */
+describe.each(['sse', 'websocket'] as const)('virtual LLMs end to end over %s', (transport) => {
   let dataDir: TempDir;
   let home: TempDir;
   let upstream: FakeUpstream;
@@ -33,7 +37,7 @@ describe('virtual LLMs end to end', () => {
       { providers: [{ name: 'qwen-local', type: 'openai', url: upstream.openaiBaseUrl, model: 'fake-model', publish: true }] },
       { mcpdUrl: mcpd.url, token: mcpd.adminToken },
     );
-    mcplocal = await spawnMcplocal({ home: home.path });
+    mcplocal = await spawnMcplocal({ home: home.path, env: { MCPLOCAL_PROVIDER_TRANSPORT: transport } });
   });
 
   afterEach(async () => {
@@ -49,7 +53,15 @@ describe('virtual LLMs end to end', () => {
   const client = () => new OpenAI({ baseURL: `${mcpd.url}/v1`, apiKey: mcpd.adminToken, maxRetries: 0 });
 
   it('publishes the provider as an active virtual LLM', async () => {
-    expect(await row()).toMatchObject({ name: 'qwen-local', kind: 'virtual', status: 'active', visibility: 'private', url: null, owner: 'admin' });
+    expect(await row()).toMatchObject({
+      name: 'qwen-local',
+      kind: 'virtual',
+      status: 'active',
+      visibility: 'private',
+      url: null,
+      owner: 'admin',
+      providerSession: { connected: true, transport },
+    });
     const session = (await readFile(join(home.path, 'provider-session'), 'utf8')).trim();
     expect(session).toMatch(/^ps_/);
   });

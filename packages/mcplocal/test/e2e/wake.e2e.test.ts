@@ -12,7 +12,8 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 
 /* A model server that starts asleep and comes up a set delay after its wake endpoint is called. */
-describe('wake on demand end to end', () => {
+// Once over each transport of the provider channel: SSE + POST stays served beside the socket.
+describe.each(['sse', 'websocket'] as const)('wake on demand end to end over %s', (transport) => {
   let dataDir: TempDir;
   let home: TempDir;
   let upstream: FakeUpstream;
@@ -26,7 +27,7 @@ describe('wake on demand end to end', () => {
     const resolved = JSON.parse(JSON.stringify(wake).replaceAll('UPSTREAM', upstream.url)) as Record<string, unknown>;
     const provider = { name: 'sleepy', type: 'openai', url: upstream.openaiBaseUrl, model: 'm', publish: true, wake: resolved };
     await writeMcplocalHome(home.path, { providers: [provider] }, { mcpdUrl: mcpd.url, token: mcpd.adminToken });
-    mcplocal = await spawnMcplocal({ home: home.path });
+    mcplocal = await spawnMcplocal({ home: home.path, env: { MCPLOCAL_PROVIDER_TRANSPORT: transport } });
   }
 
   afterEach(async () => {
