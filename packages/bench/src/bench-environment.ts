@@ -117,6 +117,7 @@ export async function startBenchEnvironment(options: BenchOptions, needs: Enviro
         pool: transport === POOL_BASELINE_TRANSPORT && pathNames.has('pool'),
         paced: needs.pacedTransports.includes(transport) ? paced : undefined,
         tokenCount: options.tokenCount,
+        nodeFlags,
       },
       cleanup,
     );

@@ -25,7 +25,7 @@ export interface BenchOptions {
   reference: boolean;
   /** Where the JSON report goes; unset: `.bench/latest.json` in the repository. */
   outputFile: string | undefined;
-  /** When set, mcpd runs with `--cpu-prof` and writes its profile into this folder on exit. */
+  /** When set, mcpd and each mcplocal run with `--cpu-prof` and write their profiles into this folder on exit. */
   cpuProfileDir: string | undefined;
   /** The parts to measure (`--only`); all of them by default. */
   parts: readonly BenchPart[];

@@ -24,6 +24,8 @@ export interface RelaySetup {
   /** Also publish the paced fake upstream of `streams500`. */
   paced: UpstreamProcess | undefined;
   tokenCount: number;
+  /** Flags for mcplocal's node, such as `--cpu-prof`. */
+  nodeFlags: string[];
 }
 
 /** One mcplocal forced to a transport, and what mcpd says its session really uses. */
@@ -86,7 +88,7 @@ export async function startRelayPublisher(setup: RelaySetup, cleanup: CleanupSta
   ];
   const home = await writeMcplocalHome({ providers, agents: [] }, { mcpdUrl: setup.mcpd.url, token: setup.mcpd.token }, cleanup);
   // Ready once it listens; the session is awaited through mcpd, whichever transport it opened.
-  const mcplocal = await spawnMcplocal({ home, env: { MCPLOCAL_PROVIDER_TRANSPORT: setup.transport }, readyMessage: 'local endpoint listening' });
+  const mcplocal = await spawnMcplocal({ home, env: { MCPLOCAL_PROVIDER_TRANSPORT: setup.transport }, nodeFlags: setup.nodeFlags, readyMessage: 'local endpoint listening' });
   const published = providers.map((entry) => entry.name).join(', ');
   const publisher = keepProcess(cleanup, `mcplocal (${setup.transport})`, mcplocal, `MCPLOCAL_PROVIDER_TRANSPORT=${setup.transport}, publishes ${published}`);
   processes.push(publisher);

@@ -175,6 +175,53 @@ describe('the provider socket', () => {
     expect(rest.join('')).toBe(' two three');
   });
 
+  it('takes several results of a task in one `results` message, in order, and the stock client reads them', async () => {
+    await start();
+    const { socket } = await publish();
+    const [stream, task] = await Promise.all([
+      openAi().chat.completions.create({ model: 'local', messages: [{ role: 'user', content: 'Hi' }], stream: true }),
+      (async () => {
+        const task = await nextTask(socket);
+        socket.send({ type: 'results', taskId: task.taskId, results: [{ chunk: { data: chunk('one') } }, { chunk: { data: chunk(' two') } }] });
+        return task;
+      })(),
+    ]);
+    socket.send({
+      type: 'results',
+      taskId: task.taskId,
+      results: [{ chunk: { data: chunk(' three') } }, { chunk: { data: chunk(null, 'stop') } }, { chunk: { data: '[DONE]', done: true } }],
+    });
+    const pieces: string[] = [];
+    const finishes: Array<string | null | undefined> = [];
+    for await (const part of stream) {
+      pieces.push(part.choices[0]?.delta.content ?? '');
+      finishes.push(part.choices[0]?.finish_reason);
+    }
+    expect(pieces.join('')).toBe('one two three');
+    expect(finishes.at(-1)).toBe('stop');
+    expect(socket.gone(task.taskId)).toBeUndefined();
+  });
+
+  it('writes the results before a malformed one in a `results` message, then ends the stream with an error frame and answers gone', async () => {
+    await start();
+    const { socket } = await publish();
+    const answer = infer({ stream: true });
+    const task = await nextTask(socket);
+    socket.send({
+      type: 'results',
+      taskId: task.taskId,
+      results: [{ chunk: { data: chunk('before') } }, { chunk: { data: 'this is not json' } }, { chunk: { data: chunk('after') } }],
+    });
+    const text = await (await answer).text();
+    expect(text).toContain('before');
+    expect(text).not.toContain('after');
+    expect(text).toMatch(/data: \{"error":\{"message":"the publisher of local/);
+    expect(text).not.toContain('[DONE]');
+    await socket.waitFor((open) => open.gone(task.taskId) !== undefined);
+    expect(socket.gone(task.taskId)?.reason).toMatch(/the task is over/);
+    expect(socket.closed).toBe(false);
+  });
+
   it('answers gone to results for another user’s task or an unknown one, and keeps the socket', async () => {
     await start();
     const { socket } = await publish();
@@ -225,6 +272,7 @@ describe('the provider socket', () => {
     ['text that is not JSON', 'not json'],
     ['an unknown type', { type: 'hello' }],
     ['a result without a task id', { type: 'result', result: { error: 'x' } }],
+    ['results that hold none', { type: 'results', taskId: 'task_x', results: [] }],
     ['a heartbeat of the wrong shape', { type: 'heartbeat', hibernating: 'local' }],
   ])('closes with 4400 on a message that does not parse (%s), failing the session’s tasks', async (_case, message) => {
     await start();

@@ -253,6 +253,26 @@ describe('relay of virtual LLMs over the control stream', () => {
     expect((await nextTask('cancel')).taskId).toBe(task.taskId);
   });
 
+  it('gives a streaming publisher the idle timeout after each result, not the first-result timeout', async () => {
+    const idleMs = 300_000;
+    const answer = infer({ stream: true });
+    const task = await nextTask();
+    clock.advance(RELAY_TIMEOUT_SECONDS * 1000 - 1);
+    expect((await post(task.taskId, { chunk: { data: chunk('first') } })).status).toBe(200);
+    // Past the first-result timeout, the idle timeout from the last result holds.
+    clock.advance(idleMs - 1);
+    expect(mcpd.server.services.tasks.size).toBe(1);
+    expect((await post(task.taskId, { chunk: { data: chunk(' second') } })).status).toBe(200);
+    clock.advance(idleMs - 1);
+    expect(mcpd.server.services.tasks.size).toBe(1);
+    clock.advance(1);
+    expect(mcpd.server.services.tasks.size).toBe(0);
+    const text = await (await answer).text();
+    expect(text).toContain(' second');
+    expect(text).toMatch(/did not answer in time/);
+    expect((await nextTask('cancel')).taskId).toBe(task.taskId);
+  });
+
   it('answers 404 to anyone who may not see the LLM, exactly like a missing one', async () => {
     const response = await mcpd.api('/api/v1/llms/local/infer', { token: bob, json: { messages: [{ role: 'user', content: 'Hi' }] } });
     expect(response.status).toBe(404);

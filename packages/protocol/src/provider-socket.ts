@@ -59,15 +59,28 @@ export type ProviderSocketDownRead = z.infer<typeof providerSocketDownReadSchema
 
 /* mcplocal -> mcpd */
 
+const socketTaskIdSchema = z.string().min(1).max(256);
+
 /** One result of a task: the body of `POST _provider-task/:taskId/result`, tagged with the task id. */
-export const socketResultMessageSchema = z.object({ type: z.literal('result'), taskId: z.string().min(1).max(256), result: taskResultSchema });
+export const socketResultMessageSchema = z.object({ type: z.literal('result'), taskId: socketTaskIdSchema, result: taskResultSchema });
+/**
+ * Several results of one task, in order, as one message: what mcplocal had for the task when it
+ * next wrote to the socket (the chunks one read of the local server brought). mcpd takes them
+ * exactly as that many `result` messages, and writes the chunks among them to the caller at once.
+ */
+export const socketResultsMessageSchema = z.object({
+  type: z.literal('results'),
+  taskId: socketTaskIdSchema,
+  results: z.array(taskResultSchema).min(1),
+});
 /** A heartbeat: the body of `POST _provider-heartbeat` without the session id the socket already carries. */
 export const socketHeartbeatMessageSchema = z.object({
   type: z.literal('heartbeat'),
   hibernating: providerHeartbeatRequestSchema.shape.hibernating,
 });
 
-export const providerSocketUpMessageSchema = z.discriminatedUnion('type', [socketResultMessageSchema, socketHeartbeatMessageSchema]);
+export const providerSocketUpMessageSchema = z.discriminatedUnion('type', [socketResultMessageSchema, socketResultsMessageSchema, socketHeartbeatMessageSchema]);
 export type ProviderSocketUpMessage = z.infer<typeof providerSocketUpMessageSchema>;
 export type SocketResultMessage = z.infer<typeof socketResultMessageSchema>;
+export type SocketResultsMessage = z.infer<typeof socketResultsMessageSchema>;
 export type SocketHeartbeatMessage = z.infer<typeof socketHeartbeatMessageSchema>;

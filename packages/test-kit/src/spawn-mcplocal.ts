@@ -14,6 +14,8 @@ export interface SpawnMcplocalOptions {
   readyMessage?: string;
   /** How long to wait for `readyMessage`; default 45 s. */
   startTimeoutMs?: number;
+  /** Flags for node before the entry point, such as `--cpu-prof`. */
+  nodeFlags?: string[];
 }
 
 export type SpawnedMcplocal = SpawnedService<true>;
@@ -27,6 +29,7 @@ export function spawnMcplocal(options: SpawnMcplocalOptions): Promise<SpawnedMcp
     args: options.args?.includes('--port') ? options.args : ['--port', '0', ...(options.args ?? [])],
     env: { PATH: process.env.PATH ?? '', HOME: options.home, MCPCTL_HOME: options.home, MCPLOCAL_LOG_LEVEL: 'info', ...options.env },
     ...(options.startTimeoutMs ? { startTimeoutMs: options.startTimeoutMs } : {}),
+    ...(options.nodeFlags ? { nodeFlags: options.nodeFlags } : {}),
     ready: (line) => {
       const message = parseLogLine(line)?.msg;
       return typeof message === 'string' && message.includes(readyMessage) ? true : undefined;

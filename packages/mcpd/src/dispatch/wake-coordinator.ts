@@ -72,7 +72,8 @@ export class WakeCoordinator {
         finish(failed(record.name, `no answer within ${Math.round(timeoutMs / 1000)} s`));
       });
       taskId = this.tasks.open(record.providerSessionId!, record.ownerId!, {
-        result: (result: TaskResult) => finish(wakeError(record.name, result)),
+        // A wake answers once: its first result decides.
+        results: (results: readonly TaskResult[]) => finish(wakeError(record.name, results[0])),
         publisherGone: () => finish(failed(record.name, 'the publisher disconnected')),
       });
       channel.sendTask({ kind: 'wake', taskId, llmName: record.name });
@@ -82,7 +83,8 @@ export class WakeCoordinator {
   }
 }
 
-function wakeError(name: string, result: TaskResult): HttpError | undefined {
+function wakeError(name: string, result: TaskResult | undefined): HttpError | undefined {
+  if (result === undefined) return failed(name, 'the publisher answered the wake with nothing');
   if ('error' in result) return failed(name, result.error);
   if ('status' in result && result.status >= 200 && result.status < 300) return undefined;
   return failed(name, 'the publisher answered the wake with something else than success');

@@ -19,16 +19,32 @@ export type ResultSource = 'post' | 'socket';
  * for chunk data it cannot use, 404 when the caller read too slowly (both after ending the task).
  */
 export function acceptTaskResult(tasks: TaskRegistry, taskId: string, posterId: string, body: unknown, source: ResultSource): void {
-  const result = readTaskResult(body, source);
-  if (typeof result === 'string') {
+  acceptTaskResults(tasks, taskId, posterId, [body], source);
+}
+
+/**
+ * Several results of one task in order (the provider socket's `results` message), taken exactly
+ * as that many results one after another: those before a malformed one reach the caller, and the
+ * malformed one ends the task as it would alone. The well-formed ones reach the task together,
+ * so the chunks among them go to the caller in one write.
+ */
+export function acceptTaskResults(tasks: TaskRegistry, taskId: string, posterId: string, bodies: readonly unknown[], source: ResultSource): void {
+  const results: TaskResult[] = [];
+  for (const body of bodies) {
+    const result = readTaskResult(body, source);
+    if (typeof result !== 'string') {
+      results.push(result);
+      continue;
+    }
+    if (results.length > 0 && !tasks.deliver(taskId, posterId, results)) throw notFound(`unknown or finished task: ${taskId}`);
     if (source === 'socket' || isChunkResult(body)) {
-      const ended = tasks.deliver(taskId, posterId, { error: `it sent a malformed ${isChunkResult(body) ? 'chunk' : 'result'} (${result})` });
+      const ended = tasks.deliver(taskId, posterId, [{ error: `it sent a malformed ${isChunkResult(body) ? 'chunk' : 'result'} (${result})` }]);
       if (!ended) throw notFound(`unknown or finished task: ${taskId}`);
       throw badRequest(`${result}; the task is over`);
     }
     throw badRequest(result);
   }
-  if (!tasks.deliver(taskId, posterId, result)) throw notFound(`unknown or finished task: ${taskId}`);
+  if (!tasks.deliver(taskId, posterId, results)) throw notFound(`unknown or finished task: ${taskId}`);
 }
 
 /**

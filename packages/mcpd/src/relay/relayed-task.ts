@@ -43,6 +43,9 @@ export class RelayedTask implements TaskSink {
   #resolve!: () => void;
   #reject!: (error: Error) => void;
   #cancelTimer: Cancel | undefined;
+  /** When the publisher's time for its next result runs out, and when the timer is set to fire (monotonic ms). */
+  #deadline = 0;
+  #timerAt = 0;
   #forwarder: StreamForwarder | undefined;
   #sink: CallerSink | undefined;
   /** Chunks that came while the caller's socket was full, in order, with their size; written from `#heldNext`. */
@@ -82,20 +85,34 @@ export class RelayedTask implements TaskSink {
     return outcome && !outcome.ok ? outcome.message : undefined;
   }
 
-  /** Throws a 400 HttpError for a chunk it cannot use, after ending the task with it. */
-  result(result: TaskResult): void {
+  /**
+   * Results in the order the publisher sent them; the chunks among them reach the caller in one
+   * write. Throws a 400 HttpError for a chunk it cannot use, after ending the task with it.
+   */
+  results(results: readonly TaskResult[]): void {
     if (this.#ended) return;
     this.#arm(this.options.idleTimeoutMs);
-    if ('error' in result) return this.#fail(badGateway(`the publisher of ${this.options.llmName} failed: ${result.error}`));
-    if ('chunk' in result) return this.#chunk(result.chunk.data, result.chunk.done === true);
-    return this.#whole(result.status, result.body);
+    let chunks: Array<{ data: string; done?: boolean | undefined }> = [];
+    for (const result of results) {
+      if ('chunk' in result) {
+        chunks.push(result.chunk);
+        continue;
+      }
+      if (chunks.length > 0) this.#chunks(chunks);
+      chunks = [];
+      if (this.#ended) return;
+      if ('error' in result) return this.#fail(badGateway(`the publisher of ${this.options.llmName} failed: ${result.error}`));
+      this.#whole(result.status, result.body);
+    }
+    if (chunks.length > 0) this.#chunks(chunks);
   }
 
   publisherGone(): void {
     this.#fail(serviceUnavailable(`the publisher of ${this.options.llmName} disconnected`, 5));
   }
 
-  #chunk(data: string, done: boolean): void {
+  #chunks(chunks: ReadonlyArray<{ data: string; done?: boolean | undefined }>): void {
+    if (this.#ended) return;
     if (!this.options.streaming) {
       return this.#fail(badGateway(`the publisher of ${this.options.llmName} streamed an answer to a request that did not ask for a stream`));
     }
@@ -103,15 +120,30 @@ export class RelayedTask implements TaskSink {
     this.#forwarder ??= new StreamForwarder(this.#sink, this.options.clock, {
       collectContent: this.options.collectContent,
     });
-    const parts = done || data.trim() === '[DONE]' ? [{ type: 'done' as const }] : this.options.decoder.decode({ data });
-    const malformed = parts.find((part) => part.type === 'error');
-    if (malformed) {
-      // Skipping it would leave a silent gap in the answer: the caller hears of it at once.
-      this.#fail(badGateway(malformed.message));
-      throw badRequest(`${malformed.message}; the task is over`);
+    const parts: StreamPart[] = [];
+    let bytes = 0;
+    for (const { data, done } of chunks) {
+      const decoded = done === true || data.trim() === '[DONE]' ? [{ type: 'done' as const }] : this.options.decoder.decode({ data });
+      const malformed = decoded.find((part) => part.type === 'error');
+      if (malformed) {
+        // What came before it reaches the caller; skipping it would leave a silent gap, so the caller hears of it at once.
+        this.#forward(parts, bytes);
+        this.#fail(badGateway(malformed.message));
+        throw badRequest(`${malformed.message}; the task is over`);
+      }
+      parts.push(...decoded);
+      bytes += data.length;
     }
-    if (this.#heldNext < this.#held.length || this.#sink.full) return this.#hold(parts, data.length);
-    if (this.#forwarder.accept(parts)) this.#end();
+    this.#forward(parts, bytes);
+  }
+
+  /** Writes parts to the caller, or holds them while its socket is full. */
+  #forward(parts: StreamPart[], bytes: number): void {
+    const sink = this.#sink;
+    const forwarder = this.#forwarder;
+    if (this.#ended || !sink || !forwarder || parts.length === 0) return;
+    if (this.#heldNext < this.#held.length || sink.full) return this.#hold(parts, bytes);
+    if (forwarder.accept(parts)) this.#end();
   }
 
   /**
@@ -168,9 +200,25 @@ export class RelayedTask implements TaskSink {
     }
   }
 
+  /**
+   * The publisher has `ms` from now for its next result. Results come with every streamed read,
+   * so the timer is not reset for each: it stays set while the new deadline is later than it, and
+   * when it fires early it sets itself for the rest.
+   */
   #arm(ms: number): void {
+    const { clock } = this.options;
+    this.#deadline = clock.monotonic() + ms;
+    if (this.#cancelTimer && this.#timerAt <= this.#deadline) return;
+    this.#setTimer(ms);
+  }
+
+  #setTimer(ms: number): void {
     this.#cancelTimer?.();
+    this.#timerAt = this.options.clock.monotonic() + ms;
     this.#cancelTimer = this.options.clock.after(ms, () => {
+      this.#cancelTimer = undefined;
+      const left = this.#deadline - this.options.clock.monotonic();
+      if (left > 0) return this.#setTimer(left);
       this.options.cancel();
       this.#fail(gatewayTimeout(`the publisher of ${this.options.llmName} did not answer in time`));
     });

@@ -3,7 +3,8 @@ import { generateId } from '../security/token.js';
 
 /** Receives what the publisher posts for one task. */
 export interface TaskSink {
-  result(result: TaskResult): void;
+  /** Results in the order the publisher sent them: one per result post, one or more per socket message. */
+  results(results: readonly TaskResult[]): void;
   /** The publisher's stream closed before the task finished. */
   publisherGone(): void;
 }
@@ -25,13 +26,13 @@ export class TaskRegistry {
   }
 
   /**
-   * Hands a posted result to its task. False — and nothing changes — for an unknown or
-   * finished task, or one sent to a session the poster does not own.
+   * Hands results the publisher sent to their task. False — and nothing changes — for an
+   * unknown or finished task, or one sent to a session the poster does not own.
    */
-  deliver(taskId: string, posterId: string, result: TaskResult): boolean {
+  deliver(taskId: string, posterId: string, results: readonly TaskResult[]): boolean {
     const task = this.#tasks.get(taskId);
     if (!task || task.ownerId !== posterId) return false;
-    task.sink.result(result);
+    task.sink.results(results);
     return true;
   }
 

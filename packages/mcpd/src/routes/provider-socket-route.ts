@@ -5,7 +5,7 @@ import { PROVIDER_SOCKET_PATH, PROVIDER_SOCKET_PING_MS } from '@mcpctl/protocol'
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { HttpError, toHttpError } from '../errors.js';
-import { acceptTaskResult } from '../relay/accept-task-result.js';
+import { acceptTaskResults } from '../relay/accept-task-result.js';
 import type { Principal } from '../rbac/principal.js';
 import type { Services } from '../services/services.js';
 import { SocketControlChannel } from '../transports/socket-control-channel.js';
@@ -81,9 +81,9 @@ function openChannel(socket: WebSocket, sessionId: string, request: FastifyReque
     sessionId,
     clock: services.clock,
     pingIntervalMs: PROVIDER_SOCKET_PING_MS,
-    onResult: (taskId, result) => {
+    onResults: (taskId, results) => {
       try {
-        acceptTaskResult(services.tasks, taskId, principal.userId, result, 'socket');
+        acceptTaskResults(services.tasks, taskId, principal.userId, results, 'socket');
         return undefined;
       } catch (error) {
         const refusal = toHttpError(error);

@@ -6,7 +6,7 @@ import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../security/json-depth.js';
  * the result route's own checks take it from here, for the post and the socket alike.
  */
 export type SocketUpMessage =
-  | { type: 'result'; taskId: string; result: unknown }
+  | { type: 'results'; taskId: string; results: unknown[] }
   | { type: 'heartbeat'; hibernating: SocketHeartbeatMessage['hibernating'] };
 
 /** Longest task id, as `socketResultMessageSchema` and the result route's path allow. */
@@ -14,10 +14,11 @@ const MAX_TASK_ID_LENGTH = 256;
 
 /**
  * Reads one text frame, or answers undefined for one that is not an up message (not JSON, nested
- * deeper than a body may be, an unknown type, a result without a task id). Results are one per
- * streamed token, so their envelope is checked by hand, as `socketResultMessageSchema` would
- * (the task id's length; the result is the result route's to check); heartbeats are rare and
- * go through their schema.
+ * deeper than a body may be, an unknown type, a result without a task id, an empty `results`).
+ * A `result` is read as `results` of one. Results come with every streamed read, so their
+ * envelope is checked by hand, as `socketResultMessageSchema` and `socketResultsMessageSchema`
+ * would (the task id's length; each result is the result route's to check); heartbeats are
+ * rare and go through their schema.
  */
 export function readSocketMessage(text: Buffer): SocketUpMessage | undefined {
   if (exceedsJsonDepth(text, MAX_JSON_DEPTH)) return undefined;
@@ -28,10 +29,11 @@ export function readSocketMessage(text: Buffer): SocketUpMessage | undefined {
     return undefined;
   }
   if (typeof message !== 'object' || message === null || Array.isArray(message)) return undefined;
-  const { type, taskId, result } = message as { type?: unknown; taskId?: unknown; result?: unknown };
-  if (type === 'result') {
+  const { type, taskId, result, results } = message as { type?: unknown; taskId?: unknown; result?: unknown; results?: unknown };
+  if (type === 'result' || type === 'results') {
     if (typeof taskId !== 'string' || taskId.length === 0 || taskId.length > MAX_TASK_ID_LENGTH) return undefined;
-    return { type, taskId, result };
+    if (type === 'result') return { type: 'results', taskId, results: [result] };
+    return Array.isArray(results) && results.length > 0 ? { type, taskId, results } : undefined;
   }
   if (type === 'heartbeat') {
     const heartbeat = socketHeartbeatMessageSchema.safeParse(message);

@@ -10,10 +10,11 @@ export interface SocketControlChannelOptions {
   /** How often the socket is pinged; one that has not answered the previous ping is cut. */
   pingIntervalMs: number;
   /**
-   * A `result` message. Answers why mcpd no longer wants the task's results (sent back as
-   * `gone`, as a result post would be answered 404 or 400), or undefined when it took the result.
+   * A `result` or `results` message, its results in order. Answers why mcpd no longer wants the
+   * task's results (sent back as `gone`, as a result post would be answered 404 or 400), or
+   * undefined when it took them.
    */
-  onResult(taskId: string, result: unknown): string | undefined;
+  onResults(taskId: string, results: unknown[]): string | undefined;
   /** A `heartbeat` message. */
   onHeartbeat(hibernating: string[] | undefined): void;
   /** The socket failed (a frame past the size limit, bytes that are not WebSocket); it closes next. */
@@ -34,8 +35,8 @@ const CLOSE_CODES: Record<ChannelCloseReason, number> = {
 
 /**
  * The control connection as the provider socket carries it (`provider-socket.ts` in protocol):
- * `hello`, then `task` messages down and `gone` for results mcpd no longer wants; `result` and
- * `heartbeat` messages up. Liveness is WebSocket ping/pong on the injected clock, so a connection
+ * `hello`, then `task` messages down and `gone` for results mcpd no longer wants; `result`,
+ * `results` and `heartbeat` messages up. Liveness is WebSocket ping/pong on the injected clock, so a connection
  * that went silent (a peer gone without a FIN, a proxy that stopped forwarding) is cut within two
  * ping intervals, and its session handled as a closed stream.
  */
@@ -93,7 +94,7 @@ export class SocketControlChannel implements ControlChannel {
       this.options.onHeartbeat(message.hibernating);
       return;
     }
-    const gone = this.options.onResult(message.taskId, message.result);
+    const gone = this.options.onResults(message.taskId, message.results);
     if (gone !== undefined) this.#send({ type: 'gone', taskId: message.taskId, reason: gone.slice(0, MAX_GONE_REASON_LENGTH) });
   }
 

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { systemClock, type Clock } from '@mcpctl/clock';
 import {
   PROVIDER_SESSION_HEADER,
@@ -22,6 +23,8 @@ import { describeCause, mcpdRefusal } from './mcpd-refusal.js';
 const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 /** Past this many bytes written but not yet sent, a result waits for the socket to drain before it counts as delivered. */
 const HIGH_WATER_BYTES = 1024 * 1024;
+/** Chunk data one `results` message gathers before it is sent; see `enqueue`. */
+const BATCH_CHARS = 8 * 1024;
 /** Task ids mcpd said it no longer wants, remembered so later results of them are dropped; the oldest are forgotten first. */
 const GONE_TASKS_REMEMBERED = 4096;
 /** Of a refusal's body only this much is read: mcpd's `{"error"}` is short, a proxy's page needs no more. */
@@ -46,6 +49,8 @@ export interface WebSocketControlChannelOptions {
 interface LiveSocket {
   socket: WebSocket;
   providerSessionId: string;
+  /** The TCP (or TLS) connection under it, corked while a tick's messages are written. */
+  connection: Duplex | undefined;
 }
 
 /**
@@ -68,6 +73,12 @@ export class WebSocketControlChannel implements ControlChannel {
   private readonly drainWaiters = new Map<string, Set<() => void>>();
   private socketPath: string | undefined;
   private live: LiveSocket | undefined;
+  /** Results posted during this tick, by task in order, and the socket they are for. */
+  private readonly outbox = new Map<string, TaskResult[]>();
+  private outboxOf: LiveSocket | undefined;
+  private flushQueued = false;
+  /** Characters of chunk data in the outbox. */
+  private outboxChars = 0;
 
   constructor(options: WebSocketControlChannelOptions) {
     this.http = options.http;
@@ -108,13 +119,64 @@ export class WebSocketControlChannel implements ControlChannel {
     // A socket mcpd has begun to close would drop the message without a word: POST it instead.
     if (!live || live.socket.readyState !== WebSocket.OPEN) return this.http.postResult(taskId, result, signal);
     if (signal.aborted) return Promise.reject(abortReason(signal));
-    const message: ProviderSocketUpMessage = { type: 'result', taskId, result };
-    if (live.socket.bufferedAmount < this.highWaterBytes) {
-      live.socket.send(JSON.stringify(message));
+    if (live.socket.bufferedAmount + this.outboxChars < this.highWaterBytes) {
+      this.enqueue(live, taskId, result);
       return Promise.resolve('delivered');
     }
-    return this.sendWhenDrained(live.socket, taskId, JSON.stringify(message), signal);
+    // What waits for this tick goes first, so the task's results keep their order.
+    this.flushOutbox();
+    return this.sendWhenDrained(live.socket, taskId, JSON.stringify({ type: 'result', taskId, result } satisfies ProviderSocketUpMessage), signal);
   }
+
+  /**
+   * Keeps a chunk for the end of this tick. A local server's read often completes several
+   * chunks, and the task's loop posts them one after another without leaving the tick: they go
+   * out as one `results` message per task, every message of the tick in one write. A message
+   * holds at most BATCH_CHARS of chunk data besides its last chunk, well inside mcpd's limit on a
+   * message (one result and an envelope). Any other result goes at once, after what waits.
+   */
+  private enqueue(live: LiveSocket, taskId: string, result: TaskResult): void {
+    if (this.outboxOf !== live) {
+      this.flushOutbox();
+      this.outboxOf = live;
+    }
+    if (!('chunk' in result)) {
+      this.flushOutbox();
+      live.socket.send(JSON.stringify({ type: 'result', taskId, result } satisfies ProviderSocketUpMessage));
+      return;
+    }
+    const chars = result.chunk.data.length;
+    if (this.outboxChars > 0 && this.outboxChars + chars > BATCH_CHARS) this.flushOutbox();
+    const queued = this.outbox.get(taskId);
+    if (queued) queued.push(result);
+    else this.outbox.set(taskId, [result]);
+    this.outboxChars += chars;
+    // A loop that never leaves the tick (a long answer already read) still sends as it goes.
+    if (this.outboxChars >= BATCH_CHARS) this.flushOutbox();
+    else if (!this.flushQueued) {
+      this.flushQueued = true;
+      process.nextTick(this.flushOutbox);
+    }
+  }
+
+  /** Sends what the tick queued; a socket that closed meanwhile takes its tasks with it at mcpd, so nothing is resent. */
+  private readonly flushOutbox = (): void => {
+    this.flushQueued = false;
+    const live = this.outboxOf;
+    if (this.outbox.size === 0 || !live) return;
+    if (live.socket.readyState === WebSocket.OPEN) {
+      live.connection?.cork();
+      for (const [taskId, results] of this.outbox) {
+        const [only] = results;
+        const message: ProviderSocketUpMessage =
+          results.length === 1 && only ? { type: 'result', taskId, result: only } : { type: 'results', taskId, results };
+        live.socket.send(JSON.stringify(message));
+      }
+      live.connection?.uncork();
+    }
+    this.outbox.clear();
+    this.outboxChars = 0;
+  };
 
   /**
    * Sends a result behind a full socket and resolves once it is written out, so a local server
@@ -153,6 +215,7 @@ export class WebSocketControlChannel implements ControlChannel {
     return new Promise<void>((resolve, reject) => {
       let upgraded = false;
       let greeted = false;
+      let connection: Duplex | undefined;
       let settled = false;
       const seconds = Math.round(this.silenceMs / 1000);
       const watchdog = new IdleWatchdog(this.clock, this.silenceMs, () =>
@@ -182,6 +245,9 @@ export class WebSocketControlChannel implements ControlChannel {
       socket.on('unexpected-response', (_request, response) => {
         void readRefusalBody(response).then((text) => fail(mcpdRefusal(response.statusCode ?? 0, text, 'the provider socket', response.statusMessage)));
       });
+      socket.on('upgrade', (response) => {
+        connection = response.socket;
+      });
       socket.on('open', () => {
         upgraded = true;
         watchdog.kick();
@@ -192,7 +258,7 @@ export class WebSocketControlChannel implements ControlChannel {
         watchdog.kick();
         if (!greeted) {
           greeted = true;
-          this.live = { socket, providerSessionId };
+          this.live = { socket, providerSessionId, connection };
           listener.onOpen('websocket');
         }
         if (settled) return;
@@ -233,6 +299,7 @@ export class WebSocketControlChannel implements ControlChannel {
 
   private markGone(taskId: string): void {
     this.goneTasks.add(taskId);
+    this.outbox.delete(taskId);
     if (this.goneTasks.size > GONE_TASKS_REMEMBERED) {
       const oldest = this.goneTasks.values().next().value;
       if (oldest !== undefined) this.goneTasks.delete(oldest);

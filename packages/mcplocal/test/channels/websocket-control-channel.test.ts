@@ -97,6 +97,30 @@ describe('WebSocketControlChannel', () => {
     expect(mcpd.resultsOf('task-2')).toEqual([{ error: 'late' }]);
   });
 
+  it('sends what a tick posted as one message per task, in order, and what a later tick posted apart', async () => {
+    const channel = channelOf();
+    await openSocket(channel);
+    const signal = new AbortController().signal;
+    // A read of the local server that completed three chunks of one task and one of another.
+    const deliveries = [
+      channel.postResult('task-1', { chunk: { data: 'one' } }, signal),
+      channel.postResult('task-2', { chunk: { data: 'other' } }, signal),
+      channel.postResult('task-1', { chunk: { data: 'two' } }, signal),
+      channel.postResult('task-1', { chunk: { data: '[DONE]', done: true } }, signal),
+    ];
+    expect(await Promise.all(deliveries)).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
+    await eventually('the first tick', () => mcpd.results.length === 4);
+    expect(await channel.postResult('task-2', { error: 'later' }, signal)).toBe('delivered');
+    await eventually('the second tick', () => mcpd.results.length === 5);
+    expect(mcpd.resultMessages).toEqual([
+      { type: 'results', taskId: 'task-1', count: 3 },
+      { type: 'result', taskId: 'task-2', count: 1 },
+      { type: 'result', taskId: 'task-2', count: 1 },
+    ]);
+    expect(mcpd.resultsOf('task-1')).toEqual([{ chunk: { data: 'one' } }, { chunk: { data: 'two' } }, { chunk: { data: '[DONE]', done: true } }]);
+    expect(mcpd.resultsOf('task-2')).toEqual([{ chunk: { data: 'other' } }, { error: 'later' }]);
+  });
+
   it('ends a socket that heard nothing for 30 s on its clock, a ping starting the count again', async () => {
     const channel = channelOf();
     const { outcome } = await openSocket(channel);

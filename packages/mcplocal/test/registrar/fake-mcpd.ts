@@ -62,6 +62,8 @@ export class FakeMcpd {
   readonly registrations: ProviderRegisterRequest[] = [];
   readonly heartbeats: RecordedHeartbeat[] = [];
   readonly results: RecordedResult[] = [];
+  /** Each result message the sockets carried: its type, task and how many results it held. */
+  readonly resultMessages: Array<{ type: 'result' | 'results'; taskId: string; count: number }> = [];
   /** Sessions presented on each stream open, in order. */
   readonly streamOpens: string[] = [];
   /** Sessions presented on each accepted provider socket, in order. */
@@ -298,7 +300,9 @@ export class FakeMcpd {
     } else if (this.goneTasks.has(message.taskId)) {
       accepted.socket.send(JSON.stringify({ type: 'gone', taskId: message.taskId, reason: `unknown task ${message.taskId}` } satisfies ProviderSocketDownMessage));
     } else {
-      this.results.push({ taskId: message.taskId, result: message.result, at: Date.now() });
+      const results = message.type === 'results' ? message.results : [message.result];
+      this.resultMessages.push({ type: message.type, taskId: message.taskId, count: results.length });
+      for (const result of results) this.results.push({ taskId: message.taskId, result, at: Date.now() });
     }
     this.notify();
   }
