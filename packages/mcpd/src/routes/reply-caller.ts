@@ -27,15 +27,23 @@ export function replyCaller(reply: FastifyReply): Caller {
     openStream(headers) {
       if (sink) return sink;
       reply.hijack();
-      reply.raw.writeHead(200, { ...SSE_HEADERS, ...headers });
-      reply.raw.flushHeaders();
       const raw = reply.raw;
+      raw.writeHead(200, { ...SSE_HEADERS, ...headers });
+      // The head goes out with the first frame when one follows in this turn of the event loop
+      // (a relayed chunk, an upstream's first read that came with its headers): one write instead
+      // of two. Else it goes out alone at the turn's end, so the caller knows at once that its
+      // answer started.
+      const flush = setImmediate(() => {
+        if (!raw.writableEnded && !raw.destroyed) raw.flushHeaders();
+      });
       sink = {
         write: (text) => {
-          if (!reply.raw.destroyed) reply.raw.write(text);
+          clearImmediate(flush);
+          if (!raw.destroyed) raw.write(text);
         },
         end: () => {
-          if (!reply.raw.writableEnded) reply.raw.end();
+          clearImmediate(flush);
+          if (!raw.writableEnded) raw.end();
         },
         get full() {
           return raw.writableNeedDrain && !raw.destroyed;

@@ -10,6 +10,8 @@ import type { WakeHandler } from './wake-handler.js';
  * or the session id.
  */
 export interface RegistrarLog {
+  /** Per-request detail, such as a task that ended well; optional, since callers may not want it. */
+  debug?(message: string): void;
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;

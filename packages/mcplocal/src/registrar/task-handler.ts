@@ -138,7 +138,8 @@ export class TaskHandler {
       if (controller.signal.aborted) {
         this.options.log.info(`${kind} task for ${llmName} stopped: ${reasonOf(controller.signal)}`);
       } else {
-        this.options.log.info(`${kind} task for ${llmName} done in ${Math.round(this.clock.monotonic() - startedAt)} ms`);
+        // One per request: mcpd audits every answer, and a line each would cost a busy workstation more than the relay.
+        this.options.log.debug?.(`${kind} task for ${llmName} done in ${Math.round(this.clock.monotonic() - startedAt)} ms`);
       }
     } catch (error) {
       if (controller.signal.aborted) {

@@ -281,7 +281,7 @@ describe('tasks', () => {
     expect(h.memory.resultsOf('whole-1')).toEqual([
       expect.objectContaining({ status: 200, body: expect.objectContaining({ object: 'chat.completion', created }) }),
     ]);
-    expect(h.lines.info).toContain('infer task for local-qwen done in 0 ms');
+    expect(h.lines.debug).toContain('infer task for local-qwen done in 0 ms');
   });
 
   it('stop the local call on a cancel frame, and when mcpd answers a result post that the task is gone', async () => {

@@ -14,6 +14,7 @@ import { startFakeMcpd, type FakeMcpd, type FakeMcpdOptions } from './fake-mcpd.
 import { InMemoryMcpd } from './in-memory-channel.js';
 
 export interface LogLines {
+  debug: string[];
   info: string[];
   warn: string[];
   error: string[];
@@ -34,13 +35,14 @@ export interface NegotiatedChannelSettings {
  * MCPCTL_HOME, and registrars wired to them; `close` ends all of it.
  */
 export class RegistrarHarness {
-  readonly lines: LogLines = { info: [], warn: [], error: [] };
+  readonly lines: LogLines = { debug: [], info: [], warn: [], error: [] };
   /** The time of registrars built by {@link overMemory}: it moves only when the test moves it. */
   readonly clock = new ManualClock();
   /** The mcpd registrars built by {@link overMemory} reach, over an in-memory channel. */
   readonly memory = new InMemoryMcpd(this.clock);
   /** Where registrars and channels built here log: into {@link lines}. */
   readonly log: RegistrarLog = {
+    debug: (line) => this.lines.debug.push(line),
     info: (line) => this.lines.info.push(line),
     warn: (line) => this.lines.warn.push(line),
     error: (line) => this.lines.error.push(line),
