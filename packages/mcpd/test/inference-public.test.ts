@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
-import { testDatabaseVariants, startFakeUpstream, type FakeUpstream } from '@mcpctl/test-kit';
+import { SCRIPTED_CHUNKS, testDatabaseVariants, startFakeUpstream, startScriptedStreamUpstream, type FakeUpstream } from '@mcpctl/test-kit';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { eventually } from './support/eventually.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 
 const [embedded] = testDatabaseVariants();
@@ -198,5 +199,26 @@ describe('public path behaviour', () => {
     expect(records[1]).toMatchObject({ streaming: false, status: 200, completionTokens: 6 });
     const missing = (await (await mcpd.api('/api/v1/audit?llm=missing')).json()) as Array<Record<string, unknown>>;
     expect(missing[0]).toMatchObject({ status: 404, servedBy: null });
+  });
+});
+
+describe('a public stream whose upstream ends its HTTP body after [DONE]', () => {
+  it('ends the caller’s answer at [DONE], then reads the upstream’s body to its end instead of cutting the connection', async () => {
+    const upstream = await startScriptedStreamUpstream(SCRIPTED_CHUNKS, { endAfterMs: 300 });
+    const mcpd = await startTestServer({ database: await embedded!.open() });
+    try {
+      const created = await mcpd.api('/api/v1/llms', { json: { name: 'late-end', type: 'openai', model: 'scripted/model:Q4', url: upstream.openaiBaseUrl } });
+      expect(created.status).toBe(201);
+      const response = await mcpd.api('/v1/chat/completions', { json: { model: 'late-end', stream: true, messages: [{ role: 'user', content: 'Hi' }] } });
+      expect(await response.text()).toContain('data: [DONE]');
+      // The caller had the whole answer while the upstream's body was still open.
+      expect(upstream.ended + upstream.cutShort).toBe(0);
+      await eventually(() => upstream.ended + upstream.cutShort === 1);
+      expect({ ended: upstream.ended, cutShort: upstream.cutShort }).toEqual({ ended: 1, cutShort: 0 });
+    } finally {
+      await mcpd.close();
+      await mcpd.server.services.database.close();
+      await upstream.close();
+    }
   });
 });

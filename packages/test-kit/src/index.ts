@@ -29,4 +29,4 @@ export { writeMcplocalHome } from './mcplocal-home.js';
 export { readChatStream } from './read-chat-stream.js';
 export type { ReadChatStream } from './read-chat-stream.js';
 export { SCRIPTED_CHUNKS, SCRIPTED_USAGE, sseBody, startScriptedStreamUpstream } from './scripted-stream-upstream.js';
-export type { ScriptedStreamUpstream } from './scripted-stream-upstream.js';
+export type { ScriptedStreamOptions, ScriptedStreamUpstream } from './scripted-stream-upstream.js';

@@ -29,7 +29,15 @@ export function sseBody(chunks: readonly string[]): string {
 export interface ScriptedStreamUpstream {
   /** Its OpenAI API root (`http://127.0.0.1:PORT/v1`). */
   openaiBaseUrl: string;
+  /** Streamed answers whose HTTP body it ended, and those whose connection closed before it could. */
+  readonly ended: number;
+  readonly cutShort: number;
   close(): Promise<void>;
+}
+
+export interface ScriptedStreamOptions {
+  /** Write the whole stream, `[DONE]` included, at once, and end the HTTP body this much later (default: at once). */
+  endAfterMs?: number;
 }
 
 /**
@@ -37,8 +45,13 @@ export interface ScriptedStreamUpstream {
  * `sseBody(chunks)`, whatever was asked, and lists one model; a whole answer it refuses (400),
  * since nothing here is about one. Real HTTP on port 0.
  */
-export async function startScriptedStreamUpstream(chunks: readonly string[] = SCRIPTED_CHUNKS): Promise<ScriptedStreamUpstream> {
+export async function startScriptedStreamUpstream(
+  chunks: readonly string[] = SCRIPTED_CHUNKS,
+  options: ScriptedStreamOptions = {},
+): Promise<ScriptedStreamUpstream> {
   const body = sseBody(chunks);
+  let ended = 0;
+  let cutShort = 0;
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '').split('?')[0] ?? '';
     request.resume();
@@ -48,7 +61,16 @@ export async function startScriptedStreamUpstream(chunks: readonly string[] = SC
         response.end(JSON.stringify({ object: 'list', data: [{ id: 'scripted/model:Q4', object: 'model', created: 1700000000, owned_by: 'scripted' }] }));
       } else if (request.method === 'POST' && path.endsWith('/chat/completions')) {
         response.writeHead(200, { 'content-type': 'text/event-stream' });
-        response.end(body);
+        response.once('close', () => {
+          if (response.writableFinished) ended += 1;
+          else cutShort += 1;
+        });
+        if (options.endAfterMs === undefined) {
+          response.end(body);
+        } else {
+          response.write(body);
+          setTimeout(() => response.end(), options.endAfterMs);
+        }
       } else {
         response.writeHead(404, { 'content-type': 'application/json' });
         response.end('{"error":{"message":"not found"}}');
@@ -59,6 +81,12 @@ export async function startScriptedStreamUpstream(chunks: readonly string[] = SC
   const { port } = server.address() as AddressInfo;
   return {
     openaiBaseUrl: `http://127.0.0.1:${port}/v1`,
+    get ended() {
+      return ended;
+    },
+    get cutShort() {
+      return cutShort;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

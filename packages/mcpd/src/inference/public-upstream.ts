@@ -63,6 +63,7 @@ export class PublicUpstream implements InferenceBackend {
     const dispatcher = await this.#dispatcherFor(target, call);
     const response = await callUpstream(upstream, { ...this.options, dispatcher, ...failureContext });
     const headers = { [SERVED_BY_HEADER]: target.record.name };
+    let draining = false;
     try {
       if (response.statusCode < 200 || response.statusCode >= 300) {
         const text = await response.body.text();
@@ -82,7 +83,7 @@ export class PublicUpstream implements InferenceBackend {
         collectContent: call.collectContent,
         secrets: [target.apiKey],
       });
-      await pipe(response.body, dialect, context, forwarder, failureContext);
+      draining = await pipe(response.body, dialect, context, forwarder, failureContext);
       outcome.usage = forwarder.usage;
       outcome.firstTokenAt = forwarder.firstTokenAt;
       outcome.content = forwarder.content;
@@ -93,7 +94,7 @@ export class PublicUpstream implements InferenceBackend {
     } catch (error) {
       throw upstreamFailure(error, failureContext);
     } finally {
-      if (!response.body.destroyed) response.body.destroy();
+      if (!draining && !response.body.destroyed) response.body.destroy();
     }
   }
 
@@ -109,24 +110,46 @@ export class PublicUpstream implements InferenceBackend {
   }
 }
 
+/**
+ * Writes the upstream's stream to the caller. Answers true when the answer ended before the
+ * body did (`[DONE]` came, the rest of the HTTP message had not): that rest is then read in the
+ * background, so the connection goes back to the pool instead of being cut, and the body must
+ * not be destroyed.
+ */
 async function pipe(
   body: AsyncIterable<Uint8Array>,
   dialect: Dialect,
   context: StreamContext,
   forwarder: StreamForwarder,
   failureContext: { signal: AbortSignal; llmName: string },
-): Promise<void> {
+): Promise<boolean> {
   const decoder = dialect.createStreamDecoder(context);
+  const reads = readSseBatches(body)[Symbol.asyncIterator]();
   try {
-    for await (const frames of readSseBatches(body)) {
-      const events = frames.filter((frame) => frame.type === 'event');
-      if (forwarder.accept(events.flatMap((event) => decoder.decode(event)))) return;
+    for (let read = await reads.next(); !read.done; read = await reads.next()) {
+      const events = read.value.filter((frame) => frame.type === 'event');
+      if (forwarder.accept(events.flatMap((event) => decoder.decode(event)))) {
+        void readToEnd(reads);
+        return true;
+      }
     }
     if (!forwarder.accept(decoder.end())) forwarder.sourceEnded();
   } catch (error) {
     const failure = upstreamFailure(error, failureContext);
     if (failure instanceof CallerGoneError) throw failure;
     forwarder.fail(failure.message);
+  }
+  return false;
+}
+
+/** Reads what follows an answer's end; a failure there concerns nobody, the connection is just not reused. */
+async function readToEnd(reads: AsyncIterator<unknown>): Promise<void> {
+  try {
+    while (!(await reads.next()).done) {
+      // Nothing follows `[DONE]` in a well-formed stream.
+    }
+  } catch {
+    // The answer was complete.
   }
 }
 

@@ -37,8 +37,8 @@ export async function fetchProviderJson<T>(request: ProviderHttpRequest, schema:
   return parseProviderBody(body, schema, what, request.provider);
 }
 
-/** Kept-alive connections to the local model servers. */
-const localServerAgent = new Agent({ keepAliveTimeout: 10_000 });
+/** Kept-alive connections to the local model servers; its `stats` tell how many are open and free. */
+export const localServerAgent = new Agent({ keepAliveTimeout: 10_000 });
 
 /**
  * Sends the request and resolves with the body once a 2xx status arrived, read chunk by chunk

@@ -24,6 +24,9 @@ export interface TaskHandlerOptions {
   newId?: () => string;
 }
 
+/** The abort reason of every ended task: one instance, since it is never shown and a new error per task would take a stack each. */
+const TASK_OVER = new McplocalError('the task is over');
+
 interface RunningTask {
   controller: AbortController;
   done: Promise<void>;
@@ -116,7 +119,8 @@ export class TaskHandler {
       identity: { id: `chatcmpl-${this.newId()}`, created: Math.floor(this.clock.now().getTime() / 1000), model: llmName },
     };
     const done = this.run(taskId, kind, llmName, scope, controller, work).finally(() => {
-      controller.abort();
+      // Whatever of the task still listens stops now.
+      controller.abort(TASK_OVER);
       this.running.delete(taskId);
     });
     this.running.set(taskId, { controller, done });

@@ -2,8 +2,10 @@ import { SCRIPTED_CHUNKS, startFakeUpstream, type FakeUpstream } from '@mcpctl/t
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/errors.js';
 import { OpenAiProvider } from '../../src/providers/openai/openai-provider.js';
+import { localServerAgent } from '../../src/providers/provider-http.js';
 import { startScriptedServer, sseFrames, splitInHalves, type ScriptedServer } from './support/scripted-server.js';
 import { collect } from './support/provider-conformance.js';
+import { eventually } from '../support/eventually.js';
 
 const QUESTION = [{ role: 'user' as const, content: 'What is 2 + 2?' }];
 
@@ -120,6 +122,19 @@ describe('OpenAI provider', () => {
       server = await startScriptedServer({ contentType: 'text/event-stream', chunks: splitInHalves(frames) });
       const provider = new OpenAiProvider({ name: 'vllm', url: server.url, model: 'qwen3' });
       expect(await texts(provider.streamChunks({ messages: QUESTION }))).toEqual(SCRIPTED_CHUNKS);
+    });
+
+    it('ends at [DONE] without waiting for the server to end its body, then reads the rest so the connection is reused', async () => {
+      // The server sends its answer and [DONE] at once, and ends the HTTP body 300 ms later.
+      server = await startScriptedServer({ contentType: 'text/event-stream', chunks: [sseFrames([...SCRIPTED_CHUNKS, '[DONE]']).join(''), ''], gapMs: 300 });
+      const provider = new OpenAiProvider({ name: 'vllm', url: server.url, model: 'qwen3' });
+      expect(await texts(provider.streamChunks({ messages: QUESTION }))).toEqual(SCRIPTED_CHUNKS);
+      expect(server.ended).toBe(0);
+      // Read to its end, the connection is free again in the pool (a body cut short would close it).
+      await eventually('the connection free again', () => localServerAgent.stats[server!.url]?.free === 1);
+      expect(server.ended).toBe(1);
+      expect(await texts(provider.streamChunks({ messages: QUESTION }))).toEqual(SCRIPTED_CHUNKS);
+      expect(server.connections).toBe(1);
     });
 
     it('writes a frame that spans lines on one line, the one frame it writes anew', async () => {

@@ -12,6 +12,17 @@ import { mapOpenAiChunk, type OpenAiChunkBody } from './map-openai-chunk.js';
 import { toChatRequest } from '../to-chat-request.js';
 import { reportsSleeping, vllmSleepStateUrl } from './vllm-sleep-state.js';
 
+/** Reads what follows an answer's end, so the connection goes back to the pool; a failure there concerns nobody. */
+async function readToEnd(events: AsyncIterator<unknown>): Promise<void> {
+  try {
+    while (!(await events.next()).done) {
+      // Nothing follows `[DONE]` in a well-formed stream.
+    }
+  } catch {
+    // The answer is complete; a connection that breaks now is simply not reused.
+  }
+}
+
 /** Options of {@link OpenAiProvider}. */
 export interface OpenAiProviderOptions {
   name: string;
@@ -116,20 +127,31 @@ export class OpenAiProvider implements LlmProvider {
     if (!finished) throw unfinishedStream(this.name);
   }
 
-  /** The `data` of each event of a streamed completion, up to `[DONE]`. */
+  /**
+   * The `data` of each event of a streamed completion, up to `[DONE]`. The stream ends at
+   * `[DONE]`, so the answer's end goes out with the chunks that came in the same read; the rest
+   * of the body (nothing, or the end of the HTTP message) is read afterwards, only so the
+   * connection can be reused.
+   */
   private async *dataFrames(options: CompletionOptions, signal: AbortSignal): AsyncGenerator<string> {
     const body = toOpenAiRequestBody(toChatRequest(options), this.options.model, true);
     const request = this.request('POST', '/chat/completions', signal, body);
     const streamed = await openProviderStream({ ...request, headers: { ...request.headers, accept: 'text/event-stream' } });
-    let done = false;
-    for await (const event of readSse(streamed)) {
-      // Nothing follows `[DONE]`; the rest of the body is read only to let the connection be reused.
-      if (done) continue;
-      if (event.data === '[DONE]') {
-        done = true;
-        continue;
+    const events = readSse(streamed)[Symbol.asyncIterator]();
+    let ended = false;
+    try {
+      for (let next = await events.next(); !next.done; next = await events.next()) {
+        if (next.value.data === '[DONE]') {
+          ended = true;
+          void readToEnd(events);
+          return;
+        }
+        yield next.value.data;
       }
-      yield event.data;
+      ended = true;
+    } finally {
+      // Left early (the reader stopped, or a failure): the body is closed, not read on.
+      if (!ended) await events.return(undefined);
     }
   }
 

@@ -20,6 +20,9 @@ export interface ReceivedRequest {
 export interface ScriptedServer {
   url: string;
   requests: ReceivedRequest[];
+  /** Answers whose body was ended, and TCP connections accepted, so far. */
+  readonly ended: number;
+  readonly connections: number;
   close(): Promise<void>;
 }
 
@@ -29,6 +32,8 @@ export interface ScriptedServer {
  */
 export async function startScriptedServer(answer: ScriptedAnswer): Promise<ScriptedServer> {
   const requests: ReceivedRequest[] = [];
+  let ended = 0;
+  let connections = 0;
   const server = createServer((request, response) => {
     let text = '';
     request.setEncoding('utf8');
@@ -44,14 +49,22 @@ export async function startScriptedServer(answer: ScriptedAnswer): Promise<Scrip
           await delay(answer.gapMs ?? 5);
         }
         response.end();
+        ended += 1;
       })();
     });
   });
+  server.on('connection', () => (connections += 1));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    get ended() {
+      return ended;
+    },
+    get connections() {
+      return connections;
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
