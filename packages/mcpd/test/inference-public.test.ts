@@ -1,5 +1,13 @@
 import OpenAI from 'openai';
-import { SCRIPTED_CHUNKS, testDatabaseVariants, startFakeUpstream, startScriptedStreamUpstream, type FakeUpstream } from '@mcpctl/test-kit';
+import { ManualClock } from '@mcpctl/clock/manual';
+import {
+  SCRIPTED_CHUNKS,
+  testDatabaseVariants,
+  startFakeUpstream,
+  startScriptedStreamUpstream,
+  type FakeUpstream,
+  type ScriptedStreamUpstream,
+} from '@mcpctl/test-kit';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eventually } from './support/eventually.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
@@ -203,22 +211,48 @@ describe('public path behaviour', () => {
 });
 
 describe('a public stream whose upstream ends its HTTP body after [DONE]', () => {
-  it('ends the caller’s answer at [DONE], then reads the upstream’s body to its end instead of cutting the connection', async () => {
-    const upstream = await startScriptedStreamUpstream(SCRIPTED_CHUNKS, { endAfterMs: 300 });
-    const mcpd = await startTestServer({ database: await embedded!.open() });
+  const ask = (mcpd: TestServer, model: string) => mcpd.api('/v1/chat/completions', { json: { model, stream: true, messages: [{ role: 'user', content: 'Hi' }] } });
+
+  async function withUpstream(chunks: readonly string[], endAfterMs: number, run: (mcpd: TestServer, upstream: ScriptedStreamUpstream, clock: ManualClock) => Promise<void>) {
+    const upstream = await startScriptedStreamUpstream(chunks, { endAfterMs });
+    const clock = new ManualClock();
+    const mcpd = await startTestServer({ database: await embedded!.open(), clock });
     try {
       const created = await mcpd.api('/api/v1/llms', { json: { name: 'late-end', type: 'openai', model: 'scripted/model:Q4', url: upstream.openaiBaseUrl } });
       expect(created.status).toBe(201);
-      const response = await mcpd.api('/v1/chat/completions', { json: { model: 'late-end', stream: true, messages: [{ role: 'user', content: 'Hi' }] } });
-      expect(await response.text()).toContain('data: [DONE]');
-      // The caller had the whole answer while the upstream's body was still open.
-      expect(upstream.ended + upstream.cutShort).toBe(0);
-      await eventually(() => upstream.ended + upstream.cutShort === 1);
-      expect({ ended: upstream.ended, cutShort: upstream.cutShort }).toEqual({ ended: 1, cutShort: 0 });
+      await run(mcpd, upstream, clock);
     } finally {
       await mcpd.close();
       await mcpd.server.services.database.close();
       await upstream.close();
     }
+  }
+
+  it('ends the caller’s answer at [DONE], then reads the upstream’s body to its end instead of cutting the connection', async () => {
+    await withUpstream(SCRIPTED_CHUNKS, 300, async (mcpd, upstream) => {
+      expect(await (await ask(mcpd, 'late-end')).text()).toContain('data: [DONE]');
+      // The caller had the whole answer while the upstream's body was still open.
+      expect(upstream.ended + upstream.cutShort).toBe(0);
+      await eventually(() => upstream.ended + upstream.cutShort === 1);
+      expect({ ended: upstream.ended, cutShort: upstream.cutShort }).toEqual({ ended: 1, cutShort: 0 });
+    });
+  });
+
+  it('cuts a body still open 5 s after [DONE], on its clock', async () => {
+    await withUpstream(SCRIPTED_CHUNKS, 3_600_000, async (mcpd, upstream, clock) => {
+      expect(await (await ask(mcpd, 'late-end')).text()).toContain('data: [DONE]');
+      clock.advance(4_999);
+      expect(upstream.cutShort).toBe(0);
+      clock.advance(1);
+      await eventually(() => upstream.cutShort === 1);
+    });
+  });
+
+  it('cuts the body at once when the answer ended in an error frame, so the upstream stops generating', async () => {
+    await withUpstream([SCRIPTED_CHUNKS[0]!, 'not json', SCRIPTED_CHUNKS[3]!], 3_600_000, async (mcpd, upstream) => {
+      const text = await (await ask(mcpd, 'late-end')).text();
+      expect(text).toMatch(/data: \{"error"/);
+      await eventually(() => upstream.cutShort === 1);
+    });
   });
 });

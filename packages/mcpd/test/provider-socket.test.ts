@@ -273,6 +273,7 @@ describe('the provider socket', () => {
     ['an unknown type', { type: 'hello' }],
     ['a result without a task id', { type: 'result', result: { error: 'x' } }],
     ['results that hold none', { type: 'results', taskId: 'task_x', results: [] }],
+    ['more results than a message may hold', { type: 'results', taskId: 'task_x', results: Array.from({ length: 1025 }, () => ({ error: 'x' })) }],
     ['a heartbeat of the wrong shape', { type: 'heartbeat', hibernating: 'local' }],
   ])('closes with 4400 on a message that does not parse (%s), failing the session’s tasks', async (_case, message) => {
     await start();

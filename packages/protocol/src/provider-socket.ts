@@ -60,6 +60,8 @@ export type ProviderSocketDownRead = z.infer<typeof providerSocketDownReadSchema
 /* mcplocal -> mcpd */
 
 const socketTaskIdSchema = z.string().min(1).max(256);
+/** Most results one `results` message may hold: far above what a batch of mcplocal's holds, low enough that reading one stays brief. */
+export const MAX_RESULTS_PER_MESSAGE = 1024;
 
 /** One result of a task: the body of `POST _provider-task/:taskId/result`, tagged with the task id. */
 export const socketResultMessageSchema = z.object({ type: z.literal('result'), taskId: socketTaskIdSchema, result: taskResultSchema });
@@ -71,7 +73,7 @@ export const socketResultMessageSchema = z.object({ type: z.literal('result'), t
 export const socketResultsMessageSchema = z.object({
   type: z.literal('results'),
   taskId: socketTaskIdSchema,
-  results: z.array(taskResultSchema).min(1),
+  results: z.array(taskResultSchema).min(1).max(MAX_RESULTS_PER_MESSAGE),
 });
 /** A heartbeat: the body of `POST _provider-heartbeat` without the session id the socket already carries. */
 export const socketHeartbeatMessageSchema = z.object({

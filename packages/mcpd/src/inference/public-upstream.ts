@@ -1,7 +1,7 @@
 import type { Clock } from '@mcpctl/clock';
 import { SERVED_BY_HEADER } from '@mcpctl/protocol';
 import type { Dispatcher } from 'undici';
-import { readSseBatches } from '@mcpctl/dialects';
+import { readRestOfStream, readSseBatches } from '@mcpctl/dialects';
 import type { InferenceTarget } from '../catalog/llm-catalog.js';
 import { anthropicDialect } from './anthropic-dialect.js';
 import type { Dialect, StreamContext } from './dialect.js';
@@ -32,6 +32,10 @@ export interface PublicUpstreamOptions {
   idleTimeoutMs: number;
   clock: Clock;
 }
+
+/** What may follow an answer's end in an upstream's body before the body is cut: reads, and time. */
+const REST_OF_STREAM_READS = 8;
+const REST_OF_STREAM_MS = 5_000;
 
 const DIALECTS: Record<string, Dialect> = { openai: openAiDialect, ollama: openAiDialect, anthropic: anthropicDialect };
 
@@ -83,7 +87,11 @@ export class PublicUpstream implements InferenceBackend {
         collectContent: call.collectContent,
         secrets: [target.apiKey],
       });
-      draining = await pipe(response.body, dialect, context, forwarder, failureContext);
+      const rest = await pipe(response.body, dialect, context, forwarder, failureContext);
+      if (rest) {
+        draining = true;
+        this.#closeAfterAnswer(response.body, rest);
+      }
       outcome.usage = forwarder.usage;
       outcome.firstTokenAt = forwarder.firstTokenAt;
       outcome.content = forwarder.content;
@@ -96,6 +104,23 @@ export class PublicUpstream implements InferenceBackend {
     } finally {
       if (!draining && !response.body.destroyed) response.body.destroy();
     }
+  }
+
+  /**
+   * The caller has its whole answer; what follows in the upstream's body (normally only the end of
+   * the HTTP message) is read in the background so the connection can be reused. Past a few reads
+   * or a few seconds the body is cut, so an upstream that keeps it open holds nothing for long,
+   * not even mcpd's shutdown.
+   */
+  #closeAfterAnswer(body: { destroyed: boolean; destroy(): unknown }, rest: AsyncIterator<unknown>): void {
+    const cut = () => {
+      if (!body.destroyed) body.destroy();
+    };
+    const cancelTimer = this.options.clock.after(REST_OF_STREAM_MS, cut);
+    void readRestOfStream(rest, REST_OF_STREAM_READS).then((ended) => {
+      cancelTimer();
+      if (!ended) cut();
+    });
   }
 
   /** SPEC §9 at request time: an IP literal is refused here, a name as its connection opens. */
@@ -111,10 +136,9 @@ export class PublicUpstream implements InferenceBackend {
 }
 
 /**
- * Writes the upstream's stream to the caller. Answers true when the answer ended before the
- * body did (`[DONE]` came, the rest of the HTTP message had not): that rest is then read in the
- * background, so the connection goes back to the pool instead of being cut, and the body must
- * not be destroyed.
+ * Writes the upstream's stream to the caller. When the answer ended well before the body did
+ * (`[DONE]` came, the end of the HTTP message had not), answers the reads still to come, for
+ * {@link closeAfterAnswer}; otherwise undefined, and the body is destroyed by the caller.
  */
 async function pipe(
   body: AsyncIterable<Uint8Array>,
@@ -122,15 +146,15 @@ async function pipe(
   context: StreamContext,
   forwarder: StreamForwarder,
   failureContext: { signal: AbortSignal; llmName: string },
-): Promise<boolean> {
+): Promise<AsyncIterator<unknown> | undefined> {
   const decoder = dialect.createStreamDecoder(context);
   const reads = readSseBatches(body)[Symbol.asyncIterator]();
   try {
     for (let read = await reads.next(); !read.done; read = await reads.next()) {
       const events = read.value.filter((frame) => frame.type === 'event');
       if (forwarder.accept(events.flatMap((event) => decoder.decode(event)))) {
-        void readToEnd(reads);
-        return true;
+        // An answer that ended in an error frame stops the upstream's generation: its body is cut.
+        return forwarder.outcome?.ok === true ? reads : undefined;
       }
     }
     if (!forwarder.accept(decoder.end())) forwarder.sourceEnded();
@@ -139,18 +163,7 @@ async function pipe(
     if (failure instanceof CallerGoneError) throw failure;
     forwarder.fail(failure.message);
   }
-  return false;
-}
-
-/** Reads what follows an answer's end; a failure there concerns nobody, the connection is just not reused. */
-async function readToEnd(reads: AsyncIterator<unknown>): Promise<void> {
-  try {
-    while (!(await reads.next()).done) {
-      // Nothing follows `[DONE]` in a well-formed stream.
-    }
-  } catch {
-    // The answer was complete.
-  }
+  return undefined;
 }
 
 function parseJson(text: string): unknown {

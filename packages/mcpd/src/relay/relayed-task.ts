@@ -1,5 +1,5 @@
 import type { Cancel, Clock } from '@mcpctl/clock';
-import type { TaskResult, Usage } from '@mcpctl/protocol';
+import type { TaskChunkResult, TaskResult, Usage } from '@mcpctl/protocol';
 import { badGateway, badRequest, gatewayTimeout, HttpError, notFound, serviceUnavailable } from '../errors.js';
 import type { Caller, CallerSink } from '../inference/caller.js';
 import type { StreamDecoder, StreamPart } from '../inference/dialect.js';
@@ -92,7 +92,7 @@ export class RelayedTask implements TaskSink {
   results(results: readonly TaskResult[]): void {
     if (this.#ended) return;
     this.#arm(this.options.idleTimeoutMs);
-    let chunks: Array<{ data: string; done?: boolean | undefined }> = [];
+    let chunks: Array<TaskChunkResult['chunk']> = [];
     for (const result of results) {
       if ('chunk' in result) {
         chunks.push(result.chunk);
@@ -111,7 +111,7 @@ export class RelayedTask implements TaskSink {
     this.#fail(serviceUnavailable(`the publisher of ${this.options.llmName} disconnected`, 5));
   }
 
-  #chunks(chunks: ReadonlyArray<{ data: string; done?: boolean | undefined }>): void {
+  #chunks(chunks: ReadonlyArray<TaskChunkResult['chunk']>): void {
     if (this.#ended) return;
     if (!this.options.streaming) {
       return this.#fail(badGateway(`the publisher of ${this.options.llmName} streamed an answer to a request that did not ask for a stream`));

@@ -1,4 +1,4 @@
-import { socketHeartbeatMessageSchema, type SocketHeartbeatMessage } from '@mcpctl/protocol';
+import { MAX_RESULTS_PER_MESSAGE, socketHeartbeatMessageSchema, type SocketHeartbeatMessage } from '@mcpctl/protocol';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../security/json-depth.js';
 
 /**
@@ -14,7 +14,8 @@ const MAX_TASK_ID_LENGTH = 256;
 
 /**
  * Reads one text frame, or answers undefined for one that is not an up message (not JSON, nested
- * deeper than a body may be, an unknown type, a result without a task id, an empty `results`).
+ * deeper than a body may be, an unknown type, a result without a task id, a `results` that holds
+ * none or more than MAX_RESULTS_PER_MESSAGE).
  * A `result` is read as `results` of one. Results come with every streamed read, so their
  * envelope is checked by hand, as `socketResultMessageSchema` and `socketResultsMessageSchema`
  * would (the task id's length; each result is the result route's to check); heartbeats are
@@ -33,7 +34,7 @@ export function readSocketMessage(text: Buffer): SocketUpMessage | undefined {
   if (type === 'result' || type === 'results') {
     if (typeof taskId !== 'string' || taskId.length === 0 || taskId.length > MAX_TASK_ID_LENGTH) return undefined;
     if (type === 'result') return { type: 'results', taskId, results: [result] };
-    return Array.isArray(results) && results.length > 0 ? { type, taskId, results } : undefined;
+    return Array.isArray(results) && results.length > 0 && results.length <= MAX_RESULTS_PER_MESSAGE ? { type, taskId, results } : undefined;
   }
   if (type === 'heartbeat') {
     const heartbeat = socketHeartbeatMessageSchema.safeParse(message);

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { systemClock, type Clock } from '@mcpctl/clock';
 import {
+  MAX_RESULTS_PER_MESSAGE,
   PROVIDER_SESSION_HEADER,
   PROVIDER_SOCKET_SILENCE_MS,
   providerSocketCloseCodes,
@@ -73,7 +74,7 @@ export class WebSocketControlChannel implements ControlChannel {
   private readonly drainWaiters = new Map<string, Set<() => void>>();
   private socketPath: string | undefined;
   private live: LiveSocket | undefined;
-  /** Results posted during this tick, by task in order, and the socket they are for. */
+  /** Results posted during this turn of the event loop, by task in order, and the socket they are for. */
   private readonly outbox = new Map<string, TaskResult[]>();
   private outboxOf: LiveSocket | undefined;
   private flushQueued = false;
@@ -123,15 +124,17 @@ export class WebSocketControlChannel implements ControlChannel {
       this.enqueue(live, taskId, result);
       return Promise.resolve('delivered');
     }
-    // What waits for this tick goes first, so the task's results keep their order.
+    // What waits for this turn goes first, so the task's results keep their order.
     this.flushOutbox();
     return this.sendWhenDrained(live.socket, taskId, JSON.stringify({ type: 'result', taskId, result } satisfies ProviderSocketUpMessage), signal);
   }
 
   /**
-   * Keeps a chunk for the end of this tick. A local server's read often completes several
-   * chunks, and the task's loop posts them one after another without leaving the tick: they go
-   * out as one `results` message per task, every message of the tick in one write. A message
+   * Keeps a chunk for the end of this turn of the event loop (`setImmediate`, right after the
+   * turn's reads). A local server's read often completes several chunks, which the task's loop
+   * posts one after another: they go out as one `results` message per task. Many streams at once
+   * (each read of a local server a callback of its own in the same turn) go out together: every
+   * message of the turn in one write. Nothing waits for a timer. A message
    * holds at most BATCH_CHARS of chunk data besides its last chunk, well inside mcpd's limit on a
    * message (one result and an envelope). Any other result goes at once, after what waits.
    */
@@ -151,15 +154,15 @@ export class WebSocketControlChannel implements ControlChannel {
     if (queued) queued.push(result);
     else this.outbox.set(taskId, [result]);
     this.outboxChars += chars;
-    // A loop that never leaves the tick (a long answer already read) still sends as it goes.
-    if (this.outboxChars >= BATCH_CHARS) this.flushOutbox();
+    // A loop that never leaves the turn (a long answer already read) still sends as it goes.
+    if (this.outboxChars >= BATCH_CHARS || (queued?.length ?? 1) >= MAX_RESULTS_PER_MESSAGE) this.flushOutbox();
     else if (!this.flushQueued) {
       this.flushQueued = true;
       process.nextTick(this.flushOutbox);
     }
   }
 
-  /** Sends what the tick queued; a socket that closed meanwhile takes its tasks with it at mcpd, so nothing is resent. */
+  /** Sends what the turn queued; a socket that closed meanwhile takes its tasks with it at mcpd, so nothing is resent. */
   private readonly flushOutbox = (): void => {
     this.flushQueued = false;
     const live = this.outboxOf;
@@ -299,6 +302,7 @@ export class WebSocketControlChannel implements ControlChannel {
 
   private markGone(taskId: string): void {
     this.goneTasks.add(taskId);
+    for (const result of this.outbox.get(taskId) ?? []) if ('chunk' in result) this.outboxChars -= result.chunk.data.length;
     this.outbox.delete(taskId);
     if (this.goneTasks.size > GONE_TASKS_REMEMBERED) {
       const oldest = this.goneTasks.values().next().value;

@@ -45,7 +45,13 @@ export const localServerAgent = new Agent({ keepAliveTimeout: 10_000 });
  * as the server writes it. A non-2xx answer becomes a ProviderError with the server's status
  * and message; an unreachable server a ProviderError 502; an abort rejects with its reason.
  */
-export async function openProviderStream(request: ProviderHttpRequest): Promise<AsyncIterable<Uint8Array>> {
+/** A local server's answer body as it arrives; `destroy` closes it (and its connection) early. */
+export interface ProviderBody extends AsyncIterable<Uint8Array> {
+  readonly destroyed: boolean;
+  destroy(): unknown;
+}
+
+export async function openProviderStream(request: ProviderHttpRequest): Promise<ProviderBody> {
   const headers: Record<string, string> = { ...request.headers };
   if (request.body !== undefined) headers['content-type'] ??= 'application/json';
   let response: Awaited<ReturnType<typeof undiciRequest>>;

@@ -97,7 +97,7 @@ describe('WebSocketControlChannel', () => {
     expect(mcpd.resultsOf('task-2')).toEqual([{ error: 'late' }]);
   });
 
-  it('sends what a tick posted as one message per task, in order, and what a later tick posted apart', async () => {
+  it('sends what a turn of the event loop posted as one message per task, in order, and what a later turn posted apart', async () => {
     const channel = channelOf();
     await openSocket(channel);
     const signal = new AbortController().signal;
@@ -109,9 +109,9 @@ describe('WebSocketControlChannel', () => {
       channel.postResult('task-1', { chunk: { data: '[DONE]', done: true } }, signal),
     ];
     expect(await Promise.all(deliveries)).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
-    await eventually('the first tick', () => mcpd.results.length === 4);
+    await eventually('the first turn', () => mcpd.results.length === 4);
     expect(await channel.postResult('task-2', { error: 'later' }, signal)).toBe('delivered');
-    await eventually('the second tick', () => mcpd.results.length === 5);
+    await eventually('the second turn', () => mcpd.results.length === 5);
     expect(mcpd.resultMessages).toEqual([
       { type: 'results', taskId: 'task-1', count: 3 },
       { type: 'result', taskId: 'task-2', count: 1 },

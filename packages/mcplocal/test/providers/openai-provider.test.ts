@@ -1,4 +1,5 @@
 import { SCRIPTED_CHUNKS, startFakeUpstream, type FakeUpstream } from '@mcpctl/test-kit';
+import { ManualClock } from '@mcpctl/clock/manual';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/errors.js';
 import { OpenAiProvider } from '../../src/providers/openai/openai-provider.js';
@@ -135,6 +136,17 @@ describe('OpenAI provider', () => {
       expect(server.ended).toBe(1);
       expect(await texts(provider.streamChunks({ messages: QUESTION }))).toEqual(SCRIPTED_CHUNKS);
       expect(server.connections).toBe(1);
+    });
+
+    it('cuts a body still open 5 s after [DONE], on its clock', async () => {
+      server = await startScriptedServer({ contentType: 'text/event-stream', chunks: [sseFrames([...SCRIPTED_CHUNKS, '[DONE]']).join(''), ''], gapMs: 3_600_000 });
+      const clock = new ManualClock();
+      const provider = new OpenAiProvider({ name: 'vllm', url: server.url, model: 'qwen3', clock });
+      expect(await texts(provider.streamChunks({ messages: QUESTION }))).toEqual(SCRIPTED_CHUNKS);
+      clock.advance(4_999);
+      expect(server.cutShort).toBe(0);
+      clock.advance(1);
+      await eventually('the body cut', () => server!.cutShort === 1);
     });
 
     it('writes a frame that spans lines on one line, the one frame it writes anew', async () => {

@@ -20,8 +20,9 @@ export interface ReceivedRequest {
 export interface ScriptedServer {
   url: string;
   requests: ReceivedRequest[];
-  /** Answers whose body was ended, and TCP connections accepted, so far. */
+  /** Answers whose body was ended, answers whose connection closed first, and TCP connections accepted, so far. */
   readonly ended: number;
+  readonly cutShort: number;
   readonly connections: number;
   close(): Promise<void>;
 }
@@ -33,6 +34,7 @@ export interface ScriptedServer {
 export async function startScriptedServer(answer: ScriptedAnswer): Promise<ScriptedServer> {
   const requests: ReceivedRequest[] = [];
   let ended = 0;
+  let cutShort = 0;
   let connections = 0;
   const server = createServer((request, response) => {
     let text = '';
@@ -40,6 +42,9 @@ export async function startScriptedServer(answer: ScriptedAnswer): Promise<Scrip
     request.on('data', (piece: string) => (text += piece));
     request.on('end', () => {
       requests.push({ method: request.method ?? 'GET', path: request.url ?? '/', headers: request.headers, body: text ? JSON.parse(text) : undefined });
+      response.once('close', () => {
+        if (!response.writableFinished) cutShort += 1;
+      });
       void (async () => {
         response.writeHead(answer.status ?? 200, { 'content-type': answer.contentType });
         response.flushHeaders();
@@ -61,6 +66,9 @@ export async function startScriptedServer(answer: ScriptedAnswer): Promise<Scrip
     requests,
     get ended() {
       return ended;
+    },
+    get cutShort() {
+      return cutShort;
     },
     get connections() {
       return connections;
