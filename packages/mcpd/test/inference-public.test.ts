@@ -213,8 +213,8 @@ describe('public path behaviour', () => {
 describe('a public stream whose upstream ends its HTTP body after [DONE]', () => {
   const ask = (mcpd: TestServer, model: string) => mcpd.api('/v1/chat/completions', { json: { model, stream: true, messages: [{ role: 'user', content: 'Hi' }] } });
 
-  async function withUpstream(chunks: readonly string[], endAfterMs: number, run: (mcpd: TestServer, upstream: ScriptedStreamUpstream, clock: ManualClock) => Promise<void>) {
-    const upstream = await startScriptedStreamUpstream(chunks, { endAfterMs });
+  async function withUpstream(chunks: readonly string[], run: (mcpd: TestServer, upstream: ScriptedStreamUpstream, clock: ManualClock) => Promise<void>) {
+    const upstream = await startScriptedStreamUpstream(chunks, { holdEnd: true });
     const clock = new ManualClock();
     const mcpd = await startTestServer({ database: await embedded!.open(), clock });
     try {
@@ -229,17 +229,18 @@ describe('a public stream whose upstream ends its HTTP body after [DONE]', () =>
   }
 
   it('ends the caller’s answer at [DONE], then reads the upstream’s body to its end instead of cutting the connection', async () => {
-    await withUpstream(SCRIPTED_CHUNKS, 300, async (mcpd, upstream) => {
+    await withUpstream(SCRIPTED_CHUNKS, async (mcpd, upstream) => {
+      // The caller has the whole answer while the upstream's body is still open.
       expect(await (await ask(mcpd, 'late-end')).text()).toContain('data: [DONE]');
-      // The caller had the whole answer while the upstream's body was still open.
       expect(upstream.ended + upstream.cutShort).toBe(0);
+      upstream.endHeld();
       await eventually(() => upstream.ended + upstream.cutShort === 1);
       expect({ ended: upstream.ended, cutShort: upstream.cutShort }).toEqual({ ended: 1, cutShort: 0 });
     });
   });
 
   it('cuts a body still open 5 s after [DONE], on its clock', async () => {
-    await withUpstream(SCRIPTED_CHUNKS, 3_600_000, async (mcpd, upstream, clock) => {
+    await withUpstream(SCRIPTED_CHUNKS, async (mcpd, upstream, clock) => {
       expect(await (await ask(mcpd, 'late-end')).text()).toContain('data: [DONE]');
       clock.advance(4_999);
       expect(upstream.cutShort).toBe(0);
@@ -249,7 +250,7 @@ describe('a public stream whose upstream ends its HTTP body after [DONE]', () =>
   });
 
   it('cuts the body at once when the answer ended in an error frame, so the upstream stops generating', async () => {
-    await withUpstream([SCRIPTED_CHUNKS[0]!, 'not json', SCRIPTED_CHUNKS[3]!], 3_600_000, async (mcpd, upstream) => {
+    await withUpstream([SCRIPTED_CHUNKS[0]!, 'not json', SCRIPTED_CHUNKS[3]!], async (mcpd, upstream) => {
       const text = await (await ask(mcpd, 'late-end')).text();
       expect(text).toMatch(/data: \{"error"/);
       await eventually(() => upstream.cutShort === 1);

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -32,12 +32,14 @@ export interface ScriptedStreamUpstream {
   /** Streamed answers whose HTTP body it ended, and those whose connection closed before it could. */
   readonly ended: number;
   readonly cutShort: number;
+  /** With `holdEnd`: ends the HTTP body of every streamed answer written so far. */
+  endHeld(): void;
   close(): Promise<void>;
 }
 
 export interface ScriptedStreamOptions {
-  /** Write the whole stream, `[DONE]` included, at once, and end the HTTP body this much later (default: at once). */
-  endAfterMs?: number;
+  /** Write the whole stream, `[DONE]` included, at once, but end the HTTP body only on `endHeld()` (default: at once). */
+  holdEnd?: boolean;
 }
 
 /**
@@ -52,6 +54,7 @@ export async function startScriptedStreamUpstream(
   const body = sseBody(chunks);
   let ended = 0;
   let cutShort = 0;
+  const held = new Set<ServerResponse>();
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '').split('?')[0] ?? '';
     request.resume();
@@ -65,11 +68,11 @@ export async function startScriptedStreamUpstream(
           if (response.writableFinished) ended += 1;
           else cutShort += 1;
         });
-        if (options.endAfterMs === undefined) {
-          response.end(body);
-        } else {
+        if (options.holdEnd) {
           response.write(body);
-          setTimeout(() => response.end(), options.endAfterMs);
+          held.add(response);
+        } else {
+          response.end(body);
         }
       } else {
         response.writeHead(404, { 'content-type': 'application/json' });
@@ -86,6 +89,10 @@ export async function startScriptedStreamUpstream(
     },
     get cutShort() {
       return cutShort;
+    },
+    endHeld: () => {
+      for (const response of held) if (!response.destroyed) response.end();
+      held.clear();
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -126,11 +126,12 @@ describe('OpenAI provider', () => {
     });
 
     it('ends at [DONE] without waiting for the server to end its body, then reads the rest so the connection is reused', async () => {
-      // The server sends its answer and [DONE] at once, and ends the HTTP body 300 ms later.
-      server = await startScriptedServer({ contentType: 'text/event-stream', chunks: [sseFrames([...SCRIPTED_CHUNKS, '[DONE]']).join(''), ''], gapMs: 300 });
+      // The server sends its answer and [DONE] at once, and ends the HTTP body only when told.
+      server = await startScriptedServer({ contentType: 'text/event-stream', chunks: [sseFrames([...SCRIPTED_CHUNKS, '[DONE]']).join('')], gapMs: 0, holdEnd: true });
       const provider = new OpenAiProvider({ name: 'vllm', url: server.url, model: 'qwen3' });
       expect(await texts(provider.streamChunks({ messages: QUESTION }))).toEqual(SCRIPTED_CHUNKS);
       expect(server.ended).toBe(0);
+      server.endHeld();
       // Read to its end, the connection is free again in the pool (a body cut short would close it).
       await eventually('the connection free again', () => localServerAgent.stats[server!.url]?.free === 1);
       expect(server.ended).toBe(1);
@@ -139,7 +140,7 @@ describe('OpenAI provider', () => {
     });
 
     it('cuts a body still open 5 s after [DONE], on its clock', async () => {
-      server = await startScriptedServer({ contentType: 'text/event-stream', chunks: [sseFrames([...SCRIPTED_CHUNKS, '[DONE]']).join(''), ''], gapMs: 3_600_000 });
+      server = await startScriptedServer({ contentType: 'text/event-stream', chunks: [sseFrames([...SCRIPTED_CHUNKS, '[DONE]']).join('')], gapMs: 0, holdEnd: true });
       const clock = new ManualClock();
       const provider = new OpenAiProvider({ name: 'vllm', url: server.url, model: 'qwen3', clock });
       expect(await texts(provider.streamChunks({ messages: QUESTION }))).toEqual(SCRIPTED_CHUNKS);

@@ -8,6 +8,8 @@ export interface ScriptedAnswer {
   contentType: string;
   chunks: string[];
   gapMs?: number;
+  /** After the last chunk, end the HTTP body only on `endHeld()`. */
+  holdEnd?: boolean;
 }
 
 export interface ReceivedRequest {
@@ -24,6 +26,8 @@ export interface ScriptedServer {
   readonly ended: number;
   readonly cutShort: number;
   readonly connections: number;
+  /** With `holdEnd`: ends every answer that waits for it, and from then on holds none. */
+  endHeld(): void;
   close(): Promise<void>;
 }
 
@@ -36,6 +40,8 @@ export async function startScriptedServer(answer: ScriptedAnswer): Promise<Scrip
   let ended = 0;
   let cutShort = 0;
   let connections = 0;
+  const held: Array<() => void> = [];
+  let holding = answer.holdEnd === true;
   const server = createServer((request, response) => {
     let text = '';
     request.setEncoding('utf8');
@@ -53,6 +59,8 @@ export async function startScriptedServer(answer: ScriptedAnswer): Promise<Scrip
           response.write(chunk);
           await delay(answer.gapMs ?? 5);
         }
+        if (holding) await new Promise<void>((resolve) => held.push(resolve));
+        if (response.destroyed) return;
         response.end();
         ended += 1;
       })();
@@ -72,6 +80,10 @@ export async function startScriptedServer(answer: ScriptedAnswer): Promise<Scrip
     },
     get connections() {
       return connections;
+    },
+    endHeld: () => {
+      holding = false;
+      for (const release of held.splice(0)) release();
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
