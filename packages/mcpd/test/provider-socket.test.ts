@@ -202,26 +202,6 @@ describe('the provider socket', () => {
     expect(socket.gone(task.taskId)).toBeUndefined();
   });
 
-  it('writes the results before a malformed one in a `results` message, then ends the stream with an error frame and answers gone', async () => {
-    await start();
-    const { socket } = await publish();
-    const answer = infer({ stream: true });
-    const task = await nextTask(socket);
-    socket.send({
-      type: 'results',
-      taskId: task.taskId,
-      results: [{ chunk: { data: chunk('before') } }, { chunk: { data: 'this is not json' } }, { chunk: { data: chunk('after') } }],
-    });
-    const text = await (await answer).text();
-    expect(text).toContain('before');
-    expect(text).not.toContain('after');
-    expect(text).toMatch(/data: \{"error":\{"message":"the publisher of local/);
-    expect(text).not.toContain('[DONE]');
-    await socket.waitFor((open) => open.gone(task.taskId) !== undefined);
-    expect(socket.gone(task.taskId)?.reason).toMatch(/the task is over/);
-    expect(socket.closed).toBe(false);
-  });
-
   it('answers gone to results for another user’s task or an unknown one, and keeps the socket', async () => {
     await start();
     const { socket } = await publish();
@@ -238,16 +218,34 @@ describe('the provider socket', () => {
     expect([socket.closed, bobSocket.closed]).toEqual([false, false]);
   });
 
-  it('ends the caller’s stream with an error frame on a malformed chunk, and tells the publisher the task is gone', async () => {
+  it.each([
+    [
+      'on its own',
+      (socket: ProviderSocket, taskId: string) => {
+        socket.result(taskId, { chunk: { data: chunk('before') } });
+        socket.result(taskId, { chunk: { data: 'this is not json' } });
+        socket.result(taskId, { chunk: { data: chunk('after') } });
+      },
+    ],
+    [
+      'inside a `results` message, after the results before it reached the caller',
+      (socket: ProviderSocket, taskId: string) => {
+        socket.send({
+          type: 'results',
+          taskId,
+          results: [{ chunk: { data: chunk('before') } }, { chunk: { data: 'this is not json' } }, { chunk: { data: chunk('after') } }],
+        });
+      },
+    ],
+  ])('ends the caller’s stream with an error frame on a malformed chunk %s, and tells the publisher the task is gone', async (_case, send) => {
     await start();
     const { socket } = await publish();
     const answer = infer({ stream: true });
     const task = await nextTask(socket);
-    socket.result(task.taskId, { chunk: { data: chunk('partial') } });
-    const response = await answer;
-    socket.result(task.taskId, { chunk: { data: 'this is not json' } });
-    const text = await response.text();
-    expect(text).toContain('partial');
+    send(socket, task.taskId);
+    const text = await (await answer).text();
+    expect(text).toContain('before');
+    expect(text).not.toContain('after');
     expect(text).toMatch(/data: \{"error":\{"message":"the publisher of local/);
     expect(text).not.toContain('[DONE]');
     await socket.waitFor((open) => open.gone(task.taskId) !== undefined);
