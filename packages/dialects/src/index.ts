@@ -3,7 +3,7 @@ export { UpstreamStreamError } from './upstream-stream-error.js';
 export { upstreamEndpoint } from './upstream-endpoint.js';
 export { parseToolArguments } from './parse-tool-arguments.js';
 export { readContentPart, readBase64DataUrl, type ChatContentPart, type ReadContentPart } from './read-content-part.js';
-export { readRestOfStream } from './read-rest-of-stream.js';
+export { closeAfterAnswer, REST_OF_STREAM_MS, REST_OF_STREAM_READS, type ClosableBody, type RestOfStreamTimer } from './read-rest-of-stream.js';
 export { readSse, readSseBatches, SseOverflowError, type SseEvent, type SseComment, type SseFrame, type ReadSseOptions } from './read-sse.js';
 export { readLines } from './read-lines.js';
 export { upstreamErrorMessage, errorMessageIn, streamFrameError } from './upstream-error-message.js';

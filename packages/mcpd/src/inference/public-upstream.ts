@@ -1,7 +1,7 @@
 import type { Clock } from '@mcpctl/clock';
 import { SERVED_BY_HEADER } from '@mcpctl/protocol';
 import type { Dispatcher } from 'undici';
-import { readRestOfStream, readSseBatches } from '@mcpctl/dialects';
+import { closeAfterAnswer, readSseBatches } from '@mcpctl/dialects';
 import type { InferenceTarget } from '../catalog/llm-catalog.js';
 import { anthropicDialect } from './anthropic-dialect.js';
 import type { Dialect, StreamContext } from './dialect.js';
@@ -32,10 +32,6 @@ export interface PublicUpstreamOptions {
   idleTimeoutMs: number;
   clock: Clock;
 }
-
-/** What may follow an answer's end in an upstream's body before the body is cut: reads, and time. */
-const REST_OF_STREAM_READS = 8;
-const REST_OF_STREAM_MS = 5_000;
 
 const DIALECTS: Record<string, Dialect> = { openai: openAiDialect, ollama: openAiDialect, anthropic: anthropicDialect };
 
@@ -90,7 +86,7 @@ export class PublicUpstream implements InferenceBackend {
       const rest = await pipe(response.body, dialect, context, forwarder, failureContext);
       if (rest) {
         draining = true;
-        this.#closeAfterAnswer(response.body, rest);
+        closeAfterAnswer(response.body, rest, this.options.clock);
       }
       outcome.usage = forwarder.usage;
       outcome.firstTokenAt = forwarder.firstTokenAt;
@@ -104,23 +100,6 @@ export class PublicUpstream implements InferenceBackend {
     } finally {
       if (!draining && !response.body.destroyed) response.body.destroy();
     }
-  }
-
-  /**
-   * The caller has its whole answer; what follows in the upstream's body (normally only the end of
-   * the HTTP message) is read in the background so the connection can be reused. Past a few reads
-   * or a few seconds the body is cut, so an upstream that keeps it open holds nothing for long,
-   * not even mcpd's shutdown.
-   */
-  #closeAfterAnswer(body: { destroyed: boolean; destroy(): unknown }, rest: AsyncIterator<unknown>): void {
-    const cut = () => {
-      if (!body.destroyed) body.destroy();
-    };
-    const cancelTimer = this.options.clock.after(REST_OF_STREAM_MS, cut);
-    void readRestOfStream(rest, REST_OF_STREAM_READS).then((ended) => {
-      cancelTimer();
-      if (!ended) cut();
-    });
   }
 
   /** SPEC §9 at request time: an IP literal is refused here, a name as its connection opens. */
@@ -138,7 +117,7 @@ export class PublicUpstream implements InferenceBackend {
 /**
  * Writes the upstream's stream to the caller. When the answer ended well before the body did
  * (`[DONE]` came, the end of the HTTP message had not), answers the reads still to come, for
- * {@link closeAfterAnswer}; otherwise undefined, and the body is destroyed by the caller.
+ * `closeAfterAnswer`; otherwise undefined, and the body is destroyed by the caller.
  */
 async function pipe(
   body: AsyncIterable<Uint8Array>,

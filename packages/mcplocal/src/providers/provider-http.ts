@@ -1,6 +1,6 @@
 import { Agent, request as undiciRequest } from 'undici';
 import { ProviderError } from '../errors.js';
-import { upstreamErrorMessage } from '@mcpctl/dialects';
+import { upstreamErrorMessage, type ClosableBody } from '@mcpctl/dialects';
 
 /** One HTTP call to a local model server. */
 export interface ProviderHttpRequest {
@@ -46,10 +46,7 @@ export const localServerAgent = new Agent({ keepAliveTimeout: 10_000 });
  * and message; an unreachable server a ProviderError 502; an abort rejects with its reason.
  */
 /** A local server's answer body as it arrives; `destroy` closes it (and its connection) early. */
-export interface ProviderBody extends AsyncIterable<Uint8Array> {
-  readonly destroyed: boolean;
-  destroy(): unknown;
-}
+export type ProviderBody = AsyncIterable<Uint8Array> & ClosableBody;
 
 export async function openProviderStream(request: ProviderHttpRequest): Promise<ProviderBody> {
   const headers: Record<string, string> = { ...request.headers };

@@ -1,20 +1,16 @@
 import { systemClock, type Clock } from '@mcpctl/clock';
 import { chatCompletionChunkSchema, chatCompletionSchema, modelIdListSchema } from '@mcpctl/protocol';
-import { peekOpenAiChunk, readRestOfStream, readSse, toOpenAiRequestBody, upstreamEndpoint } from '@mcpctl/dialects';
+import { closeAfterAnswer, peekOpenAiChunk, readSse, toOpenAiRequestBody, upstreamEndpoint } from '@mcpctl/dialects';
 import { ProviderError } from '../../errors.js';
 import { AVAILABILITY_TIMEOUT_MS, checkAvailability } from '../check-availability.js';
 import { parseJsonFrame } from '../json-frame.js';
 import type { CompletionOptions, CompletionResult, LlmProvider, StreamDelta } from '../llm-provider.js';
-import { fetchProviderJson, openProviderStream, parseProviderBody, type ProviderBody, type ProviderHttpRequest, type ResponseSchema } from '../provider-http.js';
+import { fetchProviderJson, openProviderStream, parseProviderBody, type ProviderHttpRequest, type ResponseSchema } from '../provider-http.js';
 import { providerStream, unfinishedStream } from '../provider-stream.js';
 import { fromOpenAiCompletion } from './from-openai-completion.js';
 import { mapOpenAiChunk, type OpenAiChunkBody } from './map-openai-chunk.js';
 import { toChatRequest } from '../to-chat-request.js';
 import { reportsSleeping, vllmSleepStateUrl } from './vllm-sleep-state.js';
-
-/** What may follow `[DONE]` in a local server's body before the body is cut: reads, and time. */
-const REST_OF_STREAM_READS = 8;
-const REST_OF_STREAM_MS = 5_000;
 
 /** Options of {@link OpenAiProvider}. */
 export interface OpenAiProviderOptions {
@@ -136,7 +132,7 @@ export class OpenAiProvider implements LlmProvider {
       for (let next = await events.next(); !next.done; next = await events.next()) {
         if (next.value.data === '[DONE]') {
           ended = true;
-          this.closeAfterAnswer(streamed, events);
+          closeAfterAnswer(streamed, events, this.options.clock ?? systemClock);
           return;
         }
         yield next.value.data;
@@ -146,21 +142,6 @@ export class OpenAiProvider implements LlmProvider {
       // Left early (the reader stopped, or a failure): the body is closed, not read on.
       if (!ended) await events.return(undefined);
     }
-  }
-
-  /**
-   * Reads what follows `[DONE]` (normally only the end of the HTTP message) in the background, so
-   * the connection can be reused; past a few reads or a few seconds the body is cut.
-   */
-  private closeAfterAnswer(body: ProviderBody, rest: AsyncIterator<unknown>): void {
-    const cut = () => {
-      if (!body.destroyed) body.destroy();
-    };
-    const cancelTimer = (this.options.clock ?? systemClock).after(REST_OF_STREAM_MS, cut);
-    void readRestOfStream(rest, REST_OF_STREAM_READS).then((ended) => {
-      cancelTimer();
-      if (!ended) cut();
-    });
   }
 
   private fetchCompletion<T>(options: CompletionOptions, schema: ResponseSchema<T>): Promise<T> {
