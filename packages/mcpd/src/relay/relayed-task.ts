@@ -155,7 +155,7 @@ export class RelayedTask implements TaskSink {
     this.#heldBytes += bytes;
     if (this.#heldBytes > this.options.bufferBytes) {
       this.options.cancel();
-      this.#fail(badGateway(`the caller of ${this.options.llmName} read its answer too slowly: more than ${this.options.bufferBytes} bytes waited`));
+      this.#fail(this.#slowCaller(`more than ${this.options.bufferBytes} characters waited`));
       throw notFound('the task is over: its caller read too slowly');
     }
     // The first chunk to wait asks for the drain; the flush asks again while the socket stays full.
@@ -168,6 +168,9 @@ export class RelayedTask implements TaskSink {
     if (!sink || !forwarder) return;
     while (!this.#ended && this.#heldNext < this.#held.length) {
       if (sink.full) {
+        // What was written goes, so a caller that stays a little behind holds only what waits.
+        this.#held.splice(0, this.#heldNext);
+        this.#heldNext = 0;
         sink.onDrain(this.#writeHeld);
         return;
       }
@@ -220,8 +223,14 @@ export class RelayedTask implements TaskSink {
       const left = this.#deadline - this.options.clock.monotonic();
       if (left > 0) return this.#setTimer(left);
       this.options.cancel();
+      // Chunks still waiting for the caller mean the caller, not the publisher, is the one behind.
+      if (this.#heldNext < this.#held.length) return this.#fail(this.#slowCaller('its answer waited past the relay timeout'));
       this.#fail(gatewayTimeout(`the publisher of ${this.options.llmName} did not answer in time`));
     });
+  }
+
+  #slowCaller(detail: string): HttpError {
+    return badGateway(`the caller of ${this.options.llmName} read its answer too slowly: ${detail}`);
   }
 
   #callerGone(): void {

@@ -1,0 +1,104 @@
+import { ManualClock } from '@mcpctl/clock/manual';
+import { describe, expect, it } from 'vitest';
+import type { Caller, CallerSink } from '../src/inference/caller.js';
+import { openAiDialect } from '../src/inference/open-ai-dialect.js';
+import { RelayedTask } from '../src/relay/relayed-task.js';
+import { chatChunk } from './support/chat-fixtures.js';
+
+const IDLE_MS = 300_000;
+
+/** A streaming caller whose socket takes writes until told it is full; what it was sent is kept. */
+function callerWithSocket() {
+  const written: string[] = [];
+  const drainListeners: Array<() => void> = [];
+  let full = false;
+  const sink: CallerSink = {
+    write: (text) => written.push(text),
+    end: () => written.push('<end>'),
+    get full() {
+      return full;
+    },
+    onDrain: (listener) => drainListeners.push(listener),
+  };
+  const caller: Caller = {
+    signal: new AbortController().signal,
+    streaming: false,
+    sendJson: () => {
+      throw new Error('a streamed task answers no JSON');
+    },
+    openStream: () => sink,
+  };
+  return {
+    caller,
+    written,
+    fill: () => {
+      full = true;
+    },
+    drain: () => {
+      full = false;
+      for (const listener of drainListeners.splice(0)) listener();
+    },
+  };
+}
+
+function relayedTask(caller: Caller, clock: ManualClock, cancels: string[]) {
+  return new RelayedTask({
+    llmName: 'local',
+    streaming: true,
+    caller,
+    headers: {},
+    decoder: openAiDialect.createStreamDecoder({ model: 'local', includeUsage: false, created: 0, source: 'the publisher of local', checkEveryFrame: true }),
+    firstResultTimeoutMs: 60_000,
+    idleTimeoutMs: IDLE_MS,
+    clock,
+    bufferBytes: 8 * 1024 * 1024,
+    cancel: () => cancels.push('cancel'),
+    onEnd: () => undefined,
+  });
+}
+
+describe('a relayed task whose caller reads slowly', () => {
+  it('writes what waited once the caller drains, in order', async () => {
+    const clock = new ManualClock();
+    const socket = callerWithSocket();
+    const task = relayedTask(socket.caller, clock, []);
+    task.results([{ chunk: { data: chatChunk('one') } }]);
+    socket.fill();
+    task.results([{ chunk: { data: chatChunk(' two') } }, { chunk: { data: chatChunk(null, 'stop') } }]);
+    task.results([{ chunk: { data: '[DONE]', done: true } }]);
+    expect(socket.written.join('')).not.toContain(' two');
+    socket.drain();
+    await task.done;
+    const text = socket.written.join('');
+    expect(text.indexOf('one')).toBeLessThan(text.indexOf(' two'));
+    expect(text).toMatch(/data: \[DONE\]\n\n<end>$/);
+  });
+
+  it('fails as a slow caller, not as a silent publisher, when its chunks still wait at the idle timeout', async () => {
+    const clock = new ManualClock();
+    const socket = callerWithSocket();
+    const cancels: string[] = [];
+    const task = relayedTask(socket.caller, clock, cancels);
+    task.results([{ chunk: { data: chatChunk('one') } }]);
+    socket.fill();
+    // The publisher has finished; only the caller is behind.
+    task.results([{ chunk: { data: chatChunk(null, 'stop') } }, { chunk: { data: '[DONE]', done: true } }]);
+    clock.advance(IDLE_MS);
+    await task.done;
+    const text = socket.written.join('');
+    expect(text).toMatch(/"the caller of local read its answer too slowly: its answer waited past the relay timeout"/);
+    expect(text).not.toContain('did not answer in time');
+    expect(text).not.toContain('[DONE]');
+    expect(cancels).toEqual(['cancel']);
+  });
+
+  it('still fails a publisher that falls silent as the publisher', async () => {
+    const clock = new ManualClock();
+    const socket = callerWithSocket();
+    const task = relayedTask(socket.caller, clock, []);
+    task.results([{ chunk: { data: chatChunk('one') } }]);
+    clock.advance(IDLE_MS);
+    await task.done;
+    expect(socket.written.join('')).toMatch(/the publisher of local did not answer in time/);
+  });
+});
