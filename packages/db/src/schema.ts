@@ -71,7 +71,19 @@ export const providerSessions = pgTable('provider_sessions', {
     .notNull()
     .references(() => users.id, { onDelete: 'cascade' }),
   lastHeartbeatAt: timestamp('last_heartbeat_at', { withTimezone: true }),
+  /** The replica holding the session's control connection (several mcpd on one database); null while none does. */
+  replicaId: text('replica_id'),
   createdAt: createdAt(),
+});
+
+/**
+ * The mcpd processes sharing this database over a bus, each heartbeating its row: a session
+ * whose replica stopped heartbeating has no connection any more, and its rows go inactive.
+ */
+export const mcpdReplicas = pgTable('mcpd_replicas', {
+  id: text('id').primaryKey(),
+  startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+  heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }).notNull(),
 });
 
 export const llms = pgTable(

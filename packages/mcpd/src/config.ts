@@ -24,6 +24,12 @@ export interface McpdConfig {
   providerSocket: boolean;
   /** Bytes of one relayed task's chunks that may wait for a caller reading slowly before the task fails. */
   relayTaskBufferBytes: number;
+  /**
+   * Several replicas on one PostgreSQL: the NATS server that carries tasks, results and news
+   * between them (MCPD_NATS_URL) and the first token of their subjects (MCPD_NATS_SUBJECT_PREFIX).
+   * Undefined: one process alone, the relay in memory.
+   */
+  cluster: { natsUrl: string; subjectPrefix: string } | undefined;
   /** Longest wait for an upstream's response headers. */
   upstreamHeadersTimeoutMs: number;
   /** Longest silence inside an upstream body; a stream still making progress is never cut. */
@@ -141,6 +147,14 @@ const environmentSchema = z.object({
   MCPD_MAX_PROVIDER_SESSIONS_PER_USER: count('MCPD_MAX_PROVIDER_SESSIONS_PER_USER', 64),
   MCPD_MAX_THREADS_PER_USER: count('MCPD_MAX_THREADS_PER_USER', 1000),
   MCPD_MAX_AGENTS_PER_USER: count('MCPD_MAX_AGENTS_PER_USER', 200),
+  MCPD_NATS_URL: z
+    .string()
+    .regex(/^(nats|tls):\/\/[^\s]+$/, 'MCPD_NATS_URL must be a nats:// URL (or several, comma-separated)')
+    .optional(),
+  MCPD_NATS_SUBJECT_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'MCPD_NATS_SUBJECT_PREFIX must be NATS subject tokens (letters, digits, - and _) joined by dots')
+    .default('mcpctl'),
 });
 
 /** Reads flags and environment; throws a ConfigError listing every problem at once. */
@@ -170,6 +184,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): McpdConfig {
   if (present.DATABASE_URL && !present.MCPD_SECRET_KEY) {
     problems.push('MCPD_SECRET_KEY is required with DATABASE_URL: set it to a long random string, the same on every replica');
   }
+  if (present.MCPD_NATS_URL && !present.DATABASE_URL) {
+    problems.push('MCPD_NATS_URL needs DATABASE_URL: replicas share one PostgreSQL database, and the embedded one belongs to a single process');
+  }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const values = parsed.data;
   return {
@@ -184,6 +201,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): McpdConfig {
     maxResultBytes: values.MCPD_MAX_RESULT_BYTES,
     providerSocket: values.MCPD_PROVIDER_SOCKET === 'on',
     relayTaskBufferBytes: values.MCPD_RELAY_TASK_BUFFER_BYTES,
+    cluster: values.MCPD_NATS_URL ? { natsUrl: values.MCPD_NATS_URL, subjectPrefix: values.MCPD_NATS_SUBJECT_PREFIX } : undefined,
     upstreamHeadersTimeoutMs: values.MCPD_UPSTREAM_TIMEOUT_SECONDS * 1000,
     upstreamIdleTimeoutMs: values.MCPD_UPSTREAM_IDLE_TIMEOUT_SECONDS * 1000,
     shutdownDeadlineMs: values.MCPD_SHUTDOWN_DEADLINE_SECONDS * 1000,

@@ -20,6 +20,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   // them, above relay, which knows only its ControlChannel.
   transports: ['relay', 'security', 'clock'],
   relay: ['inference', 'catalog', 'security', 'errors', 'clock'],
+  // What crosses replicas (NATS): carries relay's RelayBus, as transports carry its ControlChannel.
+  bus: ['relay'],
   inference: ['dialects', 'catalog', 'rbac', 'security', 'errors', 'clock', 'metrics'],
   dialects: [],
   catalog: ['repositories', 'security', 'errors', 'clock'],
@@ -44,6 +46,8 @@ const PACKAGE_USERS: Record<string, readonly string[]> = {
   fastify: ['composition', 'routes', 'plugins', 'errors'],
   // The provider socket's library: the transport it adapts and the route that upgrades to it.
   ws: ['routes', 'transports'],
+  // The bus between replicas.
+  '@nats-io/transport-node': ['bus'],
 };
 
 const SRC = fileURLToPath(new URL('../src', import.meta.url));

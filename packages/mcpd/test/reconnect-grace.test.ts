@@ -43,6 +43,8 @@ describe.each(testDatabaseVariants())('status and reconnect grace after a restar
     sessionId = ((await registered.json()) as { providerSessionId: string }).providerSessionId;
     const stream = await open(before);
     expect(stream.closed).toBe(false);
+    // The first process has finished taking the stream (its rows revived) before the "crash".
+    await before.server.services.providerSessions.settled();
   });
 
   afterEach(async () => {

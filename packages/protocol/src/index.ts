@@ -20,3 +20,4 @@ export * from './agent.js';
 export * from './thread.js';
 export * from './map-anthropic-stop-reason.js';
 export * from './hop-header.js';
+export * from './replica-bus.js';

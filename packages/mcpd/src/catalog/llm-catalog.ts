@@ -8,6 +8,9 @@ export interface InferenceTarget {
   apiKey: string | undefined;
 }
 
+/** Where a change to LLM rows was made: on this replica, or on another one that said so. */
+export type ChangeOrigin = 'here' | 'elsewhere';
+
 interface Entry<T> {
   value: T;
   fetchedAt: number;
@@ -22,7 +25,7 @@ export class LlmCatalog {
   readonly #byName = new Map<string, Entry<InferenceTarget | undefined>>();
   readonly #byPool = new Map<string, Entry<InferenceTarget[]>>();
   readonly #loading = new Map<string, Promise<unknown>>();
-  readonly #listeners = new Set<() => void>();
+  readonly #listeners = new Set<(origin: ChangeOrigin) => void>();
   /** Bumped by every invalidation, so a load that raced one is not cached. */
   #generation = 0;
 
@@ -48,17 +51,20 @@ export class LlmCatalog {
     });
   }
 
-  /** Something changed: forget everything and tell whoever waits on a status change. */
-  invalidate(): void {
+  /**
+   * Something changed: forget everything and tell whoever waits on a status change. `origin`
+   * says whether the change was made here or on another replica (which already told the rest).
+   */
+  invalidate(origin: ChangeOrigin = 'here'): void {
     this.#generation += 1;
     this.#byName.clear();
     this.#byPool.clear();
     this.#loading.clear();
-    for (const listener of this.#listeners) listener();
+    for (const listener of this.#listeners) listener(origin);
   }
 
   /** Called after every invalidation (an LLM woke, a publisher came back, a row was edited). */
-  onChange(listener: () => void): () => void {
+  onChange(listener: (origin: ChangeOrigin) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }

@@ -11,6 +11,10 @@ import { ReconnectGrace } from '../dispatch/reconnect-grace.js';
 import { ProviderHub } from '../relay/provider-hub.js';
 import { RelayService } from '../relay/relay-service.js';
 import { TaskRegistry } from '../relay/task-registry.js';
+import { TaskRouter } from '../relay/task-router.js';
+import type { RelayBus, RelayBusHandlers } from '../relay/relay-bus.js';
+import { ReplicaRepository } from '../repositories/replica-repository.js';
+import { PRESENCE_TIMING, ReplicaPresence, type PresenceTiming } from '../services/replica-presence.js';
 import { ProviderSessionRepository } from '../repositories/provider-session-repository.js';
 import { LifecycleGc, type LifecycleDurations } from '../services/lifecycle-gc.js';
 import { ProviderRegisterService } from '../services/provider-register-service.js';
@@ -89,6 +93,10 @@ export interface ServiceOptions {
   metricsToken?: string | undefined;
   /** Names this process in the hop header; random per start unless given. */
   instanceId?: string;
+  /** Among replicas (MCPD_NATS_URL): what carries tasks, results and news between them. Not started here. */
+  bus?: RelayBus | undefined;
+  /** Among replicas: how often liveness is beaten and when a silent replica counts as dead. */
+  presenceTiming?: PresenceTiming;
   /** How upstream host names are resolved for the address checks (the system resolver unless given). */
   resolveHost?: ResolveHost;
   /** Inference requests in flight and stored rows per user (defaults in `DEFAULT_PER_USER_CAPS`). */
@@ -98,6 +106,11 @@ export interface ServiceOptions {
 export interface RunningServices extends Services {
   /** The whole handle, for the server that closes it and for tests; routes see only its probe. */
   database: DatabaseHandle;
+  /** Among replicas: the bus, and the liveness that keeps status true; undefined for one process alone. */
+  bus: RelayBus | undefined;
+  /** What this replica does with the bus's messages. */
+  busHandlers: RelayBusHandlers;
+  presence: ReplicaPresence | undefined;
   /** Flushes the audit and closes upstream connections; the database stays open. */
   close(): Promise<void>;
 }
@@ -129,7 +142,9 @@ export function createServices(options: ServiceOptions): RunningServices {
   const admins = new AdminLookup(new UserRepository(db), new RoleBindingRepository(db), options.clock, cacheMs);
   const hops = new HopGuard(options.instanceId ?? generateId('mcpd-'));
   const hub = new ProviderHub();
-  const tasks = new TaskRegistry();
+  const { bus } = options;
+  const tasks = new TaskRegistry(bus?.replicaId);
+  const router = new TaskRouter(hub, tasks, bus);
   const publicUpstream = new PublicUpstream({
     dispatcher: upstreamAgent,
     guardedDispatcher: guardedUpstreamAgent,
@@ -140,15 +155,15 @@ export function createServices(options: ServiceOptions): RunningServices {
     idleTimeoutMs: options.upstreamIdleTimeoutMs,
     clock: options.clock,
   });
-  const relay = new RelayService(hub, tasks, options.clock, {
+  const relay = new RelayService(router, tasks, options.clock, {
     firstResultTimeoutMs: options.relayTimeoutMs,
     idleTimeoutMs: options.upstreamIdleTimeoutMs,
     taskBufferBytes: options.relayTaskBufferBytes ?? 8 * 1024 * 1024,
   });
   const inFlight = new InFlightTracker();
-  const wakes = new WakeCoordinator(hub, tasks, llmRepository, catalog, options.clock, options.wake);
+  const wakes = new WakeCoordinator(router, tasks, llmRepository, catalog, options.clock, options.wake);
   const grace = new ReconnectGrace(options.clock, options.reconnectGraceMs ?? 15_000);
-  const dispatcher = new Dispatcher(catalog, hub, inFlight, wakes, grace, options.clock, options.dispatch);
+  const dispatcher = new Dispatcher(catalog, router, inFlight, wakes, grace, options.clock, options.dispatch);
   const shutdown = new ShutdownGate();
   const inference = new InferenceService(dispatcher, { public: publicUpstream, virtual: relay }, auditWriter, metrics, shutdown, hops, {
     clock: options.clock,
@@ -163,7 +178,19 @@ export function createServices(options: ServiceOptions): RunningServices {
   const pools = new PoolService(llmRepository, dispatcher);
   const sessionRepository = new ProviderSessionRepository(db);
   const agentRepository = new AgentRepository(db);
-  const providerSessions = new ProviderSessionService(sessionRepository, llmRepository, agentRepository, hub, tasks, catalog, options.clock);
+  const providerSessions = new ProviderSessionService(
+    sessionRepository,
+    llmRepository,
+    agentRepository,
+    hub,
+    tasks,
+    catalog,
+    options.clock,
+    bus?.replicaId ?? hops.instanceId,
+    bus,
+  );
+  // A change made here reaches the other replicas' caches at once, not after their TTL.
+  if (bus) catalog.onChange((origin) => origin === 'here' && bus.catalogChanged());
   const namespace = new NamespaceGuard(db);
   const agentService = new AgentService(agentRepository, llmRepository, options.clock, namespace, () => catalog.invalidate(), perUser.agents);
   const threadService = new ThreadService(new ThreadRepository(db), options.clock, perUser.threads);
@@ -206,6 +233,26 @@ export function createServices(options: ServiceOptions): RunningServices {
     providerSessions,
     hub,
     tasks,
+    router,
+    bus,
+    busHandlers: router.handlers({
+      sessionAttached: (sessionId) => providerSessions.takenOver(sessionId),
+      catalogChanged: () => catalog.invalidate('elsewhere'),
+    }),
+    presence: bus
+      ? new ReplicaPresence(
+          new ReplicaRepository(db),
+          llmRepository,
+          agentRepository,
+          tasks,
+          catalog,
+          bus,
+          () => providerSessions.reclaimAll(),
+          options.clock,
+          options.presenceTiming ?? PRESENCE_TIMING,
+          (error) => options.logger.error({ err: error }, 'replica liveness failed'),
+        )
+      : undefined,
     gc: new LifecycleGc(llmRepository, sessionRepository, agentRepository, catalog, providerSessions, options.clock, options.lifecycle),
     startupSweep: new StartupSweep(llmRepository, agentRepository, sessionRepository, grace, catalog, options.clock, options.lifecycle.heartbeatTimeoutMs),
     reconnectGrace: grace,

@@ -12,6 +12,9 @@ import { makeDataDirPrivate } from '../private-data-dir.js';
 import { loadOrCreateSecretKey } from '../secret-key-file.js';
 import { bootstrapAdmin } from '../services/bootstrap-admin.js';
 import { createServices, type RunningServices } from './create-services.js';
+import { NatsBus } from '../bus/nats-bus.js';
+import { generateId } from '../security/token.js';
+import type { PresenceTiming } from '../services/replica-presence.js';
 import type { ResolveHost } from '../security/upstream-address-guard.js';
 
 /** After the deadline cut the last answers, how long their error frames get to go out. */
@@ -30,7 +33,12 @@ export interface StartOptions {
   cacheMs?: number;
   /** Resolves upstream host names for the address checks (tests); the system resolver otherwise. */
   resolveHost?: ResolveHost;
+  /** Among replicas: liveness timing (tests shorten it); the defaults otherwise. */
+  presenceTiming?: PresenceTiming;
 }
+
+/** How long a task or results wait for the replica that should take them before counting as undelivered. */
+const BUS_REQUEST_TIMEOUT_MS = 5_000;
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -68,8 +76,20 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
     logger.info('admin user created with the token from MCPD_BOOTSTRAP_TOKEN');
   }
 
+  const replicaId = generateId();
+  const bus = config.cluster
+    ? new NatsBus({
+        url: config.cluster.natsUrl,
+        subjectPrefix: config.cluster.subjectPrefix,
+        replicaId,
+        requestTimeoutMs: BUS_REQUEST_TIMEOUT_MS,
+        onError: (error, subject) => logger.warn({ err: error, subject }, 'a message from another replica was dropped'),
+      })
+    : undefined;
   const services = createServices({
     database,
+    bus,
+    ...(options.presenceTiming ? { presenceTiming: options.presenceTiming } : {}),
     secretKey,
     clock,
     logger,
@@ -94,7 +114,11 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
     ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
     ...(options.cacheMs === undefined ? {} : { cacheMs: options.cacheMs }),
   });
-  const sweep = await services.startupSweep.run(services.providerSessions.connectedSessionIds());
+  if (bus && services.presence) {
+    await bus.start(services.busHandlers);
+    await services.presence.start();
+  }
+  const sweep = await services.startupSweep.run(services.providerSessions.connectedSessionIds(), bus !== undefined);
   if (sweep.markedInactive + sweep.expected > 0) {
     logger.info({ ...sweep, graceSeconds: config.reconnectGraceMs / 1000 }, 'virtual LLMs marked inactive until their publishers reconnect');
   }
@@ -109,7 +133,7 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
-  logger.info({ url, database: database.driver, instanceId: services.instanceId }, 'mcpd listening');
+  logger.info({ url, database: database.driver, instanceId: services.instanceId, replicaId: bus?.replicaId }, 'mcpd listening');
 
   const stopGc = every(clock, config.gcIntervalMs, () =>
     services.gc.runOnce().catch((error: unknown) => logger.error({ err: error }, 'lifecycle GC failed')),
@@ -134,6 +158,8 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
         });
         await closeListener(app, clock);
       } finally {
+        await services.presence?.stop().catch((error: unknown) => logger.error({ err: error }, 'removing this replica failed'));
+        await bus?.close().catch((error: unknown) => logger.error({ err: error }, 'closing the NATS connection failed'));
         await services.close();
         if (!options.database) await database.close();
       }

@@ -1,7 +1,7 @@
 import { every, type Clock } from '@mcpctl/clock';
 import { echo, forbidden, notFound, serviceUnavailable, tooManyRequests } from '../errors.js';
 import { CallerGoneError } from '../inference/upstream-call.js';
-import type { ProviderHub } from '../relay/provider-hub.js';
+import type { TaskRouter } from '../relay/task-router.js';
 import type { InferenceTarget, LlmCatalog } from '../catalog/llm-catalog.js';
 import { canSee, type Principal } from '../rbac/principal.js';
 import type { InFlightTracker } from './in-flight-tracker.js';
@@ -67,7 +67,7 @@ export class Dispatcher {
 
   constructor(
     private readonly catalog: LlmCatalog,
-    private readonly hub: ProviderHub,
+    private readonly router: TaskRouter,
     private readonly inFlight: InFlightTracker,
     private readonly wakes: WakeCoordinator,
     private readonly grace: ReconnectGrace,
@@ -130,7 +130,7 @@ export class Dispatcher {
   }
 
   #reachable(target: InferenceTarget): boolean {
-    return target.record.kind === 'public' || this.hub.channel(target.record.providerSessionId) !== undefined;
+    return target.record.kind === 'public' || this.router.reachable(target.record.providerSessionId, target.record.status);
   }
 
   #pick(resolved: Resolved, exclude: ReadonlySet<string> | undefined): InferenceTarget | undefined {

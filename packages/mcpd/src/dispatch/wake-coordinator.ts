@@ -2,8 +2,8 @@ import type { TaskResult } from '@mcpctl/protocol';
 import type { Clock } from '@mcpctl/clock';
 import { HttpError, serviceUnavailable } from '../errors.js';
 import type { LlmRepository } from '../repositories/llm-repository.js';
-import type { ProviderHub } from '../relay/provider-hub.js';
 import type { TaskRegistry } from '../relay/task-registry.js';
+import type { TaskRouter } from '../relay/task-router.js';
 import type { InferenceTarget, LlmCatalog } from '../catalog/llm-catalog.js';
 
 export interface WakeOptions {
@@ -24,7 +24,7 @@ export class WakeCoordinator {
   readonly #running = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly hub: ProviderHub,
+    private readonly router: TaskRouter,
     private readonly tasks: TaskRegistry,
     private readonly llms: LlmRepository,
     private readonly catalog: LlmCatalog,
@@ -53,8 +53,9 @@ export class WakeCoordinator {
 
   async #run(target: InferenceTarget): Promise<void> {
     const { record } = target;
-    const channel = this.hub.channel(record.providerSessionId);
-    if (!channel || !record.ownerId || !record.providerSessionId) {
+    const sessionId = record.providerSessionId;
+    const ownerId = record.ownerId;
+    if (!sessionId || !ownerId || !this.router.reachable(sessionId, record.status)) {
       throw serviceUnavailable(`the publisher of ${record.name} is offline`, RETRY_AFTER_SECONDS);
     }
     const timeoutMs = this.timeoutFor(target);
@@ -68,15 +69,18 @@ export class WakeCoordinator {
         else resolve();
       };
       const cancelTimer = this.clock.after(timeoutMs, () => {
-        channel.sendTask({ kind: 'cancel', taskId, llmName: record.name });
+        void this.router.send(sessionId, { kind: 'cancel', taskId, llmName: record.name });
         finish(failed(record.name, `no answer within ${Math.round(timeoutMs / 1000)} s`));
       });
-      taskId = this.tasks.open(record.providerSessionId!, record.ownerId!, {
+      taskId = this.tasks.open(sessionId, ownerId, {
         // A wake answers once: its first result decides.
         results: (results: readonly TaskResult[]) => finish(wakeError(record.name, results[0])),
         publisherGone: () => finish(failed(record.name, 'the publisher disconnected')),
       });
-      channel.sendTask({ kind: 'wake', taskId, llmName: record.name });
+      const sent = this.router.send(sessionId, { kind: 'wake', taskId, llmName: record.name });
+      const unsent = () => finish(serviceUnavailable(`the publisher of ${record.name} is offline`, RETRY_AFTER_SECONDS));
+      if (sent === false) unsent();
+      else if (sent !== true) sent.then((delivered) => delivered || unsent(), unsent);
     });
     await this.llms.markAwake(record.id, this.clock.now(), this.clock.monotonic() - startedAt);
     this.catalog.invalidate();

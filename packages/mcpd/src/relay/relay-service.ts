@@ -4,9 +4,9 @@ import { serviceUnavailable } from '../errors.js';
 import type { InferenceBackend, InferenceCall, InferenceOutcome } from '../inference/inference-backend.js';
 import { openAiDialect } from '../inference/open-ai-dialect.js';
 import type { InferenceTarget } from '../catalog/llm-catalog.js';
-import type { ProviderHub } from './provider-hub.js';
-import { RelayedTask } from './relayed-task.js';
+import { OFFLINE_RETRY_AFTER_SECONDS, RelayedTask } from './relayed-task.js';
 import type { TaskRegistry } from './task-registry.js';
+import type { TaskRouter } from './task-router.js';
 
 export interface RelayOptions {
   firstResultTimeoutMs: number;
@@ -18,7 +18,7 @@ export interface RelayOptions {
 /** Virtual LLMs: the request goes to the publisher as an `infer` task on its control stream. */
 export class RelayService implements InferenceBackend {
   constructor(
-    private readonly hub: ProviderHub,
+    private readonly router: TaskRouter,
     private readonly tasks: TaskRegistry,
     private readonly clock: Clock,
     private readonly options: RelayOptions,
@@ -26,11 +26,10 @@ export class RelayService implements InferenceBackend {
 
   async serve(call: InferenceCall, target: InferenceTarget, outcome: InferenceOutcome): Promise<void> {
     const { record } = target;
-    const channel = this.hub.channel(record.providerSessionId);
-    if (!channel || record.status === 'inactive' || !record.ownerId) {
-      throw serviceUnavailable(`the publisher of ${call.name} is offline`, 30);
+    const sessionId = record.providerSessionId;
+    if (!sessionId || !this.router.reachable(sessionId, record.status) || record.status === 'inactive' || !record.ownerId) {
+      throw serviceUnavailable(`the publisher of ${call.name} is offline`, OFFLINE_RETRY_AFTER_SECONDS);
     }
-    const sessionId = record.providerSessionId!;
     const streaming = call.request.stream === true;
     const { stream: _stream, ...request } = call.request;
     let taskId = '';
@@ -52,11 +51,13 @@ export class RelayService implements InferenceBackend {
       idleTimeoutMs: this.options.idleTimeoutMs,
       clock: this.clock,
       bufferBytes: this.options.taskBufferBytes,
-      cancel: () => channel.sendTask({ kind: 'cancel', taskId, llmName: record.name }),
+      cancel: () => void this.router.send(sessionId, { kind: 'cancel', taskId, llmName: record.name }),
       onEnd: () => this.tasks.finish(taskId),
     });
     taskId = this.tasks.open(sessionId, record.ownerId, task);
-    channel.sendTask({ kind: 'infer', taskId, llmName: record.name, request, streaming });
+    const sent = this.router.send(sessionId, { kind: 'infer', taskId, llmName: record.name, request, streaming });
+    if (sent === false) task.unsent();
+    else if (sent !== true) sent.then((delivered) => delivered || task.unsent(), () => task.unsent());
     try {
       await task.done;
     } finally {

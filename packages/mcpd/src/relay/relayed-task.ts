@@ -11,6 +11,9 @@ import { upstreamStatusError } from '../inference/upstream-status.js';
 import { sanitizeUpstreamError } from '../security/sanitize-upstream-error.js';
 import type { TaskSink } from './task-registry.js';
 
+/** Seconds a caller told that a publisher is offline should wait before trying again. */
+export const OFFLINE_RETRY_AFTER_SECONDS = 30;
+
 export interface RelayedTaskOptions {
   llmName: string;
   streaming: boolean;
@@ -105,6 +108,11 @@ export class RelayedTask implements TaskSink {
       this.#whole(result.status, result.body);
     }
     if (chunks.length > 0) this.#chunks(chunks);
+  }
+
+  /** The task never reached a publisher: no replica holds its session's connection any more. */
+  unsent(): void {
+    this.#fail(serviceUnavailable(`the publisher of ${this.options.llmName} is offline`, OFFLINE_RETRY_AFTER_SECONDS));
   }
 
   publisherGone(): void {

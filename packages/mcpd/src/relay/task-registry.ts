@@ -15,14 +15,33 @@ interface PendingTask {
   sink: TaskSink;
 }
 
+const TASK_PREFIX = 'task_';
+
+/** The replica a task id names (`task_REPLICA.RANDOM`), or undefined for an id of one process alone. */
+export function taskOpener(taskId: string): string | undefined {
+  if (!taskId.startsWith(TASK_PREFIX)) return undefined;
+  const dot = taskId.indexOf('.', TASK_PREFIX.length);
+  return dot > TASK_PREFIX.length ? taskId.slice(TASK_PREFIX.length, dot) : undefined;
+}
+
 /** Tasks sent to publishers and not finished yet, by their unguessable id. */
 export class TaskRegistry {
   readonly #tasks = new Map<string, PendingTask>();
+  readonly #idPrefix: string;
+
+  /** `replicaId`, among replicas: the ids name this replica, so results sent to another find their way here. */
+  constructor(replicaId?: string) {
+    this.#idPrefix = replicaId === undefined ? TASK_PREFIX : `${TASK_PREFIX}${replicaId}.`;
+  }
 
   open(sessionId: string, ownerId: string, sink: TaskSink): string {
-    const taskId = generateId('task_');
+    const taskId = generateId(this.#idPrefix);
     this.#tasks.set(taskId, { sessionId, ownerId, sink });
     return taskId;
+  }
+
+  has(taskId: string): boolean {
+    return this.#tasks.has(taskId);
   }
 
   /**

@@ -61,11 +61,13 @@ export class AgentRepository {
   }
 
   /** Virtual agents share their session's lifecycle: inactive with it… */
-  async markSessionInactive(sessionId: string, at: Date): Promise<void> {
+  async markSessionInactive(sessionIds: string | readonly string[], at: Date): Promise<void> {
+    const ids = typeof sessionIds === 'string' ? [sessionIds] : [...sessionIds];
+    if (ids.length === 0) return;
     await this.db
       .update(agents)
       .set({ status: 'inactive', inactiveSince: at, updatedAt: at })
-      .where(and(eq(agents.providerSessionId, sessionId), ne(agents.status, 'inactive')));
+      .where(and(inArray(agents.providerSessionId, ids), ne(agents.status, 'inactive')));
   }
 
   /** …back with it… */

@@ -92,11 +92,13 @@ export class LlmRepository {
   }
 
   /** The control stream closed: every row of the session goes inactive at once. */
-  async markSessionInactive(sessionId: string, at: Date): Promise<number> {
+  async markSessionInactive(sessionIds: string | readonly string[], at: Date): Promise<number> {
+    const ids = typeof sessionIds === 'string' ? [sessionIds] : [...sessionIds];
+    if (ids.length === 0) return 0;
     const updated = await this.db
       .update(llms)
       .set({ status: 'inactive', inactiveSince: at, updatedAt: at })
-      .where(and(eq(llms.providerSessionId, sessionId), ne(llms.status, 'inactive')))
+      .where(and(inArray(llms.providerSessionId, ids), ne(llms.status, 'inactive')))
       .returning({ id: llms.id });
     return updated.length;
   }

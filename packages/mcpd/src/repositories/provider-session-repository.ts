@@ -1,4 +1,4 @@
-import { and, count, eq, gte, inArray, lt, notExists } from 'drizzle-orm';
+import { and, count, eq, gte, inArray, isNull, lt, notExists, or } from 'drizzle-orm';
 import { agents, llms, providerSessions, type Database, type ProviderSessionRow } from '@mcpctl/db';
 
 export class ProviderSessionRepository {
@@ -16,6 +16,33 @@ export class ProviderSessionRepository {
 
   async insert(session: { id: string; ownerId: string; lastHeartbeatAt: Date; createdAt: Date }): Promise<void> {
     await this.db.insert(providerSessions).values(session);
+  }
+
+  /** The session's connection is on `replicaId` now. */
+  async setReplica(id: string, replicaId: string): Promise<void> {
+    await this.db.update(providerSessions).set({ replicaId }).where(eq(providerSessions.id, id));
+  }
+
+  /**
+   * The session's connection on `replicaId` ended: answers true when no other replica took the
+   * session meanwhile (its rows are then this replica's to mark inactive).
+   */
+  async releaseReplica(id: string, replicaId: string): Promise<boolean> {
+    const released = await this.db
+      .update(providerSessions)
+      .set({ replicaId: null })
+      .where(and(eq(providerSessions.id, id), or(eq(providerSessions.replicaId, replicaId), isNull(providerSessions.replicaId))))
+      .returning({ id: providerSessions.id });
+    return released.length > 0;
+  }
+
+  /** `[id]` while no replica holds the session's connection, else none. */
+  async unheld(id: string): Promise<string[]> {
+    const rows = await this.db
+      .select({ id: providerSessions.id })
+      .from(providerSessions)
+      .where(and(eq(providerSessions.id, id), isNull(providerSessions.replicaId)));
+    return rows.map((row) => row.id);
   }
 
   async touch(id: string, at: Date): Promise<void> {

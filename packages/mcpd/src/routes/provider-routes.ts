@@ -8,7 +8,6 @@ import {
 import { z } from 'zod';
 import { badRequest, describeZodError } from '../errors.js';
 import { limitPerUser } from '../plugins/limit-per-user.js';
-import { acceptTaskResult } from '../relay/accept-task-result.js';
 import { SseControlChannel } from '../transports/sse-control-channel.js';
 import type { Services } from '../services/services.js';
 import { controlConnectionLimit, RESULT_ENVELOPE_BYTES, sessionToOpen } from './control-connection.js';
@@ -18,7 +17,7 @@ const taskParams = z.object({ taskId: z.string().min(1).max(256) });
 
 /** The provider channel of SPEC §4.3, used by mcplocal. Its wire format is fixed. */
 export function providerRoutes(app: FastifyInstance, services: Services): void {
-  const { providers, providerSessions, llms, tasks } = services;
+  const { providers, providerSessions, llms } = services;
 
   app.post('/api/v1/llms/_provider-register', async (request, reply) => {
     services.shutdown.assertAccepting('new registrations');
@@ -63,7 +62,7 @@ export function providerRoutes(app: FastifyInstance, services: Services): void {
   };
   app.post('/api/v1/llms/_provider-task/:taskId/result', resultLimit, async (request) => {
     const { taskId } = taskParams.parse(request.params);
-    acceptTaskResult(tasks, taskId, request.principal.userId, request.body, 'post');
+    await services.router.accept(taskId, request.principal.userId, [request.body], 'post');
     return { ok: true };
   });
 

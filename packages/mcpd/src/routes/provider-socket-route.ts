@@ -5,7 +5,6 @@ import { PROVIDER_SOCKET_PATH, PROVIDER_SOCKET_PING_MS } from '@mcpctl/protocol'
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { HttpError, toHttpError } from '../errors.js';
-import { acceptTaskResults } from '../relay/accept-task-result.js';
 import type { Principal } from '../rbac/principal.js';
 import type { Services } from '../services/services.js';
 import { SocketControlChannel } from '../transports/socket-control-channel.js';
@@ -82,13 +81,16 @@ function openChannel(socket: WebSocket, sessionId: string, request: FastifyReque
     clock: services.clock,
     pingIntervalMs: PROVIDER_SOCKET_PING_MS,
     onResults: (taskId, results) => {
-      try {
-        acceptTaskResults(services.tasks, taskId, principal.userId, results, 'socket');
-        return undefined;
-      } catch (error) {
+      const refused = (error: unknown): string => {
         const refusal = toHttpError(error);
         if (refusal.statusCode >= 500) request.log.error({ err: error }, 'a result on a provider socket failed');
         return refusal.message;
+      };
+      try {
+        // Results for a caller on another replica are taken there; its refusal comes back later.
+        return services.router.accept(taskId, principal.userId, results, 'socket')?.then(() => undefined, refused);
+      } catch (error) {
+        return refused(error);
       }
     },
     onHeartbeat: (hibernating) => {

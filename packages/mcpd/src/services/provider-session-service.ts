@@ -5,6 +5,7 @@ import type { LlmRepository } from '../repositories/llm-repository.js';
 import type { ProviderSessionRepository } from '../repositories/provider-session-repository.js';
 import type { ChannelCloseReason, ControlChannel } from '../relay/control-channel.js';
 import type { ProviderHub } from '../relay/provider-hub.js';
+import type { RelayBus } from '../relay/relay-bus.js';
 import type { TaskRegistry } from '../relay/task-registry.js';
 import type { LlmCatalog } from '../catalog/llm-catalog.js';
 import type { Principal } from '../rbac/principal.js';
@@ -31,6 +32,10 @@ export class ProviderSessionService {
     private readonly tasks: TaskRegistry,
     private readonly catalog: LlmCatalog,
     private readonly clock: Clock,
+    /** This process's id; among replicas, the one its sessions' rows name while it holds their connections. */
+    private readonly replicaId: string,
+    /** Among replicas: where the sessions held here are announced. */
+    private readonly bus?: RelayBus,
   ) {}
 
   /**
@@ -71,7 +76,40 @@ export class ProviderSessionService {
     }
     this.#openedWith.set(channel, tokenId);
     if (this.hub.attach(sessionId, channel)) this.tasks.failSession(sessionId);
-    await this.#inOrder(sessionId, () => this.#revive(sessionId));
+    this.bus?.holdSession(sessionId);
+    await this.#inOrder(sessionId, async () => {
+      await this.sessions.setReplica(sessionId, this.replicaId);
+      await this.#revive(sessionId);
+    });
+  }
+
+  /**
+   * The session's connection opened on another replica: one still held here is stale (the
+   * publisher reconnected through the balancer before this side noticed). It closes as replaced,
+   * its tasks fail, and its rows stay as the other replica made them.
+   */
+  takenOver(sessionId: string): void {
+    const channel = this.hub.channel(sessionId);
+    if (!channel || !this.hub.detach(sessionId, channel)) return;
+    this.bus?.releaseSession(sessionId, false);
+    channel.close('replaced');
+    this.tasks.failSession(sessionId);
+  }
+
+  /**
+   * This replica's liveness row was swept while it lived (the database was out of reach too
+   * long): the sessions it holds are claimed again and their rows revived.
+   */
+  async reclaimAll(): Promise<void> {
+    await Promise.all(
+      this.hub.sessionIds().map((sessionId) =>
+        this.#inOrder(sessionId, async () => {
+          if (!this.hub.channel(sessionId)) return;
+          await this.sessions.setReplica(sessionId, this.replicaId);
+          await this.#revive(sessionId);
+        }),
+      ),
+    );
   }
 
   /**
@@ -113,21 +151,30 @@ export class ProviderSessionService {
     await Promise.all(this.hub.sessionIds().map((sessionId) => this.disconnect(sessionId, 'shuttingDown')));
   }
 
+  /** Resolves once the session work queued so far (rows revived or marked inactive) is done. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.#queues.values()]);
+  }
+
   /** Sessions with a stream open on this process. */
   connectedSessionIds(): string[] {
     return this.hub.sessionIds();
   }
 
   async #gone(sessionId: string): Promise<void> {
+    this.bus?.releaseSession(sessionId, true);
     this.tasks.failSession(sessionId);
     // Requests waiting for this publisher look again now, not when the database answers.
     this.catalog.invalidate();
     await this.#inOrder(sessionId, async () => {
-      // A newer stream may have attached while this waited its turn.
+      // A newer stream may have attached while this waited its turn, here or on another replica.
       if (this.hub.channel(sessionId)) return;
+      if (!(await this.sessions.releaseReplica(sessionId, this.replicaId))) return;
       const now = this.clock.now();
-      await this.llms.markSessionInactive(sessionId, now);
-      await this.agents.markSessionInactive(sessionId, now);
+      // Unless another replica claimed the session between the release and these (it claims before it revives).
+      const unheld = await this.sessions.unheld(sessionId);
+      await this.llms.markSessionInactive(unheld, now);
+      await this.agents.markSessionInactive(unheld, now);
       this.catalog.invalidate();
     });
   }

@@ -18,10 +18,6 @@ export interface StartupSweepReport {
  * has none, so every virtual row and agent of a session without a stream here goes inactive.
  * Sessions heard from within the heartbeat timeout before the start are expected back: requests
  * for their rows wait out the reconnect grace instead of failing.
- *
- * Sharing PostgreSQL with other replicas, this also flips rows whose stream is open on another
- * replica; that replica revives them at the publisher's next heartbeat (within 30 s). Replicas
- * that announce their own connections will narrow the sweep to this process's sessions.
  */
 export class StartupSweep {
   constructor(
@@ -34,10 +30,17 @@ export class StartupSweep {
     private readonly heartbeatTimeoutMs: number,
   ) {}
 
-  async run(connectedSessionIds: string[]): Promise<StartupSweepReport> {
+  /**
+   * `clustered`: other replicas may hold sessions' connections, and rows are theirs; the rows of
+   * replicas that died are swept by `ReplicaPresence` instead.
+   */
+  async run(connectedSessionIds: string[], clustered = false): Promise<StartupSweepReport> {
     const now = this.clock.now();
-    const markedInactive = await this.llms.markUnconnectedInactive(connectedSessionIds, now);
-    await this.agents.markUnconnectedInactive(connectedSessionIds, now);
+    let markedInactive = 0;
+    if (!clustered) {
+      markedInactive = await this.llms.markUnconnectedInactive(connectedSessionIds, now);
+      await this.agents.markUnconnectedInactive(connectedSessionIds, now);
+    }
     const connected = new Set(connectedSessionIds);
     const heard = await this.sessions.listHeardSince(new Date(now.getTime() - this.heartbeatTimeoutMs));
     const expected = heard.filter((sessionId) => !connected.has(sessionId));

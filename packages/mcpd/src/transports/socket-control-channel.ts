@@ -12,9 +12,9 @@ export interface SocketControlChannelOptions {
   /**
    * A `result` or `results` message, its results in order. Answers why mcpd no longer wants the
    * task's results (sent back as `gone`, as a result post would be answered 404 or 400), or
-   * undefined when it took them.
+   * undefined when it took them; later, when they went to another replica to be taken.
    */
-  onResults(taskId: string, results: unknown[]): string | undefined;
+  onResults(taskId: string, results: unknown[]): string | undefined | Promise<string | undefined>;
   /** A `heartbeat` message. */
   onHeartbeat(hibernating: string[] | undefined): void;
   /** The socket failed (a frame past the size limit, bytes that are not WebSocket); it closes next. */
@@ -94,8 +94,14 @@ export class SocketControlChannel implements ControlChannel {
       this.options.onHeartbeat(message.hibernating);
       return;
     }
-    const gone = this.options.onResults(message.taskId, message.results);
-    if (gone !== undefined) this.#send({ type: 'gone', taskId: message.taskId, reason: gone.slice(0, MAX_GONE_REASON_LENGTH) });
+    const { taskId } = message;
+    const gone = this.options.onResults(taskId, message.results);
+    if (typeof gone === 'string') this.#gone(taskId, gone);
+    else if (gone !== undefined) void gone.then((reason) => reason === undefined || this.#gone(taskId, reason));
+  }
+
+  #gone(taskId: string, reason: string): void {
+    this.#send({ type: 'gone', taskId, reason: reason.slice(0, MAX_GONE_REASON_LENGTH) });
   }
 
   #send(message: ProviderSocketDownMessage): void {

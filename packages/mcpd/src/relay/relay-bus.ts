@@ -1,0 +1,48 @@
+import type { BusResults, BusResultsReply, ProviderTask } from '@mcpctl/protocol';
+
+/** Results a publisher sent for a task whose caller is on another replica, as they came (validated there). */
+export type ResultDelivery = BusResults;
+
+/** How the replica holding a task's caller took results sent to it: like the answer to a result post. */
+export type DeliveryAnswer = BusResultsReply;
+
+/**
+ * What the relay does for messages from other replicas: the receiving half of {@link RelayBus}.
+ * Each answers synchronously, so a message is handled before the next one of its subject.
+ */
+export interface RelayBusHandlers {
+  /** A task for a session whose connection is here; false when it is not (any more). */
+  task(sessionId: string, task: ProviderTask): boolean;
+  /** Results for a task opened here. */
+  results(delivery: ResultDelivery): DeliveryAnswer;
+  /** A session's connection ended on another replica: tasks sent to it fail. */
+  sessionGone(sessionId: string): void;
+  /** A session's connection opened on another replica: a connection of it still held here is stale. */
+  sessionAttached(sessionId: string): void;
+  /** Another replica changed LLM rows: cached rows are stale. */
+  catalogChanged(): void;
+}
+
+/**
+ * What crosses replicas when mcpd runs as several (SPEC §12 §8): a task goes to the replica
+ * holding its session's connection, results to the replica holding the task's caller, and news
+ * of sessions and rows to everyone. One process alone has no bus; the relay then stays in memory.
+ * The relay knows this interface only; `bus/` carries it (NATS).
+ */
+export interface RelayBus {
+  /** This replica's id, carried in the id of every task it opens so results find their way back. */
+  readonly replicaId: string;
+  /** Starts delivering messages to `handlers`. */
+  start(handlers: RelayBusHandlers): Promise<void>;
+  /** Sends a task to the replica holding the session's connection; false when no replica holds it. */
+  sendTask(sessionId: string, task: ProviderTask): Promise<boolean>;
+  /** Sends results to the replica that opened their task. */
+  sendResults(replicaId: string, delivery: ResultDelivery): Promise<DeliveryAnswer>;
+  /** The session's connection is here now: tasks for it come here. */
+  holdSession(sessionId: string): void;
+  /** The session's connection here ended. */
+  releaseSession(sessionId: string, gone: boolean): void;
+  /** LLM rows changed here. */
+  catalogChanged(): void;
+  close(): Promise<void>;
+}
