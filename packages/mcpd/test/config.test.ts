@@ -54,6 +54,19 @@ describe('loadConfig', () => {
     expect(problems.length).toBeGreaterThanOrEqual(4);
   });
 
+  it('runs alone unless MCPD_NATS_URL names the bus between replicas, which needs PostgreSQL', () => {
+    expect(loadConfig([], {}).cluster).toBeUndefined();
+    const shared = { DATABASE_URL: 'postgres://db/mcpd', MCPD_SECRET_KEY: 'a-long-enough-secret' };
+    expect(loadConfig([], { ...shared, MCPD_NATS_URL: 'nats://nats:4222' }).cluster).toEqual({ natsUrl: 'nats://nats:4222', subjectPrefix: 'mcpctl' });
+    expect(loadConfig([], { ...shared, MCPD_NATS_URL: 'nats://a:4222,nats://b:4222', MCPD_NATS_SUBJECT_PREFIX: 'team.prod' }).cluster).toEqual({
+      natsUrl: 'nats://a:4222,nats://b:4222',
+      subjectPrefix: 'team.prod',
+    });
+    expect(() => loadConfig([], { MCPD_NATS_URL: 'nats://nats:4222' })).toThrow(/MCPD_NATS_URL needs DATABASE_URL/);
+    expect(() => loadConfig([], { ...shared, MCPD_NATS_URL: 'http://nats:4222' })).toThrow(/MCPD_NATS_URL must be a nats:\/\/ URL/);
+    expect(() => loadConfig([], { ...shared, MCPD_NATS_URL: 'nats://n:4222', MCPD_NATS_SUBJECT_PREFIX: 'a.*' })).toThrow(/MCPD_NATS_SUBJECT_PREFIX must be NATS subject tokens/);
+  });
+
   it('refuses PostgreSQL without a secret key', () => {
     expect(() => loadConfig([], { DATABASE_URL: 'postgres://x/y' })).toThrow(/MCPD_SECRET_KEY is required with DATABASE_URL/);
   });

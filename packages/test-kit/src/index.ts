@@ -16,7 +16,7 @@ export { TEST_DATABASE_URL_VARIABLE, testDatabaseVariants } from './test-databas
 export type { TestDatabaseName, TestDatabaseVariant } from './test-database.js';
 export { openEmbeddedTestDatabase } from './embedded-test-database.js';
 export { seedEmbeddedDataDir } from './embedded-data-dir.js';
-export { openPostgresTestDatabase } from './postgres-test-database.js';
+export { createPostgresTestDatabase, openPostgresTestDatabase } from './postgres-test-database.js';
 export { makeTempDir } from './temp-home.js';
 export type { TempDir } from './temp-home.js';
 export { parseLogLine, spawnService } from './spawn-service.js';

@@ -9,12 +9,10 @@ const UNDEFINED_DATABASE = '3D000';
  * closing the handle drops it, so test runs leave nothing behind.
  */
 export async function openPostgresTestDatabase(serverUrl: string): Promise<DatabaseHandle> {
-  const name = `mcpctl_t_${randomBytes(8).toString('hex')}`;
-  await maintain(serverUrl, `create database ${quoteIdentifier(name)}`);
-  const drop = () => maintain(serverUrl, `drop database if exists ${quoteIdentifier(name)} with (force)`);
+  const { url, drop } = await createPostgresTestDatabase(serverUrl);
   let handle: DatabaseHandle;
   try {
-    handle = await openDatabase({ url: withDatabase(serverUrl, name), maxConnections: 5 });
+    handle = await openDatabase({ url, maxConnections: 5 });
   } catch (error) {
     await drop().catch(() => undefined);
     throw error;
@@ -29,6 +27,16 @@ export async function openPostgresTestDatabase(serverUrl: string): Promise<Datab
       }
     },
   };
+}
+
+/**
+ * A new, empty, uniquely named database on the server of `serverUrl`, for processes that open it
+ * themselves (several mcpd replicas): its URL, and `drop`, which removes it whoever is connected.
+ */
+export async function createPostgresTestDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `mcpctl_t_${randomBytes(8).toString('hex')}`;
+  await maintain(serverUrl, `create database ${quoteIdentifier(name)}`);
+  return { url: withDatabase(serverUrl, name), drop: () => maintain(serverUrl, `drop database if exists ${quoteIdentifier(name)} with (force)`) };
 }
 
 /** Runs one statement on a short-lived connection to the URL's database, or to `postgres` when that one does not exist. */
