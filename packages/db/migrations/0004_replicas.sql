@@ -4,4 +4,5 @@ CREATE TABLE "mcpd_replicas" (
 	"heartbeat_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint
-ALTER TABLE "provider_sessions" ADD COLUMN "replica_id" text;
+ALTER TABLE "provider_sessions" ADD COLUMN "replica_id" text;--> statement-breakpoint
+CREATE INDEX "provider_sessions_replica_idx" ON "provider_sessions" USING btree ("replica_id");

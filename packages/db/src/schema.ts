@@ -74,7 +74,7 @@ export const providerSessions = pgTable('provider_sessions', {
   /** The replica holding the session's control connection (several mcpd on one database); null while none does. */
   replicaId: text('replica_id'),
   createdAt: createdAt(),
-});
+}, (table) => [index('provider_sessions_replica_idx').on(table.replicaId)]);
 
 /**
  * The mcpd processes sharing this database over a bus, each heartbeating its row: a session

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NatsBus } from '../src/bus/nats-bus.js';
-import type { RelayBusHandlers, ResultDelivery } from '../src/relay/relay-bus.js';
+import { BusPayloadTooLargeError, type RelayBusHandlers, type ResultDelivery } from '../src/relay/relay-bus.js';
 
 const NATS_URL = process.env.MCPCTL_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 
@@ -9,9 +9,10 @@ const NATS_URL = process.env.MCPCTL_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 class Received implements RelayBusHandlers {
   readonly tasks: Array<{ sessionId: string; taskId: string }> = [];
   readonly deliveries: ResultDelivery[] = [];
-  readonly gone: string[] = [];
+  readonly gone: Array<{ sessionId: string; holder: string }> = [];
   readonly attached: string[] = [];
   catalogChanges = 0;
+  readonly accessChanges: unknown[] = [];
   /** Sessions whose connection this replica has (the relay answers false for others). */
   readonly connected = new Set<string>();
 
@@ -23,9 +24,10 @@ class Received implements RelayBusHandlers {
     this.deliveries.push(delivery);
     return delivery.taskId.endsWith('known') ? { ok: true } : { ok: false, status: 404, message: `unknown or finished task: ${delivery.taskId}` };
   };
-  sessionGone: RelayBusHandlers['sessionGone'] = (sessionId) => void this.gone.push(sessionId);
+  sessionGone: RelayBusHandlers['sessionGone'] = (sessionId, holder) => void this.gone.push({ sessionId, holder });
   sessionAttached: RelayBusHandlers['sessionAttached'] = (sessionId) => void this.attached.push(sessionId);
   catalogChanged: RelayBusHandlers['catalogChanged'] = () => void (this.catalogChanges += 1);
+  accessChanged: RelayBusHandlers['accessChanged'] = (change) => void this.accessChanges.push(change);
 }
 
 /* The bus between replicas on the real NATS server, two replicas in one process (each its own connection). */
@@ -59,18 +61,39 @@ describe('NatsBus', () => {
     b.received.connected.add('session-1');
     b.bus.holdSession('session-1');
     await eventually(() => a.received.attached.includes('session-1'));
-    expect(await a.bus.sendTask('session-1', infer('task_replica-a.x'))).toBe(true);
+    // The answer names the replica whose connection the task went out on.
+    expect(await a.bus.sendTask('session-1', infer('task_replica-a.x'))).toBe('replica-b');
     expect(b.received.tasks).toEqual([{ sessionId: 'session-1', taskId: 'task_replica-a.x' }]);
 
+    // "No responders" comes from the server at once, not from the request timeout (2 s here).
     const started = performance.now();
-    expect(await a.bus.sendTask('session-2', infer('task_replica-a.y'))).toBe(false);
-    // "No responders" comes from the server, not from the request timeout.
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(await a.bus.sendTask('session-2', infer('task_replica-a.y'))).toBeUndefined();
+    expect(performance.now() - started).toBeLessThan(1500);
 
-    b.bus.releaseSession('session-1', true);
-    await eventually(() => a.received.gone.includes('session-1'));
-    expect(await a.bus.sendTask('session-1', infer('task_replica-a.z'))).toBe(false);
+    b.bus.releaseSession('session-1');
+    b.bus.sessionGone('session-1', 'replica-b');
+    await eventually(() => a.received.gone.length === 1);
+    expect(a.received.gone).toEqual([{ sessionId: 'session-1', holder: 'replica-b' }]);
+    expect(await a.bus.sendTask('session-1', infer('task_replica-a.z'))).toBeUndefined();
     expect(b.received.gone).toEqual([]);
+  });
+
+  it('refuses what NATS would not carry: a task at once, results with 413 while the caller hears why', async () => {
+    const subjects = prefix();
+    const a = await start(subjects, 'replica-a');
+    const b = await start(subjects, 'replica-b');
+    b.received.connected.add('session-1');
+    b.bus.holdSession('session-1');
+    await eventually(() => a.received.attached.includes('session-1'));
+    const huge = 'x'.repeat(2 * 1024 * 1024);
+    const task = { ...infer('task_replica-a.big'), request: { messages: [{ role: 'user', content: huge }] } };
+    await expect(a.bus.sendTask('session-1', task)).rejects.toBeInstanceOf(BusPayloadTooLargeError);
+    expect(b.received.tasks).toEqual([]);
+
+    const answer = await b.bus.sendResults('replica-a', { taskId: 'task_replica-a.known', posterId: 'user-1', bodies: [{ status: 200, body: huge }], source: 'post' });
+    expect(answer).toMatchObject({ ok: false, status: 413 });
+    expect(a.received.deliveries).toHaveLength(1);
+    expect(a.received.deliveries[0]!.bodies).toEqual([{ error: expect.stringMatching(/larger than mcpd can pass between replicas/) }]);
   });
 
   it('carries results to the replica that opened their task, and its refusal back; a replica gone answers 404', async () => {
@@ -92,7 +115,7 @@ describe('NatsBus', () => {
     });
   });
 
-  it('tells the other replicas of a change to LLM rows, not the one that made it, and drops what it cannot read', async () => {
+  it('tells the other replicas of a change to LLM rows or to access, not the one that made it, and drops what it cannot read', async () => {
     const subjects = prefix();
     const errors: unknown[] = [];
     const a = await start(subjects, 'replica-a', errors);
@@ -100,9 +123,16 @@ describe('NatsBus', () => {
     a.bus.catalogChanged();
     await eventually(() => b.received.catalogChanges === 1);
     expect(a.received.catalogChanges).toBe(0);
+    a.bus.accessChanged({ tokenId: 'token-1' });
+    a.bus.accessChanged({ sessionIds: ['session-1', 'session-2'] });
+    await eventually(() => b.received.accessChanges.length === 2);
+    expect(b.received.accessChanges).toEqual([{ tokenId: 'token-1' }, { sessionIds: ['session-1', 'session-2'] }]);
+    expect(a.received.accessChanges).toEqual([]);
 
-    // A results message without a task id: dropped with an error, never handed to the relay.
-    expect(await b.bus.sendResults('replica-a', { taskId: '', posterId: 'u', bodies: [{}], source: 'post' })).toMatchObject({ ok: false, status: 404 });
+    // A results message without a task id: refused at once with an error, never handed to the relay.
+    const started = performance.now();
+    expect(await b.bus.sendResults('replica-a', { taskId: '', posterId: 'u', bodies: [{}], source: 'post' })).toMatchObject({ ok: false, status: 400 });
+    expect(performance.now() - started).toBeLessThan(1500);
     expect(a.received.deliveries).toEqual([]);
     expect(errors.length).toBeGreaterThan(0);
   });

@@ -8,7 +8,7 @@ import { providerTaskSchema } from './provider-channel.js';
 
 /** A task for the replica holding a session's connection (request; the reply is {@link busTaskReplySchema}). */
 export const busTaskSchema = z.object({ task: providerTaskSchema });
-export const busTaskReplySchema = z.object({ delivered: z.boolean() });
+export const busTaskReplySchema = z.object({ delivered: z.boolean(), holder: z.string().min(1).optional() });
 
 /** Results for the replica that opened their task, as the publisher sent them. */
 export const busResultsSchema = z.object({
@@ -22,12 +22,27 @@ export const busResultsReplySchema = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(false), status: z.number().int(), message: z.string() }),
 ]);
 
-/** A session's connection opened or ended on replica `from`. */
-export const busSessionNewsSchema = z.object({ sessionId: z.string().min(1), from: z.string().min(1) });
+/**
+ * A session's connection opened on replica `from`, or one ended: `holder` names the replica
+ * whose connection it was (the sweeper of a dead replica names the dead one).
+ */
+export const busSessionNewsSchema = z.object({ sessionId: z.string().min(1), from: z.string().min(1), holder: z.string().min(1).optional() });
 
 /** LLM rows changed on replica `from`. */
 export const busCatalogNewsSchema = z.object({ from: z.string().min(1) });
 
+/**
+ * Who may do what changed on replica `from` (a token revoked, a user or binding changed, sessions
+ * removed): cached verifications are stale, and connections opened with a revoked token or for a
+ * removed session end wherever they are held.
+ */
+export const busAccessNewsSchema = z.object({
+  from: z.string().min(1),
+  tokenId: z.string().min(1).optional(),
+  sessionIds: z.array(z.string().min(1)).optional(),
+});
+
+export type BusAccessNews = z.infer<typeof busAccessNewsSchema>;
 export type BusTask = z.infer<typeof busTaskSchema>;
 export type BusResults = z.infer<typeof busResultsSchema>;
 export type BusResultsReply = z.infer<typeof busResultsReplySchema>;

@@ -1,5 +1,6 @@
-import { connect, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { connect, RequestError, TimeoutError, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import {
+  busAccessNewsSchema,
   busCatalogNewsSchema,
   busResultsReplySchema,
   busResultsSchema,
@@ -9,7 +10,7 @@ import {
   type ProviderTask,
 } from '@mcpctl/protocol';
 import type { z } from 'zod';
-import type { DeliveryAnswer, RelayBus, RelayBusHandlers, ResultDelivery } from '../relay/relay-bus.js';
+import { BusPayloadTooLargeError, type AccessChange, type DeliveryAnswer, type RelayBus, type RelayBusHandlers, type ResultDelivery } from '../relay/relay-bus.js';
 
 export interface NatsBusOptions {
   url: string;
@@ -22,6 +23,11 @@ export interface NatsBusOptions {
   onError(error: unknown, subject: string): void;
 }
 
+/** What NATS servers allow per message unless configured otherwise; the server's own figure is read at connect. */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+/** Room for the subject, reply subject and headers beside a message's payload. */
+const ENVELOPE_BYTES = 4096;
+
 /** Queue group of the session subjects: a task reaches one connection, even while two replicas briefly hold the session. */
 const HOLDERS = 'holders';
 
@@ -31,13 +37,14 @@ const HOLDERS = 'holders';
  * - `P.session.ID`: a task for session ID, subscribed by the replica holding its connection;
  *   NATS answers "no responders" when nobody does, so a task for a session gone everywhere fails at once.
  * - `P.replica.R.results`: results for tasks opened on replica R (the id names R).
- * - `P.sessions.attached`, `P.sessions.gone`, `P.catalog.changed`: news for every replica.
+ * - `P.sessions.attached`, `P.sessions.gone`, `P.catalog.changed`, `P.access.changed`: news for every replica.
  */
 export class NatsBus implements RelayBus {
   readonly replicaId: string;
   readonly #sessions = new Map<string, Subscription>();
   #connection: NatsConnection | undefined;
   #handlers: RelayBusHandlers | undefined;
+  #maxPayload = DEFAULT_MAX_PAYLOAD;
 
   constructor(private readonly options: NatsBusOptions) {
     this.replicaId = options.replicaId;
@@ -49,33 +56,53 @@ export class NatsBus implements RelayBus {
     try {
       this.#connection = await connect({ servers: url.split(','), name: `mcpd ${replicaId}`, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
     } catch (error) {
-      throw new Error(`cannot reach NATS at ${url} (MCPD_NATS_URL): ${(error as Error).message}; start it, or unset MCPD_NATS_URL to run one mcpd alone`, {
+      const where = url.split(',').map(redactNatsUrl).join(',');
+      throw new Error(`cannot reach NATS at ${where} (MCPD_NATS_URL): ${(error as Error).message}; start it, or unset MCPD_NATS_URL to run one mcpd alone`, {
         cause: error,
       });
     }
-    this.#serve(this.#subject(`replica.${replicaId}.results`), busResultsSchema, (delivery, message) => {
-      message.respond(JSON.stringify(handlers.results(delivery)));
-    });
+    this.#maxPayload = this.#connection.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+    this.#serve(
+      this.#subject(`replica.${replicaId}.results`),
+      busResultsSchema,
+      (delivery, message) => message.respond(JSON.stringify(handlers.results(delivery))),
+      // A sender that is told at once does not wait out its timeout.
+      (message) => message.respond(JSON.stringify({ ok: false, status: 400, message: 'results from another replica could not be read' })),
+    );
     this.#serve(this.#subject('sessions.attached'), busSessionNewsSchema, (news) => {
       if (news.from !== replicaId) handlers.sessionAttached(news.sessionId);
     });
     this.#serve(this.#subject('sessions.gone'), busSessionNewsSchema, (news) => {
-      if (news.from !== replicaId) handlers.sessionGone(news.sessionId);
+      if (news.from !== replicaId) handlers.sessionGone(news.sessionId, news.holder ?? news.from);
     });
     this.#serve(this.#subject('catalog.changed'), busCatalogNewsSchema, (news) => {
       if (news.from !== replicaId) handlers.catalogChanged();
+    });
+    this.#serve(this.#subject('access.changed'), busAccessNewsSchema, ({ from, ...change }) => {
+      if (from !== replicaId) handlers.accessChanged(change);
     });
     // Subscriptions are registered with the server before anything this replica publishes next.
     await this.#connection.flush();
   }
 
-  async sendTask(sessionId: string, task: ProviderTask): Promise<boolean> {
-    const reply = await this.#request(this.#subject(`session.${sessionId}`), { task }, busTaskReplySchema);
-    return reply?.delivered === true;
+  async sendTask(sessionId: string, task: ProviderTask): Promise<string | undefined> {
+    const reply = await this.#request(this.#subject(`session.${sessionId}`), this.#encode({ task }), busTaskReplySchema);
+    return reply?.delivered === true ? (reply.holder ?? 'unknown') : undefined;
   }
 
   async sendResults(replicaId: string, delivery: ResultDelivery): Promise<DeliveryAnswer> {
-    const reply = await this.#request(this.#subject(`replica.${replicaId}.results`), delivery, busResultsReplySchema);
+    const subject = this.#subject(`replica.${replicaId}.results`);
+    let payload: string;
+    try {
+      payload = this.#encode(delivery);
+    } catch (error) {
+      if (!(error instanceof BusPayloadTooLargeError)) throw error;
+      // The caller hears why its answer ends instead of waiting for a timeout; the publisher is refused.
+      const ended = { ...delivery, bodies: [{ error: `its answer is larger than mcpd can pass between replicas: ${error.message}` }] };
+      await this.#request(subject, this.#encode(ended), busResultsReplySchema);
+      return { ok: false, status: 413, message: error.message };
+    }
+    const reply = await this.#request(subject, payload, busResultsReplySchema);
     // The replica that opened the task is gone, and the task with it: as a result post for a finished task.
     return reply ?? { ok: false, status: 404, message: `unknown or finished task: ${delivery.taskId}` };
   }
@@ -87,23 +114,35 @@ export class NatsBus implements RelayBus {
       queue: HOLDERS,
       callback: (error, message) => {
         if (error) return this.options.onError(error, message.subject);
-        const parsed = this.#read(message, busTaskSchema);
-        const delivered = parsed !== undefined && this.#handlers!.task(sessionId, parsed.task);
-        message.respond(JSON.stringify({ delivered }));
+        // Whatever goes wrong stays here: an exception would stop this connection's reader.
+        try {
+          const parsed = this.#read(message, busTaskSchema);
+          const delivered = parsed !== undefined && this.#handlers!.task(sessionId, parsed.task);
+          message.respond(JSON.stringify({ delivered, holder: this.replicaId }));
+        } catch (caught) {
+          this.options.onError(caught, message.subject);
+        }
       },
     });
     this.#sessions.set(sessionId, subscription);
     this.#publish('sessions.attached', { sessionId, from: this.replicaId });
   }
 
-  releaseSession(sessionId: string, gone: boolean): void {
+  releaseSession(sessionId: string): void {
     this.#sessions.get(sessionId)?.unsubscribe();
     this.#sessions.delete(sessionId);
-    if (gone) this.#publish('sessions.gone', { sessionId, from: this.replicaId });
+  }
+
+  sessionGone(sessionId: string, holder: string): void {
+    this.#publish('sessions.gone', { sessionId, from: this.replicaId, holder });
   }
 
   catalogChanged(): void {
     this.#publish('catalog.changed', { from: this.replicaId });
+  }
+
+  accessChanged(change: AccessChange): void {
+    this.#publish('access.changed', { ...change, from: this.replicaId });
   }
 
   async close(): Promise<void> {
@@ -122,27 +161,40 @@ export class NatsBus implements RelayBus {
     if (connection && !connection.isClosed() && !connection.isDraining()) connection.publish(this.#subject(rest), JSON.stringify(message));
   }
 
-  /** The reply, or undefined when nobody answered (no subscriber, a timeout, a closed connection). */
-  async #request<T>(subject: string, message: unknown, schema: z.ZodType<T>): Promise<T | undefined> {
+  /** A message as JSON, refused before it is sent when NATS would not carry it. */
+  #encode(message: unknown): string {
+    const text = JSON.stringify(message);
+    const bytes = Buffer.byteLength(text);
+    if (bytes + ENVELOPE_BYTES > this.#maxPayload) throw new BusPayloadTooLargeError(bytes, this.#maxPayload - ENVELOPE_BYTES);
+    return text;
+  }
+
+  /**
+   * The reply, or undefined when nobody took the request: no subscriber (NATS answers that at
+   * once), a timeout, or a connection closing. Other failures are reported, and count as nobody.
+   */
+  async #request<T>(subject: string, payload: string, schema: z.ZodType<T>): Promise<T | undefined> {
     const connection = this.#connection;
     if (!connection || connection.isClosed() || connection.isDraining()) return undefined;
     let reply: Msg;
     try {
-      reply = await connection.request(subject, JSON.stringify(message), { timeout: this.options.requestTimeoutMs });
-    } catch {
+      reply = await connection.request(subject, payload, { timeout: this.options.requestTimeoutMs });
+    } catch (error) {
+      if (!isNobody(error)) this.options.onError(error, subject);
       return undefined;
     }
     return this.#read(reply, schema);
   }
 
-  #serve<T>(subject: string, schema: z.ZodType<T>, handle: (value: T, message: Msg) => void): void {
+  #serve<T>(subject: string, schema: z.ZodType<T>, handle: (value: T, message: Msg) => void, unreadable?: (message: Msg) => void): void {
     this.#connection!.subscribe(subject, {
       callback: (error, message) => {
         if (error) return this.options.onError(error, subject);
-        const value = this.#read(message, schema);
-        if (value === undefined) return;
+        // Whatever goes wrong stays here: an exception would stop this connection's reader.
         try {
-          handle(value, message);
+          const value = this.#read(message, schema);
+          if (value === undefined) unreadable?.(message);
+          else handle(value, message);
         } catch (caught) {
           this.options.onError(caught, subject);
         }
@@ -164,5 +216,22 @@ export class NatsBus implements RelayBus {
       return undefined;
     }
     return parsed.data;
+  }
+}
+
+/** No replica took the request: nobody subscribed, or nobody answered in time. */
+function isNobody(error: unknown): boolean {
+  return (error instanceof RequestError && error.isNoResponders()) || error instanceof TimeoutError || (error as Error).name === 'TimeoutError';
+}
+
+/** A NATS server address as it may be shown: without a password or token. */
+function redactNatsUrl(url: string): string {
+  try {
+    const parsed = new URL(url.trim());
+    if (parsed.password) parsed.password = '***';
+    else if (parsed.username) parsed.username = '***';
+    return parsed.toString();
+  } catch {
+    return 'the configured server';
   }
 }

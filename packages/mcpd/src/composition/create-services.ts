@@ -12,7 +12,7 @@ import { ProviderHub } from '../relay/provider-hub.js';
 import { RelayService } from '../relay/relay-service.js';
 import { TaskRegistry } from '../relay/task-registry.js';
 import { TaskRouter } from '../relay/task-router.js';
-import type { RelayBus, RelayBusHandlers } from '../relay/relay-bus.js';
+import type { AccessChange, RelayBus, RelayBusHandlers } from '../relay/relay-bus.js';
 import { ReplicaRepository } from '../repositories/replica-repository.js';
 import { PRESENCE_TIMING, ReplicaPresence, type PresenceTiming } from '../services/replica-presence.js';
 import { ProviderSessionRepository } from '../repositories/provider-session-repository.js';
@@ -198,10 +198,15 @@ export function createServices(options: ServiceOptions): RunningServices {
     cacheMs,
     ...(options.failedAuth ? { failedAuth: options.failedAuth } : {}),
   });
-  const forgetAccess = () => {
+  const forgetAccessHere = () => {
     auth.forgetAll();
     admins.forgetAll();
     catalog.invalidate();
+  };
+  // Other replicas drop their cached grants at once too, rather than when their cache expires.
+  const forgetAccess = (change: AccessChange = {}) => {
+    forgetAccessHere();
+    bus?.accessChanged(change);
   };
   const llmService = new LlmService(
     llmRepository,
@@ -238,6 +243,11 @@ export function createServices(options: ServiceOptions): RunningServices {
     busHandlers: router.handlers({
       sessionAttached: (sessionId) => providerSessions.takenOver(sessionId),
       catalogChanged: () => catalog.invalidate('elsewhere'),
+      accessChanged: ({ tokenId, sessionIds = [] }) => {
+        forgetAccessHere();
+        const ended = [...(tokenId ? [providerSessions.tokenRevoked(tokenId)] : []), ...sessionIds.map((sessionId) => providerSessions.disconnect(sessionId))];
+        Promise.all(ended).catch((error: unknown) => options.logger.error({ err: error }, 'ending connections after another replica revoked access failed'));
+      },
     }),
     presence: bus
       ? new ReplicaPresence(
@@ -247,23 +257,26 @@ export function createServices(options: ServiceOptions): RunningServices {
           tasks,
           catalog,
           bus,
-          () => providerSessions.reclaimAll(),
+          providerSessions,
           options.clock,
           options.presenceTiming ?? PRESENCE_TIMING,
           (error) => options.logger.error({ err: error }, 'replica liveness failed'),
         )
       : undefined,
-    gc: new LifecycleGc(llmRepository, sessionRepository, agentRepository, catalog, providerSessions, options.clock, options.lifecycle),
+    gc: new LifecycleGc(db, catalog, providerSessions, options.clock, options.lifecycle),
     startupSweep: new StartupSweep(llmRepository, agentRepository, sessionRepository, grace, catalog, options.clock, options.lifecycle.heartbeatTimeoutMs),
     reconnectGrace: grace,
     shutdown,
     users: new UserService(db, options.clock, {
       accessChanged: forgetAccess,
       // Closed the way a dropped stream is, so their tasks fail now rather than when the socket notices.
-      sessionsRemoved: (sessionIds) => Promise.all(sessionIds.map((sessionId) => providerSessions.disconnect(sessionId))).then(() => undefined),
+      sessionsRemoved: (sessionIds) => {
+        bus?.accessChanged({ sessionIds });
+        return Promise.all(sessionIds.map((sessionId) => providerSessions.disconnect(sessionId))).then(() => undefined);
+      },
     }),
     tokens: new TokenService(new TokenRepository(db), new UserRepository(db), options.clock, (tokenId) => {
-      forgetAccess();
+      forgetAccess({ tokenId });
       return providerSessions.tokenRevoked(tokenId);
     }),
     roleBindings: new RoleBindingService(new RoleBindingRepository(db), options.clock, forgetAccess),

@@ -11,6 +11,7 @@ import { UserRepository } from '../repositories/user-repository.js';
 import { makeDataDirPrivate } from '../private-data-dir.js';
 import { loadOrCreateSecretKey } from '../secret-key-file.js';
 import { bootstrapAdmin } from '../services/bootstrap-admin.js';
+import { runExclusively } from '../repositories/singleton-lock.js';
 import { createServices, type RunningServices } from './create-services.js';
 import { NatsBus } from '../bus/nats-bus.js';
 import { generateId } from '../security/token.js';
@@ -63,9 +64,9 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
   if (!options.database && !config.databaseUrl) await makeDataDirPrivate(config.dataDir, logger);
   const secretKey = config.secretKey ?? (await loadOrCreateSecretKey(config.dataDir));
   const { db } = database;
-  const bootstrap = await bootstrapAdmin(
-    { users: new UserRepository(db), tokens: new TokenRepository(db) },
-    config.bootstrapToken,
+  // Replicas starting together: one creates the admin, the others then find it.
+  const bootstrap = await runExclusively(db, 'bootstrap', (tx) =>
+    bootstrapAdmin({ users: new UserRepository(tx), tokens: new TokenRepository(tx) }, config.bootstrapToken),
   );
   if (bootstrap.generatedToken) {
     const tokenPath = join(config.dataDir, 'admin-token');
@@ -114,21 +115,31 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
     ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
     ...(options.cacheMs === undefined ? {} : { cacheMs: options.cacheMs }),
   });
-  if (bus && services.presence) {
-    await bus.start(services.busHandlers);
-    await services.presence.start();
-  }
-  const sweep = await services.startupSweep.run(services.providerSessions.connectedSessionIds(), bus !== undefined);
-  if (sweep.markedInactive + sweep.expected > 0) {
-    logger.info({ ...sweep, graceSeconds: config.reconnectGraceMs / 1000 }, 'virtual LLMs marked inactive until their publishers reconnect');
-  }
   const app = buildApp(services, {
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     bodyTimeoutMs: config.bodyTimeoutMs,
     trustProxy: config.trustProxy,
   });
-  await app.listen({ host: config.host, port: config.port });
+  try {
+    if (bus && services.presence) {
+      await bus.start(services.busHandlers);
+      await services.presence.start();
+    }
+    const sweep = await services.startupSweep.run(services.providerSessions.connectedSessionIds(), bus !== undefined);
+    if (sweep.markedInactive + sweep.expected > 0) {
+      logger.info({ ...sweep, graceSeconds: config.reconnectGraceMs / 1000 }, 'virtual LLMs marked inactive until their publishers reconnect');
+    }
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    // Nothing of a start that failed keeps running: not the bus, the beat or the port.
+    await services.presence?.stop().catch(() => undefined);
+    await bus?.close().catch(() => undefined);
+    await app.close().catch(() => undefined);
+    await services.close().catch(() => undefined);
+    if (!options.database) await database.close().catch(() => undefined);
+    throw error;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

@@ -1,10 +1,24 @@
-import type { BusResults, BusResultsReply, ProviderTask } from '@mcpctl/protocol';
+import type { BusAccessNews, BusResults, BusResultsReply, ProviderTask } from '@mcpctl/protocol';
 
 /** Results a publisher sent for a task whose caller is on another replica, as they came (validated there). */
 export type ResultDelivery = BusResults;
 
 /** How the replica holding a task's caller took results sent to it: like the answer to a result post. */
 export type DeliveryAnswer = BusResultsReply;
+
+/** A change of who may do what: a revoked token, sessions removed with their user, or only cached grants gone stale. */
+export type AccessChange = Omit<BusAccessNews, 'from'>;
+
+/** A task or results larger than the bus carries in one message (NATS `max_payload`). */
+export class BusPayloadTooLargeError extends Error {
+  override readonly name = 'BusPayloadTooLargeError';
+  constructor(
+    readonly bytes: number,
+    readonly maxBytes: number,
+  ) {
+    super(`${bytes} bytes are more than the bus between mcpd replicas carries in one message (${maxBytes}; raise max_payload on the NATS server)`);
+  }
+}
 
 /**
  * What the relay does for messages from other replicas: the receiving half of {@link RelayBus}.
@@ -15,12 +29,14 @@ export interface RelayBusHandlers {
   task(sessionId: string, task: ProviderTask): boolean;
   /** Results for a task opened here. */
   results(delivery: ResultDelivery): DeliveryAnswer;
-  /** A session's connection ended on another replica: tasks sent to it fail. */
-  sessionGone(sessionId: string): void;
+  /** A session's connection ended on replica `holder`: tasks delivered through it fail. */
+  sessionGone(sessionId: string, holder: string): void;
   /** A session's connection opened on another replica: a connection of it still held here is stale. */
   sessionAttached(sessionId: string): void;
   /** Another replica changed LLM rows: cached rows are stale. */
   catalogChanged(): void;
+  /** Another replica changed who may do what. */
+  accessChanged(change: AccessChange): void;
 }
 
 /**
@@ -34,15 +50,22 @@ export interface RelayBus {
   readonly replicaId: string;
   /** Starts delivering messages to `handlers`. */
   start(handlers: RelayBusHandlers): Promise<void>;
-  /** Sends a task to the replica holding the session's connection; false when no replica holds it. */
-  sendTask(sessionId: string, task: ProviderTask): Promise<boolean>;
+  /**
+   * Sends a task to the replica holding the session's connection: answers that replica's id, or
+   * undefined when no replica holds it. Rejects with {@link BusPayloadTooLargeError}.
+   */
+  sendTask(sessionId: string, task: ProviderTask): Promise<string | undefined>;
   /** Sends results to the replica that opened their task. */
   sendResults(replicaId: string, delivery: ResultDelivery): Promise<DeliveryAnswer>;
   /** The session's connection is here now: tasks for it come here. */
   holdSession(sessionId: string): void;
-  /** The session's connection here ended. */
-  releaseSession(sessionId: string, gone: boolean): void;
+  /** The session's connection here ended (replaced elsewhere, or gone): tasks for it no longer come here. */
+  releaseSession(sessionId: string): void;
+  /** Tells every replica that tasks delivered through `holder` to the session will get no answer. */
+  sessionGone(sessionId: string, holder: string): void;
   /** LLM rows changed here. */
   catalogChanged(): void;
+  /** Who may do what changed here. */
+  accessChanged(change: AccessChange): void;
   close(): Promise<void>;
 }

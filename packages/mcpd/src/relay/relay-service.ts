@@ -57,7 +57,7 @@ export class RelayService implements InferenceBackend {
     taskId = this.tasks.open(sessionId, record.ownerId, task);
     const sent = this.router.send(sessionId, { kind: 'infer', taskId, llmName: record.name, request, streaming });
     if (sent === false) task.unsent();
-    else if (sent !== true) sent.then((delivered) => delivered || task.unsent(), () => task.unsent());
+    else if (sent !== true) sent.then((delivered) => delivered || task.unsent(), (error: unknown) => task.unsent(error));
     try {
       await task.done;
     } finally {

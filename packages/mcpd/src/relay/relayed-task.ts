@@ -10,6 +10,7 @@ import { CallerGoneError } from '../inference/upstream-call.js';
 import { upstreamStatusError } from '../inference/upstream-status.js';
 import { sanitizeUpstreamError } from '../security/sanitize-upstream-error.js';
 import type { TaskSink } from './task-registry.js';
+import { BusPayloadTooLargeError } from './relay-bus.js';
 
 /** Seconds a caller told that a publisher is offline should wait before trying again. */
 export const OFFLINE_RETRY_AFTER_SECONDS = 30;
@@ -110,8 +111,9 @@ export class RelayedTask implements TaskSink {
     if (chunks.length > 0) this.#chunks(chunks);
   }
 
-  /** The task never reached a publisher: no replica holds its session's connection any more. */
-  unsent(): void {
+  /** The task never reached a publisher: no replica holds its session's connection any more, or the bus would not carry it. */
+  unsent(error?: unknown): void {
+    if (error instanceof BusPayloadTooLargeError) return this.#fail(new HttpError(413, `the request is too large to relay to ${this.options.llmName}: ${error.message}`));
     this.#fail(serviceUnavailable(`the publisher of ${this.options.llmName} is offline`, OFFLINE_RETRY_AFTER_SECONDS));
   }
 

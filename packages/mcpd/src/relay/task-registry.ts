@@ -13,6 +13,8 @@ interface PendingTask {
   sessionId: string;
   ownerId: string;
   sink: TaskSink;
+  /** Among replicas: the replica whose connection the task went out on, once known. */
+  holder?: string;
 }
 
 const TASK_PREFIX = 'task_';
@@ -59,10 +61,21 @@ export class TaskRegistry {
     this.#tasks.delete(taskId);
   }
 
-  /** Every task of a session whose stream closed fails at once. */
-  failSession(sessionId: string): void {
+  /** The task went out on the connection `holder` keeps. */
+  deliveredVia(taskId: string, holder: string): void {
+    const task = this.#tasks.get(taskId);
+    if (task) task.holder = holder;
+  }
+
+  /**
+   * Every task of a session whose stream closed fails at once. `holder`: only those that went out
+   * on that replica's connection (or whose way out is not known yet), so news of an old
+   * connection ending does not fail tasks already on the session's new one.
+   */
+  failSession(sessionId: string, holder?: string): void {
     for (const [taskId, task] of this.#tasks) {
       if (task.sessionId !== sessionId) continue;
+      if (holder !== undefined && task.holder !== undefined && task.holder !== holder) continue;
       this.#tasks.delete(taskId);
       task.sink.publisherGone();
     }

@@ -34,12 +34,18 @@ export class TaskRouter {
 
   /** Sends a task to its session's connection, wherever it is; false when nobody holds it. */
   send(sessionId: string, task: ProviderTask): boolean | Promise<boolean> {
+    const { bus } = this;
     const channel = this.hub.channel(sessionId);
     if (channel) {
       channel.sendTask(task);
+      if (bus) this.tasks.deliveredVia(task.taskId, bus.replicaId);
       return true;
     }
-    return this.bus ? this.bus.sendTask(sessionId, task) : false;
+    if (!bus) return false;
+    return bus.sendTask(sessionId, task).then((holder) => {
+      if (holder !== undefined) this.tasks.deliveredVia(task.taskId, holder);
+      return holder !== undefined;
+    });
   }
 
   /**
@@ -59,7 +65,7 @@ export class TaskRouter {
   }
 
   /** What this replica does for the bus's messages. */
-  handlers(hooks: { sessionAttached(sessionId: string): void; catalogChanged(): void }): RelayBusHandlers {
+  handlers(hooks: Pick<RelayBusHandlers, 'sessionAttached' | 'catalogChanged' | 'accessChanged'>): RelayBusHandlers {
     return {
       task: (sessionId, task) => {
         const channel = this.hub.channel(sessionId);
@@ -67,9 +73,10 @@ export class TaskRouter {
         return channel !== undefined;
       },
       results: (delivery) => this.#take(delivery),
-      sessionGone: (sessionId) => this.tasks.failSession(sessionId),
+      sessionGone: (sessionId, holder) => this.tasks.failSession(sessionId, holder),
       sessionAttached: (sessionId) => hooks.sessionAttached(sessionId),
       catalogChanged: () => hooks.catalogChanged(),
+      accessChanged: (change) => hooks.accessChanged(change),
     };
   }
 

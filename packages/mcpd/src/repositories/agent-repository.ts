@@ -1,5 +1,6 @@
 import { and, asc, count, eq, inArray, isNotNull, isNull, lt, ne, notInArray, or } from 'drizzle-orm';
 import { agents, users, type AgentRow, type Database, type NewAgentRow } from '@mcpctl/db';
+import { unheld } from './unheld-session.js';
 
 /** An agent row with its owner's user name, as views need it. */
 export interface AgentRecord extends AgentRow {
@@ -61,21 +62,23 @@ export class AgentRepository {
   }
 
   /** Virtual agents share their session's lifecycle: inactive with it… */
-  async markSessionInactive(sessionIds: string | readonly string[], at: Date): Promise<void> {
+  async markSessionInactive(sessionIds: string | readonly string[], at: Date, options: { unheldOnly?: boolean } = {}): Promise<void> {
     const ids = typeof sessionIds === 'string' ? [sessionIds] : [...sessionIds];
     if (ids.length === 0) return;
     await this.db
       .update(agents)
       .set({ status: 'inactive', inactiveSince: at, updatedAt: at })
-      .where(and(inArray(agents.providerSessionId, ids), ne(agents.status, 'inactive')));
+      .where(and(inArray(agents.providerSessionId, ids), ne(agents.status, 'inactive'), options.unheldOnly ? unheld(this.db, agents.providerSessionId) : undefined));
   }
 
   /** …back with it… */
-  async reviveSession(sessionId: string, at: Date): Promise<void> {
-    await this.db
+  async reviveSession(sessionId: string, at: Date): Promise<number> {
+    const back = await this.db
       .update(agents)
       .set({ status: 'active', inactiveSince: null, updatedAt: at })
-      .where(and(eq(agents.providerSessionId, sessionId), eq(agents.status, 'inactive')));
+      .where(and(eq(agents.providerSessionId, sessionId), eq(agents.status, 'inactive')))
+      .returning({ id: agents.id });
+    return back.length;
   }
 
   /** …and deleted with it. */

@@ -36,13 +36,14 @@ export class ProviderSessionRepository {
     return released.length > 0;
   }
 
-  /** `[id]` while no replica holds the session's connection, else none. */
-  async unheld(id: string): Promise<string[]> {
-    const rows = await this.db
-      .select({ id: providerSessions.id })
-      .from(providerSessions)
-      .where(and(eq(providerSessions.id, id), isNull(providerSessions.replicaId)));
-    return rows.map((row) => row.id);
+  /** Claims the session for `replicaId` unless another replica holds it; answers whether it did. */
+  async claimIfFree(id: string, replicaId: string): Promise<boolean> {
+    const claimed = await this.db
+      .update(providerSessions)
+      .set({ replicaId })
+      .where(and(eq(providerSessions.id, id), or(isNull(providerSessions.replicaId), eq(providerSessions.replicaId, replicaId))))
+      .returning({ id: providerSessions.id });
+    return claimed.length > 0;
   }
 
   async touch(id: string, at: Date): Promise<void> {

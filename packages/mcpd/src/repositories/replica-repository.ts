@@ -24,18 +24,22 @@ export class ReplicaRepository {
 
   /**
    * Replicas silent for `staleMs` are dead: their rows go, and their sessions (and those of any
-   * replica whose row is already gone) are released. Answers the sessions released.
+   * replica whose row is already gone) are released. Answers each session released and the
+   * replica that held it.
    */
-  async sweepDead(staleMs: number): Promise<string[]> {
+  async sweepDead(staleMs: number): Promise<Array<{ sessionId: string; holder: string }>> {
     // Both drivers answer an object with `rows`; the shared Database type leaves the result untyped.
     const result: unknown = await this.db.execute(sql`
       with dead as (
         delete from mcpd_replicas where heartbeat_at < now() - make_interval(secs => ${staleMs / 1000}) returning id
+      ), orphaned as (
+        select id, replica_id from provider_sessions
+        where replica_id in (select id from dead)
+           or (replica_id is not null and replica_id not in (select id from mcpd_replicas))
       )
-      update provider_sessions set replica_id = null
-      where replica_id in (select id from dead)
-         or (replica_id is not null and replica_id not in (select id from mcpd_replicas))
-      returning id`);
-    return (result as { rows: Array<{ id: string }> }).rows.map((row) => row.id);
+      update provider_sessions s set replica_id = null
+      from orphaned where s.id = orphaned.id and s.replica_id = orphaned.replica_id
+      returning s.id as "sessionId", orphaned.replica_id as holder`);
+    return (result as { rows: Array<{ sessionId: string; holder: string }> }).rows;
   }
 }

@@ -1,7 +1,9 @@
 import type { Clock } from '@mcpctl/clock';
-import type { AgentRepository } from '../repositories/agent-repository.js';
-import type { LlmRepository } from '../repositories/llm-repository.js';
-import type { ProviderSessionRepository } from '../repositories/provider-session-repository.js';
+import type { Database } from '@mcpctl/db';
+import { AgentRepository } from '../repositories/agent-repository.js';
+import { LlmRepository } from '../repositories/llm-repository.js';
+import { ProviderSessionRepository } from '../repositories/provider-session-repository.js';
+import { runIfFree } from '../repositories/singleton-lock.js';
 import type { LlmCatalog } from '../catalog/llm-catalog.js';
 
 export interface LifecycleDurations {
@@ -24,14 +26,18 @@ export interface GcReport {
   disconnected: number;
   deleted: number;
   sessionsDeleted: number;
+  /** False when another replica was sweeping the rows at that moment (this one only looked at its own streams). */
+  swept: boolean;
 }
 
-/** The periodic sweep of SPEC §3. Idempotent: a second run at the same instant changes nothing. */
+/**
+ * The periodic sweep of SPEC §3. Idempotent: a second run at the same instant changes nothing.
+ * Among replicas, the sweep of rows runs on one at a time (an advisory lock); each replica still
+ * ends its own half-open streams.
+ */
 export class LifecycleGc {
   constructor(
-    private readonly llms: LlmRepository,
-    private readonly sessions: ProviderSessionRepository,
-    private readonly agents: AgentRepository,
+    private readonly db: Database,
     private readonly catalog: LlmCatalog,
     private readonly connections: SessionConnections,
     private readonly clock: Clock,
@@ -41,17 +47,25 @@ export class LifecycleGc {
   async runOnce(): Promise<GcReport> {
     const now = this.clock.now();
     const silentCutoff = new Date(now.getTime() - this.durations.heartbeatTimeoutMs);
-    const markedInactive = await this.llms.markSilentInactive(silentCutoff, now);
-    await this.agents.markInactiveWhereSessionSilent(await this.sessions.listSilentSince(silentCutoff), now);
-    // A stream that stays open while its heartbeats stopped is half-open: its callers would wait
-    // for answers that never come, so it ends like a closed one.
-    const silentHere = await this.sessions.listSilentAmong(this.connections.connectedSessionIds(), silentCutoff);
-    await Promise.all(silentHere.map((sessionId) => this.connections.disconnect(sessionId)));
     const retentionCutoff = new Date(now.getTime() - this.durations.inactiveRetentionMs);
-    const deleted = await this.llms.deleteInactiveSince(retentionCutoff);
-    await this.agents.deleteInactiveSince(retentionCutoff);
-    const sessionsDeleted = await this.sessions.deleteEmptySilentSince(retentionCutoff);
+    const swept = await runIfFree(this.db, 'lifecycleSweep', async (tx) => {
+      const llms = new LlmRepository(tx);
+      const agents = new AgentRepository(tx);
+      const sessions = new ProviderSessionRepository(tx);
+      const markedInactive = await llms.markSilentInactive(silentCutoff, now);
+      await agents.markInactiveWhereSessionSilent(await sessions.listSilentSince(silentCutoff), now);
+      const deleted = await llms.deleteInactiveSince(retentionCutoff);
+      await agents.deleteInactiveSince(retentionCutoff);
+      const sessionsDeleted = await sessions.deleteEmptySilentSince(retentionCutoff);
+      return { markedInactive, deleted, sessionsDeleted };
+    });
+    // A stream that stays open while its heartbeats stopped is half-open: its callers would wait
+    // for answers that never come, so it ends like a closed one. After the sweep's transaction:
+    // ending a stream writes the rows that transaction may hold.
+    const silentHere = await new ProviderSessionRepository(this.db).listSilentAmong(this.connections.connectedSessionIds(), silentCutoff);
+    await Promise.all(silentHere.map((sessionId) => this.connections.disconnect(sessionId)));
+    const { markedInactive = 0, deleted = 0, sessionsDeleted = 0 } = swept ?? {};
     if (markedInactive + deleted > 0) this.catalog.invalidate();
-    return { markedInactive, disconnected: silentHere.length, deleted, sessionsDeleted };
+    return { markedInactive, disconnected: silentHere.length, deleted, sessionsDeleted, swept: swept !== undefined };
   }
 }

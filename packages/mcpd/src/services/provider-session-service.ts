@@ -56,7 +56,7 @@ export class ProviderSessionService {
   async heartbeat(principal: Principal, sessionId: string, hibernating: string[] = []): Promise<void> {
     const id = await this.requireOwnSession(principal, sessionId);
     await this.#inOrder(id, async () => {
-      if (this.hub.channel(id)) await this.#revive(id);
+      if (this.hub.channel(id)) await this.#revive(id, 'heartbeat');
       else await this.#touch(id);
       if (hibernating.length > 0) {
         await this.llms.markHibernating(id, hibernating, this.clock.now());
@@ -75,10 +75,11 @@ export class ProviderSessionService {
       return;
     }
     this.#openedWith.set(channel, tokenId);
-    if (this.hub.attach(sessionId, channel)) this.tasks.failSession(sessionId);
+    if (this.hub.attach(sessionId, channel)) this.tasks.failSession(sessionId, this.replicaId);
     this.bus?.holdSession(sessionId);
     await this.#inOrder(sessionId, async () => {
-      await this.sessions.setReplica(sessionId, this.replicaId);
+      // The newest connection wins: claimed before the rows revive, so a release racing it leaves them.
+      if (this.bus) await this.sessions.setReplica(sessionId, this.replicaId);
       await this.#revive(sessionId);
     });
   }
@@ -91,25 +92,32 @@ export class ProviderSessionService {
   takenOver(sessionId: string): void {
     const channel = this.hub.channel(sessionId);
     if (!channel || !this.hub.detach(sessionId, channel)) return;
-    this.bus?.releaseSession(sessionId, false);
     channel.close('replaced');
-    this.tasks.failSession(sessionId);
+    this.#released(sessionId);
   }
 
   /**
-   * This replica's liveness row was swept while it lived (the database was out of reach too
-   * long): the sessions it holds are claimed again and their rows revived.
+   * Sessions held here whose claim was swept while this replica lived (its liveness row went
+   * while the database was out of reach): claimed again, unless another replica took them
+   * meanwhile, and their rows revived. Answers the sessions claimed.
    */
-  async reclaimAll(): Promise<void> {
+  async reclaim(sessionIds: readonly string[] = this.hub.sessionIds()): Promise<string[]> {
+    const claimed: string[] = [];
     await Promise.all(
-      this.hub.sessionIds().map((sessionId) =>
+      sessionIds.map((sessionId) =>
         this.#inOrder(sessionId, async () => {
-          if (!this.hub.channel(sessionId)) return;
-          await this.sessions.setReplica(sessionId, this.replicaId);
+          if (!this.hub.channel(sessionId) || !(await this.sessions.claimIfFree(sessionId, this.replicaId))) return;
+          claimed.push(sessionId);
           await this.#revive(sessionId);
         }),
       ),
     );
+    return claimed;
+  }
+
+  /** Whether the session's connection is held here. */
+  holds(sessionId: string): boolean {
+    return this.hub.channel(sessionId) !== undefined;
   }
 
   /**
@@ -161,20 +169,26 @@ export class ProviderSessionService {
     return this.hub.sessionIds();
   }
 
+  /** The session's connection here ended: its tasks fail here and, over the bus, wherever they were opened. */
+  #released(sessionId: string): void {
+    this.tasks.failSession(sessionId, this.replicaId);
+    this.bus?.releaseSession(sessionId);
+    this.bus?.sessionGone(sessionId, this.replicaId);
+  }
+
   async #gone(sessionId: string): Promise<void> {
-    this.bus?.releaseSession(sessionId, true);
-    this.tasks.failSession(sessionId);
+    this.#released(sessionId);
     // Requests waiting for this publisher look again now, not when the database answers.
     this.catalog.invalidate();
     await this.#inOrder(sessionId, async () => {
       // A newer stream may have attached while this waited its turn, here or on another replica.
       if (this.hub.channel(sessionId)) return;
-      if (!(await this.sessions.releaseReplica(sessionId, this.replicaId))) return;
+      if (this.bus && !(await this.sessions.releaseReplica(sessionId, this.replicaId))) return;
       const now = this.clock.now();
-      // Unless another replica claimed the session between the release and these (it claims before it revives).
-      const unheld = await this.sessions.unheld(sessionId);
-      await this.llms.markSessionInactive(unheld, now);
-      await this.agents.markSessionInactive(unheld, now);
+      // Among replicas, only while still unheld: another replica claims before it revives.
+      const unheldOnly = this.bus !== undefined;
+      await this.llms.markSessionInactive(sessionId, now, { unheldOnly });
+      await this.agents.markSessionInactive(sessionId, now, { unheldOnly });
       this.catalog.invalidate();
     });
   }
@@ -195,11 +209,15 @@ export class ProviderSessionService {
     await this.llms.touchSession(sessionId, now);
   }
 
-  async #revive(sessionId: string): Promise<void> {
+  /**
+   * Rows of a session with a connection here come back. A new connection makes waiting requests
+   * look again whatever the rows said; a heartbeat changes what others cache (here and, among
+   * replicas, everywhere) only when a row came back, not at every beat of every publisher.
+   */
+  async #revive(sessionId: string, cause: 'connection' | 'heartbeat' = 'connection'): Promise<void> {
     const now = this.clock.now();
     await this.sessions.touch(sessionId, now);
-    await this.llms.reviveSession(sessionId, now);
-    await this.agents.reviveSession(sessionId, now);
-    this.catalog.invalidate();
+    const back = (await this.llms.reviveSession(sessionId, now)) + (await this.agents.reviveSession(sessionId, now));
+    if (cause === 'connection' || back > 0) this.catalog.invalidate();
   }
 }

@@ -16,15 +16,25 @@ export interface PresenceTiming {
 /** Default timing: a replica found dead within `staleMs + beatMs` = 15 s of its last beat. */
 export const PRESENCE_TIMING: PresenceTiming = { beatMs: 5_000, staleMs: 10_000 };
 
+/** The connections held here, as liveness needs them. */
+export interface HeldSessions {
+  holds(sessionId: string): boolean;
+  /** Claims sessions held here again (all of them by default); answers those claimed. */
+  reclaim(sessionIds?: readonly string[]): Promise<string[]>;
+}
+
 /**
  * Status truth among replicas: a row is `active` only while its session's connection is held by
  * a live replica. Each replica beats its liveness row and sweeps the rows of replicas that
  * stopped beating (killed, frozen, cut off), taking their sessions' rows inactive and failing
- * every replica's tasks for them. The sweep is idempotent: every replica runs it.
+ * every replica's tasks sent through them. Every replica sweeps; the statement that releases a
+ * session does so once.
  */
 export class ReplicaPresence {
   #stop: Cancel | undefined;
-  #running: Promise<void> = Promise.resolve();
+  #stopped = false;
+  /** The round running, if any: rounds never overlap, and a stop waits for the last. */
+  #round: Promise<void> | undefined;
 
   constructor(
     private readonly replicas: ReplicaRepository,
@@ -33,8 +43,7 @@ export class ReplicaPresence {
     private readonly tasks: TaskRegistry,
     private readonly catalog: LlmCatalog,
     private readonly bus: RelayBus,
-    /** Sessions held here, claimed again when this replica's row was swept while it lived. */
-    private readonly reclaim: () => Promise<void>,
+    private readonly held: HeldSessions,
     private readonly clock: Clock,
     private readonly timing: PresenceTiming,
     private readonly onError: (error: unknown) => void,
@@ -45,34 +54,44 @@ export class ReplicaPresence {
     await this.replicas.beat(this.bus.replicaId);
     await this.sweep();
     this.#stop = every(this.clock, this.timing.beatMs, () => {
-      this.#running = this.#round().catch(this.onError);
+      if (this.#round || this.#stopped) return;
+      this.#round = this.#beatAndSweep()
+        .catch(this.onError)
+        .finally(() => (this.#round = undefined));
     });
   }
 
-  /** Sweeps replicas silent past `staleMs`; answers the sessions released. */
+  /** Sweeps replicas silent past `staleMs`; answers the sessions whose rows went inactive. */
   async sweep(): Promise<string[]> {
     const released = await this.replicas.sweepDead(this.timing.staleMs);
-    if (released.length === 0) return released;
+    if (released.length === 0) return [];
+    // This replica's own claims, swept while it lived: they are claimed again, not lost.
+    const mine = released.filter(({ sessionId }) => this.held.holds(sessionId)).map(({ sessionId }) => sessionId);
+    if (mine.length > 0) await this.held.reclaim(mine);
+    const orphaned = released.filter(({ sessionId }) => !this.held.holds(sessionId));
+    const sessionIds = orphaned.map(({ sessionId }) => sessionId);
     const now = this.clock.now();
-    await this.llms.markSessionInactive(released, now);
-    await this.agents.markSessionInactive(released, now);
-    for (const sessionId of released) {
-      this.tasks.failSession(sessionId);
-      this.bus.releaseSession(sessionId, true);
+    await this.llms.markSessionInactive(sessionIds, now, { unheldOnly: true });
+    await this.agents.markSessionInactive(sessionIds, now, { unheldOnly: true });
+    for (const { sessionId, holder } of orphaned) {
+      this.tasks.failSession(sessionId, holder);
+      this.bus.sessionGone(sessionId, holder);
     }
-    this.catalog.invalidate();
-    return released;
+    if (sessionIds.length > 0) this.catalog.invalidate();
+    return sessionIds;
   }
 
   /** A graceful stop, once this replica's sessions are released: its row goes. */
   async stop(): Promise<void> {
+    this.#stopped = true;
     this.#stop?.();
-    await this.#running;
+    await this.#round;
     await this.replicas.remove(this.bus.replicaId);
   }
 
-  async #round(): Promise<void> {
-    if (!(await this.replicas.beat(this.bus.replicaId))) await this.reclaim();
+  async #beatAndSweep(): Promise<void> {
+    if (!(await this.replicas.beat(this.bus.replicaId))) await this.held.reclaim();
+    if (this.#stopped) return;
     await this.sweep();
   }
 }
