@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import type { DatabaseHandle } from '@mcpctl/db';
+import { testDatabaseVariants } from '@mcpctl/test-kit';
+import { sql } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventually } from './support/eventually.js';
+import { ProviderStream } from './support/provider-stream.js';
+import { startTestServer, type TestServer } from './support/test-server.js';
+import { addUser } from './support/test-users.js';
+
+const NATS_URL = process.env.MCPCTL_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+
+/*
+ * Status truth among replicas (SPEC §12 §8), two mcpd replicas in this process on one database
+ * and the real NATS: who holds a session's connection, what a release racing a claim does, and
+ * what the sweep of a dead replica takes with it.
+ */
+describe.each(testDatabaseVariants())('replica status on $name', (variant) => {
+  let database: DatabaseHandle;
+  let a: TestServer;
+  let b: TestServer;
+  let alice: string;
+  let sessionId: string;
+  const streams: ProviderStream[] = [];
+
+  beforeEach(async () => {
+    database = await variant.open();
+    // The database handle is given; DATABASE_URL only satisfies the rule that replicas share PostgreSQL.
+    const env = { DATABASE_URL: 'postgres://given-handle/unused', MCPD_NATS_URL: NATS_URL, MCPD_NATS_SUBJECT_PREFIX: `mcpctl-test-${randomBytes(6).toString('hex')}` };
+    a = await startTestServer({ database, env, cacheMs: 0 });
+    b = await startTestServer({ database, env, cacheMs: 0 });
+    alice = await addUser(database.db, 'alice');
+    const registered = await a.api('/api/v1/llms/_provider-register', {
+      token: alice,
+      json: { providers: [{ name: 'local', type: 'openai', model: 'qwen3' }], agents: [{ name: 'helper', llmName: 'local' }] },
+    });
+    sessionId = ((await registered.json()) as { providerSessionId: string }).providerSessionId;
+  });
+
+  afterEach(async () => {
+    for (const stream of streams.splice(0)) stream.close();
+    await b.close();
+    await a.close();
+    await database.close();
+  });
+
+  const open = async (server: TestServer) => {
+    const stream = await ProviderStream.open(server.url, alice, sessionId);
+    streams.push(stream);
+    await stream.waitFor((s) => s.events.length > 0);
+    await server.server.services.providerSessions.settled();
+    return stream;
+  };
+  const replicaOf = (server: TestServer) => server.server.services.bus!.replicaId;
+  const holder = async () =>
+    ((await database.db.execute(sql`select replica_id from provider_sessions where id = ${sessionId}`)) as unknown as { rows: Array<{ replica_id: string | null }> })
+      .rows[0]?.replica_id;
+  const status = async (path: string) => ((await (await a.api(path)).json()) as { status: string }).status;
+
+  it('names the replica holding the connection; a newer connection on another replica takes the session, the old one closes', async () => {
+    const first = await open(a);
+    expect(await holder()).toBe(replicaOf(a));
+    await open(b);
+    expect(await holder()).toBe(replicaOf(b));
+    await eventually(() => first.closed);
+    expect(a.server.services.providerSessions.holds(sessionId)).toBe(false);
+    // Replaced, not gone: the rows stay as the new holder made them.
+    await a.server.services.providerSessions.settled();
+    expect(await status('/api/v1/llms/local')).toBe('active');
+    expect(await status('/api/v1/agents/helper')).toBe('active');
+  });
+
+  it('leaves the rows to another replica that claimed the session before the old connection closed', async () => {
+    const stream = await open(a);
+    await database.db.execute(sql`update provider_sessions set replica_id = 'another-replica' where id = ${sessionId}`);
+    stream.close();
+    await eventually(() => !a.server.services.providerSessions.holds(sessionId));
+    await a.server.services.providerSessions.settled();
+    expect(await holder()).toBe('another-replica');
+    expect(await status('/api/v1/llms/local')).toBe('active');
+  });
+
+  it('takes the rows inactive when the holder closes with nobody else holding it', async () => {
+    const stream = await open(b);
+    stream.close();
+    await eventually(() => !b.server.services.providerSessions.holds(sessionId));
+    await b.server.services.providerSessions.settled();
+    expect(await holder()).toBeNull();
+    expect(await status('/api/v1/llms/local')).toBe('inactive');
+    expect(await status('/api/v1/agents/helper')).toBe('inactive');
+  });
+
+  it('sweeps a replica that stopped beating: its sessions released, their rows inactive, tasks sent through it failed everywhere', async () => {
+    await database.db.execute(sql`insert into mcpd_replicas (id, started_at, heartbeat_at) values ('dead-replica', now() - interval '1 minute', now() - interval '1 minute')`);
+    await database.db.execute(sql`update provider_sessions set replica_id = 'dead-replica' where id = ${sessionId}`);
+    const failed: string[] = [];
+    const sink = { results: () => undefined, publisherGone: () => void failed.push('through the dead replica') };
+    const { tasks } = b.server.services;
+    const taskId = tasks.open(sessionId, 'alice', sink);
+    tasks.deliveredVia(taskId, 'dead-replica');
+    const elsewhere = tasks.open(sessionId, 'alice', { results: () => undefined, publisherGone: () => void failed.push('through a live replica') });
+    tasks.deliveredVia(elsewhere, replicaOf(a));
+
+    expect(await a.server.services.presence!.sweep()).toEqual([sessionId]);
+    expect(await holder()).toBeNull();
+    expect(await status('/api/v1/llms/local')).toBe('inactive');
+    expect(await status('/api/v1/agents/helper')).toBe('inactive');
+    const live = (await database.db.execute(sql`select id from mcpd_replicas order by id`)) as unknown as { rows: Array<{ id: string }> };
+    expect(live.rows.map((row) => row.id).sort()).toEqual([replicaOf(a), replicaOf(b)].sort());
+    // The other replica hears it over the bus: only the task that went through the dead replica fails.
+    await eventually(() => failed.length > 0);
+    expect(failed).toEqual(['through the dead replica']);
+    tasks.finish(elsewhere);
+    // A second sweep finds nothing more.
+    expect(await b.server.services.presence!.sweep()).toEqual([]);
+  });
+
+  it("claims its own sessions again when its liveness row was swept while it lived", async () => {
+    await open(a);
+    await database.db.execute(sql`delete from mcpd_replicas where id = ${replicaOf(a)}`);
+    // Another replica sweeps first: the claim goes, but the connection is still here.
+    expect(await b.server.services.presence!.sweep()).toEqual([sessionId]);
+    expect(await holder()).toBeNull();
+    expect(await a.server.services.providerSessions.reclaim()).toEqual([sessionId]);
+    expect(await holder()).toBe(replicaOf(a));
+    expect(await status('/api/v1/llms/local')).toBe('active');
+  });
+});
