@@ -52,9 +52,11 @@ describe.each(testDatabaseVariants())('replica status on $name', (variant) => {
     return stream;
   };
   const replicaOf = (server: TestServer) => server.server.services.bus!.replicaId;
-  const holder = async () =>
-    ((await database.db.execute(sql`select replica_id from provider_sessions where id = ${sessionId}`)) as unknown as { rows: Array<{ replica_id: string | null }> })
-      .rows[0]?.replica_id;
+  const rows = async <T>(query: ReturnType<typeof sql>): Promise<T[]> => {
+    const result: unknown = await database.db.execute(query);
+    return (result as { rows: T[] }).rows;
+  };
+  const holder = async () => (await rows<{ replica_id: string | null }>(sql`select replica_id from provider_sessions where id = ${sessionId}`))[0]?.replica_id;
   const status = async (path: string) => ((await (await a.api(path)).json()) as { status: string }).status;
 
   it('names the replica holding the connection; a newer connection on another replica takes the session, the old one closes', async () => {
@@ -105,8 +107,8 @@ describe.each(testDatabaseVariants())('replica status on $name', (variant) => {
     expect(await holder()).toBeNull();
     expect(await status('/api/v1/llms/local')).toBe('inactive');
     expect(await status('/api/v1/agents/helper')).toBe('inactive');
-    const live = (await database.db.execute(sql`select id from mcpd_replicas order by id`)) as unknown as { rows: Array<{ id: string }> };
-    expect(live.rows.map((row) => row.id).sort()).toEqual([replicaOf(a), replicaOf(b)].sort());
+    const live = await rows<{ id: string }>(sql`select id from mcpd_replicas order by id`);
+    expect(live.map((row) => row.id).sort()).toEqual([replicaOf(a), replicaOf(b)].sort());
     // The other replica hears it over the bus: only the task that went through the dead replica fails.
     await eventually(() => failed.length > 0);
     expect(failed).toEqual(['through the dead replica']);
