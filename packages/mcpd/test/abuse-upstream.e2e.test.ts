@@ -188,9 +188,10 @@ const cases: Array<[string, () => Promise<void>]> = [
       expect(records.every((record) => record.status === 508)).toBe(true);
       expect(records.filter((record) => record.userName === 'looper')).toHaveLength(2);
 
-      // A caller that leaves at once: its request ends too, and the count settles.
+      // A caller that leaves at once: its request ends too, and the count settles. (On a fast
+      // machine the 508 may come back within the 5 ms; either way nothing may keep going.)
       const gone = api('/v1/chat/completions', { token: tokens.bob, json: { model: 'loop', ...chat() }, signal: AbortSignal.timeout(5) });
-      await expect(gone).rejects.toThrow();
+      expect([508, 'left']).toContain(await gone.then((response) => response.status, () => 'left'));
       // Settled once nothing is in flight: a loop still going would hold a call open at every hop.
       await eventually(async () => (await inferenceInFlight()) === 0);
       const settled = (await audited('loop')).length;

@@ -245,6 +245,31 @@ describe('several mcpd replicas behind a round-robin balancer', () => {
       await client.end();
     }
   }, 90_000);
+
+  it('holds requests that arrive while a killed replica\'s publisher reconnects elsewhere, instead of failing them', async () => {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const betaHolder = (
+        await client.query<{ replica_id: string | null }>(
+          `select s.replica_id from llms l join provider_sessions s on s.id = l.provider_session_id where l.name = 'beta'`,
+        )
+      ).rows[0]?.replica_id;
+      const replicaIds = replicas.map((replica) => replicaIdOf(replica));
+      expect(replicaIds).toContain(betaHolder);
+      const victim = replicas[replicaIds.indexOf(betaHolder!)]!;
+      proxy.targets.splice(proxy.targets.indexOf(victim.url), 1);
+      await victim.stop('SIGKILL');
+      replicas.splice(replicas.indexOf(victim), 1);
+      const killedAt = Date.now();
+      // Sent at once: beta's rows still read active, nobody holds its session until it reconnects.
+      const answers = await Promise.all(Array.from({ length: 20 }, (_, index) => ask('beta', index % 2 === 0)));
+      for (const answer of answers) expect(answer).toBe(BETA.join(''));
+      expect(Date.now() - killedAt).toBeLessThan(10_000);
+    } finally {
+      await client.end();
+    }
+  }, 60_000);
 });
 
 function replicaIdOf(replica: SpawnedMcpd): string {

@@ -144,7 +144,8 @@ export function createServices(options: ServiceOptions): RunningServices {
   const hub = new ProviderHub();
   const { bus } = options;
   const tasks = new TaskRegistry(bus?.replicaId);
-  const router = new TaskRouter(hub, tasks, bus);
+  const reconnectGraceMs = options.reconnectGraceMs ?? 15_000;
+  const router = new TaskRouter(hub, tasks, bus, options.clock, reconnectGraceMs);
   const publicUpstream = new PublicUpstream({
     dispatcher: upstreamAgent,
     guardedDispatcher: guardedUpstreamAgent,
@@ -162,7 +163,7 @@ export function createServices(options: ServiceOptions): RunningServices {
   });
   const inFlight = new InFlightTracker();
   const wakes = new WakeCoordinator(router, tasks, llmRepository, catalog, options.clock, options.wake);
-  const grace = new ReconnectGrace(options.clock, options.reconnectGraceMs ?? 15_000);
+  const grace = new ReconnectGrace(options.clock, reconnectGraceMs);
   const dispatcher = new Dispatcher(catalog, router, inFlight, wakes, grace, options.clock, options.dispatch);
   const shutdown = new ShutdownGate();
   const inference = new InferenceService(dispatcher, { public: publicUpstream, virtual: relay }, auditWriter, metrics, shutdown, hops, {
@@ -258,6 +259,7 @@ export function createServices(options: ServiceOptions): RunningServices {
           catalog,
           bus,
           providerSessions,
+          grace,
           options.clock,
           options.presenceTiming ?? PRESENCE_TIMING,
           (error) => options.logger.error({ err: error }, 'replica liveness failed'),

@@ -6,19 +6,25 @@ import type { Clock } from '@mcpctl/clock';
  * §3). A session that was long gone before the start is not waited for.
  */
 export class ReconnectGrace {
-  readonly #expected = new Set<string>();
+  /** When each expected session stops being waited for, on the monotonic clock. */
+  readonly #expected = new Map<string, number>();
   readonly #endsAt: number;
 
   constructor(
     private readonly clock: Clock,
-    graceMs: number,
+    private readonly graceMs: number,
   ) {
     this.#endsAt = clock.monotonic() + graceMs;
   }
 
-  /** Sessions seen lately by the previous process: their publishers are expected back. */
-  expect(sessionIds: Iterable<string>): void {
-    for (const sessionId of sessionIds) this.#expected.add(sessionId);
+  /**
+   * Sessions seen lately by the previous process (their publishers are expected back within the
+   * grace after the start), or, among replicas, sessions of a replica that just died (expected
+   * back within a grace from now, through another replica).
+   */
+  expect(sessionIds: Iterable<string>, from: 'start' | 'now' = 'start'): void {
+    const until = from === 'start' ? this.#endsAt : this.clock.monotonic() + this.graceMs;
+    for (const sessionId of sessionIds) this.#expected.set(sessionId, Math.max(until, this.#expected.get(sessionId) ?? 0));
   }
 
   /**
@@ -27,7 +33,10 @@ export class ReconnectGrace {
    * stream opens, and a request looking in between must not fail.
    */
   remainingMs(sessionId: string | null): number {
-    if (!sessionId || !this.#expected.has(sessionId)) return 0;
-    return Math.max(0, this.#endsAt - this.clock.monotonic());
+    const until = sessionId ? this.#expected.get(sessionId) : undefined;
+    if (until === undefined) return 0;
+    const remaining = until - this.clock.monotonic();
+    if (remaining <= 0) this.#expected.delete(sessionId!);
+    return Math.max(0, remaining);
   }
 }

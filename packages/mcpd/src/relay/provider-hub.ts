@@ -3,13 +3,20 @@ import type { ControlChannel } from './control-channel.js';
 /** The open control streams of this replica, one per provider session. */
 export class ProviderHub {
   readonly #channels = new Map<string, ControlChannel>();
+  readonly #attachListeners = new Set<(sessionId: string) => void>();
 
   /** A newer stream of the same session replaces (and closes) the older one, which it answers. */
   attach(sessionId: string, channel: ControlChannel): ControlChannel | undefined {
     const older = this.#channels.get(sessionId);
     this.#channels.set(sessionId, channel);
     older?.close('replaced');
+    for (const listener of this.#attachListeners) listener(sessionId);
     return older;
+  }
+
+  /** Called each time a session's stream attaches here. */
+  onAttach(listener: (sessionId: string) => void): void {
+    this.#attachListeners.add(listener);
   }
 
   /** Answers true when `channel` was the session's current stream. */

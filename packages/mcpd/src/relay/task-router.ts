@@ -1,3 +1,4 @@
+import type { Clock } from '@mcpctl/clock';
 import type { LlmStatus, ProviderTask } from '@mcpctl/protocol';
 import { HttpError, toHttpError } from '../errors.js';
 import { acceptTaskResults, type ResultSource } from './accept-task-result.js';
@@ -10,11 +11,22 @@ import { taskOpener, type TaskRegistry } from './task-registry.js';
  * the bus to the replica that has it. Without a bus (one process) everything is here.
  */
 export class TaskRouter {
+  /** Sends waiting for their session to come back, by session. */
+  readonly #awaitingAttach = new Map<string, Set<() => void>>();
+
   constructor(
     private readonly hub: ProviderHub,
     private readonly tasks: TaskRegistry,
     private readonly bus: RelayBus | undefined,
-  ) {}
+    private readonly clock: Clock,
+    /**
+     * Among replicas: how long a task whose session nobody holds waits for it to come back before
+     * it fails (its replica died and its publisher is reconnecting through the balancer).
+     */
+    private readonly reattachWaitMs: number,
+  ) {
+    hub.onAttach((sessionId) => this.#attached(sessionId));
+  }
 
   /** Whether mcpd runs as one of several replicas. */
   get clustered(): boolean {
@@ -42,10 +54,52 @@ export class TaskRouter {
       return true;
     }
     if (!bus) return false;
-    return bus.sendTask(sessionId, task).then((holder) => {
-      if (holder !== undefined) this.tasks.deliveredVia(task.taskId, holder);
-      return holder !== undefined;
+    return this.#sendOver(bus, sessionId, task);
+  }
+
+  /**
+   * Over the bus. Nobody holding the session while its rows still read live means its replica
+   * just died: the task waits for the publisher to reconnect somewhere, then goes there.
+   */
+  async #sendOver(bus: RelayBus, sessionId: string, task: ProviderTask): Promise<boolean> {
+    const holder = await bus.sendTask(sessionId, task);
+    if (holder !== undefined) {
+      this.tasks.deliveredVia(task.taskId, holder);
+      return true;
+    }
+    if (task.kind === 'cancel' || this.reattachWaitMs <= 0 || !(await this.#reattach(sessionId))) return false;
+    // The caller may have given up while the publisher came back.
+    if (!this.tasks.has(task.taskId)) return false;
+    const channel = this.hub.channel(sessionId);
+    if (channel) {
+      channel.sendTask(task);
+      this.tasks.deliveredVia(task.taskId, bus.replicaId);
+      return true;
+    }
+    const again = await bus.sendTask(sessionId, task);
+    if (again !== undefined) this.tasks.deliveredVia(task.taskId, again);
+    return again !== undefined;
+  }
+
+  /** Resolves true when the session's connection opens on any replica within the wait, else false. */
+  #reattach(sessionId: string): Promise<boolean> {
+    return new Promise((resolve) => {
+      const waiters = this.#awaitingAttach.get(sessionId) ?? new Set<() => void>();
+      this.#awaitingAttach.set(sessionId, waiters);
+      const done = (attached: boolean) => {
+        cancelTimer();
+        waiters.delete(onAttach);
+        if (waiters.size === 0 && this.#awaitingAttach.get(sessionId) === waiters) this.#awaitingAttach.delete(sessionId);
+        resolve(attached);
+      };
+      const onAttach = () => done(true);
+      const cancelTimer = this.clock.after(this.reattachWaitMs, () => done(false));
+      waiters.add(onAttach);
     });
+  }
+
+  #attached(sessionId: string): void {
+    for (const wake of [...(this.#awaitingAttach.get(sessionId) ?? [])]) wake();
   }
 
   /**
@@ -74,7 +128,10 @@ export class TaskRouter {
       },
       results: (delivery) => this.#take(delivery),
       sessionGone: (sessionId, holder) => this.tasks.failSession(sessionId, holder),
-      sessionAttached: (sessionId) => hooks.sessionAttached(sessionId),
+      sessionAttached: (sessionId) => {
+        hooks.sessionAttached(sessionId);
+        this.#attached(sessionId);
+      },
       catalogChanged: () => hooks.catalogChanged(),
       accessChanged: (change) => hooks.accessChanged(change),
     };

@@ -1,5 +1,6 @@
 import { every, type Cancel, type Clock } from '@mcpctl/clock';
 import type { LlmCatalog } from '../catalog/llm-catalog.js';
+import type { ReconnectGrace } from '../dispatch/reconnect-grace.js';
 import type { RelayBus } from '../relay/relay-bus.js';
 import type { TaskRegistry } from '../relay/task-registry.js';
 import type { AgentRepository } from '../repositories/agent-repository.js';
@@ -44,6 +45,8 @@ export class ReplicaPresence {
     private readonly catalog: LlmCatalog,
     private readonly bus: RelayBus,
     private readonly held: HeldSessions,
+    /** Requests for the rows of a dead replica's sessions wait a while for their publishers to reconnect elsewhere. */
+    private readonly grace: ReconnectGrace,
     private readonly clock: Clock,
     private readonly timing: PresenceTiming,
     private readonly onError: (error: unknown) => void,
@@ -73,6 +76,7 @@ export class ReplicaPresence {
     const now = this.clock.now();
     await this.llms.markSessionInactive(sessionIds, now, { unheldOnly: true });
     await this.agents.markSessionInactive(sessionIds, now, { unheldOnly: true });
+    this.grace.expect(sessionIds, 'now');
     for (const { sessionId, holder } of orphaned) {
       this.tasks.failSession(sessionId, holder);
       this.bus.sessionGone(sessionId, holder);
