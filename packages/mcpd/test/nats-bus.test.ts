@@ -52,15 +52,20 @@ describe('NatsBus', () => {
     }
   };
   const prefix = () => `mcpctl-test-${randomBytes(6).toString('hex')}`;
-  const infer = (taskId: string) => ({ kind: 'infer' as const, taskId, llmName: 'local', request: { messages: [] }, streaming: false });
-
-  it('sends a task to the replica holding its session, and answers false at once when none does', async () => {
+  /** Replicas a and b on subjects of their own, b holding session-1's connection, a told so. */
+  const bHoldingSession1 = async () => {
     const subjects = prefix();
     const a = await start(subjects, 'replica-a');
     const b = await start(subjects, 'replica-b');
     b.received.connected.add('session-1');
     b.bus.holdSession('session-1');
     await eventually(() => a.received.attached.includes('session-1'));
+    return { a, b };
+  };
+  const infer = (taskId: string) => ({ kind: 'infer' as const, taskId, llmName: 'local', request: { messages: [] }, streaming: false });
+
+  it('sends a task to the replica holding its session, and answers false at once when none does', async () => {
+    const { a, b } = await bHoldingSession1();
     // The answer names the replica whose connection the task went out on.
     expect(await a.bus.sendTask('session-1', infer('task_replica-a.x'))).toBe('replica-b');
     expect(b.received.tasks).toEqual([{ sessionId: 'session-1', taskId: 'task_replica-a.x' }]);
@@ -79,12 +84,7 @@ describe('NatsBus', () => {
   });
 
   it('refuses what NATS would not carry: a task at once, results with 413 while the caller hears why', async () => {
-    const subjects = prefix();
-    const a = await start(subjects, 'replica-a');
-    const b = await start(subjects, 'replica-b');
-    b.received.connected.add('session-1');
-    b.bus.holdSession('session-1');
-    await eventually(() => a.received.attached.includes('session-1'));
+    const { a, b } = await bHoldingSession1();
     const huge = 'x'.repeat(2 * 1024 * 1024);
     const task = { ...infer('task_replica-a.big'), request: { messages: [{ role: 'user', content: huge }] } };
     await expect(a.bus.sendTask('session-1', task)).rejects.toBeInstanceOf(BusPayloadTooLargeError);
