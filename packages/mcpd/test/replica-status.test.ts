@@ -27,8 +27,10 @@ describe.each(testDatabaseVariants())('replica status on $name', (variant) => {
     database = await variant.open();
     // The database handle is given; DATABASE_URL only satisfies the rule that replicas share PostgreSQL.
     const env = { DATABASE_URL: 'postgres://given-handle/unused', MCPD_NATS_URL: NATS_URL, MCPD_NATS_SUBJECT_PREFIX: `mcpctl-test-${randomBytes(6).toString('hex')}` };
-    a = await startTestServer({ database, env, cacheMs: 0 });
-    b = await startTestServer({ database, env, cacheMs: 0 });
+    // Rounds of liveness far apart: the tests sweep by hand, and a round of its own would race them.
+    const presenceTiming = { beatMs: 60 * 60 * 1000, staleMs: 10_000 };
+    a = await startTestServer({ database, env, cacheMs: 0, presenceTiming });
+    b = await startTestServer({ database, env, cacheMs: 0, presenceTiming });
     alice = await addUser(database.db, 'alice');
     const registered = await a.api('/api/v1/llms/_provider-register', {
       token: alice,

@@ -229,8 +229,9 @@ describe('several mcpd replicas behind a round-robin balancer', () => {
       if (betaHolder !== alphaHolder) {
         for (let round = 0; round < 10; round += 1) expect(await ask('beta', round % 2 === 0)).toBe(BETA.join(''));
       }
-      await waitUntil(async () => (await status('alpha')) === 'inactive', 16_000);
-      expect(Date.now() - killedAt).toBeLessThan(16_000);
+      // 15 s at most by design (dead after 10 s silent, swept every 5 s); room for a loaded machine.
+      await waitUntil(async () => (await status('alpha')) === 'inactive', 20_000);
+      expect(Date.now() - killedAt).toBeLessThan(20_000);
       expect(await live()).not.toContain(alphaHolder);
       expect(await holderOf('alpha')).toBeNull();
 

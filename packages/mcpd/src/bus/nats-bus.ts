@@ -10,7 +10,15 @@ import {
   type ProviderTask,
 } from '@mcpctl/protocol';
 import type { z } from 'zod';
-import { BusPayloadTooLargeError, type AccessChange, type DeliveryAnswer, type RelayBus, type RelayBusHandlers, type ResultDelivery } from '../relay/relay-bus.js';
+import {
+  BusPayloadTooLargeError,
+  type AccessChange,
+  type DeliveryAnswer,
+  type RelayBus,
+  type RelayBusHandlers,
+  type ResultDelivery,
+  type TaskSendOutcome,
+} from '../relay/relay-bus.js';
 
 export interface NatsBusOptions {
   url: string;
@@ -85,9 +93,11 @@ export class NatsBus implements RelayBus {
     await this.#connection.flush();
   }
 
-  async sendTask(sessionId: string, task: ProviderTask): Promise<string | undefined> {
+  async sendTask(sessionId: string, task: ProviderTask): Promise<TaskSendOutcome> {
     const reply = await this.#request(this.#subject(`session.${sessionId}`), this.#encode({ task }), busTaskReplySchema);
-    return reply?.delivered === true ? (reply.holder ?? 'unknown') : undefined;
+    if (reply === 'nobody' || reply === 'unanswered') return reply;
+    // A replica that had just let go of the session answers that it did not take the task.
+    return reply.delivered ? { holder: reply.holder ?? 'unknown' } : 'nobody';
   }
 
   async sendResults(replicaId: string, delivery: ResultDelivery): Promise<DeliveryAnswer> {
@@ -103,8 +113,8 @@ export class NatsBus implements RelayBus {
       return { ok: false, status: 413, message: error.message };
     }
     const reply = await this.#request(subject, payload, busResultsReplySchema);
-    // The replica that opened the task is gone, and the task with it: as a result post for a finished task.
-    return reply ?? { ok: false, status: 404, message: `unknown or finished task: ${delivery.taskId}` };
+    // The replica that opened the task is gone (or did not answer), and the task with it: as a result post for a finished task.
+    return typeof reply === 'string' ? { ok: false, status: 404, message: `unknown or finished task: ${delivery.taskId}` } : reply;
   }
 
   holdSession(sessionId: string): void {
@@ -170,20 +180,21 @@ export class NatsBus implements RelayBus {
   }
 
   /**
-   * The reply, or undefined when nobody took the request: no subscriber (NATS answers that at
-   * once), a timeout, or a connection closing. Other failures are reported, and count as nobody.
+   * The reply; `nobody` when no replica subscribes (NATS answers that at once); `unanswered`
+   * for a timeout, a connection closing or a reply that cannot be read (failures are reported).
    */
-  async #request<T>(subject: string, payload: string, schema: z.ZodType<T>): Promise<T | undefined> {
+  async #request<T>(subject: string, payload: string, schema: z.ZodType<T>): Promise<T | 'nobody' | 'unanswered'> {
     const connection = this.#connection;
-    if (!connection || connection.isClosed() || connection.isDraining()) return undefined;
+    if (!connection || connection.isClosed() || connection.isDraining()) return 'unanswered';
     let reply: Msg;
     try {
       reply = await connection.request(subject, payload, { timeout: this.options.requestTimeoutMs });
     } catch (error) {
-      if (!isNobody(error)) this.options.onError(error, subject);
-      return undefined;
+      if (error instanceof RequestError && error.isNoResponders()) return 'nobody';
+      if (!isTimeout(error)) this.options.onError(error, subject);
+      return 'unanswered';
     }
-    return this.#read(reply, schema);
+    return this.#read(reply, schema) ?? 'unanswered';
   }
 
   #serve<T>(subject: string, schema: z.ZodType<T>, handle: (value: T, message: Msg) => void, unreadable?: (message: Msg) => void): void {
@@ -219,9 +230,8 @@ export class NatsBus implements RelayBus {
   }
 }
 
-/** No replica took the request: nobody subscribed, or nobody answered in time. */
-function isNobody(error: unknown): boolean {
-  return (error instanceof RequestError && error.isNoResponders()) || error instanceof TimeoutError || (error as Error).name === 'TimeoutError';
+function isTimeout(error: unknown): boolean {
+  return error instanceof TimeoutError || (error as Error).name === 'TimeoutError';
 }
 
 /** A NATS server address as it may be shown: without a password or token. */

@@ -23,7 +23,10 @@ export class ReconnectGrace {
    * back within a grace from now, through another replica).
    */
   expect(sessionIds: Iterable<string>, from: 'start' | 'now' = 'start'): void {
-    const until = from === 'start' ? this.#endsAt : this.clock.monotonic() + this.graceMs;
+    const now = this.clock.monotonic();
+    const until = from === 'start' ? this.#endsAt : now + this.graceMs;
+    // Sessions nobody asked about until their grace ran out are forgotten here.
+    for (const [sessionId, expiresAt] of this.#expected) if (expiresAt <= now) this.#expected.delete(sessionId);
     for (const sessionId of sessionIds) this.#expected.set(sessionId, Math.max(until, this.#expected.get(sessionId) ?? 0));
   }
 

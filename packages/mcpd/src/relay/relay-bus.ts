@@ -9,6 +9,13 @@ export type DeliveryAnswer = BusResultsReply;
 /** A change of who may do what: a revoked token, sessions removed with their user, or only cached grants gone stale. */
 export type AccessChange = Omit<BusAccessNews, 'from'>;
 
+/**
+ * What became of a task sent over the bus: taken by replica `holder`; `nobody` holds its session
+ * (NATS said so at once); or `unanswered` (a timeout, a connection failing), when it may have
+ * reached a replica that answered too late.
+ */
+export type TaskSendOutcome = { holder: string } | 'nobody' | 'unanswered';
+
 /** A task or results larger than the bus carries in one message (NATS `max_payload`). */
 export class BusPayloadTooLargeError extends Error {
   override readonly name = 'BusPayloadTooLargeError';
@@ -50,11 +57,8 @@ export interface RelayBus {
   readonly replicaId: string;
   /** Starts delivering messages to `handlers`. */
   start(handlers: RelayBusHandlers): Promise<void>;
-  /**
-   * Sends a task to the replica holding the session's connection: answers that replica's id, or
-   * undefined when no replica holds it. Rejects with {@link BusPayloadTooLargeError}.
-   */
-  sendTask(sessionId: string, task: ProviderTask): Promise<string | undefined>;
+  /** Sends a task to the replica holding the session's connection. Rejects with {@link BusPayloadTooLargeError}. */
+  sendTask(sessionId: string, task: ProviderTask): Promise<TaskSendOutcome>;
   /** Sends results to the replica that opened their task. */
   sendResults(replicaId: string, delivery: ResultDelivery): Promise<DeliveryAnswer>;
   /** The session's connection is here now: tasks for it come here. */

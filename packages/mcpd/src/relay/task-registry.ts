@@ -19,6 +19,9 @@ interface PendingTask {
 
 const TASK_PREFIX = 'task_';
 
+/** The holder of a task on its way over the bus, or waiting for its session to come back: no connection has it yet. */
+export const AWAY = '';
+
 /** The replica a task id names (`task_REPLICA.RANDOM`), or undefined for an id of one process alone. */
 export function taskOpener(taskId: string): string | undefined {
   if (!taskId.startsWith(TASK_PREFIX)) return undefined;
@@ -69,8 +72,9 @@ export class TaskRegistry {
 
   /**
    * Every task of a session whose stream closed fails at once. `holder`: only those that went out
-   * on that replica's connection (or whose way out is not known yet), so news of an old
-   * connection ending does not fail tasks already on the session's new one.
+   * on that replica's connection (or sent before the bus, whose way is not recorded), so news of
+   * an old connection ending fails neither tasks already on the session's new one nor tasks
+   * still on their way ({@link AWAY}).
    */
   failSession(sessionId: string, holder?: string): void {
     for (const [taskId, task] of this.#tasks) {

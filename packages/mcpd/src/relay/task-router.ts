@@ -3,8 +3,8 @@ import type { LlmStatus, ProviderTask } from '@mcpctl/protocol';
 import { HttpError, toHttpError } from '../errors.js';
 import { acceptTaskResults, type ResultSource } from './accept-task-result.js';
 import type { ProviderHub } from './provider-hub.js';
-import type { DeliveryAnswer, RelayBus, RelayBusHandlers, ResultDelivery } from './relay-bus.js';
-import { taskOpener, type TaskRegistry } from './task-registry.js';
+import type { DeliveryAnswer, RelayBus, RelayBusHandlers, ResultDelivery, TaskSendOutcome } from './relay-bus.js';
+import { AWAY, taskOpener, type TaskRegistry } from './task-registry.js';
 
 /**
  * Where a task or a result goes: to a connection or a caller on this replica, in memory, or over
@@ -50,7 +50,7 @@ export class TaskRouter {
     const channel = this.hub.channel(sessionId);
     if (channel) {
       channel.sendTask(task);
-      if (bus) this.tasks.deliveredVia(task.taskId, bus.replicaId);
+      if (bus && task.kind !== 'cancel') this.tasks.deliveredVia(task.taskId, bus.replicaId);
       return true;
     }
     if (!bus) return false;
@@ -59,43 +59,58 @@ export class TaskRouter {
 
   /**
    * Over the bus. Nobody holding the session while its rows still read live means its replica
-   * just died: the task waits for the publisher to reconnect somewhere, then goes there.
+   * just died: the task waits for the publisher to reconnect somewhere (the wait is armed before
+   * the first try, so a reconnection during it is not missed), then goes there. A request nobody
+   * answered in time is not sent again: it may have reached a slow replica, and a publisher must
+   * never run one task twice.
    */
   async #sendOver(bus: RelayBus, sessionId: string, task: ProviderTask): Promise<boolean> {
-    const holder = await bus.sendTask(sessionId, task);
-    if (holder !== undefined) {
-      this.tasks.deliveredVia(task.taskId, holder);
-      return true;
+    // A cancel names the task it ends: it neither waits nor changes where that task went.
+    if (task.kind === 'cancel') return (await bus.sendTask(sessionId, task)) !== 'nobody';
+    const reattach = this.reattachWaitMs > 0 ? this.#reattach(sessionId) : undefined;
+    // Under way: news of an old connection ending does not concern it.
+    this.tasks.deliveredVia(task.taskId, AWAY);
+    try {
+      const first = await bus.sendTask(sessionId, task);
+      if (first !== 'nobody' || !reattach) return this.#sent(task, first);
+      await reattach.attached;
+      // The caller may have given up meanwhile; or the publisher came back here.
+      if (!this.tasks.has(task.taskId)) return false;
+      const channel = this.hub.channel(sessionId);
+      if (channel) {
+        channel.sendTask(task);
+        return this.#sent(task, { holder: bus.replicaId });
+      }
+      return this.#sent(task, await bus.sendTask(sessionId, task));
+    } finally {
+      reattach?.cancel();
     }
-    if (task.kind === 'cancel' || this.reattachWaitMs <= 0 || !(await this.#reattach(sessionId))) return false;
-    // The caller may have given up while the publisher came back.
-    if (!this.tasks.has(task.taskId)) return false;
-    const channel = this.hub.channel(sessionId);
-    if (channel) {
-      channel.sendTask(task);
-      this.tasks.deliveredVia(task.taskId, bus.replicaId);
-      return true;
-    }
-    const again = await bus.sendTask(sessionId, task);
-    if (again !== undefined) this.tasks.deliveredVia(task.taskId, again);
-    return again !== undefined;
   }
 
-  /** Resolves true when the session's connection opens on any replica within the wait, else false. */
-  #reattach(sessionId: string): Promise<boolean> {
-    return new Promise((resolve) => {
+  #sent(task: ProviderTask, outcome: TaskSendOutcome): boolean {
+    if (typeof outcome === 'string') return false;
+    this.tasks.deliveredVia(task.taskId, outcome.holder);
+    return true;
+  }
+
+  /** Resolves when the session's connection opens on any replica, or when the wait is over; `cancel` stops waiting. */
+  #reattach(sessionId: string): { attached: Promise<void>; cancel(): void } {
+    let cancel: () => void = () => undefined;
+    const attached = new Promise<void>((resolve) => {
       const waiters = this.#awaitingAttach.get(sessionId) ?? new Set<() => void>();
       this.#awaitingAttach.set(sessionId, waiters);
-      const done = (attached: boolean) => {
+      const done = () => {
         cancelTimer();
-        waiters.delete(onAttach);
+        waiters.delete(done);
         if (waiters.size === 0 && this.#awaitingAttach.get(sessionId) === waiters) this.#awaitingAttach.delete(sessionId);
-        resolve(attached);
+        resolve();
       };
-      const onAttach = () => done(true);
-      const cancelTimer = this.clock.after(this.reattachWaitMs, () => done(false));
-      waiters.add(onAttach);
+      // At the end of the wait the task tries once more, as after a reconnection.
+      const cancelTimer = this.clock.after(this.reattachWaitMs, done);
+      waiters.add(done);
+      cancel = done;
     });
+    return { attached, cancel };
   }
 
   #attached(sessionId: string): void {
@@ -127,7 +142,11 @@ export class TaskRouter {
         return channel !== undefined;
       },
       results: (delivery) => this.#take(delivery),
-      sessionGone: (sessionId, holder) => this.tasks.failSession(sessionId, holder),
+      sessionGone: (sessionId, holder) => {
+        // A sweep that took this replica for dead while its connection lives (its beat was late) is wrong about it.
+        if (holder === this.bus?.replicaId && this.hub.channel(sessionId)) return;
+        this.tasks.failSession(sessionId, holder);
+      },
       sessionAttached: (sessionId) => {
         hooks.sessionAttached(sessionId);
         this.#attached(sessionId);

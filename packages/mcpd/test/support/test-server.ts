@@ -6,6 +6,7 @@ import pino from 'pino';
 import type { Clock } from '@mcpctl/clock';
 import { loadConfig } from '../../src/config.js';
 import type { ResolveHost } from '../../src/security/upstream-address-guard.js';
+import type { PresenceTiming } from '../../src/services/replica-presence.js';
 import { startServer, type RunningServer } from '../../src/composition/server.js';
 
 export const ADMIN_TOKEN = 'mcpctl_test-admin-token-0123456789';
@@ -26,6 +27,8 @@ export interface TestServerOptions {
   cacheMs?: number;
   /** Stands in for DNS in the upstream address checks. */
   resolveHost?: ResolveHost;
+  /** Among replicas: liveness timing (a test that sweeps by hand makes the rounds rare). */
+  presenceTiming?: PresenceTiming;
 }
 
 /** A real mcpd on port 0 over the given database, with a known admin token. */
@@ -46,6 +49,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.cacheMs === undefined ? {} : { cacheMs: options.cacheMs }),
     ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
+    ...(options.presenceTiming ? { presenceTiming: options.presenceTiming } : {}),
   });
   const api: TestServer['api'] = (path, init = {}) => {
     const { json, token, ...rest } = init;
