@@ -119,6 +119,23 @@ describe.each(testDatabaseVariants())('replica status on $name', (variant) => {
     expect(await b.server.services.presence!.sweep()).toEqual([]);
   });
 
+  it('ends a connection held on one replica when its token is revoked through another, at once', async () => {
+    const stream = await open(b);
+    const revoked = await a.api('/api/v1/tokens/test', { method: 'DELETE', token: alice });
+    expect(revoked.status).toBeLessThan(300);
+    await eventually(() => stream.closed);
+    await eventually(() => !b.server.services.providerSessions.holds(sessionId));
+    await b.server.services.providerSessions.settled();
+    expect(await status('/api/v1/llms/local')).toBe('inactive');
+  });
+
+  it('ends a connection held on one replica when its user is deleted through another', async () => {
+    const stream = await open(b);
+    expect((await a.api('/api/v1/users/alice', { method: 'DELETE' })).status).toBeLessThan(300);
+    await eventually(() => stream.closed);
+    await eventually(() => !b.server.services.providerSessions.holds(sessionId));
+  });
+
   it("claims its own sessions again when its liveness row was swept while it lived", async () => {
     await open(a);
     await database.db.execute(sql`delete from mcpd_replicas where id = ${replicaOf(a)}`);
