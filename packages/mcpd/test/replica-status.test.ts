@@ -8,14 +8,14 @@ import { ProviderStream } from './support/provider-stream.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { addUser } from './support/test-users.js';
 
-const NATS_URL = process.env.MCPCTL_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+const NATS_URL = process.env.MCPCTL_TEST_NATS_URL;
 
 /*
  * Status truth among replicas (SPEC §12 §8), two mcpd replicas in this process on one database
  * and the real NATS: who holds a session's connection, what a release racing a claim does, and
  * what the sweep of a dead replica takes with it.
  */
-describe.each(testDatabaseVariants())('replica status on $name', (variant) => {
+describe.skipIf(!NATS_URL).each(testDatabaseVariants())('replica status on $name (MCPCTL_TEST_NATS_URL)', (variant) => {
   let database: DatabaseHandle;
   let a: TestServer;
   let b: TestServer;
@@ -26,7 +26,7 @@ describe.each(testDatabaseVariants())('replica status on $name', (variant) => {
   beforeEach(async () => {
     database = await variant.open();
     // The database handle is given; DATABASE_URL only satisfies the rule that replicas share PostgreSQL.
-    const env = { DATABASE_URL: 'postgres://given-handle/unused', MCPD_NATS_URL: NATS_URL, MCPD_NATS_SUBJECT_PREFIX: `mcpctl-test-${randomBytes(6).toString('hex')}` };
+    const env = { DATABASE_URL: 'postgres://given-handle/unused', MCPD_NATS_URL: NATS_URL!, MCPD_NATS_SUBJECT_PREFIX: `mcpctl-test-${randomBytes(6).toString('hex')}` };
     // Rounds of liveness far apart: the tests sweep by hand, and a round of its own would race them.
     const presenceTiming = { beatMs: 60 * 60 * 1000, staleMs: 10_000 };
     a = await startTestServer({ database, env, cacheMs: 0, presenceTiming });

@@ -19,8 +19,8 @@ import {
 } from '@mcpctl/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const POSTGRES_URL = process.env.MCPCTL_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const NATS_URL = process.env.MCPCTL_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+const POSTGRES_URL = process.env.MCPCTL_TEST_DATABASE_URL;
+const NATS_URL = process.env.MCPCTL_TEST_NATS_URL;
 const REPLICAS = 3;
 const ALPHA = ['Alpha', ' answers', ' from', ' its', ' workstation.'];
 const BETA = ['Beta', ' answers', ' over', ' SSE', ' and', ' POST.'];
@@ -84,7 +84,7 @@ class RoundRobinProxy {
  * socket, one on SSE + POST) connected through it. Callers, publishers' connections and result
  * posts each land on any replica; every request is answered by the right publisher.
  */
-describe('several mcpd replicas behind a round-robin balancer', () => {
+describe.skipIf(!POSTGRES_URL || !NATS_URL)('several mcpd replicas behind a round-robin balancer (MCPCTL_TEST_DATABASE_URL, MCPCTL_TEST_NATS_URL)', () => {
   const dirs: TempDir[] = [];
   const replicas: SpawnedMcpd[] = [];
   const publishers: SpawnedMcplocal[] = [];
@@ -94,11 +94,11 @@ describe('several mcpd replicas behind a round-robin balancer', () => {
   const adminToken = `mcpctl_${randomBytes(24).toString('base64url')}`;
 
   beforeAll(async () => {
-    database = await createPostgresTestDatabase(POSTGRES_URL);
+    database = await createPostgresTestDatabase(POSTGRES_URL!);
     const env = {
       DATABASE_URL: database.url,
       MCPD_SECRET_KEY: randomBytes(24).toString('base64url'),
-      MCPD_NATS_URL: NATS_URL,
+      MCPD_NATS_URL: NATS_URL!,
       // A prefix of its own: other tests (and other runs) on the same NATS server hear nothing of these.
       MCPD_NATS_SUBJECT_PREFIX: `mcpctl-test-${randomBytes(6).toString('hex')}`,
     };

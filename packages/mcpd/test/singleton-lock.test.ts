@@ -3,13 +3,13 @@ import type { DatabaseHandle } from '@mcpctl/db';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runExclusively, runIfFree } from '../src/repositories/singleton-lock.js';
 
-const POSTGRES_URL = process.env.MCPCTL_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const POSTGRES_URL = process.env.MCPCTL_TEST_DATABASE_URL;
 
 /* Singletons among replicas (SPEC §12 §8): two handles on one PostgreSQL database stand for two replicas. */
-describe('singleton locks on PostgreSQL', () => {
+describe.skipIf(!POSTGRES_URL)('singleton locks on PostgreSQL (MCPCTL_TEST_DATABASE_URL)', () => {
   let database: DatabaseHandle;
   beforeEach(async () => {
-    database = await openPostgresTestDatabase(POSTGRES_URL);
+    database = await openPostgresTestDatabase(POSTGRES_URL!);
   });
   afterEach(async () => {
     await database.close();
