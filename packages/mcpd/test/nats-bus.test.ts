@@ -13,11 +13,14 @@ class Received implements RelayBusHandlers {
   readonly attached: string[] = [];
   catalogChanges = 0;
   readonly accessChanges: unknown[] = [];
+  readonly ended: string[] = [];
+  readonly limits: Array<number | null> = [];
   /** Sessions whose connection this replica has (the relay answers false for others). */
   readonly connected = new Set<string>();
 
-  task: RelayBusHandlers['task'] = (sessionId, task) => {
+  task: RelayBusHandlers['task'] = (sessionId, task, maxConcurrent) => {
     this.tasks.push({ sessionId, taskId: task.taskId });
+    this.limits.push(maxConcurrent);
     return this.connected.has(sessionId);
   };
   results: RelayBusHandlers['results'] = (delivery) => {
@@ -28,6 +31,7 @@ class Received implements RelayBusHandlers {
   sessionAttached: RelayBusHandlers['sessionAttached'] = (sessionId) => void this.attached.push(sessionId);
   catalogChanged: RelayBusHandlers['catalogChanged'] = () => void (this.catalogChanges += 1);
   accessChanged: RelayBusHandlers['accessChanged'] = (change) => void this.accessChanges.push(change);
+  taskEnded: RelayBusHandlers['taskEnded'] = (taskId) => void this.ended.push(taskId);
 }
 
 /* The bus between replicas on the real NATS server, two replicas in one process (each its own connection). */
@@ -69,6 +73,13 @@ describe.skipIf(!NATS_URL)('NatsBus (MCPCTL_TEST_NATS_URL)', () => {
     // The answer names the replica whose connection the task went out on.
     expect(await a.bus.sendTask('session-1', infer('task_replica-a.x'))).toEqual({ holder: 'replica-b' });
     expect(b.received.tasks).toEqual([{ sessionId: 'session-1', taskId: 'task_replica-a.x' }]);
+    expect(await a.bus.sendTask('session-1', infer('task_replica-a.w'), 2)).toEqual({ holder: 'replica-b' });
+    expect(b.received.limits).toEqual([null, 2]);
+    // The end of a task opened on a and delivered through b reaches b alone.
+    a.bus.taskEnded('replica-b', 'task_replica-a.w');
+    await eventually(() => b.received.ended.length === 1);
+    expect(b.received.ended).toEqual(['task_replica-a.w']);
+    expect(a.received.ended).toEqual([]);
 
     // "No responders" comes from the server at once, not from the request timeout (2 s here).
     const started = performance.now();

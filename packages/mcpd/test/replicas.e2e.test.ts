@@ -24,6 +24,7 @@ const NATS_URL = process.env.MCPCTL_TEST_NATS_URL;
 const REPLICAS = 3;
 const ALPHA = ['Alpha', ' answers', ' from', ' its', ' workstation.'];
 const BETA = ['Beta', ' answers', ' over', ' SSE', ' and', ' POST.'];
+const GAMMA = ['Gamma', ' takes', ' two', ' at', ' a', ' time.'];
 
 /**
  * A connection-level round-robin balancer: each new connection goes to the next live replica, as
@@ -91,6 +92,7 @@ describe.skipIf(!POSTGRES_URL || !NATS_URL)('several mcpd replicas behind a roun
   const upstreams: FakeUpstream[] = [];
   let database: { url: string; drop: () => Promise<void> };
   let proxy: RoundRobinProxy;
+  let gamma: FakeUpstream;
   const adminToken = `mcpctl_${randomBytes(24).toString('base64url')}`;
 
   beforeAll(async () => {
@@ -112,6 +114,9 @@ describe.skipIf(!POSTGRES_URL || !NATS_URL)('several mcpd replicas behind a roun
     );
     replicas.push(...started);
     proxy = await RoundRobinProxy.start(replicas.map((replica) => replica.url));
+    // Beta's publisher also serves gamma, a slow model that takes two requests at a time.
+    gamma = await startFakeUpstream({ tokens: [...GAMMA], latencyMs: 40 });
+    upstreams.push(gamma);
     for (const [name, tokens, transport] of [
       ['alpha', ALPHA, 'websocket'],
       ['beta', BETA, 'sse'],
@@ -120,14 +125,12 @@ describe.skipIf(!POSTGRES_URL || !NATS_URL)('several mcpd replicas behind a roun
       upstreams.push(upstream);
       const home = await makeTempDir(`e2e-${name}-`);
       dirs.push(home);
-      await writeMcplocalHome(
-        home.path,
-        { providers: [{ name, type: 'openai', url: upstream.openaiBaseUrl, model: 'fake-model', publish: true }] },
-        { mcpdUrl: proxy.url, token: adminToken },
-      );
+      const providers = [{ name, type: 'openai', url: upstream.openaiBaseUrl, model: 'fake-model', publish: true }];
+      if (name === 'beta') providers.push({ name: 'gamma', type: 'openai', url: gamma.openaiBaseUrl, model: 'fake-model', publish: true, maxConcurrent: 2 } as never);
+      await writeMcplocalHome(home.path, { providers }, { mcpdUrl: proxy.url, token: adminToken });
       publishers.push(await spawnMcplocal({ home: home.path, env: { MCPLOCAL_PROVIDER_TRANSPORT: transport } }));
     }
-    await waitUntil(async () => (await status('alpha')) === 'active' && (await status('beta')) === 'active', 20_000);
+    await waitUntil(async () => (await status('alpha')) === 'active' && (await status('beta')) === 'active' && (await status('gamma')) === 'active', 20_000);
   }, 120_000);
 
   afterAll(async () => {
@@ -196,6 +199,12 @@ describe.skipIf(!POSTGRES_URL || !NATS_URL)('several mcpd replicas behind a roun
     expect(served.reduce((sum, count) => sum + count, 0)).toBe(300);
     for (const count of served) expect(count).toBeGreaterThanOrEqual(60);
   }, 120_000);
+
+  it('never runs more than maxConcurrent requests of a model at its upstream, whichever replicas the callers reach', async () => {
+    const answers = await Promise.all(Array.from({ length: 60 }, (_, index) => ask('gamma', index % 2 === 0)));
+    for (const answer of answers) expect(answer).toBe(GAMMA.join(''));
+    expect(gamma.maxInFlight).toBe(2);
+  }, 60_000);
 
   it('takes the rows of a killed replica inactive within 15 s, serves callers elsewhere meanwhile, and its publisher again once it reconnects', async () => {
     const client = new pg.Client({ connectionString: database.url });

@@ -26,6 +26,8 @@ class ScriptedBus implements RelayBus {
   sessionGone = () => undefined;
   catalogChanged = () => undefined;
   accessChanged = () => undefined;
+  readonly ended: Array<{ holder: string; taskId: string }> = [];
+  taskEnded = (holder: string, taskId: string) => void this.ended.push({ holder, taskId });
   close = () => Promise.resolve();
 }
 
@@ -135,5 +137,69 @@ describe('TaskRouter', () => {
     expect(router.send('s1', infer)).toBe(true);
     handlers.sessionGone('s1', 'here');
     expect(gone).toEqual([]);
+  });
+});
+
+/* maxConcurrent among replicas, kept by the replica holding the session's connection (issue 14 item 2). */
+describe('TaskRouter on the holder of a connection', () => {
+  const holder = () => {
+    const clock = new ManualClock();
+    const hub = new ProviderHub();
+    const tasks = new TaskRegistry('here');
+    const bus = new ScriptedBus([]);
+    const router = new TaskRouter(hub, tasks, bus, clock, WAIT_MS);
+    const channel = new RecordingChannel();
+    hub.attach('s1', channel);
+    const handlers = router.handlers({ sessionAttached: () => undefined, catalogChanged: () => undefined, accessChanged: () => undefined });
+    const infer = (taskId: string): ProviderTask => ({ kind: 'infer', taskId, llmName: 'local', request: { messages: [] }, streaming: true });
+    return { hub, tasks, bus, router, channel, handlers, infer };
+  };
+
+  it('runs at most maxConcurrent tasks of an LLM from every replica at once, the rest in arrival order', () => {
+    const { router, channel, handlers, tasks, infer } = holder();
+    const local = tasks.open('s1', 'alice', { results: () => undefined, publisherGone: () => undefined });
+    expect(router.send('s1', infer(local), 2)).toBe(true);
+    expect(handlers.task('s1', infer('task_a.1'), 2)).toBe(true);
+    expect(handlers.task('s1', infer('task_b.1'), 2)).toBe(true);
+    expect(handlers.task('s1', infer('task_a.2'), 2)).toBe(true);
+    expect(channel.tasks.map((task) => task.taskId)).toEqual([local, 'task_a.1']);
+
+    // The remote opener says its task ended: the next in line goes out.
+    handlers.taskEnded('task_a.1');
+    expect(channel.tasks.map((task) => task.taskId)).toEqual([local, 'task_a.1', 'task_b.1']);
+    // A cancel of a task still waiting takes it out of the line and never reaches the publisher.
+    expect(handlers.task('s1', { kind: 'cancel', taskId: 'task_a.2', llmName: 'local' }, null)).toBe(true);
+    // The local task ends here: its slot is freed without any message.
+    tasks.finish(local);
+    expect(channel.tasks.map((task) => task.taskId)).toEqual([local, 'task_a.1', 'task_b.1']);
+    expect(handlers.task('s1', infer('task_a.3'), 2)).toBe(true);
+    expect(channel.tasks.map((task) => task.taskId)).toEqual([local, 'task_a.1', 'task_b.1', 'task_a.3']);
+  });
+
+  it('frees a slot when the last result of a task passes through to the replica that opened it', async () => {
+    const { router, channel, handlers, infer } = holder();
+    handlers.task('s1', infer('task_there.1'), 1);
+    handlers.task('s1', infer('task_there.2'), 1);
+    expect(channel.tasks).toHaveLength(1);
+    await router.accept('task_there.1', 'alice', [{ chunk: { data: '{}' } }], 'socket');
+    expect(channel.tasks).toHaveLength(1);
+    await router.accept('task_there.1', 'alice', [{ chunk: { data: '[DONE]', done: true } }], 'socket');
+    expect(channel.tasks.map((task) => task.taskId)).toEqual(['task_there.1', 'task_there.2']);
+  });
+
+  it('tells the replica that delivered a task when it ends where it was opened, and forgets what ran on a connection that closed', () => {
+    const { router, bus, tasks, hub, channel, handlers, infer } = holder();
+    const opened = tasks.open('s2', 'alice', { results: () => undefined, publisherGone: () => undefined });
+    tasks.deliveredVia(opened, 'there');
+    tasks.finish(opened);
+    expect(bus.ended).toEqual([{ holder: 'there', taskId: opened }]);
+
+    handlers.task('s1', infer('task_x.1'), 1);
+    handlers.task('s1', infer('task_x.2'), 1);
+    hub.detach('s1', channel);
+    const again = new RecordingChannel();
+    hub.attach('s1', again);
+    expect(router.send('s1', infer('task_x.3'), 1)).toBe(true);
+    expect(again.tasks.map((task) => task.taskId)).toEqual(['task_x.3']);
   });
 });

@@ -7,7 +7,14 @@ import { providerTaskSchema } from './provider-channel.js';
  */
 
 /** A task for the replica holding a session's connection (request; the reply is {@link busTaskReplySchema}). */
-export const busTaskSchema = z.object({ task: providerTaskSchema });
+export const busTaskSchema = z.object({
+  task: providerTaskSchema,
+  /** The LLM's `maxConcurrent` as the sender read it: the holder runs at most that many of its tasks at once, cluster-wide. */
+  maxConcurrent: z.number().int().min(1).nullable().optional(),
+});
+
+/** A task opened on one replica and delivered through another has ended: the holder frees its slot. */
+export const busTaskEndedSchema = z.object({ taskId: z.string().min(1) });
 export const busTaskReplySchema = z.object({ delivered: z.boolean(), holder: z.string().min(1).optional() });
 
 /** Results for the replica that opened their task, as the publisher sent them. */

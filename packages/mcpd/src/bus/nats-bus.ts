@@ -5,6 +5,7 @@ import {
   busResultsReplySchema,
   busResultsSchema,
   busSessionNewsSchema,
+  busTaskEndedSchema,
   busTaskReplySchema,
   busTaskSchema,
   type ProviderTask,
@@ -44,7 +45,8 @@ const HOLDERS = 'holders';
  *
  * - `P.session.ID`: a task for session ID, subscribed by the replica holding its connection;
  *   NATS answers "no responders" when nobody does, so a task for a session gone everywhere fails at once.
- * - `P.replica.R.results`: results for tasks opened on replica R (the id names R).
+ * - `P.replica.R.results`: results for tasks opened on replica R (the id names R);
+ *   `P.replica.R.ended`: a task delivered through R's connection ended where it was opened.
  * - `P.sessions.attached`, `P.sessions.gone`, `P.catalog.changed`, `P.access.changed`: news for every replica.
  */
 export class NatsBus implements RelayBus {
@@ -77,6 +79,7 @@ export class NatsBus implements RelayBus {
       // A sender that is told at once does not wait out its timeout.
       (message) => message.respond(JSON.stringify({ ok: false, status: 400, message: 'results from another replica could not be read' })),
     );
+    this.#serve(this.#subject(`replica.${replicaId}.ended`), busTaskEndedSchema, ({ taskId }) => handlers.taskEnded(taskId));
     this.#serve(this.#subject('sessions.attached'), busSessionNewsSchema, (news) => {
       if (news.from !== replicaId) handlers.sessionAttached(news.sessionId);
     });
@@ -93,8 +96,8 @@ export class NatsBus implements RelayBus {
     await this.#connection.flush();
   }
 
-  async sendTask(sessionId: string, task: ProviderTask): Promise<TaskSendOutcome> {
-    const reply = await this.#request(this.#subject(`session.${sessionId}`), this.#encode({ task }), busTaskReplySchema);
+  async sendTask(sessionId: string, task: ProviderTask, maxConcurrent: number | null = null): Promise<TaskSendOutcome> {
+    const reply = await this.#request(this.#subject(`session.${sessionId}`), this.#encode({ task, maxConcurrent }), busTaskReplySchema);
     if (reply === 'nobody' || reply === 'unanswered') return reply;
     // A replica that had just let go of the session answers that it did not take the task.
     return reply.delivered ? { holder: reply.holder ?? 'unknown' } : 'nobody';
@@ -127,7 +130,7 @@ export class NatsBus implements RelayBus {
         // Whatever goes wrong stays here: an exception would stop this connection's reader.
         try {
           const parsed = this.#read(message, busTaskSchema);
-          const delivered = parsed !== undefined && this.#handlers!.task(sessionId, parsed.task);
+          const delivered = parsed !== undefined && this.#handlers!.task(sessionId, parsed.task, parsed.maxConcurrent ?? null);
           message.respond(JSON.stringify({ delivered, holder: this.replicaId }));
         } catch (caught) {
           this.options.onError(caught, message.subject);
@@ -141,6 +144,10 @@ export class NatsBus implements RelayBus {
   releaseSession(sessionId: string): void {
     this.#sessions.get(sessionId)?.unsubscribe();
     this.#sessions.delete(sessionId);
+  }
+
+  taskEnded(holder: string, taskId: string): void {
+    this.#publish(`replica.${holder}.ended`, { taskId });
   }
 
   sessionGone(sessionId: string, holder: string): void {

@@ -4,6 +4,7 @@ import type { ControlChannel } from './control-channel.js';
 export class ProviderHub {
   readonly #channels = new Map<string, ControlChannel>();
   readonly #attachListeners = new Set<(sessionId: string) => void>();
+  readonly #detachListeners = new Set<(sessionId: string) => void>();
 
   /** A newer stream of the same session replaces (and closes) the older one, which it answers. */
   attach(sessionId: string, channel: ControlChannel): ControlChannel | undefined {
@@ -23,7 +24,13 @@ export class ProviderHub {
   detach(sessionId: string, channel: ControlChannel): boolean {
     if (this.#channels.get(sessionId) !== channel) return false;
     this.#channels.delete(sessionId);
+    for (const listener of this.#detachListeners) listener(sessionId);
     return true;
+  }
+
+  /** Called each time a session's stream leaves here (closed, ended by mcpd, taken over elsewhere). */
+  onDetach(listener: (sessionId: string) => void): void {
+    this.#detachListeners.add(listener);
   }
 
   channel(sessionId: string | null): ControlChannel | undefined {

@@ -33,7 +33,9 @@ export class BusPayloadTooLargeError extends Error {
  */
 export interface RelayBusHandlers {
   /** A task for a session whose connection is here; false when it is not (any more). */
-  task(sessionId: string, task: ProviderTask): boolean;
+  task(sessionId: string, task: ProviderTask, maxConcurrent: number | null): boolean;
+  /** A task delivered through this replica's connection ended on the replica that opened it. */
+  taskEnded(taskId: string): void;
   /** Results for a task opened here. */
   results(delivery: ResultDelivery): DeliveryAnswer;
   /** A session's connection ended on replica `holder`: tasks delivered through it fail. */
@@ -58,7 +60,9 @@ export interface RelayBus {
   /** Starts delivering messages to `handlers`. */
   start(handlers: RelayBusHandlers): Promise<void>;
   /** Sends a task to the replica holding the session's connection. Rejects with {@link BusPayloadTooLargeError}. */
-  sendTask(sessionId: string, task: ProviderTask): Promise<TaskSendOutcome>;
+  sendTask(sessionId: string, task: ProviderTask, maxConcurrent?: number | null): Promise<TaskSendOutcome>;
+  /** Tells replica `holder`, which delivered the task, that it ended here. */
+  taskEnded(holder: string, taskId: string): void;
   /** Sends results to the replica that opened their task. */
   sendResults(replicaId: string, delivery: ResultDelivery): Promise<DeliveryAnswer>;
   /** The session's connection is here now: tasks for it come here. */

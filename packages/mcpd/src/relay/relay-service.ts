@@ -55,7 +55,7 @@ export class RelayService implements InferenceBackend {
       onEnd: () => this.tasks.finish(taskId),
     });
     taskId = this.tasks.open(sessionId, record.ownerId, task);
-    const sent = this.router.send(sessionId, { kind: 'infer', taskId, llmName: record.name, request, streaming });
+    const sent = this.router.send(sessionId, { kind: 'infer', taskId, llmName: record.name, request, streaming }, record.maxConcurrent);
     if (sent === false) task.unsent();
     else if (sent !== true) sent.then((delivered) => delivered || task.unsent(), (error: unknown) => task.unsent(error));
     try {

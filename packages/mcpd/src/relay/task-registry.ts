@@ -33,6 +33,7 @@ export function taskOpener(taskId: string): string | undefined {
 export class TaskRegistry {
   readonly #tasks = new Map<string, PendingTask>();
   readonly #idPrefix: string;
+  readonly #endListeners = new Set<(taskId: string, holder: string | undefined) => void>();
 
   /** `replicaId`, among replicas: the ids name this replica, so results sent to another find their way here. */
   constructor(replicaId?: string) {
@@ -61,7 +62,19 @@ export class TaskRegistry {
   }
 
   finish(taskId: string): void {
+    const task = this.#tasks.get(taskId);
+    if (!task) return;
     this.#tasks.delete(taskId);
+    this.#ended(taskId, task);
+  }
+
+  /** Called when a task ends here, however it ends, with the replica that delivered it when known. */
+  onEnd(listener: (taskId: string, holder: string | undefined) => void): void {
+    this.#endListeners.add(listener);
+  }
+
+  #ended(taskId: string, task: PendingTask): void {
+    for (const listener of this.#endListeners) listener(taskId, task.holder);
   }
 
   /** The task went out on the connection `holder` keeps. */
@@ -81,6 +94,7 @@ export class TaskRegistry {
       if (task.sessionId !== sessionId) continue;
       if (holder !== undefined && task.holder !== undefined && task.holder !== holder) continue;
       this.#tasks.delete(taskId);
+      this.#ended(taskId, task);
       task.sink.publisherGone();
     }
   }

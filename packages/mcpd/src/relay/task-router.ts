@@ -5,6 +5,7 @@ import { acceptTaskResults, type ResultSource } from './accept-task-result.js';
 import type { ProviderHub } from './provider-hub.js';
 import type { DeliveryAnswer, RelayBus, RelayBusHandlers, ResultDelivery, TaskSendOutcome } from './relay-bus.js';
 import { AWAY, taskOpener, type TaskRegistry } from './task-registry.js';
+import { HolderSlots } from './holder-slots.js';
 
 /**
  * Where a task or a result goes: to a connection or a caller on this replica, in memory, or over
@@ -13,6 +14,8 @@ import { AWAY, taskOpener, type TaskRegistry } from './task-registry.js';
 export class TaskRouter {
   /** Sends waiting for their session to come back, by session. */
   readonly #awaitingAttach = new Map<string, Set<() => void>>();
+  /** Among replicas: `maxConcurrent` of the sessions whose connection is here, for tasks from every replica. */
+  readonly #slots = new HolderSlots();
 
   constructor(
     private readonly hub: ProviderHub,
@@ -26,6 +29,13 @@ export class TaskRouter {
     private readonly reattachWaitMs: number,
   ) {
     hub.onAttach((sessionId) => this.#attached(sessionId));
+    if (!bus) return;
+    hub.onDetach((sessionId) => this.#slots.dropSession(sessionId));
+    // A task ends where it was opened: its slot is freed here, or on the replica that delivered it.
+    tasks.onEnd((taskId, holder) => {
+      if (holder === bus.replicaId) this.#slots.ended(taskId);
+      else if (holder !== undefined && holder !== AWAY) bus.taskEnded(holder, taskId);
+    });
   }
 
   /** Whether mcpd runs as one of several replicas. */
@@ -44,17 +54,35 @@ export class TaskRouter {
     return this.bus !== undefined && status !== 'inactive';
   }
 
-  /** Sends a task to its session's connection, wherever it is; false when nobody holds it. */
-  send(sessionId: string, task: ProviderTask): boolean | Promise<boolean> {
+  /**
+   * Sends a task to its session's connection, wherever it is; false when nobody holds it.
+   * `maxConcurrent`: the LLM's, which the holder keeps among replicas.
+   */
+  send(sessionId: string, task: ProviderTask, maxConcurrent: number | null = null): boolean | Promise<boolean> {
     const { bus } = this;
-    const channel = this.hub.channel(sessionId);
-    if (channel) {
-      channel.sendTask(task);
-      if (bus && task.kind !== 'cancel') this.tasks.deliveredVia(task.taskId, bus.replicaId);
+    if (!bus) {
+      const channel = this.hub.channel(sessionId);
+      channel?.sendTask(task);
+      return channel !== undefined;
+    }
+    if (this.#deliverHere(sessionId, task, maxConcurrent)) {
+      if (task.kind !== 'cancel') this.tasks.deliveredVia(task.taskId, bus.replicaId);
       return true;
     }
-    if (!bus) return false;
-    return this.#sendOver(bus, sessionId, task);
+    return this.#sendOver(bus, sessionId, task, maxConcurrent);
+  }
+
+  /**
+   * Among replicas, onto this replica's connection of the session: an infer task within the
+   * LLM's `maxConcurrent` across every replica's callers (else it waits its turn here); a cancel
+   * of a task still waiting takes it out of the line. False when the connection is not here.
+   */
+  #deliverHere(sessionId: string, task: ProviderTask, maxConcurrent: number | null): boolean {
+    if (!this.hub.channel(sessionId)) return false;
+    const deliver = () => this.hub.channel(sessionId)?.sendTask(task);
+    if (task.kind === 'infer') this.#slots.admit(sessionId, task, maxConcurrent, deliver);
+    else if (task.kind !== 'cancel' || !this.#slots.ended(task.taskId)) deliver();
+    return true;
   }
 
   /**
@@ -64,24 +92,20 @@ export class TaskRouter {
    * answered in time is not sent again: it may have reached a slow replica, and a publisher must
    * never run one task twice.
    */
-  async #sendOver(bus: RelayBus, sessionId: string, task: ProviderTask): Promise<boolean> {
+  async #sendOver(bus: RelayBus, sessionId: string, task: ProviderTask, maxConcurrent: number | null): Promise<boolean> {
     // A cancel names the task it ends: it neither waits nor changes where that task went.
     if (task.kind === 'cancel') return (await bus.sendTask(sessionId, task)) !== 'nobody';
     const reattach = this.reattachWaitMs > 0 ? this.#reattach(sessionId) : undefined;
     // Under way: news of an old connection ending does not concern it.
     this.tasks.deliveredVia(task.taskId, AWAY);
     try {
-      const first = await bus.sendTask(sessionId, task);
+      const first = await bus.sendTask(sessionId, task, maxConcurrent);
       if (first !== 'nobody' || !reattach) return this.#sent(task, first);
       await reattach.attached;
       // The caller may have given up meanwhile; or the publisher came back here.
       if (!this.tasks.has(task.taskId)) return false;
-      const channel = this.hub.channel(sessionId);
-      if (channel) {
-        channel.sendTask(task);
-        return this.#sent(task, { holder: bus.replicaId });
-      }
-      return this.#sent(task, await bus.sendTask(sessionId, task));
+      if (this.#deliverHere(sessionId, task, maxConcurrent)) return this.#sent(task, { holder: bus.replicaId });
+      return this.#sent(task, await bus.sendTask(sessionId, task, maxConcurrent));
     } finally {
       reattach?.cancel();
     }
@@ -128,6 +152,8 @@ export class TaskRouter {
       acceptTaskResults(this.tasks, taskId, posterId, bodies, source);
       return;
     }
+    // The task's last result passing through the holder frees its slot at once, before the opener's word.
+    if (bodies.some(endsTask)) this.#slots.ended(taskId);
     return this.bus.sendResults(opener, { taskId, posterId, bodies, source }).then((answer) => {
       if (!answer.ok) throw new HttpError(answer.status, answer.message);
     });
@@ -136,11 +162,8 @@ export class TaskRouter {
   /** What this replica does for the bus's messages. */
   handlers(hooks: Pick<RelayBusHandlers, 'sessionAttached' | 'catalogChanged' | 'accessChanged'>): RelayBusHandlers {
     return {
-      task: (sessionId, task) => {
-        const channel = this.hub.channel(sessionId);
-        channel?.sendTask(task);
-        return channel !== undefined;
-      },
+      task: (sessionId, task, maxConcurrent) => this.#deliverHere(sessionId, task, maxConcurrent),
+      taskEnded: (taskId) => void this.#slots.ended(taskId),
       results: (delivery) => this.#take(delivery),
       sessionGone: (sessionId, holder) => {
         // A sweep that took this replica for dead while its connection lives (its beat was late) is wrong about it.
@@ -165,4 +188,12 @@ export class TaskRouter {
       return { ok: false, status: refusal.statusCode, message: refusal.message };
     }
   }
+}
+
+/** A result after which its task is over: a whole answer, an error, or a stream's last chunk. */
+function endsTask(body: unknown): boolean {
+  if (typeof body !== 'object' || body === null) return false;
+  if ('status' in body || 'error' in body) return true;
+  const { chunk } = body as { chunk?: { done?: unknown } };
+  return chunk?.done === true;
 }
