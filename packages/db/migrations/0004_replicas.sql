@@ -5,4 +5,5 @@ CREATE TABLE "mcpd_replicas" (
 );
 --> statement-breakpoint
 ALTER TABLE "provider_sessions" ADD COLUMN "replica_id" text;--> statement-breakpoint
+ALTER TABLE "provider_sessions" ADD COLUMN "transport" text;--> statement-breakpoint
 CREATE INDEX "provider_sessions_replica_idx" ON "provider_sessions" USING btree ("replica_id");

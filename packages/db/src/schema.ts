@@ -1,4 +1,4 @@
-import type { LlmKind, LlmStatus, LlmTier, LlmType, RoleName, SubjectKind, Visibility, WakeRecipeKind } from '@mcpctl/protocol';
+import type { LlmKind, LlmStatus, LlmTier, LlmType, ProviderTransport, RoleName, SubjectKind, Visibility, WakeRecipeKind } from '@mcpctl/protocol';
 import { sql } from 'drizzle-orm';
 import {
   bigserial,
@@ -73,6 +73,8 @@ export const providerSessions = pgTable('provider_sessions', {
   lastHeartbeatAt: timestamp('last_heartbeat_at', { withTimezone: true }),
   /** The replica holding the session's control connection (several mcpd on one database); null while none does. */
   replicaId: text('replica_id'),
+  /** How that connection travels, while a replica holds it. */
+  transport: text('transport').$type<ProviderTransport>(),
   createdAt: createdAt(),
 }, (table) => [index('provider_sessions_replica_idx').on(table.replicaId)]);
 

@@ -66,6 +66,11 @@ describe.skipIf(!NATS_URL).each(testDatabaseVariants())('replica status on $name
     expect(await holder()).toBe(replicaOf(a));
     await open(b);
     expect(await holder()).toBe(replicaOf(b));
+    // Every replica describes the session as connected, whichever holds it.
+    for (const server of [a, b]) {
+      const view = (await (await server.api('/api/v1/llms/local')).json()) as { providerSession: unknown };
+      expect(view.providerSession).toMatchObject({ connected: true, transport: 'sse' });
+    }
     await eventually(() => first.closed);
     expect(a.server.services.providerSessions.holds(sessionId)).toBe(false);
     // Replaced, not gone: the rows stay as the new holder made them.
@@ -92,6 +97,8 @@ describe.skipIf(!NATS_URL).each(testDatabaseVariants())('replica status on $name
     expect(await holder()).toBeNull();
     expect(await status('/api/v1/llms/local')).toBe('inactive');
     expect(await status('/api/v1/agents/helper')).toBe('inactive');
+    const view = (await (await a.api('/api/v1/llms/local')).json()) as { providerSession: unknown };
+    expect(view.providerSession).toMatchObject({ connected: false, transport: null });
   });
 
   it('sweeps a replica that stopped beating: its sessions released, their rows inactive, tasks sent through it failed everywhere', async () => {

@@ -1,3 +1,4 @@
+import type { ProviderTransport } from '@mcpctl/protocol';
 import type { DatabaseHandle } from '@mcpctl/db';
 import { Agent } from 'undici';
 import type { Logger } from 'pino';
@@ -216,7 +217,11 @@ export function createServices(options: ServiceOptions): RunningServices {
     options.clock,
     pools,
     namespace,
-    (sessionId) => hub.channel(sessionId)?.transport,
+    // Among replicas, a session held elsewhere is read from the database.
+    async (sessionIds) => {
+      const elsewhere = bus ? await sessionRepository.transportsOf(sessionIds.filter((sessionId) => !hub.channel(sessionId))) : new Map<string, ProviderTransport>();
+      return (sessionId) => hub.channel(sessionId)?.transport ?? elsewhere.get(sessionId);
+    },
     new UpstreamUrlPolicy(addressGuard, admins),
   );
   return {

@@ -1,4 +1,5 @@
-import { and, count, eq, gte, inArray, isNull, lt, notExists, or } from 'drizzle-orm';
+import { and, count, eq, gte, inArray, isNotNull, isNull, lt, notExists, or } from 'drizzle-orm';
+import type { ProviderTransport } from '@mcpctl/protocol';
 import { agents, llms, providerSessions, type Database, type ProviderSessionRow } from '@mcpctl/db';
 
 export class ProviderSessionRepository {
@@ -18,9 +19,19 @@ export class ProviderSessionRepository {
     await this.db.insert(providerSessions).values(session);
   }
 
-  /** The session's connection is on `replicaId` now. */
-  async setReplica(id: string, replicaId: string): Promise<void> {
-    await this.db.update(providerSessions).set({ replicaId }).where(eq(providerSessions.id, id));
+  /** The session's connection is on `replicaId` now, travelling by `transport`. */
+  async setReplica(id: string, replicaId: string, transport: ProviderTransport): Promise<void> {
+    await this.db.update(providerSessions).set({ replicaId, transport }).where(eq(providerSessions.id, id));
+  }
+
+  /** How the connections of those sessions that some replica holds travel. */
+  async transportsOf(ids: readonly string[]): Promise<Map<string, ProviderTransport>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db
+      .select({ id: providerSessions.id, transport: providerSessions.transport })
+      .from(providerSessions)
+      .where(and(inArray(providerSessions.id, [...ids]), isNotNull(providerSessions.replicaId)));
+    return new Map(rows.flatMap((row) => (row.transport ? [[row.id, row.transport] as const] : [])));
   }
 
   /**
@@ -30,17 +41,17 @@ export class ProviderSessionRepository {
   async releaseReplica(id: string, replicaId: string): Promise<boolean> {
     const released = await this.db
       .update(providerSessions)
-      .set({ replicaId: null })
+      .set({ replicaId: null, transport: null })
       .where(and(eq(providerSessions.id, id), or(eq(providerSessions.replicaId, replicaId), isNull(providerSessions.replicaId))))
       .returning({ id: providerSessions.id });
     return released.length > 0;
   }
 
   /** Claims the session for `replicaId` unless another replica holds it; answers whether it did. */
-  async claimIfFree(id: string, replicaId: string): Promise<boolean> {
+  async claimIfFree(id: string, replicaId: string, transport: ProviderTransport): Promise<boolean> {
     const claimed = await this.db
       .update(providerSessions)
-      .set({ replicaId })
+      .set({ replicaId, transport })
       .where(and(eq(providerSessions.id, id), or(isNull(providerSessions.replicaId), eq(providerSessions.replicaId, replicaId))))
       .returning({ id: providerSessions.id });
     return claimed.length > 0;

@@ -6,7 +6,7 @@ import { LlmRepository, type LlmRecord } from '../repositories/llm-repository.js
 import type { SecretBox } from '../security/secret-box.js';
 import { generateId } from '../security/token.js';
 import type { LlmCatalog } from '../catalog/llm-catalog.js';
-import { toLlmView, type SessionTransport } from './llm-view.js';
+import { toLlmView, type SessionTransports } from './llm-view.js';
 import type { PoolService } from './pool-service.js';
 import { canChange, canSee, type Principal } from '../rbac/principal.js';
 import { isUniqueViolation } from '../repositories/unique-violation.js';
@@ -29,17 +29,22 @@ export class LlmService {
     private readonly clock: Clock,
     private readonly pools: Pick<PoolService, 'find'>,
     private readonly namespace: NamespaceGuard,
-    private readonly transportOf: SessionTransport = () => undefined,
+    private readonly transports: SessionTransports = () => Promise.resolve(() => undefined),
     private readonly urlPolicy?: UpstreamUrlPolicy,
   ) {}
 
   async list(principal: Principal): Promise<LlmView[]> {
-    const records = await this.llms.list();
-    return records.filter((record) => canSee(principal, record)).map((record) => toLlmView(record, this.transportOf));
+    const records = (await this.llms.list()).filter((record) => canSee(principal, record));
+    const transportOf = await this.transports(records.flatMap((record) => (record.providerSessionId ? [record.providerSessionId] : [])));
+    return records.map((record) => toLlmView(record, transportOf));
   }
 
   async get(principal: Principal, idOrName: string): Promise<LlmView> {
-    return toLlmView(await this.#findVisible(principal, idOrName), this.transportOf);
+    return this.#view(await this.#findVisible(principal, idOrName));
+  }
+
+  async #view(record: LlmRecord): Promise<LlmView> {
+    return toLlmView(record, await this.transports(record.providerSessionId ? [record.providerSessionId] : []));
   }
 
   /**
@@ -49,7 +54,7 @@ export class LlmService {
    */
   async getLlmOrPool(principal: Principal, idOrName: string): Promise<LlmView | PoolView> {
     const record = await this.llms.findByIdOrName(idOrName);
-    if (record && canSee(principal, record)) return toLlmView(record, this.transportOf);
+    if (record && canSee(principal, record)) return this.#view(record);
     const pool = await this.pools.find(principal, idOrName);
     if (!pool) throw notFound(`LLM not found: ${idOrName}`);
     return pool;

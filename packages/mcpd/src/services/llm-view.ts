@@ -5,8 +5,14 @@ import { maskUrl } from '../security/mask-url.js';
 
 const iso = (value: Date | null) => (value ? value.toISOString() : null);
 
-/** How a session's control connection travels when one is open here; undefined while none is. */
+/** How a session's control connection travels while one is open; undefined while none is. */
 export type SessionTransport = (sessionId: string) => ProviderTransport | undefined;
+
+/**
+ * Reads the transports of these sessions at once (a connection here, or, among replicas, one
+ * another replica holds) and answers a lookup for them.
+ */
+export type SessionTransports = (sessionIds: readonly string[]) => Promise<SessionTransport>;
 
 /** A reference to a session that identifies it in `describe` without revealing the secret id. */
 export function sessionRef(sessionId: string): string {

@@ -79,7 +79,7 @@ export class ProviderSessionService {
     this.bus?.holdSession(sessionId);
     await this.#inOrder(sessionId, async () => {
       // The newest connection wins: claimed before the rows revive, so a release racing it leaves them.
-      if (this.bus) await this.sessions.setReplica(sessionId, this.replicaId);
+      if (this.bus) await this.sessions.setReplica(sessionId, this.replicaId, channel.transport);
       await this.#revive(sessionId);
     });
   }
@@ -106,7 +106,8 @@ export class ProviderSessionService {
     await Promise.all(
       sessionIds.map((sessionId) =>
         this.#inOrder(sessionId, async () => {
-          if (!this.hub.channel(sessionId) || !(await this.sessions.claimIfFree(sessionId, this.replicaId))) return;
+          const channel = this.hub.channel(sessionId);
+          if (!channel || !(await this.sessions.claimIfFree(sessionId, this.replicaId, channel.transport))) return;
           claimed.push(sessionId);
           await this.#revive(sessionId);
         }),
