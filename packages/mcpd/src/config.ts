@@ -82,8 +82,9 @@ Serves the mcpctl registry, RBAC and the OpenAI-compatible inference API.
   --data-dir DIR   embedded database, secret key and admin token (default ~/.mcpctl/mcpd-data)
 
 Without DATABASE_URL the data lives in an embedded PostgreSQL in DIR; DATABASE_URL=postgres://…
-uses a PostgreSQL server (MCPD_SECRET_KEY is then required). Every other setting is an MCPD_*
-environment variable, described in docs/virtual-llms.md, docs/pools.md and docs/rbac.md.
+uses a PostgreSQL server (MCPD_SECRET_KEY is then required); MCPD_NATS_URL=nats://… with it runs
+this process as one of several replicas (docs/deploy.md). Every other setting is an MCPD_*
+environment variable, described in README.md, docs/virtual-llms.md, docs/pools.md and docs/rbac.md.
 `;
 
 /** `--help` or `-h` anywhere on the command line asks for the help text instead of a start. */

@@ -3,6 +3,7 @@ import type { DatabaseHandle } from '@mcpctl/db';
 import { testDatabaseVariants } from '@mcpctl/test-kit';
 import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { rawRows } from '../src/repositories/raw-rows.js';
 import { eventually } from './support/eventually.js';
 import { ProviderStream } from './support/provider-stream.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
@@ -54,10 +55,7 @@ describe.skipIf(!NATS_URL).each(testDatabaseVariants())('replica status on $name
     return stream;
   };
   const replicaOf = (server: TestServer) => server.server.services.bus!.replicaId;
-  const rows = async <T>(query: ReturnType<typeof sql>): Promise<T[]> => {
-    const result: unknown = await database.db.execute(query);
-    return (result as { rows: T[] }).rows;
-  };
+  const rows = <T>(query: ReturnType<typeof sql>): Promise<T[]> => rawRows<T>(database.db, query);
   const holder = async () => (await rows<{ replica_id: string | null }>(sql`select replica_id from provider_sessions where id = ${sessionId}`))[0]?.replica_id;
   const status = async (path: string) => ((await (await a.api(path)).json()) as { status: string }).status;
 

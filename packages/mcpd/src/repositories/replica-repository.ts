@@ -1,5 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { mcpdReplicas, type Database } from '@mcpctl/db';
+import { rawRows } from './raw-rows.js';
 
 /**
  * The replicas' liveness rows. Times are the database server's (`now()`), one clock for every
@@ -28,8 +29,9 @@ export class ReplicaRepository {
    * replica that held it.
    */
   async sweepDead(staleMs: number): Promise<Array<{ sessionId: string; holder: string }>> {
-    // Both drivers answer an object with `rows`; the shared Database type leaves the result untyped.
-    const result: unknown = await this.db.execute(sql`
+    return rawRows<{ sessionId: string; holder: string }>(
+      this.db,
+      sql`
       with dead as (
         delete from mcpd_replicas where heartbeat_at < now() - make_interval(secs => ${staleMs / 1000}) returning id
       ), orphaned as (
@@ -39,7 +41,7 @@ export class ReplicaRepository {
       )
       update provider_sessions s set replica_id = null, transport = null
       from orphaned where s.id = orphaned.id and s.replica_id = orphaned.replica_id
-      returning s.id as "sessionId", orphaned.replica_id as holder`);
-    return (result as { rows: Array<{ sessionId: string; holder: string }> }).rows;
+      returning s.id as "sessionId", orphaned.replica_id as holder`,
+    );
   }
 }

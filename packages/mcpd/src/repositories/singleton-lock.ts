@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { withTransaction, type Database, type Transaction } from '@mcpctl/db';
+import { rawRows } from './raw-rows.js';
 
 /*
  * Work that must run on one replica at a time, each under a PostgreSQL advisory lock held for a
@@ -21,8 +22,7 @@ export function runExclusively<T>(db: Database, singleton: Singleton, work: (tx:
 /** Runs `work` holding the singleton's lock, or answers undefined at once when another replica holds it. */
 export function runIfFree<T>(db: Database, singleton: Singleton, work: (tx: Transaction) => Promise<T>): Promise<T | undefined> {
   return withTransaction(db, async (tx) => {
-    const result: unknown = await tx.execute(sql`select pg_try_advisory_xact_lock(${sql.raw(String(KEYS[singleton]))}) as locked`);
-    const [row] = (result as { rows: Array<{ locked: boolean }> }).rows;
+    const [row] = await rawRows<{ locked: boolean }>(tx, sql`select pg_try_advisory_xact_lock(${sql.raw(String(KEYS[singleton]))}) as locked`);
     return row?.locked === true ? work(tx) : undefined;
   });
 }
