@@ -51,26 +51,29 @@ class RoundRobinProxy {
   }
 
   #route(client: Socket, tried: number): void {
-    this.#sockets.add(client);
-    client.once('close', () => this.#sockets.delete(client));
-    client.on('error', () => client.destroy());
+    if (tried === 0) {
+      this.#sockets.add(client);
+      client.once('close', () => this.#sockets.delete(client));
+      client.on('error', () => client.destroy());
+    }
     const target = this.targets[this.#next++ % this.targets.length]!;
     const { hostname, port } = new URL(target);
     const upstream = connect(Number(port), hostname);
     this.#sockets.add(upstream);
     upstream.once('close', () => this.#sockets.delete(upstream));
+    let connected = false;
     upstream.once('connect', () => {
+      connected = true;
       this.connections.set(target, (this.connections.get(target) ?? 0) + 1);
+      upstream.once('close', () => client.destroy());
       client.pipe(upstream).pipe(client);
     });
     upstream.on('error', () => {
       upstream.destroy();
-      if (upstream.connecting && tried + 1 < this.targets.length) {
-        client.removeAllListeners('close');
-        this.#route(client, tried + 1);
-      } else client.destroy();
+      // A replica that refused the connection is skipped.
+      if (!connected && tried + 1 < this.targets.length) this.#route(client, tried + 1);
+      else client.destroy();
     });
-    upstream.once('close', () => client.destroy());
   }
 
   async close(): Promise<void> {
@@ -94,10 +97,11 @@ describe.skipIf(!POSTGRES_URL || !NATS_URL)('several mcpd replicas behind a roun
   let proxy: RoundRobinProxy;
   let gamma: FakeUpstream;
   const adminToken = `mcpctl_${randomBytes(24).toString('base64url')}`;
+  let env: Record<string, string>;
 
   beforeAll(async () => {
     database = await createPostgresTestDatabase(POSTGRES_URL!);
-    const env = {
+    env = {
       DATABASE_URL: database.url,
       MCPD_SECRET_KEY: randomBytes(24).toString('base64url'),
       MCPD_NATS_URL: NATS_URL!,
@@ -205,6 +209,52 @@ describe.skipIf(!POSTGRES_URL || !NATS_URL)('several mcpd replicas behind a roun
     for (const answer of answers) expect(answer).toBe(GAMMA.join(''));
     expect(gamma.maxInFlight).toBe(2);
   }, 60_000);
+
+  it('fails no request while the three replicas restart one after another under load, publishers moving over as each drains', async () => {
+    const expected: Record<string, string> = { alpha: ALPHA.join(''), beta: BETA.join(''), gamma: GAMMA.join('') };
+    const models = ['alpha', 'beta', 'alpha', 'beta', 'gamma'];
+    const failures: string[] = [];
+    let answered = 0;
+    let restarting = true;
+    // Twelve callers, each asking again as soon as it has its answer, until the restarts are over.
+    const callers = Array.from({ length: 12 }, async (_, caller) => {
+      for (let round = 0; restarting || round < 3; round += 1) {
+        const model = models[(caller + round) % models.length]!;
+        try {
+          const answer = await ask(model, (caller + round) % 2 === 0);
+          if (answer === expected[model]) answered += 1;
+          else failures.push(`${model}: ${JSON.stringify(answer)}`);
+        } catch (error) {
+          const cause = (error as { cause?: { message?: string } }).cause?.message;
+          failures.push(`${model}: ${error instanceof Error ? error.message : String(error)}${cause ? ` (${cause})` : ''}`);
+        }
+      }
+    });
+    for (let index = 0; index < REPLICAS; index += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const old = replicas[index]!;
+      // SIGTERM: it stops taking connections at once (the balancer skips it), finishes what it
+      // serves, moves its publishers, then exits; a new replica takes its place.
+      await old.stop();
+      const dir = await makeTempDir('e2e-replica-');
+      dirs.push(dir);
+      const fresh = await spawnMcpd({ dataDir: dir.path, adminToken, env });
+      replicas[index] = fresh;
+      proxy.targets.splice(proxy.targets.indexOf(old.url), 1, fresh.url);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    restarting = false;
+    await Promise.all(callers);
+    expect(failures).toEqual([]);
+    expect(answered).toBeGreaterThan(100);
+    // Both publishers were held by a replica that restarted, and moved: they are served again now.
+    expect(await status('alpha')).toBe('active');
+    expect(await status('beta')).toBe('active');
+    for (const name of ['alpha', 'beta', 'gamma']) expect(await ask(name, true)).toBe(expected[name]);
+    // The socket publisher was asked to move (SSE's stream just ended), and took nobody's request with it.
+    expect(publishers[0]!.output()).toContain('mcpd asked this publisher to move to another replica');
+    console.log(`rolling restart: ${answered} answers, 0 failed; gamma's upstream ran at most ${gamma.maxInFlight} at once (maxConcurrent 2)`);
+  }, 120_000);
 
   it('takes the rows of a killed replica inactive within 15 s, serves callers elsewhere meanwhile, and its publisher again once it reconnects', async () => {
     const client = new pg.Client({ connectionString: database.url });

@@ -22,7 +22,8 @@ class ScriptedBus implements RelayBus {
   };
   sendResults = () => Promise.resolve({ ok: true as const });
   holdSession = () => undefined;
-  releaseSession = () => undefined;
+  readonly released: string[] = [];
+  releaseSession = (sessionId: string) => void this.released.push(sessionId);
   sessionGone = () => undefined;
   catalogChanged = () => undefined;
   accessChanged = () => undefined;
@@ -32,12 +33,21 @@ class ScriptedBus implements RelayBus {
 }
 
 class RecordingChannel implements ControlChannel {
-  readonly transport = 'websocket';
   readonly tasks: ProviderTask[] = [];
+  readonly said: string[] = [];
+  constructor(
+    readonly transport: 'websocket' | 'sse' = 'websocket',
+    readonly carriesResults = transport === 'websocket',
+  ) {}
   sendTask(task: ProviderTask): void {
     this.tasks.push(task);
   }
-  close(): void {}
+  moveAway(): void {
+    this.said.push('move away');
+  }
+  close(reason: string): void {
+    this.said.push(`close ${reason}`);
+  }
 }
 
 const setUp = (answers: Array<TaskSendOutcome | (() => TaskSendOutcome)>) => {
@@ -142,17 +152,16 @@ describe('TaskRouter', () => {
 
 /* maxConcurrent among replicas, kept by the replica holding the session's connection (issue 14 item 2). */
 describe('TaskRouter on the holder of a connection', () => {
-  const holder = () => {
+  const holder = (channel = new RecordingChannel()) => {
     const clock = new ManualClock();
     const hub = new ProviderHub();
     const tasks = new TaskRegistry('here');
     const bus = new ScriptedBus([]);
     const router = new TaskRouter(hub, tasks, bus, clock, WAIT_MS);
-    const channel = new RecordingChannel();
     hub.attach('s1', channel);
     const handlers = router.handlers({ sessionAttached: () => undefined, catalogChanged: () => undefined, accessChanged: () => undefined });
     const infer = (taskId: string): ProviderTask => ({ kind: 'infer', taskId, llmName: 'local', request: { messages: [] }, streaming: true });
-    return { hub, tasks, bus, router, channel, handlers, infer };
+    return { clock, hub, tasks, bus, router, channel, handlers, infer };
   };
 
   it('runs at most maxConcurrent tasks of an LLM from every replica at once, the rest in arrival order', () => {
@@ -201,5 +210,53 @@ describe('TaskRouter on the holder of a connection', () => {
     hub.attach('s1', again);
     expect(router.send('s1', infer('task_x.3'), 1)).toBe(true);
     expect(again.tasks.map((task) => task.taskId)).toEqual(['task_x.3']);
+  });
+
+  /* A rolling restart (issue 14 item 5): the publishers of a draining replica move without a task failing. */
+  it('moves a socket away: no new task comes, waiting ones still go out on it, and it closes once they ended and the session is held elsewhere', async () => {
+    const { router, bus, hub, channel, handlers, infer } = holder();
+    handlers.task('s1', infer('task_x.1'), 1);
+    handlers.task('s1', infer('task_x.2'), 1);
+    hub.detach('s1', channel, true);
+    let moved = false;
+    void router.moveAway('s1', channel, 60_000).then(() => (moved = true));
+    expect(bus.released).toEqual(['s1']);
+    expect(channel.said).toEqual(['move away']);
+    // Tasks no longer come here: the bus takes them to the session's next holder.
+    expect(handlers.task('s1', infer('task_x.3'), 1)).toBe(false);
+
+    handlers.taskEnded('task_x.1');
+    expect(channel.tasks.map((task) => task.taskId)).toEqual(['task_x.1', 'task_x.2']);
+    await settle();
+    expect(channel.said).toEqual(['move away']);
+    handlers.taskEnded('task_x.2');
+    await settle();
+    expect(channel.said).toEqual(['move away', 'close shuttingDown']);
+    expect(moved).toBe(false);
+    handlers.sessionAttached('s1');
+    await settle();
+    expect(moved).toBe(true);
+  });
+
+  it('ends a moving SSE stream as soon as nothing waits for it: results of the running tasks come by POST to any replica', async () => {
+    const channel = new RecordingChannel('sse');
+    const { router, hub, handlers, infer } = holder(channel);
+    handlers.task('s1', infer('task_x.1'), 1);
+    hub.detach('s1', channel, true);
+    void router.moveAway('s1', channel, 60_000);
+    await settle();
+    expect(channel.said).toEqual(['move away', 'close shuttingDown']);
+  });
+
+  it('closes a moving connection at the deadline when its tasks have not ended', async () => {
+    const { clock, router, hub, channel, handlers, infer } = holder();
+    handlers.task('s1', infer('task_x.1'), 1);
+    hub.detach('s1', channel, true);
+    let moved = false;
+    void router.moveAway('s1', channel, 30_000).then(() => (moved = true));
+    await clock.advanceAsync(30_000);
+    await settle();
+    expect(channel.said).toEqual(['move away', 'close shuttingDown']);
+    expect(moved).toBe(true);
   });
 });

@@ -154,6 +154,11 @@ export const taskErrorResultSchema = z.object({ error: z.string().max(10_000) })
 /** Body of `POST /api/v1/llms/_provider-task/:taskId/result`. */
 export const taskResultSchema = z.union([taskChunkResultSchema, taskErrorResultSchema, taskWholeResultSchema]);
 export type TaskResult = z.infer<typeof taskResultSchema>;
+
+/** A result after which its task is over: a whole answer, an error, or a stream's last chunk. */
+export function isLastResult(result: TaskResult): boolean {
+  return !('chunk' in result) || result.chunk.done === true;
+}
 export type TaskWholeResult = z.infer<typeof taskWholeResultSchema>;
 export type TaskChunkResult = z.infer<typeof taskChunkResultSchema>;
 export type TaskErrorResult = z.infer<typeof taskErrorResultSchema>;

@@ -42,10 +42,19 @@ export const socketTaskMessageSchema = z.object({ type: z.literal('task'), task:
  */
 export const socketGoneMessageSchema = z.object({ type: z.literal('gone'), taskId: z.string(), reason: z.string().max(1000).optional() });
 
+/**
+ * The replica holding this socket is draining (a rolling restart): the publisher opens its next
+ * socket now, through the balancer, to a replica that stays, and keeps this one for the results of
+ * the tasks it brought, which mcpd closes once they have ended. An mcplocal that does not know the
+ * message ignores it and moves when the socket closes.
+ */
+export const socketReconnectMessageSchema = z.object({ type: z.literal('reconnect') });
+
 export const providerSocketDownMessageSchema = z.discriminatedUnion('type', [
   socketHelloMessageSchema,
   socketTaskMessageSchema,
   socketGoneMessageSchema,
+  socketReconnectMessageSchema,
 ]);
 export type ProviderSocketDownMessage = z.infer<typeof providerSocketDownMessageSchema>;
 
@@ -54,6 +63,7 @@ export const providerSocketDownReadSchema = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('hello'), providerSessionId: z.string().nullish() }),
   z.looseObject({ type: z.literal('task'), task: providerTaskReadSchema }),
   z.looseObject({ type: z.literal('gone'), taskId: z.string(), reason: z.string().nullish() }),
+  z.looseObject({ type: z.literal('reconnect') }),
 ]);
 export type ProviderSocketDownRead = z.infer<typeof providerSocketDownReadSchema>;
 

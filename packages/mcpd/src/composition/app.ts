@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { echo, handleError } from '../errors.js';
 import { registerAuthentication } from '../plugins/authenticate.js';
+import { registerCloseConnectionsWhileDraining } from '../plugins/close-connections-while-draining.js';
 import { registerBodyTimeout } from '../plugins/body-timeout.js';
 import { registerPathAndQueryGuard } from '../plugins/guard-path-and-query.js';
 import { registerJsonBodyParser } from '../plugins/json-body-parser.js';
@@ -48,6 +49,7 @@ export function buildApp(services: Services, options: AppOptions): FastifyInstan
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ error: `no route for ${request.method} ${echo(request.url.split('?', 1)[0] ?? '')}` });
   });
+  registerCloseConnectionsWhileDraining(app, services.shutdown);
   registerBodyTimeout(app, options.bodyTimeoutMs ?? 30_000);
   registerPathAndQueryGuard(app);
   registerJsonBodyParser(app);

@@ -166,7 +166,7 @@ export function createServices(options: ServiceOptions): RunningServices {
   const wakes = new WakeCoordinator(router, tasks, llmRepository, catalog, options.clock, options.wake);
   const grace = new ReconnectGrace(options.clock, reconnectGraceMs);
   const dispatcher = new Dispatcher(catalog, router, inFlight, wakes, grace, options.clock, options.dispatch);
-  const shutdown = new ShutdownGate();
+  const shutdown = new ShutdownGate(bus !== undefined);
   const inference = new InferenceService(dispatcher, { public: publicUpstream, virtual: relay }, auditWriter, metrics, shutdown, hops, {
     clock: options.clock,
     streamKeepaliveMs: options.streamKeepaliveMs ?? 15_000,

@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import { join } from 'node:path';
 import { openDatabase, type DatabaseHandle } from '@mcpctl/db';
 import { every, systemClock, type Clock } from '@mcpctl/clock';
@@ -48,7 +49,9 @@ export interface RunningServer {
   /**
    * Drains: new work gets 503 while the work in flight finishes (its result posts still
    * accepted) up to the deadline, which ends what is left with error frames; then the control
-   * streams close and the process lets go of its port.
+   * streams close and the process lets go of its port. Among replicas the port closes first, work
+   * reaching this process on its open connections is still served, and the publishers held here
+   * move to the replicas that stay (`TaskRouter.moveAway`).
    */
   close(): Promise<void>;
 }
@@ -155,7 +158,15 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
     closing ??= (async () => {
       stopGc();
       services.shutdown.begin();
-      services.inference.releaseQueued();
+      let moved: Promise<void> = Promise.resolve();
+      if (bus) {
+        // A rolling restart: new connections go to the replicas that stay; those already here are
+        // served, each closed after its answer; publishers move over without failing a task.
+        stopAccepting(app);
+        moved = services.providerSessions.moveAway((sessionId, channel) => services.router.moveAway(sessionId, channel, config.shutdownDeadlineMs));
+      } else {
+        services.inference.releaseQueued();
+      }
       try {
         // Still listening: publishers post results and heartbeats for the work in flight, on
         // kept-alive connections or new ones, until that work ends.
@@ -164,6 +175,7 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
           services.inference.cutAll();
           await services.inference.drained(CUT_SETTLE_MS);
         }
+        await moved;
         await services.providerSessions.disconnectAll().catch((error: unknown) => {
           logger.error({ err: error }, 'marking the sessions of this process inactive failed');
         });
@@ -178,6 +190,14 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
     return closing;
   };
   return { app, services, url, close };
+}
+
+/**
+ * Stops taking connections and nothing more: unlike `server.close()`, connections idle between
+ * two requests stay open, since a client may be sending its next request on one right now.
+ */
+function stopAccepting(app: FastifyInstance): void {
+  net.Server.prototype.close.call(app.server);
 }
 
 /** Stops listening; a connection still busy after a short settle is cut rather than waited for. */

@@ -14,6 +14,14 @@ export type ChannelCloseReason = 'replaced' | 'sessionGone' | 'shuttingDown';
 export interface ControlChannel {
   /** How the connection travels, as the LLM view reports it. */
   readonly transport: ProviderTransport;
+  /** Whether the tasks' results come up this connection (the socket) rather than by result posts to any replica (SSE). */
+  readonly carriesResults: boolean;
   sendTask(task: ProviderTask): void;
+  /**
+   * This replica drains: the publisher should open its next connection elsewhere now, while this
+   * one still carries what its tasks need until `close`. The provider socket says so; SSE cannot,
+   * and its stream ending later is what moves the publisher.
+   */
+  moveAway(): void;
   close(reason: ChannelCloseReason): void;
 }

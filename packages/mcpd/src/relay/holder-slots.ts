@@ -12,6 +12,15 @@ interface LlmSlots {
   limit: number | null;
 }
 
+/** `delivered`: nothing of the session waits here; `ended`: nothing runs or waits. */
+export type SlotsSettled = 'delivered' | 'ended';
+
+interface SettledWaiter {
+  sessionId: string;
+  until: SlotsSettled;
+  resolve(): void;
+}
+
 /**
  * `maxConcurrent` among replicas, held by the one replica every task of a session passes
  * through: the holder of its connection. Each replica's dispatcher counts only its own callers,
@@ -23,6 +32,7 @@ export class HolderSlots {
   readonly #llms = new Map<string, LlmSlots>();
   /** Where each running or waiting task is counted. */
   readonly #keyOf = new Map<string, string>();
+  readonly #settledWaiters = new Set<SettledWaiter>();
 
   /** Delivers now, or once a slot of the LLM on this session frees up. */
   admit(sessionId: string, task: InferTask, maxConcurrent: number | null, deliver: () => void): void {
@@ -56,6 +66,29 @@ export class HolderSlots {
       for (const queued of slots.queue) this.#keyOf.delete(queued.taskId);
       this.#llms.delete(key);
     }
+    if (this.#settledWaiters.size > 0) this.#wakeSettled();
+  }
+
+  /** Resolves once nothing of the session waits here for a slot (`delivered`), or nothing runs or waits either (`ended`). */
+  settled(sessionId: string, until: SlotsSettled): Promise<void> {
+    if (this.#isSettled(sessionId, until)) return Promise.resolve();
+    return new Promise((resolve) => this.#settledWaiters.add({ sessionId, until, resolve }));
+  }
+
+  #isSettled(sessionId: string, until: SlotsSettled): boolean {
+    for (const [key, slots] of this.#llms) {
+      if (!key.startsWith(`${sessionId}\u0000`)) continue;
+      if (slots.queue.length > 0 || (until === 'ended' && slots.running.size > 0)) return false;
+    }
+    return true;
+  }
+
+  #wakeSettled(): void {
+    for (const waiter of this.#settledWaiters) {
+      if (!this.#isSettled(waiter.sessionId, waiter.until)) continue;
+      this.#settledWaiters.delete(waiter);
+      waiter.resolve();
+    }
   }
 
   /** Tasks running and waiting here for the LLM on this session. */
@@ -72,5 +105,6 @@ export class HolderSlots {
       next.deliver();
     }
     if (slots.running.size === 0 && slots.queue.length === 0) this.#llms.delete(key);
+    if (this.#settledWaiters.size > 0) this.#wakeSettled();
   }
 }

@@ -4,7 +4,7 @@ import type { ControlChannel } from './control-channel.js';
 export class ProviderHub {
   readonly #channels = new Map<string, ControlChannel>();
   readonly #attachListeners = new Set<(sessionId: string) => void>();
-  readonly #detachListeners = new Set<(sessionId: string) => void>();
+  readonly #detachListeners = new Set<(sessionId: string, moving: boolean) => void>();
 
   /** A newer stream of the same session replaces (and closes) the older one, which it answers. */
   attach(sessionId: string, channel: ControlChannel): ControlChannel | undefined {
@@ -20,16 +20,19 @@ export class ProviderHub {
     this.#attachListeners.add(listener);
   }
 
-  /** Answers true when `channel` was the session's current stream. */
-  detach(sessionId: string, channel: ControlChannel): boolean {
+  /**
+   * Answers true when `channel` was the session's current stream. `moving`: the publisher moves to
+   * another replica while this one drains, and the connection stays open a while for the tasks it carries.
+   */
+  detach(sessionId: string, channel: ControlChannel, moving = false): boolean {
     if (this.#channels.get(sessionId) !== channel) return false;
     this.#channels.delete(sessionId);
-    for (const listener of this.#detachListeners) listener(sessionId);
+    for (const listener of this.#detachListeners) listener(sessionId, moving);
     return true;
   }
 
-  /** Called each time a session's stream leaves here (closed, ended by mcpd, taken over elsewhere). */
-  onDetach(listener: (sessionId: string) => void): void {
+  /** Called each time a session's stream leaves here (closed, ended by mcpd, taken over elsewhere, moving away). */
+  onDetach(listener: (sessionId: string, moving: boolean) => void): void {
     this.#detachListeners.add(listener);
   }
 

@@ -2,6 +2,7 @@ import type { Clock } from '@mcpctl/clock';
 import type { LlmStatus, ProviderTask } from '@mcpctl/protocol';
 import { HttpError, toHttpError } from '../errors.js';
 import { acceptTaskResults, type ResultSource } from './accept-task-result.js';
+import type { ControlChannel } from './control-channel.js';
 import type { ProviderHub } from './provider-hub.js';
 import type { DeliveryAnswer, RelayBus, RelayBusHandlers, ResultDelivery, TaskSendOutcome } from './relay-bus.js';
 import { AWAY, taskOpener, type TaskRegistry } from './task-registry.js';
@@ -16,6 +17,8 @@ export class TaskRouter {
   readonly #awaitingAttach = new Map<string, Set<() => void>>();
   /** Among replicas: `maxConcurrent` of the sessions whose connection is here, for tasks from every replica. */
   readonly #slots = new HolderSlots();
+  /** Connections of sessions moving away while this replica drains: tasks that waited here for a slot still go out on them. */
+  readonly #leaving = new Map<string, ControlChannel>();
 
   constructor(
     private readonly hub: ProviderHub,
@@ -30,7 +33,7 @@ export class TaskRouter {
   ) {
     hub.onAttach((sessionId) => this.#attached(sessionId));
     if (!bus) return;
-    hub.onDetach((sessionId) => this.#slots.dropSession(sessionId));
+    hub.onDetach((sessionId, moving) => moving || this.#slots.dropSession(sessionId));
     // A task ends where it was opened: its slot is freed here, or on the replica that delivered it.
     tasks.onEnd((taskId, holder) => {
       if (holder === bus.replicaId) this.#slots.ended(taskId);
@@ -79,7 +82,7 @@ export class TaskRouter {
    */
   #deliverHere(sessionId: string, task: ProviderTask, maxConcurrent: number | null): boolean {
     if (!this.hub.channel(sessionId)) return false;
-    const deliver = () => this.hub.channel(sessionId)?.sendTask(task);
+    const deliver = () => (this.hub.channel(sessionId) ?? this.#leaving.get(sessionId))?.sendTask(task);
     if (task.kind === 'infer') this.#slots.admit(sessionId, task, maxConcurrent, deliver);
     else if (task.kind !== 'cancel' || !this.#slots.ended(task.taskId)) deliver();
     return true;
@@ -108,6 +111,37 @@ export class TaskRouter {
       return this.#sent(task, await bus.sendTask(sessionId, task, maxConcurrent));
     } finally {
       reattach?.cancel();
+    }
+  }
+
+  /**
+   * Among replicas, while this one drains (a rolling restart): the session's connection, already
+   * detached here, moves elsewhere without failing anything. Tasks stop coming here (one on its way
+   * finds nobody and waits for the publisher's next connection, as after a replica's death); the
+   * publisher is told to reconnect, through the balancer, to a replica that stays; the tasks that
+   * waited here for a slot still go out on this connection. It closes once nothing more needs it:
+   * over the provider socket, when every task it carried has ended (their results come up it, in
+   * order); over SSE, whose results come by POST to any replica, once nothing waits. Resolves when
+   * it has closed and the session is held elsewhere, or at `deadlineMs`, when it closes all the same.
+   */
+  async moveAway(sessionId: string, channel: ControlChannel, deadlineMs: number): Promise<void> {
+    const { bus } = this;
+    if (!bus) throw new Error('a connection moves away only among replicas');
+    bus.releaseSession(sessionId);
+    this.#leaving.set(sessionId, channel);
+    const heldElsewhere = this.#reattach(sessionId);
+    let cancelDeadline: () => void = () => undefined;
+    const deadline = new Promise<void>((resolve) => (cancelDeadline = this.clock.after(deadlineMs, resolve)));
+    try {
+      channel.moveAway();
+      await Promise.race([this.#slots.settled(sessionId, channel.carriesResults ? 'ended' : 'delivered'), deadline]);
+      channel.close('shuttingDown');
+      await Promise.race([heldElsewhere.attached, deadline]);
+    } finally {
+      cancelDeadline();
+      heldElsewhere.cancel();
+      if (this.#leaving.get(sessionId) === channel) this.#leaving.delete(sessionId);
+      if (!this.hub.channel(sessionId)) this.#slots.dropSession(sessionId);
     }
   }
 

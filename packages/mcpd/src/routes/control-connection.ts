@@ -20,7 +20,7 @@ export function controlConnectionLimit(services: Services): RouteShorthandOption
  */
 export async function sessionToOpen(request: FastifyRequest, services: Services): Promise<string> {
   // A publisher reconnecting now should land on the process that replaces this one.
-  services.shutdown.assertAccepting('new control streams');
+  services.shutdown.assertHolding('new control streams');
   const header = request.headers[PROVIDER_SESSION_HEADER];
   return services.providerSessions.requireOwnSession(request.principal, typeof header === 'string' ? header : undefined);
 }

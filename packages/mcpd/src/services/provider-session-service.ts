@@ -23,6 +23,8 @@ export class ProviderSessionService {
    * revocation and attaches just after it. Token ids are never reused, so remembering is safe.
    */
   readonly #revokedTokens = new Set<string>();
+  /** Connections moving to another replica while this one drains. */
+  readonly #leaving = new WeakSet<ControlChannel>();
 
   constructor(
     private readonly sessions: ProviderSessionRepository,
@@ -138,8 +140,33 @@ export class ProviderSessionService {
     await Promise.all(opened.map((sessionId) => this.disconnect(sessionId)));
   }
 
+  /**
+   * This replica drains among others (a rolling restart): every session held here moves to a
+   * replica that stays, its rows left as they are, its tasks left running; `move` is
+   * `TaskRouter.moveAway`. Resolves once each has moved or its deadline passed.
+   */
+  async moveAway(move: (sessionId: string, channel: ControlChannel) => Promise<void>): Promise<void> {
+    await Promise.all(
+      this.hub.sessionIds().map(async (sessionId) => {
+        const channel = this.hub.channel(sessionId);
+        if (!channel) return;
+        this.#leaving.add(channel);
+        this.hub.detach(sessionId, channel, true);
+        await move(sessionId, channel);
+      }),
+    );
+  }
+
   /** A stream closed: unless a newer one took over, rows go inactive and tasks fail at once. */
   async streamClosed(sessionId: string, channel: ControlChannel): Promise<void> {
+    if (this.#leaving.delete(channel)) {
+      // A moving socket closes once its tasks ended, or broke before: what it still carried gets no answer.
+      if (channel.carriesResults) {
+        this.tasks.failSession(sessionId, this.replicaId);
+        this.bus?.sessionGone(sessionId, this.replicaId);
+      }
+      return;
+    }
     if (!this.hub.detach(sessionId, channel)) return;
     await this.#gone(sessionId);
   }

@@ -5,11 +5,16 @@ const RETRY_AFTER_SECONDS = 5;
 
 /**
  * Whether this process is draining for a shutdown. While it drains it still answers result posts
- * and heartbeats for the work in flight, but takes no new work: new inference, new control
- * streams and registrations get 503, and `/readyz` tells balancers to stop sending.
+ * and heartbeats for the work in flight, `/readyz` tells balancers to stop sending, and every
+ * answer closes its connection. One process alone takes no new work: new inference,
+ * registrations and control streams get 503. Among replicas (`peersServe`) it still serves what
+ * reaches it on the connections it has, so a rolling restart fails nobody; only control
+ * connections are refused, since a publisher must land on a replica that stays.
  */
 export class ShutdownGate {
   #draining = false;
+
+  constructor(private readonly peersServe = false) {}
 
   get draining(): boolean {
     return this.#draining;
@@ -19,8 +24,17 @@ export class ShutdownGate {
     this.#draining = true;
   }
 
-  /** Throws 503 (with `Retry-After`) once draining; `what` names the refused work. */
+  /** New work (inference, registrations): 503 (with `Retry-After`) once draining, unless other replicas serve beside this one. */
   assertAccepting(what: string): void {
-    if (this.#draining) throw serviceUnavailable(`mcpd is shutting down and takes no ${what}; retry shortly`, RETRY_AFTER_SECONDS);
+    if (this.#draining && !this.peersServe) this.#refuse(what);
+  }
+
+  /** A new control connection, which would hold a publisher here: 503 once draining, among replicas too. */
+  assertHolding(what: string): void {
+    if (this.#draining) this.#refuse(what);
+  }
+
+  #refuse(what: string): never {
+    throw serviceUnavailable(`mcpd is shutting down and takes no ${what}; retry shortly`, RETRY_AFTER_SECONDS);
   }
 }

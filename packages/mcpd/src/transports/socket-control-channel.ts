@@ -42,6 +42,7 @@ const CLOSE_CODES: Record<ChannelCloseReason, number> = {
  */
 export class SocketControlChannel implements ControlChannel {
   readonly transport = 'websocket';
+  readonly carriesResults = true;
   readonly #stopPings: Cancel;
   /** Whether the peer answered (a pong, or any message) since the last ping. */
   #heard = true;
@@ -65,6 +66,11 @@ export class SocketControlChannel implements ControlChannel {
 
   sendTask(task: ProviderTask): void {
     this.#send({ type: 'task', task });
+  }
+
+  /** Results of the tasks this socket carried keep coming up it; pings go on until `close`. */
+  moveAway(): void {
+    this.#send({ type: 'reconnect' });
   }
 
   close(reason: ChannelCloseReason): void {

@@ -14,6 +14,7 @@ export interface SseControlChannelOptions {
 /** The control stream as SPEC §4.3 frames it: `hello`, `task` events, `: ping` comments. */
 export class SseControlChannel implements ControlChannel {
   readonly transport = 'sse';
+  readonly carriesResults = false;
   readonly #stopPings: Cancel;
   #closed = false;
 
@@ -42,6 +43,9 @@ export class SseControlChannel implements ControlChannel {
   sendTask(task: ProviderTask): void {
     if (!this.#closed) this.response.write(`event: task\ndata: ${JSON.stringify(task)}\n\n`);
   }
+
+  /** Nothing to say over SSE: the stream ending is the publisher's cue to reconnect. */
+  moveAway(): void {}
 
   /** SSE cannot say why: the stream just ends, and the publisher reconnects (or registers again). */
   close(): void {

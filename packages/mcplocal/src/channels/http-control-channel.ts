@@ -9,7 +9,7 @@ import {
 } from '@mcpctl/protocol';
 import { Agent, request } from 'undici';
 import { McplocalError, type McpdHttpError } from '../errors.js';
-import type { ControlChannel, ResultDelivery, StreamListener } from '../registrar/control-channel.js';
+import type { ControlChannel, ResultDelivery, StreamEnd, StreamListener } from '../registrar/control-channel.js';
 import { IdleWatchdog } from './idle-watchdog.js';
 import { describeCause, mcpdRefusal } from './mcpd-refusal.js';
 import { readEventStream } from './read-event-stream.js';
@@ -116,7 +116,7 @@ export class HttpControlChannel implements ControlChannel {
     throw mcpdRefusal(response.statusCode, text, 'a task result');
   }
 
-  async openStream(providerSessionId: string, listener: StreamListener, signal: AbortSignal): Promise<void> {
+  async openStream(providerSessionId: string, listener: StreamListener, signal: AbortSignal): Promise<StreamEnd> {
     const controller = new AbortController();
     const forwardAbort = () => controller.abort(signal.reason);
     if (signal.aborted) forwardAbort();
@@ -133,6 +133,8 @@ export class HttpControlChannel implements ControlChannel {
       watchdog.kick();
       listener.onOpen('sse');
       await readEventStream(response.body, { onEvent: (frame) => listener.onFrame(frame), onBytes: () => watchdog.kick() });
+      // SSE cannot say why it ended: the publisher reconnects as after any end.
+      return undefined;
     } catch (error) {
       // The reader fails with whatever the abort carried; the watchdog's reason says more than "aborted".
       if (controller.signal.aborted && !signal.aborted) throw controller.signal.reason;

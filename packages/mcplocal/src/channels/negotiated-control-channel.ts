@@ -7,7 +7,7 @@ import type {
   TaskResult,
 } from '@mcpctl/protocol';
 import { McpdHttpError, McplocalError } from '../errors.js';
-import type { ControlChannel, ResultDelivery, StreamListener } from '../registrar/control-channel.js';
+import type { ControlChannel, ResultDelivery, StreamEnd, StreamListener } from '../registrar/control-channel.js';
 import type { RegistrarLog } from '../registrar/registrar-options.js';
 import { HttpControlChannel } from './http-control-channel.js';
 import { WebSocketControlChannel } from './websocket-control-channel.js';
@@ -79,7 +79,7 @@ export class NegotiatedControlChannel implements ControlChannel {
     return this.socket.postResult(taskId, result, signal);
   }
 
-  async openStream(providerSessionId: string, listener: StreamListener, signal: AbortSignal): Promise<void> {
+  async openStream(providerSessionId: string, listener: StreamListener, signal: AbortSignal): Promise<StreamEnd> {
     if (!this.socketFirst()) return this.http.openStream(providerSessionId, listener, signal);
     let greeted = false;
     const watched: StreamListener = {
@@ -94,7 +94,8 @@ export class NegotiatedControlChannel implements ControlChannel {
       return await this.socket.openStream(providerSessionId, watched, signal);
     } catch (socketError) {
       if (this.mode === 'websocket' || greeted || signal.aborted || isRefusedToken(socketError)) throw socketError;
-      return this.fallBack(providerSessionId, listener, signal, socketError);
+      await this.fallBack(providerSessionId, listener, signal, socketError);
+      return undefined;
     }
   }
 

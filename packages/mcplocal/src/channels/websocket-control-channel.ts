@@ -6,6 +6,7 @@ import {
   PROVIDER_SESSION_HEADER,
   PROVIDER_SOCKET_SILENCE_MS,
   providerSocketCloseCodes,
+  isLastResult,
   socketGoneMessageSchema,
   type ProviderHeartbeatRequest,
   type ProviderRegisterAnswer,
@@ -15,7 +16,7 @@ import {
 } from '@mcpctl/protocol';
 import WebSocket from 'ws';
 import { McpdHttpError, McplocalError } from '../errors.js';
-import type { ControlChannel, ResultDelivery, StreamListener } from '../registrar/control-channel.js';
+import type { ControlChannel, ResultDelivery, StreamEnd, StreamListener } from '../registrar/control-channel.js';
 import type { HttpControlChannel } from './http-control-channel.js';
 import { IdleWatchdog } from './idle-watchdog.js';
 import { describeCause, mcpdRefusal } from './mcpd-refusal.js';
@@ -74,6 +75,12 @@ export class WebSocketControlChannel implements ControlChannel {
   private readonly drainWaiters = new Map<string, Set<() => void>>();
   private socketPath: string | undefined;
   private live: LiveSocket | undefined;
+  /**
+   * The socket each running task came down, which its results go up while it is open: a socket
+   * mcpd asked to leave (`reconnect`, its replica drains) still carries its tasks to their end,
+   * in order, while the next life's socket takes the new ones.
+   */
+  private readonly taskSockets = new Map<string, LiveSocket>();
   /** Results posted during this turn of the event loop, by task in order, and the socket they are for. */
   private readonly outbox = new Map<string, TaskResult[]>();
   private outboxOf: LiveSocket | undefined;
@@ -116,7 +123,8 @@ export class WebSocketControlChannel implements ControlChannel {
 
   postResult(taskId: string, result: TaskResult, signal: AbortSignal): Promise<ResultDelivery> {
     if (this.goneTasks.has(taskId)) return Promise.resolve('gone');
-    const live = this.live;
+    const live = this.socketOf(taskId);
+    if (isLastResult(result)) this.taskSockets.delete(taskId);
     // A socket mcpd has begun to close would drop the message without a word: POST it instead.
     if (!live || live.socket.readyState !== WebSocket.OPEN) return this.http.postResult(taskId, result, signal);
     if (signal.aborted) return Promise.reject(abortReason(signal));
@@ -127,6 +135,14 @@ export class WebSocketControlChannel implements ControlChannel {
     // What waits for this turn goes first, so the task's results keep their order.
     this.flushOutbox();
     return this.sendWhenDrained(live.socket, taskId, JSON.stringify({ type: 'result', taskId, result } satisfies ProviderSocketUpMessage), signal);
+  }
+
+  /** The socket the task came down while it is open, else the current life's. */
+  private socketOf(taskId: string): LiveSocket | undefined {
+    const carrier = this.taskSockets.get(taskId);
+    if (carrier?.socket.readyState === WebSocket.OPEN) return carrier;
+    if (carrier) this.taskSockets.delete(taskId);
+    return this.live;
   }
 
   /**
@@ -204,7 +220,12 @@ export class WebSocketControlChannel implements ControlChannel {
     });
   }
 
-  openStream(providerSessionId: string, listener: StreamListener, signal: AbortSignal): Promise<void> {
+  /**
+   * One life of the socket. It resolves `moving` when mcpd asks the publisher to reconnect
+   * elsewhere (its replica drains): the socket then stays open for the results of the tasks it
+   * brought, and for `gone` and late tasks, until mcpd closes it, it goes silent, or mcplocal stops.
+   */
+  openStream(providerSessionId: string, listener: StreamListener, signal: AbortSignal): Promise<StreamEnd> {
     const path = this.socketPath;
     if (path === undefined) return Promise.reject(new McplocalError(`mcpd at ${this.peer} does not offer the provider socket`));
     if (signal.aborted) return Promise.reject(abortReason(signal));
@@ -215,22 +236,29 @@ export class WebSocketControlChannel implements ControlChannel {
       maxPayload: MAX_MESSAGE_BYTES,
       followRedirects: false,
     });
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<StreamEnd>((resolve, reject) => {
       let upgraded = false;
-      let greeted = false;
+      let greeted: LiveSocket | undefined;
       let connection: Duplex | undefined;
       let settled = false;
+      /** mcpd asked this life to end while the socket carries its tasks on. */
+      let leaving = false;
       const seconds = Math.round(this.silenceMs / 1000);
       const watchdog = new IdleWatchdog(this.clock, this.silenceMs, () =>
         fail(new McplocalError(upgraded ? `the provider socket was silent for ${seconds} s` : `mcpd did not answer the provider socket's upgrade within ${seconds} s`)),
       );
-      const finish = (error?: Error) => {
-        if (settled) return;
-        settled = true;
+      /** The socket is done with: nothing of it is watched or remembered any more. */
+      const forget = () => {
         watchdog.stop();
         signal.removeEventListener('abort', onAbort);
+        for (const [taskId, carrier] of this.taskSockets) if (carrier.socket === socket) this.taskSockets.delete(taskId);
+      };
+      const finish = (error?: Error, end?: StreamEnd) => {
+        if (settled) return;
+        settled = true;
         if (this.live?.socket === socket) this.live = undefined;
-        if (error === undefined) resolve();
+        if (!leaving) forget();
+        if (error === undefined) resolve(end);
         else reject(error);
       };
       const fail = (error: Error) => {
@@ -257,30 +285,37 @@ export class WebSocketControlChannel implements ControlChannel {
       });
       socket.on('ping', () => watchdog.kick());
       socket.on('message', (data) => {
-        if (settled) return;
+        if (settled && !leaving) return;
         watchdog.kick();
         if (!greeted) {
-          greeted = true;
-          this.live = { socket, providerSessionId, connection };
+          greeted = { socket, providerSessionId, connection };
+          this.live = greeted;
           listener.onOpen('websocket');
         }
-        if (settled) return;
+        if (settled && !leaving) return;
         // mcpd sends text frames only; a binary one is read as text, and is malformed if it is not.
-        this.deliver(textOf(data), listener);
+        this.deliver(textOf(data), listener, greeted, () => {
+          leaving = true;
+          finish(undefined, 'moving');
+        });
       });
       socket.on('error', (error) => {
         fail(upgraded ? new McplocalError(`the provider socket failed: ${error.message}`, { cause: error }) : new McplocalError(`cannot reach mcpd at ${this.peer} for the provider socket: ${describeCause(error)}`, { cause: error }));
       });
       socket.on('close', (code, reasonBuffer) => {
+        forget();
         const reason = reasonBuffer.toString('utf8');
         if (greeted && ORDERLY_CLOSE_CODES.has(code)) return finish();
-        finish(closeError(code, reason, greeted));
+        finish(closeError(code, reason, greeted !== undefined));
       });
     });
   }
 
-  /** One down message to the listener, as the SSE stream would have framed it; `gone` stays here. */
-  private deliver(text: string, listener: StreamListener): void {
+  /**
+   * One down message to the listener, as the SSE stream would have framed it; `gone` and
+   * `reconnect` stay here. A task is remembered with the socket it came down.
+   */
+  private deliver(text: string, listener: StreamListener, from: LiveSocket, onReconnect: () => void): void {
     let message: unknown;
     try {
       message = JSON.parse(text);
@@ -292,16 +327,30 @@ export class WebSocketControlChannel implements ControlChannel {
       return listener.onFrame({ event: 'message', data: text });
     }
     const { type, ...rest } = message as { type: string } & Record<string, unknown>;
-    if (type === 'task') return listener.onFrame({ event: 'task', data: JSON.stringify(rest.task ?? null) });
+    if (type === 'task') {
+      this.carries(rest.task, from);
+      return listener.onFrame({ event: 'task', data: JSON.stringify(rest.task ?? null) });
+    }
     if (type === 'gone') {
       const gone = socketGoneMessageSchema.safeParse(message);
       if (gone.success) return this.markGone(gone.data.taskId);
     }
+    if (type === 'reconnect') return onReconnect();
     listener.onFrame({ event: type, data: JSON.stringify(rest) });
+  }
+
+  /** A task's results go up the socket it came down; a cancel ends the task's claim on it. */
+  private carries(task: unknown, from: LiveSocket): void {
+    if (typeof task !== 'object' || task === null) return;
+    const { taskId, kind } = task as { taskId?: unknown; kind?: unknown };
+    if (typeof taskId !== 'string') return;
+    if (kind === 'cancel') this.taskSockets.delete(taskId);
+    else this.taskSockets.set(taskId, from);
   }
 
   private markGone(taskId: string): void {
     this.goneTasks.add(taskId);
+    this.taskSockets.delete(taskId);
     for (const result of this.outbox.get(taskId) ?? []) if ('chunk' in result) this.outboxChars -= result.chunk.data.length;
     this.outbox.delete(taskId);
     if (this.goneTasks.size > GONE_TASKS_REMEMBERED) {

@@ -3,6 +3,12 @@ import type { ProviderHeartbeatRequest, ProviderRegisterRequest, ProviderRegiste
 /** What became of a result post: taken, or refused because mcpd no longer wants this task. */
 export type ResultDelivery = 'delivered' | 'gone';
 
+/**
+ * How a life of the control stream ended when mcpd ended it: `moving` when mcpd asked the
+ * publisher to reconnect to another replica at once (its own drains); otherwise nothing said.
+ */
+export type StreamEnd = 'moving' | undefined;
+
 /** One named frame of the control stream (`hello`, `task`), its data still the text it travelled as. */
 export interface ChannelFrame {
   event: string;
@@ -39,8 +45,8 @@ export interface ControlChannel {
   postResult(taskId: string, result: TaskResult, signal: AbortSignal): Promise<ResultDelivery>;
   /**
    * One life of the control stream: the connection a transport holds per session. Resolves when
-   * mcpd ends it; rejects when it cannot be opened, breaks or goes silent. The registrar calls it
-   * again, after registering, for the next life.
+   * mcpd ends it (with how, when mcpd said); rejects when it cannot be opened, breaks or goes
+   * silent. The registrar calls it again, after registering, for the next life.
    */
-  openStream(providerSessionId: string, listener: StreamListener, signal: AbortSignal): Promise<void>;
+  openStream(providerSessionId: string, listener: StreamListener, signal: AbortSignal): Promise<StreamEnd>;
 }

@@ -46,6 +46,17 @@ export class ReconnectSchedule {
     return Math.round(this.quickMinMs + (this.quickMaxMs - this.quickMinMs) * this.random());
   }
 
+  /**
+   * The delay after mcpd asked the publisher to move to another replica (its own drains): none,
+   * unless the stream had only just opened, when a server asking again and again is backed off
+   * from like one that refuses.
+   */
+  afterMoveRequested(openMs: number): number {
+    if (openMs < this.stableMs) return this.backoff.next();
+    this.backoff.reset();
+    return 0;
+  }
+
   /** The delay after an attempt that got no stream open: mcpd unreachable, or the registration or stream refused. */
   afterFailedAttempt(): number {
     return this.backoff.next();

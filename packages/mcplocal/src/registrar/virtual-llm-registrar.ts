@@ -166,6 +166,13 @@ export class VirtualLlmRegistrar {
         registered = false;
         firstAttemptSettled();
         if (signal.aborted) return;
+        if (outcome.moving && outcome.openMs !== undefined) {
+          // Its replica drains: the next connection goes, through the balancer, to one that stays.
+          const delayMs = this.reconnect.afterMoveRequested(outcome.openMs);
+          this.log.info(`mcpd asked this publisher to move to another replica (it is draining); reconnecting${delayMs > 0 ? ` in ${delayMs} ms` : ' now'}`);
+          if (delayMs > 0) await this.clock.sleep(delayMs, signal).catch(() => undefined);
+          continue;
+        }
         const delayMs = outcome.openMs === undefined ? this.reconnect.afterFailedAttempt() : this.reconnect.afterStreamEnded(outcome.openMs);
         this.log.warn(`${outcome.openMs === undefined ? 'cannot open the control stream' : 'control stream lost'} (${outcome.reason}); reconnecting in ${delayMs} ms`);
         await this.clock.sleep(delayMs, signal).catch(() => undefined);
@@ -180,7 +187,7 @@ export class VirtualLlmRegistrar {
     signal: AbortSignal,
     registered: boolean,
     onOpen: () => void,
-  ): Promise<{ openMs: number | undefined; reason: string }> {
+  ): Promise<{ openMs: number | undefined; reason: string; moving?: boolean }> {
     let openedAt: number | undefined;
     const openMs = () => (openedAt === undefined ? undefined : this.clock.monotonic() - openedAt);
     try {
@@ -194,8 +201,8 @@ export class VirtualLlmRegistrar {
         },
         onFrame: (frame: ChannelFrame) => this.onFrame(frame),
       };
-      await this.channel.openStream(this.requireSessionId(), listener, signal);
-      return { openMs: openMs(), reason: 'mcpd ended it' };
+      const end = await this.channel.openStream(this.requireSessionId(), listener, signal);
+      return { openMs: openMs(), reason: 'mcpd ended it', moving: end === 'moving' };
     } catch (error) {
       if (error instanceof McpdHttpError && (error.status === 401 || error.status === 403) && !signal.aborted) {
         this.log.error(`mcpd refused this mcplocal: ${error.message} (${TOKEN_HINT})`);

@@ -97,6 +97,44 @@ describe('WebSocketControlChannel', () => {
     expect(mcpd.resultsOf('task-2')).toEqual([{ error: 'late' }]);
   });
 
+  it('moves when mcpd asks (its replica drains): the next life opens while the old socket carries the tasks it brought to their end', async () => {
+    const channel = channelOf();
+    const signal = new AbortController().signal;
+    const { providerSessionId } = await channel.register(REGISTRATION, signal);
+    const frames: ChannelFrame[] = [];
+    const listener = { onOpen: () => undefined, onFrame: (frame: ChannelFrame) => frames.push(frame) };
+    // The registrar's lifetime: every life's socket is opened with it.
+    const stop = new AbortController();
+    const first = channel.openStream(providerSessionId, listener, stop.signal);
+    await eventually('the hello', () => frames.length === 1);
+    mcpd.pushSocketMessage({ type: 'task', task: { kind: 'infer', taskId: 'task-old', llmName: 'local-qwen', request: { messages: [] }, streaming: true } });
+    await eventually('the task', () => frames.length === 2);
+    mcpd.pushSocketMessage({ type: 'reconnect' });
+    expect(await first).toBe('moving');
+    expect(mcpd.openSockets.size).toBe(1);
+
+    // The next life: its own socket, for new tasks; the old task's results still go up the old one, in order.
+    const second = channel.openStream(providerSessionId, listener, stop.signal).catch((error: unknown) => error);
+    await eventually('the second socket', () => mcpd.openSockets.size === 2);
+    await eventually('its hello', () => frames.length === 3);
+    expect(await channel.postResult('task-old', { chunk: { data: 'a' } }, signal)).toBe('delivered');
+    expect(await channel.postResult('task-new', { chunk: { data: 'x' } }, signal)).toBe('delivered');
+    expect(await channel.postResult('task-old', { chunk: { data: '[DONE]', done: true } }, signal)).toBe('delivered');
+    await eventually('three results', () => mcpd.results.length === 3);
+    const sent = (taskId: string) => mcpd.results.filter((entry) => entry.taskId === taskId).map(({ result, via }) => ({ result, via }));
+    expect(sent('task-old')).toEqual([
+      { result: { chunk: { data: 'a' } }, via: { socket: 1 } },
+      { result: { chunk: { data: '[DONE]', done: true } }, via: { socket: 1 } },
+    ]);
+    expect(sent('task-new')).toEqual([{ result: { chunk: { data: 'x' } }, via: { socket: 2 } }]);
+    // No reconnect message goes to the registrar: the channel handles it.
+    expect(frames.map((frame) => frame.event)).toEqual(['hello', 'task', 'hello']);
+    // Stopping closes both: the next life's socket and the one still carrying old tasks.
+    stop.abort(new Error('stopping'));
+    expect(await second).toEqual(new Error('stopping'));
+    await eventually('both sockets closed at mcpd', () => mcpd.openSockets.size === 0);
+  });
+
   it('sends what a turn of the event loop posted as one message per task, in order, and what a later turn posted apart', async () => {
     const channel = channelOf();
     await openSocket(channel);

@@ -28,6 +28,8 @@ export interface RecordedResult {
   taskId: string;
   result: TaskResult;
   at: number;
+  /** How it came: a result post, or the provider socket opened `socket`-th (from 1). */
+  via: 'post' | { socket: number };
 }
 
 /** One provider socket mcpd accepted: the WebSocket, the TCP connection under it, and whose session it carries. */
@@ -35,6 +37,8 @@ export interface AcceptedSocket {
   socket: WebSocket;
   connection: Socket;
   session: string;
+  /** Which socket it is, counting from 1 in the order they opened. */
+  ordinal: number;
 }
 
 export interface FakeMcpdOptions {
@@ -208,7 +212,7 @@ export class FakeMcpd {
       const taskId = decodeURIComponent(result[1]);
       const body = taskResultSchema.parse(await readJson(request));
       if (this.goneTasks.has(taskId)) return send(response, 404, { error: `unknown task ${taskId}` });
-      this.results.push({ taskId, result: body, at: Date.now() });
+      this.results.push({ taskId, result: body, at: Date.now(), via: 'post' });
       this.acknowledge(response, { bufferedChunks: 0 });
       return this.notify();
     }
@@ -273,8 +277,8 @@ export class FakeMcpd {
     if (typeof session !== 'string') return refuseUpgrade(connection, 400, { error: 'expected a session header' });
     if (this.refuseUpgrade) return refuseUpgrade(connection, this.refuseUpgrade.status, { error: this.refuseUpgrade.error });
     this.socketServer.handleUpgrade(request, connection, head, (socket) => {
-      const accepted: AcceptedSocket = { socket, connection, session };
       this.socketOpens.push(session);
+      const accepted: AcceptedSocket = { socket, connection, session, ordinal: this.socketOpens.length };
       this.sockets.add(accepted);
       socket.on('close', () => {
         this.sockets.delete(accepted);
@@ -302,7 +306,7 @@ export class FakeMcpd {
     } else {
       const results = message.type === 'results' ? message.results : [message.result];
       this.resultMessages.push({ type: message.type, taskId: message.taskId, count: results.length });
-      for (const result of results) this.results.push({ taskId: message.taskId, result, at: Date.now() });
+      for (const result of results) this.results.push({ taskId: message.taskId, result, at: Date.now(), via: { socket: accepted.ordinal } });
     }
     this.notify();
   }
