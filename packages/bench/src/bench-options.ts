@@ -4,9 +4,10 @@ import { BenchUsageError } from './errors.js';
 
 /**
  * What a run can measure: mcpd's public route, the relay through mcplocal, a pool of relayed
- * members, waking a sleeping backend, and many slow relayed streams at once (`streams500`).
+ * members, waking a sleeping backend, many slow relayed streams at once (`streams500`), and a
+ * fleet of provider sessions heartbeating on one mcpd (`fleet`).
  */
-export const BENCH_PARTS = ['public', 'relay', 'pool', 'wake', 'streams500'] as const;
+export const BENCH_PARTS = ['public', 'relay', 'pool', 'wake', 'streams500', 'fleet'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
 /** How long and how thoroughly to measure, read once from the command line. */
@@ -37,13 +38,17 @@ export interface BenchOptions {
   transports: readonly ProviderTransport[];
   /** Streams opened at once by `streams500` (`--streams`); 500 by default. */
   streams: number;
+  /** Provider sessions the `fleet` part connects (`--fleet-sessions`); 10,000 by default. */
+  fleetSessions: number;
 }
 
 export const BENCH_USAGE =
-  'usage: bench [--only public,relay,pool,wake,streams500] [--transport sse,websocket] [--duration S] [--warmup S] [--samples N] [--tokens N] [--streams N] [--wake-samples N] [--wake-delay-ms MS[,MS…]] [--quick] [--reference] [--json] [--output FILE] [--cpu-prof DIR]';
+  'usage: bench [--only public,relay,pool,wake,streams500] [--transport sse,websocket] [--duration S] [--warmup S] [--samples N] [--tokens N] [--streams N] [--fleet-sessions N] [--wake-samples N] [--wake-delay-ms MS[,MS…]] [--quick] [--reference] [--json] [--output FILE] [--cpu-prof DIR]';
 
 /** The streams `streams500` opens at once, as its name says. */
 const DEFAULT_STREAMS = 500;
+/** The fleet one replica must hold (issue 14 item 7). */
+const DEFAULT_FLEET_SESSIONS = 10_000;
 
 const FULL = { durationSeconds: 5, warmupSeconds: 1, probeSamples: 2000, wakeSamples: 12 };
 const QUICK = { durationSeconds: 2, warmupSeconds: 1, probeSamples: 500, wakeSamples: 6 };
@@ -77,6 +82,7 @@ export function parseBenchArguments(argv: string[]): BenchOptions {
         'wake-delay-ms': { type: 'string' },
         transport: { type: 'string' },
         streams: { type: 'string' },
+        'fleet-sessions': { type: 'string' },
       },
     }));
   } catch (error) {
@@ -98,6 +104,7 @@ export function parseBenchArguments(argv: string[]): BenchOptions {
     // SSE + POST first: the fallback, the figure the socket is read against.
     transports: chosen('--transport', values.transport, providerTransportSchema.options),
     streams: integer('--streams', values.streams) ?? DEFAULT_STREAMS,
+    fleetSessions: integer('--fleet-sessions', values['fleet-sessions']) ?? DEFAULT_FLEET_SESSIONS,
   };
 }
 

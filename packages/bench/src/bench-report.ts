@@ -2,6 +2,7 @@ import type { BenchOptions } from './bench-options.js';
 import type { RelayTransportUse } from './bench-environment.js';
 import type { LoadFigures } from './load-figures.js';
 import type { MachineDescription } from './machine.js';
+import type { FleetFigures } from './measure-fleet.js';
 import type { StreamsBurstResult } from './measure-streams-burst.js';
 import type { Scenario } from './scenarios.js';
 import type { ProbeComparison } from './sequential-probe.js';
@@ -14,7 +15,7 @@ export interface TargetVerdict {
   measured: number;
   limit: number;
   /** `×` a ratio to the baseline; `streams` a count of streams out of `limit`. */
-  unit: '%' | '×' | 'ms' | 'µs' | 'streams';
+  unit: '%' | '×' | 'ms' | 'µs' | 'MiB' | 'streams';
   /** Which measurement the figure comes from. */
   source: string;
   met: boolean;
@@ -48,6 +49,8 @@ export interface BenchReport {
   wake: WakeFigures | undefined;
   /** The `streams500` measurement, when it ran. */
   streamsBurst: StreamsBurstResult | undefined;
+  /** The fleet measurement, when it ran. */
+  fleet: FleetFigures | undefined;
   /** Every problem of every scenario and wake; a report with any is not to be trusted. */
   problems: string[];
   /** Conditions that make the figures noisier without making them wrong, e.g. a busy machine. */

@@ -49,6 +49,7 @@ async function main(): Promise<number> {
       scenarios: selectScenarios(options.parts, options.reference, options.transports),
       wake: options.parts.includes('wake'),
       streamsBurst: options.parts.includes('streams500'),
+      fleet: options.parts.includes('fleet'),
       cleanup,
       signal: controller.signal,
       progress,

@@ -1,6 +1,7 @@
 import type { BenchReport, ScenarioResult, TargetVerdict } from './bench-report.js';
 import type { LatencySummary } from './latency-summary.js';
 import { formatStreamsBurst } from './print-streams-burst.js';
+import { formatFleet } from './print-fleet.js';
 import { formatWake } from './print-wake.js';
 import { scenarioLabel } from './scenarios.js';
 import type { AddedLatency, ProbeComparison } from './sequential-probe.js';
@@ -24,10 +25,12 @@ export function formatReport(report: BenchReport): string {
   for (const [title, results] of groups(report.results)) sections.push(formatGroup(title, results, settings.probeSamples, usedTransport));
   if (report.streamsBurst) sections.push(formatStreamsBurst(report.streamsBurst));
   if (report.wake) sections.push(formatWake(report.wake));
+  if (report.fleet) sections.push(formatFleet(report.fleet));
   const verdicts = [
     ...report.results.flatMap((result) => result.verdicts),
     ...(report.streamsBurst?.verdicts ?? []),
     ...(report.wake ? [report.wake.verdict] : []),
+    ...(report.fleet?.verdicts ?? []),
   ];
   if (verdicts.length > 0) {
     sections.push(['targets:', ...verdicts.map((verdict) => `  ${verdict.met ? 'met   ' : 'MISSED'}  ${verdict.target}: ${measuredText(verdict)} (${verdict.source})`)].join('\n'));
@@ -62,6 +65,8 @@ export function measuredText(verdict: TargetVerdict): string {
       return `${format(verdict.measured)}×`;
     case 'ms':
       return `${format(verdict.measured)} ms`;
+    case 'MiB':
+      return `${verdict.measured.toFixed(0)} MiB`;
     case 'µs':
       return `${Number.isFinite(verdict.measured) ? verdict.measured.toFixed(1) : 'n/a'} µs`;
     case 'streams':

@@ -3,6 +3,7 @@ import type { BenchOptions } from './bench-options.js';
 import type { BenchReport, ScenarioResult } from './bench-report.js';
 import type { CleanupStack } from './cleanup-stack.js';
 import { describeMachine, loadAverage, type MachineDescription } from './machine.js';
+import { measureFleet, type FleetFigures } from './measure-fleet.js';
 import { measureStreamsBurst, type StreamsBurstResult } from './measure-streams-burst.js';
 import { measureWake } from './measure-wake.js';
 import { sessionTransport } from './provider-session.js';
@@ -18,6 +19,8 @@ export interface BenchRun {
   wake: boolean;
   /** Also run `streams500` over `options.transports`. */
   streamsBurst: boolean;
+  /** Also connect a fleet of provider sessions to an mcpd of its own. */
+  fleet: boolean;
   cleanup: CleanupStack;
   signal: AbortSignal;
   progress: Progress;
@@ -67,6 +70,8 @@ export async function runBench(options: BenchOptions, run: BenchRun): Promise<Be
       run.progress,
     );
   }
+  let fleet: FleetFigures | undefined;
+  if (run.fleet) fleet = await measureFleet(options.fleetSessions, run.cleanup, run.signal, run.progress);
   const { json: _json, outputFile: _outputFile, ...settings } = options;
   return {
     command: run.command,
@@ -78,7 +83,8 @@ export async function runBench(options: BenchOptions, run: BenchRun): Promise<Be
     transports,
     wake,
     streamsBurst,
-    problems: [...results.flatMap((result) => result.problems), ...(streamsBurst?.problems ?? []), ...wakeProblems(wake)],
+    fleet,
+    problems: [...results.flatMap((result) => result.problems), ...(streamsBurst?.problems ?? []), ...wakeProblems(wake), ...fleetProblems(fleet)],
     warnings: [...busyMachineWarnings(machine), ...transportWarnings(transports)],
   };
 }
@@ -109,4 +115,11 @@ export function transportWarnings(transports: readonly (RelayTransportUse & { us
 
 function describe(transport: RelayTransportUse['used']): string {
   return transport ?? 'no transport mcpd names';
+}
+
+/** Failed requests of the fleet's probes: the latency figures then leave them out. */
+function fleetProblems(fleet: FleetFigures | undefined): string[] {
+  if (!fleet) return [];
+  const [quiet, beating] = [fleet.quiet, fleet.beating].map((probe) => probe.baseline.failures + probe.path.failures) as [number, number];
+  return quiet + beating > 0 ? [`fleet: ${quiet} failed requests without the fleet, ${beating} while it beat`] : [];
 }

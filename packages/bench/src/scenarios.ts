@@ -120,6 +120,7 @@ export function selectScenarios(parts: readonly BenchPart[], reference: boolean,
         return POOL_SCENARIOS;
       case 'wake':
       case 'streams500':
+      case 'fleet':
         return [];
     }
   });

@@ -35,10 +35,13 @@ export class ConfigError extends McplocalError {
 /** mcpd answered an exchange of the provider channel with an error status; the message carries `HTTP <status>` and mcpd's `error` text. */
 export class McpdHttpError extends McplocalError {
   readonly status: number;
+  /** What the refusal's `Retry-After` asked for, when it said. */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(status: number, message: string, options: { cause?: unknown } = {}) {
+  constructor(status: number, message: string, options: { cause?: unknown; retryAfterMs?: number | undefined } = {}) {
     super(message, options);
     this.status = status;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 

@@ -1,5 +1,6 @@
 import { and, asc, count, eq, inArray, isNotNull, isNull, lt, ne, notInArray, or } from 'drizzle-orm';
 import { agents, users, type AgentRow, type Database, type NewAgentRow } from '@mcpctl/db';
+import { noSessions, ofSessions, type SessionIds } from './of-sessions.js';
 import { unheld } from './unheld-session.js';
 
 /** An agent row with its owner's user name, as views need it. */
@@ -62,21 +63,21 @@ export class AgentRepository {
   }
 
   /** Virtual agents share their session's lifecycle: inactive with it… */
-  async markSessionInactive(sessionIds: string | readonly string[], at: Date, options: { unheldOnly?: boolean } = {}): Promise<void> {
-    const ids = typeof sessionIds === 'string' ? [sessionIds] : [...sessionIds];
-    if (ids.length === 0) return;
+  async markSessionInactive(sessionIds: SessionIds, at: Date, options: { unheldOnly?: boolean } = {}): Promise<void> {
+    if (noSessions(sessionIds)) return;
     await this.db
       .update(agents)
       .set({ status: 'inactive', inactiveSince: at, updatedAt: at })
-      .where(and(inArray(agents.providerSessionId, ids), ne(agents.status, 'inactive'), options.unheldOnly ? unheld(this.db, agents.providerSessionId) : undefined));
+      .where(and(ofSessions(agents.providerSessionId, sessionIds), ne(agents.status, 'inactive'), options.unheldOnly ? unheld(this.db, agents.providerSessionId) : undefined));
   }
 
   /** …back with it… */
-  async reviveSession(sessionId: string, at: Date): Promise<number> {
+  async reviveSession(sessionIds: SessionIds, at: Date): Promise<number> {
+    if (noSessions(sessionIds)) return 0;
     const back = await this.db
       .update(agents)
       .set({ status: 'active', inactiveSince: null, updatedAt: at })
-      .where(and(eq(agents.providerSessionId, sessionId), eq(agents.status, 'inactive')))
+      .where(and(ofSessions(agents.providerSessionId, sessionIds), eq(agents.status, 'inactive')))
       .returning({ id: agents.id });
     return back.length;
   }

@@ -1,5 +1,6 @@
 import { and, asc, count, eq, inArray, isNotNull, isNull, lt, ne, notInArray, or } from 'drizzle-orm';
 import { llms, users, type Database, type LlmRow, type NewLlmRow } from '@mcpctl/db';
+import { noSessions, ofSessions, type SessionIds } from './of-sessions.js';
 import { unheld } from './unheld-session.js';
 
 /** An LLM row with its owner's user name, as views need it. */
@@ -94,13 +95,12 @@ export class LlmRepository {
 
   /** The control stream closed: every row of the session goes inactive at once. */
   /** `unheldOnly`: only rows of sessions no replica holds a connection of (a claim wins over a release racing it). */
-  async markSessionInactive(sessionIds: string | readonly string[], at: Date, options: { unheldOnly?: boolean } = {}): Promise<number> {
-    const ids = typeof sessionIds === 'string' ? [sessionIds] : [...sessionIds];
-    if (ids.length === 0) return 0;
+  async markSessionInactive(sessionIds: SessionIds, at: Date, options: { unheldOnly?: boolean } = {}): Promise<number> {
+    if (noSessions(sessionIds)) return 0;
     const updated = await this.db
       .update(llms)
       .set({ status: 'inactive', inactiveSince: at, updatedAt: at })
-      .where(and(inArray(llms.providerSessionId, ids), ne(llms.status, 'inactive'), options.unheldOnly ? unheld(this.db, llms.providerSessionId) : undefined))
+      .where(and(ofSessions(llms.providerSessionId, sessionIds), ne(llms.status, 'inactive'), options.unheldOnly ? unheld(this.db, llms.providerSessionId) : undefined))
       .returning({ id: llms.id });
     return updated.length;
   }
@@ -110,17 +110,20 @@ export class LlmRepository {
     await this.db.update(llms).set({ lastHeartbeatAt: at }).where(eq(llms.providerSessionId, sessionId));
   }
 
-  /** A heartbeat or a new stream: bump every row, and bring inactive ones back. */
-  /** Answers how many rows came back from inactive. */
-  async reviveSession(sessionId: string, at: Date): Promise<number> {
+  /**
+   * Heartbeats or a new stream: bump every row of the sessions, and bring inactive ones back.
+   * Answers how many rows came back from inactive.
+   */
+  async reviveSession(sessionIds: SessionIds, at: Date): Promise<number> {
+    if (noSessions(sessionIds)) return 0;
     await this.db
       .update(llms)
       .set({ lastHeartbeatAt: at, updatedAt: at })
-      .where(and(eq(llms.providerSessionId, sessionId), ne(llms.status, 'inactive')));
+      .where(and(ofSessions(llms.providerSessionId, sessionIds), ne(llms.status, 'inactive')));
     const back = await this.db
       .update(llms)
       .set({ status: 'active', lastHeartbeatAt: at, inactiveSince: null, updatedAt: at })
-      .where(and(eq(llms.providerSessionId, sessionId), eq(llms.status, 'inactive')))
+      .where(and(ofSessions(llms.providerSessionId, sessionIds), eq(llms.status, 'inactive')))
       .returning({ id: llms.id });
     return back.length;
   }

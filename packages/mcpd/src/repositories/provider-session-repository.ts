@@ -1,6 +1,7 @@
 import { and, count, eq, gte, inArray, isNotNull, isNull, lt, notExists, or } from 'drizzle-orm';
 import type { ProviderTransport } from '@mcpctl/protocol';
 import { agents, llms, providerSessions, type Database, type ProviderSessionRow } from '@mcpctl/db';
+import { noSessions, ofSessions, type SessionIds } from './of-sessions.js';
 
 export class ProviderSessionRepository {
   constructor(private readonly db: Database) {}
@@ -57,8 +58,9 @@ export class ProviderSessionRepository {
     return claimed.length > 0;
   }
 
-  async touch(id: string, at: Date): Promise<void> {
-    await this.db.update(providerSessions).set({ lastHeartbeatAt: at }).where(eq(providerSessions.id, id));
+  async touch(ids: SessionIds, at: Date): Promise<void> {
+    if (noSessions(ids)) return;
+    await this.db.update(providerSessions).set({ lastHeartbeatAt: at }).where(ofSessions(providerSessions.id, ids));
   }
 
   /** Sessions heard from (register, heartbeat, stream) at or after `since`. */

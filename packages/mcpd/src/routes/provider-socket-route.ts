@@ -94,10 +94,8 @@ function openChannel(socket: WebSocket, sessionId: string, request: FastifyReque
       }
     },
     onHeartbeat: (hibernating) => {
-      providerSessions.heartbeat(principal, sessionId, hibernating).catch((error: unknown) => {
-        // The session was deleted under the socket: the publisher should register again.
-        if (error instanceof HttpError && error.statusCode === 404) channel.close('sessionGone');
-        else request.log.error({ err: error }, 'a heartbeat on a provider socket failed');
+      providerSessions.heartbeatOnConnection(sessionId, hibernating).catch((error: unknown) => {
+        request.log.error({ err: error }, 'a heartbeat on a provider socket failed');
       });
     },
     onError: (error) => request.log.warn({ err: error }, 'a provider socket failed'),

@@ -9,8 +9,11 @@ import type { RelayBus } from '../relay/relay-bus.js';
 import type { TaskRegistry } from '../relay/task-registry.js';
 import type { LlmCatalog } from '../catalog/llm-catalog.js';
 import type { Principal } from '../rbac/principal.js';
+import { HeartbeatBatch } from './heartbeat-batch.js';
 
 const MAX_REMEMBERED_REVOCATIONS = 1000;
+/** How long the heartbeats of the sessions held here gather before they are written together. */
+export const HEARTBEAT_WINDOW_MS = 100;
 
 /** The lifecycle of SPEC §3 as heartbeats and control streams drive it. */
 export class ProviderSessionService {
@@ -25,6 +28,8 @@ export class ProviderSessionService {
   readonly #revokedTokens = new Set<string>();
   /** Connections moving to another replica while this one drains. */
   readonly #leaving = new WeakSet<ControlChannel>();
+  /** Beats of the sessions held here, written a window at a time. */
+  readonly #beats: HeartbeatBatch;
 
   constructor(
     private readonly sessions: ProviderSessionRepository,
@@ -38,7 +43,9 @@ export class ProviderSessionService {
     private readonly replicaId: string,
     /** Among replicas: where the sessions held here are announced. */
     private readonly bus?: RelayBus,
-  ) {}
+  ) {
+    this.#beats = new HeartbeatBatch(clock, HEARTBEAT_WINDOW_MS, (sessionIds) => this.#reviveHeld(sessionIds));
+  }
 
   /**
    * A session id is a secret bound to its owner: anyone else is told it does not exist,
@@ -57,14 +64,46 @@ export class ProviderSessionService {
    */
   async heartbeat(principal: Principal, sessionId: string, hibernating: string[] = []): Promise<void> {
     const id = await this.requireOwnSession(principal, sessionId);
-    await this.#inOrder(id, async () => {
-      if (this.hub.channel(id)) await this.#revive(id, 'heartbeat');
-      else await this.#touch(id);
-      if (hibernating.length > 0) {
-        await this.llms.markHibernating(id, hibernating, this.clock.now());
-        this.catalog.invalidate();
-      }
+    if (this.hub.channel(id)) {
+      // Its caller waits for the answer: written now, with any beats gathered meanwhile.
+      const written = this.#beats.add(id);
+      await this.#beats.flush();
+      await written;
+    } else {
+      await this.#inOrder(id, () => this.#touch(id));
+    }
+    await this.#markHibernating(id, hibernating);
+  }
+
+  /**
+   * A heartbeat on the connection held here, whose owner was checked when it opened: gathered
+   * with the other sessions' beats and written with them (see {@link HeartbeatBatch}).
+   */
+  async heartbeatOnConnection(sessionId: string, hibernating: readonly string[] = []): Promise<void> {
+    // Not held back by the window: a revival touches only inactive rows, so the two never cross.
+    await Promise.all([this.#beats.add(sessionId), this.#markHibernating(sessionId, hibernating)]);
+  }
+
+  async #markHibernating(sessionId: string, hibernating: readonly string[]): Promise<void> {
+    if (hibernating.length === 0) return;
+    await this.#inOrder(sessionId, async () => {
+      await this.llms.markHibernating(sessionId, [...hibernating], this.clock.now());
+      this.catalog.invalidate();
     });
+  }
+
+  /**
+   * Beats of sessions held here, a window's worth: every row bumped, inactive ones back. Only
+   * rows that came back change what others cache, here and among replicas. A connection that
+   * closed since its beat is left alone: its rows are being marked inactive.
+   */
+  async #reviveHeld(sessionIds: readonly string[]): Promise<void> {
+    const held = sessionIds.filter((sessionId) => this.hub.channel(sessionId));
+    if (held.length === 0) return;
+    const now = this.clock.now();
+    await this.sessions.touch(held, now);
+    const back = (await this.llms.reviveSession(held, now)) + (await this.agents.reviveSession(held, now));
+    if (back > 0) this.catalog.invalidate();
   }
 
   /**
@@ -209,6 +248,8 @@ export class ProviderSessionService {
     // Requests waiting for this publisher look again now, not when the database answers.
     this.catalog.invalidate();
     await this.#inOrder(sessionId, async () => {
+      // Beats being written when it closed go first, so they cannot revive the rows after this.
+      await this.#beats.settled();
       // A newer stream may have attached while this waited its turn, here or on another replica.
       if (this.hub.channel(sessionId)) return;
       if (this.bus && !(await this.sessions.releaseReplica(sessionId, this.replicaId))) return;
@@ -238,14 +279,14 @@ export class ProviderSessionService {
   }
 
   /**
-   * Rows of a session with a connection here come back. A new connection makes waiting requests
-   * look again whatever the rows said; a heartbeat changes what others cache (here and, among
-   * replicas, everywhere) only when a row came back, not at every beat of every publisher.
+   * Rows of a session whose connection opened here come back, and waiting requests look again
+   * whatever the rows said (heartbeats are {@link #reviveHeld}).
    */
-  async #revive(sessionId: string, cause: 'connection' | 'heartbeat' = 'connection'): Promise<void> {
+  async #revive(sessionId: string): Promise<void> {
     const now = this.clock.now();
     await this.sessions.touch(sessionId, now);
-    const back = (await this.llms.reviveSession(sessionId, now)) + (await this.agents.reviveSession(sessionId, now));
-    if (cause === 'connection' || back > 0) this.catalog.invalidate();
+    await this.llms.reviveSession(sessionId, now);
+    await this.agents.reviveSession(sessionId, now);
+    this.catalog.invalidate();
   }
 }

@@ -29,12 +29,16 @@ export class ShutdownGate {
     if (this.#draining && !this.peersServe) this.#refuse(what);
   }
 
-  /** A new control connection, which would hold a publisher here: 503 once draining, among replicas too. */
+  /**
+   * A new control connection, which would hold a publisher here: 503 once draining, among
+   * replicas too, where the retry may come within a second (`Retry-After: 1`): its next
+   * connection through the balancer reaches a replica that stays.
+   */
   assertHolding(what: string): void {
-    if (this.#draining) this.#refuse(what);
+    if (this.#draining) this.#refuse(what, this.peersServe ? 1 : RETRY_AFTER_SECONDS);
   }
 
-  #refuse(what: string): never {
-    throw serviceUnavailable(`mcpd is shutting down and takes no ${what}; retry shortly`, RETRY_AFTER_SECONDS);
+  #refuse(what: string, retryAfterSeconds = RETRY_AFTER_SECONDS): never {
+    throw serviceUnavailable(`mcpd is shutting down and takes no ${what}; retry shortly`, retryAfterSeconds);
   }
 }

@@ -182,7 +182,7 @@ export class HttpControlChannel implements ControlChannel {
 /** mcpd's `{"error"}` text, or the status line when the body is not one. */
 async function httpError(response: Response, what: string): Promise<McpdHttpError> {
   const text = await response.text().catch(() => '');
-  return mcpdRefusal(response.status, text, what, response.statusText);
+  return mcpdRefusal(response.status, text, what, response.statusText, response.headers.get('retry-after'));
 }
 
 async function readJson(response: Response, what: string): Promise<unknown> {

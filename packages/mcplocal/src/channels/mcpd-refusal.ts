@@ -3,9 +3,10 @@ import { McpdHttpError } from '../errors.js';
 
 /**
  * mcpd's refusal of an exchange as an error: its `{"error"}` text when the body is one, else
- * `fallbackDetail` (the status line, or nothing). A proxy's HTML page is not quoted.
+ * `fallbackDetail` (the status line, or nothing). A proxy's HTML page is not quoted. `retryAfter`:
+ * the `Retry-After` header in seconds, kept when it is one.
  */
-export function mcpdRefusal(status: number, bodyText: string, what: string, fallbackDetail = ''): McpdHttpError {
+export function mcpdRefusal(status: number, bodyText: string, what: string, fallbackDetail = '', retryAfter?: string | null): McpdHttpError {
   let detail = fallbackDetail;
   try {
     const parsed = errorBodySchema.safeParse(JSON.parse(bodyText));
@@ -13,7 +14,10 @@ export function mcpdRefusal(status: number, bodyText: string, what: string, fall
   } catch {
     // Not JSON (a proxy's HTML page, say): the status line is all there is to say.
   }
-  return new McpdHttpError(status, `mcpd answered ${what} with HTTP ${status}${detail ? `: ${detail}` : ''}`);
+  const seconds = retryAfter && /^\d{1,6}$/.test(retryAfter.trim()) ? Number(retryAfter.trim()) : undefined;
+  return new McpdHttpError(status, `mcpd answered ${what} with HTTP ${status}${detail ? `: ${detail}` : ''}`, {
+    retryAfterMs: seconds === undefined ? undefined : seconds * 1000,
+  });
 }
 
 /** `fetch failed` alone says nothing; undici and Node put the reason (ECONNREFUSED …) in `cause`. */

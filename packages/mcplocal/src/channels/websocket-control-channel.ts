@@ -274,7 +274,7 @@ export class WebSocketControlChannel implements ControlChannel {
       signal.addEventListener('abort', onAbort, { once: true });
 
       socket.on('unexpected-response', (_request, response) => {
-        void readRefusalBody(response).then((text) => fail(mcpdRefusal(response.statusCode ?? 0, text, 'the provider socket', response.statusMessage)));
+        void readRefusalBody(response).then((text) => fail(mcpdRefusal(response.statusCode ?? 0, text, 'the provider socket', response.statusMessage, headerText(response.headers['retry-after']))));
       });
       socket.on('upgrade', (response) => {
         connection = response.socket;
@@ -387,6 +387,10 @@ function abortReason(signal: AbortSignal): Error {
 
 function socketWriteFailed(what: string, error: Error): McplocalError {
   return new McplocalError(`the provider socket closed before ${what} was written: ${error.message}`, { cause: error });
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 function textOf(data: WebSocket.RawData): string {

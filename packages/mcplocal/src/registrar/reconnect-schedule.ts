@@ -57,6 +57,17 @@ export class ReconnectSchedule {
     return 0;
   }
 
+  /**
+   * The delay after mcpd refused with `Retry-After` (503): what it asked, when that is sooner than
+   * the backoff (a draining replica among others asks for 1 s: the next connection goes to another), with the
+   * quick reconnect's jitter so a drained replica's publishers do not all return at once.
+   */
+  afterRetryAfter(retryAfterMs: number): number {
+    const backoff = this.backoff.next();
+    if (retryAfterMs >= backoff) return retryAfterMs;
+    return Math.round(retryAfterMs + (this.quickMaxMs - this.quickMinMs) * this.random());
+  }
+
   /** The delay after an attempt that got no stream open: mcpd unreachable, or the registration or stream refused. */
   afterFailedAttempt(): number {
     return this.backoff.next();

@@ -173,7 +173,12 @@ export class VirtualLlmRegistrar {
           if (delayMs > 0) await this.clock.sleep(delayMs, signal).catch(() => undefined);
           continue;
         }
-        const delayMs = outcome.openMs === undefined ? this.reconnect.afterFailedAttempt() : this.reconnect.afterStreamEnded(outcome.openMs);
+        const delayMs =
+          outcome.openMs !== undefined
+            ? this.reconnect.afterStreamEnded(outcome.openMs)
+            : outcome.retryAfterMs !== undefined
+              ? this.reconnect.afterRetryAfter(outcome.retryAfterMs)
+              : this.reconnect.afterFailedAttempt();
         this.log.warn(`${outcome.openMs === undefined ? 'cannot open the control stream' : 'control stream lost'} (${outcome.reason}); reconnecting in ${delayMs} ms`);
         await this.clock.sleep(delayMs, signal).catch(() => undefined);
       }
@@ -187,7 +192,7 @@ export class VirtualLlmRegistrar {
     signal: AbortSignal,
     registered: boolean,
     onOpen: () => void,
-  ): Promise<{ openMs: number | undefined; reason: string; moving?: boolean }> {
+  ): Promise<{ openMs: number | undefined; reason: string; moving?: boolean; retryAfterMs?: number | undefined }> {
     let openedAt: number | undefined;
     const openMs = () => (openedAt === undefined ? undefined : this.clock.monotonic() - openedAt);
     try {
@@ -207,7 +212,9 @@ export class VirtualLlmRegistrar {
       if (error instanceof McpdHttpError && (error.status === 401 || error.status === 403) && !signal.aborted) {
         this.log.error(`mcpd refused this mcplocal: ${error.message} (${TOKEN_HINT})`);
       }
-      return { openMs: openMs(), reason: describe(error) };
+      // mcpd named when to come back (a draining replica among others: at once, through the balancer).
+      const retryAfterMs = error instanceof McpdHttpError && error.status === 503 ? error.retryAfterMs : undefined;
+      return { openMs: openMs(), reason: describe(error), retryAfterMs };
     } finally {
       this.heartbeat.stop();
     }
