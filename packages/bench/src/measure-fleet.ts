@@ -34,10 +34,10 @@ export interface FleetFigures {
   beatsPerSecond: number;
   registerSeconds: number;
   connectSeconds: number;
-  /** mcpd's resident memory: before the fleet, with every session connected, and the most seen while it beat. */
+  /** mcpd's resident memory: before the fleet, with every session connected, and the most seen from the first registration to the end. */
   rssMiB: { before: number; connected: number; peak: number };
-  /** mcpd's CPU while the fleet beat and the probe ran, in % of one core. */
-  mcpdCpuPercent: number | undefined;
+  /** mcpd's CPU in % of one core while the fleet only beat (no request), and while it beat and the probe ran. */
+  mcpdCpuPercent: { beating: number | undefined; beatingAndProbed: number | undefined };
   /** The public path against the fake upstream, one request at a time: without the fleet, then while it beats. */
   quiet: ProbeComparison;
   beating: ProbeComparison;
@@ -80,71 +80,90 @@ export async function measureFleet(sessions: number, cleanup: CleanupStack, sign
   const before = residentMiB(server.pid);
 
   progress(`fleet: registering ${sessions} provider sessions and opening a socket for each`);
-  let beatsPerSecond = 0;
-  const simulator = await spawnService({
-    name: 'fleet simulator',
-    main: SIMULATOR_MAIN,
-    args: ['--url', mcpd.url, '--token', mcpd.adminToken, '--sessions', String(sessions), '--interval-ms', String(FLEET_HEARTBEAT_INTERVAL_MS)],
-    startTimeoutMs: 30 * 60_000,
-    ready: (line) => {
-      const record = parseLogLine(line);
-      if (record?.msg === 'registered' || record?.msg === 'connected') progress(`fleet: ${record.msg} ${String(record.done)}`);
-      if (record?.msg === 'beating' && typeof record.beatsPerSecond === 'number') beatsPerSecond = record.beatsPerSecond;
-      return record?.msg === 'fleet ready' ? record : undefined;
-    },
-  });
-  keepProcess(cleanup, 'the fleet simulator', simulator, `${sessions} sessions`);
-  simulator.process.stdout?.on('data', (text: Buffer) => {
-    for (const line of text.toString('utf8').split('\n')) {
-      const record = parseLogLine(line);
-      if (record?.msg === 'beating' && typeof record.beatsPerSecond === 'number') beatsPerSecond = record.beatsPerSecond;
-    }
-  });
-  const ready = simulator.value;
-  const connected = residentMiB(server.pid);
-  progress(`fleet: ${sessions} sessions connected (${Number(ready.registerSeconds).toFixed(1)} s to register, ${Number(ready.connectSeconds).toFixed(1)} s to connect); mcpd at ${connected.toFixed(0)} MiB`);
-  await new Promise((resolve) => setTimeout(resolve, SETTLE_SECONDS * 1000));
-
-  progress(`fleet: the public path while ${sessions} sessions beat every ${FLEET_HEARTBEAT_INTERVAL_MS / 1000} s`);
-  let peak = residentMiB(server.pid);
-  const watch = setInterval(() => (peak = Math.max(peak, residentMiB(server.pid))), 250);
-  const cpuBefore = processCpuSeconds(server.pid);
-  const startedAt = performance.now();
-  let beating: ProbeComparison;
+  // From the first registration to the end: the most the fleet ever cost.
+  const memory = watchResidentMemory(server.pid, before);
   try {
-    beating = await probe();
-  } finally {
-    clearInterval(watch);
-  }
-  const mcpdCpuPercent = percentOfCore(cpuBetween(cpuBefore, processCpuSeconds(server.pid)), (performance.now() - startedAt) / 1000);
-  const dropped = simulator.output().includes('a socket closed');
-  await simulator.stop();
-  if (dropped) throw new BenchError('mcpd closed sockets of the fleet while it beat; see the simulator\'s output');
+    let beatsPerSecond = 0;
+    const simulator = await spawnService({
+      name: 'fleet simulator',
+      main: SIMULATOR_MAIN,
+      args: ['--url', mcpd.url, '--token', mcpd.adminToken, '--sessions', String(sessions), '--interval-ms', String(FLEET_HEARTBEAT_INTERVAL_MS)],
+      startTimeoutMs: 30 * 60_000,
+      ready: (line) => {
+        const record = parseLogLine(line);
+        if (record?.msg === 'registered' || record?.msg === 'connected') progress(`fleet: ${record.msg} ${String(record.done)}`);
+        if (record?.msg === 'beating' && typeof record.beatsPerSecond === 'number') beatsPerSecond = record.beatsPerSecond;
+        return record?.msg === 'fleet ready' ? record : undefined;
+      },
+    });
+    keepProcess(cleanup, 'the fleet simulator', simulator, `${sessions} sessions`);
+    simulator.process.stdout?.on('data', (text: Buffer) => {
+      for (const line of text.toString('utf8').split('\n')) {
+        const record = parseLogLine(line);
+        if (record?.msg === 'beating' && typeof record.beatsPerSecond === 'number') beatsPerSecond = record.beatsPerSecond;
+      }
+    });
+    const ready = simulator.value;
+    const connected = residentMiB(server.pid);
+    progress(`fleet: ${sessions} sessions connected (${Number(ready.registerSeconds).toFixed(1)} s to register, ${Number(ready.connectSeconds).toFixed(1)} s to connect); mcpd at ${connected.toFixed(0)} MiB`);
+    const beatingOnly = await cpuPercentDuring(server.pid, () => new Promise((resolve) => setTimeout(resolve, SETTLE_SECONDS * 1000)));
 
-  const addedP50Growth = ratio(beating.addedMs.p50, quiet.addedMs.p50);
-  const verdicts: TargetVerdict[] = [
-    { target: `mcpd resident memory with ${sessions} sessions ≤ ${FLEET_MAX_RSS_MIB} MiB`, measured: peak, limit: FLEET_MAX_RSS_MIB, unit: 'MiB', source: 'fleet', met: peak <= FLEET_MAX_RSS_MIB },
-    {
-      target: `public added p50 while the fleet beats ≤ ${FLEET_MAX_ADDED_P50_GROWTH}× without it`,
-      measured: addedP50Growth,
-      limit: FLEET_MAX_ADDED_P50_GROWTH,
-      unit: '×',
-      source: 'fleet',
-      met: addedP50Growth <= FLEET_MAX_ADDED_P50_GROWTH,
-    },
-  ];
+    progress(`fleet: the public path while ${sessions} sessions beat every ${FLEET_HEARTBEAT_INTERVAL_MS / 1000} s`);
+    let beating: ProbeComparison | undefined;
+    const beatingAndProbed = await cpuPercentDuring(server.pid, async () => {
+      beating = await probe();
+    });
+    const dropped = simulator.output().includes('a socket closed');
+    await simulator.stop();
+    if (dropped) throw new BenchError('mcpd closed sockets of the fleet while it beat; see the simulator\'s output');
+
+    const addedP50Growth = ratio(beating!.addedMs.p50, quiet.addedMs.p50);
+    const verdicts: TargetVerdict[] = [
+      { target: `mcpd resident memory with ${sessions} sessions ≤ ${FLEET_MAX_RSS_MIB} MiB`, measured: memory.peak, limit: FLEET_MAX_RSS_MIB, unit: 'MiB', source: 'fleet', met: memory.peak <= FLEET_MAX_RSS_MIB },
+      {
+        target: `public added p50 while the fleet beats ≤ ${FLEET_MAX_ADDED_P50_GROWTH}× without it`,
+        measured: addedP50Growth,
+        limit: FLEET_MAX_ADDED_P50_GROWTH,
+        unit: '×',
+        source: 'fleet',
+        met: addedP50Growth <= FLEET_MAX_ADDED_P50_GROWTH,
+      },
+    ];
+    return {
+      sessions,
+      heartbeatIntervalMs: FLEET_HEARTBEAT_INTERVAL_MS,
+      beatsPerSecond,
+      registerSeconds: Number(ready.registerSeconds),
+      connectSeconds: Number(ready.connectSeconds),
+      rssMiB: { before, connected, peak: memory.peak },
+      mcpdCpuPercent: { beating: beatingOnly, beatingAndProbed },
+      quiet,
+      beating: beating!,
+      addedP50Growth,
+      verdicts,
+    };
+  } finally {
+    memory.stop();
+  }
+}
+
+/** CPU of process `pid` in % of one core while `work` runs. */
+async function cpuPercentDuring(pid: number, work: () => Promise<unknown>): Promise<number | undefined> {
+  const before = processCpuSeconds(pid);
+  const startedAt = performance.now();
+  await work();
+  return percentOfCore(cpuBetween(before, processCpuSeconds(pid)), (performance.now() - startedAt) / 1000);
+}
+
+/** The most resident memory of a process seen, looked at every 250 ms until `stop`. */
+function watchResidentMemory(pid: number, initial: number): { readonly peak: number; stop(): void } {
+  let peak = initial;
+  const timer = setInterval(() => (peak = Math.max(peak, residentMiB(pid))), 250);
   return {
-    sessions,
-    heartbeatIntervalMs: FLEET_HEARTBEAT_INTERVAL_MS,
-    beatsPerSecond,
-    registerSeconds: Number(ready.registerSeconds),
-    connectSeconds: Number(ready.connectSeconds),
-    rssMiB: { before, connected, peak },
-    mcpdCpuPercent,
-    quiet,
-    beating,
-    addedP50Growth,
-    verdicts,
+    get peak() {
+      return Math.max(peak, residentMiB(pid));
+    },
+    stop: () => clearInterval(timer),
   };
 }
 

@@ -6,7 +6,8 @@ export function formatFleet(fleet: FleetFigures): string {
   const lines = [
     `fleet: ${fleet.sessions} provider sessions on one mcpd, each on its own socket, beating every ${fleet.heartbeatIntervalMs / 1000} s (${fleet.beatsPerSecond.toFixed(0)} beats/s sent during the probe)`,
     `  registered in ${fleet.registerSeconds.toFixed(1)} s, connected in ${fleet.connectSeconds.toFixed(1)} s`,
-    `  mcpd resident memory: ${fleet.rssMiB.before.toFixed(0)} MiB before, ${fleet.rssMiB.connected.toFixed(0)} MiB connected, ${fleet.rssMiB.peak.toFixed(0)} MiB at most while beating; CPU while beating and probed ${fleet.mcpdCpuPercent === undefined ? 'n/a' : `${fleet.mcpdCpuPercent.toFixed(1)} %`} of a core`,
+    `  mcpd resident memory: ${fleet.rssMiB.before.toFixed(0)} MiB before the fleet, ${fleet.rssMiB.connected.toFixed(0)} MiB with it connected, ${fleet.rssMiB.peak.toFixed(0)} MiB at most from its first registration to the end`,
+    `  mcpd CPU: ${percent(fleet.mcpdCpuPercent.beating)} of a core while the fleet only beats, ${percent(fleet.mcpdCpuPercent.beatingAndProbed)} while it beats and the probe runs`,
   ];
   const table = formatTable(
     [
@@ -33,4 +34,8 @@ export function formatFleet(fleet: FleetFigures): string {
     }),
   );
   return [...lines, table, `  added p50 while beating: ${fleet.addedP50Growth.toFixed(2)}× the added p50 without the fleet`].join('\n');
+}
+
+function percent(value: number | undefined): string {
+  return value === undefined ? 'n/a' : `${value.toFixed(1)} %`;
 }

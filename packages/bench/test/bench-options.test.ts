@@ -10,12 +10,18 @@ describe('parseBenchArguments', () => {
   });
 
   it('measures every part by default, and with --only the named ones in a fixed order', () => {
-    expect(parseBenchArguments([]).parts).toEqual(['public', 'relay', 'pool', 'wake', 'streams500']);
+    expect(parseBenchArguments([]).parts).toEqual(['public', 'relay', 'pool', 'wake', 'streams500', 'fleet']);
     expect(parseBenchArguments(['--only', 'streams500']).parts).toEqual(['streams500']);
     expect(parseBenchArguments(['--only', 'wake,relay']).parts).toEqual(['relay', 'wake']);
     expect(parseBenchArguments(['--only', 'pool']).parts).toEqual(['pool']);
-    expect(() => parseBenchArguments(['--only', 'relay,gpu'])).toThrow(/--only expects a comma-separated list of public, relay, pool, wake, streams500, got "relay,gpu"/);
+    expect(() => parseBenchArguments(['--only', 'relay,gpu'])).toThrow(/--only expects a comma-separated list of public, relay, pool, wake, streams500, fleet, got "relay,gpu"/);
     expect(() => parseBenchArguments(['--only', ','])).toThrow(BenchUsageError);
+  });
+
+  it('connects a fleet of 10,000 sessions by default, or as many as --fleet-sessions says', () => {
+    expect(parseBenchArguments([]).fleetSessions).toBe(10_000);
+    expect(parseBenchArguments(['--only', 'fleet', '--fleet-sessions', '500']).fleetSessions).toBe(500);
+    expect(() => parseBenchArguments(['--fleet-sessions', 'many'])).toThrow(BenchUsageError);
   });
 
   it('wakes 12 backends taking 0.25 to 3 s by default, 6 with --quick, and takes a list of delays', () => {

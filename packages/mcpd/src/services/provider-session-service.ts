@@ -66,9 +66,7 @@ export class ProviderSessionService {
     const id = await this.requireOwnSession(principal, sessionId);
     if (this.hub.channel(id)) {
       // Its caller waits for the answer: written now, with any beats gathered meanwhile.
-      const written = this.#beats.add(id);
-      await this.#beats.flush();
-      await written;
+      await Promise.all([this.#beats.add(id), this.#beats.flush()]);
     } else {
       await this.#inOrder(id, () => this.#touch(id));
     }
