@@ -248,15 +248,30 @@ describe('TaskRouter on the holder of a connection', () => {
     expect(channel.said).toEqual(['move away', 'close shuttingDown']);
   });
 
-  it('closes a moving connection at the deadline when its tasks have not ended', async () => {
-    const { clock, router, hub, channel, handlers, infer } = holder();
+  it('keeps a moving socket open for a wake under way: its result comes up it', async () => {
+    const { router, hub, channel, handlers } = holder();
+    handlers.task('s1', { kind: 'wake', taskId: 'task_x.w', llmName: 'local' }, null);
+    hub.detach('s1', channel, true);
+    void router.moveAway('s1', channel, 60_000);
+    await settle();
+    expect(channel.said).toEqual(['move away']);
+    handlers.taskEnded('task_x.w');
+    await settle();
+    expect(channel.said).toEqual(['move away', 'close shuttingDown']);
+  });
+
+  it('closes a moving connection at the deadline when its tasks have not ended, failing what it still carried', async () => {
+    const { clock, router, bus, hub, channel, handlers, infer } = holder();
     handlers.task('s1', infer('task_x.1'), 1);
     hub.detach('s1', channel, true);
     let moved = false;
     void router.moveAway('s1', channel, 30_000).then(() => (moved = true));
+    const gone: string[] = [];
+    bus.sessionGone = (sessionId: string) => void gone.push(sessionId);
     await clock.advanceAsync(30_000);
     await settle();
     expect(channel.said).toEqual(['move away', 'close shuttingDown']);
     expect(moved).toBe(true);
+    expect(gone).toEqual(['s1']);
   });
 });

@@ -142,7 +142,9 @@ export class NatsBus implements RelayBus {
   }
 
   releaseSession(sessionId: string): void {
-    this.#sessions.get(sessionId)?.unsubscribe();
+    // Drained, not cut: a task NATS already routed here is still answered (not delivered, as the
+    // connection is gone), so its sender waits for the session's next holder instead of timing out.
+    void this.#sessions.get(sessionId)?.drain().catch(() => undefined);
     this.#sessions.delete(sessionId);
   }
 

@@ -164,6 +164,8 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
         // served, each closed after its answer; publishers move over without failing a task.
         stopAccepting(app);
         moved = services.providerSessions.moveAway((sessionId, channel) => services.router.moveAway(sessionId, channel, config.shutdownDeadlineMs));
+        // Awaited after the callers' answers; a failure meanwhile must not crash the process.
+        moved.catch(() => undefined);
       } else {
         services.inference.releaseQueued();
       }

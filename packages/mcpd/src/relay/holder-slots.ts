@@ -1,4 +1,4 @@
-import type { InferTask } from '@mcpctl/protocol';
+import type { InferTask, WakeTask } from '@mcpctl/protocol';
 
 interface Queued {
   taskId: string;
@@ -34,9 +34,12 @@ export class HolderSlots {
   readonly #keyOf = new Map<string, string>();
   readonly #settledWaiters = new Set<SettledWaiter>();
 
-  /** Delivers now, or once a slot of the LLM on this session frees up. */
-  admit(sessionId: string, task: InferTask, maxConcurrent: number | null, deliver: () => void): void {
-    const key = `${sessionId}\u0000${task.llmName}`;
+  /**
+   * Delivers now, or once a slot of the LLM on this session frees up. A wake comes with no
+   * limit: it is counted only so that a connection moving away waits for it to end.
+   */
+  admit(sessionId: string, task: InferTask | WakeTask, maxConcurrent: number | null, deliver: () => void): void {
+    const key = task.kind === 'wake' ? `${sessionId}\u0000\u0000wake` : `${sessionId}\u0000${task.llmName}`;
     const slots = this.#llms.get(key) ?? { running: new Set<string>(), queue: [], limit: null };
     this.#llms.set(key, slots);
     this.#keyOf.set(task.taskId, key);

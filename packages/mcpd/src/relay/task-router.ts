@@ -84,7 +84,8 @@ export class TaskRouter {
     if (!this.hub.channel(sessionId)) return false;
     const deliver = () => (this.hub.channel(sessionId) ?? this.#leaving.get(sessionId))?.sendTask(task);
     if (task.kind === 'infer') this.#slots.admit(sessionId, task, maxConcurrent, deliver);
-    else if (task.kind !== 'cancel' || !this.#slots.ended(task.taskId)) deliver();
+    else if (task.kind === 'wake') this.#slots.admit(sessionId, task, null, deliver);
+    else if (!this.#slots.ended(task.taskId)) deliver();
     return true;
   }
 
@@ -131,11 +132,17 @@ export class TaskRouter {
     this.#leaving.set(sessionId, channel);
     const heldElsewhere = this.#reattach(sessionId);
     let cancelDeadline: () => void = () => undefined;
-    const deadline = new Promise<void>((resolve) => (cancelDeadline = this.clock.after(deadlineMs, resolve)));
+    let late = false;
+    const deadline = new Promise<void>((resolve) => (cancelDeadline = this.clock.after(deadlineMs, () => ((late = true), resolve()))));
     try {
       channel.moveAway();
       await Promise.race([this.#slots.settled(sessionId, channel.carriesResults ? 'ended' : 'delivered'), deadline]);
       channel.close('shuttingDown');
+      if (late) {
+        // The shutdown deadline: what still ran or waited on this connection gets no answer now.
+        this.tasks.failSession(sessionId, bus.replicaId);
+        bus.sessionGone(sessionId, bus.replicaId);
+      }
       await Promise.race([heldElsewhere.attached, deadline]);
     } finally {
       cancelDeadline();

@@ -15,6 +15,8 @@ export class HeartbeatBatch {
   #waiters: Waiter[] = [];
   #cancelTimer: Cancel | undefined;
   #writing: Promise<void> = Promise.resolve();
+  /** The write queued behind the running one: it takes everything gathered until it starts. */
+  #next: Promise<void> | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -29,21 +31,31 @@ export class HeartbeatBatch {
     return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }
 
-  /** Writes what is gathered now, without waiting for the window; settles once it is written. */
+  /**
+   * Writes what is gathered without waiting for the window, as soon as the running write ends;
+   * settles once it is written. Flushes while a write runs share the one queued behind it, so
+   * beats whose callers wait (HTTP) still go out together under load.
+   */
   flush(): Promise<void> {
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
-    const sessionIds = [...this.#pending];
-    const waiters = this.#waiters;
-    this.#pending.clear();
-    this.#waiters = [];
-    const written = this.#writing.then(() => (sessionIds.length > 0 ? this.write(sessionIds) : undefined));
-    this.#writing = written.catch(() => undefined);
-    written.then(
-      () => waiters.forEach((waiter) => waiter.resolve()),
-      (error: unknown) => waiters.forEach((waiter) => waiter.reject(error)),
-    );
-    return written;
+    if (this.#next) return this.#next;
+    const next = this.#writing.then(() => {
+      this.#next = undefined;
+      const sessionIds = [...this.#pending];
+      const waiters = this.#waiters;
+      this.#pending.clear();
+      this.#waiters = [];
+      const written = sessionIds.length > 0 ? this.write(sessionIds) : Promise.resolve();
+      written.then(
+        () => waiters.forEach((waiter) => waiter.resolve()),
+        (error: unknown) => waiters.forEach((waiter) => waiter.reject(error)),
+      );
+      return written;
+    });
+    this.#next = next;
+    this.#writing = next.catch(() => undefined);
+    return next;
   }
 
   /** Resolves once every write begun so far has ended. */

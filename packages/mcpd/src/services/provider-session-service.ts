@@ -28,6 +28,8 @@ export class ProviderSessionService {
   readonly #revokedTokens = new Set<string>();
   /** Connections moving to another replica while this one drains. */
   readonly #leaving = new WeakSet<ControlChannel>();
+  /** This replica drains among others: a connection that opens now moves on at once. */
+  #movingAway = false;
   /** Beats of the sessions held here, written a window at a time. */
   readonly #beats: HeartbeatBatch;
 
@@ -78,8 +80,10 @@ export class ProviderSessionService {
    * with the other sessions' beats and written with them (see {@link HeartbeatBatch}).
    */
   async heartbeatOnConnection(sessionId: string, hibernating: readonly string[] = []): Promise<void> {
-    // Not held back by the window: a revival touches only inactive rows, so the two never cross.
-    await Promise.all([this.#beats.add(sessionId), this.#markHibernating(sessionId, hibernating)]);
+    if (hibernating.length === 0) return this.#beats.add(sessionId);
+    // Rare, and in order: the beat's revival first (written now), so it cannot undo the mark.
+    await Promise.all([this.#beats.add(sessionId), this.#beats.flush()]);
+    await this.#markHibernating(sessionId, hibernating);
   }
 
   async #markHibernating(sessionId: string, hibernating: readonly string[]): Promise<void> {
@@ -111,6 +115,11 @@ export class ProviderSessionService {
   async streamOpened(sessionId: string, channel: ControlChannel, tokenId: string): Promise<void> {
     if (this.#revokedTokens.has(tokenId)) {
       channel.close('sessionGone');
+      return;
+    }
+    // Let in just before the drain began (its checks were under way): it reconnects elsewhere.
+    if (this.#movingAway) {
+      channel.close('shuttingDown');
       return;
     }
     this.#openedWith.set(channel, tokenId);
@@ -183,6 +192,7 @@ export class ProviderSessionService {
    * `TaskRouter.moveAway`. Resolves once each has moved or its deadline passed.
    */
   async moveAway(move: (sessionId: string, channel: ControlChannel) => Promise<void>): Promise<void> {
+    this.#movingAway = true;
     await Promise.all(
       this.hub.sessionIds().map(async (sessionId) => {
         const channel = this.hub.channel(sessionId);

@@ -1,5 +1,8 @@
 import { Backoff } from './backoff.js';
 
+/** Refusals in a row that may set the delay with `Retry-After`; past them the backoff rules. */
+const MAX_RETRIES_AS_ASKED = 3;
+
 export interface ReconnectScheduleOptions {
   /** First delay after a failed attempt; it doubles with each further failure. */
   baseMs: number;
@@ -30,6 +33,8 @@ export class ReconnectSchedule {
   private readonly quickMaxMs: number;
   private readonly stableMs: number;
   private readonly random: () => number;
+  /** Refusals in a row whose `Retry-After` was honoured. */
+  #retriesAsked = 0;
 
   constructor(options: ReconnectScheduleOptions) {
     this.random = options.random ?? Math.random;
@@ -43,18 +48,8 @@ export class ReconnectSchedule {
   afterStreamEnded(openMs: number): number {
     if (openMs < this.stableMs) return this.backoff.next();
     this.backoff.reset();
+    this.#retriesAsked = 0;
     return Math.round(this.quickMinMs + (this.quickMaxMs - this.quickMinMs) * this.random());
-  }
-
-  /**
-   * The delay after mcpd asked the publisher to move to another replica (its own drains): none,
-   * unless the stream had only just opened, when a server asking again and again is backed off
-   * from like one that refuses.
-   */
-  afterMoveRequested(openMs: number): number {
-    if (openMs < this.stableMs) return this.backoff.next();
-    this.backoff.reset();
-    return 0;
   }
 
   /**
@@ -64,7 +59,9 @@ export class ReconnectSchedule {
    */
   afterRetryAfter(retryAfterMs: number): number {
     const backoff = this.backoff.next();
-    if (retryAfterMs >= backoff) return retryAfterMs;
+    // A server that keeps refusing is backed off from all the same, whatever it asks.
+    this.#retriesAsked += 1;
+    if (retryAfterMs >= backoff || this.#retriesAsked > MAX_RETRIES_AS_ASKED) return Math.max(retryAfterMs, backoff);
     return Math.round(retryAfterMs + (this.quickMaxMs - this.quickMinMs) * this.random());
   }
 

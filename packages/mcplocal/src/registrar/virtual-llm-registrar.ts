@@ -168,9 +168,10 @@ export class VirtualLlmRegistrar {
         if (signal.aborted) return;
         if (outcome.moving && outcome.openMs !== undefined) {
           // Its replica drains: the next connection goes, through the balancer, to one that stays.
-          const delayMs = this.reconnect.afterMoveRequested(outcome.openMs);
-          this.log.info(`mcpd asked this publisher to move to another replica (it is draining); reconnecting${delayMs > 0 ? ` in ${delayMs} ms` : ' now'}`);
-          if (delayMs > 0) await this.clock.sleep(delayMs, signal).catch(() => undefined);
+          // Jittered like any reconnect, so a drained replica's publishers do not all arrive at once.
+          const delayMs = this.reconnect.afterStreamEnded(outcome.openMs);
+          this.log.info(`mcpd asked this publisher to move to another replica (it is draining); reconnecting in ${delayMs} ms`);
+          await this.clock.sleep(delayMs, signal).catch(() => undefined);
           continue;
         }
         const delayMs =

@@ -17,4 +17,16 @@ describe('ReconnectSchedule', () => {
     random = 0.999;
     expect(schedule.afterStreamEnded(10_000)).toBe(999);
   });
+
+  it('comes back when a refusal asks (a draining replica: 1 s), but backs off from a server that keeps asking', () => {
+    const schedule = new ReconnectSchedule({ baseMs: 5_000, maxMs: 60_000, random: () => 0.5 });
+    expect([schedule.afterRetryAfter(1_000), schedule.afterRetryAfter(1_000), schedule.afterRetryAfter(1_000)]).toEqual([1_375, 1_375, 1_375]);
+    expect(schedule.afterRetryAfter(1_000)).toBe(45_000);
+    // Asked for longer than the backoff: that long.
+    expect(schedule.afterStreamEnded(60_000)).toBe(625);
+    expect(schedule.afterRetryAfter(30_000)).toBe(30_000);
+    // A stream that stayed up makes the next refusals' requests count again.
+    expect(schedule.afterStreamEnded(60_000)).toBe(625);
+    expect(schedule.afterRetryAfter(1_000)).toBe(1_375);
+  });
 });
