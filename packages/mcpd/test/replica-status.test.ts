@@ -124,6 +124,26 @@ describe.skipIf(!NATS_URL).each(testDatabaseVariants())('replica status on $name
     expect(await b.server.services.presence!.sweep()).toEqual([]);
   });
 
+  it('counts what a user holds on every replica against the per-user caps, within 2 s', async () => {
+    const cap = a.server.services.limits.inference;
+    const releases = Array.from({ length: cap.max }, () => cap.acquire('user-everywhere')!);
+    const startedAt = Date.now();
+    // Replica b hears what a holds and refuses the user's next request there too.
+    await eventually(() => {
+      const release = b.server.services.limits.inference.acquire('user-everywhere');
+      release?.();
+      return release === undefined;
+    });
+    expect(Date.now() - startedAt).toBeLessThan(2_500);
+    expect(b.server.services.limits.inference.acquire('someone-else')).toBeDefined();
+    for (const release of releases) release();
+    await eventually(() => {
+      const release = b.server.services.limits.inference.acquire('user-everywhere');
+      release?.();
+      return release !== undefined;
+    });
+  });
+
   it('ends a connection held on one replica when its token is revoked through another, at once', async () => {
     const stream = await open(b);
     const revoked = await a.api('/api/v1/tokens/test', { method: 'DELETE', token: alice });

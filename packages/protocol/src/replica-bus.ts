@@ -49,6 +49,17 @@ export const busAccessNewsSchema = z.object({
   sessionIds: z.array(z.string().min(1)).optional(),
 });
 
+/**
+ * What replica `from` holds per user under each in-memory per-user cap (inference requests,
+ * control connections, result posts), sent every second so every replica counts every replica's
+ * share; users holding nothing are left out.
+ */
+export const busUserLoadSchema = z.object({
+  from: z.string().min(1),
+  held: z.record(z.string().min(1), z.record(z.string().min(1), z.number().int().min(1))),
+});
+
+export type BusUserLoad = z.infer<typeof busUserLoadSchema>;
 export type BusAccessNews = z.infer<typeof busAccessNewsSchema>;
 export type BusTask = z.infer<typeof busTaskSchema>;
 export type BusResults = z.infer<typeof busResultsSchema>;

@@ -1,6 +1,7 @@
 import { connect, RequestError, TimeoutError, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import {
   busAccessNewsSchema,
+  busUserLoadSchema,
   busCatalogNewsSchema,
   busResultsReplySchema,
   busResultsSchema,
@@ -8,6 +9,7 @@ import {
   busTaskEndedSchema,
   busTaskReplySchema,
   busTaskSchema,
+  type BusUserLoad,
   type ProviderTask,
 } from '@mcpctl/protocol';
 import type { z } from 'zod';
@@ -92,6 +94,9 @@ export class NatsBus implements RelayBus {
     this.#serve(this.#subject('access.changed'), busAccessNewsSchema, ({ from, ...change }) => {
       if (from !== replicaId) handlers.accessChanged(change);
     });
+    this.#serve(this.#subject('users.load'), busUserLoadSchema, (load) => {
+      if (load.from !== replicaId) handlers.userLoad(load);
+    });
     // Subscriptions are registered with the server before anything this replica publishes next.
     await this.#connection.flush();
   }
@@ -162,6 +167,10 @@ export class NatsBus implements RelayBus {
 
   accessChanged(change: AccessChange): void {
     this.#publish('access.changed', { ...change, from: this.replicaId });
+  }
+
+  reportUserLoad(held: BusUserLoad['held']): void {
+    this.#publish('users.load', { from: this.replicaId, held });
   }
 
   async close(): Promise<void> {

@@ -16,6 +16,7 @@ import { TaskRouter } from '../relay/task-router.js';
 import type { AccessChange, RelayBus, RelayBusHandlers } from '../relay/relay-bus.js';
 import { ReplicaRepository } from '../repositories/replica-repository.js';
 import { PRESENCE_TIMING, ReplicaPresence, type PresenceTiming } from '../services/replica-presence.js';
+import { UserLoadExchange } from '../services/user-load-exchange.js';
 import { ProviderSessionRepository } from '../repositories/provider-session-repository.js';
 import { LifecycleGc, type LifecycleDurations } from '../services/lifecycle-gc.js';
 import { ProviderRegisterService } from '../services/provider-register-service.js';
@@ -112,6 +113,8 @@ export interface RunningServices extends Services {
   /** What this replica does with the bus's messages. */
   busHandlers: RelayBusHandlers;
   presence: ReplicaPresence | undefined;
+  /** Among replicas: the per-user caps' shares, told and heard every second. */
+  userLoad: UserLoadExchange | undefined;
   /** Flushes the audit and closes upstream connections; the database stays open. */
   close(): Promise<void>;
 }
@@ -193,6 +196,13 @@ export function createServices(options: ServiceOptions): RunningServices {
   );
   // A change made here reaches the other replicas' caches at once, not after their TTL.
   if (bus) catalog.onChange((origin) => origin === 'here' && bus.catalogChanged());
+  const limits = {
+    controlStreams: new PerUserLimit(options.maxControlStreamsPerUser ?? 16),
+    resultPosts: new PerUserLimit(options.maxResultPostsPerUser ?? 256),
+    inference: new PerUserLimit(perUser.inferenceRequests),
+  };
+  // Among replicas each cap counts every replica's share (within about a second).
+  const userLoad = bus ? new UserLoadExchange(limits, bus, options.clock) : undefined;
   const namespace = new NamespaceGuard(db);
   const agentService = new AgentService(agentRepository, llmRepository, options.clock, namespace, () => catalog.invalidate(), perUser.agents);
   const threadService = new ThreadService(new ThreadRepository(db), options.clock, perUser.threads);
@@ -249,6 +259,7 @@ export function createServices(options: ServiceOptions): RunningServices {
     busHandlers: router.handlers({
       sessionAttached: (sessionId) => providerSessions.takenOver(sessionId),
       catalogChanged: () => catalog.invalidate('elsewhere'),
+      userLoad: (load) => userLoad?.reported(load),
       accessChanged: ({ tokenId, sessionIds = [] }) => {
         forgetAccessHere();
         const ended = [...(tokenId ? [providerSessions.tokenRevoked(tokenId)] : []), ...sessionIds.map((sessionId) => providerSessions.disconnect(sessionId))];
@@ -287,11 +298,8 @@ export function createServices(options: ServiceOptions): RunningServices {
       return providerSessions.tokenRevoked(tokenId);
     }),
     roleBindings: new RoleBindingService(new RoleBindingRepository(db), options.clock, forgetAccess),
-    limits: {
-      controlStreams: new PerUserLimit(options.maxControlStreamsPerUser ?? 16),
-      resultPosts: new PerUserLimit(options.maxResultPostsPerUser ?? 256),
-      inference: new PerUserLimit(perUser.inferenceRequests),
-    },
+    limits,
+    userLoad,
     pingIntervalMs: options.pingIntervalMs,
     maxResultBytes: options.maxResultBytes ?? 32 * 1024 * 1024,
     providerSocket: options.providerSocket ?? true,

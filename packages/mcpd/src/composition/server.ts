@@ -128,6 +128,7 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
     if (bus && services.presence) {
       await bus.start(services.busHandlers);
       await services.presence.start();
+      services.userLoad?.start();
     }
     const sweep = await services.startupSweep.run(services.providerSessions.connectedSessionIds(), bus !== undefined);
     if (sweep.markedInactive + sweep.expected > 0) {
@@ -136,6 +137,7 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     // Nothing of a start that failed keeps running: not the bus, the beat or the port.
+    services.userLoad?.stop();
     await services.presence?.stop().catch(() => undefined);
     await bus?.close().catch(() => undefined);
     await app.close().catch(() => undefined);
@@ -183,6 +185,7 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
         });
         await closeListener(app, clock);
       } finally {
+        services.userLoad?.stop();
         await services.presence?.stop().catch((error: unknown) => logger.error({ err: error }, 'removing this replica failed'));
         await bus?.close().catch((error: unknown) => logger.error({ err: error }, 'closing the NATS connection failed'));
         await services.close();

@@ -1,4 +1,4 @@
-import type { BusAccessNews, BusResults, BusResultsReply, ProviderTask } from '@mcpctl/protocol';
+import type { BusAccessNews, BusResults, BusResultsReply, BusUserLoad, ProviderTask } from '@mcpctl/protocol';
 
 /** Results a publisher sent for a task whose caller is on another replica, as they came (validated there). */
 export type ResultDelivery = BusResults;
@@ -46,6 +46,8 @@ export interface RelayBusHandlers {
   catalogChanged(): void;
   /** Another replica changed who may do what. */
   accessChanged(change: AccessChange): void;
+  /** Another replica said what each user holds on it under the per-user caps. */
+  userLoad(load: BusUserLoad): void;
 }
 
 /**
@@ -75,5 +77,7 @@ export interface RelayBus {
   catalogChanged(): void;
   /** Who may do what changed here. */
   accessChanged(change: AccessChange): void;
+  /** What each user holds here under the per-user caps, for the other replicas to count. */
+  reportUserLoad(held: BusUserLoad['held']): void;
   close(): Promise<void>;
 }
