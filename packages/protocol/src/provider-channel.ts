@@ -155,9 +155,15 @@ export const taskErrorResultSchema = z.object({ error: z.string().max(10_000) })
 export const taskResultSchema = z.union([taskChunkResultSchema, taskErrorResultSchema, taskWholeResultSchema]);
 export type TaskResult = z.infer<typeof taskResultSchema>;
 
-/** A result after which its task is over: a whole answer, an error, or a stream's last chunk. */
-export function isLastResult(result: TaskResult): boolean {
-  return !('chunk' in result) || result.chunk.done === true;
+/**
+ * A result after which its task is over: a whole answer, an error, or a stream's last chunk. It
+ * reads results not yet validated too (mcpd peeks before passing them to another replica).
+ */
+export function isLastResult(result: unknown): boolean {
+  if (typeof result !== 'object' || result === null) return false;
+  if ('status' in result || 'error' in result) return true;
+  const { chunk } = result as { chunk?: { done?: unknown } };
+  return chunk?.done === true;
 }
 export type TaskWholeResult = z.infer<typeof taskWholeResultSchema>;
 export type TaskChunkResult = z.infer<typeof taskChunkResultSchema>;

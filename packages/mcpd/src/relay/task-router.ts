@@ -1,5 +1,5 @@
 import type { Clock } from '@mcpctl/clock';
-import type { LlmStatus, ProviderTask } from '@mcpctl/protocol';
+import { isLastResult, type LlmStatus, type ProviderTask } from '@mcpctl/protocol';
 import { HttpError, toHttpError } from '../errors.js';
 import { acceptTaskResults, type ResultSource } from './accept-task-result.js';
 import type { ControlChannel } from './control-channel.js';
@@ -194,7 +194,7 @@ export class TaskRouter {
       return;
     }
     // The task's last result passing through the holder frees its slot at once, before the opener's word.
-    if (bodies.some(endsTask)) this.#slots.ended(taskId);
+    if (bodies.some(isLastResult)) this.#slots.ended(taskId);
     return this.bus.sendResults(opener, { taskId, posterId, bodies, source }).then((answer) => {
       if (!answer.ok) throw new HttpError(answer.status, answer.message);
     });
@@ -230,12 +230,4 @@ export class TaskRouter {
       return { ok: false, status: refusal.statusCode, message: refusal.message };
     }
   }
-}
-
-/** A result after which its task is over: a whole answer, an error, or a stream's last chunk. */
-function endsTask(body: unknown): boolean {
-  if (typeof body !== 'object' || body === null) return false;
-  if ('status' in body || 'error' in body) return true;
-  const { chunk } = body as { chunk?: { done?: unknown } };
-  return chunk?.done === true;
 }

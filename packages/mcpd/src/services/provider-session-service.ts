@@ -208,10 +208,7 @@ export class ProviderSessionService {
   async streamClosed(sessionId: string, channel: ControlChannel): Promise<void> {
     if (this.#leaving.delete(channel)) {
       // A moving socket closes once its tasks ended, or broke before: what it still carried gets no answer.
-      if (channel.carriesResults) {
-        this.tasks.failSession(sessionId, this.replicaId);
-        this.bus?.sessionGone(sessionId, this.replicaId);
-      }
+      if (channel.carriesResults) this.#failDeliveredHere(sessionId);
       return;
     }
     if (!this.hub.detach(sessionId, channel)) return;
@@ -246,8 +243,13 @@ export class ProviderSessionService {
 
   /** The session's connection here ended: its tasks fail here and, over the bus, wherever they were opened. */
   #released(sessionId: string): void {
-    this.tasks.failSession(sessionId, this.replicaId);
     this.bus?.releaseSession(sessionId);
+    this.#failDeliveredHere(sessionId);
+  }
+
+  /** Tasks delivered through this replica's connection of the session get no answer: they fail here and wherever they were opened. */
+  #failDeliveredHere(sessionId: string): void {
+    this.tasks.failSession(sessionId, this.replicaId);
     this.bus?.sessionGone(sessionId, this.replicaId);
   }
 

@@ -166,21 +166,16 @@ export class VirtualLlmRegistrar {
         registered = false;
         firstAttemptSettled();
         if (signal.aborted) return;
-        if (outcome.moving && outcome.openMs !== undefined) {
-          // Its replica drains: the next connection goes, through the balancer, to one that stays.
-          // Jittered like any reconnect, so a drained replica's publishers do not all arrive at once.
-          const delayMs = this.reconnect.afterStreamEnded(outcome.openMs);
-          this.log.info(`mcpd asked this publisher to move to another replica (it is draining); reconnecting in ${delayMs} ms`);
-          await this.clock.sleep(delayMs, signal).catch(() => undefined);
-          continue;
-        }
         const delayMs =
           outcome.openMs !== undefined
             ? this.reconnect.afterStreamEnded(outcome.openMs)
             : outcome.retryAfterMs !== undefined
               ? this.reconnect.afterRetryAfter(outcome.retryAfterMs)
               : this.reconnect.afterFailedAttempt();
-        this.log.warn(`${outcome.openMs === undefined ? 'cannot open the control stream' : 'control stream lost'} (${outcome.reason}); reconnecting in ${delayMs} ms`);
+        // Its replica drains: the next connection goes through the balancer to one that stays,
+        // after the same jittered pause as any reconnect, so its publishers do not all arrive at once.
+        if (outcome.moving) this.log.info(`mcpd asked this publisher to move to another replica (it is draining); reconnecting in ${delayMs} ms`);
+        else this.log.warn(`${outcome.openMs === undefined ? 'cannot open the control stream' : 'control stream lost'} (${outcome.reason}); reconnecting in ${delayMs} ms`);
         await this.clock.sleep(delayMs, signal).catch(() => undefined);
       }
     } finally {
