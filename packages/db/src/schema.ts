@@ -125,6 +125,28 @@ export const llms = pgTable(
   ],
 );
 
+/**
+ * Slots of public LLMs with `maxConcurrent`, kept in the database while several replicas call the
+ * same upstream: a claim is granted (a request runs) or waiting (its turn comes in the order
+ * claims were made, whichever replica made them). A claim goes when its request ends, and with
+ * its replica when that replica dies.
+ */
+export const llmSlotClaims = pgTable(
+  'llm_slot_claims',
+  {
+    id: text('id').primaryKey(),
+    /** No foreign key: a claim lives no longer than its request, and an LLM deleted meanwhile must not fail it. */
+    llmId: text('llm_id').notNull(),
+    replicaId: text('replica_id').notNull(),
+    userId: text('user_id').notNull(),
+    granted: boolean('granted').notNull().default(false),
+    /** The database's clock when the claim was made: the order of turns among replicas. */
+    claimedAt: timestamp('claimed_at', { withTimezone: true }).notNull().default(sql`clock_timestamp()`),
+  },
+  (table) => [index('llm_slot_claims_llm_idx').on(table.llmId, table.claimedAt), index('llm_slot_claims_replica_idx').on(table.replicaId)],
+);
+
+
 /** Agents: a system prompt and default parameters pinned to an LLM or pool name. */
 export const agents = pgTable(
   'agents',

@@ -25,6 +25,7 @@ const REPLICAS = 3;
 const ALPHA = ['Alpha', ' answers', ' from', ' its', ' workstation.'];
 const BETA = ['Beta', ' answers', ' over', ' SSE', ' and', ' POST.'];
 const GAMMA = ['Gamma', ' takes', ' two', ' at', ' a', ' time.'];
+const DELTA = ['Delta', ' is', ' public', ' and', ' takes', ' two.'];
 
 /**
  * A connection-level round-robin balancer: each new connection goes to the next live replica, as
@@ -96,6 +97,7 @@ describe.skipIf(!POSTGRES_URL || !NATS_URL)('several mcpd replicas behind a roun
   let database: { url: string; drop: () => Promise<void> };
   let proxy: RoundRobinProxy;
   let gamma: FakeUpstream;
+  let delta: FakeUpstream;
   const adminToken = `mcpctl_${randomBytes(24).toString('base64url')}`;
   let env: Record<string, string>;
 
@@ -134,6 +136,15 @@ describe.skipIf(!POSTGRES_URL || !NATS_URL)('several mcpd replicas behind a roun
       await writeMcplocalHome(home.path, { providers }, { mcpdUrl: proxy.url, token: adminToken });
       publishers.push(await spawnMcplocal({ home: home.path, env: { MCPLOCAL_PROVIDER_TRANSPORT: transport } }));
     }
+    // Delta is public: every replica calls its upstream itself, and the claims in the database keep it at two.
+    delta = await startFakeUpstream({ tokens: [...DELTA], latencyMs: 40 });
+    upstreams.push(delta);
+    const created = await undiciFetch(`${replicas[0]!.url}/api/v1/llms`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'delta', type: 'openai', model: 'fake-model', url: delta.openaiBaseUrl, maxConcurrent: 2 }),
+    });
+    expect(created.status).toBe(201);
     await waitUntil(async () => (await status('alpha')) === 'active' && (await status('beta')) === 'active' && (await status('gamma')) === 'active', 20_000);
   }, 120_000);
 
@@ -210,9 +221,20 @@ describe.skipIf(!POSTGRES_URL || !NATS_URL)('several mcpd replicas behind a roun
     expect(gamma.maxInFlight).toBe(2);
   }, 60_000);
 
+  it('never runs more than maxConcurrent requests of a public LLM at its upstream, though every replica calls it', async () => {
+    const before = await Promise.all(replicas.map(answeredBy));
+    const answers = await Promise.all(Array.from({ length: 60 }, (_, index) => ask('delta', index % 2 === 0)));
+    for (const answer of answers) expect(answer).toBe(DELTA.join(''));
+    expect(delta.maxInFlight).toBe(2);
+    // Every replica had callers: without the shared claims each would have run two at once.
+    const served = (await Promise.all(replicas.map(answeredBy))).map((count, index) => count - before[index]!);
+    for (const count of served) expect(count).toBeGreaterThanOrEqual(15);
+    console.log(`public maxConcurrent 2 over ${REPLICAS} replicas: 60 answers (${served.join(' + ')}), the upstream ran at most ${delta.maxInFlight} at once`);
+  }, 60_000);
+
   it('fails no request while the three replicas restart one after another under load, publishers moving over as each drains', async () => {
-    const expected: Record<string, string> = { alpha: ALPHA.join(''), beta: BETA.join(''), gamma: GAMMA.join('') };
-    const models = ['alpha', 'beta', 'alpha', 'beta', 'gamma'];
+    const expected: Record<string, string> = { alpha: ALPHA.join(''), beta: BETA.join(''), gamma: GAMMA.join(''), delta: DELTA.join('') };
+    const models = ['alpha', 'beta', 'alpha', 'beta', 'gamma', 'delta'];
     const failures: string[] = [];
     let answered = 0;
     let restarting = true;
@@ -250,10 +272,12 @@ describe.skipIf(!POSTGRES_URL || !NATS_URL)('several mcpd replicas behind a roun
     // Both publishers were held by a replica that restarted, and moved: they are served again now.
     expect(await status('alpha')).toBe('active');
     expect(await status('beta')).toBe('active');
-    for (const name of ['alpha', 'beta', 'gamma']) expect(await ask(name, true)).toBe(expected[name]);
+    for (const name of ['alpha', 'beta', 'gamma', 'delta']) expect(await ask(name, true)).toBe(expected[name]);
     // The socket publisher was asked to move (SSE's stream just ended), and took nobody's request with it.
     expect(publishers[0]!.output()).toContain('mcpd asked this publisher to move to another replica');
-    console.log(`rolling restart: ${answered} answers, 0 failed; gamma's upstream ran at most ${gamma.maxInFlight} at once (maxConcurrent 2)`);
+    // Claims of a replica that stopped went with it: none is left behind to hold a slot.
+    expect(delta.maxInFlight).toBe(2);
+    console.log(`rolling restart: ${answered} answers, 0 failed; gamma's and delta's upstreams ran at most ${gamma.maxInFlight} and ${delta.maxInFlight} at once (maxConcurrent 2)`);
   }, 120_000);
 
   it('takes the rows of a killed replica inactive within 15 s, serves callers elsewhere meanwhile, and its publisher again once it reconnects', async () => {

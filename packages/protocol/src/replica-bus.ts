@@ -59,6 +59,9 @@ export const busUserLoadSchema = z.object({
   held: z.record(z.string().min(1), z.record(z.string().min(1), z.number().int().min(1))),
 });
 
+/** On replica `from` a slot of the public LLM `llmId` was given back: requests waiting for it elsewhere try for it. */
+export const busSlotsFreedSchema = z.object({ from: z.string().min(1), llmId: z.string().min(1) });
+
 export type BusUserLoad = z.infer<typeof busUserLoadSchema>;
 export type BusAccessNews = z.infer<typeof busAccessNewsSchema>;
 export type BusTask = z.infer<typeof busTaskSchema>;

@@ -2,6 +2,7 @@ import { connect, RequestError, TimeoutError, type Msg, type NatsConnection, typ
 import {
   busAccessNewsSchema,
   busUserLoadSchema,
+  busSlotsFreedSchema,
   busCatalogNewsSchema,
   busResultsReplySchema,
   busResultsSchema,
@@ -49,7 +50,8 @@ const HOLDERS = 'holders';
  *   NATS answers "no responders" when nobody does, so a task for a session gone everywhere fails at once.
  * - `P.replica.R.results`: results for tasks opened on replica R (the id names R);
  *   `P.replica.R.ended`: a task delivered through R's connection ended where it was opened.
- * - `P.sessions.attached`, `P.sessions.gone`, `P.catalog.changed`, `P.access.changed`: news for every replica.
+ * - `P.sessions.attached`, `P.sessions.gone`, `P.catalog.changed`, `P.access.changed`, `P.users.load`,
+ *   `P.slots.freed`: news for every replica.
  */
 export class NatsBus implements RelayBus {
   readonly replicaId: string;
@@ -96,6 +98,9 @@ export class NatsBus implements RelayBus {
     });
     this.#serve(this.#subject('users.load'), busUserLoadSchema, (load) => {
       if (load.from !== replicaId) handlers.userLoad(load);
+    });
+    this.#serve(this.#subject('slots.freed'), busSlotsFreedSchema, (news) => {
+      if (news.from !== replicaId) handlers.slotsFreed(news.llmId);
     });
     // Subscriptions are registered with the server before anything this replica publishes next.
     await this.#connection.flush();
@@ -171,6 +176,10 @@ export class NatsBus implements RelayBus {
 
   reportUserLoad(held: BusUserLoad['held']): void {
     this.#publish('users.load', { from: this.replicaId, held });
+  }
+
+  slotsFreed(llmId: string): void {
+    this.#publish('slots.freed', { from: this.replicaId, llmId });
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,7 @@ import type { DatabaseHandle } from '@mcpctl/db';
 import { Agent } from 'undici';
 import type { Logger } from 'pino';
 import type { Clock } from '@mcpctl/clock';
-import { Dispatcher, type DispatchOptions } from '../dispatch/dispatcher.js';
+import { Dispatcher, maxQueuedPerUser, type DispatchOptions } from '../dispatch/dispatcher.js';
 import { InFlightTracker } from '../dispatch/in-flight-tracker.js';
 import { WakeCoordinator, type WakeOptions } from '../dispatch/wake-coordinator.js';
 import { InferenceService } from '../services/inference-service.js';
@@ -17,6 +17,8 @@ import type { AccessChange, RelayBus, RelayBusHandlers } from '../relay/relay-bu
 import { ReplicaRepository } from '../repositories/replica-repository.js';
 import { PRESENCE_TIMING, ReplicaPresence, type PresenceTiming } from '../services/replica-presence.js';
 import { UserLoadExchange } from '../services/user-load-exchange.js';
+import { SHARED_SLOT_TIMING, SharedLlmSlots } from '../dispatch/shared-llm-slots.js';
+import { SlotClaimRepository } from '../repositories/slot-claim-repository.js';
 import { ProviderSessionRepository } from '../repositories/provider-session-repository.js';
 import { LifecycleGc, type LifecycleDurations } from '../services/lifecycle-gc.js';
 import { ProviderRegisterService } from '../services/provider-register-service.js';
@@ -115,6 +117,8 @@ export interface RunningServices extends Services {
   presence: ReplicaPresence | undefined;
   /** Among replicas: the per-user caps' shares, told and heard every second. */
   userLoad: UserLoadExchange | undefined;
+  /** Among replicas: `maxConcurrent` of public LLMs, kept in the database. */
+  sharedSlots: SharedLlmSlots | undefined;
   /** Flushes the audit and closes upstream connections; the database stays open. */
   close(): Promise<void>;
 }
@@ -168,7 +172,16 @@ export function createServices(options: ServiceOptions): RunningServices {
   const inFlight = new InFlightTracker();
   const wakes = new WakeCoordinator(router, tasks, llmRepository, catalog, options.clock, options.wake);
   const grace = new ReconnectGrace(options.clock, reconnectGraceMs);
-  const dispatcher = new Dispatcher(catalog, router, inFlight, wakes, grace, options.clock, options.dispatch);
+  const sharedSlots = bus
+    ? new SharedLlmSlots(
+        new SlotClaimRepository(db),
+        bus,
+        options.clock,
+        { ...SHARED_SLOT_TIMING, ...options.dispatch, maxQueuedPerUser: maxQueuedPerUser(options.dispatch) },
+        (error) => options.logger.error({ err: error }, 'keeping the slots of public LLMs among replicas failed'),
+      )
+    : undefined;
+  const dispatcher = new Dispatcher(catalog, router, inFlight, wakes, grace, options.clock, options.dispatch, sharedSlots);
   const shutdown = new ShutdownGate(bus !== undefined);
   const inference = new InferenceService(dispatcher, { public: publicUpstream, virtual: relay }, auditWriter, metrics, shutdown, hops, {
     clock: options.clock,
@@ -260,6 +273,7 @@ export function createServices(options: ServiceOptions): RunningServices {
       sessionAttached: (sessionId) => providerSessions.takenOver(sessionId),
       catalogChanged: () => catalog.invalidate('elsewhere'),
       userLoad: (load) => userLoad?.reported(load),
+      slotsFreed: (llmId) => sharedSlots?.freed(llmId),
       accessChanged: ({ tokenId, sessionIds = [] }) => {
         forgetAccessHere();
         const ended = [...(tokenId ? [providerSessions.tokenRevoked(tokenId)] : []), ...sessionIds.map((sessionId) => providerSessions.disconnect(sessionId))];
@@ -300,6 +314,7 @@ export function createServices(options: ServiceOptions): RunningServices {
     roleBindings: new RoleBindingService(new RoleBindingRepository(db), options.clock, forgetAccess),
     limits,
     userLoad,
+    sharedSlots,
     pingIntervalMs: options.pingIntervalMs,
     maxResultBytes: options.maxResultBytes ?? 32 * 1024 * 1024,
     providerSocket: options.providerSocket ?? true,

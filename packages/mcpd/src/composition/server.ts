@@ -129,6 +129,7 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
       await bus.start(services.busHandlers);
       await services.presence.start();
       services.userLoad?.start();
+      services.sharedSlots?.start();
     }
     const sweep = await services.startupSweep.run(services.providerSessions.connectedSessionIds(), bus !== undefined);
     if (sweep.markedInactive + sweep.expected > 0) {
@@ -138,6 +139,7 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
   } catch (error) {
     // Nothing of a start that failed keeps running: not the bus, the beat or the port.
     services.userLoad?.stop();
+    services.sharedSlots?.stop();
     await services.presence?.stop().catch(() => undefined);
     await bus?.close().catch(() => undefined);
     await app.close().catch(() => undefined);
@@ -186,6 +188,7 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
         await closeListener(app, clock);
       } finally {
         services.userLoad?.stop();
+        services.sharedSlots?.stop();
         await services.presence?.stop().catch((error: unknown) => logger.error({ err: error }, 'removing this replica failed'));
         await bus?.close().catch((error: unknown) => logger.error({ err: error }, 'closing the NATS connection failed'));
         await services.close();

@@ -7,6 +7,7 @@ import { canSee, type Principal } from '../rbac/principal.js';
 import type { InFlightTracker } from './in-flight-tracker.js';
 import { hasCapacity, pickMember, type MemberLoad } from './pick-member.js';
 import type { ReconnectGrace } from './reconnect-grace.js';
+import type { SharedSlots } from './shared-llm-slots.js';
 import type { WakeCoordinator } from './wake-coordinator.js';
 
 export interface DispatchOptions {
@@ -31,6 +32,11 @@ export interface DispatchRequest {
   exclude?: ReadonlySet<string>;
   /** Told every few seconds while the request waits on a wake. */
   onWaking?: ((llmName: string, elapsedMs: number) => void) | undefined;
+}
+
+/** Requests of one user that may wait per LLM or pool: as configured, else half the queue. */
+export function maxQueuedPerUser(options: DispatchOptions): number {
+  return options.maxQueuedPerUser ?? Math.max(1, Math.ceil(options.maxQueueLength / 2));
 }
 
 /** A slot on one member: serve through `target`, then `release()`. */
@@ -73,6 +79,8 @@ export class Dispatcher {
     private readonly grace: ReconnectGrace,
     private readonly clock: Clock,
     private readonly options: DispatchOptions,
+    /** Among replicas: the slots of public LLMs, which no replica's own count sees whole. */
+    private readonly shared?: SharedSlots,
   ) {
     inFlight.onRelease(() => this.#pumpAll());
     catalog.onChange(() => void this.#refreshAll());
@@ -105,8 +113,28 @@ export class Dispatcher {
     const queue = this.#queues.get(resolved.key);
     // Waiting requests go first: a newcomer never takes a slot from under them.
     const now = !queue?.length ? this.#pick(resolved, request.exclude) : undefined;
-    if (now) return this.#slot(now, resolved, 0);
-    return this.#wait(request, resolved);
+    const slot = now ? this.#slot(now, resolved, 0) : await this.#wait(request, resolved);
+    return this.shared?.keeps(slot.target) ? this.#shareSlot(slot, request, this.shared) : slot;
+  }
+
+  /** The slot here, then the LLM's turn among replicas; the slot here is given back if that fails. */
+  async #shareSlot(slot: Slot, request: DispatchRequest, shared: SharedSlots): Promise<Slot> {
+    const startedAt = this.clock.monotonic();
+    let releaseShared: () => void;
+    try {
+      releaseShared = await shared.take(slot.target, { userId: request.principal.userId, signal: request.signal });
+    } catch (error) {
+      slot.release();
+      throw error;
+    }
+    return {
+      ...slot,
+      queueMs: slot.queueMs + this.clock.monotonic() - startedAt,
+      release: () => {
+        slot.release();
+        releaseShared();
+      },
+    };
   }
 
   async #resolve(request: DispatchRequest): Promise<Resolved> {
@@ -126,7 +154,12 @@ export class Dispatcher {
   #loads(members: InferenceTarget[], exclude: ReadonlySet<string> | undefined): MemberLoad[] {
     return members
       .filter((target) => !exclude?.has(target.record.id))
-      .map((target) => ({ target, inFlight: this.inFlight.count(target.record.id), reachable: this.#reachable(target) }));
+      .map((target) => ({
+        target,
+        inFlight: this.inFlight.count(target.record.id),
+        reachable: this.#reachable(target),
+        keptElsewhere: this.shared?.keeps(target) ?? false,
+      }));
   }
 
   #reachable(target: InferenceTarget): boolean {
@@ -155,7 +188,7 @@ export class Dispatcher {
       throw tooManyRequests(`the queue for ${request.name} is full (${queue.length} waiting); try again shortly`, 5);
     }
     const mine = queue.reduce((held, waiter) => held + (waiter.request.principal.userId === request.principal.userId ? 1 : 0), 0);
-    const maxMine = this.options.maxQueuedPerUser ?? Math.max(1, Math.ceil(this.options.maxQueueLength / 2));
+    const maxMine = maxQueuedPerUser(this.options);
     if (mine >= maxMine) {
       // One user may not fill a shared model's queue and lock everyone else out.
       throw tooManyRequests(`you already have ${mine} requests waiting for ${request.name}, the most one user may queue for it; try again shortly`, 5);

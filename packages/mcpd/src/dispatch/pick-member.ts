@@ -5,12 +5,14 @@ export interface MemberLoad {
   inFlight: number;
   /** Public upstreams always are; a virtual member is when its publisher's stream is open here. */
   reachable: boolean;
+  /** Its `maxConcurrent` is kept among replicas (`SharedSlots`), not by this count. */
+  keptElsewhere?: boolean;
 }
 
 /** An active, reachable member with a free slot (`maxConcurrent` unset means unlimited). */
 export function hasCapacity(member: MemberLoad): boolean {
   const { status, maxConcurrent } = member.target.record;
-  return status === 'active' && member.reachable && (maxConcurrent === null || member.inFlight < maxConcurrent);
+  return status === 'active' && member.reachable && (maxConcurrent === null || member.keptElsewhere === true || member.inFlight < maxConcurrent);
 }
 
 /**

@@ -48,6 +48,8 @@ export interface RelayBusHandlers {
   accessChanged(change: AccessChange): void;
   /** Another replica said what each user holds on it under the per-user caps. */
   userLoad(load: BusUserLoad): void;
+  /** Another replica gave back a slot of a public LLM whose slots are kept in the database. */
+  slotsFreed(llmId: string): void;
 }
 
 /**
@@ -79,5 +81,7 @@ export interface RelayBus {
   accessChanged(change: AccessChange): void;
   /** What each user holds here under the per-user caps, for the other replicas to count. */
   reportUserLoad(held: BusUserLoad['held']): void;
+  /** A slot of the public LLM `llmId` was given back here. */
+  slotsFreed(llmId: string): void;
   close(): Promise<void>;
 }
