@@ -80,6 +80,7 @@ describe.each(testDatabaseVariants())('SharedLlmSlots on $name', (variant) => {
       await eventually(async () => (await stored()) === 2 + waiting.size);
     }
     expect(await grantedInDatabase()).toBe(2);
+    await eventually(() => a.waiting === 2 && b.waiting === 2);
     releaseA1();
     const releaseB2 = await waiting.get('b2')!;
     expect(order).toEqual(['b2']);
@@ -88,8 +89,10 @@ describe.each(testDatabaseVariants())('SharedLlmSlots on $name', (variant) => {
     expect(order).toEqual(['b2', 'a2']);
     expect(await grantedInDatabase()).toBe(2);
     releaseA2();
+    await waiting.get('b3');
+    expect(order).toEqual(['b2', 'a2', 'b3']);
     releaseB2();
-    await Promise.all([waiting.get('b3'), waiting.get('a3')]);
+    await waiting.get('a3');
     expect(order).toEqual(['b2', 'a2', 'b3', 'a3']);
     (await waiting.get('b3')!)();
     (await waiting.get('a3')!)();
@@ -140,12 +143,13 @@ describe.each(testDatabaseVariants())('SharedLlmSlots on $name', (variant) => {
     const release = await a.take(target, caller());
     const leaving = new AbortController();
     const left = b.take(target, { userId: 'alice', signal: leaving.signal }).catch((error: unknown) => error);
-    await eventually(async () => (await stored()) === 2);
+    // Each wait's deadline is armed once its claim is stored: waited for before the clock moves.
+    await eventually(() => clock.pendingTimers === 1);
     const late = a.take(target, caller()).catch((error: unknown) => error);
-    await eventually(async () => (await stored()) === 3);
+    await eventually(() => clock.pendingTimers === 2);
     clock.advance(5_000);
     const next = b.take(target, caller());
-    await eventually(async () => (await stored()) === 4);
+    await eventually(() => clock.pendingTimers === 3);
     leaving.abort();
     expect(await left).toBeInstanceOf(CallerGoneError);
     // Late has waited 10 s, next 5 s.
@@ -168,6 +172,19 @@ describe.each(testDatabaseVariants())('SharedLlmSlots on $name', (variant) => {
     await b.sweep();
     (await waiting)();
     await eventually(async () => (await stored()) === 0);
+  });
+
+  it('makes a waiting claim again when it was swept while its replica lived (taken for dead), and it gets its turn', async () => {
+    const { a, b } = pair();
+    const target = llm(1);
+    const release = await a.take(target, caller());
+    const waiting = b.take(target, caller());
+    await eventually(async () => (await stored()) === 2);
+    await database.db.execute(sql`delete from llm_slot_claims where replica_id = 'b'`);
+    release();
+    (await waiting)();
+    await eventually(async () => (await stored()) === 0);
+    expect(b.held).toBe(0);
   });
 
   it('removes a claim stored for this replica that it no longer holds (a release that failed)', async () => {

@@ -97,9 +97,9 @@ export class Dispatcher {
     return head ? this.clock.monotonic() - head.enqueuedAt : 0;
   }
 
-  /** Requests waiting, over every LLM and pool. */
+  /** Requests waiting, over every LLM and pool, their turn among replicas included. */
   queuedTotal(): number {
-    let total = 0;
+    let total = this.shared?.waiting ?? 0;
     for (const queue of this.#queues.values()) total += queue.length;
     return total;
   }

@@ -12,6 +12,8 @@ export interface SharedSlots {
   keeps(target: InferenceTarget): boolean;
   /** Resolves with the slot's release once the request's turn comes; rejects with 429, 503 or the caller gone. */
   take(target: InferenceTarget, request: { userId: string; signal: AbortSignal }): Promise<() => void>;
+  /** Requests of this replica waiting for their turn. */
+  readonly waiting: number;
 }
 
 export interface SharedSlotsOptions {
@@ -158,27 +160,37 @@ export class SharedLlmSlots implements SharedSlots {
     for (const llmId of new Set([...stale, ...orphaned])) this.#announce(llmId);
   }
 
+  get waiting(): number {
+    let waiting = 0;
+    for (const queue of this.#waiting.values()) waiting += queue.length;
+    return waiting;
+  }
+
   /** Claims running or waiting for this replica. */
   get held(): number {
     return this.#held.size;
   }
 
   async #tryTurns(llmId: string): Promise<void> {
-    for (const waiting of [...(this.#waiting.get(llmId) ?? [])]) {
-      if (waiting.settled) continue;
-      let outcome = await this.claims.retry(waiting.claimId, llmId, waiting.limit);
-      if (outcome === 'gone' && !waiting.settled) {
-        // Taken for dead while alive, this replica had its claims swept: this one is made again, last in line.
-        try {
-          outcome = await this.#claim(waiting);
-        } catch (error) {
-          waiting.fail(error as Error);
-          continue;
-        }
-      }
-      if (waiting.settled) continue;
-      if (outcome !== 'granted') return;
-      waiting.grant();
+    const waiters = this.#waiting.get(llmId);
+    if (!waiters?.length) return;
+    const { granted, waiting } = await this.claims.grantTurns(llmId, this.bus.replicaId, waiters.at(-1)!.limit);
+    const turned = new Set(granted);
+    const stored = new Set(waiting);
+    for (const waiter of [...waiters]) {
+      // One that failed meanwhile gives its claim up, granted or not, and that is news of its own.
+      if (waiter.settled) continue;
+      if (turned.has(waiter.claimId)) waiter.grant();
+      else if (!stored.has(waiter.claimId)) await this.#claimAgain(waiter);
+    }
+  }
+
+  /** Taken for dead while alive, this replica had its claims swept: a waiting one is made again, last in line. */
+  async #claimAgain(waiter: Waiting): Promise<void> {
+    try {
+      if ((await this.#claim(waiter)) === 'granted') waiter.grant();
+    } catch (error) {
+      waiter.fail(error as Error);
     }
   }
 

@@ -1,12 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
-import { llmSlotClaims, withTransaction, type Database, type Transaction } from '@mcpctl/db';
+import { llmSlotClaims, type Database } from '@mcpctl/db';
 import { rawRows } from './raw-rows.js';
-
-/**
- * First key of the two-key advisory locks that serialise the claims of one LLM (the second is a
- * hash of its id). Two-key locks never conflict with the one-key singleton and namespace locks.
- */
-const CLAIM_LOCK_CLASS = 1_296_257_091;
 
 export interface NewClaim {
   id: string;
@@ -24,59 +18,38 @@ export interface NewClaim {
 export type ClaimOutcome = { state: 'granted' | 'waiting' } | { state: 'full'; waiting: number; mine: number };
 
 /**
- * The slots of public LLMs kept in the database while several replicas serve them. Every
- * statement that may grant runs under the LLM's advisory lock, so two replicas never both see
- * the last free slot: the count of granted claims never passes the limit.
+ * The slots of public LLMs kept in the database while several replicas serve them. The two
+ * statements that may grant are functions of the schema (migration `0006`), one round trip each:
+ * each takes the LLM's advisory lock (a two-key lock, apart from the one-key singleton and
+ * namespace locks) before it counts, so two replicas never both see the last free slot and the
+ * granted claims never pass the limit.
  */
 export class SlotClaimRepository {
   constructor(private readonly db: Database) {}
 
   /** Granted when the claims already running or waiting leave room; otherwise it waits, unless the queue is full. */
-  claim(claim: NewClaim): Promise<ClaimOutcome> {
-    return this.#locked(claim.llmId, async (tx) => {
-      const [row] = await rawRows<{ granted: boolean | null; waiting: number; mine: number }>(
-        tx,
-        sql`
-        with counts as (
-          select count(*) filter (where granted)::int as granted,
-                 count(*) filter (where not granted)::int as waiting,
-                 count(*) filter (where not granted and user_id = ${claim.userId})::int as mine
-          from llm_slot_claims where llm_id = ${claim.llmId}
-        ), added as (
-          insert into llm_slot_claims (id, llm_id, replica_id, user_id, granted)
-          select ${claim.id}, ${claim.llmId}, ${claim.replicaId}, ${claim.userId}, granted + waiting < ${claim.limit}
-          from counts
-          where granted + waiting < ${claim.limit} or (waiting < ${claim.maxWaiting} and mine < ${claim.maxWaitingPerUser})
-          returning granted
-        )
-        select (select granted from added) as granted, waiting, mine from counts`,
-      );
-      if (!row || row.granted === null) return { state: 'full', waiting: row?.waiting ?? 0, mine: row?.mine ?? 0 };
-      return { state: row.granted ? 'granted' : 'waiting' };
-    });
+  async claim(claim: NewClaim): Promise<ClaimOutcome> {
+    const [row] = await rawRows<{ granted: boolean | null; waiting: number; mine: number }>(
+      this.db,
+      sql`select granted, waiting, mine from mcpd_claim_llm_slot(${claim.id}, ${claim.llmId}, ${claim.replicaId}, ${claim.userId},
+        ${claim.limit}::int, ${claim.maxWaiting}::int, ${claim.maxWaitingPerUser}::int)`,
+    );
+    if (!row || row.granted === null) return { state: 'full', waiting: row?.waiting ?? 0, mine: row?.mine ?? 0 };
+    return { state: row.granted ? 'granted' : 'waiting' };
   }
 
   /**
-   * A waiting claim's turn: granted once the running claims and those made before it leave a
-   * slot. `gone` when the claim is no longer stored (its replica was taken for dead).
+   * The turns due among the LLM's waiting claims, in the order they were made over every replica:
+   * those of `replicaId` are granted. Answers its claims granted now, and those still waiting.
    */
-  retry(id: string, llmId: string, limit: number): Promise<'granted' | 'waiting' | 'gone'> {
-    return this.#locked(llmId, async (tx) => {
-      const [row] = await rawRows<{ granted: number; present: boolean }>(
-        tx,
-        sql`
-        with turned as (
-          update llm_slot_claims c set granted = true
-          where c.id = ${id} and not c.granted
-            and (select count(*) from llm_slot_claims o
-                 where o.llm_id = c.llm_id and (o.granted or (o.claimed_at, o.id) < (c.claimed_at, c.id))) < ${limit}
-          returning c.id
-        )
-        select (select count(*) from turned)::int as granted, exists (select 1 from llm_slot_claims where id = ${id}) as present`,
-      );
-      if (row?.granted) return 'granted';
-      return row?.present ? 'waiting' : 'gone';
-    });
+  async grantTurns(llmId: string, replicaId: string, limit: number): Promise<{ granted: string[]; waiting: string[] }> {
+    const rows = await rawRows<{ claimId: string; nowGranted: boolean }>(
+      this.db,
+      sql`select claim_id as "claimId", now_granted as "nowGranted" from mcpd_grant_llm_slots(${llmId}, ${replicaId}, ${limit}::int)`,
+    );
+    const turns = { granted: [] as string[], waiting: [] as string[] };
+    for (const row of rows) (row.nowGranted ? turns.granted : turns.waiting).push(row.claimId);
+    return turns;
   }
 
   async release(id: string): Promise<void> {
@@ -104,12 +77,6 @@ export class SlotClaimRepository {
     return distinct(rows);
   }
 
-  #locked<T>(llmId: string, work: (tx: Transaction) => Promise<T>): Promise<T> {
-    return withTransaction(this.db, async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(${sql.raw(String(CLAIM_LOCK_CLASS))}, hashtext(${llmId}))`);
-      return work(tx);
-    });
-  }
 }
 
 function distinct(rows: Array<{ llmId: string }>): string[] {
