@@ -4,6 +4,7 @@ import { providerTaskReadSchema, type TaskResult, type WakeResultBody } from '@m
 import { McplocalError } from '../errors.js';
 import type { ResultDelivery } from './control-channel.js';
 import type { ProviderToPublish, RegistrarLog } from './registrar-options.js';
+import { ProviderSlots } from './provider-slots.js';
 import { maskSecrets, relayedErrorMessage } from './relayed-error.js';
 import { runInferTask, type TaskScope } from './run-infer-task.js';
 import type { WakeHandler } from './wake-handler.js';
@@ -39,6 +40,7 @@ interface RunningTask {
  */
 export class TaskHandler {
   private readonly running = new Map<string, RunningTask>();
+  private readonly slots = new ProviderSlots();
   private readonly clock: Clock;
   private readonly newId: () => string;
 
@@ -76,7 +78,14 @@ export class TaskHandler {
         this.running.get(task.taskId)?.controller.abort(new McplocalError('mcpd cancelled the task'));
         return;
       case 'infer':
-        this.start(task.taskId, task.llmName, 'infer', (entry, scope) => runInferTask(task, entry, scope));
+        this.start(task.taskId, task.llmName, 'infer', async (entry, scope) => {
+          const release = await this.slots.acquire(task.llmName, entry.maxConcurrent, scope.signal);
+          try {
+            await runInferTask(task, entry, scope);
+          } finally {
+            release();
+          }
+        });
         return;
       case 'wake':
         this.start(task.taskId, task.llmName, 'wake', async (entry, scope) => {

@@ -85,6 +85,26 @@ describe('VirtualLlmRegistrar tasks', () => {
     expect(upstream.requests.at(-1)?.body).toMatchObject({ model: 'fake-model', temperature: 0.2, max_tokens: 64, stream: false });
   });
 
+  it('runs no more than maxConcurrent tasks of a model at once, the rest in the order they came, a cancelled one leaving the line', async () => {
+    harness = await RegistrarHarness.start({ tokensPerSecond: 50, tokenCount: 5 });
+    const { mcpd, upstream } = harness;
+    await harness.registrar({ publishedProviders: [harness.localProvider({ maxConcurrent: 2 })] }).start();
+    // Five at once, as the tasks of two replicas overlap while a publisher moves between them.
+    for (const index of [1, 2, 3, 4, 5]) mcpd.pushTask({ kind: 'infer', taskId: `limited-${index}`, llmName: 'local-qwen', request: REQUEST, streaming: true });
+    await eventually('two tasks running', () => upstream.inFlight === 2);
+    mcpd.pushTask({ kind: 'cancel', taskId: 'limited-4', llmName: 'local-qwen' });
+    for (const taskId of ['limited-1', 'limited-2', 'limited-3', 'limited-5']) {
+      await mcpd.waitFor(`${taskId} done`, () => mcpd.resultsOf(taskId).some(isDone));
+    }
+    expect(upstream.maxInFlight).toBe(2);
+    // Four answers reached the local server; the cancelled task never did.
+    expect(upstream.requests).toHaveLength(4);
+    expect(mcpd.resultsOf('limited-4')).toEqual([]);
+    // Each waiting task started as one before it ended, in the order the tasks came.
+    const firstChunkAt = (taskId: string) => mcpd.results.find((entry) => entry.taskId === taskId)!.at;
+    expect(firstChunkAt('limited-3')).toBeLessThan(firstChunkAt('limited-5'));
+  });
+
   it('aborts the local call when mcpd cancels the task', async () => {
     const { mcpd, upstream } = await started({ tokensPerSecond: 10, tokenCount: 50 });
     mcpd.pushTask({ kind: 'infer', taskId: 'task-3', llmName: 'local-qwen', request: REQUEST, streaming: true });

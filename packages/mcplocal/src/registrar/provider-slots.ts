@@ -1,0 +1,59 @@
+/**
+ * Each published model's `maxConcurrent`, kept at the workstation too. mcpd already sends no more
+ * than that, but while a publisher moves between replicas the old holder's last tasks may still
+ * run beside the new holder's first: past the limit a task waits here, in the order tasks came,
+ * for a running one to end. The local server never runs more than its owner allowed.
+ */
+export class ProviderSlots {
+  readonly #running = new Map<string, number>();
+  readonly #waiting = new Map<string, Array<() => void>>();
+
+  /**
+   * Resolves with the slot's release once the task may run (at once without a limit); rejects
+   * with the signal's reason when it aborts first.
+   */
+  acquire(name: string, limit: number | undefined, signal: AbortSignal): Promise<() => void> {
+    if (signal.aborted) return Promise.reject(signal.reason as Error);
+    if (limit === undefined || (this.#running.get(name) ?? 0) < limit) return Promise.resolve(this.#take(name));
+    return new Promise((resolve, reject) => {
+      const queue = this.#waiting.get(name) ?? [];
+      this.#waiting.set(name, queue);
+      const onAbort = () => {
+        queue.splice(queue.indexOf(turn), 1);
+        if (queue.length === 0) this.#waiting.delete(name);
+        reject(signal.reason as Error);
+      };
+      const turn = () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(this.#take(name));
+      };
+      queue.push(turn);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Tasks of `name` running now. */
+  running(name: string): number {
+    return this.#running.get(name) ?? 0;
+  }
+
+  #take(name: string): () => void {
+    this.#running.set(name, (this.#running.get(name) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.#running.get(name) ?? 1) - 1;
+      if (left > 0) this.#running.set(name, left);
+      else this.#running.delete(name);
+      this.#next(name);
+    };
+  }
+
+  #next(name: string): void {
+    const queue = this.#waiting.get(name);
+    const turn = queue?.shift();
+    if (queue?.length === 0) this.#waiting.delete(name);
+    turn?.();
+  }
+}
