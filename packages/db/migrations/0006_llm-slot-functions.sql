@@ -14,6 +14,13 @@ DECLARE
   running integer;
 BEGIN
   PERFORM pg_advisory_xact_lock(1296257091, hashtext(p_llm_id));
+  -- Made already (a claim made again after a sweep that raced it): answered as it stands.
+  SELECT c.granted INTO granted FROM llm_slot_claims c WHERE c.id = p_id;
+  IF FOUND THEN
+    waiting := 0;
+    mine := 0;
+    RETURN;
+  END IF;
   SELECT count(*) FILTER (WHERE c.granted), count(*) FILTER (WHERE NOT c.granted), count(*) FILTER (WHERE NOT c.granted AND c.user_id = p_user_id)
     INTO running, waiting, mine
     FROM llm_slot_claims c WHERE c.llm_id = p_llm_id;
@@ -30,10 +37,12 @@ END $$;
 --> statement-breakpoint
 -- The turns of one replica's waiting claims: as many of the oldest waiting claims as there are
 -- free slots are due, and those of p_replica_id among them are granted (the others' replicas
--- grant theirs on the same news). Answers each waiting claim of p_replica_id, granted now or not.
+-- grant theirs on the same news). Answers every claim of p_replica_id for the LLM and whether it
+-- is granted now, so a claim granted before its replica looked for it is found too.
 CREATE FUNCTION mcpd_grant_llm_slots(p_llm_id text, p_replica_id text, p_limit integer)
-RETURNS TABLE (claim_id text, now_granted boolean)
+RETURNS TABLE (claim_id text, granted boolean)
 LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_column
 DECLARE
   running integer;
 BEGIN
@@ -50,7 +59,7 @@ BEGIN
     FROM due WHERE c.id = due.id AND c.replica_id = p_replica_id
     RETURNING c.id
   )
-  SELECT c.id, c.id IN (SELECT turned.id FROM turned)
+  SELECT c.id, c.granted OR c.id IN (SELECT turned.id FROM turned)
   FROM llm_slot_claims c
-  WHERE c.llm_id = p_llm_id AND c.replica_id = p_replica_id AND NOT c.granted;
+  WHERE c.llm_id = p_llm_id AND c.replica_id = p_replica_id;
 END $$;

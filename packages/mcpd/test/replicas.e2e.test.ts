@@ -277,6 +277,13 @@ describe.skipIf(!POSTGRES_URL || !NATS_URL)('several mcpd replicas behind a roun
     expect(publishers[0]!.output()).toContain('mcpd asked this publisher to move to another replica');
     // Claims of a replica that stopped went with it: none is left behind to hold a slot.
     expect(delta.maxInFlight).toBe(2);
+    const claims = new pg.Client({ connectionString: database.url });
+    await claims.connect();
+    try {
+      await waitUntil(async () => (await claims.query<{ count: number }>('select count(*)::int as count from llm_slot_claims')).rows[0]!.count === 0, 10_000);
+    } finally {
+      await claims.end();
+    }
     console.log(`rolling restart: ${answered} answers, 0 failed; gamma's and delta's upstreams ran at most ${gamma.maxInFlight} and ${delta.maxInFlight} at once (maxConcurrent 2)`);
   }, 120_000);
 

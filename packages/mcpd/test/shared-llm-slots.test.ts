@@ -117,7 +117,7 @@ describe.each(testDatabaseVariants())('SharedLlmSlots on $name', (variant) => {
     );
     expect(most).toBe(3);
     await eventually(async () => (await stored()) === 0);
-    expect(a.held + b.held).toBe(0);
+    await eventually(() => a.held + b.held === 0);
   });
 
   it('refuses a claim with 429 when the queue is full, or when its user already waits their share', async () => {
@@ -184,17 +184,66 @@ describe.each(testDatabaseVariants())('SharedLlmSlots on $name', (variant) => {
     release();
     (await waiting)();
     await eventually(async () => (await stored()) === 0);
-    expect(b.held).toBe(0);
+    await eventually(() => b.held === 0);
   });
 
-  it('removes a claim stored for this replica that it no longer holds (a release that failed)', async () => {
-    const { a, b } = pair();
+  it('removes a claim whose release failed at the next sweep, and one waiting gets the slot', async () => {
+    let failures = 1;
+    class FlakyClaims extends SlotClaimRepository {
+      override release(id: string): Promise<void> {
+        if (failures-- > 0) return Promise.reject(new Error('connection reset'));
+        return super.release(id);
+      }
+    }
+    const { b } = pair();
+    const bus = { replicaId: 'a', slotsFreed: (llmId: string) => b.freed(llmId) } as unknown as RelayBus;
+    const seen: unknown[] = [];
+    const a = new SharedLlmSlots(new FlakyClaims(database.db), bus, clock, options, (error) => seen.push(error));
     const target = llm(1);
-    await database.db.execute(sql`insert into llm_slot_claims (id, llm_id, replica_id, user_id, granted) values ('claim-lost', 'llm-1', 'a', 'alice', true)`);
+    (await a.take(target, caller()))();
+    await eventually(() => seen.length === 1);
+    expect(await stored()).toBe(1);
     const waiting = b.take(target, caller());
     await eventually(async () => (await stored()) === 2);
     await a.sweep();
     (await waiting)();
     await eventually(async () => (await stored()) === 0);
+  });
+
+  it('answers a claim granted before its replica asked (granted by another round) as granted', async () => {
+    const claims = new SlotClaimRepository(database.db);
+    const made = (id: string, replicaId: string) => claims.claim({ id, llmId: 'llm-1', replicaId, userId: 'alice', limit: 1, maxWaiting: 10, maxWaitingPerUser: 10 });
+    expect(await made('first', 'a')).toEqual({ state: 'granted' });
+    expect(await made('second', 'b')).toEqual({ state: 'waiting' });
+    expect(await claims.grantTurns('llm-1', 'b', 1)).toEqual(new Map([['second', false]]));
+    await claims.release('first');
+    expect(await claims.grantTurns('llm-1', 'b', 1)).toEqual(new Map([['second', true]]));
+    // Asked again (a waiter listed only now): still answered, as granted.
+    expect(await claims.grantTurns('llm-1', 'b', 1)).toEqual(new Map([['second', true]]));
+    // Made again under the same id: answered as it stands, never stored twice.
+    expect(await made('second', 'b')).toEqual({ state: 'granted' });
+    expect(await stored()).toBe(1);
+  });
+
+  it('stores the claims of running requests again when its replica was taken for dead, so a new claim waits', async () => {
+    const { a, b } = pair();
+    const target = llm(1);
+    const release = await a.take(target, caller());
+    await database.db.execute(sql`delete from llm_slot_claims where replica_id = 'a'`);
+    await a.restore();
+    expect(await grantedInDatabase()).toBe(1);
+    const waiting = b.take(target, caller());
+    await eventually(async () => (await stored()) === 2);
+    release();
+    (await waiting)();
+    await eventually(async () => (await stored()) === 0);
+  });
+
+  it('gives up every claim of its replica when it stops', async () => {
+    const { a } = pair();
+    await a.take(llm(2), caller());
+    await a.take(llm(2), caller());
+    await a.stop();
+    expect(await stored()).toBe(0);
   });
 });

@@ -288,7 +288,14 @@ export function createServices(options: ServiceOptions): RunningServices {
           tasks,
           catalog,
           bus,
-          providerSessions,
+          {
+            holds: (sessionId) => providerSessions.holds(sessionId),
+            // Taken for dead while alive: the claims of its running requests count again too.
+            reclaim: async (sessionIds) => {
+              await sharedSlots?.restore();
+              return providerSessions.reclaim(sessionIds);
+            },
+          },
           grace,
           options.clock,
           options.presenceTiming ?? PRESENCE_TIMING,

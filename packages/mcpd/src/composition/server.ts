@@ -139,7 +139,7 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
   } catch (error) {
     // Nothing of a start that failed keeps running: not the bus, the beat or the port.
     services.userLoad?.stop();
-    services.sharedSlots?.stop();
+    await services.sharedSlots?.stop();
     await services.presence?.stop().catch(() => undefined);
     await bus?.close().catch(() => undefined);
     await app.close().catch(() => undefined);
@@ -188,7 +188,7 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
         await closeListener(app, clock);
       } finally {
         services.userLoad?.stop();
-        services.sharedSlots?.stop();
+        await services.sharedSlots?.stop();
         await services.presence?.stop().catch((error: unknown) => logger.error({ err: error }, 'removing this replica failed'));
         await bus?.close().catch((error: unknown) => logger.error({ err: error }, 'closing the NATS connection failed'));
         await services.close();

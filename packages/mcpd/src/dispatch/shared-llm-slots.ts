@@ -51,8 +51,10 @@ interface Waiting {
  * lost message or a dead replica's claims delay a turn by a second at most.
  */
 export class SharedLlmSlots implements SharedSlots {
-  /** Claims stored for this replica (running, waiting or being made): any other of its claims is stale. */
-  readonly #held = new Set<string>();
+  /** Claims of this replica (running, waiting or being made), and whether each runs. */
+  readonly #held = new Map<string, { llmId: string; userId: string; granted: boolean }>();
+  /** Claims whose release failed: removed by the next sweep. */
+  readonly #lost = new Set<string>();
   /** Per LLM, this replica's waiting claims in the order they were made. */
   readonly #waiting = new Map<string, Waiting[]>();
   /** Per LLM, the round of retries running: one at a time, and news during it runs another. */
@@ -78,8 +80,19 @@ export class SharedLlmSlots implements SharedSlots {
     );
   }
 
-  stop(): void {
+  /** Stops trying; the replica's claims go (its requests have ended by now). */
+  async stop(): Promise<void> {
     for (const stop of this.#stops.splice(0)) stop();
+    await this.claims.forgetReplica(this.bus.replicaId).catch(this.onError);
+  }
+
+  /**
+   * This replica was taken for dead while alive and its claims swept: those of requests still
+   * running are stored again, so they count. Waiting ones are made again by their next round.
+   */
+  async restore(): Promise<void> {
+    const running = [...this.#held].filter(([, claim]) => claim.granted).map(([id, claim]) => ({ id, ...claim }));
+    await this.claims.restore(running, this.bus.replicaId);
   }
 
   keeps(target: InferenceTarget): boolean {
@@ -91,12 +104,12 @@ export class SharedLlmSlots implements SharedSlots {
     if (signal.aborted) throw new CallerGoneError();
     const limit = maxConcurrent ?? Number.MAX_SAFE_INTEGER;
     const claimId = generateId('claim-');
-    this.#held.add(claimId);
+    this.#held.set(claimId, { llmId, userId, granted: false });
     const outcome = await this.#claim({ claimId, llmId, limit, name, userId }).catch((error: unknown) => {
       this.#held.delete(claimId);
       throw error;
     });
-    if (outcome === 'granted') return this.#releaser(claimId, llmId);
+    if (outcome === 'granted') return this.#granted(claimId, llmId);
     return new Promise((resolve, reject) => {
       const cleanups: Cancel[] = [];
       const settle = () => {
@@ -116,7 +129,7 @@ export class SharedLlmSlots implements SharedSlots {
         userId,
         settled: false,
         grant: () => {
-          if (settle()) resolve(this.#releaser(claimId, llmId));
+          if (settle()) resolve(this.#granted(claimId, llmId));
         },
         fail: (error) => {
           if (!settle()) return;
@@ -153,11 +166,13 @@ export class SharedLlmSlots implements SharedSlots {
     this.#rounds.set(llmId, round);
   }
 
-  /** Removes claims this replica stored but holds no more, and those of dead replicas; tells whoever waits. */
+  /** Removes the claims whose release failed, and those of dead replicas; tells whoever waits. */
   async sweep(): Promise<void> {
-    const stale = await this.claims.forgetAllBut(this.bus.replicaId, [...this.#held]);
+    const lost = [...this.#lost];
+    const forgotten = await this.claims.forget(lost);
+    for (const id of lost) this.#lost.delete(id);
     const orphaned = await this.claims.sweepOrphans();
-    for (const llmId of new Set([...stale, ...orphaned])) this.#announce(llmId);
+    for (const llmId of new Set([...forgotten, ...orphaned])) this.#announce(llmId);
   }
 
   get waiting(): number {
@@ -174,21 +189,26 @@ export class SharedLlmSlots implements SharedSlots {
   async #tryTurns(llmId: string): Promise<void> {
     const waiters = this.#waiting.get(llmId);
     if (!waiters?.length) return;
-    const { granted, waiting } = await this.claims.grantTurns(llmId, this.bus.replicaId, waiters.at(-1)!.limit);
-    const turned = new Set(granted);
-    const stored = new Set(waiting);
-    for (const waiter of [...waiters]) {
+    // Waiters known before the question: their claims are stored, so one the answer lacks was swept.
+    const asked = new Set(waiters);
+    const claims = await this.claims.grantTurns(llmId, this.bus.replicaId, waiters.at(-1)!.limit);
+    // Those registered meanwhile are answered too: a claim may be granted before its waiter is listed.
+    for (const waiter of [...(this.#waiting.get(llmId) ?? [])]) {
       // One that failed meanwhile gives its claim up, granted or not, and that is news of its own.
       if (waiter.settled) continue;
-      if (turned.has(waiter.claimId)) waiter.grant();
-      else if (!stored.has(waiter.claimId)) await this.#claimAgain(waiter);
+      const granted = claims.get(waiter.claimId);
+      if (granted === true) waiter.grant();
+      else if (granted === undefined && asked.has(waiter)) await this.#claimAgain(waiter);
     }
   }
 
   /** Taken for dead while alive, this replica had its claims swept: a waiting one is made again, last in line. */
   async #claimAgain(waiter: Waiting): Promise<void> {
     try {
-      if ((await this.#claim(waiter)) === 'granted') waiter.grant();
+      const outcome = await this.#claim(waiter);
+      // Left while the claim was made again: given up like any other.
+      if (waiter.settled) this.#release(waiter.claimId, waiter.llmId);
+      else if (outcome === 'granted') waiter.grant();
     } catch (error) {
       waiter.fail(error as Error);
     }
@@ -212,7 +232,10 @@ export class SharedLlmSlots implements SharedSlots {
     throw tooManyRequests(`you already have ${outcome.mine} requests waiting for ${name}, the most one user may queue for it; try again shortly`, 5);
   }
 
-  #releaser(claimId: string, llmId: string): () => void {
+  /** The claim runs: its release, once, gives it back. */
+  #granted(claimId: string, llmId: string): () => void {
+    const held = this.#held.get(claimId);
+    if (held) held.granted = true;
     let released = false;
     return () => {
       if (released) return;
@@ -225,8 +248,11 @@ export class SharedLlmSlots implements SharedSlots {
     this.claims
       .release(claimId)
       .then(() => this.#announce(llmId))
-      // Not held any more either way: the next sweep removes a claim whose release failed.
-      .catch(this.onError)
+      .catch((error: unknown) => {
+        // Removed by the next sweep.
+        this.#lost.add(claimId);
+        this.onError(error);
+      })
       .finally(() => this.#held.delete(claimId));
   }
 

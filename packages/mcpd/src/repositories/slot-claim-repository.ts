@@ -40,32 +40,43 @@ export class SlotClaimRepository {
 
   /**
    * The turns due among the LLM's waiting claims, in the order they were made over every replica:
-   * those of `replicaId` are granted. Answers its claims granted now, and those still waiting.
+   * those of `replicaId` are granted. Answers every claim of `replicaId` for the LLM, and whether
+   * it is granted now.
    */
-  async grantTurns(llmId: string, replicaId: string, limit: number): Promise<{ granted: string[]; waiting: string[] }> {
-    const rows = await rawRows<{ claimId: string; nowGranted: boolean }>(
+  async grantTurns(llmId: string, replicaId: string, limit: number): Promise<Map<string, boolean>> {
+    const rows = await rawRows<{ claimId: string; granted: boolean }>(
       this.db,
-      sql`select claim_id as "claimId", now_granted as "nowGranted" from mcpd_grant_llm_slots(${llmId}, ${replicaId}, ${limit}::int)`,
+      sql`select claim_id as "claimId", granted from mcpd_grant_llm_slots(${llmId}, ${replicaId}, ${limit}::int)`,
     );
-    const turns = { granted: [] as string[], waiting: [] as string[] };
-    for (const row of rows) (row.nowGranted ? turns.granted : turns.waiting).push(row.claimId);
-    return turns;
+    return new Map(rows.map((row) => [row.claimId, row.granted]));
+  }
+
+  /** Stores granted claims again (their replica was taken for dead and its claims swept): their requests still run. */
+  async restore(claims: ReadonlyArray<{ id: string; llmId: string; userId: string }>, replicaId: string): Promise<void> {
+    if (claims.length === 0) return;
+    await this.db
+      .insert(llmSlotClaims)
+      .values(claims.map((claim) => ({ id: claim.id, llmId: claim.llmId, userId: claim.userId, replicaId, granted: true })))
+      .onConflictDoNothing();
   }
 
   async release(id: string): Promise<void> {
     await this.db.delete(llmSlotClaims).where(eq(llmSlotClaims.id, id));
   }
 
-  /**
-   * Claims stored for `replicaId` that it no longer holds (a release that failed): removed.
-   * Answers the LLMs that got room.
-   */
-  async forgetAllBut(replicaId: string, held: readonly string[]): Promise<string[]> {
+  /** Removes these claims (their releases failed); answers the LLMs that got room. */
+  async forget(ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
     const rows = await rawRows<{ llmId: string }>(
       this.db,
-      sql`delete from llm_slot_claims where replica_id = ${replicaId} and not (id = any(${sql.param([...held])}::text[])) returning llm_id as "llmId"`,
+      sql`delete from llm_slot_claims where id = any(${sql.param([...ids])}::text[]) returning llm_id as "llmId"`,
     );
     return distinct(rows);
+  }
+
+  /** Removes every claim of `replicaId`: it stops, its requests have ended. */
+  async forgetReplica(replicaId: string): Promise<void> {
+    await this.db.delete(llmSlotClaims).where(eq(llmSlotClaims.replicaId, replicaId));
   }
 
   /** Claims of replicas that are no longer alive (their rows swept): removed. Answers the LLMs that got room. */
