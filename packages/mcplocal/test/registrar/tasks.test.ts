@@ -86,7 +86,8 @@ describe('VirtualLlmRegistrar tasks', () => {
   });
 
   it('runs no more than maxConcurrent tasks of a model at once, the rest in the order they came, a cancelled one leaving the line', async () => {
-    harness = await RegistrarHarness.start({ tokensPerSecond: 50, tokenCount: 5 });
+    // Slow answers (half a second each): the cancel surely reaches the line before a slot frees.
+    harness = await RegistrarHarness.start({ tokensPerSecond: 10, tokenCount: 5 });
     const { mcpd, upstream } = harness;
     await harness.registrar({ publishedProviders: [harness.localProvider({ maxConcurrent: 2 })] }).start();
     // Five at once, as the tasks of two replicas overlap while a publisher moves between them.
