@@ -11,6 +11,7 @@ import { DEFAULT_LOCAL_ENDPOINT_HOST, startLocalEndpoint, type LocalEndpoint } f
 import type { LocalEndpointMcpd } from './local-endpoint/local-endpoint-options.js';
 import { isLoopbackHost } from './local-endpoint/request-guard.js';
 import { providersToPublish } from './registrar/providers-to-publish.js';
+import { ManagedServers } from './managed/managed-servers.js';
 import { VirtualLlmRegistrar } from './registrar/virtual-llm-registrar.js';
 
 const DEFAULT_PORT = 3200;
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
   const logger = createLogger(env);
   const home = mcplocalHome(env);
   let registrar: VirtualLlmRegistrar | undefined;
+  let servers: ManagedServers | undefined;
   let registry: ProviderRegistry;
   let mcpd: LocalEndpointMcpd | undefined;
   let requireToken = true;
@@ -76,15 +78,18 @@ async function main(): Promise<void> {
     mcpd = credentials && { url: credentials.mcpdUrl, token: credentials.token };
     requireToken = config.localEndpoint?.requireToken ?? true;
     // Every provider, published or not, is reachable through the local endpoint.
-    registry = buildProviderRegistry(config, env, systemClock);
-    const published = providersToPublish(config, env, workstationIdentity(env), systemClock);
+    servers = new ManagedServers({ home, clock: systemClock, log: logger.child({ component: 'managed' }) });
+    // Servers an earlier mcplocal left running (it was killed) hold the ports and the GPU: stopped first.
+    await servers.stopOrphans();
+    registry = buildProviderRegistry(config, env, systemClock, servers);
+    const published = providersToPublish(config, env, workstationIdentity(env), systemClock, servers);
     if (published.length === 0) {
       logger.info('nothing to publish: no provider in config.json has "publish": true');
     } else {
       if (!credentials) fail(2, `not logged in: ${published.length} provider(s) to publish but no credentials in ${home}; ${LOGIN_HINT}`);
       const log = logger.child({ component: 'registrar' });
       const mode = providerTransportMode(config, env);
-      registrar = new VirtualLlmRegistrar({
+      const created = new VirtualLlmRegistrar({
         channel: createControlChannel({ mcpdUrl: credentials.mcpdUrl, token: credentials.token, mode, log, clock: systemClock }),
         clock: systemClock,
         publishedProviders: published,
@@ -92,6 +97,9 @@ async function main(): Promise<void> {
         sessionFilePath: sessionFile(home),
         log,
       });
+      // mcpd hears at once that a managed server stopped (its row hibernates) or serves.
+      servers.onStateChange(() => created.beatSoon());
+      registrar = created;
     }
   } catch (error) {
     if (error instanceof ConfigError) fail(2, ...error.problems);
@@ -106,13 +114,16 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
-    Promise.all([registrar?.stop(), endpoint.close()]).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'stopping failed');
-        process.exit(1);
-      },
-    );
+    // The model servers stop after the tasks they serve were ended.
+    Promise.all([registrar?.stop(), endpoint.close()])
+      .then(() => servers?.stopAll())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'stopping failed');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

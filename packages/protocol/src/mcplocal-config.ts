@@ -43,12 +43,18 @@ export const providerEntrySchema = z.strictObject({
   failoverFor: resourceNameSchema.optional(),
   wake: wakeRecipeSchema.optional(),
   /* `managed`: mcplocal runs the model server itself. */
-  command: z.string().optional(),
+  command: z.string().min(1).optional(),
   args: z.array(z.string()).optional(),
   env: z.record(z.string(), z.string()).optional(),
-  cwd: z.string().optional(),
+  cwd: z.string().min(1).optional(),
+  /** Stopped this long after its last request ended (default 600). */
   idleTimeoutSeconds: z.number().positive().optional(),
-  preset: z.enum(['vllm']).optional(),
+  /** How long a start may take before it fails (default 300). */
+  startupTimeoutSeconds: z.number().positive().max(3600, 'startupTimeoutSeconds is at most 3600').optional(),
+  /** Fills in the command line: `vllm serve MODEL --port N`, `llama-server -m FILE --port N`. */
+  preset: z.enum(['vllm', 'llama.cpp']).optional(),
+  /** Managed servers of one group run one at a time (one GPU, several models). */
+  group: resourceNameSchema.optional(),
 });
 export type ProviderEntry = z.infer<typeof providerEntrySchema>;
 

@@ -4,10 +4,18 @@ import type { FakeUpstreamListenOptions } from './fake-upstream-options.js';
 
 export const FAKE_UPSTREAM_USAGE =
   'usage: fake-upstream [--port N] [--host H] [--model M] [--token-count N] [--tokens-per-second N] ' +
-  '[--latency-ms N] [--api-key K] [--echo] [--asleep] [--wake-delay-ms N]';
+  '[--latency-ms N] [--api-key K] [--echo] [--asleep] [--wake-delay-ms N] [--start-delay-ms N] [--crash-after-ms N]';
+
+/** The command line: how the server answers, and what the process does around it. */
+export interface FakeUpstreamCommandLine extends FakeUpstreamListenOptions {
+  /** Waits this long before it listens, as a model server loading weights does. */
+  startDelayMs?: number | undefined;
+  /** Exits with code 1 this long after it started listening: a server that crashes. */
+  crashAfterMs?: number | undefined;
+}
 
 /** Reads the command line of `fake-upstream`; throws a TestKitError naming the bad flag. */
-export function parseFakeUpstreamArguments(argv: string[]): FakeUpstreamListenOptions {
+export function parseFakeUpstreamArguments(argv: string[]): FakeUpstreamCommandLine {
   let values;
   try {
     ({ values } = parseArgs({
@@ -25,6 +33,8 @@ export function parseFakeUpstreamArguments(argv: string[]): FakeUpstreamListenOp
         echo: { type: 'boolean' },
         asleep: { type: 'boolean' },
         'wake-delay-ms': { type: 'string' },
+        'start-delay-ms': { type: 'string' },
+        'crash-after-ms': { type: 'string' },
       },
     }));
   } catch (error) {
@@ -41,6 +51,8 @@ export function parseFakeUpstreamArguments(argv: string[]): FakeUpstreamListenOp
     echo: values.echo ?? false,
     asleep: values.asleep ?? false,
     wakeDelayMs: number('--wake-delay-ms', values['wake-delay-ms']),
+    startDelayMs: number('--start-delay-ms', values['start-delay-ms']),
+    crashAfterMs: number('--crash-after-ms', values['crash-after-ms']),
     // Nobody can read the recorded requests of a separate process; keep its memory flat under load.
     recordRequests: false,
   };

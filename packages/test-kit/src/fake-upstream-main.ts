@@ -4,11 +4,20 @@ import { startFakeUpstream } from './fake-upstream.js';
 
 /*
  * `fake-upstream`: the fake model server in its own process, so a load generator does not share
- * its event loop. Prints one JSON line `{"url": …}` once listening; stops on SIGTERM or SIGINT.
+ * its event loop, or mcplocal runs it as a managed server. Prints one JSON line `{"url": …}` once
+ * listening; stops on SIGTERM or SIGINT.
  */
 
 try {
-  const upstream = await startFakeUpstream(parseFakeUpstreamArguments(process.argv.slice(2)));
+  const { startDelayMs, crashAfterMs, ...options } = parseFakeUpstreamArguments(process.argv.slice(2));
+  if (startDelayMs) await new Promise((resolve) => setTimeout(resolve, startDelayMs));
+  const upstream = await startFakeUpstream(options);
+  if (crashAfterMs !== undefined) {
+    setTimeout(() => {
+      process.stderr.write('fake-upstream: crashing as asked (--crash-after-ms)\n');
+      process.exit(1);
+    }, crashAfterMs);
+  }
   const stop = () => {
     upstream.close().catch((error: unknown) => {
       process.stderr.write(`fake-upstream: cannot close: ${(error as Error).message}\n`);

@@ -1,5 +1,4 @@
 import { resourceNameSchema, type McplocalConfig, type ProviderEntry } from '@mcpctl/protocol';
-import { MANAGED_NOT_SUPPORTED } from '../providers/create-provider.js';
 import { publishedName, type WorkstationIdentity } from './published-name.js';
 
 /** An entry that passed the schema, with its place in the file for messages. */
@@ -26,7 +25,7 @@ export function providerProblems(
   const failovers = new Map<string, number>();
   for (const { index, entry } of providers) {
     const at = `config.json: providers[${index}]`;
-    if (entry.type === 'managed') problems.push(`${at}.type: ${MANAGED_NOT_SUPPORTED}`);
+    problems.push(...managedProblems(entry, at));
     // The URL of Ollama's OpenAI-compatible API, given to the native provider, would 404 on every call.
     if (entry.type === 'ollama' && /\/v1\/?$/.test(new URL(entry.url).pathname)) {
       problems.push(`${at}.url: type "ollama" speaks Ollama's native API at the server root; drop "/v1", or use type "openai" for Ollama's OpenAI-compatible API`);
@@ -67,4 +66,24 @@ function keyProblems(entry: ProviderEntry, at: string, env: NodeJS.ProcessEnv): 
   if (entry.apiKey !== undefined) return [`${at}: set apiKey or apiKeyEnv, not both`];
   const value = env[entry.apiKeyEnv];
   return value === undefined || value === '' ? [`${at}.apiKeyEnv: environment variable ${entry.apiKeyEnv} is not set`] : [];
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const MANAGED_ONLY = ['command', 'args', 'env', 'cwd', 'idleTimeoutSeconds', 'startupTimeoutSeconds', 'preset', 'group'] as const;
+
+/** A managed entry says how to run its server; any other entry has no use for those fields. */
+function managedProblems(entry: ProviderEntry, at: string): string[] {
+  if (entry.type !== 'managed') {
+    const stray = MANAGED_ONLY.filter((field) => entry[field] !== undefined);
+    return stray.length > 0 ? [`${at}: ${stray.join(', ')} apply to type "managed" only (mcplocal runs that server itself); remove them, or set "type": "managed"`] : [];
+  }
+  const problems: string[] = [];
+  if (entry.command === undefined && entry.preset === undefined) {
+    problems.push(`${at}: type "managed" needs "command" (the model server's program) or "preset" ("vllm" or "llama.cpp")`);
+  }
+  if (entry.wake !== undefined) problems.push(`${at}.wake: a managed server is woken by starting it; remove "wake"`);
+  if (!LOOPBACK_HOSTS.has(new URL(entry.url).hostname)) {
+    problems.push(`${at}.url: a managed server runs on this machine; use http://127.0.0.1:PORT`);
+  }
+  return problems;
 }

@@ -5,15 +5,16 @@ import { AnthropicProvider } from './anthropic/anthropic-provider.js';
 import type { LlmProvider } from './llm-provider.js';
 import { OllamaProvider } from './ollama/ollama-provider.js';
 import { OpenAiProvider } from './openai/openai-provider.js';
-
-export const MANAGED_NOT_SUPPORTED = 'managed providers are not supported yet';
+import { ManagedProvider } from '../managed/managed-provider.js';
+import type { ManagedServers } from '../managed/managed-servers.js';
 
 /**
  * The provider a config entry describes, its key read from `apiKeyEnv` when the entry names a
- * variable instead of holding the key. Throws a ConfigError for an entry it cannot build, so a
+ * variable instead of holding the key. A managed entry's server comes from `servers`, one per
+ * entry whichever caller builds its provider. Throws a ConfigError for an entry it cannot build, so a
  * misconfiguration stops the daemon at start rather than on the first request.
  */
-export function createProvider(entry: ProviderEntry, env: NodeJS.ProcessEnv, clock?: Clock): LlmProvider {
+export function createProvider(entry: ProviderEntry, env: NodeJS.ProcessEnv, clock?: Clock, servers?: ManagedServers): LlmProvider {
   const options = { name: entry.name, url: entry.url, model: entry.model, apiKey: resolveApiKey(entry, env), clock };
   switch (entry.type) {
     case 'openai':
@@ -22,8 +23,12 @@ export function createProvider(entry: ProviderEntry, env: NodeJS.ProcessEnv, clo
       return new AnthropicProvider(options);
     case 'ollama':
       return new OllamaProvider(options);
-    case 'managed':
-      throw new ConfigError([`provider "${entry.name}": ${MANAGED_NOT_SUPPORTED}`]);
+    case 'managed': {
+      // mcplocal runs the server, which speaks OpenAI's dialect; every call holds it up while it answers.
+      if (!servers) throw new ConfigError([`provider "${entry.name}": type "managed" needs mcplocal to run its server; this embedding runs none`]);
+      const server = new OpenAiProvider(options);
+      return new ManagedProvider(server, servers.serverFor(entry, server));
+    }
   }
 }
 

@@ -8,7 +8,7 @@ export type {
   TokenUsage,
   ToolCall,
 } from './llm-provider.js';
-export { createProvider, resolveApiKey, MANAGED_NOT_SUPPORTED } from './create-provider.js';
+export { createProvider, resolveApiKey } from './create-provider.js';
 export { isAbortError } from './is-abort-error.js';
 export { AVAILABILITY_TIMEOUT_MS } from './check-availability.js';
 export { upstreamEndpoint, ANTHROPIC_VERSION } from '@mcpctl/dialects';

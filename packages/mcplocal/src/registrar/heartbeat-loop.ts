@@ -19,6 +19,8 @@ export class HeartbeatLoop {
   private cancelTimer: Cancel | undefined;
   private controller: AbortController | undefined;
   private failing = false;
+  /** A beat was asked for while one was in flight: the next follows at once. */
+  private soon = false;
 
   constructor(private readonly options: HeartbeatLoopOptions) {}
 
@@ -40,8 +42,23 @@ export class HeartbeatLoop {
     this.controller = undefined;
   }
 
+  /** Beats now instead of at the end of the interval (news mcpd should hear at once), still one beat at a time. */
+  beatSoon(): void {
+    const controller = this.controller;
+    if (!controller) return;
+    if (!this.cancelTimer) {
+      this.soon = true;
+      return;
+    }
+    this.cancelTimer();
+    this.cancelTimer = undefined;
+    void this.beatOnce(controller);
+  }
+
   private schedule(controller: AbortController): void {
-    this.cancelTimer = this.options.clock.after(this.options.intervalMs, () => {
+    const delayMs = this.soon ? 0 : this.options.intervalMs;
+    this.soon = false;
+    this.cancelTimer = this.options.clock.after(delayMs, () => {
       this.cancelTimer = undefined;
       void this.beatOnce(controller);
     });

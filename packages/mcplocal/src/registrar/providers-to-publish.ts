@@ -3,6 +3,8 @@ import type { LlmType, McplocalConfig, ProviderEntry } from '@mcpctl/protocol';
 import { publishedName, type WorkstationIdentity } from '../config/published-name.js';
 import { createProvider, resolveApiKey } from '../providers/create-provider.js';
 import type { ProviderToPublish } from './registrar-options.js';
+import type { ManagedServers } from '../managed/managed-servers.js';
+import { ManagedProvider } from '../managed/managed-provider.js';
 
 /**
  * The config's providers marked `"publish": true`, built and named as mcpd will see them.
@@ -13,23 +15,28 @@ export function providersToPublish(
   env: NodeJS.ProcessEnv,
   identity: WorkstationIdentity,
   clock?: Clock,
+  servers?: ManagedServers,
 ): ProviderToPublish[] {
   return config.providers
     .filter((entry) => entry.publish)
-    .map((entry) => ({
-      provider: createProvider(entry, env, clock),
-      url: entry.url,
-      apiKey: resolveApiKey(entry, env),
-      type: wireType(entry),
-      model: entry.model,
-      tier: entry.tier,
-      description: entry.description,
-      poolName: entry.poolName,
-      publishName: publishedName(entry, config, identity),
-      visibility: entry.visibility,
-      wake: entry.wake,
-      maxConcurrent: entry.maxConcurrent,
-    }));
+    .map((entry) => {
+      const provider = createProvider(entry, env, clock, servers);
+      return {
+        provider,
+        managed: provider instanceof ManagedProvider ? provider.server : undefined,
+        url: entry.url,
+        apiKey: resolveApiKey(entry, env),
+        type: wireType(entry),
+        model: entry.model,
+        tier: entry.tier,
+        description: entry.description,
+        poolName: entry.poolName,
+        publishName: publishedName(entry, config, identity),
+        visibility: entry.visibility,
+        wake: entry.wake,
+        maxConcurrent: entry.maxConcurrent,
+      };
+    });
 }
 
 /** A managed server is one mcplocal runs itself; it speaks OpenAI's dialect. */

@@ -15,6 +15,7 @@ export function publishedNameOf(entry: ProviderToPublish): string {
  * and a request failing with the backend's own error says more than a wake that cannot happen.
  */
 export async function initialStatusOf(entry: ProviderToPublish, signal?: AbortSignal): Promise<InitialStatus> {
+  if (entry.managed) return entry.managed.serving ? 'active' : 'hibernating';
   if (entry.wake === undefined) return 'active';
   return (await entry.provider.isAvailable(signal ? { signal } : {})) ? 'active' : 'hibernating';
 }
@@ -42,6 +43,8 @@ export function buildRegisterRequest(
     if (entry.maxConcurrent !== undefined) provider.maxConcurrent = entry.maxConcurrent;
     // mcpd holds callers for the length of a wake; servers that predate wakes ignore the field.
     if (entry.wake !== undefined) provider.wakeRecipe = { kind: entry.wake.type, maxWaitSeconds: entry.wake.maxWaitSeconds };
+    // A managed server wakes by starting, as a command would start it: mcpd holds callers as long as a start may take.
+    else if (entry.managed) provider.wakeRecipe = { kind: 'command', maxWaitSeconds: Math.ceil(entry.managed.startupTimeoutMs / 1000) };
     return provider;
   });
   return agents.length > 0 ? { providers, agents: [...agents] } : { providers };

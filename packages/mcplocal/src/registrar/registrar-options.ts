@@ -1,3 +1,4 @@
+import type { ManagedServer } from '../managed/managed-server.js';
 import type { Clock } from '@mcpctl/clock';
 import type { LlmTier, LlmType, PublishedAgent, Visibility, WakeRecipe } from '@mcpctl/protocol';
 import type { LlmProvider } from '../providers/llm-provider.js';
@@ -39,6 +40,8 @@ export interface ProviderToPublish {
   visibility?: Visibility | undefined;
   /** How to bring the backend up when mcpd sends a `wake` task. */
   wake?: WakeRecipe | undefined;
+  /** Set for a managed entry: the server mcplocal runs, started by a wake or a request. */
+  managed?: ManagedServer | undefined;
   maxConcurrent?: number | undefined;
 }
 

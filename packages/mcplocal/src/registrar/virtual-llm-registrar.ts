@@ -12,6 +12,7 @@ import type { ChannelFrame, ControlChannel } from './control-channel.js';
 import { HeartbeatLoop } from './heartbeat-loop.js';
 import { RecipeWakeHandler } from '../wake/recipe-wake-handler.js';
 import { SleepWatch } from '../wake/sleep-watch.js';
+import { withManagedServers } from '../managed/managed-wake-handler.js';
 import { ReconnectSchedule } from './reconnect-schedule.js';
 import { buildRegisterRequest, initialStatusOf, publishedNameOf, type InitialStatus } from './register-request.js';
 import type { ProviderToPublish, RegistrarLog, VirtualLlmRegistrarOptions } from './registrar-options.js';
@@ -58,7 +59,7 @@ export class VirtualLlmRegistrar {
       providers: this.providers,
       // Each task's own signal, which stop() aborts through abortAll.
       post: (taskId, result, signal) => this.channel.postResult(taskId, result, signal),
-      wake: this.sleepWatch.track(options.wakeHandler ?? new RecipeWakeHandler({ log: this.log, clock: this.clock })),
+      wake: this.sleepWatch.track(withManagedServers(options.wakeHandler ?? new RecipeWakeHandler({ log: this.log, clock: this.clock }))),
       log: this.log,
       clock: this.clock,
     });
@@ -227,6 +228,11 @@ export class VirtualLlmRegistrar {
       return;
     }
     this.log.warn(`ignored a control stream event of unknown type ${JSON.stringify(frame.event)}`);
+  }
+
+  /** Tells mcpd at once what changed (a managed server started or stopped) instead of at the next heartbeat. */
+  beatSoon(): void {
+    if (this.sessionId !== undefined) this.heartbeat.beatSoon();
   }
 
   private async beat(loopSignal: AbortSignal): Promise<void> {

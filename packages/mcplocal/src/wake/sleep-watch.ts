@@ -2,7 +2,7 @@ import type { ProviderToPublish, RegistrarLog } from '../registrar/registrar-opt
 import type { WakeHandler } from '../registrar/wake-handler.js';
 
 export interface SleepWatchOptions {
-  /** Published name → what serves it; only entries with a wake recipe are watched. */
+  /** Published name → what serves it; only entries with a wake recipe or a managed server are watched. */
   providers: ReadonlyMap<string, ProviderToPublish>;
   log: RegistrarLog;
 }
@@ -25,7 +25,7 @@ export class SleepWatch {
   private events = 0;
 
   constructor(options: SleepWatchOptions) {
-    this.watched = [...options.providers].filter(([, entry]) => entry.wake !== undefined);
+    this.watched = [...options.providers].filter(([, entry]) => entry.wake !== undefined || entry.managed !== undefined);
     this.log = options.log;
   }
 

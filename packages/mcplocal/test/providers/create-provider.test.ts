@@ -16,10 +16,10 @@ describe('createProvider', () => {
     expect(createProvider(entryFor('ollama', 'http://127.0.0.1:11434'), {})).toBeInstanceOf(OllamaProvider);
   });
 
-  it('refuses a managed entry with a ConfigError', () => {
-    const build = () => createProvider(entryFor('openai', 'http://127.0.0.1:8000', { type: 'managed', name: 'gpu-box' }), {});
+  it('refuses a managed entry with a ConfigError when nothing runs servers (an embedding)', () => {
+    const build = () => createProvider(entryFor('openai', 'http://127.0.0.1:8000', { type: 'managed', name: 'gpu-box', command: 'vllm' }), {});
     expect(build).toThrow(ConfigError);
-    expect(build).toThrow(/provider "gpu-box": managed providers are not supported yet/);
+    expect(build).toThrow(/provider "gpu-box": type "managed" needs mcplocal to run its server/);
   });
 
   it('refuses an apiKeyEnv naming an unset variable, naming the variable', () => {

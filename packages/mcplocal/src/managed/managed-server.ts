@@ -1,0 +1,337 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { deadlineSignal, type Cancel, type Clock } from '@mcpctl/clock';
+import { ProviderError } from '../errors.js';
+import type { LlmProvider } from '../providers/llm-provider.js';
+import type { RegistrarLog } from '../registrar/registrar-options.js';
+import { formatSeconds } from '../wake/format-seconds.js';
+import { waitUntilAvailable } from '../wake/wait-until-available.js';
+import { removePidFile, stopGroup, writePidFile } from './pid-file.js';
+import type { ServerGroup } from './server-group.js';
+import type { ServerLog } from './server-log.js';
+
+export type ManagedState = 'stopped' | 'starting' | 'running' | 'stopping';
+
+/** Why a server starts or stops, written to its log and mcplocal's. */
+export type StartReason = 'request' | 'wake';
+export type StopReason = 'idle' | 'swap' | 'shutdown';
+
+/** Crashes within {@link CRASH_WINDOW_MS} past which starts are refused until the window has passed. */
+export const CRASH_LIMIT = 3;
+export const CRASH_WINDOW_MS = 60_000;
+
+export interface ManagedServerOptions {
+  /** The provider entry's name: logs and the pid file are named after it. */
+  name: string;
+  command: string;
+  args: readonly string[];
+  env?: Readonly<Record<string, string>> | undefined;
+  cwd?: string | undefined;
+  /** The OpenAI-compatible server it runs, probed (`GET /models`) until it answers. */
+  provider: LlmProvider;
+  idleTimeoutMs: number;
+  startupTimeoutMs: number;
+  /** How long the server has to exit after SIGTERM before SIGKILL. */
+  killGraceMs: number;
+  /** Set when the entry names a `group`: its members run one at a time. */
+  group?: ServerGroup | undefined;
+  serverLog: ServerLog;
+  pidFilePath: string;
+  clock: Clock;
+  log: RegistrarLog;
+  /** Told each time the server starts serving or stops, so mcpd hears of it. */
+  onStateChange?: (() => void) | undefined;
+  /** The environment the server inherits, `env` laid over it. Default: mcplocal's own. */
+  baseEnv?: NodeJS.ProcessEnv | undefined;
+  /** Readiness polling pauses (see `waitUntilAvailable`). */
+  pollInitialDelayMs?: number | undefined;
+}
+
+/**
+ * A model server mcplocal runs as its child (SPEC §6, type `managed`): stopped until a request
+ * or a wake needs it, started once however many ask at the same time, stopped after
+ * `idleTimeoutMs` without a request, and started again on demand. A server that exits on its own
+ * has crashed: the next request starts it again, unless it crashed {@link CRASH_LIMIT} times within
+ * a minute, when requests are refused (503) until that minute has passed. It runs in a process
+ * group of its own, so stopping it stops whatever it started (vLLM's workers).
+ */
+export class ManagedServer {
+  #state: ManagedState = 'stopped';
+  #child: ChildProcess | undefined;
+  /** Settles when the running child has exited. */
+  #exited: Promise<void> = Promise.resolve();
+  #starting: Promise<void> | undefined;
+  #stopping: Promise<void> | undefined;
+  #leases = 0;
+  #idle: Cancel | undefined;
+  /** Set while the group wants this server stopped for another: new requests wait for the swap. */
+  #draining = false;
+  #drained: (() => void) | undefined;
+  /** The swap under way, if any: waited for by requests that arrive meanwhile. */
+  #swap: Promise<void> | undefined;
+  readonly #crashes: number[] = [];
+  #lastStartMs: number | undefined;
+
+  constructor(private readonly options: ManagedServerOptions) {}
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  get state(): ManagedState {
+    return this.#state;
+  }
+
+  /** Requests being served now. */
+  get leases(): number {
+    return this.#leases;
+  }
+
+  /** How long a start may take. */
+  get startupTimeoutMs(): number {
+    return this.options.startupTimeoutMs;
+  }
+
+  /** How long the last start took, in ms. */
+  get lastStartMs(): number | undefined {
+    return this.#lastStartMs;
+  }
+
+  /** Serving now, with nothing asking it to stop. */
+  get serving(): boolean {
+    return this.#state === 'running' && !this.#draining;
+  }
+
+  /**
+   * Starts the server unless it serves already, and resolves once it answers. Callers at the same
+   * time share one start; a caller whose signal aborts stops waiting, the start goes on.
+   */
+  async start(reason: StartReason, signal: AbortSignal): Promise<{ ms: number }> {
+    const startedAt = this.options.clock.monotonic();
+    while (!this.serving) {
+      signal.throwIfAborted();
+      if (this.#swap ?? this.#stopping) await raced(this.#stopped(), signal);
+      else {
+        this.#starting ??= this.#start(reason).finally(() => (this.#starting = undefined));
+        await raced(this.#starting, signal);
+      }
+    }
+    return { ms: Math.round(this.options.clock.monotonic() - startedAt) };
+  }
+
+  /**
+   * A request's hold on the server: starts it when it is not serving, and keeps it from going
+   * idle until the hold is released.
+   */
+  async lease(signal: AbortSignal): Promise<() => void> {
+    await this.start('request', signal);
+    // Took the turn of nothing that could stop it between the start and now: same tick.
+    this.#leases += 1;
+    this.#idle?.();
+    this.#idle = undefined;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#leases -= 1;
+      if (this.#leases > 0) return;
+      if (this.#drained) this.#drained();
+      else this.#armIdle();
+    };
+  }
+
+  /**
+   * Stops the server once its requests have ended, for another member of its group; new requests
+   * wait until it is stopped, then start it again in their turn.
+   */
+  drainAndStop(): Promise<void> {
+    if (this.#state === 'stopped') return Promise.resolve();
+    this.#swap ??= this.#drainAndStop().finally(() => (this.#swap = undefined));
+    return this.#swap;
+  }
+
+  async #drainAndStop(): Promise<void> {
+    // Requests that were waiting for this server's start take their hold first: each start serves someone.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.#draining = true;
+    try {
+      if (this.#leases > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
+      this.#drained = undefined;
+      await this.stop('swap');
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  /** SIGTERM to its process group, SIGKILL after the grace; resolves once it has exited. */
+  stop(reason: StopReason): Promise<void> {
+    if (this.#state === 'stopped') return Promise.resolve();
+    this.#stopping ??= this.#stop(reason).finally(() => (this.#stopping = undefined));
+    return this.#stopping;
+  }
+
+  #start(reason: StartReason): Promise<void> {
+    const { group } = this.options;
+    this.#refuseWhileCrashing();
+    // Members of a group start one at a time, each after the one running has drained and stopped.
+    if (group) return group.startAlone(this, () => this.#launch(reason));
+    return this.#launch(reason);
+  }
+
+  async #launch(reason: StartReason): Promise<void> {
+    const { clock, name } = this.options;
+    const startedAt = clock.monotonic();
+    this.#state = 'starting';
+    const child = this.#spawn(reason);
+    const deadline = deadlineSignal(clock, this.options.startupTimeoutMs);
+    const exit = this.#exited.then(() => {
+      throw new ProviderError(503, `${name}'s model server exited while starting${this.#exitDetail(child)}`);
+    });
+    try {
+      await Promise.race([
+        waitUntilAvailable(this.options.provider, { signal: deadline.signal, clock, initialDelayMs: this.options.pollInitialDelayMs }),
+        exit,
+      ]);
+    } catch (error) {
+      if (this.#child === child) {
+        this.#note(`gave up starting: ${deadline.signal.aborted ? `not answering after ${formatSeconds(this.options.startupTimeoutMs)}` : 'it exited'}`);
+        await this.#stop('shutdown', true);
+      }
+      if (deadline.signal.aborted) throw new ProviderError(503, `${name}'s model server did not answer within ${formatSeconds(this.options.startupTimeoutMs)} of its start`, { cause: error });
+      throw error;
+    } finally {
+      deadline.clear();
+      exit.catch(() => undefined);
+    }
+    this.#lastStartMs = Math.round(clock.monotonic() - startedAt);
+    this.#state = 'running';
+    this.#note(`serving after ${this.#lastStartMs} ms`);
+    this.options.log.info(`${name}: the managed server serves after ${this.#lastStartMs} ms`);
+    this.#armIdle();
+    this.options.onStateChange?.();
+  }
+
+  #spawn(reason: StartReason): ChildProcess {
+    const { command, args, cwd, name } = this.options;
+    this.#note(`starting (${reason}): ${command} ${args.join(' ')}`);
+    this.options.log.info(`${name}: starting the managed server (${reason})`);
+    const child = spawn(command, [...args], {
+      cwd,
+      env: { ...(this.options.baseEnv ?? process.env), ...this.options.env },
+      // A group of its own: stopping it reaches the workers it starts, and a Ctrl-C meant for mcplocal does not.
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.#child = child;
+    child.stdout?.on('data', (data: Buffer) => this.options.serverLog.write(data));
+    child.stderr?.on('data', (data: Buffer) => this.options.serverLog.write(data));
+    this.#exited = new Promise<void>((resolve) => {
+      child.once('error', (error) => {
+        this.#note(`cannot run ${command}: ${error.message}`);
+        resolve();
+      });
+      child.once('exit', () => resolve());
+    });
+    void this.#exited.then(() => this.#onExit(child));
+    if (child.pid !== undefined) {
+      writePidFile(this.options.pidFilePath, child.pid, command).catch((error: unknown) => {
+        this.options.log.warn(`${name}: cannot write the pid file ${this.options.pidFilePath}: ${(error as Error).message}`);
+      });
+    }
+    return child;
+  }
+
+  /** The child exited: asked to (a stop under way), or on its own (a crash). */
+  #onExit(child: ChildProcess): void {
+    if (this.#child !== child) return;
+    this.#child = undefined;
+    void removePidFile(this.options.pidFilePath).catch(() => undefined);
+    if (this.#state === 'stopping') return;
+    const wasRunning = this.#state === 'running';
+    this.#state = 'stopped';
+    this.options.group?.stopped(this);
+    this.#idle?.();
+    this.#idle = undefined;
+    this.#crashes.push(this.options.clock.monotonic());
+    this.#note(`exited on its own${this.#exitDetail(child)}; it starts again on the next request`);
+    this.options.log.warn(`${this.options.name}: the managed server exited on its own${this.#exitDetail(child)}; see ${this.options.serverLog.path}`);
+    if (wasRunning) this.options.onStateChange?.();
+  }
+
+  async #stop(reason: StopReason, quiet = false): Promise<void> {
+    const child = this.#child;
+    this.#idle?.();
+    this.#idle = undefined;
+    if (!child || child.pid === undefined) {
+      this.#state = 'stopped';
+      this.options.group?.stopped(this);
+      return;
+    }
+    const wasRunning = this.#state === 'running';
+    this.#state = 'stopping';
+    if (!quiet) {
+      this.#note(`stopping (${reason})`);
+      this.options.log.info(`${this.options.name}: stopping the managed server (${reason})`);
+    }
+    await stopGroup(child.pid, this.options.clock, this.options.killGraceMs);
+    await this.#exited;
+    this.#child = undefined;
+    await removePidFile(this.options.pidFilePath).catch(() => undefined);
+    this.#state = 'stopped';
+    this.options.group?.stopped(this);
+    if (!quiet) this.#note(`stopped (${reason})`);
+    if (wasRunning) this.options.onStateChange?.();
+  }
+
+  #armIdle(): void {
+    this.#idle?.();
+    if (this.#leases > 0 || this.#state !== 'running') return;
+    this.#idle = this.options.clock.after(this.options.idleTimeoutMs, () => {
+      this.#idle = undefined;
+      if (this.#leases === 0) void this.stop('idle').catch((error: unknown) => this.options.log.warn(`${this.options.name}: stopping failed: ${(error as Error).message}`));
+    });
+  }
+
+  #refuseWhileCrashing(): void {
+    const now = this.options.clock.monotonic();
+    while (this.#crashes.length > 0 && now - this.#crashes[0]! > CRASH_WINDOW_MS) this.#crashes.shift();
+    if (this.#crashes.length >= CRASH_LIMIT) {
+      const againInMs = CRASH_WINDOW_MS - (now - this.#crashes[0]!);
+      throw new ProviderError(503, `${this.options.name}'s model server keeps crashing (${this.#crashes.length} times within a minute); mcplocal starts it again in ${formatSeconds(againInMs)}`);
+    }
+  }
+
+  /** Resolves once the server is stopped (and no swap holds it). */
+  async #stopped(): Promise<void> {
+    while (this.#swap ?? this.#stopping) await (this.#swap ?? this.#stopping);
+  }
+
+  #exitDetail(child: ChildProcess): string {
+    if (child.exitCode !== null) return ` (exit code ${child.exitCode})`;
+    if (child.signalCode !== null) return ` (signal ${child.signalCode})`;
+    return '';
+  }
+
+  #note(line: string): void {
+    this.options.serverLog.note(line, this.options.clock.now());
+  }
+}
+
+/** `promise`, or the signal's reason when it aborts first; the promise goes on either way. */
+function raced<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+

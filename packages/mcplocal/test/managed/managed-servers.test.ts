@@ -1,0 +1,185 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { systemClock } from '@mcpctl/clock';
+import { providerEntrySchema, type ProviderEntry } from '@mcpctl/protocol';
+import { DEFAULT_TOKENS, FAKE_UPSTREAM_MAIN, makeTempDir, type TempDir } from '@mcpctl/test-kit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ProviderError } from '../../src/errors.js';
+import { ManagedProvider } from '../../src/managed/managed-provider.js';
+import { ManagedServers } from '../../src/managed/managed-servers.js';
+import { processStartTime } from '../../src/managed/pid-file.js';
+import { createProvider } from '../../src/providers/create-provider.js';
+
+/*
+ * Type `managed` (issue 15): mcplocal runs the test kit's fake upstream as a real child process,
+ * on a port of its own, and starts, stops and swaps it as it would vLLM or llama-server.
+ */
+describe('managed model servers', () => {
+  let home: TempDir;
+  let servers: ManagedServers;
+  const lines: string[] = [];
+  const log = { info: (line: string) => lines.push(line), warn: (line: string) => lines.push(line), error: (line: string) => lines.push(line) };
+
+  beforeEach(async () => {
+    home = await makeTempDir('mcplocal-managed-');
+    lines.length = 0;
+    servers = new ManagedServers({ home: home.path, clock: systemClock, log, killGraceMs: 2_000, pollInitialDelayMs: 25 });
+  });
+
+  afterEach(async () => {
+    await servers.stopAll();
+    await home.cleanup();
+  });
+
+  /** A managed entry running the fake upstream on a free port; `extra` goes to its command line. */
+  const managed = async (name: string, options: Partial<ProviderEntry> = {}, extra: string[] = []): Promise<ManagedProvider> => {
+    const port = await freePort();
+    const entry = providerEntrySchema.parse({
+      name,
+      type: 'managed',
+      url: `http://127.0.0.1:${port}/v1`,
+      model: 'fake-model',
+      command: process.execPath,
+      args: [FAKE_UPSTREAM_MAIN, '--port', String(port), ...extra],
+      idleTimeoutSeconds: 60,
+      ...options,
+    });
+    const provider = createProvider(entry, {}, systemClock, servers);
+    expect(provider).toBeInstanceOf(ManagedProvider);
+    return provider as ManagedProvider;
+  };
+  const ask = async (provider: ManagedProvider, signal?: AbortSignal) => (await provider.complete({ messages: [{ role: 'user', content: 'Hi' }], signal })).content;
+  const pidOf = (name: string): number | undefined => {
+    const path = join(servers.runDir, `${name}.pid`);
+    return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as { pid: number }).pid : undefined;
+  };
+  const serverLog = (name: string) => readFileSync(join(home.path, 'logs', `${name}.log`), 'utf8');
+  const alive = async (pid: number | undefined) => pid !== undefined && (await processStartTime(pid)) !== undefined && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z');
+
+  it('runs nothing until asked; the first request starts the server and is answered; idle, it stops; asked again, it starts again', async () => {
+    const provider = await managed('qwen', { idleTimeoutSeconds: 0.5 }, ['--start-delay-ms', '300']);
+    expect(provider.server.state).toBe('stopped');
+    expect(await provider.isAvailable()).toBe(false);
+    expect(pidOf('qwen')).toBeUndefined();
+
+    expect(await ask(provider)).toBe(DEFAULT_TOKENS.join(''));
+    const pid = pidOf('qwen');
+    expect(await alive(pid)).toBe(true);
+    expect(provider.server.lastStartMs).toBeGreaterThanOrEqual(300);
+    expect(await provider.isAvailable()).toBe(true);
+
+    await until('the idle stop', () => provider.server.state === 'stopped');
+    expect(await alive(pid)).toBe(false);
+    expect(pidOf('qwen')).toBeUndefined();
+    expect(serverLog('qwen')).toMatch(/mcplocal: starting \(request\): .*\n[\s\S]*mcplocal: serving after \d+ ms\n[\s\S]*mcplocal: stopping \(idle\)\n[\s\S]*mcplocal: stopped \(idle\)/);
+
+    expect(await ask(provider)).toBe(DEFAULT_TOKENS.join(''));
+    expect(pidOf('qwen')).not.toBe(pid);
+  });
+
+  it('starts once for requests that arrive together, and stays up while any of them runs', async () => {
+    const provider = await managed('qwen', { idleTimeoutSeconds: 0.2 }, ['--start-delay-ms', '200', '--latency-ms', '400']);
+    const answers = await Promise.all([ask(provider), ask(provider), ask(provider)]);
+    expect(answers).toEqual(Array(3).fill(DEFAULT_TOKENS.join('')));
+    expect(serverLog('qwen').match(/starting \(request\)/g)).toHaveLength(1);
+  });
+
+  it('starts a server that was killed again on the next request', async () => {
+    const provider = await managed('qwen');
+    await ask(provider);
+    const pid = pidOf('qwen')!;
+    process.kill(pid, 'SIGKILL');
+    await until('the crash noticed', () => provider.server.state === 'stopped');
+    expect(lines.some((line) => line.includes('qwen: the managed server exited on its own (signal SIGKILL)'))).toBe(true);
+    expect(await ask(provider)).toBe(DEFAULT_TOKENS.join(''));
+    expect(pidOf('qwen')).not.toBe(pid);
+  });
+
+  it('refuses requests with 503 once the server crashed three times within a minute', async () => {
+    const provider = await managed('crashy', {}, ['--crash-after-ms', '0']);
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const failure = await ask(provider).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(ProviderError);
+    }
+    const refused = await ask(provider).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ status: 503, message: expect.stringMatching(/^crashy's model server keeps crashing \(3 times within a minute\); mcplocal starts it again in \d+/) });
+    expect(serverLog('crashy')).toContain('crashing as asked');
+  });
+
+  it('fails a start that outlasts startupTimeoutSeconds with 503, and leaves no process behind', async () => {
+    const provider = await managed('slow', { startupTimeoutSeconds: 0.3 }, ['--start-delay-ms', '5000']);
+    const failure = await ask(provider).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ status: 503, message: "slow's model server did not answer within 0.3 s of its start" });
+    expect(provider.server.state).toBe('stopped');
+    expect(pidOf('slow')).toBeUndefined();
+  });
+
+  it('runs the members of one group one at a time while both are asked for, each answering', async () => {
+    const first = await managed('first', { group: 'gpu' }, ['--latency-ms', '50']);
+    const second = await managed('second', { group: 'gpu' }, ['--latency-ms', '50']);
+    let most = 0;
+    const sampler = setInterval(() => {
+      const running = [first, second].filter((provider) => provider.server.state !== 'stopped').length;
+      most = Math.max(most, running);
+    }, 2);
+    try {
+      const asked = Array.from({ length: 8 }, (_, index) => ask(index % 2 === 0 ? first : second));
+      expect(await Promise.all(asked)).toEqual(Array(8).fill(DEFAULT_TOKENS.join('')));
+    } finally {
+      clearInterval(sampler);
+    }
+    expect(most).toBe(1);
+    expect(serverLog('first')).toMatch(/stopping \(swap\)/);
+  });
+
+  it('stops every server on stopAll, and a later mcplocal stops one an earlier left running', async () => {
+    const provider = await managed('qwen');
+    await ask(provider);
+    const pid = pidOf('qwen')!;
+    // An earlier mcplocal killed outright: its server runs on, its pid file stays.
+    const later = new ManagedServers({ home: home.path, clock: systemClock, log, killGraceMs: 2_000 });
+    await later.stopOrphans();
+    expect(await alive(pid)).toBe(false);
+    expect(pidOf('qwen')).toBeUndefined();
+    expect(lines).toContain(`stopped qwen (pid ${pid}), a managed server an earlier mcplocal left running`);
+
+    await until('the crash noticed', () => provider.server.state === 'stopped');
+    await ask(provider);
+    const again = pidOf('qwen')!;
+    await servers.stopAll();
+    expect(await alive(again)).toBe(false);
+    expect(provider.server.state).toBe('stopped');
+  });
+
+  it('leaves a pid file alone when its process is not the one it names (a reused pid)', async () => {
+    await servers.stopOrphans();
+    const path = join(servers.runDir, 'stranger.pid');
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    mkdirSync(servers.runDir, { recursive: true });
+    writeFileSync(path, JSON.stringify({ pid: process.pid, startTime: '1', command: 'vllm' }));
+    await servers.stopOrphans();
+    expect(existsSync(path)).toBe(false);
+    // This test process is still here to say so.
+    expect(lines.filter((line) => line.includes('stranger'))).toEqual([]);
+  });
+});
+
+async function until(what: string, check: () => boolean): Promise<void> {
+  const giveUpAt = performance.now() + 10_000;
+  while (!check()) {
+    if (performance.now() > giveUpAt) throw new Error(`still waiting after 10 s for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
