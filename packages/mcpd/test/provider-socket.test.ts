@@ -312,11 +312,14 @@ describe('the provider socket', () => {
     expect(socket.closed).toBe(false);
   });
 
-  it('marks the rows named in a heartbeat hibernating', async () => {
+  it('marks the rows named in a heartbeat hibernating, and active again when it names them awake', async () => {
     await start();
     const { socket } = await publish();
     socket.send({ type: 'heartbeat', hibernating: ['local'] });
     await eventually(async () => (await llm()).status === 'hibernating');
+    // And back, when the backend serves again without a wake from mcpd.
+    socket.send({ type: 'heartbeat', awake: ['local'] });
+    await eventually(async () => (await llm()).status === 'active');
   });
 
   it('terminates a socket that stops answering pings: its tasks fail with 503 and its rows go inactive', async () => {

@@ -162,6 +162,15 @@ describe('wake on demand', () => {
     expect((await view()).status).toBe('hibernating');
   });
 
+  it('flips a hibernating row the heartbeat reports awake back to active, without a wake and without counting one', async () => {
+    expect((await view()).status).toBe('hibernating');
+    await mcpd.api('/api/v1/llms/_provider-heartbeat', { token: alice, json: { providerSessionId: sessionId, awake: ['sleepy', 'not-mine'] } });
+    expect(await view()).toMatchObject({ status: 'active', lastWakeAt: null });
+    void answerInferTasks();
+    expect((await infer()).status).toBe(200);
+    expect(wakeTasks()).toHaveLength(0);
+  });
+
   it('answers 503 at once for an offline LLM, unless the caller asked to wait and it comes back', async () => {
     await mcpd.api('/api/v1/llms/_provider-register', {
       token: alice,

@@ -22,6 +22,22 @@ export class ProviderError extends McplocalError {
   }
 }
 
+/**
+ * A managed model server cannot serve now: it exited while starting, did not answer in time, or
+ * keeps crashing. `logTail` (the last lines of its log, which may name local paths) is for the
+ * local endpoint alone; a relay passes on the message.
+ */
+export class ManagedServerError extends ProviderError {
+  readonly retryAfterSeconds: number | undefined;
+  readonly logTail: string | undefined;
+
+  constructor(message: string, options: { cause?: unknown; retryAfterSeconds?: number; logTail?: string } = {}) {
+    super(503, message, options);
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.logTail = options.logTail;
+  }
+}
+
 /** The configuration files (or the environment they name) are invalid; `problems` lists every one, each naming its file and key. */
 export class ConfigError extends McplocalError {
   readonly problems: string[];

@@ -63,6 +63,16 @@ function fail(exitCode: number, ...lines: string[]): never {
   process.exit(exitCode);
 }
 
+/** Runs `work` with the process held open: the clock's timers are unref'd, and nothing else holds it open this early. */
+async function heldOpen<T>(work: () => Promise<T>): Promise<T> {
+  const hold = setInterval(() => undefined, 60_000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(hold);
+  }
+}
+
 async function main(): Promise<void> {
   const env = process.env;
   const commandLine = parseCommandLine(process.argv.slice(2));
@@ -78,11 +88,12 @@ async function main(): Promise<void> {
     mcpd = credentials && { url: credentials.mcpdUrl, token: credentials.token };
     requireToken = config.localEndpoint?.requireToken ?? true;
     // Every provider, published or not, is reachable through the local endpoint.
-    servers = new ManagedServers({ home, clock: systemClock, log: logger.child({ component: 'managed' }) });
+    const managed = new ManagedServers({ home, clock: systemClock, log: logger.child({ component: 'managed' }) });
+    servers = managed;
     // Servers an earlier mcplocal left running (it was killed) hold the ports and the GPU: stopped first.
-    await servers.stopOrphans();
-    registry = buildProviderRegistry(config, env, systemClock, servers);
-    const published = providersToPublish(config, env, workstationIdentity(env), systemClock, servers);
+    await heldOpen(() => managed.stopOrphans());
+    registry = buildProviderRegistry(config, env, systemClock, managed);
+    const published = providersToPublish(config, env, workstationIdentity(env), systemClock, managed);
     if (published.length === 0) {
       logger.info('nothing to publish: no provider in config.json has "publish": true');
     } else {
@@ -98,7 +109,7 @@ async function main(): Promise<void> {
         log,
       });
       // mcpd hears at once that a managed server stopped (its row hibernates) or serves.
-      servers.onStateChange(() => created.beatSoon());
+      managed.onStateChange(() => created.beatSoon());
       registrar = created;
     }
   } catch (error) {

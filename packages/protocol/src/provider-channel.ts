@@ -94,8 +94,16 @@ export const providerHeartbeatRequestSchema = z.looseObject({
   providerSessionId: z.string().min(1).max(256),
   /** Extra field (old servers ignore it): published names whose backend has gone to sleep. */
   hibernating: z.array(z.string().max(63)).max(256).optional(),
+  /**
+   * Extra field (old servers ignore it): names told `hibernating` earlier whose backend serves
+   * again without a wake from mcpd (a managed server a local request started, a server its owner
+   * started by hand).
+   */
+  awake: z.array(z.string().max(63)).max(256).optional(),
 });
 export type ProviderHeartbeatRequest = z.infer<typeof providerHeartbeatRequestSchema>;
+/** What a heartbeat tells beyond "still here": rows to put to sleep, and rows serving again. */
+export type HeartbeatNews = Pick<ProviderHeartbeatRequest, 'hibernating' | 'awake'>;
 
 /** `event: hello` on a newly opened control stream. */
 export const providerHelloSchema = z.object({ providerSessionId: z.string() });

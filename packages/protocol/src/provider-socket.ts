@@ -89,6 +89,7 @@ export const socketResultsMessageSchema = z.object({
 export const socketHeartbeatMessageSchema = z.object({
   type: z.literal('heartbeat'),
   hibernating: providerHeartbeatRequestSchema.shape.hibernating,
+  awake: providerHeartbeatRequestSchema.shape.awake,
 });
 
 export const providerSocketUpMessageSchema = z.discriminatedUnion('type', [socketResultMessageSchema, socketResultsMessageSchema, socketHeartbeatMessageSchema]);

@@ -11,6 +11,7 @@ export type { RecordedRequest } from './upstream-stats.js';
 export { DEFAULT_TOKENS } from './upstream-behavior.js';
 export { FAKE_UPSTREAM_USAGE, parseFakeUpstreamArguments, type FakeUpstreamCommandLine } from './fake-upstream-arguments.js';
 export { FAKE_UPSTREAM_MAIN, spawnFakeUpstream } from './spawn-fake-upstream.js';
+export { freePort } from './free-port.js';
 export type { SpawnedFakeUpstream } from './spawn-fake-upstream.js';
 export { TEST_DATABASE_URL_VARIABLE, testDatabaseVariants } from './test-database.js';
 export type { TestDatabaseName, TestDatabaseVariant } from './test-database.js';

@@ -171,6 +171,14 @@ export class LlmRepository {
       .where(and(eq(llms.providerSessionId, sessionId), inArray(llms.name, names), eq(llms.status, 'active')));
   }
 
+  /** Hibernating rows of the session among `names` serve again: their backend came up without a wake from here. */
+  async markServing(sessionId: string, names: string[], at: Date): Promise<void> {
+    await this.db
+      .update(llms)
+      .set({ status: 'active', updatedAt: at })
+      .where(and(eq(llms.providerSessionId, sessionId), inArray(llms.name, names), eq(llms.status, 'hibernating')));
+  }
+
   /** A wake succeeded: the row serves again, and its wake time is kept for `describe`. */
   async markAwake(id: string, at: Date, wakeMs: number): Promise<void> {
     await this.db

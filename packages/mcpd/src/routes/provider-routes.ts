@@ -35,7 +35,7 @@ export function providerRoutes(app: FastifyInstance, services: Services): void {
   app.post('/api/v1/llms/_provider-heartbeat', async (request) => {
     const body = providerHeartbeatRequestSchema.safeParse(request.body);
     if (!body.success) throw badRequest(describeZodError(body.error));
-    await providerSessions.heartbeat(request.principal, body.data.providerSessionId, body.data.hibernating);
+    await providerSessions.heartbeat(request.principal, body.data.providerSessionId, body.data);
     return { ok: true };
   });
 

@@ -93,8 +93,8 @@ function openChannel(socket: WebSocket, sessionId: string, request: FastifyReque
         return refused(error);
       }
     },
-    onHeartbeat: (hibernating) => {
-      providerSessions.heartbeatOnConnection(sessionId, hibernating).catch((error: unknown) => {
+    onHeartbeat: (news) => {
+      providerSessions.heartbeatOnConnection(sessionId, news).catch((error: unknown) => {
         request.log.error({ err: error }, 'a heartbeat on a provider socket failed');
       });
     },

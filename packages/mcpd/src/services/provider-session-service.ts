@@ -1,4 +1,5 @@
 import type { Clock } from '@mcpctl/clock';
+import type { HeartbeatNews } from '@mcpctl/protocol';
 import { notFound } from '../errors.js';
 import type { AgentRepository } from '../repositories/agent-repository.js';
 import type { LlmRepository } from '../repositories/llm-repository.js';
@@ -62,9 +63,10 @@ export class ProviderSessionService {
   /**
    * Keeps the session from going silent. Its rows revive only while its stream is open here:
    * status is the truth (SPEC §12), and a heartbeat alone does not make a publisher reachable.
-   * `hibernating` names rows whose backend went to sleep: they flip so the next request wakes them.
+   * `news` names rows whose backend went to sleep (they flip so the next request wakes them) and
+   * rows told asleep before whose backend serves again without a wake.
    */
-  async heartbeat(principal: Principal, sessionId: string, hibernating: string[] = []): Promise<void> {
+  async heartbeat(principal: Principal, sessionId: string, news: HeartbeatNews = {}): Promise<void> {
     const id = await this.requireOwnSession(principal, sessionId);
     if (this.hub.channel(id)) {
       // Its caller waits for the answer: written now, with any beats gathered meanwhile.
@@ -72,24 +74,26 @@ export class ProviderSessionService {
     } else {
       await this.#inOrder(id, () => this.#touch(id));
     }
-    await this.#markHibernating(id, hibernating);
+    await this.#markStatus(id, news);
   }
 
   /**
    * A heartbeat on the connection held here, whose owner was checked when it opened: gathered
    * with the other sessions' beats and written with them (see {@link HeartbeatBatch}).
    */
-  async heartbeatOnConnection(sessionId: string, hibernating: readonly string[] = []): Promise<void> {
-    if (hibernating.length === 0) return this.#beats.add(sessionId);
+  async heartbeatOnConnection(sessionId: string, news: HeartbeatNews = {}): Promise<void> {
+    if (!hasNews(news)) return this.#beats.add(sessionId);
     // Rare, and in order: the beat's revival first (written now), so it cannot undo the mark.
     await Promise.all([this.#beats.add(sessionId), this.#beats.flush()]);
-    await this.#markHibernating(sessionId, hibernating);
+    await this.#markStatus(sessionId, news);
   }
 
-  async #markHibernating(sessionId: string, hibernating: readonly string[]): Promise<void> {
-    if (hibernating.length === 0) return;
+  async #markStatus(sessionId: string, news: HeartbeatNews): Promise<void> {
+    if (!hasNews(news)) return;
     await this.#inOrder(sessionId, async () => {
-      await this.llms.markHibernating(sessionId, [...hibernating], this.clock.now());
+      const now = this.clock.now();
+      if (news.hibernating?.length) await this.llms.markHibernating(sessionId, news.hibernating, now);
+      if (news.awake?.length) await this.llms.markServing(sessionId, news.awake, now);
       this.catalog.invalidate();
     });
   }
@@ -299,4 +303,8 @@ export class ProviderSessionService {
     await this.agents.reviveSession(sessionId, now);
     this.catalog.invalidate();
   }
+}
+
+function hasNews(news: HeartbeatNews): boolean {
+  return (news.hibernating?.length ?? 0) > 0 || (news.awake?.length ?? 0) > 0;
 }

@@ -1,4 +1,4 @@
-import { MAX_RESULTS_PER_MESSAGE, socketHeartbeatMessageSchema, type SocketHeartbeatMessage } from '@mcpctl/protocol';
+import { MAX_RESULTS_PER_MESSAGE, socketHeartbeatMessageSchema, type HeartbeatNews } from '@mcpctl/protocol';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../security/json-depth.js';
 
 /**
@@ -7,7 +7,7 @@ import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../security/json-depth.js';
  */
 export type SocketUpMessage =
   | { type: 'results'; taskId: string; results: unknown[] }
-  | { type: 'heartbeat'; hibernating: SocketHeartbeatMessage['hibernating'] };
+  | { type: 'heartbeat'; news: HeartbeatNews };
 
 /** Longest task id, as `socketResultMessageSchema` and the result route's path allow. */
 const MAX_TASK_ID_LENGTH = 256;
@@ -38,7 +38,7 @@ export function readSocketMessage(text: Buffer): SocketUpMessage | undefined {
   }
   if (type === 'heartbeat') {
     const heartbeat = socketHeartbeatMessageSchema.safeParse(message);
-    return heartbeat.success ? { type, hibernating: heartbeat.data.hibernating } : undefined;
+    return heartbeat.success ? { type, news: { hibernating: heartbeat.data.hibernating, awake: heartbeat.data.awake } } : undefined;
   }
   return undefined;
 }

@@ -1,5 +1,5 @@
 import { every, type Cancel, type Clock } from '@mcpctl/clock';
-import { providerSocketCloseCodes, type ProviderSocketDownMessage, type ProviderTask } from '@mcpctl/protocol';
+import { providerSocketCloseCodes, type HeartbeatNews, type ProviderSocketDownMessage, type ProviderTask } from '@mcpctl/protocol';
 import type { RawData, WebSocket } from 'ws';
 import type { ChannelCloseReason, ControlChannel } from '../relay/control-channel.js';
 import { readSocketMessage } from './read-socket-message.js';
@@ -16,7 +16,7 @@ export interface SocketControlChannelOptions {
    */
   onResults(taskId: string, results: unknown[]): string | undefined | Promise<string | undefined>;
   /** A `heartbeat` message. */
-  onHeartbeat(hibernating: string[] | undefined): void;
+  onHeartbeat(news: HeartbeatNews): void;
   /** The socket failed (a frame past the size limit, bytes that are not WebSocket); it closes next. */
   onError(error: Error): void;
   onClose(): void;
@@ -97,7 +97,7 @@ export class SocketControlChannel implements ControlChannel {
       return;
     }
     if (message.type === 'heartbeat') {
-      this.options.onHeartbeat(message.hibernating);
+      this.options.onHeartbeat(message.news);
       return;
     }
     const { taskId } = message;

@@ -114,8 +114,10 @@ export class WebSocketControlChannel implements ControlChannel {
       return this.http.heartbeat(request, signal);
     }
     if (signal.aborted) return Promise.reject(abortReason(signal));
-    // The socket says whose session it is; `hibernating` is all a heartbeat has left to say.
-    const message: ProviderSocketUpMessage = request.hibernating ? { type: 'heartbeat', hibernating: request.hibernating } : { type: 'heartbeat' };
+    // The socket says whose session it is; the news is all a heartbeat has left to say.
+    const message: ProviderSocketUpMessage = { type: 'heartbeat' };
+    if (request.hibernating) message.hibernating = request.hibernating;
+    if (request.awake) message.awake = request.awake;
     return new Promise((resolve, reject) => {
       live.socket.send(JSON.stringify(message), (error) => (error ? reject(socketWriteFailed('a heartbeat', error)) : resolve()));
     });

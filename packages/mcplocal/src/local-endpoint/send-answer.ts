@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorBody } from '@mcpctl/protocol';
-import { LocalEndpointError, McplocalError, ProviderError } from '../errors.js';
+import { LocalEndpointError, ManagedServerError, McplocalError, ProviderError } from '../errors.js';
 import type { LocalEndpointLog } from './local-endpoint-options.js';
 
 /** Statuses of a local server's refusal that are about the request itself, so the caller can act on them. */
@@ -10,6 +10,8 @@ export interface ErrorAnswer {
   status: number;
   message: string;
   retryAfter?: string | undefined;
+  /** The end of a managed server's log: the caller is on this machine, it may read local paths. */
+  log?: string | undefined;
 }
 
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -20,11 +22,14 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
 
 /**
  * The one place errors become answers: the endpoint's own refusals and mcpd's passed-on answers
- * keep their status; a local provider's failure is a 502 unless the local server refused the
- * request itself; anything else is a bug, logged, and a 500 that names no internals.
+ * keep their status; a managed server that cannot serve now is a 503; a local provider's failure
+ * is a 502 unless the local server refused the request itself; anything else is a bug, logged, and a 500 that names no internals.
  */
 export function errorAnswer(error: unknown, log: LocalEndpointLog | undefined): ErrorAnswer {
   if (error instanceof LocalEndpointError) return { status: error.status, message: error.message, retryAfter: error.retryAfter };
+  if (error instanceof ManagedServerError) {
+    return { status: 503, message: error.message, retryAfter: error.retryAfterSeconds?.toString(), log: error.logTail };
+  }
   if (error instanceof ProviderError) return { status: REQUEST_STATUSES.has(error.status) ? error.status : 502, message: error.message };
   if (error instanceof McplocalError) return { status: 502, message: error.message };
   log?.error(`local endpoint request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
@@ -39,6 +44,6 @@ export function sendError(request: IncomingMessage, response: ServerResponse, an
   const headers: Record<string, string> = {};
   if (answer.retryAfter !== undefined) headers['retry-after'] = answer.retryAfter;
   if (!request.complete) headers.connection = 'close';
-  const body: ErrorBody = { error: answer.message };
+  const body: ErrorBody & { log?: string } = { error: answer.message, ...(answer.log === undefined ? {} : { log: answer.log }) };
   sendJson(response, answer.status, body, headers);
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { deadlineSignal, type Cancel, type Clock } from '@mcpctl/clock';
-import { ProviderError } from '../errors.js';
+import { ManagedServerError } from '../errors.js';
 import type { LlmProvider } from '../providers/llm-provider.js';
 import type { RegistrarLog } from '../registrar/registrar-options.js';
 import { formatSeconds } from '../wake/format-seconds.js';
@@ -18,6 +18,8 @@ export type StopReason = 'idle' | 'swap' | 'shutdown';
 /** Crashes within {@link CRASH_WINDOW_MS} past which starts are refused until the window has passed. */
 export const CRASH_LIMIT = 3;
 export const CRASH_WINDOW_MS = 60_000;
+/** Lines of the server's log a local caller is shown when it cannot start. */
+const LOG_TAIL_LINES = 10;
 
 export interface ManagedServerOptions {
   /** The provider entry's name: logs and the pid file are named after it. */
@@ -70,6 +72,8 @@ export class ManagedServer {
   #swap: Promise<void> | undefined;
   readonly #crashes: number[] = [];
   #lastStartMs: number | undefined;
+  /** Writes and removals of the pid file, in the order the children started and exited. */
+  #pidFile: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ManagedServerOptions) {}
 
@@ -184,7 +188,7 @@ export class ManagedServer {
     const child = this.#spawn(reason);
     const deadline = deadlineSignal(clock, this.options.startupTimeoutMs);
     const exit = this.#exited.then(() => {
-      throw new ProviderError(503, `${name}'s model server exited while starting${this.#exitDetail(child)}`);
+      throw new ManagedServerError(`${name}'s model server exited while starting${this.#exitDetail(child)}`, { logTail: this.#logTail() });
     });
     try {
       await Promise.race([
@@ -196,7 +200,9 @@ export class ManagedServer {
         this.#note(`gave up starting: ${deadline.signal.aborted ? `not answering after ${formatSeconds(this.options.startupTimeoutMs)}` : 'it exited'}`);
         await this.#stop('shutdown', true);
       }
-      if (deadline.signal.aborted) throw new ProviderError(503, `${name}'s model server did not answer within ${formatSeconds(this.options.startupTimeoutMs)} of its start`, { cause: error });
+      if (deadline.signal.aborted) {
+        throw new ManagedServerError(`${name}'s model server did not answer within ${formatSeconds(this.options.startupTimeoutMs)} of its start`, { cause: error, logTail: this.#logTail() });
+      }
       throw error;
     } finally {
       deadline.clear();
@@ -233,9 +239,12 @@ export class ManagedServer {
     });
     void this.#exited.then(() => this.#onExit(child));
     if (child.pid !== undefined) {
-      writePidFile(this.options.pidFilePath, child.pid, command).catch((error: unknown) => {
-        this.options.log.warn(`${name}: cannot write the pid file ${this.options.pidFilePath}: ${(error as Error).message}`);
-      });
+      const pid = child.pid;
+      this.#pidFile = this.#pidFile.then(() =>
+        writePidFile(this.options.pidFilePath, pid, command).catch((error: unknown) => {
+          this.options.log.warn(`${name}: cannot write the pid file ${this.options.pidFilePath}: ${(error as Error).message}`);
+        }),
+      );
     }
     return child;
   }
@@ -244,7 +253,7 @@ export class ManagedServer {
   #onExit(child: ChildProcess): void {
     if (this.#child !== child) return;
     this.#child = undefined;
-    void removePidFile(this.options.pidFilePath).catch(() => undefined);
+    void this.#removePidFile();
     if (this.#state === 'stopping') return;
     const wasRunning = this.#state === 'running';
     this.#state = 'stopped';
@@ -275,11 +284,20 @@ export class ManagedServer {
     await stopGroup(child.pid, this.options.clock, this.options.killGraceMs);
     await this.#exited;
     this.#child = undefined;
-    await removePidFile(this.options.pidFilePath).catch(() => undefined);
+    await this.#removePidFile();
     this.#state = 'stopped';
     this.options.group?.stopped(this);
     if (!quiet) this.#note(`stopped (${reason})`);
     if (wasRunning) this.options.onStateChange?.();
+  }
+
+  /**
+   * Removes the pid file after its write (a server that exits at once leaves none behind) and
+   * before the next start's write (which it must not remove): one chain orders them.
+   */
+  #removePidFile(): Promise<void> {
+    this.#pidFile = this.#pidFile.then(() => removePidFile(this.options.pidFilePath).catch(() => undefined));
+    return this.#pidFile;
   }
 
   #armIdle(): void {
@@ -296,7 +314,10 @@ export class ManagedServer {
     while (this.#crashes.length > 0 && now - this.#crashes[0]! > CRASH_WINDOW_MS) this.#crashes.shift();
     if (this.#crashes.length >= CRASH_LIMIT) {
       const againInMs = CRASH_WINDOW_MS - (now - this.#crashes[0]!);
-      throw new ProviderError(503, `${this.options.name}'s model server keeps crashing (${this.#crashes.length} times within a minute); mcplocal starts it again in ${formatSeconds(againInMs)}`);
+      throw new ManagedServerError(
+        `${this.options.name}'s model server keeps crashing (${this.#crashes.length} times within a minute); mcplocal starts it again in ${formatSeconds(againInMs)}`,
+        { retryAfterSeconds: Math.ceil(againInMs / 1000), logTail: this.#logTail() },
+      );
     }
   }
 
@@ -309,6 +330,11 @@ export class ManagedServer {
     if (child.exitCode !== null) return ` (exit code ${child.exitCode})`;
     if (child.signalCode !== null) return ` (signal ${child.signalCode})`;
     return '';
+  }
+
+  /** The end of the server's log, for the local endpoint's answer. */
+  #logTail(): string {
+    return `${this.options.serverLog.path} ends:\n${this.options.serverLog.tail(LOG_TAIL_LINES).join('\n')}`;
   }
 
   #note(line: string): void {

@@ -1,4 +1,4 @@
-import { readFile, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '@mcpctl/clock';
 
@@ -30,7 +30,10 @@ export async function writePidFile(path: string, pid: number, command: string): 
   const startTime = await processStartTime(pid);
   if (startTime === undefined) return;
   await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
-  await writeFile(path, `${JSON.stringify({ pid, startTime, command } satisfies PidRecord)}\n`, { mode: 0o600 });
+  // Written aside and renamed: a reader (the next mcplocal, after a crash mid-write) sees all of it or none.
+  const written = `${path}.${process.pid}.tmp`;
+  await writeFile(written, `${JSON.stringify({ pid, startTime, command } satisfies PidRecord)}\n`, { mode: 0o600 });
+  await rename(written, path);
 }
 
 export async function removePidFile(path: string): Promise<void> {

@@ -3,6 +3,8 @@ import { dirname } from 'node:path';
 
 /** Default cap of one log file; the one before is kept as `NAME.log.1`. */
 export const SERVER_LOG_MAX_BYTES = 10 * 1024 * 1024;
+/** What is kept in memory of the latest writes, for {@link ServerLog.tail}. */
+const RECENT_BYTES = 4096;
 
 /**
  * A managed server's log, `MCPCTL_HOME/logs/NAME.log`: what the server writes, and a line from
@@ -12,6 +14,7 @@ export const SERVER_LOG_MAX_BYTES = 10 * 1024 * 1024;
 export class ServerLog {
   #stream: WriteStream | undefined;
   #bytes = 0;
+  #recent: Buffer = Buffer.alloc(0);
 
   constructor(
     readonly path: string,
@@ -26,8 +29,19 @@ export class ServerLog {
   write(data: string | Buffer): void {
     const stream = this.#open();
     stream.write(data);
-    this.#bytes += typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    this.#bytes += bytes.length;
+    this.#recent = Buffer.concat([this.#recent, bytes]);
+    if (this.#recent.length > RECENT_BYTES) this.#recent = this.#recent.subarray(this.#recent.length - RECENT_BYTES);
     if (this.#bytes >= this.maxBytes) this.#rotate();
+  }
+
+  /** The last `lines` non-empty lines written (mcplocal's own included), oldest first. */
+  tail(lines: number): string[] {
+    const text = this.#recent.toString('utf8').split('\n');
+    // The first line may be cut by the memory cap: kept only when it is all there is.
+    if (this.#recent.length >= RECENT_BYTES && text.length > 1) text.shift();
+    return text.map((line) => line.trimEnd()).filter((line) => line.length > 0).slice(-lines);
   }
 
   /** Resolves once what was written is on disk. */

@@ -2,6 +2,7 @@ import { systemClock, type Clock } from '@mcpctl/clock';
 import {
   providerHelloReadSchema,
   providerRegisterRequestSchema,
+  type ProviderHeartbeatRequest,
   type ProviderTransport,
   type PublishedAgent,
   type ProviderRegisterRequest,
@@ -238,8 +239,16 @@ export class VirtualLlmRegistrar {
   private async beat(loopSignal: AbortSignal): Promise<void> {
     const signal = AbortSignal.any([loopSignal, this.lifetimeSignal()]);
     const providerSessionId = this.requireSessionId();
-    const hibernating = await this.sleepWatch.sleepingNames(signal);
-    await this.channel.heartbeat(hibernating.length > 0 ? { providerSessionId, hibernating } : { providerSessionId }, signal);
+    const news = await this.sleepWatch.news(signal);
+    const request: ProviderHeartbeatRequest = { providerSessionId };
+    if (news.hibernating.length > 0) request.hibernating = news.hibernating;
+    if (news.awake.length > 0) request.awake = news.awake;
+    try {
+      await this.channel.heartbeat(request, signal);
+    } catch (error) {
+      this.sleepWatch.undelivered(news);
+      throw error;
+    }
   }
 
   private requireSessionId(): string {

@@ -1,3 +1,4 @@
+import type { HeartbeatNews } from '@mcpctl/protocol';
 import type { ProviderToPublish, RegistrarLog } from '../registrar/registrar-options.js';
 import type { WakeHandler } from '../registrar/wake-handler.js';
 
@@ -12,7 +13,9 @@ export interface SleepWatchOptions {
  * sleep, an Ollama model unloaded when its `keep_alive` ran out), so each heartbeat can name them
  * and mcpd marks them `hibernating` instead of relaying the next request to a backend that will
  * fail it. Wakes pass through {@link track}: a backend being woken, or woken while a probe was on
- * its way, is not reported, since the probe may have seen it before it woke.
+ * its way, is not reported, since the probe may have seen it before it woke. A backend reported
+ * asleep that serves again without a wake from mcpd (a managed server a local request started)
+ * is reported awake once, so its row does not read `hibernating` while it serves.
  */
 export class SleepWatch {
   private readonly watched: ReadonlyArray<[string, ProviderToPublish]>;
@@ -20,7 +23,7 @@ export class SleepWatch {
   private readonly waking = new Map<string, number>();
   /** The value of `events` when a wake of the name last began or ended. */
   private readonly lastWakeEvent = new Map<string, number>();
-  /** Names mcpd was last told are asleep, so a line is logged when a backend falls asleep, not on every beat. */
+  /** Names mcpd was last told are asleep: a line is logged when a backend falls asleep, not on every beat, and mcpd hears when it serves again. */
   private readonly known = new Set<string>();
   private events = 0;
 
@@ -51,28 +54,43 @@ export class SleepWatch {
     for (const name of names) this.known.add(name);
   }
 
-  /** Probes every watched backend at once; resolves with the published names of those that do not answer. Never rejects. */
-  async sleepingNames(signal: AbortSignal): Promise<string[]> {
+  /**
+   * Probes every watched backend at once; resolves with the published names of those that do not
+   * answer, and of those reported asleep before that answer again. Never rejects.
+   */
+  async news(signal: AbortSignal): Promise<Required<HeartbeatNews>> {
     const startedAt = this.events;
+    // A backend being woken is neither: mcpd hears how the wake ends from the wake's own result.
     const probed = await Promise.all(
-      this.watched.map(async ([name, entry]) => ({
-        name,
-        available: this.waking.has(name) || (await entry.provider.isAvailable({ signal })),
-      })),
+      this.watched
+        .filter(([name]) => !this.waking.has(name))
+        .map(async ([name, entry]) => ({ name, available: await entry.provider.isAvailable({ signal }) })),
     );
-    if (signal.aborted) return [];
+    if (signal.aborted) return { hibernating: [], awake: [] };
     const asleep: string[] = [];
+    const awake: string[] = [];
     for (const { name, available } of probed) {
       if (available) {
-        this.known.delete(name);
+        // Woken while the probe was on its way: the wake's result told mcpd already.
+        if (this.known.delete(name) && !this.wokenSince(name, startedAt)) awake.push(name);
         continue;
       }
-      if (this.waking.has(name) || (this.lastWakeEvent.get(name) ?? -1) > startedAt) continue;
+      if (this.waking.has(name) || this.wokenSince(name, startedAt)) continue;
       if (!this.known.has(name)) this.log.info(`${name}: the backend stopped answering; telling mcpd it is hibernating`);
       this.known.add(name);
       asleep.push(name);
     }
-    return asleep;
+    return { hibernating: asleep, awake };
+  }
+
+  /** A heartbeat carrying `news` did not reach mcpd: its awake names are told again on the next. */
+  undelivered(news: HeartbeatNews): void {
+    for (const name of news.awake ?? []) this.known.add(name);
+  }
+
+  /** A wake of `name` began or ended since event count `since`: a probe then may be stale. */
+  private wokenSince(name: string, since: number): boolean {
+    return (this.lastWakeEvent.get(name) ?? -1) > since;
   }
 
   private wakeEvent(name: string, change: 1 | -1): void {

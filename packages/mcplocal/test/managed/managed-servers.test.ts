@@ -1,15 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { systemClock } from '@mcpctl/clock';
 import { providerEntrySchema, type ProviderEntry } from '@mcpctl/protocol';
-import { DEFAULT_TOKENS, FAKE_UPSTREAM_MAIN, makeTempDir, type TempDir } from '@mcpctl/test-kit';
+import { DEFAULT_TOKENS, FAKE_UPSTREAM_MAIN, freePort, makeTempDir, type TempDir } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/errors.js';
 import { ManagedProvider } from '../../src/managed/managed-provider.js';
 import { ManagedServers } from '../../src/managed/managed-servers.js';
 import { processStartTime } from '../../src/managed/pid-file.js';
 import { createProvider } from '../../src/providers/create-provider.js';
+import { ProviderRegistry } from '../../src/failover/provider-registry.js';
+import { startLocalEndpoint } from '../../src/local-endpoint/local-endpoint.js';
 
 /*
  * Type `managed` (issue 15): mcplocal runs the test kit's fake upstream as a real child process,
@@ -46,8 +47,8 @@ describe('managed model servers', () => {
       ...options,
     });
     const provider = createProvider(entry, {}, systemClock, servers);
-    expect(provider).toBeInstanceOf(ManagedProvider);
-    return provider as ManagedProvider;
+    if (!(provider instanceof ManagedProvider)) throw new Error(`createProvider made ${provider.constructor.name} for a managed entry`);
+    return provider;
   };
   const ask = async (provider: ManagedProvider, signal?: AbortSignal) => (await provider.complete({ messages: [{ role: 'user', content: 'Hi' }], signal })).content;
   const pidOf = (name: string): number | undefined => {
@@ -105,6 +106,35 @@ describe('managed model servers', () => {
     const refused = await ask(provider).catch((error: unknown) => error);
     expect(refused).toMatchObject({ status: 503, message: expect.stringMatching(/^crashy's model server keeps crashing \(3 times within a minute\); mcplocal starts it again in \d+/) });
     expect(serverLog('crashy')).toContain('crashing as asked');
+  });
+
+  it('answers a local caller 503 with Retry-After and the end of the server log while it keeps crashing', async () => {
+    const provider = await managed('crashy', {}, ['--crash-after-ms', '0']);
+    const registry = new ProviderRegistry();
+    registry.register(provider);
+    const endpoint = await startLocalEndpoint({ registry, requireToken: false, port: 0, log });
+    try {
+      const ask = () =>
+        fetch(`${endpoint.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'crashy', messages: [{ role: 'user', content: 'Hi' }] }),
+        });
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        const failed = await ask();
+        expect(failed.status).toBe(503);
+        expect(((await failed.json()) as { error: string }).error).toMatch(/^crashy's model server exited while starting \(exit code 1\)$/);
+      }
+      const refused = await ask();
+      expect(refused.status).toBe(503);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(50);
+      const body = (await refused.json()) as { error: string; log: string };
+      expect(body.error).toMatch(/^crashy's model server keeps crashing/);
+      expect(body.log).toContain(join(home.path, 'logs', 'crashy.log'));
+      expect(body.log).toContain('fake-upstream: crashing as asked (--crash-after-ms)');
+    } finally {
+      await endpoint.close();
+    }
   });
 
   it('fails a start that outlasts startupTimeoutSeconds with 503, and leaves no process behind', async () => {
@@ -171,15 +201,4 @@ async function until(what: string, check: () => boolean): Promise<void> {
     if (performance.now() > giveUpAt) throw new Error(`still waiting after 10 s for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }

@@ -229,10 +229,19 @@ describe('heartbeats', () => {
     }
     expect(h.lines.info.filter((line) => line === 'qwen-sleepy: the backend stopped answering; telling mcpd it is hibernating')).toHaveLength(1);
 
+    // Back without a wake from mcpd (its owner started it): said once, again after a beat that did not arrive.
     h.upstream.setBehavior({ asleep: false });
+    h.memory.failHeartbeats = 1;
     await h.clock.advanceAsync(30_000);
-    await eventually('heartbeat 5', () => h.memory.heartbeats.length === 5);
-    expect(h.memory.heartbeats.at(-1)).toEqual({ providerSessionId: 'session-1', at: 150_000 });
+    await eventually('the failed beat', () => h.lines.warn.length === 1);
+    for (const beat of [5, 6]) {
+      await h.clock.advanceAsync(30_000);
+      await eventually(`heartbeat ${beat}`, () => h.memory.heartbeats.length === beat);
+    }
+    expect(h.memory.heartbeats.slice(4)).toEqual([
+      { providerSessionId: 'session-1', awake: ['qwen-sleepy'], at: 180_000 },
+      { providerSessionId: 'session-1', at: 210_000 },
+    ]);
   });
 
   it('go on through a wake without naming the backend being woken, and the wake is timed on the clock', async () => {

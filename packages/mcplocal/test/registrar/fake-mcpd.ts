@@ -50,6 +50,8 @@ export interface RecordedHeartbeat {
   providerSessionId: string;
   /** The names the heartbeat reported asleep; absent when it named none. */
   hibernating?: string[] | undefined;
+  /** The names the heartbeat reported serving again; absent when it named none. */
+  awake?: string[] | undefined;
   at: number;
 }
 
@@ -202,7 +204,7 @@ export class FakeMcpd {
     if (request.method === 'GET' && path === '/api/v1/llms/_provider-stream') return this.openStream(request, response);
     if (request.method === 'POST' && path === '/api/v1/llms/_provider-heartbeat') {
       const body = providerHeartbeatRequestSchema.parse(await readJson(request));
-      this.heartbeats.push({ providerSessionId: body.providerSessionId, hibernating: body.hibernating, at: Date.now() });
+      this.heartbeats.push({ providerSessionId: body.providerSessionId, hibernating: body.hibernating, awake: body.awake, at: Date.now() });
       if (this.hangHeartbeats) return this.notify();
       this.acknowledge(response, { nextHeartbeatSeconds: 30 });
       return this.notify();
@@ -300,7 +302,7 @@ export class FakeMcpd {
     if (!parsed?.success) return accepted.socket.close(providerSocketCloseCodes.badMessage, 'not a provider socket message');
     const message = parsed.data;
     if (message.type === 'heartbeat') {
-      this.heartbeats.push({ providerSessionId: accepted.session, hibernating: message.hibernating, at: Date.now() });
+      this.heartbeats.push({ providerSessionId: accepted.session, hibernating: message.hibernating, awake: message.awake, at: Date.now() });
     } else if (this.goneTasks.has(message.taskId)) {
       accepted.socket.send(JSON.stringify({ type: 'gone', taskId: message.taskId, reason: `unknown task ${message.taskId}` } satisfies ProviderSocketDownMessage));
     } else {

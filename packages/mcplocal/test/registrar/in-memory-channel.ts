@@ -116,7 +116,7 @@ export class InMemoryMcpd {
       this.failHeartbeats -= 1;
       return Promise.reject(new McplocalError('cannot reach mcpd for a heartbeat: the connection was refused'));
     }
-    this.heartbeats.push({ providerSessionId: request.providerSessionId, hibernating: request.hibernating, at: this.clock.monotonic() });
+    this.heartbeats.push({ providerSessionId: request.providerSessionId, hibernating: request.hibernating, awake: request.awake, at: this.clock.monotonic() });
     return this.hangHeartbeats ? new Promise<void>(() => undefined) : Promise.resolve();
   }
 
