@@ -48,7 +48,7 @@ export const providerEntrySchema = z.strictObject({
   env: z.record(z.string(), z.string()).optional(),
   cwd: z.string().min(1).optional(),
   /** Stopped this long after its last request ended (default 600). */
-  idleTimeoutSeconds: z.number().positive().optional(),
+  idleTimeoutSeconds: z.number().positive().max(604_800, 'idleTimeoutSeconds is at most 604800 (a week)').optional(),
   /** How long a start may take before it fails (default 300). */
   startupTimeoutSeconds: z.number().positive().max(3600, 'startupTimeoutSeconds is at most 3600').optional(),
   /** Fills in the command line: `vllm serve MODEL --port N`, `llama-server -m FILE --port N`. */

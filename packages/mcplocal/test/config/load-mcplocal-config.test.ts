@@ -104,6 +104,25 @@ describe('loadMcplocalConfig', () => {
     );
   });
 
+  it('refuses what a managed entry cannot use, and managed fields on another type', async () => {
+    await writeConfig({
+      providers: [
+        { name: 'vllm', type: 'managed', preset: 'vllm', url: 'http://127.0.0.1:8000', model: 'm', wake: { type: 'http', url: 'http://127.0.0.1:8000/wake_up' } },
+        { name: 'plain', type: 'openai', url: 'http://127.0.0.1:8001', model: 'm', command: 'vllm', group: 'gpu' },
+        { name: 'forever', type: 'managed', command: 'llama-server', url: 'http://127.0.0.1:8002', model: 'm', idleTimeoutSeconds: 3_000_000_000 },
+        { name: 'sglang', type: 'managed', preset: 'sglang', url: 'http://127.0.0.1:8003', model: 'm' },
+      ],
+    });
+    expect((await problemsOf(loadMcplocalConfig(home.path, {}, { identity: IDENTITY }))).sort()).toEqual(
+      [
+        'config.json: providers[0].wake: a managed server is woken by starting it; remove "wake"',
+        'config.json: providers[1]: command, group apply to type "managed" only (mcplocal runs that server itself); remove them, or set "type": "managed"',
+        'config.json: providers[2].idleTimeoutSeconds: idleTimeoutSeconds is at most 604800 (a week)',
+        'config.json: providers[3].preset: must be one of "vllm", "llama.cpp"',
+      ].sort(),
+    );
+  });
+
   it('refuses failover for a name this config publishes itself', async () => {
     await writeConfig({
       providers: [

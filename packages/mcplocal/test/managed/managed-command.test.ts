@@ -1,0 +1,36 @@
+import { providerEntrySchema, type ProviderEntry } from '@mcpctl/protocol';
+import { describe, expect, it } from 'vitest';
+import { managedCommand } from '../../src/managed/managed-command.js';
+
+const entry = (fields: Partial<ProviderEntry>): ProviderEntry =>
+  providerEntrySchema.parse({ name: 'local', type: 'managed', url: 'http://127.0.0.1:8000', model: 'Qwen/Qwen2.5-7B-Instruct', ...fields });
+
+describe('the command line of a managed server', () => {
+  it('fills in vLLM from the model and the address of url, extra args after', () => {
+    expect(managedCommand(entry({ preset: 'vllm', args: ['--gpu-memory-utilization', '0.85'] }))).toEqual({
+      command: 'vllm',
+      args: ['serve', 'Qwen/Qwen2.5-7B-Instruct', '--host', '127.0.0.1', '--port', '8000', '--gpu-memory-utilization', '0.85'],
+    });
+  });
+
+  it('fills in llama-server with the model file, on an IPv6 loopback without brackets', () => {
+    expect(managedCommand(entry({ preset: 'llama.cpp', url: 'http://[::1]:8081/v1', model: '/models/qwen.gguf', args: ['-ngl', '99'] }))).toEqual({
+      command: 'llama-server',
+      args: ['-m', '/models/qwen.gguf', '--host', '::1', '--port', '8081', '-ngl', '99'],
+    });
+  });
+
+  it("runs a preset's program from where command says, and a URL without a port on the scheme's", () => {
+    expect(managedCommand(entry({ preset: 'vllm', command: '/opt/venv/bin/vllm', url: 'http://localhost' }))).toEqual({
+      command: '/opt/venv/bin/vllm',
+      args: ['serve', 'Qwen/Qwen2.5-7B-Instruct', '--host', 'localhost', '--port', '80'],
+    });
+  });
+
+  it('takes command and args as the whole line without a preset', () => {
+    expect(managedCommand(entry({ command: 'python', args: ['-m', 'sglang.launch_server', '--port', '8000'] }))).toEqual({
+      command: 'python',
+      args: ['-m', 'sglang.launch_server', '--port', '8000'],
+    });
+  });
+});
