@@ -125,16 +125,13 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
-    // The model servers stop after the tasks they serve were ended.
-    Promise.all([registrar?.stop(), endpoint.close()])
-      .then(() => servers?.stopAll())
-      .then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error({ err: error }, 'stopping failed');
-          process.exit(1);
-        },
-      );
+    // The model servers stop after the tasks they serve were ended, and whatever else failed.
+    void Promise.allSettled([registrar?.stop(), endpoint.close()]).then(async (settled) => {
+      await servers?.stopAll().catch((error: unknown) => settled.push({ status: 'rejected', reason: error }));
+      const failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+      for (const error of failures) logger.error({ err: error }, 'stopping failed');
+      process.exit(failures.length > 0 ? 1 : 0);
+    });
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
@@ -147,6 +144,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     const message = `cannot publish to mcpd: ${error instanceof Error ? error.message : String(error)}`;
     logger.error(message);
+    // A request on the local endpoint may have started a model server meanwhile.
+    await servers?.stopAll();
     fail(1, message);
   }
 }

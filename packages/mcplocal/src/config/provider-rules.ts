@@ -1,4 +1,5 @@
 import { resourceNameSchema, type McplocalConfig, type ProviderEntry } from '@mcpctl/protocol';
+import { managedProblems, sharedPortProblems } from './managed-rules.js';
 import { publishedName, type WorkstationIdentity } from './published-name.js';
 
 /** An entry that passed the schema, with its place in the file for messages. */
@@ -10,8 +11,8 @@ export interface IndexedEntry<T> {
 /**
  * The rules between fields and entries the schema cannot express: unique names and published
  * names, one way to give a key and a key that is really there, published names that are valid,
- * failover targets that are central LLMs with one stand-in each, and an Ollama URL that points
- * at its native API.
+ * failover targets that are central LLMs with one stand-in each, an Ollama URL that points
+ * at its native API, and managed servers that can be run (`managed-rules.ts`).
  */
 export function providerProblems(
   providers: ReadonlyArray<IndexedEntry<ProviderEntry>>,
@@ -25,7 +26,7 @@ export function providerProblems(
   const failovers = new Map<string, number>();
   for (const { index, entry } of providers) {
     const at = `config.json: providers[${index}]`;
-    problems.push(...managedProblems(entry, at));
+    problems.push(...managedProblems(entry, at, env));
     // The URL of Ollama's OpenAI-compatible API, given to the native provider, would 404 on every call.
     if (entry.type === 'ollama' && /\/v1\/?$/.test(new URL(entry.url).pathname)) {
       problems.push(`${at}.url: type "ollama" speaks Ollama's native API at the server root; drop "/v1", or use type "openai" for Ollama's OpenAI-compatible API`);
@@ -58,6 +59,7 @@ export function providerProblems(
       problems.push(`config.json: providers[${index}].failoverFor: "${target}" is published by providers[${publisher}] of this file; failover stands in for a central LLM`);
     }
   }
+  problems.push(...sharedPortProblems(providers));
   return problems;
 }
 
@@ -66,24 +68,4 @@ function keyProblems(entry: ProviderEntry, at: string, env: NodeJS.ProcessEnv): 
   if (entry.apiKey !== undefined) return [`${at}: set apiKey or apiKeyEnv, not both`];
   const value = env[entry.apiKeyEnv];
   return value === undefined || value === '' ? [`${at}.apiKeyEnv: environment variable ${entry.apiKeyEnv} is not set`] : [];
-}
-
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-const MANAGED_ONLY = ['command', 'args', 'env', 'cwd', 'idleTimeoutSeconds', 'startupTimeoutSeconds', 'preset', 'group'] as const;
-
-/** A managed entry says how to run its server; any other entry has no use for those fields. */
-function managedProblems(entry: ProviderEntry, at: string): string[] {
-  if (entry.type !== 'managed') {
-    const stray = MANAGED_ONLY.filter((field) => entry[field] !== undefined);
-    return stray.length > 0 ? [`${at}: ${stray.join(', ')} apply to type "managed" only (mcplocal runs that server itself); remove them, or set "type": "managed"`] : [];
-  }
-  const problems: string[] = [];
-  if (entry.command === undefined && entry.preset === undefined) {
-    problems.push(`${at}: type "managed" needs "command" (the model server's program) or "preset" ("vllm" or "llama.cpp")`);
-  }
-  if (entry.wake !== undefined) problems.push(`${at}.wake: a managed server is woken by starting it; remove "wake"`);
-  if (!LOOPBACK_HOSTS.has(new URL(entry.url).hostname)) {
-    problems.push(`${at}.url: a managed server runs on this machine; use http://127.0.0.1:PORT`);
-  }
-  return problems;
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorBody } from '@mcpctl/protocol';
 import { LocalEndpointError, ManagedServerError, McplocalError, ProviderError } from '../errors.js';
 import type { LocalEndpointLog } from './local-endpoint-options.js';
+import { isLoopbackHost } from './request-guard.js';
 
 /** Statuses of a local server's refusal that are about the request itself, so the caller can act on them. */
 const REQUEST_STATUSES = new Set([400, 413, 422, 429]);
@@ -44,6 +45,8 @@ export function sendError(request: IncomingMessage, response: ServerResponse, an
   const headers: Record<string, string> = {};
   if (answer.retryAfter !== undefined) headers['retry-after'] = answer.retryAfter;
   if (!request.complete) headers.connection = 'close';
-  const body: ErrorBody & { log?: string } = { error: answer.message, ...(answer.log === undefined ? {} : { log: answer.log }) };
+  // The log names local paths and command lines: only for a caller on this machine.
+  const log = answer.log !== undefined && isLoopbackHost((request.socket.remoteAddress ?? '').replace(/^::ffff:/, '')) ? answer.log : undefined;
+  const body: ErrorBody & { log?: string } = { error: answer.message, ...(log === undefined ? {} : { log }) };
   sendJson(response, answer.status, body, headers);
 }

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { ProviderEntry } from '@mcpctl/protocol';
 
 /** What a preset runs when the entry names no `command` of its own. */
@@ -13,15 +14,35 @@ const PRESET_PROGRAMS = { vllm: 'vllm', 'llama.cpp': 'llama-server' } as const;
  */
 export function managedCommand(entry: ProviderEntry): { command: string; args: string[] } {
   const extra = entry.args ?? [];
-  if (entry.preset === undefined) return { command: entry.command ?? '', args: extra };
+  const command = programOf(entry);
+  if (entry.preset === undefined) return { command, args: extra };
   const { host, port } = addressOf(entry.url);
-  const command = entry.command ?? PRESET_PROGRAMS[entry.preset];
   switch (entry.preset) {
-    case 'vllm':
-      return { command, args: ['serve', entry.model, '--host', host, '--port', port, ...extra] };
+    case 'vllm': {
+      const name = servedModelOf(entry);
+      const naming = name === entry.model ? [] : ['--served-model-name', name];
+      return { command, args: ['serve', entry.model, '--host', host, '--port', port, ...naming, ...extra] };
+    }
     case 'llama.cpp':
-      return { command, args: ['-m', entry.model, '--host', host, '--port', port, ...extra] };
+      return { command, args: ['-m', entry.model, '--alias', servedModelOf(entry), '--host', host, '--port', port, ...extra] };
   }
+}
+
+/** The program a managed entry runs: `command`, else its preset's usual one. */
+export function programOf(entry: ProviderEntry): string {
+  return entry.command ?? (entry.preset === undefined ? '' : PRESET_PROGRAMS[entry.preset]);
+}
+
+/**
+ * The model name a managed server answers to, sent in each request and published to mcpd. A
+ * preset given a file or directory serves it under its base name (`qwen2.5-7b-q4_k_m` for
+ * `/models/qwen2.5-7b-q4_k_m.gguf`): the path stays on the workstation. A model id (vLLM's
+ * `Qwen/Qwen2.5-7B-Instruct`), or any entry without a preset, keeps `model` as it is.
+ */
+export function servedModelOf(entry: ProviderEntry): string {
+  if (entry.type !== 'managed' || entry.preset === undefined) return entry.model;
+  const isPath = entry.preset === 'llama.cpp' || /^(\/|\.{1,2}\/|~)/.test(entry.model);
+  return isPath ? basename(entry.model.replace(/\/+$/, '')).replace(/\.gguf$/i, '') || entry.model : entry.model;
 }
 
 /** Where a server must listen to serve `url`: its host (IPv6 without brackets) and port, else the scheme's. */

@@ -18,6 +18,11 @@ export type StopReason = 'idle' | 'swap' | 'shutdown';
 /** Crashes within {@link CRASH_WINDOW_MS} past which starts are refused until the window has passed. */
 export const CRASH_LIMIT = 3;
 export const CRASH_WINDOW_MS = 60_000;
+/**
+ * How long a server a wake started stays up for the callers mcpd held for it: they arrive one
+ * round trip after the wake's answer, and a group swap must not stop the server before then.
+ */
+export const WAKE_HOLD_MS = 30_000;
 /** Lines of the server's log a local caller is shown when it cannot start. */
 const LOG_TAIL_LINES = 10;
 
@@ -72,6 +77,12 @@ export class ManagedServer {
   #swap: Promise<void> | undefined;
   readonly #crashes: number[] = [];
   #lastStartMs: number | undefined;
+  /** Set after a wake started the server, until the first request it was woken for has ended. */
+  #wakeHold: { ended: Promise<void>; end: () => void } | undefined;
+  /** mcplocal is stopping: nothing starts any more. */
+  #closed = false;
+  /** Why the last child could not be run at all (`ENOENT`), for its exit message. */
+  #spawnError: string | undefined;
   /** Writes and removals of the pid file, in the order the children started and exited. */
   #pidFile: Promise<void> = Promise.resolve();
 
@@ -119,7 +130,15 @@ export class ManagedServer {
         await raced(this.#starting, signal);
       }
     }
+    if (reason === 'wake') this.#holdForWake();
     return { ms: Math.round(this.options.clock.monotonic() - startedAt) };
+  }
+
+  /** mcplocal stops: nothing starts from now on, and the server stops once a start under way has ended. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#starting?.catch(() => undefined);
+    await this.stop('shutdown');
   }
 
   /**
@@ -132,10 +151,12 @@ export class ManagedServer {
     this.#leases += 1;
     this.#idle?.();
     this.#idle = undefined;
+    const wakeHold = this.#wakeHold;
     let released = false;
     return () => {
       if (released) return;
       released = true;
+      wakeHold?.end();
       this.#leases -= 1;
       if (this.#leases > 0) return;
       if (this.#drained) this.#drained();
@@ -154,7 +175,9 @@ export class ManagedServer {
   }
 
   async #drainAndStop(): Promise<void> {
-    // Requests that were waiting for this server's start take their hold first: each start serves someone.
+    // Each start serves someone: the callers a wake was for (they come a round trip later), and
+    // the requests that were waiting here for the start, take their hold first.
+    await this.#wakeHold?.ended;
     await new Promise<void>((resolve) => setImmediate(resolve));
     this.#draining = true;
     try {
@@ -175,6 +198,7 @@ export class ManagedServer {
 
   #start(reason: StartReason): Promise<void> {
     const { group } = this.options;
+    this.#refuseWhenClosed();
     this.#refuseWhileCrashing();
     // Members of a group start one at a time, each after the one running has drained and stopped.
     if (group) return group.startAlone(this, () => this.#launch(reason));
@@ -183,6 +207,12 @@ export class ManagedServer {
 
   async #launch(reason: StartReason): Promise<void> {
     const { clock, name } = this.options;
+    // A group's turn may come after mcplocal began to stop.
+    this.#refuseWhenClosed();
+    // Another program on the port would pass the readiness probe in this server's place.
+    if (await this.options.provider.isAvailable()) {
+      throw new ManagedServerError(`${name}: something else already answers on its port; stop that program, or give ${name} another port in its url`);
+    }
     const startedAt = clock.monotonic();
     this.#state = 'starting';
     const child = this.#spawn(reason);
@@ -228,11 +258,13 @@ export class ManagedServer {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.#child = child;
+    this.#spawnError = undefined;
     child.stdout?.on('data', (data: Buffer) => this.options.serverLog.write(data));
     child.stderr?.on('data', (data: Buffer) => this.options.serverLog.write(data));
     this.#exited = new Promise<void>((resolve) => {
-      child.once('error', (error) => {
+      child.once('error', (error: NodeJS.ErrnoException) => {
         this.#note(`cannot run ${command}: ${error.message}`);
+        this.#spawnError = error.code ?? error.message;
         resolve();
       });
       child.once('exit', () => resolve());
@@ -261,6 +293,8 @@ export class ManagedServer {
     this.#idle?.();
     this.#idle = undefined;
     this.#crashes.push(this.options.clock.monotonic());
+    // Workers the server started may outlive it, holding the GPU: its group goes too.
+    if (child.pid !== undefined) void stopGroup(child.pid, this.options.clock, this.options.killGraceMs);
     this.#note(`exited on its own${this.#exitDetail(child)}; it starts again on the next request`);
     this.options.log.warn(`${this.options.name}: the managed server exited on its own${this.#exitDetail(child)}; see ${this.options.serverLog.path}`);
     if (wasRunning) this.options.onStateChange?.();
@@ -268,6 +302,7 @@ export class ManagedServer {
 
   async #stop(reason: StopReason, quiet = false): Promise<void> {
     const child = this.#child;
+    this.#wakeHold?.end();
     this.#idle?.();
     this.#idle = undefined;
     if (!child || child.pid === undefined) {
@@ -309,6 +344,25 @@ export class ManagedServer {
     });
   }
 
+  #refuseWhenClosed(): void {
+    if (this.#closed) throw new ManagedServerError(`${this.options.name}: mcplocal is stopping`);
+  }
+
+  /** Keeps a swap from stopping the server before the callers the wake was for arrive (see {@link WAKE_HOLD_MS}). */
+  #holdForWake(): void {
+    if (this.#wakeHold) return;
+    let resolve!: () => void;
+    const ended = new Promise<void>((settle) => (resolve = settle));
+    const end = () => {
+      cancel();
+      if (this.#wakeHold === hold) this.#wakeHold = undefined;
+      resolve();
+    };
+    const cancel = this.options.clock.after(WAKE_HOLD_MS, end);
+    const hold = { ended, end };
+    this.#wakeHold = hold;
+  }
+
   #refuseWhileCrashing(): void {
     const now = this.options.clock.monotonic();
     while (this.#crashes.length > 0 && now - this.#crashes[0]! > CRASH_WINDOW_MS) this.#crashes.shift();
@@ -327,6 +381,8 @@ export class ManagedServer {
   }
 
   #exitDetail(child: ChildProcess): string {
+    // The code alone: the command may be a path, and this message may reach mcpd.
+    if (this.#spawnError !== undefined) return ` (it could not be run: ${this.#spawnError})`;
     if (child.exitCode !== null) return ` (exit code ${child.exitCode})`;
     if (child.signalCode !== null) return ` (signal ${child.signalCode})`;
     return '';

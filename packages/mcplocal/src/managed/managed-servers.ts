@@ -90,7 +90,7 @@ export class ManagedServers {
 
   /** Stops every server (mcplocal stops). */
   async stopAll(): Promise<void> {
-    await Promise.all(this.all.map((server) => server.stop('shutdown')));
+    await Promise.all(this.all.map((server) => server.close()));
   }
 
   #group(name: string): ServerGroup {

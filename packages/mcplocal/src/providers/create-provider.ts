@@ -7,6 +7,7 @@ import { OllamaProvider } from './ollama/ollama-provider.js';
 import { OpenAiProvider } from './openai/openai-provider.js';
 import { ManagedProvider } from '../managed/managed-provider.js';
 import type { ManagedServers } from '../managed/managed-servers.js';
+import { servedModelOf } from '../managed/managed-command.js';
 
 /**
  * The provider a config entry describes, its key read from `apiKeyEnv` when the entry names a
@@ -26,7 +27,8 @@ export function createProvider(entry: ProviderEntry, env: NodeJS.ProcessEnv, clo
     case 'managed': {
       // mcplocal runs the server, which speaks OpenAI's dialect; every call holds it up while it answers.
       if (!servers) throw new ConfigError([`provider "${entry.name}": type "managed" needs mcplocal to run its server; this embedding runs none`]);
-      const server = new OpenAiProvider(options);
+      // The server answers to the name its command line gave it, which is also the one published.
+      const server = new OpenAiProvider({ ...options, model: servedModelOf(entry) });
       return new ManagedProvider(server, servers.serverFor(entry, server));
     }
   }

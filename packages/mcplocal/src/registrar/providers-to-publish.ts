@@ -4,6 +4,7 @@ import { publishedName, type WorkstationIdentity } from '../config/published-nam
 import { createProvider, resolveApiKey } from '../providers/create-provider.js';
 import type { ProviderToPublish } from './registrar-options.js';
 import type { ManagedServers } from '../managed/managed-servers.js';
+import { servedModelOf } from '../managed/managed-command.js';
 import { ManagedProvider } from '../managed/managed-provider.js';
 
 /**
@@ -27,7 +28,8 @@ export function providersToPublish(
         url: entry.url,
         apiKey: resolveApiKey(entry, env),
         type: wireType(entry),
-        model: entry.model,
+        // A managed server's model file stays here: mcpd learns the name it serves under.
+        model: servedModelOf(entry),
         tier: entry.tier,
         description: entry.description,
         poolName: entry.poolName,

@@ -1,6 +1,6 @@
 import { chmod, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { makeTempDir, type TempDir } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadMcplocalConfig } from '../../src/config/load-mcplocal-config.js';
@@ -109,16 +109,25 @@ describe('loadMcplocalConfig', () => {
       providers: [
         { name: 'vllm', type: 'managed', preset: 'vllm', url: 'http://127.0.0.1:8000', model: 'm', wake: { type: 'http', url: 'http://127.0.0.1:8000/wake_up' } },
         { name: 'plain', type: 'openai', url: 'http://127.0.0.1:8001', model: 'm', command: 'vllm', group: 'gpu' },
-        { name: 'forever', type: 'managed', command: 'llama-server', url: 'http://127.0.0.1:8002', model: 'm', idleTimeoutSeconds: 3_000_000_000 },
+        { name: 'forever', type: 'managed', command: process.execPath, url: 'http://127.0.0.1:8002', model: 'm', idleTimeoutSeconds: 3_000_000_000 },
         { name: 'sglang', type: 'managed', preset: 'sglang', url: 'http://127.0.0.1:8003', model: 'm' },
+        { name: 'relative', type: 'managed', command: './serve.sh', cwd: 'models', url: 'http://localhost', model: 'm' },
+        { name: 'group-a', type: 'managed', command: 'node', url: 'http://127.0.0.1:8010', model: 'm', group: 'gpu' },
+        { name: 'group-b', type: 'managed', command: 'node', url: 'http://127.0.0.1:8010', model: 'm', group: 'gpu' },
+        { name: 'same-port', type: 'managed', command: 'node', url: 'http://127.0.0.1:8010', model: 'm' },
       ],
     });
-    expect((await problemsOf(loadMcplocalConfig(home.path, {}, { identity: IDENTITY }))).sort()).toEqual(
+    expect((await problemsOf(loadMcplocalConfig(home.path, { PATH: dirname(process.execPath) }, { identity: IDENTITY }))).sort()).toEqual(
       [
         'config.json: providers[0].wake: a managed server is woken by starting it; remove "wake"',
+        'config.json: providers[0]: preset "vllm" runs "vllm", which is not on the PATH; install it, or set "command" to its full path',
         'config.json: providers[1]: command, group apply to type "managed" only (mcplocal runs that server itself); remove them, or set "type": "managed"',
         'config.json: providers[2].idleTimeoutSeconds: idleTimeoutSeconds is at most 604800 (a week)',
         'config.json: providers[3].preset: must be one of "vllm", "llama.cpp"',
+        'config.json: providers[4]: command "./serve.sh", which is not an executable file; install it, or set "command" to its full path',
+        "config.json: providers[4].cwd: give an absolute directory (mcplocal's own may be anything under systemd)",
+        'config.json: providers[4].url: give the port the server is to listen on, as in http://127.0.0.1:8000',
+        "config.json: providers[7].url: port 8010 is also providers[5]'s; give each managed server its own port, or put both in one group",
       ].sort(),
     );
   });

@@ -1,6 +1,6 @@
 import { providerEntrySchema, type ProviderEntry } from '@mcpctl/protocol';
 import { describe, expect, it } from 'vitest';
-import { managedCommand } from '../../src/managed/managed-command.js';
+import { managedCommand, servedModelOf } from '../../src/managed/managed-command.js';
 
 const entry = (fields: Partial<ProviderEntry>): ProviderEntry =>
   providerEntrySchema.parse({ name: 'local', type: 'managed', url: 'http://127.0.0.1:8000', model: 'Qwen/Qwen2.5-7B-Instruct', ...fields });
@@ -16,8 +16,17 @@ describe('the command line of a managed server', () => {
   it('fills in llama-server with the model file, on an IPv6 loopback without brackets', () => {
     expect(managedCommand(entry({ preset: 'llama.cpp', url: 'http://[::1]:8081/v1', model: '/models/qwen.gguf', args: ['-ngl', '99'] }))).toEqual({
       command: 'llama-server',
-      args: ['-m', '/models/qwen.gguf', '--host', '::1', '--port', '8081', '-ngl', '99'],
+      args: ['-m', '/models/qwen.gguf', '--alias', 'qwen', '--host', '::1', '--port', '8081', '-ngl', '99'],
     });
+    expect(servedModelOf(entry({ preset: 'llama.cpp', model: '/models/qwen.gguf' }))).toBe('qwen');
+  });
+
+  it('serves a model given as a path under its base name, so the path never reaches mcpd', () => {
+    const local = entry({ preset: 'vllm', model: '/srv/models/Qwen2.5-7B-Instruct/' });
+    expect(managedCommand(local).args).toEqual(['serve', '/srv/models/Qwen2.5-7B-Instruct/', '--host', '127.0.0.1', '--port', '8000', '--served-model-name', 'Qwen2.5-7B-Instruct']);
+    expect(servedModelOf(local)).toBe('Qwen2.5-7B-Instruct');
+    expect(servedModelOf(entry({ preset: 'vllm' }))).toBe('Qwen/Qwen2.5-7B-Instruct');
+    expect(servedModelOf(entry({ command: 'python', model: '/srv/models/x' }))).toBe('/srv/models/x');
   });
 
   it("runs a preset's program from where command says, and a URL without a port on the scheme's", () => {

@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock } from '@mcpctl/clock';
 import { providerEntrySchema, type ProviderEntry } from '@mcpctl/protocol';
-import { DEFAULT_TOKENS, FAKE_UPSTREAM_MAIN, freePort, makeTempDir, type TempDir } from '@mcpctl/test-kit';
+import { DEFAULT_TOKENS, FAKE_UPSTREAM_MAIN, freePort, makeTempDir, startFakeUpstream, type TempDir } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/errors.js';
 import { ManagedProvider } from '../../src/managed/managed-provider.js';
@@ -59,16 +60,19 @@ describe('managed model servers', () => {
   const alive = async (pid: number | undefined) => pid !== undefined && (await processStartTime(pid)) !== undefined && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z');
 
   it('runs nothing until asked; the first request starts the server and is answered; idle, it stops; asked again, it starts again', async () => {
-    const provider = await managed('qwen', { idleTimeoutSeconds: 0.5 }, ['--start-delay-ms', '300']);
+    const provider = await managed('qwen', { idleTimeoutSeconds: 1 }, ['--start-delay-ms', '300']);
     expect(provider.server.state).toBe('stopped');
     expect(await provider.isAvailable()).toBe(false);
     expect(pidOf('qwen')).toBeUndefined();
 
     expect(await ask(provider)).toBe(DEFAULT_TOKENS.join(''));
+    // Held while it is looked at, so a loaded machine cannot let it idle meanwhile.
+    const release = await provider.server.lease(new AbortController().signal);
     const pid = pidOf('qwen');
     expect(await alive(pid)).toBe(true);
     expect(provider.server.lastStartMs).toBeGreaterThanOrEqual(300);
     expect(await provider.isAvailable()).toBe(true);
+    release();
 
     await until('the idle stop', () => provider.server.state === 'stopped');
     expect(await alive(pid)).toBe(false);
@@ -163,6 +167,86 @@ describe('managed model servers', () => {
     expect(serverLog('first')).toMatch(/stopping \(swap\)/);
   });
 
+  it('keeps a server a wake started for the callers it was woken for, before a swap stops it', async () => {
+    const first = await managed('first', { group: 'gpu' });
+    const second = await managed('second', { group: 'gpu' });
+    await first.server.start('wake', new AbortController().signal);
+    // A request for the other member arrives before the woken callers do: it waits its turn.
+    const other = ask(second);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(first.server.state).toBe('running');
+    expect(second.server.state).toBe('stopped');
+    // The woken callers, a round trip later: served by the server their wake started.
+    expect(await Promise.all([ask(first), ask(first)])).toEqual([DEFAULT_TOKENS.join(''), DEFAULT_TOKENS.join('')]);
+    expect(serverLog('first').match(/starting \(/g)).toHaveLength(1);
+    expect(await other).toBe(DEFAULT_TOKENS.join(''));
+    expect(first.server.state).toBe('stopped');
+  });
+
+  it('stops what the server started too, when it ignores SIGTERM', async () => {
+    const port = await freePort();
+    const workerPidFile = join(home.path, 'worker.pid');
+    // A worker that outlives SIGTERM, as a stuck vLLM engine process does.
+    const script = `(trap '' TERM; exec sleep 600) & echo $! > ${workerPidFile}; exec "${process.execPath}" ${FAKE_UPSTREAM_MAIN} --port ${port}`;
+    const entry = providerEntrySchema.parse({ name: 'stubborn', type: 'managed', url: `http://127.0.0.1:${port}`, model: 'fake-model', command: 'sh', args: ['-c', script] });
+    const provider = createProvider(entry, {}, systemClock, servers);
+    await provider.complete({ messages: [{ role: 'user', content: 'Hi' }] });
+    const worker = Number(readFileSync(workerPidFile, 'utf8'));
+    expect(await alive(worker)).toBe(true);
+    await servers.stopAll();
+    await until('the worker gone', () => !existsSync(`/proc/${worker}`) || readFileSync(`/proc/${worker}/stat`, 'utf8').includes(') Z'));
+  });
+
+  it('refuses to start a server whose port another program answers on', async () => {
+    const squatter = await startFakeUpstream({ tokens: ['not', ' mine'] });
+    const entry = providerEntrySchema.parse({ name: 'late', type: 'managed', url: squatter.url, model: 'fake-model', command: process.execPath, args: [FAKE_UPSTREAM_MAIN] });
+    try {
+      const failure = await createProvider(entry, {}, systemClock, servers).complete({ messages: [{ role: 'user', content: 'Hi' }] }).catch((error: unknown) => error);
+      expect(failure).toMatchObject({ status: 503, message: 'late: something else already answers on its port; stop that program, or give late another port in its url' });
+      // Probed, never asked.
+      expect(squatter.requests.filter((request) => request.method !== 'GET')).toHaveLength(0);
+    } finally {
+      await squatter.close();
+    }
+  });
+
+  it('starts nothing once stopping: a turn queued behind a drain is refused, and the running server stops', async () => {
+    const first = await managed('first', { group: 'gpu' }, ['--latency-ms', '500']);
+    const second = await managed('second', { group: 'gpu' });
+    const running = ask(first).catch((error: unknown) => error);
+    await until('the first serving', () => first.server.leases === 1);
+    const queued = ask(second).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await servers.stopAll();
+    expect(await queued).toMatchObject({ status: 503, message: 'second: mcplocal is stopping' });
+    await running;
+    expect([first.server.state, second.server.state]).toEqual(['stopped', 'stopped']);
+    expect(existsSync(join(home.path, 'logs', 'second.log'))).toBe(false);
+  });
+
+  it('leaves the servers of another mcplocal still running on the same home alone', async () => {
+    // Two stand-ins: a server, and the other mcplocal that runs it.
+    const server = spawn('sleep', ['600'], { detached: true, stdio: 'ignore' });
+    const owner = spawn('sleep', ['600'], { stdio: 'ignore' });
+    try {
+      const [startTime, ownerStart] = await Promise.all([processStartTime(server.pid!), processStartTime(owner.pid!)]);
+      mkdirSync(servers.runDir, { recursive: true });
+      writeFileSync(join(servers.runDir, 'theirs.pid'), JSON.stringify({ pid: server.pid, startTime, command: 'sleep', owner: { pid: owner.pid, startTime: ownerStart } }));
+      await servers.stopOrphans();
+      expect(await alive(server.pid)).toBe(true);
+      expect(existsSync(join(servers.runDir, 'theirs.pid'))).toBe(true);
+      // Once that mcplocal is gone, its server is an orphan like any other.
+      owner.kill('SIGKILL');
+      await until('the owner gone', () => owner.exitCode !== null || owner.signalCode !== null);
+      await servers.stopOrphans();
+      expect(await alive(server.pid)).toBe(false);
+      expect(lines).toContain(`stopped theirs (pid ${String(server.pid)}), a managed server an earlier mcplocal left running`);
+    } finally {
+      server.kill('SIGKILL');
+      owner.kill('SIGKILL');
+    }
+  });
+
   it('stops every server on stopAll, and a later mcplocal stops one an earlier left running', async () => {
     const provider = await managed('qwen');
     await ask(provider);
@@ -185,7 +269,6 @@ describe('managed model servers', () => {
   it('leaves a pid file alone when its process is not the one it names (a reused pid)', async () => {
     await servers.stopOrphans();
     const path = join(servers.runDir, 'stranger.pid');
-    const { mkdirSync, writeFileSync } = await import('node:fs');
     mkdirSync(servers.runDir, { recursive: true });
     writeFileSync(path, JSON.stringify({ pid: process.pid, startTime: '1', command: 'vllm' }));
     await servers.stopOrphans();

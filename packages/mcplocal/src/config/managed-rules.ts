@@ -1,0 +1,74 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import type { ProviderEntry } from '@mcpctl/protocol';
+import { programOf } from '../managed/managed-command.js';
+import type { IndexedEntry } from './provider-rules.js';
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const MANAGED_ONLY = ['command', 'args', 'env', 'cwd', 'idleTimeoutSeconds', 'startupTimeoutSeconds', 'preset', 'group'] as const;
+
+/**
+ * A managed entry says how to run its server, and the server can be run: its program is found,
+ * its directory is absolute, its address is this machine with a port of its own. Any other entry
+ * has no use for those fields. A problem found here would otherwise show only at the first
+ * request, as a server that keeps crashing.
+ */
+export function managedProblems(entry: ProviderEntry, at: string, env: NodeJS.ProcessEnv): string[] {
+  if (entry.type !== 'managed') {
+    const stray = MANAGED_ONLY.filter((field) => entry[field] !== undefined);
+    return stray.length > 0 ? [`${at}: ${stray.join(', ')} apply to type "managed" only (mcplocal runs that server itself); remove them, or set "type": "managed"`] : [];
+  }
+  const problems: string[] = [];
+  if (entry.command === undefined && entry.preset === undefined) {
+    problems.push(`${at}: type "managed" needs "command" (the model server's program) or "preset" ("vllm" or "llama.cpp")`);
+  } else {
+    const program = programOf(entry);
+    const path = { ...env, ...entry.env }.PATH ?? '';
+    if (!findProgram(program, path, entry.cwd)) {
+      const field = entry.command === undefined ? `preset "${entry.preset ?? ""}" runs "${program}"` : `command "${program}"`;
+      problems.push(`${at}: ${field}, which is not ${program.includes('/') ? 'an executable file' : 'on the PATH'}; install it, or set "command" to its full path`);
+    }
+  }
+  if (entry.cwd !== undefined && !isAbsolute(entry.cwd)) problems.push(`${at}.cwd: give an absolute directory (mcplocal's own may be anything under systemd)`);
+  if (entry.wake !== undefined) problems.push(`${at}.wake: a managed server is woken by starting it; remove "wake"`);
+  const url = new URL(entry.url);
+  if (!LOOPBACK_HOSTS.has(url.hostname)) problems.push(`${at}.url: a managed server runs on this machine; use http://127.0.0.1:PORT`);
+  else if (url.port === '') problems.push(`${at}.url: give the port the server is to listen on, as in http://127.0.0.1:8000`);
+  return problems;
+}
+
+/**
+ * Two managed servers on one port: the second start would find the first answering its
+ * readiness probe. Members of one group run one at a time, so they may share a port.
+ */
+export function sharedPortProblems(providers: ReadonlyArray<IndexedEntry<ProviderEntry>>): string[] {
+  const problems: string[] = [];
+  const byPort = new Map<string, { index: number; group: string | undefined }>();
+  for (const { index, entry } of providers) {
+    if (entry.type !== 'managed') continue;
+    const url = new URL(entry.url);
+    if (url.port === '') continue;
+    const key = `${url.hostname}:${url.port}`;
+    const first = byPort.get(key);
+    if (!first) byPort.set(key, { index, group: entry.group });
+    else if (first.group === undefined || first.group !== entry.group) {
+      problems.push(`config.json: providers[${index}].url: port ${url.port} is also providers[${first.index}]'s; give each managed server its own port, or put both in one group`);
+    }
+  }
+  return problems;
+}
+
+/** Whether `program` can be run: a path to an executable file, or a name found on `path`. */
+function findProgram(program: string, path: string, cwd: string | undefined): boolean {
+  if (program.includes('/')) return isExecutable(resolve(cwd ?? process.cwd(), program));
+  return path.split(delimiter).some((directory) => directory !== '' && isExecutable(join(directory, program)));
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
