@@ -222,6 +222,8 @@ export const auditRecords = pgTable(
     promptTokens: integer('prompt_tokens'),
     completionTokens: integer('completion_tokens'),
     error: text('error'),
+    /** The agent chatted with, when the request came through one; `llmName` is then what served it. */
+    agentName: text('agent_name'),
   },
   (table) => [index('audit_records_at_idx').on(table.at), index('audit_records_llm_idx').on(table.llmName)],
 );

@@ -1,6 +1,7 @@
 import { testDatabaseVariants } from '@mcpctl/test-kit';
 import { describe, expect, it } from 'vitest';
-import { AuditRepository } from '../src/repositories/audit-repository.js';
+import type { NewAuditRecordRow } from '@mcpctl/db';
+import { AuditRepository, type AuditFilter } from '../src/repositories/audit-repository.js';
 
 describe.each(testDatabaseVariants())('audit records on $name', (variant) => {
   it('stores a batch in one statement, every field intact, and lists newest first with filters', async () => {
@@ -18,6 +19,94 @@ describe.each(testDatabaseVariants())('audit records on $name', (variant) => {
       expect(all[0]).toMatchObject({ servedBy: null, streaming: false, status: 502, promptTokens: null, error: "it's \"broken\"\nbadly" });
       expect((await audit.list({ limit: 10, userName: 'alice' })).map((row) => row.llmName)).toEqual(['qwen3']);
       expect((await audit.list({ limit: 10, llmName: 'gpt' })).map((row) => row.userName)).toEqual(['bob']);
+    } finally {
+      await database.close();
+    }
+  });
+
+  const record = (at: string, fields: Partial<NewAuditRecordRow>): NewAuditRecordRow => ({
+    at: new Date(at),
+    userId: 'u1',
+    userName: 'alice',
+    llmName: 'qwen3',
+    servedBy: 'qwen3',
+    endpoint: 'chat.completions',
+    streaming: false,
+    status: 200,
+    latencyMs: 100,
+    ...fields,
+  });
+
+  it('filters by status, agent and time, and pages by id', async () => {
+    const database = await variant.open();
+    try {
+      const audit = new AuditRepository(database.db);
+      await audit.insertMany([
+        record('2026-03-01T10:00:00Z', { status: 200 }),
+        record('2026-03-01T11:00:00Z', { status: 503, agentName: 'reviewer' }),
+        record('2026-03-01T12:00:00Z', { status: 429 }),
+        record('2026-03-01T13:00:00Z', { status: 200, agentName: 'reviewer' }),
+      ]);
+      const hours = async (filter: Partial<AuditFilter>) => (await audit.list({ limit: 10, ...filter })).map((row) => row.at.getUTCHours());
+      expect(await hours({ status: 'error' })).toEqual([12, 11]);
+      expect(await hours({ status: 'ok' })).toEqual([13, 10]);
+      expect(await hours({ status: 429 })).toEqual([12]);
+      expect(await hours({ agentName: 'reviewer' })).toEqual([13, 11]);
+      expect(await hours({ since: new Date('2026-03-01T11:00:00Z'), until: new Date('2026-03-01T13:00:00Z') })).toEqual([12, 11]);
+      const [first, second] = await audit.list({ limit: 2 });
+      expect((await audit.list({ limit: 2, beforeId: second!.id })).map((row) => row.at.getUTCHours())).toEqual([11, 10]);
+      expect(first!.id).toBeGreaterThan(second!.id);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('counts usage per key over a window: requests, errors, tokens, latency and first-token percentiles, and per hour', async () => {
+    const database = await variant.open();
+    try {
+      const audit = new AuditRepository(database.db);
+      const latencies = Array.from({ length: 20 }, (_, index) => (index + 1) * 10);
+      await audit.insertMany([
+        ...latencies.map((latencyMs, index) =>
+          record(`2026-03-01T${index < 10 ? '10' : '11'}:${String(index).padStart(2, '0')}:00Z`, {
+            latencyMs,
+            streaming: true,
+            firstTokenMs: latencyMs / 10,
+            promptTokens: 5,
+            completionTokens: 7,
+            status: index === 0 ? 502 : 200,
+          }),
+        ),
+        record('2026-03-01T10:30:00Z', { userId: 'u2', userName: 'bob', llmName: 'gpt', agentName: 'reviewer', promptTokens: null, completionTokens: null }),
+        // Outside the window.
+        record('2026-03-01T09:59:59Z', { latencyMs: 100_000 }),
+        record('2026-03-01T12:00:00Z', { latencyMs: 100_000 }),
+      ]);
+      const window = { since: new Date('2026-03-01T10:00:00Z'), until: new Date('2026-03-01T12:00:00Z') };
+
+      const byLlm = await audit.usage({ by: 'llm', ...window });
+      expect(byLlm.map((row) => row.key)).toEqual(['qwen3', 'gpt']);
+      expect(byLlm[0]).toEqual({
+        key: 'qwen3',
+        requests: 20,
+        errors: 1,
+        promptTokens: 100,
+        completionTokens: 140,
+        latencyP50Ms: 105,
+        latencyP95Ms: 190.5,
+        firstTokenP50Ms: 10.5,
+        firstTokenP95Ms: 19.05,
+      });
+      expect(byLlm[1]).toMatchObject({ key: 'gpt', requests: 1, promptTokens: 0, firstTokenP50Ms: null });
+
+      expect((await audit.usage({ by: 'user', ...window, userId: 'u2' })).map((row) => [row.key, row.requests])).toEqual([['bob', 1]]);
+      expect((await audit.usage({ by: 'agent', ...window })).map((row) => [row.key, row.requests])).toEqual([['reviewer', 1]]);
+
+      expect(await audit.usageByHour({ by: 'user', ...window })).toEqual([
+        { hour: '2026-03-01T10:00:00Z', key: 'alice', requests: 10, errors: 1, promptTokens: 50, completionTokens: 70 },
+        { hour: '2026-03-01T10:00:00Z', key: 'bob', requests: 1, errors: 0, promptTokens: 0, completionTokens: 0 },
+        { hour: '2026-03-01T11:00:00Z', key: 'alice', requests: 10, errors: 0, promptTokens: 50, completionTokens: 70 },
+      ]);
     } finally {
       await database.close();
     }

@@ -1,4 +1,4 @@
-import { roleBindingViewSchema, userViewSchema } from '@mcpctl/protocol';
+import { roleBindingViewSchema, userViewSchema, type UsageReport } from '@mcpctl/protocol';
 import { testDatabaseVariants } from '@mcpctl/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grantsOf, parsePermission } from '../src/rbac/grant.js';
@@ -231,5 +231,33 @@ describe('RBAC over HTTP', () => {
     expect(await users(member, '?user=admin')).toEqual(['rb-audited']);
     expect(await users(auditor, '?user=admin')).toEqual(['admin']);
     expect((await users(auditor)).sort()).toEqual(['admin', 'rb-audited']);
+  });
+
+  it('counts usage: a member its own requests, view:audit everyone\'s; a window that is not one is refused', async () => {
+    const member = await user('rb-usage');
+    const auditor = await user('rb-usage-auditor');
+    await binding({ name: 'rb-usage-auditor-audit', subjectKind: 'user', subjectName: 'rb-usage-auditor', permissions: ['view:audit'] });
+    const idOf = async (name: string) => ((await (await mcpd.api(`/api/v1/users/${name}`)).json()) as { id: string }).id;
+    const [memberId, adminId] = await Promise.all([idOf('rb-usage'), idOf('admin')]);
+    const record = (userId: string, userName: string, llmName: string) => ({ at: new Date(), userId, userName, llmName, endpoint: 'infer', streaming: false, status: 200, latencyMs: 5, promptTokens: 3, completionTokens: 4 });
+    await new AuditRepository(mcpd.server.services.database.db).insertMany([record(memberId, 'rb-usage', 'rb-usage-llm'), record(memberId, 'rb-usage', 'rb-usage-llm'), record(adminId, 'admin', 'rb-usage-other')]);
+    const usage = async (token: string, query: string) => (await (await mcpd.api(`/api/v1/usage${query}`, { token })).json()) as UsageReport;
+
+    const own = await usage(member, '?by=user');
+    expect(own.scope).toBe('own');
+    expect(own.rows).toEqual([expect.objectContaining({ key: 'rb-usage', requests: 2, promptTokens: 6, completionTokens: 8 })]);
+    expect((await usage(member, '?by=llm&since=1h')).rows.map((row) => row.key)).toEqual(['rb-usage-llm']);
+
+    const everyone = await usage(auditor, '?by=llm&since=1h');
+    expect(everyone.scope).toBe('everyone');
+    expect(everyone.rows.map((row) => row.key)).toEqual(expect.arrayContaining(['rb-usage-llm', 'rb-usage-other']));
+    expect(everyone.hours.length).toBeGreaterThan(0);
+
+    const refused = await mcpd.api('/api/v1/usage?since=yesterday', { token: member });
+    expect(refused.status).toBe(400);
+    expect(await errorOf(refused)).toMatch(/since.*give a duration such as 30m, 24h or 7d/);
+    const backwards = await mcpd.api('/api/v1/usage?since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z', { token: member });
+    expect(backwards.status).toBe(400);
+    expect((await mcpd.api('/api/v1/usage?by=team', { token: member })).status).toBe(400);
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { timePointSchema } from './time-window.js';
 
 /** One inference, as `GET /api/v1/audit` answers it. */
 export const auditRecordViewSchema = z.object({
@@ -17,6 +18,8 @@ export const auditRecordViewSchema = z.object({
   promptTokens: z.number().int().nullable(),
   completionTokens: z.number().int().nullable(),
   error: z.string().nullable(),
+  /** The agent chatted with, when the request came through one (absent from older servers). */
+  agentName: z.string().nullable().default(null),
 });
 export type AuditRecordView = z.infer<typeof auditRecordViewSchema>;
 
@@ -24,5 +27,12 @@ export const auditQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   llm: z.string().optional(),
   user: z.string().optional(),
+  agent: z.string().optional(),
+  /** `ok` (below 400), `error` (400 and above), or one status such as `503`. */
+  status: z.union([z.enum(['ok', 'error']), z.coerce.number().int().min(100).max(599)]).optional(),
+  since: timePointSchema.optional(),
+  until: timePointSchema.optional(),
+  /** Paging: records older than this id (the last id of the page before). */
+  before: z.string().regex(/^\d{1,19}$/, 'before is the id of a record').optional(),
 });
 export type AuditQuery = z.infer<typeof auditQuerySchema>;

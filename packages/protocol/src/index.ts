@@ -4,6 +4,8 @@ export * from './llm.js';
 export * from './openai.js';
 export * from './anthropic.js';
 export * from './audit.js';
+export * from './time-window.js';
+export * from './usage.js';
 export * from './status.js';
 export * from './documents.js';
 export * from './credentials.js';

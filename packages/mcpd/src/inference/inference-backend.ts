@@ -18,6 +18,8 @@ export interface InferenceCall {
   collectContent?: boolean | undefined;
   /** The mcpd instances the request came through (`x-mcpctl-hop`), oldest first. */
   hops?: readonly string[] | undefined;
+  /** The agent the caller chatted with, for the audit. */
+  agentName?: string | undefined;
 }
 
 /** What one inference did, for the audit and the metrics; filled in as it goes. */

@@ -1,11 +1,35 @@
-import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import { auditRecords, type AuditRecordRow, type Database, type NewAuditRecordRow } from '@mcpctl/db';
+import type { UsageDimension, UsageHour, UsageRow } from '@mcpctl/protocol';
+import { rawRows } from './raw-rows.js';
 
 export interface AuditFilter {
   limit: number;
   llmName?: string | undefined;
   userName?: string | undefined;
+  agentName?: string | undefined;
+  /** `ok` (below 400), `error` (400 and above), or one status. */
+  status?: 'ok' | 'error' | number | undefined;
+  since?: Date | undefined;
+  until?: Date | undefined;
+  /** Records with a smaller id only: the next page. */
+  beforeId?: number | undefined;
 }
+
+export interface UsageFilter {
+  by: UsageDimension;
+  since: Date;
+  until: Date;
+  /** One user's requests only (a caller without `view:audit`). */
+  userId?: string | undefined;
+}
+
+/** The column each dimension groups by. */
+const USAGE_KEYS: Record<UsageDimension, SQL> = {
+  user: sql.raw('user_name'),
+  llm: sql.raw('llm_name'),
+  agent: sql.raw('agent_name'),
+};
 
 export class AuditRepository {
   constructor(private readonly db: Database) {}
@@ -19,12 +43,12 @@ export class AuditRepository {
     const rows = JSON.stringify(records.map(toJsonRow));
     await this.db.execute(sql`
       insert into audit_records (at, user_id, user_name, llm_name, served_by, endpoint, streaming, status,
-        latency_ms, first_token_ms, queue_ms, prompt_tokens, completion_tokens, error)
+        latency_ms, first_token_ms, queue_ms, prompt_tokens, completion_tokens, error, agent_name)
       select at, user_id, user_name, llm_name, served_by, endpoint, streaming, status,
-        latency_ms, first_token_ms, queue_ms, prompt_tokens, completion_tokens, error
+        latency_ms, first_token_ms, queue_ms, prompt_tokens, completion_tokens, error, agent_name
       from jsonb_to_recordset(${rows}::jsonb) as r(at timestamptz, user_id text, user_name text, llm_name text,
         served_by text, endpoint text, streaming boolean, status int, latency_ms float8, first_token_ms float8,
-        queue_ms float8, prompt_tokens int, completion_tokens int, error text)`);
+        queue_ms float8, prompt_tokens int, completion_tokens int, error text, agent_name text)`);
   }
 
   /** Newest first. */
@@ -32,6 +56,13 @@ export class AuditRepository {
     const conditions: SQL[] = [];
     if (filter.llmName) conditions.push(eq(auditRecords.llmName, filter.llmName));
     if (filter.userName) conditions.push(eq(auditRecords.userName, filter.userName));
+    if (filter.agentName) conditions.push(eq(auditRecords.agentName, filter.agentName));
+    if (filter.status === 'ok') conditions.push(lt(auditRecords.status, 400));
+    else if (filter.status === 'error') conditions.push(gte(auditRecords.status, 400));
+    else if (filter.status !== undefined) conditions.push(eq(auditRecords.status, filter.status));
+    if (filter.since) conditions.push(gte(auditRecords.at, filter.since));
+    if (filter.until) conditions.push(lt(auditRecords.at, filter.until));
+    if (filter.beforeId !== undefined) conditions.push(lt(auditRecords.id, filter.beforeId));
     return this.db
       .select()
       .from(auditRecords)
@@ -39,6 +70,69 @@ export class AuditRepository {
       .orderBy(desc(auditRecords.id))
       .limit(filter.limit);
   }
+
+  /**
+   * Requests, errors, tokens and latency percentiles per key over the window, most requests
+   * first. By agent, only requests that came through an agent count.
+   */
+  async usage(filter: UsageFilter): Promise<UsageRow[]> {
+    const key = USAGE_KEYS[filter.by];
+    const rows = await rawRows<Record<string, unknown>>(
+      this.db,
+      sql`select ${key} as key, count(*) as requests, count(*) filter (where status >= 400) as errors,
+          coalesce(sum(prompt_tokens), 0) as prompt_tokens, coalesce(sum(completion_tokens), 0) as completion_tokens,
+          percentile_cont(0.5) within group (order by latency_ms) as latency_p50,
+          percentile_cont(0.95) within group (order by latency_ms) as latency_p95,
+          percentile_cont(0.5) within group (order by first_token_ms) filter (where streaming and first_token_ms is not null) as first_token_p50,
+          percentile_cont(0.95) within group (order by first_token_ms) filter (where streaming and first_token_ms is not null) as first_token_p95
+        from audit_records where ${this.#window(filter)}
+        group by ${key} order by requests desc, key`,
+    );
+    return rows.map((row) => ({
+      key: row.key as string | null,
+      requests: Number(row.requests),
+      errors: Number(row.errors),
+      promptTokens: Number(row.prompt_tokens),
+      completionTokens: Number(row.completion_tokens),
+      latencyP50Ms: numberOrNull(row.latency_p50),
+      latencyP95Ms: numberOrNull(row.latency_p95),
+      firstTokenP50Ms: numberOrNull(row.first_token_p50),
+      firstTokenP95Ms: numberOrNull(row.first_token_p95),
+    }));
+  }
+
+  /** The same counts per key and hour (UTC), oldest hour first. */
+  async usageByHour(filter: UsageFilter): Promise<UsageHour[]> {
+    const key = USAGE_KEYS[filter.by];
+    const rows = await rawRows<Record<string, unknown>>(
+      this.db,
+      // The hour as text: no driver reads a zone into it.
+      sql`select to_char(date_trunc('hour', at at time zone 'UTC'), 'YYYY-MM-DD"T"HH24:00:00"Z"') as hour, ${key} as key, count(*) as requests,
+          count(*) filter (where status >= 400) as errors,
+          coalesce(sum(prompt_tokens), 0) as prompt_tokens, coalesce(sum(completion_tokens), 0) as completion_tokens
+        from audit_records where ${this.#window(filter)}
+        group by 1, 2 order by 1, 2`,
+    );
+    return rows.map((row) => ({
+      hour: String(row.hour),
+      key: row.key as string | null,
+      requests: Number(row.requests),
+      errors: Number(row.errors),
+      promptTokens: Number(row.prompt_tokens),
+      completionTokens: Number(row.completion_tokens),
+    }));
+  }
+
+  #window(filter: UsageFilter): SQL {
+    const conditions = [sql`at >= ${filter.since.toISOString()}::timestamptz`, sql`at < ${filter.until.toISOString()}::timestamptz`];
+    if (filter.userId !== undefined) conditions.push(sql`user_id = ${filter.userId}`);
+    if (filter.by === 'agent') conditions.push(sql`agent_name is not null`);
+    return sql.join(conditions, sql` and `);
+  }
+}
+
+function numberOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
 }
 
 function toJsonRow(record: NewAuditRecordRow) {
@@ -57,5 +151,6 @@ function toJsonRow(record: NewAuditRecordRow) {
     prompt_tokens: record.promptTokens ?? null,
     completion_tokens: record.completionTokens ?? null,
     error: record.error ?? null,
+    agent_name: record.agentName ?? null,
   };
 }

@@ -65,6 +65,7 @@ export class AgentChatService {
         name: await this.#dispatchName(chat.principal, agent),
         request: merged.data,
         endpoint: chat.endpoint,
+        agentName: agent.name,
         caller: held?.caller ?? chat.caller,
         waitSeconds: chat.waitSeconds,
         hops: chat.hops,

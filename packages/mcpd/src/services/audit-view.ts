@@ -19,5 +19,6 @@ export function toAuditView(row: AuditRecordRow): AuditRecordView {
     promptTokens: row.promptTokens,
     completionTokens: row.completionTokens,
     error: row.error,
+    agentName: row.agentName,
   };
 }

@@ -19,6 +19,7 @@ export function boundAuditRecord(record: NewAuditRecordRow): NewAuditRecordRow {
     userName: boundText(record.userName, AUDIT_NAME_LIMIT),
     llmName: boundText(record.llmName, AUDIT_NAME_LIMIT) ?? '',
     servedBy: boundText(record.servedBy, AUDIT_NAME_LIMIT),
+    agentName: boundText(record.agentName, AUDIT_NAME_LIMIT),
     endpoint: boundText(record.endpoint, AUDIT_ENDPOINT_LIMIT) ?? '',
     error: boundText(record.error, AUDIT_ERROR_LIMIT),
   };

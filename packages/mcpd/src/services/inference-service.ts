@@ -188,6 +188,7 @@ export class InferenceService {
       promptTokens: outcome.usage?.prompt_tokens ?? null,
       completionTokens: outcome.usage?.completion_tokens ?? null,
       error: outcome.error ?? null,
+      agentName: call.agentName ?? null,
     };
     this.audit.record(entry);
   }
