@@ -8,6 +8,7 @@ import { registerGetToken } from '../resources/token/get.js';
 import { registerGetUser } from '../resources/user/get.js';
 import { registerGetPool } from '../resources/pool/get.js';
 import { registerGetThread } from '../resources/thread/get.js';
+import { registerGetUsage } from '../resources/usage/get.js';
 
 /** `mcpctl get RESOURCE [NAME]`: one subcommand per resource type. */
 export function registerGet(program: Command, context: CliContext): void {
@@ -19,5 +20,6 @@ export function registerGet(program: Command, context: CliContext): void {
   registerGetPool(get, context);
   registerGetAgent(get, context);
   registerGetThread(get, context);
+  registerGetUsage(get, context);
   completeResourceNames(get);
 }

@@ -241,6 +241,26 @@ describe('mcpctl against a real mcpd', () => {
     expect(errorLines(run).at(-1)).toMatch(/^error: .*the GPU caught fire/);
   });
 
+  it('counts the chats above in get usage, as a table and as JSON', async () => {
+    const table = await mcpctl(['get', 'usage', '--by', 'llm', '--since', '1h']);
+    expect(table.code).toBe(0);
+    expect(table.stderr).toMatch(/^usage by llm, everyone's requests, \S+ to \S+\n$/);
+    const [header, ...rows] = table.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^LLM\s+REQUESTS\s+ERRORS\s+PROMPT-TOKENS\s+COMPLETION-TOKENS\s+P50\s+P95\s+TTFT-P50$/);
+    const fake = rows.find((row) => row.startsWith('fake '))?.split(/\s+/);
+    expect(Number(fake?.[1])).toBeGreaterThanOrEqual(2);
+
+    const json = await mcpctl(['get', 'usage', '--by', 'user', '-o', 'json']);
+    const report = JSON.parse(json.stdout) as { by: string; scope: string; rows: Array<{ key: string; requests: number }>; hours: unknown[] };
+    expect(report).toMatchObject({ by: 'user', scope: 'everyone' });
+    expect(report.rows.find((row) => row.key === 'admin')?.requests).toBeGreaterThanOrEqual(2);
+    expect(report.hours.length).toBeGreaterThan(0);
+
+    const bad = await mcpctl(['get', 'usage', '--since', 'last week']);
+    expect(bad.code).toBe(1);
+    expect(errorLines(bad)).toEqual([expect.stringMatching(/^error: .*since.*give a duration such as 30m, 24h or 7d/)]);
+  });
+
   it('exits 2 on a bad flag', async () => {
     const run = await mcpctl(['get', 'llms', '--colour']);
     expect(run).toEqual({ code: 2, stdout: '', stderr: "error: unknown option '--colour'\n" });
