@@ -24,12 +24,14 @@ export function managedProblems(entry: ProviderEntry, at: string, env: NodeJS.Pr
   } else {
     const program = programOf(entry);
     const path = { ...env, ...entry.env }.PATH ?? '';
-    if (!findProgram(program, path, entry.cwd)) {
-      const field = entry.command === undefined ? `preset "${entry.preset ?? ""}" runs "${program}"` : `command "${program}"`;
-      problems.push(`${at}: ${field}, which is not ${program.includes('/') ? 'an executable file' : 'on the PATH'}; install it, or set "command" to its full path`);
+    const found = findProgram(program, path, entry.cwd);
+    if (found !== 'found') {
+      const field = entry.command === undefined ? `preset "${entry.preset ?? ''}" runs "${program}"` : `command "${program}"`;
+      const fix = found === 'not executable' ? 'is not executable; chmod +x it' : program.includes('/') ? 'does not exist; set "command" to where it is' : 'is not on the PATH; install it, or set "command" to its full path';
+      problems.push(`${at}: ${field}, which ${fix}`);
     }
   }
-  if (entry.cwd !== undefined && !isAbsolute(entry.cwd)) problems.push(`${at}.cwd: give an absolute directory (mcplocal's own may be anything under systemd)`);
+  problems.push(...cwdProblems(entry.cwd, `${at}.cwd`));
   if (entry.wake !== undefined) problems.push(`${at}.wake: a managed server is woken by starting it; remove "wake"`);
   const url = new URL(entry.url);
   if (!LOOPBACK_HOSTS.has(url.hostname)) problems.push(`${at}.url: a managed server runs on this machine; use http://127.0.0.1:PORT`);
@@ -58,17 +60,39 @@ export function sharedPortProblems(providers: ReadonlyArray<IndexedEntry<Provide
   return problems;
 }
 
-/** Whether `program` can be run: a path to an executable file, or a name found on `path`. */
-function findProgram(program: string, path: string, cwd: string | undefined): boolean {
-  if (program.includes('/')) return isExecutable(resolve(cwd ?? process.cwd(), program));
-  return path.split(delimiter).some((directory) => directory !== '' && isExecutable(join(directory, program)));
+function cwdProblems(cwd: string | undefined, at: string): string[] {
+  if (cwd === undefined) return [];
+  if (!isAbsolute(cwd)) return [`${at}: give an absolute directory (mcplocal's own may be anything under systemd)`];
+  try {
+    if (statSync(cwd).isDirectory()) return [];
+  } catch {
+    // Reported below, as for a file.
+  }
+  return [`${at}: ${cwd} is not a directory; create it, or fix the path`];
 }
 
-function isExecutable(file: string): boolean {
+type Found = 'found' | 'not executable' | 'missing';
+
+/** Whether `program` can be run: a path to an executable file, or a name found on `path`. */
+function findProgram(program: string, path: string, cwd: string | undefined): Found {
+  if (program.includes('/')) return executable(resolve(cwd ?? process.cwd(), program));
+  const found = path
+    .split(delimiter)
+    .filter((directory) => directory !== '')
+    .map((directory) => executable(join(directory, program)));
+  return found.includes('found') ? 'found' : found.includes('not executable') ? 'not executable' : 'missing';
+}
+
+function executable(file: string): Found {
+  try {
+    if (!statSync(file).isFile()) return 'missing';
+  } catch {
+    return 'missing';
+  }
   try {
     accessSync(file, constants.X_OK);
-    return statSync(file).isFile();
+    return 'found';
   } catch {
-    return false;
+    return 'not executable';
   }
 }

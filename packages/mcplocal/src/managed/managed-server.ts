@@ -81,6 +81,8 @@ export class ManagedServer {
   #wakeHold: { ended: Promise<void>; end: () => void } | undefined;
   /** mcplocal is stopping: nothing starts any more. */
   #closed = false;
+  /** Ends the wait of a start under way (mcplocal stops). */
+  #abortStart: (() => void) | undefined;
   /** Why the last child could not be run at all (`ENOENT`), for its exit message. */
   #spawnError: string | undefined;
   /** Writes and removals of the pid file, in the order the children started and exited. */
@@ -137,6 +139,7 @@ export class ManagedServer {
   /** mcplocal stops: nothing starts from now on, and the server stops once a start under way has ended. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#abortStart?.();
     await this.#starting?.catch(() => undefined);
     await this.stop('shutdown');
   }
@@ -217,29 +220,38 @@ export class ManagedServer {
     this.#state = 'starting';
     const child = this.#spawn(reason);
     const deadline = deadlineSignal(clock, this.options.startupTimeoutMs);
+    // mcplocal stopping ends the wait at once: a model loading for minutes is no reason to linger.
+    const closing = new AbortController();
+    this.#abortStart = () => closing.abort();
     const exit = this.#exited.then(() => {
       throw new ManagedServerError(`${name}'s model server exited while starting${this.#exitDetail(child)}`, { logTail: this.#logTail() });
     });
     try {
       await Promise.race([
-        waitUntilAvailable(this.options.provider, { signal: deadline.signal, clock, initialDelayMs: this.options.pollInitialDelayMs }),
+        waitUntilAvailable(this.options.provider, { signal: AbortSignal.any([deadline.signal, closing.signal]), clock, initialDelayMs: this.options.pollInitialDelayMs }),
         exit,
       ]);
     } catch (error) {
       if (this.#child === child) {
-        this.#note(`gave up starting: ${deadline.signal.aborted ? `not answering after ${formatSeconds(this.options.startupTimeoutMs)}` : 'it exited'}`);
+        const why = closing.signal.aborted ? 'mcplocal is stopping' : deadline.signal.aborted ? `not answering after ${formatSeconds(this.options.startupTimeoutMs)}` : 'it exited';
+        this.#note(`gave up starting: ${why}`);
         await this.#stop('shutdown', true);
+        this.#note('stopped (shutdown)');
       }
+      if (closing.signal.aborted) throw new ManagedServerError(`${name}: mcplocal is stopping`, { cause: error });
       if (deadline.signal.aborted) {
         throw new ManagedServerError(`${name}'s model server did not answer within ${formatSeconds(this.options.startupTimeoutMs)} of its start`, { cause: error, logTail: this.#logTail() });
       }
       throw error;
     } finally {
       deadline.clear();
+      this.#abortStart = undefined;
       exit.catch(() => undefined);
     }
     this.#lastStartMs = Math.round(clock.monotonic() - startedAt);
     this.#state = 'running';
+    // Before the group's next turn can drain it: that turn runs as soon as this start resolves.
+    if (reason === 'wake') this.#holdForWake();
     this.#note(`serving after ${this.#lastStartMs} ms`);
     this.options.log.info(`${name}: the managed server serves after ${this.#lastStartMs} ms`);
     this.#armIdle();
@@ -368,9 +380,10 @@ export class ManagedServer {
     while (this.#crashes.length > 0 && now - this.#crashes[0]! > CRASH_WINDOW_MS) this.#crashes.shift();
     if (this.#crashes.length >= CRASH_LIMIT) {
       const againInMs = CRASH_WINDOW_MS - (now - this.#crashes[0]!);
+      const againInSeconds = Math.ceil(againInMs / 1000);
       throw new ManagedServerError(
-        `${this.options.name}'s model server keeps crashing (${this.#crashes.length} times within a minute); mcplocal starts it again in ${formatSeconds(againInMs)}`,
-        { retryAfterSeconds: Math.ceil(againInMs / 1000), logTail: this.#logTail() },
+        `${this.options.name}'s model server keeps crashing (${this.#crashes.length} times within a minute); mcplocal starts it again in ${againInSeconds} s`,
+        { retryAfterSeconds: againInSeconds, logTail: this.#logTail() },
       );
     }
   }

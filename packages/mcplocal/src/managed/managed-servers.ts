@@ -42,7 +42,7 @@ export class ManagedServers {
     const known = this.#servers.get(entry.name);
     if (known) return known;
     const { command, args } = managedCommand(entry);
-    const { home, clock, log } = this.options;
+    const { clock, log } = this.options;
     const server = new ManagedServer({
       name: entry.name,
       command,
@@ -54,7 +54,7 @@ export class ManagedServers {
       startupTimeoutMs: (entry.startupTimeoutSeconds ?? DEFAULT_STARTUP_TIMEOUT_SECONDS) * 1000,
       killGraceMs: this.options.killGraceMs ?? DEFAULT_KILL_GRACE_MS,
       group: entry.group === undefined ? undefined : this.#group(entry.group),
-      serverLog: new ServerLog(join(home, 'logs', `${entry.name}.log`)),
+      serverLog: new ServerLog(this.#logPath(entry.name)),
       pidFilePath: join(this.runDir, `${entry.name}.pid`),
       clock,
       log,
@@ -84,13 +84,23 @@ export class ManagedServers {
 
   /** Stops servers an earlier mcplocal left running (it was killed); logs each. */
   async stopOrphans(): Promise<void> {
-    const stopped = await stopOrphans(this.runDir, this.options.clock, this.options.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
-    for (const which of stopped) this.options.log.warn(`stopped ${which}, a managed server an earlier mcplocal left running`);
+    const { clock, log } = this.options;
+    const stopped = await stopOrphans(this.runDir, clock, this.options.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
+    for (const { name, pid } of stopped) {
+      log.warn(`stopped ${name} (pid ${pid}), a managed server an earlier mcplocal left running`);
+      const serverLog = new ServerLog(this.#logPath(name));
+      serverLog.note(`stopped pid ${pid} (an earlier mcplocal, since gone, left it running)`, clock.now());
+      await serverLog.close();
+    }
   }
 
   /** Stops every server (mcplocal stops). */
   async stopAll(): Promise<void> {
     await Promise.all(this.all.map((server) => server.close()));
+  }
+
+  #logPath(name: string): string {
+    return join(this.options.home, 'logs', `${name}.log`);
   }
 
   #group(name: string): ServerGroup {

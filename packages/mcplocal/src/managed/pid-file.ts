@@ -70,23 +70,23 @@ export async function removePidFile(path: string): Promise<void> {
  * lost power mid-stop): every pid file in `runDir` whose process is still the one it names, and
  * whose mcplocal is gone, gets its process group SIGTERMed, then SIGKILLed after `graceMs`.
  * Servers of an mcplocal still running on the same home are left alone. Answers what it
- * stopped, as `NAME (pid N)`.
+ * stopped: each server's name (its pid file's) and pid.
  */
-export async function stopOrphans(runDir: string, clock: Clock, graceMs: number): Promise<string[]> {
+export async function stopOrphans(runDir: string, clock: Clock, graceMs: number): Promise<Array<{ name: string; pid: number }>> {
   let names: string[];
   try {
     names = (await readdir(runDir)).filter((name) => name.endsWith('.pid'));
   } catch {
     return [];
   }
-  const stopped: string[] = [];
+  const stopped: Array<{ name: string; pid: number }> = [];
   for (const name of names) {
     const path = join(runDir, name);
     const record = await readRecord(path);
     if (record && (await isRunning(record.owner)) && record.owner?.pid !== process.pid) continue;
     if (record && (await isRunning(record))) {
       await stopGroup(record.pid, clock, graceMs);
-      stopped.push(`${name.slice(0, -'.pid'.length)} (pid ${record.pid})`);
+      stopped.push({ name: name.slice(0, -'.pid'.length), pid: record.pid });
     } else if (record && (await processStartTime(record.pid)) === undefined) {
       // The server is gone, but it led a group, and workers it left behind may hold the GPU. No
       // process has its pid, and a pid still in use as a group id is never given out again: the

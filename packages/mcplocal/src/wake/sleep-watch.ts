@@ -64,19 +64,22 @@ export class SleepWatch {
     const probed = await Promise.all(
       this.watched
         .filter(([name]) => !this.waking.has(name))
-        .map(async ([name, entry]) => ({ name, available: await entry.provider.isAvailable({ signal }) })),
+        .map(async ([name, entry]) => ({ name, managed: entry.managed !== undefined, available: await entry.provider.isAvailable({ signal }) })),
     );
     if (signal.aborted) return { hibernating: [], awake: [] };
     const asleep: string[] = [];
     const awake: string[] = [];
-    for (const { name, available } of probed) {
+    for (const { name, managed, available } of probed) {
       if (available) {
         // Woken while the probe was on its way: the wake's result told mcpd already.
         if (this.known.delete(name) && !this.wokenSince(name, startedAt)) awake.push(name);
         continue;
       }
       if (this.waking.has(name) || this.wokenSince(name, startedAt)) continue;
-      if (!this.known.has(name)) this.log.info(`${name}: the backend stopped answering; telling mcpd it is hibernating`);
+      if (!this.known.has(name)) {
+        // A managed server stopped on purpose (idle, a swap) is no failure: said as what it is.
+        this.log.info(managed ? `${name}: its managed server is stopped; telling mcpd it is hibernating` : `${name}: the backend stopped answering; telling mcpd it is hibernating`);
+      }
       this.known.add(name);
       asleep.push(name);
     }

@@ -115,8 +115,11 @@ describe('loadMcplocalConfig', () => {
         { name: 'group-a', type: 'managed', command: 'node', url: 'http://127.0.0.1:8010', model: 'm', group: 'gpu' },
         { name: 'group-b', type: 'managed', command: 'node', url: 'http://127.0.0.1:8010', model: 'm', group: 'gpu' },
         { name: 'same-port', type: 'managed', command: 'node', url: 'http://127.0.0.1:8010', model: 'm' },
+        { name: 'no-dir', type: 'managed', command: 'node', url: 'http://127.0.0.1:8020', model: 'm', cwd: '/nonexistent/models' },
+        { name: 'no-x', type: 'managed', command: join(home.path, 'serve.sh'), url: 'http://127.0.0.1:8021', model: 'm' },
       ],
     });
+    await writeFile(join(home.path, 'serve.sh'), '#!/bin/sh\n', { mode: 0o644 });
     expect((await problemsOf(loadMcplocalConfig(home.path, { PATH: dirname(process.execPath) }, { identity: IDENTITY }))).sort()).toEqual(
       [
         'config.json: providers[0].wake: a managed server is woken by starting it; remove "wake"',
@@ -124,10 +127,12 @@ describe('loadMcplocalConfig', () => {
         'config.json: providers[1]: command, group apply to type "managed" only (mcplocal runs that server itself); remove them, or set "type": "managed"',
         'config.json: providers[2].idleTimeoutSeconds: idleTimeoutSeconds is at most 604800 (a week)',
         'config.json: providers[3].preset: must be one of "vllm", "llama.cpp"',
-        'config.json: providers[4]: command "./serve.sh", which is not an executable file; install it, or set "command" to its full path',
+        'config.json: providers[4]: command "./serve.sh", which does not exist; set "command" to where it is',
         "config.json: providers[4].cwd: give an absolute directory (mcplocal's own may be anything under systemd)",
         'config.json: providers[4].url: give the port the server is to listen on, as in http://127.0.0.1:8000',
         "config.json: providers[7].url: port 8010 is also providers[5]'s; give each managed server its own port, or put both in one group",
+        'config.json: providers[8].cwd: /nonexistent/models is not a directory; create it, or fix the path',
+        `config.json: providers[9]: command "${join(home.path, 'serve.sh')}", which is not executable; chmod +x it`,
       ].sort(),
     );
   });

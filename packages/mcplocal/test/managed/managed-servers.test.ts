@@ -183,6 +183,35 @@ describe('managed model servers', () => {
     expect(first.server.state).toBe('stopped');
   });
 
+  it('keeps a woken member up for its callers when a request for the other member queued during the wake', async () => {
+    const alpha = await managed('alpha', { group: 'gpu' });
+    const beta = await managed('beta', { group: 'gpu' }, ['--start-delay-ms', '300']);
+    await ask(alpha);
+    const woken = beta.server.start('wake', new AbortController().signal);
+    await until('the wake under way', () => beta.server.state === 'starting');
+    // The other member's request takes the next turn, which would stop beta the moment it serves.
+    const alphaAgain = ask(alpha);
+    await woken;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(beta.server.state).toBe('running');
+    expect(await ask(beta)).toBe(DEFAULT_TOKENS.join(''));
+    expect(await alphaAgain).toBe(DEFAULT_TOKENS.join(''));
+    expect(serverLog('beta').match(/starting \(/g)).toHaveLength(1);
+  });
+
+  it('gives up a start under way at once when mcplocal stops, refusing its callers with 503', async () => {
+    const provider = await managed('loading', {}, ['--start-delay-ms', '20000']);
+    const waiting = ask(provider).catch((error: unknown) => error);
+    await until('the start under way', () => pidOf('loading') !== undefined);
+    const pid = pidOf('loading');
+    const startedAt = performance.now();
+    await servers.stopAll();
+    expect(performance.now() - startedAt).toBeLessThan(5_000);
+    expect(await waiting).toMatchObject({ status: 503, message: 'loading: mcplocal is stopping' });
+    expect(await alive(pid)).toBe(false);
+    expect(serverLog('loading')).toMatch(/gave up starting: mcplocal is stopping\n.*stopped \(shutdown\)/);
+  });
+
   it('stops what the server started too, when it ignores SIGTERM', async () => {
     const port = await freePort();
     const workerPidFile = join(home.path, 'worker.pid');
