@@ -13,8 +13,8 @@ export const usageQuerySchema = z.object({
 });
 export type UsageQuery = z.infer<typeof usageQuerySchema>;
 
-/** The counts of one key (user, LLM or agent) over the window. */
-export const usageRowSchema = z.object({
+/** What is counted of a key's requests, over the window or in one hour. */
+const usageCountsSchema = z.object({
   /** The user's, LLM's or agent's name; null for requests no user could be named for. */
   key: z.string().nullable(),
   requests: z.number().int(),
@@ -22,6 +22,10 @@ export const usageRowSchema = z.object({
   errors: z.number().int(),
   promptTokens: z.number().int(),
   completionTokens: z.number().int(),
+});
+
+/** The counts of one key (user, LLM or agent) over the window. */
+export const usageRowSchema = usageCountsSchema.extend({
   latencyP50Ms: z.number().nullable(),
   latencyP95Ms: z.number().nullable(),
   /** Over the streamed answers that had a first token. */
@@ -31,13 +35,9 @@ export const usageRowSchema = z.object({
 export type UsageRow = z.infer<typeof usageRowSchema>;
 
 /** One key's counts in one hour (UTC), for a chart. */
-export const usageHourSchema = z.object({
+export const usageHourSchema = usageCountsSchema.extend({
+  /** The hour's start, `2026-12-01T06:00:00Z`. */
   hour: z.string(),
-  key: z.string().nullable(),
-  requests: z.number().int(),
-  errors: z.number().int(),
-  promptTokens: z.number().int(),
-  completionTokens: z.number().int(),
 });
 export type UsageHour = z.infer<typeof usageHourSchema>;
 

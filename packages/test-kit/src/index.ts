@@ -12,6 +12,7 @@ export { DEFAULT_TOKENS } from './upstream-behavior.js';
 export { FAKE_UPSTREAM_USAGE, parseFakeUpstreamArguments, type FakeUpstreamCommandLine } from './fake-upstream-arguments.js';
 export { FAKE_UPSTREAM_MAIN, spawnFakeUpstream } from './spawn-fake-upstream.js';
 export { freePort } from './free-port.js';
+export { managedFakeUpstreamEntry } from './managed-fake-upstream.js';
 export type { SpawnedFakeUpstream } from './spawn-fake-upstream.js';
 export { TEST_DATABASE_URL_VARIABLE, testDatabaseVariants } from './test-database.js';
 export type { TestDatabaseName, TestDatabaseVariant } from './test-database.js';

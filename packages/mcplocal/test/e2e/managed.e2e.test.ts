@@ -2,9 +2,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   DEFAULT_TOKENS,
-  FAKE_UPSTREAM_MAIN,
-  freePort,
   makeTempDir,
+  managedFakeUpstreamEntry,
   parseLogLine,
   spawnMcpd,
   spawnMcplocal,
@@ -53,19 +52,7 @@ describe('managed model servers end to end', () => {
   const infer = (name: string, stream = false) => api(`/api/v1/llms/${name}/infer`, { json: { messages: HI, stream } });
   const view = async (name: string) => (await (await api(`/api/v1/llms/${name}`)).json()) as Record<string, unknown>;
 
-  /** A managed entry running the fake upstream; `extra` goes on its command line. */
-  async function managed(name: string, options: Record<string, unknown> = {}, extra: string[] = []): Promise<Record<string, unknown>> {
-    const port = await freePort();
-    return {
-      name,
-      type: 'managed',
-      url: `http://127.0.0.1:${port}/v1`,
-      model: 'fake-model',
-      command: process.execPath,
-      args: [FAKE_UPSTREAM_MAIN, '--port', String(port), ...extra],
-      ...options,
-    };
-  }
+  const managed = managedFakeUpstreamEntry;
 
   async function start(providers: Array<Record<string, unknown>>, options: { token?: string; home?: TempDir; readyMessage?: string } = {}) {
     const home = options.home ?? (await makeTempDir('managed-home-'));

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock } from '@mcpctl/clock';
 import { providerEntrySchema, type ProviderEntry } from '@mcpctl/protocol';
-import { DEFAULT_TOKENS, FAKE_UPSTREAM_MAIN, freePort, makeTempDir, startFakeUpstream, type TempDir } from '@mcpctl/test-kit';
+import { DEFAULT_TOKENS, FAKE_UPSTREAM_MAIN, freePort, makeTempDir, managedFakeUpstreamEntry, startFakeUpstream, type TempDir } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/errors.js';
 import { ManagedProvider } from '../../src/managed/managed-provider.js';
@@ -36,17 +36,7 @@ describe('managed model servers', () => {
 
   /** A managed entry running the fake upstream on a free port; `extra` goes to its command line. */
   const managed = async (name: string, options: Partial<ProviderEntry> = {}, extra: string[] = []): Promise<ManagedProvider> => {
-    const port = await freePort();
-    const entry = providerEntrySchema.parse({
-      name,
-      type: 'managed',
-      url: `http://127.0.0.1:${port}/v1`,
-      model: 'fake-model',
-      command: process.execPath,
-      args: [FAKE_UPSTREAM_MAIN, '--port', String(port), ...extra],
-      idleTimeoutSeconds: 60,
-      ...options,
-    });
+    const entry = providerEntrySchema.parse(await managedFakeUpstreamEntry(name, { idleTimeoutSeconds: 60, ...options }, extra));
     const provider = createProvider(entry, {}, systemClock, servers);
     if (!(provider instanceof ManagedProvider)) throw new Error(`createProvider made ${provider.constructor.name} for a managed entry`);
     return provider;
