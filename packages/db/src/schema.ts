@@ -75,6 +75,8 @@ export const providerSessions = pgTable('provider_sessions', {
   replicaId: text('replica_id'),
   /** How that connection travels, while a replica holds it. */
   transport: text('transport').$type<ProviderTransport>(),
+  /** When that replica took the connection; null while none holds it. */
+  connectedAt: timestamp('connected_at', { withTimezone: true }),
   createdAt: createdAt(),
 }, (table) => [index('provider_sessions_replica_idx').on(table.replicaId)]);
 

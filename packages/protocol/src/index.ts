@@ -6,6 +6,7 @@ export * from './anthropic.js';
 export * from './audit.js';
 export * from './time-window.js';
 export * from './usage.js';
+export * from './live.js';
 export * from './status.js';
 export * from './documents.js';
 export * from './credentials.js';

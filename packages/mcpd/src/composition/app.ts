@@ -7,6 +7,7 @@ import { registerBodyTimeout } from '../plugins/body-timeout.js';
 import { registerPathAndQueryGuard } from '../plugins/guard-path-and-query.js';
 import { registerJsonBodyParser } from '../plugins/json-body-parser.js';
 import { auditRoutes } from '../routes/audit-routes.js';
+import { eventRoutes } from '../routes/event-routes.js';
 import { healthRoutes } from '../routes/health-routes.js';
 import { inferenceRoutes } from '../routes/inference-routes.js';
 import { llmRoutes } from '../routes/llm-routes.js';
@@ -65,6 +66,7 @@ export function buildApp(services: Services, options: AppOptions): FastifyInstan
   threadRoutes(app, services);
   openAiRoutes(app, services);
   auditRoutes(app, services);
+  eventRoutes(app, services);
   userRoutes(app, services);
   tokenRoutes(app, services);
   roleBindingRoutes(app, services);

@@ -35,6 +35,7 @@ import { AuditService } from '../services/audit-service.js';
 import { AuditWriter } from '../services/audit-writer.js';
 import { AuthService } from '../services/auth-service.js';
 import { LlmCatalog } from '../catalog/llm-catalog.js';
+import { LiveState } from '../services/live-state.js';
 import { LlmService } from '../services/llm-service.js';
 import { PoolService } from '../services/pool-service.js';
 import { AgentRepository } from '../repositories/agent-repository.js';
@@ -91,6 +92,8 @@ export interface ServiceOptions {
   failedAuth?: FailedAuthLimits;
   /** Open control streams per user (default 16). */
   maxControlStreamsPerUser?: number;
+  /** Event streams (`GET /api/v1/events`) one user may hold open. Default 8. */
+  maxEventStreamsPerUser?: number;
   /** Result posts in flight per user (default 256). */
   maxResultPostsPerUser?: number;
   /** A bearer token that may read `/metrics` and nothing else (MCPD_METRICS_TOKEN). */
@@ -213,6 +216,8 @@ export function createServices(options: ServiceOptions): RunningServices {
     controlStreams: new PerUserLimit(options.maxControlStreamsPerUser ?? 16),
     resultPosts: new PerUserLimit(options.maxResultPostsPerUser ?? 256),
     inference: new PerUserLimit(perUser.inferenceRequests),
+    // A dashboard tab each: a few per person, not a way to make mcpd compute views in a loop.
+    eventStreams: new PerUserLimit(options.maxEventStreamsPerUser ?? 8),
   };
   // Among replicas each cap counts every replica's share (within about a second).
   const userLoad = bus ? new UserLoadExchange(limits, bus, options.clock) : undefined;
@@ -246,6 +251,19 @@ export function createServices(options: ServiceOptions): RunningServices {
       return (sessionId) => hub.channel(sessionId)?.transport ?? elsewhere.get(sessionId);
     },
     new UpstreamUrlPolicy(addressGuard, admins),
+  );
+  const live = new LiveState(
+    {
+      principal: (authorization) => auth.reauthenticate(authorization),
+      read: async (principal) => {
+        const [llms, poolViews, agents, sessions] = await Promise.all([llmService.list(principal), pools.list(principal), agentService.list(principal), providerSessions.list(principal)]);
+        const withLoad = llms.map((view) => ({ ...view, inFlight: dispatcher.inFlightOf(view.id), queued: dispatcher.queued(`llm:${view.name}`) }));
+        return { llms: withLoad, pools: poolViews, agents, sessions };
+      },
+      onChange: (listener) => catalog.onChange(listener),
+    },
+    options.clock,
+    (error) => options.logger.error({ err: error }, 'reading the state for event streams failed'),
   );
   return {
     database: options.database,
@@ -327,7 +345,9 @@ export function createServices(options: ServiceOptions): RunningServices {
     providerSocket: options.providerSocket ?? true,
     startedAt: options.clock.now(),
     auditWriter,
+    live,
     close: async () => {
+      live.closeAll();
       await auditWriter.flush();
       await Promise.all([upstreamAgent.close(), guardedUpstreamAgent.close()]);
     },

@@ -162,6 +162,8 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
     closing ??= (async () => {
       stopGc();
       services.shutdown.begin();
+      // Dashboards are no work to finish: their streams end now, and their pages connect elsewhere.
+      services.live.closeAll();
       let moved: Promise<void> = Promise.resolve();
       if (bus) {
         // A rolling restart: new connections go to the replicas that stay; those already here are

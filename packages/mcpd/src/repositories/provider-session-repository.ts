@@ -1,6 +1,6 @@
-import { and, count, eq, gte, inArray, isNotNull, isNull, lt, notExists, or } from 'drizzle-orm';
+import { and, asc, count, eq, gte, inArray, isNotNull, isNull, lt, notExists, or, sql } from 'drizzle-orm';
 import type { ProviderTransport } from '@mcpctl/protocol';
-import { agents, llms, providerSessions, type Database, type ProviderSessionRow } from '@mcpctl/db';
+import { agents, llms, providerSessions, users, type Database, type ProviderSessionRow } from '@mcpctl/db';
 import { noSessions, ofSessions, type SessionIds } from './of-sessions.js';
 
 export class ProviderSessionRepository {
@@ -22,7 +22,7 @@ export class ProviderSessionRepository {
 
   /** The session's connection is on `replicaId` now, travelling by `transport`. */
   async setReplica(id: string, replicaId: string, transport: ProviderTransport): Promise<void> {
-    await this.db.update(providerSessions).set({ replicaId, transport }).where(eq(providerSessions.id, id));
+    await this.db.update(providerSessions).set({ replicaId, transport, connectedAt: sql`now()` }).where(eq(providerSessions.id, id));
   }
 
   /** How the connections of those sessions that some replica holds travel. */
@@ -42,7 +42,7 @@ export class ProviderSessionRepository {
   async releaseReplica(id: string, replicaId: string): Promise<boolean> {
     const released = await this.db
       .update(providerSessions)
-      .set({ replicaId: null, transport: null })
+      .set({ replicaId: null, transport: null, connectedAt: null })
       .where(and(eq(providerSessions.id, id), or(eq(providerSessions.replicaId, replicaId), isNull(providerSessions.replicaId))))
       .returning({ id: providerSessions.id });
     return released.length > 0;
@@ -52,10 +52,29 @@ export class ProviderSessionRepository {
   async claimIfFree(id: string, replicaId: string, transport: ProviderTransport): Promise<boolean> {
     const claimed = await this.db
       .update(providerSessions)
-      .set({ replicaId, transport })
+      .set({ replicaId, transport, connectedAt: sql`now()` })
       .where(and(eq(providerSessions.id, id), or(isNull(providerSessions.replicaId), eq(providerSessions.replicaId, replicaId))))
       .returning({ id: providerSessions.id });
     return claimed.length > 0;
+  }
+
+  /** Every session with its owner's name and the LLMs it publishes (oldest session first); `ownerId` limits it to one user's. */
+  async listWithOwners(ownerId?: string): Promise<Array<ProviderSessionRow & { ownerName: string; llmNames: string[] }>> {
+    const rows = await this.db
+      .select({ session: providerSessions, ownerName: users.name })
+      .from(providerSessions)
+      .innerJoin(users, eq(users.id, providerSessions.ownerId))
+      .where(ownerId === undefined ? undefined : eq(providerSessions.ownerId, ownerId))
+      .orderBy(asc(providerSessions.createdAt), asc(providerSessions.id));
+    if (rows.length === 0) return [];
+    const published = await this.db
+      .select({ sessionId: llms.providerSessionId, name: llms.name })
+      .from(llms)
+      .where(inArray(llms.providerSessionId, rows.map((row) => row.session.id)))
+      .orderBy(asc(llms.name));
+    const namesOf = new Map<string, string[]>();
+    for (const { sessionId, name } of published) if (sessionId) namesOf.set(sessionId, [...(namesOf.get(sessionId) ?? []), name]);
+    return rows.map((row) => ({ ...row.session, ownerName: row.ownerName, llmNames: namesOf.get(row.session.id) ?? [] }));
   }
 
   async touch(ids: SessionIds, at: Date): Promise<void> {

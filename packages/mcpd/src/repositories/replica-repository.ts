@@ -39,7 +39,7 @@ export class ReplicaRepository {
         where replica_id in (select id from dead)
            or (replica_id is not null and replica_id not in (select id from mcpd_replicas))
       )
-      update provider_sessions s set replica_id = null, transport = null
+      update provider_sessions s set replica_id = null, transport = null, connected_at = null
       from orphaned where s.id = orphaned.id and s.replica_id = orphaned.replica_id
       returning s.id as "sessionId", orphaned.replica_id as holder`,
     );

@@ -65,6 +65,17 @@ export class AuthService {
     }
   }
 
+  /**
+   * The caller of a connection that stays open (an event stream), checked again with the header
+   * it opened with: a token revoked or a binding changed since counts. Not a login attempt, so no
+   * failure is counted against an address.
+   */
+  async reauthenticate(authorization: string | undefined): Promise<Principal> {
+    const token = parseBearer(authorization);
+    if (!token) throw unauthorized('send a token as "Authorization: Bearer TOKEN"');
+    return this.#verify(token);
+  }
+
   /** Drops every cached verification, e.g. after a token, user or binding changed. */
   forgetAll(): void {
     this.#cache.clear();

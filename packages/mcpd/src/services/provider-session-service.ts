@@ -1,5 +1,5 @@
 import type { Clock } from '@mcpctl/clock';
-import type { HeartbeatNews } from '@mcpctl/protocol';
+import type { HeartbeatNews, ProviderSessionView } from '@mcpctl/protocol';
 import { notFound } from '../errors.js';
 import type { AgentRepository } from '../repositories/agent-repository.js';
 import type { LlmRepository } from '../repositories/llm-repository.js';
@@ -11,6 +11,7 @@ import type { TaskRegistry } from '../relay/task-registry.js';
 import type { LlmCatalog } from '../catalog/llm-catalog.js';
 import type { Principal } from '../rbac/principal.js';
 import { HeartbeatBatch } from './heartbeat-batch.js';
+import { sessionRef } from './llm-view.js';
 
 const MAX_REMEMBERED_REVOCATIONS = 1000;
 /** How long the heartbeats of the sessions held here gather before they are written together. */
@@ -22,6 +23,8 @@ export class ProviderSessionService {
   readonly #queues = new Map<string, Promise<void>>();
   /** The token each open stream was opened with: revoking it ends the stream (SPEC §12, §9). */
   readonly #openedWith = new WeakMap<ControlChannel, string>();
+  /** When each connection held here opened, for the sessions view. */
+  readonly #openedAt = new WeakMap<ControlChannel, Date>();
   /**
    * Tokens revoked lately, for a stream whose request was authenticated just before the
    * revocation and attaches just after it. Token ids are never reused, so remembering is safe.
@@ -58,6 +61,26 @@ export class ProviderSessionService {
     const session = sessionId ? await this.sessions.findById(sessionId) : undefined;
     if (!session || session.ownerId !== principal.userId) throw notFound('unknown provider session; register first');
     return session.id;
+  }
+
+  /** Publishers' sessions: every one for an admin, the caller's own for anyone else. */
+  async list(principal: Principal): Promise<ProviderSessionView[]> {
+    const rows = await this.sessions.listWithOwners(principal.admin ? undefined : principal.userId);
+    return rows.map((row) => {
+      // Held here, the channel says; held by another replica, its row does.
+      const here = this.hub.channel(row.id);
+      const elsewhere = this.bus !== undefined && row.replicaId !== null && row.replicaId !== this.replicaId;
+      return {
+        ref: sessionRef(row.id),
+        owner: row.ownerName,
+        connected: here !== undefined || elsewhere,
+        transport: here?.transport ?? (elsewhere ? row.transport : null),
+        connectedAt: (here ? this.#openedAt.get(here) : elsewhere ? row.connectedAt : null)?.toISOString() ?? null,
+      lastHeartbeatAt: row.lastHeartbeatAt?.toISOString() ?? null,
+        createdAt: row.createdAt.toISOString(),
+        llms: row.llmNames,
+      };
+    });
   }
 
   /**
@@ -127,6 +150,7 @@ export class ProviderSessionService {
       return;
     }
     this.#openedWith.set(channel, tokenId);
+    this.#openedAt.set(channel, this.clock.now());
     if (this.hub.attach(sessionId, channel)) this.tasks.failSession(sessionId, this.replicaId);
     this.bus?.holdSession(sessionId);
     await this.#inOrder(sessionId, async () => {

@@ -26,6 +26,7 @@ import type { RoleBindingService } from './role-binding-service.js';
 import type { TokenService } from './token-service.js';
 import type { UserService } from './user-service.js';
 import type { MetricsAccess } from './metrics-access.js';
+import type { LiveState } from './live-state.js';
 
 /** What the routes may know of the database: which driver, and whether it answers. */
 export type DatabaseProbe = Pick<DatabaseHandle, 'driver' | 'ping'>;
@@ -68,7 +69,9 @@ export interface Services {
   tokens: TokenService;
   roleBindings: RoleBindingService;
   /** Per-user caps on open control streams, in-flight result posts and inference requests. */
-  limits: { controlStreams: PerUserLimit; resultPosts: PerUserLimit; inference: PerUserLimit };
+  limits: { controlStreams: PerUserLimit; resultPosts: PerUserLimit; inference: PerUserLimit; eventStreams: PerUserLimit };
+  /** What `GET /api/v1/events` streams. */
+  live: LiveState;
   /** Interval of `: ping` comments on control streams. */
   pingIntervalMs: number;
   /** Largest body of a result post: a relayed whole answer or one chunk, as large as a public LLM's. */
