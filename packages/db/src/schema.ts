@@ -227,7 +227,12 @@ export const auditRecords = pgTable(
     /** The agent chatted with, when the request came through one; `llmName` is then what served it. */
     agentName: text('agent_name'),
   },
-  (table) => [index('audit_records_at_idx').on(table.at), index('audit_records_llm_idx').on(table.llmName)],
+  (table) => [
+    index('audit_records_at_idx').on(table.at),
+    index('audit_records_llm_idx').on(table.llmName),
+    // A member's own records and usage: by user, then time.
+    index('audit_records_user_at_idx').on(table.userId, table.at),
+  ],
 );
 
 export type UserRow = typeof users.$inferSelect;

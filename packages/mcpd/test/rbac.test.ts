@@ -223,14 +223,35 @@ describe('RBAC over HTTP', () => {
     const member = await user('rb-audited');
     const auditor = await user('rb-auditor');
     await binding({ name: 'rb-auditor-audit', subjectKind: 'user', subjectName: 'rb-auditor', permissions: ['view:audit'] });
-    const record = (userName: string) => ({ at: new Date(), userName, llmName: 'rb-shared', endpoint: 'infer', streaming: false, status: 200, latencyMs: 5 });
-    await new AuditRepository(mcpd.server.services.database.db).insertMany([record('admin'), record('rb-audited')]);
+    const idOf = async (name: string) => ((await (await mcpd.api(`/api/v1/users/${name}`)).json()) as { id: string }).id;
+    const record = (userId: string, userName: string) => ({ at: new Date(), userId, userName, llmName: 'rb-shared', endpoint: 'infer', streaming: false, status: 200, latencyMs: 5 });
+    const audit = new AuditRepository(mcpd.server.services.database.db);
+    await audit.insertMany([record(await idOf('admin'), 'admin'), record(await idOf('rb-audited'), 'rb-audited')]);
     const users = async (token: string, query = '') =>
       ((await (await mcpd.api(`/api/v1/audit${query}`, { token })).json()) as Array<{ userName: string }>).map((entry) => entry.userName);
     expect(await users(member)).toEqual(['rb-audited']);
     expect(await users(member, '?user=admin')).toEqual(['rb-audited']);
     expect(await users(auditor, '?user=admin')).toEqual(['admin']);
     expect((await users(auditor)).sort()).toEqual(['admin', 'rb-audited']);
+
+    // A user deleted and made again under the same name starts with no history.
+    expect((await mcpd.api('/api/v1/users/rb-audited', { method: 'DELETE' })).status).toBe(204);
+    const again = await user('rb-audited');
+    expect(await users(again)).toEqual([]);
+    expect((await (await mcpd.api('/api/v1/usage?by=user', { token: again })).json()) as { rows: unknown[] }).toMatchObject({ rows: [] });
+  });
+
+  it('refuses audit queries it cannot answer well, each with a 400 naming the parameter', async () => {
+    const refusal = async (query: string) => {
+      const response = await mcpd.api(`/api/v1/audit?${query}`);
+      expect(response.status).toBe(400);
+      return errorOf(response);
+    };
+    expect(await refusal('before=9999999999999999999')).toMatch(/^invalid query: before: /);
+    expect(await refusal('since=2026-02-30T00:00:00Z')).toMatch(/^invalid query: since: give a duration such as 30m, 24h or 7d, or an ISO 8601 time with its zone/);
+    expect(await refusal('since=2026-01-01T00:00:00')).toMatch(/with its zone/);
+    expect(await refusal('since=1970-01-01T00:00:00Z')).toBe('the window is longer than 366 days; narrow since and until');
+    expect(await refusal('status=teapot')).toMatch(/^invalid query: status: /);
   });
 
   it('counts usage: a member its own requests, view:audit everyone\'s; a window that is not one is refused', async () => {

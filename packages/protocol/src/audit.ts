@@ -33,6 +33,6 @@ export const auditQuerySchema = z.object({
   since: timePointSchema.optional(),
   until: timePointSchema.optional(),
   /** Paging: records older than this id (the last id of the page before). */
-  before: z.string().regex(/^\d{1,19}$/, 'before is the id of a record').optional(),
+  before: z.coerce.number().int('before is the id of a record').positive('before is the id of a record').max(Number.MAX_SAFE_INTEGER, 'before is the id of a record').optional(),
 });
 export type AuditQuery = z.infer<typeof auditQuerySchema>;

@@ -17,12 +17,19 @@ export const timePointSchema = z.string().transform((text, context): { agoMs: nu
     context.addIssue({ code: 'custom', message: 'reaches back more than 366 days' });
     return z.NEVER;
   }
-  const at = /^\d{4}-\d{2}-\d{2}/.test(text) ? new Date(text) : new Date(Number.NaN);
-  if (!Number.isNaN(at.getTime())) return { at };
-  context.addIssue({ code: 'custom', message: 'give a duration such as 30m, 24h or 7d, or an ISO 8601 time such as 2026-12-01T00:00:00Z' });
+  // A time names its zone (a server's local time is nobody's), and its date is a real one.
+  const iso = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/.exec(text.trim());
+  const at = iso ? new Date(text.trim()) : new Date(Number.NaN);
+  if (iso && !Number.isNaN(at.getTime()) && isCalendarDate(Number(iso[1]), Number(iso[2]), Number(iso[3]))) return { at };
+  context.addIssue({ code: 'custom', message: 'give a duration such as 30m, 24h or 7d, or an ISO 8601 time with its zone such as 2026-12-01T00:00:00Z' });
   return z.NEVER;
 });
 export type TimePoint = z.output<typeof timePointSchema>;
+
+function isCalendarDate(year: number, month: number, day: number): boolean {
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
 
 /** The time a point names, seen from `now`. */
 export function resolveTimePoint(point: TimePoint, now: Date): Date {

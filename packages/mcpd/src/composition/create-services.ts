@@ -36,6 +36,7 @@ import { AuditWriter } from '../services/audit-writer.js';
 import { AuthService } from '../services/auth-service.js';
 import { LlmCatalog } from '../catalog/llm-catalog.js';
 import { LiveState } from '../services/live-state.js';
+import { liveCounters } from '../services/live-counters.js';
 import { LlmService } from '../services/llm-service.js';
 import { PoolService } from '../services/pool-service.js';
 import { AgentRepository } from '../repositories/agent-repository.js';
@@ -229,6 +230,8 @@ export function createServices(options: ServiceOptions): RunningServices {
     ...(options.failedAuth ? { failedAuth: options.failedAuth } : {}),
   });
   const forgetAccessHere = () => {
+    // Declared below; only ever called once everything is built.
+    live.accessChanged();
     auth.forgetAll();
     admins.forgetAll();
     catalog.invalidate();
@@ -257,9 +260,9 @@ export function createServices(options: ServiceOptions): RunningServices {
       principal: (authorization) => auth.reauthenticate(authorization),
       read: async (principal) => {
         const [llms, poolViews, agents, sessions] = await Promise.all([llmService.list(principal), pools.list(principal), agentService.list(principal), providerSessions.list(principal)]);
-        const withLoad = llms.map((view) => ({ ...view, inFlight: dispatcher.inFlightOf(view.id), queued: dispatcher.queued(`llm:${view.name}`) }));
-        return { llms: withLoad, pools: poolViews, agents, sessions };
+        return { llms: llms.map((view) => ({ ...view, inFlight: 0, queued: 0 })), pools: poolViews, agents, sessions };
       },
+      withCounters: (data) => liveCounters(data, dispatcher),
       onChange: (listener) => catalog.onChange(listener),
     },
     options.clock,

@@ -7,6 +7,8 @@ export interface AuditFilter {
   limit: number;
   llmName?: string | undefined;
   userName?: string | undefined;
+  /** One user's records by id: a user deleted and made again under the name never reads the old one's. */
+  userId?: string | undefined;
   agentName?: string | undefined;
   /** `ok` (below 400), `error` (400 and above), or one status. */
   status?: 'ok' | 'error' | number | undefined;
@@ -56,6 +58,7 @@ export class AuditRepository {
     const conditions: SQL[] = [];
     if (filter.llmName) conditions.push(eq(auditRecords.llmName, filter.llmName));
     if (filter.userName) conditions.push(eq(auditRecords.userName, filter.userName));
+    if (filter.userId) conditions.push(eq(auditRecords.userId, filter.userId));
     if (filter.agentName) conditions.push(eq(auditRecords.agentName, filter.agentName));
     if (filter.status === 'ok') conditions.push(lt(auditRecords.status, 400));
     else if (filter.status === 'error') conditions.push(gte(auditRecords.status, 400));
@@ -81,10 +84,10 @@ export class AuditRepository {
       this.db,
       sql`select ${key} as key, count(*) as requests, count(*) filter (where status >= 400) as errors,
           coalesce(sum(prompt_tokens), 0) as prompt_tokens, coalesce(sum(completion_tokens), 0) as completion_tokens,
-          percentile_cont(0.5) within group (order by latency_ms) as latency_p50,
-          percentile_cont(0.95) within group (order by latency_ms) as latency_p95,
-          percentile_cont(0.5) within group (order by first_token_ms) filter (where streaming and first_token_ms is not null) as first_token_p50,
-          percentile_cont(0.95) within group (order by first_token_ms) filter (where streaming and first_token_ms is not null) as first_token_p95
+          percentile_cont(0.5) within group (order by latency_ms) filter (where status < 400) as latency_p50,
+          percentile_cont(0.95) within group (order by latency_ms) filter (where status < 400) as latency_p95,
+          percentile_cont(0.5) within group (order by first_token_ms) filter (where streaming and status < 400 and first_token_ms is not null) as first_token_p50,
+          percentile_cont(0.95) within group (order by first_token_ms) filter (where streaming and status < 400 and first_token_ms is not null) as first_token_p95
         from audit_records where ${this.#window(filter)}
         group by ${key} order by requests desc, key`,
     );

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gte, inArray, isNotNull, isNull, lt, notExists, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gte, inArray, isNotNull, isNull, lt, notExists, or } from 'drizzle-orm';
 import type { ProviderTransport } from '@mcpctl/protocol';
 import { agents, llms, providerSessions, users, type Database, type ProviderSessionRow } from '@mcpctl/db';
 import { noSessions, ofSessions, type SessionIds } from './of-sessions.js';
@@ -20,9 +20,9 @@ export class ProviderSessionRepository {
     await this.db.insert(providerSessions).values(session);
   }
 
-  /** The session's connection is on `replicaId` now, travelling by `transport`. */
-  async setReplica(id: string, replicaId: string, transport: ProviderTransport): Promise<void> {
-    await this.db.update(providerSessions).set({ replicaId, transport, connectedAt: sql`now()` }).where(eq(providerSessions.id, id));
+  /** The session's connection is on `replicaId` now, travelling by `transport`, opened at `connectedAt`. */
+  async setReplica(id: string, replicaId: string, transport: ProviderTransport, connectedAt: Date): Promise<void> {
+    await this.db.update(providerSessions).set({ replicaId, transport, connectedAt }).where(eq(providerSessions.id, id));
   }
 
   /** How the connections of those sessions that some replica holds travel. */
@@ -49,10 +49,10 @@ export class ProviderSessionRepository {
   }
 
   /** Claims the session for `replicaId` unless another replica holds it; answers whether it did. */
-  async claimIfFree(id: string, replicaId: string, transport: ProviderTransport): Promise<boolean> {
+  async claimIfFree(id: string, replicaId: string, transport: ProviderTransport, connectedAt: Date): Promise<boolean> {
     const claimed = await this.db
       .update(providerSessions)
-      .set({ replicaId, transport, connectedAt: sql`now()` })
+      .set({ replicaId, transport, connectedAt })
       .where(and(eq(providerSessions.id, id), or(isNull(providerSessions.replicaId), eq(providerSessions.replicaId, replicaId))))
       .returning({ id: providerSessions.id });
     return claimed.length > 0;

@@ -18,6 +18,8 @@ export function eventRoutes(app: FastifyInstance, services: Services): void {
    * `fetch` (the token goes in the header, never in the URL).
    */
   app.get('/api/v1/events', { onRequest: limitPerUser(services.limits.eventStreams, 'event streams', 'close a dashboard tab') }, (request, reply) => {
+    // A stopping mcpd takes no new watchers: the page retries, reaching a replica that stays.
+    services.shutdown.assertHolding('event streams');
     reply.hijack();
     const response = reply.raw;
     response.writeHead(200, {
@@ -28,15 +30,13 @@ export function eventRoutes(app: FastifyInstance, services: Services): void {
     });
     // A page that lost the stream tries again after 3 s.
     response.write('retry: 3000\n\n');
+    const writable = () => !response.writableEnded && !response.writableNeedDrain;
     const stopKeepalive = every(clock, KEEPALIVE_MS, () => {
-      if (!response.writableNeedDrain) response.write(': keepalive\n\n');
+      if (writable()) response.write(': keepalive\n\n');
     });
     const unsubscribe = live.subscribe(request.headers.authorization, {
-      send: (event, json) => {
-        if (response.writableEnded || response.writableNeedDrain) return false;
-        response.write(`event: ${event}\ndata: ${json}\n\n`);
-        return true;
-      },
+      ready: writable,
+      send: (event, json) => response.write(`event: ${event}\ndata: ${json}\n\n`),
       end: () => {
         if (!response.writableEnded) response.end();
       },

@@ -1,5 +1,5 @@
 import type { Clock } from '@mcpctl/clock';
-import { resolveTimePoint, type AuditQuery, type AuditRecordView, type UsageQuery, type UsageReport } from '@mcpctl/protocol';
+import { MAX_LOOKBACK_MS, resolveTimePoint, type AuditQuery, type AuditRecordView, type UsageQuery, type UsageReport } from '@mcpctl/protocol';
 import { badRequest } from '../errors.js';
 import type { Principal } from '../rbac/principal.js';
 import type { AuditRepository } from '../repositories/audit-repository.js';
@@ -14,21 +14,28 @@ export class AuditService {
     private readonly clock: Clock,
   ) {}
 
-  /** `view:audit` (admins) reads every record, or one user's; everyone else reads their own. Newest first, paged by `before`. */
+  /**
+   * `view:audit` (admins) reads every record, or one user's by name; everyone else reads their
+   * own, by id. Newest first, paged by `before`.
+   */
   async list(principal: Principal, query: AuditQuery): Promise<AuditRecordView[]> {
-    const userName = principal.can('view', 'audit') ? query.user : principal.userName;
+    const everyone = principal.can('view', 'audit');
     const now = this.clock.now();
+    const since = query.since && resolveTimePoint(query.since, now);
+    const until = query.until && resolveTimePoint(query.until, now);
+    // Without since, the newest records come first by id, `limit` of them: no window to bound.
+    if (since) checkWindow(since, until ?? now);
     // Records of this replica still waiting for their batch are written first.
     await this.writer.flush();
     const rows = await this.records.list({
       limit: query.limit,
       llmName: query.llm,
-      userName,
+      ...(everyone ? { userName: query.user } : { userId: principal.userId }),
       agentName: query.agent,
       status: query.status,
-      since: query.since && resolveTimePoint(query.since, now),
-      until: query.until && resolveTimePoint(query.until, now),
-      beforeId: query.before === undefined ? undefined : Number(query.before),
+      since,
+      until,
+      beforeId: query.before,
     });
     return rows.map(toAuditView);
   }
@@ -38,11 +45,17 @@ export class AuditService {
     const now = this.clock.now();
     const since = resolveTimePoint(query.since, now);
     const until = query.until ? resolveTimePoint(query.until, now) : now;
-    if (since >= until) throw badRequest(`since (${since.toISOString()}) must be before until (${until.toISOString()})`);
+    checkWindow(since, until);
     const everyone = principal.can('view', 'audit');
     await this.writer.flush();
     const filter = { by: query.by, since, until, userId: everyone ? undefined : principal.userId };
     const [rows, hours] = await Promise.all([this.records.usage(filter), this.records.usageByHour(filter)]);
     return { by: query.by, since: since.toISOString(), until: until.toISOString(), scope: everyone ? 'everyone' : 'own', rows, hours };
   }
+}
+
+/** A window that is one, and no longer than the most a query may reach (an index scan, not the whole table). */
+function checkWindow(since: Date, until: Date): void {
+  if (since >= until) throw badRequest(`since (${since.toISOString()}) must be before until (${until.toISOString()})`);
+  if (until.getTime() - since.getTime() > MAX_LOOKBACK_MS) throw badRequest('the window is longer than 366 days; narrow since and until');
 }

@@ -40,9 +40,20 @@ export class PoolService {
       active: count('active'),
       hibernating: count('hibernating'),
       inactive: count('inactive'),
-      inFlight: members.reduce((sum, member) => sum + this.dispatcher.inFlightOf(member.id), 0),
-      queued: this.dispatcher.queued(`pool:${name}`),
-      oldestWaitMs: Math.round(this.dispatcher.oldestWaitMs(`pool:${name}`)),
+      ...poolCounters(this.dispatcher, name, members.map((member) => member.id)),
     };
   }
+}
+
+/** What a pool is doing right now, as this replica counts it: its members' requests in flight, and its line. */
+export function poolCounters(
+  dispatcher: Pick<Dispatcher, 'inFlightOf' | 'queued' | 'oldestWaitMs'>,
+  name: string,
+  memberIds: readonly string[],
+): Pick<PoolView, 'inFlight' | 'queued' | 'oldestWaitMs'> {
+  return {
+    inFlight: memberIds.reduce((sum, id) => sum + dispatcher.inFlightOf(id), 0),
+    queued: dispatcher.queued(`pool:${name}`),
+    oldestWaitMs: Math.round(dispatcher.oldestWaitMs(`pool:${name}`)),
+  };
 }

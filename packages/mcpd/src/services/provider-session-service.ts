@@ -155,7 +155,7 @@ export class ProviderSessionService {
     this.bus?.holdSession(sessionId);
     await this.#inOrder(sessionId, async () => {
       // The newest connection wins: claimed before the rows revive, so a release racing it leaves them.
-      if (this.bus) await this.sessions.setReplica(sessionId, this.replicaId, channel.transport);
+      if (this.bus) await this.sessions.setReplica(sessionId, this.replicaId, channel.transport, this.#openedAt.get(channel) ?? this.clock.now());
       await this.#revive(sessionId);
     });
   }
@@ -183,7 +183,7 @@ export class ProviderSessionService {
       sessionIds.map((sessionId) =>
         this.#inOrder(sessionId, async () => {
           const channel = this.hub.channel(sessionId);
-          if (!channel || !(await this.sessions.claimIfFree(sessionId, this.replicaId, channel.transport))) return;
+          if (!channel || !(await this.sessions.claimIfFree(sessionId, this.replicaId, channel.transport, this.#openedAt.get(channel) ?? this.clock.now()))) return;
           claimed.push(sessionId);
           await this.#revive(sessionId);
         }),

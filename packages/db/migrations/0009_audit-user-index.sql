@@ -1,0 +1,1 @@
+CREATE INDEX "audit_records_user_at_idx" ON "audit_records" USING btree ("user_id","at");

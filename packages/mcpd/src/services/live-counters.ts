@@ -1,0 +1,23 @@
+import type { LiveEventData } from '@mcpctl/protocol';
+import type { Dispatcher } from '../dispatch/dispatcher.js';
+import { poolCounters } from './pool-service.js';
+
+/**
+ * The live state read earlier, with the counters this replica keeps in memory as they are now:
+ * each LLM's requests in flight and waiting, each pool's. Its members are those the caller sees.
+ */
+export function liveCounters(data: LiveEventData, dispatcher: Pick<Dispatcher, 'inFlightOf' | 'queued' | 'oldestWaitMs'>): LiveEventData {
+  const idOf = new Map(data.llms.map((llm) => [llm.name, llm.id]));
+  return {
+    ...data,
+    llms: data.llms.map((llm) => ({ ...llm, inFlight: dispatcher.inFlightOf(llm.id), queued: dispatcher.queued(`llm:${llm.name}`) })),
+    pools: data.pools.map((pool) => ({
+      ...pool,
+      ...poolCounters(
+        dispatcher,
+        pool.name,
+        pool.members.flatMap((member) => idOf.get(member) ?? []),
+      ),
+    })),
+  };
+}
