@@ -8,7 +8,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  globalIgnores(['**/dist/', '**/node_modules/', '**/*.tsbuildinfo', 'packages/db/migrations/']),
+  globalIgnores(['**/dist/', '**/node_modules/', '**/*.tsbuildinfo', 'packages/db/migrations/', 'packages/mcpd/ui/']),
   eslint.configs.recommended,
   tseslint.configs.strictTypeChecked,
   {
@@ -50,6 +50,14 @@ export default defineConfig(
     rules: {
       // vitest's asymmetric matchers (expect.any, expect.stringContaining) are typed any by design.
       '@typescript-eslint/no-unsafe-assignment': 'off',
+    },
+  },
+  {
+    // The dashboard runs in a browser: its own tsconfig (DOM, Preact's JSX) gives the types.
+    files: ['packages/web/**'],
+    languageOptions: {
+      parserOptions: { project: './packages/web/tsconfig.json', tsconfigRootDir: import.meta.dirname },
+      globals: { ...globals.browser },
     },
   },
   {

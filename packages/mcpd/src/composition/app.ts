@@ -8,6 +8,7 @@ import { registerPathAndQueryGuard } from '../plugins/guard-path-and-query.js';
 import { registerJsonBodyParser } from '../plugins/json-body-parser.js';
 import { auditRoutes } from '../routes/audit-routes.js';
 import { eventRoutes } from '../routes/event-routes.js';
+import { uiRoutes } from '../routes/ui-routes.js';
 import { healthRoutes } from '../routes/health-routes.js';
 import { inferenceRoutes } from '../routes/inference-routes.js';
 import { llmRoutes } from '../routes/llm-routes.js';
@@ -67,6 +68,7 @@ export function buildApp(services: Services, options: AppOptions): FastifyInstan
   openAiRoutes(app, services);
   auditRoutes(app, services);
   eventRoutes(app, services);
+  uiRoutes(app);
   userRoutes(app, services);
   tokenRoutes(app, services);
   roleBindingRoutes(app, services);

@@ -9,15 +9,19 @@ declare module 'fastify' {
   }
 }
 
-/** The health probes need no token; `/metrics` checks its own (an admin's or the scrape token). */
+/**
+ * The health probes need no token; `/metrics` checks its own (an admin's or the scrape token);
+ * the dashboard's files hold no data (the page asks the API with the token it is given).
+ */
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+const isPublic = (path: string) => PUBLIC_PATHS.has(path) || path === '/ui' || path.startsWith('/ui/');
 
 /** Bearer authentication in front of every route but the health probes. */
 export function registerAuthentication(app: FastifyInstance, auth: AuthService): void {
   app.decorateRequest('principal', null as unknown as Principal);
   app.addHook('onRequest', async (request) => {
     const path = request.url.split('?', 1)[0] ?? '';
-    if (PUBLIC_PATHS.has(path)) return;
+    if (isPublic(path)) return;
     request.principal = await auth.authenticate(request.headers.authorization, request.ip);
   });
 }

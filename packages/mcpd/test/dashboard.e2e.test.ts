@@ -1,0 +1,166 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_TOKENS, makeTempDir, spawnMcpd, startFakeUpstream, type FakeUpstream, type SpawnedMcpd, type TempDir } from '@mcpctl/test-kit';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProviderStream } from './support/provider-stream.js';
+
+/** Debian's Chromium (`apt-get install -y chromium`; `.ci/run` installs it when missing). */
+const CHROMIUM = process.env.MCPCTL_TEST_CHROMIUM ?? '/usr/bin/chromium';
+/** Screenshots go here; `MCPCTL_SCREENSHOTS=docs/dashboard` refreshes the ones the docs show. */
+const SHOTS = process.env.MCPCTL_SCREENSHOTS;
+
+/*
+ * The dashboard at /ui in a real browser against the real mcpd (a child process on its embedded
+ * database), with a fake upstream behind a public LLM and a publisher's control stream for a
+ * workstation. The tests run in order and share one mcpd.
+ */
+describe('the dashboard in a browser', () => {
+  let dataDir: TempDir;
+  let shotsDir: TempDir;
+  let mcpd: SpawnedMcpd;
+  let upstream: FakeUpstream;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  const problems: string[] = [];
+  let adminPage: Page;
+  let alice: string;
+  let bob: string;
+
+  const api = async (path: string, init: { method?: string; json?: unknown; token?: string } = {}) => {
+    const response = await fetch(`${mcpd.url}${path}`, {
+      method: init.method ?? (init.json === undefined ? 'GET' : 'POST'),
+      headers: { authorization: `Bearer ${init.token ?? mcpd.adminToken}`, ...(init.json === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(init.json === undefined ? {} : { body: JSON.stringify(init.json) }),
+    });
+    if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${path} answered ${response.status}: ${await response.text()}`);
+    return response;
+  };
+  const userToken = async (name: string) => {
+    await api('/api/v1/users', { json: { name, role: null } });
+    await api('/api/v1/rolebindings', { json: { name: `${name}-llms`, subjectKind: 'user', subjectName: name, permissions: ['view:llms', 'run:llms', 'create:llms:virtual'] } });
+    return ((await (await api('/api/v1/tokens', { json: { user: name, name: 'dashboard' } })).json()) as { token: string }).token;
+  };
+
+  /** A fresh tab logged in with `token`, its console watched for errors. */
+  const loggedIn = async (token: string): Promise<Page> => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 800 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('response', (response) => {
+      if (response.status() >= 400) problems.push(`answer ${response.status()} to ${response.request().method()} ${response.url()}`);
+    });
+    await page.goto(`${mcpd.url}/ui/`);
+    await page.fill('input[name=token]', token);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('header .user');
+    return page;
+  };
+  const shoot = async (page: Page, name: string) => {
+    await page.screenshot({ path: join(SHOTS ?? shotsDir.path, `${name}.png`), fullPage: true });
+  };
+  const row = (page: Page, name: string) => page.locator(`tr[data-llm="${name}"]`);
+
+  beforeAll(async () => {
+    [dataDir, shotsDir] = await Promise.all([makeTempDir('dashboard-mcpd-'), makeTempDir('dashboard-shots-')]);
+    if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+    upstream = await startFakeUpstream({ tokensPerSecond: 50 });
+    mcpd = await spawnMcpd({ dataDir: dataDir.path });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    await api('/api/v1/llms', { json: { name: 'team-fake', type: 'openai', model: 'fake-model', url: upstream.openaiBaseUrl, visibility: 'public', poolName: 'team' } });
+    [alice, bob] = await Promise.all([userToken('alice'), userToken('bob')]);
+  });
+
+  afterAll(async () => {
+    await Promise.all(contexts.map((context) => context.close()));
+    await browser?.close();
+    await mcpd?.stop();
+    await upstream?.close();
+    await Promise.all([dataDir?.cleanup(), shotsDir?.cleanup()]);
+  });
+
+  it('serves the page without a token, and refuses a wrong token at login with one line', async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${mcpd.url}/ui/`);
+    await page.fill('input[name=token]', 'not-a-token');
+    await page.click('button[type=submit]');
+    await expect.poll(() => page.locator('[role=alert]').textContent()).toMatch(/token/);
+    await page.context().close();
+  });
+
+  it('logs in and shows the LLMs live: one created through the API appears without a reload', async () => {
+    adminPage = await loggedIn(mcpd.adminToken);
+    await row(adminPage, 'team-fake').waitFor();
+    expect(await row(adminPage, 'team-fake').getAttribute('data-status')).toBe('active');
+    await api('/api/v1/llms', { json: { name: 'team-other', type: 'openai', model: 'm', url: upstream.openaiBaseUrl, visibility: 'public' } });
+    await row(adminPage, 'team-other').waitFor();
+    await api('/api/v1/llms/team-other', { method: 'DELETE' });
+    await row(adminPage, 'team-other').waitFor({ state: 'detached' });
+  });
+
+  it("shows a workstation going offline, and keeps alice's private model from bob", async () => {
+    const register = await api('/api/v1/llms/_provider-register', { token: alice, json: { providers: [{ name: 'alice-desk', type: 'openai', model: 'qwen' }] } });
+    const { providerSessionId } = (await register.json()) as { providerSessionId: string };
+    const stream = await ProviderStream.open(mcpd.url, alice, providerSessionId);
+    await adminPage.locator('tr[data-llm="alice-desk"][data-status="active"]').waitFor();
+    await shoot(adminPage, 'llms');
+    await adminPage.click('button[data-tab=sessions]');
+    await adminPage.locator('tr[data-connected="true"]').waitFor();
+    await shoot(adminPage, 'sessions');
+    await adminPage.click('button[data-tab=llms]');
+
+    const bobsPage = await loggedIn(bob);
+    await row(bobsPage, 'team-fake').waitFor();
+    expect(await row(bobsPage, 'alice-desk').count()).toBe(0);
+
+    stream.close();
+    await adminPage.locator('tr[data-llm="alice-desk"][data-status="inactive"]').waitFor();
+  });
+
+  it('streams an answer in the playground, with its first token time', async () => {
+    await adminPage.click('button[data-tab=playground]');
+    await adminPage.selectOption('select[name=model]', 'team-fake');
+    await adminPage.fill('textarea[name=message]', 'Say hello');
+    await adminPage.click('form.compose button[type=submit]');
+    await expect.poll(() => adminPage.locator('[data-role=assistant] .content').last().textContent(), { timeout: 15_000 }).toBe(DEFAULT_TOKENS.join(''));
+    await expect.poll(() => adminPage.locator('[data-stats]').textContent()).toMatch(/first token \d+ ms · [\d.]+ tokens\/s/);
+    await shoot(adminPage, 'playground');
+  });
+
+  it('shows the requests just made in the usage table and the audit log, and the pools', async () => {
+    await adminPage.click('button[data-tab=usage]');
+    const usage = adminPage.locator('tr[data-usage="team-fake"] td:nth-child(2)');
+    await usage.waitFor();
+    expect(Number(await usage.textContent())).toBeGreaterThanOrEqual(1);
+    await adminPage.locator('figure.chart svg rect').first().waitFor();
+    await shoot(adminPage, 'usage');
+
+    await adminPage.click('button[data-tab=audit]');
+    await adminPage.locator('tr[data-audit]').first().waitFor();
+    await adminPage.selectOption('select[name=status]', 'error');
+    await expect.poll(() => adminPage.locator('tr[data-audit]').count()).toBe(0);
+    await adminPage.selectOption('select[name=status]', 'ok');
+    await adminPage.locator('tr[data-audit]').first().waitFor();
+    await shoot(adminPage, 'audit');
+
+    await adminPage.click('button[data-tab=pools]');
+    await adminPage.locator('tr[data-pool="team"]').waitFor();
+    await shoot(adminPage, 'pools');
+  });
+
+  it('logs out: the token leaves the tab, and the page asks for one again', async () => {
+    await adminPage.click('button[name=logout]');
+    await adminPage.locator('input[name=token]').waitFor();
+    expect(await adminPage.evaluate<number>('sessionStorage.length')).toBe(0);
+    await adminPage.reload();
+    await adminPage.locator('input[name=token]').waitFor();
+  });
+
+  it('logged no error in the browser console', () => {
+    expect(problems).toEqual([]);
+  });
+});

@@ -1,0 +1,52 @@
+import { createParser } from 'eventsource-parser';
+import type { LiveEventData, LiveEventName } from '@mcpctl/protocol';
+import { useEffect, useState } from 'preact/hooks';
+
+export type LiveState = { [Name in LiveEventName]?: LiveEventData[Name] } & { connected: boolean; error?: string };
+
+/**
+ * The live state mcpd pushes (`GET /api/v1/events`), read with fetch so the token stays in a
+ * header. A lost stream is opened again after 3 s; a refused token logs the page out.
+ */
+export function useLive(token: string, onRefused: () => void): LiveState {
+  const [state, setState] = useState<LiveState>({ connected: false });
+  useEffect(() => {
+    let stopped = false;
+    let controller = new AbortController();
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    const connect = async () => {
+      controller = new AbortController();
+      try {
+        const response = await fetch('/api/v1/events', { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
+        if (response.status === 401) return onRefused();
+        if (!response.ok || !response.body) throw new Error(`mcpd answered ${response.status}`);
+        setState((previous) => ({ ...previous, connected: true, error: undefined }));
+        const parser = createParser({
+          onEvent: ({ event, data }) => {
+            if (!event) return;
+            setState((previous) => ({ ...previous, [event]: JSON.parse(data) as unknown }));
+          },
+        });
+        const decoder = new TextDecoder();
+        const reader = response.body.getReader();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          parser.feed(decoder.decode(value, { stream: true }));
+        }
+        throw new Error('the stream ended');
+      } catch (error) {
+        if (stopped) return;
+        setState((previous) => ({ ...previous, connected: false, error: error instanceof Error ? error.message : String(error) }));
+        retry = setTimeout(() => void connect(), 3_000);
+      }
+    };
+    void connect();
+    return () => {
+      stopped = true;
+      clearTimeout(retry);
+      controller.abort();
+    };
+  }, [token]);
+  return state;
+}

@@ -1,0 +1,100 @@
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { api, storedToken, storeToken } from './api.js';
+import { useLive } from './live.js';
+import { AgentsView, SessionsView } from './views/agents-view.js';
+import { AuditView } from './views/audit-view.js';
+import { LlmsView } from './views/llms-view.js';
+import { PlaygroundView } from './views/playground-view.js';
+import { PoolsView } from './views/pools-view.js';
+import { UsageView } from './views/usage-view.js';
+import './style.css';
+
+interface Status {
+  user: { id: string; name: string; admin: boolean };
+  server: { version: string };
+}
+
+const TABS = ['llms', 'pools', 'agents', 'sessions', 'usage', 'audit', 'playground'] as const;
+type Tab = (typeof TABS)[number];
+const TITLES: Record<Tab, string> = { llms: 'LLMs', pools: 'Pools', agents: 'Agents', sessions: 'Sessions', usage: 'Usage', audit: 'Audit', playground: 'Playground' };
+
+function Login({ onLogin }: { onLogin: (token: string, status: Status) => void }) {
+  const [token, setToken] = useState('');
+  const [error, setError] = useState<string | undefined>();
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setError(undefined);
+    try {
+      onLogin(token.trim(), await api<Status>(token.trim(), '/api/v1/status'));
+    } catch (failure) {
+      setError(failure instanceof Error ? failure.message : String(failure));
+    }
+  };
+  return (
+    <form class="login" onSubmit={(event) => void submit(event)}>
+      <h1>mcpctl</h1>
+      <label>Token <input name="token" type="password" autocomplete="off" value={token} onInput={(event) => setToken(event.currentTarget.value)} /></label>
+      <button type="submit" disabled={!token.trim()}>Log in</button>
+      {error && <p class="error" role="alert">{error}</p>}
+      <p class="muted">A token from <code>mcpctl create token</code>; it stays in this tab only.</p>
+    </form>
+  );
+}
+
+function Dashboard({ token, status, onLogout }: { token: string; status: Status; onLogout: () => void }) {
+  const [tab, setTab] = useState<Tab>(() => (TABS as readonly string[]).includes(location.hash.slice(1)) ? (location.hash.slice(1) as Tab) : 'llms');
+  const live = useLive(token, onLogout);
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    // Ages ("12 s ago") move on their own; the data comes from mcpd's stream.
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  useEffect(() => {
+    location.hash = tab;
+  }, [tab]);
+  return (
+    <div class="dashboard">
+      <header>
+        <strong>mcpctl</strong>
+        <nav>
+          {TABS.map((name) => (
+            <button key={name} type="button" data-tab={name} class={name === tab ? 'active' : ''} onClick={() => setTab(name)}>{TITLES[name]}</button>
+          ))}
+        </nav>
+        <span class={`connection ${live.connected ? 'up' : 'down'}`} title={live.error ?? ''}>{live.connected ? 'live' : 'reconnecting'}</span>
+        <span class="user">{status.user.name}{status.user.admin ? ' (admin)' : ''}</span>
+        <button type="button" name="logout" onClick={onLogout}>Log out</button>
+      </header>
+      <main>
+        <h2>{TITLES[tab]}</h2>
+        {tab === 'llms' && <LlmsView llms={live.llms} now={now} />}
+        {tab === 'pools' && <PoolsView pools={live.pools} llms={live.llms} />}
+        {tab === 'agents' && <AgentsView agents={live.agents} />}
+        {tab === 'sessions' && <SessionsView sessions={live.sessions} now={now} />}
+        {tab === 'usage' && <UsageView token={token} />}
+        {tab === 'audit' && <AuditView token={token} />}
+        {tab === 'playground' && <PlaygroundView token={token} />}
+      </main>
+    </div>
+  );
+}
+
+function App() {
+  const [session, setSession] = useState<{ token: string; status: Status } | undefined>();
+  const [checking, setChecking] = useState(true);
+  useEffect(() => {
+    const token = storedToken();
+    if (!token) return setChecking(false);
+    api<Status>(token, '/api/v1/status').then(
+      (status) => setSession({ token, status }),
+      () => storeToken(null),
+    ).finally(() => setChecking(false));
+  }, []);
+  if (checking) return <p class="muted">Loading…</p>;
+  if (!session) return <Login onLogin={(token, status) => { storeToken(token); setSession({ token, status }); }} />;
+  return <Dashboard token={session.token} status={session.status} onLogout={() => { storeToken(null); setSession(undefined); }} />;
+}
+
+render(<App />, document.getElementById('app')!);

@@ -1,0 +1,44 @@
+import type { AgentView, ProviderSessionView } from '@mcpctl/protocol';
+import { age } from '../format.js';
+
+export function AgentsView({ agents }: { agents: AgentView[] | undefined }) {
+  if (!agents) return <p class="muted">Loading…</p>;
+  if (agents.length === 0) return <p class="muted">No agents you can see.</p>;
+  return (
+    <table>
+      <thead>
+        <tr><th>Agent</th><th>LLM</th><th>Kind</th><th>Status</th><th>Visibility</th><th>Owner</th><th>Description</th></tr>
+      </thead>
+      <tbody>
+        {agents.map((agent) => (
+          <tr key={agent.id} data-agent={agent.name} data-status={agent.status}>
+            <td>{agent.name}</td><td>{agent.llm}</td><td>{agent.kind}</td>
+            <td><span class={`status ${agent.status}`}>{agent.status}</span></td>
+            <td>{agent.visibility}</td><td>{agent.owner ?? '–'}</td><td>{agent.description ?? ''}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function SessionsView({ sessions, now }: { sessions: ProviderSessionView[] | undefined; now: number }) {
+  if (!sessions) return <p class="muted">Loading…</p>;
+  if (sessions.length === 0) return <p class="muted">No publisher sessions.</p>;
+  return (
+    <table>
+      <thead>
+        <tr><th>Session</th><th>User</th><th>Connected</th><th>Transport</th><th>Since</th><th>Heartbeat</th><th>LLMs</th></tr>
+      </thead>
+      <tbody>
+        {sessions.map((session) => (
+          <tr key={session.ref} data-session={session.ref} data-connected={String(session.connected)}>
+            <td><code>{session.ref}</code></td><td>{session.owner}</td><td>{session.connected ? 'yes' : 'no'}</td>
+            <td>{session.transport ?? '–'}</td><td>{age(session.connectedAt, now)}</td><td>{age(session.lastHeartbeatAt, now)}</td>
+            <td>{session.llms.join(', ')}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

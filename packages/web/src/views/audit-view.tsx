@@ -1,0 +1,70 @@
+import type { AuditRecordView } from '@mcpctl/protocol';
+import { useEffect, useState } from 'preact/hooks';
+import { api, messageOf } from '../api.js';
+import { ms } from '../format.js';
+
+const PAGE = 50;
+
+interface Filters {
+  user: string;
+  llm: string;
+  status: string;
+  since: string;
+}
+
+export function AuditView({ token }: { token: string }) {
+  const [filters, setFilters] = useState<Filters>({ user: '', llm: '', status: '', since: '24h' });
+  const [pages, setPages] = useState<AuditRecordView[][]>([]);
+  const [error, setError] = useState<string | undefined>();
+  const query = (before?: string) => {
+    const params = new URLSearchParams({ limit: String(PAGE) });
+    for (const [key, value] of Object.entries(filters) as Array<[string, string]>) if (value) params.set(key, value);
+    if (before) params.set('before', before);
+    return `/api/v1/audit?${params.toString()}`;
+  };
+  useEffect(() => {
+    setError(undefined);
+    api<AuditRecordView[]>(token, query()).then((page) => setPages([page]), (failure: unknown) => setError(messageOf(failure)));
+  }, [token, filters]);
+  const records = pages.flat();
+  const last = pages.at(-1);
+  const more = () => {
+    const before = records.at(-1)?.id;
+    api<AuditRecordView[]>(token, query(before)).then((page) => setPages([...pages, page]), (failure: unknown) => setError(messageOf(failure)));
+  };
+  const edit = (key: keyof Filters) => (event: Event) => setFilters({ ...filters, [key]: (event.currentTarget as HTMLInputElement).value.trim() });
+  return (
+    <section>
+      <form class="filters" onSubmit={(event) => event.preventDefault()}>
+        <label>User <input name="user" value={filters.user} onChange={edit('user')} placeholder="any" /></label>
+        <label>LLM <input name="llm" value={filters.llm} onChange={edit('llm')} placeholder="any" /></label>
+        <label>Status <select name="status" value={filters.status} onChange={edit('status')}>
+          <option value="">any</option><option value="ok">ok</option><option value="error">error</option>
+        </select></label>
+        <label>Since <select name="since" value={filters.since} onChange={edit('since')}>
+          <option value="1h">1h</option><option value="24h">24h</option><option value="7d">7d</option><option value="30d">30d</option>
+        </select></label>
+      </form>
+      {error && <p class="error" role="alert">{error}</p>}
+      {records.length === 0 && !error && <p class="muted">No records match.</p>}
+      {records.length > 0 && (
+        <table class="audit">
+          <thead>
+            <tr><th>When</th><th>User</th><th>LLM</th><th>Served by</th><th>Agent</th><th>Endpoint</th><th>Status</th><th>Latency</th><th>TTFT</th><th>Tokens</th><th>Error</th></tr>
+          </thead>
+          <tbody>
+            {records.map((record) => (
+              <tr key={record.id} data-audit={record.id}>
+                <td>{new Date(record.at).toLocaleString()}</td><td>{record.userName ?? '–'}</td><td>{record.llmName}</td>
+                <td>{record.servedBy ?? '–'}</td><td>{record.agentName ?? '–'}</td><td>{record.endpoint}{record.streaming ? ' (stream)' : ''}</td>
+                <td class={record.status >= 400 ? 'error' : ''}>{record.status}</td><td>{ms(record.latencyMs)}</td><td>{ms(record.firstTokenMs)}</td>
+                <td class="number">{(record.promptTokens ?? 0) + (record.completionTokens ?? 0)}</td><td>{record.error ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {last && last.length === PAGE && <button type="button" onClick={more}>Older</button>}
+    </section>
+  );
+}

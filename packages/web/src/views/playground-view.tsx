@@ -1,0 +1,145 @@
+import { createParser } from 'eventsource-parser';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, messageOf } from '../api.js';
+import { ms } from '../format.js';
+
+interface Message {
+  role: 'user' | 'assistant';
+  content: string;
+  reasoning?: string;
+}
+
+interface Stats {
+  firstTokenMs?: number;
+  tokensPerSecond?: number;
+  waking?: string;
+}
+
+interface Chunk {
+  choices?: Array<{ delta?: { content?: string | null; reasoning_content?: string | null; reasoning?: string | null } }>;
+  usage?: { completion_tokens?: number } | null;
+  error?: { message?: string };
+}
+
+/** Chat with any model the caller may use, streaming, with the first token's time and the rate. */
+export function PlaygroundView({ token }: { token: string }) {
+  const [models, setModels] = useState<string[]>([]);
+  const [model, setModel] = useState('');
+  const [messages, setMessages] = useState<Message[]>([]);
+  const [draft, setDraft] = useState('');
+  const [stats, setStats] = useState<Stats>({});
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | undefined>();
+  const controller = useRef<AbortController | undefined>(undefined);
+
+  useEffect(() => {
+    api<{ data: Array<{ id: string }> }>(token, '/v1/models').then(
+      (list) => {
+        const ids = list.data.map((entry) => entry.id);
+        setModels(ids);
+        setModel((current) => current || ids[0] || '');
+      },
+      (failure: unknown) => setError(messageOf(failure)),
+    );
+    return () => controller.current?.abort();
+  }, [token]);
+
+  const send = async (event: Event) => {
+    event.preventDefault();
+    const text = draft.trim();
+    if (!text || !model || busy) return;
+    const history: Message[] = [...messages, { role: 'user', content: text }];
+    setMessages([...history, { role: 'assistant', content: '' }]);
+    setDraft('');
+    setBusy(true);
+    setError(undefined);
+    setStats({});
+    controller.current = new AbortController();
+    const startedAt = performance.now();
+    let firstAt: number | undefined;
+    let pieces = 0;
+    let completionTokens: number | undefined;
+    const answer: Message = { role: 'assistant', content: '', reasoning: '' };
+    const show = () => setMessages([...history, { ...answer }]);
+    try {
+      const response = await fetch('/v1/chat/completions', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model, messages: history.map(({ role, content }) => ({ role, content })), stream: true, stream_options: { include_usage: true } }),
+        signal: controller.current.signal,
+      });
+      if (!response.ok || !response.body) {
+        const body = (await response.json().catch(() => ({}))) as { error?: string };
+        throw new Error(body.error ?? `mcpd answered ${response.status}`);
+      }
+      const parser = createParser({
+        onComment: (comment) => {
+          // mcpd says so while the model wakes: `: waking NAME 12s`.
+          if (comment.trim().startsWith('waking')) setStats((current) => ({ ...current, waking: comment.trim() }));
+        },
+        onEvent: ({ data }) => {
+          if (data === '[DONE]') return;
+          const chunk = JSON.parse(data) as Chunk;
+          if (chunk.error) throw new Error(chunk.error.message ?? 'the answer failed');
+          if (chunk.usage?.completion_tokens !== undefined) completionTokens = chunk.usage.completion_tokens;
+          const delta = chunk.choices?.[0]?.delta;
+          const reasoning = delta?.reasoning_content ?? delta?.reasoning;
+          if (!delta?.content && !reasoning) return;
+          if (firstAt === undefined) {
+            firstAt = performance.now();
+            setStats({ firstTokenMs: firstAt - startedAt });
+          }
+          pieces += 1;
+          if (reasoning) answer.reasoning = (answer.reasoning ?? "") + reasoning;
+          if (delta?.content) answer.content += delta.content;
+          show();
+        },
+      });
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        parser.feed(decoder.decode(value, { stream: true }));
+      }
+      if (firstAt !== undefined) {
+        const seconds = (performance.now() - firstAt) / 1000;
+        const tokens = completionTokens ?? pieces;
+        setStats({ firstTokenMs: firstAt - startedAt, ...(seconds > 0 ? { tokensPerSecond: tokens / seconds } : {}) });
+      }
+    } catch (failure) {
+      if (!controller.current.signal.aborted) setError(failure instanceof Error ? failure.message : String(failure));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="playground">
+      <div class="filters">
+        <label>Model <select name="model" value={model} onChange={(event) => setModel(event.currentTarget.value)}>
+          {models.map((id) => <option key={id} value={id}>{id}</option>)}
+        </select></label>
+        <button type="button" onClick={() => { controller.current?.abort(); setMessages([]); setStats({}); }}>New chat</button>
+      </div>
+      <div class="messages">
+        {messages.map((message, index) => (
+          <div key={index} class={`message ${message.role}`} data-role={message.role}>
+            {message.reasoning && <details class="reasoning" open><summary>Reasoning</summary><pre>{message.reasoning}</pre></details>}
+            <pre class="content">{message.content}</pre>
+          </div>
+        ))}
+      </div>
+      <p class="stats" data-stats>
+        {stats.waking && busy && stats.firstTokenMs === undefined && <span class="waking">{stats.waking}…</span>}
+        {stats.firstTokenMs !== undefined && <span>first token {ms(stats.firstTokenMs)}</span>}
+        {stats.tokensPerSecond !== undefined && <span> · {stats.tokensPerSecond.toFixed(1)} tokens/s</span>}
+      </p>
+      {error && <p class="error" role="alert">{error}</p>}
+      <form onSubmit={(event) => void send(event)} class="compose">
+        <textarea name="message" value={draft} onInput={(event) => setDraft(event.currentTarget.value)} placeholder="Say something" rows={3} />
+        <button type="submit" disabled={busy || !model}>{busy ? 'Answering…' : 'Send'}</button>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,30 @@
+import type { LiveLlmView, PoolView } from '@mcpctl/protocol';
+import { ms } from '../format.js';
+
+export function PoolsView({ pools, llms }: { pools: PoolView[] | undefined; llms: LiveLlmView[] | undefined }) {
+  if (!pools) return <p class="muted">Loading…</p>;
+  if (pools.length === 0) return <p class="muted">No pools: LLMs that share a <code>poolName</code> form one.</p>;
+  const statusOf = new Map((llms ?? []).map((llm) => [llm.name, llm.status]));
+  return (
+    <table>
+      <thead>
+        <tr><th>Pool</th><th>Members</th><th>In flight</th><th>Queued</th><th>Oldest wait</th></tr>
+      </thead>
+      <tbody>
+        {pools.map((pool) => (
+          <tr key={pool.name} data-pool={pool.name}>
+            <td>{pool.name}</td>
+            <td>
+              {pool.members.map((member) => (
+                <span key={member} class={`member status ${statusOf.get(member) ?? ''}`}>{member}: {statusOf.get(member) ?? '?'}</span>
+              ))}
+            </td>
+            <td class="number">{pool.inFlight}</td>
+            <td class="number">{pool.queued}</td>
+            <td>{pool.queued > 0 ? ms(pool.oldestWaitMs) : '–'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
