@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_TOKENS, makeTempDir, spawnMcpd, startFakeUpstream, type FakeUpstream, type SpawnedMcpd, type TempDir } from '@mcpctl/test-kit';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -54,6 +54,10 @@ describe('the dashboard in a browser', () => {
     page.on('response', (response) => {
       if (response.status() >= 400) problems.push(`answer ${response.status()} to ${response.request().method()} ${response.url()}`);
     });
+    page.on('requestfailed', (request) => {
+      // Leaving a page or logging out ends its event stream on purpose.
+      if (!request.url().endsWith('/api/v1/events')) problems.push(`failed ${request.method()} ${request.url()}: ${request.failure()?.errorText ?? ''}`);
+    });
     await page.goto(`${mcpd.url}/ui/`);
     await page.fill('input[name=token]', token);
     await page.click('button[type=submit]');
@@ -68,6 +72,7 @@ describe('the dashboard in a browser', () => {
   beforeAll(async () => {
     [dataDir, shotsDir] = await Promise.all([makeTempDir('dashboard-mcpd-'), makeTempDir('dashboard-shots-')]);
     if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium, or point MCPCTL_TEST_CHROMIUM at one`);
     upstream = await startFakeUpstream({ tokensPerSecond: 50 });
     mcpd = await spawnMcpd({ dataDir: dataDir.path });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
@@ -84,12 +89,13 @@ describe('the dashboard in a browser', () => {
   });
 
   it('serves the page without a token, and refuses a wrong token at login with one line', async () => {
-    const page = await (await browser.newContext()).newPage();
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
     await page.goto(`${mcpd.url}/ui/`);
     await page.fill('input[name=token]', 'not-a-token');
     await page.click('button[type=submit]');
     await expect.poll(() => page.locator('[role=alert]').textContent()).toMatch(/token/);
-    await page.context().close();
   });
 
   it('logs in and shows the LLMs live: one created through the API appears without a reload', async () => {
@@ -127,7 +133,7 @@ describe('the dashboard in a browser', () => {
     await adminPage.fill('textarea[name=message]', 'Say hello');
     await adminPage.click('form.compose button[type=submit]');
     await expect.poll(() => adminPage.locator('[data-role=assistant] .content').last().textContent(), { timeout: 15_000 }).toBe(DEFAULT_TOKENS.join(''));
-    await expect.poll(() => adminPage.locator('[data-stats]').textContent()).toMatch(/first token \d+ ms · [\d.]+ tokens\/s/);
+    await expect.poll(() => adminPage.locator('[data-stats]').textContent()).toMatch(/first token [\d.]+ m?s · [\d.]+ tokens\/s/);
     await shoot(adminPage, 'playground');
   });
 
@@ -148,8 +154,13 @@ describe('the dashboard in a browser', () => {
     await shoot(adminPage, 'audit');
 
     await adminPage.click('button[data-tab=pools]');
-    await adminPage.locator('tr[data-pool="team"]').waitFor();
+    await adminPage.locator('tr[data-pool="team"] [data-member="team-fake"]').waitFor();
     await shoot(adminPage, 'pools');
+
+    await api('/api/v1/agents', { json: { name: 'reviewer', llm: 'team-fake', systemPrompt: 'You review code.', description: 'Reviews diffs', visibility: 'public' } });
+    await adminPage.click('button[data-tab=agents]');
+    await adminPage.locator('tr[data-agent="reviewer"]').waitFor();
+    await shoot(adminPage, 'agents');
   });
 
   it('logs out: the token leaves the tab, and the page asks for one again', async () => {

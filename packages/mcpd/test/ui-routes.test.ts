@@ -39,6 +39,7 @@ describe('the dashboard files at /ui', () => {
 
   it('answers the page for a path that is no file, and never a file outside its directory', async () => {
     expect((await app.inject({ url: '/ui/usage' })).body).toContain('<title>mcpctl</title>');
+    expect((await app.inject({ url: '/ui/assets/index-gone.js' })).statusCode).toBe(404);
     for (const url of ['/ui/..%2fsecret.txt', '/ui/assets/..%2f..%2fsecret.txt', '/ui/%2e%2e/secret.txt']) {
       const answer = await app.inject({ url });
       expect(answer.body).not.toContain('not for the page');

@@ -1,5 +1,10 @@
 import { createParser } from 'eventsource-parser';
 import type { LiveEventData, LiveEventName } from '@mcpctl/protocol';
+
+/** The events the page knows; anything else a newer mcpd sends is left alone. */
+const EVENTS: ReadonlySet<string> = new Set<LiveEventName>(['llms', 'pools', 'agents', 'sessions']);
+/** mcpd writes at least a keepalive every 15 s: this long without a byte, the connection is dead (a laptop slept, a proxy dropped it). */
+const SILENCE_MS = 45_000;
 import { useEffect, useState } from 'preact/hooks';
 
 export type LiveState = { [Name in LiveEventName]?: LiveEventData[Name] } & { connected: boolean; error?: string };
@@ -23,16 +28,24 @@ export function useLive(token: string, onRefused: () => void): LiveState {
         setState((previous) => ({ ...previous, connected: true, error: undefined }));
         const parser = createParser({
           onEvent: ({ event, data }) => {
-            if (!event) return;
+            if (!event || !EVENTS.has(event)) return;
             setState((previous) => ({ ...previous, [event]: JSON.parse(data) as unknown }));
           },
         });
         const decoder = new TextDecoder();
         const reader = response.body.getReader();
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          parser.feed(decoder.decode(value, { stream: true }));
+        const current = controller;
+        let silence = setTimeout(() => current.abort(), SILENCE_MS);
+        try {
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) break;
+            clearTimeout(silence);
+            silence = setTimeout(() => current.abort(), SILENCE_MS);
+            parser.feed(decoder.decode(value, { stream: true }));
+          }
+        } finally {
+          clearTimeout(silence);
         }
         throw new Error('the stream ended');
       } catch (error) {

@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, storedToken, storeToken } from './api.js';
+import { api, ApiError, messageOf, storedToken, storeToken } from './api.js';
 import { useLive } from './live.js';
 import { AgentsView, SessionsView } from './views/agents-view.js';
 import { AuditView } from './views/audit-view.js';
@@ -84,15 +84,21 @@ function Dashboard({ token, status, onLogout }: { token: string; status: Status;
 function App() {
   const [session, setSession] = useState<{ token: string; status: Status } | undefined>();
   const [checking, setChecking] = useState(true);
+  const [trouble, setTrouble] = useState<string | undefined>();
   useEffect(() => {
     const token = storedToken();
     if (!token) return setChecking(false);
     api<Status>(token, '/api/v1/status').then(
       (status) => setSession({ token, status }),
-      () => storeToken(null),
+      // Only a refused token is forgotten: mcpd restarting or the network failing is no reason to log out.
+      (failure: unknown) => {
+        if (failure instanceof ApiError && failure.status === 401) storeToken(null);
+        else setTrouble(messageOf(failure));
+      },
     ).finally(() => setChecking(false));
   }, []);
   if (checking) return <p class="muted">Loading…</p>;
+  if (trouble) return <p class="error" role="alert">Cannot reach mcpd: {trouble}. Reload the page to try again.</p>;
   if (!session) return <Login onLogin={(token, status) => { storeToken(token); setSession({ token, status }); }} />;
   return <Dashboard token={session.token} status={session.status} onLogout={() => { storeToken(null); setSession(undefined); }} />;
 }

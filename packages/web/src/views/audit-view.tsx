@@ -1,5 +1,5 @@
 import type { AuditRecordView } from '@mcpctl/protocol';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, messageOf } from '../api.js';
 import { ms } from '../format.js';
 
@@ -16,6 +16,9 @@ export function AuditView({ token }: { token: string }) {
   const [filters, setFilters] = useState<Filters>({ user: '', llm: '', status: '', since: '24h' });
   const [pages, setPages] = useState<AuditRecordView[][]>([]);
   const [error, setError] = useState<string | undefined>();
+  const [loading, setLoading] = useState(false);
+  // Replies for filters since changed are dropped.
+  const generation = useRef(0);
   const query = (before?: string) => {
     const params = new URLSearchParams({ limit: String(PAGE) });
     for (const [key, value] of Object.entries(filters) as Array<[string, string]>) if (value) params.set(key, value);
@@ -23,16 +26,29 @@ export function AuditView({ token }: { token: string }) {
     return `/api/v1/audit?${params.toString()}`;
   };
   useEffect(() => {
+    const mine = ++generation.current;
     setError(undefined);
-    api<AuditRecordView[]>(token, query()).then((page) => setPages([page]), (failure: unknown) => setError(messageOf(failure)));
+    setLoading(true);
+    api<AuditRecordView[]>(token, query()).then(
+      (page) => mine === generation.current && setPages([page]),
+      (failure: unknown) => mine === generation.current && setError(messageOf(failure)),
+    ).finally(() => mine === generation.current && setLoading(false));
   }, [token, filters]);
   const records = pages.flat();
   const last = pages.at(-1);
   const more = () => {
-    const before = records.at(-1)?.id;
-    api<AuditRecordView[]>(token, query(before)).then((page) => setPages([...pages, page]), (failure: unknown) => setError(messageOf(failure)));
+    if (loading) return;
+    const mine = generation.current;
+    setLoading(true);
+    api<AuditRecordView[]>(token, query(records.at(-1)?.id)).then(
+      (page) => mine === generation.current && setPages((shown) => [...shown, page]),
+      (failure: unknown) => mine === generation.current && setError(messageOf(failure)),
+    ).finally(() => mine === generation.current && setLoading(false));
   };
-  const edit = (key: keyof Filters) => (event: Event) => setFilters({ ...filters, [key]: (event.currentTarget as HTMLInputElement).value.trim() });
+  const edit = (key: keyof Filters) => (event: Event) => {
+    const value = (event.currentTarget as HTMLInputElement).value.trim();
+    setFilters((current) => ({ ...current, [key]: value }));
+  };
   return (
     <section>
       <form class="filters" onSubmit={(event) => event.preventDefault()}>
@@ -64,7 +80,7 @@ export function AuditView({ token }: { token: string }) {
           </tbody>
         </table>
       )}
-      {last && last.length === PAGE && <button type="button" onClick={more}>Older</button>}
+      {last && last.length === PAGE && <button type="button" name="older" disabled={loading} onClick={more}>Older</button>}
     </section>
   );
 }

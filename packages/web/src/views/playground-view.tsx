@@ -54,7 +54,8 @@ export function PlaygroundView({ token }: { token: string }) {
     setBusy(true);
     setError(undefined);
     setStats({});
-    controller.current = new AbortController();
+    const request = new AbortController();
+    controller.current = request;
     const startedAt = performance.now();
     let firstAt: number | undefined;
     let pieces = 0;
@@ -66,7 +67,7 @@ export function PlaygroundView({ token }: { token: string }) {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ model, messages: history.map(({ role, content }) => ({ role, content })), stream: true, stream_options: { include_usage: true } }),
-        signal: controller.current.signal,
+        signal: request.signal,
       });
       if (!response.ok || !response.body) {
         const body = (await response.json().catch(() => ({}))) as { error?: string };
@@ -108,8 +109,15 @@ export function PlaygroundView({ token }: { token: string }) {
         setStats({ firstTokenMs: firstAt - startedAt, ...(seconds > 0 ? { tokensPerSecond: tokens / seconds } : {}) });
       }
     } catch (failure) {
-      if (!controller.current.signal.aborted) setError(failure instanceof Error ? failure.message : String(failure));
+      if (!request.signal.aborted) {
+        setError(failure instanceof Error ? failure.message : String(failure));
+        // No empty answer is left in the history the next message sends.
+        if (!answer.content) setMessages(history.slice(0, -1));
+        else show();
+      }
     } finally {
+      // A failed parse leaves the body unread: ending it gives the model's slot back at once.
+      request.abort();
       setBusy(false);
     }
   };

@@ -4,7 +4,7 @@ import { ms } from '../format.js';
 export function PoolsView({ pools, llms }: { pools: PoolView[] | undefined; llms: LiveLlmView[] | undefined }) {
   if (!pools) return <p class="muted">Loading…</p>;
   if (pools.length === 0) return <p class="muted">No pools: LLMs that share a <code>poolName</code> form one.</p>;
-  const statusOf = new Map((llms ?? []).map((llm) => [llm.name, llm.status]));
+  const byName = new Map((llms ?? []).map((llm) => [llm.name, llm]));
   return (
     <table>
       <thead>
@@ -15,9 +15,15 @@ export function PoolsView({ pools, llms }: { pools: PoolView[] | undefined; llms
           <tr key={pool.name} data-pool={pool.name}>
             <td>{pool.name}</td>
             <td>
-              {pool.members.map((member) => (
-                <span key={member} class={`member status ${statusOf.get(member) ?? ''}`}>{member}: {statusOf.get(member) ?? '?'}</span>
-              ))}
+              {pool.members.map((member) => {
+                const llm = byName.get(member);
+                return (
+                  <div key={member} class="member" data-member={member}>
+                    <span class={`status ${llm?.status ?? ''}`}>{llm?.status ?? '?'}</span> {member}
+                    {llm && <span class="muted"> · {llm.inFlight} in flight, {llm.queued} queued</span>}
+                  </div>
+                );
+              })}
             </td>
             <td class="number">{pool.inFlight}</td>
             <td class="number">{pool.queued}</td>

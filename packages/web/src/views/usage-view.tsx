@@ -11,8 +11,16 @@ export function UsageView({ token }: { token: string }) {
   const [report, setReport] = useState<UsageReport | undefined>();
   const [error, setError] = useState<string | undefined>();
   useEffect(() => {
+    // A reply for filters since changed is dropped: the table always says what it counts.
+    let current = true;
     setError(undefined);
-    api<UsageReport>(token, `/api/v1/usage?by=${by}&since=${since}`).then(setReport, (failure: unknown) => setError(messageOf(failure)));
+    api<UsageReport>(token, `/api/v1/usage?by=${by}&since=${since}`).then(
+      (answer) => current && setReport(answer),
+      (failure: unknown) => current && setError(messageOf(failure)),
+    );
+    return () => {
+      current = false;
+    };
   }, [token, by, since]);
   return (
     <section>
@@ -31,7 +39,7 @@ export function UsageView({ token }: { token: string }) {
         <>
           <table class="usage">
             <thead>
-              <tr><th>{by}</th><th>Requests</th><th>Errors</th><th>Prompt tokens</th><th>Completion tokens</th><th>p50</th><th>p95</th><th>TTFT p50</th><th>TTFT p95</th></tr>
+              <tr><th>{report.by}</th><th>Requests</th><th>Errors</th><th>Prompt tokens</th><th>Completion tokens</th><th>p50</th><th>p95</th><th>TTFT p50</th><th>TTFT p95</th></tr>
             </thead>
             <tbody>
               {report.rows.map((row) => (
@@ -60,6 +68,7 @@ function HourlyChart({ hours }: { hours: UsageHour[] }) {
   const columns = [...byHour.entries()];
   const most = Math.max(1, ...columns.map(([, entries]) => entries.reduce((sum, entry) => sum + entry.requests, 0)));
   const width = Math.max(240, columns.length * 28);
+  const multiDay = new Set(columns.map(([hour]) => hour.slice(0, 10))).size > 1;
   const height = 140;
   return (
     <figure class="chart">
@@ -78,7 +87,7 @@ function HourlyChart({ hours }: { hours: UsageHour[] }) {
                   </rect>
                 );
               })}
-              <text x={index * 28 + 14} y={height + 14} font-size="9" text-anchor="middle">{hour.slice(11, 13)}h</text>
+              <text x={index * 28 + 14} y={height + 14} font-size="9" text-anchor="middle">{columns.length > 24 || multiDay ? `${hour.slice(8, 10)}/${hour.slice(11, 13)}h` : `${hour.slice(11, 13)}h`}</text>
             </g>
           );
         })}
