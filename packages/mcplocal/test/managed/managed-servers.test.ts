@@ -207,7 +207,7 @@ describe('managed model servers', () => {
     const workerPidFile = join(home.path, 'worker.pid');
     // A worker that outlives SIGTERM, as a stuck vLLM engine process does.
     const script = `(trap '' TERM; exec sleep 600) & echo $! > ${workerPidFile}; exec "${process.execPath}" ${FAKE_UPSTREAM_MAIN} --port ${port}`;
-    const entry = providerEntrySchema.parse({ name: 'stubborn', type: 'managed', url: `http://127.0.0.1:${port}`, model: 'fake-model', command: 'sh', args: ['-c', script] });
+    const entry = providerEntrySchema.parse({ name: 'sigterm-deaf', type: 'managed', url: `http://127.0.0.1:${port}`, model: 'fake-model', command: 'sh', args: ['-c', script] });
     const provider = createProvider(entry, {}, systemClock, servers);
     await provider.complete({ messages: [{ role: 'user', content: 'Hi' }] });
     const worker = Number(readFileSync(workerPidFile, 'utf8'));
