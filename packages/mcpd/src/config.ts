@@ -36,6 +36,8 @@ export interface McpdConfig {
   upstreamIdleTimeoutMs: number;
   /** How long SIGTERM waits for in-flight requests before closing them. */
   shutdownDeadlineMs: number;
+  /** From SIGTERM to the drain: `/readyz` answers 503 and everything is still served meanwhile. */
+  shutdownDelayMs: number;
   /** After a start, how long requests for recently connected publishers wait for them to reconnect. */
   reconnectGraceMs: number;
   /** Longest wait for a publisher's first result to a relayed task. */
@@ -117,6 +119,11 @@ const environmentSchema = z.object({
   MCPD_UPSTREAM_TIMEOUT_SECONDS: seconds('MCPD_UPSTREAM_TIMEOUT_SECONDS', 300),
   MCPD_UPSTREAM_IDLE_TIMEOUT_SECONDS: seconds('MCPD_UPSTREAM_IDLE_TIMEOUT_SECONDS', 300),
   MCPD_SHUTDOWN_DEADLINE_SECONDS: seconds('MCPD_SHUTDOWN_DEADLINE_SECONDS', 30),
+  MCPD_SHUTDOWN_DELAY_SECONDS: z.coerce
+    .number({ error: 'MCPD_SHUTDOWN_DELAY_SECONDS must be a number of seconds' })
+    .min(0, 'MCPD_SHUTDOWN_DELAY_SECONDS must be 0 (drain at once) or more')
+    .max(300, 'MCPD_SHUTDOWN_DELAY_SECONDS must be at most 300')
+    .default(0),
   MCPD_RECONNECT_GRACE_SECONDS: z.coerce
     .number({ error: 'MCPD_RECONNECT_GRACE_SECONDS must be a number of seconds' })
     .min(0, 'MCPD_RECONNECT_GRACE_SECONDS must be 0 (no grace) or more')
@@ -206,6 +213,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): McpdConfig {
     upstreamHeadersTimeoutMs: values.MCPD_UPSTREAM_TIMEOUT_SECONDS * 1000,
     upstreamIdleTimeoutMs: values.MCPD_UPSTREAM_IDLE_TIMEOUT_SECONDS * 1000,
     shutdownDeadlineMs: values.MCPD_SHUTDOWN_DEADLINE_SECONDS * 1000,
+    shutdownDelayMs: values.MCPD_SHUTDOWN_DELAY_SECONDS * 1000,
     reconnectGraceMs: values.MCPD_RECONNECT_GRACE_SECONDS * 1000,
     relayTimeoutMs: values.MCPD_RELAY_TIMEOUT_SECONDS * 1000,
     heartbeatTimeoutMs: values.MCPD_HEARTBEAT_TIMEOUT_SECONDS * 1000,

@@ -79,6 +79,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig([], { MCPD_RECONNECT_GRACE_SECONDS: 'soon' })).toThrow(/MCPD_RECONNECT_GRACE_SECONDS must be a number of seconds/);
   });
 
+  it('reads the shutdown delay in seconds, 0 by default, and refuses a negative one or one past 5 minutes', () => {
+    expect(loadConfig([], {}).shutdownDelayMs).toBe(0);
+    expect(loadConfig([], { MCPD_SHUTDOWN_DELAY_SECONDS: '2.5' }).shutdownDelayMs).toBe(2500);
+    expect(() => loadConfig([], { MCPD_SHUTDOWN_DELAY_SECONDS: '-1' })).toThrow(/MCPD_SHUTDOWN_DELAY_SECONDS must be 0 \(drain at once\) or more/);
+    expect(() => loadConfig([], { MCPD_SHUTDOWN_DELAY_SECONDS: '301' })).toThrow(/MCPD_SHUTDOWN_DELAY_SECONDS must be at most 300/);
+    expect(() => loadConfig([], { MCPD_SHUTDOWN_DELAY_SECONDS: 'later' })).toThrow(/MCPD_SHUTDOWN_DELAY_SECONDS must be a number of seconds/);
+  });
+
   it('rejects unknown flags with the usage line', () => {
     expect(() => loadConfig(['--bogus'], {})).toThrow(/usage: mcpd/);
   });

@@ -93,6 +93,37 @@ describe('relay of virtual LLMs over the control stream', () => {
     expect((await post(task.taskId, { chunk: { data: '[DONE]', done: true } })).status).toBe(404);
   });
 
+  it('takes a numbered result posted again once: the caller reads each chunk once, and the repeat is answered 200', async () => {
+    const client = new OpenAI({ baseURL: `${mcpd.url}/v1`, apiKey: alice, maxRetries: 0 });
+    const [stream] = await Promise.all([
+      client.chat.completions.create({ model: 'local', messages: [{ role: 'user', content: 'Hi' }], stream: true }),
+      (async () => {
+        const task = await nextTask();
+        // The publisher's connection failed before mcpd answered seq 1 and 2, so it posted them again.
+        for (const [seq, piece] of [[1, 'one'], [1, 'one'], [2, ' two'], [2, ' two'], [3, ' three']] as const) {
+          expect((await post(task.taskId, { chunk: { data: chunk(piece) }, seq })).status).toBe(200);
+        }
+        // Results without a number (an older publisher's) are all taken, as before.
+        expect((await post(task.taskId, { chunk: { data: chunk(' four') } })).status).toBe(200);
+        await post(task.taskId, { chunk: { data: chunk(null, 'stop') }, seq: 4 });
+        await post(task.taskId, { chunk: { data: '[DONE]', done: true }, seq: 5 });
+      })(),
+    ]);
+    const pieces: string[] = [];
+    for await (const part of stream) pieces.push(part.choices[0]?.delta.content ?? '');
+    expect(pieces.join('')).toBe('one two three four');
+  });
+
+  it('takes a whole answer posted again once, and refuses a seq that is not a positive whole number', async () => {
+    const answer = infer({});
+    const task = await nextTask();
+    expect((await post(task.taskId, { status: 200, body: completion, seq: 0 })).status).toBe(400);
+    expect((await post(task.taskId, { status: 200, body: completion, seq: 1 })).status).toBe(200);
+    expect(await (await answer).json()).toEqual(completion);
+    // The task is over once its answer is taken: a repeat arriving later finds nothing to add to.
+    expect((await post(task.taskId, { status: 200, body: completion, seq: 1 })).status).toBe(404);
+  });
+
   it('answers a result with the publisher error as 502', async () => {
     const answer = infer({});
     const task = await nextTask();

@@ -30,21 +30,50 @@ const DELTA = ['Delta', ' is', ' public', ' and', ' takes', ' two.'];
 /**
  * A connection-level round-robin balancer: each new connection goes to the next live replica, as
  * a TCP load balancer in front of mcpd replicas would send it; a replica that refuses is skipped.
+ * Like HAProxy with `option httpchk GET /readyz` (`inter 100ms`, `fall 1`), it probes each
+ * replica and sends no new connection to one that is not ready.
  */
 class RoundRobinProxy {
   readonly connections = new Map<string, number>();
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
+  /** Replicas whose last probe failed. */
+  readonly #unready = new Set<string>();
+  readonly #probes: NodeJS.Timeout;
   #next = 0;
 
   private constructor(readonly targets: string[]) {
     this.#server = createServer((client) => this.#route(client, 0));
+    this.#probes = setInterval(() => void this.#probe(), 100);
   }
 
   static async start(targets: string[]): Promise<RoundRobinProxy> {
     const proxy = new RoundRobinProxy(targets);
     await new Promise<void>((resolve) => proxy.#server.listen(0, '127.0.0.1', resolve));
     return proxy;
+  }
+
+  async #probe(): Promise<void> {
+    await Promise.all(
+      this.targets.map(async (target) => {
+        const ready = await undiciFetch(`${target}/readyz`, { signal: AbortSignal.timeout(1_000) }).then(
+          async (response) => {
+            await response.body?.cancel();
+            return response.ok;
+          },
+          () => false,
+        );
+        if (ready) this.#unready.delete(target);
+        else this.#unready.add(target);
+      }),
+    );
+  }
+
+  /** The next replica in turn among the ready ones (among all, should none be ready). */
+  #pick(): string {
+    const ready = this.targets.filter((target) => !this.#unready.has(target));
+    const pool = ready.length > 0 ? ready : this.targets;
+    return pool[this.#next++ % pool.length]!;
   }
 
   get url(): string {
@@ -57,7 +86,7 @@ class RoundRobinProxy {
       client.once('close', () => this.#sockets.delete(client));
       client.on('error', () => client.destroy());
     }
-    const target = this.targets[this.#next++ % this.targets.length]!;
+    const target = this.#pick();
     const { hostname, port } = new URL(target);
     const upstream = connect(Number(port), hostname);
     this.#sockets.add(upstream);
@@ -66,7 +95,9 @@ class RoundRobinProxy {
     upstream.once('connect', () => {
       connected = true;
       this.connections.set(target, (this.connections.get(target) ?? 0) + 1);
-      upstream.once('close', () => client.destroy());
+      // What the replica wrote reaches the client before its FIN, as a balancer passes a close on;
+      // a reset (the error below) is passed on as one.
+      upstream.once('close', () => client.end());
       client.pipe(upstream).pipe(client);
     });
     upstream.on('error', () => {
@@ -78,6 +109,7 @@ class RoundRobinProxy {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#probes);
     for (const socket of this.#sockets) socket.destroy();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
@@ -109,6 +141,8 @@ describe.skipIf(!POSTGRES_URL || !NATS_URL)('several mcpd replicas behind a roun
       MCPD_NATS_URL: NATS_URL!,
       // A prefix of its own: other tests (and other runs) on the same NATS server hear nothing of these.
       MCPD_NATS_SUBJECT_PREFIX: `mcpctl-test-${randomBytes(6).toString('hex')}`,
+      // Ten probes of the balancer: it has stopped sending new connections before the listener closes.
+      MCPD_SHUTDOWN_DELAY_SECONDS: '1',
     };
     // All at once, on an empty database: they take turns at the migrations and the admin user.
     const started = await Promise.all(
@@ -164,6 +198,8 @@ describe.skipIf(!POSTGRES_URL || !NATS_URL)('several mcpd replicas behind a roun
       baseURL: `${proxy.url}/v1`,
       apiKey: adminToken,
       maxRetries: 0,
+      // Far past any answer here: a request that hangs fails, and names its model, instead of the test's timeout.
+      timeout: 30_000,
       fetch: (async (url: string, init: RequestInit) => {
         const response = await undiciFetch(url, { ...(init as object), dispatcher: agent });
         return response;
@@ -238,25 +274,30 @@ describe.skipIf(!POSTGRES_URL || !NATS_URL)('several mcpd replicas behind a roun
     const failures: string[] = [];
     let answered = 0;
     let restarting = true;
+    const startedAt = performance.now();
     // Twelve callers, each asking again as soon as it has its answer, until the restarts are over.
     const callers = Array.from({ length: 12 }, async (_, caller) => {
       for (let round = 0; restarting || round < 3; round += 1) {
         const model = models[(caller + round) % models.length]!;
+        const streaming = (caller + round) % 2 === 0;
+        const askedAt = performance.now();
+        const which = () => `${model} (${streaming ? 'streamed' : 'whole'}, asked at +${((askedAt - startedAt) / 1000).toFixed(1)} s)`;
         try {
-          const answer = await ask(model, (caller + round) % 2 === 0);
+          const answer = await ask(model, streaming);
           if (answer === expected[model]) answered += 1;
-          else failures.push(`${model}: ${JSON.stringify(answer)}`);
+          else failures.push(`${which()}: ${JSON.stringify(answer)}`);
         } catch (error) {
           const cause = (error as { cause?: { message?: string } }).cause?.message;
-          failures.push(`${model}: ${error instanceof Error ? error.message : String(error)}${cause ? ` (${cause})` : ''}`);
+          failures.push(`${which()}: ${error instanceof Error ? error.message : String(error)}${cause ? ` (${cause})` : ''}`);
         }
       }
     });
     for (let index = 0; index < REPLICAS; index += 1) {
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       const old = replicas[index]!;
-      // SIGTERM: it stops taking connections at once (the balancer skips it), finishes what it
-      // serves, moves its publishers, then exits; a new replica takes its place.
+      // SIGTERM: `/readyz` fails at once and the balancer stops sending it connections; after the
+      // shutdown delay it stops listening, finishes what it serves, moves its publishers, then
+      // exits; a new replica takes its place.
       await old.stop();
       const dir = await makeTempDir('e2e-replica-');
       dirs.push(dir);

@@ -111,6 +111,40 @@ describe('SIGTERM drains relayed and public streams', () => {
     expect(mcpd!.output()).not.toContain('shutdown deadline reached');
   });
 
+  it('with a shutdown delay, keeps serving while /readyz answers 503, then drains', async () => {
+    // Answers of a second: all that follows fits in the delay, with room for a loaded machine.
+    upstream.setBehavior({ tokenCount: 10, tokensPerSecond: 10 });
+    await start({ MCPD_SHUTDOWN_DELAY_SECONDS: '4' });
+    const running = await begin('relayed');
+    const exited = exitOf(mcpd!);
+    const leaving = says(mcpd!, 'draining after the shutdown delay');
+    mcpd!.process.kill('SIGTERM');
+    const signalledAt = performance.now();
+    await leaving;
+
+    // Out of the balancer's rotation, still serving: what arrives meanwhile is answered, each
+    // answer closing its connection so that kept-alive clients move to another replica.
+    expect((await fetch(`${mcpd!.url}/readyz`)).status).toBe(503);
+    const served = await api('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'direct', messages: [{ role: 'user', content: 'Hi' }] }) });
+    expect(served.status).toBe(200);
+    expect(served.headers.get('connection')).toBe('close');
+    await served.body?.cancel();
+    // A publisher must not settle here: a new control stream is refused at once.
+    const control = await api('/api/v1/llms/_provider-stream', { headers: { accept: 'text/event-stream' } });
+    expect(control.status).toBe(503);
+    await control.body?.cancel();
+
+    // Then the drain: new work gets 503, no sooner than the delay after the signal.
+    let refused: Response;
+    for (refused = await stream('relayed'); refused.status === 200; refused = await stream('relayed')) await refused.body?.cancel();
+    expect(refused.status).toBe(503);
+    expect(performance.now() - signalledAt).toBeGreaterThanOrEqual(3_900);
+    const { text, reset } = await running.rest();
+    expect(reset).toBe(false);
+    expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+    expect(await exited).toBe(0);
+  });
+
   it('ends streams still running at the deadline with an error frame, never a bare reset', async () => {
     upstream.setBehavior({ tokenCount: 200, tokensPerSecond: 5 });
     await start({ MCPD_SHUTDOWN_DEADLINE_SECONDS: '1' });

@@ -149,15 +149,23 @@ export const wakeResultBodySchema = z.object({ ok: z.literal(true), ms: z.number
 export type WakeResultBody = z.infer<typeof wakeResultBodySchema>;
 
 /** The whole answer: a non-streaming completion, or a wake's `{ok:true, ms}` (`wakeResultBodySchema`). */
-export const taskWholeResultSchema = z.object({ status: z.number().int().min(100).max(599), body: z.unknown() });
+/**
+ * Extra field of every result (older servers ignore it): its place among the task's results,
+ * 1, 2, 3…. A publisher that posts a result again after its connection failed before mcpd answered
+ * (mcpd may have taken it) sends the same number, and mcpd takes each number once.
+ */
+const resultSeqSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional();
+
+export const taskWholeResultSchema = z.object({ status: z.number().int().min(100).max(599), body: z.unknown(), seq: resultSeqSchema });
 /**
  * One streamed frame; `data` is a chat.completion.chunk JSON string, the last is "[DONE]" with done.
  * Its size is bounded by the server's limit on the whole post (mcpd: `MCPD_MAX_RESULT_BYTES`).
  */
 export const taskChunkResultSchema = z.object({
   chunk: z.object({ data: z.string(), done: z.boolean().optional() }),
+  seq: resultSeqSchema,
 });
-export const taskErrorResultSchema = z.object({ error: z.string().max(10_000) });
+export const taskErrorResultSchema = z.object({ error: z.string().max(10_000), seq: resultSeqSchema });
 
 /** Body of `POST /api/v1/llms/_provider-task/:taskId/result`. */
 export const taskResultSchema = z.union([taskChunkResultSchema, taskErrorResultSchema, taskWholeResultSchema]);

@@ -160,6 +160,13 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      if (config.shutdownDelayMs > 0) {
+        // Not ready, still serving: a balancer that probes `/readyz` stops sending new connections
+        // here meanwhile, so none is waiting unaccepted (and reset) when the listener closes.
+        services.shutdown.leave();
+        logger.info({ delayMs: config.shutdownDelayMs }, 'not ready any more; draining after the shutdown delay');
+        await new Promise<void>((resolve) => clock.after(config.shutdownDelayMs, resolve));
+      }
       stopGc();
       services.shutdown.begin();
       // Dashboards are no work to finish: their streams end now, and their pages connect elsewhere.

@@ -15,6 +15,8 @@ interface PendingTask {
   sink: TaskSink;
   /** Among replicas: the replica whose connection the task went out on, once known. */
   holder?: string;
+  /** The highest `seq` taken so far: a result posted again after a failed connection is taken once. */
+  lastSeq?: number;
 }
 
 const TASK_PREFIX = 'task_';
@@ -51,13 +53,16 @@ export class TaskRegistry {
   }
 
   /**
-   * Hands results the publisher sent to their task. False — and nothing changes — for an
-   * unknown or finished task, or one sent to a session the poster does not own.
+   * Hands results the publisher sent to their task, but none it was handed before (a `seq` it
+   * has had). False — and nothing changes — for an unknown or finished task, or one sent to a
+   * session the poster does not own.
    */
   deliver(taskId: string, posterId: string, results: readonly TaskResult[]): boolean {
     const task = this.#tasks.get(taskId);
     if (!task || task.ownerId !== posterId) return false;
-    task.sink.results(results);
+    const fresh = task.lastSeq === undefined ? results : results.filter((result) => result.seq === undefined || result.seq > task.lastSeq!);
+    for (const result of fresh) if (result.seq !== undefined) task.lastSeq = result.seq;
+    if (fresh.length > 0) task.sink.results(fresh);
     return true;
   }
 

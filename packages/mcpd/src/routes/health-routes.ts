@@ -8,7 +8,7 @@ export function healthRoutes(app: FastifyInstance, services: Services): void {
   // Migrations run before the server listens, so a database that answers means ready.
   app.get('/readyz', async (_request, reply): Promise<HealthView> => {
     // A draining process still finishes its work; balancers should send new work elsewhere.
-    if (services.shutdown.draining) {
+    if (services.shutdown.leaving) {
       void reply.code(503);
       return { status: 'unavailable', reason: 'shutting down' };
     }

@@ -16,6 +16,10 @@ import { readEventStream } from './read-event-stream.js';
 
 /** A short exchange (register, heartbeat, one result) that takes longer has hung. */
 const REQUEST_TIMEOUT_MS = 30_000;
+/** A result post whose connection failed before mcpd answered is tried this often in all. */
+const RESULT_ATTEMPTS = 3;
+/** Socket errors that end a connection before its answer: the request may be sent again on another. */
+const CONNECTION_LOST = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_CLOSED']);
 /** mcpd pings every 20 s; three missed pings mean the connection is dead even if TCP has not noticed. */
 const STREAM_IDLE_TIMEOUT_MS = 65_000;
 
@@ -80,8 +84,23 @@ export class HttpControlChannel implements ControlChannel {
     });
   }
 
+  /**
+   * One result. A connection that fails before mcpd answers (a kept-alive one it closed as it
+   * stopped, say) is tried again on a new one, at most twice: through a balancer that lands on a
+   * replica that stays, and the result's `seq` keeps mcpd from taking it twice.
+   */
   async postResult(taskId: string, result: TaskResult, signal: AbortSignal): Promise<ResultDelivery> {
     const path = `/_provider-task/${encodeURIComponent(taskId)}/result`;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.postResultOnce(path, result, signal);
+      } catch (error) {
+        if (attempt >= RESULT_ATTEMPTS || signal.aborted || !connectionLost(error)) throw error;
+      }
+    }
+  }
+
+  private postResultOnce(path: string, result: TaskResult, signal: AbortSignal): Promise<ResultDelivery> {
     if (this.resultAgent) return this.postResultFast(path, result, signal, this.resultAgent);
     return this.post(path, result, signal, 'a task result', async (response) => {
       if (response.status === 404) {
@@ -177,6 +196,15 @@ export class HttpControlChannel implements ControlChannel {
       throw new McplocalError(`cannot reach mcpd at ${this.mcpdUrl} for ${what}: ${describeCause(error)}`, { cause: error });
     }
   }
+}
+
+/** Whether the exchange failed because its connection ended before an answer (not a timeout, not an HTTP status). */
+function connectionLost(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 4; current = current.cause, depth += 1) {
+    const code = (current as NodeJS.ErrnoException).code;
+    if (code !== undefined && CONNECTION_LOST.has(code)) return true;
+  }
+  return false;
 }
 
 /** mcpd's `{"error"}` text, or the status line when the body is not one. */

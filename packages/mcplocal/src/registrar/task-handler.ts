@@ -117,17 +117,20 @@ export class TaskHandler {
       return;
     }
     const controller = new AbortController();
+    // Numbered so that mcpd takes a result posted again after a failed connection only once.
+    let seq = 0;
+    const post = (result: TaskResult) => this.options.post(taskId, { ...result, seq: (seq += 1) }, controller.signal);
     const scope: TaskScope = {
       signal: controller.signal,
       post: async (result) => {
-        const delivery = await this.options.post(taskId, result, controller.signal);
+        const delivery = await post(result);
         // mcpd answered or gave up on this task already: the local call has nobody to answer.
         if (delivery === 'gone') controller.abort(new McplocalError('mcpd no longer wants this task'));
         return delivery;
       },
       identity: { id: `chatcmpl-${this.newId()}`, created: Math.floor(this.clock.now().getTime() / 1000), model: llmName },
     };
-    const done = this.run(taskId, kind, llmName, scope, controller, work).finally(() => {
+    const done = this.run(taskId, kind, llmName, scope, post, controller, work).finally(() => {
       // Whatever of the task still listens stops now.
       controller.abort(TASK_OVER);
       this.running.delete(taskId);
@@ -140,6 +143,7 @@ export class TaskHandler {
     kind: string,
     llmName: string,
     scope: TaskScope,
+    post: (result: TaskResult) => Promise<ResultDelivery>,
     controller: AbortController,
     work: (entry: ProviderToPublish, scope: TaskScope) => Promise<void>,
   ): Promise<void> {
@@ -164,7 +168,7 @@ export class TaskHandler {
       // The whole story stays here; mcpd and its callers get it without the workstation's addresses.
       this.options.log.warn(`${kind} task for ${llmName} failed: ${message}`);
       const relayed = relayedErrorMessage(message, llmName, [entry?.url, entry?.wake?.type === 'http' ? entry.wake.url : undefined], [entry?.apiKey]);
-      await this.options.post(taskId, { error: relayed }, controller.signal).catch((postError: unknown) => {
+      await post({ error: relayed }).catch((postError: unknown) => {
         this.options.log.warn(`could not report the failure of a ${kind} task for ${llmName} to mcpd: ${postError instanceof Error ? postError.message : String(postError)}`);
       });
     }

@@ -62,3 +62,36 @@ describe('HttpControlChannel on a manual clock', () => {
     await eventually('the connection closed', () => mcpd.openStreams === 0);
   });
 });
+
+/* A result post whose connection ends before mcpd answers, as when a replica closes its kept-alive connections on the way out. */
+describe('HttpControlChannel result posts that lose their answer', () => {
+  const sent = () => mcpd.results.map(({ result, seq }) => ({ result, seq }));
+
+  it('posts the result again on a new connection, with the same seq, and reports it delivered', async () => {
+    mcpd.loseResultAnswers = 1;
+    expect(await channel.postResult('task-1', { chunk: { data: 'a' }, seq: 7 }, new AbortController().signal)).toBe('delivered');
+    // mcpd may have taken the first one: the same number lets it take the result once.
+    expect(sent()).toEqual([
+      { result: { chunk: { data: 'a' } }, seq: 7 },
+      { result: { chunk: { data: 'a' } }, seq: 7 },
+    ]);
+  });
+
+  it('gives up after three tries, saying why', async () => {
+    mcpd.loseResultAnswers = 3;
+    await expect(channel.postResult('task-1', { chunk: { data: 'a' }, seq: 1 }, new AbortController().signal)).rejects.toThrow(
+      `cannot reach mcpd at ${mcpd.url} for a task result: other side closed`,
+    );
+    expect(sent()).toHaveLength(3);
+  });
+
+  it('does not post again a result mcpd answered, even with a refusal', async () => {
+    mcpd.goneTasks.add('task-1');
+    expect(await channel.postResult('task-1', { chunk: { data: 'a' }, seq: 1 }, new AbortController().signal)).toBe('gone');
+    mcpd.refuseResults = { status: 400, error: 'invalid task result' };
+    await expect(channel.postResult('task-2', { chunk: { data: 'b' }, seq: 1 }, new AbortController().signal)).rejects.toThrow(
+      'mcpd answered a task result with HTTP 400: invalid task result',
+    );
+    expect(mcpd.resultPosts).toBe(2);
+  });
+});

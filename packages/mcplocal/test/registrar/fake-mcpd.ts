@@ -26,10 +26,19 @@ export type AnswerStyle = 'full' | 'minimal' | 'extended';
 
 export interface RecordedResult {
   taskId: string;
+  /** The result without its `seq`, kept apart below. */
   result: TaskResult;
+  /** Its place among the task's results, as the publisher numbered it. */
+  seq?: number | undefined;
   at: number;
   /** How it came: a result post, or the provider socket opened `socket`-th (from 1). */
-  via: 'post' | { socket: number };
+  via?: 'post' | { socket: number };
+}
+
+/** A received result as tests compare it: the result itself, and its `seq` apart. */
+export function recordResult(taskId: string, received: TaskResult, at: number, via?: RecordedResult['via']): RecordedResult {
+  const { seq, ...result } = received;
+  return { taskId, result, seq, at, ...(via ? { via } : {}) };
 }
 
 /** One provider socket mcpd accepted: the WebSocket, the TCP connection under it, and whose session it carries. */
@@ -87,6 +96,12 @@ export class FakeMcpd {
   hangHeartbeats = false;
   /** Tasks whose result posts get 404, as mcpd answers for finished or cancelled tasks. */
   readonly goneTasks = new Set<string>();
+  /** This many result posts are recorded, then their connections end without an answer. */
+  loseResultAnswers = 0;
+  /** Answer result posts with this. */
+  refuseResults: { status: number; error: string } | undefined;
+  /** Result posts received, answered or not. */
+  resultPosts = 0;
   private readonly server: Server;
   private readonly streams = new Set<ServerResponse>();
   private readonly sockets = new Set<AcceptedSocket>();
@@ -212,9 +227,17 @@ export class FakeMcpd {
     const result = /^\/api\/v1\/llms\/_provider-task\/([^/]+)\/result$/.exec(path);
     if (request.method === 'POST' && result?.[1]) {
       const taskId = decodeURIComponent(result[1]);
+      this.resultPosts += 1;
+      if (this.refuseResults) return send(response, this.refuseResults.status, { error: this.refuseResults.error });
       const body = taskResultSchema.parse(await readJson(request));
       if (this.goneTasks.has(taskId)) return send(response, 404, { error: `unknown task ${taskId}` });
-      this.results.push({ taskId, result: body, at: Date.now(), via: 'post' });
+      this.results.push(recordResult(taskId, body, Date.now(), 'post'));
+      if (this.loseResultAnswers > 0) {
+        // Taken, but the answer never comes: the connection ends under the request.
+        this.loseResultAnswers -= 1;
+        request.socket.destroy();
+        return this.notify();
+      }
       this.acknowledge(response, { bufferedChunks: 0 });
       return this.notify();
     }
@@ -308,7 +331,7 @@ export class FakeMcpd {
     } else {
       const results = message.type === 'results' ? message.results : [message.result];
       this.resultMessages.push({ type: message.type, taskId: message.taskId, count: results.length });
-      for (const result of results) this.results.push({ taskId: message.taskId, result, at: Date.now(), via: { socket: accepted.ordinal } });
+      for (const result of results) this.results.push(recordResult(message.taskId, result, Date.now(), { socket: accepted.ordinal }));
     }
     this.notify();
   }

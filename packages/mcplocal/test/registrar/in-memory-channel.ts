@@ -12,7 +12,7 @@ import {
 } from '@mcpctl/protocol';
 import { McpdHttpError, McplocalError } from '../../src/errors.js';
 import type { ChannelFrame, ControlChannel, ResultDelivery, StreamListener } from '../../src/registrar/control-channel.js';
-import { llmViewOf, type RecordedHeartbeat, type RecordedResult } from './fake-mcpd.js';
+import { llmViewOf, recordResult, type RecordedHeartbeat, type RecordedResult } from './fake-mcpd.js';
 
 /** How mcpd turns an exchange down: the status and the `{"error"}` text an HTTP answer would carry. */
 export interface Refusal {
@@ -124,7 +124,7 @@ export class InMemoryMcpd {
   postResult(taskId: string, text: string): ResultDelivery {
     const result = taskResultSchema.parse(JSON.parse(text));
     if (this.goneTasks.has(taskId)) return 'gone';
-    this.results.push({ taskId, result, at: this.clock.monotonic() });
+    this.results.push(recordResult(taskId, result, this.clock.monotonic()));
     return 'delivered';
   }
 

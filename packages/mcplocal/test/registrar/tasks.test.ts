@@ -55,6 +55,8 @@ describe('VirtualLlmRegistrar tasks', () => {
     // Tokens arrive at the pace the local server makes them, not in one burst at the end.
     const times = mcpd.results.filter((entry) => entry.taskId === 'task-1').map((entry) => entry.at);
     expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(100);
+    // Numbered 1, 2, 3…, so that mcpd takes a result posted again only once.
+    expect(mcpd.results.filter((entry) => entry.taskId === 'task-1').map((entry) => entry.seq)).toEqual(results.map((_, index) => index + 1));
   });
 
   it('relays the usage the local server reports as a usage chunk without choices', async () => {
@@ -141,6 +143,7 @@ describe('VirtualLlmRegistrar tasks', () => {
     await mcpd.waitFor('the error', () => mcpd.resultsOf('task-5').length === 1);
     const [result] = mcpd.resultsOf('task-5');
     expect(result).toEqual({ error: expect.stringContaining('CUDA out of memory') });
+    expect(mcpd.results.find((entry) => entry.taskId === 'task-5')?.seq).toBe(1);
   });
 
   it('answers a task for a name it does not publish with an error', async () => {
