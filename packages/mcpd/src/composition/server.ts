@@ -182,18 +182,24 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
       } else {
         services.inference.releaseQueued();
       }
+      const deadline = clock.monotonic() + config.shutdownDeadlineMs;
+      const answered = async () => {
+        if (await services.inference.drained(Math.max(0, deadline - clock.monotonic()))) return;
+        logger.warn({ inFlight: services.inference.inFlight }, 'shutdown deadline reached; ending the answers still running');
+        services.inference.cutAll();
+        await services.inference.drained(CUT_SETTLE_MS);
+      };
       try {
         // Still listening: publishers post results and heartbeats for the work in flight, on
         // kept-alive connections or new ones, until that work ends.
-        if (!(await services.inference.drained(config.shutdownDeadlineMs))) {
-          logger.warn({ inFlight: services.inference.inFlight }, 'shutdown deadline reached; ending the answers still running');
-          services.inference.cutAll();
-          await services.inference.drained(CUT_SETTLE_MS);
-        }
+        await answered();
         await moved;
         await services.providerSessions.disconnectAll().catch((error: unknown) => {
           logger.error({ err: error }, 'marking the sessions of this process inactive failed');
         });
+        // A request whose connection came just before the listener closed may have reached its
+        // answer after the first look (or while the publishers moved): it is answered too, not cut.
+        await answered();
         await closeListener(app, clock);
       } finally {
         services.userLoad?.stop();
