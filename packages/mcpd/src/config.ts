@@ -97,6 +97,18 @@ export function wantsHelp(argv: string[]): boolean {
 const seconds = (name: string, fallback: number) =>
   z.coerce.number({ error: `${name} must be a number of seconds` }).positive(`${name} must be positive`).default(fallback);
 
+/** Seconds where 0 means something (`zeroMeans`); blanks are refused, not read as 0 (an empty variable is unset). */
+const secondsOrZero = (name: string, fallback: number, zeroMeans: string, maxSeconds = Number.MAX_SAFE_INTEGER) =>
+  z
+    .preprocess(
+      (value) => (typeof value === 'string' && value.trim() === '' ? Number.NaN : value),
+      z.coerce
+        .number({ error: `${name} must be a number of seconds` })
+        .min(0, `${name} must be 0 (${zeroMeans}) or more`)
+        .max(maxSeconds, `${name} must be at most ${maxSeconds}`),
+    )
+    .default(fallback);
+
 const count = (name: string, fallback: number) =>
   z.coerce.number({ error: `${name} must be a whole number` }).int(`${name} must be a whole number`).min(1, `${name} must be at least 1`).default(fallback);
 
@@ -119,15 +131,8 @@ const environmentSchema = z.object({
   MCPD_UPSTREAM_TIMEOUT_SECONDS: seconds('MCPD_UPSTREAM_TIMEOUT_SECONDS', 300),
   MCPD_UPSTREAM_IDLE_TIMEOUT_SECONDS: seconds('MCPD_UPSTREAM_IDLE_TIMEOUT_SECONDS', 300),
   MCPD_SHUTDOWN_DEADLINE_SECONDS: seconds('MCPD_SHUTDOWN_DEADLINE_SECONDS', 30),
-  MCPD_SHUTDOWN_DELAY_SECONDS: z.coerce
-    .number({ error: 'MCPD_SHUTDOWN_DELAY_SECONDS must be a number of seconds' })
-    .min(0, 'MCPD_SHUTDOWN_DELAY_SECONDS must be 0 (drain at once) or more')
-    .max(300, 'MCPD_SHUTDOWN_DELAY_SECONDS must be at most 300')
-    .default(0),
-  MCPD_RECONNECT_GRACE_SECONDS: z.coerce
-    .number({ error: 'MCPD_RECONNECT_GRACE_SECONDS must be a number of seconds' })
-    .min(0, 'MCPD_RECONNECT_GRACE_SECONDS must be 0 (no grace) or more')
-    .default(15),
+  MCPD_SHUTDOWN_DELAY_SECONDS: secondsOrZero('MCPD_SHUTDOWN_DELAY_SECONDS', 0, 'drain at once', 300),
+  MCPD_RECONNECT_GRACE_SECONDS: secondsOrZero('MCPD_RECONNECT_GRACE_SECONDS', 15, 'no grace'),
   MCPD_RELAY_TIMEOUT_SECONDS: seconds('MCPD_RELAY_TIMEOUT_SECONDS', 300),
   MCPD_HEARTBEAT_TIMEOUT_SECONDS: seconds('MCPD_HEARTBEAT_TIMEOUT_SECONDS', 90),
   MCPD_INACTIVE_RETENTION_SECONDS: seconds('MCPD_INACTIVE_RETENTION_SECONDS', 4 * 60 * 60),

@@ -85,6 +85,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig([], { MCPD_SHUTDOWN_DELAY_SECONDS: '-1' })).toThrow(/MCPD_SHUTDOWN_DELAY_SECONDS must be 0 \(drain at once\) or more/);
     expect(() => loadConfig([], { MCPD_SHUTDOWN_DELAY_SECONDS: '301' })).toThrow(/MCPD_SHUTDOWN_DELAY_SECONDS must be at most 300/);
     expect(() => loadConfig([], { MCPD_SHUTDOWN_DELAY_SECONDS: 'later' })).toThrow(/MCPD_SHUTDOWN_DELAY_SECONDS must be a number of seconds/);
+    // An empty variable is unset, as every MCPD_* one; blanks are a mistake, not a 0.
+    expect(loadConfig([], { MCPD_SHUTDOWN_DELAY_SECONDS: '' }).shutdownDelayMs).toBe(0);
+    expect(() => loadConfig([], { MCPD_SHUTDOWN_DELAY_SECONDS: ' ' })).toThrow(/MCPD_SHUTDOWN_DELAY_SECONDS must be a number of seconds/);
+    expect(() => loadConfig([], { MCPD_RECONNECT_GRACE_SECONDS: '  ' })).toThrow(/MCPD_RECONNECT_GRACE_SECONDS must be a number of seconds/);
   });
 
   it('rejects unknown flags with the usage line', () => {

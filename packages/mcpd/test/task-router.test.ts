@@ -275,3 +275,27 @@ describe('TaskRouter on the holder of a connection', () => {
     expect(gone).toEqual(['s1']);
   });
 });
+
+describe('TaskRegistry results numbered by the publisher', () => {
+  it('takes each seq once, in a batch too, and every result without one', () => {
+    const tasks = new TaskRegistry();
+    const taken: Array<number | string | undefined> = [];
+    const taskId = tasks.open('s1', 'alice', {
+      results: (results) => taken.push(...results.map((result) => ('chunk' in result ? result.chunk.data : result.seq))),
+      publisherGone: () => undefined,
+    });
+    const chunk = (data: string, seq?: number) => ({ chunk: { data }, ...(seq === undefined ? {} : { seq }) });
+    expect(tasks.deliver(taskId, 'alice', [chunk('a', 1), chunk('a', 1), chunk('b', 2)])).toBe(true);
+    // A repeat of what was taken, then the next one: only the next one reaches the caller.
+    expect(tasks.deliver(taskId, 'alice', [chunk('b', 2), chunk('c', 3)])).toBe(true);
+    // Repeats alone change nothing and are still answered as delivered (the publisher's post got through this time).
+    expect(tasks.deliver(taskId, 'alice', [chunk('c', 3)])).toBe(true);
+    // An older publisher numbers nothing: all of it is taken.
+    expect(tasks.deliver(taskId, 'alice', [chunk('d'), chunk('d')])).toBe(true);
+    expect(taken).toEqual(['a', 'b', 'c', 'd', 'd']);
+    // Not the owner: nothing is taken, whatever the number.
+    expect(tasks.deliver(taskId, 'bob', [chunk('e', 4)])).toBe(false);
+    expect(tasks.deliver(taskId, 'alice', [chunk('e', 4)])).toBe(true);
+    expect(taken.at(-1)).toBe('e');
+  });
+});

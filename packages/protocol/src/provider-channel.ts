@@ -57,6 +57,11 @@ export const providerRegisterResponseSchema = z.object({
    * at this path; absent when it does not, and the publisher speaks SSE + POST.
    */
   providerSocketPath: z.string().startsWith('/').optional(),
+  /**
+   * Extra field (old mcplocal builds ignore it): this mcpd takes each result `seq` once, so a
+   * publisher may post a result again when its connection failed before the answer.
+   */
+  takesResultSeq: z.literal(true).optional(),
 });
 export type ProviderRegisterResponse = z.infer<typeof providerRegisterResponseSchema>;
 
@@ -86,6 +91,11 @@ export const providerRegisterAnswerSchema = z.looseObject({
     .unknown()
     .transform((path) => (typeof path === 'string' && path.startsWith('/') ? path : undefined))
     // A transform alone makes the key required in zod 4: an older mcpd's answer, without it, would fail.
+    .optional(),
+  /** Whether this mcpd takes each result `seq` once; an older one, which does not say, may take a repeat twice. */
+  takesResultSeq: z
+    .unknown()
+    .transform((value) => value === true)
     .optional(),
 });
 export type ProviderRegisterAnswer = z.infer<typeof providerRegisterAnswerSchema>;
@@ -148,7 +158,6 @@ export type ProviderTaskRead = z.infer<typeof providerTaskReadSchema>;
 export const wakeResultBodySchema = z.object({ ok: z.literal(true), ms: z.number().nonnegative() });
 export type WakeResultBody = z.infer<typeof wakeResultBodySchema>;
 
-/** The whole answer: a non-streaming completion, or a wake's `{ok:true, ms}` (`wakeResultBodySchema`). */
 /**
  * Extra field of every result (older servers ignore it): its place among the task's results,
  * 1, 2, 3…. A publisher that posts a result again after its connection failed before mcpd answered
@@ -156,6 +165,7 @@ export type WakeResultBody = z.infer<typeof wakeResultBodySchema>;
  */
 const resultSeqSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional();
 
+/** The whole answer: a non-streaming completion, or a wake's `{ok:true, ms}` (`wakeResultBodySchema`). */
 export const taskWholeResultSchema = z.object({ status: z.number().int().min(100).max(599), body: z.unknown(), seq: resultSeqSchema });
 /**
  * One streamed frame; `data` is a chat.completion.chunk JSON string, the last is "[DONE]" with done.

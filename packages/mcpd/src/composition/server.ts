@@ -165,7 +165,7 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
         // here meanwhile, so none is waiting unaccepted (and reset) when the listener closes.
         services.shutdown.leave();
         logger.info({ delayMs: config.shutdownDelayMs }, 'not ready any more; draining after the shutdown delay');
-        await new Promise<void>((resolve) => clock.after(config.shutdownDelayMs, resolve));
+        await clock.sleep(config.shutdownDelayMs);
       }
       stopGc();
       services.shutdown.begin();
@@ -183,9 +183,12 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
         services.inference.releaseQueued();
       }
       const deadline = clock.monotonic() + config.shutdownDeadlineMs;
+      let cut = false;
       const answered = async () => {
-        if (await services.inference.drained(Math.max(0, deadline - clock.monotonic()))) return;
-        logger.warn({ inFlight: services.inference.inFlight }, 'shutdown deadline reached; ending the answers still running');
+        if (!cut && (await services.inference.drained(Math.max(0, deadline - clock.monotonic())))) return;
+        if (!cut) logger.warn({ inFlight: services.inference.inFlight }, 'shutdown deadline reached; ending the answers still running');
+        cut = true;
+        // Past the deadline, whatever is still running (or began since) ends at once.
         services.inference.cutAll();
         await services.inference.drained(CUT_SETTLE_MS);
       };

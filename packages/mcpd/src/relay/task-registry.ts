@@ -60,8 +60,12 @@ export class TaskRegistry {
   deliver(taskId: string, posterId: string, results: readonly TaskResult[]): boolean {
     const task = this.#tasks.get(taskId);
     if (!task || task.ownerId !== posterId) return false;
-    const fresh = task.lastSeq === undefined ? results : results.filter((result) => result.seq === undefined || result.seq > task.lastSeq!);
-    for (const result of fresh) if (result.seq !== undefined) task.lastSeq = result.seq;
+    const fresh = results.filter((result) => {
+      if (result.seq === undefined) return true;
+      if (task.lastSeq !== undefined && result.seq <= task.lastSeq) return false;
+      task.lastSeq = result.seq;
+      return true;
+    });
     if (fresh.length > 0) task.sink.results(fresh);
     return true;
   }

@@ -26,7 +26,7 @@ export function providerRoutes(app: FastifyInstance, services: Services): void {
     const outcome = await providers.register(request.principal, body.data);
     const views = await Promise.all(outcome.names.map((name) => llms.get(request.principal, name)));
     const agentViews = await Promise.all(outcome.agentNames.map((name) => services.agents.get(request.principal, name)));
-    const answer: ProviderRegisterResponse = { providerSessionId: outcome.providerSessionId, llms: views, agents: agentViews };
+    const answer: ProviderRegisterResponse = { providerSessionId: outcome.providerSessionId, llms: views, agents: agentViews, takesResultSeq: true };
     // Publishers that know the socket use it; older ones ignore the field and speak SSE + POST.
     if (services.providerSocket) answer.providerSocketPath = PROVIDER_SOCKET_PATH;
     return reply.code(201).send(answer);

@@ -16,10 +16,13 @@ import { readEventStream } from './read-event-stream.js';
 
 /** A short exchange (register, heartbeat, one result) that takes longer has hung. */
 const REQUEST_TIMEOUT_MS = 30_000;
-/** A result post whose connection failed before mcpd answered is tried this often in all. */
-const RESULT_ATTEMPTS = 3;
+/**
+ * Pauses before each further try of a result post whose connection failed before mcpd answered:
+ * time for the balancer to see a leaving replica, and for idle connections to it to close.
+ */
+const RESULT_RETRY_PAUSES_MS = [100, 300];
 /** Socket errors that end a connection before its answer: the request may be sent again on another. */
-const CONNECTION_LOST = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_CLOSED']);
+const CONNECTION_LOST = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE']);
 /** mcpd pings every 20 s; three missed pings mean the connection is dead even if TCP has not noticed. */
 const STREAM_IDLE_TIMEOUT_MS = 65_000;
 
@@ -53,6 +56,8 @@ export class HttpControlChannel implements ControlChannel {
   private readonly requestTimeoutMs: number;
   /** Result posts are the relay's hot path: undici's own client costs a third of `fetch`. */
   private readonly resultAgent: Agent | undefined;
+  /** mcpd said, in its register answer, that it takes each result `seq` once: a repeat is safe. */
+  private takesResultSeq = false;
 
   constructor(options: HttpControlChannelOptions) {
     this.mcpdUrl = options.mcpdUrl.replace(/\/+$/, '');
@@ -73,6 +78,7 @@ export class HttpControlChannel implements ControlChannel {
       if (!parsed.success) {
         throw new McplocalError(`mcpd answered the registration with an unexpected body: ${parsed.error.message}`, { cause: parsed.error });
       }
+      this.takesResultSeq = parsed.data.takesResultSeq === true;
       return parsed.data;
     });
   }
@@ -85,17 +91,20 @@ export class HttpControlChannel implements ControlChannel {
   }
 
   /**
-   * One result. A connection that fails before mcpd answers (a kept-alive one it closed as it
-   * stopped, say) is tried again on a new one, at most twice: through a balancer that lands on a
-   * replica that stays, and the result's `seq` keeps mcpd from taking it twice.
+   * One result. When its connection fails before mcpd answers (a kept-alive one a replica closed
+   * as it left, say), it is posted again, at most twice, after a pause: through a balancer that
+   * reaches a replica that stays. Only to an mcpd that takes each `seq` once: an older one might
+   * have taken the first and would take the repeat too, so there the task fails as it always did.
    */
   async postResult(taskId: string, result: TaskResult, signal: AbortSignal): Promise<ResultDelivery> {
     const path = `/_provider-task/${encodeURIComponent(taskId)}/result`;
-    for (let attempt = 1; ; attempt += 1) {
+    for (let attempt = 0; ; attempt += 1) {
       try {
         return await this.postResultOnce(path, result, signal);
       } catch (error) {
-        if (attempt >= RESULT_ATTEMPTS || signal.aborted || !connectionLost(error)) throw error;
+        const pause = RESULT_RETRY_PAUSES_MS[attempt];
+        if (pause === undefined || !this.takesResultSeq || result.seq === undefined || signal.aborted || !connectionLost(error)) throw error;
+        await this.clock.sleep(pause, signal);
       }
     }
   }
@@ -129,7 +138,8 @@ export class HttpControlChannel implements ControlChannel {
       if (signal.aborted) throw error;
       throw new McplocalError(`cannot reach mcpd at ${this.mcpdUrl} for a task result: ${describeCause(error)}`, { cause: error });
     }
-    const text = await response.body.text();
+    // mcpd answered: whatever befalls the rest of the answer, the result is never posted again.
+    const text = await response.body.text().catch(() => '');
     if (response.statusCode === 404) return 'gone';
     if (response.statusCode >= 200 && response.statusCode < 300) return 'delivered';
     throw mcpdRefusal(response.statusCode, text, 'a task result');

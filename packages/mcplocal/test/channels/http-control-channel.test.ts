@@ -66,10 +66,19 @@ describe('HttpControlChannel on a manual clock', () => {
 /* A result post whose connection ends before mcpd answers, as when a replica closes its kept-alive connections on the way out. */
 describe('HttpControlChannel result posts that lose their answer', () => {
   const sent = () => mcpd.results.map(({ result, seq }) => ({ result, seq }));
+  const register = () => channel.register({ providers: [] }, new AbortController().signal);
+  /** Moves the manual clock past the pause the channel waits in, once it waits. */
+  const pass = async (ms: number) => {
+    await eventually(`a pause of ${ms} ms`, () => clock.nextTimerInMs === ms);
+    clock.advance(ms);
+  };
 
-  it('posts the result again on a new connection, with the same seq, and reports it delivered', async () => {
+  it('posts the result again after a pause, with the same seq, to an mcpd that takes each seq once', async () => {
+    await register();
     mcpd.loseResultAnswers = 1;
-    expect(await channel.postResult('task-1', { chunk: { data: 'a' }, seq: 7 }, new AbortController().signal)).toBe('delivered');
+    const delivery = channel.postResult('task-1', { chunk: { data: 'a' }, seq: 7 }, new AbortController().signal);
+    await pass(100);
+    expect(await delivery).toBe('delivered');
     // mcpd may have taken the first one: the same number lets it take the result once.
     expect(sent()).toEqual([
       { result: { chunk: { data: 'a' } }, seq: 7 },
@@ -78,14 +87,30 @@ describe('HttpControlChannel result posts that lose their answer', () => {
   });
 
   it('gives up after three tries, saying why', async () => {
+    await register();
     mcpd.loseResultAnswers = 3;
-    await expect(channel.postResult('task-1', { chunk: { data: 'a' }, seq: 1 }, new AbortController().signal)).rejects.toThrow(
-      `cannot reach mcpd at ${mcpd.url} for a task result: other side closed`,
+    const delivery = channel.postResult('task-1', { chunk: { data: 'a' }, seq: 1 }, new AbortController().signal).then(
+      () => 'delivered',
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
     );
+    await pass(100);
+    await pass(300);
+    expect(await delivery).toBe(`cannot reach mcpd at ${mcpd.url} for a task result: other side closed`);
     expect(sent()).toHaveLength(3);
   });
 
+  it('posts nothing again to an mcpd that did not say it takes each seq once: it might take the repeat too', async () => {
+    mcpd.answerStyle = 'minimal';
+    await register();
+    mcpd.loseResultAnswers = 1;
+    await expect(channel.postResult('task-1', { chunk: { data: 'a' }, seq: 1 }, new AbortController().signal)).rejects.toThrow(
+      `cannot reach mcpd at ${mcpd.url} for a task result: other side closed`,
+    );
+    expect(sent()).toHaveLength(1);
+  });
+
   it('does not post again a result mcpd answered, even with a refusal', async () => {
+    await register();
     mcpd.goneTasks.add('task-1');
     expect(await channel.postResult('task-1', { chunk: { data: 'a' }, seq: 1 }, new AbortController().signal)).toBe('gone');
     mcpd.refuseResults = { status: 400, error: 'invalid task result' };

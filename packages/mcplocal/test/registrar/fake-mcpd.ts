@@ -253,7 +253,7 @@ export class FakeMcpd {
     const providerSessionId = body.providerSessionId ?? `session-${this.nextSession}`;
     if (this.answerStyle === 'minimal') return send(response, 201, { providerSessionId, llms: [] });
     const llms = body.providers.map((provider) => llmViewOf(provider));
-    const advertised = this.serveSocket ? { providerSocketPath: PROVIDER_SOCKET_PATH } : {};
+    const advertised = { ...(this.serveSocket ? { providerSocketPath: PROVIDER_SOCKET_PATH } : {}), takesResultSeq: true };
     if (this.answerStyle === 'full') return send(response, 201, { providerSessionId, llms, agents: [], ...advertised });
     send(response, 201, {
       providerSessionId,
