@@ -93,6 +93,12 @@ describe('relay of virtual LLMs over the control stream', () => {
     expect((await post(task.taskId, { chunk: { data: '[DONE]', done: true } })).status).toBe(404);
   });
 
+  it('says at registration that it takes each result seq once', async () => {
+    const registered = await mcpd.api('/api/v1/llms/_provider-register', { token: alice, json: { providers: [{ name: 'other', type: 'openai', model: 'qwen3' }] } });
+    expect(registered.status).toBe(201);
+    expect(((await registered.json()) as { takesResultSeq?: unknown }).takesResultSeq).toBe(true);
+  });
+
   it('takes a numbered result posted again once: the caller reads each chunk once, and the repeat is answered 200', async () => {
     const client = new OpenAI({ baseURL: `${mcpd.url}/v1`, apiKey: alice, maxRetries: 0 });
     const [stream] = await Promise.all([
