@@ -23,6 +23,10 @@ import type { ResolveHost } from '../security/upstream-address-guard.js';
 const CUT_SETTLE_MS = 2_000;
 /** How long connections still busy (a last result post being answered) get before they are cut. */
 const CONNECTION_SETTLE_MS = 500;
+/** How long answers already given may take to leave their sockets (a slow reader) before the close. */
+const WRITTEN_MS = 5_000;
+/** How often the close looks whether those answers have left. */
+const WRITTEN_POLL_MS = 10;
 
 export interface StartOptions {
   logger: Logger;
@@ -124,6 +128,11 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
     bodyTimeoutMs: config.bodyTimeoutMs,
     trustProxy: config.trustProxy,
   });
+  const connections = new Set<net.Socket>();
+  app.server.on('connection', (socket: net.Socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
   try {
     if (bus && services.presence) {
       await bus.start(services.busHandlers);
@@ -203,7 +212,7 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
         // A request whose connection came just before the listener closed may have reached its
         // answer after the first look (or while the publishers moved): it is answered too, not cut.
         await answered();
-        await closeListener(app, clock);
+        await closeListener(app, clock, connections);
       } finally {
         services.userLoad?.stop();
         await services.sharedSlots?.stop();
@@ -226,8 +235,16 @@ function stopAccepting(app: FastifyInstance): void {
   net.Server.prototype.close.call(app.server);
 }
 
-/** Stops listening; a connection still busy after a short settle is cut rather than waited for. */
-async function closeListener(app: FastifyInstance, clock: Clock): Promise<void> {
+/**
+ * Stops listening; a connection still busy after a short settle is cut rather than waited for.
+ * First the answers already given leave their sockets: closing a connection destroys what its
+ * socket still holds, and a slow reader would find the end of its answer missing.
+ */
+async function closeListener(app: FastifyInstance, clock: Clock, connections: ReadonlySet<net.Socket>): Promise<void> {
+  const until = clock.monotonic() + WRITTEN_MS;
+  while (clock.monotonic() < until && [...connections].some((socket) => !socket.destroyed && socket.writableLength > 0)) {
+    await clock.sleep(WRITTEN_POLL_MS);
+  }
   const stopped = app.close();
   const cancelCut = clock.after(CONNECTION_SETTLE_MS, () => app.server.closeAllConnections());
   try {
