@@ -145,6 +145,22 @@ describe('SIGTERM drains relayed and public streams', () => {
     expect(await exited).toBe(0);
   });
 
+  it('lets a slow reader take the whole of an answer given before the close, however long it sits in the socket', async () => {
+    // 32 MiB: more than the kernel's and the client's buffers hold, so most of it waits in mcpd's socket.
+    const piece = 'x'.repeat(4096);
+    upstream.setBehavior({ tokens: Array.from({ length: 8192 }, () => piece), tokensPerSecond: undefined });
+    await start();
+    const response = await api('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'direct', messages: [{ role: 'user', content: 'Hi' }] }) });
+    expect(response.status).toBe(200);
+    const exited = exitOf(mcpd!);
+    mcpd!.process.kill('SIGTERM');
+    // The reader takes its time: longer than mcpd waits for connections still busy at the close.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const body = (await response.json()) as { choices: Array<{ message: { content: string } }> };
+    expect(body.choices[0]!.message.content.length).toBe(8192 * 4096);
+    expect(await exited).toBe(0);
+  });
+
   it('ends streams still running at the deadline with an error frame, never a bare reset', async () => {
     upstream.setBehavior({ tokenCount: 200, tokensPerSecond: 5 });
     await start({ MCPD_SHUTDOWN_DEADLINE_SECONDS: '1' });
