@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
 import { openDatabase, type DatabaseHandle } from '@mcpctl/db';
@@ -133,6 +134,12 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
     connections.add(socket);
     socket.once('close', () => connections.delete(socket));
   });
+  // Answers not yet written whole: the close waits for them (a stream whose last chunk is on its way).
+  const answering = new Set<ServerResponse>();
+  app.server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
+    answering.add(response);
+    response.once('close', () => answering.delete(response));
+  });
   try {
     if (bus && services.presence) {
       await bus.start(services.busHandlers);
@@ -212,7 +219,7 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
         // A request whose connection came just before the listener closed may have reached its
         // answer after the first look (or while the publishers moved): it is answered too, not cut.
         await answered();
-        await closeListener(app, clock, connections);
+        await closeListener(app, clock, connections, answering);
       } finally {
         services.userLoad?.stop();
         await services.sharedSlots?.stop();
@@ -237,14 +244,18 @@ function stopAccepting(app: FastifyInstance): void {
 
 /**
  * Stops listening; a connection still busy after a short settle is cut rather than waited for.
- * First the answers already given leave their sockets: closing a connection destroys what its
- * socket still holds, and a slow reader would find the end of its answer missing.
+ * First the answers under way are written whole and leave their sockets: closing a connection
+ * destroys what its socket still holds, and a slow reader would find the end of its answer missing.
  */
-async function closeListener(app: FastifyInstance, clock: Clock, connections: ReadonlySet<net.Socket>): Promise<void> {
+async function closeListener(
+  app: FastifyInstance,
+  clock: Clock,
+  connections: ReadonlySet<net.Socket>,
+  answering: ReadonlySet<ServerResponse>,
+): Promise<void> {
   const until = clock.monotonic() + WRITTEN_MS;
-  while (clock.monotonic() < until && [...connections].some((socket) => !socket.destroyed && socket.writableLength > 0)) {
-    await clock.sleep(WRITTEN_POLL_MS);
-  }
+  const busy = () => answering.size > 0 || [...connections].some((socket) => !socket.destroyed && socket.writableLength > 0);
+  while (clock.monotonic() < until && busy()) await clock.sleep(WRITTEN_POLL_MS);
   const stopped = app.close();
   const cancelCut = clock.after(CONNECTION_SETTLE_MS, () => app.server.closeAllConnections());
   try {
