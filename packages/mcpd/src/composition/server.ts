@@ -134,7 +134,7 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
     connections.add(socket);
     socket.once('close', () => connections.delete(socket));
   });
-  // Answers not yet written whole: the close waits for them (a stream whose last chunk is on its way).
+  // Answers ended but not yet written whole: the close waits for them (a stream whose last chunk is on its way).
   const answering = new Set<ServerResponse>();
   app.server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
     answering.add(response);
@@ -253,9 +253,12 @@ async function closeListener(
   connections: ReadonlySet<net.Socket>,
   answering: ReadonlySet<ServerResponse>,
 ): Promise<void> {
-  const until = clock.monotonic() + WRITTEN_MS;
-  const busy = () => answering.size > 0 || [...connections].some((socket) => !socket.destroyed && socket.writableLength > 0);
-  while (clock.monotonic() < until && busy()) await clock.sleep(WRITTEN_POLL_MS);
+  // Real time, not the injected clock: this waits on sockets, not on a rule of the product.
+  const until = performance.now() + WRITTEN_MS;
+  const busy = () =>
+    [...answering].some((response) => response.writableEnded && !response.writableFinished) ||
+    [...connections].some((socket) => !socket.destroyed && socket.writableLength > 0);
+  while (performance.now() < until && busy()) await new Promise((resolve) => setTimeout(resolve, WRITTEN_POLL_MS));
   const stopped = app.close();
   const cancelCut = clock.after(CONNECTION_SETTLE_MS, () => app.server.closeAllConnections());
   try {
