@@ -24,6 +24,39 @@ describe.each(testDatabaseVariants())('audit records on $name', (variant) => {
     }
   });
 
+  it('keeps texts an array literal would otherwise read as syntax: NULL, quotes, commas, braces, backslashes', async () => {
+    const database = await variant.open();
+    try {
+      const audit = new AuditRepository(database.db);
+      const awkward = ['NULL', 'null', '', ' a, b ', '{x,y}', 'say "hi"', 'back\\slash\\', "it's", 'tab\there\nline', 'ünï 🙂'];
+      const at = new Date('2026-03-01T10:00:00Z');
+      await audit.insertMany(
+        awkward.map((text, index) => ({
+          at: new Date(at.getTime() + index),
+          userId: text,
+          userName: text,
+          llmName: text,
+          servedBy: text,
+          endpoint: 'chat.completions',
+          streaming: index % 2 === 0,
+          status: 200 + index,
+          latencyMs: index + 0.25,
+          error: text,
+          agentName: text,
+        })),
+      );
+      const rows = (await audit.list({ limit: 20 })).reverse();
+      expect(rows.map((row) => [row.userId, row.userName, row.llmName, row.servedBy, row.error, row.agentName])).toEqual(
+        awkward.map((text) => [text, text, text, text, text, text]),
+      );
+      expect(rows.map((row) => [row.status, row.latencyMs, row.streaming, row.firstTokenMs, row.promptTokens])).toEqual(
+        awkward.map((_, index) => [200 + index, index + 0.25, index % 2 === 0, null, null]),
+      );
+    } finally {
+      await database.close();
+    }
+  });
+
   const record = (at: string, fields: Partial<NewAuditRecordRow>): NewAuditRecordRow => ({
     at: new Date(at),
     userId: 'u1',

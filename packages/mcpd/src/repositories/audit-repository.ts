@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, lt, param, sql, type SQL } from 'drizzle-orm';
 import { auditRecords, type AuditRecordRow, type Database, type NewAuditRecordRow } from '@mcpctl/db';
 import type { UsageDimension, UsageHour, UsageRow } from '@mcpctl/protocol';
 import { rawRows } from './raw-rows.js';
@@ -37,20 +37,22 @@ export class AuditRepository {
   constructor(private readonly db: Database) {}
 
   /**
-   * One statement and one parameter for the whole batch: a multi-row VALUES of hundreds of
-   * rows costs the embedded database (which runs on mcpd's own thread) several times more.
+   * One statement for the whole batch, one array parameter per column. On the embedded database
+   * (which runs on mcpd's own thread) this costs about half of what the same rows cost as one JSON
+   * parameter once batches reach a few hundred rows, and a multi-row VALUES several times more.
    */
   async insertMany(records: NewAuditRecordRow[]): Promise<void> {
     if (records.length === 0) return;
-    const rows = JSON.stringify(records.map(toJsonRow));
+    const columns = toColumns(records);
     await this.db.execute(sql`
       insert into audit_records (at, user_id, user_name, llm_name, served_by, endpoint, streaming, status,
         latency_ms, first_token_ms, queue_ms, prompt_tokens, completion_tokens, error, agent_name)
-      select at, user_id, user_name, llm_name, served_by, endpoint, streaming, status,
-        latency_ms, first_token_ms, queue_ms, prompt_tokens, completion_tokens, error, agent_name
-      from jsonb_to_recordset(${rows}::jsonb) as r(at timestamptz, user_id text, user_name text, llm_name text,
-        served_by text, endpoint text, streaming boolean, status int, latency_ms float8, first_token_ms float8,
-        queue_ms float8, prompt_tokens int, completion_tokens int, error text, agent_name text)`);
+      select * from unnest(${param(columns.at)}::timestamptz[], ${param(columns.userId)}::text[],
+        ${param(columns.userName)}::text[], ${param(columns.llmName)}::text[], ${param(columns.servedBy)}::text[],
+        ${param(columns.endpoint)}::text[], ${param(columns.streaming)}::boolean[], ${param(columns.status)}::int[],
+        ${param(columns.latencyMs)}::float8[], ${param(columns.firstTokenMs)}::float8[], ${param(columns.queueMs)}::float8[],
+        ${param(columns.promptTokens)}::int[], ${param(columns.completionTokens)}::int[], ${param(columns.error)}::text[],
+        ${param(columns.agentName)}::text[])`);
   }
 
   /** Newest first. */
@@ -138,22 +140,25 @@ function numberOrNull(value: unknown): number | null {
   return value === null || value === undefined ? null : Number(value);
 }
 
-function toJsonRow(record: NewAuditRecordRow) {
+/** The batch turned column-wise, one array per column, nulls where a field is absent. */
+function toColumns(records: NewAuditRecordRow[]) {
+  const column = <T>(pick: (record: NewAuditRecordRow) => T | null | undefined): (T | null)[] =>
+    records.map((record) => pick(record) ?? null);
   return {
-    at: record.at.toISOString(),
-    user_id: record.userId ?? null,
-    user_name: record.userName ?? null,
-    llm_name: record.llmName,
-    served_by: record.servedBy ?? null,
-    endpoint: record.endpoint,
-    streaming: record.streaming,
-    status: record.status,
-    latency_ms: record.latencyMs,
-    first_token_ms: record.firstTokenMs ?? null,
-    queue_ms: record.queueMs ?? null,
-    prompt_tokens: record.promptTokens ?? null,
-    completion_tokens: record.completionTokens ?? null,
-    error: record.error ?? null,
-    agent_name: record.agentName ?? null,
+    at: column((record) => record.at.toISOString()),
+    userId: column((record) => record.userId),
+    userName: column((record) => record.userName),
+    llmName: column((record) => record.llmName),
+    servedBy: column((record) => record.servedBy),
+    endpoint: column((record) => record.endpoint),
+    streaming: column((record) => record.streaming),
+    status: column((record) => record.status),
+    latencyMs: column((record) => record.latencyMs),
+    firstTokenMs: column((record) => record.firstTokenMs),
+    queueMs: column((record) => record.queueMs),
+    promptTokens: column((record) => record.promptTokens),
+    completionTokens: column((record) => record.completionTokens),
+    error: column((record) => record.error),
+    agentName: column((record) => record.agentName),
   };
 }
