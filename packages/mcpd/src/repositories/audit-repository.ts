@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lt, param, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import { auditRecords, type AuditRecordRow, type Database, type NewAuditRecordRow } from '@mcpctl/db';
 import type { UsageDimension, UsageHour, UsageRow } from '@mcpctl/protocol';
 import { rawRows } from './raw-rows.js';
@@ -33,6 +33,25 @@ const USAGE_KEYS: Record<UsageDimension, SQL> = {
   agent: sql.raw('agent_name'),
 };
 
+/** Each stored column of an audit record: its name, its SQL type, and where a record keeps it. */
+const AUDIT_COLUMNS: ReadonlyArray<readonly [string, string, (record: NewAuditRecordRow) => unknown]> = [
+  ['at', 'timestamptz', (record) => record.at.toISOString()],
+  ['user_id', 'text', (record) => record.userId],
+  ['user_name', 'text', (record) => record.userName],
+  ['llm_name', 'text', (record) => record.llmName],
+  ['served_by', 'text', (record) => record.servedBy],
+  ['endpoint', 'text', (record) => record.endpoint],
+  ['streaming', 'boolean', (record) => record.streaming],
+  ['status', 'int', (record) => record.status],
+  ['latency_ms', 'float8', (record) => record.latencyMs],
+  ['first_token_ms', 'float8', (record) => record.firstTokenMs],
+  ['queue_ms', 'float8', (record) => record.queueMs],
+  ['prompt_tokens', 'int', (record) => record.promptTokens],
+  ['completion_tokens', 'int', (record) => record.completionTokens],
+  ['error', 'text', (record) => record.error],
+  ['agent_name', 'text', (record) => record.agentName],
+];
+
 export class AuditRepository {
   constructor(private readonly db: Database) {}
 
@@ -43,16 +62,10 @@ export class AuditRepository {
    */
   async insertMany(records: NewAuditRecordRow[]): Promise<void> {
     if (records.length === 0) return;
-    const columns = toColumns(records);
+    const arrays = AUDIT_COLUMNS.map(([, type, pick]) => sql`${sql.param(records.map((record) => pick(record) ?? null))}::${sql.raw(type)}[]`);
     await this.db.execute(sql`
-      insert into audit_records (at, user_id, user_name, llm_name, served_by, endpoint, streaming, status,
-        latency_ms, first_token_ms, queue_ms, prompt_tokens, completion_tokens, error, agent_name)
-      select * from unnest(${param(columns.at)}::timestamptz[], ${param(columns.userId)}::text[],
-        ${param(columns.userName)}::text[], ${param(columns.llmName)}::text[], ${param(columns.servedBy)}::text[],
-        ${param(columns.endpoint)}::text[], ${param(columns.streaming)}::boolean[], ${param(columns.status)}::int[],
-        ${param(columns.latencyMs)}::float8[], ${param(columns.firstTokenMs)}::float8[], ${param(columns.queueMs)}::float8[],
-        ${param(columns.promptTokens)}::int[], ${param(columns.completionTokens)}::int[], ${param(columns.error)}::text[],
-        ${param(columns.agentName)}::text[])`);
+      insert into audit_records (${sql.raw(AUDIT_COLUMNS.map(([name]) => name).join(', '))})
+      select * from unnest(${sql.join(arrays, sql`, `)})`);
   }
 
   /** Newest first. */
@@ -140,25 +153,3 @@ function numberOrNull(value: unknown): number | null {
   return value === null || value === undefined ? null : Number(value);
 }
 
-/** The batch turned column-wise, one array per column, nulls where a field is absent. */
-function toColumns(records: NewAuditRecordRow[]) {
-  const column = <T>(pick: (record: NewAuditRecordRow) => T | null | undefined): (T | null)[] =>
-    records.map((record) => pick(record) ?? null);
-  return {
-    at: column((record) => record.at.toISOString()),
-    userId: column((record) => record.userId),
-    userName: column((record) => record.userName),
-    llmName: column((record) => record.llmName),
-    servedBy: column((record) => record.servedBy),
-    endpoint: column((record) => record.endpoint),
-    streaming: column((record) => record.streaming),
-    status: column((record) => record.status),
-    latencyMs: column((record) => record.latencyMs),
-    firstTokenMs: column((record) => record.firstTokenMs),
-    queueMs: column((record) => record.queueMs),
-    promptTokens: column((record) => record.promptTokens),
-    completionTokens: column((record) => record.completionTokens),
-    error: column((record) => record.error),
-    agentName: column((record) => record.agentName),
-  };
-}
