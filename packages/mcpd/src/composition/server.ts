@@ -134,7 +134,9 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
     connections.add(socket);
     socket.once('close', () => connections.delete(socket));
   });
-  // Answers ended but not yet written whole: the close waits for them (a stream whose last chunk is on its way).
+  // Answers ended but not yet written whole: the close waits for them (a stream whose last chunk is
+  // on its way). Most of them show as bytes their socket holds; a pipelined answer waiting behind
+  // the one before it holds its bytes itself, with no socket yet, and shows only here.
   const answering = new Set<ServerResponse>();
   app.server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
     answering.add(response);

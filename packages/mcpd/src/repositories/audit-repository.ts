@@ -33,24 +33,31 @@ const USAGE_KEYS: Record<UsageDimension, SQL> = {
   agent: sql.raw('agent_name'),
 };
 
-/** Each stored column of an audit record: its name, its SQL type, and where a record keeps it. */
-const AUDIT_COLUMNS: ReadonlyArray<readonly [string, string, (record: NewAuditRecordRow) => unknown]> = [
-  ['at', 'timestamptz', (record) => record.at.toISOString()],
-  ['user_id', 'text', (record) => record.userId],
-  ['user_name', 'text', (record) => record.userName],
-  ['llm_name', 'text', (record) => record.llmName],
-  ['served_by', 'text', (record) => record.servedBy],
-  ['endpoint', 'text', (record) => record.endpoint],
-  ['streaming', 'boolean', (record) => record.streaming],
-  ['status', 'int', (record) => record.status],
-  ['latency_ms', 'float8', (record) => record.latencyMs],
-  ['first_token_ms', 'float8', (record) => record.firstTokenMs],
-  ['queue_ms', 'float8', (record) => record.queueMs],
-  ['prompt_tokens', 'int', (record) => record.promptTokens],
-  ['completion_tokens', 'int', (record) => record.completionTokens],
-  ['error', 'text', (record) => record.error],
-  ['agent_name', 'text', (record) => record.agentName],
-];
+type AuditField = Exclude<keyof NewAuditRecordRow, 'id'>;
+
+/**
+ * The SQL type of every field a record stores: a `Record`, so a column added to the schema and
+ * not here fails to compile instead of going unstored.
+ */
+const AUDIT_FIELD_TYPES: Record<AuditField, string> = {
+  at: 'timestamptz',
+  userId: 'text',
+  userName: 'text',
+  llmName: 'text',
+  servedBy: 'text',
+  endpoint: 'text',
+  streaming: 'boolean',
+  status: 'int',
+  latencyMs: 'float8',
+  firstTokenMs: 'float8',
+  queueMs: 'float8',
+  promptTokens: 'int',
+  completionTokens: 'int',
+  error: 'text',
+  agentName: 'text',
+};
+const AUDIT_FIELDS = Object.keys(AUDIT_FIELD_TYPES) as AuditField[];
+const AUDIT_COLUMN_LIST = sql.raw(AUDIT_FIELDS.map((field) => auditRecords[field].name).join(', '));
 
 export class AuditRepository {
   constructor(private readonly db: Database) {}
@@ -62,10 +69,14 @@ export class AuditRepository {
    */
   async insertMany(records: NewAuditRecordRow[]): Promise<void> {
     if (records.length === 0) return;
-    const arrays = AUDIT_COLUMNS.map(([, type, pick]) => sql`${sql.param(records.map((record) => pick(record) ?? null))}::${sql.raw(type)}[]`);
-    await this.db.execute(sql`
-      insert into audit_records (${sql.raw(AUDIT_COLUMNS.map(([name]) => name).join(', '))})
-      select * from unnest(${sql.join(arrays, sql`, `)})`);
+    const arrays = AUDIT_FIELDS.map((field) => {
+      const values = records.map((record) => {
+        const value = record[field];
+        return value instanceof Date ? value.toISOString() : (value ?? null);
+      });
+      return sql`${sql.param(values)}::${sql.raw(AUDIT_FIELD_TYPES[field])}[]`;
+    });
+    await this.db.execute(sql`insert into audit_records (${AUDIT_COLUMN_LIST}) select * from unnest(${sql.join(arrays, sql`, `)})`);
   }
 
   /** Newest first. */
