@@ -8,6 +8,7 @@ import {
   readSse,
   readSseBatches,
   SseOverflowError,
+  type SseFrame,
   upstreamEndpoint,
   upstreamErrorMessage,
 } from '../src/index.js';
@@ -47,9 +48,10 @@ describe('stream frame -> JSON or error', () => {
 
 describe('SSE body -> frames', () => {
   it.each(sseCases)('$name', async ({ reads, batches }) => {
-    expect(await collect(readSseBatches(bodyOf(reads)))).toEqual(batches);
+    const withoutRaw = (frame: SseFrame) => (frame.type === 'event' ? { type: frame.type, event: frame.event, data: frame.data } : frame);
+    expect((await collect(readSseBatches(bodyOf(reads)))).map((batch) => batch.map(withoutRaw))).toEqual(batches);
     const events = batches.flat().filter((frame) => frame.type === 'event');
-    expect(await collect(readSse(bodyOf(reads)))).toEqual(events);
+    expect((await collect(readSse(bodyOf(reads)))).map(withoutRaw)).toEqual(events);
   });
 
   it('fails a frame past maxBufferSize, and stops reading the body', async () => {

@@ -1,4 +1,5 @@
 import type { ChatCompletionChunk, ChatCompletionRequest, Usage } from '@mcpctl/protocol';
+import type { RawFrame } from '@mcpctl/dialects';
 import type { InferenceTarget } from '../catalog/llm-catalog.js';
 
 /** An HTTP request to an upstream model server, ready to send. */
@@ -12,6 +13,8 @@ export interface UpstreamRequest {
 export interface UpstreamEvent {
   event?: string | undefined;
   data: string;
+  /** The frame's bytes when they are exactly `data: ${data}\n\n` (see `SseEvent.raw`). */
+  raw?: RawFrame | undefined;
 }
 
 /**
@@ -30,8 +33,10 @@ export type StreamPart =
       chunk?: ChatCompletionChunk | undefined;
       /** False for frames the caller did not ask for (a usage chunk mcpd requested for its audit). */
       forward: boolean;
+      /** The frame as the upstream wrote it, when that is exactly `data: ${data}\n\n`: written as it came. */
+      raw?: RawFrame | undefined;
     }
-  | { type: 'done' }
+  | { type: 'done'; raw?: RawFrame | undefined }
   | { type: 'error'; message: string };
 
 export interface StreamContext {

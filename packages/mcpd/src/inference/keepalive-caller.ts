@@ -48,7 +48,8 @@ export class KeepaliveCaller implements Caller {
     this.#sink = {
       write: (text) => {
         if (!this.#answerStarted) {
-          if (text.startsWith(':')) this.#arm();
+          // Comments are written as text; bytes are always frames passed on from a source.
+          if (typeof text === 'string' && text.startsWith(':')) this.#arm();
           else this.#started();
         }
         sink.write(text);

@@ -55,17 +55,19 @@ class OpenAiStreamDecoder implements StreamDecoder {
   decode(event: UpstreamEvent): StreamPart[] {
     if (this.#outputSeen && !this.context.collectContent && peekOpenAiChunk(event.data) === 'plain') {
       if (this.context.checkEveryFrame && !isJson(event.data)) return [this.#notJson()];
-      return [{ type: 'chunk', data: event.data, forward: true }];
+      return [{ type: 'chunk', data: event.data, forward: true, raw: event.raw }];
     }
-    return this.#read(event.data.trim());
+    return this.#read(event.data.trim(), event);
   }
 
   end(): StreamPart[] {
     return [];
   }
 
-  #read(data: string): StreamPart[] {
-    if (data === '[DONE]') return [{ type: 'done' }];
+  /** `event.raw` goes with the part only when `data` is the event's whole data, passed on unchanged. */
+  #read(data: string, event: UpstreamEvent): StreamPart[] {
+    const raw = data === event.data ? event.raw : undefined;
+    if (data === '[DONE]') return [{ type: 'done', raw }];
     const source = this.context.source ?? 'the upstream';
     const frame = parseStreamFrame(data);
     if (frame.type === 'not-json') return [this.#notJson()];
@@ -74,8 +76,8 @@ class OpenAiStreamDecoder implements StreamDecoder {
     if (!chunk.success) return [{ type: 'error', message: `${source} sent a stream frame that is not a chat.completion.chunk` }];
     if (hasOutput(chunk.data)) this.#outputSeen = true;
     // A `data` that spanned lines would break the caller's SSE framing: the one case written anew.
-    const text = data.includes('\n') ? JSON.stringify(frame.value) : data;
-    return [{ type: 'chunk', data: text, chunk: chunk.data, forward: this.#shouldForward(chunk.data) }];
+    if (data.includes('\n')) return [{ type: 'chunk', data: JSON.stringify(frame.value), chunk: chunk.data, forward: this.#shouldForward(chunk.data) }];
+    return [{ type: 'chunk', data, chunk: chunk.data, forward: this.#shouldForward(chunk.data), raw }];
   }
 
   #notJson(): StreamPart {

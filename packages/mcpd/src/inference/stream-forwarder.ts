@@ -1,7 +1,9 @@
 import type { Clock } from '@mcpctl/clock';
+import type { RawFrame } from '@mcpctl/dialects';
 import type { Usage } from '@mcpctl/protocol';
 import { sanitizeUpstreamText } from '../security/sanitize-upstream-text.js';
 import { hasOutput } from './has-output.js';
+import { SseOutput } from './sse-output.js';
 import type { StreamPart } from './dialect.js';
 
 type ChunkPart = Extract<StreamPart, { type: 'chunk' }>;
@@ -9,7 +11,8 @@ type ChunkEnvelope = { id: string; created: number; model: string };
 
 /** Where a stream goes: the caller's SSE response. */
 export interface SseSink {
-  write(text: string): void;
+  /** SSE text, or frames' bytes as the upstream wrote them. */
+  write(text: string | Uint8Array): void;
   end(): void;
 }
 
@@ -60,18 +63,19 @@ export class StreamForwarder {
   /** Forwards parts in one write; answers true once the stream is over. */
   accept(parts: StreamPart[]): boolean {
     if (this.#outcome) return true;
-    let text = '';
+    const out = new SseOutput();
     for (const part of parts) {
       if (this.#outcome) break;
       if (part.type === 'chunk') {
-        text += this.#chunk(part);
+        this.#chunk(part, out);
       } else if (part.type === 'done') {
-        text += this.#done();
+        this.#done(part.raw, out);
       } else {
-        text += this.#error(part.message);
+        out.text(this.#error(part.message));
       }
     }
-    if (text) this.sink.write(text);
+    const written = out.take();
+    if (written) this.sink.write(written);
     if (this.#outcome) this.sink.end();
     return this.#outcome !== undefined;
   }
@@ -89,7 +93,7 @@ export class StreamForwarder {
   }
 
   /** A chunk the decoder did not read holds nothing to note (see {@link StreamPart}); its text goes out as it came. */
-  #chunk(part: ChunkPart): string {
+  #chunk(part: ChunkPart, out: SseOutput): void {
     this.#lastChunk = part;
     const { chunk } = part;
     if (chunk) {
@@ -99,7 +103,9 @@ export class StreamForwarder {
       if (this.#content !== undefined && choice?.delta.content) this.#content += choice.delta.content;
       if (this.#firstTokenAt === undefined && hasOutput(chunk)) this.#firstTokenAt = this.clock.monotonic();
     }
-    return part.forward ? `data: ${part.data}\n\n` : '';
+    if (!part.forward) return;
+    if (part.raw) out.bytes(part.raw);
+    else out.text(`data: ${part.data}\n\n`);
   }
 
   /** The envelope of the last chunk, for a finish chunk made up here; read only then. */
@@ -116,15 +122,15 @@ export class StreamForwarder {
     return undefined;
   }
 
-  #done(): string {
+  #done(raw: RawFrame | undefined, out: SseOutput): void {
     this.#outcome = { ok: true };
-    let text = '';
     if (!this.#finishSeen) {
       const meta = this.#lastEnvelope() ?? { id: 'chatcmpl-mcpd', created: Math.floor(this.clock.now().getTime() / 1000), model: 'unknown' };
       const finish = { ...meta, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] };
-      text += `data: ${JSON.stringify(finish)}\n\n`;
+      out.text(`data: ${JSON.stringify(finish)}\n\n`);
     }
-    return `${text}data: [DONE]\n\n`;
+    if (raw) out.bytes(raw);
+    else out.text('data: [DONE]\n\n');
   }
 
   #error(text: string): string {

@@ -1,0 +1,110 @@
+import { createParser } from 'eventsource-parser';
+import { describe, expect, it } from 'vitest';
+import { readSseBatches, type SseFrame } from '../src/index.js';
+
+/** What eventsource-parser alone makes of the same reads: the reference the byte splitter must match. */
+function referenceBatches(reads: Uint8Array[]): SseFrame[][] {
+  const decoder = new TextDecoder();
+  let batch: SseFrame[] = [];
+  const parser = createParser({
+    onEvent: (event) => batch.push({ type: 'event', event: event.event, data: event.data }),
+    onComment: (comment) => batch.push({ type: 'comment', text: comment.trim() }),
+  });
+  const batches: SseFrame[][] = [];
+  for (const read of reads) {
+    parser.feed(decoder.decode(read, { stream: true }));
+    batches.push(batch);
+    batch = [];
+  }
+  parser.feed(decoder.decode());
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
+
+async function splitBatches(reads: Uint8Array[]): Promise<SseFrame[][]> {
+  async function* body(): AsyncGenerator<Uint8Array> {
+    for (const read of reads) yield read;
+  }
+  const batches: SseFrame[][] = [];
+  for await (const batch of readSseBatches(body())) batches.push(batch);
+  return batches;
+}
+
+const withoutRaw = (batches: SseFrame[][]) => batches.map((batch) => batch.map((frame) => (frame.type === 'event' ? { type: frame.type, event: frame.event, data: frame.data } : frame)));
+
+/** A small deterministic generator, so a failure names a seed that reproduces it. */
+function random(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 0x100000000;
+  };
+}
+
+const FRAME_SHAPES = [
+  (n: number) => `data: {"id":"c","object":"chat.completion.chunk","choices":[{"delta":{"content":"tok${n} é 中"}}]}\n\n`,
+  () => 'data: [DONE]\n\n',
+  () => 'data:{"no":"space"}\n\n',
+  () => 'data:  two spaces\n\n',
+  () => 'data\n\n',
+  () => 'data: \n\n',
+  () => ': keepalive\n\n',
+  () => 'event: message_start\ndata: {"a":1}\n\n',
+  () => 'data: one\ndata: two\n\n',
+  () => 'id: 7\nretry: 100\ndata: x\n\n',
+  () => 'unknown: field\n\n',
+  () => '\n',
+  () => 'data: 😀 emoji\n\n',
+];
+
+function randomBody(next: () => number): string {
+  let text = next() < 0.1 ? '\uFEFF' : '';
+  const frames = 1 + Math.floor(next() * 12);
+  for (let index = 0; index < frames; index += 1) {
+    const shape = FRAME_SHAPES[Math.floor(next() * FRAME_SHAPES.length)] ?? FRAME_SHAPES[0];
+    text += shape?.(index) ?? '';
+  }
+  if (next() < 0.15) text = text.replaceAll('\n', '\r\n');
+  if (next() < 0.2) text += 'data: unfinished';
+  return text;
+}
+
+function randomReads(bytes: Uint8Array, next: () => number): Uint8Array[] {
+  const reads: Uint8Array[] = [];
+  for (let start = 0; start < bytes.length; ) {
+    const size = next() < 0.3 ? bytes.length - start : 1 + Math.floor(next() * 40);
+    reads.push(bytes.subarray(start, start + size));
+    start += size;
+  }
+  return reads;
+}
+
+describe('SSE byte splitter', () => {
+  it('gives what eventsource-parser gives, read by read, for bodies of every shape split anywhere', async () => {
+    for (let seed = 1; seed <= 400; seed += 1) {
+      const next = random(seed);
+      const reads = randomReads(new TextEncoder().encode(randomBody(next)), next);
+      expect(withoutRaw(await splitBatches(reads)), `seed ${seed}`).toEqual(referenceBatches(reads));
+    }
+  });
+
+  it('marks where a one-line `data: ` frame lies, and its bytes are exactly `data: ${data}\\n\\n`', async () => {
+    const body = new TextEncoder().encode('data: {"a":"é"}\n\ndata:{"b":1}\n\n: note\n\nevent: x\ndata: y\n\ndata: [DONE]\n\n');
+    const [frames = []] = await splitBatches([body]);
+    const raws = frames.map((frame) => (frame.type === 'event' && frame.raw ? Buffer.from(frame.raw.bytes.subarray(frame.raw.start, frame.raw.end)).toString() : undefined));
+    expect(raws).toEqual(['data: {"a":"é"}\n\n', undefined, undefined, undefined, 'data: [DONE]\n\n']);
+    for (const frame of frames) {
+      if (frame.type === 'event' && frame.raw) expect(frame.raw.bytes.subarray(frame.raw.start, frame.raw.end).toString()).toBe(`data: ${frame.data}\n\n`);
+    }
+  });
+
+  it('keeps no raw bytes once the stream has a CR: CRLF frames are parsed', async () => {
+    const [frames = []] = await splitBatches([new TextEncoder().encode('data: 1\r\n\r\ndata: 2\n\n')]);
+    expect(frames).toEqual([
+      { type: 'event', event: undefined, data: '1' },
+      { type: 'event', event: undefined, data: '2' },
+    ]);
+  });
+});
