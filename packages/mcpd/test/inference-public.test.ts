@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { ManualClock } from '@mcpctl/clock/manual';
 import {
@@ -255,5 +257,63 @@ describe('a public stream whose upstream ends its HTTP body after [DONE]', () =>
       expect(text).toMatch(/data: \{"error"/);
       await eventually(() => upstream.cutShort === 1);
     });
+  });
+});
+
+describe('a public stream to a caller that stops reading', () => {
+  const FRAME_CONTENT = 'a'.repeat(64 * 1024);
+  const FRAMES = 768; // 48 MiB of content
+
+  it('holds the upstream’s reads while the caller’s socket is full, then delivers the rest when it reads again', async () => {
+    let written = 0;
+    let finished = false;
+    const upstream = createServer((request, response) => {
+      request.resume();
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      const frame = `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: FRAME_CONTENT }, finish_reason: null }] })}\n\n`;
+      const last = `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\ndata: [DONE]\n\n`;
+      let sent = 0;
+      const writeMore = () => {
+        while (sent < FRAMES) {
+          sent += 1;
+          const more = response.write(frame, () => (written = response.socket?.bytesWritten ?? written));
+          if (!more) return void response.once('drain', writeMore);
+        }
+        response.end(last, () => (finished = true));
+      };
+      writeMore();
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const mcpd = await startTestServer({ database: await embedded!.open() });
+    try {
+      const { port } = upstream.address() as AddressInfo;
+      await mcpd.api('/api/v1/llms', { json: { name: 'big', type: 'openai', model: 'm', url: `http://127.0.0.1:${port}/v1` } });
+      const response = await mcpd.api('/v1/chat/completions', { json: { model: 'big', stream: true, messages: [{ role: 'user', content: 'Hi' }] } });
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      let received = (await reader.read()).value?.length ?? 0;
+      // The caller reads nothing more: once the buffers on the way are full, the upstream stalls.
+      // Whatever the machine's pace, the verdict is the same: a relay that reads on regardless
+      // lets the upstream write all of it; one that holds it leaves the upstream stalled.
+      for (let before = -1; written !== before && !finished; ) {
+        before = written;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+      expect(finished).toBe(false);
+      expect(written).toBeLessThan((FRAMES * FRAME_CONTENT.length) / 2);
+      let tail = '';
+      for (let read = await reader.read(); !read.done; read = await reader.read()) {
+        received += read.value.length;
+        tail = (tail + Buffer.from(read.value).toString('latin1')).slice(-200);
+      }
+      expect(finished).toBe(true);
+      expect(received).toBeGreaterThan(FRAMES * FRAME_CONTENT.length);
+      expect(tail).toContain('"finish_reason":"stop"');
+      expect(tail.endsWith('data: [DONE]\n\n')).toBe(true);
+    } finally {
+      await mcpd.close();
+      await mcpd.server.services.database.close();
+      upstream.closeAllConnections();
+      await new Promise((resolve) => upstream.close(resolve));
+    }
   });
 });

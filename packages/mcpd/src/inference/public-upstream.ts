@@ -1,16 +1,17 @@
 import type { Clock } from '@mcpctl/clock';
 import { SERVED_BY_HEADER } from '@mcpctl/protocol';
 import type { Dispatcher } from 'undici';
-import { closeAfterAnswer, readSseBatches } from '@mcpctl/dialects';
+import { SseSplitter, type SseFrame } from '@mcpctl/dialects';
 import type { InferenceTarget } from '../catalog/llm-catalog.js';
 import { anthropicDialect } from './anthropic-dialect.js';
-import type { Dialect, StreamContext } from './dialect.js';
+import type { CallerSink } from './caller.js';
+import type { Dialect, StreamContext, StreamPart } from './dialect.js';
 import type { InferenceBackend, InferenceCall, InferenceOutcome } from './inference-backend.js';
 import { completionText } from './completion-text.js';
 import { openAiDialect } from './open-ai-dialect.js';
 import { sanitizeUpstreamError } from '../security/sanitize-upstream-error.js';
 import { StreamForwarder } from './stream-forwarder.js';
-import { CallerGoneError, callUpstream, upstreamFailure } from './upstream-call.js';
+import { CallerGoneError, callUpstream, upstreamFailure, type UpstreamAnswer } from './upstream-call.js';
 import { upstreamStatusError } from './upstream-status.js';
 import type { HopGuard } from './hop-guard.js';
 import { badGateway } from '../errors.js';
@@ -61,32 +62,32 @@ export class PublicUpstream implements InferenceBackend {
     const built = dialect.buildRequest(target, call.request, streaming);
     const upstream = { ...built, headers: { ...built.headers, ...this.options.hops.outgoing(call.hops ?? []) } };
     const dispatcher = await this.#dispatcherFor(target, call);
-    const response = await callUpstream(upstream, { ...this.options, dispatcher, ...failureContext });
+    const answer = await callUpstream(upstream, { ...this.options, dispatcher, ...failureContext });
     const headers = { [SERVED_BY_HEADER]: target.record.name };
-    let draining = false;
+    let readingRest = false;
     try {
-      if (response.statusCode < 200 || response.statusCode >= 300) {
-        const text = await response.body.text();
-        const retryAfter = response.headers['retry-after'];
+      if (answer.statusCode < 200 || answer.statusCode >= 300) {
+        const text = await answer.text();
+        const retryAfter = answer.headers['retry-after'];
         const message = dialect.readErrorMessage(parseJson(text)) ?? text;
-        throw upstreamStatusError(response.statusCode, message, call.name, typeof retryAfter === 'string' ? retryAfter : undefined);
+        throw upstreamStatusError(answer.statusCode, message, call.name, typeof retryAfter === 'string' ? retryAfter : undefined);
       }
       if (!streaming) {
-        const text = await response.body.text();
+        const text = await answer.text();
         const completion = dialect.readCompletion(parseJson(text), text, context);
         outcome.usage = completion.usage;
         if (call.collectContent) outcome.content = completionText(completion.json);
         call.caller.sendJson(completion.json, headers);
         return;
       }
-      const forwarder = new StreamForwarder(call.caller.openStream(headers), this.options.clock, {
+      const sink = call.caller.openStream(headers);
+      const forwarder = new StreamForwarder(sink, this.options.clock, {
         collectContent: call.collectContent,
         secrets: [target.apiKey],
       });
-      const rest = await pipe(response.body, dialect, context, forwarder, failureContext);
-      if (rest) {
-        draining = true;
-        closeAfterAnswer(response.body, rest, this.options.clock);
+      if (await pipe(answer, sink, dialect, context, forwarder, failureContext)) {
+        readingRest = true;
+        answer.readRest(this.options.clock);
       }
       outcome.usage = forwarder.usage;
       outcome.firstTokenAt = forwarder.firstTokenAt;
@@ -98,7 +99,7 @@ export class PublicUpstream implements InferenceBackend {
     } catch (error) {
       throw upstreamFailure(error, failureContext);
     } finally {
-      if (!draining && !response.body.destroyed) response.body.destroy();
+      if (!readingRest) answer.cut();
     }
   }
 
@@ -115,34 +116,50 @@ export class PublicUpstream implements InferenceBackend {
 }
 
 /**
- * Writes the upstream's stream to the caller. When the answer ended well before the body did
- * (`[DONE]` came, the end of the HTTP message had not), answers the reads still to come, for
- * `closeAfterAnswer`; otherwise undefined, and the body is destroyed by the caller.
+ * Writes the upstream's stream to the caller, each read as it arrives, pausing the upstream
+ * while the caller's socket is full. Answers true when the answer ended well before the body did
+ * (`[DONE]` came, the end of the HTTP message had not): the rest is then read in the background
+ * so the connection can be reused.
  */
 async function pipe(
-  body: AsyncIterable<Uint8Array>,
+  answer: UpstreamAnswer,
+  sink: CallerSink,
   dialect: Dialect,
   context: StreamContext,
   forwarder: StreamForwarder,
   failureContext: { signal: AbortSignal; llmName: string },
-): Promise<AsyncIterator<unknown> | undefined> {
+): Promise<boolean> {
   const decoder = dialect.createStreamDecoder(context);
-  const reads = readSseBatches(body)[Symbol.asyncIterator]();
+  const splitter = new SseSplitter();
+  let paused = false;
+  const resume = () => {
+    paused = false;
+    answer.resume();
+  };
+  const accept = (frames: SseFrame[]): boolean => {
+    const parts: StreamPart[] = [];
+    for (const frame of frames) if (frame.type === 'event') parts.push(...decoder.decode(frame));
+    return forwarder.accept(parts);
+  };
   try {
-    for (let read = await reads.next(); !read.done; read = await reads.next()) {
-      const events = read.value.filter((frame) => frame.type === 'event');
-      if (forwarder.accept(events.flatMap((event) => decoder.decode(event)))) {
-        // An answer that ended in an error frame stops the upstream's generation: its body is cut.
-        return forwarder.outcome?.ok === true ? reads : undefined;
+    const how = await answer.read((bytes) => {
+      if (accept(splitter.push(bytes))) return false;
+      if (sink.full && !paused) {
+        paused = true;
+        answer.pause();
+        sink.onDrain(resume);
       }
-    }
-    if (!forwarder.accept(decoder.end())) forwarder.sourceEnded();
+      return true;
+    });
+    // An answer that ended in an error frame stops the upstream's generation: its body is cut.
+    if (how === 'stopped') return forwarder.outcome?.ok === true;
+    if (!accept(splitter.end()) && !forwarder.accept(decoder.end())) forwarder.sourceEnded();
   } catch (error) {
     const failure = upstreamFailure(error, failureContext);
     if (failure instanceof CallerGoneError) throw failure;
     forwarder.fail(failure.message);
   }
-  return undefined;
+  return false;
 }
 
 function parseJson(text: string): unknown {
