@@ -13,17 +13,26 @@ const BOM_FIRST_BYTE = 0xef;
 const DATA_FIELD = Buffer.from('data: ');
 
 /**
- * The stream as model servers write it (LF line ends, each event one `data:` line) is split on
- * its bytes: a frame is found with two `indexOf` calls and its data decoded on its own, with
- * no pass over the text line by line. Every other frame (comments, named or multi-line events)
- * goes whole to eventsource-parser, and so does everything from the first CR or a leading byte
- * order mark on, so the result is what the parser alone would give.
+ * Splits an SSE byte stream into frames, read by read, as eventsource-parser alone would, but
+ * cheaply for the shape model servers write (LF line ends, each event one `data: ` line): such a
+ * frame is found with `indexOf` on the bytes and only its data is decoded. Every other frame
+ * (comments, named or multi-line events, unknown fields) goes to the parser byte by byte as it
+ * arrives, so comments come as soon as their line ends; and everything from the first CR, or from
+ * a leading byte order mark, goes to the parser whole.
  */
 export class SseSplitter {
-  /** Bytes of the frame in progress, not yet ended by a blank line; never starts with LF. */
+  /**
+   * The start of a frame that is, or may still turn out to be, one `data: ` line: held until its
+   * line and the blank line after it arrive. It holds no LF but possibly as its very last byte.
+   */
   #tail: Buffer[] = [];
   #tailLength = 0;
+  /** The parser holds a frame not yet ended; `#lastFedLf`: the last byte it got was an LF. */
+  #parserFrame = false;
+  #lastFedLf = false;
   #started = false;
+  /** For the bytes of the parser's frames; a byte order mark there is text, as it is mid-stream. */
+  readonly #frameDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
   /** Set once the stream leaves the simple shape: from then on the parser reads every byte. */
   #decoder: TextDecoder | undefined;
   #overflow: ParseError | undefined;
@@ -44,17 +53,16 @@ export class SseSplitter {
 
   /** The frames `bytes` completed. */
   push(bytes: Uint8Array): SseFrame[] {
+    if (bytes.length === 0) return this.#take();
     const chunk = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (!this.#started && chunk.length > 0) {
+    if (!this.#started) {
       this.#started = true;
+      // The parser alone, behind a TextDecoder, drops a leading byte order mark.
       if (chunk[0] === BOM_FIRST_BYTE) this.#decoder = new TextDecoder();
     }
-    if (!this.#decoder && chunk.indexOf(CR) !== -1) this.#decoder = new TextDecoder();
-    if (this.#decoder) {
-      this.#feedParser(chunk);
-    } else {
-      this.#split(chunk);
-    }
+    if (!this.#decoder && chunk.indexOf(CR) !== -1) this.#decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+    if (this.#decoder) this.#feedAll(chunk, this.#decoder);
+    else this.#split(chunk);
     return this.#take();
   }
 
@@ -65,53 +73,85 @@ export class SseSplitter {
   }
 
   #split(chunk: Buffer): void {
-    let start = 0;
-    if (this.#tailLength > 0) {
-      const end = this.#tailEnd(chunk);
-      if (end === -1) {
-        this.#keep(chunk);
-        return;
-      }
-      const frame = Buffer.concat([...this.#tail, chunk.subarray(0, end)], this.#tailLength + end);
-      this.#tail = [];
-      this.#tailLength = 0;
-      this.#frame(frame, 0, frame.length);
-      start = end;
+    let at = 0;
+    if (this.#parserFrame) {
+      at = this.#feedFrame(chunk, 0, this.#lastFedLf && chunk[0] === LF ? 1 : frameEnd(chunk, 0));
+    } else if (this.#tailLength > 0) {
+      at = this.#continueTail(chunk);
     }
-    while (start < chunk.length) {
+    while (at < chunk.length && !this.#parserFrame && this.#tailLength === 0) {
       // A blank line with no field before it dispatches nothing.
-      if (chunk[start] === LF) {
-        start += 1;
+      if (chunk[at] === LF) {
+        at += 1;
         continue;
       }
-      const end = frameEnd(chunk, start);
-      if (end === -1) break;
-      this.#frame(chunk, start, end);
-      start = end;
+      if (!startsWithData(chunk, at)) {
+        at = this.#feedFrame(chunk, at, frameEnd(chunk, at));
+        continue;
+      }
+      const lineEnd = chunk.indexOf(LF, at);
+      if (lineEnd === -1 || lineEnd === chunk.length - 1) {
+        this.#keep(chunk.subarray(at));
+        return;
+      }
+      if (chunk[lineEnd + 1] === LF) {
+        this.#dataFrame(chunk, at, lineEnd + 2);
+        at = lineEnd + 2;
+        continue;
+      }
+      // A `data` line with more lines after it: the parser's.
+      at = this.#feedFrame(chunk, at, frameEnd(chunk, lineEnd + 1));
     }
-    if (start < chunk.length) this.#keep(chunk.subarray(start));
   }
 
-  /** Where the frame in progress ends in `chunk` (past its blank line), or -1. */
-  #tailEnd(chunk: Buffer): number {
-    const last = this.#tail[this.#tail.length - 1];
-    if (last?.[last.length - 1] === LF && chunk[0] === LF) return 1;
-    return frameEnd(chunk, 0);
+  /** Goes on with the held start of a frame; answers where the rest of `chunk` begins. */
+  #continueTail(chunk: Buffer): number {
+    if (this.#tailLength < DATA_FIELD.length) {
+      // Too short yet to tell a `data: ` line: read again with what came.
+      const joined = Buffer.concat([...this.#tail, chunk]);
+      this.#clearTail();
+      this.#split(joined);
+      return chunk.length;
+    }
+    const last = this.#tail[this.#tail.length - 1] as Buffer;
+    const lineEnd = last[last.length - 1] === LF ? -1 : chunk.indexOf(LF);
+    if (lineEnd === -1 && last[last.length - 1] !== LF) {
+      this.#keep(chunk);
+      return chunk.length;
+    }
+    if (lineEnd === chunk.length - 1) {
+      this.#keep(chunk);
+      return chunk.length;
+    }
+    const next = lineEnd + 1;
+    if (chunk[next] === LF) {
+      const frame = Buffer.concat([...this.#tail, chunk.subarray(0, next + 1)]);
+      this.#clearTail();
+      this.#dataFrame(frame, 0, frame.length);
+      return next + 1;
+    }
+    // More lines follow the `data` line: the frame is the parser's, from its start.
+    for (const held of this.#tail) this.#parser.feed(this.#frameDecoder.decode(held, { stream: true }));
+    this.#clearTail();
+    this.#lastFedLf = true;
+    return this.#feedFrame(chunk, 0, frameEnd(chunk, next));
   }
 
-  /** One whole frame, `end` past its blank line: one `data: ` line is read here, the rest by the parser. */
-  #frame(bytes: Buffer, start: number, end: number): void {
-    const lineEnd = end - 2;
-    if (bytes.indexOf(LF, start) === lineEnd && startsWith(bytes, start, DATA_FIELD)) {
-      this.#frames.push({
-        type: 'event',
-        event: undefined,
-        data: bytes.toString('utf8', start + DATA_FIELD.length, lineEnd),
-        raw: { bytes, start, end },
-      });
-      return;
-    }
-    this.#parser.feed(bytes.toString('utf8', start, end));
+  /** One `data: ` line and its blank line, `bytes[start, end)`. */
+  #dataFrame(bytes: Buffer, start: number, end: number): void {
+    const data = bytes.toString('utf8', start + DATA_FIELD.length, end - 2);
+    // Bytes that are not UTF-8 pass on as the replacement character, as a decode and write would.
+    const raw = data.includes('\uFFFD') ? undefined : { bytes, start, end };
+    this.#frames.push(raw ? { type: 'event', event: undefined, data, raw } : { type: 'event', event: undefined, data });
+  }
+
+  /** Feeds `bytes[start, end)` to the parser, or everything from `start` when `end` is -1 (the frame goes on). */
+  #feedFrame(bytes: Buffer, start: number, end: number): number {
+    const stop = end === -1 ? bytes.length : end;
+    if (stop > start) this.#parser.feed(this.#frameDecoder.decode(bytes.subarray(start, stop), { stream: true }));
+    this.#parserFrame = end === -1;
+    this.#lastFedLf = bytes[stop - 1] === LF;
+    return stop;
   }
 
   #keep(bytes: Buffer): void {
@@ -123,12 +163,15 @@ export class SseSplitter {
     }
   }
 
-  /** Hands everything from here on to the parser, the frame in progress first. */
-  #feedParser(chunk: Buffer): void {
-    const decoder = this.#decoder as TextDecoder;
-    for (const held of this.#tail) this.#parser.feed(decoder.decode(held, { stream: true }));
+  #clearTail(): void {
     this.#tail = [];
     this.#tailLength = 0;
+  }
+
+  /** Hands everything from here on to the parser, the held start of a frame first. */
+  #feedAll(chunk: Buffer, decoder: TextDecoder): void {
+    for (const held of this.#tail) this.#parser.feed(decoder.decode(held, { stream: true }));
+    this.#clearTail();
     this.#parser.feed(decoder.decode(chunk, { stream: true }));
   }
 
@@ -154,10 +197,11 @@ function frameEnd(bytes: Buffer, start: number): number {
   return -1;
 }
 
-function startsWith(bytes: Buffer, start: number, prefix: Buffer): boolean {
-  if (bytes.length - start < prefix.length) return false;
-  for (let index = 0; index < prefix.length; index += 1) {
-    if (bytes[start + index] !== prefix[index]) return false;
+/** Whether `bytes` at `start` begin with `data: `, or end before it could (a prefix of it). */
+function startsWithData(bytes: Buffer, start: number): boolean {
+  const length = Math.min(DATA_FIELD.length, bytes.length - start);
+  for (let index = 0; index < length; index += 1) {
+    if (bytes[start + index] !== DATA_FIELD[index]) return false;
   }
   return true;
 }

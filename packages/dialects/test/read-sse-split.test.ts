@@ -57,7 +57,23 @@ const FRAME_SHAPES = [
   () => 'unknown: field\n\n',
   () => '\n',
   () => 'data: 😀 emoji\n\n',
+  () => ': ping\n',
+  () => 'data: a\n: note in a frame\n\n',
+  () => '\uFEFFdata: a byte order mark mid-stream\n\n',
+  () => 'data: \u0000INVALID\u0000\n\n',
+  () => 'da',
 ];
+
+/** The body's bytes; `\u0000INVALID\u0000` stands for bytes that are not UTF-8. */
+function randomBytes(next: () => number): Uint8Array {
+  const parts = randomBody(next).split('\u0000INVALID\u0000');
+  const chunks: Uint8Array[] = [];
+  parts.forEach((part, index) => {
+    if (index > 0) chunks.push(Uint8Array.from([0xff, 0xc3]));
+    chunks.push(new TextEncoder().encode(part));
+  });
+  return Buffer.concat(chunks);
+}
 
 function randomBody(next: () => number): string {
   let text = next() < 0.1 ? '\uFEFF' : '';
@@ -74,6 +90,7 @@ function randomBody(next: () => number): string {
 function randomReads(bytes: Uint8Array, next: () => number): Uint8Array[] {
   const reads: Uint8Array[] = [];
   for (let start = 0; start < bytes.length; ) {
+    if (next() < 0.05) reads.push(new Uint8Array(0));
     const size = next() < 0.3 ? bytes.length - start : 1 + Math.floor(next() * 40);
     reads.push(bytes.subarray(start, start + size));
     start += size;
@@ -83,9 +100,9 @@ function randomReads(bytes: Uint8Array, next: () => number): Uint8Array[] {
 
 describe('SSE byte splitter', () => {
   it('gives what eventsource-parser gives, read by read, for bodies of every shape split anywhere', async () => {
-    for (let seed = 1; seed <= 400; seed += 1) {
+    for (let seed = 1; seed <= 2000; seed += 1) {
       const next = random(seed);
-      const reads = randomReads(new TextEncoder().encode(randomBody(next)), next);
+      const reads = randomReads(randomBytes(next), next);
       expect(withoutRaw(await splitBatches(reads)), `seed ${seed}`).toEqual(referenceBatches(reads));
     }
   });
@@ -93,6 +110,7 @@ describe('SSE byte splitter', () => {
   it('marks where a one-line `data: ` frame lies, and its bytes are exactly `data: ${data}\\n\\n`', async () => {
     const body = new TextEncoder().encode('data: {"a":"é"}\n\ndata:{"b":1}\n\n: note\n\nevent: x\ndata: y\n\ndata: [DONE]\n\n');
     const [frames = []] = await splitBatches([body]);
+    expect(frames.length).toBe(5);
     const raws = frames.map((frame) => (frame.type === 'event' && frame.raw ? Buffer.from(frame.raw.bytes.subarray(frame.raw.start, frame.raw.end)).toString() : undefined));
     expect(raws).toEqual(['data: {"a":"é"}\n\n', undefined, undefined, undefined, 'data: [DONE]\n\n']);
     for (const frame of frames) {
@@ -106,5 +124,32 @@ describe('SSE byte splitter', () => {
       { type: 'event', event: undefined, data: '1' },
       { type: 'event', event: undefined, data: '2' },
     ]);
+  });
+});
+
+describe('SSE byte splitter, cases found in review', () => {
+  const reads = (...texts: Array<string | number[]>) => texts.map((text) => (typeof text === 'string' ? new TextEncoder().encode(text) : Uint8Array.from(text)));
+
+  it('takes an empty read without losing the frame in progress', async () => {
+    const body = reads('data: a\n', '', '\n');
+    expect(withoutRaw(await splitBatches(body))).toEqual(referenceBatches(body));
+  });
+
+  it('gives a comment with the read that ends its line, and never holds a run of them', async () => {
+    const body = reads(': keepalive\n', '\n', ': ping\n: ping\n', ': ping');
+    const batches = await splitBatches(body);
+    expect(batches).toEqual(referenceBatches(body));
+    expect(batches[0]).toEqual([{ type: 'comment', text: 'keepalive' }]);
+  });
+
+  it('keeps a byte order mark that comes mid-stream, as the parser does', async () => {
+    const body = reads('data: a\n\n', '\uFEFFdata: b\r\n\r\n');
+    expect(withoutRaw(await splitBatches(body))).toEqual(referenceBatches(body));
+  });
+
+  it('passes bytes that are not UTF-8 on as the replacement character, never as they came', async () => {
+    const body = reads([...new TextEncoder().encode('data: x'), 0xff, 10, 10]);
+    const [frames = []] = await splitBatches(body);
+    expect(frames).toEqual([{ type: 'event', event: undefined, data: 'x\uFFFD' }]);
   });
 });

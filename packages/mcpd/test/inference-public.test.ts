@@ -264,56 +264,93 @@ describe('a public stream to a caller that stops reading', () => {
   const FRAME_CONTENT = 'a'.repeat(64 * 1024);
   const FRAMES = 768; // 48 MiB of content
 
-  it('holds the upstream’s reads while the caller’s socket is full, then delivers the rest when it reads again', async () => {
-    let written = 0;
-    let finished = false;
-    const upstream = createServer((request, response) => {
+  /** An upstream that writes 48 MiB of chunks as fast as its socket takes them, and tells how far it got. */
+  async function startBigStream() {
+    const state = { written: 0, finished: false, cut: false };
+    const server = createServer((request, response) => {
       request.resume();
       response.writeHead(200, { 'content-type': 'text/event-stream' });
       const frame = `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: FRAME_CONTENT }, finish_reason: null }] })}\n\n`;
       const last = `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\ndata: [DONE]\n\n`;
+      response.on('close', () => (state.cut = !state.finished));
       let sent = 0;
       const writeMore = () => {
         while (sent < FRAMES) {
           sent += 1;
-          const more = response.write(frame, () => (written = response.socket?.bytesWritten ?? written));
+          const more = response.write(frame, () => (state.written = response.socket?.bytesWritten ?? state.written));
           if (!more) return void response.once('drain', writeMore);
         }
-        response.end(last, () => (finished = true));
+        response.end(last, () => (state.finished = true));
       };
       writeMore();
     });
-    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const close = async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    };
+    return { state, url: `http://127.0.0.1:${port}/v1`, close };
+  }
+
+  /** Reads the first bytes of a big stream, then nothing until the upstream stops getting further. */
+  async function askAndStopReading(mcpd: TestServer, state: { written: number; finished: boolean }) {
+    const response = await mcpd.api('/v1/chat/completions', { json: { model: 'big', stream: true, messages: [{ role: 'user', content: 'Hi' }] } });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const first = (await reader.read()).value?.length ?? 0;
+    // Whatever the machine's pace, the verdict is the same: a relay that reads on regardless
+    // lets the upstream write all of it; one that holds it leaves the upstream stalled.
+    for (let before = -1; state.written !== before && !state.finished; ) {
+      before = state.written;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    return { reader, first };
+  }
+
+  it('holds the upstream’s reads while the caller’s socket is full, then delivers the rest when it reads again', async () => {
+    const upstream = await startBigStream();
     const mcpd = await startTestServer({ database: await embedded!.open() });
     try {
-      const { port } = upstream.address() as AddressInfo;
-      await mcpd.api('/api/v1/llms', { json: { name: 'big', type: 'openai', model: 'm', url: `http://127.0.0.1:${port}/v1` } });
-      const response = await mcpd.api('/v1/chat/completions', { json: { model: 'big', stream: true, messages: [{ role: 'user', content: 'Hi' }] } });
-      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-      let received = (await reader.read()).value?.length ?? 0;
-      // The caller reads nothing more: once the buffers on the way are full, the upstream stalls.
-      // Whatever the machine's pace, the verdict is the same: a relay that reads on regardless
-      // lets the upstream write all of it; one that holds it leaves the upstream stalled.
-      for (let before = -1; written !== before && !finished; ) {
-        before = written;
-        await new Promise((resolve) => setTimeout(resolve, 300));
-      }
-      expect(finished).toBe(false);
-      expect(written).toBeLessThan((FRAMES * FRAME_CONTENT.length) / 2);
+      await mcpd.api('/api/v1/llms', { json: { name: 'big', type: 'openai', model: 'm', url: upstream.url } });
+      const { reader, first } = await askAndStopReading(mcpd, upstream.state);
+      expect(upstream.state.finished).toBe(false);
+      expect(upstream.state.written).toBeLessThan((FRAMES * FRAME_CONTENT.length) / 2);
+      let received = first;
       let tail = '';
       for (let read = await reader.read(); !read.done; read = await reader.read()) {
         received += read.value.length;
         tail = (tail + Buffer.from(read.value).toString('latin1')).slice(-200);
       }
-      expect(finished).toBe(true);
+      expect(upstream.state.finished).toBe(true);
       expect(received).toBeGreaterThan(FRAMES * FRAME_CONTENT.length);
       expect(tail).toContain('"finish_reason":"stop"');
       expect(tail.endsWith('data: [DONE]\n\n')).toBe(true);
     } finally {
       await mcpd.close();
       await mcpd.server.services.database.close();
-      upstream.closeAllConnections();
-      await new Promise((resolve) => upstream.close(resolve));
+      await upstream.close();
+    }
+  });
+
+  it('cuts the answer and the upstream once the caller took nothing for the idle timeout, on its clock', async () => {
+    const upstream = await startBigStream();
+    const clock = new ManualClock();
+    const mcpd = await startTestServer({ database: await embedded!.open(), clock, env: { MCPD_UPSTREAM_IDLE_TIMEOUT_SECONDS: '30' } });
+    try {
+      await mcpd.api('/api/v1/llms', { json: { name: 'big', type: 'openai', model: 'm', url: upstream.url } });
+      const { reader } = await askAndStopReading(mcpd, upstream.state);
+      clock.advance(29_999);
+      expect(upstream.state.cut).toBe(false);
+      clock.advance(1);
+      await eventually(() => upstream.state.cut);
+      await reader.cancel();
+      await mcpd.server.services.auditWriter.flush();
+      const [record] = (await (await mcpd.api('/api/v1/audit?llm=big')).json()) as Array<Record<string, unknown>>;
+      expect(record).toMatchObject({ status: 502, error: 'the caller took none of its answer for 30 s; the answer was cut' });
+    } finally {
+      await mcpd.close();
+      await mcpd.server.services.database.close();
+      await upstream.close();
     }
   });
 });

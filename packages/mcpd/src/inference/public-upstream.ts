@@ -85,7 +85,8 @@ export class PublicUpstream implements InferenceBackend {
         collectContent: call.collectContent,
         secrets: [target.apiKey],
       });
-      if (await pipe(answer, sink, dialect, context, forwarder, failureContext)) {
+      const hold = { clock: this.options.clock, idleTimeoutMs: this.options.idleTimeoutMs };
+      if (await pipe(answer, sink, hold, dialect, context, forwarder, failureContext)) {
         readingRest = true;
         answer.readRest(this.options.clock);
       }
@@ -117,13 +118,15 @@ export class PublicUpstream implements InferenceBackend {
 
 /**
  * Writes the upstream's stream to the caller, each read as it arrives, pausing the upstream
- * while the caller's socket is full. Answers true when the answer ended well before the body did
- * (`[DONE]` came, the end of the HTTP message had not): the rest is then read in the background
- * so the connection can be reused.
+ * while the caller's socket is full; a caller that takes nothing for `idleTimeoutMs` has its
+ * answer cut, as an upstream silent that long would. Answers true when the answer ended well
+ * before the body did (`[DONE]` came, the end of the HTTP message had not): the rest is then
+ * read in the background so the connection can be reused.
  */
 async function pipe(
   answer: UpstreamAnswer,
   sink: CallerSink,
+  hold: { clock: Clock; idleTimeoutMs: number },
   dialect: Dialect,
   context: StreamContext,
   forwarder: StreamForwarder,
@@ -131,10 +134,15 @@ async function pipe(
 ): Promise<boolean> {
   const decoder = dialect.createStreamDecoder(context);
   const splitter = new SseSplitter();
-  let paused = false;
+  let cancelHold: (() => void) | undefined;
   const resume = () => {
-    paused = false;
+    cancelHold?.();
+    cancelHold = undefined;
     answer.resume();
+  };
+  const giveUp = () => {
+    const seconds = Math.round(hold.idleTimeoutMs / 1000);
+    answer.cut(badGateway(`the caller took none of its answer for ${seconds} s; the answer was cut`));
   };
   const accept = (frames: SseFrame[]): boolean => {
     const parts: StreamPart[] = [];
@@ -144,9 +152,9 @@ async function pipe(
   try {
     const how = await answer.read((bytes) => {
       if (accept(splitter.push(bytes))) return false;
-      if (sink.full && !paused) {
-        paused = true;
+      if (sink.full && !cancelHold) {
         answer.pause();
+        cancelHold = hold.clock.after(hold.idleTimeoutMs, giveUp);
         sink.onDrain(resume);
       }
       return true;
@@ -158,6 +166,8 @@ async function pipe(
     const failure = upstreamFailure(error, failureContext);
     if (failure instanceof CallerGoneError) throw failure;
     forwarder.fail(failure.message);
+  } finally {
+    cancelHold?.();
   }
   return false;
 }

@@ -45,8 +45,8 @@ export interface UpstreamAnswer {
    * REST_OF_STREAM_READS more reads or REST_OF_STREAM_MS the body is cut instead.
    */
   readRest(timer: RestOfStreamTimer): void;
-  /** Cuts the body where it is; its connection is not reused. Nothing once the body ended. */
-  cut(): void;
+  /** Cuts the body where it is (a reader waiting gets `reason`); its connection is not reused. Nothing once the body ended. */
+  cut(reason?: Error): void;
 }
 
 /**
@@ -116,6 +116,8 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamAnswer {
   #started = false;
   #controller: Dispatcher.DispatchController | undefined;
   #body: BodyState = { kind: 'held', reads: [] };
+  /** undici called its last callback for this request. */
+  #over = false;
   readonly #onAbort = () => this.#abort(new CallerGoneError());
 
   constructor(private readonly signal: AbortSignal) {
@@ -158,7 +160,8 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamAnswer {
 
   text(): Promise<string> {
     const reads: Buffer[] = [];
-    return this.read((bytes) => reads.push(bytes) > 0).then(() => Buffer.concat(reads).toString('utf8'));
+    // A TextDecoder drops a leading byte order mark, as undici's `body.text()` did.
+    return this.read((bytes) => reads.push(bytes) > 0).then(() => new TextDecoder().decode(Buffer.concat(reads)));
   }
 
   read(reader: BodyReader): Promise<'ended' | 'stopped'> {
@@ -168,19 +171,25 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamAnswer {
       const reading: BodyState = { kind: 'reading', reader, resolve, reject };
       this.#body = reading;
       for (const bytes of held.reads) {
-        if (this.#body !== reading) return;
         this.#hand(reading, bytes);
+        if (this.#body !== reading) break;
       }
-      if (this.#body === reading && held.end) this.#finish(held.end);
+      if (!held.end) return;
+      const after = this.#body as BodyState;
+      // The body ended before this reader came: it ends now, or stays ended for the next one.
+      if (after === reading) this.#finish(held.end);
+      else if (after.kind === 'held') after.end = held.end;
     });
   }
 
+  // undici resumes its parser on any call, request over or not: the connection may already
+  // carry another request by then, so neither goes through once this body is over.
   pause(): void {
-    this.#controller?.pause();
+    if (!this.#over) this.#controller?.pause();
   }
 
   resume(): void {
-    this.#controller?.resume();
+    if (!this.#over) this.#controller?.resume();
   }
 
   readRest(timer: RestOfStreamTimer): void {
@@ -199,10 +208,10 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamAnswer {
     this.resume();
   }
 
-  cut(): void {
+  cut(reason: Error = new Error('the upstream body was cut')): void {
     const body = this.#body;
     if (body.kind === 'over' || (body.kind === 'held' && body.end)) return;
-    this.#abort(new Error('the upstream body was cut'));
+    this.#abort(reason);
   }
 
   #hand(reading: Extract<BodyState, { kind: 'reading' }>, bytes: Buffer): void {
@@ -230,6 +239,7 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamAnswer {
   #finish(end: BodyEnd): void {
     const body = this.#body;
     if (body.kind === 'over' || (body.kind === 'held' && body.end)) return;
+    this.#over = true;
     this.signal.removeEventListener('abort', this.#onAbort);
     if (body.kind === 'held') {
       // Reads nobody took yet stay for a reader that comes later.
