@@ -32,7 +32,7 @@ export type SseFrame = SseEvent | SseComment;
 
 /** Options of {@link readSseBatches}. */
 export interface ReadSseOptions {
-  /** Bytes one unfinished frame may hold; past it the read fails with {@link SseOverflowError}. */
+  /** Characters the line in progress may hold (eventsource-parser's bound); past it the read fails with {@link SseOverflowError}. */
   maxBufferSize?: number | undefined;
 }
 

@@ -31,6 +31,7 @@ export class SseSplitter {
   #parserFrame = false;
   #lastFedLf = false;
   #started = false;
+  #parserStarted = false;
   /** For the bytes of the parser's frames; a byte order mark there is text, as it is mid-stream. */
   readonly #frameDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
   /** Set once the stream leaves the simple shape: from then on the parser reads every byte. */
@@ -53,14 +54,19 @@ export class SseSplitter {
 
   /** The frames `bytes` completed. */
   push(bytes: Uint8Array): SseFrame[] {
-    if (bytes.length === 0) return this.#take();
+    if (bytes.length === 0) {
+      // The parser alone would be fed an empty text, which uses up its look at the stream's start.
+      if (!this.#started) this.#startParser();
+      return this.#take();
+    }
     const chunk = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (!this.#started) {
       this.#started = true;
       // The parser alone, behind a TextDecoder, drops a leading byte order mark.
       if (chunk[0] === BOM_FIRST_BYTE) this.#decoder = new TextDecoder();
     }
-    if (!this.#decoder && chunk.indexOf(CR) !== -1) this.#decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+    // The frame decoder goes on: it may hold the first bytes of a character split across reads.
+    if (!this.#decoder && chunk.indexOf(CR) !== -1) this.#decoder = this.#frameDecoder;
     if (this.#decoder) this.#feedAll(chunk, this.#decoder);
     else this.#split(chunk);
     return this.#take();
@@ -68,7 +74,7 @@ export class SseSplitter {
 
   /** The frames the end of the body completed (none, unless the parser held one). */
   end(): SseFrame[] {
-    if (this.#decoder) this.#parser.feed(this.#decoder.decode());
+    if (this.#decoder) this.#feed(this.#decoder.decode());
     return this.#take();
   }
 
@@ -82,6 +88,7 @@ export class SseSplitter {
     while (at < chunk.length && !this.#parserFrame && this.#tailLength === 0) {
       // A blank line with no field before it dispatches nothing.
       if (chunk[at] === LF) {
+        this.#startParser();
         at += 1;
         continue;
       }
@@ -131,14 +138,30 @@ export class SseSplitter {
       return next + 1;
     }
     // More lines follow the `data` line: the frame is the parser's, from its start.
-    for (const held of this.#tail) this.#parser.feed(this.#frameDecoder.decode(held, { stream: true }));
+    for (const held of this.#tail) this.#feed(this.#frameDecoder.decode(held, { stream: true }));
     this.#clearTail();
     this.#lastFedLf = true;
     return this.#feedFrame(chunk, 0, frameEnd(chunk, next));
   }
 
+  /** Feeds the parser text of the stream, in order. */
+  #feed(text: string): void {
+    this.#parserStarted = true;
+    this.#parser.feed(text);
+  }
+
+  /**
+   * The parser drops a mis-decoded byte order mark (`ï»¿`) from the first text it is fed, which
+   * alone is the stream's start. Once something else was the start (a frame read here, a blank
+   * line), it is fed an empty text first, so a later frame is not taken for the start.
+   */
+  #startParser(): void {
+    if (!this.#parserStarted) this.#feed('');
+  }
+
   /** One `data: ` line and its blank line, `bytes[start, end)`. */
   #dataFrame(bytes: Buffer, start: number, end: number): void {
+    this.#startParser();
     const data = bytes.toString('utf8', start + DATA_FIELD.length, end - 2);
     // Bytes that are not UTF-8 pass on as the replacement character, as a decode and write would.
     const raw = data.includes('\uFFFD') ? undefined : { bytes, start, end };
@@ -148,7 +171,7 @@ export class SseSplitter {
   /** Feeds `bytes[start, end)` to the parser, or everything from `start` when `end` is -1 (the frame goes on). */
   #feedFrame(bytes: Buffer, start: number, end: number): number {
     const stop = end === -1 ? bytes.length : end;
-    if (stop > start) this.#parser.feed(this.#frameDecoder.decode(bytes.subarray(start, stop), { stream: true }));
+    if (stop > start) this.#feed(this.#frameDecoder.decode(bytes.subarray(start, stop), { stream: true }));
     this.#parserFrame = end === -1;
     this.#lastFedLf = bytes[stop - 1] === LF;
     return stop;
@@ -158,8 +181,13 @@ export class SseSplitter {
     // Copied: a view would keep the whole read it came in alive.
     this.#tail.push(Buffer.from(bytes));
     this.#tailLength += bytes.length;
+    // Past the bound in bytes the frame goes to the parser, whose bound (in characters of the
+    // line it holds) decides, as it would alone.
     if (this.maxBufferSize !== undefined && this.#tailLength > this.maxBufferSize) {
-      throw overflowError(this.maxBufferSize);
+      for (const held of this.#tail) this.#feed(this.#frameDecoder.decode(held, { stream: true }));
+      this.#parserFrame = true;
+      this.#lastFedLf = bytes[bytes.length - 1] === LF;
+      this.#clearTail();
     }
   }
 
@@ -170,9 +198,9 @@ export class SseSplitter {
 
   /** Hands everything from here on to the parser, the held start of a frame first. */
   #feedAll(chunk: Buffer, decoder: TextDecoder): void {
-    for (const held of this.#tail) this.#parser.feed(decoder.decode(held, { stream: true }));
+    for (const held of this.#tail) this.#feed(decoder.decode(held, { stream: true }));
     this.#clearTail();
-    this.#parser.feed(decoder.decode(chunk, { stream: true }));
+    this.#feed(decoder.decode(chunk, { stream: true }));
   }
 
   #take(): SseFrame[] {
@@ -186,7 +214,7 @@ export class SseSplitter {
 }
 
 function overflowError(limit: number | undefined, cause?: ParseError): SseOverflowError {
-  return new SseOverflowError(`a stream frame is larger than ${String(limit)} bytes`, cause ? { cause } : undefined);
+  return new SseOverflowError(`a stream frame is larger than ${String(limit)} characters`, cause ? { cause } : undefined);
 }
 
 /** The index past the first blank line at or after `start` (two LFs in a row), or -1. */

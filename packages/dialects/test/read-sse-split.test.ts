@@ -62,6 +62,9 @@ const FRAME_SHAPES = [
   () => '\uFEFFdata: a byte order mark mid-stream\n\n',
   () => 'data: \u0000INVALID\u0000\n\n',
   () => 'da',
+  () => '\u00EF\u00BB\u00BFdata: a byte order mark decoded as Latin-1\n\n',
+  () => '\n\u00EF\u00BB\u00BFdata: after a blank line\n\n',
+  () => 'event: e\ndata: \u20AC split\n\n',
 ];
 
 /** The body's bytes; `\u0000INVALID\u0000` stands for bytes that are not UTF-8. */
@@ -100,7 +103,7 @@ function randomReads(bytes: Uint8Array, next: () => number): Uint8Array[] {
 
 describe('SSE byte splitter', () => {
   it('gives what eventsource-parser gives, read by read, for bodies of every shape split anywhere', async () => {
-    for (let seed = 1; seed <= 2000; seed += 1) {
+    for (let seed = 1; seed <= 5000; seed += 1) {
       const next = random(seed);
       const reads = randomReads(randomBytes(next), next);
       expect(withoutRaw(await splitBatches(reads)), `seed ${seed}`).toEqual(referenceBatches(reads));
@@ -151,5 +154,34 @@ describe('SSE byte splitter, cases found in review', () => {
     const body = reads([...new TextEncoder().encode('data: x'), 0xff, 10, 10]);
     const [frames = []] = await splitBatches(body);
     expect(frames).toEqual([{ type: 'event', event: undefined, data: 'x\uFFFD' }]);
+  });
+});
+
+describe('SSE byte splitter, cases found in the second review', () => {
+  const reads = (...texts: Array<string | number[]>) => texts.map((text) => (typeof text === 'string' ? new TextEncoder().encode(text) : Uint8Array.from(text)));
+
+  it('keeps a character split across the read that turns the stream over to the parser (the first CR)', async () => {
+    const body = reads([...new TextEncoder().encode('event: x\ndata: '), 0xe2, 0x82], [0xac, 13, 10, 13, 10]);
+    const batches = await splitBatches(body);
+    expect(batches).toEqual(referenceBatches(body));
+    expect(batches.flat()).toEqual([{ type: 'event', event: 'x', data: '€' }]);
+  });
+
+  it('bounds a frame in characters of its line, as the parser does, not in bytes', async () => {
+    async function* body(): AsyncGenerator<Uint8Array> {
+      yield new TextEncoder().encode(`data: ${'中'.repeat(400)}`);
+      yield new TextEncoder().encode('\n');
+      yield new TextEncoder().encode('\n');
+    }
+    const batches: SseFrame[][] = [];
+    for await (const batch of readSseBatches(body(), { maxBufferSize: 1000 })) batches.push(batch);
+    expect(batches.flat()).toEqual([{ type: 'event', event: undefined, data: '中'.repeat(400) }]);
+  });
+
+  it('reads a mis-decoded byte order mark that comes after the first frame as text, as the parser does', async () => {
+    const body = reads('data: a\n\n', '\u00EF\u00BB\u00BFdata: x\n\n');
+    expect(withoutRaw(await splitBatches(body))).toEqual(referenceBatches(body));
+    const empty = reads('', '\u00EF\u00BB\u00BFdata: x\n\n');
+    expect(withoutRaw(await splitBatches(empty))).toEqual(referenceBatches(empty));
   });
 });

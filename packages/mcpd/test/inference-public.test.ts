@@ -332,7 +332,7 @@ describe('a public stream to a caller that stops reading', () => {
     }
   });
 
-  it('cuts the answer and the upstream once the caller took nothing for the idle timeout, on its clock', async () => {
+  it('cuts the answer and the upstream once the caller’s connection stayed full for the idle timeout, on its clock', async () => {
     const upstream = await startBigStream();
     const clock = new ManualClock();
     const mcpd = await startTestServer({ database: await embedded!.open(), clock, env: { MCPD_UPSTREAM_IDLE_TIMEOUT_SECONDS: '30' } });
@@ -346,11 +346,54 @@ describe('a public stream to a caller that stops reading', () => {
       await reader.cancel();
       await mcpd.server.services.auditWriter.flush();
       const [record] = (await (await mcpd.api('/api/v1/audit?llm=big')).json()) as Array<Record<string, unknown>>;
-      expect(record).toMatchObject({ status: 502, error: 'the caller took none of its answer for 30 s; the answer was cut' });
+      expect(record).toMatchObject({ status: 502, error: "the caller's connection stayed full for 30 s; the answer was cut" });
     } finally {
       await mcpd.close();
       await mcpd.server.services.database.close();
       await upstream.close();
+    }
+  });
+});
+
+describe('a public upstream that answers more than MCPD_MAX_RESULT_BYTES', () => {
+  // Larger than one read of a socket, so the frame is still unfinished when it passes the bound.
+  const BIG = 'b'.repeat(256 * 1024);
+
+  it('answers 502 for a whole answer past the bound, and ends a stream with an error frame at a frame past it', async () => {
+    const upstream = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const { stream } = JSON.parse(Buffer.concat(chunks).toString()) as { stream?: boolean };
+        const choice = { index: 0, delta: { content: BIG }, finish_reason: null };
+        if (stream) {
+          response.writeHead(200, { 'content-type': 'text/event-stream' });
+          response.write(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ ...choice, delta: { role: 'assistant', content: 'ok' } }] })}\n\n`);
+          response.end(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [choice] })}\n\n`);
+          return;
+        }
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ id: 'c', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: BIG }, finish_reason: 'stop' }] }));
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const mcpd = await startTestServer({ database: await embedded!.open(), env: { MCPD_MAX_RESULT_BYTES: '4096' } });
+    try {
+      const { port } = upstream.address() as AddressInfo;
+      await mcpd.api('/api/v1/llms', { json: { name: 'wordy', type: 'openai', model: 'm', url: `http://127.0.0.1:${port}/v1` } });
+      const whole = await mcpd.api('/v1/chat/completions', { json: { model: 'wordy', messages: [{ role: 'user', content: 'Hi' }] } });
+      expect(whole.status).toBe(502);
+      expect(((await whole.json()) as { error: string }).error).toBe('the upstream of wordy answered more than 4096 bytes (MCPD_MAX_RESULT_BYTES)');
+      const streamed = await mcpd.api('/v1/chat/completions', { json: { model: 'wordy', stream: true, messages: [{ role: 'user', content: 'Hi' }] } });
+      const text = await streamed.text();
+      expect(text).toContain('"content":"ok"');
+      expect(text).toContain('data: {"error":{"message":"the upstream of wordy failed mid-stream: a stream frame is larger than 4096 characters"');
+      expect(text).not.toContain(BIG);
+    } finally {
+      await mcpd.close();
+      await mcpd.server.services.database.close();
+      upstream.closeAllConnections();
+      await new Promise((resolve) => upstream.close(resolve));
     }
   });
 });

@@ -62,6 +62,9 @@ import { AdminLookup } from '../services/admin-lookup.js';
 import { MetricsAccess } from '../services/metrics-access.js';
 import { UpstreamUrlPolicy } from '../services/upstream-url-policy.js';
 
+/** The largest answer mcpd takes from a publisher or a public upstream, unless configured. */
+const DEFAULT_MAX_RESULT_BYTES = 32 * 1024 * 1024;
+
 export interface ServiceOptions {
   database: DatabaseHandle;
   secretKey: string;
@@ -77,7 +80,7 @@ export interface ServiceOptions {
   pingIntervalMs: number;
   /** `: waiting` comments to a streaming caller whose answer has not started (default 15 s). */
   streamKeepaliveMs?: number;
-  /** Largest result post a publisher may send (default 32 MiB). */
+  /** Largest result post a publisher may send, and largest answer or stream frame a public upstream may (default 32 MiB). */
   maxResultBytes?: number;
   /** Serve and advertise the provider socket (default true). */
   providerSocket?: boolean;
@@ -169,6 +172,7 @@ export function createServices(options: ServiceOptions): RunningServices {
     hops,
     headersTimeoutMs: options.upstreamHeadersTimeoutMs,
     idleTimeoutMs: options.upstreamIdleTimeoutMs,
+    maxAnswerBytes: options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES,
     clock: options.clock,
   });
   const relay = new RelayService(router, tasks, options.clock, {
@@ -347,7 +351,7 @@ export function createServices(options: ServiceOptions): RunningServices {
     userLoad,
     sharedSlots,
     pingIntervalMs: options.pingIntervalMs,
-    maxResultBytes: options.maxResultBytes ?? 32 * 1024 * 1024,
+    maxResultBytes: options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES,
     providerSocket: options.providerSocket ?? true,
     startedAt: options.clock.now(),
     auditWriter,

@@ -1,7 +1,7 @@
 import type { Clock } from '@mcpctl/clock';
 import { SERVED_BY_HEADER } from '@mcpctl/protocol';
 import type { Dispatcher } from 'undici';
-import { SseSplitter, type SseFrame } from '@mcpctl/dialects';
+import { SseOverflowError, SseSplitter, type SseFrame } from '@mcpctl/dialects';
 import type { InferenceTarget } from '../catalog/llm-catalog.js';
 import { anthropicDialect } from './anthropic-dialect.js';
 import type { CallerSink } from './caller.js';
@@ -31,6 +31,8 @@ export interface PublicUpstreamOptions {
   hops: HopGuard;
   headersTimeoutMs: number;
   idleTimeoutMs: number;
+  /** The largest whole answer, and the largest stream frame, taken from an upstream (`MCPD_MAX_RESULT_BYTES`). */
+  maxAnswerBytes: number;
   clock: Clock;
 }
 
@@ -67,13 +69,13 @@ export class PublicUpstream implements InferenceBackend {
     let readingRest = false;
     try {
       if (answer.statusCode < 200 || answer.statusCode >= 300) {
-        const text = await answer.text();
+        const text = await answer.text(this.options.maxAnswerBytes);
         const retryAfter = answer.headers['retry-after'];
         const message = dialect.readErrorMessage(parseJson(text)) ?? text;
         throw upstreamStatusError(answer.statusCode, message, call.name, typeof retryAfter === 'string' ? retryAfter : undefined);
       }
       if (!streaming) {
-        const text = await answer.text();
+        const text = await answer.text(this.options.maxAnswerBytes);
         const completion = dialect.readCompletion(parseJson(text), text, context);
         outcome.usage = completion.usage;
         if (call.collectContent) outcome.content = completionText(completion.json);
@@ -85,7 +87,7 @@ export class PublicUpstream implements InferenceBackend {
         collectContent: call.collectContent,
         secrets: [target.apiKey],
       });
-      const hold = { clock: this.options.clock, idleTimeoutMs: this.options.idleTimeoutMs };
+      const hold = { clock: this.options.clock, idleTimeoutMs: this.options.idleTimeoutMs, maxFrameBytes: this.options.maxAnswerBytes };
       if (await pipe(answer, sink, hold, dialect, context, forwarder, failureContext)) {
         readingRest = true;
         answer.readRest(this.options.clock);
@@ -126,14 +128,14 @@ export class PublicUpstream implements InferenceBackend {
 async function pipe(
   answer: UpstreamAnswer,
   sink: CallerSink,
-  hold: { clock: Clock; idleTimeoutMs: number },
+  hold: { clock: Clock; idleTimeoutMs: number; maxFrameBytes: number },
   dialect: Dialect,
   context: StreamContext,
   forwarder: StreamForwarder,
   failureContext: { signal: AbortSignal; llmName: string },
 ): Promise<boolean> {
   const decoder = dialect.createStreamDecoder(context);
-  const splitter = new SseSplitter();
+  const splitter = new SseSplitter(hold.maxFrameBytes);
   let cancelHold: (() => void) | undefined;
   const resume = () => {
     cancelHold?.();
@@ -142,7 +144,7 @@ async function pipe(
   };
   const giveUp = () => {
     const seconds = Math.round(hold.idleTimeoutMs / 1000);
-    answer.cut(badGateway(`the caller took none of its answer for ${seconds} s; the answer was cut`));
+    answer.cut(badGateway(`the caller's connection stayed full for ${seconds} s; the answer was cut`));
   };
   const accept = (frames: SseFrame[]): boolean => {
     const parts: StreamPart[] = [];
@@ -163,7 +165,7 @@ async function pipe(
     if (how === 'stopped') return forwarder.outcome?.ok === true;
     if (!accept(splitter.end()) && !forwarder.accept(decoder.end())) forwarder.sourceEnded();
   } catch (error) {
-    const failure = upstreamFailure(error, failureContext);
+    const failure = error instanceof SseOverflowError ? badGateway(`the upstream of ${failureContext.llmName} failed mid-stream: ${error.message}`) : upstreamFailure(error, failureContext);
     if (failure instanceof CallerGoneError) throw failure;
     forwarder.fail(failure.message);
   } finally {

@@ -28,8 +28,8 @@ export type BodyReader = (bytes: Buffer) => boolean;
 export interface UpstreamAnswer {
   readonly statusCode: number;
   readonly headers: IncomingHttpHeaders;
-  /** The whole body as text. */
-  text(): Promise<string>;
+  /** The whole body as text; a body past `maxBytes` is cut and the answer fails with 502. */
+  text(maxBytes: number): Promise<string>;
   /**
    * Hands every read of the body to `reader` in order, the first ones included: `ended` when the
    * body ended, `stopped` when the reader answered false; rejects when the body broke (or the
@@ -57,7 +57,7 @@ export interface UpstreamAnswer {
  */
 export function callUpstream(upstream: UpstreamRequest, options: UpstreamCallOptions): Promise<UpstreamAnswer> {
   if (options.signal.aborted) return Promise.reject(new CallerGoneError());
-  const exchange = new UpstreamExchange(options.signal);
+  const exchange = new UpstreamExchange(options.signal, options.llmName);
   const { origin, path } = splitUrl(upstream.url);
   try {
     options.dispatcher.dispatch(
@@ -120,7 +120,10 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamAnswer {
   #over = false;
   readonly #onAbort = () => this.#abort(new CallerGoneError());
 
-  constructor(private readonly signal: AbortSignal) {
+  constructor(
+    private readonly signal: AbortSignal,
+    private readonly llmName: string,
+  ) {
     this.answer = new Promise((resolve, reject) => {
       this.#answered = resolve;
       this.#refused = reject;
@@ -158,10 +161,16 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamAnswer {
     this.#finish({ ended: false, error });
   }
 
-  text(): Promise<string> {
+  text(maxBytes: number): Promise<string> {
     const reads: Buffer[] = [];
+    let total = 0;
+    const take = (bytes: Buffer) => {
+      total += bytes.length;
+      if (total > maxBytes) throw badGateway(`the upstream of ${this.llmName} answered more than ${maxBytes} bytes (MCPD_MAX_RESULT_BYTES)`);
+      return reads.push(bytes) > 0;
+    };
     // A TextDecoder drops a leading byte order mark, as undici's `body.text()` did.
-    return this.read((bytes) => reads.push(bytes) > 0).then(() => new TextDecoder().decode(Buffer.concat(reads)));
+    return this.read(take).then(() => new TextDecoder().decode(Buffer.concat(reads)));
   }
 
   read(reader: BodyReader): Promise<'ended' | 'stopped'> {
@@ -170,15 +179,19 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamAnswer {
     return new Promise((resolve, reject) => {
       const reading: BodyState = { kind: 'reading', reader, resolve, reject };
       this.#body = reading;
-      for (const bytes of held.reads) {
+      for (const [index, bytes] of held.reads.entries()) {
         this.#hand(reading, bytes);
-        if (this.#body !== reading) break;
+        const after = this.#body as BodyState;
+        if (after === reading) continue;
+        // The reader stopped: what it did not take, and the end, stay for the next one.
+        if (after.kind === 'held') {
+          after.reads.push(...held.reads.slice(index + 1));
+          if (held.end) after.end = held.end;
+        }
+        return;
       }
-      if (!held.end) return;
-      const after = this.#body as BodyState;
-      // The body ended before this reader came: it ends now, or stays ended for the next one.
-      if (after === reading) this.#finish(held.end);
-      else if (after.kind === 'held') after.end = held.end;
+      // The body ended before this reader came: it ends now.
+      if (held.end) this.#finish(held.end);
     });
   }
 
