@@ -146,10 +146,11 @@ describe('SIGTERM drains relayed and public streams', () => {
   });
 
   it('lets a slow reader take the whole of an answer given before the close, however long it sits in the socket', async () => {
-    // 32 MiB: more than the kernel's and the client's buffers hold, so most of it waits in mcpd's socket.
+    // 32 MiB: more than the kernel's and the client's buffers hold, so most of it waits in mcpd's
+    // socket; with its envelope, more than the default bound on an upstream's answer, so raised.
     const piece = 'x'.repeat(4096);
     upstream.setBehavior({ tokens: Array.from({ length: 8192 }, () => piece), tokensPerSecond: undefined });
-    await start();
+    await start({ MCPD_MAX_RESULT_BYTES: String(64 * 1024 * 1024) });
     const response = await api('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'direct', messages: [{ role: 'user', content: 'Hi' }] }) });
     expect(response.status).toBe(200);
     const exited = exitOf(mcpd!);
