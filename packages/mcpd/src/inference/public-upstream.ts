@@ -1,7 +1,7 @@
 import type { Clock } from '@mcpctl/clock';
 import { SERVED_BY_HEADER } from '@mcpctl/protocol';
 import type { Dispatcher } from 'undici';
-import { SseOverflowError, SseSplitter, type SseFrame } from '@mcpctl/dialects';
+import { SseSplitter, type SseFrame } from '@mcpctl/dialects';
 import type { InferenceTarget } from '../catalog/llm-catalog.js';
 import { anthropicDialect } from './anthropic-dialect.js';
 import type { CallerSink } from './caller.js';
@@ -120,7 +120,7 @@ export class PublicUpstream implements InferenceBackend {
 
 /**
  * Writes the upstream's stream to the caller, each read as it arrives, pausing the upstream
- * while the caller's socket is full; a caller that takes nothing for `idleTimeoutMs` has its
+ * while the caller's socket is full; a caller whose socket stays full for `idleTimeoutMs` has its
  * answer cut, as an upstream silent that long would. Answers true when the answer ended well
  * before the body did (`[DONE]` came, the end of the HTTP message had not): the rest is then
  * read in the background so the connection can be reused.
@@ -165,7 +165,7 @@ async function pipe(
     if (how === 'stopped') return forwarder.outcome?.ok === true;
     if (!accept(splitter.end()) && !forwarder.accept(decoder.end())) forwarder.sourceEnded();
   } catch (error) {
-    const failure = error instanceof SseOverflowError ? badGateway(`the upstream of ${failureContext.llmName} failed mid-stream: ${error.message}`) : upstreamFailure(error, failureContext);
+    const failure = upstreamFailure(error, failureContext);
     if (failure instanceof CallerGoneError) throw failure;
     forwarder.fail(failure.message);
   } finally {

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { REST_OF_STREAM_MS, REST_OF_STREAM_READS, type RestOfStreamTimer } from '@mcpctl/dialects';
+import { REST_OF_STREAM_MS, REST_OF_STREAM_READS, SseOverflowError, type RestOfStreamTimer } from '@mcpctl/dialects';
 import { errors as undiciErrors, type Dispatcher } from 'undici';
 import { badGateway, gatewayTimeout, HttpError } from '../errors.js';
 import type { UpstreamRequest } from './dialect.js';
@@ -86,6 +86,7 @@ export function callUpstream(upstream: UpstreamRequest, options: UpstreamCallOpt
 export function upstreamFailure(error: unknown, options: { signal: AbortSignal; llmName: string }): Error {
   if (options.signal.aborted) return new CallerGoneError();
   if (error instanceof HttpError) return error;
+  if (error instanceof SseOverflowError) return badGateway(`the upstream of ${options.llmName} failed mid-stream: ${error.message}`, error);
   if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
     return gatewayTimeout(`the upstream of ${options.llmName} did not answer in time`, error);
   }
