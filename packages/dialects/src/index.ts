@@ -3,7 +3,6 @@ export { UpstreamStreamError } from './upstream-stream-error.js';
 export { upstreamEndpoint } from './upstream-endpoint.js';
 export { parseToolArguments } from './parse-tool-arguments.js';
 export { readContentPart, readBase64DataUrl, type ChatContentPart, type ReadContentPart } from './read-content-part.js';
-export { closeAfterAnswer, REST_OF_STREAM_MS, REST_OF_STREAM_READS, type ClosableBody, type RestOfStreamTimer } from './read-rest-of-stream.js';
 export { SseSplitter } from './sse-splitter.js';
 export { readSse, readSseBatches, SseOverflowError, type SseEvent, type RawFrame, type SseComment, type SseFrame, type ReadSseOptions } from './read-sse.js';
 export { readLines } from './read-lines.js';

@@ -48,6 +48,8 @@ const PACKAGE_USERS: Record<string, readonly string[]> = {
   ws: ['routes', 'transports'],
   // The bus between replicas.
   '@nats-io/transport-node': ['bus'],
+  // The HTTP exchange with a public LLM's upstream: the inference path's own.
+  '@mcpctl/upstream': ['inference'],
 };
 
 const SRC = fileURLToPath(new URL('../src', import.meta.url));

@@ -11,7 +11,7 @@ import { completionText } from './completion-text.js';
 import { openAiDialect } from './open-ai-dialect.js';
 import { sanitizeUpstreamError } from '../security/sanitize-upstream-error.js';
 import { StreamForwarder } from './stream-forwarder.js';
-import { CallerGoneError, callUpstream, upstreamFailure, type UpstreamAnswer } from './upstream-call.js';
+import { answerText, CallerGoneError, callUpstream, upstreamFailure, type UpstreamAnswer } from './upstream-call.js';
 import { upstreamStatusError } from './upstream-status.js';
 import type { HopGuard } from './hop-guard.js';
 import { badGateway } from '../errors.js';
@@ -69,13 +69,13 @@ export class PublicUpstream implements InferenceBackend {
     let readingRest = false;
     try {
       if (answer.statusCode < 200 || answer.statusCode >= 300) {
-        const text = await answer.text(this.options.maxAnswerBytes);
+        const text = await answerText(answer, this.options.maxAnswerBytes, call.name);
         const retryAfter = answer.headers['retry-after'];
         const message = dialect.readErrorMessage(parseJson(text)) ?? text;
         throw upstreamStatusError(answer.statusCode, message, call.name, typeof retryAfter === 'string' ? retryAfter : undefined);
       }
       if (!streaming) {
-        const text = await answer.text(this.options.maxAnswerBytes);
+        const text = await answerText(answer, this.options.maxAnswerBytes, call.name);
         const completion = dialect.readCompletion(parseJson(text), text, context);
         outcome.usage = completion.usage;
         if (call.collectContent) outcome.content = completionText(completion.json);

@@ -1,8 +1,10 @@
-import type { IncomingHttpHeaders } from 'node:http';
-import { REST_OF_STREAM_MS, REST_OF_STREAM_READS, SseOverflowError, type RestOfStreamTimer } from '@mcpctl/dialects';
+import { SseOverflowError } from '@mcpctl/dialects';
+import { sendUpstream, type UpstreamAnswer } from '@mcpctl/upstream';
 import { errors as undiciErrors, type Dispatcher } from 'undici';
 import { badGateway, gatewayTimeout, HttpError } from '../errors.js';
 import type { UpstreamRequest } from './dialect.js';
+
+export type { BodyReader, UpstreamAnswer } from '@mcpctl/upstream';
 
 export interface UpstreamCallOptions {
   dispatcher: Dispatcher;
@@ -21,65 +23,26 @@ export class CallerGoneError extends Error {
   }
 }
 
-/** Takes one read of the body; answers false once it needs no more (the answer is complete). */
-export type BodyReader = (bytes: Buffer) => boolean;
-
-/** The upstream's answer once its status and headers came; its body is read through it. */
-export interface UpstreamAnswer {
-  readonly statusCode: number;
-  readonly headers: IncomingHttpHeaders;
-  /** The whole body as text; a body past `maxBytes` is cut and the answer fails with 502. */
-  text(maxBytes: number): Promise<string>;
-  /**
-   * Hands every read of the body to `reader` in order, the first ones included: `ended` when the
-   * body ended, `stopped` when the reader answered false; rejects when the body broke (or the
-   * reader threw).
-   */
-  read(reader: BodyReader): Promise<'ended' | 'stopped'>;
-  /** Holds the body's reads while the caller's socket is full; `resume` lets them come again. */
-  pause(): void;
-  resume(): void;
-  /**
-   * The answer ended before the body did: what follows (normally only the end of the HTTP
-   * message) is read and dropped so the connection goes back to its pool. Past
-   * REST_OF_STREAM_READS more reads or REST_OF_STREAM_MS the body is cut instead.
-   */
-  readRest(timer: RestOfStreamTimer): void;
-  /** Cuts the body where it is (a reader waiting gets `reason`); its connection is not reused. Nothing once the body ended. */
-  cut(reason?: Error): void;
-}
-
-/**
- * Sends the request and answers once the upstream's status and headers arrived. The body comes
- * through undici's handler callbacks, not a stream: a read is handed on the moment it arrives,
- * with no Readable, async iterator or promise per read between the socket and the caller, which
- * measured about a third of a public stream's cost in mcpd (docs/decisions.md).
- */
+/** Sends the request and answers once the upstream's status and headers arrived; failures come mapped to the caller's status. */
 export function callUpstream(upstream: UpstreamRequest, options: UpstreamCallOptions): Promise<UpstreamAnswer> {
-  if (options.signal.aborted) return Promise.reject(new CallerGoneError());
-  const exchange = new UpstreamExchange(options.signal, options.llmName);
-  const { origin, path } = splitUrl(upstream.url);
-  try {
-    options.dispatcher.dispatch(
-      {
-        origin,
-        path,
-        method: 'POST',
-        headers: upstream.headers,
-        body: upstream.body,
-        // undici keeps these timers itself (the body's restarts with every read) and names their
-        // expiry in its own error types, so they take numbers, not the injected clock.
-        headersTimeout: options.headersTimeoutMs,
-        bodyTimeout: options.idleTimeoutMs,
-      },
-      exchange,
-    );
-  } catch (error) {
-    exchange.onResponseError(undefined, error as Error);
-  }
-  return exchange.answer.catch((error: unknown) => {
+  const sent = sendUpstream(
+    { url: upstream.url, method: 'POST', headers: upstream.headers, body: upstream.body },
+    {
+      dispatcher: options.dispatcher,
+      signal: options.signal,
+      abortReason: () => new CallerGoneError(),
+      headersTimeoutMs: options.headersTimeoutMs,
+      bodyTimeoutMs: options.idleTimeoutMs,
+    },
+  );
+  return sent.catch((error: unknown) => {
     throw upstreamFailure(error, options);
   });
+}
+
+/** The whole body as text, bounded by `maxBytes` (MCPD_MAX_RESULT_BYTES). */
+export function answerText(answer: UpstreamAnswer, maxBytes: number, llmName: string): Promise<string> {
+  return answer.text({ maxBytes, tooLarge: () => badGateway(`the upstream of ${llmName} answered more than ${maxBytes} bytes (MCPD_MAX_RESULT_BYTES)`) });
 }
 
 /** Maps a transport failure to the status the caller should see. */
@@ -94,193 +57,6 @@ export function upstreamFailure(error: unknown, options: { signal: AbortSignal; 
     return gatewayTimeout(`connecting to the upstream of ${options.llmName} timed out`, error);
   }
   return badGateway(`cannot reach the upstream of ${options.llmName}: ${describeNetworkError(error)}`, error);
-}
-
-/** How the body ended: undefined while it goes on. */
-type BodyEnd = { ended: true } | { ended: false; error: unknown };
-
-type BodyState =
-  /** Reads are kept until a reader comes; `end` once the body ended before one did. */
-  | { kind: 'held'; reads: Buffer[]; end?: BodyEnd }
-  | { kind: 'reading'; reader: BodyReader; resolve: (how: 'ended' | 'stopped') => void; reject: (error: unknown) => void }
-  /** Reads after the answer are dropped, within bounds. */
-  | { kind: 'rest'; left: number; cancelTimer: () => void }
-  | { kind: 'over' };
-
-/** One request's undici handler, and the answer it gives. */
-class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamAnswer {
-  statusCode = 0;
-  headers: IncomingHttpHeaders = {};
-  readonly answer: Promise<UpstreamAnswer>;
-  #answered!: (answer: UpstreamAnswer) => void;
-  #refused!: (error: unknown) => void;
-  #started = false;
-  #controller: Dispatcher.DispatchController | undefined;
-  #body: BodyState = { kind: 'held', reads: [] };
-  /** undici called its last callback for this request. */
-  #over = false;
-  readonly #onAbort = () => this.#abort(new CallerGoneError());
-
-  constructor(
-    private readonly signal: AbortSignal,
-    private readonly llmName: string,
-  ) {
-    this.answer = new Promise((resolve, reject) => {
-      this.#answered = resolve;
-      this.#refused = reject;
-    });
-    signal.addEventListener('abort', this.#onAbort, { once: true });
-  }
-
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.#controller = controller;
-    if (this.signal.aborted) controller.abort(new CallerGoneError());
-  }
-
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
-    // An informational answer (100 Continue, 103 Early Hints) comes before the real one.
-    if (statusCode < 200) return;
-    this.statusCode = statusCode;
-    this.headers = headers;
-    this.#started = true;
-    this.#answered(this);
-  }
-
-  onResponseData(_controller: Dispatcher.DispatchController, bytes: Buffer): void {
-    const body = this.#body;
-    if (body.kind === 'reading') this.#hand(body, bytes);
-    else if (body.kind === 'held') body.reads.push(bytes);
-    else if (body.kind === 'rest' && (body.left -= 1) < 0) this.cut();
-  }
-
-  onResponseEnd(): void {
-    this.#finish({ ended: true });
-  }
-
-  onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
-    if (!this.#started) this.#refused(error);
-    this.#finish({ ended: false, error });
-  }
-
-  text(maxBytes: number): Promise<string> {
-    const reads: Buffer[] = [];
-    let total = 0;
-    const take = (bytes: Buffer) => {
-      total += bytes.length;
-      if (total > maxBytes) throw badGateway(`the upstream of ${this.llmName} answered more than ${maxBytes} bytes (MCPD_MAX_RESULT_BYTES)`);
-      return reads.push(bytes) > 0;
-    };
-    // A TextDecoder drops a leading byte order mark, as undici's `body.text()` did.
-    return this.read(take).then(() => new TextDecoder().decode(Buffer.concat(reads)));
-  }
-
-  read(reader: BodyReader): Promise<'ended' | 'stopped'> {
-    const held = this.#body;
-    if (held.kind !== 'held') return Promise.reject(new Error('the upstream body is not there to read'));
-    return new Promise((resolve, reject) => {
-      const reading: BodyState = { kind: 'reading', reader, resolve, reject };
-      this.#body = reading;
-      for (const [index, bytes] of held.reads.entries()) {
-        this.#hand(reading, bytes);
-        const after = this.#body as BodyState;
-        if (after === reading) continue;
-        // The reader stopped: what it did not take, and the end, stay for the next one.
-        if (after.kind === 'held') {
-          after.reads.push(...held.reads.slice(index + 1));
-          if (held.end) after.end = held.end;
-        }
-        return;
-      }
-      // The body ended before this reader came: it ends now.
-      if (held.end) this.#finish(held.end);
-    });
-  }
-
-  // undici resumes its parser on any call, request over or not: the connection may already
-  // carry another request by then, so neither goes through once this body is over.
-  pause(): void {
-    if (!this.#over) this.#controller?.pause();
-  }
-
-  resume(): void {
-    if (!this.#over) this.#controller?.resume();
-  }
-
-  readRest(timer: RestOfStreamTimer): void {
-    const held = this.#body;
-    if (held.kind !== 'held') return;
-    if (held.end) {
-      this.#body = { kind: 'over' };
-      return;
-    }
-    const left = REST_OF_STREAM_READS - held.reads.length;
-    if (left < 0) {
-      this.cut();
-      return;
-    }
-    this.#body = { kind: 'rest', left, cancelTimer: timer.after(REST_OF_STREAM_MS, () => this.cut()) };
-    this.resume();
-  }
-
-  cut(reason: Error = new Error('the upstream body was cut')): void {
-    const body = this.#body;
-    if (body.kind === 'over' || (body.kind === 'held' && body.end)) return;
-    this.#abort(reason);
-  }
-
-  #hand(reading: Extract<BodyState, { kind: 'reading' }>, bytes: Buffer): void {
-    let more: boolean;
-    try {
-      more = reading.reader(bytes);
-    } catch (error) {
-      this.#abort(error);
-      return;
-    }
-    if (!more && this.#body === reading) {
-      this.#body = { kind: 'held', reads: [] };
-      reading.resolve('stopped');
-    }
-  }
-
-  #abort(reason: unknown): void {
-    const error = reason instanceof Error ? reason : new Error(String(reason));
-    this.#controller?.abort(error);
-    // undici reports an abort through onResponseError; before the request started it cannot.
-    this.onResponseError(undefined, error);
-  }
-
-  /** Settles whoever waits on the body; callbacks after it find the body over. */
-  #finish(end: BodyEnd): void {
-    const body = this.#body;
-    if (body.kind === 'over' || (body.kind === 'held' && body.end)) return;
-    this.#over = true;
-    this.signal.removeEventListener('abort', this.#onAbort);
-    if (body.kind === 'held') {
-      // Reads nobody took yet stay for a reader that comes later.
-      body.end = end;
-      return;
-    }
-    this.#body = { kind: 'over' };
-    if (body.kind === 'rest') body.cancelTimer();
-    else if (end.ended) body.resolve('ended');
-    else body.reject(end.error);
-  }
-}
-
-const splitUrls = new Map<string, { origin: string; path: string }>();
-/** Upstream URLs are a handful per LLM; more than this and the memo starts again. */
-const MAX_SPLIT_URLS = 1000;
-
-/** The origin and path undici's dispatch takes, parsed once per distinct URL. */
-function splitUrl(url: string): { origin: string; path: string } {
-  let split = splitUrls.get(url);
-  if (!split) {
-    const parsed = new URL(url);
-    split = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
-    if (splitUrls.size >= MAX_SPLIT_URLS) splitUrls.clear();
-    splitUrls.set(url, split);
-  }
-  return split;
 }
 
 function describeNetworkError(error: unknown): string {

@@ -1,4 +1,4 @@
-import type { CompletionOptions, CompletionResult, LlmProvider, StreamDelta } from '../providers/llm-provider.js';
+import type { ChunkSink, CompletionOptions, CompletionResult, LlmProvider, StreamDelta } from '../providers/llm-provider.js';
 import type { ManagedServer } from './managed-server.js';
 
 /**
@@ -11,7 +11,7 @@ export class ManagedProvider implements LlmProvider {
   readonly name: string;
 
   constructor(
-    private readonly inner: LlmProvider & Required<Pick<LlmProvider, 'completionBody' | 'stream' | 'streamChunks'>>,
+    private readonly inner: LlmProvider & Required<Pick<LlmProvider, 'completionBody' | 'stream' | 'relayChunks'>>,
     readonly server: ManagedServer,
   ) {
     this.name = inner.name;
@@ -44,10 +44,10 @@ export class ManagedProvider implements LlmProvider {
     }
   }
 
-  async *streamChunks(options: CompletionOptions): AsyncIterable<string> {
+  async relayChunks(options: CompletionOptions, sink: ChunkSink): Promise<void> {
     const release = await this.server.lease(signalOf(options));
     try {
-      yield* this.inner.streamChunks(options);
+      await this.inner.relayChunks(options, sink);
     } finally {
       release();
     }

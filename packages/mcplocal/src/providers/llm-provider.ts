@@ -71,13 +71,16 @@ export type StreamDelta = (
   extras?: AnswerExtras | undefined;
 };
 
+/** Takes one chunk of a relayed stream; the stream waits for its promise before the next. */
+export type ChunkSink = (text: string) => Promise<unknown>;
+
 /** One local model server behind a uniform interface. */
 export interface LlmProvider {
   readonly name: string;
   complete(options: CompletionOptions): Promise<CompletionResult>;
   /**
    * The server's own `chat.completion`, every field it sent kept (its `id`, `model`, …), for a
-   * relay that hands it on as `streamChunks` hands on a stream. Only a provider whose server
+   * relay that hands it on as `relayChunks` hands on a stream. Only a provider whose server
    * speaks the OpenAI dialect has it. Fails as `complete` does.
    */
   completionBody?(options: CompletionOptions): Promise<Record<string, unknown>>;
@@ -87,12 +90,14 @@ export interface LlmProvider {
    */
   stream?(options: CompletionOptions): AsyncIterable<StreamDelta>;
   /**
-   * The server's own `chat.completion.chunk` texts, as it wrote them, for a relay that hands
-   * them on untouched (fields this interface does not name stay as they were, byte for byte).
-   * Only a provider whose server speaks the OpenAI dialect has it. Fails as `stream` does: on an
-   * error frame, a frame that is not a chunk, or a stream that ends before its finish reason.
+   * The server's own `chat.completion.chunk` texts, as it wrote them, each handed to `sink` in
+   * order (the next once the sink's promise settled), for a relay that hands them on untouched:
+   * fields this interface does not name stay as they were, byte for byte. Resolves once the last
+   * chunk was taken. Only a provider whose server speaks the OpenAI dialect has it. Fails as
+   * `stream` does (an error frame, a frame that is not a chunk, a stream that ends before its
+   * finish reason), and with the sink's own failure when the sink rejects.
    */
-  streamChunks?(options: CompletionOptions): AsyncIterable<string>;
+  relayChunks?(options: CompletionOptions, sink: ChunkSink): Promise<void>;
   /** Model ids the server offers. */
   listModels(options?: { signal?: AbortSignal }): Promise<string[]>;
   /**

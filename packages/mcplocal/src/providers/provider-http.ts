@@ -1,6 +1,8 @@
-import { Agent, request as undiciRequest } from 'undici';
+import { upstreamErrorMessage } from '@mcpctl/dialects';
+import { sendUpstream, type RestOfStreamTimer, type UpstreamAnswer } from '@mcpctl/upstream';
+import { Agent } from 'undici';
 import { ProviderError } from '../errors.js';
-import { upstreamErrorMessage, type ClosableBody } from '@mcpctl/dialects';
+import { pulledBody } from './pulled-body.js';
 
 /** One HTTP call to a local model server. */
 export interface ProviderHttpRequest {
@@ -27,7 +29,7 @@ export interface ResponseSchema<T> {
  * this call, and `fetch`'s web streams cost several times more per call.
  */
 export async function fetchProviderJson<T>(request: ProviderHttpRequest, schema: ResponseSchema<T>, what: string): Promise<T> {
-  const text = await readAll(await openProviderStream(request), request);
+  const text = await readAll(await openProviderAnswer(request), request);
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -40,47 +42,61 @@ export async function fetchProviderJson<T>(request: ProviderHttpRequest, schema:
 /** Kept-alive connections to the local model servers; its `stats` tell how many are open and free. */
 export const localServerAgent = new Agent({ keepAliveTimeout: 10_000 });
 
-/**
- * Sends the request and resolves with the body once a 2xx status arrived, read chunk by chunk
- * as the server writes it. A non-2xx answer becomes a ProviderError with the server's status
- * and message; an unreachable server a ProviderError 502; an abort rejects with its reason.
- */
-/** A local server's answer body as it arrives; `destroy` closes it (and its connection) early. */
-export type ProviderBody = AsyncIterable<Uint8Array> & ClosableBody;
+/** The signal of a call nobody can abort. */
+const NEVER = new AbortController().signal;
 
-export async function openProviderStream(request: ProviderHttpRequest): Promise<ProviderBody> {
+/**
+ * Sends the request and resolves with the answer once a 2xx status arrived; its body is read
+ * through the answer as the server writes it. A non-2xx answer becomes a ProviderError with the
+ * server's status and message; an unreachable server a ProviderError 502; an abort rejects with
+ * its reason.
+ */
+export async function openProviderAnswer(request: ProviderHttpRequest): Promise<UpstreamAnswer> {
   const headers: Record<string, string> = { ...request.headers };
   if (request.body !== undefined) headers['content-type'] ??= 'application/json';
-  let response: Awaited<ReturnType<typeof undiciRequest>>;
+  const signal = request.signal ?? NEVER;
+  let answer: UpstreamAnswer;
   try {
-    response = await undiciRequest(request.url, {
-      method: request.method,
-      headers,
-      body: request.body === undefined ? null : JSON.stringify(request.body),
-      signal: request.signal ?? null,
-      dispatcher: localServerAgent,
-    });
+    answer = await sendUpstream(
+      { url: request.url, method: request.method, headers, body: request.body === undefined ? null : JSON.stringify(request.body) },
+      { dispatcher: localServerAgent, signal, abortReason: () => abortReason(signal) },
+    );
   } catch (error) {
-    if (request.signal?.aborted) throw request.signal.reason;
+    if (signal.aborted) throw abortReason(signal);
     const message = `cannot reach provider "${request.provider}" at ${request.url}: ${describeNetworkError(error)}`;
     throw new ProviderError(502, message, { cause: error });
   }
-  if (response.statusCode >= 200 && response.statusCode < 300) return response.body;
-  const said = upstreamErrorMessage(await readAll(response.body, request));
-  const message = `provider "${request.provider}" answered HTTP ${response.statusCode}${said === undefined ? '' : `: ${said}`}`;
-  throw new ProviderError(response.statusCode, message, said === undefined ? {} : { serverMessage: said });
+  if (answer.statusCode >= 200 && answer.statusCode < 300) return answer;
+  const said = upstreamErrorMessage(await readAll(answer, request));
+  const message = `provider "${request.provider}" answered HTTP ${answer.statusCode}${said === undefined ? '' : `: ${said}`}`;
+  throw new ProviderError(answer.statusCode, message, said === undefined ? {} : { serverMessage: said });
+}
+
+/** A local server's answer body as it arrives, for the readers that pull; `destroy` closes it (and its connection) early. */
+export interface ProviderBody extends AsyncIterable<Uint8Array> {
+  readonly destroyed: boolean;
+  destroy(): void;
+  /** The answer is complete: the rest of the body is read and dropped within bounds, so the connection is reused. */
+  readRest(timer: RestOfStreamTimer): void;
+}
+
+/** {@link openProviderAnswer}, its body as something to pull from. */
+export async function openProviderStream(request: ProviderHttpRequest): Promise<ProviderBody> {
+  return pulledBody(await openProviderAnswer(request));
 }
 
 /** A whole body as text; a failure while reading it goes through {@link bodyFailure}. */
-async function readAll(body: AsyncIterable<Uint8Array>, request: ProviderHttpRequest): Promise<string> {
-  const decoder = new TextDecoder();
-  let text = '';
+async function readAll(answer: UpstreamAnswer, request: ProviderHttpRequest): Promise<string> {
   try {
-    for await (const bytes of body) text += decoder.decode(bytes, { stream: true });
-    return text + decoder.decode();
+    // Unbounded, as a local server's whole answer always was: mcpd bounds what it takes of it.
+    return await answer.text();
   } catch (error) {
     throw bodyFailure(error, request.provider, request.signal);
   }
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new ProviderError(499, 'the call was aborted');
 }
 
 /** `value` as `schema` describes it, or a ProviderError 502 naming the first mismatch. */

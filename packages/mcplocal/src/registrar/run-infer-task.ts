@@ -33,10 +33,9 @@ export async function runInferTask(task: InferTask, entry: ProviderToPublish, sc
     await scope.post({ status: 200, body: toChatCompletion(result, scope.identity) });
     return;
   }
-  if (entry.provider.streamChunks) {
-    for await (const data of entry.provider.streamChunks(options)) {
-      if ((await scope.post({ chunk: { data } })) === 'gone') return;
-    }
+  if (entry.provider.relayChunks) {
+    // A `gone` aborts the task's signal (TaskScope), which cuts the local call.
+    await entry.provider.relayChunks(options, (data) => scope.post({ chunk: { data } }));
     await scope.post({ chunk: { data: '[DONE]', done: true } });
     return;
   }

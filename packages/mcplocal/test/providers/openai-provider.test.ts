@@ -3,6 +3,7 @@ import { ManualClock } from '@mcpctl/clock/manual';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/errors.js';
 import { OpenAiProvider } from '../../src/providers/openai/openai-provider.js';
+import type { CompletionOptions } from '../../src/providers/llm-provider.js';
 import { localServerAgent } from '../../src/providers/provider-http.js';
 import { startScriptedServer, sseFrames, splitInHalves, type ScriptedServer } from './support/scripted-server.js';
 import { collect } from './support/provider-conformance.js';
@@ -112,9 +113,9 @@ describe('OpenAI provider', () => {
   });
 
   describe('chunks as the server wrote them', () => {
-    const texts = async (stream: AsyncIterable<string>) => {
+    const texts = async (provider: OpenAiProvider, options: CompletionOptions = { messages: QUESTION }) => {
       const seen: string[] = [];
-      for await (const text of stream) seen.push(text);
+      await provider.relayChunks(options, async (text) => seen.push(text));
       return seen;
     };
 
@@ -122,20 +123,20 @@ describe('OpenAI provider', () => {
       const frames = [...sseFrames([...SCRIPTED_CHUNKS, '[DONE]']), 'data: {"not":"read"}\n\n'];
       server = await startScriptedServer({ contentType: 'text/event-stream', chunks: splitInHalves(frames) });
       const provider = new OpenAiProvider({ name: 'vllm', url: server.url, model: 'qwen3' });
-      expect(await texts(provider.streamChunks({ messages: QUESTION }))).toEqual(SCRIPTED_CHUNKS);
+      expect(await texts(provider)).toEqual(SCRIPTED_CHUNKS);
     });
 
     it('ends at [DONE] without waiting for the server to end its body, then reads the rest so the connection is reused', async () => {
       // The server sends its answer and [DONE] at once, and ends the HTTP body only when told.
       server = await startScriptedServer({ contentType: 'text/event-stream', chunks: [sseFrames([...SCRIPTED_CHUNKS, '[DONE]']).join('')], gapMs: 0, holdEnd: true });
       const provider = new OpenAiProvider({ name: 'vllm', url: server.url, model: 'qwen3' });
-      expect(await texts(provider.streamChunks({ messages: QUESTION }))).toEqual(SCRIPTED_CHUNKS);
+      expect(await texts(provider)).toEqual(SCRIPTED_CHUNKS);
       expect(server.ended).toBe(0);
       server.endHeld();
       // Read to its end, the connection is free again in the pool (a body cut short would close it).
       await eventually('the connection free again', () => localServerAgent.stats[server!.url]?.free === 1);
       expect(server.ended).toBe(1);
-      expect(await texts(provider.streamChunks({ messages: QUESTION }))).toEqual(SCRIPTED_CHUNKS);
+      expect(await texts(provider)).toEqual(SCRIPTED_CHUNKS);
       expect(server.connections).toBe(1);
     });
 
@@ -143,18 +144,60 @@ describe('OpenAI provider', () => {
       server = await startScriptedServer({ contentType: 'text/event-stream', chunks: [sseFrames([...SCRIPTED_CHUNKS, '[DONE]']).join('')], gapMs: 0, holdEnd: true });
       const clock = new ManualClock();
       const provider = new OpenAiProvider({ name: 'vllm', url: server.url, model: 'qwen3', clock });
-      expect(await texts(provider.streamChunks({ messages: QUESTION }))).toEqual(SCRIPTED_CHUNKS);
+      expect(await texts(provider)).toEqual(SCRIPTED_CHUNKS);
       clock.advance(4_999);
       expect(server.cutShort).toBe(0);
       clock.advance(1);
       await eventually('the body cut', () => server!.cutShort === 1);
     });
 
+    it("fails with the sink's own failure and cuts the server's answer", async () => {
+      server = await startScriptedServer({ contentType: 'text/event-stream', chunks: [sseFrames([...SCRIPTED_CHUNKS]).join('')], gapMs: 0, holdEnd: true });
+      const provider = new OpenAiProvider({ name: 'vllm', url: server.url, model: 'qwen3' });
+      const refused = new Error('the provider socket closed before a task result was written');
+      let taken = 0;
+      const relayed = provider.relayChunks({ messages: QUESTION }, async () => {
+        taken += 1;
+        if (taken === 2) throw refused;
+      });
+      await expect(relayed).rejects.toBe(refused);
+      expect(taken).toBe(2);
+      await eventually('the answer cut', () => server!.cutShort === 1);
+    });
+
+    it('stops at an abort mid-stream with its reason and cuts the answer', async () => {
+      server = await startScriptedServer({ contentType: 'text/event-stream', chunks: sseFrames([...SCRIPTED_CHUNKS]), gapMs: 20, holdEnd: true });
+      const provider = new OpenAiProvider({ name: 'vllm', url: server.url, model: 'qwen3' });
+      const controller = new AbortController();
+      const reason = new Error('mcpd cancelled the task');
+      const seen: string[] = [];
+      const relayed = provider.relayChunks({ messages: QUESTION, signal: controller.signal }, async (text) => {
+        seen.push(text);
+        controller.abort(reason);
+      });
+      await expect(relayed).rejects.toBe(reason);
+      expect(seen).toEqual([SCRIPTED_CHUNKS[0]]);
+      await eventually('the answer cut', () => server!.cutShort === 1);
+    });
+
+    it('hands on a long answer whole and in order to a sink slower than the server', async () => {
+      const many = Array.from({ length: 400 }, (_, index) => JSON.stringify(chunk({ content: `t${index} ` })));
+      const frames = sseFrames([...many, JSON.stringify(chunk({}, 'stop')), '[DONE]']);
+      server = await startScriptedServer({ contentType: 'text/event-stream', chunks: [frames.slice(0, 200).join(''), frames.slice(200).join('')], gapMs: 0 });
+      const provider = new OpenAiProvider({ name: 'vllm', url: server.url, model: 'qwen3' });
+      const seen: string[] = [];
+      await provider.relayChunks({ messages: QUESTION }, async (text) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        seen.push(text);
+      });
+      expect(seen).toEqual([...many, JSON.stringify(chunk({}, 'stop'))]);
+    });
+
     it('writes a frame that spans lines on one line, the one frame it writes anew', async () => {
       const finish = JSON.stringify(chunk({}, 'stop'));
       server = await startScriptedServer({ contentType: 'text/event-stream', chunks: [`data: {"id":"c1",\ndata: "object":"chat.completion.chunk","created":1,"model":"m","choices":[]}\n\ndata: ${finish}\n\n`] });
       const provider = new OpenAiProvider({ name: 'vllm', url: server.url, model: 'qwen3' });
-      expect(await texts(provider.streamChunks({ messages: QUESTION }))).toEqual(['{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[]}', finish]);
+      expect(await texts(provider)).toEqual(['{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[]}', finish]);
     });
 
     it.each([
@@ -165,7 +208,7 @@ describe('OpenAI provider', () => {
     ])('fails as a stream of deltas does when the server %s', async (_case, values, message) => {
       server = await startScriptedServer({ contentType: 'text/event-stream', chunks: sseFrames(values) });
       const provider = new OpenAiProvider({ name: 'vllm', url: server.url, model: 'qwen3' });
-      await expect(texts(provider.streamChunks({ messages: QUESTION }))).rejects.toThrow(message);
+      await expect(texts(provider)).rejects.toThrow(message);
     });
   });
 

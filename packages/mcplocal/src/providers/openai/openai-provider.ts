@@ -1,11 +1,12 @@
 import { systemClock, type Clock } from '@mcpctl/clock';
 import { chatCompletionChunkSchema, chatCompletionSchema, modelIdListSchema } from '@mcpctl/protocol';
-import { closeAfterAnswer, peekOpenAiChunk, readSse, toOpenAiRequestBody, upstreamEndpoint } from '@mcpctl/dialects';
+import { peekOpenAiChunk, readSse, SseSplitter, toOpenAiRequestBody, upstreamEndpoint, type SseFrame } from '@mcpctl/dialects';
 import { ProviderError } from '../../errors.js';
 import { AVAILABILITY_TIMEOUT_MS, checkAvailability } from '../check-availability.js';
 import { parseJsonFrame } from '../json-frame.js';
-import type { CompletionOptions, CompletionResult, LlmProvider, StreamDelta } from '../llm-provider.js';
-import { fetchProviderJson, openProviderStream, parseProviderBody, type ProviderHttpRequest, type ResponseSchema } from '../provider-http.js';
+import type { ChunkSink, CompletionOptions, CompletionResult, LlmProvider, StreamDelta } from '../llm-provider.js';
+import { ChunkQueue } from '../chunk-queue.js';
+import { bodyFailure, fetchProviderJson, openProviderAnswer, openProviderStream, parseProviderBody, type ProviderHttpRequest, type ResponseSchema } from '../provider-http.js';
 import { providerStream, unfinishedStream } from '../provider-stream.js';
 import { fromOpenAiCompletion } from './from-openai-completion.js';
 import { mapOpenAiChunk, type OpenAiChunkBody } from './map-openai-chunk.js';
@@ -60,10 +61,6 @@ export class OpenAiProvider implements LlmProvider {
     return providerStream(this.name, options.signal, (signal) => this.streamDeltas(options, signal));
   }
 
-  streamChunks(options: CompletionOptions): AsyncIterable<string> {
-    return providerStream(this.name, options.signal, (signal) => this.chunkTexts(options, signal));
-  }
-
   async listModels(options: { signal?: AbortSignal } = {}): Promise<string[]> {
     const list = await fetchProviderJson(this.request('GET', '/models', options.signal), modelIdListSchema, 'model list');
     return list.data.map((model) => model.id);
@@ -96,24 +93,53 @@ export class OpenAiProvider implements LlmProvider {
   }
 
   /**
-   * The chunks' texts as the server wrote them. A peek finds the few frames worth reading (the
-   * finish chunk, the usage chunk, an error frame, anything unusual); only those are parsed.
+   * The chunks' texts as the server wrote them, handed to `sink` in order. The body's reads come
+   * through the answer's callbacks, not a stream: no iterator or promise per chunk between the
+   * server's socket and the sink. A peek finds the few frames worth reading (the finish chunk,
+   * the usage chunk, an error frame, anything unusual); only those are parsed.
    */
-  private async *chunkTexts(options: CompletionOptions, signal: AbortSignal): AsyncGenerator<string> {
+  async relayChunks(options: CompletionOptions, sink: ChunkSink): Promise<void> {
+    const body = toOpenAiRequestBody(toChatRequest(options), this.options.model, true);
+    const request = this.request('POST', '/chat/completions', options.signal, body);
+    const answer = await openProviderAnswer({ ...request, headers: { ...request.headers, accept: 'text/event-stream' } });
+    const queue = new ChunkQueue(sink, answer);
+    const splitter = new SseSplitter();
     let finished = false;
-    for await (const data of this.dataFrames(options, signal)) {
-      if (peekOpenAiChunk(data) === 'plain') {
-        yield data;
-        continue;
+    const take = (frames: SseFrame[]): boolean => {
+      for (const frame of frames) {
+        if (frame.type !== 'event') continue;
+        if (frame.data === '[DONE]') return false;
+        const chunk = this.chunkText(frame.data);
+        if (chunk.finished) finished = true;
+        queue.push(chunk.text);
       }
-      const text = data.trim();
-      const value = parseJsonFrame(text, this.name);
-      const chunk = parseProviderBody(value, chunkSchema, 'stream chunk', this.name);
-      if (chunk.choices.find((choice) => choice.index === 0)?.finish_reason) finished = true;
-      // A frame that spanned lines would break the SSE framing further on: the one case written anew.
-      yield text.includes('\n') ? JSON.stringify(value) : text;
+      return true;
+    };
+    try {
+      const how = await answer.read((bytes) => take(splitter.push(bytes)));
+      // The stream ends at `[DONE]`: the rest of the body (nothing, or the end of the HTTP
+      // message) is read afterwards, only so the connection can be reused.
+      if (how === 'stopped') answer.readRest(this.options.clock ?? systemClock);
+      else take(splitter.end());
+      await queue.drained();
+    } catch (error) {
+      queue.stop();
+      answer.cut();
+      // A sink that refused a chunk fails the stream with its own reason: the server did nothing wrong.
+      throw options.signal?.aborted || queue.failure === undefined ? bodyFailure(error, this.name, options.signal) : queue.failure;
     }
     if (!finished) throw unfinishedStream(this.name);
+  }
+
+  /** One chunk's text as it goes on, and whether it carries the finish reason. */
+  private chunkText(data: string): { text: string; finished: boolean } {
+    if (peekOpenAiChunk(data) === 'plain') return { text: data, finished: false };
+    const text = data.trim();
+    const value = parseJsonFrame(text, this.name);
+    const chunk = parseProviderBody(value, chunkSchema, 'stream chunk', this.name);
+    const finished = Boolean(chunk.choices.find((choice) => choice.index === 0)?.finish_reason);
+    // A frame that spanned lines would break the SSE framing further on: the one case written anew.
+    return { text: text.includes('\n') ? JSON.stringify(value) : text, finished };
   }
 
   /**
@@ -132,7 +158,7 @@ export class OpenAiProvider implements LlmProvider {
       for (let next = await events.next(); !next.done; next = await events.next()) {
         if (next.value.data === '[DONE]') {
           ended = true;
-          closeAfterAnswer(streamed, events, this.options.clock ?? systemClock);
+          streamed.readRest(this.options.clock ?? systemClock);
           return;
         }
         yield next.value.data;

@@ -1,0 +1,279 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { REST_OF_STREAM_MS, REST_OF_STREAM_READS, type RestOfStreamTimer } from './rest-of-stream.js';
+import type { Dispatcher } from 'undici';
+
+/** One HTTP call to a model server. */
+export interface UpstreamRequestInit {
+  url: string;
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: string | null | undefined;
+}
+
+export interface SendUpstreamOptions {
+  dispatcher: Dispatcher;
+  /** Cuts the call, whatever its stage: the answer or the read in progress fails with `abortReason()`. */
+  signal: AbortSignal;
+  /** What the call fails with once `signal` aborted: each program names its own reason. */
+  abortReason(): Error;
+  /** undici's own timers, in ms; undici's defaults when left out. */
+  headersTimeoutMs?: number | undefined;
+  /** How long the body may go without a read; restarts with every read. */
+  bodyTimeoutMs?: number | undefined;
+}
+
+/** A bound on a whole body, and the error it fails with past it. */
+export interface TextLimit {
+  maxBytes: number;
+  tooLarge(): Error;
+}
+
+/** Takes one read of the body; answers false once it needs no more (the answer is complete). */
+export type BodyReader = (bytes: Buffer) => boolean;
+
+/** The upstream's answer once its status and headers came; its body is read through it. */
+export interface UpstreamAnswer {
+  readonly statusCode: number;
+  readonly headers: IncomingHttpHeaders;
+  /** The whole body as text; past `limit.maxBytes` the body is cut and the text fails with `limit.tooLarge()`. */
+  text(limit?: TextLimit): Promise<string>;
+  /**
+   * Hands every read of the body to `reader` in order, the first ones included: `ended` when the
+   * body ended, `stopped` when the reader answered false; rejects when the body broke (or the
+   * reader threw).
+   */
+  read(reader: BodyReader): Promise<'ended' | 'stopped'>;
+  /** Holds the body's reads (a reader that cannot keep up); `resume` lets them come again. */
+  pause(): void;
+  resume(): void;
+  /**
+   * The answer ended before the body did: what follows (normally only the end of the HTTP
+   * message) is read and dropped so the connection goes back to its pool; a reader still reading
+   * gets `stopped`. Past REST_OF_STREAM_READS more reads or REST_OF_STREAM_MS the body is cut instead.
+   */
+  readRest(timer: RestOfStreamTimer): void;
+  /** Cuts the body where it is (a reader waiting gets `reason`); its connection is not reused. Nothing once the body ended. */
+  cut(reason?: Error): void;
+}
+
+/**
+ * Sends the request and answers once the upstream's status and headers arrived; rejects with
+ * undici's own error when they do not (each program maps those to its statuses). The body comes
+ * through undici's handler callbacks, not a stream: a read is handed on the moment it arrives,
+ * with no Readable, async iterator or promise per read between the socket and the reader, which
+ * measured about a third of a public stream's cost in mcpd (docs/decisions.md).
+ */
+export function sendUpstream(request: UpstreamRequestInit, options: SendUpstreamOptions): Promise<UpstreamAnswer> {
+  if (options.signal.aborted) return Promise.reject(options.abortReason());
+  const exchange = new UpstreamExchange(options);
+  const { origin, path } = splitUrl(request.url);
+  try {
+    options.dispatcher.dispatch(
+      {
+        origin,
+        path,
+        method: request.method,
+        headers: request.headers,
+        body: request.body ?? null,
+        // undici keeps these timers itself (the body's restarts with every read) and names their
+        // expiry in its own error types, so they take numbers, not the injected clock.
+        headersTimeout: options.headersTimeoutMs,
+        bodyTimeout: options.bodyTimeoutMs,
+      },
+      exchange,
+    );
+  } catch (error) {
+    exchange.onResponseError(undefined, error as Error);
+  }
+  return exchange.answer;
+}
+
+/** How the body ended: undefined while it goes on. */
+type BodyEnd = { ended: true } | { ended: false; error: unknown };
+
+type BodyState =
+  /** Reads are kept until a reader comes; `end` once the body ended before one did. */
+  | { kind: 'held'; reads: Buffer[]; end?: BodyEnd }
+  | { kind: 'reading'; reader: BodyReader; resolve: (how: 'ended' | 'stopped') => void; reject: (error: unknown) => void }
+  /** Reads after the answer are dropped, within bounds. */
+  | { kind: 'rest'; left: number; cancelTimer: () => void }
+  | { kind: 'over' };
+
+/** One request's undici handler, and the answer it gives. */
+class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamAnswer {
+  statusCode = 0;
+  headers: IncomingHttpHeaders = {};
+  readonly answer: Promise<UpstreamAnswer>;
+  #answered!: (answer: UpstreamAnswer) => void;
+  #refused!: (error: unknown) => void;
+  #started = false;
+  #controller: Dispatcher.DispatchController | undefined;
+  #body: BodyState = { kind: 'held', reads: [] };
+  /** undici called its last callback for this request. */
+  #over = false;
+  readonly #onAbort = () => this.#abort(this.options.abortReason());
+
+  constructor(private readonly options: SendUpstreamOptions) {
+    this.answer = new Promise((resolve, reject) => {
+      this.#answered = resolve;
+      this.#refused = reject;
+    });
+    options.signal.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.options.signal.aborted) controller.abort(this.options.abortReason());
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    // An informational answer (100 Continue, 103 Early Hints) comes before the real one.
+    if (statusCode < 200) return;
+    this.statusCode = statusCode;
+    this.headers = headers;
+    this.#started = true;
+    this.#answered(this);
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, bytes: Buffer): void {
+    const body = this.#body;
+    if (body.kind === 'reading') this.#hand(body, bytes);
+    else if (body.kind === 'held') body.reads.push(bytes);
+    else if (body.kind === 'rest' && (body.left -= 1) < 0) this.cut();
+  }
+
+  onResponseEnd(): void {
+    this.#finish({ ended: true });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
+    if (!this.#started) this.#refused(error);
+    this.#finish({ ended: false, error });
+  }
+
+  text(limit?: TextLimit): Promise<string> {
+    const reads: Buffer[] = [];
+    let total = 0;
+    const take = (bytes: Buffer) => {
+      total += bytes.length;
+      if (limit && total > limit.maxBytes) throw limit.tooLarge();
+      return reads.push(bytes) > 0;
+    };
+    // A TextDecoder drops a leading byte order mark, as undici's `body.text()` did.
+    return this.read(take).then(() => new TextDecoder().decode(Buffer.concat(reads)));
+  }
+
+  read(reader: BodyReader): Promise<'ended' | 'stopped'> {
+    const held = this.#body;
+    if (held.kind !== 'held') return Promise.reject(new Error('the upstream body is not there to read'));
+    return new Promise((resolve, reject) => {
+      const reading: BodyState = { kind: 'reading', reader, resolve, reject };
+      this.#body = reading;
+      for (const [index, bytes] of held.reads.entries()) {
+        this.#hand(reading, bytes);
+        const after = this.#body as BodyState;
+        if (after === reading) continue;
+        // The reader stopped: what it did not take, and the end, stay for the next one.
+        if (after.kind === 'held') {
+          after.reads.push(...held.reads.slice(index + 1));
+          if (held.end) after.end = held.end;
+        }
+        return;
+      }
+      // The body ended before this reader came: it ends now.
+      if (held.end) this.#finish(held.end);
+    });
+  }
+
+  // undici resumes its parser on any call, request over or not: the connection may already
+  // carry another request by then, so neither goes through once this body is over.
+  pause(): void {
+    if (!this.#over) this.#controller?.pause();
+  }
+
+  resume(): void {
+    if (!this.#over) this.#controller?.resume();
+  }
+
+  readRest(timer: RestOfStreamTimer): void {
+    const reading = this.#body;
+    if (reading.kind === 'reading') {
+      // The reader has its answer: it is told so, and what follows is the rest.
+      this.#body = { kind: 'held', reads: [] };
+      reading.resolve('stopped');
+    }
+    const held = this.#body;
+    if (held.kind !== 'held') return;
+    if (held.end) {
+      this.#body = { kind: 'over' };
+      return;
+    }
+    const left = REST_OF_STREAM_READS - held.reads.length;
+    if (left < 0) {
+      this.cut();
+      return;
+    }
+    this.#body = { kind: 'rest', left, cancelTimer: timer.after(REST_OF_STREAM_MS, () => this.cut()) };
+    this.resume();
+  }
+
+  cut(reason: Error = new Error('the upstream body was cut')): void {
+    const body = this.#body;
+    if (body.kind === 'over' || (body.kind === 'held' && body.end)) return;
+    this.#abort(reason);
+  }
+
+  #hand(reading: Extract<BodyState, { kind: 'reading' }>, bytes: Buffer): void {
+    let more: boolean;
+    try {
+      more = reading.reader(bytes);
+    } catch (error) {
+      this.#abort(error);
+      return;
+    }
+    if (!more && this.#body === reading) {
+      this.#body = { kind: 'held', reads: [] };
+      reading.resolve('stopped');
+    }
+  }
+
+  #abort(reason: unknown): void {
+    const error = reason instanceof Error ? reason : new Error(String(reason));
+    this.#controller?.abort(error);
+    // undici reports an abort through onResponseError; before the request started it cannot.
+    this.onResponseError(undefined, error);
+  }
+
+  /** Settles whoever waits on the body; callbacks after it find the body over. */
+  #finish(end: BodyEnd): void {
+    const body = this.#body;
+    if (body.kind === 'over' || (body.kind === 'held' && body.end)) return;
+    this.#over = true;
+    this.options.signal.removeEventListener('abort', this.#onAbort);
+    if (body.kind === 'held') {
+      // Reads nobody took yet stay for a reader that comes later.
+      body.end = end;
+      return;
+    }
+    this.#body = { kind: 'over' };
+    if (body.kind === 'rest') body.cancelTimer();
+    else if (end.ended) body.resolve('ended');
+    else body.reject(end.error);
+  }
+}
+
+const splitUrls = new Map<string, { origin: string; path: string }>();
+/** Upstream URLs are a handful per LLM; more than this and the memo starts again. */
+const MAX_SPLIT_URLS = 1000;
+
+/** The origin and path undici's dispatch takes, parsed once per distinct URL. */
+function splitUrl(url: string): { origin: string; path: string } {
+  let split = splitUrls.get(url);
+  if (!split) {
+    const parsed = new URL(url);
+    split = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+    if (splitUrls.size >= MAX_SPLIT_URLS) splitUrls.clear();
+    splitUrls.set(url, split);
+  }
+  return split;
+}
