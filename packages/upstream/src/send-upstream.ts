@@ -52,7 +52,10 @@ export interface UpstreamAnswer {
    * gets `stopped`. Past REST_OF_STREAM_READS more reads or REST_OF_STREAM_MS the body is cut instead.
    */
   readRest(timer: RestOfStreamTimer): void;
-  /** Cuts the body where it is (a reader waiting gets `reason`); its connection is not reused. Nothing once the body ended. */
+  /**
+   * Cuts the body where it is (a reader waiting gets `reason`); its connection is not reused.
+   * Nothing once the body ended, or once only its rest is read (`readRest` bounds that).
+   */
   cut(reason?: Error): void;
 }
 
@@ -139,7 +142,7 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamAnswer {
     const body = this.#body;
     if (body.kind === 'reading') this.#hand(body, bytes);
     else if (body.kind === 'held') body.reads.push(bytes);
-    else if (body.kind === 'rest' && (body.left -= 1) < 0) this.cut();
+    else if (body.kind === 'rest' && (body.left -= 1) < 0) this.#abort(new Error('the upstream went on writing after its answer'));
   }
 
   onResponseEnd(): void {
@@ -213,13 +216,18 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamAnswer {
       this.cut();
       return;
     }
-    this.#body = { kind: 'rest', left, cancelTimer: timer.after(REST_OF_STREAM_MS, () => this.cut()) };
+    // The caller has its answer: its abort (a finished task's, a caller leaving now) no longer
+    // concerns this body, which ends on its own or at the bounds below.
+    this.options.signal.removeEventListener('abort', this.#onAbort);
+    const cancelTimer = timer.after(REST_OF_STREAM_MS, () => this.#abort(new Error('the upstream kept its body open after its answer')));
+    this.#body = { kind: 'rest', left, cancelTimer };
     this.resume();
   }
 
   cut(reason: Error = new Error('the upstream body was cut')): void {
     const body = this.#body;
-    if (body.kind === 'over' || (body.kind === 'held' && body.end)) return;
+    // The rest of a body is read within its own bounds, so the connection can be reused.
+    if (body.kind === 'over' || body.kind === 'rest' || (body.kind === 'held' && body.end)) return;
     this.#abort(reason);
   }
 

@@ -148,11 +148,10 @@ export class WebSocketControlChannel implements ControlChannel {
   }
 
   /**
-   * Keeps a chunk for the end of this turn of the event loop (`setImmediate`, right after the
-   * turn's reads). A local server's read often completes several chunks, which the task's loop
-   * posts one after another: they go out as one `results` message per task. Many streams at once
-   * (each read of a local server a callback of its own in the same turn) go out together: every
-   * message of the turn in one write. Nothing waits for a timer. A message
+   * Keeps a chunk for a flush on `process.nextTick`. A local server's read often completes
+   * several chunks, which the task posts one after another in the microtasks after that read
+   * (`ChunkQueue`), all before the flush runs: they go out as one `results` message per task,
+   * and the messages of one flush in one write. Nothing waits for a timer. A message
    * holds at most BATCH_CHARS of chunk data besides its last chunk, well inside mcpd's limit on a
    * message (one result and an envelope). Any other result goes at once, after what waits.
    */

@@ -39,6 +39,11 @@ export class ChunkQueue {
     if (this.failure !== undefined) throw this.failure;
   }
 
+  /** Resolves once nothing is being handed on (the chunk in flight and, unless stopped, what waits); never rejects. */
+  async settled(): Promise<void> {
+    await this.#draining;
+  }
+
   /** The stream failed: what waits is dropped. */
   stop(): void {
     this.#stopped = true;
@@ -47,8 +52,8 @@ export class ChunkQueue {
 
   async #drain(): Promise<void> {
     try {
-      // The first chunk waits for the rest of its read: a channel that gathers what one turn of
-      // the event loop posts then sends the whole read as one message.
+      // The first chunk waits for the rest of its read: posted from this microtask on, a read's
+      // chunks all come before the provider socket's flush (`process.nextTick`), in one message.
       await Promise.resolve();
       for (let text = this.#waiting.shift(); text !== undefined; text = this.#waiting.shift()) {
         await this.sink(text);

@@ -62,7 +62,7 @@ export async function openProviderAnswer(request: ProviderHttpRequest): Promise<
       { dispatcher: localServerAgent, signal, abortReason: () => abortReason(signal) },
     );
   } catch (error) {
-    if (signal.aborted) throw abortReason(signal);
+    if (signal.aborted) throw signal.reason;
     const message = `cannot reach provider "${request.provider}" at ${request.url}: ${describeNetworkError(error)}`;
     throw new ProviderError(502, message, { cause: error });
   }

@@ -47,6 +47,10 @@ export function pulledBody(answer: UpstreamAnswer): ProviderBody {
     destroy() {
       if (destroyed) return;
       destroyed = true;
+      reads.length = 0;
+      const reader = waiting;
+      waiting = undefined;
+      reader?.resolve({ value: undefined, done: true });
       if (!released) answer.cut();
     },
     readRest(timer: RestOfStreamTimer) {
@@ -55,13 +59,13 @@ export function pulledBody(answer: UpstreamAnswer): ProviderBody {
     },
     [Symbol.asyncIterator]: () => ({
       next(): Promise<IteratorResult<Uint8Array>> {
+        if (destroyed) return Promise.resolve({ value: undefined, done: true });
         const bytes = reads.shift();
         if (bytes) {
           if (reads.length === 0) answer.resume();
           return Promise.resolve({ value: bytes, done: false });
         }
         if (end) return 'error' in end ? Promise.reject(end.error) : Promise.resolve({ value: undefined, done: true });
-        if (destroyed) return Promise.resolve({ value: undefined, done: true });
         return new Promise((resolve, reject) => {
           waiting = { resolve, reject };
         });

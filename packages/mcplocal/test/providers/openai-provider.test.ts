@@ -112,6 +112,19 @@ describe('OpenAI provider', () => {
     await expect(collect(provider.stream({ messages: QUESTION }))).rejects.toThrow(/ended before the answer finished/);
   });
 
+  it('reads the rest of the body after [DONE] on the delta path too, so the connection is reused', async () => {
+    server = await startScriptedServer({ contentType: 'text/event-stream', chunks: [sseFrames([...SCRIPTED_CHUNKS, '[DONE]']).join('')], gapMs: 0, holdEnd: true });
+    const provider = new OpenAiProvider({ name: 'vllm', url: server.url, model: 'qwen3' });
+    for (let call = 0; call < 2; call += 1) {
+      const deltas = await collect(provider.stream({ messages: QUESTION }));
+      expect(deltas.some((delta) => delta.type === 'finish')).toBe(true);
+      server.endHeld();
+      await eventually('the connection free again', () => localServerAgent.stats[server!.url]?.free === 1);
+    }
+    expect(server.cutShort).toBe(0);
+    expect(server.connections).toBe(1);
+  });
+
   describe('chunks as the server wrote them', () => {
     const texts = async (provider: OpenAiProvider, options: CompletionOptions = { messages: QUESTION }) => {
       const seen: string[] = [];
@@ -191,6 +204,44 @@ describe('OpenAI provider', () => {
         seen.push(text);
       });
       expect(seen).toEqual([...many, JSON.stringify(chunk({}, 'stop'))]);
+    });
+
+    it("keeps the connection when the task's signal aborts after the answer, before the server ends its body", async () => {
+      server = await startScriptedServer({ contentType: 'text/event-stream', chunks: [sseFrames([...SCRIPTED_CHUNKS, '[DONE]']).join('')], gapMs: 0, holdEnd: true });
+      const provider = new OpenAiProvider({ name: 'vllm', url: server.url, model: 'qwen3' });
+      for (let call = 0; call < 2; call += 1) {
+        // As TaskHandler aborts every task's signal once the task is over.
+        const task = new AbortController();
+        expect(await texts(provider, { messages: QUESTION, signal: task.signal })).toEqual(SCRIPTED_CHUNKS);
+        task.abort(new Error('the task is over'));
+        server.endHeld();
+        await eventually('the connection free again', () => localServerAgent.stats[server!.url]?.free === 1);
+      }
+      expect(server.cutShort).toBe(0);
+      expect(server.connections).toBe(1);
+    });
+
+    it('hands on the chunks that came before an error frame in the same read, then fails', async () => {
+      const before = SCRIPTED_CHUNKS.slice(0, 3);
+      server = await startScriptedServer({ contentType: 'text/event-stream', chunks: [sseFrames([...before, { error: { message: 'CUDA out of memory' } }]).join('')] });
+      const provider = new OpenAiProvider({ name: 'vllm', url: server.url, model: 'qwen3' });
+      const seen: string[] = [];
+      const relayed = provider.relayChunks({ messages: QUESTION }, async (text) => seen.push(text));
+      await expect(relayed).rejects.toThrow(/failed mid-stream: CUDA out of memory/);
+      expect(seen).toEqual(before);
+    });
+
+    it('fails only after the chunk in flight settled, so an error result cannot overtake it', async () => {
+      server = await startScriptedServer({ contentType: 'text/event-stream', chunks: [sseFrames(SCRIPTED_CHUNKS.slice(0, 1)).join(''), sseFrames(['not json']).join('')], gapMs: 5 });
+      const provider = new OpenAiProvider({ name: 'vllm', url: server.url, model: 'qwen3' });
+      const events: string[] = [];
+      const relayed = provider.relayChunks({ messages: QUESTION }, async () => {
+        events.push('post started');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        events.push('post done');
+      });
+      await relayed.catch(() => events.push('failed'));
+      expect(events).toEqual(['post started', 'post done', 'failed']);
     });
 
     it('writes a frame that spans lines on one line, the one frame it writes anew', async () => {

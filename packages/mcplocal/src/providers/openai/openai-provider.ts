@@ -123,7 +123,11 @@ export class OpenAiProvider implements LlmProvider {
       else take(splitter.end());
       await queue.drained();
     } catch (error) {
-      queue.stop();
+      // A failure of the server's (a broken body, an error frame) comes after the chunks it sent
+      // before it, as it would one by one; after an abort or a sink's failure nothing more goes.
+      // Either way the chunk in flight settles first, so the task's error result follows it.
+      if (options.signal?.aborted || queue.failure !== undefined) queue.stop();
+      await queue.settled();
       answer.cut();
       // A sink that refused a chunk fails the stream with its own reason: the server did nothing wrong.
       throw options.signal?.aborted || queue.failure === undefined ? bodyFailure(error, this.name, options.signal) : queue.failure;

@@ -1,0 +1,107 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Agent } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import { REST_OF_STREAM_MS, sendUpstream, type RestOfStreamTimer } from '../src/index.js';
+
+/** A server that writes `head` at once and ends its body only when the test says. */
+async function startHeldServer(head: string) {
+  const held: ServerResponse[] = [];
+  let cut = 0;
+  let connections = 0;
+  const server: Server = createServer((request, response) => {
+    request.resume();
+    response.on('close', () => {
+      if (!response.writableFinished) cut += 1;
+    });
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    response.write(head);
+    held.push(response);
+  });
+  server.on('connection', () => (connections += 1));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/chat/completions`,
+    end: () => held.splice(0).forEach((response) => response.end()),
+    get cut() {
+      return cut;
+    },
+    get connections() {
+      return connections;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Timers the test fires by hand. */
+class HandTimer implements RestOfStreamTimer {
+  readonly pending: Array<{ ms: number; run: () => void }> = [];
+  after(ms: number, run: () => void): () => void {
+    const entry = { ms, run };
+    this.pending.push(entry);
+    return () => this.pending.splice(this.pending.indexOf(entry), 1);
+  }
+}
+
+const until = async (what: string, check: () => boolean) => {
+  for (let tries = 0; tries < 200; tries += 1) {
+    if (check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+};
+
+describe('sendUpstream', () => {
+  let server: Awaited<ReturnType<typeof startHeldServer>> | undefined;
+  const agent = new Agent({ keepAliveTimeout: 10_000 });
+  afterEach(async () => {
+    server?.end();
+    await server?.close();
+    server = undefined;
+  });
+
+  const send = (signal: AbortSignal) =>
+    sendUpstream({ url: server!.url, method: 'POST', headers: {}, body: '{}' }, { dispatcher: agent, signal, abortReason: () => new Error('the caller left') });
+
+  it("stops a reader still reading, reads the rest despite the caller's abort and cut(), and reuses the connection", async () => {
+    server = await startHeldServer('data: [DONE]\n\n');
+    const timer = new HandTimer();
+    for (let call = 0; call < 2; call += 1) {
+      const caller = new AbortController();
+      const answer = await send(caller.signal);
+      let reads = 0;
+      const reading = answer.read(() => (reads += 1) > 0);
+      await until('the first read', () => reads === 1);
+      answer.readRest(timer);
+      await expect(reading).resolves.toBe('stopped');
+      caller.abort();
+      answer.cut();
+      server.end();
+      await until('the connection free again', () => agent.stats[new URL(server!.url).origin]?.free === 1);
+      expect(timer.pending).toEqual([]);
+    }
+    expect(server.cut).toBe(0);
+    expect(server.connections).toBe(1);
+  });
+
+  it('cuts a body still open REST_OF_STREAM_MS after the answer, on the timer it was given', async () => {
+    server = await startHeldServer('data: [DONE]\n\n');
+    const timer = new HandTimer();
+    const answer = await send(new AbortController().signal);
+    await expect(answer.read(() => false)).resolves.toBe('stopped');
+    answer.readRest(timer);
+    expect(timer.pending.map((entry) => entry.ms)).toEqual([REST_OF_STREAM_MS]);
+    timer.pending[0]?.run();
+    await until('the body cut', () => server!.cut === 1);
+  });
+
+  it("fails a read with the caller's abort reason before the answer is over", async () => {
+    server = await startHeldServer('data: {"a":1}\n\n');
+    const caller = new AbortController();
+    const answer = await send(caller.signal);
+    const reading = answer.read(() => true);
+    caller.abort();
+    await expect(reading).rejects.toThrow('the caller left');
+    await until('the body cut', () => server!.cut === 1);
+  });
+});
