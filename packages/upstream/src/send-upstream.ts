@@ -12,7 +12,10 @@ export interface UpstreamRequestInit {
 
 export interface SendUpstreamOptions {
   dispatcher: Dispatcher;
-  /** Cuts the call, whatever its stage: the answer or the read in progress fails with `abortReason()`. */
+  /**
+   * Cuts the call until the answer is complete: the answer or the read in progress fails with
+   * `abortReason()`. Once `readRest` starts, the rest of the body is no longer the caller's.
+   */
   signal: AbortSignal;
   /** What the call fails with once `signal` aborted: each program names its own reason. */
   abortReason(): Error;
@@ -49,7 +52,8 @@ export interface UpstreamAnswer {
   /**
    * The answer ended before the body did: what follows (normally only the end of the HTTP
    * message) is read and dropped so the connection goes back to its pool; a reader still reading
-   * gets `stopped`. Past REST_OF_STREAM_READS more reads or REST_OF_STREAM_MS the body is cut instead.
+   * gets `stopped`. From then on neither the caller's signal nor `cut` reaches the body: past
+   * REST_OF_STREAM_READS more reads or REST_OF_STREAM_MS it is cut instead.
    */
   readRest(timer: RestOfStreamTimer): void;
   /**

@@ -39,7 +39,10 @@ class HandTimer implements RestOfStreamTimer {
   after(ms: number, run: () => void): () => void {
     const entry = { ms, run };
     this.pending.push(entry);
-    return () => this.pending.splice(this.pending.indexOf(entry), 1);
+    return () => {
+      const index = this.pending.indexOf(entry);
+      if (index >= 0) this.pending.splice(index, 1);
+    };
   }
 }
 
@@ -93,6 +96,37 @@ describe('sendUpstream', () => {
     expect(timer.pending.map((entry) => entry.ms)).toEqual([REST_OF_STREAM_MS]);
     timer.pending[0]?.run();
     await until('the body cut', () => server!.cut === 1);
+  });
+
+  it('cuts a body that goes on writing past REST_OF_STREAM_READS reads after the answer, with no timer firing', async () => {
+    let cut = 0;
+    let writing = true;
+    const writer = createServer((request, response) => {
+      request.resume();
+      response.on('close', () => {
+        if (!response.writableFinished) cut += 1;
+      });
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('data: [DONE]\n\n');
+      const more = () => {
+        if (!writing || response.destroyed) return;
+        response.write(': more\n\n');
+        setTimeout(more, 5);
+      };
+      setTimeout(more, 20);
+    });
+    await new Promise<void>((resolve) => writer.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(writer.address() as AddressInfo).port}/v1/chat/completions`;
+      const answer = await sendUpstream({ url, method: 'POST', headers: {}, body: '{}' }, { dispatcher: agent, signal: new AbortController().signal, abortReason: () => new Error('the caller left') });
+      await expect(answer.read(() => false)).resolves.toBe('stopped');
+      answer.readRest(new HandTimer());
+      await until('the body cut', () => cut === 1);
+    } finally {
+      writing = false;
+      writer.closeAllConnections();
+      await new Promise<void>((resolve) => writer.close(() => resolve()));
+    }
   });
 
   it("fails a read with the caller's abort reason before the answer is over", async () => {

@@ -71,7 +71,10 @@ export type StreamDelta = (
   extras?: AnswerExtras | undefined;
 };
 
-/** Takes one chunk of a relayed stream; the stream waits for its promise before the next. */
+/**
+ * Takes one chunk of a relayed stream; the stream waits for its promise before the next. The
+ * promise settles once the call's signal aborts, as the provider channel's posts do.
+ */
 export type ChunkSink = (text: string) => Promise<unknown>;
 
 /** One local model server behind a uniform interface. */

@@ -125,10 +125,13 @@ export class OpenAiProvider implements LlmProvider {
     } catch (error) {
       // A failure of the server's (a broken body, an error frame) comes after the chunks it sent
       // before it, as it would one by one; after an abort or a sink's failure nothing more goes.
-      // Either way the chunk in flight settles first, so the task's error result follows it.
-      if (options.signal?.aborted || queue.failure !== undefined) queue.stop();
+      // Either way the chunk in flight settles first, so the task's error result follows it. The
+      // body is over by now: the failure ended it, or the queue cut it.
+      const stop = () => queue.stop();
+      if (options.signal?.aborted || queue.failure !== undefined) stop();
+      else options.signal?.addEventListener('abort', stop, { once: true });
       await queue.settled();
-      answer.cut();
+      options.signal?.removeEventListener('abort', stop);
       // A sink that refused a chunk fails the stream with its own reason: the server did nothing wrong.
       throw options.signal?.aborted || queue.failure === undefined ? bodyFailure(error, this.name, options.signal) : queue.failure;
     }
