@@ -40,7 +40,12 @@ const DIALECTS: Record<string, Dialect> = { openai: openAiDialect, ollama: openA
 
 /** Public LLMs: mcpd calls the upstream itself, with the key it keeps. */
 export class PublicUpstream implements InferenceBackend {
-  constructor(private readonly options: PublicUpstreamOptions) {}
+  /** How a stream waits on a full caller and how large a frame may grow: the same for every request. */
+  readonly #hold: StreamHold;
+
+  constructor(private readonly options: PublicUpstreamOptions) {
+    this.#hold = { clock: options.clock, idleTimeoutMs: options.idleTimeoutMs, maxFrameBytes: options.maxAnswerBytes };
+  }
 
   async serve(call: InferenceCall, target: InferenceTarget, outcome: InferenceOutcome): Promise<void> {
     try {
@@ -87,8 +92,7 @@ export class PublicUpstream implements InferenceBackend {
         collectContent: call.collectContent,
         secrets: [target.apiKey],
       });
-      const hold = { clock: this.options.clock, idleTimeoutMs: this.options.idleTimeoutMs, maxFrameBytes: this.options.maxAnswerBytes };
-      if (await pipe(answer, sink, hold, dialect, context, forwarder, failureContext)) {
+      if (await pipe(answer, sink, this.#hold, dialect, context, forwarder, failureContext)) {
         readingRest = true;
         answer.readRest(this.options.clock);
       }
@@ -118,6 +122,12 @@ export class PublicUpstream implements InferenceBackend {
   }
 }
 
+interface StreamHold {
+  clock: Clock;
+  idleTimeoutMs: number;
+  maxFrameBytes: number;
+}
+
 /**
  * Writes the upstream's stream to the caller, each read as it arrives, pausing the upstream
  * while the caller's socket is full; a caller whose socket stays full for `idleTimeoutMs` has its
@@ -128,7 +138,7 @@ export class PublicUpstream implements InferenceBackend {
 async function pipe(
   answer: UpstreamAnswer,
   sink: CallerSink,
-  hold: { clock: Clock; idleTimeoutMs: number; maxFrameBytes: number },
+  hold: StreamHold,
   dialect: Dialect,
   context: StreamContext,
   forwarder: StreamForwarder,

@@ -99,9 +99,7 @@ export class OpenAiProvider implements LlmProvider {
    * the usage chunk, an error frame, anything unusual); only those are parsed.
    */
   async relayChunks(options: CompletionOptions, sink: ChunkSink): Promise<void> {
-    const body = toOpenAiRequestBody(toChatRequest(options), this.options.model, true);
-    const request = this.request('POST', '/chat/completions', options.signal, body);
-    const answer = await openProviderAnswer({ ...request, headers: { ...request.headers, accept: 'text/event-stream' } });
+    const answer = await openProviderAnswer(this.streamRequest(options, options.signal));
     const queue = new ChunkQueue(sink, answer);
     const splitter = new SseSplitter();
     let finished = false;
@@ -109,7 +107,11 @@ export class OpenAiProvider implements LlmProvider {
       for (const frame of frames) {
         if (frame.type !== 'event') continue;
         if (frame.data === '[DONE]') return false;
-        const chunk = this.chunkText(frame.data);
+        if (peekOpenAiChunk(frame.data) === 'plain') {
+          queue.push(frame.data);
+          continue;
+        }
+        const chunk = this.readUnusualChunk(frame.data);
         if (chunk.finished) finished = true;
         queue.push(chunk.text);
       }
@@ -138,9 +140,8 @@ export class OpenAiProvider implements LlmProvider {
     if (!finished) throw unfinishedStream(this.name);
   }
 
-  /** One chunk's text as it goes on, and whether it carries the finish reason. */
-  private chunkText(data: string): { text: string; finished: boolean } {
-    if (peekOpenAiChunk(data) === 'plain') return { text: data, finished: false };
+  /** A chunk the peek did not pass (finish, usage, error, anything unusual): its text as it goes on, and whether it finishes the answer. */
+  private readUnusualChunk(data: string): { text: string; finished: boolean } {
     const text = data.trim();
     const value = parseJsonFrame(text, this.name);
     const chunk = parseProviderBody(value, chunkSchema, 'stream chunk', this.name);
@@ -156,9 +157,7 @@ export class OpenAiProvider implements LlmProvider {
    * connection can be reused.
    */
   private async *dataFrames(options: CompletionOptions, signal: AbortSignal): AsyncGenerator<string> {
-    const body = toOpenAiRequestBody(toChatRequest(options), this.options.model, true);
-    const request = this.request('POST', '/chat/completions', signal, body);
-    const streamed = await openProviderStream({ ...request, headers: { ...request.headers, accept: 'text/event-stream' } });
+    const streamed = await openProviderStream(this.streamRequest(options, signal));
     const events = readSse(streamed)[Symbol.asyncIterator]();
     let ended = false;
     try {
@@ -175,6 +174,12 @@ export class OpenAiProvider implements LlmProvider {
       // Left early (the reader stopped, or a failure): the body is closed, not read on.
       if (!ended) await events.return(undefined);
     }
+  }
+
+  /** The streamed chat completion `options` ask for. */
+  private streamRequest(options: CompletionOptions, signal: AbortSignal | undefined): ProviderHttpRequest {
+    const request = this.request('POST', '/chat/completions', signal, toOpenAiRequestBody(toChatRequest(options), this.options.model, true));
+    return { ...request, headers: { ...request.headers, accept: 'text/event-stream' } };
   }
 
   private fetchCompletion<T>(options: CompletionOptions, schema: ResponseSchema<T>): Promise<T> {
