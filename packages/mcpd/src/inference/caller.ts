@@ -16,6 +16,11 @@ export interface CallerSink extends SseSink {
 export interface Caller {
   /** Aborts when the client goes away before its answer is complete. */
   readonly signal: AbortSignal;
+  /**
+   * Aborts `signal` with `reason` before the client leaves: a caller that offers it lets mcpd cut
+   * the call through the same signal (`CuttableCaller`): one AbortController per call, not two.
+   */
+  abort?(reason: Error): void;
   /** True once the SSE stream is open: from then on failures are error frames, not statuses. */
   readonly streaming: boolean;
   sendJson(json: string, headers: Record<string, string>): void;

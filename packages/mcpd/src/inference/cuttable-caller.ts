@@ -7,17 +7,28 @@ import type { Caller, CallerSink } from './caller.js';
  * the way it stops for a client that left; `cutBy` then tells the caller's answer apart.
  */
 export class CuttableCaller implements Caller {
-  readonly #controller = new AbortController();
-  readonly #onGone = () => this.#controller.abort();
+  readonly signal: AbortSignal;
+  readonly #abort: (reason: Error) => void;
+  /** Set when the inner caller cannot be aborted: this caller's own signal then follows the client's. */
+  readonly #onGone: (() => void) | undefined;
   #cutBy: HttpError | undefined;
 
   constructor(private readonly inner: Caller) {
-    if (inner.signal.aborted) this.#controller.abort();
-    else inner.signal.addEventListener('abort', this.#onGone, { once: true });
-  }
-
-  get signal(): AbortSignal {
-    return this.#controller.signal;
+    if (inner.abort) {
+      // The client's own signal serves: a second controller per call would cost as much again.
+      this.signal = inner.signal;
+      this.#abort = (reason) => inner.abort?.(reason);
+      return;
+    }
+    const controller = new AbortController();
+    this.signal = controller.signal;
+    this.#abort = (reason) => controller.abort(reason);
+    if (inner.signal.aborted) {
+      controller.abort();
+      return;
+    }
+    this.#onGone = () => controller.abort();
+    inner.signal.addEventListener('abort', this.#onGone, { once: true });
   }
 
   get streaming(): boolean {
@@ -38,13 +49,13 @@ export class CuttableCaller implements Caller {
   }
 
   cut(reason: HttpError): void {
-    if (this.#controller.signal.aborted) return;
+    if (this.signal.aborted) return;
     this.#cutBy = reason;
-    this.#controller.abort(reason);
+    this.#abort(reason);
   }
 
   /** Lets go of the client's signal once the call is over. */
   dispose(): void {
-    this.inner.signal.removeEventListener('abort', this.#onGone);
+    if (this.#onGone) this.inner.signal.removeEventListener('abort', this.#onGone);
   }
 }

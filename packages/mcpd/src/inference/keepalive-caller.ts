@@ -15,12 +15,14 @@ export class KeepaliveCaller implements Caller {
   #cancelTimer: (() => void) | undefined;
   #answerStarted = false;
   #sink: CallerSink | undefined;
+  readonly abort?: (reason: Error) => void;
 
   constructor(
     private readonly caller: Caller,
     private readonly clock: Clock,
     private readonly intervalMs: number,
   ) {
+    if (caller.abort) this.abort = (reason) => caller.abort?.(reason);
     this.#arm();
   }
 

@@ -18,6 +18,7 @@ export function replyCaller(reply: FastifyReply): Caller {
   let sink: CallerSink | undefined;
   return {
     signal: controller.signal,
+    abort: (reason) => controller.abort(reason),
     get streaming() {
       return sink !== undefined;
     },

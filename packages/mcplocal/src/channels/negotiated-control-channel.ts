@@ -7,7 +7,7 @@ import type {
   TaskResult,
 } from '@mcpctl/protocol';
 import { McpdHttpError, McplocalError } from '../errors.js';
-import type { ControlChannel, ResultDelivery, StreamEnd, StreamListener } from '../registrar/control-channel.js';
+import type { ControlChannel, PostedResult, StreamEnd, StreamListener } from '../registrar/control-channel.js';
 import type { RegistrarLog } from '../registrar/registrar-options.js';
 import { HttpControlChannel } from './http-control-channel.js';
 import { WebSocketControlChannel } from './websocket-control-channel.js';
@@ -75,7 +75,7 @@ export class NegotiatedControlChannel implements ControlChannel {
   }
 
   /** Over the open socket when there is one, else by POST. */
-  postResult(taskId: string, result: TaskResult, signal: AbortSignal): Promise<ResultDelivery> {
+  postResult(taskId: string, result: TaskResult, signal: AbortSignal): PostedResult {
     return this.socket.postResult(taskId, result, signal);
   }
 

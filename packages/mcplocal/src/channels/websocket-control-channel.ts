@@ -16,7 +16,7 @@ import {
 } from '@mcpctl/protocol';
 import WebSocket from 'ws';
 import { McpdHttpError, McplocalError } from '../errors.js';
-import type { ControlChannel, ResultDelivery, StreamEnd, StreamListener } from '../registrar/control-channel.js';
+import type { ControlChannel, PostedResult, ResultDelivery, StreamEnd, StreamListener } from '../registrar/control-channel.js';
 import type { HttpControlChannel } from './http-control-channel.js';
 import { IdleWatchdog } from './idle-watchdog.js';
 import { describeCause, mcpdRefusal } from './mcpd-refusal.js';
@@ -123,8 +123,9 @@ export class WebSocketControlChannel implements ControlChannel {
     });
   }
 
-  postResult(taskId: string, result: TaskResult, signal: AbortSignal): Promise<ResultDelivery> {
-    if (this.goneTasks.has(taskId)) return Promise.resolve('gone');
+  /** Answers at once when the result is queued for this turn's flush; a promise when it must wait for room, or go by POST. */
+  postResult(taskId: string, result: TaskResult, signal: AbortSignal): PostedResult {
+    if (this.goneTasks.has(taskId)) return 'gone';
     const live = this.socketOf(taskId);
     if (isLastResult(result)) this.taskSockets.delete(taskId);
     // A socket mcpd has begun to close would drop the message without a word: POST it instead.
@@ -132,7 +133,7 @@ export class WebSocketControlChannel implements ControlChannel {
     if (signal.aborted) return Promise.reject(abortReason(signal));
     if (live.socket.bufferedAmount + this.outboxChars < this.highWaterBytes) {
       this.enqueue(live, taskId, result);
-      return Promise.resolve('delivered');
+      return 'delivered';
     }
     // What waits for this turn goes first, so the task's results keep their order.
     this.flushOutbox();

@@ -5,7 +5,7 @@ import type { ChunkSink } from './llm-provider.js';
 const HIGH_WATER = 64;
 
 /**
- * Hands a stream's chunks to an asynchronous sink one at a time, in the order they came, as the
+ * Hands a stream's chunks to a sink one at a time, in the order they came, as the
  * body's reads bring them. A sink slower than the server (a full provider socket, an HTTP post
  * per result) holds the server's body once HIGH_WATER chunks wait, and lets it go on once they
  * are taken, so mcplocal's memory does not grow with the answer. A sink that fails cuts the body.
@@ -56,7 +56,9 @@ export class ChunkQueue {
       // chunks all come before the provider socket's flush (`process.nextTick`), in one message.
       await Promise.resolve();
       for (let text = this.#waiting.shift(); text !== undefined; text = this.#waiting.shift()) {
-        await this.sink(text);
+        // A chunk the sink took at once costs no promise: a read's chunks go on in one loop.
+        const taken = this.sink(text);
+        if (isPromiseLike(taken)) await taken;
         if (this.#paused && this.#waiting.length === 0) {
           this.#paused = false;
           this.body.resume();
@@ -70,4 +72,8 @@ export class ChunkQueue {
       this.#draining = undefined;
     }
   }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }

@@ -72,10 +72,11 @@ export type StreamDelta = (
 };
 
 /**
- * Takes one chunk of a relayed stream; the stream waits for its promise before the next. The
- * promise settles once the call's signal aborts, as the provider channel's posts do.
+ * Takes one chunk of a relayed stream. A promise holds the stream until it settles (the next
+ * chunk waits for it), and it settles once the call's signal aborts, as the provider channel's
+ * posts do; any other answer means the chunk was taken at once.
  */
-export type ChunkSink = (text: string) => Promise<unknown>;
+export type ChunkSink = (text: string) => unknown;
 
 /** One local model server behind a uniform interface. */
 export interface LlmProvider {

@@ -4,6 +4,13 @@ import type { ProviderHeartbeatRequest, ProviderRegisterRequest, ProviderRegiste
 export type ResultDelivery = 'delivered' | 'gone';
 
 /**
+ * A delivery known at once (a result queued on the provider socket, or refused for a task already
+ * gone), or one still under way. Streams post a result per chunk: answering at once spares each
+ * chunk the promises and turns of an awaited post.
+ */
+export type PostedResult = ResultDelivery | Promise<ResultDelivery>;
+
+/**
  * How a life of the control stream ended when mcpd ended it: `moving` when mcpd asked the
  * publisher to reconnect to another replica at once (its own drains); otherwise nothing said.
  */
@@ -41,8 +48,11 @@ export interface ControlChannel {
   readonly peer: string;
   register(request: ProviderRegisterRequest, signal: AbortSignal): Promise<ProviderRegisterAnswer>;
   heartbeat(request: ProviderHeartbeatRequest, signal: AbortSignal): Promise<void>;
-  /** One result of a running task; it may be called while no stream is open, and for many tasks at once. */
-  postResult(taskId: string, result: TaskResult, signal: AbortSignal): Promise<ResultDelivery>;
+  /**
+   * One result of a running task; it may be called while no stream is open, and for many tasks at
+   * once. A failure is always a rejected promise, never a throw.
+   */
+  postResult(taskId: string, result: TaskResult, signal: AbortSignal): PostedResult;
   /**
    * One life of the control stream: the connection a transport holds per session. Resolves when
    * mcpd ends it (with how, when mcpd said); rejects when it cannot be opened, breaks or goes

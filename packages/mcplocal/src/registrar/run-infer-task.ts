@@ -1,5 +1,5 @@
 import type { InferTask, TaskResult } from '@mcpctl/protocol';
-import type { ResultDelivery } from './control-channel.js';
+import type { PostedResult } from './control-channel.js';
 import { ChunkMapper } from './chunk-mapping.js';
 import type { CompletionIdentity } from './completion-identity.js';
 import { toChatCompletion } from './completion-mapping.js';
@@ -10,7 +10,8 @@ import { toCompletionOptions } from './request-mapping.js';
 /** One task's side of the channel: its results go out through `post`, in the order they are awaited. */
 export interface TaskScope {
   signal: AbortSignal;
-  post(result: TaskResult): Promise<ResultDelivery>;
+  /** Answers at once when the channel took the result without waiting (see {@link PostedResult}). */
+  post(result: TaskResult): PostedResult;
   identity: CompletionIdentity;
 }
 

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '@mcpctl/clock';
 import { providerTaskReadSchema, type TaskResult, type WakeResultBody } from '@mcpctl/protocol';
 import { McplocalError } from '../errors.js';
-import type { ResultDelivery } from './control-channel.js';
+import type { PostedResult, ResultDelivery } from './control-channel.js';
 import type { ProviderToPublish, RegistrarLog } from './registrar-options.js';
 import { ProviderSlots } from './provider-slots.js';
 import { maskSecrets, relayedErrorMessage } from './relayed-error.js';
+import { readInferTask } from './read-infer-task.js';
 import { runInferTask, type TaskScope } from './run-infer-task.js';
 import type { WakeHandler } from './wake-handler.js';
 
@@ -16,7 +17,7 @@ export interface TaskHandlerOptions {
    * Sends one result of a task to mcpd; rejects when it could not be delivered. `signal` is the
    * task's own: hundreds of tasks in flight must not all hang a listener on one shared signal.
    */
-  post(taskId: string, result: TaskResult, signal: AbortSignal): Promise<ResultDelivery>;
+  post(taskId: string, result: TaskResult, signal: AbortSignal): PostedResult;
   wake: WakeHandler;
   log: RegistrarLog;
   /** Dates completions and times tasks. Default: the system clock. */
@@ -63,7 +64,8 @@ export class TaskHandler {
       this.options.log.warn('ignored a task frame that is not JSON');
       return;
     }
-    const parsed = providerTaskReadSchema.safeParse(json);
+    const infer = readInferTask(json);
+    const parsed = infer ? { success: true as const, data: infer } : providerTaskReadSchema.safeParse(json);
     if (!parsed.success) {
       const kind = typeof json === 'object' && json !== null ? (json as { kind?: unknown }).kind : undefined;
       const known = kind === 'infer' || kind === 'wake' || kind === 'cancel';
@@ -120,13 +122,16 @@ export class TaskHandler {
     // Numbered so that mcpd takes a result posted again after a failed connection only once.
     let seq = 0;
     const post = (result: TaskResult) => this.options.post(taskId, { ...result, seq: (seq += 1) }, controller.signal);
+    const noteDelivery = (delivery: ResultDelivery): ResultDelivery => {
+      // mcpd answered or gave up on this task already: the local call has nobody to answer.
+      if (delivery === 'gone') controller.abort(new McplocalError('mcpd no longer wants this task'));
+      return delivery;
+    };
     const scope: TaskScope = {
       signal: controller.signal,
-      post: async (result) => {
-        const delivery = await post(result);
-        // mcpd answered or gave up on this task already: the local call has nobody to answer.
-        if (delivery === 'gone') controller.abort(new McplocalError('mcpd no longer wants this task'));
-        return delivery;
+      post: (result) => {
+        const delivery = post(result);
+        return typeof delivery === 'string' ? noteDelivery(delivery) : delivery.then(noteDelivery);
       },
       identity: { id: `chatcmpl-${this.newId()}`, created: Math.floor(this.clock.now().getTime() / 1000), model: llmName },
     };
@@ -143,7 +148,7 @@ export class TaskHandler {
     kind: string,
     llmName: string,
     scope: TaskScope,
-    post: (result: TaskResult) => Promise<ResultDelivery>,
+    post: (result: TaskResult) => PostedResult,
     controller: AbortController,
     work: (entry: ProviderToPublish, scope: TaskScope) => Promise<void>,
   ): Promise<void> {
@@ -168,7 +173,7 @@ export class TaskHandler {
       // The whole story stays here; mcpd and its callers get it without the workstation's addresses.
       this.options.log.warn(`${kind} task for ${llmName} failed: ${message}`);
       const relayed = relayedErrorMessage(message, llmName, [entry?.url, entry?.wake?.type === 'http' ? entry.wake.url : undefined], [entry?.apiKey]);
-      await post({ error: relayed }).catch((postError: unknown) => {
+      await Promise.resolve(post({ error: relayed })).catch((postError: unknown) => {
         this.options.log.warn(`could not report the failure of a ${kind} task for ${llmName} to mcpd: ${postError instanceof Error ? postError.message : String(postError)}`);
       });
     }

@@ -126,7 +126,7 @@ describe.each(Object.keys(transports))('the ControlChannel contract over %s', (n
     mcpd.goneTasks.add('task-2');
     const deliveries: string[] = [];
     await eventually('a gone delivery', () => {
-      void channel.postResult('task-2', { chunk: { data: 'x' } }, signal).then(
+      void Promise.resolve(channel.postResult('task-2', { chunk: { data: 'x' } }, signal)).then(
         (delivery) => deliveries.push(delivery),
         () => undefined,
       );

@@ -89,7 +89,7 @@ describe('HttpControlChannel result posts that lose their answer', () => {
   it('gives up after three tries, saying why', async () => {
     await register();
     mcpd.loseResultAnswers = 3;
-    const delivery = channel.postResult('task-1', { chunk: { data: 'a' }, seq: 1 }, new AbortController().signal).then(
+    const delivery = Promise.resolve(channel.postResult('task-1', { chunk: { data: 'a' }, seq: 1 }, new AbortController().signal)).then(
       () => 'delivered',
       (error: unknown) => (error instanceof Error ? error.message : String(error)),
     );

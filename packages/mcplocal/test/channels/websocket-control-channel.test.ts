@@ -210,7 +210,7 @@ describe('WebSocketControlChannel', () => {
     // Below the mark a result counts as delivered once handed to the socket; past it, once written out.
     while (!pending && sent < 400) {
       const result: TaskResult = { chunk: { data: `${sent} ${data}` } };
-      const delivery = channel.postResult('task-1', result, signal).then((outcome) => settled.push(outcome));
+      const delivery = Promise.resolve(channel.postResult('task-1', result, signal)).then((outcome) => settled.push(outcome));
       sent += 1;
       const first = await Promise.race([delivery.then(() => 'settled'), new Promise((resolve) => setTimeout(resolve, 200, 'waiting'))]);
       if (first === 'waiting') pending = delivery;

@@ -53,6 +53,44 @@ describe('ChunkQueue', () => {
     expect(body.calls).toEqual([]);
   });
 
+  it('hands a sink that takes chunks at once a whole read in one turn, with no promise between them', async () => {
+    const body = recordingBody();
+    const taken: string[] = [];
+    let turnsBetween = 0;
+    const queue = new ChunkQueue((text) => {
+      taken.push(text);
+      return 'delivered';
+    }, body);
+    for (const text of ['a', 'b', 'c']) queue.push(text);
+    // A microtask between two takes would run here; one loop leaves no room for it.
+    let firstTaken = false;
+    const watch = async () => {
+      for (let turn = 0; turn < 5; turn += 1) {
+        await Promise.resolve();
+        if (taken.length > 0 && taken.length < 3) turnsBetween += 1;
+        if (taken.length > 0) firstTaken = true;
+      }
+    };
+    await Promise.all([watch(), queue.drained()]);
+    expect(firstTaken).toBe(true);
+    expect(taken).toEqual(['a', 'b', 'c']);
+    expect(turnsBetween).toBe(0);
+  });
+
+  it('fails with the error a sink throws at once, and cuts the body', async () => {
+    const body = recordingBody();
+    const refused = new Error('the socket is closed');
+    const queue = new ChunkQueue((text) => {
+      if (text === 'b') throw refused;
+      return 'delivered';
+    }, body);
+    queue.push('a');
+    queue.push('b');
+    queue.push('c');
+    await expect(queue.drained()).rejects.toBe(refused);
+    expect(body.cutWith).toBe(refused);
+  });
+
   it('holds the body once 64 chunks wait and lets it go once they are taken', async () => {
     const body = recordingBody();
     const gate = gatedSink();
