@@ -10,7 +10,10 @@ import { toCompletionOptions } from './request-mapping.js';
 /** One task's side of the channel: its results go out through `post`, in the order they are awaited. */
 export interface TaskScope {
   signal: AbortSignal;
-  /** Answers at once when the channel took the result without waiting (see {@link PostedResult}). */
+  /**
+   * Answers at once when the channel took the result without waiting (see {@link PostedResult}).
+   * The result is numbered in place (`seq`): each post takes an object of its own.
+   */
   post(result: TaskResult): PostedResult;
   identity: CompletionIdentity;
 }

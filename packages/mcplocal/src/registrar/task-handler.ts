@@ -121,7 +121,12 @@ export class TaskHandler {
     const controller = new AbortController();
     // Numbered so that mcpd takes a result posted again after a failed connection only once.
     let seq = 0;
-    const post = (result: TaskResult) => this.options.post(taskId, { ...result, seq: (seq += 1) }, controller.signal);
+    // Numbered in place, not copied: a stream posts one per chunk, and results come in several
+    // shapes, which makes a copy of each the slow, generic kind. Every post is a new object.
+    const post = (result: TaskResult) => {
+      result.seq = seq += 1;
+      return this.options.post(taskId, result, controller.signal);
+    };
     const noteDelivery = (delivery: ResultDelivery): ResultDelivery => {
       // mcpd answered or gave up on this task already: the local call has nobody to answer.
       if (delivery === 'gone') controller.abort(new McplocalError('mcpd no longer wants this task'));
