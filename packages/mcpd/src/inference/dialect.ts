@@ -64,6 +64,7 @@ export interface StreamDecoder {
 
 /** The mapping between the OpenAI shape mcpd serves and one upstream wire dialect. */
 export interface Dialect {
+  /** A new request each call, its headers the caller's to add to. */
   buildRequest(target: InferenceTarget, request: ChatCompletionRequest, streaming: boolean): UpstreamRequest;
   /**
    * Turns a 2xx body (parsed, and its text) into the `chat.completion` JSON text to answer;

@@ -66,10 +66,12 @@ export class PublicUpstream implements InferenceBackend {
       collectContent: call.collectContent,
     };
     const failureContext = { signal: call.caller.signal, llmName: call.name };
-    const built = dialect.buildRequest(target, call.request, streaming);
-    const upstream = { ...built, headers: { ...built.headers, ...this.options.hops.outgoing(call.hops ?? []) } };
+    // The request is built for this call alone: the hop header joins its headers in place.
+    const upstream = dialect.buildRequest(target, call.request, streaming);
+    Object.assign(upstream.headers, this.options.hops.outgoing(call.hops ?? []));
+    const { headersTimeoutMs, idleTimeoutMs } = this.options;
     const dispatcher = await this.#dispatcherFor(target, call);
-    const answer = await callUpstream(upstream, { ...this.options, dispatcher, ...failureContext });
+    const answer = await callUpstream(upstream, { dispatcher, headersTimeoutMs, idleTimeoutMs, ...failureContext });
     const headers = { [SERVED_BY_HEADER]: target.record.name };
     let readingRest = false;
     try {

@@ -16,7 +16,7 @@ import {
 } from '@mcpctl/protocol';
 import WebSocket from 'ws';
 import { McpdHttpError, McplocalError } from '../errors.js';
-import type { ControlChannel, PostedResult, ResultDelivery, StreamEnd, StreamListener } from '../registrar/control-channel.js';
+import type { ChannelFrame, ControlChannel, PostedResult, ResultDelivery, StreamEnd, StreamListener } from '../registrar/control-channel.js';
 import type { HttpControlChannel } from './http-control-channel.js';
 import { IdleWatchdog } from './idle-watchdog.js';
 import { describeCause, mcpdRefusal } from './mcpd-refusal.js';
@@ -328,16 +328,18 @@ export class WebSocketControlChannel implements ControlChannel {
     if (typeof message !== 'object' || message === null || typeof (message as { type?: unknown }).type !== 'string') {
       return listener.onFrame({ event: 'message', data: text });
     }
-    const { type, ...rest } = message as { type: string } & Record<string, unknown>;
+    const { type } = message as { type: string };
     if (type === 'task') {
-      this.carries(rest.task, from);
-      return listener.onFrame({ event: 'task', data: JSON.stringify(rest.task ?? null) });
+      const task = (message as { task?: unknown }).task ?? null;
+      this.carries(task, from);
+      return listener.onFrame(readFrame('task', task));
     }
     if (type === 'gone') {
       const gone = socketGoneMessageSchema.safeParse(message);
       if (gone.success) return this.markGone(gone.data.taskId);
     }
     if (type === 'reconnect') return onReconnect();
+    const { type: _type, ...rest } = message as Record<string, unknown>;
     listener.onFrame({ event: type, data: JSON.stringify(rest) });
   }
 
@@ -415,4 +417,15 @@ async function readRefusalBody(response: IncomingMessage): Promise<string> {
     // A refusal cut short still has its status.
   }
   return Buffer.concat(parts).toString('utf8').slice(0, REFUSAL_BODY_BYTES);
+}
+
+/** A frame whose data the socket read as JSON already; its text is written only if someone asks for it. */
+function readFrame(event: string, value: unknown): ChannelFrame {
+  return {
+    event,
+    value,
+    get data() {
+      return JSON.stringify(value);
+    },
+  };
 }

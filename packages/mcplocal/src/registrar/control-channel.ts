@@ -20,6 +20,12 @@ export type StreamEnd = 'moving' | undefined;
 export interface ChannelFrame {
   event: string;
   data: string;
+  /**
+   * The data read as JSON already, by a transport whose messages are JSON themselves (the
+   * provider socket): a task, prompt and all, is then not written out as text to be read again.
+   * `data` is its text.
+   */
+  value?: unknown;
 }
 
 export interface StreamListener {

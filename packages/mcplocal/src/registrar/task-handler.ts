@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '@mcpctl/clock';
 import { providerTaskReadSchema, type TaskResult, type WakeResultBody } from '@mcpctl/protocol';
 import { McplocalError } from '../errors.js';
-import type { PostedResult, ResultDelivery } from './control-channel.js';
+import type { ChannelFrame, PostedResult, ResultDelivery } from './control-channel.js';
 import type { ProviderToPublish, RegistrarLog } from './registrar-options.js';
 import { ProviderSlots } from './provider-slots.js';
 import { maskSecrets, relayedErrorMessage } from './relayed-error.js';
@@ -55,15 +55,20 @@ export class TaskHandler {
     return this.running.size;
   }
 
-  /** Takes the data of one `task` frame; never throws. */
-  handleFrame(data: string): void {
+  /** Takes one `task` frame, its data read as JSON already when the transport did (see {@link ChannelFrame}); never throws. */
+  handleFrame(frame: ChannelFrame): void {
+    if (frame.value !== undefined) return this.handleTask(frame.value);
     let json: unknown;
     try {
-      json = JSON.parse(data);
+      json = JSON.parse(frame.data);
     } catch {
       this.options.log.warn('ignored a task frame that is not JSON');
       return;
     }
+    this.handleTask(json);
+  }
+
+  private handleTask(json: unknown): void {
     const infer = readInferTask(json);
     const parsed = infer ? { success: true as const, data: infer } : providerTaskReadSchema.safeParse(json);
     if (!parsed.success) {

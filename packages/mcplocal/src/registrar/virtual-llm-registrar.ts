@@ -219,7 +219,7 @@ export class VirtualLlmRegistrar {
   }
 
   private onFrame(frame: ChannelFrame): void {
-    if (frame.event === 'task') return this.tasks.handleFrame(frame.data);
+    if (frame.event === 'task') return this.tasks.handleFrame(frame);
     if (frame.event === 'hello') {
       const hello = safeJson(frame.data);
       const parsed = providerHelloReadSchema.safeParse(hello);

@@ -91,7 +91,10 @@ describe.each(Object.keys(transports))('the ControlChannel contract over %s', (n
     await eventually('three task frames', () => seen.length === 5);
     expect(seen[0]).toBe('open');
     expect(seen[1]).toEqual({ event: 'hello', data: JSON.stringify({ providerSessionId }) });
-    expect(seen.slice(2)).toEqual(tasks.map((task) => ({ event: 'task', data: JSON.stringify(task) })));
+    const taskFrames = seen.slice(2) as ChannelFrame[];
+    expect(taskFrames.map(({ event, data }) => ({ event, data }))).toEqual(tasks.map((task) => ({ event: 'task', data: JSON.stringify(task) })));
+    // A transport that read the task as JSON hands it on read: the same task as its text.
+    for (const [index, frame] of taskFrames.entries()) if (frame.value !== undefined) expect(frame.value).toEqual(tasks[index]);
 
     controller.abort(new Error('stopping'));
     await expect(stream).rejects.toThrow();

@@ -62,7 +62,8 @@ describe('WebSocketControlChannel', () => {
       { event: 'hello', data: JSON.stringify({ providerSessionId }) },
       // An unknown message reaches the registrar as an unknown SSE event does: it says it ignored it.
       { event: 'surprise', data: JSON.stringify({ detail: 1 }) },
-      { event: 'task', data: JSON.stringify({ kind: 'cancel', taskId: 'task-1' }) },
+      // The task comes read already (no text to parse again), its text there for whoever asks.
+      { event: 'task', data: JSON.stringify({ kind: 'cancel', taskId: 'task-1' }), value: { kind: 'cancel', taskId: 'task-1' } },
     ]);
   });
 
@@ -146,7 +147,8 @@ describe('WebSocketControlChannel', () => {
       channel.postResult('task-1', { chunk: { data: 'two' } }, signal),
       channel.postResult('task-1', { chunk: { data: '[DONE]', done: true } }, signal),
     ];
-    expect(await Promise.all(deliveries)).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
+    // Queued for the turn's flush, each is delivered at once, without a promise.
+    expect(deliveries).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
     await eventually('the first turn', () => mcpd.results.length === 4);
     expect(await channel.postResult('task-2', { error: 'later' }, signal)).toBe('delivered');
     await eventually('the second turn', () => mcpd.results.length === 5);
