@@ -332,7 +332,7 @@ export class WebSocketControlChannel implements ControlChannel {
     if (type === 'task') {
       const task = (message as { task?: unknown }).task ?? null;
       this.carries(task, from);
-      return listener.onFrame(readFrame('task', task));
+      return listener.onFrame(new ReadFrame('task', task));
     }
     if (type === 'gone') {
       const gone = socketGoneMessageSchema.safeParse(message);
@@ -420,12 +420,13 @@ async function readRefusalBody(response: IncomingMessage): Promise<string> {
 }
 
 /** A frame whose data the socket read as JSON already; its text is written only if someone asks for it. */
-function readFrame(event: string, value: unknown): ChannelFrame {
-  return {
-    event,
-    value,
-    get data() {
-      return JSON.stringify(value);
-    },
-  };
+class ReadFrame implements ChannelFrame {
+  constructor(
+    readonly event: string,
+    readonly value: unknown,
+  ) {}
+
+  get data(): string {
+    return JSON.stringify(this.value);
+  }
 }

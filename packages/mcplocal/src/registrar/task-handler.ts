@@ -6,6 +6,7 @@ import type { ChannelFrame, PostedResult, ResultDelivery } from './control-chann
 import type { ProviderToPublish, RegistrarLog } from './registrar-options.js';
 import { ProviderSlots } from './provider-slots.js';
 import { maskSecrets, relayedErrorMessage } from './relayed-error.js';
+import type { CompletionIdentity } from './completion-identity.js';
 import { readInferTask } from './read-infer-task.js';
 import { runInferTask, type TaskScope } from './run-infer-task.js';
 import type { WakeHandler } from './wake-handler.js';
@@ -143,7 +144,7 @@ export class TaskHandler {
         const delivery = post(result);
         return typeof delivery === 'string' ? noteDelivery(delivery) : delivery.then(noteDelivery);
       },
-      identity: { id: `chatcmpl-${this.newId()}`, created: Math.floor(this.clock.now().getTime() / 1000), model: llmName },
+      identity: new TaskIdentity(this.newId, Math.floor(this.clock.now().getTime() / 1000), llmName),
     };
     const done = this.run(taskId, kind, llmName, scope, post, controller, work).finally(() => {
       // Whatever of the task still listens stops now.
@@ -192,4 +193,23 @@ export class TaskHandler {
 
 function reasonOf(signal: AbortSignal): string {
   return signal.reason instanceof Error ? signal.reason.message : 'aborted';
+}
+
+/**
+ * A task's completion identity, its id drawn when first read: a relay that passes the server's
+ * own chunks on never reads it, and a random id per task is not free.
+ */
+class TaskIdentity implements CompletionIdentity {
+  #id: string | undefined;
+
+  constructor(
+    private readonly newId: () => string,
+    readonly created: number,
+    readonly model: string,
+  ) {}
+
+  get id(): string {
+    this.#id ??= `chatcmpl-${this.newId()}`;
+    return this.#id;
+  }
 }

@@ -58,7 +58,7 @@ describe('WebSocketControlChannel', () => {
     mcpd.pushSocketMessage({ type: 'surprise', detail: 1 });
     mcpd.pushSocketMessage({ type: 'task', task: { kind: 'cancel', taskId: 'task-1' } });
     await eventually('two more frames', () => frames.length === 3);
-    expect(frames).toEqual([
+    expect(frames.map(({ event, data, value }) => ({ event, data, value }))).toEqual([
       { event: 'hello', data: JSON.stringify({ providerSessionId }) },
       // An unknown message reaches the registrar as an unknown SSE event does: it says it ignored it.
       { event: 'surprise', data: JSON.stringify({ detail: 1 }) },
