@@ -14,7 +14,10 @@ export interface CallerSink extends SseSink {
 
 /** The client waiting for an answer, apart from how it is connected. */
 export interface Caller {
-  /** Aborts when the client goes away before its answer is complete. */
+  /**
+   * Aborts when the client goes away before its answer is complete, or when `abort` is called:
+   * mcpd cut the call (`CuttableCaller.cutBy` tells the two apart).
+   */
   readonly signal: AbortSignal;
   /**
    * Aborts `signal` with `reason` before the client leaves: a caller that offers it lets mcpd cut

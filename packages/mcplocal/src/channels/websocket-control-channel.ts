@@ -150,7 +150,7 @@ export class WebSocketControlChannel implements ControlChannel {
 
   /**
    * Keeps a chunk for a flush on `process.nextTick`. A local server's read often completes
-   * several chunks, which the task posts one after another in the microtasks after that read
+   * several chunks, which the task posts one after another in a microtask after that read
    * (`ChunkQueue`), all before the flush runs: they go out as one `results` message per task,
    * and the messages of one flush in one write. Nothing waits for a timer. A message
    * holds at most BATCH_CHARS of chunk data besides its last chunk, well inside mcpd's limit on a

@@ -1,9 +1,9 @@
 /** What every object of one answer shares, as OpenAI's own answers do. */
 export interface CompletionIdentity {
-  /** `chatcmpl-…` */
-  id: string;
+  /** `chatcmpl-…`; may be a getter that draws it when first read. */
+  readonly id: string;
   /** Seconds since the epoch. */
-  created: number;
+  readonly created: number;
   /** The published name the caller addressed, not the local model id. */
-  model: string;
+  readonly model: string;
 }

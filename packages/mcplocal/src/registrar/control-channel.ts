@@ -18,14 +18,15 @@ export type StreamEnd = 'moving' | undefined;
 
 /** One named frame of the control stream (`hello`, `task`), its data still the text it travelled as. */
 export interface ChannelFrame {
-  event: string;
-  data: string;
+  readonly event: string;
+  /** May be a getter (the provider socket's frames write it only when read): read it, never copy the frame. */
+  readonly data: string;
   /**
    * The data read as JSON already, by a transport whose messages are JSON themselves (the
    * provider socket): a task, prompt and all, is then not written out as text to be read again.
    * `data` is its text.
    */
-  value?: unknown;
+  readonly value?: unknown;
 }
 
 export interface StreamListener {

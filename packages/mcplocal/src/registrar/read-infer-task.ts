@@ -12,6 +12,8 @@ export function readInferTask(json: unknown): InferTaskRead | undefined {
   if (!isRecord(json) || json.kind !== 'infer') return undefined;
   const { taskId, llmName, request, streaming } = json;
   if (typeof taskId !== 'string' || typeof llmName !== 'string' || !isRecord(request)) return undefined;
+  // The schema drops an own `__proto__` key where a copy would keep it: such a task is the schema's.
+  if (Object.hasOwn(json, '__proto__') || Object.hasOwn(request, '__proto__')) return undefined;
   if (streaming !== undefined && streaming !== null && typeof streaming !== 'boolean') return undefined;
   return { ...json, kind: 'infer', taskId, llmName, request, streaming: streaming ?? false };
 }

@@ -7,7 +7,7 @@ import { streamOf } from '../providers/stream-of.js';
 import type { ProviderToPublish } from './registrar-options.js';
 import { toCompletionOptions } from './request-mapping.js';
 
-/** One task's side of the channel: its results go out through `post`, in the order they are awaited. */
+/** One task's side of the channel: its results go out through `post`, in the order they are posted. */
 export interface TaskScope {
   signal: AbortSignal;
   /**
@@ -19,9 +19,9 @@ export interface TaskScope {
 }
 
 /**
- * Calls the local provider and relays its answer. A stream is relayed chunk by chunk, each post
- * awaited before the next so mcpd hands them on in order and the caller sees tokens as the local
- * server makes them. A server that speaks the OpenAI dialect has its answer passed on as it
+ * Calls the local provider and relays its answer. A stream is relayed chunk by chunk, in order,
+ * each post that did not deliver at once awaited before the next, so mcpd hands them on in order
+ * and the caller sees tokens as the local server makes them. A server that speaks the OpenAI dialect has its answer passed on as it
  * wrote it (a stream chunk by chunk, untouched); any other has its answer made into the OpenAI
  * shape here, named after the published LLM. Stops without a word once mcpd
  * says the task is gone.

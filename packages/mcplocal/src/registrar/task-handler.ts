@@ -184,9 +184,11 @@ export class TaskHandler {
       // The whole story stays here; mcpd and its callers get it without the workstation's addresses.
       this.options.log.warn(`${kind} task for ${llmName} failed: ${message}`);
       const relayed = relayedErrorMessage(message, llmName, [entry?.url, entry?.wake?.type === 'http' ? entry.wake.url : undefined], [entry?.apiKey]);
-      await Promise.resolve(post({ error: relayed })).catch((postError: unknown) => {
+      try {
+        await post({ error: relayed });
+      } catch (postError) {
         this.options.log.warn(`could not report the failure of a ${kind} task for ${llmName} to mcpd: ${postError instanceof Error ? postError.message : String(postError)}`);
-      });
+      }
     }
   }
 }

@@ -21,6 +21,8 @@ const FRAMES: unknown[] = [
   { kind: 'infer', taskId: 't1', llmName: 'qwen', request: null },
   { kind: 'infer', taskId: 't1', llmName: 'qwen', request: [request] },
   { kind: 'infer', taskId: 't1', llmName: 'qwen', request: 'body' },
+  JSON.parse('{"kind":"infer","taskId":"t1","llmName":"qwen","request":{"messages":[]},"__proto__":{"x":1}}'),
+  JSON.parse('{"kind":"infer","taskId":"t1","llmName":"qwen","request":{"__proto__":{"x":1},"messages":[]}}'),
   { kind: 'wake', taskId: 't1', llmName: 'qwen' },
   { kind: 'cancel', taskId: 't1' },
   { kind: 'INFER', taskId: 't1', llmName: 'qwen', request },
@@ -31,15 +33,33 @@ const FRAMES: unknown[] = [
   42,
 ];
 
+/** The read schema's `infer` member: the checks `readInferTask` repeats by hand. */
+const inferReadSchema = providerTaskReadSchema.options.find((option) => option.shape.kind.value === 'infer');
+
 describe('readInferTask', () => {
+  it('repeats the checks of the schema as it is: a change of the schema fails here first', () => {
+    // When this fails, change readInferTask with the schema, then this pin.
+    const shape: Record<string, { _zod: { def: { type: string } } }> = inferReadSchema?.shape ?? {};
+    expect(Object.fromEntries(Object.entries(shape).map(([key, field]) => [key, field._zod.def.type]))).toEqual({
+      kind: 'literal',
+      taskId: 'string',
+      llmName: 'string',
+      request: 'record',
+      streaming: 'pipe',
+    });
+    const catchall = inferReadSchema?._zod.def.catchall as { _zod: { def: { type: string } } } | undefined;
+    expect(catchall?._zod.def.type).toBe('unknown');
+  });
+
   it('reads every frame as providerTaskReadSchema does, or leaves it to the schema', () => {
     let read = 0;
     for (const frame of FRAMES) {
       const byHand = readInferTask(frame);
       const bySchema = providerTaskReadSchema.safeParse(frame);
       if (byHand === undefined) {
-        // Left to the schema: only what is not a well-formed infer task.
-        expect(bySchema.success && bySchema.data.kind === 'infer', JSON.stringify(frame)).toBe(false);
+        // Left to the schema: what is not a well-formed infer task, and a task with an own `__proto__` key.
+        const hasProto = typeof frame === 'object' && frame !== null && (Object.hasOwn(frame, '__proto__') || Object.hasOwn((frame as { request?: object }).request ?? {}, '__proto__'));
+        expect(bySchema.success && bySchema.data.kind === 'infer' && !hasProto, JSON.stringify(frame)).toBe(false);
         continue;
       }
       read += 1;
