@@ -20,8 +20,10 @@ function callerWithSocket() {
     },
     onDrain: (listener) => drainListeners.push(listener),
   };
+  const controller = new AbortController();
   const caller: Caller = {
-    signal: new AbortController().signal,
+    signal: controller.signal,
+    abort: (reason) => controller.abort(reason),
     streaming: false,
     sendJson: () => {
       throw new Error('a streamed task answers no JSON');

@@ -223,8 +223,10 @@ describe('KeepaliveCaller', () => {
   const recordingCaller = () => {
     const written: string[] = [];
     let open = false;
+    const controller = new AbortController();
     const caller: Caller = {
-      signal: new AbortController().signal,
+      signal: controller.signal,
+      abort: (reason) => controller.abort(reason),
       get streaming() {
         return open;
       },

@@ -15,15 +15,12 @@ export interface CallerSink extends SseSink {
 /** The client waiting for an answer, apart from how it is connected. */
 export interface Caller {
   /**
-   * Aborts when the client goes away before its answer is complete, or when `abort` is called:
-   * mcpd cut the call (`CuttableCaller.cutBy` tells the two apart).
+   * Aborts when the client goes away before its answer is complete, or when mcpd cuts the call
+   * (`abort`; `CuttableCaller.cutBy` tells the two apart).
    */
   readonly signal: AbortSignal;
-  /**
-   * Aborts `signal` with `reason` before the client leaves: a caller that offers it lets mcpd cut
-   * the call through the same signal (`CuttableCaller`): one AbortController per call, not two.
-   */
-  abort?(reason: Error): void;
+  /** Aborts `signal` with `reason`: mcpd ends the call before the client left (a shutdown). */
+  abort(reason: Error): void;
   /** True once the SSE stream is open: from then on failures are error frames, not statuses. */
   readonly streaming: boolean;
   sendJson(json: string, headers: Record<string, string>): void;

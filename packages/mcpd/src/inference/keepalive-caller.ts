@@ -15,14 +15,12 @@ export class KeepaliveCaller implements Caller {
   #cancelTimer: (() => void) | undefined;
   #answerStarted = false;
   #sink: CallerSink | undefined;
-  readonly abort?: (reason: Error) => void;
 
   constructor(
     private readonly caller: Caller,
     private readonly clock: Clock,
     private readonly intervalMs: number,
   ) {
-    if (caller.abort) this.abort = (reason) => caller.abort?.(reason);
     this.#arm();
   }
 
@@ -32,6 +30,10 @@ export class KeepaliveCaller implements Caller {
 
   get streaming(): boolean {
     return this.caller.streaming;
+  }
+
+  abort(reason: Error): void {
+    this.caller.abort(reason);
   }
 
   /** True once a data frame or a JSON answer went out: from then on the answer cannot start over. */

@@ -79,7 +79,6 @@ export class InferenceService {
       else throw error;
     } finally {
       keepalive?.stop();
-      running.caller.dispose();
       this.metrics.inFlight.dec();
       this.#calls.delete(running);
       this.#record(call, at, startedAt, outcome);

@@ -23,8 +23,7 @@ export function threadCaller(caller: Caller, header: string, threadId: string): 
   return {
     caller: {
       signal: caller.signal,
-      // A cut goes through the client's own signal, as it does without a thread.
-      ...(caller.abort ? { abort: (reason: Error) => caller.abort?.(reason) } : {}),
+      abort: (reason) => caller.abort(reason),
       get streaming() {
         return caller.streaming;
       },

@@ -21,10 +21,10 @@ export interface TaskScope {
 /**
  * Calls the local provider and relays its answer. A stream is relayed chunk by chunk, in order,
  * each post that did not deliver at once awaited before the next, so mcpd hands them on in order
- * and the caller sees tokens as the local server makes them. A server that speaks the OpenAI dialect has its answer passed on as it
- * wrote it (a stream chunk by chunk, untouched); any other has its answer made into the OpenAI
- * shape here, named after the published LLM. Stops without a word once mcpd
- * says the task is gone.
+ * and the caller sees tokens as the local server makes them. A server that speaks the OpenAI
+ * dialect has its answer passed on as it wrote it (a stream chunk by chunk, untouched); any other
+ * has its answer made into the OpenAI shape here, named after the published LLM. Stops without a
+ * word once mcpd says the task is gone.
  */
 export async function runInferTask(task: InferTask, entry: ProviderToPublish, scope: TaskScope): Promise<void> {
   const options = toCompletionOptions(task.request, scope.signal);

@@ -7,7 +7,6 @@ import type { ProviderToPublish, RegistrarLog } from './registrar-options.js';
 import { ProviderSlots } from './provider-slots.js';
 import { maskSecrets, relayedErrorMessage } from './relayed-error.js';
 import type { CompletionIdentity } from './completion-identity.js';
-import { readInferTask } from './read-infer-task.js';
 import { runInferTask, type TaskScope } from './run-infer-task.js';
 import type { WakeHandler } from './wake-handler.js';
 
@@ -70,8 +69,7 @@ export class TaskHandler {
   }
 
   private handleTask(json: unknown): void {
-    const infer = readInferTask(json);
-    const parsed = infer ? { success: true as const, data: infer } : providerTaskReadSchema.safeParse(json);
+    const parsed = providerTaskReadSchema.safeParse(json);
     if (!parsed.success) {
       const kind = typeof json === 'object' && json !== null ? (json as { kind?: unknown }).kind : undefined;
       const known = kind === 'infer' || kind === 'wake' || kind === 'cancel';
