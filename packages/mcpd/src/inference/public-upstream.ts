@@ -5,7 +5,7 @@ import { SseSplitter, type SseFrame } from '@mcpctl/dialects';
 import type { InferenceTarget } from '../catalog/llm-catalog.js';
 import { anthropicDialect } from './anthropic-dialect.js';
 import type { CallerSink } from './caller.js';
-import type { Dialect, StreamContext, StreamPart } from './dialect.js';
+import type { Dialect, StreamContext, StreamDecoder, StreamPart } from './dialect.js';
 import type { InferenceBackend, InferenceCall, InferenceOutcome } from './inference-backend.js';
 import { completionText } from './completion-text.js';
 import { openAiDialect } from './open-ai-dialect.js';
@@ -94,7 +94,8 @@ export class PublicUpstream implements InferenceBackend {
         collectContent: call.collectContent,
         secrets: [target.apiKey],
       });
-      if (await pipe(answer, sink, this.#hold, dialect, context, forwarder, failureContext)) {
+      const decoder = dialect.createStreamDecoder(context);
+      if (await pipe({ answer, sink, decoder, forwarder }, this.#hold, failureContext)) {
         readingRest = true;
         answer.readRest(this.options.clock);
       }
@@ -124,6 +125,14 @@ export class PublicUpstream implements InferenceBackend {
   }
 }
 
+/** One streamed answer on its way: the upstream's body, its decoder, and the caller it is written to. */
+interface StreamRoute {
+  answer: UpstreamAnswer;
+  decoder: StreamDecoder;
+  forwarder: StreamForwarder;
+  sink: CallerSink;
+}
+
 interface StreamHold {
   clock: Clock;
   idleTimeoutMs: number;
@@ -138,15 +147,10 @@ interface StreamHold {
  * read in the background so the connection can be reused.
  */
 async function pipe(
-  answer: UpstreamAnswer,
-  sink: CallerSink,
+  { answer, decoder, forwarder, sink }: StreamRoute,
   hold: StreamHold,
-  dialect: Dialect,
-  context: StreamContext,
-  forwarder: StreamForwarder,
   failureContext: { signal: AbortSignal; llmName: string },
 ): Promise<boolean> {
-  const decoder = dialect.createStreamDecoder(context);
   const splitter = new SseSplitter(hold.maxFrameBytes);
   let cancelHold: (() => void) | undefined;
   const resume = () => {

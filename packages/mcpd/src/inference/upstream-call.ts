@@ -1,5 +1,5 @@
 import { SseOverflowError } from '@mcpctl/dialects';
-import { sendUpstream, type UpstreamAnswer } from '@mcpctl/upstream';
+import { describeNetworkError, sendUpstream, type UpstreamAnswer } from '@mcpctl/upstream';
 import { errors as undiciErrors, type Dispatcher } from 'undici';
 import { badGateway, gatewayTimeout, HttpError } from '../errors.js';
 import type { UpstreamRequest } from './dialect.js';
@@ -59,10 +59,3 @@ export function upstreamFailure(error: unknown, options: { signal: AbortSignal; 
   return badGateway(`cannot reach the upstream of ${options.llmName}: ${describeNetworkError(error)}`, error);
 }
 
-function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  const code = (error as { code?: string }).code ?? cause?.code;
-  const message = (error as Error).message ?? String(error);
-  if (code && !message.includes(code)) return `${message} (${code})`;
-  return message;
-}

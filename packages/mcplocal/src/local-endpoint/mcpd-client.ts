@@ -1,6 +1,6 @@
 import { modelListReadSchema, WAIT_SECONDS_HEADER, type Model } from '@mcpctl/protocol';
 import { LocalEndpointError } from '../errors.js';
-import { describeNetworkError } from '../providers/provider-http.js';
+import { describeNetworkError } from '@mcpctl/upstream';
 import { upstreamErrorMessage } from '@mcpctl/dialects';
 import type { LocalEndpointMcpd } from './local-endpoint-options.js';
 

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { SERVED_BY_HEADER, THREAD_ID_HEADER } from '@mcpctl/protocol';
-import { describeNetworkError } from '../providers/provider-http.js';
+import { describeNetworkError } from '@mcpctl/upstream';
 import { errorFrame, writeChunk } from './sse-writer.js';
 
 /** mcpd's answer headers worth passing on; length and encoding are the local socket's business. */

@@ -1,5 +1,5 @@
 import { upstreamErrorMessage } from '@mcpctl/dialects';
-import { sendUpstream, type RestOfStreamTimer, type UpstreamAnswer } from '@mcpctl/upstream';
+import { describeNetworkError, sendUpstream, type RestOfStreamTimer, type UpstreamAnswer } from '@mcpctl/upstream';
 import { Agent } from 'undici';
 import { ProviderError } from '../errors.js';
 import { pulledBody } from './pulled-body.js';
@@ -120,16 +120,6 @@ export function bodyFailure(error: unknown, provider: string, signal: AbortSigna
   });
 }
 
-/** `fetch failed` alone says nothing; the cause's code (`ECONNREFUSED`, …) does. */
-export function describeNetworkError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
-  const causeMessage = typeof cause?.message === 'string' ? cause.message : undefined;
-  const code = typeof cause?.code === 'string' ? cause.code : undefined;
-  if (causeMessage && causeMessage !== message) return `${message} (${causeMessage})`;
-  if (code && !message.includes(code)) return `${message} (${code})`;
-  return message;
-}
 
 function preview(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();

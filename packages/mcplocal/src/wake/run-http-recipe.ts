@@ -1,5 +1,6 @@
 import { deadlineSignal, type Clock } from '@mcpctl/clock';
 import type { WakeRecipe } from '@mcpctl/protocol';
+import { describeNetworkError } from '@mcpctl/upstream';
 import { McplocalError } from '../errors.js';
 import { formatSeconds } from './format-seconds.js';
 
@@ -69,9 +70,3 @@ function withoutQuery(url: string): string {
   return `${parsed.origin}${parsed.pathname}`;
 }
 
-/** `fetch failed` alone says nothing; undici puts the reason (ECONNREFUSED …) in `cause`. */
-function describeNetworkError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined;
-  return cause && cause !== message ? `${message} (${cause})` : message;
-}

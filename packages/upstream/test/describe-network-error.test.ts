@@ -1,0 +1,33 @@
+import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { describeNetworkError } from '../src/describe-network-error.js';
+
+/** A port nothing listens on: one is bound, then closed. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('describeNetworkError', () => {
+  it("names undici's reason beside fetch's own message", async () => {
+    const port = await closedPort();
+    const error = await fetch(`http://127.0.0.1:${port}/`).catch((caught: unknown) => caught);
+    expect(describeNetworkError(error)).toBe(`fetch failed (connect ECONNREFUSED 127.0.0.1:${port})`);
+  });
+
+  it('adds the code when the message does not hold it, from the error or its cause', () => {
+    expect(describeNetworkError(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }))).toBe('other side closed (UND_ERR_SOCKET)');
+    expect(describeNetworkError(new Error('socket hang up', { cause: { code: 'ECONNRESET' } }))).toBe('socket hang up (ECONNRESET)');
+    expect(describeNetworkError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }))).toBe(
+      'connect ECONNREFUSED 127.0.0.1:1',
+    );
+  });
+
+  it('says what was thrown when it is not an Error', () => {
+    expect(describeNetworkError('gone')).toBe('gone');
+    expect(describeNetworkError(null)).toBe('null');
+  });
+});
