@@ -26,6 +26,23 @@ describe('describeNetworkError', () => {
     );
   });
 
+  it("names both the cause's words and a code neither text holds, and repeats neither", () => {
+    const closed = Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' });
+    expect(describeNetworkError(new TypeError('terminated', { cause: closed }))).toBe('terminated (other side closed, UND_ERR_SOCKET)');
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+    expect(describeNetworkError(new Error('connect ECONNREFUSED 127.0.0.1:1', { cause: refused }))).toBe('connect ECONNREFUSED 127.0.0.1:1');
+    expect(describeNetworkError(new Error('cannot reach x: connect ECONNREFUSED 127.0.0.1:1', { cause: refused }))).toBe(
+      'cannot reach x: connect ECONNREFUSED 127.0.0.1:1',
+    );
+  });
+
+  it('takes the code of a cause with no words of its own (an AggregateError of every address tried)', () => {
+    const cause = Object.assign(new AggregateError([new Error('connect ECONNREFUSED ::1:1'), new Error('connect ECONNREFUSED 127.0.0.1:1')], ''), {
+      code: 'ECONNREFUSED',
+    });
+    expect(describeNetworkError(new TypeError('fetch failed', { cause }))).toBe('fetch failed (ECONNREFUSED)');
+  });
+
   it('says what was thrown when it is not an Error', () => {
     expect(describeNetworkError('gone')).toBe('gone');
     expect(describeNetworkError(null)).toBe('null');

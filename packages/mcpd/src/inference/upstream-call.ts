@@ -58,4 +58,3 @@ export function upstreamFailure(error: unknown, options: { signal: AbortSignal; 
   }
   return badGateway(`cannot reach the upstream of ${options.llmName}: ${describeNetworkError(error)}`, error);
 }
-

@@ -7,11 +7,12 @@ import {
   type ProviderRegisterAnswer,
   type TaskResult,
 } from '@mcpctl/protocol';
+import { describeNetworkError } from '@mcpctl/upstream';
 import { Agent, request } from 'undici';
 import { McplocalError, type McpdHttpError } from '../errors.js';
 import type { ControlChannel, ResultDelivery, StreamEnd, StreamListener } from '../registrar/control-channel.js';
 import { IdleWatchdog } from './idle-watchdog.js';
-import { describeCause, mcpdRefusal } from './mcpd-refusal.js';
+import { mcpdRefusal } from './mcpd-refusal.js';
 import { readEventStream } from './read-event-stream.js';
 
 /** A short exchange (register, heartbeat, one result) that takes longer has hung. */
@@ -136,7 +137,7 @@ export class HttpControlChannel implements ControlChannel {
       });
     } catch (error) {
       if (signal.aborted) throw error;
-      throw new McplocalError(`cannot reach mcpd at ${this.mcpdUrl} for a task result: ${describeCause(error)}`, { cause: error });
+      throw new McplocalError(`cannot reach mcpd at ${this.mcpdUrl} for a task result: ${describeNetworkError(error)}`, { cause: error });
     }
     // mcpd answered: whatever befalls the rest of the answer, the result is never posted again.
     const text = await response.body.text().catch(() => '');
@@ -203,7 +204,7 @@ export class HttpControlChannel implements ControlChannel {
       return await this.fetch(`${this.baseUrl}${path}`, { ...init, signal });
     } catch (error) {
       if (signal.aborted) throw error;
-      throw new McplocalError(`cannot reach mcpd at ${this.mcpdUrl} for ${what}: ${describeCause(error)}`, { cause: error });
+      throw new McplocalError(`cannot reach mcpd at ${this.mcpdUrl} for ${what}: ${describeNetworkError(error)}`, { cause: error });
     }
   }
 }

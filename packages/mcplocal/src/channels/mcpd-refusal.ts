@@ -19,10 +19,3 @@ export function mcpdRefusal(status: number, bodyText: string, what: string, fall
     retryAfterMs: seconds === undefined ? undefined : seconds * 1000,
   });
 }
-
-/** `fetch failed` alone says nothing; undici and Node put the reason (ECONNREFUSED …) in `cause`. */
-export function describeCause(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined;
-  return cause && cause !== message ? `${message} (${cause})` : message;
-}

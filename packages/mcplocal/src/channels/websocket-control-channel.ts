@@ -14,12 +14,13 @@ import {
   type ProviderSocketUpMessage,
   type TaskResult,
 } from '@mcpctl/protocol';
+import { describeNetworkError } from '@mcpctl/upstream';
 import WebSocket from 'ws';
 import { McpdHttpError, McplocalError } from '../errors.js';
 import type { ChannelFrame, ControlChannel, PostedResult, ResultDelivery, StreamEnd, StreamListener } from '../registrar/control-channel.js';
 import type { HttpControlChannel } from './http-control-channel.js';
 import { IdleWatchdog } from './idle-watchdog.js';
-import { describeCause, mcpdRefusal } from './mcpd-refusal.js';
+import { mcpdRefusal } from './mcpd-refusal.js';
 
 /** A task is one message; the SSE reader refuses events past the same size. */
 const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
@@ -302,7 +303,7 @@ export class WebSocketControlChannel implements ControlChannel {
         });
       });
       socket.on('error', (error) => {
-        fail(upgraded ? new McplocalError(`the provider socket failed: ${error.message}`, { cause: error }) : new McplocalError(`cannot reach mcpd at ${this.peer} for the provider socket: ${describeCause(error)}`, { cause: error }));
+        fail(upgraded ? new McplocalError(`the provider socket failed: ${error.message}`, { cause: error }) : new McplocalError(`cannot reach mcpd at ${this.peer} for the provider socket: ${describeNetworkError(error)}`, { cause: error }));
       });
       socket.on('close', (code, reasonBuffer) => {
         forget();

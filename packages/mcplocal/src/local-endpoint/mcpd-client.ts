@@ -1,7 +1,7 @@
 import { modelListReadSchema, WAIT_SECONDS_HEADER, type Model } from '@mcpctl/protocol';
-import { LocalEndpointError } from '../errors.js';
-import { describeNetworkError } from '@mcpctl/upstream';
 import { upstreamErrorMessage } from '@mcpctl/dialects';
+import { describeNetworkError } from '@mcpctl/upstream';
+import { LocalEndpointError } from '../errors.js';
 import type { LocalEndpointMcpd } from './local-endpoint-options.js';
 
 /** Request headers of the caller that mean something to mcpd; its `Authorization` is never one: mcpd gets the user's token. */

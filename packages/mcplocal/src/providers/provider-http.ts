@@ -120,7 +120,6 @@ export function bodyFailure(error: unknown, provider: string, signal: AbortSigna
   });
 }
 
-
 function preview(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > 120 ? `${flat.slice(0, 120)}…` : flat || '(empty body)';

@@ -95,7 +95,7 @@ describe('HttpControlChannel result posts that lose their answer', () => {
     );
     await pass(100);
     await pass(300);
-    expect(await delivery).toBe(`cannot reach mcpd at ${mcpd.url} for a task result: other side closed`);
+    expect(await delivery).toBe(`cannot reach mcpd at ${mcpd.url} for a task result: other side closed (UND_ERR_SOCKET)`);
     expect(sent()).toHaveLength(3);
   });
 
@@ -104,7 +104,7 @@ describe('HttpControlChannel result posts that lose their answer', () => {
     await register();
     mcpd.loseResultAnswers = 1;
     await expect(channel.postResult('task-1', { chunk: { data: 'a' }, seq: 1 }, new AbortController().signal)).rejects.toThrow(
-      `cannot reach mcpd at ${mcpd.url} for a task result: other side closed`,
+      `cannot reach mcpd at ${mcpd.url} for a task result: other side closed (UND_ERR_SOCKET)`,
     );
     expect(sent()).toHaveLength(1);
   });
