@@ -150,6 +150,29 @@ describe('public path behaviour', () => {
     expect((await response.json()).error).toMatch(/cannot reach the upstream of refused: .*ECONNREFUSED/);
   });
 
+  it('says the connection broke mid-answer, not that the upstream cannot be reached, when it closes after its headers', async () => {
+    const breaking = createServer((request, response) => {
+      request.resume();
+      response.writeHead(200, { 'content-type': request.headers.accept === 'text/event-stream' ? 'text/event-stream' : 'application/json' });
+      response.write('{"id":"x","object":"chat.compl');
+      setTimeout(() => response.socket?.destroy(), 20);
+    });
+    await new Promise<void>((resolve) => breaking.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = breaking.address() as AddressInfo;
+      await mcpd.api('/api/v1/llms', { json: { name: 'breaking', type: 'openai', model: 'm', url: `http://127.0.0.1:${port}/v1` } });
+      const whole = await infer('breaking');
+      expect(whole.status).toBe(502);
+      expect((await whole.json()).error).toBe('the connection to the upstream of breaking broke mid-answer: other side closed (UND_ERR_SOCKET)');
+      const streamed = await infer('breaking', { stream: true });
+      expect(streamed.status).toBe(200);
+      expect(await streamed.text()).toContain('the connection to the upstream of breaking broke mid-answer: ');
+    } finally {
+      breaking.closeAllConnections();
+      await new Promise<void>((resolve) => breaking.close(() => resolve()));
+    }
+  });
+
   it('answers 502 with the upstream message when it fails', async () => {
     upstream.setBehavior({ fail: { status: 500, message: 'CUDA out of memory' } });
     const response = await infer('fake');

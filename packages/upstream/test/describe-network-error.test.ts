@@ -36,11 +36,28 @@ describe('describeNetworkError', () => {
     );
   });
 
-  it('takes the code of a cause with no words of its own (an AggregateError of every address tried)', () => {
+  it('names the addresses of a cause with no message of its own (an AggregateError of every address tried)', () => {
     const cause = Object.assign(new AggregateError([new Error('connect ECONNREFUSED ::1:1'), new Error('connect ECONNREFUSED 127.0.0.1:1')], ''), {
       code: 'ECONNREFUSED',
     });
-    expect(describeNetworkError(new TypeError('fetch failed', { cause }))).toBe('fetch failed (ECONNREFUSED)');
+    expect(describeNetworkError(new TypeError('fetch failed', { cause }))).toBe('fetch failed (connect ECONNREFUSED ::1:1, connect ECONNREFUSED 127.0.0.1:1)');
+  });
+
+  it('names every address an AggregateError holds when it has no message of its own', () => {
+    const refused = Object.assign(
+      new AggregateError([new Error('connect ECONNREFUSED ::1:8000'), new Error('connect ECONNREFUSED 127.0.0.1:8000')], ''),
+      { code: 'ECONNREFUSED' },
+    );
+    expect(describeNetworkError(refused)).toBe('connect ECONNREFUSED ::1:8000, connect ECONNREFUSED 127.0.0.1:8000');
+  });
+
+  it("cuts OpenSSL's text to its reason, on one line", () => {
+    const error = Object.assign(
+      new Error('804C44B5777F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:350:\n'),
+      { code: 'ERR_SSL_WRONG_VERSION_NUMBER' },
+    );
+    expect(describeNetworkError(error)).toBe('TLS failed: wrong version number (ERR_SSL_WRONG_VERSION_NUMBER)');
+    expect(describeNetworkError(new Error('two\nlines '))).toBe('two lines');
   });
 
   it('says what was thrown when it is not an Error', () => {

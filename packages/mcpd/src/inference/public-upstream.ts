@@ -72,6 +72,7 @@ export class PublicUpstream implements InferenceBackend {
     const { headersTimeoutMs, idleTimeoutMs } = this.options;
     const dispatcher = await this.#dispatcherFor(target, call);
     const answer = await callUpstream(upstream, { dispatcher, headersTimeoutMs, idleTimeoutMs, ...failureContext });
+    const answering = { ...failureContext, answered: true };
     const headers = { [SERVED_BY_HEADER]: target.record.name };
     let readingRest = false;
     try {
@@ -95,7 +96,7 @@ export class PublicUpstream implements InferenceBackend {
         secrets: [target.apiKey],
       });
       const decoder = dialect.createStreamDecoder(context);
-      if (await pipe({ answer, sink, decoder, forwarder }, this.#hold, failureContext)) {
+      if (await pipe({ answer, sink, decoder, forwarder }, this.#hold, answering)) {
         readingRest = true;
         answer.readRest(this.options.clock);
       }
@@ -107,7 +108,7 @@ export class PublicUpstream implements InferenceBackend {
         outcome.error = forwarder.outcome.message;
       }
     } catch (error) {
-      throw upstreamFailure(error, failureContext);
+      throw upstreamFailure(error, answering);
     } finally {
       if (!readingRest) answer.cut();
     }
@@ -149,7 +150,7 @@ interface StreamHold {
 async function pipe(
   { answer, decoder, forwarder, sink }: StreamRoute,
   hold: StreamHold,
-  failureContext: { signal: AbortSignal; llmName: string },
+  failureContext: { signal: AbortSignal; llmName: string; answered: boolean },
 ): Promise<boolean> {
   const splitter = new SseSplitter(hold.maxFrameBytes);
   let cancelHold: (() => void) | undefined;

@@ -45,8 +45,11 @@ export function answerText(answer: UpstreamAnswer, maxBytes: number, llmName: st
   return answer.text({ maxBytes, tooLarge: () => badGateway(`the upstream of ${llmName} answered more than ${maxBytes} bytes (MCPD_MAX_RESULT_BYTES)`) });
 }
 
-/** Maps a transport failure to the status the caller should see. */
-export function upstreamFailure(error: unknown, options: { signal: AbortSignal; llmName: string }): Error {
+/**
+ * Maps a transport failure to the status the caller should see. `answered`: the upstream's status
+ * and headers had come, so the connection broke during its answer rather than before it.
+ */
+export function upstreamFailure(error: unknown, options: { signal: AbortSignal; llmName: string; answered?: boolean }): Error {
   if (options.signal.aborted) return new CallerGoneError();
   if (error instanceof HttpError) return error;
   if (error instanceof SseOverflowError) return badGateway(`the upstream of ${options.llmName} failed mid-stream: ${error.message}`, error);
@@ -56,5 +59,6 @@ export function upstreamFailure(error: unknown, options: { signal: AbortSignal; 
   if (error instanceof undiciErrors.ConnectTimeoutError) {
     return gatewayTimeout(`connecting to the upstream of ${options.llmName} timed out`, error);
   }
+  if (options.answered) return badGateway(`the connection to the upstream of ${options.llmName} broke mid-answer: ${describeNetworkError(error)}`, error);
   return badGateway(`cannot reach the upstream of ${options.llmName}: ${describeNetworkError(error)}`, error);
 }

@@ -162,7 +162,11 @@ export class HttpControlChannel implements ControlChannel {
       if (!response.body) throw new McplocalError('mcpd answered the control stream without a body');
       watchdog.kick();
       listener.onOpen('sse');
-      await readEventStream(response.body, { onEvent: (frame) => listener.onFrame(frame), onBytes: () => watchdog.kick() });
+      await readEventStream(response.body, { onEvent: (frame) => listener.onFrame(frame), onBytes: () => watchdog.kick() }).catch((error: unknown) => {
+        if (controller.signal.aborted || error instanceof McplocalError) throw error;
+        // undici's own word for a body cut short is "terminated": the cause says how.
+        throw new McplocalError(`the connection to mcpd at ${this.mcpdUrl} broke: ${describeNetworkError(error)}`, { cause: error });
+      });
       // SSE cannot say why it ended: the publisher reconnects as after any end.
       return undefined;
     } catch (error) {

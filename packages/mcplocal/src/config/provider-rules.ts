@@ -12,7 +12,8 @@ export interface IndexedEntry<T> {
  * The rules between fields and entries the schema cannot express: unique names and published
  * names, one way to give a key and a key that is really there, published names that are valid,
  * failover targets that are central LLMs with one stand-in each, an Ollama URL that points
- * at its native API, and managed servers that can be run (`managed-rules.ts`).
+ * at its native API, URLs without credentials, and managed servers that can be run
+ * (`managed-rules.ts`).
  */
 export function providerProblems(
   providers: ReadonlyArray<IndexedEntry<ProviderEntry>>,
@@ -35,6 +36,7 @@ export function providerProblems(
     if (sameName !== undefined) problems.push(`${at}.name: "${entry.name}" is also the name of providers[${sameName}]`);
     else names.set(entry.name, index);
     problems.push(...keyProblems(entry, at, env));
+    problems.push(...credentialProblems(entry, at));
     if (entry.publish) {
       const name = publishedName(entry, config, identity);
       const valid = resourceNameSchema.safeParse(name);
@@ -68,4 +70,23 @@ function keyProblems(entry: ProviderEntry, at: string, env: NodeJS.ProcessEnv): 
   if (entry.apiKey !== undefined) return [`${at}: set apiKey or apiKeyEnv, not both`];
   const value = env[entry.apiKeyEnv];
   return value === undefined || value === '' ? [`${at}.apiKeyEnv: environment variable ${entry.apiKeyEnv} is not set`] : [];
+}
+
+/**
+ * A user name or password in a URL: fetch refuses to send one, and it would show wherever the
+ * URL is named. Keys go where mcplocal keeps them out of every message: `apiKey`/`apiKeyEnv`, or a
+ * wake recipe's `headers`.
+ */
+function credentialProblems(entry: ProviderEntry, at: string): string[] {
+  const problems: string[] = [];
+  if (holdsCredentials(entry.url)) problems.push(`${at}.url: holds a user name or password; give the key as apiKey or apiKeyEnv`);
+  if (entry.wake?.type === 'http' && holdsCredentials(entry.wake.url)) {
+    problems.push(`${at}.wake.url: holds a user name or password; send them as an Authorization header in wake.headers`);
+  }
+  return problems;
+}
+
+function holdsCredentials(url: string): boolean {
+  const parsed = new URL(url);
+  return parsed.username !== '' || parsed.password !== '';
 }

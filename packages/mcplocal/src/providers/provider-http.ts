@@ -2,6 +2,7 @@ import { upstreamErrorMessage } from '@mcpctl/dialects';
 import { describeNetworkError, sendUpstream, type RestOfStreamTimer, type UpstreamAnswer } from '@mcpctl/upstream';
 import { Agent } from 'undici';
 import { ProviderError } from '../errors.js';
+import { urlForMessage } from '../url-for-message.js';
 import { pulledBody } from './pulled-body.js';
 
 /** One HTTP call to a local model server. */
@@ -63,7 +64,7 @@ export async function openProviderAnswer(request: ProviderHttpRequest): Promise<
     );
   } catch (error) {
     if (signal.aborted) throw signal.reason;
-    const message = `cannot reach provider "${request.provider}" at ${request.url}: ${describeNetworkError(error)}`;
+    const message = `cannot reach provider "${request.provider}" at ${urlForMessage(request.url)}: ${describeNetworkError(error)}`;
     throw new ProviderError(502, message, { cause: error });
   }
   if (answer.statusCode >= 200 && answer.statusCode < 300) return answer;

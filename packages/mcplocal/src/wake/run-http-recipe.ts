@@ -2,6 +2,7 @@ import { deadlineSignal, type Clock } from '@mcpctl/clock';
 import type { WakeRecipe } from '@mcpctl/protocol';
 import { describeNetworkError } from '@mcpctl/upstream';
 import { McplocalError } from '../errors.js';
+import { urlForMessage } from '../url-for-message.js';
 import { formatSeconds } from './format-seconds.js';
 
 export type HttpWakeRecipe = Extract<WakeRecipe, { type: 'http' }>;
@@ -25,7 +26,7 @@ const QUOTED_BODY_CHARS = 200;
  * never appear in a message: they often carry a token.
  */
 export async function runHttpRecipe(recipe: HttpWakeRecipe, options: HttpRecipeOptions): Promise<void> {
-  const what = `the wake request ${recipe.method} ${withoutQuery(recipe.url)}`;
+  const what = `the wake request ${recipe.method} ${urlForMessage(recipe.url)}`;
   const timeout = deadlineSignal(options.clock, options.timeoutMs, {
     reason: () => new McplocalError(`${what} did not answer within ${formatSeconds(options.timeoutMs)}`),
   });
@@ -62,10 +63,4 @@ function requestBody(recipe: HttpWakeRecipe): { headers: Record<string, string>;
   const namesContentType = Object.keys(headers).some((name) => name.toLowerCase() === 'content-type');
   if (!namesContentType) headers['content-type'] = 'application/json';
   return { headers, body: JSON.stringify(recipe.body) };
-}
-
-/** A query string may hold a key; the path says enough about which request failed. */
-function withoutQuery(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.origin}${parsed.pathname}`;
 }

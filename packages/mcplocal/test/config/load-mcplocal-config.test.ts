@@ -74,6 +74,8 @@ describe('loadMcplocalConfig', () => {
         { name: 'managed-vllm', type: 'managed', url: 'http://10.0.0.5:8002', model: 'm', group: 'gpu' },
         { name: 'local', type: 'openai', url: 'http://127.0.0.1:8003', model: '', wake: { type: 'sms' } },
         { name: 'ollama-v1', type: 'ollama', url: 'http://127.0.0.1:11434/v1', model: 'm' },
+        { name: 'basic', type: 'openai', url: 'http://alice:hunter2@127.0.0.1:8004/v1', model: 'm' },
+        { name: 'woken', type: 'openai', url: 'http://127.0.0.1:8005/v1', model: 'm', wake: { type: 'http', url: 'http://waker:secret@127.0.0.1:9000/wake' } },
       ],
       agents: [
         { name: 'helper', llmName: 'vllm' },
@@ -98,6 +100,8 @@ describe('loadMcplocalConfig', () => {
         'config.json: providers[5]: type "managed" needs "command" (the model server\'s program) or "preset" ("vllm" or "llama.cpp")',
         'config.json: providers[5].url: a managed server runs on this machine; use http://127.0.0.1:PORT',
         'config.json: providers[7].url: type "ollama" speaks Ollama\'s native API at the server root; drop "/v1", or use type "openai" for Ollama\'s OpenAI-compatible API',
+        'config.json: providers[8].url: holds a user name or password; give the key as apiKey or apiKeyEnv',
+        'config.json: providers[9].wake.url: holds a user name or password; send them as an Authorization header in wake.headers',
         'config.json: agents[1].name: "helper" is also the name of agents[0]',
         `credentials: must be mode 0600, is 0644 (chmod 600 ${join(home.path, 'credentials')})`,
       ].sort(),

@@ -91,14 +91,16 @@ export function describeProviderConformance(type: ProviderType): void {
     });
 
     it('says a closed port is unavailable, at once', async () => {
-      const closed = providerFor(type, await closedPortUrl());
+      // A key in the query (some servers take one there) stays out of the message.
+      const closed = providerFor(type, `${await closedPortUrl()}?api-key=QUERYSECRET`);
       const started = performance.now();
       expect(await closed.isAvailable()).toBe(false);
       expect(performance.now() - started).toBeLessThan(1_000);
       const error = await rejection(closed.complete(QUESTION));
       expect(error).toBeInstanceOf(ProviderError);
       expect((error as ProviderError).status).toBe(502);
-      expect((error as ProviderError).message).toMatch(/cannot reach provider/);
+      expect((error as ProviderError).message).toMatch(/cannot reach provider .*ECONNREFUSED/);
+      expect((error as ProviderError).message).not.toContain('QUERYSECRET');
     });
 
     it('gives up on a server that accepts but never answers within the availability timeout', async () => {
