@@ -1,4 +1,5 @@
 import { errorBodySchema, SERVED_BY_HEADER } from '@mcpctl/protocol';
+import { describeNetworkError } from '@mcpctl/upstream/describe-network-error';
 import { ApiError, RequestError, isAbortError } from './errors.js';
 import { checkSchema, type Schema } from './schema-check.js';
 import { readStreamParts, type StreamPart } from './stream-parts.js';
@@ -133,22 +134,25 @@ function hintForStatus(status: number, retryAfterSeconds: number | undefined): s
 }
 
 function unreachable(baseUrl: string, error: unknown): RequestError {
-  return new RequestError(`cannot reach mcpd at ${baseUrl} (${networkCode(error)})`, {
-    hint: "is it running? check 'mcpctl status'",
-    cause: error,
-  });
+  return new RequestError(`cannot reach mcpd at ${baseUrl}: ${describeNetworkError(error)}`, { hint: unreachableHint(error), cause: error });
 }
 
-/** `fetch` wraps the socket error (ECONNREFUSED, ENOTFOUND, …) as its cause, sometimes inside an AggregateError. */
-function networkCode(error: unknown): string {
+/** What to check, by the socket error `fetch` wraps as its cause (sometimes inside an AggregateError). */
+function unreachableHint(error: unknown): string {
+  const code = networkCode(error);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return "check the host name in the URL ('mcpctl login --url URL --token TOKEN' changes it)";
+  if (code?.startsWith('ERR_SSL_') || code?.startsWith('ERR_TLS_')) return 'check the scheme: does mcpd serve http:// or https:// there?';
+  if (code === 'ECONNREFUSED') return 'is mcpd running, and listening on that port?';
+  return 'is mcpd running, and is that address reachable from here?';
+}
+
+function networkCode(error: unknown): string | undefined {
   let current: unknown = error;
-  let innermost = error instanceof Error ? error.message : String(error);
   for (let depth = 0; depth < 4 && current instanceof Error; depth += 1) {
     const code = (current as NodeJS.ErrnoException).code;
     if (typeof code === 'string') return code;
-    innermost = current.message;
     const nested: unknown = current instanceof AggregateError ? current.errors[0] : undefined;
     current = nested ?? current.cause;
   }
-  return innermost;
+  return undefined;
 }

@@ -71,6 +71,15 @@ describe('network failure', () => {
   it('names the server and the socket error', async () => {
     const result = await run(['get', 'llms'], unusedServer);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(`error: cannot reach mcpd at ${unusedServer.MCPCTL_URL} (ECONNREFUSED) — is it running? check 'mcpctl status'\n`);
+    const { host } = new URL(unusedServer.MCPCTL_URL);
+    expect(result.stderr).toBe(
+      `error: cannot reach mcpd at ${unusedServer.MCPCTL_URL}: fetch failed (connect ECONNREFUSED ${host}) — is mcpd running, and listening on that port?\n`,
+    );
+  });
+
+  it('points at the host name when it does not resolve', async () => {
+    const result = await run(['get', 'llms'], { ...unusedServer, MCPCTL_URL: 'http://nosuch-host.invalid:3100' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: cannot reach mcpd at http:\/\/nosuch-host\.invalid:3100: fetch failed \(getaddrinfo (ENOTFOUND|EAI_AGAIN) nosuch-host\.invalid\) — check the host name in the URL/);
   });
 });
