@@ -98,6 +98,15 @@ describe('wake on demand', () => {
     expect(await view()).toMatchObject({ status: 'active', wakeRecipe: 'http', lastWakeMs: expect.any(Number), lastWakeAt: expect.any(String) });
   });
 
+  it("names the LLM once when the publisher's wake error starts with its name", async () => {
+    const response = infer();
+    await publisher.waitFor(() => wakeTasks().length === 1);
+    await post(wakeTasks()[0]!.taskId as string, { error: 'sleepy: the wake request POST (local address) failed: fetch failed (connect ECONNREFUSED (local address))' });
+    expect(await (await response).json()).toEqual({
+      error: 'waking sleepy failed: the wake request POST (local address) failed: fetch failed (connect ECONNREFUSED (local address))',
+    });
+  });
+
   it('answers every waiting caller 503 with Retry-After when the wake fails, and leaves the row hibernating', async () => {
     const responses = Promise.all(Array.from({ length: 5 }, () => infer()));
     await publisher.waitFor(() => wakeTasks().length === 1);

@@ -95,5 +95,7 @@ function wakeError(name: string, result: TaskResult | undefined): HttpError | un
 }
 
 function failed(name: string, reason: string): HttpError {
-  return serviceUnavailable(`waking ${name} failed: ${reason}`, RETRY_AFTER_SECONDS);
+  // A publisher names the LLM before a failure that does not (`NAME: the wake request … failed`); this message names it already.
+  const own = reason.startsWith(`${name}: `) ? reason.slice(name.length + 2) : reason;
+  return serviceUnavailable(`waking ${name} failed: ${own}`, RETRY_AFTER_SECONDS);
 }

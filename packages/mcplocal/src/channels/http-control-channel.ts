@@ -153,7 +153,7 @@ export class HttpControlChannel implements ControlChannel {
     signal.addEventListener('abort', forwardAbort, { once: true });
     const idleSeconds = Math.round(this.streamIdleTimeoutMs / 1000);
     const watchdog = new IdleWatchdog(this.clock, this.streamIdleTimeoutMs, () =>
-      controller.abort(new McplocalError(`the control stream was silent for ${idleSeconds} s`)),
+      controller.abort(new McplocalError(`mcpd sent nothing for ${idleSeconds} s`)),
     );
     try {
       const headers = { accept: 'text/event-stream', authorization: `Bearer ${this.token}`, [PROVIDER_SESSION_HEADER]: providerSessionId };

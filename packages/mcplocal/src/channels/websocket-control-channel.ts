@@ -248,7 +248,7 @@ export class WebSocketControlChannel implements ControlChannel {
       let leaving = false;
       const seconds = Math.round(this.silenceMs / 1000);
       const watchdog = new IdleWatchdog(this.clock, this.silenceMs, () =>
-        fail(new McplocalError(upgraded ? `the provider socket was silent for ${seconds} s` : `mcpd did not answer the provider socket's upgrade within ${seconds} s`)),
+        fail(new McplocalError(upgraded ? `mcpd sent nothing on the provider socket for ${seconds} s` : `mcpd did not answer the provider socket's upgrade within ${seconds} s`)),
       );
       /** The socket is done with: nothing of it is watched or remembered any more. */
       const forget = () => {
@@ -376,6 +376,14 @@ export function socketUrl(mcpdUrl: string, socketPath: string): string {
   return url.toString();
 }
 
+/** What a WebSocket close code says, in words; the code stays beside them. */
+const CLOSE_MEANINGS: Record<number, string> = {
+  1001: 'mcpd went away',
+  1006: 'the connection to mcpd dropped',
+  1011: 'mcpd closed the provider socket after an error of its own',
+  1012: 'mcpd is restarting',
+};
+
 /** Why a socket ended that was not an orderly end of a greeted life. */
 function closeError(code: number, reason: string, greeted: boolean): Error {
   const because = reason ? `: ${reason}` : '';
@@ -383,7 +391,7 @@ function closeError(code: number, reason: string, greeted: boolean): Error {
   if (code === providerSocketCloseCodes.sessionGone) return new McpdHttpError(404, `mcpd closed the provider socket: the session is gone${because}`);
   if (code === providerSocketCloseCodes.badMessage) return new McplocalError(`mcpd closed the provider socket over a message it could not read${because}`);
   if (!greeted) return new McplocalError(`the provider socket closed before mcpd greeted it (code ${code}${because})`);
-  return new McplocalError(`the provider socket closed with code ${code}${because}`);
+  return new McplocalError(`${CLOSE_MEANINGS[code] ?? 'the provider socket closed'} (code ${code}${because})`);
 }
 
 function abortReason(signal: AbortSignal): Error {

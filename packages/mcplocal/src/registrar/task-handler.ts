@@ -185,7 +185,7 @@ export class TaskHandler {
       try {
         await post({ error: relayed });
       } catch (postError) {
-        this.options.log.warn(`could not report the failure of a ${kind} task for ${llmName} to mcpd: ${postError instanceof Error ? postError.message : String(postError)}`);
+        this.options.log.warn(`could not report the failure of ${kind === 'infer' ? 'an' : 'a'} ${kind} task for ${llmName} to mcpd: ${postError instanceof Error ? postError.message : String(postError)}`);
       }
     }
   }

@@ -57,7 +57,7 @@ describe('HttpControlChannel on a manual clock', () => {
     clock.advance(64_999);
     expect(mcpd.openStreams).toBe(1);
     clock.advance(1);
-    expect(await stream).toBe('the control stream was silent for 65 s');
+    expect(await stream).toBe('mcpd sent nothing for 65 s');
     expect(clock.pendingTimers).toBe(0);
     await eventually('the connection closed', () => mcpd.openStreams === 0);
   });

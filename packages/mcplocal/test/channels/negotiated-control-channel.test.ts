@@ -158,7 +158,7 @@ describe('the negotiated control channel', () => {
     await h.mcpd.waitFor('the socket', () => h.mcpd.openSockets.size === 1);
     clock.advance(30_000);
     await h.mcpd.waitFor('a second socket', () => h.mcpd.socketOpens.length === 2 && h.mcpd.openSockets.size === 1);
-    expect(h.lines.warn.some((line) => line.startsWith('control stream lost (the provider socket was silent for 30 s); reconnecting in'))).toBe(true);
+    expect(h.lines.warn.some((line) => line.startsWith('control stream lost (mcpd sent nothing on the provider socket for 30 s); reconnecting in'))).toBe(true);
     expect(h.mcpd.registrations).toHaveLength(2);
   });
 });

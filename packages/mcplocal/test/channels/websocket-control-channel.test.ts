@@ -170,7 +170,7 @@ describe('WebSocketControlChannel', () => {
     clock.advance(29_999);
     expect(mcpd.openSockets.size).toBe(1);
     clock.advance(1);
-    expect(await outcome).toMatchObject({ message: 'the provider socket was silent for 30 s' });
+    expect(await outcome).toMatchObject({ message: 'mcpd sent nothing on the provider socket for 30 s' });
     await eventually('the connection cut at mcpd', () => mcpd.openSockets.size === 0);
     expect(clock.pendingTimers).toBe(0);
   });
@@ -186,6 +186,16 @@ describe('WebSocketControlChannel', () => {
     const gone = await second.outcome;
     expect(gone).toBeInstanceOf(McpdHttpError);
     expect(gone).toMatchObject({ status: 404, message: 'mcpd closed the provider socket: the session is gone: unknown provider session' });
+  });
+
+  it('says in words why a socket closed, the code beside them', async () => {
+    const channel = channelOf();
+    const dropped = await openSocket(channel);
+    mcpd.dropStreams();
+    expect(await dropped.outcome).toMatchObject({ message: 'the connection to mcpd dropped (code 1006)' });
+    const failed = await openSocket(channel);
+    mcpd.closeSockets(1011, 'database unavailable');
+    expect(await failed.outcome).toMatchObject({ message: 'mcpd closed the provider socket after an error of its own (code 1011: database unavailable)' });
   });
 
   it('refuses a bad token with mcpd\'s status and words, as the SSE stream does', async () => {
