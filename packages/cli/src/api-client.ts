@@ -1,5 +1,5 @@
 import { errorBodySchema, SERVED_BY_HEADER } from '@mcpctl/protocol';
-import { describeNetworkError } from '@mcpctl/upstream/describe-network-error';
+import { describeNetworkError, networkErrorCode } from '@mcpctl/upstream/describe-network-error';
 import { ApiError, RequestError, isAbortError } from './errors.js';
 import { checkSchema, type Schema } from './schema-check.js';
 import { readStreamParts, type StreamPart } from './stream-parts.js';
@@ -100,6 +100,7 @@ export async function readJson<T>(response: Response, schema: Schema<T>, what: s
     json = await response.json();
   } catch (error) {
     if (isAbortError(error)) throw error;
+    if (networkErrorCode(error) !== undefined) throw new RequestError(`the connection to mcpd broke while answering ${what}: ${describeNetworkError(error)}`, { cause: error });
     throw new RequestError(`mcpd answered ${what} with a body that is not JSON`, { cause: error });
   }
   const checked = checkSchema(schema, json);
@@ -139,20 +140,27 @@ function unreachable(baseUrl: string, error: unknown): RequestError {
 
 /** What to check, by the socket error `fetch` wraps as its cause (sometimes inside an AggregateError). */
 function unreachableHint(error: unknown): string {
-  const code = networkCode(error);
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return "check the host name in the URL ('mcpctl login --url URL --token TOKEN' changes it)";
-  if (code?.startsWith('ERR_SSL_') || code?.startsWith('ERR_TLS_')) return 'check the scheme: does mcpd serve http:// or https:// there?';
-  if (code === 'ECONNREFUSED') return 'is mcpd running, and listening on that port?';
-  return 'is mcpd running, and is that address reachable from here?';
+  const code = networkErrorCode(error);
+  const url = "the URL (MCPCTL_URL, or 'mcpctl login --url URL --token TOKEN')";
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `check the host name in ${url}`;
+  // An https:// URL to a server that speaks plain HTTP.
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || (code === 'EPROTO' && describeNetworkError(error).includes('wrong version number'))) {
+    return `check the scheme in ${url}: does mcpd serve http:// there?`;
+  }
+  if (code !== undefined && (/^ERR_(SSL|TLS)_/.test(code) || CERTIFICATE_CODES.has(code))) {
+    return "check mcpd's certificate: it must name the URL's host, and a private CA's certificate goes in NODE_EXTRA_CA_CERTS";
+  }
+  if (code === 'ECONNREFUSED') return `is mcpd running, and listening on the port in ${url}?`;
+  return 'is mcpd running, and is its address reachable from here?';
 }
 
-function networkCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && current instanceof Error; depth += 1) {
-    const code = (current as NodeJS.ErrnoException).code;
-    if (typeof code === 'string') return code;
-    const nested: unknown = current instanceof AggregateError ? current.errors[0] : undefined;
-    current = nested ?? current.cause;
-  }
-  return undefined;
-}
+/** The codes Node gives a certificate it could not verify. */
+const CERTIFICATE_CODES = new Set([
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+]);

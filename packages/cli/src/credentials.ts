@@ -1,7 +1,7 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { credentialsFileSchema, type CredentialsFile } from '@mcpctl/protocol';
+import { credentialsFileSchema, urlHoldsCredentials, type CredentialsFile } from '@mcpctl/protocol';
 import { ConfigError } from './errors.js';
 import { checkSchema } from './schema-check.js';
 
@@ -50,6 +50,9 @@ export async function readCredentialsFile(path: string): Promise<Credentials | u
  */
 export async function resolveCredentials(env: CliEnvironment, home: string): Promise<Credentials> {
   const envUrl = nonEmpty(env.MCPCTL_URL);
+  if (envUrl !== undefined && urlHoldsCredentials(envUrl)) {
+    throw new ConfigError('MCPCTL_URL must not hold a user name or password; mcpd takes the token (MCPCTL_TOKEN) alone');
+  }
   const envToken = nonEmpty(env.MCPCTL_TOKEN);
   const stored = envUrl !== undefined && envToken !== undefined ? undefined : await readCredentialsFile(credentialsPath(home));
   const mcpdUrl = envUrl ?? stored?.mcpdUrl;

@@ -1,5 +1,6 @@
 import { readSseBatches, SseOverflowError } from '@mcpctl/dialects';
 import { chatCompletionChunkSchema, openAiErrorSchema, type ChatCompletionChunk } from '@mcpctl/protocol';
+import { describeNetworkError, networkErrorCode } from '@mcpctl/upstream/describe-network-error';
 import { checkSchema } from './schema-check.js';
 
 /** What an inference stream from mcpd is made of, in arrival order. */
@@ -31,8 +32,13 @@ export async function* readStreamParts(body: ReadableStream<Uint8Array>): AsyncG
       }
     }
   } catch (error) {
-    if (!(error instanceof SseOverflowError)) throw error;
-    yield { type: 'error', message: 'mcpd sent an oversized stream frame', errorType: undefined };
+    if (error instanceof SseOverflowError) {
+      yield { type: 'error', message: 'mcpd sent an oversized stream frame', errorType: undefined };
+      return;
+    }
+    // fetch's word for a body cut short is "terminated"; the cause says how.
+    if (networkErrorCode(error) === undefined) throw error;
+    yield { type: 'error', message: `the connection to mcpd broke mid-answer: ${describeNetworkError(error)}`, errorType: undefined };
   }
 }
 

@@ -139,6 +139,15 @@ describe('relay of virtual LLMs over the control stream', () => {
     expect(await response.json()).toEqual({ error: 'the publisher of local failed: vLLM is not running' });
   });
 
+  it('names the LLM once when the publisher error starts with its name', async () => {
+    const answer = infer({});
+    const task = await nextTask();
+    await post(task.taskId, { error: 'local: cannot reach provider "qwen" at (local address): connect ECONNREFUSED (local address)' });
+    expect(await (await answer).json()).toEqual({
+      error: 'the publisher of local failed: cannot reach provider "qwen" at (local address): connect ECONNREFUSED (local address)',
+    });
+  });
+
   it('refuses a result from another user with 404 and still answers the caller with the owner’s result', async () => {
     const answer = infer({});
     const task = await nextTask();

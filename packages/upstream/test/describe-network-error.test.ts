@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { describeNetworkError } from '../src/describe-network-error.js';
+import { describeNetworkError, networkErrorCode } from '../src/describe-network-error.js';
 
 /** A port nothing listens on: one is bound, then closed. */
 async function closedPort(): Promise<number> {
@@ -57,11 +57,34 @@ describe('describeNetworkError', () => {
       { code: 'ERR_SSL_WRONG_VERSION_NUMBER' },
     );
     expect(describeNetworkError(error)).toBe('TLS failed: wrong version number (ERR_SSL_WRONG_VERSION_NUMBER)');
+    const fromSocket = Object.assign(new Error(`write EPROTO ${error.message}`), { code: 'EPROTO' });
+    expect(describeNetworkError(fromSocket)).toBe('TLS failed: wrong version number (EPROTO)');
+    const named = Object.assign(new Error(error.message), { library: 'SSL routines', reason: 'wrong version number', code: 'ERR_SSL_WRONG_VERSION_NUMBER' });
+    expect(describeNetworkError(named)).toBe('TLS failed: wrong version number (ERR_SSL_WRONG_VERSION_NUMBER)');
+  });
+
+  it('puts a message of several lines on one', () => {
     expect(describeNetworkError(new Error('two\nlines '))).toBe('two lines');
+  });
+
+  it('reads the words of a cause that is a plain object, and says when nothing gave any', () => {
+    expect(describeNetworkError(new Error('fetch failed', { cause: { message: 'socket hang up', code: 'ECONNRESET' } }))).toBe(
+      'fetch failed (socket hang up, ECONNRESET)',
+    );
+    expect(describeNetworkError({ message: 'boom' })).toBe('boom');
+    expect(describeNetworkError(new Error(''))).toBe('no reason given');
   });
 
   it('says what was thrown when it is not an Error', () => {
     expect(describeNetworkError('gone')).toBe('gone');
     expect(describeNetworkError(null)).toBe('null');
+  });
+
+  it('finds the code of a failure on the error, its cause, or the first error of an AggregateError', () => {
+    expect(networkErrorCode(Object.assign(new Error('x'), { code: 'ECONNRESET' }))).toBe('ECONNRESET');
+    expect(networkErrorCode(new TypeError('fetch failed', { cause: Object.assign(new Error('y'), { code: 'ENOTFOUND' }) }))).toBe('ENOTFOUND');
+    const all = new AggregateError([Object.assign(new Error('a'), { code: 'ECONNREFUSED' })], '');
+    expect(networkErrorCode(new TypeError('fetch failed', { cause: all }))).toBe('ECONNREFUSED');
+    expect(networkErrorCode(new Error('plain'))).toBeUndefined();
   });
 });

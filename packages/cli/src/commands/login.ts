@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { statusViewSchema } from '@mcpctl/protocol';
+import { statusViewSchema, urlHoldsCredentials } from '@mcpctl/protocol';
 import type { CliContext } from '../context.js';
 import { normalizeBaseUrl, writeCredentials } from '../credentials.js';
 import { ApiError, UsageError } from '../errors.js';
@@ -42,5 +42,7 @@ function checkUrl(value: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UsageError(`--url ${value} must start with http:// or https://`);
   }
+  // Not echoed: the value holds a password.
+  if (urlHoldsCredentials(value)) throw new UsageError('--url must not hold a user name or password; mcpd takes the token (--token) alone');
   return value;
 }

@@ -63,4 +63,12 @@ describe('resolveCredentials', () => {
     await writeFile(credentialsPath(home), '{"mcpdUrl": "not a url", "token": ""}');
     await expect(resolveCredentials({}, home)).rejects.toThrow(`${credentialsPath(home)} is invalid: mcpdUrl: mcpdUrl must be an http:// or https:// URL; token: token must not be empty`);
   });
+
+  it('refuses a file whose mcpd URL holds a user name or password', async () => {
+    await writeCredentials(home, { mcpdUrl: 'http://a', token: 't' });
+    await writeFile(credentialsPath(home), '{"mcpdUrl": "http://alice:hunter2@mcpd.example:3100", "token": "t"}');
+    await expect(resolveCredentials({}, home)).rejects.toThrow(
+      `${credentialsPath(home)} is invalid: mcpdUrl: mcpdUrl must not hold a user name or password; mcpd takes the token alone`,
+    );
+  });
 });

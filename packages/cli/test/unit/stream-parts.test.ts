@@ -51,4 +51,26 @@ describe('readStreamParts', () => {
       { type: 'chunk', chunk: { choices: [{ delta: { content: 'x' } }] } },
     ]);
   });
+
+  it('ends with an error part naming how the connection broke, when the body is cut mid-answer', async () => {
+    const encoder = new TextEncoder();
+    const cut = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(encoder.encode(`data: ${chunk('Hel')}\n\n`));
+        const socketError = Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' });
+        controller.error(new TypeError('terminated', { cause: socketError }));
+      },
+    });
+    const parts = await collect(cut);
+    expect(parts.at(-1)).toEqual({
+      type: 'error',
+      message: 'the connection to mcpd broke mid-answer: terminated (other side closed, UND_ERR_SOCKET)',
+      errorType: undefined,
+    });
+  });
+
+  it('lets a failure that is not the network through', async () => {
+    const broken = new ReadableStream<Uint8Array>({ start: (controller) => controller.error(new Error('a bug')) });
+    await expect(collect(broken)).rejects.toThrow('a bug');
+  });
 });

@@ -1,4 +1,5 @@
-import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/run-cli.js';
@@ -73,8 +74,33 @@ describe('network failure', () => {
     expect(result.code).toBe(1);
     const { host } = new URL(unusedServer.MCPCTL_URL);
     expect(result.stderr).toBe(
-      `error: cannot reach mcpd at ${unusedServer.MCPCTL_URL}: fetch failed (connect ECONNREFUSED ${host}) — is mcpd running, and listening on that port?\n`,
+      `error: cannot reach mcpd at ${unusedServer.MCPCTL_URL}: fetch failed (connect ECONNREFUSED ${host}) — is mcpd running, and listening on the port in the URL (MCPCTL_URL, or 'mcpctl login --url URL --token TOKEN')?\n`,
     );
+  });
+
+  it('points at the scheme when an https:// URL meets a server that speaks plain HTTP', async () => {
+    const plain = createHttpServer((_request, response) => response.end('{}'));
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = plain.address() as AddressInfo;
+      const result = await run(['get', 'llms'], { ...unusedServer, MCPCTL_URL: `https://127.0.0.1:${port}` });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(
+        new RegExp(`^error: cannot reach mcpd at https://127\\.0\\.0\\.1:${port}: fetch failed \\(TLS failed: wrong version number, ERR_SSL_WRONG_VERSION_NUMBER\\) — check the scheme in the URL`),
+      );
+    } finally {
+      plain.closeAllConnections();
+      await new Promise<void>((resolve) => plain.close(() => resolve()));
+    }
+  });
+
+  it('refuses a user name or password in the mcpd URL without showing it', async () => {
+    const fromEnv = await run(['get', 'llms'], { ...unusedServer, MCPCTL_URL: 'http://alice:hunter2@127.0.0.1:9' });
+    expect(fromEnv.code).toBe(1);
+    expect(fromEnv.stderr).toBe('error: MCPCTL_URL must not hold a user name or password; mcpd takes the token (MCPCTL_TOKEN) alone\n');
+    const login = await run(['login', '--url', 'http://alice:hunter2@127.0.0.1:9', '--token', 't']);
+    expect(login.code).toBe(2);
+    expect(login.stderr).toBe('error: --url must not hold a user name or password; mcpd takes the token (--token) alone\n');
   });
 
   it('points at the host name when it does not resolve', async () => {

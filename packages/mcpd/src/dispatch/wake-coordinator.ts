@@ -2,6 +2,7 @@ import type { TaskResult } from '@mcpctl/protocol';
 import type { Clock } from '@mcpctl/clock';
 import { HttpError, serviceUnavailable } from '../errors.js';
 import type { LlmRepository } from '../repositories/llm-repository.js';
+import { publisherReason } from '../relay/publisher-reason.js';
 import type { TaskRegistry } from '../relay/task-registry.js';
 import type { TaskRouter } from '../relay/task-router.js';
 import type { InferenceTarget, LlmCatalog } from '../catalog/llm-catalog.js';
@@ -95,7 +96,5 @@ function wakeError(name: string, result: TaskResult | undefined): HttpError | un
 }
 
 function failed(name: string, reason: string): HttpError {
-  // A publisher names the LLM before a failure that does not (`NAME: the wake request … failed`); this message names it already.
-  const own = reason.startsWith(`${name}: `) ? reason.slice(name.length + 2) : reason;
-  return serviceUnavailable(`waking ${name} failed: ${own}`, RETRY_AFTER_SECONDS);
+  return serviceUnavailable(`waking ${name} failed: ${publisherReason(reason, name)}`, RETRY_AFTER_SECONDS);
 }

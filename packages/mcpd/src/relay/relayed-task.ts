@@ -1,6 +1,7 @@
 import type { Cancel, Clock } from '@mcpctl/clock';
 import type { TaskChunkResult, TaskResult, Usage } from '@mcpctl/protocol';
 import { badGateway, badRequest, gatewayTimeout, HttpError, notFound, serviceUnavailable } from '../errors.js';
+import { publisherReason } from './publisher-reason.js';
 import type { Caller, CallerSink } from '../inference/caller.js';
 import type { StreamDecoder, StreamPart } from '../inference/dialect.js';
 import { openAiDialect } from '../inference/open-ai-dialect.js';
@@ -105,7 +106,7 @@ export class RelayedTask implements TaskSink {
       if (chunks.length > 0) this.#chunks(chunks);
       chunks = [];
       if (this.#ended) return;
-      if ('error' in result) return this.#fail(badGateway(`the publisher of ${this.options.llmName} failed: ${result.error}`));
+      if ('error' in result) return this.#fail(badGateway(`the publisher of ${this.options.llmName} failed: ${publisherReason(result.error, this.options.llmName)}`));
       this.#whole(result.status, result.body);
     }
     if (chunks.length > 0) this.#chunks(chunks);

@@ -7,7 +7,7 @@ import {
   type ProviderRegisterAnswer,
   type TaskResult,
 } from '@mcpctl/protocol';
-import { describeNetworkError } from '@mcpctl/upstream';
+import { describeNetworkError, networkErrorCode } from '@mcpctl/upstream';
 import { Agent, request } from 'undici';
 import { McplocalError, type McpdHttpError } from '../errors.js';
 import type { ControlChannel, ResultDelivery, StreamEnd, StreamListener } from '../registrar/control-channel.js';
@@ -163,7 +163,7 @@ export class HttpControlChannel implements ControlChannel {
       watchdog.kick();
       listener.onOpen('sse');
       await readEventStream(response.body, { onEvent: (frame) => listener.onFrame(frame), onBytes: () => watchdog.kick() }).catch((error: unknown) => {
-        if (controller.signal.aborted || error instanceof McplocalError) throw error;
+        if (controller.signal.aborted || networkErrorCode(error) === undefined) throw error;
         // undici's own word for a body cut short is "terminated": the cause says how.
         throw new McplocalError(`the connection to mcpd at ${this.mcpdUrl} broke: ${describeNetworkError(error)}`, { cause: error });
       });

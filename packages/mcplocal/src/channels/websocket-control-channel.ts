@@ -378,7 +378,6 @@ export function socketUrl(mcpdUrl: string, socketPath: string): string {
 
 /** What a WebSocket close code says, in words; the code stays beside them. */
 const CLOSE_MEANINGS: Record<number, string> = {
-  1001: 'mcpd went away',
   1006: 'the connection to mcpd dropped',
   1011: 'mcpd closed the provider socket after an error of its own',
   1012: 'mcpd is restarting',

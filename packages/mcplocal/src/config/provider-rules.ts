@@ -1,4 +1,4 @@
-import { resourceNameSchema, type McplocalConfig, type ProviderEntry } from '@mcpctl/protocol';
+import { resourceNameSchema, urlHoldsCredentials, type McplocalConfig, type ProviderEntry } from '@mcpctl/protocol';
 import { managedProblems, sharedPortProblems } from './managed-rules.js';
 import { publishedName, type WorkstationIdentity } from './published-name.js';
 
@@ -73,20 +73,15 @@ function keyProblems(entry: ProviderEntry, at: string, env: NodeJS.ProcessEnv): 
 }
 
 /**
- * A user name or password in a URL: fetch refuses to send one, and it would show wherever the
- * URL is named. Keys go where mcplocal keeps them out of every message: `apiKey`/`apiKeyEnv`, or a
- * wake recipe's `headers`.
+ * A user name or password in a URL (`urlHoldsCredentials`): mcplocal's HTTP clients would not
+ * send it, and it would show wherever the URL is named. Keys go where mcplocal keeps them out of
+ * every message: `apiKey`/`apiKeyEnv`, or a wake recipe's `headers`.
  */
 function credentialProblems(entry: ProviderEntry, at: string): string[] {
   const problems: string[] = [];
-  if (holdsCredentials(entry.url)) problems.push(`${at}.url: holds a user name or password; give the key as apiKey or apiKeyEnv`);
-  if (entry.wake?.type === 'http' && holdsCredentials(entry.wake.url)) {
+  if (urlHoldsCredentials(entry.url)) problems.push(`${at}.url: holds a user name or password; give the key as apiKey or apiKeyEnv`);
+  if (entry.wake?.type === 'http' && urlHoldsCredentials(entry.wake.url)) {
     problems.push(`${at}.wake.url: holds a user name or password; send them as an Authorization header in wake.headers`);
   }
   return problems;
-}
-
-function holdsCredentials(url: string): boolean {
-  const parsed = new URL(url);
-  return parsed.username !== '' || parsed.password !== '';
 }

@@ -1,6 +1,7 @@
 import { deadlineSignal, systemClock, type Clock } from '@mcpctl/clock';
 import type { WakeRecipe } from '@mcpctl/protocol';
 import { McplocalError } from '../errors.js';
+import { urlForMessage } from '../url-for-message.js';
 import type { LlmProvider } from '../providers/llm-provider.js';
 import type { RegistrarLog } from '../registrar/registrar-options.js';
 import type { WakeHandler, WakeRequest } from '../registrar/wake-handler.js';
@@ -113,6 +114,5 @@ export class RecipeWakeHandler implements WakeHandler {
 /** What a log line says about a recipe: never its headers, body or arguments, which may hold secrets. */
 function describeRecipe(recipe: WakeRecipe): string {
   if (recipe.type === 'command') return `the command ${recipe.command}`;
-  const url = new URL(recipe.url);
-  return `${recipe.method} ${url.origin}${url.pathname}`;
+  return `${recipe.method} ${urlForMessage(recipe.url)}`;
 }

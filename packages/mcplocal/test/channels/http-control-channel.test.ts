@@ -61,6 +61,17 @@ describe('HttpControlChannel on a manual clock', () => {
     expect(clock.pendingTimers).toBe(0);
     await eventually('the connection closed', () => mcpd.openStreams === 0);
   });
+
+  it('says the connection to mcpd broke, and how, when the stream is cut', async () => {
+    let opened = false;
+    const stream = channel.openStream('session-1', { onOpen: () => (opened = true), onFrame: () => undefined }, new AbortController().signal).then(
+      () => 'ended',
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+    await eventually('the stream open', () => opened);
+    mcpd.dropStreams();
+    expect(await stream).toBe(`the connection to mcpd at ${mcpd.url} broke: terminated (other side closed, UND_ERR_SOCKET)`);
+  });
 });
 
 /* A result post whose connection ends before mcpd answers, as when a replica closes its kept-alive connections on the way out. */
