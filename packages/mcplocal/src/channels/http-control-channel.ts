@@ -215,11 +215,8 @@ export class HttpControlChannel implements ControlChannel {
 
 /** Whether the exchange failed because its connection ended before an answer (not a timeout, not an HTTP status). */
 function connectionLost(error: unknown): boolean {
-  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 4; current = current.cause, depth += 1) {
-    const code = (current as NodeJS.ErrnoException).code;
-    if (code !== undefined && CONNECTION_LOST.has(code)) return true;
-  }
-  return false;
+  const code = networkErrorCode(error);
+  return code !== undefined && CONNECTION_LOST.has(code);
 }
 
 /** mcpd's `{"error"}` text, or the status line when the body is not one. */
