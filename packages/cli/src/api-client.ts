@@ -1,5 +1,5 @@
 import { errorBodySchema, SERVED_BY_HEADER } from '@mcpctl/protocol';
-import { describeNetworkError, networkErrorCode } from '@mcpctl/upstream/describe-network-error';
+import { describeNetworkError, networkErrorCode } from '@mcpctl/upstream';
 import { ApiError, RequestError, isAbortError } from './errors.js';
 import { checkSchema, type Schema } from './schema-check.js';
 import { readStreamParts, type StreamPart } from './stream-parts.js';
@@ -135,16 +135,17 @@ function hintForStatus(status: number, retryAfterSeconds: number | undefined): s
 }
 
 function unreachable(baseUrl: string, error: unknown): RequestError {
-  return new RequestError(`cannot reach mcpd at ${baseUrl}: ${describeNetworkError(error)}`, { hint: unreachableHint(error), cause: error });
+  const reason = describeNetworkError(error);
+  return new RequestError(`cannot reach mcpd at ${baseUrl}: ${reason}`, { hint: unreachableHint(error, reason), cause: error });
 }
 
 /** What to check, by the socket error `fetch` wraps as its cause (sometimes inside an AggregateError). */
-function unreachableHint(error: unknown): string {
+function unreachableHint(error: unknown, reason: string): string {
   const code = networkErrorCode(error);
   const url = "the URL (MCPCTL_URL, or 'mcpctl login --url URL --token TOKEN')";
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `check the host name in ${url}`;
   // An https:// URL to a server that speaks plain HTTP.
-  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || (code === 'EPROTO' && describeNetworkError(error).includes('wrong version number'))) {
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || (code === 'EPROTO' && reason.includes('wrong version number'))) {
     return `check the scheme in ${url}: does mcpd serve http:// there?`;
   }
   if (code !== undefined && (/^ERR_(SSL|TLS)_/.test(code) || CERTIFICATE_CODES.has(code))) {

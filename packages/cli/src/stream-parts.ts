@@ -1,6 +1,6 @@
 import { readSseBatches, SseOverflowError } from '@mcpctl/dialects';
 import { chatCompletionChunkSchema, openAiErrorSchema, type ChatCompletionChunk } from '@mcpctl/protocol';
-import { describeNetworkError, networkErrorCode } from '@mcpctl/upstream/describe-network-error';
+import { describeNetworkError, networkErrorCode } from '@mcpctl/upstream';
 import { checkSchema } from './schema-check.js';
 
 /** What an inference stream from mcpd is made of, in arrival order. */

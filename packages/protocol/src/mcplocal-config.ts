@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { urlHoldsCredentials } from './credentials.js';
 import { llmTierSchema, visibilitySchema } from './llm.js';
 import { resourceNameSchema } from './names.js';
 
@@ -6,7 +7,9 @@ import { resourceNameSchema } from './names.js';
 
 export const httpWakeRecipeSchema = z.strictObject({
   type: z.literal('http'),
-  url: z.url({ protocol: /^https?$/ }),
+  url: z
+    .url({ protocol: /^https?$/ })
+    .refine((url) => !urlHoldsCredentials(url), 'holds a user name or password; send them as an Authorization header in wake.headers'),
   method: z.string().default('POST'),
   headers: z.record(z.string(), z.string()).optional(),
   body: z.unknown().optional(),
@@ -27,7 +30,7 @@ export type WakeRecipe = z.infer<typeof wakeRecipeSchema>;
 export const providerEntrySchema = z.strictObject({
   name: resourceNameSchema,
   type: z.enum(['openai', 'ollama', 'anthropic', 'managed']),
-  url: z.url({ protocol: /^https?$/ }),
+  url: z.url({ protocol: /^https?$/ }).refine((url) => !urlHoldsCredentials(url), 'holds a user name or password; give the key as apiKey or apiKeyEnv'),
   model: z.string().min(1),
   apiKey: z.string().min(1).optional(),
   /** Names an environment variable holding the key, so the file need not. */

@@ -65,14 +65,15 @@ export class PublicUpstream implements InferenceBackend {
       created: Math.floor(this.options.clock.now().getTime() / 1000),
       collectContent: call.collectContent,
     };
-    const failureContext = { signal: call.caller.signal, llmName: call.name };
+    const failureContext = { signal: call.caller.signal, llmName: call.name, answered: false };
     // The request is built for this call alone: the hop header joins its headers in place.
     const upstream = dialect.buildRequest(target, call.request, streaming);
     Object.assign(upstream.headers, this.options.hops.outgoing(call.hops ?? []));
     const { headersTimeoutMs, idleTimeoutMs } = this.options;
     const dispatcher = await this.#dispatcherFor(target, call);
     const answer = await callUpstream(upstream, { dispatcher, headersTimeoutMs, idleTimeoutMs, ...failureContext });
-    const answering = { ...failureContext, answered: true };
+    // From here on a failure broke an answer that had begun.
+    failureContext.answered = true;
     const headers = { [SERVED_BY_HEADER]: target.record.name };
     let readingRest = false;
     try {
@@ -96,7 +97,7 @@ export class PublicUpstream implements InferenceBackend {
         secrets: [target.apiKey],
       });
       const decoder = dialect.createStreamDecoder(context);
-      if (await pipe({ answer, sink, decoder, forwarder }, this.#hold, answering)) {
+      if (await pipe({ answer, sink, decoder, forwarder }, this.#hold, failureContext)) {
         readingRest = true;
         answer.readRest(this.options.clock);
       }
@@ -108,7 +109,7 @@ export class PublicUpstream implements InferenceBackend {
         outcome.error = forwarder.outcome.message;
       }
     } catch (error) {
-      throw upstreamFailure(error, answering);
+      throw upstreamFailure(error, failureContext);
     } finally {
       if (!readingRest) answer.cut();
     }

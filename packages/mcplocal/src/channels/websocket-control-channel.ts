@@ -303,7 +303,7 @@ export class WebSocketControlChannel implements ControlChannel {
         });
       });
       socket.on('error', (error) => {
-        fail(upgraded ? new McplocalError(`the provider socket failed: ${error.message}`, { cause: error }) : new McplocalError(`cannot reach mcpd at ${this.peer} for the provider socket: ${describeNetworkError(error)}`, { cause: error }));
+        fail(upgraded ? new McplocalError(`the provider socket failed: ${describeNetworkError(error)}`, { cause: error }) : new McplocalError(`cannot reach mcpd at ${this.peer} for the provider socket: ${describeNetworkError(error)}`, { cause: error }));
       });
       socket.on('close', (code, reasonBuffer) => {
         forget();

@@ -1,4 +1,4 @@
-import { resourceNameSchema, urlHoldsCredentials, type McplocalConfig, type ProviderEntry } from '@mcpctl/protocol';
+import { resourceNameSchema, type McplocalConfig, type ProviderEntry } from '@mcpctl/protocol';
 import { managedProblems, sharedPortProblems } from './managed-rules.js';
 import { publishedName, type WorkstationIdentity } from './published-name.js';
 
@@ -12,8 +12,7 @@ export interface IndexedEntry<T> {
  * The rules between fields and entries the schema cannot express: unique names and published
  * names, one way to give a key and a key that is really there, published names that are valid,
  * failover targets that are central LLMs with one stand-in each, an Ollama URL that points
- * at its native API, URLs without credentials, and managed servers that can be run
- * (`managed-rules.ts`).
+ * at its native API, and managed servers that can be run (`managed-rules.ts`).
  */
 export function providerProblems(
   providers: ReadonlyArray<IndexedEntry<ProviderEntry>>,
@@ -36,7 +35,6 @@ export function providerProblems(
     if (sameName !== undefined) problems.push(`${at}.name: "${entry.name}" is also the name of providers[${sameName}]`);
     else names.set(entry.name, index);
     problems.push(...keyProblems(entry, at, env));
-    problems.push(...credentialProblems(entry, at));
     if (entry.publish) {
       const name = publishedName(entry, config, identity);
       const valid = resourceNameSchema.safeParse(name);
@@ -70,18 +68,4 @@ function keyProblems(entry: ProviderEntry, at: string, env: NodeJS.ProcessEnv): 
   if (entry.apiKey !== undefined) return [`${at}: set apiKey or apiKeyEnv, not both`];
   const value = env[entry.apiKeyEnv];
   return value === undefined || value === '' ? [`${at}.apiKeyEnv: environment variable ${entry.apiKeyEnv} is not set`] : [];
-}
-
-/**
- * A user name or password in a URL (`urlHoldsCredentials`): mcplocal's HTTP clients would not
- * send it, and it would show wherever the URL is named. Keys go where mcplocal keeps them out of
- * every message: `apiKey`/`apiKeyEnv`, or a wake recipe's `headers`.
- */
-function credentialProblems(entry: ProviderEntry, at: string): string[] {
-  const problems: string[] = [];
-  if (urlHoldsCredentials(entry.url)) problems.push(`${at}.url: holds a user name or password; give the key as apiKey or apiKeyEnv`);
-  if (entry.wake?.type === 'http' && urlHoldsCredentials(entry.wake.url)) {
-    problems.push(`${at}.wake.url: holds a user name or password; send them as an Authorization header in wake.headers`);
-  }
-  return problems;
 }
