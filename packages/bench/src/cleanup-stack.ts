@@ -15,12 +15,14 @@ export class CleanupStack {
   readonly #children = new Set<ChildProcess>();
   #running: Promise<string[]> | undefined;
 
+  readonly #killLeftovers = () => {
+    for (const child of this.#children) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  };
+
   constructor() {
-    process.once('exit', () => {
-      for (const child of this.#children) {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      }
-    });
+    process.once('exit', this.#killLeftovers);
   }
 
   add(name: string, run: () => Promise<void>): void {
@@ -48,6 +50,8 @@ export class CleanupStack {
         failures.push(`cannot ${step.name}: ${(error as Error).message}`);
       }
     }
+    // One stack per fault scenario: a run of many would otherwise pile up exit listeners.
+    if (this.#children.size === 0) process.off('exit', this.#killLeftovers);
     return failures;
   }
 }

@@ -8,7 +8,10 @@ export interface ReconnectScheduleOptions {
   baseMs: number;
   /** Ceiling of the doubling delay. */
   maxMs: number;
-  /** The quick reconnect after a stream ended comes between these two, at random. Default 250 and 1 000. */
+  /**
+   * The quick reconnect after a stream ended comes between these two, at random. Default 250 and
+   * 750: noticing the end and opening the connection take their share of the second SPEC §6 allows.
+   */
   quickMinMs?: number | undefined;
   quickMaxMs?: number | undefined;
   /**
@@ -40,7 +43,7 @@ export class ReconnectSchedule {
     this.random = options.random ?? Math.random;
     this.backoff = new Backoff(options.baseMs, options.maxMs, this.random);
     this.quickMinMs = options.quickMinMs ?? 250;
-    this.quickMaxMs = Math.max(this.quickMinMs, options.quickMaxMs ?? 1_000);
+    this.quickMaxMs = Math.max(this.quickMinMs, options.quickMaxMs ?? 750);
     this.stableMs = options.stableMs ?? 1_000;
   }
 

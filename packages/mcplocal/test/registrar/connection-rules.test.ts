@@ -50,8 +50,8 @@ const streamOpenLines = (h: RegistrarHarness) => h.lines.info.filter((line) => l
 describe('reconnecting', () => {
   it.each([
     [0, 250],
-    [0.5, 625],
-    [0.999, 999],
+    [0.5, 500],
+    [0.999, 750],
   ])('comes back after a stream that was up ended, within a second (jitter %f: %i ms), registering with its session first', async (random, expected) => {
     harness = await RegistrarHarness.start();
     const h = harness;
@@ -80,8 +80,8 @@ describe('reconnecting', () => {
       delays.push(delay);
       await waitOut(h, delay);
     }
-    expect(delays).toEqual([625, 5_625, 11_250, 22_500, 45_000, 60_000, 60_000]);
-    expect(h.lines.warn[0]).toBe('control stream lost (the control stream broke); reconnecting in 625 ms');
+    expect(delays).toEqual([500, 5_625, 11_250, 22_500, 45_000, 60_000, 60_000]);
+    expect(h.lines.warn[0]).toBe('control stream lost (the control stream broke); reconnecting in 500 ms');
     expect(h.lines.warn[1]).toBe('cannot open the control stream (mcpd answered the registration with HTTP 503: mcpd is starting); reconnecting in 5625 ms');
     // No heartbeat while no stream is open.
     expect(h.memory.heartbeats).toHaveLength(1);
@@ -92,8 +92,8 @@ describe('reconnecting', () => {
     await h.clock.advanceAsync(30_000);
     h.memory.refuseStream = { status: 503, error: 'mcpd is draining' };
     h.memory.endStreams();
-    expect(await reconnectArmed(h, 9)).toBe(625);
-    await waitOut(h, 625);
+    expect(await reconnectArmed(h, 9)).toBe(500);
+    await waitOut(h, 500);
     expect(await reconnectArmed(h, 10)).toBe(5_625);
     expect(h.lines.warn.at(-1)).toBe('cannot open the control stream (mcpd answered the control stream with HTTP 503: mcpd is draining); reconnecting in 5625 ms');
   });
@@ -112,7 +112,7 @@ describe('reconnecting', () => {
     await eventually('the stream back', () => streamOpenLines(h).length === 3);
     await h.clock.advanceAsync(1_000);
     h.memory.endStreams();
-    expect(await reconnectArmed(h, 3)).toBe(625);
+    expect(await reconnectArmed(h, 3)).toBe(500);
   });
 
   it('keeps two mcplocals sharing one session file from taking the stream from each other every second', async () => {
@@ -121,8 +121,8 @@ describe('reconnecting', () => {
     // The second presents the first one's session: its stream replaces the first one's at once.
     await h.overMemory().start();
     expect(h.memory.streamOpens).toEqual(['session-1', 'session-1']);
-    expect(await reconnectArmed(h, 1)).toBe(625);
-    await waitOut(h, 625);
+    expect(await reconnectArmed(h, 1)).toBe(500);
+    await waitOut(h, 500);
     // Now the second one's stream ended a moment after it opened: it backs off.
     expect(await reconnectArmed(h, 2)).toBe(5_625);
   });
