@@ -1,6 +1,7 @@
 import { ManualClock } from '@mcpctl/clock/manual';
 import { describe, expect, it } from 'vitest';
 import type { Caller, CallerSink } from '../src/inference/caller.js';
+import { CallerSignal } from '../src/inference/caller-signal.js';
 import { openAiDialect } from '../src/inference/open-ai-dialect.js';
 import { RelayedTask } from '../src/relay/relayed-task.js';
 import { chatChunk } from './support/chat-fixtures.js';
@@ -20,10 +21,10 @@ function callerWithSocket() {
     },
     onDrain: (listener) => drainListeners.push(listener),
   };
-  const controller = new AbortController();
+  const signal = new CallerSignal();
   const caller: Caller = {
-    signal: controller.signal,
-    abort: (reason) => controller.abort(reason),
+    signal,
+    abort: () => signal.abort(),
     streaming: false,
     sendJson: () => {
       throw new Error('a streamed task answers no JSON');

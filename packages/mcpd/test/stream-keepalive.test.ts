@@ -1,6 +1,7 @@
 import { startFakeUpstream, testDatabaseVariants, type FakeUpstream } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Caller } from '../src/inference/caller.js';
+import { CallerSignal } from '../src/inference/caller-signal.js';
 import { KeepaliveCaller, WAITING_COMMENT } from '../src/inference/keepalive-caller.js';
 import { ManualClock } from '@mcpctl/clock/manual';
 import { eventually } from './support/eventually.js';
@@ -223,10 +224,10 @@ describe('KeepaliveCaller', () => {
   const recordingCaller = () => {
     const written: string[] = [];
     let open = false;
-    const controller = new AbortController();
+    const signal = new CallerSignal();
     const caller: Caller = {
-      signal: controller.signal,
-      abort: (reason) => controller.abort(reason),
+      signal,
+      abort: () => signal.abort(),
       get streaming() {
         return open;
       },

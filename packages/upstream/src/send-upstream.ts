@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { REST_OF_STREAM_MS, REST_OF_STREAM_READS, type RestOfStreamTimer } from './rest-of-stream.js';
 import type { Dispatcher } from 'undici';
+import type { CancelSignal } from './cancel-signal.js';
 
 /** One HTTP call to a model server. */
 export interface UpstreamRequestInit {
@@ -16,7 +17,7 @@ export interface SendUpstreamOptions {
    * Cuts the call until the answer is complete: the answer or the read in progress fails with
    * `abortReason()`. Once `readRest` starts, the rest of the body is no longer the caller's.
    */
-  signal: AbortSignal;
+  signal: CancelSignal;
   /** What the call fails with once `signal` aborted: each program names its own reason. */
   abortReason(): Error;
   /** undici's own timers, in ms; undici's defaults when left out. */

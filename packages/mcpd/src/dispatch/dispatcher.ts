@@ -1,4 +1,5 @@
 import { every, type Clock } from '@mcpctl/clock';
+import type { CancelSignal } from '@mcpctl/upstream';
 import { echo, forbidden, notFound, serviceUnavailable, tooManyRequests } from '../errors.js';
 import { CallerGoneError } from '../inference/upstream-call.js';
 import type { TaskRouter } from '../relay/task-router.js';
@@ -25,7 +26,7 @@ export interface DispatchRequest {
   principal: Principal;
   /** An LLM name, else a pool name (an LLM name wins). */
   name: string;
-  signal: AbortSignal;
+  signal: CancelSignal;
   /** `x-mcpctl-wait-seconds`: wait this long for an offline LLM to come back instead of 503. */
   waitForOfflineMs?: number | undefined;
   /** Members not to use again (one that just failed). */

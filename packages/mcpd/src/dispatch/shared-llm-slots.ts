@@ -1,4 +1,5 @@
 import { every, type Cancel, type Clock } from '@mcpctl/clock';
+import type { CancelSignal } from '@mcpctl/upstream';
 import type { InferenceTarget } from '../catalog/llm-catalog.js';
 import { serviceUnavailable, tooManyRequests } from '../errors.js';
 import { CallerGoneError } from '../inference/upstream-call.js';
@@ -11,7 +12,7 @@ export interface SharedSlots {
   /** Whether `target`'s `maxConcurrent` is kept here rather than by the dispatcher. */
   keeps(target: InferenceTarget): boolean;
   /** Resolves with the slot's release once the request's turn comes; rejects with 429, 503 or the caller gone. */
-  take(target: InferenceTarget, request: { userId: string; signal: AbortSignal }): Promise<() => void>;
+  take(target: InferenceTarget, request: { userId: string; signal: CancelSignal }): Promise<() => void>;
   /** Requests of this replica waiting for their turn. */
   readonly waiting: number;
 }
@@ -99,7 +100,7 @@ export class SharedLlmSlots implements SharedSlots {
     return target.record.kind === 'public' && target.record.maxConcurrent !== null;
   }
 
-  async take(target: InferenceTarget, { userId, signal }: { userId: string; signal: AbortSignal }): Promise<() => void> {
+  async take(target: InferenceTarget, { userId, signal }: { userId: string; signal: CancelSignal }): Promise<() => void> {
     const { id: llmId, name, maxConcurrent } = target.record;
     if (signal.aborted) throw new CallerGoneError();
     const limit = maxConcurrent ?? Number.MAX_SAFE_INTEGER;

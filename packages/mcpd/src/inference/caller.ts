@@ -1,3 +1,4 @@
+import type { CancelSignal } from '@mcpctl/upstream';
 import type { SseSink } from './stream-forwarder.js';
 
 /**
@@ -18,9 +19,9 @@ export interface Caller {
    * Aborts when the client goes away before its answer is complete, or when mcpd cuts the call
    * (`abort`; `CuttableCaller.cutBy` tells the two apart).
    */
-  readonly signal: AbortSignal;
-  /** Aborts `signal` with `reason`: mcpd ends the call before the client left (a shutdown). */
-  abort(reason: Error): void;
+  readonly signal: CancelSignal;
+  /** Aborts `signal`: mcpd ends the call before the client left (a shutdown; `CuttableCaller.cutBy` says why). */
+  abort(): void;
   /** True once the SSE stream is open: from then on failures are error frames, not statuses. */
   readonly streaming: boolean;
   sendJson(json: string, headers: Record<string, string>): void;

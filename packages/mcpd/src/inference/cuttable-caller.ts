@@ -1,3 +1,4 @@
+import type { CancelSignal } from '@mcpctl/upstream';
 import type { HttpError } from '../errors.js';
 import type { Caller, CallerSink } from './caller.js';
 
@@ -11,7 +12,7 @@ export class CuttableCaller implements Caller {
 
   constructor(private readonly inner: Caller) {}
 
-  get signal(): AbortSignal {
+  get signal(): CancelSignal {
     return this.inner.signal;
   }
 
@@ -32,13 +33,13 @@ export class CuttableCaller implements Caller {
     return this.inner.openStream(headers);
   }
 
-  abort(reason: Error): void {
-    this.inner.abort(reason);
+  abort(): void {
+    this.inner.abort();
   }
 
   cut(reason: HttpError): void {
     if (this.signal.aborted) return;
     this.#cutBy = reason;
-    this.inner.abort(reason);
+    this.inner.abort();
   }
 }

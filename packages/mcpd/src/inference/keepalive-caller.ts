@@ -1,4 +1,5 @@
 import type { Clock } from '@mcpctl/clock';
+import type { CancelSignal } from '@mcpctl/upstream';
 import type { Caller, CallerSink } from './caller.js';
 
 /** The comment a waiting streaming caller hears; SSE clients ignore comments. */
@@ -24,7 +25,7 @@ export class KeepaliveCaller implements Caller {
     this.#arm();
   }
 
-  get signal(): AbortSignal {
+  get signal(): CancelSignal {
     return this.caller.signal;
   }
 
@@ -32,8 +33,8 @@ export class KeepaliveCaller implements Caller {
     return this.caller.streaming;
   }
 
-  abort(reason: Error): void {
-    this.caller.abort(reason);
+  abort(): void {
+    this.caller.abort();
   }
 
   /** True once a data frame or a JSON answer went out: from then on the answer cannot start over. */

@@ -2,6 +2,7 @@ import type { Clock } from '@mcpctl/clock';
 import { SERVED_BY_HEADER } from '@mcpctl/protocol';
 import type { Dispatcher } from 'undici';
 import { SseSplitter, type SseFrame } from '@mcpctl/dialects';
+import type { CancelSignal } from '@mcpctl/upstream';
 import type { InferenceTarget } from '../catalog/llm-catalog.js';
 import { anthropicDialect } from './anthropic-dialect.js';
 import type { CallerSink } from './caller.js';
@@ -151,7 +152,7 @@ interface StreamHold {
 async function pipe(
   { answer, decoder, forwarder, sink }: StreamRoute,
   hold: StreamHold,
-  failureContext: { signal: AbortSignal; llmName: string; answered: boolean },
+  failureContext: { signal: CancelSignal; llmName: string; answered: boolean },
 ): Promise<boolean> {
   const splitter = new SseSplitter(hold.maxFrameBytes);
   let cancelHold: (() => void) | undefined;

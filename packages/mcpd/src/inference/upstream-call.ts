@@ -1,5 +1,5 @@
 import { SseOverflowError } from '@mcpctl/dialects';
-import { describeNetworkError, sendUpstream, type UpstreamAnswer } from '@mcpctl/upstream';
+import { describeNetworkError, sendUpstream, type CancelSignal, type UpstreamAnswer } from '@mcpctl/upstream';
 import { errors as undiciErrors, type Dispatcher } from 'undici';
 import { badGateway, gatewayTimeout, HttpError } from '../errors.js';
 import type { UpstreamRequest } from './dialect.js';
@@ -8,7 +8,7 @@ export type { BodyReader, UpstreamAnswer } from '@mcpctl/upstream';
 
 export interface UpstreamCallOptions {
   dispatcher: Dispatcher;
-  signal: AbortSignal;
+  signal: CancelSignal;
   headersTimeoutMs: number;
   idleTimeoutMs: number;
   /** Names the LLM in error messages. */
@@ -49,7 +49,7 @@ export function answerText(answer: UpstreamAnswer, maxBytes: number, llmName: st
  * Maps a transport failure to the status the caller should see. `answered`: the upstream's status
  * and headers had come, so the connection broke during its answer rather than before it.
  */
-export function upstreamFailure(error: unknown, options: { signal: AbortSignal; llmName: string; answered?: boolean }): Error {
+export function upstreamFailure(error: unknown, options: { signal: CancelSignal; llmName: string; answered?: boolean }): Error {
   if (options.signal.aborted) return new CallerGoneError();
   if (error instanceof HttpError) return error;
   if (error instanceof SseOverflowError) return badGateway(`the upstream of ${options.llmName} failed mid-stream: ${error.message}`, error);

@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { Caller, CallerSink } from '../inference/caller.js';
+import { CallerSignal } from '../inference/caller-signal.js';
 
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -11,14 +12,14 @@ const SSE_HEADERS = {
 
 /** Adapts a Fastify reply to the inference service's view of a caller. */
 export function replyCaller(reply: FastifyReply): Caller {
-  const controller = new AbortController();
+  const signal = new CallerSignal();
   reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort();
+    if (!reply.raw.writableFinished) signal.abort();
   });
   let sink: CallerSink | undefined;
   return {
-    signal: controller.signal,
-    abort: (reason) => controller.abort(reason),
+    signal,
+    abort: () => signal.abort(),
     get streaming() {
       return sink !== undefined;
     },

@@ -23,7 +23,7 @@ export function threadCaller(caller: Caller, header: string, threadId: string): 
   return {
     caller: {
       signal: caller.signal,
-      abort: (reason) => caller.abort(reason),
+      abort: () => caller.abort(),
       get streaming() {
         return caller.streaming;
       },
