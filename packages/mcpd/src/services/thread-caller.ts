@@ -1,3 +1,4 @@
+import type { CancelSignal } from '@mcpctl/upstream';
 import type { Caller, CallerSink } from '../inference/caller.js';
 
 export interface ThreadCaller {
@@ -13,41 +14,79 @@ export interface ThreadCaller {
  * answer then always finds that answer in the thread's history.
  */
 export function threadCaller(caller: Caller, header: string, threadId: string): ThreadCaller {
-  let held: (() => void) | undefined;
-  let released = false;
-  const hold = (finish: () => void) => {
-    if (released) finish();
-    else held = finish;
-  };
-  let sink: CallerSink | undefined;
-  return {
-    caller: {
-      signal: caller.signal,
-      abort: () => caller.abort(),
-      get streaming() {
-        return caller.streaming;
-      },
-      sendJson: (json, headers) => hold(() => caller.sendJson(json, { ...headers, [header]: threadId })),
-      openStream: (headers) => {
-        if (sink) return sink;
-        const inner = caller.openStream({ ...headers, [header]: threadId });
-        sink = {
-          write: (text) => inner.write(text),
-          end: () => hold(() => inner.end()),
-          get full() {
-            return inner.full;
-          },
-          onDrain: (listener) => inner.onDrain(listener),
-        };
-        return sink;
-      },
-    },
-    release() {
-      if (released) return;
-      released = true;
-      const finish = held;
-      held = undefined;
-      finish?.();
-    },
-  };
+  const held = new HeldEnd();
+  return { caller: new NamingCaller(caller, { [header]: threadId }, held), release: () => held.release() };
+}
+
+/** The answer's last step, held until `release`. Classes here, not literals with getters: see `replyCaller`. */
+class HeldEnd {
+  #finish: (() => void) | undefined;
+  #released = false;
+
+  hold(finish: () => void): void {
+    if (this.#released) finish();
+    else this.#finish = finish;
+  }
+
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    const finish = this.#finish;
+    this.#finish = undefined;
+    finish?.();
+  }
+}
+
+class NamingCaller implements Caller {
+  #sink: CallerSink | undefined;
+
+  constructor(
+    private readonly inner: Caller,
+    private readonly naming: Record<string, string>,
+    private readonly held: HeldEnd,
+  ) {}
+
+  get signal(): CancelSignal {
+    return this.inner.signal;
+  }
+
+  abort(): void {
+    this.inner.abort();
+  }
+
+  get streaming(): boolean {
+    return this.inner.streaming;
+  }
+
+  sendJson(json: string, headers: Record<string, string>): void {
+    this.held.hold(() => this.inner.sendJson(json, { ...headers, ...this.naming }));
+  }
+
+  openStream(headers: Record<string, string>): CallerSink {
+    this.#sink ??= new HeldEndSink(this.inner.openStream({ ...headers, ...this.naming }), this.held);
+    return this.#sink;
+  }
+}
+
+class HeldEndSink implements CallerSink {
+  constructor(
+    private readonly inner: CallerSink,
+    private readonly held: HeldEnd,
+  ) {}
+
+  write(text: string | Uint8Array): void {
+    this.inner.write(text);
+  }
+
+  end(): void {
+    this.held.hold(() => this.inner.end());
+  }
+
+  get full(): boolean {
+    return this.inner.full;
+  }
+
+  onDrain(listener: () => void): void {
+    this.inner.onDrain(listener);
+  }
 }

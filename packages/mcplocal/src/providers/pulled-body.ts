@@ -8,73 +8,90 @@ import type { ProviderBody } from './provider-http.js';
  * memory.
  */
 export function pulledBody(answer: UpstreamAnswer): ProviderBody {
-  const reads: Buffer[] = [];
-  let waiting: { resolve(result: IteratorResult<Uint8Array>): void; reject(error: unknown): void } | undefined;
-  let end: { error?: unknown } | undefined;
-  let destroyed = false;
+  return new PulledBody(answer);
+}
+
+type Waiting = { resolve(result: IteratorResult<Uint8Array>): void; reject(error: unknown): void };
+
+/**
+ * A class, not an object literal with a getter: V8 keeps such literals, and what their closures
+ * hold, out of reach of young collections (mcpd's `replyCaller` says more).
+ */
+class PulledBody implements ProviderBody {
+  readonly #reads: Buffer[] = [];
+  #waiting: Waiting | undefined;
+  #end: { error?: unknown } | undefined;
+  #destroyed = false;
   /** The reader has what it needs: what is left of the body is no longer its to read or cut. */
-  let released = false;
+  #released = false;
 
-  void answer
-    .read((bytes) => {
-      const reader = waiting;
-      waiting = undefined;
-      if (reader) reader.resolve({ value: bytes, done: false });
-      else {
-        reads.push(bytes);
-        answer.pause();
-      }
-      return true;
-    })
-    .then(
-      () => settle({}),
-      (error: unknown) => settle({ error }),
-    );
+  constructor(private readonly answer: UpstreamAnswer) {
+    void answer
+      .read((bytes) => {
+        const reader = this.#waiting;
+        this.#waiting = undefined;
+        if (reader) reader.resolve({ value: bytes, done: false });
+        else {
+          this.#reads.push(bytes);
+          answer.pause();
+        }
+        return true;
+      })
+      .then(
+        () => this.#settle({}),
+        (error: unknown) => this.#settle({ error }),
+      );
+  }
 
-  function settle(how: { error?: unknown }): void {
-    end = how;
-    const reader = waiting;
-    waiting = undefined;
+  get destroyed(): boolean {
+    return this.#destroyed;
+  }
+
+  destroy(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    this.#reads.length = 0;
+    const reader = this.#waiting;
+    this.#waiting = undefined;
+    reader?.resolve({ value: undefined, done: true });
+    if (!this.#released) this.answer.cut();
+  }
+
+  readRest(timer: RestOfStreamTimer): void {
+    this.#released = true;
+    this.answer.readRest(timer);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return {
+      next: () => this.#next(),
+      return: () => {
+        this.destroy();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+    };
+  }
+
+  #next(): Promise<IteratorResult<Uint8Array>> {
+    if (this.#destroyed) return Promise.resolve({ value: undefined, done: true });
+    const bytes = this.#reads.shift();
+    if (bytes) {
+      if (this.#reads.length === 0) this.answer.resume();
+      return Promise.resolve({ value: bytes, done: false });
+    }
+    const end = this.#end;
+    if (end) return 'error' in end ? Promise.reject(end.error) : Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => {
+      this.#waiting = { resolve, reject };
+    });
+  }
+
+  #settle(how: { error?: unknown }): void {
+    this.#end = how;
+    const reader = this.#waiting;
+    this.#waiting = undefined;
     if (!reader) return;
     if ('error' in how) reader.reject(how.error);
     else reader.resolve({ value: undefined, done: true });
   }
-
-  const body: ProviderBody = {
-    get destroyed() {
-      return destroyed;
-    },
-    destroy() {
-      if (destroyed) return;
-      destroyed = true;
-      reads.length = 0;
-      const reader = waiting;
-      waiting = undefined;
-      reader?.resolve({ value: undefined, done: true });
-      if (!released) answer.cut();
-    },
-    readRest(timer: RestOfStreamTimer) {
-      released = true;
-      answer.readRest(timer);
-    },
-    [Symbol.asyncIterator]: () => ({
-      next(): Promise<IteratorResult<Uint8Array>> {
-        if (destroyed) return Promise.resolve({ value: undefined, done: true });
-        const bytes = reads.shift();
-        if (bytes) {
-          if (reads.length === 0) answer.resume();
-          return Promise.resolve({ value: bytes, done: false });
-        }
-        if (end) return 'error' in end ? Promise.reject(end.error) : Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve, reject) => {
-          waiting = { resolve, reject };
-        });
-      },
-      return(): Promise<IteratorResult<Uint8Array>> {
-        body.destroy();
-        return Promise.resolve({ value: undefined, done: true });
-      },
-    }),
-  };
-  return body;
 }
