@@ -51,7 +51,12 @@ export async function startBareProxy(options: BareProxyOptions): Promise<BarePro
       if (!response.headersSent) response.writeHead(502, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ error: error.message }));
     });
-    incoming.socket.once('close', () => outgoing.destroy());
+    // The caller left before its answer ended. On the response, not the keep-alive socket: a
+    // listener per request on the socket would stay for the connection's life, and keep every
+    // request it served.
+    response.once('close', () => {
+      if (!response.writableFinished) outgoing.destroy();
+    });
     outgoing.end(body);
   };
   await new Promise<void>((resolve, reject) => {

@@ -29,6 +29,37 @@ describe('startBareProxy', () => {
     expect(forwarded.every((request) => (request.body as { model?: string }).model === 'fake-model')).toBe(true);
   });
 
+  it('keeps nothing per request on a keep-alive connection, and ends the upstream call of a caller that left', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      // One connection (sequential requests on fetch's keep-alive pool), more requests than MaxListeners' 10.
+      for (let i = 0; i < 15; i += 1) {
+        const response = await fetch(`${proxy.url}/v1/chat/completions`, { method: 'POST', body: '{"stream":true,"messages":[{"role":"user","content":"hi"}]}' });
+        expect(await response.text()).toContain('[DONE]');
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([]);
+
+    const slow = await startFakeUpstream({ tokenCount: 50, tokensPerSecond: 20 });
+    const slowProxy = await startBareProxy({ upstreamUrl: slow.openaiBaseUrl, model: 'fake-model' });
+    try {
+      const leaving = new AbortController();
+      const response = await fetch(`${slowProxy.url}/v1/chat/completions`, { method: 'POST', body: '{"stream":true,"messages":[{"role":"user","content":"hi"}]}', signal: leaving.signal });
+      await response.body?.getReader().read();
+      leaving.abort();
+      await slow.waitForCancelled(1);
+      expect(slow.cancelled).toBe(1);
+    } finally {
+      await slowProxy.close();
+      await slow.close();
+    }
+  });
+
   it('answers 400 to a body that is not JSON', async () => {
     const response = await fetch(`${proxy.url}/v1/chat/completions`, { method: 'POST', body: 'not json' });
     expect(response.status).toBe(400);
