@@ -49,26 +49,16 @@ export class KeepaliveCaller implements Caller {
 
   openStream(headers: Record<string, string>): CallerSink {
     if (this.#sink) return this.#sink;
-    const sink = this.caller.openStream(headers);
-    this.#sink = {
-      write: (text) => {
-        if (!this.#answerStarted) {
-          // Comments are written as text; bytes are always frames passed on from a source.
-          if (typeof text === 'string' && text.startsWith(':')) this.#arm();
-          else this.#started();
-        }
-        sink.write(text);
-      },
-      end: () => {
-        this.stop();
-        sink.end();
-      },
-      get full() {
-        return sink.full;
-      },
-      onDrain: (listener) => sink.onDrain(listener),
-    };
+    this.#sink = new KeepaliveSink(this.caller.openStream(headers), this);
     return this.#sink;
+  }
+
+  /** What the sink wrote: a comment restarts the interval, anything else starts the answer. */
+  wrote(text: string | Uint8Array): void {
+    if (this.#answerStarted) return;
+    // Comments are written as text; bytes are always frames passed on from a source.
+    if (typeof text === 'string' && text.startsWith(':')) this.#arm();
+    else this.#started();
   }
 
   /** No more comments (the request is over). */
@@ -90,5 +80,31 @@ export class KeepaliveCaller implements Caller {
       // Headers go out with the first comment: from then on a failure is an error frame.
       this.openStream({}).write(WAITING_COMMENT);
     });
+  }
+}
+
+/** The stream through a keepalive caller. A class, not an object literal with a getter: see `replyCaller`. */
+class KeepaliveSink implements CallerSink {
+  constructor(
+    private readonly inner: CallerSink,
+    private readonly caller: KeepaliveCaller,
+  ) {}
+
+  write(text: string | Uint8Array): void {
+    this.caller.wrote(text);
+    this.inner.write(text);
+  }
+
+  end(): void {
+    this.caller.stop();
+    this.inner.end();
+  }
+
+  get full(): boolean {
+    return this.inner.full;
+  }
+
+  onDrain(listener: () => void): void {
+    this.inner.onDrain(listener);
   }
 }
