@@ -1,6 +1,7 @@
 import type { Clock } from '@mcpctl/clock';
 import type { CancelSignal } from '@mcpctl/upstream';
 import type { Caller, CallerSink } from './caller.js';
+import { ForwardingSink } from './forwarding-sink.js';
 
 /** The comment a waiting streaming caller hears; SSE clients ignore comments. */
 export const WAITING_COMMENT = ': waiting\n\n';
@@ -83,28 +84,22 @@ export class KeepaliveCaller implements Caller {
   }
 }
 
-/** The stream through a keepalive caller. A class, not an object literal with a getter: see `replyCaller`. */
-class KeepaliveSink implements CallerSink {
+/** The stream through a keepalive caller: what it writes tells the caller whether the answer started. */
+class KeepaliveSink extends ForwardingSink {
   constructor(
-    private readonly inner: CallerSink,
+    inner: CallerSink,
     private readonly caller: KeepaliveCaller,
-  ) {}
+  ) {
+    super(inner);
+  }
 
-  write(text: string | Uint8Array): void {
+  override write(text: string | Uint8Array): void {
     this.caller.wrote(text);
     this.inner.write(text);
   }
 
-  end(): void {
+  override end(): void {
     this.caller.stop();
     this.inner.end();
-  }
-
-  get full(): boolean {
-    return this.inner.full;
-  }
-
-  onDrain(listener: () => void): void {
-    this.inner.onDrain(listener);
   }
 }

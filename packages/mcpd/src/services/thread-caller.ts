@@ -1,5 +1,6 @@
 import type { CancelSignal } from '@mcpctl/upstream';
 import type { Caller, CallerSink } from '../inference/caller.js';
+import { ForwardingSink } from '../inference/forwarding-sink.js';
 
 export interface ThreadCaller {
   caller: Caller;
@@ -68,25 +69,15 @@ class NamingCaller implements Caller {
   }
 }
 
-class HeldEndSink implements CallerSink {
+class HeldEndSink extends ForwardingSink {
   constructor(
-    private readonly inner: CallerSink,
+    inner: CallerSink,
     private readonly held: HeldEnd,
-  ) {}
-
-  write(text: string | Uint8Array): void {
-    this.inner.write(text);
+  ) {
+    super(inner);
   }
 
-  end(): void {
+  override end(): void {
     this.held.hold(() => this.inner.end());
-  }
-
-  get full(): boolean {
-    return this.inner.full;
-  }
-
-  onDrain(listener: () => void): void {
-    this.inner.onDrain(listener);
   }
 }
