@@ -21,7 +21,16 @@ export class CleanupStack {
     }
   };
 
+  /** The exit listener is on: from the start, and again for a child tracked after the steps ran. */
+  #armed = false;
+
   constructor() {
+    this.#arm();
+  }
+
+  #arm(): void {
+    if (this.#armed) return;
+    this.#armed = true;
     process.once('exit', this.#killLeftovers);
   }
 
@@ -32,6 +41,7 @@ export class CleanupStack {
   /** Registers a child for the last-resort SIGKILL at exit; its orderly stop is a separate `add`. */
   track(child: ChildProcess): void {
     this.#children.add(child);
+    this.#arm();
     child.once('exit', () => this.#children.delete(child));
   }
 
@@ -51,7 +61,10 @@ export class CleanupStack {
       }
     }
     // One stack per fault scenario: a run of many would otherwise pile up exit listeners.
-    if (this.#children.size === 0) process.off('exit', this.#killLeftovers);
+    if (this.#children.size === 0) {
+      process.off('exit', this.#killLeftovers);
+      this.#armed = false;
+    }
     return failures;
   }
 }

@@ -1,4 +1,5 @@
 import { startFakeUpstream, type FakeUpstream } from '@mcpctl/test-kit';
+import { Agent, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBareProxy, type BareProxy } from '../src/bare-proxy.js';
 import { checkPathsAgree } from '../src/check-paths.js';
@@ -33,15 +34,14 @@ describe('startBareProxy', () => {
     const warnings: string[] = [];
     const onWarning = (warning: Error) => warnings.push(warning.name);
     process.on('warning', onWarning);
+    // One connection for all of them, more requests than MaxListeners' 10.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     try {
-      // One connection (sequential requests on fetch's keep-alive pool), more requests than MaxListeners' 10.
-      for (let i = 0; i < 15; i += 1) {
-        const response = await fetch(`${proxy.url}/v1/chat/completions`, { method: 'POST', body: '{"stream":true,"messages":[{"role":"user","content":"hi"}]}' });
-        expect(await response.text()).toContain('[DONE]');
-      }
+      for (let i = 0; i < 15; i += 1) expect(await streamOver(agent, `${proxy.url}/v1/chat/completions`)).toContain('[DONE]');
       await new Promise((resolve) => setImmediate(resolve));
     } finally {
       process.off('warning', onWarning);
+      agent.destroy();
     }
     expect(warnings).toEqual([]);
 
@@ -77,3 +77,17 @@ describe('startBareProxy', () => {
     }
   });
 });
+
+/** A streamed chat answer's text, over `agent`'s connections. */
+function streamOver(agent: Agent, url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (answer) => {
+      let text = '';
+      answer.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      answer.on('end', () => resolve(text));
+      answer.on('error', reject);
+    });
+    outgoing.on('error', reject);
+    outgoing.end(JSON.stringify({ stream: true, messages: [{ role: 'user', content: 'hi' }] }));
+  });
+}

@@ -1,6 +1,6 @@
 import { every, type Clock } from '@mcpctl/clock';
-import type { CancelSignal } from '@mcpctl/upstream';
 import { echo, forbidden, notFound, serviceUnavailable, tooManyRequests } from '../errors.js';
+import type { CancelSignal } from '../inference/caller.js';
 import { CallerGoneError } from '../inference/upstream-call.js';
 import type { TaskRouter } from '../relay/task-router.js';
 import type { InferenceTarget, LlmCatalog } from '../catalog/llm-catalog.js';

@@ -1,7 +1,7 @@
 import { every, type Cancel, type Clock } from '@mcpctl/clock';
-import type { CancelSignal } from '@mcpctl/upstream';
 import type { InferenceTarget } from '../catalog/llm-catalog.js';
 import { serviceUnavailable, tooManyRequests } from '../errors.js';
+import type { CancelSignal } from '../inference/caller.js';
 import { CallerGoneError } from '../inference/upstream-call.js';
 import type { RelayBus } from '../relay/relay-bus.js';
 import type { SlotClaimRepository } from '../repositories/slot-claim-repository.js';

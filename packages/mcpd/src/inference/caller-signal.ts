@@ -1,25 +1,33 @@
 import type { CancelSignal } from '@mcpctl/upstream';
 
+/** What a listener's failure becomes: as with an EventTarget, an uncaught exception on a later tick. */
+const throwLater = (error: unknown) =>
+  process.nextTick(() => {
+    throw error;
+  });
+
 /**
  * The signal of one caller, and its abort: what an AbortController gives the inference path,
- * without one per request. Node's AbortSignal is an EventTarget with its own maps; made per
- * request and kept for the request's life, it and what it holds survive young-generation
- * collections under load and get promoted. Measured on a plain HTTP server, an AbortController's
- * signal per request cut throughput by a quarter or more; in mcpd at 64 streaming connections
- * this class took about a tenth off the CPU per answer (docs/decisions.md).
+ * without one per request. Node's AbortSignal is an EventTarget with maps of its own; made per
+ * request and kept for the request's life, it survived young-generation collections under load
+ * and got promoted (on a plain HTTP server, one per request cut throughput by a quarter or more;
+ * docs/decisions.md, "Per-request objects and the young generation").
  *
  * Listeners behave as with `{ once: true }` on an AbortSignal: each runs once, in the order
- * added; one removed before its turn does not run, and one added after the abort never runs.
+ * added; one removed before its turn does not run, one added after the abort never runs, and one
+ * that throws neither stops the others nor throws to whoever aborted.
  */
 export class CallerSignal implements CancelSignal {
   #aborted = false;
   #listeners: Set<() => void> | undefined;
 
+  constructor(private readonly onListenerError: (error: unknown) => void = throwLater) {}
+
   get aborted(): boolean {
     return this.#aborted;
   }
 
-  addEventListener(_type: 'abort', listener: () => void): void {
+  addEventListener(_type: 'abort', listener: () => void, _options?: { once?: boolean }): void {
     if (this.#aborted) return;
     (this.#listeners ??= new Set()).add(listener);
   }
@@ -28,22 +36,20 @@ export class CallerSignal implements CancelSignal {
     this.#listeners?.delete(listener);
   }
 
-  /** Fires the listeners once; later calls do nothing. One that throws does not keep the others from running. */
+  /** Fires the listeners once; later calls do nothing. */
   abort(): void {
     if (this.#aborted) return;
     this.#aborted = true;
     const listeners = this.#listeners;
     if (!listeners) return;
-    let failure: { error: unknown } | undefined;
     for (const listener of listeners) {
       listeners.delete(listener);
       try {
         listener();
       } catch (error) {
-        failure ??= { error };
+        this.onListenerError(error);
       }
     }
     this.#listeners = undefined;
-    if (failure) throw failure.error;
   }
 }

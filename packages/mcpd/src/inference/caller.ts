@@ -1,6 +1,9 @@
 import type { CancelSignal } from '@mcpctl/upstream';
 import type { SseSink } from './stream-forwarder.js';
 
+/** The caller's signal as the layers above the upstream call take it (they do not import `@mcpctl/upstream`). */
+export type { CancelSignal };
+
 /**
  * The caller's SSE answer as it is written. Beside the writes, it tells when the caller's socket
  * is full, so a source that can hold its own data (a relayed task) waits instead of piling more

@@ -1,5 +1,4 @@
-import type { CancelSignal } from '@mcpctl/upstream';
-import type { Caller, CallerSink } from '../inference/caller.js';
+import type { CancelSignal, Caller, CallerSink } from '../inference/caller.js';
 import { ForwardingSink } from '../inference/forwarding-sink.js';
 
 export interface ThreadCaller {
