@@ -21,28 +21,20 @@ export class CleanupStack {
     }
   };
 
-  /** The exit listener is on: from the start, and again for a child tracked after the steps ran. */
-  #armed = false;
-
-  constructor() {
-    this.#arm();
-  }
-
-  #arm(): void {
-    if (this.#armed) return;
-    this.#armed = true;
-    process.once('exit', this.#killLeftovers);
-  }
-
   add(name: string, run: () => Promise<void>): void {
     this.#steps.push({ name, run });
   }
 
   /** Registers a child for the last-resort SIGKILL at exit; its orderly stop is a separate `add`. */
   track(child: ChildProcess): void {
+    // The exit listener is on only while children are: a run of many stacks (one per fault
+    // scenario) would otherwise pile listeners up on the process.
+    if (this.#children.size === 0) process.once('exit', this.#killLeftovers);
     this.#children.add(child);
-    this.#arm();
-    child.once('exit', () => this.#children.delete(child));
+    child.once('exit', () => {
+      this.#children.delete(child);
+      if (this.#children.size === 0) process.off('exit', this.#killLeftovers);
+    });
   }
 
   /** Runs every step, newest first; resolves with a message per step that failed. */
@@ -59,11 +51,6 @@ export class CleanupStack {
       } catch (error) {
         failures.push(`cannot ${step.name}: ${(error as Error).message}`);
       }
-    }
-    // One stack per fault scenario: a run of many would otherwise pile up exit listeners.
-    if (this.#children.size === 0) {
-      process.off('exit', this.#killLeftovers);
-      this.#armed = false;
     }
     return failures;
   }

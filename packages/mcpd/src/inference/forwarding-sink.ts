@@ -1,9 +1,6 @@
 import type { CallerSink } from './caller.js';
 
-/**
- * A caller's sink that passes everything to the one it wraps; a wrapper overrides what it adds
- * to. A class for the wrappers to extend, not an object literal with a getter: see `replyCaller`.
- */
+/** A caller's sink that passes everything to the one it wraps; a wrapper overrides what it adds to. */
 export class ForwardingSink implements CallerSink {
   constructor(protected readonly inner: CallerSink) {}
 

@@ -1,6 +1,6 @@
 import type { Clock } from '@mcpctl/clock';
-import type { CancelSignal } from '@mcpctl/upstream';
 import type { Caller, CallerSink } from './caller.js';
+import { ForwardingCaller } from './forwarding-caller.js';
 import { ForwardingSink } from './forwarding-sink.js';
 
 /** The comment a waiting streaming caller hears; SSE clients ignore comments. */
@@ -13,29 +13,18 @@ export const WAITING_COMMENT = ': waiting\n\n';
  * comment written (a `: waking` notice too) restarts the interval; the first data frame or a
  * JSON answer stops it.
  */
-export class KeepaliveCaller implements Caller {
+export class KeepaliveCaller extends ForwardingCaller {
   #cancelTimer: (() => void) | undefined;
   #answerStarted = false;
   #sink: CallerSink | undefined;
 
   constructor(
-    private readonly caller: Caller,
+    inner: Caller,
     private readonly clock: Clock,
     private readonly intervalMs: number,
   ) {
+    super(inner);
     this.#arm();
-  }
-
-  get signal(): CancelSignal {
-    return this.caller.signal;
-  }
-
-  get streaming(): boolean {
-    return this.caller.streaming;
-  }
-
-  abort(): void {
-    this.caller.abort();
   }
 
   /** True once a data frame or a JSON answer went out: from then on the answer cannot start over. */
@@ -43,14 +32,13 @@ export class KeepaliveCaller implements Caller {
     return this.#answerStarted;
   }
 
-  sendJson(json: string, headers: Record<string, string>): void {
+  override sendJson(json: string, headers: Record<string, string>): void {
     this.#started();
-    this.caller.sendJson(json, headers);
+    this.inner.sendJson(json, headers);
   }
 
-  openStream(headers: Record<string, string>): CallerSink {
-    if (this.#sink) return this.#sink;
-    this.#sink = new KeepaliveSink(this.caller.openStream(headers), this);
+  override openStream(headers: Record<string, string>): CallerSink {
+    this.#sink ??= new KeepaliveSink(this.inner.openStream(headers), this);
     return this.#sink;
   }
 
@@ -77,7 +65,7 @@ export class KeepaliveCaller implements Caller {
     this.stop();
     this.#cancelTimer = this.clock.after(this.intervalMs, () => {
       this.#cancelTimer = undefined;
-      if (this.caller.signal.aborted || this.#answerStarted) return;
+      if (this.inner.signal.aborted || this.#answerStarted) return;
       // Headers go out with the first comment: from then on a failure is an error frame.
       this.openStream({}).write(WAITING_COMMENT);
     });

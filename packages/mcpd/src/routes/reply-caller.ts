@@ -11,12 +11,7 @@ const SSE_HEADERS = {
   'x-accel-buffering': 'no',
 };
 
-/**
- * Adapts a Fastify reply to the inference service's view of a caller. Classes, not object
- * literals with getters: V8 makes such a literal a dictionary-mode object that young collections
- * do not free, and what its getter's closure holds (here the whole request) went to the old
- * generation with it: about 3 KB per request under load (docs/decisions.md, "Per-request objects").
- */
+/** Adapts a Fastify reply to the inference service's view of a caller. */
 export function replyCaller(reply: FastifyReply): Caller {
   return new ReplyCaller(reply);
 }

@@ -1,4 +1,5 @@
-import type { CancelSignal, Caller, CallerSink } from '../inference/caller.js';
+import type { Caller, CallerSink } from '../inference/caller.js';
+import { ForwardingCaller } from '../inference/forwarding-caller.js';
 import { ForwardingSink } from '../inference/forwarding-sink.js';
 
 export interface ThreadCaller {
@@ -18,7 +19,7 @@ export function threadCaller(caller: Caller, header: string, threadId: string): 
   return { caller: new NamingCaller(caller, { [header]: threadId }, held), release: () => held.release() };
 }
 
-/** The answer's last step, held until `release`. Classes here, not literals with getters: see `replyCaller`. */
+/** The answer's last step, held until `release`. */
 class HeldEnd {
   #finish: (() => void) | undefined;
   #released = false;
@@ -37,32 +38,23 @@ class HeldEnd {
   }
 }
 
-class NamingCaller implements Caller {
+/** Names the thread in the answer's headers, and holds its last step. */
+class NamingCaller extends ForwardingCaller {
   #sink: CallerSink | undefined;
 
   constructor(
-    private readonly inner: Caller,
+    inner: Caller,
     private readonly naming: Record<string, string>,
     private readonly held: HeldEnd,
-  ) {}
-
-  get signal(): CancelSignal {
-    return this.inner.signal;
+  ) {
+    super(inner);
   }
 
-  abort(): void {
-    this.inner.abort();
-  }
-
-  get streaming(): boolean {
-    return this.inner.streaming;
-  }
-
-  sendJson(json: string, headers: Record<string, string>): void {
+  override sendJson(json: string, headers: Record<string, string>): void {
     this.held.hold(() => this.inner.sendJson(json, { ...headers, ...this.naming }));
   }
 
-  openStream(headers: Record<string, string>): CallerSink {
+  override openStream(headers: Record<string, string>): CallerSink {
     this.#sink ??= new HeldEndSink(this.inner.openStream({ ...headers, ...this.naming }), this.held);
     return this.#sink;
   }

@@ -13,10 +13,6 @@ export function pulledBody(answer: UpstreamAnswer): ProviderBody {
 
 type Waiting = { resolve(result: IteratorResult<Uint8Array>): void; reject(error: unknown): void };
 
-/**
- * A class, not an object literal with a getter: V8 keeps such literals, and what their closures
- * hold, out of reach of young collections (mcpd's `replyCaller` says more).
- */
 class PulledBody implements ProviderBody {
   readonly #reads: Buffer[] = [];
   #waiting: Waiting | undefined;
