@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { auditRecordViewSchema, llmViewSchema, tokenCreatedSchema } from '@mcpctl/protocol';
+import { auditRecordViewSchema, errorBodySchema, llmViewSchema, tokenCreatedSchema } from '@mcpctl/protocol';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -36,6 +36,8 @@ const BOB_LOCAL_KEY = `zq5-${hex()}`;
 const RELAY_KEY = `sk-relay-${hex()}`;
 const URL_PASSWORD = `pw${hex()}`;
 const URL_QUERY_SECRET = `q${hex()}`;
+/** A key given beside URL credentials, where both would be the Authorization header. */
+const REFUSED_KEY = `zq7-${hex()}`;
 
 let dataDir: TempDir;
 let mcpd: SpawnedMcpd;
@@ -49,6 +51,7 @@ let bobMcplocal: SpawnedMcplocal | undefined;
 let noting: Server;
 let notingUrl = '';
 const notedUrls: string[] = [];
+const notedAuthorizations: Array<string | undefined> = [];
 const handStreams: ProviderStream[] = [];
 /** Every secret the run handed out; none may appear in any log. */
 const secrets = new Map<string, string>([
@@ -57,6 +60,7 @@ const secrets = new Map<string, string>([
   ["bob's local model key", BOB_LOCAL_KEY],
   ['URL password', URL_PASSWORD],
   ['URL query secret', URL_QUERY_SECRET],
+  ['a key refused beside URL credentials', REFUSED_KEY],
 ]);
 const tokens = { alice: '', bob: '' };
 
@@ -88,6 +92,7 @@ beforeAll(async () => {
   });
   noting = createServer((request, response) => {
     notedUrls.push(request.url ?? '');
+    notedAuthorizations.push(request.headers.authorization);
     request.resume();
     request.on('end', () => {
       response.writeHead(200, { 'content-type': 'application/json' });
@@ -203,7 +208,7 @@ const cases: Array<[string, () => Promise<void>]> = [
     },
   ],
   [
-    'an LLM URL with credentials: shown masked to everyone (its creator the admin too), and still called as stored',
+    "an LLM URL with credentials: shown masked to everyone (its creator the admin too), called as stored with its user info as Basic authorization, and refused beside an API key that takes the same header",
     async () => {
       for (const token of [mcpd.adminToken, tokens.alice]) {
         const list = await (await api('/api/v1/llms', { token })).text();
@@ -216,12 +221,23 @@ const cases: Array<[string, () => Promise<void>]> = [
       const answer = await api('/v1/chat/completions', { token: tokens.alice, json: chat('signed-gpt') });
       expect(answer.status).toBe(200);
       expect(notedUrls.at(-1)).toBe(`/v1/chat/completions?api_key=${URL_QUERY_SECRET}&deployment=one`);
+      expect(notedAuthorizations.at(-1)).toBe(`Basic ${Buffer.from(`svc:${URL_PASSWORD}`).toString('base64')}`);
       // The masked URL sent back (an edited document) keeps the stored one.
       const shown = llmViewSchema.parse(await (await api('/api/v1/llms/signed-gpt')).json()).url;
       expect((await api('/api/v1/llms/signed-gpt', { method: 'PUT', json: { url: shown, description: 'edited' } })).status).toBe(200);
       expect((await api('/v1/chat/completions', { token: tokens.alice, json: chat('signed-gpt') })).status).toBe(200);
       expect(notedUrls.at(-1)).toBe(`/v1/chat/completions?api_key=${URL_QUERY_SECRET}&deployment=one`);
       expect(notedUrls).toHaveLength(2);
+      const stored = llmViewSchema.parse(await (await api('/api/v1/llms/signed-gpt')).json());
+      const keyed = await api('/api/v1/llms/signed-gpt', { method: 'PUT', json: { apiKey: REFUSED_KEY } });
+      expect(keyed.status).toBe(400);
+      expect(errorBodySchema.parse(await keyed.json()).error).toMatch(/keep one: the key .* or the URL's user:pass@/);
+      const both = { name: 'signed-keyed', type: 'openai', model: 'fake-model', url: notingUrl.replace('://', `://svc:${URL_PASSWORD}@`), apiKey: REFUSED_KEY };
+      expect((await api('/api/v1/llms', { json: both })).status).toBe(400);
+      // Anthropic's key has a header of its own: both go.
+      expect((await api('/api/v1/llms', { json: { ...both, type: 'anthropic' } })).status).toBe(201);
+      expect((await api('/api/v1/llms/signed-keyed', { method: 'DELETE' })).status).toBe(204);
+      expect(llmViewSchema.parse(await (await api('/api/v1/llms/signed-gpt')).json())).toEqual(stored);
     },
   ],
   [

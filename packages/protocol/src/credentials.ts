@@ -13,9 +13,10 @@ export const credentialsFileSchema = z.object({
 export type CredentialsFile = z.infer<typeof credentialsFileSchema>;
 
 /**
- * Whether a URL carries a user name or password (`http://user:pass@host`). Neither HTTP client
- * here sends one (fetch refuses the URL, undici's dispatch drops them), and every message that
- * names the URL would show it: such URLs are refused where they are configured.
+ * Whether a URL carries a user name or password (`http://user:pass@host`). fetch refuses such a
+ * URL and every message that names it would show them, so the CLI's mcpd URL and mcplocal's
+ * configuration refuse them. A public LLM's URL in mcpd may carry them: its views mask them and
+ * its calls send them as Basic authorization.
  */
 export function urlHoldsCredentials(url: string): boolean {
   try {

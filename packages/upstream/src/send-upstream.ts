@@ -74,14 +74,14 @@ export interface UpstreamAnswer {
 export function sendUpstream(request: UpstreamRequestInit, options: SendUpstreamOptions): Promise<UpstreamAnswer> {
   if (options.signal.aborted) return Promise.reject(options.abortReason());
   const exchange = new UpstreamExchange(options);
-  const { origin, path } = splitUrl(request.url);
+  const { origin, path, authorization } = splitUrl(request.url);
   try {
     options.dispatcher.dispatch(
       {
         origin,
         path,
         method: request.method,
-        headers: request.headers,
+        headers: authorization === undefined ? request.headers : withAuthorization(request.headers, authorization),
         body: request.body ?? null,
         // undici keeps these timers itself (the body's restarts with every read) and names their
         // expiry in its own error types, so they take numbers, not the injected clock.
@@ -275,18 +275,40 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamAnswer {
   }
 }
 
-const splitUrls = new Map<string, { origin: string; path: string }>();
+interface SplitUrl {
+  origin: string;
+  path: string;
+  /** `Basic …` from the URL's user info, when it has some. */
+  authorization: string | undefined;
+}
+
+const splitUrls = new Map<string, SplitUrl>();
 /** Upstream URLs are a handful per LLM; more than this and the memo starts again. */
 const MAX_SPLIT_URLS = 1000;
 
-/** The origin and path undici's dispatch takes, parsed once per distinct URL. */
-function splitUrl(url: string): { origin: string; path: string } {
+/**
+ * The origin and path undici's dispatch takes, parsed once per distinct URL. undici's dispatch
+ * takes no user info, so a URL's `user:pass@` becomes Basic authorization here, as curl sends it.
+ */
+function splitUrl(url: string): SplitUrl {
   let split = splitUrls.get(url);
   if (!split) {
     const parsed = new URL(url);
-    split = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+    split = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}`, authorization: basicAuthorization(parsed) };
     if (splitUrls.size >= MAX_SPLIT_URLS) splitUrls.clear();
     splitUrls.set(url, split);
   }
   return split;
+}
+
+function basicAuthorization(url: URL): string | undefined {
+  if (url.username === '' && url.password === '') return undefined;
+  const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  return `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
+}
+
+/** The request's own Authorization (an API key) wins over the URL's user info. */
+function withAuthorization(headers: Record<string, string>, authorization: string): Record<string, string> {
+  for (const name of Object.keys(headers)) if (name.toLowerCase() === 'authorization') return headers;
+  return { ...headers, authorization };
 }

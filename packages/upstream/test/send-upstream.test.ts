@@ -138,4 +138,31 @@ describe('sendUpstream', () => {
     await expect(reading).rejects.toThrow('the caller left');
     await until('the body cut', () => server!.cut === 1);
   });
+
+  it("sends a URL's user info as Basic authorization, and a request's own Authorization instead when it has one", async () => {
+    const seen: Array<{ authorization: string | undefined; url: string | undefined }> = [];
+    const recorder = createServer((request, response) => {
+      seen.push({ authorization: request.headers.authorization, url: request.url });
+      request.resume();
+      response.end('{}');
+    });
+    await new Promise<void>((resolve) => recorder.listen(0, '127.0.0.1', resolve));
+    const port = (recorder.address() as AddressInfo).port;
+    const call = async (url: string, headers: Record<string, string>) => {
+      const answer = await sendUpstream({ url, method: 'POST', headers, body: '{}' }, { dispatcher: agent, signal: new AbortController().signal, abortReason: () => new Error('left') });
+      await answer.text();
+    };
+    try {
+      await call(`http://al%40ice:p%3Ass%20w@127.0.0.1:${port}/v1/chat/completions?x=1`, { 'content-type': 'application/json' });
+      await call(`http://alice:secret@127.0.0.1:${port}/v1/chat/completions`, { Authorization: 'Bearer sk-own' });
+      await call(`http://127.0.0.1:${port}/v1/chat/completions`, {});
+      expect(seen).toEqual([
+        { authorization: `Basic ${Buffer.from('al@ice:p:ss w').toString('base64')}`, url: '/v1/chat/completions?x=1' },
+        { authorization: 'Bearer sk-own', url: '/v1/chat/completions' },
+        { authorization: undefined, url: '/v1/chat/completions' },
+      ]);
+    } finally {
+      await new Promise<void>((resolve) => recorder.close(() => resolve()));
+    }
+  });
 });

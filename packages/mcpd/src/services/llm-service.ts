@@ -1,4 +1,4 @@
-import type { LlmCreate, LlmUpdate, LlmView, PoolView } from '@mcpctl/protocol';
+import { urlHoldsCredentials, type LlmCreate, type LlmType, type LlmUpdate, type LlmView, type PoolView } from '@mcpctl/protocol';
 import type { NewLlmRow } from '@mcpctl/db';
 import type { Clock } from '@mcpctl/clock';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
@@ -19,6 +19,18 @@ import { maskUrl } from '../security/mask-url.js';
 
 /** Fields of a virtual row its owner may change; the rest come from the publisher. */
 const VIRTUAL_EDITABLE_FIELDS: ReadonlySet<string> = new Set(['visibility', 'description', 'tier']);
+
+/**
+ * A public LLM's URL may carry `user:pass@`, sent as Basic authorization; an OpenAI-dialect key
+ * goes in the same header, so one LLM cannot have both (Anthropic's key has a header of its own).
+ */
+function assertOneAuthorization(name: string, type: LlmType, url: string, keyed: boolean): void {
+  if (keyed && type !== 'anthropic' && urlHoldsCredentials(url)) {
+    throw badRequest(
+      `LLM ${name} would send both its URL's user name and password and its API key as the Authorization header; keep one: the key (apiKey, --api-key-env) or the URL's user:pass@`,
+    );
+  }
+}
 
 /** The registry rules for LLM rows: visibility, ownership, names, sealed keys. */
 export class LlmService {
@@ -65,6 +77,7 @@ export class LlmService {
       throw forbidden('registering public LLMs needs the create:llms permission');
     }
     await this.urlPolicy?.assertAllowed(principal, { id: principal.userId, name: principal.userName }, input.url);
+    assertOneAuthorization(input.name, input.type, input.url, input.apiKey !== undefined);
     const visibility = input.visibility ?? 'public';
     assertMayJoinPool(principal, { kind: 'public', visibility, poolName: input.poolName }, `LLM ${input.name}`);
     const now = this.clock.now();
@@ -122,6 +135,10 @@ export class LlmService {
     if (patch.poolName !== undefined) changes.poolName = patch.poolName;
     if (patch.visibility !== undefined) changes.visibility = patch.visibility;
     if (patch.maxConcurrent !== undefined) changes.maxConcurrent = patch.maxConcurrent;
+    if (record.kind === 'public') {
+      const keyed = changes.apiKeyEncrypted !== undefined ? changes.apiKeyEncrypted !== null : record.apiKeyEncrypted !== null;
+      assertOneAuthorization(record.name, changes.type ?? record.type, changes.url ?? record.url ?? '', keyed);
+    }
     const joining = (patch.poolName !== undefined && patch.poolName !== record.poolName) || (patch.visibility !== undefined && patch.visibility !== record.visibility);
     if (joining) {
       const poolName = patch.poolName !== undefined ? patch.poolName : record.poolName;
