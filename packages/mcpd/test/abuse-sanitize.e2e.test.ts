@@ -273,6 +273,10 @@ describe('abuse: audit and upstream error texts', () => {
       await mcpd.stop();
       const output = mcpd.output();
       expect(output).toContain('mcpd listening');
+      // The leaky upstreams' failures are logged, as sanitized as the caller saw them.
+      const failures = output.split('\n').filter((line) => line.includes('"inference failed upstream"')).map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(failures.map((line) => line.llm)).toEqual(expect.arrayContaining(['leaky-gpt', 'leaky-claude']));
+      for (const line of failures) expect(line).toMatchObject({ level: 40, status: 502, error: expect.stringContaining('***') });
       const leaks = [...secrets].filter(([, secret]) => output.includes(secret)).map(([what]) => what);
       const bobs = bobMcplocal?.output() ?? '';
       expect(bobs).toContain('control stream open');

@@ -6,6 +6,7 @@ import type { Clock } from '@mcpctl/clock';
 import { Dispatcher, maxQueuedPerUser, type DispatchOptions } from '../dispatch/dispatcher.js';
 import { InFlightTracker } from '../dispatch/in-flight-tracker.js';
 import { WakeCoordinator, type WakeOptions } from '../dispatch/wake-coordinator.js';
+import { InferenceFailureLog } from '../services/inference-failure-log.js';
 import { InferenceService } from '../services/inference-service.js';
 import { PublicUpstream } from '../inference/public-upstream.js';
 import { ReconnectGrace } from '../dispatch/reconnect-grace.js';
@@ -197,6 +198,7 @@ export function createServices(options: ServiceOptions): RunningServices {
   const inference = new InferenceService(dispatcher, { public: publicUpstream, virtual: relay }, auditWriter, metrics, shutdown, hops, {
     clock: options.clock,
     streamKeepaliveMs: options.streamKeepaliveMs ?? 15_000,
+    failures: new InferenceFailureLog(options.logger, options.clock),
   });
   metrics.observeState({
     queued: () => dispatcher.queuedTotal(),

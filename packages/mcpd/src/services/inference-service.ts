@@ -4,6 +4,7 @@ import type { Dispatcher, Slot } from '../dispatch/dispatcher.js';
 import { HttpError, serviceUnavailable } from '../errors.js';
 import type { McpdMetrics } from '../metrics.js';
 import type { AuditWriter } from './audit-writer.js';
+import type { InferenceFailureLog } from './inference-failure-log.js';
 import type { ShutdownGate } from './shutdown-gate.js';
 import { CuttableCaller } from '../inference/cuttable-caller.js';
 import type { InferenceBackend, InferenceCall, InferenceOutcome } from '../inference/inference-backend.js';
@@ -31,6 +32,8 @@ export interface InferenceServiceOptions {
   clock: Clock;
   /** A streaming caller whose answer has not started hears `: waiting` this often. */
   streamKeepaliveMs: number;
+  /** Where an upstream's or a publisher's failure is logged. */
+  failures: InferenceFailureLog;
 }
 
 /** A call being answered, as a shutdown sees it. */
@@ -190,5 +193,6 @@ export class InferenceService {
       agentName: call.agentName ?? null,
     };
     this.audit.record(entry);
+    this.options.failures.note({ llmName: call.name, servedBy: outcome.servedBy, status: outcome.status, error: outcome.error, streaming: entry.streaming });
   }
 }
