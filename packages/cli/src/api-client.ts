@@ -152,6 +152,10 @@ function unreachableHint(error: unknown, reason: string): string {
     return "check mcpd's certificate: it must name the URL's host, and a private CA's certificate goes in NODE_EXTRA_CA_CERTS";
   }
   if (code === 'ECONNREFUSED') return `is mcpd running, and listening on the port in ${url}?`;
+  // fetch refuses the ports browsers block (6000, 6665-6669, 10080, …) before it connects.
+  if (error instanceof Error && error.cause instanceof Error && error.cause.message === 'bad port') {
+    return `fetch refuses the port in ${url}, one of the ports browsers block: serve mcpd on another port (3100 by default)`;
+  }
   return 'is mcpd running, and is its address reachable from here?';
 }
 

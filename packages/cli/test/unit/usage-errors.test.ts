@@ -103,6 +103,14 @@ describe('network failure', () => {
     expect(login.stderr).toBe('error: --url must not hold a user name or password; mcpd takes the token (--token) alone\n');
   });
 
+  it("points at the port when it is one fetch refuses, instead of asking whether mcpd runs", async () => {
+    const result = await run(['get', 'llms'], { ...unusedServer, MCPCTL_URL: 'http://127.0.0.1:6000' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      "error: cannot reach mcpd at http://127.0.0.1:6000: fetch failed (bad port) — fetch refuses the port in the URL (MCPCTL_URL, or 'mcpctl login --url URL --token TOKEN'), one of the ports browsers block: serve mcpd on another port (3100 by default)\n",
+    );
+  });
+
   it('points at the host name when it does not resolve', async () => {
     const result = await run(['get', 'llms'], { ...unusedServer, MCPCTL_URL: 'http://nosuch-host.invalid:3100' });
     expect(result.code).toBe(1);
