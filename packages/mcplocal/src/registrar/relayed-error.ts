@@ -35,7 +35,22 @@ export function relayedErrorMessage(
     .replace(IPV4_PATTERN, LOCAL_ADDRESS)
     .replace(HOST_PORT_PATTERN, LOCAL_ADDRESS);
   for (const host of hostsOf(localAddresses)) text = text.replace(new RegExp(`\\b${escapeRegExp(host)}\\b`, 'gi'), LOCAL_ADDRESS);
+  text = nameAddressOnce(text);
   return text.includes(llmName) ? text : `${llmName}: ${text}`;
+}
+
+/** A socket error's code followed by the masked address it quoted. */
+const CODE_AT_ADDRESS = new RegExp(`\\b(E[A-Z_]+|UND_ERR_[A-Z_]+) ${escapeRegExp(LOCAL_ADDRESS)}`, 'g');
+
+/**
+ * `cannot reach … at (local address): connect ECONNREFUSED (local address)` says the hidden
+ * address twice: once the text named it, a socket error's copy of it is dropped.
+ */
+function nameAddressOnce(text: string): string {
+  const first = text.indexOf(LOCAL_ADDRESS);
+  if (first < 0) return text;
+  const named = first + LOCAL_ADDRESS.length;
+  return text.slice(0, named) + text.slice(named).replace(CODE_AT_ADDRESS, '$1');
 }
 
 /** `text` with each of `secrets` (a provider's API key) replaced by `***`, for the log as for mcpd. */

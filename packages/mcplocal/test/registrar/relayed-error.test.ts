@@ -6,7 +6,11 @@ describe('relayedErrorMessage', () => {
     const cases: Array<[string, string]> = [
       [
         'cannot reach provider "desk-qwen" at http://127.0.0.1:8000/v1/chat/completions: fetch failed (connect ECONNREFUSED 127.0.0.1:8000)',
-        `qwen-desk: cannot reach provider "desk-qwen" at ${LOCAL_ADDRESS}: fetch failed (connect ECONNREFUSED ${LOCAL_ADDRESS})`,
+        `qwen-desk: cannot reach provider "desk-qwen" at ${LOCAL_ADDRESS}: fetch failed (connect ECONNREFUSED)`,
+      ],
+      [
+        'the wake request POST http://gpu-box.lan:9000/wake failed: fetch failed (connect ECONNREFUSED 10.0.0.7:9000, getaddrinfo ENOTFOUND gpu-box.lan)',
+        `qwen-desk: the wake request POST ${LOCAL_ADDRESS} failed: fetch failed (connect ECONNREFUSED, getaddrinfo ENOTFOUND)`,
       ],
       ['connect ECONNREFUSED ::1:11434', `qwen-desk: connect ECONNREFUSED ${LOCAL_ADDRESS}`],
       ['connect ECONNREFUSED [fe80::1]:8000', `qwen-desk: connect ECONNREFUSED ${LOCAL_ADDRESS}`],
