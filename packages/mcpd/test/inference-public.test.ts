@@ -201,6 +201,34 @@ describe('public path behaviour', () => {
     expect(await response.json()).toEqual({ error: 'the upstream of fake did not answer in time' });
   });
 
+  it('says the upstream went silent mid-answer, not that it did not answer, when its body stalls past the idle timeout', async () => {
+    const stalling = createServer((request, response) => {
+      let body = '';
+      request.setEncoding('utf8').on('data', (text: string) => (body += text));
+      request.on('end', () => {
+        const streaming = (JSON.parse(body) as { stream?: boolean }).stream === true;
+        response.writeHead(200, { 'content-type': streaming ? 'text/event-stream' : 'application/json' });
+        response.write(streaming ? 'data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n' : '{"id":"x",');
+      });
+    });
+    await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = stalling.address() as AddressInfo;
+      await mcpd.api('/api/v1/llms', { json: { name: 'stalling', type: 'openai', model: 'm', url: `http://127.0.0.1:${port}/v1` } });
+      const whole = await infer('stalling');
+      expect(whole.status).toBe(504);
+      expect(await whole.json()).toEqual({ error: 'the upstream of stalling went silent mid-answer' });
+      const streamed = await infer('stalling', { stream: true });
+      expect(streamed.status).toBe(200);
+      const text = await streamed.text();
+      expect(text).toContain('"content":"Hi"');
+      expect(text).toContain('the upstream of stalling went silent mid-answer');
+    } finally {
+      stalling.closeAllConnections();
+      await new Promise<void>((resolve) => stalling.close(() => resolve()));
+    }
+  });
+
   it('ends a stream cut by the upstream with an explicit error frame', async () => {
     upstream.setBehavior({ mode: 'cut-mid-stream', tokenCount: 8 });
     const response = await infer('fake', { stream: true });

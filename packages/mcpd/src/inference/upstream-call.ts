@@ -53,9 +53,9 @@ export function upstreamFailure(error: unknown, options: { signal: CancelSignal;
   if (options.signal.aborted) return new CallerGoneError();
   if (error instanceof HttpError) return error;
   if (error instanceof SseOverflowError) return badGateway(`the upstream of ${options.llmName} failed mid-stream: ${error.message}`, error);
-  if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
-    return gatewayTimeout(`the upstream of ${options.llmName} did not answer in time`, error);
-  }
+  if (error instanceof undiciErrors.HeadersTimeoutError) return gatewayTimeout(`the upstream of ${options.llmName} did not answer in time`, error);
+  // Its status and headers came, then nothing for the idle timeout.
+  if (error instanceof undiciErrors.BodyTimeoutError) return gatewayTimeout(`the upstream of ${options.llmName} went silent mid-answer`, error);
   if (error instanceof undiciErrors.ConnectTimeoutError) {
     return gatewayTimeout(`connecting to the upstream of ${options.llmName} timed out`, error);
   }
