@@ -154,7 +154,7 @@ function unreachableHint(error: unknown, reason: string): string {
   if (code === 'ECONNREFUSED') return `is mcpd running, and listening on the port in ${url}?`;
   // fetch refuses the ports browsers block (6000, 6665-6669, 10080, …) before it connects.
   if (error instanceof Error && error.cause instanceof Error && error.cause.message === 'bad port') {
-    return `fetch refuses the port in ${url}, one of the ports browsers block: serve mcpd on another port (3100 by default)`;
+    return `fetch refuses this port, as browsers do: serve mcpd on another port (3100 by default) and put that one in ${url}`;
   }
   return 'is mcpd running, and is its address reachable from here?';
 }

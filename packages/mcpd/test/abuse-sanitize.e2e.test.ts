@@ -228,6 +228,17 @@ const cases: Array<[string, () => Promise<void>]> = [
       expect((await api('/v1/chat/completions', { token: tokens.alice, json: chat('signed-gpt') })).status).toBe(200);
       expect(notedUrls.at(-1)).toBe(`/v1/chat/completions?api_key=${URL_QUERY_SECRET}&deployment=one`);
       expect(notedUrls).toHaveLength(2);
+      // The masked URL edited elsewhere keeps the credentials the masks stand for; copied to a new LLM, it is refused.
+      const moved = shown!.replace('deployment=one', 'deployment=two');
+      expect((await api('/api/v1/llms/signed-gpt', { method: 'PUT', json: { url: moved } })).status).toBe(200);
+      expect((await api('/v1/chat/completions', { token: tokens.alice, json: chat('signed-gpt') })).status).toBe(200);
+      expect(notedUrls.at(-1)).toBe(`/v1/chat/completions?api_key=${URL_QUERY_SECRET}&deployment=two`);
+      expect(notedAuthorizations.at(-1)).toBe(`Basic ${Buffer.from(`svc:${URL_PASSWORD}`).toString('base64')}`);
+      const copied = await api('/api/v1/llms', { json: { name: 'signed-copy', type: 'openai', model: 'fake-model', url: moved } });
+      expect(copied.status).toBe(400);
+      expect(errorBodySchema.parse(await copied.json()).error).toBe(
+        'the URL of LLM signed-copy holds *** for its user name and password and query parameter api_key, as views mask them; write the real values (views never show them)',
+      );
       const stored = llmViewSchema.parse(await (await api('/api/v1/llms/signed-gpt')).json());
       const keyed = await api('/api/v1/llms/signed-gpt', { method: 'PUT', json: { apiKey: REFUSED_KEY } });
       expect(keyed.status).toBe(400);

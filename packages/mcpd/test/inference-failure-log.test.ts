@@ -1,11 +1,12 @@
+import { ManualClock } from '@mcpctl/clock/manual';
 import { describe, expect, it } from 'vitest';
 import { FAILURE_LOG_QUIET_MS, InferenceFailureLog, type InferenceFailure } from '../src/services/inference-failure-log.js';
 
 function recorder() {
   const lines: Array<{ fields: Record<string, unknown>; message: string }> = [];
-  let now = 1_000;
-  const log = new InferenceFailureLog({ warn: (fields: Record<string, unknown>, message: string) => lines.push({ fields, message }) } as never, { monotonic: () => now });
-  return { log, lines, advance: (ms: number) => (now += ms) };
+  const clock = new ManualClock();
+  const log = new InferenceFailureLog({ warn: (fields: Record<string, unknown>, message: string) => lines.push({ fields, message }) } as never, clock);
+  return { log, lines, clock };
 }
 
 const failure = (overrides: Partial<InferenceFailure> = {}): InferenceFailure => ({
@@ -18,7 +19,7 @@ const failure = (overrides: Partial<InferenceFailure> = {}): InferenceFailure =>
 });
 
 describe('InferenceFailureLog', () => {
-  it("logs an upstream's or a publisher's failure (502, 504) with what the caller was told, and nothing else", () => {
+  it("logs an upstream's or a publisher's failure (502, 504) at once, with what the caller was told, and nothing else", () => {
     const { log, lines } = recorder();
     for (const status of [200, 400, 401, 404, 429, 499, 500, 503]) log.note(failure({ llmName: `s${status}`, servedBy: `s${status}`, status }));
     expect(lines).toEqual([]);
@@ -30,24 +31,31 @@ describe('InferenceFailureLog', () => {
     ]);
   });
 
-  it('writes one line per failing LLM per quiet period, and the next line counts the failures it left out', () => {
-    const { log, lines, advance } = recorder();
+  it('sums up the failures of each quiet period at its end, with the latest, and goes quiet once the LLM stops failing', () => {
+    const { log, lines, clock } = recorder();
     log.note(failure());
-    advance(1);
-    log.note(failure());
-    log.note(failure());
+    clock.advance(1);
+    log.note(failure({ error: 'first of more' }));
+    log.note(failure({ error: 'the latest', streaming: true }));
     log.note(failure({ llmName: 'other', servedBy: 'other' }));
     expect(lines.map((line) => line.fields.llm)).toEqual(['qwen', 'other']);
-    advance(FAILURE_LOG_QUIET_MS - 1);
-    log.note(failure());
+    clock.advance(FAILURE_LOG_QUIET_MS - 1);
     expect(lines).toHaveLength(3);
-    expect(lines[2]!.fields).toMatchObject({ llm: 'qwen', alsoFailedUnlogged: 2 });
-    advance(FAILURE_LOG_QUIET_MS);
+    expect(lines[2]!.fields).toEqual({ llm: 'qwen', status: 502, streaming: true, error: 'the latest', moreFailures: 2, withinSeconds: FAILURE_LOG_QUIET_MS / 1000 });
+    // Still failing: the next period is summed up too.
     log.note(failure());
-    expect(lines[3]!.fields).not.toHaveProperty('alsoFailedUnlogged');
+    clock.advance(FAILURE_LOG_QUIET_MS);
+    expect(lines).toHaveLength(4);
+    expect(lines[3]!.fields).toMatchObject({ llm: 'qwen', moreFailures: 1 });
+    // A period without failures ends the summaries; the next failure is logged at once, alone.
+    clock.advance(3 * FAILURE_LOG_QUIET_MS);
+    expect(lines).toHaveLength(4);
+    log.note(failure());
+    expect(lines).toHaveLength(5);
+    expect(lines[4]!.fields).not.toHaveProperty('moreFailures');
   });
 
-  it('names the pool member that failed apart from the pool the caller asked for, and counts members apart', () => {
+  it('names the pool member that failed apart from the pool the caller asked for, and keeps members apart', () => {
     const { log, lines } = recorder();
     log.note(failure({ llmName: 'team', servedBy: 'alice-gpu' }));
     log.note(failure({ llmName: 'team', servedBy: 'bob-gpu' }));
@@ -58,5 +66,14 @@ describe('InferenceFailureLog', () => {
       ['team', 'bob-gpu'],
       ['team', undefined],
     ]);
+  });
+
+  it('drops pending summaries on close', () => {
+    const { log, lines, clock } = recorder();
+    log.note(failure());
+    log.note(failure());
+    log.close();
+    clock.advance(FAILURE_LOG_QUIET_MS);
+    expect(lines).toHaveLength(1);
   });
 });

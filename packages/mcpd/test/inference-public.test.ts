@@ -229,6 +229,28 @@ describe('public path behaviour', () => {
     }
   });
 
+  it('names the LLM in the error frame of a stream its upstream failed or ended early', async () => {
+    const chunk = 'data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n';
+    const failing = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.end(request.url?.includes('/early/') ? chunk : `${chunk}data: {"error":{"message":"KV cache exhausted"}}\n\n`);
+      });
+    });
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = failing.address() as AddressInfo;
+      await mcpd.api('/api/v1/llms', { json: { name: 'failing', type: 'openai', model: 'm', url: `http://127.0.0.1:${port}/v1` } });
+      await mcpd.api('/api/v1/llms', { json: { name: 'early', type: 'openai', model: 'm', url: `http://127.0.0.1:${port}/early/v1` } });
+      expect(await (await infer('failing', { stream: true })).text()).toContain('"message":"the upstream of failing failed mid-stream: KV cache exhausted"');
+      expect(await (await infer('early', { stream: true })).text()).toContain('"message":"the upstream of early closed the stream before it finished"');
+    } finally {
+      failing.closeAllConnections();
+      await new Promise<void>((resolve) => failing.close(() => resolve()));
+    }
+  });
+
   it('ends a stream cut by the upstream with an explicit error frame', async () => {
     upstream.setBehavior({ mode: 'cut-mid-stream', tokenCount: 8 });
     const response = await infer('fake', { stream: true });

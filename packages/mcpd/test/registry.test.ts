@@ -61,6 +61,18 @@ describe.each(testDatabaseVariants())('registry on $name', (variant) => {
     expect((await (await mcpd.api('/api/v1/llms/gpt')).json()).hasApiKey).toBe(false);
   });
 
+  it('lets a row stored with both URL credentials and a key change anything but them, and checks a change to either', async () => {
+    await mcpd.api('/api/v1/llms', { json: { ...gpt, apiKey: 'sk-very-secret-key' } });
+    // Stored before the rule: written past the API, as an older mcpd took it.
+    await mcpd.server.services.database.db.update(llms).set({ url: 'http://svc:pw@127.0.0.1:9/v1' });
+    expect((await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { description: 'just a note', tier: 'heavy' } })).status).toBe(200);
+    const rekeyed = await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { apiKey: 'sk-another-key' } });
+    expect(rekeyed.status).toBe(400);
+    expect(((await rekeyed.json()) as { error: string }).error).toMatch(/^LLM gpt would send both .*\(remove the key with apiKey: null in a document\)$/);
+    expect((await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { apiKey: null } })).status).toBe(200);
+    expect((await (await mcpd.api('/api/v1/llms/gpt')).json()).hasApiKey).toBe(false);
+  });
+
   it('refuses a duplicate name with 409 and changes nothing', async () => {
     await mcpd.api('/api/v1/llms', { json: gpt });
     const again = await mcpd.api('/api/v1/llms', { json: { ...gpt, model: 'other' } });

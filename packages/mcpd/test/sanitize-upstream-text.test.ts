@@ -1,7 +1,7 @@
 import { ManualClock } from '@mcpctl/clock/manual';
 import { describe, expect, it } from 'vitest';
 import { StreamForwarder } from '../src/inference/stream-forwarder.js';
-import { maskUrl } from '../src/security/mask-url.js';
+import { maskUrl, restoreMaskedUrl } from '../src/security/mask-url.js';
 import { sanitizeUpstreamText } from '../src/security/sanitize-upstream-text.js';
 
 describe('sanitizeUpstreamText', () => {
@@ -52,6 +52,27 @@ describe('maskUrl', () => {
     expect(maskUrl('https://api.example.com/v1?api-version=2024&api_key=s3cret&Signature=zz')).toBe('https://api.example.com/v1?api-version=2024&api_key=***&Signature=***');
     expect(maskUrl('http://127.0.0.1:8000/v1')).toBe('http://127.0.0.1:8000/v1');
     expect(maskUrl('https://api.example.com/v1?model=x')).toBe('https://api.example.com/v1?model=x');
+  });
+});
+
+describe('restoreMaskedUrl', () => {
+  const stored = 'https://svc:p%40ss@gw.example.com:8443/v1?X-Amz-Credential=AK%2F2026%2Fus&api_key=s3cret&Signature=a%2Bb';
+
+  it('puts the stored credentials back where a view masked them, whatever else the edit changed', () => {
+    expect(restoreMaskedUrl(maskUrl(stored), stored)).toEqual({ url: stored, unknown: [] });
+    const moved = maskUrl(stored).replace('gw.example.com:8443', 'gw2.example.com');
+    expect(restoreMaskedUrl(moved, stored)).toEqual({ url: stored.replace('gw.example.com:8443', 'gw2.example.com'), unknown: [] });
+    // The pairs around a restored one stay as written: a signed URL's other parameters are not re-encoded.
+    const query = restoreMaskedUrl('https://gw.example.com/v1?X-Amz-Credential=AK%2F2026%2Fus&api_key=***&x=a+b', stored);
+    expect(query).toEqual({ url: 'https://gw.example.com/v1?X-Amz-Credential=AK%2F2026%2Fus&api_key=s3cret&x=a+b', unknown: [] });
+  });
+
+  it('leaves a URL without masks as it is, and names each mask nothing stored can replace', () => {
+    expect(restoreMaskedUrl('https://bob:new@gw.example.com/v1?api_key=fresh', stored)).toEqual({ url: 'https://bob:new@gw.example.com/v1?api_key=fresh', unknown: [] });
+    expect(restoreMaskedUrl('https://***:***@gw.example.com/v1?token=***', null).unknown).toEqual(['user name', 'password', 'query parameter token']);
+    expect(restoreMaskedUrl('https://***@gw.example.com/v1?token=***', 'https://gw.example.com/v1?token').unknown).toEqual(['user name', 'query parameter token']);
+    // `***` as the value of a parameter views do not mask is a value like any other.
+    expect(restoreMaskedUrl('https://gw.example.com/v1?model=***', null)).toEqual({ url: 'https://gw.example.com/v1?model=***', unknown: [] });
   });
 });
 

@@ -28,6 +28,8 @@ export const llmDocumentSchema = llmCreateSchema
     kind: z.literal('Llm'),
     url: llmCreateSchema.shape.url,
     apiKeyEnv: z.string().min(1).optional(),
+    /** `null` removes the stored key (a key itself belongs in `apiKeyEnv`'s variable, not the file). */
+    apiKey: llmCreateSchema.shape.apiKey.unwrap().nullable().optional(),
     description: z.string().max(2048).nullable().optional(),
     poolName: llmCreateSchema.shape.name.nullable().optional(),
     maxConcurrent: z.number().int().min(1).nullable().optional(),

@@ -74,8 +74,8 @@ export interface UpstreamAnswer {
 export function sendUpstream(request: UpstreamRequestInit, options: SendUpstreamOptions): Promise<UpstreamAnswer> {
   if (options.signal.aborted) return Promise.reject(options.abortReason());
   const exchange = new UpstreamExchange(options);
-  const { origin, path, authorization } = splitUrl(request.url);
   try {
+    const { origin, path, authorization } = splitUrl(request.url);
     options.dispatcher.dispatch(
       {
         origin,
@@ -303,8 +303,17 @@ function splitUrl(url: string): SplitUrl {
 
 function basicAuthorization(url: URL): string | undefined {
   if (url.username === '' && url.password === '') return undefined;
-  const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  const credentials = `${decodeUserInfo(url.username)}:${decodeUserInfo(url.password)}`;
   return `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
+}
+
+/** A `%` that starts no escape (`p%zz`) stands for itself, as curl sends it. */
+function decodeUserInfo(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** The request's own Authorization (an API key) wins over the URL's user info. */

@@ -92,6 +92,16 @@ describe('llmSpecFromDocument', () => {
     expect(warnings).toEqual(['warning: document 1: ignoring unknown field descripton']);
   });
 
+  it('removes the stored key with apiKey: null, a change only while there is one', () => {
+    const [document] = parseDocuments('kind: Llm\nname: gpt\ntype: openai\nmodel: gpt-4o\nurl: https://api.openai.com/v1\napiKey: null\n', 'x');
+    const spec = llmSpecFromDocument(document!, {}, noWarnings);
+    expect(spec.apiKey).toBeNull();
+    const view = { name: 'gpt', model: 'gpt-4o', url: 'https://api.openai.com/v1' };
+    expect(llmSpecChanges(spec, llmView({ ...view, hasApiKey: true }))).toBe(true);
+    expect(llmSpecChanges(spec, llmView({ ...view, hasApiKey: false }))).toBe(false);
+    expect(llmCreateFromSpec(spec)).toEqual({ name: 'gpt', type: 'openai', model: 'gpt-4o', url: 'https://api.openai.com/v1' });
+  });
+
   it('creates without the fields a document clears with null', () => {
     const [document] = parseDocuments('kind: Llm\nname: a\ntype: ollama\nmodel: m\nurl: http://x\npoolName: null\ndescription: null\n', 'x');
     expect(llmCreateFromSpec(llmSpecFromDocument(document!, {}, noWarnings))).toEqual({ name: 'a', type: 'ollama', model: 'm', url: 'http://x' });

@@ -107,7 +107,7 @@ describe('network failure', () => {
     const result = await run(['get', 'llms'], { ...unusedServer, MCPCTL_URL: 'http://127.0.0.1:6000' });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      "error: cannot reach mcpd at http://127.0.0.1:6000: fetch failed (bad port) — fetch refuses the port in the URL (MCPCTL_URL, or 'mcpctl login --url URL --token TOKEN'), one of the ports browsers block: serve mcpd on another port (3100 by default)\n",
+      "error: cannot reach mcpd at http://127.0.0.1:6000: fetch failed (bad port) — fetch refuses this port, as browsers do: serve mcpd on another port (3100 by default) and put that one in the URL (MCPCTL_URL, or 'mcpctl login --url URL --token TOKEN')\n",
     );
   });
 

@@ -195,10 +195,11 @@ export function createServices(options: ServiceOptions): RunningServices {
     : undefined;
   const dispatcher = new Dispatcher(catalog, router, inFlight, wakes, grace, options.clock, options.dispatch, sharedSlots);
   const shutdown = new ShutdownGate(bus !== undefined);
+  const inferenceFailures = new InferenceFailureLog(options.logger, options.clock);
   const inference = new InferenceService(dispatcher, { public: publicUpstream, virtual: relay }, auditWriter, metrics, shutdown, hops, {
     clock: options.clock,
     streamKeepaliveMs: options.streamKeepaliveMs ?? 15_000,
-    failures: new InferenceFailureLog(options.logger, options.clock),
+    failures: inferenceFailures,
   });
   metrics.observeState({
     queued: () => dispatcher.queuedTotal(),
@@ -361,6 +362,7 @@ export function createServices(options: ServiceOptions): RunningServices {
     close: async () => {
       live.closeAll();
       await auditWriter.flush();
+      inferenceFailures.close();
       await Promise.all([upstreamAgent.close(), guardedUpstreamAgent.close()]);
     },
   };

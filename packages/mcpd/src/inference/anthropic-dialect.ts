@@ -63,7 +63,7 @@ class AnthropicStreamDecoder implements StreamDecoder {
   decode(event: UpstreamEvent): StreamPart[] {
     const frame = parseStreamFrame(event.data);
     if (frame.type === 'not-json') return [{ type: 'error', message: 'the Anthropic upstream sent a stream frame that is not JSON' }];
-    if (frame.type === 'error') return [{ type: 'error', message: `the upstream failed mid-stream: ${frame.message}` }];
+    if (frame.type === 'error') return [{ type: 'error', message: `${this.context.source ?? 'the upstream'} failed mid-stream: ${frame.message}` }];
     try {
       // Event types added to the API later are skipped rather than failing the answer.
       const streamEvent = readAnthropicStreamEvent(frame.value);
@@ -72,7 +72,7 @@ class AnthropicStreamDecoder implements StreamDecoder {
       if (streamEvent.type === 'message_stop') parts.push({ type: 'done' });
       return parts;
     } catch (error) {
-      if (error instanceof UpstreamStreamError) return [{ type: 'error', message: `the upstream failed mid-stream: ${error.message}` }];
+      if (error instanceof UpstreamStreamError) return [{ type: 'error', message: `${this.context.source ?? 'the upstream'} failed mid-stream: ${error.message}` }];
       throw error;
     }
   }

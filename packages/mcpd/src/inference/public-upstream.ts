@@ -65,6 +65,7 @@ export class PublicUpstream implements InferenceBackend {
       includeUsage: call.request.stream_options?.include_usage === true,
       created: Math.floor(this.options.clock.now().getTime() / 1000),
       collectContent: call.collectContent,
+      source: `the upstream of ${call.name}`,
     };
     const failureContext = { signal: call.caller.signal, llmName: call.name, answered: false };
     // The request is built for this call alone: the hop header joins its headers in place.
@@ -96,6 +97,7 @@ export class PublicUpstream implements InferenceBackend {
       const forwarder = new StreamForwarder(sink, this.options.clock, {
         collectContent: call.collectContent,
         secrets: [target.apiKey],
+        source: context.source,
       });
       const decoder = dialect.createStreamDecoder(context);
       if (await pipe({ answer, sink, decoder, forwarder }, this.#hold, failureContext)) {

@@ -31,16 +31,21 @@ export class StreamForwarder {
   #usage: Usage | undefined;
   #content: string | undefined;
   readonly #secrets: ReadonlyArray<string | undefined>;
+  readonly #source: string;
 
   constructor(
     private readonly sink: SseSink,
     /** Its monotonic reading marks the first token; its wall time dates a finish chunk made up here. */
     private readonly clock: Pick<Clock, 'now' | 'monotonic'>,
-    /** `secrets`: the upstream's key, masked out of its error texts like every credential. */
-    options: { collectContent?: boolean | undefined; secrets?: ReadonlyArray<string | undefined> } = {},
+    /**
+     * `secrets`: the upstream's key, masked out of its error texts like every credential.
+     * `source`: who sends the stream, as its errors name it (default `the upstream`).
+     */
+    options: { collectContent?: boolean | undefined; secrets?: ReadonlyArray<string | undefined>; source?: string | undefined } = {},
   ) {
     if (options.collectContent) this.#content = '';
     this.#secrets = options.secrets ?? [];
+    this.#source = options.source ?? 'the upstream';
   }
 
   /** The streamed text so far, when asked to collect it. */
@@ -84,7 +89,7 @@ export class StreamForwarder {
   sourceEnded(): void {
     if (this.#outcome) return;
     this.accept([
-      this.#finishSeen ? { type: 'done' } : { type: 'error', message: 'the upstream closed the stream before it finished' },
+      this.#finishSeen ? { type: 'done' } : { type: 'error', message: `${this.#source} closed the stream before it finished` },
     ]);
   }
 

@@ -21,7 +21,7 @@ export function upstreamStatusError(
     return new HttpError(status, `the upstream of ${llmName} rejected the request (HTTP ${status})${detail}`, retryAfterSeconds === undefined ? {} : { retryAfterSeconds });
   }
   if (status === 401 || status === 403) {
-    return new HttpError(502, `the upstream of ${llmName} refused mcpd's credentials (HTTP ${status})${detail}; check the LLM's API key`);
+    return new HttpError(502, `the upstream of ${llmName} refused mcpd's credentials (HTTP ${status})${detail}; check the LLM's API key, or the user:pass@ of its URL`);
   }
   return new HttpError(502, `the upstream of ${llmName} failed (HTTP ${status})${detail}`);
 }

@@ -1,4 +1,4 @@
-import type { Clock } from '@mcpctl/clock';
+import type { Cancel, Clock } from '@mcpctl/clock';
 import type { Logger } from 'pino';
 
 /** The statuses that say a model server or a publisher failed: not the caller, not mcpd itself (its 500s are logged where they happen). */
@@ -6,9 +6,6 @@ const UPSTREAM_FAILURES: ReadonlySet<number> = new Set([502, 504]);
 
 /** At most one line per LLM this often: a dead upstream under load would otherwise write a line per request. */
 export const FAILURE_LOG_QUIET_MS = 10_000;
-
-/** Past this many LLMs noted, the memo starts again (names of deleted LLMs would otherwise stay). */
-const MAX_NOTED = 1000;
 
 export interface InferenceFailure {
   llmName: string;
@@ -20,29 +17,61 @@ export interface InferenceFailure {
   streaming: boolean;
 }
 
+/** An LLM that failed within the quiet period: the failures not logged yet, and the latest. */
+interface Quiet {
+  more: number;
+  latest: InferenceFailure;
+  cancel: Cancel;
+}
+
 /**
  * mcpd's log line for an upstream's or a publisher's failure. The audit records every failed
- * call; an operator watching the log also needs to see that an LLM is failing, and why.
+ * call; an operator watching the log also needs to see that an LLM is failing, and why. The
+ * first failure is logged at once; while the LLM keeps failing, one line at the end of each
+ * quiet period gives the latest failure and how many more there were (`moreFailures`).
  */
 export class InferenceFailureLog {
-  readonly #noted = new Map<string, { at: number; unlogged: number }>();
+  readonly #quiet = new Map<string, Quiet>();
 
   constructor(
     private readonly logger: Pick<Logger, 'warn'>,
-    private readonly clock: Pick<Clock, 'monotonic'>,
+    private readonly clock: Pick<Clock, 'after'>,
   ) {}
 
   note(failure: InferenceFailure): void {
     if (!UPSTREAM_FAILURES.has(failure.status)) return;
     const name = failure.servedBy ?? failure.llmName;
-    const now = this.clock.monotonic();
-    const noted = this.#noted.get(name);
-    if (noted && now - noted.at < FAILURE_LOG_QUIET_MS) {
-      noted.unlogged += 1;
+    const quiet = this.#quiet.get(name);
+    if (quiet) {
+      quiet.more += 1;
+      quiet.latest = failure;
       return;
     }
-    if (!noted && this.#noted.size >= MAX_NOTED) this.#noted.clear();
-    this.#noted.set(name, { at: now, unlogged: 0 });
+    this.#log(failure, 0);
+    this.#keepQuiet(name, failure);
+  }
+
+  /** Stops the pending summaries (shutdown); failures not logged yet are in the audit. */
+  close(): void {
+    for (const quiet of this.#quiet.values()) quiet.cancel();
+    this.#quiet.clear();
+  }
+
+  #keepQuiet(name: string, latest: InferenceFailure): void {
+    const quiet: Quiet = { more: 0, latest, cancel: () => undefined };
+    quiet.cancel = this.clock.after(FAILURE_LOG_QUIET_MS, () => this.#endQuiet(name));
+    this.#quiet.set(name, quiet);
+  }
+
+  #endQuiet(name: string): void {
+    const quiet = this.#quiet.get(name);
+    this.#quiet.delete(name);
+    if (!quiet || quiet.more === 0) return;
+    this.#log(quiet.latest, quiet.more);
+    this.#keepQuiet(name, quiet.latest);
+  }
+
+  #log(failure: InferenceFailure, more: number): void {
     this.logger.warn(
       {
         llm: failure.llmName,
@@ -50,7 +79,7 @@ export class InferenceFailureLog {
         status: failure.status,
         streaming: failure.streaming,
         error: failure.error,
-        ...(noted && noted.unlogged > 0 ? { alsoFailedUnlogged: noted.unlogged } : {}),
+        ...(more > 0 ? { moreFailures: more, withinSeconds: FAILURE_LOG_QUIET_MS / 1000 } : {}),
       },
       'inference failed upstream',
     );

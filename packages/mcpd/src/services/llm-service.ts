@@ -15,7 +15,7 @@ import { assertMayJoinPool } from '../rbac/assert-may-join-pool.js';
 import type { NamespaceGuard } from './namespace-guard.js';
 import { nameTaken } from './namespace-rules.js';
 
-import { maskUrl } from '../security/mask-url.js';
+import { restoreMaskedUrl } from '../security/mask-url.js';
 
 /** Fields of a virtual row its owner may change; the rest come from the publisher. */
 const VIRTUAL_EDITABLE_FIELDS: ReadonlySet<string> = new Set(['visibility', 'description', 'tier']);
@@ -27,9 +27,20 @@ const VIRTUAL_EDITABLE_FIELDS: ReadonlySet<string> = new Set(['visibility', 'des
 function assertOneAuthorization(name: string, type: LlmType, url: string, keyed: boolean): void {
   if (keyed && type !== 'anthropic' && urlHoldsCredentials(url)) {
     throw badRequest(
-      `LLM ${name} would send both its URL's user name and password and its API key as the Authorization header; keep one: the key (apiKey, --api-key-env) or the URL's user:pass@`,
+      `LLM ${name} would send both its URL's user name and password and its API key as the Authorization header; keep one: the key (apiKeyEnv in a document, --api-key-env), or the URL's user:pass@ (remove the key with apiKey: null in a document)`,
     );
   }
+}
+
+/** `url` with a view's masks replaced by the stored URL's values; a mask nothing stored can replace is refused. */
+function unmaskedUrl(name: string, url: string, stored: string | null): string {
+  const restored = restoreMaskedUrl(url, stored);
+  if (restored.unknown.length > 0) {
+    throw badRequest(
+      `the URL of LLM ${name} holds *** for its ${restored.unknown.join(' and ')}, as views mask them; write the real value${restored.unknown.length > 1 ? 's' : ''} (views never show ${restored.unknown.length > 1 ? 'them' : 'it'})`,
+    );
+  }
+  return restored.url;
 }
 
 /** The registry rules for LLM rows: visibility, ownership, names, sealed keys. */
@@ -76,8 +87,9 @@ export class LlmService {
     if (!principal.can('create', 'llms', { name: input.name, kind: 'public', poolName: input.poolName ?? null })) {
       throw forbidden('registering public LLMs needs the create:llms permission');
     }
-    await this.urlPolicy?.assertAllowed(principal, { id: principal.userId, name: principal.userName }, input.url);
-    assertOneAuthorization(input.name, input.type, input.url, input.apiKey !== undefined);
+    const url = unmaskedUrl(input.name, input.url, null);
+    await this.urlPolicy?.assertAllowed(principal, { id: principal.userId, name: principal.userName }, url);
+    assertOneAuthorization(input.name, input.type, url, input.apiKey !== undefined);
     const visibility = input.visibility ?? 'public';
     assertMayJoinPool(principal, { kind: 'public', visibility, poolName: input.poolName }, `LLM ${input.name}`);
     const now = this.clock.now();
@@ -87,7 +99,7 @@ export class LlmService {
       kind: 'public',
       type: input.type,
       model: input.model,
-      url: input.url,
+      url,
       apiKeyEncrypted: input.apiKey ? this.secrets.seal(input.apiKey) : null,
       tier: input.tier ?? 'fast',
       description: input.description ?? null,
@@ -122,20 +134,21 @@ export class LlmService {
         throw badRequest(`${locked.join(', ')} of virtual LLM ${record.name} are set by its publisher (mcplocal)`);
       }
     }
-    if (patch.url !== undefined) await this.urlPolicy?.assertAllowed(principal, { id: record.ownerId, name: record.ownerName }, patch.url);
+    // The masked URL a view showed, sent back (an edited document), keeps the real credentials.
+    const url = patch.url === undefined ? undefined : unmaskedUrl(record.name, patch.url, record.url);
+    if (url !== undefined) await this.urlPolicy?.assertAllowed(principal, { id: record.ownerId, name: record.ownerName }, url);
     const changes: Partial<NewLlmRow> = { updatedAt: this.clock.now() };
     if (patch.type !== undefined) changes.type = patch.type;
     if (patch.model !== undefined) changes.model = patch.model;
-    // The masked URL a view showed, sent back unchanged (an edited document), keeps the real one.
-    const keepsUrl = patch.url !== undefined && record.url !== null && patch.url !== record.url && patch.url === maskUrl(record.url);
-    if (patch.url !== undefined && !keepsUrl) changes.url = patch.url;
+    if (url !== undefined && url !== record.url) changes.url = url;
     if (patch.apiKey !== undefined) changes.apiKeyEncrypted = patch.apiKey === null ? null : this.secrets.seal(patch.apiKey);
     if (patch.tier !== undefined) changes.tier = patch.tier;
     if (patch.description !== undefined) changes.description = patch.description;
     if (patch.poolName !== undefined) changes.poolName = patch.poolName;
     if (patch.visibility !== undefined) changes.visibility = patch.visibility;
     if (patch.maxConcurrent !== undefined) changes.maxConcurrent = patch.maxConcurrent;
-    if (record.kind === 'public') {
+    // A row stored before the rule held both keeps working (its key wins); only a change to one of them is checked.
+    if (record.kind === 'public' && (changes.url !== undefined || changes.apiKeyEncrypted !== undefined || changes.type !== undefined)) {
       const keyed = changes.apiKeyEncrypted !== undefined ? changes.apiKeyEncrypted !== null : record.apiKeyEncrypted !== null;
       assertOneAuthorization(record.name, changes.type ?? record.type, changes.url ?? record.url ?? '', keyed);
     }

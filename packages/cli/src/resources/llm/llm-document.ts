@@ -11,8 +11,8 @@ export interface LlmSpec {
   name: string;
   /** The fields the document sets, in `PUT` form: `null` clears, absent keeps. */
   update: Omit<LlmUpdate, 'apiKey'>;
-  /** From `apiKeyEnv` (or a literal `apiKey`); write-only, so never compared. */
-  apiKey: string | undefined;
+  /** From `apiKeyEnv` (or a literal `apiKey`); write-only, so never compared. `null` removes the stored key. */
+  apiKey: string | null | undefined;
 }
 
 const KNOWN_FIELDS = new Set<string>([...Object.keys(llmDocumentSchema.shape), ...SERVER_MANAGED_LLM_FIELDS]);
@@ -53,7 +53,7 @@ export function llmCreateFromSpec(spec: LlmSpec): LlmCreate {
     type,
     model,
     url,
-    ...(spec.apiKey === undefined ? {} : { apiKey: spec.apiKey }),
+    ...(spec.apiKey == null ? {} : { apiKey: spec.apiKey }),
     ...(tier === undefined ? {} : { tier }),
     ...(visibility === undefined ? {} : { visibility }),
     ...(spec.update.description == null ? {} : { description: spec.update.description }),
@@ -62,8 +62,8 @@ export function llmCreateFromSpec(spec: LlmSpec): LlmCreate {
   };
 }
 
-/** True when sending the spec would change the LLM (a new API key always counts: it cannot be compared). */
+/** True when sending the spec would change the LLM (a new API key always counts: it cannot be compared; removing one counts when there is one). */
 export function llmSpecChanges(spec: LlmSpec, current: LlmView): boolean {
-  if (spec.apiKey !== undefined) return true;
+  if (typeof spec.apiKey === 'string' || (spec.apiKey === null && current.hasApiKey)) return true;
   return Object.entries(spec.update).some(([field, value]) => value !== undefined && current[field as keyof LlmView] !== value);
 }
