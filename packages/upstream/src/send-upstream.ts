@@ -307,13 +307,15 @@ function basicAuthorization(url: URL): string | undefined {
   return `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
 }
 
-/** A `%` that starts no escape (`p%zz`) stands for itself, as curl sends it. */
+/** Each run of escapes is decoded; a `%` that starts none (`p%zz`) stands for itself. */
 function decodeUserInfo(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
+  return text.replace(/(?:%[0-9a-f]{2})+/gi, (escapes) => {
+    try {
+      return decodeURIComponent(escapes);
+    } catch {
+      return escapes;
+    }
+  });
 }
 
 /** The request's own Authorization (an API key) wins over the URL's user info. */
