@@ -152,7 +152,8 @@ function unreachableHint(error: unknown, reason: string): string {
     return "check mcpd's certificate: it must name the URL's host, and a private CA's certificate goes in NODE_EXTRA_CA_CERTS";
   }
   if (code === 'ECONNREFUSED') return `is mcpd running, and listening on the port in ${url}?`;
-  // fetch refuses the ports browsers block (6000, 6665-6669, 10080, …) before it connects.
+  // undici's fetch refuses the ports browsers block (6000, 6665-6669, 10080, …) before it
+  // connects, with a cause whose whole message is its own text `bad port`.
   if (error instanceof Error && error.cause instanceof Error && error.cause.message === 'bad port') {
     return `fetch refuses this port, as browsers do: serve mcpd on another port (3100 by default) and put that one in ${url}`;
   }

@@ -35,6 +35,8 @@ const BOB_LOCAL_KEY = `zq5-${hex()}`;
 /** A publisher's upstream key mcpd never saw: masked by its shape. */
 const RELAY_KEY = `sk-relay-${hex()}`;
 const URL_PASSWORD = `pw${hex()}`;
+/** The password in the URL of an LLM whose upstream quotes it back in plain words. */
+const ECHOED_PASSWORD = `pw${hex()}`;
 const URL_QUERY_SECRET = `q${hex()}`;
 /** A key given beside URL credentials, where both would be the Authorization header. */
 const REFUSED_KEY = `zq7-${hex()}`;
@@ -43,6 +45,7 @@ let dataDir: TempDir;
 let mcpd: SpawnedMcpd;
 let good: FakeUpstream;
 let leaky: FakeUpstream;
+let leakyBasic: FakeUpstream;
 /** bob's model server, refusing his key and quoting it back. */
 let bobsServer: FakeUpstream;
 let bobHome: TempDir;
@@ -59,6 +62,7 @@ const secrets = new Map<string, string>([
   ["a publisher's upstream key", RELAY_KEY],
   ["bob's local model key", BOB_LOCAL_KEY],
   ['URL password', URL_PASSWORD],
+  ['an echoed URL password', ECHOED_PASSWORD],
   ['URL query secret', URL_QUERY_SECRET],
   ['a key refused beside URL credentials', REFUSED_KEY],
 ]);
@@ -90,6 +94,8 @@ beforeAll(async () => {
       message: `Incorrect API key provided: ${LEAKY_KEY}. Request: Authorization: Bearer ${LEAKY_KEY}, x-api-key: ${LEAKY_KEY}`,
     },
   });
+  // An upstream refusing the user and password of mcpd's Basic authorization in plain words.
+  leakyBasic = await startFakeUpstream({ fail: { status: 401, message: `user svc with password ${ECHOED_PASSWORD} is not allowed here` } });
   noting = createServer((request, response) => {
     notedUrls.push(request.url ?? '');
     notedAuthorizations.push(request.headers.authorization);
@@ -109,6 +115,7 @@ beforeAll(async () => {
   expect((await create({ name: 'leaky-gpt', url: leaky.openaiBaseUrl, apiKey: LEAKY_KEY })).status).toBe(201);
   expect((await create({ name: 'leaky-claude', type: 'anthropic', url: leaky.url, apiKey: LEAKY_KEY })).status).toBe(201);
   expect((await create({ name: 'good-gpt', url: good.openaiBaseUrl })).status).toBe(201);
+  expect((await create({ name: 'leaky-basic', url: leakyBasic.openaiBaseUrl.replace('://', `://svc:${ECHOED_PASSWORD}@`) })).status).toBe(201);
   const withCredentials = new URL(notingUrl);
   withCredentials.username = 'svc';
   withCredentials.password = URL_PASSWORD;
@@ -125,6 +132,7 @@ afterAll(async () => {
   await bobHome?.cleanup();
   await good?.close();
   await leaky?.close();
+  await leakyBasic?.close();
   await new Promise((resolve) => (noting ? noting.close(resolve) : resolve(undefined)));
   await dataDir?.cleanup();
 });
@@ -153,9 +161,9 @@ const cases: Array<[string, () => Promise<void>]> = [
     },
   ],
   [
-    "an upstream echoing mcpd's key in its 401: the member gets a 502 without the key, the audit row too",
+    "an upstream echoing mcpd's key, or its URL's password, in its 401: the member gets a 502 without it, the audit row too",
     async () => {
-      for (const model of ['leaky-gpt', 'leaky-claude']) {
+      for (const model of ['leaky-gpt', 'leaky-claude', 'leaky-basic']) {
         for (const stream of [false, true]) {
           const response = await api('/v1/chat/completions', { token: tokens.alice, json: chat(model, stream) });
           expect(response.status).toBe(502);
@@ -165,8 +173,8 @@ const cases: Array<[string, () => Promise<void>]> = [
           expectNoSecret(text);
         }
       }
-      const rows = [...(await audit('llm=leaky-gpt')), ...(await audit('llm=leaky-claude'))];
-      expect(rows).toHaveLength(4);
+      const rows = [...(await audit('llm=leaky-gpt')), ...(await audit('llm=leaky-claude')), ...(await audit('llm=leaky-basic'))];
+      expect(rows).toHaveLength(6);
       for (const row of rows) {
         expect(row.status).toBe(502);
         expect(row.error).toContain('***');
@@ -237,7 +245,13 @@ const cases: Array<[string, () => Promise<void>]> = [
       const copied = await api('/api/v1/llms', { json: { name: 'signed-copy', type: 'openai', model: 'fake-model', url: moved } });
       expect(copied.status).toBe(400);
       expect(errorBodySchema.parse(await copied.json()).error).toBe(
-        'the URL of LLM signed-copy holds *** for its user name and password and query parameter api_key, as views mask them; write the real values (views never show them)',
+        'the URL of LLM signed-copy holds *** for its user name and password and query parameter api_key, as views mask them; write the real values',
+      );
+      // Moved to another server, the masks are not filled in: the stored values never go anywhere else.
+      const elsewhere = await api('/api/v1/llms/signed-gpt', { method: 'PUT', json: { url: moved.replace(new URL(notingUrl).host, new URL(good.openaiBaseUrl).host) } });
+      expect(elsewhere.status).toBe(400);
+      expect(errorBodySchema.parse(await elsewhere.json()).error).toBe(
+        'the URL of LLM signed-gpt holds *** for its user name and password and query parameter api_key, and names another server than the stored URL, to which the stored values are never sent; write the real values',
       );
       const stored = llmViewSchema.parse(await (await api('/api/v1/llms/signed-gpt')).json());
       const keyed = await api('/api/v1/llms/signed-gpt', { method: 'PUT', json: { apiKey: REFUSED_KEY } });
@@ -286,7 +300,7 @@ describe('abuse: audit and upstream error texts', () => {
       expect(output).toContain('mcpd listening');
       // The leaky upstreams' failures are logged, as sanitized as the caller saw them.
       const failures = output.split('\n').filter((line) => line.includes('"inference failed upstream"')).map((line) => JSON.parse(line) as Record<string, unknown>);
-      expect(failures.map((line) => line.llm)).toEqual(expect.arrayContaining(['leaky-gpt', 'leaky-claude']));
+      expect(failures.map((line) => line.llm)).toEqual(expect.arrayContaining(['leaky-gpt', 'leaky-claude', 'leaky-basic']));
       for (const line of failures) expect(line).toMatchObject({ level: 40, status: 502, error: expect.stringContaining('***') });
       const leaks = [...secrets].filter(([, secret]) => output.includes(secret)).map(([what]) => what);
       const bobs = bobMcplocal?.output() ?? '';

@@ -68,12 +68,18 @@ describe('InferenceFailureLog', () => {
     ]);
   });
 
-  it('drops pending summaries on close', () => {
+  it('writes the pending summaries out on close, and no more after it', () => {
     const { log, lines, clock } = recorder();
     log.note(failure());
     log.note(failure());
+    log.note(failure({ llmName: 'other', servedBy: 'other' }));
     log.close();
+    expect(lines.map((line) => [line.fields.llm, line.fields.moreFailures])).toEqual([
+      ['qwen', undefined],
+      ['other', undefined],
+      ['qwen', 1],
+    ]);
     clock.advance(FAILURE_LOG_QUIET_MS);
-    expect(lines).toHaveLength(1);
+    expect(lines).toHaveLength(3);
   });
 });

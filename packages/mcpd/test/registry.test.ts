@@ -64,8 +64,15 @@ describe.each(testDatabaseVariants())('registry on $name', (variant) => {
   it('lets a row stored with both URL credentials and a key change anything but them, and checks a change to either', async () => {
     await mcpd.api('/api/v1/llms', { json: { ...gpt, apiKey: 'sk-very-secret-key' } });
     // Stored before the rule: written past the API, as an older mcpd took it.
-    await mcpd.server.services.database.db.update(llms).set({ url: 'http://svc:pw@127.0.0.1:9/v1' });
+    const stored = 'http://svc:pw@127.0.0.1:80/v1?x=a%20b&scope=a/b';
+    await mcpd.server.services.database.db.update(llms).set({ url: stored });
     expect((await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { description: 'just a note', tier: 'heavy' } })).status).toBe(200);
+    // An edited document sends the view's URL back with the rest: it stays as stored, byte for byte.
+    const shown = llmViewSchema.parse(await (await mcpd.api('/api/v1/llms/gpt')).json()).url;
+    expect(shown).toBe('http://***:***@127.0.0.1:80/v1?x=a%20b&scope=a/b');
+    expect((await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { url: shown, description: 'edited' } })).status).toBe(200);
+    const [row] = await mcpd.server.services.database.db.select().from(llms);
+    expect(row?.url).toBe(stored);
     const rekeyed = await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { apiKey: 'sk-another-key' } });
     expect(rekeyed.status).toBe(400);
     expect(((await rekeyed.json()) as { error: string }).error).toMatch(/^LLM gpt would send both .*\(remove the key with apiKey: null in a document\)$/);

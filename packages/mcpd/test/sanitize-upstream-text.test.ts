@@ -1,7 +1,7 @@
 import { ManualClock } from '@mcpctl/clock/manual';
 import { describe, expect, it } from 'vitest';
 import { StreamForwarder } from '../src/inference/stream-forwarder.js';
-import { maskUrl, restoreMaskedUrl } from '../src/security/mask-url.js';
+import { maskUrl, restoreMaskedUrl, urlSecrets } from '../src/security/mask-url.js';
 import { sanitizeUpstreamText } from '../src/security/sanitize-upstream-text.js';
 
 describe('sanitizeUpstreamText', () => {
@@ -56,23 +56,48 @@ describe('maskUrl', () => {
 });
 
 describe('restoreMaskedUrl', () => {
-  const stored = 'https://svc:p%40ss@gw.example.com:8443/v1?X-Amz-Credential=AK%2F2026%2Fus&api_key=s3cret&Signature=a%2Bb';
+  const stored = 'https://svc:p%40ss@GW.example.com:8443/v1?X-Amz-Credential=AK%2F2026%2Fus&scope=a/b&api_key=s3cret&Signature=a%2Bb&x=a%20b';
 
-  it('puts the stored credentials back where a view masked them, whatever else the edit changed', () => {
-    expect(restoreMaskedUrl(maskUrl(stored), stored)).toEqual({ url: stored, unknown: [] });
-    const moved = maskUrl(stored).replace('gw.example.com:8443', 'gw2.example.com');
-    expect(restoreMaskedUrl(moved, stored)).toEqual({ url: stored.replace('gw.example.com:8443', 'gw2.example.com'), unknown: [] });
-    // The pairs around a restored one stay as written: a signed URL's other parameters are not re-encoded.
-    const query = restoreMaskedUrl('https://gw.example.com/v1?X-Amz-Credential=AK%2F2026%2Fus&api_key=***&x=a+b', stored);
-    expect(query).toEqual({ url: 'https://gw.example.com/v1?X-Amz-Credential=AK%2F2026%2Fus&api_key=s3cret&x=a+b', unknown: [] });
+  it('gives the view of a URL sent back as it was the stored text, byte for byte', () => {
+    expect(maskUrl(stored)).toBe('https://***:***@GW.example.com:8443/v1?X-Amz-Credential=***&scope=a/b&api_key=***&Signature=***&x=a%20b');
+    expect(restoreMaskedUrl(maskUrl(stored), stored)).toEqual({ url: stored, unknown: [], otherServer: false });
+  });
+
+  it('puts the stored values back where a view masked them when the edit kept the server, and nothing else changes', () => {
+    const edited = maskUrl(stored).replace('/v1?', '/v2?').replace('x=a%20b', 'x=c');
+    expect(restoreMaskedUrl(edited, stored)).toEqual({ url: stored.replace('/v1?', '/v2?').replace('x=a%20b', 'x=c'), unknown: [], otherServer: false });
+    // The same server however its host is written; a mask written encoded is a mask too.
+    expect(restoreMaskedUrl('https://%2A%2A%2A:***@gw.example.com:8443/v3?api_key=%2A%2A%2A', stored)).toEqual({
+      url: 'https://svc:p%40ss@gw.example.com:8443/v3?api_key=s3cret',
+      unknown: [],
+      otherServer: false,
+    });
+    // A repeated parameter takes the stored values in order.
+    const repeated = 'https://gw.example.com/v1?sig=one&sig=two';
+    expect(maskUrl(repeated)).toBe('https://gw.example.com/v1?sig=***&sig=***');
+    expect(restoreMaskedUrl('https://gw.example.com/v2?sig=***&sig=***', repeated).url).toBe('https://gw.example.com/v2?sig=one&sig=two');
+  });
+
+  it('never sends the stored values to another server: a changed scheme, host or port leaves every mask unknown', () => {
+    for (const moved of ['https://***:***@evil.example/v1?api_key=***', 'http://***:***@GW.example.com:8443/v1?api_key=***', 'https://***:***@GW.example.com/v1?api_key=***']) {
+      expect(restoreMaskedUrl(moved, stored)).toEqual({ url: moved, unknown: ['user name', 'password', 'query parameter api_key'], otherServer: true });
+    }
   });
 
   it('leaves a URL without masks as it is, and names each mask nothing stored can replace', () => {
-    expect(restoreMaskedUrl('https://bob:new@gw.example.com/v1?api_key=fresh', stored)).toEqual({ url: 'https://bob:new@gw.example.com/v1?api_key=fresh', unknown: [] });
+    expect(restoreMaskedUrl('https://bob:new@GW.example.com:8443/v1?api_key=fresh', stored)).toEqual({ url: 'https://bob:new@GW.example.com:8443/v1?api_key=fresh', unknown: [], otherServer: false });
     expect(restoreMaskedUrl('https://***:***@gw.example.com/v1?token=***', null).unknown).toEqual(['user name', 'password', 'query parameter token']);
     expect(restoreMaskedUrl('https://***@gw.example.com/v1?token=***', 'https://gw.example.com/v1?token').unknown).toEqual(['user name', 'query parameter token']);
     // `***` as the value of a parameter views do not mask is a value like any other.
-    expect(restoreMaskedUrl('https://gw.example.com/v1?model=***', null)).toEqual({ url: 'https://gw.example.com/v1?model=***', unknown: [] });
+    expect(restoreMaskedUrl('https://gw.example.com/v1?model=***', null)).toEqual({ url: 'https://gw.example.com/v1?model=***', unknown: [], otherServer: false });
+  });
+});
+
+describe('urlSecrets', () => {
+  it('answers the decoded credentials a URL carries, for the sanitizer to mask', () => {
+    expect(urlSecrets('https://svc:p%40ss@gw.example.com/v1?api_key=s3cret&x=1')).toEqual(['svc', 'p@ss', 's3cret']);
+    expect(urlSecrets('http://127.0.0.1:8000/v1')).toEqual([]);
+    expect(urlSecrets(null)).toEqual([]);
   });
 });
 

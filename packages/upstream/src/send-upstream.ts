@@ -303,19 +303,21 @@ function splitUrl(url: string): SplitUrl {
 
 function basicAuthorization(url: URL): string | undefined {
   if (url.username === '' && url.password === '') return undefined;
-  const credentials = `${decodeUserInfo(url.username)}:${decodeUserInfo(url.password)}`;
-  return `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
+  return `Basic ${Buffer.concat([userInfoBytes(url.username), COLON, userInfoBytes(url.password)]).toString('base64')}`;
 }
 
-/** Each run of escapes is decoded; a `%` that starts none (`p%zz`) stands for itself. */
-function decodeUserInfo(text: string): string {
-  return text.replace(/(?:%[0-9a-f]{2})+/gi, (escapes) => {
-    try {
-      return decodeURIComponent(escapes);
-    } catch {
-      return escapes;
-    }
-  });
+const COLON = Buffer.from(':');
+
+/**
+ * The bytes user info stands for: each escape its byte (`%C3%A9` is UTF-8's é, a lone `%E9`
+ * stays the one byte), every other character its UTF-8, and a `%` that starts no escape itself.
+ */
+function userInfoBytes(text: string): Buffer {
+  const parts: Buffer[] = [];
+  for (const [piece, hex] of text.matchAll(/%([0-9a-f]{2})|%|[^%]+/gi)) {
+    parts.push(hex === undefined ? Buffer.from(piece, 'utf8') : Buffer.of(Number.parseInt(hex, 16)));
+  }
+  return Buffer.concat(parts);
 }
 
 /** The request's own Authorization (an API key) wins over the URL's user info. */

@@ -156,13 +156,13 @@ describe('sendUpstream', () => {
       await call(`http://al%40ice:p%3Ass%20w@127.0.0.1:${port}/v1/chat/completions?x=1`, { 'content-type': 'application/json' });
       await call(`http://alice:secret@127.0.0.1:${port}/v1/chat/completions`, { Authorization: 'Bearer sk-own' });
       await call(`http://127.0.0.1:${port}/v1/chat/completions`, {});
-      // A `%` that starts no escape stands for itself; the escapes around it are still read.
-      await call(`http://bob:p%zz%41%C3%A9@127.0.0.1:${port}/v1/chat/completions`, {});
+      // A `%` that starts no escape stands for itself; every escape is its byte, a lone Latin-1 one too.
+      await call(`http://bob:p%zz%41%C3%A9%E9@127.0.0.1:${port}/v1/chat/completions`, {});
       expect(seen).toEqual([
         { authorization: `Basic ${Buffer.from('al@ice:p:ss w').toString('base64')}`, url: '/v1/chat/completions?x=1' },
         { authorization: 'Bearer sk-own', url: '/v1/chat/completions' },
         { authorization: undefined, url: '/v1/chat/completions' },
-        { authorization: `Basic ${Buffer.from('bob:p%zzAé').toString('base64')}`, url: '/v1/chat/completions' },
+        { authorization: `Basic ${Buffer.concat([Buffer.from('bob:p%zzAé'), Buffer.of(0xe9)]).toString('base64')}`, url: '/v1/chat/completions' },
       ]);
     } finally {
       await new Promise<void>((resolve) => recorder.close(() => resolve()));

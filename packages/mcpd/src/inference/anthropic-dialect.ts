@@ -13,7 +13,7 @@ import {
   upstreamEndpoint,
 } from '@mcpctl/dialects';
 import { badGateway, badRequest } from '../errors.js';
-import type { Dialect, StreamContext, StreamDecoder, StreamPart, UpstreamEvent } from './dialect.js';
+import { DEFAULT_STREAM_SOURCE, type Dialect, type StreamContext, type StreamDecoder, type StreamPart, type UpstreamEvent } from './dialect.js';
 
 /** Anthropic's Messages API: the shared translation to and from the OpenAI shape, over mcpd's HTTP. */
 export const anthropicDialect: Dialect = {
@@ -54,16 +54,18 @@ function translateRequest(request: ChatCompletionRequest, model: string) {
  */
 class AnthropicStreamDecoder implements StreamDecoder {
   readonly #translator: AnthropicStreamTranslator;
+  readonly #source: string;
 
   constructor(private readonly context: StreamContext) {
     // Usage is always translated: the audit needs it; the decoder drops it when not asked for.
     this.#translator = new AnthropicStreamTranslator({ model: context.model, created: context.created, includeUsage: true });
+    this.#source = context.source ?? DEFAULT_STREAM_SOURCE;
   }
 
   decode(event: UpstreamEvent): StreamPart[] {
     const frame = parseStreamFrame(event.data);
-    if (frame.type === 'not-json') return [{ type: 'error', message: 'the Anthropic upstream sent a stream frame that is not JSON' }];
-    if (frame.type === 'error') return [{ type: 'error', message: `${this.context.source ?? 'the upstream'} failed mid-stream: ${frame.message}` }];
+    if (frame.type === 'not-json') return [{ type: 'error', message: `${this.#source} sent a stream frame that is not JSON` }];
+    if (frame.type === 'error') return [{ type: 'error', message: `${this.#source} failed mid-stream: ${frame.message}` }];
     try {
       // Event types added to the API later are skipped rather than failing the answer.
       const streamEvent = readAnthropicStreamEvent(frame.value);
@@ -72,7 +74,7 @@ class AnthropicStreamDecoder implements StreamDecoder {
       if (streamEvent.type === 'message_stop') parts.push({ type: 'done' });
       return parts;
     } catch (error) {
-      if (error instanceof UpstreamStreamError) return [{ type: 'error', message: `${this.context.source ?? 'the upstream'} failed mid-stream: ${error.message}` }];
+      if (error instanceof UpstreamStreamError) return [{ type: 'error', message: `${this.#source} failed mid-stream: ${error.message}` }];
       throw error;
     }
   }

@@ -2,6 +2,9 @@ import type { ChatCompletionChunk, ChatCompletionRequest, Usage } from '@mcpctl/
 import type { RawFrame } from '@mcpctl/dialects';
 import type { InferenceTarget } from '../catalog/llm-catalog.js';
 
+
+/** Who sends a stream when nobody named it: `the upstream of NAME` and `the publisher of NAME` are better. */
+export const DEFAULT_STREAM_SOURCE = 'the upstream';
 /** An HTTP request to an upstream model server, ready to send. */
 export interface UpstreamRequest {
   url: string;
@@ -46,7 +49,7 @@ export interface StreamContext {
   created: number;
   /** Every chunk is read, not only those a peek marks: the caller keeps the answer's text. */
   collectContent?: boolean | undefined;
-  /** Who sends the frames, as error messages name it; default `the upstream`. */
+  /** Who sends the frames, as error messages name it; default {@link DEFAULT_STREAM_SOURCE}. */
   source?: string | undefined;
   /**
    * Every frame must be JSON, not only those a peek marks: a relayed chunk that is not a

@@ -2,7 +2,7 @@ import { chatCompletionChunkSchema, type ChatCompletionChunk, type Usage } from 
 import { errorMessageIn, parseStreamFrame, peekOpenAiChunk, toOpenAiRequestBody, upstreamEndpoint } from '@mcpctl/dialects';
 import { hasOutput } from './has-output.js';
 import { badGateway } from '../errors.js';
-import type { Dialect, StreamContext, StreamDecoder, StreamPart, UpstreamEvent } from './dialect.js';
+import { DEFAULT_STREAM_SOURCE, type Dialect, type StreamContext, type StreamDecoder, type StreamPart, type UpstreamEvent } from './dialect.js';
 
 /**
  * OpenAI-compatible servers (OpenAI, vLLM, llama.cpp, LM Studio, Ollama's /v1): the body
@@ -68,7 +68,7 @@ class OpenAiStreamDecoder implements StreamDecoder {
   #read(data: string, event: UpstreamEvent): StreamPart[] {
     const raw = data === event.data ? event.raw : undefined;
     if (data === '[DONE]') return [{ type: 'done', raw }];
-    const source = this.context.source ?? 'the upstream';
+    const source = this.context.source ?? DEFAULT_STREAM_SOURCE;
     const frame = parseStreamFrame(data);
     if (frame.type === 'not-json') return [this.#notJson()];
     if (frame.type === 'error') return [{ type: 'error', message: `${source} failed mid-stream: ${frame.message}` }];
@@ -81,7 +81,7 @@ class OpenAiStreamDecoder implements StreamDecoder {
   }
 
   #notJson(): StreamPart {
-    return { type: 'error', message: `${this.context.source ?? 'the upstream'} sent a stream frame that is not JSON` };
+    return { type: 'error', message: `${this.context.source ?? DEFAULT_STREAM_SOURCE} sent a stream frame that is not JSON` };
   }
 
   #shouldForward(chunk: ChatCompletionChunk): boolean {

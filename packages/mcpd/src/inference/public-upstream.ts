@@ -10,6 +10,7 @@ import type { Dialect, StreamContext, StreamDecoder, StreamPart } from './dialec
 import type { InferenceBackend, InferenceCall, InferenceOutcome } from './inference-backend.js';
 import { completionText } from './completion-text.js';
 import { openAiDialect } from './open-ai-dialect.js';
+import { urlSecrets } from '../security/mask-url.js';
 import { sanitizeUpstreamError } from '../security/sanitize-upstream-error.js';
 import { StreamForwarder } from './stream-forwarder.js';
 import { answerText, CallerGoneError, callUpstream, upstreamFailure, type UpstreamAnswer } from './upstream-call.js';
@@ -53,7 +54,7 @@ export class PublicUpstream implements InferenceBackend {
       await this.#serve(call, target, outcome);
     } catch (error) {
       // The upstream's own words may quote the key mcpd sent it.
-      throw sanitizeUpstreamError(error, [target.apiKey]);
+      throw sanitizeUpstreamError(error, [target.apiKey, ...urlSecrets(target.record.url)]);
     }
   }
 
@@ -96,7 +97,7 @@ export class PublicUpstream implements InferenceBackend {
       const sink = call.caller.openStream(headers);
       const forwarder = new StreamForwarder(sink, this.options.clock, {
         collectContent: call.collectContent,
-        secrets: [target.apiKey],
+        secrets: [target.apiKey, ...urlSecrets(target.record.url)],
         source: context.source,
       });
       const decoder = dialect.createStreamDecoder(context);

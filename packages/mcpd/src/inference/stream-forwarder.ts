@@ -4,7 +4,7 @@ import type { Usage } from '@mcpctl/protocol';
 import { sanitizeUpstreamText } from '../security/sanitize-upstream-text.js';
 import { hasOutput } from './has-output.js';
 import { SseOutput } from './sse-output.js';
-import type { StreamPart } from './dialect.js';
+import { DEFAULT_STREAM_SOURCE, type StreamPart } from './dialect.js';
 
 type ChunkPart = Extract<StreamPart, { type: 'chunk' }>;
 type ChunkEnvelope = { id: string; created: number; model: string };
@@ -39,13 +39,13 @@ export class StreamForwarder {
     private readonly clock: Pick<Clock, 'now' | 'monotonic'>,
     /**
      * `secrets`: the upstream's key, masked out of its error texts like every credential.
-     * `source`: who sends the stream, as its errors name it (default `the upstream`).
+     * `source`: who sends the stream, as its errors name it.
      */
     options: { collectContent?: boolean | undefined; secrets?: ReadonlyArray<string | undefined>; source?: string | undefined } = {},
   ) {
     if (options.collectContent) this.#content = '';
     this.#secrets = options.secrets ?? [];
-    this.#source = options.source ?? 'the upstream';
+    this.#source = options.source ?? DEFAULT_STREAM_SOURCE;
   }
 
   /** The streamed text so far, when asked to collect it. */

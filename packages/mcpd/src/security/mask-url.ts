@@ -1,3 +1,5 @@
+import { decodeLeniently, joinRawUrl, pairName, pairValue, splitRawUrl, type RawUrl } from './raw-url.js';
+
 const MASK = '***';
 
 /** Query parameters whose value is a credential: signed URLs, key-in-URL APIs. */
@@ -11,30 +13,27 @@ const QUERY_PARAMETER = /([?&;])([^=&\s#"'<>]+)=([^&\s#"'<>]*)/g;
 
 /**
  * An LLM's URL as views show it: `user:pass@` and the values of secret-looking query parameters
- * become `***`. The stored URL is unchanged and still used for calls. A string that is not a
- * URL is masked as text.
+ * become `***`, and every other character stays as stored. The stored URL is unchanged and
+ * still used for calls. A string that is not a URL is masked as text.
  */
 export function maskUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return maskUrlsInText(url);
-  }
+  const raw = isUrl(url) ? splitRawUrl(url) : undefined;
+  if (!raw) return maskUrlsInText(url);
   let changed = false;
-  if (parsed.username || parsed.password) {
-    parsed.username = parsed.username ? MASK : '';
-    parsed.password = parsed.password ? MASK : '';
+  if (raw.user) {
+    raw.user = MASK;
     changed = true;
   }
-  for (const name of [...parsed.searchParams.keys()]) {
-    if (SECRET_PARAMETER.test(name)) {
-      parsed.searchParams.set(name, MASK);
-      changed = true;
-    }
+  if (raw.password) {
+    raw.password = MASK;
+    changed = true;
   }
-  // Unchanged URLs stay byte for byte as stored (URL would normalize them).
-  return changed ? parsed.toString().replaceAll(encodeURIComponent(MASK), MASK) : url;
+  raw.pairs = raw.pairs?.map((pair) => {
+    if (!isSecretPair(pair)) return pair;
+    changed = true;
+    return `${pair.slice(0, pair.indexOf('='))}=${MASK}`;
+  });
+  return changed ? joinRawUrl(raw) : url;
 }
 
 /** The same masking for every URL inside a longer text (an error message quoting one). */
@@ -49,60 +48,100 @@ export function maskUrlsInText(text: string): string {
 /** What `restoreMaskedUrl` made of a URL that may carry a view's masks. */
 export interface RestoredUrl {
   url: string;
-  /** The masked parts the stored URL had no value for (`password`, `query parameter api_key`). */
+  /** The masked parts no stored value may replace (`password`, `query parameter api_key`). */
   unknown: string[];
+  /** The URL names another server than the stored one, whose values therefore stay unused. */
+  otherServer: boolean;
 }
 
 /**
- * A URL sent back with a view's masks in it (an edited document that also changed the host, or
- * one copied under a new name): each `***` where `maskUrl` puts one takes the stored URL's value
- * again, so a mask is never stored as the credential. A URL without masks comes back as it is.
+ * A URL sent back with a view's masks in it (an edited document): each `***` where `maskUrl`
+ * puts one takes the stored URL's value again, so a mask is never stored as the credential.
+ * Only for the same scheme, host and port: the stored values are never sent to another server
+ * than the one they were given for. A URL without masks, or the view's URL sent back as it was,
+ * keeps its text byte for byte.
  */
 export function restoreMaskedUrl(url: string, stored: string | null): RestoredUrl {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return { url, unknown: [] };
-  }
-  const secretNames = [...parsed.searchParams.keys()].filter((name) => SECRET_PARAMETER.test(name) && parsed.searchParams.get(name) === MASK);
-  if (parsed.username !== MASK && parsed.password !== MASK && secretNames.length === 0) return { url, unknown: [] };
-  let previous: URL | undefined;
-  try {
-    previous = stored === null ? undefined : new URL(stored);
-  } catch {
-    previous = undefined;
-  }
+  const raw = splitRawUrl(url);
+  if (!raw || !hasMask(raw)) return { url, unknown: [], otherServer: false };
+  if (stored !== null && url === maskUrl(stored)) return { url: stored, unknown: [], otherServer: false };
+  const previous = stored === null ? undefined : splitRawUrl(stored);
+  const otherServer = previous !== undefined && !sameServer(url, stored ?? '');
+  const from = otherServer ? undefined : previous;
   const unknown: string[] = [];
-  if (parsed.username === MASK) {
-    if (previous?.username) parsed.username = previous.username;
+  if (raw.user !== undefined && isMask(raw.user)) {
+    if (from?.user) raw.user = from.user;
     else unknown.push('user name');
   }
-  if (parsed.password === MASK) {
-    if (previous?.password) parsed.password = previous.password;
+  if (raw.password !== undefined && isMask(raw.password)) {
+    if (from?.password) raw.password = from.password;
     else unknown.push('password');
   }
-  if (secretNames.length > 0) {
-    // Pair by pair as written: re-encoding the rest of the query would break a signed URL.
-    const storedPairs = new Map((previous?.search.slice(1).split('&') ?? []).map((pair) => [pairName(pair), pair]));
-    const pairs = parsed.search.slice(1).split('&').map((pair) => {
-      const name = pairName(pair);
-      if (!secretNames.includes(name) || pair.slice(pair.indexOf('=') + 1) !== MASK) return pair;
-      const restored = storedPairs.get(name);
-      if (restored === undefined || !restored.includes('=')) unknown.push(`query parameter ${name}`);
-      return restored ?? pair;
-    });
-    parsed.search = pairs.join('&');
-  }
-  return { url: parsed.toString(), unknown };
+  // Pairs of one name are matched in order: a signed URL may repeat a parameter.
+  const taken = new Map<string, number>();
+  raw.pairs = raw.pairs?.map((pair) => {
+    const name = pairName(pair);
+    if (!SECRET_PARAMETER.test(name)) return pair;
+    const nth = taken.get(name) ?? 0;
+    taken.set(name, nth + 1);
+    const value = pairValue(pair);
+    if (value === undefined || !isMask(value)) return pair;
+    const same = from?.pairs?.filter((each) => pairName(each) === name && pairValue(each));
+    const restored = same?.[nth];
+    if (restored === undefined) unknown.push(`query parameter ${name}`);
+    return restored ?? pair;
+  });
+  return { url: joinRawUrl(raw), unknown: [...new Set(unknown)], otherServer };
 }
 
-function pairName(pair: string): string {
-  const end = pair.indexOf('=');
-  const raw = end < 0 ? pair : pair.slice(0, end);
+const secretsByUrl = new Map<string, string[]>();
+/** Upstream URLs are a handful per LLM; more than this and the memo starts again. */
+const MAX_REMEMBERED_URLS = 1000;
+
+/**
+ * The credentials a URL carries, decoded: its user name and password and its secret query
+ * values, for the sanitizer to mask wherever an upstream quotes them. Read once per URL.
+ */
+export function urlSecrets(url: string | null): readonly string[] {
+  if (url === null) return [];
+  let secrets = secretsByUrl.get(url);
+  if (!secrets) {
+    const raw = splitRawUrl(url);
+    secrets = raw === undefined ? [] : [raw.user, raw.password, ...(raw.pairs ?? []).filter(isSecretPair).map(pairValue)].filter((value): value is string => !!value).map(decodeLeniently);
+    if (secretsByUrl.size >= MAX_REMEMBERED_URLS) secretsByUrl.clear();
+    secretsByUrl.set(url, secrets);
+  }
+  return secrets;
+}
+
+function isUrl(text: string): boolean {
   try {
-    return decodeURIComponent(raw.replaceAll('+', ' '));
+    new URL(text);
+    return true;
   } catch {
-    return raw;
+    return false;
+  }
+}
+
+/** A pair naming a secret parameter, with a value. */
+function isSecretPair(pair: string): boolean {
+  return !!pairValue(pair) && SECRET_PARAMETER.test(pairName(pair));
+}
+
+/** `***`, also written as `%2A%2A%2A`. */
+function isMask(text: string): boolean {
+  return text === MASK || decodeLeniently(text) === MASK;
+}
+
+function hasMask(raw: RawUrl): boolean {
+  if ((raw.user !== undefined && isMask(raw.user)) || (raw.password !== undefined && isMask(raw.password))) return true;
+  return raw.pairs?.some((pair) => SECRET_PARAMETER.test(pairName(pair)) && isMask(pairValue(pair) ?? '')) ?? false;
+}
+
+function sameServer(left: string, right: string): boolean {
+  try {
+    return new URL(left).origin === new URL(right).origin;
+  } catch {
+    return false;
   }
 }

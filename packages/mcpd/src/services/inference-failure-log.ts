@@ -51,9 +51,12 @@ export class InferenceFailureLog {
     this.#keepQuiet(name, failure);
   }
 
-  /** Stops the pending summaries (shutdown); failures not logged yet are in the audit. */
+  /** Writes the pending summaries now and stops their timers (shutdown). */
   close(): void {
-    for (const quiet of this.#quiet.values()) quiet.cancel();
+    for (const quiet of this.#quiet.values()) {
+      quiet.cancel();
+      if (quiet.more > 0) this.#log(quiet.latest, quiet.more);
+    }
     this.#quiet.clear();
   }
 

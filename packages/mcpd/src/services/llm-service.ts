@@ -16,16 +16,22 @@ import type { NamespaceGuard } from './namespace-guard.js';
 import { nameTaken } from './namespace-rules.js';
 
 import { restoreMaskedUrl } from '../security/mask-url.js';
+import { decodeLeniently, splitRawUrl } from '../security/raw-url.js';
 
 /** Fields of a virtual row its owner may change; the rest come from the publisher. */
 const VIRTUAL_EDITABLE_FIELDS: ReadonlySet<string> = new Set(['visibility', 'description', 'tier']);
 
 /**
- * A public LLM's URL may carry `user:pass@`, sent as Basic authorization; an OpenAI-dialect key
- * goes in the same header, so one LLM cannot have both (Anthropic's key has a header of its own).
+ * A public LLM's URL may carry `user:pass@`, sent as Basic authorization, whose user name cannot
+ * hold a `:` (RFC 7617). An OpenAI-dialect key goes in the same header, so one LLM cannot have
+ * both (Anthropic's key has a header of its own).
  */
-function assertOneAuthorization(name: string, type: LlmType, url: string, keyed: boolean): void {
-  if (keyed && type !== 'anthropic' && urlHoldsCredentials(url)) {
+function assertUrlCredentials(name: string, type: LlmType, url: string, keyed: boolean): void {
+  if (!urlHoldsCredentials(url)) return;
+  if (decodeLeniently(splitRawUrl(url)?.user ?? '').includes(':')) {
+    throw badRequest(`the user name in the URL of LLM ${name} holds a ':' (%3A), which Basic authorization cannot carry`);
+  }
+  if (keyed && type !== 'anthropic') {
     throw badRequest(
       `LLM ${name} would send both its URL's user name and password and its API key as the Authorization header; keep one: the key (apiKeyEnv in a document, --api-key-env), or the URL's user:pass@ (remove the key with apiKey: null in a document)`,
     );
@@ -36,9 +42,11 @@ function assertOneAuthorization(name: string, type: LlmType, url: string, keyed:
 function unmaskedUrl(name: string, url: string, stored: string | null): string {
   const restored = restoreMaskedUrl(url, stored);
   if (restored.unknown.length > 0) {
-    throw badRequest(
-      `the URL of LLM ${name} holds *** for its ${restored.unknown.join(' and ')}, as views mask them; write the real value${restored.unknown.length > 1 ? 's' : ''} (views never show ${restored.unknown.length > 1 ? 'them' : 'it'})`,
-    );
+    const many = restored.unknown.length > 1;
+    const why = restored.otherServer
+      ? `and names another server than the stored URL, to which the stored value${many ? 's are' : ' is'} never sent`
+      : 'as views mask them';
+    throw badRequest(`the URL of LLM ${name} holds *** for its ${restored.unknown.join(' and ')}, ${why}; write the real value${many ? 's' : ''}`);
   }
   return restored.url;
 }
@@ -89,7 +97,7 @@ export class LlmService {
     }
     const url = unmaskedUrl(input.name, input.url, null);
     await this.urlPolicy?.assertAllowed(principal, { id: principal.userId, name: principal.userName }, url);
-    assertOneAuthorization(input.name, input.type, url, input.apiKey !== undefined);
+    assertUrlCredentials(input.name, input.type, url, input.apiKey !== undefined);
     const visibility = input.visibility ?? 'public';
     assertMayJoinPool(principal, { kind: 'public', visibility, poolName: input.poolName }, `LLM ${input.name}`);
     const now = this.clock.now();
@@ -150,7 +158,7 @@ export class LlmService {
     // A row stored before the rule held both keeps working (its key wins); only a change to one of them is checked.
     if (record.kind === 'public' && (changes.url !== undefined || changes.apiKeyEncrypted !== undefined || changes.type !== undefined)) {
       const keyed = changes.apiKeyEncrypted !== undefined ? changes.apiKeyEncrypted !== null : record.apiKeyEncrypted !== null;
-      assertOneAuthorization(record.name, changes.type ?? record.type, changes.url ?? record.url ?? '', keyed);
+      assertUrlCredentials(record.name, changes.type ?? record.type, changes.url ?? record.url ?? '', keyed);
     }
     const joining = (patch.poolName !== undefined && patch.poolName !== record.poolName) || (patch.visibility !== undefined && patch.visibility !== record.visibility);
     if (joining) {
