@@ -53,6 +53,12 @@ describe('maskUrl', () => {
     expect(maskUrl('http://127.0.0.1:8000/v1')).toBe('http://127.0.0.1:8000/v1');
     expect(maskUrl('https://api.example.com/v1?model=x')).toBe('https://api.example.com/v1?model=x');
   });
+
+  it('masks as the URL parser reads it a URL written otherwise (backslashes, an @ in the password)', () => {
+    expect(maskUrl('http:\\\\user:pw123@host/v1?api_key=zz')).toBe('http://***:***@host/v1?api_key=***');
+    expect(maskUrl('http://a:b@c@host/v1')).toBe('http://***:***@host/v1');
+    expect(maskUrl('http://v1:v1@host/v1')).toBe('http://***:***@host/v1');
+  });
 });
 
 describe('restoreMaskedUrl', () => {

@@ -17,23 +17,41 @@ const QUERY_PARAMETER = /([?&;])([^=&\s#"'<>]+)=([^&\s#"'<>]*)/g;
  * still used for calls. A string that is not a URL is masked as text.
  */
 export function maskUrl(url: string): string {
-  const raw = isUrl(url) ? splitRawUrl(url) : undefined;
-  if (!raw) return maskUrlsInText(url);
-  let changed = false;
-  if (raw.user) {
-    raw.user = MASK;
-    changed = true;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return maskUrlsInText(url);
   }
-  if (raw.password) {
-    raw.password = MASK;
-    changed = true;
-  }
-  raw.pairs = raw.pairs?.map((pair) => {
-    if (!isSecretPair(pair)) return pair;
-    changed = true;
-    return `${pair.slice(0, pair.indexOf('='))}=${MASK}`;
+  const raw = splitRawUrl(url);
+  const masked = raw === undefined ? undefined : maskRaw(raw);
+  // A URL the parser reads otherwise than it is written (`http:\\user:pass@host`) is masked as parsed.
+  if (masked === undefined || secretsOf(parsed).some((secret) => masked.includes(secret))) return maskParsed(parsed);
+  return masked;
+}
+
+/** The URL as written with its credentials masked: the same text when it has none. */
+function maskRaw(raw: RawUrl): string {
+  return joinRawUrl({
+    ...raw,
+    user: raw.user ? MASK : raw.user,
+    password: raw.password ? MASK : raw.password,
+    pairs: raw.pairs?.map((pair) => (isSecretPair(pair) ? `${pair.slice(0, pair.indexOf('='))}=${MASK}` : pair)),
   });
-  return changed ? joinRawUrl(raw) : url;
+}
+
+/** Masking through the parsed URL, which prints it back normalized. */
+function maskParsed(parsed: URL): string {
+  if (parsed.username) parsed.username = MASK;
+  if (parsed.password) parsed.password = MASK;
+  for (const name of [...parsed.searchParams.keys()]) if (SECRET_PARAMETER.test(name)) parsed.searchParams.set(name, MASK);
+  return parsed.toString().replaceAll(encodeURIComponent(MASK), MASK);
+}
+
+/** The user name, password and secret query values a parsed URL holds. */
+function secretsOf(parsed: URL): string[] {
+  const values = [parsed.username, parsed.password, ...[...parsed.searchParams].filter(([name]) => SECRET_PARAMETER.test(name)).map(([, value]) => value)];
+  return values.filter((value) => value !== '' && value !== MASK);
 }
 
 /** The same masking for every URL inside a longer text (an error message quoting one). */
@@ -106,21 +124,17 @@ export function urlSecrets(url: string | null): readonly string[] {
   if (url === null) return [];
   let secrets = secretsByUrl.get(url);
   if (!secrets) {
-    const raw = splitRawUrl(url);
-    secrets = raw === undefined ? [] : [raw.user, raw.password, ...(raw.pairs ?? []).filter(isSecretPair).map(pairValue)].filter((value): value is string => !!value).map(decodeLeniently);
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = undefined;
+    }
+    secrets = parsed === undefined ? [] : secretsOf(parsed).map(decodeLeniently);
     if (secretsByUrl.size >= MAX_REMEMBERED_URLS) secretsByUrl.clear();
     secretsByUrl.set(url, secrets);
   }
   return secrets;
-}
-
-function isUrl(text: string): boolean {
-  try {
-    new URL(text);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A pair naming a secret parameter, with a value. */
