@@ -245,7 +245,7 @@ const cases: Array<[string, () => Promise<void>]> = [
       const copied = await api('/api/v1/llms', { json: { name: 'signed-copy', type: 'openai', model: 'fake-model', url: moved } });
       expect(copied.status).toBe(400);
       expect(errorBodySchema.parse(await copied.json()).error).toBe(
-        'the URL of LLM signed-copy holds *** for its user name and password and query parameter api_key, as views mask them; write the real values',
+        "the URL of LLM signed-copy holds *** for its user name and password and query parameter api_key, a view's mask standing for a stored value, and a new LLM has none; write the real values",
       );
       // Moved to another server, the masks are not filled in: the stored values never go anywhere else.
       const elsewhere = await api('/api/v1/llms/signed-gpt', { method: 'PUT', json: { url: moved.replace(new URL(notingUrl).host, new URL(good.openaiBaseUrl).host) } });

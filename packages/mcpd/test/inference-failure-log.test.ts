@@ -71,13 +71,14 @@ describe('InferenceFailureLog', () => {
   it('writes the pending summaries out on close, and no more after it', () => {
     const { log, lines, clock } = recorder();
     log.note(failure());
+    clock.advance(2_500);
     log.note(failure());
     log.note(failure({ llmName: 'other', servedBy: 'other' }));
     log.close();
-    expect(lines.map((line) => [line.fields.llm, line.fields.moreFailures])).toEqual([
-      ['qwen', undefined],
-      ['other', undefined],
-      ['qwen', 1],
+    expect(lines.map((line) => [line.fields.llm, line.fields.moreFailures, line.fields.withinSeconds])).toEqual([
+      ['qwen', undefined, undefined],
+      ['other', undefined, undefined],
+      ['qwen', 1, 2.5],
     ]);
     clock.advance(FAILURE_LOG_QUIET_MS);
     expect(lines).toHaveLength(3);

@@ -67,6 +67,9 @@ describe.each(testDatabaseVariants())('registry on $name', (variant) => {
     const stored = 'http://svc:pw@127.0.0.1:80/v1?x=a%20b&scope=a/b';
     await mcpd.server.services.database.db.update(llms).set({ url: stored });
     expect((await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { description: 'just a note', tier: 'heavy' } })).status).toBe(200);
+    // An applied document sends every field, its unchanged type too.
+    expect((await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { type: 'openai', model: 'gpt-4o', description: 'applied' } })).status).toBe(200);
+    expect((await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { type: 'ollama' } })).status).toBe(400);
     // An edited document sends the view's URL back with the rest: it stays as stored, byte for byte.
     const shown = llmViewSchema.parse(await (await mcpd.api('/api/v1/llms/gpt')).json()).url;
     expect(shown).toBe('http://***:***@127.0.0.1:80/v1?x=a%20b&scope=a/b');
@@ -75,7 +78,7 @@ describe.each(testDatabaseVariants())('registry on $name', (variant) => {
     expect(row?.url).toBe(stored);
     const rekeyed = await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { apiKey: 'sk-another-key' } });
     expect(rekeyed.status).toBe(400);
-    expect(((await rekeyed.json()) as { error: string }).error).toMatch(/^LLM gpt would send both .*\(remove the key with apiKey: null in a document\)$/);
+    expect(((await rekeyed.json()) as { error: string }).error).toMatch(/^LLM gpt would send both .*; keep one: the key \(remove it with apiKey: null in a document\), or the URL's user:pass@$/);
     expect((await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { apiKey: null } })).status).toBe(200);
     expect((await (await mcpd.api('/api/v1/llms/gpt')).json()).hasApiKey).toBe(false);
   });

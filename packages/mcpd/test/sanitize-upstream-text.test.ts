@@ -40,8 +40,13 @@ describe('sanitizeUpstreamText', () => {
       'Token limit exceeded for model qwen3 (see https://example.com/docs?page=2)',
       'model "task-runner" not found',
     ]) {
-      expect(sanitizeUpstreamText(text, ['', 'abc'])).toBe(text);
+      expect(sanitizeUpstreamText(text, ['', 'no'])).toBe(text);
     }
+  });
+
+  it('masks a short password too, from three characters', () => {
+    expect(sanitizeUpstreamText('user svc with password Zq9x! is not allowed', ['Zq9x!'])).toBe('user svc with password *** is not allowed');
+    expect(sanitizeUpstreamText('key k12 refused', ['k12'])).toBe('key *** refused');
   });
 });
 

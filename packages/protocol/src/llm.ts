@@ -70,7 +70,9 @@ export type LlmView = z.infer<typeof llmViewSchema>;
 
 const upstreamUrlSchema = z
   .url({ protocol: /^https?$/, error: 'url must be an http:// or https:// URL' })
-  .max(2048);
+  .max(2048)
+  // URL parsers read `\` as `/` and drop tabs and line breaks: such a URL would be called otherwise than it reads.
+  .refine((url) => !/[\\\t\n\r]/.test(url), "url must not hold a '\\', a tab or a line break (a URL parser reads '\\' as '/'): write '/', or %5C for a backslash");
 
 const maxConcurrentSchema = z.number().int().min(1).max(100_000);
 

@@ -1,8 +1,11 @@
 import { maskUrlsInText } from './mask-url.js';
 
 const MASK = '***';
-/** Shorter "secrets" (an empty or placeholder key) would mask ordinary words. */
-const MIN_SECRET_LENGTH = 6;
+/**
+ * Shorter "secrets" (an empty key, `no`) would mask letters of ordinary words. A short password
+ * is still masked: a word of a message lost to `***` costs less than a credential shown.
+ */
+const MIN_SECRET_LENGTH = 3;
 
 /** `Bearer …` credentials, as an upstream echoes an Authorization header. */
 const BEARER = /\b(Bearer)(\s+)[A-Za-z0-9\-._~+/=:]{4,}/gi;

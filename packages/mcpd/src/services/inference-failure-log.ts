@@ -21,6 +21,8 @@ export interface InferenceFailure {
 interface Quiet {
   more: number;
   latest: InferenceFailure;
+  /** When the period began (monotonic ms). */
+  since: number;
   cancel: Cancel;
 }
 
@@ -35,7 +37,7 @@ export class InferenceFailureLog {
 
   constructor(
     private readonly logger: Pick<Logger, 'warn'>,
-    private readonly clock: Pick<Clock, 'after'>,
+    private readonly clock: Pick<Clock, 'after' | 'monotonic'>,
   ) {}
 
   note(failure: InferenceFailure): void {
@@ -47,7 +49,7 @@ export class InferenceFailureLog {
       quiet.latest = failure;
       return;
     }
-    this.#log(failure, 0);
+    this.#log(failure);
     this.#keepQuiet(name, failure);
   }
 
@@ -55,13 +57,13 @@ export class InferenceFailureLog {
   close(): void {
     for (const quiet of this.#quiet.values()) {
       quiet.cancel();
-      if (quiet.more > 0) this.#log(quiet.latest, quiet.more);
+      if (quiet.more > 0) this.#log(quiet.latest, quiet);
     }
     this.#quiet.clear();
   }
 
   #keepQuiet(name: string, latest: InferenceFailure): void {
-    const quiet: Quiet = { more: 0, latest, cancel: () => undefined };
+    const quiet: Quiet = { more: 0, latest, since: this.clock.monotonic(), cancel: () => undefined };
     quiet.cancel = this.clock.after(FAILURE_LOG_QUIET_MS, () => this.#endQuiet(name));
     this.#quiet.set(name, quiet);
   }
@@ -70,11 +72,12 @@ export class InferenceFailureLog {
     const quiet = this.#quiet.get(name);
     this.#quiet.delete(name);
     if (!quiet || quiet.more === 0) return;
-    this.#log(quiet.latest, quiet.more);
+    this.#log(quiet.latest, quiet);
     this.#keepQuiet(name, quiet.latest);
   }
 
-  #log(failure: InferenceFailure, more: number): void {
+  /** `quiet`: the period the line sums up, when it does. */
+  #log(failure: InferenceFailure, quiet?: Quiet): void {
     this.logger.warn(
       {
         llm: failure.llmName,
@@ -82,7 +85,7 @@ export class InferenceFailureLog {
         status: failure.status,
         streaming: failure.streaming,
         error: failure.error,
-        ...(more > 0 ? { moreFailures: more, withinSeconds: FAILURE_LOG_QUIET_MS / 1000 } : {}),
+        ...(quiet ? { moreFailures: quiet.more, withinSeconds: Math.round((this.clock.monotonic() - quiet.since) / 100) / 10 } : {}),
       },
       'inference failed upstream',
     );

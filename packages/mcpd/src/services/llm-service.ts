@@ -26,15 +26,14 @@ const VIRTUAL_EDITABLE_FIELDS: ReadonlySet<string> = new Set(['visibility', 'des
  * hold a `:` (RFC 7617). An OpenAI-dialect key goes in the same header, so one LLM cannot have
  * both (Anthropic's key has a header of its own).
  */
-function assertUrlCredentials(name: string, type: LlmType, url: string, keyed: boolean): void {
+function assertUrlCredentials(name: string, type: LlmType, url: string, keyed: boolean, how: 'create' | 'update'): void {
   if (!urlHoldsCredentials(url)) return;
   if (decodeLeniently(splitRawUrl(url)?.user ?? '').includes(':')) {
-    throw badRequest(`the user name in the URL of LLM ${name} holds a ':' (%3A), which Basic authorization cannot carry`);
+    throw badRequest(`the user name in the URL of LLM ${name} holds a ':' (%3A), which Basic authorization cannot carry; a ':' may stand in the password only`);
   }
   if (keyed && type !== 'anthropic') {
-    throw badRequest(
-      `LLM ${name} would send both its URL's user name and password and its API key as the Authorization header; keep one: the key (apiKeyEnv in a document, --api-key-env), or the URL's user:pass@ (remove the key with apiKey: null in a document)`,
-    );
+    const ways = how === 'create' ? 'leave out the key, or the URL\'s user:pass@' : 'the key (remove it with apiKey: null in a document), or the URL\'s user:pass@';
+    throw badRequest(`LLM ${name} would send both its URL's user name and password and its API key as the Authorization header; keep one: ${ways}`);
   }
 }
 
@@ -45,7 +44,7 @@ function unmaskedUrl(name: string, url: string, stored: string | null): string {
     const many = restored.unknown.length > 1;
     const why = restored.otherServer
       ? `and names another server than the stored URL, to which the stored value${many ? 's are' : ' is'} never sent`
-      : 'as views mask them';
+      : `a view's mask standing for a stored value, and ${stored === null ? 'a new LLM has none' : 'the stored URL has none there'}`;
     throw badRequest(`the URL of LLM ${name} holds *** for its ${restored.unknown.join(' and ')}, ${why}; write the real value${many ? 's' : ''}`);
   }
   return restored.url;
@@ -97,7 +96,7 @@ export class LlmService {
     }
     const url = unmaskedUrl(input.name, input.url, null);
     await this.urlPolicy?.assertAllowed(principal, { id: principal.userId, name: principal.userName }, url);
-    assertUrlCredentials(input.name, input.type, url, input.apiKey !== undefined);
+    assertUrlCredentials(input.name, input.type, url, input.apiKey !== undefined, 'create');
     const visibility = input.visibility ?? 'public';
     assertMayJoinPool(principal, { kind: 'public', visibility, poolName: input.poolName }, `LLM ${input.name}`);
     const now = this.clock.now();
@@ -155,10 +154,11 @@ export class LlmService {
     if (patch.poolName !== undefined) changes.poolName = patch.poolName;
     if (patch.visibility !== undefined) changes.visibility = patch.visibility;
     if (patch.maxConcurrent !== undefined) changes.maxConcurrent = patch.maxConcurrent;
-    // A row stored before the rule held both keeps working (its key wins); only a change to one of them is checked.
-    if (record.kind === 'public' && (changes.url !== undefined || changes.apiKeyEncrypted !== undefined || changes.type !== undefined)) {
-      const keyed = changes.apiKeyEncrypted !== undefined ? changes.apiKeyEncrypted !== null : record.apiKeyEncrypted !== null;
-      assertUrlCredentials(record.name, changes.type ?? record.type, changes.url ?? record.url ?? '', keyed);
+    // A row stored before the rule held both keeps working (its key wins): only a change to its URL, key or type is checked.
+    const keyed = changes.apiKeyEncrypted !== undefined ? changes.apiKeyEncrypted !== null : record.apiKeyEncrypted !== null;
+    const authorizationChanged = changes.url !== undefined || keyed !== (record.apiKeyEncrypted !== null) || patch.apiKey != null || (patch.type ?? record.type) !== record.type;
+    if (record.kind === 'public' && authorizationChanged) {
+      assertUrlCredentials(record.name, changes.type ?? record.type, changes.url ?? record.url ?? '', keyed, 'update');
     }
     const joining = (patch.poolName !== undefined && patch.poolName !== record.poolName) || (patch.visibility !== undefined && patch.visibility !== record.visibility);
     if (joining) {
