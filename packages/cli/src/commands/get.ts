@@ -9,6 +9,7 @@ import { registerGetUser } from '../resources/user/get.js';
 import { registerGetPool } from '../resources/pool/get.js';
 import { registerGetThread } from '../resources/thread/get.js';
 import { registerGetUsage } from '../resources/usage/get.js';
+import { registerGetAudit } from '../resources/audit/get.js';
 
 /** `mcpctl get RESOURCE [NAME]`: one subcommand per resource type. */
 export function registerGet(program: Command, context: CliContext): void {
@@ -21,5 +22,6 @@ export function registerGet(program: Command, context: CliContext): void {
   registerGetAgent(get, context);
   registerGetThread(get, context);
   registerGetUsage(get, context);
+  registerGetAudit(get, context);
   completeResourceNames(get);
 }

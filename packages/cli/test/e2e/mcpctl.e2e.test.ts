@@ -261,6 +261,31 @@ describe('mcpctl against a real mcpd', () => {
     expect(errorLines(bad)).toEqual([expect.stringMatching(/^error: .*since.*give a duration such as 30m, 24h or 7d/)]);
   });
 
+  it('lists the chats above in get audit, page by page, and as JSON', async () => {
+    const first = await mcpctl(['get', 'audit', '--llm', 'fake', '--limit', '1']);
+    expect(first.code).toBe(0);
+    const [header, row, ...rest] = first.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^TIME\s+USER\s+LLM\s+STATUS\s+LATENCY\s+TTFT\s+TOKENS\s+ERROR$/);
+    expect(row).toMatch(/^\S+Z\s+admin\s+fake\s+\d{3}\s+\d+ms\s+/);
+    expect(rest).toEqual([]);
+    const hint = /^showing the newest 1; older ones: --before (\d+)\n$/.exec(first.stderr);
+    expect(hint).not.toBeNull();
+
+    const older = await mcpctl(['get', 'audit', '--llm', 'fake', '--limit', '1', '--before', hint![1]!, '-o', 'json']);
+    const records = JSON.parse(older.stdout) as Array<{ id: string; llmName: string; status: number }>;
+    expect(records).toHaveLength(1);
+    expect(Number(records[0]!.id)).toBeLessThan(Number(hint![1]));
+    expect(records[0]).toMatchObject({ llmName: 'fake', status: expect.any(Number) });
+
+    const none = await mcpctl(['get', 'audit', '--llm', 'no-such-llm']);
+    expect(none.code).toBe(0);
+    expect(none.stderr).toBe('No audit records match.\n');
+
+    const bad = await mcpctl(['get', 'audit', '--limit', '0']);
+    expect(bad.code).toBe(1);
+    expect(errorLines(bad)).toEqual([expect.stringMatching(/^error: .*limit/)]);
+  });
+
   it('exits 2 on a bad flag', async () => {
     const run = await mcpctl(['get', 'llms', '--colour']);
     expect(run).toEqual({ code: 2, stdout: '', stderr: "error: unknown option '--colour'\n" });

@@ -1,0 +1,24 @@
+import { auditRecordViewSchema, type AuditRecordView } from '@mcpctl/protocol';
+import type { ApiClient } from '../../api-client.js';
+
+export interface AuditOptions {
+  llm?: string | undefined;
+  user?: string | undefined;
+  agent?: string | undefined;
+  status?: string | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+  /** As typed: mcpd checks the numbers and names the bad one. */
+  limit: string;
+  before?: string | undefined;
+}
+
+/** One page of audit records, newest first: `GET /api/v1/audit`, which checks every filter itself. */
+export function listAudit(client: ApiClient, options: AuditOptions): Promise<AuditRecordView[]> {
+  const query = new URLSearchParams();
+  for (const name of ['limit', 'llm', 'user', 'agent', 'status', 'since', 'until', 'before'] as const) {
+    const value = options[name];
+    if (value !== undefined) query.set(name, value);
+  }
+  return client.get(`/api/v1/audit?${query.toString()}`, auditRecordViewSchema.array());
+}

@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../../context.js';
+import type { OutputFormat } from '../../printer.js';
+import { outputOption } from '../../commands/option-parsers.js';
+import { listAudit, type AuditOptions } from './audit-api.js';
+import { AUDIT_COLUMNS, olderPageHint } from './audit-presentation.js';
+
+/** `mcpctl get audit [--llm NAME] [--user NAME] [--agent NAME] [--status ok|error|CODE] [--since 24h] [--until T] [--limit N] [--before ID] [-o …]` */
+export function registerGetAudit(get: Command, context: CliContext): void {
+  get
+    .command('audit')
+    .description("one line per inference, newest first: everyone's with view:audit, else your own")
+    .option('--llm <name>', 'the LLM or pool asked for')
+    .option('--user <name>', 'who asked')
+    .option('--agent <name>', 'the agent chatted with')
+    .option('--status <status>', 'ok (below 400), error (400 and above), or one status such as 503')
+    .option('--since <time>', 'from a duration ago (30m, 24h, 7d) or an ISO 8601 time')
+    .option('--until <time>', 'up to a duration ago or an ISO 8601 time')
+    .option('--limit <n>', 'records on the page, 1 to 1000', '50')
+    .option('--before <id>', 'records older than this id: the page after one that was full')
+    .addOption(outputOption())
+    .action(async (options: AuditOptions & { output: OutputFormat }) => {
+      const client = await context.api();
+      const records = await listAudit(client, options);
+      if (options.output === 'json') {
+        context.printer.json(records);
+        return;
+      }
+      if (options.output === 'yaml') {
+        context.printer.yaml(records.map((record) => ({ value: { kind: 'AuditRecord', ...record } })));
+        return;
+      }
+      if (records.length === 0) {
+        context.printer.notice('No audit records match.');
+        return;
+      }
+      context.printer.table(AUDIT_COLUMNS, records, { wide: options.output === 'wide' });
+      const hint = olderPageHint(records, Number(options.limit));
+      if (hint) context.printer.notice(hint);
+    });
+}
