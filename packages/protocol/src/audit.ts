@@ -23,8 +23,10 @@ export const auditRecordViewSchema = z.object({
 });
 export type AuditRecordView = z.infer<typeof auditRecordViewSchema>;
 
+const LIMIT_ERROR = 'limit is a whole number from 1 to 1000';
+
 export const auditQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  limit: z.coerce.number({ error: LIMIT_ERROR }).int(LIMIT_ERROR).min(1, LIMIT_ERROR).max(1000, LIMIT_ERROR).default(100),
   llm: z.string().optional(),
   user: z.string().optional(),
   agent: z.string().optional(),
