@@ -279,7 +279,7 @@ describe('mcpctl against a real mcpd', () => {
 
     const none = await mcpctl(['get', 'audit', '--llm', 'no-such-llm']);
     expect(none.code).toBe(0);
-    expect(none.stderr).toBe('No audit records match.\n');
+    expect(none.stderr).toBe('No audit records found.\n');
 
     for (const limit of ['0', 'ten']) {
       const bad = await mcpctl(['get', 'audit', '--limit', limit]);

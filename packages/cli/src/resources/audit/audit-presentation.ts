@@ -1,11 +1,12 @@
 import type { AuditRecordView } from '@mcpctl/protocol';
 import type { Column } from '../../printer.js';
+import type { ResourcePresentation } from '../resource-presentation.js';
 
 /** Longest error shown in a table cell; `-o json|yaml` has the whole text. */
 const ERROR_WIDTH = 60;
 
 /** `get audit`: one row per inference, newest first. Times in ms; `-` where nothing was measured. */
-export const AUDIT_COLUMNS: ReadonlyArray<Column<AuditRecordView>> = [
+const AUDIT_COLUMNS: ReadonlyArray<Column<AuditRecordView>> = [
   { header: 'time', value: (record) => record.at },
   { header: 'user', value: (record) => record.userName },
   { header: 'llm', value: (record) => record.llmName },
@@ -20,6 +21,12 @@ export const AUDIT_COLUMNS: ReadonlyArray<Column<AuditRecordView>> = [
   { header: 'id', value: (record) => record.id, wideOnly: true },
   { header: 'error', value: (record) => shortError(record.error) },
 ];
+
+export const AUDIT_PRESENTATION: ResourcePresentation<AuditRecordView> = {
+  plural: 'audit records',
+  columns: AUDIT_COLUMNS,
+  toYamlDocument: (record) => ({ value: { kind: 'AuditRecord', ...record } }),
+};
 
 /** Said under a full page: how to read the page before it. */
 export function olderPageHint(records: readonly AuditRecordView[], limit: number): string | undefined {

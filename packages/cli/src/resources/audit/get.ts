@@ -3,7 +3,8 @@ import type { CliContext } from '../../context.js';
 import type { OutputFormat } from '../../printer.js';
 import { outputOption } from '../../commands/option-parsers.js';
 import { listAudit, type AuditOptions } from './audit-api.js';
-import { AUDIT_COLUMNS, olderPageHint } from './audit-presentation.js';
+import { AUDIT_PRESENTATION, olderPageHint } from './audit-presentation.js';
+import { printResourceList } from '../resource-presentation.js';
 
 /** `mcpctl get audit [--llm NAME] [--user NAME] [--agent NAME] [--status ok|error|CODE] [--since 24h] [--until T] [--limit N] [--before ID] [-o …]` */
 export function registerGetAudit(get: Command, context: CliContext): void {
@@ -22,19 +23,8 @@ export function registerGetAudit(get: Command, context: CliContext): void {
     .action(async (options: AuditOptions & { output: OutputFormat }) => {
       const client = await context.api();
       const records = await listAudit(client, options);
-      if (options.output === 'json') {
-        context.printer.json(records);
-        return;
-      }
-      if (options.output === 'yaml') {
-        context.printer.yaml(records.map((record) => ({ value: { kind: 'AuditRecord', ...record } })));
-        return;
-      }
-      if (records.length === 0) {
-        context.printer.notice('No audit records match.');
-        return;
-      }
-      context.printer.table(AUDIT_COLUMNS, records, { wide: options.output === 'wide' });
+      printResourceList(context.printer, options.output, AUDIT_PRESENTATION, records);
+      // On stderr, like the table's notices: a JSON or YAML reader's stdout stays the records alone.
       const hint = olderPageHint(records, Number(options.limit));
       if (hint) context.printer.notice(hint);
     });
