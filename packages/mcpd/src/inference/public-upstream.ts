@@ -54,7 +54,7 @@ export class PublicUpstream implements InferenceBackend {
       await this.#serve(call, target, outcome);
     } catch (error) {
       // The upstream's own words may quote the key mcpd sent it.
-      throw sanitizeUpstreamError(error, [target.apiKey, ...urlSecrets(target.record.url)]);
+      throw sanitizeUpstreamError(error, credentialsOf(target));
     }
   }
 
@@ -97,7 +97,7 @@ export class PublicUpstream implements InferenceBackend {
       const sink = call.caller.openStream(headers);
       const forwarder = new StreamForwarder(sink, this.options.clock, {
         collectContent: call.collectContent,
-        secrets: [target.apiKey, ...urlSecrets(target.record.url)],
+        secrets: () => credentialsOf(target),
         source: context.source,
       });
       const decoder = dialect.createStreamDecoder(context);
@@ -202,4 +202,9 @@ function parseJson(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/** What mcpd sends the upstream that its own words may quote back: the key, and the URL's credentials. */
+function credentialsOf(target: InferenceTarget): Array<string | null | undefined> {
+  return [target.apiKey, ...urlSecrets(target.record.url)];
 }

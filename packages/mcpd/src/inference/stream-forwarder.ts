@@ -18,6 +18,8 @@ export interface SseSink {
 
 export type StreamOutcome = { ok: true } | { ok: false; message: string };
 
+const NO_SECRETS = () => [];
+
 /**
  * Writes stream parts to the caller as SSE frames, as they come, and keeps the promises
  * clients rely on whatever the source does: a chunk with `finish_reason` before
@@ -30,7 +32,7 @@ export class StreamForwarder {
   #firstTokenAt: number | undefined;
   #usage: Usage | undefined;
   #content: string | undefined;
-  readonly #secrets: ReadonlyArray<string | undefined>;
+  readonly #secrets: () => ReadonlyArray<string | null | undefined>;
   readonly #source: string;
 
   constructor(
@@ -38,13 +40,13 @@ export class StreamForwarder {
     /** Its monotonic reading marks the first token; its wall time dates a finish chunk made up here. */
     private readonly clock: Pick<Clock, 'now' | 'monotonic'>,
     /**
-     * `secrets`: the upstream's key, masked out of its error texts like every credential.
+     * `secrets`: the upstream's credentials, masked out of its error texts; read only when one comes.
      * `source`: who sends the stream, as its errors name it.
      */
-    options: { collectContent?: boolean | undefined; secrets?: ReadonlyArray<string | undefined>; source?: string | undefined } = {},
+    options: { collectContent?: boolean | undefined; secrets?: () => ReadonlyArray<string | null | undefined>; source?: string | undefined } = {},
   ) {
     if (options.collectContent) this.#content = '';
-    this.#secrets = options.secrets ?? [];
+    this.#secrets = options.secrets ?? NO_SECRETS;
     this.#source = options.source ?? DEFAULT_STREAM_SOURCE;
   }
 
@@ -140,7 +142,7 @@ export class StreamForwarder {
 
   #error(text: string): string {
     // An upstream's words, on their way to the caller and the audit.
-    const message = sanitizeUpstreamText(text, this.#secrets);
+    const message = sanitizeUpstreamText(text, this.#secrets());
     this.#outcome = { ok: false, message };
     return `data: ${JSON.stringify({ error: { message, type: 'upstream_error' } })}\n\n`;
   }

@@ -193,6 +193,9 @@ export class InferenceService {
       agentName: call.agentName ?? null,
     };
     this.audit.record(entry);
-    this.options.failures.note({ llmName: call.name, servedBy: outcome.servedBy, status: outcome.status, error: outcome.error, streaming: entry.streaming });
+    // Only a failure carries an error: an answer that went well makes nothing here.
+    if (outcome.error !== undefined) {
+      this.options.failures.note({ llmName: call.name, servedBy: outcome.servedBy, status: outcome.status, error: outcome.error, streaming: entry.streaming });
+    }
   }
 }
