@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { ManualClock } from '@mcpctl/clock/manual';
@@ -80,6 +80,18 @@ describe.each([
   });
 });
 
+/** A model server of the test's own on a free port, closed after `run` whatever it did. */
+async function withUpstream(handler: RequestListener, run: (port: number) => Promise<void>): Promise<void> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    await run((server.address() as AddressInfo).port);
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
 describe('public path behaviour', () => {
   let mcpd: TestServer;
   let upstream: FakeUpstream;
@@ -151,15 +163,12 @@ describe('public path behaviour', () => {
   });
 
   it('says the connection broke mid-answer, not that the upstream cannot be reached, when it closes after its headers', async () => {
-    const breaking = createServer((request, response) => {
+    await withUpstream((request, response) => {
       request.resume();
       response.writeHead(200, { 'content-type': request.headers.accept === 'text/event-stream' ? 'text/event-stream' : 'application/json' });
       response.write('{"id":"x","object":"chat.compl');
       setTimeout(() => response.socket?.destroy(), 20);
-    });
-    await new Promise<void>((resolve) => breaking.listen(0, '127.0.0.1', resolve));
-    try {
-      const { port } = breaking.address() as AddressInfo;
+    }, async (port) => {
       await mcpd.api('/api/v1/llms', { json: { name: 'breaking', type: 'openai', model: 'm', url: `http://127.0.0.1:${port}/v1` } });
       const whole = await infer('breaking');
       expect(whole.status).toBe(502);
@@ -167,10 +176,7 @@ describe('public path behaviour', () => {
       const streamed = await infer('breaking', { stream: true });
       expect(streamed.status).toBe(200);
       expect(await streamed.text()).toContain('the connection to the upstream of breaking broke mid-answer: ');
-    } finally {
-      breaking.closeAllConnections();
-      await new Promise<void>((resolve) => breaking.close(() => resolve()));
-    }
+    });
   });
 
   it('answers 502 with the upstream message when it fails', async () => {
@@ -202,7 +208,7 @@ describe('public path behaviour', () => {
   });
 
   it('says the upstream went silent mid-answer, not that it did not answer, when its body stalls past the idle timeout', async () => {
-    const stalling = createServer((request, response) => {
+    await withUpstream((request, response) => {
       let body = '';
       request.setEncoding('utf8').on('data', (text: string) => (body += text));
       request.on('end', () => {
@@ -210,10 +216,7 @@ describe('public path behaviour', () => {
         response.writeHead(200, { 'content-type': streaming ? 'text/event-stream' : 'application/json' });
         response.write(streaming ? 'data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n' : '{"id":"x",');
       });
-    });
-    await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
-    try {
-      const { port } = stalling.address() as AddressInfo;
+    }, async (port) => {
       await mcpd.api('/api/v1/llms', { json: { name: 'stalling', type: 'openai', model: 'm', url: `http://127.0.0.1:${port}/v1` } });
       const whole = await infer('stalling');
       expect(whole.status).toBe(504);
@@ -223,32 +226,23 @@ describe('public path behaviour', () => {
       const text = await streamed.text();
       expect(text).toContain('"content":"Hi"');
       expect(text).toContain('the upstream of stalling went silent mid-answer');
-    } finally {
-      stalling.closeAllConnections();
-      await new Promise<void>((resolve) => stalling.close(() => resolve()));
-    }
+    });
   });
 
   it('names the LLM in the error frame of a stream its upstream failed or ended early', async () => {
     const chunk = 'data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n';
-    const failing = createServer((request, response) => {
+    await withUpstream((request, response) => {
       request.resume();
       request.on('end', () => {
         response.writeHead(200, { 'content-type': 'text/event-stream' });
         response.end(request.url?.includes('/early/') ? chunk : `${chunk}data: {"error":{"message":"KV cache exhausted"}}\n\n`);
       });
-    });
-    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
-    try {
-      const { port } = failing.address() as AddressInfo;
+    }, async (port) => {
       await mcpd.api('/api/v1/llms', { json: { name: 'failing', type: 'openai', model: 'm', url: `http://127.0.0.1:${port}/v1` } });
       await mcpd.api('/api/v1/llms', { json: { name: 'early', type: 'openai', model: 'm', url: `http://127.0.0.1:${port}/early/v1` } });
       expect(await (await infer('failing', { stream: true })).text()).toContain('"message":"the upstream of failing failed mid-stream: KV cache exhausted"');
       expect(await (await infer('early', { stream: true })).text()).toContain('"message":"the upstream of early closed the stream before it finished"');
-    } finally {
-      failing.closeAllConnections();
-      await new Promise<void>((resolve) => failing.close(() => resolve()));
-    }
+    });
   });
 
   it('ends a stream cut by the upstream with an explicit error frame', async () => {
