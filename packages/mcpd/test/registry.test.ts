@@ -61,6 +61,26 @@ describe.each(testDatabaseVariants())('registry on $name', (variant) => {
     expect((await (await mcpd.api('/api/v1/llms/gpt')).json()).hasApiKey).toBe(false);
   });
 
+  it('sends a stored key to another server only when the key comes again', async () => {
+    await mcpd.api('/api/v1/llms', { json: { ...gpt, apiKey: 'sk-very-secret-key' } });
+    // Another path on the same server keeps the key.
+    expect((await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { url: 'http://127.0.0.1:9/openai/v1' } })).status).toBe(200);
+    for (const url of ['http://attacker.example/v1', 'https://127.0.0.1:9/v1', 'http://127.0.0.1:10/v1']) {
+      const moved = await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { url, description: 'moved' } });
+      expect(moved.status).toBe(400);
+      expect(((await moved.json()) as { error: string }).error).toBe(
+        `LLM gpt's API key was given for http://127.0.0.1:9; to send it to ${new URL(url).origin}, give the key again (apiKeyEnv in the document), or remove it with apiKey: null`,
+      );
+    }
+    const unchanged = llmViewSchema.parse(await (await mcpd.api('/api/v1/llms/gpt')).json());
+    expect(unchanged).toMatchObject({ url: 'http://127.0.0.1:9/openai/v1', description: null, hasApiKey: true });
+    // With the key again, or without any, the move is the editor's to make.
+    expect((await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { url: 'http://127.0.0.1:10/v1', apiKey: 'sk-for-the-new-server' } })).status).toBe(200);
+    expect((await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { url: 'http://127.0.0.1:11/v1', apiKey: null } })).status).toBe(200);
+    expect(llmViewSchema.parse(await (await mcpd.api('/api/v1/llms/gpt')).json())).toMatchObject({ url: 'http://127.0.0.1:11/v1', hasApiKey: false });
+    expect((await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { url: 'http://127.0.0.1:12/v1' } })).status).toBe(200);
+  });
+
   it('lets a row stored with both URL credentials and a key change anything but them, and checks a change to either', async () => {
     await mcpd.api('/api/v1/llms', { json: { ...gpt, apiKey: 'sk-very-secret-key' } });
     // Stored before the rule: written past the API, as an older mcpd took it.

@@ -152,7 +152,8 @@ function hasMask(raw: RawUrl): boolean {
   return raw.pairs?.some((pair) => SECRET_PARAMETER.test(pairName(pair)) && isMask(pairValue(pair) ?? '')) ?? false;
 }
 
-function sameServer(left: string, right: string): boolean {
+/** Same scheme, host and port: where a stored secret may still be sent. Unparsable URLs are never the same server. */
+export function sameServer(left: string, right: string): boolean {
   try {
     return new URL(left).origin === new URL(right).origin;
   } catch {

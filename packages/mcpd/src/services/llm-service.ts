@@ -15,7 +15,7 @@ import { assertMayJoinPool } from '../rbac/assert-may-join-pool.js';
 import type { NamespaceGuard } from './namespace-guard.js';
 import { nameTaken } from './namespace-rules.js';
 
-import { restoreMaskedUrl } from '../security/mask-url.js';
+import { restoreMaskedUrl, sameServer } from '../security/mask-url.js';
 import { decodeLeniently, splitRawUrl } from '../security/raw-url.js';
 
 /** Fields of a virtual row its owner may change; the rest come from the publisher. */
@@ -34,6 +34,26 @@ function assertUrlCredentials(name: string, type: LlmType, url: string, keyed: b
   if (keyed && type !== 'anthropic') {
     const ways = how === 'create' ? 'leave out the key, or the URL\'s user:pass@' : 'the key (remove it with apiKey: null in a document), or the URL\'s user:pass@';
     throw badRequest(`LLM ${name} would send both its URL's user name and password and its API key as the Authorization header; keep one: ${ways}`);
+  }
+}
+
+/**
+ * A sealed key was given for one server: a new URL on another scheme, host or port must come with
+ * the key again (or without one), as a browser drops Authorization on a redirect to another origin.
+ * Otherwise whoever may edit the row could point the key at a server of their choosing.
+ */
+function assertKeyStaysWithServer(name: string, stored: string | null, next: string): void {
+  if (stored === null || sameServer(stored, next)) return;
+  const from = originOf(stored);
+  const to = originOf(next);
+  throw badRequest(`LLM ${name}'s API key was given for ${from}; to send it to ${to}, give the key again (apiKeyEnv in the document), or remove it with apiKey: null`);
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'its stored URL';
   }
 }
 
@@ -148,6 +168,7 @@ export class LlmService {
     if (patch.type !== undefined) changes.type = patch.type;
     if (patch.model !== undefined) changes.model = patch.model;
     if (url !== undefined && url !== record.url) changes.url = url;
+    if (url !== undefined && url !== record.url && patch.apiKey === undefined && record.apiKeyEncrypted !== null) assertKeyStaysWithServer(record.name, record.url, url);
     if (patch.apiKey !== undefined) changes.apiKeyEncrypted = patch.apiKey === null ? null : this.secrets.seal(patch.apiKey);
     if (patch.tier !== undefined) changes.tier = patch.tier;
     if (patch.description !== undefined) changes.description = patch.description;
