@@ -150,6 +150,9 @@ export const llmSlotClaims = pgTable(
 
 
 /** Agents: a system prompt and default parameters pinned to an LLM or pool name. */
+/** What an agent's `llm` named when it was set. */
+export type AgentLlmPin = { kind: 'llm'; id: string; ownerId: string | null } | { kind: 'pool' };
+
 export const agents = pgTable(
   'agents',
   {
@@ -157,6 +160,13 @@ export const agents = pgTable(
     name: text('name').notNull(),
     kind: text('kind').$type<LlmKind>().notNull(),
     llm: text('llm').notNull(),
+    /**
+     * What `llm` named when the agent was pointed at it: an LLM row (its id and owner) or a pool.
+     * A name freed and claimed by someone else no longer matches, so the agent's prompts never
+     * follow the name to a new owner. Null for rows whose name resolved to nothing when the
+     * column came.
+     */
+    llmPin: jsonb('llm_pin').$type<AgentLlmPin>(),
     description: text('description'),
     systemPrompt: text('system_prompt'),
     project: text('project'),

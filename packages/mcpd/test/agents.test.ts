@@ -2,6 +2,7 @@ import { providerHelloReadSchema, providerHelloSchema, providerRegisterAnswerSch
 import { startFakeUpstream, testDatabaseVariants, type FakeUpstream } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '@mcpctl/clock/manual';
+import { agents as agentRows } from '@mcpctl/db';
 import { ProviderStream } from './support/provider-stream.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { addUser } from './support/test-users.js';
@@ -150,10 +151,62 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     const bob = await addUser(mcpd.server.services.database.db, 'bob');
     expect((await mcpd.api('/api/v1/agents/secret', { token: bob })).status).toBe(404);
     expect(await (await mcpd.api('/api/v1/agents', { token: bob })).json()).toEqual([]);
-    await createAgent({ name: 'broken', llm: 'qwen', defaultParams: { temperature: 'warm' } });
-    const response = await chat('broken', {});
+    const refused = await createAgent({ name: 'broken', llm: 'qwen', defaultParams: { temperature: 'warm' } });
+    expect(refused.status).toBe(400);
+    expect((await refused.json()).error).toBe('invalid defaultParams of agent broken: temperature: Invalid input: expected number, received string');
+    const chosen = await createAgent({ name: 'broken', llm: 'qwen', defaultParams: { stream: true, model: 'qwen-alpha' } });
+    expect((await chosen.json()).error).toBe(
+      "defaultParams of agent broken cannot set model, stream: a chat sets them itself (the agent's llm, the caller's messages and choice of streaming)",
+    );
+    await createAgent({ name: 'warm', llm: 'qwen', defaultParams: { temperature: 0.5 } });
+    expect((await mcpd.api('/api/v1/agents/warm', { method: 'PUT', json: { defaultParams: { temperature: 5 } } })).status).toBe(400);
+    // A row stored before the check still says why at each chat.
+    await mcpd.server.services.database.db.update(agentRows).set({ defaultParams: { temperature: 'warm' } });
+    const response = await chat('warm', {});
     expect(response.status).toBe(400);
     expect((await response.json()).error).toMatch(/temperature/);
+  });
+
+  it('sends nothing to a name its LLM left: deleted, then claimed by another user', async () => {
+    await mcpd.api('/api/v1/llms', { json: { name: 'solo', type: 'openai', model: 'm', url: upstream.openaiBaseUrl } });
+    await createAgent({ name: 'reviewer', llm: 'solo', systemPrompt: 'Review code.' });
+    expect(await (await mcpd.api('/api/v1/agents/reviewer')).json()).toMatchObject({ llm: 'solo', llmState: 'pinned' });
+    expect((await chat('reviewer', {})).status).toBe(200);
+    // Made again by the same owner: still the agent's LLM.
+    await mcpd.api('/api/v1/llms/solo', { method: 'DELETE' });
+    const gone = await chat('reviewer', {});
+    expect(gone.status).toBe(404);
+    expect((await gone.json()).error).toBe(
+      "agent reviewer is pointed at LLM solo, which no longer exists; its owner can point it at an LLM or pool again (llm in 'mcpctl apply')",
+    );
+    await mcpd.api('/api/v1/llms', { json: { name: 'solo', type: 'openai', model: 'm', url: upstream.openaiBaseUrl } });
+    expect((await chat('reviewer', {})).status).toBe(200);
+
+    await mcpd.api('/api/v1/llms/solo', { method: 'DELETE' });
+    const bob = await addUser(mcpd.server.services.database.db, 'bob');
+    const claimed = await mcpd.api('/api/v1/llms/_provider-register', { token: bob, json: { providers: [{ name: 'solo', type: 'openai', model: 'm', visibility: 'public' }] } });
+    expect(claimed.status).toBe(201);
+    const seen = upstream.requests.length;
+    const moved = await chat('reviewer', { messages: [{ role: 'user', content: 'my secret code' }] });
+    expect(moved.status).toBe(409);
+    expect((await moved.json()).error).toBe(
+      "agent reviewer was pointed at another LLM named solo; that name now answers to another owner's LLM, so the agent sends nothing there until its owner can point it at an LLM or pool again (llm in 'mcpctl apply')",
+    );
+    expect((await mcpd.api('/v1/chat/completions', { json: { model: 'reviewer', messages: [{ role: 'user', content: 'x' }] } })).status).toBe(409);
+    expect(upstream.requests.length).toBe(seen);
+    expect(await (await mcpd.api('/api/v1/agents')).json()).toEqual([expect.objectContaining({ name: 'reviewer', llmState: 'moved' })]);
+    // Its owner sends llm again: the agent now means bob's LLM.
+    const repinned = await mcpd.api('/api/v1/agents/reviewer', { method: 'PUT', json: { llm: 'solo' } });
+    expect(await repinned.json()).toMatchObject({ llmState: 'pinned' });
+  });
+
+  it('keeps a pool pin from following its name to an LLM', async () => {
+    await createAgent({ name: 'pooled', llm: 'qwen' });
+    for (const name of ['qwen-alpha', 'qwen-beta']) await mcpd.api(`/api/v1/llms/${name}`, { method: 'DELETE' });
+    await mcpd.api('/api/v1/llms', { json: { name: 'qwen', type: 'openai', model: 'm', url: upstream.openaiBaseUrl } });
+    const moved = await chat('pooled', {});
+    expect(moved.status).toBe(409);
+    expect((await moved.json()).error).toMatch(/^agent pooled was pointed at another pool named qwen; /);
   });
 
   it('lets a published agent name a pool: one its own payload forms, or one the publisher can see', async () => {

@@ -12,6 +12,12 @@ export const agentViewSchema = z.object({
   kind: llmKindSchema,
   /** The pinned LLM or pool name. */
   llm: z.string(),
+  /**
+   * `pinned`: `llm` names what the agent was pointed at; `moved`: the name now answers to another
+   * owner's LLM (or an LLM where a pool was), so chats are refused until the owner sends `llm`
+   * again; `gone`: the LLM is deleted. Optional: older servers do not send it.
+   */
+  llmState: z.enum(['pinned', 'moved', 'gone']).optional(),
   description: z.string().nullable(),
   systemPrompt: z.string().nullable(),
   project: z.string().nullable(),

@@ -1,5 +1,5 @@
 import { chatCompletionRequestSchema, THREAD_ID_HEADER, type ChatCompletionRequest, type ChatMessage } from '@mcpctl/protocol';
-import { badRequest, describeZodError, forbidden, serviceUnavailable } from '../errors.js';
+import { badRequest, conflict, describeZodError, forbidden, notFound, serviceUnavailable } from '../errors.js';
 import type { Caller } from '../inference/caller.js';
 import type { InferenceOutcome } from '../inference/inference-backend.js';
 import type { ReconnectGrace } from '../dispatch/reconnect-grace.js';
@@ -7,7 +7,8 @@ import type { InferenceService } from './inference-service.js';
 import type { NewThreadMessage } from '../repositories/thread-repository.js';
 import type { AgentRecord } from '../repositories/agent-repository.js';
 import type { AgentService } from './agent-service.js';
-import type { LlmCatalog } from '../catalog/llm-catalog.js';
+import type { InferenceTarget, LlmCatalog } from '../catalog/llm-catalog.js';
+import { agentLlmState } from './agent-llm-pin.js';
 import { canSee, type Principal } from '../rbac/principal.js';
 import { threadCaller } from './thread-caller.js';
 import type { ThreadService } from './thread-service.js';
@@ -47,6 +48,8 @@ export class AgentChatService {
     // Right after a restart its publisher may be on its way back: then the dispatch waits for it.
     const expectedBack = this.grace.remainingMs(agent.providerSessionId) > 0;
     if (agent.kind === 'virtual' && agent.status === 'inactive' && !expectedBack) throw serviceUnavailable(`the publisher of agent ${agent.name} is offline`, 30);
+    const pinned = await this.catalog.find(agent.llm);
+    assertPinHolds(agent, pinned);
     const { threadId: presented, ...request } = chat.request;
     const history = presented && chat.keepThread ? await this.threads.history(chat.principal, presented) : [];
     const threadId = chat.keepThread ? (presented ?? (await this.threads.start(chat.principal, agent.name, titleOf(request.messages)))) : undefined;
@@ -62,7 +65,7 @@ export class AgentChatService {
     try {
       const outcome = await this.inference.run({
         principal: chat.principal,
-        name: await this.#dispatchName(chat.principal, agent),
+        name: await this.#dispatchName(chat.principal, agent, pinned),
         request: merged.data,
         endpoint: chat.endpoint,
         agentName: agent.name,
@@ -86,11 +89,24 @@ export class AgentChatService {
    * then picks among the members the caller can see; a pool name that an LLM also answers to
    * (rows older than the shared namespace) keeps the pinned LLM.
    */
-  async #dispatchName(principal: Principal, agent: AgentRecord): Promise<string> {
-    const pinned = await this.catalog.find(agent.llm);
+  async #dispatchName(principal: Principal, agent: AgentRecord, pinned: InferenceTarget | undefined): Promise<string> {
     const poolName = pinned && canSee(principal, pinned.record) ? pinned.record.poolName : null;
     if (!poolName || (await this.catalog.find(poolName))) return agent.llm;
     return poolName;
+  }
+}
+
+/**
+ * An agent sends its prompts only to what it was pointed at: a name freed and claimed by another
+ * user (an LLM deleted, a publisher gone, a pool emptied) would otherwise receive its system
+ * prompt and every caller's messages.
+ */
+function assertPinHolds(agent: AgentRecord, pinned: InferenceTarget | undefined): void {
+  const state = agentLlmState(agent, pinned?.record);
+  const again = `its owner can point it at an LLM or pool again (llm in 'mcpctl apply')`;
+  if (state === 'gone') throw notFound(`agent ${agent.name} is pointed at LLM ${agent.llm}, which no longer exists; ${again}`);
+  if (state === 'moved') {
+    throw conflict(`agent ${agent.name} was pointed at another ${agent.llmPin?.kind === 'pool' ? 'pool' : 'LLM'} named ${agent.llm}; that name now answers to another owner's LLM, so the agent sends nothing there until ${again}`);
   }
 }
 

@@ -1,20 +1,37 @@
-import type { NewAgentRow } from '@mcpctl/db';
-import type { AgentCreate, AgentUpdate, AgentView } from '@mcpctl/protocol';
+import type { AgentLlmPin, NewAgentRow } from '@mcpctl/db';
+import { chatCompletionRequestSchema, type AgentCreate, type AgentUpdate, type AgentView } from '@mcpctl/protocol';
 import type { Clock } from '@mcpctl/clock';
-import { badRequest, conflict, forbidden, notFound } from '../errors.js';
+import { badRequest, conflict, describeZodError, forbidden, notFound } from '../errors.js';
 import { AgentRepository, type AgentRecord } from '../repositories/agent-repository.js';
 import type { LlmRepository } from '../repositories/llm-repository.js';
 import { isUniqueViolation } from '../repositories/unique-violation.js';
 import { assertWithinCap } from '../security/per-user-caps.js';
 import { generateId } from '../security/token.js';
 import { toAgentView } from './agent-view.js';
-import { isVisibleLlmOrPool } from './visible-llm-or-pool.js';
+import { agentLlmState, visibleLlmPin } from './agent-llm-pin.js';
 import type { NamespaceGuard } from './namespace-guard.js';
 import { nameTaken } from './namespace-rules.js';
 import { canChange, canSee, type Principal } from '../rbac/principal.js';
 
 /** Fields of a virtual agent its owner may change; the rest come from its publisher. */
 const VIRTUAL_EDITABLE_FIELDS: ReadonlySet<string> = new Set(['visibility', 'description']);
+
+/** Request fields a chat sets itself: as defaults they would never apply, or take the caller's choice. */
+const NOT_DEFAULTS = ['model', 'messages', 'stream', 'threadId'] as const;
+
+/**
+ * An agent's default parameters must make a valid request under any messages, so a typo is
+ * refused when it is written, not at every chat.
+ */
+function assertDefaultParams(name: string, params: Record<string, unknown> | undefined): void {
+  if (params === undefined) return;
+  const set = NOT_DEFAULTS.filter((field) => Object.hasOwn(params, field));
+  if (set.length > 0) {
+    throw badRequest(`defaultParams of agent ${name} cannot set ${set.join(', ')}: a chat sets ${set.length > 1 ? 'them' : 'it'} itself (the agent's llm, the caller's messages and choice of streaming)`);
+  }
+  const checked = chatCompletionRequestSchema.safeParse({ ...params, model: name, messages: [{ role: 'user', content: '' }] });
+  if (!checked.success) throw badRequest(describeZodError(checked.error, `defaultParams of agent ${name}`));
+}
 
 /** The registry rules for agents: visibility, ownership, and a name no LLM or pool already answers to. */
 export class AgentService {
@@ -30,11 +47,14 @@ export class AgentService {
   ) {}
 
   async list(principal: Principal): Promise<AgentView[]> {
-    return (await this.agents.list()).filter((record) => canSee(principal, record, 'agents')).map(toAgentView);
+    const records = (await this.agents.list()).filter((record) => canSee(principal, record, 'agents'));
+    const llms = new Map((await this.llms.list()).map((llm) => [llm.name, llm]));
+    return records.map((record) => toAgentView(record, agentLlmState(record, llms.get(record.llm))));
   }
 
   async get(principal: Principal, idOrName: string): Promise<AgentView> {
-    return toAgentView(await this.findVisible(principal, idOrName));
+    const record = await this.findVisible(principal, idOrName);
+    return toAgentView(record, agentLlmState(record, await this.llms.findByName(record.llm)));
   }
 
   /** The agent as the caller may see it; hidden is 404, exactly like missing. */
@@ -48,7 +68,8 @@ export class AgentService {
     if (!principal.can('create', 'agents', { name: input.name, kind: 'public' })) {
       throw forbidden('creating agents needs the create:agents permission');
     }
-    await this.#assertLlmKnown(principal, input.llm);
+    const llmPin = await this.#pinOf(principal, input.llm);
+    assertDefaultParams(input.name, input.defaultParams);
     assertWithinCap((await this.agents.countOwnedBy(principal.userId)) + 1, this.maxAgents, 'agents', 'delete some first');
     const now = this.clock.now();
     const row: NewAgentRow = {
@@ -56,6 +77,7 @@ export class AgentService {
       name: input.name,
       kind: 'public',
       llm: input.llm,
+      llmPin,
       description: input.description ?? null,
       systemPrompt: input.systemPrompt ?? null,
       project: input.project ?? null,
@@ -90,8 +112,11 @@ export class AgentService {
       const locked = Object.keys(patch).filter((field) => !VIRTUAL_EDITABLE_FIELDS.has(field));
       if (locked.length > 0) throw badRequest(`${locked.join(', ')} of virtual agent ${record.name} are set by its publisher (mcplocal)`);
     }
-    if (patch.llm !== undefined) await this.#assertLlmKnown(principal, patch.llm);
+    // Sending `llm`, even unchanged, points the agent at what the name answers to now.
+    const llmPin = patch.llm === undefined ? undefined : await this.#pinOf(principal, patch.llm);
+    assertDefaultParams(record.name, patch.defaultParams);
     const changes: Partial<NewAgentRow> = { updatedAt: this.clock.now() };
+    if (llmPin !== undefined) changes.llmPin = llmPin;
     for (const field of ['llm', 'description', 'systemPrompt', 'project', 'defaultParams', 'extras', 'visibility'] as const) {
       if (patch[field] !== undefined) (changes as Record<string, unknown>)[field] = patch[field];
     }
@@ -107,8 +132,10 @@ export class AgentService {
   }
 
   /** An agent pins an LLM or pool its creator can see; a typo is caught now, not at the first chat. */
-  async #assertLlmKnown(principal: Principal, name: string): Promise<void> {
-    if (!(await isVisibleLlmOrPool(this.llms, principal, name))) throw badRequest(`llm: ${name} is neither an LLM nor a pool you can see`);
+  async #pinOf(principal: Principal, name: string): Promise<AgentLlmPin> {
+    const pin = await visibleLlmPin(this.llms, principal, name);
+    if (!pin) throw badRequest(`llm: ${name} is neither an LLM nor a pool you can see`);
+    return pin;
   }
 
   async #findChangeable(principal: Principal, idOrName: string, verb: 'edit' | 'delete'): Promise<AgentRecord> {

@@ -1,12 +1,14 @@
 import type { AgentView } from '@mcpctl/protocol';
 import type { AgentRecord } from '../repositories/agent-repository.js';
+import type { AgentLlmState } from './agent-llm-pin.js';
 
-export function toAgentView(record: AgentRecord): AgentView {
+export function toAgentView(record: AgentRecord, llmState: AgentLlmState): AgentView {
   return {
     id: record.id,
     name: record.name,
     kind: record.kind,
     llm: record.llm,
+    llmState,
     description: record.description,
     systemPrompt: record.systemPrompt,
     project: record.project,

@@ -1,4 +1,4 @@
-import type { Database, NewAgentRow } from '@mcpctl/db';
+import type { AgentLlmPin, Database, NewAgentRow } from '@mcpctl/db';
 import type { PublishedAgent } from '@mcpctl/protocol';
 import { badRequest, conflict } from '../errors.js';
 import { AgentRepository } from '../repositories/agent-repository.js';
@@ -6,7 +6,7 @@ import { LlmRepository } from '../repositories/llm-repository.js';
 import { generateId } from '../security/token.js';
 import { nameTaken } from './namespace-rules.js';
 import { canSee, type Principal } from '../rbac/principal.js';
-import { isVisibleLlmOrPool } from './visible-llm-or-pool.js';
+import { visibleLlmPin } from './agent-llm-pin.js';
 
 /**
  * The agents half of a register call, inside its transaction: the same rules as for LLM rows
@@ -24,12 +24,14 @@ export async function publishAgents(
 ): Promise<string[]> {
   const agents = new AgentRepository(tx);
   const llms = new LlmRepository(tx);
-  // The payload's own rows are already written in this transaction, so a pool they form counts.
+  // The payload's own rows are already written in this transaction, so its providers and a pool they form count.
+  const pins = new Map<string, AgentLlmPin>();
   for (const agent of published) {
-    if (providerNames.has(agent.llmName)) continue;
-    if (!(await isVisibleLlmOrPool(llms, principal, agent.llmName))) {
+    const pin = await visibleLlmPin(llms, principal, agent.llmName);
+    if (!pin) {
       throw badRequest(`agent ${agent.name}: llmName ${agent.llmName} is neither a provider of this payload nor an LLM or pool you can see`);
     }
+    pins.set(agent.name, pin);
   }
   const existing = new Map((await agents.findRowsByNames(published.map((agent) => agent.name))).map((row) => [row.name, row]));
   // Names shared with an LLM or a pool are refused by the register's namespace check, after every write.
@@ -37,6 +39,7 @@ export async function publishAgents(
     const row = existing.get(agent.name);
     const fields = {
       llm: agent.llmName,
+      llmPin: pins.get(agent.name) ?? null,
       description: agent.description ?? null,
       systemPrompt: agent.systemPrompt ?? null,
       project: agent.project ?? null,
