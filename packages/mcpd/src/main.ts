@@ -27,7 +27,9 @@ async function main(): Promise<void> {
   try {
     server = await startServer(config, { logger, clock: systemClock });
   } catch (error) {
-    logger.fatal({ err: error }, 'mcpd could not start');
+    // The reason, once: its stack is for debugging, not for the operator reading why it stopped.
+    logger.fatal({ reason: describe(error) }, 'mcpd could not start');
+    logger.debug({ err: error }, 'mcpd could not start');
     process.stderr.write(`mcpd could not start: ${describe(error)}\n`);
     process.exit(1);
   }

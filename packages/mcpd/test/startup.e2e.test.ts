@@ -1,4 +1,5 @@
-import { stat, readFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MCPD_MAIN, makeTempDir, parseLogLine, spawnMcpd, spawnService, startFakeUpstream, type TempDir } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -14,12 +15,12 @@ describe('mcpd as a process', () => {
     await home.cleanup();
   });
 
-  const startPlain = () => {
+  const startPlain = (dataDir = join(home.path, 'data'), port = 0) => {
     const { DATABASE_URL: _ignored, MCPD_BOOTSTRAP_TOKEN: _token, ...env } = process.env;
     return spawnService({
       name: 'mcpd',
       main: MCPD_MAIN,
-      args: ['--port', '0', '--data-dir', join(home.path, 'data')],
+      args: ['--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir],
       env,
       ready: (line) => {
         const record = parseLogLine(line);
@@ -44,6 +45,32 @@ describe('mcpd as a process', () => {
     expect(second.output()).not.toContain(token);
     expect((await fetch(`${second.value}/api/v1/status`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
     await second.stop();
+  });
+
+  it('keeps a second mcpd off a data directory in use, and off a port in use, before it writes anything', async () => {
+    const dataDir = join(home.path, 'data');
+    const first = await startPlain();
+    try {
+      const second = startPlain();
+      await expect(second).rejects.toThrow(/exited \(code 1\)/);
+      await expect(second).rejects.toThrow(`mcpd could not start: the data directory ${dataDir} is in use by another mcpd (pid ${String(first.process.pid)}); stop that one, or give this one another --data-dir (if no mcpd runs there, remove ${join(dataDir, 'mcpd.lock')})`);
+      // The README's `npm start` twice: the same port, refused before a database is made or a token announced.
+      const port = new URL(first.value).port;
+      const otherDir = join(home.path, 'other');
+      const samePort = startPlain(otherDir, Number(port));
+      await expect(samePort).rejects.toThrow(`mcpd could not start: port ${port} on 127.0.0.1 is in use (another mcpd?); stop what listens there, or give this one another --port`);
+      await expect(samePort).rejects.not.toThrow(/Admin token/);
+      await expect(stat(join(otherDir, 'pgdata'))).rejects.toThrow(/ENOENT/);
+    } finally {
+      await first.stop();
+    }
+    await expect(stat(join(dataDir, 'mcpd.lock'))).rejects.toThrow(/ENOENT/);
+    // A lock left by an mcpd that was killed is taken over.
+    const gone = spawnSync(process.execPath, ['-e', '']);
+    await writeFile(join(dataDir, 'mcpd.lock'), `${String(gone.pid)}\n`);
+    const after = await startPlain();
+    expect(Number((await readFile(join(dataDir, 'mcpd.lock'), 'utf8')).trim())).toBe(after.process.pid);
+    await after.stop();
   });
 
   it('refuses to start on PostgreSQL without MCPD_SECRET_KEY, naming every problem', async () => {

@@ -11,6 +11,8 @@ import type { McpdConfig } from '../config.js';
 import { TokenRepository } from '../repositories/token-repository.js';
 import { UserRepository } from '../repositories/user-repository.js';
 import { makeDataDirPrivate } from '../private-data-dir.js';
+import { lockDataDir, type DataDirLock } from '../data-dir-lock.js';
+import { assertPortFree } from '../assert-port-free.js';
 import { loadOrCreateSecretKey } from '../secret-key-file.js';
 import { bootstrapAdmin } from '../services/bootstrap-admin.js';
 import { runExclusively } from '../repositories/singleton-lock.js';
@@ -65,6 +67,19 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
   const { logger } = options;
   const clock = options.clock ?? systemClock;
   await makeDataDirPrivate(config.dataDir, logger);
+  const embedded = !options.database && !config.databaseUrl;
+  const lock = embedded ? await lockDataDir(config.dataDir) : undefined;
+  try {
+    await assertPortFree(config.host, config.port);
+    return await startOn(config, options, clock, lock);
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
+}
+
+async function startOn(config: McpdConfig, options: StartOptions, clock: Clock, lock: DataDirLock | undefined): Promise<RunningServer> {
+  const { logger } = options;
   const database =
     options.database ??
     (await openDatabase({ url: config.databaseUrl, dataDir: config.databaseUrl ? undefined : join(config.dataDir, 'pgdata') }));
@@ -229,6 +244,7 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
         await bus?.close().catch((error: unknown) => logger.error({ err: error }, 'closing the NATS connection failed'));
         await services.close();
         if (!options.database) await database.close();
+        await lock?.release();
       }
     })();
     return closing;
