@@ -203,7 +203,13 @@ describe('RBAC over HTTP', () => {
     expect(unknown.status).toBe(400);
     expect(await errorOf(unknown)).toContain('a permission is "*" or VERB:RESOURCE');
     expect((await binding({ name: 'rb-bad', subjectKind: 'team', subjectName: 'x', role: 'viewer' })).status).toBe(400);
-    expect((await binding({ name: 'rb-plain-own', subjectKind: 'user', subjectName: 'x', role: 'viewer' })).status).toBe(409);
+    // A user nobody holds (a typo) is refused: a user made later under the name would inherit the grant.
+    const nobody = await binding({ name: 'rb-typo', subjectKind: 'user', subjectName: 'nobdy', role: 'admin' });
+    expect(nobody.status).toBe(400);
+    expect(await errorOf(nobody)).toBe('no user is named nobdy; create the user first (mcpctl create user nobdy), then bind it');
+    await user('rb-existing');
+    expect((await binding({ name: 'rb-plain-own', subjectKind: 'user', subjectName: 'rb-existing', role: 'viewer' })).status).toBe(409);
+    expect((await binding({ name: 'rb-group-first', subjectKind: 'group', subjectName: 'nobody-yet', role: 'viewer' })).status).toBe(201);
   });
 
   it('lets everyone manage and see themselves but other users only with the users permissions', async () => {

@@ -349,7 +349,7 @@ export function createServices(options: ServiceOptions): RunningServices {
       forgetAccess({ tokenId });
       return providerSessions.tokenRevoked(tokenId);
     }),
-    roleBindings: new RoleBindingService(new RoleBindingRepository(db), options.clock, forgetAccess),
+    roleBindings: new RoleBindingService(new RoleBindingRepository(db), options.clock, forgetAccess, new UserRepository(db)),
     limits,
     userLoad,
     sharedSlots,

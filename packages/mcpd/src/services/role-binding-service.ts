@@ -1,10 +1,11 @@
 import type { RoleBindingRow } from '@mcpctl/db';
 import type { RoleBindingCreate, RoleBindingUpdate, RoleBindingView } from '@mcpctl/protocol';
 import type { Clock } from '@mcpctl/clock';
-import { conflict, forbidden, notFound } from '../errors.js';
+import { badRequest, conflict, forbidden, notFound } from '../errors.js';
 import { assertMayGrant } from '../rbac/assert-may-grant.js';
 import { grantsOf } from '../rbac/grant.js';
 import type { RoleBindingRepository } from '../repositories/role-binding-repository.js';
+import type { UserRepository } from '../repositories/user-repository.js';
 import { isUniqueViolation } from '../repositories/unique-violation.js';
 import { generateId } from '../security/token.js';
 import type { Principal } from '../rbac/principal.js';
@@ -21,6 +22,7 @@ export class RoleBindingService {
     private readonly clock: Clock,
     /** Called after every change: cached permissions must not outlive it. */
     private readonly changed: () => void,
+    private readonly users: Pick<UserRepository, 'findByName'>,
   ) {}
 
   async list(principal: Principal): Promise<RoleBindingView[]> {
@@ -36,6 +38,7 @@ export class RoleBindingService {
     if (!principal.can('create', 'rbac', { name: input.name })) throw forbidden('creating role bindings needs the create:rbac permission');
     const fields = storedFields(input);
     assertMayGrant(principal, grantsOf(fields), `role binding ${input.name}`);
+    await this.#assertSubjectExists(fields);
     try {
       const row = await this.bindings.insert({ id: generateId('rb_'), name: input.name, ...fields, createdAt: this.clock.now() });
       this.changed();
@@ -51,6 +54,7 @@ export class RoleBindingService {
     if (!principal.can('edit', 'rbac', { name })) throw forbidden(`changing role binding ${name} needs the edit:rbac permission`);
     const fields = storedFields(input);
     assertMayGrant(principal, grantsOf(fields), `role binding ${name}`);
+    await this.#assertSubjectExists(fields);
     const row = await this.bindings.update(binding.id, fields);
     if (!row) throw notFound(`role binding not found: ${name}`);
     this.changed();
@@ -62,6 +66,17 @@ export class RoleBindingService {
     if (!principal.can('delete', 'rbac', { name })) throw forbidden(`deleting role binding ${name} needs the delete:rbac permission`);
     await this.bindings.delete(binding.id);
     this.changed();
+  }
+
+  /**
+   * A binding names a user who exists: one made for a name nobody holds (a typo) would grant
+   * nothing now and everything to whoever is later created under it, while deleting a user
+   * deletes their bindings so a new user of that name inherits nothing. Groups are labels users
+   * carry, bound before anyone joins.
+   */
+  async #assertSubjectExists(fields: { subjectKind: string; subjectName: string }): Promise<void> {
+    if (fields.subjectKind !== 'user' || (await this.users.findByName(fields.subjectName))) return;
+    throw badRequest(`no user is named ${fields.subjectName}; create the user first (mcpctl create user ${fields.subjectName}), then bind it`);
   }
 
   async #findVisible(principal: Principal, name: string): Promise<RoleBindingRow> {
