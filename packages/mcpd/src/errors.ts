@@ -45,13 +45,28 @@ export const loopDetected = (message: string) => new HttpError(508, message);
 
 /** One line naming each invalid field: `messages: too small; temperature: expected number`. */
 export function describeZodError(error: ZodError, what = 'request body'): string {
-  const problems = error.issues.slice(0, 5).map((issue) => {
-    // Keys and messages may quote the caller's input (an unknown key, for one).
-    const path = echo(issue.path.map(String).join('.'));
-    return path ? `${path}: ${echo(issue.message)}` : echo(issue.message);
-  });
-  const more = error.issues.length > 5 ? ` (and ${error.issues.length - 5} more)` : '';
+  // One check failing two ways (a number past the safe range is neither whole nor in range) is said once.
+  const all = [
+    ...new Set(
+      error.issues.map((issue) => {
+        // Keys and messages may quote the caller's input (an unknown key, for one).
+        const path = echo(issue.path.map(String).join('.'));
+        return path ? `${path}: ${echo(issue.message)}` : echo(issue.message);
+      }),
+    ),
+  ];
+  const problems = all.slice(0, 5);
+  const more = all.length > 5 ? ` (and ${all.length - 5} more)` : '';
   return `invalid ${what}: ${problems.join('; ')}${more}`;
+}
+
+/** A body over the route's limit, said with the limit: routes differ (accounts are small, result posts large). */
+function tooLargeFor(request: FastifyRequest, error: unknown): HttpError | undefined {
+  if ((error as Partial<FastifyError>).code !== 'FST_ERR_CTP_BODY_TOO_LARGE') return undefined;
+  const limit = request.routeOptions.bodyLimit;
+  if (limit === undefined) return undefined;
+  const setting = limit === request.server.initialConfig.bodyLimit ? ' (MCPD_BODY_LIMIT_BYTES)' : '';
+  return new HttpError(413, `request body is too large: this route takes at most ${limit} bytes${setting}`, { cause: error });
 }
 
 /** Maps every error to a status and a one-line `{"error"}` body; never a stack trace. */
@@ -86,7 +101,7 @@ export function toHttpError(error: unknown): HttpError {
 
 /** The one Fastify error handler. */
 export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
-  const httpError = toHttpError(error);
+  const httpError = tooLargeFor(request, error) ?? toHttpError(error);
   // 502/503/504 are the upstream's or publisher's state, 508 a caller's loop: none is mcpd failing.
   if (httpError.statusCode >= 500 && ![502, 503, 504, 508].includes(httpError.statusCode)) {
     request.log.error({ err: error, url: echo(request.url), method: request.method }, 'request failed');

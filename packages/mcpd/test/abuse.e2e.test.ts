@@ -398,7 +398,7 @@ const cases: Array<[string, () => Promise<void>]> = [
       const big = 'x'.repeat(BODY_LIMIT_BYTES + 1024);
       const infer = await api('/api/v1/llms/qwen-bob/infer', { token: tokens.bob, json: chat(big) });
       expect(infer.status).toBe(413);
-      expect(await errorOf(infer)).toBe('request body is too large');
+      expect(await errorOf(infer)).toBe(`request body is too large: this route takes at most ${BODY_LIMIT_BYTES} bytes (MCPD_BODY_LIMIT_BYTES)`);
       expect((await api('/v1/chat/completions', { token: tokens.bob, json: { model: 'qwen-bob', ...chat(big) } })).status).toBe(413);
       // A result as large as the general limit is an ordinary answer; past its own limit it is refused.
       expect((await api('/api/v1/llms/_provider-task/task_x/result', { token: tokens.bob, json: { status: 200, body: big } })).status).toBe(404);

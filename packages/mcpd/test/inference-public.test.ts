@@ -74,9 +74,11 @@ describe.each([
     expect(usage?.completion_tokens).toBe(4);
   });
 
-  it('lists the LLM in /v1/models', async () => {
+  it('lists the LLM in /v1/models, and retrieves it by name', async () => {
     const models = await client.models.list();
     expect(models.data.map((model) => model.id)).toContain('model-a');
+    expect(await client.models.retrieve('model-a')).toMatchObject({ id: 'model-a', object: 'model', owned_by: 'admin' });
+    await expect(client.models.retrieve('nope')).rejects.toMatchObject({ status: 404 });
   });
 });
 
@@ -197,7 +199,7 @@ describe('public path behaviour', () => {
     upstream.setBehavior({ mode: 'garbage' });
     const response = await infer('fake');
     expect(response.status).toBe(502);
-    expect((await response.json()).error).toMatch(/not a chat completion/);
+    expect((await response.json()).error).toBe('the upstream of fake answered something that is not a chat completion');
   });
 
   it('answers 504 when the upstream hangs', async () => {

@@ -253,11 +253,13 @@ describe('RBAC over HTTP', () => {
       expect(response.status).toBe(400);
       return errorOf(response);
     };
-    expect(await refusal('before=9999999999999999999')).toMatch(/^invalid query: before: /);
+    expect(await refusal('before=9999999999999999999')).toBe('invalid query: before: before is the id of a record (a whole number above 0)');
+    expect(await refusal('before=zzz')).toBe('invalid query: before: before is the id of a record (a whole number above 0)');
+    expect(await refusal('status=999')).toBe('invalid query: status: status is ok, error, or an HTTP status from 100 to 599');
     expect(await refusal('since=2026-02-30T00:00:00Z')).toMatch(/^invalid query: since: give a duration such as 30m, 24h or 7d, or an ISO 8601 time with its zone/);
     expect(await refusal('since=2026-01-01T00:00:00')).toMatch(/with its zone/);
     expect(await refusal('since=1970-01-01T00:00:00Z')).toBe('the window is longer than 366 days; narrow since and until');
-    expect(await refusal('status=teapot')).toMatch(/^invalid query: status: /);
+    expect(await refusal('status=teapot')).toBe('invalid query: status: status is ok, error, or an HTTP status from 100 to 599');
   });
 
   it('counts usage: a member its own requests, view:audit everyone\'s; a window that is not one is refused', async () => {

@@ -151,6 +151,6 @@ describe.each(testDatabaseVariants())('registry on $name', (variant) => {
     const huge = { ...gpt, description: 'x'.repeat(5 * 1024 * 1024) };
     const response = await mcpd.api('/api/v1/llms', { json: huge });
     expect(response.status).toBe(413);
-    expect(await response.json()).toEqual({ error: 'request body is too large' });
+    expect((await response.json()).error).toMatch(/^request body is too large: this route takes at most \d+ bytes \(MCPD_BODY_LIMIT_BYTES\)$/);
   });
 });

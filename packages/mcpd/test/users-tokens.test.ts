@@ -243,7 +243,7 @@ describe('users and tokens', () => {
     const mcpd = await start();
     const response = await mcpd.api('/api/v1/users', { json: { name: 'alice', groups: ['ml'], padding: 'x'.repeat(70 * 1024) } });
     expect(response.status).toBe(413);
-    expect(await response.json()).toEqual({ error: 'request body is too large' });
+    expect(await response.json()).toEqual({ error: 'request body is too large: this route takes at most 65536 bytes' });
     expect((await mcpd.api('/api/v1/users/alice')).status).toBe(404);
   });
 

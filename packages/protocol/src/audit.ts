@@ -24,6 +24,8 @@ export const auditRecordViewSchema = z.object({
 export type AuditRecordView = z.infer<typeof auditRecordViewSchema>;
 
 const LIMIT_ERROR = 'limit is a whole number from 1 to 1000';
+const STATUS_ERROR = 'status is ok, error, or an HTTP status from 100 to 599';
+const BEFORE_ERROR = 'before is the id of a record (a whole number above 0)';
 
 export const auditQuerySchema = z.object({
   limit: z.coerce.number({ error: LIMIT_ERROR }).int(LIMIT_ERROR).min(1, LIMIT_ERROR).max(1000, LIMIT_ERROR).default(100),
@@ -31,10 +33,12 @@ export const auditQuerySchema = z.object({
   user: z.string().optional(),
   agent: z.string().optional(),
   /** `ok` (below 400), `error` (400 and above), or one status such as `503`. */
-  status: z.union([z.enum(['ok', 'error']), z.coerce.number().int().min(100).max(599)]).optional(),
+  status: z
+    .union([z.enum(['ok', 'error'], { error: STATUS_ERROR }), z.coerce.number({ error: STATUS_ERROR }).int(STATUS_ERROR).min(100, STATUS_ERROR).max(599, STATUS_ERROR)], { error: STATUS_ERROR })
+    .optional(),
   since: timePointSchema.optional(),
   until: timePointSchema.optional(),
   /** Paging: records older than this id (the last id of the page before). */
-  before: z.coerce.number().int('before is the id of a record').positive('before is the id of a record').max(Number.MAX_SAFE_INTEGER, 'before is the id of a record').optional(),
+  before: z.coerce.number({ error: BEFORE_ERROR }).int(BEFORE_ERROR).positive(BEFORE_ERROR).max(Number.MAX_SAFE_INTEGER, BEFORE_ERROR).optional(),
 });
 export type AuditQuery = z.infer<typeof auditQuerySchema>;

@@ -25,7 +25,7 @@ export const anthropicDialect: Dialect = {
 
   readCompletion(body, _text, context) {
     const parsed = anthropicResponseBodySchema.safeParse(body);
-    if (!parsed.success) throw badGateway('the Anthropic upstream answered something that is not a message');
+    if (!parsed.success) throw badGateway(`${context.source ?? DEFAULT_STREAM_SOURCE} answered something that is not an Anthropic message`);
     const completion = fromAnthropicResponse(parsed.data, { model: context.model, created: context.created });
     return { json: JSON.stringify(completion), usage: completion.usage };
   },

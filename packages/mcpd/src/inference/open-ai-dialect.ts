@@ -16,8 +16,8 @@ export const openAiDialect: Dialect = {
     return { url: upstreamEndpoint(target.record.url ?? '', '/chat/completions'), headers, body: JSON.stringify(body) };
   },
 
-  readCompletion(body, text) {
-    if (!isCompletion(body)) throw badGateway('the upstream answered something that is not a chat completion');
+  readCompletion(body, text, context) {
+    if (!isCompletion(body)) throw badGateway(`${context.source ?? DEFAULT_STREAM_SOURCE} answered something that is not a chat completion`);
     return { json: text, usage: body.usage };
   },
 

@@ -123,10 +123,10 @@ export class AuditRepository {
       errors: Number(row.errors),
       promptTokens: Number(row.prompt_tokens),
       completionTokens: Number(row.completion_tokens),
-      latencyP50Ms: numberOrNull(row.latency_p50),
-      latencyP95Ms: numberOrNull(row.latency_p95),
-      firstTokenP50Ms: numberOrNull(row.first_token_p50),
-      firstTokenP95Ms: numberOrNull(row.first_token_p95),
+      latencyP50Ms: millisecondsOrNull(row.latency_p50),
+      latencyP95Ms: millisecondsOrNull(row.latency_p95),
+      firstTokenP50Ms: millisecondsOrNull(row.first_token_p50),
+      firstTokenP95Ms: millisecondsOrNull(row.first_token_p95),
     }));
   }
 
@@ -162,5 +162,11 @@ export class AuditRepository {
 
 function numberOrNull(value: unknown): number | null {
   return value === null || value === undefined ? null : Number(value);
+}
+
+/** A percentile of stored latencies, to the hundredth of a millisecond: interpolation adds digits nobody measured. */
+function millisecondsOrNull(value: unknown): number | null {
+  const ms = numberOrNull(value);
+  return ms === null ? null : Math.round(ms * 100) / 100;
 }
 

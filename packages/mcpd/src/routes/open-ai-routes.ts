@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { ModelList } from '@mcpctl/protocol';
+import type { Model, ModelList } from '@mcpctl/protocol';
 import type { Services } from '../services/services.js';
 import { inferenceLimit } from './inference-limit.js';
 import { inferenceCall } from './inference-call.js';
@@ -21,4 +21,5 @@ export function openAiRoutes(app: FastifyInstance, { inference, agentChat, model
   });
 
   app.get('/v1/models', async (request): Promise<ModelList> => modelList.list(request.principal));
+  app.get<{ Params: { model: string } }>('/v1/models/:model', async (request): Promise<Model> => modelList.get(request.principal, request.params.model));
 }

@@ -1,4 +1,5 @@
 import type { Model, ModelList } from '@mcpctl/protocol';
+import { notFound } from '../errors.js';
 import type { Principal } from '../rbac/principal.js';
 import type { AgentService } from './agent-service.js';
 import type { LlmService } from './llm-service.js';
@@ -26,5 +27,12 @@ export class ModelListService {
     for (const view of agentViews) add(view.name, view.createdAt, 'agent');
     for (const pool of poolViews) add(pool.name, 0, 'pool');
     return { object: 'list', data };
+  }
+
+  /** `GET /v1/models/ID` (the SDKs' `models.retrieve`): the entry the list has for `id`, else 404 as for a hidden one. */
+  async get(principal: Principal, id: string): Promise<Model> {
+    const found = (await this.list(principal)).data.find((model) => model.id === id);
+    if (!found) throw notFound(`model not found: ${id}; GET /v1/models lists the ones you may use`);
+    return found;
   }
 }
