@@ -129,6 +129,20 @@ describe('bad bytes in bodies', () => {
     expect(await errorOf(key)).toBe('invalid request body: metadata: a key contains a NUL character (\\u0000)');
   });
 
+  it('a body that is not sent as JSON: 415 saying how to send it, nothing stored', async () => {
+    const before = await snapshot();
+    for (const type of ['text/plain', 'text/plain; charset=utf-8', 'application/x-www-form-urlencoded']) {
+      const sent = await fetch(`${mcpd.url}/api/v1/agents`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${mcpd.token}`, 'content-type': type },
+        body: JSON.stringify({ name: 'typed-agent', llm: 'gpt' }),
+      });
+      expect(sent.status).toBe(415);
+      expect(await errorOf(sent)).toBe('send the body as application/json');
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
   it('bytes that are not UTF-8: 400 instead of a silent U+FFFD, nothing stored', async () => {
     const before = await snapshot();
     const agent = Buffer.concat([Buffer.from('{"name":"latin-agent","llm":"gpt","description":"caf'), Buffer.from([0xe9]), Buffer.from('"}')]);

@@ -8,11 +8,13 @@ import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../security/json-depth.js';
  * Fastify's JSON parser (with its prototype-poisoning guard) behind three checks, so bad bytes
  * get a 400 before any route, service or database sees them: the body must be UTF-8 (the stock
  * parser would turn invalid bytes into U+FFFD silently), nest at most 64 levels, and hold no
- * NUL character or unpaired surrogate in any key or string.
+ * NUL character or unpaired surrogate in any key or string. Any other content type is 415.
  */
 export function registerJsonBodyParser(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'ignore');
   app.removeContentTypeParser('application/json');
+  // Every route takes JSON: a text body would reach the schemas as a string and read as a wrong shape.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
     if (!isUtf8(body)) {
       done(badRequest('the body is not valid UTF-8'), undefined);
