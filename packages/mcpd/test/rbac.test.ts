@@ -106,6 +106,11 @@ describe('RBAC over HTTP', () => {
     const published = await mcpd.api('/api/v1/llms/_provider-register', { token: viewer, json: { providers: [provider('rb-viewer-local')] } });
     expect(published.status).toBe(403);
     expect((await mcpd.api('/api/v1/llms/rb-viewer-local')).status).toBe(404);
+    // Seeing is not running: the refusal names the permission and who grants it.
+    await mcpd.api('/api/v1/llms', { json: gpt('rb-viewed') });
+    const run = await mcpd.api('/v1/chat/completions', { token: viewer, json: { model: 'rb-viewed', messages: [{ role: 'user', content: 'hi' }] } });
+    expect(run.status).toBe(403);
+    expect(await errorOf(run)).toBe('running rb-viewed needs the run:llms permission; ask an admin for a role binding that grants it');
   });
 
   it('lets a member publish and change its own rows but register no public LLM', async () => {
@@ -238,7 +243,8 @@ describe('RBAC over HTTP', () => {
     expect(await users(member)).toEqual(['rb-audited']);
     expect(await users(member, '?user=admin')).toEqual(['rb-audited']);
     expect(await users(auditor, '?user=admin')).toEqual(['admin']);
-    expect((await users(auditor)).sort()).toEqual(['admin', 'rb-audited']);
+    // Other tests of this server leave records of their own LLMs.
+    expect((await users(auditor, '?llm=rb-shared')).sort()).toEqual(['admin', 'rb-audited']);
 
     // A user deleted and made again under the same name starts with no history.
     expect((await mcpd.api('/api/v1/users/rb-audited', { method: 'DELETE' })).status).toBe(204);

@@ -142,13 +142,13 @@ export class Dispatcher {
     const { principal, name } = request;
     const llm = await this.catalog.find(name);
     if (llm && canSee(principal, llm.record)) {
-      if (!principal.can('run', 'llms', llm.record)) throw forbidden(`you may not run ${name}`);
+      if (!principal.can('run', 'llms', llm.record)) throw forbidden(`running ${name} needs the run:llms permission; ask an admin for a role binding that grants it`);
       return { key: `llm:${name}`, pooled: false, members: [llm] };
     }
     const pool = (await this.catalog.findPool(name)).filter((member) => mayDispatchToMember(principal, member));
     if (pool.length === 0) throw notFound(`LLM not found: ${echo(name)}`);
     const runnable = pool.filter((member) => principal.can('run', 'llms', member.record));
-    if (runnable.length === 0) throw forbidden(`you may not run any member of pool ${name}`);
+    if (runnable.length === 0) throw forbidden(`running pool ${name} needs the run:llms permission for one of its members; ask an admin for a role binding that grants it`);
     return { key: `pool:${name}`, pooled: true, members: runnable };
   }
 

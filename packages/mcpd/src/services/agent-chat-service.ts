@@ -44,7 +44,7 @@ export class AgentChatService {
   async chat(chat: AgentChat): Promise<InferenceOutcome> {
     this.inference.assertAccepting();
     const agent = await this.agents.findVisible(chat.principal, chat.agentName);
-    if (!chat.principal.can('run', 'agents', agent)) throw forbidden(`you may not chat with agent ${agent.name}`);
+    if (!chat.principal.can('run', 'agents', agent)) throw forbidden(`chatting with agent ${agent.name} needs the run:agents permission; ask an admin for a role binding that grants it`);
     // Right after a restart its publisher may be on its way back: then the dispatch waits for it.
     const expectedBack = this.grace.remainingMs(agent.providerSessionId) > 0;
     if (agent.kind === 'virtual' && agent.status === 'inactive' && !expectedBack) throw serviceUnavailable(`the publisher of agent ${agent.name} is offline`, 30);
