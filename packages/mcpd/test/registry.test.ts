@@ -117,7 +117,9 @@ describe.each(testDatabaseVariants())('registry on $name', (variant) => {
     ['an unknown type', { ...gpt, type: 'mistral' }, /type/],
     ['a field of the wrong type', { ...gpt, maxConcurrent: 'two' }, /maxConcurrent/],
     ['an unknown field', { ...gpt, colour: 'blue' }, /colour/],
-    ['a URL that is not http', { ...gpt, url: 'ftp://x' }, /url/],
+    ['a URL that is not http', { ...gpt, url: 'ftp://x' }, /^invalid request body: url: url must be an http:\/\/ or https:\/\/ URL$/],
+    ['a URL past 2048 characters', { ...gpt, url: `http://127.0.0.1:9/v1/${'a'.repeat(2100)}` }, /^invalid request body: url: url is at most 2048 characters$/],
+    ['no URL', { name: 'gpt', type: 'openai', model: 'm' }, /^invalid request body: url: url is required: an http:\/\/ or https:\/\/ URL$/],
   ])('answers 400 with one line for %s', async (_case, body, pattern) => {
     const response = await mcpd.api('/api/v1/llms', { json: body });
     expect(response.status).toBe(400);

@@ -69,8 +69,10 @@ export const llmViewSchema = z.object({
 export type LlmView = z.infer<typeof llmViewSchema>;
 
 const upstreamUrlSchema = z
-  .url({ protocol: /^https?$/, error: 'url must be an http:// or https:// URL' })
-  .max(2048)
+  .string({ error: 'url is required: an http:// or https:// URL' })
+  // Before the format: zod's URL check refuses a long URL as if it were no URL at all.
+  .max(2048, 'url is at most 2048 characters')
+  .pipe(z.url({ protocol: /^https?$/, error: 'url must be an http:// or https:// URL' }))
   // URL parsers read `\` as `/` and drop tabs and line breaks: such a URL would be called otherwise than it reads.
   .refine((url) => !/[\\\t\n\r]/.test(url), "url must not hold a '\\', a tab or a line break (a URL parser reads '\\' as '/'): write '/', or %5C for a backslash");
 
