@@ -98,7 +98,10 @@ export const llms = pgTable(
     kind: text('kind').$type<LlmKind>().notNull(),
     type: text('type').$type<LlmType>().notNull(),
     model: text('model').notNull(),
+    /** A public LLM's URL, its credentials and secret query values masked (`***`) when it holds any. */
     url: text('url'),
+    /** The whole URL, sealed like the key, when `url` is masked; null when `url` is the URL itself. */
+    urlSealed: text('url_sealed'),
     /** AES-256-GCM sealed upstream key; never leaves mcpd in clear. */
     apiKeyEncrypted: text('api_key_encrypted'),
     tier: text('tier').$type<LlmTier>().notNull().default('fast'),

@@ -2,7 +2,9 @@ import { llms } from '@mcpctl/db';
 import { llmViewSchema } from '@mcpctl/protocol';
 import { testDatabaseVariants } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './support/test-server.js';
+import { startTestServer, TEST_SECRET_KEY, type TestServer } from './support/test-server.js';
+import { SecretBox } from '../src/security/secret-box.js';
+import { realUrl } from '../src/security/stored-url.js';
 
 const gpt = { name: 'gpt', type: 'openai', model: 'gpt-4o-mini', url: 'http://127.0.0.1:9/v1' };
 
@@ -59,6 +61,25 @@ describe.each(testDatabaseVariants())('registry on $name', (variant) => {
     expect((await (await mcpd.api('/api/v1/llms/gpt')).json()).hasApiKey).toBe(true);
     await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { apiKey: null } });
     expect((await (await mcpd.api('/api/v1/llms/gpt')).json()).hasApiKey).toBe(false);
+  });
+
+  it('stores a URL with credentials masked, the whole URL sealed beside it, and keeps it so through edits', async () => {
+    const given = 'http://svc:pa55word@127.0.0.1:9/v1?api_key=k3y-value&x=1';
+    const box = new SecretBox(TEST_SECRET_KEY);
+    expect((await mcpd.api('/api/v1/llms', { json: { ...gpt, url: given } })).status).toBe(201);
+    const rowOf = async () => (await mcpd.server.services.database.db.select().from(llms))[0]!;
+    const row = await rowOf();
+    expect(row.url).toBe('http://***:***@127.0.0.1:9/v1?api_key=***&x=1');
+    expect(row.urlSealed).toMatch(/^gcm1\./);
+    expect(JSON.stringify(row)).not.toMatch(/pa55word|k3y-value/);
+    expect(realUrl(row, box)).toBe(given);
+    // The view's URL sent back with another path: the credentials stay, still sealed.
+    expect((await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { url: 'http://***:***@127.0.0.1:9/v2?api_key=***&x=1' } })).status).toBe(200);
+    expect((await rowOf()).url).toBe('http://***:***@127.0.0.1:9/v2?api_key=***&x=1');
+    expect(realUrl(await rowOf(), box)).toBe('http://svc:pa55word@127.0.0.1:9/v2?api_key=k3y-value&x=1');
+    // Without credentials the URL is stored as it is, and nothing is sealed.
+    expect((await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { url: 'http://127.0.0.1:9/v1' } })).status).toBe(200);
+    expect(await rowOf()).toMatchObject({ url: 'http://127.0.0.1:9/v1', urlSealed: null });
   });
 
   it('sends a stored key to another server only when the key comes again', async () => {

@@ -1,6 +1,7 @@
 import type { Clock } from '@mcpctl/clock';
 import type { LlmRecord, LlmRepository } from '../repositories/llm-repository.js';
 import type { SecretBox } from '../security/secret-box.js';
+import { realUrl } from '../security/stored-url.js';
 
 /** An LLM ready to be called: its row and its key in clear. */
 export interface InferenceTarget {
@@ -89,7 +90,9 @@ export class LlmCatalog {
     return loading;
   }
 
+  /** The row as it is called: its URL opened when sealed, its key in clear. */
   #target(record: LlmRecord): InferenceTarget {
-    return { record, apiKey: record.apiKeyEncrypted ? this.secrets.open(record.apiKeyEncrypted) : undefined };
+    const called = record.urlSealed === null ? record : { ...record, url: realUrl(record, this.secrets) };
+    return { record: called, apiKey: record.apiKeyEncrypted ? this.secrets.open(record.apiKeyEncrypted) : undefined };
   }
 }

@@ -15,6 +15,9 @@ import { lockDataDir, type DataDirLock } from '../data-dir-lock.js';
 import { assertPortFree } from '../assert-port-free.js';
 import { loadOrCreateSecretKey } from '../secret-key-file.js';
 import { bootstrapAdmin } from '../services/bootstrap-admin.js';
+import { sealStoredUrls } from '../services/seal-stored-urls.js';
+import { LlmRepository } from '../repositories/llm-repository.js';
+import { SecretBox } from '../security/secret-box.js';
 import { runExclusively } from '../repositories/singleton-lock.js';
 import { createServices, type RunningServices } from './create-services.js';
 import { NatsBus } from '../bus/nats-bus.js';
@@ -91,6 +94,9 @@ async function startOn(config: McpdConfig, options: StartOptions, clock: Clock, 
   const bootstrap = await runExclusively(db, 'bootstrap', (tx) =>
     bootstrapAdmin({ users: new UserRepository(tx), tokens: new TokenRepository(tx) }, config.bootstrapToken),
   );
+  // Rows from before URLs were sealed: replicas starting together seal each row once.
+  const sealed = await runExclusively(db, 'sealUrls', (tx) => sealStoredUrls(new LlmRepository(tx), new SecretBox(secretKey)));
+  if (sealed > 0) logger.info({ sealed }, 'sealed the credentials of LLM URLs stored in clear');
   if (bootstrap.generatedToken) {
     const tokenPath = join(config.dataDir, 'admin-token');
     await writeFile(tokenPath, `${bootstrap.generatedToken}\n`, { mode: 0o600 });

@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 
 const FORMAT = 'gcm1';
 
-/** Seals upstream API keys at rest with AES-256-GCM under a key derived from MCPD_SECRET_KEY. */
+/** Seals upstream API keys and URL credentials at rest with AES-256-GCM under a key derived from MCPD_SECRET_KEY. */
 export class SecretBox {
   readonly #key: Buffer;
 
@@ -21,14 +21,14 @@ export class SecretBox {
   open(sealed: string): string {
     const [format, iv, tag, body] = sealed.split('.');
     if (format !== FORMAT || !iv || !tag || body === undefined) {
-      throw new Error('a stored API key is not in a format this mcpd can read');
+      throw new Error('a stored secret (an API key or a URL\'s credentials) is not in a format this mcpd can read');
     }
     const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(iv, 'base64url'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     try {
       return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
     } catch (error) {
-      throw new Error('a stored API key cannot be decrypted: was MCPD_SECRET_KEY changed?', { cause: error });
+      throw new Error('a stored secret (an API key or a URL\'s credentials) cannot be decrypted: was MCPD_SECRET_KEY changed?', { cause: error });
     }
   }
 }

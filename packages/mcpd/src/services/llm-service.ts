@@ -16,6 +16,7 @@ import type { NamespaceGuard } from './namespace-guard.js';
 import { nameTaken } from './namespace-rules.js';
 
 import { restoreMaskedUrl, sameServer } from '../security/mask-url.js';
+import { realUrl, storedUrl } from '../security/stored-url.js';
 import { decodeLeniently, splitRawUrl } from '../security/raw-url.js';
 
 /** Fields of a virtual row its owner may change; the rest come from the publisher. */
@@ -126,7 +127,7 @@ export class LlmService {
       kind: 'public',
       type: input.type,
       model: input.model,
-      url,
+      ...storedUrl(url, this.secrets),
       apiKeyEncrypted: input.apiKey ? this.secrets.seal(input.apiKey) : null,
       tier: input.tier ?? 'fast',
       description: input.description ?? null,
@@ -161,14 +162,16 @@ export class LlmService {
         throw badRequest(`${locked.join(', ')} of virtual LLM ${record.name} are set by its publisher (mcplocal)`);
       }
     }
+    const stored = realUrl(record, this.secrets);
     // The masked URL a view showed, sent back (an edited document), keeps the real credentials.
-    const url = patch.url === undefined ? undefined : unmaskedUrl(record.name, patch.url, record.url);
+    const url = patch.url === undefined ? undefined : unmaskedUrl(record.name, patch.url, stored);
     if (url !== undefined) await this.urlPolicy?.assertAllowed(principal, { id: record.ownerId, name: record.ownerName }, url);
     const changes: Partial<NewLlmRow> = { updatedAt: this.clock.now() };
     if (patch.type !== undefined) changes.type = patch.type;
     if (patch.model !== undefined) changes.model = patch.model;
-    if (url !== undefined && url !== record.url) changes.url = url;
-    if (url !== undefined && url !== record.url && patch.apiKey === undefined && record.apiKeyEncrypted !== null) assertKeyStaysWithServer(record.name, record.url, url);
+    const moved = url !== undefined && url !== stored ? url : undefined;
+    if (moved !== undefined) Object.assign(changes, storedUrl(moved, this.secrets));
+    if (moved !== undefined && patch.apiKey === undefined && record.apiKeyEncrypted !== null) assertKeyStaysWithServer(record.name, stored, moved);
     if (patch.apiKey !== undefined) changes.apiKeyEncrypted = patch.apiKey === null ? null : this.secrets.seal(patch.apiKey);
     if (patch.tier !== undefined) changes.tier = patch.tier;
     if (patch.description !== undefined) changes.description = patch.description;
@@ -177,9 +180,9 @@ export class LlmService {
     if (patch.maxConcurrent !== undefined) changes.maxConcurrent = patch.maxConcurrent;
     // A row stored before the rule held both keeps working (its key wins): only a change to its URL, key or type is checked.
     const keyed = changes.apiKeyEncrypted !== undefined ? changes.apiKeyEncrypted !== null : record.apiKeyEncrypted !== null;
-    const authorizationChanged = changes.url !== undefined || keyed !== (record.apiKeyEncrypted !== null) || patch.apiKey != null || (patch.type ?? record.type) !== record.type;
+    const authorizationChanged = moved !== undefined || keyed !== (record.apiKeyEncrypted !== null) || patch.apiKey != null || (patch.type ?? record.type) !== record.type;
     if (record.kind === 'public' && authorizationChanged) {
-      assertUrlCredentials(record.name, changes.type ?? record.type, changes.url ?? record.url ?? '', keyed, 'update');
+      assertUrlCredentials(record.name, changes.type ?? record.type, moved ?? stored ?? '', keyed, 'update');
     }
     const joining = (patch.poolName !== undefined && patch.poolName !== record.poolName) || (patch.visibility !== undefined && patch.visibility !== record.visibility);
     if (joining) {

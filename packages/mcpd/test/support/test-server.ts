@@ -31,12 +31,15 @@ export interface TestServerOptions {
   presenceTiming?: PresenceTiming;
 }
 
+/** The key a test server seals secrets with, for tests that read its rows. */
+export const TEST_SECRET_KEY = 'test-secret-key-0123456789';
+
 /** A real mcpd on port 0 over the given database, with a known admin token. */
 export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'mcpd-test-'));
   const config = loadConfig(['--port', '0', '--data-dir', dataDir], {
     MCPD_BOOTSTRAP_TOKEN: ADMIN_TOKEN,
-    MCPD_SECRET_KEY: 'test-secret-key-0123456789',
+    MCPD_SECRET_KEY: TEST_SECRET_KEY,
     MCPD_LOG_LEVEL: 'silent',
     // A test moving a manual clock hours on calls `gc.runOnce()` itself and checks what that run
     // did; a GC round started by the same move would race it.

@@ -1,0 +1,43 @@
+import { llms } from '@mcpctl/db';
+import { eq } from 'drizzle-orm';
+import { testDatabaseVariants } from '@mcpctl/test-kit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LlmRepository } from '../src/repositories/llm-repository.js';
+import { SecretBox } from '../src/security/secret-box.js';
+import { realUrl } from '../src/security/stored-url.js';
+import { sealStoredUrls } from '../src/services/seal-stored-urls.js';
+import { startTestServer, TEST_SECRET_KEY, type TestServer } from './support/test-server.js';
+
+describe.each(testDatabaseVariants())('URLs stored in clear, sealed at start, on $name', (variant) => {
+  let mcpd: TestServer;
+
+  beforeEach(async () => {
+    mcpd = await startTestServer({ database: await variant.open() });
+  });
+
+  afterEach(async () => {
+    await mcpd.close();
+    await mcpd.server.services.database.close();
+  });
+
+  it('seals the rows whose URL holds credentials, once, and leaves the rest as they are', async () => {
+    const { db } = mcpd.server.services.database;
+    const given = 'https://svc:pa55word@models.example/v1?sig=abc123&x=1';
+    for (const [name, url] of [['legacy', 'http://127.0.0.1:9/v1'], ['plain', 'http://127.0.0.1:9/v1']] as const) {
+      expect((await mcpd.api('/api/v1/llms', { json: { name, type: 'openai', model: 'm', url } })).status).toBe(201);
+    }
+    // Written past the API, as mcpd stored URLs before they were sealed.
+    await db.update(llms).set({ url: given }).where(eq(llms.name, 'legacy'));
+    const box = new SecretBox(TEST_SECRET_KEY);
+    const repository = new LlmRepository(db);
+
+    expect(await sealStoredUrls(repository, box)).toBe(1);
+    const legacy = await repository.findByName('legacy');
+    expect(legacy).toMatchObject({ url: 'https://***:***@models.example/v1?sig=***&x=1' });
+    expect(realUrl(legacy!, box)).toBe(given);
+    expect(await repository.findByName('plain')).toMatchObject({ url: 'http://127.0.0.1:9/v1', urlSealed: null });
+    expect(await sealStoredUrls(repository, box)).toBe(0);
+    // What the API shows did not change.
+    expect(((await (await mcpd.api('/api/v1/llms/legacy')).json()) as { url: string }).url).toBe('https://***:***@models.example/v1?sig=***&x=1');
+  });
+});
