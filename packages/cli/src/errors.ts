@@ -48,6 +48,27 @@ export class ConfigError extends CliError {
   readonly exitCode = 1;
 }
 
+/**
+ * A failure about one item of a batch (a document of `apply -f`): the item's failure with its
+ * message prefixed by where it happened, e.g. `llms.yaml: document 2 (llm/a): …`. Same exit code.
+ */
+export class ItemError extends CliError {
+  readonly exitCode: number;
+  /** The failure as the item's own code reported it. */
+  readonly reason: CliError;
+
+  constructor(where: string, reason: CliError) {
+    super(`${where}: ${reason.message}`, { ...(reason.hint === undefined ? {} : { hint: reason.hint }), cause: reason });
+    this.exitCode = reason.exitCode;
+    this.reason = reason;
+  }
+}
+
+/** Some items of a batch failed, each reported on a line of its own already; this says how many. Exit 1. */
+export class PartialFailureError extends CliError {
+  readonly exitCode = 1;
+}
+
 /** The user pressed Ctrl-C while a one-shot request was running. Exit 130, as shells expect. */
 export class InterruptedError extends CliError {
   readonly exitCode = 130;

@@ -10,6 +10,8 @@ export {
   RequestError,
   ConfigError,
   InterruptedError,
+  ItemError,
+  PartialFailureError,
   formatCliError,
 } from './errors.js';
 export {

@@ -1,16 +1,29 @@
 import type { Command } from 'commander';
+import type { ApiClient } from '../api-client.js';
 import type { CliContext } from '../context.js';
-import { parseDocuments } from '../documents/parse-documents.js';
+import { documentWhere, parseDocuments, type SourceDocument } from '../documents/parse-documents.js';
 import { readSource } from '../documents/read-source.js';
-import { UsageError } from '../errors.js';
-import type { SourceDocument } from '../documents/parse-documents.js';
-import type { ApplyHandler, PreparedDocument } from '../resources/apply-handler.js';
+import { ApiError, CliError, formatCliError, ItemError, PartialFailureError, UsageError } from '../errors.js';
+import type { ApplyHandler, ApplyPlan, PreparedDocument } from '../resources/apply-handler.js';
 import { agentApplyHandler } from '../resources/agent/apply.js';
 import { llmApplyHandler } from '../resources/llm/apply.js';
 import { roleBindingApplyHandler } from '../resources/rolebinding/apply.js';
 import { userApplyHandler } from '../resources/user/apply.js';
 
-/** `mcpctl apply -f FILE|-` */
+const HANDLERS: readonly ApplyHandler[] = [llmApplyHandler, agentApplyHandler, userApplyHandler, roleBindingApplyHandler];
+
+/** A document checked on its own, with where it came from. */
+interface Entry {
+  document: SourceDocument;
+  prepared: PreparedDocument;
+}
+
+/**
+ * `mcpctl apply -f FILE|-`, in three passes so a bad document leaves nothing half applied:
+ * every document is validated, then every resource is read and its change decided, and only
+ * then are the changes sent. A change mcpd refuses is reported naming its document, and the
+ * others are still sent.
+ */
 export function registerApply(program: Command, context: CliContext): void {
   program
     .command('apply')
@@ -20,33 +33,62 @@ export function registerApply(program: Command, context: CliContext): void {
       const source = options.filename === '-' ? 'stdin' : options.filename;
       const documents = parseDocuments(await readSource(options.filename, context.io.stdin), source);
       if (documents.length === 0) throw new UsageError(`${source} holds no documents to apply`);
-      const handlers = applyHandlers(context);
-      // Every document is validated before the first is sent: a typo in the last one must not leave half applied.
-      const prepared: PreparedDocument[] = documents.map((document) => {
-        const handler = handlerFor(handlers, document);
-        if (handler === undefined) {
-          const known = handlers.map((candidate) => candidate.kind).join(', ');
-          const kind = document.kind === undefined ? 'no kind' : `unknown kind '${document.kind}'`;
-          throw new UsageError(`${source}: document ${document.index} has ${kind} (known kinds: ${known})`);
-        }
-        return handler.prepare(document, context.env);
-      });
+      const warn = (text: string): void => context.printer.notice(text);
+      const entries = documents.map((document) => ({ document, prepared: handlerFor(document).prepare(document, context.env, warn) }));
+      refuseRepeats(entries);
       const client = await context.api();
-      for (const document of prepared) {
-        context.printer.line(`${document.label} ${await document.apply(client)}`);
-      }
+      const plans: ApplyPlan[] = [];
+      for (const entry of entries) plans.push(await naming(entry, () => entry.prepared.plan(client, warn)));
+      await sendAll(context, client, entries, plans, source);
     });
 }
 
-function applyHandlers(context: CliContext): ApplyHandler[] {
-  const warn = (text: string): void => context.printer.notice(text);
-  return [llmApplyHandler(warn), agentApplyHandler(warn), userApplyHandler(warn), roleBindingApplyHandler(warn)];
+async function sendAll(context: CliContext, client: ApiClient, entries: readonly Entry[], plans: readonly ApplyPlan[], source: string): Promise<void> {
+  let failed = 0;
+  for (const [position, entry] of entries.entries()) {
+    try {
+      const outcome = await naming(entry, () => plans[position]!.send(client));
+      context.printer.line(`${entry.prepared.label} ${outcome}`);
+    } catch (error) {
+      // mcpd refused this one: the next documents may well be fine. Anything else (mcpd gone) ends the run.
+      if (!(error instanceof ItemError && error.reason instanceof ApiError)) throw error;
+      context.printer.error(formatCliError(error));
+      failed += 1;
+    }
+  }
+  if (failed > 0) throw new PartialFailureError(`${failed} of ${entries.length} document${entries.length > 1 ? 's' : ''} in ${source} not applied`);
+}
+
+/** Runs one step of a document's apply; a failure is re-thrown naming the document. */
+async function naming<T>(entry: Entry, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof CliError && !(error instanceof ItemError)) throw new ItemError(documentWhere(entry.document, entry.prepared.label), error);
+    throw error;
+  }
+}
+
+/** Two documents for one resource would each be planned against what mcpd holds before either is sent. */
+function refuseRepeats(entries: readonly Entry[]): void {
+  const first = new Map<string, SourceDocument>();
+  for (const { document, prepared } of entries) {
+    const earlier = first.get(prepared.label);
+    if (earlier !== undefined) {
+      throw new UsageError(`${document.source}: documents ${earlier.index} and ${document.index} both describe ${prepared.label}; merge them into one`);
+    }
+    first.set(prepared.label, document);
+  }
 }
 
 /** The handler of the document's kind; for an alias (a view's `public`), the one that claims it first. */
-function handlerFor(handlers: readonly ApplyHandler[], document: SourceDocument): ApplyHandler | undefined {
-  const exact = handlers.find((candidate) => candidate.kind === document.kind);
+function handlerFor(document: SourceDocument): ApplyHandler {
+  const exact = HANDLERS.find((candidate) => candidate.kind === document.kind);
   if (exact !== undefined) return exact;
-  const candidates = handlers.filter((candidate) => candidate.aliases?.includes(document.kind ?? '') === true);
-  return candidates.find((candidate) => candidate.claims?.(document) === true) ?? candidates.find((candidate) => candidate.claims === undefined);
+  const candidates = HANDLERS.filter((candidate) => candidate.aliases?.includes(document.kind ?? '') === true);
+  const handler = candidates.find((candidate) => candidate.claims?.(document) === true) ?? candidates.find((candidate) => candidate.claims === undefined);
+  if (handler !== undefined) return handler;
+  const known = HANDLERS.map((candidate) => candidate.kind).join(', ');
+  const kind = document.kind === undefined ? 'no kind' : `unknown kind '${document.kind}'`;
+  throw new UsageError(`${documentWhere(document)} has ${kind} (known kinds: ${known})`);
 }

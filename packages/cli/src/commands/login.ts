@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
-import { statusViewSchema, urlHoldsCredentials } from '@mcpctl/protocol';
+import { statusViewSchema, urlHoldsCredentials, type StatusView } from '@mcpctl/protocol';
+import { readJson, type ApiClient } from '../api-client.js';
 import type { CliContext } from '../context.js';
 import { normalizeBaseUrl, writeCredentials } from '../credentials.js';
-import { ApiError, UsageError } from '../errors.js';
+import { ApiError, RequestError, UsageError } from '../errors.js';
+
+const STATUS_PATH = '/api/v1/status';
 
 /** `mcpctl login --url URL --token TOKEN` */
 export function registerLogin(program: Command, context: CliContext): void {
@@ -14,22 +17,41 @@ export function registerLogin(program: Command, context: CliContext): void {
     .action(async (options: { url: string; token: string }) => {
       const url = normalizeBaseUrl(checkUrl(options.url));
       if (options.token.trim() === '') throw new UsageError('--token must not be empty');
-      let user: string;
-      try {
-        const status = await context.apiFor(url, options.token).get('/api/v1/status', statusViewSchema);
-        user = status.user.name;
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 401) {
-          throw new ApiError(401, `mcpd at ${url} rejected the token: ${error.message}`, {
-            hint: 'check the value passed to --token',
-            cause: error,
-          });
-        }
-        throw error;
-      }
+      const status = await askStatus(context.apiFor(url, options.token), url);
       await writeCredentials(context.home, { mcpdUrl: url, token: options.token });
-      context.printer.line(`Logged in to ${url} as ${user}.`);
+      context.printer.line(`Logged in to ${url} as ${status.user.name}.`);
     });
+}
+
+/** mcpd's status with the token; a server that does not answer it as mcpd does is said to be no mcpd. */
+async function askStatus(client: ApiClient, url: string): Promise<StatusView> {
+  let response: Response;
+  try {
+    response = await client.request('GET', STATUS_PATH);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      throw new ApiError(401, `mcpd at ${url} rejected the token: ${error.message}`, { hint: 'check the value passed to --token', cause: error });
+    }
+    if (error instanceof ApiError && error.status === 404) {
+      // mcpd's own 404 says which path it saw; another server's has nothing to add to the status.
+      const said = error.message.startsWith('HTTP 404') ? '' : ` (${error.message})`;
+      throw notMcpd(url, `GET ${STATUS_PATH} answered 404${said}`, error);
+    }
+    throw error;
+  }
+  try {
+    return await readJson(response, statusViewSchema, `GET ${STATUS_PATH}`);
+  } catch (error) {
+    if (error instanceof RequestError) throw notMcpd(url, `its answer to GET ${STATUS_PATH} is not mcpd's status`, error);
+    throw error;
+  }
+}
+
+/** mcpd's base URL has no path: an OpenAI-style `…/v1` (mcpd's inference endpoint) is the usual slip. */
+function notMcpd(url: string, detail: string, cause: unknown): RequestError {
+  const { origin, pathname } = new URL(url);
+  const hint = pathname === '/' ? "is this mcpd's address and port?" : `mcpd's base URL has no path: try --url ${origin}`;
+  return new RequestError(`no mcpd at ${url}: ${detail}`, { hint, cause });
 }
 
 function checkUrl(value: string): string {

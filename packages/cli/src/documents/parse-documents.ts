@@ -3,6 +3,8 @@ import { UsageError } from '../errors.js';
 
 /** One resource document of an `apply` input, numbered from 1 in reading order. */
 export interface SourceDocument {
+  /** The input it was read from (a file name, or `stdin`), as messages name it. */
+  source: string;
   index: number;
   /** The document's `kind` field (`Llm`, …), or undefined when it has none. */
   kind: string | undefined;
@@ -24,7 +26,7 @@ export function parseDocuments(text: string, source: string): SourceDocument[] {
       throw new UsageError(`${source}: document ${index} is not a mapping of fields`);
     }
     const fields = value as Record<string, unknown>;
-    documents.push({ index, kind: typeof fields.kind === 'string' ? fields.kind : undefined, fields });
+    documents.push({ source, index, kind: typeof fields.kind === 'string' ? fields.kind : undefined, fields });
   }
   return documents;
 }
@@ -42,14 +44,32 @@ function parseJson(text: string, source: string): unknown {
   }
 }
 
+/**
+ * How messages name a document: `llms.yaml: document 2`, followed by `(llm/NAME)` once
+ * `subject` says what it describes.
+ */
+export function documentWhere(document: SourceDocument, subject?: string): string {
+  return `${document.source}: document ${document.index}${subject === undefined ? '' : ` (${subject})`}`;
+}
+
 function parseYaml(text: string, source: string): unknown[] {
   return parseAllDocuments(text).map((document, position) => {
     const problem = document.errors[0];
     if (problem !== undefined) {
-      throw new UsageError(`${source}: YAML document ${position + 1} is invalid: ${problem.message.split('\n')[0] ?? ''}`, { cause: problem });
+      throw new UsageError(`${source}: YAML document ${position + 1} is invalid: ${yamlProblem(problem.message)}`, { cause: problem });
     }
     return document.toJS() as unknown;
   });
+}
+
+/**
+ * The parser's reason (`… at line 5, column 6:`) with the line it points at and the caret under
+ * it, indented below the error line; the blank lines the parser puts around them are dropped.
+ */
+function yamlProblem(message: string): string {
+  const [reason = '', ...excerpt] = message.trimEnd().split('\n');
+  const shown = excerpt.filter((line) => line.trim() !== '');
+  return shown.length === 0 ? reason.replace(/:$/, '') : [reason, ...shown.map((line) => `  ${line}`)].join('\n');
 }
 
 /** A JSON array and a `kind: List` stand for the documents they hold. */

@@ -5,14 +5,31 @@ import type { SourceDocument } from '../documents/parse-documents.js';
 /** What `apply` did to one resource. */
 export type ApplyOutcome = 'created' | 'configured' | 'unchanged';
 
-/** A validated document, ready to send. */
+/** Reports a warning line on stderr (`warning: …`). */
+export type Warn = (text: string) => void;
+
+/** A document checked on its own, before mcpd is asked anything. */
 export interface PreparedDocument {
   /** `llm/NAME`, as printed before the outcome. */
   label: string;
-  apply(client: ApiClient): Promise<ApplyOutcome>;
+  /**
+   * Reads the resource from mcpd and decides what to send, checking what depends on it (a new
+   * LLM needs `type`, `model` and `url`). Sends nothing: every document is planned before the
+   * first change is sent. Throws a `UsageError` when the document cannot apply.
+   */
+  plan(client: ApiClient, warn: Warn): Promise<ApplyPlan>;
 }
 
-/** Applies one document kind (`Llm`, later `Agent`, `User`, `RoleBinding`). */
+/** What applying one document will send. */
+export interface ApplyPlan {
+  /** Sends it (nothing for `unchanged`) and says what happened. */
+  send(client: ApiClient): Promise<ApplyOutcome>;
+}
+
+/** A plan that sends nothing. */
+export const UNCHANGED: ApplyPlan = { send: async () => 'unchanged' };
+
+/** Applies one document kind (`Llm`, `Agent`, `User`, `RoleBinding`). */
 export interface ApplyHandler {
   /** The kind documents are written with. */
   kind: string;
@@ -24,6 +41,6 @@ export interface ApplyHandler {
    * claims a document wins over one that does not say.
    */
   claims?(document: SourceDocument): boolean;
-  /** Validates the document before anything is sent; throws a `UsageError` naming it. */
-  prepare(document: SourceDocument, env: CliEnvironment): PreparedDocument;
+  /** Validates the document on its own; throws a `UsageError` naming it. Warnings go to `warn`. */
+  prepare(document: SourceDocument, env: CliEnvironment, warn: Warn): PreparedDocument;
 }

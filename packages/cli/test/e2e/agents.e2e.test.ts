@@ -190,7 +190,7 @@ describe('agents and threads against a real mcpd', () => {
     expect((await mcpctl(['apply', '-f', file])).stdout).toBe('agent/reviewer unchanged\nagent/other unchanged\n');
   });
 
-  it('refuses to apply over a virtual agent, which mcplocal owns', async () => {
+  it('applies to a virtual agent only what its owner may change, and says what its publisher sets', async () => {
     const response = await fetch(`${mcpd.url}/api/v1/llms/_provider-register`, {
       method: 'POST',
       headers: { authorization: `Bearer ${mcpd.adminToken}`, 'content-type': 'application/json' },
@@ -201,12 +201,19 @@ describe('agents and threads against a real mcpd', () => {
     });
     expect(response.status).toBe(201);
     const yaml = await mcpctl(['get', 'agent', 'local-helper', '-o', 'yaml']);
-    expect(yaml.stdout.startsWith('# virtual agent published by mcplocal')).toBe(true);
-    const run = await mcpctl(['apply', '-f', '-'], { input: 'kind: Agent\nname: local-helper\nllm: echo\n' });
-    expect(run).toEqual({
-      code: 2,
-      stdout: '',
-      stderr: "error: agent/local-helper is a virtual agent: mcplocal publishes it, so change it in mcplocal's config.json instead\n",
+    expect(yaml.stdout.startsWith('# virtual agent published by mcplocal: apply changes only visibility, description;')).toBe(true);
+    const repinned = await mcpctl(['apply', '-f', '-'], { input: 'kind: Agent\nname: local-helper\nllm: echo\n' });
+    expect(repinned).toEqual({
+      code: 0,
+      stdout: 'agent/local-helper unchanged\n',
+      stderr: "warning: stdin: document 1 (agent/local-helper): llm is set in the publisher's mcplocal config.json, not by apply; left as it is\n",
+    });
+    const shared = yaml.stdout.replace('\nvisibility: private\n', '\nvisibility: public\n');
+    expect(await mcpctl(['apply', '-f', '-'], { input: shared })).toEqual({ code: 0, stdout: 'agent/local-helper configured\n', stderr: '' });
+    expect(agentViewSchema.parse(JSON.parse((await mcpctl(['get', 'agent', 'local-helper', '-o', 'json'])).stdout))).toMatchObject({
+      kind: 'virtual',
+      llm: 'local-echo',
+      visibility: 'public',
     });
   });
 

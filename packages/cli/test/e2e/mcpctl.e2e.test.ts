@@ -66,6 +66,16 @@ describe('mcpctl against a real mcpd', () => {
     await expect(stat(join(home.path, 'credentials'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
+  it("says a URL with mcpd's inference path is no mcpd's base URL, and writes nothing", async () => {
+    const run = await mcpctl(['login', '--url', `${mcpd.url}/v1`, '--token', mcpd.adminToken]);
+    expect(run).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: no mcpd at ${mcpd.url}/v1: GET /api/v1/status answered 404 (no route for GET /v1/api/v1/status) — mcpd's base URL has no path: try --url ${mcpd.url}\n`,
+    });
+    await expect(stat(join(home.path, 'credentials'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('logs in and stores the credentials readable by the owner only', async () => {
     const run = await mcpctl(['login', '--url', `${mcpd.url}/`, '--token', mcpd.adminToken]);
     expect(run).toMatchObject({ code: 0, stderr: '' });
@@ -162,6 +172,50 @@ describe('mcpctl against a real mcpd', () => {
     expect((await mcpctl(['apply', '-f', file])).stdout).toBe('llm/fake unchanged\nllm/other unchanged\n');
   });
 
+  it("refuses a file with a document past mcpd's bounds before sending any, naming the file and the document", async () => {
+    const file = join(home.path, 'bounds.yaml');
+    const documents = ['first-ok', 'second', 'third'].map((name, index) =>
+      ['kind: Llm', `name: ${name}`, 'type: openai', 'model: m', `url: ${upstream.openaiBaseUrl}`, `maxConcurrent: ${index === 1 ? 200_000 : 2}`].join('\n'),
+    );
+    await writeFile(file, documents.join('\n---\n'));
+    expect(await mcpctl(['apply', '-f', file])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `error: ${file}: document 2 (llm/second) is invalid: maxConcurrent: Too big: expected number to be <=100000\n`,
+    });
+    expect((await mcpctl(['get', 'llm', 'first-ok'])).code).toBe(1);
+  });
+
+  it('keeps what a partial document leaves out, and asks for type, model and url only to create', async () => {
+    const partial = await mcpctl(['apply', '-f', '-'], { input: 'kind: Llm\nname: fake\ndescription: null\n' });
+    expect(partial).toEqual({ code: 0, stdout: 'llm/fake configured\n', stderr: '' });
+    const fake = llmViewSchema.parse(JSON.parse((await mcpctl(['get', 'llm', 'fake', '-o', 'json'])).stdout));
+    expect(fake).toMatchObject({ description: null, model: 'fake-model', poolName: 'gpu', hasApiKey: true });
+    // A new LLM needs all three; checked when its absence is known, still before anything is sent.
+    const input = `kind: Llm\nname: before\ntype: ollama\nmodel: m\nurl: http://127.0.0.1:11434\n---\nkind: Llm\nname: nope\nmodel: m\n`;
+    expect(await mcpctl(['apply', '-f', '-'], { input })).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'error: stdin: document 2 (llm/nope): no LLM nope yet, and creating one needs type, model and url (missing: type, url)\n',
+    });
+    expect((await mcpctl(['get', 'llm', 'before'])).code).toBe(1);
+  });
+
+  it('names the document whose change mcpd refuses, and still applies the others', async () => {
+    const file = join(home.path, 'mixed.yaml');
+    const llm = (name: string): string => ['kind: Llm', `name: ${name}`, 'type: ollama', 'model: m', 'url: http://127.0.0.1:11434'].join('\n');
+    await writeFile(file, [llm('mixed-a'), 'kind: Agent\nname: lost\nllm: no-such-llm', llm('mixed-b')].join('\n---\n'));
+    const run = await mcpctl(['apply', '-f', file]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('llm/mixed-a created\nllm/mixed-b created\n');
+    const [refused, summary, ...rest] = errorLines(run);
+    expect(refused?.startsWith(`error: ${file}: document 2 (agent/lost): `)).toBe(true);
+    expect(refused).toContain('no-such-llm');
+    expect(summary).toBe(`error: 1 of 3 documents in ${file} not applied`);
+    expect(rest).toEqual([]);
+    for (const name of ['mixed-a', 'mixed-b']) expect((await mcpctl(['delete', 'llm', name])).code).toBe(0);
+  });
+
   it('describes an LLM with its lifecycle times and pool', async () => {
     const run = await mcpctl(['describe', 'llm', 'fake']);
     expect(run.code).toBe(0);
@@ -230,6 +284,15 @@ describe('mcpctl against a real mcpd', () => {
     expect(chat.stderr).toMatch(/^Chatting with pool gpu \(1 member: fake \(active\)\)\.\n/);
     const get = await mcpctl(['get', 'llm', 'gpu']);
     expect(get).toEqual({ code: 1, stdout: '', stderr: "error: gpu is a pool, not an LLM — run 'mcpctl get pool gpu'\n" });
+    const describe = await mcpctl(['describe', 'llm', 'gpu']);
+    expect(describe).toEqual({ code: 1, stdout: '', stderr: "error: gpu is a pool, not an LLM — run 'mcpctl describe pool gpu'\n" });
+    const remove = await mcpctl(['delete', 'llm', 'gpu']);
+    expect(remove).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        "error: gpu is a pool, not an LLM: a pool ends when its last member leaves it (delete the members, or clear their poolName) — run 'mcpctl describe pool gpu' to see its members\n",
+    });
   });
 
   it('reports an upstream failure as one line and exit 1', async () => {
@@ -281,16 +344,51 @@ describe('mcpctl against a real mcpd', () => {
     expect(none.code).toBe(0);
     expect(none.stderr).toBe('No audit records found.\n');
 
-    for (const limit of ['0', 'ten']) {
+    // Flags are checked with the API's rules before any request: a usage error, exit 2.
+    for (const limit of ['0', 'ten', '5000']) {
       const bad = await mcpctl(['get', 'audit', '--limit', limit]);
-      expect(bad.code).toBe(1);
-      expect(errorLines(bad)).toEqual(['error: invalid query: limit: limit is a whole number from 1 to 1000']);
+      expect(bad).toEqual({ code: 2, stdout: '', stderr: `error: --limit ${limit}: limit is a whole number from 1 to 1000\n` });
     }
+    expect(await mcpctl(['get', 'audit', '--status', '999'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'error: --status 999: status is ok, error, or an HTTP status from 100 to 599\n',
+    });
+    expect((await mcpctl(['get', 'audit', '--since', '5x'])).stderr).toMatch(/^error: --since 5x: give a duration such as 30m, 24h or 7d/);
+    expect((await mcpctl(['get', 'audit', '--status', 'error', '--since', '1h', '--limit', '5'])).code).toBe(0);
   });
 
   it('exits 2 on a bad flag', async () => {
     const run = await mcpctl(['get', 'llms', '--colour']);
     expect(run).toEqual({ code: 2, stdout: '', stderr: "error: unknown option '--colour'\n" });
+  });
+
+  it("shares a virtual LLM by applying its edited YAML, sending only what its owner may change", async () => {
+    const response = await fetch(`${mcpd.url}/api/v1/llms/_provider-register`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${mcpd.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ providers: [{ name: 'desk', type: 'openai', model: 'desk-model' }] }),
+    });
+    expect(response.status).toBe(201);
+    const yaml = (await mcpctl(['get', 'llm', 'desk', '-o', 'yaml'])).stdout;
+    expect(yaml).toMatch(/^# virtual LLM published by mcplocal: apply changes only visibility, description, tier; the rest is set in its mcplocal config\.json\n/);
+    expect(yaml).toContain('\nurl: null\n');
+    expect(yaml).toContain('\nvisibility: private\n');
+
+    const shared = yaml.replace('\nvisibility: private\n', '\nvisibility: public\n');
+    expect(await mcpctl(['apply', '-f', '-'], { input: shared })).toEqual({ code: 0, stdout: 'llm/desk configured\n', stderr: '' });
+    expect(llmViewSchema.parse(JSON.parse((await mcpctl(['get', 'llm', 'desk', '-o', 'json'])).stdout))).toMatchObject({ kind: 'virtual', visibility: 'public' });
+    expect(await mcpctl(['apply', '-f', '-'], { input: shared })).toEqual({ code: 0, stdout: 'llm/desk unchanged\n', stderr: '' });
+
+    // What the publisher sets is left alone, said in one line; the rest still applies.
+    const edited = shared.replace('\nmodel: desk-model\n', '\nmodel: other-model\n').replace('\ndescription: null\n', '\ndescription: my desk\n');
+    expect(await mcpctl(['apply', '-f', '-'], { input: edited })).toEqual({
+      code: 0,
+      stdout: 'llm/desk configured\n',
+      stderr: "warning: stdin: document 1 (llm/desk): model is set in the publisher's mcplocal config.json, not by apply; left as it is\n",
+    });
+    expect(llmViewSchema.parse(JSON.parse((await mcpctl(['get', 'llm', 'desk', '-o', 'json'])).stdout))).toMatchObject({ model: 'desk-model', description: 'my desk' });
+    expect((await mcpctl(['delete', 'llm', 'desk'])).code).toBe(0);
   });
 
   it('deletes an LLM', async () => {

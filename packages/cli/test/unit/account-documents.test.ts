@@ -60,9 +60,12 @@ describe('kind: User documents', () => {
   it('warn about unknown fields and refuse invalid ones', () => {
     const warnings: string[] = [];
     userSpecFromDocument(only('kind: User\nname: alice\ncolour: blue\n'), (text) => warnings.push(text));
-    expect(warnings).toEqual(['warning: document 1: ignoring unknown field colour']);
+    expect(warnings).toEqual(['warning: test.yaml: document 1: ignoring unknown field colour']);
     expect(() => userSpecFromDocument(only('kind: User\nname: alice\nrole: boss\n'), noWarnings)).toThrow(UsageError);
-    expect(() => userSpecFromDocument(only('kind: User\nname: alice\nrole: boss\n'), noWarnings)).toThrow(/^document 1 \(kind User\) is invalid: role: /);
+    expect(() => userSpecFromDocument(only('kind: User\nname: alice\nrole: boss\n'), noWarnings)).toThrow(/^test\.yaml: document 1 \(user\/alice\) is invalid: role: /);
+    // The bounds of mcpd's own body: at most 64 groups.
+    const groups = Array.from({ length: 65 }, (_, index) => `g${index}`);
+    expect(() => userSpecFromDocument(only(JSON.stringify({ kind: 'User', name: 'alice', groups })), noWarnings)).toThrow(/^test\.yaml: document 1 \(user\/alice\) is invalid: groups: /);
   });
 });
 
@@ -83,7 +86,7 @@ describe('kind: RoleBinding documents', () => {
 
   it('refuse a document with both a role and permissions, or neither', () => {
     expect(() => roleBindingFromDocument(only('kind: RoleBinding\nname: x\nsubjectKind: user\nsubjectName: a\nrole: viewer\npermissions: [view:llms]\n'), noWarnings)).toThrow(
-      /^document 1 \(rolebinding\/x\) is invalid: role: set either role or permissions/,
+      /^test\.yaml: document 1 \(rolebinding\/x\) is invalid: role: set either role or permissions/,
     );
     expect(() => roleBindingFromDocument(only('kind: RoleBinding\nname: x\nsubjectKind: user\nsubjectName: a\n'), noWarnings)).toThrow(UsageError);
     expect(() => roleBindingFromDocument(only('kind: RoleBinding\nname: x\nsubjectKind: user\nsubjectName: a\npermissions: [fly:llms]\n'), noWarnings)).toThrow(

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { agentUpdateSchema } from '@mcpctl/protocol';
 import { parseDocuments } from '../../src/documents/parse-documents.js';
 import { formatTable, formatYamlDocuments } from '../../src/printer.js';
 import { agentCreateFromSpec, agentSpecChanges, agentSpecFromDocument } from '../../src/resources/agent/agent-document.js';
 import { agentPresentation } from '../../src/resources/agent/agent-presentation.js';
+import { VIRTUAL_AGENT_EDITABLE_FIELDS } from '../../src/resources/agent/virtual-agent-fields.js';
+import { virtualChanges } from '../../src/resources/document-changes.js';
 import { describeAgentFields, systemPromptLines } from '../../src/resources/agent/describe.js';
 import { agentView } from '../helpers/agent-view.js';
 
@@ -57,21 +60,45 @@ describe('agents in get', () => {
     expect(agentCreateFromSpec(spec)).toEqual({ name: 'fresh', llm: 'gpu', systemPrompt: 'Be brief.' });
   });
 
-  it('marks a virtual agent in YAML and refuses to apply it', () => {
+  it('marks a virtual agent in YAML, and applies only what its owner may change', () => {
     const yaml = formatYamlDocuments([agentPresentation.toYamlDocument(agentView({ kind: 'virtual' }))]);
-    expect(yaml.startsWith('# virtual agent published by mcplocal: change it in mcplocal, not with apply\n\nkind: Agent\n')).toBe(true);
-    const json = JSON.stringify(agentView({ kind: 'virtual' }));
-    const [document] = parseDocuments(json, 'stdin');
-    expect(() => agentSpecFromDocument(document!, () => undefined)).toThrow(
-      "document 1 (agent/reviewer) is a virtual agent: mcplocal publishes it, so change it in mcplocal's config.json instead",
+    expect(yaml.startsWith('# virtual agent published by mcplocal: apply changes only visibility, description; the rest is set in its mcplocal config.json\n\nkind: Agent\n')).toBe(
+      true,
     );
+    const json = JSON.stringify(agentView({ kind: 'virtual', visibility: 'public', llm: 'other' }));
+    const [document] = parseDocuments(json, 'stdin');
+    const spec = agentSpecFromDocument(document!, () => undefined);
+    expect(virtualChanges(spec.update, agentView({ kind: 'virtual', visibility: 'private' }), VIRTUAL_AGENT_EDITABLE_FIELDS)).toEqual({
+      body: { visibility: 'public' },
+      publisherOwned: ['llm'],
+    });
+  });
+
+  it('keeps what a partial document leaves out, and needs llm only to create', () => {
+    const spec = roundTrip('kind: Agent\nname: reviewer\ndescription: null\n');
+    expect(spec.update).toEqual({ description: null });
+    expect(agentSpecChanges(spec, agentView())).toBe(true);
+    expect(() => agentCreateFromSpec(spec)).toThrow('no agent reviewer yet, and creating one needs llm (the LLM or pool that answers)');
   });
 
   it('warns about unknown fields and names invalid ones', () => {
     const warnings: string[] = [];
     roundTrip('kind: Agent\nname: reviewer\nllm: qwen3\nsystemPromt: typo\n', (text) => warnings.push(text));
-    expect(warnings).toEqual(['warning: document 1: ignoring unknown field systemPromt']);
-    expect(() => roundTrip('kind: Agent\nname: reviewer\n')).toThrow(/^document 1 \(kind Agent\) is invalid: llm: /);
+    expect(warnings).toEqual(['warning: stdin: document 1: ignoring unknown field systemPromt']);
+    expect(() => roundTrip('kind: Agent\nname: reviewer\nllm: Not_A_Name\n')).toThrow(/^stdin: document 1 \(agent\/reviewer\) is invalid: llm: /);
+    expect(() => roundTrip('kind: Agent\nllm: qwen3\n')).toThrow(/^stdin: document 1 \(kind Agent\) is invalid: name: /);
+  });
+
+  it.each([
+    ['description', 'd'.repeat(2049)],
+    ['systemPrompt', 's'.repeat(100_001)],
+    ['project', 'p'.repeat(257)],
+    ['visibility', 'everyone'],
+  ])('refuses %s as mcpd does (the bounds of its PUT body)', (field, value) => {
+    expect(agentUpdateSchema.safeParse({ [field]: value }).success).toBe(false);
+    expect(() => roundTrip(JSON.stringify({ kind: 'Agent', name: 'reviewer', llm: 'qwen3', [field]: value }))).toThrow(
+      new RegExp(`^stdin: document 1 \\(agent/reviewer\\) is invalid: ${field}: `),
+    );
   });
 });
 

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { llmUpdateSchema } from '@mcpctl/protocol';
 import { parseDocuments } from '../../src/documents/parse-documents.js';
 import { UsageError } from '../../src/errors.js';
 import { formatYamlDocuments } from '../../src/printer.js';
 import { llmCreateFromSpec, llmSpecChanges, llmSpecFromDocument } from '../../src/resources/llm/llm-document.js';
+import { publisherOwnedWarning, virtualChanges } from '../../src/resources/document-changes.js';
+import { VIRTUAL_LLM_EDITABLE_FIELDS } from '../../src/resources/llm/virtual-llm-fields.js';
 import { llmPresentation } from '../../src/resources/llm/llm-presentation.js';
 import { llmView } from '../helpers/llm-view.js';
 
@@ -32,6 +35,13 @@ describe('parseDocuments', () => {
     expect(() => parseDocuments('kind: Llm\n---\nname: [unclosed\n', 'llms.yaml')).toThrow(/^llms\.yaml: YAML document 2 is invalid/);
     expect(() => parseDocuments('- just\n- a list of strings\n', 'x')).toThrow(/document 1 is not a mapping/);
   });
+
+  it('shows a YAML syntax error with its reason, the line and a caret under the column', () => {
+    const text = 'kind: Llm\nname: a\ntype: openai\nmodel: m\nurl: http://x: y\n';
+    expect(() => parseDocuments(text, 'llms.yaml')).toThrow(
+      new UsageError('llms.yaml: YAML document 1 is invalid: Nested mappings are not allowed in compact mappings at line 5, column 6:\n  url: http://x: y\n       ^'),
+    );
+  });
 });
 
 describe('llmSpecFromDocument', () => {
@@ -45,6 +55,7 @@ describe('llmSpecFromDocument', () => {
     const spec = llmSpecFromDocument(document!, {}, noWarnings);
     expect(spec).toEqual({
       name: 'qwen3',
+      where: 'stdin: document 1 (llm/qwen3)',
       apiKey: undefined,
       update: {
         type: 'openai',
@@ -67,9 +78,52 @@ describe('llmSpecFromDocument', () => {
     expect(llmSpecFromDocument(document!, {}, noWarnings).name).toBe('qwen3');
   });
 
-  it('refuses a virtual LLM, which mcplocal publishes', () => {
-    const [document] = parseDocuments(JSON.stringify([llmView(), llmView({ name: 'laptop', kind: 'virtual' })]), 'x').slice(1);
-    expect(() => llmSpecFromDocument(document!, {}, noWarnings)).toThrow(/document 2 \(llm\/laptop\) is a virtual LLM: mcplocal publishes it/);
+  it("accepts a virtual LLM's view, whose url is null", () => {
+    const view = llmView({ name: 'laptop', kind: 'virtual', url: null, visibility: 'private' });
+    const [document] = parseDocuments(formatYamlDocuments([llmPresentation.toYamlDocument({ ...view, visibility: 'public' })]), 'llm.yaml');
+    const spec = llmSpecFromDocument(document!, {}, noWarnings);
+    expect(spec.update).toMatchObject({ url: null, visibility: 'public' });
+    // Only what the owner may change is sent; the URL a view shows as null is no change.
+    expect(virtualChanges(spec.update, view, VIRTUAL_LLM_EDITABLE_FIELDS)).toEqual({ body: { visibility: 'public' }, publisherOwned: [] });
+    expect(virtualChanges({ ...spec.update, model: 'other', maxConcurrent: 2 }, view, VIRTUAL_LLM_EDITABLE_FIELDS)).toEqual({
+      body: { visibility: 'public' },
+      publisherOwned: ['model', 'maxConcurrent'],
+    });
+    expect(publisherOwnedWarning(spec.where, ['model', 'maxConcurrent'])).toBe(
+      "warning: llm.yaml: document 1 (llm/laptop): model and maxConcurrent are set in the publisher's mcplocal config.json, not by apply; left as they are",
+    );
+  });
+
+  it('checks every bound mcpd checks before anything is sent, naming the file and the document', () => {
+    const documents = parseDocuments('kind: Llm\nname: first-ok\ntype: openai\nmodel: m\nurl: http://x\n---\nkind: Llm\nname: second\nmaxConcurrent: 200000\n', 'llms.yaml');
+    expect(llmSpecFromDocument(documents[0]!, {}, noWarnings).name).toBe('first-ok');
+    expect(() => llmSpecFromDocument(documents[1]!, {}, noWarnings)).toThrow(
+      new UsageError('llms.yaml: document 2 (llm/second) is invalid: maxConcurrent: Too big: expected number to be <=100000'),
+    );
+  });
+
+  it.each([
+    ['maxConcurrent', 100_001],
+    ['maxConcurrent', 0],
+    ['model', 'm'.repeat(257)],
+    ['description', 'd'.repeat(2049)],
+    ['url', `http://x/${'p'.repeat(2048)}`],
+    ['poolName', 'Bad_Pool'],
+    ['apiKey', 'k'.repeat(4097)],
+  ])('refuses %s as mcpd does (the bounds of its PUT body)', (field, value) => {
+    // The protocol's own schema refuses it; so must the document, before it reaches mcpd.
+    expect(llmUpdateSchema.safeParse({ [field]: value }).success).toBe(false);
+    const [document] = parseDocuments(JSON.stringify({ kind: 'Llm', name: 'a', [field]: value }), 'x.json');
+    expect(() => llmSpecFromDocument(document!, {}, noWarnings)).toThrow(new RegExp(`^x\\.json: document 1 \\(llm/a\\) is invalid: ${field}: `));
+  });
+
+  it('keeps what a partial document leaves out, and needs type, model and url only to create', () => {
+    const [document] = parseDocuments('kind: Llm\nname: qwen3\ndescription: null\n', 'x');
+    const spec = llmSpecFromDocument(document!, {}, noWarnings);
+    expect(spec.update).toEqual({ description: null });
+    expect(llmSpecChanges(spec, llmView({ description: 'old' }))).toBe(true);
+    expect(llmSpecChanges(spec, llmView({ description: null }))).toBe(false);
+    expect(() => llmCreateFromSpec(spec)).toThrow(new UsageError('no LLM qwen3 yet, and creating one needs type, model and url (missing: type, model, url)'));
   });
 
   it('reads the API key from the variable apiKeyEnv names, and fails naming a missing one', () => {
@@ -80,16 +134,18 @@ describe('llmSpecFromDocument', () => {
     expect(llmSpecChanges(spec, llmView({ name: 'gpt', model: 'gpt-4o', url: 'https://api.openai.com/v1' }))).toBe(true);
     const missing = (): unknown => llmSpecFromDocument(document!, { OPENAI_KEY: '' }, noWarnings);
     expect(missing).toThrow(UsageError);
-    expect(missing).toThrow(/environment variable OPENAI_KEY \(named by apiKeyEnv of document 1\) is not set or empty/);
+    expect(missing).toThrow(/environment variable OPENAI_KEY \(named by apiKeyEnv of x: document 1\) is not set or empty/);
   });
 
   it('reports invalid fields with the document number, and warns about unknown ones', () => {
     const [bad] = parseDocuments('kind: Llm\nname: Bad_Name\ntype: openai\nmodel: m\nurl: ftp://x\n', 'x');
-    expect(() => llmSpecFromDocument(bad!, {}, noWarnings)).toThrow(/^document 1 \(kind Llm\) is invalid: name: .*; url: /);
+    expect(() => llmSpecFromDocument(bad!, {}, noWarnings)).toThrow(/^x: document 1 \(llm\/Bad_Name\) is invalid: url: .*; name: /);
+    const [nameless] = parseDocuments('kind: Llm\ntype: openai\n', 'x');
+    expect(() => llmSpecFromDocument(nameless!, {}, noWarnings)).toThrow(/^x: document 1 \(kind Llm\) is invalid: name: /);
     const warnings: string[] = [];
     const [typo] = parseDocuments('kind: Llm\nname: a\ntype: openai\nmodel: m\nurl: http://x\ndescripton: oops\n', 'x');
     llmSpecFromDocument(typo!, {}, (text) => warnings.push(text));
-    expect(warnings).toEqual(['warning: document 1: ignoring unknown field descripton']);
+    expect(warnings).toEqual(['warning: x: document 1: ignoring unknown field descripton']);
   });
 
   it('removes the stored key with apiKey: null, a change only while there is one', () => {

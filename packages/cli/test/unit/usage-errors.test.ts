@@ -36,6 +36,13 @@ describe('usage errors exit 2 with one line on stderr', () => {
     ],
     [['create', 'llm', 'Bad_Name', '--type', 'openai', '--model', 'm', '--url', 'http://u'], 'error: invalid LLM Bad_Name: name: a name uses'],
     [['login', '--url', 'ftp://x', '--token', 't'], 'error: --url ftp://x must start with http:// or https://'],
+    [['get', 'audit', '--status', '999'], 'error: --status 999: status is ok, error, or an HTTP status from 100 to 599\n'],
+    [['get', 'audit', '--status', 'bad'], 'error: --status bad: status is ok, error, or an HTTP status from 100 to 599\n'],
+    [['get', 'audit', '--since', '5x'], 'error: --since 5x: give a duration such as 30m, 24h or 7d, or an ISO 8601 time with its zone such as 2026-12-01T00:00:00Z\n'],
+    [['get', 'audit', '--until', '400d'], 'error: --until 400d: reaches back more than 366 days\n'],
+    [['get', 'audit', '--limit', '5000'], 'error: --limit 5000: limit is a whole number from 1 to 1000\n'],
+    [['get', 'audit', '--limit', 'ten'], 'error: --limit ten: limit is a whole number from 1 to 1000\n'],
+    [['get', 'audit', '--before', 'x'], 'error: --before x: before is the id of a record (a whole number above 0)\n'],
   ])('%j', async (args, expected) => {
     const result = await run(args, unusedServer);
     expect(result.code).toBe(2);
@@ -55,6 +62,63 @@ describe('usage errors exit 2 with one line on stderr', () => {
     });
     expect(code).toBe(2);
     expect(stderr.text).toBe("error: stdin: document 2 has unknown kind 'Widget' (known kinds: Llm, Agent, User, RoleBinding)\n");
+  });
+});
+
+describe('apply checks every document before contacting mcpd', () => {
+  async function apply(input: string): Promise<{ code: number; stdout: string; stderr: string }> {
+    const stdout = new CapturedStream();
+    const stderr = new CapturedStream();
+    const code = await runCli(['apply', '-f', '-'], { stdin: Readable.from([input]), stdout, stderr, env: unusedServer });
+    return { code, stdout: stdout.text, stderr: stderr.text };
+  }
+
+  it("refuses a document past one of mcpd's bounds, naming the input, the document and the bound", async () => {
+    const documents = ['first-ok', 'second', 'third'].map((name, index) =>
+      [`kind: Llm`, `name: ${name}`, 'type: openai', 'model: m', 'url: http://x', `maxConcurrent: ${index === 1 ? 200_000 : 4}`].join('\n'),
+    );
+    expect(await apply(documents.join('\n---\n'))).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'error: stdin: document 2 (llm/second) is invalid: maxConcurrent: Too big: expected number to be <=100000\n',
+    });
+  });
+
+  it('refuses two documents for one resource', async () => {
+    const document = 'kind: Llm\nname: a\ntype: openai\nmodel: m\nurl: http://x\n';
+    expect(await apply(`${document}---\nkind: User\nname: a\n---\n${document}`)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'error: stdin: documents 1 and 3 both describe llm/a; merge them into one\n',
+    });
+  });
+
+  it('shows where a YAML syntax error is, under the error line', async () => {
+    const result = await apply('kind: Llm\nname: a\ntype: openai\nmodel: m\nurl: http://x: y\n');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('error: stdin: YAML document 1 is invalid: Nested mappings are not allowed in compact mappings at line 5, column 6:\n  url: http://x: y\n       ^\n');
+  });
+});
+
+describe('login to a server that is not mcpd', () => {
+  it.each([
+    ['answers 404', 404, '', "GET /api/v1/status answered 404 — is this mcpd's address and port?"],
+    ['answers a page', 200, '/v1', "its answer to GET /api/v1/status is not mcpd's status — mcpd's base URL has no path: try --url http://127.0.0.1:PORT"],
+  ])('says so when it %s', async (_what, status, path, expected) => {
+    const other = createHttpServer((_request, response) => {
+      response.statusCode = status;
+      response.end('<html>a web page</html>');
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = other.address() as AddressInfo;
+      const url = `http://127.0.0.1:${port}${path}`;
+      const result = await run(['login', '--url', url, '--token', 't'], { MCPCTL_HOME: '/nonexistent/mcpctl' });
+      expect(result).toEqual({ code: 1, stdout: '', stderr: `error: no mcpd at ${url}: ${expected.replace('PORT', String(port))}\n` });
+    } finally {
+      other.closeAllConnections();
+      await new Promise<void>((resolve) => other.close(() => resolve()));
+    }
   });
 });
 

@@ -1,50 +1,46 @@
-import { isDeepStrictEqual } from 'node:util';
-import { agentDocumentSchema, SERVER_MANAGED_AGENT_FIELDS, type AgentCreate, type AgentUpdate, type AgentView } from '@mcpctl/protocol';
-import type { SourceDocument } from '../../documents/parse-documents.js';
-import { withoutFields } from '../../documents/without-fields.js';
+import { agentCreateSchema, agentUpdateSchema, agentViewSchema, SERVER_MANAGED_AGENT_FIELDS, type AgentCreate, type AgentUpdate, type AgentView } from '@mcpctl/protocol';
+import { documentFieldRules, documentFields, documentSubject } from '../../documents/document-fields.js';
+import { documentWhere, type SourceDocument } from '../../documents/parse-documents.js';
 import { UsageError } from '../../errors.js';
 import { checkSchema } from '../../schema-check.js';
+import { changedFields } from '../document-changes.js';
+
+/** The fields of a `kind: Agent` document: those of mcpd's `PUT` body, with its bounds, plus the name. */
+const agentDocumentFieldsSchema = agentUpdateSchema.extend({ name: agentCreateSchema.shape.name });
+
+const FIELD_RULES = documentFieldRules(Object.keys(agentDocumentFieldsSchema.shape), agentViewSchema, SERVER_MANAGED_AGENT_FIELDS);
 
 /** A `kind: Agent` document turned into what mcpd accepts. */
 export interface AgentSpec {
   name: string;
+  /** How messages name the document: `agents.yaml: document 2 (agent/NAME)`. */
+  where: string;
   /** The fields the document sets, in `PUT` form: `null` clears, absent keeps. */
   update: AgentUpdate;
 }
 
-const KNOWN_FIELDS = new Set<string>([...Object.keys(agentDocumentSchema.shape), ...SERVER_MANAGED_AGENT_FIELDS]);
-
-/** Refusal for agents mcplocal publishes: the next register would undo any change made here. */
-export function virtualAgentRefusal(subject: string): string {
-  return `${subject} is a virtual agent: mcplocal publishes it, so change it in mcplocal's config.json instead`;
+/**
+ * Validates a document of `kind: Agent`, or an agent view as `get -o json` prints it (whose
+ * `kind` is `public` or `virtual`), against the bounds mcpd enforces. Server-managed fields are
+ * dropped so `get` output applies back. `llm` is needed only to create the agent
+ * (`agentCreateFromSpec`).
+ */
+export function agentSpecFromDocument(document: SourceDocument, warn: (text: string) => void): AgentSpec {
+  const fields = documentFields(document, FIELD_RULES, warn);
+  const checked = checkSchema(agentDocumentFieldsSchema, fields);
+  if (!checked.ok) throw new UsageError(`${documentWhere(document, documentSubject(document, 'agent', 'Agent'))} is invalid: ${checked.problems}`);
+  const { name, ...update } = checked.value;
+  return { name, where: documentWhere(document, `agent/${name}`), update };
 }
 
 /**
- * Validates a document of `kind: Agent`, or an agent view as `get -o json` prints it
- * (whose `kind` is `public`). Server-managed fields are dropped so `get` output applies
- * back; unknown fields are reported through `warn`, since a misspelt field would otherwise
- * look applied.
+ * The `POST` body for a new agent, which needs `llm`; cleared (`null`) fields are simply not
+ * set. Throws a `UsageError` the caller prefixes with the document's name.
  */
-export function agentSpecFromDocument(document: SourceDocument, warn: (text: string) => void): AgentSpec {
-  const where = `document ${document.index}`;
-  if (document.kind === 'virtual') {
-    const name = typeof document.fields.name === 'string' ? ` (agent/${document.fields.name})` : '';
-    throw new UsageError(virtualAgentRefusal(`${where}${name}`));
-  }
-  const fields = withoutFields(document.fields, SERVER_MANAGED_AGENT_FIELDS);
-  const unknown = Object.keys(fields).filter((field) => !KNOWN_FIELDS.has(field));
-  if (unknown.length > 0) warn(`warning: ${where}: ignoring unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`);
-  const checked = checkSchema(agentDocumentSchema, { ...fields, kind: 'Agent' });
-  if (!checked.ok) throw new UsageError(`${where} (kind Agent) is invalid: ${checked.problems}`);
-  const { kind: _kind, name, ...update } = checked.value;
-  return { name, update };
-}
-
-/** The `POST` body for a new agent: cleared (`null`) fields are simply not set. */
 export function agentCreateFromSpec(spec: AgentSpec): AgentCreate {
   const { llm, description, systemPrompt, project, defaultParams, extras, visibility } = spec.update;
-  if (llm === undefined) throw new UsageError(`agent/${spec.name} needs llm to be created`);
-  return {
+  if (llm === undefined) throw new UsageError(`no agent ${spec.name} yet, and creating one needs llm (the LLM or pool that answers)`);
+  const body = {
     name: spec.name,
     llm,
     ...(description == null ? {} : { description }),
@@ -54,11 +50,12 @@ export function agentCreateFromSpec(spec: AgentSpec): AgentCreate {
     ...(extras === undefined ? {} : { extras }),
     ...(visibility === undefined ? {} : { visibility }),
   };
+  const checked = checkSchema(agentCreateSchema, body);
+  if (!checked.ok) throw new UsageError(`cannot create agent ${spec.name}: ${checked.problems}`);
+  return checked.value;
 }
 
 /** True when sending the spec would change the agent; parameters and extras compare by value. */
 export function agentSpecChanges(spec: AgentSpec, current: AgentView): boolean {
-  return Object.entries(spec.update).some(
-    ([field, value]) => value !== undefined && !isDeepStrictEqual(current[field as keyof AgentView], value),
-  );
+  return changedFields(spec.update, current).length > 0;
 }

@@ -1,6 +1,7 @@
 import type { AgentView } from '@mcpctl/protocol';
 import type { ResourcePresentation } from '../resource-presentation.js';
 import { formatParams } from './agent-params.js';
+import { VIRTUAL_AGENT_EDITABLE_FIELDS } from './virtual-agent-fields.js';
 
 /** How agents look in `get`, and as the `kind: Agent` YAML documents `apply` reads back. */
 export const agentPresentation: ResourcePresentation<AgentView> = {
@@ -22,7 +23,9 @@ export const agentPresentation: ResourcePresentation<AgentView> = {
     const { kind, ...fields } = agent;
     return {
       value: { kind: 'Agent', ...fields },
-      ...(kind === 'virtual' ? { comment: 'virtual agent published by mcplocal: change it in mcplocal, not with apply' } : {}),
+      ...(kind === 'virtual'
+        ? { comment: `virtual agent published by mcplocal: apply changes only ${VIRTUAL_AGENT_EDITABLE_FIELDS.join(', ')}; the rest is set in its mcplocal config.json` }
+        : {}),
     };
   },
 };

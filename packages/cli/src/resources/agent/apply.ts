@@ -1,47 +1,68 @@
+import type { AgentCreate, AgentView } from '@mcpctl/protocol';
 import type { ApiClient } from '../../api-client.js';
-import { ApiError, UsageError } from '../../errors.js';
+import { ApiError } from '../../errors.js';
 import type { SourceDocument } from '../../documents/parse-documents.js';
-import type { ApplyHandler, ApplyOutcome } from '../apply-handler.js';
+import { UNCHANGED, type ApplyHandler, type ApplyOutcome, type ApplyPlan, type Warn } from '../apply-handler.js';
+import { publisherOwnedWarning, virtualChanges } from '../document-changes.js';
+import { VIRTUAL_AGENT_EDITABLE_FIELDS } from './virtual-agent-fields.js';
 import { agentPath, findAgent } from './agent-api.js';
-import { agentCreateFromSpec, agentSpecChanges, agentSpecFromDocument, virtualAgentRefusal, type AgentSpec } from './agent-document.js';
+import { agentCreateFromSpec, agentSpecChanges, agentSpecFromDocument, type AgentSpec } from './agent-document.js';
 
 /**
  * `kind: Agent` documents of `mcpctl apply`. An agent view printed by `get -o json` says
  * `kind: public` like an LLM view does; it is told apart by its pinned `llm`.
  */
-export function agentApplyHandler(warn: (text: string) => void): ApplyHandler {
-  return {
-    kind: 'Agent',
-    aliases: ['public', 'virtual'],
-    claims: isAgentView,
-    prepare: (document) => {
-      const spec = agentSpecFromDocument(document, warn);
-      return { label: `agent/${spec.name}`, apply: (client) => applyAgent(client, spec) };
-    },
-  };
-}
+export const agentApplyHandler: ApplyHandler = {
+  kind: 'Agent',
+  aliases: ['public', 'virtual'],
+  claims: isAgentView,
+  prepare: (document, _env, warn) => {
+    const spec = agentSpecFromDocument(document, warn);
+    return { label: `agent/${spec.name}`, plan: (client, planWarn) => planAgent(client, spec, planWarn) };
+  },
+};
 
 function isAgentView(document: SourceDocument): boolean {
   return typeof document.fields.llm === 'string' && document.fields.model === undefined;
 }
 
-/** Creates the agent, updates what differs, or leaves it alone when nothing would change. */
-export async function applyAgent(client: ApiClient, spec: AgentSpec): Promise<ApplyOutcome> {
+/** Reads the agent and decides: create it, update what differs, or leave it alone. */
+export async function planAgent(client: ApiClient, spec: AgentSpec, warn: Warn): Promise<ApplyPlan> {
   const current = await findAgent(client, spec.name);
-  if (current === undefined) return createAgent(client, spec);
-  if (current.kind === 'virtual') throw new UsageError(virtualAgentRefusal(`agent/${spec.name}`));
-  if (!agentSpecChanges(spec, current)) return 'unchanged';
+  if (current === undefined) {
+    const body = agentCreateFromSpec(spec);
+    return { send: (sender) => createAgent(sender, body) };
+  }
+  if (current.kind === 'virtual') return planVirtualAgent(spec, current, warn);
+  if (!agentSpecChanges(spec, current)) return UNCHANGED;
+  return { send: (sender) => updateAgent(sender, spec) };
+}
+
+/** A virtual agent's owner may share it and describe it; the rest comes from the publisher's config.json. */
+function planVirtualAgent(spec: AgentSpec, current: AgentView, warn: Warn): ApplyPlan {
+  const { body, publisherOwned } = virtualChanges(spec.update, current, VIRTUAL_AGENT_EDITABLE_FIELDS);
+  if (publisherOwned.length > 0) warn(publisherOwnedWarning(spec.where, publisherOwned));
+  if (Object.keys(body).length === 0) return UNCHANGED;
+  return {
+    send: async (sender) => {
+      await sender.request('PUT', agentPath(spec.name), { body });
+      return 'configured';
+    },
+  };
+}
+
+async function updateAgent(client: ApiClient, spec: AgentSpec): Promise<ApplyOutcome> {
   try {
     await client.request('PUT', agentPath(spec.name), { body: spec.update });
   } catch (error) {
     // Deleted between our read and our write: what the document describes is a new agent.
-    if (error instanceof ApiError && error.status === 404) return createAgent(client, spec);
+    if (error instanceof ApiError && error.status === 404) return createAgent(client, agentCreateFromSpec(spec));
     throw error;
   }
   return 'configured';
 }
 
-async function createAgent(client: ApiClient, spec: AgentSpec): Promise<ApplyOutcome> {
-  await client.request('POST', agentPath(), { body: agentCreateFromSpec(spec) });
+async function createAgent(client: ApiClient, body: AgentCreate): Promise<ApplyOutcome> {
+  await client.request('POST', agentPath(), { body });
   return 'created';
 }

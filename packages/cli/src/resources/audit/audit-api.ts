@@ -8,12 +8,12 @@ export interface AuditOptions {
   status?: string | undefined;
   since?: string | undefined;
   until?: string | undefined;
-  /** As typed: mcpd checks the numbers and names the bad one. */
+  /** As typed; `checkAuditFlags` checks every flag with the API's rules first. */
   limit: string;
   before?: string | undefined;
 }
 
-/** One page of audit records, newest first: `GET /api/v1/audit`, which checks every filter itself. */
+/** One page of audit records, newest first: `GET /api/v1/audit`, the filters sent as typed. */
 export function listAudit(client: ApiClient, options: AuditOptions): Promise<AuditRecordView[]> {
   const query = new URLSearchParams();
   for (const name of ['limit', 'llm', 'user', 'agent', 'status', 'since', 'until', 'before'] as const) {

@@ -3,6 +3,7 @@ import type { CliContext } from '../../context.js';
 import type { OutputFormat } from '../../printer.js';
 import { outputOption } from '../../commands/option-parsers.js';
 import { listAudit, type AuditOptions } from './audit-api.js';
+import { checkAuditFlags } from './audit-flags.js';
 import { AUDIT_PRESENTATION, olderPageHint } from './audit-presentation.js';
 import { printResourceList } from '../resource-presentation.js';
 
@@ -20,12 +21,13 @@ export function registerGetAudit(get: Command, context: CliContext): void {
     .option('--limit <n>', 'records on the page, 1 to 1000', '50')
     .option('--before <id>', 'records older than this id: the page after one that was full')
     .addOption(outputOption())
-    .action(async (options: AuditOptions & { output: OutputFormat }) => {
+    .action(async ({ output, ...filters }: AuditOptions & { output: OutputFormat }) => {
+      const { limit } = checkAuditFlags(filters);
       const client = await context.api();
-      const records = await listAudit(client, options);
-      printResourceList(context.printer, options.output, AUDIT_PRESENTATION, records);
+      const records = await listAudit(client, filters);
+      printResourceList(context.printer, output, AUDIT_PRESENTATION, records);
       // On stderr, like the table's notices: a JSON or YAML reader's stdout stays the records alone.
-      const hint = olderPageHint(records, Number(options.limit));
+      const hint = olderPageHint(records, limit);
       if (hint) context.printer.notice(hint);
     });
 }

@@ -1,41 +1,69 @@
+import type { LlmCreate, LlmUpdate, LlmView } from '@mcpctl/protocol';
 import type { ApiClient } from '../../api-client.js';
 import { ApiError, UsageError } from '../../errors.js';
-import type { ApplyHandler, ApplyOutcome } from '../apply-handler.js';
+import { UNCHANGED, type ApplyHandler, type ApplyOutcome, type ApplyPlan, type Warn } from '../apply-handler.js';
+import { publisherOwnedWarning, virtualChanges } from '../document-changes.js';
+import { VIRTUAL_LLM_EDITABLE_FIELDS } from './virtual-llm-fields.js';
 import { findLlm, llmPath } from './llm-api.js';
 import { llmCreateFromSpec, llmSpecChanges, llmSpecFromDocument, type LlmSpec } from './llm-document.js';
 
 /** `kind: Llm` documents of `mcpctl apply`. */
-export function llmApplyHandler(warn: (text: string) => void): ApplyHandler {
+export const llmApplyHandler: ApplyHandler = {
+  kind: 'Llm',
+  aliases: ['public', 'virtual'],
+  prepare: (document, env, warn) => {
+    const spec = llmSpecFromDocument(document, env, warn);
+    return { label: `llm/${spec.name}`, plan: (client, planWarn) => planLlm(client, spec, planWarn) };
+  },
+};
+
+/** Reads the LLM and decides: create it, update what differs, or leave it alone. */
+export async function planLlm(client: ApiClient, spec: LlmSpec, warn: Warn): Promise<ApplyPlan> {
+  const current = await findLlm(client, spec.name);
+  if (current === undefined) {
+    const body = llmCreateFromSpec(spec);
+    return { send: (sender) => createLlm(sender, body) };
+  }
+  if (current.kind === 'virtual') return planVirtualLlm(spec, current, warn);
+  const { url, ...rest } = spec.update;
+  if (url === null) {
+    throw new UsageError(`a public LLM's url cannot be cleared: leave url out to keep it (url: null is a virtual LLM's)`);
+  }
+  if (!llmSpecChanges(spec, current)) return UNCHANGED;
+  const body: LlmUpdate = { ...rest, ...(url === undefined ? {} : { url }), ...(spec.apiKey === undefined ? {} : { apiKey: spec.apiKey }) };
+  return { send: (sender) => updateLlm(sender, spec, body) };
+}
+
+/**
+ * A virtual LLM's owner may share it (`visibility`) and change its description and tier; the
+ * other fields come from the publisher's config.json. Only the editable fields that differ are
+ * sent; the others that differ are named in one warning.
+ */
+function planVirtualLlm(spec: LlmSpec, current: LlmView, warn: Warn): ApplyPlan {
+  const { body, publisherOwned } = virtualChanges(spec.update, current, VIRTUAL_LLM_EDITABLE_FIELDS);
+  if (typeof spec.apiKey === 'string' || (spec.apiKey === null && current.hasApiKey)) publisherOwned.push('apiKey');
+  if (publisherOwned.length > 0) warn(publisherOwnedWarning(spec.where, publisherOwned));
+  if (Object.keys(body).length === 0) return UNCHANGED;
   return {
-    kind: 'Llm',
-    aliases: ['public', 'virtual'],
-    prepare: (document, env) => {
-      const spec = llmSpecFromDocument(document, env, warn);
-      return { label: `llm/${spec.name}`, apply: (client) => applyLlm(client, spec) };
+    send: async (sender) => {
+      await sender.request('PUT', llmPath(spec.name), { body });
+      return 'configured';
     },
   };
 }
 
-/** Creates the LLM, updates what differs, or leaves it alone when nothing would change. */
-export async function applyLlm(client: ApiClient, spec: LlmSpec): Promise<ApplyOutcome> {
-  const current = await findLlm(client, spec.name);
-  if (current === undefined) return createLlm(client, spec);
-  if (current.kind === 'virtual') {
-    throw new UsageError(`llm/${spec.name} is a virtual LLM: mcplocal publishes it, so change it in mcplocal's config.json instead`);
-  }
-  if (!llmSpecChanges(spec, current)) return 'unchanged';
-  const body = spec.apiKey === undefined ? spec.update : { ...spec.update, apiKey: spec.apiKey };
+async function updateLlm(client: ApiClient, spec: LlmSpec, body: LlmUpdate): Promise<ApplyOutcome> {
   try {
     await client.request('PUT', llmPath(spec.name), { body });
   } catch (error) {
     // Deleted between our read and our write: what the document describes is a new LLM.
-    if (error instanceof ApiError && error.status === 404) return createLlm(client, spec);
+    if (error instanceof ApiError && error.status === 404) return createLlm(client, llmCreateFromSpec(spec));
     throw error;
   }
   return 'configured';
 }
 
-async function createLlm(client: ApiClient, spec: LlmSpec): Promise<ApplyOutcome> {
-  await client.request('POST', llmPath(), { body: llmCreateFromSpec(spec) });
+async function createLlm(client: ApiClient, body: LlmCreate): Promise<ApplyOutcome> {
+  await client.request('POST', llmPath(), { body });
   return 'created';
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../../context.js';
-import { asNotFound, llmPath } from './llm-api.js';
+import { asDeleteNotFound, llmPath } from './llm-api.js';
 
 /** `mcpctl delete llm NAME` */
 export function registerDeleteLlm(deleteCommand: Command, context: CliContext): void {
@@ -13,7 +13,7 @@ export function registerDeleteLlm(deleteCommand: Command, context: CliContext): 
       try {
         await client.request('DELETE', llmPath(name));
       } catch (error) {
-        throw asNotFound(error, name);
+        throw await asDeleteNotFound(client, error, name);
       }
       context.printer.line(`llm/${name} deleted`);
     });

@@ -14,7 +14,7 @@ export function registerDescribeLlm(describe: Command, context: CliContext): voi
     .argument('<name>', 'LLM name or id')
     .action(async (name: string) => {
       const client = await context.api();
-      const llm = await getLlm(client, name);
+      const llm = await getLlm(client, name, 'describe');
       const poolMembers = llm.poolName === null ? undefined : (await listLlms(client)).filter((member) => member.poolName === llm.poolName);
       context.printer.fields(describeLlmFields(llm, poolMembers, new Date(context.now())));
     });

@@ -1,54 +1,74 @@
-import { llmDocumentSchema, SERVER_MANAGED_LLM_FIELDS, type LlmCreate, type LlmUpdate, type LlmView } from '@mcpctl/protocol';
+import { llmCreateSchema, llmUpdateSchema, llmViewSchema, SERVER_MANAGED_LLM_FIELDS, type LlmCreate, type LlmView } from '@mcpctl/protocol';
 import type { CliEnvironment } from '../../credentials.js';
-import type { SourceDocument } from '../../documents/parse-documents.js';
-import { withoutFields } from '../../documents/without-fields.js';
+import { documentFieldRules, documentFields, documentSubject } from '../../documents/document-fields.js';
+import { documentWhere, type SourceDocument } from '../../documents/parse-documents.js';
 import { UsageError } from '../../errors.js';
 import { checkSchema } from '../../schema-check.js';
+import { changedFields } from '../document-changes.js';
 import { apiKeyFromEnv } from './create.js';
+
+/**
+ * The fields of a `kind: Llm` document: those of mcpd's `PUT` body, with its bounds, plus the
+ * name. `url: null` is what a virtual LLM's view shows (its publisher serves it, there is no URL
+ * to call); `apiKeyEnv` names the variable the CLI reads the key from.
+ */
+const llmDocumentFieldsSchema = llmUpdateSchema.extend({
+  name: llmCreateSchema.shape.name,
+  url: llmUpdateSchema.shape.url.unwrap().nullable().optional(),
+});
+type LlmDocumentFields = ReturnType<typeof llmDocumentFieldsSchema.parse>;
+
+const FIELD_RULES = documentFieldRules([...Object.keys(llmDocumentFieldsSchema.shape), 'apiKeyEnv'], llmViewSchema, SERVER_MANAGED_LLM_FIELDS);
+
+/** The fields `mcpctl create llm` and a new LLM's document must give. */
+const CREATE_REQUIRES = ['type', 'model', 'url'] as const;
 
 /** A `kind: Llm` document turned into what mcpd accepts. */
 export interface LlmSpec {
   name: string;
+  /** How messages name the document: `llms.yaml: document 2 (llm/NAME)`. */
+  where: string;
   /** The fields the document sets, in `PUT` form: `null` clears, absent keeps. */
-  update: Omit<LlmUpdate, 'apiKey'>;
+  update: Omit<LlmDocumentFields, 'name' | 'apiKey'>;
   /** From `apiKeyEnv` (or a literal `apiKey`); write-only, so never compared. `null` removes the stored key. */
   apiKey: string | null | undefined;
 }
 
-const KNOWN_FIELDS = new Set<string>([...Object.keys(llmDocumentSchema.shape), ...SERVER_MANAGED_LLM_FIELDS]);
-
 /**
- * Validates a document of `kind: Llm`, or an LLM view as `get -o json` prints it (whose
- * `kind` is `public`). Server-managed fields are dropped so `get` output applies back.
- * Unknown fields are reported through `warn` rather than silently ignored: a misspelled
- * field would otherwise look applied.
+ * Validates a document of `kind: Llm`, or an LLM view as `get -o json` prints it (whose `kind`
+ * is `public` or `virtual`), against the bounds mcpd enforces. Server-managed fields are dropped
+ * so `get` output applies back. Whether `type`, `model` and `url` are needed depends on whether
+ * the LLM exists: `llmCreateFromSpec` checks that once it is known.
  */
 export function llmSpecFromDocument(document: SourceDocument, env: CliEnvironment, warn: (text: string) => void): LlmSpec {
-  const where = `document ${document.index}`;
-  if (document.kind === 'virtual') {
-    const name = typeof document.fields.name === 'string' ? ` (llm/${document.fields.name})` : '';
-    throw new UsageError(`${where}${name} is a virtual LLM: mcplocal publishes it, so change it in mcplocal's config.json instead`);
+  const { apiKeyEnv, ...fields } = documentFields(document, FIELD_RULES, warn);
+  const invalid = `${documentWhere(document, documentSubject(document, 'llm', 'Llm'))} is invalid`;
+  if (apiKeyEnv !== undefined && (typeof apiKeyEnv !== 'string' || apiKeyEnv === '')) {
+    throw new UsageError(`${invalid}: apiKeyEnv: give the name of the environment variable holding the key`);
   }
-  const fields = withoutFields(document.fields, SERVER_MANAGED_LLM_FIELDS);
-  const unknown = Object.keys(fields).filter((field) => !KNOWN_FIELDS.has(field));
-  if (unknown.length > 0) warn(`warning: ${where}: ignoring unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`);
-  const checked = checkSchema(llmDocumentSchema, { ...fields, kind: 'Llm' });
-  if (!checked.ok) throw new UsageError(`${where} (kind Llm) is invalid: ${checked.problems}`);
-  const { kind: _kind, name, apiKeyEnv, apiKey: literalKey, ...update } = checked.value;
+  const checked = checkSchema(llmDocumentFieldsSchema, fields);
+  if (!checked.ok) throw new UsageError(`${invalid}: ${checked.problems}`);
+  const { name, apiKey: literalKey, ...update } = checked.value;
+  const where = documentWhere(document, `llm/${name}`);
   if (apiKeyEnv !== undefined && literalKey !== undefined) {
-    throw new UsageError(`${where} (llm/${name}) sets both apiKey and apiKeyEnv; keep one (apiKeyEnv keeps the key out of the file)`);
+    throw new UsageError(`${where} sets both apiKey and apiKeyEnv; keep one (apiKeyEnv keeps the key out of the file)`);
   }
-  const apiKey = apiKeyEnv === undefined ? literalKey : apiKeyFromEnv(apiKeyEnv, env, `apiKeyEnv of ${where}`);
-  return { name, update, apiKey };
+  const apiKey = apiKeyEnv === undefined ? literalKey : apiKeyFromEnv(apiKeyEnv, env, `apiKeyEnv of ${documentWhere(document)}`);
+  return { name, where, update, apiKey };
 }
 
-/** The `POST` body for a new LLM: cleared (`null`) fields are simply not set. */
+/**
+ * The `POST` body for a new LLM, which needs `type`, `model` and `url`; cleared (`null`) fields
+ * are simply not set. Throws a `UsageError` the caller prefixes with the document's name.
+ */
 export function llmCreateFromSpec(spec: LlmSpec): LlmCreate {
-  const { type, model, url, tier, visibility } = spec.update;
-  if (type === undefined || model === undefined || url === undefined) {
-    throw new UsageError(`llm/${spec.name} needs type, model and url to be created`);
+  const { type, model, url, tier, visibility, description, poolName, maxConcurrent } = spec.update;
+  if (type === undefined || model === undefined || url == null) {
+    const missing = CREATE_REQUIRES.filter((field) => spec.update[field] == null).join(', ');
+    const virtual = url === null ? "; url: null is a virtual LLM's, and the mcplocal that publishes one creates it" : '';
+    throw new UsageError(`no LLM ${spec.name} yet, and creating one needs type, model and url (missing: ${missing}${virtual})`);
   }
-  return {
+  const body = {
     name: spec.name,
     type,
     model,
@@ -56,14 +76,17 @@ export function llmCreateFromSpec(spec: LlmSpec): LlmCreate {
     ...(spec.apiKey == null ? {} : { apiKey: spec.apiKey }),
     ...(tier === undefined ? {} : { tier }),
     ...(visibility === undefined ? {} : { visibility }),
-    ...(spec.update.description == null ? {} : { description: spec.update.description }),
-    ...(spec.update.poolName == null ? {} : { poolName: spec.update.poolName }),
-    ...(spec.update.maxConcurrent == null ? {} : { maxConcurrent: spec.update.maxConcurrent }),
+    ...(description == null ? {} : { description }),
+    ...(poolName == null ? {} : { poolName }),
+    ...(maxConcurrent == null ? {} : { maxConcurrent }),
   };
+  const checked = checkSchema(llmCreateSchema, body);
+  if (!checked.ok) throw new UsageError(`cannot create LLM ${spec.name}: ${checked.problems}`);
+  return checked.value;
 }
 
 /** True when sending the spec would change the LLM (a new API key always counts: it cannot be compared; removing one counts when there is one). */
 export function llmSpecChanges(spec: LlmSpec, current: LlmView): boolean {
   if (typeof spec.apiKey === 'string' || (spec.apiKey === null && current.hasApiKey)) return true;
-  return Object.entries(spec.update).some(([field, value]) => value !== undefined && current[field as keyof LlmView] !== value);
+  return changedFields(spec.update, current).length > 0;
 }

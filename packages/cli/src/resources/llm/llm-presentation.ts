@@ -1,5 +1,6 @@
 import type { LlmView } from '@mcpctl/protocol';
 import type { ResourcePresentation } from '../resource-presentation.js';
+import { VIRTUAL_LLM_EDITABLE_FIELDS } from './virtual-llm-fields.js';
 
 /** How LLMs look in `get`: the columns of SPEC §7, and `kind: Llm` YAML documents `apply` reads back. */
 export const llmPresentation: ResourcePresentation<LlmView> = {
@@ -27,7 +28,9 @@ export const llmPresentation: ResourcePresentation<LlmView> = {
     const { kind, ...fields } = llm;
     return {
       value: { kind: 'Llm', ...fields },
-      ...(kind === 'virtual' ? { comment: 'virtual LLM published by mcplocal: change it in mcplocal, not with apply' } : {}),
+      ...(kind === 'virtual'
+        ? { comment: `virtual LLM published by mcplocal: apply changes only ${VIRTUAL_LLM_EDITABLE_FIELDS.join(', ')}; the rest is set in its mcplocal config.json` }
+        : {}),
     };
   },
 };

@@ -1,29 +1,29 @@
 import {
   roleBindingCreateSchema,
   roleBindingDocumentSchema,
+  roleBindingViewSchema,
   SERVER_MANAGED_ROLE_BINDING_FIELDS,
   type RoleBindingCreate,
   type RoleBindingView,
 } from '@mcpctl/protocol';
-import type { SourceDocument } from '../../documents/parse-documents.js';
-import { withoutFields } from '../../documents/without-fields.js';
+import { documentFieldRules, documentFields, documentSubject } from '../../documents/document-fields.js';
+import { documentWhere, type SourceDocument } from '../../documents/parse-documents.js';
 import { UsageError } from '../../errors.js';
 import { checkSchema } from '../../schema-check.js';
 
-const KNOWN_FIELDS = new Set<string>([...Object.keys(roleBindingDocumentSchema.shape), ...SERVER_MANAGED_ROLE_BINDING_FIELDS]);
+const FIELD_RULES = documentFieldRules(Object.keys(roleBindingDocumentSchema.shape), roleBindingViewSchema, SERVER_MANAGED_ROLE_BINDING_FIELDS);
 
 /**
  * Validates a `kind: RoleBinding` document into the body mcpd takes. A view as `get -o yaml`
  * prints it (`role: null`, `permissions: []`, `resourceNames: null`) reads the same as a
- * document that leaves those fields out.
+ * document that leaves those fields out. The body is then checked against mcpd's own
+ * `roleBindingCreateSchema`, whose fields and bounds a `PUT` shares.
  */
 export function roleBindingFromDocument(document: SourceDocument, warn: (text: string) => void): RoleBindingCreate {
-  const where = `document ${document.index}`;
-  const fields = withoutFields(document.fields, SERVER_MANAGED_ROLE_BINDING_FIELDS);
-  const unknown = Object.keys(fields).filter((field) => !KNOWN_FIELDS.has(field));
-  if (unknown.length > 0) warn(`warning: ${where}: ignoring unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`);
-  const parsed = checkSchema(roleBindingDocumentSchema, fields);
-  if (!parsed.ok) throw new UsageError(`${where} (kind RoleBinding) is invalid: ${parsed.problems}`);
+  const fields = documentFields(document, FIELD_RULES, warn);
+  const parsed = checkSchema(roleBindingDocumentSchema, { ...fields, kind: 'RoleBinding' });
+  const invalid = `${documentWhere(document, documentSubject(document, 'rolebinding', 'RoleBinding'))} is invalid`;
+  if (!parsed.ok) throw new UsageError(`${invalid}: ${parsed.problems}`);
   const { kind: _kind, role, permissions, resourceNames, ...rest } = parsed.value;
   const candidate = {
     ...rest,
@@ -32,7 +32,7 @@ export function roleBindingFromDocument(document: SourceDocument, warn: (text: s
     ...(resourceNames == null || resourceNames.length === 0 ? {} : { resourceNames }),
   };
   const checked = checkSchema(roleBindingCreateSchema, candidate);
-  if (!checked.ok) throw new UsageError(`${where} (rolebinding/${rest.name}) is invalid: ${checked.problems}`);
+  if (!checked.ok) throw new UsageError(`${invalid}: ${checked.problems}`);
   return checked.value;
 }
 

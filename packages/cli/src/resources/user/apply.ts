@@ -1,27 +1,33 @@
 import type { ApiClient } from '../../api-client.js';
-import type { ApplyHandler, ApplyOutcome } from '../apply-handler.js';
+import { UNCHANGED, type ApplyHandler, type ApplyPlan } from '../apply-handler.js';
 import { findUser, userPath } from './user-api.js';
 import { userSpecChanges, userSpecFromDocument, type UserSpec } from './user-document.js';
 
 /** `kind: User` documents of `mcpctl apply`. */
-export function userApplyHandler(warn: (text: string) => void): ApplyHandler {
-  return {
-    kind: 'User',
-    prepare: (document) => {
-      const spec = userSpecFromDocument(document, warn);
-      return { label: `user/${spec.create.name}`, apply: (client) => applyUser(client, spec) };
-    },
-  };
-}
+export const userApplyHandler: ApplyHandler = {
+  kind: 'User',
+  prepare: (document, _env, warn) => {
+    const spec = userSpecFromDocument(document, warn);
+    return { label: `user/${spec.create.name}`, plan: (client) => planUser(client, spec) };
+  },
+};
 
-/** Creates the user, changes its groups or role where they differ, or leaves it alone. */
-export async function applyUser(client: ApiClient, spec: UserSpec): Promise<ApplyOutcome> {
+/** Reads the user and decides: create it, change its groups or role where they differ, or leave it alone. */
+export async function planUser(client: ApiClient, spec: UserSpec): Promise<ApplyPlan> {
   const current = await findUser(client, spec.create.name);
   if (current === undefined) {
-    await client.request('POST', userPath(), { body: spec.create });
-    return 'created';
+    return {
+      send: async (sender) => {
+        await sender.request('POST', userPath(), { body: spec.create });
+        return 'created';
+      },
+    };
   }
-  if (!userSpecChanges(spec, current)) return 'unchanged';
-  await client.request('PUT', userPath(spec.create.name), { body: spec.update });
-  return 'configured';
+  if (!userSpecChanges(spec, current)) return UNCHANGED;
+  return {
+    send: async (sender) => {
+      await sender.request('PUT', userPath(spec.create.name), { body: spec.update });
+      return 'configured';
+    },
+  };
 }

@@ -1,32 +1,33 @@
-import { SERVER_MANAGED_USER_FIELDS, userDocumentSchema, type UserCreate, type UserUpdate, type UserView } from '@mcpctl/protocol';
-import type { SourceDocument } from '../../documents/parse-documents.js';
-import { withoutFields } from '../../documents/without-fields.js';
+import { SERVER_MANAGED_USER_FIELDS, userCreateSchema, userUpdateSchema, userViewSchema, type UserCreate, type UserUpdate, type UserView } from '@mcpctl/protocol';
+import { documentFieldRules, documentFields, documentSubject } from '../../documents/document-fields.js';
+import { documentWhere, type SourceDocument } from '../../documents/parse-documents.js';
 import { UsageError } from '../../errors.js';
 import { checkSchema } from '../../schema-check.js';
 
+/** The fields of a `kind: User` document: those of mcpd's `PUT` body, with its bounds, plus the name. */
+const userDocumentFieldsSchema = userUpdateSchema.extend({ name: userCreateSchema.shape.name });
+
+const FIELD_RULES = documentFieldRules(Object.keys(userDocumentFieldsSchema.shape), userViewSchema, SERVER_MANAGED_USER_FIELDS);
+
 /** A `kind: User` document: the user to create, and what to change if it exists. */
 export interface UserSpec {
+  /** How messages name the document: `users.yaml: document 2 (user/NAME)`. */
+  where: string;
   create: UserCreate;
   /** The fields the document sets; absent ones are kept. */
   update: UserUpdate;
 }
 
-const KNOWN_FIELDS = new Set<string>([...Object.keys(userDocumentSchema.shape), ...SERVER_MANAGED_USER_FIELDS]);
-
 /** Validates a `kind: User` document; server-managed fields are dropped so `get -o yaml` applies back. */
 export function userSpecFromDocument(document: SourceDocument, warn: (text: string) => void): UserSpec {
-  const where = `document ${document.index}`;
-  const fields = withoutFields(document.fields, SERVER_MANAGED_USER_FIELDS);
-  const unknown = Object.keys(fields).filter((field) => !KNOWN_FIELDS.has(field));
-  if (unknown.length > 0) warn(`warning: ${where}: ignoring unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`);
-  const checked = checkSchema(userDocumentSchema, fields);
-  if (!checked.ok) throw new UsageError(`${where} (kind User) is invalid: ${checked.problems}`);
-  const { kind: _kind, ...create } = checked.value;
-  const update: UserUpdate = {
-    ...(create.groups === undefined ? {} : { groups: create.groups }),
-    ...(create.role === undefined ? {} : { role: create.role }),
-  };
-  return { create, update };
+  const fields = documentFields(document, FIELD_RULES, warn);
+  const checked = checkSchema(userDocumentFieldsSchema, fields);
+  const invalid = `${documentWhere(document, documentSubject(document, 'user', 'User'))} is invalid`;
+  if (!checked.ok) throw new UsageError(`${invalid}: ${checked.problems}`);
+  const { name, ...update } = checked.value;
+  const create = checkSchema(userCreateSchema, { name, ...update });
+  if (!create.ok) throw new UsageError(`${invalid}: ${create.problems}`);
+  return { where: documentWhere(document, `user/${name}`), create: create.value, update };
 }
 
 /** True when sending the update would change the user. */

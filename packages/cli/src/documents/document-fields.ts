@@ -1,0 +1,37 @@
+import { documentWhere, type SourceDocument } from './parse-documents.js';
+
+/** What a kind's documents may hold besides `kind`. */
+export interface DocumentFieldRules {
+  /** Fields the document may set. */
+  known: ReadonlySet<string>;
+  /** Fields mcpd manages itself: `get -o yaml` prints them and `apply` drops them, so its output applies back. */
+  serverManaged: readonly string[];
+}
+
+/**
+ * The rules of a kind: `known` fields are the document schema's; server-managed ones are those
+ * the protocol lists, and any other field of the view the document does not take, so a field
+ * a newer view adds applies back without a warning.
+ */
+export function documentFieldRules(known: Iterable<string>, view: { shape: object }, listed: readonly string[]): DocumentFieldRules {
+  const knownSet = new Set(known);
+  const fromView = Object.keys(view.shape).filter((field) => !knownSet.has(field));
+  return { known: knownSet, serverManaged: [...new Set([...listed, ...fromView])] };
+}
+
+/**
+ * The fields of a document its kind takes, without `kind` and the server-managed ones. Unknown
+ * fields are dropped with a warning through `warn` rather than silently: a misspelt field would
+ * otherwise look applied.
+ */
+export function documentFields(document: SourceDocument, rules: DocumentFieldRules, warn: (text: string) => void): Record<string, unknown> {
+  const fields = Object.entries(document.fields).filter(([field]) => field !== 'kind' && !rules.serverManaged.includes(field));
+  const unknown = fields.filter(([field]) => !rules.known.has(field)).map(([field]) => field);
+  if (unknown.length > 0) warn(`warning: ${documentWhere(document)}: ignoring unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`);
+  return Object.fromEntries(fields.filter(([field]) => rules.known.has(field)));
+}
+
+/** `llm/NAME` once the document's name is a string, else `kind Llm`: how a document is named before it is valid. */
+export function documentSubject(document: SourceDocument, prefix: string, kind: string): string {
+  return typeof document.fields.name === 'string' ? `${prefix}/${document.fields.name}` : `kind ${kind}`;
+}
