@@ -58,15 +58,8 @@ export const agentUpdateSchema = z.strictObject({
 });
 export type AgentUpdate = z.infer<typeof agentUpdateSchema>;
 
-export const SERVER_MANAGED_AGENT_FIELDS = ['id', 'kind', 'ownerId', 'owner', 'status', 'createdAt', 'updatedAt'] as const;
+export const SERVER_MANAGED_AGENT_FIELDS = ['id', 'kind', 'llmState', 'ownerId', 'owner', 'status', 'createdAt', 'updatedAt'] as const;
 
-/** A `kind: Agent` document of `mcpctl apply`. */
-export const agentDocumentSchema = agentCreateSchema
-  .extend({
-    kind: z.literal('Agent'),
-    description: z.string().max(2048).nullable().optional(),
-    systemPrompt: z.string().max(100_000).nullable().optional(),
-    project: z.string().max(256).nullable().optional(),
-  })
-  .strip();
-export type AgentDocument = z.infer<typeof agentDocumentSchema>;
+/** The fields of a virtual agent its owner may change; its publisher sets the rest. mcpd refuses the others on `PUT`. */
+export const VIRTUAL_AGENT_EDITABLE_FIELDS: readonly string[] = ['visibility', 'description'];
+

@@ -33,6 +33,3 @@ export type UserUpdate = z.infer<typeof userUpdateSchema>;
 /** Fields `get -o yaml` prints and `apply` drops. */
 export const SERVER_MANAGED_USER_FIELDS = ['id', 'createdAt', 'updatedAt'] as const;
 
-/** A `kind: User` document of `mcpctl apply`. */
-export const userDocumentSchema = userCreateSchema.extend({ kind: z.literal('User') }).strip();
-export type UserDocument = z.infer<typeof userDocumentSchema>;

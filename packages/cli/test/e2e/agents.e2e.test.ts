@@ -277,4 +277,34 @@ describe('agents and threads against a real mcpd', () => {
       stderr: "error: agent not found: other — run 'mcpctl get agents' to list them\n",
     });
   });
+
+  it('shows an agent whose LLM left its name, and points it again when its document is applied', async () => {
+    const api = async (path: string, body: unknown, token = mcpd.adminToken) =>
+      fetch(`${mcpd.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await mcpctl(['create', 'llm', 'desk', '--type', 'openai', '--model', 'fake-model', '--url', upstream.openaiBaseUrl])).code).toBe(0);
+    expect((await mcpctl(['create', 'agent', 'pinned', '--llm', 'desk'])).code).toBe(0);
+    expect((await mcpctl(['delete', 'llm', 'desk'])).code).toBe(0);
+    const gone = await mcpctl(['chat', 'pinned', '--message', 'hi']);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain('agent pinned is pointed at LLM desk, which no longer exists');
+    expect((await mcpctl(['describe', 'agent', 'pinned'])).stdout).toMatch(/^LLM:\s+desk \(gone\)$/m);
+
+    // Another user takes the name: the agent sends nothing there, and says so in every view.
+    expect((await api('/api/v1/users', { name: 'mallory' })).status).toBe(201);
+    const { token } = (await (await api('/api/v1/tokens', { user: 'mallory' })).json()) as { token: string };
+    expect((await api('/api/v1/llms/_provider-register', { providers: [{ name: 'desk', type: 'openai', model: 'm', visibility: 'public' }] }, token)).status).toBe(201);
+    const row = (await mcpctl(['get', 'agents'])).stdout.split('\n').find((line) => line.startsWith('pinned '));
+    expect(row?.split(/\s{2,}/)[4]).toBe('desk (moved)');
+    const moved = await mcpctl(['chat', 'pinned', '--message', 'my secret']);
+    expect(moved.code).toBe(1);
+    expect(moved.stderr).toContain("that name now answers to another owner's LLM, so the agent sends nothing there");
+
+    // Its owner applies the agent's document again: pointed at the name's LLM now, said in a warning.
+    expect(await mcpctl(['apply', '-f', '-'], { input: 'kind: Agent\nname: pinned\nllm: desk\n' })).toEqual({
+      code: 0,
+      stdout: 'agent/pinned configured\n',
+      stderr: "warning: stdin: document 1 (agent/pinned): llm desk now names another owner's LLM; pointing the agent at what it names now\n",
+    });
+    expect(agentViewSchema.parse(JSON.parse((await mcpctl(['get', 'agent', 'pinned', '-o', 'json'])).stdout)).llmState).toBe('pinned');
+  });
 });

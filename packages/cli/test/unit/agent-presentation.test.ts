@@ -4,7 +4,7 @@ import { parseDocuments } from '../../src/documents/parse-documents.js';
 import { formatTable, formatYamlDocuments } from '../../src/printer.js';
 import { agentCreateFromSpec, agentSpecChanges, agentSpecFromDocument } from '../../src/resources/agent/agent-document.js';
 import { agentPresentation } from '../../src/resources/agent/agent-presentation.js';
-import { VIRTUAL_AGENT_EDITABLE_FIELDS } from '../../src/resources/agent/virtual-agent-fields.js';
+import { VIRTUAL_AGENT_EDITABLE_FIELDS } from '@mcpctl/protocol';
 import { virtualChanges } from '../../src/resources/document-changes.js';
 import { describeAgentFields, systemPromptLines } from '../../src/resources/agent/describe.js';
 import { agentView } from '../helpers/agent-view.js';

@@ -5,7 +5,7 @@ import { UsageError } from '../../src/errors.js';
 import { formatYamlDocuments } from '../../src/printer.js';
 import { llmCreateFromSpec, llmSpecChanges, llmSpecFromDocument } from '../../src/resources/llm/llm-document.js';
 import { publisherOwnedWarning, virtualChanges } from '../../src/resources/document-changes.js';
-import { VIRTUAL_LLM_EDITABLE_FIELDS } from '../../src/resources/llm/virtual-llm-fields.js';
+import { VIRTUAL_LLM_EDITABLE_FIELDS } from '@mcpctl/protocol';
 import { llmPresentation } from '../../src/resources/llm/llm-presentation.js';
 import { llmView } from '../helpers/llm-view.js';
 

@@ -1,5 +1,5 @@
 import type { AgentLlmPin, NewAgentRow } from '@mcpctl/db';
-import { chatCompletionRequestSchema, type AgentCreate, type AgentUpdate, type AgentView } from '@mcpctl/protocol';
+import { chatCompletionRequestSchema, VIRTUAL_AGENT_EDITABLE_FIELDS, type AgentCreate, type AgentUpdate, type AgentView } from '@mcpctl/protocol';
 import type { Clock } from '@mcpctl/clock';
 import { badRequest, conflict, describeZodError, forbidden, notFound } from '../errors.js';
 import { AgentRepository, type AgentRecord } from '../repositories/agent-repository.js';
@@ -14,7 +14,7 @@ import { nameTaken } from './namespace-rules.js';
 import { canChange, canSee, type Principal } from '../rbac/principal.js';
 
 /** Fields of a virtual agent its owner may change; the rest come from its publisher. */
-const VIRTUAL_EDITABLE_FIELDS: ReadonlySet<string> = new Set(['visibility', 'description']);
+const VIRTUAL_EDITABLE_FIELDS: ReadonlySet<string> = new Set(VIRTUAL_AGENT_EDITABLE_FIELDS);
 
 /** Request fields a chat sets itself: as defaults they would never apply, or take the caller's choice. */
 const NOT_DEFAULTS = ['model', 'messages', 'stream', 'threadId'] as const;

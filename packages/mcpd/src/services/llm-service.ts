@@ -1,4 +1,4 @@
-import { urlHoldsCredentials, type LlmCreate, type LlmType, type LlmUpdate, type LlmView, type PoolView } from '@mcpctl/protocol';
+import { urlHoldsCredentials, VIRTUAL_LLM_EDITABLE_FIELDS, type LlmCreate, type LlmType, type LlmUpdate, type LlmView, type PoolView } from '@mcpctl/protocol';
 import type { NewLlmRow } from '@mcpctl/db';
 import type { Clock } from '@mcpctl/clock';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
@@ -20,7 +20,7 @@ import { realUrl, storedUrl } from '../security/stored-url.js';
 import { decodeLeniently, splitRawUrl } from '../security/raw-url.js';
 
 /** Fields of a virtual row its owner may change; the rest come from the publisher. */
-const VIRTUAL_EDITABLE_FIELDS: ReadonlySet<string> = new Set(['visibility', 'description', 'tier']);
+const VIRTUAL_EDITABLE_FIELDS: ReadonlySet<string> = new Set(VIRTUAL_LLM_EDITABLE_FIELDS);
 
 /**
  * A public LLM's URL may carry `user:pass@`, sent as Basic authorization, whose user name cannot

@@ -1,7 +1,6 @@
-import type { AgentView } from '@mcpctl/protocol';
+import { VIRTUAL_AGENT_EDITABLE_FIELDS, type AgentView } from '@mcpctl/protocol';
 import type { ResourcePresentation } from '../resource-presentation.js';
 import { formatParams } from './agent-params.js';
-import { VIRTUAL_AGENT_EDITABLE_FIELDS } from './virtual-agent-fields.js';
 
 /** How agents look in `get`, and as the `kind: Agent` YAML documents `apply` reads back. */
 export const agentPresentation: ResourcePresentation<AgentView> = {
@@ -11,7 +10,7 @@ export const agentPresentation: ResourcePresentation<AgentView> = {
     { header: 'kind', value: (agent) => agent.kind },
     { header: 'status', value: (agent) => agent.status },
     { header: 'visibility', value: (agent) => agent.visibility },
-    { header: 'llm', value: (agent) => agent.llm },
+    { header: 'llm', value: pinnedLlm },
     { header: 'project', value: (agent) => agent.project },
     { header: 'description', value: (agent) => agent.description },
     { header: 'id', value: (agent) => agent.id },
@@ -29,3 +28,11 @@ export const agentPresentation: ResourcePresentation<AgentView> = {
     };
   },
 };
+
+/**
+ * The agent's LLM, with what became of it when it no longer names what the agent was pointed
+ * at: `qwen3 (moved)` (another owner's LLM now: chats refused), `qwen3 (gone)` (deleted).
+ */
+export function pinnedLlm(agent: AgentView): string {
+  return agent.llmState === undefined || agent.llmState === 'pinned' ? agent.llm : `${agent.llm} (${agent.llmState})`;
+}

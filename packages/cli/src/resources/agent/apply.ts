@@ -4,7 +4,7 @@ import { ApiError } from '../../errors.js';
 import type { SourceDocument } from '../../documents/parse-documents.js';
 import { UNCHANGED, type ApplyHandler, type ApplyOutcome, type ApplyPlan, type Warn } from '../apply-handler.js';
 import { publisherOwnedWarning, virtualChanges } from '../document-changes.js';
-import { VIRTUAL_AGENT_EDITABLE_FIELDS } from './virtual-agent-fields.js';
+import { VIRTUAL_AGENT_EDITABLE_FIELDS } from '@mcpctl/protocol';
 import { agentPath, findAgent } from './agent-api.js';
 import { agentCreateFromSpec, agentSpecChanges, agentSpecFromDocument, type AgentSpec } from './agent-document.js';
 
@@ -34,8 +34,21 @@ export async function planAgent(client: ApiClient, spec: AgentSpec, warn: Warn):
     return { send: (sender) => createAgent(sender, body) };
   }
   if (current.kind === 'virtual') return planVirtualAgent(spec, current, warn);
+  if (repins(spec, current)) {
+    warn(`warning: ${spec.where}: llm ${current.llm} ${current.llmState === 'gone' ? 'no longer exists' : "now names another owner's LLM"}; pointing the agent at what it names now`);
+    return { send: (sender) => updateAgent(sender, spec) };
+  }
   if (!agentSpecChanges(spec, current)) return UNCHANGED;
   return { send: (sender) => updateAgent(sender, spec) };
+}
+
+/**
+ * The document names the same `llm`, but mcpd refuses the agent's chats because the name left
+ * what it was pointed at: applying the document points it again, as its owner asked (mcpd
+ * re-pins on any `llm` sent).
+ */
+function repins(spec: AgentSpec, current: AgentView): boolean {
+  return spec.update.llm === current.llm && current.llmState !== undefined && current.llmState !== 'pinned';
 }
 
 /** A virtual agent's owner may share it and describe it; the rest comes from the publisher's config.json. */

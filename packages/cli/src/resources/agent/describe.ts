@@ -5,6 +5,7 @@ import { timeWithAge } from '../../format/relative-age.js';
 import { ABSENT } from '../../printer.js';
 import { getAgent } from './agent-api.js';
 import { sortedEntries } from './agent-params.js';
+import { pinnedLlm } from './agent-presentation.js';
 
 /** `mcpctl describe agent NAME` */
 export function registerDescribeAgent(describe: Command, context: CliContext): void {
@@ -27,7 +28,7 @@ export function describeAgentFields(agent: AgentView, now: Date): Array<readonly
     ['Name', agent.name],
     ['ID', agent.id],
     ['Kind', agent.kind === 'virtual' ? 'virtual (published by mcplocal)' : 'public'],
-    ['LLM', agent.llm],
+    ['LLM', pinnedLlm(agent)],
     ['Status', agent.status],
     ['Visibility', agent.visibility],
     ['Owner', agent.owner ?? agent.ownerId ?? ABSENT],

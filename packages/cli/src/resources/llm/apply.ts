@@ -3,7 +3,7 @@ import type { ApiClient } from '../../api-client.js';
 import { ApiError, UsageError } from '../../errors.js';
 import { UNCHANGED, type ApplyHandler, type ApplyOutcome, type ApplyPlan, type Warn } from '../apply-handler.js';
 import { publisherOwnedWarning, virtualChanges } from '../document-changes.js';
-import { VIRTUAL_LLM_EDITABLE_FIELDS } from './virtual-llm-fields.js';
+import { VIRTUAL_LLM_EDITABLE_FIELDS } from '@mcpctl/protocol';
 import { findLlm, llmPath } from './llm-api.js';
 import { llmCreateFromSpec, llmSpecChanges, llmSpecFromDocument, type LlmSpec } from './llm-document.js';
 

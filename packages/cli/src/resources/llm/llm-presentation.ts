@@ -1,6 +1,6 @@
 import type { LlmView } from '@mcpctl/protocol';
 import type { ResourcePresentation } from '../resource-presentation.js';
-import { VIRTUAL_LLM_EDITABLE_FIELDS } from './virtual-llm-fields.js';
+import { VIRTUAL_LLM_EDITABLE_FIELDS } from '@mcpctl/protocol';
 
 /** How LLMs look in `get`: the columns of SPEC §7, and `kind: Llm` YAML documents `apply` reads back. */
 export const llmPresentation: ResourcePresentation<LlmView> = {
