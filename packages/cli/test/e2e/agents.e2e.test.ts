@@ -64,6 +64,10 @@ describe('agents and threads against a real mcpd', () => {
     const again = await mcpctl(['create', 'agent', 'reviewer', '--llm', 'echo']);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/^error: .* — change it with 'mcpctl apply -f FILE'\n$/);
+    // A name another kind holds is not this agent to change: pick another.
+    const clash = await mcpctl(['create', 'agent', 'echo', '--llm', 'echo']);
+    expect(clash.code).toBe(1);
+    expect(clash.stderr).toMatch(/^error: .* — pick another name: LLMs, agents and pools share one namespace\n$/);
   });
 
   it('lists it as a table, wide, JSON and YAML', async () => {

@@ -37,6 +37,8 @@ describe('usage errors exit 2 with one line on stderr', () => {
     [['create', 'llm', 'Bad_Name', '--type', 'openai', '--model', 'm', '--url', 'http://u'], 'error: invalid LLM Bad_Name: name: a name uses'],
     [['login', '--url', 'ftp://x', '--token', 't'], 'error: --url ftp://x must start with http:// or https://'],
     [['get', 'audit', '--status', '999'], 'error: --status 999: status is ok, error, or an HTTP status from 100 to 599\n'],
+    [['get', 'usage', '--since', 'last week'], 'error: --since last week: give a duration such as 30m, 24h or 7d, or an ISO 8601 time with its zone such as 2026-12-01T00:00:00Z\n'],
+    [['get', 'usage', '--until', '5x'], 'error: --until 5x: give a duration such as 30m, 24h or 7d, or an ISO 8601 time with its zone such as 2026-12-01T00:00:00Z\n'],
     [['get', 'audit', '--status', 'bad'], 'error: --status bad: status is ok, error, or an HTTP status from 100 to 599\n'],
     [['get', 'audit', '--since', '5x'], 'error: --since 5x: give a duration such as 30m, 24h or 7d, or an ISO 8601 time with its zone such as 2026-12-01T00:00:00Z\n'],
     [['get', 'audit', '--until', '400d'], 'error: --until 400d: reaches back more than 366 days\n'],

@@ -7,6 +7,7 @@ import { ApiError, UsageError } from '../../errors.js';
 import { checkSchema } from '../../schema-check.js';
 import { agentPath } from './agent-api.js';
 import { parseParam } from './agent-params.js';
+import { createConflict } from '../create-conflict.js';
 
 export interface CreateAgentOptions {
   llm: string;
@@ -41,7 +42,7 @@ export function registerCreateAgent(create: Command, context: CliContext): void 
         await client.request('POST', agentPath(), { body });
       } catch (error) {
         if (error instanceof ApiError && error.status === 409) {
-          throw new ApiError(409, error.message, { hint: "change it with 'mcpctl apply -f FILE'", cause: error });
+          throw createConflict(error, 'agent');
         }
         throw error;
       }

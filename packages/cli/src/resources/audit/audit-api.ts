@@ -8,7 +8,7 @@ export interface AuditOptions {
   status?: string | undefined;
   since?: string | undefined;
   until?: string | undefined;
-  /** As typed; `checkAuditFlags` checks every flag with the API's rules first. */
+  /** As typed; `checkQueryFlags` checks every flag with the API's rules first. */
   limit: string;
   before?: string | undefined;
 }

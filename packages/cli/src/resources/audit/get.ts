@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
+import { auditQuerySchema } from '@mcpctl/protocol';
 import type { CliContext } from '../../context.js';
 import type { OutputFormat } from '../../printer.js';
 import { outputOption } from '../../commands/option-parsers.js';
 import { listAudit, type AuditOptions } from './audit-api.js';
-import { checkAuditFlags } from './audit-flags.js';
+
+import { checkQueryFlags } from '../query-flags.js';
 import { AUDIT_PRESENTATION, olderPageHint } from './audit-presentation.js';
 import { printResourceList } from '../resource-presentation.js';
 
@@ -22,7 +24,7 @@ export function registerGetAudit(get: Command, context: CliContext): void {
     .option('--before <id>', 'records older than this id: the page after one that was full')
     .addOption(outputOption())
     .action(async ({ output, ...filters }: AuditOptions & { output: OutputFormat }) => {
-      const { limit } = checkAuditFlags(filters);
+      const { limit } = checkQueryFlags(auditQuerySchema, filters);
       const client = await context.api();
       const records = await listAudit(client, filters);
       printResourceList(context.printer, output, AUDIT_PRESENTATION, records);

@@ -6,6 +6,7 @@ import { parsePositiveInteger } from '../../commands/option-parsers.js';
 import { checkSchema } from '../../schema-check.js';
 import type { CliEnvironment } from '../../credentials.js';
 import { llmPath } from './llm-api.js';
+import { createConflict } from '../create-conflict.js';
 
 interface CreateLlmOptions {
   type: string;
@@ -41,7 +42,7 @@ export function registerCreateLlm(create: Command, context: CliContext): void {
         await client.request('POST', llmPath(), { body });
       } catch (error) {
         if (error instanceof ApiError && error.status === 409) {
-          throw new ApiError(409, error.message, { hint: "change it with 'mcpctl apply -f FILE'", cause: error });
+          throw createConflict(error, 'LLM');
         }
         throw error;
       }
