@@ -4,7 +4,6 @@ import type { CliContext } from '../../context.js';
 import type { OutputFormat } from '../../printer.js';
 import { outputOption } from '../../commands/option-parsers.js';
 import { listAudit, type AuditOptions } from './audit-api.js';
-
 import { checkQueryFlags } from '../query-flags.js';
 import { AUDIT_PRESENTATION, olderPageHint } from './audit-presentation.js';
 import { printResourceList } from '../resource-presentation.js';
