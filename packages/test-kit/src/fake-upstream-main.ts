@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { parseFakeUpstreamArguments } from './fake-upstream-arguments.js';
+import { FAKE_UPSTREAM_USAGE, parseFakeUpstreamArguments } from './fake-upstream-arguments.js';
 import { startFakeUpstream } from './fake-upstream.js';
 
 /*
@@ -7,6 +7,11 @@ import { startFakeUpstream } from './fake-upstream.js';
  * its event loop, or mcplocal runs it as a managed server. Prints one JSON line `{"url": …}` once
  * listening; stops on SIGTERM or SIGINT.
  */
+
+if (process.argv.slice(2).some((arg) => arg === '--help' || arg === '-h')) {
+  process.stdout.write(`${FAKE_UPSTREAM_USAGE}\n`);
+  process.exit(0);
+}
 
 try {
   const { startDelayMs, crashAfterMs, ...options } = parseFakeUpstreamArguments(process.argv.slice(2));
