@@ -3,7 +3,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import pino, { type Logger } from 'pino';
 import { systemClock } from '@mcpctl/clock';
 import { createControlChannel } from './channels/negotiated-control-channel.js';
-import { loadMcplocalConfig, mcplocalHome, providerTransportMode, sessionFile, workstationIdentity } from './config/index.js';
+import { credentialsFile, LiveCredentials, loadMcplocalConfig, mcplocalHome, providerTransportMode, sessionFile, workstationIdentity } from './config/index.js';
 import { ConfigError, McplocalError } from './errors.js';
 import { buildProviderRegistry } from './failover/build-provider-registry.js';
 import type { ProviderRegistry } from './failover/provider-registry.js';
@@ -82,10 +82,14 @@ async function main(): Promise<void> {
   let servers: ManagedServers | undefined;
   let registry: ProviderRegistry;
   let mcpd: LocalEndpointMcpd | undefined;
+  let credentials: LiveCredentials | undefined;
   let requireToken = true;
   try {
-    const { config, credentials } = await loadMcplocalConfig(home, env);
-    mcpd = credentials && { url: credentials.mcpdUrl, token: credentials.token };
+    const { config, credentials: initial } = await loadMcplocalConfig(home, env);
+    // Read again after a refused token and whenever the file changes: `mcpctl login` needs no restart.
+    const live = initial && new LiveCredentials({ path: credentialsFile(home), initial, clock: systemClock, log: logger.child({ component: 'credentials' }) });
+    credentials = live;
+    mcpd = live && { url: live.mcpdUrl, token: () => live.token };
     requireToken = config.localEndpoint?.requireToken ?? true;
     // Every provider, published or not, is reachable through the local endpoint.
     const managed = new ManagedServers({ home, clock: systemClock, log: logger.child({ component: 'managed' }) });
@@ -97,11 +101,12 @@ async function main(): Promise<void> {
     if (published.length === 0) {
       logger.info('nothing to publish: no provider in config.json has "publish": true');
     } else {
-      if (!credentials) fail(2, `not logged in: ${published.length} provider(s) to publish but no credentials in ${home}; ${LOGIN_HINT}`);
+      if (!live) fail(2, `not logged in: ${published.length} provider(s) to publish but no credentials in ${home}; ${LOGIN_HINT}`);
       const log = logger.child({ component: 'registrar' });
       const mode = providerTransportMode(config, env);
       const created = new VirtualLlmRegistrar({
-        channel: createControlChannel({ mcpdUrl: credentials.mcpdUrl, token: credentials.token, mode, log, clock: systemClock }),
+        channel: createControlChannel({ mcpdUrl: live.mcpdUrl, token: () => live.token, mode, log, clock: systemClock }),
+        credentials: live,
         clock: systemClock,
         publishedProviders: published,
         publishedAgents: config.agents,
@@ -119,12 +124,14 @@ async function main(): Promise<void> {
     throw error;
   }
   const endpoint = await listen(registry, mcpd, requireToken, commandLine, logger);
+  credentials?.watch();
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
+    credentials?.stop();
     // The model servers stop after the tasks they serve were ended, and whatever else failed.
     void Promise.allSettled([registrar?.stop(), endpoint.close()]).then(async (settled) => {
       await servers?.stopAll().catch((error: unknown) => settled.push({ status: 'rejected', reason: error }));

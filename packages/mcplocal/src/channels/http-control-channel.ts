@@ -9,6 +9,7 @@ import {
 } from '@mcpctl/protocol';
 import { describeNetworkError, networkErrorCode } from '@mcpctl/upstream';
 import { Agent, request } from 'undici';
+import { currentToken, type BearerToken } from '../bearer-token.js';
 import { McplocalError, type McpdHttpError } from '../errors.js';
 import type { ControlChannel, ResultDelivery, StreamEnd, StreamListener } from '../registrar/control-channel.js';
 import { IdleWatchdog } from './idle-watchdog.js';
@@ -30,8 +31,11 @@ const STREAM_IDLE_TIMEOUT_MS = 65_000;
 export interface HttpControlChannelOptions {
   /** mcpd's base URL, e.g. `http://mcpd:3100`. */
   mcpdUrl: string;
-  /** Bearer token of the user who owns the published rows. */
-  token: string;
+  /**
+   * Bearer token of the user who owns the published rows; a function is asked at each request, so
+   * a token `mcpctl login` wrote since reaches the next one.
+   */
+  token: BearerToken;
   /** Default: the global `fetch`, and undici's own client for result posts. */
   fetch?: typeof fetch | undefined;
   /** Times the request timeout and the stream's silence. Default: the system clock. */
@@ -50,7 +54,7 @@ export class HttpControlChannel implements ControlChannel {
   readonly peer: string;
   private readonly mcpdUrl: string;
   private readonly baseUrl: string;
-  private readonly token: string;
+  private readonly token: BearerToken;
   private readonly fetch: typeof fetch;
   private readonly clock: Clock;
   private readonly streamIdleTimeoutMs: number;
@@ -128,7 +132,7 @@ export class HttpControlChannel implements ControlChannel {
     try {
       response = await request(`${this.baseUrl}${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${currentToken(this.token)}` },
         body: JSON.stringify(result),
         signal,
         dispatcher,
@@ -156,7 +160,7 @@ export class HttpControlChannel implements ControlChannel {
       controller.abort(new McplocalError(`mcpd sent nothing for ${idleSeconds} s`)),
     );
     try {
-      const headers = { accept: 'text/event-stream', authorization: `Bearer ${this.token}`, [PROVIDER_SESSION_HEADER]: providerSessionId };
+      const headers = { accept: 'text/event-stream', authorization: `Bearer ${currentToken(this.token)}`, [PROVIDER_SESSION_HEADER]: providerSessionId };
       const response = await this.call('/_provider-stream', { method: 'GET', headers }, controller.signal, 'the control stream');
       if (response.status !== 200) throw await httpError(response, 'the control stream');
       if (!response.body) throw new McplocalError('mcpd answered the control stream without a body');
@@ -186,7 +190,7 @@ export class HttpControlChannel implements ControlChannel {
   private post<T>(path: string, body: unknown, signal: AbortSignal, what: string, read: (response: Response) => Promise<T>): Promise<T> {
     const init: RequestInit = {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${currentToken(this.token)}` },
       body: JSON.stringify(body),
     };
     const seconds = this.requestTimeoutMs / 1000;

@@ -6,6 +6,7 @@ import type {
   ProviderTransportMode,
   TaskResult,
 } from '@mcpctl/protocol';
+import type { BearerToken } from '../bearer-token.js';
 import { McpdHttpError, McplocalError } from '../errors.js';
 import type { ControlChannel, PostedResult, StreamEnd, StreamListener } from '../registrar/control-channel.js';
 import type { RegistrarLog } from '../registrar/registrar-options.js';
@@ -139,7 +140,8 @@ export class NegotiatedControlChannel implements ControlChannel {
 export interface ControlChannelSettings {
   /** mcpd's base URL. */
   mcpdUrl: string;
-  token: string;
+  /** A function is asked at each request: the credentials as `mcpctl login` last wrote them. */
+  token: BearerToken;
   mode: ProviderTransportMode;
   log: RegistrarLog;
   clock: Clock;

@@ -16,6 +16,7 @@ import {
 } from '@mcpctl/protocol';
 import { describeNetworkError } from '@mcpctl/upstream';
 import WebSocket from 'ws';
+import { currentToken, type BearerToken } from '../bearer-token.js';
 import { McpdHttpError, McplocalError } from '../errors.js';
 import type { ChannelFrame, ControlChannel, PostedResult, ResultDelivery, StreamEnd, StreamListener } from '../registrar/control-channel.js';
 import type { HttpControlChannel } from './http-control-channel.js';
@@ -38,8 +39,8 @@ const ORDERLY_CLOSE_CODES: ReadonlySet<number> = new Set([1000, 1001, providerSo
 export interface WebSocketControlChannelOptions {
   /** Registers, and carries heartbeats and results while no socket is open. Its `peer` is mcpd's base URL. */
   http: HttpControlChannel;
-  /** Bearer token of the user who owns the published rows, shown on the upgrade. */
-  token: string;
+  /** Bearer token of the user who owns the published rows, shown on the upgrade; a function is asked at each upgrade. */
+  token: BearerToken;
   /** Times the socket's silence. Default: the system clock. */
   clock?: Clock | undefined;
   /** A socket that heard nothing (no message, no ping) this long is dead. Default PROVIDER_SOCKET_SILENCE_MS. */
@@ -67,7 +68,7 @@ interface LiveSocket {
 export class WebSocketControlChannel implements ControlChannel {
   readonly peer: string;
   private readonly http: HttpControlChannel;
-  private readonly token: string;
+  private readonly token: BearerToken;
   private readonly clock: Clock;
   private readonly silenceMs: number;
   private readonly highWaterBytes: number;
@@ -233,7 +234,7 @@ export class WebSocketControlChannel implements ControlChannel {
     if (path === undefined) return Promise.reject(new McplocalError(`mcpd at ${this.peer} does not offer the provider socket`));
     if (signal.aborted) return Promise.reject(abortReason(signal));
     const socket = new WebSocket(socketUrl(this.peer, path), {
-      headers: { authorization: `Bearer ${this.token}`, [PROVIDER_SESSION_HEADER]: providerSessionId },
+      headers: { authorization: `Bearer ${currentToken(this.token)}`, [PROVIDER_SESSION_HEADER]: providerSessionId },
       // Chunks are small and many: compressing each costs more CPU than the bytes it saves.
       perMessageDeflate: false,
       maxPayload: MAX_MESSAGE_BYTES,

@@ -1,4 +1,5 @@
 import { deadlineSignal, systemClock, type Clock } from '@mcpctl/clock';
+import { currentToken, type BearerToken } from '../bearer-token.js';
 import type { LlmProvider } from '../providers/llm-provider.js';
 import type { ProviderRegistry } from './provider-registry.js';
 
@@ -20,8 +21,11 @@ export interface FailoverRouterOptions {
   mcpdUrl: string;
   /** Default: the global `fetch`. */
   fetch?: typeof fetch | undefined;
-  /** The user's token. Without one the probe goes out unauthenticated, mcpd refuses it, and failover stays off. */
-  bearerToken?: string | undefined;
+  /**
+   * The user's token (a function is asked at each probe). Without one the probe goes out
+   * unauthenticated, mcpd refuses it, and failover stays off.
+   */
+  bearerToken?: BearerToken | undefined;
   /** A probe slower than this counts as mcpd unreachable. Default 5 000. */
   probeTimeoutMs?: number | undefined;
   /** Times the probe. Default: the system clock. */
@@ -101,7 +105,7 @@ export class FailoverRouter {
     const timeout = deadlineSignal(this.clock, this.probeTimeoutMs, { parent: options.signal });
     const signal = timeout.signal;
     const headers: Record<string, string> = {};
-    if (this.options.bearerToken !== undefined) headers.Authorization = `Bearer ${this.options.bearerToken}`;
+    if (this.options.bearerToken !== undefined) headers.Authorization = `Bearer ${currentToken(this.options.bearerToken)}`;
     let status: number;
     try {
       ({ status } = await this.fetch(`${this.mcpdUrl}/api/v1/llms/${encodeURIComponent(name)}`, { method: 'HEAD', headers, signal }));

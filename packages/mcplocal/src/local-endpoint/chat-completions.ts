@@ -52,7 +52,7 @@ export async function chatCompletions(
   const provider = context.registry.get(model);
   if (provider) return serveLocally(provider, localChat(model), response);
   if (!context.mcpd) {
-    throw new LocalEndpointError(404, `unknown model "${model}": no local provider has that name, and mcplocal has no credentials to ask mcpd (run mcpctl login)`);
+    throw new LocalEndpointError(404, `unknown model "${model}": no local provider has that name, and mcplocal started without credentials to ask mcpd (run mcpctl login, then restart mcplocal)`);
   }
   const { client, router } = context.mcpd;
   const outcome = await router.run<Served>(

@@ -1,4 +1,5 @@
 import type { Clock } from '@mcpctl/clock';
+import type { BearerToken } from '../bearer-token.js';
 import type { ProviderRegistry } from '../failover/provider-registry.js';
 
 /** Where the endpoint's lines go; one line each, so a pino logger and a plain test object both fit. */
@@ -11,7 +12,11 @@ export interface LocalEndpointLog {
 /** mcpd and the user's token, as `mcpctl login` wrote them to `credentials`. */
 export interface LocalEndpointMcpd {
   url: string;
-  token: string;
+  /**
+   * Sent to mcpd and required of callers. A function is asked at each request, so a token
+   * `mcpctl login` wrote since is the one sent and the one required, and the old one stops working here.
+   */
+  token: BearerToken;
 }
 
 export interface LocalEndpointOptions {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock } from '@mcpctl/clock';
+import { currentToken, type BearerToken } from '../bearer-token.js';
 import { LocalEndpointError, McplocalError } from '../errors.js';
 import { FailoverRouter } from '../failover/failover-router.js';
 import type { CompletionIdentity } from '../registrar/completion-identity.js';
@@ -34,8 +35,8 @@ export class LocalEndpoint {
   private readonly chat: ChatCompletionsContext;
   private readonly models: ListModelsContext;
   private readonly log: LocalEndpointLog | undefined;
-  /** The token a caller must show; `null` when none is required. */
-  private readonly token: string | undefined | null;
+  /** The token a caller must show, asked at each request; `null` when none is required, undefined without credentials. */
+  private readonly token: BearerToken | undefined | null;
   private baseUrl: string | undefined;
 
   private constructor(options: LocalEndpointOptions) {
@@ -116,7 +117,7 @@ export class LocalEndpoint {
     });
     try {
       refuseWebPages(request, this.loopbackOnly);
-      if (this.token !== null) requireToken(request, this.token);
+      if (this.token !== null) requireToken(request, this.token === undefined ? undefined : currentToken(this.token));
       const path = (request.url ?? '/').split('?')[0] ?? '/';
       const method = request.method ?? 'GET';
       const allowed = Object.hasOwn(ROUTES, path) ? ROUTES[path as keyof typeof ROUTES] : undefined;

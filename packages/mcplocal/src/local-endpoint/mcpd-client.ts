@@ -1,6 +1,7 @@
 import { modelListReadSchema, WAIT_SECONDS_HEADER, type Model } from '@mcpctl/protocol';
 import { upstreamErrorMessage } from '@mcpctl/dialects';
 import { describeNetworkError } from '@mcpctl/upstream';
+import { currentToken } from '../bearer-token.js';
 import { LocalEndpointError } from '../errors.js';
 import type { LocalEndpointMcpd } from './local-endpoint-options.js';
 
@@ -41,7 +42,7 @@ export class McpdClient {
   }
 
   private authorization(): Record<string, string> {
-    return { authorization: `Bearer ${this.mcpd.token}` };
+    return { authorization: `Bearer ${currentToken(this.mcpd.token)}` };
   }
 
   private async send(path: string, init: RequestInit & { signal: AbortSignal }): Promise<Response> {

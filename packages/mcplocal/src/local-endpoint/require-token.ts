@@ -12,7 +12,7 @@ export function requireToken(request: IncomingMessage, expected: string | undefi
   if (expected === undefined) {
     throw new LocalEndpointError(
       401,
-      'the local endpoint requires your mcpd token and no credentials are set: run `mcpctl login`, or set "localEndpoint": {"requireToken": false} in config.json',
+      'the local endpoint requires your mcpd token and mcplocal started without credentials: run `mcpctl login` and restart mcplocal, or set "localEndpoint": {"requireToken": false} in config.json',
     );
   }
   const presented = presentedToken(request);

@@ -1,5 +1,5 @@
 import type { ManagedServer } from '../managed/managed-server.js';
-import type { Clock } from '@mcpctl/clock';
+import type { Cancel, Clock } from '@mcpctl/clock';
 import type { LlmTier, LlmType, PublishedAgent, Visibility, WakeRecipe } from '@mcpctl/protocol';
 import type { LlmProvider } from '../providers/llm-provider.js';
 import type { ControlChannel } from './control-channel.js';
@@ -45,6 +45,20 @@ export interface ProviderToPublish {
   maxConcurrent?: number | undefined;
 }
 
+/**
+ * The credentials the channel presents, when they can change under it (`LiveCredentials` in
+ * mcplocal: `mcpctl login` writes a new token). The registrar never sees the token: it asks for a
+ * fresh read before each attempt that follows a refused token, and a change ends the wait before it.
+ */
+export interface RefreshableCredentials {
+  /** Counts the changes: an attempt refused under an older count was refused a token no longer held. */
+  readonly generation: number;
+  /** Reads the credentials again; never rejects. */
+  reload(): Promise<void>;
+  /** Calls `listener` at each change; the answer stops that. */
+  onChange(listener: () => void): Cancel;
+}
+
 export interface VirtualLlmRegistrarOptions {
   /**
    * How the registrar reaches mcpd: `NegotiatedControlChannel` (the provider socket or SSE + POST) in mcplocal, an in-memory
@@ -70,6 +84,11 @@ export interface VirtualLlmRegistrarOptions {
   reconnectMaxMs?: number | undefined;
   /** The jitter of reconnect delays, in [0, 1). Default `Math.random`. */
   random?: (() => number) | undefined;
+  /**
+   * The credentials the channel presents, read again after mcpd refused the token (401); new ones
+   * end the reconnect wait. Without them a refused token is retried as it is, at the backoff's pace.
+   */
+  credentials?: RefreshableCredentials | undefined;
   /** Runs `wake` tasks. Default: a `RecipeWakeHandler`, running each provider's `wake` recipe. */
   wakeHandler?: WakeHandler | undefined;
 }

@@ -15,14 +15,27 @@ import { RecipeWakeHandler } from '../wake/recipe-wake-handler.js';
 import { SleepWatch } from '../wake/sleep-watch.js';
 import { withManagedServers } from '../managed/managed-wake-handler.js';
 import { ReconnectSchedule } from './reconnect-schedule.js';
+import { isRefusal, isRefusedToken, refusalLine, withLoginHint } from './refusal-message.js';
 import { buildRegisterRequest, initialStatusOf, publishedNameOf, type InitialStatus } from './register-request.js';
-import type { ProviderToPublish, RegistrarLog, VirtualLlmRegistrarOptions } from './registrar-options.js';
+import type { ProviderToPublish, RefreshableCredentials, RegistrarLog, VirtualLlmRegistrarOptions } from './registrar-options.js';
 import { TaskHandler } from './task-handler.js';
+import { waitForCredentials } from './wait-for-credentials.js';
 
 const DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000;
 const DEFAULT_RECONNECT_BASE_MS = 5_000;
 const DEFAULT_RECONNECT_MAX_MS = 60_000;
-const TOKEN_HINT = 'the token in MCPCTL_HOME/credentials was refused; run `mcpctl login` again';
+
+/** How one life of the control stream (or one attempt at it) ended. */
+interface StreamLife {
+  /** How long it was open; undefined when it never opened. */
+  openMs: number | undefined;
+  reason: string;
+  /** mcpd asked the publisher to reconnect to another replica. */
+  moving?: boolean;
+  retryAfterMs?: number | undefined;
+  /** mcpd refused the token (401): the credentials' generation it was refused under. */
+  refusedGeneration?: number | undefined;
+}
 
 /**
  * Publishes local providers into mcpd's registry and serves the tasks mcpd relays for them:
@@ -30,7 +43,8 @@ const TOKEN_HINT = 'the token in MCPCTL_HOME/credentials was refused; run `mcpct
  * stream open (reconnecting with backoff and re-registering first, since mcpd may have
  * restarted), heartbeats while the stream is up, and runs infer, wake and cancel tasks.
  * Heartbeats go on while a wake runs, and each one names the wake-capable providers whose
- * backend has gone to sleep, so mcpd wakes them before their next request.
+ * backend has gone to sleep, so mcpd wakes them before their next request. After mcpd refused the
+ * token, the credentials are read again before each attempt, and new ones end the wait at once.
  */
 export class VirtualLlmRegistrar {
   private readonly log: RegistrarLog;
@@ -43,6 +57,7 @@ export class VirtualLlmRegistrar {
   private readonly heartbeat: HeartbeatLoop;
   private readonly reconnect: ReconnectSchedule;
   private readonly clock: Clock;
+  private readonly credentials: RefreshableCredentials | undefined;
   private sessionId: string | undefined;
   private lifetime: AbortController | undefined;
   private connection: Promise<void> | undefined;
@@ -51,6 +66,7 @@ export class VirtualLlmRegistrar {
     this.log = options.log;
     this.sessionFilePath = options.sessionFilePath;
     this.clock = options.clock ?? systemClock;
+    this.credentials = options.credentials;
     this.providers = indexByPublishedName(options.publishedProviders);
     this.agents = options.publishedAgents ?? [];
     assertPublishable(buildRegisterRequest(options.publishedProviders, this.agents));
@@ -101,10 +117,7 @@ export class VirtualLlmRegistrar {
       await this.register(lifetime.signal);
     } catch (error) {
       this.lifetime = undefined;
-      if (error instanceof McpdHttpError && (error.status === 401 || error.status === 403)) {
-        throw new McpdHttpError(error.status, `${error.message} (${TOKEN_HINT})`, { cause: error });
-      }
-      throw error;
+      throw withLoginHint(error);
     }
     // stop() was called while the registration was on its way: do not open a stream after it returned.
     if (lifetime.signal.aborted) throw lifetime.signal.reason;
@@ -162,9 +175,11 @@ export class VirtualLlmRegistrar {
    */
   private async holdConnection(signal: AbortSignal, firstAttemptSettled: () => void): Promise<void> {
     let registered = true;
+    let previous: StreamLife | undefined;
     try {
       while (!signal.aborted) {
-        const outcome = await this.openOnce(signal, registered, firstAttemptSettled);
+        const outcome = await this.openOnce(signal, registered, firstAttemptSettled, previous);
+        previous = outcome;
         registered = false;
         firstAttemptSettled();
         if (signal.aborted) return;
@@ -178,21 +193,25 @@ export class VirtualLlmRegistrar {
         // after the same jittered pause as any reconnect, so its publishers do not all arrive at once.
         if (outcome.moving) this.log.info(`mcpd asked this publisher to move to another replica (it is draining); reconnecting in ${delayMs} ms`);
         else this.log.warn(`${outcome.openMs === undefined ? 'cannot open the control stream' : 'control stream lost'} (${outcome.reason}); reconnecting in ${delayMs} ms`);
-        await this.clock.sleep(delayMs, signal).catch(() => undefined);
+        if (outcome.refusedGeneration === undefined) await this.clock.sleep(delayMs, signal).catch(() => undefined);
+        else if ((await waitForCredentials(this.clock, this.credentials, delayMs, outcome.refusedGeneration, signal)) && !signal.aborted) {
+          this.log.info('new credentials: reconnecting now');
+        }
       }
     } finally {
       firstAttemptSettled();
     }
   }
 
-  /** One life of the control stream, registering first unless that was just done. */
-  private async openOnce(
-    signal: AbortSignal,
-    registered: boolean,
-    onOpen: () => void,
-  ): Promise<{ openMs: number | undefined; reason: string; moving?: boolean; retryAfterMs?: number | undefined }> {
+  /**
+   * One life of the control stream, registering first unless that was just done; after a refused
+   * token, the credentials are read again first.
+   */
+  private async openOnce(signal: AbortSignal, registered: boolean, onOpen: () => void, previous: StreamLife | undefined): Promise<StreamLife> {
     let openedAt: number | undefined;
     const openMs = () => (openedAt === undefined ? undefined : this.clock.monotonic() - openedAt);
+    if (previous?.refusedGeneration !== undefined) await this.credentials?.reload();
+    const generation = this.credentials?.generation ?? 0;
     try {
       if (!registered) await this.register(signal);
       const listener = {
@@ -207,12 +226,13 @@ export class VirtualLlmRegistrar {
       const end = await this.channel.openStream(this.requireSessionId(), listener, signal);
       return { openMs: openMs(), reason: 'mcpd ended it', moving: end === 'moving' };
     } catch (error) {
-      if (error instanceof McpdHttpError && (error.status === 401 || error.status === 403) && !signal.aborted) {
-        this.log.error(`mcpd refused this mcplocal: ${error.message} (${TOKEN_HINT})`);
+      if (isRefusal(error) && !signal.aborted) {
+        const streamEnded = previous?.openMs !== undefined ? previous.reason : undefined;
+        this.log.error(refusalLine(error, streamEnded));
       }
       // mcpd named when to come back (a draining replica among others: at once, through the balancer).
       const retryAfterMs = error instanceof McpdHttpError && error.status === 503 ? error.retryAfterMs : undefined;
-      return { openMs: openMs(), reason: describe(error), retryAfterMs };
+      return { openMs: openMs(), reason: describe(error), retryAfterMs, refusedGeneration: isRefusedToken(error) ? generation : undefined };
     } finally {
       this.heartbeat.stop();
     }

@@ -140,6 +140,21 @@ describe('reconnecting', () => {
     await waitOut(h, await reconnectArmed(h, 3));
     await eventually('the stream back', () => h.memory.openStreams === 1);
   });
+
+  it('says a 403 as an error in mcpd\'s words alone: logging in again would not help', async () => {
+    const h = await started();
+    await h.clock.advanceAsync(30_000);
+    const refusal = 'provider local-qwen joins pool team as a public member, which needs a create:llms grant naming team (or keep it private)';
+    h.memory.refuseRegistration = { status: 403, error: refusal };
+    h.memory.endStreams();
+    await waitOut(h, await reconnectArmed(h, 1));
+    await waitOut(h, await reconnectArmed(h, 2));
+    expect(h.lines.error).toEqual([
+      `mcpd refused this mcplocal: mcpd answered the registration with HTTP 403: ${refusal}`,
+      `mcpd refused this mcplocal: mcpd answered the registration with HTTP 403: ${refusal}`,
+    ]);
+    expect(h.allLines).not.toContain('mcpctl login');
+  });
 });
 
 describe('registering again', () => {

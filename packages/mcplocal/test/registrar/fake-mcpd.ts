@@ -73,7 +73,8 @@ export interface RecordedHeartbeat {
  * pings only when a test says so.
  */
 export class FakeMcpd {
-  readonly token = 'test-token-secret';
+  /** The one token it takes; {@link revokeToken} replaces it. */
+  token = 'test-token-secret';
   readonly registrations: ProviderRegisterRequest[] = [];
   readonly heartbeats: RecordedHeartbeat[] = [];
   readonly results: RecordedResult[] = [];
@@ -176,6 +177,18 @@ export class FakeMcpd {
   /** Closes every provider socket with `code`, as mcpd does when a session is gone (4004) or it shuts down (1001). */
   closeSockets(code: number, reason = ''): void {
     for (const { socket } of this.sockets) socket.close(code, reason);
+  }
+
+  /**
+   * Revokes the token and mints the user a new one, which it answers, as `mcpctl login` would
+   * be given it: the streams opened with the old one end as mcpd ends them (the SSE answer
+   * finishes, a socket closes as `sessionGone` without a reason), and the old token is refused.
+   */
+  revokeToken(): string {
+    this.token = `${this.token}-renewed`;
+    for (const stream of this.streams) stream.end();
+    this.closeSockets(providerSocketCloseCodes.sessionGone);
+    return this.token;
   }
 
   /** Ends every control stream and cuts every provider socket, as mcpd does when it shuts down or drops a connection. */

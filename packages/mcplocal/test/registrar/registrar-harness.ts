@@ -4,6 +4,7 @@ import { wakeRecipeSchema } from '@mcpctl/protocol';
 import { makeTempDir, startFakeUpstream, type FakeUpstream, type FakeUpstreamListenOptions, type TempDir } from '@mcpctl/test-kit';
 import type { Clock } from '@mcpctl/clock';
 import type { ProviderTransportMode } from '@mcpctl/protocol';
+import type { BearerToken } from '../../src/bearer-token.js';
 import { HttpControlChannel, type HttpControlChannelOptions } from '../../src/channels/http-control-channel.js';
 import { NegotiatedControlChannel } from '../../src/channels/negotiated-control-channel.js';
 import { WebSocketControlChannel } from '../../src/channels/websocket-control-channel.js';
@@ -28,6 +29,8 @@ export interface NegotiatedChannelSettings {
   /** Times the socket's silence and the fallback's hold. Default: the system clock. */
   clock?: Clock | undefined;
   socketRetryMs?: number | undefined;
+  /** Default: the fake mcpd's token as it is now. */
+  token?: BearerToken | undefined;
 }
 
 /**
@@ -101,8 +104,9 @@ export class RegistrarHarness {
   /** The channel mcplocal runs with: SSE + POST and the provider socket, negotiated, towards the fake mcpd or `settings.url`. */
   negotiatedChannel(settings: NegotiatedChannelSettings = {}): NegotiatedControlChannel {
     const clock = settings.clock;
-    const http = new HttpControlChannel({ mcpdUrl: settings.url ?? this.mcpd.url, token: this.mcpd.token, clock });
-    const socket = new WebSocketControlChannel({ http, token: this.mcpd.token, clock });
+    const token = settings.token ?? this.mcpd.token;
+    const http = new HttpControlChannel({ mcpdUrl: settings.url ?? this.mcpd.url, token, clock });
+    const socket = new WebSocketControlChannel({ http, token, clock });
     return new NegotiatedControlChannel({ http, socket, mode: settings.mode ?? 'auto', log: this.log, clock, socketRetryMs: settings.socketRetryMs });
   }
 

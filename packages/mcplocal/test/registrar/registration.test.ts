@@ -76,6 +76,19 @@ describe('VirtualLlmRegistrar registration', () => {
     expect(harness.mcpd.streamOpens).toEqual([]);
   });
 
+  it('fails start with the hint to log in again on a refused token (401), and with mcpd\'s words alone on a 403', async () => {
+    harness.mcpd.token = 'a-token-mcpd-revoked';
+    await expect(harness.registrar({}, { token: 'test-token-secret' }).start()).rejects.toThrow(
+      'mcpd answered the registration with HTTP 401: missing or invalid bearer token (the token in MCPCTL_HOME/credentials was refused; run `mcpctl login` again)',
+    );
+    harness.mcpd.token = 'test-token-secret';
+    const refusal = 'provider local-qwen joins pool team as a public member, which needs a create:llms grant naming team (or keep it private)';
+    harness.mcpd.refuseRegistration = { status: 403, error: refusal };
+    const refused = harness.registrar().start();
+    await expect(refused).rejects.toThrow(`mcpd answered the registration with HTTP 403: ${refusal}`);
+    await expect(refused).rejects.not.toThrow(/mcpctl login/);
+  });
+
   it('refuses two providers published under one name when it is built', () => {
     expect(() => harness.registrar({ publishedProviders: [harness.localProvider(), harness.localProvider()] })).toThrow(
       /two providers would be published as local-qwen/,
