@@ -1,9 +1,32 @@
 import { z } from 'zod';
 import { llmKindSchema, llmStatusSchema, visibilitySchema } from './llm.js';
 import { resourceNameSchema } from './names.js';
+import { chatCompletionRequestSchema } from './openai.js';
 
 /** Default request parameters an agent applies (the request's own values win). */
 export const agentParamsSchema = z.record(z.string(), z.unknown());
+
+/** Request fields a chat with an agent sets itself: as defaults they would never apply, or take the caller's choice. */
+export const AGENT_CHAT_FIELDS = ['model', 'messages', 'stream', 'threadId'] as const;
+
+/** What is wrong with default parameters: fields a chat sets itself, or values no request takes. */
+export type AgentParamsProblem = { kind: 'chat-fields'; fields: string[] } | { kind: 'invalid'; error: z.ZodError };
+
+/**
+ * An agent's default parameters must make a valid request under any messages, so a typo is
+ * refused where it is written (mcpd's API, mcplocal's config.json), not at every chat.
+ */
+export function agentParamsProblem(params: Record<string, unknown>): AgentParamsProblem | undefined {
+  const fields = AGENT_CHAT_FIELDS.filter((field) => Object.hasOwn(params, field));
+  if (fields.length > 0) return { kind: 'chat-fields', fields };
+  const checked = chatCompletionRequestSchema.safeParse({ ...params, model: 'agent', messages: [{ role: 'user', content: '' }] });
+  return checked.success ? undefined : { kind: 'invalid', error: checked.error };
+}
+
+/** How the chat-fields problem reads, after what names the parameters. */
+export function chatFieldsMessage(fields: readonly string[]): string {
+  return `cannot set ${fields.join(', ')}: a chat sets ${fields.length > 1 ? 'them' : 'it'} itself (the agent's llm, the caller's messages and choice of streaming)`;
+}
 
 /** What mcpd answers for an agent. */
 export const agentViewSchema = z.object({

@@ -1,5 +1,5 @@
 import type { AgentLlmPin, NewAgentRow } from '@mcpctl/db';
-import { chatCompletionRequestSchema, VIRTUAL_AGENT_EDITABLE_FIELDS, type AgentCreate, type AgentUpdate, type AgentView } from '@mcpctl/protocol';
+import { agentParamsProblem, chatFieldsMessage, VIRTUAL_AGENT_EDITABLE_FIELDS, type AgentCreate, type AgentUpdate, type AgentView } from '@mcpctl/protocol';
 import type { Clock } from '@mcpctl/clock';
 import { badRequest, conflict, describeZodError, forbidden, notFound } from '../errors.js';
 import { AgentRepository, type AgentRecord } from '../repositories/agent-repository.js';
@@ -16,21 +16,11 @@ import { canChange, canSee, type Principal } from '../rbac/principal.js';
 /** Fields of a virtual agent its owner may change; the rest come from its publisher. */
 const VIRTUAL_EDITABLE_FIELDS: ReadonlySet<string> = new Set(VIRTUAL_AGENT_EDITABLE_FIELDS);
 
-/** Request fields a chat sets itself: as defaults they would never apply, or take the caller's choice. */
-const NOT_DEFAULTS = ['model', 'messages', 'stream', 'threadId'] as const;
-
-/**
- * An agent's default parameters must make a valid request under any messages, so a typo is
- * refused when it is written, not at every chat.
- */
+/** An agent's default parameters, refused where they are written rather than at every chat. */
 function assertDefaultParams(name: string, params: Record<string, unknown> | undefined): void {
-  if (params === undefined) return;
-  const set = NOT_DEFAULTS.filter((field) => Object.hasOwn(params, field));
-  if (set.length > 0) {
-    throw badRequest(`defaultParams of agent ${name} cannot set ${set.join(', ')}: a chat sets ${set.length > 1 ? 'them' : 'it'} itself (the agent's llm, the caller's messages and choice of streaming)`);
-  }
-  const checked = chatCompletionRequestSchema.safeParse({ ...params, model: name, messages: [{ role: 'user', content: '' }] });
-  if (!checked.success) throw badRequest(describeZodError(checked.error, `defaultParams of agent ${name}`));
+  const problem = params === undefined ? undefined : agentParamsProblem(params);
+  if (problem?.kind === 'chat-fields') throw badRequest(`defaultParams of agent ${name} ${chatFieldsMessage(problem.fields)}`);
+  if (problem?.kind === 'invalid') throw badRequest(describeZodError(problem.error, `defaultParams of agent ${name}`));
 }
 
 /** The registry rules for agents: visibility, ownership, and a name no LLM or pool already answers to. */

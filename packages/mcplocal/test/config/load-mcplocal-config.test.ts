@@ -80,6 +80,8 @@ describe('loadMcplocalConfig', () => {
       agents: [
         { name: 'helper', llmName: 'vllm' },
         { name: 'helper', llmName: 'central-qwen' },
+        { name: 'warm', llmName: 'vllm', defaultParams: { temperature: 'hot', max_tokens: 10 } },
+        { name: 'chooser', llmName: 'vllm', defaultParams: { stream: true, model: 'other' } },
       ],
     });
     await writeCredentials(CREDENTIALS, 0o644);
@@ -103,6 +105,8 @@ describe('loadMcplocalConfig', () => {
         'config.json: providers[8].url: holds a user name or password; give the key as apiKey or apiKeyEnv',
         'config.json: providers[9].wake.url: holds a user name or password; send them as an Authorization header in wake.headers',
         'config.json: agents[1].name: "helper" is also the name of agents[0]',
+        'config.json: agents[2].defaultParams.temperature: Invalid input: expected number, received string',
+        "config.json: agents[3].defaultParams: cannot set model, stream: a chat sets them itself (the agent's llm, the caller's messages and choice of streaming)",
         `credentials: must be mode 0600, is 0644 (chmod 600 ${join(home.path, 'credentials')})`,
       ].sort(),
     );
