@@ -1,6 +1,7 @@
 export { TranslationError } from './translation-error.js';
 export { UpstreamStreamError } from './upstream-stream-error.js';
 export { upstreamEndpoint } from './upstream-endpoint.js';
+export { urlRoot } from './url-root.js';
 export { parseToolArguments } from './parse-tool-arguments.js';
 export { readContentPart, readBase64DataUrl, type ChatContentPart, type ReadContentPart } from './read-content-part.js';
 export { SseSplitter } from './sse-splitter.js';

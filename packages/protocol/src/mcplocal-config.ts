@@ -30,7 +30,8 @@ export type WakeRecipe = z.infer<typeof wakeRecipeSchema>;
 export const providerEntrySchema = z.strictObject({
   name: resourceNameSchema,
   type: z.enum(['openai', 'ollama', 'anthropic', 'managed']),
-  url: z.url({ protocol: /^https?$/ }).refine((url) => !urlHoldsCredentials(url), 'holds a user name or password; give the key as apiKey or apiKeyEnv'),
+  /** May hold `user:pass@`, sent as Basic authorization, for a server behind a proxy that asks for it. */
+  url: z.url({ protocol: /^https?$/ }),
   model: z.string().min(1),
   apiKey: z.string().min(1).optional(),
   /** Names an environment variable holding the key, so the file need not. */

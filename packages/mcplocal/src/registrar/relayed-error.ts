@@ -1,5 +1,8 @@
-/** Shorter "keys" (a placeholder) would mask ordinary words. */
-const MIN_SECRET_LENGTH = 6;
+/**
+ * Shorter secrets would mask letters of ordinary words. From three characters, as mcpd masks: a
+ * short password shown costs more than a word of a message lost to `***`.
+ */
+const MIN_SECRET_LENGTH = 3;
 
 /** What stands where a workstation address was. */
 export const LOCAL_ADDRESS = '(local address)';

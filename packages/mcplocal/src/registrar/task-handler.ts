@@ -6,6 +6,7 @@ import type { ChannelFrame, PostedResult, ResultDelivery } from './control-chann
 import type { ProviderToPublish, RegistrarLog } from './registrar-options.js';
 import { ProviderSlots } from './provider-slots.js';
 import { maskSecrets, relayedErrorMessage } from './relayed-error.js';
+import { urlPassword } from '../url-password.js';
 import type { CompletionIdentity } from './completion-identity.js';
 import { runInferTask, type TaskScope } from './run-infer-task.js';
 import type { WakeHandler } from './wake-handler.js';
@@ -178,10 +179,11 @@ export class TaskHandler {
         return;
       }
       // An upstream refusing the provider's key may quote it: masked here too, logs are no place for it.
-      const message = maskSecrets(error instanceof Error ? error.message : String(error), [entry?.apiKey]);
+      const secrets = [entry?.apiKey, ...urlPassword(entry?.url)];
+      const message = maskSecrets(error instanceof Error ? error.message : String(error), secrets);
       // The whole story stays here; mcpd and its callers get it without the workstation's addresses.
       this.options.log.warn(`${kind} task for ${llmName} failed: ${message}`);
-      const relayed = relayedErrorMessage(message, llmName, [entry?.url, entry?.wake?.type === 'http' ? entry.wake.url : undefined], [entry?.apiKey]);
+      const relayed = relayedErrorMessage(message, llmName, [entry?.url, entry?.wake?.type === 'http' ? entry.wake.url : undefined], secrets);
       try {
         await post({ error: relayed });
       } catch (postError) {

@@ -54,6 +54,13 @@ describe('OpenAI provider', () => {
     });
   });
 
+  it("sends a URL's user and password as Basic authorization, for a server behind a proxy that asks", async () => {
+    upstream = await startFakeUpstream();
+    const provider = new OpenAiProvider({ name: 'vllm', url: upstream.url.replace('http://', 'http://desk:p%40ss@'), model: 'qwen3' });
+    await collect(provider.stream({ messages: QUESTION }));
+    expect(upstream.requests.at(-1)!.headers.authorization).toBe(`Basic ${Buffer.from('desk:p@ss').toString('base64')}`);
+  });
+
   it('takes a base URL with a path as the API root', async () => {
     server = await startScriptedServer({ contentType: 'application/json', chunks: ['{"object":"list","data":[{"id":"a"},{"id":"b"}]}'] });
     const provider = new OpenAiProvider({ name: 'proxy', url: `${server.url}/openai/v1/`, model: 'a' });

@@ -11,9 +11,16 @@ import { OpenAiProvider } from '../../src/providers/openai/openai-provider.js';
 class RouteServer {
   readonly routes = new Map<string, { status: number; body: unknown }>();
   readonly hits: string[] = [];
+  /** When set, every request must carry this Authorization header, as behind a proxy with Basic authentication. */
+  authorization: string | undefined;
   private readonly server: Server = createServer((request, response) => {
     const key = `${request.method!} ${request.url!}`;
     this.hits.push(key);
+    if (this.authorization !== undefined && request.headers.authorization !== this.authorization) {
+      response.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Basic realm="models"' });
+      response.end(JSON.stringify({ error: 'log in' }));
+      return;
+    }
     const route = this.routes.get(key) ?? { status: 404, body: { error: `no route for ${key}` } };
     response.writeHead(route.status, { 'content-type': 'application/json' });
     response.end(JSON.stringify(route.body));
@@ -50,6 +57,18 @@ describe('isAvailable sees a backend that answers but sleeps', () => {
     }
     server.routes.set('GET /is_sleeping', { status: 200, body: { is_sleeping: false } });
     expect(await new OpenAiProvider({ name: 'vllm', url: server.url, model: 'qwen' }).isAvailable()).toBe(true);
+  });
+
+  it('openai: a vLLM behind Basic authentication is probed with the URL\'s user and password', async () => {
+    server = await new RouteServer().listen();
+    server.authorization = `Basic ${Buffer.from('desk:s3cret pw').toString('base64')}`;
+    server.routes.set('GET /v1/models', { status: 200, body: { object: 'list', data: [{ id: 'qwen' }] } });
+    server.routes.set('GET /is_sleeping', { status: 200, body: { is_sleeping: true } });
+    const url = server.url.replace('http://', 'http://desk:s3cret%20pw@');
+    expect(await new OpenAiProvider({ name: 'vllm', url: `${url}/v1`, model: 'qwen' }).isAvailable()).toBe(false);
+    server.routes.set('GET /is_sleeping', { status: 200, body: { is_sleeping: false } });
+    expect(await new OpenAiProvider({ name: 'vllm', url, model: 'qwen' }).isAvailable()).toBe(true);
+    expect(await new OpenAiProvider({ name: 'vllm', url: server.url, model: 'qwen' }).isAvailable()).toBe(false);
   });
 
   it('openai: a server without /is_sleeping is judged by its model list alone', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LOCAL_ADDRESS, relayedErrorMessage } from '../../src/registrar/relayed-error.js';
+import { urlPassword } from '../../src/url-password.js';
 
 describe('relayedErrorMessage', () => {
   it('masks URLs, IPv4 and IPv6 addresses, host:port and resolved host names, and names the published LLM', () => {
@@ -35,5 +36,12 @@ describe('relayedErrorMessage', () => {
     const message = `provider "desk-qwen" answered HTTP 401: Incorrect API key provided: ${key} (Authorization: Bearer ${key})`;
     const relayed = relayedErrorMessage(message, 'qwen-desk', [], [key, undefined]);
     expect(relayed).toBe('qwen-desk: provider "desk-qwen" answered HTTP 401: Incorrect API key provided: *** (Authorization: Bearer ***)');
+  });
+
+  it("masks the password of the provider's URL, as written and decoded", () => {
+    const url = 'http://desk:p%40ss@127.0.0.1:8000/v1';
+    const message = 'provider "desk-qwen" answered HTTP 401: wrong password p@ss for desk (p%40ss)';
+    const relayed = relayedErrorMessage(message, 'qwen-desk', [url], urlPassword(url));
+    expect(relayed).toBe('qwen-desk: provider "desk-qwen" answered HTTP 401: wrong password *** for desk (***)');
   });
 });

@@ -1,4 +1,5 @@
 import { fetchProviderJson, type ProviderHttpRequest, type ResponseSchema } from '../provider-http.js';
+import { urlRoot } from '@mcpctl/dialects';
 
 /** Any JSON object: the one field read is checked where it is read. */
 const sleepStateSchema: ResponseSchema<{ is_sleeping?: unknown }> = {
@@ -12,7 +13,8 @@ const sleepStateSchema: ResponseSchema<{ is_sleeping?: unknown }> = {
 export function vllmSleepStateUrl(baseUrl: string): string {
   const url = new URL(baseUrl);
   const path = url.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
-  return `${url.origin}${path}/is_sleeping`;
+  // The root keeps a `user:pass@`: a server behind Basic authorization answers the probe too.
+  return `${urlRoot(url)}${path}/is_sleeping`;
 }
 
 /**
