@@ -14,9 +14,9 @@ export type CredentialsFile = z.infer<typeof credentialsFileSchema>;
 
 /**
  * Whether a URL carries a user name or password (`http://user:pass@host`). fetch refuses such a
- * URL and every message that names it would show them, so the CLI's mcpd URL and mcplocal's
- * configuration refuse them. A public LLM's URL in mcpd may carry them: its views mask them and
- * its calls send them as Basic authorization.
+ * URL and every message that names it would show them, so the CLI's mcpd URL and mcplocal's wake
+ * URLs refuse them. A public LLM's URL in mcpd and a provider's URL in mcplocal may carry them:
+ * they are masked wherever shown and sent as Basic authorization.
  */
 export function urlHoldsCredentials(url: string): boolean {
   try {
