@@ -37,6 +37,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   version: [],
   'private-data-dir': [],
   'secret-key-file': [],
+  'data-dir-lock': [],
+  'assert-port-free': [],
 };
 
 /** Packages only some layers may import: the database below the services, HTTP above them. */

@@ -1,4 +1,3 @@
-import type { LlmRow } from '@mcpctl/db';
 import { maskUrl } from './mask-url.js';
 import type { SecretBox } from './secret-box.js';
 
@@ -18,6 +17,6 @@ export function storedUrl(url: string, secrets: SecretBox): StoredUrl {
 }
 
 /** The URL a row was given, opened when it is sealed. */
-export function realUrl(row: Pick<LlmRow, 'url' | 'urlSealed'>, secrets: SecretBox): string | null {
+export function realUrl(row: { url: string | null; urlSealed: string | null }, secrets: SecretBox): string | null {
   return row.urlSealed === null ? row.url : secrets.open(row.urlSealed);
 }
