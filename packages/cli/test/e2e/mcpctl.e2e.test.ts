@@ -319,9 +319,10 @@ describe('mcpctl against a real mcpd', () => {
     expect(report.rows.find((row) => row.key === 'admin')?.requests).toBeGreaterThanOrEqual(2);
     expect(report.hours.length).toBeGreaterThan(0);
 
+    // A usage error: checked before any request.
     const bad = await mcpctl(['get', 'usage', '--since', 'last week']);
-    expect(bad.code).toBe(1);
-    expect(errorLines(bad)).toEqual([expect.stringMatching(/^error: .*since.*give a duration such as 30m, 24h or 7d/)]);
+    expect(bad.code).toBe(2);
+    expect(errorLines(bad)).toEqual([expect.stringMatching(/^error: --since last week: give a duration such as 30m, 24h or 7d/)]);
   });
 
   it('lists the chats above in get audit, page by page, and as JSON', async () => {
