@@ -116,7 +116,9 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     await createAgent({ name: 'alices-agent', llm: 'qwen-alices' }, alice);
     const refused = await chat('alices-agent', {}, bob);
     expect(refused.status).toBe(404);
-    expect(await refused.json()).toEqual({ error: 'LLM not found: qwen-alices' });
+    expect(await refused.json()).toEqual({
+      error: "agent alices-agent is pointed at LLM qwen-alices, which is not an LLM you can see (deleted, or private); its owner can point it at another LLM or pool (llm in 'mcpctl apply')",
+    });
   });
 
   it('keeps a conversation in a thread that only its user can read', async () => {
@@ -177,7 +179,7 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     const gone = await chat('reviewer', {});
     expect(gone.status).toBe(404);
     expect((await gone.json()).error).toBe(
-      "agent reviewer is pointed at LLM solo, which no longer exists; its owner can point it at an LLM or pool again (llm in 'mcpctl apply')",
+      "agent reviewer is pointed at LLM solo, which is not an LLM you can see (deleted, or private); its owner can point it at another LLM or pool (llm in 'mcpctl apply')",
     );
     await mcpd.api('/api/v1/llms', { json: { name: 'solo', type: 'openai', model: 'm', url: upstream.openaiBaseUrl } });
     expect((await chat('reviewer', {})).status).toBe(200);
@@ -190,14 +192,39 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     const moved = await chat('reviewer', { messages: [{ role: 'user', content: 'my secret code' }] });
     expect(moved.status).toBe(409);
     expect((await moved.json()).error).toBe(
-      "agent reviewer was pointed at another LLM named solo; that name now answers to another owner's LLM, so the agent sends nothing there until its owner can point it at an LLM or pool again (llm in 'mcpctl apply')",
+      "agent reviewer was pointed at LLM solo, and another owner's LLM has taken that name since, so the agent sends nothing there; to point it at what the name means now, its owner deletes the agent and creates it again (mcpctl delete agent reviewer, then mcpctl apply)",
     );
     expect((await mcpd.api('/v1/chat/completions', { json: { model: 'reviewer', messages: [{ role: 'user', content: 'x' }] } })).status).toBe(409);
     expect(upstream.requests.length).toBe(seen);
     expect(await (await mcpd.api('/api/v1/agents')).json()).toEqual([expect.objectContaining({ name: 'reviewer', llmState: 'moved' })]);
-    // Its owner sends llm again: the agent now means bob's LLM.
-    const repinned = await mcpd.api('/api/v1/agents/reviewer', { method: 'PUT', json: { llm: 'solo' } });
-    expect(await repinned.json()).toMatchObject({ llmState: 'pinned' });
+    // The same llm sent again (an applied document) does not take bob's LLM on; a new agent does.
+    const resent = await mcpd.api('/api/v1/agents/reviewer', { method: 'PUT', json: { llm: 'solo', description: 'applied again' } });
+    expect(await resent.json()).toMatchObject({ description: 'applied again', llmState: 'moved' });
+    expect((await mcpd.api('/api/v1/agents/reviewer', { method: 'DELETE' })).status).toBe(204);
+    expect(await (await createAgent({ name: 'reviewer', llm: 'solo' })).json()).toMatchObject({ llmState: 'pinned' });
+  });
+
+  it('keeps a published agent on what its llmName meant across the registers of its reconnects', async () => {
+    await mcpd.api('/api/v1/llms', { json: { name: 'shared', type: 'openai', model: 'm', url: upstream.openaiBaseUrl } });
+    const alice = await addUser(mcpd.server.services.database.db, 'alice');
+    const payload = { providers: [{ name: 'alice-desk', type: 'openai', model: 'm' }], agents: [{ name: 'helper', llmName: 'shared', systemPrompt: 'Help.' }] };
+    const register = async (token: string, body: unknown) => mcpd.api('/api/v1/llms/_provider-register', { token, json: body });
+    const first = await register(alice, payload);
+    expect(first.status).toBe(201);
+    const { providerSessionId } = providerRegisterResponseSchema.parse(await first.json());
+    expect((await chat('helper', {}, alice)).status).toBe(200);
+    await mcpd.api('/api/v1/llms/shared', { method: 'DELETE' });
+    const bob = await addUser(mcpd.server.services.database.db, 'bob');
+    expect((await register(bob, { providers: [{ name: 'shared', type: 'openai', model: 'm', visibility: 'public' }] })).status).toBe(201);
+    // Alice's mcplocal reconnects and registers the same payload: the agent stays off bob's LLM.
+    expect((await register(alice, { ...payload, providerSessionId })).status).toBe(201);
+    const moved = await chat('helper', {}, alice);
+    expect(moved.status).toBe(409);
+    expect((await moved.json()).error).toMatch(/^agent helper was pointed at LLM shared, and another owner's LLM has taken that name since/);
+
+    const refused = await register(alice, { ...payload, providerSessionId, agents: [{ name: 'warm', llmName: 'alice-desk', defaultParams: { temperature: 'hot' } }] });
+    expect(refused.status).toBe(400);
+    expect((await refused.json()).error).toBe('invalid defaultParams of agent warm: temperature: Invalid input: expected number, received string');
   });
 
   it('keeps a pool pin from following its name to an LLM', async () => {
@@ -206,7 +233,7 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     await mcpd.api('/api/v1/llms', { json: { name: 'qwen', type: 'openai', model: 'm', url: upstream.openaiBaseUrl } });
     const moved = await chat('pooled', {});
     expect(moved.status).toBe(409);
-    expect((await moved.json()).error).toMatch(/^agent pooled was pointed at another pool named qwen; /);
+    expect((await moved.json()).error).toMatch(/^agent pooled was pointed at pool qwen, and qwen now names an LLM, so the agent sends nothing there; /);
   });
 
   it('lets a published agent name a pool: one its own payload forms, or one the publisher can see', async () => {

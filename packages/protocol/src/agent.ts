@@ -37,8 +37,9 @@ export const agentViewSchema = z.object({
   llm: z.string(),
   /**
    * `pinned`: `llm` names what the agent was pointed at; `moved`: the name now answers to another
-   * owner's LLM (or an LLM where a pool was), so chats are refused until the owner sends `llm`
-   * again; `gone`: the LLM is deleted. Optional: older servers do not send it.
+   * owner's LLM (or an LLM where a pool was), so chats are refused until the owner points the
+   * agent elsewhere or creates it again; `gone`: the LLM is deleted. Judged on the rows the
+   * caller may see. Optional: older servers do not send it.
    */
   llmState: z.enum(['pinned', 'moved', 'gone']).optional(),
   description: z.string().nullable(),

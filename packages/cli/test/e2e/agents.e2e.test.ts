@@ -282,7 +282,7 @@ describe('agents and threads against a real mcpd', () => {
     });
   });
 
-  it('shows an agent whose LLM left its name, and points it again when its document is applied', async () => {
+  it('shows an agent whose LLM left its name, keeps it off the name\'s new owner, and points it there only when made again', async () => {
     const api = async (path: string, body: unknown, token = mcpd.adminToken) =>
       fetch(`${mcpd.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect((await mcpctl(['create', 'llm', 'desk', '--type', 'openai', '--model', 'fake-model', '--url', upstream.openaiBaseUrl])).code).toBe(0);
@@ -290,7 +290,7 @@ describe('agents and threads against a real mcpd', () => {
     expect((await mcpctl(['delete', 'llm', 'desk'])).code).toBe(0);
     const gone = await mcpctl(['chat', 'pinned', '--message', 'hi']);
     expect(gone.code).toBe(1);
-    expect(gone.stderr).toContain('agent pinned is pointed at LLM desk, which no longer exists');
+    expect(gone.stderr).toContain('agent pinned is pointed at LLM desk, which is not an LLM you can see (deleted, or private)');
     expect((await mcpctl(['describe', 'agent', 'pinned'])).stdout).toMatch(/^LLM:\s+desk \(gone\)$/m);
 
     // Another user takes the name: the agent sends nothing there, and says so in every view.
@@ -301,14 +301,18 @@ describe('agents and threads against a real mcpd', () => {
     expect(row?.split(/\s{2,}/)[4]).toBe('desk (moved)');
     const moved = await mcpctl(['chat', 'pinned', '--message', 'my secret']);
     expect(moved.code).toBe(1);
-    expect(moved.stderr).toContain("that name now answers to another owner's LLM, so the agent sends nothing there");
+    expect(moved.stderr).toContain("another owner's LLM has taken that name since, so the agent sends nothing there");
 
-    // Its owner applies the agent's document again: pointed at the name's LLM now, said in a warning.
+    // A routine apply of the same document does not take mallory's LLM on; it says how to.
     expect(await mcpctl(['apply', '-f', '-'], { input: 'kind: Agent\nname: pinned\nllm: desk\n' })).toEqual({
       code: 0,
-      stdout: 'agent/pinned configured\n',
-      stderr: "warning: stdin: document 1 (agent/pinned): llm desk now names another owner's LLM; pointing the agent at what it names now\n",
+      stdout: 'agent/pinned unchanged\n',
+      stderr:
+        "warning: stdin: document 1 (agent/pinned): llm desk now names another owner's LLM, so the agent sends nothing there; to point it at what the name means now, delete the agent (mcpctl delete agent pinned) and apply it again\n",
     });
+    expect(agentViewSchema.parse(JSON.parse((await mcpctl(['get', 'agent', 'pinned', '-o', 'json'])).stdout)).llmState).toBe('moved');
+    expect((await mcpctl(['delete', 'agent', 'pinned'])).code).toBe(0);
+    expect((await mcpctl(['apply', '-f', '-'], { input: 'kind: Agent\nname: pinned\nllm: desk\n' })).stdout).toBe('agent/pinned created\n');
     expect(agentViewSchema.parse(JSON.parse((await mcpctl(['get', 'agent', 'pinned', '-o', 'json'])).stdout)).llmState).toBe('pinned');
   });
 });

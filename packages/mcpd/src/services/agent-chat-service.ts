@@ -49,7 +49,8 @@ export class AgentChatService {
     const expectedBack = this.grace.remainingMs(agent.providerSessionId) > 0;
     if (agent.kind === 'virtual' && agent.status === 'inactive' && !expectedBack) throw serviceUnavailable(`the publisher of agent ${agent.name} is offline`, 30);
     const pinned = await this.catalog.find(agent.llm);
-    assertPinHolds(agent, pinned);
+    // Judged on what the caller may see: a private row that took the name stays unsaid.
+    assertPinHolds(agent, pinned && canSee(chat.principal, pinned.record) ? pinned : undefined);
     const { threadId: presented, ...request } = chat.request;
     const history = presented && chat.keepThread ? await this.threads.history(chat.principal, presented) : [];
     const threadId = chat.keepThread ? (presented ?? (await this.threads.start(chat.principal, agent.name, titleOf(request.messages)))) : undefined;
@@ -103,10 +104,14 @@ export class AgentChatService {
  */
 function assertPinHolds(agent: AgentRecord, pinned: InferenceTarget | undefined): void {
   const state = agentLlmState(agent, pinned?.record);
-  const again = `its owner can point it at an LLM or pool again (llm in 'mcpctl apply')`;
-  if (state === 'gone') throw notFound(`agent ${agent.name} is pointed at LLM ${agent.llm}, which no longer exists; ${again}`);
+  if (state === 'gone') {
+    throw notFound(`agent ${agent.name} is pointed at LLM ${agent.llm}, which is not an LLM you can see (deleted, or private); its owner can point it at another LLM or pool (llm in 'mcpctl apply')`);
+  }
   if (state === 'moved') {
-    throw conflict(`agent ${agent.name} was pointed at another ${agent.llmPin?.kind === 'pool' ? 'pool' : 'LLM'} named ${agent.llm}; that name now answers to another owner's LLM, so the agent sends nothing there until ${again}`);
+    const what = agent.llmPin?.kind === 'pool' ? `pool ${agent.llm}, and ${agent.llm} now names an LLM` : `LLM ${agent.llm}, and another owner's LLM has taken that name since`;
+    throw conflict(
+      `agent ${agent.name} was pointed at ${what}, so the agent sends nothing there; to point it at what the name means now, its owner deletes the agent and creates it again (mcpctl delete agent ${agent.name}, then mcpctl apply)`,
+    );
   }
 }
 

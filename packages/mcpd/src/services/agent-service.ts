@@ -38,13 +38,15 @@ export class AgentService {
 
   async list(principal: Principal): Promise<AgentView[]> {
     const records = (await this.agents.list()).filter((record) => canSee(principal, record, 'agents'));
-    const llms = new Map((await this.llms.list()).map((llm) => [llm.name, llm]));
+    // Judged on the rows the caller may see: a private row that took a name stays unsaid.
+    const llms = new Map((await this.llms.list()).filter((llm) => canSee(principal, llm)).map((llm) => [llm.name, llm]));
     return records.map((record) => toAgentView(record, agentLlmState(record, llms.get(record.llm))));
   }
 
   async get(principal: Principal, idOrName: string): Promise<AgentView> {
     const record = await this.findVisible(principal, idOrName);
-    return toAgentView(record, agentLlmState(record, await this.llms.findByName(record.llm)));
+    const current = await this.llms.findByName(record.llm);
+    return toAgentView(record, agentLlmState(record, current && canSee(principal, current) ? current : undefined));
   }
 
   /** The agent as the caller may see it; hidden is 404, exactly like missing. */
@@ -102,8 +104,9 @@ export class AgentService {
       const locked = Object.keys(patch).filter((field) => !VIRTUAL_EDITABLE_FIELDS.has(field));
       if (locked.length > 0) throw badRequest(`${locked.join(', ')} of virtual agent ${record.name} are set by its publisher (mcplocal)`);
     }
-    // Sending `llm`, even unchanged, points the agent at what the name answers to now.
-    const llmPin = patch.llm === undefined ? undefined : await this.#pinOf(principal, patch.llm);
+    // A new `llm` is pinned to what it names now; the same `llm` sent again (an applied document)
+    // keeps the pin, so a name claimed meanwhile by another owner is never taken on by accident.
+    const llmPin = patch.llm === undefined || patch.llm === record.llm ? undefined : await this.#pinOf(principal, patch.llm);
     assertDefaultParams(record.name, patch.defaultParams);
     const changes: Partial<NewAgentRow> = { updatedAt: this.clock.now() };
     if (llmPin !== undefined) changes.llmPin = llmPin;

@@ -61,7 +61,7 @@ export class ProviderRegisterService {
         const published = new Set(payload.providers.map((provider) => provider.name));
         const dropped = (await llms.listBySession(sessionId)).filter((row) => !published.has(row.name));
         await llms.deleteByIds(dropped.map((row) => row.id));
-        const agentNames = await publishAgents(tx, principal, sessionId, payload.agents ?? [], published, now);
+        const agentNames = await publishAgents(tx, principal, sessionId, payload.agents ?? [], now);
         await assertOneNamespace(tx, principal, { llms: published, pools: payload.providers.map((provider) => provider.poolName), agents: agentNames });
         // Counted inside the transaction, after the payload applied: a refusal rolls all of it back.
         const agentsHeld = await new AgentRepository(tx).countOwnedBy(principal.userId);

@@ -1,6 +1,6 @@
 import type { AgentLlmPin, Database, NewAgentRow } from '@mcpctl/db';
-import type { PublishedAgent } from '@mcpctl/protocol';
-import { badRequest, conflict } from '../errors.js';
+import { agentParamsProblem, chatFieldsMessage, type PublishedAgent } from '@mcpctl/protocol';
+import { badRequest, conflict, describeZodError } from '../errors.js';
 import { AgentRepository } from '../repositories/agent-repository.js';
 import { LlmRepository } from '../repositories/llm-repository.js';
 import { generateId } from '../security/token.js';
@@ -11,15 +11,14 @@ import { visibleLlmPin } from './agent-llm-pin.js';
 /**
  * The agents half of a register call, inside its transaction: the same rules as for LLM rows
  * (no publishing over a public agent, no taking an active session's, adoption by owner or
- * admin), and each agent's LLM must be published alongside it, or be an LLM or pool visible to
- * the publisher.
+ * admin), each agent's LLM must be published alongside it, or be an LLM or pool visible to
+ * the publisher, and its default parameters must be ones a request takes.
  */
 export async function publishAgents(
   tx: Database,
   principal: Principal,
   sessionId: string,
   published: PublishedAgent[],
-  providerNames: ReadonlySet<string>,
   now: Date,
 ): Promise<string[]> {
   const agents = new AgentRepository(tx);
@@ -32,14 +31,20 @@ export async function publishAgents(
       throw badRequest(`agent ${agent.name}: llmName ${agent.llmName} is neither a provider of this payload nor an LLM or pool you can see`);
     }
     pins.set(agent.name, pin);
+    const problem = agent.defaultParams === undefined ? undefined : agentParamsProblem(agent.defaultParams);
+    if (problem?.kind === 'chat-fields') throw badRequest(`agent ${agent.name}: defaultParams ${chatFieldsMessage(problem.fields)}`);
+    if (problem?.kind === 'invalid') throw badRequest(describeZodError(problem.error, `defaultParams of agent ${agent.name}`));
   }
   const existing = new Map((await agents.findRowsByNames(published.map((agent) => agent.name))).map((row) => [row.name, row]));
   // Names shared with an LLM or a pool are refused by the register's namespace check, after every write.
   for (const agent of published) {
     const row = existing.get(agent.name);
+    // A register repeats after every reconnect: an agent keeps what its llmName meant when it was
+    // first published, so a name freed and claimed meanwhile by someone else does not get its prompts.
+    const kept = row !== undefined && row.llm === agent.llmName && row.llmPin !== null ? row.llmPin : undefined;
     const fields = {
       llm: agent.llmName,
-      llmPin: pins.get(agent.name) ?? null,
+      llmPin: kept ?? pins.get(agent.name) ?? null,
       description: agent.description ?? null,
       systemPrompt: agent.systemPrompt ?? null,
       project: agent.project ?? null,

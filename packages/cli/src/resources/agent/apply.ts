@@ -34,20 +34,22 @@ export async function planAgent(client: ApiClient, spec: AgentSpec, warn: Warn):
     return { send: (sender) => createAgent(sender, body) };
   }
   if (current.kind === 'virtual') return planVirtualAgent(spec, current, warn);
-  if (repins(spec, current)) {
-    warn(`warning: ${spec.where}: llm ${current.llm} ${current.llmState === 'gone' ? 'no longer exists' : "now names another owner's LLM"}; pointing the agent at what it names now`);
-    return { send: (sender) => updateAgent(sender, spec) };
+  if (leftItsLlm(spec, current)) {
+    const what = current.llmState === 'gone' ? 'is not an LLM you can see any more' : "now names another owner's LLM";
+    warn(
+      `warning: ${spec.where}: llm ${current.llm} ${what}, so the agent sends nothing there; to point it at what the name means now, delete the agent (mcpctl delete agent ${spec.name}) and apply it again`,
+    );
   }
   if (!agentSpecChanges(spec, current)) return UNCHANGED;
   return { send: (sender) => updateAgent(sender, spec) };
 }
 
 /**
- * The document names the same `llm`, but mcpd refuses the agent's chats because the name left
- * what it was pointed at: applying the document points it again, as its owner asked (mcpd
- * re-pins on any `llm` sent).
+ * The document names the `llm` the agent already has, and mcpd refuses the agent's chats because
+ * that name left what it was pointed at. Applying the same name again changes nothing (a routine
+ * apply must not take another owner's LLM on); the warning says how to.
  */
-function repins(spec: AgentSpec, current: AgentView): boolean {
+function leftItsLlm(spec: AgentSpec, current: AgentView): boolean {
   return spec.update.llm === current.llm && current.llmState !== undefined && current.llmState !== 'pinned';
 }
 
