@@ -39,5 +39,19 @@ describe.each(testDatabaseVariants())('URLs stored in clear, sealed at start, on
     expect(await sealStoredUrls(repository, box)).toBe(0);
     // What the API shows did not change.
     expect(((await (await mcpd.api('/api/v1/llms/legacy')).json()) as { url: string }).url).toBe('https://***:***@models.example/v1?sig=***&x=1');
+
+    // An older mcpd (a replica not yet upgraded, a rollback) edits the row: it writes its URL in
+    // clear and leaves the sealed one. The clear one counts, and is sealed at the next start.
+    const edited = 'https://svc:n3w-pass@models.example/v2';
+    await db.update(llms).set({ url: edited }).where(eq(llms.name, 'legacy'));
+    expect(realUrl((await repository.findByName('legacy'))!, box)).toBe(edited);
+    expect(await sealStoredUrls(repository, box)).toBe(1);
+    const resealed = (await repository.findByName('legacy'))!;
+    expect(resealed.url).toBe('https://***:***@models.example/v2');
+    expect(realUrl(resealed, box)).toBe(edited);
+    // Edited to a URL with nothing to hide: stored as it is, the stale seal dropped.
+    await db.update(llms).set({ url: 'https://models.example/v3' }).where(eq(llms.name, 'legacy'));
+    expect(await sealStoredUrls(repository, box)).toBe(1);
+    expect(await repository.findByName('legacy')).toMatchObject({ url: 'https://models.example/v3', urlSealed: null });
   });
 });

@@ -16,7 +16,13 @@ export function storedUrl(url: string, secrets: SecretBox): StoredUrl {
   return masked === url ? { url, urlSealed: null } : { url: masked, urlSealed: secrets.seal(url) };
 }
 
-/** The URL a row was given, opened when it is sealed. */
+/**
+ * The URL a row was given, opened when it is sealed. A row an older mcpd wrote since (a replica
+ * not yet upgraded, or a rollback) holds its new URL in clear beside a stale sealed one: the
+ * sealed URL counts only while `url` is still its masked view.
+ */
 export function realUrl(row: { url: string | null; urlSealed: string | null }, secrets: SecretBox): string | null {
-  return row.urlSealed === null ? row.url : secrets.open(row.urlSealed);
+  if (row.urlSealed === null) return row.url;
+  const opened = secrets.open(row.urlSealed);
+  return maskUrl(opened) === row.url ? opened : row.url;
 }

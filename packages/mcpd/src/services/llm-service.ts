@@ -162,16 +162,18 @@ export class LlmService {
         throw badRequest(`${locked.join(', ')} of virtual LLM ${record.name} are set by its publisher (mcplocal)`);
       }
     }
-    const stored = realUrl(record, this.secrets);
+    // Opened only when the URL or what goes with it changes: a description edit never needs it.
+    let opened: string | null | undefined;
+    const stored = () => (opened === undefined ? (opened = realUrl(record, this.secrets)) : opened);
     // The masked URL a view showed, sent back (an edited document), keeps the real credentials.
-    const url = patch.url === undefined ? undefined : unmaskedUrl(record.name, patch.url, stored);
+    const url = patch.url === undefined ? undefined : unmaskedUrl(record.name, patch.url, stored());
     if (url !== undefined) await this.urlPolicy?.assertAllowed(principal, { id: record.ownerId, name: record.ownerName }, url);
     const changes: Partial<NewLlmRow> = { updatedAt: this.clock.now() };
     if (patch.type !== undefined) changes.type = patch.type;
     if (patch.model !== undefined) changes.model = patch.model;
-    const moved = url !== undefined && url !== stored ? url : undefined;
+    const moved = url !== undefined && url !== stored() ? url : undefined;
     if (moved !== undefined) Object.assign(changes, storedUrl(moved, this.secrets));
-    if (moved !== undefined && patch.apiKey === undefined && record.apiKeyEncrypted !== null) assertKeyStaysWithServer(record.name, stored, moved);
+    if (moved !== undefined && patch.apiKey === undefined && record.apiKeyEncrypted !== null) assertKeyStaysWithServer(record.name, stored(), moved);
     if (patch.apiKey !== undefined) changes.apiKeyEncrypted = patch.apiKey === null ? null : this.secrets.seal(patch.apiKey);
     if (patch.tier !== undefined) changes.tier = patch.tier;
     if (patch.description !== undefined) changes.description = patch.description;
@@ -182,7 +184,7 @@ export class LlmService {
     const keyed = changes.apiKeyEncrypted !== undefined ? changes.apiKeyEncrypted !== null : record.apiKeyEncrypted !== null;
     const authorizationChanged = moved !== undefined || keyed !== (record.apiKeyEncrypted !== null) || patch.apiKey != null || (patch.type ?? record.type) !== record.type;
     if (record.kind === 'public' && authorizationChanged) {
-      assertUrlCredentials(record.name, changes.type ?? record.type, moved ?? stored ?? '', keyed, 'update');
+      assertUrlCredentials(record.name, changes.type ?? record.type, moved ?? stored() ?? '', keyed, 'update');
     }
     const joining = (patch.poolName !== undefined && patch.poolName !== record.poolName) || (patch.visibility !== undefined && patch.visibility !== record.visibility);
     if (joining) {

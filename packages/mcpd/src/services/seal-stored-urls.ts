@@ -1,19 +1,22 @@
 import type { LlmRepository } from '../repositories/llm-repository.js';
 import type { SecretBox } from '../security/secret-box.js';
-import { storedUrl } from '../security/stored-url.js';
+import { realUrl, storedUrl } from '../security/stored-url.js';
 
 /**
- * Seals the URLs rows hold in clear from before URLs were sealed: their credentials leave the
- * database's plain text at the first start that can. Answers how many rows it sealed.
+ * Seals the URLs rows hold in clear: from before URLs were sealed, or written since by an older
+ * mcpd (a replica not yet upgraded, a rollback), whose clear URL beside a stale sealed one is the
+ * current one. Their credentials leave the database's plain text at the first start that can.
+ * Answers how many rows it rewrote.
  */
 export async function sealStoredUrls(llms: LlmRepository, secrets: SecretBox): Promise<number> {
-  let sealed = 0;
+  let rewritten = 0;
   for (const row of await llms.list()) {
-    if (row.kind !== 'public' || row.url === null || row.urlSealed !== null) continue;
-    const stored = storedUrl(row.url, secrets);
-    if (stored.urlSealed === null) continue;
+    const current = row.kind === 'public' ? realUrl(row, secrets) : null;
+    if (current === null) continue;
+    const stored = storedUrl(current, secrets);
+    if (stored.url === row.url && (stored.urlSealed === null) === (row.urlSealed === null)) continue;
     await llms.update(row.id, stored);
-    sealed += 1;
+    rewritten += 1;
   }
-  return sealed;
+  return rewritten;
 }
