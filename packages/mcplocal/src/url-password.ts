@@ -1,3 +1,5 @@
+import { decodeLeniently } from '@mcpctl/protocol';
+
 /**
  * The password a provider's URL holds, as written and percent-decoded: what its server may quote
  * back in an error, masked like its key before a failure leaves the workstation or reaches the
@@ -12,14 +14,5 @@ export function urlPassword(url: string | undefined): string[] {
     return [];
   }
   if (parsed.password === '') return [];
-  return [...new Set([parsed.password, decoded(parsed.password)])];
-}
-
-/** `%41` as `A`; a `%` that starts no escape stays as written. */
-export function decoded(part: string): string {
-  try {
-    return decodeURIComponent(part);
-  } catch {
-    return part;
-  }
+  return [...new Set([parsed.password, decodeLeniently(parsed.password)])];
 }

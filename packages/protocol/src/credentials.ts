@@ -26,3 +26,33 @@ export function urlHoldsCredentials(url: string): boolean {
     return false;
   }
 }
+
+/** Each run of escapes decoded; a `%` that starts none stays as written. */
+export function decodeLeniently(text: string): string {
+  if (!text.includes('%')) return text;
+  return text.replace(/(?:%[0-9a-f]{2})+/gi, (escapes) => {
+    try {
+      return decodeURIComponent(escapes);
+    } catch {
+      return escapes;
+    }
+  });
+}
+
+/**
+ * Why a model server's URL credentials cannot be used as given, or undefined. Its `user:pass@`
+ * goes as Basic authorization, whose user name cannot hold a `:` (RFC 7617); an OpenAI-dialect or
+ * Ollama key goes in the same Authorization header, so one server takes one of them (Anthropic's
+ * key has a header of its own). For mcpd's public LLMs and mcplocal's providers alike.
+ */
+export function urlCredentialsProblem(url: string, type: string, keyed: boolean): 'user-colon' | 'key-and-url' | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (parsed.username === '' && parsed.password === '') return undefined;
+  if (decodeLeniently(parsed.username).includes(':')) return 'user-colon';
+  return keyed && type !== 'anthropic' ? 'key-and-url' : undefined;
+}

@@ -1,4 +1,5 @@
-import { decodeLeniently, joinRawUrl, pairName, pairValue, splitRawUrl, type RawUrl } from './raw-url.js';
+import { decodeLeniently } from '@mcpctl/protocol';
+import { joinRawUrl, pairName, pairValue, splitRawUrl, type RawUrl } from './raw-url.js';
 
 const MASK = '***';
 

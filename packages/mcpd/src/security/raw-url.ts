@@ -1,3 +1,5 @@
+import { decodeLeniently } from '@mcpctl/protocol';
+
 /**
  * A URL's parts as written: nothing decoded and nothing normalized, so a URL joined again
  * differs from the text it came from only where a part was replaced. Parsing the URL and
@@ -51,16 +53,4 @@ export function pairName(pair: string): string {
 export function pairValue(pair: string): string | undefined {
   const equals = pair.indexOf('=');
   return equals < 0 ? undefined : pair.slice(equals + 1);
-}
-
-/** Each run of escapes decoded; a `%` that starts none stays as written. */
-export function decodeLeniently(text: string): string {
-  if (!text.includes('%')) return text;
-  return text.replace(/(?:%[0-9a-f]{2})+/gi, (escapes) => {
-    try {
-      return decodeURIComponent(escapes);
-    } catch {
-      return escapes;
-    }
-  });
 }

@@ -1,4 +1,4 @@
-import { urlHoldsCredentials, VIRTUAL_LLM_EDITABLE_FIELDS, type LlmCreate, type LlmType, type LlmUpdate, type LlmView, type PoolView } from '@mcpctl/protocol';
+import { urlCredentialsProblem, VIRTUAL_LLM_EDITABLE_FIELDS, type LlmCreate, type LlmType, type LlmUpdate, type LlmView, type PoolView } from '@mcpctl/protocol';
 import type { NewLlmRow } from '@mcpctl/db';
 import type { Clock } from '@mcpctl/clock';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
@@ -17,22 +17,17 @@ import { nameTaken } from './namespace-rules.js';
 
 import { restoreMaskedUrl, sameServer } from '../security/mask-url.js';
 import { realUrl, storedUrl } from '../security/stored-url.js';
-import { decodeLeniently, splitRawUrl } from '../security/raw-url.js';
 
 /** Fields of a virtual row its owner may change; the rest come from the publisher. */
 const VIRTUAL_EDITABLE_FIELDS: ReadonlySet<string> = new Set(VIRTUAL_LLM_EDITABLE_FIELDS);
 
-/**
- * A public LLM's URL may carry `user:pass@`, sent as Basic authorization, whose user name cannot
- * hold a `:` (RFC 7617). An OpenAI-dialect key goes in the same header, so one LLM cannot have
- * both (Anthropic's key has a header of its own).
- */
+/** A public LLM's URL credentials as the rules take them (`urlCredentialsProblem`), refused in words. */
 function assertUrlCredentials(name: string, type: LlmType, url: string, keyed: boolean, how: 'create' | 'update'): void {
-  if (!urlHoldsCredentials(url)) return;
-  if (decodeLeniently(splitRawUrl(url)?.user ?? '').includes(':')) {
+  const problem = urlCredentialsProblem(url, type, keyed);
+  if (problem === 'user-colon') {
     throw badRequest(`the user name in the URL of LLM ${name} holds a ':' (%3A), which Basic authorization cannot carry; a ':' may stand in the password only`);
   }
-  if (keyed && type !== 'anthropic') {
+  if (problem === 'key-and-url') {
     const ways = how === 'create' ? 'leave out the key, or the URL\'s user:pass@' : 'the key (remove it with apiKey: null in a document), or the URL\'s user:pass@';
     throw badRequest(`LLM ${name} would send both its URL's user name and password and its API key as the Authorization header; keep one: ${ways}`);
   }

@@ -1,7 +1,6 @@
-import { resourceNameSchema, type McplocalConfig, type ProviderEntry } from '@mcpctl/protocol';
+import { resourceNameSchema, urlCredentialsProblem, urlHoldsCredentials, type McplocalConfig, type ProviderEntry } from '@mcpctl/protocol';
 import { managedProblems, sharedPortProblems } from './managed-rules.js';
 import { publishedName, type WorkstationIdentity } from './published-name.js';
-import { decoded } from '../url-password.js';
 
 /** An entry that passed the schema, with its place in the file for messages. */
 export interface IndexedEntry<T> {
@@ -65,17 +64,13 @@ export function providerProblems(
   return problems;
 }
 
-/**
- * A URL's `user:pass@` goes as Basic authorization, whose user name cannot hold a `:`. An OpenAI
- * or Ollama key goes in the same Authorization header, so one provider takes one of them (an
- * Anthropic key has a header of its own). A managed server runs here, with no proxy asking.
- */
+/** A provider's URL credentials as the rules take them (`urlCredentialsProblem`); a managed server runs here, with no proxy asking. */
 function urlCredentialProblems(entry: ProviderEntry, at: string): string[] {
-  const url = new URL(entry.url);
-  if (url.username === '' && url.password === '') return [];
+  if (!urlHoldsCredentials(entry.url)) return [];
   if (entry.type === 'managed') return [`${at}.url: a managed server runs on this machine and asks for no user name or password; drop the user:pass@`];
-  if (decoded(url.username).includes(':')) return [`${at}.url: the user name holds a ':' (%3A), which Basic authorization cannot carry; a ':' may stand in the password only`];
-  if ((entry.apiKey !== undefined || entry.apiKeyEnv !== undefined) && entry.type !== 'anthropic') {
+  const problem = urlCredentialsProblem(entry.url, entry.type, entry.apiKey !== undefined || entry.apiKeyEnv !== undefined);
+  if (problem === 'user-colon') return [`${at}.url: the user name holds a ':' (%3A), which Basic authorization cannot carry; a ':' may stand in the password only`];
+  if (problem === 'key-and-url') {
     return [`${at}: set apiKey/apiKeyEnv or the URL's user:pass@, not both: an ${entry.type === 'openai' ? 'OpenAI' : 'Ollama'} server gets either as its Authorization header`];
   }
   return [];

@@ -76,7 +76,7 @@ describe('loadMcplocalConfig', () => {
         { name: 'ollama-v1', type: 'ollama', url: 'http://127.0.0.1:11434/v1', model: 'm' },
         { name: 'basic', type: 'openai', url: 'http://alice:hunter2@127.0.0.1:8004/v1', model: 'm', apiKey: 'sk-local' },
         { name: 'woken', type: 'openai', url: 'http://127.0.0.1:8005/v1', model: 'm', wake: { type: 'http', url: 'http://waker:secret@127.0.0.1:9000/wake' } },
-        { name: 'colon', type: 'ollama', url: 'http://a%3Ab:pw@127.0.0.1:8006', model: 'm' },
+        { name: 'colon', type: 'ollama', url: 'http://a%3Ab%zz:pw@127.0.0.1:8006', model: 'm' },
         { name: 'run-here', type: 'managed', command: process.execPath, url: 'http://me:pw@127.0.0.1:8007', model: 'm' },
         { name: 'behind-proxy', type: 'openai', url: 'http://alice:hunter2@127.0.0.1:8008/v1', model: 'm' },
         { name: 'claude-proxy', type: 'anthropic', url: 'http://alice:hunter2@127.0.0.1:8009', model: 'm', apiKey: 'sk-ant-x' },
