@@ -1,4 +1,6 @@
-import { open, readFile, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { hostname as systemHostname } from 'node:os';
+import { open, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Held while mcpd runs on an embedded database: one process per data directory. */
@@ -8,49 +10,99 @@ export interface DataDirLock {
 
 /** Another mcpd, still running, holds the data directory. */
 export class DataDirInUseError extends Error {
-  constructor(
-    readonly dir: string,
-    readonly pid: number,
-  ) {
-    super(
-      `the data directory ${dir} is in use by another mcpd (pid ${pid}); stop that one, or give this one another --data-dir (if no mcpd runs there, remove ${lockPath(dir)})`,
-    );
+  constructor(dir: string, holder: string) {
+    super(`the data directory ${dir} is in use by another mcpd (${holder}); stop that one, or give this one another --data-dir (if no mcpd runs there, remove ${lockPath(dir)})`);
   }
 }
+
+export interface LockOptions {
+  pid?: number;
+  hostname?: string;
+  /** Wall-clock milliseconds, compared with the lock file's modification time. */
+  now?: () => number;
+}
+
+/** What the lock file holds: who wrote it, and a token only that process knows. */
+interface LockHolder {
+  pid: number;
+  host?: string | undefined;
+  token?: string | undefined;
+}
+
+/** How often the holder shows it is alive (the file's modification time). */
+export const LOCK_REFRESH_MS = 5_000;
+/** A holder on another host (another container on the same volume) silent this long is gone. */
+export const LOCK_STALE_MS = 15_000;
 
 function lockPath(dir: string): string {
   return join(dir, 'mcpd.lock');
 }
 
 /**
- * Takes `dir/mcpd.lock`, written with this process's pid. The embedded database is one process's
- * files: a second mcpd on them reads stale rows, and what it writes is lost when the first writes
- * its own pages back. A lock whose process is gone (a crash, SIGKILL) is taken over.
+ * Takes `dir/mcpd.lock`. The embedded database is one process's files: a second mcpd on them
+ * reads stale rows, and what it writes is lost when the first writes its own pages back. On the
+ * same host a lock counts while its pid runs (and is not this process: a container's mcpd is pid 1
+ * at every start); a lock from another host (another container sharing the volume) counts while
+ * its holder refreshes it, every 5 s. A lock that no longer counts is taken over.
  */
-export async function lockDataDir(dir: string, pid = process.pid): Promise<DataDirLock> {
+export async function lockDataDir(dir: string, options: LockOptions = {}): Promise<DataDirLock> {
+  const token = randomUUID();
+  const me: LockHolder = { pid: options.pid ?? process.pid, host: options.hostname ?? systemHostname(), token };
+  const now = options.now ?? Date.now;
   const path = lockPath(dir);
-  for (let attempt = 0; ; attempt += 1) {
+  const content = `${JSON.stringify(me)}\n`;
+  try {
+    const handle = await open(path, 'wx', 0o600);
     try {
-      const handle = await open(path, 'wx', 0o600);
-      try {
-        await handle.writeFile(`${pid}\n`);
-      } finally {
-        await handle.close();
-      }
-      return { release: () => releaseIfOurs(path, pid) };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
+      await handle.writeFile(content);
+    } finally {
+      await handle.close();
     }
-    const holder = await holderOf(path);
-    if (holder !== undefined && holder !== pid && isRunning(holder)) throw new DataDirInUseError(dir, holder);
-    await rm(path, { force: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const found = await holderOf(path);
+    const ageMs = now() - ((await stat(path).catch(() => undefined))?.mtimeMs ?? 0);
+    if (found !== undefined && holds(found, me, ageMs)) throw new DataDirInUseError(dir, describe(found, me, ageMs));
+    // Taken over in one step: whoever renames last holds it, and each starter reads back which.
+    const temporary = `${path}.${token}`;
+    await writeFile(temporary, content, { mode: 0o600 });
+    await rename(temporary, path);
+    const after = await holderOf(path);
+    if (after?.token !== token) throw new DataDirInUseError(dir, after === undefined ? 'one that started at the same moment' : describe(after, me, 0));
   }
+  const refresh = setInterval(() => {
+    const at = new Date(now());
+    utimes(path, at, at).catch(() => undefined);
+  }, LOCK_REFRESH_MS);
+  refresh.unref();
+  return {
+    release: async () => {
+      clearInterval(refresh);
+      if ((await holderOf(path))?.token === token) await rm(path, { force: true });
+    },
+  };
 }
 
-async function holderOf(path: string): Promise<number | undefined> {
-  const text = await readFile(path, 'utf8').catch(() => '');
-  const pid = Number.parseInt(text.trim(), 10);
-  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+/** Whether `found` still holds the lock against `me`, its file last touched `ageMs` ago. */
+function holds(found: LockHolder, me: LockHolder, ageMs: number): boolean {
+  if (found.host === undefined || found.host === me.host) return found.pid !== me.pid && isRunning(found.pid);
+  return ageMs < LOCK_STALE_MS;
+}
+
+function describe(holder: LockHolder, me: LockHolder, ageMs: number): string {
+  if (holder.host === undefined || holder.host === me.host) return `pid ${holder.pid}`;
+  return `pid ${holder.pid} on ${holder.host}, alive ${Math.max(0, Math.round(ageMs / 1000))} s ago`;
+}
+
+/** Who wrote the lock; undefined for a file that is not one (it is then taken over). */
+async function holderOf(path: string): Promise<LockHolder | undefined> {
+  try {
+    const value = JSON.parse(await readFile(path, 'utf8')) as Partial<LockHolder>;
+    if (typeof value.pid !== 'number' || !Number.isSafeInteger(value.pid) || value.pid <= 0) return undefined;
+    return { pid: value.pid, host: typeof value.host === 'string' ? value.host : undefined, token: typeof value.token === 'string' ? value.token : undefined };
+  } catch {
+    return undefined;
+  }
 }
 
 function isRunning(pid: number): boolean {
@@ -61,8 +113,4 @@ function isRunning(pid: number): boolean {
     // EPERM: it runs, as another user.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-async function releaseIfOurs(path: string, pid: number): Promise<void> {
-  if ((await holderOf(path)) === pid) await rm(path, { force: true });
 }

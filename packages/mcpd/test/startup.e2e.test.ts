@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readFile, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { MCPD_MAIN, makeTempDir, parseLogLine, spawnMcpd, spawnService, startFakeUpstream, type TempDir } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -67,9 +68,9 @@ describe('mcpd as a process', () => {
     await expect(stat(join(dataDir, 'mcpd.lock'))).rejects.toThrow(/ENOENT/);
     // A lock left by an mcpd that was killed is taken over.
     const gone = spawnSync(process.execPath, ['-e', '']);
-    await writeFile(join(dataDir, 'mcpd.lock'), `${String(gone.pid)}\n`);
+    await writeFile(join(dataDir, 'mcpd.lock'), `${JSON.stringify({ pid: gone.pid, host: hostname(), token: 'gone' })}\n`);
     const after = await startPlain();
-    expect(Number((await readFile(join(dataDir, 'mcpd.lock'), 'utf8')).trim())).toBe(after.process.pid);
+    expect((JSON.parse(await readFile(join(dataDir, 'mcpd.lock'), 'utf8')) as { pid: number }).pid).toBe(after.process.pid);
     await after.stop();
   });
 
