@@ -10,18 +10,24 @@ import { llmApplyHandler } from '../resources/llm/apply.js';
 import { roleBindingApplyHandler } from '../resources/rolebinding/apply.js';
 import { userApplyHandler } from '../resources/user/apply.js';
 
-const HANDLERS: readonly ApplyHandler[] = [llmApplyHandler, agentApplyHandler, userApplyHandler, roleBindingApplyHandler];
+/**
+ * In the order changes are sent, whatever the file's order: a binding names a user, an agent an
+ * LLM, so users and LLMs go first. Documents of one kind keep the file's order.
+ */
+const HANDLERS: readonly ApplyHandler[] = [userApplyHandler, llmApplyHandler, agentApplyHandler, roleBindingApplyHandler];
 
 /** A document checked on its own, with where it came from. */
 interface Entry {
   document: SourceDocument;
   prepared: PreparedDocument;
+  /** Its kind's place in `HANDLERS`: when its change is sent. */
+  order: number;
 }
 
 /**
  * `mcpctl apply -f FILE|-`, in three passes so a bad document leaves nothing half applied:
  * every document is validated, then every resource is read and its change decided, and only
- * then are the changes sent. A change mcpd refuses is reported naming its document, and the
+ * then are the changes sent (users, LLMs, agents, role bindings, in that order). A change mcpd refuses is reported naming its document, and the
  * others are still sent.
  */
 export function registerApply(program: Command, context: CliContext): void {
@@ -34,7 +40,12 @@ export function registerApply(program: Command, context: CliContext): void {
       const documents = parseDocuments(await readSource(options.filename, context.io.stdin), source);
       if (documents.length === 0) throw new UsageError(`${source} holds no documents to apply`);
       const warn = (text: string): void => context.printer.notice(text);
-      const entries = documents.map((document) => ({ document, prepared: handlerFor(document).prepare(document, context.env, warn) }));
+      const entries = documents
+        .map((document) => {
+          const handler = handlerFor(document);
+          return { document, prepared: handler.prepare(document, context.env, warn), order: HANDLERS.indexOf(handler) };
+        })
+        .sort((left, right) => left.order - right.order);
       refuseRepeats(entries);
       const client = await context.api();
       const plans: ApplyPlan[] = [];

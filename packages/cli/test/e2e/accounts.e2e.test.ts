@@ -163,21 +163,24 @@ describe('mcpctl users, tokens and role bindings', () => {
     expect((await mcpctl(['apply', '-f', file])).stdout).toBe('user/bob configured\nrolebinding/ml-runs-gpt unchanged\n');
     const bob = userViewSchema.parse(JSON.parse((await mcpctl(['get', 'user', 'bob', '-o', 'json'])).stdout));
     expect(bob).toMatchObject({ groups: ['ml', 'gpu'], role: 'member' });
+    // A binding written before the user it names: the user is sent first, whatever the file's order.
+    const carol = ['kind: RoleBinding', 'name: carol-views', 'subjectKind: user', 'subjectName: carol', 'role: viewer', '---', 'kind: User', 'name: carol', ''].join('\n');
+    expect(await mcpctl(['apply', '-f', '-'], { input: carol })).toEqual({ code: 0, stdout: 'user/carol created\nrolebinding/carol-views created\n', stderr: '' });
     const binding = roleBindingViewSchema.parse(JSON.parse((await mcpctl(['get', 'rolebinding', 'ml-runs-gpt', '-o', 'json'])).stdout));
     expect(binding).toMatchObject({ subjectKind: 'group', subjectName: 'ml', role: null, permissions: ['view:llms', 'run:llms'], resourceNames: ['team-gpt'] });
   });
 
   it('applies get -o yaml output of users and role bindings back unchanged', async () => {
     const users = await mcpctl(['get', 'users', '-o', 'yaml']);
-    expect(parseAllDocuments(users.stdout).map((document) => (document.toJS() as { kind: unknown }).kind)).toEqual(['User', 'User', 'User', 'User']);
+    expect(parseAllDocuments(users.stdout).map((document) => (document.toJS() as { kind: unknown }).kind)).toEqual(['User', 'User', 'User', 'User', 'User']);
     const fromUsers = await mcpctl(['apply', '-f', '-'], { input: users.stdout });
-    expect(fromUsers).toEqual({ code: 0, stdout: 'user/admin unchanged\nuser/alice unchanged\nuser/bob unchanged\nuser/vera unchanged\n', stderr: '' });
+    expect(fromUsers).toEqual({ code: 0, stdout: 'user/admin unchanged\nuser/alice unchanged\nuser/bob unchanged\nuser/carol unchanged\nuser/vera unchanged\n', stderr: '' });
     const bindings = await mcpctl(['get', 'rolebindings', '-o', 'yaml']);
     const fromBindings = await mcpctl(['apply', '-f', '-'], { input: bindings.stdout });
-    expect(fromBindings).toEqual({ code: 0, stdout: 'rolebinding/alice-team-gpt unchanged\nrolebinding/ml-runs-gpt unchanged\n', stderr: '' });
+    expect(fromBindings).toEqual({ code: 0, stdout: 'rolebinding/alice-team-gpt unchanged\nrolebinding/carol-views unchanged\nrolebinding/ml-runs-gpt unchanged\n', stderr: '' });
     // A changed role binding is replaced as a whole.
     const changed = bindings.stdout.replace('subjectName: ml\n', 'subjectName: gpu\n');
-    expect((await mcpctl(['apply', '-f', '-'], { input: changed })).stdout).toBe('rolebinding/alice-team-gpt unchanged\nrolebinding/ml-runs-gpt configured\n');
+    expect((await mcpctl(['apply', '-f', '-'], { input: changed })).stdout).toBe('rolebinding/alice-team-gpt unchanged\nrolebinding/carol-views unchanged\nrolebinding/ml-runs-gpt configured\n');
   });
 
   it('revokes a token: the next command with it fails', async () => {

@@ -180,7 +180,8 @@ describe('agents and threads against a real mcpd', () => {
     expect(await mcpctl(['apply', '-f', '-'], { input: yaml.stdout })).toEqual({ code: 0, stdout: 'agent/reviewer unchanged\n', stderr: '' });
     // JSON views of LLMs and agents both say `kind: public`; apply tells them apart.
     const json = `[${(await mcpctl(['get', 'agents', '-o', 'json'])).stdout}, ${(await mcpctl(['get', 'llms', '-o', 'json'])).stdout}]`;
-    expect(await mcpctl(['apply', '-f', '-'], { input: json })).toEqual({ code: 0, stdout: 'agent/reviewer unchanged\nllm/echo unchanged\n', stderr: '' });
+    // LLMs are sent before agents, whatever the file's order: an agent names its LLM.
+    expect(await mcpctl(['apply', '-f', '-'], { input: json })).toEqual({ code: 0, stdout: 'llm/echo unchanged\nagent/reviewer unchanged\n', stderr: '' });
 
     const file = join(home.path, 'agents.yaml');
     await writeFile(

@@ -63,7 +63,7 @@ describe('usage errors exit 2 with one line on stderr', () => {
       env: unusedServer,
     });
     expect(code).toBe(2);
-    expect(stderr.text).toBe("error: stdin: document 2 has unknown kind 'Widget' (known kinds: Llm, Agent, User, RoleBinding)\n");
+    expect(stderr.text).toBe("error: stdin: document 2 has unknown kind 'Widget' (known kinds: User, Llm, Agent, RoleBinding)\n");
   });
 });
 
