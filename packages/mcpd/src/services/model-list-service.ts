@@ -1,5 +1,5 @@
 import type { Model, ModelList } from '@mcpctl/protocol';
-import { notFound } from '../errors.js';
+import { echo, notFound } from '../errors.js';
 import type { Principal } from '../rbac/principal.js';
 import type { AgentService } from './agent-service.js';
 import type { LlmService } from './llm-service.js';
@@ -32,7 +32,7 @@ export class ModelListService {
   /** `GET /v1/models/ID` (the SDKs' `models.retrieve`): the entry the list has for `id`, else 404 as for a hidden one. */
   async get(principal: Principal, id: string): Promise<Model> {
     const found = (await this.list(principal)).data.find((model) => model.id === id);
-    if (!found) throw notFound(`model not found: ${id}; GET /v1/models lists the ones you may use`);
+    if (!found) throw notFound(`model not found: ${echo(id)}; GET /v1/models lists the ones you may use`);
     return found;
   }
 }
