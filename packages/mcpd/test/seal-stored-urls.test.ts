@@ -49,6 +49,11 @@ describe.each(testDatabaseVariants())('URLs stored in clear, sealed at start, on
     const resealed = (await repository.findByName('legacy'))!;
     expect(resealed.url).toBe('https://***:***@models.example/v2');
     expect(realUrl(resealed, box)).toBe(edited);
+    // The older mcpd filled an edited view's masks from the masked URL: its `***` stand for the sealed values.
+    await db.update(llms).set({ url: 'https://***:***@models.example/v4' }).where(eq(llms.name, 'legacy'));
+    expect(realUrl((await repository.findByName('legacy'))!, box)).toBe('https://svc:n3w-pass@models.example/v4');
+    expect(await sealStoredUrls(repository, box)).toBe(1);
+    expect(realUrl((await repository.findByName('legacy'))!, box)).toBe('https://svc:n3w-pass@models.example/v4');
     // Edited to a URL with nothing to hide: stored as it is, the stale seal dropped.
     await db.update(llms).set({ url: 'https://models.example/v3' }).where(eq(llms.name, 'legacy'));
     expect(await sealStoredUrls(repository, box)).toBe(1);

@@ -1,4 +1,4 @@
-import { maskUrl } from './mask-url.js';
+import { maskUrl, restoreMaskedUrl } from './mask-url.js';
 import type { SecretBox } from './secret-box.js';
 
 /** The columns a public LLM's URL is stored in. */
@@ -24,5 +24,8 @@ export function storedUrl(url: string, secrets: SecretBox): StoredUrl {
 export function realUrl(row: { url: string | null; urlSealed: string | null }, secrets: SecretBox): string | null {
   if (row.urlSealed === null) return row.url;
   const opened = secrets.open(row.urlSealed);
-  return maskUrl(opened) === row.url ? opened : row.url;
+  if (maskUrl(opened) === row.url || row.url === null) return opened;
+  // The older mcpd filled a view's masks from `url`, masked itself: its `***` stand for the sealed values.
+  const restored = restoreMaskedUrl(row.url, opened);
+  return restored.unknown.length === 0 ? restored.url : row.url;
 }

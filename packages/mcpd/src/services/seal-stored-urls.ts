@@ -14,7 +14,8 @@ export async function sealStoredUrls(llms: LlmRepository, secrets: SecretBox): P
     const current = row.kind === 'public' ? realUrl(row, secrets) : null;
     if (current === null) continue;
     const stored = storedUrl(current, secrets);
-    if (stored.url === row.url && (stored.urlSealed === null) === (row.urlSealed === null)) continue;
+    const sealedAsItIs = row.urlSealed === null ? stored.urlSealed === null : secrets.open(row.urlSealed) === current;
+    if (stored.url === row.url && sealedAsItIs) continue;
     await llms.update(row.id, stored);
     rewritten += 1;
   }
