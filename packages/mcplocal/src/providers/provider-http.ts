@@ -4,6 +4,7 @@ import { Agent } from 'undici';
 import { ProviderError } from '../errors.js';
 import { urlForMessage } from '../url-for-message.js';
 import { pulledBody } from './pulled-body.js';
+import { maskSecrets, providerSecrets } from '../provider-secrets.js';
 
 /** One HTTP call to a local model server. */
 export interface ProviderHttpRequest {
@@ -68,9 +69,22 @@ export async function openProviderAnswer(request: ProviderHttpRequest): Promise<
     throw new ProviderError(502, message, { cause: error });
   }
   if (answer.statusCode >= 200 && answer.statusCode < 300) return answer;
-  const said = upstreamErrorMessage(await readAll(answer, request));
+  // A server refusing what it was sent often quotes it: masked here, for every caller, mcpd and the log.
+  const quoted = upstreamErrorMessage(await readAll(answer, request));
+  const said = quoted === undefined ? undefined : maskSecrets(quoted, [...providerSecrets(request.url, undefined), ...sentCredentials(headers)]);
   const message = `provider "${request.provider}" answered HTTP ${answer.statusCode}${said === undefined ? '' : `: ${said}`}`;
   throw new ProviderError(answer.statusCode, message, said === undefined ? {} : { serverMessage: said });
+}
+
+/** The credentials a request's own headers carry: a bearer token, an Anthropic key. */
+function sentCredentials(headers: Record<string, string>): string[] {
+  const found: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (lower === 'authorization') found.push(value.replace(/^\S+\s+/, ''));
+    else if (lower === 'x-api-key') found.push(value);
+  }
+  return found;
 }
 
 /** A local server's answer body as it arrives, for the readers that pull; `destroy` closes it (and its connection) early. */

@@ -1,8 +1,4 @@
-/**
- * Shorter secrets would mask letters of ordinary words. From three characters, as mcpd masks: a
- * short password shown costs more than a word of a message lost to `***`.
- */
-const MIN_SECRET_LENGTH = 3;
+import { maskSecrets } from '../provider-secrets.js';
 
 /** What stands where a workstation address was. */
 export const LOCAL_ADDRESS = '(local address)';
@@ -56,12 +52,6 @@ function nameAddressOnce(text: string): string {
   return text.slice(0, named) + text.slice(named).replace(CODE_AT_ADDRESS, '$1');
 }
 
-/** `text` with each of `secrets` (a provider's API key) replaced by `***`, for the log as for mcpd. */
-export function maskSecrets(text: string, secrets: ReadonlyArray<string | undefined>): string {
-  let masked = text;
-  for (const secret of secrets) if (secret !== undefined && secret.length >= MIN_SECRET_LENGTH) masked = masked.replaceAll(secret, '***');
-  return masked;
-}
 
 function hostsOf(addresses: ReadonlyArray<string | undefined>): string[] {
   const hosts = new Set<string>();

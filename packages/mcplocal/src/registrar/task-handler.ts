@@ -5,8 +5,8 @@ import { McplocalError } from '../errors.js';
 import type { ChannelFrame, PostedResult, ResultDelivery } from './control-channel.js';
 import type { ProviderToPublish, RegistrarLog } from './registrar-options.js';
 import { ProviderSlots } from './provider-slots.js';
-import { maskSecrets, relayedErrorMessage } from './relayed-error.js';
-import { urlPassword } from '../url-password.js';
+import { relayedErrorMessage } from './relayed-error.js';
+import { maskSecrets, providerSecrets } from '../provider-secrets.js';
 import type { CompletionIdentity } from './completion-identity.js';
 import { runInferTask, type TaskScope } from './run-infer-task.js';
 import type { WakeHandler } from './wake-handler.js';
@@ -179,7 +179,7 @@ export class TaskHandler {
         return;
       }
       // An upstream refusing the provider's key may quote it: masked here too, logs are no place for it.
-      const secrets = [entry?.apiKey, ...urlPassword(entry?.url)];
+      const secrets = providerSecrets(entry?.url, entry?.apiKey);
       const message = maskSecrets(error instanceof Error ? error.message : String(error), secrets);
       // The whole story stays here; mcpd and its callers get it without the workstation's addresses.
       this.options.log.warn(`${kind} task for ${llmName} failed: ${message}`);

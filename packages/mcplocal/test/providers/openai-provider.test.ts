@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { SCRIPTED_CHUNKS, startFakeUpstream, type FakeUpstream } from '@mcpctl/test-kit';
 import { ManualClock } from '@mcpctl/clock/manual';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -59,6 +61,28 @@ describe('OpenAI provider', () => {
     const provider = new OpenAiProvider({ name: 'vllm', url: upstream.url.replace('http://', 'http://desk:p%40ss@'), model: 'qwen3' });
     await collect(provider.stream({ messages: QUESTION }));
     expect(upstream.requests.at(-1)!.headers.authorization).toBe(`Basic ${Buffer.from('desk:p@ss').toString('base64')}`);
+  });
+
+  it('masks what the server quotes back of its credentials: the password, the Basic token, a secret query value, the key', async () => {
+    const echo = createServer((request, response) => {
+      const authorization = request.headers.authorization ?? '';
+      const decoded = authorization.startsWith('Basic ') ? Buffer.from(authorization.slice(6), 'base64').toString('utf8') : '-';
+      response.writeHead(401, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ error: { message: `bad auth: ${request.headers.authorization ?? ''} = ${decoded} at ${request.url ?? ''}` } }));
+    });
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (echo.address() as AddressInfo).port;
+      const provider = new OpenAiProvider({ name: 'desk', url: `http://u1:Wr0ngPass@127.0.0.1:${port}/v1?api_key=QK999&x=1`, model: 'm' });
+      const failure = await collect(provider.stream({ messages: QUESTION })).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(ProviderError);
+      expect((failure as ProviderError).message).toBe('provider "desk" answered HTTP 401: bad auth: Basic *** = u1:*** at /v1/chat/completions?api_key=***&x=1');
+      const keyed = new OpenAiProvider({ name: 'desk', url: `http://127.0.0.1:${port}/v1`, model: 'm', apiKey: 'sk-local-123' });
+      const refused = await collect(keyed.stream({ messages: QUESTION })).catch((error: unknown) => error);
+      expect((refused as ProviderError).message).toBe('provider "desk" answered HTTP 401: bad auth: Bearer *** = - at /v1/chat/completions');
+    } finally {
+      await new Promise<void>((resolve) => echo.close(() => resolve()));
+    }
   });
 
   it('takes a base URL with a path as the API root', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LOCAL_ADDRESS, relayedErrorMessage } from '../../src/registrar/relayed-error.js';
-import { urlPassword } from '../../src/url-password.js';
+import { providerSecrets } from '../../src/provider-secrets.js';
 
 describe('relayedErrorMessage', () => {
   it('masks URLs, IPv4 and IPv6 addresses, host:port and resolved host names, and names the published LLM', () => {
@@ -41,7 +41,7 @@ describe('relayedErrorMessage', () => {
   it("masks the password of the provider's URL, as written and decoded", () => {
     const url = 'http://desk:p%40ss@127.0.0.1:8000/v1';
     const message = 'provider "desk-qwen" answered HTTP 401: wrong password p@ss for desk (p%40ss)';
-    const relayed = relayedErrorMessage(message, 'qwen-desk', [url], urlPassword(url));
+    const relayed = relayedErrorMessage(message, 'qwen-desk', [url], providerSecrets(url, undefined));
     expect(relayed).toBe('qwen-desk: provider "desk-qwen" answered HTTP 401: wrong password *** for desk (***)');
   });
 });
