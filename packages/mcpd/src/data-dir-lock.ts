@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname as systemHostname } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { open, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -108,9 +109,20 @@ async function holderOf(path: string): Promise<LockHolder | undefined> {
 function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     // EPERM: it runs, as another user.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(pid);
+}
+
+/** A process killed but not yet reaped by its parent (a supervisor restarting it at once) holds nothing. */
+function isZombie(pid: number): boolean {
+  try {
+    // `PID (COMMAND) STATE …`: the command may hold spaces and parentheses, so the state follows the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
   }
 }

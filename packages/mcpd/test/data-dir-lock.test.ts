@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +50,19 @@ describe('the data directory lock', () => {
     const taken = await lockDataDir(dir, { pid: 1, hostname: 'container-b', now: () => now });
     expect(JSON.parse(await readFile(lockFile(), 'utf8'))).toMatchObject({ pid: 1, host: 'container-b' });
     await taken.release();
+  });
+
+  it('takes over the lock of a process killed but not yet reaped', async () => {
+    // A parent that never waits: its child, once exited, stays a zombie (as under a supervisor about to restart it).
+    const parent = spawn('python3', ['-c', 'import os, sys, time\npid = os.fork()\nif pid == 0: os._exit(0)\nprint(pid, flush=True)\ntime.sleep(30)'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const pid = Number((await once(parent.stdout, 'data'))[0]);
+      await expect.poll(async () => (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.[0]).toBe('Z');
+      await writeHolder({ pid, host: 'box', token: 'killed' });
+      await (await lockDataDir(dir, { hostname: 'box' })).release();
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 
   it('takes over a file that is not a lock', async () => {
