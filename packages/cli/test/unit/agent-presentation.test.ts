@@ -47,6 +47,13 @@ describe('agents in get', () => {
     expect(agentSpecChanges(spec, view)).toBe(false);
   });
 
+  it('refuses default parameters mcpd would refuse, before anything is sent', () => {
+    expect(() => roundTrip('kind: Agent\nname: warm\nllm: qwen3\ndefaultParams:\n  temperature: hot\n')).toThrow(
+      'stdin: document 1 (agent/warm) is invalid: defaultParams: temperature: Invalid input: expected number, received string',
+    );
+    expect(() => roundTrip('kind: Agent\nname: warm\nllm: qwen3\ndefaultParams:\n  messages: []\n')).toThrow(/defaultParams cannot set messages: a chat sets it itself/);
+  });
+
   it('sees a change inside the default parameters', () => {
     const spec = roundTrip('kind: Agent\nname: reviewer\nllm: qwen3\ndefaultParams:\n  temperature: 0.2\n  stop: [DONE]\n');
     expect(agentSpecChanges(spec, agentView())).toBe(true);

@@ -109,8 +109,9 @@ function assertPinHolds(agent: AgentRecord, pinned: InferenceTarget | undefined)
   }
   if (state === 'moved') {
     const what = agent.llmPin?.kind === 'pool' ? `pool ${agent.llm}, and ${agent.llm} now names an LLM` : `LLM ${agent.llm}, and another owner's LLM has taken that name since`;
+    const again = agent.kind === 'virtual' ? `then restarts the mcplocal that publishes it` : `then mcpctl apply`;
     throw conflict(
-      `agent ${agent.name} was pointed at ${what}, so the agent sends nothing there; to point it at what the name means now, its owner deletes the agent and creates it again (mcpctl delete agent ${agent.name}, then mcpctl apply)`,
+      `agent ${agent.name} was pointed at ${what}, so the agent sends nothing there; to point it at what the name means now, its owner deletes the agent and creates it again (mcpctl delete agent ${agent.name}, ${again})`,
     );
   }
 }

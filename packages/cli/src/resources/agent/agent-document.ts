@@ -4,6 +4,7 @@ import { documentWhere, type SourceDocument } from '../../documents/parse-docume
 import { UsageError } from '../../errors.js';
 import { checkSchema } from '../../schema-check.js';
 import { changedFields } from '../document-changes.js';
+import { assertAgentParams } from './agent-params.js';
 
 /** The fields of a `kind: Agent` document: those of mcpd's `PUT` body, with its bounds, plus the name. */
 const agentDocumentFieldsSchema = agentUpdateSchema.extend({ name: agentCreateSchema.shape.name });
@@ -30,7 +31,9 @@ export function agentSpecFromDocument(document: SourceDocument, warn: (text: str
   const checked = checkSchema(agentDocumentFieldsSchema, fields);
   if (!checked.ok) throw new UsageError(`${documentWhere(document, documentSubject(document, 'agent', 'Agent'))} is invalid: ${checked.problems}`);
   const { name, ...update } = checked.value;
-  return { name, where: documentWhere(document, `agent/${name}`), update };
+  const where = documentWhere(document, `agent/${name}`);
+  assertAgentParams(`${where} is invalid`, update.defaultParams);
+  return { name, where, update };
 }
 
 /**

@@ -1,4 +1,6 @@
 import { InvalidArgumentError } from 'commander';
+import { agentParamsProblem, chatFieldsMessage } from '@mcpctl/protocol';
+import { UsageError } from '../../errors.js';
 
 /**
  * One `--param key=value` added to those before it. The value is read as JSON when it
@@ -41,5 +43,15 @@ function looksLikeJson(text: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** Default parameters mcpd would refuse (`agentParamsProblem`), refused before anything is sent. */
+export function assertAgentParams(where: string, params: Record<string, unknown> | null | undefined): void {
+  const problem = params == null ? undefined : agentParamsProblem(params);
+  if (problem?.kind === 'chat-fields') throw new UsageError(`${where}: defaultParams ${chatFieldsMessage(problem.fields)}`);
+  if (problem?.kind === 'invalid') {
+    const issues = problem.error.issues.map((issue) => `${issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : ''}${issue.message}`);
+    throw new UsageError(`${where}: defaultParams: ${issues.join('; ')}`);
   }
 }

@@ -6,7 +6,7 @@ import { readSource } from '../../documents/read-source.js';
 import { ApiError, UsageError } from '../../errors.js';
 import { checkSchema } from '../../schema-check.js';
 import { agentPath } from './agent-api.js';
-import { parseParam } from './agent-params.js';
+import { assertAgentParams, parseParam } from './agent-params.js';
 import { createConflict } from '../create-conflict.js';
 
 export interface CreateAgentOptions {
@@ -63,5 +63,6 @@ export function agentCreateBody(name: string, options: CreateAgentOptions): Agen
   };
   const checked = checkSchema(agentCreateSchema, candidate);
   if (!checked.ok) throw new UsageError(`invalid agent ${name}: ${checked.problems}`);
+  assertAgentParams(`invalid agent ${name}`, checked.value.defaultParams);
   return checked.value;
 }
