@@ -21,6 +21,23 @@ const DEFAULT_MODELS_TIMEOUT_MS = 5_000;
 
 /** Each path's one method; another method on a known path answers 405. */
 const ROUTES = { '/v1/chat/completions': 'POST', '/v1/models': 'GET' } as const;
+const MODEL_PREFIX = '/v1/models/';
+/** How much of a caller's text an error repeats, as mcpd does. */
+const SHOWN_CHARACTERS = 200;
+
+/** The model a `/v1/models/NAME` path names; undefined when it names none (or is not valid escaping). */
+function modelName(path: string): string | undefined {
+  try {
+    const name = decodeURIComponent(path.slice(MODEL_PREFIX.length));
+    return name === '' ? undefined : name;
+  } catch {
+    return undefined;
+  }
+}
+
+function shown(text: string): string {
+  return text.length > SHOWN_CHARACTERS ? `${text.slice(0, SHOWN_CHARACTERS)}…` : text;
+}
 
 /**
  * mcplocal's OpenAI-compatible endpoint for tools on the workstation: `/v1/chat/completions` and
@@ -120,8 +137,18 @@ export class LocalEndpoint {
       if (this.token !== null) requireToken(request, this.token === undefined ? undefined : currentToken(this.token));
       const path = (request.url ?? '/').split('?')[0] ?? '/';
       const method = request.method ?? 'GET';
+      // `GET /v1/models/NAME`: the SDKs' `models.retrieve`.
+      const model = method === 'GET' && path.startsWith(MODEL_PREFIX) ? modelName(path) : undefined;
+      if (model !== undefined) {
+        const found = (await listModels(this.models, controller.signal)).data.find((entry) => entry.id === model);
+        if (found === undefined) throw new LocalEndpointError(404, `model not found: ${shown(model)}; GET /v1/models lists the ones you may use`);
+        sendJson(response, 200, found);
+        return;
+      }
       const allowed = Object.hasOwn(ROUTES, path) ? ROUTES[path as keyof typeof ROUTES] : undefined;
-      if (allowed === undefined) throw new LocalEndpointError(404, `no route for ${method} ${path}: this endpoint serves POST /v1/chat/completions and GET /v1/models`);
+      if (allowed === undefined) {
+        throw new LocalEndpointError(404, `no route for ${method} ${shown(path)}: this endpoint serves POST /v1/chat/completions, GET /v1/models and GET /v1/models/NAME`);
+      }
       if (method !== allowed) {
         response.setHeader('allow', allowed);
         throw new LocalEndpointError(405, `${path} takes ${allowed}, not ${method}`);

@@ -102,6 +102,10 @@ describe('the local endpoint serving local providers', () => {
   it('lists the local providers as models when there is no mcpd to ask', async () => {
     const models = await client().models.list();
     expect(models.data).toEqual([{ id: 'desk-qwen', object: 'model', created: 1_700_000_000, owned_by: 'mcplocal' }]);
+    expect(await client().models.retrieve('desk-qwen')).toEqual({ id: 'desk-qwen', object: 'model', created: 1_700_000_000, owned_by: 'mcplocal' });
+    const missing = await fetch(`${endpoint.url}/v1/models/${'n'.repeat(300)}`);
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: string }).error).toBe(`model not found: ${'n'.repeat(200)}…; GET /v1/models lists the ones you may use`);
   });
 
   it('answers 400 for a body that is not JSON, not a chat request, or names no model', async () => {
