@@ -227,9 +227,16 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     expect((await refused.json()).error).toBe('invalid defaultParams of agent warm: temperature: Invalid input: expected number, received string');
   });
 
-  it('keeps a pool pin from following its name to an LLM', async () => {
+  it('says when a pinned pool is gone, and keeps the pin from following its name to an LLM', async () => {
     await createAgent({ name: 'pooled', llm: 'qwen' });
     for (const name of ['qwen-alpha', 'qwen-beta']) await mcpd.api(`/api/v1/llms/${name}`, { method: 'DELETE' });
+    // The pool's last member gone: the agent says so.
+    const gone = await chat('pooled', {});
+    expect(gone.status).toBe(404);
+    expect((await gone.json()).error).toBe(
+      "agent pooled is pointed at pool qwen, which has no member you can see; its owner can point it at another LLM or pool (llm in 'mcpctl apply')",
+    );
+    expect(await (await mcpd.api('/api/v1/agents/pooled')).json()).toMatchObject({ llmState: 'gone' });
     await mcpd.api('/api/v1/llms', { json: { name: 'qwen', type: 'openai', model: 'm', url: upstream.openaiBaseUrl } });
     const moved = await chat('pooled', {});
     expect(moved.status).toBe(409);

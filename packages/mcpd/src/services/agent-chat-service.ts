@@ -50,7 +50,8 @@ export class AgentChatService {
     if (agent.kind === 'virtual' && agent.status === 'inactive' && !expectedBack) throw serviceUnavailable(`the publisher of agent ${agent.name} is offline`, 30);
     const pinned = await this.catalog.find(agent.llm);
     // Judged on what the caller may see: a private row that took the name stays unsaid.
-    assertPinHolds(agent, pinned && canSee(chat.principal, pinned.record) ? pinned : undefined);
+    const poolHasMembers = agent.llmPin?.kind === 'pool' && (await this.catalog.findPool(agent.llm)).some((member) => canSee(chat.principal, member.record));
+    assertPinHolds(agent, pinned && canSee(chat.principal, pinned.record) ? pinned : undefined, poolHasMembers);
     const { threadId: presented, ...request } = chat.request;
     const history = presented && chat.keepThread ? await this.threads.history(chat.principal, presented) : [];
     const threadId = chat.keepThread ? (presented ?? (await this.threads.start(chat.principal, agent.name, titleOf(request.messages)))) : undefined;
@@ -102,8 +103,11 @@ export class AgentChatService {
  * user (an LLM deleted, a publisher gone, a pool emptied) would otherwise receive its system
  * prompt and every caller's messages.
  */
-function assertPinHolds(agent: AgentRecord, pinned: InferenceTarget | undefined): void {
-  const state = agentLlmState(agent, pinned?.record);
+function assertPinHolds(agent: AgentRecord, pinned: InferenceTarget | undefined, poolHasMembers: boolean): void {
+  const state = agentLlmState(agent, pinned?.record, poolHasMembers);
+  if (state === 'gone' && agent.llmPin?.kind === 'pool') {
+    throw notFound(`agent ${agent.name} is pointed at pool ${agent.llm}, which has no member you can see; its owner can point it at another LLM or pool (llm in 'mcpctl apply')`);
+  }
   if (state === 'gone') {
     throw notFound(`agent ${agent.name} is pointed at LLM ${agent.llm}, which is not an LLM you can see (deleted, or private); its owner can point it at another LLM or pool (llm in 'mcpctl apply')`);
   }

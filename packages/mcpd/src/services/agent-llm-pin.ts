@@ -23,15 +23,16 @@ interface PinnedAgent {
 }
 
 /**
- * `current` is the LLM row that answers to the agent's `llm` now, if any. An LLM pin holds for
- * the same row, or for a row of the same owner (deleted and made again); a pool pin holds while
- * no LLM answers to the pool's name. A row stored before pins (null) holds for an LLM of the
- * agent's own owner, or for a pool.
+ * `current` is the LLM row that answers to the agent's `llm` now, if any, and `poolHasMembers`
+ * whether a pool of that name has a member (both as the caller may see them). An LLM pin holds
+ * for the same row, or for a row of the same owner (deleted and made again); a pool pin holds
+ * while no LLM answers to the pool's name, and is gone with the pool's last member. A row stored
+ * before pins (null) holds for an LLM of the agent's own owner, or for a pool.
  */
-export function agentLlmState(agent: PinnedAgent, current: { id: string; ownerId: string | null } | undefined): AgentLlmState {
+export function agentLlmState(agent: PinnedAgent, current: { id: string; ownerId: string | null } | undefined, poolHasMembers: boolean): AgentLlmState {
   const pin = agent.llmPin;
   if (pin === null) return current === undefined || current.ownerId === agent.ownerId ? 'pinned' : 'moved';
-  if (pin.kind === 'pool') return current === undefined ? 'pinned' : 'moved';
+  if (pin.kind === 'pool') return current !== undefined ? 'moved' : poolHasMembers ? 'pinned' : 'gone';
   if (current === undefined) return 'gone';
   return current.id === pin.id || (pin.ownerId !== null && current.ownerId === pin.ownerId) ? 'pinned' : 'moved';
 }

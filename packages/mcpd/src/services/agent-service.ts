@@ -39,14 +39,17 @@ export class AgentService {
   async list(principal: Principal): Promise<AgentView[]> {
     const records = (await this.agents.list()).filter((record) => canSee(principal, record, 'agents'));
     // Judged on the rows the caller may see: a private row that took a name stays unsaid.
-    const llms = new Map((await this.llms.list()).filter((llm) => canSee(principal, llm)).map((llm) => [llm.name, llm]));
-    return records.map((record) => toAgentView(record, agentLlmState(record, llms.get(record.llm))));
+    const visible = (await this.llms.list()).filter((llm) => canSee(principal, llm));
+    const llms = new Map(visible.map((llm) => [llm.name, llm]));
+    const pools = new Set(visible.flatMap((llm) => (llm.poolName === null ? [] : [llm.poolName])));
+    return records.map((record) => toAgentView(record, agentLlmState(record, llms.get(record.llm), pools.has(record.llm))));
   }
 
   async get(principal: Principal, idOrName: string): Promise<AgentView> {
     const record = await this.findVisible(principal, idOrName);
     const current = await this.llms.findByName(record.llm);
-    return toAgentView(record, agentLlmState(record, current && canSee(principal, current) ? current : undefined));
+    const poolHasMembers = (await this.llms.listByPool(record.llm)).some((member) => canSee(principal, member));
+    return toAgentView(record, agentLlmState(record, current && canSee(principal, current) ? current : undefined, poolHasMembers));
   }
 
   /** The agent as the caller may see it; hidden is 404, exactly like missing. */

@@ -35,7 +35,7 @@ export async function planAgent(client: ApiClient, spec: AgentSpec, warn: Warn):
   }
   if (current.kind === 'virtual') return planVirtualAgent(spec, current, warn);
   if (leftItsLlm(spec, current)) {
-    const what = current.llmState === 'gone' ? 'is not an LLM you can see any more' : "now names another owner's LLM";
+    const what = current.llmState === 'gone' ? 'names nothing you can see any more' : "now names another owner's LLM";
     warn(
       `warning: ${spec.where}: llm ${current.llm} ${what}, so the agent sends nothing there; to point it at what the name means now, delete the agent (mcpctl delete agent ${spec.name}) and apply it again`,
     );
