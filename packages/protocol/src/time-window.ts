@@ -35,3 +35,13 @@ function isCalendarDate(year: number, month: number, day: number): boolean {
 export function resolveTimePoint(point: TimePoint, now: Date): Date {
   return 'at' in point ? point.at : new Date(now.getTime() - point.agoMs);
 }
+
+/**
+ * Why `since`..`until` is no window a query takes (empty, reversed, or reaching past what an
+ * index scan is for), or undefined: one rule for mcpd and for the CLI's flags.
+ */
+export function timeWindowProblem(since: Date, until: Date): string | undefined {
+  if (since >= until) return `since (${since.toISOString()}) must be before until (${until.toISOString()})`;
+  if (until.getTime() - since.getTime() > MAX_LOOKBACK_MS) return 'the window is longer than 366 days; narrow since and until';
+  return undefined;
+}

@@ -1,3 +1,4 @@
+import { resolveTimePoint, timeWindowProblem, type TimePoint } from '@mcpctl/protocol';
 import { UsageError } from '../errors.js';
 import type { Schema } from '../schema-check.js';
 
@@ -17,4 +18,10 @@ export function checkQueryFlags<T>(schema: Schema<T>, options: Readonly<Record<s
     if (!problems.has(flag)) problems.set(flag, `--${flag} ${String(query[flag])}: ${issue.message}`);
   }
   throw new UsageError([...problems.values()].join('; '));
+}
+
+/** `--since` and `--until` as mcpd will read them (from now): a window it would refuse is a usage error. */
+export function checkWindowFlags(since: TimePoint, until: TimePoint | undefined, now = new Date()): void {
+  const problem = timeWindowProblem(resolveTimePoint(since, now), until === undefined ? now : resolveTimePoint(until, now));
+  if (problem !== undefined) throw new UsageError(`--since and --until: ${problem}`);
 }

@@ -40,6 +40,8 @@ describe('usage errors exit 2 with one line on stderr', () => {
     [['create', 'agent', 'a', '--llm', 'b', '--param', 'temperature=hot'], 'error: invalid agent a: defaultParams: temperature: Invalid input: expected number, received string'],
     [['create', 'agent', 'a', '--llm', 'b', '--param', 'stream=true'], "error: invalid agent a: defaultParams cannot set stream: a chat sets it itself (the agent's llm, the caller's messages and choice of streaming)"],
     [['get', 'usage', '--since', 'last week'], 'error: --since last week: give a duration such as 30m, 24h or 7d, or an ISO 8601 time with its zone such as 2026-12-01T00:00:00Z\n'],
+    [['get', 'usage', '--since', '1h', '--until', '2h'], 'error: --since and --until: since ('],
+    [['get', 'audit', '--since', '1h', '--until', '3h'], 'error: --since and --until: since ('],
     [['get', 'usage', '--until', '5x'], 'error: --until 5x: give a duration such as 30m, 24h or 7d, or an ISO 8601 time with its zone such as 2026-12-01T00:00:00Z\n'],
     [['get', 'audit', '--status', 'bad'], 'error: --status bad: status is ok, error, or an HTTP status from 100 to 599\n'],
     [['get', 'audit', '--since', '5x'], 'error: --since 5x: give a duration such as 30m, 24h or 7d, or an ISO 8601 time with its zone such as 2026-12-01T00:00:00Z\n'],

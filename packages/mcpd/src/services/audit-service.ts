@@ -1,5 +1,5 @@
 import type { Clock } from '@mcpctl/clock';
-import { MAX_LOOKBACK_MS, resolveTimePoint, type AuditQuery, type AuditRecordView, type UsageQuery, type UsageReport } from '@mcpctl/protocol';
+import { resolveTimePoint, timeWindowProblem, type AuditQuery, type AuditRecordView, type UsageQuery, type UsageReport } from '@mcpctl/protocol';
 import { badRequest } from '../errors.js';
 import type { Principal } from '../rbac/principal.js';
 import type { AuditRepository } from '../repositories/audit-repository.js';
@@ -56,6 +56,6 @@ export class AuditService {
 
 /** A window that is one, and no longer than the most a query may reach (an index scan, not the whole table). */
 function checkWindow(since: Date, until: Date): void {
-  if (since >= until) throw badRequest(`since (${since.toISOString()}) must be before until (${until.toISOString()})`);
-  if (until.getTime() - since.getTime() > MAX_LOOKBACK_MS) throw badRequest('the window is longer than 366 days; narrow since and until');
+  const problem = timeWindowProblem(since, until);
+  if (problem !== undefined) throw badRequest(problem);
 }

@@ -4,7 +4,7 @@ import type { CliContext } from '../../context.js';
 import type { OutputFormat } from '../../printer.js';
 import { outputOption } from '../../commands/option-parsers.js';
 import { listAudit, type AuditOptions } from './audit-api.js';
-import { checkQueryFlags } from '../query-flags.js';
+import { checkQueryFlags, checkWindowFlags } from '../query-flags.js';
 import { AUDIT_PRESENTATION, olderPageHint } from './audit-presentation.js';
 import { printResourceList } from '../resource-presentation.js';
 
@@ -23,7 +23,8 @@ export function registerGetAudit(get: Command, context: CliContext): void {
     .option('--before <id>', 'records older than this id: the page after one that was full')
     .addOption(outputOption())
     .action(async ({ output, ...filters }: AuditOptions & { output: OutputFormat }) => {
-      const { limit } = checkQueryFlags(auditQuerySchema, filters);
+      const { limit, since, until } = checkQueryFlags(auditQuerySchema, filters);
+      if (since !== undefined) checkWindowFlags(since, until);
       const client = await context.api();
       const records = await listAudit(client, filters);
       printResourceList(context.printer, output, AUDIT_PRESENTATION, records);

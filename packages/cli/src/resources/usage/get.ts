@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { usageDimensionSchema, usageQuerySchema, type UsageDimension } from '@mcpctl/protocol';
-import { checkQueryFlags } from '../query-flags.js';
+import { checkQueryFlags, checkWindowFlags } from '../query-flags.js';
 import type { CliContext } from '../../context.js';
 import type { OutputFormat } from '../../printer.js';
 import { outputOption } from '../../commands/option-parsers.js';
@@ -17,7 +17,8 @@ export function registerGetUsage(get: Command, context: CliContext): void {
     .option('--until <time>', 'up to a duration ago or an ISO 8601 time (default: now)')
     .addOption(outputOption())
     .action(async (options: { by: UsageDimension; since: string; until?: string; output: OutputFormat }) => {
-      checkQueryFlags(usageQuerySchema, { since: options.since, until: options.until });
+      const query = checkQueryFlags(usageQuerySchema, { since: options.since, until: options.until });
+      checkWindowFlags(query.since, query.until);
       const client = await context.api();
       const report = await getUsage(client, options);
       if (options.output === 'json') {
