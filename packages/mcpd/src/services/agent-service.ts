@@ -48,7 +48,8 @@ export class AgentService {
   async get(principal: Principal, idOrName: string): Promise<AgentView> {
     const record = await this.findVisible(principal, idOrName);
     const current = await this.llms.findByName(record.llm);
-    const poolHasMembers = (await this.llms.listByPool(record.llm)).some((member) => canSee(principal, member));
+    // Only a pool pin asks after its pool's members.
+    const poolHasMembers = record.llmPin?.kind === 'pool' && (await this.llms.listByPool(record.llm)).some((member) => canSee(principal, member));
     return toAgentView(record, agentLlmState(record, current && canSee(principal, current) ? current : undefined, poolHasMembers));
   }
 
