@@ -32,16 +32,28 @@ export class SseSplitter {
   #lastFedLf = false;
   #started = false;
   #parserStarted = false;
-  /** For the bytes of the parser's frames; a byte order mark there is text, as it is mid-stream. */
-  readonly #frameDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  /**
+   * For the bytes of the parser's frames; a byte order mark there is text, as it is mid-stream.
+   * It and the parser are made when the stream first needs them: a stream of one-line `data:`
+   * frames never does.
+   */
+  #frameDecoderMade: TextDecoder | undefined;
   /** Set once the stream leaves the simple shape: from then on the parser reads every byte. */
   #decoder: TextDecoder | undefined;
   #overflow: ParseError | undefined;
   #frames: SseFrame[] = [];
-  readonly #parser: EventSourceParser;
+  #parserMade: EventSourceParser | undefined;
 
-  constructor(private readonly maxBufferSize?: number | undefined) {
-    this.#parser = createParser({
+  constructor(private readonly maxBufferSize?: number | undefined) {}
+
+  get #frameDecoder(): TextDecoder {
+    return (this.#frameDecoderMade ??= new TextDecoder('utf-8', { ignoreBOM: true }));
+  }
+
+  get #parser(): EventSourceParser {
+    if (this.#parserMade) return this.#parserMade;
+    const maxBufferSize = this.maxBufferSize;
+    const parser = createParser({
       ...(maxBufferSize === undefined ? {} : { maxBufferSize }),
       onEvent: (event) => this.#frames.push({ type: 'event', event: event.event, data: event.data }),
       onComment: (comment) => this.#frames.push({ type: 'comment', text: comment.trim() }),
@@ -50,6 +62,10 @@ export class SseSplitter {
         if (error.type === 'max-buffer-size-exceeded') this.#overflow = error;
       },
     });
+    // The stream's start was something the parser did not see (see #startParser).
+    if (this.#parserStarted) parser.feed('');
+    this.#parserMade = parser;
+    return parser;
   }
 
   /** The frames `bytes` completed. */
@@ -146,17 +162,21 @@ export class SseSplitter {
 
   /** Feeds the parser text of the stream, in order. */
   #feed(text: string): void {
+    const parser = this.#parser;
     this.#parserStarted = true;
-    this.#parser.feed(text);
+    parser.feed(text);
   }
 
   /**
    * The parser drops a mis-decoded byte order mark (`ï»¿`) from the first text it is fed, which
    * alone is the stream's start. Once something else was the start (a frame read here, a blank
-   * line), it is fed an empty text first, so a later frame is not taken for the start.
+   * line), it is fed an empty text first, so a later frame is not taken for the start: at once
+   * when it exists, else when it is made.
    */
   #startParser(): void {
-    if (!this.#parserStarted) this.#feed('');
+    if (this.#parserStarted) return;
+    this.#parserStarted = true;
+    this.#parserMade?.feed('');
   }
 
   /** One `data: ` line and its blank line, `bytes[start, end)`. */

@@ -34,6 +34,8 @@ export type StreamPart =
        * undefined for one a peek found nothing to read in, passed on without a parse.
        */
       chunk?: ChatCompletionChunk | undefined;
+      /** A chunk passed on unread whose text holds the answer's first output: the first token is timed by it. */
+      firstOutput?: boolean | undefined;
       /** False for frames the caller did not ask for (a usage chunk mcpd requested for its audit). */
       forward: boolean;
       /** The frame as the upstream wrote it, when that is exactly `data: ${data}\n\n`: written as it came. */

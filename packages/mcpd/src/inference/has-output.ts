@@ -6,3 +6,19 @@ export function hasOutput(chunk: ChatCompletionChunk): boolean {
   if (!delta) return false;
   return Boolean(delta.content) || Boolean(delta.reasoning_content) || Boolean(delta.tool_calls?.length) || Boolean((delta as { reasoning?: unknown }).reasoning);
 }
+
+/**
+ * `content`, `reasoning_content` or `reasoning` with a non-empty string, or `tool_calls` with an
+ * entry. Text inside a JSON string cannot match, its quotes being escaped; `logprobs.content` is
+ * an array, not a string.
+ */
+const OUTPUT_IN_TEXT = /"(?:content|reasoning_content|reasoning)"\s*:\s*"(?!")|"tool_calls"\s*:\s*\[\s*\{/;
+
+/**
+ * {@link hasOutput} read off a chunk's JSON text, for a chunk a peek found nothing else to read
+ * in: the first token is timed without parsing the frames before it. It looks at every choice,
+ * not only the first: output in any of them is the answer's first token.
+ */
+export function textHasOutput(json: string): boolean {
+  return OUTPUT_IN_TEXT.test(json);
+}

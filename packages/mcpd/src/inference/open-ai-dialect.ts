@@ -1,6 +1,6 @@
 import { chatCompletionChunkSchema, type ChatCompletionChunk, type Usage } from '@mcpctl/protocol';
 import { errorMessageIn, parseStreamFrame, peekOpenAiChunk, toOpenAiRequestBody, upstreamEndpoint } from '@mcpctl/dialects';
-import { hasOutput } from './has-output.js';
+import { hasOutput, textHasOutput } from './has-output.js';
 import { badGateway } from '../errors.js';
 import { DEFAULT_STREAM_SOURCE, type Dialect, type StreamContext, type StreamDecoder, type StreamPart, type UpstreamEvent } from './dialect.js';
 
@@ -43,9 +43,9 @@ function isCompletion(body: unknown): body is { choices: unknown[]; usage?: Usag
 }
 
 /**
- * Reads only what it must: until the first output, every chunk (to time the first token);
- * after it, only the frames a peek marks (finish reason, usage, error, anything unusual). The
- * rest pass on as the text they came as, with neither a parse nor a serialization.
+ * Reads only what it must: the frames a peek marks (finish reason, usage, error, anything
+ * unusual). The rest pass on as the text they came as, with neither a parse nor a
+ * serialization; until the first output their text is looked at for it, to time the first token.
  */
 class OpenAiStreamDecoder implements StreamDecoder {
   #outputSeen = false;
@@ -53,9 +53,11 @@ class OpenAiStreamDecoder implements StreamDecoder {
   constructor(private readonly context: StreamContext) {}
 
   decode(event: UpstreamEvent): StreamPart[] {
-    if (this.#outputSeen && !this.context.collectContent && peekOpenAiChunk(event.data) === 'plain') {
+    if (!this.context.collectContent && peekOpenAiChunk(event.data) === 'plain') {
       if (this.context.checkEveryFrame && !isJson(event.data)) return [this.#notJson()];
-      return [{ type: 'chunk', data: event.data, forward: true, raw: event.raw }];
+      if (this.#outputSeen || !textHasOutput(event.data)) return [{ type: 'chunk', data: event.data, forward: true, raw: event.raw }];
+      this.#outputSeen = true;
+      return [{ type: 'chunk', data: event.data, forward: true, raw: event.raw, firstOutput: true }];
     }
     return this.#read(event.data.trim(), event);
   }

@@ -109,6 +109,8 @@ export class StreamForwarder {
       if (choice?.finish_reason) this.#finishSeen = true;
       if (this.#content !== undefined && choice?.delta.content) this.#content += choice.delta.content;
       if (this.#firstTokenAt === undefined && hasOutput(chunk)) this.#firstTokenAt = this.clock.monotonic();
+    } else if (part.firstOutput && this.#firstTokenAt === undefined) {
+      this.#firstTokenAt = this.clock.monotonic();
     }
     if (!part.forward) return;
     if (part.raw) out.bytes(part.raw);
