@@ -88,12 +88,16 @@ export class McpdMetrics {
     });
   }
 
-  /** Counts a request under its name when that name is in the registry, else under `_unknown`. */
-  observeInference(name: string, status: number, latencyMs: number): void {
-    const observed = this.#labelOf(name).then((llm) => {
-      this.inferenceRequests.inc({ llm, status: String(status) });
-      this.inferenceDuration.observe({ llm }, latencyMs / 1000);
-    });
+  /**
+   * Counts a request under its name when that name is in the registry, else under `_unknown`.
+   * `served`: a member answered it, so the name was in the registry and is not looked up.
+   */
+  observeInference(name: string, status: number, latencyMs: number, served = false): void {
+    if (served) {
+      this.#count(name, status, latencyMs);
+      return;
+    }
+    const observed = this.#labelOf(name).then((llm) => this.#count(llm, status, latencyMs));
     this.#pending.add(observed);
     void observed.finally(() => this.#pending.delete(observed));
   }
@@ -102,6 +106,11 @@ export class McpdMetrics {
   async render(): Promise<string> {
     await Promise.all(this.#pending);
     return this.registry.metrics();
+  }
+
+  #count(llm: string, status: number, latencyMs: number): void {
+    this.inferenceRequests.inc({ llm, status: String(status) });
+    this.inferenceDuration.observe({ llm }, latencyMs / 1000);
   }
 
   async #labelOf(name: string): Promise<string> {

@@ -22,6 +22,7 @@ import { tokenRoutes } from '../routes/token-routes.js';
 import { userRoutes } from '../routes/user-routes.js';
 import { statusRoutes } from '../routes/status-routes.js';
 import type { Services } from '../services/services.js';
+import { lazyRequestLogger } from '../plugins/lazy-request-logger.js';
 
 export interface AppOptions {
   logger: Logger;
@@ -38,6 +39,7 @@ export function buildApp(services: Services, options: AppOptions): FastifyInstan
     loggerInstance: options.logger,
     // One log line per request would cost more than the proxying itself; inference is audited.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyRequestLogger,
     bodyLimit: options.bodyLimitBytes,
     trustProxy: options.trustProxy ?? false,
     // In-flight relays still need their publishers' result posts while mcpd drains.

@@ -8,10 +8,18 @@ import { findUnstorableText } from '../security/find-unstorable-text.js';
  * (Percent-encoded bytes that are not UTF-8 never get this far: the router answers 400.)
  */
 export function registerPathAndQueryGuard(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request) => {
+  // A callback, not an async function: it runs on every request.
+  app.addHook('onRequest', (request, _reply, done) => {
     const inPath = findUnstorableText(request.params);
-    if (inPath) throw badRequest(`invalid path: ${echo(inPath.path)} ${inPath.problem}`);
+    if (inPath) {
+      done(badRequest(`invalid path: ${echo(inPath.path)} ${inPath.problem}`));
+      return;
+    }
     const inQuery = findUnstorableText(request.query);
-    if (inQuery) throw badRequest(`invalid query: ${inQuery.path ? `${echo(inQuery.path)} ` : ''}${inQuery.problem}`);
+    if (inQuery) {
+      done(badRequest(`invalid query: ${inQuery.path ? `${echo(inQuery.path)} ` : ''}${inQuery.problem}`));
+      return;
+    }
+    done();
   });
 }

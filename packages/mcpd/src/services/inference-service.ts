@@ -174,7 +174,7 @@ export class InferenceService {
 
   #record(call: InferenceCall, at: Date, startedAt: number, outcome: Outcome): void {
     const latencyMs = this.options.clock.monotonic() - startedAt;
-    this.metrics.observeInference(call.name, outcome.status, latencyMs);
+    this.metrics.observeInference(call.name, outcome.status, latencyMs, outcome.servedBy !== null);
     const entry: NewAuditRecordRow = {
       at,
       userId: call.principal.userId,
