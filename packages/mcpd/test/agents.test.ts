@@ -197,11 +197,18 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     expect((await mcpd.api('/v1/chat/completions', { json: { model: 'reviewer', messages: [{ role: 'user', content: 'x' }] } })).status).toBe(409);
     expect(upstream.requests.length).toBe(seen);
     expect(await (await mcpd.api('/api/v1/agents')).json()).toEqual([expect.objectContaining({ name: 'reviewer', llmState: 'moved' })]);
+    // The model list offers only what answers: the agent is left out until it is pointed anew.
+    const listed = async () => ((await (await mcpd.api('/v1/models')).json()) as { data: Array<{ id: string }> }).data.map((model) => model.id);
+    expect(await listed()).not.toContain('reviewer');
+    const retrieved = await mcpd.api('/v1/models/reviewer');
+    expect(retrieved.status).toBe(404);
+    expect((await retrieved.json()).error).toBe('model not found: agent reviewer cannot answer now, its LLM solo changed hands; mcpctl describe agent reviewer says what to do');
     // The same llm sent again (an applied document) does not take bob's LLM on; a new agent does.
     const resent = await mcpd.api('/api/v1/agents/reviewer', { method: 'PUT', json: { llm: 'solo', description: 'applied again' } });
     expect(await resent.json()).toMatchObject({ description: 'applied again', llmState: 'moved' });
     expect((await mcpd.api('/api/v1/agents/reviewer', { method: 'DELETE' })).status).toBe(204);
     expect(await (await createAgent({ name: 'reviewer', llm: 'solo' })).json()).toMatchObject({ llmState: 'pinned' });
+    expect(await listed()).toContain('reviewer');
   });
 
   it('keeps a published agent on what its llmName meant across the registers of its reconnects', async () => {

@@ -1,4 +1,4 @@
-import type { Model, ModelList } from '@mcpctl/protocol';
+import type { AgentView, Model, ModelList } from '@mcpctl/protocol';
 import { echo, notFound } from '../errors.js';
 import type { Principal } from '../rbac/principal.js';
 import type { AgentService } from './agent-service.js';
@@ -13,8 +13,27 @@ export class ModelListService {
     private readonly pools: PoolService,
   ) {}
 
-  /** An LLM's name hides an agent or pool of the same name, as `model` resolves it. */
+  /**
+   * An LLM's name hides an agent or pool of the same name, as `model` resolves it. An agent whose
+   * LLM moved or is gone is left out: a chat with it is refused until its owner points it anew.
+   */
   async list(principal: Principal): Promise<ModelList> {
+    return (await this.#read(principal)).list;
+  }
+
+  /** `GET /v1/models/ID` (the SDKs' `models.retrieve`): the entry the list has for `id`, else 404 as for a hidden one. */
+  async get(principal: Principal, id: string): Promise<Model> {
+    const { list, unusableAgents } = await this.#read(principal);
+    const found = list.data.find((model) => model.id === id);
+    if (found) return found;
+    const agent = unusableAgents.find((view) => view.name === id);
+    if (agent) {
+      throw notFound(`model not found: agent ${agent.name} cannot answer now, its LLM ${agent.llm} ${agent.llmState === 'moved' ? 'changed hands' : 'is gone'}; mcpctl describe agent ${agent.name} says what to do`);
+    }
+    throw notFound(`model not found: ${echo(id)}; GET /v1/models lists the ones you may use`);
+  }
+
+  async #read(principal: Principal): Promise<{ list: ModelList; unusableAgents: AgentView[] }> {
     const [llmViews, agentViews, poolViews] = await Promise.all([this.llms.list(principal), this.agents.list(principal), this.pools.list(principal)]);
     const taken = new Set<string>();
     const data: Model[] = [];
@@ -24,15 +43,12 @@ export class ModelListService {
       data.push({ id, object: 'model', created: typeof created === 'number' ? created : Math.floor(Date.parse(created) / 1000), owned_by: ownedBy });
     };
     for (const view of llmViews) add(view.name, view.createdAt, view.owner ?? 'mcpd');
-    for (const view of agentViews) add(view.name, view.createdAt, 'agent');
+    const unusableAgents: AgentView[] = [];
+    for (const view of agentViews) {
+      if (view.llmState === undefined || view.llmState === 'pinned') add(view.name, view.createdAt, 'agent');
+      else if (!taken.has(view.name)) unusableAgents.push(view);
+    }
     for (const pool of poolViews) add(pool.name, 0, 'pool');
-    return { object: 'list', data };
-  }
-
-  /** `GET /v1/models/ID` (the SDKs' `models.retrieve`): the entry the list has for `id`, else 404 as for a hidden one. */
-  async get(principal: Principal, id: string): Promise<Model> {
-    const found = (await this.list(principal)).data.find((model) => model.id === id);
-    if (!found) throw notFound(`model not found: ${echo(id)}; GET /v1/models lists the ones you may use`);
-    return found;
+    return { list: { object: 'list', data }, unusableAgents };
   }
 }
