@@ -1,7 +1,5 @@
-import { decodeLeniently } from '@mcpctl/protocol';
+import { decodeLeniently, isSecretQueryName } from '@mcpctl/protocol';
 
-/** Query parameters whose values are credentials (`?api_key=…`, a signed URL's `sig`). */
-const SECRET_PARAMETER = /key|token|secret|pass|pwd|auth|sig|credential|code/i;
 /** Shorter secrets would mask letters of ordinary words; from three characters, as mcpd masks. */
 const MIN_SECRET_LENGTH = 3;
 
@@ -26,7 +24,7 @@ export function providerSecrets(url: string | undefined, apiKey: string | undefi
       found.add(decodeLeniently(parsed.password));
       found.add(Buffer.from(`${decodeLeniently(parsed.username)}:${decodeLeniently(parsed.password)}`).toString('base64'));
     }
-    for (const [name, value] of parsed.searchParams) if (SECRET_PARAMETER.test(name)) found.add(value);
+    for (const [name, value] of parsed.searchParams) if (isSecretQueryName(name)) found.add(value);
   }
   return [...found].filter((secret) => secret.length >= MIN_SECRET_LENGTH);
 }
