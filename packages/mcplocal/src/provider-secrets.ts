@@ -1,5 +1,11 @@
-import { decodeLeniently, isSecretQueryName } from '@mcpctl/protocol';
+import { decodeLeniently } from '@mcpctl/protocol';
 
+/**
+ * Query parameters whose values are credentials (`?api_key=…`, a signed URL's `sig`). Looser
+ * than mcpd's list (any name holding one of these words), since here it only masks what a
+ * server quotes back; mcpd's list is part of how it stores URLs and stays as it is.
+ */
+const SECRET_PARAMETER = /key|token|secret|pass|pwd|auth|sig|credential|code/i;
 /** Shorter secrets would mask letters of ordinary words; from three characters, as mcpd masks. */
 const MIN_SECRET_LENGTH = 3;
 
@@ -24,7 +30,7 @@ export function providerSecrets(url: string | undefined, apiKey: string | undefi
       found.add(decodeLeniently(parsed.password));
       found.add(Buffer.from(`${decodeLeniently(parsed.username)}:${decodeLeniently(parsed.password)}`).toString('base64'));
     }
-    for (const [name, value] of parsed.searchParams) if (isSecretQueryName(name)) found.add(value);
+    for (const [name, value] of parsed.searchParams) if (SECRET_PARAMETER.test(name)) found.add(value);
   }
   return [...found].filter((secret) => secret.length >= MIN_SECRET_LENGTH);
 }

@@ -56,16 +56,3 @@ export function urlCredentialsProblem(url: string, type: string, keyed: boolean)
   if (decodeLeniently(parsed.username).includes(':')) return 'user-colon';
   return keyed && type !== 'anthropic' ? 'key-and-url' : undefined;
 }
-
-/**
- * Query parameters whose values are credentials: `key`, `api_key`, `apikey`, `token`,
- * `access_token`, `secret`, `client_secret`, `password`, `pwd`, `auth`, `sig`, `signature`,
- * `code`, and the signed URLs' `X-Amz-Signature`, `X-Amz-Credential`, `X-Amz-Security-Token`,
- * `X-Goog-Signature`. A name ending in one of them after `-`, `_` or `.` counts, so
- * `monkey` or `zipcode` do not. The one rule mcpd and mcplocal mask by.
- */
-const SECRET_QUERY_NAME = /(?:^|[-_.])(?:api[-_]?key|apikey|key|token|secret|password|passwd|pass|pwd|auth|sig|signature|credential|code)$/i;
-
-export function isSecretQueryName(name: string): boolean {
-  return SECRET_QUERY_NAME.test(name);
-}

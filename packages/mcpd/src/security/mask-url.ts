@@ -1,8 +1,16 @@
-import { decodeLeniently, isSecretQueryName } from '@mcpctl/protocol';
+import { decodeLeniently } from '@mcpctl/protocol';
 import { joinRawUrl, pairName, pairValue, splitRawUrl, type RawUrl } from './raw-url.js';
 
 const MASK = '***';
 
+/**
+ * Query parameters whose value is a credential: signed URLs, key-in-URL APIs. Part of how a
+ * public LLM's URL is stored (`url` masked by it, the whole URL sealed beside it): a replica
+ * restores a view's `***` by this list, so a changed list would leave rows written by another
+ * version with masks it does not restore. mcplocal's looser rule masks text only.
+ */
+const SECRET_PARAMETER =
+  /^(?:key|api[-_]?key|apikey|token|access[-_]?token|auth|auth[-_]?token|secret|client[-_]?secret|password|passwd|pwd|sig|signature|x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|code)$/i;
 
 /** `scheme://user:pass@` and `scheme://token@` in free text. */
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+@/gi;
@@ -42,13 +50,13 @@ function maskRaw(raw: RawUrl): string {
 function maskParsed(parsed: URL): string {
   if (parsed.username) parsed.username = MASK;
   if (parsed.password) parsed.password = MASK;
-  for (const name of [...parsed.searchParams.keys()]) if (isSecretQueryName(name)) parsed.searchParams.set(name, MASK);
+  for (const name of [...parsed.searchParams.keys()]) if (SECRET_PARAMETER.test(name)) parsed.searchParams.set(name, MASK);
   return parsed.toString().replaceAll(encodeURIComponent(MASK), MASK);
 }
 
 /** The user name, password and secret query values a parsed URL holds. */
 function secretsOf(parsed: URL): string[] {
-  const values = [parsed.username, parsed.password, ...[...parsed.searchParams].filter(([name]) => isSecretQueryName(name)).map(([, value]) => value)];
+  const values = [parsed.username, parsed.password, ...[...parsed.searchParams].filter(([name]) => SECRET_PARAMETER.test(name)).map(([, value]) => value)];
   return values.filter((value) => value !== '' && value !== MASK);
 }
 
@@ -57,7 +65,7 @@ export function maskUrlsInText(text: string): string {
   return text
     .replace(URL_USERINFO, (_match, scheme: string) => `${scheme}${MASK}@`)
     .replace(QUERY_PARAMETER, (match, separator: string, name: string) =>
-      isSecretQueryName(name) ? `${separator}${name}=${MASK}` : match,
+      SECRET_PARAMETER.test(name) ? `${separator}${name}=${MASK}` : match,
     );
 }
 
@@ -97,7 +105,7 @@ export function restoreMaskedUrl(url: string, stored: string | null): RestoredUr
   const taken = new Map<string, number>();
   raw.pairs = raw.pairs?.map((pair) => {
     const name = pairName(pair);
-    if (!isSecretQueryName(name)) return pair;
+    if (!SECRET_PARAMETER.test(name)) return pair;
     const nth = taken.get(name) ?? 0;
     taken.set(name, nth + 1);
     const value = pairValue(pair);
@@ -137,7 +145,7 @@ export function urlSecrets(url: string | null): readonly string[] {
 
 /** A pair naming a secret parameter, with a value. */
 function isSecretPair(pair: string): boolean {
-  return !!pairValue(pair) && isSecretQueryName(pairName(pair));
+  return !!pairValue(pair) && SECRET_PARAMETER.test(pairName(pair));
 }
 
 /** `***`, also written as `%2A%2A%2A`. */
@@ -147,7 +155,7 @@ function isMask(text: string): boolean {
 
 function hasMask(raw: RawUrl): boolean {
   if ((raw.user !== undefined && isMask(raw.user)) || (raw.password !== undefined && isMask(raw.password))) return true;
-  return raw.pairs?.some((pair) => isSecretQueryName(pairName(pair)) && isMask(pairValue(pair) ?? '')) ?? false;
+  return raw.pairs?.some((pair) => SECRET_PARAMETER.test(pairName(pair)) && isMask(pairValue(pair) ?? '')) ?? false;
 }
 
 /** Same scheme, host and port: where a stored secret may still be sent. Unparsable URLs are never the same server. */
