@@ -195,10 +195,14 @@ describe('relay of virtual LLMs over the control stream', () => {
     expect((await post(task.taskId, { chunk: { data: '[DONE]', done: true } })).status).toBe(404);
   });
 
-  it('answers a first chunk that is malformed with an error frame instead of a hang', async () => {
+  it.each([
+    ['null', 'null'],
+    ['shaped like a chunk but not one', '{"object":"chat.completion.chunk","hello":"world"}'],
+    ['a role chunk without its id', '{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}'],
+  ])('answers a first chunk that is malformed (%s) with an error frame instead of a hang', async (_case, data) => {
     const answer = infer({ stream: true });
     const task = await nextTask();
-    expect((await post(task.taskId, { chunk: { data: 'null' } })).status).toBe(400);
+    expect((await post(task.taskId, { chunk: { data } })).status).toBe(400);
     const text = await (await answer).text();
     expect(text).toBe('data: {"error":{"message":"the publisher of local sent a stream frame that is not a chat.completion.chunk","type":"upstream_error"}}\n\n');
   });

@@ -122,6 +122,39 @@ describe('the OpenAI stream decoder and the forwarder together', () => {
     expect(forwarder.usage).toMatchObject(SCRIPTED_USAGE);
   });
 
+  it.each([
+    ['text', '{"content":"Hi"}'],
+    ['text that starts with an escaped quote', '{"content":"\\"quoted\\""}'],
+    ['reasoning_content', '{"content":null,"reasoning_content":"thinking"}'],
+    ['reasoning', '{"reasoning":"thinking"}'],
+    ['a tool call', '{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"f","arguments":""}}]}'],
+  ])('times the first token at the first frame with output (%s), looking at the frames before it unparsed', (_case, delta) => {
+    const { sink } = recordingSink();
+    const clock = new ManualClock();
+    const forwarder = new StreamForwarder(sink, clock);
+    const decoder = openAiDialect.createStreamDecoder({ model: 'bench', includeUsage: false, created: 1 });
+    const frame = (body: string) =>
+      `{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":${body},"logprobs":{"content":[{"token":"x","logprob":-0.1}]},"finish_reason":null}]}`;
+    for (const before of ['{"role":"assistant","content":""}', '{"content":null}', '{"tool_calls":[]}']) {
+      forwarder.accept(decoder.decode({ data: frame(before) }));
+      clock.advance(10);
+    }
+    forwarder.accept(decoder.decode({ data: frame(delta) }));
+    clock.advance(10);
+    forwarder.accept(decoder.decode({ data: frame('{"content":"more"}') }));
+    expect(forwarder.firstTokenAt).toBe(30);
+  });
+
+  it('times the first token by any choice, parsed or not', () => {
+    const clock = new ManualClock();
+    const second = '{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":""}},{"index":1,"delta":{"content":"B"}}]}';
+    const plain = new StreamForwarder(recordingSink().sink, clock);
+    plain.accept(openAiDialect.createStreamDecoder({ model: 'bench', includeUsage: false, created: 1 }).decode({ data: second }));
+    const read = new StreamForwarder(recordingSink().sink, clock);
+    read.accept(openAiDialect.createStreamDecoder({ model: 'bench', includeUsage: false, created: 1, collectContent: true }).decode({ data: second }));
+    expect([plain.firstTokenAt, read.firstTokenAt]).toEqual([0, 0]);
+  });
+
   it('reads every chunk when the answer is kept as text', () => {
     expect(forward(SCRIPTED_CHUNKS, false, true).forwarder.content).toBe('\u00e9t\u00e9 "usage": 4 four.');
   });

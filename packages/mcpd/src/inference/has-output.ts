@@ -1,10 +1,8 @@
 import type { ChatCompletionChunk } from '@mcpctl/protocol';
 
-/** True when a chunk's first choice carries something the caller sees: text, reasoning or a tool call. */
+/** True when a choice of the chunk carries something the caller sees: text, reasoning or a tool call. */
 export function hasOutput(chunk: ChatCompletionChunk): boolean {
-  const delta = chunk.choices[0]?.delta;
-  if (!delta) return false;
-  return Boolean(delta.content) || Boolean(delta.reasoning_content) || Boolean(delta.tool_calls?.length) || Boolean((delta as { reasoning?: unknown }).reasoning);
+  return chunk.choices.some(({ delta }) => Boolean(delta.content) || Boolean(delta.reasoning_content) || Boolean(delta.tool_calls?.length) || Boolean((delta as { reasoning?: unknown }).reasoning));
 }
 
 /**
@@ -16,8 +14,8 @@ const OUTPUT_IN_TEXT = /"(?:content|reasoning_content|reasoning)"\s*:\s*"(?!")|"
 
 /**
  * {@link hasOutput} read off a chunk's JSON text, for a chunk a peek found nothing else to read
- * in: the first token is timed without parsing the frames before it. It looks at every choice,
- * not only the first: output in any of them is the answer's first token.
+ * in: the first token is timed without parsing the frames before it. Like it, it looks at every
+ * choice: output in any of them is the answer's first token.
  */
 export function textHasOutput(json: string): boolean {
   return OUTPUT_IN_TEXT.test(json);

@@ -45,7 +45,9 @@ function isCompletion(body: unknown): body is { choices: unknown[]; usage?: Usag
 /**
  * Reads only what it must: the frames a peek marks (finish reason, usage, error, anything
  * unusual). The rest pass on as the text they came as, with neither a parse nor a
- * serialization; until the first output their text is looked at for it, to time the first token.
+ * serialization. Until the first output, a public upstream's frames are looked at for it as
+ * text, to time the first token; a publisher's are read in full (SPEC §12: a relayed frame that
+ * is not a chunk ends the task), as every frame the peek marks is.
  */
 class OpenAiStreamDecoder implements StreamDecoder {
   #outputSeen = false;
@@ -53,11 +55,17 @@ class OpenAiStreamDecoder implements StreamDecoder {
   constructor(private readonly context: StreamContext) {}
 
   decode(event: UpstreamEvent): StreamPart[] {
-    if (!this.context.collectContent && peekOpenAiChunk(event.data) === 'plain') {
-      if (this.context.checkEveryFrame && !isJson(event.data)) return [this.#notJson()];
-      if (this.#outputSeen || !textHasOutput(event.data)) return [{ type: 'chunk', data: event.data, forward: true, raw: event.raw }];
-      this.#outputSeen = true;
-      return [{ type: 'chunk', data: event.data, forward: true, raw: event.raw, firstOutput: true }];
+    const { collectContent, checkEveryFrame } = this.context;
+    if (!collectContent && peekOpenAiChunk(event.data) === 'plain') {
+      if (this.#outputSeen) {
+        if (checkEveryFrame && !isJson(event.data)) return [this.#notJson()];
+        return [{ type: 'chunk', data: event.data, forward: true, raw: event.raw }];
+      }
+      if (!checkEveryFrame) {
+        if (!textHasOutput(event.data)) return [{ type: 'chunk', data: event.data, forward: true, raw: event.raw }];
+        this.#outputSeen = true;
+        return [{ type: 'chunk', data: event.data, forward: true, raw: event.raw, firstOutput: true }];
+      }
     }
     return this.#read(event.data.trim(), event);
   }
