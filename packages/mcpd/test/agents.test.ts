@@ -148,6 +148,23 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     expect(await (await mcpd.api('/api/v1/threads', { token: bob })).json()).toEqual([]);
   });
 
+  it('keeps no thread from a chat whose answer failed, and keeps a thread a failed follow-up was sent to', async () => {
+    await createAgent({ name: 'helper', llm: 'qwen-alpha' });
+    // Every member of its pool fails: each chat tries both.
+    upstream.setBehavior({ fail: { status: 500, message: 'out of memory' } });
+    expect((await chat('helper', { stream: true })).status).toBe(502);
+    expect((await chat('helper', {})).status).toBe(502);
+    expect(await (await mcpd.api('/api/v1/threads')).json()).toEqual([]);
+
+    upstream.setBehavior({ fail: undefined });
+    const first = await chat('helper', {});
+    expect(first.status).toBe(200);
+    const threadId = first.headers.get('x-mcpctl-thread-id') ?? '';
+    upstream.setBehavior({ fail: { status: 500, message: 'out of memory' } });
+    expect((await chat('helper', { threadId })).status).toBe(502);
+    expect(await (await mcpd.api('/api/v1/threads')).json()).toEqual([expect.objectContaining({ id: threadId, messageCount: 2 })]);
+  });
+
   it('hides private agents from other users, and refuses agent defaults that are not valid parameters', async () => {
     await createAgent({ name: 'secret', llm: 'qwen', visibility: 'private' });
     const bob = await addUser(mcpd.server.services.database.db, 'bob');

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq } from 'drizzle-orm';
+import { and, asc, count, desc, eq, notExists } from 'drizzle-orm';
 import { threadMessages, threads, type Database, type ThreadMessageRow, type ThreadRow } from '@mcpctl/db';
 
 export interface ThreadSummary extends ThreadRow {
@@ -59,6 +59,12 @@ export class ThreadRepository {
       })),
     );
     await this.db.update(threads).set({ updatedAt: at }).where(eq(threads.id, threadId));
+  }
+
+  /** Deletes the thread when it holds no message (a chat that started it failed); answers whether it did. */
+  async deleteIfEmpty(id: string): Promise<boolean> {
+    const held = this.db.select({ id: threadMessages.id }).from(threadMessages).where(eq(threadMessages.threadId, id)).limit(1);
+    return (await this.db.delete(threads).where(and(eq(threads.id, id), notExists(held))).returning({ id: threads.id })).length > 0;
   }
 
   async deleteOwn(id: string, userId: string): Promise<boolean> {

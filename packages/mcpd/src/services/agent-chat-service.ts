@@ -64,6 +64,7 @@ export class AgentChatService {
     if (!merged.success) throw badRequest(describeZodError(merged.error, `request with agent ${agent.name}'s default parameters`));
     // A thread's answer ends once its exchange is stored, so the next message sees it.
     const held = threadId ? threadCaller(chat.caller, THREAD_ID_HEADER, threadId) : undefined;
+    let stored = false;
     try {
       const outcome = await this.inference.run({
         principal: chat.principal,
@@ -78,9 +79,12 @@ export class AgentChatService {
       });
       if (threadId && outcome.status === 200 && outcome.content !== undefined) {
         await this.threads.append(threadId, exchange(request.messages, outcome));
+        stored = true;
       }
       return outcome;
     } finally {
+      // "A failed answer stores nothing": a thread this chat started goes with it.
+      if (threadId && !presented && !stored) await this.threads.discardUnused(threadId).catch(() => undefined);
       held?.release();
     }
   }

@@ -52,6 +52,14 @@ export class ThreadService {
     return id;
   }
 
+  /**
+   * A thread a chat started whose answer failed holds nothing: it goes, so failed chats neither
+   * litter the list nor count against the cap. One that got a message meanwhile stays.
+   */
+  async discardUnused(id: string): Promise<void> {
+    await this.threads.deleteIfEmpty(id);
+  }
+
   append(id: string, messages: NewThreadMessage[]): Promise<void> {
     return this.threads.append(id, messages, this.clock.now());
   }
