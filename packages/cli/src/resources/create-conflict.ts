@@ -6,6 +6,8 @@ import { ApiError } from '../errors.js';
  */
 export function createConflict(error: ApiError, kind: 'LLM' | 'agent'): ApiError {
   const sameKind = error.message.startsWith(`an ${kind} named `);
-  const hint = sameKind ? "change it with 'mcpctl apply -f FILE'" : 'pick another name: LLMs, agents and pools share one namespace';
+  // mcpd's own words may already say why (the namespace); the hint does not say it again.
+  const why = error.message.includes('share one namespace') ? '' : ': LLMs, agents and pools share one namespace';
+  const hint = sameKind ? "change it with 'mcpctl apply -f FILE'" : `pick another name${why}`;
   return new ApiError(409, error.message, { hint, cause: error });
 }

@@ -67,7 +67,7 @@ describe('agents and threads against a real mcpd', () => {
     // A name another kind holds is not this agent to change: pick another.
     const clash = await mcpctl(['create', 'agent', 'echo', '--llm', 'echo']);
     expect(clash.code).toBe(1);
-    expect(clash.stderr).toMatch(/^error: .* — pick another name: LLMs, agents and pools share one namespace\n$/);
+    expect(clash.stderr).toBe('error: the name echo is already taken by an LLM: LLMs, agents and pools share one namespace — pick another name\n');
   });
 
   it('lists it as a table, wide, JSON and YAML', async () => {
