@@ -92,7 +92,8 @@ export class FailoverRouter {
       if (provider === null || options.signal?.aborted || !(options.failsOver ?? everyError)(primaryError)) throw primaryError;
       const access = await this.checkAuth(centralName, { signal: options.signal });
       if (access !== 'allowed') {
-        this.options.log?.warn(`no failover to "${provider.name}" for "${centralName}": mcpd answered the access check ${access}; passing on the central error`);
+        const why = access === 'unreachable' ? 'mcpd could not be asked whether the user may use it (failover fails closed)' : 'mcpd says the user may not use it';
+        this.options.log?.warn(`no failover to "${provider.name}" for "${centralName}": ${why}; passing on the central error`);
         throw primaryError;
       }
       this.options.log?.info(`"${centralName}" failed (${describe(primaryError)}); serving it with local provider "${provider.name}"`);

@@ -228,7 +228,7 @@ describe('the local endpoint forwarding to mcpd, with failover', () => {
     const { error } = (await response.json()) as { error: string };
     expect(error).not.toContain('desk');
     expect(local.requests).toHaveLength(0);
-    expect(lines.join('\n')).toMatch(/no failover to "desk-qwen" for "team-llm-\d+": mcpd answered the access check unreachable/);
+    expect(lines.join('\n')).toMatch(/no failover to "desk-qwen" for "team-llm-\d+": mcpd could not be asked whether the user may use it \(failover fails closed\)/);
 
     // And every later request: mcpd hides the LLM from alice now, which is no failure to cover.
     const later = await post(endpoint, { model: central.name, messages: HI });
@@ -283,7 +283,7 @@ describe('the local endpoint forwarding to mcpd, with failover', () => {
     const response = await pending;
     expect(response.status).toBe(502);
     expect(local.requests).toHaveLength(0);
-    expect(lines.join('\n')).toContain('mcpd answered the access check forbidden');
+    expect(lines.join('\n')).toContain("mcpd says the user may not use it");
     expect((await post(endpoint, { model: central.name, messages: HI })).status).toBe(401);
   });
 });
