@@ -8,12 +8,13 @@ const MAX_LIFETIME_MS = 3650 * LIFETIME_UNITS_MS.d;
  * How long a new token lives: a whole number and a unit, `90m`, `12h`, `30d` (`s` too).
  * mcpd turns it into an expiry with its own clock, so a client's clock does not matter.
  */
-const LIFETIME_PATTERN = /^[1-9][0-9]{0,6}[smhd]$/;
+const LIFETIME_PATTERN = /^[0-9]{1,7}[smhd]$/;
 
 export const tokenLifetimeSchema = z
   .string()
   .regex(LIFETIME_PATTERN, 'a lifetime is a whole number and a unit: 90m, 12h, 30d (s, m, h or d)')
   // Only a well-formed lifetime is measured: a malformed one gets the one message above.
+  .refine((lifetime) => !LIFETIME_PATTERN.test(lifetime) || tokenLifetimeMs(lifetime) > 0, 'a token lives at least 1s; leave the lifetime out for a token that never expires')
   .refine((lifetime) => !LIFETIME_PATTERN.test(lifetime) || tokenLifetimeMs(lifetime) <= MAX_LIFETIME_MS, 'a token lives at most 3650d');
 
 /** Milliseconds of a lifetime that `tokenLifetimeSchema` accepted. */

@@ -96,6 +96,9 @@ describe('mcpctl users, tokens and role bindings', () => {
     const run = await mcpctl(['create', 'token', '--expires', 'three weeks']);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe('error: invalid token request: --expires: a lifetime is a whole number and a unit: 90m, 12h, 30d (s, m, h or d)\n');
+    const none = await mcpctl(['create', 'token', '--expires', '0d']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toBe('error: invalid token request: --expires: a token lives at least 1s; leave the lifetime out for a token that never expires\n');
   });
 
   it('creates a name-scoped role binding that takes effect at once', async () => {

@@ -15,6 +15,8 @@ export function mcpdRefusal(status: number, bodyText: string, what: string, fall
     // Not JSON (a proxy's HTML page, say): the status line is all there is to say.
   }
   const seconds = retryAfter && /^\d{1,6}$/.test(retryAfter.trim()) ? Number(retryAfter.trim()) : undefined;
+  // mcpd's words for this are fixed (SPEC §4.1); what to do about it is mcplocal's to say.
+  if (/^Cannot publish over public (?:LLM|agent): /.test(detail)) detail += '; publish it under another name (publishName, or publishNameSuffix, in config.json)';
   return new McpdHttpError(status, `mcpd answered ${what} with HTTP ${status}${detail ? `: ${detail}` : ''}`, {
     retryAfterMs: seconds === undefined ? undefined : seconds * 1000,
   });

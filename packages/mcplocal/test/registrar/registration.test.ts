@@ -72,7 +72,9 @@ describe('VirtualLlmRegistrar registration', () => {
   it('fails start with the status and mcpd\'s reason when the registration is refused', async () => {
     harness.mcpd.refuseRegistration = { status: 409, error: 'Cannot publish over public LLM: local-qwen' };
     const registrar = harness.registrar();
-    await expect(registrar.start()).rejects.toThrow(/HTTP 409.*Cannot publish over public LLM: local-qwen/);
+    await expect(registrar.start()).rejects.toThrow(
+      /HTTP 409.*Cannot publish over public LLM: local-qwen; publish it under another name \(publishName, or publishNameSuffix, in config\.json\)/,
+    );
     expect(harness.mcpd.streamOpens).toEqual([]);
   });
 
