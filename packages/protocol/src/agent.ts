@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { llmKindSchema, llmStatusSchema, visibilitySchema } from './llm.js';
 import { resourceNameSchema } from './names.js';
 import { chatCompletionRequestSchema } from './openai.js';
+import { closestName } from './closest-name.js';
 
 /** Default request parameters an agent applies (the request's own values win). */
 export const agentParamsSchema = z.record(z.string(), z.unknown());
@@ -21,6 +22,32 @@ export function agentParamsProblem(params: Record<string, unknown>): AgentParams
   if (fields.length > 0) return { kind: 'chat-fields', fields };
   const checked = chatCompletionRequestSchema.safeParse({ ...params, model: 'agent', messages: [{ role: 'user', content: '' }] });
   return checked.success ? undefined : { kind: 'invalid', error: checked.error };
+}
+
+/**
+ * Request parameters model servers take: OpenAI's, and the sampling and decoding parameters of
+ * vLLM, llama.cpp, Ollama and OpenRouter. A default parameter outside this list is passed on as
+ * it is (servers have their own); one a letter or two from a name in it is likely a typo.
+ */
+const KNOWN_CHAT_PARAMETERS = [
+  ...Object.keys(chatCompletionRequestSchema.shape),
+  'frequency_penalty', 'presence_penalty', 'logit_bias', 'logprobs', 'top_logprobs', 'response_format', 'seed',
+  'parallel_tool_calls', 'reasoning_effort', 'modalities', 'audio', 'store', 'metadata', 'service_tier',
+  'prediction', 'web_search_options', 'verbosity', 'functions', 'function_call',
+  'top_k', 'top_a', 'min_p', 'typical_p', 'repetition_penalty', 'repeat_penalty', 'repeat_last_n', 'tfs_z',
+  'mirostat', 'mirostat_tau', 'mirostat_eta', 'num_ctx', 'num_predict', 'keep_alive', 'min_tokens',
+  'best_of', 'use_beam_search', 'length_penalty', 'ignore_eos', 'skip_special_tokens', 'chat_template_kwargs',
+  'guided_json', 'guided_regex', 'guided_choice', 'guided_grammar', 'grammar', 'json_schema', 'cache_prompt',
+  'n_probs', 'dry_multiplier', 'dry_base', 'xtc_probability', 'xtc_threshold', 'dynatemp_range', 'think',
+];
+
+/** Default parameters whose name looks like a misspelt one (`tempreature`): each with the name it is likely meant to be. */
+export function misspeltChatParameters(params: Record<string, unknown>): Array<{ name: string; meant: string }> {
+  const known = new Set(KNOWN_CHAT_PARAMETERS);
+  return Object.keys(params).flatMap((name) => {
+    const meant = known.has(name) ? undefined : closestName(name, known);
+    return meant === undefined ? [] : [{ name, meant }];
+  });
 }
 
 /** How the chat-fields problem reads, after what names the parameters. */

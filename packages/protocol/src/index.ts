@@ -1,4 +1,5 @@
 export * from './names.js';
+export * from './closest-name.js';
 export * from './error-body.js';
 export * from './llm.js';
 export * from './openai.js';

@@ -1,3 +1,4 @@
+import { closestName } from '@mcpctl/protocol';
 import { documentWhere, type SourceDocument } from './parse-documents.js';
 
 /** What a kind's documents may hold besides `kind`. */
@@ -27,7 +28,13 @@ export function documentFieldRules(known: Iterable<string>, view: { shape: objec
 export function documentFields(document: SourceDocument, rules: DocumentFieldRules, warn: (text: string) => void): Record<string, unknown> {
   const fields = Object.entries(document.fields).filter(([field]) => field !== 'kind' && !rules.serverManaged.includes(field));
   const unknown = fields.filter(([field]) => !rules.known.has(field)).map(([field]) => field);
-  if (unknown.length > 0) warn(`warning: ${documentWhere(document)}: ignoring unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`);
+  if (unknown.length > 0) {
+    const named = unknown.map((field) => {
+      const meant = closestName(field, rules.known);
+      return meant === undefined ? field : `${field} (did you mean ${meant}?)`;
+    });
+    warn(`warning: ${documentWhere(document)}: ignoring unknown field${unknown.length > 1 ? 's' : ''} ${named.join(', ')}`);
+  }
   return Object.fromEntries(fields.filter(([field]) => rules.known.has(field)));
 }
 

@@ -68,6 +68,14 @@ describe('agents and threads against a real mcpd', () => {
     const clash = await mcpctl(['create', 'agent', 'echo', '--llm', 'echo']);
     expect(clash.code).toBe(1);
     expect(clash.stderr).toBe('error: the name echo is already taken by an LLM: LLMs, agents and pools share one namespace — pick another name\n');
+    // A default parameter that looks misspelt is created as written, with a word about it.
+    const typo = await mcpctl(['create', 'agent', 'typo', '--llm', 'echo', '--param', 'tempreature=0.5']);
+    expect(typo).toEqual({
+      code: 0,
+      stdout: 'agent/typo created\n',
+      stderr: 'warning: agent typo: defaultParams.tempreature is no parameter mcpctl knows; did you mean temperature? It is sent to the model server as written\n',
+    });
+    expect((await mcpctl(['delete', 'agent', 'typo'])).code).toBe(0);
   });
 
   it('lists it as a table, wide, JSON and YAML', async () => {

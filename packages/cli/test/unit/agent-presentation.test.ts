@@ -88,10 +88,19 @@ describe('agents in get', () => {
     expect(() => agentCreateFromSpec(spec)).toThrow('no agent reviewer yet, and creating one needs llm (the LLM or pool that answers)');
   });
 
+  it('warns of a default parameter a letter or two from a known one, and takes a server parameter of its own as it is', () => {
+    const warnings: string[] = [];
+    const spec = roundTrip('kind: Agent\nname: reviewer\nllm: qwen3\ndefaultParams: {tempreature: 0.5, top_k: 40, my_server_flag: true}\n', (text) => warnings.push(text));
+    expect(spec.update.defaultParams).toEqual({ tempreature: 0.5, top_k: 40, my_server_flag: true });
+    expect(warnings).toEqual([
+      'warning: stdin: document 1 (agent/reviewer): defaultParams.tempreature is no parameter mcpctl knows; did you mean temperature? It is sent to the model server as written',
+    ]);
+  });
+
   it('warns about unknown fields and names invalid ones', () => {
     const warnings: string[] = [];
     roundTrip('kind: Agent\nname: reviewer\nllm: qwen3\nsystemPromt: typo\n', (text) => warnings.push(text));
-    expect(warnings).toEqual(['warning: stdin: document 1: ignoring unknown field systemPromt']);
+    expect(warnings).toEqual(['warning: stdin: document 1: ignoring unknown field systemPromt (did you mean systemPrompt?)']);
     expect(() => roundTrip('kind: Agent\nname: reviewer\nllm: Not_A_Name\n')).toThrow(/^stdin: document 1 \(agent\/reviewer\) is invalid: llm: /);
     expect(() => roundTrip('kind: Agent\nllm: qwen3\n')).toThrow(/^stdin: document 1 \(kind Agent\) is invalid: name: /);
   });

@@ -145,7 +145,7 @@ describe('llmSpecFromDocument', () => {
     const warnings: string[] = [];
     const [typo] = parseDocuments('kind: Llm\nname: a\ntype: openai\nmodel: m\nurl: http://x\ndescripton: oops\n', 'x');
     llmSpecFromDocument(typo!, {}, (text) => warnings.push(text));
-    expect(warnings).toEqual(['warning: x: document 1: ignoring unknown field descripton']);
+    expect(warnings).toEqual(['warning: x: document 1: ignoring unknown field descripton (did you mean description?)']);
   });
 
   it('removes the stored key with apiKey: null, a change only while there is one', () => {

@@ -4,7 +4,7 @@ import { documentWhere, type SourceDocument } from '../../documents/parse-docume
 import { UsageError } from '../../errors.js';
 import { checkSchema } from '../../schema-check.js';
 import { changedFields } from '../document-changes.js';
-import { assertAgentParams } from './agent-params.js';
+import { assertAgentParams, warnMisspeltParams } from './agent-params.js';
 
 /** The fields of a `kind: Agent` document: those of mcpd's `PUT` body, with its bounds, plus the name. */
 const agentDocumentFieldsSchema = agentUpdateSchema.extend({ name: agentCreateSchema.shape.name });
@@ -33,6 +33,7 @@ export function agentSpecFromDocument(document: SourceDocument, warn: (text: str
   const { name, ...update } = checked.value;
   const where = documentWhere(document, `agent/${name}`);
   assertAgentParams(`${where} is invalid`, update.defaultParams);
+  warnMisspeltParams(where, update.defaultParams, warn);
   return { name, where, update };
 }
 

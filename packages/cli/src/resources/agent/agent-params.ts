@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { agentParamsProblem, chatFieldsMessage } from '@mcpctl/protocol';
+import { agentParamsProblem, chatFieldsMessage, misspeltChatParameters } from '@mcpctl/protocol';
 import { UsageError } from '../../errors.js';
 
 /**
@@ -53,5 +53,16 @@ export function assertAgentParams(where: string, params: Record<string, unknown>
   if (problem?.kind === 'invalid') {
     const issues = problem.error.issues.map((issue) => `${issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : ''}${issue.message}`);
     throw new UsageError(`${where}: defaultParams: ${issues.join('; ')}`);
+  }
+}
+
+/**
+ * Warns of default parameters whose name is a letter or two from a known one (`tempreature`):
+ * mcpd takes any name, since model servers have parameters of their own, and sends it with
+ * every chat, where the server ignores or refuses it.
+ */
+export function warnMisspeltParams(where: string, params: Record<string, unknown> | null | undefined, warn: (text: string) => void): void {
+  for (const { name, meant } of params == null ? [] : misspeltChatParameters(params)) {
+    warn(`warning: ${where}: defaultParams.${name} is no parameter mcpctl knows; did you mean ${meant}? It is sent to the model server as written`);
   }
 }

@@ -6,7 +6,7 @@ import { readSource } from '../../documents/read-source.js';
 import { ApiError, UsageError } from '../../errors.js';
 import { checkSchema } from '../../schema-check.js';
 import { agentPath } from './agent-api.js';
-import { assertAgentParams, parseParam } from './agent-params.js';
+import { assertAgentParams, parseParam, warnMisspeltParams } from './agent-params.js';
 import { createConflict } from '../create-conflict.js';
 
 export interface CreateAgentOptions {
@@ -37,6 +37,7 @@ export function registerCreateAgent(create: Command, context: CliContext): void 
       const systemPrompt =
         options.systemPromptFile === undefined ? options.systemPrompt : (await readSource(options.systemPromptFile, context.io.stdin)).trimEnd();
       const body = agentCreateBody(name, { ...options, ...(systemPrompt === undefined ? {} : { systemPrompt }) });
+      warnMisspeltParams(`agent ${name}`, body.defaultParams, (text) => context.printer.notice(text));
       const client = await context.api();
       try {
         await client.request('POST', agentPath(), { body });
