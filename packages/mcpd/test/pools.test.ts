@@ -143,9 +143,13 @@ describe('pools and the wait queue', () => {
     expect(response.headers.get('x-mcpctl-served-by')).toBe('shared');
     expect(await (await mcpd.api('/api/v1/llms/shared')).json()).toMatchObject({ name: 'shared', kind: 'public', poolName: 'other' });
     expect(await (await mcpd.api('/api/v1/llms/other')).json()).toMatchObject({ name: 'other', members: ['shared'] });
-    const models = (await (await mcpd.api('/v1/models')).json()) as { data: Array<{ id: string; owned_by: string }> };
+    const models = (await (await mcpd.api('/v1/models')).json()) as { data: Array<{ id: string; owned_by: string; created: number }> };
     expect(models.data.map((model) => model.id).sort()).toEqual(['one', 'other', 'shared']);
-    expect(models.data.find((model) => model.id === 'other')?.owned_by).toBe('pool');
+    const pool = models.data.find((model) => model.id === 'other');
+    expect(pool?.owned_by).toBe('pool');
+    // As old as its oldest member.
+    expect(pool?.created).toBe(models.data.find((model) => model.id === 'shared')?.created);
+    expect(pool?.created).toBeGreaterThan(0);
     expect(await (await mcpd.api('/api/v1/pools')).json()).toEqual([
       { name: 'other', members: ['shared'], active: 1, hibernating: 0, inactive: 0, inFlight: 0, queued: 0, oldestWaitMs: 0 },
       { name: 'shared', members: ['one'], active: 1, hibernating: 0, inactive: 0, inFlight: 0, queued: 0, oldestWaitMs: 0 },

@@ -1,21 +1,26 @@
 /**
  * The candidate `name` is most likely a misspelling of: within `maxDistance` edits (a letter
- * added, dropped, changed, or two neighbours swapped), the nearest, the first on a tie. Case is
- * ignored. Undefined when `name` is a candidate itself or none is near.
+ * added, dropped, changed, or two neighbours swapped), the nearest, the first on a tie; else the
+ * one candidate that begins with it, for a name cut short (`subject` for `subjectName`; four
+ * letters at least, and only when one candidate does). Case is ignored. Undefined when `name` is
+ * a candidate itself or none is near.
  */
 export function closestName(name: string, candidates: Iterable<string>, maxDistance = 2): string | undefined {
   const wanted = name.toLowerCase();
   let best: string | undefined;
   let bestDistance = maxDistance + 1;
+  const longer: string[] = [];
   for (const candidate of candidates) {
-    const distance = editDistance(wanted, candidate.toLowerCase(), bestDistance);
+    const lower = candidate.toLowerCase();
+    const distance = editDistance(wanted, lower, bestDistance);
     if (distance === 0) return undefined;
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
     }
+    if (wanted.length >= 4 && lower.startsWith(wanted)) longer.push(candidate);
   }
-  return best;
+  return best ?? (longer.length === 1 ? longer[0] : undefined);
 }
 
 /** Optimal string alignment distance, or `limit` once it is at least that (names are short). */

@@ -13,12 +13,17 @@ export function toAuditView(row: AuditRecordRow): AuditRecordView {
     endpoint: row.endpoint,
     streaming: row.streaming,
     status: row.status,
-    latencyMs: row.latencyMs,
-    firstTokenMs: row.firstTokenMs,
-    queueMs: row.queueMs,
+    latencyMs: toMicroseconds(row.latencyMs),
+    firstTokenMs: row.firstTokenMs === null ? null : toMicroseconds(row.firstTokenMs),
+    queueMs: row.queueMs === null ? null : toMicroseconds(row.queueMs),
     promptTokens: row.promptTokens,
     completionTokens: row.completionTokens,
     error: row.error,
     agentName: row.agentName,
   };
+}
+
+/** Durations are measured to the nanosecond and stored as they came; shown to the microsecond (`635.563`, not `635.5625789999904`). */
+function toMicroseconds(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }

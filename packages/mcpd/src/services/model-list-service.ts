@@ -40,7 +40,8 @@ export class ModelListService {
     const add = (id: string, created: string | number, ownedBy: string) => {
       if (taken.has(id)) return;
       taken.add(id);
-      data.push({ id, object: 'model', created: typeof created === 'number' ? created : Math.floor(Date.parse(created) / 1000), owned_by: ownedBy });
+      const seconds = typeof created === 'number' ? created : Math.floor(Date.parse(created) / 1000);
+      data.push({ id, object: 'model', created: Number.isFinite(seconds) ? seconds : 0, owned_by: ownedBy });
     };
     for (const view of llmViews) add(view.name, view.createdAt, view.owner ?? 'mcpd');
     const unusableAgents: AgentView[] = [];
@@ -48,7 +49,9 @@ export class ModelListService {
       if (view.llmState === undefined || view.llmState === 'pinned') add(view.name, view.createdAt, 'agent');
       else if (!taken.has(view.name)) unusableAgents.push(view);
     }
-    for (const pool of poolViews) add(pool.name, 0, 'pool');
+    // A pool is as old as its oldest member the caller sees.
+    const createdOf = new Map(llmViews.map((view) => [view.name, Math.floor(Date.parse(view.createdAt) / 1000)]));
+    for (const pool of poolViews) add(pool.name, Math.min(...pool.members.map((member) => createdOf.get(member) ?? Infinity)), 'pool');
     return { list: { object: 'list', data }, unusableAgents };
   }
 }
