@@ -59,6 +59,16 @@ describe.skipIf(!NATS_URL).each(testDatabaseVariants())('replica status on $name
   const holder = async () => (await rows<{ replica_id: string | null }>(sql`select replica_id from provider_sessions where id = ${sessionId}`))[0]?.replica_id;
   const status = async (path: string) => ((await (await a.api(path)).json()) as { status: string }).status;
 
+  it('refuses to start a replica without NATS on the database live replicas use, and leaves their rows alone', async () => {
+    await open(a);
+    const lone = startTestServer({ database, env: { DATABASE_URL: 'postgres://given-handle/unused' }, cacheMs: 0 });
+    await expect(lone).rejects.toThrow(
+      /^2 other mcpd replicas \(.+, .+\) use this database with NATS between them; start this one with MCPD_NATS_URL as they have, or stop them first/,
+    );
+    expect(await status('/api/v1/llms/local')).toBe('active');
+    expect(await status('/api/v1/agents/helper')).toBe('active');
+  });
+
   it('names the replica holding the connection; a newer connection on another replica takes the session, the old one closes', async () => {
     const first = await open(a);
     expect(await holder()).toBe(replicaOf(a));

@@ -334,7 +334,10 @@ export function createServices(options: ServiceOptions): RunningServices {
         )
       : undefined,
     gc: new LifecycleGc(db, catalog, providerSessions, options.clock, options.lifecycle),
-    startupSweep: new StartupSweep(llmRepository, agentRepository, sessionRepository, grace, catalog, options.clock, options.lifecycle.heartbeatTimeoutMs),
+    startupSweep: new StartupSweep(llmRepository, agentRepository, sessionRepository, grace, catalog, options.clock, options.lifecycle.heartbeatTimeoutMs, {
+      repository: new ReplicaRepository(db),
+      staleMs: (options.presenceTiming ?? PRESENCE_TIMING).staleMs,
+    }),
     reconnectGrace: grace,
     shutdown,
     users: new UserService(db, options.clock, {

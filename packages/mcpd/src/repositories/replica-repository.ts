@@ -19,6 +19,12 @@ export class ReplicaRepository {
     return row?.inserted === false;
   }
 
+  /** Replicas that beat within `staleMs`: alive, as far as the database knows. */
+  async aliveIds(staleMs: number): Promise<string[]> {
+    const rows = await rawRows<{ id: string }>(this.db, sql`select id from mcpd_replicas where heartbeat_at >= now() - make_interval(secs => ${staleMs / 1000}) order by id`);
+    return rows.map((row) => row.id);
+  }
+
   async remove(id: string): Promise<void> {
     await this.db.delete(mcpdReplicas).where(eq(mcpdReplicas.id, id));
   }

@@ -3,6 +3,7 @@ import type { ReconnectGrace } from '../dispatch/reconnect-grace.js';
 import type { AgentRepository } from '../repositories/agent-repository.js';
 import type { LlmRepository } from '../repositories/llm-repository.js';
 import type { ProviderSessionRepository } from '../repositories/provider-session-repository.js';
+import type { ReplicaRepository } from '../repositories/replica-repository.js';
 import type { LlmCatalog } from '../catalog/llm-catalog.js';
 
 export interface StartupSweepReport {
@@ -28,6 +29,8 @@ export class StartupSweep {
     private readonly catalog: LlmCatalog,
     private readonly clock: Clock,
     private readonly heartbeatTimeoutMs: number,
+    /** The replicas' liveness rows, and how long a replica counts as alive after its last beat. */
+    private readonly replicas: { repository: ReplicaRepository; staleMs: number },
   ) {}
 
   /**
@@ -38,6 +41,15 @@ export class StartupSweep {
     const now = this.clock.now();
     let markedInactive = 0;
     if (!clustered) {
+      // Alone, this process takes every stream for its own: with replicas alive on the same
+      // database it would mark their publishers' rows inactive and answer their callers that the
+      // publishers are offline.
+      const alive = await this.replicas.repository.aliveIds(this.replicas.staleMs);
+      if (alive.length > 0) {
+        throw new Error(
+          `${alive.length} other mcpd replica${alive.length > 1 ? 's' : ''} (${alive.join(', ')}) use this database with NATS between them; start this one with MCPD_NATS_URL as they have, or stop them first (one killed without a clean stop counts as alive for ${this.replicas.staleMs / 1000} s after its last beat)`,
+        );
+      }
       markedInactive = await this.llms.markUnconnectedInactive(connectedSessionIds, now);
       await this.agents.markUnconnectedInactive(connectedSessionIds, now);
     }
