@@ -20,6 +20,17 @@ describe.each(testDatabaseVariants())('URLs stored in clear, sealed at start, on
     await mcpd.server.services.database.close();
   });
 
+  it('refuses to start with a secret key that opens none of the secrets stored, and starts with the right one', async () => {
+    expect((await mcpd.api('/api/v1/llms', { json: { name: 'keyed', type: 'openai', model: 'm', url: 'http://127.0.0.1:9/v1', apiKey: 'sk-upstream-key' } })).status).toBe(201);
+    const { database } = mcpd.server.services;
+    const wrong = startTestServer({ database, env: { MCPD_SECRET_KEY: 'another-secret-key-9876543210' } });
+    await expect(wrong).rejects.toThrow(
+      'MCPD_SECRET_KEY opens none of the 1 secret stored in the database (API keys, URL credentials): it is not the key they were sealed with; start with that key (every replica takes the same one)',
+    );
+    const right = await startTestServer({ database });
+    await right.close();
+  });
+
   it('seals the rows whose URL holds credentials, once, and leaves the rest as they are', async () => {
     const { db } = mcpd.server.services.database;
     const given = 'https://svc:pa55word@models.example/v1?sig=abc123&x=1';

@@ -19,6 +19,7 @@ import { sealStoredUrls } from '../services/seal-stored-urls.js';
 import { LlmRepository } from '../repositories/llm-repository.js';
 import { SecretBox } from '../security/secret-box.js';
 import { runExclusively } from '../repositories/singleton-lock.js';
+import { checkSecretKey } from '../services/check-secret-key.js';
 import { createServices, type RunningServices } from './create-services.js';
 import { NatsBus } from '../bus/nats-bus.js';
 import { generateId } from '../security/token.js';
@@ -94,8 +95,13 @@ async function startOn(config: McpdConfig, options: StartOptions, clock: Clock, 
   const bootstrap = await runExclusively(db, 'bootstrap', (tx) =>
     bootstrapAdmin({ users: new UserRepository(tx), tokens: new TokenRepository(tx) }, config.bootstrapToken),
   );
+  const box = new SecretBox(secretKey);
+  const keyCheck = await checkSecretKey(new LlmRepository(db), box);
+  if (keyCheck.unreadable.length > 0) {
+    logger.warn({ llms: keyCheck.unreadable }, 'the secrets of these LLMs cannot be opened with MCPD_SECRET_KEY; calls to them fail until their key or URL is written again');
+  }
   // Rows from before URLs were sealed: replicas starting together seal each row once.
-  const sealed = await runExclusively(db, 'sealUrls', (tx) => sealStoredUrls(new LlmRepository(tx), new SecretBox(secretKey)));
+  const sealed = await runExclusively(db, 'sealUrls', (tx) => sealStoredUrls(new LlmRepository(tx), box));
   if (sealed > 0) logger.info({ sealed }, 'sealed the credentials of LLM URLs stored in clear');
   if (bootstrap.generatedToken) {
     const tokenPath = join(config.dataDir, 'admin-token');

@@ -1,0 +1,38 @@
+import type { LlmRepository } from '../repositories/llm-repository.js';
+import type { SecretBox } from '../security/secret-box.js';
+
+/** What a start found of the secrets stored: the LLMs whose secrets this key cannot open. */
+export interface SecretKeyCheck {
+  stored: number;
+  unreadable: string[];
+}
+
+/**
+ * Tries the key on every secret stored (API keys, URL credentials). A key that opens none of them
+ * is not the key they were sealed with (`MCPD_SECRET_KEY` changed, or a replica given another):
+ * the start is refused, since every call to those LLMs would fail with a 500 and, behind a
+ * balancer, one call in N. A key that opens some is the right one; the others are named.
+ */
+export async function checkSecretKey(llms: LlmRepository, secrets: SecretBox): Promise<SecretKeyCheck> {
+  let stored = 0;
+  let opened = 0;
+  const unreadable = new Set<string>();
+  for (const row of await llms.list()) {
+    for (const sealed of [row.apiKeyEncrypted, row.urlSealed]) {
+      if (sealed === null) continue;
+      stored += 1;
+      try {
+        secrets.open(sealed);
+        opened += 1;
+      } catch {
+        unreadable.add(row.name);
+      }
+    }
+  }
+  if (stored > 0 && opened === 0) {
+    throw new Error(
+      `MCPD_SECRET_KEY opens none of the ${stored} secret${stored > 1 ? 's' : ''} stored in the database (API keys, URL credentials): it is not the key they were sealed with; start with that key (every replica takes the same one)`,
+    );
+  }
+  return { stored, unreadable: [...unreadable] };
+}
