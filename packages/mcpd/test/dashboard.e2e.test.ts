@@ -174,4 +174,18 @@ describe('the dashboard in a browser', () => {
   it('logged no error in the browser console', () => {
     expect(problems).toEqual([]);
   });
+
+  // After the console check: the failed call below logs its 502 in the console, as a browser does.
+  it('puts a message that got no answer back in the box, to send again', async () => {
+    await api('/api/v1/llms', { json: { name: 'team-down', type: 'openai', model: 'm', url: 'http://127.0.0.1:9/v1', visibility: 'public' } });
+    const page = await loggedIn(mcpd.adminToken);
+    await page.click('button[data-tab=playground]');
+    await page.locator('select[name=model] option[value=team-down]').waitFor({ state: 'attached' });
+    await page.selectOption('select[name=model]', 'team-down');
+    await page.fill('textarea[name=message]', 'Are you there?');
+    await page.click('form.compose button[type=submit]');
+    await expect.poll(() => page.locator('[role=alert]').textContent(), { timeout: 15_000 }).toMatch(/team-down/);
+    expect(await page.inputValue('textarea[name=message]')).toBe('Are you there?');
+    expect(await page.locator('[data-role=user]').count()).toBe(0);
+  });
 });

@@ -111,9 +111,12 @@ export function PlaygroundView({ token }: { token: string }) {
     } catch (failure) {
       if (!request.signal.aborted) {
         setError(failure instanceof Error ? failure.message : String(failure));
-        // No empty answer is left in the history the next message sends.
-        if (!answer.content) setMessages(history.slice(0, -1));
-        else show();
+        // No empty answer is left in the history the next message sends, and the message that
+        // got none goes back in the box, to send again.
+        if (!answer.content) {
+          setMessages(history.slice(0, -1));
+          setDraft((current) => current || text);
+        } else show();
       }
     } finally {
       // A failed parse leaves the body unread: ending it gives the model's slot back at once.
