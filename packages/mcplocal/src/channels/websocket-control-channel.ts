@@ -31,6 +31,8 @@ const HIGH_WATER_BYTES = 1024 * 1024;
 const BATCH_CHARS = 8 * 1024;
 /** Task ids mcpd said it no longer wants, remembered so later results of them are dropped; the oldest are forgotten first. */
 const GONE_TASKS_REMEMBERED = 4096;
+/** A refused upgrade whose answer is not mcpd's: most likely a proxy in front of it that does not pass WebSocket upgrades. */
+const NOT_FROM_MCPD = "not in mcpd's words: likely a proxy in front of it that does not pass WebSocket upgrades (docs/virtual-llms.md says how to let them through)";
 /** Of a refusal's body only this much is read: mcpd's `{"error"}` is short, a proxy's page needs no more. */
 const REFUSAL_BODY_BYTES = 16 * 1024;
 /** How mcpd ends a socket on purpose (shutting down, replaced by a newer one): the life is over, not broken. */
@@ -278,7 +280,9 @@ export class WebSocketControlChannel implements ControlChannel {
       signal.addEventListener('abort', onAbort, { once: true });
 
       socket.on('unexpected-response', (_request, response) => {
-        void readRefusalBody(response).then((text) => fail(mcpdRefusal(response.statusCode ?? 0, text, 'the provider socket', response.statusMessage, headerText(response.headers['retry-after']))));
+        void readRefusalBody(response).then((text) =>
+          fail(mcpdRefusal(response.statusCode ?? 0, text, 'the provider socket', response.statusMessage, headerText(response.headers['retry-after']), NOT_FROM_MCPD)),
+        );
       });
       socket.on('upgrade', (response) => {
         connection = response.socket;

@@ -17,6 +17,7 @@ afterEach(async () => {
 
 const REQUEST = { model: 'local-qwen', messages: [{ role: 'user', content: 'Say hello.' }] };
 const FALLBACK = 'falling back to SSE + POST';
+const PROXY_HINT = "not in mcpd's words: likely a proxy in front of it that does not pass WebSocket upgrades (docs/virtual-llms.md says how to let them through)";
 
 async function start(options: { socket: boolean; upstream?: Parameters<typeof RegistrarHarness.start>[0] }): Promise<RegistrarHarness> {
   harness = await RegistrarHarness.start(options.upstream ?? {}, { socket: options.socket });
@@ -64,7 +65,7 @@ describe('the negotiated control channel', () => {
     await serveOneTask(h, 'task-1');
     expect(h.mcpd.streamOpens).toHaveLength(1);
     expect(fallbackLines(h)).toEqual([
-      `the provider socket did not come up (mcpd answered the provider socket with HTTP ${status}: ${status === 404 ? 'Not Found' : 'Bad Gateway'}); ${FALLBACK}, and trying the socket again in 10 min`,
+      `the provider socket did not come up (mcpd answered the provider socket with HTTP ${status}: ${status === 404 ? 'Not Found' : 'Bad Gateway'}; ${PROXY_HINT}); ${FALLBACK}, and trying the socket again in 10 min`,
     ]);
 
     h.mcpd.dropStreams();
