@@ -226,7 +226,7 @@ describe('the local endpoint with mcpd unreachable', () => {
       expect(response.status).toBe(502);
       expect(((await response.json()) as { error: string }).error).toMatch(/^cannot reach mcpd at http:\/\/127\.0\.0\.1:\d+: /);
       expect(upstream.requests).toHaveLength(0);
-      expect(warnings.join('\n')).toContain('access check unreachable');
+      expect(warnings.join('\n')).toContain('mcpd could not be asked whether the user may use it (failover fails closed)');
     } finally {
       await endpoint.close();
       await upstream.close();
