@@ -6,6 +6,7 @@ import { LlmRepository } from '../src/repositories/llm-repository.js';
 import { SecretBox } from '../src/security/secret-box.js';
 import { realUrl } from '../src/security/stored-url.js';
 import { sealStoredUrls } from '../src/services/seal-stored-urls.js';
+import { checkSecretKey } from '../src/services/check-secret-key.js';
 import { startTestServer, TEST_SECRET_KEY, type TestServer } from './support/test-server.js';
 
 describe.each(testDatabaseVariants())('URLs stored in clear, sealed at start, on $name', (variant) => {
@@ -29,6 +30,23 @@ describe.each(testDatabaseVariants())('URLs stored in clear, sealed at start, on
     );
     const right = await startTestServer({ database });
     await right.close();
+  });
+
+  it('starts with the right key while one row holds a secret sealed under another, and names that row', async () => {
+    for (const name of ['good', 'bad']) {
+      const url = `https://svc:pa55-${name}@models.example/v1`;
+      expect((await mcpd.api('/api/v1/llms', { json: { name, type: 'openai', model: 'm', url } })).status).toBe(201);
+    }
+    const { database } = mcpd.server.services;
+    // A row sealed under another key: a replica once given the wrong one, say.
+    await database.db.update(llms).set({ urlSealed: new SecretBox('another-secret-key-9876543210').seal('https://svc:other@models.example/v1') }).where(eq(llms.name, 'bad'));
+    const repository = new LlmRepository(database.db);
+    const box = new SecretBox(TEST_SECRET_KEY);
+    expect(await checkSecretKey(repository, box)).toEqual({ stored: 2, unreadable: ['bad'] });
+    expect(await sealStoredUrls(repository, box)).toBe(0);
+    const again = await startTestServer({ database });
+    await again.close();
+    expect(await repository.findByName('good')).toMatchObject({ url: 'https://***:***@models.example/v1' });
   });
 
   it('seals the rows whose URL holds credentials, once, and leaves the rest as they are', async () => {

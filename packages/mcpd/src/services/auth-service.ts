@@ -89,20 +89,23 @@ export class AuthService {
   knownPrincipal(authorization: string | undefined): Principal | undefined {
     const token = parseBearer(authorization);
     if (!token) return undefined;
-    const cached = this.#cache.get(hashToken(token));
-    const now = this.clock.now().getTime();
-    if (!cached || cached.cachedUntil <= now || (cached.tokenExpiresAt !== null && cached.tokenExpiresAt <= now)) return undefined;
-    return cached.principal;
+    const cached = this.#cached(hashToken(token), this.clock.now().getTime());
+    return cached === 'expired' ? undefined : cached;
+  }
+
+  /** The cache's word on a token: its principal, `expired`, or undefined when it must be asked of the database. */
+  #cached(tokenHash: string, now: number): Principal | 'expired' | undefined {
+    const cached = this.#cache.get(tokenHash);
+    if (!cached || cached.cachedUntil <= now) return undefined;
+    return cached.tokenExpiresAt !== null && cached.tokenExpiresAt <= now ? 'expired' : cached.principal;
   }
 
   async #verify(token: string): Promise<Principal> {
     const tokenHash = hashToken(token);
     const now = this.clock.now().getTime();
-    const cached = this.#cache.get(tokenHash);
-    if (cached && cached.cachedUntil > now) {
-      if (cached.tokenExpiresAt !== null && cached.tokenExpiresAt <= now) throw unauthorized('the token has expired');
-      return cached.principal;
-    }
+    const cached = this.#cached(tokenHash, now);
+    if (cached === 'expired') throw unauthorized('the token has expired');
+    if (cached) return cached;
     const found = await this.tokens.findByHash(tokenHash);
     if (!found || !digestsEqual(found.token.tokenHash, tokenHash)) {
       this.#cache.delete(tokenHash);

@@ -11,9 +11,17 @@ import { realUrl, storedUrl } from '../security/stored-url.js';
 export async function sealStoredUrls(llms: LlmRepository, secrets: SecretBox): Promise<number> {
   let rewritten = 0;
   for (const row of await llms.list()) {
-    const current = row.kind === 'public' ? realUrl(row, secrets) : null;
+    if (row.kind !== 'public') continue;
+    let current: string | null;
+    try {
+      current = realUrl(row, secrets);
+    } catch {
+      // Sealed under another key: the start's key check (checkSecretKey) names the row, and it stays as it is.
+      continue;
+    }
     if (current === null) continue;
     const stored = storedUrl(current, secrets);
+    // realUrl opened the sealed URL already, so this one cannot fail.
     const sealedAsItIs = row.urlSealed === null ? stored.urlSealed === null : secrets.open(row.urlSealed) === current;
     if (stored.url === row.url && sealedAsItIs) continue;
     await llms.update(row.id, stored);

@@ -52,7 +52,6 @@ function nameAddressOnce(text: string): string {
   return text.slice(0, named) + text.slice(named).replace(CODE_AT_ADDRESS, '$1');
 }
 
-
 function hostsOf(addresses: ReadonlyArray<string | undefined>): string[] {
   const hosts = new Set<string>();
   for (const address of addresses) {
