@@ -2,8 +2,9 @@
  * The candidate `name` is most likely a misspelling of: within `maxDistance` edits (a letter
  * added, dropped, changed, or two neighbours swapped), the nearest, the first on a tie; else the
  * one candidate that begins with it, for a name cut short (`subject` for `subjectName`; four
- * letters at least, and only when one candidate does). Case is ignored. Undefined when `name` is
- * a candidate itself or none is near.
+ * letters at least, and only when one candidate does). Case is ignored in the comparison, and a
+ * name that differs from a candidate in case alone gets it. Undefined when `name` is a candidate
+ * itself or none is near.
  */
 export function closestName(name: string, candidates: Iterable<string>, maxDistance = 2): string | undefined {
   const wanted = name.toLowerCase();
@@ -11,9 +12,11 @@ export function closestName(name: string, candidates: Iterable<string>, maxDista
   let bestDistance = maxDistance + 1;
   const longer: string[] = [];
   for (const candidate of candidates) {
+    if (candidate === name) return undefined;
     const lower = candidate.toLowerCase();
+    // Case alone differs: nearest of all (`PoolName` is poolName; names are case-sensitive).
+    if (lower === wanted) return candidate;
     const distance = editDistance(wanted, lower, bestDistance);
-    if (distance === 0) return undefined;
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;

@@ -7,7 +7,8 @@ describe('closestName, the did-you-mean of apply and the agent parameters', () =
     expect(closestName('maxConcurent', fields)).toBe('maxConcurrent');
     expect(closestName('systemPromt', fields)).toBe('systemPrompt');
     expect(closestName('poolNmae', fields)).toBe('poolName');
-    expect(closestName('PoolName', fields)).toBeUndefined();
+    expect(closestName('PoolName', fields)).toBe('poolName');
+    expect(closestName('poolName', fields)).toBeUndefined();
     expect(closestName('subjectNam', fields)).toBe('subjectName');
     // Cut short, but two fields begin so: no guess.
     expect(closestName('subject', fields)).toBeUndefined();
