@@ -3,3 +3,4 @@ export * as schema from './schema.js';
 export { openDatabase, openEmbeddedClient, redactUrl, MIGRATIONS_FOLDER } from './open-database.js';
 export type { Database, DatabaseDriver, DatabaseHandle, OpenDatabaseOptions } from './open-database.js';
 export { withTransaction, type Transaction } from './with-transaction.js';
+export type { CopyRows, CopyValue } from './copy-rows.js';

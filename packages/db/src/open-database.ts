@@ -7,6 +7,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/node-postgres';
 import { migrate as migratePostgres } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
+import { pgliteCopyRows, type CopyRows } from './copy-rows.js';
 import * as schema from './schema.js';
 
 /** The Drizzle handle both drivers share; repositories are written against this type only. */
@@ -17,6 +18,11 @@ export type DatabaseDriver = 'embedded' | 'postgres';
 export interface DatabaseHandle {
   db: Database;
   driver: DatabaseDriver;
+  /**
+   * Bulk loading with COPY, where it is the cheap way in: the embedded database, which writes on
+   * mcpd's own thread. Undefined for PostgreSQL, whose multi-row insert costs mcpd little.
+   */
+  copyRows?: CopyRows | undefined;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -60,6 +66,7 @@ export async function openEmbeddedClient(client: PGlite, description = 'the embe
     return {
       db: db as unknown as Database,
       driver: 'embedded',
+      copyRows: pgliteCopyRows(client),
       ping: async () => {
         await client.query('select 1');
       },

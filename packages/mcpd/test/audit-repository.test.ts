@@ -4,10 +4,19 @@ import type { NewAuditRecordRow } from '@mcpctl/db';
 import { AuditRepository, type AuditFilter } from '../src/repositories/audit-repository.js';
 
 describe.each(testDatabaseVariants())('audit records on $name', (variant) => {
+  it('bulk loads with COPY on the embedded database only', async () => {
+    const database = await variant.open();
+    try {
+      expect(database.copyRows !== undefined).toBe(variant.name === 'embedded');
+    } finally {
+      await database.close();
+    }
+  });
+
   it('stores a batch in one statement, every field intact, and lists newest first with filters', async () => {
     const database = await variant.open();
     try {
-      const audit = new AuditRepository(database.db);
+      const audit = new AuditRepository(database.db, database.copyRows);
       const at = new Date('2026-03-01T10:00:00.123Z');
       await audit.insertMany([
         { at, userId: 'u1', userName: 'alice', llmName: 'qwen3', servedBy: 'qwen3-bob', endpoint: 'infer', streaming: true, status: 200, latencyMs: 12.5, firstTokenMs: 3.25, queueMs: 0.5, promptTokens: 10, completionTokens: 20, error: null },
@@ -24,11 +33,15 @@ describe.each(testDatabaseVariants())('audit records on $name', (variant) => {
     }
   });
 
-  it('keeps texts an array literal would otherwise read as syntax: NULL, quotes, commas, braces, backslashes', async () => {
+  // The embedded database loads with COPY (CSV) and PostgreSQL with an insert of arrays; each has its own syntax to get wrong.
+  it.each([
+    { path: 'its own bulk load', bulk: true },
+    { path: 'the insert of arrays', bulk: false },
+  ])('keeps texts either syntax could misread (NULL, quotes, commas, braces, backslashes, line breaks) through $path', async ({ bulk }) => {
     const database = await variant.open();
     try {
-      const audit = new AuditRepository(database.db);
-      const awkward = ['NULL', 'null', '', ' a, b ', '{x,y}', 'say "hi"', 'back\\slash\\', "it's", 'tab\there\nline', 'ünï 🙂'];
+      const audit = new AuditRepository(database.db, bulk ? database.copyRows : undefined);
+      const awkward = ['NULL', 'null', '', ' a, b ', '{x,y}', 'say "hi"', '"', 'back\\slash\\', '\\.', "it's", 'tab\there\nline', 'cr\r\nlf', 'ünï 🙂'];
       const at = new Date('2026-03-01T10:00:00Z');
       await audit.insertMany(
         awkward.map((text, index) => ({
@@ -73,7 +86,7 @@ describe.each(testDatabaseVariants())('audit records on $name', (variant) => {
   it('filters by status, agent and time, and pages by id', async () => {
     const database = await variant.open();
     try {
-      const audit = new AuditRepository(database.db);
+      const audit = new AuditRepository(database.db, database.copyRows);
       await audit.insertMany([
         record('2026-03-01T10:00:00Z', { status: 200 }),
         record('2026-03-01T11:00:00Z', { status: 503, agentName: 'reviewer' }),
@@ -97,7 +110,7 @@ describe.each(testDatabaseVariants())('audit records on $name', (variant) => {
   it('counts usage per key over a window: requests, errors, tokens, latency and first-token percentiles, and per hour', async () => {
     const database = await variant.open();
     try {
-      const audit = new AuditRepository(database.db);
+      const audit = new AuditRepository(database.db, database.copyRows);
       const latencies = Array.from({ length: 20 }, (_, index) => (index + 1) * 10);
       await audit.insertMany([
         ...latencies.map((latencyMs, index) =>

@@ -18,7 +18,7 @@ describe.each(testDatabaseVariants())('audit writer on $name', (variant) => {
   it('a row the database refuses loses only itself: the rest of its batch is stored, the loss reported', async () => {
     const database = await variant.open();
     try {
-      const audit = new AuditRepository(database.db);
+      const audit = new AuditRepository(database.db, database.copyRows);
       const failures: Array<{ lost: number; who: string[] }> = [];
       const writer = new AuditWriter(audit, { clock: new ManualClock(), flushIntervalMs: 60_000, maxBatch: 100, onError: (_error, lost, who) => failures.push({ lost, who }) });
       writer.record(record('alice', 'qwen3'));
@@ -38,7 +38,7 @@ describe.each(testDatabaseVariants())('audit writer on $name', (variant) => {
   it('stores what a caller sent whatever its size or bytes: long names and errors cut, NUL dropped, lone surrogates replaced', async () => {
     const database = await variant.open();
     try {
-      const audit = new AuditRepository(database.db);
+      const audit = new AuditRepository(database.db, database.copyRows);
       // The database itself refuses such a name (it is why the writer bounds it).
       await expect(audit.insertMany([record('x', hugeName())])).rejects.toThrow();
       const failures: number[] = [];

@@ -1,5 +1,5 @@
 import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
-import { auditRecords, type AuditRecordRow, type Database, type NewAuditRecordRow } from '@mcpctl/db';
+import { auditRecords, type AuditRecordRow, type CopyRows, type Database, type NewAuditRecordRow } from '@mcpctl/db';
 import type { UsageDimension, UsageHour, UsageRow } from '@mcpctl/protocol';
 import { rawRows } from './raw-rows.js';
 
@@ -57,18 +57,29 @@ const AUDIT_FIELD_TYPES: Record<AuditField, string> = {
   agentName: 'text',
 };
 const AUDIT_FIELDS = Object.keys(AUDIT_FIELD_TYPES) as AuditField[];
-const AUDIT_COLUMN_LIST = sql.raw(AUDIT_FIELDS.map((field) => auditRecords[field].name).join(', '));
+const AUDIT_COLUMNS = AUDIT_FIELDS.map((field) => auditRecords[field].name);
+const AUDIT_COLUMN_LIST = sql.raw(AUDIT_COLUMNS.join(', '));
 
 export class AuditRepository {
-  constructor(private readonly db: Database) {}
+  /** `copyRows`: the database's bulk load, where it has a cheaper one than an insert (the embedded database). */
+  constructor(
+    private readonly db: Database,
+    private readonly copyRows?: CopyRows | undefined,
+  ) {}
 
   /**
-   * One statement for the whole batch, one array parameter per column. On the embedded database
-   * (which runs on mcpd's own thread) this costs about half of what the same rows cost as one JSON
-   * parameter once batches reach a few hundred rows, and a multi-row VALUES several times more.
+   * One statement for the whole batch, all rows or none: a COPY where the database offers a
+   * cheap one, else an insert with one array parameter per column. On the embedded database
+   * (which runs on mcpd's own thread) the insert costs about half of what the same rows cost as
+   * one JSON parameter once batches reach a few hundred rows, and a multi-row VALUES several
+   * times more; the COPY costs 0.6× the insert at 500 rows and 0.4× at 100.
    */
   async insertMany(records: NewAuditRecordRow[]): Promise<void> {
     if (records.length === 0) return;
+    if (this.copyRows) {
+      await this.copyRows('audit_records', AUDIT_COLUMNS, records.map((record) => AUDIT_FIELDS.map((field) => record[field])));
+      return;
+    }
     const arrays = AUDIT_FIELDS.map((field) => {
       const values = records.map((record) => {
         const value = record[field];

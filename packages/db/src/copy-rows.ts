@@ -1,0 +1,32 @@
+import type { PGlite } from '@electric-sql/pglite';
+
+/** A value COPY can load into a column of a plain type: text, number, boolean, timestamp, or NULL. */
+export type CopyValue = string | number | boolean | Date | null | undefined;
+
+/**
+ * Loads rows into `table` (its `columns`, in order) with one COPY. On the embedded database a
+ * COPY skips the planner and the per-row parameter work an INSERT pays: about 0.6× its cost per
+ * row at 500 rows a batch and 0.4× at 100 (`docs/decisions.md`). All rows or none are stored.
+ */
+export type CopyRows = (table: string, columns: readonly string[], rows: ReadonlyArray<readonly CopyValue[]>) => Promise<void>;
+
+/** `copyRows` over a PGlite client: the rows go in as CSV through its `/dev/blob` device. */
+export function pgliteCopyRows(client: PGlite): CopyRows {
+  return async (table, columns, rows) => {
+    if (rows.length === 0) return;
+    let csv = '';
+    for (const row of rows) csv += `${row.map(csvField).join(',')}\n`;
+    await client.query(`copy ${table} (${columns.join(', ')}) from '/dev/blob' with (format csv)`, [], { blob: new Blob([csv]) });
+  };
+}
+
+/**
+ * One CSV field as COPY reads it: NULL is the empty unquoted field, so every text is quoted
+ * (an empty text, `NULL`, `\.` and line breaks included) with its quotes doubled.
+ */
+function csvField(value: CopyValue): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return `"${value.replaceAll('"', '""')}"`;
+  if (value instanceof Date) return value.toISOString();
+  return String(value);
+}
