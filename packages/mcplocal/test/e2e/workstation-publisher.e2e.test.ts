@@ -11,7 +11,7 @@ import {
 } from '@mcpctl/test-kit';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { closedPort, TcpProxy } from './support/tcp-proxy.js';
 
 /*
@@ -192,9 +192,12 @@ describe('failures relayed from a workstation', () => {
     expect(texts[0]).toMatch(/ECONNREFUSED/);
     expect(texts[2]).toMatch(/desk-sleeper/);
     expect(texts[2]).toMatch(/wake request/);
-    // The workstation's own log keeps the whole story.
-    expect(publisher.output()).toContain(`127.0.0.1:${refusedPort}`);
-    expect(publisher.output()).toContain(wakeUrl);
+    // The workstation's own log keeps the whole story. Its lines come down another pipe than the
+    // answers, so the last one may reach this process a moment after the answer did.
+    await vi.waitFor(() => {
+      expect(publisher.output()).toContain(`127.0.0.1:${refusedPort}`);
+      expect(publisher.output()).toContain(wakeUrl);
+    }, 5_000);
   });
 });
 
