@@ -4,19 +4,22 @@ import type { PGlite } from '@electric-sql/pglite';
 export type CopyValue = string | number | boolean | Date | null | undefined;
 
 /**
- * Loads rows into `table` (its `columns`, in order) with one COPY. On the embedded database a
- * COPY skips the planner and the per-row parameter work an INSERT pays: about 0.6× its cost per
- * row at 500 rows a batch and 0.4× at 100 (`docs/decisions.md`). All rows or none are stored.
+ * Loads rows into `table` (its `columns`, in order) with one COPY, outside any transaction. On
+ * the embedded database a COPY skips the planner and the per-row parameter work an INSERT pays
+ * (`docs/decisions.md`, "Audit batches by COPY"). All rows or none are stored.
  */
 export type CopyRows = (table: string, columns: readonly string[], rows: ReadonlyArray<readonly CopyValue[]>) => Promise<void>;
 
-/** `copyRows` over a PGlite client: the rows go in as CSV through its `/dev/blob` device. */
+/** `copyRows` over a PGlite client: the rows go in as UTF-8 CSV through its `/dev/blob` device. */
 export function pgliteCopyRows(client: PGlite): CopyRows {
   return async (table, columns, rows) => {
     if (rows.length === 0) return;
     let csv = '';
     for (const row of rows) csv += `${row.map(csvField).join(',')}\n`;
-    await client.query(`copy ${table} (${columns.join(', ')}) from '/dev/blob' with (format csv)`, [], { blob: new Blob([csv]) });
+    const columnList = columns.map(quoteIdentifier).join(', ');
+    await client.query(`copy ${quoteIdentifier(table)} (${columnList}) from '/dev/blob' with (format csv, encoding 'UTF8')`, [], {
+      blob: new Blob([csv]),
+    });
   };
 }
 
@@ -29,4 +32,8 @@ function csvField(value: CopyValue): string {
   if (typeof value === 'string') return `"${value.replaceAll('"', '""')}"`;
   if (value instanceof Date) return value.toISOString();
   return String(value);
+}
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
 }

@@ -33,15 +33,13 @@ describe.each(testDatabaseVariants())('audit records on $name', (variant) => {
     }
   });
 
-  // The embedded database loads with COPY (CSV) and PostgreSQL with an insert of arrays; each has its own syntax to get wrong.
-  it.each([
-    { path: 'its own bulk load', bulk: true },
-    { path: 'the insert of arrays', bulk: false },
-  ])('keeps texts either syntax could misread (NULL, quotes, commas, braces, backslashes, line breaks) through $path', async ({ bulk }) => {
+  // The embedded database loads with COPY (CSV), PostgreSQL with an insert of arrays; each has its own syntax to get wrong.
+  const arrays = { path: 'the insert of arrays', bulk: false };
+  it.each(variant.name === 'embedded' ? [{ path: 'COPY', bulk: true }, arrays] : [arrays])('keeps texts either syntax could misread (NULL, quotes, commas, braces, backslashes, line breaks) through $path', async ({ bulk }) => {
     const database = await variant.open();
     try {
       const audit = new AuditRepository(database.db, bulk ? database.copyRows : undefined);
-      const awkward = ['NULL', 'null', '', ' a, b ', '{x,y}', 'say "hi"', '"', 'back\\slash\\', '\\.', "it's", 'tab\there\nline', 'cr\r\nlf', 'ünï 🙂'];
+      const awkward = ['NULL', 'null', '', ' a, b ', '{x,y}', 'say "hi"', '"', 'back\\slash\\', '\\.', 'a\n\\.\nb', "it's", 'tab\there\nline', 'cr\r\nlf', 'ünï 🙂'];
       const at = new Date('2026-03-01T10:00:00Z');
       await audit.insertMany(
         awkward.map((text, index) => ({
