@@ -29,7 +29,7 @@ export function agentParamsProblem(params: Record<string, unknown>): AgentParams
  * vLLM, llama.cpp, Ollama and OpenRouter. A default parameter outside this list is passed on as
  * it is (servers have their own); one a letter or two from a name in it is likely a typo.
  */
-const KNOWN_CHAT_PARAMETERS = [
+const KNOWN_CHAT_PARAMETERS: ReadonlySet<string> = new Set([
   ...Object.keys(chatCompletionRequestSchema.shape),
   'frequency_penalty', 'presence_penalty', 'logit_bias', 'logprobs', 'top_logprobs', 'response_format', 'seed',
   'parallel_tool_calls', 'reasoning_effort', 'modalities', 'audio', 'store', 'metadata', 'service_tier',
@@ -39,13 +39,12 @@ const KNOWN_CHAT_PARAMETERS = [
   'best_of', 'use_beam_search', 'length_penalty', 'ignore_eos', 'skip_special_tokens', 'chat_template_kwargs',
   'guided_json', 'guided_regex', 'guided_choice', 'guided_grammar', 'grammar', 'json_schema', 'cache_prompt',
   'n_probs', 'dry_multiplier', 'dry_base', 'xtc_probability', 'xtc_threshold', 'dynatemp_range', 'think',
-];
+]);
 
 /** Default parameters whose name looks like a misspelt one (`tempreature`): each with the name it is likely meant to be. */
 export function misspeltChatParameters(params: Record<string, unknown>): Array<{ name: string; meant: string }> {
-  const known = new Set(KNOWN_CHAT_PARAMETERS);
   return Object.keys(params).flatMap((name) => {
-    const meant = known.has(name) ? undefined : closestName(name, known);
+    const meant = KNOWN_CHAT_PARAMETERS.has(name) ? undefined : closestName(name, KNOWN_CHAT_PARAMETERS);
     return meant === undefined ? [] : [{ name, meant }];
   });
 }

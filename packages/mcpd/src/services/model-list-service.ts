@@ -37,21 +37,25 @@ export class ModelListService {
     const [llmViews, agentViews, poolViews] = await Promise.all([this.llms.list(principal), this.agents.list(principal), this.pools.list(principal)]);
     const taken = new Set<string>();
     const data: Model[] = [];
-    const add = (id: string, created: string | number, ownedBy: string) => {
+    const add = (id: string, created: number, ownedBy: string) => {
       if (taken.has(id)) return;
       taken.add(id);
-      const seconds = typeof created === 'number' ? created : Math.floor(Date.parse(created) / 1000);
-      data.push({ id, object: 'model', created: Number.isFinite(seconds) ? seconds : 0, owned_by: ownedBy });
+      data.push({ id, object: 'model', created: Number.isFinite(created) ? created : 0, owned_by: ownedBy });
     };
-    for (const view of llmViews) add(view.name, view.createdAt, view.owner ?? 'mcpd');
+    const createdOf = new Map(llmViews.map((view) => [view.name, unixSeconds(view.createdAt)]));
+    for (const view of llmViews) add(view.name, unixSeconds(view.createdAt), view.owner ?? 'mcpd');
     const unusableAgents: AgentView[] = [];
     for (const view of agentViews) {
-      if (view.llmState === undefined || view.llmState === 'pinned') add(view.name, view.createdAt, 'agent');
+      if (view.llmState === undefined || view.llmState === 'pinned') add(view.name, unixSeconds(view.createdAt), 'agent');
       else if (!taken.has(view.name)) unusableAgents.push(view);
     }
     // A pool is as old as its oldest member the caller sees.
-    const createdOf = new Map(llmViews.map((view) => [view.name, Math.floor(Date.parse(view.createdAt) / 1000)]));
     for (const pool of poolViews) add(pool.name, Math.min(...pool.members.map((member) => createdOf.get(member) ?? Infinity)), 'pool');
     return { list: { object: 'list', data }, unusableAgents };
   }
+}
+
+/** An ISO time as OpenAI's `created`: whole seconds since the epoch (NaN for a time that does not parse). */
+function unixSeconds(iso: string): number {
+  return Math.floor(Date.parse(iso) / 1000);
 }
