@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { openDatabase, type NewAuditRecordRow } from '@mcpctl/db';
+import { openDatabase, type DatabaseHandle, type NewAuditRecordRow } from '@mcpctl/db';
 import { AuditRepository } from '@mcpctl/mcpd';
 import { makeTempDir } from '@mcpctl/test-kit';
 
@@ -22,39 +22,47 @@ try {
     throw new Error('usage: audit-batch [--sizes 100,500] [--batches 30] (positive whole numbers)');
   }
   const dataDir = await makeTempDir('mcpctl-audit-batch');
-  const database = await openDatabase({ dataDir: dataDir.path });
   try {
-    const ways = [
-      { name: 'COPY', repository: new AuditRepository(database.db, database.copyRows) },
-      { name: 'insert of arrays', repository: new AuditRepository(database.db) },
-    ];
-    process.stdout.write('| rows per batch | way | wall µs/row | CPU µs/row |\n| --: | --- | --: | --: |\n');
-    for (const size of sizes) {
-      const spent = ways.map(() => ({ wallMs: 0, cpuMicros: 0 }));
-      for (let batch = 0; batch < WARMUP_BATCHES + batches; batch += 1) {
-        for (const [index, way] of ways.entries()) {
-          const rows = auditRows(size);
-          const cpuBefore = process.cpuUsage();
-          const startedAt = performance.now();
-          await way.repository.insertMany(rows);
-          if (batch < WARMUP_BATCHES) continue;
-          const cpu = process.cpuUsage(cpuBefore);
-          spent[index]!.wallMs += performance.now() - startedAt;
-          spent[index]!.cpuMicros += cpu.user + cpu.system;
-        }
-      }
-      for (const [index, way] of ways.entries()) {
-        const rows = size * batches;
-        process.stdout.write(`| ${size} | ${way.name} | ${((spent[index]!.wallMs * 1000) / rows).toFixed(1)} | ${(spent[index]!.cpuMicros / rows).toFixed(1)} |\n`);
-      }
+    const database = await openDatabase({ dataDir: dataDir.path });
+    try {
+      await measure(database, sizes, batches);
+    } finally {
+      await database.close();
     }
   } finally {
-    await database.close();
     await dataDir.cleanup();
   }
 } catch (error) {
   process.stderr.write(`audit-batch: ${(error as Error).message}\n`);
   process.exitCode = 2;
+}
+
+/** Prints one table row per batch size and way. */
+async function measure(database: DatabaseHandle, sizes: number[], batches: number): Promise<void> {
+  const ways = [
+    { name: 'COPY', repository: new AuditRepository(database.db, database.copyRows) },
+    { name: 'insert of arrays', repository: new AuditRepository(database.db) },
+  ];
+  process.stdout.write('| rows per batch | way | wall µs/row | CPU µs/row |\n| --: | --- | --: | --: |\n');
+  for (const size of sizes) {
+    const spent = ways.map(() => ({ wallMs: 0, cpuMicros: 0 }));
+    for (let batch = 0; batch < WARMUP_BATCHES + batches; batch += 1) {
+      for (const [index, way] of ways.entries()) {
+        const rows = auditRows(size);
+        const cpuBefore = process.cpuUsage();
+        const startedAt = performance.now();
+        await way.repository.insertMany(rows);
+        if (batch < WARMUP_BATCHES) continue;
+        const cpu = process.cpuUsage(cpuBefore);
+        spent[index]!.wallMs += performance.now() - startedAt;
+        spent[index]!.cpuMicros += cpu.user + cpu.system;
+      }
+    }
+    for (const [index, way] of ways.entries()) {
+      const rows = size * batches;
+      process.stdout.write(`| ${size} | ${way.name} | ${((spent[index]!.wallMs * 1000) / rows).toFixed(1)} | ${(spent[index]!.cpuMicros / rows).toFixed(1)} |\n`);
+    }
+  }
 }
 
 /** Rows shaped like a streamed answer's: every column filled but the ones a success leaves empty. */
