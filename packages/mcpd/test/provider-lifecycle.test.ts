@@ -187,12 +187,15 @@ describe.each(testDatabaseVariants())('provider sessions and lifecycle on $name'
     expect((await mcpd.api('/api/v1/llms/_provider-heartbeat', { token: alice, json: {} })).status).toBe(400);
   });
 
-  it('GC flips silent rows inactive after 90 s, deletes them after 4 h, and is idempotent', async () => {
+  it('GC flips silent rows inactive after 90 s and ends their stream, deletes them after 4 h, and is idempotent', async () => {
     const { providerSessionId } = await registerOk(alice, { providers: [provider('q')] });
+    const stream = await openStream(alice, providerSessionId);
+    await stream.waitFor((s) => s.events.length > 0);
     clock.advance(89_000);
-    expect(await gc()).toMatchObject({ markedInactive: 0, deleted: 0 });
+    expect(await gc()).toMatchObject({ markedInactive: 0, disconnected: 0, deleted: 0 });
     clock.advance(2_000);
-    expect(await gc()).toMatchObject({ markedInactive: 1, deleted: 0 });
+    expect(await gc()).toMatchObject({ markedInactive: 1, disconnected: 1, deleted: 0 });
+    await stream.waitFor((s) => s.closed);
     expect(await gc()).toMatchObject({ markedInactive: 0, deleted: 0 });
     expect(await row('q')).toMatchObject({ status: 'inactive', inactiveSince: clock.now().toISOString() });
 
@@ -207,13 +210,46 @@ describe.each(testDatabaseVariants())('provider sessions and lifecycle on $name'
     expect(await mcpd.server.services.database.db.select().from(llms)).toEqual([]);
   });
 
-  it('keeps heartbeating rows alive through GC', async () => {
+  it('keeps the rows of an open stream alive through GC while it heartbeats', async () => {
     const { providerSessionId } = await registerOk(alice, { providers: [provider('q')] });
+    const stream = await openStream(alice, providerSessionId);
+    await stream.waitFor((s) => s.events.length > 0);
     for (let beat = 0; beat < 5; beat += 1) {
       clock.advance(30_000);
       await mcpd.api('/api/v1/llms/_provider-heartbeat', { token: alice, json: { providerSessionId } });
-      await gc();
+      expect(await gc()).toMatchObject({ markedInactive: 0, disconnected: 0 });
     }
     expect((await row('q')).status).toBe('active');
+  });
+
+  it('takes the rows of a session whose stream never opened inactive 30 s after it registered, heartbeats or not; the stream revives them', async () => {
+    const { providerSessionId } = await registerOk(alice, {
+      providers: [provider('q'), provider('sleepy', { initialStatus: 'hibernating' })],
+      agents: [{ name: 'helper', llmName: 'q' }],
+    });
+    const agent = async () => (await (await mcpd.api('/api/v1/agents/helper')).json()) as Record<string, unknown>;
+    clock.advance(29_000);
+    await mcpd.api('/api/v1/llms/_provider-heartbeat', { token: alice, json: { providerSessionId } });
+    expect(await gc()).toMatchObject({ markedInactive: 0 });
+    expect((await row('q')).status).toBe('active');
+
+    clock.advance(2_000);
+    await mcpd.api('/api/v1/llms/_provider-heartbeat', { token: alice, json: { providerSessionId } });
+    expect(await gc()).toMatchObject({ markedInactive: 2, disconnected: 0 });
+    const flippedAt = clock.now().toISOString();
+    expect(await row('q')).toMatchObject({ status: 'inactive', inactiveSince: flippedAt });
+    expect(await row('sleepy')).toMatchObject({ status: 'inactive', inactiveSince: flippedAt });
+    expect(await agent()).toMatchObject({ status: 'inactive' });
+    expect(await gc()).toMatchObject({ markedInactive: 0 });
+
+    clock.advance(1_000);
+    const stream = await openStream(alice, providerSessionId);
+    await stream.waitFor((s) => s.events.length > 0);
+    await eventually(async () => (await row('q')).status === 'active');
+    expect(await row('q')).toMatchObject({ status: 'active', inactiveSince: null });
+    expect(await agent()).toMatchObject({ status: 'active' });
+    // Held now: as old as its rows get, GC leaves them to the heartbeat timeout.
+    clock.advance(45_000);
+    expect(await gc()).toMatchObject({ markedInactive: 0 });
   });
 });

@@ -109,6 +109,22 @@ describe.skipIf(!NATS_URL).each(testDatabaseVariants())('replica status on $name
     expect(view.providerSession).toMatchObject({ connected: false, transport: null });
   });
 
+  it('takes the rows of a session nobody holds inactive once past the stream grace, and leaves those another replica holds', async () => {
+    const age = () => rows(sql`update llms set updated_at = now() - interval '1 hour' where provider_session_id = ${sessionId}`);
+    await age();
+    expect(await b.server.services.gc.runOnce()).toMatchObject({ markedInactive: 1, swept: true });
+    expect(await status('/api/v1/llms/local')).toBe('inactive');
+    expect(await status('/api/v1/agents/helper')).toBe('inactive');
+
+    await open(a);
+    expect(await status('/api/v1/llms/local')).toBe('active');
+    await age();
+    // b holds nothing itself: the session's row says a holds it.
+    expect(await b.server.services.gc.runOnce()).toMatchObject({ markedInactive: 0, swept: true });
+    expect(await status('/api/v1/llms/local')).toBe('active');
+    expect(await status('/api/v1/agents/helper')).toBe('active');
+  });
+
   it('sweeps a replica that stopped beating: its sessions released, their rows inactive, tasks sent through it failed everywhere', async () => {
     await database.db.execute(sql`insert into mcpd_replicas (id, started_at, heartbeat_at) values ('dead-replica', now() - interval '1 minute', now() - interval '1 minute')`);
     await database.db.execute(sql`update provider_sessions set replica_id = 'dead-replica' where id = ${sessionId}`);

@@ -144,6 +144,30 @@ export class LlmRepository {
     return updated.length;
   }
 
+  /**
+   * Virtual rows still marked serving whose session no replica holds (none but those of
+   * `heldHere`, this process's own connections) and that nothing published or revived since
+   * `cutoff` go inactive: a publisher that registered and never opened its stream, heartbeats
+   * or not. Answers the session of each row that went.
+   */
+  async markUnheldInactive(heldHere: readonly string[], cutoff: Date, at: Date): Promise<string[]> {
+    const updated = await this.db
+      .update(llms)
+      .set({ status: 'inactive', inactiveSince: at, updatedAt: at })
+      .where(
+        and(
+          eq(llms.kind, 'virtual'),
+          ne(llms.status, 'inactive'),
+          lt(llms.updatedAt, cutoff),
+          isNotNull(llms.providerSessionId),
+          heldHere.length > 0 ? notInArray(llms.providerSessionId, [...heldHere]) : undefined,
+          unheld(this.db, llms.providerSessionId),
+        ),
+      )
+      .returning({ sessionId: llms.providerSessionId });
+    return updated.map((row) => row.sessionId).filter((id): id is string => id !== null);
+  }
+
   /** Virtual rows whose publisher stopped heartbeating before `cutoff` go inactive. */
   async markSilentInactive(cutoff: Date, at: Date): Promise<number> {
     const updated = await this.db

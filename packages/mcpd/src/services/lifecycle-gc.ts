@@ -13,6 +13,15 @@ export interface LifecycleDurations {
   inactiveRetentionMs: number;
 }
 
+/**
+ * How long rows published by a session that no replica holds stay as registered: time enough
+ * for the publisher to open its stream after registering (normally milliseconds; a WebSocket
+ * refused by a proxy, then SSE + POST, a few seconds). A row is `active` or `hibernating` only
+ * while its session's connection is open (SPEC §12 §3), so past this they go inactive,
+ * heartbeats or not, until the stream opens; as long as the liveness of a WebSocket.
+ */
+export const UNHELD_GRACE_MS = 30_000;
+
 /** The control streams open on this process, as the sweep needs them. */
 export interface SessionConnections {
   connectedSessionIds(): string[];
@@ -21,6 +30,7 @@ export interface SessionConnections {
 }
 
 export interface GcReport {
+  /** Rows gone inactive: their publisher silent past the heartbeat timeout, or its stream never opened. */
   markedInactive: number;
   /** Streams open here whose session fell silent: ended, their callers released. */
   disconnected: number;
@@ -48,16 +58,21 @@ export class LifecycleGc {
     const now = this.clock.now();
     const silentCutoff = new Date(now.getTime() - this.durations.heartbeatTimeoutMs);
     const retentionCutoff = new Date(now.getTime() - this.durations.inactiveRetentionMs);
+    const unheldCutoff = new Date(now.getTime() - UNHELD_GRACE_MS);
+    // Read before the sweep: a connection opening meanwhile revives its rows after it.
+    const heldHere = this.connections.connectedSessionIds();
     const swept = await runIfFree(this.db, 'lifecycleSweep', async (tx) => {
       const llms = new LlmRepository(tx);
       const agents = new AgentRepository(tx);
       const sessions = new ProviderSessionRepository(tx);
-      const markedInactive = await llms.markSilentInactive(silentCutoff, now);
+      const silent = await llms.markSilentInactive(silentCutoff, now);
       await agents.markInactiveWhereSessionSilent(await sessions.listSilentSince(silentCutoff), now);
+      const unheldRows = await llms.markUnheldInactive(heldHere, unheldCutoff, now);
+      await agents.markSessionInactive([...new Set(unheldRows)], now, { unheldOnly: true });
       const deleted = await llms.deleteInactiveSince(retentionCutoff);
       await agents.deleteInactiveSince(retentionCutoff);
       const sessionsDeleted = await sessions.deleteEmptySilentSince(retentionCutoff);
-      return { markedInactive, deleted, sessionsDeleted };
+      return { markedInactive: silent + unheldRows.length, deleted, sessionsDeleted };
     });
     // A stream that stays open while its heartbeats stopped is half-open: its callers would wait
     // for answers that never come, so it ends like a closed one. After the sweep's transaction:
