@@ -10,6 +10,7 @@ import { registerGetPool } from '../resources/pool/get.js';
 import { registerGetThread } from '../resources/thread/get.js';
 import { registerGetUsage } from '../resources/usage/get.js';
 import { registerGetAudit } from '../resources/audit/get.js';
+import { registerGetSession } from '../resources/session/get.js';
 
 /** `mcpctl get RESOURCE [NAME]`: one subcommand per resource type. */
 export function registerGet(program: Command, context: CliContext): void {
@@ -23,5 +24,6 @@ export function registerGet(program: Command, context: CliContext): void {
   registerGetThread(get, context);
   registerGetUsage(get, context);
   registerGetAudit(get, context);
+  registerGetSession(get, context);
   completeResourceNames(get);
 }

@@ -1,6 +1,6 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import {
   DEFAULT_TOKENS,
@@ -11,7 +11,7 @@ import {
   type SpawnedMcpd,
   type TempDir,
 } from '@mcpctl/test-kit';
-import { llmViewSchema } from '@mcpctl/protocol';
+import { llmViewSchema, providerSessionViewSchema } from '@mcpctl/protocol';
 import { runMcpctl, type McpctlRun } from '../helpers/run-mcpctl.js';
 
 /*
@@ -390,6 +390,43 @@ describe('mcpctl against a real mcpd', () => {
     });
     expect(llmViewSchema.parse(JSON.parse((await mcpctl(['get', 'llm', 'desk', '-o', 'json'])).stdout))).toMatchObject({ model: 'desk-model', description: 'my desk' });
     expect((await mcpctl(['delete', 'llm', 'desk'])).code).toBe(0);
+  });
+
+  it("lists publishers' sessions by their reference, connected or not, as a table and as JSON", async () => {
+    const admin = { authorization: `Bearer ${mcpd.adminToken}` };
+    const registered = await fetch(`${mcpd.url}/api/v1/llms/_provider-register`, {
+      method: 'POST',
+      headers: { ...admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ providers: [{ name: 'laptop', type: 'openai', model: 'laptop-model' }] }),
+    });
+    const { providerSessionId } = (await registered.json()) as { providerSessionId: string };
+    const streamOpen = new AbortController();
+    const stream = await fetch(`${mcpd.url}/api/v1/llms/_provider-stream`, {
+      headers: { ...admin, accept: 'text/event-stream', 'x-mcpctl-provider-session': providerSessionId },
+      signal: streamOpen.signal,
+    });
+    expect(stream.status).toBe(200);
+    const listed = async () => providerSessionViewSchema.array().parse(JSON.parse((await mcpctl(['get', 'sessions', '-o', 'json'])).stdout));
+    const laptop = async () => (await listed()).find((session) => session.llms.includes('laptop'));
+    try {
+      await vi.waitFor(async () => expect(await laptop()).toMatchObject({ connected: true }), { timeout: 5000 });
+      const shown = await laptop();
+      expect(shown).toMatchObject({ owner: 'admin', connected: true, transport: 'sse', llms: ['laptop'] });
+      expect(JSON.stringify(await listed())).not.toContain(providerSessionId);
+
+      const table = await mcpctl(['get', 'sessions']);
+      expect(table.code).toBe(0);
+      const [header, ...lines] = table.stdout.trimEnd().split('\n').map((line) => line.split(/\s{2,}/));
+      expect(header).toEqual(['SESSION', 'USER', 'CONNECTED', 'TRANSPORT', 'SINCE', 'HEARTBEAT', 'LLMS']);
+      const row = lines.find((line) => line[6] === 'laptop');
+      expect(row?.slice(0, 4)).toEqual([shown?.ref, 'admin', 'yes', 'sse']);
+      expect(row?.[4]).toMatch(/^(just now|\d+s ago)$/);
+      expect((await mcpctl(['get', 'sessions', '--user', 'nobody'])).stderr).toBe('No publisher sessions found.\n');
+    } finally {
+      streamOpen.abort();
+    }
+    await vi.waitFor(async () => expect(await laptop()).toMatchObject({ connected: false, transport: null, connectedAt: null }), { timeout: 5000 });
+    expect((await mcpctl(['delete', 'llm', 'laptop'])).code).toBe(0);
   });
 
   it('deletes an LLM', async () => {

@@ -1,0 +1,30 @@
+import type { ProviderSessionView } from '@mcpctl/protocol';
+import { relativeAge } from '../../format/relative-age.js';
+import type { ResourcePresentation } from '../resource-presentation.js';
+
+/**
+ * How publishers' sessions look in `get`: by the reference `describe llm` shows (never the secret
+ * id), with how long ago things happened as of `now`; `-o wide` adds the times themselves.
+ */
+export function sessionPresentation(now: Date): ResourcePresentation<ProviderSessionView> {
+  const age = (iso: string | null) => (iso === null ? null : relativeAge(new Date(iso), now));
+  return {
+    plural: 'publisher sessions',
+    columns: [
+      { header: 'session', value: (session) => session.ref },
+      { header: 'user', value: (session) => session.owner },
+      { header: 'connected', value: (session) => (session.connected ? 'yes' : 'no') },
+      { header: 'transport', value: (session) => session.transport },
+      { header: 'since', value: (session) => age(session.connectedAt) },
+      { header: 'heartbeat', value: (session) => age(session.lastHeartbeatAt) },
+      { header: 'llms', value: (session) => (session.llms.length === 0 ? null : session.llms.join(',')) },
+      { header: 'connected-at', value: (session) => session.connectedAt, wideOnly: true },
+      { header: 'last-heartbeat', value: (session) => session.lastHeartbeatAt, wideOnly: true },
+      { header: 'created', value: (session) => session.createdAt, wideOnly: true },
+    ],
+    toYamlDocument: (session) => ({
+      value: { kind: 'ProviderSession', ...session },
+      comment: 'sessions are made by mcplocal when it registers, not with apply',
+    }),
+  };
+}
