@@ -119,6 +119,16 @@ describe('wake on demand', () => {
     expect((await view()).status).toBe('hibernating');
   });
 
+  it("passes on the publisher's own Retry-After when its wake fails with one", async () => {
+    const responding = infer();
+    await publisher.waitFor(() => wakeTasks().length === 1);
+    await post(wakeTasks()[0]!.taskId as string, { error: "sleepy's model server keeps crashing (3 times within a minute); mcplocal starts it again in 17 s", retryAfterSeconds: 17 });
+    const response = await responding;
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('17');
+    expect((await view()).status).toBe('hibernating');
+  });
+
   it('gives up on a wake after the published maxWaitSeconds plus the margin', async () => {
     const responding = infer();
     await publisher.waitFor(() => wakeTasks().length === 1);

@@ -175,7 +175,16 @@ export const taskChunkResultSchema = z.object({
   chunk: z.object({ data: z.string(), done: z.boolean().optional() }),
   seq: resultSeqSchema,
 });
-export const taskErrorResultSchema = z.object({ error: z.string().max(10_000), seq: resultSeqSchema });
+/**
+ * A task that failed. `retryAfterSeconds`, an extra field older servers ignore: the publisher knows
+ * when it can serve again (a managed server that keeps crashing is started again in that many
+ * seconds), and mcpd's 503 says so instead of its own guess.
+ */
+export const taskErrorResultSchema = z.object({
+  error: z.string().max(10_000),
+  retryAfterSeconds: z.number().int().positive().max(86_400).optional(),
+  seq: resultSeqSchema,
+});
 
 /** Body of `POST /api/v1/llms/_provider-task/:taskId/result`. */
 export const taskResultSchema = z.union([taskChunkResultSchema, taskErrorResultSchema, taskWholeResultSchema]);

@@ -90,11 +90,12 @@ export class WakeCoordinator {
 
 function wakeError(name: string, result: TaskResult | undefined): HttpError | undefined {
   if (result === undefined) return failed(name, 'the publisher answered the wake with nothing');
-  if ('error' in result) return failed(name, result.error);
+  if ('error' in result) return failed(name, result.error, result.retryAfterSeconds);
   if ('status' in result && result.status >= 200 && result.status < 300) return undefined;
   return failed(name, 'the publisher answered the wake with something else than success');
 }
 
-function failed(name: string, reason: string): HttpError {
-  return serviceUnavailable(`waking ${name} failed: ${publisherReason(reason, name)}`, RETRY_AFTER_SECONDS);
+/** `retryAfterSeconds`: the publisher's own word on when it can serve again, else the usual guess. */
+function failed(name: string, reason: string, retryAfterSeconds = RETRY_AFTER_SECONDS): HttpError {
+  return serviceUnavailable(`waking ${name} failed: ${publisherReason(reason, name)}`, retryAfterSeconds);
 }

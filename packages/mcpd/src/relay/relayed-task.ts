@@ -1,5 +1,5 @@
 import type { Cancel, Clock } from '@mcpctl/clock';
-import type { TaskChunkResult, TaskResult, Usage } from '@mcpctl/protocol';
+import type { TaskChunkResult, TaskErrorResult, TaskResult, Usage } from '@mcpctl/protocol';
 import { badGateway, badRequest, gatewayTimeout, HttpError, notFound, serviceUnavailable } from '../errors.js';
 import { publisherReason } from './publisher-reason.js';
 import type { Caller, CallerSink } from '../inference/caller.js';
@@ -106,7 +106,7 @@ export class RelayedTask implements TaskSink {
       if (chunks.length > 0) this.#chunks(chunks);
       chunks = [];
       if (this.#ended) return;
-      if ('error' in result) return this.#fail(badGateway(`the publisher of ${this.options.llmName} failed: ${publisherReason(result.error, this.options.llmName)}`));
+      if ('error' in result) return this.#fail(publisherFailure(this.options.llmName, result));
       this.#whole(result.status, result.body);
     }
     if (chunks.length > 0) this.#chunks(chunks);
@@ -274,4 +274,13 @@ export class RelayedTask implements TaskSink {
     if (error) this.#reject(error);
     else this.#resolve();
   }
+}
+
+/**
+ * A publisher's failed task: 503 with its `Retry-After` when the publisher said when it serves
+ * again (a pool then tries another member, as for any 503), 502 otherwise.
+ */
+function publisherFailure(llmName: string, result: TaskErrorResult): HttpError {
+  const message = `the publisher of ${llmName} failed: ${publisherReason(result.error, llmName)}`;
+  return result.retryAfterSeconds === undefined ? badGateway(message) : serviceUnavailable(message, result.retryAfterSeconds);
 }

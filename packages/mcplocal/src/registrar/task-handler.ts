@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '@mcpctl/clock';
 import { providerTaskReadSchema, type TaskResult, type WakeResultBody } from '@mcpctl/protocol';
-import { McplocalError } from '../errors.js';
+import { ManagedServerError, McplocalError } from '../errors.js';
 import type { ChannelFrame, PostedResult, ResultDelivery } from './control-channel.js';
 import type { ProviderToPublish, RegistrarLog } from './registrar-options.js';
 import { ProviderSlots } from './provider-slots.js';
@@ -185,12 +185,18 @@ export class TaskHandler {
       this.options.log.warn(`${kind} task for ${llmName} failed: ${message}`);
       const relayed = relayedErrorMessage(message, llmName, [entry?.url, entry?.wake?.type === 'http' ? entry.wake.url : undefined], secrets);
       try {
-        await post({ error: relayed });
+        await post({ error: relayed, ...retryAfterOf(error) });
       } catch (postError) {
         this.options.log.warn(`could not report the failure of ${kind === 'infer' ? 'an' : 'a'} ${kind} task for ${llmName} to mcpd: ${postError instanceof Error ? postError.message : String(postError)}`);
       }
     }
   }
+}
+
+/** When a failure says it passes (a managed server that keeps crashing): mcpd's 503 carries it on. */
+function retryAfterOf(error: unknown): { retryAfterSeconds?: number } {
+  if (!(error instanceof ManagedServerError) || error.retryAfterSeconds === undefined) return {};
+  return { retryAfterSeconds: Math.min(86_400, Math.max(1, Math.ceil(error.retryAfterSeconds))) };
 }
 
 function reasonOf(signal: AbortSignal): string {
