@@ -38,12 +38,12 @@ export class KeepaliveCaller extends ForwardingCaller {
   }
 
   override openStream(headers: Record<string, string>): CallerSink {
-    this.#sink ??= new KeepaliveSink(this.inner.openStream(headers), this);
+    this.#sink ??= new KeepaliveSink(this.inner.openStream(headers), (text) => this.#wrote(text), () => this.stop());
     return this.#sink;
   }
 
   /** What the sink wrote: a comment restarts the interval, anything else starts the answer. */
-  wrote(text: string | Uint8Array): void {
+  #wrote(text: string | Uint8Array): void {
     if (this.#answerStarted) return;
     // Comments are written as text; bytes are always frames passed on from a source.
     if (typeof text === 'string' && text.startsWith(':')) this.#arm();
@@ -76,18 +76,19 @@ export class KeepaliveCaller extends ForwardingCaller {
 class KeepaliveSink extends ForwardingSink {
   constructor(
     inner: CallerSink,
-    private readonly caller: KeepaliveCaller,
+    private readonly wrote: (text: string | Uint8Array) => void,
+    private readonly ended: () => void,
   ) {
     super(inner);
   }
 
   override write(text: string | Uint8Array): void {
-    this.caller.wrote(text);
+    this.wrote(text);
     this.inner.write(text);
   }
 
   override end(): void {
-    this.caller.stop();
+    this.ended();
     this.inner.end();
   }
 }
