@@ -5,11 +5,14 @@ export interface HttpErrorOptions {
   cause?: unknown;
   /** Seconds a client should wait before trying again; sent as `Retry-After`. */
   retryAfterSeconds?: number;
+  /** A model server or a publisher failed (whatever the status): mcpd's failure log names it. */
+  upstreamFailure?: boolean;
 }
 
 /** An error that becomes an HTTP answer: `status` and `{"error": message}`. */
 export class HttpError extends Error {
   readonly retryAfterSeconds: number | undefined;
+  readonly upstreamFailure: boolean;
 
   constructor(
     readonly statusCode: number,
@@ -19,6 +22,7 @@ export class HttpError extends Error {
     super(message, { cause: options.cause });
     this.name = 'HttpError';
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.upstreamFailure = options.upstreamFailure ?? false;
   }
 }
 

@@ -31,6 +31,13 @@ describe('InferenceFailureLog', () => {
     ]);
   });
 
+  it("logs a publisher's failure that came as 503 with its Retry-After (a model server that keeps crashing)", () => {
+    const { log, lines } = recorder();
+    const error = "the publisher of qwen failed: qwen's model server keeps crashing (3 times within a minute); mcplocal starts it again in 42 s";
+    log.note(failure({ status: 503, error, upstreamFailure: true }));
+    expect(lines).toEqual([{ message: 'inference failed upstream', fields: { llm: 'qwen', status: 503, streaming: false, error } }]);
+  });
+
   it('sums up the failures of each quiet period at its end, with the latest, and goes quiet once the LLM stops failing', () => {
     const { log, lines, clock } = recorder();
     log.note(failure());

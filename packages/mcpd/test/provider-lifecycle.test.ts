@@ -222,13 +222,13 @@ describe.each(testDatabaseVariants())('provider sessions and lifecycle on $name'
     expect((await row('q')).status).toBe('active');
   });
 
-  it('takes the rows of a session whose stream never opened inactive 30 s after it registered, heartbeats or not; the stream revives them', async () => {
+  it('takes the rows of a session whose stream never opened inactive 45 s after it registered, heartbeats or not; the stream revives them', async () => {
     const { providerSessionId } = await registerOk(alice, {
       providers: [provider('q'), provider('sleepy', { initialStatus: 'hibernating' })],
       agents: [{ name: 'helper', llmName: 'q' }],
     });
     const agent = async () => (await (await mcpd.api('/api/v1/agents/helper')).json()) as Record<string, unknown>;
-    clock.advance(29_000);
+    clock.advance(44_000);
     await mcpd.api('/api/v1/llms/_provider-heartbeat', { token: alice, json: { providerSessionId } });
     expect(await gc()).toMatchObject({ markedInactive: 0 });
     expect((await row('q')).status).toBe('active');
@@ -249,7 +249,21 @@ describe.each(testDatabaseVariants())('provider sessions and lifecycle on $name'
     expect(await row('q')).toMatchObject({ status: 'active', inactiveSince: null });
     expect(await agent()).toMatchObject({ status: 'active' });
     // Held now: as old as its rows get, GC leaves them to the heartbeat timeout.
-    clock.advance(45_000);
+    clock.advance(60_000);
     expect(await gc()).toMatchObject({ markedInactive: 0 });
+    expect(await agent()).toMatchObject({ status: 'active' });
+  });
+
+  it('takes the agents of a session that publishes only agents inactive the same way', async () => {
+    await registerOk(alice, { providers: [provider('q')] });
+    const { providerSessionId } = await registerOk(alice, { providers: [], agents: [{ name: 'helper-only', llmName: 'q' }] });
+    const agent = async () => (await (await mcpd.api('/api/v1/agents/helper-only')).json()) as Record<string, unknown>;
+    expect(await agent()).toMatchObject({ status: 'active' });
+    clock.advance(46_000);
+    await gc();
+    expect(await agent()).toMatchObject({ status: 'inactive' });
+    const stream = await openStream(alice, providerSessionId);
+    await stream.waitFor((s) => s.events.length > 0);
+    await eventually(async () => (await agent()).status === 'active');
   });
 });

@@ -110,7 +110,10 @@ describe.skipIf(!NATS_URL).each(testDatabaseVariants())('replica status on $name
   });
 
   it('takes the rows of a session nobody holds inactive once past the stream grace, and leaves those another replica holds', async () => {
-    const age = () => rows(sql`update llms set updated_at = now() - interval '1 hour' where provider_session_id = ${sessionId}`);
+    const age = async () => {
+      await rows(sql`update llms set updated_at = now() - interval '1 hour' where provider_session_id = ${sessionId}`);
+      await rows(sql`update agents set updated_at = now() - interval '1 hour' where provider_session_id = ${sessionId}`);
+    };
     await age();
     expect(await b.server.services.gc.runOnce()).toMatchObject({ markedInactive: 1, swept: true });
     expect(await status('/api/v1/llms/local')).toBe('inactive');

@@ -178,11 +178,12 @@ export const taskChunkResultSchema = z.object({
 /**
  * A task that failed. `retryAfterSeconds`, an extra field older servers ignore: the publisher knows
  * when it can serve again (a managed server that keeps crashing is started again in that many
- * seconds), and mcpd's 503 says so instead of its own guess.
+ * seconds), and mcpd's 503 says so instead of its own guess. A value that is not a whole number
+ * of seconds from 1 to a day is dropped, not the error with it: the task still ends.
  */
 export const taskErrorResultSchema = z.object({
   error: z.string().max(10_000),
-  retryAfterSeconds: z.number().int().positive().max(86_400).optional(),
+  retryAfterSeconds: z.number().int().positive().max(86_400).optional().catch(undefined),
   seq: resultSeqSchema,
 });
 

@@ -417,11 +417,20 @@ describe('mcpctl against a real mcpd', () => {
       const table = await mcpctl(['get', 'sessions']);
       expect(table.code).toBe(0);
       const [header, ...lines] = table.stdout.trimEnd().split('\n').map((line) => line.split(/\s{2,}/));
-      expect(header).toEqual(['SESSION', 'USER', 'CONNECTED', 'TRANSPORT', 'SINCE', 'HEARTBEAT', 'LLMS']);
+      expect(header).toEqual(['SESSION', 'USER', 'CONNECTED', 'TRANSPORT', 'SINCE', 'LAST-SEEN', 'LLMS']);
       const row = lines.find((line) => line[6] === 'laptop');
-      expect(row?.slice(0, 4)).toEqual([shown?.ref, 'admin', 'yes', 'sse']);
+      expect(row?.slice(0, 4)).toEqual([shown?.ref, 'admin', 'yes', 'SSE + POST']);
       expect(row?.[4]).toMatch(/^(just now|\d+s ago)$/);
       expect((await mcpctl(['get', 'sessions', '--user', 'nobody'])).stderr).toBe('No publisher sessions found.\n');
+
+      // One session by the reference describe llm shows, and a clear miss.
+      const one = await mcpctl(['get', 'session', shown!.ref, '-o', 'json']);
+      expect(providerSessionViewSchema.parse(JSON.parse(one.stdout))).toEqual(shown);
+      expect(await mcpctl(['get', 'session', '000000000000'])).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: "error: session not found: 000000000000 — run 'mcpctl get sessions' to list them\n",
+      });
     } finally {
       streamOpen.abort();
     }

@@ -333,7 +333,7 @@ export function createServices(options: ServiceOptions): RunningServices {
           (error) => options.logger.error({ err: error }, 'replica liveness failed'),
         )
       : undefined,
-    gc: new LifecycleGc(db, catalog, providerSessions, options.clock, options.lifecycle),
+    gc: new LifecycleGc(db, catalog, providerSessions, options.clock, options.lifecycle, { clustered: options.bus !== undefined }),
     startupSweep: new StartupSweep(llmRepository, agentRepository, sessionRepository, grace, catalog, options.clock, options.lifecycle.heartbeatTimeoutMs, {
       repository: new ReplicaRepository(db),
       staleMs: (options.presenceTiming ?? PRESENCE_TIMING).staleMs,

@@ -282,5 +282,6 @@ export class RelayedTask implements TaskSink {
  */
 function publisherFailure(llmName: string, result: TaskErrorResult): HttpError {
   const message = `the publisher of ${llmName} failed: ${publisherReason(result.error, llmName)}`;
-  return result.retryAfterSeconds === undefined ? badGateway(message) : serviceUnavailable(message, result.retryAfterSeconds);
+  if (result.retryAfterSeconds === undefined) return badGateway(message);
+  return new HttpError(503, message, { retryAfterSeconds: result.retryAfterSeconds, upstreamFailure: true });
 }

@@ -105,6 +105,25 @@ export class AgentRepository {
       );
   }
 
+  /** Virtual agents by the rule of {@link LlmRepository.markUnheldInactive}, on their own rows. */
+  async markUnheldInactive(heldHere: readonly string[], cutoff: Date, at: Date, options: { clustered: boolean }): Promise<number> {
+    const updated = await this.db
+      .update(agents)
+      .set({ status: 'inactive', inactiveSince: at, updatedAt: at })
+      .where(
+        and(
+          eq(agents.kind, 'virtual'),
+          isNotNull(agents.providerSessionId),
+          ne(agents.status, 'inactive'),
+          lt(agents.updatedAt, cutoff),
+          heldHere.length > 0 ? notInArray(agents.providerSessionId, [...heldHere]) : undefined,
+          options.clustered ? unheld(this.db, agents.providerSessionId) : undefined,
+        ),
+      )
+      .returning({ id: agents.id });
+    return updated.length;
+  }
+
   /** Virtual agents of sessions whose rows went silent follow them to inactive. */
   async markInactiveWhereSessionSilent(sessionIds: string[], at: Date): Promise<void> {
     if (sessionIds.length === 0) return;

@@ -145,12 +145,13 @@ export class LlmRepository {
   }
 
   /**
-   * Virtual rows still marked serving whose session no replica holds (none but those of
-   * `heldHere`, this process's own connections) and that nothing published or revived since
-   * `cutoff` go inactive: a publisher that registered and never opened its stream, heartbeats
-   * or not. Answers the session of each row that went.
+   * Virtual rows still marked serving whose session's connection nobody holds and that nothing
+   * published or revived since `cutoff` go inactive: a publisher that registered and never opened
+   * its stream, heartbeats or not. Held means among `heldHere` (this process's connections) or,
+   * among replicas (`clustered`), claimed by a replica in `provider_sessions`; a process alone
+   * does not read that column, which only replicas keep. Answers the session of each row that went.
    */
-  async markUnheldInactive(heldHere: readonly string[], cutoff: Date, at: Date): Promise<string[]> {
+  async markUnheldInactive(heldHere: readonly string[], cutoff: Date, at: Date, options: { clustered: boolean }): Promise<string[]> {
     const updated = await this.db
       .update(llms)
       .set({ status: 'inactive', inactiveSince: at, updatedAt: at })
@@ -161,7 +162,7 @@ export class LlmRepository {
           lt(llms.updatedAt, cutoff),
           isNotNull(llms.providerSessionId),
           heldHere.length > 0 ? notInArray(llms.providerSessionId, [...heldHere]) : undefined,
-          unheld(this.db, llms.providerSessionId),
+          options.clustered ? unheld(this.db, llms.providerSessionId) : undefined,
         ),
       )
       .returning({ sessionId: llms.providerSessionId });

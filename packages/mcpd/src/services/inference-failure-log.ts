@@ -15,6 +15,8 @@ export interface InferenceFailure {
   /** The message the caller and the audit got, already sanitized. */
   error: string | undefined;
   streaming: boolean;
+  /** A failure of the model server or the publisher under another status than these (a publisher's 503 with its `Retry-After`). */
+  upstreamFailure?: boolean;
 }
 
 /** An LLM that failed within the quiet period: the failures not logged yet, and the latest. */
@@ -41,7 +43,7 @@ export class InferenceFailureLog {
   ) {}
 
   note(failure: InferenceFailure): void {
-    if (!UPSTREAM_FAILURES.has(failure.status)) return;
+    if (!UPSTREAM_FAILURES.has(failure.status) && failure.upstreamFailure !== true) return;
     const name = failure.servedBy ?? failure.llmName;
     const quiet = this.#quiet.get(name);
     if (quiet) {

@@ -26,6 +26,8 @@ const SHUTDOWN_RETRY_AFTER_SECONDS = 5;
 
 interface Outcome extends InferenceOutcome {
   queueMs: number | null;
+  /** The failure was a model server's or a publisher's, whatever its status. */
+  upstreamFailure?: boolean;
 }
 
 export interface InferenceServiceOptions {
@@ -76,6 +78,7 @@ export class InferenceService {
       const error = running.caller.cutBy ?? caught;
       outcome.status = error instanceof CallerGoneError ? CALLER_GONE_STATUS : error instanceof HttpError ? error.statusCode : 500;
       outcome.error = (error as Error).message;
+      if (error instanceof HttpError && error.upstreamFailure) outcome.upstreamFailure = true;
       if (error instanceof CallerGoneError) return outcome;
       // Headers went out (a waking or waiting comment, or an answer mcpd cut off): only an error frame can say it now.
       if (call.caller.streaming) new StreamForwarder(call.caller.openStream({}), clock).fail(outcome.error);
@@ -195,7 +198,14 @@ export class InferenceService {
     this.audit.record(entry);
     // Only a failure carries an error: an answer that went well makes nothing here.
     if (outcome.error !== undefined) {
-      this.options.failures.note({ llmName: call.name, servedBy: outcome.servedBy, status: outcome.status, error: outcome.error, streaming: entry.streaming });
+      this.options.failures.note({
+        llmName: call.name,
+        servedBy: outcome.servedBy,
+        status: outcome.status,
+        error: outcome.error,
+        streaming: entry.streaming,
+        ...(outcome.upstreamFailure ? { upstreamFailure: true } : {}),
+      });
     }
   }
 }

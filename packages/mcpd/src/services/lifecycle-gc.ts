@@ -14,13 +14,14 @@ export interface LifecycleDurations {
 }
 
 /**
- * How long rows published by a session that no replica holds stay as registered: time enough
- * for the publisher to open its stream after registering (normally milliseconds; a WebSocket
- * refused by a proxy, then SSE + POST, a few seconds). A row is `active` or `hibernating` only
- * while its session's connection is open (SPEC §12 §3), so past this they go inactive,
- * heartbeats or not, until the stream opens; as long as the liveness of a WebSocket.
+ * How long rows published by a session whose connection nobody holds stay as registered: time
+ * enough for the publisher to open its stream after registering. That takes milliseconds, a few
+ * seconds when a proxy refuses the WebSocket and mcplocal turns to SSE + POST, and up to 30 s
+ * when a proxy swallows the upgrade in silence (mcplocal's watchdog) before it does. A row is
+ * `active` or `hibernating` only while its session's connection is open (SPEC §12 §3), so past
+ * this they go inactive, heartbeats or not, until the stream opens.
  */
-export const UNHELD_GRACE_MS = 30_000;
+export const UNHELD_GRACE_MS = 45_000;
 
 /** The control streams open on this process, as the sweep needs them. */
 export interface SessionConnections {
@@ -52,6 +53,8 @@ export class LifecycleGc {
     private readonly connections: SessionConnections,
     private readonly clock: Clock,
     private readonly durations: LifecycleDurations,
+    /** Among replicas: a session is held by whichever replica its row names, not only by this process. */
+    private readonly options: { clustered: boolean } = { clustered: false },
   ) {}
 
   async runOnce(): Promise<GcReport> {
@@ -67,20 +70,20 @@ export class LifecycleGc {
       const sessions = new ProviderSessionRepository(tx);
       const silent = await llms.markSilentInactive(silentCutoff, now);
       await agents.markInactiveWhereSessionSilent(await sessions.listSilentSince(silentCutoff), now);
-      const unheldRows = await llms.markUnheldInactive(heldHere, unheldCutoff, now);
-      await agents.markSessionInactive([...new Set(unheldRows)], now, { unheldOnly: true });
+      const unheldRows = await llms.markUnheldInactive(heldHere, unheldCutoff, now, this.options);
+      const unheldAgents = await agents.markUnheldInactive(heldHere, unheldCutoff, now, this.options);
       const deleted = await llms.deleteInactiveSince(retentionCutoff);
       await agents.deleteInactiveSince(retentionCutoff);
       const sessionsDeleted = await sessions.deleteEmptySilentSince(retentionCutoff);
-      return { markedInactive: silent + unheldRows.length, deleted, sessionsDeleted };
+      return { markedInactive: silent + unheldRows.length, agentsMarked: unheldAgents, deleted, sessionsDeleted };
     });
     // A stream that stays open while its heartbeats stopped is half-open: its callers would wait
     // for answers that never come, so it ends like a closed one. After the sweep's transaction:
     // ending a stream writes the rows that transaction may hold.
     const silentHere = await new ProviderSessionRepository(this.db).listSilentAmong(this.connections.connectedSessionIds(), silentCutoff);
     await Promise.all(silentHere.map((sessionId) => this.connections.disconnect(sessionId)));
-    const { markedInactive = 0, deleted = 0, sessionsDeleted = 0 } = swept ?? {};
-    if (markedInactive + deleted > 0) this.catalog.invalidate();
+    const { markedInactive = 0, agentsMarked = 0, deleted = 0, sessionsDeleted = 0 } = swept ?? {};
+    if (markedInactive + agentsMarked + deleted > 0) this.catalog.invalidate();
     return { markedInactive, disconnected: silentHere.length, deleted, sessionsDeleted, swept: swept !== undefined };
   }
 }

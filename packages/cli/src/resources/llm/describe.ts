@@ -4,6 +4,7 @@ import type { CliContext } from '../../context.js';
 import { timeWithAge } from '../../format/relative-age.js';
 import { ABSENT } from '../../printer.js';
 import { getLlm, listLlms } from './llm-api.js';
+import { transportName } from '../../format/transport-name.js';
 
 /** `mcpctl describe llm NAME` */
 export function registerDescribeLlm(describe: Command, context: CliContext): void {
@@ -54,10 +55,7 @@ export function describeLlmFields(
 
 /** How the publisher's open control connection travels; an older mcpd does not say. */
 function describeTransport(llm: LlmView): string {
-  const transport = llm.providerSession?.transport;
-  if (transport === 'websocket') return 'WebSocket';
-  if (transport === 'sse') return 'SSE + POST';
-  return ABSENT;
+  return transportName(llm.providerSession?.transport) ?? ABSENT;
 }
 
 function lastWake(llm: LlmView, now: Date): string {

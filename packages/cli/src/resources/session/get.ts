@@ -1,22 +1,31 @@
 import type { Command } from 'commander';
 import { outputOption } from '../../commands/option-parsers.js';
 import type { CliContext } from '../../context.js';
+import { ApiError } from '../../errors.js';
 import type { OutputFormat } from '../../printer.js';
-import { printResourceList } from '../resource-presentation.js';
+import { printResource, printResourceList } from '../resource-presentation.js';
 import { listSessions } from './session-api.js';
 import { sessionPresentation } from './session-presentation.js';
 
-/** `mcpctl get session|sessions [--user U] [-o table|wide|json|yaml]` */
+/** `mcpctl get session|sessions [REF] [--user U] [-o table|wide|json|yaml]` */
 export function registerGetSession(get: Command, context: CliContext): void {
   get
     .command('session')
     .alias('sessions')
-    .description("list publishers' sessions (mcplocal's connections): yours, or with admin rights everyone's")
-    .option('--user <user>', "only this user's sessions")
+    .description("list publishers' sessions (each mcplocal's registration and its connection): your own, or everyone's for an admin; or show one")
+    .argument('[ref]', 'the session reference that `get sessions` and `describe llm` show (never the secret session id)')
+    .option('--user <user>', "only this user's sessions (a user name)")
     .addOption(outputOption())
-    .action(async (options: { output: OutputFormat; user?: string }) => {
+    .action(async (ref: string | undefined, options: { output: OutputFormat; user?: string }) => {
       const client = await context.api();
+      const presentation = sessionPresentation(new Date(context.now()));
       const sessions = (await listSessions(client)).filter((session) => options.user === undefined || session.owner === options.user);
-      printResourceList(context.printer, options.output, sessionPresentation(new Date(context.now())), sessions);
+      if (ref === undefined) {
+        printResourceList(context.printer, options.output, presentation, sessions);
+        return;
+      }
+      const session = sessions.find((each) => each.ref === ref);
+      if (!session) throw new ApiError(404, `session not found: ${ref}`, { hint: "run 'mcpctl get sessions' to list them" });
+      printResource(context.printer, options.output, presentation, session);
     });
 }

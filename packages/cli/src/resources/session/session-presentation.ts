@@ -1,10 +1,12 @@
 import type { ProviderSessionView } from '@mcpctl/protocol';
 import { relativeAge } from '../../format/relative-age.js';
+import { transportName } from '../../format/transport-name.js';
 import type { ResourcePresentation } from '../resource-presentation.js';
 
 /**
  * How publishers' sessions look in `get`: by the reference `describe llm` shows (never the secret
  * id), with how long ago things happened as of `now`; `-o wide` adds the times themselves.
+ * `last-seen` is the session's last sign of life: a register, a heartbeat or its stream opening.
  */
 export function sessionPresentation(now: Date): ResourcePresentation<ProviderSessionView> {
   const age = (iso: string | null) => (iso === null ? null : relativeAge(new Date(iso), now));
@@ -14,12 +16,12 @@ export function sessionPresentation(now: Date): ResourcePresentation<ProviderSes
       { header: 'session', value: (session) => session.ref },
       { header: 'user', value: (session) => session.owner },
       { header: 'connected', value: (session) => (session.connected ? 'yes' : 'no') },
-      { header: 'transport', value: (session) => session.transport },
+      { header: 'transport', value: (session) => transportName(session.transport) },
       { header: 'since', value: (session) => age(session.connectedAt) },
-      { header: 'heartbeat', value: (session) => age(session.lastHeartbeatAt) },
+      { header: 'last-seen', value: (session) => age(session.lastHeartbeatAt) },
       { header: 'llms', value: (session) => (session.llms.length === 0 ? null : session.llms.join(',')) },
       { header: 'connected-at', value: (session) => session.connectedAt, wideOnly: true },
-      { header: 'last-heartbeat', value: (session) => session.lastHeartbeatAt, wideOnly: true },
+      { header: 'last-seen-at', value: (session) => session.lastHeartbeatAt, wideOnly: true },
       { header: 'created', value: (session) => session.createdAt, wideOnly: true },
     ],
     toYamlDocument: (session) => ({
@@ -28,3 +30,4 @@ export function sessionPresentation(now: Date): ResourcePresentation<ProviderSes
     }),
   };
 }
+
