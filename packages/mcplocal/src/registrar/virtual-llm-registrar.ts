@@ -35,6 +35,11 @@ interface StreamLife {
   retryAfterMs?: number | undefined;
   /** mcpd refused the token (401): the credentials' generation it was refused under. */
   refusedGeneration?: number | undefined;
+  /**
+   * The registration still stands for the next attempt: this one's stream failed to open after
+   * mcpd had the registration, and not because mcpd forgot the session or refused the token.
+   */
+  registrationStands?: boolean;
 }
 
 /**
@@ -170,7 +175,10 @@ export class VirtualLlmRegistrar {
   /**
    * Keeps the control stream open until stopped: after a loss, waits (under a second after a
    * stream that was up, backing off after failed attempts), registers again with the saved
-   * session (mcpd may have restarted and forgotten it), and reopens.
+   * session (mcpd may have restarted and forgotten it), and reopens. After a stream that only
+   * failed to open, the registration mcpd took stands and the stream is tried again alone: each
+   * register makes the rows `active` again, and a publisher nobody can reach must not read so
+   * (mcpd takes the rows of a registration whose stream never opens inactive after a while).
    * `firstAttemptSettled` fires once the first stream is open or has failed.
    */
   private async holdConnection(signal: AbortSignal, firstAttemptSettled: () => void): Promise<void> {
@@ -180,7 +188,7 @@ export class VirtualLlmRegistrar {
       while (!signal.aborted) {
         const outcome = await this.openOnce(signal, registered, firstAttemptSettled, previous);
         previous = outcome;
-        registered = false;
+        registered = outcome.registrationStands === true;
         firstAttemptSettled();
         if (signal.aborted) return;
         const delayMs =
@@ -212,8 +220,12 @@ export class VirtualLlmRegistrar {
     const openMs = () => (openedAt === undefined ? undefined : this.clock.monotonic() - openedAt);
     if (previous?.refusedGeneration !== undefined) await this.credentials?.reload();
     const generation = this.credentials?.generation ?? 0;
+    let registration = registered;
     try {
-      if (!registered) await this.register(signal);
+      if (!registration) {
+        await this.register(signal);
+        registration = true;
+      }
       const listener = {
         onOpen: (transport?: ProviderTransport) => {
           openedAt = this.clock.monotonic();
@@ -232,7 +244,9 @@ export class VirtualLlmRegistrar {
       }
       // mcpd named when to come back (a draining replica among others: at once, through the balancer).
       const retryAfterMs = error instanceof McpdHttpError && error.status === 503 ? error.retryAfterMs : undefined;
-      return { openMs: openMs(), reason: describe(error), retryAfterMs, refusedGeneration: isRefusedToken(error) ? generation : undefined };
+      // A session mcpd forgot (404), or a refusal, needs the registration again; so does a stream that was up.
+      const registrationStands = registration && openedAt === undefined && !isRefusal(error) && !(error instanceof McpdHttpError && error.status === 404);
+      return { openMs: openMs(), reason: describe(error), retryAfterMs, refusedGeneration: isRefusedToken(error) ? generation : undefined, registrationStands };
     } finally {
       this.heartbeat.stop();
     }

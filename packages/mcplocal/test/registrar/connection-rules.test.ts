@@ -181,6 +181,34 @@ describe('registering again', () => {
   });
 });
 
+describe('a stream that fails to open', () => {
+  it('is tried again alone while the registration stands, so the rows are not made active at every attempt; a forgotten session registers first', async () => {
+    const h = await started();
+    await h.clock.advanceAsync(30_000);
+    h.memory.refuseStream = { status: 502, error: 'the proxy could not reach mcpd' };
+    h.memory.endStreams();
+    // The stream was up: the next attempt registers first, then fails to open.
+    await waitOut(h, await reconnectArmed(h, 1));
+    const afterLoss = h.memory.registrations.length;
+    for (let attempt = 2; attempt <= 4; attempt += 1) {
+      const delay = await reconnectArmed(h, attempt);
+      await h.clock.advanceAsync(delay);
+      await eventually(`attempt ${attempt}`, () => h.lines.warn.length === attempt + 1);
+    }
+    expect(h.memory.registrations).toHaveLength(afterLoss);
+    expect(h.lines.warn.at(-1)).toMatch(/^cannot open the control stream \(mcpd answered the control stream with HTTP 502: the proxy could not reach mcpd\); reconnecting in \d+ ms$/);
+
+    // mcpd no longer knows the session: the attempt after that registers again.
+    h.memory.refuseStream = { status: 404, error: 'unknown provider session; register first' };
+    await h.clock.advanceAsync(h.clock.nextTimerInMs ?? 0);
+    await eventually('the 404', () => h.lines.warn.length === 6);
+    h.memory.refuseStream = undefined;
+    await waitOut(h, await reconnectArmed(h, 6));
+    await eventually('the stream back', () => streamOpenLines(h).length === 2);
+    expect(h.memory.registrations).toHaveLength(afterLoss + 1);
+  });
+});
+
 describe('heartbeats', () => {
   it('beat every 30 s while the stream is open, and stop while it is down', async () => {
     const h = await started();
