@@ -1,7 +1,7 @@
 import { and, asc, count, eq, inArray, isNotNull, isNull, lt, ne, notInArray, or } from 'drizzle-orm';
 import { agents, users, type AgentRow, type Database, type NewAgentRow } from '@mcpctl/db';
 import { noSessions, ofSessions, type SessionIds } from './of-sessions.js';
-import { unheld } from './unheld-session.js';
+import { staleUnheld, unheld } from './unheld-session.js';
 
 /** An agent row with its owner's user name, as views need it. */
 export interface AgentRecord extends AgentRow {
@@ -110,16 +110,7 @@ export class AgentRepository {
     const updated = await this.db
       .update(agents)
       .set({ status: 'inactive', inactiveSince: at, updatedAt: at })
-      .where(
-        and(
-          eq(agents.kind, 'virtual'),
-          isNotNull(agents.providerSessionId),
-          ne(agents.status, 'inactive'),
-          lt(agents.updatedAt, cutoff),
-          heldHere.length > 0 ? notInArray(agents.providerSessionId, [...heldHere]) : undefined,
-          options.clustered ? unheld(this.db, agents.providerSessionId) : undefined,
-        ),
-      )
+      .where(staleUnheld(this.db, agents, heldHere, cutoff, options.clustered))
       .returning({ id: agents.id });
     return updated.length;
   }

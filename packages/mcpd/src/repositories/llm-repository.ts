@@ -1,7 +1,7 @@
 import { and, asc, count, eq, inArray, isNotNull, isNull, lt, ne, notInArray, or } from 'drizzle-orm';
 import { llms, users, type Database, type LlmRow, type NewLlmRow } from '@mcpctl/db';
 import { noSessions, ofSessions, type SessionIds } from './of-sessions.js';
-import { unheld } from './unheld-session.js';
+import { staleUnheld, unheld } from './unheld-session.js';
 
 /** An LLM row with its owner's user name, as views need it. */
 export interface LlmRecord extends LlmRow {
@@ -145,28 +145,16 @@ export class LlmRepository {
   }
 
   /**
-   * Virtual rows still marked serving whose session's connection nobody holds and that nothing
-   * published or revived since `cutoff` go inactive: a publisher that registered and never opened
-   * its stream, heartbeats or not. Held means among `heldHere` (this process's connections) or,
-   * among replicas (`clustered`), claimed by a replica in `provider_sessions`; a process alone
-   * does not read that column, which only replicas keep. Answers the session of each row that went.
+   * Rows of a publisher that registered and never opened its stream (heartbeats or not) go
+   * inactive: see {@link staleUnheld}. Answers how many did.
    */
-  async markUnheldInactive(heldHere: readonly string[], cutoff: Date, at: Date, options: { clustered: boolean }): Promise<string[]> {
+  async markUnheldInactive(heldHere: readonly string[], cutoff: Date, at: Date, options: { clustered: boolean }): Promise<number> {
     const updated = await this.db
       .update(llms)
       .set({ status: 'inactive', inactiveSince: at, updatedAt: at })
-      .where(
-        and(
-          eq(llms.kind, 'virtual'),
-          ne(llms.status, 'inactive'),
-          lt(llms.updatedAt, cutoff),
-          isNotNull(llms.providerSessionId),
-          heldHere.length > 0 ? notInArray(llms.providerSessionId, [...heldHere]) : undefined,
-          options.clustered ? unheld(this.db, llms.providerSessionId) : undefined,
-        ),
-      )
-      .returning({ sessionId: llms.providerSessionId });
-    return updated.map((row) => row.sessionId).filter((id): id is string => id !== null);
+      .where(staleUnheld(this.db, llms, heldHere, cutoff, options.clustered))
+      .returning({ id: llms.id });
+    return updated.length;
   }
 
   /** Virtual rows whose publisher stopped heartbeating before `cutoff` go inactive. */

@@ -75,7 +75,7 @@ export class LifecycleGc {
       const deleted = await llms.deleteInactiveSince(retentionCutoff);
       await agents.deleteInactiveSince(retentionCutoff);
       const sessionsDeleted = await sessions.deleteEmptySilentSince(retentionCutoff);
-      return { markedInactive: silent + unheldRows.length, agentsMarked: unheldAgents, deleted, sessionsDeleted };
+      return { markedInactive: silent + unheldRows, agentsMarked: unheldAgents, deleted, sessionsDeleted };
     });
     // A stream that stays open while its heartbeats stopped is half-open: its callers would wait
     // for answers that never come, so it ends like a closed one. After the sweep's transaction:
