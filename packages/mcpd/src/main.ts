@@ -33,7 +33,11 @@ async function main(): Promise<void> {
     process.stderr.write(`mcpd could not start: ${describe(error)}\n`);
     process.exit(1);
   }
+  let stopping = false;
   const stop = (signal: string) => {
+    // Ctrl-C under `npm start` arrives twice (from the terminal, and passed on by npm): one drain.
+    if (stopping) return;
+    stopping = true;
     logger.info({ signal }, 'shutting down');
     server.close().then(
       () => {
@@ -46,8 +50,8 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 }
 
 function describe(error: unknown): string {

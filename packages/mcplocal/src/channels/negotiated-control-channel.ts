@@ -130,9 +130,13 @@ export class NegotiatedControlChannel implements ControlChannel {
       await this.http.openStream(providerSessionId, fallback, signal);
     } catch (sseError) {
       if (opened || signal.aborted) throw sseError;
+      // mcpd said on the socket that it forgot the session, and SSE never reached it: the 404 is
+      // what the registrar must hear, to register again.
+      if (socketError instanceof McpdHttpError && socketError.status === 404 && !(sseError instanceof McpdHttpError)) throw socketError;
       const message = `${describe(sseError)} (after the provider socket failed: ${why})`;
       // The registrar tells a refused token by its status, whichever transport was refused.
-      throw sseError instanceof McpdHttpError ? new McpdHttpError(sseError.status, message, { cause: sseError }) : new McplocalError(message, { cause: sseError });
+      if (sseError instanceof McpdHttpError) throw new McpdHttpError(sseError.status, message, { cause: sseError, retryAfterMs: sseError.retryAfterMs });
+      throw new McplocalError(message, { cause: sseError });
     }
   }
 }

@@ -63,7 +63,7 @@ export interface ControlChannel {
   /**
    * One life of the control stream: the connection a transport holds per session. Resolves when
    * mcpd ends it (with how, when mcpd said); rejects when it cannot be opened, breaks or goes
-   * silent. The registrar calls it again, after registering, for the next life.
+   * silent. The registrar calls it again for the next life, registering first after a life that was up.
    */
   openStream(providerSessionId: string, listener: StreamListener, signal: AbortSignal): Promise<StreamEnd>;
 }

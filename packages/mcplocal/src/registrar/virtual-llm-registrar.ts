@@ -37,7 +37,7 @@ interface StreamLife {
   refusedGeneration?: number | undefined;
   /**
    * The registration still stands for the next attempt: this one's stream failed to open after
-   * mcpd had the registration, and not because mcpd forgot the session or refused the token.
+   * mcpd had the registration, and not because mcpd forgot the session or refused the token (401, 403).
    */
   registrationStands?: boolean;
 }
@@ -45,8 +45,8 @@ interface StreamLife {
 /**
  * Publishes local providers into mcpd's registry and serves the tasks mcpd relays for them:
  * registers, keeps the session id on disk so a restart re-adopts the same rows, holds the control
- * stream open (reconnecting with backoff and re-registering first, since mcpd may have
- * restarted), heartbeats while the stream is up, and runs infer, wake and cancel tasks.
+ * stream open (reconnecting with backoff, and re-registering first after a stream that was up,
+ * since mcpd may have restarted), heartbeats while the stream is up, and runs infer, wake and cancel tasks.
  * Heartbeats go on while a wake runs, and each one names the wake-capable providers whose
  * backend has gone to sleep, so mcpd wakes them before their next request. After mcpd refused the
  * token, the credentials are read again before each attempt, and new ones end the wait at once.
@@ -230,6 +230,9 @@ export class VirtualLlmRegistrar {
         onOpen: (transport?: ProviderTransport) => {
           openedAt = this.clock.monotonic();
           this.heartbeat.start();
+          // Without a registration just before, mcpd revived the rows as `active`: a beat now names
+          // the backends that sleep, instead of the first one 30 s later.
+          if (previous?.registrationStands === true) this.heartbeat.beatSoon();
           this.log.info(`control stream open${transport ? ` over ${transport}` : ''}: serving tasks from mcpd`);
           onOpen();
         },

@@ -9,7 +9,7 @@ import { RegistrarHarness } from './registrar-harness.js';
 /*
  * The registrar's rules about time (SPEC §6 and §12: reconnect within a second after a stream
  * that was up, back off 5 s → 60 s on failures, a stream shorter than a second is a failure,
- * register again before reopening, heartbeat every 30 s while the stream is open) over an
+ * register again before reopening a stream that was up, heartbeat every 30 s while the stream is open) over an
  * in-memory channel on a manual clock: minutes of the registrar's time pass in milliseconds, and
  * every delay is read exactly instead of bounded by a wall clock.
  */
@@ -198,14 +198,25 @@ describe('a stream that fails to open', () => {
     expect(h.memory.registrations).toHaveLength(afterLoss);
     expect(h.lines.warn.at(-1)).toMatch(/^cannot open the control stream \(mcpd answered the control stream with HTTP 502: the proxy could not reach mcpd\); reconnecting in \d+ ms$/);
 
-    // mcpd no longer knows the session: the attempt after that registers again.
-    h.memory.refuseStream = { status: 404, error: 'unknown provider session; register first' };
-    await h.clock.advanceAsync(h.clock.nextTimerInMs ?? 0);
-    await eventually('the 404', () => h.lines.warn.length === 6);
+    // The stream opens on the registration that stood, and the publisher beats at once: mcpd
+    // revived the rows as active, and the beat names the backends that sleep.
     h.memory.refuseStream = undefined;
-    await waitOut(h, await reconnectArmed(h, 6));
+    const beats = h.memory.heartbeats.length;
+    await h.clock.advanceAsync(h.clock.nextTimerInMs ?? 0);
     await eventually('the stream back', () => streamOpenLines(h).length === 2);
-    expect(h.memory.registrations).toHaveLength(afterLoss + 1);
+    expect(h.memory.registrations).toHaveLength(afterLoss);
+    await eventually('a beat at once', () => h.memory.heartbeats.length === beats + 1);
+
+    // mcpd no longer knows the session: the attempt after the 404 registers again.
+    await h.clock.advanceAsync(30_000);
+    h.memory.refuseStream = { status: 404, error: 'unknown provider session; register first' };
+    h.memory.endStreams();
+    await waitOut(h, await reconnectArmed(h, 6));
+    await eventually('the 404', () => h.lines.warn.length === 7);
+    h.memory.refuseStream = undefined;
+    await waitOut(h, await reconnectArmed(h, 7));
+    await eventually('the stream back', () => streamOpenLines(h).length === 3);
+    expect(h.memory.registrations).toHaveLength(afterLoss + 2);
   });
 });
 
