@@ -30,4 +30,3 @@ export function sessionPresentation(now: Date): ResourcePresentation<ProviderSes
     }),
   };
 }
-
