@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   DEFAULT_TOKENS,
@@ -64,8 +64,14 @@ describe('managed model servers end to end', () => {
   }
 
   const pidOf = (home: TempDir, name: string): number | undefined => {
-    const path = join(home.path, 'run', `${name}.pid`);
-    return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as { pid: number }).pid : undefined;
+    // Read, not looked for first: mcplocal removes the file when the server stops, which a
+    // sampling timer may race (an exists-then-read failed CI once with ENOENT).
+    try {
+      return (JSON.parse(readFileSync(join(home.path, 'run', `${name}.pid`), 'utf8')) as { pid: number }).pid;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
   };
   const serverLog = (home: TempDir, name: string) => readFileSync(join(home.path, 'logs', `${name}.log`), 'utf8');
 
