@@ -352,7 +352,7 @@ export function createServices(options: ServiceOptions): RunningServices {
       forgetAccess({ tokenId });
       return providerSessions.tokenRevoked(tokenId);
     }),
-    roleBindings: new RoleBindingService(new RoleBindingRepository(db), options.clock, forgetAccess, new UserRepository(db)),
+    roleBindings: new RoleBindingService(db, options.clock, forgetAccess),
     limits,
     userLoad,
     sharedSlots,

@@ -34,6 +34,21 @@ export class UserRepository {
     return row;
   }
 
+  /**
+   * Whether a user of this name exists, holding its row until the transaction ends: a deletion
+   * of that user (which locks the row first, {@link lockForDelete}) waits for it, and it waits
+   * for a deletion already under way and then finds no user.
+   */
+  async holdByName(name: string): Promise<boolean> {
+    const rows = await this.db.select({ id: users.id }).from(users).where(eq(users.name, name)).for('share');
+    return rows.length > 0;
+  }
+
+  /** Locks the user's row for the rest of the transaction, before its bindings and the rest go. */
+  async lockForDelete(id: string): Promise<void> {
+    await this.db.select({ id: users.id }).from(users).where(eq(users.id, id)).for('update');
+  }
+
   async insert(user: NewUser): Promise<UserRow> {
     const [row] = await this.db
       .insert(users)

@@ -1,11 +1,11 @@
-import type { RoleBindingRow } from '@mcpctl/db';
+import { withTransaction, type Database, type RoleBindingRow, type Transaction } from '@mcpctl/db';
 import type { RoleBindingCreate, RoleBindingUpdate, RoleBindingView } from '@mcpctl/protocol';
 import type { Clock } from '@mcpctl/clock';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
 import { assertMayGrant } from '../rbac/assert-may-grant.js';
 import { grantsOf } from '../rbac/grant.js';
-import type { RoleBindingRepository } from '../repositories/role-binding-repository.js';
-import type { UserRepository } from '../repositories/user-repository.js';
+import { RoleBindingRepository } from '../repositories/role-binding-repository.js';
+import { UserRepository } from '../repositories/user-repository.js';
 import { isUniqueViolation } from '../repositories/unique-violation.js';
 import { generateId } from '../security/token.js';
 import type { Principal } from '../rbac/principal.js';
@@ -17,13 +17,16 @@ import { toRoleBindingView } from './role-binding-view.js';
  * caller holds itself.
  */
 export class RoleBindingService {
+  private readonly bindings: RoleBindingRepository;
+
   constructor(
-    private readonly bindings: RoleBindingRepository,
+    private readonly db: Database,
     private readonly clock: Clock,
     /** Called after every change: cached permissions must not outlive it. */
     private readonly changed: () => void,
-    private readonly users: Pick<UserRepository, 'findByName'>,
-  ) {}
+  ) {
+    this.bindings = new RoleBindingRepository(db);
+  }
 
   async list(principal: Principal): Promise<RoleBindingView[]> {
     const bindings = await this.bindings.list();
@@ -38,9 +41,11 @@ export class RoleBindingService {
     if (!principal.can('create', 'rbac', { name: input.name })) throw forbidden('creating role bindings needs the create:rbac permission');
     const fields = storedFields(input);
     assertMayGrant(principal, grantsOf(fields), `role binding ${input.name}`);
-    await this.#assertSubjectExists(fields);
     try {
-      const row = await this.bindings.insert({ id: generateId('rb_'), name: input.name, ...fields, createdAt: this.clock.now() });
+      const row = await withTransaction(this.db, async (tx) => {
+        await assertSubjectExists(tx, fields);
+        return new RoleBindingRepository(tx).insert({ id: generateId('rb_'), name: input.name, ...fields, createdAt: this.clock.now() });
+      });
       this.changed();
       return toRoleBindingView(row);
     } catch (error) {
@@ -54,8 +59,10 @@ export class RoleBindingService {
     if (!principal.can('edit', 'rbac', { name })) throw forbidden(`changing role binding ${name} needs the edit:rbac permission`);
     const fields = storedFields(input);
     assertMayGrant(principal, grantsOf(fields), `role binding ${name}`);
-    await this.#assertSubjectExists(fields);
-    const row = await this.bindings.update(binding.id, fields);
+    const row = await withTransaction(this.db, async (tx) => {
+      await assertSubjectExists(tx, fields);
+      return new RoleBindingRepository(tx).update(binding.id, fields);
+    });
     if (!row) throw notFound(`role binding not found: ${name}`);
     this.changed();
     return toRoleBindingView(row);
@@ -68,22 +75,24 @@ export class RoleBindingService {
     this.changed();
   }
 
-  /**
-   * A binding names a user who exists: one made for a name nobody holds (a typo) would grant
-   * nothing now and everything to whoever is later created under it, while deleting a user
-   * deletes their bindings so a new user of that name inherits nothing. Groups are labels users
-   * carry, bound before anyone joins.
-   */
-  async #assertSubjectExists(fields: { subjectKind: string; subjectName: string }): Promise<void> {
-    if (fields.subjectKind !== 'user' || (await this.users.findByName(fields.subjectName))) return;
-    throw badRequest(`no user is named ${fields.subjectName}; create the user first (mcpctl create user ${fields.subjectName}), then bind it`);
-  }
-
   async #findVisible(principal: Principal, name: string): Promise<RoleBindingRow> {
     const binding = await this.bindings.findByName(name);
     if (!binding || !visible(principal, binding)) throw notFound(`role binding not found: ${name}`);
     return binding;
   }
+}
+
+/**
+ * A binding names a user who exists: one made for a name nobody holds (a typo) would grant
+ * nothing now and everything to whoever is later created under it, while deleting a user
+ * deletes their bindings so a new user of that name inherits nothing. The user's row is held
+ * until the binding is written, so a deletion running at the same moment cannot fall between
+ * the check and the write (on PostgreSQL the two run on different connections). Groups are
+ * labels users carry, bound before anyone joins.
+ */
+async function assertSubjectExists(tx: Transaction, fields: { subjectKind: string; subjectName: string }): Promise<void> {
+  if (fields.subjectKind !== 'user' || (await new UserRepository(tx).holdByName(fields.subjectName))) return;
+  throw badRequest(`no user is named ${fields.subjectName}; create the user first (mcpctl create user ${fields.subjectName}), then bind it`);
 }
 
 function storedFields(input: RoleBindingUpdate) {

@@ -86,6 +86,9 @@ export class UserService {
       const users = new UserRepository(tx);
       const llms = new LlmRepository(tx);
       const agents = new AgentRepository(tx);
+      // First, so a role binding being made for this user either lands before its bindings are
+      // deleted below, or finds the user gone (RoleBindingService's `holdByName`).
+      await users.lockForDelete(user.id);
       const ids = await users.providerSessionIds(user.id);
       for (const sessionId of ids) {
         await agents.deleteByIds((await agents.listBySession(sessionId)).map((row) => row.id));
