@@ -38,7 +38,11 @@ export function registerApply(program: Command, context: CliContext): void {
     .action(async (options: { filename: string }) => {
       const source = options.filename === '-' ? 'stdin' : options.filename;
       const documents = parseDocuments(await readSource(options.filename, context.io.stdin), source);
-      if (documents.length === 0) throw new UsageError(`${source} holds no documents to apply`);
+      if (documents.length === 0) {
+        // `get -o yaml` of an empty list prints nothing (`-o json`: `[]`): applying it back is no mistake.
+        context.printer.notice(`${source} holds no documents: nothing to apply`);
+        return;
+      }
       const warn = (text: string): void => context.printer.notice(text);
       const entries = documents
         .map((document) => {

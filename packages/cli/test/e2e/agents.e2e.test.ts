@@ -230,6 +230,51 @@ describe('agents and threads against a real mcpd', () => {
     });
   });
 
+  it('marks a virtual agent in what get prints, applies it back unchanged, and never creates one from it once it is gone', async () => {
+    const yaml = (await mcpctl(['get', 'agent', 'local-helper', '-o', 'yaml'])).stdout;
+    expect(yaml).toMatch(/\n\nkind: Agent\nvirtual: true\nid: /);
+    const json = (await mcpctl(['get', 'agent', 'local-helper', '-o', 'json'])).stdout;
+    expect(await mcpctl(['apply', '-f', '-'], { input: yaml })).toEqual({ code: 0, stdout: 'agent/local-helper unchanged\n', stderr: '' });
+    expect(await mcpctl(['apply', '-f', '-'], { input: json })).toEqual({ code: 0, stdout: 'agent/local-helper unchanged\n', stderr: '' });
+
+    // Gone (GC'd after its publisher stopped, or deleted): only its publisher may create it again.
+    // The whole file is refused before anything is sent, as for any document that cannot apply.
+    expect((await mcpctl(['delete', 'agent', 'local-helper'])).code).toBe(0);
+    const file = join(home.path, 'saved-agents.yaml');
+    await writeFile(file, `kind: Agent\nname: bystander\nllm: echo\n---\n${yaml}`);
+    const unpublished = 'agent local-helper is virtual and not published now (mcpd shows you no agent of that name) — start the mcplocal whose config.json lists it and apply again';
+    expect(await mcpctl(['apply', '-f', file])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `error: ${file}: document 2 (agent/local-helper): ${unpublished}, or remove virtual: true to create a public agent of that name\n`,
+    });
+    expect(await mcpctl(['apply', '-f', '-'], { input: json })).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `error: stdin: document 1 (agent/local-helper): ${unpublished}, or change kind: virtual to kind: Agent to create a public agent of that name\n`,
+    });
+    for (const name of ['local-helper', 'bystander']) expect((await mcpctl(['get', 'agent', name])).code).toBe(1);
+
+    // Without the marker it is a public agent's document, as the hint says.
+    const unmarked = yaml.replace('\nvirtual: true\n', '\n');
+    expect(await mcpctl(['apply', '-f', '-'], { input: unmarked })).toEqual({ code: 0, stdout: 'agent/local-helper created\n', stderr: '' });
+    // A marked document then applies to that public agent as any public document does, with a word about the name.
+    const warning = (marker: string): string =>
+      `warning: stdin: document 1 (agent/local-helper): the document says ${marker}, but agent local-helper is public: applying it as a public agent (no mcplocal can publish local-helper while it exists)\n`;
+    expect(await mcpctl(['apply', '-f', '-'], { input: yaml })).toEqual({ code: 0, stdout: 'agent/local-helper unchanged\n', stderr: warning('virtual: true') });
+    const reworded = json.replace('"systemPrompt": "Local."', '"systemPrompt": "Still local."');
+    expect(await mcpctl(['apply', '-f', '-'], { input: reworded })).toEqual({ code: 0, stdout: 'agent/local-helper configured\n', stderr: warning('kind: virtual') });
+    const now = (await mcpctl(['get', 'agent', 'local-helper', '-o', 'json'])).stdout;
+    expect(agentViewSchema.parse(JSON.parse(now))).toMatchObject({ kind: 'public', llm: 'local-echo', systemPrompt: 'Still local.' });
+    // And the public agent's own output applies back cleanly.
+    expect(await mcpctl(['apply', '-f', '-'], { input: (await mcpctl(['get', 'agent', 'local-helper', '-o', 'yaml'])).stdout })).toEqual({
+      code: 0,
+      stdout: 'agent/local-helper unchanged\n',
+      stderr: '',
+    });
+    expect(await mcpctl(['apply', '-f', '-'], { input: now })).toEqual({ code: 0, stdout: 'agent/local-helper unchanged\n', stderr: '' });
+  });
+
   it('refuses a thread of another agent, and an unknown one', async () => {
     const other = await mcpctl(['chat', 'other', '--thread', threadId, '--message', 'hi']);
     expect(other).toEqual({

@@ -96,9 +96,20 @@ describe('mcpctl against a real mcpd', () => {
     expect(run.stdout).toContain('Ready:     ok\n');
   });
 
-  it('says when there are no LLMs, on stderr', async () => {
+  it('says when there are no LLMs, on stderr, and applies the empty list back as nothing to do', async () => {
     const run = await mcpctl(['get', 'llms']);
     expect(run).toEqual({ code: 0, stdout: '', stderr: 'No LLMs found.\n' });
+    // An empty YAML stream is the empty list; JSON says it as [].
+    const yaml = await mcpctl(['get', 'llms', '-o', 'yaml']);
+    expect(yaml).toEqual({ code: 0, stdout: '', stderr: 'No LLMs found.\n' });
+    const json = await mcpctl(['get', 'llms', '-o', 'json']);
+    expect(json).toEqual({ code: 0, stdout: '[]\n', stderr: '' });
+    for (const input of [yaml.stdout, json.stdout, '---\n']) {
+      expect(await mcpctl(['apply', '-f', '-'], { input })).toEqual({ code: 0, stdout: '', stderr: 'stdin holds no documents: nothing to apply\n' });
+    }
+    const empty = join(home.path, 'empty.yaml');
+    await writeFile(empty, '');
+    expect(await mcpctl(['apply', '-f', empty])).toEqual({ code: 0, stdout: '', stderr: `${empty} holds no documents: nothing to apply\n` });
   });
 
   it('creates an LLM with its key read from the environment', async () => {
@@ -390,6 +401,54 @@ describe('mcpctl against a real mcpd', () => {
     });
     expect(llmViewSchema.parse(JSON.parse((await mcpctl(['get', 'llm', 'desk', '-o', 'json'])).stdout))).toMatchObject({ model: 'desk-model', description: 'my desk' });
     expect((await mcpctl(['delete', 'llm', 'desk'])).code).toBe(0);
+  });
+
+  it('marks a virtual LLM in what get prints, and never registers a public one from it once it is gone', async () => {
+    const response = await fetch(`${mcpd.url}/api/v1/llms/_provider-register`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${mcpd.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ providers: [{ name: 'nook', type: 'openai', model: 'nook-model' }] }),
+    });
+    expect(response.status).toBe(201);
+    const yaml = (await mcpctl(['get', 'llm', 'nook', '-o', 'yaml'])).stdout;
+    expect(yaml).toMatch(/\n\nkind: Llm\nvirtual: true\nid: /);
+    const json = (await mcpctl(['get', 'llm', 'nook', '-o', 'json'])).stdout;
+    expect(await mcpctl(['apply', '-f', '-'], { input: yaml })).toEqual({ code: 0, stdout: 'llm/nook unchanged\n', stderr: '' });
+    expect(await mcpctl(['apply', '-f', '-'], { input: json })).toEqual({ code: 0, stdout: 'llm/nook unchanged\n', stderr: '' });
+
+    // Gone: refused, naming what to do, and the file's other documents wait with it.
+    expect((await mcpctl(['delete', 'llm', 'nook'])).code).toBe(0);
+    const file = join(home.path, 'saved-llms.yaml');
+    await writeFile(file, `kind: Llm\nname: bystander\ntype: ollama\nmodel: m\nurl: http://127.0.0.1:11434\n---\n${yaml}`);
+    const unpublished = 'LLM nook is virtual and not published now (mcpd shows you no LLM of that name) — start the mcplocal whose config.json lists it and apply again';
+    expect(await mcpctl(['apply', '-f', file])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `error: ${file}: document 2 (llm/nook): ${unpublished}, or remove virtual: true and set url to create a public LLM of that name\n`,
+    });
+    expect(await mcpctl(['apply', '-f', '-'], { input: json })).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `error: stdin: document 1 (llm/nook): ${unpublished}, or change kind: virtual to kind: Llm and set url to create a public LLM of that name\n`,
+    });
+    for (const name of ['nook', 'bystander']) expect((await mcpctl(['get', 'llm', name])).code).toBe(1);
+
+    // A public LLM of that name: the marked document updates it, its url: null keeping the URL.
+    expect((await mcpctl(['create', 'llm', 'nook', '--type', 'openai', '--model', 'nook-model', '--url', upstream.openaiBaseUrl])).code).toBe(0);
+    const warning = (marker: string): string =>
+      `warning: stdin: document 1 (llm/nook): the document says ${marker}, but LLM nook is public: applying it as a public LLM (no mcplocal can publish nook while it exists)\n`;
+    expect(await mcpctl(['apply', '-f', '-'], { input: yaml })).toEqual({ code: 0, stdout: 'llm/nook configured\n', stderr: warning('virtual: true') });
+    const now = (await mcpctl(['get', 'llm', 'nook', '-o', 'json'])).stdout;
+    expect(llmViewSchema.parse(JSON.parse(now))).toMatchObject({ kind: 'public', url: upstream.openaiBaseUrl, visibility: 'private' });
+    expect(await mcpctl(['apply', '-f', '-'], { input: json })).toEqual({ code: 0, stdout: 'llm/nook unchanged\n', stderr: warning('kind: virtual') });
+    // The public LLM's own output applies back cleanly.
+    expect(await mcpctl(['apply', '-f', '-'], { input: (await mcpctl(['get', 'llm', 'nook', '-o', 'yaml'])).stdout })).toEqual({
+      code: 0,
+      stdout: 'llm/nook unchanged\n',
+      stderr: '',
+    });
+    expect(await mcpctl(['apply', '-f', '-'], { input: now })).toEqual({ code: 0, stdout: 'llm/nook unchanged\n', stderr: '' });
+    expect((await mcpctl(['delete', 'llm', 'nook'])).code).toBe(0);
   });
 
   it("lists publishers' sessions by their reference, connected or not, as a table and as JSON", async () => {

@@ -69,16 +69,32 @@ describe('agents in get', () => {
 
   it('marks a virtual agent in YAML, and applies only what its owner may change', () => {
     const yaml = formatYamlDocuments([agentPresentation.toYamlDocument(agentView({ kind: 'virtual' }))]);
-    expect(yaml.startsWith('# virtual agent published by mcplocal: apply changes only visibility, description; the rest is set in its mcplocal config.json\n\nkind: Agent\n')).toBe(
-      true,
-    );
+    expect(
+      yaml.startsWith('# virtual agent published by mcplocal: apply changes only visibility, description; the rest is set in its mcplocal config.json\n\nkind: Agent\nvirtual: true\n'),
+    ).toBe(true);
+    // The comment is lost to the parser; the field is what apply reads back.
+    expect(roundTrip(yaml).virtual).toBe('virtual: true');
     const json = JSON.stringify(agentView({ kind: 'virtual', visibility: 'public', llm: 'other' }));
     const [document] = parseDocuments(json, 'stdin');
     const spec = agentSpecFromDocument(document!, () => undefined);
+    expect(spec.virtual).toBe('kind: virtual');
     expect(virtualChanges(spec.update, agentView({ kind: 'virtual', visibility: 'private' }), VIRTUAL_AGENT_EDITABLE_FIELDS)).toEqual({
       body: { visibility: 'public' },
       publisherOwned: ['llm'],
     });
+  });
+
+  it('reads the virtual marker apart from the fields it sends, and refuses one that is not a boolean', () => {
+    const warnings: string[] = [];
+    const marked = roundTrip('kind: Agent\nvirtual: true\nname: helper\nllm: qwen3\n', (text) => warnings.push(text));
+    expect(marked).toMatchObject({ virtual: 'virtual: true', update: { llm: 'qwen3' } });
+    expect(Object.keys(marked.update)).toEqual(['llm']);
+    expect(warnings).toEqual([]);
+    expect(roundTrip('kind: Agent\nvirtual: false\nname: helper\nllm: qwen3\n').virtual).toBeUndefined();
+    expect(roundTrip(formatYamlDocuments([agentPresentation.toYamlDocument(agentView())])).virtual).toBeUndefined();
+    expect(() => roundTrip('kind: Agent\nvirtual: yes please\nname: helper\n')).toThrow(
+      'stdin: document 1 (agent/helper) is invalid: virtual: true marks a resource an mcplocal publishes; leave it out for a public one',
+    );
   });
 
   it('keeps what a partial document leaves out, and needs llm only to create', () => {

@@ -75,7 +75,17 @@ describe('llmSpecFromDocument', () => {
 
   it('accepts an LLM view as get -o json prints it (kind public)', () => {
     const [document] = parseDocuments(JSON.stringify(llmView()), 'x');
-    expect(llmSpecFromDocument(document!, {}, noWarnings).name).toBe('qwen3');
+    expect(llmSpecFromDocument(document!, {}, noWarnings)).toMatchObject({ name: 'qwen3', virtual: undefined });
+  });
+
+  it('marks a virtual LLM with a field under kind: Llm, and refuses a marker that is not a boolean', () => {
+    const yaml = formatYamlDocuments([llmPresentation.toYamlDocument(llmView({ kind: 'virtual', url: null }))]);
+    expect(yaml).toMatch(/\n\nkind: Llm\nvirtual: true\nid: llm_01hx\n/);
+    expect(formatYamlDocuments([llmPresentation.toYamlDocument(llmView())])).not.toContain('virtual');
+    const [document] = parseDocuments('kind: Llm\nname: a\nvirtual: "true"\n', 'x');
+    expect(() => llmSpecFromDocument(document!, {}, noWarnings)).toThrow(
+      new UsageError('x: document 1 (llm/a) is invalid: virtual: true marks a resource an mcplocal publishes; leave it out for a public one'),
+    );
   });
 
   it("accepts a virtual LLM's view, whose url is null", () => {
@@ -83,6 +93,9 @@ describe('llmSpecFromDocument', () => {
     const [document] = parseDocuments(formatYamlDocuments([llmPresentation.toYamlDocument({ ...view, visibility: 'public' })]), 'llm.yaml');
     const spec = llmSpecFromDocument(document!, {}, noWarnings);
     expect(spec.update).toMatchObject({ url: null, visibility: 'public' });
+    expect(spec.virtual).toBe('virtual: true');
+    const [json] = parseDocuments(JSON.stringify(view), 'llm.json');
+    expect(llmSpecFromDocument(json!, {}, noWarnings).virtual).toBe('kind: virtual');
     // Only what the owner may change is sent; the URL a view shows as null is no change.
     expect(virtualChanges(spec.update, view, VIRTUAL_LLM_EDITABLE_FIELDS)).toEqual({ body: { visibility: 'public' }, publisherOwned: [] });
     expect(virtualChanges({ ...spec.update, model: 'other', maxConcurrent: 2 }, view, VIRTUAL_LLM_EDITABLE_FIELDS)).toEqual({

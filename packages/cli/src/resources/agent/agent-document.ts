@@ -1,6 +1,7 @@
 import { agentCreateSchema, agentUpdateSchema, agentViewSchema, SERVER_MANAGED_AGENT_FIELDS, type AgentCreate, type AgentUpdate, type AgentView } from '@mcpctl/protocol';
 import { documentFieldRules, documentFields, documentSubject } from '../../documents/document-fields.js';
 import { documentWhere, type SourceDocument } from '../../documents/parse-documents.js';
+import { readVirtualMarker, VIRTUAL_FIELD, type VirtualMarker } from '../../documents/virtual-marker.js';
 import { UsageError } from '../../errors.js';
 import { checkSchema } from '../../schema-check.js';
 import { changedFields } from '../document-changes.js';
@@ -9,7 +10,7 @@ import { assertAgentParams, warnMisspeltParams } from './agent-params.js';
 /** The fields of a `kind: Agent` document: those of mcpd's `PUT` body, with its bounds, plus the name. */
 const agentDocumentFieldsSchema = agentUpdateSchema.extend({ name: agentCreateSchema.shape.name });
 
-const FIELD_RULES = documentFieldRules(Object.keys(agentDocumentFieldsSchema.shape), agentViewSchema, SERVER_MANAGED_AGENT_FIELDS);
+const FIELD_RULES = documentFieldRules([...Object.keys(agentDocumentFieldsSchema.shape), VIRTUAL_FIELD], agentViewSchema, SERVER_MANAGED_AGENT_FIELDS);
 
 /** A `kind: Agent` document turned into what mcpd accepts. */
 export interface AgentSpec {
@@ -18,23 +19,27 @@ export interface AgentSpec {
   where: string;
   /** The fields the document sets, in `PUT` form: `null` clears, absent keeps. */
   update: AgentUpdate;
+  /** Set when the document says the agent is virtual: apply then never creates it. */
+  virtual: VirtualMarker | undefined;
 }
 
 /**
  * Validates a document of `kind: Agent`, or an agent view as `get -o json` prints it (whose
  * `kind` is `public` or `virtual`), against the bounds mcpd enforces. Server-managed fields are
- * dropped so `get` output applies back. `llm` is needed only to create the agent
- * (`agentCreateFromSpec`).
+ * dropped so `get` output applies back; the virtual marker is kept apart from the fields sent.
+ * `llm` is needed only to create the agent (`agentCreateFromSpec`).
  */
 export function agentSpecFromDocument(document: SourceDocument, warn: (text: string) => void): AgentSpec {
-  const fields = documentFields(document, FIELD_RULES, warn);
+  const { [VIRTUAL_FIELD]: marked, ...fields } = documentFields(document, FIELD_RULES, warn);
+  const invalid = `${documentWhere(document, documentSubject(document, 'agent', 'Agent'))} is invalid`;
+  const virtual = readVirtualMarker(document, marked, invalid);
   const checked = checkSchema(agentDocumentFieldsSchema, fields);
-  if (!checked.ok) throw new UsageError(`${documentWhere(document, documentSubject(document, 'agent', 'Agent'))} is invalid: ${checked.problems}`);
+  if (!checked.ok) throw new UsageError(`${invalid}: ${checked.problems}`);
   const { name, ...update } = checked.value;
   const where = documentWhere(document, `agent/${name}`);
   assertAgentParams(`${where} is invalid`, update.defaultParams);
   warnMisspeltParams(where, update.defaultParams, warn);
-  return { name, where, update };
+  return { name, where, update, virtual };
 }
 
 /**

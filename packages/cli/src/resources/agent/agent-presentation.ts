@@ -1,4 +1,5 @@
 import { VIRTUAL_AGENT_EDITABLE_FIELDS, type AgentView } from '@mcpctl/protocol';
+import { VIRTUAL_FIELD } from '../../documents/virtual-marker.js';
 import type { ResourcePresentation } from '../resource-presentation.js';
 import { formatParams } from './agent-params.js';
 
@@ -18,13 +19,12 @@ export const agentPresentation: ResourcePresentation<AgentView> = {
     { header: 'params', value: (agent) => formatParams(agent.defaultParams), wideOnly: true },
   ],
   toYamlDocument: (agent) => {
-    // As for LLMs: the document kind takes the `kind` key, and public or virtual is the server's business.
+    // As for LLMs: the document kind takes the `kind` key, so a virtual agent says so in a field apply reads back.
     const { kind, ...fields } = agent;
+    if (kind !== 'virtual') return { value: { kind: 'Agent', ...fields } };
     return {
-      value: { kind: 'Agent', ...fields },
-      ...(kind === 'virtual'
-        ? { comment: `virtual agent published by mcplocal: apply changes only ${VIRTUAL_AGENT_EDITABLE_FIELDS.join(', ')}; the rest is set in its mcplocal config.json` }
-        : {}),
+      value: { kind: 'Agent', [VIRTUAL_FIELD]: true, ...fields },
+      comment: `virtual agent published by mcplocal: apply changes only ${VIRTUAL_AGENT_EDITABLE_FIELDS.join(', ')}; the rest is set in its mcplocal config.json`,
     };
   },
 };

@@ -2,6 +2,7 @@ import type { AgentCreate, AgentView } from '@mcpctl/protocol';
 import type { ApiClient } from '../../api-client.js';
 import { ApiError } from '../../errors.js';
 import type { SourceDocument } from '../../documents/parse-documents.js';
+import { publicNotVirtualWarning, unpublishedVirtualError } from '../../documents/virtual-marker.js';
 import { UNCHANGED, type ApplyHandler, type ApplyOutcome, type ApplyPlan, type Warn } from '../apply-handler.js';
 import { publisherOwnedWarning, virtualChanges } from '../document-changes.js';
 import { VIRTUAL_AGENT_EDITABLE_FIELDS } from '@mcpctl/protocol';
@@ -26,14 +27,20 @@ function isAgentView(document: SourceDocument): boolean {
   return typeof document.fields.llm === 'string' && document.fields.model === undefined;
 }
 
-/** Reads the agent and decides: create it, update what differs, or leave it alone. */
+/**
+ * Reads the agent and decides: create it, update what differs, or leave it alone. A document
+ * marked virtual never creates one (only its publisher can), and updates a public agent of its
+ * name with a warning.
+ */
 export async function planAgent(client: ApiClient, spec: AgentSpec, warn: Warn): Promise<ApplyPlan> {
   const current = await findAgent(client, spec.name);
   if (current === undefined) {
+    if (spec.virtual !== undefined) throw unpublishedVirtualError({ noun: 'agent', kind: 'Agent', name: spec.name, marker: spec.virtual });
     const body = agentCreateFromSpec(spec);
     return { send: (sender) => createAgent(sender, body) };
   }
   if (current.kind === 'virtual') return planVirtualAgent(spec, current, warn);
+  if (spec.virtual !== undefined) warn(publicNotVirtualWarning(spec.where, 'agent', spec.name, spec.virtual));
   if (leftItsLlm(spec, current)) {
     const what = current.llmState === 'gone' ? 'names nothing you can see any more' : "now names another owner's LLM";
     warn(
@@ -70,8 +77,8 @@ async function updateAgent(client: ApiClient, spec: AgentSpec): Promise<ApplyOut
   try {
     await client.request('PUT', agentPath(spec.name), { body: spec.update });
   } catch (error) {
-    // Deleted between our read and our write: what the document describes is a new agent.
-    if (error instanceof ApiError && error.status === 404) return createAgent(client, agentCreateFromSpec(spec));
+    // Deleted between our read and our write: what the document describes is a new agent, unless it says virtual.
+    if (error instanceof ApiError && error.status === 404 && spec.virtual === undefined) return createAgent(client, agentCreateFromSpec(spec));
     throw error;
   }
   return 'configured';

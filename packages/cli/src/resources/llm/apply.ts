@@ -1,6 +1,7 @@
 import type { LlmCreate, LlmUpdate, LlmView } from '@mcpctl/protocol';
 import type { ApiClient } from '../../api-client.js';
 import { ApiError, UsageError } from '../../errors.js';
+import { publicNotVirtualWarning, unpublishedVirtualError } from '../../documents/virtual-marker.js';
 import { UNCHANGED, type ApplyHandler, type ApplyOutcome, type ApplyPlan, type Warn } from '../apply-handler.js';
 import { publisherOwnedWarning, virtualChanges } from '../document-changes.js';
 import { VIRTUAL_LLM_EDITABLE_FIELDS } from '@mcpctl/protocol';
@@ -17,14 +18,28 @@ export const llmApplyHandler: ApplyHandler = {
   },
 };
 
-/** Reads the LLM and decides: create it, update what differs, or leave it alone. */
+/**
+ * Reads the LLM and decides: create it, update what differs, or leave it alone. A document
+ * marked virtual never creates one (only its publisher can), and updates a public LLM of its
+ * name with a warning; its `url: null` (a virtual LLM has none) then keeps the public URL.
+ */
 export async function planLlm(client: ApiClient, spec: LlmSpec, warn: Warn): Promise<ApplyPlan> {
   const current = await findLlm(client, spec.name);
   if (current === undefined) {
+    if (spec.virtual !== undefined) {
+      throw unpublishedVirtualError({ noun: 'LLM', kind: 'Llm', name: spec.name, marker: spec.virtual, alsoNeeds: 'and set url' });
+    }
     const body = llmCreateFromSpec(spec);
     return { send: (sender) => createLlm(sender, body) };
   }
   if (current.kind === 'virtual') return planVirtualLlm(spec, current, warn);
+  if (spec.virtual === undefined) return planPublicLlm(spec, current);
+  warn(publicNotVirtualWarning(spec.where, 'LLM', spec.name, spec.virtual));
+  const { url, ...rest } = spec.update;
+  return planPublicLlm({ ...spec, update: url === null ? rest : spec.update }, current);
+}
+
+function planPublicLlm(spec: LlmSpec, current: LlmView): ApplyPlan {
   const { url, ...rest } = spec.update;
   if (url === null) {
     throw new UsageError(`a public LLM's url cannot be cleared: leave url out to keep it (url: null is a virtual LLM's)`);
@@ -56,8 +71,8 @@ async function updateLlm(client: ApiClient, spec: LlmSpec, body: LlmUpdate): Pro
   try {
     await client.request('PUT', llmPath(spec.name), { body });
   } catch (error) {
-    // Deleted between our read and our write: what the document describes is a new LLM.
-    if (error instanceof ApiError && error.status === 404) return createLlm(client, llmCreateFromSpec(spec));
+    // Deleted between our read and our write: what the document describes is a new LLM, unless it says virtual.
+    if (error instanceof ApiError && error.status === 404 && spec.virtual === undefined) return createLlm(client, llmCreateFromSpec(spec));
     throw error;
   }
   return 'configured';

@@ -2,6 +2,7 @@ import { llmCreateSchema, llmUpdateSchema, llmViewSchema, SERVER_MANAGED_LLM_FIE
 import type { CliEnvironment } from '../../credentials.js';
 import { documentFieldRules, documentFields, documentSubject } from '../../documents/document-fields.js';
 import { documentWhere, type SourceDocument } from '../../documents/parse-documents.js';
+import { readVirtualMarker, VIRTUAL_FIELD, type VirtualMarker } from '../../documents/virtual-marker.js';
 import { UsageError } from '../../errors.js';
 import { checkSchema } from '../../schema-check.js';
 import { changedFields } from '../document-changes.js';
@@ -18,7 +19,7 @@ const llmDocumentFieldsSchema = llmUpdateSchema.extend({
 });
 type LlmDocumentFields = ReturnType<typeof llmDocumentFieldsSchema.parse>;
 
-const FIELD_RULES = documentFieldRules([...Object.keys(llmDocumentFieldsSchema.shape), 'apiKeyEnv'], llmViewSchema, SERVER_MANAGED_LLM_FIELDS);
+const FIELD_RULES = documentFieldRules([...Object.keys(llmDocumentFieldsSchema.shape), 'apiKeyEnv', VIRTUAL_FIELD], llmViewSchema, SERVER_MANAGED_LLM_FIELDS);
 
 /** The fields `mcpctl create llm` and a new LLM's document must give. */
 const CREATE_REQUIRES = ['type', 'model', 'url'] as const;
@@ -32,17 +33,21 @@ export interface LlmSpec {
   update: Omit<LlmDocumentFields, 'name' | 'apiKey'>;
   /** From `apiKeyEnv` (or a literal `apiKey`); write-only, so never compared. `null` removes the stored key. */
   apiKey: string | null | undefined;
+  /** Set when the document says the LLM is virtual: apply then never creates it. */
+  virtual: VirtualMarker | undefined;
 }
 
 /**
  * Validates a document of `kind: Llm`, or an LLM view as `get -o json` prints it (whose `kind`
  * is `public` or `virtual`), against the bounds mcpd enforces. Server-managed fields are dropped
- * so `get` output applies back. Whether `type`, `model` and `url` are needed depends on whether
- * the LLM exists: `llmCreateFromSpec` checks that once it is known.
+ * so `get` output applies back; the virtual marker is kept apart from the fields sent. Whether
+ * `type`, `model` and `url` are needed depends on whether the LLM exists: `llmCreateFromSpec`
+ * checks that once it is known.
  */
 export function llmSpecFromDocument(document: SourceDocument, env: CliEnvironment, warn: (text: string) => void): LlmSpec {
-  const { apiKeyEnv, ...fields } = documentFields(document, FIELD_RULES, warn);
+  const { apiKeyEnv, [VIRTUAL_FIELD]: marked, ...fields } = documentFields(document, FIELD_RULES, warn);
   const invalid = `${documentWhere(document, documentSubject(document, 'llm', 'Llm'))} is invalid`;
+  const virtual = readVirtualMarker(document, marked, invalid);
   if (apiKeyEnv !== undefined && (typeof apiKeyEnv !== 'string' || apiKeyEnv === '')) {
     throw new UsageError(`${invalid}: apiKeyEnv: give the name of the environment variable holding the key`);
   }
@@ -54,7 +59,7 @@ export function llmSpecFromDocument(document: SourceDocument, env: CliEnvironmen
     throw new UsageError(`${where} sets both apiKey and apiKeyEnv; keep one (apiKeyEnv keeps the key out of the file)`);
   }
   const apiKey = apiKeyEnv === undefined ? literalKey : apiKeyFromEnv(apiKeyEnv, env, `apiKeyEnv of ${documentWhere(document)}`);
-  return { name, where, update, apiKey };
+  return { name, where, update, apiKey, virtual };
 }
 
 /**

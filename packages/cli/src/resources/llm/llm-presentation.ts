@@ -1,4 +1,5 @@
 import type { LlmView } from '@mcpctl/protocol';
+import { VIRTUAL_FIELD } from '../../documents/virtual-marker.js';
 import type { ResourcePresentation } from '../resource-presentation.js';
 import { VIRTUAL_LLM_EDITABLE_FIELDS } from '@mcpctl/protocol';
 
@@ -23,14 +24,13 @@ export const llmPresentation: ResourcePresentation<LlmView> = {
     { header: 'description', value: (llm) => llm.description, wideOnly: true },
   ],
   toYamlDocument: (llm) => {
-    // The document kind takes the `kind` key; whether the LLM is public or virtual is the
-    // server's business (apply drops it), so it survives only as a comment.
+    // The document kind takes the `kind` key, so a virtual LLM says so in a field apply reads
+    // back (a comment does not survive the parser): its document must never create a public LLM.
     const { kind, ...fields } = llm;
+    if (kind !== 'virtual') return { value: { kind: 'Llm', ...fields } };
     return {
-      value: { kind: 'Llm', ...fields },
-      ...(kind === 'virtual'
-        ? { comment: `virtual LLM published by mcplocal: apply changes only ${VIRTUAL_LLM_EDITABLE_FIELDS.join(', ')}; the rest is set in its mcplocal config.json` }
-        : {}),
+      value: { kind: 'Llm', [VIRTUAL_FIELD]: true, ...fields },
+      comment: `virtual LLM published by mcplocal: apply changes only ${VIRTUAL_LLM_EDITABLE_FIELDS.join(', ')}; the rest is set in its mcplocal config.json`,
     };
   },
 };
