@@ -132,6 +132,15 @@ describe('pools and the wait queue', () => {
     expect(new Set(responses.map((response) => response.headers.get('x-mcpctl-served-by')))).toEqual(new Set(['healthy']));
   });
 
+  it("names the member that failed, not the pool, in a failure's error, as x-mcpctl-served-by names the member that answered", async () => {
+    await start();
+    const broken = await member('out-of-memory');
+    broken.setBehavior({ fail: { status: 400, message: 'CUDA out of memory' } });
+    const refused = await infer('qwen3');
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toEqual({ error: 'the upstream of out-of-memory rejected the request (HTTP 400): CUDA out of memory' });
+  });
+
   it('lets an exact LLM name win over a pool of the same name (rows older than the shared namespace), and lists pools in /v1/models', async () => {
     await start();
     await member('shared', { pool: 'other' });

@@ -61,14 +61,17 @@ export class PublicUpstream implements InferenceBackend {
   async #serve(call: InferenceCall, target: InferenceTarget, outcome: InferenceOutcome): Promise<void> {
     const dialect = DIALECTS[target.record.type] ?? openAiDialect;
     const streaming = call.request.stream === true;
+    // Failures name the LLM that failed, a pool's member when a pool was asked (as the relay
+    // does, and as `x-mcpctl-served-by` does); the answer keeps the name the caller asked for.
+    const llmName = target.record.name;
     const context: StreamContext = {
       model: call.name,
       includeUsage: call.request.stream_options?.include_usage === true,
       created: Math.floor(this.options.clock.now().getTime() / 1000),
       collectContent: call.collectContent,
-      source: `the upstream of ${call.name}`,
+      source: `the upstream of ${llmName}`,
     };
-    const failureContext = { signal: call.caller.signal, llmName: call.name, answered: false };
+    const failureContext = { signal: call.caller.signal, llmName, answered: false };
     // The request is built for this call alone: the hop header joins its headers in place.
     const upstream = dialect.buildRequest(target, call.request, streaming);
     Object.assign(upstream.headers, this.options.hops.outgoing(call.hops ?? []));
@@ -81,13 +84,13 @@ export class PublicUpstream implements InferenceBackend {
     let readingRest = false;
     try {
       if (answer.statusCode < 200 || answer.statusCode >= 300) {
-        const text = await answerText(answer, this.options.maxAnswerBytes, call.name);
+        const text = await answerText(answer, this.options.maxAnswerBytes, llmName);
         const retryAfter = answer.headers['retry-after'];
         const message = dialect.readErrorMessage(parseJson(text)) ?? text;
-        throw upstreamStatusError(answer.statusCode, message, call.name, typeof retryAfter === 'string' ? retryAfter : undefined);
+        throw upstreamStatusError(answer.statusCode, message, llmName, typeof retryAfter === 'string' ? retryAfter : undefined);
       }
       if (!streaming) {
-        const text = await answerText(answer, this.options.maxAnswerBytes, call.name);
+        const text = await answerText(answer, this.options.maxAnswerBytes, llmName);
         const completion = dialect.readCompletion(parseJson(text), text, context);
         outcome.usage = completion.usage;
         if (call.collectContent) outcome.content = completionText(completion.json);
@@ -126,7 +129,7 @@ export class PublicUpstream implements InferenceBackend {
     const ownerIsAdmin = ownerId !== null && ownerId === call.principal.userId ? call.principal.admin : await this.options.ownerIsAdmin(ownerId);
     if (ownerIsAdmin) return this.options.dispatcher;
     const refused = this.options.guard.checkHost(new URL(target.record.url ?? '').hostname);
-    if (refused) throw badGateway(`cannot reach the upstream of ${call.name}: ${refused.message}`);
+    if (refused) throw badGateway(`cannot reach the upstream of ${target.record.name}: ${refused.message}`);
     return this.options.guardedDispatcher;
   }
 }

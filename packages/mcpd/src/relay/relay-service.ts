@@ -28,7 +28,7 @@ export class RelayService implements InferenceBackend {
     const { record } = target;
     const sessionId = record.providerSessionId;
     if (!sessionId || !this.router.reachable(sessionId, record.status) || record.status === 'inactive' || !record.ownerId) {
-      throw serviceUnavailable(`the publisher of ${call.name} is offline`, OFFLINE_RETRY_AFTER_SECONDS);
+      throw serviceUnavailable(`the publisher of ${record.name} is offline`, OFFLINE_RETRY_AFTER_SECONDS);
     }
     const streaming = call.request.stream === true;
     const { stream: _stream, ...request } = call.request;
