@@ -2,6 +2,7 @@ import type { UsageDimension, UsageHour, UsageReport } from '@mcpctl/protocol';
 import { useEffect, useState } from 'preact/hooks';
 import { api, messageOf } from '../api.js';
 import { ms } from '../format.js';
+import { seriesOf, UNKNOWN_KEY } from './usage-series.js';
 
 const WINDOWS = ['1h', '24h', '7d', '30d'] as const;
 
@@ -43,8 +44,8 @@ export function UsageView({ token }: { token: string }) {
             </thead>
             <tbody>
               {report.rows.map((row) => (
-                <tr key={row.key ?? '(unknown)'} data-usage={row.key ?? ''}>
-                  <td>{row.key ?? '(unknown)'}</td><td class="number">{row.requests}</td><td class="number">{row.errors}</td>
+                <tr key={row.key ?? UNKNOWN_KEY} data-usage={row.key ?? ''}>
+                  <td>{row.key ?? UNKNOWN_KEY}</td><td class="number">{row.requests}</td><td class="number">{row.errors}</td>
                   <td class="number">{row.promptTokens}</td><td class="number">{row.completionTokens}</td>
                   <td>{ms(row.latencyP50Ms)}</td><td>{ms(row.latencyP95Ms)}</td><td>{ms(row.firstTokenP50Ms)}</td><td>{ms(row.firstTokenP95Ms)}</td>
                 </tr>
@@ -58,13 +59,11 @@ export function UsageView({ token }: { token: string }) {
   );
 }
 
-const PALETTE = ['#3b6fd4', '#d4703b', '#3bab6f', '#a43bd4', '#d43b6a', '#6a6a6a'];
-
-/** Requests per hour, one stacked bar per hour, a colour per key. */
+/** Requests per hour, one stacked bar per hour, a colour per series. */
 function HourlyChart({ hours }: { hours: UsageHour[] }) {
   const byHour = new Map<string, UsageHour[]>();
   for (const hour of hours) byHour.set(hour.hour, [...(byHour.get(hour.hour) ?? []), hour]);
-  const keys = [...new Set(hours.map((hour) => hour.key ?? '(unknown)'))];
+  const series = seriesOf(hours);
   const columns = [...byHour.entries()];
   const most = Math.max(1, ...columns.map(([, entries]) => entries.reduce((sum, entry) => sum + entry.requests, 0)));
   const width = Math.max(240, columns.length * 28);
@@ -77,13 +76,16 @@ function HourlyChart({ hours }: { hours: UsageHour[] }) {
           let top = height;
           return (
             <g key={hour}>
-              {entries.map((entry) => {
-                const barHeight = (entry.requests / most) * (height - 10);
+              {series.map((one) => {
+                const counted = entries.filter((entry) => one.keys.has(entry.key ?? UNKNOWN_KEY));
+                const requests = counted.reduce((sum, entry) => sum + entry.requests, 0);
+                if (requests === 0) return null;
+                const barHeight = (requests / most) * (height - 10);
                 top -= barHeight;
-                const colour = PALETTE[keys.indexOf(entry.key ?? '(unknown)') % PALETTE.length];
+                const names = counted.length === 1 ? (counted[0]?.key ?? UNKNOWN_KEY) : `${one.label} (${counted.map((entry) => entry.key ?? UNKNOWN_KEY).join(', ')})`;
                 return (
-                  <rect key={entry.key} x={index * 28 + 4} y={top} width={20} height={barHeight} fill={colour}>
-                    <title>{`${hour} ${entry.key ?? '(unknown)'}: ${entry.requests} requests`}</title>
+                  <rect key={one.label} data-series={one.label} x={index * 28 + 4} y={top} width={20} height={barHeight} fill={one.colour}>
+                    <title>{`${hour} ${names}: ${requests} requests`}</title>
                   </rect>
                 );
               })}
@@ -93,8 +95,8 @@ function HourlyChart({ hours }: { hours: UsageHour[] }) {
         })}
       </svg>
       <figcaption>
-        {keys.map((key, index) => (
-          <span key={key} class="legend"><i style={{ background: PALETTE[index % PALETTE.length] }} />{key}</span>
+        {series.map((one) => (
+          <span key={one.label} class="legend" data-series={one.label}><i style={{ background: one.colour }} />{one.label}</span>
         ))}
         <span class="muted"> requests per hour (UTC)</span>
       </figcaption>
