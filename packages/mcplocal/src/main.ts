@@ -2,8 +2,8 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import pino, { type Logger } from 'pino';
 import { systemClock } from '@mcpctl/clock';
-import { createControlChannel } from './channels/negotiated-control-channel.js';
 import { credentialsFile, LiveCredentials, loadMcplocalConfig, mcplocalHome, providerTransportMode, sessionFile, workstationIdentity } from './config/index.js';
+import { createPublisher } from './create-publisher.js';
 import { ConfigError, McplocalError } from './errors.js';
 import { buildProviderRegistry } from './failover/build-provider-registry.js';
 import type { ProviderRegistry } from './failover/provider-registry.js';
@@ -12,7 +12,7 @@ import type { LocalEndpointMcpd } from './local-endpoint/local-endpoint-options.
 import { isLoopbackHost } from './local-endpoint/request-guard.js';
 import { providersToPublish } from './registrar/providers-to-publish.js';
 import { ManagedServers } from './managed/managed-servers.js';
-import { VirtualLlmRegistrar } from './registrar/virtual-llm-registrar.js';
+import type { VirtualLlmRegistrar } from './registrar/virtual-llm-registrar.js';
 
 const DEFAULT_PORT = 3200;
 const LOGIN_HINT = 'run `mcpctl login --url URL --token TOKEN` first';
@@ -104,9 +104,9 @@ async function main(): Promise<void> {
       if (!live) fail(2, `not logged in: ${published.length} provider(s) to publish but no credentials in ${home}; ${LOGIN_HINT}`);
       const log = logger.child({ component: 'registrar' });
       const mode = providerTransportMode(config, env);
-      const created = new VirtualLlmRegistrar({
-        channel: createControlChannel({ mcpdUrl: live.mcpdUrl, token: () => live.token, mode, log, clock: systemClock }),
-        credentials: live,
+      const created = createPublisher({
+        live,
+        mode,
         clock: systemClock,
         publishedProviders: published,
         publishedAgents: config.agents,

@@ -7,5 +7,13 @@ export const statusViewSchema = z.object({
 });
 export type StatusView = z.infer<typeof statusViewSchema>;
 
+/**
+ * `GET /api/v1/status` as mcplocal reads it, to learn whose a token is: the user's id and name,
+ * unknown fields ignored; what the server is does not matter to it.
+ */
+export const statusUserReadSchema = z.looseObject({ user: statusViewSchema.shape.user.pick({ id: true, name: true }) });
+/** A user as mcpd names the owner of a token. */
+export type TokenOwner = z.infer<typeof statusUserReadSchema>['user'];
+
 export const healthViewSchema = z.object({ status: z.enum(['ok', 'unavailable']), reason: z.string().optional() });
 export type HealthView = z.infer<typeof healthViewSchema>;

@@ -272,9 +272,13 @@ export class WebSocketControlChannel implements ControlChannel {
         finish(error);
       };
       const onAbort = () => {
-        // A socket mcpd accepted is closed politely; a handshake in progress is cut.
-        if (socket.readyState === WebSocket.OPEN) socket.close(1000, 'mcplocal is stopping');
-        else socket.terminate();
+        // A socket mcpd accepted is closed politely, after the results this turn queued for it (the
+        // last chunks of a task that just ended: mcpd fails what the close finds unanswered); a
+        // handshake in progress is cut.
+        if (socket.readyState === WebSocket.OPEN) {
+          if (this.outboxOf?.socket === socket) this.flushOutbox();
+          socket.close(1000, 'mcplocal ends this connection');
+        } else socket.terminate();
         finish(abortReason(signal));
       };
       signal.addEventListener('abort', onAbort, { once: true });

@@ -28,9 +28,10 @@ export interface LiveCredentialsOptions {
 /**
  * The token of `credentials` as the file holds it now, for a long-running mcplocal: `mcpctl login`
  * writes a new one when mcpd refused the old (revoked, expired), and mcplocal takes it without a
- * restart. The file is read again on {@link reload} (the publisher asks before each attempt that
- * follows a refused token) and whenever {@link watch}'s poll sees it changed. A file gone, invalid
- * or readable by others is logged once and the token held is kept; so is one naming another mcpd,
+ * restart (the provider session through `PublisherCredentials`, once it knows whose it is). The
+ * file is read again on {@link reload} (the publisher asks before each attempt that follows a
+ * refused token) and whenever {@link watch}'s poll sees it changed. A file gone, invalid or
+ * readable by others is logged once and the token held is kept; so is one naming another mcpd,
  * whose token must not be sent to this one. It is the registrar's `RefreshableCredentials`.
  */
 export class LiveCredentials {
@@ -124,7 +125,7 @@ export class LiveCredentials {
     if (credentials.token === this.#token) return;
     this.#token = credentials.token;
     this.#generation += 1;
-    this.log.info(`credentials: read a new token from ${this.path}; the provider channel and the local endpoint use it from their next request`);
+    this.log.info(`credentials: read a new token from ${this.path}; the local endpoint uses it from its next request`);
     for (const listener of [...this.listeners]) {
       try {
         listener();

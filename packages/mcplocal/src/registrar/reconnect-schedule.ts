@@ -50,6 +50,15 @@ export class ReconnectSchedule {
   /** The delay after a stream that had been open for `openMs` ended or broke. */
   afterStreamEnded(openMs: number): number {
     if (openMs < this.stableMs) return this.backoff.next();
+    return this.afresh();
+  }
+
+  /**
+   * The delay after the publisher ended the session itself to register afresh (its credentials
+   * are another user's now): the quick reconnect's, the backoff starting over. It also gives mcpd
+   * the moment it takes to mark the ended session's rows inactive, which the new owner may take over.
+   */
+  afresh(): number {
     this.backoff.reset();
     this.#retriesAsked = 0;
     return Math.round(this.quickMinMs + (this.quickMaxMs - this.quickMinMs) * this.random());

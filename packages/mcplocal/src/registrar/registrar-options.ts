@@ -1,6 +1,6 @@
 import type { ManagedServer } from '../managed/managed-server.js';
 import type { Cancel, Clock } from '@mcpctl/clock';
-import type { LlmTier, LlmType, PublishedAgent, Visibility, WakeRecipe } from '@mcpctl/protocol';
+import type { LlmTier, LlmType, PublishedAgent, TokenOwner, Visibility, WakeRecipe } from '@mcpctl/protocol';
 import type { LlmProvider } from '../providers/llm-provider.js';
 import type { ControlChannel } from './control-channel.js';
 import type { WakeHandler } from './wake-handler.js';
@@ -59,6 +59,25 @@ export interface RefreshableCredentials {
   onChange(listener: () => void): Cancel;
 }
 
+/**
+ * Credentials whose token the provider session holds on to (`PublisherCredentials` in mcplocal):
+ * the channel presents the token the session registered with until the registrar adopts the one
+ * read since, which it does at the next registration, or at once when mcpd says the new token is
+ * the same user's. A login as another user thus never half-switches a running session. The
+ * registrar still never sees a token.
+ */
+export interface SessionCredentials extends RefreshableCredentials {
+  /** The generation of the token the channel presents. */
+  readonly presentedGeneration: number;
+  /** The channel presents the token read last, from its next request on. */
+  adopt(): void;
+  /**
+   * Whose a token is, as mcpd says: the one the channel presents, or the one read last. Rejects
+   * as the channel's calls do; a token mcpd does not take is an `McpdHttpError` with status 401.
+   */
+  ownerOf(token: 'presented' | 'read', signal: AbortSignal): Promise<TokenOwner>;
+}
+
 export interface VirtualLlmRegistrarOptions {
   /**
    * How the registrar reaches mcpd: `NegotiatedControlChannel` (the provider socket or SSE + POST) in mcplocal, an in-memory
@@ -87,8 +106,15 @@ export interface VirtualLlmRegistrarOptions {
   /**
    * The credentials the channel presents, read again after mcpd refused the token (401); new ones
    * end the reconnect wait. Without them a refused token is retried as it is, at the backoff's pace.
+   * `SessionCredentials` let the registrar tell a new token of the session's user (nothing changes)
+   * from one of another user (the session ends and registers afresh as that user).
    */
-  credentials?: RefreshableCredentials | undefined;
+  credentials?: RefreshableCredentials | SessionCredentials | undefined;
+  /**
+   * When the session ends to register afresh with a new token, how long the tasks it runs may
+   * go on finishing first; new ones are refused meanwhile. Default 30 000.
+   */
+  reregisterDrainMs?: number | undefined;
   /** Runs `wake` tasks. Default: a `RecipeWakeHandler`, running each provider's `wake` recipe. */
   wakeHandler?: WakeHandler | undefined;
 }

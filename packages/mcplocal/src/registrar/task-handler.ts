@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '@mcpctl/clock';
-import { providerTaskReadSchema, type TaskResult, type WakeResultBody } from '@mcpctl/protocol';
+import { providerTaskReadSchema, type TaskErrorResult, type TaskResult, type WakeResultBody } from '@mcpctl/protocol';
 import { ManagedServerError, McplocalError } from '../errors.js';
 import type { ChannelFrame, PostedResult, ResultDelivery } from './control-channel.js';
 import type { ProviderToPublish, RegistrarLog } from './registrar-options.js';
@@ -44,6 +44,8 @@ export class TaskHandler {
   private readonly running = new Map<string, RunningTask>();
   private readonly slots = new ProviderSlots();
   private readonly clock: Clock;
+  /** While set, new infer and wake tasks get this answer instead of running. */
+  private refusal: TaskErrorResult | undefined;
   private readonly newId: () => string;
 
   constructor(private readonly options: TaskHandlerOptions) {
@@ -80,6 +82,14 @@ export class TaskHandler {
       return;
     }
     const task = parsed.data;
+    if (task.kind !== 'cancel' && this.refusal) {
+      const refusal = this.refusal;
+      // Posted as a task of its own, so that stop() waits for it as for any other.
+      this.start(task.taskId, task.llmName, task.kind, async (_entry, scope) => {
+        await scope.post({ ...refusal });
+      });
+      return;
+    }
     switch (task.kind) {
       case 'cancel':
         this.running.get(task.taskId)?.controller.abort(new McplocalError('mcpd cancelled the task'));
@@ -101,6 +111,20 @@ export class TaskHandler {
         });
         return;
     }
+  }
+
+  /**
+   * Answers new infer and wake tasks at once with `refusal` until {@link acceptTasks}, while the
+   * running ones go on and cancels still reach them: the session is ending, and a task that
+   * started now might be cut before its answer is.
+   */
+  refuseTasks(refusal: TaskErrorResult): void {
+    this.refusal = refusal;
+  }
+
+  /** Runs new tasks again. */
+  acceptTasks(): void {
+    this.refusal = undefined;
   }
 
   /** Aborts every running task's local call; their results are not posted. */

@@ -16,14 +16,20 @@ import { SleepWatch } from '../wake/sleep-watch.js';
 import { withManagedServers } from '../managed/managed-wake-handler.js';
 import { ReconnectSchedule } from './reconnect-schedule.js';
 import { isRefusal, isRefusedToken, refusalLine, withLoginHint } from './refusal-message.js';
+import { NewTokenWatch } from './new-token-watch.js';
 import { buildRegisterRequest, initialStatusOf, publishedNameOf, type InitialStatus } from './register-request.js';
-import type { ProviderToPublish, RefreshableCredentials, RegistrarLog, VirtualLlmRegistrarOptions } from './registrar-options.js';
+import type { ProviderToPublish, RegistrarLog, SessionCredentials, VirtualLlmRegistrarOptions } from './registrar-options.js';
+import { sessionCredentialsOf } from './session-credentials-of.js';
 import { TaskHandler } from './task-handler.js';
 import { waitForCredentials } from './wait-for-credentials.js';
 
 const DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000;
 const DEFAULT_RECONNECT_BASE_MS = 5_000;
 const DEFAULT_RECONNECT_MAX_MS = 60_000;
+/** As long as mcpd's own drain lets tasks in flight finish (`MCPD_SHUTDOWN_DEADLINE_SECONDS`). */
+const DEFAULT_REREGISTER_DRAIN_MS = 30_000;
+/** Why a life ended that the publisher ended itself, to register with the token read since. */
+const REREGISTERING = new McplocalError('the provider session ended to register again with new credentials');
 
 /** How one life of the control stream (or one attempt at it) ended. */
 interface StreamLife {
@@ -40,6 +46,8 @@ interface StreamLife {
    * mcpd had the registration, and not because mcpd forgot the session or refused the token (401, 403).
    */
   registrationStands?: boolean;
+  /** The publisher ended it to register afresh: the token read since is another user's, or nobody could tell. */
+  afresh?: boolean;
 }
 
 /**
@@ -50,6 +58,8 @@ interface StreamLife {
  * Heartbeats go on while a wake runs, and each one names the wake-capable providers whose
  * backend has gone to sleep, so mcpd wakes them before their next request. After mcpd refused the
  * token, the credentials are read again before each attempt, and new ones end the wait at once.
+ * A token read while the session runs is presented once mcpd says it is the same user's, or from
+ * the next registration on; another user's ends the session and registers afresh (`NewTokenWatch`).
  */
 export class VirtualLlmRegistrar {
   private readonly log: RegistrarLog;
@@ -62,8 +72,11 @@ export class VirtualLlmRegistrar {
   private readonly heartbeat: HeartbeatLoop;
   private readonly reconnect: ReconnectSchedule;
   private readonly clock: Clock;
-  private readonly credentials: RefreshableCredentials | undefined;
+  private readonly credentials: SessionCredentials | undefined;
+  private readonly newTokens: NewTokenWatch | undefined;
   private sessionId: string | undefined;
+  /** The next registration presents no session id: the one held belongs to the user of the token presented before. */
+  private forgetSession = false;
   private lifetime: AbortController | undefined;
   private connection: Promise<void> | undefined;
 
@@ -71,7 +84,7 @@ export class VirtualLlmRegistrar {
     this.log = options.log;
     this.sessionFilePath = options.sessionFilePath;
     this.clock = options.clock ?? systemClock;
-    this.credentials = options.credentials;
+    this.credentials = sessionCredentialsOf(options.credentials);
     this.providers = indexByPublishedName(options.publishedProviders);
     this.agents = options.publishedAgents ?? [];
     assertPublishable(buildRegisterRequest(options.publishedProviders, this.agents));
@@ -91,6 +104,13 @@ export class VirtualLlmRegistrar {
       beat: (signal) => this.beat(signal),
       onFailure: (error) => this.log.warn(`heartbeat failed: ${describe(error)}`),
       onRecovery: () => this.log.info('heartbeat accepted again'),
+    });
+    this.newTokens = this.credentials && new NewTokenWatch({
+      credentials: this.credentials,
+      tasks: this.tasks,
+      clock: this.clock,
+      log: this.log,
+      drainMs: options.reregisterDrainMs ?? DEFAULT_REREGISTER_DRAIN_MS,
     });
     this.reconnect = new ReconnectSchedule({
       baseMs: options.reconnectBaseMs ?? DEFAULT_RECONNECT_BASE_MS,
@@ -153,11 +173,12 @@ export class VirtualLlmRegistrar {
       await Promise.all(entries.map(async (entry) => [entry, await initialStatusOf(entry, signal)] as const)),
     );
     const payload = buildRegisterRequest(entries, this.agents, (entry) => statuses.get(entry) ?? 'active');
-    const presented = this.sessionId;
+    const presented = this.forgetSession ? undefined : this.sessionId;
     const request: ProviderRegisterRequest = presented === undefined ? payload : { providerSessionId: presented, ...payload };
     const response = await this.channel.register(request, signal);
     this.sleepWatch.registeredAsleep(payload.providers.filter((provider) => provider.initialStatus === 'hibernating').map((provider) => provider.name));
     this.sessionId = response.providerSessionId;
+    this.forgetSession = false;
     if (response.providerSessionId !== presented) {
       await writeSessionId(this.sessionFilePath, response.providerSessionId);
       if (presented !== undefined) this.log.info('mcpd did not know the saved provider session and issued a new one');
@@ -191,6 +212,10 @@ export class VirtualLlmRegistrar {
         registered = outcome.registrationStands === true;
         firstAttemptSettled();
         if (signal.aborted) return;
+        if (outcome.afresh) {
+          await this.clock.sleep(this.reconnect.afresh(), signal).catch(() => undefined);
+          continue;
+        }
         const delayMs =
           outcome.openMs !== undefined
             ? this.reconnect.afterStreamEnded(outcome.openMs)
@@ -213,17 +238,24 @@ export class VirtualLlmRegistrar {
 
   /**
    * One life of the control stream, registering first unless that was just done; after a refused
-   * token, the credentials are read again first.
+   * token, the credentials are read again first. While it runs, a token `mcpctl login` writes is
+   * judged (`NewTokenWatch`), which may end this life alone so the next registers afresh.
    */
   private async openOnce(signal: AbortSignal, registered: boolean, onOpen: () => void, previous: StreamLife | undefined): Promise<StreamLife> {
     let openedAt: number | undefined;
     const openMs = () => (openedAt === undefined ? undefined : this.clock.monotonic() - openedAt);
-    if (previous?.refusedGeneration !== undefined) await this.credentials?.reload();
-    const generation = this.credentials?.generation ?? 0;
-    let registration = registered;
+    let registration = await this.takeLatestCredentials(registered, previous);
+    const generation = this.credentials?.presentedGeneration ?? 0;
+    const life = new AbortController();
+    const lifeSignal = AbortSignal.any([signal, life.signal]);
+    const stopWatching = this.newTokens?.during(lifeSignal, {
+      forgetSession: () => (this.forgetSession = true),
+      end: () => life.abort(REREGISTERING),
+    });
+    const endedAfresh = () => life.signal.aborted && !signal.aborted;
     try {
       if (!registration) {
-        await this.register(signal);
+        await this.register(lifeSignal);
         registration = true;
       }
       const listener = {
@@ -238,9 +270,11 @@ export class VirtualLlmRegistrar {
         },
         onFrame: (frame: ChannelFrame) => this.onFrame(frame),
       };
-      const end = await this.channel.openStream(this.requireSessionId(), listener, signal);
+      const end = await this.channel.openStream(this.requireSessionId(), listener, lifeSignal);
+      if (endedAfresh()) return { openMs: openMs(), reason: REREGISTERING.message, afresh: true };
       return { openMs: openMs(), reason: 'mcpd ended it', moving: end === 'moving' };
     } catch (error) {
+      if (endedAfresh()) return { openMs: openMs(), reason: REREGISTERING.message, afresh: true };
       if (isRefusal(error) && !signal.aborted) {
         const streamEnded = previous?.openMs !== undefined ? previous.reason : undefined;
         this.log.error(refusalLine(error, streamEnded));
@@ -251,8 +285,27 @@ export class VirtualLlmRegistrar {
       const registrationStands = registration && openedAt === undefined && !isRefusal(error) && !(error instanceof McpdHttpError && error.status === 404);
       return { openMs: openMs(), reason: describe(error), retryAfterMs, refusedGeneration: isRefusedToken(error) ? generation : undefined, registrationStands };
     } finally {
+      // A drain still under way (mcpd ended the stream first) stops waiting: this life is over.
+      // `life` itself stays as it is: a socket mcpd asked to move carries its tasks on under it.
+      stopWatching?.();
       this.heartbeat.stop();
+      this.tasks.acceptTasks();
     }
+  }
+
+  /**
+   * Before an attempt: after a refused token, the credentials are read again. A token read since
+   * the session registered is presented from a registration on, never by a stream alone: that
+   * would open the registered user's session with another user's token. Answers whether the
+   * registration still stands.
+   */
+  private async takeLatestCredentials(registered: boolean, previous: StreamLife | undefined): Promise<boolean> {
+    const credentials = this.credentials;
+    if (!credentials) return registered;
+    if (previous?.refusedGeneration !== undefined) await credentials.reload();
+    if (credentials.generation === credentials.presentedGeneration) return registered;
+    credentials.adopt();
+    return false;
   }
 
   private onFrame(frame: ChannelFrame): void {

@@ -62,7 +62,7 @@ describe('LiveCredentials', () => {
     await login(SECOND);
     await poll();
     expect([credentials.token, credentials.generation, changes]).toEqual([SECOND, 1, 1]);
-    expect(lines.info).toEqual([`credentials: read a new token from ${path()}; the provider channel and the local endpoint use it from their next request`]);
+    expect(lines.info).toEqual([`credentials: read a new token from ${path()}; the local endpoint uses it from its next request`]);
     await poll();
     expect(changes).toBe(1);
     expect(JSON.stringify(lines)).not.toContain('tok_');
