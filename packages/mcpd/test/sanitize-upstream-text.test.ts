@@ -63,16 +63,6 @@ describe('maskUrl', () => {
     expect(maskUrl('http:\\\\user:pw123@host/v1?api_key=zz')).toBe('http://***:***@host/v1?api_key=***');
     expect(maskUrl('http://a:b@c@host/v1')).toBe('http://***:***@host/v1');
     expect(maskUrl('http://v1:v1@host/v1')).toBe('http://***:***@host/v1');
-    expect(maskUrl('http:\\\\host/v1?a=1;api_key=zz&token=t')).toBe('http://host/v1?a=1%3Bapi_key%3D***&token=***');
-  });
-
-  it('masks a secret behind a `;`, which some servers read as a separator where URL parsers do not', () => {
-    expect(maskUrl('https://api.example.com/v1?model=x;api_key=s3cret;Signature=zz&v=2')).toBe('https://api.example.com/v1?model=x;api_key=***;Signature=***&v=2');
-    expect(maskUrl('https://api.example.com/v1?api_key=s3cret;x=1')).toBe('https://api.example.com/v1?api_key=***;x=1');
-    const stored = 'https://api.example.com/v1?model=x;api_key=s3cret&v=2';
-    expect(restoreMaskedUrl(maskUrl(stored), stored)).toEqual({ url: stored, unknown: [], otherServer: false });
-    expect(restoreMaskedUrl('https://api.example.com/v2?model=y;api_key=***', stored).url).toBe('https://api.example.com/v2?model=y;api_key=s3cret');
-    expect(urlSecrets(stored)).toEqual(['s3cret']);
   });
 });
 

@@ -50,45 +50,14 @@ function maskRaw(raw: RawUrl): string {
 function maskParsed(parsed: URL): string {
   if (parsed.username) parsed.username = MASK;
   if (parsed.password) parsed.password = MASK;
-  if (parsed.search !== '') {
-    const pairs = [...parsed.searchParams].map(([name, value]): [string, string] => [name, SECRET_PARAMETER.test(name) ? MASK : maskSemicolonPairs(value)]);
-    parsed.search = new URLSearchParams(pairs).toString();
-  }
+  for (const name of [...parsed.searchParams.keys()]) if (SECRET_PARAMETER.test(name)) parsed.searchParams.set(name, MASK);
   return parsed.toString().replaceAll(encodeURIComponent(MASK), MASK);
 }
 
-/**
- * The user name, password and secret query values a parsed URL holds, and the secret values of
- * pairs behind a `;` (which the parser reads as part of the value before), decoded as the
- * parser decodes query values.
- */
+/** The user name, password and secret query values a parsed URL holds. */
 function secretsOf(parsed: URL): string[] {
-  const pairs = [...parsed.searchParams].flatMap(([name, value]) => [[name, value], ...semicolonPairs(value)]);
-  const values = [parsed.username, parsed.password, ...pairs.filter(([name]) => name !== undefined && SECRET_PARAMETER.test(name)).map(([, value]) => value)];
-  return values.filter((value): value is string => value !== undefined && value !== '' && value !== MASK);
-}
-
-/** `a;key=s` → `a;key=***`. */
-function maskSemicolonPairs(value: string): string {
-  if (!value.includes(';')) return value;
-  return value
-    .split(';')
-    .map((pair, index) => {
-      const equals = pair.indexOf('=');
-      return index > 0 && equals > 0 && SECRET_PARAMETER.test(pair.slice(0, equals)) ? `${pair.slice(0, equals)}=${MASK}` : pair;
-    })
-    .join(';');
-}
-
-/** `a;key=s` → `[['key', 's']]`: the pairs a `;` starts inside one parsed value. */
-function semicolonPairs(value: string): Array<[string, string | undefined]> {
-  return value
-    .split(';')
-    .slice(1)
-    .map((pair) => {
-      const equals = pair.indexOf('=');
-      return equals < 0 ? [pair, undefined] : [pair.slice(0, equals), pair.slice(equals + 1)];
-    });
+  const values = [parsed.username, parsed.password, ...[...parsed.searchParams].filter(([name]) => SECRET_PARAMETER.test(name)).map(([, value]) => value)];
+  return values.filter((value) => value !== '' && value !== MASK);
 }
 
 /** The same masking for every URL inside a longer text (an error message quoting one). */

@@ -14,14 +14,8 @@ export interface RawUrl {
   password: string | undefined;
   /** Host, port and path. */
   location: string;
-  /**
-   * The query's `name=value` pairs as written, when the URL has a query. `;` separates pairs as
-   * `&` does: WHATWG parsers read `?a=1;key=s` as one pair, but servers that still honour the old
-   * HTML 4 separator read `key`, so it is masked as one.
-   */
+  /** The query's `name=value` pairs as written, when the URL has a query. */
   pairs: string[] | undefined;
-  /** The `&` or `;` written after each pair but the last. */
-  separators: string[];
   /** `#…`, or nothing. */
   fragment: string;
 }
@@ -39,21 +33,14 @@ export function splitRawUrl(url: string): RawUrl | undefined {
     user: userInfo === undefined || colon < 0 ? userInfo : userInfo.slice(0, colon),
     password: userInfo === undefined || colon < 0 ? undefined : userInfo.slice(colon + 1),
     location,
-    ...splitQuery(query),
+    pairs: query === undefined ? undefined : query.split('&'),
     fragment,
   };
 }
 
-function splitQuery(query: string | undefined): Pick<RawUrl, 'pairs' | 'separators'> {
-  if (query === undefined) return { pairs: undefined, separators: [] };
-  const parts = query.split(/([&;])/);
-  return { pairs: parts.filter((_, index) => index % 2 === 0), separators: parts.filter((_, index) => index % 2 === 1) };
-}
-
 export function joinRawUrl(url: RawUrl): string {
   const userInfo = url.user === undefined ? '' : `${url.user}${url.password === undefined ? '' : `:${url.password}`}@`;
-  const query = url.pairs?.map((pair, index) => `${pair}${url.separators[index] ?? (index < (url.pairs?.length ?? 0) - 1 ? '&' : '')}`).join('');
-  return `${url.scheme}${userInfo}${url.location}${query === undefined ? '' : `?${query}`}${url.fragment}`;
+  return `${url.scheme}${userInfo}${url.location}${url.pairs === undefined ? '' : `?${url.pairs.join('&')}`}${url.fragment}`;
 }
 
 /** A query pair's name, decoded. */
