@@ -56,5 +56,5 @@ export function unpublishedVirtualError(subject: UnpublishedVirtual): UsageError
  * updates it like any public one, and says that no mcplocal can publish that name meanwhile.
  */
 export function publicNotVirtualWarning(where: string, noun: string, name: string, marker: VirtualMarker): string {
-  return `warning: ${where}: the document says ${marker}, but ${noun} ${name} is public: applying it as a public ${noun} (no mcplocal can publish ${name} while it exists)`;
+  return `warning: ${where}: the document says ${marker}, but ${noun} ${name} is public: applying it as a public ${noun} (no mcplocal can publish ${name} while it exists; to let one publish it again, delete the public ${noun} with mcpctl delete ${noun.toLowerCase()} ${name})`;
 }

@@ -260,7 +260,7 @@ describe('agents and threads against a real mcpd', () => {
     expect(await mcpctl(['apply', '-f', '-'], { input: unmarked })).toEqual({ code: 0, stdout: 'agent/local-helper created\n', stderr: '' });
     // A marked document then applies to that public agent as any public document does, with a word about the name.
     const warning = (marker: string): string =>
-      `warning: stdin: document 1 (agent/local-helper): the document says ${marker}, but agent local-helper is public: applying it as a public agent (no mcplocal can publish local-helper while it exists)\n`;
+      `warning: stdin: document 1 (agent/local-helper): the document says ${marker}, but agent local-helper is public: applying it as a public agent (no mcplocal can publish local-helper while it exists; to let one publish it again, delete the public agent with mcpctl delete agent local-helper)\n`;
     expect(await mcpctl(['apply', '-f', '-'], { input: yaml })).toEqual({ code: 0, stdout: 'agent/local-helper unchanged\n', stderr: warning('virtual: true') });
     const reworded = json.replace('"systemPrompt": "Local."', '"systemPrompt": "Still local."');
     expect(await mcpctl(['apply', '-f', '-'], { input: reworded })).toEqual({ code: 0, stdout: 'agent/local-helper configured\n', stderr: warning('kind: virtual') });

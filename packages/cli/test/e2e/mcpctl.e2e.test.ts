@@ -436,7 +436,7 @@ describe('mcpctl against a real mcpd', () => {
     // A public LLM of that name: the marked document updates it, its url: null keeping the URL.
     expect((await mcpctl(['create', 'llm', 'nook', '--type', 'openai', '--model', 'nook-model', '--url', upstream.openaiBaseUrl])).code).toBe(0);
     const warning = (marker: string): string =>
-      `warning: stdin: document 1 (llm/nook): the document says ${marker}, but LLM nook is public: applying it as a public LLM (no mcplocal can publish nook while it exists)\n`;
+      `warning: stdin: document 1 (llm/nook): the document says ${marker}, but LLM nook is public: applying it as a public LLM (no mcplocal can publish nook while it exists; to let one publish it again, delete the public LLM with mcpctl delete llm nook)\n`;
     expect(await mcpctl(['apply', '-f', '-'], { input: yaml })).toEqual({ code: 0, stdout: 'llm/nook configured\n', stderr: warning('virtual: true') });
     const now = (await mcpctl(['get', 'llm', 'nook', '-o', 'json'])).stdout;
     expect(llmViewSchema.parse(JSON.parse(now))).toMatchObject({ kind: 'public', url: upstream.openaiBaseUrl, visibility: 'private' });

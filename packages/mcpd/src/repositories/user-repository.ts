@@ -35,12 +35,12 @@ export class UserRepository {
   }
 
   /**
-   * Whether a user of this name exists, holding its row until the transaction ends: a deletion
+   * Whether a user of this name exists, holding its row (`for key share`) until the transaction ends: a deletion
    * of that user (which locks the row first, {@link lockForDelete}) waits for it, and it waits
    * for a deletion already under way and then finds no user.
    */
   async holdByName(name: string): Promise<boolean> {
-    const rows = await this.db.select({ id: users.id }).from(users).where(eq(users.name, name)).for('share');
+    const rows = await this.db.select({ id: users.id }).from(users).where(eq(users.name, name)).for('key share');
     return rows.length > 0;
   }
 
