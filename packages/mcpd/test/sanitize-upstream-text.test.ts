@@ -33,6 +33,12 @@ describe('sanitizeUpstreamText', () => {
     expect(clean).toContain('https://***@models.example.com/v1?api_key=***&model=x&sig=***');
   });
 
+  it('masks a secret pair behind a `;` in a quoted URL, and a secret value holding a `;` whole', () => {
+    expect(sanitizeUpstreamText('redirected to https://h.example/v1?model=x;api_key=s3cret&v=2')).toBe('redirected to https://h.example/v1?model=x;api_key=***&v=2');
+    expect(sanitizeUpstreamText('see https://h.example/v1?token=ab;cd&v=2')).toBe('see https://h.example/v1?token=***&v=2');
+    expect(sanitizeUpstreamText('see https://h.example/v1?a=1;b=2&model=x')).toBe('see https://h.example/v1?a=1;b=2&model=x');
+  });
+
   it('leaves ordinary error texts alone', () => {
     for (const text of [
       'the upstream of gpt failed (HTTP 500): Basic authentication is not supported',

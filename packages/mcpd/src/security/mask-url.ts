@@ -60,13 +60,25 @@ function secretsOf(parsed: URL): string[] {
   return values.filter((value) => value !== '' && value !== MASK);
 }
 
-/** The same masking for every URL inside a longer text (an error message quoting one). */
+/** A `;name=` inside a pair's value: a pair of its own to servers that honour the old separator. */
+const SEMICOLON_PAIR = /;([^=&;\s#"'<>]+)=/g;
+
+/**
+ * The same masking for every URL inside a longer text (an error message quoting one). A secret
+ * pair's value is masked up to the next `&`, and a secret pair behind a `;` in another pair's
+ * value from its `=` on, so neither reading of a `;` (a separator, or part of the value) leaves
+ * a piece of the secret. Text only: the stored form of an LLM's URL keeps `maskUrl`'s rule.
+ */
 export function maskUrlsInText(text: string): string {
   return text
     .replace(URL_USERINFO, (_match, scheme: string) => `${scheme}${MASK}@`)
-    .replace(QUERY_PARAMETER, (match, separator: string, name: string) =>
-      SECRET_PARAMETER.test(name) ? `${separator}${name}=${MASK}` : match,
-    );
+    .replace(QUERY_PARAMETER, (match, separator: string, name: string, value: string) => {
+      if (SECRET_PARAMETER.test(name)) return `${separator}${name}=${MASK}`;
+      for (const inner of value.matchAll(SEMICOLON_PAIR)) {
+        if (SECRET_PARAMETER.test(inner[1] ?? '')) return `${separator}${name}=${value.slice(0, (inner.index ?? 0) + inner[0].length)}${MASK}`;
+      }
+      return match;
+    });
 }
 
 /** What `restoreMaskedUrl` made of a URL that may carry a view's masks. */
