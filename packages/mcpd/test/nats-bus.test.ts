@@ -14,6 +14,7 @@ class Received implements RelayBusHandlers {
   catalogChanges = 0;
   readonly accessChanges: unknown[] = [];
   readonly ended: string[] = [];
+  readonly dispatchLoads: unknown[] = [];
   readonly limits: Array<number | null> = [];
   /** Sessions whose connection this replica has (the relay answers false for others). */
   readonly connected = new Set<string>();
@@ -32,6 +33,7 @@ class Received implements RelayBusHandlers {
   catalogChanged: RelayBusHandlers['catalogChanged'] = () => void (this.catalogChanges += 1);
   accessChanged: RelayBusHandlers['accessChanged'] = (change) => void this.accessChanges.push(change);
   taskEnded: RelayBusHandlers['taskEnded'] = (taskId) => void this.ended.push(taskId);
+  dispatchLoad: RelayBusHandlers['dispatchLoad'] = (load) => void this.dispatchLoads.push(load);
 }
 
 /* The bus between replicas on the real NATS server, two replicas in one process (each its own connection). */
@@ -126,7 +128,7 @@ describe.skipIf(!NATS_URL)('NatsBus (MCPCTL_TEST_NATS_URL)', () => {
     });
   });
 
-  it('tells the other replicas of a change to LLM rows or to access, not the one that made it, and drops what it cannot read', async () => {
+  it('tells the other replicas of a change to LLM rows or to access and what its dispatcher holds, not the one that made it, and drops what it cannot read', async () => {
     const subjects = prefix();
     const errors: unknown[] = [];
     const a = await start(subjects, 'replica-a', errors);
@@ -139,6 +141,12 @@ describe.skipIf(!NATS_URL)('NatsBus (MCPCTL_TEST_NATS_URL)', () => {
     await eventually(() => b.received.accessChanges.length === 2);
     expect(b.received.accessChanges).toEqual([{ tokenId: 'token-1' }, { sessionIds: ['session-1', 'session-2'] }]);
     expect(a.received.accessChanges).toEqual([]);
+
+    // What a dispatcher holds reaches the others, named by its replica.
+    a.bus.reportDispatchLoad({ inFlight: { 'llm-1': 2 }, queues: { 'pool:team': { queued: 1, oldestWaitMs: 250 } } });
+    await eventually(() => b.received.dispatchLoads.length === 1);
+    expect(b.received.dispatchLoads).toEqual([{ from: 'replica-a', inFlight: { 'llm-1': 2 }, queues: { 'pool:team': { queued: 1, oldestWaitMs: 250 } } }]);
+    expect(a.received.dispatchLoads).toEqual([]);
 
     // A results message without a task id: refused at once with an error, never handed to the relay.
     const started = performance.now();

@@ -59,10 +59,35 @@ export const busUserLoadSchema = z.object({
   held: z.record(z.string().min(1), z.record(z.string().min(1), z.number().int().min(1))),
 });
 
+/** Most LLMs in a {@link busDispatchLoadSchema} report: a replica serving more sends the busiest. */
+export const BUS_DISPATCH_LOAD_MAX_LLMS = 5_000;
+/** Most queues in a {@link busDispatchLoadSchema} report: a replica with more sends the longest. */
+export const BUS_DISPATCH_LOAD_MAX_QUEUES = 2_000;
+
+/** A map of at most `max` entries whose keys are at most `keyLength` characters. */
+function boundedRecord<T extends z.ZodType>(keyLength: number, value: T, max: number) {
+  return z.record(z.string().min(1).max(keyLength), value).refine((record) => Object.keys(record).length <= max, `at most ${max} entries`);
+}
+
+/**
+ * What replica `from`'s dispatcher holds, for the live counters every replica shows: requests in
+ * flight per LLM id, and per queue (`llm:NAME`, `pool:NAME`) the requests waiting and how long
+ * the oldest has waited. Only what is not zero; sent every second while it holds anything, and
+ * once more, empty, when it stops. Bounded so a report stays below NATS's 1 MiB (about 0.6 MiB at most).
+ */
+export const busDispatchLoadSchema = z.object({
+  from: z.string().min(1),
+  /** Keyed by LLM id. */
+  inFlight: boundedRecord(64, z.number().int().min(1), BUS_DISPATCH_LOAD_MAX_LLMS),
+  /** Keyed by `llm:NAME` or `pool:NAME` (a name is at most 63 characters). */
+  queues: boundedRecord(72, z.object({ queued: z.number().int().min(1), oldestWaitMs: z.number().int().min(0) }), BUS_DISPATCH_LOAD_MAX_QUEUES),
+});
+
 /** On replica `from` a slot of the public LLM `llmId` was given back: requests waiting for it elsewhere try for it. */
 export const busSlotsFreedSchema = z.object({ from: z.string().min(1), llmId: z.string().min(1) });
 
 export type BusUserLoad = z.infer<typeof busUserLoadSchema>;
+export type BusDispatchLoad = z.infer<typeof busDispatchLoadSchema>;
 export type BusAccessNews = z.infer<typeof busAccessNewsSchema>;
 export type BusTask = z.infer<typeof busTaskSchema>;
 export type BusResults = z.infer<typeof busResultsSchema>;

@@ -1,6 +1,7 @@
 import { connect, RequestError, TimeoutError, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import {
   busAccessNewsSchema,
+  busDispatchLoadSchema,
   busUserLoadSchema,
   busSlotsFreedSchema,
   busCatalogNewsSchema,
@@ -10,6 +11,7 @@ import {
   busTaskEndedSchema,
   busTaskReplySchema,
   busTaskSchema,
+  type BusDispatchLoad,
   type BusUserLoad,
   type ProviderTask,
 } from '@mcpctl/protocol';
@@ -51,7 +53,7 @@ const HOLDERS = 'holders';
  * - `P.replica.R.results`: results for tasks opened on replica R (the id names R);
  *   `P.replica.R.ended`: a task delivered through R's connection ended where it was opened.
  * - `P.sessions.attached`, `P.sessions.gone`, `P.catalog.changed`, `P.access.changed`, `P.users.load`,
- *   `P.slots.freed`: news for every replica.
+ *   `P.dispatch.load`, `P.slots.freed`: news for every replica.
  */
 export class NatsBus implements RelayBus {
   readonly replicaId: string;
@@ -98,6 +100,9 @@ export class NatsBus implements RelayBus {
     });
     this.#serve(this.#subject('users.load'), busUserLoadSchema, (load) => {
       if (load.from !== replicaId) handlers.userLoad(load);
+    });
+    this.#serve(this.#subject('dispatch.load'), busDispatchLoadSchema, (load) => {
+      if (load.from !== replicaId) handlers.dispatchLoad(load);
     });
     this.#serve(this.#subject('slots.freed'), busSlotsFreedSchema, (news) => {
       if (news.from !== replicaId) handlers.slotsFreed(news.llmId);
@@ -176,6 +181,15 @@ export class NatsBus implements RelayBus {
 
   reportUserLoad(held: BusUserLoad['held']): void {
     this.#publish('users.load', { from: this.replicaId, held });
+  }
+
+  reportDispatchLoad(load: Omit<BusDispatchLoad, 'from'>): void {
+    // Sent from a timer: a report NATS refuses (past the server's max_payload) is told, not thrown there.
+    try {
+      this.#publish('dispatch.load', { from: this.replicaId, ...load });
+    } catch (error) {
+      this.options.onError(error, this.#subject('dispatch.load'));
+    }
   }
 
   slotsFreed(llmId: string): void {

@@ -18,6 +18,7 @@ import type { AccessChange, RelayBus, RelayBusHandlers } from '../relay/relay-bu
 import { ReplicaRepository } from '../repositories/replica-repository.js';
 import { PRESENCE_TIMING, ReplicaPresence, type PresenceTiming } from '../services/replica-presence.js';
 import { UserLoadExchange } from '../services/user-load-exchange.js';
+import { DispatchLoadExchange } from '../services/dispatch-load-exchange.js';
 import { SHARED_SLOT_TIMING, SharedLlmSlots } from '../dispatch/shared-llm-slots.js';
 import { SlotClaimRepository } from '../repositories/slot-claim-repository.js';
 import { ProviderSessionRepository } from '../repositories/provider-session-repository.js';
@@ -125,6 +126,8 @@ export interface RunningServices extends Services {
   presence: ReplicaPresence | undefined;
   /** Among replicas: the per-user caps' shares, told and heard every second. */
   userLoad: UserLoadExchange | undefined;
+  /** Among replicas: what each dispatcher holds (in flight, queued), told every second for the live counters. */
+  dispatchLoad: DispatchLoadExchange | undefined;
   /** Among replicas: `maxConcurrent` of public LLMs, kept in the database. */
   sharedSlots: SharedLlmSlots | undefined;
   /** Flushes the audit and closes upstream connections; the database stays open. */
@@ -207,7 +210,10 @@ export function createServices(options: ServiceOptions): RunningServices {
     llmCounts: () => llmRepository.countByKindAndStatus(),
     nameExists: async (name) => (await catalog.find(name)) !== undefined || (await catalog.findPool(name)).length > 0,
   });
-  const pools = new PoolService(llmRepository, dispatcher);
+  // Among replicas the views of LLMs and pools count every replica's requests (within about a second).
+  const dispatchLoad = bus ? new DispatchLoadExchange(dispatcher, bus, options.clock) : undefined;
+  const counters = dispatchLoad?.counters ?? dispatcher;
+  const pools = new PoolService(llmRepository, counters);
   const sessionRepository = new ProviderSessionRepository(db);
   const agentRepository = new AgentRepository(db);
   const providerSessions = new ProviderSessionService(
@@ -272,7 +278,7 @@ export function createServices(options: ServiceOptions): RunningServices {
         const [llms, poolViews, agents, sessions] = await Promise.all([llmService.list(principal), pools.list(principal), agentService.list(principal), providerSessions.list(principal)]);
         return { llms: llms.map((view) => ({ ...view, inFlight: 0, queued: 0 })), pools: poolViews, agents, sessions };
       },
-      withCounters: (data) => liveCounters(data, dispatcher),
+      withCounters: (data) => liveCounters(data, counters),
       onChange: (listener) => catalog.onChange(listener),
     },
     options.clock,
@@ -304,6 +310,7 @@ export function createServices(options: ServiceOptions): RunningServices {
       sessionAttached: (sessionId) => providerSessions.takenOver(sessionId),
       catalogChanged: () => catalog.invalidate('elsewhere'),
       userLoad: (load) => userLoad?.reported(load),
+      dispatchLoad: (load) => dispatchLoad?.reported(load),
       slotsFreed: (llmId) => sharedSlots?.freed(llmId),
       accessChanged: ({ tokenId, sessionIds = [] }) => {
         forgetAccessHere();
@@ -355,6 +362,7 @@ export function createServices(options: ServiceOptions): RunningServices {
     roleBindings: new RoleBindingService(db, options.clock, forgetAccess),
     limits,
     userLoad,
+    dispatchLoad,
     sharedSlots,
     pingIntervalMs: options.pingIntervalMs,
     maxResultBytes: options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES,

@@ -174,6 +174,7 @@ async function startOn(config: McpdConfig, options: StartOptions, clock: Clock, 
       await bus.start(services.busHandlers);
       await services.presence.start();
       services.userLoad?.start();
+      services.dispatchLoad?.start();
       services.sharedSlots?.start();
     }
     const sweep = await services.startupSweep.run(services.providerSessions.connectedSessionIds(), bus !== undefined);
@@ -184,6 +185,7 @@ async function startOn(config: McpdConfig, options: StartOptions, clock: Clock, 
   } catch (error) {
     // Nothing of a start that failed keeps running: not the bus, the beat or the port.
     services.userLoad?.stop();
+    services.dispatchLoad?.stop();
     await services.sharedSlots?.stop();
     await services.presence?.stop().catch(() => undefined);
     await bus?.close().catch(() => undefined);
@@ -251,6 +253,7 @@ async function startOn(config: McpdConfig, options: StartOptions, clock: Clock, 
         await closeListener(app, clock, connections, answering);
       } finally {
         services.userLoad?.stop();
+        services.dispatchLoad?.stop();
         await services.sharedSlots?.stop();
         await services.presence?.stop().catch((error: unknown) => logger.error({ err: error }, 'removing this replica failed'));
         await bus?.close().catch((error: unknown) => logger.error({ err: error }, 'closing the NATS connection failed'));

@@ -40,6 +40,9 @@ export function maxQueuedPerUser(options: DispatchOptions): number {
   return options.maxQueuedPerUser ?? Math.max(1, Math.ceil(options.maxQueueLength / 2));
 }
 
+/** The counters a view of LLMs and pools shows: this dispatcher's, or every replica's (`DispatchLoadExchange`). */
+export type DispatchCounters = Pick<Dispatcher, 'inFlightOf' | 'queued' | 'oldestWaitMs'>;
+
 /** A slot on one member: serve through `target`, then `release()`. */
 export interface Slot {
   target: InferenceTarget;
@@ -107,6 +110,16 @@ export class Dispatcher {
 
   inFlightOf(llmId: string): number {
     return this.inFlight.count(llmId);
+  }
+
+  /** LLMs with a request in flight here: where {@link inFlightOf} is not zero. */
+  llmsInFlight(): Iterable<string> {
+    return this.inFlight.llmIds();
+  }
+
+  /** Keys (`llm:NAME`, `pool:NAME`) with a request waiting here: where {@link queued} is not zero. */
+  *waitingKeys(): Iterable<string> {
+    for (const [key, queue] of this.#queues) if (queue.length > 0) yield key;
   }
 
   async acquire(request: DispatchRequest): Promise<Slot> {

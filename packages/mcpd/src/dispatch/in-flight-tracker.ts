@@ -7,6 +7,11 @@ export class InFlightTracker {
     return this.#counts.get(llmId) ?? 0;
   }
 
+  /** LLMs with a request being served here now. */
+  llmIds(): IterableIterator<string> {
+    return this.#counts.keys();
+  }
+
   /** Takes a slot; the answer gives it back (once, however often it is called). */
   acquire(llmId: string): () => void {
     this.#counts.set(llmId, this.count(llmId) + 1);

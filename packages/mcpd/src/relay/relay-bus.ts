@@ -1,4 +1,4 @@
-import type { BusAccessNews, BusResults, BusResultsReply, BusUserLoad, ProviderTask } from '@mcpctl/protocol';
+import type { BusAccessNews, BusDispatchLoad, BusResults, BusResultsReply, BusUserLoad, ProviderTask } from '@mcpctl/protocol';
 
 /** Results a publisher sent for a task whose caller is on another replica, as they came (validated there). */
 export type ResultDelivery = BusResults;
@@ -48,6 +48,8 @@ export interface RelayBusHandlers {
   accessChanged(change: AccessChange): void;
   /** Another replica said what each user holds on it under the per-user caps. */
   userLoad(load: BusUserLoad): void;
+  /** Another replica said what its dispatcher holds (in flight, queued), for the live counters. */
+  dispatchLoad(load: BusDispatchLoad): void;
   /** Another replica gave back a slot of a public LLM whose slots are kept in the database. */
   slotsFreed(llmId: string): void;
 }
@@ -81,6 +83,8 @@ export interface RelayBus {
   accessChanged(change: AccessChange): void;
   /** What each user holds here under the per-user caps, for the other replicas to count. */
   reportUserLoad(held: BusUserLoad['held']): void;
+  /** What the dispatcher holds here (in flight, queued), for the other replicas' live counters. */
+  reportDispatchLoad(load: Omit<BusDispatchLoad, 'from'>): void;
   /** A slot of the public LLM `llmId` was given back here. */
   slotsFreed(llmId: string): void;
   close(): Promise<void>;

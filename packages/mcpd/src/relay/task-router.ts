@@ -201,7 +201,7 @@ export class TaskRouter {
   }
 
   /** What this replica does for the bus's messages. */
-  handlers(hooks: Pick<RelayBusHandlers, 'sessionAttached' | 'catalogChanged' | 'accessChanged' | 'userLoad' | 'slotsFreed'>): RelayBusHandlers {
+  handlers(hooks: Pick<RelayBusHandlers, 'sessionAttached' | 'catalogChanged' | 'accessChanged' | 'userLoad' | 'dispatchLoad' | 'slotsFreed'>): RelayBusHandlers {
     return {
       task: (sessionId, task, maxConcurrent) => this.#deliverHere(sessionId, task, maxConcurrent),
       taskEnded: (taskId) => void this.#slots.ended(taskId),
@@ -218,6 +218,7 @@ export class TaskRouter {
       catalogChanged: () => hooks.catalogChanged(),
       accessChanged: (change) => hooks.accessChanged(change),
       userLoad: (load) => hooks.userLoad(load),
+      dispatchLoad: (load) => hooks.dispatchLoad(load),
       slotsFreed: (llmId) => hooks.slotsFreed(llmId),
     };
   }

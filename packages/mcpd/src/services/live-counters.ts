@@ -1,12 +1,13 @@
 import type { LiveEventData } from '@mcpctl/protocol';
-import type { Dispatcher } from '../dispatch/dispatcher.js';
+import type { DispatchCounters } from '../dispatch/dispatcher.js';
 import { poolCounters } from './pool-service.js';
 
 /**
- * The live state read earlier, with the counters this replica keeps in memory as they are now:
- * each LLM's requests in flight and waiting, each pool's. Its members are those the caller sees.
+ * The live state read earlier, with the counters kept in memory as they are now (this replica's,
+ * or among replicas every replica's): each LLM's requests in flight and waiting, each pool's.
+ * Its members are those the caller sees.
  */
-export function liveCounters(data: LiveEventData, dispatcher: Pick<Dispatcher, 'inFlightOf' | 'queued' | 'oldestWaitMs'>): LiveEventData {
+export function liveCounters(data: LiveEventData, dispatcher: DispatchCounters): LiveEventData {
   const idOf = new Map(data.llms.map((llm) => [llm.name, llm.id]));
   return {
     ...data,

@@ -1,5 +1,5 @@
 import type { PoolView } from '@mcpctl/protocol';
-import type { Dispatcher } from '../dispatch/dispatcher.js';
+import type { DispatchCounters } from '../dispatch/dispatcher.js';
 import { notFound } from '../errors.js';
 import type { LlmRecord, LlmRepository } from '../repositories/llm-repository.js';
 import { canSee, type Principal } from '../rbac/principal.js';
@@ -8,7 +8,8 @@ import { canSee, type Principal } from '../rbac/principal.js';
 export class PoolService {
   constructor(
     private readonly llms: LlmRepository,
-    private readonly dispatcher: Dispatcher,
+    /** Among replicas, every replica's counters. */
+    private readonly counters: DispatchCounters,
   ) {}
 
   async list(principal: Principal): Promise<PoolView[]> {
@@ -40,14 +41,14 @@ export class PoolService {
       active: count('active'),
       hibernating: count('hibernating'),
       inactive: count('inactive'),
-      ...poolCounters(this.dispatcher, name, members.map((member) => member.id)),
+      ...poolCounters(this.counters, name, members.map((member) => member.id)),
     };
   }
 }
 
-/** What a pool is doing right now, as this replica counts it: its members' requests in flight, and its line. */
+/** What a pool is doing right now, as `dispatcher` counts it: its members' requests in flight, and its line. */
 export function poolCounters(
-  dispatcher: Pick<Dispatcher, 'inFlightOf' | 'queued' | 'oldestWaitMs'>,
+  dispatcher: DispatchCounters,
   name: string,
   memberIds: readonly string[],
 ): Pick<PoolView, 'inFlight' | 'queued' | 'oldestWaitMs'> {
