@@ -2,6 +2,7 @@ import { systemClock, withDeadline, type Clock } from '@mcpctl/clock';
 import { statusUserReadSchema, type TokenOwner } from '@mcpctl/protocol';
 import { describeNetworkError } from '@mcpctl/upstream';
 import { McplocalError } from '../errors.js';
+import { safeJson } from '../safe-json.js';
 import { mcpdRefusal } from './mcpd-refusal.js';
 
 const STATUS_PATH = '/api/v1/status';
@@ -22,11 +23,12 @@ export interface AskTokenOwnerOptions {
 }
 
 /**
- * Whose `token` is, as mcpd answers `GET /api/v1/status` (what `mcpctl login` asks too). Rejects
- * with mcpd's refusal as an `McpdHttpError` (401: mcpd does not take the token), and with an
- * `McplocalError` when mcpd cannot be reached, does not answer in time, or answers no user.
+ * Whose `token` is, as mcpd answers `GET /api/v1/status` (what `mcpctl login` asks too), or
+ * `undefined` when its answer names no user. Rejects with mcpd's refusal as an `McpdHttpError`
+ * (401: mcpd does not take the token; 5xx: it cannot answer now), and with an `McplocalError` when
+ * mcpd cannot be reached or does not answer in time.
  */
-export function askTokenOwner(options: AskTokenOwnerOptions): Promise<TokenOwner> {
+export function askTokenOwner(options: AskTokenOwnerOptions): Promise<TokenOwner | undefined> {
   const baseUrl = options.mcpdUrl.replace(/\/+$/, '');
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -48,15 +50,6 @@ export function askTokenOwner(options: AskTokenOwnerOptions): Promise<TokenOwner
     }
     if (!response.ok) throw mcpdRefusal(response.status, text, 'the status request', response.statusText, response.headers.get('retry-after'));
     const parsed = statusUserReadSchema.safeParse(safeJson(text));
-    if (!parsed.success) throw new McplocalError(`mcpd at ${baseUrl} answered the status request without a user`);
-    return parsed.data.user;
+    return parsed.success ? parsed.data.user : undefined;
   });
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

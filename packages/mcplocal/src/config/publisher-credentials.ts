@@ -6,14 +6,15 @@ import type { LiveCredentials } from './live-credentials.js';
 export interface PublisherCredentialsOptions {
   /** The credentials file as `mcpctl login` last wrote it. */
   live: Pick<LiveCredentials, 'token' | 'generation' | 'reload' | 'onChange'>;
-  /** Asks mcpd whose `token` is (`askTokenOwner`). */
-  ownerOf: (token: string, signal: AbortSignal) => Promise<TokenOwner>;
+  /** Asks mcpd whose `token` is (`askTokenOwner`); `undefined`: its answer names no user. */
+  ownerOf: (token: string, signal: AbortSignal) => Promise<TokenOwner | undefined>;
 }
 
 /**
  * The token the provider channel presents, apart from the one `mcpctl login` wrote last: the
  * provider session keeps the token it registered with until the registrar adopts the new one,
- * at once for the same user, at the next registration for another. So a session is never
+ * at once for the same user, at the next registration for another (for a token mcpd refused,
+ * only once mcpd refuses the session's own too). So a session is never
  * half-switched (registered and streaming as one user, posting results as another). The local
  * endpoint reads `LiveCredentials` itself and takes a new token at its next request.
  * It is the registrar's `SessionCredentials`.
@@ -57,7 +58,7 @@ export class PublisherCredentials implements SessionCredentials {
     this.#generation = this.live.generation;
   }
 
-  ownerOf(token: 'presented' | 'read', signal: AbortSignal): Promise<TokenOwner> {
+  ownerOf(token: 'presented' | 'read', signal: AbortSignal): Promise<TokenOwner | undefined> {
     return this.askOwner(token === 'presented' ? this.#token : this.live.token, signal);
   }
 }

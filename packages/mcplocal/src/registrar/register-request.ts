@@ -1,4 +1,5 @@
-import type { PublishedAgent, PublishedProvider, ProviderRegisterRequest } from '@mcpctl/protocol';
+import { providerRegisterRequestSchema, type PublishedAgent, type PublishedProvider, type ProviderRegisterRequest } from '@mcpctl/protocol';
+import { McplocalError } from '../errors.js';
 import type { ProviderToPublish } from './registrar-options.js';
 
 export type InitialStatus = NonNullable<PublishedProvider['initialStatus']>;
@@ -48,4 +49,31 @@ export function buildRegisterRequest(
     return provider;
   });
   return agents.length > 0 ? { providers, agents: [...agents] } : { providers };
+}
+
+/** The entries by the name each is published under; two under one name stop the start. */
+export function indexByPublishedName(entries: readonly ProviderToPublish[]): Map<string, ProviderToPublish> {
+  const byName = new Map<string, ProviderToPublish>();
+  for (const entry of entries) {
+    const name = publishedNameOf(entry);
+    if (byName.has(name)) throw new McplocalError(`two providers would be published as ${name}; give one a distinct publishName`);
+    byName.set(name, entry);
+  }
+  return byName;
+}
+
+/**
+ * Checks the payload against the wire schema when the registrar is built, so an entry mcpd would
+ * refuse (a `maxWaitSeconds` past an hour, say) stops the start with its name instead of a 400.
+ */
+export function assertPublishable(payload: Pick<ProviderRegisterRequest, 'providers' | 'agents'>): void {
+  const parsed = providerRegisterRequestSchema.safeParse(payload);
+  if (parsed.success) return;
+  const problems = parsed.error.issues.map((issue) => {
+    const [list, index, ...field] = issue.path;
+    const item = typeof list === 'string' && typeof index === 'number' ? payload[list as 'providers' | 'agents']?.[index] : undefined;
+    const where = item ? `${list === 'agents' ? 'agent' : 'provider'} ${item.name}` : issue.path.map(String).join('.');
+    return `${where}: ${field.length > 0 ? `${field.map(String).join('.')}: ` : ''}${issue.message}`;
+  });
+  throw new McplocalError(`cannot publish: ${problems.join('; ')}`);
 }

@@ -63,8 +63,9 @@ export interface RefreshableCredentials {
  * Credentials whose token the provider session holds on to (`PublisherCredentials` in mcplocal):
  * the channel presents the token the session registered with until the registrar adopts the one
  * read since, which it does at the next registration, or at once when mcpd says the new token is
- * the same user's. A login as another user thus never half-switches a running session. The
- * registrar still never sees a token.
+ * the same user's; a token mcpd refused is adopted only once mcpd refuses the session's own as
+ * well. A login as another user thus never half-switches a running session. The registrar still
+ * never sees a token.
  */
 export interface SessionCredentials extends RefreshableCredentials {
   /** The generation of the token the channel presents. */
@@ -72,10 +73,12 @@ export interface SessionCredentials extends RefreshableCredentials {
   /** The channel presents the token read last, from its next request on. */
   adopt(): void;
   /**
-   * Whose a token is, as mcpd says: the one the channel presents, or the one read last. Rejects
-   * as the channel's calls do; a token mcpd does not take is an `McpdHttpError` with status 401.
+   * Whose a token is, as mcpd says: the one the channel presents, or the one read last;
+   * `undefined` when mcpd's answer names no user. Rejects as the channel's calls do: a token mcpd
+   * does not take is an `McpdHttpError` with status 401, an mcpd that cannot answer now one with
+   * a 5xx, and an mcpd not reached or too slow an `McplocalError`.
    */
-  ownerOf(token: 'presented' | 'read', signal: AbortSignal): Promise<TokenOwner>;
+  ownerOf(token: 'presented' | 'read', signal: AbortSignal): Promise<TokenOwner | undefined>;
 }
 
 export interface VirtualLlmRegistrarOptions {
@@ -112,7 +115,8 @@ export interface VirtualLlmRegistrarOptions {
   credentials?: RefreshableCredentials | SessionCredentials | undefined;
   /**
    * When the session ends to register afresh with a new token, how long the tasks it runs may
-   * go on finishing first; new ones are refused meanwhile. Default 30 000.
+   * go on finishing first; new ones are refused meanwhile, with a `Retry-After` of the time left.
+   * Default 30 000.
    */
   reregisterDrainMs?: number | undefined;
   /** Runs `wake` tasks. Default: a `RecipeWakeHandler`, running each provider's `wake` recipe. */

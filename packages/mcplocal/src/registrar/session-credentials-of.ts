@@ -6,8 +6,7 @@ import type { RefreshableCredentials, SessionCredentials } from './registrar-opt
 /**
  * The registrar's credentials as `SessionCredentials`. Bare `RefreshableCredentials` hold no
  * session token: the channel reads the token itself, so the one it presents is always the one
- * read last, and a new token is never judged (the registrar acts as it did before sessions held
- * on to theirs).
+ * read last, and there is no new token to judge.
  */
 export function sessionCredentialsOf(credentials: RefreshableCredentials | SessionCredentials | undefined): SessionCredentials | undefined {
   if (credentials === undefined || 'adopt' in credentials) return credentials;
@@ -36,7 +35,7 @@ class ReadLastCredentials implements SessionCredentials {
 
   adopt(): void {}
 
-  ownerOf(): Promise<TokenOwner> {
+  ownerOf(): Promise<TokenOwner | undefined> {
     return Promise.reject(new McplocalError('these credentials cannot tell whose a token is'));
   }
 }

@@ -44,8 +44,8 @@ export class TaskHandler {
   private readonly running = new Map<string, RunningTask>();
   private readonly slots = new ProviderSlots();
   private readonly clock: Clock;
-  /** While set, new infer and wake tasks get this answer instead of running. */
-  private refusal: TaskErrorResult | undefined;
+  /** While set, new infer and wake tasks get its answer instead of running. */
+  private refusal: (() => TaskErrorResult) | undefined;
   private readonly newId: () => string;
 
   constructor(private readonly options: TaskHandlerOptions) {
@@ -83,10 +83,10 @@ export class TaskHandler {
     }
     const task = parsed.data;
     if (task.kind !== 'cancel' && this.refusal) {
-      const refusal = this.refusal;
+      const refusal = this.refusal();
       // Posted as a task of its own, so that stop() waits for it as for any other.
       this.start(task.taskId, task.llmName, task.kind, async (_entry, scope) => {
-        await scope.post({ ...refusal });
+        await scope.post(refusal);
       });
       return;
     }
@@ -114,11 +114,11 @@ export class TaskHandler {
   }
 
   /**
-   * Answers new infer and wake tasks at once with `refusal` until {@link acceptTasks}, while the
-   * running ones go on and cancels still reach them: the session is ending, and a task that
-   * started now might be cut before its answer is.
+   * Answers new infer and wake tasks at once with what `refusal` says when each arrives, until
+   * {@link acceptTasks}, while the running ones go on and cancels still reach them: the session
+   * is ending, and a task that started now might be cut before its answer is.
    */
-  refuseTasks(refusal: TaskErrorResult): void {
+  refuseTasks(refusal: () => TaskErrorResult): void {
     this.refusal = refusal;
   }
 

@@ -1,7 +1,6 @@
 import { systemClock, type Clock } from '@mcpctl/clock';
 import {
   providerHelloReadSchema,
-  providerRegisterRequestSchema,
   type ProviderHeartbeatRequest,
   type ProviderTransport,
   type PublishedAgent,
@@ -9,6 +8,7 @@ import {
 } from '@mcpctl/protocol';
 import { readSessionId, writeSessionId } from '../config/session-file.js';
 import { McpdHttpError, McplocalError } from '../errors.js';
+import { safeJson } from '../safe-json.js';
 import type { ChannelFrame, ControlChannel } from './control-channel.js';
 import { HeartbeatLoop } from './heartbeat-loop.js';
 import { RecipeWakeHandler } from '../wake/recipe-wake-handler.js';
@@ -16,10 +16,12 @@ import { SleepWatch } from '../wake/sleep-watch.js';
 import { withManagedServers } from '../managed/managed-wake-handler.js';
 import { ReconnectSchedule } from './reconnect-schedule.js';
 import { isRefusal, isRefusedToken, refusalLine, withLoginHint } from './refusal-message.js';
-import { NewTokenWatch } from './new-token-watch.js';
-import { buildRegisterRequest, initialStatusOf, publishedNameOf, type InitialStatus } from './register-request.js';
+import { REREGISTERING } from './new-token-watch.js';
+import { assertPublishable, buildRegisterRequest, indexByPublishedName, initialStatusOf, type InitialStatus } from './register-request.js';
 import type { ProviderToPublish, RegistrarLog, SessionCredentials, VirtualLlmRegistrarOptions } from './registrar-options.js';
 import { sessionCredentialsOf } from './session-credentials-of.js';
+import { SessionSwitch } from './session-switch.js';
+import type { StreamLife } from './stream-life.js';
 import { TaskHandler } from './task-handler.js';
 import { waitForCredentials } from './wait-for-credentials.js';
 
@@ -28,27 +30,6 @@ const DEFAULT_RECONNECT_BASE_MS = 5_000;
 const DEFAULT_RECONNECT_MAX_MS = 60_000;
 /** As long as mcpd's own drain lets tasks in flight finish (`MCPD_SHUTDOWN_DEADLINE_SECONDS`). */
 const DEFAULT_REREGISTER_DRAIN_MS = 30_000;
-/** Why a life ended that the publisher ended itself, to register with the token read since. */
-const REREGISTERING = new McplocalError('the provider session ended to register again with new credentials');
-
-/** How one life of the control stream (or one attempt at it) ended. */
-interface StreamLife {
-  /** How long it was open; undefined when it never opened. */
-  openMs: number | undefined;
-  reason: string;
-  /** mcpd asked the publisher to reconnect to another replica. */
-  moving?: boolean;
-  retryAfterMs?: number | undefined;
-  /** mcpd refused the token (401): the credentials' generation it was refused under. */
-  refusedGeneration?: number | undefined;
-  /**
-   * The registration still stands for the next attempt: this one's stream failed to open after
-   * mcpd had the registration, and not because mcpd forgot the session or refused the token (401, 403).
-   */
-  registrationStands?: boolean;
-  /** The publisher ended it to register afresh: the token read since is another user's, or nobody could tell. */
-  afresh?: boolean;
-}
 
 /**
  * Publishes local providers into mcpd's registry and serves the tasks mcpd relays for them:
@@ -59,7 +40,8 @@ interface StreamLife {
  * backend has gone to sleep, so mcpd wakes them before their next request. After mcpd refused the
  * token, the credentials are read again before each attempt, and new ones end the wait at once.
  * A token read while the session runs is presented once mcpd says it is the same user's, or from
- * the next registration on; another user's ends the session and registers afresh (`NewTokenWatch`).
+ * the next registration on (one mcpd refused only once it refuses the session's own too); another
+ * user's ends the session and registers afresh (`SessionSwitch`).
  */
 export class VirtualLlmRegistrar {
   private readonly log: RegistrarLog;
@@ -73,10 +55,8 @@ export class VirtualLlmRegistrar {
   private readonly reconnect: ReconnectSchedule;
   private readonly clock: Clock;
   private readonly credentials: SessionCredentials | undefined;
-  private readonly newTokens: NewTokenWatch | undefined;
+  private readonly sessions: SessionSwitch;
   private sessionId: string | undefined;
-  /** The next registration presents no session id: the one held belongs to the user of the token presented before. */
-  private forgetSession = false;
   private lifetime: AbortController | undefined;
   private connection: Promise<void> | undefined;
 
@@ -105,10 +85,11 @@ export class VirtualLlmRegistrar {
       onFailure: (error) => this.log.warn(`heartbeat failed: ${describe(error)}`),
       onRecovery: () => this.log.info('heartbeat accepted again'),
     });
-    this.newTokens = this.credentials && new NewTokenWatch({
+    this.sessions = new SessionSwitch({
       credentials: this.credentials,
       tasks: this.tasks,
       clock: this.clock,
+      random: options.random ?? Math.random,
       log: this.log,
       drainMs: options.reregisterDrainMs ?? DEFAULT_REREGISTER_DRAIN_MS,
     });
@@ -173,12 +154,12 @@ export class VirtualLlmRegistrar {
       await Promise.all(entries.map(async (entry) => [entry, await initialStatusOf(entry, signal)] as const)),
     );
     const payload = buildRegisterRequest(entries, this.agents, (entry) => statuses.get(entry) ?? 'active');
-    const presented = this.forgetSession ? undefined : this.sessionId;
+    const presented = this.sessions.toPresent(this.sessionId);
     const request: ProviderRegisterRequest = presented === undefined ? payload : { providerSessionId: presented, ...payload };
     const response = await this.channel.register(request, signal);
     this.sleepWatch.registeredAsleep(payload.providers.filter((provider) => provider.initialStatus === 'hibernating').map((provider) => provider.name));
     this.sessionId = response.providerSessionId;
-    this.forgetSession = false;
+    this.sessions.registered();
     if (response.providerSessionId !== presented) {
       await writeSessionId(this.sessionFilePath, response.providerSessionId);
       if (presented !== undefined) this.log.info('mcpd did not know the saved provider session and issued a new one');
@@ -239,23 +220,17 @@ export class VirtualLlmRegistrar {
   /**
    * One life of the control stream, registering first unless that was just done; after a refused
    * token, the credentials are read again first. While it runs, a token `mcpctl login` writes is
-   * judged (`NewTokenWatch`), which may end this life alone so the next registers afresh.
+   * judged (`SessionSwitch`), which may end this life alone so the next registers afresh.
    */
   private async openOnce(signal: AbortSignal, registered: boolean, onOpen: () => void, previous: StreamLife | undefined): Promise<StreamLife> {
     let openedAt: number | undefined;
     const openMs = () => (openedAt === undefined ? undefined : this.clock.monotonic() - openedAt);
-    let registration = await this.takeLatestCredentials(registered, previous);
+    let registration = await this.sessions.beforeAttempt(registered, previous?.refusedGeneration);
     const generation = this.credentials?.presentedGeneration ?? 0;
-    const life = new AbortController();
-    const lifeSignal = AbortSignal.any([signal, life.signal]);
-    const stopWatching = this.newTokens?.during(lifeSignal, {
-      forgetSession: () => (this.forgetSession = true),
-      end: () => life.abort(REREGISTERING),
-    });
-    const endedAfresh = () => life.signal.aborted && !signal.aborted;
+    const life = this.sessions.begin(signal);
     try {
       if (!registration) {
-        await this.register(lifeSignal);
+        await this.register(life.signal);
         registration = true;
       }
       const listener = {
@@ -270,11 +245,11 @@ export class VirtualLlmRegistrar {
         },
         onFrame: (frame: ChannelFrame) => this.onFrame(frame),
       };
-      const end = await this.channel.openStream(this.requireSessionId(), listener, lifeSignal);
-      if (endedAfresh()) return { openMs: openMs(), reason: REREGISTERING.message, afresh: true };
+      const end = await this.channel.openStream(this.requireSessionId(), listener, life.signal);
+      if (life.endedAfresh()) return { openMs: openMs(), reason: REREGISTERING, afresh: true };
       return { openMs: openMs(), reason: 'mcpd ended it', moving: end === 'moving' };
     } catch (error) {
-      if (endedAfresh()) return { openMs: openMs(), reason: REREGISTERING.message, afresh: true };
+      if (life.endedAfresh()) return { openMs: openMs(), reason: REREGISTERING, afresh: true };
       if (isRefusal(error) && !signal.aborted) {
         const streamEnded = previous?.openMs !== undefined ? previous.reason : undefined;
         this.log.error(refusalLine(error, streamEnded));
@@ -286,26 +261,11 @@ export class VirtualLlmRegistrar {
       return { openMs: openMs(), reason: describe(error), retryAfterMs, refusedGeneration: isRefusedToken(error) ? generation : undefined, registrationStands };
     } finally {
       // A drain still under way (mcpd ended the stream first) stops waiting: this life is over.
-      // `life` itself stays as it is: a socket mcpd asked to move carries its tasks on under it.
-      stopWatching?.();
+      // Its signal stays as it is: a socket mcpd asked to move carries its tasks on under it.
+      life.close();
       this.heartbeat.stop();
       this.tasks.acceptTasks();
     }
-  }
-
-  /**
-   * Before an attempt: after a refused token, the credentials are read again. A token read since
-   * the session registered is presented from a registration on, never by a stream alone: that
-   * would open the registered user's session with another user's token. Answers whether the
-   * registration still stands.
-   */
-  private async takeLatestCredentials(registered: boolean, previous: StreamLife | undefined): Promise<boolean> {
-    const credentials = this.credentials;
-    if (!credentials) return registered;
-    if (previous?.refusedGeneration !== undefined) await credentials.reload();
-    if (credentials.generation === credentials.presentedGeneration) return registered;
-    credentials.adopt();
-    return false;
   }
 
   private onFrame(frame: ChannelFrame): void {
@@ -348,40 +308,6 @@ export class VirtualLlmRegistrar {
 
   private lifetimeSignal(): AbortSignal {
     return this.lifetime?.signal ?? AbortSignal.abort(new McplocalError('the registrar is not running'));
-  }
-}
-
-function indexByPublishedName(entries: readonly ProviderToPublish[]): Map<string, ProviderToPublish> {
-  const byName = new Map<string, ProviderToPublish>();
-  for (const entry of entries) {
-    const name = publishedNameOf(entry);
-    if (byName.has(name)) throw new McplocalError(`two providers would be published as ${name}; give one a distinct publishName`);
-    byName.set(name, entry);
-  }
-  return byName;
-}
-
-/**
- * Checks the payload against the wire schema when the registrar is built, so an entry mcpd would
- * refuse (a `maxWaitSeconds` past an hour, say) stops the start with its name instead of a 400.
- */
-function assertPublishable(payload: Pick<ProviderRegisterRequest, 'providers' | 'agents'>): void {
-  const parsed = providerRegisterRequestSchema.safeParse(payload);
-  if (parsed.success) return;
-  const problems = parsed.error.issues.map((issue) => {
-    const [list, index, ...field] = issue.path;
-    const item = typeof list === 'string' && typeof index === 'number' ? payload[list as 'providers' | 'agents']?.[index] : undefined;
-    const where = item ? `${list === 'agents' ? 'agent' : 'provider'} ${item.name}` : issue.path.map(String).join('.');
-    return `${where}: ${field.length > 0 ? `${field.map(String).join('.')}: ` : ''}${issue.message}`;
-  });
-  throw new McplocalError(`cannot publish: ${problems.join('; ')}`);
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }
 
