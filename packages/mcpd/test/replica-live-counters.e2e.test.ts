@@ -1,46 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { liveEventSchemas, type LiveEventData, type LiveEventName } from '@mcpctl/protocol';
 import { createPostgresTestDatabase, makeTempDir, startFakeUpstream, spawnMcpd, type FakeUpstream, type SpawnedMcpd, type TempDir } from '@mcpctl/test-kit';
-import { createParser } from 'eventsource-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventReader } from './support/event-reader.js';
 
 const POSTGRES_URL = process.env.MCPCTL_TEST_DATABASE_URL;
 const NATS_URL = process.env.MCPCTL_TEST_NATS_URL;
 /** Thirty-two tokens at four a second: an answer that runs about eight seconds. */
 const SLOW_ANSWER = { tokenCount: 32, tokensPerSecond: 4 };
-
-/** An open `GET /api/v1/events` on one replica: the latest list of each kind as it came. */
-class LiveStream {
-  readonly latest: Partial<LiveEventData> = {};
-  readonly #controller = new AbortController();
-
-  static async open(url: string, token: string): Promise<LiveStream> {
-    const stream = new LiveStream();
-    const response = await fetch(`${url}/api/v1/events`, { headers: { authorization: `Bearer ${token}` }, signal: stream.#controller.signal });
-    expect(response.status).toBe(200);
-    void stream.#read(response.body!);
-    return stream;
-  }
-
-  close(): void {
-    this.#controller.abort();
-  }
-
-  async #read(body: ReadableStream<Uint8Array>): Promise<void> {
-    const parser = createParser({
-      onEvent: ({ event, data }) => {
-        const name = event as LiveEventName;
-        (this.latest as Record<string, unknown>)[name] = liveEventSchemas[name].parse(JSON.parse(data));
-      },
-    });
-    const decoder = new TextDecoder();
-    try {
-      for await (const chunk of body) parser.feed(decoder.decode(chunk, { stream: true }));
-    } catch {
-      // Closed by the test.
-    }
-  }
-}
 
 /*
  * SPEC §12 §8, the dashboard behind a balancer: two mcpd replicas on one PostgreSQL and the local
@@ -88,11 +54,12 @@ describe.skipIf(!POSTGRES_URL || !NATS_URL)('live counters among replicas (MCPCT
 
   it('shows a request served by one replica in the live counters read from another, and takes it out once it ends', async () => {
     const [a, b] = replicas as [SpawnedMcpd, SpawnedMcpd];
-    const page = await LiveStream.open(b.url, adminToken);
+    const page = await EventReader.open(b.url, adminToken);
+    expect(page.status).toBe(200);
     try {
       const counters = () => ({
-        llm: page.latest.llms?.find((llm) => llm.name === 'slow')?.inFlight,
-        pool: page.latest.pools?.find((pool) => pool.name === 'team')?.inFlight,
+        llm: page.latest('llms')?.find((llm) => llm.name === 'slow')?.inFlight,
+        pool: page.latest('pools')?.find((pool) => pool.name === 'team')?.inFlight,
       });
       await waitUntil(() => counters().llm === 0, 10_000);
 
