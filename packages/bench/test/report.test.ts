@@ -113,11 +113,13 @@ describe('formatReport', () => {
       wakeDelaysMs: [500],
       transports: ['sse', 'websocket'],
       streams: 500,
+      fleetSessions: 10_000,
     },
     results,
     transports: [],
     wake,
     streamsBurst: undefined,
+    fleet: undefined,
     problems: results.flatMap((entry) => entry.problems),
     warnings: [],
   });

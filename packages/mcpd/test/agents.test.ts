@@ -1,4 +1,11 @@
-import { providerHelloReadSchema, providerHelloSchema, providerRegisterAnswerSchema, providerRegisterResponseSchema } from '@mcpctl/protocol';
+import {
+  errorBodySchema,
+  providerHelloReadSchema,
+  providerHelloSchema,
+  providerRegisterAnswerSchema,
+  providerRegisterResponseSchema,
+  threadViewSchema,
+} from '@mcpctl/protocol';
 import { startFakeUpstream, testDatabaseVariants, type FakeUpstream } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '@mcpctl/clock/manual';
@@ -140,7 +147,7 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     expect(thread).toMatchObject({ agent: 'helper', title: 'Hello there' });
     expect(thread.messages.map((message) => message.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
     expect(thread.messages[1]).toMatchObject({ completionTokens: expect.any(Number), promptTokens: expect.any(Number) });
-    expect((await (await mcpd.api('/api/v1/threads')).json())[0]).toMatchObject({ id: threadId, messageCount: 4 });
+    expect(threadViewSchema.array().parse(await (await mcpd.api('/api/v1/threads')).json())[0]).toMatchObject({ id: threadId, messageCount: 4 });
 
     const bob = await addUser(mcpd.server.services.database.db, 'bob');
     expect((await mcpd.api(`/api/v1/threads/${threadId}`, { token: bob })).status).toBe(404);
@@ -172,9 +179,9 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     expect(await (await mcpd.api('/api/v1/agents', { token: bob })).json()).toEqual([]);
     const refused = await createAgent({ name: 'broken', llm: 'qwen', defaultParams: { temperature: 'warm' } });
     expect(refused.status).toBe(400);
-    expect((await refused.json()).error).toBe('invalid defaultParams of agent broken: temperature: Invalid input: expected number, received string');
+    expect(errorBodySchema.parse(await refused.json()).error).toBe('invalid defaultParams of agent broken: temperature: Invalid input: expected number, received string');
     const chosen = await createAgent({ name: 'broken', llm: 'qwen', defaultParams: { stream: true, model: 'qwen-alpha' } });
-    expect((await chosen.json()).error).toBe(
+    expect(errorBodySchema.parse(await chosen.json()).error).toBe(
       "defaultParams of agent broken cannot set model, stream: a chat sets them itself (the agent's llm, the caller's messages and choice of streaming)",
     );
     await createAgent({ name: 'warm', llm: 'qwen', defaultParams: { temperature: 0.5 } });
@@ -183,7 +190,7 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     await mcpd.server.services.database.db.update(agentRows).set({ defaultParams: { temperature: 'warm' } });
     const response = await chat('warm', {});
     expect(response.status).toBe(400);
-    expect((await response.json()).error).toMatch(/temperature/);
+    expect(errorBodySchema.parse(await response.json()).error).toMatch(/temperature/);
   });
 
   it('sends nothing to a name its LLM left: deleted, then claimed by another user', async () => {
@@ -195,7 +202,7 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     await mcpd.api('/api/v1/llms/solo', { method: 'DELETE' });
     const gone = await chat('reviewer', {});
     expect(gone.status).toBe(404);
-    expect((await gone.json()).error).toBe(
+    expect(errorBodySchema.parse(await gone.json()).error).toBe(
       "agent reviewer is pointed at LLM solo, which is not an LLM you can see (deleted, or private); its owner can point it at another LLM or pool (llm in 'mcpctl apply')",
     );
     await mcpd.api('/api/v1/llms', { json: { name: 'solo', type: 'openai', model: 'm', url: upstream.openaiBaseUrl } });
@@ -208,7 +215,7 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     const seen = upstream.requests.length;
     const moved = await chat('reviewer', { messages: [{ role: 'user', content: 'my secret code' }] });
     expect(moved.status).toBe(409);
-    expect((await moved.json()).error).toBe(
+    expect(errorBodySchema.parse(await moved.json()).error).toBe(
       "agent reviewer was pointed at LLM solo, and another owner's LLM has taken that name since, so the agent sends nothing there; to point it at what the name means now, its owner deletes the agent and creates it again (mcpctl delete agent reviewer, then mcpctl apply)",
     );
     expect((await mcpd.api('/v1/chat/completions', { json: { model: 'reviewer', messages: [{ role: 'user', content: 'x' }] } })).status).toBe(409);
@@ -219,7 +226,7 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     expect(await listed()).not.toContain('reviewer');
     const retrieved = await mcpd.api('/v1/models/reviewer');
     expect(retrieved.status).toBe(404);
-    expect((await retrieved.json()).error).toBe('model not found: agent reviewer cannot answer now, its LLM solo changed hands; mcpctl describe agent reviewer says what to do');
+    expect(errorBodySchema.parse(await retrieved.json()).error).toBe('model not found: agent reviewer cannot answer now, its LLM solo changed hands; mcpctl describe agent reviewer says what to do');
     // The same llm sent again (an applied document) does not take bob's LLM on; a new agent does.
     const resent = await mcpd.api('/api/v1/agents/reviewer', { method: 'PUT', json: { llm: 'solo', description: 'applied again' } });
     expect(await resent.json()).toMatchObject({ description: 'applied again', llmState: 'moved' });
@@ -244,11 +251,11 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     expect((await register(alice, { ...payload, providerSessionId })).status).toBe(201);
     const moved = await chat('helper', {}, alice);
     expect(moved.status).toBe(409);
-    expect((await moved.json()).error).toMatch(/^agent helper was pointed at LLM shared, and another owner's LLM has taken that name since/);
+    expect(errorBodySchema.parse(await moved.json()).error).toMatch(/^agent helper was pointed at LLM shared, and another owner's LLM has taken that name since/);
 
     const refused = await register(alice, { ...payload, providerSessionId, agents: [{ name: 'warm', llmName: 'alice-desk', defaultParams: { temperature: 'hot' } }] });
     expect(refused.status).toBe(400);
-    expect((await refused.json()).error).toBe('invalid defaultParams of agent warm: temperature: Invalid input: expected number, received string');
+    expect(errorBodySchema.parse(await refused.json()).error).toBe('invalid defaultParams of agent warm: temperature: Invalid input: expected number, received string');
   });
 
   it('says when a pinned pool is gone, and keeps the pin from following its name to an LLM', async () => {
@@ -257,14 +264,14 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     // The pool's last member gone: the agent says so.
     const gone = await chat('pooled', {});
     expect(gone.status).toBe(404);
-    expect((await gone.json()).error).toBe(
+    expect(errorBodySchema.parse(await gone.json()).error).toBe(
       "agent pooled is pointed at pool qwen, which has no member you can see; its owner can point it at another LLM or pool (llm in 'mcpctl apply')",
     );
     expect(await (await mcpd.api('/api/v1/agents/pooled')).json()).toMatchObject({ llmState: 'gone' });
     await mcpd.api('/api/v1/llms', { json: { name: 'qwen', type: 'openai', model: 'm', url: upstream.openaiBaseUrl } });
     const moved = await chat('pooled', {});
     expect(moved.status).toBe(409);
-    expect((await moved.json()).error).toMatch(/^agent pooled was pointed at pool qwen, and qwen now names an LLM, so the agent sends nothing there; /);
+    expect(errorBodySchema.parse(await moved.json()).error).toMatch(/^agent pooled was pointed at pool qwen, and qwen now names an LLM, so the agent sends nothing there; /);
   });
 
   it('lets a published agent name a pool: one its own payload forms, or one the publisher can see', async () => {
@@ -275,7 +282,7 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
 
     const hidden = await register({ providers: desks, agents: [{ name: 'thief', llmName: 'vaults' }] });
     expect(hidden.status).toBe(400);
-    expect((await hidden.json()).error).toMatch(/llmName vaults is neither/);
+    expect(errorBodySchema.parse(await hidden.json()).error).toMatch(/llmName vaults is neither/);
 
     const registered = await register({
       providers: desks,
@@ -298,7 +305,7 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     const register = (body: Record<string, unknown>) => mcpd.api('/api/v1/llms/_provider-register', { token: alice, json: body });
     const bad = await register({ providers: [{ name: 'desk', type: 'openai', model: 'm' }], agents: [{ name: 'coder', llmName: 'nowhere' }] });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error).toMatch(/llmName nowhere/);
+    expect(errorBodySchema.parse(await bad.json()).error).toMatch(/llmName nowhere/);
 
     const registered = await register({
       providers: [{ name: 'desk', type: 'openai', model: 'm' }],

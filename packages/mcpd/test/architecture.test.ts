@@ -93,7 +93,7 @@ function importLines(): ImportLine[] {
   return sourceFiles(SRC).flatMap((path) => {
     const file = relative(SRC, path).split(sep).join('/');
     const text = readFileSync(path, 'utf8');
-    return [...text.matchAll(SPECIFIER)].flatMap(([, specifier = '']) => {
+    return [...text.matchAll(SPECIFIER)].flatMap(([, specifier = '']): ImportLine[] => {
       if (!specifier.startsWith('.')) return [{ file, from: layerOf(file), to: packageOf(specifier), local: false }];
       const target = posix.normalize(posix.join(posix.dirname(file), specifier));
       return [{ file, from: layerOf(file), to: layerOf(target), local: true }];

@@ -2,6 +2,7 @@ import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { ManualClock } from '@mcpctl/clock/manual';
+import { errorBodySchema } from '@mcpctl/protocol';
 import {
   SCRIPTED_CHUNKS,
   testDatabaseVariants,
@@ -155,13 +156,13 @@ describe('public path behaviour', () => {
   it('answers 400 for a request without messages', async () => {
     const response = await mcpd.api('/api/v1/llms/fake/infer', { json: { messages: [] } });
     expect(response.status).toBe(400);
-    expect((await response.json()).error).toMatch(/messages/);
+    expect(errorBodySchema.parse(await response.json()).error).toMatch(/messages/);
   });
 
   it('answers 502 when the upstream refuses the connection', async () => {
     const response = await infer('refused');
     expect(response.status).toBe(502);
-    expect((await response.json()).error).toMatch(/cannot reach the upstream of refused: .*ECONNREFUSED/);
+    expect(errorBodySchema.parse(await response.json()).error).toMatch(/cannot reach the upstream of refused: .*ECONNREFUSED/);
   });
 
   it('says the connection broke mid-answer, not that the upstream cannot be reached, when it closes after its headers', async () => {
@@ -174,7 +175,7 @@ describe('public path behaviour', () => {
       await mcpd.api('/api/v1/llms', { json: { name: 'breaking', type: 'openai', model: 'm', url: `http://127.0.0.1:${port}/v1` } });
       const whole = await infer('breaking');
       expect(whole.status).toBe(502);
-      expect((await whole.json()).error).toBe('the connection to the upstream of breaking broke mid-answer: other side closed (UND_ERR_SOCKET)');
+      expect(errorBodySchema.parse(await whole.json()).error).toBe('the connection to the upstream of breaking broke mid-answer: other side closed (UND_ERR_SOCKET)');
       const streamed = await infer('breaking', { stream: true });
       expect(streamed.status).toBe(200);
       expect(await streamed.text()).toContain('the connection to the upstream of breaking broke mid-answer: ');
@@ -192,14 +193,14 @@ describe('public path behaviour', () => {
     upstream.setBehavior({ fail: { status: 400, message: 'context length exceeded' } });
     const response = await infer('fake');
     expect(response.status).toBe(400);
-    expect((await response.json()).error).toContain('context length exceeded');
+    expect(errorBodySchema.parse(await response.json()).error).toContain('context length exceeded');
   });
 
   it('answers 502 when the upstream answers garbage', async () => {
     upstream.setBehavior({ mode: 'garbage' });
     const response = await infer('fake');
     expect(response.status).toBe(502);
-    expect((await response.json()).error).toBe('the upstream of fake answered something that is not a chat completion');
+    expect(errorBodySchema.parse(await response.json()).error).toBe('the upstream of fake answered something that is not a chat completion');
   });
 
   it('answers 504 when the upstream hangs', async () => {

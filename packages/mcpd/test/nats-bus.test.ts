@@ -14,7 +14,9 @@ class Received implements RelayBusHandlers {
   catalogChanges = 0;
   readonly accessChanges: unknown[] = [];
   readonly ended: string[] = [];
+  readonly userLoads: unknown[] = [];
   readonly dispatchLoads: unknown[] = [];
+  readonly freedSlots: string[] = [];
   readonly limits: Array<number | null> = [];
   /** Sessions whose connection this replica has (the relay answers false for others). */
   readonly connected = new Set<string>();
@@ -33,7 +35,9 @@ class Received implements RelayBusHandlers {
   catalogChanged: RelayBusHandlers['catalogChanged'] = () => void (this.catalogChanges += 1);
   accessChanged: RelayBusHandlers['accessChanged'] = (change) => void this.accessChanges.push(change);
   taskEnded: RelayBusHandlers['taskEnded'] = (taskId) => void this.ended.push(taskId);
+  userLoad: RelayBusHandlers['userLoad'] = (load) => void this.userLoads.push(load);
   dispatchLoad: RelayBusHandlers['dispatchLoad'] = (load) => void this.dispatchLoads.push(load);
+  slotsFreed: RelayBusHandlers['slotsFreed'] = (llmId) => void this.freedSlots.push(llmId);
 }
 
 /* The bus between replicas on the real NATS server, two replicas in one process (each its own connection). */

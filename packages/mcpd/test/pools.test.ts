@@ -1,5 +1,6 @@
 import { ManualClock } from '@mcpctl/clock/manual';
 import { llms } from '@mcpctl/db';
+import { errorBodySchema } from '@mcpctl/protocol';
 import { startFakeUpstream, testDatabaseVariants, type FakeUpstream } from '@mcpctl/test-kit';
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -94,7 +95,7 @@ describe('pools and the wait queue', () => {
     const refused = await infer('qwen3');
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBeTruthy();
-    expect((await refused.json()).error).toMatch(/queue for qwen3 is full/);
+    expect(errorBodySchema.parse(await refused.json()).error).toMatch(/queue for qwen3 is full/);
     expect((await Promise.all([first, ...queued])).map((response) => response.status)).toEqual([200, 200, 200]);
   });
 

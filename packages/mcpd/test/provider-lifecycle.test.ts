@@ -1,4 +1,5 @@
 import { llms } from '@mcpctl/db';
+import { errorBodySchema } from '@mcpctl/protocol';
 import { testDatabaseVariants } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '@mcpctl/clock/manual';
@@ -129,7 +130,7 @@ describe.each(testDatabaseVariants())('provider sessions and lifecycle on $name'
   ])('answers 400 for %s and changes nothing', async (_case, body, pattern) => {
     const response = await register(alice, body);
     expect(response.status).toBe(400);
-    expect((await response.json()).error).toMatch(pattern);
+    expect(errorBodySchema.parse(await response.json()).error).toMatch(pattern);
     expect(await (await mcpd.api('/api/v1/llms')).json()).toEqual([]);
   });
 

@@ -1,4 +1,4 @@
-import { roleBindingViewSchema, userViewSchema, type UsageReport } from '@mcpctl/protocol';
+import { llmViewSchema, roleBindingViewSchema, statusViewSchema, userViewSchema, type UsageReport } from '@mcpctl/protocol';
 import { testDatabaseVariants } from '@mcpctl/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grantsOf, parsePermission } from '../src/rbac/grant.js';
@@ -128,7 +128,7 @@ describe('RBAC over HTTP', () => {
     expect(edit.status).toBe(403);
     expect(await errorOf(edit)).toContain('only the owner of rb-admin-owned');
     expect((await mcpd.api('/api/v1/llms/rb-admin-owned', { method: 'DELETE', token: member })).status).toBe(403);
-    expect((await (await mcpd.api('/api/v1/llms/rb-admin-owned')).json()).description).toBeNull();
+    expect(llmViewSchema.parse(await (await mcpd.api('/api/v1/llms/rb-admin-owned')).json()).description).toBeNull();
   });
 
   it('applies a name-scoped grant to those names only, at once', async () => {
@@ -162,7 +162,7 @@ describe('RBAC over HTTP', () => {
     const grouped = await user('rb-grouped', { role: 'viewer', groups: ['rb-ops'] });
     expect((await mcpd.api('/api/v1/llms', { token: grouped, json: gpt('rb-ops-gpt') })).status).toBe(403);
     expect((await binding({ name: 'rb-ops-admin', subjectKind: 'group', subjectName: 'rb-ops', role: 'admin' })).status).toBe(201);
-    const status = await (await mcpd.api('/api/v1/status', { token: grouped })).json();
+    const status = statusViewSchema.parse(await (await mcpd.api('/api/v1/status', { token: grouped })).json());
     expect(status.user).toMatchObject({ name: 'rb-grouped', admin: true });
     expect((await mcpd.api('/api/v1/llms', { token: grouped, json: gpt('rb-ops-gpt') })).status).toBe(201);
     expect((await mcpd.api('/api/v1/rolebindings/rb-ops-admin', { method: 'DELETE' })).status).toBe(204);

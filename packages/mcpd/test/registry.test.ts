@@ -1,5 +1,5 @@
 import { llms } from '@mcpctl/db';
-import { llmViewSchema } from '@mcpctl/protocol';
+import { errorBodySchema, llmViewSchema } from '@mcpctl/protocol';
 import { testDatabaseVariants } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestServer, TEST_SECRET_KEY, type TestServer } from './support/test-server.js';
@@ -58,9 +58,9 @@ describe.each(testDatabaseVariants())('registry on $name', (variant) => {
     expect(row?.apiKeyEncrypted).not.toContain('sk-very-secret-key');
 
     await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { tier: 'heavy' } });
-    expect((await (await mcpd.api('/api/v1/llms/gpt')).json()).hasApiKey).toBe(true);
+    expect(llmViewSchema.parse(await (await mcpd.api('/api/v1/llms/gpt')).json()).hasApiKey).toBe(true);
     await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { apiKey: null } });
-    expect((await (await mcpd.api('/api/v1/llms/gpt')).json()).hasApiKey).toBe(false);
+    expect(llmViewSchema.parse(await (await mcpd.api('/api/v1/llms/gpt')).json()).hasApiKey).toBe(false);
   });
 
   it('stores a URL with credentials masked, the whole URL sealed beside it, and keeps it so through edits', async () => {
@@ -121,7 +121,7 @@ describe.each(testDatabaseVariants())('registry on $name', (variant) => {
     expect(rekeyed.status).toBe(400);
     expect(((await rekeyed.json()) as { error: string }).error).toMatch(/^LLM gpt would send both .*; keep one: the key \(remove it with apiKey: null in a document\), or the URL's user:pass@$/);
     expect((await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { apiKey: null } })).status).toBe(200);
-    expect((await (await mcpd.api('/api/v1/llms/gpt')).json()).hasApiKey).toBe(false);
+    expect(llmViewSchema.parse(await (await mcpd.api('/api/v1/llms/gpt')).json()).hasApiKey).toBe(false);
   });
 
   it('refuses a duplicate name with 409 and changes nothing', async () => {
@@ -129,7 +129,7 @@ describe.each(testDatabaseVariants())('registry on $name', (variant) => {
     const again = await mcpd.api('/api/v1/llms', { json: { ...gpt, model: 'other' } });
     expect(again.status).toBe(409);
     expect(await again.json()).toEqual({ error: 'an LLM named gpt already exists' });
-    expect((await (await mcpd.api('/api/v1/llms/gpt')).json()).model).toBe('gpt-4o-mini');
+    expect(llmViewSchema.parse(await (await mcpd.api('/api/v1/llms/gpt')).json()).model).toBe('gpt-4o-mini');
   });
 
   it.each([
@@ -157,7 +157,7 @@ describe.each(testDatabaseVariants())('registry on $name', (variant) => {
     expect((await mcpd.api('/api/v1/llms', { token: null })).status).toBe(401);
     const wrong = await mcpd.api('/api/v1/llms', { token: 'mcpctl_wrong' });
     expect(wrong.status).toBe(401);
-    expect(Object.keys(await wrong.json())).toEqual(['error']);
+    expect(Object.keys((await wrong.json()) as object)).toEqual(['error']);
   });
 
   it('answers health probes without a token and everything else only with one', async () => {
@@ -174,6 +174,6 @@ describe.each(testDatabaseVariants())('registry on $name', (variant) => {
     const huge = { ...gpt, description: 'x'.repeat(5 * 1024 * 1024) };
     const response = await mcpd.api('/api/v1/llms', { json: huge });
     expect(response.status).toBe(413);
-    expect((await response.json()).error).toMatch(/^request body is too large: this route takes at most \d+ bytes \(MCPD_BODY_LIMIT_BYTES\)$/);
+    expect(errorBodySchema.parse(await response.json()).error).toMatch(/^request body is too large: this route takes at most \d+ bytes \(MCPD_BODY_LIMIT_BYTES\)$/);
   });
 });

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { ManualClock } from '@mcpctl/clock/manual';
+import { errorBodySchema } from '@mcpctl/protocol';
 import { SCRIPTED_CHUNKS, sseBody, testDatabaseVariants } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chatChunk, chatCompletion } from './support/chat-fixtures.js';
@@ -279,7 +280,7 @@ describe('relay of virtual LLMs over the control stream', () => {
     publisher.close();
     const response = await answer;
     expect(response.status).toBe(503);
-    expect((await response.json()).error).toBe('the publisher of local disconnected');
+    expect(errorBodySchema.parse(await response.json()).error).toBe('the publisher of local disconnected');
   });
 
   it('ends a stream in progress with an explicit error frame when the publisher disconnects', async () => {

@@ -14,7 +14,7 @@ function callerWithSocket() {
   const drainListeners: Array<() => void> = [];
   let full = false;
   const sink: CallerSink = {
-    write: (text) => written.push(text),
+    write: (text) => written.push(typeof text === 'string' ? text : new TextDecoder().decode(text)),
     end: () => written.push('<end>'),
     get full() {
       return full;

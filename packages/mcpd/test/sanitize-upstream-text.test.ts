@@ -122,7 +122,7 @@ describe('an upstream error in the middle of a stream', () => {
   it('reaches the caller and the outcome (the audit) masked', () => {
     const written: string[] = [];
     const key = 'zq7-stored-upstream-key';
-    const forwarder = new StreamForwarder({ write: (text) => written.push(text), end: () => undefined }, new ManualClock(), { secrets: () => [key] });
+    const forwarder = new StreamForwarder({ write: (text) => written.push(typeof text === 'string' ? text : new TextDecoder().decode(text)), end: () => undefined }, new ManualClock(), { secrets: () => [key] });
     forwarder.accept([{ type: 'error', message: `the upstream failed mid-stream: overloaded (key ${key}, Authorization: Bearer ${key})` }]);
     const frame = written.join('');
     expect(frame).toContain('overloaded (key ***');

@@ -1,3 +1,4 @@
+import { errorBodySchema } from '@mcpctl/protocol';
 import {
   makeTempDir,
   spawnMcpd,
@@ -98,7 +99,7 @@ describe('SIGTERM drains relayed and public streams', () => {
     const refused = await stream('relayed');
     expect(refused.status).toBe(503);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect((await refused.json()).error).toMatch(/shutting down/);
+    expect(errorBodySchema.parse(await refused.json()).error).toMatch(/shutting down/);
 
     const ended = await Promise.all(started.map((answer) => answer.rest()));
     for (const { text, reset } of ended) {

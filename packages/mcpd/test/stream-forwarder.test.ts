@@ -8,7 +8,7 @@ import { StreamForwarder, type SseSink } from '../src/inference/stream-forwarder
 function recordingSink() {
   const writes: string[] = [];
   let ended = 0;
-  const sink: SseSink = { write: (text) => writes.push(text), end: () => (ended += 1) };
+  const sink: SseSink = { write: (text) => writes.push(typeof text === 'string' ? text : new TextDecoder().decode(text)), end: () => (ended += 1) };
   return { sink, writes, ended: () => ended };
 }
 

@@ -234,7 +234,7 @@ describe('KeepaliveCaller', () => {
       sendJson: (json) => written.push(json),
       openStream: () => {
         open = true;
-        return { write: (text) => written.push(text), end: () => written.push('<end>'), full: false, onDrain: (listener) => listener() };
+        return { write: (text) => written.push(typeof text === 'string' ? text : new TextDecoder().decode(text)), end: () => written.push('<end>'), full: false, onDrain: (listener) => listener() };
       },
     };
     return { caller, written };

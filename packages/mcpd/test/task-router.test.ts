@@ -9,6 +9,16 @@ import type { ControlChannel } from '../src/relay/control-channel.js';
 
 const WAIT_MS = 15_000;
 
+/** The relay's own hooks, which these tests do not watch. */
+const NO_HOOKS: Parameters<TaskRouter['handlers']>[0] = {
+  sessionAttached: () => undefined,
+  catalogChanged: () => undefined,
+  accessChanged: () => undefined,
+  userLoad: () => undefined,
+  dispatchLoad: () => undefined,
+  slotsFreed: () => undefined,
+};
+
 /** The bus as the router sees it, answering sends from a script; NATS itself is covered in nats-bus.test.ts. */
 class ScriptedBus implements RelayBus {
   readonly replicaId = 'here';
@@ -24,9 +34,12 @@ class ScriptedBus implements RelayBus {
   holdSession = () => undefined;
   readonly released: string[] = [];
   releaseSession = (sessionId: string) => void this.released.push(sessionId);
-  sessionGone = () => undefined;
+  sessionGone: RelayBus['sessionGone'] = () => undefined;
   catalogChanged = () => undefined;
   accessChanged = () => undefined;
+  reportUserLoad = () => undefined;
+  reportDispatchLoad = () => undefined;
+  slotsFreed = () => undefined;
   readonly ended: Array<{ holder: string; taskId: string }> = [];
   taskEnded = (holder: string, taskId: string) => void this.ended.push({ holder, taskId });
   close = () => Promise.resolve();
@@ -59,7 +72,7 @@ const setUp = (answers: Array<TaskSendOutcome | (() => TaskSendOutcome)>) => {
   const gone: string[] = [];
   const taskId = tasks.open('s1', 'alice', { results: () => undefined, publisherGone: () => void gone.push('gone') });
   const infer: ProviderTask = { kind: 'infer', taskId, llmName: 'local', request: { messages: [] }, streaming: false };
-  return { clock, hub, tasks, bus, router, gone, taskId, infer, handlers: router.handlers({ sessionAttached: () => undefined, catalogChanged: () => undefined, accessChanged: () => undefined }) };
+  return { clock, hub, tasks, bus, router, gone, taskId, infer, handlers: router.handlers(NO_HOOKS) };
 };
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -159,7 +172,7 @@ describe('TaskRouter on the holder of a connection', () => {
     const bus = new ScriptedBus([]);
     const router = new TaskRouter(hub, tasks, bus, clock, WAIT_MS);
     hub.attach('s1', channel);
-    const handlers = router.handlers({ sessionAttached: () => undefined, catalogChanged: () => undefined, accessChanged: () => undefined });
+    const handlers = router.handlers(NO_HOOKS);
     const infer = (taskId: string): ProviderTask => ({ kind: 'infer', taskId, llmName: 'local', request: { messages: [] }, streaming: true });
     return { clock, hub, tasks, bus, router, channel, handlers, infer };
   };

@@ -1,6 +1,6 @@
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import { tokens } from '@mcpctl/db';
-import { tokenCreatedSchema, tokenViewSchema, userViewSchema } from '@mcpctl/protocol';
+import { statusViewSchema, tokenCreatedSchema, tokenViewSchema, userViewSchema } from '@mcpctl/protocol';
 import { testDatabaseVariants } from '@mcpctl/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '@mcpctl/clock/manual';
@@ -166,7 +166,7 @@ describe('users and tokens', () => {
     expect((await mcpd.api('/api/v1/rolebindings/alice-admin')).status).toBe(404);
 
     const newAlice = await createUser(mcpd, 'alice');
-    const status = await (await mcpd.api('/api/v1/status', { token: newAlice })).json();
+    const status = statusViewSchema.parse(await (await mcpd.api('/api/v1/status', { token: newAlice })).json());
     expect(status.user).toMatchObject({ name: 'alice', admin: false });
   });
 

@@ -1,4 +1,5 @@
 import { ManualClock } from '@mcpctl/clock/manual';
+import { errorBodySchema } from '@mcpctl/protocol';
 import { testDatabaseVariants } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually } from './support/eventually.js';
@@ -138,7 +139,7 @@ describe('wake on demand', () => {
     expect(mcpd.server.services.tasks.size).toBe(0);
     const response = await responding;
     expect(response.status).toBe(503);
-    expect((await response.json()).error).toBe(`waking sleepy failed: no answer within ${WAKE_MAX_WAIT_SECONDS + WAKE_MARGIN_SECONDS} s`);
+    expect(errorBodySchema.parse(await response.json()).error).toBe(`waking sleepy failed: no answer within ${WAKE_MAX_WAIT_SECONDS + WAKE_MARGIN_SECONDS} s`);
     await publisher.waitFor(() => publisher.tasks().some((task) => task.kind === 'cancel'));
     expect(publisher.tasks().filter((task) => task.kind === 'cancel')).toHaveLength(1);
   });

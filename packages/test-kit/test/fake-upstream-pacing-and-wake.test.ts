@@ -10,7 +10,7 @@ afterEach(async () => {
   upstream = undefined;
 });
 
-const chat = { model: 'fake-model', messages: [{ role: 'user', content: 'hi' }] };
+const chat = { model: 'fake-model', messages: [{ role: 'user' as const, content: 'hi' }] };
 
 async function tokenArrivals(baseURL: string): Promise<number[]> {
   const stream = await new OpenAI({ apiKey: 'unused', baseURL, maxRetries: 0 }).chat.completions.create({ ...chat, stream: true } as const);

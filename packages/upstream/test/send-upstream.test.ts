@@ -54,6 +54,12 @@ const until = async (what: string, check: () => boolean) => {
   throw new Error(`timed out waiting for ${what}`);
 };
 
+/** Idle kept-alive connections of the agent's pool for `origin` (an agent keeps a pool per origin; only pools count free ones). */
+function freeConnections(agent: Agent, origin: string): number | undefined {
+  const stats = agent.stats[origin];
+  return stats && 'free' in stats ? stats.free : undefined;
+}
+
 describe('sendUpstream', () => {
   let server: Awaited<ReturnType<typeof startHeldServer>> | undefined;
   const agent = new Agent({ keepAliveTimeout: 10_000 });
@@ -80,7 +86,7 @@ describe('sendUpstream', () => {
       caller.abort();
       answer.cut();
       server.end();
-      await until('the connection free again', () => agent.stats[new URL(server!.url).origin]?.free === 1);
+      await until('the connection free again', () => freeConnections(agent, new URL(server!.url).origin) === 1);
       expect(timer.pending).toEqual([]);
     }
     expect(server.cut).toBe(0);

@@ -13,6 +13,12 @@ import { eventually } from '../support/eventually.js';
 
 const QUESTION = [{ role: 'user' as const, content: 'What is 2 + 2?' }];
 
+/** Idle kept-alive connections of the agent's pool for `origin` (an agent keeps a pool per origin; only pools count free ones). */
+function freeConnections(origin: string): number | undefined {
+  const stats = localServerAgent.stats[origin];
+  return stats && 'free' in stats ? stats.free : undefined;
+}
+
 function chunk(delta: Record<string, unknown>, finishReason: string | null = null) {
   return { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finishReason }] };
 }
@@ -150,7 +156,7 @@ describe('OpenAI provider', () => {
       const deltas = await collect(provider.stream({ messages: QUESTION }));
       expect(deltas.some((delta) => delta.type === 'finish')).toBe(true);
       server.endHeld();
-      await eventually('the connection free again', () => localServerAgent.stats[server!.url]?.free === 1);
+      await eventually('the connection free again', () => freeConnections(server!.url) === 1);
     }
     expect(server.cutShort).toBe(0);
     expect(server.connections).toBe(1);
@@ -178,7 +184,7 @@ describe('OpenAI provider', () => {
       expect(server.ended).toBe(0);
       server.endHeld();
       // Read to its end, the connection is free again in the pool (a body cut short would close it).
-      await eventually('the connection free again', () => localServerAgent.stats[server!.url]?.free === 1);
+      await eventually('the connection free again', () => freeConnections(server!.url) === 1);
       expect(server.ended).toBe(1);
       expect(await texts(provider)).toEqual(SCRIPTED_CHUNKS);
       expect(server.connections).toBe(1);
@@ -246,7 +252,7 @@ describe('OpenAI provider', () => {
         expect(await texts(provider, { messages: QUESTION, signal: task.signal })).toEqual(SCRIPTED_CHUNKS);
         task.abort(new Error('the task is over'));
         server.endHeld();
-        await eventually('the connection free again', () => localServerAgent.stats[server!.url]?.free === 1);
+        await eventually('the connection free again', () => freeConnections(server!.url) === 1);
       }
       expect(server.cutShort).toBe(0);
       expect(server.connections).toBe(1);

@@ -386,6 +386,7 @@ export function llmViewOf(provider: ProviderRegisterRequest['providers'][number]
     wakeRecipe: provider.wakeRecipe?.kind ?? null,
     lastWakeAt: null,
     lastWakeMs: null,
+    providerSession: null,
     lastHeartbeatAt: now,
     inactiveSince: null,
     createdAt: now,

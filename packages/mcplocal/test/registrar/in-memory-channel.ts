@@ -11,7 +11,7 @@ import {
   type TaskResult,
 } from '@mcpctl/protocol';
 import { McpdHttpError, McplocalError } from '../../src/errors.js';
-import type { ChannelFrame, ControlChannel, ResultDelivery, StreamListener } from '../../src/registrar/control-channel.js';
+import type { ChannelFrame, ControlChannel, ResultDelivery, StreamEnd, StreamListener } from '../../src/registrar/control-channel.js';
 import { llmViewOf, recordResult, type RecordedHeartbeat, type RecordedResult } from './fake-mcpd.js';
 
 /** How mcpd turns an exchange down: the status and the `{"error"}` text an HTTP answer would carry. */
@@ -186,7 +186,8 @@ class InMemoryChannel implements ControlChannel {
     return travel(signal, () => this.mcpd.postResult(taskId, JSON.stringify(result)));
   }
 
-  async openStream(providerSessionId: string, listener: StreamListener, signal: AbortSignal): Promise<void> {
+  /** Resolves with nothing said: this mcpd never asks a publisher to move to another replica. */
+  async openStream(providerSessionId: string, listener: StreamListener, signal: AbortSignal): Promise<StreamEnd> {
     await travel(signal, () => undefined);
     await new Promise<void>((resolve, reject) => {
       const onAbort = () => {
@@ -207,6 +208,7 @@ class InMemoryChannel implements ControlChannel {
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
     });
+    return undefined;
   }
 }
 

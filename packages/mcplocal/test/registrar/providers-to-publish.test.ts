@@ -6,7 +6,7 @@ import { ManagedServers } from '../../src/managed/managed-servers.js';
 import { buildRegisterRequest } from '../../src/registrar/register-request.js';
 import { providersToPublish } from '../../src/registrar/providers-to-publish.js';
 
-const IDENTITY = { hostname: 'desk', user: 'alice' };
+const IDENTITY = { hostname: 'desk', userName: 'alice' };
 const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 describe('what a managed provider publishes', () => {

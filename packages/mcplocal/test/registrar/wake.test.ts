@@ -1,4 +1,4 @@
-import { wakeRecipeSchema, type TaskResult } from '@mcpctl/protocol';
+import { wakeRecipeSchema, type TaskResult, type WakeRecipe } from '@mcpctl/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OpenAiProvider } from '../../src/providers/openai/openai-provider.js';
 import { closedPortUrl } from '../providers/support/closed-port.js';
@@ -97,7 +97,7 @@ describe('VirtualLlmRegistrar wake-on-demand', () => {
     const h = await start({ asleep: false });
     // The config file's schema refuses it first; an embedder building options by hand is caught here.
     expect(() => wakeRecipeSchema.parse({ type: 'command', command: 'true', maxWaitSeconds: 7200 })).toThrow(/maxWaitSeconds is at most 3600/);
-    const recipe = { type: 'command', command: 'true', args: [], maxWaitSeconds: 7200 } as const;
+    const recipe: WakeRecipe = { type: 'command', command: 'true', args: [], maxWaitSeconds: 7200 };
     const provider = h.localProvider({ publishName: 'qwen-sleepy', wake: recipe });
     expect(() => h.registrar({ publishedProviders: [provider] })).toThrow(/^cannot publish: provider qwen-sleepy: wakeRecipe\.maxWaitSeconds: /);
   });

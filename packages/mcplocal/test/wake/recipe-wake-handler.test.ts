@@ -16,7 +16,7 @@ let handler: RecipeWakeHandler;
 
 beforeEach(async () => {
   upstream = await startFakeUpstream({ asleep: true, wakeDelayMs: 300 });
-  lines = { info: [], warn: [], error: [] };
+  lines = { debug: [], info: [], warn: [], error: [] };
   handler = new RecipeWakeHandler({
     log: { info: (line) => lines.info.push(line), warn: (line) => lines.warn.push(line), error: (line) => lines.error.push(line) },
   });

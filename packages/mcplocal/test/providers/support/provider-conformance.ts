@@ -17,8 +17,17 @@ export function entryFor(type: ProviderType, url: string, fields: Partial<Provid
   return providerEntrySchema.parse({ name: `local-${type}`, type, url, model: 'served-model', ...fields });
 }
 
-export function providerFor(type: ProviderType, url: string, fields: Partial<ProviderEntry> = {}): LlmProvider {
-  return createProvider(entryFor(type, url, fields), {});
+/** A provider that streams: every dialect's does (`stream` is optional only for embedders' own providers). */
+export type StreamingProvider = LlmProvider & Required<Pick<LlmProvider, 'stream'>>;
+
+export function providerFor(type: ProviderType, url: string, fields: Partial<ProviderEntry> = {}): StreamingProvider {
+  const provider = createProvider(entryFor(type, url, fields), {});
+  if (!streams(provider)) throw new Error(`the ${type} provider has no stream()`);
+  return provider;
+}
+
+function streams(provider: LlmProvider): provider is StreamingProvider {
+  return provider.stream !== undefined;
 }
 
 export async function collect(stream: AsyncIterable<StreamDelta>): Promise<Array<StreamDelta & { at: number }>> {
@@ -44,7 +53,7 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 export function describeProviderConformance(type: ProviderType): void {
   describe(`${type} provider against the fake upstream`, () => {
     let upstream: FakeUpstream;
-    let provider: LlmProvider;
+    let provider: StreamingProvider;
 
     beforeEach(async () => {
       upstream = await startFakeUpstream({ tokens: TOKENS, model: 'served-model' });
