@@ -37,6 +37,8 @@ describe('sanitizeUpstreamText', () => {
     expect(sanitizeUpstreamText('redirected to https://h.example/v1?model=x;api_key=s3cret&v=2')).toBe('redirected to https://h.example/v1?model=x;api_key=***&v=2');
     expect(sanitizeUpstreamText('see https://h.example/v1?token=ab;cd&v=2')).toBe('see https://h.example/v1?token=***&v=2');
     expect(sanitizeUpstreamText('see https://h.example/v1?a=1;b=2&model=x')).toBe('see https://h.example/v1?a=1;b=2&model=x');
+    // A `;` after a name without a value starts a pair too.
+    expect(sanitizeUpstreamText('see https://h.example/v1?stream;api_key=s3cret&v=2')).toBe('see https://h.example/v1?stream;api_key=***&v=2');
   });
 
   it('leaves ordinary error texts alone', () => {

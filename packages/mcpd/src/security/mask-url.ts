@@ -15,7 +15,7 @@ const SECRET_PARAMETER =
 /** `scheme://user:pass@` and `scheme://token@` in free text. */
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+@/gi;
 /** `?name=value` / `&name=value` in free text. */
-const QUERY_PARAMETER = /([?&;])([^=&\s#"'<>]+)=([^&\s#"'<>]*)/g;
+const QUERY_PARAMETER = /([?&;])([^=&;\s#"'<>]+)=([^&\s#"'<>]*)/g;
 
 /**
  * An LLM's URL as views show it: `user:pass@` and the values of secret-looking query parameters
