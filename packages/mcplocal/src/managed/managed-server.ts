@@ -142,6 +142,9 @@ export class ManagedServer {
     this.#abortStart?.();
     await this.#starting?.catch(() => undefined);
     await this.stop('shutdown');
+    // A server that crashed just before leaves its pid file's write and removal under way: a
+    // closed mcplocal leaves no file behind it, nor one written after it returned.
+    await this.#pidFile;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock } from '@mcpctl/clock';
 import { providerEntrySchema, type ProviderEntry } from '@mcpctl/protocol';
@@ -100,6 +100,9 @@ describe('managed model servers', () => {
     const refused = await ask(provider).catch((error: unknown) => error);
     expect(refused).toMatchObject({ status: 503, message: expect.stringMatching(/^crashy's model server keeps crashing \(3 times within a minute\); mcplocal starts it again in \d+/) });
     expect(serverLog('crashy')).toContain('crashing as asked');
+    // Closed right after a crash, nothing is left in the run directory, nor written into it later.
+    await servers.stopAll();
+    expect(existsSync(servers.runDir) ? readdirSync(servers.runDir) : []).toEqual([]);
   });
 
   it('answers a local caller 503 with Retry-After and the end of the server log while it keeps crashing', async () => {
