@@ -2,17 +2,15 @@ import { every, type Cancel, type Clock } from '@mcpctl/clock';
 import { BUS_DISPATCH_LOAD_MAX_LLMS, BUS_DISPATCH_LOAD_MAX_QUEUES, type BusDispatchLoad } from '@mcpctl/protocol';
 import type { DispatchCounters, Dispatcher } from '../dispatch/dispatcher.js';
 import type { RelayBus } from '../relay/relay-bus.js';
+import { ReplicaReports } from './replica-reports.js';
 
 /** How often a replica holding requests says what it holds. */
 export const DISPATCH_LOAD_INTERVAL_MS = 1_000;
-/** A replica silent this long (idle, stopped, dead) holds nothing. */
-const DISPATCH_LOAD_STALE_MS = 3_000;
 
 /** Another replica's last report, as maps (keys come from the wire; a plain object would answer `constructor`). */
 interface Report {
   inFlight: Map<string, number>;
   queues: Map<string, { queued: number; oldestWaitMs: number }>;
-  at: number;
 }
 
 /**
@@ -24,7 +22,7 @@ interface Report {
  * The report is read from counts the dispatcher keeps anyway, once a second, off the request path.
  */
 export class DispatchLoadExchange {
-  readonly #reports = new Map<string, Report>();
+  readonly #reports: ReplicaReports<Report>;
   #stop: Cancel | undefined;
   /** The last report sent held nothing (or none was sent): an idle replica stays silent. */
   #quiet = true;
@@ -37,16 +35,16 @@ export class DispatchLoadExchange {
     private readonly bus: RelayBus,
     private readonly clock: Clock,
   ) {
+    this.#reports = new ReplicaReports(clock);
     this.counters = {
       inFlightOf: (llmId) => dispatcher.inFlightOf(llmId) + this.#sum((report) => report.inFlight.get(llmId) ?? 0),
       queued: (key) => dispatcher.queued(key) + this.#sum((report) => report.queues.get(key)?.queued ?? 0),
       oldestWaitMs: (key) => {
         let oldest = dispatcher.oldestWaitMs(key);
-        const now = this.clock.monotonic();
-        for (const report of this.#fresh()) {
+        for (const { report, ageMs } of this.#reports.fresh()) {
           const queue = report.queues.get(key);
           // The wait went on since the report, if that request still waits (it is at most a second old).
-          if (queue) oldest = Math.max(oldest, queue.oldestWaitMs + now - report.at);
+          if (queue) oldest = Math.max(oldest, queue.oldestWaitMs + ageMs);
         }
         return oldest;
       },
@@ -65,11 +63,7 @@ export class DispatchLoadExchange {
   /** What another replica said its dispatcher holds; its previous report is replaced. */
   reported(load: BusDispatchLoad): void {
     if (load.from === this.bus.replicaId) return;
-    this.#reports.set(load.from, {
-      inFlight: new Map(Object.entries(load.inFlight)),
-      queues: new Map(Object.entries(load.queues)),
-      at: this.clock.monotonic(),
-    });
+    this.#reports.set(load.from, { inFlight: new Map(Object.entries(load.inFlight)), queues: new Map(Object.entries(load.queues)) });
   }
 
   #report(): void {
@@ -92,17 +86,8 @@ export class DispatchLoadExchange {
 
   #sum(count: (report: Report) => number): number {
     let total = 0;
-    for (const report of this.#fresh()) total += count(report);
+    for (const { report } of this.#reports.fresh()) total += count(report);
     return total;
-  }
-
-  /** The reports within the staleness bound; older ones are forgotten. */
-  *#fresh(): Iterable<Report> {
-    const now = this.clock.monotonic();
-    for (const [replica, report] of this.#reports) {
-      if (now - report.at > DISPATCH_LOAD_STALE_MS) this.#reports.delete(replica);
-      else yield report;
-    }
   }
 }
 

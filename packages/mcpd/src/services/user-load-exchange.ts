@@ -2,11 +2,10 @@ import { every, type Cancel, type Clock } from '@mcpctl/clock';
 import type { BusUserLoad } from '@mcpctl/protocol';
 import type { RelayBus } from '../relay/relay-bus.js';
 import type { PerUserLimit } from '../security/per-user-limit.js';
+import { ReplicaReports } from './replica-reports.js';
 
 /** How often each replica says what it holds per user. */
 export const USER_LOAD_INTERVAL_MS = 1_000;
-/** A replica silent this long (stopped, dead) holds nothing any more. */
-const USER_LOAD_STALE_MS = 3_000;
 
 /**
  * The in-memory per-user caps among replicas (SPEC §9, §12 §8): every second each replica tells
@@ -15,7 +14,7 @@ const USER_LOAD_STALE_MS = 3_000;
  * replicas within that, and a replica that dies stops counting after three seconds.
  */
 export class UserLoadExchange {
-  readonly #reports = new Map<string, { held: BusUserLoad['held']; at: number }>();
+  readonly #reports: ReplicaReports<BusUserLoad['held']>;
   #stop: Cancel | undefined;
 
   constructor(
@@ -23,6 +22,7 @@ export class UserLoadExchange {
     private readonly bus: RelayBus,
     private readonly clock: Clock,
   ) {
+    this.#reports = new ReplicaReports(clock);
     for (const [name, limit] of Object.entries(limits)) limit.countElsewhere((userId) => this.heldElsewhere(name, userId));
   }
 
@@ -37,17 +37,13 @@ export class UserLoadExchange {
 
   /** What another replica said it holds. */
   reported(load: BusUserLoad): void {
-    this.#reports.set(load.from, { held: load.held, at: this.clock.monotonic() });
+    this.#reports.set(load.from, load.held);
   }
 
   /** What the other replicas hold for `userId` under cap `limit`, as they last said within the staleness bound. */
   heldElsewhere(limit: string, userId: string): number {
     let held = 0;
-    const now = this.clock.monotonic();
-    for (const [replica, report] of this.#reports) {
-      if (now - report.at > USER_LOAD_STALE_MS) this.#reports.delete(replica);
-      else held += report.held[limit]?.[userId] ?? 0;
-    }
+    for (const { report } of this.#reports.fresh()) held += report[limit]?.[userId] ?? 0;
     return held;
   }
 
