@@ -1,10 +1,11 @@
-import { createServer, type RequestListener } from 'node:http';
+import { createServer, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { ManualClock } from '@mcpctl/clock/manual';
 import { errorBodySchema } from '@mcpctl/protocol';
 import {
   SCRIPTED_CHUNKS,
+  sseBody,
   testDatabaseVariants,
   startFakeUpstream,
   startScriptedStreamUpstream,
@@ -327,6 +328,39 @@ describe('a public stream whose upstream ends its HTTP body after [DONE]', () =>
       expect(text).toMatch(/data: \{"error"/);
       await eventually(() => upstream.cutShort === 1);
     });
+  });
+});
+
+describe('a public stream whose upstream sends its head long before its first frame', () => {
+  it('gives each caller its head at once, and the frames when they come, for streams opened together', async () => {
+    const holding: ServerResponse[] = [];
+    const upstream = createServer((request, response) => {
+      request.resume();
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.flushHeaders();
+      holding.push(response);
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const mcpd = await startTestServer({ database: await embedded!.open() });
+    try {
+      const { port } = upstream.address() as AddressInfo;
+      await mcpd.api('/api/v1/llms', { json: { name: 'slow-start', type: 'openai', model: 'm', url: `http://127.0.0.1:${port}/v1` } });
+      const ask = () => mcpd.api('/v1/chat/completions', { json: { model: 'slow-start', stream: true, messages: [{ role: 'user', content: 'Hi' }] } });
+      // fetch resolves on the head: both arrive while the upstream holds every frame back.
+      const responses = await Promise.all([ask(), ask(), ask()]);
+      expect(responses.map((response) => response.status)).toEqual([200, 200, 200]);
+      expect(responses.every((response) => response.headers.get('content-type')?.startsWith('text/event-stream'))).toBe(true);
+      expect(holding).toHaveLength(3);
+      for (const response of holding) response.end(sseBody(SCRIPTED_CHUNKS));
+      const texts = await Promise.all(responses.map((response) => response.text()));
+      // The usage chunk goes only to a caller that asked for it (`stream_options.include_usage`).
+      for (const text of texts) expect(text).toBe(sseBody(SCRIPTED_CHUNKS.slice(0, -1)));
+    } finally {
+      for (const response of holding) response.destroy();
+      await mcpd.close();
+      await mcpd.server.services.database.close();
+      await new Promise((resolve) => upstream.close(resolve));
+    }
   });
 });
 

@@ -50,25 +50,30 @@ class ReplyCaller implements Caller {
 }
 
 class ReplySink implements CallerSink {
-  readonly #flush: NodeJS.Immediate;
+  #headWaiting = true;
 
   constructor(private readonly raw: ServerResponse) {
     // The head goes out with the first frame when one follows in this turn of the event loop
     // (a relayed chunk, an upstream's first read that came with its headers): one write instead
     // of two. Else it goes out alone at the turn's end, so the caller knows at once that its
     // answer started.
-    this.#flush = setImmediate(() => {
-      if (!raw.writableEnded && !raw.destroyed) raw.flushHeaders();
-    });
+    waitForFrame(this);
+  }
+
+  /** The head alone, when no frame followed it in the turn the stream opened. */
+  flushHead(): void {
+    if (!this.#headWaiting) return;
+    this.#headWaiting = false;
+    if (!this.raw.writableEnded && !this.raw.destroyed) this.raw.flushHeaders();
   }
 
   write(text: string | Uint8Array): void {
-    clearImmediate(this.#flush);
+    this.#headWaiting = false;
     if (!this.raw.destroyed) this.raw.write(text);
   }
 
   end(): void {
-    clearImmediate(this.#flush);
+    this.#headWaiting = false;
     if (!this.raw.writableEnded) this.raw.end();
   }
 
@@ -81,6 +86,28 @@ class ReplySink implements CallerSink {
     if (this.raw.writableNeedDrain && !this.raw.destroyed) this.raw.once('drain', listener);
     else listener();
   }
+}
+
+/**
+ * Streams opened in this turn of the event loop whose heads wait for a frame. One immediate at
+ * the turn's end serves them all: nearly every stream's first frame follows its head in the same
+ * turn, so an immediate per stream was made and cleared again with almost every answer.
+ */
+let headsWaiting: ReplySink[] | undefined;
+
+function waitForFrame(sink: ReplySink): void {
+  if (headsWaiting) {
+    headsWaiting.push(sink);
+    return;
+  }
+  headsWaiting = [sink];
+  setImmediate(flushWaitingHeads);
+}
+
+function flushWaitingHeads(): void {
+  const sinks = headsWaiting ?? [];
+  headsWaiting = undefined;
+  for (const sink of sinks) sink.flushHead();
 }
 
 /** After the service is done: a reply nobody sent (the caller left) is released. */
