@@ -19,6 +19,8 @@ export interface TargetVerdict {
   /** Which measurement the figure comes from. */
   source: string;
   met: boolean;
+  /** False for the fallback transport's figures: shown beside the target, not held to it. */
+  held: boolean;
 }
 
 export interface ScenarioResult {

@@ -39,6 +39,8 @@ export interface Scenario {
   /** How the throughput ratio reads: `%` of the baseline (default) or `×` the baseline's, as the targets are written. */
   ratioAs?: '%' | '×';
   targets: ScenarioTargets;
+  /** The fallback transport's run: its figures are shown beside the targets, not held to them (see {@link FALLBACK_TRANSPORT}). */
+  fallback?: boolean;
 }
 
 const ONE = { connections: 1, sequentialProbe: true } as const;
@@ -72,6 +74,14 @@ export function relayPathName(transport: ProviderTransport): string {
   return `relay-${transport}`;
 }
 
+/**
+ * SSE + POST, the provider channel's first format: one POST per result, which mcplocal builds in
+ * users' hands speak and mcpd serves unchanged. Issue 13's targets are for the transport that
+ * replaces it on the hot path; the fallback's figures are reported beside them so its cost stays
+ * visible, and are not held to them.
+ */
+export const FALLBACK_TRANSPORT: ProviderTransport = 'sse';
+
 /** The relay of the pool's members, and so the pool's baseline: the provider socket, what an mcplocal picks when mcpd offers it. */
 export const POOL_BASELINE_TRANSPORT: ProviderTransport = 'websocket';
 
@@ -81,7 +91,7 @@ export const POOL_BASELINE_TRANSPORT: ProviderTransport = 'websocket';
  * calling the same upstream itself), so the figures are what the relay adds to mcpd's own work.
  */
 export function relayScenarios(transport: ProviderTransport): Scenario[] {
-  const relay = { path: relayPathName(transport), baseline: 'mcpd', ratioAs: '×' } as const;
+  const relay = { path: relayPathName(transport), baseline: 'mcpd', ratioAs: '×', fallback: transport === FALLBACK_TRANSPORT } as const;
   return [
     { ...relay, ...ONE, streaming: false, targets: { maxAddedP50Ms: 0.5 } },
     { ...relay, ...MANY_RELAYED, streaming: false, targets: {} },

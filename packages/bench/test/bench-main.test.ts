@@ -112,6 +112,12 @@ describe('bench main', () => {
     }
     const relayUnits = [['ms'], [], ['×', 'ms', 'µs'], ['×', 'µs']];
     expect(report.results.map((result) => result.verdicts.map((verdict) => verdict.unit))).toEqual([...relayUnits, ...relayUnits, [], []]);
+    // The SSE + POST fallback is shown beside the targets; the provider socket is held to them.
+    expect(report.results.map((result) => result.verdicts.map((verdict) => verdict.held))).toEqual([
+      [false], [], [false, false, false], [false, false],
+      [true], [], [true, true, true], [true, true],
+      [], [],
+    ]);
     expect(report.results[2]!.probe!.addedFirstTokenMs!.p50).toBeGreaterThan(0);
     // Whatever transport each session used is read from mcpd, not assumed from what was asked.
     expect(report.transports.map((relay) => [relay.path, relay.asked])).toEqual([['relay-sse', 'sse'], ['relay-websocket', 'websocket']]);
@@ -126,6 +132,7 @@ describe('bench main', () => {
     for (const entry of burst.bursts) expect(entry.tokens).toBe(20 * (burst.wordsPerStream + 1));
     expect(burst.bursts[1]!.gatewayMicrosPerChunk).toBeGreaterThan(0);
     expect(burst.verdicts.map((verdict) => verdict.unit)).toEqual(['streams', 'ms', 'streams', 'ms']);
+    expect(burst.verdicts.map((verdict) => verdict.held)).toEqual([true, false, true, true]);
 
     const wake = report.wake!;
     expect(wake.samples.map((sample) => [sample.llm, sample.status, sample.wakeDelayMs])).toEqual([

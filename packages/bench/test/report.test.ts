@@ -6,7 +6,7 @@ import type { LoadFigures } from '../src/load-figures.js';
 import { burstVerdicts, type TransportBurst } from '../src/measure-streams-burst.js';
 import { formatReport } from '../src/print-report.js';
 import { transportWarnings } from '../src/run-bench.js';
-import type { Scenario } from '../src/scenarios.js';
+import { relayScenarios, type Scenario } from '../src/scenarios.js';
 import type { ProbeComparison } from '../src/sequential-probe.js';
 import { summarizeWake, wakeSample, type WakeFigures } from '../src/wake-overhead.js';
 
@@ -145,7 +145,7 @@ describe('formatReport', () => {
   });
 
   it('names the transport each relay\'s session used and prints the streams500 burst beside its direct baseline', () => {
-    const relayed: Scenario = { ...manyConnections, path: 'relay-sse', baseline: 'mcpd', streaming: true, ratioAs: '×', targets: { minThroughputRatio: 0.6 } };
+    const relayed: Scenario = { ...manyConnections, path: 'relay-sse', baseline: 'mcpd', streaming: true, ratioAs: '×', targets: { minThroughputRatio: 0.6 }, fallback: true };
     const burst = (path: string, transport: TransportBurst['transport'], p99: number): TransportBurst => ({
       path,
       transport,
@@ -173,9 +173,21 @@ describe('formatReport', () => {
     expect(text).toMatch(/\| streaming +\| +64 \| +10000 \| +6000 \| +0\.60× \|/);
     expect(text).toMatch(/\| paced-direct +\| direct +\| +500\/500 \| +30500 \| +3\.2 \| +1\.0\/2\.0 \| +0\.5\/2\.0\/2\.0 \| mcpd 0\.80 \(25 %\) +\| +n\/a \|/);
     expect(text).toMatch(/\| paced-relay-sse +\| sse +\| +500\/500 \|.*\| +25\.4 \|/);
-    expect(text).toMatch(/met +paced-relay-sse delivers every token of every stream, in order \(500 streams at once at 20 tokens\/s\): 500\/500 streams/);
-    expect(text).toMatch(/MISSED +paced-relay-sse adds ≤ 50 ms between tokens at p99, beyond the pacing .*: 61\.00 ms/);
-    expect(text).toMatch(/met +relay-sse throughput ≥ 0\.6× mcpd's \(streaming, 64 connections\): 0\.60×/);
+    // The fallback owes its callers every token in order like any transport: that stays a target.
+    const [targets, fallback] = text.split(/^the sse fallback beside the same targets .*:$/m);
+    expect(targets).toMatch(/met +paced-relay-sse delivers every token of every stream, in order \(500 streams at once at 20 tokens\/s\): 500\/500 streams/);
+    // Its speed is shown beside the provider socket's targets, not held to them.
+    expect(fallback).toMatch(/^ {2}beyond +paced-relay-sse adds ≤ 50 ms between tokens at p99, beyond the pacing .*: 61\.00 ms/m);
+    expect(fallback).toMatch(/^ {2}within +relay-sse throughput ≥ 0\.6× mcpd's \(streaming, 64 connections\): 0\.60×/m);
+    expect(targets).not.toMatch(/MISSED/);
+  });
+
+  it('holds the provider socket to the targets and shows the fallback transport beside them', () => {
+    const [, , sseStreams] = relayScenarios('sse');
+    const [, , socketStreams] = relayScenarios('websocket');
+    const figures = { baseline: load(2_000, [1]), path: load(200, [5], { gatewayCpuMicrosPerChunk: 380 }), probe: undefined };
+    expect(evaluateTargets(sseStreams!, figures).map((verdict) => verdict.held)).toEqual([false, false, false]);
+    expect(evaluateTargets(socketStreams!, figures).map((verdict) => [verdict.held, verdict.met])).toEqual([[true, false], [true, false], [true, false]]);
   });
 
   it('warns when a relay\'s session used another transport than its mcplocal was asked for', () => {

@@ -23,9 +23,11 @@ describe('selectScenarios', () => {
     expect(overBare.map((scenario) => scenario.targets)).toEqual([{}, { minThroughputRatio: 0.6 }]);
   });
 
-  it('holds each transport of the relay to the issue\'s targets against the public path, ratios read as ×', () => {
+  it('gives each transport of the relay the issue\'s targets against the public path, ratios read as ×, and marks the SSE + POST fallback as shown only', () => {
     const relay = selectScenarios(['relay'], false, ['sse']);
     expect(relay.every((scenario) => scenario.ratioAs === '×')).toBe(true);
+    expect(relay.map((scenario) => scenario.fallback)).toEqual([true, true, true, true]);
+    expect(selectScenarios(['relay'], false, ['websocket']).map((scenario) => scenario.fallback)).toEqual([false, false, false, false]);
     expect(relay.map((scenario) => scenario.targets)).toEqual([
       { maxAddedP50Ms: 0.5 },
       {},
