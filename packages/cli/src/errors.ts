@@ -69,6 +69,19 @@ export class PartialFailureError extends CliError {
   readonly exitCode = 1;
 }
 
+/**
+ * Several items of a batch were refused before any was sent, each reported on a line of its own
+ * already; this says how many. Exit 2 when every one was bad input, else 1.
+ */
+export class BatchRefusedError extends CliError {
+  readonly exitCode: number;
+
+  constructor(message: string, exitCode: number) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
 /** The user pressed Ctrl-C while a one-shot request was running. Exit 130, as shells expect. */
 export class InterruptedError extends CliError {
   readonly exitCode = 130;

@@ -3,7 +3,7 @@ import type { ApiClient } from '../api-client.js';
 import type { CliContext } from '../context.js';
 import { documentWhere, parseDocuments, type SourceDocument } from '../documents/parse-documents.js';
 import { readSource } from '../documents/read-source.js';
-import { ApiError, CliError, formatCliError, ItemError, PartialFailureError, UsageError } from '../errors.js';
+import { ApiError, BatchRefusedError, CliError, formatCliError, ItemError, PartialFailureError, UsageError } from '../errors.js';
 import type { ApplyHandler, ApplyPlan, PreparedDocument } from '../resources/apply-handler.js';
 import { agentApplyHandler } from '../resources/agent/apply.js';
 import { llmApplyHandler } from '../resources/llm/apply.js';
@@ -27,7 +27,9 @@ interface Entry {
 /**
  * `mcpctl apply -f FILE|-`, in three passes so a bad document leaves nothing half applied:
  * every document is validated, then every resource is read and its change decided, and only
- * then are the changes sent (users, LLMs, agents, role bindings, in that order). A change mcpd refuses is reported naming its document, and the
+ * then are the changes sent (users, LLMs, agents, role bindings, in that order). The first two
+ * passes go through every document and report every problem they find; the changes are sent
+ * only when there is none. A change mcpd refuses is reported naming its document, and the
  * others are still sent.
  */
 export function registerApply(program: Command, context: CliContext): void {
@@ -44,18 +46,74 @@ export function registerApply(program: Command, context: CliContext): void {
         return;
       }
       const warn = (text: string): void => context.printer.notice(text);
-      const entries = documents
-        .map((document) => {
-          const handler = handlerFor(document);
-          return { document, prepared: handler.prepare(document, context.env, warn), order: HANDLERS.indexOf(handler) };
-        })
-        .sort((left, right) => left.order - right.order);
-      refuseRepeats(entries);
+      const { entries, problems } = prepareAll(documents, context, warn);
+      stopOnProblems(context, problems, documents.length, source);
       const client = await context.api();
       const plans: ApplyPlan[] = [];
-      for (const entry of entries) plans.push(await naming(entry, () => entry.prepared.plan(client, warn)));
+      const refusals: CliError[] = [];
+      for (const entry of entries) {
+        try {
+          plans.push(await naming(entry, () => entry.prepared.plan(client, warn)));
+        } catch (error) {
+          // The others are still planned, so one run names every document refused; anything
+          // that is not about the document (mcpd gone, the token refused) ends the run.
+          if (!refusesDocument(error)) throw error;
+          refusals.push(error);
+        }
+      }
+      stopOnProblems(context, refusals, documents.length, source);
       await sendAll(context, client, entries, plans, source);
     });
+}
+
+/**
+ * Whether a plan's failure is about its document: what mcpd holds refuses it (an absent virtual
+ * LLM, a resource the caller may not read). An unknown token (401), a throttled client (429) or an
+ * unreachable or failing mcpd would fail every document alike.
+ */
+function refusesDocument(error: unknown): error is ItemError {
+  if (!(error instanceof ItemError)) return false;
+  const { reason } = error;
+  if (reason instanceof UsageError) return true;
+  return reason instanceof ApiError && reason.status >= 400 && reason.status < 500 && reason.status !== 401 && reason.status !== 429;
+}
+
+/** Pass one: every document checked on its own, and against the others (one resource, one document); every problem kept. */
+function prepareAll(documents: readonly SourceDocument[], context: CliContext, warn: (text: string) => void): { entries: Entry[]; problems: CliError[] } {
+  const entries: Entry[] = [];
+  const problems: CliError[] = [];
+  const first = new Map<string, SourceDocument>();
+  for (const document of documents) {
+    try {
+      const handler = handlerFor(document);
+      const prepared = handler.prepare(document, context.env, warn);
+      // Two documents for one resource would each be planned against what mcpd holds before either is sent.
+      const earlier = first.get(prepared.label);
+      if (earlier !== undefined) {
+        throw new UsageError(`${document.source}: documents ${earlier.index} and ${document.index} both describe ${prepared.label}; merge them into one`);
+      }
+      first.set(prepared.label, document);
+      entries.push({ document, prepared, order: HANDLERS.indexOf(handler) });
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      problems.push(error);
+    }
+  }
+  return { entries: entries.sort((left, right) => left.order - right.order), problems };
+}
+
+/**
+ * Nothing is sent while any document has a problem. A single one ends the run as itself; several
+ * are each printed on a line of their own, so a file is mended in one round, not one per
+ * document, and the run ends with how many (exit 2 when each was bad input, else 1).
+ */
+function stopOnProblems(context: CliContext, problems: readonly CliError[], documentCount: number, source: string): void {
+  const [only] = problems;
+  if (only === undefined) return;
+  if (problems.length === 1) throw only;
+  for (const problem of problems) context.printer.error(formatCliError(problem));
+  const exitCode = problems.every((problem) => problem.exitCode === 2) ? 2 : 1;
+  throw new BatchRefusedError(`${problems.length} of ${documentCount} documents in ${source} refused; nothing was applied`, exitCode);
 }
 
 async function sendAll(context: CliContext, client: ApiClient, entries: readonly Entry[], plans: readonly ApplyPlan[], source: string): Promise<void> {
@@ -81,18 +139,6 @@ async function naming<T>(entry: Entry, step: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof CliError && !(error instanceof ItemError)) throw new ItemError(documentWhere(entry.document, entry.prepared.label), error);
     throw error;
-  }
-}
-
-/** Two documents for one resource would each be planned against what mcpd holds before either is sent. */
-function refuseRepeats(entries: readonly Entry[]): void {
-  const first = new Map<string, SourceDocument>();
-  for (const { document, prepared } of entries) {
-    const earlier = first.get(prepared.label);
-    if (earlier !== undefined) {
-      throw new UsageError(`${document.source}: documents ${earlier.index} and ${document.index} both describe ${prepared.label}; merge them into one`);
-    }
-    first.set(prepared.label, document);
   }
 }
 

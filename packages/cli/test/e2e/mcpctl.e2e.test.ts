@@ -431,6 +431,19 @@ describe('mcpctl against a real mcpd', () => {
       stdout: '',
       stderr: `error: stdin: document 1 (llm/nook): ${unpublished}, or change kind: virtual to kind: Llm and set url to create a public LLM of that name\n`,
     });
+    // Two such documents in one file: both named in one run, then how many; nothing sent.
+    const nook2 = yaml.replaceAll('nook', 'nook-two');
+    await writeFile(file, `kind: Llm\nname: bystander\ntype: ollama\nmodel: m\nurl: http://127.0.0.1:11434\n---\n${yaml}---\n${nook2}`);
+    expect(await mcpctl(['apply', '-f', file])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: [
+        `error: ${file}: document 2 (llm/nook): ${unpublished}, or remove virtual: true and set url to create a public LLM of that name`,
+        `error: ${file}: document 3 (llm/nook-two): ${unpublished.replaceAll('nook', 'nook-two')}, or remove virtual: true and set url to create a public LLM of that name`,
+        `error: 2 of 3 documents in ${file} refused; nothing was applied`,
+        '',
+      ].join('\n'),
+    });
     for (const name of ['nook', 'bystander']) expect((await mcpctl(['get', 'llm', name])).code).toBe(1);
 
     // A public LLM of that name: the marked document updates it, its url: null keeping the URL.

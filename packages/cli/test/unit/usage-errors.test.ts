@@ -99,6 +99,22 @@ describe('apply checks every document before contacting mcpd', () => {
     });
   });
 
+  it('names every document with a problem in one run, then how many, and sends nothing', async () => {
+    const llm = (name: string, extra = '') => `kind: Llm\nname: ${name}\ntype: openai\nmodel: m\nurl: http://x\n${extra}`;
+    const input = [llm('ok'), llm('big', 'maxConcurrent: 200000\n'), 'kind: Widget\nname: w\n', llm('ok'), llm('fine')].join('---\n');
+    expect(await apply(input)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: [
+        'error: stdin: document 2 (llm/big) is invalid: maxConcurrent: Too big: expected number to be <=100000',
+        "error: stdin: document 3 has unknown kind 'Widget' (known kinds: User, Llm, Agent, RoleBinding)",
+        'error: stdin: documents 1 and 4 both describe llm/ok; merge them into one',
+        'error: 3 of 5 documents in stdin refused; nothing was applied',
+        '',
+      ].join('\n'),
+    });
+  });
+
   it('shows where a YAML syntax error is, under the error line', async () => {
     const result = await apply('kind: Llm\nname: a\ntype: openai\nmodel: m\nurl: http://x: y\n');
     expect(result.code).toBe(2);
