@@ -1,17 +1,11 @@
 #!/usr/bin/env node
-import { setFlagsFromString } from 'node:v8';
+import './no-pretenuring.js';
 import { systemClock } from '@mcpctl/clock';
 import { ConfigError, HELP, loadConfig, wantsHelp } from './config.js';
 import { createLogger } from './logger.js';
 import { startServer } from './composition/server.js';
 
 async function main(): Promise<void> {
-  // Each request's objects die young. Left on, V8's allocation-site pretenuring now and then
-  // decides at start to allocate some of them in the old generation, and those then hold every
-  // request's young objects through young collections: 5 to 7 times the bytes promoted per
-  // streamed answer, and a young collection's pause nearly doubled, for the life of the process
-  // (docs/decisions.md, "Pretenuring off in mcpd").
-  setFlagsFromString('--no-allocation-site-pretenuring');
   // Everything mcpd writes (the embedded database keeps writing files as it grows) is for its
   // own user alone, whatever umask it was started with; see docs/decisions.md.
   process.umask(0o077);

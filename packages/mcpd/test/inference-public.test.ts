@@ -332,7 +332,8 @@ describe('a public stream whose upstream ends its HTTP body after [DONE]', () =>
 });
 
 describe('a public stream whose upstream sends its head long before its first frame', () => {
-  it('gives each caller its head at once, and the frames when they come, for streams opened together', async () => {
+  // Without the head's flush the callers would wait for a frame forever: fail fast instead.
+  it('gives each caller its head at once, and the frames when they come, for streams opened together', { timeout: 15_000 }, async () => {
     const holding: ServerResponse[] = [];
     const upstream = createServer((request, response) => {
       request.resume();
@@ -345,7 +346,8 @@ describe('a public stream whose upstream sends its head long before its first fr
     try {
       const { port } = upstream.address() as AddressInfo;
       await mcpd.api('/api/v1/llms', { json: { name: 'slow-start', type: 'openai', model: 'm', url: `http://127.0.0.1:${port}/v1` } });
-      const ask = () => mcpd.api('/v1/chat/completions', { json: { model: 'slow-start', stream: true, messages: [{ role: 'user', content: 'Hi' }] } });
+      const heads = AbortSignal.timeout(5_000);
+      const ask = () => mcpd.api('/v1/chat/completions', { json: { model: 'slow-start', stream: true, messages: [{ role: 'user', content: 'Hi' }] }, signal: heads });
       // fetch resolves on the head: both arrive while the upstream holds every frame back.
       const responses = await Promise.all([ask(), ask(), ask()]);
       expect(responses.map((response) => response.status)).toEqual([200, 200, 200]);
