@@ -39,6 +39,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   'secret-key-file': [],
   'data-dir-lock': [],
   'assert-port-free': [],
+  // Imported first by main.ts: sets a V8 flag before the rest of mcpd loads.
+  'no-pretenuring': [],
 };
 
 /** Packages only some layers may import: the database below the services, HTTP above them. */
