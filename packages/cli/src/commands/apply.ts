@@ -56,8 +56,12 @@ export function registerApply(program: Command, context: CliContext): void {
           plans.push(await naming(entry, () => entry.prepared.plan(client, warn)));
         } catch (error) {
           // The others are still planned, so one run names every document refused; anything
-          // that is not about the document (mcpd gone, the token refused) ends the run.
-          if (!refusesDocument(error)) throw error;
+          // that is not about the document (mcpd gone, the token refused) ends the run, after
+          // the refusals found so far.
+          if (!refusesDocument(error)) {
+            for (const refusal of refusals) context.printer.error(formatCliError(refusal));
+            throw error;
+          }
           refusals.push(error);
         }
       }

@@ -115,6 +115,39 @@ describe('apply checks every document before contacting mcpd', () => {
     });
   });
 
+  it('still names the documents refused so far when a failure that is not about a document ends the run', async () => {
+    // mcpd refuses to show the first LLM (403), then refuses the token itself (401).
+    const answers = [403, 401];
+    const mcpd = createHttpServer((request, response) => {
+      request.resume();
+      const status = answers.shift() ?? 500;
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ error: status === 403 ? 'you may not read llm a' : 'the token is not valid' }));
+    });
+    await new Promise<void>((resolve) => mcpd.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = mcpd.address() as AddressInfo;
+      const stdout = new CapturedStream();
+      const stderr = new CapturedStream();
+      const llm = (name: string) => `kind: Llm\nname: ${name}\ntype: openai\nmodel: m\nurl: http://x\n`;
+      const code = await runCli(['apply', '-f', '-'], {
+        stdin: Readable.from([`${llm('a')}---\n${llm('b')}`]),
+        stdout,
+        stderr,
+        env: { MCPCTL_URL: `http://127.0.0.1:${port}`, MCPCTL_TOKEN: 't', MCPCTL_HOME: '/nonexistent/mcpctl' },
+      });
+      expect(code).toBe(1);
+      const lines = stderr.text.trimEnd().split('\n');
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatch(/^error: stdin: document 1 \(llm\/a\): .*you may not read llm a/);
+      expect(lines[1]).toMatch(/token is not valid/);
+      expect(stdout.text).toBe('');
+    } finally {
+      mcpd.closeAllConnections();
+      await new Promise<void>((resolve) => mcpd.close(() => resolve()));
+    }
+  });
+
   it('shows where a YAML syntax error is, under the error line', async () => {
     const result = await apply('kind: Llm\nname: a\ntype: openai\nmodel: m\nurl: http://x: y\n');
     expect(result.code).toBe(2);
