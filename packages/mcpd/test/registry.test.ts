@@ -82,6 +82,28 @@ describe.each(testDatabaseVariants())('registry on $name', (variant) => {
     expect(await rowOf()).toMatchObject({ url: 'http://127.0.0.1:9/v1', urlSealed: null });
   });
 
+  it('refuses a new URL that puts a secret parameter behind a \';\', and keeps a row stored before the rule working', async () => {
+    const refused = await mcpd.api('/api/v1/llms', { json: { ...gpt, url: 'http://127.0.0.1:9/v1?model=x;api_key=k3y-value' } });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: string }).error).toBe(
+      "the URL of LLM gpt puts its api_key parameter behind a ';', which some servers read as a separator and others as part of the value before it, so views could not mask it; put '&' before api_key",
+    );
+    expect((await mcpd.api('/api/v1/llms/gpt')).status).toBe(404);
+    // The same pair behind '&' is masked and sealed as any other.
+    expect((await mcpd.api('/api/v1/llms', { json: { ...gpt, url: 'http://127.0.0.1:9/v1?model=x&api_key=k3y-value' } })).status).toBe(201);
+    const rowOf = async () => (await mcpd.server.services.database.db.select().from(llms))[0]!;
+    expect((await rowOf()).url).toBe('http://127.0.0.1:9/v1?model=x&api_key=***');
+    const moved = await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { url: 'http://127.0.0.1:9/v1?stream;Token=t0ken', description: 'moved' } });
+    expect(moved.status).toBe(400);
+    expect(((await moved.json()) as { error: string }).error).toMatch(/^the URL of LLM gpt puts its Token parameter behind a ';'/);
+    expect(llmViewSchema.parse(await (await mcpd.api('/api/v1/llms/gpt')).json())).toMatchObject({ url: 'http://127.0.0.1:9/v1?model=x&api_key=***', description: null });
+    // Stored before the rule: written past the API. Its URL sent back unchanged, and edits beside it, still go through.
+    const stored = 'http://127.0.0.1:9/v1?model=x;api_key=k3y-value';
+    await mcpd.server.services.database.db.update(llms).set({ url: stored, urlSealed: null });
+    expect((await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { url: stored, description: 'applied again' } })).status).toBe(200);
+    expect(await rowOf()).toMatchObject({ url: stored, description: 'applied again' });
+  });
+
   it('sends a stored key to another server only when the key comes again', async () => {
     await mcpd.api('/api/v1/llms', { json: { ...gpt, apiKey: 'sk-very-secret-key' } });
     // Another path on the same server keeps the key.

@@ -1,7 +1,7 @@
 import { ManualClock } from '@mcpctl/clock/manual';
 import { describe, expect, it } from 'vitest';
 import { StreamForwarder } from '../src/inference/stream-forwarder.js';
-import { maskUrl, restoreMaskedUrl, urlSecrets } from '../src/security/mask-url.js';
+import { maskUrl, restoreMaskedUrl, secretBehindSemicolon, urlSecrets } from '../src/security/mask-url.js';
 import { sanitizeUpstreamText } from '../src/security/sanitize-upstream-text.js';
 
 describe('sanitizeUpstreamText', () => {
@@ -109,6 +109,25 @@ describe('restoreMaskedUrl', () => {
     expect(restoreMaskedUrl('https://***@gw.example.com/v1?token=***', 'https://gw.example.com/v1?token').unknown).toEqual(['user name', 'query parameter token']);
     // `***` as the value of a parameter views do not mask is a value like any other.
     expect(restoreMaskedUrl('https://gw.example.com/v1?model=***', null)).toEqual({ url: 'https://gw.example.com/v1?model=***', unknown: [], otherServer: false });
+  });
+});
+
+describe('secretBehindSemicolon', () => {
+  it('names a secret parameter behind a \';\' in any pair, its name decoded, as written or as parsed', () => {
+    expect(secretBehindSemicolon('https://h.example/v1?model=x;api_key=s3cret&v=2')).toBe('api_key');
+    expect(secretBehindSemicolon('https://h.example/v1?stream;TOKEN=s3cret')).toBe('TOKEN');
+    expect(secretBehindSemicolon('https://h.example/v1?a=1&b=2;api%5Fkey=s3cret')).toBe('api_key');
+    expect(secretBehindSemicolon('https://h.example/v1?x=1;sig=abc;fmt=xml')).toBe('sig');
+    expect(secretBehindSemicolon('http:\\\\h.example\\v1?x=1;key=abc')).toBe('key');
+  });
+
+  it('passes URLs whose secrets are behind \'&\', whose \';\' pairs are not secret, and texts that are not URLs', () => {
+    expect(secretBehindSemicolon('https://h.example/v1?model=x&api_key=s3cret')).toBeUndefined();
+    expect(secretBehindSemicolon('https://h.example/v1?model=x;fmt=xml&v=2')).toBeUndefined();
+    expect(secretBehindSemicolon('https://h.example/v1;api_key=path-param?x=1')).toBeUndefined();
+    expect(secretBehindSemicolon('https://h.example/v1?model=x%3Bapi_key=s3cret')).toBeUndefined();
+    expect(secretBehindSemicolon('https://h.example/v1#x;api_key=fragment')).toBeUndefined();
+    expect(secretBehindSemicolon('not a url;api_key=x')).toBeUndefined();
   });
 });
 

@@ -64,6 +64,28 @@ function secretsOf(parsed: URL): string[] {
 const SEMICOLON_PAIR = /;([^=&;\s#"'<>]+)=/g;
 
 /**
+ * The secret parameter a URL puts behind a `;` (`?model=x;api_key=…`, `?stream;token=…`), as
+ * written or as the URL parser prints it; undefined when there is none. Such a pair is one to
+ * URL parsers and two to servers that honour the old separator, so views could neither mask it
+ * nor restore it without guessing: mcpd refuses a new URL holding one (see docs/decisions.md).
+ */
+export function secretBehindSemicolon(url: string): string | undefined {
+  const queries = [splitRawUrl(url)?.pairs?.join('&')];
+  try {
+    queries.push(new URL(url).search);
+  } catch {
+    // Not a URL: nothing is sent anywhere, and the schema refuses it.
+  }
+  for (const query of queries) {
+    for (const inner of query?.matchAll(SEMICOLON_PAIR) ?? []) {
+      const name = decodeLeniently((inner[1] ?? '').replaceAll('+', ' '));
+      if (SECRET_PARAMETER.test(name)) return name;
+    }
+  }
+  return undefined;
+}
+
+/**
  * The same masking for every URL inside a longer text (an error message quoting one). A secret
  * pair's value is masked up to the next `&`, and a secret pair behind a `;` in another pair's
  * value from its `=` on, so neither reading of a `;` (a separator, or part of the value) leaves

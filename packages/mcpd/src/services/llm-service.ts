@@ -15,7 +15,7 @@ import { assertMayJoinPool } from '../rbac/assert-may-join-pool.js';
 import type { NamespaceGuard } from './namespace-guard.js';
 import { nameTaken } from './namespace-rules.js';
 
-import { restoreMaskedUrl, sameServer } from '../security/mask-url.js';
+import { restoreMaskedUrl, sameServer, secretBehindSemicolon } from '../security/mask-url.js';
 import { realUrl, storedUrl } from '../security/stored-url.js';
 
 /** Fields of a virtual row its owner may change; the rest come from the publisher. */
@@ -31,6 +31,18 @@ function assertUrlCredentials(name: string, type: LlmType, url: string, keyed: b
     const ways = how === 'create' ? 'leave out the key, or the URL\'s user:pass@' : 'the key (remove it with apiKey: null in a document), or the URL\'s user:pass@';
     throw badRequest(`LLM ${name} would send both its URL's user name and password and its API key as the Authorization header; keep one: ${ways}`);
   }
+}
+
+/**
+ * A new URL may not hide a secret parameter behind a `;`: servers disagree on whether it is a
+ * pair of its own, so views could not mask it. A row stored before the rule keeps its URL.
+ */
+function assertNoSecretBehindSemicolon(name: string, url: string): void {
+  const secret = secretBehindSemicolon(url);
+  if (secret === undefined) return;
+  throw badRequest(
+    `the URL of LLM ${name} puts its ${secret} parameter behind a ';', which some servers read as a separator and others as part of the value before it, so views could not mask it; put '&' before ${secret}`,
+  );
 }
 
 /**
@@ -111,6 +123,7 @@ export class LlmService {
       throw forbidden('registering public LLMs needs the create:llms permission');
     }
     const url = unmaskedUrl(input.name, input.url, null);
+    assertNoSecretBehindSemicolon(input.name, url);
     await this.urlPolicy?.assertAllowed(principal, { id: principal.userId, name: principal.userName }, url);
     assertUrlCredentials(input.name, input.type, url, input.apiKey !== undefined, 'create');
     const visibility = input.visibility ?? 'public';
@@ -167,6 +180,7 @@ export class LlmService {
     if (patch.type !== undefined) changes.type = patch.type;
     if (patch.model !== undefined) changes.model = patch.model;
     const moved = url !== undefined && url !== stored() ? url : undefined;
+    if (moved !== undefined) assertNoSecretBehindSemicolon(record.name, moved);
     if (moved !== undefined) Object.assign(changes, storedUrl(moved, this.secrets));
     if (moved !== undefined && patch.apiKey === undefined && record.apiKeyEncrypted !== null) assertKeyStaysWithServer(record.name, stored(), moved);
     if (patch.apiKey !== undefined) changes.apiKeyEncrypted = patch.apiKey === null ? null : this.secrets.seal(patch.apiKey);
