@@ -102,6 +102,11 @@ describe.each(testDatabaseVariants())('registry on $name', (variant) => {
     await mcpd.server.services.database.db.update(llms).set({ url: stored, urlSealed: null });
     expect((await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { url: stored, description: 'applied again' } })).status).toBe(200);
     expect(await rowOf()).toMatchObject({ url: stored, description: 'applied again' });
+    // A ';' pair inside a secret pair's value is masked with it: its view edited elsewhere goes through.
+    expect((await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { url: 'http://127.0.0.1:9/v1?api_key=A;token=T' } })).status).toBe(200);
+    expect(llmViewSchema.parse(await (await mcpd.api('/api/v1/llms/gpt')).json()).url).toBe('http://127.0.0.1:9/v1?api_key=***');
+    expect((await mcpd.api('/api/v1/llms/gpt', { method: 'PUT', json: { url: 'http://127.0.0.1:9/v1?api_key=***&v=2' } })).status).toBe(200);
+    expect(realUrl(await rowOf(), new SecretBox(TEST_SECRET_KEY))).toBe('http://127.0.0.1:9/v1?api_key=A;token=T&v=2');
   });
 
   it('sends a stored key to another server only when the key comes again', async () => {

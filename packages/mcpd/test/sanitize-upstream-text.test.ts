@@ -124,6 +124,9 @@ describe('secretBehindSemicolon', () => {
   it('passes URLs whose secrets are behind \'&\', whose \';\' pairs are not secret, and texts that are not URLs', () => {
     expect(secretBehindSemicolon('https://h.example/v1?model=x&api_key=s3cret')).toBeUndefined();
     expect(secretBehindSemicolon('https://h.example/v1?model=x;fmt=xml&v=2')).toBeUndefined();
+    // Inside a secret pair's value, which views show as *** whole.
+    expect(secretBehindSemicolon('https://h.example/v1?api_key=A;token=T&v=2')).toBeUndefined();
+    expect(maskUrl('https://h.example/v1?api_key=A;token=T&v=2')).toBe('https://h.example/v1?api_key=***&v=2');
     expect(secretBehindSemicolon('https://h.example/v1;api_key=path-param?x=1')).toBeUndefined();
     expect(secretBehindSemicolon('https://h.example/v1?model=x%3Bapi_key=s3cret')).toBeUndefined();
     expect(secretBehindSemicolon('https://h.example/v1#x;api_key=fragment')).toBeUndefined();

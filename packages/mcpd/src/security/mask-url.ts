@@ -70,14 +70,16 @@ const SEMICOLON_PAIR = /;([^=&;\s#"'<>]+)=/g;
  * nor restore it without guessing: mcpd refuses a new URL holding one (see docs/decisions.md).
  */
 export function secretBehindSemicolon(url: string): string | undefined {
-  const queries = [splitRawUrl(url)?.pairs?.join('&')];
+  const pairs = [...(splitRawUrl(url)?.pairs ?? [])];
   try {
-    queries.push(new URL(url).search);
+    pairs.push(...new URL(url).search.slice(1).split('&'));
   } catch {
     // Not a URL: nothing is sent anywhere, and the schema refuses it.
   }
-  for (const query of queries) {
-    for (const inner of query?.matchAll(SEMICOLON_PAIR) ?? []) {
+  for (const pair of pairs) {
+    // A secret pair's whole value, `;` pairs and all, shows as `***` already.
+    if (isSecretPair(pair)) continue;
+    for (const inner of pair.matchAll(SEMICOLON_PAIR)) {
       const name = decodeLeniently((inner[1] ?? '').replaceAll('+', ' '));
       if (SECRET_PARAMETER.test(name)) return name;
     }
