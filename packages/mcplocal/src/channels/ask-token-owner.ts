@@ -1,8 +1,9 @@
-import { systemClock, withDeadline, type Clock } from '@mcpctl/clock';
+import { systemClock, type Clock } from '@mcpctl/clock';
 import { statusUserReadSchema, type TokenOwner } from '@mcpctl/protocol';
 import { describeNetworkError } from '@mcpctl/upstream';
 import { McplocalError } from '../errors.js';
 import { safeJson } from '../safe-json.js';
+import { boundedMcpdExchange } from './mcpd-exchange.js';
 import { mcpdRefusal } from './mcpd-refusal.js';
 
 const STATUS_PATH = '/api/v1/status';
@@ -29,24 +30,22 @@ export interface AskTokenOwnerOptions {
  * mcpd cannot be reached or does not answer in time.
  */
 export function askTokenOwner(options: AskTokenOwnerOptions): Promise<TokenOwner | undefined> {
-  const baseUrl = options.mcpdUrl.replace(/\/+$/, '');
-  const fetchImpl = options.fetch ?? globalThis.fetch;
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const reason = () => new McplocalError(`mcpd at ${baseUrl} did not answer the status request within ${timeoutMs / 1000} s`);
-  return withDeadline(options.clock ?? systemClock, timeoutMs, { parent: options.signal, reason }, async (signal) => {
-    let response: Response;
-    try {
-      response = await fetchImpl(`${baseUrl}${STATUS_PATH}`, { headers: { authorization: `Bearer ${options.token}` }, signal });
-    } catch (error) {
-      if (signal.aborted) throw signal.reason;
-      throw new McplocalError(`cannot reach mcpd at ${baseUrl} for the status request: ${describeNetworkError(error)}`, { cause: error });
-    }
+  const peer = options.mcpdUrl.replace(/\/+$/, '');
+  const request = {
+    fetch: options.fetch ?? globalThis.fetch,
+    url: `${peer}${STATUS_PATH}`,
+    init: { headers: { authorization: `Bearer ${options.token}` } },
+    peer,
+    what: 'the status request',
+  };
+  const bounds = { clock: options.clock ?? systemClock, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal: options.signal };
+  return boundedMcpdExchange(request, bounds, async (response, signal) => {
     let text: string;
     try {
       text = await response.text();
     } catch (error) {
-      if (signal.aborted) throw signal.reason;
-      throw new McplocalError(`the status answer of mcpd at ${baseUrl} broke off: ${describeNetworkError(error)}`, { cause: error });
+      if (signal.aborted) throw error;
+      throw new McplocalError(`the status answer of mcpd at ${peer} broke off: ${describeNetworkError(error)}`, { cause: error });
     }
     if (!response.ok) throw mcpdRefusal(response.status, text, 'the status request', response.statusText, response.headers.get('retry-after'));
     const parsed = statusUserReadSchema.safeParse(safeJson(text));

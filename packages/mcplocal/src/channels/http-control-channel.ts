@@ -1,4 +1,4 @@
-import { systemClock, withDeadline, type Clock } from '@mcpctl/clock';
+import { systemClock, type Clock } from '@mcpctl/clock';
 import {
   PROVIDER_SESSION_HEADER,
   type ProviderHeartbeatRequest,
@@ -13,6 +13,7 @@ import { currentToken, type BearerToken } from '../bearer-token.js';
 import { McplocalError, type McpdHttpError } from '../errors.js';
 import type { ControlChannel, ResultDelivery, StreamEnd, StreamListener } from '../registrar/control-channel.js';
 import { IdleWatchdog } from './idle-watchdog.js';
+import { boundedMcpdExchange, callMcpd, type McpdRequest } from './mcpd-exchange.js';
 import { mcpdRefusal } from './mcpd-refusal.js';
 import { readEventStream } from './read-event-stream.js';
 
@@ -161,7 +162,7 @@ export class HttpControlChannel implements ControlChannel {
     );
     try {
       const headers = { accept: 'text/event-stream', authorization: `Bearer ${currentToken(this.token)}`, [PROVIDER_SESSION_HEADER]: providerSessionId };
-      const response = await this.call('/_provider-stream', { method: 'GET', headers }, controller.signal, 'the control stream');
+      const response = await callMcpd(this.request('/_provider-stream', { method: 'GET', headers }, 'the control stream'), controller.signal);
       if (response.status !== 200) throw await httpError(response, 'the control stream');
       if (!response.body) throw new McplocalError('mcpd answered the control stream without a body');
       watchdog.kick();
@@ -183,37 +184,18 @@ export class HttpControlChannel implements ControlChannel {
     }
   }
 
-  /**
-   * One short exchange, its answer read by `read`; the whole of it, body included, is bounded by
-   * the request timeout (a timer that fires on Node 20 too, see `deadlineSignal`).
-   */
+  /** One short exchange, its answer read by `read`, bounded by the request timeout. */
   private post<T>(path: string, body: unknown, signal: AbortSignal, what: string, read: (response: Response) => Promise<T>): Promise<T> {
     const init: RequestInit = {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${currentToken(this.token)}` },
       body: JSON.stringify(body),
     };
-    const seconds = this.requestTimeoutMs / 1000;
-    const reason = () => new McplocalError(`mcpd at ${this.mcpdUrl} did not answer ${what} within ${seconds} s`);
-    return withDeadline(this.clock, this.requestTimeoutMs, { parent: signal, reason }, async (bounded) => {
-      try {
-        return await read(await this.call(path, init, bounded, what));
-      } catch (error) {
-        // A body read cut by the timer fails with a bare AbortError; the timer's reason says what happened.
-        if (bounded.aborted && !signal.aborted) throw bounded.reason;
-        throw error;
-      }
-    });
+    return boundedMcpdExchange(this.request(path, init, what), { clock: this.clock, timeoutMs: this.requestTimeoutMs, signal }, read);
   }
 
-  /** One request; a network failure becomes an error naming the exchange and mcpd's address. */
-  private async call(path: string, init: RequestInit, signal: AbortSignal, what: string): Promise<Response> {
-    try {
-      return await this.fetch(`${this.baseUrl}${path}`, { ...init, signal });
-    } catch (error) {
-      if (signal.aborted) throw error;
-      throw new McplocalError(`cannot reach mcpd at ${this.mcpdUrl} for ${what}: ${describeNetworkError(error)}`, { cause: error });
-    }
+  private request(path: string, init: RequestInit, what: string): McpdRequest {
+    return { fetch: this.fetch, url: `${this.baseUrl}${path}`, init, peer: this.mcpdUrl, what };
   }
 }
 
