@@ -47,27 +47,36 @@ export function registerApply(program: Command, context: CliContext): void {
       }
       const warn = (text: string): void => context.printer.notice(text);
       const { entries, problems } = prepareAll(documents, context, warn);
+      // Documents that passed their own check are still planned while others failed it: what
+      // mcpd holds may refuse them too, and one run names every document with a problem.
+      const plans = entries.length === 0 ? [] : await planAll(context, entries, problems, warn);
       stopOnProblems(context, problems, documents.length, source);
-      const client = await context.api();
-      const plans: ApplyPlan[] = [];
-      const refusals: CliError[] = [];
-      for (const entry of entries) {
-        try {
-          plans.push(await naming(entry, () => entry.prepared.plan(client, warn)));
-        } catch (error) {
-          // The others are still planned, so one run names every document refused; anything
-          // that is not about the document (mcpd gone, the token refused) ends the run, after
-          // the refusals found so far.
-          if (!refusesDocument(error)) {
-            for (const refusal of refusals) context.printer.error(formatCliError(refusal));
-            throw error;
-          }
-          refusals.push(error);
-        }
-      }
-      stopOnProblems(context, refusals, documents.length, source);
-      await sendAll(context, client, entries, plans, source);
+      await sendAll(context, await context.api(), entries, plans, source);
     });
+}
+
+/**
+ * Pass two: each document's resource read and its change decided. A refusal about the document
+ * joins `problems`; anything that is not about it (no credentials, mcpd gone, the token refused)
+ * ends the run, after the problems found so far.
+ */
+async function planAll(context: CliContext, entries: readonly Entry[], problems: Problem[], warn: (text: string) => void): Promise<ApplyPlan[]> {
+  const plans: ApplyPlan[] = [];
+  try {
+    const client = await context.api();
+    for (const entry of entries) {
+      try {
+        plans.push(await naming(entry, () => entry.prepared.plan(client, warn)));
+      } catch (error) {
+        if (!refusesDocument(error)) throw error;
+        problems.push({ index: entry.document.index, error });
+      }
+    }
+  } catch (error) {
+    for (const problem of inDocumentOrder(problems)) context.printer.error(formatCliError(problem.error));
+    throw error;
+  }
+  return plans;
 }
 
 /**
@@ -82,10 +91,16 @@ function refusesDocument(error: unknown): error is ItemError {
   return reason instanceof ApiError && reason.status >= 400 && reason.status < 500 && reason.status !== 401 && reason.status !== 429;
 }
 
+/** A document's problem, and where the document is in its source. */
+interface Problem {
+  index: number;
+  error: CliError;
+}
+
 /** Pass one: every document checked on its own, and against the others (one resource, one document); every problem kept. */
-function prepareAll(documents: readonly SourceDocument[], context: CliContext, warn: (text: string) => void): { entries: Entry[]; problems: CliError[] } {
+function prepareAll(documents: readonly SourceDocument[], context: CliContext, warn: (text: string) => void): { entries: Entry[]; problems: Problem[] } {
   const entries: Entry[] = [];
-  const problems: CliError[] = [];
+  const problems: Problem[] = [];
   const first = new Map<string, SourceDocument>();
   for (const document of documents) {
     try {
@@ -100,7 +115,7 @@ function prepareAll(documents: readonly SourceDocument[], context: CliContext, w
       entries.push({ document, prepared, order: HANDLERS.indexOf(handler) });
     } catch (error) {
       if (!(error instanceof CliError)) throw error;
-      problems.push(error);
+      problems.push({ index: document.index, error });
     }
   }
   return { entries: entries.sort((left, right) => left.order - right.order), problems };
@@ -111,13 +126,19 @@ function prepareAll(documents: readonly SourceDocument[], context: CliContext, w
  * are each printed on a line of their own, so a file is mended in one round, not one per
  * document, and the run ends with how many (exit 2 when each was bad input, else 1).
  */
-function stopOnProblems(context: CliContext, problems: readonly CliError[], documentCount: number, source: string): void {
-  const [only] = problems;
+function stopOnProblems(context: CliContext, problems: readonly Problem[], documentCount: number, source: string): void {
+  const errors = inDocumentOrder(problems).map((problem) => problem.error);
+  const [only] = errors;
   if (only === undefined) return;
-  if (problems.length === 1) throw only;
-  for (const problem of problems) context.printer.error(formatCliError(problem));
-  const exitCode = problems.every((problem) => problem.exitCode === 2) ? 2 : 1;
-  throw new BatchRefusedError(`${problems.length} of ${documentCount} documents in ${source} refused; nothing was applied`, exitCode);
+  if (errors.length === 1) throw only;
+  for (const error of errors) context.printer.error(formatCliError(error));
+  const exitCode = errors.every((error) => error.exitCode === 2) ? 2 : 1;
+  throw new BatchRefusedError(`${errors.length} of ${documentCount} documents in ${source} refused; nothing was applied`, exitCode);
+}
+
+/** Problems as the source's documents come, whichever pass found them. */
+function inDocumentOrder(problems: readonly Problem[]): Problem[] {
+  return [...problems].sort((left, right) => left.index - right.index);
 }
 
 async function sendAll(context: CliContext, client: ApiClient, entries: readonly Entry[], plans: readonly ApplyPlan[], source: string): Promise<void> {

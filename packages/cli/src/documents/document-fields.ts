@@ -1,4 +1,5 @@
 import { closestName } from '@mcpctl/protocol';
+import { UsageError } from '../errors.js';
 import { documentWhere, type SourceDocument } from './parse-documents.js';
 
 /** What a kind's documents may hold besides `kind`. */
@@ -21,11 +22,11 @@ export function documentFieldRules(known: Iterable<string>, view: { shape: objec
 }
 
 /**
- * The fields of a document its kind takes, without `kind` and the server-managed ones. Unknown
- * fields are dropped with a warning through `warn` rather than silently: a misspelt field would
- * otherwise look applied.
+ * The fields of a document its kind takes, without `kind` and the server-managed ones. An
+ * unknown field refuses the document, as kubectl's strict validation does: a misspelt field
+ * would otherwise look applied, and a misspelt `visibility` would share what was meant private.
  */
-export function documentFields(document: SourceDocument, rules: DocumentFieldRules, warn: (text: string) => void): Record<string, unknown> {
+export function documentFields(document: SourceDocument, rules: DocumentFieldRules): Record<string, unknown> {
   const fields = Object.entries(document.fields).filter(([field]) => field !== 'kind' && !rules.serverManaged.includes(field));
   const unknown = fields.filter(([field]) => !rules.known.has(field)).map(([field]) => field);
   if (unknown.length > 0) {
@@ -33,9 +34,10 @@ export function documentFields(document: SourceDocument, rules: DocumentFieldRul
       const meant = closestName(field, rules.known);
       return meant === undefined ? field : `${field} (did you mean ${meant}?)`;
     });
-    warn(`warning: ${documentWhere(document)}: ignoring unknown field${unknown.length > 1 ? 's' : ''} ${named.join(', ')}`);
+    const many = unknown.length > 1;
+    throw new UsageError(`${documentWhere(document)} has unknown field${many ? 's' : ''} ${named.join(', ')}; correct ${many ? 'them' : 'it'} or remove ${many ? 'them' : 'it'}`);
   }
-  return Object.fromEntries(fields.filter(([field]) => rules.known.has(field)));
+  return Object.fromEntries(fields);
 }
 
 /** `llm/NAME` once the document's name is a string, else `kind Llm`: how a document is named before it is valid. */

@@ -113,10 +113,10 @@ describe('agents in get', () => {
     ]);
   });
 
-  it('warns about unknown fields and names invalid ones', () => {
-    const warnings: string[] = [];
-    roundTrip('kind: Agent\nname: reviewer\nllm: qwen3\nsystemPromt: typo\n', (text) => warnings.push(text));
-    expect(warnings).toEqual(['warning: stdin: document 1: ignoring unknown field systemPromt (did you mean systemPrompt?)']);
+  it('refuses unknown fields and names invalid ones', () => {
+    expect(() => roundTrip('kind: Agent\nname: reviewer\nllm: qwen3\nsystemPromt: typo\n')).toThrow(
+      /^stdin: document 1 has unknown field systemPromt \(did you mean systemPrompt\?\); correct it or remove it$/,
+    );
     expect(() => roundTrip('kind: Agent\nname: reviewer\nllm: Not_A_Name\n')).toThrow(/^stdin: document 1 \(agent\/reviewer\) is invalid: llm: /);
     expect(() => roundTrip('kind: Agent\nllm: qwen3\n')).toThrow(/^stdin: document 1 \(kind Agent\) is invalid: name: /);
   });

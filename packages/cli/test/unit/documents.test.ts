@@ -45,14 +45,11 @@ describe('parseDocuments', () => {
 });
 
 describe('llmSpecFromDocument', () => {
-  const noWarnings = (text: string): void => {
-    throw new Error(`unexpected warning: ${text}`);
-  };
 
   it('drops the server-managed fields of a get -o yaml document, so it reads back as no change', () => {
     const view = llmView({ description: 'chat model', poolName: 'gpu', hasApiKey: true, maxConcurrent: 4 });
     const [document] = parseDocuments(formatYamlDocuments([llmPresentation.toYamlDocument(view)]), 'stdin');
-    const spec = llmSpecFromDocument(document!, {}, noWarnings);
+    const spec = llmSpecFromDocument(document!, {});
     expect(spec).toEqual({
       name: 'qwen3',
       where: 'stdin: document 1 (llm/qwen3)',
@@ -75,7 +72,7 @@ describe('llmSpecFromDocument', () => {
 
   it('accepts an LLM view as get -o json prints it (kind public)', () => {
     const [document] = parseDocuments(JSON.stringify(llmView()), 'x');
-    expect(llmSpecFromDocument(document!, {}, noWarnings)).toMatchObject({ name: 'qwen3', virtual: undefined });
+    expect(llmSpecFromDocument(document!, {})).toMatchObject({ name: 'qwen3', virtual: undefined });
   });
 
   it('marks a virtual LLM with a field under kind: Llm, and refuses a marker that is not a boolean', () => {
@@ -83,7 +80,7 @@ describe('llmSpecFromDocument', () => {
     expect(yaml).toMatch(/\n\nkind: Llm\nvirtual: true\nid: llm_01hx\n/);
     expect(formatYamlDocuments([llmPresentation.toYamlDocument(llmView())])).not.toContain('virtual');
     const [document] = parseDocuments('kind: Llm\nname: a\nvirtual: "true"\n', 'x');
-    expect(() => llmSpecFromDocument(document!, {}, noWarnings)).toThrow(
+    expect(() => llmSpecFromDocument(document!, {})).toThrow(
       new UsageError('x: document 1 (llm/a) is invalid: virtual: true marks a resource an mcplocal publishes; leave it out for a public one'),
     );
   });
@@ -91,11 +88,11 @@ describe('llmSpecFromDocument', () => {
   it("accepts a virtual LLM's view, whose url is null", () => {
     const view = llmView({ name: 'laptop', kind: 'virtual', url: null, visibility: 'private' });
     const [document] = parseDocuments(formatYamlDocuments([llmPresentation.toYamlDocument({ ...view, visibility: 'public' })]), 'llm.yaml');
-    const spec = llmSpecFromDocument(document!, {}, noWarnings);
+    const spec = llmSpecFromDocument(document!, {});
     expect(spec.update).toMatchObject({ url: null, visibility: 'public' });
     expect(spec.virtual).toBe('virtual: true');
     const [json] = parseDocuments(JSON.stringify(view), 'llm.json');
-    expect(llmSpecFromDocument(json!, {}, noWarnings).virtual).toBe('kind: virtual');
+    expect(llmSpecFromDocument(json!, {}).virtual).toBe('kind: virtual');
     // Only what the owner may change is sent; the URL a view shows as null is no change.
     expect(virtualChanges(spec.update, view, VIRTUAL_LLM_EDITABLE_FIELDS)).toEqual({ body: { visibility: 'public' }, publisherOwned: [] });
     expect(virtualChanges({ ...spec.update, model: 'other', maxConcurrent: 2 }, view, VIRTUAL_LLM_EDITABLE_FIELDS)).toEqual({
@@ -109,8 +106,8 @@ describe('llmSpecFromDocument', () => {
 
   it('checks every bound mcpd checks before anything is sent, naming the file and the document', () => {
     const documents = parseDocuments('kind: Llm\nname: first-ok\ntype: openai\nmodel: m\nurl: http://x\n---\nkind: Llm\nname: second\nmaxConcurrent: 200000\n', 'llms.yaml');
-    expect(llmSpecFromDocument(documents[0]!, {}, noWarnings).name).toBe('first-ok');
-    expect(() => llmSpecFromDocument(documents[1]!, {}, noWarnings)).toThrow(
+    expect(llmSpecFromDocument(documents[0]!, {}).name).toBe('first-ok');
+    expect(() => llmSpecFromDocument(documents[1]!, {})).toThrow(
       new UsageError('llms.yaml: document 2 (llm/second) is invalid: maxConcurrent: Too big: expected number to be <=100000'),
     );
   });
@@ -127,12 +124,12 @@ describe('llmSpecFromDocument', () => {
     // The protocol's own schema refuses it; so must the document, before it reaches mcpd.
     expect(llmUpdateSchema.safeParse({ [field]: value }).success).toBe(false);
     const [document] = parseDocuments(JSON.stringify({ kind: 'Llm', name: 'a', [field]: value }), 'x.json');
-    expect(() => llmSpecFromDocument(document!, {}, noWarnings)).toThrow(new RegExp(`^x\\.json: document 1 \\(llm/a\\) is invalid: ${field}: `));
+    expect(() => llmSpecFromDocument(document!, {})).toThrow(new RegExp(`^x\\.json: document 1 \\(llm/a\\) is invalid: ${field}: `));
   });
 
   it('keeps what a partial document leaves out, and needs type, model and url only to create', () => {
     const [document] = parseDocuments('kind: Llm\nname: qwen3\ndescription: null\n', 'x');
-    const spec = llmSpecFromDocument(document!, {}, noWarnings);
+    const spec = llmSpecFromDocument(document!, {});
     expect(spec.update).toEqual({ description: null });
     expect(llmSpecChanges(spec, llmView({ description: 'old' }))).toBe(true);
     expect(llmSpecChanges(spec, llmView({ description: null }))).toBe(false);
@@ -141,29 +138,29 @@ describe('llmSpecFromDocument', () => {
 
   it('reads the API key from the variable apiKeyEnv names, and fails naming a missing one', () => {
     const [document] = parseDocuments('kind: Llm\nname: gpt\ntype: openai\nmodel: gpt-4o\nurl: https://api.openai.com/v1\napiKeyEnv: OPENAI_KEY\n', 'x');
-    const spec = llmSpecFromDocument(document!, { OPENAI_KEY: 'sk-test' }, noWarnings);
+    const spec = llmSpecFromDocument(document!, { OPENAI_KEY: 'sk-test' });
     expect(spec.apiKey).toBe('sk-test');
     expect(llmCreateFromSpec(spec)).toEqual({ name: 'gpt', type: 'openai', model: 'gpt-4o', url: 'https://api.openai.com/v1', apiKey: 'sk-test' });
     expect(llmSpecChanges(spec, llmView({ name: 'gpt', model: 'gpt-4o', url: 'https://api.openai.com/v1' }))).toBe(true);
-    const missing = (): unknown => llmSpecFromDocument(document!, { OPENAI_KEY: '' }, noWarnings);
+    const missing = (): unknown => llmSpecFromDocument(document!, { OPENAI_KEY: '' });
     expect(missing).toThrow(UsageError);
     expect(missing).toThrow(/environment variable OPENAI_KEY \(named by apiKeyEnv of x: document 1\) is not set or empty/);
   });
 
   it('reports invalid fields with the document number, and warns about unknown ones', () => {
     const [bad] = parseDocuments('kind: Llm\nname: Bad_Name\ntype: openai\nmodel: m\nurl: ftp://x\n', 'x');
-    expect(() => llmSpecFromDocument(bad!, {}, noWarnings)).toThrow(/^x: document 1 \(llm\/Bad_Name\) is invalid: url: .*; name: /);
+    expect(() => llmSpecFromDocument(bad!, {})).toThrow(/^x: document 1 \(llm\/Bad_Name\) is invalid: url: .*; name: /);
     const [nameless] = parseDocuments('kind: Llm\ntype: openai\n', 'x');
-    expect(() => llmSpecFromDocument(nameless!, {}, noWarnings)).toThrow(/^x: document 1 \(kind Llm\) is invalid: name: /);
-    const warnings: string[] = [];
-    const [typo] = parseDocuments('kind: Llm\nname: a\ntype: openai\nmodel: m\nurl: http://x\ndescripton: oops\n', 'x');
-    llmSpecFromDocument(typo!, {}, (text) => warnings.push(text));
-    expect(warnings).toEqual(['warning: x: document 1: ignoring unknown field descripton (did you mean description?)']);
+    expect(() => llmSpecFromDocument(nameless!, {})).toThrow(/^x: document 1 \(kind Llm\) is invalid: name: /);
+    const [typo] = parseDocuments('kind: Llm\nname: a\ntype: openai\nmodel: m\nurl: http://x\ndescripton: oops\nvisiblity: private\n', 'x');
+    expect(() => llmSpecFromDocument(typo!, {})).toThrow(
+      new UsageError('x: document 1 has unknown fields descripton (did you mean description?), visiblity (did you mean visibility?); correct them or remove them'),
+    );
   });
 
   it('removes the stored key with apiKey: null, a change only while there is one', () => {
     const [document] = parseDocuments('kind: Llm\nname: gpt\ntype: openai\nmodel: gpt-4o\nurl: https://api.openai.com/v1\napiKey: null\n', 'x');
-    const spec = llmSpecFromDocument(document!, {}, noWarnings);
+    const spec = llmSpecFromDocument(document!, {});
     expect(spec.apiKey).toBeNull();
     const view = { name: 'gpt', model: 'gpt-4o', url: 'https://api.openai.com/v1' };
     expect(llmSpecChanges(spec, llmView({ ...view, hasApiKey: true }))).toBe(true);
@@ -173,6 +170,6 @@ describe('llmSpecFromDocument', () => {
 
   it('creates without the fields a document clears with null', () => {
     const [document] = parseDocuments('kind: Llm\nname: a\ntype: ollama\nmodel: m\nurl: http://x\npoolName: null\ndescription: null\n', 'x');
-    expect(llmCreateFromSpec(llmSpecFromDocument(document!, {}, noWarnings))).toEqual({ name: 'a', type: 'ollama', model: 'm', url: 'http://x' });
+    expect(llmCreateFromSpec(llmSpecFromDocument(document!, {}))).toEqual({ name: 'a', type: 'ollama', model: 'm', url: 'http://x' });
   });
 });

@@ -1,7 +1,7 @@
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/run-cli.js';
 import { CapturedStream } from '../helpers/captured-stream.js';
 
@@ -14,6 +14,31 @@ async function run(args: string[], env: Record<string, string> = {}): Promise<{ 
 
 // A port nothing listens on: usage errors must fail before any request is sent.
 const unusedServer = { MCPCTL_URL: '', MCPCTL_TOKEN: 't' };
+
+/**
+ * An mcpd holding nothing, answering reads as mcpd does (404 with its error body): apply plans the
+ * documents that passed their own check against it. Any write it receives is kept, and must not come.
+ */
+const emptyMcpd = { env: { MCPCTL_URL: '', MCPCTL_TOKEN: 't' }, writes: [] as string[] };
+
+beforeAll(async () => {
+  const mcpd = createHttpServer((request, response) => {
+    request.resume();
+    if (request.method !== 'GET') emptyMcpd.writes.push(`${request.method ?? ''} ${request.url ?? ''}`);
+    response.writeHead(404, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ error: `not found: ${request.url ?? ''}` }));
+  });
+  await new Promise<void>((resolve) => mcpd.listen(0, '127.0.0.1', resolve));
+  emptyMcpd.env.MCPCTL_URL = `http://127.0.0.1:${(mcpd.address() as AddressInfo).port}`;
+  return () => {
+    mcpd.closeAllConnections();
+    return new Promise<void>((resolve) => mcpd.close(() => resolve()));
+  };
+});
+
+afterEach(() => {
+  expect(emptyMcpd.writes).toEqual([]);
+});
 
 beforeAll(async () => {
   const server = createServer();
@@ -57,25 +82,25 @@ describe('usage errors exit 2 with one line on stderr', () => {
     expect(result.stderr.startsWith(expected)).toBe(true);
   });
 
-  it('rejects an apply document of unknown kind, naming its index, before contacting mcpd', async () => {
+  it('rejects an apply document of unknown kind, naming its index, and sends nothing', async () => {
     const stdout = new CapturedStream();
     const stderr = new CapturedStream();
     const code = await runCli(['apply', '-f', '-'], {
       stdin: Readable.from(['kind: Llm\nname: a\ntype: openai\nmodel: m\nurl: http://x\n---\nkind: Widget\nname: b\n']),
       stdout,
       stderr,
-      env: unusedServer,
+      env: emptyMcpd.env,
     });
     expect(code).toBe(2);
     expect(stderr.text).toBe("error: stdin: document 2 has unknown kind 'Widget' (known kinds: User, Llm, Agent, RoleBinding)\n");
   });
 });
 
-describe('apply checks every document before contacting mcpd', () => {
-  async function apply(input: string): Promise<{ code: number; stdout: string; stderr: string }> {
+describe('apply checks every document before it sends anything', () => {
+  async function apply(input: string, env: Record<string, string> = emptyMcpd.env): Promise<{ code: number; stdout: string; stderr: string }> {
     const stdout = new CapturedStream();
     const stderr = new CapturedStream();
-    const code = await runCli(['apply', '-f', '-'], { stdin: Readable.from([input]), stdout, stderr, env: unusedServer });
+    const code = await runCli(['apply', '-f', '-'], { stdin: Readable.from([input]), stdout, stderr, env: { MCPCTL_HOME: '/nonexistent/mcpctl', ...env } });
     return { code, stdout: stdout.text, stderr: stderr.text };
   }
 
@@ -113,6 +138,37 @@ describe('apply checks every document before contacting mcpd', () => {
         '',
       ].join('\n'),
     });
+  });
+
+  it('names the documents only what mcpd holds refuses beside those that failed their own check, in the order of the file', async () => {
+    const input = [
+      'kind: Llm\nname: Bad_Name\ntype: openai\nmodel: m\nurl: http://x\n',
+      'kind: Llm\nname: nomodel\ntype: openai\n',
+      'kind: Llm\nname: ftp\ntype: openai\nmodel: m\nurl: ftp://x\n',
+      'kind: Llm\nname: nourl\ntype: openai\nmodel: m\nvisiblity: private\n',
+      'kind: Llm\nname: nourl2\ntype: openai\nmodel: m\n',
+    ].join('---\n');
+    const result = await apply(input);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(6);
+    expect(lines[0]).toMatch(/^error: stdin: document 1 \(llm\/Bad_Name\) is invalid: name: /);
+    expect(lines[1]).toBe('error: stdin: document 2 (llm/nomodel): no LLM nomodel yet, and creating one needs type, model and url (missing: model, url)');
+    expect(lines[2]).toMatch(/^error: stdin: document 3 \(llm\/ftp\) is invalid: url: /);
+    expect(lines[3]).toBe('error: stdin: document 4 has unknown field visiblity (did you mean visibility?); correct it or remove it');
+    expect(lines[4]).toBe('error: stdin: document 5 (llm/nourl2): no LLM nourl2 yet, and creating one needs type, model and url (missing: url)');
+    expect(lines[5]).toBe('error: 5 of 5 documents in stdin refused; nothing was applied');
+  });
+
+  it("names the documents that failed their own check, then why mcpd could not be asked about the others", async () => {
+    const input = ['kind: Widget\nname: w\n', 'kind: Llm\nname: a\ntype: openai\nmodel: m\nurl: http://x\n'].join('---\n');
+    const result = await apply(input, unusedServer);
+    expect(result.code).toBe(1);
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines[0]).toBe("error: stdin: document 1 has unknown kind 'Widget' (known kinds: User, Llm, Agent, RoleBinding)");
+    expect(lines[1]).toMatch(/^error: stdin: document 2 \(llm\/a\): .*cannot reach mcpd/);
+    expect(lines).toHaveLength(2);
   });
 
   it('still names the documents refused so far when a failure that is not about a document ends the run', async () => {

@@ -12,8 +12,8 @@ import { llmCreateFromSpec, llmSpecChanges, llmSpecFromDocument, type LlmSpec } 
 export const llmApplyHandler: ApplyHandler = {
   kind: 'Llm',
   aliases: ['public', 'virtual'],
-  prepare: (document, env, warn) => {
-    const spec = llmSpecFromDocument(document, env, warn);
+  prepare: (document, env) => {
+    const spec = llmSpecFromDocument(document, env);
     return { label: `llm/${spec.name}`, plan: (client, planWarn) => planLlm(client, spec, planWarn) };
   },
 };

@@ -44,8 +44,8 @@ export interface LlmSpec {
  * `type`, `model` and `url` are needed depends on whether the LLM exists: `llmCreateFromSpec`
  * checks that once it is known.
  */
-export function llmSpecFromDocument(document: SourceDocument, env: CliEnvironment, warn: (text: string) => void): LlmSpec {
-  const { apiKeyEnv, [VIRTUAL_FIELD]: marked, ...fields } = documentFields(document, FIELD_RULES, warn);
+export function llmSpecFromDocument(document: SourceDocument, env: CliEnvironment): LlmSpec {
+  const { apiKeyEnv, [VIRTUAL_FIELD]: marked, ...fields } = documentFields(document, FIELD_RULES);
   const invalid = `${documentWhere(document, documentSubject(document, 'llm', 'Llm'))} is invalid`;
   const virtual = readVirtualMarker(document, marked, invalid);
   if (apiKeyEnv !== undefined && (typeof apiKeyEnv !== 'string' || apiKeyEnv === '')) {

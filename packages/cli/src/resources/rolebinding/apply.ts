@@ -7,8 +7,8 @@ import { roleBindingChanges, roleBindingFromDocument } from './role-binding-docu
 /** `kind: RoleBinding` documents of `mcpctl apply`. */
 export const roleBindingApplyHandler: ApplyHandler = {
   kind: 'RoleBinding',
-  prepare: (document, _env, warn) => {
-    const binding = roleBindingFromDocument(document, warn);
+  prepare: (document) => {
+    const binding = roleBindingFromDocument(document);
     return { label: `rolebinding/${binding.name}`, plan: (client) => planRoleBinding(client, binding) };
   },
 };

@@ -19,8 +19,8 @@ const FIELD_RULES = documentFieldRules(Object.keys(roleBindingDocumentSchema.sha
  * document that leaves those fields out. The body is then checked against mcpd's own
  * `roleBindingCreateSchema`, whose fields and bounds a `PUT` shares.
  */
-export function roleBindingFromDocument(document: SourceDocument, warn: (text: string) => void): RoleBindingCreate {
-  const fields = documentFields(document, FIELD_RULES, warn);
+export function roleBindingFromDocument(document: SourceDocument): RoleBindingCreate {
+  const fields = documentFields(document, FIELD_RULES);
   const parsed = checkSchema(roleBindingDocumentSchema, { ...fields, kind: 'RoleBinding' });
   const invalid = `${documentWhere(document, documentSubject(document, 'rolebinding', 'RoleBinding'))} is invalid`;
   if (!parsed.ok) throw new UsageError(`${invalid}: ${parsed.problems}`);

@@ -6,8 +6,8 @@ import { userSpecChanges, userSpecFromDocument, type UserSpec } from './user-doc
 /** `kind: User` documents of `mcpctl apply`. */
 export const userApplyHandler: ApplyHandler = {
   kind: 'User',
-  prepare: (document, _env, warn) => {
-    const spec = userSpecFromDocument(document, warn);
+  prepare: (document) => {
+    const spec = userSpecFromDocument(document);
     return { label: `user/${spec.create.name}`, plan: (client) => planUser(client, spec) };
   },
 };
