@@ -6,6 +6,7 @@ import { agentPath, asAgentNotFound } from './agent-api.js';
 export function registerDeleteAgent(deleteCommand: Command, context: CliContext): void {
   deleteCommand
     .command('agent')
+    .alias('agents')
     .description('remove an agent')
     .argument('<name>', 'agent name or id')
     .action(async (name: string) => {

@@ -6,6 +6,7 @@ import { asRoleBindingNotFound, roleBindingPath } from './role-binding-api.js';
 export function registerDeleteRoleBinding(deleteCommand: Command, context: CliContext): void {
   deleteCommand
     .command('rolebinding')
+    .alias('rolebindings')
     .description('remove a role binding; what it granted is gone on the next request')
     .argument('<name>', 'role binding name')
     .action(async (name: string) => {

@@ -6,6 +6,7 @@ import { asThreadNotFound, threadPath } from './thread-api.js';
 export function registerDeleteThread(deleteCommand: Command, context: CliContext): void {
   deleteCommand
     .command('thread')
+    .alias('threads')
     .description('delete a conversation and its messages')
     .argument('<id>', 'thread id')
     .action(async (id: string) => {

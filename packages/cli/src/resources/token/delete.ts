@@ -6,6 +6,7 @@ import { asTokenNotFound, tokenPath } from './token-api.js';
 export function registerDeleteToken(deleteCommand: Command, context: CliContext): void {
   deleteCommand
     .command('token')
+    .alias('tokens')
     .description('revoke a token (by name, or by id)')
     .argument('<name>', 'token name or id')
     .option('--user <user>', 'whose token NAME is (default: yours)')

@@ -6,6 +6,7 @@ import { asUserNotFound, userPath } from './user-api.js';
 export function registerDeleteUser(deleteCommand: Command, context: CliContext): void {
   deleteCommand
     .command('user')
+    .alias('users')
     .description('delete a user with its tokens, its own role bindings and the LLMs its mcplocal published')
     .argument('<name>', 'user name')
     .action(async (name: string) => {
