@@ -56,6 +56,10 @@ describe('usage errors exit 2 with one line on stderr', () => {
     [['chat-llm', 'x', '--temperature', '5'], "error: option '--temperature <n>' argument '5' is invalid. expected a number from 0 to 2"],
     [['create', 'llm', 'x', '--type', 'openai', '--model', 'm'], "error: required option '--url <url>' not specified"],
     [
+      ['create', 'llm', 'x', '--type', 'openai', '--model', 'm', '--url', 'http://u', '--api-key', 'sk-live-1'],
+      "error: the key is not taken on the command line, where shell history and 'ps' keep it: put it in an environment variable and name that with --api-key-env VAR",
+    ],
+    [
       ['create', 'llm', 'x', '--type', 'openai', '--model', 'm', '--url', 'http://u', '--api-key-env', 'NOPE_KEY'],
       'error: environment variable NOPE_KEY (named by --api-key-env) is not set or empty',
     ],
