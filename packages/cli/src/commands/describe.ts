@@ -4,7 +4,9 @@ import type { CliContext } from '../context.js';
 import { registerDescribeAgent } from '../resources/agent/describe.js';
 import { registerDescribeLlm } from '../resources/llm/describe.js';
 import { registerDescribePool } from '../resources/pool/describe.js';
+import { registerDescribeSession } from '../resources/session/describe.js';
 import { registerDescribeThread } from '../resources/thread/describe.js';
+import { registerDescribeUser } from '../resources/user/describe.js';
 
 /** `mcpctl describe RESOURCE NAME` */
 export function registerDescribe(program: Command, context: CliContext): void {
@@ -13,5 +15,7 @@ export function registerDescribe(program: Command, context: CliContext): void {
   registerDescribePool(describe, context);
   registerDescribeAgent(describe, context);
   registerDescribeThread(describe, context);
+  registerDescribeUser(describe, context);
+  registerDescribeSession(describe, context);
   completeResourceNames(describe);
 }

@@ -114,6 +114,21 @@ describe('mcpctl users, tokens and role bindings', () => {
     expect(table[1]?.slice(0, 5)).toEqual(['alice-team-gpt', 'user:alice', '-', 'create:llms', 'team-gpt']);
   });
 
+  it('describes a user with the role bindings that apply to it, its own and its groups\'', async () => {
+    expect((await mcpctl(['create', 'rolebinding', 'ml-viewers', '--group', 'ml', '--role', 'viewer'])).code).toBe(0);
+    const described = await mcpctl(['describe', 'users', 'alice']);
+    expect(described.code).toBe(0);
+    expect(described.stdout).toMatch(/^Name: +alice\n/);
+    expect(described.stdout).toMatch(/\nRole: +member\n/);
+    expect(described.stdout).toMatch(/\nGroups: +ml, gpu\n/);
+    expect(described.stdout).toMatch(/\nRole bindings: +2\n +alice-team-gpt: +create:llms · user alice · on team-gpt\n +ml-viewers: +role viewer · group ml · on everything\n$/);
+    // The user itself reads the same.
+    const own = await mcpctl(['describe', 'user', 'alice'], { token: aliceToken });
+    expect(own.stdout.replaceAll(/\(.*? ago\)/g, '')).toBe(described.stdout.replaceAll(/\(.*? ago\)/g, ''));
+    expect(await mcpctl(['describe', 'user', 'nobody'])).toMatchObject({ code: 1, stdout: '' });
+    expect((await mcpctl(['delete', 'rolebindings', 'ml-viewers'])).code).toBe(0);
+  });
+
   it('shows the owner in get -o wide and describe', async () => {
     const wide = rows(await mcpctl(['get', 'llm', 'team-gpt', '-o', 'wide']));
     const owner = wide[0]!.indexOf('OWNER');

@@ -495,6 +495,12 @@ describe('mcpctl against a real mcpd', () => {
       expect(row?.[4]).toMatch(/^(just now|\d+s ago)$/);
       expect((await mcpctl(['get', 'sessions', '--user', 'nobody'])).stderr).toBe('No publisher sessions found.\n');
 
+      const described = await mcpctl(['describe', 'session', shown!.ref]);
+      expect(described.code).toBe(0);
+      expect(described.stdout).toMatch(new RegExp(`^Session: +${shown!.ref}\\nUser: +admin\\nConnected: +yes, over SSE \\+ POST\\n`));
+      expect(described.stdout).toMatch(/\nLLMs: +1\n +laptop: +active · laptop-model · private\n$/);
+      expect((await mcpctl(['describe', 'session', '000000000000'])).stderr).toBe("error: session not found: 000000000000 — run 'mcpctl get sessions' to list them\n");
+
       // One session by the reference describe llm shows, and a clear miss.
       const one = await mcpctl(['get', 'session', shown!.ref, '-o', 'json']);
       expect(providerSessionViewSchema.parse(JSON.parse(one.stdout))).toEqual(shown);

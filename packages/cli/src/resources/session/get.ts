@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import { outputOption } from '../../commands/option-parsers.js';
 import type { CliContext } from '../../context.js';
-import { ApiError } from '../../errors.js';
 import type { OutputFormat } from '../../printer.js';
 import { printResource, printResourceList } from '../resource-presentation.js';
-import { listSessions } from './session-api.js';
+import { getSession, listSessions } from './session-api.js';
 import { sessionPresentation } from './session-presentation.js';
 
 /** `mcpctl get session|sessions [REF] [--user U] [-o table|wide|json|yaml]` */
@@ -24,8 +23,7 @@ export function registerGetSession(get: Command, context: CliContext): void {
         printResourceList(context.printer, options.output, presentation, sessions);
         return;
       }
-      const session = sessions.find((each) => each.ref === ref);
-      if (!session) throw new ApiError(404, `session not found: ${ref}`, { hint: "run 'mcpctl get sessions' to list them" });
+      const session = sessions.find((each) => each.ref === ref) ?? (await getSession(client, ref));
       printResource(context.printer, options.output, presentation, session);
     });
 }

@@ -1,7 +1,15 @@
 import { providerSessionViewSchema, type ProviderSessionView } from '@mcpctl/protocol';
 import type { ApiClient } from '../../api-client.js';
+import { ApiError } from '../../errors.js';
 
 /** Publishers' sessions: every one for an admin, the caller's own for anyone else. */
 export function listSessions(client: ApiClient): Promise<ProviderSessionView[]> {
   return client.get('/api/v1/provider-sessions', providerSessionViewSchema.array());
+}
+
+/** The session `get sessions` lists as `ref`; a 404 naming it when the caller sees none of that reference. */
+export async function getSession(client: ApiClient, ref: string): Promise<ProviderSessionView> {
+  const session = (await listSessions(client)).find((each) => each.ref === ref);
+  if (!session) throw new ApiError(404, `session not found: ${ref}`, { hint: "run 'mcpctl get sessions' to list them" });
+  return session;
 }
