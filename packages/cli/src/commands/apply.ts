@@ -48,19 +48,28 @@ export function registerApply(program: Command, context: CliContext): void {
       const warn = (text: string): void => context.printer.notice(text);
       const { entries, problems } = prepareAll(documents, context, warn);
       // Documents that passed their own check are still planned while others failed it: what
-      // mcpd holds may refuse them too, and one run names every document with a problem.
-      const plans = entries.length === 0 ? [] : await planAll(context, entries, problems, warn);
-      stopOnProblems(context, problems, documents.length, source);
-      await sendAll(context, await context.api(), entries, plans, source);
+      // mcpd holds may refuse them too, and one run names every document with a problem. What a
+      // plan warns of is said only once the changes go.
+      const planWarnings: string[] = [];
+      const planned = entries.length === 0 ? { plans: [] } : await planAll(context, entries, problems, (text) => planWarnings.push(text));
+      stopOnProblems(context, problems, documents.length, source, planned.unasked);
+      for (const text of planWarnings) warn(text);
+      await sendAll(context, await context.api(), entries, planned.plans, source);
     });
 }
 
 /**
  * Pass two: each document's resource read and its change decided. A refusal about the document
- * joins `problems`; anything that is not about it (no credentials, mcpd gone, the token refused)
- * ends the run, after the problems found so far.
+ * joins `problems`. A failure that is not about one (no credentials, mcpd gone, the token
+ * refused) ends the planning: it is thrown when nothing else is wrong, and otherwise handed back
+ * as `unasked`, so the problems found still read as the bad input they are.
  */
-async function planAll(context: CliContext, entries: readonly Entry[], problems: Problem[], warn: (text: string) => void): Promise<ApplyPlan[]> {
+async function planAll(
+  context: CliContext,
+  entries: readonly Entry[],
+  problems: Problem[],
+  warn: (text: string) => void,
+): Promise<{ plans: ApplyPlan[]; unasked?: CliError }> {
   const plans: ApplyPlan[] = [];
   try {
     const client = await context.api();
@@ -73,10 +82,10 @@ async function planAll(context: CliContext, entries: readonly Entry[], problems:
       }
     }
   } catch (error) {
-    for (const problem of inDocumentOrder(problems)) context.printer.error(formatCliError(problem.error));
-    throw error;
+    if (problems.length === 0 || !(error instanceof CliError)) throw error;
+    return { plans, unasked: error };
   }
-  return plans;
+  return { plans };
 }
 
 /**
@@ -124,16 +133,20 @@ function prepareAll(documents: readonly SourceDocument[], context: CliContext, w
 /**
  * Nothing is sent while any document has a problem. A single one ends the run as itself; several
  * are each printed on a line of their own, so a file is mended in one round, not one per
- * document, and the run ends with how many (exit 2 when each was bad input, else 1).
+ * document, and the run ends with how many (exit 2 when each was bad input, else 1). When mcpd
+ * could not be asked about the other documents (`unasked`), the last line says so and why.
  */
-function stopOnProblems(context: CliContext, problems: readonly Problem[], documentCount: number, source: string): void {
+function stopOnProblems(context: CliContext, problems: readonly Problem[], documentCount: number, source: string, unasked?: CliError): void {
   const errors = inDocumentOrder(problems).map((problem) => problem.error);
   const [only] = errors;
   if (only === undefined) return;
-  if (errors.length === 1) throw only;
+  if (errors.length === 1 && unasked === undefined) throw only;
   for (const error of errors) context.printer.error(formatCliError(error));
   const exitCode = errors.every((error) => error.exitCode === 2) ? 2 : 1;
-  throw new BatchRefusedError(`${errors.length} of ${documentCount} documents in ${source} refused; nothing was applied`, exitCode);
+  // Not about any one document, though met while planning one: said without that document's name.
+  const why = unasked instanceof ItemError && unasked.reason instanceof Error ? unasked.reason.message : unasked?.message;
+  const others = why === undefined ? '' : `; mcpd could not be asked about the others (${why})`;
+  throw new BatchRefusedError(`${errors.length} of ${documentCount} documents in ${source} refused${others}; nothing was applied`, exitCode);
 }
 
 /** Problems as the source's documents come, whichever pass found them. */

@@ -2,6 +2,7 @@ import {
   agentViewSchema,
   llmViewSchema,
   poolViewSchema,
+  providerSessionViewSchema,
   roleBindingViewSchema,
   threadViewSchema,
   tokenViewSchema,
@@ -26,4 +27,5 @@ export const NAME_LISTERS: ReadonlyMap<string, NameLister> = new Map([
   ['user', lister('/api/v1/users', userViewSchema.array(), (view) => view.name)],
   ['token', lister('/api/v1/tokens', tokenViewSchema.array(), (view) => view.name)],
   ['rolebinding', lister('/api/v1/rolebindings', roleBindingViewSchema.array(), (view) => view.name)],
+  ['session', lister('/api/v1/provider-sessions', providerSessionViewSchema.array(), (view) => view.ref)],
 ]);

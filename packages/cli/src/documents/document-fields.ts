@@ -22,11 +22,12 @@ export function documentFieldRules(known: Iterable<string>, view: { shape: objec
 }
 
 /**
- * The fields of a document its kind takes, without `kind` and the server-managed ones. An
+ * The fields of a document its kind takes, without `kind` and the server-managed ones; `subject`
+ * names the document in messages (`documentSubject`). An
  * unknown field refuses the document, as kubectl's strict validation does: a misspelt field
  * would otherwise look applied, and a misspelt `visibility` would share what was meant private.
  */
-export function documentFields(document: SourceDocument, rules: DocumentFieldRules): Record<string, unknown> {
+export function documentFields(document: SourceDocument, rules: DocumentFieldRules, subject: string): Record<string, unknown> {
   const fields = Object.entries(document.fields).filter(([field]) => field !== 'kind' && !rules.serverManaged.includes(field));
   const unknown = fields.filter(([field]) => !rules.known.has(field)).map(([field]) => field);
   if (unknown.length > 0) {
@@ -35,7 +36,7 @@ export function documentFields(document: SourceDocument, rules: DocumentFieldRul
       return meant === undefined ? field : `${field} (did you mean ${meant}?)`;
     });
     const many = unknown.length > 1;
-    throw new UsageError(`${documentWhere(document)} has unknown field${many ? 's' : ''} ${named.join(', ')}; correct ${many ? 'them' : 'it'} or remove ${many ? 'them' : 'it'}`);
+    throw new UsageError(`${documentWhere(document, subject)} has unknown field${many ? 's' : ''} ${named.join(', ')}; correct ${many ? 'them' : 'it'} or remove ${many ? 'them' : 'it'}`);
   }
   return Object.fromEntries(fields);
 }

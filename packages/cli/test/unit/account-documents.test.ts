@@ -54,7 +54,7 @@ describe('kind: User documents', () => {
   });
 
   it('refuse unknown fields and invalid ones', () => {
-    expect(() => userSpecFromDocument(only('kind: User\nname: alice\ncolour: blue\n'))).toThrow(new UsageError('test.yaml: document 1 has unknown field colour; correct it or remove it'));
+    expect(() => userSpecFromDocument(only('kind: User\nname: alice\ncolour: blue\n'))).toThrow(new UsageError('test.yaml: document 1 (user/alice) has unknown field colour; correct it or remove it'));
     expect(() => userSpecFromDocument(only('kind: User\nname: alice\nrole: boss\n'))).toThrow(UsageError);
     expect(() => userSpecFromDocument(only('kind: User\nname: alice\nrole: boss\n'))).toThrow(/^test\.yaml: document 1 \(user\/alice\) is invalid: role: /);
     // The bounds of mcpd's own body: at most 64 groups.

@@ -115,7 +115,7 @@ describe('agents in get', () => {
 
   it('refuses unknown fields and names invalid ones', () => {
     expect(() => roundTrip('kind: Agent\nname: reviewer\nllm: qwen3\nsystemPromt: typo\n')).toThrow(
-      /^stdin: document 1 has unknown field systemPromt \(did you mean systemPrompt\?\); correct it or remove it$/,
+      /^stdin: document 1 \(agent\/reviewer\) has unknown field systemPromt \(did you mean systemPrompt\?\); correct it or remove it$/,
     );
     expect(() => roundTrip('kind: Agent\nname: reviewer\nllm: Not_A_Name\n')).toThrow(/^stdin: document 1 \(agent\/reviewer\) is invalid: llm: /);
     expect(() => roundTrip('kind: Agent\nllm: qwen3\n')).toThrow(/^stdin: document 1 \(kind Agent\) is invalid: name: /);

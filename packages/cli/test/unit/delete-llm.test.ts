@@ -46,24 +46,25 @@ afterEach(async () => {
 });
 
 describe('delete llm', () => {
-  it('says what deleting an LLM a connected mcplocal publishes does, and how to stop publishing it', async () => {
-    const published = llmView({ name: 'qwen-desk', kind: 'virtual', url: null, providerSession: { ref: 'ps-1', connected: true, transport: 'websocket' } });
-    const mcpd = await mcpdHolding(published);
-    expect(await run(['delete', 'llms', 'qwen-desk'], mcpd.env)).toEqual({
-      code: 0,
-      stdout: 'llm/qwen-desk deleted\n',
-      stderr:
-        "note: qwen-desk is published by an mcplocal still connected to mcpd: it is served no more, and comes back when that mcplocal registers again (when it restarts or reconnects); to stop publishing it, set publish: false for it in that mcplocal's config\n",
-    });
-    expect(mcpd.deleted).toEqual(['qwen-desk']);
-  });
-
-  it('deletes a public LLM, or a published one whose mcplocal is gone, without a note', async () => {
-    for (const view of [llmView({ name: 'gpt' }), llmView({ name: 'old-desk', kind: 'virtual', url: null, providerSession: { ref: 'ps-2', connected: false, transport: null } })]) {
-      const mcpd = await mcpdHolding(view);
-      expect(await run(['delete', 'llm', view.name], mcpd.env)).toEqual({ code: 0, stdout: `llm/${view.name} deleted\n`, stderr: '' });
+  it('says that an LLM an mcplocal publishes comes back when it registers again, connected now or not, and how to stop publishing it', async () => {
+    for (const connected of [true, false]) {
+      const published = llmView({ name: 'qwen-desk', kind: 'virtual', url: null, providerSession: { ref: 'ps-1', connected, transport: connected ? 'websocket' : null } });
+      const mcpd = await mcpdHolding(published);
+      expect(await run(['delete', 'llms', 'qwen-desk'], mcpd.env)).toEqual({
+        code: 0,
+        stdout: 'llm/qwen-desk deleted\n',
+        stderr:
+          'note: qwen-desk is published by an mcplocal: it comes back when that mcplocal registers again (when it restarts or reconnects); to stop publishing it, set "publish": false for it in that mcplocal\'s config.json\n',
+      });
+      expect(mcpd.deleted).toEqual(['qwen-desk']);
       server?.closeAllConnections();
       await new Promise((resolve) => server?.close(resolve));
     }
+  });
+
+  it('deletes a public LLM without a note', async () => {
+    const mcpd = await mcpdHolding(llmView({ name: 'gpt' }));
+    expect(await run(['delete', 'llm', 'gpt'], mcpd.env)).toEqual({ code: 0, stdout: 'llm/gpt deleted\n', stderr: '' });
+    expect(mcpd.deleted).toEqual(['gpt']);
   });
 });

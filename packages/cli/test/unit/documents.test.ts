@@ -147,14 +147,14 @@ describe('llmSpecFromDocument', () => {
     expect(missing).toThrow(/environment variable OPENAI_KEY \(named by apiKeyEnv of x: document 1\) is not set or empty/);
   });
 
-  it('reports invalid fields with the document number, and warns about unknown ones', () => {
+  it('reports invalid fields and unknown ones with the document number', () => {
     const [bad] = parseDocuments('kind: Llm\nname: Bad_Name\ntype: openai\nmodel: m\nurl: ftp://x\n', 'x');
     expect(() => llmSpecFromDocument(bad!, {})).toThrow(/^x: document 1 \(llm\/Bad_Name\) is invalid: url: .*; name: /);
     const [nameless] = parseDocuments('kind: Llm\ntype: openai\n', 'x');
     expect(() => llmSpecFromDocument(nameless!, {})).toThrow(/^x: document 1 \(kind Llm\) is invalid: name: /);
     const [typo] = parseDocuments('kind: Llm\nname: a\ntype: openai\nmodel: m\nurl: http://x\ndescripton: oops\nvisiblity: private\n', 'x');
     expect(() => llmSpecFromDocument(typo!, {})).toThrow(
-      new UsageError('x: document 1 has unknown fields descripton (did you mean description?), visiblity (did you mean visibility?); correct them or remove them'),
+      new UsageError('x: document 1 (llm/a) has unknown fields descripton (did you mean description?), visiblity (did you mean visibility?); correct them or remove them'),
     );
   });
 

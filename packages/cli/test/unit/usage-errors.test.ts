@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/run-cli.js';
 import { CapturedStream } from '../helpers/captured-stream.js';
+import { llmView } from '../helpers/llm-view.js';
 
 async function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new CapturedStream();
@@ -55,6 +56,10 @@ describe('usage errors exit 2 with one line on stderr', () => {
     [['get', 'llms', '-o', 'xml'], "error: option '-o, --output <format>' argument 'xml' is invalid. Allowed choices are table, wide, json, yaml."],
     [['chat-llm', 'x', '--temperature', '5'], "error: option '--temperature <n>' argument '5' is invalid. expected a number from 0 to 2"],
     [['create', 'llm', 'x', '--type', 'openai', '--model', 'm'], "error: required option '--url <url>' not specified"],
+    [
+      ['create', 'llm', 'x', '--type', 'openai', '--model', 'm', '--url', 'http://u', '--api-key'],
+      "error: the key is not taken on the command line, where shell history and 'ps' keep it: put it in an environment variable and name that with --api-key-env VAR",
+    ],
     [
       ['create', 'llm', 'x', '--type', 'openai', '--model', 'm', '--url', 'http://u', '--api-key', 'sk-live-1'],
       "error: the key is not taken on the command line, where shell history and 'ps' keep it: put it in an environment variable and name that with --api-key-env VAR",
@@ -160,19 +165,46 @@ describe('apply checks every document before it sends anything', () => {
     expect(lines[0]).toMatch(/^error: stdin: document 1 \(llm\/Bad_Name\) is invalid: name: /);
     expect(lines[1]).toBe('error: stdin: document 2 (llm/nomodel): no LLM nomodel yet, and creating one needs type, model and url (missing: model, url)');
     expect(lines[2]).toMatch(/^error: stdin: document 3 \(llm\/ftp\) is invalid: url: /);
-    expect(lines[3]).toBe('error: stdin: document 4 has unknown field visiblity (did you mean visibility?); correct it or remove it');
+    expect(lines[3]).toBe('error: stdin: document 4 (llm/nourl) has unknown field visiblity (did you mean visibility?); correct it or remove it');
     expect(lines[4]).toBe('error: stdin: document 5 (llm/nourl2): no LLM nourl2 yet, and creating one needs type, model and url (missing: url)');
     expect(lines[5]).toBe('error: 5 of 5 documents in stdin refused; nothing was applied');
   });
 
-  it("names the documents that failed their own check, then why mcpd could not be asked about the others", async () => {
+  it('names the documents that failed their own check, then why mcpd could not be asked about the others, still as bad input', async () => {
     const input = ['kind: Widget\nname: w\n', 'kind: Llm\nname: a\ntype: openai\nmodel: m\nurl: http://x\n'].join('---\n');
-    const result = await apply(input, unusedServer);
-    expect(result.code).toBe(1);
-    const lines = result.stderr.trimEnd().split('\n');
-    expect(lines[0]).toBe("error: stdin: document 1 has unknown kind 'Widget' (known kinds: User, Llm, Agent, RoleBinding)");
-    expect(lines[1]).toMatch(/^error: stdin: document 2 \(llm\/a\): .*cannot reach mcpd/);
-    expect(lines).toHaveLength(2);
+    for (const env of [unusedServer, { MCPCTL_URL: '', MCPCTL_TOKEN: '' }]) {
+      const result = await apply(input, env);
+      expect(result.code).toBe(2);
+      const lines = result.stderr.trimEnd().split('\n');
+      expect(lines[0]).toBe("error: stdin: document 1 has unknown kind 'Widget' (known kinds: User, Llm, Agent, RoleBinding)");
+      expect(lines[1]).toMatch(/^error: 1 of 2 documents in stdin refused; mcpd could not be asked about the others \((cannot reach mcpd|not logged in).*\); nothing was applied$/);
+      expect(lines).toHaveLength(2);
+    }
+  });
+
+  it('says what a plan warns of only once the changes go', async () => {
+    // mcpd holds a public LLM `pub`; a document marked virtual updates it, with a warning.
+    const pub = llmView({ name: 'pub', model: 'm', url: 'http://x/v1' });
+    const mcpd = createHttpServer((request, response) => {
+      request.resume();
+      response.setHeader('content-type', 'application/json');
+      if (request.url === '/api/v1/llms/pub') response.end(JSON.stringify(pub));
+      else response.writeHead(404).end(JSON.stringify({ error: 'not found' }));
+    });
+    await new Promise<void>((resolve) => mcpd.listen(0, '127.0.0.1', resolve));
+    try {
+      const env = { MCPCTL_URL: `http://127.0.0.1:${(mcpd.address() as AddressInfo).port}`, MCPCTL_TOKEN: 't' };
+      const marked = 'kind: Llm\nname: pub\nvirtual: true\ntype: openai\nmodel: m2\n';
+      const refused = await apply(`${marked}---\nkind: Widget\nname: w\n`, env);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toBe("error: stdin: document 2 has unknown kind 'Widget' (known kinds: User, Llm, Agent, RoleBinding)\n");
+      const applied = await apply(marked, env);
+      expect(applied.stderr).toMatch(/^warning: stdin: document 1 \(llm\/pub\): /);
+      expect(applied.stdout).toBe('llm/pub configured\n');
+    } finally {
+      mcpd.closeAllConnections();
+      await new Promise<void>((resolve) => mcpd.close(() => resolve()));
+    }
   });
 
   it('still names the documents refused so far when a failure that is not about a document ends the run', async () => {

@@ -30,7 +30,7 @@ export interface AgentSpec {
  * `llm` is needed only to create the agent (`agentCreateFromSpec`).
  */
 export function agentSpecFromDocument(document: SourceDocument, warn: (text: string) => void): AgentSpec {
-  const { [VIRTUAL_FIELD]: marked, ...fields } = documentFields(document, FIELD_RULES);
+  const { [VIRTUAL_FIELD]: marked, ...fields } = documentFields(document, FIELD_RULES, documentSubject(document, 'agent', 'Agent'));
   const invalid = `${documentWhere(document, documentSubject(document, 'agent', 'Agent'))} is invalid`;
   const virtual = readVirtualMarker(document, marked, invalid);
   const checked = checkSchema(agentDocumentFieldsSchema, fields);

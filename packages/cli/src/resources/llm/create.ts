@@ -30,18 +30,17 @@ export function registerCreateLlm(create: Command, context: CliContext): void {
     .requiredOption('--model <model>', 'model name the upstream expects')
     .requiredOption('--url <url>', 'upstream base URL, e.g. https://api.openai.com/v1')
     .option('--api-key-env <var>', 'environment variable holding the upstream API key (never pass the key itself)')
-    .addOption(
-      // A key on the command line lands in the shell's history and in `ps`: refused, saying what to do instead.
-      new Option('--api-key <key>').hideHelp().argParser(() => {
-        throw new UsageError("the key is not taken on the command line, where shell history and 'ps' keep it: put it in an environment variable and name that with --api-key-env VAR");
-      }),
-    )
+    // A key on the command line lands in the shell's history and in `ps`: refused, saying what to do instead.
+    .addOption(new Option('--api-key [key]').hideHelp())
     .addOption(new Option('--tier <tier>', 'speed class').choices(llmTierSchema.options))
     .option('--pool <pool>', 'pool to join')
     .addOption(new Option('--visibility <visibility>', 'who may see it').choices(visibilitySchema.options))
     .option('--description <text>', 'free text')
     .option('--max-concurrent <n>', 'requests served at once', parsePositiveInteger)
-    .action(async (name: string, options: CreateLlmOptions) => {
+    .action(async (name: string, options: CreateLlmOptions & { apiKey?: unknown }) => {
+      if (options.apiKey !== undefined) {
+        throw new UsageError("the key is not taken on the command line, where shell history and 'ps' keep it: put it in an environment variable and name that with --api-key-env VAR");
+      }
       const body = llmCreateBody(name, options, context.env);
       const client = await context.api();
       try {

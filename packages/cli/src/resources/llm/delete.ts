@@ -19,9 +19,10 @@ export function registerDeleteLlm(deleteCommand: Command, context: CliContext): 
         throw await asDeleteNotFound(client, error, name);
       }
       context.printer.line(`llm/${name} deleted`);
-      if (before?.kind === 'virtual' && before.providerSession?.connected === true) {
+      // Connected or not (and to this replica or another), its mcplocal publishes it again when it next registers.
+      if (before?.kind === 'virtual') {
         context.printer.notice(
-          `note: ${name} is published by an mcplocal still connected to mcpd: it is served no more, and comes back when that mcplocal registers again (when it restarts or reconnects); to stop publishing it, set publish: false for it in that mcplocal's config`,
+          `note: ${name} is published by an mcplocal: it comes back when that mcplocal registers again (when it restarts or reconnects); to stop publishing it, set "publish": false for it in that mcplocal's config.json`,
         );
       }
     });

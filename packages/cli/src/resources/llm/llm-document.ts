@@ -45,7 +45,7 @@ export interface LlmSpec {
  * checks that once it is known.
  */
 export function llmSpecFromDocument(document: SourceDocument, env: CliEnvironment): LlmSpec {
-  const { apiKeyEnv, [VIRTUAL_FIELD]: marked, ...fields } = documentFields(document, FIELD_RULES);
+  const { apiKeyEnv, [VIRTUAL_FIELD]: marked, ...fields } = documentFields(document, FIELD_RULES, documentSubject(document, 'llm', 'Llm'));
   const invalid = `${documentWhere(document, documentSubject(document, 'llm', 'Llm'))} is invalid`;
   const virtual = readVirtualMarker(document, marked, invalid);
   if (apiKeyEnv !== undefined && (typeof apiKeyEnv !== 'string' || apiKeyEnv === '')) {

@@ -20,7 +20,7 @@ const FIELD_RULES = documentFieldRules(Object.keys(roleBindingDocumentSchema.sha
  * `roleBindingCreateSchema`, whose fields and bounds a `PUT` shares.
  */
 export function roleBindingFromDocument(document: SourceDocument): RoleBindingCreate {
-  const fields = documentFields(document, FIELD_RULES);
+  const fields = documentFields(document, FIELD_RULES, documentSubject(document, 'rolebinding', 'RoleBinding'));
   const parsed = checkSchema(roleBindingDocumentSchema, { ...fields, kind: 'RoleBinding' });
   const invalid = `${documentWhere(document, documentSubject(document, 'rolebinding', 'RoleBinding'))} is invalid`;
   if (!parsed.ok) throw new UsageError(`${invalid}: ${parsed.problems}`);

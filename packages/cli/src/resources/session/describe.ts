@@ -4,7 +4,7 @@ import type { CliContext } from '../../context.js';
 import { timeWithAge } from '../../format/relative-age.js';
 import { transportName } from '../../format/transport-name.js';
 import { listLlms } from '../llm/llm-api.js';
-import { getSession } from './session-api.js';
+import { listSessions, sessionOf } from './session-api.js';
 
 /** `mcpctl describe session REF`: the session, then one line per LLM it publishes with its status. */
 export function registerDescribeSession(describe: Command, context: CliContext): void {
@@ -15,7 +15,7 @@ export function registerDescribeSession(describe: Command, context: CliContext):
     .argument('<ref>', 'the session reference that `get sessions` and `describe llm` show')
     .action(async (ref: string) => {
       const client = await context.api();
-      const session = await getSession(client, ref);
+      const session = sessionOf(await listSessions(client), ref);
       const llms = session.llms.length === 0 ? [] : await listLlms(client);
       context.printer.fields(describeSessionFields(session, llms, new Date(context.now())));
     });
@@ -23,7 +23,8 @@ export function registerDescribeSession(describe: Command, context: CliContext):
 
 /** The `describe` lines of a session; `llms` are the LLM views the caller sees, to show each published one's status. */
 export function describeSessionFields(session: ProviderSessionView, llms: readonly LlmView[], now: Date): Array<readonly [string, string]> {
-  const byName = new Map(llms.map((llm) => [llm.name, llm]));
+  // Names are unique among rows; the session reference is checked too, as a row may have moved to another session since.
+  const byName = new Map(llms.filter((llm) => llm.providerSession === null || llm.providerSession.ref === session.ref).map((llm) => [llm.name, llm]));
   return [
     ['Session', session.ref],
     ['User', session.owner],

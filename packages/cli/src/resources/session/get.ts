@@ -3,7 +3,7 @@ import { outputOption } from '../../commands/option-parsers.js';
 import type { CliContext } from '../../context.js';
 import type { OutputFormat } from '../../printer.js';
 import { printResource, printResourceList } from '../resource-presentation.js';
-import { getSession, listSessions } from './session-api.js';
+import { listSessions, sessionOf } from './session-api.js';
 import { sessionPresentation } from './session-presentation.js';
 
 /** `mcpctl get session|sessions [REF] [--user U] [-o table|wide|json|yaml]` */
@@ -23,7 +23,7 @@ export function registerGetSession(get: Command, context: CliContext): void {
         printResourceList(context.printer, options.output, presentation, sessions);
         return;
       }
-      const session = sessions.find((each) => each.ref === ref) ?? (await getSession(client, ref));
+      const session = sessionOf(sessions, ref);
       printResource(context.printer, options.output, presentation, session);
     });
 }

@@ -7,9 +7,9 @@ export function listSessions(client: ApiClient): Promise<ProviderSessionView[]> 
   return client.get('/api/v1/provider-sessions', providerSessionViewSchema.array());
 }
 
-/** The session `get sessions` lists as `ref`; a 404 naming it when the caller sees none of that reference. */
-export async function getSession(client: ApiClient, ref: string): Promise<ProviderSessionView> {
-  const session = (await listSessions(client)).find((each) => each.ref === ref);
+/** The session of `ref` among `sessions`; a 404 naming it when there is none. */
+export function sessionOf(sessions: readonly ProviderSessionView[], ref: string): ProviderSessionView {
+  const session = sessions.find((each) => each.ref === ref);
   if (!session) throw new ApiError(404, `session not found: ${ref}`, { hint: "run 'mcpctl get sessions' to list them" });
   return session;
 }

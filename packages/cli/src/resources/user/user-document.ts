@@ -20,7 +20,7 @@ export interface UserSpec {
 
 /** Validates a `kind: User` document; server-managed fields are dropped so `get -o yaml` applies back. */
 export function userSpecFromDocument(document: SourceDocument): UserSpec {
-  const fields = documentFields(document, FIELD_RULES);
+  const fields = documentFields(document, FIELD_RULES, documentSubject(document, 'user', 'User'));
   const checked = checkSchema(userDocumentFieldsSchema, fields);
   const invalid = `${documentWhere(document, documentSubject(document, 'user', 'User'))} is invalid`;
   if (!checked.ok) throw new UsageError(`${invalid}: ${checked.problems}`);
