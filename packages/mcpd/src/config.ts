@@ -48,7 +48,7 @@ export interface McpdConfig {
   pingIntervalMs: number;
   /** How often a streaming caller whose answer has not started hears `: waiting`. */
   streamKeepaliveMs: number;
-  dispatch: { maxQueueLength: number; maxQueuedPerUser: number; maxWaitMs: number; wakeNoticeIntervalMs: number };
+  dispatch: { maxQueueLength: number; maxQueuedPerUser: number; maxWaitMs: number; memberCooldownMs: number; wakeNoticeIntervalMs: number };
   wake: { marginMs: number; defaultTimeoutMs: number };
   /** Failed authentications one source address may make per window before it gets 429. */
   authFailureLimit: number;
@@ -133,6 +133,7 @@ const environmentSchema = z.object({
   MCPD_SHUTDOWN_DEADLINE_SECONDS: seconds('MCPD_SHUTDOWN_DEADLINE_SECONDS', 30),
   MCPD_SHUTDOWN_DELAY_SECONDS: secondsOrZero('MCPD_SHUTDOWN_DELAY_SECONDS', 0, 'drain at once', 300),
   MCPD_RECONNECT_GRACE_SECONDS: secondsOrZero('MCPD_RECONNECT_GRACE_SECONDS', 15, 'no grace'),
+  MCPD_POOL_MEMBER_COOLDOWN_SECONDS: secondsOrZero('MCPD_POOL_MEMBER_COOLDOWN_SECONDS', 30, 'no cooldown'),
   MCPD_RELAY_TIMEOUT_SECONDS: seconds('MCPD_RELAY_TIMEOUT_SECONDS', 300),
   MCPD_HEARTBEAT_TIMEOUT_SECONDS: seconds('MCPD_HEARTBEAT_TIMEOUT_SECONDS', 90),
   MCPD_INACTIVE_RETENTION_SECONDS: seconds('MCPD_INACTIVE_RETENTION_SECONDS', 4 * 60 * 60),
@@ -231,6 +232,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): McpdConfig {
       // Half the queue by default, so one user never fills a shared model's queue alone.
       maxQueuedPerUser: values.MCPD_MAX_QUEUED_PER_USER ?? Math.max(1, Math.ceil(values.MCPD_QUEUE_MAX_LENGTH / 2)),
       maxWaitMs: values.MCPD_QUEUE_MAX_WAIT_SECONDS * 1000,
+      memberCooldownMs: values.MCPD_POOL_MEMBER_COOLDOWN_SECONDS * 1000,
       wakeNoticeIntervalMs: values.MCPD_WAKE_NOTICE_SECONDS * 1000,
     },
     wake: { marginMs: values.MCPD_WAKE_MARGIN_SECONDS * 1000, defaultTimeoutMs: values.MCPD_WAKE_TIMEOUT_SECONDS * 1000 },

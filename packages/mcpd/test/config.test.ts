@@ -79,6 +79,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig([], { MCPD_RECONNECT_GRACE_SECONDS: 'soon' })).toThrow(/MCPD_RECONNECT_GRACE_SECONDS must be a number of seconds/);
   });
 
+  it("reads a pool member's cooldown in seconds, 30 by default, 0 for none", () => {
+    expect(loadConfig([], {}).dispatch.memberCooldownMs).toBe(30_000);
+    expect(loadConfig([], { MCPD_POOL_MEMBER_COOLDOWN_SECONDS: '0' }).dispatch.memberCooldownMs).toBe(0);
+    expect(() => loadConfig([], { MCPD_POOL_MEMBER_COOLDOWN_SECONDS: '-5' })).toThrow(/MCPD_POOL_MEMBER_COOLDOWN_SECONDS must be 0 \(no cooldown\) or more/);
+  });
+
   it('reads the shutdown delay in seconds, 0 by default, and refuses a negative one or one past 5 minutes', () => {
     expect(loadConfig([], {}).shutdownDelayMs).toBe(0);
     expect(loadConfig([], { MCPD_SHUTDOWN_DELAY_SECONDS: '2.5' }).shutdownDelayMs).toBe(2500);

@@ -3,6 +3,7 @@ import { llms } from '@mcpctl/db';
 import { errorBodySchema } from '@mcpctl/protocol';
 import { startFakeUpstream, testDatabaseVariants, type FakeUpstream } from '@mcpctl/test-kit';
 import { eq } from 'drizzle-orm';
+import pino, { type Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from './support/eventually.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
@@ -14,8 +15,8 @@ describe('pools and the wait queue', () => {
   let mcpd: TestServer;
   const upstreams: FakeUpstream[] = [];
 
-  const start = async (env: Record<string, string> = {}, clock?: ManualClock) => {
-    mcpd = await startTestServer({ database: await embedded!.open(), cacheMs: 0, env, ...(clock ? { clock } : {}) });
+  const start = async (env: Record<string, string> = {}, clock?: ManualClock, logger?: Logger) => {
+    mcpd = await startTestServer({ database: await embedded!.open(), cacheMs: 0, env, ...(clock ? { clock } : {}), ...(logger ? { logger } : {}) });
   };
   const pool = async () => (await (await mcpd.api('/api/v1/pools/qwen3')).json()) as { inFlight: number; queued: number; oldestWaitMs: number };
 
@@ -131,6 +132,36 @@ describe('pools and the wait queue', () => {
     const responses = await Promise.all(Array.from({ length: 6 }, () => infer('qwen3')));
     expect(responses.map((response) => response.status)).toEqual(Array(6).fill(200));
     expect(new Set(responses.map((response) => response.headers.get('x-mcpctl-served-by')))).toEqual(new Set(['healthy']));
+  });
+
+  it('picks a member that just failed after the others for the cooldown, then tries it again, and logs each retried failure', async () => {
+    const clock = new ManualClock();
+    const warnings: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line) as Record<string, unknown>) });
+    await start({ MCPD_POOL_MEMBER_COOLDOWN_SECONDS: '30' }, clock, logger);
+    const failing = await member('failing');
+    failing.setBehavior({ fail: { status: 500, message: 'engine crashed' } });
+    const healthy = await member('healthy');
+    const served = async (count: number) => {
+      const names: Array<string | null> = [];
+      for (let index = 0; index < count; index += 1) {
+        const response = await infer('qwen3');
+        expect(response.status).toBe(200);
+        names.push(response.headers.get('x-mcpctl-served-by'));
+      }
+      return names;
+    };
+    // Whichever member the round robin draws first, the failing one is asked at most once.
+    expect(await served(6)).toEqual(Array(6).fill('healthy'));
+    const asked = failing.requests.filter((request) => request.path.endsWith('/chat/completions')).length;
+    expect(asked).toBeLessThanOrEqual(1);
+    expect(healthy.requests.length).toBeGreaterThanOrEqual(6);
+    // Once its cooldown is over it is tried again, and cooled down again.
+    clock.advance(30_000);
+    expect(await served(4)).toEqual(Array(4).fill('healthy'));
+    const askedAfter = failing.requests.filter((request) => request.path.endsWith('/chat/completions')).length;
+    expect(askedAfter).toBe(asked + 1);
+    expect(warnings).toContainEqual(expect.objectContaining({ msg: 'inference failed upstream', llm: 'qwen3', servedBy: 'failing', status: 502, retriedOnAnotherMember: true }));
   });
 
   it("names the member that failed, not the pool, in a failure's error, as x-mcpctl-served-by names the member that answered", async () => {

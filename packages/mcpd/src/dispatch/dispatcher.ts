@@ -6,6 +6,7 @@ import type { TaskRouter } from '../relay/task-router.js';
 import type { InferenceTarget, LlmCatalog } from '../catalog/llm-catalog.js';
 import { canSee, type Principal } from '../rbac/principal.js';
 import type { InFlightTracker } from './in-flight-tracker.js';
+import { MemberCooldown } from './member-cooldown.js';
 import { hasCapacity, pickMember, type MemberLoad } from './pick-member.js';
 import type { ReconnectGrace } from './reconnect-grace.js';
 import type { SharedSlots } from './shared-llm-slots.js';
@@ -18,9 +19,14 @@ export interface DispatchOptions {
   maxQueuedPerUser?: number;
   /** Longest wait in the queue before 503. */
   maxWaitMs: number;
+  /** How long a pool member that failed before its answer started is picked after the others (0: not at all). */
+  memberCooldownMs?: number;
   /** How often a request waiting on a wake is told so. */
   wakeNoticeIntervalMs: number;
 }
+
+/** The default of {@link DispatchOptions.memberCooldownMs}. */
+export const MEMBER_COOLDOWN_MS = 30_000;
 
 export interface DispatchRequest {
   principal: Principal;
@@ -74,6 +80,7 @@ interface Waiter {
 export class Dispatcher {
   readonly #queues = new Map<string, Waiter[]>();
   readonly #turns = new Map<string, number>();
+  readonly #cooldown: MemberCooldown;
 
   constructor(
     private readonly catalog: LlmCatalog,
@@ -86,6 +93,7 @@ export class Dispatcher {
     /** Among replicas: the slots of public LLMs, which no replica's own count sees whole. */
     private readonly shared?: SharedSlots,
   ) {
+    this.#cooldown = new MemberCooldown(clock, options.memberCooldownMs ?? MEMBER_COOLDOWN_MS);
     inFlight.onRelease(() => this.#pumpAll());
     catalog.onChange(() => void this.#refreshAll());
   }
@@ -120,6 +128,16 @@ export class Dispatcher {
   /** Keys (`llm:NAME`, `pool:NAME`) with a request waiting here: where {@link queued} is not zero. */
   *waitingKeys(): Iterable<string> {
     for (const [key, queue] of this.#queues) if (queue.length > 0) yield key;
+  }
+
+  /** A pool member failed before its answer started: the other members go first for a while. */
+  memberFailed(llmId: string): void {
+    this.#cooldown.failed(llmId);
+  }
+
+  /** A member answered: any cooldown of its ends. */
+  memberServed(llmId: string): void {
+    this.#cooldown.served(llmId);
   }
 
   async acquire(request: DispatchRequest): Promise<Slot> {
@@ -173,6 +191,7 @@ export class Dispatcher {
         inFlight: this.inFlight.count(target.record.id),
         reachable: this.#reachable(target),
         keptElsewhere: this.shared?.keeps(target) ?? false,
+        coolingDown: this.#cooldown.coolingDown(target.record.id),
       }));
   }
 

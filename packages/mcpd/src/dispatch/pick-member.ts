@@ -7,6 +7,8 @@ export interface MemberLoad {
   reachable: boolean;
   /** Its `maxConcurrent` is kept among replicas (`SharedSlots`), not by this count. */
   keptElsewhere?: boolean;
+  /** It failed before its answer started a moment ago (`MemberCooldown`): the others go first. */
+  coolingDown?: boolean;
 }
 
 /** An active, reachable member with a free slot (`maxConcurrent` unset means unlimited). */
@@ -17,10 +19,13 @@ export function hasCapacity(member: MemberLoad): boolean {
 
 /**
  * The member with free capacity and the fewest requests in flight; `turn` rotates among
- * members tied on that count (round robin).
+ * members tied on that count (round robin). Members cooling down after a failure are picked
+ * only when no other has capacity.
  */
 export function pickMember(members: MemberLoad[], turn: number): InferenceTarget | undefined {
-  const free = members.filter(hasCapacity);
+  const withCapacity = members.filter(hasCapacity);
+  const healthy = withCapacity.filter((member) => member.coolingDown !== true);
+  const free = healthy.length > 0 ? healthy : withCapacity;
   if (free.length === 0) return undefined;
   const least = Math.min(...free.map((member) => member.inFlight));
   const tied = free.filter((member) => member.inFlight === least);

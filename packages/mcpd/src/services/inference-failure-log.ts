@@ -17,6 +17,8 @@ export interface InferenceFailure {
   streaming: boolean;
   /** A failure of the model server or the publisher under another status than these (a publisher's 503 with its `Retry-After`). */
   upstreamFailure?: boolean;
+  /** A pool member's failure before its answer started, after which another member answered the caller. */
+  retried?: boolean;
 }
 
 /** An LLM that failed within the quiet period: the failures not logged yet, and the latest. */
@@ -87,6 +89,7 @@ export class InferenceFailureLog {
         status: failure.status,
         streaming: failure.streaming,
         error: failure.error,
+        ...(failure.retried === true ? { retriedOnAnotherMember: true } : {}),
         ...(quiet ? { moreFailures: quiet.more, withinSeconds: Math.round((this.clock.monotonic() - quiet.since) / 100) / 10 } : {}),
       },
       'inference failed upstream',

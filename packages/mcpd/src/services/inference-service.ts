@@ -108,10 +108,24 @@ export class InferenceService {
       outcome.servedBy = slot.target.record.name;
       try {
         await this.backends[slot.target.record.kind].serve(call, slot.target, outcome);
+        if (slot.pooled) this.dispatcher.memberServed(slot.target.record.id);
         return;
       } catch (error) {
-        const retry = slot.pooled && attempt === 0 && !answerStarted() && error instanceof HttpError && RETRIED_STATUSES.has(error.statusCode);
-        if (!retry) throw error;
+        const memberFailed = slot.pooled && !answerStarted() && error instanceof HttpError && RETRIED_STATUSES.has(error.statusCode);
+        if (!memberFailed) throw error;
+        // The pool's other members go first for a while, so the next callers do not wait on it too.
+        this.dispatcher.memberFailed(slot.target.record.id);
+        if (attempt > 0) throw error;
+        // The caller gets another member's answer; the log still says this one failed.
+        this.options.failures.note({
+          llmName: call.name,
+          servedBy: slot.target.record.name,
+          status: error.statusCode,
+          error: error.message,
+          streaming: call.request.stream === true,
+          upstreamFailure: error.upstreamFailure,
+          retried: true,
+        });
         failed.add(slot.target.record.id);
       } finally {
         slot.release();

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DatabaseHandle } from '@mcpctl/db';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import type { Clock } from '@mcpctl/clock';
 import { loadConfig } from '../../src/config.js';
 import type { ResolveHost } from '../../src/security/upstream-address-guard.js';
@@ -29,6 +29,8 @@ export interface TestServerOptions {
   resolveHost?: ResolveHost;
   /** Among replicas: liveness timing (a test that sweeps by hand makes the rounds rare). */
   presenceTiming?: PresenceTiming;
+  /** Where mcpd logs; default nowhere. */
+  logger?: Logger;
 }
 
 /** The key a test server seals secrets with, for tests that read its rows. */
@@ -47,7 +49,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     ...options.env,
   });
   const server = await startServer(config, {
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     database: options.database,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.cacheMs === undefined ? {} : { cacheMs: options.cacheMs }),
