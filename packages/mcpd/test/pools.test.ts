@@ -134,6 +134,17 @@ describe('pools and the wait queue', () => {
     expect(new Set(responses.map((response) => response.headers.get('x-mcpctl-served-by')))).toEqual(new Set(['healthy']));
   });
 
+  it('names the pool and both members when the retry on another member fails too', async () => {
+    await start();
+    await member('down-a', { url: 'http://127.0.0.1:9/v1' });
+    await member('down-b', { url: 'http://127.0.0.1:9/v1' });
+    const response = await infer('qwen3');
+    expect(response.status).toBe(502);
+    const { error } = errorBodySchema.parse(await response.json());
+    expect(error).toMatch(/^no member of pool qwen3 could answer: cannot reach the upstream of down-(a|b): .+; then cannot reach the upstream of down-(a|b): /);
+    expect(new Set(error.match(/down-[ab]/g))).toEqual(new Set(['down-a', 'down-b']));
+  });
+
   it('picks a member that just failed after the others for the cooldown, then tries it again, and logs each retried failure', async () => {
     const clock = new ManualClock();
     const warnings: Array<Record<string, unknown>> = [];

@@ -192,6 +192,11 @@ describe.each(testDatabaseVariants())('registry on $name', (variant) => {
     expect(await (await mcpd.api('/readyz', { token: null })).json()).toEqual({ status: 'ok' });
     expect((await mcpd.api('/metrics', { token: null })).status).toBe(401);
     expect((await mcpd.api('/api/v1/nothing-here', { token: null })).status).toBe(401);
+    // A browser opening mcpd's address is sent to the dashboard.
+    const root = await mcpd.api('/', { token: null, redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/ui/');
+    expect((await mcpd.api('/?x=1', { token: null, redirect: 'manual' })).status).toBe(302);
     expect((await mcpd.api('/api/v1/nothing-here')).status).toBe(404);
     const status = await (await mcpd.api('/api/v1/status')).json();
     expect(status).toMatchObject({ user: { name: 'admin', admin: true }, server: { database: variant.name } });

@@ -17,6 +17,8 @@ function stateNote(agent: AgentView, llm: LlmView | undefined): string {
   if (agent.llmState === 'gone') return ` It cannot answer: its LLM ${agent.llm} is gone; mcpctl describe agent ${agent.name} says what to do.`;
   if (agent.status === 'inactive') return ' Its publisher is offline: requests fail until it reconnects.';
   if (llm?.status === 'hibernating') return ` Its LLM ${llm.name} is hibernating and wakes on the first message.`;
+  // An agent pinned to a pool member is dispatched across the pool (SPEC §12).
+  if (llm?.status === 'inactive' && llm.poolName !== null) return ` Its LLM ${llm.name} is offline: the other members of pool ${llm.poolName} answer until it is back.`;
   if (llm?.status === 'inactive') return ` Its LLM ${llm.name} is offline: requests fail until its publisher reconnects.`;
   return '';
 }

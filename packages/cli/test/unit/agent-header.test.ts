@@ -18,4 +18,10 @@ describe('the chat header of an agent', () => {
       'Chatting with agent reviewer (llm qwen3 · active). Its LLM qwen3 is offline: requests fail until its publisher reconnects.',
     );
   });
+
+  it('says the other members of its pool answer while a pinned pool member is offline', () => {
+    expect(agentHeader(agentView({ llmState: 'pinned' }), llmView({ status: 'inactive', poolName: 'qp' }), true)).toBe(
+      'Chatting with agent reviewer (llm qwen3 · active). Its LLM qwen3 is offline: the other members of pool qp answer until it is back.',
+    );
+  });
 });

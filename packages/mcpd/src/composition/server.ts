@@ -198,7 +198,7 @@ async function startOn(config: McpdConfig, options: StartOptions, clock: Clock, 
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
-  logger.info({ url, database: database.driver, instanceId: services.instanceId, replicaId: bus?.replicaId }, 'mcpd listening');
+  logger.info({ url, dashboard: `${url}/ui/`, database: database.driver, instanceId: services.instanceId, replicaId: bus?.replicaId }, 'mcpd listening');
 
   const stopGc = every(clock, config.gcIntervalMs, () =>
     services.gc.runOnce().catch((error: unknown) => logger.error({ err: error }, 'lifecycle GC failed')),

@@ -11,9 +11,10 @@ declare module 'fastify' {
 
 /**
  * The health probes need no token; `/metrics` checks its own (an admin's or the scrape token);
- * the dashboard's files hold no data (the page asks the API with the token it is given).
+ * the dashboard's files hold no data (the page asks the API with the token it is given), and `/`
+ * only sends a browser there.
  */
-const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+const PUBLIC_PATHS = new Set(['/', '/healthz', '/readyz', '/metrics']);
 const isPublic = (path: string) => PUBLIC_PATHS.has(path) || path === '/ui' || path.startsWith('/ui/');
 
 /** Bearer authentication in front of every route but the health probes. */

@@ -63,6 +63,8 @@ export function uiRoutes(app: FastifyInstance, dir = UI_DIR): void {
   };
 
   app.get('/ui', (_request, reply) => reply.redirect('/ui/', 301));
+  // Someone who opens mcpd's address in a browser is looking for the page, not a 401.
+  app.get('/', (_request, reply) => reply.redirect('/ui/', 302));
   app.get('/ui/*', async (request, reply) => send(reply, normalize((request.params as { '*': string })['*'] || 'index.html')));
 }
 

@@ -97,8 +97,14 @@ export class InferenceService {
   async #serve(call: InferenceCall, outcome: Outcome, running: RunningCall, answerStarted: () => boolean): Promise<void> {
     this.hops.admit(call.hops ?? []);
     const failed = new Set<string>();
+    let first: { error: HttpError; pool: string } | undefined;
     for (let attempt = 0; ; attempt += 1) {
-      const slot = await this.#acquire(call, failed);
+      let slot: Slot;
+      try {
+        slot = await this.#acquire(call, failed);
+      } catch (error) {
+        throw first ? poolFailure(first, error) : error;
+      }
       if (call.caller.signal.aborted) {
         slot.release();
         throw new CallerGoneError();
@@ -115,7 +121,7 @@ export class InferenceService {
         if (!memberFailed) throw error;
         // The pool's other members go first for a while, so the next callers do not wait on it too.
         this.dispatcher.memberFailed(slot.target.record.id);
-        if (attempt > 0) throw error;
+        if (first) throw poolFailure(first, error);
         // The caller gets another member's answer; the log still says this one failed.
         this.options.failures.note({
           llmName: call.name,
@@ -127,6 +133,7 @@ export class InferenceService {
           retried: true,
         });
         failed.add(slot.target.record.id);
+        first = { error, pool: slot.target.record.poolName ?? call.name };
       } finally {
         slot.release();
       }
@@ -222,4 +229,18 @@ export class InferenceService {
       });
     }
   }
+}
+
+/**
+ * The retry on another member failed too (or found none to ask): the caller hears both members'
+ * failures, the first one's included, under the status of the second. Anything that is not an
+ * HTTP failure (the caller left) passes as it is.
+ */
+function poolFailure(first: { error: HttpError; pool: string }, second: unknown): unknown {
+  if (!(second instanceof HttpError)) return second;
+  return new HttpError(second.statusCode, `no member of pool ${first.pool} could answer: ${first.error.message}; then ${second.message}`, {
+    cause: second,
+    ...(second.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: second.retryAfterSeconds }),
+    upstreamFailure: second.upstreamFailure,
+  });
 }

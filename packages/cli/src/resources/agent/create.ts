@@ -31,7 +31,7 @@ export function registerCreateAgent(create: Command, context: CliContext): void 
     .option('--description <text>', 'free text')
     .option('--project <project>', 'the project the agent belongs to')
     .option('--param <key=value>', 'a default request parameter, repeatable; JSON values are parsed (temperature=0.2)', parseParam)
-    .addOption(new Option('--visibility <visibility>', 'who may see it').choices(visibilitySchema.options))
+    .addOption(new Option('--visibility <visibility>', 'who may see it: public (the default, every user) or private (you and admins)').choices(visibilitySchema.options))
     .action(async (name: string, options: CreateAgentOptions) => {
       // A file's final newline is the editor's, not part of the prompt.
       const systemPrompt =

@@ -34,7 +34,7 @@ export function registerCreateLlm(create: Command, context: CliContext): void {
     .addOption(new Option('--api-key [key]').hideHelp())
     .addOption(new Option('--tier <tier>', 'speed class').choices(llmTierSchema.options))
     .option('--pool <pool>', 'pool to join')
-    .addOption(new Option('--visibility <visibility>', 'who may see it').choices(visibilitySchema.options))
+    .addOption(new Option('--visibility <visibility>', 'who may see it: public (the default, every user) or private (you and admins)').choices(visibilitySchema.options))
     .option('--description <text>', 'free text')
     .option('--max-concurrent <n>', 'requests served at once', parsePositiveInteger)
     .action(async (name: string, options: CreateLlmOptions & { apiKey?: unknown }) => {
