@@ -197,6 +197,24 @@ describe('loadMcplocalConfig', () => {
       'credentials: token: must not be empty (run mcpctl login again)',
     ]);
   });
+
+  it('names the key an unknown one looks like, in providers, agents and wake recipes too', async () => {
+    await writeConfig({
+      providers: [{ name: 'vllm', type: 'openai', url: 'http://127.0.0.1:8000/v1', model: 'm', visiblity: 'public', wake: { type: 'http', url: 'http://127.0.0.1:9/wake', maxWaitSecond: 5 } }],
+      agents: [{ name: 'helper', llmName: 'vllm', systemPromt: 'x' }],
+      publishNameSufix: 'user',
+    });
+    await writeCredentials(CREDENTIALS, 0o600);
+    const problems = await problemsOf(loadMcplocalConfig(home.path, {}, { identity: IDENTITY }));
+    expect(problems.sort()).toEqual(
+      [
+        'config.json: providers[0].visiblity: unknown key (did you mean visibility?)',
+        'config.json: providers[0].wake.maxWaitSecond: unknown key (did you mean maxWaitSeconds?)',
+        'config.json: agents[0].systemPromt: unknown key (did you mean systemPrompt?)',
+        'config.json: publishNameSufix: unknown key (did you mean publishNameSuffix?)',
+      ].sort(),
+    );
+  });
 });
 
 describe('mcplocalHome', () => {
