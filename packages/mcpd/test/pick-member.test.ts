@@ -23,10 +23,13 @@ describe('pickMember', () => {
     expect(pickMember([member('a', 0, { status: 'hibernating' }), member('b', 0, { status: 'inactive' }), member('c', 0, {}, false)], 0)).toBeUndefined();
   });
 
-  it('picks a member cooling down after a failure only when no other has room, whatever its load', () => {
+  it('picks a member cooling down after a failure only when no other can serve at all, whatever its load', () => {
     const cooling = { ...member('a', 0), coolingDown: true };
     expect([0, 1, 2].map((turn) => names(pickMember([cooling, member('b', 3), member('c', 3)], turn)))).toEqual(['b', 'c', 'b']);
-    expect(names(pickMember([cooling, member('b', 2, { maxConcurrent: 2 })], 0))).toBe('a');
+    // Another member is only busy: the request waits for it rather than go to the one that just failed.
+    expect(pickMember([cooling, member('b', 2, { maxConcurrent: 2 })], 0)).toBeUndefined();
+    // Every other member is offline or cooling down too: the cooling one is tried.
+    expect(names(pickMember([cooling, member('b', 0, { status: 'inactive' }), member('c', 0, {}, false)], 0))).toBe('a');
     expect(names(pickMember([cooling, { ...member('b', 1), coolingDown: true }], 0))).toBe('a');
   });
 

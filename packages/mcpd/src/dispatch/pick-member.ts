@@ -13,19 +13,24 @@ export interface MemberLoad {
 
 /** An active, reachable member with a free slot (`maxConcurrent` unset means unlimited). */
 export function hasCapacity(member: MemberLoad): boolean {
-  const { status, maxConcurrent } = member.target.record;
-  return status === 'active' && member.reachable && (maxConcurrent === null || member.keptElsewhere === true || member.inFlight < maxConcurrent);
+  const { maxConcurrent } = member.target.record;
+  return canServe(member) && (maxConcurrent === null || member.keptElsewhere === true || member.inFlight < maxConcurrent);
+}
+
+/** Active and reachable, whatever its load: it could take a request once a slot frees. */
+function canServe(member: MemberLoad): boolean {
+  return member.target.record.status === 'active' && member.reachable;
 }
 
 /**
  * The member with free capacity and the fewest requests in flight; `turn` rotates among
- * members tied on that count (round robin). Members cooling down after a failure are picked
- * only when no other has capacity.
+ * members tied on that count (round robin). A member cooling down after a failure is picked
+ * only while no other member can serve at all: while the others are merely busy, a request
+ * waits for one of them (in the queue) rather than be handed to the member that just failed.
  */
 export function pickMember(members: MemberLoad[], turn: number): InferenceTarget | undefined {
-  const withCapacity = members.filter(hasCapacity);
-  const healthy = withCapacity.filter((member) => member.coolingDown !== true);
-  const free = healthy.length > 0 ? healthy : withCapacity;
+  const others = members.filter((member) => member.coolingDown !== true);
+  const free = (others.some(canServe) ? others : members).filter(hasCapacity);
   if (free.length === 0) return undefined;
   const least = Math.min(...free.map((member) => member.inFlight));
   const tied = free.filter((member) => member.inFlight === least);

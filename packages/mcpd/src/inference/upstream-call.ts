@@ -56,8 +56,9 @@ export function upstreamFailure(error: unknown, options: { signal: CancelSignal;
   if (error instanceof undiciErrors.HeadersTimeoutError) return gatewayTimeout(`the upstream of ${options.llmName} did not answer in time`, error);
   // Its status and headers came, then nothing for the idle timeout.
   if (error instanceof undiciErrors.BodyTimeoutError) return gatewayTimeout(`the upstream of ${options.llmName} went silent mid-answer`, error);
+  // Nothing reached the server: a host that is down, as unreachable as a refused connection (a pool retries it elsewhere).
   if (error instanceof undiciErrors.ConnectTimeoutError) {
-    return gatewayTimeout(`connecting to the upstream of ${options.llmName} timed out`, error);
+    return badGateway(`cannot reach the upstream of ${options.llmName}: connecting timed out`, error);
   }
   if (options.answered) return badGateway(`the connection to the upstream of ${options.llmName} broke mid-answer: ${describeNetworkError(error)}`, error);
   return badGateway(`cannot reach the upstream of ${options.llmName}: ${describeNetworkError(error)}`, error);

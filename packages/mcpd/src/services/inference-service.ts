@@ -114,11 +114,12 @@ export class InferenceService {
       outcome.servedBy = slot.target.record.name;
       try {
         await this.backends[slot.target.record.kind].serve(call, slot.target, outcome);
-        if (slot.pooled) this.dispatcher.memberServed(slot.target.record.id);
+        this.dispatcher.memberServed(slot.target.record.id);
         return;
       } catch (error) {
         const memberFailed = slot.pooled && !answerStarted() && error instanceof HttpError && RETRIED_STATUSES.has(error.statusCode);
-        if (!memberFailed) throw error;
+        // The retry's own failure of another kind (a timeout) still says what befell the first member.
+        if (!memberFailed) throw first && !answerStarted() && error instanceof HttpError && error.statusCode >= 500 ? poolFailure(first, error) : error;
         // The pool's other members go first for a while, so the next callers do not wait on it too.
         this.dispatcher.memberFailed(slot.target.record.id);
         if (first) throw poolFailure(first, error);
