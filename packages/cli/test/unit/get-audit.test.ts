@@ -1,12 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 import type { AuditRecordView } from '@mcpctl/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/run-cli.js';
-import { CapturedStream } from '../helpers/captured-stream.js';
+import { runInProcess as run, startStandInMcpd, type StandInMcpd } from '../helpers/stand-in-mcpd.js';
 
-let server: Server | undefined;
+let mcpd: StandInMcpd | undefined;
 
 const record = (userName: string): AuditRecordView => ({
   id: '7',
@@ -27,28 +23,15 @@ const record = (userName: string): AuditRecordView => ({
   agentName: null,
 });
 
-/** A real HTTP server answering `GET /api/v1/audit` with `records`, as mcpd does. */
+/** `GET /api/v1/audit` answered with `records`, as mcpd does. */
 async function mcpdAnswering(records: AuditRecordView[]): Promise<Record<string, string>> {
-  server = createServer((request, response) => {
-    request.resume();
-    response.setHeader('content-type', 'application/json');
-    response.end(JSON.stringify(records));
-  });
-  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-  return { MCPCTL_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, MCPCTL_TOKEN: 't', MCPCTL_HOME: '/nonexistent/mcpctl' };
-}
-
-async function run(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new CapturedStream();
-  const stderr = new CapturedStream();
-  const code = await runCli(args, { stdin: Readable.from([]), stdout, stderr, env });
-  return { code, stdout: stdout.text, stderr: stderr.text };
+  mcpd = await startStandInMcpd((_request, response) => response.end(JSON.stringify(records)));
+  return mcpd.env;
 }
 
 afterEach(async () => {
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
-  server = undefined;
+  await mcpd?.close();
+  mcpd = undefined;
 });
 
 describe('get audit --user', () => {
