@@ -1,16 +1,19 @@
-import type { LlmView } from '@mcpctl/protocol';
+import type { AgentView, LlmView } from '@mcpctl/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
+import { agentView } from '../helpers/agent-view.js';
 import { llmView } from '../helpers/llm-view.js';
 import { runInProcess as run, startStandInMcpd, type StandInMcpd } from '../helpers/stand-in-mcpd.js';
 
 let mcpd: StandInMcpd | undefined;
 
 /** `GET` and `DELETE /api/v1/llms/NAME` for one LLM as mcpd answers them; `deleted` lists the names it removed. */
-async function mcpdHolding(view: LlmView): Promise<{ env: Record<string, string>; deleted: string[] }> {
+async function mcpdHolding(view: LlmView, agents: AgentView[] = []): Promise<{ env: Record<string, string>; deleted: string[] }> {
   const deleted: string[] = [];
   let present = true;
   mcpd = await startStandInMcpd((request, response) => {
-    if (!present || request.url !== `/api/v1/llms/${view.name}`) {
+    if (request.method === 'GET' && request.url === '/api/v1/agents') {
+      response.end(JSON.stringify(agents));
+    } else if (!present || request.url !== `/api/v1/llms/${view.name}`) {
       response.writeHead(404).end(JSON.stringify({ error: `LLM not found: ${request.url ?? ''}` }));
     } else if (request.method === 'DELETE') {
       present = false;
@@ -43,6 +46,16 @@ describe('delete llm', () => {
       await mcpd?.close();
       mcpd = undefined;
     }
+  });
+
+  it('names the agents pinned to the LLM it deleted, which cannot answer now', async () => {
+    const agents = [agentView({ name: 'reviewer', llm: 'gpt' }), agentView({ name: 'writer', llm: 'gpt' }), agentView({ name: 'other', llm: 'qwen3' })];
+    const held = await mcpdHolding(llmView({ name: 'gpt' }), agents);
+    expect(await run(['delete', 'llm', 'gpt'], held.env)).toEqual({
+      code: 0,
+      stdout: 'llm/gpt deleted\n',
+      stderr: 'note: agents reviewer, writer are pinned to gpt and cannot answer until pointed at another LLM; mcpctl describe agent reviewer says what to do\n',
+    });
   });
 
   it('deletes a public LLM without a note', async () => {

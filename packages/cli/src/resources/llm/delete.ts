@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import type { ApiClient } from '../../api-client.js';
 import type { CliContext } from '../../context.js';
+import { listAgents } from '../agent/agent-api.js';
 import { asDeleteNotFound, findLlm, llmPath } from './llm-api.js';
 
 /** `mcpctl delete llm NAME` */
@@ -11,14 +13,22 @@ export function registerDeleteLlm(deleteCommand: Command, context: CliContext): 
     .argument('<name>', 'LLM name or id')
     .action(async (name: string) => {
       const client = await context.api();
-      // Read first only to say what deleting a published LLM does; the DELETE decides the rest.
+      // Read first only to say what deleting it does; the DELETE decides the rest.
       const before = await findLlm(client, name).catch(() => undefined);
+      const pinned = before === undefined ? [] : await agentsPinnedTo(client, before.name);
       try {
         await client.request('DELETE', llmPath(name));
       } catch (error) {
         throw await asDeleteNotFound(client, error, name);
       }
       context.printer.line(`llm/${name} deleted`);
+      const [firstPinned] = pinned;
+      if (firstPinned !== undefined) {
+        const many = pinned.length > 1;
+        context.printer.notice(
+          `note: agent${many ? 's' : ''} ${pinned.join(', ')} ${many ? 'are' : 'is'} pinned to ${name} and cannot answer until pointed at another LLM; mcpctl describe agent ${firstPinned} says what to do`,
+        );
+      }
       // Connected or not (and to this replica or another), its mcplocal publishes it again when it next registers.
       if (before?.kind === 'virtual') {
         context.printer.notice(
@@ -26,4 +36,10 @@ export function registerDeleteLlm(deleteCommand: Command, context: CliContext): 
         );
       }
     });
+}
+
+/** The agents the caller sees that are pinned to `llmName` (a note, so a failure to list them says nothing). */
+async function agentsPinnedTo(client: ApiClient, llmName: string): Promise<string[]> {
+  const agents = await listAgents(client).catch(() => []);
+  return agents.filter((agent) => agent.llm === llmName).map((agent) => agent.name);
 }
