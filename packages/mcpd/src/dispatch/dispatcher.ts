@@ -20,13 +20,10 @@ export interface DispatchOptions {
   /** Longest wait in the queue before 503. */
   maxWaitMs: number;
   /** How long a pool member that failed before its answer started is picked after the others (0: not at all). */
-  memberCooldownMs?: number;
+  memberCooldownMs: number;
   /** How often a request waiting on a wake is told so. */
   wakeNoticeIntervalMs: number;
 }
-
-/** The default of {@link DispatchOptions.memberCooldownMs}. */
-export const MEMBER_COOLDOWN_MS = 30_000;
 
 export interface DispatchRequest {
   principal: Principal;
@@ -93,7 +90,7 @@ export class Dispatcher {
     /** Among replicas: the slots of public LLMs, which no replica's own count sees whole. */
     private readonly shared?: SharedSlots,
   ) {
-    this.#cooldown = new MemberCooldown(clock, options.memberCooldownMs ?? MEMBER_COOLDOWN_MS);
+    this.#cooldown = new MemberCooldown(clock, options.memberCooldownMs);
     inFlight.onRelease(() => this.#pumpAll());
     catalog.onChange(() => void this.#refreshAll());
   }
