@@ -12,7 +12,7 @@ export interface ResourcePresentation<T> {
 /** A list: a table, a JSON array, or YAML documents. An empty list says so on stderr. */
 export function printResourceList<T>(printer: Printer, format: OutputFormat, presentation: ResourcePresentation<T>, views: T[]): void {
   if (format === 'json') {
-    printer.json(views);
+    printer.json(views.map((view) => jsonView(presentation, view)));
     return;
   }
   if (views.length === 0) {
@@ -25,7 +25,18 @@ export function printResourceList<T>(printer: Printer, format: OutputFormat, pre
 
 /** One resource: a one-row table, a JSON object, or one YAML document. */
 export function printResource<T>(printer: Printer, format: OutputFormat, presentation: ResourcePresentation<T>, view: T): void {
-  if (format === 'json') printer.json(view);
+  if (format === 'json') printer.json(jsonView(presentation, view));
   else if (format === 'yaml') printer.yaml([presentation.toYamlDocument(view)]);
   else printer.table(presentation.columns, [view], { wide: format === 'wide' });
+}
+
+/**
+ * The view as mcpd sent it, with the kind of its YAML document in front when it has no `kind` of
+ * its own (an LLM's or agent's `kind` says public or virtual, which `apply` reads as well), so
+ * `get -o json` applies back as `get -o yaml` does.
+ */
+function jsonView<T>(presentation: ResourcePresentation<T>, view: T): unknown {
+  if (typeof view !== 'object' || view === null || 'kind' in view) return view;
+  const document = presentation.toYamlDocument(view).value as { kind?: unknown };
+  return typeof document.kind === 'string' ? { kind: document.kind, ...view } : view;
 }

@@ -201,6 +201,19 @@ describe('mcpctl users, tokens and role bindings', () => {
     expect((await mcpctl(['apply', '-f', '-'], { input: changed })).stdout).toBe('rolebinding/alice-team-gpt unchanged\nrolebinding/carol-views unchanged\nrolebinding/ml-runs-gpt configured\n');
   });
 
+  it('applies get -o json output of users and role bindings back unchanged, one or a list', async () => {
+    const bob = await mcpctl(['get', 'user', 'bob', '-o', 'json']);
+    expect(JSON.parse(bob.stdout)).toMatchObject({ kind: 'User', name: 'bob' });
+    expect(await mcpctl(['apply', '-f', '-'], { input: bob.stdout })).toEqual({ code: 0, stdout: 'user/bob unchanged\n', stderr: '' });
+    const bindings = await mcpctl(['get', 'rolebindings', '-o', 'json']);
+    expect((JSON.parse(bindings.stdout) as Array<{ kind: unknown }>).map((binding) => binding.kind)).toEqual(['RoleBinding', 'RoleBinding', 'RoleBinding']);
+    expect(await mcpctl(['apply', '-f', '-'], { input: bindings.stdout })).toEqual({
+      code: 0,
+      stdout: 'rolebinding/alice-team-gpt unchanged\nrolebinding/carol-views unchanged\nrolebinding/ml-runs-gpt unchanged\n',
+      stderr: '',
+    });
+  });
+
   it('revokes a token: the next command with it fails', async () => {
     expect(await mcpctl(['delete', 'token', 'laptop', '--user', 'alice'])).toEqual({ code: 0, stdout: 'token/laptop deleted\n', stderr: '' });
     const run = await mcpctl(['get', 'llms'], { token: aliceToken });
