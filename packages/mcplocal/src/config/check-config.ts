@@ -16,7 +16,7 @@ export function checkConfig(
   identity: WorkstationIdentity,
 ): { config: McplocalConfig; problems: [] } | { config: undefined; problems: string[] } {
   const parsed = mcplocalConfigSchema.safeParse(raw);
-  const problems = parsed.success ? [] : schemaProblems('config.json', parsed.error.issues, mcplocalConfigSchema);
+  const problems = parsed.success ? [] : schemaProblems('config.json', parsed.error.issues, mcplocalConfigSchema, raw);
   const record = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
   const providers = validEntries(record.providers, (value) => providerEntrySchema.safeParse(value));
   const agents = validEntries(record.agents, (value) => agentEntrySchema.safeParse(value));

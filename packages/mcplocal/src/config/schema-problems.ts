@@ -8,6 +8,8 @@ interface SchemaNode {
   element?: SchemaNode;
   options?: readonly SchemaNode[];
   unwrap?: () => SchemaNode;
+  /** A literal's values (`type: 'http'`), which pick a union's option. */
+  values?: ReadonlySet<unknown>;
 }
 
 /** `['providers', 1, 'url']` → `providers[1].url`. */
@@ -21,12 +23,12 @@ export function keyPath(path: ReadonlyArray<PropertyKey>): string {
 /**
  * One line per problem, `FILE: KEY.PATH: what is wrong`, in words a person editing the file acts
  * on; `schema`, when given, names the key an unknown one looks like (`visiblity`: did you mean
- * `visibility`?).
+ * `visibility`?), among the keys of the union option `input` picks where it picks one.
  */
-export function schemaProblems(file: string, issues: readonly SchemaIssue[], schema?: object): string[] {
+export function schemaProblems(file: string, issues: readonly SchemaIssue[], schema?: object, input?: unknown): string[] {
   return issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
-      const known = schema === undefined ? [] : keysAt(schema, issue.path);
+      const known = schema === undefined ? [] : keysAt(schema, issue.path, input);
       return issue.keys.map((key) => {
         const meant = closestName(key, known);
         return `${file}: ${keyPath([...issue.path, key])}: unknown key${meant === undefined ? '' : ` (did you mean ${meant}?)`}`;
@@ -58,18 +60,36 @@ function describeIssue(issue: SchemaIssue): string {
   }
 }
 
-/** The keys the objects at `path` of `schema` take, every option of a union's. */
-function keysAt(schema: SchemaNode, path: ReadonlyArray<PropertyKey>): string[] {
-  let nodes = expand([schema]);
+/**
+ * The keys the objects at `path` of `schema` take: of the union options whose literal fields
+ * `input` matches there (a wake recipe's `type`), or of every option when it matches none.
+ */
+function keysAt(schema: SchemaNode, path: ReadonlyArray<PropertyKey>, input: unknown): string[] {
+  let value = input;
+  let nodes = expand([schema], value);
   for (const key of path) {
-    nodes = expand(nodes.flatMap((node) => (typeof key === 'number' ? (node.element ? [node.element] : []) : typeof key === 'string' && node.shape?.[key] ? [node.shape[key]] : [])));
+    value = typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+    const next = nodes.flatMap((node) => (typeof key === 'number' ? (node.element ? [node.element] : []) : typeof key === 'string' && node.shape?.[key] ? [node.shape[key]] : []));
+    nodes = expand(next, value);
   }
   return [...new Set(nodes.flatMap((node) => Object.keys(node.shape ?? {})))];
 }
 
-/** Wrappers taken off, unions opened into their options. */
-function expand(nodes: readonly SchemaNode[]): SchemaNode[] {
-  return nodes.map(bare).flatMap((node) => (Array.isArray(node.options) ? node.options.map(bare) : [node]));
+/** Wrappers taken off, unions opened into the options `value` matches (all of them when it matches none). */
+function expand(nodes: readonly SchemaNode[], value: unknown): SchemaNode[] {
+  return nodes.map(bare).flatMap((node) => {
+    if (!Array.isArray(node.options)) return [node];
+    const options = node.options.map(bare);
+    const matching = options.filter((option) => literalsMatch(option, value));
+    return matching.length > 0 ? matching : options;
+  });
+}
+
+/** Whether `value` has every literal field of `option` with one of its values; false when `option` has none. */
+function literalsMatch(option: SchemaNode, value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || option.shape === undefined) return false;
+  const literals = Object.entries(option.shape).filter(([, field]) => field.values instanceof Set);
+  return literals.length > 0 && literals.every(([key, field]) => field.values?.has((value as Record<string, unknown>)[key]) === true);
 }
 
 function bare(node: SchemaNode): SchemaNode {

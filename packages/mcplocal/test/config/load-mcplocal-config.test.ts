@@ -215,6 +215,24 @@ describe('loadMcplocalConfig', () => {
       ].sort(),
     );
   });
+
+  it("suggests only the keys of the wake recipe's own type", async () => {
+    await writeConfig({
+      providers: [
+        { name: 'a', type: 'openai', url: 'http://127.0.0.1:8000/v1', model: 'm', wake: { type: 'http', url: 'http://127.0.0.1:9/wake', comand: 'x' } },
+        { name: 'b', type: 'openai', url: 'http://127.0.0.1:8001/v1', model: 'm', wake: { type: 'command', command: 'up', comand: 'x', heders: {} } },
+      ],
+    });
+    await writeCredentials(CREDENTIALS, 0o600);
+    const problems = await problemsOf(loadMcplocalConfig(home.path, {}, { identity: IDENTITY }));
+    expect(problems.sort()).toEqual(
+      [
+        'config.json: providers[0].wake.comand: unknown key',
+        'config.json: providers[1].wake.comand: unknown key (did you mean command?)',
+        'config.json: providers[1].wake.heders: unknown key',
+      ].sort(),
+    );
+  });
 });
 
 describe('mcplocalHome', () => {
