@@ -145,6 +145,22 @@ describe('pools and the wait queue', () => {
     expect(new Set(error.match(/down-[ab]/g))).toEqual(new Set(['down-a', 'down-b']));
   });
 
+  it('says every other member is offline when the retry finds none online, not that the failed one is', async () => {
+    await start();
+    const alice = await addUser(mcpd.server.services.database.db, 'alice', { admin: true });
+    await member('broken', { url: 'http://127.0.0.1:9/v1' });
+    // A published member whose mcplocal has not opened its control connection: offline.
+    const registered = await mcpd.api('/api/v1/llms/_provider-register', {
+      token: alice,
+      json: { providers: [{ name: 'alices', type: 'openai', model: 'm', poolName: 'qwen3' }] },
+    });
+    expect(registered.status).toBe(201);
+    const response = await infer('qwen3', { token: alice });
+    expect(response.status).toBe(503);
+    const { error } = errorBodySchema.parse(await response.json());
+    expect(error).toMatch(/^no member of pool qwen3 could answer: cannot reach the upstream of broken: .+; then every other member of pool qwen3 is offline$/);
+  });
+
   it('picks a member that just failed after the others for the cooldown, then tries it again, and logs each retried failure', async () => {
     const clock = new ManualClock();
     const warnings: Array<Record<string, unknown>> = [];

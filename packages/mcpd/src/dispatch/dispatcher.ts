@@ -340,8 +340,10 @@ function classify(loads: MemberLoad[]): { busy: MemberLoad[]; sleeping: MemberLo
   return { busy, sleeping, offlineOnly: busy.length === 0 && sleeping.length === 0 };
 }
 
+/** On a retry, the members already tried are not counted: they failed, they are not offline. */
 function offline(request: DispatchRequest, resolved: Resolved): Error {
-  const what = resolved.pooled ? `every member of pool ${request.name} is offline` : `the publisher of ${request.name} is offline`;
+  const others = request.exclude !== undefined && request.exclude.size > 0 ? 'other ' : '';
+  const what = resolved.pooled ? `every ${others}member of pool ${request.name} is offline` : `the publisher of ${request.name} is offline`;
   return serviceUnavailable(what, 30);
 }
 
