@@ -1,8 +1,8 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { ApiClient } from '../api-client.js';
 import type { CliContext } from '../context.js';
 import { documentWhere, parseDocuments, type SourceDocument } from '../documents/parse-documents.js';
-import { readSource } from '../documents/read-source.js';
+import { readSources } from '../documents/read-sources.js';
 import { ApiError, BatchRefusedError, CliError, formatCliError, ItemError, PartialFailureError, UsageError } from '../errors.js';
 import type { ApplyHandler, ApplyPlan, PreparedDocument } from '../resources/apply-handler.js';
 import { agentApplyHandler } from '../resources/agent/apply.js';
@@ -25,7 +25,7 @@ interface Entry {
 }
 
 /**
- * `mcpctl apply -f FILE|-`, in three passes so a bad document leaves nothing half applied:
+ * `mcpctl apply -f FILE|DIR|- [-f …]`, in three passes so a bad document leaves nothing half applied:
  * every document is validated, then every resource is read and its change decided, and only
  * then are the changes sent (users, LLMs, agents, role bindings, in that order). The first two
  * passes go through every document and report every problem they find; the changes are sent
@@ -36,23 +36,29 @@ export function registerApply(program: Command, context: CliContext): void {
   program
     .command('apply')
     .description('create or update resources from YAML or JSON documents')
-    .requiredOption('-f, --filename <file>', "file to read, or '-' for stdin")
-    .action(async (options: { filename: string }) => {
-      const source = options.filename === '-' ? 'stdin' : options.filename;
-      const documents = parseDocuments(await readSource(options.filename, context.io.stdin), source);
+    .addOption(
+      new Option('-f, --filename <file>', "file or directory to read, or '-' for stdin; repeat it for several")
+        .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value])
+        .makeOptionMandatory(),
+    )
+    .action(async (options: { filename: string[] }) => {
+      const sources = await readSources(options.filename, context.io.stdin);
+      const source = inputsLabel(sources.map((input) => input.name));
+      const documents = sources.flatMap((input) => parseDocuments(input.text, input.name));
       if (documents.length === 0) {
         // `get -o yaml` of an empty list prints nothing (`-o json`: `[]`): applying it back is no mistake.
-        context.printer.notice(`${source} holds no documents: nothing to apply`);
+        context.printer.notice(`${source} ${sources.length > 1 ? 'hold' : 'holds'} no documents: nothing to apply`);
         return;
       }
       const warn = (text: string): void => context.printer.notice(text);
       const { entries, problems } = prepareAll(documents, context, warn);
+      const ordinal = new Map(documents.map((document, position) => [document, position]));
       // Documents that passed their own check are still planned while others failed it: what
       // mcpd holds may refuse them too, and one run names every document with a problem. What a
       // plan warns of is said only once the changes go.
       const planWarnings: string[] = [];
       const planned = entries.length === 0 ? { plans: [] } : await planAll(context, entries, problems, (text) => planWarnings.push(text));
-      stopOnProblems(context, problems, documents.length, source, planned.unasked);
+      stopOnProblems(context, inReadingOrder(problems, ordinal), documents.length, source, planned.unasked);
       for (const text of planWarnings) warn(text);
       await sendAll(context, await context.api(), entries, planned.plans, source);
     });
@@ -78,7 +84,7 @@ async function planAll(
         plans.push(await naming(entry, () => entry.prepared.plan(client, warn)));
       } catch (error) {
         if (!refusesDocument(error)) throw error;
-        problems.push({ index: entry.document.index, error });
+        problems.push({ document: entry.document, error });
       }
     }
   } catch (error) {
@@ -100,9 +106,9 @@ function refusesDocument(error: unknown): error is ItemError {
   return reason instanceof ApiError && reason.status >= 400 && reason.status < 500 && reason.status !== 401 && reason.status !== 429;
 }
 
-/** A document's problem, and where the document is in its source. */
+/** A document's problem, with the document. */
 interface Problem {
-  index: number;
+  document: SourceDocument;
   error: CliError;
 }
 
@@ -118,13 +124,14 @@ function prepareAll(documents: readonly SourceDocument[], context: CliContext, w
       // Two documents for one resource would each be planned against what mcpd holds before either is sent.
       const earlier = first.get(prepared.label);
       if (earlier !== undefined) {
-        throw new UsageError(`${document.source}: documents ${earlier.index} and ${document.index} both describe ${prepared.label}; merge them into one`);
+        const both = earlier.source === document.source ? `${document.source}: documents ${earlier.index} and ${document.index}` : `${documentWhere(earlier)} and ${documentWhere(document)}`;
+        throw new UsageError(`${both} both describe ${prepared.label}; merge them into one`);
       }
       first.set(prepared.label, document);
       entries.push({ document, prepared, order: HANDLERS.indexOf(handler) });
     } catch (error) {
       if (!(error instanceof CliError)) throw error;
-      problems.push({ index: document.index, error });
+      problems.push({ document, error });
     }
   }
   return { entries: entries.sort((left, right) => left.order - right.order), problems };
@@ -137,7 +144,7 @@ function prepareAll(documents: readonly SourceDocument[], context: CliContext, w
  * could not be asked about the other documents (`unasked`), the last line says so and why.
  */
 function stopOnProblems(context: CliContext, problems: readonly Problem[], documentCount: number, source: string, unasked?: CliError): void {
-  const errors = inDocumentOrder(problems).map((problem) => problem.error);
+  const errors = problems.map((problem) => problem.error);
   const [only] = errors;
   if (only === undefined) return;
   if (errors.length === 1 && unasked === undefined) throw only;
@@ -149,9 +156,16 @@ function stopOnProblems(context: CliContext, problems: readonly Problem[], docum
   throw new BatchRefusedError(`${errors.length} of ${documentCount} documents in ${source} refused${others}; nothing was applied`, exitCode);
 }
 
-/** Problems as the source's documents come, whichever pass found them. */
-function inDocumentOrder(problems: readonly Problem[]): Problem[] {
-  return [...problems].sort((left, right) => left.index - right.index);
+/** Problems as the documents were read, whichever pass found them. */
+function inReadingOrder(problems: readonly Problem[], ordinal: ReadonlyMap<SourceDocument, number>): Problem[] {
+  return [...problems].sort((left, right) => (ordinal.get(left.document) ?? 0) - (ordinal.get(right.document) ?? 0));
+}
+
+/** How messages name the inputs: `a.yaml`, `a.yaml and b.yaml`, `a.yaml, b.yaml and c.yaml`. */
+function inputsLabel(names: readonly string[]): string {
+  const last = names.at(-1);
+  if (last === undefined) return 'the input';
+  return names.length === 1 ? last : `${names.slice(0, -1).join(', ')} and ${last}`;
 }
 
 async function sendAll(context: CliContext, client: ApiClient, entries: readonly Entry[], plans: readonly ApplyPlan[], source: string): Promise<void> {

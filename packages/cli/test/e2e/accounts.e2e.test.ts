@@ -201,15 +201,18 @@ describe('mcpctl users, tokens and role bindings', () => {
     expect((await mcpctl(['apply', '-f', '-'], { input: changed })).stdout).toBe('rolebinding/alice-team-gpt unchanged\nrolebinding/carol-views unchanged\nrolebinding/ml-runs-gpt configured\n');
   });
 
-  it('applies get -o json output of users and role bindings back unchanged, one or a list', async () => {
+  it('applies get -o json output of users and role bindings back unchanged, one or a list, from several -f', async () => {
     const bob = await mcpctl(['get', 'user', 'bob', '-o', 'json']);
     expect(JSON.parse(bob.stdout)).toMatchObject({ kind: 'User', name: 'bob' });
     expect(await mcpctl(['apply', '-f', '-'], { input: bob.stdout })).toEqual({ code: 0, stdout: 'user/bob unchanged\n', stderr: '' });
     const bindings = await mcpctl(['get', 'rolebindings', '-o', 'json']);
     expect((JSON.parse(bindings.stdout) as Array<{ kind: unknown }>).map((binding) => binding.kind)).toEqual(['RoleBinding', 'RoleBinding', 'RoleBinding']);
-    expect(await mcpctl(['apply', '-f', '-'], { input: bindings.stdout })).toEqual({
+    const bindingsFile = join(home.path, 'bindings.json');
+    await writeFile(bindingsFile, bindings.stdout);
+    // Each -f is applied; users still go before the role bindings that name them.
+    expect(await mcpctl(['apply', '-f', bindingsFile, '-f', '-'], { input: bob.stdout })).toEqual({
       code: 0,
-      stdout: 'rolebinding/alice-team-gpt unchanged\nrolebinding/carol-views unchanged\nrolebinding/ml-runs-gpt unchanged\n',
+      stdout: 'user/bob unchanged\nrolebinding/alice-team-gpt unchanged\nrolebinding/carol-views unchanged\nrolebinding/ml-runs-gpt unchanged\n',
       stderr: '',
     });
   });

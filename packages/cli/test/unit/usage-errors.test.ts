@@ -1,5 +1,8 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/run-cli.js';
@@ -122,6 +125,44 @@ describe('apply checks every document before it sends anything', () => {
       stdout: '',
       stderr: 'error: stdin: document 2 (llm/second) is invalid: maxConcurrent: Too big: expected number to be <=100000\n',
     });
+  });
+
+  it('reads every -f in order, a directory as its .yaml, .yml and .json files, and names the problems across them', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mcpctl-apply-'));
+    try {
+      await mkdir(join(dir, 'more'));
+      await writeFile(join(dir, 'more', 'b.yaml'), 'kind: Llm\nname: b\ntype: openai\nmodel: m\nurl: http://x\nmaxConcurrent: 200000\n');
+      await writeFile(join(dir, 'more', 'a.yml'), 'kind: Widget\nname: w\n');
+      await writeFile(join(dir, 'more', 'notes.txt'), 'not a document');
+      await writeFile(join(dir, 'one.json'), '{"kind": "Llm", "name": "b", "type": "openai", "model": "m", "url": "http://x"}');
+      const result = await run(['apply', '-f', join(dir, 'more'), '-f', join(dir, 'one.json')], emptyMcpd.env);
+      expect(result).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: [
+          `error: ${join(dir, 'more', 'a.yml')}: document 1 has unknown kind 'Widget' (known kinds: User, Llm, Agent, RoleBinding)`,
+          `error: ${join(dir, 'more', 'b.yaml')}: document 1 (llm/b) is invalid: maxConcurrent: Too big: expected number to be <=100000`,
+          `error: 2 of 3 documents in ${join(dir, 'more', 'a.yml')}, ${join(dir, 'more', 'b.yaml')} and ${join(dir, 'one.json')} refused; nothing was applied`,
+          '',
+        ].join('\n'),
+      });
+      await writeFile(join(dir, 'more', 'b.yaml'), 'kind: Llm\nname: b\ntype: openai\nmodel: m\nurl: http://x\n');
+      await writeFile(join(dir, 'more', 'a.yml'), '');
+      expect(await run(['apply', '-f', join(dir, 'more'), '-f', join(dir, 'one.json')], emptyMcpd.env)).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `error: ${join(dir, 'more', 'b.yaml')}: document 1 and ${join(dir, 'one.json')}: document 1 both describe llm/b; merge them into one\n`,
+      });
+      await mkdir(join(dir, 'empty'));
+      expect(await run(['apply', '-f', join(dir, 'empty')], emptyMcpd.env)).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `error: ${join(dir, 'empty')} is a directory with no .yaml, .yml or .json file in it; name the files to apply\n`,
+      });
+      expect((await run(['apply', '-f', '-', '-f', '-'], emptyMcpd.env)).stderr).toBe('error: -f - reads stdin, which can be read only once; give it one time\n');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses two documents for one resource', async () => {
