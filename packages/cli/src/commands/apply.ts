@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import type { ApiClient } from '../api-client.js';
 import type { CliContext } from '../context.js';
 import { documentWhere, parseDocuments, type SourceDocument } from '../documents/parse-documents.js';
+import { isReadOnlyKind, READ_ONLY_KINDS } from '../documents/read-only-kinds.js';
 import { readSources } from '../documents/read-sources.js';
 import { ApiError, BatchRefusedError, CliError, formatCliError, ItemError, PartialFailureError, UsageError } from '../errors.js';
 import type { ApplyHandler, ApplyPlan, PreparedDocument } from '../resources/apply-handler.js';
@@ -201,6 +202,7 @@ function handlerFor(document: SourceDocument): ApplyHandler {
   const candidates = HANDLERS.filter((candidate) => candidate.aliases?.includes(document.kind ?? '') === true);
   const handler = candidates.find((candidate) => candidate.claims?.(document) === true) ?? candidates.find((candidate) => candidate.claims === undefined);
   if (handler !== undefined) return handler;
+  if (isReadOnlyKind(document.kind)) throw new UsageError(`${documentWhere(document)} is a ${document.kind}: ${READ_ONLY_KINDS[document.kind]}`);
   const known = HANDLERS.map((candidate) => candidate.kind).join(', ');
   const kind = document.kind === undefined ? 'no kind' : `unknown kind '${document.kind}'`;
   throw new UsageError(`${documentWhere(document)} has ${kind} (known kinds: ${known})`);

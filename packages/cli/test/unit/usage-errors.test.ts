@@ -106,6 +106,22 @@ describe('usage errors exit 2 with one line on stderr', () => {
     expect(code).toBe(2);
     expect(stderr.text).toBe("error: stdin: document 2 has unknown kind 'Widget' (known kinds: User, Llm, Agent, RoleBinding)\n");
   });
+
+  it('says why apply does not take a kind get prints, such as a token or a pool', async () => {
+    const input = '[{"kind": "Token", "name": "laptop", "user": "alice"}, {"kind": "Pool", "name": "qwen3"}]';
+    const stdout = new CapturedStream();
+    const stderr = new CapturedStream();
+    const code = await runCli(['apply', '-f', '-'], { stdin: Readable.from([input]), stdout, stderr, env: emptyMcpd.env });
+    expect(code).toBe(2);
+    expect(stderr.text).toBe(
+      [
+        'error: stdin: document 1 is a Token: tokens are made with `mcpctl create token`, not with apply',
+        'error: stdin: document 2 is a Pool: pools are read-only: members join with poolName',
+        'error: 2 of 2 documents in stdin refused; nothing was applied',
+        '',
+      ].join('\n'),
+    );
+  });
 });
 
 describe('apply checks every document before it sends anything', () => {

@@ -1,6 +1,7 @@
 import type { AuditRecordView } from '@mcpctl/protocol';
 import type { Column } from '../../printer.js';
 import type { ResourcePresentation } from '../resource-presentation.js';
+import { READ_ONLY_KINDS } from '../../documents/read-only-kinds.js';
 
 /** Longest error shown in a table cell; `-o json|yaml` has the whole text. */
 const ERROR_WIDTH = 60;
@@ -25,7 +26,7 @@ const AUDIT_COLUMNS: ReadonlyArray<Column<AuditRecordView>> = [
 export const AUDIT_PRESENTATION: ResourcePresentation<AuditRecordView> = {
   plural: 'audit records',
   columns: AUDIT_COLUMNS,
-  toYamlDocument: (record) => ({ value: { kind: 'AuditRecord', ...record } }),
+  toYamlDocument: (record) => ({ value: { kind: 'AuditRecord', ...record }, comment: READ_ONLY_KINDS.AuditRecord }),
 };
 
 /** Said under a full page: how to read the page before it. */

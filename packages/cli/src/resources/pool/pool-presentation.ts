@@ -1,5 +1,6 @@
 import type { PoolView } from '@mcpctl/protocol';
 import type { ResourcePresentation } from '../resource-presentation.js';
+import { READ_ONLY_KINDS } from '../../documents/read-only-kinds.js';
 
 /** Pools in `get`: `NAME MEMBERS ACTIVE HIBERNATING INACTIVE IN-FLIGHT QUEUED`. Read-only, so YAML is the view. */
 export const poolPresentation: ResourcePresentation<PoolView> = {
@@ -15,5 +16,5 @@ export const poolPresentation: ResourcePresentation<PoolView> = {
     { header: 'oldest-wait', value: (pool) => (pool.queued > 0 ? `${(pool.oldestWaitMs / 1000).toFixed(1)}s` : null), wideOnly: true },
     { header: 'member-names', value: (pool) => pool.members.join(','), wideOnly: true },
   ],
-  toYamlDocument: (pool) => ({ value: { kind: 'Pool', ...pool }, comment: 'pools are read-only: members join with poolName' }),
+  toYamlDocument: (pool) => ({ value: { kind: 'Pool', ...pool }, comment: READ_ONLY_KINDS.Pool }),
 };

@@ -2,6 +2,7 @@ import type { ProviderSessionView } from '@mcpctl/protocol';
 import { relativeAge } from '../../format/relative-age.js';
 import { transportName } from '../../format/transport-name.js';
 import type { ResourcePresentation } from '../resource-presentation.js';
+import { READ_ONLY_KINDS } from '../../documents/read-only-kinds.js';
 
 /**
  * How publishers' sessions look in `get`: by the reference `describe llm` shows (never the secret
@@ -26,7 +27,7 @@ export function sessionPresentation(now: Date): ResourcePresentation<ProviderSes
     ],
     toYamlDocument: (session) => ({
       value: { kind: 'ProviderSession', ...session },
-      comment: 'sessions are made by mcplocal when it registers, not with apply',
+      comment: READ_ONLY_KINDS.ProviderSession,
     }),
   };
 }

@@ -1,6 +1,7 @@
 import type { ThreadView } from '@mcpctl/protocol';
 import { relativeAge } from '../../format/relative-age.js';
 import type { ResourcePresentation } from '../resource-presentation.js';
+import { READ_ONLY_KINDS } from '../../documents/read-only-kinds.js';
 
 /**
  * Threads in `get`: `ID AGENT TITLE MESSAGES UPDATED`, the update time as an age measured
@@ -17,6 +18,6 @@ export function threadPresentation(now: Date): ResourcePresentation<ThreadView> 
       { header: 'updated', value: (thread) => relativeAge(new Date(thread.updatedAt), now) },
       { header: 'created', value: (thread) => thread.createdAt, wideOnly: true },
     ],
-    toYamlDocument: (thread) => ({ value: { kind: 'Thread', ...thread }, comment: 'threads are written by mcpctl chat: apply does not read them' }),
+    toYamlDocument: (thread) => ({ value: { kind: 'Thread', ...thread }, comment: READ_ONLY_KINDS.Thread }),
   };
 }

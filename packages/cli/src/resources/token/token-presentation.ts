@@ -1,5 +1,6 @@
 import type { TokenView } from '@mcpctl/protocol';
 import type { ResourcePresentation } from '../resource-presentation.js';
+import { READ_ONLY_KINDS } from '../../documents/read-only-kinds.js';
 
 /** How tokens look in `get`: never the token itself, which mcpd does not keep. */
 export const tokenPresentation: ResourcePresentation<TokenView> = {
@@ -11,5 +12,5 @@ export const tokenPresentation: ResourcePresentation<TokenView> = {
     { header: 'id', value: (token) => token.id },
     { header: 'created', value: (token) => token.createdAt, wideOnly: true },
   ],
-  toYamlDocument: (token) => ({ value: { kind: 'Token', ...token }, comment: 'tokens are made with `mcpctl create token`, not with apply' }),
+  toYamlDocument: (token) => ({ value: { kind: 'Token', ...token }, comment: READ_ONLY_KINDS.Token }),
 };
