@@ -218,6 +218,11 @@ describe('mcpctl users, tokens and role bindings', () => {
   });
 
   it('revokes a token: the next command with it fails', async () => {
+    expect(await mcpctl(['delete', 'token', 'laptop'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: "error: you have no token laptop — it is alice's: add --user alice\n",
+    });
     expect(await mcpctl(['delete', 'token', 'laptop', '--user', 'alice'])).toEqual({ code: 0, stdout: 'token/laptop deleted\n', stderr: '' });
     const run = await mcpctl(['get', 'llms'], { token: aliceToken });
     expect(run.code).toBe(1);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../../context.js';
-import { asTokenNotFound, tokenPath } from './token-api.js';
+import { tokenNotFound, tokenPath } from './token-api.js';
 
 /** `mcpctl delete token NAME [--user U]`: revokes it at once. */
 export function registerDeleteToken(deleteCommand: Command, context: CliContext): void {
@@ -15,7 +15,7 @@ export function registerDeleteToken(deleteCommand: Command, context: CliContext)
       try {
         await client.request('DELETE', tokenPath(name, options.user));
       } catch (error) {
-        throw asTokenNotFound(error, name);
+        throw await tokenNotFound(client, error, name, options.user);
       }
       context.printer.line(`token/${name} deleted`);
     });
