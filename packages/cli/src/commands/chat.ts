@@ -1,5 +1,5 @@
 import { Argument, Option, type Command } from 'commander';
-import type { AgentView } from '@mcpctl/protocol';
+import { isPoolView, llmOrPoolViewSchema, type AgentView } from '@mcpctl/protocol';
 import type { ApiClient } from '../api-client.js';
 import { agentHeader } from '../chat/agent-header.js';
 import { agentChatTarget } from '../chat/chat-target.js';
@@ -7,9 +7,9 @@ import { runChat, type ChatFlags } from '../chat/run-chat.js';
 import { ThreadHistory } from '../chat/thread-history.js';
 import { completeNames } from '../completion/completion-hints.js';
 import type { CliContext } from '../context.js';
-import { UsageError } from '../errors.js';
+import { ApiError, UsageError } from '../errors.js';
 import { getAgent } from '../resources/agent/agent-api.js';
-import { findLlm } from '../resources/llm/llm-api.js';
+import { findLlm, llmPath } from '../resources/llm/llm-api.js';
 import { getThread } from '../resources/thread/thread-api.js';
 import { parsePositiveInteger, parseTemperature } from './option-parsers.js';
 
@@ -34,7 +34,7 @@ export function registerChat(program: Command, context: CliContext): void {
     .option('--no-stream', 'wait for the whole answer instead of streaming it')
     .action(async (agentName: string, options: ChatOptions) => {
       const client = await context.api();
-      const agent = await getAgent(client, agentName);
+      const agent = await agentNamed(client, agentName);
       if (options.thread !== undefined) await checkThread(client, options.thread, agent);
       context.printer.notice(agentHeader(agent, await findLlm(client, agent.llm), options.message !== undefined));
       if (options.thread !== undefined) context.printer.notice(threadLine(agent.name, options.thread));
@@ -62,4 +62,16 @@ async function checkThread(client: ApiClient, threadId: string, agent: AgentView
 
 export function threadLine(agentName: string, threadId: string): string {
   return `Thread: ${threadId} (continue with: mcpctl chat ${agentName} --thread ${threadId})`;
+}
+
+/** The agent; a name that is an LLM's or a pool's instead gets a 404 that points at `chat-llm`. */
+async function agentNamed(client: ApiClient, name: string): Promise<AgentView> {
+  try {
+    return await getAgent(client, name);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 404) throw error;
+    const other = await client.get(llmPath(name), llmOrPoolViewSchema).catch(() => undefined);
+    if (other === undefined) throw error;
+    throw new ApiError(404, `${name} is ${isPoolView(other) ? 'a pool' : 'an LLM'}, not an agent`, { hint: `run 'mcpctl chat-llm ${name}'`, cause: error });
+  }
 }

@@ -286,6 +286,9 @@ describe('agents and threads against a real mcpd', () => {
     expect(unknown).toEqual({ code: 1, stdout: '', stderr: "error: thread not found: thr_nope — run 'mcpctl get threads' to list them\n" });
     const noAgent = await mcpctl(['chat', 'nobody', '--message', 'hi']);
     expect(noAgent).toEqual({ code: 1, stdout: '', stderr: "error: agent not found: nobody — run 'mcpctl get agents' to list them\n" });
+    // The other chat command's kind of name is pointed at it, both ways.
+    expect(await mcpctl(['chat', 'echo', '--message', 'hi'])).toEqual({ code: 1, stdout: '', stderr: "error: echo is an LLM, not an agent — run 'mcpctl chat-llm echo'\n" });
+    expect(await mcpctl(['chat-llm', 'reviewer', '--message', 'hi'])).toEqual({ code: 1, stdout: '', stderr: "error: reviewer is an agent, not an LLM — run 'mcpctl chat reviewer'\n" });
   });
 
   it('completes names through the server, and quietly nothing without access', async () => {
