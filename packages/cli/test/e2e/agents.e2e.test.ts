@@ -349,6 +349,7 @@ describe('agents and threads against a real mcpd', () => {
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain('agent pinned is pointed at LLM desk, which is not an LLM you can see (deleted, or private)');
     expect((await mcpctl(['describe', 'agent', 'pinned'])).stdout).toMatch(/^LLM:\s+desk \(gone\)$/m);
+    expect((await mcpctl(['describe', 'agent', 'pinned'])).stdout).toMatch(/^What to do:\s+desk was deleted: point it at another LLM or pool /m);
 
     // Another user takes the name: the agent sends nothing there, and says so in every view.
     expect((await api('/api/v1/users', { name: 'mallory' })).status).toBe(201);

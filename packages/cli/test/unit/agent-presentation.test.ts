@@ -143,5 +143,18 @@ describe('describe agent', () => {
     expect(fields.get('Updated')).toBe('2025-01-01T10:05:00.000Z (1h ago)');
     expect(systemPromptLines('You review code.\n\nBe specific.')).toEqual(['  You review code.', '', '  Be specific.']);
     expect(systemPromptLines(null)).toEqual(['  -']);
+    expect(fields.has('What to do')).toBe(false);
+  });
+
+  it('says what to do when the LLM is gone or names another owner\'s now', () => {
+    const now = new Date('2025-01-01T11:05:00.000Z');
+    const remedy = (view: Parameters<typeof agentView>[0]) => new Map(describeAgentFields(agentView(view), now)).get('What to do');
+    expect(remedy({ llmState: 'gone' })).toBe(
+      "qwen3 was deleted: point it at another LLM or pool (change llm in 'mcpctl get agent reviewer -o yaml', then mcpctl apply -f), or delete it (mcpctl delete agent reviewer)",
+    );
+    expect(remedy({ llmState: 'moved' })).toBe(
+      "qwen3 now names another owner's LLM: point it at another LLM or pool (change llm in 'mcpctl get agent reviewer -o yaml', then mcpctl apply -f), or delete it and apply it again to pin what qwen3 names now",
+    );
+    expect(remedy({ llmState: 'gone', kind: 'virtual' })).toBe("qwen3 was deleted: set another llmName for it in its publisher's mcplocal config.json");
   });
 });

@@ -29,6 +29,7 @@ export function describeAgentFields(agent: AgentView, now: Date): Array<readonly
     ['ID', agent.id],
     ['Kind', agent.kind === 'virtual' ? 'virtual (published by mcplocal)' : 'public'],
     ['LLM', pinnedLlm(agent)],
+    ...llmRemedy(agent),
     ['Status', agent.status],
     ['Visibility', agent.visibility],
     ['Owner', agent.owner ?? agent.ownerId ?? ABSENT],
@@ -39,6 +40,19 @@ export function describeAgentFields(agent: AgentView, now: Date): Array<readonly
     ['Created', timeWithAge(agent.createdAt, now)],
     ['Updated', timeWithAge(agent.updatedAt, now)],
   ];
+}
+
+/**
+ * What the owner does about an agent whose LLM is gone or now names another owner's: chats through
+ * it are refused until then. A published agent's LLM is set in its mcplocal's config.json.
+ */
+function llmRemedy(agent: AgentView): Array<readonly [string, string]> {
+  if (agent.llmState !== 'gone' && agent.llmState !== 'moved') return [];
+  const what = agent.llmState === 'gone' ? `${agent.llm} was deleted` : `${agent.llm} now names another owner's LLM`;
+  if (agent.kind === 'virtual') return [['What to do', `${what}: set another llmName for it in its publisher's mcplocal config.json`]];
+  const repoint = `point it at another LLM or pool (change llm in 'mcpctl get agent ${agent.name} -o yaml', then mcpctl apply -f)`;
+  const again = agent.llmState === 'moved' ? `, or delete it and apply it again to pin what ${agent.llm} names now` : `, or delete it (mcpctl delete agent ${agent.name})`;
+  return [['What to do', `${what}: ${repoint}${again}`]];
 }
 
 /** The prompt indented under its label, every line of it: a prompt is read, not skimmed. */
