@@ -7,6 +7,8 @@ import { registerDescribePool } from '../resources/pool/describe.js';
 import { registerDescribeSession } from '../resources/session/describe.js';
 import { registerDescribeThread } from '../resources/thread/describe.js';
 import { registerDescribeUser } from '../resources/user/describe.js';
+import { registerDescribeRoleBinding } from '../resources/rolebinding/describe.js';
+import { registerDescribeToken } from '../resources/token/describe.js';
 
 /** `mcpctl describe RESOURCE NAME` */
 export function registerDescribe(program: Command, context: CliContext): void {
@@ -17,5 +19,7 @@ export function registerDescribe(program: Command, context: CliContext): void {
   registerDescribeThread(describe, context);
   registerDescribeUser(describe, context);
   registerDescribeSession(describe, context);
+  registerDescribeToken(describe, context);
+  registerDescribeRoleBinding(describe, context);
   completeResourceNames(describe);
 }

@@ -129,6 +129,22 @@ describe('mcpctl users, tokens and role bindings', () => {
     expect((await mcpctl(['delete', 'rolebindings', 'ml-viewers'])).code).toBe(0);
   });
 
+  it('describes a role binding and a token, and gets one token by name', async () => {
+    const binding = await mcpctl(['describe', 'rolebinding', 'alice-team-gpt']);
+    expect(binding.code).toBe(0);
+    expect(binding.stdout).toMatch(/^Name: +alice-team-gpt\nID: +rb_\S+\nSubject: +user alice\nRole: +none\nPermissions: +create:llms\nResources: +team-gpt\nCreated: +\S+ \(.+\)\n$/);
+    const token = await mcpctl(['describe', 'token', 'laptop']);
+    expect(token.code).toBe(0);
+    expect(token.stdout).toMatch(/^Name: +laptop\nID: +tok_\S+\nUser: +alice\nExpires: +\S+ \(in (29|30)d\)\nCreated: +/);
+    expect(rows(await mcpctl(['get', 'token', 'laptop']))[1]?.slice(0, 2)).toEqual(['laptop', 'alice']);
+    expect(await mcpctl(['get', 'token', 'laptop', '--user', 'bob'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: "error: token not found: laptop (user bob) — run 'mcpctl get tokens' to list them\n",
+    });
+    expect((await mcpctl(['describe', 'rolebinding', 'nobody'])).code).toBe(1);
+  });
+
   it('shows the owner in get -o wide and describe', async () => {
     const wide = rows(await mcpctl(['get', 'llm', 'team-gpt', '-o', 'wide']));
     const owner = wide[0]!.indexOf('OWNER');

@@ -2,20 +2,26 @@ import type { Command } from 'commander';
 import { outputOption } from '../../commands/option-parsers.js';
 import type { CliContext } from '../../context.js';
 import type { OutputFormat } from '../../printer.js';
-import { printResourceList } from '../resource-presentation.js';
-import { listTokens } from './token-api.js';
+import { printResource, printResourceList } from '../resource-presentation.js';
+import { findTokens, listTokens } from './token-api.js';
 import { tokenPresentation } from './token-presentation.js';
 
-/** `mcpctl get token|tokens [--user U] [-o table|wide|json|yaml]` */
+/** `mcpctl get token|tokens [NAME] [--user U] [-o table|wide|json|yaml]` */
 export function registerGetToken(get: Command, context: CliContext): void {
   get
     .command('token')
     .alias('tokens')
     .description('list your tokens (and, with view:users, other users\' tokens); never the tokens themselves')
+    .argument('[name]', 'token name or id')
     .option('--user <user>', "only this user's tokens")
     .addOption(outputOption())
-    .action(async (options: { output: OutputFormat; user?: string }) => {
+    .action(async (name: string | undefined, options: { output: OutputFormat; user?: string }) => {
       const client = await context.api();
+      if (name !== undefined) {
+        const [token] = await findTokens(client, name, options.user);
+        if (token !== undefined) printResource(context.printer, options.output, tokenPresentation, token);
+        return;
+      }
       const tokens = (await listTokens(client)).filter((token) => options.user === undefined || token.user === options.user);
       printResourceList(context.printer, options.output, tokenPresentation, tokens);
     });
