@@ -2,8 +2,8 @@ import { Option, type Command } from 'commander';
 import type { ApiClient } from '../api-client.js';
 import type { CliContext } from '../context.js';
 import { documentWhere, parseDocuments, type SourceDocument } from '../documents/parse-documents.js';
-import { isReadOnlyKind, READ_ONLY_KINDS } from '../documents/read-only-kinds.js';
-import { readSources } from '../documents/read-sources.js';
+import { READ_ONLY_KINDS, readOnlyKind } from '../documents/read-only-kinds.js';
+import { readSources, type Source } from '../documents/read-sources.js';
 import { ApiError, BatchRefusedError, CliError, formatCliError, ItemError, PartialFailureError, UsageError } from '../errors.js';
 import type { ApplyHandler, ApplyPlan, PreparedDocument } from '../resources/apply-handler.js';
 import { agentApplyHandler } from '../resources/agent/apply.js';
@@ -44,22 +44,21 @@ export function registerApply(program: Command, context: CliContext): void {
     )
     .action(async (options: { filename: string[] }) => {
       const sources = await readSources(options.filename, context.io.stdin);
-      const source = inputsLabel(sources.map((input) => input.name));
-      const documents = sources.flatMap((input) => parseDocuments(input.text, input.name));
-      if (documents.length === 0) {
+      const source = inputsLabel([...new Set(options.filename.map((path) => (path === '-' ? 'stdin' : path)))]);
+      const { documents, positions, problems } = readAll(sources);
+      if (documents.length === 0 && problems.length === 0) {
         // `get -o yaml` of an empty list prints nothing (`-o json`: `[]`): applying it back is no mistake.
-        context.printer.notice(`${source} ${sources.length > 1 ? 'hold' : 'holds'} no documents: nothing to apply`);
+        context.printer.notice(`${source} ${options.filename.length > 1 ? 'hold' : 'holds'} no documents: nothing to apply`);
         return;
       }
       const warn = (text: string): void => context.printer.notice(text);
-      const { entries, problems } = prepareAll(documents, context, warn);
-      const ordinal = new Map(documents.map((document, position) => [document, position]));
+      const entries = prepareAll(documents, positions, problems, context, warn);
       // Documents that passed their own check are still planned while others failed it: what
       // mcpd holds may refuse them too, and one run names every document with a problem. What a
       // plan warns of is said only once the changes go.
       const planWarnings: string[] = [];
-      const planned = entries.length === 0 ? { plans: [] } : await planAll(context, entries, problems, (text) => planWarnings.push(text));
-      stopOnProblems(context, inReadingOrder(problems, ordinal), documents.length, source, planned.unasked);
+      const planned = entries.length === 0 ? { plans: [] } : await planAll(context, entries, positions, problems, (text) => planWarnings.push(text));
+      stopOnProblems(context, inReadingOrder(problems), documents.length + problems.filter((problem) => problem.unreadable).length, source, planned.unasked);
       for (const text of planWarnings) warn(text);
       await sendAll(context, await context.api(), entries, planned.plans, source);
     });
@@ -74,6 +73,7 @@ export function registerApply(program: Command, context: CliContext): void {
 async function planAll(
   context: CliContext,
   entries: readonly Entry[],
+  positions: ReadonlyMap<SourceDocument, number>,
   problems: Problem[],
   warn: (text: string) => void,
 ): Promise<{ plans: ApplyPlan[]; unasked?: CliError }> {
@@ -85,7 +85,7 @@ async function planAll(
         plans.push(await naming(entry, () => entry.prepared.plan(client, warn)));
       } catch (error) {
         if (!refusesDocument(error)) throw error;
-        problems.push({ document: entry.document, error });
+        problems.push({ at: positions.get(entry.document) ?? 0, error });
       }
     }
   } catch (error) {
@@ -107,16 +107,44 @@ function refusesDocument(error: unknown): error is ItemError {
   return reason instanceof ApiError && reason.status >= 400 && reason.status < 500 && reason.status !== 401 && reason.status !== 429;
 }
 
-/** A document's problem, with the document. */
+/** A document's problem, or an input's that could not be read into documents, with its place in reading order. */
 interface Problem {
-  document: SourceDocument;
+  at: number;
   error: CliError;
+  unreadable?: true;
+}
+
+/**
+ * The documents of every input, numbered in reading order. An input that is not valid YAML or
+ * JSON is a problem of its own, in its place, and the other inputs are still read and checked.
+ */
+function readAll(sources: readonly Source[]): { documents: SourceDocument[]; positions: Map<SourceDocument, number>; problems: Problem[] } {
+  const documents: SourceDocument[] = [];
+  const positions = new Map<SourceDocument, number>();
+  const problems: Problem[] = [];
+  for (const input of sources) {
+    try {
+      for (const document of parseDocuments(input.text, input.name)) {
+        positions.set(document, positions.size + problems.length);
+        documents.push(document);
+      }
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      problems.push({ at: positions.size + problems.length, error, unreadable: true });
+    }
+  }
+  return { documents, positions, problems };
 }
 
 /** Pass one: every document checked on its own, and against the others (one resource, one document); every problem kept. */
-function prepareAll(documents: readonly SourceDocument[], context: CliContext, warn: (text: string) => void): { entries: Entry[]; problems: Problem[] } {
+function prepareAll(
+  documents: readonly SourceDocument[],
+  positions: ReadonlyMap<SourceDocument, number>,
+  problems: Problem[],
+  context: CliContext,
+  warn: (text: string) => void,
+): Entry[] {
   const entries: Entry[] = [];
-  const problems: Problem[] = [];
   const first = new Map<string, SourceDocument>();
   for (const document of documents) {
     try {
@@ -132,10 +160,10 @@ function prepareAll(documents: readonly SourceDocument[], context: CliContext, w
       entries.push({ document, prepared, order: HANDLERS.indexOf(handler) });
     } catch (error) {
       if (!(error instanceof CliError)) throw error;
-      problems.push({ document, error });
+      problems.push({ at: positions.get(document) ?? 0, error });
     }
   }
-  return { entries: entries.sort((left, right) => left.order - right.order), problems };
+  return entries.sort((left, right) => left.order - right.order);
 }
 
 /**
@@ -158,8 +186,8 @@ function stopOnProblems(context: CliContext, problems: readonly Problem[], docum
 }
 
 /** Problems as the documents were read, whichever pass found them. */
-function inReadingOrder(problems: readonly Problem[], ordinal: ReadonlyMap<SourceDocument, number>): Problem[] {
-  return [...problems].sort((left, right) => (ordinal.get(left.document) ?? 0) - (ordinal.get(right.document) ?? 0));
+function inReadingOrder(problems: readonly Problem[]): Problem[] {
+  return [...problems].sort((left, right) => left.at - right.at);
 }
 
 /** How messages name the inputs: `a.yaml`, `a.yaml and b.yaml`, `a.yaml, b.yaml and c.yaml`. */
@@ -202,7 +230,8 @@ function handlerFor(document: SourceDocument): ApplyHandler {
   const candidates = HANDLERS.filter((candidate) => candidate.aliases?.includes(document.kind ?? '') === true);
   const handler = candidates.find((candidate) => candidate.claims?.(document) === true) ?? candidates.find((candidate) => candidate.claims === undefined);
   if (handler !== undefined) return handler;
-  if (isReadOnlyKind(document.kind)) throw new UsageError(`${documentWhere(document)} is a ${document.kind}: ${READ_ONLY_KINDS[document.kind]}`);
+  const readOnly = readOnlyKind(document.kind);
+  if (readOnly !== undefined) throw new UsageError(`${documentWhere(document)} is kind ${readOnly}: ${READ_ONLY_KINDS[readOnly]}`);
   const known = HANDLERS.map((candidate) => candidate.kind).join(', ');
   const kind = document.kind === undefined ? 'no kind' : `unknown kind '${document.kind}'`;
   throw new UsageError(`${documentWhere(document)} has ${kind} (known kinds: ${known})`);

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -108,15 +108,15 @@ describe('usage errors exit 2 with one line on stderr', () => {
   });
 
   it('says why apply does not take a kind get prints, such as a token or a pool', async () => {
-    const input = '[{"kind": "Token", "name": "laptop", "user": "alice"}, {"kind": "Pool", "name": "qwen3"}]';
+    const input = '[{"kind": "Token", "name": "laptop", "user": "alice"}, {"kind": "pool", "name": "qwen3"}]';
     const stdout = new CapturedStream();
     const stderr = new CapturedStream();
     const code = await runCli(['apply', '-f', '-'], { stdin: Readable.from([input]), stdout, stderr, env: emptyMcpd.env });
     expect(code).toBe(2);
     expect(stderr.text).toBe(
       [
-        'error: stdin: document 1 is a Token: tokens are made with `mcpctl create token`, not with apply',
-        'error: stdin: document 2 is a Pool: pools are read-only: members join with poolName',
+        'error: stdin: document 1 is kind Token: tokens are made with `mcpctl create token`, not with apply',
+        'error: stdin: document 2 is kind Pool: pools are read-only: members join with poolName',
         'error: 2 of 2 documents in stdin refused; nothing was applied',
         '',
       ].join('\n'),
@@ -145,29 +145,38 @@ describe('apply checks every document before it sends anything', () => {
 
   it('reads every -f in order, a directory as its .yaml, .yml and .json files, and names the problems across them', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mcpctl-apply-'));
+    const more = join(dir, 'more');
     try {
-      await mkdir(join(dir, 'more'));
-      await writeFile(join(dir, 'more', 'b.yaml'), 'kind: Llm\nname: b\ntype: openai\nmodel: m\nurl: http://x\nmaxConcurrent: 200000\n');
-      await writeFile(join(dir, 'more', 'a.yml'), 'kind: Widget\nname: w\n');
-      await writeFile(join(dir, 'more', 'notes.txt'), 'not a document');
+      await mkdir(join(more, 'nested'), { recursive: true });
+      await writeFile(join(more, 'b.yaml'), 'kind: Llm\nname: b\ntype: openai\nmodel: m\nurl: http://x\nmaxConcurrent: 200000\n');
+      await writeFile(join(more, 'a.yml'), 'kind: Widget\nname: w\n');
+      await writeFile(join(more, 'notes.txt'), 'not a document');
+      // A subdirectory is not read; a symbolic link to a file is, as in a mounted ConfigMap.
+      await writeFile(join(more, 'nested', 'c.yaml'), 'kind: Widget\nname: nested\n');
+      await writeFile(join(dir, 'target.yaml'), 'kind: User\nname: linked\nrole: bogus\n');
+      await symlink(join(dir, 'target.yaml'), join(more, 'c-link.yaml'));
       await writeFile(join(dir, 'one.json'), '{"kind": "Llm", "name": "b", "type": "openai", "model": "m", "url": "http://x"}');
-      const result = await run(['apply', '-f', join(dir, 'more'), '-f', join(dir, 'one.json')], emptyMcpd.env);
-      expect(result).toEqual({
+      await writeFile(join(dir, 'broken.yaml'), 'kind: [Llm\n');
+      const result = await run(['apply', '-f', join(dir, 'broken.yaml'), '-f', more, '-f', join(dir, 'one.json')], emptyMcpd.env);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      const lines = result.stderr.trimEnd().split('\n');
+      expect(lines[0]).toMatch(new RegExp(`^error: ${join(dir, 'broken.yaml')}: YAML document 1 is invalid: `));
+      expect(lines.filter((line) => line.startsWith('error: ') && !line.startsWith(`error: ${join(dir, 'broken.yaml')}`))).toEqual([
+        `error: ${join(more, 'a.yml')}: document 1 has unknown kind 'Widget' (known kinds: User, Llm, Agent, RoleBinding)`,
+        `error: ${join(more, 'b.yaml')}: document 1 (llm/b) is invalid: maxConcurrent: Too big: expected number to be <=100000`,
+        expect.stringMatching(new RegExp(`^error: ${join(more, 'c-link.yaml')}: document 1 \\(user/linked\\) is invalid: role: `)),
+        `error: 4 of 5 documents in ${join(dir, 'broken.yaml')}, ${more} and ${join(dir, 'one.json')} refused; nothing was applied`,
+      ]);
+      // The same file by another path, or a directory and a file in it, is read once.
+      await writeFile(join(more, 'b.yaml'), 'kind: Llm\nname: b\ntype: openai\nmodel: m\nurl: http://x\n');
+      await writeFile(join(more, 'a.yml'), '');
+      await rm(join(more, 'c-link.yaml'));
+      const twice = await run(['apply', '-f', more, '-f', join(dir, 'more', '.', 'b.yaml'), '-f', join(dir, 'one.json')], emptyMcpd.env);
+      expect(twice).toEqual({
         code: 2,
         stdout: '',
-        stderr: [
-          `error: ${join(dir, 'more', 'a.yml')}: document 1 has unknown kind 'Widget' (known kinds: User, Llm, Agent, RoleBinding)`,
-          `error: ${join(dir, 'more', 'b.yaml')}: document 1 (llm/b) is invalid: maxConcurrent: Too big: expected number to be <=100000`,
-          `error: 2 of 3 documents in ${join(dir, 'more', 'a.yml')}, ${join(dir, 'more', 'b.yaml')} and ${join(dir, 'one.json')} refused; nothing was applied`,
-          '',
-        ].join('\n'),
-      });
-      await writeFile(join(dir, 'more', 'b.yaml'), 'kind: Llm\nname: b\ntype: openai\nmodel: m\nurl: http://x\n');
-      await writeFile(join(dir, 'more', 'a.yml'), '');
-      expect(await run(['apply', '-f', join(dir, 'more'), '-f', join(dir, 'one.json')], emptyMcpd.env)).toEqual({
-        code: 2,
-        stdout: '',
-        stderr: `error: ${join(dir, 'more', 'b.yaml')}: document 1 and ${join(dir, 'one.json')}: document 1 both describe llm/b; merge them into one\n`,
+        stderr: `error: ${join(more, 'b.yaml')}: document 1 and ${join(dir, 'one.json')}: document 1 both describe llm/b; merge them into one\n`,
       });
       await mkdir(join(dir, 'empty'));
       expect(await run(['apply', '-f', join(dir, 'empty')], emptyMcpd.env)).toEqual({
