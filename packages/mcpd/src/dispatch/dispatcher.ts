@@ -1,5 +1,5 @@
 import { every, type Clock } from '@mcpctl/clock';
-import { echo, forbidden, notFound, serviceUnavailable, tooManyRequests } from '../errors.js';
+import { echo, forbidden, HttpError, notFound, serviceUnavailable, tooManyRequests } from '../errors.js';
 import type { CancelSignal } from '../inference/caller.js';
 import { CallerGoneError } from '../inference/upstream-call.js';
 import type { TaskRouter } from '../relay/task-router.js';
@@ -74,6 +74,16 @@ interface Waiter {
  * capacity, wake a hibernating one when nothing else can serve, and otherwise hold the request
  * in a bounded FIFO queue that is handed the next free slot the moment it frees up.
  */
+/**
+ * A retry found every member of its pool already tried (a pool of one): there is nobody to wait
+ * for, so it fails at once. Its caller answers with the first member's failure.
+ */
+export class NoOtherMemberError extends HttpError {
+  constructor(pool: string) {
+    super(503, `pool ${pool} has no other member to ask`);
+  }
+}
+
 export class Dispatcher {
   readonly #queues = new Map<string, Waiter[]>();
   readonly #turns = new Map<string, number>();
@@ -139,6 +149,10 @@ export class Dispatcher {
 
   async acquire(request: DispatchRequest): Promise<Slot> {
     const resolved = await this.#resolve(request);
+    const { exclude } = request;
+    if (resolved.pooled && exclude !== undefined && exclude.size > 0 && resolved.members.every((member) => exclude.has(member.record.id))) {
+      throw new NoOtherMemberError(request.name);
+    }
     const queue = this.#queues.get(resolved.key);
     // Waiting requests go first: a newcomer never takes a slot from under them.
     const now = !queue?.length ? this.#pick(resolved, request.exclude) : undefined;

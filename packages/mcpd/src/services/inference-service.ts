@@ -1,6 +1,6 @@
 import type { NewAuditRecordRow } from '@mcpctl/db';
 import type { Clock } from '@mcpctl/clock';
-import type { Dispatcher, Slot } from '../dispatch/dispatcher.js';
+import { NoOtherMemberError, type Dispatcher, type Slot } from '../dispatch/dispatcher.js';
 import { HttpError, serviceUnavailable } from '../errors.js';
 import type { McpdMetrics } from '../metrics.js';
 import type { AuditWriter } from './audit-writer.js';
@@ -238,6 +238,13 @@ export class InferenceService {
  * HTTP failure (the caller left) passes as it is.
  */
 function poolFailure(first: { error: HttpError; pool: string }, second: unknown): unknown {
+  if (second instanceof NoOtherMemberError) {
+    return new HttpError(first.error.statusCode, `no member of pool ${first.pool} could answer: ${first.error.message}; it has no other member to ask`, {
+      cause: first.error,
+      ...(first.error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: first.error.retryAfterSeconds }),
+      upstreamFailure: first.error.upstreamFailure,
+    });
+  }
   if (!(second instanceof HttpError)) return second;
   return new HttpError(second.statusCode, `no member of pool ${first.pool} could answer: ${first.error.message}; then ${second.message}`, {
     cause: second,
