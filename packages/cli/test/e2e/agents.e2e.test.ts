@@ -349,7 +349,7 @@ describe('agents and threads against a real mcpd', () => {
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain('agent pinned is pointed at LLM desk, which is not an LLM you can see (deleted, or private)');
     expect((await mcpctl(['describe', 'agent', 'pinned'])).stdout).toMatch(/^LLM:\s+desk \(gone\)$/m);
-    expect((await mcpctl(['describe', 'agent', 'pinned'])).stdout).toMatch(/^What to do:\s+desk was deleted: point it at another LLM or pool /m);
+    expect((await mcpctl(['describe', 'agent', 'pinned'])).stdout).toMatch(/^What to do:\s+desk is not an LLM you can see \(deleted, or private\): its owner can point it at another LLM or pool /m);
 
     // Another user takes the name: the agent sends nothing there, and says so in every view.
     expect((await api('/api/v1/users', { name: 'mallory' })).status).toBe(201);
@@ -357,6 +357,7 @@ describe('agents and threads against a real mcpd', () => {
     expect((await api('/api/v1/llms/_provider-register', { providers: [{ name: 'desk', type: 'openai', model: 'm', visibility: 'public' }] }, token)).status).toBe(201);
     const row = (await mcpctl(['get', 'agents'])).stdout.split('\n').find((line) => line.startsWith('pinned '));
     expect(row?.split(/\s{2,}/)[4]).toBe('desk (moved)');
+    expect((await mcpctl(['describe', 'agent', 'pinned'])).stdout).toMatch(/^What to do:\s+desk now names something other than what the agent was pinned to: /m);
     const moved = await mcpctl(['chat', 'pinned', '--message', 'my secret']);
     expect(moved.code).toBe(1);
     expect(moved.stderr).toContain("another owner's LLM has taken that name since, so the agent sends nothing there");

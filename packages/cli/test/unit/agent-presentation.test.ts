@@ -150,11 +150,11 @@ describe('describe agent', () => {
     const now = new Date('2025-01-01T11:05:00.000Z');
     const remedy = (view: Parameters<typeof agentView>[0]) => new Map(describeAgentFields(agentView(view), now)).get('What to do');
     expect(remedy({ llmState: 'gone' })).toBe(
-      "qwen3 was deleted: point it at another LLM or pool (change llm in 'mcpctl get agent reviewer -o yaml', then mcpctl apply -f), or delete it (mcpctl delete agent reviewer)",
+      "qwen3 is not an LLM you can see (deleted, or private): its owner can point it at another LLM or pool (change llm in 'mcpctl get agent reviewer -o yaml', then mcpctl apply -f), or delete it",
     );
     expect(remedy({ llmState: 'moved' })).toBe(
-      "qwen3 now names another owner's LLM: point it at another LLM or pool (change llm in 'mcpctl get agent reviewer -o yaml', then mcpctl apply -f), or delete it and apply it again to pin what qwen3 names now",
+      "qwen3 now names something other than what the agent was pinned to: its owner can point it at another LLM or pool (change llm in 'mcpctl get agent reviewer -o yaml', then mcpctl apply -f), or delete it and apply it again to pin what qwen3 names now",
     );
-    expect(remedy({ llmState: 'gone', kind: 'virtual' })).toBe("qwen3 was deleted: set another llmName for it in its publisher's mcplocal config.json");
+    expect(remedy({ llmState: 'gone', kind: 'virtual' })).toBe("qwen3 is not an LLM you can see (deleted, or private): its publisher sets another llmName for it in mcplocal's config.json");
   });
 });

@@ -43,15 +43,16 @@ export function describeAgentFields(agent: AgentView, now: Date): Array<readonly
 }
 
 /**
- * What the owner does about an agent whose LLM is gone or now names another owner's: chats through
- * it are refused until then. A published agent's LLM is set in its mcplocal's config.json.
+ * What can be done about an agent whose LLM the caller no longer sees, or whose LLM's name now
+ * answers to something else (another owner's LLM, an LLM where a pool was): chats through it
+ * are refused until its owner acts. A published agent's LLM is set in its mcplocal's config.json.
  */
 function llmRemedy(agent: AgentView): Array<readonly [string, string]> {
   if (agent.llmState !== 'gone' && agent.llmState !== 'moved') return [];
-  const what = agent.llmState === 'gone' ? `${agent.llm} was deleted` : `${agent.llm} now names another owner's LLM`;
-  if (agent.kind === 'virtual') return [['What to do', `${what}: set another llmName for it in its publisher's mcplocal config.json`]];
-  const repoint = `point it at another LLM or pool (change llm in 'mcpctl get agent ${agent.name} -o yaml', then mcpctl apply -f)`;
-  const again = agent.llmState === 'moved' ? `, or delete it and apply it again to pin what ${agent.llm} names now` : `, or delete it (mcpctl delete agent ${agent.name})`;
+  const what = agent.llmState === 'gone' ? `${agent.llm} is not an LLM you can see (deleted, or private)` : `${agent.llm} now names something other than what the agent was pinned to`;
+  if (agent.kind === 'virtual') return [['What to do', `${what}: its publisher sets another llmName for it in mcplocal's config.json`]];
+  const repoint = `its owner can point it at another LLM or pool (change llm in 'mcpctl get agent ${agent.name} -o yaml', then mcpctl apply -f)`;
+  const again = agent.llmState === 'moved' ? `, or delete it and apply it again to pin what ${agent.llm} names now` : ', or delete it';
   return [['What to do', `${what}: ${repoint}${again}`]];
 }
 
