@@ -4,6 +4,7 @@ import type { CliContext } from '../context.js';
 import { documentWhere, parseDocuments, type SourceDocument } from '../documents/parse-documents.js';
 import { READ_ONLY_KINDS, readOnlyKind } from '../documents/read-only-kinds.js';
 import { readSources, type Source } from '../documents/read-sources.js';
+import { wordList } from '../format/word-list.js';
 import { ApiError, BatchRefusedError, CliError, formatCliError, ItemError, PartialFailureError, UsageError } from '../errors.js';
 import type { ApplyHandler, ApplyPlan, PreparedDocument } from '../resources/apply-handler.js';
 import { agentApplyHandler } from '../resources/agent/apply.js';
@@ -44,7 +45,7 @@ export function registerApply(program: Command, context: CliContext): void {
     )
     .action(async (options: { filename: string[] }) => {
       const sources = await readSources(options.filename, context.io.stdin);
-      const source = inputsLabel([...new Set(options.filename.map((path) => (path === '-' ? 'stdin' : path)))]);
+      const source = wordList([...new Set(options.filename.map((path) => (path === '-' ? 'stdin' : path)))]);
       const { documents, positions, problems } = readAll(sources);
       if (documents.length === 0 && problems.length === 0) {
         // `get -o yaml` of an empty list prints nothing (`-o json`: `[]`): applying it back is no mistake.
@@ -188,13 +189,6 @@ function stopOnProblems(context: CliContext, problems: readonly Problem[], docum
 /** Problems as the documents were read, whichever pass found them. */
 function inReadingOrder(problems: readonly Problem[]): Problem[] {
   return [...problems].sort((left, right) => left.at - right.at);
-}
-
-/** How messages name the inputs: `a.yaml`, `a.yaml and b.yaml`, `a.yaml, b.yaml and c.yaml`. */
-function inputsLabel(names: readonly string[]): string {
-  const last = names.at(-1);
-  if (last === undefined) return 'the input';
-  return names.length === 1 ? last : `${names.slice(0, -1).join(', ')} and ${last}`;
 }
 
 async function sendAll(context: CliContext, client: ApiClient, entries: readonly Entry[], plans: readonly ApplyPlan[], source: string): Promise<void> {

@@ -143,6 +143,17 @@ describe('mcpctl users, tokens and role bindings', () => {
       stderr: "error: token not found: laptop (user bob) — run 'mcpctl get tokens' to list them\n",
     });
     expect((await mcpctl(['describe', 'rolebinding', 'nobody'])).code).toBe(1);
+
+    // Several users have a token of one name: the caller's own is meant, as delete means it; --user picks another.
+    expect((await mcpctl(['create', 'token', '--name', 'laptop'])).code).toBe(0);
+    expect((await mcpctl(['describe', 'token', 'laptop'])).stdout).toMatch(/\nUser: +admin\n/);
+    expect((await mcpctl(['describe', 'token', 'laptop', '--user', 'alice'])).stdout).toMatch(/\nUser: +alice\n/);
+    expect(await mcpctl(['delete', 'token', 'laptop'])).toEqual({ code: 0, stdout: 'token/laptop deleted\n', stderr: '' });
+    for (const user of ['alice', 'vera']) expect((await mcpctl(['create', 'token', '--user', user, '--name', 'shared'])).code).toBe(0);
+    const refusal = "error: you have no token shared — alice and vera have tokens named shared: add --user USER\n";
+    expect(await mcpctl(['describe', 'token', 'shared'])).toEqual({ code: 1, stdout: '', stderr: refusal });
+    expect(await mcpctl(['delete', 'token', 'shared'])).toEqual({ code: 1, stdout: '', stderr: refusal });
+    for (const user of ['alice', 'vera']) expect((await mcpctl(['delete', 'token', 'shared', '--user', user])).code).toBe(0);
   });
 
   it('shows the owner in get -o wide and describe', async () => {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { TokenView } from '@mcpctl/protocol';
 import type { CliContext } from '../../context.js';
 import { timeWithAge } from '../../format/relative-age.js';
-import { findTokens } from './token-api.js';
+import { findToken } from './token-api.js';
 
 /** `mcpctl describe token NAME [--user U]`: never the token itself, which mcpd keeps only hashed. */
 export function registerDescribeToken(describe: Command, context: CliContext): void {
@@ -11,10 +11,10 @@ export function registerDescribeToken(describe: Command, context: CliContext): v
     .alias('tokens')
     .description('show a token: whose it is, when it expires (never the token itself)')
     .argument('<name>', 'token name or id')
-    .option('--user <user>', 'whose token NAME is, when several users have one of that name')
+    .option('--user <user>', 'whose token NAME is (default: yours, when several users have one of that name)')
     .action(async (name: string, options: { user?: string }) => {
-      const [token] = await findTokens(await context.api(), name, options.user);
-      if (token !== undefined) context.printer.fields(describeTokenFields(token, new Date(context.now())));
+      const token = await findToken(await context.api(), name, options.user);
+      context.printer.fields(describeTokenFields(token, new Date(context.now())));
     });
 }
 

@@ -3,7 +3,7 @@ import { outputOption } from '../../commands/option-parsers.js';
 import type { CliContext } from '../../context.js';
 import type { OutputFormat } from '../../printer.js';
 import { printResource, printResourceList } from '../resource-presentation.js';
-import { findTokens, listTokens } from './token-api.js';
+import { findToken, listTokens } from './token-api.js';
 import { tokenPresentation } from './token-presentation.js';
 
 /** `mcpctl get token|tokens [NAME] [--user U] [-o table|wide|json|yaml]` */
@@ -18,8 +18,7 @@ export function registerGetToken(get: Command, context: CliContext): void {
     .action(async (name: string | undefined, options: { output: OutputFormat; user?: string }) => {
       const client = await context.api();
       if (name !== undefined) {
-        const [token] = await findTokens(client, name, options.user);
-        if (token !== undefined) printResource(context.printer, options.output, tokenPresentation, token);
+        printResource(context.printer, options.output, tokenPresentation, await findToken(client, name, options.user));
         return;
       }
       const tokens = (await listTokens(client)).filter((token) => options.user === undefined || token.user === options.user);

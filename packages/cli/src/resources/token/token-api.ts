@@ -1,6 +1,7 @@
-import { tokenViewSchema, type TokenView } from '@mcpctl/protocol';
+import { statusViewSchema, tokenViewSchema, type TokenView } from '@mcpctl/protocol';
 import type { ApiClient } from '../../api-client.js';
-import { ApiError, UsageError } from '../../errors.js';
+import { ApiError } from '../../errors.js';
+import { wordList } from '../../format/word-list.js';
 import { asNotFound } from '../not-found.js';
 
 /** `user` picks whose token a name refers to; mcpd defaults to the caller. */
@@ -18,32 +19,48 @@ function asTokenNotFound(error: unknown, name: string): unknown {
   return asNotFound(error, 'token', name, 'mcpctl get tokens');
 }
 
+/** The tokens among `tokens` named `name`, or with id `name`. */
+function tokensNamed(tokens: readonly TokenView[], name: string): TokenView[] {
+  return tokens.filter((token) => token.name === name || token.id === name);
+}
+
+function ownersOf(tokens: readonly TokenView[]): string[] {
+  return [...new Set(tokens.map((token) => token.user))];
+}
+
 /**
  * A 404 for NAME without `--user`: mcpd looked among the caller's own tokens. When the caller can
- * see tokens of that name that are other users' (an admin), the hint names them and `--user`.
+ * see tokens of that name that are other users' (an admin), the hint names their owners and `--user`.
  */
 export async function tokenNotFound(client: ApiClient, error: unknown, name: string, user: string | undefined): Promise<unknown> {
   const notFound = asTokenNotFound(error, name);
   if (user !== undefined || !(notFound instanceof ApiError) || notFound.status !== 404) return notFound;
   const owners = await listTokens(client).then(
-    (tokens) => [...new Set(tokens.filter((token) => token.name === name || token.id === name).map((token) => token.user))],
+    (tokens) => ownersOf(tokensNamed(tokens, name)),
+    // The hint is a courtesy: the 404 stands as it is when the list cannot be read.
     () => [],
   );
-  if (owners.length === 0) return notFound;
-  const whose = owners.length === 1 ? `it is ${owners[0] ?? ''}'s` : `tokens of that name are ${owners.join(', ')}'s`;
-  return new ApiError(404, `you have no token ${name}`, { hint: `${whose}: add --user ${owners.length === 1 ? (owners[0] ?? 'USER') : 'USER'}`, cause: error });
+  return owners.length === 0 ? notFound : notYours(name, owners, error);
+}
+
+/** The caller has no token NAME, and `owners` (at least one) have one: the hint says to pick with `--user`. */
+function notYours(name: string, owners: readonly string[], cause?: unknown): ApiError {
+  const [only] = owners;
+  const hint = owners.length === 1 ? `it is ${only ?? ''}'s: add --user ${only ?? 'USER'}` : `${wordList(owners)} have tokens named ${name}: add --user USER`;
+  return new ApiError(404, `you have no token ${name}`, { hint, cause });
 }
 
 /**
- * The tokens named NAME (or with id NAME) the caller sees, of `user` when given; a 404 when there
- * is none, and a usage error when several users have one of that name and `user` does not pick.
+ * The token named NAME (or with id NAME) among those the caller sees, `user`'s when given. When
+ * several users have one of that name, the caller's own is meant, as `delete token NAME` means it;
+ * a 404 when there is none.
  */
-export async function findTokens(client: ApiClient, name: string, user: string | undefined): Promise<TokenView[]> {
-  const matching = (await listTokens(client)).filter((token) => (token.name === name || token.id === name) && (user === undefined || token.user === user));
-  if (matching.length === 0) {
-    throw new ApiError(404, `token not found: ${name}${user === undefined ? '' : ` (user ${user})`}`, { hint: "run 'mcpctl get tokens' to list them" });
-  }
-  const owners = [...new Set(matching.map((token) => token.user))];
-  if (owners.length > 1) throw new UsageError(`tokens named ${name} are ${owners.join(', ')}'s`, { hint: 'add --user USER to pick one' });
-  return matching;
+export async function findToken(client: ApiClient, name: string, user: string | undefined): Promise<TokenView> {
+  const named = tokensNamed(await listTokens(client), name);
+  const owners = ownersOf(named);
+  const mine = user ?? (owners.length > 1 ? (await client.get('/api/v1/status', statusViewSchema)).user.name : undefined);
+  const token = named.find((candidate) => mine === undefined || candidate.user === mine);
+  if (token !== undefined) return token;
+  if (user === undefined && owners.length > 0) throw notYours(name, owners);
+  throw asTokenNotFound(new ApiError(404, `not found: ${name}`), user === undefined ? name : `${name} (user ${user})`);
 }
