@@ -2,6 +2,8 @@ import type { Column, OutputFormat, Printer, YamlDocument } from '../printer.js'
 
 /** How one resource type is shown by `get`. */
 export interface ResourcePresentation<T> {
+  /** The `kind` of its documents (`Llm`): `-o yaml` writes it, `-o json` adds it to views with none of their own. */
+  kind: string;
   /** For "No LLMs found." */
   plural: string;
   columns: ReadonlyArray<Column<T>>;
@@ -31,12 +33,11 @@ export function printResource<T>(printer: Printer, format: OutputFormat, present
 }
 
 /**
- * The view as mcpd sent it, with the kind of its YAML document in front when it has no `kind` of
- * its own (an LLM's or agent's `kind` says public or virtual, which `apply` reads as well), so
- * `get -o json` applies back as `get -o yaml` does.
+ * The view as mcpd sent it, with its kind in front when it has no `kind` of its own (an LLM's or
+ * agent's `kind` says public or virtual, which `apply` reads as well), so `get -o json` applies
+ * back as `get -o yaml` does.
  */
 function jsonView<T>(presentation: ResourcePresentation<T>, view: T): unknown {
   if (typeof view !== 'object' || view === null || 'kind' in view) return view;
-  const document = presentation.toYamlDocument(view).value as { kind?: unknown };
-  return typeof document.kind === 'string' ? { kind: document.kind, ...view } : view;
+  return { kind: presentation.kind, ...view };
 }

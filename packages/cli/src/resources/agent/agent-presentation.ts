@@ -5,6 +5,7 @@ import { formatParams } from './agent-params.js';
 
 /** How agents look in `get`, and as the `kind: Agent` YAML documents `apply` reads back. */
 export const agentPresentation: ResourcePresentation<AgentView> = {
+  kind: 'Agent',
   plural: 'agents',
   columns: [
     { header: 'name', value: (agent) => agent.name },

@@ -24,6 +24,7 @@ const AUDIT_COLUMNS: ReadonlyArray<Column<AuditRecordView>> = [
 ];
 
 export const AUDIT_PRESENTATION: ResourcePresentation<AuditRecordView> = {
+  kind: 'AuditRecord',
   plural: 'audit records',
   columns: AUDIT_COLUMNS,
   toYamlDocument: (record) => ({ value: { kind: 'AuditRecord', ...record }, comment: READ_ONLY_KINDS.AuditRecord }),

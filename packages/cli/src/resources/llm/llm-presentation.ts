@@ -5,6 +5,7 @@ import { VIRTUAL_LLM_EDITABLE_FIELDS } from '@mcpctl/protocol';
 
 /** How LLMs look in `get`: the columns of SPEC §7, and `kind: Llm` YAML documents `apply` reads back. */
 export const llmPresentation: ResourcePresentation<LlmView> = {
+  kind: 'Llm',
   plural: 'LLMs',
   columns: [
     { header: 'name', value: (llm) => llm.name },

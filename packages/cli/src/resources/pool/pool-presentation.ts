@@ -4,6 +4,7 @@ import { READ_ONLY_KINDS } from '../../documents/read-only-kinds.js';
 
 /** Pools in `get`: `NAME MEMBERS ACTIVE HIBERNATING INACTIVE IN-FLIGHT QUEUED`. Read-only, so YAML is the view. */
 export const poolPresentation: ResourcePresentation<PoolView> = {
+  kind: 'Pool',
   plural: 'pools',
   columns: [
     { header: 'name', value: (pool) => pool.name },

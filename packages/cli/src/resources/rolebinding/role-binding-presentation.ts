@@ -3,6 +3,7 @@ import type { ResourcePresentation } from '../resource-presentation.js';
 
 /** How role bindings look in `get`, and as `kind: RoleBinding` documents `apply` reads back. */
 export const roleBindingPresentation: ResourcePresentation<RoleBindingView> = {
+  kind: 'RoleBinding',
   plural: 'role bindings',
   columns: [
     { header: 'name', value: (binding) => binding.name },

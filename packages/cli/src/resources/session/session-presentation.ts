@@ -12,6 +12,7 @@ import { READ_ONLY_KINDS } from '../../documents/read-only-kinds.js';
 export function sessionPresentation(now: Date): ResourcePresentation<ProviderSessionView> {
   const age = (iso: string | null) => (iso === null ? null : relativeAge(new Date(iso), now));
   return {
+    kind: 'ProviderSession',
     plural: 'publisher sessions',
     columns: [
       { header: 'session', value: (session) => session.ref },

@@ -9,6 +9,7 @@ import { READ_ONLY_KINDS } from '../../documents/read-only-kinds.js';
  */
 export function threadPresentation(now: Date): ResourcePresentation<ThreadView> {
   return {
+    kind: 'Thread',
     plural: 'threads',
     columns: [
       { header: 'id', value: (thread) => thread.id },

@@ -4,6 +4,7 @@ import { READ_ONLY_KINDS } from '../../documents/read-only-kinds.js';
 
 /** How tokens look in `get`: never the token itself, which mcpd does not keep. */
 export const tokenPresentation: ResourcePresentation<TokenView> = {
+  kind: 'Token',
   plural: 'tokens',
   columns: [
     { header: 'name', value: (token) => token.name },

@@ -3,6 +3,7 @@ import type { ResourcePresentation } from '../resource-presentation.js';
 
 /** How users look in `get`, and as `kind: User` documents `apply` reads back. */
 export const userPresentation: ResourcePresentation<UserView> = {
+  kind: 'User',
   plural: 'users',
   columns: [
     { header: 'name', value: (user) => user.name },
