@@ -1,8 +1,8 @@
 import type { LlmView } from '@mcpctl/protocol';
 import type { ApiClient } from '../api-client.js';
 import { ApiError } from '../errors.js';
-import { findAgent } from '../resources/agent/agent-api.js';
 import { asNotFound, findLlm, listLlms } from '../resources/llm/llm-api.js';
+import { otherChatCommand } from './other-chat-command.js';
 
 /**
  * The line printed before a chat: what answers (an LLM, or a pool of them) and in what
@@ -14,10 +14,7 @@ export async function chatHeader(client: ApiClient, name: string, oneShot: boole
   const llm = await findLlm(client, name);
   if (llm !== undefined) return `${llmHeader(llm)}${quit}`;
   const members = (await listLlms(client)).filter((member) => member.poolName === name);
-  if (members.length === 0) {
-    if (await findAgent(client, name).catch(() => undefined)) throw new ApiError(404, `${name} is an agent, not an LLM`, { hint: `run 'mcpctl chat ${name}'` });
-    throw asNotFound(new ApiError(404, `not found: ${name}`), name);
-  }
+  if (members.length === 0) throw (await otherChatCommand(client, name, 'llm')) ?? asNotFound(new ApiError(404, `not found: ${name}`), name);
   const list = members.map((member) => `${member.name} (${member.status})`).join(', ');
   return `Chatting with pool ${name} (${members.length} member${members.length > 1 ? 's' : ''}: ${list}).${quit}`;
 }

@@ -1,15 +1,16 @@
 import { Argument, Option, type Command } from 'commander';
-import { isPoolView, llmOrPoolViewSchema, type AgentView } from '@mcpctl/protocol';
+import type { AgentView } from '@mcpctl/protocol';
 import type { ApiClient } from '../api-client.js';
 import { agentHeader } from '../chat/agent-header.js';
 import { agentChatTarget } from '../chat/chat-target.js';
+import { otherChatCommand } from '../chat/other-chat-command.js';
 import { runChat, type ChatFlags } from '../chat/run-chat.js';
 import { ThreadHistory } from '../chat/thread-history.js';
 import { completeNames } from '../completion/completion-hints.js';
 import type { CliContext } from '../context.js';
 import { ApiError, UsageError } from '../errors.js';
 import { getAgent } from '../resources/agent/agent-api.js';
-import { findLlm, llmPath } from '../resources/llm/llm-api.js';
+import { findLlm } from '../resources/llm/llm-api.js';
 import { getThread } from '../resources/thread/thread-api.js';
 import { parsePositiveInteger, parseTemperature } from './option-parsers.js';
 
@@ -70,8 +71,6 @@ async function agentNamed(client: ApiClient, name: string): Promise<AgentView> {
     return await getAgent(client, name);
   } catch (error) {
     if (!(error instanceof ApiError) || error.status !== 404) throw error;
-    const other = await client.get(llmPath(name), llmOrPoolViewSchema).catch(() => undefined);
-    if (other === undefined) throw error;
-    throw new ApiError(404, `${name} is ${isPoolView(other) ? 'a pool' : 'an LLM'}, not an agent`, { hint: `run 'mcpctl chat-llm ${name}'`, cause: error });
+    throw (await otherChatCommand(client, name, 'agent')) ?? error;
   }
 }

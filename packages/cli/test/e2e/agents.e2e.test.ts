@@ -289,6 +289,9 @@ describe('agents and threads against a real mcpd', () => {
     // The other chat command's kind of name is pointed at it, both ways.
     expect(await mcpctl(['chat', 'echo', '--message', 'hi'])).toEqual({ code: 1, stdout: '', stderr: "error: echo is an LLM, not an agent — run 'mcpctl chat-llm echo'\n" });
     expect(await mcpctl(['chat-llm', 'reviewer', '--message', 'hi'])).toEqual({ code: 1, stdout: '', stderr: "error: reviewer is an agent, not an LLM — run 'mcpctl chat reviewer'\n" });
+    expect((await mcpctl(['create', 'llm', 'duo-one', '--type', 'openai', '--model', 'fake-model', '--url', upstream.openaiBaseUrl, '--pool', 'duo'])).code).toBe(0);
+    expect(await mcpctl(['chat', 'duo', '--message', 'hi'])).toEqual({ code: 1, stdout: '', stderr: "error: duo is a pool, not an agent — run 'mcpctl chat-llm duo'\n" });
+    expect((await mcpctl(['delete', 'llm', 'duo-one'])).code).toBe(0);
   });
 
   it('completes names through the server, and quietly nothing without access', async () => {
