@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { systemClock } from '@mcpctl/clock';
+import { systemClock, type Clock } from '@mcpctl/clock';
 import { currentToken, type BearerToken } from '../bearer-token.js';
 import { LocalEndpointError, McplocalError } from '../errors.js';
 import { FailoverRouter } from '../failover/failover-router.js';
@@ -13,6 +13,7 @@ import { McpdClient } from './mcpd-client.js';
 import { isLoopbackHost, refuseWebPages } from './request-guard.js';
 import { requireToken } from './require-token.js';
 import { errorAnswer, sendError, sendJson } from './send-answer.js';
+import { errorFrame } from './sse-writer.js';
 
 export const DEFAULT_LOCAL_ENDPOINT_HOST = '127.0.0.1';
 export const DEFAULT_LOCAL_ENDPOINT_PORT = 3200;
@@ -24,6 +25,8 @@ const ROUTES = { '/v1/chat/completions': 'POST', '/v1/models': 'GET' } as const;
 const MODEL_PREFIX = '/v1/models/';
 /** How much of a caller's text an error repeats, as mcpd does. */
 const SHOWN_CHARACTERS = 200;
+/** How long a stop waits for the answers it ended to tell their callers, before it cuts what is left. */
+const STOP_GRACE_MS = 2_000;
 
 /** The model a `/v1/models/NAME` path names; undefined when it names none (or is not valid escaping). */
 function modelName(path: string): string | undefined {
@@ -55,10 +58,14 @@ export class LocalEndpoint {
   /** The token a caller must show, asked at each request; `null` when none is required, undefined without credentials. */
   private readonly token: BearerToken | undefined | null;
   private baseUrl: string | undefined;
+  private readonly clock: Clock;
+  /** Requests being answered: a stop ends each with a word to its caller, not a cut connection. */
+  private readonly answering = new Set<{ controller: AbortController; done: Promise<void> }>();
 
   private constructor(options: LocalEndpointOptions) {
     const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
     const clock = options.clock ?? systemClock;
+    this.clock = clock;
     const newId = options.newId ?? (() => randomUUID().replaceAll('-', ''));
     this.log = options.log;
     this.token = options.requireToken === false ? null : options.mcpd?.token;
@@ -89,7 +96,12 @@ export class LocalEndpoint {
       log: options.log,
     };
     // Tokens go out as they come: no Nagle delay between small SSE frames.
-    this.server = createServer({ noDelay: true }, (request, response) => void this.handle(request, response));
+    this.server = createServer({ noDelay: true }, (request, response) => {
+      const controller = new AbortController();
+      const open = { controller, done: this.handle(request, response, controller) };
+      this.answering.add(open);
+      void open.done.finally(() => this.answering.delete(open));
+    });
   }
 
   /** Listens on `host:port`; rejects when the address is taken or not allowed. */
@@ -105,10 +117,24 @@ export class LocalEndpoint {
     return this.baseUrl;
   }
 
-  /** Stops listening and cuts every open request: their local calls and forwards are aborted. */
+  /**
+   * Stops listening and ends every open request: their local calls and forwards are aborted, and
+   * each caller is told mcplocal is stopping (a 503, or an error frame ending a stream under way)
+   * before the connections close.
+   */
   async close(): Promise<void> {
     if (!this.server.listening) return;
     const closed = new Promise<void>((resolve, reject) => this.server.close((error) => (error ? reject(error) : resolve())));
+    const open = [...this.answering];
+    for (const { controller } of open) controller.abort(STOPPING);
+    // A caller that does not read keeps its last write waiting: the stop waits for it only so long.
+    await new Promise<void>((resolve) => {
+      const cancel = this.clock.after(STOP_GRACE_MS, resolve);
+      void Promise.allSettled(open.map(({ done }) => done)).then(() => {
+        cancel();
+        resolve();
+      });
+    });
     this.server.closeAllConnections();
     await closed;
   }
@@ -126,8 +152,7 @@ export class LocalEndpoint {
     this.baseUrl = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   }
 
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const controller = new AbortController();
+  private async handle(request: IncomingMessage, response: ServerResponse, controller: AbortController): Promise<void> {
     // The caller leaving cancels everything done for it: the local call, the forward to mcpd.
     response.once('close', () => {
       if (!response.writableFinished) controller.abort(new McplocalError('the caller went away'));
@@ -156,15 +181,37 @@ export class LocalEndpoint {
       if (path === '/v1/models') sendJson(response, 200, await listModels(this.models, controller.signal));
       else await chatCompletions(this.chat, request, response, controller.signal);
     } catch (error) {
-      if (controller.signal.aborted || response.destroyed) return;
+      if (response.destroyed) return;
+      if (controller.signal.aborted) return tellStopping(request, response, controller.signal);
       if (response.headersSent) {
         this.log?.warn(`local endpoint answer broke off: ${error instanceof Error ? error.message : String(error)}`);
         response.destroy();
         return;
       }
       sendError(request, response, errorAnswer(error, this.log));
+      return;
     }
+    // An answer the stop cut short ends without an error on its way here (its stream just stops).
+    if (controller.signal.aborted && !response.destroyed) tellStopping(request, response, controller.signal);
   }
+}
+
+/** The abort reason of every request a stop ends. */
+const STOPPING = new McplocalError('mcplocal is stopping');
+
+/**
+ * A request mcplocal's stop ended, unless its caller left first: a 503 when nothing was sent yet,
+ * else an error frame ending the stream, never a silently cut answer.
+ */
+function tellStopping(request: IncomingMessage, response: ServerResponse, signal: AbortSignal): void {
+  if (signal.reason !== STOPPING || response.writableEnded) return;
+  if (!response.headersSent) {
+    sendError(request, response, { status: 503, message: 'mcplocal is stopping; try again once it is back', retryAfter: '5' });
+    return;
+  }
+  const streaming = String(response.getHeader('content-type') ?? '').startsWith('text/event-stream');
+  if (streaming) response.end(errorFrame('mcplocal is stopping: the answer ends here'));
+  else response.destroy();
 }
 
 /** Starts the local endpoint; see {@link LocalEndpoint}. */

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { SERVED_BY_HEADER, THREAD_ID_HEADER } from '@mcpctl/protocol';
 import { describeNetworkError } from '@mcpctl/upstream';
-import { errorFrame, writeChunk } from './sse-writer.js';
+import { errorFrame, writeChunk, writeHeadKept } from './sse-writer.js';
 
 /** mcpd's answer headers worth passing on; length and encoding are the local socket's business. */
 const PASSED_RESPONSE_HEADERS = ['content-type', 'cache-control', 'retry-after', 'x-accel-buffering', SERVED_BY_HEADER, THREAD_ID_HEADER];
@@ -18,7 +18,7 @@ export async function pipeResponse(from: Response, to: ServerResponse, signal: A
     const value = from.headers.get(name);
     if (value !== null) headers[name] = value;
   }
-  to.writeHead(from.status, headers);
+  writeHeadKept(to, from.status, headers);
   to.flushHeaders();
   if (from.body === null) {
     to.end();

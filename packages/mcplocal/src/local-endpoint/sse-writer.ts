@@ -47,7 +47,7 @@ export class SseWriter {
   private open(): void {
     if (this.started) return;
     this.started = true;
-    this.response.writeHead(200, { ...SSE_HEADERS, ...this.headers });
+    writeHeadKept(this.response, 200, { ...SSE_HEADERS, ...this.headers });
     this.response.flushHeaders();
   }
 }
@@ -69,4 +69,13 @@ export function writeChunk(response: ServerResponse, chunk: string | Uint8Array)
     };
     response.once('drain', done).once('close', done);
   });
+}
+
+/**
+ * `writeHead` with the headers set one by one first, so `getHeader` still reads them once they
+ * went out (a stop tells a stream from a whole answer by its `content-type`).
+ */
+export function writeHeadKept(response: ServerResponse, status: number, headers: Readonly<Record<string, string>>): void {
+  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+  response.writeHead(status);
 }

@@ -77,6 +77,32 @@ describe('the local endpoint serving local providers', () => {
     expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { completion_tokens: 6 } });
   });
 
+  it('ends a stream under way with an error frame when mcplocal stops, and answers 503 to a request not yet answered', async () => {
+    upstream.setBehavior({ tokensPerSecond: 5, tokens: ['a', ' b', ' c', ' d', ' e', ' f', ' g', ' h'] });
+    const response = await post({ model: 'desk-qwen', messages: HI, stream: true });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let text = decoder.decode((await reader.read()).value, { stream: true });
+    expect(text).toContain('data: {');
+    const closing = endpoint.close();
+    for (let next = await reader.read(); !next.done; next = await reader.read()) text += decoder.decode(next.value, { stream: true });
+    await closing;
+    expect(text).toMatch(/data: \{"error":\{"message":"mcplocal is stopping: the answer ends here","type":"upstream_error"\}\}\n\n$/);
+    expect(text).not.toContain('[DONE]');
+  });
+
+  it('answers 503 with Retry-After to a request it had not answered yet when mcplocal stops', async () => {
+    upstream.setBehavior({ tokensPerSecond: 5, tokens: ['a', ' b', ' c', ' d', ' e', ' f', ' g', ' h'] });
+    const asked = upstream.requests.length;
+    const answer = post({ model: 'desk-qwen', messages: HI });
+    while (upstream.requests.length === asked) await new Promise((resolve) => setTimeout(resolve, 10));
+    await endpoint.close();
+    const response = await answer;
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('5');
+    expect(await response.json()).toEqual({ error: 'mcplocal is stopping; try again once it is back' });
+  });
+
   it('cancels the local call when the caller goes away mid-stream', async () => {
     upstream.setBehavior({ tokensPerSecond: 5, tokens: undefined, tokenCount: 50 });
     const controller = new AbortController();
