@@ -33,6 +33,8 @@ const TASK_OVER = new McplocalError('the task is over');
 interface RunningTask {
   controller: AbortController;
   done: Promise<void>;
+  /** Posts the task's last result, under `signal` rather than the task's own (which its end aborts). */
+  fail(result: TaskErrorResult, signal: AbortSignal): PostedResult;
 }
 
 /**
@@ -132,6 +134,25 @@ export class TaskHandler {
     for (const task of this.running.values()) task.controller.abort(reason);
   }
 
+  /**
+   * Ends every running task with `result` posted to mcpd, so each caller hears why (mcplocal is
+   * stopping) rather than that the publisher dropped; then aborts its local call with `reason`.
+   * Resolves once the posts were taken, or after `waitMs` whatever became of them.
+   */
+  async failAll(result: TaskErrorResult, reason: Error, waitMs: number): Promise<void> {
+    const tasks = [...this.running.values()];
+    if (tasks.length === 0) return;
+    const deadline = new AbortController();
+    const cancel = this.clock.after(waitMs, () => deadline.abort(reason));
+    const posted = tasks.map((task) => {
+      const delivery = Promise.resolve(task.fail({ ...result }, deadline.signal));
+      task.controller.abort(reason);
+      return delivery;
+    });
+    await Promise.race([Promise.allSettled(posted), new Promise((resolve) => deadline.signal.addEventListener('abort', resolve, { once: true }))]);
+    cancel();
+  }
+
   /** Resolves once every task started so far has ended. */
   async settled(): Promise<void> {
     await Promise.allSettled([...this.running.values()].map((task) => task.done));
@@ -152,9 +173,9 @@ export class TaskHandler {
     let seq = 0;
     // Numbered in place, not copied: a stream posts one per chunk, and results come in several
     // shapes, which makes a copy of each the slow, generic kind. Every post is a new object.
-    const post = (result: TaskResult) => {
+    const post = (result: TaskResult, signal: AbortSignal = controller.signal) => {
       result.seq = seq += 1;
-      return this.options.post(taskId, result, controller.signal);
+      return this.options.post(taskId, result, signal);
     };
     const noteDelivery = (delivery: ResultDelivery): ResultDelivery => {
       // mcpd answered or gave up on this task already: the local call has nobody to answer.
@@ -174,7 +195,7 @@ export class TaskHandler {
       controller.abort(TASK_OVER);
       this.running.delete(taskId);
     });
-    this.running.set(taskId, { controller, done });
+    this.running.set(taskId, { controller, done, fail: post });
   }
 
   private async run(

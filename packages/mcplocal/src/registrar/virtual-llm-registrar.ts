@@ -30,6 +30,10 @@ const DEFAULT_RECONNECT_BASE_MS = 5_000;
 const DEFAULT_RECONNECT_MAX_MS = 60_000;
 /** As long as mcpd's own drain lets tasks in flight finish (`MCPD_SHUTDOWN_DEADLINE_SECONDS`). */
 const DEFAULT_REREGISTER_DRAIN_MS = 30_000;
+/** A stop tells mcpd why each running task ends, waiting this long for the words to go out. */
+const STOPPING_REPORT_MS = 1_000;
+/** What a caller cut off by a stop is told to wait: a restarted mcplocal is back within seconds. */
+const STOPPING_RETRY_AFTER_SECONDS = 5;
 
 /**
  * Publishes local providers into mcpd's registry and serves the tasks mcpd relays for them:
@@ -137,6 +141,8 @@ export class VirtualLlmRegistrar {
     const lifetime = this.lifetime;
     if (!lifetime) return;
     const reason = new McplocalError('mcplocal is stopping');
+    // While the connection is still open: the callers of the tasks running hear why they end.
+    await this.tasks.failAll({ error: 'mcplocal is stopping', retryAfterSeconds: STOPPING_RETRY_AFTER_SECONDS }, reason, STOPPING_REPORT_MS);
     lifetime.abort(reason);
     this.tasks.abortAll(reason);
     this.heartbeat.stop();

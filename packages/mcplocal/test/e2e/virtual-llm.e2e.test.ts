@@ -117,6 +117,24 @@ describe.each(['sse', 'websocket'] as const)('virtual LLMs end to end over %s', 
     expect((await row()).status).toBe('inactive');
   });
 
+  it('tells the caller of a stream under way that mcplocal is stopping when it gets SIGTERM', async () => {
+    upstream.setBehavior({ tokensPerSecond: 5, tokens: undefined, tokenCount: 50 });
+    const response = await api('/v1/chat/completions', {
+      method: 'POST',
+      body: JSON.stringify({ model: 'qwen-local', messages: [{ role: 'user', content: 'Hi' }], stream: true }),
+    });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!text.includes('"content":"')) text += decoder.decode((await reader.read()).value, { stream: true });
+    await mcplocal!.stop('SIGTERM');
+    mcplocal = undefined;
+    for (let next = await reader.read(); !next.done; next = await reader.read()) text += decoder.decode(next.value, { stream: true });
+    expect(text).toMatch(/"error":\{"message":"the publisher of qwen-local failed: mcplocal is stopping"/);
+    expect(text).not.toContain('[DONE]');
+    expect((await row()).status).toBe('inactive');
+  });
+
   it('comes back by itself with the same rows when mcpd restarts', async () => {
     const before = await row();
     await mcpd.stop();
