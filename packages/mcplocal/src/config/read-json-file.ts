@@ -14,6 +14,19 @@ export async function readJsonFile(path: string): Promise<JsonFile> {
   try {
     return { kind: 'json', value: JSON.parse(text) };
   } catch (error) {
-    return { kind: 'invalid', problem: `not valid JSON: ${(error as Error).message}` };
+    return { kind: 'invalid', problem: `not valid JSON: ${withLineAndColumn((error as Error).message, text)}` };
   }
+}
+
+/**
+ * Node 20's JSON errors say `at position 116`, which nobody can find in an editor; newer Nodes
+ * add the line and column themselves, and then the message is left as it is.
+ */
+function withLineAndColumn(message: string, text: string): string {
+  const position = /at position (\d+)/.exec(message);
+  if (position?.[1] === undefined || /line \d+/.test(message)) return message;
+  const before = text.slice(0, Number(position[1]));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return `${message} (line ${line}, column ${column})`;
 }

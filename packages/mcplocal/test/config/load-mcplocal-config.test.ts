@@ -189,6 +189,13 @@ describe('loadMcplocalConfig', () => {
     expect(problems[1]).toMatch(/^credentials: not valid JSON: .+/);
   });
 
+  it('says on which line and column the JSON goes wrong', async () => {
+    await writeConfig('{\n  "providers": [\n    {"name": "a",}\n  ]\n}\n');
+    await writeCredentials(CREDENTIALS, 0o600);
+    const [problem] = await problemsOf(loadMcplocalConfig(home.path, {}, { identity: IDENTITY }));
+    expect(problem).toMatch(/^config\.json: not valid JSON: .*line 3,? column 18\)?/);
+  });
+
   it('refuses credentials that do not match their schema', async () => {
     await writeConfig({ providers: [] });
     await writeCredentials({ mcpdUrl: 'mcpd.internal', token: '' });
