@@ -40,7 +40,7 @@ export function providerProblems(
       const name = publishedName(entry, config, identity);
       const valid = resourceNameSchema.safeParse(name);
       if (!valid.success) {
-        problems.push(`${at}: publishes as "${name}", which is not a valid name (${valid.error.issues[0]?.message ?? 'invalid'}); set publishName`);
+        problems.push(`${at}: publishes as "${name}", which is not a valid name (${valid.error.issues[0]?.message ?? 'invalid'}); ${invalidNameRemedy(entry, config)}`);
       }
       const samePublished = published.get(name);
       if (samePublished !== undefined) {
@@ -81,4 +81,14 @@ function keyProblems(entry: ProviderEntry, at: string, env: NodeJS.ProcessEnv): 
   if (entry.apiKey !== undefined) return [`${at}: set apiKey or apiKeyEnv, not both`];
   const value = env[entry.apiKeyEnv];
   return value === undefined || value === '' ? [`${at}.apiKeyEnv: environment variable ${entry.apiKeyEnv} is not set`] : [];
+}
+
+/** What makes a published name: its own `publishName`, a `publishNameSuffix` used as written, or the provider's name. */
+function invalidNameRemedy(entry: Pick<ProviderEntry, 'publishName'>, config: { publishNameSuffix?: string | undefined }): string {
+  if (entry.publishName !== undefined) return 'change its publishName';
+  const suffix = config.publishNameSuffix;
+  if (suffix !== undefined && suffix !== 'hostname' && suffix !== 'user') {
+    return `publishNameSuffix "${suffix}" is used as written: make it lower-case letters, digits and inner hyphens, or "user" or "hostname"; or set publishName`;
+  }
+  return 'set publishName';
 }

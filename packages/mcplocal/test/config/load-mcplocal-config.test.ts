@@ -170,7 +170,9 @@ describe('loadMcplocalConfig', () => {
     });
     const problems = await problemsOf(loadMcplocalConfig(home.path, {}, { identity: IDENTITY }));
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^config\.json: providers\[0\]: publishes as "qwen-Team_A", which is not a valid name \(.+\); set publishName$/);
+    expect(problems[0]).toMatch(
+      /^config\.json: providers\[0\]: publishes as "qwen-Team_A", which is not a valid name \(.+\); publishNameSuffix "Team_A" is used as written: make it lower-case letters, digits and inner hyphens, or "user" or "hostname"; or set publishName$/,
+    );
   });
 
   it('says where config.json was looked for and what a minimal one looks like', async () => {
