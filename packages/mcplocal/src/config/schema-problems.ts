@@ -35,7 +35,10 @@ export function schemaProblems(file: string, issues: readonly SchemaIssue[], sch
       });
     }
     const path = keyPath(issue.path);
-    return [`${file}: ${path === '' ? '' : `${path}: `}${describeIssue(issue)}`];
+    const described = describeIssue(issue);
+    // A key left out is missing, whatever the value it should have had: said so first.
+    const missing = input !== undefined && issue.path.length > 0 && valueAt(input, issue.path) === undefined && described.startsWith('must be one of');
+    return [`${file}: ${path === '' ? '' : `${path}: `}${missing ? `is required: it ${described}` : described}`];
   });
 }
 
@@ -98,4 +101,11 @@ function bare(node: SchemaNode): SchemaNode {
     current = current.unwrap();
   }
   return current;
+}
+
+/** The value at `path` in `input`; undefined where the path leads nowhere. */
+function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let value = input;
+  for (const key of path) value = typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  return value;
 }

@@ -191,6 +191,15 @@ describe('loadMcplocalConfig', () => {
     expect(problems[1]).toMatch(/^credentials: not valid JSON: .+/);
   });
 
+  it('says a left-out type is required, and what it may be', async () => {
+    await writeConfig({ providers: [{ name: 'a', url: 'http://127.0.0.1:8000/v1', model: 'm', wake: { url: 'http://127.0.0.1:9/wake' } }] });
+    await writeCredentials(CREDENTIALS, 0o600);
+    expect((await problemsOf(loadMcplocalConfig(home.path, {}, { identity: IDENTITY }))).sort()).toEqual([
+      'config.json: providers[0].type: is required: it must be one of "openai", "ollama", "anthropic", "managed"',
+      'config.json: providers[0].wake.type: is required: it must be one of "http", "command"',
+    ]);
+  });
+
   it('says on which line and column the JSON goes wrong', async () => {
     await writeConfig('{\n  "providers": [\n    {"name": "a",}\n  ]\n}\n');
     await writeCredentials(CREDENTIALS, 0o600);
