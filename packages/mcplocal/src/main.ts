@@ -149,7 +149,10 @@ async function main(): Promise<void> {
     await registrar.start();
   } catch (error) {
     if (stopping) return;
-    const message = `cannot publish to mcpd: ${error instanceof Error ? error.message : String(error)}`;
+    const reason = error instanceof Error ? error.message : String(error);
+    // Once up it reconnects by itself; the first registration is not retried, so say what to check.
+    const unreachable = reason.startsWith('cannot reach mcpd') ? '; check that mcpd runs there (the URL is the one mcpctl login saved), then start mcplocal again' : '';
+    const message = `cannot publish to mcpd: ${reason}${unreachable}`;
     logger.error(message);
     // A request on the local endpoint may have started a model server meanwhile.
     await servers?.stopAll();

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeTempDir, startFakeUpstream, type FakeUpstream, type TempDir } from '@mcpctl/test-kit';
+import { closedPortUrl } from '../providers/support/closed-port.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeMcpd, type FakeMcpd } from './fake-mcpd.js';
 
@@ -163,5 +164,13 @@ describe('the mcplocal binary', () => {
     expect(await mcplocal.exited).toBe(1);
     expect(mcplocal.stderr()).toContain('HTTP 409');
     expect(mcplocal.stderr()).toContain('Cannot publish over public LLM: qwen-desk');
+  });
+
+  it('exits 1 and says what to check when mcpd cannot be reached at start', async () => {
+    await writeConfig(publishedConfig(), false);
+    await writeFile(join(home.path, 'credentials'), JSON.stringify({ mcpdUrl: await closedPortUrl(), token: mcpd.token }), { mode: 0o600 });
+    const mcplocal = run();
+    expect(await mcplocal.exited).toBe(1);
+    expect(mcplocal.stderr()).toMatch(/cannot publish to mcpd: cannot reach mcpd at .+; check that mcpd runs there \(the URL is the one mcpctl login saved\), then start mcplocal again/);
   });
 });
