@@ -25,3 +25,4 @@ export * from './thread.js';
 export * from './map-anthropic-stop-reason.js';
 export * from './hop-header.js';
 export * from './replica-bus.js';
+export * from './transport-name.js';

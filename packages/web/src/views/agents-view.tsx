@@ -1,4 +1,4 @@
-import type { AgentView, ProviderSessionView } from '@mcpctl/protocol';
+import { transportName, type AgentView, type ProviderSessionView } from '@mcpctl/protocol';
 import { age } from '../format.js';
 
 export function AgentsView({ agents }: { agents: AgentView[] | undefined }) {
@@ -34,7 +34,7 @@ export function SessionsView({ sessions, now }: { sessions: ProviderSessionView[
         {sessions.map((session) => (
           <tr key={session.ref} data-session={session.ref} data-connected={String(session.connected)}>
             <td><code>{session.ref}</code></td><td>{session.owner}</td><td>{session.connected ? 'yes' : 'no'}</td>
-            <td>{session.transport ?? '–'}</td><td>{age(session.connectedAt, now)}</td><td>{age(session.lastHeartbeatAt, now)}</td>
+            <td>{transportName(session.transport) ?? '–'}</td><td>{age(session.connectedAt, now)}</td><td>{age(session.lastHeartbeatAt, now)}</td>
             <td>{session.llms.join(', ')}</td>
           </tr>
         ))}

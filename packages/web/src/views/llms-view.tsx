@@ -1,4 +1,4 @@
-import type { LiveLlmView } from '@mcpctl/protocol';
+import { transportName, type LiveLlmView } from '@mcpctl/protocol';
 import { age, ms } from '../format.js';
 
 export function LlmsView({ llms, now }: { llms: LiveLlmView[] | undefined; now: number }) {
@@ -26,7 +26,7 @@ export function LlmsView({ llms, now }: { llms: LiveLlmView[] | undefined; now: 
             <td class="number">{llm.queued}</td>
             <td>{llm.kind === 'virtual' ? age(llm.lastHeartbeatAt, now) : '–'}</td>
             <td>{llm.wakeRecipe ? `${llm.wakeRecipe}${llm.lastWakeMs === null ? '' : `, last ${ms(llm.lastWakeMs)}`}` : '–'}</td>
-            <td>{llm.providerSession?.transport ?? (llm.kind === 'virtual' ? 'offline' : '–')}</td>
+            <td>{transportName(llm.providerSession?.transport) ?? (llm.kind === 'virtual' ? 'offline' : '–')}</td>
           </tr>
         ))}
       </tbody>

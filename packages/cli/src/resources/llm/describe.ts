@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import type { LlmView } from '@mcpctl/protocol';
+import { transportName, type LlmView } from '@mcpctl/protocol';
 import type { CliContext } from '../../context.js';
 import { timeWithAge } from '../../format/relative-age.js';
 import { ABSENT } from '../../printer.js';
 import { getLlm, listLlms } from './llm-api.js';
-import { transportName } from '../../format/transport-name.js';
 
 /** `mcpctl describe llm NAME` */
 export function registerDescribeLlm(describe: Command, context: CliContext): void {

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import type { LlmView, ProviderSessionView } from '@mcpctl/protocol';
+import { transportName, type LlmView, type ProviderSessionView } from '@mcpctl/protocol';
 import type { CliContext } from '../../context.js';
 import { timeWithAge } from '../../format/relative-age.js';
-import { transportName } from '../../format/transport-name.js';
 import { listLlms } from '../llm/llm-api.js';
 import { listSessions, sessionOf } from './session-api.js';
 

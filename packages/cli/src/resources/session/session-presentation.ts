@@ -1,6 +1,5 @@
-import type { ProviderSessionView } from '@mcpctl/protocol';
+import { transportName, type ProviderSessionView } from '@mcpctl/protocol';
 import { relativeAge } from '../../format/relative-age.js';
-import { transportName } from '../../format/transport-name.js';
 import type { ResourcePresentation } from '../resource-presentation.js';
 import { READ_ONLY_KINDS } from '../../documents/read-only-kinds.js';
 
