@@ -80,7 +80,7 @@ describe('VirtualLlmRegistrar wake-on-demand', () => {
     expect(h.upstream.wakeCalls).toBe(1);
   });
 
-  it('kills a running wake command when it stops', async () => {
+  it('kills a running wake command when it stops, and tells mcpd why the wake ends', async () => {
     const h = await start({ asleep: true });
     const script = 'console.log(process.pid); setInterval(() => {}, 1000)';
     const registrar = h.registrar({ publishedProviders: [h.sleepyProvider({ type: 'command', command: process.execPath, args: ['-e', script] })] });
@@ -90,7 +90,8 @@ describe('VirtualLlmRegistrar wake-on-demand', () => {
     const pid = Number(h.lines.info.find((line) => /^qwen-sleepy: \d+$/.test(line))!.split(': ')[1]);
     await registrar.stop();
     expect(processAlive(pid)).toBe(false);
-    expect(h.mcpd.resultsOf('wake-4')).toEqual([]);
+    // The one result is the stop's word, not the wake's outcome: whoever waits for the wake hears mcplocal stopped.
+    expect(h.mcpd.resultsOf('wake-4')).toEqual([{ error: 'mcplocal is stopping', retryAfterSeconds: 5 }]);
   });
 
   it('refuses, when it is built, a recipe whose maxWaitSeconds mcpd would not take', async () => {
