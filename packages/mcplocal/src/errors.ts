@@ -6,6 +6,9 @@ export class McplocalError extends Error {
   }
 }
 
+/** mcpd could not be reached at all, or did not answer in time: nothing it said, only silence or a network failure. */
+export class McpdUnreachableError extends McplocalError {}
+
 /**
  * A local model server answered with an error status, sent a broken answer, or could not be
  * reached (status 502). `status` is what a relay passes on; `serverMessage` is the server's

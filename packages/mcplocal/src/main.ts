@@ -4,7 +4,7 @@ import pino, { type Logger } from 'pino';
 import { systemClock } from '@mcpctl/clock';
 import { credentialsFile, LiveCredentials, loadMcplocalConfig, mcplocalHome, providerTransportMode, sessionFile, workstationIdentity } from './config/index.js';
 import { createPublisher } from './create-publisher.js';
-import { ConfigError, McplocalError } from './errors.js';
+import { ConfigError, McpdUnreachableError, McplocalError } from './errors.js';
 import { buildProviderRegistry } from './failover/build-provider-registry.js';
 import type { ProviderRegistry } from './failover/provider-registry.js';
 import { DEFAULT_LOCAL_ENDPOINT_HOST, startLocalEndpoint, type LocalEndpoint } from './local-endpoint/local-endpoint.js';
@@ -151,7 +151,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     const reason = error instanceof Error ? error.message : String(error);
     // Once up it reconnects by itself; the first registration is not retried, so say what to check.
-    const unreachable = reason.startsWith('cannot reach mcpd') ? '; check that mcpd runs there (the URL is the one mcpctl login saved), then start mcplocal again' : '';
+    const unreachable = error instanceof McpdUnreachableError ? '; check that mcpd runs there (the URL is the one mcpctl login saved), then start mcplocal again' : '';
     const message = `cannot publish to mcpd: ${reason}${unreachable}`;
     logger.error(message);
     // A request on the local endpoint may have started a model server meanwhile.

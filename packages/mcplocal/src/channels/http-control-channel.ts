@@ -10,7 +10,7 @@ import {
 import { describeNetworkError, networkErrorCode } from '@mcpctl/upstream';
 import { Agent, request } from 'undici';
 import { currentToken, type BearerToken } from '../bearer-token.js';
-import { McplocalError, type McpdHttpError } from '../errors.js';
+import { McpdUnreachableError, McplocalError, type McpdHttpError } from '../errors.js';
 import type { ControlChannel, ResultDelivery, StreamEnd, StreamListener } from '../registrar/control-channel.js';
 import { IdleWatchdog } from './idle-watchdog.js';
 import { boundedMcpdExchange, callMcpd, type McpdRequest } from './mcpd-exchange.js';
@@ -142,7 +142,7 @@ export class HttpControlChannel implements ControlChannel {
       });
     } catch (error) {
       if (signal.aborted) throw error;
-      throw new McplocalError(`cannot reach mcpd at ${this.mcpdUrl} for a task result: ${describeNetworkError(error)}`, { cause: error });
+      throw new McpdUnreachableError(`cannot reach mcpd at ${this.mcpdUrl} for a task result: ${describeNetworkError(error)}`, { cause: error });
     }
     // mcpd answered: whatever befalls the rest of the answer, the result is never posted again.
     const text = await response.body.text().catch(() => '');

@@ -1,6 +1,6 @@
 import { withDeadline, type Clock } from '@mcpctl/clock';
 import { describeNetworkError } from '@mcpctl/upstream';
-import { McplocalError } from '../errors.js';
+import { McpdUnreachableError } from '../errors.js';
 
 /** One request to mcpd, and what the failures say. */
 export interface McpdRequest {
@@ -19,7 +19,7 @@ export async function callMcpd(request: McpdRequest, signal: AbortSignal): Promi
     return await request.fetch(request.url, { ...request.init, signal });
   } catch (error) {
     if (signal.aborted) throw error;
-    throw new McplocalError(`cannot reach mcpd at ${request.peer} for ${request.what}: ${describeNetworkError(error)}`, { cause: error });
+    throw new McpdUnreachableError(`cannot reach mcpd at ${request.peer} for ${request.what}: ${describeNetworkError(error)}`, { cause: error });
   }
 }
 
@@ -33,7 +33,7 @@ export function boundedMcpdExchange<T>(
   bounds: { clock: Clock; timeoutMs: number; signal: AbortSignal },
   read: (response: Response, signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
-  const reason = () => new McplocalError(`mcpd at ${request.peer} did not answer ${request.what} within ${bounds.timeoutMs / 1000} s`);
+  const reason = () => new McpdUnreachableError(`mcpd at ${request.peer} did not answer ${request.what} within ${bounds.timeoutMs / 1000} s`);
   return withDeadline(bounds.clock, bounds.timeoutMs, { parent: bounds.signal, reason }, async (bounded) => {
     try {
       return await read(await callMcpd(request, bounded), bounded);

@@ -17,7 +17,7 @@ import {
 import { describeNetworkError } from '@mcpctl/upstream';
 import WebSocket from 'ws';
 import { currentToken, type BearerToken } from '../bearer-token.js';
-import { McpdHttpError, McplocalError } from '../errors.js';
+import { McpdHttpError, McpdUnreachableError, McplocalError } from '../errors.js';
 import type { ChannelFrame, ControlChannel, PostedResult, ResultDelivery, StreamEnd, StreamListener } from '../registrar/control-channel.js';
 import type { HttpControlChannel } from './http-control-channel.js';
 import { IdleWatchdog } from './idle-watchdog.js';
@@ -312,7 +312,7 @@ export class WebSocketControlChannel implements ControlChannel {
         });
       });
       socket.on('error', (error) => {
-        fail(upgraded ? new McplocalError(`the provider socket failed: ${describeNetworkError(error)}`, { cause: error }) : new McplocalError(`cannot reach mcpd at ${this.peer} for the provider socket: ${describeNetworkError(error)}`, { cause: error }));
+        fail(upgraded ? new McplocalError(`the provider socket failed: ${describeNetworkError(error)}`, { cause: error }) : new McpdUnreachableError(`cannot reach mcpd at ${this.peer} for the provider socket: ${describeNetworkError(error)}`, { cause: error }));
       });
       socket.on('close', (code, reasonBuffer) => {
         forget();

@@ -87,7 +87,8 @@ function keyProblems(entry: ProviderEntry, at: string, env: NodeJS.ProcessEnv): 
 function invalidNameRemedy(entry: Pick<ProviderEntry, 'publishName'>, config: { publishNameSuffix?: string | undefined }): string {
   if (entry.publishName !== undefined) return 'change its publishName';
   const suffix = config.publishNameSuffix;
-  if (suffix !== undefined && suffix !== 'hostname' && suffix !== 'user') {
+  // A suffix that is a valid name part is not the trouble: the name is then only too long.
+  if (suffix !== undefined && suffix !== 'hostname' && suffix !== 'user' && !resourceNameSchema.safeParse(suffix).success) {
     return `publishNameSuffix "${suffix}" is used as written: make it lower-case letters, digits and inner hyphens, or "user" or "hostname"; or set publishName`;
   }
   return 'set publishName';

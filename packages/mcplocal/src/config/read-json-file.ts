@@ -20,9 +20,12 @@ export async function readJsonFile(path: string): Promise<JsonFile> {
 
 /**
  * Node 20's JSON errors say `at position 116`, which nobody can find in an editor; newer Nodes
- * add the line and column themselves, and then the message is left as it is.
+ * add the line and column themselves, and then the message is left as it is. The text a message
+ * quotes is dropped.
  */
-function withLineAndColumn(message: string, text: string): string {
+function withLineAndColumn(parserMessage: string, text: string): string {
+  // V8 quotes the text around a bad token, and a credentials file's text is a token.
+  const message = parserMessage.replace(/, ".*" is not valid JSON$/s, '');
   const position = /at position (\d+)/.exec(message);
   if (position?.[1] === undefined || /line \d+/.test(message)) return message;
   const before = text.slice(0, Number(position[1]));

@@ -61,6 +61,8 @@ export class LocalEndpoint {
   private readonly clock: Clock;
   /** Requests being answered: a stop ends each with a word to its caller, not a cut connection. */
   private readonly answering = new Set<{ controller: AbortController; done: Promise<void> }>();
+  /** Set once `close` began: a request that still comes (on a kept-alive connection) is told so at once. */
+  private closing = false;
 
   private constructor(options: LocalEndpointOptions) {
     const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
@@ -98,6 +100,7 @@ export class LocalEndpoint {
     // Tokens go out as they come: no Nagle delay between small SSE frames.
     this.server = createServer({ noDelay: true }, (request, response) => {
       const controller = new AbortController();
+      if (this.closing) controller.abort(STOPPING);
       const open = { controller, done: this.handle(request, response, controller) };
       this.answering.add(open);
       void open.done.finally(() => this.answering.delete(open));
@@ -124,6 +127,7 @@ export class LocalEndpoint {
    */
   async close(): Promise<void> {
     if (!this.server.listening) return;
+    this.closing = true;
     const closed = new Promise<void>((resolve, reject) => this.server.close((error) => (error ? reject(error) : resolve())));
     const open = [...this.answering];
     for (const { controller } of open) controller.abort(STOPPING);
@@ -153,6 +157,7 @@ export class LocalEndpoint {
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse, controller: AbortController): Promise<void> {
+    if (controller.signal.aborted) return tellStopping(request, response, controller.signal);
     // The caller leaving cancels everything done for it: the local call, the forward to mcpd.
     response.once('close', () => {
       if (!response.writableFinished) controller.abort(new McplocalError('the caller went away'));
@@ -206,6 +211,8 @@ const STOPPING = new McplocalError('mcplocal is stopping');
 function tellStopping(request: IncomingMessage, response: ServerResponse, signal: AbortSignal): void {
   if (signal.reason !== STOPPING || response.writableEnded) return;
   if (!response.headersSent) {
+    // The connection closes with the answer: the next request goes to the mcplocal that comes back.
+    response.shouldKeepAlive = false;
     sendError(request, response, { status: 503, message: 'mcplocal is stopping; try again once it is back', retryAfter: '5' });
     return;
   }

@@ -27,7 +27,7 @@ export async function pipeResponse(from: Response, to: ServerResponse, signal: A
   const reader = (from.body as ReadableStream<Uint8Array>).getReader();
   try {
     for (let next = await reader.read(); !next.done; next = await reader.read()) {
-      await writeChunk(to, next.value);
+      await writeChunk(to, next.value, signal);
       if (to.destroyed) {
         await reader.cancel().catch(() => undefined);
         return;

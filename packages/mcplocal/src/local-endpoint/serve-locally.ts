@@ -36,7 +36,7 @@ export async function serveLocally(provider: LlmProvider, chat: LocalChat, respo
     return;
   }
   const mapper = new ChunkMapper(chat.identity);
-  const sse = new SseWriter(response, headers);
+  const sse = new SseWriter(response, headers, chat.signal);
   try {
     for await (const delta of streamOf(provider, options)) {
       if (delta.type === 'usage' && !chat.includeUsage) continue;

@@ -19,6 +19,8 @@ export class SseWriter {
   constructor(
     private readonly response: ServerResponse,
     private readonly headers: Readonly<Record<string, string>> = {},
+    /** Ends a wait for a caller that does not read (the call is over: it left, or mcplocal stops). */
+    private readonly signal?: AbortSignal,
   ) {}
 
   /** True once the 200 went out: from then on a failure can only be told in the stream. */
@@ -29,7 +31,7 @@ export class SseWriter {
   /** Writes one `data:` frame; resolves when the caller's socket took it (or is gone). */
   data(text: string): Promise<void> {
     this.open();
-    return writeChunk(this.response, `data: ${text}\n\n`);
+    return writeChunk(this.response, `data: ${text}\n\n`, this.signal);
   }
 
   /** Ends a complete stream. */
@@ -59,15 +61,17 @@ export function errorFrame(message: string): string {
 }
 
 /** Writes and waits for the socket to drain when it is full, so a slow caller slows the source instead of filling memory. */
-export function writeChunk(response: ServerResponse, chunk: string | Uint8Array): Promise<void> {
+export function writeChunk(response: ServerResponse, chunk: string | Uint8Array, signal?: AbortSignal): Promise<void> {
   if (response.destroyed || response.writableEnded) return Promise.resolve();
-  if (response.write(chunk)) return Promise.resolve();
+  if (response.write(chunk) || signal?.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       response.off('drain', done).off('close', done);
+      signal?.removeEventListener('abort', done);
       resolve();
     };
     response.once('drain', done).once('close', done);
+    signal?.addEventListener('abort', done, { once: true });
   });
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { systemClock, type Clock } from '@mcpctl/clock';
-import { providerTaskReadSchema, type TaskErrorResult, type TaskResult, type WakeResultBody } from '@mcpctl/protocol';
+import { isLastResult, providerTaskReadSchema, type TaskErrorResult, type TaskResult, type WakeResultBody } from '@mcpctl/protocol';
 import { ManagedServerError, McplocalError } from '../errors.js';
 import type { ChannelFrame, PostedResult, ResultDelivery } from './control-channel.js';
 import type { ProviderToPublish, RegistrarLog } from './registrar-options.js';
@@ -33,6 +34,8 @@ const TASK_OVER = new McplocalError('the task is over');
 interface RunningTask {
   controller: AbortController;
   done: Promise<void>;
+  /** Its last result (an answer, `[DONE]`, its own failure) has been posted: it is ending by itself. */
+  answered: boolean;
   /** Posts the task's last result, under `signal` rather than the task's own (which its end aborts). */
   fail(result: TaskErrorResult, signal: AbortSignal): PostedResult;
 }
@@ -143,13 +146,17 @@ export class TaskHandler {
     const tasks = [...this.running.values()];
     if (tasks.length === 0) return;
     const deadline = new AbortController();
+    // Every post of the stop listens to it: more than Node's default of ten is no leak.
+    setMaxListeners(0, deadline.signal);
     const cancel = this.clock.after(waitMs, () => deadline.abort(reason));
-    const posted = tasks.map((task) => {
+    const waits = tasks.map((task) => {
+      // A task whose last result is on its way keeps it: the stop waits for it instead.
+      if (task.answered) return task.done;
       const delivery = Promise.resolve(task.fail({ ...result }, deadline.signal));
       task.controller.abort(reason);
       return delivery;
     });
-    await Promise.race([Promise.allSettled(posted), new Promise((resolve) => deadline.signal.addEventListener('abort', resolve, { once: true }))]);
+    await Promise.race([Promise.allSettled(waits), new Promise((resolve) => deadline.signal.addEventListener('abort', resolve, { once: true }))]);
     cancel();
   }
 
@@ -169,12 +176,14 @@ export class TaskHandler {
       return;
     }
     const controller = new AbortController();
+    const running: RunningTask = { controller, done: Promise.resolve(), answered: false, fail: (result, signal) => post(result, signal) };
     // Numbered so that mcpd takes a result posted again after a failed connection only once.
     let seq = 0;
     // Numbered in place, not copied: a stream posts one per chunk, and results come in several
     // shapes, which makes a copy of each the slow, generic kind. Every post is a new object.
     const post = (result: TaskResult, signal: AbortSignal = controller.signal) => {
       result.seq = seq += 1;
+      if (isLastResult(result)) running.answered = true;
       return this.options.post(taskId, result, signal);
     };
     const noteDelivery = (delivery: ResultDelivery): ResultDelivery => {
@@ -195,7 +204,8 @@ export class TaskHandler {
       controller.abort(TASK_OVER);
       this.running.delete(taskId);
     });
-    this.running.set(taskId, { controller, done, fail: post });
+    running.done = done;
+    this.running.set(taskId, running);
   }
 
   private async run(

@@ -63,6 +63,8 @@ export class VirtualLlmRegistrar {
   private sessionId: string | undefined;
   private lifetime: AbortController | undefined;
   private connection: Promise<void> | undefined;
+  /** The stop under way: a second call waits for it rather than running it again. */
+  private stopping: Promise<void> | undefined;
 
   constructor(options: VirtualLlmRegistrarOptions) {
     this.log = options.log;
@@ -76,7 +78,7 @@ export class VirtualLlmRegistrar {
     this.sleepWatch = new SleepWatch({ providers: this.providers, log: this.log });
     this.tasks = new TaskHandler({
       providers: this.providers,
-      // Each task's own signal, which stop() aborts through abortAll.
+      // Each task's own signal, which stop() aborts (failAll, abortAll); the stop's own word goes under its deadline.
       post: (taskId, result, signal) => this.channel.postResult(taskId, result, signal),
       wake: this.sleepWatch.track(withManagedServers(options.wakeHandler ?? new RecipeWakeHandler({ log: this.log, clock: this.clock }))),
       log: this.log,
@@ -136,18 +138,31 @@ export class VirtualLlmRegistrar {
     });
   }
 
-  /** Closes the stream, stops the heartbeat and aborts running tasks; resolves once all of it has ended. */
-  async stop(): Promise<void> {
+  /**
+   * Tells mcpd why the running tasks end, closes the stream, stops the heartbeat and aborts the
+   * tasks; resolves once all of it has ended.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopOnce().finally(() => (this.stopping = undefined));
+    return this.stopping;
+  }
+
+  private async stopOnce(): Promise<void> {
     const lifetime = this.lifetime;
     if (!lifetime) return;
     const reason = new McplocalError('mcplocal is stopping');
-    // While the connection is still open: the callers of the tasks running hear why they end.
-    await this.tasks.failAll({ error: 'mcplocal is stopping', retryAfterSeconds: STOPPING_RETRY_AFTER_SECONDS }, reason, STOPPING_REPORT_MS);
+    const stopping = { error: 'mcplocal is stopping', retryAfterSeconds: STOPPING_RETRY_AFTER_SECONDS };
+    // While the connection is still open: the callers of the tasks running hear why they end, and
+    // a task that arrives meanwhile is answered so at once rather than started.
+    this.tasks.refuseTasks(() => ({ ...stopping }));
+    await this.tasks.failAll(stopping, reason, STOPPING_REPORT_MS);
     lifetime.abort(reason);
     this.tasks.abortAll(reason);
     this.heartbeat.stop();
     await this.connection;
     await this.tasks.settled();
+    // A later start runs tasks again.
+    this.tasks.acceptTasks();
     this.connection = undefined;
     this.lifetime = undefined;
     this.log.info('stopped publishing');

@@ -200,6 +200,14 @@ describe('loadMcplocalConfig', () => {
     ]);
   });
 
+  it('does not repeat the text of a file that is not JSON, which may hold the token', async () => {
+    await writeConfig({ providers: [] });
+    await writeCredentials("{'mcpdUrl': 'http://x', 'token': 'mcp_secret123'}");
+    const problems = await problemsOf(loadMcplocalConfig(home.path, {}, { identity: IDENTITY }));
+    expect(problems.join('\n')).not.toContain('mcp_secret123');
+    expect(problems).toEqual([expect.stringMatching(/^credentials: not valid JSON: /)]);
+  });
+
   it('says on which line and column the JSON goes wrong', async () => {
     await writeConfig('{\n  "providers": [\n    {"name": "a",}\n  ]\n}\n');
     await writeCredentials(CREDENTIALS, 0o600);
