@@ -26,6 +26,16 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * A retry found every member of its pool already tried (a pool of one): there is nobody to wait
+ * for, so it fails at once. Its caller answers with the first member's failure.
+ */
+export class NoOtherMemberError extends HttpError {
+  constructor(pool: string) {
+    super(503, `pool ${pool} has no other member to ask`);
+  }
+}
+
 /** The most of a caller's own input an error message or a log line repeats back. */
 export const MAX_ECHOED_CHARACTERS = 200;
 

@@ -133,10 +133,11 @@ describe('mcpctl users, tokens and role bindings', () => {
     const binding = await mcpctl(['describe', 'rolebinding', 'alice-team-gpt']);
     expect(binding.code).toBe(0);
     expect(binding.stdout).toMatch(/^Name: +alice-team-gpt\nID: +rb_\S+\nSubject: +user alice\nRole: +none\nPermissions: +create:llms\nResources: +team-gpt\nCreated: +\S+ \(.+\)\n$/);
-    const token = await mcpctl(['describe', 'token', 'laptop']);
+    expect(await mcpctl(['describe', 'token', 'laptop'])).toEqual({ code: 1, stdout: '', stderr: "error: you have no token laptop — it is alice's: add --user alice\n" });
+    const token = await mcpctl(['describe', 'token', 'laptop', '--user', 'alice']);
     expect(token.code).toBe(0);
     expect(token.stdout).toMatch(/^Name: +laptop\nID: +tok_\S+\nUser: +alice\nExpires: +\S+ \(in (29|30)d\)\nCreated: +/);
-    expect(rows(await mcpctl(['get', 'token', 'laptop']))[1]?.slice(0, 2)).toEqual(['laptop', 'alice']);
+    expect(rows(await mcpctl(['get', 'token', 'laptop', '--user', 'alice']))[1]?.slice(0, 2)).toEqual(['laptop', 'alice']);
     expect(await mcpctl(['get', 'token', 'laptop', '--user', 'bob'])).toEqual({
       code: 1,
       stdout: '',

@@ -1,5 +1,5 @@
 import { every, type Clock } from '@mcpctl/clock';
-import { echo, forbidden, HttpError, notFound, serviceUnavailable, tooManyRequests } from '../errors.js';
+import { echo, forbidden, NoOtherMemberError, notFound, serviceUnavailable, tooManyRequests } from '../errors.js';
 import type { CancelSignal } from '../inference/caller.js';
 import { CallerGoneError } from '../inference/upstream-call.js';
 import type { TaskRouter } from '../relay/task-router.js';
@@ -74,16 +74,6 @@ interface Waiter {
  * capacity, wake a hibernating one when nothing else can serve, and otherwise hold the request
  * in a bounded FIFO queue that is handed the next free slot the moment it frees up.
  */
-/**
- * A retry found every member of its pool already tried (a pool of one): there is nobody to wait
- * for, so it fails at once. Its caller answers with the first member's failure.
- */
-export class NoOtherMemberError extends HttpError {
-  constructor(pool: string) {
-    super(503, `pool ${pool} has no other member to ask`);
-  }
-}
-
 export class Dispatcher {
   readonly #queues = new Map<string, Waiter[]>();
   readonly #turns = new Map<string, number>();

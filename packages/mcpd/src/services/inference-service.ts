@@ -1,7 +1,7 @@
 import type { NewAuditRecordRow } from '@mcpctl/db';
 import type { Clock } from '@mcpctl/clock';
-import { NoOtherMemberError, type Dispatcher, type Slot } from '../dispatch/dispatcher.js';
-import { HttpError, serviceUnavailable } from '../errors.js';
+import type { Dispatcher, Slot } from '../dispatch/dispatcher.js';
+import { HttpError, NoOtherMemberError, serviceUnavailable } from '../errors.js';
 import type { McpdMetrics } from '../metrics.js';
 import type { AuditWriter } from './audit-writer.js';
 import type { InferenceFailureLog } from './inference-failure-log.js';

@@ -11,7 +11,7 @@ export function registerDescribeToken(describe: Command, context: CliContext): v
     .alias('tokens')
     .description('show a token: whose it is, when it expires (never the token itself)')
     .argument('<name>', 'token name or id')
-    .option('--user <user>', 'whose token NAME is (default: yours, when several users have one of that name)')
+    .option('--user <user>', 'whose token NAME is (default: yours)')
     .action(async (name: string, options: { user?: string }) => {
       const token = await findToken(await context.api(), name, options.user);
       context.printer.fields(describeTokenFields(token, new Date(context.now())));

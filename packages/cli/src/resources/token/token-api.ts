@@ -51,16 +51,15 @@ function notYours(name: string, owners: readonly string[], cause?: unknown): Api
 }
 
 /**
- * The token named NAME (or with id NAME) among those the caller sees, `user`'s when given. When
- * several users have one of that name, the caller's own is meant, as `delete token NAME` means it;
- * a 404 when there is none.
+ * The token named NAME (or with id NAME) among those the caller sees: `user`'s when given, else
+ * the caller's own, as `delete token NAME` means it. A 404 when there is none; when only other
+ * users have one of that name, its hint names them and `--user`.
  */
 export async function findToken(client: ApiClient, name: string, user: string | undefined): Promise<TokenView> {
   const named = tokensNamed(await listTokens(client), name);
-  const owners = ownersOf(named);
-  const mine = user ?? (owners.length > 1 ? (await client.get('/api/v1/status', statusViewSchema)).user.name : undefined);
-  const token = named.find((candidate) => mine === undefined || candidate.user === mine);
+  const owner = user ?? (named.length > 0 ? (await client.get('/api/v1/status', statusViewSchema)).user.name : undefined);
+  const token = named.find((candidate) => candidate.user === owner);
   if (token !== undefined) return token;
-  if (user === undefined && owners.length > 0) throw notYours(name, owners);
+  if (user === undefined && named.length > 0) throw notYours(name, ownersOf(named));
   throw asTokenNotFound(new ApiError(404, `not found: ${name}`), user === undefined ? name : `${name} (user ${user})`);
 }
