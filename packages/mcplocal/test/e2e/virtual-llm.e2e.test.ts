@@ -97,7 +97,11 @@ describe.each(['sse', 'websocket'] as const)('virtual LLMs end to end over %s', 
     expect(upstream.cancelled).toBe(1);
   });
 
-  it('ends the stream with an explicit error within 1 s when mcplocal is killed, and the row goes inactive', async () => {
+  /**
+   * A slow relayed stream read until its first words, then mcplocal stopped with `signal`: the
+   * rest of what the caller read, and how long after the signal the stream ended.
+   */
+  async function stopMidStream(signal: NodeJS.Signals): Promise<{ text: string; endedMs: number }> {
     upstream.setBehavior({ tokensPerSecond: 5, tokens: undefined, tokenCount: 50 });
     const response = await api('/v1/chat/completions', {
       method: 'POST',
@@ -107,29 +111,23 @@ describe.each(['sse', 'websocket'] as const)('virtual LLMs end to end over %s', 
     const decoder = new TextDecoder();
     let text = '';
     while (!text.includes('"content":"')) text += decoder.decode((await reader.read()).value, { stream: true });
-    const killedAt = performance.now();
-    await mcplocal!.stop('SIGKILL');
+    const stoppedAt = performance.now();
+    await mcplocal!.stop(signal);
     mcplocal = undefined;
     for (let next = await reader.read(); !next.done; next = await reader.read()) text += decoder.decode(next.value, { stream: true });
-    expect(performance.now() - killedAt).toBeLessThan(1000);
+    return { text, endedMs: performance.now() - stoppedAt };
+  }
+
+  it('ends the stream with an explicit error within 1 s when mcplocal is killed, and the row goes inactive', async () => {
+    const { text, endedMs } = await stopMidStream('SIGKILL');
+    expect(endedMs).toBeLessThan(1000);
     expect(text).toMatch(/"error":\{"message":"the publisher of qwen-local disconnected"/);
     expect(text).not.toContain('[DONE]');
     expect((await row()).status).toBe('inactive');
   });
 
   it('tells the caller of a stream under way that mcplocal is stopping when it gets SIGTERM', async () => {
-    upstream.setBehavior({ tokensPerSecond: 5, tokens: undefined, tokenCount: 50 });
-    const response = await api('/v1/chat/completions', {
-      method: 'POST',
-      body: JSON.stringify({ model: 'qwen-local', messages: [{ role: 'user', content: 'Hi' }], stream: true }),
-    });
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    const decoder = new TextDecoder();
-    let text = '';
-    while (!text.includes('"content":"')) text += decoder.decode((await reader.read()).value, { stream: true });
-    await mcplocal!.stop('SIGTERM');
-    mcplocal = undefined;
-    for (let next = await reader.read(); !next.done; next = await reader.read()) text += decoder.decode(next.value, { stream: true });
+    const { text } = await stopMidStream('SIGTERM');
     expect(text).toMatch(/"error":\{"message":"the publisher of qwen-local failed: mcplocal is stopping"/);
     expect(text).not.toContain('[DONE]');
     expect((await row()).status).toBe('inactive');
