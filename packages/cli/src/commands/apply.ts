@@ -1,8 +1,9 @@
+import { closestName } from '@mcpctl/protocol';
 import { Option, type Command } from 'commander';
 import type { ApiClient } from '../api-client.js';
 import type { CliContext } from '../context.js';
 import { documentWhere, parseDocuments, type SourceDocument } from '../documents/parse-documents.js';
-import { READ_ONLY_KINDS, readOnlyKind } from '../documents/read-only-kinds.js';
+import { isReadOnlyKind, READ_ONLY_KINDS } from '../documents/read-only-kinds.js';
 import { readSources, type Source } from '../documents/read-sources.js';
 import { wordList } from '../format/word-list.js';
 import { ApiError, BatchRefusedError, CliError, formatCliError, ItemError, PartialFailureError, UsageError } from '../errors.js';
@@ -224,9 +225,10 @@ function handlerFor(document: SourceDocument): ApplyHandler {
   const candidates = HANDLERS.filter((candidate) => candidate.aliases?.includes(document.kind ?? '') === true);
   const handler = candidates.find((candidate) => candidate.claims?.(document) === true) ?? candidates.find((candidate) => candidate.claims === undefined);
   if (handler !== undefined) return handler;
-  const readOnly = readOnlyKind(document.kind);
-  if (readOnly !== undefined) throw new UsageError(`${documentWhere(document)} is kind ${readOnly}: ${READ_ONLY_KINDS[readOnly]}`);
-  const known = HANDLERS.map((candidate) => candidate.kind).join(', ');
-  const kind = document.kind === undefined ? 'no kind' : `unknown kind '${document.kind}'`;
-  throw new UsageError(`${documentWhere(document)} has ${kind} (known kinds: ${known})`);
+  if (isReadOnlyKind(document.kind)) throw new UsageError(`${documentWhere(document)} is kind ${document.kind}: ${READ_ONLY_KINDS[document.kind]}`);
+  const known = HANDLERS.map((candidate) => candidate.kind);
+  if (document.kind === undefined) throw new UsageError(`${documentWhere(document)} has no kind (known kinds: ${known.join(', ')})`);
+  // Kinds are matched exactly, as kubectl matches them; a near miss (`llm`, `Tokn`) is named.
+  const meant = closestName(document.kind, [...known, ...Object.keys(READ_ONLY_KINDS)]);
+  throw new UsageError(`${documentWhere(document)} has unknown kind '${document.kind}' (${meant === undefined ? '' : `did you mean ${meant}? `}known kinds: ${known.join(', ')})`);
 }

@@ -12,8 +12,6 @@ export const READ_ONLY_KINDS = {
 
 export type ReadOnlyKind = keyof typeof READ_ONLY_KINDS;
 
-/** The read-only kind `kind` names, whatever its case (`token` is a Token too); undefined for any other. */
-export function readOnlyKind(kind: string | undefined): ReadOnlyKind | undefined {
-  const lower = kind?.toLowerCase();
-  return (Object.keys(READ_ONLY_KINDS) as ReadOnlyKind[]).find((known) => known.toLowerCase() === lower);
+export function isReadOnlyKind(kind: string | undefined): kind is ReadOnlyKind {
+  return kind !== undefined && Object.hasOwn(READ_ONLY_KINDS, kind);
 }

@@ -107,8 +107,8 @@ describe('usage errors exit 2 with one line on stderr', () => {
     expect(stderr.text).toBe("error: stdin: document 2 has unknown kind 'Widget' (known kinds: User, Llm, Agent, RoleBinding)\n");
   });
 
-  it('says why apply does not take a kind get prints, such as a token or a pool', async () => {
-    const input = '[{"kind": "Token", "name": "laptop", "user": "alice"}, {"kind": "pool", "name": "qwen3"}]';
+  it('says why apply does not take a kind get prints, such as a token or a pool, and names the kind a near miss means', async () => {
+    const input = '[{"kind": "Token", "name": "laptop", "user": "alice"}, {"kind": "Pool", "name": "qwen3"}, {"kind": "llm", "name": "q"}]';
     const stdout = new CapturedStream();
     const stderr = new CapturedStream();
     const code = await runCli(['apply', '-f', '-'], { stdin: Readable.from([input]), stdout, stderr, env: emptyMcpd.env });
@@ -117,7 +117,8 @@ describe('usage errors exit 2 with one line on stderr', () => {
       [
         'error: stdin: document 1 is kind Token: tokens are made with `mcpctl create token`, not with apply',
         'error: stdin: document 2 is kind Pool: pools are read-only: members join with poolName',
-        'error: 2 of 2 documents in stdin refused; nothing was applied',
+        "error: stdin: document 3 has unknown kind 'llm' (did you mean Llm? known kinds: User, Llm, Agent, RoleBinding)",
+        'error: 3 of 3 documents in stdin refused; nothing was applied',
         '',
       ].join('\n'),
     );

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { systemClock, type Clock } from '@mcpctl/clock';
+import { settledWithin, systemClock, type Clock } from '@mcpctl/clock';
 import { currentToken, type BearerToken } from '../bearer-token.js';
 import { LocalEndpointError, McplocalError } from '../errors.js';
 import { FailoverRouter } from '../failover/failover-router.js';
@@ -132,13 +132,7 @@ export class LocalEndpoint {
     const open = [...this.answering];
     for (const { controller } of open) controller.abort(STOPPING);
     // A caller that does not read keeps its last write waiting: the stop waits for it only so long.
-    await new Promise<void>((resolve) => {
-      const cancel = this.clock.after(STOP_GRACE_MS, resolve);
-      void Promise.allSettled(open.map(({ done }) => done)).then(() => {
-        cancel();
-        resolve();
-      });
-    });
+    await settledWithin(this.clock, STOP_GRACE_MS, open.map(({ done }) => done));
     this.server.closeAllConnections();
     await closed;
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { systemClock, type Clock } from '@mcpctl/clock';
+import { settledWithin, systemClock, type Clock } from '@mcpctl/clock';
 import { isLastResult, providerTaskReadSchema, type TaskErrorResult, type TaskResult, type WakeResultBody } from '@mcpctl/protocol';
 import { ManagedServerError, McplocalError } from '../errors.js';
 import type { ChannelFrame, PostedResult, ResultDelivery } from './control-channel.js';
@@ -145,19 +145,20 @@ export class TaskHandler {
   async failAll(result: TaskErrorResult, reason: Error, waitMs: number): Promise<void> {
     const tasks = [...this.running.values()];
     if (tasks.length === 0) return;
+    // The posts a stop could not deliver in time are given up with it.
     const deadline = new AbortController();
     // Every post of the stop listens to it: more than Node's default of ten is no leak.
     setMaxListeners(0, deadline.signal);
-    const cancel = this.clock.after(waitMs, () => deadline.abort(reason));
     const waits = tasks.map((task) => {
       // A task whose last result is on its way keeps it: the stop waits for it instead.
       if (task.answered) return task.done;
-      const delivery = Promise.resolve(task.fail({ ...result }, deadline.signal));
+      // A post that throws at once is a rejection like any other: the stop goes on.
+      const delivery = Promise.resolve().then(() => task.fail({ ...result }, deadline.signal));
       task.controller.abort(reason);
       return delivery;
     });
-    await Promise.race([Promise.allSettled(waits), new Promise((resolve) => deadline.signal.addEventListener('abort', resolve, { once: true }))]);
-    cancel();
+    await settledWithin(this.clock, waitMs, waits);
+    deadline.abort(reason);
   }
 
   /** Resolves once every task started so far has ended. */
