@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { wordList } from '../format/word-list.js';
 
 /** The names of the fields a document sets (absent keeps, `null` clears) to a value other than the resource's. */
 export function changedFields(fields: Readonly<Record<string, unknown>>, current: Readonly<Record<string, unknown>>): string[] {
@@ -25,7 +26,7 @@ export function virtualChanges(
 
 /** The one line saying that a document changes fields of a virtual resource that apply leaves alone. */
 export function publisherOwnedWarning(where: string, fields: readonly string[]): string {
-  const list = fields.length === 1 ? fields[0]! : `${fields.slice(0, -1).join(', ')} and ${fields.at(-1)!}`;
+  const list = wordList(fields);
   const verb = fields.length === 1 ? 'is' : 'are';
   return `warning: ${where}: ${list} ${verb} set in the publisher's mcplocal config.json, not by apply; left as ${fields.length === 1 ? 'it is' : 'they are'}`;
 }
