@@ -25,6 +25,8 @@ export function buildProgram(context: CliContext): Command {
     .configureOutput({
       writeOut: (text) => context.io.stdout.write(text),
       writeErr: (text) => context.io.stderr.write(text),
+      // Commander puts its suggestion on a line of its own; every other error of ours is one line, with "did you mean" inside it.
+      outputError: (text, write) => write(text.replace(/\n\(Did you mean /g, ' (did you mean ')),
     });
   registerLogin(program, context);
   registerStatus(program, context);

@@ -56,9 +56,16 @@ describe('usage errors exit 2 with one line on stderr', () => {
   it.each([
     [['get', 'llms', '--bogus'], "error: unknown option '--bogus'"],
     [['get', 'widgets'], "error: unknown command 'widgets'"],
+    [['get', 'llms', '--outptu', 'json'], "error: unknown option '--outptu' (did you mean --output?)"],
+    [['gett', 'llms'], "error: unknown command 'gett' (did you mean get?)"],
     [['get', 'llms', '-o', 'xml'], "error: option '-o, --output <format>' argument 'xml' is invalid. Allowed choices are table, wide, json, yaml."],
     [['chat-llm', 'x', '--temperature', '5'], "error: option '--temperature <n>' argument '5' is invalid. expected a number from 0 to 2"],
     [['create', 'llm', 'x', '--type', 'openai', '--model', 'm'], "error: required option '--url <url>' not specified"],
+    // An unknown option is named, with the one it is near, before a required option it may have meant is missed.
+    [['create', 'llm', 'x', '--typ', 'openai', '--model', 'm', '--url', 'http://u'], "error: unknown option '--typ' (did you mean --type?)"],
+    [['create', 'llm', 'x', '--model', 'm', '--url', 'http://u'], "error: required option '--type <type>' not specified"],
+    [['login', '--url', 'http://x', '--tokn', 't'], "error: unknown option '--tokn' (did you mean --token?)"],
+    [['login', '--url', 'http://x'], "error: required option '--token <token>' not specified"],
     [
       ['create', 'llm', 'x', '--type', 'openai', '--model', 'm', '--url', 'http://u', '--api-key'],
       "error: the key is not taken on the command line, where shell history and 'ps' keep it: put it in an environment variable and name that with --api-key-env VAR",
