@@ -6,7 +6,7 @@ import { durationFigure, seconds } from '../figures.js';
 
 const FORCE_GC = fileURLToPath(new URL('../force-gc.js', import.meta.url));
 const REREGISTER_LIMIT_MS = 75_000;
-/** mcplocal gives up on a silent stream after 65 s; then it reconnects after its backoff. */
+/** mcplocal gives up on a silent provider socket after 30 s (an SSE stream after 65 s); then it reconnects after its backoff. */
 const ATTEMPT_CAP_MS = 100_000;
 const HEALED_CAP_MS = 80_000;
 
@@ -29,7 +29,7 @@ export const halfOpenReregister: FaultScenario = {
     });
     const frozenAt = performance.now();
     proxy.freeze();
-    context.progress('network frozen; waiting for mcplocal to notice the silent stream and register again (about 65 s)');
+    context.progress('network frozen; waiting for mcplocal to notice the silent connection and register again (about 30 s on the provider socket)');
     // The registration mcplocal sends into the frozen network is the call whose timeout must fire.
     const attemptAt = await proxy.waitForDroppedText('POST /api/v1/llms/_provider-register', ATTEMPT_CAP_MS);
     context.measure(
