@@ -55,7 +55,21 @@ function createLogger(env: NodeJS.ProcessEnv): Logger {
   if (!(level in pino.levels.values)) {
     fail(2, `MCPLOCAL_LOG_LEVEL=${level} is not a log level; use one of ${Object.keys(pino.levels.values).join(', ')}`);
   }
-  return pino({ level, base: { service: 'mcplocal' } });
+  return pino({ level, base: { service: 'mcplocal' } }, stdoutUntilGone());
+}
+
+/**
+ * stdout, written as each line comes, until it is gone. Once the terminal mcplocal ran in has
+ * closed, every write to it fails (EIO). pino's default destination buffers and, at exit, retries
+ * a failed write forever (sonic-boom's flushSync), which kept a stop begun by SIGHUP from ever
+ * ending; here a failed write ends the logging, and the stop goes on without it.
+ */
+function stdoutUntilGone(): pino.DestinationStream {
+  const destination = pino.destination({ dest: 1, sync: true });
+  destination.on('error', () => {
+    destination.write = () => true;
+  });
+  return destination;
 }
 
 function fail(exitCode: number, ...lines: string[]): never {
@@ -132,8 +146,12 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'stopping');
     credentials?.stop();
-    // The model servers stop after the tasks they serve were ended, and whatever else failed.
-    void Promise.allSettled([registrar?.stop(), endpoint.close()]).then(async (settled) => {
+    // Held open: once the endpoint and the connection to mcpd are closed and a model server has
+    // exited, nothing else keeps the process alive through the rest of the stop, whose waits run on
+    // unref'd timers; it ended there, before the pid file was removed and the log's last line written.
+    void heldOpen(async () => {
+      // The model servers stop after the tasks they serve were ended, and whatever else failed.
+      const settled = await Promise.allSettled([registrar?.stop(), endpoint.close()]);
       await servers?.stopAll().catch((error: unknown) => settled.push({ status: 'rejected', reason: error }));
       const failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
       for (const error of failures) logger.error({ err: error }, 'stopping failed');
@@ -142,6 +160,9 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  // The terminal it ran in closed (or the ssh session dropped): the model servers, started in
+  // their own process groups, would outlive it holding the GPU and their ports.
+  process.once('SIGHUP', stop);
 
   // With nothing to publish the local endpoint alone keeps the process running.
   if (!registrar) return;

@@ -145,6 +145,8 @@ export class ManagedServer {
     // A server that crashed just before leaves its pid file's write and removal under way: a
     // closed mcplocal leaves no file behind it, nor one written after it returned.
     await this.#pidFile;
+    // mcplocal exits next: its last line ("stopped (shutdown)") reaches the file first.
+    await this.options.serverLog.close();
   }
 
   /**
@@ -239,7 +241,8 @@ export class ManagedServer {
         const why = closing.signal.aborted ? 'mcplocal is stopping' : deadline.signal.aborted ? `not answering after ${formatSeconds(this.options.startupTimeoutMs)}` : 'it exited';
         this.#note(`gave up starting: ${why}`);
         await this.#stop('shutdown', true);
-        this.#note('stopped (shutdown)');
+        // "shutdown" only when mcplocal stops; otherwise the line before says why.
+        this.#note(closing.signal.aborted ? 'stopped (shutdown)' : 'stopped');
       }
       if (closing.signal.aborted) throw new ManagedServerError(`${name}: mcplocal is stopping`, { cause: error });
       if (deadline.signal.aborted) {

@@ -158,6 +158,8 @@ describe('managed model servers end to end', () => {
     expect(daemon.process.exitCode).toBe(0);
     expect(alive(first)).toBe(false);
     expect(daemon.output()).toContain('e2e-orphan: stopping the managed server (shutdown)');
+    // The server's log ends with the stop, written out before mcplocal exited.
+    expect(serverLog(home, 'e2e-orphan')).toMatch(/mcplocal: stopped \(shutdown\)\n$/);
 
     const restarted = await start([entry], { home });
     expect((await infer('e2e-orphan')).status).toBe(200);
@@ -172,6 +174,18 @@ describe('managed model servers end to end', () => {
     expect(next.daemon.output()).toContain(`stopped e2e-orphan (pid ${String(second)}), a managed server an earlier mcplocal left running`);
     expect(readdirSync(join(home.path, 'run')).filter((file) => file.endsWith('.pid'))).toEqual([]);
     expect((await view('e2e-orphan')).status).toBe('hibernating');
+  });
+
+  it('stops its servers on a hangup (the terminal it ran in closed), as on SIGTERM', async () => {
+    const { home, daemon } = await start([await managed('e2e-hangup', { publish: true })]);
+    expect((await infer('e2e-hangup')).status).toBe(200);
+    const pid = pidOf(home, 'e2e-hangup');
+    expect(alive(pid)).toBe(true);
+    await daemon.stop('SIGHUP');
+    expect(daemon.process.exitCode).toBe(0);
+    expect(alive(pid)).toBe(false);
+    expect(daemon.output()).toContain('e2e-hangup: stopping the managed server (shutdown)');
+    expect(readdirSync(join(home.path, 'run')).filter((file) => file.endsWith('.pid'))).toEqual([]);
   });
 
   it('stands in for an unreachable central LLM: the failover starts the managed server and answers, and is refused once access is revoked', async () => {

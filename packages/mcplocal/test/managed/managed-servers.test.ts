@@ -140,6 +140,9 @@ describe('managed model servers', () => {
     expect(failure).toMatchObject({ status: 503, message: "slow's model server did not answer within 0.3 s of its start" });
     expect(provider.server.state).toBe('stopped');
     expect(pidOf('slow')).toBeUndefined();
+    // Its log says why it stopped, and not that mcplocal was shutting down.
+    await until('the log to say it stopped', () => /gave up starting: not answering after 0\.3 s\n.*mcplocal: stopped\n/.test(serverLog('slow')));
+    expect(serverLog('slow')).not.toContain('(shutdown)');
   });
 
   it('runs the members of one group one at a time while both are asked for, each answering', async () => {
@@ -202,7 +205,8 @@ describe('managed model servers', () => {
     expect(performance.now() - startedAt).toBeLessThan(5_000);
     expect(await waiting).toMatchObject({ status: 503, message: 'loading: mcplocal is stopping' });
     expect(await alive(pid)).toBe(false);
-    expect(serverLog('loading')).toMatch(/gave up starting: mcplocal is stopping\n.*stopped \(shutdown\)/);
+    // Read at once: the stop has written the log's last line out before it returned.
+    expect(serverLog('loading')).toMatch(/gave up starting: mcplocal is stopping\n.*stopped \(shutdown\)\n$/);
   });
 
   it('stops what the server started too, when it ignores SIGTERM', async () => {
