@@ -1,4 +1,5 @@
 import { ManualClock } from '@mcpctl/clock/manual';
+import pino from 'pino';
 import { errorBodySchema } from '@mcpctl/protocol';
 import { testDatabaseVariants } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -30,13 +31,16 @@ describe('wake on demand', () => {
   let publisher: ProviderStream;
   let answered: Set<string>;
   let stopAnswering = false;
+  let warnings: Array<Record<string, unknown>>;
 
   beforeEach(async () => {
     clock = new ManualClock();
+    warnings = [];
     mcpd = await startTestServer({
       database: await embedded!.open(),
       clock,
       cacheMs: 0,
+      logger: pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line) as Record<string, unknown>) }),
       env: { MCPD_WAKE_NOTICE_SECONDS: String(WAKE_NOTICE_SECONDS), MCPD_WAKE_MARGIN_SECONDS: String(WAKE_MARGIN_SECONDS) },
     });
     alice = await addUser(mcpd.server.services.database.db, 'alice');
@@ -118,6 +122,10 @@ describe('wake on demand', () => {
       expect(await response.json()).toEqual({ error: 'waking sleepy failed: vllm would not start' });
     }
     expect((await view()).status).toBe('hibernating');
+    // The operator's log says it too, as for a failed answer: once, the other four in the quiet period.
+    expect(warnings.filter((line) => line.msg === 'inference failed upstream')).toEqual([
+      expect.objectContaining({ llm: 'sleepy', status: 503, error: 'waking sleepy failed: vllm would not start' }),
+    ]);
   });
 
   it("passes on the publisher's own Retry-After when its wake fails with one", async () => {

@@ -95,7 +95,10 @@ function wakeError(name: string, result: TaskResult | undefined): HttpError | un
   return failed(name, 'the publisher answered the wake with something else than success');
 }
 
-/** `retryAfterSeconds`: the publisher's own word on when it can serve again, else the usual guess. */
+/**
+ * `retryAfterSeconds`: the publisher's own word on when it can serve again, else the usual guess.
+ * A publisher's failure, so mcpd's log says it (`inference failed upstream`) as for a failed answer.
+ */
 function failed(name: string, reason: string, retryAfterSeconds = RETRY_AFTER_SECONDS): HttpError {
-  return serviceUnavailable(`waking ${name} failed: ${publisherReason(reason, name)}`, retryAfterSeconds);
+  return new HttpError(503, `waking ${name} failed: ${publisherReason(reason, name)}`, { retryAfterSeconds, upstreamFailure: true });
 }
