@@ -5,6 +5,7 @@ import { systemClock } from '@mcpctl/clock';
 import { credentialsFile, LiveCredentials, loadMcplocalConfig, mcplocalHome, providerTransportMode, sessionFile, workstationIdentity } from './config/index.js';
 import { createPublisher } from './create-publisher.js';
 import { ConfigError, McpdUnreachableError, McplocalError } from './errors.js';
+import { lockHome, type HomeLock } from './home-lock.js';
 import { buildProviderRegistry } from './failover/build-provider-registry.js';
 import type { ProviderRegistry } from './failover/provider-registry.js';
 import { DEFAULT_LOCAL_ENDPOINT_HOST, startLocalEndpoint, type LocalEndpoint } from './local-endpoint/local-endpoint.js';
@@ -98,6 +99,14 @@ async function main(): Promise<void> {
   let mcpd: LocalEndpointMcpd | undefined;
   let credentials: LiveCredentials | undefined;
   let requireToken = true;
+  let lock: HomeLock;
+  try {
+    lock = await lockHome(home);
+  } catch (error) {
+    // Exit 1, not 2: a supervisor trying again later starts once the other one has stopped.
+    if (error instanceof McplocalError) fail(1, error.message);
+    throw error;
+  }
   try {
     const { config, credentials: initial } = await loadMcplocalConfig(home, env);
     // Read again after a refused token and whenever the file changes: `mcpctl login` needs no restart.
@@ -155,6 +164,7 @@ async function main(): Promise<void> {
       await servers?.stopAll().catch((error: unknown) => settled.push({ status: 'rejected', reason: error }));
       const failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
       for (const error of failures) logger.error({ err: error }, 'stopping failed');
+      await lock.release().catch(() => undefined);
       process.exit(failures.length > 0 ? 1 : 0);
     });
   };
@@ -177,6 +187,7 @@ async function main(): Promise<void> {
     logger.error(message);
     // A request on the local endpoint may have started a model server meanwhile.
     await servers?.stopAll();
+    await lock.release().catch(() => undefined);
     fail(1, message);
   }
 }

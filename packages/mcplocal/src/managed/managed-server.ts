@@ -8,6 +8,7 @@ import { waitUntilAvailable } from '../wake/wait-until-available.js';
 import { removePidFile, stopGroup, writePidFile } from './pid-file.js';
 import type { ServerGroup } from './server-group.js';
 import type { ServerLog } from './server-log.js';
+import { acceptsConnections } from './accepts-connections.js';
 
 export type ManagedState = 'stopped' | 'starting' | 'running' | 'stopping';
 
@@ -35,6 +36,8 @@ export interface ManagedServerOptions {
   cwd?: string | undefined;
   /** The OpenAI-compatible server it runs, probed (`GET /models`) until it answers. */
   provider: LlmProvider;
+  /** Where it listens (the host and port of its url): a port another program holds is refused before a start. */
+  address: { host: string; port: number };
   idleTimeoutMs: number;
   startupTimeoutMs: number;
   /** How long the server has to exit after SIGTERM before SIGKILL. */
@@ -217,9 +220,11 @@ export class ManagedServer {
     const { clock, name } = this.options;
     // A group's turn may come after mcplocal began to stop.
     this.#refuseWhenClosed();
-    // Another program on the port would pass the readiness probe in this server's place.
-    if (await this.options.provider.isAvailable()) {
-      throw new ManagedServerError(`${name}: something else already answers on its port; stop that program, or give ${name} another port in its url`);
+    // Another program on the port would pass the readiness probe in this server's place, or make
+    // the server die of EADDRINUSE, said only in its log.
+    const { host, port } = this.options.address;
+    if (await acceptsConnections(host, port)) {
+      throw new ManagedServerError(`${name}: something else already listens on its port (${host}:${port}); stop that program, or give ${name} another port in its url`);
     }
     const startedAt = clock.monotonic();
     this.#state = 'starting';

@@ -3,7 +3,7 @@ import type { Clock } from '@mcpctl/clock';
 import type { ProviderEntry } from '@mcpctl/protocol';
 import type { LlmProvider } from '../providers/llm-provider.js';
 import type { RegistrarLog } from '../registrar/registrar-options.js';
-import { managedCommand } from './managed-command.js';
+import { addressOf, managedCommand } from './managed-command.js';
 import { ManagedServer } from './managed-server.js';
 import { stopOrphans } from './pid-file.js';
 import { ServerGroup } from './server-group.js';
@@ -42,6 +42,7 @@ export class ManagedServers {
     const known = this.#servers.get(entry.name);
     if (known) return known;
     const { command, args } = managedCommand(entry);
+    const { host, port } = addressOf(entry.url);
     const { clock, log } = this.options;
     const server = new ManagedServer({
       name: entry.name,
@@ -50,6 +51,7 @@ export class ManagedServers {
       env: entry.env,
       cwd: entry.cwd,
       provider,
+      address: { host, port: Number(port) },
       idleTimeoutMs: (entry.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS) * 1000,
       startupTimeoutMs: (entry.startupTimeoutSeconds ?? DEFAULT_STARTUP_TIMEOUT_SECONDS) * 1000,
       killGraceMs: this.options.killGraceMs ?? DEFAULT_KILL_GRACE_MS,

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { systemClock } from '@mcpctl/clock';
 import { providerEntrySchema, type ProviderEntry } from '@mcpctl/protocol';
 import { DEFAULT_TOKENS, FAKE_UPSTREAM_MAIN, freePort, makeTempDir, managedFakeUpstreamEntry, startFakeUpstream, type TempDir } from '@mcpctl/test-kit';
@@ -228,11 +229,26 @@ describe('managed model servers', () => {
     const entry = providerEntrySchema.parse({ name: 'late', type: 'managed', url: squatter.url, model: 'fake-model', command: process.execPath, args: [FAKE_UPSTREAM_MAIN] });
     try {
       const failure = await createProvider(entry, {}, systemClock, servers).complete({ messages: [{ role: 'user', content: 'Hi' }] }).catch((error: unknown) => error);
-      expect(failure).toMatchObject({ status: 503, message: 'late: something else already answers on its port; stop that program, or give late another port in its url' });
-      // Probed, never asked.
-      expect(squatter.requests.filter((request) => request.method !== 'GET')).toHaveLength(0);
+      const { port } = new URL(squatter.url);
+      expect(failure).toMatchObject({ status: 503, message: `late: something else already listens on its port (127.0.0.1:${port}); stop that program, or give late another port in its url` });
+      // Never asked.
+      expect(squatter.requests).toHaveLength(0);
     } finally {
       await squatter.close();
+    }
+  });
+
+  it('refuses to start a server on a port held by a program that is no model server, which the server would die of', async () => {
+    const squatter = createNetServer((socket) => socket.end());
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const { port } = squatter.address() as AddressInfo;
+    const entry = providerEntrySchema.parse({ name: 'taken', type: 'managed', url: `http://127.0.0.1:${port}/v1`, model: 'fake-model', command: process.execPath, args: [FAKE_UPSTREAM_MAIN] });
+    try {
+      const failure = await createProvider(entry, {}, systemClock, servers).complete({ messages: [{ role: 'user', content: 'Hi' }] }).catch((error: unknown) => error);
+      expect(failure).toMatchObject({ status: 503, message: `taken: something else already listens on its port (127.0.0.1:${port}); stop that program, or give taken another port in its url` });
+      expect(pidOf('taken')).toBeUndefined();
+    } finally {
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
     }
   });
 

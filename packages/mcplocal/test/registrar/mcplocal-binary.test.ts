@@ -107,6 +107,23 @@ describe('the mcplocal binary', () => {
     expect(mcpd.registrations).toEqual([]);
   });
 
+  it('exits 1 when another mcplocal runs with the same MCPCTL_HOME, and starts once that one has stopped', async () => {
+    await writeConfig({ providers: [{ name: 'desk-qwen', type: 'openai', url: upstream.url, model: 'fake-model' }], localEndpoint: { requireToken: false } }, false);
+    const first = run();
+    await endpointUrl(first);
+    const second = run();
+    expect(await second.exited).toBe(1);
+    expect(second.stderr()).toBe(
+      `mcplocal: another mcplocal (pid ${String(first.child.pid)}) runs with ${home.path}; stop it first (systemctl --user stop mcplocal, if it is the unit), or give this one its own MCPCTL_HOME\n`,
+    );
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    const third = run();
+    await endpointUrl(third);
+    third.child.kill('SIGTERM');
+    expect(await third.exited).toBe(0);
+  });
+
   it('exits 2 and tells to log in when something is to publish but there are no credentials', async () => {
     await writeConfig(publishedConfig(), false);
     const mcplocal = run();
