@@ -10,9 +10,11 @@ const GROUP_AND_OTHERS = 0o077;
  * private: directories 0700, files 0600, whatever the umask was when they were written. The
  * embedded database asks for 0666 files and 0777 directories, and an older mcpd or another
  * umask may have left them so. Entries owned by another user are left alone and reported;
- * symbolic links are not followed. Run again after the database has opened, for what it made.
+ * symbolic links are not followed. Run again after the database has opened, for what it made:
+ * `made` says so, and what that run tightens (the database's own new files, some 970 on a first
+ * start) is logged at debug, since nothing was wrong with it.
  */
-export async function makeDataDirPrivate(dir: string, logger: Logger): Promise<void> {
+export async function makeDataDirPrivate(dir: string, logger: Logger, options: { made?: boolean } = {}): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const foreign: string[] = [];
   let tightened = 0;
@@ -31,7 +33,11 @@ export async function makeDataDirPrivate(dir: string, logger: Logger): Promise<v
     }
   };
   await visit(dir, true);
-  if (tightened > 0) logger.info({ dataDir: dir, tightened }, 'made the data directory private (directories 0700, files 0600)');
+  if (tightened > 0) {
+    const fields = { dataDir: dir, tightened };
+    if (options.made) logger.debug(fields, "made the embedded database's new files private (directories 0700, files 0600)");
+    else logger.info(fields, 'made the data directory private (directories 0700, files 0600)');
+  }
   if (foreign.length > 0) {
     logger.warn({ dataDir: dir, count: foreign.length, first: foreign.slice(0, 5) }, 'entries of the data directory owned by another user were left as they are');
   }

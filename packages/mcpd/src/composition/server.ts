@@ -88,7 +88,7 @@ async function startOn(config: McpdConfig, options: StartOptions, clock: Clock, 
     options.database ??
     (await openDatabase({ url: config.databaseUrl, dataDir: config.databaseUrl ? undefined : join(config.dataDir, 'pgdata') }));
   // What the embedded database just created, in case this process's umask let others in.
-  if (!options.database && !config.databaseUrl) await makeDataDirPrivate(config.dataDir, logger);
+  if (!options.database && !config.databaseUrl) await makeDataDirPrivate(config.dataDir, logger, { made: true });
   const secretKey = config.secretKey ?? (await loadOrCreateSecretKey(config.dataDir));
   const { db } = database;
   // Replicas starting together: one creates the admin, the others then find it.

@@ -83,7 +83,8 @@ export class WakeCoordinator {
       if (sent === false) unsent();
       else if (sent !== true) sent.then((delivered) => delivered || unsent(), unsent);
     });
-    await this.llms.markAwake(record.id, this.clock.now(), this.clock.monotonic() - startedAt);
+    // Whole milliseconds: what a view shows, and all a wake of seconds needs.
+    await this.llms.markAwake(record.id, this.clock.now(), Math.round(this.clock.monotonic() - startedAt));
     this.catalog.invalidate();
   }
 }

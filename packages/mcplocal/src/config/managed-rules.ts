@@ -16,7 +16,8 @@ const MANAGED_ONLY = ['command', 'args', 'env', 'cwd', 'idleTimeoutSeconds', 'st
 export function managedProblems(entry: ProviderEntry, at: string, env: NodeJS.ProcessEnv): string[] {
   if (entry.type !== 'managed') {
     const stray = MANAGED_ONLY.filter((field) => entry[field] !== undefined);
-    return stray.length > 0 ? [`${at}: ${stray.join(', ')} apply to type "managed" only (mcplocal runs that server itself); remove them, or set "type": "managed"`] : [];
+    const verb = stray.length === 1 ? 'applies' : 'apply';
+    return stray.length > 0 ? [`${at}: ${stray.join(', ')} ${verb} to type "managed" only (mcplocal runs that server itself); remove ${stray.length === 1 ? 'it' : 'them'}, or set "type": "managed"`] : [];
   }
   const problems: string[] = [];
   if (entry.command === undefined && entry.preset === undefined) {
