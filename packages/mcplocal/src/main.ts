@@ -141,7 +141,8 @@ async function main(): Promise<void> {
       registrar = created;
     }
   } catch (error) {
-    if (error instanceof ConfigError) fail(2, ...error.problems);
+    // The problems name config.json and credentials by name; where they are is said once, after them.
+    if (error instanceof ConfigError) fail(2, ...error.problems, `(config.json and credentials are read from ${home}; MCPCTL_HOME moves them)`);
     // The registrar refuses a set it cannot publish (two providers under one name) when it is built.
     if (error instanceof McplocalError) fail(2, error.message);
     throw error;
