@@ -16,6 +16,8 @@ import { ManagedServers } from './managed/managed-servers.js';
 import type { VirtualLlmRegistrar } from './registrar/virtual-llm-registrar.js';
 
 const DEFAULT_PORT = 3200;
+/** Longest a stop may take before mcplocal exits anyway: the servers' SIGKILL grace (10 s) and the tasks' and callers' few seconds, with room. */
+const STOP_DEADLINE_MS = 30_000;
 const LOGIN_HINT = 'run `mcpctl login --url URL --token TOKEN` first';
 
 interface CommandLine {
@@ -61,16 +63,33 @@ function createLogger(env: NodeJS.ProcessEnv): Logger {
 
 /**
  * stdout, written as each line comes, until it is gone. Once the terminal mcplocal ran in has
- * closed, every write to it fails (EIO). pino's default destination buffers and, at exit, retries
- * a failed write forever (sonic-boom's flushSync), which kept a stop begun by SIGHUP from ever
- * ending; here a failed write ends the logging, and the stop goes on without it.
+ * closed, every write to it fails (EIO), and sonic-boom retries a failed write forever when it
+ * flushes (pino's default destination flushes at exit, `fatal` flushes too), which would keep the
+ * stop a hangup begins from ever ending. Here the first failed write ends the logging, as pino
+ * itself does for EPIPE, and the stop goes on without it.
  */
 function stdoutUntilGone(): pino.DestinationStream {
   const destination = pino.destination({ dest: 1, sync: true });
   destination.on('error', () => {
     destination.write = () => true;
+    destination.flushSync = () => undefined;
+    destination.end = () => undefined;
+    destination.destroy = () => undefined;
   });
   return destination;
+}
+
+/**
+ * Ends the process by the hangup that stopped it, as a process without a handler would have ended
+ * (status 129). Exiting normally instead runs Node's exit work, which on Node 20 aborts (and may
+ * leave a core dump) when the terminal is gone: it restores the terminal's settings and asserts
+ * that this worked (nodejs/node#58200 dropped the assertion). That work is skipped here, so the
+ * lock is released first.
+ */
+function endByHangup(lock: HomeLock): void {
+  lock.release();
+  process.removeAllListeners('SIGHUP');
+  process.kill(process.pid, 'SIGHUP');
 }
 
 function fail(exitCode: number, ...lines: string[]): never {
@@ -107,6 +126,8 @@ async function main(): Promise<void> {
     if (error instanceof McplocalError) fail(1, error.message);
     throw error;
   }
+  // However it exits (a stop, a configuration refused, a crash), the lock goes with it.
+  process.on('exit', () => lock.release());
   try {
     const { config, credentials: initial } = await loadMcplocalConfig(home, env);
     // Read again after a refused token and whenever the file changes: `mcpctl login` needs no restart.
@@ -141,8 +162,11 @@ async function main(): Promise<void> {
       registrar = created;
     }
   } catch (error) {
-    // The problems name config.json and credentials by name; where they are is said once, after them.
-    if (error instanceof ConfigError) fail(2, ...error.problems, `(config.json and credentials are read from ${home}; MCPCTL_HOME moves them)`);
+    if (error instanceof ConfigError) {
+      // The problems name config.json and credentials by name; where they are is said once, after them.
+      const where = error.problems.some((problem) => problem.includes(home)) ? [] : [`(config.json and credentials are read from ${home}; MCPCTL_HOME moves them)`];
+      fail(2, ...error.problems, ...where);
+    }
     // The registrar refuses a set it cannot publish (two providers under one name) when it is built.
     if (error instanceof McplocalError) fail(2, error.message);
     throw error;
@@ -152,28 +176,38 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal: whoever sent it does not want to wait for the rest of the stop.
+      logger.warn({ signal }, 'stopping at once, without waiting for the rest of the stop');
+      process.exit(1);
+    }
     stopping = true;
     logger.info({ signal }, 'stopping');
     credentials?.stop();
+    // A stop that hangs (a server that never exits, a write that never drains) must not keep
+    // mcplocal, and after a hangup nobody is left to press Ctrl-C.
+    setTimeout(() => {
+      logger.error(`the stop took longer than ${STOP_DEADLINE_MS / 1000} s; exiting without waiting for the rest`);
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
     // Held open: once the endpoint and the connection to mcpd are closed and a model server has
     // exited, nothing else keeps the process alive through the rest of the stop, whose waits run on
-    // unref'd timers; it ended there, before the pid file was removed and the log's last line written.
+    // unref'd timers, and the pid files and the servers' logs are written at its end.
     void heldOpen(async () => {
       // The model servers stop after the tasks they serve were ended, and whatever else failed.
       const settled = await Promise.allSettled([registrar?.stop(), endpoint.close()]);
       await servers?.stopAll().catch((error: unknown) => settled.push({ status: 'rejected', reason: error }));
       const failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
       for (const error of failures) logger.error({ err: error }, 'stopping failed');
-      await lock.release().catch(() => undefined);
-      process.exit(failures.length > 0 ? 1 : 0);
+      if (signal === 'SIGHUP') endByHangup(lock);
+      else process.exit(failures.length > 0 ? 1 : 0);
     });
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
   // The terminal it ran in closed (or the ssh session dropped): the model servers, started in
   // their own process groups, would outlive it holding the GPU and their ports.
-  process.once('SIGHUP', stop);
+  process.on('SIGHUP', stop);
 
   // With nothing to publish the local endpoint alone keeps the process running.
   if (!registrar) return;
@@ -188,7 +222,6 @@ async function main(): Promise<void> {
     logger.error(message);
     // A request on the local endpoint may have started a model server meanwhile.
     await servers?.stopAll();
-    await lock.release().catch(() => undefined);
     fail(1, message);
   }
 }

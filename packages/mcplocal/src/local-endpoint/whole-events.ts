@@ -7,22 +7,32 @@ const CR = 0x0d;
  * stream that breaks off then ends with an error frame after whole events, never after half of
  * one, whose JSON the caller's parser would fail on before it reached the error.
  *
- * Events end with `\n\n` or `\r\n\r\n` (mcpd writes the first); a stream that uses lone `\r`
- * line ends is passed on whole at its end.
+ * Events end with `\n\n` or `\r\n\r\n` (mcpd writes the first). What is held is bounded: past
+ * `maxHeldBytes` without an event end (a stream of lone `\r` line ends, or no events at all) the
+ * bytes are passed on as they come.
  */
 export class WholeEvents {
   #held: Uint8Array[] = [];
+  #heldBytes = 0;
+
+  constructor(private readonly maxHeldBytes = MAX_HELD_BYTES) {}
 
   /** The bytes of `chunk` and of what was held that end on an event end; may be empty. */
   take(chunk: Uint8Array): Uint8Array {
     const end = lastEventEnd(chunk, this.#heldByte(1), this.#heldByte(2));
     if (end < 0) {
-      if (chunk.length > 0) this.#held.push(chunk);
+      if (this.#heldBytes + chunk.length > this.maxHeldBytes) return Buffer.concat([this.rest(), chunk]);
+      if (chunk.length > 0) {
+        this.#held.push(chunk);
+        this.#heldBytes += chunk.length;
+      }
       return EMPTY;
     }
     if (end === chunk.length && this.#held.length === 0) return chunk;
     const whole = this.#held.length === 0 ? chunk.subarray(0, end) : Buffer.concat([...this.#held, chunk.subarray(0, end)]);
-    this.#held = end < chunk.length ? [chunk.subarray(end)] : [];
+    // A copy: a view would keep the whole read's buffer for the sake of its tail.
+    this.#held = end < chunk.length ? [Buffer.from(chunk.subarray(end))] : [];
+    this.#heldBytes = chunk.length - end;
     return whole;
   }
 
@@ -30,6 +40,7 @@ export class WholeEvents {
   rest(): Uint8Array {
     const rest = this.#held.length === 0 ? EMPTY : Buffer.concat(this.#held);
     this.#held = [];
+    this.#heldBytes = 0;
     return rest;
   }
 
@@ -45,6 +56,8 @@ export class WholeEvents {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Most bytes held for an event that has not ended: far above a chunk's size, far below memory's. */
+const MAX_HELD_BYTES = 1024 * 1024;
 
 /** The index just past the last event end in `chunk`, or -1; `before1` and `before2` are the two bytes before it (last first). */
 function lastEventEnd(chunk: Uint8Array, before1: number, before2: number): number {

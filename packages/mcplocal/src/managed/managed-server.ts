@@ -73,6 +73,8 @@ export class ManagedServer {
   #stopping: Promise<void> | undefined;
   #leases = 0;
   #idle: Cancel | undefined;
+  /** Settles once the process group of a server that crashed is gone. */
+  #groupGone: Promise<void> = Promise.resolve();
   /** Set while the group wants this server stopped for another: new requests wait for the swap. */
   #draining = false;
   #drained: (() => void) | undefined;
@@ -220,6 +222,8 @@ export class ManagedServer {
     const { clock, name } = this.options;
     // A group's turn may come after mcplocal began to stop.
     this.#refuseWhenClosed();
+    // A crashed server's workers may still hold the port: they are this server's, not another program.
+    await this.#groupGone;
     // Another program on the port would pass the readiness probe in this server's place, or make
     // the server die of EADDRINUSE, said only in its log.
     const { host, port } = this.options.address;
@@ -316,8 +320,9 @@ export class ManagedServer {
     this.#idle?.();
     this.#idle = undefined;
     this.#crashes.push(this.options.clock.monotonic());
-    // Workers the server started may outlive it, holding the GPU: its group goes too.
-    if (child.pid !== undefined) void stopGroup(child.pid, this.options.clock, this.options.killGraceMs);
+    // Workers the server started may outlive it, holding the GPU (and the port): its group goes
+    // too, and the next start waits for that.
+    if (child.pid !== undefined) this.#groupGone = stopGroup(child.pid, this.options.clock, this.options.killGraceMs);
     this.#note(`exited on its own${this.#exitDetail(child)}; it starts again on the next request`);
     this.options.log.warn(`${this.options.name}: the managed server exited on its own${this.#exitDetail(child)}; see ${this.options.serverLog.path}`);
     if (wasRunning) this.options.onStateChange?.();

@@ -23,10 +23,23 @@ const run = promisify(execFile);
 /** Linux: start times from `/proc`, without a process per question. */
 const HAS_PROC = existsSync('/proc/self/stat');
 
+let bootIdRead: Promise<string | undefined> | undefined;
+/** This boot's id (Linux), read once. */
+function bootId(): Promise<string | undefined> {
+  bootIdRead ??= readFile('/proc/sys/kernel/random/boot_id', 'utf8').then(
+    (text) => text.trim() || undefined,
+    () => undefined,
+  );
+  return bootIdRead;
+}
+
 /**
  * When process `pid` started, as the system records it, or undefined when there is no such
  * process. A pid reused by another program has another start time, so a stale pid file never
- * leads to killing a stranger. Linux answers from `/proc`; elsewhere (macOS) `ps` does.
+ * leads to killing a stranger. Linux answers from `/proc`, in clock ticks since boot prefixed by
+ * the boot's id: a process of the next boot that got the same pid in the same tick (services
+ * starting in the order they always do) is another process. Elsewhere (macOS) `ps` answers with
+ * the wall-clock start, which no other boot repeats.
  */
 export async function processStartTime(pid: number): Promise<string | undefined> {
   if (HAS_PROC) {
@@ -35,7 +48,9 @@ export async function processStartTime(pid: number): Promise<string | undefined>
       // The command name (field 2) may hold spaces and parentheses: fields are counted after its last ')'.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       // A zombie has exited; only its entry is left for its parent to collect.
-      return fields[0] === 'Z' ? undefined : fields[19];
+      if (fields[0] === 'Z' || fields[19] === undefined) return undefined;
+      const boot = await bootId();
+      return boot === undefined ? fields[19] : `${boot}:${fields[19]}`;
     } catch {
       return undefined;
     }

@@ -41,3 +41,13 @@ describe('WholeEvents', () => {
     expect(text(events.take(bytes('\n')))).toBe('event: message\ndata: {"a":1}\n\n');
   });
 });
+
+describe('WholeEvents, bounded', () => {
+  it('passes bytes on as they come once more than it may hold have come without an event end', () => {
+    const events = new WholeEvents(16);
+    expect(text(events.take(bytes('data: 0123456')))).toBe('');
+    expect(text(events.take(bytes('789abcdef')))).toBe('data: 0123456789abcdef');
+    expect(text(events.take(bytes('\n\ndata: x')))).toBe('\n\n');
+    expect(text(events.rest())).toBe('data: x');
+  });
+});

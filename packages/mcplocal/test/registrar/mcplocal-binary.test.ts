@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -114,7 +115,7 @@ describe('the mcplocal binary', () => {
     const second = run();
     expect(await second.exited).toBe(1);
     expect(second.stderr()).toBe(
-      `mcplocal: another mcplocal (pid ${String(first.child.pid)}) runs with ${home.path}; stop it first (systemctl --user stop mcplocal, if it is the unit), or give this one its own MCPCTL_HOME\n`,
+      `mcplocal: another mcplocal (pid ${String(first.child.pid)}) runs with ${home.path}; stop it first (systemctl --user stop mcplocal, if it is the unit), or give this one its own MCPCTL_HOME (if no mcplocal runs as pid ${String(first.child.pid)}, remove ${join(home.path, 'mcplocal.lock')})\n`,
     );
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
@@ -122,6 +123,8 @@ describe('the mcplocal binary', () => {
     await endpointUrl(third);
     third.child.kill('SIGTERM');
     expect(await third.exited).toBe(0);
+    // The lock went with the mcplocal that held it.
+    expect(existsSync(join(home.path, 'mcplocal.lock'))).toBe(false);
   });
 
   it('exits 2 and tells to log in when something is to publish but there are no credentials', async () => {
