@@ -9,6 +9,7 @@ import { registerDescribe } from './commands/describe.js';
 import { registerGet } from './commands/get.js';
 import { registerLogin } from './commands/login.js';
 import { registerStatus } from './commands/status.js';
+import { checkMandatoryOptionsLast } from './commands/required-options.js';
 import type { CliContext } from './context.js';
 import { cliVersion } from './version.js';
 
@@ -38,5 +39,6 @@ export function buildProgram(context: CliContext): Command {
   registerChatLlm(program, context);
   registerChat(program, context);
   registerCompletion(program, context);
+  checkMandatoryOptionsLast(program);
   return program;
 }

@@ -4,7 +4,6 @@ import { readJson, type ApiClient } from '../api-client.js';
 import type { CliContext } from '../context.js';
 import { normalizeBaseUrl, writeCredentials } from '../credentials.js';
 import { ApiError, RequestError, UsageError } from '../errors.js';
-import { checkRequiredOptions } from './required-options.js';
 
 const STATUS_PATH = '/api/v1/status';
 
@@ -13,10 +12,9 @@ export function registerLogin(program: Command, context: CliContext): void {
   program
     .command('login')
     .description('check a token against mcpd and store it in $MCPCTL_HOME/credentials')
-    .option('--url <url>', 'mcpd base URL, e.g. http://mcpd.internal:3100 (required)')
-    .option('--token <token>', 'your mcpd token (required)')
-    .action(async (options: { url: string; token: string }, command: Command) => {
-      checkRequiredOptions(command, ['url', 'token']);
+    .requiredOption('--url <url>', 'mcpd base URL, e.g. http://mcpd.internal:3100')
+    .requiredOption('--token <token>', 'your mcpd token')
+    .action(async (options: { url: string; token: string }) => {
       const url = normalizeBaseUrl(checkUrl(options.url));
       if (options.token.trim() === '') throw new UsageError('--token must not be empty');
       const status = await askStatus(context.apiFor(url, options.token), url);

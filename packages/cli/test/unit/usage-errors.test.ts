@@ -66,6 +66,9 @@ describe('usage errors exit 2 with one line on stderr', () => {
     [['create', 'llm', 'x', '--model', 'm', '--url', 'http://u'], "error: required option '--type <type>' not specified"],
     [['login', '--url', 'http://x', '--tokn', 't'], "error: unknown option '--tokn' (did you mean --token?)"],
     [['login', '--url', 'http://x'], "error: required option '--token <token>' not specified"],
+    [['create', 'agent', 'a', '--lm', 'b'], "error: unknown option '--lm' (did you mean --llm?)"],
+    [['create', 'agent', 'a'], "error: required option '--llm <name>' not specified"],
+    [['apply', '--filenme', 'x'], "error: unknown option '--filenme' (did you mean --filename?)"],
     [
       ['create', 'llm', 'x', '--type', 'openai', '--model', 'm', '--url', 'http://u', '--api-key'],
       "error: the key is not taken on the command line, where shell history and 'ps' keep it: put it in an environment variable and name that with --api-key-env VAR",

@@ -3,7 +3,6 @@ import { llmCreateSchema, llmTierSchema, llmTypeSchema, visibilitySchema, type L
 import type { CliContext } from '../../context.js';
 import { ApiError, UsageError } from '../../errors.js';
 import { parsePositiveInteger } from '../../commands/option-parsers.js';
-import { checkRequiredOptions } from '../../commands/required-options.js';
 import { checkSchema } from '../../schema-check.js';
 import type { CliEnvironment } from '../../credentials.js';
 import { llmPath } from './llm-api.js';
@@ -27,9 +26,9 @@ export function registerCreateLlm(create: Command, context: CliContext): void {
     .command('llm')
     .description('register a public LLM that mcpd calls itself')
     .argument('<name>', 'LLM name (lower-case letters, digits, "-" and ".")')
-    .addOption(new Option('--type <type>', 'wire dialect of the upstream (required)').choices(llmTypeSchema.options))
-    .option('--model <model>', 'model name the upstream expects (required)')
-    .option('--url <url>', 'upstream base URL, e.g. https://api.openai.com/v1 (required)')
+    .addOption(new Option('--type <type>', 'wire dialect of the upstream').choices(llmTypeSchema.options).makeOptionMandatory())
+    .requiredOption('--model <model>', 'model name the upstream expects')
+    .requiredOption('--url <url>', 'upstream base URL, e.g. https://api.openai.com/v1')
     .option('--api-key-env <var>', 'environment variable holding the upstream API key (never pass the key itself)')
     // A key on the command line lands in the shell's history and in `ps`: refused, saying what to do instead.
     .addOption(new Option('--api-key [key]').hideHelp())
@@ -38,8 +37,7 @@ export function registerCreateLlm(create: Command, context: CliContext): void {
     .addOption(new Option('--visibility <visibility>', 'who may see it: public (the default, every user) or private (you and admins)').choices(visibilitySchema.options))
     .option('--description <text>', 'free text')
     .option('--max-concurrent <n>', 'requests served at once', parsePositiveInteger)
-    .action(async (name: string, options: CreateLlmOptions & { apiKey?: unknown }, command: Command) => {
-      checkRequiredOptions(command, ['type', 'model', 'url']);
+    .action(async (name: string, options: CreateLlmOptions & { apiKey?: unknown }) => {
       if (options.apiKey !== undefined) {
         throw new UsageError("the key is not taken on the command line, where shell history and 'ps' keep it: put it in an environment variable and name that with --api-key-env VAR");
       }
