@@ -54,6 +54,8 @@ export const tooManyRequests = (message: string, retryAfterSeconds?: number) =>
 export const badGateway = (message: string, cause?: unknown) => new HttpError(502, message, { cause });
 export const serviceUnavailable = (message: string, retryAfterSeconds?: number) =>
   new HttpError(503, message, retryAfterSeconds === undefined ? {} : { retryAfterSeconds });
+/** A publisher's failure that says when it serves again: 503 with its `Retry-After`, logged as an upstream's failure. */
+export const publisherUnavailable = (message: string, retryAfterSeconds: number) => new HttpError(503, message, { retryAfterSeconds, upstreamFailure: true });
 export const gatewayTimeout = (message: string, cause?: unknown) => new HttpError(504, message, { cause });
 export const loopDetected = (message: string) => new HttpError(508, message);
 

@@ -11,7 +11,7 @@ const GROUP_AND_OTHERS = 0o077;
  * embedded database asks for 0666 files and 0777 directories, and an older mcpd or another
  * umask may have left them so. Entries owned by another user are left alone and reported;
  * symbolic links are not followed. Run again after the database has opened, for what it made:
- * `made` says so, and what that run tightens (the database's own new files, some 970 on a first
+ * `made` says so, and what that run tightens (the database's own new files, hundreds on a first
  * start) is logged at debug, since nothing was wrong with it.
  */
 export async function makeDataDirPrivate(dir: string, logger: Logger, options: { made?: boolean } = {}): Promise<void> {

@@ -1,6 +1,6 @@
 import type { TaskResult } from '@mcpctl/protocol';
 import type { Clock } from '@mcpctl/clock';
-import { HttpError, serviceUnavailable } from '../errors.js';
+import { publisherUnavailable, serviceUnavailable, type HttpError } from '../errors.js';
 import type { LlmRepository } from '../repositories/llm-repository.js';
 import { publisherReason } from '../relay/publisher-reason.js';
 import type { TaskRegistry } from '../relay/task-registry.js';
@@ -101,5 +101,5 @@ function wakeError(name: string, result: TaskResult | undefined): HttpError | un
  * A publisher's failure, so mcpd's log says it (`inference failed upstream`) as for a failed answer.
  */
 function failed(name: string, reason: string, retryAfterSeconds = RETRY_AFTER_SECONDS): HttpError {
-  return new HttpError(503, `waking ${name} failed: ${publisherReason(reason, name)}`, { retryAfterSeconds, upstreamFailure: true });
+  return publisherUnavailable(`waking ${name} failed: ${publisherReason(reason, name)}`, retryAfterSeconds);
 }

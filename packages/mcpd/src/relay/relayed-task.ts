@@ -1,6 +1,6 @@
 import type { Cancel, Clock } from '@mcpctl/clock';
 import type { TaskChunkResult, TaskErrorResult, TaskResult, Usage } from '@mcpctl/protocol';
-import { badGateway, badRequest, gatewayTimeout, HttpError, notFound, serviceUnavailable } from '../errors.js';
+import { badGateway, badRequest, gatewayTimeout, HttpError, notFound, publisherUnavailable, serviceUnavailable } from '../errors.js';
 import { publisherReason } from './publisher-reason.js';
 import type { Caller, CallerSink } from '../inference/caller.js';
 import type { StreamDecoder, StreamPart } from '../inference/dialect.js';
@@ -283,5 +283,5 @@ export class RelayedTask implements TaskSink {
 function publisherFailure(llmName: string, result: TaskErrorResult): HttpError {
   const message = `the publisher of ${llmName} failed: ${publisherReason(result.error, llmName)}`;
   if (result.retryAfterSeconds === undefined) return badGateway(message);
-  return new HttpError(503, message, { retryAfterSeconds: result.retryAfterSeconds, upstreamFailure: true });
+  return publisherUnavailable(message, result.retryAfterSeconds);
 }
