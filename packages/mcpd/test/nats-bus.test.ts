@@ -1,4 +1,6 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { freePort } from '@mcpctl/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NatsBus } from '../src/bus/nats-bus.js';
 import { BusPayloadTooLargeError, type RelayBusHandlers, type ResultDelivery } from '../src/relay/relay-bus.js';
@@ -160,3 +162,63 @@ describe.skipIf(!NATS_URL)('NatsBus (MCPCTL_TEST_NATS_URL)', () => {
     expect(errors.length).toBeGreaterThan(0);
   });
 });
+
+/*
+ * A NATS server of its own, stopped and started again under a connected replica: the replica's
+ * log says when replicas cannot reach one another, and when they can again. Runs where the CI's
+ * `nats-server` is installed, as the replica tests do.
+ */
+describe.skipIf(!NATS_URL)('NatsBus when NATS goes away and comes back', () => {
+  const started: ChildProcess[] = [];
+  afterEach(() => {
+    for (const server of started.splice(0)) server.kill('SIGKILL');
+  });
+
+  const natsServer = async (port: number): Promise<ChildProcess> => {
+    const server = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    started.push(server);
+    let said = '';
+    server.stderr?.on('data', (data: Buffer) => (said += data.toString()));
+    const deadline = Date.now() + 5000;
+    while (!said.includes('Server is ready')) {
+      if (Date.now() > deadline || server.exitCode !== null) throw new Error(`nats-server did not start: ${said}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return server;
+  };
+
+  it('tells each loss and return of the connection, naming the server', async () => {
+    const port = await freePort();
+    let server = await natsServer(port);
+    const changes: Array<{ type: string; server: string }> = [];
+    const bus = new NatsBus({
+      url: `nats://mcpd:secret@127.0.0.1:${port}`,
+      subjectPrefix: `t${randomBytes(4).toString('hex')}`,
+      replicaId: 'r1',
+      requestTimeoutMs: 2000,
+      onError: () => undefined,
+      onConnection: (change) => changes.push(change),
+    });
+    await bus.start(new Received());
+    try {
+      server.kill('SIGKILL');
+      await until(() => changes.length === 1);
+      expect(changes).toEqual([{ type: 'disconnect', server: `127.0.0.1:${port}` }]);
+      server = await natsServer(port);
+      await until(() => changes.length === 2);
+      expect(changes[1]).toEqual({ type: 'reconnect', server: `127.0.0.1:${port}` });
+    } finally {
+      // A drain after a failed check may find NATS gone: the check's failure is the one to see.
+      await bus.close().catch(() => undefined);
+      server.kill('SIGKILL');
+    }
+  });
+});
+
+async function until(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('not within 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -3,7 +3,7 @@ import type { ProviderTask } from '@mcpctl/protocol';
 import { describe, expect, it } from 'vitest';
 import { ProviderHub } from '../src/relay/provider-hub.js';
 import type { RelayBus, TaskSendOutcome } from '../src/relay/relay-bus.js';
-import { TaskRegistry } from '../src/relay/task-registry.js';
+import { AWAY, TaskRegistry } from '../src/relay/task-registry.js';
 import { TaskRouter } from '../src/relay/task-router.js';
 import type { ControlChannel } from '../src/relay/control-channel.js';
 
@@ -154,6 +154,21 @@ describe('TaskRouter', () => {
     expect(tasks.size).toBe(0);
   });
 
+  it('fails at once the tasks that went out on another replica when the bus is lost, and only those', async () => {
+    const { router, tasks, gone, taskId, infer } = setUp([{ holder: 'there' }]);
+    await expect(router.send('s1', infer)).resolves.toBe(true);
+    const lost: string[] = [];
+    const here = tasks.open('s2', 'alice', { results: () => undefined, publisherGone: () => void lost.push('here') });
+    tasks.deliveredVia(here, 'here');
+    const onItsWay = tasks.open('s3', 'alice', { results: () => undefined, publisherGone: () => void lost.push('away') });
+    tasks.deliveredVia(onItsWay, AWAY);
+    router.busLost();
+    expect(gone).toEqual(['gone']);
+    expect(tasks.has(taskId)).toBe(false);
+    expect(lost).toEqual([]);
+    expect(tasks.has(here) && tasks.has(onItsWay)).toBe(true);
+  });
+
   it('ignores a sweep that took this replica for dead while it holds the connection', () => {
     const { hub, router, handlers, gone, infer } = setUp([]);
     hub.attach('s1', new RecordingChannel());
@@ -206,6 +221,34 @@ describe('TaskRouter on the holder of a connection', () => {
     await router.accept('task_there.1', 'alice', [{ chunk: { data: '{}' } }], 'socket');
     expect(channel.tasks).toHaveLength(1);
     await router.accept('task_there.1', 'alice', [{ chunk: { data: '[DONE]', done: true } }], 'socket');
+    expect(channel.tasks.map((task) => task.taskId)).toEqual(['task_there.1', 'task_there.2']);
+  });
+
+  it('frees a slot when the opener refuses a result or cannot be reached: the publisher is told the task is gone', async () => {
+    const { router, channel, handlers, infer, bus } = holder();
+    handlers.task('s1', infer('task_there.1'), 1);
+    handlers.task('s1', infer('task_there.2'), 1);
+    handlers.task('s1', infer('task_there.3'), 1);
+    bus.sendResults = () => Promise.reject(new Error('NATS is down'));
+    await expect(router.accept('task_there.1', 'alice', [{ chunk: { data: '{}' } }], 'socket')).rejects.toThrow('NATS is down');
+    expect(channel.tasks.map((task) => task.taskId)).toEqual(['task_there.1', 'task_there.2']);
+    bus.sendResults = () => Promise.resolve({ ok: false as const, status: 404, message: 'unknown task' });
+    await expect(router.accept('task_there.2', 'alice', [{ chunk: { data: '{}' } }], 'socket')).rejects.toThrow('unknown task');
+    expect(channel.tasks.map((task) => task.taskId)).toEqual(['task_there.1', 'task_there.2', 'task_there.3']);
+  });
+
+  it("takes back the slot of a task silent past its opener's limit, whose end was lost with the bus, once another waits", async () => {
+    const { router, channel, handlers, infer, clock } = holder();
+    handlers.task('s1', infer('task_there.1'), 1);
+    clock.advance(200_000);
+    // A result passing through says it is alive.
+    await router.accept('task_there.1', 'alice', [{ chunk: { data: '{}' } }], 'socket');
+    clock.advance(200_000);
+    handlers.task('s1', infer('task_there.2'), 1);
+    expect(channel.tasks.map((task) => task.taskId)).toEqual(['task_there.1']);
+    // Silent for longer than the opener allows (300 s by default) and the margin: it has ended there.
+    clock.advance(131_000);
+    handlers.task('s1', infer('task_there.3'), 1);
     expect(channel.tasks.map((task) => task.taskId)).toEqual(['task_there.1', 'task_there.2']);
   });
 

@@ -35,6 +35,12 @@ export interface NatsBusOptions {
   requestTimeoutMs: number;
   /** A message from another replica that could not be read or handled. */
   onError(error: unknown, subject: string): void;
+  /**
+   * The connection to NATS was lost (`disconnect`) or is back (`reconnect`). Meanwhile nothing
+   * crosses replicas: a task for a publisher held by another replica, and results for a caller on
+   * another, fail; the client reconnects by itself.
+   */
+  onConnection?(change: { type: 'disconnect' | 'reconnect'; server: string }): void;
 }
 
 /** What NATS servers allow per message unless configured otherwise; the server's own figure is read at connect. */
@@ -66,6 +72,15 @@ export class NatsBus implements RelayBus {
     this.replicaId = options.replicaId;
   }
 
+  /** Tells `onConnection` each loss and return of the connection, until it closes. */
+  async #watch(connection: NatsConnection): Promise<void> {
+    if (!this.options.onConnection) return;
+    for await (const status of connection.status()) {
+      // `server` is the server's host and port, never the credentials of the configured URL.
+      if (status.type === 'disconnect' || status.type === 'reconnect') this.options.onConnection({ type: status.type, server: status.server });
+    }
+  }
+
   async start(handlers: RelayBusHandlers): Promise<void> {
     this.#handlers = handlers;
     const { url, replicaId } = this.options;
@@ -78,6 +93,7 @@ export class NatsBus implements RelayBus {
       });
     }
     this.#maxPayload = this.#connection.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+    void this.#watch(this.#connection);
     this.#serve(
       this.#subject(`replica.${replicaId}.results`),
       busResultsSchema,

@@ -167,7 +167,7 @@ export function createServices(options: ServiceOptions): RunningServices {
   const { bus } = options;
   const tasks = new TaskRegistry(bus?.replicaId);
   const reconnectGraceMs = options.reconnectGraceMs ?? 15_000;
-  const router = new TaskRouter(hub, tasks, bus, options.clock, reconnectGraceMs);
+  const router = new TaskRouter(hub, tasks, bus, options.clock, reconnectGraceMs, Math.max(options.relayTimeoutMs, options.upstreamIdleTimeoutMs));
   const publicUpstream = new PublicUpstream({
     dispatcher: upstreamAgent,
     guardedDispatcher: guardedUpstreamAgent,

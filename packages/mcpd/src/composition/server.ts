@@ -120,6 +120,14 @@ async function startOn(config: McpdConfig, options: StartOptions, clock: Clock, 
         replicaId,
         requestTimeoutMs: BUS_REQUEST_TIMEOUT_MS,
         onError: (error, subject) => logger.warn({ err: error, subject }, 'a message from another replica was dropped'),
+        onConnection: ({ type, server }) => {
+          if (type === 'disconnect') {
+            logger.warn({ server }, 'lost the connection to NATS: until it is back, publishers held by other replicas cannot be reached from here, nor callers on other replicas; reconnecting');
+            services.router.busLost();
+          } else {
+            logger.info({ server }, 'connected to NATS again: replicas reach one another');
+          }
+        },
       })
     : undefined;
   const services = createServices({

@@ -1,3 +1,4 @@
+import type { Clock } from '@mcpctl/clock';
 import type { InferTask, WakeTask } from '@mcpctl/protocol';
 
 interface Queued {
@@ -6,7 +7,8 @@ interface Queued {
 }
 
 interface LlmSlots {
-  running: Set<string>;
+  /** Running tasks, with when each was last heard of (delivered, or a result passing through), monotonic ms. */
+  running: Map<string, number>;
   queue: Queued[];
   /** The latest `maxConcurrent` a task brought; null: no limit. */
   limit: number | null;
@@ -27,6 +29,12 @@ interface SettledWaiter {
  * so tasks from several replicas may arrive together; past the limit they wait here, in the order
  * they came, and go out as running ones end. One process alone never gets here: its dispatcher
  * sees every request.
+ *
+ * A task opened on another replica ends here on that replica's word, or when its last result
+ * passes through. Both cross the bus, and a bus that was down lost them: a task silent here for
+ * longer than its opener lets a task be silent (`silentTaskMs`) has ended there, and its slot is
+ * taken back when another task waits for it. Without that, each outage that ended a task would
+ * keep its slot for good, until an LLM with `maxConcurrent` took no task at all.
  */
 export class HolderSlots {
   readonly #llms = new Map<string, LlmSlots>();
@@ -34,13 +42,18 @@ export class HolderSlots {
   readonly #keyOf = new Map<string, string>();
   readonly #settledWaiters = new Set<SettledWaiter>();
 
+  constructor(
+    private readonly clock: Pick<Clock, 'monotonic'>,
+    private readonly silentTaskMs: number,
+  ) {}
+
   /**
    * Delivers now, or once a slot of the LLM on this session frees up. A wake comes with no
    * limit: it is counted only so that a connection moving away waits for it to end.
    */
   admit(sessionId: string, task: InferTask | WakeTask, maxConcurrent: number | null, deliver: () => void): void {
     const key = task.kind === 'wake' ? `${sessionId}\u0000\u0000wake` : `${sessionId}\u0000${task.llmName}`;
-    const slots = this.#llms.get(key) ?? { running: new Set<string>(), queue: [], limit: null };
+    const slots = this.#llms.get(key) ?? { running: new Map<string, number>(), queue: [], limit: null };
     this.#llms.set(key, slots);
     this.#keyOf.set(task.taskId, key);
     slots.limit = maxConcurrent;
@@ -61,11 +74,18 @@ export class HolderSlots {
     return waiting >= 0;
   }
 
+  /** A result of a running task passed through here: it is alive. */
+  heard(taskId: string): void {
+    const key = this.#keyOf.get(taskId);
+    const running = key === undefined ? undefined : this.#llms.get(key)?.running;
+    if (running?.has(taskId)) running.set(taskId, this.clock.monotonic());
+  }
+
   /** The session's connection here ended: nothing of it runs or waits here any more. */
   dropSession(sessionId: string): void {
     for (const [key, slots] of this.#llms) {
       if (!key.startsWith(`${sessionId}\u0000`)) continue;
-      for (const taskId of slots.running) this.#keyOf.delete(taskId);
+      for (const taskId of slots.running.keys()) this.#keyOf.delete(taskId);
       for (const queued of slots.queue) this.#keyOf.delete(queued.taskId);
       this.#llms.delete(key);
     }
@@ -102,12 +122,23 @@ export class HolderSlots {
 
   #pump(key: string, slots: LlmSlots): void {
     const limit = slots.limit ?? Number.POSITIVE_INFINITY;
+    if (slots.queue.length > 0 && slots.running.size >= limit) this.#takeBackSilent(slots);
     while (slots.queue.length > 0 && slots.running.size < limit) {
       const next = slots.queue.shift()!;
-      slots.running.add(next.taskId);
+      slots.running.set(next.taskId, this.clock.monotonic());
       next.deliver();
     }
     if (slots.running.size === 0 && slots.queue.length === 0) this.#llms.delete(key);
     if (this.#settledWaiters.size > 0) this.#wakeSettled();
+  }
+
+  /** Slots of running tasks silent past `silentTaskMs`: their opener has failed them, and its word was lost. */
+  #takeBackSilent(slots: LlmSlots): void {
+    const since = this.clock.monotonic() - this.silentTaskMs;
+    for (const [taskId, heardAt] of slots.running) {
+      if (heardAt >= since) continue;
+      slots.running.delete(taskId);
+      this.#keyOf.delete(taskId);
+    }
   }
 }

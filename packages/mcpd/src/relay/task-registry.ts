@@ -108,6 +108,20 @@ export class TaskRegistry {
     }
   }
 
+  /**
+   * Every task that went out on another replica's connection fails at once: the bus to it is
+   * lost, so none of its results can come (the holder tells the publisher the task is gone).
+   * Tasks on this replica's connections, and those still on their way, go on.
+   */
+  failHeldElsewhere(me: string): void {
+    for (const [taskId, task] of this.#tasks) {
+      if (task.holder === undefined || task.holder === AWAY || task.holder === me) continue;
+      this.#tasks.delete(taskId);
+      this.#ended(taskId, task);
+      task.sink.publisherGone();
+    }
+  }
+
   get size(): number {
     return this.#tasks.size;
   }

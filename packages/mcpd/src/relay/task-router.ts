@@ -8,6 +8,11 @@ import type { DeliveryAnswer, RelayBus, RelayBusHandlers, ResultDelivery, TaskSe
 import { AWAY, taskOpener, type TaskRegistry } from './task-registry.js';
 import { HolderSlots } from './holder-slots.js';
 
+/** What an opener allows a relayed task's silence by default: `MCPD_RELAY_TIMEOUT_SECONDS`, `MCPD_UPSTREAM_IDLE_TIMEOUT_SECONDS`. */
+const DEFAULT_TASK_SILENCE_LIMIT_MS = 300_000;
+/** Beyond the opener's limit, before the holder takes a silent task's slot back. */
+const SILENT_TASK_MARGIN_MS = 30_000;
+
 /**
  * Where a task or a result goes: to a connection or a caller on this replica, in memory, or over
  * the bus to the replica that has it. Without a bus (one process) everything is here.
@@ -16,7 +21,7 @@ export class TaskRouter {
   /** Sends waiting for their session to come back, by session. */
   readonly #awaitingAttach = new Map<string, Set<() => void>>();
   /** Among replicas: `maxConcurrent` of the sessions whose connection is here, for tasks from every replica. */
-  readonly #slots = new HolderSlots();
+  readonly #slots: HolderSlots;
   /** Connections of sessions moving away while this replica drains: tasks that waited here for a slot still go out on them. */
   readonly #leaving = new Map<string, ControlChannel>();
 
@@ -30,7 +35,11 @@ export class TaskRouter {
      * it fails (its replica died and its publisher is reconnecting through the balancer).
      */
     private readonly reattachWaitMs: number,
+    /** Among replicas: the longest an opener lets a relayed task be silent (before its first result, or between two) before it fails it. */
+    taskSilenceLimitMs = DEFAULT_TASK_SILENCE_LIMIT_MS,
   ) {
+    // Past its opener's limit, and a margin for the news of its end to have come.
+    this.#slots = new HolderSlots(clock, taskSilenceLimitMs + SILENT_TASK_MARGIN_MS);
     hub.onAttach((sessionId) => this.#attached(sessionId));
     if (!bus) return;
     hub.onDetach((sessionId, moving) => moving || this.#slots.dropSession(sessionId));
@@ -39,6 +48,11 @@ export class TaskRouter {
       if (holder === bus.replicaId) this.#slots.ended(taskId);
       else if (holder !== undefined && holder !== AWAY) bus.taskEnded(holder, taskId);
     });
+  }
+
+  /** The connection to the bus was lost: callers here waiting on another replica's publisher hear it now, not at their timeout. */
+  busLost(): void {
+    if (this.bus) this.tasks.failHeldElsewhere(this.bus.replicaId);
   }
 
   /** Whether mcpd runs as one of several replicas. */
@@ -191,13 +205,29 @@ export class TaskRouter {
     const opener = this.bus && !this.tasks.has(taskId) ? taskOpener(taskId) : undefined;
     if (!this.bus || opener === undefined || opener === this.bus.replicaId) {
       acceptTaskResults(this.tasks, taskId, posterId, bodies, source);
+      // Among replicas this replica's own task may run on a connection held here, in a slot.
+      if (this.bus) this.#slots.heard(taskId);
       return;
     }
     // The task's last result passing through the holder frees its slot at once, before the opener's word.
     if (bodies.some(isLastResult)) this.#slots.ended(taskId);
-    return this.bus.sendResults(opener, { taskId, posterId, bodies, source }).then((answer) => {
-      if (!answer.ok) throw new HttpError(answer.status, answer.message);
-    });
+    else this.#slots.heard(taskId);
+    return this.bus.sendResults(opener, { taskId, posterId, bodies, source }).then(
+      (answer) => {
+        if (!answer.ok) this.#refused(taskId, new HttpError(answer.status, answer.message));
+      },
+      (error: unknown) => this.#refused(taskId, error),
+    );
+  }
+
+  /**
+   * A result the opener refused, or that could not reach it (the bus down): the publisher is told
+   * (a socket's `gone`, the post's error) and stops the task, so its slot here is free. Waiting for
+   * the opener's word instead would keep it for good when that word is lost too.
+   */
+  #refused(taskId: string, error: unknown): never {
+    this.#slots.ended(taskId);
+    throw error;
   }
 
   /** What this replica does for the bus's messages. */
