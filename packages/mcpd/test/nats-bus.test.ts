@@ -76,6 +76,16 @@ describe.skipIf(!NATS_URL)('NatsBus (MCPCTL_TEST_NATS_URL)', () => {
   };
   const infer = (taskId: string) => ({ kind: 'infer' as const, taskId, llmName: 'local', request: { messages: [] }, streaming: false });
 
+  it('answers a ping from a replica under the same prefix, and none under another (a misconfigured replica)', async () => {
+    const prefix = `t${randomBytes(4).toString('hex')}`;
+    const { bus: one } = await start(prefix, 'one');
+    await start(prefix, 'two');
+    await start(`${prefix}x`, 'elsewhere');
+    await expect(one.ping('two')).resolves.toBe(true);
+    await expect(one.ping('elsewhere')).resolves.toBe(false);
+    await expect(one.ping('nobody')).resolves.toBe(false);
+  });
+
   it('sends a task to the replica holding its session, and answers false at once when none does', async () => {
     const { a, b } = await bHoldingSession1();
     // The answer names the replica whose connection the task went out on.

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { DatabaseHandle } from '@mcpctl/db';
 import { testDatabaseVariants } from '@mcpctl/test-kit';
 import { sql } from 'drizzle-orm';
+import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rawRows } from '../src/repositories/raw-rows.js';
 import { eventually } from './support/eventually.js';
@@ -67,6 +68,22 @@ describe.skipIf(!NATS_URL).each(testDatabaseVariants())('replica status on $name
     );
     expect(await status('/api/v1/llms/local')).toBe('active');
     expect(await status('/api/v1/agents/helper')).toBe('active');
+  });
+
+  it('warns when live replicas do not answer over NATS: a replica started with another subject prefix', async () => {
+    const warnings: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line) as Record<string, unknown>) });
+    const env = { DATABASE_URL: 'postgres://given-handle/unused', MCPD_NATS_URL: NATS_URL!, MCPD_NATS_SUBJECT_PREFIX: `mcpctl-typo-${randomBytes(6).toString('hex')}` };
+    const stray = await startTestServer({ database, env, cacheMs: 0, presenceTiming: { beatMs: 60 * 60 * 1000, staleMs: 10_000 }, logger });
+    try {
+      await eventually(() => warnings.some((line) => String(line.msg).startsWith('other replicas beat in this database but do not answer over NATS')));
+      const warning = warnings.find((line) => String(line.msg).startsWith('other replicas beat'))!;
+      expect([...(warning.replicas as string[])].sort()).toEqual([replicaOf(a), replicaOf(b)].sort());
+      // The replicas that share their bus hear each other: neither of them warned of the other.
+      expect(await a.server.services.presence!.unheard()).toEqual([replicaOf(stray)]);
+    } finally {
+      await stray.close();
+    }
   });
 
   it('names the replica holding the connection; a newer connection on another replica takes the session, the old one closes', async () => {

@@ -30,7 +30,7 @@ class ScriptedBus implements RelayBus {
     const next = this.answers.shift() ?? 'nobody';
     return Promise.resolve(typeof next === 'function' ? next() : next);
   };
-  sendResults = () => Promise.resolve({ ok: true as const });
+  sendResults: RelayBus['sendResults'] = () => Promise.resolve({ ok: true });
   holdSession = () => undefined;
   readonly released: string[] = [];
   releaseSession = (sessionId: string) => void this.released.push(sessionId);
@@ -42,6 +42,7 @@ class ScriptedBus implements RelayBus {
   slotsFreed = () => undefined;
   readonly ended: Array<{ holder: string; taskId: string }> = [];
   taskEnded = (holder: string, taskId: string) => void this.ended.push({ holder, taskId });
+  ping = () => Promise.resolve(true);
   close = () => Promise.resolve();
 }
 

@@ -15,6 +15,10 @@ export const busTaskSchema = z.object({
 
 /** A task opened on one replica and delivered through another has ended: the holder frees its slot. */
 export const busTaskEndedSchema = z.object({ taskId: z.string().min(1) });
+/** `P.replica.R.ping`: is replica R on this bus? Answered by R alone. */
+export const busPingSchema = z.object({});
+export const busPongSchema = z.object({ pong: z.literal(true) });
+export type BusPong = z.infer<typeof busPongSchema>;
 export const busTaskReplySchema = z.object({ delivered: z.boolean(), holder: z.string().min(1).optional() });
 
 /** Results for the replica that opened their task, as the publisher sent them. */

@@ -8,8 +8,11 @@ import {
   busResultsReplySchema,
   busResultsSchema,
   busSessionNewsSchema,
+  busPingSchema,
+  busPongSchema,
   busTaskEndedSchema,
   busTaskReplySchema,
+  type BusPong,
   busTaskSchema,
   type BusDispatchLoad,
   type BusUserLoad,
@@ -42,6 +45,8 @@ export interface NatsBusOptions {
    */
   onConnection?(change: { type: 'disconnect' | 'reconnect'; server: string }): void;
 }
+
+const PONG = JSON.stringify({ pong: true } satisfies BusPong);
 
 /** What NATS servers allow per message unless configured otherwise; the server's own figure is read at connect. */
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
@@ -102,6 +107,7 @@ export class NatsBus implements RelayBus {
       (message) => message.respond(JSON.stringify({ ok: false, status: 400, message: 'results from another replica could not be read' })),
     );
     this.#serve(this.#subject(`replica.${replicaId}.ended`), busTaskEndedSchema, ({ taskId }) => handlers.taskEnded(taskId));
+    this.#serve(this.#subject(`replica.${replicaId}.ping`), busPingSchema, (_ping, message) => message.respond(PONG));
     this.#serve(this.#subject('sessions.attached'), busSessionNewsSchema, (news) => {
       if (news.from !== replicaId) handlers.sessionAttached(news.sessionId);
     });
@@ -125,6 +131,11 @@ export class NatsBus implements RelayBus {
     });
     // Subscriptions are registered with the server before anything this replica publishes next.
     await this.#connection.flush();
+  }
+
+  async ping(replicaId: string): Promise<boolean> {
+    const reply = await this.#request(this.#subject(`replica.${replicaId}.ping`), '{}', busPongSchema);
+    return typeof reply === 'object';
   }
 
   async sendTask(sessionId: string, task: ProviderTask, maxConcurrent: number | null = null): Promise<TaskSendOutcome> {
@@ -292,7 +303,7 @@ function isTimeout(error: unknown): boolean {
 }
 
 /** A NATS server address as it may be shown: without a password or token. */
-function redactNatsUrl(url: string): string {
+export function redactNatsUrl(url: string): string {
   try {
     const parsed = new URL(url.trim());
     if (parsed.password) parsed.password = '***';

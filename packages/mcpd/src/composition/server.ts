@@ -21,7 +21,7 @@ import { SecretBox } from '../security/secret-box.js';
 import { runExclusively } from '../repositories/singleton-lock.js';
 import { checkSecretKey } from '../services/check-secret-key.js';
 import { createServices, type RunningServices } from './create-services.js';
-import { NatsBus } from '../bus/nats-bus.js';
+import { NatsBus, redactNatsUrl } from '../bus/nats-bus.js';
 import { generateId } from '../security/token.js';
 import type { PresenceTiming } from '../services/replica-presence.js';
 import type { ResolveHost } from '../security/upstream-address-guard.js';
@@ -181,6 +181,15 @@ async function startOn(config: McpdConfig, options: StartOptions, clock: Clock, 
     if (bus && services.presence) {
       await bus.start(services.busHandlers);
       await services.presence.start();
+      const presence = services.presence;
+      // Not awaited: a replica that does not answer costs the bus's request timeout, and this is a warning, not a refusal.
+      void presence.unheard().then((replicas) => {
+        if (replicas.length === 0) return;
+        logger.warn(
+          { replicas, subjectPrefix: config.cluster?.subjectPrefix },
+          'other replicas beat in this database but do not answer over NATS: they use another MCPD_NATS_URL or MCPD_NATS_SUBJECT_PREFIX (unless they run an older release or have just stopped), and workstations held by them cannot be reached from here; give every replica the same two',
+        );
+      }, (error: unknown) => logger.warn({ err: error }, 'could not check that the other replicas answer over NATS'));
       services.userLoad?.start();
       services.dispatchLoad?.start();
       services.sharedSlots?.start();
@@ -206,7 +215,9 @@ async function startOn(config: McpdConfig, options: StartOptions, clock: Clock, 
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
-  logger.info({ url, dashboard: `${url}/ui/`, database: database.driver, instanceId: services.instanceId, replicaId: bus?.replicaId }, 'mcpd listening');
+  // Among replicas, the bus it joined: replicas must share it (a typo in one is the first thing to look for).
+  const cluster = config.cluster && { nats: config.cluster.natsUrl.split(',').map(redactNatsUrl).join(','), subjectPrefix: config.cluster.subjectPrefix };
+  logger.info({ url, dashboard: `${url}/ui/`, database: database.driver, instanceId: services.instanceId, replicaId: bus?.replicaId, ...cluster }, 'mcpd listening');
 
   const stopGc = every(clock, config.gcIntervalMs, () =>
     services.gc.runOnce().catch((error: unknown) => logger.error({ err: error }, 'lifecycle GC failed')),

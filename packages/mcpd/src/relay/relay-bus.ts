@@ -69,6 +69,8 @@ export interface RelayBus {
   sendTask(sessionId: string, task: ProviderTask, maxConcurrent?: number | null): Promise<TaskSendOutcome>;
   /** Tells replica `holder`, which delivered the task, that it ended here. */
   taskEnded(holder: string, taskId: string): void;
+  /** Whether replica `replicaId` answers over the bus: a replica on another NATS server, or under another subject prefix, does not. */
+  ping(replicaId: string): Promise<boolean>;
   /** Sends results to the replica that opened their task. */
   sendResults(replicaId: string, delivery: ResultDelivery): Promise<DeliveryAnswer>;
   /** The session's connection is here now: tasks for it come here. */

@@ -64,6 +64,16 @@ export class ReplicaPresence {
     });
   }
 
+  /**
+   * The other live replicas (beating in the database) that do not answer over the bus: they use
+   * another NATS server or subject prefix, and nothing can be relayed between them and this one.
+   */
+  async unheard(): Promise<string[]> {
+    const others = (await this.replicas.aliveIds(this.timing.staleMs)).filter((id) => id !== this.bus.replicaId);
+    const answered = await Promise.all(others.map((id) => this.bus.ping(id)));
+    return others.filter((_id, index) => !answered[index]);
+  }
+
   /** Sweeps replicas silent past `staleMs`; answers the sessions whose rows went inactive. */
   async sweep(): Promise<string[]> {
     const released = await this.replicas.sweepDead(this.timing.staleMs);
