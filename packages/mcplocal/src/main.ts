@@ -176,16 +176,14 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      // A second signal: whoever sent it does not want to wait for the rest of the stop.
-      logger.warn({ signal }, 'stopping at once, without waiting for the rest of the stop');
-      process.exit(1);
-    }
+    // A repeat is no reason to cut the stop short: Ctrl-C under `npx` arrives twice, from the
+    // terminal and passed on by npm. The deadline below ends a stop that hangs.
+    if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
     credentials?.stop();
     // A stop that hangs (a server that never exits, a write that never drains) must not keep
-    // mcplocal, and after a hangup nobody is left to press Ctrl-C.
+    // mcplocal, and after a hangup nobody is left to send another signal.
     setTimeout(() => {
       logger.error(`the stop took longer than ${STOP_DEADLINE_MS / 1000} s; exiting without waiting for the rest`);
       process.exit(1);
