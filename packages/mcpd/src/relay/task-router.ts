@@ -256,6 +256,8 @@ export class TaskRouter {
   #take({ taskId, posterId, bodies, source }: ResultDelivery): DeliveryAnswer {
     try {
       acceptTaskResults(this.tasks, taskId, posterId, bodies, source);
+      // A task of this replica on a connection held here, whose result was posted to another replica.
+      this.#slots.heard(taskId);
       return { ok: true };
     } catch (error) {
       const refusal = toHttpError(error);
