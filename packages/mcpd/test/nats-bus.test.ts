@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { freePort } from '@mcpctl/test-kit';
+import { eventually } from './support/eventually.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NatsBus } from '../src/bus/nats-bus.js';
 import { BusPayloadTooLargeError, type RelayBusHandlers, type ResultDelivery } from '../src/relay/relay-bus.js';
@@ -212,10 +213,10 @@ describe.skipIf(!NATS_URL)('NatsBus when NATS goes away and comes back', () => {
     await bus.start(new Received());
     try {
       server.kill('SIGKILL');
-      await until(() => changes.length === 1);
+      await eventually(() => changes.length === 1);
       expect(changes).toEqual([{ type: 'disconnect', server: `127.0.0.1:${port}` }]);
       server = await natsServer(port);
-      await until(() => changes.length === 2);
+      await eventually(() => changes.length === 2);
       expect(changes[1]).toEqual({ type: 'reconnect', server: `127.0.0.1:${port}` });
     } finally {
       // A drain after a failed check may find NATS gone: the check's failure is the one to see.
@@ -224,11 +225,3 @@ describe.skipIf(!NATS_URL)('NatsBus when NATS goes away and comes back', () => {
     }
   });
 });
-
-async function until(check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('not within 10 s');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
