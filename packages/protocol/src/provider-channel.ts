@@ -78,8 +78,11 @@ const listOrNone = <T extends z.ZodType>(item: T) =>
     .nullish()
     .transform((list): z.output<T>[] => list ?? []);
 
-/** An LLM or agent row of the register answer as mcplocal reads it: its name and state, for the log. */
-const registeredRowReadSchema = z.looseObject({ name: z.string(), status: z.string().nullish() });
+/**
+ * An LLM or agent row of the register answer as mcplocal reads it: its name and state for the
+ * log, and its visibility, which mcpd keeps from the row's creation.
+ */
+const registeredRowReadSchema = z.looseObject({ name: z.string(), status: z.string().nullish(), visibility: z.string().nullish() });
 
 /** The register answer as mcplocal reads it: the session id, and the names and states of the rows for its log. */
 export const providerRegisterAnswerSchema = z.looseObject({

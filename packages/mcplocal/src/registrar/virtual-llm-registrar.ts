@@ -60,6 +60,8 @@ export class VirtualLlmRegistrar {
   private readonly clock: Clock;
   private readonly credentials: SessionCredentials | undefined;
   private readonly sessions: SessionSwitch;
+  /** Published names whose configured visibility mcpd's row was found not to have; each is told once. */
+  private readonly visibilityTold = new Set<string>();
   private sessionId: string | undefined;
   private lifetime: AbortController | undefined;
   private connection: Promise<void> | undefined;
@@ -193,6 +195,26 @@ export class VirtualLlmRegistrar {
     });
     const agentCount = payload.agents?.length ?? 0;
     this.log.info(`published ${names.length} LLM(s) and ${agentCount} agent(s) to ${this.channel.peer}: ${names.join(', ')}`);
+    this.tellKeptVisibility(payload.providers, response.llms);
+  }
+
+  /**
+   * Says, once per name, that config.json asks for a visibility mcpd's row does not have. mcpd
+   * sets it only when it creates the row, so that an owner's later choice survives reconnects;
+   * a `visibility` written into config.json after the first publish changes nothing, and
+   * nothing else would say so.
+   */
+  private tellKeptVisibility(providers: ProviderRegisterRequest['providers'], rows: readonly { name: string; visibility?: string | null | undefined }[]): void {
+    const keptOf = new Map(rows.map((row) => [row.name, row.visibility]));
+    for (const { name, visibility } of providers) {
+      const kept = keptOf.get(name);
+      if (visibility === undefined || !kept || kept === visibility || this.visibilityTold.has(name)) continue;
+      this.visibilityTold.add(name);
+      this.log.warn(
+        `config.json makes ${name} ${visibility}, but mcpd keeps it ${kept}: visibility is set when mcpd creates the row. ` +
+          `To change it: mcpctl get llm ${name} -o yaml > ${name}.yaml, set visibility: ${visibility} there, then mcpctl apply -f ${name}.yaml`,
+      );
+    }
   }
 
   /**

@@ -78,6 +78,8 @@ export class FakeMcpd {
   readonly registrations: ProviderRegisterRequest[] = [];
   readonly heartbeats: RecordedHeartbeat[] = [];
   readonly results: RecordedResult[] = [];
+  /** Each published row's visibility, as its first registration made it; a test may change one as its owner would with the CLI. */
+  readonly rowVisibility = new Map<string, 'public' | 'private'>();
   /** Each result message the sockets carried: its type, task and how many results it held. */
   readonly resultMessages: Array<{ type: 'result' | 'results'; taskId: string; count: number }> = [];
   /** Sessions presented on each stream open, in order. */
@@ -265,7 +267,9 @@ export class FakeMcpd {
     this.nextSession += 1;
     const providerSessionId = body.providerSessionId ?? `session-${this.nextSession}`;
     if (this.answerStyle === 'minimal') return send(response, 201, { providerSessionId, llms: [] });
-    const llms = body.providers.map((provider) => llmViewOf(provider));
+    // As mcpd does, a row keeps the visibility it was created with: re-registering never changes it.
+    for (const provider of body.providers) if (!this.rowVisibility.has(provider.name)) this.rowVisibility.set(provider.name, provider.visibility ?? 'private');
+    const llms = body.providers.map((provider) => ({ ...llmViewOf(provider), visibility: this.rowVisibility.get(provider.name) ?? 'private' }));
     const advertised = { ...(this.serveSocket ? { providerSocketPath: PROVIDER_SOCKET_PATH } : {}), takesResultSeq: true };
     if (this.answerStyle === 'full') return send(response, 201, { providerSessionId, llms, agents: [], ...advertised });
     send(response, 201, {

@@ -123,6 +123,33 @@ describe('VirtualLlmRegistrar registration', () => {
     expect(harness.lines.warn.some((line) => line.includes('control stream lost'))).toBe(true);
   });
 
+  it('says once that config.json asks for a visibility the row mcpd keeps does not have, and how to change the row', async () => {
+    // The row was published private before, and config.json has said public since.
+    harness.mcpd.rowVisibility.set('qwen-alice', 'private');
+    const registrar = harness.registrar({
+      publishedProviders: [harness.localProvider({ publishName: 'qwen-alice', visibility: 'public' }), harness.localProvider({ publishName: 'mine', visibility: 'private' })],
+    });
+    await registrar.start();
+    const told = harness.lines.warn.filter((line) => line.includes('visibility'));
+    expect(told).toEqual([
+      'config.json makes qwen-alice public, but mcpd keeps it private: visibility is set when mcpd creates the row. ' +
+        'To change it: mcpctl get llm qwen-alice -o yaml > qwen-alice.yaml, set visibility: public there, then mcpctl apply -f qwen-alice.yaml',
+    ]);
+    harness.mcpd.dropStreams();
+    await harness.mcpd.waitFor('a second registration', () => harness.mcpd.registrations.length === 2 && harness.mcpd.openStreams === 1);
+    expect(harness.lines.warn.filter((line) => line.includes('visibility'))).toEqual(told);
+  });
+
+  it('says nothing of visibility when the row has the configured one, or config.json names none', async () => {
+    harness.mcpd.rowVisibility.set('shared', 'public');
+    const registrar = harness.registrar({
+      publishedProviders: [harness.localProvider({ publishName: 'shared' }), harness.localProvider({ publishName: 'mine', visibility: 'private' })],
+    });
+    await registrar.start();
+    expect(harness.mcpd.rowVisibility.get('mine')).toBe('private');
+    expect(harness.lines.warn.filter((line) => line.includes('visibility'))).toEqual([]);
+  });
+
   it('stops promptly and leaves nothing that keeps the process alive', async () => {
     const timersBefore = countTimers();
     const registrar = harness.registrar({ heartbeatIntervalMs: 20 });
