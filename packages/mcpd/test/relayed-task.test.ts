@@ -105,3 +105,19 @@ describe('a relayed task whose caller reads slowly', () => {
     expect(socket.written.join('')).toMatch(/the publisher of local did not answer in time/);
   });
 });
+
+describe('a relayed task whose publisher is lost', () => {
+  it('ends the stream saying the publisher disconnected, or, when the way to the replica holding it was lost, that it cannot be reached', async () => {
+    for (const [how, words] of [
+      [undefined, 'the publisher of local disconnected'],
+      ['unreachable', 'the publisher of local can no longer be reached from this mcpd'],
+    ] as const) {
+      const socket = callerWithSocket();
+      const task = relayedTask(socket.caller, new ManualClock(), []);
+      task.results([{ chunk: { data: chatChunk('one') } }]);
+      task.publisherGone(how);
+      await task.done;
+      expect(socket.written.join('')).toContain(`"message":"${words}"`);
+    }
+  });
+});

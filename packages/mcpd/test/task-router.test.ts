@@ -71,7 +71,7 @@ const setUp = (answers: Array<TaskSendOutcome | (() => TaskSendOutcome)>) => {
   const bus = new ScriptedBus(answers);
   const router = new TaskRouter(hub, tasks, bus, clock, WAIT_MS);
   const gone: string[] = [];
-  const taskId = tasks.open('s1', 'alice', { results: () => undefined, publisherGone: () => void gone.push('gone') });
+  const taskId = tasks.open('s1', 'alice', { results: () => undefined, publisherGone: (how) => void gone.push(how === undefined ? 'gone' : `gone ${how}`) });
   const infer: ProviderTask = { kind: 'infer', taskId, llmName: 'local', request: { messages: [] }, streaming: false };
   return { clock, hub, tasks, bus, router, gone, taskId, infer, handlers: router.handlers(NO_HOOKS) };
 };
@@ -164,7 +164,7 @@ describe('TaskRouter', () => {
     const onItsWay = tasks.open('s3', 'alice', { results: () => undefined, publisherGone: () => void lost.push('away') });
     tasks.deliveredVia(onItsWay, AWAY);
     router.busLost();
-    expect(gone).toEqual(['gone']);
+    expect(gone).toEqual(['gone unreachable']);
     expect(tasks.has(taskId)).toBe(false);
     expect(lost).toEqual([]);
     expect(tasks.has(here) && tasks.has(onItsWay)).toBe(true);

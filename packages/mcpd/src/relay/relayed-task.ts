@@ -118,8 +118,10 @@ export class RelayedTask implements TaskSink {
     this.#fail(serviceUnavailable(`the publisher of ${this.options.llmName} is offline`, OFFLINE_RETRY_AFTER_SECONDS));
   }
 
-  publisherGone(): void {
-    this.#fail(serviceUnavailable(`the publisher of ${this.options.llmName} disconnected`, 5));
+  publisherGone(how?: 'unreachable'): void {
+    // Unreachable: its connection is held by another replica, and this one lost the bus to it.
+    const what = how === 'unreachable' ? 'can no longer be reached from this mcpd' : 'disconnected';
+    this.#fail(serviceUnavailable(`the publisher of ${this.options.llmName} ${what}`, 5));
   }
 
   #chunks(chunks: ReadonlyArray<TaskChunkResult['chunk']>): void {

@@ -5,8 +5,11 @@ import { generateId } from '../security/token.js';
 export interface TaskSink {
   /** Results in the order the publisher sent them: one per result post, one or more per socket message. */
   results(results: readonly TaskResult[]): void;
-  /** The publisher's stream closed before the task finished. */
-  publisherGone(): void;
+  /**
+   * The publisher's stream closed before the task finished, or (`unreachable`) the way to the
+   * replica holding it was lost.
+   */
+  publisherGone(how?: 'unreachable'): void;
 }
 
 interface PendingTask {
@@ -118,7 +121,7 @@ export class TaskRegistry {
       if (task.holder === undefined || task.holder === AWAY || task.holder === me) continue;
       this.#tasks.delete(taskId);
       this.#ended(taskId, task);
-      task.sink.publisherGone();
+      task.sink.publisherGone('unreachable');
     }
   }
 
