@@ -17,11 +17,14 @@ export class McpdUnreachableError extends McplocalError {}
 export class ProviderError extends McplocalError {
   readonly status: number;
   readonly serverMessage: string | undefined;
+  /** The server's `Retry-After`, as it sent it. */
+  readonly retryAfter: string | undefined;
 
-  constructor(status: number, message: string, options: { cause?: unknown; serverMessage?: string } = {}) {
+  constructor(status: number, message: string, options: { cause?: unknown; serverMessage?: string; retryAfter?: string | undefined } = {}) {
     super(message, options);
     this.status = status;
     this.serverMessage = options.serverMessage;
+    this.retryAfter = options.retryAfter;
   }
 }
 
@@ -39,6 +42,18 @@ export class ManagedServerError extends ProviderError {
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.logTail = options.logTail;
   }
+}
+
+/** Statuses of a local server's refusal that are about the request itself, so the caller can act on them. */
+const REQUEST_STATUSES = new Set([400, 413, 422, 429]);
+
+/**
+ * A local server refused the request itself (context too long, a bad parameter, rate limited):
+ * the caller gets that status, as from a public LLM's upstream, and not a failure of the
+ * publisher, which clients retry and pools move on from.
+ */
+export function refusesTheRequest(error: unknown): error is ProviderError {
+  return error instanceof ProviderError && !(error instanceof ManagedServerError) && REQUEST_STATUSES.has(error.status);
 }
 
 /** The configuration files (or the environment they name) are invalid; `problems` lists every one, each naming its file and key. */

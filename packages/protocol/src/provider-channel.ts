@@ -168,8 +168,18 @@ export type WakeResultBody = z.infer<typeof wakeResultBodySchema>;
  */
 const resultSeqSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional();
 
-/** The whole answer: a non-streaming completion, or a wake's `{ok:true, ms}` (`wakeResultBodySchema`). */
-export const taskWholeResultSchema = z.object({ status: z.number().int().min(100).max(599), body: z.unknown(), seq: resultSeqSchema });
+/**
+ * A publisher's word on when to try again, in whole seconds from 1 to a day. A value outside
+ * that is dropped, not the result with it.
+ */
+const retryAfterSecondsSchema = z.number().int().positive().max(86_400).optional().catch(undefined);
+
+/**
+ * The whole answer: a non-streaming completion, a wake's `{ok:true, ms}` (`wakeResultBodySchema`),
+ * or the local server's refusal of the request itself (400, 413, 422, 429), with, an extra field
+ * older servers ignore, its `Retry-After` as `retryAfterSeconds`.
+ */
+export const taskWholeResultSchema = z.object({ status: z.number().int().min(100).max(599), body: z.unknown(), retryAfterSeconds: retryAfterSecondsSchema, seq: resultSeqSchema });
 /**
  * One streamed frame; `data` is a chat.completion.chunk JSON string, the last is "[DONE]" with done.
  * Its size is bounded by the server's limit on the whole post (mcpd: `MCPD_MAX_RESULT_BYTES`).
@@ -186,7 +196,7 @@ export const taskChunkResultSchema = z.object({
  */
 export const taskErrorResultSchema = z.object({
   error: z.string().max(10_000),
-  retryAfterSeconds: z.number().int().positive().max(86_400).optional().catch(undefined),
+  retryAfterSeconds: retryAfterSecondsSchema,
   seq: resultSeqSchema,
 });
 

@@ -21,8 +21,8 @@ export class Exchange {
     });
   }
 
-  send(status: number, contentType: string, body: string): void {
-    this.response.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+  send(status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
+    this.response.writeHead(status, { ...headers, 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
     this.response.end(body);
   }
 

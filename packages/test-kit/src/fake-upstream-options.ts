@@ -11,6 +11,8 @@ export type FakeUpstreamMode = 'normal' | 'garbage' | 'hang' | 'close' | 'cut-mi
 export interface FakeUpstreamFailure {
   status: number;
   message: string;
+  /** Sent as the answer's `Retry-After`. */
+  retryAfter?: string;
 }
 
 /** Everything the fake upstream does; every field can be changed at runtime with `setBehavior`. */

@@ -26,7 +26,7 @@ export async function serveChat(
 ): Promise<void> {
   if (behavior.latencyMs > 0) await delay(behavior.latencyMs, undefined, { signal: exchange.signal });
   const { fail, mode } = misbehaviour;
-  if (fail) return exchange.send(fail.status, JSON_CONTENT_TYPE, dialect.errorBody(fail.status, fail.message));
+  if (fail) return exchange.send(fail.status, JSON_CONTENT_TYPE, dialect.errorBody(fail.status, fail.message), fail.retryAfter === undefined ? {} : { 'retry-after': fail.retryAfter });
   switch (mode) {
     case 'hang':
       // The exchange stays open until the client gives up or the server closes.

@@ -107,7 +107,7 @@ export class RelayedTask implements TaskSink {
       chunks = [];
       if (this.#ended) return;
       if ('error' in result) return this.#fail(publisherFailure(this.options.llmName, result));
-      this.#whole(result.status, result.body);
+      this.#whole(result.status, result.body, result.retryAfterSeconds);
     }
     if (chunks.length > 0) this.#chunks(chunks);
   }
@@ -197,10 +197,10 @@ export class RelayedTask implements TaskSink {
     this.#heldNext = 0;
   }
 
-  #whole(status: number, body: unknown): void {
+  #whole(status: number, body: unknown, retryAfterSeconds: number | undefined): void {
     if (status < 200 || status >= 300) {
       const message = openAiDialect.readErrorMessage(body);
-      return this.#fail(upstreamStatusError(status, message, this.options.llmName, undefined));
+      return this.#fail(upstreamStatusError(status, message, this.options.llmName, retryAfterSeconds?.toString()));
     }
     if (this.options.streaming) {
       return this.#fail(badGateway(`the publisher of ${this.options.llmName} answered a streaming request in one piece`));

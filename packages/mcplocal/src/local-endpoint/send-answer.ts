@@ -1,11 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorBody } from '@mcpctl/protocol';
-import { LocalEndpointError, ManagedServerError, McplocalError, ProviderError } from '../errors.js';
+import { LocalEndpointError, ManagedServerError, McplocalError, refusesTheRequest } from '../errors.js';
 import type { LocalEndpointLog } from './local-endpoint-options.js';
 import { isLoopbackHost } from './request-guard.js';
-
-/** Statuses of a local server's refusal that are about the request itself, so the caller can act on them. */
-const REQUEST_STATUSES = new Set([400, 413, 422, 429]);
 
 export interface ErrorAnswer {
   status: number;
@@ -31,7 +28,7 @@ export function errorAnswer(error: unknown, log: LocalEndpointLog | undefined): 
   if (error instanceof ManagedServerError) {
     return { status: 503, message: error.message, retryAfter: error.retryAfterSeconds?.toString(), log: error.logTail };
   }
-  if (error instanceof ProviderError) return { status: REQUEST_STATUSES.has(error.status) ? error.status : 502, message: error.message };
+  if (refusesTheRequest(error)) return { status: error.status, message: error.message, retryAfter: error.retryAfter };
   if (error instanceof McplocalError) return { status: 502, message: error.message };
   log?.error(`local endpoint request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   return { status: 500, message: 'internal error; the mcplocal log has the details' };

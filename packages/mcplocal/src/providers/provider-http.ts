@@ -73,7 +73,8 @@ export async function openProviderAnswer(request: ProviderHttpRequest): Promise<
   const quoted = upstreamErrorMessage(await readAll(answer, request));
   const said = quoted === undefined ? undefined : maskSecrets(quoted, [...providerSecrets(request.url, undefined), ...sentCredentials(headers)]);
   const message = `provider "${request.provider}" answered HTTP ${answer.statusCode}${said === undefined ? '' : `: ${said}`}`;
-  throw new ProviderError(answer.statusCode, message, said === undefined ? {} : { serverMessage: said });
+  const retryAfter = answer.headers['retry-after'];
+  throw new ProviderError(answer.statusCode, message, { ...(said === undefined ? {} : { serverMessage: said }), retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter });
 }
 
 /** The credentials a request's own headers carry: a bearer token, an Anthropic key. */

@@ -26,6 +26,12 @@ export function relayedErrorMessage(
   localAddresses: ReadonlyArray<string | undefined> = [],
   secrets: ReadonlyArray<string | undefined> = [],
 ): string {
+  const text = withoutLocalAddresses(message, localAddresses, secrets);
+  return text.includes(llmName) ? text : `${llmName}: ${text}`;
+}
+
+/** {@link relayedErrorMessage} without the LLM's name: for words mcpd puts after its own, which name it. */
+export function withoutLocalAddresses(message: string, localAddresses: ReadonlyArray<string | undefined> = [], secrets: ReadonlyArray<string | undefined> = []): string {
   let text = maskSecrets(message, secrets)
     // Punctuation that ends a sentence is not part of the URL before it.
     .replace(URL_PATTERN, (url) => `${LOCAL_ADDRESS}${/[.:!?]+$/.exec(url)?.[0] ?? ''}`)
@@ -34,8 +40,7 @@ export function relayedErrorMessage(
     .replace(IPV4_PATTERN, LOCAL_ADDRESS)
     .replace(HOST_PORT_PATTERN, LOCAL_ADDRESS);
   for (const host of hostsOf(localAddresses)) text = text.replace(new RegExp(`\\b${escapeRegExp(host)}\\b`, 'gi'), LOCAL_ADDRESS);
-  text = nameAddressOnce(text);
-  return text.includes(llmName) ? text : `${llmName}: ${text}`;
+  return nameAddressOnce(text);
 }
 
 /** A socket error's code followed by the masked address it quoted. */

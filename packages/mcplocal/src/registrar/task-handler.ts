@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { settledWithin, systemClock, type Clock } from '@mcpctl/clock';
-import { isLastResult, providerTaskReadSchema, type TaskErrorResult, type TaskResult, type WakeResultBody } from '@mcpctl/protocol';
-import { ManagedServerError, McplocalError } from '../errors.js';
+import { isLastResult, providerTaskReadSchema, type TaskErrorResult, type TaskResult, type TaskWholeResult, type WakeResultBody } from '@mcpctl/protocol';
+import { ManagedServerError, McplocalError, refusesTheRequest, type ProviderError } from '../errors.js';
 import type { ChannelFrame, PostedResult, ResultDelivery } from './control-channel.js';
 import type { ProviderToPublish, RegistrarLog } from './registrar-options.js';
 import { ProviderSlots } from './provider-slots.js';
-import { relayedErrorMessage } from './relayed-error.js';
+import { relayedErrorMessage, withoutLocalAddresses } from './relayed-error.js';
 import { maskSecrets, providerSecrets } from '../provider-secrets.js';
 import type { CompletionIdentity } from './completion-identity.js';
 import { runInferTask, type TaskScope } from './run-infer-task.js';
@@ -239,14 +239,28 @@ export class TaskHandler {
       const message = maskSecrets(error instanceof Error ? error.message : String(error), secrets);
       // The whole story stays here; mcpd and its callers get it without the workstation's addresses.
       this.options.log.warn(`${kind} task for ${llmName} failed: ${message}`);
-      const relayed = relayedErrorMessage(message, llmName, [entry?.url, entry?.wake?.type === 'http' ? entry.wake.url : undefined], secrets);
+      const localAddresses = [entry?.url, entry?.wake?.type === 'http' ? entry.wake.url : undefined];
       try {
-        await post({ error: relayed, ...retryAfterOf(error) });
+        await post(
+          refusesTheRequest(error) ? refusalAnswer(error, localAddresses, secrets) : { error: relayedErrorMessage(message, llmName, localAddresses, secrets), ...retryAfterOf(error) },
+        );
       } catch (postError) {
         this.options.log.warn(`could not report the failure of ${kind === 'infer' ? 'an' : 'a'} ${kind} task for ${llmName} to mcpd: ${postError instanceof Error ? postError.message : String(postError)}`);
       }
     }
   }
+}
+
+/**
+ * A local server's refusal of the request itself goes up as its answer: the status, the server's
+ * words without the workstation's addresses, and its `Retry-After` in whole seconds. mcpd then
+ * answers the caller with that status, as it does for a public LLM's upstream; a failure result
+ * would be a 502, which clients retry, sending a prompt too long for the model three times.
+ */
+function refusalAnswer(error: ProviderError, localAddresses: ReadonlyArray<string | undefined>, secrets: ReadonlyArray<string | undefined>): TaskWholeResult {
+  const said = error.serverMessage === undefined ? undefined : withoutLocalAddresses(error.serverMessage, localAddresses, secrets);
+  const seconds = error.retryAfter !== undefined && /^\s*\d+\s*$/.test(error.retryAfter) ? Math.min(86_400, Math.max(1, Number(error.retryAfter))) : undefined;
+  return { status: error.status, body: said === undefined ? {} : { error: { message: said } }, ...(seconds === undefined ? {} : { retryAfterSeconds: seconds }) };
 }
 
 /** When a failure says it passes (a managed server that keeps crashing): mcpd's 503 carries it on. */

@@ -82,6 +82,25 @@ describe.each(['sse', 'websocket'] as const)('virtual LLMs end to end over %s', 
     expect(read.firstTokenMs!).toBeLessThan(read.totalMs - 400);
   });
 
+  it("passes the local server's refusal of the request on with its status and Retry-After, so the client does not retry it", async () => {
+    const chats = () => upstream.requests.filter((request) => request.path.endsWith('/chat/completions')).length;
+    // The client as people run it: its default retries are on for 5xx and 429, off for 400.
+    const retrying = new OpenAI({ baseURL: `${mcpd.url}/v1`, apiKey: mcpd.adminToken });
+    upstream.setBehavior({ fail: { status: 400, message: "Invalid value for 'top_k': 7 (local path /home/alice/models at 10.0.0.5:8000)" } });
+    upstream.resetStats();
+    const refused = await retrying.chat.completions.create({ model: 'qwen-local', messages: [{ role: 'user', content: 'Hi' }] }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((refused as InstanceType<typeof OpenAI.BadRequestError>).message).toContain("the upstream of qwen-local rejected the request (HTTP 400): Invalid value for 'top_k': 7");
+    // The workstation's address stays on the workstation.
+    expect((refused as Error).message).not.toContain('10.0.0.5');
+    expect(chats()).toBe(1);
+
+    upstream.setBehavior({ fail: { status: 429, message: 'slow down', retryAfter: '7' } });
+    const limited = await client().chat.completions.create({ model: 'qwen-local', messages: [{ role: 'user', content: 'Hi' }], stream: true }).catch((error: unknown) => error);
+    expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((limited as InstanceType<typeof OpenAI.RateLimitError>).headers.get('retry-after')).toBe('7');
+  });
+
   it('cancels the upstream request when the caller aborts', async () => {
     upstream.setBehavior({ tokensPerSecond: 5, tokens: undefined, tokenCount: 50 });
     const controller = new AbortController();

@@ -183,6 +183,14 @@ describe('the local endpoint serving local providers', () => {
     expect(status).toBe(413);
   });
 
+  it("keeps the status and Retry-After of the local server's refusal of the request itself", async () => {
+    upstream.setBehavior({ fail: { status: 429, message: 'slow down', retryAfter: '7' } });
+    const limited = await post({ model: 'desk-qwen', messages: HI });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('7');
+    expect(((await limited.json()) as { error: string }).error).toContain('slow down');
+  });
+
   it("answers 502 with the local server's failure, and ends a broken stream with an error frame", async () => {
     upstream.setBehavior({ fail: { status: 500, message: 'CUDA out of memory' } });
     const failed = await post({ model: 'desk-qwen', messages: HI });

@@ -146,6 +146,13 @@ describe('VirtualLlmRegistrar tasks', () => {
     expect(mcpd.results.find((entry) => entry.taskId === 'task-5')?.seq).toBe(1);
   });
 
+  it("posts the local server's refusal of the request itself as its answer: the status, its words without local addresses, Retry-After in seconds", async () => {
+    const { mcpd } = await started({ fail: { status: 429, message: 'too many requests at http://10.1.2.3:8000/v1', retryAfter: '7' } });
+    mcpd.pushTask({ kind: 'infer', taskId: 'task-7', llmName: 'local-qwen', request: REQUEST, streaming: true });
+    await mcpd.waitFor('the answer', () => mcpd.resultsOf('task-7').length === 1);
+    expect(mcpd.resultsOf('task-7')).toEqual([{ status: 429, body: { error: { message: 'too many requests at (local address)' } }, retryAfterSeconds: 7 }]);
+  });
+
   it('answers a task for a name it does not publish with an error', async () => {
     const { mcpd } = await started();
     mcpd.pushTask({ kind: 'infer', taskId: 'task-6', llmName: 'someone-else', request: REQUEST, streaming: false });
