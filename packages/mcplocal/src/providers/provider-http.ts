@@ -73,8 +73,7 @@ export async function openProviderAnswer(request: ProviderHttpRequest): Promise<
   const quoted = upstreamErrorMessage(await readAll(answer, request));
   const said = quoted === undefined ? undefined : maskSecrets(quoted, [...providerSecrets(request.url, undefined), ...sentCredentials(headers)]);
   const message = `provider "${request.provider}" answered HTTP ${answer.statusCode}${said === undefined ? '' : `: ${said}`}`;
-  const retryAfter = answer.headers['retry-after'];
-  throw new ProviderError(answer.statusCode, message, { ...(said === undefined ? {} : { serverMessage: said }), retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter });
+  throw new ProviderError(answer.statusCode, message, { ...(said === undefined ? {} : { serverMessage: said }), retryAfter: answer.headers['retry-after'] });
 }
 
 /** The credentials a request's own headers carry: a bearer token, an Anthropic key. */
