@@ -5,21 +5,14 @@ import type { CompletionOptions } from '../providers/llm-provider.js';
 /**
  * Fields mapped onto named options, and fields that are not the provider's business: `model`
  * names the LLM as the caller asked for it (the provider has its own), and streaming is decided
- * by the task, not the body.
+ * by the task, not the body. `max_completion_tokens` and `stop` go on as the caller wrote them,
+ * among the extras: OpenAI's reasoning models refuse `max_tokens`, and every dialect reads
+ * either limit and either form of `stop`.
  */
-const NOT_EXTRA = new Set([
-  'messages',
-  'temperature',
-  'max_tokens',
-  'max_completion_tokens',
-  'top_p',
-  'stop',
-  'tools',
-  'tool_choice',
-  'model',
-  'stream',
-  'stream_options',
-]);
+const NOT_EXTRA = new Set(['messages', 'temperature', 'max_tokens', 'top_p', 'tools', 'tool_choice', 'model', 'stream', 'stream_options']);
+
+/** Extras whose `null` means "not set", as it does for the named options. */
+const ABSENT_WHEN_NULL = new Set(['max_completion_tokens', 'stop']);
 
 /** An infer task's OpenAI body as provider options; throws when mcpd relayed a body no provider could take. */
 export function toCompletionOptions(request: Record<string, unknown>, signal: AbortSignal): CompletionOptions {
@@ -31,15 +24,14 @@ export function toCompletionOptions(request: Record<string, unknown>, signal: Ab
   const body = parsed.data;
   const extra: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(request)) {
-    if (!NOT_EXTRA.has(key)) extra[key] = value;
+    if (NOT_EXTRA.has(key) || (value === null && ABSENT_WHEN_NULL.has(key))) continue;
+    extra[key] = value;
   }
-  const stop = body.stop ?? undefined;
   return {
     messages: body.messages,
     temperature: body.temperature ?? undefined,
-    maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
+    maxTokens: body.max_tokens ?? undefined,
     topP: body.top_p ?? undefined,
-    stop: typeof stop === 'string' ? [stop] : stop,
     tools: body.tools,
     toolChoice: body.tool_choice,
     extra: Object.keys(extra).length > 0 ? extra : undefined,

@@ -4,7 +4,7 @@ import { toCompletionOptions } from '../../src/registrar/request-mapping.js';
 describe('toCompletionOptions', () => {
   const signal = new AbortController().signal;
 
-  it('maps the OpenAI fields and passes the rest on as extra', () => {
+  it('maps the OpenAI fields and passes the rest on as extra, max_completion_tokens and stop as the caller wrote them', () => {
     const tools = [{ type: 'function', function: { name: 'search', parameters: { type: 'object' } } }];
     const options = toCompletionOptions(
       {
@@ -26,18 +26,17 @@ describe('toCompletionOptions', () => {
     expect(options).toEqual({
       messages: [{ role: 'user', content: 'hi' }],
       temperature: 0.3,
-      maxTokens: 50,
+      maxTokens: 100,
       topP: 0.9,
-      stop: ['###'],
       tools,
       toolChoice: 'auto',
-      extra: { seed: 7, chat_template_kwargs: { enable_thinking: false } },
+      extra: { max_completion_tokens: 50, stop: '###', seed: 7, chat_template_kwargs: { enable_thinking: false } },
       signal,
     });
   });
 
   it('treats null parameters as absent', () => {
-    const options = toCompletionOptions({ messages: [{ role: 'user', content: 'hi' }], temperature: null, max_tokens: null, stop: null }, signal);
+    const options = toCompletionOptions({ messages: [{ role: 'user', content: 'hi' }], temperature: null, max_tokens: null, max_completion_tokens: null, stop: null }, signal);
     expect(options.temperature).toBeUndefined();
     expect(options.maxTokens).toBeUndefined();
     expect(options.stop).toBeUndefined();

@@ -87,6 +87,15 @@ describe('VirtualLlmRegistrar tasks', () => {
     expect(upstream.requests.at(-1)?.body).toMatchObject({ model: 'fake-model', temperature: 0.2, max_tokens: 64, stream: false });
   });
 
+  it('passes max_completion_tokens and a stop string on as the caller wrote them (reasoning models refuse max_tokens)', async () => {
+    const { mcpd, upstream } = await started();
+    mcpd.pushTask({ kind: 'infer', taskId: 'task-m', llmName: 'local-qwen', request: { ...REQUEST, max_completion_tokens: 33, stop: 'END' }, streaming: false });
+    await mcpd.waitFor('the answer', () => mcpd.resultsOf('task-m').length === 1);
+    const sent = upstream.requests.at(-1)?.body as Record<string, unknown>;
+    expect(sent).toMatchObject({ max_completion_tokens: 33, stop: 'END' });
+    expect(sent).not.toHaveProperty('max_tokens');
+  });
+
   it('runs no more than maxConcurrent tasks of a model at once, the rest in the order they came, a cancelled one leaving the line', async () => {
     // Slow answers (half a second each): the cancel surely reaches the line before a slot frees.
     harness = await RegistrarHarness.start({ tokensPerSecond: 10, tokenCount: 5 });
