@@ -149,6 +149,13 @@ describe('OpenAI provider', () => {
     await expect(collect(provider.stream({ messages: QUESTION }))).rejects.toThrow(/ended before the answer finished/);
   });
 
+  it('ends a stream whose [DONE] came without a finish reason with a finish of stop, as mcpd does for a public LLM', async () => {
+    server = await startScriptedServer({ contentType: 'text/event-stream', chunks: sseFrames([chunk({ content: 'All of it' }), '[DONE]']) });
+    const provider = new OpenAiProvider({ name: 'vllm', url: server.url, model: 'qwen3' });
+    const deltas = await collect(provider.stream({ messages: QUESTION }));
+    expect(deltas.flatMap((delta) => (delta.type === 'finish' ? [delta.reason] : []))).toEqual(['stop']);
+  });
+
   it('reads the rest of the body after [DONE] on the delta path too, so the connection is reused', async () => {
     server = await startScriptedServer({ contentType: 'text/event-stream', chunks: [sseFrames([...SCRIPTED_CHUNKS, '[DONE]']).join('')], gapMs: 0, holdEnd: true });
     const provider = new OpenAiProvider({ name: 'vllm', url: server.url, model: 'qwen3' });
@@ -288,8 +295,15 @@ describe('OpenAI provider', () => {
       expect(await texts(provider)).toEqual(['{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[]}', finish]);
     });
 
+    it('hands on a stream whose [DONE] came without a finish reason whole: mcpd adds the finish chunk', async () => {
+      const only = JSON.stringify(chunk({ content: 'All of it' }));
+      server = await startScriptedServer({ contentType: 'text/event-stream', chunks: sseFrames([only, '[DONE]']) });
+      const provider = new OpenAiProvider({ name: 'vllm', url: server.url, model: 'qwen3' });
+      expect(await texts(provider)).toEqual([only]);
+    });
+
     it.each([
-      ['ends without a finish reason', [chunk({ content: 'Half an ans' })], /ended before the answer finished/],
+      ['ends without a finish reason or [DONE]', [chunk({ content: 'Half an ans' })], /ended before the answer finished/],
       ['carries an error frame after output', [chunk({ content: 'Partial' }), { error: { message: 'KV cache exhausted' } }], /failed mid-stream: KV cache exhausted/],
       ['sends a frame that is not JSON', [chunk({ content: 'Partial' }), 'not json'], /not JSON/],
       ['sends a frame that is not a chunk', [chunk({ content: 'Partial' }), { choices: 'none' }], /stream chunk/],

@@ -83,13 +83,18 @@ export class OpenAiProvider implements LlmProvider {
 
   private async *streamDeltas(options: CompletionOptions, signal: AbortSignal): AsyncGenerator<StreamDelta> {
     let finished = false;
-    for await (const data of this.dataFrames(options, signal)) {
+    const end = { done: false };
+    for await (const data of this.dataFrames(options, signal, end)) {
       for (const delta of mapOpenAiChunk(this.readChunk(data))) {
         if (delta.type === 'finish') finished = true;
         yield delta;
       }
     }
-    if (!finished) throw unfinishedStream(this.name);
+    if (finished) return;
+    // `[DONE]` without a finish reason: the server says the answer is over, and it ends as
+    // mcpd's public path ends such a stream, with a finish reason of `stop` (decisions.md).
+    if (end.done) yield { type: 'finish', reason: 'stop' };
+    else throw unfinishedStream(this.name);
   }
 
   /**
@@ -121,8 +126,12 @@ export class OpenAiProvider implements LlmProvider {
       const how = await answer.read((bytes) => take(splitter.push(bytes)));
       // The stream ends at `[DONE]`: the rest of the body (nothing, or the end of the HTTP
       // message) is read afterwards, only so the connection can be reused.
-      if (how === 'stopped') answer.readRest(this.options.clock ?? systemClock);
-      else take(splitter.end());
+      if (how === 'stopped') {
+        answer.readRest(this.options.clock ?? systemClock);
+        // `[DONE]` without a finish reason ends the answer all the same: mcpd adds the finish
+        // chunk, as for a public LLM's stream (decisions.md).
+        finished = true;
+      } else take(splitter.end());
       await queue.drained();
     } catch (error) {
       // A failure of the server's (a broken body, an error frame) comes after the chunks it sent
@@ -156,7 +165,7 @@ export class OpenAiProvider implements LlmProvider {
    * of the body (nothing, or the end of the HTTP message) is read afterwards, only so the
    * connection can be reused.
    */
-  private async *dataFrames(options: CompletionOptions, signal: AbortSignal): AsyncGenerator<string> {
+  private async *dataFrames(options: CompletionOptions, signal: AbortSignal, end: { done: boolean }): AsyncGenerator<string> {
     const streamed = await openProviderStream(this.streamRequest(options, signal));
     const events = readSse(streamed)[Symbol.asyncIterator]();
     let ended = false;
@@ -164,6 +173,7 @@ export class OpenAiProvider implements LlmProvider {
       for (let next = await events.next(); !next.done; next = await events.next()) {
         if (next.value.data === '[DONE]') {
           ended = true;
+          end.done = true;
           streamed.readRest(this.options.clock ?? systemClock);
           return;
         }
