@@ -155,6 +155,20 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     expect(await (await mcpd.api('/api/v1/threads', { token: bob })).json()).toEqual([]);
   });
 
+  it('refuses a threadId sent to an LLM or a pool, which keep no thread, before anything reaches the model server', async () => {
+    const before = upstream.requests.length;
+    for (const [path, model] of [
+      ['/v1/chat/completions', 'qwen-alpha'],
+      ['/v1/chat/completions', 'qwen'],
+      ['/api/v1/llms/qwen-alpha/infer', undefined],
+    ] as const) {
+      const refused = await mcpd.api(path, { json: { ...(model ? { model } : {}), threadId: 'thr_x', messages: [{ role: 'user', content: 'Hi' }] } });
+      expect(refused.status).toBe(400);
+      expect(errorBodySchema.parse(await refused.json()).error).toMatch(/^threadId continues a conversation with an agent, and qwen(-alpha)? is not an agent you may chat with: send the whole conversation in messages/);
+    }
+    expect(upstream.requests.length).toBe(before);
+  });
+
   it('keeps no thread from a chat whose answer failed, and keeps a thread a failed follow-up was sent to', async () => {
     await createAgent({ name: 'helper', llm: 'qwen-alpha' });
     // Every member of its pool fails: each chat tries both.

@@ -1,7 +1,7 @@
 import type { NewAuditRecordRow } from '@mcpctl/db';
 import type { Clock } from '@mcpctl/clock';
 import type { Dispatcher, Slot } from '../dispatch/dispatcher.js';
-import { HttpError, NoOtherMemberError, serviceUnavailable } from '../errors.js';
+import { badRequest, echo, HttpError, NoOtherMemberError, serviceUnavailable } from '../errors.js';
 import type { McpdMetrics } from '../metrics.js';
 import type { AuditWriter } from './audit-writer.js';
 import type { InferenceFailureLog } from './inference-failure-log.js';
@@ -62,6 +62,11 @@ export class InferenceService {
 
   /** Answers the caller; resolves with what happened (for the audit, and a thread to store). */
   async run(call: InferenceCall): Promise<InferenceOutcome> {
+    // A thread is an agent's (its chat takes `threadId` out first): for anything else nothing
+    // would be kept, and the field would go on to a model server that does not know it.
+    if (call.request.threadId !== undefined) {
+      throw badRequest(`threadId continues a conversation with an agent, and ${echo(call.name)} is not an agent you may chat with: send the whole conversation in messages, or name an agent as the model`);
+    }
     const { clock, streamKeepaliveMs } = this.options;
     const keepalive = call.request.stream === true ? new KeepaliveCaller(call.caller, clock, streamKeepaliveMs) : undefined;
     const startedAt = clock.monotonic();
