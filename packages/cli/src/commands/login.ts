@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { statusViewSchema, urlHoldsCredentials, type StatusView } from '@mcpctl/protocol';
 import { readJson, type ApiClient } from '../api-client.js';
@@ -7,20 +8,44 @@ import { ApiError, RequestError, UsageError } from '../errors.js';
 
 const STATUS_PATH = '/api/v1/status';
 
-/** `mcpctl login --url URL --token TOKEN` */
+/** `mcpctl login --url URL --token TOKEN`; the token may come from stdin (`--token -`) or MCPCTL_TOKEN instead. */
 export function registerLogin(program: Command, context: CliContext): void {
   program
     .command('login')
     .description('check a token against mcpd and store it in $MCPCTL_HOME/credentials')
     .requiredOption('--url <url>', 'mcpd base URL, e.g. http://mcpd.internal:3100')
-    .requiredOption('--token <token>', 'your mcpd token')
-    .action(async (options: { url: string; token: string }) => {
+    .option('--token <token>', "your mcpd token; '-' reads it from stdin, and without --token MCPCTL_TOKEN is used (neither leaves it in shell history or ps)")
+    .action(async (options: { url: string; token?: string }) => {
       const url = normalizeBaseUrl(checkUrl(options.url));
-      if (options.token.trim() === '') throw new UsageError('--token must not be empty');
-      const status = await askStatus(context.apiFor(url, options.token), url);
-      await writeCredentials(context.home, { mcpdUrl: url, token: options.token });
+      const token = await tokenOf(options.token, context);
+      const status = await askStatus(context.apiFor(url, token), url);
+      await writeCredentials(context.home, { mcpdUrl: url, token });
       context.printer.line(`Logged in to ${url} as ${status.user.name}.`);
     });
+}
+
+/** The token as given: the option's value, stdin's first line for `-`, else MCPCTL_TOKEN. */
+async function tokenOf(option: string | undefined, context: CliContext): Promise<string> {
+  const from = option === '-' ? 'stdin' : option === undefined ? 'MCPCTL_TOKEN' : '--token';
+  const token = (option === '-' ? await firstLine(context) : (option ?? context.env.MCPCTL_TOKEN))?.trim();
+  if (token === undefined) {
+    throw new UsageError("required option '--token <token>' not specified", { hint: "give the token, '--token -' to read it from stdin, or set MCPCTL_TOKEN" });
+  }
+  if (token === '') throw new UsageError(from === '--token' ? '--token must not be empty' : `the token read from ${from} is empty`);
+  return token;
+}
+
+/** The first line of stdin; at a terminal, asked for on stderr. */
+async function firstLine(context: CliContext): Promise<string | undefined> {
+  const { stdin, stderr } = context.io;
+  if (stdin.isTTY === true) stderr.write('Token: ');
+  const lines = createInterface({ input: stdin, crlfDelay: Infinity });
+  try {
+    for await (const line of lines) return line;
+    return '';
+  } finally {
+    lines.close();
+  }
 }
 
 /** mcpd's status with the token; a server that does not answer it as mcpd does is said to be no mcpd. */

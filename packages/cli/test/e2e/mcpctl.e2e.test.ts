@@ -85,6 +85,17 @@ describe('mcpctl against a real mcpd', () => {
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ mcpdUrl: mcpd.url, token: mcpd.adminToken });
   });
 
+  it('logs in with the token from stdin (--token -) or from MCPCTL_TOKEN, which keep it out of shell history and ps', async () => {
+    const file = join(home.path, 'credentials');
+    const piped = await mcpctl(['login', '--url', mcpd.url, '--token', '-'], { input: `${mcpd.adminToken}\n` });
+    expect(piped).toEqual({ code: 0, stdout: `Logged in to ${mcpd.url} as admin.\n`, stderr: '' });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ mcpdUrl: mcpd.url, token: mcpd.adminToken });
+    const fromEnv = await mcpctl(['login', '--url', mcpd.url], { env: { MCPCTL_TOKEN: mcpd.adminToken } });
+    expect(fromEnv).toEqual({ code: 0, stdout: `Logged in to ${mcpd.url} as admin.\n`, stderr: '' });
+    const empty = await mcpctl(['login', '--url', mcpd.url, '--token', '-'], { input: '' });
+    expect(empty).toEqual({ code: 2, stdout: '', stderr: 'error: the token read from stdin is empty\n' });
+  });
+
   it('shows who is logged in, the server and its health', async () => {
     const run = await mcpctl(['status']);
     expect(run.code).toBe(0);

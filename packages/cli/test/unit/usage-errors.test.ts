@@ -65,7 +65,6 @@ describe('usage errors exit 2 with one line on stderr', () => {
     [['create', 'llm', 'x', '--typ', 'openai', '--model', 'm', '--url', 'http://u'], "error: unknown option '--typ' (did you mean --type?)"],
     [['create', 'llm', 'x', '--model', 'm', '--url', 'http://u'], "error: required option '--type <type>' not specified"],
     [['login', '--url', 'http://x', '--tokn', 't'], "error: unknown option '--tokn' (did you mean --token?)"],
-    [['login', '--url', 'http://x'], "error: required option '--token <token>' not specified"],
     [['create', 'agent', 'a', '--lm', 'b'], "error: unknown option '--lm' (did you mean --llm?)"],
     [['create', 'agent', 'a'], "error: required option '--llm <name>' not specified"],
     [['apply', '--filenme', 'x'], "error: unknown option '--filenme' (did you mean --filename?)"],
@@ -321,6 +320,17 @@ describe('apply checks every document before it sends anything', () => {
     const result = await apply('kind: Llm\nname: a\ntype: openai\nmodel: m\nurl: http://x: y\n');
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('error: stdin: YAML document 1 is invalid: Nested mappings are not allowed in compact mappings at line 5, column 6:\n  url: http://x: y\n       ^\n');
+  });
+});
+
+describe('login without a token', () => {
+  it('says where a token may come from when neither --token nor MCPCTL_TOKEN gives one', async () => {
+    const result = await run(['login', '--url', 'http://x']);
+    expect(result).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "error: required option '--token <token>' not specified — give the token, '--token -' to read it from stdin, or set MCPCTL_TOKEN\n",
+    });
   });
 });
 
