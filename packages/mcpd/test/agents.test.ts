@@ -186,6 +186,22 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     expect(await (await mcpd.api('/api/v1/threads')).json()).toEqual([expect.objectContaining({ id: threadId, messageCount: 2 })]);
   });
 
+  it('lets a user chat with an agent only with run:llms on its LLM too, and says so naming both', async () => {
+    await createAgent({ name: 'tutor', llm: 'qwen-alpha', systemPrompt: 'Teach.' });
+    const vera = await addUser(mcpd.server.services.database.db, 'vera');
+    expect((await mcpd.api('/api/v1/users/vera', { method: 'PUT', json: { role: 'viewer' } })).status).toBe(200);
+    const grant = (name: string, permission: string, resource: string) =>
+      mcpd.api('/api/v1/rolebindings', { json: { name, subjectKind: 'user', subjectName: 'vera', permissions: [permission], resourceNames: [resource] } });
+    expect((await grant('vera-tutor', 'run:agents', 'tutor')).status).toBe(201);
+    const refused = await chat('tutor', {}, vera);
+    expect(refused.status).toBe(403);
+    expect(errorBodySchema.parse(await refused.json()).error).toBe(
+      'agent tutor answers through LLM qwen-alpha, and running qwen-alpha needs the run:llms permission too (an agent carries no right to its LLM); ask an admin for a role binding that grants it',
+    );
+    expect((await grant('vera-qwen', 'run:llms', 'qwen-alpha')).status).toBe(201);
+    expect((await chat('tutor', {}, vera)).status).toBe(200);
+  });
+
   it('hides private agents from other users, and refuses agent defaults that are not valid parameters', async () => {
     await createAgent({ name: 'secret', llm: 'qwen', visibility: 'private' });
     const bob = await addUser(mcpd.server.services.database.db, 'bob');

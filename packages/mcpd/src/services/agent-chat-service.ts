@@ -52,6 +52,12 @@ export class AgentChatService {
     // Judged on what the caller may see: a private row that took the name stays unsaid.
     const poolHasMembers = agent.llmPin?.kind === 'pool' && (await this.catalog.findPool(agent.llm)).some((member) => canSee(chat.principal, member.record));
     assertPinHolds(agent, pinned && canSee(chat.principal, pinned.record) ? pinned : undefined, poolHasMembers);
+    // The dispatcher would refuse too, naming only the LLM the caller never asked for.
+    if (pinned && canSee(chat.principal, pinned.record) && !chat.principal.can('run', 'llms', pinned.record)) {
+      throw forbidden(
+        `agent ${agent.name} answers through LLM ${pinned.record.name}, and running ${pinned.record.name} needs the run:llms permission too (an agent carries no right to its LLM); ask an admin for a role binding that grants it`,
+      );
+    }
     const { threadId: presented, ...request } = chat.request;
     const history = presented && chat.keepThread ? await this.threads.history(chat.principal, presented) : [];
     const threadId = chat.keepThread ? (presented ?? (await this.threads.start(chat.principal, agent.name, titleOf(request.messages)))) : undefined;
