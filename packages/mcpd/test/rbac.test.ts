@@ -60,6 +60,17 @@ describe('permission sets', () => {
     expect(member.covers(parsePermission('create:llms:virtual'))).toBe(true);
     expect(member.covers(parsePermission('create:llms'))).toBe(false);
   });
+
+  it('cover a grant naming LLMs to create only with a grant naming them: it lets rows join the pools it names, which no unlimited grant does', () => {
+    const member = set({ role: 'member', permissions: [], resourceNames: null });
+    expect(member.covers(parsePermission('create:llms:virtual', ['teampool']))).toBe(false);
+    expect(member.covers(parsePermission('run:llms', ['teampool']))).toBe(true);
+    const poolPublisher = set({ role: null, permissions: ['create:llms:virtual'], resourceNames: ['teampool', 'gpu'] });
+    expect(poolPublisher.covers(parsePermission('create:llms:virtual', ['teampool']))).toBe(true);
+    expect(poolPublisher.covers(parsePermission('create:llms:virtual', ['other']))).toBe(false);
+    expect(set({ role: null, permissions: ['*'], resourceNames: null }).covers(parsePermission('create:llms', ['teampool']))).toBe(true);
+    expect(set({ role: null, permissions: ['create:llms'], resourceNames: null }).covers(parsePermission('*', ['teampool']))).toBe(false);
+  });
 });
 
 describe('RBAC over HTTP', () => {

@@ -57,16 +57,19 @@ export class PermissionSet {
 
   /**
    * Whether this set already holds everything `grant` would give, so handing it out is no
-   * escalation: a user may only grant what it holds itself.
+   * escalation: a user may only grant what it holds itself. A grant naming LLMs to create gives
+   * one thing an unlimited one does not: joining the pools it names ({@link namedIn}), so only a
+   * grant naming them too covers it.
    */
   covers(grant: Grant): boolean {
     if (this.admin) return true;
+    const joinsPools = grant.names !== undefined && (grant.verb === '*' || grant.verb === 'create') && (grant.resource === '*' || grant.resource === 'llms');
     return this.#grants.some(
       (held) =>
         (held.verb === '*' || held.verb === grant.verb) &&
         (held.resource === '*' || held.resource === grant.resource) &&
         (held.kind === undefined || held.kind === grant.kind) &&
-        (held.names === undefined || (grant.names !== undefined && [...grant.names].every((name) => held.names!.has(name)))),
+        (held.names === undefined ? !joinsPools : grant.names !== undefined && [...grant.names].every((name) => held.names!.has(name))),
     );
   }
 }
