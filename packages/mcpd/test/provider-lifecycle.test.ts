@@ -158,6 +158,55 @@ describe.each(testDatabaseVariants())('provider sessions and lifecycle on $name'
     expect(mcpd.server.services.hub.size).toBe(1);
   });
 
+  it('ends a stream when the token it was opened with expires, its rows inactive', async () => {
+    const minted = await mcpd.api('/api/v1/tokens', { token: alice, json: { name: 'short', expiresIn: '10s' } });
+    expect(minted.status).toBe(201);
+    const { token } = (await minted.json()) as { token: string };
+    const { providerSessionId } = await registerOk(token, { providers: [provider('q')] });
+    const stream = await openStream(token, providerSessionId);
+    await stream.waitFor((s) => s.events.length > 0);
+    clock.advance(9_000);
+    expect(stream.closed).toBe(false);
+    clock.advance(1_001);
+    await eventually(() => stream.closed);
+    await eventually(async () => (await row('q')).status === 'inactive');
+  });
+
+  it("ends the stream of a public pool member whose pool grant is withdrawn, and refuses to open it again with the register's reason", async () => {
+    const grant = await mcpd.api('/api/v1/rolebindings', {
+      token: carol,
+      json: { name: 'alice-teampool', subjectKind: 'user', subjectName: 'alice', permissions: ['create:llms:virtual'], resourceNames: ['teampool'] },
+    });
+    expect(grant.status).toBe(201);
+    const { providerSessionId } = await registerOk(alice, { providers: [provider('q', { poolName: 'teampool', visibility: 'public' }), provider('mine')] });
+    const stream = await openStream(alice, providerSessionId);
+    await stream.waitFor((s) => s.events.length > 0);
+    // A change that takes nothing away leaves it open.
+    expect((await mcpd.api('/api/v1/rolebindings', { token: carol, json: { name: 'alice-view', subjectKind: 'user', subjectName: 'alice', permissions: ['view:audit'] } })).status).toBe(201);
+    expect((await mcpd.api('/api/v1/rolebindings/alice-teampool', { token: carol, method: 'DELETE' })).status).toBe(204);
+    await eventually(() => stream.closed);
+    await eventually(async () => (await row('q')).status === 'inactive');
+    const again = await openStream(alice, providerSessionId);
+    expect(again.status).toBe(403);
+    expect(errorBodySchema.parse(JSON.parse(again.refusal ?? '{}')).error).toBe(
+      'LLM q joins pool teampool as a public member, which needs a create:llms grant naming teampool (or keep it private)',
+    );
+    expect((await register(alice, { providerSessionId, providers: [provider('q', { poolName: 'teampool' }), provider('mine')] })).status).toBe(403);
+  });
+
+  it('ends the streams of a publisher whose role no longer lets it publish', async () => {
+    const { providerSessionId } = await registerOk(alice, { providers: [provider('q')] });
+    const stream = await openStream(alice, providerSessionId);
+    await stream.waitFor((s) => s.events.length > 0);
+    const other = await registerOk(bob, { providers: [provider('b')] });
+    const bobs = await openStream(bob, other.providerSessionId);
+    await bobs.waitFor((s) => s.events.length > 0);
+    expect((await mcpd.api('/api/v1/users/alice', { token: carol, method: 'PUT', json: { role: 'viewer' } })).status).toBe(200);
+    await eventually(() => stream.closed);
+    expect(bobs.closed).toBe(false);
+    expect((await openStream(alice, providerSessionId)).status).toBe(403);
+  });
+
   it('flips rows inactive at once when the stream closes; a heartbeat alone keeps them inactive, a stream revives them', async () => {
     const { providerSessionId } = await registerOk(alice, { providers: [provider('q')] });
     const stream = await openStream(alice, providerSessionId);

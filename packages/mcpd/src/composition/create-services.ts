@@ -1,3 +1,4 @@
+import { sessionRef } from '../services/llm-view.js';
 import type { ProviderTransport } from '@mcpctl/protocol';
 import type { DatabaseHandle } from '@mcpctl/db';
 import { Agent } from 'undici';
@@ -251,6 +252,13 @@ export function createServices(options: ServiceOptions): RunningServices {
     auth.forgetAll();
     admins.forgetAll();
     catalog.invalidate();
+    // The control connections held here are checked again: a grant withdrawn ends those it let in.
+    providerSessions.accessChanged((authorization) => auth.reauthenticate(authorization)).then(
+      (ended) => {
+        if (ended.length > 0) options.logger.info({ sessions: ended.map(sessionRef) }, `ended ${ended.length} control connection(s) whose token or grants no longer let them publish`);
+      },
+      (error: unknown) => options.logger.error({ err: error }, 'checking the control connections again after an access change failed'),
+    );
   };
   // Other replicas drop their cached grants at once too, rather than when their cache expires.
   const forgetAccess = (change: AccessChange = {}) => {

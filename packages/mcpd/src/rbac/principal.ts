@@ -5,6 +5,8 @@ import type { PermissionSet, PermissionTarget } from './permission-set.js';
 export interface Principal {
   /** The token the request came with: control streams remember it, so revoking it closes them. */
   tokenId: string;
+  /** When that token expires (epoch ms); null when it does not. A connection opened with it ends then. */
+  tokenExpiresAt: number | null;
   userId: string;
   userName: string;
   groups: string[];

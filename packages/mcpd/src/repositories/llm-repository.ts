@@ -79,8 +79,9 @@ export class LlmRepository {
     return deleted.length > 0;
   }
 
-  async listBySession(sessionId: string): Promise<LlmRow[]> {
-    return this.db.select().from(llms).where(eq(llms.providerSessionId, sessionId));
+  async listBySession(sessionIds: SessionIds): Promise<LlmRow[]> {
+    if (noSessions(sessionIds)) return [];
+    return this.db.select().from(llms).where(ofSessions(llms.providerSessionId, sessionIds));
   }
 
   async findRowsByNames(names: string[]): Promise<LlmRow[]> {

@@ -16,11 +16,12 @@ export function controlConnectionLimit(services: Services): RouteShorthandOption
 
 /**
  * What a control connection checks before it opens, over SSE or the socket alike: mcpd is not
- * draining, and the session named in the header is the caller's own. Answers the session id.
+ * draining, the session named in the header is the caller's own, and the caller may still
+ * publish its rows. Answers the session id.
  */
 export async function sessionToOpen(request: FastifyRequest, services: Services): Promise<string> {
   // A publisher reconnecting now should land on the process that replaces this one.
   services.shutdown.assertHolding('new control streams');
   const header = request.headers[PROVIDER_SESSION_HEADER];
-  return services.providerSessions.requireOwnSession(request.principal, typeof header === 'string' ? header : undefined);
+  return services.providerSessions.requireConnectable(request.principal, typeof header === 'string' ? header : undefined);
 }

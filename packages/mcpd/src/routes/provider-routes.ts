@@ -52,7 +52,7 @@ export function providerRoutes(app: FastifyInstance, services: Services): void {
         });
       },
     });
-    await providerSessions.streamOpened(sessionId, channel, request.principal.tokenId);
+    await providerSessions.streamOpened(sessionId, channel, { principal: request.principal, authorization: request.headers.authorization });
   });
 
   const resultLimit = {

@@ -69,7 +69,7 @@ export function providerSocketRoute(app: FastifyInstance, services: Services): v
     });
     if (!socket) return;
     const channel = openChannel(socket, sessionId, request, services);
-    await services.providerSessions.streamOpened(sessionId, channel, request.principal.tokenId);
+    await services.providerSessions.streamOpened(sessionId, channel, { principal: request.principal, authorization: request.headers.authorization });
   });
 }
 

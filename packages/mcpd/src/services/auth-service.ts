@@ -118,7 +118,7 @@ export class AuthService {
       ...grantsOf({ role: found.user.role, permissions: [], resourceNames: null }),
       ...bindings.flatMap((binding) => grantsOf(binding)),
     ];
-    const principal = createPrincipal(found.user, new PermissionSet(grants), found.token.id);
+    const principal = createPrincipal(found.user, new PermissionSet(grants), found.token.id, tokenExpiresAt);
     if (this.#cache.size >= this.#maxCachedTokens) this.#cache.clear();
     this.#cache.set(tokenHash, { principal, tokenExpiresAt, cachedUntil: now + this.options.cacheMs });
     return principal;

@@ -1,7 +1,7 @@
 import { withTransaction, type Database, type LlmRow, type NewLlmRow } from '@mcpctl/db';
 import type { ProviderRegisterRequest, PublishedProvider } from '@mcpctl/protocol';
 import type { Clock } from '@mcpctl/clock';
-import { badRequest, conflict, forbidden } from '../errors.js';
+import { badRequest, conflict } from '../errors.js';
 import { LlmRepository } from '../repositories/llm-repository.js';
 import { ProviderSessionRepository } from '../repositories/provider-session-repository.js';
 import { isUniqueViolation } from '../repositories/unique-violation.js';
@@ -9,6 +9,7 @@ import { DEFAULT_PER_USER_CAPS, assertWithinCap, type PerUserCaps } from '../sec
 import { generateId } from '../security/token.js';
 import { AgentRepository } from '../repositories/agent-repository.js';
 import { assertMayJoinPool } from '../rbac/assert-may-join-pool.js';
+import { assertMayPublish } from '../rbac/assert-may-publish.js';
 import { NamespaceRepository } from '../repositories/namespace-repository.js';
 import { assertOneNamespace, nameTaken } from './namespace-rules.js';
 import { canSee, type Principal } from '../rbac/principal.js';
@@ -112,15 +113,6 @@ export class ProviderRegisterService {
       ownerId: row.providerSessionId === sessionId ? row.ownerId : principal.userId,
       providerSessionId: sessionId,
     };
-  }
-}
-
-/** Publishing is `create:llms` on virtual rows (the member role's `create:llms:virtual`), per name or pool. */
-function assertMayPublish(principal: Principal, providers: PublishedProvider[]): void {
-  for (const provider of providers) {
-    if (!principal.can('create', 'llms', { name: provider.name, kind: 'virtual', poolName: provider.poolName ?? null })) {
-      throw forbidden(`publishing LLM ${provider.name} needs the create:llms (or create:llms:virtual) permission`);
-    }
   }
 }
 

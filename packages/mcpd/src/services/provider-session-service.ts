@@ -1,6 +1,8 @@
 import type { Clock } from '@mcpctl/clock';
+import type { LlmRow } from '@mcpctl/db';
 import type { HeartbeatNews, ProviderSessionView } from '@mcpctl/protocol';
-import { notFound } from '../errors.js';
+import { HttpError, notFound } from '../errors.js';
+import { assertMayHold } from '../rbac/assert-may-publish.js';
 import type { AgentRepository } from '../repositories/agent-repository.js';
 import type { LlmRepository } from '../repositories/llm-repository.js';
 import type { ProviderSessionRepository } from '../repositories/provider-session-repository.js';
@@ -14,6 +16,18 @@ import { HeartbeatBatch } from './heartbeat-batch.js';
 import { sessionRef } from './llm-view.js';
 
 const MAX_REMEMBERED_REVOCATIONS = 1000;
+/** The longest delay a Node timer takes. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Who opened a control connection, as the request showed: checked again when access changes. */
+export interface ConnectionOpener {
+  principal: Principal;
+  /** The `Authorization` header it came with. */
+  authorization: string | undefined;
+}
+
+/** The caller of an `Authorization` header as it stands now; rejects with a 401 for a token no longer valid. */
+export type Reauthenticate = (authorization: string | undefined) => Promise<Principal>;
 /** How long the heartbeats of the sessions held here gather before they are written together. */
 export const HEARTBEAT_WINDOW_MS = 100;
 
@@ -21,8 +35,10 @@ export const HEARTBEAT_WINDOW_MS = 100;
 export class ProviderSessionService {
   /** Per-session queue: a stream that opens and closes at once must not end up revived. */
   readonly #queues = new Map<string, Promise<void>>();
-  /** The token each open stream was opened with: revoking it ends the stream (SPEC §12, §9). */
-  readonly #openedWith = new WeakMap<ControlChannel, string>();
+  /** Who opened each connection, with which token: revoking it ends the stream (SPEC §12, §9), and so do its expiry and grants withdrawn. */
+  readonly #openedWith = new WeakMap<ControlChannel, ConnectionOpener>();
+  /** The timer that ends each connection when its token expires. */
+  readonly #expiries = new WeakMap<ControlChannel, () => void>();
   /** When each connection held here opened, for the sessions view. */
   readonly #openedAt = new WeakMap<ControlChannel, Date>();
   /**
@@ -61,6 +77,17 @@ export class ProviderSessionService {
     const session = sessionId ? await this.sessions.findById(sessionId) : undefined;
     if (!session || session.ownerId !== principal.userId) throw notFound('unknown provider session; register first');
     return session.id;
+  }
+
+  /**
+   * The caller's own session, whose rows it may still publish: opening its connection brings
+   * them back, so a grant withdrawn since the registration (a pool's, or publishing at all) is
+   * refused here with the words a new registration would get.
+   */
+  async requireConnectable(principal: Principal, sessionId: string | undefined): Promise<string> {
+    const id = await this.requireOwnSession(principal, sessionId);
+    assertMayHold(principal, await this.llms.listBySession(id));
+    return id;
   }
 
   /** Publishers' sessions: every one for an admin, the caller's own for anyone else. */
@@ -139,8 +166,8 @@ export class ProviderSessionService {
    * A stream opened: it replaces any older one, and the session's rows revive. Tasks sent on the
    * replaced stream fail at once: a publisher that opens a new stream may never have seen them.
    */
-  async streamOpened(sessionId: string, channel: ControlChannel, tokenId: string): Promise<void> {
-    if (this.#revokedTokens.has(tokenId)) {
+  async streamOpened(sessionId: string, channel: ControlChannel, opener: ConnectionOpener): Promise<void> {
+    if (this.#revokedTokens.has(opener.principal.tokenId)) {
       channel.close('sessionGone');
       return;
     }
@@ -149,8 +176,9 @@ export class ProviderSessionService {
       channel.close('shuttingDown');
       return;
     }
-    this.#openedWith.set(channel, tokenId);
+    this.#openedWith.set(channel, opener);
     this.#openedAt.set(channel, this.clock.now());
+    this.#endAtExpiry(sessionId, channel, opener.principal.tokenExpiresAt);
     if (this.hub.attach(sessionId, channel)) this.tasks.failSession(sessionId, this.replicaId);
     this.bus?.holdSession(sessionId);
     await this.#inOrder(sessionId, async () => {
@@ -168,6 +196,7 @@ export class ProviderSessionService {
   takenOver(sessionId: string): void {
     const channel = this.hub.channel(sessionId);
     if (!channel || !this.hub.detach(sessionId, channel)) return;
+    this.#forget(channel);
     channel.close('replaced');
     this.#released(sessionId);
   }
@@ -209,9 +238,78 @@ export class ProviderSessionService {
     }
     const opened = this.hub.sessionIds().filter((sessionId) => {
       const channel = this.hub.channel(sessionId);
-      return channel !== undefined && this.#openedWith.get(channel) === tokenId;
+      return channel !== undefined && this.#openedWith.get(channel)?.principal.tokenId === tokenId;
     });
     await Promise.all(opened.map((sessionId) => this.disconnect(sessionId)));
+  }
+
+  /**
+   * A token, user or role binding changed: each connection held here is checked again with the
+   * header it opened with, and one whose token no longer lets it in, or whose publisher may no
+   * longer hold its rows (a pool's grant withdrawn, a role taken away), ends as a revoked one does.
+   * Its publisher reconnects and registers again, and is told why it is refused. Answers the
+   * sessions ended.
+   */
+  async accessChanged(reauthenticate: Reauthenticate): Promise<string[]> {
+    const held = this.hub.sessionIds().flatMap((sessionId) => {
+      const channel = this.hub.channel(sessionId);
+      const opener = channel && this.#openedWith.get(channel);
+      return opener ? [{ sessionId, opener }] : [];
+    });
+    if (held.length === 0) return [];
+    const rowsOf = new Map<string | null, LlmRow[]>();
+    for (const row of await this.llms.listBySession(held.map(({ sessionId }) => sessionId))) {
+      rowsOf.set(row.providerSessionId, [...(rowsOf.get(row.providerSessionId) ?? []), row]);
+    }
+    // Connections opened with one header share one check.
+    const principals = new Map<string | undefined, Promise<Principal | undefined>>();
+    const ended: string[] = [];
+    await Promise.all(
+      held.map(async ({ sessionId, opener }) => {
+        let now = principals.get(opener.authorization);
+        if (!now) {
+          now = reauthenticate(opener.authorization).catch((error: unknown) => {
+            if (error instanceof HttpError && error.statusCode === 401) return undefined;
+            throw error;
+          });
+          principals.set(opener.authorization, now);
+        }
+        const principal = await now;
+        if (principal && principal.userId === opener.principal.userId && this.#mayHold(principal, rowsOf.get(sessionId) ?? [])) return;
+        ended.push(sessionId);
+        await this.disconnect(sessionId);
+      }),
+    );
+    return ended;
+  }
+
+  #mayHold(principal: Principal, rows: Parameters<typeof assertMayHold>[1]): boolean {
+    try {
+      assertMayHold(principal, rows);
+      return true;
+    } catch (error) {
+      if (error instanceof HttpError && error.statusCode === 403) return false;
+      throw error;
+    }
+  }
+
+  /** A connection ends when the token it was opened with expires, as its requests would be refused from then on. */
+  #endAtExpiry(sessionId: string, channel: ControlChannel, expiresAt: number | null): void {
+    if (expiresAt === null) return;
+    const left = expiresAt - this.clock.now().getTime();
+    // A timer waits at most about 24.8 days (Node fires a longer one at once): a later expiry is waited for in steps.
+    const cancel = this.clock.after(Math.max(0, Math.min(left, MAX_TIMER_MS)), () => {
+      if (this.hub.channel(sessionId) !== channel) return;
+      if (left > MAX_TIMER_MS) this.#endAtExpiry(sessionId, channel, expiresAt);
+      else void this.disconnect(sessionId);
+    });
+    this.#expiries.set(channel, cancel);
+  }
+
+  /** A connection is no longer held here: its expiry is nothing to wait for. */
+  #forget(channel: ControlChannel): void {
+    this.#expiries.get(channel)?.();
+    this.#expiries.delete(channel);
   }
 
   /**
@@ -227,6 +325,7 @@ export class ProviderSessionService {
         if (!channel) return;
         this.#leaving.add(channel);
         this.hub.detach(sessionId, channel, true);
+        this.#forget(channel);
         await move(sessionId, channel);
       }),
     );
@@ -240,6 +339,7 @@ export class ProviderSessionService {
       return;
     }
     if (!this.hub.detach(sessionId, channel)) return;
+    this.#forget(channel);
     await this.#gone(sessionId);
   }
 
@@ -250,6 +350,7 @@ export class ProviderSessionService {
   async disconnect(sessionId: string, reason: ChannelCloseReason = 'sessionGone'): Promise<void> {
     const channel = this.hub.channel(sessionId);
     if (!channel || !this.hub.detach(sessionId, channel)) return;
+    this.#forget(channel);
     channel.close(reason);
     await this.#gone(sessionId);
   }

@@ -10,6 +10,8 @@ export class ProviderStream {
   readonly events: StreamEvent[] = [];
   readonly comments: string[] = [];
   status = 0;
+  /** The body of a refusal. */
+  refusal: string | undefined;
   #closed = false;
   #waiters: Array<() => void> = [];
   readonly #controller = new AbortController();
@@ -22,7 +24,10 @@ export class ProviderStream {
     });
     stream.status = response.status;
     if (response.ok && response.body) void stream.#read(response.body);
-    else stream.#closed = true;
+    else {
+      stream.#closed = true;
+      stream.refusal = await response.text();
+    }
     return stream;
   }
 
