@@ -136,9 +136,18 @@ describe('secretBehindSemicolon', () => {
 
 describe('urlSecrets', () => {
   it('answers the decoded credentials a URL carries, for the sanitizer to mask', () => {
-    expect(urlSecrets('https://svc:p%40ss@gw.example.com/v1?api_key=s3cret&x=1')).toEqual(['svc', 'p@ss', 's3cret']);
+    // With the Basic credentials sent for the user info, which a server may quote back without the word Basic.
+    expect(urlSecrets('https://svc:p%40ss@gw.example.com/v1?api_key=s3cret&x=1')).toEqual(['svc', 'p@ss', 's3cret', Buffer.from('svc:p@ss').toString('base64')]);
     expect(urlSecrets('http://127.0.0.1:8000/v1')).toEqual([]);
     expect(urlSecrets(null)).toEqual([]);
+  });
+});
+
+describe('an upstream quoting the Basic credentials made of its URL', () => {
+  it('has them masked, bare as well as after the word Basic', () => {
+    const url = 'http://usr:SECRETPW123@gw.example.com/v1';
+    const sent = Buffer.from('usr:SECRETPW123').toString('base64');
+    expect(sanitizeUpstreamText(`rejected b64=${sent} and Basic ${sent}`, urlSecrets(url))).toBe('rejected b64=*** and Basic ***');
   });
 });
 

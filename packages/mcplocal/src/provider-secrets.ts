@@ -1,4 +1,5 @@
 import { decodeLeniently } from '@mcpctl/protocol';
+import { basicToken } from '@mcpctl/upstream';
 
 /**
  * Query parameters whose values are credentials (`?api_key=…`, a signed URL's `sig`). Looser
@@ -28,7 +29,8 @@ export function providerSecrets(url: string | undefined, apiKey: string | undefi
     if (parsed.password !== '') {
       found.add(parsed.password);
       found.add(decodeLeniently(parsed.password));
-      found.add(Buffer.from(`${decodeLeniently(parsed.username)}:${decodeLeniently(parsed.password)}`).toString('base64'));
+      const sent = basicToken(parsed);
+      if (sent !== undefined) found.add(sent);
     }
     for (const [name, value] of parsed.searchParams) if (SECRET_PARAMETER.test(name)) found.add(value);
   }

@@ -302,8 +302,17 @@ function splitUrl(url: string): SplitUrl {
 }
 
 function basicAuthorization(url: URL): string | undefined {
+  const token = basicToken(url);
+  return token === undefined ? undefined : `Basic ${token}`;
+}
+
+/**
+ * The credentials of Basic authorization made of a URL's user info, as sent: a secret as much as
+ * the password, which a server may quote back without the word `Basic`.
+ */
+export function basicToken(url: URL): string | undefined {
   if (url.username === '' && url.password === '') return undefined;
-  return `Basic ${Buffer.concat([userInfoBytes(url.username), COLON, userInfoBytes(url.password)]).toString('base64')}`;
+  return Buffer.concat([userInfoBytes(url.username), COLON, userInfoBytes(url.password)]).toString('base64');
 }
 
 const COLON = Buffer.from(':');

@@ -1,4 +1,5 @@
 import { decodeLeniently } from '@mcpctl/protocol';
+import { basicToken } from '@mcpctl/upstream';
 import { joinRawUrl, pairName, pairValue, splitRawUrl, type RawUrl } from './raw-url.js';
 
 const MASK = '***';
@@ -172,11 +173,17 @@ export function urlSecrets(url: string | null): readonly string[] {
     } catch {
       parsed = undefined;
     }
-    secrets = parsed === undefined ? [] : secretsOf(parsed).map(decodeLeniently);
+    secrets = parsed === undefined ? [] : [...secretsOf(parsed).map(decodeLeniently), ...sentBasicToken(parsed)];
     if (secretsByUrl.size >= MAX_REMEMBERED_URLS) secretsByUrl.clear();
     secretsByUrl.set(url, secrets);
   }
   return secrets;
+}
+
+/** The Basic credentials mcpd sends for the URL's user info: a server may quote them back bare. */
+function sentBasicToken(parsed: URL): string[] {
+  const token = basicToken(parsed);
+  return token === undefined ? [] : [token];
 }
 
 /** A pair naming a secret parameter, with a value. */
