@@ -41,17 +41,17 @@ export class Printer {
 
   /** A result line on stdout. */
   line(text = ''): void {
-    this.stdout.write(`${text}\n`);
+    this.stdout.write(`${visible(text)}\n`);
   }
 
   /** Information for the person at the terminal, on stderr so it never pollutes piped output. */
   notice(text: string): void {
-    this.stderr.write(`${text}\n`);
+    this.stderr.write(`${visible(text)}\n`);
   }
 
   /** One error line on stderr. */
   error(message: string): void {
-    this.stderr.write(`error: ${message}\n`);
+    this.stderr.write(`error: ${visible(message)}\n`);
   }
 
   table<T>(columns: ReadonlyArray<Column<T>>, rows: ReadonlyArray<T>, options: { wide?: boolean } = {}): void {
@@ -59,7 +59,8 @@ export class Printer {
   }
 
   json(value: unknown): void {
-    this.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    // JSON escapes C0 controls itself; DEL and C1 go as escapes too, the same string to a parser.
+    this.stdout.write(`${JSON.stringify(value, null, 2).replace(/[\u007f-\u009f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`);
   }
 
   /** Documents separated by `---`, the form `apply -f` reads back. */
@@ -104,7 +105,7 @@ export function formatFields(pairs: ReadonlyArray<readonly [label: string, value
   const width = Math.max(0, ...pairs.map(([label]) => label.length + 1)) + 2;
   return pairs
     .map(([label, value]) => {
-      const [first = '', ...rest] = value.split('\n');
+      const [first = '', ...rest] = visible(value).split('\n');
       const continuation = rest.map((line) => `\n${' '.repeat(width)}${line}`).join('');
       return `${`${label}:`.padEnd(width)}${first}${continuation}\n`;
     })
@@ -114,5 +115,19 @@ export function formatFields(pairs: ReadonlyArray<readonly [label: string, value
 function cellText(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined || value === '') return ABSENT;
   // A table row is one line: a newline in a description would break the columns.
-  return String(value).replace(/\s*\n\s*/g, ' ');
+  return visible(String(value).replace(/\s*\n\s*/g, ' ').replace(/\t/g, ' '));
+}
+
+/** Control characters but newline and tab: C0, DEL and C1. */
+// eslint-disable-next-line no-control-regex -- matching them is the point
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * Text other users wrote (names, descriptions, prompts, error texts an upstream sent) as the
+ * terminal should show it: a control character is written as `\xHH`, so no one can clear the
+ * reader's screen, retitle the window, forge table rows with a carriage return or write to the
+ * clipboard through mcpctl's output.
+ */
+export function visible(text: string): string {
+  return text.replace(CONTROL, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

@@ -79,3 +79,31 @@ describe('Printer', () => {
     expect(stderr.text).toBe('No LLMs found.\nerror: LLM not found: b\n');
   });
 });
+
+describe('text other users wrote', () => {
+  const hostile = 'bob\u001b[2J\u001b]0;owned\u0007\r\nalice-priv   public\u009b31m';
+
+  it('reaches a table, describe fields and message lines with every control character written out, so it cannot clear the screen or forge a row', () => {
+    const table = formatTable(columns, [{ name: hostile, model: 'm', owner: 'o' }]);
+    expect(table.split('\n')).toHaveLength(3);
+    expect(table).toContain('bob\\x1b[2J\\x1b]0;owned\\x07 alice-priv   public\\x9b31m');
+    expect(formatFields([['Description', `first\n${hostile}`]])).toBe(
+      'Description:  first\n              bob\\x1b[2J\\x1b]0;owned\\x07\\x0d\n              alice-priv   public\\x9b31m\n',
+    );
+    const stdout = new CapturedStream();
+    const stderr = new CapturedStream();
+    const printer = new Printer(stdout, stderr);
+    printer.line(hostile);
+    printer.error(`LLM not found: ${hostile}`);
+    // eslint-disable-next-line no-control-regex -- the point: none is left
+    expect(stdout.text + stderr.text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+  });
+
+  it('stays the same string in JSON, with DEL and C1 escaped as well', () => {
+    const stdout = new CapturedStream();
+    new Printer(stdout, new CapturedStream()).json({ description: hostile });
+    // eslint-disable-next-line no-control-regex -- the point: none is left
+    expect(stdout.text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect((JSON.parse(stdout.text) as { description: string }).description).toBe(hostile);
+  });
+});
