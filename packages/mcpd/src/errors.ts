@@ -125,5 +125,9 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   if (httpError.retryAfterSeconds !== undefined) {
     void reply.header('retry-after', String(Math.max(1, Math.ceil(httpError.retryAfterSeconds))));
   }
+  // Refused before its body was read (no token, too large): the connection ends with the answer.
+  // Kept alive, Node would read the rest of the body first, however slowly it came, and a client
+  // without a token could hold connections open byte by byte.
+  if (!request.raw.complete) void reply.header('connection', 'close');
   void reply.code(httpError.statusCode).send({ error: httpError.message });
 }

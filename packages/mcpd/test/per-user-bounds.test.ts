@@ -89,10 +89,9 @@ class RawExchange {
     this.answered = new Promise((resolve) => this.socket.once('data', () => resolve()));
   }
 
-  head(path: string, token: string, contentLength: number): void {
-    this.socket.write(
-      `POST ${path} HTTP/1.1\r\nHost: mcpd\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${contentLength}\r\n\r\n`,
-    );
+  head(path: string, token: string | undefined, contentLength: number): void {
+    const authorization = token === undefined ? '' : `Authorization: Bearer ${token}\r\n`;
+    this.socket.write(`POST ${path} HTTP/1.1\r\nHost: mcpd\r\n${authorization}Content-Type: application/json\r\nContent-Length: ${contentLength}\r\n\r\n`);
   }
 }
 
@@ -108,6 +107,15 @@ describe('a request body that stalls', () => {
     expect(exchange.answer).toMatch(/^HTTP\/1\.1 408 /);
     expect(exchange.answer).toContain(`{"error":"the request body stalled for ${BODY_TIMEOUT_SECONDS} s; send it again"}`);
     expect((await mcpd.api('/api/v1/agents/stalled-agent')).status).toBe(404);
+  });
+
+  it('of a request refused before its body was read (no token) ends with the answer: it cannot hold the connection byte by byte', async () => {
+    const exchange = new RawExchange(port());
+    exchange.head('/api/v1/agents', undefined, 1000);
+    exchange.socket.write('{');
+    await exchange.closed;
+    expect(exchange.answer).toMatch(/^HTTP\/1\.1 401 /);
+    expect(exchange.answer.toLowerCase()).toContain('connection: close');
   });
 
   it('a body that keeps arriving, slower than the timeout in total, is read to the end', async () => {
