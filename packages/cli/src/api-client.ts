@@ -66,14 +66,14 @@ export class ApiClient {
   /** Sends the request; a non-2xx answer becomes an `ApiError`. */
   async request(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
     const response = await this.send(method, path, options);
-    if (!response.ok) throw await toApiError(response, `${method} ${path}`);
+    if (!response.ok) throw await toApiError(response, `${method} ${path}`, this.baseUrl);
     return response;
   }
 
   /** Sends the request and validates the JSON answer against `schema`. */
   async json<T>(method: string, path: string, schema: Schema<T>, options: RequestOptions = {}): Promise<T> {
     const response = await this.request(method, path, options);
-    return readJson(response, schema, `${method} ${path}`);
+    return readJson(response, schema, `${method} ${path}`, notMcpdHint(this.baseUrl));
   }
 
   get<T>(path: string, schema: Schema<T>, options: RequestOptions = {}): Promise<T> {
@@ -93,33 +93,50 @@ export class ApiClient {
   }
 }
 
-/** Reads and validates a JSON answer. */
-export async function readJson<T>(response: Response, schema: Schema<T>, what: string): Promise<T> {
+/** Reads and validates a JSON answer; `hint` goes with an answer that is not what mcpd sends (another server's). */
+export async function readJson<T>(response: Response, schema: Schema<T>, what: string, hint?: string): Promise<T> {
   let json: unknown;
   try {
     json = await response.json();
   } catch (error) {
     if (isAbortError(error)) throw error;
     if (networkErrorCode(error) !== undefined) throw new RequestError(`the connection to mcpd broke while answering ${what}: ${describeNetworkError(error)}`, { cause: error });
-    throw new RequestError(`mcpd answered ${what} with a body that is not JSON`, { cause: error });
+    throw new RequestError(`mcpd answered ${what} with a body that is not JSON`, { hint, cause: error });
   }
   const checked = checkSchema(schema, json);
-  if (!checked.ok) throw new RequestError(`unexpected answer from mcpd to ${what}: ${checked.problems}`);
+  if (!checked.ok) throw new RequestError(`unexpected answer from mcpd to ${what}: ${checked.problems}`, { hint });
   return checked.value;
 }
 
-async function toApiError(response: Response, what: string): Promise<ApiError> {
+/**
+ * What to check when the server at `baseUrl` does not answer as mcpd does: mcpd's base URL has
+ * no path (an OpenAI-style `…/v1`, mcpd's inference endpoint, is the usual slip), or it is
+ * another server. `where` says how to give the URL without the path.
+ */
+export function notMcpdHint(baseUrl: string, where: (origin: string) => string = (origin) => `MCPCTL_URL=${origin}, or 'mcpctl login --url ${origin}'`): string {
+  const { origin, pathname } = new URL(baseUrl);
+  return pathname === '/' ? "is this mcpd's address and port?" : `mcpd's base URL has no path: try ${where(origin)}`;
+}
+
+async function toApiError(response: Response, what: string, baseUrl: string): Promise<ApiError> {
   const text = await response.text().catch(() => '');
   let message = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''} from ${what}`;
+  let fromMcpd = false;
   try {
     const checked = checkSchema(errorBodySchema, JSON.parse(text));
-    if (checked.ok) message = checked.value.error;
+    if (checked.ok) {
+      message = checked.value.error;
+      fromMcpd = true;
+    }
   } catch {
     // Not JSON (a proxy's HTML page, say): the status line is the best we have.
   }
   const retryAfter = Number(response.headers.get('retry-after') ?? Number.NaN);
   const retryAfterSeconds = Number.isFinite(retryAfter) ? retryAfter : undefined;
-  return new ApiError(response.status, message, { hint: hintForStatus(response.status, retryAfterSeconds), retryAfterSeconds });
+  // A 404 for a route mcpd has: the URL leads to another server, or under a path mcpd does not
+  // serve. (mcpd's own "no route" at its root is an older mcpd's, which the URL cannot fix.)
+  const misdirected = response.status === 404 && (!fromMcpd || (message.startsWith('no route for ') && new URL(baseUrl).pathname !== '/'));
+  return new ApiError(response.status, message, { hint: misdirected ? notMcpdHint(baseUrl) : hintForStatus(response.status, retryAfterSeconds), retryAfterSeconds });
 }
 
 function hintForStatus(status: number, retryAfterSeconds: number | undefined): string | undefined {

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { statusViewSchema, urlHoldsCredentials, type StatusView } from '@mcpctl/protocol';
-import { readJson, type ApiClient } from '../api-client.js';
+import { notMcpdHint, readJson, type ApiClient } from '../api-client.js';
 import type { CliContext } from '../context.js';
 import { normalizeBaseUrl, writeCredentials } from '../credentials.js';
 import { ApiError, RequestError, UsageError } from '../errors.js';
@@ -72,11 +72,8 @@ async function askStatus(client: ApiClient, url: string): Promise<StatusView> {
   }
 }
 
-/** mcpd's base URL has no path: an OpenAI-style `…/v1` (mcpd's inference endpoint) is the usual slip. */
 function notMcpd(url: string, detail: string, cause: unknown): RequestError {
-  const { origin, pathname } = new URL(url);
-  const hint = pathname === '/' ? "is this mcpd's address and port?" : `mcpd's base URL has no path: try --url ${origin}`;
-  return new RequestError(`no mcpd at ${url}: ${detail}`, { hint, cause });
+  return new RequestError(`no mcpd at ${url}: ${detail}`, { hint: notMcpdHint(url, (origin) => `--url ${origin}`), cause });
 }
 
 function checkUrl(value: string): string {

@@ -76,6 +76,18 @@ describe('mcpctl against a real mcpd', () => {
     await expect(stat(join(home.path, 'credentials'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
+  it("says what to check when MCPCTL_URL leads under mcpd's inference path or to another server", async () => {
+    const underV1 = await mcpctl(['get', 'llms'], { env: { MCPCTL_URL: `${mcpd.url}/v1`, MCPCTL_TOKEN: mcpd.adminToken } });
+    expect(underV1).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: no route for GET /v1/api/v1/llms — mcpd's base URL has no path: try MCPCTL_URL=${mcpd.url}, or 'mcpctl login --url ${mcpd.url}'\n`,
+    });
+    const other = await mcpctl(['get', 'agents'], { env: { MCPCTL_URL: upstream.url, MCPCTL_TOKEN: mcpd.adminToken } });
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/^error: HTTP 404 .* from GET \/api\/v1\/agents — is this mcpd's address and port\?\n$/);
+  });
+
   it('logs in and stores the credentials readable by the owner only', async () => {
     const run = await mcpctl(['login', '--url', `${mcpd.url}/`, '--token', mcpd.adminToken]);
     expect(run).toMatchObject({ code: 0, stderr: '' });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/run-cli.js';
+import { runInProcess, startStandInMcpd } from '../helpers/stand-in-mcpd.js';
 import { CapturedStream } from '../helpers/captured-stream.js';
 import { llmView } from '../helpers/llm-view.js';
 
@@ -331,6 +332,19 @@ describe('login without a token', () => {
       stdout: '',
       stderr: "error: required option '--token <token>' not specified — give the token, '--token -' to read it from stdin, or set MCPCTL_TOKEN\n",
     });
+  });
+});
+
+describe('a command sent to a server that is not mcpd', () => {
+  it('says its answer is not what mcpd sends, and what to check', async () => {
+    const other = await startStandInMcpd((_request, response) => response.end('{"object":"list","data":[]}'));
+    try {
+      const result = await runInProcess(['get', 'llms'], other.env);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^error: unexpected answer from mcpd to GET \/api\/v1\/llms: .* — is this mcpd's address and port\?\n$/);
+    } finally {
+      await other.close();
+    }
   });
 });
 
