@@ -44,11 +44,19 @@ describe('forbidden upstream addresses', () => {
     ['fe80::1', 'link-local'],
     ['febf::1', 'link-local'],
     ['::ffff:169.254.1.1', 'link-local'],
+    // IPv6 forms that carry an IPv4 address a host with NAT64 or a 6to4 relay routes to.
+    ['::127.0.0.1', 'loopback'],
+    ['::ffff:0:127.0.0.1', 'loopback'],
+    ['64:ff9b::127.0.0.1', 'loopback'],
+    ['64:ff9b::7f00:1', 'loopback'],
+    ['64:ff9b:1::a9fe:a9fe', 'instance-metadata'],
+    ['2002:7f00:1::', 'loopback'],
+    ['2002:a9fe:a9fe::1', 'instance-metadata'],
   ])('%s is %s', (address, kind) => {
     expect(forbiddenKindOfAddress(address)).toBe(kind);
   });
 
-  it.each(['10.0.0.1', '192.168.1.10', '172.16.0.5', '8.8.8.8', '100.64.0.1', 'fd00::2', 'fec0::1', '2001:db8::1', 'not-an-address'])(
+  it.each(['10.0.0.1', '192.168.1.10', '172.16.0.5', '8.8.8.8', '100.64.0.1', 'fd00::2', 'fec0::1', '2001:db8::1', '64:ff9b::8.8.8.8', '2002:c000:201::1', 'not-an-address'])(
     '%s is allowed',
     (address) => {
       expect(forbiddenKindOfAddress(address)).toBeUndefined();
