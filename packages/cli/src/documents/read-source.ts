@@ -8,9 +8,18 @@ export async function readSource(path: string, stdin: NodeJS.ReadableStream): Pr
     return await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${path}${code === undefined ? '' : ` (${code})`}`, { cause: error });
+    const why = code === undefined ? '' : `: ${READ_FAILURES[code] ?? code}`;
+    throw new UsageError(`cannot read ${path}${why}`, { cause: error });
   }
 }
+
+/** The usual reasons a file cannot be read, in words. */
+const READ_FAILURES: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EISDIR: 'it is a directory',
+  ENOTDIR: 'a part of the path is not a directory',
+};
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];

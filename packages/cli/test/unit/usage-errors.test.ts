@@ -154,6 +154,12 @@ describe('apply checks every document before it sends anything', () => {
     });
   });
 
+  it('says a field left out is required, and a file that is not there is not there', async () => {
+    expect(await apply('kind: Agent\nllm: qwen\n')).toEqual({ code: 2, stdout: '', stderr: 'error: stdin: document 1 (kind Agent) is invalid: name: is required\n' });
+    const missing = await run(['apply', '-f', '/nonexistent/mcpctl/llms.yaml'], emptyMcpd.env);
+    expect(missing).toEqual({ code: 2, stdout: '', stderr: 'error: cannot read /nonexistent/mcpctl/llms.yaml: no such file or directory\n' });
+  });
+
   it('reads every -f in order, a directory as its .yaml, .yml and .json files, and names the problems across them', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mcpctl-apply-'));
     const more = join(dir, 'more');
