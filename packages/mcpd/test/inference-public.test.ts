@@ -263,10 +263,20 @@ describe('public path behaviour', () => {
     const controller = new AbortController();
     const response = await infer('fake', { stream: true }, { signal: controller.signal });
     const reader = response.body!.getReader();
-    await reader.read();
+    // Past the opening role chunk, to the first token.
+    let seen = '';
+    while (!/"content":"[^"]/.test(seen)) seen += new TextDecoder().decode((await reader.read()).value as Uint8Array);
     controller.abort();
     await upstream.waitForCancelled(1, 2000);
     expect(upstream.cancelled).toBe(1);
+    // Audited as the caller's leaving (499), with the first token it did get.
+    await eventually(async () => {
+      await mcpd.server.services.auditWriter.flush();
+      const [record] = (await (await mcpd.api('/api/v1/audit?llm=fake&limit=1')).json()) as Array<Record<string, unknown>>;
+      return record?.status === 499;
+    });
+    const [record] = (await (await mcpd.api('/api/v1/audit?llm=fake&limit=1')).json()) as Array<Record<string, unknown>>;
+    expect(record!.firstTokenMs).toEqual(expect.any(Number));
   });
 
   it('writes an audit record for every inference, off the request path', async () => {

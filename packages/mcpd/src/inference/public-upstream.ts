@@ -82,6 +82,8 @@ export class PublicUpstream implements InferenceBackend {
     failureContext.answered = true;
     const headers = { [SERVED_BY_HEADER]: target.record.name };
     let readingRest = false;
+    // What a stream cut short (the caller left) already gave is audited as the relay's is.
+    let forwarder: StreamForwarder | undefined;
     try {
       if (answer.statusCode < 200 || answer.statusCode >= 300) {
         const text = await answerText(answer, this.options.maxAnswerBytes, llmName);
@@ -98,7 +100,7 @@ export class PublicUpstream implements InferenceBackend {
         return;
       }
       const sink = call.caller.openStream(headers);
-      const forwarder = new StreamForwarder(sink, this.options.clock, {
+      forwarder = new StreamForwarder(sink, this.options.clock, {
         collectContent: call.collectContent,
         secrets: () => credentialsOf(target),
         source: context.source,
@@ -116,6 +118,8 @@ export class PublicUpstream implements InferenceBackend {
         outcome.error = forwarder.outcome.message;
       }
     } catch (error) {
+      outcome.usage ??= forwarder?.usage;
+      outcome.firstTokenAt ??= forwarder?.firstTokenAt;
       throw upstreamFailure(error, failureContext);
     } finally {
       if (!readingRest) answer.cut();
