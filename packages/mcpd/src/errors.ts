@@ -125,9 +125,10 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   if (httpError.retryAfterSeconds !== undefined) {
     void reply.header('retry-after', String(Math.max(1, Math.ceil(httpError.retryAfterSeconds))));
   }
-  // Refused before its body was read (no token, too large): the connection ends with the answer.
-  // Kept alive, Node would read the rest of the body first, however slowly it came, and a client
-  // without a token could hold connections open byte by byte.
-  if (!request.raw.complete) void reply.header('connection', 'close');
+  // A caller refused at the door (no valid token, too many failures or requests) before its body
+  // was read: the connection ends with the answer. Kept alive, Node would read the rest of the
+  // body first, however slowly it came, and a client without a token could hold connections
+  // open byte by byte. (A body too large is Fastify's to drain, so the client reads its 413.)
+  if (!request.raw.complete && (httpError.statusCode === 401 || httpError.statusCode === 429)) void reply.header('connection', 'close');
   void reply.code(httpError.statusCode).send({ error: httpError.message });
 }

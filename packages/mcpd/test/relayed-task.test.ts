@@ -121,3 +121,26 @@ describe('a relayed task whose publisher is lost', () => {
     }
   });
 });
+
+describe("a relayed task answered with the local server's error status", () => {
+  it('passes a refusal of the request itself on with its status and Retry-After, and takes any other status for the publisher failing', async () => {
+    const outcomes: Array<{ status: number; message: string; retryAfterSeconds: number | undefined }> = [];
+    for (const [status, retryAfterSeconds] of [
+      [429, 7],
+      [413, undefined],
+      [401, undefined],
+      [508, undefined],
+    ] as const) {
+      const task = relayedTask(callerWithSocket().caller, new ManualClock(), []);
+      task.results([{ status, body: { error: { message: 'said the server' } }, retryAfterSeconds }]);
+      const error = (await task.done.catch((failure: unknown) => failure)) as { statusCode: number; message: string; retryAfterSeconds?: number };
+      outcomes.push({ status: error.statusCode, message: error.message, retryAfterSeconds: error.retryAfterSeconds });
+    }
+    expect(outcomes).toEqual([
+      { status: 429, message: 'the upstream of local rejected the request (HTTP 429): said the server', retryAfterSeconds: 7 },
+      { status: 413, message: 'the upstream of local rejected the request (HTTP 413): said the server', retryAfterSeconds: undefined },
+      { status: 502, message: 'the publisher of local failed: its model server answered HTTP 401: said the server', retryAfterSeconds: undefined },
+      { status: 502, message: 'the publisher of local failed: its model server answered HTTP 508: said the server', retryAfterSeconds: undefined },
+    ]);
+  });
+});

@@ -1,3 +1,5 @@
+import { REQUEST_REFUSAL_STATUSES } from '@mcpctl/protocol';
+
 /** Every failure mcplocal raises on purpose; anything else reaching the entry point is a bug. */
 export class McplocalError extends Error {
   constructor(message: string, options: { cause?: unknown } = {}) {
@@ -44,16 +46,13 @@ export class ManagedServerError extends ProviderError {
   }
 }
 
-/** Statuses of a local server's refusal that are about the request itself, so the caller can act on them. */
-const REQUEST_STATUSES = new Set([400, 413, 422, 429]);
-
 /**
  * A local server refused the request itself (context too long, a bad parameter, rate limited):
  * the caller gets that status, as from a public LLM's upstream, and not a failure of the
  * publisher, which clients retry and pools move on from.
  */
 export function refusesTheRequest(error: unknown): error is ProviderError {
-  return error instanceof ProviderError && !(error instanceof ManagedServerError) && REQUEST_STATUSES.has(error.status);
+  return error instanceof ProviderError && !(error instanceof ManagedServerError) && REQUEST_REFUSAL_STATUSES.has(error.status);
 }
 
 /** The configuration files (or the environment they name) are invalid; `problems` lists every one, each naming its file and key. */

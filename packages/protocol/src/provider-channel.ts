@@ -175,6 +175,13 @@ const resultSeqSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER)
 const retryAfterSecondsSchema = z.number().int().positive().max(86_400).optional().catch(undefined);
 
 /**
+ * Statuses of a model server's refusal of the request itself (a prompt too long, a parameter it
+ * does not take, rate limited): a publisher sends them up as a whole answer, and the caller gets
+ * them as they are. Any other error status is the publisher failing.
+ */
+export const REQUEST_REFUSAL_STATUSES: ReadonlySet<number> = new Set([400, 413, 422, 429]);
+
+/**
  * The whole answer: a non-streaming completion, a wake's `{ok:true, ms}` (`wakeResultBodySchema`),
  * or the local server's refusal of the request itself (400, 413, 422, 429), with, an extra field
  * older servers ignore, its `Retry-After` as `retryAfterSeconds`.

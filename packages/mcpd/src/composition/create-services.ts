@@ -1,4 +1,3 @@
-import { sessionRef } from '../services/llm-view.js';
 import type { ProviderTransport } from '@mcpctl/protocol';
 import type { DatabaseHandle } from '@mcpctl/db';
 import { Agent } from 'undici';
@@ -64,6 +63,7 @@ import { generateId } from '../security/token.js';
 import { AdminLookup } from '../services/admin-lookup.js';
 import { MetricsAccess } from '../services/metrics-access.js';
 import { UpstreamUrlPolicy } from '../services/upstream-url-policy.js';
+import { sessionRef } from '../services/llm-view.js';
 
 /** The largest answer mcpd takes from a publisher or a public upstream, unless configured. */
 const DEFAULT_MAX_RESULT_BYTES = 32 * 1024 * 1024;
@@ -246,13 +246,15 @@ export function createServices(options: ServiceOptions): RunningServices {
     cacheMs,
     ...(options.failedAuth ? { failedAuth: options.failedAuth } : {}),
   });
-  const forgetAccessHere = () => {
+  const forgetAccessHere = (change: AccessChange = {}) => {
     // Declared below; only ever called once everything is built.
     live.accessChanged();
     auth.forgetAll();
     admins.forgetAll();
     catalog.invalidate();
-    // The control connections held here are checked again: a grant withdrawn ends those it let in.
+    // A revoked token's connections end by `tokenRevoked`; any other change may have taken a
+    // grant away, so the control connections held here are checked again.
+    if (change.tokenId !== undefined) return;
     providerSessions.accessChanged((authorization) => auth.reauthenticate(authorization)).then(
       (ended) => {
         if (ended.length > 0) options.logger.info({ sessions: ended.map(sessionRef) }, `ended ${ended.length} control connection(s) whose token or grants no longer let them publish`);
@@ -262,7 +264,7 @@ export function createServices(options: ServiceOptions): RunningServices {
   };
   // Other replicas drop their cached grants at once too, rather than when their cache expires.
   const forgetAccess = (change: AccessChange = {}) => {
-    forgetAccessHere();
+    forgetAccessHere(change);
     bus?.accessChanged(change);
   };
   const llmService = new LlmService(
@@ -321,7 +323,7 @@ export function createServices(options: ServiceOptions): RunningServices {
       dispatchLoad: (load) => dispatchLoad?.reported(load),
       slotsFreed: (llmId) => sharedSlots?.freed(llmId),
       accessChanged: ({ tokenId, sessionIds = [] }) => {
-        forgetAccessHere();
+        forgetAccessHere({ tokenId });
         const ended = [...(tokenId ? [providerSessions.tokenRevoked(tokenId)] : []), ...sessionIds.map((sessionId) => providerSessions.disconnect(sessionId))];
         Promise.all(ended).catch((error: unknown) => options.logger.error({ err: error }, 'ending connections after another replica revoked access failed'));
       },

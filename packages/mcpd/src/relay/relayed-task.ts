@@ -1,5 +1,5 @@
 import type { Cancel, Clock } from '@mcpctl/clock';
-import type { TaskChunkResult, TaskErrorResult, TaskResult, Usage } from '@mcpctl/protocol';
+import { REQUEST_REFUSAL_STATUSES, type TaskChunkResult, type TaskErrorResult, type TaskResult, type Usage } from '@mcpctl/protocol';
 import { badGateway, badRequest, gatewayTimeout, HttpError, notFound, publisherUnavailable, serviceUnavailable } from '../errors.js';
 import { publisherReason } from './publisher-reason.js';
 import type { Caller, CallerSink } from '../inference/caller.js';
@@ -200,7 +200,9 @@ export class RelayedTask implements TaskSink {
   #whole(status: number, body: unknown, retryAfterSeconds: number | undefined): void {
     if (status < 200 || status >= 300) {
       const message = openAiDialect.readErrorMessage(body);
-      return this.#fail(upstreamStatusError(status, message, this.options.llmName, retryAfterSeconds?.toString()));
+      // A workstation's server refusing the request itself; any other status is the publisher failing.
+      if (REQUEST_REFUSAL_STATUSES.has(status)) return this.#fail(upstreamStatusError(status, message, this.options.llmName, retryAfterSeconds?.toString()));
+      return this.#fail(badGateway(`the publisher of ${this.options.llmName} failed: its model server answered HTTP ${status}${message ? `: ${message}` : ''}`));
     }
     if (this.options.streaming) {
       return this.#fail(badGateway(`the publisher of ${this.options.llmName} answered a streaming request in one piece`));

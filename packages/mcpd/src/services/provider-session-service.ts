@@ -39,6 +39,9 @@ export class ProviderSessionService {
   readonly #openedWith = new WeakMap<ControlChannel, ConnectionOpener>();
   /** The timer that ends each connection when its token expires. */
   readonly #expiries = new WeakMap<ControlChannel, () => void>();
+  /** The check of every held connection under way after an access change, and whether another must follow it. */
+  #rechecking: Promise<string[]> | undefined;
+  #recheckAgain = false;
   /** When each connection held here opened, for the sessions view. */
   readonly #openedAt = new WeakMap<ControlChannel, Date>();
   /**
@@ -179,7 +182,11 @@ export class ProviderSessionService {
     this.#openedWith.set(channel, opener);
     this.#openedAt.set(channel, this.clock.now());
     this.#endAtExpiry(sessionId, channel, opener.principal.tokenExpiresAt);
-    if (this.hub.attach(sessionId, channel)) this.tasks.failSession(sessionId, this.replicaId);
+    const older = this.hub.attach(sessionId, channel);
+    if (older) {
+      this.#forget(older);
+      this.tasks.failSession(sessionId, this.replicaId);
+    }
     this.bus?.holdSession(sessionId);
     await this.#inOrder(sessionId, async () => {
       // The newest connection wins: claimed before the rows revive, so a release racing it leaves them.
@@ -250,11 +257,28 @@ export class ProviderSessionService {
    * Its publisher reconnects and registers again, and is told why it is refused. Answers the
    * sessions ended.
    */
-  async accessChanged(reauthenticate: Reauthenticate): Promise<string[]> {
+  accessChanged(reauthenticate: Reauthenticate): Promise<string[]> {
+    // One check at a time: changes that come while one runs are covered by one more run after it.
+    if (this.#rechecking) {
+      this.#recheckAgain = true;
+      return this.#rechecking;
+    }
+    this.#rechecking = (async () => {
+      const ended: string[] = [];
+      do {
+        this.#recheckAgain = false;
+        ended.push(...(await this.#recheck(reauthenticate)));
+      } while (this.#recheckAgain);
+      return ended;
+    })().finally(() => (this.#rechecking = undefined));
+    return this.#rechecking;
+  }
+
+  async #recheck(reauthenticate: Reauthenticate): Promise<string[]> {
     const held = this.hub.sessionIds().flatMap((sessionId) => {
       const channel = this.hub.channel(sessionId);
       const opener = channel && this.#openedWith.get(channel);
-      return opener ? [{ sessionId, opener }] : [];
+      return channel && opener ? [{ sessionId, channel, opener }] : [];
     });
     if (held.length === 0) return [];
     const rowsOf = new Map<string | null, LlmRow[]>();
@@ -265,7 +289,7 @@ export class ProviderSessionService {
     const principals = new Map<string | undefined, Promise<Principal | undefined>>();
     const ended: string[] = [];
     await Promise.all(
-      held.map(async ({ sessionId, opener }) => {
+      held.map(async ({ sessionId, channel, opener }) => {
         let now = principals.get(opener.authorization);
         if (!now) {
           now = reauthenticate(opener.authorization).catch((error: unknown) => {
@@ -276,6 +300,8 @@ export class ProviderSessionService {
         }
         const principal = await now;
         if (principal && principal.userId === opener.principal.userId && this.#mayHold(principal, rowsOf.get(sessionId) ?? [])) return;
+        // A connection that replaced it meanwhile was checked as it opened.
+        if (this.hub.channel(sessionId) !== channel) return;
         ended.push(sessionId);
         await this.disconnect(sessionId);
       }),

@@ -258,9 +258,10 @@ export class TaskHandler {
  * would be a 502, which clients retry, sending a prompt too long for the model three times.
  */
 function refusalAnswer(error: ProviderError, localAddresses: ReadonlyArray<string | undefined>, secrets: ReadonlyArray<string | undefined>): TaskWholeResult {
-  const said = error.serverMessage === undefined ? undefined : withoutLocalAddresses(error.serverMessage, localAddresses, secrets);
+  // The server's own words; a refusal mcplocal made itself (a dialect that cannot say `n: 2`) has its own.
+  const said = withoutLocalAddresses(error.serverMessage ?? error.message, localAddresses, secrets);
   const seconds = error.retryAfter !== undefined && /^\s*\d+\s*$/.test(error.retryAfter) ? Math.min(86_400, Math.max(1, Number(error.retryAfter))) : undefined;
-  return { status: error.status, body: said === undefined ? {} : { error: { message: said } }, ...(seconds === undefined ? {} : { retryAfterSeconds: seconds }) };
+  return { status: error.status, body: { error: { message: said } }, ...(seconds === undefined ? {} : { retryAfterSeconds: seconds }) };
 }
 
 /** When a failure says it passes (a managed server that keeps crashing): mcpd's 503 carries it on. */

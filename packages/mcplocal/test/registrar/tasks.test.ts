@@ -2,6 +2,7 @@ import { DEFAULT_TOKENS } from '@mcpctl/test-kit';
 import { chatCompletionChunkSchema, chatCompletionSchema, type TaskResult } from '@mcpctl/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
+import { OllamaProvider } from '../../src/providers/ollama/ollama-provider.js';
 import { RegistrarHarness } from './registrar-harness.js';
 
 let harness: RegistrarHarness | undefined;
@@ -160,6 +161,17 @@ describe('VirtualLlmRegistrar tasks', () => {
     mcpd.pushTask({ kind: 'infer', taskId: 'task-7', llmName: 'local-qwen', request: REQUEST, streaming: true });
     await mcpd.waitFor('the answer', () => mcpd.resultsOf('task-7').length === 1);
     expect(mcpd.resultsOf('task-7')).toEqual([{ status: 429, body: { error: { message: 'too many requests at (local address)' } }, retryAfterSeconds: 7 }]);
+  });
+
+  it('posts a refusal mcplocal makes itself (a request the server\'s dialect cannot carry) as a 400 answer with its reason', async () => {
+    harness = await RegistrarHarness.start();
+    const { mcpd } = harness;
+    const ollama = new OllamaProvider({ name: 'local-llama', url: harness.upstream.url, model: 'fake-model' });
+    await harness.registrar({ publishedProviders: [harness.localProvider({ publishName: 'llama', type: 'ollama', provider: ollama })] }).start();
+    const request = { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] }] };
+    mcpd.pushTask({ kind: 'infer', taskId: 'task-r', llmName: 'llama', request, streaming: false });
+    await mcpd.waitFor('the answer', () => mcpd.resultsOf('task-r').length === 1);
+    expect(mcpd.resultsOf('task-r')).toEqual([{ status: 400, body: { error: { message: 'an image for an Ollama model must be a base64 data: URL' } } }]);
   });
 
   it('answers a task for a name it does not publish with an error', async () => {
