@@ -1,4 +1,4 @@
-import { Document } from 'yaml';
+import { Document, visit } from 'yaml';
 
 /** Where printed text goes: `process.stdout`/`stderr`, or a buffer in tests. */
 export interface TextSink {
@@ -96,7 +96,14 @@ export function formatYamlDocuments(documents: ReadonlyArray<YamlDocument>): str
     .map((document) => {
       const yaml = new Document(document.value);
       if (document.comment !== undefined) yaml.commentBefore = ` ${document.comment}`;
-      return yaml.toString({ lineWidth: 0 });
+      // The YAML writer escapes C0 controls but writes DEL and C1 as they are: a scalar holding one
+      // is double-quoted, where they are then written as escapes (the same string to a parser).
+      visit(yaml, {
+        Scalar: (_key, node) => {
+          if (typeof node.value === 'string' && DEL_AND_C1.test(node.value)) node.type = 'QUOTE_DOUBLE';
+        },
+      });
+      return yaml.toString({ lineWidth: 0 }).replace(DEL_AND_C1_ALL, (char) => `\\x${char.charCodeAt(0).toString(16)}`);
     })
     .join('---\n');
 }
@@ -117,6 +124,9 @@ function cellText(value: string | number | boolean | null | undefined): string {
   // A table row is one line: a newline in a description would break the columns.
   return visible(String(value).replace(/\s*\n\s*/g, ' ').replace(/\t/g, ' '));
 }
+
+const DEL_AND_C1 = /[\u007f-\u009f]/;
+const DEL_AND_C1_ALL = /[\u007f-\u009f]/g;
 
 /** Control characters but newline and tab: C0, DEL and C1. */
 // eslint-disable-next-line no-control-regex -- matching them is the point

@@ -1,4 +1,5 @@
 import type { TerminalStream } from '../context.js';
+import { visible } from '../printer.js';
 
 const DIM = '\u001b[2m';
 const NORMAL = '\u001b[22m';
@@ -7,22 +8,24 @@ const NORMAL = '\u001b[22m';
  * Writes an answer to stdout as it arrives. Reasoning deltas are shown dimmed on a
  * terminal and left out when stdout is a pipe or file: whoever reads that output wants
  * the answer, and reasoning text would corrupt it (the status line and summary still
- * count the thinking phase).
+ * count the thinking phase). On a terminal, control characters in the model's text are written
+ * out (`\x1b`): a model, or a prompt injected into it, must not clear the screen or write to the
+ * clipboard; a pipe gets the text as the model wrote it.
  */
 export class AnswerWriter {
   readonly #out: TerminalStream;
-  readonly #showReasoning: boolean;
+  readonly #terminal: boolean;
   #dimmed = false;
   #wroteAnything = false;
   #endsWithNewline = true;
 
   constructor(out: TerminalStream) {
     this.#out = out;
-    this.#showReasoning = out.isTTY === true;
+    this.#terminal = out.isTTY === true;
   }
 
   reasoning(text: string): void {
-    if (!this.#showReasoning || text === '') return;
+    if (!this.#terminal || text === '') return;
     if (!this.#dimmed) {
       this.#out.write(DIM);
       this.#dimmed = true;
@@ -53,7 +56,7 @@ export class AnswerWriter {
   }
 
   #write(text: string): void {
-    this.#out.write(text);
+    this.#out.write(this.#terminal ? visible(text) : text);
     this.#wroteAnything = true;
     this.#endsWithNewline = text.endsWith('\n');
   }

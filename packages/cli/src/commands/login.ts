@@ -35,10 +35,10 @@ async function tokenOf(option: string | undefined, context: CliContext): Promise
   return token;
 }
 
-/** The first line of stdin; at a terminal, asked for on stderr. */
+/** The first line of stdin; at a terminal, asked for on stderr and typed unseen. */
 async function firstLine(context: CliContext): Promise<string | undefined> {
   const { stdin, stderr } = context.io;
-  if (stdin.isTTY === true) stderr.write('Token: ');
+  if (stdin.isTTY === true && isRawCapable(stdin)) return typedUnseen(stdin, stderr);
   const lines = createInterface({ input: stdin, crlfDelay: Infinity });
   try {
     for await (const line of lines) return line;
@@ -89,4 +89,37 @@ function checkUrl(value: string): string {
   // Not echoed: the value holds a password.
   if (urlHoldsCredentials(value)) throw new UsageError('--url must not hold a user name or password; mcpd takes the token (--token) alone');
   return value;
+}
+
+interface RawCapable {
+  setRawMode(raw: boolean): unknown;
+}
+
+function isRawCapable(stream: object): stream is RawCapable {
+  return typeof (stream as Partial<RawCapable>).setRawMode === 'function';
+}
+
+/** A line typed at the terminal without its echo, as a password prompt reads it; Ctrl-C cancels. */
+function typedUnseen(stdin: NodeJS.ReadableStream & RawCapable, stderr: { write(text: string): unknown }): Promise<string> {
+  stderr.write('Token (not shown): ');
+  stdin.setRawMode(true);
+  return new Promise<string>((resolve, reject) => {
+    let typed = '';
+    const done = (finish: () => void) => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      stderr.write('\n');
+      finish();
+    };
+    const onData = (chunk: Buffer | string) => {
+      for (const char of chunk.toString()) {
+        if (char === '\r' || char === '\n' || char === '\u0004') return done(() => resolve(typed));
+        if (char === '\u0003') return done(() => reject(new UsageError('login cancelled')));
+        typed = char === '\u007f' || char === '\b' ? typed.slice(0, -1) : typed + char;
+      }
+    };
+    stdin.on('data', onData);
+    stdin.resume();
+  });
 }

@@ -99,6 +99,13 @@ describe('text other users wrote', () => {
     expect(stdout.text + stderr.text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
   });
 
+  it('stays the same string in YAML, with DEL and C1 escaped in a double-quoted scalar', () => {
+    const yaml = formatYamlDocuments([{ value: { description: hostile, extras: { 'key\u0085': 'x\u007f' } } }]);
+    // eslint-disable-next-line no-control-regex -- the point: none is left
+    expect(yaml).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(parseAllDocuments(yaml)[0]!.toJS()).toEqual({ description: hostile, extras: { 'key\u0085': 'x\u007f' } });
+  });
+
   it('stays the same string in JSON, with DEL and C1 escaped as well', () => {
     const stdout = new CapturedStream();
     new Printer(stdout, new CapturedStream()).json({ description: hostile });
