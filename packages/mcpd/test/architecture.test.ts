@@ -52,8 +52,9 @@ const PACKAGE_USERS: Record<string, readonly string[]> = {
   ws: ['routes', 'transports'],
   // The bus between replicas.
   '@nats-io/transport-node': ['bus'],
-  // The HTTP exchange with a public LLM's upstream: the inference path's own.
-  '@mcpctl/upstream': ['inference'],
+  // The HTTP exchange with a public LLM's upstream: the inference path's own; security masks
+  // the credentials it sends (the Basic token made of a URL's user info) where an upstream quotes them.
+  '@mcpctl/upstream': ['inference', 'security'],
 };
 
 const SRC = fileURLToPath(new URL('../src', import.meta.url));

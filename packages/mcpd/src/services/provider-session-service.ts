@@ -1,7 +1,6 @@
 import type { Clock } from '@mcpctl/clock';
-import type { LlmRow } from '@mcpctl/db';
 import type { HeartbeatNews, ProviderSessionView } from '@mcpctl/protocol';
-import { HttpError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { assertMayHold } from '../rbac/assert-may-publish.js';
 import type { AgentRepository } from '../repositories/agent-repository.js';
 import type { LlmRepository } from '../repositories/llm-repository.js';
@@ -12,22 +11,11 @@ import type { RelayBus } from '../relay/relay-bus.js';
 import type { TaskRegistry } from '../relay/task-registry.js';
 import type { LlmCatalog } from '../catalog/llm-catalog.js';
 import type { Principal } from '../rbac/principal.js';
+import { ConnectionOpeners, type ConnectionOpener, type Reauthenticate } from './connection-openers.js';
 import { HeartbeatBatch } from './heartbeat-batch.js';
 import { sessionRef } from './llm-view.js';
 
 const MAX_REMEMBERED_REVOCATIONS = 1000;
-/** The longest delay a Node timer takes. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** Who opened a control connection, as the request showed: checked again when access changes. */
-export interface ConnectionOpener {
-  principal: Principal;
-  /** The `Authorization` header it came with. */
-  authorization: string | undefined;
-}
-
-/** The caller of an `Authorization` header as it stands now; rejects with a 401 for a token no longer valid. */
-export type Reauthenticate = (authorization: string | undefined) => Promise<Principal>;
 /** How long the heartbeats of the sessions held here gather before they are written together. */
 export const HEARTBEAT_WINDOW_MS = 100;
 
@@ -36,12 +24,7 @@ export class ProviderSessionService {
   /** Per-session queue: a stream that opens and closes at once must not end up revived. */
   readonly #queues = new Map<string, Promise<void>>();
   /** Who opened each connection, with which token: revoking it ends the stream (SPEC §12, §9), and so do its expiry and grants withdrawn. */
-  readonly #openedWith = new WeakMap<ControlChannel, ConnectionOpener>();
-  /** The timer that ends each connection when its token expires. */
-  readonly #expiries = new WeakMap<ControlChannel, () => void>();
-  /** The check of every held connection under way after an access change, and whether another must follow it. */
-  #rechecking: Promise<string[]> | undefined;
-  #recheckAgain = false;
+  readonly #openers: ConnectionOpeners;
   /** When each connection held here opened, for the sessions view. */
   readonly #openedAt = new WeakMap<ControlChannel, Date>();
   /**
@@ -70,6 +53,11 @@ export class ProviderSessionService {
     private readonly bus?: RelayBus,
   ) {
     this.#beats = new HeartbeatBatch(clock, HEARTBEAT_WINDOW_MS, (sessionIds) => this.#reviveHeld(sessionIds));
+    this.#openers = new ConnectionOpeners(clock, llms, async ({ sessionId, channel }) => {
+      if (this.hub.channel(sessionId) !== channel) return false;
+      await this.disconnect(sessionId);
+      return true;
+    });
   }
 
   /**
@@ -179,12 +167,11 @@ export class ProviderSessionService {
       channel.close('shuttingDown');
       return;
     }
-    this.#openedWith.set(channel, opener);
+    this.#openers.opened({ sessionId, channel }, opener);
     this.#openedAt.set(channel, this.clock.now());
-    this.#endAtExpiry(sessionId, channel, opener.principal.tokenExpiresAt);
     const older = this.hub.attach(sessionId, channel);
     if (older) {
-      this.#forget(older);
+      this.#openers.closed(older);
       this.tasks.failSession(sessionId, this.replicaId);
     }
     this.bus?.holdSession(sessionId);
@@ -203,7 +190,7 @@ export class ProviderSessionService {
   takenOver(sessionId: string): void {
     const channel = this.hub.channel(sessionId);
     if (!channel || !this.hub.detach(sessionId, channel)) return;
-    this.#forget(channel);
+    this.#openers.closed(channel);
     channel.close('replaced');
     this.#released(sessionId);
   }
@@ -245,7 +232,7 @@ export class ProviderSessionService {
     }
     const opened = this.hub.sessionIds().filter((sessionId) => {
       const channel = this.hub.channel(sessionId);
-      return channel !== undefined && this.#openedWith.get(channel)?.principal.tokenId === tokenId;
+      return channel !== undefined && this.#openers.openedWith(channel, tokenId);
     });
     await Promise.all(opened.map((sessionId) => this.disconnect(sessionId)));
   }
@@ -258,84 +245,12 @@ export class ProviderSessionService {
    * sessions ended.
    */
   accessChanged(reauthenticate: Reauthenticate): Promise<string[]> {
-    // One check at a time: changes that come while one runs are covered by one more run after it.
-    if (this.#rechecking) {
-      this.#recheckAgain = true;
-      return this.#rechecking;
-    }
-    this.#rechecking = (async () => {
-      const ended: string[] = [];
-      do {
-        this.#recheckAgain = false;
-        ended.push(...(await this.#recheck(reauthenticate)));
-      } while (this.#recheckAgain);
-      return ended;
-    })().finally(() => (this.#rechecking = undefined));
-    return this.#rechecking;
-  }
-
-  async #recheck(reauthenticate: Reauthenticate): Promise<string[]> {
-    const held = this.hub.sessionIds().flatMap((sessionId) => {
-      const channel = this.hub.channel(sessionId);
-      const opener = channel && this.#openedWith.get(channel);
-      return channel && opener ? [{ sessionId, channel, opener }] : [];
-    });
-    if (held.length === 0) return [];
-    const rowsOf = new Map<string | null, LlmRow[]>();
-    for (const row of await this.llms.listBySession(held.map(({ sessionId }) => sessionId))) {
-      rowsOf.set(row.providerSessionId, [...(rowsOf.get(row.providerSessionId) ?? []), row]);
-    }
-    // Connections opened with one header share one check.
-    const principals = new Map<string | undefined, Promise<Principal | undefined>>();
-    const ended: string[] = [];
-    await Promise.all(
-      held.map(async ({ sessionId, channel, opener }) => {
-        let now = principals.get(opener.authorization);
-        if (!now) {
-          now = reauthenticate(opener.authorization).catch((error: unknown) => {
-            if (error instanceof HttpError && error.statusCode === 401) return undefined;
-            throw error;
-          });
-          principals.set(opener.authorization, now);
-        }
-        const principal = await now;
-        if (principal && principal.userId === opener.principal.userId && this.#mayHold(principal, rowsOf.get(sessionId) ?? [])) return;
-        // A connection that replaced it meanwhile was checked as it opened.
-        if (this.hub.channel(sessionId) !== channel) return;
-        ended.push(sessionId);
-        await this.disconnect(sessionId);
-      }),
-    );
-    return ended;
-  }
-
-  #mayHold(principal: Principal, rows: Parameters<typeof assertMayHold>[1]): boolean {
-    try {
-      assertMayHold(principal, rows);
-      return true;
-    } catch (error) {
-      if (error instanceof HttpError && error.statusCode === 403) return false;
-      throw error;
-    }
-  }
-
-  /** A connection ends when the token it was opened with expires, as its requests would be refused from then on. */
-  #endAtExpiry(sessionId: string, channel: ControlChannel, expiresAt: number | null): void {
-    if (expiresAt === null) return;
-    const left = expiresAt - this.clock.now().getTime();
-    // A timer waits at most about 24.8 days (Node fires a longer one at once): a later expiry is waited for in steps.
-    const cancel = this.clock.after(Math.max(0, Math.min(left, MAX_TIMER_MS)), () => {
-      if (this.hub.channel(sessionId) !== channel) return;
-      if (left > MAX_TIMER_MS) this.#endAtExpiry(sessionId, channel, expiresAt);
-      else void this.disconnect(sessionId);
-    });
-    this.#expiries.set(channel, cancel);
-  }
-
-  /** A connection is no longer held here: its expiry is nothing to wait for. */
-  #forget(channel: ControlChannel): void {
-    this.#expiries.get(channel)?.();
-    this.#expiries.delete(channel);
+    const held = () =>
+      this.hub.sessionIds().flatMap((sessionId) => {
+        const channel = this.hub.channel(sessionId);
+        return channel ? [{ sessionId, channel }] : [];
+      });
+    return this.#openers.recheck(held, reauthenticate);
   }
 
   /**
@@ -351,7 +266,7 @@ export class ProviderSessionService {
         if (!channel) return;
         this.#leaving.add(channel);
         this.hub.detach(sessionId, channel, true);
-        this.#forget(channel);
+        this.#openers.closed(channel);
         await move(sessionId, channel);
       }),
     );
@@ -365,7 +280,7 @@ export class ProviderSessionService {
       return;
     }
     if (!this.hub.detach(sessionId, channel)) return;
-    this.#forget(channel);
+    this.#openers.closed(channel);
     await this.#gone(sessionId);
   }
 
@@ -376,7 +291,7 @@ export class ProviderSessionService {
   async disconnect(sessionId: string, reason: ChannelCloseReason = 'sessionGone'): Promise<void> {
     const channel = this.hub.channel(sessionId);
     if (!channel || !this.hub.detach(sessionId, channel)) return;
-    this.#forget(channel);
+    this.#openers.closed(channel);
     channel.close(reason);
     await this.#gone(sessionId);
   }
