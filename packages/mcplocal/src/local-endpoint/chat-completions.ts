@@ -41,16 +41,17 @@ export async function chatCompletions(
   }
   const model = parsed.data.model;
   if (model === undefined || model === '') throw new LocalEndpointError(400, 'invalid request body: model: name a local provider or a central LLM');
-  const localChat = (name: string): LocalChat => ({
+  const localChat = (name: string, asItself: boolean): LocalChat => ({
     request: parsed.data,
     streaming: parsed.data.stream === true,
     includeUsage: parsed.data.stream_options?.include_usage === true,
     identity: context.identity(name),
+    asItself,
     signal,
   });
 
   const provider = context.registry.get(model);
-  if (provider) return serveLocally(provider, localChat(model), response);
+  if (provider) return serveLocally(provider, localChat(model, true), response);
   if (!context.mcpd) {
     throw new LocalEndpointError(404, `unknown model "${model}": no local provider has that name, and mcplocal started without credentials to ask mcpd (run mcpctl login, then restart mcplocal)`);
   }
@@ -59,7 +60,7 @@ export async function chatCompletions(
     model,
     async () => ({ by: 'mcpd', response: await client.chat(body.text, request.headers, signal) }),
     async (standIn: LlmProvider) => {
-      await serveLocally(standIn, localChat(model), response);
+      await serveLocally(standIn, localChat(model, false), response);
       return { by: 'local' };
     },
     { signal, failsOver: isCentralFailure },

@@ -18,18 +18,41 @@ export interface LocalChat {
   includeUsage: boolean;
   /** `model` is the name the caller asked for: the provider's own, or the central LLM it stands in for. */
   identity: CompletionIdentity;
+  /** The caller named this provider, rather than a central LLM it stands in for. */
+  asItself: boolean;
   signal: AbortSignal;
 }
 
 /**
- * Answers a chat request with a local provider, shaped as the registrar shapes relayed answers:
- * a `chat.completion`, or a stream of `chat.completion.chunk` frames written as the provider
- * yields them, ending with a finish reason and `[DONE]`. A failure before the first frame
- * rejects, so the caller gets an error status; after it, the stream ends with an error frame.
+ * Answers a chat request with a local provider. A server that speaks the OpenAI dialect, asked
+ * for by its own name, has its answer passed on as it wrote it, as the relay and mcpd's public
+ * path pass answers on: every choice of `n`, a refusal, reasoning, its `id` and `model`. Any
+ * other, and a stand-in (whose answer keeps the central LLM's name), is shaped as the registrar
+ * shapes relayed answers: a `chat.completion`, or a stream of `chat.completion.chunk` frames
+ * written as the provider yields them, ending with a finish reason and `[DONE]`. A failure
+ * before the first frame rejects, so the caller gets an error status; after it, the stream ends
+ * with an error frame.
  */
 export async function serveLocally(provider: LlmProvider, chat: LocalChat, response: ServerResponse): Promise<void> {
   const options = toCompletionOptions(chat.request, chat.signal);
   const headers = { [SERVED_BY_HEADER]: provider.name };
+  if (chat.asItself && !chat.streaming && provider.completionBody) {
+    sendJson(response, 200, await provider.completionBody(options), headers);
+    return;
+  }
+  if (chat.asItself && chat.streaming && provider.relayChunks) {
+    const sse = new SseWriter(response, headers, chat.signal);
+    const sink = (text: string) => (chat.includeUsage || !isUsageOnly(text) ? sse.data(text) : undefined);
+    try {
+      await provider.relayChunks(options, sink);
+    } catch (error) {
+      if (!sse.opened) throw error;
+      if (!chat.signal.aborted) sse.fail(error instanceof Error ? error.message : String(error));
+      return;
+    }
+    sse.done();
+    return;
+  }
   if (!chat.streaming) {
     const result = await provider.complete(options);
     sendJson(response, 200, toChatCompletion(result, chat.identity), headers);
@@ -50,4 +73,18 @@ export async function serveLocally(provider: LlmProvider, chat: LocalChat, respo
   }
   if (!mapper.finished) await sse.data(JSON.stringify(mapper.finish()));
   sse.done();
+}
+
+/**
+ * The chunk that carries only the usage (no choices), which the server sends because mcplocal
+ * always asks for it: OpenAI sends it only to a caller who asked, and some clients choke on it.
+ */
+function isUsageOnly(text: string): boolean {
+  if (!text.includes('"usage"') || !/"choices"\s*:\s*\[\s*\]/.test(text)) return false;
+  try {
+    const chunk = JSON.parse(text) as { choices?: unknown };
+    return Array.isArray(chunk.choices) && chunk.choices.length === 0;
+  } catch {
+    return false;
+  }
 }

@@ -5,6 +5,7 @@ import { readChatStream, startFakeUpstream, type FakeUpstream } from '@mcpctl/te
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OpenAiProvider, ProviderRegistry, startLocalEndpoint, type LocalEndpoint } from '../../src/index.js';
 import { closedPortUrl } from '../providers/support/closed-port.js';
+import { startScriptedServer } from '../providers/support/scripted-server.js';
 
 const SIX_TOKENS = ['Hello', ' from', ' your', ' own', ' desk', '.'];
 const HI = [{ role: 'user' as const, content: 'Hi' }];
@@ -38,14 +39,14 @@ describe('the local endpoint serving local providers', () => {
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
 
-  it('listens on loopback and answers a non-streaming request as an OpenAI chat.completion', async () => {
+  it("listens on loopback and answers a non-streaming request with the OpenAI server's own chat.completion", async () => {
     expect(endpoint.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const completion = await client().chat.completions.create({ model: 'desk-qwen', messages: HI, temperature: 0.2 });
+    // Passed on as the server wrote it, as the relay and mcpd pass answers on: its id and model.
     expect(completion).toMatchObject({
-      id: 'chatcmpl-local1',
+      id: expect.stringMatching(/^chatcmpl-fake-/) as string,
       object: 'chat.completion',
-      created: 1_700_000_000,
-      model: 'desk-qwen',
+      model: 'fake-model',
       choices: [{ index: 0, message: { role: 'assistant', content: SIX_TOKENS.join('') }, finish_reason: 'stop' }],
       usage: { completion_tokens: 6 },
     });
@@ -265,5 +266,39 @@ describe('the local endpoint with mcpd unreachable', () => {
       await endpoint.close();
       await upstream.close();
     }
+  });
+});
+
+/* What an OpenAI server sends that the provider interface does not name: passed on, as the relay passes it. */
+describe('the local endpoint passing an OpenAI server’s answer on', () => {
+  const chunk = (choice: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ id: 'srv-1', object: 'chat.completion.chunk', created: 5, model: 'served-model', choices: [choice], ...extra });
+  const frames = [
+    chunk({ index: 0, delta: { role: 'assistant', content: '' } }),
+    chunk({ index: 1, delta: { role: 'assistant', refusal: 'I cannot help with that.' } }),
+    chunk({ index: 0, delta: { content: 'Sure.' }, logprobs: { content: [] } }),
+    chunk({ index: 0, delta: {}, finish_reason: 'stop' }),
+    chunk({ index: 1, delta: {}, finish_reason: 'stop' }),
+    JSON.stringify({ id: 'srv-1', object: 'chat.completion.chunk', created: 5, model: 'served-model', choices: [], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } }),
+  ];
+  let server: Awaited<ReturnType<typeof startScriptedServer>> | undefined;
+  let endpoint: LocalEndpoint | undefined;
+
+  afterEach(async () => {
+    await endpoint?.close();
+    await server?.close();
+  });
+
+  it('keeps every choice of n, a refusal and logprobs, byte for byte, and the usage chunk only for a caller who asked', async () => {
+    server = await startScriptedServer({ contentType: 'text/event-stream', chunks: [...frames.map((frame) => `data: ${frame}\n\n`), 'data: [DONE]\n\n'] });
+    const registry = new ProviderRegistry();
+    registry.register(new OpenAiProvider({ name: 'desk', url: server.url, model: 'served-model' }));
+    endpoint = await startLocalEndpoint({ registry, port: 0, requireToken: false, log: { info: () => undefined, warn: () => undefined, error: () => undefined } });
+    const ask = async (body: Record<string, unknown>) =>
+      (await fetch(`${endpoint!.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).text();
+    const request = { model: 'desk', n: 2, stream: true, messages: [{ role: 'user', content: 'Hi' }] };
+    expect(await ask(request)).toBe(`${frames.slice(0, -1).map((frame) => `data: ${frame}\n\n`).join('')}data: [DONE]\n\n`);
+    expect(await ask({ ...request, stream_options: { include_usage: true } })).toBe(`${frames.map((frame) => `data: ${frame}\n\n`).join('')}data: [DONE]\n\n`);
+    expect(server.requests.at(-1)?.body).toMatchObject({ n: 2, model: 'served-model' });
   });
 });
