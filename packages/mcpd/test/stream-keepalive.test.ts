@@ -132,7 +132,8 @@ describe('a streaming caller waiting for its first token hears a comment every 1
     const reader = new BodyReader(await answer);
     await post(task.taskId, { error: 'the model server crashed' });
     expect(await reader.end()).toBe(
-      ': waiting\n\ndata: {"error":{"message":"the publisher of slow failed: the model server crashed","type":"upstream_error"}}\n\n',
+      // The status it would have answered, for a client (mcplocal's failover) that tells a failure from a refusal.
+      ': waiting\n\ndata: {"error":{"message":"the publisher of slow failed: the model server crashed","type":"upstream_error","status":502}}\n\n',
     );
     expect(reader.response.status).toBe(200);
     await mcpd.server.services.auditWriter.flush();

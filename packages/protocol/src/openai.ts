@@ -134,12 +134,18 @@ export const modelListReadSchema = z.looseObject({
   data: z.array(z.looseObject({ id: z.string(), created: z.number().nullish(), owned_by: z.string().nullish() })),
 });
 
-/** The error object OpenAI-compatible servers answer, also sent as an SSE frame mid-stream. */
+/**
+ * The error object OpenAI-compatible servers answer, also sent as an SSE frame mid-stream. mcpd
+ * adds `status` to the frame of a stream that failed before its answer began (only `: waiting`
+ * or `: waking` comments went out): the status it would have answered with a moment earlier,
+ * which tells mcplocal's failover a failure of mcpd's side (5xx) from a refusal of the request.
+ */
 export const openAiErrorSchema = z.looseObject({
   error: z.looseObject({
     message: z.string(),
     type: z.string().optional(),
     code: z.union([z.string(), z.number()]).nullable().optional(),
+    status: z.number().int().optional(),
   }),
 });
 export type OpenAiError = z.infer<typeof openAiErrorSchema>;

@@ -1,6 +1,6 @@
 import type { Clock } from '@mcpctl/clock';
 import type { RawFrame } from '@mcpctl/dialects';
-import type { Usage } from '@mcpctl/protocol';
+import type { OpenAiError, Usage } from '@mcpctl/protocol';
 import { sanitizeUpstreamText } from '../security/sanitize-upstream-text.js';
 import { hasOutput } from './has-output.js';
 import { SseOutput } from './sse-output.js';
@@ -95,8 +95,12 @@ export class StreamForwarder {
     ]);
   }
 
-  fail(message: string): void {
-    this.accept([{ type: 'error', message }]);
+  /** `status`: for a stream whose answer never began, the status the failure would have had (see `openAiErrorSchema`). */
+  fail(message: string, status?: number): void {
+    if (status === undefined) return void this.accept([{ type: 'error', message }]);
+    if (this.#outcome) return;
+    this.sink.write(this.#error(message, status));
+    this.sink.end();
   }
 
   /** A chunk the decoder did not read holds nothing to note (see {@link StreamPart}); its text goes out as it came. */
@@ -142,10 +146,11 @@ export class StreamForwarder {
     else out.text('data: [DONE]\n\n');
   }
 
-  #error(text: string): string {
+  #error(text: string, status?: number): string {
     // An upstream's words, on their way to the caller and the audit.
     const message = sanitizeUpstreamText(text, this.#secrets());
     this.#outcome = { ok: false, message };
-    return `data: ${JSON.stringify({ error: { message, type: 'upstream_error' } })}\n\n`;
+    const error: OpenAiError['error'] = { message, type: 'upstream_error', ...(status === undefined ? {} : { status }) };
+    return `data: ${JSON.stringify({ error })}\n\n`;
   }
 }

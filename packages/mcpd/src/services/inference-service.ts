@@ -86,7 +86,8 @@ export class InferenceService {
       if (error instanceof HttpError && error.upstreamFailure) outcome.upstreamFailure = true;
       if (error instanceof CallerGoneError) return outcome;
       // Headers went out (a waking or waiting comment, or an answer mcpd cut off): only an error frame can say it now.
-      if (call.caller.streaming) new StreamForwarder(call.caller.openStream({}), clock).fail(outcome.error);
+      // Nothing of an answer went out yet (comments only): the frame says the status it would have had.
+      if (call.caller.streaming) new StreamForwarder(call.caller.openStream({}), clock).fail(outcome.error, outcome.status);
       else throw error;
     } finally {
       keepalive?.stop();

@@ -7,6 +7,7 @@ import type { LlmProvider } from '../providers/llm-provider.js';
 import type { CompletionIdentity } from '../registrar/completion-identity.js';
 import type { McpdClient } from './mcpd-client.js';
 import { pipeResponse } from './pipe-response.js';
+import { readOpening, type StreamOpening } from './stream-opening.js';
 import { readJsonBody } from './read-json-body.js';
 import { serveLocally, type LocalChat } from './serve-locally.js';
 
@@ -19,13 +20,14 @@ export interface ChatCompletionsContext {
 }
 
 /** How a forwarded request ended up served. */
-type Served = { by: 'mcpd'; response: Response } | { by: 'local' };
+type Served = { by: 'mcpd'; response: Response; opening?: StreamOpening } | { by: 'local' };
 
 /**
  * `POST /v1/chat/completions`: `model` names a local provider (served here) or anything mcpd
  * knows — an LLM, pool or agent — which is forwarded with the user's token. When mcpd fails
- * to answer (unreachable, or a 5xx before any byte of the answer) and a local provider stands in
- * for that name, the failover router decides whether it serves instead.
+ * to answer (unreachable, or a 5xx before any byte of the answer: a stream that failed after its
+ * `: waiting` comments alone counts) and a local provider stands in for that name, the failover
+ * router decides whether it serves instead.
  */
 export async function chatCompletions(
   context: ChatCompletionsContext,
@@ -58,14 +60,29 @@ export async function chatCompletions(
   const { client, router } = context.mcpd;
   const outcome = await router.run<Served>(
     model,
-    async () => ({ by: 'mcpd', response: await client.chat(body.text, request.headers, signal) }),
+    async () => forwarded(await client.chat(body.text, request.headers, signal)),
     async (standIn: LlmProvider) => {
       await serveLocally(standIn, localChat(model, false), response);
       return { by: 'local' };
     },
     { signal, failsOver: isCentralFailure },
   );
-  if (outcome.result.by === 'mcpd') await pipeResponse(outcome.result.response, response, signal);
+  if (outcome.result.by === 'mcpd') await pipeResponse(outcome.result.response, response, signal, outcome.result.opening);
+}
+
+/**
+ * mcpd's answer, a stream read as far as its first event: one that failed before its answer
+ * began (its error frame says the status) is that failure, as a status answered at once is, and
+ * the caller, who has been sent nothing yet, gets it as one.
+ */
+async function forwarded(answer: Response): Promise<Served> {
+  if (!answer.headers.get('content-type')?.startsWith('text/event-stream') || answer.body === null) return { by: 'mcpd', response: answer };
+  const opening = await readOpening(answer.body);
+  if (opening.failure) {
+    await opening.reader.cancel().catch(() => undefined);
+    throw new LocalEndpointError(opening.failure.status, opening.failure.message);
+  }
+  return { by: 'mcpd', response: answer, opening };
 }
 
 /** mcpd unreachable or failing (5xx). A 4xx is an answer about the request or the caller, which a stand-in must not paper over. */

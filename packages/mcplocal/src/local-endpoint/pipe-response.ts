@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { SERVED_BY_HEADER, THREAD_ID_HEADER } from '@mcpctl/protocol';
 import { describeNetworkError } from '@mcpctl/upstream';
 import { errorFrame, writeChunk, writeHeadKept } from './sse-writer.js';
+import type { StreamOpening } from './stream-opening.js';
 import { WholeEvents } from './whole-events.js';
 
 /** mcpd's answer headers worth passing on; length and encoding are the local socket's business. */
@@ -13,7 +14,7 @@ const PASSED_RESPONSE_HEADERS = ['content-type', 'cache-control', 'retry-after',
  * connection to mcpd that breaks mid-stream ends the caller's stream with an error frame after
  * the last whole event; mid-JSON, the caller's connection is cut, as mcpd's was.
  */
-export async function pipeResponse(from: Response, to: ServerResponse, signal: AbortSignal): Promise<void> {
+export async function pipeResponse(from: Response, to: ServerResponse, signal: AbortSignal, opening?: StreamOpening): Promise<void> {
   const headers: Record<string, string> = {};
   for (const name of PASSED_RESPONSE_HEADERS) {
     const value = from.headers.get(name);
@@ -26,8 +27,10 @@ export async function pipeResponse(from: Response, to: ServerResponse, signal: A
     return;
   }
   const events = headers['content-type']?.startsWith('text/event-stream') ? new WholeEvents() : undefined;
-  const reader = (from.body as ReadableStream<Uint8Array>).getReader();
+  const reader = opening?.reader ?? (from.body as ReadableStream<Uint8Array>).getReader();
   try {
+    const head = opening && events ? events.take(opening.head) : opening?.head;
+    if (head && head.length > 0) await writeChunk(to, head, signal);
     for (let next = await reader.read(); !next.done; next = await reader.read()) {
       const bytes = events ? events.take(next.value) : next.value;
       if (bytes.length > 0) await writeChunk(to, bytes, signal);

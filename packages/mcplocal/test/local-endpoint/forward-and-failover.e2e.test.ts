@@ -45,7 +45,8 @@ describe('the local endpoint forwarding to mcpd, with failover', () => {
 
   beforeAll(async () => {
     dataDir = await makeTempDir('local-endpoint-mcpd-');
-    [mcpd, local] = await Promise.all([spawnMcpd({ dataDir: dataDir.path }), startFakeUpstream({ tokens: LOCAL_TOKENS })]);
+    // A caller waiting a second hears `: waiting`, so a stream can fail after its comments alone.
+    [mcpd, local] = await Promise.all([spawnMcpd({ dataDir: dataDir.path, env: { MCPD_STREAM_KEEPALIVE_SECONDS: '1' } }), startFakeUpstream({ tokens: LOCAL_TOKENS })]);
     await admin('POST', '/api/v1/users', { name: 'alice', role: null });
     aliceToken = ((await (await admin('POST', '/api/v1/tokens', { user: 'alice', name: 'workstation' })).json()) as { token: string }).token;
   });
@@ -200,6 +201,24 @@ describe('the local endpoint forwarding to mcpd, with failover', () => {
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
     expect(text).toBe(LOCAL_TOKENS.join(''));
+  });
+
+  it('serves locally when the central stream fails after its waiting comments alone, and passes on a refusal after them with its status', async () => {
+    const central = await centralLlm();
+    const endpoint = await endpointFor(central.name);
+    central.upstream.setBehavior({ latencyMs: 1_500, fail: { status: 500, message: 'upstream exploded late' } });
+    const stream = await client(endpoint).chat.completions.create({ model: central.name, messages: HI, stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe(LOCAL_TOKENS.join(''));
+    expect(lines.some((line) => line.includes('upstream exploded late'))).toBe(true);
+
+    central.upstream.setBehavior({ latencyMs: 1_500, fail: { status: 429, message: 'slow down', retryAfter: '3' } });
+    local.resetStats();
+    const limited = await post(endpoint, { model: central.name, messages: HI, stream: true });
+    expect(limited.status).toBe(429);
+    expect(((await limited.json()) as { error: string }).error).toContain('slow down');
+    expect(local.requests).toHaveLength(0);
   });
 
   it("passes the central error on, without a stand-in, when the LLM has none", async () => {
