@@ -6,6 +6,7 @@ import type { ProviderRegistry } from '../failover/provider-registry.js';
 import type { LlmProvider } from '../providers/llm-provider.js';
 import type { CompletionIdentity } from '../registrar/completion-identity.js';
 import type { McpdClient } from './mcpd-client.js';
+import type { LocalEndpointLog } from './local-endpoint-options.js';
 import { pipeResponse } from './pipe-response.js';
 import { readOpening, type StreamOpening } from './stream-opening.js';
 import { readJsonBody } from './read-json-body.js';
@@ -17,6 +18,7 @@ export interface ChatCompletionsContext {
   mcpd: { client: McpdClient; router: FailoverRouter } | undefined;
   bodyLimitBytes: number;
   identity(model: string): CompletionIdentity;
+  log?: LocalEndpointLog | undefined;
 }
 
 /** How a forwarded request ended up served. */
@@ -50,6 +52,7 @@ export async function chatCompletions(
     identity: context.identity(name),
     asItself,
     signal,
+    log: context.log,
   });
 
   const provider = context.registry.get(model);

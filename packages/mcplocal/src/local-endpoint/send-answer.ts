@@ -25,6 +25,8 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
  */
 export function errorAnswer(error: unknown, log: LocalEndpointLog | undefined): ErrorAnswer {
   if (error instanceof LocalEndpointError) return { status: error.status, message: error.message, retryAfter: error.retryAfter };
+  // A local provider's failure is told here too: the caller may be an editor that shows nothing of it.
+  if (error instanceof McplocalError) log?.warn(`local endpoint request failed: ${error.message}`);
   if (error instanceof ManagedServerError) {
     return { status: 503, message: error.message, retryAfter: error.retryAfterSeconds?.toString(), log: error.logTail };
   }

@@ -6,6 +6,7 @@ import { ChunkMapper } from '../registrar/chunk-mapping.js';
 import type { CompletionIdentity } from '../registrar/completion-identity.js';
 import { toChatCompletion } from '../registrar/completion-mapping.js';
 import { toCompletionOptions } from '../registrar/request-mapping.js';
+import type { LocalEndpointLog } from './local-endpoint-options.js';
 import { sendJson } from './send-answer.js';
 import { SseWriter } from './sse-writer.js';
 
@@ -21,6 +22,8 @@ export interface LocalChat {
   /** The caller named this provider, rather than a central LLM it stands in for. */
   asItself: boolean;
   signal: AbortSignal;
+  /** Where a stream that broke off is told. */
+  log?: LocalEndpointLog | undefined;
 }
 
 /**
@@ -47,7 +50,7 @@ export async function serveLocally(provider: LlmProvider, chat: LocalChat, respo
       await provider.relayChunks(options, sink);
     } catch (error) {
       if (!sse.opened) throw error;
-      if (!chat.signal.aborted) sse.fail(error instanceof Error ? error.message : String(error));
+      if (!chat.signal.aborted) brokeOff(sse, error, provider, chat);
       return;
     }
     sse.done();
@@ -68,7 +71,7 @@ export async function serveLocally(provider: LlmProvider, chat: LocalChat, respo
     }
   } catch (error) {
     if (!sse.opened) throw error;
-    if (!chat.signal.aborted) sse.fail(error instanceof Error ? error.message : String(error));
+    if (!chat.signal.aborted) brokeOff(sse, error, provider, chat);
     return;
   }
   if (!mapper.finished) await sse.data(JSON.stringify(mapper.finish()));
@@ -87,4 +90,11 @@ function isUsageOnly(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A stream that broke after it started: the caller gets an error frame, the log the reason. */
+function brokeOff(sse: SseWriter, error: unknown, provider: LlmProvider, chat: LocalChat): void {
+  const message = error instanceof Error ? error.message : String(error);
+  chat.log?.warn(`local endpoint stream from ${provider.name} broke off: ${message}`);
+  sse.fail(message);
 }

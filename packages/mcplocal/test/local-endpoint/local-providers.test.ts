@@ -208,6 +208,11 @@ describe('the local endpoint serving local providers', () => {
       error: { message: expect.stringContaining('broke mid-answer') as string, type: 'upstream_error' },
     });
     expect(text).not.toContain('[DONE]');
+    // The editor may show nothing of either: mcplocal's log says both.
+    expect(warnings).toEqual([
+      expect.stringMatching(/^local endpoint request failed: provider "desk-qwen" answered HTTP 500: .*CUDA out of memory/),
+      expect.stringMatching(/^local endpoint stream from desk-qwen broke off: .*broke mid-answer/),
+    ]);
   });
 
   it('answers 404 for an unknown path and 405 for a wrong method', async () => {
