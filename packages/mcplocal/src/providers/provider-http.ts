@@ -1,5 +1,5 @@
 import { upstreamErrorMessage } from '@mcpctl/dialects';
-import { describeNetworkError, sendUpstream, type RestOfStreamTimer, type UpstreamAnswer } from '@mcpctl/upstream';
+import { describeNetworkError, networkErrorCode, sendUpstream, type RestOfStreamTimer, type UpstreamAnswer } from '@mcpctl/upstream';
 import { Agent } from 'undici';
 import { ProviderError } from '../errors.js';
 import { urlForMessage } from '../url-for-message.js';
@@ -41,8 +41,14 @@ export async function fetchProviderJson<T>(request: ProviderHttpRequest, schema:
   return parseProviderBody(body, schema, what, request.provider);
 }
 
+/**
+ * How long a local server may take to start answering: undici's own default, long enough for a
+ * model that loads on its first request (Ollama, llama.cpp's router).
+ */
+const LOCAL_HEADERS_TIMEOUT_MS = 300_000;
+
 /** Kept-alive connections to the local model servers; its `stats` tell how many are open and free. */
-export const localServerAgent = new Agent({ keepAliveTimeout: 10_000 });
+export const localServerAgent = new Agent({ keepAliveTimeout: 10_000, headersTimeout: LOCAL_HEADERS_TIMEOUT_MS });
 
 /** The signal of a call nobody can abort. */
 const NEVER = new AbortController().signal;
@@ -65,6 +71,10 @@ export async function openProviderAnswer(request: ProviderHttpRequest): Promise<
     );
   } catch (error) {
     if (signal.aborted) throw signal.reason;
+    // Reached, and silent: not a server that cannot be reached.
+    if (networkErrorCode(error) === 'UND_ERR_HEADERS_TIMEOUT') {
+      throw new ProviderError(504, `provider "${request.provider}" at ${urlForMessage(request.url)} took the request but did not start answering within ${LOCAL_HEADERS_TIMEOUT_MS / 1000} s`, { cause: error });
+    }
     const message = `cannot reach provider "${request.provider}" at ${urlForMessage(request.url)}: ${describeNetworkError(error)}`;
     throw new ProviderError(502, message, { cause: error });
   }
