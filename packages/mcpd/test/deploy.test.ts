@@ -144,4 +144,13 @@ describe('deploy/', () => {
     }
     expect(existsSync(join(ROOT, 'packages/mcpd/bin/mcpd.js'))).toBe(true);
   });
+
+  it("has every package mcpd runs on in the one node_modules the image copies: the lockfile puts none in a workspace's own", () => {
+    // The image copies /app/node_modules alone; npm nests a package under a workspace when two
+    // versions of it are wanted, and mcpd would then fail at start for want of it.
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, unknown> };
+    const nested = Object.keys(lock.packages).filter((path) => /^packages\/[^/]+\/node_modules\//.test(path));
+    expect(nested).toEqual([]);
+    expect(readFileSync(join(ROOT, 'deploy/Dockerfile'), 'utf8')).toMatch(/COPY --from=dependencies \/app\/node_modules \.\/node_modules/);
+  });
 });
