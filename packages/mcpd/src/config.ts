@@ -138,7 +138,8 @@ const environmentSchema = z.object({
   MCPD_HEARTBEAT_TIMEOUT_SECONDS: seconds('MCPD_HEARTBEAT_TIMEOUT_SECONDS', 90),
   MCPD_INACTIVE_RETENTION_SECONDS: seconds('MCPD_INACTIVE_RETENTION_SECONDS', 4 * 60 * 60),
   MCPD_GC_INTERVAL_SECONDS: seconds('MCPD_GC_INTERVAL_SECONDS', 60),
-  MCPD_PING_INTERVAL_SECONDS: seconds('MCPD_PING_INTERVAL_SECONDS', 20),
+  // mcplocal takes an SSE stream silent for 65 s for lost: a ping must come well before.
+  MCPD_PING_INTERVAL_SECONDS: seconds('MCPD_PING_INTERVAL_SECONDS', 20).pipe(z.number().max(60, 'MCPD_PING_INTERVAL_SECONDS must be at most 60 (mcplocal takes a stream silent for 65 s for lost)')),
   MCPD_STREAM_KEEPALIVE_SECONDS: seconds('MCPD_STREAM_KEEPALIVE_SECONDS', 15),
   MCPD_QUEUE_MAX_LENGTH: z.coerce.number().int().min(0, 'MCPD_QUEUE_MAX_LENGTH must be 0 or more').default(256),
   MCPD_QUEUE_MAX_WAIT_SECONDS: seconds('MCPD_QUEUE_MAX_WAIT_SECONDS', 60),

@@ -26,7 +26,7 @@ describe.each(testDatabaseVariants())('URLs stored in clear, sealed at start, on
     const { database } = mcpd.server.services;
     const wrong = startTestServer({ database, env: { MCPD_SECRET_KEY: 'another-secret-key-9876543210' } });
     await expect(wrong).rejects.toThrow(
-      'MCPD_SECRET_KEY opens none of the 1 secret stored in the database (API keys, URL credentials): it is not the key they were sealed with; start with that key (every replica takes the same one)',
+      'MCPD_SECRET_KEY opens none of the 1 secret stored in the database (API keys, URL credentials): it is not the key they were sealed with; start with that key (every replica takes the same one; docs/deploy.md says what to do when it is lost)',
     );
     const right = await startTestServer({ database });
     await right.close();

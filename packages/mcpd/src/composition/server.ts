@@ -96,7 +96,7 @@ async function startOn(config: McpdConfig, options: StartOptions, clock: Clock, 
     bootstrapAdmin({ users: new UserRepository(tx), tokens: new TokenRepository(tx) }, config.bootstrapToken),
   );
   const box = new SecretBox(secretKey);
-  const keyCheck = await checkSecretKey(new LlmRepository(db), box);
+  const keyCheck = await checkSecretKey(new LlmRepository(db), box, config.secretKey === undefined ? `the key in ${join(config.dataDir, 'secret-key')}` : 'MCPD_SECRET_KEY');
   if (keyCheck.unreadable.length > 0) {
     logger.warn({ llms: keyCheck.unreadable }, 'the secrets of these LLMs cannot be opened with MCPD_SECRET_KEY; calls to them fail until their key or URL is written again');
   }

@@ -13,7 +13,7 @@ export interface SecretKeyCheck {
  * the start is refused, since every call to those LLMs would fail with a 500 and, behind a
  * balancer, one call in N. A key that opens some is the right one; the others are named.
  */
-export async function checkSecretKey(llms: LlmRepository, secrets: SecretBox): Promise<SecretKeyCheck> {
+export async function checkSecretKey(llms: LlmRepository, secrets: SecretBox, keySource = 'MCPD_SECRET_KEY'): Promise<SecretKeyCheck> {
   let stored = 0;
   let opened = 0;
   const unreadable = new Set<string>();
@@ -31,7 +31,7 @@ export async function checkSecretKey(llms: LlmRepository, secrets: SecretBox): P
   }
   if (stored > 0 && opened === 0) {
     throw new Error(
-      `MCPD_SECRET_KEY opens none of the ${stored} secret${stored > 1 ? 's' : ''} stored in the database (API keys, URL credentials): it is not the key they were sealed with; start with that key (every replica takes the same one)`,
+      `${keySource} opens none of the ${stored} secret${stored > 1 ? 's' : ''} stored in the database (API keys, URL credentials): it is not the key they were sealed with; start with that key (every replica takes the same one; docs/deploy.md says what to do when it is lost)`,
     );
   }
   return { stored, unreadable: [...unreadable] };
