@@ -87,7 +87,8 @@ export class InferenceService {
       if (error instanceof CallerGoneError) return outcome;
       // Headers went out (a waking or waiting comment, or an answer mcpd cut off): only an error frame can say it now.
       // Nothing of an answer went out yet (comments only): the frame says the status it would have had.
-      if (call.caller.streaming) new StreamForwarder(call.caller.openStream({}), clock).fail(outcome.error, outcome.status);
+      const answered = keepalive?.answerStarted !== false;
+      if (call.caller.streaming) new StreamForwarder(call.caller.openStream({}), clock).fail(outcome.error, answered ? undefined : outcome.status);
       else throw error;
     } finally {
       keepalive?.stop();

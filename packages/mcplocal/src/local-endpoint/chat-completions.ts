@@ -8,7 +8,6 @@ import type { CompletionIdentity } from '../registrar/completion-identity.js';
 import type { McpdClient } from './mcpd-client.js';
 import type { LocalEndpointLog } from './local-endpoint-options.js';
 import { pipeResponse } from './pipe-response.js';
-import { readOpening, type StreamOpening } from './stream-opening.js';
 import { readJsonBody } from './read-json-body.js';
 import { serveLocally, type LocalChat } from './serve-locally.js';
 
@@ -22,7 +21,7 @@ export interface ChatCompletionsContext {
 }
 
 /** How a forwarded request ended up served. */
-type Served = { by: 'mcpd'; response: Response; opening?: StreamOpening } | { by: 'local' };
+type Served = { by: 'mcpd'; response: Response } | { by: 'local' };
 
 /**
  * `POST /v1/chat/completions`: `model` names a local provider (served here) or anything mcpd
@@ -63,29 +62,29 @@ export async function chatCompletions(
   const { client, router } = context.mcpd;
   const outcome = await router.run<Served>(
     model,
-    async () => forwarded(await client.chat(body.text, request.headers, signal)),
+    async () => ({ by: 'mcpd', response: await client.chat(body.text, request.headers, signal) }),
     async (standIn: LlmProvider) => {
       await serveLocally(standIn, localChat(model, false), response);
       return { by: 'local' };
     },
     { signal, failsOver: isCentralFailure },
   );
-  if (outcome.result.by === 'mcpd') await pipeResponse(outcome.result.response, response, signal, outcome.result.opening);
-}
-
-/**
- * mcpd's answer, a stream read as far as its first event: one that failed before its answer
- * began (its error frame says the status) is that failure, as a status answered at once is, and
- * the caller, who has been sent nothing yet, gets it as one.
- */
-async function forwarded(answer: Response): Promise<Served> {
-  if (!answer.headers.get('content-type')?.startsWith('text/event-stream') || answer.body === null) return { by: 'mcpd', response: answer };
-  const opening = await readOpening(answer.body);
-  if (opening.failure) {
-    await opening.reader.cancel().catch(() => undefined);
-    throw new LocalEndpointError(opening.failure.status, opening.failure.message);
-  }
-  return { by: 'mcpd', response: answer, opening };
+  if (outcome.result.by !== 'mcpd') return;
+  await pipeResponse(outcome.result.response, response, signal, {
+    // The stream is open (mcpd's comments went on), but no answer began: a stand-in may still
+    // give one, into that stream, by the same rules as for a failure mcpd answered at once.
+    beforeAnswer: async (failure) => {
+      const central = new LocalEndpointError(failure.status, failure.message);
+      if (!isCentralFailure(central)) return false;
+      try {
+        await router.run(model, () => Promise.reject(central), (standIn) => serveLocally(standIn, localChat(model, false), response), { signal, failsOver: isCentralFailure });
+        return true;
+      } catch {
+        // No stand-in, or the user may not use the LLM: the caller gets mcpd's failure.
+        return false;
+      }
+    },
+  });
 }
 
 /** mcpd unreachable or failing (5xx). A 4xx is an answer about the request or the caller, which a stand-in must not paper over. */

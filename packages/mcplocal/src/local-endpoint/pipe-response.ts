@@ -2,11 +2,20 @@ import type { ServerResponse } from 'node:http';
 import { SERVED_BY_HEADER, THREAD_ID_HEADER } from '@mcpctl/protocol';
 import { describeNetworkError } from '@mcpctl/upstream';
 import { errorFrame, writeChunk, writeHeadKept } from './sse-writer.js';
-import type { StreamOpening } from './stream-opening.js';
+import { failureBeforeAnswer, splitAtFirstEvent } from './first-event.js';
 import { WholeEvents } from './whole-events.js';
 
 /** mcpd's answer headers worth passing on; length and encoding are the local socket's business. */
 const PASSED_RESPONSE_HEADERS = ['content-type', 'cache-control', 'retry-after', 'x-accel-buffering', SERVED_BY_HEADER, THREAD_ID_HEADER];
+
+export interface PipeHooks {
+  /**
+   * mcpd's stream failed before its answer began (comments alone went out, now the caller's):
+   * answers true once something else answered into the open stream and ended it, false to pass
+   * the failure's frame on.
+   */
+  beforeAnswer?: (failure: { status: number; message: string }) => Promise<boolean>;
+}
 
 /**
  * Passes mcpd's answer to the caller: status, the headers that matter, and the body chunk by
@@ -14,7 +23,7 @@ const PASSED_RESPONSE_HEADERS = ['content-type', 'cache-control', 'retry-after',
  * connection to mcpd that breaks mid-stream ends the caller's stream with an error frame after
  * the last whole event; mid-JSON, the caller's connection is cut, as mcpd's was.
  */
-export async function pipeResponse(from: Response, to: ServerResponse, signal: AbortSignal, opening?: StreamOpening): Promise<void> {
+export async function pipeResponse(from: Response, to: ServerResponse, signal: AbortSignal, hooks: PipeHooks = {}): Promise<void> {
   const headers: Record<string, string> = {};
   for (const name of PASSED_RESPONSE_HEADERS) {
     const value = from.headers.get(name);
@@ -27,12 +36,28 @@ export async function pipeResponse(from: Response, to: ServerResponse, signal: A
     return;
   }
   const events = headers['content-type']?.startsWith('text/event-stream') ? new WholeEvents() : undefined;
-  const reader = opening?.reader ?? (from.body as ReadableStream<Uint8Array>).getReader();
+  const reader = (from.body as ReadableStream<Uint8Array>).getReader();
+  // Until the first event with data, a failure of mcpd's before the answer began may be covered.
+  let beforeAnswer = events ? hooks.beforeAnswer : undefined;
   try {
-    const head = opening && events ? events.take(opening.head) : opening?.head;
-    if (head && head.length > 0) await writeChunk(to, head, signal);
     for (let next = await reader.read(); !next.done; next = await reader.read()) {
-      const bytes = events ? events.take(next.value) : next.value;
+      let bytes = events ? events.take(next.value) : next.value;
+      if (beforeAnswer && bytes.length > 0) {
+        const split = splitAtFirstEvent(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+        const failure = split.data === undefined ? undefined : failureBeforeAnswer(split.data);
+        if (split.event !== undefined) {
+          const cover = beforeAnswer;
+          beforeAnswer = undefined;
+          if (failure) {
+            if (split.before !== '') await writeChunk(to, split.before, signal);
+            if (await cover(failure)) {
+              await reader.cancel().catch(() => undefined);
+              return;
+            }
+            bytes = Buffer.from(`${split.event}${split.after}`, 'utf8');
+          }
+        }
+      }
       if (bytes.length > 0) await writeChunk(to, bytes, signal);
       if (to.destroyed) {
         await reader.cancel().catch(() => undefined);

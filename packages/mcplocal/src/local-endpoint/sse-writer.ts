@@ -49,6 +49,8 @@ export class SseWriter {
   private open(): void {
     if (this.started) return;
     this.started = true;
+    // A stand-in answering into a stream mcpd opened: its head went out with mcpd's comments.
+    if (this.response.headersSent) return;
     writeHeadKept(this.response, 200, { ...SSE_HEADERS, ...this.headers });
     this.response.flushHeaders();
   }
