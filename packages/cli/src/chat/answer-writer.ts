@@ -56,7 +56,8 @@ export class AnswerWriter {
   }
 
   #write(text: string): void {
-    this.#out.write(this.#terminal ? visible(text) : text);
+    // A line end written CRLF is a line end, not a control character to show.
+    this.#out.write(this.#terminal ? visible(text.replace(/\r\n/g, '\n')) : text);
     this.#wroteAnything = true;
     this.#endsWithNewline = text.endsWith('\n');
   }

@@ -39,6 +39,7 @@ async function tokenOf(option: string | undefined, context: CliContext): Promise
 async function firstLine(context: CliContext): Promise<string | undefined> {
   const { stdin, stderr } = context.io;
   if (stdin.isTTY === true && isRawCapable(stdin)) return typedUnseen(stdin, stderr);
+  if (stdin.isTTY === true) stderr.write('Token: ');
   const lines = createInterface({ input: stdin, crlfDelay: Infinity });
   try {
     for await (const line of lines) return line;
@@ -107,19 +108,28 @@ function typedUnseen(stdin: NodeJS.ReadableStream & RawCapable, stderr: { write(
     let typed = '';
     const done = (finish: () => void) => {
       stdin.off('data', onData);
+      stdin.off('end', onEnd);
+      stdin.off('error', onError);
       stdin.setRawMode(false);
       stdin.pause();
       stderr.write('\n');
       finish();
     };
     const onData = (chunk: Buffer | string) => {
-      for (const char of chunk.toString()) {
+      // An arrow or function key sends an escape sequence: it is no part of a token.
+      // eslint-disable-next-line no-control-regex -- the escape is what it matches
+      for (const char of chunk.toString().replace(/\u001b(\[[0-9;]*[~A-Za-z]|O.|.)?/g, '')) {
         if (char === '\r' || char === '\n' || char === '\u0004') return done(() => resolve(typed));
         if (char === '\u0003') return done(() => reject(new UsageError('login cancelled')));
-        typed = char === '\u007f' || char === '\b' ? typed.slice(0, -1) : typed + char;
+        if (char === '\u007f' || char === '\b') typed = typed.slice(0, -1);
+        else if (char >= ' ') typed += char;
       }
     };
+    const onEnd = () => done(() => resolve(typed));
+    const onError = (error: Error) => done(() => reject(error));
     stdin.on('data', onData);
+    stdin.once('end', onEnd);
+    stdin.once('error', onError);
     stdin.resume();
   });
 }

@@ -13,6 +13,14 @@ describe('an answer written as it arrives', () => {
     expect(out.text).toBe('Here:\\x1b]52;c;ZXZpbA==\\x07\\x1b[2J done\n\tindented\n');
   });
 
+  it('takes a CRLF line end on a terminal for a line end', () => {
+    const out = new CapturedStream({ isTTY: true });
+    const writer = new AnswerWriter(out);
+    writer.content('one\r\ntwo\r\n');
+    writer.end();
+    expect(out.text).toBe('one\ntwo\n');
+  });
+
   it('hands a pipe the text as the model wrote it', () => {
     const out = new CapturedStream();
     const writer = new AnswerWriter(out);

@@ -255,7 +255,7 @@ export function createServices(options: ServiceOptions): RunningServices {
     // A revoked token's connections end by `tokenRevoked`; any other change may have taken a
     // grant away, so the control connections held here are checked again.
     if (change.tokenId !== undefined) return;
-    providerSessions.accessChanged((authorization) => auth.reauthenticate(authorization)).then(
+    providerSessions.accessChanged((authorization) => auth.reauthenticate(authorization, { fresh: true })).then(
       (ended) => {
         if (ended.length > 0) options.logger.info({ sessions: ended.map(sessionRef) }, `ended ${ended.length} control connection(s) whose token or grants no longer let them publish`);
       },

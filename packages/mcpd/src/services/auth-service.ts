@@ -70,10 +70,10 @@ export class AuthService {
    * it opened with: a token revoked or a binding changed since counts. Not a login attempt, so no
    * failure is counted against an address.
    */
-  async reauthenticate(authorization: string | undefined): Promise<Principal> {
+  async reauthenticate(authorization: string | undefined, options: { fresh?: boolean } = {}): Promise<Principal> {
     const token = parseBearer(authorization);
     if (!token) throw unauthorized('send a token as "Authorization: Bearer TOKEN"');
-    return this.#verify(token);
+    return this.#verify(token, options.fresh === true);
   }
 
   /** Drops every cached verification, e.g. after a token, user or binding changed. */
@@ -100,10 +100,11 @@ export class AuthService {
     return cached.tokenExpiresAt !== null && cached.tokenExpiresAt <= now ? 'expired' : cached.principal;
   }
 
-  async #verify(token: string): Promise<Principal> {
+  /** `fresh`: asked of the database even when cached (a lookup under way when the cache was dropped may have put the old grants back). */
+  async #verify(token: string, fresh = false): Promise<Principal> {
     const tokenHash = hashToken(token);
     const now = this.clock.now().getTime();
-    const cached = this.#cached(tokenHash, now);
+    const cached = fresh ? undefined : this.#cached(tokenHash, now);
     if (cached === 'expired') throw unauthorized('the token has expired');
     if (cached) return cached;
     const found = await this.tokens.findByHash(tokenHash);

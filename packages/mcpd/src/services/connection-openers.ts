@@ -68,16 +68,22 @@ export class ConnectionOpeners {
   recheck(held: () => HeldConnection[], reauthenticate: Reauthenticate): Promise<string[]> {
     if (this.#rechecking) {
       this.#recheckAgain = true;
-      return this.#rechecking;
+      // The run under way answers the sessions it ends, this change's included, to its own caller.
+      return this.#rechecking.then(() => []);
     }
     this.#rechecking = (async () => {
       const ended: string[] = [];
-      do {
-        this.#recheckAgain = false;
-        ended.push(...(await this.#recheck(held(), reauthenticate)));
-      } while (this.#recheckAgain);
+      try {
+        do {
+          this.#recheckAgain = false;
+          ended.push(...(await this.#recheck(held(), reauthenticate)));
+        } while (this.#recheckAgain);
+      } finally {
+        // Cleared in the same turn as the last look at `#recheckAgain`: no change falls between.
+        this.#rechecking = undefined;
+      }
       return ended;
-    })().finally(() => (this.#rechecking = undefined));
+    })();
     return this.#rechecking;
   }
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorBody } from '@mcpctl/protocol';
-import { LocalEndpointError, ManagedServerError, McplocalError, refusesTheRequest } from '../errors.js';
+import { LocalEndpointError, ManagedServerError, McplocalError, ProviderError, refusesTheRequest } from '../errors.js';
 import type { LocalEndpointLog } from './local-endpoint-options.js';
 import { isLoopbackHost } from './request-guard.js';
 
@@ -31,6 +31,8 @@ export function errorAnswer(error: unknown, log: LocalEndpointLog | undefined): 
     return { status: 503, message: error.message, retryAfter: error.retryAfterSeconds?.toString(), log: error.logTail };
   }
   if (refusesTheRequest(error)) return { status: error.status, message: error.message, retryAfter: error.retryAfter };
+  // A server that took the request and never answered: a timeout, not a failure to reach it.
+  if (error instanceof ProviderError && error.status === 504) return { status: 504, message: error.message };
   if (error instanceof McplocalError) return { status: 502, message: error.message };
   log?.error(`local endpoint request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   return { status: 500, message: 'internal error; the mcplocal log has the details' };

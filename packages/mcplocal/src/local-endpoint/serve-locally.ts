@@ -45,9 +45,15 @@ export async function serveLocally(provider: LlmProvider, chat: LocalChat, respo
   }
   if (chat.asItself && chat.streaming && provider.relayChunks) {
     const sse = new SseWriter(response, headers, chat.signal);
-    const sink = (text: string) => (chat.includeUsage || !isUsageOnly(text) ? sse.data(text) : undefined);
+    let last: string | undefined;
+    const sink = (text: string) => {
+      last = text;
+      return chat.includeUsage || !isUsageOnly(text) ? sse.data(text) : undefined;
+    };
     try {
-      await provider.relayChunks(options, sink);
+      const { finished } = await provider.relayChunks(options, sink);
+      // `[DONE]` without a finish reason: the stream ends as mcpd ends such a one, with `stop`.
+      if (!finished) await sse.data(JSON.stringify(finishAfter(last, chat.identity)));
     } catch (error) {
       if (!sse.opened) throw error;
       if (!chat.signal.aborted) brokeOff(sse, error, provider, chat);
@@ -97,4 +103,21 @@ function brokeOff(sse: SseWriter, error: unknown, provider: LlmProvider, chat: L
   const message = error instanceof Error ? error.message : String(error);
   chat.log?.warn(`local endpoint stream from ${provider.name} broke off: ${message}`);
   sse.fail(message);
+}
+
+/** A finish chunk of `stop` in the envelope of the server's last chunk (its id, created, model), or of the answer's identity. */
+function finishAfter(last: string | undefined, identity: CompletionIdentity): Record<string, unknown> {
+  let envelope: { id?: unknown; created?: unknown; model?: unknown } = {};
+  try {
+    envelope = last === undefined ? {} : (JSON.parse(last) as typeof envelope);
+  } catch {
+    // A chunk the server wrote on several lines came through whole; anything else names nothing.
+  }
+  return {
+    id: typeof envelope.id === 'string' ? envelope.id : identity.id,
+    object: 'chat.completion.chunk',
+    created: typeof envelope.created === 'number' ? envelope.created : identity.created,
+    model: typeof envelope.model === 'string' ? envelope.model : identity.model,
+    choices: [{ index: 0, delta: {}, finish_reason: 'stop' }],
+  };
 }

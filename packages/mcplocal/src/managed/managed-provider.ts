@@ -1,4 +1,4 @@
-import type { ChunkSink, CompletionOptions, CompletionResult, LlmProvider, StreamDelta } from '../providers/llm-provider.js';
+import type { ChunkSink, CompletionOptions, CompletionResult, LlmProvider, RelayedStreamEnd, StreamDelta } from '../providers/llm-provider.js';
 import type { ManagedServer } from './managed-server.js';
 
 /**
@@ -44,10 +44,10 @@ export class ManagedProvider implements LlmProvider {
     }
   }
 
-  async relayChunks(options: CompletionOptions, sink: ChunkSink): Promise<void> {
+  async relayChunks(options: CompletionOptions, sink: ChunkSink): Promise<RelayedStreamEnd> {
     const release = await this.server.lease(signalOf(options));
     try {
-      await this.inner.relayChunks(options, sink);
+      return await this.inner.relayChunks(options, sink);
     } finally {
       release();
     }

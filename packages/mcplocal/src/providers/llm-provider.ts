@@ -78,6 +78,11 @@ export type StreamDelta = (
  */
 export type ChunkSink = (text: string) => unknown;
 
+/** How a relayed stream ended: `finished` when the server gave its finish reason, false when its `[DONE]` came without one. */
+export interface RelayedStreamEnd {
+  finished: boolean;
+}
+
 /** One local model server behind a uniform interface. */
 export interface LlmProvider {
   readonly name: string;
@@ -101,7 +106,7 @@ export interface LlmProvider {
    * `stream` does (an error frame, a frame that is not a chunk, a stream that ends before its
    * finish reason), and with the sink's own failure when the sink rejects.
    */
-  relayChunks?(options: CompletionOptions, sink: ChunkSink): Promise<void>;
+  relayChunks?(options: CompletionOptions, sink: ChunkSink): Promise<RelayedStreamEnd>;
   /** Model ids the server offers. */
   listModels(options?: { signal?: AbortSignal }): Promise<string[]>;
   /**

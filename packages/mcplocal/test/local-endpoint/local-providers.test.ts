@@ -306,4 +306,14 @@ describe('the local endpoint passing an OpenAI server’s answer on', () => {
     expect(await ask({ ...request, stream_options: { include_usage: true } })).toBe(`${frames.map((frame) => `data: ${frame}\n\n`).join('')}data: [DONE]\n\n`);
     expect(server.requests.at(-1)?.body).toMatchObject({ n: 2, model: 'served-model' });
   });
+
+  it('ends a stream whose [DONE] came without a finish reason with a finish of stop, in the server\'s envelope', async () => {
+    server = await startScriptedServer({ contentType: 'text/event-stream', chunks: [`data: ${frames[2]!}\n\n`, 'data: [DONE]\n\n'] });
+    const registry = new ProviderRegistry();
+    registry.register(new OpenAiProvider({ name: 'desk', url: server.url, model: 'served-model' }));
+    endpoint = await startLocalEndpoint({ registry, port: 0, requireToken: false, log: { info: () => undefined, warn: () => undefined, error: () => undefined } });
+    const text = await (await fetch(`${endpoint.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'desk', stream: true, messages: [{ role: 'user', content: 'Hi' }] }) })).text();
+    const finish = { id: 'srv-1', object: 'chat.completion.chunk', created: 5, model: 'served-model', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] };
+    expect(text).toBe(`data: ${frames[2]!}\n\ndata: ${JSON.stringify(finish)}\n\ndata: [DONE]\n\n`);
+  });
 });

@@ -4,7 +4,7 @@ import { peekOpenAiChunk, readSse, SseSplitter, toOpenAiRequestBody, upstreamEnd
 import { ProviderError } from '../../errors.js';
 import { AVAILABILITY_TIMEOUT_MS, checkAvailability } from '../check-availability.js';
 import { parseJsonFrame } from '../json-frame.js';
-import type { ChunkSink, CompletionOptions, CompletionResult, LlmProvider, StreamDelta } from '../llm-provider.js';
+import type { ChunkSink, RelayedStreamEnd, CompletionOptions, CompletionResult, LlmProvider, StreamDelta } from '../llm-provider.js';
 import { ChunkQueue } from '../chunk-queue.js';
 import { bodyFailure, fetchProviderJson, openProviderAnswer, openProviderStream, parseProviderBody, type ProviderHttpRequest, type ResponseSchema } from '../provider-http.js';
 import { providerStream, unfinishedStream } from '../provider-stream.js';
@@ -103,11 +103,12 @@ export class OpenAiProvider implements LlmProvider {
    * server's socket and the sink. A peek finds the few frames worth reading (the finish chunk,
    * the usage chunk, an error frame, anything unusual); only those are parsed.
    */
-  async relayChunks(options: CompletionOptions, sink: ChunkSink): Promise<void> {
+  async relayChunks(options: CompletionOptions, sink: ChunkSink): Promise<RelayedStreamEnd> {
     const answer = await openProviderAnswer(this.streamRequest(options, options.signal));
     const queue = new ChunkQueue(sink, answer);
     const splitter = new SseSplitter();
     let finished = false;
+    let done = false;
     const take = (frames: SseFrame[]): boolean => {
       for (const frame of frames) {
         if (frame.type !== 'event') continue;
@@ -128,9 +129,9 @@ export class OpenAiProvider implements LlmProvider {
       // message) is read afterwards, only so the connection can be reused.
       if (how === 'stopped') {
         answer.readRest(this.options.clock ?? systemClock);
-        // `[DONE]` without a finish reason ends the answer all the same: mcpd adds the finish
-        // chunk, as for a public LLM's stream (decisions.md).
-        finished = true;
+        // `[DONE]` without a finish reason ends the answer all the same: whoever writes the
+        // caller's stream adds the finish chunk, as mcpd does for a public LLM's (decisions.md).
+        done = true;
       } else take(splitter.end());
       await queue.drained();
     } catch (error) {
@@ -146,7 +147,8 @@ export class OpenAiProvider implements LlmProvider {
       // A sink that refused a chunk fails the stream with its own reason: the server did nothing wrong.
       throw options.signal?.aborted || queue.failure === undefined ? bodyFailure(error, this.name, options.signal) : queue.failure;
     }
-    if (!finished) throw unfinishedStream(this.name);
+    if (!finished && !done) throw unfinishedStream(this.name);
+    return { finished };
   }
 
   /** A chunk the peek did not pass (finish, usage, error, anything unusual): its text as it goes on, and whether it finishes the answer. */
