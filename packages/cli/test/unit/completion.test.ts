@@ -15,10 +15,12 @@ function program(): Command {
   return buildProgram(createContext({ stdin: Readable.from([]), stdout: new CapturedStream(), stderr: new CapturedStream(), env: {} }));
 }
 
-/** Every word `get` accepts, read from the program itself (the other resource helpers' kinds included). */
+/** Every word `get` shows, read from the program itself (the other resource helpers' kinds included; a hidden one, which only explains itself, not). */
 function resourceKinds(root: Command): string[] {
   const get = root.commands.find((command) => command.name() === 'get');
-  return get === undefined ? [] : get.commands.flatMap((kind) => [kind.name(), ...kind.aliases()]);
+  if (get === undefined) return [];
+  const visible = get.createHelp().visibleCommands(get);
+  return get.commands.filter((kind) => visible.includes(kind)).flatMap((kind) => [kind.name(), ...kind.aliases()]);
 }
 
 const SHELLS = { bash: findExecutable('bash'), zsh: findExecutable('zsh'), fish: findExecutable('fish') };

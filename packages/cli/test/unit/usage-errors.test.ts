@@ -57,6 +57,7 @@ describe('usage errors exit 2 with one line on stderr', () => {
   it.each([
     [['get', 'llms', '--bogus'], "error: unknown option '--bogus'"],
     [['get', 'widgets'], "error: unknown command 'widgets'"],
+    [['get', 'models', '-o', 'json'], "error: mcpctl has no resource type 'models': a model name is an LLM ('mcpctl get llms'), an agent ('get agents') or a pool ('get pools')"],
     [['get', 'llms', '--outptu', 'json'], "error: unknown option '--outptu' (did you mean --output?)"],
     [['gett', 'llms'], "error: unknown command 'gett' (did you mean get?)"],
     [['get', 'llms', '-o', 'xml'], "error: option '-o, --output <format>' argument 'xml' is invalid. Allowed choices are table, wide, json, yaml."],
