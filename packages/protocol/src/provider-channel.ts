@@ -175,6 +175,15 @@ const resultSeqSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER)
 const retryAfterSecondsSchema = z.number().int().positive().max(86_400).optional().catch(undefined);
 
 /**
+ * A `Retry-After` header in the whole seconds a result may carry (1 to a day): its delta-seconds
+ * form, clamped; undefined for anything else (an HTTP date, text, absent).
+ */
+export function retryAfterSecondsOf(header: string | undefined): number | undefined {
+  if (header === undefined || !/^\s*\d+\s*$/.test(header)) return undefined;
+  return Math.min(86_400, Math.max(1, Number(header)));
+}
+
+/**
  * Statuses of a model server's refusal of the request itself (a prompt too long, a parameter it
  * does not take, rate limited): a publisher sends them up as a whole answer, and the caller gets
  * them as they are. Any other error status is the publisher failing.

@@ -1,5 +1,5 @@
 import type { Clock } from '@mcpctl/clock';
-import { SERVED_BY_HEADER } from '@mcpctl/protocol';
+import { retryAfterSecondsOf, SERVED_BY_HEADER } from '@mcpctl/protocol';
 import type { Dispatcher } from 'undici';
 import { SseSplitter, type SseFrame } from '@mcpctl/dialects';
 import type { CancelSignal } from '@mcpctl/upstream';
@@ -89,7 +89,7 @@ export class PublicUpstream implements InferenceBackend {
         const text = await answerText(answer, this.options.maxAnswerBytes, llmName);
         const retryAfter = answer.headers['retry-after'];
         const message = dialect.readErrorMessage(parseJson(text)) ?? text;
-        throw upstreamStatusError(answer.statusCode, message, llmName, typeof retryAfter === 'string' ? retryAfter : undefined);
+        throw upstreamStatusError(answer.statusCode, message, llmName, retryAfterSecondsOf(typeof retryAfter === 'string' ? retryAfter : undefined));
       }
       if (!streaming) {
         const text = await answerText(answer, this.options.maxAnswerBytes, llmName);

@@ -1,3 +1,4 @@
+import { REQUEST_REFUSAL_STATUSES } from '@mcpctl/protocol';
 import { HttpError } from '../errors.js';
 
 /**
@@ -7,18 +8,19 @@ import { HttpError } from '../errors.js';
  * means mcpd's stored key is wrong — passing it on would tell the caller their own token
  * failed, so it becomes a 502 too.
  */
-const PASSED_THROUGH = new Set([400, 413, 422, 429, 508]);
+const PASSED_THROUGH = new Set([...REQUEST_REFUSAL_STATUSES, 508]);
 
 export function upstreamStatusError(
   status: number,
   message: string | undefined,
   llmName: string,
-  retryAfter: string | undefined,
+  /** The upstream's `Retry-After`, in whole seconds (`retryAfterSecondsOf`). */
+  retryAfterSeconds: number | undefined,
 ): HttpError {
   const detail = message ? `: ${oneLine(message)}` : '';
   if (PASSED_THROUGH.has(status)) {
-    const retryAfterSeconds = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) : status === 429 ? 1 : undefined;
-    return new HttpError(status, `the upstream of ${llmName} rejected the request (HTTP ${status})${detail}`, retryAfterSeconds === undefined ? {} : { retryAfterSeconds });
+    const wait = retryAfterSeconds ?? (status === 429 ? 1 : undefined);
+    return new HttpError(status, `the upstream of ${llmName} rejected the request (HTTP ${status})${detail}`, wait === undefined ? {} : { retryAfterSeconds: wait });
   }
   if (status === 401 || status === 403) {
     return new HttpError(502, `the upstream of ${llmName} refused mcpd's credentials (HTTP ${status})${detail}; check the LLM's API key, or the user:pass@ of its URL`);

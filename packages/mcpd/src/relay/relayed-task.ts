@@ -201,7 +201,7 @@ export class RelayedTask implements TaskSink {
     if (status < 200 || status >= 300) {
       const message = openAiDialect.readErrorMessage(body);
       // A workstation's server refusing the request itself; any other status is the publisher failing.
-      if (REQUEST_REFUSAL_STATUSES.has(status)) return this.#fail(upstreamStatusError(status, message, this.options.llmName, retryAfterSeconds?.toString()));
+      if (REQUEST_REFUSAL_STATUSES.has(status)) return this.#fail(upstreamStatusError(status, message, this.options.llmName, retryAfterSeconds));
       return this.#fail(badGateway(`the publisher of ${this.options.llmName} failed: its model server answered HTTP ${status}${message ? `: ${message}` : ''}`));
     }
     if (this.options.streaming) {

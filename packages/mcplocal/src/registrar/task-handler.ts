@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { settledWithin, systemClock, type Clock } from '@mcpctl/clock';
-import { isLastResult, providerTaskReadSchema, type TaskErrorResult, type TaskResult, type TaskWholeResult, type WakeResultBody } from '@mcpctl/protocol';
+import { isLastResult, providerTaskReadSchema, retryAfterSecondsOf, type TaskErrorResult, type TaskResult, type TaskWholeResult, type WakeResultBody } from '@mcpctl/protocol';
 import { ManagedServerError, McplocalError, refusesTheRequest, type ProviderError } from '../errors.js';
 import type { ChannelFrame, PostedResult, ResultDelivery } from './control-channel.js';
 import type { ProviderToPublish, RegistrarLog } from './registrar-options.js';
@@ -260,7 +260,7 @@ export class TaskHandler {
 function refusalAnswer(error: ProviderError, localAddresses: ReadonlyArray<string | undefined>, secrets: ReadonlyArray<string | undefined>): TaskWholeResult {
   // The server's own words; a refusal mcplocal made itself (a dialect that cannot say `n: 2`) has its own.
   const said = withoutLocalAddresses(error.serverMessage ?? error.message, localAddresses, secrets);
-  const seconds = error.retryAfter !== undefined && /^\s*\d+\s*$/.test(error.retryAfter) ? Math.min(86_400, Math.max(1, Number(error.retryAfter))) : undefined;
+  const seconds = retryAfterSecondsOf(error.retryAfter);
   return { status: error.status, body: { error: { message: said } }, ...(seconds === undefined ? {} : { retryAfterSeconds: seconds }) };
 }
 
