@@ -42,7 +42,8 @@ export type StreamPart =
       raw?: RawFrame | undefined;
     }
   | { type: 'done'; raw?: RawFrame | undefined }
-  | { type: 'error'; message: string };
+  /** `status`: of a stream whose answer never began, the status the failure would have had (see `openAiErrorSchema`). */
+  | { type: 'error'; message: string; status?: number | undefined };
 
 export interface StreamContext {
   /** The name the caller asked for; translated chunks carry it as `model`. */

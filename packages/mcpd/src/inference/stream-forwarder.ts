@@ -1,5 +1,5 @@
 import type { Clock } from '@mcpctl/clock';
-import type { RawFrame } from '@mcpctl/dialects';
+import { chunkEnvelopeOf, stopChunk, type ChunkEnvelope, type RawFrame } from '@mcpctl/dialects';
 import type { OpenAiError, Usage } from '@mcpctl/protocol';
 import { sanitizeUpstreamText } from '../security/sanitize-upstream-text.js';
 import { hasOutput } from './has-output.js';
@@ -7,7 +7,6 @@ import { SseOutput } from './sse-output.js';
 import { DEFAULT_STREAM_SOURCE, type StreamPart } from './dialect.js';
 
 type ChunkPart = Extract<StreamPart, { type: 'chunk' }>;
-type ChunkEnvelope = { id: string; created: number; model: string };
 
 /** Where a stream goes: the caller's SSE response. */
 export interface SseSink {
@@ -78,7 +77,7 @@ export class StreamForwarder {
       } else if (part.type === 'done') {
         this.#done(part.raw, out);
       } else {
-        out.text(this.#error(part.message));
+        out.text(this.#error(part.message, part.status));
       }
     }
     const written = out.take();
@@ -97,10 +96,7 @@ export class StreamForwarder {
 
   /** `status`: for a stream whose answer never began, the status the failure would have had (see `openAiErrorSchema`). */
   fail(message: string, status?: number): void {
-    if (status === undefined) return void this.accept([{ type: 'error', message }]);
-    if (this.#outcome) return;
-    this.sink.write(this.#error(message, status));
-    this.sink.end();
+    this.accept([{ type: 'error', message, status }]);
   }
 
   /** A chunk the decoder did not read holds nothing to note (see {@link StreamPart}); its text goes out as it came. */
@@ -126,21 +122,14 @@ export class StreamForwarder {
     const last = this.#lastChunk;
     if (!last) return undefined;
     if (last.chunk) return { id: last.chunk.id, created: last.chunk.created, model: last.chunk.model };
-    try {
-      const { id, created, model } = JSON.parse(last.data) as Partial<ChunkEnvelope>;
-      if (typeof id === 'string' && typeof created === 'number' && typeof model === 'string') return { id, created, model };
-    } catch {
-      // Shaped like a chunk but not JSON: the made-up finish chunk names none of it.
-    }
-    return undefined;
+    return chunkEnvelopeOf(last.data);
   }
 
   #done(raw: RawFrame | undefined, out: SseOutput): void {
     this.#outcome = { ok: true };
     if (!this.#finishSeen) {
-      const meta = this.#lastEnvelope() ?? { id: 'chatcmpl-mcpd', created: Math.floor(this.clock.now().getTime() / 1000), model: 'unknown' };
-      const finish = { ...meta, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] };
-      out.text(`data: ${JSON.stringify(finish)}\n\n`);
+      const envelope = this.#lastEnvelope() ?? { id: 'chatcmpl-mcpd', created: Math.floor(this.clock.now().getTime() / 1000), model: 'unknown' };
+      out.text(`data: ${JSON.stringify(stopChunk(envelope))}\n\n`);
     }
     if (raw) out.bytes(raw);
     else out.text('data: [DONE]\n\n');

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { chunkEnvelopeOf, stopChunk } from '@mcpctl/dialects';
 import { SERVED_BY_HEADER } from '@mcpctl/protocol';
 import type { LlmProvider } from '../providers/llm-provider.js';
 import { streamOf } from '../providers/stream-of.js';
@@ -53,7 +54,7 @@ export async function serveLocally(provider: LlmProvider, chat: LocalChat, respo
     try {
       const { finished } = await provider.relayChunks(options, sink);
       // `[DONE]` without a finish reason: the stream ends as mcpd ends such a one, with `stop`.
-      if (!finished) await sse.data(JSON.stringify(finishAfter(last, chat.identity)));
+      if (!finished) await sse.data(JSON.stringify(stopChunk(chunkEnvelopeOf(last) ?? chat.identity)));
     } catch (error) {
       if (!sse.opened) throw error;
       if (!chat.signal.aborted) brokeOff(sse, error, provider, chat);
@@ -103,21 +104,4 @@ function brokeOff(sse: SseWriter, error: unknown, provider: LlmProvider, chat: L
   const message = error instanceof Error ? error.message : String(error);
   chat.log?.warn(`local endpoint stream from ${provider.name} broke off: ${message}`);
   sse.fail(message);
-}
-
-/** A finish chunk of `stop` in the envelope of the server's last chunk (its id, created, model), or of the answer's identity. */
-function finishAfter(last: string | undefined, identity: CompletionIdentity): Record<string, unknown> {
-  let envelope: { id?: unknown; created?: unknown; model?: unknown } = {};
-  try {
-    envelope = last === undefined ? {} : (JSON.parse(last) as typeof envelope);
-  } catch {
-    // A chunk the server wrote on several lines came through whole; anything else names nothing.
-  }
-  return {
-    id: typeof envelope.id === 'string' ? envelope.id : identity.id,
-    object: 'chat.completion.chunk',
-    created: typeof envelope.created === 'number' ? envelope.created : identity.created,
-    model: typeof envelope.model === 'string' ? envelope.model : identity.model,
-    choices: [{ index: 0, delta: {}, finish_reason: 'stop' }],
-  };
 }

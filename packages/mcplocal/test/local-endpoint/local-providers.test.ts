@@ -313,7 +313,7 @@ describe('the local endpoint passing an OpenAI server’s answer on', () => {
     registry.register(new OpenAiProvider({ name: 'desk', url: server.url, model: 'served-model' }));
     endpoint = await startLocalEndpoint({ registry, port: 0, requireToken: false, log: { info: () => undefined, warn: () => undefined, error: () => undefined } });
     const text = await (await fetch(`${endpoint.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'desk', stream: true, messages: [{ role: 'user', content: 'Hi' }] }) })).text();
-    const finish = { id: 'srv-1', object: 'chat.completion.chunk', created: 5, model: 'served-model', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] };
+    const finish = { id: 'srv-1', created: 5, model: 'served-model', object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] };
     expect(text).toBe(`data: ${frames[2]!}\n\ndata: ${JSON.stringify(finish)}\n\ndata: [DONE]\n\n`);
   });
 });

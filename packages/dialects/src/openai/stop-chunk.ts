@@ -1,0 +1,27 @@
+/** What names a stream's chunks: the answer's id, when it was made, and the model that made it. */
+export interface ChunkEnvelope {
+  id: string;
+  created: number;
+  model: string;
+}
+
+/** The envelope of a chunk's JSON text; undefined when the text is not JSON or lacks one of the three. */
+export function chunkEnvelopeOf(text: string | undefined): ChunkEnvelope | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const { id, created, model } = JSON.parse(text) as Partial<ChunkEnvelope>;
+    if (typeof id === 'string' && typeof created === 'number' && typeof model === 'string') return { id, created, model };
+  } catch {
+    // Not JSON (a frame the peek passed that was shaped like a chunk): it names nothing.
+  }
+  return undefined;
+}
+
+/**
+ * The chunk that ends a stream whose server said `[DONE]` without a finish reason: `stop`, in the
+ * envelope of its chunks. Widely used clients reject a stream without a finish reason, so every
+ * path adds it (SPEC §4.2).
+ */
+export function stopChunk(envelope: ChunkEnvelope): Record<string, unknown> {
+  return { ...envelope, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] };
+}
