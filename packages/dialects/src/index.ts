@@ -9,7 +9,7 @@ export { readSse, readSseBatches, SseOverflowError, type SseEvent, type RawFrame
 export { readLines } from './read-lines.js';
 export { upstreamErrorMessage, errorMessageIn, streamFrameError } from './upstream-error-message.js';
 export { parseStreamFrame, type StreamFrame } from './parse-stream-frame.js';
-export { toOpenAiRequestBody } from './openai/to-openai-request-body.js';
+export { asksForUsage, refusesStreamOptions, toOpenAiRequestBody, type OpenAiRequestBodyOptions } from './openai/to-openai-request-body.js';
 export { peekOpenAiChunk, type OpenAiChunkPeek } from './openai/peek-openai-chunk.js';
 export { chunkEnvelopeOf, stopChunk, type ChunkEnvelope } from './openai/stop-chunk.js';
 export { assistantCompletion, type AssistantAnswer, type CompletionEnvelope } from './openai/assistant-completion.js';

@@ -195,6 +195,11 @@ describe('public path behaviour', () => {
     const response = await infer('fake');
     expect(response.status).toBe(400);
     expect(errorBodySchema.parse(await response.json()).error).toContain('context length exceeded');
+    // A stream refused for something other than the stream_options mcpd added is not sent again.
+    upstream.resetStats();
+    const streamed = await infer('fake', { stream: true });
+    expect(streamed.status).toBe(400);
+    expect(upstream.requests).toHaveLength(1);
   });
 
   it('answers 502 when the upstream answers garbage', async () => {
@@ -290,6 +295,75 @@ describe('public path behaviour', () => {
     expect(records[1]).toMatchObject({ streaming: false, status: 200, completionTokens: 6 });
     const missing = (await (await mcpd.api('/api/v1/audit?llm=missing')).json()) as Array<Record<string, unknown>>;
     expect(missing[0]).toMatchObject({ status: 404, servedBy: null });
+  });
+});
+
+describe('a public upstream that refuses stream_options, as Mistral’s API does', () => {
+  let mcpd: TestServer;
+  let upstream: FakeUpstream;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    upstream = await startFakeUpstream({ tokenCount: 5, refuseStreamOptions: true });
+    mcpd = await startTestServer({ database: await embedded!.open() });
+    await mcpd.api('/api/v1/llms', { json: { name: 'strict', type: 'openai', model: 'm', url: upstream.openaiBaseUrl } });
+    client = new OpenAI({ baseURL: `${mcpd.url}/v1`, apiKey: mcpd.token, maxRetries: 0 });
+  });
+
+  afterAll(async () => {
+    await mcpd.close();
+    await mcpd.server.services.database.close();
+    await upstream.close();
+  });
+
+  const streamedText = async () => {
+    let text = '';
+    const finishes: string[] = [];
+    for await (const chunk of await client.chat.completions.create({ model: 'strict', messages: [{ role: 'user', content: 'Hi' }], stream: true })) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      if (chunk.choices[0]?.finish_reason) finishes.push(chunk.choices[0].finish_reason);
+    }
+    return { text, finishes };
+  };
+  const sentStreamOptions = () => upstream.requests.map((request) => 'stream_options' in (request.body as object));
+
+  it('streams all the same: asked again without the field once, then never with it, usage audited from the finish chunk', async () => {
+    upstream.resetStats();
+    const first = await streamedText();
+    expect(first.text.split(' ').filter(Boolean)).toHaveLength(5);
+    expect(first.finishes).toEqual(['stop']);
+    expect(sentStreamOptions()).toEqual([true, false]);
+
+    await streamedText();
+    expect(sentStreamOptions()).toEqual([true, false, false]);
+    let records: Array<Record<string, unknown>> = [];
+    await eventually(async () => {
+      records = (await (await mcpd.api('/api/v1/audit?llm=strict&limit=2')).json()) as Array<Record<string, unknown>>;
+      return records.length === 2;
+    });
+    expect(records.map((record) => [record.status, record.completionTokens])).toEqual([
+      [200, 5],
+      [200, 5],
+    ]);
+  });
+
+  it('passes the refusal through when the caller asked for stream_options itself', async () => {
+    upstream.resetStats();
+    const asked = client.chat.completions.create({
+      model: 'strict',
+      messages: [{ role: 'user', content: 'Hi' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    await expect(asked).rejects.toMatchObject({ status: 422 });
+    expect(sentStreamOptions()).toEqual([true]);
+  });
+
+  it('sends a whole answer as before: no stream_options, nothing refused', async () => {
+    upstream.resetStats();
+    const completion = await client.chat.completions.create({ model: 'strict', messages: [{ role: 'user', content: 'Hi' }] });
+    expect(completion.usage?.completion_tokens).toBe(5);
+    expect(sentStreamOptions()).toEqual([false]);
   });
 });
 

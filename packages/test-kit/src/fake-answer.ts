@@ -28,6 +28,8 @@ export interface FakeAnswer {
   finish: FakeFinish;
   reasoning: FakeReasoning | undefined;
   logprobs: boolean;
+  /** The stream's usage goes on its finish chunk (a server that knows no `stream_options`). */
+  usageOnFinish: boolean;
 }
 
 /** The answer to one request: fixed tokens or the echoed conversation, cut at the request's token limit like a real server. */
@@ -44,6 +46,7 @@ export function composeAnswer(input: ChatInput, behavior: UpstreamBehavior): Fak
     finish: truncated ? 'length' : 'stop',
     reasoning: behavior.reasoning,
     logprobs: behavior.logprobs,
+    usageOnFinish: behavior.refuseStreamOptions,
   };
 }
 

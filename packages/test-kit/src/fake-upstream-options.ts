@@ -49,6 +49,12 @@ export interface FakeUpstreamOptions {
   reasoning?: FakeReasoning;
   /** OpenAI dialect: answer `logprobs` on each choice (one entry per token) instead of `null`. */
   logprobs?: boolean;
+  /**
+   * OpenAI dialect: validate strictly, as Mistral's API does: a request carrying `stream_options`
+   * gets its 422 (`extra_forbidden` at `body.stream_options`), and a stream's usage rides on its
+   * finish chunk instead.
+   */
+  refuseStreamOptions?: boolean;
 }
 
 export interface FakeReasoning {

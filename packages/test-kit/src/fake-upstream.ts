@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { TestKitError } from './errors.js';
 import { Exchange, JSON_CONTENT_TYPE } from './exchange.js';
 import type { FakeUpstreamListenOptions, FakeUpstreamOptions } from './fake-upstream-options.js';
+import { isRecord } from './fake-answer.js';
 import { BodyTooLargeError, parseJson, readBody, type ParsedJson } from './request-body.js';
 import { serveChat, WELL_BEHAVED, type Misbehaviour } from './serve-chat.js';
 import { resolveBehavior, type UpstreamBehavior } from './upstream-behavior.js';
@@ -224,6 +225,9 @@ export class FakeUpstream {
     if (!body.ok) return fail(400, body.problem);
     const parsed = dialect.parseChat(body.value);
     if (!parsed.ok) return fail(400, parsed.problem);
+    if (behavior.refuseStreamOptions && dialect.name === 'openai' && isRecord(body.value) && 'stream_options' in body.value) {
+      return exchange.send(422, JSON_CONTENT_TYPE, extraForbidden(['body', 'stream_options'], body.value.stream_options));
+    }
     this.nextId += 1;
     await serveChat(exchange, dialect, parsed.input, behavior, this.takeMisbehaviour(behavior), `${dialect.idPrefix}${this.nextId}`);
   }
@@ -257,4 +261,15 @@ export async function startFakeUpstream(options: FakeUpstreamListenOptions = {})
   const upstream = new FakeUpstream(behavior);
   await upstream.listen(port, host);
   return upstream;
+}
+
+/** Mistral's answer to a field it does not know: a 422 with pydantic's `extra_forbidden` detail under `message`. */
+function extraForbidden(loc: readonly string[], input: unknown): string {
+  return JSON.stringify({
+    object: 'error',
+    message: { detail: [{ type: 'extra_forbidden', loc, msg: 'Extra inputs are not permitted', input }] },
+    type: 'invalid_request_error',
+    param: null,
+    code: null,
+  });
 }

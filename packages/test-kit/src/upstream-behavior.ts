@@ -19,6 +19,7 @@ export interface UpstreamBehavior {
   readonly recordRequests: boolean;
   readonly reasoning: FakeReasoning | undefined;
   readonly logprobs: boolean;
+  readonly refuseStreamOptions: boolean;
 }
 
 export const DEFAULT_TOKENS: readonly string[] = ['Hello', ' from', ' the', ' fake', ' upstream', ' model', ' server', '.'];
@@ -53,6 +54,7 @@ export function resolveBehavior(options: FakeUpstreamOptions): UpstreamBehavior 
     recordRequests: options.recordRequests ?? true,
     reasoning: options.reasoning,
     logprobs: options.logprobs ?? false,
+    refuseStreamOptions: options.refuseStreamOptions ?? false,
   };
 }
 

@@ -70,8 +70,11 @@ export interface StreamDecoder {
 
 /** The mapping between the OpenAI shape mcpd serves and one upstream wire dialect. */
 export interface Dialect {
-  /** A new request each call, its headers the caller's to add to. */
-  buildRequest(target: InferenceTarget, request: ChatCompletionRequest, streaming: boolean): UpstreamRequest;
+  /**
+   * A new request each call, its headers the caller's to add to. `askUsage: false` leaves out
+   * the usage the dialect would ask a stream for (a server that refused it once).
+   */
+  buildRequest(target: InferenceTarget, request: ChatCompletionRequest, streaming: boolean, options?: { askUsage?: boolean }): UpstreamRequest;
   /**
    * Turns a 2xx body (parsed, and its text) into the `chat.completion` JSON text to answer;
    * throws when it is not one.

@@ -9,8 +9,8 @@ import { DEFAULT_STREAM_SOURCE, type Dialect, type StreamContext, type StreamDec
  * passes through with the upstream model name, and answers pass back byte for byte.
  */
 export const openAiDialect: Dialect = {
-  buildRequest(target, request, streaming) {
-    const body = toOpenAiRequestBody(request, target.record.model, streaming);
+  buildRequest(target, request, streaming, options) {
+    const body = toOpenAiRequestBody(request, target.record.model, streaming, options);
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
     return { url: upstreamEndpoint(target.record.url ?? '', '/chat/completions'), headers, body: JSON.stringify(body) };

@@ -1,7 +1,7 @@
 import type { Clock } from '@mcpctl/clock';
 import { retryAfterSecondsOf, SERVED_BY_HEADER } from '@mcpctl/protocol';
 import type { Dispatcher } from 'undici';
-import { SseSplitter, type SseFrame } from '@mcpctl/dialects';
+import { asksForUsage, refusesStreamOptions, SseSplitter, type SseFrame } from '@mcpctl/dialects';
 import type { CancelSignal } from '@mcpctl/upstream';
 import type { InferenceTarget } from '../catalog/llm-catalog.js';
 import { anthropicDialect } from './anthropic-dialect.js';
@@ -40,10 +40,19 @@ export interface PublicUpstreamOptions {
 
 const DIALECTS: Record<string, Dialect> = { openai: openAiDialect, ollama: openAiDialect, anthropic: anthropicDialect };
 
+/** How many upstream URLs the refusals of `stream_options` are kept for; past it the memory starts over. */
+const MAX_REMEMBERED_REFUSALS = 1024;
+
 /** Public LLMs: mcpd calls the upstream itself, with the key it keeps. */
 export class PublicUpstream implements InferenceBackend {
   /** How a stream waits on a full caller and how large a frame may grow: the same for every request. */
   readonly #hold: StreamHold;
+  /**
+   * Upstream URLs whose server refused the `stream_options` mcpd adds to a stream (a strict
+   * server's 400 or 422 naming the field): their streams go without it, and the audit takes
+   * usage from whichever chunk carries it. Kept per process; a replica learns it on its own.
+   */
+  readonly #refuseStreamOptions = new Set<string>();
 
   constructor(private readonly options: PublicUpstreamOptions) {
     this.#hold = { clock: options.clock, idleTimeoutMs: options.idleTimeoutMs, maxFrameBytes: options.maxAnswerBytes };
@@ -58,9 +67,12 @@ export class PublicUpstream implements InferenceBackend {
     }
   }
 
-  async #serve(call: InferenceCall, target: InferenceTarget, outcome: InferenceOutcome): Promise<void> {
+  async #serve(call: InferenceCall, target: InferenceTarget, outcome: InferenceOutcome, askUsage = !this.#refuseStreamOptions.has(target.record.url ?? '')): Promise<void> {
     const dialect = DIALECTS[target.record.type] ?? openAiDialect;
     const streaming = call.request.stream === true;
+    // mcpd asks a stream for usage the caller did not ask for; a server that refuses the field is
+    // asked again without it, once, and remembered. What the caller asked for is theirs to be refused.
+    const mayRetryWithoutUsage = streaming && askUsage && dialect === openAiDialect && !asksForUsage(call.request);
     // Failures name the LLM that failed, a pool's member when a pool was asked (as the relay
     // does, and as `x-mcpctl-served-by` does); the answer keeps the name the caller asked for.
     const llmName = target.record.name;
@@ -73,7 +85,7 @@ export class PublicUpstream implements InferenceBackend {
     };
     const failureContext = { signal: call.caller.signal, llmName, answered: false };
     // The request is built for this call alone: the hop header joins its headers in place.
-    const upstream = dialect.buildRequest(target, call.request, streaming);
+    const upstream = dialect.buildRequest(target, call.request, streaming, { askUsage });
     Object.assign(upstream.headers, this.options.hops.outgoing(call.hops ?? []));
     const { headersTimeoutMs, idleTimeoutMs } = this.options;
     const dispatcher = await this.#dispatcherFor(target, call);
@@ -87,6 +99,11 @@ export class PublicUpstream implements InferenceBackend {
     try {
       if (answer.statusCode < 200 || answer.statusCode >= 300) {
         const text = await answerText(answer, this.options.maxAnswerBytes, llmName);
+        if (mayRetryWithoutUsage && refusesStreamOptions(answer.statusCode, text)) {
+          this.#rememberRefusal(target.record.url ?? '');
+          await this.#serve(call, target, outcome, false);
+          return;
+        }
         const retryAfter = answer.headers['retry-after'];
         const message = dialect.readErrorMessage(parseJson(text)) ?? text;
         throw upstreamStatusError(answer.statusCode, message, llmName, retryAfterSecondsOf(typeof retryAfter === 'string' ? retryAfter : undefined));
@@ -124,6 +141,11 @@ export class PublicUpstream implements InferenceBackend {
     } finally {
       if (!readingRest) answer.cut();
     }
+  }
+
+  #rememberRefusal(url: string): void {
+    if (this.#refuseStreamOptions.size >= MAX_REMEMBERED_REFUSALS) this.#refuseStreamOptions.clear();
+    this.#refuseStreamOptions.add(url);
   }
 
   /** SPEC §9 at request time: an IP literal is refused here, a name as its connection opens. */

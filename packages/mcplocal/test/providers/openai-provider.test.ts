@@ -62,6 +62,24 @@ describe('OpenAI provider', () => {
     });
   });
 
+  it('asks a server that refuses stream_options again without them, once, then never with them, on both stream paths', async () => {
+    upstream = await startFakeUpstream({ tokens: ['4', '.'], refuseStreamOptions: true });
+    const provider = new OpenAiProvider({ name: 'strict', url: upstream.url, model: 'm' });
+    const deltas = await collect(provider.stream({ messages: QUESTION }));
+    expect(deltas).toContainEqual(expect.objectContaining({ type: 'usage', usage: expect.objectContaining({ completionTokens: 2 }) }));
+    const relayed: string[] = [];
+    await provider.relayChunks({ messages: QUESTION }, async (text) => relayed.push(text));
+    expect(relayed.at(-1)).toContain('"usage":{');
+    expect(upstream.requests.map((request) => 'stream_options' in (request.body as object))).toEqual([true, false, false]);
+  });
+
+  it('does not send again a stream the server refused for something else', async () => {
+    upstream = await startFakeUpstream({ fail: { status: 422, message: 'temperature must be at most 2' } });
+    const provider = new OpenAiProvider({ name: 'strict', url: upstream.url, model: 'm' });
+    await expect(collect(provider.stream({ messages: QUESTION, temperature: 9 }))).rejects.toMatchObject({ status: 422 });
+    expect(upstream.requests).toHaveLength(1);
+  });
+
   it("sends a URL's user and password as Basic authorization, for a server behind a proxy that asks", async () => {
     upstream = await startFakeUpstream();
     const provider = new OpenAiProvider({ name: 'vllm', url: upstream.url.replace('http://', 'http://desk:p%40ss@'), model: 'qwen3' });

@@ -73,7 +73,10 @@ export const openAiDialect: Dialect = {
     }
     // The thinking comes whole in the first frame after the role.
     if (answer.reasoning) frames = [chunk(reasoningOf(answer), null), ...frames];
-    let tail = chunk({}, answer.finish);
+    // A server without `stream_options` (Mistral's) sends the usage on the finish chunk.
+    let tail = answer.usageOnFinish
+      ? `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: answer.finish }], usage: usageOf(answer) })}\n\n`
+      : chunk({}, answer.finish);
     if (input.includeUsage) {
       const usageChunk: ChatCompletionChunk = { ...base, choices: [], usage: usageOf(answer) };
       tail += `data: ${JSON.stringify(usageChunk)}\n\n`;

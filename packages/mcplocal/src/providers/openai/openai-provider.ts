@@ -1,12 +1,14 @@
 import { systemClock, type Clock } from '@mcpctl/clock';
 import { chatCompletionChunkSchema, chatCompletionSchema, modelIdListSchema } from '@mcpctl/protocol';
-import { peekOpenAiChunk, readSse, SseSplitter, toOpenAiRequestBody, upstreamEndpoint, type SseFrame } from '@mcpctl/dialects';
+import { peekOpenAiChunk, readSse, refusesStreamOptions, SseSplitter, toOpenAiRequestBody, upstreamEndpoint, type SseFrame } from '@mcpctl/dialects';
+import type { UpstreamAnswer } from '@mcpctl/upstream';
 import { ProviderError } from '../../errors.js';
 import { AVAILABILITY_TIMEOUT_MS, checkAvailability } from '../check-availability.js';
 import { parseJsonFrame } from '../json-frame.js';
 import type { ChunkSink, RelayedStreamEnd, CompletionOptions, CompletionResult, LlmProvider, StreamDelta } from '../llm-provider.js';
 import { ChunkQueue } from '../chunk-queue.js';
-import { bodyFailure, fetchProviderJson, openProviderAnswer, openProviderStream, parseProviderBody, type ProviderHttpRequest, type ResponseSchema } from '../provider-http.js';
+import { pulledBody } from '../pulled-body.js';
+import { bodyFailure, fetchProviderJson, openProviderAnswer, parseProviderBody, type ProviderHttpRequest, type ResponseSchema } from '../provider-http.js';
 import { providerStream, unfinishedStream } from '../provider-stream.js';
 import { fromOpenAiCompletion } from './from-openai-completion.js';
 import { mapOpenAiChunk, type OpenAiChunkBody } from './map-openai-chunk.js';
@@ -43,6 +45,11 @@ const asSent: ResponseSchema<Record<string, unknown>> = {
 export class OpenAiProvider implements LlmProvider {
   readonly name: string;
   private readonly options: OpenAiProviderOptions;
+  /**
+   * Whether a stream asks the server for its usage chunk: false once the server refused
+   * `stream_options` (a strict server's 400 or 422 naming the field), so it is not refused again.
+   */
+  #askUsage = true;
 
   constructor(options: OpenAiProviderOptions) {
     this.name = options.name;
@@ -104,7 +111,7 @@ export class OpenAiProvider implements LlmProvider {
    * the usage chunk, an error frame, anything unusual); only those are parsed.
    */
   async relayChunks(options: CompletionOptions, sink: ChunkSink): Promise<RelayedStreamEnd> {
-    const answer = await openProviderAnswer(this.streamRequest(options, options.signal));
+    const answer = await this.openStream(options, options.signal);
     const queue = new ChunkQueue(sink, answer);
     const splitter = new SseSplitter();
     let finished = false;
@@ -168,7 +175,7 @@ export class OpenAiProvider implements LlmProvider {
    * connection can be reused.
    */
   private async *dataFrames(options: CompletionOptions, signal: AbortSignal, end: { done: boolean }): AsyncGenerator<string> {
-    const streamed = await openProviderStream(this.streamRequest(options, signal));
+    const streamed = pulledBody(await this.openStream(options, signal));
     const events = readSse(streamed)[Symbol.asyncIterator]();
     let ended = false;
     try {
@@ -188,9 +195,26 @@ export class OpenAiProvider implements LlmProvider {
     }
   }
 
-  /** The streamed chat completion `options` ask for. */
-  private streamRequest(options: CompletionOptions, signal: AbortSignal | undefined): ProviderHttpRequest {
-    const request = this.request('POST', '/chat/completions', signal, toOpenAiRequestBody(toChatRequest(options), this.options.model, true));
+  /**
+   * The streamed chat completion `options` ask for, opened. mcpd needs the usage for its audit
+   * whether or not the caller asked (it forwards the usage chunk only to a caller who did), so
+   * the stream asks for it; a server that refuses the field is asked again without it, once, and
+   * from then on never with it.
+   */
+  private async openStream(options: CompletionOptions, signal: AbortSignal | undefined): Promise<UpstreamAnswer> {
+    const askUsage = this.#askUsage;
+    try {
+      return await openProviderAnswer(this.streamRequest(options, signal, askUsage));
+    } catch (error) {
+      if (!askUsage || !(error instanceof ProviderError) || !refusesStreamOptions(error.status, error.message)) throw error;
+      this.#askUsage = false;
+      return openProviderAnswer(this.streamRequest(options, signal, false));
+    }
+  }
+
+  private streamRequest(options: CompletionOptions, signal: AbortSignal | undefined, askUsage: boolean): ProviderHttpRequest {
+    const body = toOpenAiRequestBody(toChatRequest(options), this.options.model, true, { askUsage });
+    const request = this.request('POST', '/chat/completions', signal, body);
     return { ...request, headers: { ...request.headers, accept: 'text/event-stream' } };
   }
 
