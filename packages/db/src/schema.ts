@@ -239,9 +239,12 @@ export const auditRecords = pgTable(
     error: text('error'),
     /** The agent chatted with, when the request came through one; `llmName` is then what served it. */
     agentName: text('agent_name'),
+    /** The `x-request-id` mcpd answered the request with, so a caller's request id finds its record. */
+    requestId: text('request_id'),
   },
   (table) => [
     index('audit_records_at_idx').on(table.at),
+    index('audit_records_request_idx').on(table.requestId),
     index('audit_records_llm_idx').on(table.llmName),
     // A member's own records and usage: by user, then time.
     index('audit_records_user_at_idx').on(table.userId, table.at),

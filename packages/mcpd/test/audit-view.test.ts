@@ -20,7 +20,8 @@ describe('an audit record as the API shows it', () => {
       completionTokens: 4,
       error: null,
       agentName: null,
+      requestId: 'req_7',
     });
-    expect(view).toMatchObject({ id: '7', latencyMs: 635.563, firstTokenMs: 12, queueMs: null });
+    expect(view).toMatchObject({ id: '7', latencyMs: 635.563, firstTokenMs: 12, queueMs: null, requestId: 'req_7' });
   });
 });

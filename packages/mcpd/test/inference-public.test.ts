@@ -296,6 +296,26 @@ describe('public path behaviour', () => {
     const missing = (await (await mcpd.api('/api/v1/audit?llm=missing')).json()) as Array<Record<string, unknown>>;
     expect(missing[0]).toMatchObject({ status: 404, servedBy: null });
   });
+
+  it('answers every request with its x-request-id, which finds its audit record', async () => {
+    const whole = await infer('fake');
+    const streamed = await infer('fake', { stream: true });
+    await streamed.text();
+    const refused = await infer('missing');
+    const ids = [whole, streamed, refused].map((response) => response.headers.get('x-request-id') ?? '');
+    for (const id of ids) expect(id).toMatch(/^req_[A-Za-z0-9_-]{22}$/);
+    expect(new Set(ids).size).toBe(3);
+    for (const [index, id] of ids.entries()) {
+      const found = (await (await mcpd.api(`/api/v1/audit?requestId=${id}`)).json()) as Array<Record<string, unknown>>;
+      expect(found).toEqual([expect.objectContaining({ requestId: id, streaming: index === 1, status: index === 2 ? 404 : 200 })]);
+    }
+    // The stock client shows it as the answer's request id.
+    const client = new OpenAI({ baseURL: `${mcpd.url}/v1`, apiKey: mcpd.token, maxRetries: 0 });
+    const completion = await client.chat.completions.create({ model: 'fake', messages: [{ role: 'user', content: 'Hi' }] });
+    expect(completion._request_id).toMatch(/^req_/);
+    const found = (await (await mcpd.api(`/api/v1/audit?requestId=${completion._request_id}`)).json()) as Array<Record<string, unknown>>;
+    expect(found).toHaveLength(1);
+  });
 });
 
 describe('a public upstream that refuses stream_options, as Mistral’s API does', () => {

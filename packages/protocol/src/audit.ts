@@ -20,6 +20,8 @@ export const auditRecordViewSchema = z.object({
   error: z.string().nullable(),
   /** The agent chatted with, when the request came through one (absent from older servers). */
   agentName: z.string().nullable().default(null),
+  /** The `x-request-id` mcpd answered the request with (absent from older servers). */
+  requestId: z.string().nullable().default(null),
 });
 export type AuditRecordView = z.infer<typeof auditRecordViewSchema>;
 
@@ -32,6 +34,8 @@ export const auditQuerySchema = z.object({
   llm: z.string().optional(),
   user: z.string().optional(),
   agent: z.string().optional(),
+  /** One request's record, by the `x-request-id` mcpd answered it with. */
+  requestId: z.string().optional(),
   /** `ok` (below 400), `error` (400 and above), or one status such as `503`. */
   status: z
     .union([z.enum(['ok', 'error'], { error: STATUS_ERROR }), z.coerce.number({ error: STATUS_ERROR }).int(STATUS_ERROR).min(100, STATUS_ERROR).max(599, STATUS_ERROR)], { error: STATUS_ERROR })

@@ -24,5 +24,6 @@ export * from './agent.js';
 export * from './thread.js';
 export * from './map-anthropic-stop-reason.js';
 export * from './hop-header.js';
+export * from './request-id-header.js';
 export * from './replica-bus.js';
 export * from './transport-name.js';

@@ -21,6 +21,7 @@ const record = (userName: string): AuditRecordView => ({
   completionTokens: 5,
   error: null,
   agentName: null,
+  requestId: 'req_abc',
 });
 
 /** `GET /api/v1/audit` answered with `records`, as mcpd does. */
@@ -46,5 +47,20 @@ describe('get audit --user', () => {
   it("says nothing when the records are the user's asked for", async () => {
     const env = await mcpdAnswering([record('admin')]);
     expect((await run(['get', 'audit', '--user', 'admin', '-o', 'json'], env)).stderr).toBe('');
+  });
+});
+
+describe('get audit --request-id', () => {
+  it('asks mcpd for the record of that x-request-id, and shows the id in the wide table', async () => {
+    let asked = '';
+    mcpd = await startStandInMcpd((request, response) => {
+      asked = request.url ?? '';
+      response.end(JSON.stringify([record('admin')]));
+    });
+    const result = await run(['get', 'audit', '--request-id', 'req_abc', '-o', 'wide'], mcpd.env);
+    expect(result.code).toBe(0);
+    expect(new URL(asked, 'http://x').searchParams.get('requestId')).toBe('req_abc');
+    expect(result.stdout.split('\n')[0]).toContain('REQUEST-ID');
+    expect(result.stdout).toContain('req_abc');
   });
 });

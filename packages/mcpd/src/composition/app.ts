@@ -23,6 +23,8 @@ import { userRoutes } from '../routes/user-routes.js';
 import { statusRoutes } from '../routes/status-routes.js';
 import type { Services } from '../services/services.js';
 import { lazyRequestLogger } from '../plugins/lazy-request-logger.js';
+import { registerRequestId } from '../plugins/request-id.js';
+import { generateId } from '../security/token.js';
 
 export interface AppOptions {
   logger: Logger;
@@ -47,12 +49,15 @@ export function buildApp(services: Services, options: AppOptions): FastifyInstan
     forceCloseConnections: 'idle',
     // A URL the router cannot decode gets the same one-line `{"error"}` as everything else.
     frameworkErrors: handleError,
+    // Unique across replicas and restarts, unlike Fastify's counter: a user quotes it to find a call.
+    genReqId: () => generateId('req_'),
   }) as unknown as FastifyInstance;
 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ error: `no route for ${request.method} ${echo(request.url.split('?', 1)[0] ?? '')}` });
   });
+  registerRequestId(app);
   registerCloseConnectionsWhileDraining(app, services.shutdown);
   registerBodyTimeout(app, options.bodyTimeoutMs ?? 30_000);
   registerPathAndQueryGuard(app);

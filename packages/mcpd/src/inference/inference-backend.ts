@@ -20,6 +20,8 @@ export interface InferenceCall {
   hops?: readonly string[] | undefined;
   /** The agent the caller chatted with, for the audit. */
   agentName?: string | undefined;
+  /** The `x-request-id` the caller is answered with, for the audit. */
+  requestId?: string | undefined;
 }
 
 /** What one inference did, for the audit and the metrics; filled in as it goes. */

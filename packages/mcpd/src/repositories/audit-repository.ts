@@ -10,6 +10,8 @@ export interface AuditFilter {
   /** One user's records by id: a user deleted and made again under the name never reads the old one's. */
   userId?: string | undefined;
   agentName?: string | undefined;
+  /** The record of one request, by the `x-request-id` it was answered with. */
+  requestId?: string | undefined;
   /** `ok` (below 400), `error` (400 and above), or one status. */
   status?: 'ok' | 'error' | number | undefined;
   since?: Date | undefined;
@@ -55,6 +57,7 @@ const AUDIT_FIELD_TYPES: Record<AuditField, string> = {
   completionTokens: 'int',
   error: 'text',
   agentName: 'text',
+  requestId: 'text',
 };
 const AUDIT_FIELDS = Object.keys(AUDIT_FIELD_TYPES) as AuditField[];
 const AUDIT_COLUMNS = AUDIT_FIELDS.map((field) => auditRecords[field].name);
@@ -101,6 +104,7 @@ export class AuditRepository {
     if (filter.userName) conditions.push(eq(auditRecords.userName, filter.userName));
     if (filter.userId) conditions.push(eq(auditRecords.userId, filter.userId));
     if (filter.agentName) conditions.push(eq(auditRecords.agentName, filter.agentName));
+    if (filter.requestId) conditions.push(eq(auditRecords.requestId, filter.requestId));
     if (filter.status === 'ok') conditions.push(lt(auditRecords.status, 400));
     else if (filter.status === 'error') conditions.push(gte(auditRecords.status, 400));
     else if (filter.status !== undefined) conditions.push(eq(auditRecords.status, filter.status));

@@ -19,6 +19,7 @@ export function inferenceCall(request: FastifyRequest, reply: FastifyReply, endp
     caller: replyCaller(reply),
     waitSeconds: waitSeconds(request.headers[WAIT_SECONDS_HEADER]),
     hops: parseHops(request.headers[HOP_HEADER]),
+    requestId: request.id,
   };
 }
 

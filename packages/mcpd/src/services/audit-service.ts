@@ -32,6 +32,7 @@ export class AuditService {
       llmName: query.llm,
       ...(everyone ? { userName: query.user } : { userId: principal.userId }),
       agentName: query.agent,
+      requestId: query.requestId,
       status: query.status,
       since,
       until,

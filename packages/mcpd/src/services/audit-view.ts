@@ -20,6 +20,7 @@ export function toAuditView(row: AuditRecordRow): AuditRecordView {
     completionTokens: row.completionTokens,
     error: row.error,
     agentName: row.agentName,
+    requestId: row.requestId,
   };
 }
 

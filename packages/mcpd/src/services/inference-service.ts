@@ -223,6 +223,7 @@ export class InferenceService {
       completionTokens: outcome.usage?.completion_tokens ?? null,
       error: outcome.error ?? null,
       agentName: call.agentName ?? null,
+      requestId: call.requestId ?? null,
     };
     this.audit.record(entry);
     // Only a failure carries an error: an answer that went well makes nothing here.

@@ -1,12 +1,12 @@
 import type { ServerResponse } from 'node:http';
-import { SERVED_BY_HEADER, THREAD_ID_HEADER } from '@mcpctl/protocol';
+import { REQUEST_ID_HEADER, SERVED_BY_HEADER, THREAD_ID_HEADER } from '@mcpctl/protocol';
 import { describeNetworkError } from '@mcpctl/upstream';
 import { errorFrame, writeChunk, writeHeadKept } from './sse-writer.js';
 import { failureBeforeAnswer, splitAtFirstEvent } from './first-event.js';
 import { WholeEvents } from './whole-events.js';
 
 /** mcpd's answer headers worth passing on; length and encoding are the local socket's business. */
-const PASSED_RESPONSE_HEADERS = ['content-type', 'cache-control', 'retry-after', 'x-accel-buffering', SERVED_BY_HEADER, THREAD_ID_HEADER];
+const PASSED_RESPONSE_HEADERS = ['content-type', 'cache-control', 'retry-after', 'x-accel-buffering', SERVED_BY_HEADER, THREAD_ID_HEADER, REQUEST_ID_HEADER];
 
 export interface PipeHooks {
   /**

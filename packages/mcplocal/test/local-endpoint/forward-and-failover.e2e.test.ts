@@ -122,6 +122,8 @@ describe('the local endpoint forwarding to mcpd, with failover', () => {
 
     const raw = await post(endpoint, { model: central.name, messages: HI });
     expect(raw.headers.get('x-mcpctl-served-by')).toBe(central.name);
+    // mcpd's request id comes through, so the caller can find the call in mcpd's audit.
+    expect(raw.headers.get('x-request-id')).toMatch(/^req_/);
   });
 
   it('lists the local providers and what mcpd lets the user see', async () => {

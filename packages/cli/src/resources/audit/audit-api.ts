@@ -5,6 +5,8 @@ export interface AuditOptions {
   llm?: string | undefined;
   user?: string | undefined;
   agent?: string | undefined;
+  /** The `x-request-id` an answer came with. */
+  requestId?: string | undefined;
   status?: string | undefined;
   since?: string | undefined;
   until?: string | undefined;
@@ -16,7 +18,7 @@ export interface AuditOptions {
 /** One page of audit records, newest first: `GET /api/v1/audit`, the filters sent as typed. */
 export function listAudit(client: ApiClient, options: AuditOptions): Promise<AuditRecordView[]> {
   const query = new URLSearchParams();
-  for (const name of ['limit', 'llm', 'user', 'agent', 'status', 'since', 'until', 'before'] as const) {
+  for (const name of ['limit', 'llm', 'user', 'agent', 'requestId', 'status', 'since', 'until', 'before'] as const) {
     const value = options[name];
     if (value !== undefined) query.set(name, value);
   }

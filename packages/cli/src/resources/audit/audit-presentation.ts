@@ -20,6 +20,7 @@ const AUDIT_COLUMNS: ReadonlyArray<Column<AuditRecordView>> = [
   { header: 'tokens', value: (record) => tokens(record) },
   { header: 'stream', value: (record) => (record.streaming ? 'yes' : 'no'), wideOnly: true },
   { header: 'id', value: (record) => record.id, wideOnly: true },
+  { header: 'request-id', value: (record) => record.requestId, wideOnly: true },
   { header: 'error', value: (record) => shortError(record.error) },
 ];
 

@@ -8,7 +8,7 @@ import { checkQueryFlags, checkWindowFlags } from '../query-flags.js';
 import { AUDIT_PRESENTATION, olderPageHint } from './audit-presentation.js';
 import { printResourceList } from '../resource-presentation.js';
 
-/** `mcpctl get audit [--llm NAME] [--user NAME] [--agent NAME] [--status ok|error|CODE] [--since 24h] [--until T] [--limit N] [--before ID] [-o …]` */
+/** `mcpctl get audit [--llm NAME] [--user NAME] [--agent NAME] [--request-id ID] [--status ok|error|CODE] [--since 24h] [--until T] [--limit N] [--before ID] [-o …]` */
 export function registerGetAudit(get: Command, context: CliContext): void {
   get
     .command('audit')
@@ -16,6 +16,7 @@ export function registerGetAudit(get: Command, context: CliContext): void {
     .option('--llm <name>', 'the LLM or pool asked for')
     .option('--user <name>', 'who asked')
     .option('--agent <name>', 'the agent chatted with')
+    .option('--request-id <id>', 'the call whose answer came with this x-request-id')
     .option('--status <status>', 'ok (below 400), error (400 and above), or one status such as 503')
     .option('--since <time>', 'from a duration ago (30m, 24h, 7d) or an ISO 8601 time')
     .option('--until <time>', 'up to a duration ago or an ISO 8601 time')
