@@ -313,7 +313,7 @@ describe('public path behaviour', () => {
     const client = new OpenAI({ baseURL: `${mcpd.url}/v1`, apiKey: mcpd.token, maxRetries: 0 });
     const completion = await client.chat.completions.create({ model: 'fake', messages: [{ role: 'user', content: 'Hi' }] });
     expect(completion._request_id).toMatch(/^req_/);
-    const found = (await (await mcpd.api(`/api/v1/audit?requestId=${completion._request_id ?? ""}`)).json()) as Array<Record<string, unknown>>;
+    const found = (await (await mcpd.api(`/api/v1/audit?requestId=${completion._request_id ?? ''}`)).json()) as Array<Record<string, unknown>>;
     expect(found).toHaveLength(1);
   });
 });
