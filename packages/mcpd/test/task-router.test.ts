@@ -355,4 +355,59 @@ describe('TaskRegistry results numbered by the publisher', () => {
     expect(tasks.deliver(taskId, 'alice', [chunk('e', 4)])).toBe(true);
     expect(taken.at(-1)).toBe('e');
   });
+
+  it('ends the task at a gap in the numbers: the results before it reach the caller, the publisher is told it is gone', () => {
+    const tasks = new TaskRegistry();
+    const taken: string[] = [];
+    const gone: Array<string | undefined> = [];
+    const taskId = tasks.open('s1', 'alice', {
+      results: (results) => taken.push(...results.map((result) => ('chunk' in result ? result.chunk.data : 'other'))),
+      publisherGone: (how) => void gone.push(how),
+    });
+    const chunk = (data: string, seq: number) => ({ chunk: { data }, seq });
+    expect(tasks.deliver(taskId, 'alice', [chunk('a', 1), chunk('b', 2)])).toBe(true);
+    // 3 and 4 were lost on the way (a connection that broke): 5 is not passed on as if nothing were missing.
+    expect(tasks.deliver(taskId, 'alice', [chunk('e', 5), chunk('f', 6)])).toBe(false);
+    expect(taken).toEqual(['a', 'b']);
+    expect(gone).toEqual(['lost']);
+    expect(tasks.has(taskId)).toBe(false);
+
+    // A gap inside one batch: what comes before it goes on; and a first result lost is a gap too.
+    const second = tasks.open('s1', 'alice', { results: (results) => taken.push(...results.map(() => 'x')), publisherGone: (how) => void gone.push(how) });
+    expect(tasks.deliver(second, 'alice', [chunk('x', 1), chunk('y', 3)])).toBe(false);
+    const third = tasks.open('s1', 'alice', { results: () => taken.push('never'), publisherGone: (how) => void gone.push(how) });
+    expect(tasks.deliver(third, 'alice', [chunk('z', 2)])).toBe(false);
+    expect(taken).toEqual(['a', 'b', 'x']);
+    expect(gone).toEqual(['lost', 'lost', 'lost']);
+  });
+});
+
+describe('TaskRegistry tasks that went out through a replica no longer alive', () => {
+  const open = (tasks: TaskRegistry, holder: string, gone: string[], name: string) => {
+    const taskId = tasks.open('s1', 'alice', { results: () => undefined, publisherGone: () => void gone.push(name) });
+    tasks.deliveredVia(taskId, holder);
+    return taskId;
+  };
+
+  it('fails those not heard from within the grace, keeps those whose results come through another replica', () => {
+    const tasks = new TaskRegistry('me');
+    const gone: string[] = [];
+    const queued = open(tasks, 'dead', gone, 'waited in the dead replica’s line');
+    const moved = open(tasks, 'dead', gone, 'moved with its publisher');
+    open(tasks, 'live', gone, 'on a live replica');
+    open(tasks, 'me', gone, 'on this replica');
+    const alive = new Set(['me', 'live']);
+
+    // Found orphaned: the grace starts, nothing fails yet.
+    expect(tasks.failOrphans(alive, 'me', 1_000, 15_000)).toBe(0);
+    // Its publisher reconnected to another replica and goes on sending: heard from, it lives on.
+    expect(tasks.deliver(moved, 'alice', [{ chunk: { data: '{}' }, seq: 1 }])).toBe(true);
+    expect(tasks.failOrphans(alive, 'me', 15_999, 15_000)).toBe(0);
+    expect(tasks.failOrphans(alive, 'me', 16_000, 15_000)).toBe(1);
+    expect(gone).toEqual(['waited in the dead replica’s line']);
+    expect(tasks.has(queued)).toBe(false);
+    expect(tasks.has(moved)).toBe(true);
+    expect(tasks.failOrphans(alive, 'me', 60_000, 15_000)).toBe(0);
+    expect(tasks.size).toBe(3);
+  });
 });

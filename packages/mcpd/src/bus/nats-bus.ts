@@ -28,6 +28,7 @@ import {
   type ResultDelivery,
   type TaskSendOutcome,
 } from '../relay/relay-bus.js';
+import { UNKNOWN_HOLDER } from '../relay/task-registry.js';
 
 export interface NatsBusOptions {
   url: string;
@@ -142,7 +143,7 @@ export class NatsBus implements RelayBus {
     const reply = await this.#request(this.#subject(`session.${sessionId}`), this.#encode({ task, maxConcurrent }), busTaskReplySchema);
     if (reply === 'nobody' || reply === 'unanswered') return reply;
     // A replica that had just let go of the session answers that it did not take the task.
-    return reply.delivered ? { holder: reply.holder ?? 'unknown' } : 'nobody';
+    return reply.delivered ? { holder: reply.holder ?? UNKNOWN_HOLDER } : 'nobody';
   }
 
   async sendResults(replicaId: string, delivery: ResultDelivery): Promise<DeliveryAnswer> {

@@ -17,6 +17,11 @@ export class ReconnectGrace {
     this.#endsAt = clock.monotonic() + graceMs;
   }
 
+  /** How long a publisher is waited for after its connection was lost (`MCPD_RECONNECT_GRACE_SECONDS`). */
+  get waitMs(): number {
+    return this.graceMs;
+  }
+
   /**
    * Sessions seen lately by the previous process (their publishers are expected back within the
    * grace after the start), or, among replicas, sessions of a replica that just died (expected

@@ -118,7 +118,10 @@ export class RelayedTask implements TaskSink {
     this.#fail(serviceUnavailable(`the publisher of ${this.options.llmName} is offline`, OFFLINE_RETRY_AFTER_SECONDS));
   }
 
-  publisherGone(how?: 'unreachable'): void {
+  publisherGone(how?: 'unreachable' | 'lost'): void {
+    if (how === 'lost') {
+      return this.#fail(badGateway(`part of the answer of ${this.options.llmName} was lost on its way from its publisher (a connection between them broke); the answer ends here`));
+    }
     // Unreachable: its connection is held by another replica, and this one lost the bus to it.
     const what = how === 'unreachable' ? 'can no longer be reached from this mcpd' : 'disconnected';
     this.#fail(serviceUnavailable(`the publisher of ${this.options.llmName} ${what}`, 5));

@@ -6,10 +6,10 @@ export interface TaskSink {
   /** Results in the order the publisher sent them: one per result post, one or more per socket message. */
   results(results: readonly TaskResult[]): void;
   /**
-   * The publisher's stream closed before the task finished, or (`unreachable`) the way to the
-   * replica holding it was lost.
+   * The publisher's stream closed before the task finished, (`unreachable`) the way to the
+   * replica holding it was lost, or (`lost`) results of it were lost on their way here.
    */
-  publisherGone(how?: 'unreachable'): void;
+  publisherGone(how?: 'unreachable' | 'lost'): void;
 }
 
 interface PendingTask {
@@ -20,12 +20,17 @@ interface PendingTask {
   holder?: string;
   /** The highest `seq` taken so far: a result posted again after a failed connection is taken once. */
   lastSeq?: number;
+  /** When (monotonic ms) the replica it went out through was first found dead, while nothing has been heard of it since. */
+  orphanedAt?: number;
 }
 
 const TASK_PREFIX = 'task_';
 
 /** The holder of a task on its way over the bus, or waiting for its session to come back: no connection has it yet. */
 export const AWAY = '';
+
+/** The holder of a task taken by a replica that did not say its id (an older build): alive or not, it cannot be told. */
+export const UNKNOWN_HOLDER = 'unknown';
 
 /** The replica a task id names (`task_REPLICA.RANDOM`), or undefined for an id of one process alone. */
 export function taskOpener(taskId: string): string | undefined {
@@ -59,18 +64,38 @@ export class TaskRegistry {
    * Hands results the publisher sent to their task, but none it was handed before (a `seq` it
    * has had). False — and nothing changes — for an unknown or finished task, or one sent to a
    * session the poster does not own.
+   *
+   * A publisher numbers a task's results 1, 2, 3…, so a `seq` past the next one means results
+   * between were lost on their way (sent up a connection that broke, to a replica that died with
+   * them): the task fails after the results before the gap, and answers false, so the publisher
+   * stops it. Passing the rest on would give the caller an answer with a hole in it, ended as if
+   * whole.
    */
   deliver(taskId: string, posterId: string, results: readonly TaskResult[]): boolean {
     const task = this.#tasks.get(taskId);
     if (!task || task.ownerId !== posterId) return false;
+    // Heard from: wherever its results come from now, the task lives on.
+    if (task.orphanedAt !== undefined) {
+      task.orphanedAt = undefined;
+      task.holder = AWAY;
+    }
+    let gap = false;
     const fresh = results.filter((result) => {
-      if (result.seq === undefined) return true;
+      if (gap || result.seq === undefined) return !gap;
       if (task.lastSeq !== undefined && result.seq <= task.lastSeq) return false;
+      if (result.seq > (task.lastSeq ?? 0) + 1) {
+        gap = true;
+        return false;
+      }
       task.lastSeq = result.seq;
       return true;
     });
     if (fresh.length > 0) task.sink.results(fresh);
-    return true;
+    if (!gap || !this.#tasks.has(taskId)) return !gap;
+    this.#tasks.delete(taskId);
+    this.#ended(taskId, task);
+    task.sink.publisherGone('lost');
+    return false;
   }
 
   finish(taskId: string): void {
@@ -123,6 +148,28 @@ export class TaskRegistry {
       this.#ended(taskId, task);
       task.sink.publisherGone('unreachable');
     }
+  }
+
+  /**
+   * Tasks that went out through a replica no longer alive (`alive`: the replicas beating now).
+   * Such a task may live on (its publisher reconnected elsewhere and sends its results there),
+   * or it may never be answered (it waited in that replica's line for a slot, or its last
+   * results died with it). One not heard from within `graceMs` of being found so fails; one
+   * heard from goes on. Answers how many failed.
+   */
+  failOrphans(alive: ReadonlySet<string>, me: string, now: number, graceMs: number): number {
+    let failed = 0;
+    for (const [taskId, task] of this.#tasks) {
+      const { holder } = task;
+      if (holder === undefined || holder === AWAY || holder === UNKNOWN_HOLDER || holder === me || alive.has(holder)) continue;
+      task.orphanedAt ??= now;
+      if (now - task.orphanedAt < graceMs) continue;
+      this.#tasks.delete(taskId);
+      this.#ended(taskId, task);
+      task.sink.publisherGone();
+      failed += 1;
+    }
+    return failed;
   }
 
   get size(): number {

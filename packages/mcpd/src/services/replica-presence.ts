@@ -107,5 +107,18 @@ export class ReplicaPresence {
     if (!(await this.replicas.beat(this.bus.replicaId))) await this.held.reclaim();
     if (this.#stopped) return;
     await this.sweep();
+    await this.failOrphans();
+  }
+
+  /**
+   * Tasks opened here that went out through a replica no longer alive, and heard nothing from
+   * since, fail once the reconnect grace has passed. The sweep fails the tasks of sessions that
+   * died with their replica; a session whose publisher reconnected to another replica before the
+   * sweep is not orphaned there, and without this its tasks that waited in the dead replica's
+   * line for a slot, or whose last results died with it, waited out the relay timeout.
+   */
+  async failOrphans(): Promise<number> {
+    const alive = new Set(await this.replicas.aliveIds(this.timing.staleMs));
+    return this.tasks.failOrphans(alive, this.bus.replicaId, this.clock.monotonic(), this.grace.waitMs);
   }
 }
