@@ -254,6 +254,31 @@ describe('public path behaviour', () => {
     });
   });
 
+  it('passes on a stream whose chunks leave out their envelope (created, object, id), finish and usage read as usual', async () => {
+    const frames = [
+      '{"model":"m","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}',
+      '{"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":2,"completion_tokens":1,"total_tokens":3}}',
+      '[DONE]',
+    ];
+    await withUpstream((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.end(frames.map((frame) => `data: ${frame}\n\n`).join(''));
+      });
+    }, async (port) => {
+      await mcpd.api('/api/v1/llms', { json: { name: 'envelope-less', type: 'openai', model: 'm', url: `http://127.0.0.1:${port}/v1` } });
+      const text = await (await infer('envelope-less', { stream: true })).text();
+      expect(text).toBe(frames.map((frame) => `data: ${frame}\n\n`).join(''));
+      let records: Array<Record<string, unknown>> = [];
+      await eventually(async () => {
+        records = (await (await mcpd.api('/api/v1/audit?llm=envelope-less')).json()) as Array<Record<string, unknown>>;
+        return records.length === 1;
+      });
+      expect(records[0]).toMatchObject({ status: 200, completionTokens: 1 });
+    });
+  });
+
   it('ends a stream cut by the upstream with an explicit error frame', async () => {
     upstream.setBehavior({ mode: 'cut-mid-stream', tokenCount: 8 });
     const response = await infer('fake', { stream: true });

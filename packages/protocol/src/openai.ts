@@ -115,6 +115,20 @@ export const chatCompletionChunkSchema = z.looseObject({
 });
 export type ChatCompletionChunk = z.infer<typeof chatCompletionChunkSchema>;
 
+/**
+ * A streamed chunk as read from a model server (a public upstream, a publisher's frames): what
+ * is acted on (`choices`, their finish reasons, `usage`) must be well formed, while the envelope
+ * (`id`, `object`, `created`, `model`) is the server's own to leave out or shape (servers that
+ * omit `created`, Azure's filter chunks with an empty `object`): it passes on as sent.
+ */
+export const streamedChunkSchema = chatCompletionChunkSchema.extend({
+  id: z.string().optional(),
+  object: z.string().optional(),
+  created: z.number().optional(),
+  model: z.string().optional(),
+});
+export type StreamedChunk = z.infer<typeof streamedChunkSchema>;
+
 export const modelSchema = z.object({
   id: z.string(),
   object: z.literal('model'),

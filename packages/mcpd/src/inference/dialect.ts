@@ -1,4 +1,4 @@
-import type { ChatCompletionChunk, ChatCompletionRequest, Usage } from '@mcpctl/protocol';
+import type { ChatCompletionRequest, StreamedChunk, Usage } from '@mcpctl/protocol';
 import type { RawFrame } from '@mcpctl/dialects';
 import type { InferenceTarget } from '../catalog/llm-catalog.js';
 
@@ -33,7 +33,7 @@ export type StreamPart =
        * The chunk read, when something in it mattered (its first output, finish reason, usage);
        * undefined for one a peek found nothing to read in, passed on without a parse.
        */
-      chunk?: ChatCompletionChunk | undefined;
+      chunk?: StreamedChunk | undefined;
       /** A chunk passed on unread whose text holds the answer's first output: the first token is timed by it. */
       firstOutput?: boolean | undefined;
       /** False for frames the caller did not ask for (a usage chunk mcpd requested for its audit). */

@@ -1,7 +1,7 @@
-import type { ChatCompletionChunk } from '@mcpctl/protocol';
+import type { StreamedChunk } from '@mcpctl/protocol';
 
 /** True when a choice of the chunk carries something the caller sees: text, reasoning or a tool call. */
-export function hasOutput(chunk: ChatCompletionChunk): boolean {
+export function hasOutput(chunk: Pick<StreamedChunk, 'choices'>): boolean {
   return chunk.choices.some(({ delta }) => Boolean(delta.content) || Boolean(delta.reasoning_content) || Boolean(delta.tool_calls?.length) || Boolean((delta as { reasoning?: unknown }).reasoning));
 }
 

@@ -1,4 +1,4 @@
-import { chatCompletionChunkSchema, type ChatCompletionChunk, type Usage } from '@mcpctl/protocol';
+import { chatCompletionChunkSchema, streamedChunkSchema, type StreamedChunk, type Usage } from '@mcpctl/protocol';
 import { errorMessageIn, parseStreamFrame, peekOpenAiChunk, toOpenAiRequestBody, upstreamEndpoint } from '@mcpctl/dialects';
 import { hasOutput, textHasOutput } from './has-output.js';
 import { badGateway } from '../errors.js';
@@ -82,7 +82,8 @@ class OpenAiStreamDecoder implements StreamDecoder {
     const frame = parseStreamFrame(data);
     if (frame.type === 'not-json') return [this.#notJson()];
     if (frame.type === 'error') return [{ type: 'error', message: `${source} failed mid-stream: ${frame.message}` }];
-    const chunk = chatCompletionChunkSchema.safeParse(frame.value);
+    // A publisher's frame must be a whole chunk (SPEC §12); a public upstream's envelope is its own.
+    const chunk = (this.context.checkEveryFrame ? chatCompletionChunkSchema : streamedChunkSchema).safeParse(frame.value);
     if (!chunk.success) return [{ type: 'error', message: `${source} sent a stream frame that is not a chat.completion.chunk` }];
     if (hasOutput(chunk.data)) this.#outputSeen = true;
     // A `data` that spanned lines would break the caller's SSE framing: the one case written anew.
@@ -94,7 +95,7 @@ class OpenAiStreamDecoder implements StreamDecoder {
     return { type: 'error', message: `${this.context.source ?? DEFAULT_STREAM_SOURCE} sent a stream frame that is not JSON` };
   }
 
-  #shouldForward(chunk: ChatCompletionChunk): boolean {
+  #shouldForward(chunk: StreamedChunk): boolean {
     const usageOnly = chunk.choices.length === 0 && chunk.usage;
     return !usageOnly || this.context.includeUsage;
   }

@@ -121,7 +121,8 @@ export class StreamForwarder {
   #lastEnvelope(): ChunkEnvelope | undefined {
     const last = this.#lastChunk;
     if (!last) return undefined;
-    if (last.chunk) return { id: last.chunk.id, created: last.chunk.created, model: last.chunk.model };
+    const { id, created, model } = last.chunk ?? {};
+    if (id !== undefined && created !== undefined && model !== undefined) return { id, created, model };
     return chunkEnvelopeOf(last.data);
   }
 
