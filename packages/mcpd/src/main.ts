@@ -59,7 +59,9 @@ function describe(error: unknown): string {
   const parts: string[] = [];
   for (let current: unknown = error; current && parts.length < 4; current = (current as { cause?: unknown }).cause) {
     // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a thrown non-Error is described as String() shows it
-    parts.push((current as Error).message ?? String(current));
+    const message = (current as Error).message ?? String(current);
+    // A message that already says its cause's words is not followed by them again.
+    if (!parts.some((part) => part.includes(message))) parts.push(message);
   }
   return parts.join(': ');
 }

@@ -94,7 +94,7 @@ export class NatsBus implements RelayBus {
       this.#connection = await connect({ servers: url.split(','), name: `mcpd ${replicaId}`, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
     } catch (error) {
       const where = url.split(',').map(redactNatsUrl).join(',');
-      throw new Error(`cannot reach NATS at ${where} (MCPD_NATS_URL): ${(error as Error).message}; start it, or unset MCPD_NATS_URL to run one mcpd alone`, {
+      throw new Error(`cannot reach NATS at ${where} (MCPD_NATS_URL): ${(error as Error).message}; start it (every replica needs it), or unset MCPD_NATS_URL if this mcpd is the only one on its database`, {
         cause: error,
       });
     }
