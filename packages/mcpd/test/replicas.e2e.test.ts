@@ -404,6 +404,116 @@ describe.skipIf(!POSTGRES_URL || !NATS_URL)('several mcpd replicas behind a roun
   }, 60_000);
 });
 
+/*
+ * The replica holding a publisher's provider socket is killed while a stream it carries runs and
+ * another request waits in its line for the model's one slot; each caller sits on one of the two
+ * other replicas, and the publisher reconnects through the balancer within a second.
+ */
+describe.skipIf(!POSTGRES_URL || !NATS_URL)('a replica killed under a stream it carries (MCPCTL_TEST_DATABASE_URL, MCPCTL_TEST_NATS_URL)', () => {
+  const TOKENS = Array.from({ length: 80 }, (_, index) => ` t${index + 1}`);
+  const dirs: TempDir[] = [];
+  const replicas: SpawnedMcpd[] = [];
+  let publisher: SpawnedMcplocal | undefined;
+  let upstream: FakeUpstream | undefined;
+  let proxy: RoundRobinProxy | undefined;
+  let database: { url: string; drop: () => Promise<void> } | undefined;
+  const adminToken = `mcpctl_${randomBytes(24).toString('base64url')}`;
+
+  beforeAll(async () => {
+    database = await createPostgresTestDatabase(POSTGRES_URL!);
+    const env = {
+      DATABASE_URL: database.url,
+      MCPD_SECRET_KEY: randomBytes(24).toString('base64url'),
+      MCPD_NATS_URL: NATS_URL!,
+      MCPD_NATS_SUBJECT_PREFIX: `mcpctl-test-${randomBytes(6).toString('hex')}`,
+      MCPD_RECONNECT_GRACE_SECONDS: '3',
+    };
+    for (let index = 0; index < 3; index += 1) {
+      const dir = await makeTempDir('e2e-killed-');
+      dirs.push(dir);
+      replicas.push(await spawnMcpd({ dataDir: dir.path, adminToken, env }));
+    }
+    proxy = await RoundRobinProxy.start(replicas.map((replica) => replica.url));
+    upstream = await startFakeUpstream({ tokens: TOKENS, tokensPerSecond: 40 });
+    const home = await makeTempDir('e2e-killed-home-');
+    dirs.push(home);
+    const providers = [{ name: 'paced', type: 'openai', url: upstream.openaiBaseUrl, model: 'fake-model', publish: true, maxConcurrent: 1 }];
+    await writeMcplocalHome(home.path, { providers }, { mcpdUrl: proxy.url, token: adminToken });
+    publisher = await spawnMcplocal({ home: home.path, env: { MCPLOCAL_PROVIDER_TRANSPORT: 'websocket' } });
+    await waitUntil(async () => (await holderOf('paced')) !== null, 20_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    await publisher?.stop('SIGKILL');
+    await proxy?.close();
+    await Promise.all(replicas.map((replica) => replica.stop()));
+    await upstream?.close();
+    await database?.drop();
+    await Promise.all(dirs.map((dir) => dir.cleanup()));
+  }, 60_000);
+
+  const holderOf = async (name: string): Promise<string | null> => {
+    const client = new pg.Client({ connectionString: database!.url });
+    await client.connect();
+    try {
+      const found = await client.query<{ replica_id: string | null }>(
+        `select s.replica_id from llms l join provider_sessions s on s.id = l.provider_session_id where l.name = $1`,
+        [name],
+      );
+      return found.rows[0]?.replica_id ?? null;
+    } finally {
+      await client.end();
+    }
+  };
+
+  /** How a stream ended: whole, or with an error the client raised; never a finish after a hole. */
+  const streamFrom = async (replica: SpawnedMcpd): Promise<{ text: string; finishReasons: string[]; error?: string; ms: number }> => {
+    const started = performance.now();
+    const client = new OpenAI({ baseURL: `${replica.url}/v1`, apiKey: adminToken, maxRetries: 0, timeout: 45_000 });
+    let text = '';
+    const finishReasons: string[] = [];
+    try {
+      const stream = await client.chat.completions.create({ model: 'paced', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta.content ?? '';
+        if (chunk.choices[0]?.finish_reason) finishReasons.push(chunk.choices[0].finish_reason);
+      }
+      return { text, finishReasons, ms: performance.now() - started };
+    } catch (error) {
+      return { text, finishReasons, error: error instanceof Error ? error.message : String(error), ms: performance.now() - started };
+    }
+  };
+
+  it('ends each answer whole or with an error, never with a hole, and fails a request that waited in its line instead of holding it', async () => {
+    const holder = await holderOf('paced');
+    const ids = replicas.map((replica) => replicaIdOf(replica));
+    const victim = replicas[ids.indexOf(holder!)]!;
+    const [one, other] = replicas.filter((replica) => replica !== victim);
+    const running = streamFrom(one!);
+    await waitUntil(async () => upstream!.requests.length === 1, 10_000);
+    // The model's one slot is taken by a caller of another replica: this one waits in the holder's line.
+    const waiting = streamFrom(other!);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    proxy!.targets.splice(proxy!.targets.indexOf(victim.url), 1);
+    await victim.stop('SIGKILL');
+    const killedAt = performance.now();
+
+    const first = await running;
+    if (first.error === undefined) {
+      expect(first.text).toBe(TOKENS.join(''));
+      expect(first.finishReasons).toEqual(['stop']);
+    } else {
+      expect(first.error).toMatch(/lost on its way from its publisher|disconnected/);
+      expect(first.finishReasons).toEqual([]);
+    }
+    const second = await waiting;
+    // Found dead within 15 s, then the reconnect grace (3 s here) and a presence round (5 s).
+    expect(performance.now() - killedAt).toBeLessThan(30_000);
+    if (second.error === undefined) expect(second.text).toBe(TOKENS.join(''));
+    else expect(second.error).toMatch(/publisher of paced/);
+  }, 90_000);
+});
+
 function replicaIdOf(replica: SpawnedMcpd): string {
   for (const line of replica.output().split('\n')) {
     if (!line.includes('mcpd listening')) continue;
