@@ -122,7 +122,8 @@ describe('a streaming caller waiting for its first token hears a comment every 1
     await reader.until((text) => text.includes('first'));
     clock.advance(60_000);
     await finish(task.taskId);
-    expect(await reader.end()).toBe(`: waiting\n\n: waiting\n\ndata: ${chunk('first')}\n\ndata: ${chunk(null, 'stop')}\n\ndata: [DONE]\n\n`);
+    // The head went out with the first comment: the member that answers is named in a comment.
+    expect(await reader.end()).toBe(`: waiting\n\n: waiting\n\n: x-mcpctl-served-by: slow\n\ndata: ${chunk('first')}\n\ndata: ${chunk(null, 'stop')}\n\ndata: [DONE]\n\n`);
   });
 
   it('relayed: a failure after the comments started ends the stream with an error frame, audited as 502', async () => {
@@ -158,7 +159,7 @@ describe('a streaming caller waiting for its first token hears a comment every 1
     const secondTask = await nextTask('infer', 2);
     await post(secondTask.taskId, { chunk: { data: chunk('two') } });
     await finish(secondTask.taskId);
-    expect(await queuedReader.end()).toBe(`: waiting\n\ndata: ${chunk('two')}\n\ndata: ${chunk(null, 'stop')}\n\ndata: [DONE]\n\n`);
+    expect(await queuedReader.end()).toBe(`: waiting\n\n: x-mcpctl-served-by: slow\n\ndata: ${chunk('two')}\n\ndata: ${chunk(null, 'stop')}\n\ndata: [DONE]\n\n`);
   });
 
   it('waking: a caller held for a wake hears the comments until its answer starts', async () => {
@@ -173,7 +174,7 @@ describe('a streaming caller waiting for its first token hears a comment every 1
     await reader.until((text) => comments(text) === 2);
     await post(task.taskId, { chunk: { data: chunk('awake') } });
     await finish(task.taskId);
-    expect(await reader.end()).toBe(`: waiting\n\n: waiting\n\ndata: ${chunk('awake')}\n\ndata: ${chunk(null, 'stop')}\n\ndata: [DONE]\n\n`);
+    expect(await reader.end()).toBe(`: waiting\n\n: waiting\n\n: x-mcpctl-served-by: sleepy\n\ndata: ${chunk('awake')}\n\ndata: ${chunk(null, 'stop')}\n\ndata: [DONE]\n\n`);
   });
 
   it('does not touch a non-streaming answer', async () => {

@@ -218,6 +218,73 @@ describe('wake on demand', () => {
     expect(response.status).toBe(200);
   });
 
+  it('wakes for a request that waited for an offline LLM when its publisher comes back asleep', async () => {
+    publisher.close();
+    await eventually(async () => (await view()).status === 'inactive');
+    const timersBefore = clock.pendingTimers;
+    const waiting = infer({}, { headers: { 'x-mcpctl-wait-seconds': '5' } });
+    await eventually(() => clock.pendingTimers === timersBefore + 1);
+    // Back asleep, as mcplocal registers a managed server it has not started.
+    await mcpd.api('/api/v1/llms/_provider-register', {
+      token: alice,
+      json: { providerSessionId: sessionId, providers: [{ name: 'sleepy', type: 'openai', model: 'm', initialStatus: 'hibernating', wakeRecipe: { kind: 'http', maxWaitSeconds: WAKE_MAX_WAIT_SECONDS } }] },
+    });
+    publisher = await ProviderStream.open(mcpd.url, alice, sessionId);
+    await publisher.waitFor(() => wakeTasks().length === 1);
+    // The wait now covers the wake, past the 5 s the caller asked for.
+    clock.advance(6_000);
+    void answerInferTasks();
+    await post(wakeTasks()[0]!.taskId as string, { status: 200, body: { ok: true, ms: 6_000 } });
+    expect((await waiting).status).toBe(200);
+  });
+
+  it('stops telling a waiting caller about the wake once it is over, while it waits for a slot', async () => {
+    await mcpd.api('/api/v1/llms/_provider-register', {
+      token: alice,
+      json: {
+        providerSessionId: sessionId,
+        providers: [{ name: 'sleepy', type: 'openai', model: 'm', initialStatus: 'hibernating', maxConcurrent: 1, wakeRecipe: { kind: 'http', maxWaitSeconds: WAKE_MAX_WAIT_SECONDS } }],
+      },
+    });
+    const first = infer({ stream: true });
+    await publisher.waitFor(() => wakeTasks().length === 1);
+    const timersBefore = clock.pendingTimers;
+    const second = infer({ stream: true });
+    // Queued once it armed its keepalive, its deadline and its waking notices.
+    await eventually(() => clock.pendingTimers === timersBefore + 3);
+    clock.advance(WAKE_NOTICE_SECONDS * 1000);
+    await post(wakeTasks()[0]!.taskId as string, { status: 200, body: { ok: true, ms: 3_000 } });
+    // The first takes the one slot; the second waits for it, no longer for a wake.
+    await publisher.waitFor(() => unansweredInferTasks().length === 1);
+    const secondResponse = await second;
+    clock.advance(WAKE_NOTICE_SECONDS * 1000 * 3);
+    void answerInferTasks(answerStreaming);
+    await (await first).text();
+    const text = await secondResponse.text();
+    expect(text.match(/: waking sleepy/g)).toHaveLength(1);
+    expect(text).toContain(': x-mcpctl-served-by: sleepy\n\n');
+    expect(text).toContain('"content":"woken"');
+  });
+
+  it("wakes another sleeping member of a pool when one member's wake fails, instead of failing the request", async () => {
+    const member = (name: string) => ({ name, type: 'openai', model: 'm', poolName: 'naps', initialStatus: 'hibernating', wakeRecipe: { kind: 'http', maxWaitSeconds: WAKE_MAX_WAIT_SECONDS } });
+    await mcpd.api('/api/v1/llms/_provider-register', { token: alice, json: { providerSessionId: sessionId, providers: [member('sleepy'), member('dozy')] } });
+    const pooled = (): Promise<Response> => mcpd.api('/api/v1/llms/naps/infer', { token: alice, json: { messages: [{ role: 'user', content: 'Hi' }] } });
+    const waking = pooled();
+    await publisher.waitFor(() => wakeTasks().length === 1);
+    const [failing] = wakeTasks() as Array<{ taskId: string; llmName: string }>;
+    await post(failing!.taskId, { error: 'something else already listens on its port' });
+    // The pool's other member is woken for the same request instead of a 503.
+    await publisher.waitFor(() => wakeTasks().length === 2);
+    const [, next] = wakeTasks() as Array<{ taskId: string; llmName: string }>;
+    expect(next!.llmName).not.toBe(failing!.llmName);
+    void answerInferTasks();
+    await post(next!.taskId, { status: 200, body: { ok: true, ms: 10 } });
+    const response = await waking;
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-mcpctl-served-by')).toBe(next!.llmName);
+  });
+
   async function answerStreaming(taskId: string): Promise<void> {
     const chunk = (delta: Record<string, unknown>, finish: string | null) =>
       JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'sleepy', choices: [{ index: 0, delta, finish_reason: finish }] });

@@ -65,6 +65,14 @@ interface Waiter {
   request: DispatchRequest;
   resolved: Resolved;
   enqueuedAt: number;
+  /** The member a wake runs for on its behalf, if any. */
+  waking: string | undefined;
+  /** Members whose wake failed for it: not woken for it again. */
+  wakesFailed: Set<string>;
+  /** Undone when it settles. */
+  cleanups: Array<() => void>;
+  /** Waits at least `ms` more (a wake it now waits on may take that long). */
+  waitAtLeast(ms: number): void;
   grant(target: InferenceTarget): void;
   fail(error: Error): void;
 }
@@ -228,25 +236,40 @@ export class Dispatcher {
       throw tooManyRequests(`you already have ${mine} requests waiting for ${request.name}, the most one user may queue for it; try again shortly`, 5);
     }
     this.#queues.set(resolved.key, queue);
-    const toWake = busy.length === 0 ? sleeping[0]?.target : undefined;
-    // A request held for a wake waits as long as the wake may take; the wake's own end answers it.
-    const waitMs = offlineOnly
-      ? Math.max(request.waitForOfflineMs ?? 0, graceMs)
-      : toWake
-        ? Math.max(this.options.maxWaitMs, this.wakes.timeoutFor(toWake) + 1000)
-        : this.options.maxWaitMs;
+    const toWake = busy.length === 0 ? this.#sleeperToWake(sleeping, new Set()) : undefined;
+    const waitMs = offlineOnly ? Math.max(request.waitForOfflineMs ?? 0, graceMs) : this.options.maxWaitMs;
     return new Promise<Slot>((resolve, reject) => {
       const enqueuedAt = this.clock.monotonic();
-      const cleanups: Array<() => void> = [];
+      let deadline = enqueuedAt + waitMs;
+      let cancelDeadline: () => void = () => undefined;
       const settle = () => {
-        for (const cleanup of cleanups) cleanup();
+        cancelDeadline();
+        for (const cleanup of waiter.cleanups) cleanup();
         const index = queue.indexOf(waiter);
         if (index >= 0) queue.splice(index, 1);
+      };
+      const armDeadline = () => {
+        cancelDeadline();
+        cancelDeadline = this.clock.after(Math.max(0, deadline - this.clock.monotonic()), () => {
+          const waitedMs = this.clock.monotonic() - enqueuedAt;
+          const stillOffline = classify(this.#loads(waiter.resolved.members, request.exclude)).offlineOnly;
+          waiter.fail(stillOffline ? offline(request, waiter.resolved) : serviceUnavailable(`no capacity for ${request.name} within ${Math.round(waitedMs / 1000)} s`, 5));
+        });
       };
       const waiter: Waiter = {
         request,
         resolved,
         enqueuedAt,
+        waking: undefined,
+        wakesFailed: new Set(),
+        cleanups: [],
+        // A request held for a wake waits as long as the wake may take; the wake's own end answers it.
+        waitAtLeast: (ms) => {
+          const until = this.clock.monotonic() + ms;
+          if (until <= deadline) return;
+          deadline = until;
+          armDeadline();
+        },
         grant: (target) => {
           settle();
           resolve(this.#slot(target, resolved, this.clock.monotonic() - enqueuedAt));
@@ -257,32 +280,67 @@ export class Dispatcher {
         },
       };
       queue.push(waiter);
-      cleanups.push(
-        this.clock.after(waitMs, () => {
-          const stillOffline = classify(this.#loads(waiter.resolved.members, request.exclude)).offlineOnly;
-          waiter.fail(stillOffline ? offline(request, waiter.resolved) : serviceUnavailable(`no capacity for ${request.name} within ${Math.round(waitMs / 1000)} s`, 5));
-        }),
-      );
+      armDeadline();
       const onAbort = () => waiter.fail(new CallerGoneError());
       request.signal.addEventListener('abort', onAbort, { once: true });
-      cleanups.push(() => request.signal.removeEventListener('abort', onAbort));
-      if (toWake) this.#wakeFor(waiter, toWake, cleanups);
+      waiter.cleanups.push(() => request.signal.removeEventListener('abort', onAbort));
+      if (toWake) this.#wakeFor(waiter, toWake);
     });
   }
 
-  /** Waits on the LLM's single wake; a failed wake fails the waiter unless another member can serve. */
-  #wakeFor(waiter: Waiter, target: InferenceTarget, cleanups: Array<() => void>): void {
+  /** The sleeping member to wake: one not cooling down after a failure first, none whose wake failed for this request. */
+  #sleeperToWake(sleeping: MemberLoad[], failed: ReadonlySet<string>): InferenceTarget | undefined {
+    const candidates = sleeping.filter((load) => !failed.has(load.target.record.id));
+    return (candidates.find((load) => !load.coolingDown) ?? candidates[0])?.target;
+  }
+
+  /**
+   * Waits on the member's single wake, told every few seconds while it runs. A failed wake sends
+   * the member into cooldown and wakes another sleeping member for the waiter, if there is one
+   * it has not tried; with none, the waiter fails unless an active member may still serve it.
+   */
+  #wakeFor(waiter: Waiter, target: InferenceTarget): void {
     const startedAt = this.clock.monotonic();
+    const memberId = target.record.id;
+    waiter.waking = memberId;
+    waiter.waitAtLeast(this.wakes.timeoutFor(target) + 1000);
     const { onWaking } = waiter.request;
-    if (onWaking) {
-      cleanups.push(every(this.clock, this.options.wakeNoticeIntervalMs, () => onWaking(target.record.name, this.clock.monotonic() - startedAt)));
-    }
-    this.wakes.wake(target).catch((error: unknown) => {
-      const others = this.#loads(waiter.resolved.members, waiter.request.exclude).some(
-        (load) => load.target.record.id !== target.record.id && load.reachable && load.target.record.status === 'active',
-      );
-      if (!others) waiter.fail(error as Error);
+    let stopNotices: () => void = () => undefined;
+    if (onWaking) stopNotices = every(this.clock, this.options.wakeNoticeIntervalMs, () => onWaking(target.record.name, this.clock.monotonic() - startedAt));
+    waiter.cleanups.push(() => stopNotices());
+    const over = () => {
+      stopNotices();
+      if (waiter.waking === memberId) waiter.waking = undefined;
+    };
+    this.wakes.wake(target).then(over, (error: unknown) => {
+      over();
+      if (!this.#isWaiting(waiter)) return;
+      this.#cooldown.failed(memberId);
+      waiter.wakesFailed.add(memberId);
+      const { busy, sleeping } = classify(this.#loads(waiter.resolved.members, waiter.request.exclude));
+      const next = this.#sleeperToWake(sleeping, waiter.wakesFailed);
+      if (next) this.#wakeFor(waiter, next);
+      else if (busy.length === 0) waiter.fail(error as Error);
     });
+  }
+
+  #isWaiting(waiter: Waiter): boolean {
+    return this.#queues.get(waiter.resolved.key)?.includes(waiter) ?? false;
+  }
+
+  /**
+   * Waiting requests that nothing active can serve, with a member asleep and no wake under way
+   * for them (a publisher back as `hibernating`, a managed server stopped, the active member
+   * deleted): a wake starts for them, as it would have had they come now.
+   */
+  #wakeForWaiting(): void {
+    for (const waiter of [...this.#queues.values()].flat()) {
+      if (waiter.waking !== undefined) continue;
+      const { busy, sleeping } = classify(this.#loads(waiter.resolved.members, waiter.request.exclude));
+      if (busy.length > 0) continue;
+      const next = this.#sleeperToWake(sleeping, waiter.wakesFailed);
+      if (next) this.#wakeFor(waiter, next);
+    }
   }
 
   #pumpAll(): void {
@@ -324,6 +382,7 @@ export class Dispatcher {
       const loads = this.#loads(waiter.resolved.members, waiter.request.exclude);
       if (classify(loads).offlineOnly && this.#graceMs(loads) === 0) waiter.fail(offline(waiter.request, waiter.resolved));
     }
+    this.#wakeForWaiting();
   }
 
   /** The longest any of these members' publishers is still expected back after a restart. */

@@ -38,7 +38,14 @@ export class KeepaliveCaller extends ForwardingCaller {
   }
 
   override openStream(headers: Record<string, string>): CallerSink {
-    this.#sink ??= new KeepaliveSink(this.inner.openStream(headers), (text) => this.#wrote(text), () => this.stop());
+    if (this.#sink) {
+      // The head went out with a comment, before the answer had a server: what it would have
+      // said (`x-mcpctl-served-by`, a thread's id) comes as comments before the first frame.
+      const said = Object.entries(headers);
+      if (said.length > 0 && !this.#answerStarted) this.#sink.write(`${said.map(([name, value]) => `: ${name}: ${value.replace(/[\r\n]/g, ' ')}\n`).join('')}\n`);
+      return this.#sink;
+    }
+    this.#sink = new KeepaliveSink(this.inner.openStream(headers), (text) => this.#wrote(text), () => this.stop());
     return this.#sink;
   }
 
