@@ -228,7 +228,7 @@ export class ManagedServer {
     // the server die of EADDRINUSE, said only in its log.
     const { host, port } = this.options.address;
     if (await acceptsConnections(host, port)) {
-      throw new ManagedServerError(`${name}: something else already listens on its port (${host}:${port}); stop that program, or give ${name} another port in its url`);
+      throw new ManagedServerError(`${name}: something else already listens on its port, at ${host}:${port}; stop that program, or give ${name} another port in its url`);
     }
     const startedAt = clock.monotonic();
     this.#state = 'starting';

@@ -230,7 +230,7 @@ describe('managed model servers', () => {
     try {
       const failure = await createProvider(entry, {}, systemClock, servers).complete({ messages: [{ role: 'user', content: 'Hi' }] }).catch((error: unknown) => error);
       const { port } = new URL(squatter.url);
-      expect(failure).toMatchObject({ status: 503, message: `late: something else already listens on its port (127.0.0.1:${port}); stop that program, or give late another port in its url` });
+      expect(failure).toMatchObject({ status: 503, message: `late: something else already listens on its port, at 127.0.0.1:${port}; stop that program, or give late another port in its url` });
       // Never asked.
       expect(squatter.requests).toHaveLength(0);
     } finally {
@@ -245,7 +245,7 @@ describe('managed model servers', () => {
     const entry = providerEntrySchema.parse({ name: 'taken', type: 'managed', url: `http://127.0.0.1:${port}/v1`, model: 'fake-model', command: process.execPath, args: [FAKE_UPSTREAM_MAIN] });
     try {
       const failure = await createProvider(entry, {}, systemClock, servers).complete({ messages: [{ role: 'user', content: 'Hi' }] }).catch((error: unknown) => error);
-      expect(failure).toMatchObject({ status: 503, message: `taken: something else already listens on its port (127.0.0.1:${port}); stop that program, or give taken another port in its url` });
+      expect(failure).toMatchObject({ status: 503, message: `taken: something else already listens on its port, at 127.0.0.1:${port}; stop that program, or give taken another port in its url` });
       expect(pidOf('taken')).toBeUndefined();
     } finally {
       await new Promise<void>((resolve) => squatter.close(() => resolve()));
