@@ -163,6 +163,25 @@ describe('the dashboard in a browser', () => {
     await shoot(adminPage, 'agents');
   });
 
+  it('keeps what is typed slowly into the audit filters, and applies it on Enter', async () => {
+    await adminPage.click('button[data-tab=audit]');
+    await adminPage.selectOption('select[name=status]', '');
+    await adminPage.locator('tr[data-audit]').first().waitFor();
+    // Slower than the page's once-a-second redraw of ages, which used to wipe the box.
+    await adminPage.locator('input[name=user]').pressSequentially('bob', { delay: 500 });
+    await adminPage.waitForTimeout(1200);
+    expect(await adminPage.inputValue('input[name=user]')).toBe('bob');
+    expect(await adminPage.locator('tr[data-audit]').count()).toBeGreaterThan(0);
+    await adminPage.press('input[name=user]', 'Enter');
+    await expect.poll(() => adminPage.locator('tr[data-audit]').count()).toBe(0);
+    await adminPage.fill('input[name=user]', '');
+    await adminPage.locator('input[name=llm]').pressSequentially('team-fake', { delay: 150 });
+    await adminPage.focus('select[name=status]');
+    await adminPage.locator('tr[data-audit]').first().waitFor();
+    expect(await adminPage.inputValue('input[name=llm]')).toBe('team-fake');
+    expect(new Set(await adminPage.locator('tr[data-audit] td:nth-child(3)').allTextContents())).toEqual(new Set(['team-fake']));
+  });
+
   it('logs out: the token leaves the tab, and the page asks for one again', async () => {
     await adminPage.click('button[name=logout]');
     await adminPage.locator('input[name=token]').waitFor();
@@ -188,4 +207,5 @@ describe('the dashboard in a browser', () => {
     expect(await page.inputValue('textarea[name=message]')).toBe('Are you there?');
     expect(await page.locator('[data-role=user]').count()).toBe(0);
   });
+
 });

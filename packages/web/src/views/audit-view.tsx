@@ -47,19 +47,37 @@ export function AuditView({ token }: { token: string }) {
   };
   const edit = (key: keyof Filters) => (event: Event) => {
     const value = (event.currentTarget as HTMLInputElement).value.trim();
-    setFilters((current) => ({ ...current, [key]: value }));
+    setFilters((current) => (current[key] === value ? current : { ...current, [key]: value }));
   };
+  // What is typed lives in its own state: the page re-renders every second (the ages), and an
+  // input bound to the applied filter would lose each keystroke made since. It applies on Enter
+  // or on leaving the box, not on each key, so a half-typed name does not query.
+  const [typed, setTyped] = useState({ user: '', llm: '' });
+  const textFilter = (key: 'user' | 'llm') => ({
+    name: key,
+    value: typed[key],
+    placeholder: 'any',
+    onInput: (event: Event) => {
+      const value = (event.currentTarget as HTMLInputElement).value;
+      setTyped((current) => ({ ...current, [key]: value }));
+    },
+    onChange: edit(key),
+    onKeyDown: (event: KeyboardEvent) => {
+      if (event.key === 'Enter') edit(key)(event);
+    },
+  });
   return (
     <section>
       <form class="filters" onSubmit={(event) => event.preventDefault()}>
-        <label>User <input name="user" value={filters.user} onChange={edit('user')} placeholder="any" /></label>
-        <label>LLM <input name="llm" value={filters.llm} onChange={edit('llm')} placeholder="any" /></label>
+        <label>User <input {...textFilter('user')} /></label>
+        <label>LLM <input {...textFilter('llm')} /></label>
         <label>Status <select name="status" value={filters.status} onChange={edit('status')}>
           <option value="">any</option><option value="ok">ok</option><option value="error">error</option>
         </select></label>
         <label>Since <select name="since" value={filters.since} onChange={edit('since')}>
           <option value="1h">1h</option><option value="24h">24h</option><option value="7d">7d</option><option value="30d">30d</option>
         </select></label>
+        <span class="muted">names apply on Enter</span>
       </form>
       {error && <p class="error" role="alert">{error}</p>}
       {records.length === 0 && !error && <p class="muted">No records match.</p>}
