@@ -182,6 +182,19 @@ describe('the dashboard in a browser', () => {
     expect(new Set(await adminPage.locator('tr[data-audit] td:nth-child(3)').allTextContents())).toEqual(new Set(['team-fake']));
   });
 
+  it('shows an agent whose LLM was deleted as unable to answer, as the CLI does', async () => {
+    await api('/api/v1/llms', { json: { name: 'alpha', type: 'openai', model: 'm', url: upstream.openaiBaseUrl, visibility: 'public' } });
+    await api('/api/v1/agents', { json: { name: 'orphan', llm: 'alpha', visibility: 'public' } });
+    await adminPage.click('button[data-tab=agents]');
+    const orphan = adminPage.locator('tr[data-agent="orphan"]');
+    await orphan.waitFor();
+    expect(await orphan.locator('td:nth-child(2)').textContent()).toBe('alpha');
+    await api('/api/v1/llms/alpha', { method: 'DELETE' });
+    await adminPage.locator('tr[data-agent="orphan"][data-llm-state="gone"]').waitFor({ timeout: 15_000 });
+    expect(await orphan.locator('td:nth-child(2)').textContent()).toBe('alpha (gone)');
+    expect(await orphan.locator('td:nth-child(4)').textContent()).toMatch(/cannot answer/);
+  });
+
   it('logs out: the token leaves the tab, and the page asks for one again', async () => {
     await adminPage.click('button[name=logout]');
     await adminPage.locator('input[name=token]').waitFor();

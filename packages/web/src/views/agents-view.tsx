@@ -1,6 +1,22 @@
 import { transportName, type AgentView, type ProviderSessionView } from '@mcpctl/protocol';
 import { age } from '../format.js';
 
+/** Why an agent whose LLM no longer is what it was pointed at cannot answer, as `describe agent` puts it. */
+const UNANSWERABLE: Record<'moved' | 'gone', string> = {
+  gone: 'cannot answer: its LLM was deleted',
+  moved: "cannot answer: its LLM's name now belongs to another owner's LLM",
+};
+
+/** The agent's LLM as the CLI shows it: `alpha (gone)`, `alpha (moved)` when it no longer names what the agent was pointed at. */
+function pinnedLlm(agent: AgentView): string {
+  return agent.llmState === undefined || agent.llmState === 'pinned' ? agent.llm : `${agent.llm} (${agent.llmState})`;
+}
+
+function AgentStatus({ agent }: { agent: AgentView }) {
+  if (agent.llmState === 'gone' || agent.llmState === 'moved') return <span class="status inactive">{UNANSWERABLE[agent.llmState]}</span>;
+  return <span class={`status ${agent.status}`}>{agent.status}</span>;
+}
+
 export function AgentsView({ agents }: { agents: AgentView[] | undefined }) {
   if (!agents) return <p class="muted">Loading…</p>;
   if (agents.length === 0) return <p class="muted">No agents you can see.</p>;
@@ -11,9 +27,9 @@ export function AgentsView({ agents }: { agents: AgentView[] | undefined }) {
       </thead>
       <tbody>
         {agents.map((agent) => (
-          <tr key={agent.id} data-agent={agent.name} data-status={agent.status}>
-            <td>{agent.name}</td><td>{agent.llm}</td><td>{agent.kind}</td>
-            <td><span class={`status ${agent.status}`}>{agent.status}</span></td>
+          <tr key={agent.id} data-agent={agent.name} data-status={agent.status} data-llm-state={agent.llmState ?? 'pinned'}>
+            <td>{agent.name}</td><td>{pinnedLlm(agent)}</td><td>{agent.kind}</td>
+            <td><AgentStatus agent={agent} /></td>
             <td>{agent.visibility}</td><td>{agent.owner ?? '–'}</td><td>{agent.description ?? ''}</td>
           </tr>
         ))}
