@@ -221,4 +221,12 @@ describe('the dashboard in a browser', () => {
     expect(await page.locator('[data-role=user]').count()).toBe(0);
   });
 
+  it('says why it asks for a token again when the one it has is revoked while the page is open', async () => {
+    const { token } = (await (await api('/api/v1/tokens', { json: { user: 'alice', name: 'short-lived' } })).json()) as { token: string };
+    const page = await loggedIn(token);
+    await row(page, 'team-fake').waitFor();
+    await api('/api/v1/tokens/short-lived?user=alice', { method: 'DELETE' });
+    await page.locator('input[name=token]').waitFor({ timeout: 20_000 });
+    expect(await page.locator('[role=alert]').textContent()).toMatch(/revoked or has expired/);
+  });
 });

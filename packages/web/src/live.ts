@@ -7,13 +7,16 @@ const EVENTS: ReadonlySet<string> = new Set<LiveEventName>(['llms', 'pools', 'ag
 const SILENCE_MS = 45_000;
 import { useEffect, useState } from 'preact/hooks';
 
+/** Why the page asks for a token again when mcpd stops taking the one it has. */
+export const REFUSED = 'mcpd refused your token: it was revoked or has expired. Paste a new one.';
+
 export type LiveState = { [Name in LiveEventName]?: LiveEventData[Name] } & { connected: boolean; error?: string };
 
 /**
  * The live state mcpd pushes (`GET /api/v1/events`), read with fetch so the token stays in a
  * header. A lost stream is opened again after 3 s; a refused token logs the page out.
  */
-export function useLive(token: string, onRefused: () => void): LiveState {
+export function useLive(token: string, onRefused: (reason: string) => void): LiveState {
   const [state, setState] = useState<LiveState>({ connected: false });
   useEffect(() => {
     let stopped = false;
@@ -23,7 +26,7 @@ export function useLive(token: string, onRefused: () => void): LiveState {
       controller = new AbortController();
       try {
         const response = await fetch('/api/v1/events', { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
-        if (response.status === 401) return onRefused();
+        if (response.status === 401) return onRefused(REFUSED);
         if (!response.ok || !response.body) throw new Error(`mcpd answered ${response.status}`);
         setState((previous) => ({ ...previous, connected: true, error: undefined }));
         const parser = createParser({

@@ -1,7 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, messageOf, storedToken, storeToken } from './api.js';
-import { useLive } from './live.js';
+import { REFUSED, useLive } from './live.js';
 import { AgentsView, SessionsView } from './views/agents-view.js';
 import { AuditView } from './views/audit-view.js';
 import { LlmsView } from './views/llms-view.js';
@@ -19,9 +19,9 @@ const TABS = ['llms', 'pools', 'agents', 'sessions', 'usage', 'audit', 'playgrou
 type Tab = (typeof TABS)[number];
 const TITLES: Record<Tab, string> = { llms: 'LLMs', pools: 'Pools', agents: 'Agents', sessions: 'Sessions', usage: 'Usage', audit: 'Audit', playground: 'Playground' };
 
-function Login({ onLogin }: { onLogin: (token: string, status: Status) => void }) {
+function Login({ onLogin, notice }: { onLogin: (token: string, status: Status) => void; notice?: string | undefined }) {
   const [token, setToken] = useState('');
-  const [error, setError] = useState<string | undefined>();
+  const [error, setError] = useState<string | undefined>(notice);
   const submit = async (event: Event) => {
     event.preventDefault();
     setError(undefined);
@@ -42,7 +42,7 @@ function Login({ onLogin }: { onLogin: (token: string, status: Status) => void }
   );
 }
 
-function Dashboard({ token, status, onLogout }: { token: string; status: Status; onLogout: () => void }) {
+function Dashboard({ token, status, onLogout }: { token: string; status: Status; onLogout: (reason?: string) => void }) {
   const [tab, setTab] = useState<Tab>(() => (TABS as readonly string[]).includes(location.hash.slice(1)) ? (location.hash.slice(1) as Tab) : 'llms');
   const live = useLive(token, onLogout);
   const [now, setNow] = useState(Date.now());
@@ -65,7 +65,7 @@ function Dashboard({ token, status, onLogout }: { token: string; status: Status;
         </nav>
         <span class={`connection ${live.connected ? 'up' : 'down'}`} title={live.error ?? ''}>{live.connected ? 'live' : 'reconnecting'}</span>
         <span class="user">{status.user.name}{status.user.admin ? ' (admin)' : ''}</span>
-        <button type="button" name="logout" onClick={onLogout}>Log out</button>
+        <button type="button" name="logout" onClick={() => onLogout()}>Log out</button>
       </header>
       <main>
         <h2>{TITLES[tab]}</h2>
@@ -85,6 +85,8 @@ function App() {
   const [session, setSession] = useState<{ token: string; status: Status } | undefined>();
   const [checking, setChecking] = useState(true);
   const [trouble, setTrouble] = useState<string | undefined>();
+  // Why the login form is back when the user did not log out.
+  const [notice, setNotice] = useState<string | undefined>();
   useEffect(() => {
     const token = storedToken();
     if (!token) return setChecking(false);
@@ -92,15 +94,23 @@ function App() {
       (status) => setSession({ token, status }),
       // Only a refused token is forgotten: mcpd restarting or the network failing is no reason to log out.
       (failure: unknown) => {
-        if (failure instanceof ApiError && failure.status === 401) storeToken(null);
+        if (failure instanceof ApiError && failure.status === 401) {
+          storeToken(null);
+          setNotice(REFUSED);
+        }
         else setTrouble(messageOf(failure));
       },
     ).finally(() => setChecking(false));
   }, []);
   if (checking) return <p class="muted">Loading…</p>;
   if (trouble) return <p class="error" role="alert">Cannot reach mcpd: {trouble}. Reload the page to try again.</p>;
-  if (!session) return <Login onLogin={(token, status) => { storeToken(token); setSession({ token, status }); }} />;
-  return <Dashboard token={session.token} status={session.status} onLogout={() => { storeToken(null); setSession(undefined); }} />;
+  if (!session) return <Login notice={notice} onLogin={(token, status) => { storeToken(token); setNotice(undefined); setSession({ token, status }); }} />;
+  const logout = (reason?: string) => {
+    storeToken(null);
+    setNotice(reason);
+    setSession(undefined);
+  };
+  return <Dashboard token={session.token} status={session.status} onLogout={logout} />;
 }
 
 render(<App />, document.getElementById('app')!);
