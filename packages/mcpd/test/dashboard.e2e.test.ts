@@ -195,6 +195,21 @@ describe('the dashboard in a browser', () => {
     expect(await orphan.locator('td:nth-child(4)').textContent()).toMatch(/cannot answer/);
   });
 
+  it('follows the address: Back returns to the view before, and a typed #audit opens the audit', async () => {
+    const shown = () => adminPage.locator('main h2').textContent();
+    await adminPage.click('button[data-tab=pools]');
+    await adminPage.click('button[data-tab=sessions]');
+    await expect.poll(shown).toBe('Sessions');
+    await adminPage.goBack();
+    await expect.poll(shown).toBe('Pools');
+    expect(await adminPage.getAttribute('button[data-tab=pools]', 'class')).toBe('active');
+    await adminPage.goForward();
+    await expect.poll(shown).toBe('Sessions');
+    await adminPage.goto(`${mcpd.url}/ui/#audit`);
+    await expect.poll(shown).toBe('Audit');
+    await adminPage.locator('tr[data-audit]').first().waitFor();
+  });
+
   it('logs out: the token leaves the tab, and the page asks for one again', async () => {
     await adminPage.click('button[name=logout]');
     await adminPage.locator('input[name=token]').waitFor();

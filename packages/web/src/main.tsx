@@ -19,6 +19,12 @@ const TABS = ['llms', 'pools', 'agents', 'sessions', 'usage', 'audit', 'playgrou
 type Tab = (typeof TABS)[number];
 const TITLES: Record<Tab, string> = { llms: 'LLMs', pools: 'Pools', agents: 'Agents', sessions: 'Sessions', usage: 'Usage', audit: 'Audit', playground: 'Playground' };
 
+/** The view the address names (`/ui/#audit`), the LLMs when it names none. */
+function tabOfHash(): Tab {
+  const named = location.hash.slice(1);
+  return (TABS as readonly string[]).includes(named) ? (named as Tab) : 'llms';
+}
+
 function Login({ onLogin, notice }: { onLogin: (token: string, status: Status) => void; notice?: string | undefined }) {
   const [token, setToken] = useState('');
   const [error, setError] = useState<string | undefined>(notice);
@@ -43,7 +49,13 @@ function Login({ onLogin, notice }: { onLogin: (token: string, status: Status) =
 }
 
 function Dashboard({ token, status, onLogout }: { token: string; status: Status; onLogout: (reason?: string) => void }) {
-  const [tab, setTab] = useState<Tab>(() => (TABS as readonly string[]).includes(location.hash.slice(1)) ? (location.hash.slice(1) as Tab) : 'llms');
+  const [tab, setTab] = useState<Tab>(tabOfHash);
+  useEffect(() => {
+    // The address leads: Back, Forward and a typed `#audit` switch the view as a click does.
+    const follow = () => setTab(tabOfHash());
+    addEventListener('hashchange', follow);
+    return () => removeEventListener('hashchange', follow);
+  }, []);
   const live = useLive(token, onLogout);
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
@@ -51,16 +63,13 @@ function Dashboard({ token, status, onLogout }: { token: string; status: Status;
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(timer);
   }, []);
-  useEffect(() => {
-    location.hash = tab;
-  }, [tab]);
   return (
     <div class="dashboard">
       <header>
         <strong>mcpctl</strong>
         <nav>
           {TABS.map((name) => (
-            <button key={name} type="button" data-tab={name} class={name === tab ? 'active' : ''} onClick={() => setTab(name)}>{TITLES[name]}</button>
+            <button key={name} type="button" data-tab={name} class={name === tab ? 'active' : ''} onClick={() => { location.hash = name; }}>{TITLES[name]}</button>
           ))}
         </nav>
         <span class={`connection ${live.connected ? 'up' : 'down'}`} title={live.error ?? ''}>{live.connected ? 'live' : 'reconnecting'}</span>
