@@ -137,6 +137,18 @@ describe('the dashboard in a browser', () => {
     await shoot(adminPage, 'playground');
   });
 
+  it('offers the models as they are now: one created appears in the playground, one deleted is marked gone', async () => {
+    await api('/api/v1/llms', { json: { name: 'brief', type: 'openai', model: 'm', url: upstream.openaiBaseUrl, visibility: 'public' } });
+    await adminPage.locator('select[name=model] option[value=brief]').waitFor({ state: 'attached' });
+    await adminPage.selectOption('select[name=model]', 'brief');
+    await api('/api/v1/llms/brief', { method: 'DELETE' });
+    await adminPage.locator('[data-model-gone]').waitFor();
+    expect(await adminPage.locator('form.compose button[type=submit]').isDisabled()).toBe(true);
+    await adminPage.selectOption('select[name=model]', 'team-fake');
+    await adminPage.locator('[data-model-gone]').waitFor({ state: 'detached' });
+    expect(await adminPage.getByLabel('Message').count()).toBe(1);
+  });
+
   it('shows the requests just made in the usage table and the audit log, and the pools', async () => {
     await adminPage.click('button[data-tab=usage]');
     const usage = adminPage.locator('tr[data-usage="team-fake"] td:nth-child(2)');

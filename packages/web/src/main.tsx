@@ -84,7 +84,7 @@ function Dashboard({ token, status, onLogout }: { token: string; status: Status;
         {tab === 'sessions' && <SessionsView sessions={live.sessions} now={now} />}
         {tab === 'usage' && <UsageView token={token} />}
         {tab === 'audit' && <AuditView token={token} />}
-        {tab === 'playground' && <PlaygroundView token={token} />}
+        {tab === 'playground' && <PlaygroundView token={token} llms={live.llms} pools={live.pools} agents={live.agents} />}
       </main>
     </div>
   );

@@ -1,7 +1,8 @@
 import { createParser } from 'eventsource-parser';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, messageOf } from '../api.js';
+import type { AgentView, LiveLlmView, PoolView } from '@mcpctl/protocol';
 import { ms } from '../format.js';
+import { playgroundModels } from './playground-models.js';
 
 interface Message {
   role: 'user' | 'assistant';
@@ -22,8 +23,7 @@ interface Chunk {
 }
 
 /** Chat with any model the caller may use, streaming, with the first token's time and the rate. */
-export function PlaygroundView({ token }: { token: string }) {
-  const [models, setModels] = useState<string[]>([]);
+export function PlaygroundView({ token, llms, pools, agents }: { token: string; llms: LiveLlmView[] | undefined; pools: PoolView[] | undefined; agents: AgentView[] | undefined }) {
   const [model, setModel] = useState('');
   const [messages, setMessages] = useState<Message[]>([]);
   const [draft, setDraft] = useState('');
@@ -32,22 +32,18 @@ export function PlaygroundView({ token }: { token: string }) {
   const [error, setError] = useState<string | undefined>();
   const controller = useRef<AbortController | undefined>(undefined);
 
-  useEffect(() => {
-    api<{ data: Array<{ id: string }> }>(token, '/v1/models').then(
-      (list) => {
-        const ids = list.data.map((entry) => entry.id);
-        setModels(ids);
-        setModel((current) => current || ids[0] || '');
-      },
-      (failure: unknown) => setError(messageOf(failure)),
-    );
-    return () => controller.current?.abort();
-  }, [token]);
+  const offered = playgroundModels(llms, pools, agents);
+  const ids = offered?.map((entry) => entry.id) ?? [];
+  // The first model offered is chosen until the user picks one; a chosen model deleted since
+  // stays named, marked gone, rather than the chat quietly going to another.
+  const chosen = model || ids[0] || '';
+  const gone = offered !== undefined && chosen !== '' && !ids.includes(chosen);
+  useEffect(() => () => controller.current?.abort(), []);
 
   const send = async (event: Event) => {
     event.preventDefault();
     const text = draft.trim();
-    if (!text || !model || busy) return;
+    if (!text || !chosen || gone || busy) return;
     const history: Message[] = [...messages, { role: 'user', content: text }];
     setMessages([...history, { role: 'assistant', content: '' }]);
     setDraft('');
@@ -66,7 +62,7 @@ export function PlaygroundView({ token }: { token: string }) {
       const response = await fetch('/v1/chat/completions', {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model, messages: history.map(({ role, content }) => ({ role, content })), stream: true, stream_options: { include_usage: true } }),
+        body: JSON.stringify({ model: chosen, messages: history.map(({ role, content }) => ({ role, content })), stream: true, stream_options: { include_usage: true } }),
         signal: request.signal,
       });
       if (!response.ok || !response.body) {
@@ -128,9 +124,12 @@ export function PlaygroundView({ token }: { token: string }) {
   return (
     <section class="playground">
       <div class="filters">
-        <label>Model <select name="model" value={model} onChange={(event) => setModel(event.currentTarget.value)}>
-          {models.map((id) => <option key={id} value={id}>{id}</option>)}
+        <label>Model <select name="model" value={chosen} onChange={(event) => setModel(event.currentTarget.value)}>
+          {gone && <option value={chosen} disabled>{chosen} (gone)</option>}
+          {offered?.map((entry) => <option key={entry.id} value={entry.id}>{entry.kind === 'LLM' ? entry.id : `${entry.id} (${entry.kind})`}</option>)}
         </select></label>
+        {gone && <span class="error" data-model-gone>{chosen} is no longer offered: pick another model.</span>}
+        {offered?.length === 0 && <span class="muted">No model you may chat with.</span>}
         <button type="button" onClick={() => { controller.current?.abort(); setMessages([]); setStats({}); }}>New chat</button>
       </div>
       <div class="messages">
@@ -148,8 +147,9 @@ export function PlaygroundView({ token }: { token: string }) {
       </p>
       {error && <p class="error" role="alert">{error}</p>}
       <form onSubmit={(event) => void send(event)} class="compose">
-        <textarea name="message" value={draft} onInput={(event) => setDraft(event.currentTarget.value)} placeholder="Say something" rows={3} />
-        <button type="submit" disabled={busy || !model}>{busy ? 'Answering…' : 'Send'}</button>
+        <label for="message" class="visually-hidden">Message</label>
+        <textarea id="message" name="message" value={draft} onInput={(event) => setDraft(event.currentTarget.value)} placeholder="Say something" rows={3} />
+        <button type="submit" disabled={busy || !chosen || gone}>{busy ? 'Answering…' : 'Send'}</button>
       </form>
     </section>
   );
