@@ -42,11 +42,18 @@ describe('the dashboard in a browser', () => {
     return ((await (await api('/api/v1/tokens', { json: { user: name, name: 'dashboard' } })).json()) as { token: string }).token;
   };
 
-  /** A fresh tab logged in with `token`, its console watched for errors. */
-  const loggedIn = async (token: string): Promise<Page> => {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 800 } });
-    contexts.push(context);
+  /**
+   * A tab logged in with `token`, its console watched for errors: in a browser of its own unless
+   * `context` is given; `prepare` runs before the page loads.
+   */
+  const loggedIn = async (token: string, options: { context?: BrowserContext; prepare?: (page: Page) => Promise<unknown> } = {}): Promise<Page> => {
+    let context = options.context;
+    if (!context) {
+      context = await browser.newContext({ viewport: { width: 1400, height: 800 } });
+      contexts.push(context);
+    }
     const page = await context.newPage();
+    await options.prepare?.(page);
     page.on('console', (message) => {
       if (message.type() === 'error') problems.push(`console: ${message.text()}`);
     });
@@ -222,6 +229,32 @@ describe('the dashboard in a browser', () => {
     await adminPage.locator('tr[data-audit]').first().waitFor();
   });
 
+  it('shares one live stream among seven tabs of one browser, so each shows live data and other requests still get through', async () => {
+    // A browser gives an origin 6 connections: a stream per tab would leave the seventh hanging.
+    const context = await browser.newContext({ viewport: { width: 1400, height: 800 } });
+    contexts.push(context);
+    let streams = 0;
+    context.on('request', (request) => {
+      if (request.url().endsWith('/api/v1/events')) streams += 1;
+    });
+    const tabs: Page[] = [];
+    for (let index = 0; index < 7; index += 1) tabs.push(await loggedIn(mcpd.adminToken, { context }));
+    await Promise.all(tabs.map((tab) => row(tab, 'team-fake').waitFor()));
+    await api('/api/v1/llms', { json: { name: 'crowd', type: 'openai', model: 'm', url: upstream.openaiBaseUrl, visibility: 'public' } });
+    await Promise.all(tabs.map((tab) => row(tab, 'crowd').waitFor()));
+    expect(streams).toBe(1);
+    const last = tabs[6]!;
+    const [audit] = await Promise.all([last.waitForResponse((response) => response.url().includes('/api/v1/audit?')), last.click('button[data-tab=audit]')]);
+    expect(audit.status()).toBe(200);
+    await last.locator('tr[data-audit], section > p.muted').first().waitFor();
+
+    // The tab holding the stream closes: another opens it, and every tab left stays live.
+    await tabs[0]!.close();
+    await api('/api/v1/llms/crowd', { method: 'DELETE' });
+    await Promise.all(tabs.slice(1, 6).map((tab) => row(tab, 'crowd').waitFor({ state: 'detached' })));
+    expect(streams).toBe(2);
+  });
+
   it('logs out: the token leaves the tab, and the page asks for one again', async () => {
     await adminPage.click('button[name=logout]');
     await adminPage.locator('input[name=token]').waitFor();
@@ -255,5 +288,37 @@ describe('the dashboard in a browser', () => {
     await api('/api/v1/tokens/short-lived?user=alice', { method: 'DELETE' });
     await page.locator('input[name=token]').waitFor({ timeout: 20_000 });
     expect(await page.locator('[role=alert]').textContent()).toMatch(/revoked or has expired/);
+  });
+
+  it('says it is connecting, then that the stream is down and why, and marks the live views stale until it is back', async () => {
+    let letGo = () => {};
+    const held = new Promise<void>((resolve) => (letGo = resolve));
+    let calls = 0;
+    const page = await loggedIn(mcpd.adminToken, {
+      // The stream: held, then failed; then one mcpd ends at once; then the real one.
+      prepare: (tab) =>
+        tab.route('**/api/v1/events', async (route) => {
+          calls += 1;
+          if (calls === 1) {
+            await held;
+            return route.abort('failed');
+          }
+          if (calls === 2) return route.fulfill({ status: 200, contentType: 'text/event-stream', body: ': keepalive\n\n' });
+          return route.continue();
+        }),
+    });
+    const connection = page.locator('header .connection');
+    expect(await connection.textContent()).toBe('connecting');
+    expect(await connection.getAttribute('aria-live')).toBe('polite');
+    letGo();
+    await expect.poll(() => connection.textContent()).toBe('reconnecting — Failed to fetch');
+    expect(await page.locator('main').getAttribute('class')).toBe('stale');
+    expect(await page.locator('[data-stale]').textContent()).toMatch(/not been reached/);
+    await expect.poll(() => connection.textContent(), { timeout: 10_000 }).toBe('reconnecting — mcpd ended the stream');
+    expect(await page.locator('[data-stale]').textContent()).toMatch(/last update \d+ s ago/);
+    await expect.poll(() => connection.textContent(), { timeout: 10_000 }).toBe('live');
+    await row(page, 'team-fake').waitFor();
+    expect(await page.locator('[data-stale]').count()).toBe(0);
+    expect(await page.locator('main').getAttribute('class')).toBe('');
   });
 });

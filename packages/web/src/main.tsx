@@ -1,7 +1,9 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, messageOf, storedToken, storeToken } from './api.js';
+import { age } from './format.js';
 import { REFUSED, useLive } from './live.js';
+import type { LiveStatus } from './live-stream.js';
 import { AgentsView, SessionsView } from './views/agents-view.js';
 import { AuditView } from './views/audit-view.js';
 import { LlmsView } from './views/llms-view.js';
@@ -18,6 +20,16 @@ interface Status {
 const TABS = ['llms', 'pools', 'agents', 'sessions', 'usage', 'audit', 'playground'] as const;
 type Tab = (typeof TABS)[number];
 const TITLES: Record<Tab, string> = { llms: 'LLMs', pools: 'Pools', agents: 'Agents', sessions: 'Sessions', usage: 'Usage', audit: 'Audit', playground: 'Playground' };
+
+/** The views fed by the live stream, marked stale while it is down. */
+const LIVE_TABS: ReadonlySet<Tab> = new Set<Tab>(['llms', 'pools', 'agents', 'sessions']);
+
+/** The header's word for the stream, with the reason it is down in plain sight. */
+function connectionText(status: LiveStatus): string {
+  if (status.phase === 'connecting') return 'connecting';
+  if (status.phase === 'live') return 'live';
+  return `reconnecting — ${status.error}`;
+}
 
 /** The view the address names (`/ui/#audit`), the LLMs when it names none. */
 function tabOfHash(): Tab {
@@ -57,6 +69,8 @@ function Dashboard({ token, status, onLogout }: { token: string; status: Status;
     return () => removeEventListener('hashchange', follow);
   }, []);
   const live = useLive(token, onLogout);
+  // The live views show what mcpd last sent: while the stream is down, they say how old it is.
+  const stale = live.status.phase === 'down' && LIVE_TABS.has(tab);
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
     // Ages ("12 s ago") move on their own; the data comes from mcpd's stream.
@@ -72,12 +86,15 @@ function Dashboard({ token, status, onLogout }: { token: string; status: Status;
             <button key={name} type="button" data-tab={name} class={name === tab ? 'active' : ''} onClick={() => { location.hash = name; }}>{TITLES[name]}</button>
           ))}
         </nav>
-        <span class={`connection ${live.connected ? 'up' : 'down'}`} title={live.error ?? ''}>{live.connected ? 'live' : 'reconnecting'}</span>
+        <span class={`connection ${live.status.phase}`} role="status" aria-live="polite">{connectionText(live.status)}</span>
         <span class="user">{status.user.name}{status.user.admin ? ' (admin)' : ''}</span>
         <button type="button" name="logout" onClick={() => onLogout()}>Log out</button>
       </header>
-      <main>
+      <main class={stale ? 'stale' : ''}>
         <h2>{TITLES[tab]}</h2>
+        {stale && live.status.phase === 'down' && (
+          <p class="stale-note" data-stale>Not live: {live.status.lastHeardAt === undefined ? 'mcpd has not been reached yet' : `last update ${age(new Date(live.status.lastHeardAt).toISOString(), now)}`}.</p>
+        )}
         {tab === 'llms' && <LlmsView llms={live.llms} now={now} />}
         {tab === 'pools' && <PoolsView pools={live.pools} llms={live.llms} />}
         {tab === 'agents' && <AgentsView agents={live.agents} />}
