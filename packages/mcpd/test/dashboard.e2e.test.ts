@@ -199,6 +199,8 @@ describe('the dashboard in a browser', () => {
     await adminPage.locator('tr[data-audit]').first().waitFor();
     expect(await adminPage.inputValue('input[name=llm]')).toBe('team-fake');
     expect(new Set(await adminPage.locator('tr[data-audit] td:nth-child(3)').allTextContents())).toEqual(new Set(['team-fake']));
+    // Tokens as the CLI shows them, prompt/completion, never a sum.
+    expect(await adminPage.locator('tr[data-audit] td:nth-child(10)').first().textContent()).toMatch(/^\d+\/\d+$/);
   });
 
   it('shows an agent whose LLM was deleted as unable to answer, as the CLI does', async () => {
@@ -279,6 +281,11 @@ describe('the dashboard in a browser', () => {
     await expect.poll(() => page.locator('[role=alert]').textContent(), { timeout: 15_000 }).toMatch(/team-down/);
     expect(await page.inputValue('textarea[name=message]')).toBe('Are you there?');
     expect(await page.locator('[data-role=user]').count()).toBe(0);
+    // A request that failed counted no tokens: none are shown, not 0.
+    await page.click('button[data-tab=audit]');
+    await page.fill('input[name=llm]', 'team-down');
+    await page.press('input[name=llm]', 'Enter');
+    await expect.poll(() => page.locator('tr[data-audit] td:nth-child(10)').first().textContent()).toBe('–');
   });
 
   it('says why it asks for a token again when the one it has is revoked while the page is open', async () => {

@@ -8,7 +8,17 @@ export function age(iso: string | null | undefined, now: number): string {
   return `${Math.round(seconds / 86_400)} d ago`;
 }
 
+/** A duration given in ms as the CLI writes it: `870 ms`, `4.9 s`, `2 min 5 s`; `–` when unmeasured. */
 export function ms(value: number | null | undefined): string {
   if (value === null || value === undefined) return '–';
-  return value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`;
+  if (value < 1000) return `${Math.round(value)} ms`;
+  if (value < 60_000) return `${(value / 1000).toFixed(1)} s`;
+  const seconds = Math.round(value / 1000);
+  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+}
+
+/** An audit record's tokens as `prompt/completion` (`10/6`), as `mcpctl get audit` shows them; `–` for a count the upstream did not give. */
+export function tokenPair(prompt: number | null, completion: number | null): string {
+  if (prompt === null && completion === null) return '–';
+  return `${prompt ?? '–'}/${completion ?? '–'}`;
 }

@@ -1,7 +1,7 @@
 import type { AuditRecordView } from '@mcpctl/protocol';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, messageOf } from '../api.js';
-import { ms } from '../format.js';
+import { ms, tokenPair } from '../format.js';
 
 const PAGE = 50;
 
@@ -84,7 +84,7 @@ export function AuditView({ token }: { token: string }) {
       {records.length > 0 && (
         <table class="audit">
           <thead>
-            <tr><th>When</th><th>User</th><th>LLM</th><th>Served by</th><th>Agent</th><th>Endpoint</th><th>Status</th><th>Latency</th><th>TTFT</th><th>Tokens</th><th>Error</th></tr>
+            <tr><th>When</th><th>User</th><th>LLM</th><th>Served by</th><th>Agent</th><th>Endpoint</th><th>Status</th><th>Latency</th><th>TTFT</th><th>Tokens (prompt/completion)</th><th>Error</th></tr>
           </thead>
           <tbody>
             {records.map((record) => (
@@ -92,7 +92,7 @@ export function AuditView({ token }: { token: string }) {
                 <td>{new Date(record.at).toLocaleString()}</td><td>{record.userName ?? '–'}</td><td>{record.llmName}</td>
                 <td>{record.servedBy ?? '–'}</td><td>{record.agentName ?? '–'}</td><td>{record.endpoint}{record.streaming ? ' (stream)' : ''}</td>
                 <td class={record.status >= 400 ? 'error' : ''}>{record.status}</td><td>{ms(record.latencyMs)}</td><td>{ms(record.firstTokenMs)}</td>
-                <td class="number">{(record.promptTokens ?? 0) + (record.completionTokens ?? 0)}</td><td>{record.error ?? ''}</td>
+                <td class="number" title="prompt/completion">{tokenPair(record.promptTokens, record.completionTokens)}</td><td>{record.error ?? ''}</td>
               </tr>
             ))}
           </tbody>
