@@ -3,7 +3,7 @@ import { age, ms } from '../format.js';
 
 export function LlmsView({ llms, now }: { llms: LiveLlmView[] | undefined; now: number }) {
   if (!llms) return <p class="muted">Loading…</p>;
-  if (llms.length === 0) return <p class="muted">No LLMs you can see yet. Register one with <code>mcpctl create llm</code>, or publish one with mcplocal.</p>;
+  if (llms.length === 0) return <p class="muted">No LLMs you can see yet. An admin, or a member allowed to (<code>create:llms</code>), can add one with <code>mcpctl create llm</code>; mcplocal publishes a workstation's models for a member with <code>create:llms:virtual</code>.</p>;
   return (
     <table>
       <thead>
