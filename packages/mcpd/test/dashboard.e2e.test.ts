@@ -103,6 +103,10 @@ describe('the dashboard in a browser', () => {
     await page.fill('input[name=token]', 'not-a-token');
     await page.click('button[type=submit]');
     await expect.poll(() => page.locator('[role=alert]').textContent()).toMatch(/token/);
+    // A token pasted as a header value, with a stray space, is what mcpd wants once cleaned.
+    await page.fill('input[name=token]', ` Bearer ${bob} `);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('header .user');
   });
 
   it('logs in and shows the LLMs live: one created through the API appears without a reload', async () => {
@@ -327,5 +331,19 @@ describe('the dashboard in a browser', () => {
     await row(page, 'team-fake').waitFor();
     expect(await page.locator('[data-stale]').count()).toBe(0);
     expect(await page.locator('main').getAttribute('class')).toBe('');
+  });
+
+  it('says how long to wait when mcpd stops taking logins from this address', async () => {
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${mcpd.url}/ui/`);
+    // mcpd refuses an address after 20 failed logins in a minute, saying when with Retry-After.
+    for (let attempt = 0; attempt < 21; attempt += 1) {
+      await fetch(`${mcpd.url}/api/v1/status`, { headers: { authorization: 'Bearer wrong' } });
+    }
+    await page.fill('input[name=token]', 'still-wrong');
+    await page.click('button[type=submit]');
+    await expect.poll(() => page.locator('[role=alert]').textContent()).toMatch(/too many failed authentications.*\(try again in \d+ s\)/);
   });
 });

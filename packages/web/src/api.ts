@@ -28,9 +28,26 @@ export async function api<T>(token: string, path: string, init: RequestInit & { 
   const response = await fetch(path, { ...rest, headers, ...(json === undefined ? {} : { body: JSON.stringify(json) }) });
   if (!response.ok) {
     const body = (await response.json().catch(() => ({}))) as { error?: string };
-    throw new ApiError(response.status, body.error ?? `mcpd answered ${response.status}`);
+    const message = body.error ?? `mcpd answered ${response.status}`;
+    const wait = retryAfterOf(response.headers);
+    throw new ApiError(response.status, wait === undefined ? message : `${message} (try again in ${wait})`);
   }
   return (await response.json()) as T;
+}
+
+/** mcpd's `Retry-After` (whole seconds, as it sends it) said for a person: `45 s`, `3 min`. */
+function retryAfterOf(headers: Headers): string | undefined {
+  const seconds = Number(headers.get('retry-after') ?? Number.NaN);
+  if (!Number.isFinite(seconds) || seconds <= 0) return undefined;
+  return seconds < 90 ? `${Math.ceil(seconds)} s` : `${Math.ceil(seconds / 60)} min`;
+}
+
+/**
+ * A token as pasted, made what mcpd reads: a copied `Authorization: Bearer TOKEN` header or
+ * `Bearer TOKEN` loses its prefix, and spaces or line breaks picked up on the way go.
+ */
+export function cleanToken(pasted: string): string {
+  return pasted.trim().replace(/^(authorization:\s*)?bearer\s+/i, '').replace(/\s+/g, '');
 }
 
 /** What to show of a failure. */

@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, messageOf, storedToken, storeToken } from './api.js';
+import { api, ApiError, cleanToken, messageOf, storedToken, storeToken } from './api.js';
 import { age } from './format.js';
 import { REFUSED, useLive } from './live.js';
 import type { LiveStatus } from './live-stream.js';
@@ -44,7 +44,8 @@ function Login({ onLogin, notice }: { onLogin: (token: string, status: Status) =
     event.preventDefault();
     setError(undefined);
     try {
-      onLogin(token.trim(), await api<Status>(token.trim(), '/api/v1/status'));
+      const cleaned = cleanToken(token);
+      onLogin(cleaned, await api<Status>(cleaned, '/api/v1/status'));
     } catch (failure) {
       setError(failure instanceof Error ? failure.message : String(failure));
     }
@@ -53,7 +54,7 @@ function Login({ onLogin, notice }: { onLogin: (token: string, status: Status) =
     <form class="login" onSubmit={(event) => void submit(event)}>
       <h1>mcpctl</h1>
       <label>Token <input name="token" type="password" autocomplete="off" value={token} onInput={(event) => setToken(event.currentTarget.value)} /></label>
-      <button type="submit" disabled={!token.trim()}>Log in</button>
+      <button type="submit" disabled={!cleanToken(token)}>Log in</button>
       {error && <p class="error" role="alert">{error}</p>}
       <p class="muted">A token from <code>mcpctl create token</code>; it stays in this tab only.</p>
     </form>
