@@ -261,6 +261,26 @@ describe('the dashboard in a browser', () => {
     expect(streams).toBe(2);
   });
 
+  it('fits a phone: the tabs wrap within the screen and are tappable, and wide tables scroll in their own box', async () => {
+    const context = await browser.newContext({ viewport: { width: 375, height: 700 }, isMobile: true, hasTouch: true });
+    contexts.push(context);
+    const page = await loggedIn(mcpd.adminToken, { context });
+    await row(page, 'team-fake').waitFor();
+    const pageWidth = () => page.evaluate<number>('document.documentElement.scrollWidth');
+    for (const tab of ['llms', 'pools', 'agents', 'sessions', 'usage', 'audit', 'playground']) {
+      const button = page.locator(`button[data-tab=${tab}]`);
+      const box = await button.boundingBox();
+      expect(box && box.x >= 0 && box.x + box.width <= 375, `${tab} within the screen`).toBe(true);
+      await button.tap();
+      await expect.poll(() => button.getAttribute('class')).toBe('active');
+      if (tab === 'audit') await page.locator('tr[data-audit], section > p.muted').first().waitFor();
+      expect(await pageWidth(), `the ${tab} view fits`).toBeLessThanOrEqual(375);
+    }
+    await page.click('button[data-tab=llms]');
+    await page.locator('.scroll table').waitFor();
+    expect(await page.evaluate<boolean>("(({ scrollWidth, clientWidth }) => scrollWidth > clientWidth)(document.querySelector('.scroll'))")).toBe(true);
+  });
+
   it('logs out: the token leaves the tab, and the page asks for one again', async () => {
     await adminPage.click('button[name=logout]');
     await adminPage.locator('input[name=token]').waitFor();

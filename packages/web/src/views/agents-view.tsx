@@ -21,7 +21,7 @@ export function AgentsView({ agents }: { agents: AgentView[] | undefined }) {
   if (!agents) return <p class="muted">Loading…</p>;
   if (agents.length === 0) return <p class="muted">No agents you can see.</p>;
   return (
-    <table>
+    <div class="scroll"><table>
       <thead>
         <tr><th>Agent</th><th>LLM</th><th>Kind</th><th>Status</th><th>Visibility</th><th>Owner</th><th>Description</th></tr>
       </thead>
@@ -34,7 +34,7 @@ export function AgentsView({ agents }: { agents: AgentView[] | undefined }) {
           </tr>
         ))}
       </tbody>
-    </table>
+    </table></div>
   );
 }
 
@@ -42,7 +42,7 @@ export function SessionsView({ sessions, now }: { sessions: ProviderSessionView[
   if (!sessions) return <p class="muted">Loading…</p>;
   if (sessions.length === 0) return <p class="muted">No publisher sessions.</p>;
   return (
-    <table>
+    <div class="scroll"><table>
       <thead>
         <tr><th>Session</th><th>User</th><th>Connected</th><th>Transport</th><th>Since</th><th>Heartbeat</th><th>LLMs</th></tr>
       </thead>
@@ -55,6 +55,6 @@ export function SessionsView({ sessions, now }: { sessions: ProviderSessionView[
           </tr>
         ))}
       </tbody>
-    </table>
+    </table></div>
   );
 }

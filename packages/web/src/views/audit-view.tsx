@@ -82,7 +82,7 @@ export function AuditView({ token }: { token: string }) {
       {error && <p class="error" role="alert">{error}</p>}
       {records.length === 0 && !error && <p class="muted">No records match.</p>}
       {records.length > 0 && (
-        <table class="audit">
+        <div class="scroll"><table class="audit">
           <thead>
             <tr><th>When</th><th>User</th><th>LLM</th><th>Served by</th><th>Agent</th><th>Endpoint</th><th>Status</th><th>Latency</th><th>TTFT</th><th>Tokens (prompt/completion)</th><th>Error</th></tr>
           </thead>
@@ -96,7 +96,7 @@ export function AuditView({ token }: { token: string }) {
               </tr>
             ))}
           </tbody>
-        </table>
+        </table></div>
       )}
       {last && last.length === PAGE && <button type="button" name="older" disabled={loading} onClick={more}>Older</button>}
     </section>

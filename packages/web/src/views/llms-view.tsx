@@ -5,7 +5,7 @@ export function LlmsView({ llms, now }: { llms: LiveLlmView[] | undefined; now: 
   if (!llms) return <p class="muted">Loading…</p>;
   if (llms.length === 0) return <p class="muted">No LLMs you can see yet. An admin, or a member allowed to (<code>create:llms</code>), can add one with <code>mcpctl create llm</code>; mcplocal publishes a workstation's models for a member with <code>create:llms:virtual</code>.</p>;
   return (
-    <table>
+    <div class="scroll"><table>
       <thead>
         <tr>
           <th>Name</th><th>Kind</th><th>Status</th><th>Visibility</th><th>Owner</th><th>Type / model</th><th>Pool</th>
@@ -30,6 +30,6 @@ export function LlmsView({ llms, now }: { llms: LiveLlmView[] | undefined; now: 
           </tr>
         ))}
       </tbody>
-    </table>
+    </table></div>
   );
 }

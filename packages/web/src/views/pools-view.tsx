@@ -6,7 +6,7 @@ export function PoolsView({ pools, llms }: { pools: PoolView[] | undefined; llms
   if (pools.length === 0) return <p class="muted">No pools: LLMs that share a <code>poolName</code> form one.</p>;
   const byName = new Map((llms ?? []).map((llm) => [llm.name, llm]));
   return (
-    <table>
+    <div class="scroll"><table>
       <thead>
         <tr><th>Pool</th><th>Members</th><th>In flight</th><th>Queued</th><th>Oldest wait</th></tr>
       </thead>
@@ -31,6 +31,6 @@ export function PoolsView({ pools, llms }: { pools: PoolView[] | undefined; llms
           </tr>
         ))}
       </tbody>
-    </table>
+    </table></div>
   );
 }

@@ -38,7 +38,7 @@ export function UsageView({ token }: { token: string }) {
       {report && report.rows.length === 0 && <p class="muted">No requests in that window.</p>}
       {report && report.rows.length > 0 && (
         <>
-          <table class="usage">
+          <div class="scroll"><table class="usage">
             <thead>
               <tr><th>{report.by}</th><th>Requests</th><th>Errors</th><th>Prompt tokens</th><th>Completion tokens</th><th>p50</th><th>p95</th><th>TTFT p50</th><th>TTFT p95</th></tr>
             </thead>
@@ -51,7 +51,7 @@ export function UsageView({ token }: { token: string }) {
                 </tr>
               ))}
             </tbody>
-          </table>
+          </table></div>
           <HourlyChart hours={report.hours} />
         </>
       )}
