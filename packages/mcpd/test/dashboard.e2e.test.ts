@@ -166,6 +166,11 @@ describe('the dashboard in a browser', () => {
     await usage.waitFor();
     expect(Number(await usage.textContent())).toBeGreaterThanOrEqual(1);
     await adminPage.locator('figure.chart svg rect').first().waitFor();
+    // Every hour of the day keeps its place on the axis, busy or not, and a count reads as words agree.
+    expect(await adminPage.locator('figure.chart g[data-hour]').count()).toBeGreaterThanOrEqual(24);
+    const tooltip = (await adminPage.locator('figure.chart rect title').first().textContent()) ?? '';
+    expect(tooltip).toMatch(/: (1 request|\d+ requests)$/);
+    expect(tooltip).not.toMatch(/: 1 requests$/);
     await shoot(adminPage, 'usage');
 
     await adminPage.click('button[data-tab=audit]');

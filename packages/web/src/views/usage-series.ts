@@ -27,3 +27,36 @@ export function seriesOf(hours: UsageHour[]): Series[] {
   if (rest.length > 0) series.push({ label: `${rest.length} others`, colour: OTHERS_COLOUR, keys: new Set(rest) });
   return series;
 }
+
+const HOUR_MS = 3_600_000;
+/** Hours a label may stand for, so labels fall on round hours: every hour, 2, 3, … a day, 2 days, a week. */
+const LABEL_STEPS = [1, 2, 3, 4, 6, 12, 24, 48, 168];
+
+/**
+ * Every hour of the window, oldest first, as the ms of its start (UTC): an hour without requests
+ * keeps its place on the axis, so a quiet night shows as a gap instead of vanishing.
+ */
+export function hourSlots(since: string, until: string): number[] {
+  const first = Math.floor(Date.parse(since) / HOUR_MS) * HOUR_MS;
+  const last = Math.floor((Date.parse(until) - 1) / HOUR_MS) * HOUR_MS;
+  if (!Number.isFinite(first) || !Number.isFinite(last)) return [];
+  const slots: number[] = [];
+  for (let hour = first; hour <= last; hour += HOUR_MS) slots.push(hour);
+  return slots;
+}
+
+/** How many hours one axis label stands for when a column is `pitch` px wide: labels at least `room` px apart, on round hours. */
+export function labelStep(pitch: number, room = 40): number {
+  const needed = Math.ceil(room / pitch);
+  return LABEL_STEPS.find((step) => step >= needed) ?? LABEL_STEPS.at(-1)!;
+}
+
+/** Whether the hour starting at `hour` (ms, UTC) carries a label when labels stand for `step` hours. */
+export function labelled(hour: number, step: number): boolean {
+  return (hour / HOUR_MS) % step === 0;
+}
+
+/** `1 request`, `3 requests`. */
+export function requestsText(count: number): string {
+  return `${count} ${count === 1 ? 'request' : 'requests'}`;
+}
