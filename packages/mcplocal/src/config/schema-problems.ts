@@ -45,7 +45,7 @@ export function schemaProblems(file: string, issues: readonly SchemaIssue[], sch
 function describeIssue(issue: SchemaIssue): string {
   switch (issue.code) {
     case 'invalid_format':
-      return issue.format === 'url' ? 'must be an http(s) URL' : issue.message;
+      return issue.format === 'url' ? 'must be an http:// or https:// URL (a host, and a port from 1 to 65535 if any)' : issue.message;
     case 'invalid_type':
       if (issue.message.endsWith('received undefined')) return 'is required';
       return issue.message.replace(/^Invalid input: /, '');

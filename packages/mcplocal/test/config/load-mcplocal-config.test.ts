@@ -53,6 +53,23 @@ describe('loadMcplocalConfig', () => {
     expect(config.agents).toHaveLength(1);
   });
 
+  it('says what a number out of range should be, in words', async () => {
+    await writeConfig({
+      providers: [
+        { name: 'busy', type: 'openai', url: 'http://127.0.0.1:8000', model: 'm', maxConcurrent: 0, wake: { type: 'command', command: 'true', maxWaitSeconds: -1 } },
+        { name: 'slow', type: 'managed', url: 'http://127.0.0.1:8001', model: 'm', preset: 'vllm', idleTimeoutSeconds: 0, startupTimeoutSeconds: 'long' },
+        { name: 'far', type: 'openai', url: 'http://127.0.0.1:99999', model: 'm' },
+      ],
+    });
+    expect((await problemsOf(loadMcplocalConfig(home.path, {}, { identity: IDENTITY }))).sort()).toEqual([
+      'config.json: providers[0].maxConcurrent: maxConcurrent is at least 1',
+      'config.json: providers[0].wake.maxWaitSeconds: maxWaitSeconds is more than 0 seconds',
+      'config.json: providers[1].idleTimeoutSeconds: idleTimeoutSeconds is more than 0 seconds',
+      'config.json: providers[1].startupTimeoutSeconds: startupTimeoutSeconds is a number of seconds',
+      'config.json: providers[2].url: must be an http:// or https:// URL (a host, and a port from 1 to 65535 if any)',
+    ]);
+  });
+
   it('loads without credentials: only publishing needs them', async () => {
     await writeConfig({ providers: [] });
     const loaded = await loadMcplocalConfig(home.path, {}, { identity: IDENTITY });
@@ -95,7 +112,7 @@ describe('loadMcplocalConfig', () => {
         'config.json: colour: unknown key',
         'config.json: transport: must be one of "auto", "sse", "websocket"',
         'MCPLOCAL_PROVIDER_TRANSPORT: must be one of "auto", "sse", "websocket", not "smoke-signals"',
-        'config.json: providers[0].url: must be an http(s) URL',
+        'config.json: providers[0].url: must be an http:// or https:// URL (a host, and a port from 1 to 65535 if any)',
         'config.json: providers[6].model: must not be empty',
         'config.json: providers[6].wake.type: must be one of "http", "command"',
         'config.json: providers[1].apiKeyEnv: environment variable VLLM_KEY is not set',
@@ -219,7 +236,7 @@ describe('loadMcplocalConfig', () => {
     await writeConfig({ providers: [] });
     await writeCredentials({ mcpdUrl: 'mcpd.internal', token: '' });
     expect(await problemsOf(loadMcplocalConfig(home.path, {}, { identity: IDENTITY }))).toEqual([
-      'credentials: mcpdUrl: must be an http(s) URL (run mcpctl login again)',
+      'credentials: mcpdUrl: must be an http:// or https:// URL (a host, and a port from 1 to 65535 if any) (run mcpctl login again)',
       'credentials: token: must not be empty (run mcpctl login again)',
     ]);
   });
