@@ -84,6 +84,22 @@ describe('pools and the wait queue', () => {
     expect(finished).toEqual([0, 1, 2, 3, 4]);
   });
 
+  it('shows what an LLM answers and what waits for it by name in its own view, as describe llm prints it', async () => {
+    await start();
+    await member('solo', { maxConcurrent: 1, tokensPerSecond: 10 });
+    const view = async () => (await (await mcpd.api('/api/v1/llms/solo')).json()) as { inFlight: number; queued: number };
+    expect(await view()).toMatchObject({ inFlight: 0, queued: 0 });
+    const requests = [infer('solo'), infer('solo'), infer('solo')];
+    await eventually(async () => {
+      const { inFlight, queued } = await view();
+      return inFlight === 1 && queued === 2;
+    });
+    const listed = (await (await mcpd.api('/api/v1/llms')).json()) as Array<{ name: string; inFlight: number; queued: number }>;
+    expect(listed.find((llm) => llm.name === 'solo')).toMatchObject({ inFlight: 1, queued: 2 });
+    for (const response of await Promise.all(requests)) expect(response.status).toBe(200);
+    expect(await view()).toMatchObject({ inFlight: 0, queued: 0 });
+  });
+
   it('answers 429 with Retry-After when the queue is full', async () => {
     // One caller fills the whole queue here: lift the per-user share (half the queue by default).
     await start({ MCPD_QUEUE_MAX_LENGTH: '2', MCPD_MAX_QUEUED_PER_USER: '2' });

@@ -17,6 +17,8 @@ export const SERVER_MANAGED_LLM_FIELDS = [
   'inactiveSince',
   'createdAt',
   'updatedAt',
+  'inFlight',
+  'queued',
 ] as const;
 
 /**

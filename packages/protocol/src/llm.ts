@@ -65,6 +65,10 @@ export const llmViewSchema = z.object({
   inactiveSince: isoTime.nullable(),
   createdAt: isoTime,
   updatedAt: isoTime,
+  /** Requests being answered by it now, over every replica. Absent from older servers. */
+  inFlight: z.number().int().optional(),
+  /** Requests waiting for it by its own name (a pool's queue is the pool's), over every replica. Absent from older servers. */
+  queued: z.number().int().optional(),
 });
 export type LlmView = z.infer<typeof llmViewSchema>;
 

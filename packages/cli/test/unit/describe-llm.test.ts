@@ -46,3 +46,11 @@ describe('describe llm: the session transport', () => {
     expect(field(describeLlmFields(virtualLlm(null), undefined, now), 'Transport')).toBe('-');
   });
 });
+
+describe('describe llm: its requests', () => {
+  it('says what it answers and what waits for it, and nothing from an mcpd that does not say', () => {
+    const busy = { ...virtualLlm(null), inFlight: 2, queued: 5 };
+    expect(field(describeLlmFields(busy, undefined, now), 'Requests')).toBe('2 in flight, 5 queued');
+    expect(field(describeLlmFields(virtualLlm(null), undefined, now), 'Requests')).toBe('-');
+  });
+});

@@ -280,6 +280,7 @@ export function createServices(options: ServiceOptions): RunningServices {
       return (sessionId) => hub.channel(sessionId)?.transport ?? elsewhere.get(sessionId);
     },
     new UpstreamUrlPolicy(addressGuard, admins),
+    counters,
   );
   const live = new LiveState(
     {

@@ -8,6 +8,7 @@ import { generateId } from '../security/token.js';
 import type { LlmCatalog } from '../catalog/llm-catalog.js';
 import { toLlmView, type SessionTransports } from './llm-view.js';
 import type { PoolService } from './pool-service.js';
+import type { DispatchCounters } from '../dispatch/dispatcher.js';
 import { canChange, canSee, type Principal } from '../rbac/principal.js';
 import { isUniqueViolation } from '../repositories/unique-violation.js';
 import type { UpstreamUrlPolicy } from './upstream-url-policy.js';
@@ -89,12 +90,19 @@ export class LlmService {
     private readonly namespace: NamespaceGuard,
     private readonly transports: SessionTransports = () => Promise.resolve(() => undefined),
     private readonly urlPolicy?: UpstreamUrlPolicy,
+    /** Requests in flight and waiting, for the views; every replica's among replicas. */
+    private readonly counters?: DispatchCounters,
   ) {}
 
   async list(principal: Principal): Promise<LlmView[]> {
     const records = (await this.llms.list()).filter((record) => canSee(principal, record));
     const transportOf = await this.transports(records.flatMap((record) => (record.providerSessionId ? [record.providerSessionId] : [])));
-    return records.map((record) => toLlmView(record, transportOf));
+    return records.map((record) => this.#withLoad(toLlmView(record, transportOf)));
+  }
+
+  #withLoad(view: LlmView): LlmView {
+    const { counters } = this;
+    return counters ? { ...view, inFlight: counters.inFlightOf(view.id), queued: counters.queued(`llm:${view.name}`) } : view;
   }
 
   async get(principal: Principal, idOrName: string): Promise<LlmView> {
@@ -102,7 +110,7 @@ export class LlmService {
   }
 
   async #view(record: LlmRecord): Promise<LlmView> {
-    return toLlmView(record, await this.transports(record.providerSessionId ? [record.providerSessionId] : []));
+    return this.#withLoad(toLlmView(record, await this.transports(record.providerSessionId ? [record.providerSessionId] : [])));
   }
 
   /**

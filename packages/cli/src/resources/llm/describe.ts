@@ -40,6 +40,7 @@ export function describeLlmFields(
     ['Status', llm.status],
     ['API key', llm.hasApiKey ? 'set' : 'not set'],
     ['Max concurrent', llm.maxConcurrent === null ? 'unlimited' : String(llm.maxConcurrent)],
+    ['Requests', describeRequests(llm)],
     ['Description', llm.description ?? ABSENT],
     ['Session', llm.providerSession ? `${llm.providerSession.ref} (${llm.providerSession.connected ? 'connected' : 'not connected'})` : ABSENT],
     ['Transport', describeTransport(llm)],
@@ -50,6 +51,12 @@ export function describeLlmFields(
     ['Created', timeWithAge(llm.createdAt, now)],
     ['Updated', timeWithAge(llm.updatedAt, now)],
   ];
+}
+
+/** What it is answering and what waits for it by its own name; an older mcpd does not say. */
+function describeRequests(llm: LlmView): string {
+  if (llm.inFlight === undefined || llm.queued === undefined) return ABSENT;
+  return `${llm.inFlight} in flight, ${llm.queued} queued`;
 }
 
 /** How the publisher's open control connection travels; an older mcpd does not say. */
