@@ -71,11 +71,13 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     const models = (await (await mcpd.api('/v1/models')).json()) as { data: Array<{ id: string; owned_by: string }> };
     expect(models.data.find((model) => model.id === 'helper')?.owned_by).toBe('agent');
     // The audit names the agent beside the LLM that served it, whichever face was used.
-    const audited = (await (await mcpd.api('/api/v1/audit?agent=helper')).json()) as Array<{ agentName: string; llmName: string; endpoint: string }>;
+    const audited = (await (await mcpd.api('/api/v1/audit?agent=helper')).json()) as Array<{ agentName: string; llmName: string; endpoint: string; requestId: string }>;
     expect(audited.map(({ agentName, llmName, endpoint }) => [agentName, llmName, endpoint])).toEqual([
       ['helper', 'qwen', 'chat.completions'],
       ['helper', 'qwen', 'agent.chat'],
     ]);
+    // Each record names the request its answer came with, through an agent as for an LLM.
+    expect(audited.map((record) => record.requestId)).toEqual([viaOpenAi.headers.get('x-request-id'), response.headers.get('x-request-id')]);
   });
 
   it('serves an agent pinned to a pool member from any member of that pool', async () => {

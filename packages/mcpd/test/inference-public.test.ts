@@ -392,6 +392,26 @@ describe('a public upstream that refuses stream_options, as Mistral’s API does
     ]);
   });
 
+  it('remembers nothing from a refusal of stream_options the caller sent: the next stream asks for usage again', async () => {
+    // Its own URL (a trailing slash): what the first test taught mcpd about `strict` does not apply to it.
+    await mcpd.api('/api/v1/llms', { json: { name: 'strict-too', type: 'openai', model: 'm', url: `${upstream.openaiBaseUrl}/` } });
+    upstream.resetStats();
+    const theirs = client.chat.completions.create({
+      model: 'strict-too',
+      messages: [{ role: 'user', content: 'Hi' }],
+      stream: true,
+      stream_options: { continuous_usage_stats: true } as never,
+    });
+    await expect(theirs).rejects.toMatchObject({ status: 422 });
+    // Asked with mcpd's usage and theirs, then with theirs alone: refused both times.
+    expect(sentStreamOptions()).toEqual([true, true]);
+    upstream.resetStats();
+    for await (const _chunk of await client.chat.completions.create({ model: 'strict-too', messages: [{ role: 'user', content: 'Hi' }], stream: true })) {
+      // read to the end
+    }
+    expect(sentStreamOptions()).toEqual([true, false]);
+  });
+
   it('passes the refusal through when the caller asked for stream_options itself', async () => {
     upstream.resetStats();
     const asked = client.chat.completions.create({

@@ -189,6 +189,16 @@ describe('relay of virtual LLMs over the control stream', () => {
     expect((await answer).status).toBe(200);
   });
 
+  it('takes the publisher’s report of its failure after a numbered result it refused, not a gap', async () => {
+    const answer = infer({});
+    const task = await nextTask();
+    expect((await post(task.taskId, { status: 'ok', seq: 1 })).status).toBe(400);
+    expect((await post(task.taskId, { error: 'the model server crashed', seq: 2 })).status).toBe(200);
+    const response = await answer;
+    expect(response.status).toBe(502);
+    expect(await response.json()).toEqual({ error: 'the publisher of local failed: the model server crashed' });
+  });
+
   it.each([
     ['data null', { chunk: { data: null } }],
     ['data "null"', { chunk: { data: 'null' } }],

@@ -71,6 +71,8 @@ interface Waiter {
   wakesFailed: Set<string>;
   /** Undone when it settles. */
   cleanups: Array<() => void>;
+  /** Granted a slot, or failed: out of the queue. */
+  settled: boolean;
   /** Waits at least `ms` more (a wake it now waits on may take that long). */
   waitAtLeast(ms: number): void;
   grant(target: InferenceTarget): void;
@@ -243,6 +245,7 @@ export class Dispatcher {
       let deadline = enqueuedAt + waitMs;
       let cancelDeadline: () => void = () => undefined;
       const settle = () => {
+        waiter.settled = true;
         cancelDeadline();
         for (const cleanup of waiter.cleanups) cleanup();
         const index = queue.indexOf(waiter);
@@ -263,6 +266,7 @@ export class Dispatcher {
         waking: undefined,
         wakesFailed: new Set(),
         cleanups: [],
+        settled: false,
         // A request held for a wake waits as long as the wake may take; the wake's own end answers it.
         waitAtLeast: (ms) => {
           const until = this.clock.monotonic() + ms;
@@ -308,13 +312,12 @@ export class Dispatcher {
     let stopNotices: () => void = () => undefined;
     if (onWaking) stopNotices = every(this.clock, this.options.wakeNoticeIntervalMs, () => onWaking(target.record.name, this.clock.monotonic() - startedAt));
     waiter.cleanups.push(() => stopNotices());
-    const over = () => {
+    // Woken, the member is the waiter's to wait for: no second wake starts for it on rows read
+    // before the wake was recorded (a refresh under way may finish after it).
+    this.wakes.wake(target).then(stopNotices, (error: unknown) => {
       stopNotices();
       if (waiter.waking === memberId) waiter.waking = undefined;
-    };
-    this.wakes.wake(target).then(over, (error: unknown) => {
-      over();
-      if (!this.#isWaiting(waiter)) return;
+      if (waiter.settled) return;
       this.#cooldown.failed(memberId);
       waiter.wakesFailed.add(memberId);
       const { busy, sleeping } = classify(this.#loads(waiter.resolved.members, waiter.request.exclude));
@@ -322,10 +325,6 @@ export class Dispatcher {
       if (next) this.#wakeFor(waiter, next);
       else if (busy.length === 0) waiter.fail(error as Error);
     });
-  }
-
-  #isWaiting(waiter: Waiter): boolean {
-    return this.#queues.get(waiter.resolved.key)?.includes(waiter) ?? false;
   }
 
   /**

@@ -100,8 +100,10 @@ export class PublicUpstream implements InferenceBackend {
       if (answer.statusCode < 200 || answer.statusCode >= 300) {
         const text = await answerText(answer, this.options.maxAnswerBytes, llmName);
         if (mayRetryWithoutUsage && refusesStreamOptions(answer.statusCode, text)) {
-          this.#rememberRefusal(target.record.url ?? '');
+          // Remembered once the server took the stream without it: a refusal of something else
+          // the caller put under stream_options turns nothing off for the next callers.
           await this.#serve(call, target, outcome, false);
+          this.#rememberRefusal(target.record.url ?? '');
           return;
         }
         const retryAfter = answer.headers['retry-after'];

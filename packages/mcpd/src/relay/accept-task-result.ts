@@ -42,6 +42,9 @@ export function acceptTaskResults(tasks: TaskRegistry, taskId: string, posterId:
       if (!ended) throw notFound(`unknown or finished task: ${taskId}`);
       throw badRequest(`${result}; the task is over`);
     }
+    // The task goes on, and its publisher's next result (its own report of the failure) comes
+    // numbered after this one: the number is spent, or the next would read as a gap.
+    tasks.skip(taskId, posterId, seqOf(body));
     throw badRequest(result);
   }
   if (!tasks.deliver(taskId, posterId, results)) throw notFound(`unknown or finished task: ${taskId}`);
@@ -63,4 +66,10 @@ function readTaskResult(body: unknown, source: ResultSource): TaskResult | strin
 
 function isChunkResult(body: unknown): boolean {
   return typeof body === 'object' && body !== null && 'chunk' in body;
+}
+
+/** The `seq` a refused body carried, when it is one a publisher would number with. */
+function seqOf(body: unknown): number | undefined {
+  const seq = typeof body === 'object' && body !== null ? (body as { seq?: unknown }).seq : undefined;
+  return typeof seq === 'number' && Number.isSafeInteger(seq) && seq > 0 ? seq : undefined;
 }

@@ -98,6 +98,13 @@ export class TaskRegistry {
     return false;
   }
 
+  /** A result numbered `seq` was refused and the task goes on: the number is spent, so the next one is no gap. */
+  skip(taskId: string, posterId: string, seq: number | undefined): void {
+    const task = this.#tasks.get(taskId);
+    if (!task || task.ownerId !== posterId || seq === undefined) return;
+    if (seq === (task.lastSeq ?? 0) + 1) task.lastSeq = seq;
+  }
+
   finish(taskId: string): void {
     const task = this.#tasks.get(taskId);
     if (!task) return;

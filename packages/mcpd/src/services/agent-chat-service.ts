@@ -24,6 +24,8 @@ export interface AgentChat {
   waitSeconds?: number | undefined;
   /** The mcpd instances the request came through (`x-mcpctl-hop`). */
   hops?: readonly string[] | undefined;
+  /** The `x-request-id` the caller is answered with, for the audit. */
+  requestId?: string | undefined;
 }
 
 /**
@@ -81,6 +83,7 @@ export class AgentChatService {
         caller: held?.caller ?? chat.caller,
         waitSeconds: chat.waitSeconds,
         hops: chat.hops,
+        requestId: chat.requestId,
         collectContent: threadId !== undefined,
       });
       if (threadId && outcome.status === 200 && outcome.content !== undefined) {

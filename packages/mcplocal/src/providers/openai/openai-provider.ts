@@ -207,8 +207,10 @@ export class OpenAiProvider implements LlmProvider {
       return await openProviderAnswer(this.streamRequest(options, signal, askUsage));
     } catch (error) {
       if (!askUsage || !(error instanceof ProviderError) || !refusesStreamOptions(error.status, error.message)) throw error;
+      const answer = await openProviderAnswer(this.streamRequest(options, signal, false));
+      // Remembered once the server took the stream without it (a 2xx: openProviderAnswer threw otherwise).
       this.#askUsage = false;
-      return openProviderAnswer(this.streamRequest(options, signal, false));
+      return answer;
     }
   }
 
