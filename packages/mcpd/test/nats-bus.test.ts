@@ -17,6 +17,9 @@ class Received implements RelayBusHandlers {
   catalogChanges = 0;
   readonly accessChanges: unknown[] = [];
   readonly ended: string[] = [];
+  readonly delivered: string[] = [];
+  /** Sessions whose tasks wait here for a slot. */
+  readonly full = new Set<string>();
   readonly userLoads: unknown[] = [];
   readonly dispatchLoads: unknown[] = [];
   readonly freedSlots: string[] = [];
@@ -27,7 +30,8 @@ class Received implements RelayBusHandlers {
   task: RelayBusHandlers['task'] = (sessionId, task, maxConcurrent) => {
     this.tasks.push({ sessionId, taskId: task.taskId });
     this.limits.push(maxConcurrent);
-    return this.connected.has(sessionId);
+    if (!this.connected.has(sessionId)) return false;
+    return this.full.has(sessionId) ? 'queued' : 'delivered';
   };
   results: RelayBusHandlers['results'] = (delivery) => {
     this.deliveries.push(delivery);
@@ -38,6 +42,7 @@ class Received implements RelayBusHandlers {
   catalogChanged: RelayBusHandlers['catalogChanged'] = () => void (this.catalogChanges += 1);
   accessChanged: RelayBusHandlers['accessChanged'] = (change) => void this.accessChanges.push(change);
   taskEnded: RelayBusHandlers['taskEnded'] = (taskId) => void this.ended.push(taskId);
+  taskDelivered: RelayBusHandlers['taskDelivered'] = (taskId) => void this.delivered.push(taskId);
   userLoad: RelayBusHandlers['userLoad'] = (load) => void this.userLoads.push(load);
   dispatchLoad: RelayBusHandlers['dispatchLoad'] = (load) => void this.dispatchLoads.push(load);
   slotsFreed: RelayBusHandlers['slotsFreed'] = (llmId) => void this.freedSlots.push(llmId);
@@ -90,10 +95,18 @@ describe.skipIf(!NATS_URL)('NatsBus (MCPCTL_TEST_NATS_URL)', () => {
   it('sends a task to the replica holding its session, and answers false at once when none does', async () => {
     const { a, b } = await bHoldingSession1();
     // The answer names the replica whose connection the task went out on.
-    expect(await a.bus.sendTask('session-1', infer('task_replica-a.x'))).toEqual({ holder: 'replica-b' });
+    expect(await a.bus.sendTask('session-1', infer('task_replica-a.x'))).toEqual({ holder: 'replica-b', queued: false });
     expect(b.received.tasks).toEqual([{ sessionId: 'session-1', taskId: 'task_replica-a.x' }]);
-    expect(await a.bus.sendTask('session-1', infer('task_replica-a.w'), 2)).toEqual({ holder: 'replica-b' });
+    expect(await a.bus.sendTask('session-1', infer('task_replica-a.w'), 2)).toEqual({ holder: 'replica-b', queued: false });
     expect(b.received.limits).toEqual([null, 2]);
+    // Taken to wait for a slot: the answer says so, and the holder says when it went out.
+    b.received.full.add('session-1');
+    expect(await a.bus.sendTask('session-1', infer('task_replica-a.v'), 1)).toEqual({ holder: 'replica-b', queued: true });
+    b.received.full.delete('session-1');
+    b.bus.taskDelivered('replica-a', 'task_replica-a.v');
+    await eventually(() => a.received.delivered.length === 1);
+    expect(a.received.delivered).toEqual(['task_replica-a.v']);
+    expect(b.received.delivered).toEqual([]);
     // The end of a task opened on a and delivered through b reaches b alone.
     a.bus.taskEnded('replica-b', 'task_replica-a.w');
     await eventually(() => b.received.ended.length === 1);

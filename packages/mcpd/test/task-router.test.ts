@@ -42,6 +42,8 @@ class ScriptedBus implements RelayBus {
   slotsFreed = () => undefined;
   readonly ended: Array<{ holder: string; taskId: string }> = [];
   taskEnded = (holder: string, taskId: string) => void this.ended.push({ holder, taskId });
+  readonly delivered: Array<{ opener: string; taskId: string }> = [];
+  taskDelivered = (opener: string, taskId: string) => void this.delivered.push({ opener, taskId });
   ping = () => Promise.resolve(true);
   close = () => Promise.resolve();
 }
@@ -194,24 +196,26 @@ describe('TaskRouter on the holder of a connection', () => {
   };
 
   it('runs at most maxConcurrent tasks of an LLM from every replica at once, the rest in arrival order', () => {
-    const { router, channel, handlers, tasks, infer } = holder();
+    const { router, channel, handlers, tasks, infer, bus } = holder();
     const local = tasks.open('s1', 'alice', { results: () => undefined, publisherGone: () => undefined });
     expect(router.send('s1', infer(local), 2)).toBe(true);
-    expect(handlers.task('s1', infer('task_a.1'), 2)).toBe(true);
-    expect(handlers.task('s1', infer('task_b.1'), 2)).toBe(true);
-    expect(handlers.task('s1', infer('task_a.2'), 2)).toBe(true);
+    expect(handlers.task('s1', infer('task_a.1'), 2)).toBe('delivered');
+    expect(handlers.task('s1', infer('task_b.1'), 2)).toBe('queued');
+    expect(handlers.task('s1', infer('task_a.2'), 2)).toBe('queued');
     expect(channel.tasks.map((task) => task.taskId)).toEqual([local, 'task_a.1']);
 
-    // The remote opener says its task ended: the next in line goes out.
+    // The remote opener says its task ended: the next in line goes out, and its opener hears so.
     handlers.taskEnded('task_a.1');
     expect(channel.tasks.map((task) => task.taskId)).toEqual([local, 'task_a.1', 'task_b.1']);
+    expect(bus.delivered).toEqual([{ opener: 'b', taskId: 'task_b.1' }]);
     // A cancel of a task still waiting takes it out of the line and never reaches the publisher.
-    expect(handlers.task('s1', { kind: 'cancel', taskId: 'task_a.2', llmName: 'local' }, null)).toBe(true);
+    expect(handlers.task('s1', { kind: 'cancel', taskId: 'task_a.2', llmName: 'local' }, null)).toBe('delivered');
     // The local task ends here: its slot is freed without any message.
     tasks.finish(local);
     expect(channel.tasks.map((task) => task.taskId)).toEqual([local, 'task_a.1', 'task_b.1']);
-    expect(handlers.task('s1', infer('task_a.3'), 2)).toBe(true);
+    expect(handlers.task('s1', infer('task_a.3'), 2)).toBe('delivered');
     expect(channel.tasks.map((task) => task.taskId)).toEqual([local, 'task_a.1', 'task_b.1', 'task_a.3']);
+    expect(bus.delivered).toHaveLength(1);
   });
 
   it('frees a slot when the last result of a task passes through to the replica that opened it', async () => {
@@ -382,32 +386,49 @@ describe('TaskRegistry results numbered by the publisher', () => {
   });
 });
 
-describe('TaskRegistry tasks that went out through a replica no longer alive', () => {
-  const open = (tasks: TaskRegistry, holder: string, gone: string[], name: string) => {
+describe('TaskRegistry tasks waiting in the line of a replica no longer alive', () => {
+  const open = (tasks: TaskRegistry, holder: string, queued: boolean, gone: string[], name: string) => {
     const taskId = tasks.open('s1', 'alice', { results: () => undefined, publisherGone: () => void gone.push(name) });
-    tasks.deliveredVia(taskId, holder);
+    tasks.deliveredVia(taskId, holder, queued);
     return taskId;
   };
 
-  it('fails those not heard from within the grace, keeps those whose results come through another replica', () => {
+  it('fails those still waiting there after the grace; leaves those that went out to their own timers', () => {
     const tasks = new TaskRegistry('me');
     const gone: string[] = [];
-    const queued = open(tasks, 'dead', gone, 'waited in the dead replica’s line');
-    const moved = open(tasks, 'dead', gone, 'moved with its publisher');
-    open(tasks, 'live', gone, 'on a live replica');
-    open(tasks, 'me', gone, 'on this replica');
+    const waiting = open(tasks, 'dead', true, gone, 'waited in the dead replica’s line');
+    const sent = open(tasks, 'dead', false, gone, 'went out through the dead replica');
+    const wentOutLater = open(tasks, 'dead', true, gone, 'went out from the line before the death');
+    open(tasks, 'live', true, gone, 'waits on a live replica');
+    open(tasks, 'me', true, gone, 'waits on this replica');
+    open(tasks, 'unknown', true, gone, 'taken by a replica that did not say its id');
     const alive = new Set(['me', 'live']);
+    // Its holder said it went out (`P.replica.me.delivered`).
+    tasks.deliveredVia(wentOutLater, undefined, false);
 
     // Found orphaned: the grace starts, nothing fails yet.
     expect(tasks.failOrphans(alive, 'me', 1_000, 15_000)).toBe(0);
-    // Its publisher reconnected to another replica and goes on sending: heard from, it lives on.
-    expect(tasks.deliver(moved, 'alice', [{ chunk: { data: '{}' }, seq: 1 }])).toBe(true);
     expect(tasks.failOrphans(alive, 'me', 15_999, 15_000)).toBe(0);
     expect(tasks.failOrphans(alive, 'me', 16_000, 15_000)).toBe(1);
     expect(gone).toEqual(['waited in the dead replica’s line']);
-    expect(tasks.has(queued)).toBe(false);
-    expect(tasks.has(moved)).toBe(true);
+    expect(tasks.has(waiting)).toBe(false);
+    expect(tasks.has(sent)).toBe(true);
     expect(tasks.failOrphans(alive, 'me', 60_000, 15_000)).toBe(0);
-    expect(tasks.size).toBe(3);
+    expect(tasks.size).toBe(5);
+  });
+
+  it('starts the grace again for a holder seen alive in between (a late beat), and forgets it for a task heard from', () => {
+    const tasks = new TaskRegistry('me');
+    const gone: string[] = [];
+    const late = open(tasks, 'slow', true, gone, 'late');
+    expect(tasks.failOrphans(new Set(['me']), 'me', 1_000, 15_000)).toBe(0);
+    // Its beat came after all.
+    expect(tasks.failOrphans(new Set(['me', 'slow']), 'me', 30_000, 15_000)).toBe(0);
+    expect(tasks.failOrphans(new Set(['me']), 'me', 65_000, 15_000)).toBe(0);
+    expect(tasks.failOrphans(new Set(['me']), 'me', 79_999, 15_000)).toBe(0);
+    // Results came: it went out, whatever the line said.
+    expect(tasks.deliver(late, 'alice', [{ chunk: { data: '{}' }, seq: 1 }])).toBe(true);
+    expect(tasks.failOrphans(new Set(['me']), 'me', 200_000, 15_000)).toBe(0);
+    expect(gone).toEqual([]);
   });
 });

@@ -13,13 +13,18 @@ export const busTaskSchema = z.object({
   maxConcurrent: z.number().int().min(1).nullable().optional(),
 });
 
-/** A task opened on one replica and delivered through another has ended: the holder frees its slot. */
+/**
+ * A task opened on one replica and delivered through another has ended: the holder frees its
+ * slot (`P.replica.HOLDER.ended`). The same shape tells the opener (`P.replica.OPENER.delivered`)
+ * that a task which waited in the holder's line for a slot went out to the publisher.
+ */
 export const busTaskEndedSchema = z.object({ taskId: z.string().min(1) });
 /** `P.replica.R.ping`: is replica R on this bus? Answered by R alone. */
 export const busPingSchema = z.object({});
 export const busPongSchema = z.object({ pong: z.literal(true) });
 export type BusPong = z.infer<typeof busPongSchema>;
-export const busTaskReplySchema = z.object({ delivered: z.boolean(), holder: z.string().min(1).optional() });
+/** `queued`: taken, but waiting in the holder's line for a slot (the holder says `delivered` when it goes out). */
+export const busTaskReplySchema = z.object({ delivered: z.boolean(), holder: z.string().min(1).optional(), queued: z.boolean().optional() });
 
 /** Results for the replica that opened their task, as the publisher sent them. */
 export const busResultsSchema = z.object({

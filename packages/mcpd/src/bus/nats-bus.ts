@@ -63,7 +63,8 @@ const HOLDERS = 'holders';
  * - `P.session.ID`: a task for session ID, subscribed by the replica holding its connection;
  *   NATS answers "no responders" when nobody does, so a task for a session gone everywhere fails at once.
  * - `P.replica.R.results`: results for tasks opened on replica R (the id names R);
- *   `P.replica.R.ended`: a task delivered through R's connection ended where it was opened.
+ *   `P.replica.R.ended`: a task delivered through R's connection ended where it was opened;
+ *   `P.replica.R.delivered`: a task opened on R that waited in its holder's line went out.
  * - `P.sessions.attached`, `P.sessions.gone`, `P.catalog.changed`, `P.access.changed`, `P.users.load`,
  *   `P.dispatch.load`, `P.slots.freed`: news for every replica.
  */
@@ -108,6 +109,7 @@ export class NatsBus implements RelayBus {
       (message) => message.respond(JSON.stringify({ ok: false, status: 400, message: 'results from another replica could not be read' })),
     );
     this.#serve(this.#subject(`replica.${replicaId}.ended`), busTaskEndedSchema, ({ taskId }) => handlers.taskEnded(taskId));
+    this.#serve(this.#subject(`replica.${replicaId}.delivered`), busTaskEndedSchema, ({ taskId }) => handlers.taskDelivered(taskId));
     this.#serve(this.#subject(`replica.${replicaId}.ping`), busPingSchema, (_ping, message) => message.respond(PONG));
     this.#serve(this.#subject('sessions.attached'), busSessionNewsSchema, (news) => {
       if (news.from !== replicaId) handlers.sessionAttached(news.sessionId);
@@ -143,7 +145,7 @@ export class NatsBus implements RelayBus {
     const reply = await this.#request(this.#subject(`session.${sessionId}`), this.#encode({ task, maxConcurrent }), busTaskReplySchema);
     if (reply === 'nobody' || reply === 'unanswered') return reply;
     // A replica that had just let go of the session answers that it did not take the task.
-    return reply.delivered ? { holder: reply.holder ?? UNKNOWN_HOLDER } : 'nobody';
+    return reply.delivered ? { holder: reply.holder ?? UNKNOWN_HOLDER, queued: reply.queued === true } : 'nobody';
   }
 
   async sendResults(replicaId: string, delivery: ResultDelivery): Promise<DeliveryAnswer> {
@@ -173,8 +175,8 @@ export class NatsBus implements RelayBus {
         // Whatever goes wrong stays here: an exception would stop this connection's reader.
         try {
           const parsed = this.#read(message, busTaskSchema);
-          const delivered = parsed !== undefined && this.#handlers!.task(sessionId, parsed.task, parsed.maxConcurrent ?? null);
-          message.respond(JSON.stringify({ delivered, holder: this.replicaId }));
+          const delivery = parsed === undefined ? false : this.#handlers!.task(sessionId, parsed.task, parsed.maxConcurrent ?? null);
+          message.respond(JSON.stringify({ delivered: delivery !== false, holder: this.replicaId, queued: delivery === 'queued' }));
         } catch (caught) {
           this.options.onError(caught, message.subject);
         }
@@ -193,6 +195,10 @@ export class NatsBus implements RelayBus {
 
   taskEnded(holder: string, taskId: string): void {
     this.#publish(`replica.${holder}.ended`, { taskId });
+  }
+
+  taskDelivered(opener: string, taskId: string): void {
+    this.#publish(`replica.${opener}.delivered`, { taskId });
   }
 
   sessionGone(sessionId: string, holder: string): void {

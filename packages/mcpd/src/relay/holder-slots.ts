@@ -51,7 +51,7 @@ export class HolderSlots {
    * Delivers now, or once a slot of the LLM on this session frees up. A wake comes with no
    * limit: it is counted only so that a connection moving away waits for it to end.
    */
-  admit(sessionId: string, task: InferTask | WakeTask, maxConcurrent: number | null, deliver: () => void): void {
+  admit(sessionId: string, task: InferTask | WakeTask, maxConcurrent: number | null, deliver: () => void): 'delivered' | 'queued' {
     const key = task.kind === 'wake' ? `${sessionId}\u0000\u0000wake` : `${sessionId}\u0000${task.llmName}`;
     const slots = this.#llms.get(key) ?? { running: new Map<string, number>(), queue: [], limit: null };
     this.#llms.set(key, slots);
@@ -59,6 +59,7 @@ export class HolderSlots {
     slots.limit = maxConcurrent;
     slots.queue.push({ taskId: task.taskId, deliver });
     this.#pump(key, slots);
+    return slots.running.has(task.taskId) ? 'delivered' : 'queued';
   }
 
   /** The task ended (answered, failed, cancelled): its slot goes to the next waiting. Answers whether it was still waiting. */

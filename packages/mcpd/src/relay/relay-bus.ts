@@ -14,7 +14,10 @@ export type AccessChange = Omit<BusAccessNews, 'from'>;
  * (NATS said so at once); or `unanswered` (a timeout, a connection failing), when it may have
  * reached a replica that answered too late.
  */
-export type TaskSendOutcome = { holder: string } | 'nobody' | 'unanswered';
+export type TaskSendOutcome = { holder: string; queued?: boolean } | 'nobody' | 'unanswered';
+
+/** What became of a task at the replica holding its session's connection. */
+export type TaskDelivery = 'delivered' | 'queued' | false;
 
 /** A task or results larger than the bus carries in one message (NATS `max_payload`). */
 export class BusPayloadTooLargeError extends Error {
@@ -32,10 +35,15 @@ export class BusPayloadTooLargeError extends Error {
  * Each answers synchronously, so a message is handled before the next one of its subject.
  */
 export interface RelayBusHandlers {
-  /** A task for a session whose connection is here; false when it is not (any more). */
-  task(sessionId: string, task: ProviderTask, maxConcurrent: number | null): boolean;
+  /**
+   * A task for a session whose connection is here: `delivered` to the publisher, `queued` for a
+   * slot of the LLM (delivered later), false when the connection is not here (any more).
+   */
+  task(sessionId: string, task: ProviderTask, maxConcurrent: number | null): TaskDelivery;
   /** A task delivered through this replica's connection ended on the replica that opened it. */
   taskEnded(taskId: string): void;
+  /** A task opened here that waited in its holder's line went out to the publisher. */
+  taskDelivered(taskId: string): void;
   /** Results for a task opened here. */
   results(delivery: ResultDelivery): DeliveryAnswer;
   /** A session's connection ended on replica `holder`: tasks delivered through it fail. */
@@ -69,6 +77,8 @@ export interface RelayBus {
   sendTask(sessionId: string, task: ProviderTask, maxConcurrent?: number | null): Promise<TaskSendOutcome>;
   /** Tells replica `holder`, which delivered the task, that it ended here. */
   taskEnded(holder: string, taskId: string): void;
+  /** Tells replica `opener` that its task, which waited here for a slot, went out to the publisher. */
+  taskDelivered(opener: string, taskId: string): void;
   /** Whether replica `replicaId` answers over the bus: a replica on another NATS server, or under another subject prefix, does not. */
   ping(replicaId: string): Promise<boolean>;
   /** Sends results to the replica that opened their task. */

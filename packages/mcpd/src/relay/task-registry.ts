@@ -20,7 +20,9 @@ interface PendingTask {
   holder?: string;
   /** The highest `seq` taken so far: a result posted again after a failed connection is taken once. */
   lastSeq?: number;
-  /** When (monotonic ms) the replica it went out through was first found dead, while nothing has been heard of it since. */
+  /** Among replicas: taken by its holder but waiting there for a slot, not yet sent to the publisher. */
+  queued?: boolean;
+  /** When (monotonic ms) its holder was first found no longer alive while it waited there. */
   orphanedAt?: number;
 }
 
@@ -74,11 +76,9 @@ export class TaskRegistry {
   deliver(taskId: string, posterId: string, results: readonly TaskResult[]): boolean {
     const task = this.#tasks.get(taskId);
     if (!task || task.ownerId !== posterId) return false;
-    // Heard from: wherever its results come from now, the task lives on.
-    if (task.orphanedAt !== undefined) {
-      task.orphanedAt = undefined;
-      task.holder = AWAY;
-    }
+    // Heard from: it went out to the publisher, whatever its holder said.
+    task.queued = undefined;
+    task.orphanedAt = undefined;
     let gap = false;
     const fresh = results.filter((result) => {
       if (gap || result.seq === undefined) return !gap;
@@ -121,10 +121,16 @@ export class TaskRegistry {
     for (const listener of this.#endListeners) listener(taskId, task.holder);
   }
 
-  /** The task went out on the connection `holder` keeps. */
-  deliveredVia(taskId: string, holder: string): void {
+  /**
+   * The task went out on the connection `holder` keeps (undefined: the holder is as it was), or,
+   * `queued`, waits there for a slot of its LLM before it does.
+   */
+  deliveredVia(taskId: string, holder: string | undefined, queued = false): void {
     const task = this.#tasks.get(taskId);
-    if (task) task.holder = holder;
+    if (!task) return;
+    if (holder !== undefined) task.holder = holder;
+    task.queued = queued || undefined;
+    if (!queued) task.orphanedAt = undefined;
   }
 
   /**
@@ -158,17 +164,22 @@ export class TaskRegistry {
   }
 
   /**
-   * Tasks that went out through a replica no longer alive (`alive`: the replicas beating now).
-   * Such a task may live on (its publisher reconnected elsewhere and sends its results there),
-   * or it may never be answered (it waited in that replica's line for a slot, or its last
-   * results died with it). One not heard from within `graceMs` of being found so fails; one
-   * heard from goes on. Answers how many failed.
+   * Tasks waiting in the line of a replica no longer alive (`alive`: the replicas beating now)
+   * for a slot of their LLM: they never went out to the publisher, and the line died with that
+   * replica, so nothing would ever answer them. One still so `graceMs` after it was found fails
+   * (its holder may only have been late with its beat). A task that went out is left to its own
+   * timers: its publisher may have reconnected elsewhere and still answer it, and a gap in its
+   * results ends it (`deliver`). Answers how many failed.
    */
   failOrphans(alive: ReadonlySet<string>, me: string, now: number, graceMs: number): number {
     let failed = 0;
     for (const [taskId, task] of this.#tasks) {
       const { holder } = task;
-      if (holder === undefined || holder === AWAY || holder === UNKNOWN_HOLDER || holder === me || alive.has(holder)) continue;
+      if (!task.queued || holder === undefined || holder === AWAY || holder === UNKNOWN_HOLDER || holder === me) continue;
+      if (alive.has(holder)) {
+        task.orphanedAt = undefined;
+        continue;
+      }
       task.orphanedAt ??= now;
       if (now - task.orphanedAt < graceMs) continue;
       this.#tasks.delete(taskId);

@@ -4,7 +4,7 @@ import { HttpError, toHttpError } from '../errors.js';
 import { acceptTaskResults, type ResultSource } from './accept-task-result.js';
 import type { ControlChannel } from './control-channel.js';
 import type { ProviderHub } from './provider-hub.js';
-import type { DeliveryAnswer, RelayBus, RelayBusHandlers, ResultDelivery, TaskSendOutcome } from './relay-bus.js';
+import type { DeliveryAnswer, RelayBus, RelayBusHandlers, ResultDelivery, TaskDelivery, TaskSendOutcome } from './relay-bus.js';
 import { AWAY, taskOpener, type TaskRegistry } from './task-registry.js';
 import { HolderSlots } from './holder-slots.js';
 
@@ -82,7 +82,7 @@ export class TaskRouter {
       channel?.sendTask(task);
       return channel !== undefined;
     }
-    if (this.#deliverHere(sessionId, task, maxConcurrent)) {
+    if (this.#deliverHere(sessionId, task, maxConcurrent) !== false) {
       if (task.kind !== 'cancel') this.tasks.deliveredVia(task.taskId, bus.replicaId);
       return true;
     }
@@ -94,13 +94,22 @@ export class TaskRouter {
    * LLM's `maxConcurrent` across every replica's callers (else it waits its turn here); a cancel
    * of a task still waiting takes it out of the line. False when the connection is not here.
    */
-  #deliverHere(sessionId: string, task: ProviderTask, maxConcurrent: number | null): boolean {
+  #deliverHere(sessionId: string, task: ProviderTask, maxConcurrent: number | null): TaskDelivery {
     if (!this.hub.channel(sessionId)) return false;
-    const deliver = () => (this.hub.channel(sessionId) ?? this.#leaving.get(sessionId))?.sendTask(task);
-    if (task.kind === 'infer') this.#slots.admit(sessionId, task, maxConcurrent, deliver);
-    else if (task.kind === 'wake') this.#slots.admit(sessionId, task, null, deliver);
-    else if (!this.#slots.ended(task.taskId)) deliver();
-    return true;
+    let waited = false;
+    const deliver = () => {
+      (this.hub.channel(sessionId) ?? this.#leaving.get(sessionId))?.sendTask(task);
+      // A task of another replica's that waited here: its opener no longer counts it as waiting.
+      const opener = taskOpener(task.taskId);
+      if (waited && this.bus && opener !== undefined && opener !== this.bus.replicaId) this.bus.taskDelivered(opener, task.taskId);
+    };
+    if (task.kind === 'cancel') {
+      if (!this.#slots.ended(task.taskId)) deliver();
+      return 'delivered';
+    }
+    const delivery = this.#slots.admit(sessionId, task, task.kind === 'infer' ? maxConcurrent : null, deliver);
+    waited = delivery === 'queued';
+    return delivery;
   }
 
   /**
@@ -122,7 +131,7 @@ export class TaskRouter {
       await reattach.attached;
       // The caller may have given up meanwhile; or the publisher came back here.
       if (!this.tasks.has(task.taskId)) return false;
-      if (this.#deliverHere(sessionId, task, maxConcurrent)) return this.#sent(task, { holder: bus.replicaId });
+      if (this.#deliverHere(sessionId, task, maxConcurrent) !== false) return this.#sent(task, { holder: bus.replicaId });
       return this.#sent(task, await bus.sendTask(sessionId, task, maxConcurrent));
     } finally {
       reattach?.cancel();
@@ -168,7 +177,7 @@ export class TaskRouter {
 
   #sent(task: ProviderTask, outcome: TaskSendOutcome): boolean {
     if (typeof outcome === 'string') return false;
-    this.tasks.deliveredVia(task.taskId, outcome.holder);
+    this.tasks.deliveredVia(task.taskId, outcome.holder, outcome.queued === true);
     return true;
   }
 
@@ -235,6 +244,7 @@ export class TaskRouter {
     return {
       task: (sessionId, task, maxConcurrent) => this.#deliverHere(sessionId, task, maxConcurrent),
       taskEnded: (taskId) => void this.#slots.ended(taskId),
+      taskDelivered: (taskId) => this.tasks.deliveredVia(taskId, undefined, false),
       results: (delivery) => this.#take(delivery),
       sessionGone: (sessionId, holder) => {
         // A sweep that took this replica for dead while its connection lives (its beat was late) is wrong about it.
