@@ -78,6 +78,10 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     ]);
     // Each record names the request its answer came with, through an agent as for an LLM.
     expect(audited.map((record) => record.requestId)).toEqual([viaOpenAi.headers.get('x-request-id'), response.headers.get('x-request-id')]);
+    // The newer name of the same limit replaces the default's older one: OpenAI refuses both at once.
+    expect((await chat('helper', { max_completion_tokens: 30 })).status).toBe(200);
+    expect(lastUpstreamBody()).toMatchObject({ temperature: 0.2, max_completion_tokens: 30 });
+    expect(lastUpstreamBody().max_tokens).toBeUndefined();
   });
 
   it('serves an agent pinned to a pool member from any member of that pool', async () => {
@@ -155,6 +159,31 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     expect((await mcpd.api(`/api/v1/threads/${threadId}`, { token: bob })).status).toBe(404);
     expect((await chat('helper', { threadId }, bob)).status).toBe(404);
     expect(await (await mcpd.api('/api/v1/threads', { token: bob })).json()).toEqual([]);
+  });
+
+  it('goes on with a thread only with the agent it was started with, not another one or a new agent of its name', async () => {
+    await createAgent({ name: 'helper', llm: 'qwen-alpha', systemPrompt: 'Remember everything.' });
+    await createAgent({ name: 'other', llm: 'qwen-alpha', systemPrompt: 'Another voice.' });
+    const first = await chat('helper', {});
+    const threadId = first.headers.get('x-mcpctl-thread-id') ?? '';
+    const before = upstream.requests.length;
+    const elsewhere = await chat('other', { threadId });
+    expect(elsewhere.status).toBe(409);
+    expect(errorBodySchema.parse(await elsewhere.json()).error).toBe(
+      `thread ${threadId} is a conversation with agent helper, not other: go on with helper, or leave threadId out to start a new thread`,
+    );
+    // The agent deleted, and its name taken by a new one: the conversation does not go to it.
+    expect((await mcpd.api('/api/v1/agents/helper', { method: 'DELETE' })).status).toBe(204);
+    clock.advance(1000);
+    await createAgent({ name: 'helper', llm: 'qwen-alpha', systemPrompt: 'A stranger.' });
+    const taken = await chat('helper', { threadId });
+    expect(taken.status).toBe(409);
+    expect(errorBodySchema.parse(await taken.json()).error).toMatch(/was started with an agent helper that has since been deleted/);
+    expect(upstream.requests.length).toBe(before);
+    // An empty threadId is no thread: said so, not taken as none.
+    const empty = await chat('other', { threadId: '' });
+    expect(empty.status).toBe(400);
+    expect(errorBodySchema.parse(await empty.json()).error).toContain('threadId is empty: leave it out to start a new thread');
   });
 
   it('refuses a threadId sent to an LLM or a pool, which keep no thread, before anything reaches the model server', async () => {

@@ -52,7 +52,7 @@ export const chatCompletionRequestSchema = z.looseObject({
   n: z.number().int().positive().nullable().optional(),
   user: z.string().optional(),
   /** Agent chats only: continue (or, absent, start) a stored thread. */
-  threadId: z.string().max(256).optional(),
+  threadId: z.string().min(1, 'threadId is empty: leave it out to start a new thread, or send the id of one').max(256).optional(),
 });
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
 

@@ -61,10 +61,10 @@ export class AgentChatService {
       );
     }
     const { threadId: presented, ...request } = chat.request;
-    const history = presented && chat.keepThread ? await this.threads.history(chat.principal, presented) : [];
+    const history = presented && chat.keepThread ? await this.threads.history(chat.principal, presented, agent) : [];
     const threadId = chat.keepThread ? (presented ?? (await this.threads.start(chat.principal, agent.name, titleOf(request.messages)))) : undefined;
     const merged = chatCompletionRequestSchema.safeParse({
-      ...agent.defaultParams,
+      ...defaultsUnder(agent.defaultParams, request),
       ...request,
       model: agent.llm,
       messages: [...(agent.systemPrompt ? [{ role: 'system', content: agent.systemPrompt }] : []), ...history, ...request.messages],
@@ -155,4 +155,20 @@ function titleOf(messages: ChatMessage[]): string | null {
   const first = messages.find((message) => message.role === 'user');
   const text = first ? textOf(first).replace(/\s+/g, ' ').trim() : '';
   return text ? (text.length > 60 ? `${text.slice(0, 59)}…` : text) : null;
+}
+
+/** Fields that say one thing: a caller who sets either replaces an agent's default of the other. */
+const SAME_MEANING: ReadonlyArray<readonly [string, string]> = [['max_tokens', 'max_completion_tokens']];
+
+/**
+ * An agent's default parameters that go under the request's own. A caller's `max_completion_tokens`
+ * replaces a default `max_tokens` (and the other way round): OpenAI refuses a request with both.
+ */
+function defaultsUnder(defaults: Record<string, unknown> | null | undefined, request: Record<string, unknown>): Record<string, unknown> {
+  const replaced = new Set<string>();
+  for (const [one, other] of SAME_MEANING) {
+    if (request[one] !== undefined) replaced.add(other);
+    if (request[other] !== undefined) replaced.add(one);
+  }
+  return Object.fromEntries(Object.entries(defaults ?? {}).filter(([name]) => !replaced.has(name)));
 }

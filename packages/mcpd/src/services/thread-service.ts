@@ -1,6 +1,6 @@
 import type { ThreadDetailView, ThreadView } from '@mcpctl/protocol';
 import type { Clock } from '@mcpctl/clock';
-import { echo, notFound } from '../errors.js';
+import { conflict, echo, notFound } from '../errors.js';
 import type { NewThreadMessage, ThreadRepository, ThreadSummary } from '../repositories/thread-repository.js';
 import { assertWithinCap } from '../security/per-user-caps.js';
 import { generateId } from '../security/token.js';
@@ -38,9 +38,19 @@ export class ThreadService {
     if (!(await this.threads.deleteOwn(id, principal.userId))) throw notFound(`thread not found: ${echo(id)}`);
   }
 
-  /** The stored history of a thread the caller owns, oldest first. */
-  async history(principal: Principal, id: string): Promise<NewThreadMessage[]> {
-    await this.#own(principal, id);
+  /**
+   * The stored history of a thread the caller owns, oldest first, to go on with `agent`: the one
+   * it was started with. Another agent, or a newer one that took a deleted agent's name (someone
+   * else's, with its own prompt and LLM), would be handed a conversation never meant for it.
+   */
+  async history(principal: Principal, id: string, agent: { name: string; createdAt: Date }): Promise<NewThreadMessage[]> {
+    const thread = await this.#own(principal, id);
+    if (thread.agentName !== agent.name) {
+      throw conflict(`thread ${echo(id)} is a conversation with agent ${echo(thread.agentName)}, not ${echo(agent.name)}: go on with ${echo(thread.agentName)}, or leave threadId out to start a new thread`);
+    }
+    if (agent.createdAt > thread.createdAt) {
+      throw conflict(`thread ${echo(id)} was started with an agent ${echo(agent.name)} that has since been deleted; the agent of that name now is another one: leave threadId out to start a new thread`);
+    }
     return (await this.threads.messages(id)).map(({ role, content }) => ({ role, content }));
   }
 
