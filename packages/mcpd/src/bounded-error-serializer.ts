@@ -14,11 +14,18 @@ export function serializeBoundedError(error: unknown): unknown {
   return bound(serialized, 0);
 }
 
+/**
+ * A failed query's parameters are what users sent (a thread's messages, a name), not what an
+ * operator needs to see the failure: the query stays, its values are left out of the log.
+ */
+const QUERY_PARAMS = /\nparams: [^\n]*/g;
+const PARAMS_LEFT_OUT = '\nparams: (not logged: they hold what users sent)';
+
 function bound(value: unknown, depth: number): unknown {
-  if (typeof value === 'string') return boundLines(value);
+  if (typeof value === 'string') return boundLines(value.replace(QUERY_PARAMS, PARAMS_LEFT_OUT));
   if (depth >= MAX_NESTING || typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) return value.map((entry) => bound(entry, depth + 1));
-  return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, bound(entry, depth + 1)]));
+  return Object.fromEntries(Object.entries(value).map(([key, entry]) => (key === 'params' && Array.isArray(entry) ? [key, `(${entry.length} not logged)`] : [key, bound(entry, depth + 1)])));
 }
 
 function boundLines(text: string): string {

@@ -59,7 +59,7 @@ describe('failed authentications from one address', () => {
 });
 
 describe('errors in the log', () => {
-  it('a database error quoting a 5,000-character input is logged with every line cut to 200 characters', async () => {
+  it('a database error with a 5,000-character input is logged without it, and any long line cut to 200 characters', async () => {
     const input = 'q'.repeat(5000);
     const failure = await mcpd.server.services.database.db.execute(sql`select ${`${input}\u0000`}::int`).then(
       () => undefined,
@@ -68,9 +68,26 @@ describe('errors in the log', () => {
     expect(failure).toBeInstanceOf(Error);
     // The driver's own error repeats the whole input.
     expect(JSON.stringify({ message: (failure as Error).message, stack: (failure as Error).stack })).toContain('q'.repeat(5000));
+    // Its parameters are left out of the log altogether; any other long line is cut at 200.
     const logged = JSON.stringify(serializeBoundedError(failure));
-    expect(logged).toContain('q'.repeat(200));
     expect(logged).not.toContain('q'.repeat(201));
-    expect(logged).toContain('more characters)');
+    const quoted = JSON.stringify(serializeBoundedError(new Error(`invalid input: ${'q'.repeat(5000)}`)));
+    expect(quoted).toContain('q'.repeat(180));
+    expect(quoted).not.toContain('q'.repeat(201));
+    expect(quoted).toContain('more characters)');
+  });
+
+  it('a failed query is logged without its parameters: what users sent stays out of the log', async () => {
+    const failure = await mcpd.server.services.database.db
+      .execute(sql`insert into thread_messages (thread_id, role, content, created_at) values (${'thr_gone'}, ${'user'}, ${'my private question'}, now())`)
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(failure).toBeInstanceOf(Error);
+    const logged = JSON.stringify(serializeBoundedError(failure));
+    expect(logged).toContain('insert into thread_messages');
+    expect(logged).toContain('params: (not logged');
+    expect(logged).not.toContain('my private question');
   });
 });

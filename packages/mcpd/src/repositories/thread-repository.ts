@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, notExists } from 'drizzle-orm';
 import { threadMessages, threads, type Database, type ThreadMessageRow, type ThreadRow } from '@mcpctl/db';
+import { isForeignKeyViolation } from './unique-violation.js';
 
 export interface ThreadSummary extends ThreadRow {
   messageCount: number;
@@ -44,9 +45,22 @@ export class ThreadRepository {
     return this.db.select().from(threadMessages).where(eq(threadMessages.threadId, threadId)).orderBy(asc(threadMessages.id));
   }
 
-  /** Appends an exchange in one statement and touches the thread. */
-  async append(threadId: string, messages: NewThreadMessage[], at: Date): Promise<void> {
-    if (messages.length === 0) return;
+  /**
+   * Appends an exchange in one statement and touches the thread; answers false when the thread
+   * was deleted meanwhile (its user deleted it during the answer): nothing is stored then.
+   */
+  async append(threadId: string, messages: NewThreadMessage[], at: Date): Promise<boolean> {
+    if (messages.length === 0) return true;
+    try {
+      await this.#insertMessages(threadId, messages, at);
+      return true;
+    } catch (error) {
+      if (isForeignKeyViolation(error)) return false;
+      throw error;
+    }
+  }
+
+  async #insertMessages(threadId: string, messages: NewThreadMessage[], at: Date): Promise<void> {
     await this.db.insert(threadMessages).values(
       messages.map((message, index) => ({
         threadId,

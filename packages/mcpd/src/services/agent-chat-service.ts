@@ -87,8 +87,8 @@ export class AgentChatService {
         collectContent: threadId !== undefined,
       });
       if (threadId && outcome.status === 200 && outcome.content !== undefined) {
-        await this.threads.append(threadId, exchange(request.messages, outcome));
-        stored = true;
+        // A thread its user deleted during the answer keeps nothing.
+        stored = await this.threads.append(threadId, exchange(request.messages, outcome));
       }
       return outcome;
     } finally {

@@ -70,7 +70,8 @@ export class ThreadService {
     await this.threads.deleteIfEmpty(id);
   }
 
-  append(id: string, messages: NewThreadMessage[]): Promise<void> {
+  /** False when the thread was deleted while its answer was written: nothing is stored. */
+  append(id: string, messages: NewThreadMessage[]): Promise<boolean> {
     return this.threads.append(id, messages, this.clock.now());
   }
 
