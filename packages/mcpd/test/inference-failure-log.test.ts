@@ -24,10 +24,11 @@ describe('InferenceFailureLog', () => {
     for (const status of [200, 400, 401, 404, 429, 499, 500, 503]) log.note(failure({ llmName: `s${status}`, servedBy: `s${status}`, status }));
     expect(lines).toEqual([]);
     log.note(failure());
-    log.note(failure({ llmName: 'slow', servedBy: 'slow', status: 504, error: 'the upstream of slow did not answer in time', streaming: true }));
+    log.note(failure({ llmName: 'slow', servedBy: 'slow', status: 504, error: 'the upstream of slow did not answer in time', streaming: true, requestId: 'req_slow' }));
     expect(lines).toEqual([
       { message: 'inference failed upstream', fields: { llm: 'qwen', status: 502, streaming: false, error: 'cannot reach the upstream of qwen: connect ECONNREFUSED' } },
-      { message: 'inference failed upstream', fields: { llm: 'slow', status: 504, streaming: true, error: 'the upstream of slow did not answer in time' } },
+      // The call's request id, as the request's own lines name it, so an operator finds the line a user quotes.
+      { message: 'inference failed upstream', fields: { reqId: 'req_slow', llm: 'slow', status: 504, streaming: true, error: 'the upstream of slow did not answer in time' } },
     ]);
   });
 

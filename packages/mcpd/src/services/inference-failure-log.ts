@@ -19,6 +19,8 @@ export interface InferenceFailure {
   upstreamFailure?: boolean;
   /** A pool member's failure before its answer started, after which another member answered the caller. */
   retried?: boolean;
+  /** The `x-request-id` of the call: the line names it as `reqId`, as the request's own lines do. */
+  requestId?: string | undefined;
 }
 
 /** An LLM that failed within the quiet period: the failures not logged yet, and the latest. */
@@ -84,6 +86,7 @@ export class InferenceFailureLog {
   #log(failure: InferenceFailure, quiet?: Quiet): void {
     this.logger.warn(
       {
+        ...(failure.requestId === undefined ? {} : { reqId: failure.requestId }),
         llm: failure.llmName,
         ...(failure.servedBy !== null && failure.servedBy !== failure.llmName ? { servedBy: failure.servedBy } : {}),
         status: failure.status,

@@ -139,6 +139,7 @@ export class InferenceService {
           streaming: call.request.stream === true,
           upstreamFailure: error.upstreamFailure,
           retried: true,
+          requestId: call.requestId,
         });
         failed.add(slot.target.record.id);
         first = { error, pool: slot.target.record.poolName ?? call.name };
@@ -235,6 +236,7 @@ export class InferenceService {
         error: outcome.error,
         streaming: entry.streaming,
         ...(outcome.upstreamFailure ? { upstreamFailure: true } : {}),
+        requestId: call.requestId,
       });
     }
   }
