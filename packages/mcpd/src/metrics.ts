@@ -39,7 +39,7 @@ export class McpdMetrics {
 
   readonly inFlight = new Gauge({
     name: 'mcpd_inference_in_flight',
-    help: 'Inference requests being answered now',
+    help: 'Inference requests open now: being answered, or waiting for a slot or a wake (mcpd_queue_depth counts those waiting for a slot)',
     registers: [this.registry],
   });
 
