@@ -161,6 +161,22 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     expect(await (await mcpd.api('/api/v1/threads', { token: bob })).json()).toEqual([]);
   });
 
+  it('answers the turns of one thread sent together one after another, each on the history the one before stored', async () => {
+    await createAgent({ name: 'helper', llm: 'qwen-alpha' });
+    const threadId = (await chat('helper', {})).headers.get('x-mcpctl-thread-id') ?? '';
+    const before = upstream.requests.length;
+    const turns = await Promise.all(['first?', 'second?'].map((content) => chat('helper', { threadId, messages: [{ role: 'user', content }] })));
+    for (const turn of turns) expect(turn.status).toBe(200);
+    const asked = upstream.requests.slice(before).map((request) => (request.body as { messages: Array<{ content: string }> }).messages.map((message) => message.content));
+    expect(asked).toHaveLength(2);
+    // The later turn saw the earlier one's question in its history; the earlier did not see the later's.
+    const [earlier, later] = asked as [string[], string[]];
+    expect(later).toContain(earlier.at(-1));
+    expect(earlier).not.toContain(later.at(-1));
+    const thread = (await (await mcpd.api(`/api/v1/threads/${threadId}`)).json()) as { messages: Array<{ role: string; content: string }> };
+    expect(thread.messages.filter((message) => message.role === 'user').map((message) => message.content)).toEqual(['Hello there', earlier.at(-1), later.at(-1)]);
+  });
+
   it('goes on with a thread only with the agent it was started with, not another one or a new agent of its name', async () => {
     await createAgent({ name: 'helper', llm: 'qwen-alpha', systemPrompt: 'Remember everything.' });
     await createAgent({ name: 'other', llm: 'qwen-alpha', systemPrompt: 'Another voice.' });

@@ -35,6 +35,9 @@ export interface AgentChat {
  * whole pool (SPEC §2).
  */
 export class AgentChatService {
+  /** The turn running, or last queued, on each thread with a turn under way here. */
+  readonly #turns = new Map<string, Promise<void>>();
+
   constructor(
     private readonly agents: AgentService,
     private readonly threads: ThreadService,
@@ -60,6 +63,32 @@ export class AgentChatService {
         `agent ${agent.name} answers through LLM ${pinned.record.name}, and running ${pinned.record.name} needs the run:llms permission too (an agent carries no right to its LLM); ask an admin for a role binding that grants it`,
       );
     }
+    const presented = chat.request.threadId;
+    if (presented === undefined || !chat.keepThread) return this.#turn(chat, agent, pinned);
+    return this.#oneTurnAtATime(presented, () => this.#turn(chat, agent, pinned));
+  }
+
+  /**
+   * Runs the turns of one thread one after another on this replica: each reads the history the
+   * one before it stored. Turns sent together would each read the same history and store a
+   * transcript none of them saw.
+   */
+  async #oneTurnAtATime<T>(threadId: string, turn: () => Promise<T>): Promise<T> {
+    const before = this.#turns.get(threadId) ?? Promise.resolve();
+    let done: () => void = () => undefined;
+    const mine = before.then(() => new Promise<void>((resolve) => (done = resolve)));
+    this.#turns.set(threadId, mine);
+    try {
+      await before;
+      return await turn();
+    } finally {
+      done();
+      if (this.#turns.get(threadId) === mine) this.#turns.delete(threadId);
+    }
+  }
+
+  /** One exchange: the thread's history and the agent's prompt and defaults around the request, answered, and stored. */
+  async #turn(chat: AgentChat, agent: AgentRecord, pinned: InferenceTarget | undefined): Promise<InferenceOutcome> {
     const { threadId: presented, ...request } = chat.request;
     const history = presented && chat.keepThread ? await this.threads.history(chat.principal, presented, agent) : [];
     const threadId = chat.keepThread ? (presented ?? (await this.threads.start(chat.principal, agent.name, titleOf(request.messages)))) : undefined;
