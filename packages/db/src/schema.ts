@@ -212,6 +212,11 @@ export const threadMessages = pgTable(
       .references(() => threads.id, { onDelete: 'cascade' }),
     role: text('role').notNull(),
     content: text('content').notNull(),
+    /**
+     * What a replay needs beside the text: `tool_calls`, `tool_call_id`, `name`, and the parts of
+     * a content that is not plain text. Null for a plain message.
+     */
+    extra: jsonb('extra').$type<Record<string, unknown>>(),
     promptTokens: integer('prompt_tokens'),
     completionTokens: integer('completion_tokens'),
     createdAt: createdAt(),

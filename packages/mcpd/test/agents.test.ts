@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   errorBodySchema,
   providerHelloReadSchema,
@@ -175,6 +177,60 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     expect(earlier).not.toContain(later.at(-1));
     const thread = (await (await mcpd.api(`/api/v1/threads/${threadId}`)).json()) as { messages: Array<{ role: string; content: string }> };
     expect(thread.messages.filter((message) => message.role === 'user').map((message) => message.content)).toEqual(['Hello there', earlier.at(-1), later.at(-1)]);
+  });
+
+  it('keeps the tool calls of a thread: the call an answer made and the result a caller sent go back with the next turn', async () => {
+    const received: Array<{ messages: Array<Record<string, unknown>> }> = [];
+    const toolServer = createServer((request, response) => {
+      let text = '';
+      request.on('data', (piece: Buffer) => (text += piece.toString()));
+      request.on('end', () => {
+        const body = JSON.parse(text) as { messages: Array<Record<string, unknown>>; stream?: boolean; tools?: unknown[] };
+        received.push(body);
+        const base = { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm' };
+        if (body.tools && body.messages.at(-1)?.role === 'user') {
+          // Streamed: the call's id and name first, its arguments in two pieces.
+          const deltas = [
+            { role: 'assistant', tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '' } }] },
+            { tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] },
+            { tool_calls: [{ index: 0, function: { arguments: '"Oslo"}' } }] },
+          ];
+          response.writeHead(200, { 'content-type': 'text/event-stream' });
+          const frames: unknown[] = deltas.map((delta) => ({ ...base, choices: [{ index: 0, delta, finish_reason: null }] }));
+          frames.push({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] });
+          response.end(`${frames.map((frame) => `data: ${JSON.stringify(frame)}\n\n`).join('')}data: [DONE]\n\n`);
+          return;
+        }
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ id: 'c2', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'It is 21 degrees.' }, finish_reason: 'stop' }] }));
+      });
+    });
+    await new Promise<void>((resolve) => toolServer.listen(0, '127.0.0.1', resolve));
+    try {
+      await mcpd.api('/api/v1/llms', { json: { name: 'tooly', type: 'openai', model: 'm', url: `http://127.0.0.1:${(toolServer.address() as AddressInfo).port}/v1` } });
+      await createAgent({ name: 'weather', llm: 'tooly' });
+      const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }];
+      const first = await chat('weather', { stream: true, tools, messages: [{ role: 'user', content: 'Weather in Oslo?' }] });
+      const threadId = first.headers.get('x-mcpctl-thread-id') ?? '';
+      expect(await first.text()).toContain('"finish_reason":"tool_calls"');
+      const toolResult = { role: 'tool', tool_call_id: 'call_1', content: '{"temp":21}' };
+      expect((await chat('weather', { threadId, tools, messages: [toolResult] })).status).toBe(200);
+      expect(received[1]!.messages.slice(-3)).toEqual([
+        { role: 'user', content: 'Weather in Oslo?' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }] },
+        toolResult,
+      ]);
+      // And on the turn after: the tool result still names its call.
+      expect((await chat('weather', { threadId, messages: [{ role: 'user', content: 'Thanks' }] })).status).toBe(200);
+      expect(received[2]!.messages.slice(-4, -1)).toEqual([
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }] },
+        toolResult,
+        { role: 'assistant', content: 'It is 21 degrees.' },
+      ]);
+    } finally {
+      toolServer.closeAllConnections();
+      await new Promise<void>((resolve) => toolServer.close(() => resolve()));
+    }
   });
 
   it('goes on with a thread only with the agent it was started with, not another one or a new agent of its name', async () => {

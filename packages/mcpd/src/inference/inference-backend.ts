@@ -33,6 +33,8 @@ export interface InferenceOutcome {
   error: string | undefined;
   /** The answer's text, when the call asked to collect it. */
   content?: string | undefined;
+  /** The answer's tool calls, when the call asked to collect its content and it called any. */
+  toolCalls?: unknown[] | undefined;
 }
 
 /** Where an LLM's answers come from: its upstream (public) or its publisher (virtual). */

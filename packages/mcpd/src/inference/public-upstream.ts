@@ -8,7 +8,7 @@ import { anthropicDialect } from './anthropic-dialect.js';
 import type { CallerSink } from './caller.js';
 import type { Dialect, StreamContext, StreamDecoder, StreamPart } from './dialect.js';
 import type { InferenceBackend, InferenceCall, InferenceOutcome } from './inference-backend.js';
-import { completionText } from './completion-text.js';
+import { completionText, completionToolCalls } from './completion-text.js';
 import { openAiDialect } from './open-ai-dialect.js';
 import { urlSecrets } from '../security/mask-url.js';
 import { sanitizeUpstreamError } from '../security/sanitize-upstream-error.js';
@@ -114,7 +114,10 @@ export class PublicUpstream implements InferenceBackend {
         const text = await answerText(answer, this.options.maxAnswerBytes, llmName);
         const completion = dialect.readCompletion(parseJson(text), text, context);
         outcome.usage = completion.usage;
-        if (call.collectContent) outcome.content = completionText(completion.json);
+        if (call.collectContent) {
+          outcome.content = completionText(completion.json);
+          outcome.toolCalls = completionToolCalls(completion.json);
+        }
         call.caller.sendJson(completion.json, headers);
         return;
       }
@@ -132,6 +135,7 @@ export class PublicUpstream implements InferenceBackend {
       outcome.usage = forwarder.usage;
       outcome.firstTokenAt = forwarder.firstTokenAt;
       outcome.content = forwarder.content;
+      outcome.toolCalls = forwarder.toolCalls;
       if (forwarder.outcome && !forwarder.outcome.ok) {
         outcome.status = 502;
         outcome.error = forwarder.outcome.message;

@@ -4,6 +4,7 @@ import type { OpenAiError, Usage } from '@mcpctl/protocol';
 import { sanitizeUpstreamText } from '../security/sanitize-upstream-text.js';
 import { hasOutput } from './has-output.js';
 import { SseOutput } from './sse-output.js';
+import { ToolCallAssembler, type AssembledToolCall } from './tool-call-assembler.js';
 import { DEFAULT_STREAM_SOURCE, type StreamPart } from './dialect.js';
 
 type ChunkPart = Extract<StreamPart, { type: 'chunk' }>;
@@ -31,6 +32,8 @@ export class StreamForwarder {
   #firstTokenAt: number | undefined;
   #usage: Usage | undefined;
   #content: string | undefined;
+  /** With the content: the answer's tool calls, for a thread. */
+  readonly #toolCalls = new ToolCallAssembler();
   readonly #secrets: () => ReadonlyArray<string | null | undefined>;
   readonly #source: string;
 
@@ -52,6 +55,11 @@ export class StreamForwarder {
   /** The streamed text so far, when asked to collect it. */
   get content(): string | undefined {
     return this.#content;
+  }
+
+  /** The tool calls streamed so far, when asked to collect the content. */
+  get toolCalls(): AssembledToolCall[] | undefined {
+    return this.#toolCalls.calls;
   }
 
   get outcome(): StreamOutcome | undefined {
@@ -108,6 +116,7 @@ export class StreamForwarder {
       const choice = chunk.choices[0];
       if (choice?.finish_reason) this.#finishSeen = true;
       if (this.#content !== undefined && choice?.delta.content) this.#content += choice.delta.content;
+      if (this.#content !== undefined && choice?.delta.tool_calls) this.#toolCalls.add(choice.delta.tool_calls);
       if (this.#firstTokenAt === undefined && hasOutput(chunk)) this.#firstTokenAt = this.clock.monotonic();
     } else if (part.firstOutput && this.#firstTokenAt === undefined) {
       this.#firstTokenAt = this.clock.monotonic();

@@ -64,6 +64,7 @@ export class RelayService implements InferenceBackend {
       outcome.usage = task.usage;
       outcome.firstTokenAt = task.firstTokenAt;
       outcome.content = task.content;
+      outcome.toolCalls = task.toolCalls;
       const failure = task.streamFailure;
       if (failure) {
         outcome.status = 502;

@@ -5,7 +5,7 @@ import { publisherReason } from './publisher-reason.js';
 import type { Caller, CallerSink } from '../inference/caller.js';
 import type { StreamDecoder, StreamPart } from '../inference/dialect.js';
 import { openAiDialect } from '../inference/open-ai-dialect.js';
-import { completionText } from '../inference/completion-text.js';
+import { completionText, completionToolCalls } from '../inference/completion-text.js';
 import { StreamForwarder } from '../inference/stream-forwarder.js';
 import { CallerGoneError } from '../inference/upstream-call.js';
 import { upstreamStatusError } from '../inference/upstream-status.js';
@@ -61,6 +61,7 @@ export class RelayedTask implements TaskSink {
   #ended = false;
   #usage: Usage | undefined;
   #content: string | undefined;
+  #toolCalls: unknown[] | undefined;
   readonly #onCallerGone = () => this.#callerGone();
 
   constructor(private readonly options: RelayedTaskOptions) {
@@ -78,6 +79,11 @@ export class RelayedTask implements TaskSink {
 
   get content(): string | undefined {
     return this.#forwarder?.content ?? this.#content;
+  }
+
+  /** The answer's tool calls, when asked to collect its content. */
+  get toolCalls(): unknown[] | undefined {
+    return this.#forwarder?.toolCalls ?? this.#toolCalls;
   }
 
   get firstTokenAt(): number | undefined {
@@ -213,7 +219,10 @@ export class RelayedTask implements TaskSink {
     try {
       const completion = openAiDialect.readCompletion(body, JSON.stringify(body), { model: this.options.llmName, includeUsage: false, created: 0 });
       this.#usage = completion.usage;
-      if (this.options.collectContent) this.#content = completionText(completion.json);
+      if (this.options.collectContent) {
+        this.#content = completionText(completion.json);
+        this.#toolCalls = completionToolCalls(completion.json);
+      }
       this.options.caller.sendJson(completion.json, this.options.headers);
       this.#end();
     } catch (error) {

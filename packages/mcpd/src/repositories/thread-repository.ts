@@ -8,7 +8,10 @@ export interface ThreadSummary extends ThreadRow {
 
 export interface NewThreadMessage {
   role: string;
+  /** Its text: what a listing of the thread shows. */
   content: string;
+  /** What a replay needs beside the text (`tool_calls`, `tool_call_id`, `name`, content parts). */
+  extra?: Record<string, unknown> | null;
   promptTokens?: number | null;
   completionTokens?: number | null;
 }
@@ -66,6 +69,7 @@ export class ThreadRepository {
         threadId,
         role: message.role,
         content: message.content,
+        extra: message.extra ?? null,
         promptTokens: message.promptTokens ?? null,
         completionTokens: message.completionTokens ?? null,
         // Same instant for the exchange, in order by id.

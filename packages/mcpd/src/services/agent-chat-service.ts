@@ -96,7 +96,7 @@ export class AgentChatService {
       ...defaultsUnder(agent.defaultParams, request),
       ...request,
       model: agent.llm,
-      messages: [...(agent.systemPrompt ? [{ role: 'system', content: agent.systemPrompt }] : []), ...history, ...request.messages],
+      messages: [...(agent.systemPrompt ? [{ role: 'system', content: agent.systemPrompt }] : []), ...history.map(replayed), ...request.messages],
     });
     if (!merged.success) throw badRequest(describeZodError(merged.error, `request with agent ${agent.name}'s default parameters`));
     // A thread's answer ends once its exchange is stored, so the next message sees it.
@@ -164,14 +164,34 @@ function assertPinHolds(agent: AgentRecord, pinned: InferenceTarget | undefined,
 
 function exchange(messages: ChatMessage[], outcome: InferenceOutcome): NewThreadMessage[] {
   return [
-    ...messages.filter((message) => message.role !== 'system').map((message) => ({ role: message.role, content: textOf(message) })),
+    ...messages.filter((message) => message.role !== 'system').map((message) => ({ role: message.role, content: textOf(message), extra: extraOf(message) })),
     {
       role: 'assistant',
       content: outcome.content ?? '',
+      extra: outcome.toolCalls ? { tool_calls: outcome.toolCalls } : null,
       promptTokens: outcome.usage?.prompt_tokens ?? null,
       completionTokens: outcome.usage?.completion_tokens ?? null,
     },
   ];
+}
+
+/** A message's fields a replay needs beside its text: without them a tool result answers no call. */
+const REPLAYED_FIELDS = ['tool_calls', 'tool_call_id', 'name'] as const;
+
+function extraOf(message: ChatMessage): Record<string, unknown> | null {
+  const extra: Record<string, unknown> = {};
+  for (const field of REPLAYED_FIELDS) if ((message as Record<string, unknown>)[field] !== undefined) extra[field] = (message as Record<string, unknown>)[field];
+  // Parts (an image, several texts) go back as they came; the text column holds their text.
+  if (Array.isArray(message.content)) extra.content = message.content;
+  return Object.keys(extra).length > 0 ? extra : null;
+}
+
+/** A stored message as the next turn sends it: its text, or what it carried beside it. */
+function replayed(message: NewThreadMessage): Record<string, unknown> {
+  const extra = message.extra ?? {};
+  // An assistant message that only called tools has no text: OpenAI's shape says null then.
+  const content = message.content === '' && extra.tool_calls !== undefined ? null : message.content;
+  return { role: message.role, content, ...extra };
 }
 
 function textOf(message: ChatMessage): string {

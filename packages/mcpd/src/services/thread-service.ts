@@ -51,7 +51,7 @@ export class ThreadService {
     if (agent.createdAt > thread.createdAt) {
       throw conflict(`thread ${echo(id)} was started with an agent ${echo(agent.name)} that has since been deleted; the agent of that name now is another one: leave threadId out to start a new thread`);
     }
-    return (await this.threads.messages(id)).map(({ role, content }) => ({ role, content }));
+    return (await this.threads.messages(id)).map(({ role, content, extra }) => ({ role, content, extra }));
   }
 
   /** Called before the inference runs, so a user at the cap is refused before the model works. */
