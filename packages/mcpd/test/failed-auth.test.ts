@@ -79,7 +79,7 @@ describe('errors in the log', () => {
 
   it('a failed query is logged without its parameters: what users sent stays out of the log', async () => {
     const failure = await mcpd.server.services.database.db
-      .execute(sql`insert into thread_messages (thread_id, role, content, created_at) values (${'thr_gone'}, ${'user'}, ${'my private question'}, now())`)
+      .execute(sql`insert into thread_messages (thread_id, role, content, created_at) values (${'thr_gone'}, ${'user'}, ${'my private\nquestion, over lines'}, now())`)
       .then(
         () => undefined,
         (error: unknown) => error,
@@ -87,7 +87,10 @@ describe('errors in the log', () => {
     expect(failure).toBeInstanceOf(Error);
     const logged = JSON.stringify(serializeBoundedError(failure));
     expect(logged).toContain('insert into thread_messages');
-    expect(logged).toContain('params: (not logged');
-    expect(logged).not.toContain('my private question');
+    expect(logged).toContain('params: (3 not logged: they hold what users sent)');
+    expect(logged).not.toContain('my private');
+    expect(logged).not.toContain('over lines');
+    // The database's own words stay: they say what went wrong.
+    expect(logged).toContain('foreign key');
   });
 });

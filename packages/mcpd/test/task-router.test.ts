@@ -417,6 +417,17 @@ describe('TaskRegistry tasks waiting in the line of a replica no longer alive', 
     expect(tasks.size).toBe(5);
   });
 
+  it('keeps a task its holder said went out from being taken for queued by the answer that came after that word', () => {
+    const tasks = new TaskRegistry('me');
+    const gone: string[] = [];
+    const taskId = tasks.open('s1', 'alice', { results: () => undefined, publisherGone: () => void gone.push('wrongly failed') });
+    tasks.deliveredVia(taskId, undefined, false);
+    tasks.deliveredVia(taskId, 'dead', true);
+    expect(tasks.failOrphans(new Set(['me']), 'me', 1_000, 0)).toBe(0);
+    expect(tasks.failOrphans(new Set(['me']), 'me', 100_000, 0)).toBe(0);
+    expect(gone).toEqual([]);
+  });
+
   it('starts the grace again for a holder seen alive in between (a late beat), and forgets it for a task heard from', () => {
     const tasks = new TaskRegistry('me');
     const gone: string[] = [];

@@ -19,7 +19,9 @@ export class ToolCallAssembler {
     for (const delta of deltas ?? []) {
       const call = this.#calls.get(delta.index) ?? { id: '', type: 'function', function: { name: '', arguments: '' } };
       if (delta.id) call.id = delta.id;
-      if (delta.function?.name) call.function.name += delta.function.name;
+      // OpenAI names the function once; some servers repeat the whole name in every delta.
+      const name = delta.function?.name;
+      if (name) call.function.name = name.startsWith(call.function.name) ? name : call.function.name + name;
       if (delta.function?.arguments) call.function.arguments += delta.function.arguments;
       this.#calls.set(delta.index, call);
     }
@@ -28,6 +30,7 @@ export class ToolCallAssembler {
   /** In the order of their index; undefined when the answer called no tool. */
   get calls(): AssembledToolCall[] | undefined {
     if (this.#calls.size === 0) return undefined;
-    return [...this.#calls.entries()].sort(([one], [other]) => one - other).map(([, call]) => call);
+    // A call its server gave no id still needs one to be answered by a tool result.
+    return [...this.#calls.entries()].sort(([one], [other]) => one - other).map(([index, call]) => (call.id ? call : { ...call, id: `call_${index}` }));
   }
 }

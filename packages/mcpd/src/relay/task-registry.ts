@@ -22,6 +22,8 @@ interface PendingTask {
   lastSeq?: number;
   /** Among replicas: taken by its holder but waiting there for a slot, not yet sent to the publisher. */
   queued?: boolean;
+  /** Known to have gone out to the publisher (a result came, or its holder said so): never queued again. */
+  wentOut?: boolean;
   /** When (monotonic ms) its holder was first found no longer alive while it waited there. */
   orphanedAt?: number;
 }
@@ -78,6 +80,7 @@ export class TaskRegistry {
     if (!task || task.ownerId !== posterId) return false;
     // Heard from: it went out to the publisher, whatever its holder said.
     task.queued = undefined;
+    task.wentOut = true;
     task.orphanedAt = undefined;
     let gap = false;
     const fresh = results.filter((result) => {
@@ -129,8 +132,10 @@ export class TaskRegistry {
     const task = this.#tasks.get(taskId);
     if (!task) return;
     if (holder !== undefined) task.holder = holder;
-    task.queued = queued || undefined;
-    if (!queued) task.orphanedAt = undefined;
+    // The holder's word that a queued task went out may come before its answer that it queued it.
+    if (holder === undefined && !queued) task.wentOut = true;
+    task.queued = queued && !task.wentOut ? true : undefined;
+    if (!task.queued) task.orphanedAt = undefined;
   }
 
   /**
