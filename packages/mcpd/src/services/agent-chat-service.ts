@@ -1,6 +1,6 @@
 import { chatCompletionRequestSchema, THREAD_ID_HEADER, type ChatCompletionRequest, type ChatMessage } from '@mcpctl/protocol';
 import { badRequest, conflict, describeZodError, forbidden, notFound, serviceUnavailable } from '../errors.js';
-import type { Caller } from '../inference/caller.js';
+import type { Caller, CancelSignal } from '../inference/caller.js';
 import type { InferenceOutcome } from '../inference/inference-backend.js';
 import type { ReconnectGrace } from '../dispatch/reconnect-grace.js';
 import type { InferenceService } from './inference-service.js';
@@ -65,7 +65,7 @@ export class AgentChatService {
     }
     const presented = chat.request.threadId;
     if (presented === undefined || !chat.keepThread) return this.#turn(chat, agent, pinned);
-    return this.#oneTurnAtATime(presented, () => this.#turn(chat, agent, pinned));
+    return this.#oneTurnAtATime(presented, chat.caller.signal, () => this.#turn(chat, agent, pinned));
   }
 
   /**
@@ -73,13 +73,15 @@ export class AgentChatService {
    * one before it stored. Turns sent together would each read the same history and store a
    * transcript none of them saw.
    */
-  async #oneTurnAtATime<T>(threadId: string, turn: () => Promise<T>): Promise<T> {
+  async #oneTurnAtATime<T>(threadId: string, signal: CancelSignal, turn: () => Promise<T>): Promise<T> {
     const before = this.#turns.get(threadId) ?? Promise.resolve();
     let done: () => void = () => undefined;
     const mine = before.then(() => new Promise<void>((resolve) => (done = resolve)));
     this.#turns.set(threadId, mine);
     try {
-      await before;
+      // A caller that leaves stops waiting: its turn then ends at once, as a call whose caller left.
+      await untilCancelled(before, signal);
+      this.inference.assertAccepting();
       return await turn();
     } finally {
       done();
@@ -220,4 +222,17 @@ function defaultsUnder(defaults: Record<string, unknown> | null | undefined, req
     if (request[other] !== undefined) replaced.add(one);
   }
   return Object.fromEntries(Object.entries(defaults ?? {}).filter(([name]) => !replaced.has(name)));
+}
+
+/** Resolves when `waited` does, or at once when the signal is cancelled. */
+function untilCancelled(waited: Promise<void>, signal: CancelSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const stop = () => {
+      signal.removeEventListener('abort', stop);
+      resolve();
+    };
+    signal.addEventListener('abort', stop, { once: true });
+    void waited.then(stop);
+  });
 }
