@@ -196,6 +196,8 @@ export const threads = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     agentName: text('agent_name').notNull(),
+    /** The agent it was started with (null for threads older than the column): one of its name made since is another. */
+    agentId: text('agent_id'),
     title: text('title'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

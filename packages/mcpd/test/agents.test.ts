@@ -244,13 +244,17 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     expect(errorBodySchema.parse(await elsewhere.json()).error).toBe(
       `thread ${threadId} is a conversation with agent helper, not other: go on with helper, or leave threadId out to start a new thread`,
     );
-    // The agent deleted, and its name taken by a new one: the conversation does not go to it.
+    // The agent deleted, and its name taken by another user's agent: the conversation does not go to it.
     expect((await mcpd.api('/api/v1/agents/helper', { method: 'DELETE' })).status).toBe(204);
-    clock.advance(1000);
-    await createAgent({ name: 'helper', llm: 'qwen-alpha', systemPrompt: 'A stranger.' });
+    const bob = await addUser(mcpd.server.services.database.db, 'bob');
+    const published = await mcpd.api('/api/v1/llms/_provider-register', {
+      token: bob,
+      json: { providers: [{ name: 'bob-model', type: 'openai', model: 'm', visibility: 'public' }], agents: [{ name: 'helper', llmName: 'bob-model', visibility: 'public', systemPrompt: 'A stranger.' }] },
+    });
+    expect(published.status).toBe(201);
     const taken = await chat('helper', { threadId });
     expect(taken.status).toBe(409);
-    expect(errorBodySchema.parse(await taken.json()).error).toMatch(/was started with an agent helper that has since been deleted/);
+    expect(errorBodySchema.parse(await taken.json()).error).toMatch(/was started with an agent helper that has since been deleted; the agent of that name now is another user's/);
     expect(upstream.requests.length).toBe(before);
     // An empty threadId is no thread: said so, not taken as none.
     const empty = await chat('other', { threadId: '' });

@@ -19,8 +19,16 @@ export interface NewThreadMessage {
 export class ThreadRepository {
   constructor(private readonly db: Database) {}
 
-  async insert(thread: { id: string; userId: string; agentName: string; title: string | null; at: Date }): Promise<void> {
-    await this.db.insert(threads).values({ id: thread.id, userId: thread.userId, agentName: thread.agentName, title: thread.title, createdAt: thread.at, updatedAt: thread.at });
+  async insert(thread: { id: string; userId: string; agentName: string; agentId: string; title: string | null; at: Date }): Promise<void> {
+    await this.db.insert(threads).values({
+      id: thread.id,
+      userId: thread.userId,
+      agentName: thread.agentName,
+      agentId: thread.agentId,
+      title: thread.title,
+      createdAt: thread.at,
+      updatedAt: thread.at,
+    });
   }
 
   async countOwn(userId: string): Promise<number> {

@@ -93,7 +93,7 @@ export class AgentChatService {
   async #turn(chat: AgentChat, agent: AgentRecord, pinned: InferenceTarget | undefined): Promise<InferenceOutcome> {
     const { threadId: presented, ...request } = chat.request;
     const history = presented && chat.keepThread ? await this.threads.history(chat.principal, presented, agent) : [];
-    const threadId = chat.keepThread ? (presented ?? (await this.threads.start(chat.principal, agent.name, titleOf(request.messages)))) : undefined;
+    const threadId = chat.keepThread ? (presented ?? (await this.threads.start(chat.principal, agent, titleOf(request.messages)))) : undefined;
     const merged = chatCompletionRequestSchema.safeParse({
       ...defaultsUnder(agent.defaultParams, request),
       ...request,

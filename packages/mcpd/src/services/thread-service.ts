@@ -43,22 +43,23 @@ export class ThreadService {
    * it was started with. Another agent, or a newer one that took a deleted agent's name (someone
    * else's, with its own prompt and LLM), would be handed a conversation never meant for it.
    */
-  async history(principal: Principal, id: string, agent: { name: string; createdAt: Date }): Promise<NewThreadMessage[]> {
+  async history(principal: Principal, id: string, agent: { id: string; name: string; ownerId: string | null }): Promise<NewThreadMessage[]> {
     const thread = await this.#own(principal, id);
     if (thread.agentName !== agent.name) {
       throw conflict(`thread ${echo(id)} is a conversation with agent ${echo(thread.agentName)}, not ${echo(agent.name)}: go on with ${echo(thread.agentName)}, or leave threadId out to start a new thread`);
     }
-    if (agent.createdAt > thread.createdAt) {
-      throw conflict(`thread ${echo(id)} was started with an agent ${echo(agent.name)} that has since been deleted; the agent of that name now is another one: leave threadId out to start a new thread`);
+    // The caller's own agent made again (a published one mcpd removed and its mcplocal published anew) is still theirs to talk to.
+    if (thread.agentId !== null && thread.agentId !== agent.id && agent.ownerId !== principal.userId) {
+      throw conflict(`thread ${echo(id)} was started with an agent ${echo(agent.name)} that has since been deleted; the agent of that name now is another user's: leave threadId out to start a new thread`);
     }
     return (await this.threads.messages(id)).map(({ role, content, extra }) => ({ role, content, extra }));
   }
 
   /** Called before the inference runs, so a user at the cap is refused before the model works. */
-  async start(principal: Principal, agentName: string, title: string | null): Promise<string> {
+  async start(principal: Principal, agent: { id: string; name: string }, title: string | null): Promise<string> {
     assertWithinCap((await this.threads.countOwn(principal.userId)) + 1, this.maxThreads, 'threads', 'delete old ones (mcpctl delete thread ID)');
     const id = generateId('thr_');
-    await this.threads.insert({ id, userId: principal.userId, agentName, title, at: this.clock.now() });
+    await this.threads.insert({ id, userId: principal.userId, agentName: agent.name, agentId: agent.id, title, at: this.clock.now() });
     return id;
   }
 
