@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createPostgresTestDatabase, makeTempDir, startFakeUpstream, spawnMcpd, type FakeUpstream, type SpawnedMcpd, type TempDir } from '@mcpctl/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { replicaEnv } from './support/replica-env.js';
 import { EventReader } from './support/event-reader.js';
 
 const POSTGRES_URL = process.env.MCPCTL_TEST_DATABASE_URL;
@@ -22,12 +23,7 @@ describe.skipIf(!POSTGRES_URL || !NATS_URL)('live counters among replicas (MCPCT
 
   beforeAll(async () => {
     database = await createPostgresTestDatabase(POSTGRES_URL!);
-    const env = {
-      DATABASE_URL: database.url,
-      MCPD_SECRET_KEY: randomBytes(24).toString('base64url'),
-      MCPD_NATS_URL: NATS_URL!,
-      MCPD_NATS_SUBJECT_PREFIX: `mcpctl-test-${randomBytes(6).toString('hex')}`,
-    };
+    const env = replicaEnv(database.url, NATS_URL!);
     const started = await Promise.all(
       [0, 1].map(async () => {
         const dir = await makeTempDir('e2e-live-replica-');

@@ -18,6 +18,7 @@ import {
   writeMcplocalHome,
 } from '@mcpctl/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { replicaEnv } from './support/replica-env.js';
 
 const POSTGRES_URL = process.env.MCPCTL_TEST_DATABASE_URL;
 const NATS_URL = process.env.MCPCTL_TEST_NATS_URL;
@@ -135,15 +136,8 @@ describe.skipIf(!POSTGRES_URL || !NATS_URL)('several mcpd replicas behind a roun
 
   beforeAll(async () => {
     database = await createPostgresTestDatabase(POSTGRES_URL!);
-    env = {
-      DATABASE_URL: database.url,
-      MCPD_SECRET_KEY: randomBytes(24).toString('base64url'),
-      MCPD_NATS_URL: NATS_URL!,
-      // A prefix of its own: other tests (and other runs) on the same NATS server hear nothing of these.
-      MCPD_NATS_SUBJECT_PREFIX: `mcpctl-test-${randomBytes(6).toString('hex')}`,
-      // Ten probes of the balancer: it has stopped sending new connections before the listener closes.
-      MCPD_SHUTDOWN_DELAY_SECONDS: '1',
-    };
+    // Ten probes of the balancer: it has stopped sending new connections before the listener closes.
+    env = replicaEnv(database.url, NATS_URL!, { MCPD_SHUTDOWN_DELAY_SECONDS: '1' });
     // All at once, on an empty database: they take turns at the migrations and the admin user.
     const started = await Promise.all(
       Array.from({ length: REPLICAS }, async () => {
@@ -421,13 +415,7 @@ describe.skipIf(!POSTGRES_URL || !NATS_URL)('a replica killed under a stream it 
 
   beforeAll(async () => {
     database = await createPostgresTestDatabase(POSTGRES_URL!);
-    const env = {
-      DATABASE_URL: database.url,
-      MCPD_SECRET_KEY: randomBytes(24).toString('base64url'),
-      MCPD_NATS_URL: NATS_URL!,
-      MCPD_NATS_SUBJECT_PREFIX: `mcpctl-test-${randomBytes(6).toString('hex')}`,
-      MCPD_RECONNECT_GRACE_SECONDS: '3',
-    };
+    const env = replicaEnv(database.url, NATS_URL!, { MCPD_RECONNECT_GRACE_SECONDS: '3' });
     for (let index = 0; index < 3; index += 1) {
       const dir = await makeTempDir('e2e-killed-');
       dirs.push(dir);
