@@ -32,8 +32,8 @@ export class StreamForwarder {
   #firstTokenAt: number | undefined;
   #usage: Usage | undefined;
   #content: string | undefined;
-  /** With the content: the answer's tool calls, for a thread. */
-  readonly #toolCalls = new ToolCallAssembler();
+  /** With the content: the answer's tool calls, for a thread (made only then: most streams keep nothing). */
+  readonly #toolCalls: ToolCallAssembler | undefined;
   readonly #secrets: () => ReadonlyArray<string | null | undefined>;
   readonly #source: string;
 
@@ -47,7 +47,10 @@ export class StreamForwarder {
      */
     options: { collectContent?: boolean | undefined; secrets?: () => ReadonlyArray<string | null | undefined>; source?: string | undefined } = {},
   ) {
-    if (options.collectContent) this.#content = '';
+    if (options.collectContent) {
+      this.#content = '';
+      this.#toolCalls = new ToolCallAssembler();
+    }
     this.#secrets = options.secrets ?? NO_SECRETS;
     this.#source = options.source ?? DEFAULT_STREAM_SOURCE;
   }
@@ -59,7 +62,7 @@ export class StreamForwarder {
 
   /** The tool calls streamed so far, when asked to collect the content. */
   get toolCalls(): AssembledToolCall[] | undefined {
-    return this.#toolCalls.calls;
+    return this.#toolCalls?.calls;
   }
 
   get outcome(): StreamOutcome | undefined {
@@ -116,7 +119,7 @@ export class StreamForwarder {
       const choice = chunk.choices[0];
       if (choice?.finish_reason) this.#finishSeen = true;
       if (this.#content !== undefined && choice?.delta.content) this.#content += choice.delta.content;
-      if (this.#content !== undefined && choice?.delta.tool_calls) this.#toolCalls.add(choice.delta.tool_calls);
+      if (choice?.delta.tool_calls) this.#toolCalls?.add(choice.delta.tool_calls);
       if (this.#firstTokenAt === undefined && hasOutput(chunk)) this.#firstTokenAt = this.clock.monotonic();
     } else if (part.firstOutput && this.#firstTokenAt === undefined) {
       this.#firstTokenAt = this.clock.monotonic();

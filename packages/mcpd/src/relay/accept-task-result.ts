@@ -1,4 +1,4 @@
-import { taskResultSchema, type TaskResult } from '@mcpctl/protocol';
+import { resultSeqSchema, taskResultSchema, type TaskResult } from '@mcpctl/protocol';
 import { badRequest, describeZodError, echo, notFound } from '../errors.js';
 import { findUnstorableText } from '../security/find-unstorable-text.js';
 import type { TaskRegistry } from './task-registry.js';
@@ -70,6 +70,6 @@ function isChunkResult(body: unknown): boolean {
 
 /** The `seq` a refused body carried, when it is one a publisher would number with. */
 function seqOf(body: unknown): number | undefined {
-  const seq = typeof body === 'object' && body !== null ? (body as { seq?: unknown }).seq : undefined;
-  return typeof seq === 'number' && Number.isSafeInteger(seq) && seq > 0 ? seq : undefined;
+  const seq = resultSeqSchema.safeParse(typeof body === 'object' && body !== null ? (body as { seq?: unknown }).seq : undefined);
+  return seq.success ? seq.data : undefined;
 }

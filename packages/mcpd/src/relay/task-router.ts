@@ -100,8 +100,9 @@ export class TaskRouter {
     const deliver = () => {
       (this.hub.channel(sessionId) ?? this.#leaving.get(sessionId))?.sendTask(task);
       // A task of another replica's that waited here: its opener no longer counts it as waiting.
+      if (!waited || !this.bus) return;
       const opener = taskOpener(task.taskId);
-      if (waited && this.bus && opener !== undefined && opener !== this.bus.replicaId) this.bus.taskDelivered(opener, task.taskId);
+      if (opener !== undefined && opener !== this.bus.replicaId) this.bus.taskDelivered(opener, task.taskId);
     };
     if (task.kind === 'cancel') {
       if (!this.#slots.ended(task.taskId)) deliver();
