@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import OpenAI from 'openai';
 import { ManualClock } from '@mcpctl/clock/manual';
-import { PROVIDER_SOCKET_PATH, PROVIDER_SOCKET_PING_MS, providerRegisterResponseSchema } from '@mcpctl/protocol';
+import { encodeSocketChunks, PROVIDER_SOCKET_PATH, PROVIDER_SOCKET_PING_MS, providerRegisterResponseSchema } from '@mcpctl/protocol';
 import { testDatabaseVariants } from '@mcpctl/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chatChunk, chatCompletion } from './support/chat-fixtures.js';
@@ -84,7 +84,7 @@ describe('the provider socket', () => {
     const socket = await openSocket(alice, providerSessionId);
     expect(socket.status).toBe(101);
     await socket.waitFor((open) => open.messages.length > 0);
-    expect(socket.messages[0]).toEqual({ type: 'hello', providerSessionId });
+    expect(socket.messages[0]).toEqual({ type: 'hello', providerSessionId, takesBinaryChunks: true });
     await eventually(async () => (await llm()).status === 'active');
     expect((await llm()).providerSession).toEqual({ ref: expect.stringMatching(/^[0-9a-f]{12}$/), connected: true, transport: 'websocket' });
   });
@@ -203,6 +203,30 @@ describe('the provider socket', () => {
     expect(socket.gone(task.taskId)).toBeUndefined();
   });
 
+  it('takes a stream’s chunks as binary `chunks` messages, each line a chunk as the server wrote it, and the stock client reads them', async () => {
+    await start();
+    const { socket } = await publish();
+    const chunks = (taskId: string, datas: string[], seq: number, done = false) =>
+      encodeSocketChunks(
+        taskId,
+        datas.map((data, index) => ({ chunk: done && index === datas.length - 1 ? { data, done } : { data }, seq: seq + index })),
+      )!;
+    const [stream, task] = await Promise.all([
+      openAi().chat.completions.create({ model: 'local', messages: [{ role: 'user', content: 'Hi' }], stream: true }),
+      (async () => {
+        const task = await nextTask(socket);
+        socket.sendBinary(chunks(task.taskId, [chunk('caf\u00e9'), chunk(' "two"')], 1));
+        return task;
+      })(),
+    ]);
+    socket.sendBinary(chunks(task.taskId, [chunk(' ünï 🙂'), chunk(null, 'stop'), '[DONE]'], 3, true));
+    const pieces: string[] = [];
+    for await (const part of stream) pieces.push(part.choices[0]?.delta.content ?? '');
+    expect(pieces.join('')).toBe('café "two" ünï 🙂');
+    expect(socket.gone(task.taskId)).toBeUndefined();
+    expect(socket.closed).toBe(false);
+  });
+
   it('answers gone to results for another user’s task or an unknown one, and keeps the socket', async () => {
     await start();
     const { socket } = await publish();
@@ -236,6 +260,12 @@ describe('the provider socket', () => {
           taskId,
           results: [{ chunk: { data: chunk('before') } }, { chunk: { data: 'this is not json' } }, { chunk: { data: chunk('after') } }],
         });
+      },
+    ],
+    [
+      'inside a binary `chunks` message, after the chunks before it reached the caller',
+      (socket: ProviderSocket, taskId: string) => {
+        socket.sendBinary(encodeSocketChunks(taskId, [{ chunk: { data: chunk('before') } }, { chunk: { data: 'this is not json' } }, { chunk: { data: chunk('after') } }])!);
       },
     ],
   ])('ends the caller’s stream with an error frame on a malformed chunk %s, and tells the publisher the task is gone', async (_case, send) => {
@@ -274,12 +304,15 @@ describe('the provider socket', () => {
     ['results that hold none', { type: 'results', taskId: 'task_x', results: [] }],
     ['more results than a message may hold', { type: 'results', taskId: 'task_x', results: Array.from({ length: 1025 }, () => ({ error: 'x' })) }],
     ['a heartbeat of the wrong shape', { type: 'heartbeat', hibernating: 'local' }],
+    ['a binary message that is not `chunks`', Buffer.from(JSON.stringify({ type: 'result', taskId: 'task_x', result: { error: 'x' } }))],
+    ['binary `chunks` that are not UTF-8', Buffer.concat([Buffer.from('{"type":"chunks","taskId":"task_x"}\n{"a":"'), Buffer.from([0xff]), Buffer.from('"}')])],
   ])('closes with 4400 on a message that does not parse (%s), failing the session’s tasks', async (_case, message) => {
     await start();
     const { socket } = await publish();
     const answer = infer();
     await nextTask(socket);
-    socket.send(message);
+    if (Buffer.isBuffer(message)) socket.sendBinary(message);
+    else socket.send(message);
     expect(await socket.waitForClose()).toBe(4400);
     expect((await answer).status).toBe(503);
     await eventually(async () => (await llm()).status === 'inactive');

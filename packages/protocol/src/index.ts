@@ -13,6 +13,7 @@ export * from './documents.js';
 export * from './credentials.js';
 export * from './provider-channel.js';
 export * from './provider-socket.js';
+export * from './provider-socket-chunks.js';
 export * from './mcplocal-config.js';
 export * from './ollama.js';
 export * from './model-id-list.js';

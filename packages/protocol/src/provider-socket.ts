@@ -7,7 +7,9 @@ import { providerHeartbeatRequestSchema, providerTaskReadSchema, providerTaskSch
  * its answer advertises the socket (`providerSocketPath`), and an mcplocal that finds no such
  * field, or whose upgrade fails, speaks SSE + POST as before.
  *
- * Each WebSocket message is one JSON text frame with a `type`. Liveness is WebSocket ping/pong:
+ * Each WebSocket message is one JSON text frame with a `type`, but for a stream's chunks, which
+ * may go up as one binary message (`provider-socket-chunks.ts`) when mcpd's `hello` says it takes
+ * them. Liveness is WebSocket ping/pong:
  * mcpd pings every PROVIDER_SOCKET_PING_MS and ends a connection that has not answered the
  * previous ping; mcplocal ends one that has heard nothing (no message, no ping) for
  * PROVIDER_SOCKET_SILENCE_MS. Either way a dead connection is noticed within 30 s.
@@ -32,8 +34,13 @@ export const providerSocketCloseCodes = {
 
 /* mcpd -> mcplocal */
 
-/** The first message on an accepted socket, as `event: hello` on the SSE stream. */
-export const socketHelloMessageSchema = z.object({ type: z.literal('hello'), providerSessionId: z.string() });
+/**
+ * The first message on an accepted socket, as `event: hello` on the SSE stream. `takesBinaryChunks`:
+ * this mcpd reads a stream's chunks as a binary `chunks` message (`provider-socket-chunks.ts`);
+ * said here, by the process holding the socket, since among replicas in a rolling upgrade the
+ * one that answered the register call may be another build.
+ */
+export const socketHelloMessageSchema = z.object({ type: z.literal('hello'), providerSessionId: z.string(), takesBinaryChunks: z.literal(true).optional() });
 /** A task, exactly the `event: task` payload of the SSE stream. */
 export const socketTaskMessageSchema = z.object({ type: z.literal('task'), task: providerTaskSchema });
 /**

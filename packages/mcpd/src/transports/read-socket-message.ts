@@ -1,4 +1,4 @@
-import { MAX_RESULTS_PER_MESSAGE, socketHeartbeatMessageSchema, type HeartbeatNews } from '@mcpctl/protocol';
+import { decodeSocketChunks, MAX_RESULTS_PER_MESSAGE, socketHeartbeatMessageSchema, type HeartbeatNews } from '@mcpctl/protocol';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../security/json-depth.js';
 
 /**
@@ -13,15 +13,19 @@ export type SocketUpMessage =
 const MAX_TASK_ID_LENGTH = 256;
 
 /**
- * Reads one text frame, or answers undefined for one that is not an up message (not JSON, nested
+ * Reads one message, or answers undefined for one that is not an up message (not JSON, nested
  * deeper than a body may be, an unknown type, a result without a task id, a `results` that holds
- * none or more than MAX_RESULTS_PER_MESSAGE).
- * A `result` is read as `results` of one. Results come with every streamed read, so their
+ * none or more than MAX_RESULTS_PER_MESSAGE; a binary message that is not `chunks`).
+ * A `result` is read as `results` of one, and so are a binary message's chunks. Results come with every streamed read, so their
  * envelope is checked by hand, as `socketResultMessageSchema` and `socketResultsMessageSchema`
  * would (the task id's length; each result is the result route's to check); heartbeats are
  * rare and go through their schema.
  */
-export function readSocketMessage(text: Buffer): SocketUpMessage | undefined {
+export function readSocketMessage(text: Buffer, isBinary = false): SocketUpMessage | undefined {
+  if (isBinary) {
+    const chunks = decodeSocketChunks(text);
+    return chunks && { type: 'results', taskId: chunks.taskId, results: chunks.results };
+  }
   if (exceedsJsonDepth(text, MAX_JSON_DEPTH)) return undefined;
   let message: unknown;
   try {

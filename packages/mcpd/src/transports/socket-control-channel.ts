@@ -36,7 +36,7 @@ const CLOSE_CODES: Record<ChannelCloseReason, number> = {
 /**
  * The control connection as the provider socket carries it (`provider-socket.ts` in protocol):
  * `hello`, then `task` messages down and `gone` for results mcpd no longer wants; `result`,
- * `results` and `heartbeat` messages up. Liveness is WebSocket ping/pong on the injected clock, so a connection
+ * `results`, binary `chunks` and `heartbeat` messages up. Liveness is WebSocket ping/pong on the injected clock, so a connection
  * that went silent (a peer gone without a FIN, a proxy that stopped forwarding) is cut within two
  * ping intervals, and its session handled as a closed stream.
  */
@@ -51,7 +51,7 @@ export class SocketControlChannel implements ControlChannel {
     private readonly socket: WebSocket,
     private readonly options: SocketControlChannelOptions,
   ) {
-    this.#send({ type: 'hello', providerSessionId: options.sessionId });
+    this.#send({ type: 'hello', providerSessionId: options.sessionId, takesBinaryChunks: true });
     this.#stopPings = every(options.clock, options.pingIntervalMs, () => this.#ping());
     socket.on('pong', () => {
       this.#heard = true;
@@ -91,7 +91,7 @@ export class SocketControlChannel implements ControlChannel {
     // Frames still arriving after mcpd began to close are not work any more.
     if (this.socket.readyState !== this.socket.OPEN) return;
     this.#heard = true;
-    const message = isBinary ? undefined : readSocketMessage(toBuffer(data));
+    const message = readSocketMessage(toBuffer(data), isBinary);
     if (!message) {
       this.socket.close(providerSocketCloseCodes.badMessage, 'not a provider socket message');
       return;
@@ -115,7 +115,7 @@ export class SocketControlChannel implements ControlChannel {
   }
 }
 
-/** `ws` hands a text message over as one Buffer; the other shapes are there for completeness. */
+/** `ws` hands a message over as one Buffer; the other shapes are there for completeness. */
 function toBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
   return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);

@@ -80,6 +80,11 @@ export class ProviderSocket {
     this.#socket?.send(typeof message === 'string' ? message : JSON.stringify(message));
   }
 
+  /** Sends a binary message, as a stream's `chunks` go up. */
+  sendBinary(bytes: Uint8Array | string): void {
+    this.#socket?.send(typeof bytes === 'string' ? Buffer.from(bytes) : bytes, { binary: true });
+  }
+
   /** Sends a result for the task. */
   result(taskId: string, result: unknown): void {
     this.send({ type: 'result', taskId, result });

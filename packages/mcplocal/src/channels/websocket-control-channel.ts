@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { systemClock, type Clock } from '@mcpctl/clock';
 import {
+  encodeSocketChunks,
   MAX_RESULTS_PER_MESSAGE,
   PROVIDER_SESSION_HEADER,
   PROVIDER_SOCKET_SILENCE_MS,
@@ -12,6 +13,7 @@ import {
   type ProviderRegisterAnswer,
   type ProviderRegisterRequest,
   type ProviderSocketUpMessage,
+  type TaskChunkResult,
   type TaskResult,
 } from '@mcpctl/protocol';
 import { describeNetworkError } from '@mcpctl/upstream';
@@ -57,6 +59,8 @@ interface LiveSocket {
   providerSessionId: string;
   /** The TCP (or TLS) connection under it, corked while a tick's messages are written. */
   connection: Duplex | undefined;
+  /** mcpd's `hello` said it reads a stream's chunks as a binary `chunks` message. */
+  binaryChunks: boolean;
 }
 
 /**
@@ -86,7 +90,7 @@ export class WebSocketControlChannel implements ControlChannel {
    */
   private readonly taskSockets = new Map<string, LiveSocket>();
   /** Results posted during this turn of the event loop, by task in order, and the socket they are for. */
-  private readonly outbox = new Map<string, TaskResult[]>();
+  private readonly outbox = new Map<string, TaskChunkResult[]>();
   private outboxOf: LiveSocket | undefined;
   private flushQueued = false;
   /** Characters of chunk data in the outbox. */
@@ -192,6 +196,12 @@ export class WebSocketControlChannel implements ControlChannel {
     if (live.socket.readyState === WebSocket.OPEN) {
       live.connection?.cork();
       for (const [taskId, results] of this.outbox) {
+        // The chunks as the server wrote them, without escaping each into a JSON string.
+        const chunks = live.binaryChunks ? encodeSocketChunks(taskId, results) : undefined;
+        if (chunks !== undefined) {
+          live.socket.send(chunks, { binary: true });
+          continue;
+        }
         const [only] = results;
         const message: ProviderSocketUpMessage =
           results.length === 1 && only ? { type: 'result', taskId, result: only } : { type: 'results', taskId, results };
@@ -300,7 +310,7 @@ export class WebSocketControlChannel implements ControlChannel {
         if (settled && !leaving) return;
         watchdog.kick();
         if (!greeted) {
-          greeted = { socket, providerSessionId, connection };
+          greeted = { socket, providerSessionId, connection, binaryChunks: false };
           this.live = greeted;
           listener.onOpen('websocket');
         }
@@ -349,6 +359,7 @@ export class WebSocketControlChannel implements ControlChannel {
       if (gone.success) return this.markGone(gone.data.taskId);
     }
     if (type === 'reconnect') return onReconnect();
+    if (type === 'hello' && (message as { takesBinaryChunks?: unknown }).takesBinaryChunks === true) from.binaryChunks = true;
     const { type: _type, ...rest } = message as Record<string, unknown>;
     listener.onFrame({ event: type, data: JSON.stringify(rest) });
   }
@@ -365,7 +376,7 @@ export class WebSocketControlChannel implements ControlChannel {
   private markGone(taskId: string): void {
     this.goneTasks.add(taskId);
     this.taskSockets.delete(taskId);
-    for (const result of this.outbox.get(taskId) ?? []) if ('chunk' in result) this.outboxChars -= result.chunk.data.length;
+    for (const result of this.outbox.get(taskId) ?? []) this.outboxChars -= result.chunk.data.length;
     this.outbox.delete(taskId);
     if (this.goneTasks.size > GONE_TASKS_REMEMBERED) {
       const oldest = this.goneTasks.values().next().value;

@@ -161,6 +161,31 @@ describe('WebSocketControlChannel', () => {
     expect(mcpd.resultsOf('task-2')).toEqual([{ chunk: { data: 'other' } }, { error: 'later' }]);
   });
 
+  it('sends a turn\'s chunks as one binary chunks message to an mcpd that says it takes them, and as JSON what that form cannot carry', async () => {
+    await mcpd.close();
+    mcpd = await startFakeMcpd({ socket: true, binaryChunks: true });
+    const channel = channelOf();
+    await openSocket(channel);
+    const signal = new AbortController().signal;
+    const chunk = (data: string, seq: number, done?: true): TaskResult => ({ chunk: done ? { data, done } : { data }, seq });
+    const deliveries = [
+      channel.postResult('task-1', chunk('{"n":1,"text":"caf\u00e9 \\"quoted\\""}', 1), signal),
+      channel.postResult('task-1', chunk('{"n":2}', 2), signal),
+      channel.postResult('task-1', chunk('[DONE]', 3, true), signal),
+      // A chunk spanning two lines cannot be a line of its own: its task's message is JSON.
+      channel.postResult('task-2', chunk('{"n":\n1}', 1), signal),
+    ];
+    expect(deliveries).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
+    await eventually('the turn', () => mcpd.results.length === 4);
+    expect(mcpd.resultMessages).toEqual([
+      { type: 'chunks', taskId: 'task-1', count: 3 },
+      { type: 'result', taskId: 'task-2', count: 1 },
+    ]);
+    const sent = (taskId: string) => mcpd.results.filter((entry) => entry.taskId === taskId).map(({ result, seq }) => ({ ...result, seq }));
+    expect(sent('task-1')).toEqual([chunk('{"n":1,"text":"caf\u00e9 \\"quoted\\""}', 1), chunk('{"n":2}', 2), chunk('[DONE]', 3, true)]);
+    expect(sent('task-2')).toEqual([chunk('{"n":\n1}', 1)]);
+  });
+
   it('ends a socket that heard nothing for 30 s on its clock, a ping starting the count again', async () => {
     const channel = channelOf();
     const { outcome } = await openSocket(channel);

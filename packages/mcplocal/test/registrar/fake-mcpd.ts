@@ -1,6 +1,7 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import {
+  decodeSocketChunks,
   PROVIDER_SESSION_HEADER,
   PROVIDER_SOCKET_PATH,
   providerSocketCloseCodes,
@@ -53,6 +54,8 @@ export interface AcceptedSocket {
 export interface FakeMcpdOptions {
   /** Serve the provider socket and advertise it in register answers, as an mcpd with the second transport does. */
   socket?: boolean | undefined;
+  /** Say in the socket's `hello` that a stream's chunks may come as a binary `chunks` message, and read them. */
+  binaryChunks?: boolean | undefined;
 }
 
 export interface RecordedHeartbeat {
@@ -81,7 +84,7 @@ export class FakeMcpd {
   /** Each published row's visibility, as its first registration made it; a test may change one as its owner would with the CLI. */
   readonly rowVisibility = new Map<string, 'public' | 'private'>();
   /** Each result message the sockets carried: its type, task and how many results it held. */
-  readonly resultMessages: Array<{ type: 'result' | 'results'; taskId: string; count: number }> = [];
+  readonly resultMessages: Array<{ type: 'result' | 'results' | 'chunks'; taskId: string; count: number }> = [];
   /** Sessions presented on each stream open, in order. */
   readonly streamOpens: string[] = [];
   /** Sessions presented on each accepted provider socket, in order. */
@@ -92,6 +95,7 @@ export class FakeMcpd {
   refuseUpgrade: { status: number; error: string } | undefined;
   /** Serve the provider socket and advertise it; an mcpd without it answers the socket's path with 404. */
   serveSocket: boolean;
+  readonly binaryChunks: boolean;
   /** Answer registrations with this instead of 201. */
   refuseRegistration: { status: number; error: string } | undefined;
   answerStyle: AnswerStyle = 'full';
@@ -115,6 +119,7 @@ export class FakeMcpd {
 
   constructor(options: FakeMcpdOptions = {}) {
     this.serveSocket = options.socket ?? false;
+    this.binaryChunks = options.binaryChunks ?? false;
     this.server = createServer((request, response) => {
       this.route(request, response).catch((error: unknown) => {
         if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
@@ -326,10 +331,24 @@ export class FakeMcpd {
         this.sockets.delete(accepted);
         this.notify();
       });
-      socket.on('message', (data) => this.onSocketMessage(accepted, (data as Buffer).toString('utf8')));
-      socket.send(JSON.stringify({ type: 'hello', providerSessionId: session } satisfies ProviderSocketDownMessage));
+      socket.on('message', (data, isBinary) => {
+        if (isBinary) this.onSocketChunks(accepted, data as Buffer);
+        else this.onSocketMessage(accepted, (data as Buffer).toString('utf8'));
+      });
+      const hello: ProviderSocketDownMessage = { type: 'hello', providerSessionId: session };
+      if (this.binaryChunks) hello.takesBinaryChunks = true;
+      socket.send(JSON.stringify(hello));
       this.notify();
     });
+  }
+
+  /** A binary message: a stream's chunks, when this fake said it takes them; else not a message at all. */
+  private onSocketChunks(accepted: AcceptedSocket, bytes: Buffer): void {
+    const chunks = this.binaryChunks ? decodeSocketChunks(bytes) : undefined;
+    if (!chunks) return accepted.socket.close(providerSocketCloseCodes.badMessage, 'not a provider socket message');
+    this.resultMessages.push({ type: 'chunks', taskId: chunks.taskId, count: chunks.results.length });
+    for (const result of chunks.results) this.results.push(recordResult(chunks.taskId, result, Date.now(), { socket: accepted.ordinal }));
+    this.notify();
   }
 
   private onSocketMessage(accepted: AcceptedSocket, text: string): void {
