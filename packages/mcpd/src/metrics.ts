@@ -15,6 +15,20 @@ export interface StateSources {
  */
 export const UNKNOWN_LLM_LABEL = '_unknown';
 
+/** One inference as the metrics count it. */
+export interface InferenceObservation {
+  /** The LLM, pool or agent name asked for. */
+  name: string;
+  status: number;
+  latencyMs: number;
+  /** From the request to the first token of a streamed answer; null when none came. */
+  firstTokenMs: number | null;
+  /** How long it waited for a free LLM or pool member; null when it never asked for one. */
+  queueMs: number | null;
+  /** A member answered it, so the name is in the registry and is not looked up. */
+  served: boolean;
+}
+
 /** Longest registry name (a DNS label); anything longer cannot exist and is not looked up. */
 const MAX_NAME_LENGTH = 63;
 
@@ -34,6 +48,22 @@ export class McpdMetrics {
     help: 'Time from request to the end of the answer',
     labelNames: ['llm'] as const,
     buckets: [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [this.registry],
+  });
+
+  readonly firstToken = new Histogram({
+    name: 'mcpd_inference_first_token_seconds',
+    help: 'Time from request to the first token of a streamed answer (streams that had one)',
+    labelNames: ['llm'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
+  readonly queueWait = new Histogram({
+    name: 'mcpd_inference_queue_seconds',
+    help: 'Time a request waited for a free LLM or pool member (requests that were given one, at once or after a wait)',
+    labelNames: ['llm'] as const,
+    buckets: [0.001, 0.01, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300],
     registers: [this.registry],
   });
 
@@ -88,16 +118,13 @@ export class McpdMetrics {
     });
   }
 
-  /**
-   * Counts a request under its name when that name is in the registry, else under `_unknown`.
-   * `served`: a member answered it, so the name was in the registry and is not looked up.
-   */
-  observeInference(name: string, status: number, latencyMs: number, served = false): void {
-    if (served) {
-      this.#count(name, status, latencyMs);
+  /** Counts a request under its name when that name is in the registry, else under `_unknown`. */
+  observeInference(observation: InferenceObservation): void {
+    if (observation.served) {
+      this.#count(observation.name, observation);
       return;
     }
-    const observed = this.#labelOf(name).then((llm) => this.#count(llm, status, latencyMs));
+    const observed = this.#labelOf(observation.name).then((llm) => this.#count(llm, observation));
     this.#pending.add(observed);
     void observed.finally(() => this.#pending.delete(observed));
   }
@@ -108,9 +135,11 @@ export class McpdMetrics {
     return this.registry.metrics();
   }
 
-  #count(llm: string, status: number, latencyMs: number): void {
+  #count(llm: string, { status, latencyMs, firstTokenMs, queueMs }: InferenceObservation): void {
     this.inferenceRequests.inc({ llm, status: String(status) });
     this.inferenceDuration.observe({ llm }, latencyMs / 1000);
+    if (firstTokenMs !== null) this.firstToken.observe({ llm }, firstTokenMs / 1000);
+    if (queueMs !== null) this.queueWait.observe({ llm }, queueMs / 1000);
   }
 
   async #labelOf(name: string): Promise<string> {

@@ -207,7 +207,8 @@ export class InferenceService {
 
   #record(call: InferenceCall, at: Date, startedAt: number, outcome: Outcome): void {
     const latencyMs = this.options.clock.monotonic() - startedAt;
-    this.metrics.observeInference(call.name, outcome.status, latencyMs, outcome.servedBy !== null);
+    const firstTokenMs = outcome.firstTokenAt === undefined ? null : outcome.firstTokenAt - startedAt;
+    this.metrics.observeInference({ name: call.name, status: outcome.status, latencyMs, firstTokenMs, queueMs: outcome.queueMs, served: outcome.servedBy !== null });
     const entry: NewAuditRecordRow = {
       at,
       userId: call.principal.userId,
@@ -218,7 +219,7 @@ export class InferenceService {
       streaming: call.request.stream === true,
       status: outcome.status,
       latencyMs,
-      firstTokenMs: outcome.firstTokenAt === undefined ? null : outcome.firstTokenAt - startedAt,
+      firstTokenMs,
       queueMs: outcome.queueMs,
       promptTokens: outcome.usage?.prompt_tokens ?? null,
       completionTokens: outcome.usage?.completion_tokens ?? null,
