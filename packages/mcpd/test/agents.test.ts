@@ -84,6 +84,10 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     expect((await chat('helper', { max_completion_tokens: 30 })).status).toBe(200);
     expect(lastUpstreamBody()).toMatchObject({ temperature: 0.2, max_completion_tokens: 30 });
     expect(lastUpstreamBody().max_tokens).toBeUndefined();
+    // A null asks for the default, as OpenAI reads it: here the agent's, not the server's.
+    expect((await chat('helper', { temperature: null, max_completion_tokens: null, top_p: null })).status).toBe(200);
+    expect(lastUpstreamBody()).toMatchObject({ temperature: 0.2, max_tokens: 50, top_p: null });
+    expect('max_completion_tokens' in lastUpstreamBody()).toBe(false);
   });
 
   it('serves an agent pinned to a pool member from any member of that pool', async () => {

@@ -96,7 +96,7 @@ export class AgentChatService {
     const threadId = chat.keepThread ? (presented ?? (await this.threads.start(chat.principal, agent, titleOf(request.messages)))) : undefined;
     const merged = chatCompletionRequestSchema.safeParse({
       ...defaultsUnder(agent.defaultParams, request),
-      ...request,
+      ...givenOver(agent.defaultParams, request),
       model: agent.llm,
       messages: [...(agent.systemPrompt ? [{ role: 'system', content: agent.systemPrompt }] : []), ...history.map(replayed), ...request.messages],
     });
@@ -218,10 +218,22 @@ const SAME_MEANING: ReadonlyArray<readonly [string, string]> = [['max_tokens', '
 function defaultsUnder(defaults: Record<string, unknown> | null | undefined, request: Record<string, unknown>): Record<string, unknown> {
   const replaced = new Set<string>();
   for (const [one, other] of SAME_MEANING) {
-    if (request[one] !== undefined) replaced.add(other);
-    if (request[other] !== undefined) replaced.add(one);
+    if (request[one] != null) replaced.add(other);
+    if (request[other] != null) replaced.add(one);
   }
   return Object.fromEntries(Object.entries(defaults ?? {}).filter(([name]) => !replaced.has(name)));
+}
+
+/**
+ * The request's own fields that go over the agent's defaults. A `null` asks for the default, as
+ * OpenAI's API reads it (`"temperature": null` is its default temperature): where the agent has a
+ * default for that field (or for the other name of the same limit), the agent's is the default
+ * meant, so the null does not replace it.
+ */
+function givenOver(defaults: Record<string, unknown> | null | undefined, request: Record<string, unknown>): Record<string, unknown> {
+  if (!defaults) return request;
+  const defaulted = (name: string) => name in defaults || SAME_MEANING.some((pair) => pair.includes(name) && pair.some((other) => other in defaults));
+  return Object.fromEntries(Object.entries(request).filter(([name, value]) => value !== null || !defaulted(name)));
 }
 
 /** Resolves when `waited` does, or at once when the signal is cancelled. */
