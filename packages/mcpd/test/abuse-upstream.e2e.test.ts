@@ -152,7 +152,7 @@ const cases: Array<[string, () => Promise<void>]> = [
     },
   ],
   [
-    'model longer than 256 characters (up to 3 MB): 400, nothing audited or counted',
+    'model longer than 256 characters (up to 3 MB): 400, audited and counted without the name',
     async () => {
       const before = await metrics();
       const auditedBefore = (await api('/api/v1/audit?limit=1000').then((response) => response.json())) as unknown[];
@@ -166,8 +166,15 @@ const cases: Array<[string, () => Promise<void>]> = [
       expect((await api(`/api/v1/agents/${'a'.repeat(300)}/chat`, { token: tokens.bob, json: chat() })).status).toBe(414);
       const after = await metrics();
       expect(after).not.toContain('mmmm');
-      expect(inferenceSeries(after)).toEqual(inferenceSeries(before));
-      expect(((await api('/api/v1/audit?limit=1000').then((response) => response.json())) as unknown[]).length).toBe(auditedBefore.length);
+      // The two refusals count under `_unknown`, the one label of names not in the registry.
+      const refusedCount = (text: string) => Number(/mcpd_inference_requests_total\{llm="_unknown",status="400"\} (\d+)/.exec(text)?.[1] ?? 0);
+      expect(refusedCount(after) - refusedCount(before)).toBe(2);
+      expect(inferenceSeries(after).filter((line) => !line.includes('_unknown'))).toEqual(inferenceSeries(before).filter((line) => !line.includes('_unknown')));
+      const audited = (await api('/api/v1/audit?limit=1000').then((response) => response.json())) as Array<{ llmName: string; status: number }>;
+      expect(audited.slice(0, audited.length - auditedBefore.length).map(({ llmName, status }) => [llmName, status])).toEqual([
+        ['-', 400],
+        ['-', 400],
+      ]);
       // Control: exactly 256 characters is a name mcpd looks up (and does not find).
       expect((await api('/v1/chat/completions', { token: tokens.bob, json: { model: 'm'.repeat(256), ...chat() } })).status).toBe(404);
     },

@@ -22,6 +22,8 @@ export interface InferenceCall {
   agentName?: string | undefined;
   /** The `x-request-id` the caller is answered with, for the audit. */
   requestId?: string | undefined;
+  /** Told once the call's audit record is written, so its route does not write one for a refusal. */
+  onRecorded?: (() => void) | undefined;
 }
 
 /** What one inference did, for the audit and the metrics; filled in as it goes. */

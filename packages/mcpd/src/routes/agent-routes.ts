@@ -2,14 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { agentCreateSchema, agentUpdateSchema } from '@mcpctl/protocol';
 import { z } from 'zod';
 import type { Services } from '../services/services.js';
-import { inferenceLimit } from './inference-limit.js';
+import { inferenceRoute } from './inference-route.js';
 import { inferenceCall } from './inference-call.js';
 import { settle } from './reply-caller.js';
 
 const idOrNameParams = z.object({ idOrName: z.string().min(1) });
 const nameParams = z.object({ name: z.string().min(1) });
 
-export function agentRoutes(app: FastifyInstance, { agents, agentChat, limits }: Services): void {
+export function agentRoutes(app: FastifyInstance, { agents, agentChat, inference, limits }: Services): void {
   app.get('/api/v1/agents', async (request) => agents.list(request.principal));
 
   app.get('/api/v1/agents/:idOrName', async (request) => {
@@ -34,7 +34,7 @@ export function agentRoutes(app: FastifyInstance, { agents, agentChat, limits }:
   });
 
   // Every chat here is kept in a thread: the request's `threadId`, or a new one.
-  app.post('/api/v1/agents/:name/chat', inferenceLimit(limits), async (request, reply) => {
+  app.post('/api/v1/agents/:name/chat', inferenceRoute({ limits, inference }, 'agent.chat'), async (request, reply) => {
     const { name } = nameParams.parse(request.params);
     const call = inferenceCall(request, reply, 'agent.chat', name);
     await agentChat.chat({ ...call, agentName: name, keepThread: true });

@@ -3,6 +3,7 @@ import { chatCompletionRequestSchema, HOP_HEADER, WAIT_SECONDS_HEADER } from '@m
 import { badRequest, describeZodError } from '../errors.js';
 import type { InferenceCall } from '../inference/inference-backend.js';
 import { parseHops } from '../inference/hop-guard.js';
+import { noteRecorded } from './inference-route.js';
 import { replyCaller } from './reply-caller.js';
 
 /** Reads what every inference route shares: the body, the wait header, the caller. */
@@ -20,6 +21,7 @@ export function inferenceCall(request: FastifyRequest, reply: FastifyReply, endp
     waitSeconds: waitSeconds(request.headers[WAIT_SECONDS_HEADER]),
     hops: parseHops(request.headers[HOP_HEADER]),
     requestId: request.id,
+    onRecorded: noteRecorded(request),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Model, ModelList } from '@mcpctl/protocol';
 import type { Services } from '../services/services.js';
-import { inferenceLimit } from './inference-limit.js';
+import { inferenceRoute } from './inference-route.js';
 import { inferenceCall } from './inference-call.js';
 import { settle } from './reply-caller.js';
 
@@ -10,7 +10,7 @@ import { settle } from './reply-caller.js';
  * `model` names an LLM, else an agent, else a pool.
  */
 export function openAiRoutes(app: FastifyInstance, { inference, agentChat, models, modelList, limits }: Services): void {
-  app.post('/v1/chat/completions', inferenceLimit(limits), async (request, reply) => {
+  app.post('/v1/chat/completions', inferenceRoute({ limits, inference }, 'chat.completions'), async (request, reply) => {
     const call = inferenceCall(request, reply, 'chat.completions');
     if ((await models.kindOf(request.principal, call.name)) === 'agent') {
       await agentChat.chat({ ...call, agentName: call.name, keepThread: call.request.threadId !== undefined });

@@ -11,6 +11,7 @@ import type { InferenceBackend, InferenceCall, InferenceOutcome } from '../infer
 import type { HopGuard } from '../inference/hop-guard.js';
 import { KeepaliveCaller } from '../inference/keepalive-caller.js';
 import { StreamForwarder } from '../inference/stream-forwarder.js';
+import type { Principal } from '../rbac/principal.js';
 import { CallerGoneError } from '../inference/upstream-call.js';
 
 export type { InferenceCall } from '../inference/inference-backend.js';
@@ -28,6 +29,21 @@ interface Outcome extends InferenceOutcome {
   queueMs: number | null;
   /** The failure was a model server's or a publisher's, whatever its status. */
   upstreamFailure?: boolean;
+}
+
+/** A request refused before it became an inference, as its audit record and metrics need it. */
+export interface InferenceRefusal {
+  principal: Principal;
+  /** The LLM or pool it named, or `-` when it named none that could be read. */
+  name: string;
+  /** The agent it asked to chat with. */
+  agentName?: string | undefined;
+  endpoint: string;
+  streaming: boolean;
+  status: number;
+  error: string;
+  latencyMs: number;
+  requestId: string;
 }
 
 export interface InferenceServiceOptions {
@@ -205,7 +221,35 @@ export class InferenceService {
     });
   }
 
+  /**
+   * The audit record and metrics of a request refused before it became an inference (the per-user
+   * cap, a malformed body, an agent or thread the caller may not use), which `run` never saw.
+   */
+  recordRefusal(refusal: InferenceRefusal): void {
+    const { principal, name, status, latencyMs, error } = refusal;
+    this.metrics.observeInference({ name, status, latencyMs, firstTokenMs: null, queueMs: null, served: false });
+    this.audit.record({
+      at: new Date(this.options.clock.now().getTime() - latencyMs),
+      userId: principal.userId,
+      userName: principal.userName,
+      llmName: name,
+      servedBy: null,
+      endpoint: refusal.endpoint,
+      streaming: refusal.streaming,
+      status,
+      latencyMs,
+      firstTokenMs: null,
+      queueMs: null,
+      promptTokens: null,
+      completionTokens: null,
+      error,
+      agentName: refusal.agentName ?? null,
+      requestId: refusal.requestId,
+    });
+  }
+
   #record(call: InferenceCall, at: Date, startedAt: number, outcome: Outcome): void {
+    call.onRecorded?.();
     const latencyMs = this.options.clock.monotonic() - startedAt;
     const firstTokenMs = outcome.firstTokenAt === undefined ? null : outcome.firstTokenAt - startedAt;
     this.metrics.observeInference({ name: call.name, status: outcome.status, latencyMs, firstTokenMs, queueMs: outcome.queueMs, served: outcome.servedBy !== null });
