@@ -39,6 +39,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   'secret-key-file': [],
   'data-dir-lock': [],
   'assert-port-free': [],
+  // The container's health check: reads mcpd's command line, loaded by bin/mcpd-healthcheck.js alone.
+  'healthcheck-url': [],
   // Imported first by main.ts: sets a V8 flag before the rest of mcpd loads.
   'no-pretenuring': [],
 };

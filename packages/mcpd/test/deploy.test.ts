@@ -130,7 +130,9 @@ describe('deploy/', () => {
     expect(user).toBeDefined();
     expect(user).not.toMatch(/^USER (root|0)\b/);
     expect(finalStage.find((line) => line.startsWith('ENTRYPOINT '))).toBe('ENTRYPOINT ["node", "packages/mcpd/bin/mcpd.js"]');
-    expect(finalStage.find((line) => line.startsWith('HEALTHCHECK '))).toContain('/readyz');
+    // The check asks /readyz on the port mcpd was started with (healthcheck-url.test.ts runs it).
+    expect(finalStage.find((line) => line.startsWith('HEALTHCHECK '))).toContain('"node", "packages/mcpd/bin/mcpd-healthcheck.js"');
+    expect(readFileSync(join(ROOT, 'packages/mcpd/src/healthcheck-url.ts'), 'utf8')).toContain('/readyz');
     // What it copies from the build context exists, and what it copies out of the build stage is what `tsc -b` produces here.
     for (const line of instructions.filter((entry) => entry.startsWith('COPY '))) {
       const parts = line.split(/\s+/).slice(1);

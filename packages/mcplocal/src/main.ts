@@ -11,7 +11,9 @@ import type { ProviderRegistry } from './failover/provider-registry.js';
 import { DEFAULT_LOCAL_ENDPOINT_HOST, startLocalEndpoint, type LocalEndpoint } from './local-endpoint/local-endpoint.js';
 import type { LocalEndpointMcpd } from './local-endpoint/local-endpoint-options.js';
 import { isLoopbackHost } from './local-endpoint/request-guard.js';
-import { providersToPublish } from './registrar/providers-to-publish.js';
+import { providerEntry, providersToPublish } from './registrar/providers-to-publish.js';
+import { localWakes, type LocalWakes } from './wake/local-wakes.js';
+import { RecipeWakeHandler } from './wake/recipe-wake-handler.js';
 import { ManagedServers } from './managed/managed-servers.js';
 import type { VirtualLlmRegistrar } from './registrar/virtual-llm-registrar.js';
 
@@ -115,6 +117,7 @@ async function main(): Promise<void> {
   let registrar: VirtualLlmRegistrar | undefined;
   let servers: ManagedServers | undefined;
   let registry: ProviderRegistry;
+  let wakes: LocalWakes;
   let mcpd: LocalEndpointMcpd | undefined;
   let credentials: LiveCredentials | undefined;
   let requireToken = true;
@@ -141,7 +144,18 @@ async function main(): Promise<void> {
     // Servers an earlier mcplocal left running (it was killed) hold the ports and the GPU: stopped first.
     await heldOpen(() => managed.stopOrphans());
     registry = buildProviderRegistry(config, env, systemClock, managed);
-    const published = providersToPublish(config, env, workstationIdentity(env), systemClock, managed);
+    const identity = workstationIdentity(env);
+    const published = providersToPublish(config, env, identity, systemClock, managed);
+    // One wake handler for mcpd's wakes and the local endpoint's: a recipe runs once for both.
+    const wakeHandler = new RecipeWakeHandler({ log: logger.child({ component: 'registrar' }), clock: systemClock });
+    wakes = localWakes(
+      config,
+      (name) => {
+        const configured = config.providers.find((entry) => entry.name === name);
+        return published.find((entry) => entry.provider.name === name) ?? (configured && providerEntry(configured, config, env, identity, systemClock, managed));
+      },
+      wakeHandler,
+    );
     if (published.length === 0) {
       logger.info('nothing to publish: no provider in config.json has "publish": true');
     } else {
@@ -155,6 +169,7 @@ async function main(): Promise<void> {
         publishedProviders: published,
         publishedAgents: config.agents,
         sessionFilePath: sessionFile(home),
+        wakeHandler,
         log,
       });
       // mcpd hears at once that a managed server stopped (its row hibernates) or serves.
@@ -171,7 +186,7 @@ async function main(): Promise<void> {
     if (error instanceof McplocalError) fail(2, error.message);
     throw error;
   }
-  const endpoint = await listen(registry, mcpd, requireToken, commandLine, logger);
+  const endpoint = await listen(registry, wakes, mcpd, requireToken, commandLine, logger);
   credentials?.watch();
 
   let stopping = false;
@@ -226,6 +241,7 @@ async function main(): Promise<void> {
 
 async function listen(
   registry: ProviderRegistry,
+  wakes: LocalWakes,
   mcpd: LocalEndpointMcpd | undefined,
   requireToken: boolean,
   commandLine: CommandLine,
@@ -235,6 +251,7 @@ async function listen(
   try {
     endpoint = await startLocalEndpoint({
       registry,
+      wakes,
       mcpd,
       requireToken,
       host: commandLine.host,

@@ -5,6 +5,7 @@ import type { FailoverRouter } from '../failover/failover-router.js';
 import type { ProviderRegistry } from '../failover/provider-registry.js';
 import type { LlmProvider } from '../providers/llm-provider.js';
 import type { CompletionIdentity } from '../registrar/completion-identity.js';
+import type { LocalWakes } from '../wake/local-wakes.js';
 import type { McpdClient } from './mcpd-client.js';
 import type { LocalEndpointLog } from './local-endpoint-options.js';
 import { pipeResponse } from './pipe-response.js';
@@ -17,6 +18,7 @@ export interface ChatCompletionsContext {
   mcpd: { client: McpdClient; router: FailoverRouter } | undefined;
   bodyLimitBytes: number;
   identity(model: string): CompletionIdentity;
+  wakes?: LocalWakes | undefined;
   log?: LocalEndpointLog | undefined;
 }
 
@@ -55,7 +57,7 @@ export async function chatCompletions(
   });
 
   const provider = context.registry.get(model);
-  if (provider) return serveLocally(provider, localChat(model, true), response);
+  if (provider) return serveAwake(context, provider, localChat(model, true), response);
   if (!context.mcpd) {
     throw new LocalEndpointError(404, `unknown model "${model}": no local provider has that name, and mcplocal started without credentials to ask mcpd (run mcpctl login, then restart mcplocal)`);
   }
@@ -85,6 +87,31 @@ export async function chatCompletions(
       }
     },
   });
+}
+
+/**
+ * Serves a local provider's request; when it fails before any of the answer went out and the
+ * provider has a wake recipe, its backend is asked whether it serves (as the heartbeats ask it).
+ * One that does not is woken, as mcpd's wake would (the same recipe, run once for both), and the
+ * request served again. A backend that answers yet failed the request keeps its failure.
+ */
+async function serveAwake(context: ChatCompletionsContext, provider: LlmProvider, chat: LocalChat, response: ServerResponse): Promise<void> {
+  try {
+    await serveLocally(provider, chat, response);
+    return;
+  } catch (error) {
+    const { wakes } = context;
+    if (!wakes?.has(provider.name) || response.headersSent || chat.signal.aborted) throw error;
+    if (await provider.isAvailable({ signal: chat.signal })) throw error;
+    context.log?.info(`${provider.name}: its backend is asleep; waking it for a request on the local endpoint`);
+    try {
+      await wakes.wake(provider.name, chat.signal);
+    } catch (wakeError) {
+      if (chat.signal.aborted) throw wakeError;
+      throw new LocalEndpointError(503, `${provider.name} is asleep and did not wake: ${wakeError instanceof Error ? wakeError.message : String(wakeError)}`);
+    }
+  }
+  await serveLocally(provider, chat, response);
 }
 
 /** mcpd unreachable or failing (5xx). A 4xx is an answer about the request or the caller, which a stand-in must not paper over. */

@@ -1,6 +1,7 @@
 import type { Clock } from '@mcpctl/clock';
 import type { BearerToken } from '../bearer-token.js';
 import type { ProviderRegistry } from '../failover/provider-registry.js';
+import type { LocalWakes } from '../wake/local-wakes.js';
 
 /** Where the endpoint's lines go; one line each, so a pino logger and a plain test object both fit. */
 export interface LocalEndpointLog {
@@ -44,6 +45,11 @@ export interface LocalEndpointOptions {
   probeTimeoutMs?: number | undefined;
   /** Bound on asking mcpd for its model list; after it `/v1/models` lists the local providers alone. Default 5 000. */
   modelsTimeoutMs?: number | undefined;
+  /**
+   * The wake recipes of local providers: a request for one whose backend fails and is found asleep
+   * wakes it and is served once it serves. Without it a sleeping backend's failure is the answer.
+   */
+  wakes?: LocalWakes | undefined;
   log?: LocalEndpointLog | undefined;
   /** Times the probe and the model list, and dates completions. Default: the system clock. */
   clock?: Clock | undefined;

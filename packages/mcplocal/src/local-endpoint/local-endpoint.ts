@@ -88,6 +88,7 @@ export class LocalEndpoint {
       mcpd: client && router ? { client, router } : undefined,
       bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
       identity: (model): CompletionIdentity => ({ id: `chatcmpl-${newId()}`, created: Math.floor(clock.now().getTime() / 1000), model }),
+      wakes: options.wakes,
       log: options.log,
     };
     this.models = {

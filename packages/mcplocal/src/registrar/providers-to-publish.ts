@@ -18,27 +18,35 @@ export function providersToPublish(
   clock?: Clock,
   servers?: ManagedServers,
 ): ProviderToPublish[] {
-  return config.providers
-    .filter((entry) => entry.publish)
-    .map((entry) => {
-      const provider = createProvider(entry, env, clock, servers);
-      return {
-        provider,
-        managed: provider instanceof ManagedProvider ? provider.server : undefined,
-        url: entry.url,
-        apiKey: resolveApiKey(entry, env),
-        type: wireType(entry),
-        // A managed server's model file stays here: mcpd learns the name it serves under.
-        model: servedModelOf(entry),
-        tier: entry.tier,
-        description: entry.description,
-        poolName: entry.poolName,
-        publishName: publishedName(entry, config, identity),
-        visibility: entry.visibility,
-        wake: entry.wake,
-        maxConcurrent: entry.maxConcurrent,
-      };
-    });
+  return config.providers.filter((entry) => entry.publish).map((entry) => providerEntry(entry, config, env, identity, clock, servers));
+}
+
+/** One provider of the config, built and named as mcpd would see it were it published. */
+export function providerEntry(
+  entry: ProviderEntry,
+  config: McplocalConfig,
+  env: NodeJS.ProcessEnv,
+  identity: WorkstationIdentity,
+  clock?: Clock,
+  servers?: ManagedServers,
+): ProviderToPublish {
+  const provider = createProvider(entry, env, clock, servers);
+  return {
+    provider,
+    managed: provider instanceof ManagedProvider ? provider.server : undefined,
+    url: entry.url,
+    apiKey: resolveApiKey(entry, env),
+    type: wireType(entry),
+    // A managed server's model file stays here: mcpd learns the name it serves under.
+    model: servedModelOf(entry),
+    tier: entry.tier,
+    description: entry.description,
+    poolName: entry.poolName,
+    publishName: publishedName(entry, config, identity),
+    visibility: entry.visibility,
+    wake: entry.wake,
+    maxConcurrent: entry.maxConcurrent,
+  };
 }
 
 /** A managed server is one mcplocal runs itself; it speaks OpenAI's dialect. */

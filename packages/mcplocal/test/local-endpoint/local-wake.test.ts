@@ -1,0 +1,79 @@
+import OpenAI from 'openai';
+import { mcplocalConfigSchema } from '@mcpctl/protocol';
+import { startFakeUpstream, type FakeUpstream } from '@mcpctl/test-kit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OpenAiProvider, ProviderRegistry, startLocalEndpoint, type LocalEndpoint } from '../../src/index.js';
+import type { ProviderToPublish } from '../../src/registrar/registrar-options.js';
+import { localWakes } from '../../src/wake/local-wakes.js';
+import { RecipeWakeHandler } from '../../src/wake/recipe-wake-handler.js';
+
+const HI = [{ role: 'user' as const, content: 'Hi' }];
+
+/* The endpoint in-process, a local model server (the fake upstream) that starts asleep, and the wake recipes of config.json. */
+describe('the local endpoint and a sleeping backend', () => {
+  let upstream: FakeUpstream;
+  let endpoint: LocalEndpoint;
+  let lines: string[];
+  let wakes: string[];
+
+  const start = async (recipe: Record<string, unknown> | undefined) => {
+    const config = mcplocalConfigSchema.parse({
+      providers: [{ name: 'desk-qwen', type: 'openai', url: `${upstream.url}/v1`, model: 'fake-model', ...(recipe ? { wake: recipe } : {}) }],
+    });
+    const provider = new OpenAiProvider({ name: 'desk-qwen', url: upstream.url, model: 'fake-model' });
+    const registry = new ProviderRegistry();
+    registry.register(provider);
+    const log = { info: (line: string) => lines.push(line), warn: (line: string) => lines.push(line), error: (line: string) => lines.push(line) };
+    const handler = new RecipeWakeHandler({ log, pollInitialDelayMs: 20, pollMaxDelayMs: 50 });
+    const counted = { wake: (request: Parameters<RecipeWakeHandler['wake']>[0]) => (wakes.push(request.llmName), handler.wake(request)) };
+    const entryOf = (name: string): ProviderToPublish | undefined =>
+      name === 'desk-qwen' ? { provider, type: 'openai', model: 'fake-model', publishName: 'desk-qwen-alice', wake: config.providers[0]!.wake } : undefined;
+    endpoint = await startLocalEndpoint({ registry, wakes: localWakes(config, entryOf, counted), port: 0, requireToken: false, log });
+  };
+
+  beforeEach(async () => {
+    upstream = await startFakeUpstream({ asleep: true, wakeDelayMs: 200, tokens: ['Good', ' morning'] });
+    lines = [];
+    wakes = [];
+  });
+
+  afterEach(async () => {
+    await endpoint.close();
+    await upstream.close();
+  });
+
+  const client = () => new OpenAI({ baseURL: `${endpoint.url}/v1`, apiKey: 'ignored', maxRetries: 0 });
+
+  it('wakes it with its recipe, once for callers at the same time, and answers them when it serves', async () => {
+    await start({ type: 'http', url: `${upstream.url}/wake_up` });
+    const whole = client().chat.completions.create({ model: 'desk-qwen', messages: HI });
+    const streamed = client().chat.completions.create({ model: 'desk-qwen', messages: HI, stream: true });
+    expect((await whole).choices[0]?.message.content).toBe('Good morning');
+    let text = '';
+    for await (const part of await streamed) text += part.choices[0]?.delta.content ?? '';
+    expect(text).toBe('Good morning');
+    expect(upstream.asleep).toBe(false);
+    // Both callers asked for a wake; the recipe ran once, under the name mcpd's wakes use.
+    expect(wakes).toEqual(['desk-qwen-alice', 'desk-qwen-alice']);
+    expect(upstream.requests.filter((request) => request.path === '/wake_up')).toHaveLength(1);
+    expect(lines).toContain('desk-qwen: its backend is asleep; waking it for a request on the local endpoint');
+    // Awake now: the next request goes straight through.
+    expect((await client().chat.completions.create({ model: 'desk-qwen', messages: HI })).choices[0]?.message.content).toBe('Good morning');
+    expect(wakes).toHaveLength(2);
+  });
+
+  it('answers 503 with the reason when the recipe does not wake it, and the failure as it was without a recipe', async () => {
+    await start({ type: 'http', url: `${upstream.url}/wake-me-not`, maxWaitSeconds: 1 });
+    const refused = await fetch(`${endpoint.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'desk-qwen', messages: HI }) });
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/^desk-qwen is asleep and did not wake: /);
+    await endpoint.close();
+
+    await start(undefined);
+    const failed = await fetch(`${endpoint.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'desk-qwen', messages: HI }) });
+    // The server's own 503 reaches the caller as a provider's failure, as before.
+    expect(failed.status).toBe(502);
+    expect(((await failed.json()) as { error: string }).error).toMatch(/model is asleep/);
+    expect(wakes).toHaveLength(1);
+  });
+});
