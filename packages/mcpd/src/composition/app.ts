@@ -24,7 +24,7 @@ import { statusRoutes } from '../routes/status-routes.js';
 import type { Services } from '../services/services.js';
 import { lazyRequestLogger } from '../plugins/lazy-request-logger.js';
 import { registerRequestId } from '../plugins/request-id.js';
-import { generateId } from '../security/token.js';
+import { generateRequestId } from '../security/token.js';
 
 export interface AppOptions {
   logger: Logger;
@@ -50,7 +50,7 @@ export function buildApp(services: Services, options: AppOptions): FastifyInstan
     // A URL the router cannot decode gets the same one-line `{"error"}` as everything else.
     frameworkErrors: handleError,
     // Unique across replicas and restarts, unlike Fastify's counter: a user quotes it to find a call.
-    genReqId: () => generateId('req_'),
+    genReqId: () => generateRequestId(services.clock.now().getTime()),
   }) as unknown as FastifyInstance;
 
   app.setErrorHandler(handleError);
