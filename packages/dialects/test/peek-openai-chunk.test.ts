@@ -23,6 +23,7 @@ describe('peekOpenAiChunk', () => {
     ['text that is not JSON', 'hello'],
     ['an object that is not a chunk', '{"object":"chat.completion","choices":[]}'],
     ['a frame that spans lines', '{"object":"chat.completion.chunk",\n"choices":[]}'],
+    ['a frame holding a carriage return, which SSE reads as a line end', '{"object":"chat.completion.chunk",\r"choices":[]}'],
     ['a frame with blanks around it', ` ${chunk('"choices":[]')} `],
     ['a cut frame', chunk('"choices":[').slice(0, -1)],
     ['nothing', ''],

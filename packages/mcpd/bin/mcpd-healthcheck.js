@@ -9,7 +9,9 @@ let args = [];
 try {
   args = argsOfCommandLine(readFileSync(`/proc/${process.argv[2] ?? '1'}/cmdline`, 'utf8'));
 } catch {
-  // No /proc (not Linux) or no such process to read: mcpd's defaults.
+  // A process named on the command line that is gone is no mcpd to ask.
+  if (process.argv[2] !== undefined) process.exit(1);
+  // No /proc (not Linux): mcpd's defaults.
 }
 try {
   const response = await fetch(healthcheckUrl(args), { signal: AbortSignal.timeout(2500) });

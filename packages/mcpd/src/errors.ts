@@ -116,8 +116,13 @@ export function toHttpError(error: unknown): HttpError {
 }
 
 /** The one Fastify error handler. */
+/** The answer a request's error gets: `toHttpError`, with the route's own body limit named. */
+export function httpErrorFor(request: FastifyRequest, error: unknown): HttpError {
+  return tooLargeFor(request, error) ?? toHttpError(error);
+}
+
 export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
-  const httpError = tooLargeFor(request, error) ?? toHttpError(error);
+  const httpError = httpErrorFor(request, error);
   // 502/503/504 are the upstream's or publisher's state, 508 a caller's loop: none is mcpd failing.
   if (httpError.statusCode >= 500 && ![502, 503, 504, 508].includes(httpError.statusCode)) {
     request.log.error({ err: error, url: echo(request.url), method: request.method }, 'request failed');

@@ -19,6 +19,7 @@ export function healthcheckUrl(mcpdArgs: readonly string[]): string {
   const port = typeof values.port === 'string' && /^\d+$/.test(values.port) && Number(values.port) > 0 ? Number(values.port) : DEFAULT_PORT;
   const host = typeof values.host === 'string' ? values.host : '';
   const everywhere = host === '' || host === '0.0.0.0' || host === '::' || host === '[::]';
+  // An IPv6 address goes in brackets. (One with a zone, `fe80::1%eth0`, makes no URL fetch takes.)
   const address = everywhere ? '127.0.0.1' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   return `http://${address}:${port}/readyz`;
 }

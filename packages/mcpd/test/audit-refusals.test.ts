@@ -1,5 +1,7 @@
+import { connect } from 'node:net';
 import { startFakeUpstream, testDatabaseVariants, type FakeUpstream } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventually } from './support/eventually.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { addUser } from './support/test-users.js';
 
@@ -25,7 +27,7 @@ describe('refusals before an inference', () => {
 
   beforeEach(async () => {
     upstream = await startFakeUpstream();
-    mcpd = await startTestServer({ database: await embedded!.open(), env: { MCPD_MAX_INFERENCE_PER_USER: '1' } });
+    mcpd = await startTestServer({ database: await embedded!.open(), env: { MCPD_MAX_INFERENCE_PER_USER: '1', MCPD_BODY_TIMEOUT_SECONDS: '1' } });
     alice = await addUser(mcpd.server.services.database.db, 'alice');
     expect((await mcpd.api('/api/v1/llms', { json: { name: 'qwen', type: 'openai', model: 'm', url: upstream.openaiBaseUrl } })).status).toBe(201);
   });
@@ -79,15 +81,49 @@ describe('refusals before an inference', () => {
   });
 
   it('are recorded once: an inference that ran and failed has its own record, and a caller without a valid token none', async () => {
+    expect((await mcpd.api('/api/v1/agents', { json: { name: 'helper', llm: 'qwen' } })).status).toBe(201);
     const unknown = await mcpd.api('/api/v1/llms/nothing-here/infer', { token: alice, json: { messages: hello } });
     expect(unknown.status).toBe(404);
     expect((await mcpd.api('/v1/chat/completions', { token: 'mcpctl_not-a-token', json: { model: 'qwen', messages: hello } })).status).toBe(401);
     upstream.setBehavior({ fail: { status: 500, message: 'out of memory' } });
     expect((await mcpd.api('/api/v1/llms/qwen/infer', { token: alice, json: { messages: hello } })).status).toBe(502);
+    // Through an agent, on either face: the inference's own record, not a second one for the error.
+    expect((await mcpd.api('/api/v1/agents/helper/chat', { token: alice, json: { messages: hello } })).status).toBe(502);
+    expect((await mcpd.api('/v1/chat/completions', { token: alice, json: { model: 'helper', messages: hello } })).status).toBe(502);
+    // An agent refused before its inference, on the OpenAI face: filed under the agent, as on its own route.
+    expect((await mcpd.api('/v1/chat/completions', { token: alice, json: { model: 'helper', messages: hello, threadId: 'thr_none' } })).status).toBe(404);
     const rows = await audit();
-    expect(rows.map(({ llmName, status }) => ({ llmName, status }))).toEqual([
-      { llmName: 'qwen', status: 502 },
-      { llmName: 'nothing-here', status: 404 },
+    expect(rows.map(({ llmName, agentName, endpoint, status }) => ({ llmName, agentName, endpoint, status }))).toEqual([
+      { llmName: '-', agentName: 'helper', endpoint: 'chat.completions', status: 404 },
+      { llmName: 'qwen', agentName: 'helper', endpoint: 'chat.completions', status: 502 },
+      { llmName: 'qwen', agentName: 'helper', endpoint: 'agent.chat', status: 502 },
+      { llmName: 'qwen', agentName: null, endpoint: 'infer', status: 502 },
+      { llmName: 'nothing-here', agentName: null, endpoint: 'infer', status: 404 },
+    ]);
+  });
+
+  it('records a caller that left while sending its body as gone (499), and one whose body stalled as the 408 it got', async () => {
+    const partial = (then: 'leave' | 'stall') =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(new URL(mcpd.url).port), '127.0.0.1');
+        let answer = '';
+        socket.on('data', (data: Buffer) => (answer += data.toString('utf8')));
+        socket.on('close', () => resolve(answer));
+        socket.on('error', reject);
+        socket.write(
+          `POST /api/v1/llms/qwen/infer HTTP/1.1\r\nhost: mcpd\r\nauthorization: Bearer ${alice}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"messages":`,
+          () => {
+            if (then === 'leave') setTimeout(() => socket.destroy(), 50);
+          },
+        );
+      });
+    await partial('leave');
+    await eventually(async () => (await audit()).length === 1);
+    expect(await partial('stall')).toMatch(/^HTTP\/1\.1 408 /);
+    await eventually(async () => (await audit()).length === 2);
+    expect((await audit()).map(({ llmName, status, error }) => ({ llmName, status, error }))).toEqual([
+      { llmName: 'qwen', status: 408, error: 'the request body stalled for 1 s; send it again' },
+      { llmName: 'qwen', status: 499, error: 'the caller disconnected' },
     ]);
   });
 });

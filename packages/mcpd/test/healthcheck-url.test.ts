@@ -23,7 +23,7 @@ describe('the container health check', () => {
     expect(argsOfCommandLine('sh\0-c\0sleep 5\0')).toEqual([]);
   });
 
-  it('exits 0 while the mcpd it reads answers ready, and 1 once it is gone, as the image\'s HEALTHCHECK runs it', async () => {
+  it('exits 0 while the mcpd it reads answers ready, and 1 once it is gone (its process too), as the image\'s HEALTHCHECK runs it', async () => {
     const dir = await makeTempDir('healthcheck');
     // A port of its own on the command line: with `--port 0` there is nothing to read it from.
     const mcpd = await spawnMcpd({ dataDir: dir.path, port: await freePort() });

@@ -219,7 +219,8 @@ describe('the provider socket', () => {
         return task;
       })(),
     ]);
-    socket.sendBinary(chunks(task.taskId, [chunk(' ünï 🙂'), chunk(null, 'stop'), '[DONE]'], 3, true));
+    // A carriage return is JSON's blank, and SSE's line end: the chunk is written anew on one line.
+    socket.sendBinary(chunks(task.taskId, [chunk(' ünï 🙂').replace(',', ',\r'), chunk(null, 'stop'), '[DONE]'], 3, true));
     const pieces: string[] = [];
     for await (const part of stream) pieces.push(part.choices[0]?.delta.content ?? '');
     expect(pieces.join('')).toBe('café "two" ünï 🙂');

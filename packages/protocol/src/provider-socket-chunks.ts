@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { TaskChunkResult } from './provider-channel.js';
-import { MAX_RESULTS_PER_MESSAGE } from './provider-socket.js';
+import { resultSeqSchema, type TaskChunkResult } from './provider-channel.js';
+import { MAX_RESULTS_PER_MESSAGE, socketTaskIdSchema } from './provider-socket.js';
 
 /*
  * A stream's chunks on the provider socket without a JSON envelope around each: one binary
@@ -22,8 +22,8 @@ const MAX_HEADER_CHARS = 512;
 
 const socketChunksHeaderSchema = z.object({
   type: z.literal('chunks'),
-  taskId: z.string().min(1).max(256),
-  seq: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  taskId: socketTaskIdSchema,
+  seq: resultSeqSchema,
   done: z.literal(true).optional(),
 });
 
@@ -53,8 +53,8 @@ const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * The task id and chunk results of a binary message, or undefined when it is not one: not UTF-8,
- * no header line, a header that is not the shape above, or more than MAX_RESULTS_PER_MESSAGE
- * chunks. Each chunk's `data` is for the result checks to judge, as a `results` message's are.
+ * no header line, a header that is not the shape above, more than MAX_RESULTS_PER_MESSAGE
+ * chunks, or `seq` numbers past the largest a result may carry. Each chunk's `data` is for the result checks to judge, as a `results` message's are.
  */
 export function decodeSocketChunks(bytes: Uint8Array): { taskId: string; results: TaskChunkResult[] } | undefined {
   let text: string;
@@ -73,9 +73,12 @@ export function decodeSocketChunks(bytes: Uint8Array): { taskId: string; results
   } catch {
     return undefined;
   }
-  const datas = text.slice(headerEnd + 1).split('\n');
+  // One past the limit is enough to refuse: a message of line breaks is not split whole.
+  const datas = text.slice(headerEnd + 1).split('\n', MAX_RESULTS_PER_MESSAGE + 1);
   if (datas.length > MAX_RESULTS_PER_MESSAGE) return undefined;
   const { seq, done } = header;
+  // Every chunk's number must be one a result may carry.
+  if (seq !== undefined && seq > Number.MAX_SAFE_INTEGER - (datas.length - 1)) return undefined;
   const last = datas.length - 1;
   const results = datas.map((data, index): TaskChunkResult => {
     const result: TaskChunkResult = { chunk: done && index === last ? { data, done } : { data } };

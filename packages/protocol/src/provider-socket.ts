@@ -76,7 +76,8 @@ export type ProviderSocketDownRead = z.infer<typeof providerSocketDownReadSchema
 
 /* mcplocal -> mcpd */
 
-const socketTaskIdSchema = z.string().min(1).max(256);
+/** A task id as an up message names it. */
+export const socketTaskIdSchema = z.string().min(1).max(256);
 /** Most results one `results` message may hold: far above what a batch of mcplocal's holds, low enough that reading one stays brief. */
 export const MAX_RESULTS_PER_MESSAGE = 1024;
 

@@ -41,6 +41,8 @@ describe('the provider socket\'s binary chunks message', () => {
     expect(decodeSocketChunks(bytesOf('{"type":"chunks","taskId":"t","seq":0}\n{}'))).toBeUndefined();
     expect(decodeSocketChunks(bytesOf(`{"type":"chunks","taskId":"${'x'.repeat(600)}"}\n{}`))).toBeUndefined();
     expect(decodeSocketChunks(bytesOf(`${header}\n${Array.from({ length: MAX_RESULTS_PER_MESSAGE + 1 }, () => '{}').join('\n')}`))).toBeUndefined();
+    expect(decodeSocketChunks(bytesOf(`{"type":"chunks","taskId":"t","seq":${Number.MAX_SAFE_INTEGER}}\n{}\n{}`))).toBeUndefined();
     expect(decodeSocketChunks(bytesOf(`${header}\n{}`))).toEqual({ taskId: 't', results: [chunk('{}')] });
+    expect(decodeSocketChunks(bytesOf(`{"type":"chunks","taskId":"t","seq":${Number.MAX_SAFE_INTEGER}}\n{}`))).toEqual({ taskId: 't', results: [chunk('{}', Number.MAX_SAFE_INTEGER)] });
   });
 });

@@ -25,7 +25,8 @@ const VALUE_TO_READ = /"(?:finish_reason|usage|error)"\s*:\s*(?!\s|null)/;
 export function peekOpenAiChunk(text: string): OpenAiChunkPeek {
   const last = text.length - 1;
   if (last < 1 || text.charCodeAt(0) !== 0x7b /* { */ || text.charCodeAt(last) !== 0x7d /* } */) return 'read';
-  // An SSE `data` that spanned lines would break the caller's framing if written as it is.
-  if (text.includes('\n') || !text.includes(CHUNK_MARK)) return 'read';
+  // An SSE `data` that spanned lines would break the caller's framing if written as it is, and so
+  // would a carriage return, which SSE reads as a line's end (only a publisher can send one).
+  if (text.includes('\n') || text.includes('\r') || !text.includes(CHUNK_MARK)) return 'read';
   return VALUE_TO_READ.test(text) ? 'read' : 'plain';
 }

@@ -21,6 +21,7 @@ import { roleBindingRoutes } from '../routes/role-binding-routes.js';
 import { tokenRoutes } from '../routes/token-routes.js';
 import { userRoutes } from '../routes/user-routes.js';
 import { statusRoutes } from '../routes/status-routes.js';
+import { recordStalledInference } from '../routes/inference-route.js';
 import type { Services } from '../services/services.js';
 import { lazyRequestLogger } from '../plugins/lazy-request-logger.js';
 import { registerRequestId } from '../plugins/request-id.js';
@@ -59,7 +60,7 @@ export function buildApp(services: Services, options: AppOptions): FastifyInstan
   });
   registerRequestId(app);
   registerCloseConnectionsWhileDraining(app, services.shutdown);
-  registerBodyTimeout(app, options.bodyTimeoutMs ?? 30_000);
+  registerBodyTimeout(app, options.bodyTimeoutMs ?? 30_000, (request, reply, message) => recordStalledInference(services.inference, request, reply, message));
   registerPathAndQueryGuard(app);
   registerJsonBodyParser(app);
   registerAuthentication(app, services.auth);

@@ -86,8 +86,9 @@ class OpenAiStreamDecoder implements StreamDecoder {
     const chunk = (this.context.checkEveryFrame ? chatCompletionChunkSchema : streamedChunkSchema).safeParse(frame.value);
     if (!chunk.success) return [{ type: 'error', message: `${source} sent a stream frame that is not a chat.completion.chunk` }];
     if (hasOutput(chunk.data)) this.#outputSeen = true;
-    // A `data` that spanned lines would break the caller's SSE framing: the one case written anew.
-    if (data.includes('\n')) return [{ type: 'chunk', data: JSON.stringify(frame.value), chunk: chunk.data, forward: this.#shouldForward(chunk.data) }];
+    // A `data` that spanned lines (or holds a carriage return, SSE's other line end, which only a
+    // publisher can send) would break the caller's SSE framing: the one case written anew.
+    if (data.includes('\n') || data.includes('\r')) return [{ type: 'chunk', data: JSON.stringify(frame.value), chunk: chunk.data, forward: this.#shouldForward(chunk.data) }];
     return [{ type: 'chunk', data, chunk: chunk.data, forward: this.#shouldForward(chunk.data), raw }];
   }
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifyReply } from 'fastify';
+
 
 /**
  * Cuts a request whose body stops arriving for `timeoutMs` (SPEC §9): the caller gets a 408
@@ -8,7 +9,12 @@ import type { FastifyInstance } from 'fastify';
  * and the watch ends with the body, so nothing here touches a response: a control stream, a
  * streamed answer or a caller waiting minutes for a model stays open (SPEC §10).
  */
-export function registerBodyTimeout(app: FastifyInstance, timeoutMs: number): void {
+export function registerBodyTimeout(
+  app: FastifyInstance,
+  timeoutMs: number,
+  /** Told of each request cut, with the words its 408 said: nothing else hears of it (no error reaches the routes' hooks). */
+  onStalled?: (request: FastifyRequest, reply: FastifyReply, message: string) => void,
+): void {
   app.addHook('onRequest', (request, reply, done) => {
     const raw = request.raw;
     if (!hasBody(raw) || raw.complete) {
@@ -19,7 +25,9 @@ export function registerBodyTimeout(app: FastifyInstance, timeoutMs: number): vo
     const onTimeout = () => {
       // The socket's idle timer fired while the body was still incomplete.
       if (!reply.raw.headersSent) {
-        const body = JSON.stringify({ error: `the request body stalled for ${timeoutMs / 1000} s; send it again` });
+        const message = `the request body stalled for ${timeoutMs / 1000} s; send it again`;
+        onStalled?.(request, reply, message);
+        const body = JSON.stringify({ error: message });
         reply.raw.writeHead(408, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
         reply.raw.end(body);
       }

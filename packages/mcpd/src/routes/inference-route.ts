@@ -1,8 +1,9 @@
 import type { FastifyReply, FastifyRequest, onErrorHookHandler } from 'fastify';
 import { MODEL_NAME_MAX_LENGTH } from '@mcpctl/protocol';
-import { toHttpError } from '../errors.js';
+import { httpErrorFor } from '../errors.js';
+import { CallerGoneError } from '../inference/upstream-call.js';
 import { limitPerUser } from '../plugins/limit-per-user.js';
-import type { InferenceRefusal } from '../services/inference-service.js';
+import { CALLER_GONE_STATUS, type InferenceRefusal } from '../services/inference-service.js';
 import type { Services } from '../services/services.js';
 
 /** The LLM name of a refusal that named none mcpd could read (a body that is not JSON, a `model` past its limit, an agent's chat). */
@@ -10,10 +11,17 @@ export const NO_LLM_NAME = '-';
 
 /** Requests whose inference wrote its own audit record: a later error of theirs is not recorded again. */
 const recorded = new WeakSet<FastifyRequest>();
+/** Requests found to name an agent (`/v1/chat/completions` with an agent's name as `model`). */
+const agentChats = new WeakMap<FastifyRequest, string>();
 
 /** What an inference call runs once its record is written (`InferenceCall.onRecorded`). */
 export function noteRecorded(request: FastifyRequest): () => void {
   return () => recorded.add(request);
+}
+
+/** The request names the agent `name`: a refusal of it is an agent's, as on `agent.chat`. */
+export function noteAgentChat(request: FastifyRequest, name: string): void {
+  agentChats.set(request, name);
 }
 
 /**
@@ -26,22 +34,40 @@ export function noteRecorded(request: FastifyRequest): () => void {
  */
 export function inferenceRoute({ limits, inference }: Pick<Services, 'limits' | 'inference'>, endpoint: string) {
   const onError: onErrorHookHandler = (request, reply, error, done) => {
-    if (request.principal && !recorded.has(request)) inference.recordRefusal(refusalOf(request, reply, error, endpoint));
+    // A caller that left while sending its body is one that left, as `run` records it, not a bad request.
+    const answer = request.raw.readableAborted ? { statusCode: CALLER_GONE_STATUS, message: new CallerGoneError().message } : httpErrorFor(request, error);
+    recordOnce(inference, request, () => refusalOf(request, reply, endpoint, answer));
     done();
   };
-  return { onRequest: limitPerUser(limits.inference, 'inference requests', 'wait for some to finish'), onError };
+  return { onRequest: limitPerUser(limits.inference, 'inference requests', 'wait for some to finish'), onError, config: { inferenceEndpoint: endpoint } };
 }
 
-function refusalOf(request: FastifyRequest, reply: FastifyReply, error: unknown, endpoint: string): InferenceRefusal {
-  const { statusCode, message } = toHttpError(error);
+/**
+ * A request cut for a stalled body (`body-timeout.ts` answers 408 on the raw response, and no
+ * error reaches `onError`): recorded as refused when its route is an inference route.
+ */
+export function recordStalledInference(inference: Services['inference'], request: FastifyRequest, reply: FastifyReply, message: string): void {
+  const endpoint = (request.routeOptions.config as { inferenceEndpoint?: unknown } | undefined)?.inferenceEndpoint;
+  if (typeof endpoint !== 'string') return;
+  recordOnce(inference, request, () => refusalOf(request, reply, endpoint, { statusCode: 408, message }));
+}
+
+function recordOnce(inference: Services['inference'], request: FastifyRequest, refusal: () => InferenceRefusal): void {
+  if (!request.principal || recorded.has(request)) return;
+  recorded.add(request);
+  inference.recordRefusal(refusal());
+}
+
+/** The refused request as its record needs it: who, the name it asked for as far as it could be read, what it was answered. */
+function refusalOf(request: FastifyRequest, reply: FastifyReply, endpoint: string, { statusCode, message }: { statusCode: number; message: string }): InferenceRefusal {
   const body = typeof request.body === 'object' && request.body !== null ? (request.body as { model?: unknown; stream?: unknown }) : {};
   const named = (request.params as { name?: unknown } | undefined)?.name;
   const pathName = typeof named === 'string' ? named : undefined;
-  const agentChat = endpoint === 'agent.chat';
+  const agentName = endpoint === 'agent.chat' ? pathName : agentChats.get(request);
   return {
     principal: request.principal,
-    name: (agentChat ? undefined : (pathName ?? modelOf(body.model))) ?? NO_LLM_NAME,
-    agentName: agentChat ? pathName : undefined,
+    name: (agentName === undefined ? (pathName ?? modelOf(body.model)) : undefined) ?? NO_LLM_NAME,
+    agentName,
     endpoint,
     streaming: body.stream === true,
     status: statusCode,

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Model, ModelList } from '@mcpctl/protocol';
 import type { Services } from '../services/services.js';
-import { inferenceRoute } from './inference-route.js';
+import { inferenceRoute, noteAgentChat } from './inference-route.js';
 import { inferenceCall } from './inference-call.js';
 import { settle } from './reply-caller.js';
 
@@ -13,6 +13,7 @@ export function openAiRoutes(app: FastifyInstance, { inference, agentChat, model
   app.post('/v1/chat/completions', inferenceRoute({ limits, inference }, 'chat.completions'), async (request, reply) => {
     const call = inferenceCall(request, reply, 'chat.completions');
     if ((await models.kindOf(request.principal, call.name)) === 'agent') {
+      noteAgentChat(request, call.name);
       await agentChat.chat({ ...call, agentName: call.name, keepThread: call.request.threadId !== undefined });
     } else {
       await inference.run(call);

@@ -58,7 +58,7 @@ const REQUEST_ID_TIME_CHARS = 10;
  * every collation orders alike), then 72 random bits; 22 characters after the prefix, as
  * `generateId`'s. Ids of later requests sort after earlier ones, so each audit row's id goes in at
  * the end of the request-id index instead of at a random place in it, which on the embedded
- * database costs 3 to 6 µs more per row (docs/decisions.md, "Request ids in time order").
+ * database costs 1 to 6 µs more per row (docs/decisions.md, "Request ids in time order").
  */
 export function generateRequestId(nowMs: number): string {
   return `req_${Math.max(0, Math.trunc(nowMs)).toString(32).padStart(REQUEST_ID_TIME_CHARS, '0').slice(-REQUEST_ID_TIME_CHARS)}${randomText(REQUEST_ID_RANDOM_BYTES)}`;

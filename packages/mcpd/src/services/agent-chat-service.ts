@@ -26,6 +26,8 @@ export interface AgentChat {
   hops?: readonly string[] | undefined;
   /** The `x-request-id` the caller is answered with, for the audit. */
   requestId?: string | undefined;
+  /** Told once the chat's inference wrote its audit record (`InferenceCall.onRecorded`). */
+  onRecorded?: (() => void) | undefined;
 }
 
 /**
@@ -115,6 +117,7 @@ export class AgentChatService {
         waitSeconds: chat.waitSeconds,
         hops: chat.hops,
         requestId: chat.requestId,
+        onRecorded: chat.onRecorded,
         collectContent: threadId !== undefined,
       });
       if (threadId && outcome.status === 200 && outcome.content !== undefined) {
@@ -232,7 +235,7 @@ function defaultsUnder(defaults: Record<string, unknown> | null | undefined, req
  */
 function givenOver(defaults: Record<string, unknown> | null | undefined, request: Record<string, unknown>): Record<string, unknown> {
   if (!defaults) return request;
-  const defaulted = (name: string) => name in defaults || SAME_MEANING.some((pair) => pair.includes(name) && pair.some((other) => other in defaults));
+  const defaulted = (name: string) => Object.hasOwn(defaults, name) || SAME_MEANING.some((pair) => pair.includes(name) && pair.some((other) => Object.hasOwn(defaults, other)));
   return Object.fromEntries(Object.entries(request).filter(([name, value]) => value !== null || !defaulted(name)));
 }
 

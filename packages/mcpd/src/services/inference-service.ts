@@ -17,7 +17,7 @@ import { CallerGoneError } from '../inference/upstream-call.js';
 export type { InferenceCall } from '../inference/inference-backend.js';
 
 /** HTTP 499 as nginx uses it: the client closed the request before the answer. */
-const CALLER_GONE_STATUS = 499;
+export const CALLER_GONE_STATUS = 499;
 
 /** Failures of a member before its first byte that another pool member may not share. */
 const RETRIED_STATUSES = new Set([502, 503]);
