@@ -43,29 +43,23 @@ export class McpdMetrics {
     registers: [this.registry],
   });
 
-  readonly inferenceDuration = new Histogram({
-    name: 'mcpd_inference_duration_seconds',
-    help: 'Time from request to the end of the answer',
-    labelNames: ['llm'] as const,
-    buckets: [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
-    registers: [this.registry],
-  });
+  readonly inferenceDuration = this.#secondsPerLlm(
+    'mcpd_inference_duration_seconds',
+    'Time from request to the end of the answer',
+    [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+  );
 
-  readonly firstToken = new Histogram({
-    name: 'mcpd_inference_first_token_seconds',
-    help: 'Time from request to the first token of a streamed answer (streams that had one)',
-    labelNames: ['llm'] as const,
-    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-    registers: [this.registry],
-  });
+  readonly firstToken = this.#secondsPerLlm(
+    'mcpd_inference_first_token_seconds',
+    'Time from request to the first token of a streamed answer (streams that had one)',
+    [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+  );
 
-  readonly queueWait = new Histogram({
-    name: 'mcpd_inference_queue_seconds',
-    help: 'Time a request waited for a free LLM or pool member (requests that were given one, at once or after a wait)',
-    labelNames: ['llm'] as const,
-    buckets: [0.001, 0.01, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300],
-    registers: [this.registry],
-  });
+  readonly queueWait = this.#secondsPerLlm(
+    'mcpd_inference_queue_seconds',
+    'Time a request waited for a free LLM or pool member (requests that were given one, at once or after a wait)',
+    [0.001, 0.01, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300],
+  );
 
   readonly inFlight = new Gauge({
     name: 'mcpd_inference_in_flight',
@@ -133,6 +127,11 @@ export class McpdMetrics {
   async render(): Promise<string> {
     await Promise.all(this.#pending);
     return this.registry.metrics();
+  }
+
+  /** A histogram of seconds labelled by LLM name, on this registry. */
+  #secondsPerLlm(name: string, help: string, buckets: number[]): Histogram<'llm'> {
+    return new Histogram({ name, help, labelNames: ['llm'] as const, buckets, registers: [this.registry] });
   }
 
   #count(llm: string, { status, latencyMs, firstTokenMs, queueMs }: InferenceObservation): void {
