@@ -115,12 +115,12 @@ export function toHttpError(error: unknown): HttpError {
   return new HttpError(500, 'internal error; the server log has the details', { cause: error });
 }
 
-/** The one Fastify error handler. */
 /** The answer a request's error gets: `toHttpError`, with the route's own body limit named. */
 export function httpErrorFor(request: FastifyRequest, error: unknown): HttpError {
   return tooLargeFor(request, error) ?? toHttpError(error);
 }
 
+/** The one Fastify error handler. */
 export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const httpError = httpErrorFor(request, error);
   // 502/503/504 are the upstream's or publisher's state, 508 a caller's loop: none is mcpd failing.

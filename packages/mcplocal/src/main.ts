@@ -12,7 +12,7 @@ import { DEFAULT_LOCAL_ENDPOINT_HOST, startLocalEndpoint, type LocalEndpoint } f
 import type { LocalEndpointMcpd } from './local-endpoint/local-endpoint-options.js';
 import { isLoopbackHost } from './local-endpoint/request-guard.js';
 import { providerEntry, providersToPublish } from './registrar/providers-to-publish.js';
-import { localWakes, type LocalWakes } from './wake/local-wakes.js';
+import { localWakes, type LocalWakes, type WakeableProvider } from './wake/local-wakes.js';
 import { RecipeWakeHandler } from './wake/recipe-wake-handler.js';
 import { ManagedServers } from './managed/managed-servers.js';
 import type { VirtualLlmRegistrar } from './registrar/virtual-llm-registrar.js';
@@ -118,6 +118,7 @@ async function main(): Promise<void> {
   let servers: ManagedServers | undefined;
   let registry: ProviderRegistry;
   let wakes: LocalWakes;
+  let wakeRecipes: RecipeWakeHandler | undefined;
   let mcpd: LocalEndpointMcpd | undefined;
   let credentials: LiveCredentials | undefined;
   let requireToken = true;
@@ -148,14 +149,15 @@ async function main(): Promise<void> {
     const published = providersToPublish(config, env, identity, systemClock, managed);
     // One wake handler for mcpd's wakes and the local endpoint's: a recipe runs once for both.
     const wakeHandler = new RecipeWakeHandler({ log: logger.child({ component: 'registrar' }), clock: systemClock });
-    wakes = localWakes(
-      config,
-      (name) => {
-        const configured = config.providers.find((entry) => entry.name === name);
-        return published.find((entry) => entry.provider.name === name) ?? (configured && providerEntry(configured, config, env, identity, systemClock, managed));
-      },
-      wakeHandler,
-    );
+    wakeRecipes = wakeHandler;
+    const wakeable = config.providers
+      .filter((configured) => configured.wake !== undefined)
+      .map((configured): WakeableProvider => {
+        const shared = published.find((entry) => entry.provider.name === configured.name);
+        return { name: configured.name, entry: shared ?? providerEntry(configured, config, env, identity, systemClock, managed), published: shared !== undefined };
+      });
+    // A published provider's wake goes through the registrar, whose sleep watch must hear of it.
+    wakes = localWakes(wakeable, (request, isPublished) => (isPublished && registrar ? registrar.wake(request) : wakeHandler.wake(request)));
     if (published.length === 0) {
       logger.info('nothing to publish: no provider in config.json has "publish": true');
     } else {
@@ -209,6 +211,8 @@ async function main(): Promise<void> {
     void heldOpen(async () => {
       // The model servers stop after the tasks they serve were ended, and whatever else failed.
       const settled = await Promise.allSettled([registrar?.stop(), endpoint.close()]);
+      // A wake command a local caller started is killed when its callers leave; wait for it to be gone.
+      await wakeRecipes?.idle();
       await servers?.stopAll().catch((error: unknown) => settled.push({ status: 'rejected', reason: error }));
       const failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
       for (const error of failures) logger.error({ err: error }, 'stopping failed');

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { chatCompletionRequestSchema } from '@mcpctl/protocol';
-import { LocalEndpointError } from '../errors.js';
+import { LocalEndpointError, ProviderError } from '../errors.js';
 import type { FailoverRouter } from '../failover/failover-router.js';
 import type { ProviderRegistry } from '../failover/provider-registry.js';
 import type { LlmProvider } from '../providers/llm-provider.js';
@@ -90,8 +90,9 @@ export async function chatCompletions(
 }
 
 /**
- * Serves a local provider's request; when it fails before any of the answer went out and the
- * provider has a wake recipe, its backend is asked whether it serves (as the heartbeats ask it).
+ * Serves a local provider's request; when it fails before any of the answer went out, as a
+ * sleeping backend fails (not reached, 503, no answer in time), and the provider has a wake
+ * recipe, its backend is asked whether it serves (as the heartbeats ask it).
  * One that does not is woken, as mcpd's wake would (the same recipe, run once for both), and the
  * request served again. A backend that answers yet failed the request keeps its failure.
  */
@@ -101,8 +102,8 @@ async function serveAwake(context: ChatCompletionsContext, provider: LlmProvider
     return;
   } catch (error) {
     const { wakes } = context;
-    if (!wakes?.has(provider.name) || response.headersSent || chat.signal.aborted) throw error;
-    if (await provider.isAvailable({ signal: chat.signal })) throw error;
+    if (!wakes?.has(provider.name) || response.headersSent || chat.signal.aborted || !mayBeAsleep(error)) throw error;
+    if ((await provider.isAvailable({ signal: chat.signal })) || chat.signal.aborted) throw error;
     context.log?.info(`${provider.name}: its backend is asleep; waking it for a request on the local endpoint`);
     try {
       await wakes.wake(provider.name, chat.signal);
@@ -112,6 +113,14 @@ async function serveAwake(context: ChatCompletionsContext, provider: LlmProvider
     }
   }
   await serveLocally(provider, chat, response);
+}
+
+/**
+ * A failure a sleeping backend gives: not reached (502), unavailable (503), no answer in time
+ * (504). Any other was an answer of an awake server about the request, which a wake cannot mend.
+ */
+function mayBeAsleep(error: unknown): boolean {
+  return error instanceof ProviderError && (error.status === 502 || error.status === 503 || error.status === 504);
 }
 
 /** mcpd unreachable or failing (5xx). A 4xx is an answer about the request or the caller, which a stand-in must not paper over. */

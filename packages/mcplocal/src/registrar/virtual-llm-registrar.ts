@@ -14,6 +14,7 @@ import { HeartbeatLoop } from './heartbeat-loop.js';
 import { RecipeWakeHandler } from '../wake/recipe-wake-handler.js';
 import { SleepWatch } from '../wake/sleep-watch.js';
 import { withManagedServers } from '../managed/managed-wake-handler.js';
+import type { WakeHandler, WakeRequest } from './wake-handler.js';
 import { ReconnectSchedule } from './reconnect-schedule.js';
 import { isRefusal, isRefusedToken, refusalLine, withLoginHint } from './refusal-message.js';
 import { REREGISTERING } from './new-token-watch.js';
@@ -53,6 +54,8 @@ export class VirtualLlmRegistrar {
   private readonly providers: ReadonlyMap<string, ProviderToPublish>;
   private readonly agents: readonly PublishedAgent[];
   private readonly sleepWatch: SleepWatch;
+  /** Wakes as the registrar runs them: managed servers started, and every wake told to the sleep watch. */
+  private readonly wakes: WakeHandler;
   private readonly channel: ControlChannel;
   private readonly tasks: TaskHandler;
   private readonly heartbeat: HeartbeatLoop;
@@ -78,11 +81,12 @@ export class VirtualLlmRegistrar {
     assertPublishable(buildRegisterRequest(options.publishedProviders, this.agents));
     this.channel = options.channel;
     this.sleepWatch = new SleepWatch({ providers: this.providers, log: this.log });
+    this.wakes = this.sleepWatch.track(withManagedServers(options.wakeHandler ?? new RecipeWakeHandler({ log: this.log, clock: this.clock })));
     this.tasks = new TaskHandler({
       providers: this.providers,
       // Each task's own signal, which stop() aborts (failAll, abortAll); the stop's own word goes under its deadline.
       post: (taskId, result, signal) => this.channel.postResult(taskId, result, signal),
-      wake: this.sleepWatch.track(withManagedServers(options.wakeHandler ?? new RecipeWakeHandler({ log: this.log, clock: this.clock }))),
+      wake: this.wakes,
       log: this.log,
       clock: this.clock,
     });
@@ -168,6 +172,15 @@ export class VirtualLlmRegistrar {
     this.connection = undefined;
     this.lifetime = undefined;
     this.log.info('stopped publishing');
+  }
+
+  /**
+   * Wakes a published provider's backend for a caller that is not mcpd (the local endpoint), as a
+   * wake task would: the same single flight, and the sleep watch hears of it, so no heartbeat
+   * calls the backend asleep while it wakes.
+   */
+  wake(request: WakeRequest): Promise<{ ms: number }> {
+    return this.wakes.wake(request);
   }
 
   /** Registers the whole published set, each wake-capable provider as its backend is right now. */

@@ -1,6 +1,5 @@
-import type { McplocalConfig } from '@mcpctl/protocol';
 import type { ProviderToPublish } from '../registrar/registrar-options.js';
-import type { WakeHandler } from '../registrar/wake-handler.js';
+import type { WakeRequest } from '../registrar/wake-handler.js';
 
 /** The wake recipes of local providers, for callers of the local endpoint. */
 export interface LocalWakes {
@@ -10,23 +9,30 @@ export interface LocalWakes {
   wake(name: string, signal: AbortSignal): Promise<void>;
 }
 
+/** A local provider with a wake recipe. */
+export interface WakeableProvider {
+  /** Its `name` in config.json, what a local caller asks for. */
+  name: string;
+  entry: ProviderToPublish;
+  /** Published under `entry.publishName`: its wakes are mcpd's too. */
+  published: boolean;
+}
+
 /**
- * Every provider of the config that has a wake recipe, published or not, woken by `handler` (the
- * registrar's own, so a wake mcpd asked for and one a local caller needs run the recipe once).
- * A published provider is woken under its published name, the key mcpd's wakes run under.
+ * The providers' wakes, each run by `wake` under one key: a published provider's published name,
+ * the key of mcpd's wake tasks, so one wake serves both; an unpublished one's `local:NAME`, which
+ * no published name can be (a name has no colon), so it never joins another provider's wake.
  */
-export function localWakes(config: McplocalConfig, entryOf: (name: string) => ProviderToPublish | undefined, handler: WakeHandler): LocalWakes {
-  const wakeable = new Map<string, ProviderToPublish>();
-  for (const { name, wake } of config.providers) {
-    const entry = wake ? entryOf(name) : undefined;
-    if (entry?.wake) wakeable.set(name, entry);
-  }
+export function localWakes(providers: readonly WakeableProvider[], wake: (request: WakeRequest, published: boolean) => Promise<unknown>): LocalWakes {
+  const wakeable = new Map(providers.filter(({ entry }) => entry.wake !== undefined).map((provider) => [provider.name, provider]));
   return {
     has: (name) => wakeable.has(name),
     wake: async (name, signal) => {
-      const entry = wakeable.get(name);
-      if (!entry) throw new Error(`${name} has no wake recipe`);
-      await handler.wake({ llmName: entry.publishName ?? entry.provider.name, entry, signal });
+      const provider = wakeable.get(name);
+      if (!provider) throw new Error(`${name} has no wake recipe`);
+      const { entry, published } = provider;
+      const llmName = published ? (entry.publishName ?? entry.provider.name) : `local:${name}`;
+      await wake({ llmName, entry, signal }, published);
     },
   };
 }

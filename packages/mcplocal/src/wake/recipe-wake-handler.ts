@@ -57,6 +57,11 @@ export class RecipeWakeHandler implements WakeHandler {
     return this.flights.run(llmName, signal, (shared) => this.runWake(llmName, entry.provider, recipe, shared));
   }
 
+  /** Resolves once every wake running now has ended, a command killed after its callers left included. */
+  idle(): Promise<void> {
+    return this.flights.idle();
+  }
+
   /** True while a wake of `llmName` runs. */
   isWaking(llmName: string): boolean {
     return this.flights.has(llmName);

@@ -12,6 +12,13 @@ interface Flight<T> {
  */
 export class SingleFlight<T> {
   private readonly flights = new Map<string, Flight<T>>();
+  /** Work not yet settled, including work every caller has left, which is still winding down. */
+  private readonly running = new Set<Flight<T>>();
+
+  /** Resolves once every piece of work running now has wound down (its callers gone or answered). */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.running].map((flight) => flight.outcome));
+  }
 
   /** True while work for `key` runs and someone still waits on it. */
   has(key: string): boolean {
@@ -55,6 +62,11 @@ export class SingleFlight<T> {
     const outcome = Promise.resolve().then(() => work(controller.signal));
     const flight: Flight<T> = { controller, outcome, members: 0 };
     this.flights.set(key, flight);
+    this.running.add(flight);
+    void outcome.then(
+      () => this.running.delete(flight),
+      () => this.running.delete(flight),
+    );
     void outcome.then(
       () => this.forget(key, flight),
       () => this.forget(key, flight),

@@ -16,7 +16,7 @@ describe('the local endpoint and a sleeping backend', () => {
   let lines: string[];
   let wakes: string[];
 
-  const start = async (recipe: Record<string, unknown> | undefined) => {
+  const start = async (recipe: Record<string, unknown> | undefined, published = true) => {
     const config = mcplocalConfigSchema.parse({
       providers: [{ name: 'desk-qwen', type: 'openai', url: `${upstream.url}/v1`, model: 'fake-model', ...(recipe ? { wake: recipe } : {}) }],
     });
@@ -25,10 +25,12 @@ describe('the local endpoint and a sleeping backend', () => {
     registry.register(provider);
     const log = { info: (line: string) => lines.push(line), warn: (line: string) => lines.push(line), error: (line: string) => lines.push(line) };
     const handler = new RecipeWakeHandler({ log, pollInitialDelayMs: 20, pollMaxDelayMs: 50 });
-    const counted = { wake: (request: Parameters<RecipeWakeHandler['wake']>[0]) => (wakes.push(request.llmName), handler.wake(request)) };
-    const entryOf = (name: string): ProviderToPublish | undefined =>
-      name === 'desk-qwen' ? { provider, type: 'openai', model: 'fake-model', publishName: 'desk-qwen-alice', wake: config.providers[0]!.wake } : undefined;
-    endpoint = await startLocalEndpoint({ registry, wakes: localWakes(config, entryOf, counted), port: 0, requireToken: false, log });
+    const entry: ProviderToPublish = { provider, type: 'openai', model: 'fake-model', publishName: 'desk-qwen-alice', wake: config.providers[0]!.wake };
+    const local = localWakes([{ name: 'desk-qwen', entry, published }], (request) => {
+      wakes.push(request.llmName);
+      return handler.wake(request);
+    });
+    endpoint = await startLocalEndpoint({ registry, wakes: local, port: 0, requireToken: false, log });
   };
 
   beforeEach(async () => {
@@ -53,13 +55,34 @@ describe('the local endpoint and a sleeping backend', () => {
     for await (const part of await streamed) text += part.choices[0]?.delta.content ?? '';
     expect(text).toBe('Good morning');
     expect(upstream.asleep).toBe(false);
-    // Both callers asked for a wake; the recipe ran once, under the name mcpd's wakes use.
+    // Both callers asked for a wake; the recipe ran once, under the published name mcpd's wakes use.
     expect(wakes).toEqual(['desk-qwen-alice', 'desk-qwen-alice']);
     expect(upstream.requests.filter((request) => request.path === '/wake_up')).toHaveLength(1);
     expect(lines).toContain('desk-qwen: its backend is asleep; waking it for a request on the local endpoint');
     // Awake now: the next request goes straight through.
     expect((await client().chat.completions.create({ model: 'desk-qwen', messages: HI })).choices[0]?.message.content).toBe('Good morning');
     expect(wakes).toHaveLength(2);
+  });
+
+  it('wakes an unpublished provider under a key of its own, which no published name can take', async () => {
+    await start({ type: 'http', url: `${upstream.url}/wake_up` }, false);
+    expect((await client().chat.completions.create({ model: 'desk-qwen', messages: HI })).choices[0]?.message.content).toBe('Good morning');
+    expect(wakes).toEqual(['local:desk-qwen']);
+  });
+
+  it('leaves a failure that is about the request alone, asleep or not: no wake can make it right', async () => {
+    await start({ type: 'http', url: `${upstream.url}/wake_up` });
+    upstream.setBehavior({ asleep: false, fail: { status: 400, message: 'bad temperature' } });
+    const refused = await fetch(`${endpoint.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'desk-qwen', messages: HI }) });
+    expect(refused.status).toBe(400);
+    upstream.setBehavior({ fail: { status: 500, message: 'out of memory' } });
+    expect((await fetch(`${endpoint.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'desk-qwen', messages: HI }) })).status).toBe(502);
+    // Asleep too, but what it said was about the request (a key it wants): that is the answer, not a wake.
+    upstream.setBehavior({ fail: undefined, asleep: true, apiKey: 'key-the-provider-lacks' });
+    const unauthorized = await fetch(`${endpoint.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'desk-qwen', messages: HI }) });
+    expect(((await unauthorized.json()) as { error: string }).error).toMatch(/invalid API key/);
+    expect(wakes).toEqual([]);
+    expect(upstream.asleep).toBe(true);
   });
 
   it('answers 503 with the reason when the recipe does not wake it, and the failure as it was without a recipe', async () => {

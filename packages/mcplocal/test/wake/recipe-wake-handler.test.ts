@@ -145,4 +145,20 @@ describe('RecipeWakeHandler', () => {
     expect(processAlive(pid)).toBe(false);
     expect(handler.isWaking('qwen-alice')).toBe(false);
   });
+
+  it('is idle once every wake has wound down, one whose callers left but whose command is still being killed included', async () => {
+    await handler.idle();
+    const script = 'console.log(process.pid); process.on("SIGTERM", () => {}); setInterval(() => {}, 1000)';
+    const caller = new AbortController();
+    const running = wake(entry({ type: 'command', command: process.execPath, args: ['-e', script] }), caller.signal).catch(() => undefined);
+    await expect.poll(() => lines.info.some((line) => /^qwen-alice: \d+$/.test(line)), { timeout: 5_000 }).toBe(true);
+    const pid = Number(lines.info.find((line) => /^qwen-alice: \d+$/.test(line))!.split(': ')[1]);
+    caller.abort(new McplocalError('the caller left'));
+    // Not waking any more for anyone, yet the command, which shrugs off SIGTERM, waits for its SIGKILL.
+    expect(handler.isWaking('qwen-alice')).toBe(false);
+    expect(processAlive(pid)).toBe(true);
+    await handler.idle();
+    expect(processAlive(pid)).toBe(false);
+    await running;
+  });
 });
