@@ -166,7 +166,6 @@ export type WakeResultBody = z.infer<typeof wakeResultBodySchema>;
  * 1, 2, 3…. A publisher that posts a result again after its connection failed before mcpd answered
  * (mcpd may have taken it) sends the same number, and mcpd takes each number once.
  */
-/** A result's number within its task: 1, 2, 3… as its publisher posts them. */
 export const resultSeqSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional();
 
 /**

@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance, FastifyRequest, FastifyReply } from 'fastify';
-
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * Cuts a request whose body stops arriving for `timeoutMs` (SPEC §9): the caller gets a 408

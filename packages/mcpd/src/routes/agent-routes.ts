@@ -36,7 +36,7 @@ export function agentRoutes(app: FastifyInstance, { agents, agentChat, inference
   // Every chat here is kept in a thread: the request's `threadId`, or a new one.
   app.post('/api/v1/agents/:name/chat', inferenceRoute({ limits, inference }, 'agent.chat'), async (request, reply) => {
     const { name } = nameParams.parse(request.params);
-    const call = inferenceCall(request, reply, 'agent.chat', name);
+    const call = inferenceCall(request, reply, name);
     await agentChat.chat({ ...call, agentName: name, keepThread: true });
     return settle(reply);
   });

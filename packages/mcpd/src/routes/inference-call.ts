@@ -3,11 +3,13 @@ import { chatCompletionRequestSchema, HOP_HEADER, WAIT_SECONDS_HEADER } from '@m
 import { badRequest, describeZodError } from '../errors.js';
 import type { InferenceCall } from '../inference/inference-backend.js';
 import { parseHops } from '../inference/hop-guard.js';
-import { noteRecorded } from './inference-route.js';
+import { inferenceEndpointOf, noteRecorded } from './inference-route.js';
 import { replyCaller } from './reply-caller.js';
 
-/** Reads what every inference route shares: the body, the wait header, the caller. */
-export function inferenceCall(request: FastifyRequest, reply: FastifyReply, endpoint: string, name?: string): InferenceCall {
+/** Reads what every inference route shares: the body, the wait header, the caller; its API face is the route's (`inferenceRoute`). */
+export function inferenceCall(request: FastifyRequest, reply: FastifyReply, name?: string): InferenceCall {
+  const endpoint = inferenceEndpointOf(request);
+  if (endpoint === undefined) throw new Error(`${request.routeOptions.url ?? request.url} is not an inference route: give it inferenceRoute's options`);
   const body = chatCompletionRequestSchema.safeParse(request.body);
   if (!body.success) throw badRequest(describeZodError(body.error));
   const llmName = name ?? body.data.model;

@@ -47,9 +47,15 @@ export function inferenceRoute({ limits, inference }: Pick<Services, 'limits' | 
  * error reaches `onError`): recorded as refused when its route is an inference route.
  */
 export function recordStalledInference(inference: Services['inference'], request: FastifyRequest, reply: FastifyReply, message: string): void {
-  const endpoint = (request.routeOptions.config as { inferenceEndpoint?: unknown } | undefined)?.inferenceEndpoint;
-  if (typeof endpoint !== 'string') return;
+  const endpoint = inferenceEndpointOf(request);
+  if (endpoint === undefined) return;
   recordOnce(inference, request, () => refusalOf(request, reply, endpoint, { statusCode: 408, message }));
+}
+
+/** The API face (`chat.completions`, `infer`, `agent.chat`) of a request on an inference route, from its route options. */
+export function inferenceEndpointOf(request: FastifyRequest): string | undefined {
+  const endpoint = (request.routeOptions.config as { inferenceEndpoint?: unknown } | undefined)?.inferenceEndpoint;
+  return typeof endpoint === 'string' ? endpoint : undefined;
 }
 
 function recordOnce(inference: Services['inference'], request: FastifyRequest, refusal: () => InferenceRefusal): void {

@@ -10,7 +10,7 @@ const nameParams = z.object({ name: z.string().min(1) });
 export function inferenceRoutes(app: FastifyInstance, { inference, limits }: Services): void {
   app.post('/api/v1/llms/:name/infer', inferenceRoute({ limits, inference }, 'infer'), async (request, reply) => {
     const { name } = nameParams.parse(request.params);
-    await inference.run(inferenceCall(request, reply, 'infer', name));
+    await inference.run(inferenceCall(request, reply, name));
     return settle(reply);
   });
 }

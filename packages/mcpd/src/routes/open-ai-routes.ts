@@ -11,7 +11,7 @@ import { settle } from './reply-caller.js';
  */
 export function openAiRoutes(app: FastifyInstance, { inference, agentChat, models, modelList, limits }: Services): void {
   app.post('/v1/chat/completions', inferenceRoute({ limits, inference }, 'chat.completions'), async (request, reply) => {
-    const call = inferenceCall(request, reply, 'chat.completions');
+    const call = inferenceCall(request, reply);
     if ((await models.kindOf(request.principal, call.name)) === 'agent') {
       noteAgentChat(request, call.name);
       await agentChat.chat({ ...call, agentName: call.name, keepThread: call.request.threadId !== undefined });

@@ -227,8 +227,7 @@ export class InferenceService {
    */
   recordRefusal(refusal: InferenceRefusal): void {
     const { principal, name, status, latencyMs, error } = refusal;
-    this.metrics.observeInference({ name, status, latencyMs, firstTokenMs: null, queueMs: null, served: false });
-    this.audit.record({
+    this.#write({
       at: new Date(this.options.clock.now().getTime() - latencyMs),
       userId: principal.userId,
       userName: principal.userName,
@@ -248,11 +247,16 @@ export class InferenceService {
     });
   }
 
+  /** An inference's audit record, and its metrics read from the same record. `served`: a member answered it, so its name needs no lookup. */
+  #write(entry: NewAuditRecordRow, served = false): void {
+    const { llmName: name, status, latencyMs, firstTokenMs = null, queueMs = null } = entry;
+    this.metrics.observeInference({ name, status, latencyMs, firstTokenMs, queueMs, served });
+    this.audit.record(entry);
+  }
+
   #record(call: InferenceCall, at: Date, startedAt: number, outcome: Outcome): void {
     call.onRecorded?.();
     const latencyMs = this.options.clock.monotonic() - startedAt;
-    const firstTokenMs = outcome.firstTokenAt === undefined ? null : outcome.firstTokenAt - startedAt;
-    this.metrics.observeInference({ name: call.name, status: outcome.status, latencyMs, firstTokenMs, queueMs: outcome.queueMs, served: outcome.servedBy !== null });
     const entry: NewAuditRecordRow = {
       at,
       userId: call.principal.userId,
@@ -263,7 +267,7 @@ export class InferenceService {
       streaming: call.request.stream === true,
       status: outcome.status,
       latencyMs,
-      firstTokenMs,
+      firstTokenMs: outcome.firstTokenAt === undefined ? null : outcome.firstTokenAt - startedAt,
       queueMs: outcome.queueMs,
       promptTokens: outcome.usage?.prompt_tokens ?? null,
       completionTokens: outcome.usage?.completion_tokens ?? null,
@@ -271,7 +275,7 @@ export class InferenceService {
       agentName: call.agentName ?? null,
       requestId: call.requestId ?? null,
     };
-    this.audit.record(entry);
+    this.#write(entry, outcome.servedBy !== null);
     // Only a failure carries an error: an answer that went well makes nothing here.
     if (outcome.error !== undefined) {
       this.options.failures.note({

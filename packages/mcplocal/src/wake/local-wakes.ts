@@ -9,7 +9,7 @@ export interface LocalWakes {
   wake(name: string, signal: AbortSignal): Promise<void>;
 }
 
-/** A local provider with a wake recipe. */
+/** A local provider; only one with a wake recipe (`entry.wake`) is woken. */
 export interface WakeableProvider {
   /** Its `name` in config.json, what a local caller asks for. */
   name: string;
@@ -24,6 +24,7 @@ export interface WakeableProvider {
  * no published name can be (a name has no colon), so it never joins another provider's wake.
  */
 export function localWakes(providers: readonly WakeableProvider[], wake: (request: WakeRequest, published: boolean) => Promise<unknown>): LocalWakes {
+  // One given without a recipe has nothing to run: its failure stays the answer.
   const wakeable = new Map(providers.filter(({ entry }) => entry.wake !== undefined).map((provider) => [provider.name, provider]));
   return {
     has: (name) => wakeable.has(name),

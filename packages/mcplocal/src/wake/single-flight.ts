@@ -63,14 +63,11 @@ export class SingleFlight<T> {
     const flight: Flight<T> = { controller, outcome, members: 0 };
     this.flights.set(key, flight);
     this.running.add(flight);
-    void outcome.then(
-      () => this.running.delete(flight),
-      () => this.running.delete(flight),
-    );
-    void outcome.then(
-      () => this.forget(key, flight),
-      () => this.forget(key, flight),
-    );
+    const over = () => {
+      this.running.delete(flight);
+      this.forget(key, flight);
+    };
+    void outcome.then(over, over);
     return flight;
   }
 
