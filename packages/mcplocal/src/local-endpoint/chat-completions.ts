@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock } from '@mcpctl/clock';
 import { chatCompletionRequestSchema } from '@mcpctl/protocol';
 import { LocalEndpointError, ProviderError } from '../errors.js';
 import type { FailoverRouter } from '../failover/failover-router.js';
@@ -11,6 +12,7 @@ import type { LocalEndpointLog } from './local-endpoint-options.js';
 import { pipeResponse } from './pipe-response.js';
 import { readJsonBody } from './read-json-body.js';
 import { serveLocally, type LocalChat } from './serve-locally.js';
+import { wakeComments } from './wake-comments.js';
 
 export interface ChatCompletionsContext {
   registry: ProviderRegistry;
@@ -19,6 +21,9 @@ export interface ChatCompletionsContext {
   bodyLimitBytes: number;
   identity(model: string): CompletionIdentity;
   wakes?: LocalWakes | undefined;
+  /** Times the comments a streaming caller hears while a backend wakes, every `wakeCommentIntervalMs`. */
+  clock: Clock;
+  wakeCommentIntervalMs: number;
   log?: LocalEndpointLog | undefined;
 }
 
@@ -30,7 +35,8 @@ type Served = { by: 'mcpd'; response: Response } | { by: 'local' };
  * knows — an LLM, pool or agent — which is forwarded with the user's token. When mcpd fails
  * to answer (unreachable, or a 5xx before any byte of the answer: a stream that failed after its
  * `: waiting` comments alone counts) and a local provider stands in for that name, the failover
- * router decides whether it serves instead.
+ * router decides whether it serves instead. A local provider, asked for by name or standing in,
+ * is woken first when its backend is found asleep (see {@link serveAwake}).
  */
 export async function chatCompletions(
   context: ChatCompletionsContext,
@@ -66,7 +72,7 @@ export async function chatCompletions(
     model,
     async () => ({ by: 'mcpd', response: await client.chat(body.text, request.headers, signal) }),
     async (standIn: LlmProvider) => {
-      await serveLocally(standIn, localChat(model, false), response);
+      await serveAwake(context, standIn, localChat(model, false), response);
       return { by: 'local' };
     },
     { signal, failsOver: isCentralFailure },
@@ -79,7 +85,7 @@ export async function chatCompletions(
       const central = new LocalEndpointError(failure.status, failure.message);
       if (!isCentralFailure(central)) return false;
       try {
-        await router.run(model, () => Promise.reject(central), (standIn) => serveLocally(standIn, localChat(model, false), response), { signal, failsOver: isCentralFailure });
+        await router.run(model, () => Promise.reject(central), (standIn) => serveAwake(context, standIn, localChat(model, false), response), { signal, failsOver: isCentralFailure });
         return true;
       } catch {
         // No stand-in, or the user may not use the LLM: the caller gets mcpd's failure.
@@ -95,21 +101,28 @@ export async function chatCompletions(
  * recipe, its backend is asked whether it serves (as the heartbeats ask it).
  * One that does not is woken, as mcpd's wake would (the same recipe, run once for both), and the
  * request served again. A backend that answers yet failed the request keeps its failure.
+ * A streaming caller hears `: waking` comments meanwhile; once they opened its stream, a failure
+ * reaches it as an error frame (the endpoint writes it).
  */
 async function serveAwake(context: ChatCompletionsContext, provider: LlmProvider, chat: LocalChat, response: ServerResponse): Promise<void> {
   try {
     await serveLocally(provider, chat, response);
     return;
   } catch (error) {
+    // serveLocally rejects only before any of its answer went out: comments alone may have
+    // (mcpd's, for a stand-in answering into its stream).
     const { wakes } = context;
-    if (!wakes?.has(provider.name) || response.headersSent || chat.signal.aborted || !mayBeAsleep(error)) throw error;
+    if (!wakes?.has(provider.name) || response.writableEnded || chat.signal.aborted || !mayBeAsleep(error)) throw error;
     if ((await provider.isAvailable({ signal: chat.signal })) || chat.signal.aborted) throw error;
     context.log?.info(`${provider.name}: its backend is asleep; waking it for a request on the local endpoint`);
+    const stopComments = chat.streaming ? wakeComments(response, provider.name, context.clock, context.wakeCommentIntervalMs) : undefined;
     try {
       await wakes.wake(provider.name, chat.signal);
     } catch (wakeError) {
       if (chat.signal.aborted) throw wakeError;
       throw new LocalEndpointError(503, `${provider.name} is asleep and did not wake: ${wakeError instanceof Error ? wakeError.message : String(wakeError)}`);
+    } finally {
+      stopComments?.();
     }
   }
   await serveLocally(provider, chat, response);

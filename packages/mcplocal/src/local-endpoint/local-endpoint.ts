@@ -14,6 +14,7 @@ import { isLoopbackHost, refuseWebPages } from './request-guard.js';
 import { requireToken } from './require-token.js';
 import { errorAnswer, sendError, sendJson } from './send-answer.js';
 import { errorFrame } from './sse-writer.js';
+import { WAKE_COMMENT_INTERVAL_MS } from './wake-comments.js';
 
 export const DEFAULT_LOCAL_ENDPOINT_HOST = '127.0.0.1';
 export const DEFAULT_LOCAL_ENDPOINT_PORT = 3200;
@@ -89,6 +90,8 @@ export class LocalEndpoint {
       bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
       identity: (model): CompletionIdentity => ({ id: `chatcmpl-${newId()}`, created: Math.floor(clock.now().getTime() / 1000), model }),
       wakes: options.wakes,
+      clock,
+      wakeCommentIntervalMs: options.wakeCommentIntervalMs ?? WAKE_COMMENT_INTERVAL_MS,
       log: options.log,
     };
     this.models = {
@@ -185,6 +188,13 @@ export class LocalEndpoint {
       if (response.destroyed) return;
       if (controller.signal.aborted) return tellStopping(request, response, controller.signal);
       if (response.headersSent) {
+        // A stream whose answer had not begun (it heard comments alone, while its backend woke)
+        // is told why, with the status it would have had; any other answer is cut.
+        if (!response.writableEnded && isEventStream(response)) {
+          const answer = errorAnswer(error, this.log);
+          response.end(errorFrame(answer.message, answer.status));
+          return;
+        }
         this.log?.warn(`local endpoint answer broke off: ${error instanceof Error ? error.message : String(error)}`);
         response.destroy();
         return;
@@ -212,9 +222,12 @@ function tellStopping(request: IncomingMessage, response: ServerResponse, signal
     sendError(request, response, { status: 503, message: 'mcplocal is stopping; try again once it is back', retryAfter: '5' });
     return;
   }
-  const streaming = String(response.getHeader('content-type') ?? '').startsWith('text/event-stream');
-  if (streaming) response.end(errorFrame('mcplocal is stopping: the answer ends here'));
+  if (isEventStream(response)) response.end(errorFrame('mcplocal is stopping: the answer ends here'));
   else response.destroy();
+}
+
+function isEventStream(response: ServerResponse): boolean {
+  return String(response.getHeader('content-type') ?? '').startsWith('text/event-stream');
 }
 
 /** Starts the local endpoint; see {@link LocalEndpoint}. */

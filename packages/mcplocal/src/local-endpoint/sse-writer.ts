@@ -56,9 +56,12 @@ export class SseWriter {
   }
 }
 
-/** The frame that tells a stream's reader the answer broke off. */
-export function errorFrame(message: string): string {
-  const frame: OpenAiError = { error: { message, type: 'upstream_error' } };
+/**
+ * The frame that tells a stream's reader the answer broke off; `status`, for a stream whose answer
+ * never began, is the status the failure would have had (as mcpd's frames say it).
+ */
+export function errorFrame(message: string, status?: number): string {
+  const frame: OpenAiError = { error: { message, type: 'upstream_error', ...(status === undefined ? {} : { status }) } };
   return `data: ${JSON.stringify(frame)}\n\n`;
 }
 

@@ -12,7 +12,10 @@ import {
 } from '@mcpctl/test-kit';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { mcplocalConfigSchema } from '@mcpctl/protocol';
 import { OpenAiProvider, ProviderRegistry, startLocalEndpoint, type LocalEndpoint } from '../../src/index.js';
+import { localWakes } from '../../src/wake/local-wakes.js';
+import { RecipeWakeHandler } from '../../src/wake/recipe-wake-handler.js';
 
 const CENTRAL_TOKENS = ['Answer', ' from', ' the', ' team', ' server', '.'];
 const LOCAL_TOKENS = ['Answer', ' from', ' my', ' desk', '.'];
@@ -222,6 +225,47 @@ describe('the local endpoint forwarding to mcpd, with failover', () => {
     const frames = await limited.text();
     expect(frames).toMatch(/^: waiting\n\ndata: \{"error":\{"message":"[^"]*slow down[^"]*","type":"upstream_error","status":429\}\}\n\n$/);
     expect(local.requests).toHaveLength(0);
+  });
+
+  it('wakes a sleeping stand-in with its recipe before it serves, for a whole answer and into a stream already open', async () => {
+    const central = await centralLlm();
+    const sleeper = await startFakeUpstream({ tokens: LOCAL_TOKENS, asleep: true, wakeDelayMs: 200 });
+    centrals.push(sleeper);
+    const provider = new OpenAiProvider({ name: 'desk-qwen', url: sleeper.url, model: 'fake-model' });
+    const registry = new ProviderRegistry();
+    registry.register(provider);
+    registry.registerFailover(central.name, 'desk-qwen');
+    const log = { info: (line: string) => lines.push(line), warn: (line: string) => lines.push(line), error: (line: string) => lines.push(line) };
+    const config = mcplocalConfigSchema.parse({
+      providers: [{ name: 'desk-qwen', type: 'openai', url: `${sleeper.url}/v1`, model: 'fake-model', failoverFor: central.name, wake: { type: 'http', url: `${sleeper.url}/wake_up` } }],
+    });
+    const handler = new RecipeWakeHandler({ log, pollInitialDelayMs: 20, pollMaxDelayMs: 50 });
+    const wakes = localWakes([{ name: 'desk-qwen', entry: { provider, type: 'openai', model: 'fake-model', wake: config.providers[0]!.wake }, published: false }], (request) =>
+      handler.wake(request),
+    );
+    const endpoint = await startLocalEndpoint({ registry, mcpd: { url: mcpd.url, token: aliceToken }, port: 0, log, wakes });
+    endpoints.push(endpoint);
+    endpointTokens.set(endpoint, aliceToken);
+
+    await central.upstream.close();
+    const response = await post(endpoint, { model: central.name, messages: HI });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-mcpctl-served-by')).toBe('desk-qwen');
+    expect(((await response.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]?.message.content).toBe(LOCAL_TOKENS.join(''));
+    expect(sleeper.asleep).toBe(false);
+    expect(lines).toContain('desk-qwen: its backend is asleep; waking it for a request on the local endpoint');
+
+    // Asleep again, behind a central stream that fails after its `: waiting` comment: woken, and answering into that stream.
+    sleeper.setBehavior({ asleep: true });
+    const late = await centralLlm();
+    registry.registerFailover(late.name, 'desk-qwen');
+    late.upstream.setBehavior({ latencyMs: 1_500, fail: { status: 500, message: 'upstream exploded late' } });
+    const stream = await client(endpoint).chat.completions.create({ model: late.name, messages: HI, stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe(LOCAL_TOKENS.join(''));
+    expect(sleeper.asleep).toBe(false);
+    expect(sleeper.requests.filter((request) => request.path === '/wake_up')).toHaveLength(2);
   });
 
   it("passes the central error on, without a stand-in, when the LLM has none", async () => {

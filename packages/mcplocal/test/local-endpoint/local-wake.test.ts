@@ -16,7 +16,7 @@ describe('the local endpoint and a sleeping backend', () => {
   let lines: string[];
   let wakes: string[];
 
-  const start = async (recipe: Record<string, unknown> | undefined, published = true) => {
+  const start = async (recipe: Record<string, unknown> | undefined, published = true, wakeCommentIntervalMs?: number) => {
     const config = mcplocalConfigSchema.parse({
       providers: [{ name: 'desk-qwen', type: 'openai', url: `${upstream.url}/v1`, model: 'fake-model', ...(recipe ? { wake: recipe } : {}) }],
     });
@@ -30,7 +30,7 @@ describe('the local endpoint and a sleeping backend', () => {
       wakes.push(request.llmName);
       return handler.wake(request);
     });
-    endpoint = await startLocalEndpoint({ registry, wakes: local, port: 0, requireToken: false, log });
+    endpoint = await startLocalEndpoint({ registry, wakes: local, port: 0, requireToken: false, log, wakeCommentIntervalMs });
   };
 
   beforeEach(async () => {
@@ -62,6 +62,42 @@ describe('the local endpoint and a sleeping backend', () => {
     // Awake now: the next request goes straight through.
     expect((await client().chat.completions.create({ model: 'desk-qwen', messages: HI })).choices[0]?.message.content).toBe('Good morning');
     expect(wakes).toHaveLength(2);
+  });
+
+  const postStream = () =>
+    fetch(`${endpoint.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'desk-qwen', messages: HI, stream: true }) });
+
+  it('tells a streaming caller `: waking` while a long wake runs, so nothing cuts its silent connection, then streams the answer', async () => {
+    upstream.setBehavior({ wakeDelayMs: 600 });
+    await start({ type: 'http', url: `${upstream.url}/wake_up` }, true, 100);
+    const response = await postStream();
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(response.headers.get('x-mcpctl-served-by')).toBe('desk-qwen');
+    const text = await response.text();
+    const comments = text.split('\n\n').filter((event) => event.startsWith(':'));
+    expect(comments.length).toBeGreaterThanOrEqual(2);
+    for (const comment of comments) expect(comment).toMatch(/^: waking desk-qwen \d+s$/);
+    // The comments come before the answer, which is whole.
+    expect(text.indexOf('data: ')).toBeGreaterThan(text.lastIndexOf(': waking'));
+    const tokens = text.split('\n\n').filter((event) => event.startsWith('data: {')).map((event) => (JSON.parse(event.slice(6)) as { choices: Array<{ delta: { content?: string } }> }).choices[0]?.delta.content ?? '');
+    expect(tokens.join('')).toBe('Good morning');
+    expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+  });
+
+  it('ends a stream that heard `: waking` with an error frame carrying the 503 when the wake fails', async () => {
+    // The recipe is taken, but the backend comes up long after the recipe's bound.
+    upstream.setBehavior({ wakeDelayMs: 60_000 });
+    await start({ type: 'http', url: `${upstream.url}/wake_up`, maxWaitSeconds: 1 }, true, 100);
+    const response = await postStream();
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toMatch(/^: waking desk-qwen \d+s\n\n/);
+    const last = text.trimEnd().split('\n\n').at(-1) ?? '';
+    const frame = JSON.parse(last.replace(/^data: /, '')) as { error: { message: string; status: number } };
+    expect(frame.error.status).toBe(503);
+    expect(frame.error.message).toMatch(/^desk-qwen is asleep and did not wake: /);
+    expect(text).not.toContain('[DONE]');
   });
 
   it('wakes an unpublished provider under a key of its own, which no published name can take', async () => {

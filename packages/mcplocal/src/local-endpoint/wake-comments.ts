@@ -1,0 +1,26 @@
+import type { ServerResponse } from 'node:http';
+import { every, type Cancel, type Clock } from '@mcpctl/clock';
+import { SERVED_BY_HEADER } from '@mcpctl/protocol';
+import { SSE_HEADERS, writeHeadKept } from './sse-writer.js';
+
+/** As often as mcpd tells its own streaming callers that their answer is still coming. */
+export const WAKE_COMMENT_INTERVAL_MS = 15_000;
+
+/**
+ * Tells a streaming caller whose request waits for a backend's wake `: waking NAME Ns` every
+ * `intervalMs`, as mcpd tells its callers, so a proxy or client that cuts a silent connection
+ * keeps it through a wake of minutes. The head (200, an event stream, `x-mcpctl-served-by`) goes
+ * out with the first comment: a wake that ends sooner leaves the answer as if there had been
+ * none, and a failure after it can only be an error frame. A stream already open (a stand-in
+ * answering into mcpd's) just gets the comments. Answers the cancel that stops them.
+ */
+export function wakeComments(response: ServerResponse, name: string, clock: Clock, intervalMs: number): Cancel {
+  const startedAt = clock.monotonic();
+  return every(clock, intervalMs, () => {
+    if (response.destroyed || response.writableEnded) return;
+    if (!response.headersSent) {
+      writeHeadKept(response, 200, { ...SSE_HEADERS, [SERVED_BY_HEADER]: name });
+    }
+    response.write(`: waking ${name} ${Math.round((clock.monotonic() - startedAt) / 1000)}s\n\n`);
+  });
+}
