@@ -57,7 +57,7 @@ export class McpdMetrics {
 
   readonly queueWait = this.#secondsPerLlm(
     'mcpd_inference_queue_seconds',
-    'Time a request waited for a free LLM or pool member (requests that were given one, at once or after a wait)',
+    'Time a request waited for a free LLM or pool member: 0 for one given a slot at once, and waits that ended without one (503, the caller gone) too',
     [0.001, 0.01, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300],
   );
 

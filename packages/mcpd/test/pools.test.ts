@@ -139,6 +139,16 @@ describe('pools and the wait queue', () => {
     expect(late.headers.get('retry-after')).toBeTruthy();
     expect(await late.json()).toEqual({ error: 'no capacity for qwen3 within 60 s' });
     expect((await first).status).toBe(200);
+    // Waits that ended without a slot are in the records and the histogram of time in line too.
+    const records = (await (await mcpd.api('/api/v1/audit?llm=qwen3')).json()) as Array<{ status: number; queueMs: number | null }>;
+    expect(records.map(({ status, queueMs }) => ({ status, queueMs })).sort((a, b) => a.status - b.status)).toEqual([
+      { status: 200, queueMs: 0 },
+      { status: 499, queueMs: 0 },
+      { status: 503, queueMs: 60_000 },
+    ]);
+    const metrics = await (await mcpd.api('/metrics')).text();
+    expect(metrics).toContain('mcpd_inference_queue_seconds_count{llm="qwen3"} 3');
+    expect(metrics).toContain('mcpd_inference_queue_seconds_bucket{le="60",llm="qwen3"} 3');
   });
 
   it('retries once on another member when one fails before its first byte', async () => {

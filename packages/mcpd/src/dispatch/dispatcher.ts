@@ -36,6 +36,12 @@ export interface DispatchRequest {
   exclude?: ReadonlySet<string>;
   /** Told every few seconds while the request waits on a wake. */
   onWaking?: ((llmName: string, elapsedMs: number) => void) | undefined;
+  /**
+   * Told how long the request waited for a slot (in the queue, or for the LLM's turn among the
+   * replicas) each time such a wait ends, whether a slot came or not: a wait that ended in a 503
+   * or with the caller gone counts as much as one that was served.
+   */
+  onWaited?: ((ms: number) => void) | undefined;
 }
 
 /** Requests of one user that may wait per LLM or pool: as configured, else half the queue. */
@@ -51,7 +57,6 @@ export interface Slot {
   target: InferenceTarget;
   /** True when the name is a pool (another member may be tried). */
   pooled: boolean;
-  queueMs: number;
   release(): void;
 }
 
@@ -156,7 +161,7 @@ export class Dispatcher {
     const queue = this.#queues.get(resolved.key);
     // Waiting requests go first: a newcomer never takes a slot from under them.
     const now = !queue?.length ? this.#pick(resolved, request.exclude) : undefined;
-    const slot = now ? this.#slot(now, resolved, 0) : await this.#wait(request, resolved);
+    const slot = now ? this.#slot(now, resolved) : await this.#wait(request, resolved);
     return this.shared?.keeps(slot.target) ? this.#shareSlot(slot, request, this.shared) : slot;
   }
 
@@ -169,10 +174,11 @@ export class Dispatcher {
     } catch (error) {
       slot.release();
       throw error;
+    } finally {
+      request.onWaited?.(this.clock.monotonic() - startedAt);
     }
     return {
       ...slot,
-      queueMs: slot.queueMs + this.clock.monotonic() - startedAt,
       release: () => {
         slot.release();
         releaseShared();
@@ -217,8 +223,8 @@ export class Dispatcher {
     return target;
   }
 
-  #slot(target: InferenceTarget, resolved: Resolved, queueMs: number): Slot {
-    return { target, pooled: resolved.pooled, queueMs, release: this.inFlight.acquire(target.record.id) };
+  #slot(target: InferenceTarget, resolved: Resolved): Slot {
+    return { target, pooled: resolved.pooled, release: this.inFlight.acquire(target.record.id) };
   }
 
   #wait(request: DispatchRequest, resolved: Resolved): Promise<Slot> {
@@ -250,6 +256,7 @@ export class Dispatcher {
         for (const cleanup of waiter.cleanups) cleanup();
         const index = queue.indexOf(waiter);
         if (index >= 0) queue.splice(index, 1);
+        request.onWaited?.(this.clock.monotonic() - enqueuedAt);
       };
       const armDeadline = () => {
         cancelDeadline();
@@ -276,7 +283,7 @@ export class Dispatcher {
         },
         grant: (target) => {
           settle();
-          resolve(this.#slot(target, resolved, this.clock.monotonic() - enqueuedAt));
+          resolve(this.#slot(target, resolved));
         },
         fail: (error) => {
           settle();

@@ -124,7 +124,7 @@ export class InferenceService {
     for (let attempt = 0; ; attempt += 1) {
       let slot: Slot;
       try {
-        slot = await this.#acquire(call, failed);
+        slot = await this.#acquire(call, failed, outcome);
       } catch (error) {
         throw first ? poolFailure(first, error) : error;
       }
@@ -133,7 +133,8 @@ export class InferenceService {
         throw new CallerGoneError();
       }
       running.started = true;
-      outcome.queueMs = (outcome.queueMs ?? 0) + slot.queueMs;
+      // Given a slot at once, it waited 0 ms: the record says so (null is for calls never given one that did not wait).
+      outcome.queueMs ??= 0;
       outcome.servedBy = slot.target.record.name;
       try {
         await this.backends[slot.target.record.kind].serve(call, slot.target, outcome);
@@ -165,7 +166,7 @@ export class InferenceService {
     }
   }
 
-  #acquire(call: InferenceCall, exclude: ReadonlySet<string>): Promise<Slot> {
+  #acquire(call: InferenceCall, exclude: ReadonlySet<string>, outcome: Outcome): Promise<Slot> {
     const streaming = call.request.stream === true;
     return this.dispatcher.acquire({
       principal: call.principal,
@@ -176,6 +177,9 @@ export class InferenceService {
       onWaking: streaming
         ? (llmName, elapsedMs) => call.caller.openStream({}).write(`: waking ${llmName} ${Math.round(elapsedMs / 1000)}s\n\n`)
         : undefined,
+      onWaited: (ms) => {
+        outcome.queueMs = (outcome.queueMs ?? 0) + ms;
+      },
     });
   }
 
