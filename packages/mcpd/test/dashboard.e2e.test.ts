@@ -326,6 +326,20 @@ describe('the dashboard in a browser', () => {
     expect(await page.locator('[role=alert]').textContent()).toMatch(/revoked or has expired/);
   });
 
+  it('logs out at the first call a view makes with a revoked token, without waiting for the live stream to notice', async () => {
+    const { token } = (await (await api('/api/v1/tokens', { json: { user: 'alice', name: 'revoked-mid-view' } })).json()) as { token: string };
+    let letGo = () => {};
+    const held = new Promise<void>((resolve) => (letGo = resolve));
+    // The live stream never opens here: only the view's own call can learn of the revocation.
+    const page = await loggedIn(token, { prepare: (tab) => tab.route('**/api/v1/events', async (route) => held.then(() => route.abort('failed'))) });
+    await api('/api/v1/tokens/revoked-mid-view?user=alice', { method: 'DELETE' });
+    await page.click('button[data-tab=audit]');
+    await page.locator('input[name=token]').waitFor({ timeout: 5_000 });
+    expect(await page.locator('[role=alert]').textContent()).toMatch(/revoked or has expired/);
+    expect(await page.evaluate(() => sessionStorage.getItem('mcpctl.token'))).toBeNull();
+    letGo();
+  });
+
   it('says it is connecting, then that the stream is down and why, and marks the live views stale until it is back', async () => {
     let letGo = () => {};
     const held = new Promise<void>((resolve) => (letGo = resolve));

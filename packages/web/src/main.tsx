@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, cleanToken, messageOf, storedToken, storeToken } from './api.js';
+import { api, ApiError, cleanToken, messageOf, onTokenRefused, storedToken, storeToken } from './api.js';
 import { age } from './format.js';
 import { REFUSED, useLive } from './live.js';
 import type { LiveStatus } from './live-stream.js';
@@ -70,6 +70,8 @@ function Dashboard({ token, status, onLogout }: { token: string; status: Status;
     return () => removeEventListener('hashchange', follow);
   }, []);
   const live = useLive(token, onLogout);
+  // Any call the views make with a refused token logs out as the live stream's refusal does.
+  useEffect(() => onTokenRefused(() => onLogout(REFUSED)), [onLogout]);
   // The live views show what mcpd last sent: while the stream is down, they say how old it is.
   const stale = live.status.phase === 'down' && LIVE_TABS.has(tab);
   const [now, setNow] = useState(Date.now());

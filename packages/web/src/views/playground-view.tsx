@@ -1,6 +1,7 @@
 import { createParser } from 'eventsource-parser';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AgentView, LiveLlmView, PoolView } from '@mcpctl/protocol';
+import { tokenRefused } from '../api.js';
 import { ms } from '../format.js';
 import { playgroundModels } from './playground-models.js';
 
@@ -66,6 +67,7 @@ export function PlaygroundView({ token, llms, pools, agents }: { token: string; 
         signal: request.signal,
       });
       if (!response.ok || !response.body) {
+        if (response.status === 401) tokenRefused();
         const body = (await response.json().catch(() => ({}))) as { error?: string };
         throw new Error(body.error ?? `mcpd answered ${response.status}`);
       }
