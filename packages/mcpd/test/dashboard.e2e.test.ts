@@ -336,7 +336,7 @@ describe('the dashboard in a browser', () => {
     await page.click('button[data-tab=audit]');
     await page.locator('input[name=token]').waitFor({ timeout: 5_000 });
     expect(await page.locator('[role=alert]').textContent()).toMatch(/revoked or has expired/);
-    expect(await page.evaluate(() => sessionStorage.getItem('mcpctl.token'))).toBeNull();
+    expect(await page.evaluate("sessionStorage.getItem('mcpctl.token')")).toBeNull();
     letGo();
   });
 
