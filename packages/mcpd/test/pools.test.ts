@@ -126,6 +126,7 @@ describe('pools and the wait queue', () => {
     const controller = new AbortController();
     const leaving = infer('qwen3', { signal: controller.signal }).catch(() => undefined);
     await eventually(async () => (await pool()).queued === 1);
+    clock.advance(5_000);
     controller.abort();
     await leaving;
     await eventually(async () => (await pool()).queued === 0);
@@ -143,7 +144,7 @@ describe('pools and the wait queue', () => {
     const records = (await (await mcpd.api('/api/v1/audit?llm=qwen3')).json()) as Array<{ status: number; queueMs: number | null }>;
     expect(records.map(({ status, queueMs }) => ({ status, queueMs })).sort((a, b) => a.status - b.status)).toEqual([
       { status: 200, queueMs: 0 },
-      { status: 499, queueMs: 0 },
+      { status: 499, queueMs: 5_000 },
       { status: 503, queueMs: 60_000 },
     ]);
     const metrics = await (await mcpd.api('/metrics')).text();

@@ -20,21 +20,23 @@ export class ApiError extends Error {
   }
 }
 
-const refusedListeners = new Set<() => void>();
+const refusedListeners = new Set<{ token: string; listener: () => void }>();
 
 /**
- * Hears every 401 mcpd answers a call of the logged-in page (a view's, the playground's), so a
- * token revoked while the page is open logs it out at the next call, whichever makes it, not only
- * when the live stream notices. Answers the function that stops listening.
+ * Hears every 401 mcpd answers a call made with `token` (a view's, the playground's), so a token
+ * revoked while the page is open logs it out at the next call, whichever makes it, not only when
+ * the live stream notices. Only that token's refusals: a slow call of a token already replaced
+ * says nothing of the new one. Answers the function that stops listening.
  */
-export function onTokenRefused(listener: () => void): () => void {
-  refusedListeners.add(listener);
-  return () => refusedListeners.delete(listener);
+export function onTokenRefused(token: string, listener: () => void): () => void {
+  const entry = { token, listener };
+  refusedListeners.add(entry);
+  return () => refusedListeners.delete(entry);
 }
 
-/** mcpd answered 401 to a call made with the page's token. */
-export function tokenRefused(): void {
-  for (const listener of [...refusedListeners]) listener();
+/** mcpd answered 401 to a call made with `token`. */
+export function tokenRefused(token: string): void {
+  for (const entry of [...refusedListeners]) if (entry.token === token) entry.listener();
 }
 
 export async function api<T>(token: string, path: string, init: RequestInit & { json?: unknown } = {}): Promise<T> {
@@ -44,7 +46,7 @@ export async function api<T>(token: string, path: string, init: RequestInit & { 
   if (json !== undefined) headers.set('content-type', 'application/json');
   const response = await fetch(path, { ...rest, headers, ...(json === undefined ? {} : { body: JSON.stringify(json) }) });
   if (!response.ok) {
-    if (response.status === 401) tokenRefused();
+    if (response.status === 401) tokenRefused(token);
     const body = (await response.json().catch(() => ({}))) as { error?: string };
     const message = body.error ?? `mcpd answered ${response.status}`;
     const wait = retryAfterOf(response.headers);

@@ -71,7 +71,7 @@ function Dashboard({ token, status, onLogout }: { token: string; status: Status;
   }, []);
   const live = useLive(token, onLogout);
   // Any call the views make with a refused token logs out as the live stream's refusal does.
-  useEffect(() => onTokenRefused(() => onLogout(REFUSED)), [onLogout]);
+  useEffect(() => onTokenRefused(token, () => onLogout(REFUSED)), [token, onLogout]);
   // The live views show what mcpd last sent: while the stream is down, they say how old it is.
   const stale = live.status.phase === 'down' && LIVE_TABS.has(tab);
   const [now, setNow] = useState(Date.now());

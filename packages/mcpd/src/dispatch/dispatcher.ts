@@ -1,5 +1,5 @@
 import { every, type Clock } from '@mcpctl/clock';
-import { echo, forbidden, NoOtherMemberError, notFound, serviceUnavailable, tooManyRequests } from '../errors.js';
+import { echo, forbidden, HttpError, NoOtherMemberError, notFound, serviceUnavailable, tooManyRequests } from '../errors.js';
 import type { CancelSignal } from '../inference/caller.js';
 import { CallerGoneError } from '../inference/upstream-call.js';
 import type { TaskRouter } from '../relay/task-router.js';
@@ -168,15 +168,19 @@ export class Dispatcher {
   /** The slot here, then the LLM's turn among replicas; the slot here is given back if that fails. */
   async #shareSlot(slot: Slot, request: DispatchRequest, shared: SharedSlots): Promise<Slot> {
     const startedAt = this.clock.monotonic();
+    const goneBefore = request.signal.aborted;
     let releaseShared: () => void;
     try {
       releaseShared = await shared.take(slot.target, { userId: request.principal.userId, signal: request.signal });
     } catch (error) {
       slot.release();
+      // A wait for the turn that ended without one is time in line; a refusal before any wait (429) is not.
+      if (!goneBefore && (error instanceof CallerGoneError || (error instanceof HttpError && error.statusCode === 503))) {
+        request.onWaited?.(this.clock.monotonic() - startedAt);
+      }
       throw error;
-    } finally {
-      request.onWaited?.(this.clock.monotonic() - startedAt);
     }
+    request.onWaited?.(this.clock.monotonic() - startedAt);
     return {
       ...slot,
       release: () => {
@@ -281,11 +285,15 @@ export class Dispatcher {
           deadline = until;
           armDeadline();
         },
+        // Once settled a waiter stays so: a late grant would take a slot no one releases, a late
+        // failure would tell its wait a second time.
         grant: (target) => {
+          if (waiter.settled) return;
           settle();
           resolve(this.#slot(target, resolved));
         },
         fail: (error) => {
+          if (waiter.settled) return;
           settle();
           reject(error);
         },

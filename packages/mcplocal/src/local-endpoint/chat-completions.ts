@@ -11,7 +11,9 @@ import type { McpdClient } from './mcpd-client.js';
 import type { LocalEndpointLog } from './local-endpoint-options.js';
 import { pipeResponse } from './pipe-response.js';
 import { readJsonBody } from './read-json-body.js';
+import { errorAnswer } from './send-answer.js';
 import { serveLocally, type LocalChat } from './serve-locally.js';
+import { errorFrame } from './sse-writer.js';
 import { wakeComments } from './wake-comments.js';
 
 export interface ChatCompletionsContext {
@@ -87,9 +89,17 @@ export async function chatCompletions(
       try {
         await router.run(model, () => Promise.reject(central), (standIn) => serveAwake(context, standIn, localChat(model, false), response), { signal, failsOver: isCentralFailure });
         return true;
-      } catch {
+      } catch (error) {
         // No stand-in, or the user may not use the LLM: the caller gets mcpd's failure.
-        return false;
+        if (error === central) return false;
+        // The stand-in was allowed and failed before its answer began (its backend did not
+        // wake, say): its failure is the answer, as in any failover, told in the open stream.
+        if (!signal.aborted && !response.writableEnded) {
+          const answer = errorAnswer(error, context.log);
+          context.log?.warn(`the stand-in for "${model}" failed: ${answer.message}`);
+          response.end(errorFrame(answer.message, answer.status));
+        }
+        return true;
       }
     },
   });

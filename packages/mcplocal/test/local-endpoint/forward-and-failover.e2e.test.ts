@@ -227,25 +227,31 @@ describe('the local endpoint forwarding to mcpd, with failover', () => {
     expect(local.requests).toHaveLength(0);
   });
 
-  it('wakes a sleeping stand-in with its recipe before it serves, for a whole answer and into a stream already open', async () => {
-    const central = await centralLlm();
-    const sleeper = await startFakeUpstream({ tokens: LOCAL_TOKENS, asleep: true, wakeDelayMs: 200 });
-    centrals.push(sleeper);
+  /** The endpoint with alice's credentials and a stand-in for `central` whose backend, `sleeper`, has a wake recipe. */
+  async function sleepingStandIn(central: string, sleeper: FakeUpstream, maxWaitSeconds: number): Promise<LocalEndpoint> {
     const provider = new OpenAiProvider({ name: 'desk-qwen', url: sleeper.url, model: 'fake-model' });
     const registry = new ProviderRegistry();
     registry.register(provider);
-    registry.registerFailover(central.name, 'desk-qwen');
+    registry.registerFailover(central, 'desk-qwen');
     const log = { info: (line: string) => lines.push(line), warn: (line: string) => lines.push(line), error: (line: string) => lines.push(line) };
     const config = mcplocalConfigSchema.parse({
-      providers: [{ name: 'desk-qwen', type: 'openai', url: `${sleeper.url}/v1`, model: 'fake-model', failoverFor: central.name, wake: { type: 'http', url: `${sleeper.url}/wake_up` } }],
+      providers: [{ name: 'desk-qwen', type: 'openai', url: `${sleeper.url}/v1`, model: 'fake-model', failoverFor: central, wake: { type: 'http', url: `${sleeper.url}/wake_up`, maxWaitSeconds } }],
     });
     const handler = new RecipeWakeHandler({ log, pollInitialDelayMs: 20, pollMaxDelayMs: 50 });
     const wakes = localWakes([{ name: 'desk-qwen', entry: { provider, type: 'openai', model: 'fake-model', wake: config.providers[0]!.wake }, published: false }], (request) =>
       handler.wake(request),
     );
-    const endpoint = await startLocalEndpoint({ registry, mcpd: { url: mcpd.url, token: aliceToken }, port: 0, log, wakes });
+    const endpoint = await startLocalEndpoint({ registry, mcpd: { url: mcpd.url, token: aliceToken }, port: 0, log, wakes, wakeCommentIntervalMs: 100 });
     endpoints.push(endpoint);
     endpointTokens.set(endpoint, aliceToken);
+    return endpoint;
+  }
+
+  it('wakes a sleeping stand-in with its recipe before it serves, for a whole answer and into a stream already open', async () => {
+    const central = await centralLlm();
+    const sleeper = await startFakeUpstream({ tokens: LOCAL_TOKENS, asleep: true, wakeDelayMs: 400 });
+    centrals.push(sleeper);
+    const endpoint = await sleepingStandIn(central.name, sleeper, 30);
 
     await central.upstream.close();
     const response = await post(endpoint, { model: central.name, messages: HI });
@@ -255,17 +261,42 @@ describe('the local endpoint forwarding to mcpd, with failover', () => {
     expect(sleeper.asleep).toBe(false);
     expect(lines).toContain('desk-qwen: its backend is asleep; waking it for a request on the local endpoint');
 
-    // Asleep again, behind a central stream that fails after its `: waiting` comment: woken, and answering into that stream.
+    // Asleep again, behind a central stream that fails after its `: waiting` comment: woken, with
+    // its own comments, and answering into that stream.
     sleeper.setBehavior({ asleep: true });
     const late = await centralLlm();
-    registry.registerFailover(late.name, 'desk-qwen');
+    await endpoint.close();
+    const lateEndpoint = await sleepingStandIn(late.name, sleeper, 30);
     late.upstream.setBehavior({ latencyMs: 1_500, fail: { status: 500, message: 'upstream exploded late' } });
-    const stream = await client(endpoint).chat.completions.create({ model: late.name, messages: HI, stream: true });
-    let text = '';
-    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
-    expect(text).toBe(LOCAL_TOKENS.join(''));
-    expect(sleeper.asleep).toBe(false);
+    const streamed = await post(lateEndpoint, { model: late.name, messages: HI, stream: true });
+    expect(streamed.status).toBe(200);
+    const text = await streamed.text();
+    const events = text.split('\n\n').filter((event) => event !== '');
+    expect(events[0]).toBe(': waiting');
+    expect(events[1]).toMatch(/^: waking desk-qwen \d+s$/);
+    const tokens = events.filter((event) => event.startsWith('data: {')).map((event) => (JSON.parse(event.slice(6)) as { choices: Array<{ delta: { content?: string } }> }).choices[0]?.delta.content ?? '');
+    expect(tokens.join('')).toBe(LOCAL_TOKENS.join(''));
+    expect(events.at(-1)).toBe('data: [DONE]');
     expect(sleeper.requests.filter((request) => request.path === '/wake_up')).toHaveLength(2);
+  });
+
+  it("ends mcpd's open stream with the stand-in's own failure when its backend does not wake", async () => {
+    const central = await centralLlm();
+    // The recipe is taken, but the backend comes up long after the recipe's bound.
+    const sleeper = await startFakeUpstream({ tokens: LOCAL_TOKENS, asleep: true, wakeDelayMs: 60_000 });
+    centrals.push(sleeper);
+    const endpoint = await sleepingStandIn(central.name, sleeper, 1);
+    central.upstream.setBehavior({ latencyMs: 1_500, fail: { status: 500, message: 'upstream exploded late' } });
+    const streamed = await post(endpoint, { model: central.name, messages: HI, stream: true });
+    expect(streamed.status).toBe(200);
+    const events = (await streamed.text()).split('\n\n').filter((event) => event !== '');
+    expect(events[0]).toBe(': waiting');
+    expect(events.some((event) => /^: waking desk-qwen \d+s$/.test(event))).toBe(true);
+    const frame = JSON.parse((events.at(-1) ?? '').replace(/^data: /, '')) as { error: { message: string; status: number } };
+    expect(frame.error.status).toBe(503);
+    expect(frame.error.message).toMatch(/^desk-qwen is asleep and did not wake: /);
+    expect(events).not.toContain('data: [DONE]');
+    expect(lines.some((line) => line.startsWith(`the stand-in for "${central.name}" failed: desk-qwen is asleep and did not wake`))).toBe(true);
   });
 
   it("passes the central error on, without a stand-in, when the LLM has none", async () => {

@@ -67,7 +67,7 @@ export function PlaygroundView({ token, llms, pools, agents }: { token: string; 
         signal: request.signal,
       });
       if (!response.ok || !response.body) {
-        if (response.status === 401) tokenRefused();
+        if (response.status === 401) tokenRefused(token);
         const body = (await response.json().catch(() => ({}))) as { error?: string };
         throw new Error(body.error ?? `mcpd answered ${response.status}`);
       }
