@@ -85,7 +85,7 @@ export class McpdHttpError extends McplocalError {
  */
 export class LocalEndpointError extends McplocalError {
   readonly status: number;
-  /** Sent as `Retry-After` when mcpd advised one. */
+  /** Sent as `Retry-After`: mcpd's advice passed on, or the wait after a failed wake. */
   readonly retryAfter: string | undefined;
 
   constructor(status: number, message: string, options: { cause?: unknown; retryAfter?: string | undefined } = {}) {

@@ -96,7 +96,6 @@ export async function chatCompletions(
         // wake, say): its failure is the answer, as in any failover, told in the open stream.
         if (!signal.aborted && !response.writableEnded) {
           const answer = errorAnswer(error, context.log);
-          context.log?.warn(`the stand-in for "${model}" failed: ${answer.message}`);
           response.end(errorFrame(answer.message, answer.status));
         }
         return true;
@@ -130,13 +129,19 @@ async function serveAwake(context: ChatCompletionsContext, provider: LlmProvider
       await wakes.wake(provider.name, chat.signal);
     } catch (wakeError) {
       if (chat.signal.aborted) throw wakeError;
-      throw new LocalEndpointError(503, `${provider.name} is asleep and did not wake: ${wakeError instanceof Error ? wakeError.message : String(wakeError)}`);
+      const message = `${provider.name} is asleep and did not wake: ${wakeError instanceof Error ? wakeError.message : String(wakeError)}`;
+      context.log?.warn(message);
+      // As mcpd answers a failed wake: a client that retries waits that long rather than waking it again at once.
+      throw new LocalEndpointError(503, message, { retryAfter: String(FAILED_WAKE_RETRY_AFTER_SECONDS) });
     } finally {
       stopComments?.();
     }
   }
   await serveLocally(provider, chat, response);
 }
+
+/** The `Retry-After` of a failed wake's 503, as mcpd's (SPEC §4.2: 30 s). */
+const FAILED_WAKE_RETRY_AFTER_SECONDS = 30;
 
 /**
  * A failure a sleeping backend gives: not reached (502), unavailable (503), no answer in time

@@ -50,7 +50,7 @@ export interface LocalEndpointOptions {
    * wakes it and is served once it serves. Without it a sleeping backend's failure is the answer.
    */
   wakes?: LocalWakes | undefined;
-  /** How often a streaming caller waiting for a wake hears `: waking NAME Ns`. Default 15 000, as mcpd's `: waiting`. */
+  /** How often a streaming caller waiting for a wake hears `: waking NAME Ns`. Default 3 000, as mcpd's `: waking` notices. */
   wakeCommentIntervalMs?: number | undefined;
   log?: LocalEndpointLog | undefined;
   /** Times the probe and the model list, and dates completions. Default: the system clock. */

@@ -3,15 +3,16 @@ import { every, type Cancel, type Clock } from '@mcpctl/clock';
 import { SERVED_BY_HEADER } from '@mcpctl/protocol';
 import { SSE_HEADERS, writeHeadKept } from './sse-writer.js';
 
-/** As often as mcpd's `: waiting` keepalive, which a waiting streaming caller of mcpd hears. */
-export const WAKE_COMMENT_INTERVAL_MS = 15_000;
+/** As often as mcpd's own `: waking` notices (`MCPD_WAKE_NOTICE_SECONDS`), so a caller hears the same either way. */
+export const WAKE_COMMENT_INTERVAL_MS = 3_000;
 
 /**
  * Tells a streaming caller whose request waits for a backend's wake `: waking NAME Ns` every
- * `intervalMs`, as mcpd's callers hear comments while they wait, so a proxy or client that cuts a
- * silent connection keeps it through a wake of minutes. The head (200, an event stream, `x-mcpctl-served-by`) goes
- * out with the first comment: a wake that ends sooner leaves the answer as if there had been
- * none, and a failure after it can only be an error frame. A stream already open (a stand-in
+ * `intervalMs`, as mcpd tells its callers of a wake, so a proxy or client that cuts a silent
+ * connection keeps it through a wake of minutes, and a person sees that it is waking. The head
+ * (200, an event stream, `x-mcpctl-served-by`) goes out with the first comment: a wake that ends
+ * sooner leaves the answer as if there had been none, and a failure after it can only be an
+ * error frame. A stream already open (a stand-in
  * answering into mcpd's) just gets the comments. Answers the cancel that stops them.
  */
 export function wakeComments(response: ServerResponse, name: string, clock: Clock, intervalMs: number): Cancel {

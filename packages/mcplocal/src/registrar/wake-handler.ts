@@ -2,8 +2,10 @@ import { McplocalError } from '../errors.js';
 import type { ProviderToPublish } from './registrar-options.js';
 
 export interface WakeRequest {
-  /** The published name the `wake` task named. */
+  /** The published name the `wake` task named; wakes of one name run once (see `RecipeWakeHandler`). */
   llmName: string;
+  /** What its log lines and errors call it, when not `llmName` (a local provider's own name). */
+  label?: string | undefined;
   entry: ProviderToPublish;
   /** Aborted when mcpd cancels the task or the registrar stops. */
   signal: AbortSignal;

@@ -33,7 +33,8 @@ export function localWakes(providers: readonly WakeableProvider[], wake: (reques
       if (!provider) throw new Error(`${name} has no wake recipe`);
       const { entry, published } = provider;
       const llmName = published ? (entry.publishName ?? entry.provider.name) : `local:${name}`;
-      await wake({ llmName, entry, signal }, published);
+      // The key is not a name anyone gave: the lines and errors of an unpublished wake name the provider.
+      await wake({ llmName, label: published ? llmName : name, entry, signal }, published);
     },
   };
 }

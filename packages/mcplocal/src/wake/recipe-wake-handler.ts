@@ -51,10 +51,10 @@ export class RecipeWakeHandler implements WakeHandler {
     this.clock = options.clock ?? systemClock;
   }
 
-  wake({ llmName, entry, signal }: WakeRequest): Promise<{ ms: number }> {
+  wake({ llmName, label = llmName, entry, signal }: WakeRequest): Promise<{ ms: number }> {
     const recipe = entry.wake;
-    if (recipe === undefined) return Promise.reject(new McplocalError(`${llmName} has no wake recipe`));
-    return this.flights.run(llmName, signal, (shared) => this.runWake(llmName, entry.provider, recipe, shared));
+    if (recipe === undefined) return Promise.reject(new McplocalError(`${label} has no wake recipe`));
+    return this.flights.run(llmName, signal, (shared) => this.runWake(label, entry.provider, recipe, shared));
   }
 
   /** Resolves once every wake running now has ended, a command killed after its callers left included. */

@@ -88,7 +88,7 @@ describe('the local endpoint and a sleeping backend', () => {
   it('ends a stream that heard `: waking` with an error frame carrying the 503 when the wake fails', async () => {
     // The recipe is taken, but the backend comes up long after the recipe's bound.
     upstream.setBehavior({ wakeDelayMs: 60_000 });
-    await start({ type: 'http', url: `${upstream.url}/wake_up`, maxWaitSeconds: 1 }, true, 100);
+    await start({ type: 'http', url: `${upstream.url}/wake_up`, maxWaitSeconds: 1 }, false, 100);
     const response = await postStream();
     expect(response.status).toBe(200);
     const text = await response.text();
@@ -96,8 +96,11 @@ describe('the local endpoint and a sleeping backend', () => {
     const last = text.trimEnd().split('\n\n').at(-1) ?? '';
     const frame = JSON.parse(last.replace(/^data: /, '')) as { error: { message: string; status: number } };
     expect(frame.error.status).toBe(503);
-    expect(frame.error.message).toMatch(/^desk-qwen is asleep and did not wake: /);
+    // An unpublished provider's wake runs under a key of its own; what the caller reads names the provider.
+    expect(frame.error.message).toMatch(/^desk-qwen is asleep and did not wake: desk-qwen did not wake within 1 s: /);
     expect(text).not.toContain('[DONE]');
+    expect(lines.some((line) => line.startsWith('desk-qwen is asleep and did not wake: '))).toBe(true);
+    expect(lines.join('\n')).not.toContain('local:');
   });
 
   it('wakes an unpublished provider under a key of its own, which no published name can take', async () => {
@@ -125,6 +128,8 @@ describe('the local endpoint and a sleeping backend', () => {
     await start({ type: 'http', url: `${upstream.url}/wake-me-not`, maxWaitSeconds: 1 });
     const refused = await fetch(`${endpoint.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'desk-qwen', messages: HI }) });
     expect(refused.status).toBe(503);
+    // As mcpd's: a client that retries by itself waits instead of waking it again at once.
+    expect(refused.headers.get('retry-after')).toBe('30');
     expect(((await refused.json()) as { error: string }).error).toMatch(/^desk-qwen is asleep and did not wake: /);
     await endpoint.close();
 
