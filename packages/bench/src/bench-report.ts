@@ -43,6 +43,12 @@ export interface BenchReport {
   machine: MachineDescription;
   /** 1-minute load average when the run ended; well above the start's means something else competed for the cores. */
   loadAverageAtEnd: number;
+  /**
+   * The share of the machine's CPU time the host took during the run (steal, from `/proc/stat`),
+   * in %: on a virtual machine whose host is busy, everything runs slower and CPU per answer reads
+   * higher, which no load average inside the machine shows. Undefined without procfs.
+   */
+  stealPercent: number | undefined;
   settings: Omit<BenchOptions, 'json' | 'outputFile'>;
   results: ScenarioResult[];
   /** Each relaying mcplocal: the transport it was forced to and the one mcpd says its session used, at the start and at the end. */

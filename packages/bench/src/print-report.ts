@@ -13,7 +13,7 @@ export function formatReport(report: BenchReport): string {
   const sections: string[] = [
     `command: ${report.command}`,
     `date: ${report.date}`,
-    `machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}, load average ${machine.loadAverageAtStart} at start, ${report.loadAverageAtEnd} at end`,
+    `machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}, load average ${machine.loadAverageAtStart} at start, ${report.loadAverageAtEnd} at end${report.stealPercent === undefined ? '' : `, host steal ${report.stealPercent} % of the CPU time during the run`}`,
     `parts: ${settings.parts.join(', ')}${settings.reference ? ', bare-proxy reference' : ''}`,
     `load runs: ${settings.durationSeconds} s per path per scenario after ${settings.warmupSeconds} s warm-up; answers of ${settings.tokenCount} tokens, unpaced`,
     ...report.transports.map(

@@ -2,7 +2,7 @@ import { startBenchEnvironment, type RelayTransportUse } from './bench-environme
 import type { BenchOptions } from './bench-options.js';
 import type { BenchReport, ScenarioResult } from './bench-report.js';
 import type { CleanupStack } from './cleanup-stack.js';
-import { describeMachine, loadAverage, type MachineDescription } from './machine.js';
+import { describeMachine, loadAverage, readCpuTimes, stealPercent, type MachineDescription } from './machine.js';
 import { measureFleet, type FleetFigures } from './measure-fleet.js';
 import { measureStreamsBurst, type StreamsBurstResult } from './measure-streams-burst.js';
 import { measureWake } from './measure-wake.js';
@@ -29,6 +29,7 @@ export interface BenchRun {
 /** Starts the servers, runs every scenario in order, then `streams500`, then the wake, and returns the report; the caller runs the cleanup. */
 export async function runBench(options: BenchOptions, run: BenchRun): Promise<BenchReport> {
   const machine = describeMachine();
+  const cpuAtStart = readCpuTimes();
   const date = new Date().toISOString();
   const pathNames = new Set(run.scenarios.flatMap((scenario) => [scenario.path, scenario.baseline]));
   const pacedTransports = run.streamsBurst ? options.transports : [];
@@ -73,11 +74,13 @@ export async function runBench(options: BenchOptions, run: BenchRun): Promise<Be
   let fleet: FleetFigures | undefined;
   if (run.fleet) fleet = await measureFleet(options.fleetSessions, run.cleanup, run.signal, run.progress);
   const { json: _json, outputFile: _outputFile, ...settings } = options;
+  const steal = stealPercent(cpuAtStart, readCpuTimes());
   return {
     command: run.command,
     date,
     machine,
     loadAverageAtEnd: loadAverage(),
+    stealPercent: steal,
     settings,
     results,
     transports,
@@ -85,7 +88,7 @@ export async function runBench(options: BenchOptions, run: BenchRun): Promise<Be
     streamsBurst,
     fleet,
     problems: [...results.flatMap((result) => result.problems), ...(streamsBurst?.problems ?? []), ...wakeProblems(wake), ...fleetProblems(fleet)],
-    warnings: [...busyMachineWarnings(machine), ...transportWarnings(transports)],
+    warnings: [...busyMachineWarnings(machine), ...busyHostWarnings(steal), ...transportWarnings(transports)],
   };
 }
 
@@ -101,6 +104,17 @@ function busyMachineWarnings(machine: MachineDescription): string[] {
   if (machine.loadAverageAtStart <= machine.cores / 2) return [];
   return [
     `load average ${machine.loadAverageAtStart} on ${machine.cores} cores before the run started: other processes competed for the CPU, so the figures are noisier than on an idle machine`,
+  ];
+}
+
+/** Steal above this share of the run's CPU time is worth a warning: the host, not the machine, set the pace. */
+const BUSY_HOST_STEAL_PERCENT = 2;
+
+/** The host running other work on this machine's cores slows every process under test, unevenly. */
+export function busyHostWarnings(steal: number | undefined): string[] {
+  if (steal === undefined || steal <= BUSY_HOST_STEAL_PERCENT) return [];
+  return [
+    `the host took ${steal} % of this machine's CPU time during the run (steal): the processes under test ran slower and less evenly than on a quiet host, CPU per answer above all, so compare these figures only with runs that had little steal`,
   ];
 }
 

@@ -5,7 +5,8 @@ import { summarize } from '../src/latency-summary.js';
 import type { LoadFigures } from '../src/load-figures.js';
 import { burstVerdicts, type TransportBurst } from '../src/measure-streams-burst.js';
 import { formatReport } from '../src/print-report.js';
-import { transportWarnings } from '../src/run-bench.js';
+import { busyHostWarnings, transportWarnings } from '../src/run-bench.js';
+import { cpuTimesOf, stealPercent } from '../src/machine.js';
 import { relayScenarios, type Scenario } from '../src/scenarios.js';
 import type { ProbeComparison } from '../src/sequential-probe.js';
 import { summarizeWake, wakeSample, type WakeFigures } from '../src/wake-overhead.js';
@@ -101,6 +102,7 @@ describe('formatReport', () => {
     date: '2026-01-01T00:00:00.000Z',
     machine: { cpuModel: 'test cpu', cores: 2, memoryGiB: 8, os: 'linux', node: 'v20.0.0', loadAverageAtStart: 0.1 },
     loadAverageAtEnd: 1.5,
+    stealPercent: 0.4,
     settings: {
       durationSeconds: 5,
       warmupSeconds: 1,
@@ -198,6 +200,20 @@ describe('formatReport', () => {
     expect(transportWarnings([{ path: 'relay-websocket', llm: 'x', asked: 'websocket', used: 'websocket', usedAtEnd: null }])[0]).toContain(
       'on websocket at the start and no transport mcpd names at the end',
     );
+  });
+
+  it("reads the host's steal from /proc/stat, prints it beside the load average, and warns when the host took more than 2 %", () => {
+    // user nice system idle iowait irq softirq steal guest guest_nice
+    const before = cpuTimesOf('cpu  1000 10 200 5000 5 0 30 60 0 0');
+    const after = cpuTimesOf('cpu  1800 10 300 5600 5 0 40 560 0 0');
+    expect(before).toEqual({ steal: 60, total: 6305 });
+    expect(stealPercent(before, after)).toBe(24.9);
+    expect(stealPercent(before, before)).toBeUndefined();
+    expect(cpuTimesOf('intr 1 2 3')).toBeUndefined();
+    expect(busyHostWarnings(undefined)).toEqual([]);
+    expect(busyHostWarnings(2)).toEqual([]);
+    expect(busyHostWarnings(23.8)[0]).toMatch(/^the host took 23\.8 % of this machine's CPU time during the run \(steal\)/);
+    expect(formatReport(report([]))).toContain('load average 0.1 at start, 1.5 at end, host steal 0.4 % of the CPU time during the run');
   });
 
   it('says loudly when a run had errors', () => {
