@@ -29,6 +29,8 @@ export interface ScenarioResult {
   path: LoadFigures;
   /** Path req/s over baseline req/s. */
   throughputRatio: number;
+  /** The host's steal over the scenario's load runs, in % of the machine's CPU time (see `BenchReport.stealPercent`). */
+  stealPercent?: number | undefined;
   /** Load-run p50 of the path minus that of the baseline. */
   addedP50Ms: number;
   probe: ProbeComparison | undefined;

@@ -104,6 +104,7 @@ function formatGroup(title: string, results: readonly ScenarioResult[], probeSam
       { header: 'gateway CPU µs/chunk', align: 'right' },
       { header: 'client CPU %', align: 'right' },
       { header: 'non-2xx/errors', align: 'right' },
+      { header: 'host steal %', align: 'right' },
     ],
     results.map((result) => [
       scenarioLabel(result.scenario),
@@ -118,10 +119,11 @@ function formatGroup(title: string, results: readonly ScenarioResult[], probeSam
       result.scenario.streaming ? `${optional(result.baseline.gatewayCpuMicrosPerChunk, 1)}/${optional(result.path.gatewayCpuMicrosPerChunk, 1)}` : '',
       `${result.baseline.clientCpuPercent.toFixed(0)}/${result.path.clientCpuPercent.toFixed(0)}`,
       `${result.baseline.non2xx + result.path.non2xx}/${result.baseline.errors + result.path.errors}`,
+      optional(result.stealPercent, 1),
     ]),
   );
   const sections = [
-    `${title}${transport}: load (autocannon; whole-response latency from its per-response hrtime; server CPU = every server process on the path, per 2xx answer; gateway CPU = the path's own processes (mcpd, mcplocal, the bare proxy; not the upstream) per streamed JSON chunk; client CPU = the load generator, % of one core)\n\n${load}`,
+    `${title}${transport}: load (autocannon; whole-response latency from its per-response hrtime; server CPU = every server process on the path, per 2xx answer; gateway CPU = the path's own processes (mcpd, mcplocal, the bare proxy; not the upstream) per streamed JSON chunk; client CPU = the load generator, % of one core; host steal = the machine's CPU time the host took over these runs)\n\n${load}`,
   ];
   const probed = results.filter((result): result is ScenarioResult & { probe: ProbeComparison } => result.probe !== undefined);
   if (probed.length > 0) {

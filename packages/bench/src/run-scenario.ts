@@ -2,6 +2,7 @@ import type { BenchPath } from './bench-path.js';
 import type { ScenarioResult } from './bench-report.js';
 import { BenchError } from './errors.js';
 import { evaluateTargets } from './evaluate-targets.js';
+import { readCpuTimes, stealPercent } from './machine.js';
 import { measureAlternating } from './alternating-load.js';
 import type { LoadFigures } from './load-figures.js';
 import { scenarioLabel, type Scenario } from './scenarios.js';
@@ -36,7 +37,9 @@ export async function runScenario(
   const shape = { connections: scenario.connections, streaming: scenario.streaming };
   const { slices, durationSeconds } = sliceRuns(settings.durationSeconds, scenario.sliceSeconds ?? SLICE_SECONDS);
   progress(`${label}: ${baselinePath.name} and ${path.name}, ${slices} alternating slices of ${(durationSeconds / slices).toFixed(1)} s each`);
+  const cpuBefore = readCpuTimes();
   const { baseline, path: measured } = await measureAlternating(baselinePath, path, shape, { ...settings, durationSeconds, slices }, signal);
+  const steal = stealPercent(cpuBefore, readCpuTimes());
   let probe: ProbeComparison | undefined;
   if (scenario.sequentialProbe) {
     progress(`${label}: sequential probe, ${settings.probeSamples} alternating pairs`);
@@ -48,6 +51,7 @@ export async function runScenario(
     baseline,
     path: measured,
     throughputRatio: measured.requestsPerSecond / baseline.requestsPerSecond,
+    stealPercent: steal,
     addedP50Ms: measured.latencyMs.p50 - baseline.latencyMs.p50,
     probe,
     verdicts: evaluateTargets(scenario, { baseline, path: measured, probe }),

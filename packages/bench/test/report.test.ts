@@ -214,6 +214,11 @@ describe('formatReport', () => {
     expect(busyHostWarnings(2)).toEqual([]);
     expect(busyHostWarnings(23.8)[0]).toMatch(/^the host took 23\.8 % of this machine's CPU time during the run \(steal\)/);
     expect(formatReport(report([]))).toContain('load average 0.1 at start, 1.5 at end, host steal 0.4 % of the CPU time during the run');
+    // Each scenario's own share, for telling which figures the host slowed.
+    const stolen = { ...result(oneConnection, load(2_500, [0.43, 0.5, 0.9]), probe(0.31)), stealPercent: 7.25 };
+    const text = formatReport(report([stolen]));
+    expect(text).toMatch(/\| host steal % \|/);
+    expect(text).toMatch(/\| +7\.3 \|\n/);
   });
 
   it('says loudly when a run had errors', () => {
