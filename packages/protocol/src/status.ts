@@ -2,7 +2,16 @@ import { z } from 'zod';
 
 /** `GET /api/v1/status`: who the token belongs to and what the server is. */
 export const statusViewSchema = z.object({
-  user: z.object({ id: z.string(), name: z.string(), admin: z.boolean() }),
+  user: z.object({
+    id: z.string(),
+    name: z.string(),
+    admin: z.boolean(),
+    /**
+     * What the caller may do: each grant of its role and its bindings, as a refusal names it
+     * (`run:llms`, `view:llms on qwen, gpt`, `*` for an admin). Absent from an older mcpd.
+     */
+    grants: z.array(z.string()).optional(),
+  }),
   server: z.object({ version: z.string(), database: z.enum(['embedded', 'postgres']), uptimeSeconds: z.number() }),
 });
 export type StatusView = z.infer<typeof statusViewSchema>;

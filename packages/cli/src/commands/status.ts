@@ -59,9 +59,12 @@ function printStatus(context: CliContext, format: OutputFormat, report: StatusRe
   if (format === 'json') return printer.json(report);
   if (format === 'yaml') return printer.yaml([{ value: report }]);
   const user = report.user === null ? '-' : `${report.user.name}${report.user.admin ? ' (admin)' : ''}`;
+  // An admin may do everything, which `(admin)` says; anyone else is told what they may do.
+  const grants = report.user?.grants !== undefined && !report.user.admin ? [['Grants', report.user.grants.join(', ') || 'none'] as const] : [];
   printer.fields([
     ['Server', report.url],
     ['User', user],
+    ...grants,
     ['Version', report.server?.version ?? '-'],
     ['Database', report.server?.database ?? '-'],
     ['Uptime', report.server === null ? '-' : compactDuration(report.server.uptimeSeconds)],

@@ -68,6 +68,24 @@ describe('mcpctl users, tokens and role bindings', () => {
     expect((JSON.parse(status.stdout) as { user: unknown }).user).toMatchObject({ name: 'alice', admin: false });
   });
 
+  it("tells a member what it may do in status: its role's grants and its bindings'", async () => {
+    const member = await mcpctl(['status'], { token: aliceToken });
+    expect(member.code).toBe(0);
+    expect(member.stdout).toContain('User:      alice\n');
+    expect(member.stdout).toContain(
+      'Grants:    view:llms, run:llms, create:llms:virtual, edit:llms, delete:llms, view:agents, run:agents, create:agents, edit:agents, delete:agents\n',
+    );
+    await mcpctl(['create', 'user', 'audra', '--role', 'viewer']);
+    expect((await mcpctl(['create', 'rolebinding', 'audra-audit', '--user', 'audra', '--permission', 'view:audit'])).code).toBe(0);
+    const token = (await mcpctl(['create', 'token', '--user', 'audra', '--name', 'desk'])).stdout.trim();
+    const viewer = JSON.parse((await mcpctl(['status', '-o', 'json'], { token })).stdout) as { user: { grants: string[] } };
+    expect(viewer.user.grants).toEqual(['view:llms', 'view:agents', 'view:audit']);
+    // An admin's `(admin)` says it all.
+    expect((await mcpctl(['status'])).stdout).not.toContain('Grants:');
+    expect((await mcpctl(['delete', 'rolebinding', 'audra-audit'])).code).toBe(0);
+    expect((await mcpctl(['delete', 'user', 'audra'])).code).toBe(0);
+  });
+
   it('prints {name, user, token, expiresAt} with -o json', async () => {
     const run = await mcpctl(['create', 'token', '--user', 'alice', '--name', 'ci', '-o', 'json']);
     expect(run.code).toBe(0);

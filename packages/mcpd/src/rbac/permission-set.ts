@@ -1,5 +1,5 @@
 import type { PermissionResource, PermissionVerb } from '@mcpctl/protocol';
-import type { Grant } from './grant.js';
+import { describeGrant, type Grant } from './grant.js';
 
 /** What a permission is asked about: a named resource, its kind, and (for LLMs) its pool. */
 export interface PermissionTarget {
@@ -21,6 +21,11 @@ export class PermissionSet {
   constructor(grants: readonly Grant[]) {
     this.#grants = grants;
     this.admin = grants.some((grant) => grant.verb === '*' && grant.resource === '*' && grant.names === undefined);
+  }
+
+  /** Each grant as a refusal names it, once, in the order the role and the bindings gave them. */
+  describe(): string[] {
+    return [...new Set(this.#grants.map(describeGrant))];
   }
 
   /**

@@ -5,7 +5,7 @@ import { MCPD_VERSION } from '../version.js';
 
 export function statusRoutes(app: FastifyInstance, services: Services): void {
   app.get('/api/v1/status', async (request): Promise<StatusView> => ({
-    user: { id: request.principal.userId, name: request.principal.userName, admin: request.principal.admin },
+    user: { id: request.principal.userId, name: request.principal.userName, admin: request.principal.admin, grants: request.principal.permissions.describe() },
     server: {
       version: MCPD_VERSION,
       database: services.database.driver,
