@@ -8,7 +8,7 @@ import { measureStreamsBurst, type StreamsBurstResult } from './measure-streams-
 import { measureWake } from './measure-wake.js';
 import { sessionTransport } from './provider-session.js';
 import { runScenario, type Progress } from './run-scenario.js';
-import type { Scenario } from './scenarios.js';
+import { scenarioLabel, type Scenario } from './scenarios.js';
 import type { WakeFigures } from './wake-overhead.js';
 
 export interface BenchRun {
@@ -88,7 +88,7 @@ export async function runBench(options: BenchOptions, run: BenchRun): Promise<Be
     streamsBurst,
     fleet,
     problems: [...results.flatMap((result) => result.problems), ...(streamsBurst?.problems ?? []), ...wakeProblems(wake), ...fleetProblems(fleet)],
-    warnings: [...busyMachineWarnings(machine), ...busyHostWarnings(steal), ...transportWarnings(transports)],
+    warnings: [...busyMachineWarnings(machine), ...busyHostWarnings(steal, results), ...transportWarnings(transports)],
   };
 }
 
@@ -110,12 +110,23 @@ function busyMachineWarnings(machine: MachineDescription): string[] {
 /** Steal above this share of the run's CPU time is worth a warning: the host, not the machine, set the pace. */
 const BUSY_HOST_STEAL_PERCENT = 2;
 
-/** The host running other work on this machine's cores slows every process under test, unevenly. */
-export function busyHostWarnings(steal: number | undefined): string[] {
-  if (steal === undefined || steal <= BUSY_HOST_STEAL_PERCENT) return [];
-  return [
-    `the host took ${steal} % of this machine's CPU time during the run (steal): the processes under test ran slower and less evenly than on a quiet host, CPU per answer above all, so compare these figures only with runs that had little steal`,
-  ];
+/**
+ * The host running other work on this machine's cores slows every process under test, unevenly:
+ * said for the whole run, and for each scenario that had it (a short scenario's share can hide
+ * in a long run's).
+ */
+export function busyHostWarnings(steal: number | undefined, results: readonly Pick<ScenarioResult, 'scenario' | 'stealPercent'>[] = []): string[] {
+  const warnings =
+    steal === undefined || steal <= BUSY_HOST_STEAL_PERCENT
+      ? []
+      : [
+          `the host took ${steal} % of this machine's CPU time during the run (steal): the processes under test ran slower and less evenly than on a quiet host, CPU per answer above all, so compare these figures only with runs that had little steal`,
+        ];
+  for (const { scenario, stealPercent } of results) {
+    if (stealPercent === undefined || stealPercent <= BUSY_HOST_STEAL_PERCENT) continue;
+    warnings.push(`${scenario.path} vs ${scenario.baseline}, ${scenarioLabel(scenario)}, ${scenario.connections} conn: the host took ${stealPercent} % of the CPU time during its runs (steal); read its figures with that in mind`);
+  }
+  return warnings;
 }
 
 /** A relay whose session did not use the transport it was asked for measures another transport than its name says. */

@@ -7,7 +7,7 @@ import { burstVerdicts, type TransportBurst } from '../src/measure-streams-burst
 import { formatReport } from '../src/print-report.js';
 import { busyHostWarnings, transportWarnings } from '../src/run-bench.js';
 import { cpuTimesOf, stealPercent } from '../src/machine.js';
-import { relayScenarios, type Scenario } from '../src/scenarios.js';
+import { relayScenarios, scenarioLabel, type Scenario } from '../src/scenarios.js';
 import type { ProbeComparison } from '../src/sequential-probe.js';
 import { summarizeWake, wakeSample, type WakeFigures } from '../src/wake-overhead.js';
 
@@ -214,6 +214,11 @@ describe('formatReport', () => {
     expect(busyHostWarnings(2)).toEqual([]);
     expect(busyHostWarnings(23.8)[0]).toMatch(/^the host took 23\.8 % of this machine's CPU time during the run \(steal\)/);
     expect(formatReport(report([]))).toContain('load average 0.1 at start, 1.5 at end, host steal 0.4 % of the CPU time during the run');
+    // A short scenario's steal hides in a long run's share: it is named on its own.
+    const hit = { ...result(oneConnection, load(2_500, [0.43, 0.5, 0.9]), probe(0.31)), stealPercent: 9 };
+    expect(busyHostWarnings(0.4, [hit, { ...hit, stealPercent: 1 }])).toEqual([
+      `${oneConnection.path} vs ${oneConnection.baseline}, ${scenarioLabel(oneConnection)}, 1 conn: the host took 9 % of the CPU time during its runs (steal); read its figures with that in mind`,
+    ]);
     // Each scenario's own share, for telling which figures the host slowed.
     const stolen = { ...result(oneConnection, load(2_500, [0.43, 0.5, 0.9]), probe(0.31)), stealPercent: 7.25 };
     const text = formatReport(report([stolen]));

@@ -59,8 +59,9 @@ function printStatus(context: CliContext, format: OutputFormat, report: StatusRe
   if (format === 'json') return printer.json(report);
   if (format === 'yaml') return printer.yaml([{ value: report }]);
   const user = report.user === null ? '-' : `${report.user.name}${report.user.admin ? ' (admin)' : ''}`;
-  // An admin may do everything, which `(admin)` says; anyone else is told what they may do.
-  const grants = report.user?.grants !== undefined && !report.user.admin ? [['Grants', report.user.grants.join(', ') || 'none'] as const] : [];
+  // An admin may do everything, which `(admin)` says; anyone else is told what they may do, one
+  // grant a line (a grant's own names are joined with commas).
+  const grants = report.user?.grants !== undefined && !report.user.admin ? [['Grants', report.user.grants.join('\n') || 'none'] as const] : [];
   printer.fields([
     ['Server', report.url],
     ['User', user],

@@ -140,7 +140,7 @@ async function serveAwake(context: ChatCompletionsContext, provider: LlmProvider
   await serveLocally(provider, chat, response);
 }
 
-/** The `Retry-After` of a failed wake's 503, as mcpd's (SPEC §4.2: 30 s). */
+/** The `Retry-After` of a failed wake's 503, as mcpd's (`RETRY_AFTER_SECONDS` of its wake coordinator). */
 const FAILED_WAKE_RETRY_AFTER_SECONDS = 30;
 
 /**

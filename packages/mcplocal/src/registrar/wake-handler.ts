@@ -21,11 +21,11 @@ export interface WakeHandler {
  * recipe's request or command. The registrar's default is the `RecipeWakeHandler`.
  */
 export class RecipelessWakeHandler implements WakeHandler {
-  wake({ llmName, entry }: WakeRequest): Promise<{ ms: number }> {
+  wake({ llmName, label = llmName, entry }: WakeRequest): Promise<{ ms: number }> {
     const reason =
       entry.wake === undefined
-        ? `${llmName} has no wake recipe`
-        : `${llmName} has a ${entry.wake.type} wake recipe, but this mcplocal does not run wake recipes`;
+        ? `${label} has no wake recipe`
+        : `${label} has a ${entry.wake.type} wake recipe, but this mcplocal does not run wake recipes`;
     return Promise.reject(new McplocalError(reason));
   }
 }

@@ -85,10 +85,13 @@ describe('the local endpoint and a sleeping backend', () => {
     expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
   });
 
-  it('ends a stream that heard `: waking` with an error frame carrying the 503 when the wake fails', async () => {
+  it.each([
+    { published: false, wakeName: 'desk-qwen' },
+    { published: true, wakeName: 'desk-qwen-alice' },
+  ])('ends a stream that heard `: waking` with an error frame carrying the 503 when the wake fails (published: $published)', async ({ published, wakeName }) => {
     // The recipe is taken, but the backend comes up long after the recipe's bound.
     upstream.setBehavior({ wakeDelayMs: 60_000 });
-    await start({ type: 'http', url: `${upstream.url}/wake_up`, maxWaitSeconds: 1 }, false, 100);
+    await start({ type: 'http', url: `${upstream.url}/wake_up`, maxWaitSeconds: 1 }, published, 100);
     const response = await postStream();
     expect(response.status).toBe(200);
     const text = await response.text();
@@ -96,8 +99,9 @@ describe('the local endpoint and a sleeping backend', () => {
     const last = text.trimEnd().split('\n\n').at(-1) ?? '';
     const frame = JSON.parse(last.replace(/^data: /, '')) as { error: { message: string; status: number } };
     expect(frame.error.status).toBe(503);
-    // An unpublished provider's wake runs under a key of its own; what the caller reads names the provider.
-    expect(frame.error.message).toMatch(/^desk-qwen is asleep and did not wake: desk-qwen did not wake within 1 s: /);
+    // An unpublished provider's wake runs under a key of its own; what the caller reads names the
+    // provider (a published one's, the published name mcpd's wakes share).
+    expect(frame.error.message.startsWith(`desk-qwen is asleep and did not wake: ${wakeName} did not wake within 1 s: `)).toBe(true);
     expect(text).not.toContain('[DONE]');
     expect(lines.some((line) => line.startsWith('desk-qwen is asleep and did not wake: '))).toBe(true);
     expect(lines.join('\n')).not.toContain('local:');
