@@ -11,9 +11,8 @@ import type { McpdClient } from './mcpd-client.js';
 import type { LocalEndpointLog } from './local-endpoint-options.js';
 import { pipeResponse } from './pipe-response.js';
 import { readJsonBody } from './read-json-body.js';
-import { errorAnswer } from './send-answer.js';
+import { failUnansweredStream } from './send-answer.js';
 import { serveLocally, type LocalChat } from './serve-locally.js';
-import { errorFrame } from './sse-writer.js';
 import { wakeComments } from './wake-comments.js';
 
 export interface ChatCompletionsContext {
@@ -94,10 +93,7 @@ export async function chatCompletions(
         if (error === central) return false;
         // The stand-in was allowed and failed before its answer began (its backend did not
         // wake, say): its failure is the answer, as in any failover, told in the open stream.
-        if (!signal.aborted && !response.writableEnded) {
-          const answer = errorAnswer(error, context.log);
-          response.end(errorFrame(answer.message, answer.status));
-        }
+        if (!signal.aborted && !response.writableEnded) failUnansweredStream(response, error, context.log);
         return true;
       }
     },

@@ -12,7 +12,7 @@ import type { LocalEndpointLog, LocalEndpointOptions } from './local-endpoint-op
 import { McpdClient } from './mcpd-client.js';
 import { isLoopbackHost, refuseWebPages } from './request-guard.js';
 import { requireToken } from './require-token.js';
-import { errorAnswer, sendError, sendJson } from './send-answer.js';
+import { errorAnswer, failUnansweredStream, sendError, sendJson } from './send-answer.js';
 import { errorFrame } from './sse-writer.js';
 import { WAKE_COMMENT_INTERVAL_MS } from './wake-comments.js';
 
@@ -191,8 +191,7 @@ export class LocalEndpoint {
         // A stream whose answer had not begun (it heard comments alone, while its backend woke)
         // is told why, with the status it would have had; any other answer is cut.
         if (!response.writableEnded && isEventStream(response)) {
-          const answer = errorAnswer(error, this.log);
-          response.end(errorFrame(answer.message, answer.status));
+          failUnansweredStream(response, error, this.log);
           return;
         }
         this.log?.warn(`local endpoint answer broke off: ${error instanceof Error ? error.message : String(error)}`);

@@ -3,6 +3,7 @@ import type { ErrorBody } from '@mcpctl/protocol';
 import { LocalEndpointError, ManagedServerError, McplocalError, ProviderError, refusesTheRequest } from '../errors.js';
 import type { LocalEndpointLog } from './local-endpoint-options.js';
 import { isLoopbackHost } from './request-guard.js';
+import { errorFrame } from './sse-writer.js';
 
 export interface ErrorAnswer {
   status: number;
@@ -50,4 +51,13 @@ export function sendError(request: IncomingMessage, response: ServerResponse, an
   const log = answer.log !== undefined && isLoopbackHost((request.socket.remoteAddress ?? '').replace(/^::ffff:/, '')) ? answer.log : undefined;
   const body: ErrorBody & { log?: string } = { error: answer.message, ...(log === undefined ? {} : { log }) };
   sendJson(response, answer.status, body, headers);
+}
+
+/**
+ * Ends a stream whose answer had not begun (only comments went out: a wake's, or mcpd's) with the
+ * failure's frame, which says the status the answer would have had, as mcpd's frames do.
+ */
+export function failUnansweredStream(response: ServerResponse, error: unknown, log: LocalEndpointLog | undefined): void {
+  const answer = errorAnswer(error, log);
+  response.end(errorFrame(answer.message, answer.status));
 }
