@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { PerUserCaps } from './security/per-user-caps.js';
+import { DEFAULT_HOST, DEFAULT_PORT } from './default-address.js';
 
 /** Everything mcpd reads from its flags and environment, validated once at start. */
 export interface McpdConfig {
@@ -72,15 +73,15 @@ export class ConfigError extends Error {
   }
 }
 
-const USAGE = 'usage: mcpd [--host 127.0.0.1] [--port 3100] [--data-dir DIR]';
+const USAGE = `usage: mcpd [--host ${DEFAULT_HOST}] [--port ${DEFAULT_PORT}] [--data-dir DIR]`;
 
 /** What `mcpd --help` prints: the flags, and where the rest of the settings come from. */
 export const HELP = `${USAGE}
 
 Serves the mcpctl registry, RBAC and the OpenAI-compatible inference API.
 
-  --host HOST      address to listen on (default 127.0.0.1)
-  --port PORT      port to listen on, 0 for a free one (default 3100)
+  --host HOST      address to listen on (default ${DEFAULT_HOST})
+  --port PORT      port to listen on, 0 for a free one (default ${DEFAULT_PORT})
   --data-dir DIR   embedded database, secret key and admin token (default ~/.mcpctl/mcpd-data)
 
 Without DATABASE_URL the data lives in an embedded PostgreSQL in DIR; DATABASE_URL=postgres://…
@@ -185,7 +186,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): McpdConfig {
   } catch (error) {
     problems.push(`${(error as Error).message} (${USAGE})`);
   }
-  const port = Number(flags.port ?? '3100');
+  const port = Number(flags.port ?? String(DEFAULT_PORT));
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`--port must be a port number, not "${String(flags.port)}"`);
 
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
@@ -205,7 +206,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): McpdConfig {
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const values = parsed.data;
   return {
-    host: flags.host ?? '127.0.0.1',
+    host: flags.host ?? DEFAULT_HOST,
     port,
     dataDir: flags['data-dir'] ?? join(env.MCPCTL_HOME ?? join(homedir(), '.mcpctl'), 'mcpd-data'),
     databaseUrl: values.DATABASE_URL,

@@ -1,7 +1,5 @@
 import { parseArgs } from 'node:util';
-
-/** mcpd's own default port (`--port`); the container's CMD passes it too. */
-const DEFAULT_PORT = 3100;
+import { DEFAULT_PORT } from './default-address.js';
 
 /**
  * Where a health check in mcpd's container asks `/readyz`: the port and address of mcpd's own

@@ -28,7 +28,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   rbac: ['errors'],
   repositories: [],
   security: ['errors', 'clock'],
-  config: ['security'],
+  config: ['security', 'default-address'],
   logger: ['bounded-error-serializer'],
   'bounded-error-serializer': [],
   errors: [],
@@ -40,7 +40,9 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   'data-dir-lock': [],
   'assert-port-free': [],
   // The container's health check: reads mcpd's command line, loaded by bin/mcpd-healthcheck.js alone.
-  'healthcheck-url': [],
+  'healthcheck-url': ['default-address'],
+  // Where mcpd listens by default: config.ts and the health check read the same.
+  'default-address': [],
   // Imported first by main.ts: sets a V8 flag before the rest of mcpd loads.
   'no-pretenuring': [],
 };

@@ -27,16 +27,23 @@ describe('the container health check', () => {
     const dir = await makeTempDir('healthcheck');
     // A port of its own on the command line: with `--port 0` there is nothing to read it from.
     const mcpd = await spawnMcpd({ dataDir: dir.path, port: await freePort() });
-    const check = () =>
-      new Promise<number | null>((resolve) => {
-        spawn(process.execPath, [fileURLToPath(new URL('../bin/mcpd-healthcheck.js', import.meta.url)), String(mcpd.process.pid)], { stdio: 'ignore' }).on('exit', resolve);
+    const check = (pid: number | undefined) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [fileURLToPath(new URL('../bin/mcpd-healthcheck.js', import.meta.url)), String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+        child.on('exit', (code) => resolve({ code, stderr }));
       });
+    const pid = mcpd.process.pid;
     try {
-      expect(await check()).toBe(0);
+      expect(await check(pid)).toEqual({ code: 0, stderr: '' });
     } finally {
       await mcpd.stop();
       await dir.cleanup();
     }
-    expect(await check()).toBe(1);
+    // Unhealthy says why, where `docker inspect` shows it.
+    const gone = await check(pid);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toMatch(new RegExp(`^mcpd-healthcheck: cannot read the command line of process ${String(pid)}: `));
   });
 });

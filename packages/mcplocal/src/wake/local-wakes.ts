@@ -1,3 +1,4 @@
+import { publishedNameOf } from '../registrar/register-request.js';
 import type { ProviderToPublish } from '../registrar/registrar-options.js';
 import type { WakeRequest } from '../registrar/wake-handler.js';
 
@@ -32,7 +33,7 @@ export function localWakes(providers: readonly WakeableProvider[], wake: (reques
       const provider = wakeable.get(name);
       if (!provider) throw new Error(`${name} has no wake recipe`);
       const { entry, published } = provider;
-      const llmName = published ? (entry.publishName ?? entry.provider.name) : `local:${name}`;
+      const llmName = published ? publishedNameOf(entry) : `local:${name}`;
       // The key is not a name anyone gave: the lines and errors of an unpublished wake name the provider.
       await wake({ llmName, label: published ? llmName : name, entry, signal }, published);
     },
