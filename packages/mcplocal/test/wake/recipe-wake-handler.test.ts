@@ -102,12 +102,20 @@ describe('RecipeWakeHandler', () => {
   });
 
   it('kills a command that outlives maxWaitSeconds', async () => {
+    // The deadline is on a manual clock, moved only once the command has said its pid: a loaded
+    // machine may take longer than 0.5 s to start a Node.js process at all.
+    const clock = new ManualClock();
+    const timed = new RecipeWakeHandler({ log: { info: (line) => lines.info.push(line), warn: () => undefined, error: () => undefined }, clock });
     const script = 'console.log(process.pid); setInterval(() => {}, 1000)';
-    const waking = wake(entry({ type: 'command', command: process.execPath, args: ['-e', script], maxWaitSeconds: 0.5 }));
-    const error = await failure(waking);
+    const target = entry({ type: 'command', command: process.execPath, args: ['-e', script], maxWaitSeconds: 0.5 });
+    const waking = failure(timed.wake({ llmName: 'qwen-alice', entry: target, signal: new AbortController().signal }));
+    const pidLine = () => lines.info.find((line) => /^qwen-alice: \d+$/.test(line));
+    await eventually('the command saying its pid', () => pidLine() !== undefined);
+    const pid = Number(pidLine()?.split(': ')[1]);
+    expect(processAlive(pid)).toBe(true);
+    clock.advance(500);
+    const error = await waking;
     expect(error.message).toBe('qwen-alice did not wake within 0.5 s: the wake command was still running and was killed');
-    const pid = Number(lines.info.find((line) => /^qwen-alice: \d+$/.test(line))?.split(': ')[1]);
-    expect(pid).toBeGreaterThan(0);
     expect(processAlive(pid)).toBe(false);
   });
 
