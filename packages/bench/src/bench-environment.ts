@@ -7,7 +7,7 @@ import { checkPathsAgree } from './check-paths.js';
 import type { CleanupStack } from './cleanup-stack.js';
 import { registerLlm } from './register-llm.js';
 import { startRelayPublisher, type UpstreamProcess } from './relay-publisher.js';
-import { POOL_BASELINE_TRANSPORT, relayPathName } from './scenarios.js';
+import { POOL_BASELINE_TRANSPORT, relayPathName, TWO_BARE_HOPS_PATH } from './scenarios.js';
 import { spawnBareProxy } from './spawn-bare-proxy.js';
 import { PACED_DIRECT_PATH, PACED_TOKENS_PER_SECOND } from './streams-burst-settings.js';
 
@@ -82,7 +82,7 @@ export async function startBenchEnvironment(options: BenchOptions, needs: Enviro
       gatewayPids: [server.pid],
     });
   }
-  if (pathNames.has('bare-proxy')) {
+  if (pathNames.has('bare-proxy') || pathNames.has(TWO_BARE_HOPS_PATH)) {
     const proxy = await spawnBareProxy(`${fake.url}/v1`, UPSTREAM_MODEL);
     const entry = keepProcess(cleanup, 'the bare proxy', proxy, proxy.url);
     paths.push({
@@ -94,6 +94,20 @@ export async function startBenchEnvironment(options: BenchOptions, needs: Enviro
       gatewayPids: [entry.pid],
     });
     processes.push(entry);
+    if (pathNames.has(TWO_BARE_HOPS_PATH)) {
+      // A second bare proxy in front of the first: the model name passes through both unchanged.
+      const front = await spawnBareProxy(`${proxy.url}/v1`, UPSTREAM_MODEL);
+      const frontEntry = keepProcess(cleanup, 'the front bare proxy', front, `${front.url}, in front of the bare proxy`);
+      paths.push({
+        name: TWO_BARE_HOPS_PATH,
+        url: `${front.url}/v1/chat/completions`,
+        model: LLM_NAME,
+        headers: {},
+        pids: [frontEntry.pid, entry.pid, upstream.pid],
+        gatewayPids: [frontEntry.pid, entry.pid],
+      });
+      processes.push(frontEntry);
+    }
   }
 
   const pacedPaths: BenchPath[] = [];

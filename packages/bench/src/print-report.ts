@@ -2,6 +2,7 @@ import type { BenchReport, ScenarioResult, TargetVerdict } from './bench-report.
 import type { LatencySummary } from './latency-summary.js';
 import { formatStreamsBurst } from './print-streams-burst.js';
 import { formatFleet } from './print-fleet.js';
+import { formatFloor } from './print-floor.js';
 import { formatWake } from './print-wake.js';
 import { FALLBACK_TRANSPORT, scenarioLabel } from './scenarios.js';
 import type { AddedLatency, ProbeComparison } from './sequential-probe.js';
@@ -14,7 +15,7 @@ export function formatReport(report: BenchReport): string {
     `command: ${report.command}`,
     `date: ${report.date}`,
     `machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}, load average ${machine.loadAverageAtStart} at start, ${report.loadAverageAtEnd} at end${report.stealPercent === undefined ? '' : `, host steal ${report.stealPercent} % of the CPU time during the run`}`,
-    `parts: ${settings.parts.join(', ')}${settings.reference ? ', bare-proxy reference' : ''}`,
+    `parts: ${settings.parts.join(', ')}${settings.reference ? ', bare-proxy reference (one and two hops)' : ''}`,
     `load runs: ${settings.durationSeconds} s per path per scenario after ${settings.warmupSeconds} s warm-up; answers of ${settings.tokenCount} tokens, unpaced`,
     ...report.transports.map(
       (relay) =>
@@ -34,6 +35,8 @@ export function formatReport(report: BenchReport): string {
   ];
   const held = verdicts.filter((verdict) => verdict.held);
   const shown = verdicts.filter((verdict) => !verdict.held);
+  const floor = formatFloor(report.results);
+  if (floor) sections.push(floor);
   if (held.length > 0) sections.push(['targets:', ...held.map((verdict) => verdictLine(verdict.met ? 'met' : 'MISSED', verdict))].join('\n'));
   if (shown.length > 0) {
     sections.push(

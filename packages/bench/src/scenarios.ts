@@ -110,12 +110,26 @@ export const POOL_SCENARIOS: readonly Scenario[] = [
 
 const BARE_PROXY_REFERENCE = { path: 'bare-proxy', baseline: 'direct', targets: {} } as const;
 
-/** With `--reference`: the same shapes through the bare proxy, to read mcpd's figures against. */
+/**
+ * Two bare proxies chained in front of the upstream: the cheapest path through two Node.js
+ * processes, each reading and writing twice per answer as mcpd and mcplocal do on the relay. Its
+ * CPU per streamed chunk is the floor under the relay's target on this machine.
+ */
+export const TWO_BARE_HOPS_PATH = 'bare-2hop';
+
+const TWO_BARE_HOPS_REFERENCE = { path: TWO_BARE_HOPS_PATH, baseline: 'bare-proxy', targets: {} } as const;
+
+/**
+ * With `--reference`: the same shapes through the bare proxy, to read mcpd's figures against, and
+ * streams through two bare proxies, to read the relay's against.
+ */
 export const REFERENCE_SCENARIOS: readonly Scenario[] = [
   { ...BARE_PROXY_REFERENCE, ...ONE, streaming: false },
   { ...BARE_PROXY_REFERENCE, ...MANY, streaming: false },
   { ...BARE_PROXY_REFERENCE, ...ONE, streaming: true },
   { ...BARE_PROXY_REFERENCE, ...MANY, streaming: true },
+  { ...TWO_BARE_HOPS_REFERENCE, ...ONE_UNPROBED, streaming: true },
+  { ...TWO_BARE_HOPS_REFERENCE, ...MANY, streaming: true },
 ];
 
 /** The load scenarios of the chosen parts, in a fixed order, the relay's once per transport; the reference ones come last, whatever `--only` says. */

@@ -42,7 +42,7 @@ async function runJson(args: string[]): Promise<BenchReport> {
 
 describe('bench main', () => {
   it('measures the public path through real processes and prints only JSON with --json', async () => {
-    // --reference adds the bare proxy's scenarios after mcpd's.
+    // --reference adds the bare proxy's scenarios after mcpd's, then two bare proxies chained.
     temp = await makeTempDir('bench-test');
     const output = join(temp.path, 'report.json');
     const report = await runJson([...SHORT_RUN, '--only', 'public', '--reference', '--output', output]);
@@ -61,6 +61,8 @@ describe('bench main', () => {
       ['bare-proxy', 'direct', 64, false],
       ['bare-proxy', 'direct', 1, true],
       ['bare-proxy', 'direct', 64, true],
+      ['bare-2hop', 'bare-proxy', 1, true],
+      ['bare-2hop', 'bare-proxy', 64, true],
     ]);
     for (const result of report.results) {
       expect(result.baseline.ok).toBeGreaterThan(0);

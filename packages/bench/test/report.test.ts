@@ -7,7 +7,7 @@ import { burstVerdicts, type TransportBurst } from '../src/measure-streams-burst
 import { formatReport } from '../src/print-report.js';
 import { busyHostWarnings, transportWarnings } from '../src/run-bench.js';
 import { cpuTimesOf, stealPercent } from '../src/machine.js';
-import { relayScenarios, scenarioLabel, type Scenario } from '../src/scenarios.js';
+import { REFERENCE_SCENARIOS, relayScenarios, scenarioLabel, TWO_BARE_HOPS_PATH, type Scenario } from '../src/scenarios.js';
 import type { ProbeComparison } from '../src/sequential-probe.js';
 import { summarizeWake, wakeSample, type WakeFigures } from '../src/wake-overhead.js';
 
@@ -190,6 +190,27 @@ describe('formatReport', () => {
     const figures = { baseline: load(2_000, [1]), path: load(200, [5], { gatewayCpuMicrosPerChunk: 380 }), probe: undefined };
     expect(evaluateTargets(sseStreams!, figures).map((verdict) => verdict.held)).toEqual([false, false, false]);
     expect(evaluateTargets(socketStreams!, figures).map((verdict) => [verdict.held, verdict.met])).toEqual([[true, false], [true, false], [true, false]]);
+  });
+
+  it('prints the floor of two bare proxies beside the relay\'s CPU per chunk at each connection count, and nothing without it', () => {
+    const [, , socketOne, socketMany] = relayScenarios('websocket');
+    const [, , , , twoHopsOne, twoHopsMany] = REFERENCE_SCENARIOS;
+    expect([twoHopsOne?.path, twoHopsMany?.path]).toEqual([TWO_BARE_HOPS_PATH, TWO_BARE_HOPS_PATH]);
+    const results = [
+      result(socketOne!, load(900, [1]), undefined),
+      result(socketMany!, load(2_400, [20]), undefined),
+      result(twoHopsOne!, load(1_800, [0.5]), undefined),
+      result(twoHopsMany!, load(5_000, [12]), undefined),
+    ];
+    const perChunk = [55.2, 30.8, 33.4, 12.1];
+    results.forEach((entry, index) => (entry.path.gatewayCpuMicrosPerChunk = perChunk[index]));
+    const text = formatReport(report(results));
+    expect(text).toContain('floor under the relay (two bare Node.js proxies chained, no gateway work; CPU of both per streamed chunk):');
+    expect(text).toContain('  1 connection: 33.4 µs per streamed chunk, beside relay-websocket 55.2 µs (target ≤ 40 µs)');
+    expect(text).toContain('  64 connections: 12.1 µs per streamed chunk, beside relay-websocket 30.8 µs (target ≤ 40 µs)');
+    // The floor comes before the verdicts it explains.
+    expect(text.indexOf('floor under the relay')).toBeLessThan(text.indexOf('targets:'));
+    expect(formatReport(report(results.slice(0, 2)))).not.toContain('floor under the relay');
   });
 
   it('warns when a relay\'s session used another transport than its mcplocal was asked for', () => {

@@ -15,7 +15,7 @@ describe('selectScenarios', () => {
     ]);
     expect(shapes(['wake', 'streams500'])).toEqual([]);
     expect(shapes(['relay'], false, ['websocket'])).toEqual(['relay-websocket/mcpd/1/n', 'relay-websocket/mcpd/64/n', 'relay-websocket/mcpd/1/s', 'relay-websocket/mcpd/64/s']);
-    expect(shapes(['pool'], true)).toEqual(['pool/relay-websocket/1/n', 'pool/relay-websocket/64/n', 'bare-proxy/direct/1/n', 'bare-proxy/direct/64/n', 'bare-proxy/direct/1/s', 'bare-proxy/direct/64/s']);
+    expect(shapes(['pool'], true)).toEqual(['pool/relay-websocket/1/n', 'pool/relay-websocket/64/n', 'bare-proxy/direct/1/n', 'bare-proxy/direct/64/n', 'bare-proxy/direct/1/s', 'bare-proxy/direct/64/s', 'bare-2hop/bare-proxy/1/s', 'bare-2hop/bare-proxy/64/s']);
   });
 
   it('holds the public streams to 60 % of the bare proxy at 64 connections', () => {
