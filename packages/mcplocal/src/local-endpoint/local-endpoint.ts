@@ -221,7 +221,7 @@ function tellStopping(request: IncomingMessage, response: ServerResponse, signal
     sendError(request, response, { status: 503, message: 'mcplocal is stopping; try again once it is back', retryAfter: '5' });
     return;
   }
-  if (isEventStream(response)) response.end(errorFrame('mcplocal is stopping: the answer ends here'));
+  if (isEventStream(response)) response.end(errorFrame('mcplocal is stopping: the answer ends here', 503));
   else response.destroy();
 }
 

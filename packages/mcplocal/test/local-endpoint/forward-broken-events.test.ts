@@ -63,7 +63,7 @@ describe('the local endpoint forwarding a stream that ends mid-event', () => {
     expect(text.startsWith(WHOLE_EVENT)).toBe(true);
     expect(parsedEvents(text)).toEqual([
       expect.objectContaining({ object: 'chat.completion.chunk' }),
-      { error: { message: 'mcplocal is stopping: the answer ends here', type: 'upstream_error' } },
+      { error: { message: 'mcplocal is stopping: the answer ends here', type: 'upstream_error', status: 503 } },
     ]);
   });
 

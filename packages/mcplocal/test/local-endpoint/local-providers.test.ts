@@ -88,7 +88,7 @@ describe('the local endpoint serving local providers', () => {
     const closing = endpoint.close();
     for (let next = await reader.read(); !next.done; next = await reader.read()) text += decoder.decode(next.value, { stream: true });
     await closing;
-    expect(text).toMatch(/data: \{"error":\{"message":"mcplocal is stopping: the answer ends here","type":"upstream_error"\}\}\n\n$/);
+    expect(text).toMatch(/data: \{"error":\{"message":"mcplocal is stopping: the answer ends here","type":"upstream_error","status":503\}\}\n\n$/);
     expect(text).not.toContain('[DONE]');
   });
 
