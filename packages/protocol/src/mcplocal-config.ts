@@ -41,7 +41,8 @@ export const providerEntrySchema = z.strictObject({
   publish: z.boolean().default(false),
   publishName: resourceNameSchema.optional(),
   poolName: resourceNameSchema.optional(),
-  visibility: visibilitySchema.default('private'),
+  /** Left out: mcpd makes a new row private, and a kept row keeps whatever its owner set. */
+  visibility: visibilitySchema.optional(),
   maxConcurrent: z.number({ error: 'maxConcurrent is a whole number' }).int('maxConcurrent is a whole number').positive('maxConcurrent is at least 1').optional(),
   /** A central LLM this local provider may stand in for. */
   failoverFor: resourceNameSchema.optional(),

@@ -48,7 +48,9 @@ describe('loadMcplocalConfig', () => {
     await writeCredentials(CREDENTIALS);
     const { config, credentials } = await loadMcplocalConfig(home.path, { VLLM_KEY: 'secret' }, { identity: IDENTITY });
     expect(credentials).toEqual(CREDENTIALS);
-    expect(config.providers[0]).toMatchObject({ name: 'vllm-qwen', publish: true, visibility: 'private' });
+    expect(config.providers[0]).toMatchObject({ name: 'vllm-qwen', publish: true });
+    // Not named, not defaulted: mcpd makes a new row private, and a row kept public stays so without a warning.
+    expect(config.providers[0]?.visibility).toBeUndefined();
     expect(config.providers[1]).toMatchObject({ publish: false, wake: { type: 'command', args: [], maxWaitSeconds: 60 } });
     expect(config.agents).toHaveLength(1);
   });

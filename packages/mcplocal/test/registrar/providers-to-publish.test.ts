@@ -30,3 +30,19 @@ describe('what a managed provider publishes', () => {
     }
   });
 });
+
+describe('what a provider publishes', () => {
+  it('a visibility only when config.json names one, so a row its owner made public is not asked back to private', () => {
+    const config = mcplocalConfigSchema.parse({
+      providers: [
+        { name: 'desk', type: 'openai', url: 'http://127.0.0.1:8000', model: 'm', publish: true },
+        { name: 'shared', type: 'openai', url: 'http://127.0.0.1:8001', model: 'm', publish: true, visibility: 'public' },
+      ],
+    });
+    const request = buildRegisterRequest(providersToPublish(config, {}, IDENTITY, systemClock), [], () => 'active');
+    expect(request.providers.map((provider) => [provider.name, provider.visibility])).toEqual([
+      ['desk', undefined],
+      ['shared', 'public'],
+    ]);
+  });
+});
