@@ -177,10 +177,14 @@ export class VirtualLlmRegistrar {
   /**
    * Wakes a published provider's backend for a caller that is not mcpd (the local endpoint), as a
    * wake task would: the same single flight, and the sleep watch hears of it, so no heartbeat
-   * calls the backend asleep while it wakes.
+   * calls the backend asleep while it wakes. mcpd asked for none of it: when it was told the
+   * backend sleeps, a heartbeat tells it at once that it serves, before a request there runs the
+   * recipe again.
    */
-  wake(request: WakeRequest): Promise<{ ms: number }> {
-    return this.wakes.wake(request);
+  async wake(request: WakeRequest): Promise<{ ms: number }> {
+    const result = await this.wakes.wake({ ...request, local: true });
+    if (this.sleepWatch.toldAsleep(request.llmName)) this.beatSoon();
+    return result;
   }
 
   /** Registers the whole published set, each wake-capable provider as its backend is right now. */

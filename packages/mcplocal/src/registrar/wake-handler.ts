@@ -9,6 +9,11 @@ export interface WakeRequest {
   entry: ProviderToPublish;
   /** Aborted when mcpd cancels the task or the registrar stops. */
   signal: AbortSignal;
+  /**
+   * Asked by a caller of the local endpoint, not by a wake task: no task result tells mcpd how it
+   * ended, so the sleep watch's heartbeat does.
+   */
+  local?: boolean | undefined;
 }
 
 /** How a sleeping backend is brought up; resolves once it serves, rejects with the reason it does not. */

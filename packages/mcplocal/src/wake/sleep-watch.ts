@@ -15,7 +15,8 @@ export interface SleepWatchOptions {
  * fail it. Wakes pass through {@link track}: a backend being woken, or woken while a probe was on
  * its way, is not reported, since the probe may have seen it before it woke. A backend reported
  * asleep that serves again without a wake from mcpd (a managed server a local request started)
- * is reported awake once, so its row does not read `hibernating` while it serves.
+ * is reported awake once, so its row does not read `hibernating` while it serves; so is one the
+ * local endpoint woke, which no wake task told mcpd of.
  */
 export class SleepWatch {
   private readonly watched: ReadonlyArray<[string, ProviderToPublish]>;
@@ -39,13 +40,19 @@ export class SleepWatch {
         this.wakeEvent(request.llmName, 1);
         try {
           const result = await handler.wake(request);
-          this.known.delete(request.llmName);
+          // A wake task's result tells mcpd the backend serves; a local wake leaves that to the heartbeat.
+          if (!request.local) this.known.delete(request.llmName);
           return result;
         } finally {
           this.wakeEvent(request.llmName, -1);
         }
       },
     };
+  }
+
+  /** Whether mcpd was last told `name` sleeps, and has not heard since that it serves. */
+  toldAsleep(name: string): boolean {
+    return this.known.has(name);
   }
 
   /** Names registered as `hibernating`: mcpd already knows they sleep. */
@@ -71,8 +78,12 @@ export class SleepWatch {
     const awake: string[] = [];
     for (const { name, managed, available } of probed) {
       if (available) {
-        // Woken while the probe was on its way: the wake's result told mcpd already.
-        if (this.known.delete(name) && !this.wokenSince(name, startedAt)) awake.push(name);
+        // Woken while the probe was on its way: a stale probe says nothing; the next one tells
+        // mcpd if no wake task's result has.
+        if (this.known.has(name) && !this.wokenSince(name, startedAt)) {
+          this.known.delete(name);
+          awake.push(name);
+        }
         continue;
       }
       if (this.waking.has(name) || this.wokenSince(name, startedAt)) continue;

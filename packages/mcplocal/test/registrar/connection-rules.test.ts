@@ -298,6 +298,27 @@ describe('heartbeats', () => {
     ]);
   });
 
+  it('tell mcpd at once that a backend the local endpoint woke serves, when it was told the backend sleeps', async () => {
+    // Up at once when its wake endpoint is called: the recipe's first probe finds it serving.
+    harness = await RegistrarHarness.start({ asleep: true, wakeDelayMs: 0 });
+    const h = harness;
+    const sleepy = h.sleepyProvider();
+    const registrar = h.overMemory({ publishedProviders: [sleepy] });
+    await registrar.start();
+    expect(h.memory.registrations.at(-1)?.providers.map((provider) => provider.initialStatus)).toEqual(['hibernating']);
+
+    // The local endpoint's wake: no wake task, so no task result tells mcpd.
+    await registrar.wake({ llmName: 'qwen-sleepy', entry: sleepy, signal: new AbortController().signal });
+    expect(h.upstream.asleep).toBe(false);
+    await eventually('a heartbeat at once', () => h.memory.heartbeats.length === 1);
+    expect(h.memory.heartbeats[0]).toEqual({ providerSessionId: 'session-1', awake: ['qwen-sleepy'], at: 0 });
+
+    // Said once: the beats after it name nothing.
+    await h.clock.advanceAsync(30_000);
+    await eventually('the next heartbeat', () => h.memory.heartbeats.length === 2);
+    expect(h.memory.heartbeats[1]).toEqual({ providerSessionId: 'session-1', at: 30_000 });
+  });
+
   it('go on through a wake without naming the backend being woken, and the wake is timed on the clock', async () => {
     harness = await RegistrarHarness.start({ asleep: true });
     const h = harness;
