@@ -47,6 +47,20 @@ export class ManagedServerError extends ProviderError {
 }
 
 /**
+ * A relayed request found its backend asleep, and the wake it started or joined failed: a 503
+ * that says when to try again, as mcpd's own failed wakes do, so a client that retries does not
+ * run the recipe again at once.
+ */
+export class WakeFailedError extends ProviderError {
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number, options: { cause?: unknown } = {}) {
+    super(503, message, options);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/**
  * A local server refused the request itself (context too long, a bad parameter, rate limited):
  * the caller gets that status, as from a public LLM's upstream, and not a failure of the
  * publisher, which clients retry and pools move on from.

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '@mcpctl/clock';
 import { chatCompletionRequestSchema } from '@mcpctl/protocol';
-import { LocalEndpointError, ProviderError } from '../errors.js';
+import { LocalEndpointError } from '../errors.js';
 import type { FailoverRouter } from '../failover/failover-router.js';
 import type { ProviderRegistry } from '../failover/provider-registry.js';
 import type { LlmProvider } from '../providers/llm-provider.js';
 import type { CompletionIdentity } from '../registrar/completion-identity.js';
+import { didNotWakeMessage, FAILED_WAKE_RETRY_AFTER_SECONDS, mayBeAsleep } from '../wake/backend-asleep.js';
 import type { LocalWakes } from '../wake/local-wakes.js';
 import type { McpdClient } from './mcpd-client.js';
 import type { LocalEndpointLog } from './local-endpoint-options.js';
@@ -125,7 +126,7 @@ async function serveAwake(context: ChatCompletionsContext, provider: LlmProvider
       await wakes.wake(provider.name, chat.signal);
     } catch (wakeError) {
       if (chat.signal.aborted) throw wakeError;
-      const message = `${provider.name} is asleep and did not wake: ${wakeError instanceof Error ? wakeError.message : String(wakeError)}`;
+      const message = didNotWakeMessage(provider.name, wakeError);
       context.log?.warn(message);
       // As mcpd answers a failed wake: a client that retries waits that long rather than waking it again at once.
       throw new LocalEndpointError(503, message, { retryAfter: String(FAILED_WAKE_RETRY_AFTER_SECONDS) });
@@ -134,17 +135,6 @@ async function serveAwake(context: ChatCompletionsContext, provider: LlmProvider
     }
   }
   await serveLocally(provider, chat, response);
-}
-
-/** The `Retry-After` of a failed wake's 503, as mcpd's (`RETRY_AFTER_SECONDS` of its wake coordinator). */
-const FAILED_WAKE_RETRY_AFTER_SECONDS = 30;
-
-/**
- * A failure a sleeping backend gives: not reached (502), unavailable (503), no answer in time
- * (504). Any other was an answer of an awake server about the request, which a wake cannot mend.
- */
-function mayBeAsleep(error: unknown): boolean {
-  return error instanceof ProviderError && (error.status === 502 || error.status === 503 || error.status === 504);
 }
 
 /** mcpd unreachable or failing (5xx). A 4xx is an answer about the request or the caller, which a stand-in must not paper over. */

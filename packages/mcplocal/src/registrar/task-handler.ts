@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { settledWithin, systemClock, type Clock } from '@mcpctl/clock';
 import { isLastResult, providerTaskReadSchema, retryAfterSecondsOf, type TaskErrorResult, type TaskResult, type TaskWholeResult, type WakeResultBody } from '@mcpctl/protocol';
-import { ManagedServerError, McplocalError, refusesTheRequest, type ProviderError } from '../errors.js';
+import { ManagedServerError, McplocalError, refusesTheRequest, WakeFailedError, type ProviderError } from '../errors.js';
 import type { ChannelFrame, PostedResult, ResultDelivery } from './control-channel.js';
 import type { ProviderToPublish, RegistrarLog } from './registrar-options.js';
 import { ProviderSlots } from './provider-slots.js';
@@ -10,6 +10,7 @@ import { relayedErrorMessage, withoutLocalAddresses } from './relayed-error.js';
 import { maskSecrets, providerSecrets } from '../provider-secrets.js';
 import type { CompletionIdentity } from './completion-identity.js';
 import { runInferTask, type TaskScope } from './run-infer-task.js';
+import { runInferTaskAwake } from './run-infer-task-awake.js';
 import type { WakeHandler } from './wake-handler.js';
 
 export interface TaskHandlerOptions {
@@ -103,7 +104,7 @@ export class TaskHandler {
         this.start(task.taskId, task.llmName, 'infer', async (entry, scope) => {
           const release = await this.slots.acquire(task.llmName, entry.maxConcurrent, scope.signal);
           try {
-            await runInferTask(task, entry, scope);
+            await (entry.wake === undefined ? runInferTask(task, entry, scope) : runInferTaskAwake(task, entry, scope, this.options.wake, this.options.log));
           } finally {
             release();
           }
@@ -264,9 +265,9 @@ function refusalAnswer(error: ProviderError, localAddresses: ReadonlyArray<strin
   return { status: error.status, body: { error: { message: said } }, ...(seconds === undefined ? {} : { retryAfterSeconds: seconds }) };
 }
 
-/** When a failure says it passes (a managed server that keeps crashing): mcpd's 503 carries it on. */
+/** When a failure says it passes (a managed server that keeps crashing, a failed wake): mcpd's 503 carries it on. */
 function retryAfterOf(error: unknown): { retryAfterSeconds?: number } {
-  if (!(error instanceof ManagedServerError) || error.retryAfterSeconds === undefined) return {};
+  if (!(error instanceof ManagedServerError || error instanceof WakeFailedError) || error.retryAfterSeconds === undefined) return {};
   return { retryAfterSeconds: Math.min(86_400, Math.max(1, Math.ceil(error.retryAfterSeconds))) };
 }
 

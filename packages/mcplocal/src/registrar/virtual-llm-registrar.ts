@@ -182,7 +182,7 @@ export class VirtualLlmRegistrar {
    * recipe again.
    */
   async wake(request: WakeRequest): Promise<{ ms: number }> {
-    const result = await this.wakes.wake({ ...request, local: true });
+    const result = await this.wakes.wake({ ...request, withoutWakeTask: true });
     if (this.sleepWatch.toldAsleep(request.llmName)) this.beatSoon();
     return result;
   }

@@ -10,10 +10,11 @@ export interface WakeRequest {
   /** Aborted when mcpd cancels the task or the registrar stops. */
   signal: AbortSignal;
   /**
-   * Asked by a caller of the local endpoint, not by a wake task: no task result tells mcpd how it
-   * ended, so the sleep watch's heartbeat does.
+   * Asked for a request (a caller of the local endpoint, a relayed request that found its backend
+   * asleep), not by a wake task of mcpd: no task result tells mcpd how it ended, so the sleep
+   * watch's heartbeat does.
    */
-  local?: boolean | undefined;
+  withoutWakeTask?: boolean | undefined;
 }
 
 /** How a sleeping backend is brought up; resolves once it serves, rejects with the reason it does not. */

@@ -15,8 +15,8 @@ export interface SleepWatchOptions {
  * fail it. Wakes pass through {@link track}: a backend being woken, or woken while a probe was on
  * its way, is not reported, since the probe may have seen it before it woke. A backend reported
  * asleep that serves again without a wake from mcpd (a managed server a local request started)
- * is reported awake once, so its row does not read `hibernating` while it serves; so is one the
- * local endpoint woke, which no wake task told mcpd of.
+ * is reported awake once, so its row does not read `hibernating` while it serves; so is one woken
+ * for a request (the local endpoint's, a relayed one), which no wake task told mcpd of.
  */
 export class SleepWatch {
   private readonly watched: ReadonlyArray<[string, ProviderToPublish]>;
@@ -40,8 +40,8 @@ export class SleepWatch {
         this.wakeEvent(request.llmName, 1);
         try {
           const result = await handler.wake(request);
-          // A wake task's result tells mcpd the backend serves; a local wake leaves that to the heartbeat.
-          if (!request.local) this.known.delete(request.llmName);
+          // A wake task's result tells mcpd the backend serves; a wake for a request leaves that to the heartbeat.
+          if (!request.withoutWakeTask) this.known.delete(request.llmName);
           return result;
         } finally {
           this.wakeEvent(request.llmName, -1);

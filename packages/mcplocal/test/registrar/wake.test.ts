@@ -70,6 +70,44 @@ describe('VirtualLlmRegistrar wake-on-demand', () => {
     expect(h.mcpd.resultsOf('wake-3')).toEqual([{ error: 'qwen-sleepy did not wake within 0.5 s: the backend did not answer yet' }]);
   });
 
+  it('wakes a backend that fell asleep since the last heartbeat for the relayed request that finds it, streamed or whole', async () => {
+    // mcpd still has the row active: it hears of the sleep only from the next heartbeat.
+    const h = await start({ asleep: false, wakeDelayMs: 200 });
+    await h.registrar({ publishedProviders: [h.sleepyProvider()] }).start();
+    expect(h.mcpd.registrations[0]?.providers[0]?.initialStatus).toBe('active');
+    h.upstream.sleep();
+    const request = { model: 'qwen-sleepy', messages: [{ role: 'user', content: 'Say hello.' }] };
+    h.mcpd.pushTask({ kind: 'infer', taskId: 'stream-1', llmName: 'qwen-sleepy', request, streaming: true });
+    h.mcpd.pushTask({ kind: 'infer', taskId: 'whole-1', llmName: 'qwen-sleepy', request, streaming: false });
+    await h.mcpd.waitFor('both answers', () => h.mcpd.resultsOf('stream-1').some((result) => 'chunk' in result && result.chunk.done === true) && h.mcpd.resultsOf('whole-1').length === 1);
+    // One run of the recipe for both, and no failure posted before the answers.
+    expect(h.upstream.wakeCalls).toBe(1);
+    expect(h.mcpd.resultsOf('whole-1')).toEqual([expect.objectContaining({ status: 200 })]);
+    expect(h.mcpd.resultsOf('stream-1').every((result) => 'chunk' in result)).toBe(true);
+    expect(h.lines.info.filter((line) => line === 'qwen-sleepy: its backend is asleep; waking it for a relayed request')).toHaveLength(2);
+  });
+
+  it('answers a relayed request whose sleeping backend does not wake with a 503 that says when to try again', async () => {
+    const h = await start({ asleep: false });
+    await h.registrar({ publishedProviders: [h.sleepyProvider({ type: 'command', command: 'sh', args: ['-c', 'exit 3'] })] }).start();
+    h.upstream.sleep();
+    h.mcpd.pushTask({ kind: 'infer', taskId: 'whole-2', llmName: 'qwen-sleepy', request: { model: 'qwen-sleepy', messages: [{ role: 'user', content: 'Hi' }] }, streaming: false });
+    await h.mcpd.waitFor('the failure', () => h.mcpd.resultsOf('whole-2').length === 1);
+    expect(h.mcpd.resultsOf('whole-2')).toEqual([
+      { error: 'qwen-sleepy is asleep and did not wake: the wake command sh exited with code 3', retryAfterSeconds: 30 },
+    ]);
+  });
+
+  it('passes on the failure of an awake backend without running its recipe', async () => {
+    const h = await start({ asleep: false });
+    await h.registrar({ publishedProviders: [h.sleepyProvider()] }).start();
+    h.upstream.setBehavior({ fail: { status: 503, message: 'overloaded' } });
+    h.mcpd.pushTask({ kind: 'infer', taskId: 'whole-3', llmName: 'qwen-sleepy', request: { model: 'qwen-sleepy', messages: [{ role: 'user', content: 'Hi' }] }, streaming: false });
+    await h.mcpd.waitFor('the failure', () => h.mcpd.resultsOf('whole-3').length === 1);
+    expect(h.mcpd.resultsOf('whole-3')[0]).toMatchObject({ error: expect.stringContaining('overloaded') });
+    expect(h.upstream.wakeCalls).toBe(0);
+  });
+
   it('serves two wake tasks of one provider with one run of the recipe', async () => {
     const h = await start({ asleep: true, wakeDelayMs: 200 });
     await h.registrar({ publishedProviders: [h.sleepyProvider()] }).start();
