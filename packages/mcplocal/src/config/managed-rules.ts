@@ -1,7 +1,8 @@
-import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import type { ProviderEntry } from '@mcpctl/protocol';
 import { programOf } from '../managed/managed-command.js';
+import { findProgram, programFix } from './find-program.js';
 import type { IndexedEntry } from './provider-rules.js';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -28,8 +29,7 @@ export function managedProblems(entry: ProviderEntry, at: string, env: NodeJS.Pr
     const found = findProgram(program, path, entry.cwd);
     if (found !== 'found') {
       const field = entry.command === undefined ? `preset "${entry.preset ?? ''}" runs "${program}"` : `command "${program}"`;
-      const fix = found === 'not executable' ? 'is not executable; chmod +x it' : program.includes('/') ? 'does not exist; set "command" to where it is' : 'is not on the PATH; install it, or set "command" to its full path';
-      problems.push(`${at}: ${field}, which ${fix}`);
+      problems.push(`${at}: ${field}, which ${programFix(found, program)}`);
     }
   }
   problems.push(...cwdProblems(entry.cwd, `${at}.cwd`));
@@ -70,30 +70,4 @@ function cwdProblems(cwd: string | undefined, at: string): string[] {
     // Reported below, as for a file.
   }
   return [`${at}: ${cwd} is not a directory; create it, or fix the path`];
-}
-
-type Found = 'found' | 'not executable' | 'missing';
-
-/** Whether `program` can be run: a path to an executable file, or a name found on `path`. */
-function findProgram(program: string, path: string, cwd: string | undefined): Found {
-  if (program.includes('/')) return executable(resolve(cwd ?? process.cwd(), program));
-  const found = path
-    .split(delimiter)
-    .filter((directory) => directory !== '')
-    .map((directory) => executable(join(directory, program)));
-  return found.includes('found') ? 'found' : found.includes('not executable') ? 'not executable' : 'missing';
-}
-
-function executable(file: string): Found {
-  try {
-    if (!statSync(file).isFile()) return 'missing';
-  } catch {
-    return 'missing';
-  }
-  try {
-    accessSync(file, constants.X_OK);
-    return 'found';
-  } catch {
-    return 'not executable';
-  }
 }

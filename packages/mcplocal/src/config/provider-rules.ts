@@ -1,6 +1,7 @@
 import { resourceNameSchema, urlCredentialsProblem, urlHoldsCredentials, type McplocalConfig, type ProviderEntry } from '@mcpctl/protocol';
 import { managedProblems, sharedPortProblems } from './managed-rules.js';
 import { publishedName, type WorkstationIdentity } from './published-name.js';
+import { wakeProblems } from './wake-rules.js';
 
 /** An entry that passed the schema, with its place in the file for messages. */
 export interface IndexedEntry<T> {
@@ -12,7 +13,8 @@ export interface IndexedEntry<T> {
  * The rules between fields and entries the schema cannot express: unique names and published
  * names, one way to give a key and a key that is really there, published names that are valid,
  * failover targets that are central LLMs with one stand-in each, an Ollama URL that points
- * at its native API, and managed servers that can be run (`managed-rules.ts`).
+ * at its native API, and managed servers and wake commands that can be run (`managed-rules.ts`,
+ * `wake-rules.ts`).
  */
 export function providerProblems(
   providers: ReadonlyArray<IndexedEntry<ProviderEntry>>,
@@ -27,6 +29,7 @@ export function providerProblems(
   for (const { index, entry } of providers) {
     const at = `config.json: providers[${index}]`;
     problems.push(...managedProblems(entry, at, env));
+    problems.push(...wakeProblems(entry, at, env));
     // The URL of Ollama's OpenAI-compatible API, given to the native provider, would 404 on every call.
     if (entry.type === 'ollama' && /\/v1\/?$/.test(new URL(entry.url).pathname)) {
       problems.push(`${at}.url: type "ollama" speaks Ollama's native API at the server root; drop "/v1", or use type "openai" for Ollama's OpenAI-compatible API`);

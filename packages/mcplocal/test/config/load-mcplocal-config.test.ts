@@ -41,7 +41,7 @@ describe('loadMcplocalConfig', () => {
       publishNameSuffix: 'hostname',
       providers: [
         { name: 'vllm-qwen', type: 'openai', url: 'http://127.0.0.1:8000', model: 'Qwen/Qwen3-8B', apiKeyEnv: 'VLLM_KEY', publish: true },
-        { name: 'ollama', type: 'ollama', url: 'http://127.0.0.1:11434', model: 'llama3.2', wake: { type: 'command', command: 'ollama' } },
+        { name: 'ollama', type: 'ollama', url: 'http://127.0.0.1:11434', model: 'llama3.2', wake: { type: 'command', command: process.execPath } },
       ],
       agents: [{ name: 'reviewer', llmName: 'vllm-qwen-alice-laptop', systemPrompt: 'Review code.' }],
     });
@@ -168,6 +168,24 @@ describe('loadMcplocalConfig', () => {
         `config.json: providers[9]: command "${join(home.path, 'serve.sh')}", which is not executable; chmod +x it`,
       ].sort(),
     );
+  });
+
+  it('refuses a wake command it cannot run, as it refuses a managed server\'s', async () => {
+    await writeConfig({
+      providers: [
+        { name: 'missing', type: 'openai', url: 'http://127.0.0.1:8000', model: 'm', wake: { type: 'command', command: '/no/such/bin' } },
+        { name: 'off-path', type: 'openai', url: 'http://127.0.0.1:8001', model: 'm', wake: { type: 'command', command: 'vllm-wake' } },
+        { name: 'no-x', type: 'openai', url: 'http://127.0.0.1:8002', model: 'm', wake: { type: 'command', command: join(home.path, 'wake.sh') } },
+        { name: 'found', type: 'openai', url: 'http://127.0.0.1:8003', model: 'm', wake: { type: 'command', command: 'node', args: ['wake.js'] } },
+        { name: 'http', type: 'openai', url: 'http://127.0.0.1:8004', model: 'm', wake: { type: 'http', url: 'http://127.0.0.1:8004/wake_up' } },
+      ],
+    });
+    await writeFile(join(home.path, 'wake.sh'), '#!/bin/sh\n', { mode: 0o644 });
+    expect(await problemsOf(loadMcplocalConfig(home.path, { PATH: dirname(process.execPath) }, { identity: IDENTITY }))).toEqual([
+      'config.json: providers[0].wake: command "/no/such/bin", which does not exist; set "command" to where it is',
+      'config.json: providers[1].wake: command "vllm-wake", which is not on the PATH; install it, or set "command" to its full path',
+      `config.json: providers[2].wake: command "${join(home.path, 'wake.sh')}", which is not executable; chmod +x it`,
+    ]);
   });
 
   it('refuses failover for a name this config publishes itself', async () => {
