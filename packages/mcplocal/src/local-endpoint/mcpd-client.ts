@@ -62,7 +62,12 @@ export class McpdClient {
       if (init.signal.aborted) throw init.signal.reason;
     }
     // mcpd's own words, as the caller would have read them talking to mcpd directly.
-    const message = upstreamErrorMessage(text) ?? `mcpd answered HTTP ${response.status}`;
+    const said = upstreamErrorMessage(text) ?? `mcpd answered HTTP ${response.status}`;
+    // A 401 here is about this workstation's token, not the caller's: say which, and the way out.
+    const message =
+      response.status === 401
+        ? `mcpd refused the token of this workstation's mcpctl credentials (${said}): it was revoked or has expired; run 'mcpctl login --url ${this.baseUrl} --token -' here, and mcplocal takes the new token without a restart`
+        : said;
     throw new LocalEndpointError(response.status, message, { retryAfter: response.headers.get('retry-after') ?? undefined });
   }
 }

@@ -10,10 +10,10 @@ afterEach(async () => {
   server = undefined;
 });
 
-/** An mcpd that answers `/v1/models` with `body`, as builds other than this one may word it. */
-async function mcpdAnswering(body: unknown): Promise<string> {
+/** An mcpd that answers every request with `body` (and `status`), as builds other than this one may word it. */
+async function mcpdAnswering(body: unknown, status = 200): Promise<string> {
   server = createServer((_request, response) => {
-    response.writeHead(200, { 'content-type': 'application/json' });
+    response.writeHead(status, { 'content-type': 'application/json' });
     response.end(JSON.stringify(body));
   });
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
@@ -29,5 +29,25 @@ describe('McpdClient.models', () => {
     const extended = { object: 'list', has_more: false, data: [{ id: 'gpt-central', object: 'model', created: 7, owned_by: 'alice', kind: 'public', status: 'active' }] };
     const client = new McpdClient({ url: await mcpdAnswering(extended), token: 't' }, fetch);
     expect(await client.models(new AbortController().signal)).toEqual([{ id: 'gpt-central', object: 'model', created: 7, owned_by: 'alice' }]);
+  });
+});
+
+describe('McpdClient.chat', () => {
+  it('says that mcpd refused the workstation\'s own token, and how to log in again, not only mcpd\'s words', async () => {
+    const url = await mcpdAnswering({ error: 'the token is not valid' }, 401);
+    const client = new McpdClient({ url, token: 't' }, fetch);
+    const refused = await client.chat('{}', {}, new AbortController().signal).then(
+      () => undefined,
+      (error: unknown) => error as { status: number; message: string },
+    );
+    expect(refused?.status).toBe(401);
+    expect(refused?.message).toBe(
+      `mcpd refused the token of this workstation's mcpctl credentials (the token is not valid): it was revoked or has expired; run 'mcpctl login --url ${url} --token -' here, and mcplocal takes the new token without a restart`,
+    );
+  });
+
+  it('passes mcpd\'s other refusals on in mcpd\'s words', async () => {
+    const client = new McpdClient({ url: await mcpdAnswering({ error: 'you may not run qwen' }, 403), token: 't' }, fetch);
+    await expect(client.chat('{}', {}, new AbortController().signal)).rejects.toMatchObject({ status: 403, message: 'you may not run qwen' });
   });
 });
