@@ -12,6 +12,7 @@ export { parseStreamFrame, type StreamFrame } from './parse-stream-frame.js';
 export { asksForUsage, refusesStreamOptions, toOpenAiRequestBody, type OpenAiRequestBodyOptions } from './openai/to-openai-request-body.js';
 export { peekOpenAiChunk, type OpenAiChunkPeek } from './openai/peek-openai-chunk.js';
 export { chunkEnvelopeOf, stopChunk, type ChunkEnvelope } from './openai/stop-chunk.js';
+export { completionChunks, receivedCompletionSchema, type CompletionChunksOptions, type ReceivedCompletion } from './openai/completion-chunks.js';
 export { assistantCompletion, type AssistantAnswer, type CompletionEnvelope } from './openai/assistant-completion.js';
 export { ANTHROPIC_VERSION, anthropicHeaders } from './anthropic/anthropic-headers.js';
 export { toAnthropicRequest, DEFAULT_ANTHROPIC_MAX_TOKENS, type ToAnthropicRequestOptions } from './anthropic/to-anthropic-request.js';

@@ -4,7 +4,7 @@ import type { FakeUpstreamListenOptions } from './fake-upstream-options.js';
 
 export const FAKE_UPSTREAM_USAGE =
   'usage: fake-upstream [--port N] [--host H] [--model M] [--token-count N] [--tokens-per-second N] ' +
-  '[--latency-ms N] [--api-key K] [--echo] [--asleep] [--wake-delay-ms N] [--start-delay-ms N] [--crash-after-ms N]';
+  '[--latency-ms N] [--api-key K] [--echo] [--ignore-stream] [--asleep] [--wake-delay-ms N] [--start-delay-ms N] [--crash-after-ms N]';
 
 /** The command line: how the server answers, and what the process does around it. */
 export interface FakeUpstreamCommandLine extends FakeUpstreamListenOptions {
@@ -31,6 +31,7 @@ export function parseFakeUpstreamArguments(argv: string[]): FakeUpstreamCommandL
         'latency-ms': { type: 'string' },
         'api-key': { type: 'string' },
         echo: { type: 'boolean' },
+        'ignore-stream': { type: 'boolean' },
         asleep: { type: 'boolean' },
         'wake-delay-ms': { type: 'string' },
         'start-delay-ms': { type: 'string' },
@@ -49,6 +50,7 @@ export function parseFakeUpstreamArguments(argv: string[]): FakeUpstreamCommandL
     latencyMs: number('--latency-ms', values['latency-ms']),
     apiKey: values['api-key'],
     echo: values.echo ?? false,
+    ignoreStream: values['ignore-stream'] ?? false,
     asleep: values.asleep ?? false,
     wakeDelayMs: number('--wake-delay-ms', values['wake-delay-ms']),
     startDelayMs: number('--start-delay-ms', values['start-delay-ms']),

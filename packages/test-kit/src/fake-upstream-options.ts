@@ -1,6 +1,6 @@
 /**
  * How the fake upstream misbehaves on chat requests:
- * - `garbage`: 200 with a body that is not JSON (or an SSE/NDJSON stream of non-JSON frames);
+ * - `garbage`: 200 with a body that is not JSON (or an SSE/NDJSON stream of non-JSON frames, unless `ignoreStream`);
  * - `hang`: read the request and never answer;
  * - `close`: destroy the socket without answering;
  * - `cut-mid-stream`: send about half of the answer, then destroy the socket.
@@ -55,6 +55,12 @@ export interface FakeUpstreamOptions {
    * finish chunk instead.
    */
   refuseStreamOptions?: boolean;
+  /**
+   * Answer a streaming request as if it had not asked for a stream: 200 with the whole answer as
+   * `application/json`, as some OpenAI-compatible servers that ignore `stream` do. With `garbage`,
+   * a stream gets the garbage whole answer (JSON content type, a body that is not JSON).
+   */
+  ignoreStream?: boolean;
 }
 
 export interface FakeReasoning {

@@ -26,6 +26,7 @@ export async function serveChat(
 ): Promise<void> {
   if (behavior.latencyMs > 0) await delay(behavior.latencyMs, undefined, { signal: exchange.signal });
   const { fail, mode } = misbehaviour;
+  const streamed = input.stream && !behavior.ignoreStream;
   if (fail) return exchange.send(fail.status, JSON_CONTENT_TYPE, dialect.errorBody(fail.status, fail.message), fail.retryAfter === undefined ? {} : { 'retry-after': fail.retryAfter });
   switch (mode) {
     case 'hang':
@@ -34,7 +35,7 @@ export async function serveChat(
     case 'close':
       return exchange.destroy();
     case 'garbage':
-      if (input.stream) return exchange.send(200, dialect.garbageStream.contentType, dialect.garbageStream.body);
+      if (streamed) return exchange.send(200, dialect.garbageStream.contentType, dialect.garbageStream.body);
       return exchange.send(200, JSON_CONTENT_TYPE, GARBAGE_BODY);
     case 'normal':
     case 'cut-mid-stream':
@@ -43,7 +44,7 @@ export async function serveChat(
   const answer = composeAnswer(input, behavior);
   const context = { id, created: Math.floor(Date.now() / 1000), answer, input, tokenIntervalMs: behavior.tokenIntervalMs };
   const cut = mode === 'cut-mid-stream';
-  if (input.stream) {
+  if (streamed) {
     const cutAfter = cut ? Math.ceil(answer.tokens.length / 2) : undefined;
     return writeStream(exchange, dialect.stream(context), behavior.tokenIntervalMs, cutAfter);
   }

@@ -20,6 +20,7 @@ export interface UpstreamBehavior {
   readonly reasoning: FakeReasoning | undefined;
   readonly logprobs: boolean;
   readonly refuseStreamOptions: boolean;
+  readonly ignoreStream: boolean;
 }
 
 export const DEFAULT_TOKENS: readonly string[] = ['Hello', ' from', ' the', ' fake', ' upstream', ' model', ' server', '.'];
@@ -55,6 +56,7 @@ export function resolveBehavior(options: FakeUpstreamOptions): UpstreamBehavior 
     reasoning: options.reasoning,
     logprobs: options.logprobs ?? false,
     refuseStreamOptions: options.refuseStreamOptions ?? false,
+    ignoreStream: options.ignoreStream ?? false,
   };
 }
 

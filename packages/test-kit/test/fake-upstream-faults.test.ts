@@ -62,6 +62,21 @@ describe('fake upstream error injection', () => {
     ).rejects.toThrow();
   });
 
+  it('ignoreStream: answers a stream with the whole JSON answer, as servers that ignore `stream` do, garbage included', async () => {
+    upstream = await startFakeUpstream({ ignoreStream: true });
+    const whole = await postJson(`${upstream.openaiBaseUrl}/chat/completions`, { ...chat, stream: true });
+
+    expect(whole.status).toBe(200);
+    expect(whole.headers.get('content-type')).toBe('application/json');
+    expect(await whole.json()).toMatchObject({ object: 'chat.completion', choices: [{ message: { content: DEFAULT_TOKENS.join('') }, finish_reason: 'stop' }] });
+    const message = await postJson(`${upstream.url}/v1/messages`, { ...anthropicChat, stream: true });
+    expect(await message.json()).toMatchObject({ type: 'message', stop_reason: 'end_turn' });
+    upstream.setBehavior({ mode: 'garbage' });
+    const garbage = await postJson(`${upstream.openaiBaseUrl}/chat/completions`, { ...chat, stream: true });
+    expect(garbage.headers.get('content-type')).toBe('application/json');
+    await expect(garbage.json()).rejects.toThrow(SyntaxError);
+  });
+
   it('hang: never answers, and counts the request as cancelled when the client gives up', async () => {
     upstream = await startFakeUpstream({ mode: 'hang' });
     const abort = new AbortController();

@@ -39,7 +39,7 @@ describe('fake-upstream as its own process', () => {
     expect(
       parseFakeUpstreamArguments([
         '--port', '4100', '--host', '0.0.0.0', '--model', 'm', '--token-count', '12', '--tokens-per-second', '30',
-        '--latency-ms', '5', '--api-key', 'k', '--echo', '--asleep', '--wake-delay-ms', '250',
+        '--latency-ms', '5', '--api-key', 'k', '--echo', '--ignore-stream', '--asleep', '--wake-delay-ms', '250',
       ]),
     ).toEqual({
       port: 4100,
@@ -50,6 +50,7 @@ describe('fake-upstream as its own process', () => {
       latencyMs: 5,
       apiKey: 'k',
       echo: true,
+      ignoreStream: true,
       asleep: true,
       wakeDelayMs: 250,
       recordRequests: false,

@@ -15,6 +15,7 @@ import { sanitizeUpstreamError } from '../security/sanitize-upstream-error.js';
 import { StreamForwarder } from './stream-forwarder.js';
 import { answerText, CallerGoneError, callUpstream, upstreamFailure, type UpstreamAnswer } from './upstream-call.js';
 import { upstreamStatusError } from './upstream-status.js';
+import { wholeAnswerParts, wholeAnswerType } from './whole-answer-stream.js';
 import type { HopGuard } from './hop-guard.js';
 import { badGateway } from '../errors.js';
 import type { UpstreamAddressGuard } from '../security/upstream-address-guard.js';
@@ -121,14 +122,19 @@ export class PublicUpstream implements InferenceBackend {
         call.caller.sendJson(completion.json, headers);
         return;
       }
+      // A server that ignores `stream` answers whole: read before the stream opens, so an answer
+      // that is not a completion still gets its status.
+      const wholeType = wholeAnswerType(answer.headers['content-type']);
+      const whole = wholeType === undefined ? undefined : await wholeAnswerParts(wholeType, () => answerText(answer, this.options.maxAnswerBytes, llmName), dialect, context);
       const sink = call.caller.openStream(headers);
       forwarder = new StreamForwarder(sink, this.options.clock, {
         collectContent: call.collectContent,
         secrets: () => credentialsOf(target),
         source: context.source,
       });
-      const decoder = dialect.createStreamDecoder(context);
-      if (await pipe({ answer, sink, decoder, forwarder }, this.#hold, failureContext)) {
+      if (whole) {
+        forwarder.accept(whole);
+      } else if (await pipe({ answer, sink, decoder: dialect.createStreamDecoder(context), forwarder }, this.#hold, failureContext)) {
         readingRest = true;
         answer.readRest(this.options.clock);
       }
