@@ -1,5 +1,6 @@
 import { errorBodySchema, SERVED_BY_HEADER } from '@mcpctl/protocol';
 import { describeNetworkError, networkErrorCode } from '@mcpctl/upstream';
+import { LOGIN_COMMAND } from './credentials.js';
 import { ApiError, RequestError, isAbortError } from './errors.js';
 import { checkSchema, type Schema } from './schema-check.js';
 import { readStreamParts, type StreamPart } from './stream-parts.js';
@@ -142,7 +143,7 @@ async function toApiError(response: Response, what: string, baseUrl: string): Pr
 function hintForStatus(status: number, retryAfterSeconds: number | undefined): string | undefined {
   switch (status) {
     case 401:
-      return "check the token, or run 'mcpctl login --url URL --token TOKEN'";
+      return `check the token, or run '${LOGIN_COMMAND}'`;
     case 429:
     case 503:
       return retryAfterSeconds === undefined ? undefined : `retry in ${retryAfterSeconds}s`;
@@ -159,7 +160,7 @@ function unreachable(baseUrl: string, error: unknown): RequestError {
 /** What to check, by the socket error `fetch` wraps as its cause (sometimes inside an AggregateError). */
 function unreachableHint(error: unknown, reason: string): string {
   const code = networkErrorCode(error);
-  const url = "the URL (MCPCTL_URL, or 'mcpctl login --url URL --token TOKEN')";
+  const url = `the URL (MCPCTL_URL, or '${LOGIN_COMMAND}')`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `check the host name in ${url}`;
   // An https:// URL to a server that speaks plain HTTP.
   if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || (code === 'EPROTO' && reason.includes('wrong version number'))) {

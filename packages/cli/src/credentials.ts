@@ -2,7 +2,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { credentialsFileSchema, urlHoldsCredentials, type CredentialsFile } from '@mcpctl/protocol';
-import { ConfigError } from './errors.js';
+import { ConfigError, UsageError } from './errors.js';
 import { checkSchema } from './schema-check.js';
 
 export type Credentials = CredentialsFile;
@@ -12,7 +12,10 @@ export interface CliEnvironment {
   readonly [name: string]: string | undefined;
 }
 
-const LOGIN_HINT = "run 'mcpctl login --url URL --token TOKEN' (or set MCPCTL_URL and MCPCTL_TOKEN)";
+/** The login every hint suggests: `--token -` reads the token from stdin, out of shell history and `ps`. */
+export const LOGIN_COMMAND = 'mcpctl login --url URL --token -';
+
+const LOGIN_HINT = `run '${LOGIN_COMMAND}' (or set MCPCTL_URL and MCPCTL_TOKEN)`;
 
 /** `$MCPCTL_HOME`, else `~/.mcpctl`. */
 export function mcpctlHome(env: CliEnvironment): string {
@@ -50,9 +53,7 @@ export async function readCredentialsFile(path: string): Promise<Credentials | u
  */
 export async function resolveCredentials(env: CliEnvironment, home: string): Promise<Credentials> {
   const envUrl = nonEmpty(env.MCPCTL_URL);
-  if (envUrl !== undefined && urlHoldsCredentials(envUrl)) {
-    throw new ConfigError('MCPCTL_URL must not hold a user name or password; mcpd takes the token (MCPCTL_TOKEN) alone');
-  }
+  if (envUrl !== undefined) checkMcpdUrl(envUrl, { name: 'MCPCTL_URL', tokenName: 'MCPCTL_TOKEN', errorClass: ConfigError });
   const envToken = nonEmpty(env.MCPCTL_TOKEN);
   const stored = envUrl !== undefined && envToken !== undefined ? undefined : await readCredentialsFile(credentialsPath(home));
   const mcpdUrl = envUrl ?? stored?.mcpdUrl;
@@ -72,6 +73,35 @@ export async function writeCredentials(home: string, credentials: Credentials): 
   // writeFile's mode only applies when it creates the file; an older file keeps its mode.
   await chmod(path, 0o600);
   return path;
+}
+
+/** Where an mcpd URL was given, as the messages about it name it. */
+export interface McpdUrlSource {
+  /** `--url`, `MCPCTL_URL`. */
+  readonly name: string;
+  /** Where the token goes instead of the URL's user name and password. */
+  readonly tokenName: string;
+  /** A flag's mistake is a usage error (exit 2); the environment's is configuration, as a bad credentials file is (exit 1). */
+  readonly errorClass: typeof UsageError | typeof ConfigError;
+}
+
+/**
+ * An mcpd URL as given, checked before anything is sent to it: `fetch` would only say it failed
+ * to parse, which reads like an mcpd that is down. (The credentials file's schema checks its own.)
+ */
+export function checkMcpdUrl(value: string, source: McpdUrlSource): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch (error) {
+    throw new source.errorClass(`${source.name} ${value} is not a URL`, { hint: 'e.g. http://127.0.0.1:3100', cause: error });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new source.errorClass(`${source.name} ${value} must start with http:// or https://`);
+  }
+  // Not echoed: the value holds a password.
+  if (urlHoldsCredentials(value)) throw new source.errorClass(`${source.name} must not hold a user name or password; mcpd takes the token (${source.tokenName}) alone`);
+  return value;
 }
 
 /** `http://host:port/` and `http://host:port` name the same server. */

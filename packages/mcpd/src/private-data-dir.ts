@@ -1,5 +1,5 @@
-import { chmod, lstat, mkdir, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, lstat, mkdir, readdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 
 /** Mode bits for group and others: none may be set anywhere under the data directory. */
@@ -15,7 +15,7 @@ const GROUP_AND_OTHERS = 0o077;
  * start) is logged at debug, since nothing was wrong with it.
  */
 export async function makeDataDirPrivate(dir: string, logger: Logger, options: { made?: boolean } = {}): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await makeDataDir(dir);
   const foreign: string[] = [];
   let tightened = 0;
   const visit = async (path: string, directory: boolean): Promise<void> => {
@@ -40,6 +40,39 @@ export async function makeDataDirPrivate(dir: string, logger: Logger, options: {
   }
   if (foreign.length > 0) {
     logger.warn({ dataDir: dir, count: foreign.length, first: foreign.slice(0, 5) }, 'entries of the data directory owned by another user were left as they are');
+  }
+}
+
+/** A file stands where the data directory, or one of its parents, should be. */
+export class DataDirIsFileError extends Error {
+  constructor(dir: string, file: string) {
+    const where = file === dir ? 'is a file, not a directory' : `cannot be made inside ${file}, a file`;
+    super(`the data directory ${dir} ${where}: give --data-dir a directory (it is created when missing)`);
+  }
+}
+
+/** Creates the directory and its missing parents 0700; a file in their place is named, not left to mkdir's EEXIST or ENOTDIR. */
+async function makeDataDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const file = code === 'EEXIST' || code === 'ENOTDIR' ? await nearestFile(dir) : undefined;
+    if (file !== undefined) throw new DataDirIsFileError(dir, file);
+    throw error;
+  }
+}
+
+/** `path` or the nearest of its parents that exists, when that is not a directory. */
+async function nearestFile(path: string): Promise<string | undefined> {
+  for (let current = path; ; current = dirname(current)) {
+    try {
+      return (await stat(current)).isDirectory() ? undefined : current;
+    } catch (error) {
+      // Missing, or under a file (ENOTDIR): look one level up.
+      const code = (error as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || dirname(current) === current) return undefined;
+    }
   }
 }
 

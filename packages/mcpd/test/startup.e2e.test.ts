@@ -74,6 +74,18 @@ describe('mcpd as a process', () => {
     await after.stop();
   });
 
+  it('says a data directory that is a file, or lies inside one, is not a directory', async () => {
+    const file = join(home.path, 'somefile.json');
+    await writeFile(file, '{}\n');
+    const onFile = startPlain(file);
+    await expect(onFile).rejects.toThrow(/exited \(code 1\)/);
+    await expect(onFile).rejects.toThrow(`mcpd could not start: the data directory ${file} is a file, not a directory: give --data-dir a directory (it is created when missing)\n`);
+    const inside = join(file, 'data');
+    await expect(startPlain(inside)).rejects.toThrow(
+      `mcpd could not start: the data directory ${inside} cannot be made inside ${file}, a file: give --data-dir a directory (it is created when missing)\n`,
+    );
+  });
+
   it('refuses to start on PostgreSQL without MCPD_SECRET_KEY, naming every problem', async () => {
     const failure = spawnMcpd({ dataDir: home.path, env: { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/x', MCPD_LOG_LEVEL: 'loud' } });
     await expect(failure).rejects.toThrow(/exited \(code 2\)/);

@@ -143,6 +143,27 @@ describe('users and tokens', () => {
     expect(view?.expired).toBe(true);
   });
 
+  it('refuses a token name in use, saying whether that token expired and how to delete it', async () => {
+    const mcpd = await start();
+    const alice = await createUser(mcpd, 'alice');
+    const created = tokenCreatedSchema.parse(await (await mcpd.api('/api/v1/tokens', { json: { user: 'alice', name: 'v1', expiresIn: '1h' } })).json());
+    const again = () => mcpd.api('/api/v1/tokens', { json: { user: 'alice', name: 'v1', expiresIn: '1h' } });
+    const live = await again();
+    expect(live.status).toBe(409);
+    expect(await live.json()).toEqual({
+      error: "user alice already has a token named v1: choose another name, or revoke that one first with 'mcpctl delete token v1 --user alice'",
+    });
+    clock.advance(60 * 60_000);
+    const expired = await again();
+    expect(expired.status).toBe(409);
+    expect(await expired.json()).toEqual({
+      error: `user alice already has a token named v1, expired since ${created.expiresAt ?? ''}: delete it first with 'mcpctl delete token v1 --user alice', or choose another name`,
+    });
+    // Its own token: the command needs no --user.
+    const own = await mcpd.api('/api/v1/tokens', { token: alice, json: { name: 'first' } });
+    expect(await own.json()).toEqual({ error: "user alice already has a token named first: choose another name, or revoke that one first with 'mcpctl delete token first'" });
+  });
+
   it('deletes a user with its tokens, bindings, published LLMs and agents, and a new user of that name inherits nothing', async () => {
     const mcpd = await start();
     const alice = await createUser(mcpd, 'alice');

@@ -20,7 +20,7 @@ import type { VirtualLlmRegistrar } from './registrar/virtual-llm-registrar.js';
 const DEFAULT_PORT = 3200;
 /** Longest a stop may take before mcplocal exits anyway: the servers' SIGKILL grace (10 s) and the tasks' and callers' few seconds, with room. */
 const STOP_DEADLINE_MS = 30_000;
-const LOGIN_HINT = 'run `mcpctl login --url URL --token TOKEN` first';
+const LOGIN_HINT = 'run `mcpctl login --url URL --token -` first';
 
 interface CommandLine {
   /** Port of the local OpenAI-compatible endpoint; 0 picks a free one. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { roleNameSchema } from './role-binding.js';
 
 /** `GET /api/v1/status`: who the token belongs to and what the server is. */
 export const statusViewSchema = z.object({
@@ -6,6 +7,8 @@ export const statusViewSchema = z.object({
     id: z.string(),
     name: z.string(),
     admin: z.boolean(),
+    /** The built-in role the user holds directly (null: none; `admin` may come from a binding too). Absent from an older mcpd. */
+    role: roleNameSchema.nullable().optional(),
     /**
      * What the caller may do: each grant of its role and its bindings, as a refusal names it
      * (`run:llms`, `view:llms on qwen, gpt`, `*` for an admin). Absent from an older mcpd.

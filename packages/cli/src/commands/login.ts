@@ -1,9 +1,9 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { statusViewSchema, urlHoldsCredentials, type StatusView } from '@mcpctl/protocol';
+import { statusViewSchema, type StatusView } from '@mcpctl/protocol';
 import { notMcpdHint, readJson, type ApiClient } from '../api-client.js';
 import type { CliContext } from '../context.js';
-import { normalizeBaseUrl, writeCredentials } from '../credentials.js';
+import { checkMcpdUrl, normalizeBaseUrl, writeCredentials } from '../credentials.js';
 import { ApiError, RequestError, UsageError } from '../errors.js';
 
 const STATUS_PATH = '/api/v1/status';
@@ -16,7 +16,7 @@ export function registerLogin(program: Command, context: CliContext): void {
     .requiredOption('--url <url>', 'mcpd base URL, e.g. http://mcpd.internal:3100')
     .option('--token <token>', "your mcpd token; '-' reads it from stdin, and without --token MCPCTL_TOKEN is used (neither leaves it in shell history or ps)")
     .action(async (options: { url: string; token?: string }) => {
-      const url = normalizeBaseUrl(checkUrl(options.url));
+      const url = normalizeBaseUrl(checkMcpdUrl(options.url, { name: '--url', tokenName: '--token', errorClass: UsageError }));
       const token = await tokenOf(options.token, context);
       const status = await askStatus(context.apiFor(url, token), url);
       await writeCredentials(context.home, { mcpdUrl: url, token });
@@ -75,21 +75,6 @@ async function askStatus(client: ApiClient, url: string): Promise<StatusView> {
 
 function notMcpd(url: string, detail: string, cause: unknown): RequestError {
   return new RequestError(`no mcpd at ${url}: ${detail}`, { hint: notMcpdHint(url, (origin) => `--url ${origin}`), cause });
-}
-
-function checkUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch (error) {
-    throw new UsageError(`--url ${value} is not a URL`, { hint: 'e.g. http://127.0.0.1:3100', cause: error });
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`--url ${value} must start with http:// or https://`);
-  }
-  // Not echoed: the value holds a password.
-  if (urlHoldsCredentials(value)) throw new UsageError('--url must not hold a user name or password; mcpd takes the token (--token) alone');
-  return value;
 }
 
 interface RawCapable {

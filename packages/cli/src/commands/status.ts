@@ -58,8 +58,8 @@ function printStatus(context: CliContext, format: OutputFormat, report: StatusRe
   const { printer } = context;
   if (format === 'json') return printer.json(report);
   if (format === 'yaml') return printer.yaml([{ value: report }]);
-  const user = report.user === null ? '-' : `${report.user.name}${report.user.admin ? ' (admin)' : ''}`;
-  // An admin may do everything, which `(admin)` says; anyone else is told what they may do, one
+  const user = report.user === null ? '-' : userText(report.user);
+  // An admin may do everything, which the User line says; anyone else is told what they may do, one
   // grant a line (a grant's own names are joined with commas).
   const grants = report.user?.grants !== undefined && !report.user.admin ? [['Grants', report.user.grants.join('\n') || 'none'] as const] : [];
   printer.fields([
@@ -72,6 +72,14 @@ function printStatus(context: CliContext, format: OutputFormat, report: StatusRe
     ['Live', healthText(report.live)],
     ['Ready', healthText(report.ready)],
   ]);
+}
+
+/** `alice (member)`; an older mcpd sends no role, and then only an admin is marked, `(admin)`. */
+function userText(user: StatusView['user']): string {
+  const labels = user.role === undefined ? (user.admin ? ['admin'] : []) : [user.role ?? 'no role'];
+  // Only the admin role grants `*` by itself: any other admin is one by a role binding.
+  if (user.admin && user.role !== undefined && user.role !== 'admin') labels.push('admin by a binding');
+  return labels.length === 0 ? user.name : `${user.name} (${labels.join('; ')})`;
 }
 
 function healthText(health: HealthView): string {

@@ -65,18 +65,19 @@ describe('mcpctl users, tokens and role bindings', () => {
     expect(run.stderr).toMatch(/^token\/laptop created for alice \(expires \d{4}-\d\d-\d\dT[\d:.]+Z\); it is shown only this once\n$/);
     aliceToken = run.stdout.trim();
     const status = await mcpctl(['status', '-o', 'json'], { token: aliceToken });
-    expect((JSON.parse(status.stdout) as { user: unknown }).user).toMatchObject({ name: 'alice', admin: false });
+    expect((JSON.parse(status.stdout) as { user: unknown }).user).toMatchObject({ name: 'alice', admin: false, role: 'member' });
   });
 
-  it("tells a member what it may do in status: its role's grants and its bindings'", async () => {
+  it("tells a member its role and what it may do in status: its role's grants and its bindings'", async () => {
     const member = await mcpctl(['status'], { token: aliceToken });
     expect(member.code).toBe(0);
-    expect(member.stdout).toContain('User:      alice\n');
+    expect(member.stdout).toContain('User:      alice (member)\n');
     const grants = ['view:llms', 'run:llms', 'create:llms:virtual', 'edit:llms', 'delete:llms', 'view:agents', 'run:agents', 'create:agents', 'edit:agents', 'delete:agents'];
     expect(member.stdout).toContain(`Grants:    ${grants.join('\n           ')}\n`);
     await mcpctl(['create', 'user', 'audra', '--role', 'viewer']);
     expect((await mcpctl(['create', 'rolebinding', 'audra-audit', '--user', 'audra', '--permission', 'view:audit'])).code).toBe(0);
     const token = (await mcpctl(['create', 'token', '--user', 'audra', '--name', 'desk'])).stdout.trim();
+    expect((await mcpctl(['status'], { token })).stdout).toContain('User:      audra (viewer)\n');
     const viewer = JSON.parse((await mcpctl(['status', '-o', 'json'], { token })).stdout) as { user: { grants: string[] } };
     expect(viewer.user.grants).toEqual(['view:llms', 'view:agents', 'view:audit']);
     // An admin's `(admin)` says it all.
@@ -271,7 +272,7 @@ describe('mcpctl users, tokens and role bindings', () => {
     expect(await mcpctl(['delete', 'token', 'laptop', '--user', 'alice'])).toEqual({ code: 0, stdout: 'token/laptop deleted\n', stderr: '' });
     const run = await mcpctl(['get', 'llms'], { token: aliceToken });
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe("error: the token is not valid — check the token, or run 'mcpctl login --url URL --token TOKEN'\n");
+    expect(run.stderr).toBe("error: the token is not valid — check the token, or run 'mcpctl login --url URL --token -'\n");
     const again = await mcpctl(['delete', 'token', 'laptop', '--user', 'alice']);
     expect(again).toEqual({ code: 1, stdout: '', stderr: "error: token not found: laptop — run 'mcpctl get tokens' to list them\n" });
   });

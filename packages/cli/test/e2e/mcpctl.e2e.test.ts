@@ -549,6 +549,6 @@ describe('mcpctl against a real mcpd', () => {
     const run = await mcpctl(['get', 'llms'], { env: { MCPCTL_TOKEN: 'wrong-token' } });
     expect(run.code).toBe(1);
     expect(errorLines(run)).toHaveLength(1);
-    expect(run.stderr).toMatch(/^error: .* — check the token, or run 'mcpctl login --url URL --token TOKEN'\n$/);
+    expect(run.stderr).toMatch(/^error: .* — check the token, or run 'mcpctl login --url URL --token -'\n$/);
   });
 });

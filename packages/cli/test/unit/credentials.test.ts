@@ -54,7 +54,7 @@ describe('resolveCredentials', () => {
     await expect(missing).rejects.toBeInstanceOf(ConfigError);
     await expect(missing).rejects.toMatchObject({
       message: 'not logged in (no mcpd URL configured)',
-      hint: expect.stringContaining("run 'mcpctl login --url URL --token TOKEN'"),
+      hint: expect.stringContaining("run 'mcpctl login --url URL --token -'"),
     });
   });
 
@@ -62,6 +62,12 @@ describe('resolveCredentials', () => {
     await writeCredentials(home, { mcpdUrl: 'http://a', token: 't' });
     await writeFile(credentialsPath(home), '{"mcpdUrl": "not a url", "token": ""}');
     await expect(resolveCredentials({}, home)).rejects.toThrow(`${credentialsPath(home)} is invalid: mcpdUrl: mcpdUrl must be an http:// or https:// URL; token: token must not be empty`);
+  });
+
+  it('names the file when its mcpd URL has no scheme', async () => {
+    await writeCredentials(home, { mcpdUrl: 'http://a', token: 't' });
+    await writeFile(credentialsPath(home), '{"mcpdUrl": "127.0.0.1:13100", "token": "t"}');
+    await expect(resolveCredentials({}, home)).rejects.toThrow(`${credentialsPath(home)} is invalid: mcpdUrl: mcpdUrl must be an http:// or https:// URL`);
   });
 
   it('refuses a file whose mcpd URL holds a user name or password', async () => {

@@ -382,7 +382,7 @@ describe('missing credentials', () => {
     const result = await run(['get', 'llms']);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      "error: not logged in (no mcpd URL configured) — run 'mcpctl login --url URL --token TOKEN' (or set MCPCTL_URL and MCPCTL_TOKEN)\n",
+      "error: not logged in (no mcpd URL configured) — run 'mcpctl login --url URL --token -' (or set MCPCTL_URL and MCPCTL_TOKEN)\n",
     );
   });
 });
@@ -393,7 +393,7 @@ describe('network failure', () => {
     expect(result.code).toBe(1);
     const { host } = new URL(unusedServer.MCPCTL_URL);
     expect(result.stderr).toBe(
-      `error: cannot reach mcpd at ${unusedServer.MCPCTL_URL}: fetch failed (connect ECONNREFUSED ${host}) — is mcpd running, and listening on the port in the URL (MCPCTL_URL, or 'mcpctl login --url URL --token TOKEN')?\n`,
+      `error: cannot reach mcpd at ${unusedServer.MCPCTL_URL}: fetch failed (connect ECONNREFUSED ${host}) — is mcpd running, and listening on the port in the URL (MCPCTL_URL, or 'mcpctl login --url URL --token -')?\n`,
     );
   });
 
@@ -422,11 +422,20 @@ describe('network failure', () => {
     expect(login.stderr).toBe('error: --url must not hold a user name or password; mcpd takes the token (--token) alone\n');
   });
 
+  it('says MCPCTL_URL is not a URL when it lacks its scheme, as login says of --url, before anything is sent', async () => {
+    const fromEnv = await run(['get', 'llms'], { ...unusedServer, MCPCTL_URL: '127.0.0.1:13100' });
+    expect(fromEnv).toEqual({ code: 1, stdout: '', stderr: 'error: MCPCTL_URL 127.0.0.1:13100 is not a URL — e.g. http://127.0.0.1:3100\n' });
+    const otherScheme = await run(['get', 'llms'], { ...unusedServer, MCPCTL_URL: 'localhost:3100' });
+    expect(otherScheme.stderr).toBe('error: MCPCTL_URL localhost:3100 must start with http:// or https://\n');
+    const login = await run(['login', '--url', '127.0.0.1:13100', '--token', 't']);
+    expect(login).toEqual({ code: 2, stdout: '', stderr: 'error: --url 127.0.0.1:13100 is not a URL — e.g. http://127.0.0.1:3100\n' });
+  });
+
   it("points at the port when it is one fetch refuses, instead of asking whether mcpd runs", async () => {
     const result = await run(['get', 'llms'], { ...unusedServer, MCPCTL_URL: 'http://127.0.0.1:6000' });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      "error: cannot reach mcpd at http://127.0.0.1:6000: fetch failed (bad port) — fetch refuses this port, as browsers do: serve mcpd on another port (3100 by default) and put that one in the URL (MCPCTL_URL, or 'mcpctl login --url URL --token TOKEN')\n",
+      "error: cannot reach mcpd at http://127.0.0.1:6000: fetch failed (bad port) — fetch refuses this port, as browsers do: serve mcpd on another port (3100 by default) and put that one in the URL (MCPCTL_URL, or 'mcpctl login --url URL --token -')\n",
     );
   });
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { UserRow } from '@mcpctl/db';
 import { tokenLifetimeMs, type TokenCreate, type TokenCreated, type TokenView } from '@mcpctl/protocol';
 import type { Clock } from '@mcpctl/clock';
-import { conflict, forbidden, notFound } from '../errors.js';
+import { conflict, forbidden, notFound, type HttpError } from '../errors.js';
 import type { TokenRepository, TokenWithUser } from '../repositories/token-repository.js';
 import { isUniqueViolation } from '../repositories/unique-violation.js';
 import type { UserRepository } from '../repositories/user-repository.js';
@@ -43,9 +43,21 @@ export class TokenService {
       const row = await this.tokens.insert({ id: generateId('tok_'), userId: user.id, name, tokenHash: hashToken(token), expiresAt, createdAt: now });
       return { id: row.id, name, user: user.name, token, expiresAt: expiresAt?.toISOString() ?? null };
     } catch (error) {
-      if (isUniqueViolation(error)) throw conflict(`user ${user.name} already has a token named ${name}`);
+      if (isUniqueViolation(error)) throw await this.#nameTaken(principal, user, name, now);
       throw error;
     }
+  }
+
+  /** The 409 for a name in use says how to free it, and whether the token holding it still works. */
+  async #nameTaken(principal: Principal, user: UserRow, name: string, now: Date): Promise<HttpError> {
+    const taken = `user ${user.name} already has a token named ${name}`;
+    const deleteCommand = `'mcpctl delete token ${name}${user.id === principal.userId ? '' : ` --user ${user.name}`}'`;
+    // Revoking deletes a token, so the one holding the name is either live or expired.
+    const expiresAt = (await this.tokens.findByUserAndName(user.id, name))?.token.expiresAt ?? null;
+    if (expiresAt !== null && expiresAt <= now) {
+      return conflict(`${taken}, expired since ${expiresAt.toISOString()}: delete it first with ${deleteCommand}, or choose another name`);
+    }
+    return conflict(`${taken}: choose another name, or revoke that one first with ${deleteCommand}`);
   }
 
   /** `idOrName` is a token id, or the name of a token of `userName` (default: the caller). */

@@ -1,0 +1,46 @@
+import type { StatusView } from '@mcpctl/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runInProcess as run, startStandInMcpd, type StandInMcpd } from '../helpers/stand-in-mcpd.js';
+
+let mcpd: StandInMcpd;
+/** Whom the stand-in's `GET /api/v1/status` names: a newer mcpd sends `role`, an older one does not. */
+let user: StatusView['user'];
+
+beforeAll(async () => {
+  mcpd = await startStandInMcpd((request, response) => {
+    if (request.url === '/api/v1/status') {
+      const status: StatusView = { user, server: { version: '1.0.0', database: 'embedded', uptimeSeconds: 5 } };
+      response.end(JSON.stringify(status));
+    } else {
+      response.end(JSON.stringify({ status: 'ok' }));
+    }
+  });
+});
+
+afterAll(() => mcpd.close());
+
+/** What `mcpctl status` prints after `User:` when mcpd names `who`. */
+async function userLine(who: StatusView['user']): Promise<string | undefined> {
+  user = who;
+  const result = await run(['status'], mcpd.env);
+  expect(result.code).toBe(0);
+  return /^User: +(.*)$/m.exec(result.stdout)?.[1];
+}
+
+describe('status', () => {
+  it("prints every user's role", async () => {
+    expect(await userLine({ id: 'u1', name: 'alice', admin: false, role: 'member', grants: ['run:llms'] })).toBe('alice (member)');
+    expect(await userLine({ id: 'u2', name: 'vera', admin: false, role: 'viewer', grants: ['view:llms'] })).toBe('vera (viewer)');
+    expect(await userLine({ id: 'u0', name: 'admin', admin: true, role: 'admin', grants: ['*'] })).toBe('admin (admin)');
+  });
+
+  it('says when a user holds no role, and when a binding makes one an admin', async () => {
+    expect(await userLine({ id: 'u3', name: 'bob', admin: false, role: null, grants: ['view:audit'] })).toBe('bob (no role)');
+    expect(await userLine({ id: 'u4', name: 'carol', admin: true, role: 'member', grants: ['*'] })).toBe('carol (member; admin by a binding)');
+  });
+
+  it('prints no role when an older mcpd sends none, and (admin) for its admin as before', async () => {
+    expect(await userLine({ id: 'u1', name: 'alice', admin: false, grants: ['run:llms'] })).toBe('alice');
+    expect(await userLine({ id: 'u0', name: 'admin', admin: true })).toBe('admin (admin)');
+  });
+});
