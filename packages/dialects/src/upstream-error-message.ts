@@ -49,7 +49,8 @@ export function streamFrameError(frame: unknown): string | undefined {
   return oneLine(errorMessageIn(frame) ?? JSON.stringify(error));
 }
 
-function oneLine(text: string): string {
+/** An upstream's words fit for a one-line message: whitespace runs made one space, cut at 500 characters. */
+export function oneLine(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > MAX_MESSAGE_LENGTH ? `${flat.slice(0, MAX_MESSAGE_LENGTH)}…` : flat;
 }

@@ -1,7 +1,7 @@
 import type { Clock } from '@mcpctl/clock';
 import { retryAfterSecondsOf, SERVED_BY_HEADER } from '@mcpctl/protocol';
 import type { Dispatcher } from 'undici';
-import { asksForUsage, refusesStreamOptions, SseSplitter, type SseFrame } from '@mcpctl/dialects';
+import { asksForUsage, refusesStreamOptions, SseSplitter, wholeAnswerType, type SseFrame } from '@mcpctl/dialects';
 import type { CancelSignal } from '@mcpctl/upstream';
 import type { InferenceTarget } from '../catalog/llm-catalog.js';
 import { anthropicDialect } from './anthropic-dialect.js';
@@ -15,7 +15,7 @@ import { sanitizeUpstreamError } from '../security/sanitize-upstream-error.js';
 import { StreamForwarder } from './stream-forwarder.js';
 import { answerText, CallerGoneError, callUpstream, upstreamFailure, type UpstreamAnswer } from './upstream-call.js';
 import { upstreamStatusError } from './upstream-status.js';
-import { wholeAnswerParts, wholeAnswerType } from './whole-answer-stream.js';
+import { wholeAnswerParts } from './whole-answer-stream.js';
 import type { HopGuard } from './hop-guard.js';
 import { badGateway } from '../errors.js';
 import type { UpstreamAddressGuard } from '../security/upstream-address-guard.js';

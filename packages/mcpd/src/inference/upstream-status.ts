@@ -28,8 +28,7 @@ export function upstreamStatusError(
   return new HttpError(502, `the upstream of ${llmName} failed (HTTP ${status})${detail}`);
 }
 
-/** An upstream's words fit for a one-line message: whitespace runs made one space, cut at 300 characters. */
-export function oneLine(text: string): string {
+function oneLine(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat;
 }

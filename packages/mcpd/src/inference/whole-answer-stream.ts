@@ -1,34 +1,7 @@
-import { completionChunks, receivedCompletionSchema } from '@mcpctl/dialects';
+import { completionChunks, isJsonType, oneLine, receivedCompletionSchema } from '@mcpctl/dialects';
 import type { ChatCompletionChunk } from '@mcpctl/protocol';
 import { badGateway, HttpError } from '../errors.js';
 import { DEFAULT_STREAM_SOURCE, type Dialect, type StreamContext, type StreamPart } from './dialect.js';
-import { oneLine } from './upstream-status.js';
-
-/** The longest content type a message repeats: a header is the upstream's to make as long as it likes. */
-const MAX_CONTENT_TYPE_LENGTH = 100;
-
-/**
- * Types read as a stream, as every answer to a streaming request was: an event stream, and the
- * generic labels a hand-made SSE server may put on one.
- */
-const STREAM_TYPES = new Set(['text/event-stream', 'text/plain', 'application/octet-stream']);
-
-/**
- * The media type of a 2xx answer to a streaming request that did not come as a stream (lower
- * case, without parameters): undefined for the stream types above, and for an answer that names
- * no content type, which are read as a stream, as they always were.
- */
-export function wholeAnswerType(contentType: string | string[] | undefined): string | undefined {
-  const header = Array.isArray(contentType) ? contentType[0] : contentType;
-  const mediaType = header?.split(';')[0]?.trim().toLowerCase();
-  if (!mediaType || STREAM_TYPES.has(mediaType)) return undefined;
-  return mediaType.replace(/[^\x21-\x7e]/g, '').slice(0, MAX_CONTENT_TYPE_LENGTH);
-}
-
-/** `application/json`, `text/json` and the `+json` types (`application/vnd.api+json`). */
-export function isJsonType(mediaType: string): boolean {
-  return /^(?:application|text)\/(?:[\w.-]+\+)?json$/.test(mediaType);
-}
 
 /**
  * A streaming request answered whole by a server that ignores `stream` (some OpenAI-compatible

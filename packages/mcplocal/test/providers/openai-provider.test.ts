@@ -73,6 +73,38 @@ describe('OpenAI provider', () => {
     expect(upstream.requests.map((request) => 'stream_options' in (request.body as object))).toEqual([true, false, false]);
   });
 
+  it('streams a whole completion a server answered a stream with, on both stream paths, the usage included', async () => {
+    upstream = await startFakeUpstream({ tokens: ['4', '.'], ignoreStream: true });
+    const provider = new OpenAiProvider({ name: 'whole', url: upstream.url, model: 'm' });
+    const relayed: string[] = [];
+    expect(await provider.relayChunks({ messages: QUESTION }, async (text) => relayed.push(text))).toEqual({ finished: true });
+    const chunks = relayed.map((text) => JSON.parse(text) as { object: string; choices: Array<{ delta: Record<string, unknown>; finish_reason: string | null }>; usage?: unknown });
+    expect(chunks.map((entry) => entry.object)).toEqual(['chat.completion.chunk', 'chat.completion.chunk', 'chat.completion.chunk']);
+    expect(chunks[0]?.choices[0]).toMatchObject({ delta: { role: 'assistant', content: '4.' }, finish_reason: null });
+    expect(chunks[1]?.choices[0]).toMatchObject({ delta: {}, finish_reason: 'stop' });
+    expect(chunks[2]).toMatchObject({ choices: [], usage: { completion_tokens: 2 } });
+
+    const deltas = await collect(provider.stream({ messages: QUESTION }));
+    expect(deltas.filter((delta) => delta.type === 'text').map((delta) => (delta as { text: string }).text).join('')).toBe('4.');
+    expect(deltas).toContainEqual(expect.objectContaining({ type: 'finish', reason: 'stop' }));
+  });
+
+  it('says what came when a stream is answered whole with something that is not a chat completion', async () => {
+    server = await startScriptedServer({ contentType: 'application/json', chunks: [JSON.stringify({ error: { message: 'model\n overloaded' } })] });
+    const json = new OpenAiProvider({ name: 'odd', url: server.url, model: 'm' });
+    const expected = 'provider "odd" answered a streaming request with application/json that is not a chat completion: model overloaded';
+    await expect(json.relayChunks({ messages: QUESTION }, async () => undefined)).rejects.toMatchObject({ status: 502, message: expected });
+    await expect(collect(json.stream({ messages: QUESTION }))).rejects.toMatchObject({ status: 502, message: expected });
+    await server.close();
+
+    server = await startScriptedServer({ contentType: 'text/html', chunks: ['<html>Welcome to nginx!</html>'] });
+    const html = new OpenAiProvider({ name: 'proxy', url: server.url, model: 'm' });
+    await expect(html.relayChunks({ messages: QUESTION }, async () => undefined)).rejects.toMatchObject({
+      status: 502,
+      message: 'provider "proxy" answered a streaming request with text/html that is not a chat completion',
+    });
+  });
+
   it('does not send again a stream the server refused for something else', async () => {
     upstream = await startFakeUpstream({ fail: { status: 422, message: 'temperature must be at most 2' } });
     const provider = new OpenAiProvider({ name: 'strict', url: upstream.url, model: 'm' });

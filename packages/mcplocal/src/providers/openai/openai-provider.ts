@@ -1,6 +1,20 @@
 import { systemClock, type Clock } from '@mcpctl/clock';
 import { chatCompletionChunkSchema, chatCompletionSchema, modelIdListSchema } from '@mcpctl/protocol';
-import { peekOpenAiChunk, readSse, refusesStreamOptions, SseSplitter, toOpenAiRequestBody, upstreamEndpoint, type SseFrame } from '@mcpctl/dialects';
+import {
+  completionChunks,
+  errorMessageIn,
+  isJsonType,
+  oneLine,
+  peekOpenAiChunk,
+  readSse,
+  receivedCompletionSchema,
+  refusesStreamOptions,
+  SseSplitter,
+  toOpenAiRequestBody,
+  upstreamEndpoint,
+  wholeAnswerType,
+  type SseFrame,
+} from '@mcpctl/dialects';
 import type { UpstreamAnswer } from '@mcpctl/upstream';
 import { ProviderError } from '../../errors.js';
 import { AVAILABILITY_TIMEOUT_MS, checkAvailability } from '../check-availability.js';
@@ -113,6 +127,12 @@ export class OpenAiProvider implements LlmProvider {
   async relayChunks(options: CompletionOptions, sink: ChunkSink): Promise<RelayedStreamEnd> {
     const answer = await this.openStream(options, options.signal);
     const queue = new ChunkQueue(sink, answer);
+    const whole = await this.wholeAnswerChunks(answer, options.signal);
+    if (whole) {
+      for (const text of whole) queue.push(text);
+      await queue.drained();
+      return { finished: true };
+    }
     const splitter = new SseSplitter();
     let finished = false;
     let done = false;
@@ -175,7 +195,14 @@ export class OpenAiProvider implements LlmProvider {
    * connection can be reused.
    */
   private async *dataFrames(options: CompletionOptions, signal: AbortSignal, end: { done: boolean }): AsyncGenerator<string> {
-    const streamed = pulledBody(await this.openStream(options, signal));
+    const answer = await this.openStream(options, signal);
+    const whole = await this.wholeAnswerChunks(answer, signal);
+    if (whole) {
+      yield* whole;
+      end.done = true;
+      return;
+    }
+    const streamed = pulledBody(answer);
     const events = readSse(streamed)[Symbol.asyncIterator]();
     let ended = false;
     try {
@@ -212,6 +239,34 @@ export class OpenAiProvider implements LlmProvider {
       this.#askUsage = false;
       return answer;
     }
+  }
+
+  /**
+   * A server that ignores `stream` answers with the whole completion as JSON: its chunks, as an
+   * OpenAI stream of it would carry them, the usage chunk included (mcpd audits it, and forwards
+   * it only to a caller who asked), as mcpd reads a public LLM's such answer. Undefined for a
+   * stream; a whole answer that is not a chat completion is a 502 saying what came.
+   */
+  private async wholeAnswerChunks(answer: UpstreamAnswer, signal: AbortSignal | undefined): Promise<string[] | undefined> {
+    const mediaType = wholeAnswerType(answer.headers['content-type']);
+    if (mediaType === undefined) return undefined;
+    const notACompletion = (said?: string) =>
+      new ProviderError(502, `provider "${this.name}" answered a streaming request with ${mediaType} that is not a chat completion${said ? `: ${oneLine(said)}` : ''}`);
+    if (!isJsonType(mediaType)) {
+      answer.cut();
+      throw notACompletion();
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(await answer.text());
+    } catch (error) {
+      if (error instanceof SyntaxError) throw notACompletion();
+      throw bodyFailure(error, this.name, signal);
+    }
+    const completion = receivedCompletionSchema.safeParse(body);
+    if (!completion.success) throw notACompletion(errorMessageIn(body));
+    const envelope = { id: 'chatcmpl-mcplocal', created: Math.floor((this.options.clock ?? systemClock).now().getTime() / 1000), model: this.options.model };
+    return completionChunks(completion.data, { envelope, includeUsage: true }).map((chunk) => JSON.stringify(chunk));
   }
 
   private streamRequest(options: CompletionOptions, signal: AbortSignal | undefined, askUsage: boolean): ProviderHttpRequest {
