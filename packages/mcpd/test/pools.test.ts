@@ -86,7 +86,8 @@ describe('pools and the wait queue', () => {
 
   it('shows what an LLM answers and what waits for it by name in its own view, as describe llm prints it', async () => {
     await start();
-    await member('solo', { maxConcurrent: 1, tokensPerSecond: 10 });
+    // Slow enough (1.5 s an answer) that the first still runs while a loaded machine polls the views.
+    await member('solo', { maxConcurrent: 1, tokensPerSecond: 2 });
     const view = async () => (await (await mcpd.api('/api/v1/llms/solo')).json()) as { inFlight: number; queued: number };
     expect(await view()).toMatchObject({ inFlight: 0, queued: 0 });
     const requests = [infer('solo'), infer('solo'), infer('solo')];
@@ -103,7 +104,8 @@ describe('pools and the wait queue', () => {
   it('answers 429 with Retry-After when the queue is full', async () => {
     // One caller fills the whole queue here: lift the per-user share (half the queue by default).
     await start({ MCPD_QUEUE_MAX_LENGTH: '2', MCPD_MAX_QUEUED_PER_USER: '2' });
-    await member('solo', { maxConcurrent: 1, tokensPerSecond: 10 });
+    // Slow enough (1.5 s an answer) that the first still runs while a loaded machine fills the queue.
+    await member('solo', { maxConcurrent: 1, tokensPerSecond: 2 });
     const first = infer('qwen3');
     await eventually(async () => (await pool()).inFlight === 1);
     const queued = [infer('qwen3'), infer('qwen3')];
