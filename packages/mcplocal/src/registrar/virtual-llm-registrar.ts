@@ -80,7 +80,7 @@ export class VirtualLlmRegistrar {
     this.agents = options.publishedAgents ?? [];
     assertPublishable(buildRegisterRequest(options.publishedProviders, this.agents));
     this.channel = options.channel;
-    this.sleepWatch = new SleepWatch({ providers: this.providers, log: this.log });
+    this.sleepWatch = new SleepWatch({ providers: this.providers, log: this.log, onWokenUnheard: () => this.beatSoon() });
     this.wakes = this.sleepWatch.track(withManagedServers(options.wakeHandler ?? new RecipeWakeHandler({ log: this.log, clock: this.clock })));
     this.tasks = new TaskHandler({
       providers: this.providers,
@@ -178,13 +178,11 @@ export class VirtualLlmRegistrar {
    * Wakes a published provider's backend for a caller that is not mcpd (the local endpoint), as a
    * wake task would: the same single flight, and the sleep watch hears of it, so no heartbeat
    * calls the backend asleep while it wakes. mcpd asked for none of it: when it was told the
-   * backend sleeps, a heartbeat tells it at once that it serves, before a request there runs the
-   * recipe again.
+   * backend sleeps, a heartbeat tells it at once that it serves (the sleep watch's
+   * `onWokenUnheard`), before a request there runs the recipe again.
    */
-  async wake(request: WakeRequest): Promise<{ ms: number }> {
-    const result = await this.wakes.wake({ ...request, withoutWakeTask: true });
-    if (this.sleepWatch.toldAsleep(request.llmName)) this.beatSoon();
-    return result;
+  wake(request: WakeRequest): Promise<{ ms: number }> {
+    return this.wakes.wake({ ...request, withoutWakeTask: true });
   }
 
   /** Registers the whole published set, each wake-capable provider as its backend is right now. */

@@ -6,6 +6,12 @@ export interface SleepWatchOptions {
   /** Published name → what serves it; only entries with a wake recipe or a managed server are watched. */
   providers: ReadonlyMap<string, ProviderToPublish>;
   log: RegistrarLog;
+  /**
+   * A backend mcpd was told sleeps was woken for a request, without a wake task whose result
+   * would tell mcpd: the heartbeat that does should go now, before a request through mcpd runs
+   * the recipe again.
+   */
+  onWokenUnheard?: () => void;
 }
 
 /**
@@ -21,6 +27,7 @@ export interface SleepWatchOptions {
 export class SleepWatch {
   private readonly watched: ReadonlyArray<[string, ProviderToPublish]>;
   private readonly log: RegistrarLog;
+  private readonly onWokenUnheard: () => void;
   private readonly waking = new Map<string, number>();
   /** The value of `events` when a wake of the name last began or ended. */
   private readonly lastWakeEvent = new Map<string, number>();
@@ -31,6 +38,7 @@ export class SleepWatch {
   constructor(options: SleepWatchOptions) {
     this.watched = [...options.providers].filter(([, entry]) => entry.wake !== undefined || entry.managed !== undefined);
     this.log = options.log;
+    this.onWokenUnheard = options.onWokenUnheard ?? (() => undefined);
   }
 
   /** `handler`, with every wake it runs recorded here. */
@@ -38,21 +46,20 @@ export class SleepWatch {
     return {
       wake: async (request) => {
         this.wakeEvent(request.llmName, 1);
+        let unheard = false;
         try {
           const result = await handler.wake(request);
           // A wake task's result tells mcpd the backend serves; a wake for a request leaves that to the heartbeat.
           if (!request.withoutWakeTask) this.known.delete(request.llmName);
+          else unheard = this.known.has(request.llmName);
           return result;
         } finally {
           this.wakeEvent(request.llmName, -1);
+          // Once the wake's end is counted: the heartbeat's probe must not be taken for a stale one.
+          if (unheard) this.onWokenUnheard();
         }
       },
     };
-  }
-
-  /** Whether mcpd was last told `name` sleeps, and has not heard since that it serves. */
-  toldAsleep(name: string): boolean {
-    return this.known.has(name);
   }
 
   /** Names registered as `hibernating`: mcpd already knows they sleep. */

@@ -319,6 +319,23 @@ describe('heartbeats', () => {
     expect(h.memory.heartbeats[1]).toEqual({ providerSessionId: 'session-1', at: 30_000 });
   });
 
+  it('tell mcpd at once that a backend a relayed request woke serves, when a heartbeat had called it asleep', async () => {
+    harness = await RegistrarHarness.start({ asleep: false, wakeDelayMs: 0 });
+    const h = harness;
+    await h.overMemory({ publishedProviders: [h.sleepyProvider()] }).start();
+    h.upstream.sleep();
+    await h.clock.advanceAsync(30_000);
+    await eventually('the heartbeat calling it asleep', () => h.memory.heartbeats.length === 1);
+    expect(h.memory.heartbeats[0]?.hibernating).toEqual(['qwen-sleepy']);
+
+    // A request mcpd sent before it heard: the relay wakes the backend, and no wake task tells mcpd.
+    h.memory.pushTask({ kind: 'infer', taskId: 'late-1', llmName: 'qwen-sleepy', request: REQUEST, streaming: false });
+    await eventually('the answer', () => h.memory.resultsOf('late-1').length === 1);
+    expect(h.memory.resultsOf('late-1')[0]).toMatchObject({ status: 200 });
+    await eventually('a heartbeat at once', () => h.memory.heartbeats.length === 2);
+    expect(h.memory.heartbeats[1]).toEqual({ providerSessionId: 'session-1', awake: ['qwen-sleepy'], at: 30_000 });
+  });
+
   it('go on through a wake without naming the backend being woken, and the wake is timed on the clock', async () => {
     harness = await RegistrarHarness.start({ asleep: true });
     const h = harness;
