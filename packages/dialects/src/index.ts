@@ -7,13 +7,13 @@ export { readContentPart, readBase64DataUrl, type ChatContentPart, type ReadCont
 export { SseSplitter } from './sse-splitter.js';
 export { readSse, readSseBatches, SseOverflowError, type SseEvent, type RawFrame, type SseComment, type SseFrame, type ReadSseOptions } from './read-sse.js';
 export { readLines } from './read-lines.js';
-export { upstreamErrorMessage, errorMessageIn, oneLine, streamFrameError } from './upstream-error-message.js';
+export { upstreamErrorMessage, errorMessageIn, streamFrameError } from './upstream-error-message.js';
 export { parseStreamFrame, type StreamFrame } from './parse-stream-frame.js';
 export { asksForUsage, refusesStreamOptions, toOpenAiRequestBody, type OpenAiRequestBodyOptions } from './openai/to-openai-request-body.js';
 export { peekOpenAiChunk, type OpenAiChunkPeek } from './openai/peek-openai-chunk.js';
 export { chunkEnvelopeOf, stopChunk, type ChunkEnvelope } from './openai/stop-chunk.js';
 export { completionChunks, receivedCompletionSchema, type CompletionChunksOptions, type ReceivedCompletion } from './openai/completion-chunks.js';
-export { isJsonType, wholeAnswerType } from './whole-answer-type.js';
+export { isJsonType, notACompletionMessage, wholeAnswerType } from './whole-answer-type.js';
 export { assistantCompletion, type AssistantAnswer, type CompletionEnvelope } from './openai/assistant-completion.js';
 export { ANTHROPIC_VERSION, anthropicHeaders } from './anthropic/anthropic-headers.js';
 export { toAnthropicRequest, DEFAULT_ANTHROPIC_MAX_TOKENS, type ToAnthropicRequestOptions } from './anthropic/to-anthropic-request.js';

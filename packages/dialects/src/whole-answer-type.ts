@@ -1,3 +1,5 @@
+import { oneLine } from './upstream-error-message.js';
+
 /*
  * Some OpenAI-compatible servers ignore `stream`: asked for a stream, they answer with the whole
  * completion as JSON. mcpd's public path and mcplocal's providers read such an answer alike.
@@ -27,4 +29,13 @@ export function wholeAnswerType(contentType: string | string[] | undefined): str
 /** `application/json`, `text/json` and the `+json` types (`application/vnd.api+json`). */
 export function isJsonType(mediaType: string): boolean {
   return /^(?:application|text)\/(?:[\w.-]+\+)?json$/.test(mediaType);
+}
+
+/**
+ * Why a whole answer to a streaming request cannot be streamed: `source` names the server as the
+ * reader's messages do (`the upstream of qwen`, `provider "qwen"`), `said` is the error message a
+ * JSON body carried (a server that reports a failure with a 200).
+ */
+export function notACompletionMessage(source: string, mediaType: string, said?: string): string {
+  return `${source} answered a streaming request with ${mediaType} that is not a chat completion${said ? `: ${oneLine(said)}` : ''}`;
 }

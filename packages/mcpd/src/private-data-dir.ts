@@ -43,14 +43,6 @@ export async function makeDataDirPrivate(dir: string, logger: Logger, options: {
   }
 }
 
-/** A file stands where the data directory, or one of its parents, should be. */
-export class DataDirIsFileError extends Error {
-  constructor(dir: string, file: string) {
-    const where = file === dir ? 'is a file, not a directory' : `cannot be made inside ${file}, a file`;
-    super(`the data directory ${dir} ${where}: give --data-dir a directory (it is created when missing)`);
-  }
-}
-
 /** Creates the directory and its missing parents 0700; a file in their place is named, not left to mkdir's EEXIST or ENOTDIR. */
 async function makeDataDir(dir: string): Promise<void> {
   try {
@@ -58,8 +50,10 @@ async function makeDataDir(dir: string): Promise<void> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const file = code === 'EEXIST' || code === 'ENOTDIR' ? await nearestFile(dir) : undefined;
-    if (file !== undefined) throw new DataDirIsFileError(dir, file);
-    throw error;
+    if (file === undefined) throw error;
+    // The path may be the default one, not a flag the user gave: the remedy names both ways.
+    const where = file === dir ? 'is a file, not a directory' : `cannot be made inside ${file}, a file`;
+    throw new Error(`the data directory ${dir} ${where}: move the file, or give mcpd another directory with --data-dir (it is created when missing)`);
   }
 }
 

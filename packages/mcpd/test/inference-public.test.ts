@@ -167,20 +167,33 @@ describe('public path behaviour', () => {
   });
 
   it('says the connection broke mid-answer, not that the upstream cannot be reached, when it closes after its headers', async () => {
+    // Asked for a stream it starts one (or, with `?json`, answers JSON as a server that ignores `stream`); either way it breaks.
     await withUpstream((request, response) => {
-      request.resume();
-      response.writeHead(200, { 'content-type': request.headers.accept === 'text/event-stream' ? 'text/event-stream' : 'application/json' });
-      response.write('{"id":"x","object":"chat.compl');
-      setTimeout(() => response.socket?.destroy(), 20);
+      let body = '';
+      request.on('data', (piece: Buffer) => (body += piece.toString()));
+      request.on('end', () => {
+        const streaming = (JSON.parse(body) as { stream?: boolean }).stream === true && !(request.url ?? '').includes('json');
+        response.writeHead(200, { 'content-type': streaming ? 'text/event-stream' : 'application/json' });
+        response.write(streaming ? 'data: {"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\ndata: {"id":"x","obj' : '{"id":"x","object":"chat.compl');
+        setTimeout(() => response.socket?.destroy(), 20);
+      });
     }, async (port) => {
       await mcpd.api('/api/v1/llms', { json: { name: 'breaking', type: 'openai', model: 'm', url: `http://127.0.0.1:${port}/v1` } });
+      await mcpd.api('/api/v1/llms', { json: { name: 'breaking-json', type: 'openai', model: 'm', url: `http://127.0.0.1:${port}/json/v1` } });
+      const broke = 'broke mid-answer: other side closed (UND_ERR_SOCKET)';
       const whole = await infer('breaking');
       expect(whole.status).toBe(502);
-      expect(errorBodySchema.parse(await whole.json()).error).toBe('the connection to the upstream of breaking broke mid-answer: other side closed (UND_ERR_SOCKET)');
-      // Asked for a stream, it answers JSON, a whole answer read before the stream opens: the break still gets its status.
+      expect(errorBodySchema.parse(await whole.json()).error).toBe(`the connection to the upstream of breaking ${broke}`);
+      // A stream under way ends with the error frame after what came.
       const streamed = await infer('breaking', { stream: true });
-      expect(streamed.status).toBe(502);
-      expect(errorBodySchema.parse(await streamed.json()).error).toBe('the connection to the upstream of breaking broke mid-answer: other side closed (UND_ERR_SOCKET)');
+      expect(streamed.status).toBe(200);
+      const text = await streamed.text();
+      expect(text).toContain('"content":"Hi"');
+      expect(text).toContain(`the connection to the upstream of breaking ${broke}`);
+      // JSON to a stream is read whole before the stream opens: the break still gets its status.
+      const wholeToStream = await infer('breaking-json', { stream: true });
+      expect(wholeToStream.status).toBe(502);
+      expect(errorBodySchema.parse(await wholeToStream.json()).error).toBe(`the connection to the upstream of breaking-json ${broke}`);
     });
   });
 

@@ -79,12 +79,15 @@ describe('a public LLM whose upstream answers streams whole', () => {
     expect(opening).toMatchObject({ id: expect.stringMatching(/^chatcmpl-fake-/), object: 'chat.completion.chunk', model: 'm' });
     expect(opening!.choices).toEqual([{ index: 0, delta: { role: 'assistant', content: 'Hello, world!' }, logprobs: null, finish_reason: null }]);
     expect(finish!.choices).toEqual([{ index: 0, delta: {}, finish_reason: 'stop' }]);
+    // Not asked for usage: no `usage` field at all, as OpenAI streams it.
+    expect([opening, finish].map((chunk) => 'usage' in chunk!)).toEqual([false, false]);
 
     expect(await lastAudit('whole')).toMatchObject({ streaming: true, status: 200, servedBy: 'whole', promptTokens: expect.any(Number), completionTokens: 4, firstTokenMs: expect.any(Number) });
 
     const withUsage = (await (await infer('whole', { stream_options: { include_usage: true } })).text()).split('\n\n').filter(Boolean);
     expect(withUsage).toHaveLength(4);
     expect(JSON.parse(withUsage[2]!.replace(/^data: /, ''))).toMatchObject({ choices: [], usage: { completion_tokens: 4 } });
+    expect(JSON.parse(withUsage[0]!.replace(/^data: /, ''))).toMatchObject({ usage: null });
   });
 
   it('keeps the answer in an agent’s thread as a streamed one is kept', async () => {

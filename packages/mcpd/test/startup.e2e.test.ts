@@ -79,10 +79,10 @@ describe('mcpd as a process', () => {
     await writeFile(file, '{}\n');
     const onFile = startPlain(file);
     await expect(onFile).rejects.toThrow(/exited \(code 1\)/);
-    await expect(onFile).rejects.toThrow(`mcpd could not start: the data directory ${file} is a file, not a directory: give --data-dir a directory (it is created when missing)\n`);
+    await expect(onFile).rejects.toThrow(`mcpd could not start: the data directory ${file} is a file, not a directory: move the file, or give mcpd another directory with --data-dir (it is created when missing)\n`);
     const inside = join(file, 'data');
     await expect(startPlain(inside)).rejects.toThrow(
-      `mcpd could not start: the data directory ${inside} cannot be made inside ${file}, a file: give --data-dir a directory (it is created when missing)\n`,
+      `mcpd could not start: the data directory ${inside} cannot be made inside ${file}, a file: move the file, or give mcpd another directory with --data-dir (it is created when missing)\n`,
     );
   });
 

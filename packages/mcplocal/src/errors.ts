@@ -31,32 +31,30 @@ export class ProviderError extends McplocalError {
 }
 
 /**
- * A managed model server cannot serve now: it exited while starting, did not answer in time, or
- * keeps crashing. `logTail` (the last lines of its log, which may name local paths) is for the
- * local endpoint alone; a relay passes on the message.
+ * A local server cannot serve now, and may say when to try again (`retryAfterSeconds`): a
+ * relay's 503 carries it on, as the local endpoint's does. A backend found asleep that did not
+ * wake for the request that found it is one (as mcpd's own failed wakes, 30 s).
  */
-export class ManagedServerError extends ProviderError {
+export class ProviderUnavailableError extends ProviderError {
   readonly retryAfterSeconds: number | undefined;
-  readonly logTail: string | undefined;
 
-  constructor(message: string, options: { cause?: unknown; retryAfterSeconds?: number; logTail?: string } = {}) {
+  constructor(message: string, options: { cause?: unknown; retryAfterSeconds?: number | undefined } = {}) {
     super(503, message, options);
     this.retryAfterSeconds = options.retryAfterSeconds;
-    this.logTail = options.logTail;
   }
 }
 
 /**
- * A relayed request found its backend asleep, and the wake it started or joined failed: a 503
- * that says when to try again, as mcpd's own failed wakes do, so a client that retries does not
- * run the recipe again at once.
+ * A managed model server cannot serve now: it exited while starting, did not answer in time, or
+ * keeps crashing. `logTail` (the last lines of its log, which may name local paths) is for the
+ * local endpoint alone; a relay passes on the message.
  */
-export class WakeFailedError extends ProviderError {
-  readonly retryAfterSeconds: number;
+export class ManagedServerError extends ProviderUnavailableError {
+  readonly logTail: string | undefined;
 
-  constructor(message: string, retryAfterSeconds: number, options: { cause?: unknown } = {}) {
-    super(503, message, options);
-    this.retryAfterSeconds = retryAfterSeconds;
+  constructor(message: string, options: { cause?: unknown; retryAfterSeconds?: number; logTail?: string } = {}) {
+    super(message, options);
+    this.logTail = options.logTail;
   }
 }
 

@@ -25,6 +25,11 @@ export interface CompletionChunksOptions {
   envelope: ChunkEnvelope;
   /** End with the usage chunk (when the completion has usage), `usage: null` on the others, as OpenAI does for `stream_options.include_usage`. */
   includeUsage: boolean;
+  /**
+   * End with the usage chunk whatever `includeUsage` says (default: as it says): for a reader
+   * that needs the usage (an audit) and passes the chunk on only to a caller who asked for it.
+   */
+  usageChunk?: boolean;
 }
 
 /**
@@ -52,6 +57,6 @@ export function completionChunks(completion: ReceivedCompletion, options: Comple
     chunks.push(chunk({ index, delta, ...(logprobs === undefined ? {} : { logprobs }), finish_reason: null }));
     chunks.push(chunk({ index, delta: {}, ...rest, finish_reason: finishReason ?? 'stop' }));
   }
-  if (options.includeUsage && completion.usage) chunks.push({ ...envelope, choices: [], usage: completion.usage });
+  if ((options.usageChunk ?? options.includeUsage) && completion.usage) chunks.push({ ...envelope, choices: [], usage: completion.usage });
   return chunks;
 }

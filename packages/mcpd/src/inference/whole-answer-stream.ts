@@ -1,4 +1,4 @@
-import { completionChunks, isJsonType, oneLine, receivedCompletionSchema } from '@mcpctl/dialects';
+import { completionChunks, isJsonType, notACompletionMessage, receivedCompletionSchema } from '@mcpctl/dialects';
 import type { ChatCompletionChunk } from '@mcpctl/protocol';
 import { badGateway, HttpError } from '../errors.js';
 import { DEFAULT_STREAM_SOURCE, type Dialect, type StreamContext, type StreamPart } from './dialect.js';
@@ -26,13 +26,14 @@ export async function wholeAnswerParts(mediaType: string, readText: () => Promis
   if (!completion.success) throw notACompletion(mediaType, context, dialect.readErrorMessage(body));
   // Usage is always made a chunk: the audit needs it; it reaches only a caller who asked for it.
   const envelope = { id: 'chatcmpl-mcpd', created: context.created, model: context.model };
-  return [...completionChunks(completion.data, { envelope, includeUsage: true }).map((chunk) => toPart(chunk, context)), { type: 'done' }];
+  const chunks = completionChunks(completion.data, { envelope, includeUsage: context.includeUsage, usageChunk: true });
+  return [...chunks.map((chunk) => toPart(chunk, context)), { type: 'done' }];
 }
 
 /** `said`: the error message a JSON body carried (a server that answers its failures with a 200). */
 function notACompletion(mediaType: string, context: StreamContext, said?: string): HttpError {
   const source = context.source ?? DEFAULT_STREAM_SOURCE;
-  return badGateway(`${source} answered a streaming request with ${mediaType} that is not a chat completion${said ? `: ${oneLine(said)}` : ''}`);
+  return badGateway(notACompletionMessage(source, mediaType, said));
 }
 
 /** The parsed body; a body that is not JSON is left as its text, which names no error. */

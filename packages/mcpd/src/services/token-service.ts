@@ -53,9 +53,10 @@ export class TokenService {
     const taken = `user ${user.name} already has a token named ${name}`;
     const deleteCommand = `'mcpctl delete token ${name}${user.id === principal.userId ? '' : ` --user ${user.name}`}'`;
     // Revoking deletes a token, so the one holding the name is either live or expired.
-    const expiresAt = (await this.tokens.findByUserAndName(user.id, name))?.token.expiresAt ?? null;
-    if (expiresAt !== null && expiresAt <= now) {
-      return conflict(`${taken}, expired since ${expiresAt.toISOString()}: delete it first with ${deleteCommand}, or choose another name`);
+    const found = await this.tokens.findByUserAndName(user.id, name);
+    const holder = found === undefined ? undefined : toTokenView(found, now);
+    if (holder?.expired) {
+      return conflict(`${taken}, expired since ${holder.expiresAt ?? ''}: delete it first with ${deleteCommand}, or choose another name`);
     }
     return conflict(`${taken}: choose another name, or revoke that one first with ${deleteCommand}`);
   }

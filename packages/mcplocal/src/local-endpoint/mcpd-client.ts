@@ -66,7 +66,7 @@ export class McpdClient {
     // A 401 here is about this workstation's token, not the caller's: say which, and the way out.
     const message =
       response.status === 401
-        ? `mcpd refused the token of this workstation's mcpctl credentials (${said}): it was revoked or has expired; run 'mcpctl login --url ${this.baseUrl} --token -' here, and mcplocal takes the new token without a restart`
+        ? `mcpd refused the token of this workstation's mcpctl credentials (${said}): it is unknown there, revoked or expired; run 'mcpctl login --url ${this.baseUrl} --token -' here, and mcplocal takes the new token without a restart`
         : said;
     throw new LocalEndpointError(response.status, message, { retryAfter: response.headers.get('retry-after') ?? undefined });
   }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorBody } from '@mcpctl/protocol';
-import { LocalEndpointError, ManagedServerError, McplocalError, ProviderError, refusesTheRequest } from '../errors.js';
+import { LocalEndpointError, ManagedServerError, McplocalError, ProviderError, ProviderUnavailableError, refusesTheRequest } from '../errors.js';
 import type { LocalEndpointLog } from './local-endpoint-options.js';
 import { isLoopbackHost } from './request-guard.js';
 import { errorFrame } from './sse-writer.js';
@@ -21,15 +21,15 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
 
 /**
  * The one place errors become answers: the endpoint's own refusals and mcpd's passed-on answers
- * keep their status; a managed server that cannot serve now is a 503; a local provider's failure
+ * keep their status; a local server that cannot serve now (a managed one, say) is a 503; a local provider's failure
  * is a 502 unless the local server refused the request itself; anything else is a bug, logged, and a 500 that names no internals.
  */
 export function errorAnswer(error: unknown, log: LocalEndpointLog | undefined): ErrorAnswer {
   if (error instanceof LocalEndpointError) return { status: error.status, message: error.message, retryAfter: error.retryAfter };
   // A local provider's failure is told here too: the caller may be an editor that shows nothing of it.
   if (error instanceof McplocalError) log?.warn(`local endpoint request failed: ${error.message}`);
-  if (error instanceof ManagedServerError) {
-    return { status: 503, message: error.message, retryAfter: error.retryAfterSeconds?.toString(), log: error.logTail };
+  if (error instanceof ProviderUnavailableError) {
+    return { status: 503, message: error.message, retryAfter: error.retryAfterSeconds?.toString(), log: error instanceof ManagedServerError ? error.logTail : undefined };
   }
   if (refusesTheRequest(error)) return { status: error.status, message: error.message, retryAfter: error.retryAfter };
   // A server that took the request and never answered: a timeout, not a failure to reach it.

@@ -1,5 +1,5 @@
 import type { InferTask, TaskResult } from '@mcpctl/protocol';
-import { WakeFailedError } from '../errors.js';
+import { ProviderUnavailableError } from '../errors.js';
 import { didNotWakeMessage, FAILED_WAKE_RETRY_AFTER_SECONDS, mayBeAsleep } from '../wake/backend-asleep.js';
 import type { ProviderToPublish, RegistrarLog } from './registrar-options.js';
 import { runInferTask, type TaskScope } from './run-infer-task.js';
@@ -36,7 +36,7 @@ export async function runInferTaskAwake(task: InferTask, entry: ProviderToPublis
     await wake.wake({ llmName: task.llmName, entry, signal: scope.signal, withoutWakeTask: true });
   } catch (wakeError) {
     if (scope.signal.aborted) throw wakeError;
-    throw new WakeFailedError(didNotWakeMessage(task.llmName, wakeError), FAILED_WAKE_RETRY_AFTER_SECONDS, { cause: wakeError });
+    throw new ProviderUnavailableError(didNotWakeMessage(task.llmName, wakeError), { cause: wakeError, retryAfterSeconds: FAILED_WAKE_RETRY_AFTER_SECONDS });
   }
   await runInferTask(task, entry, scope);
 }

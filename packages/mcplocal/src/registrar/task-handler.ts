@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { settledWithin, systemClock, type Clock } from '@mcpctl/clock';
 import { isLastResult, providerTaskReadSchema, retryAfterSecondsOf, type TaskErrorResult, type TaskResult, type TaskWholeResult, type WakeResultBody } from '@mcpctl/protocol';
-import { ManagedServerError, McplocalError, refusesTheRequest, WakeFailedError, type ProviderError } from '../errors.js';
+import { McplocalError, ProviderUnavailableError, refusesTheRequest, type ProviderError } from '../errors.js';
 import type { ChannelFrame, PostedResult, ResultDelivery } from './control-channel.js';
 import type { ProviderToPublish, RegistrarLog } from './registrar-options.js';
 import { ProviderSlots } from './provider-slots.js';
@@ -267,7 +267,7 @@ function refusalAnswer(error: ProviderError, localAddresses: ReadonlyArray<strin
 
 /** When a failure says it passes (a managed server that keeps crashing, a failed wake): mcpd's 503 carries it on. */
 function retryAfterOf(error: unknown): { retryAfterSeconds?: number } {
-  if (!(error instanceof ManagedServerError || error instanceof WakeFailedError) || error.retryAfterSeconds === undefined) return {};
+  if (!(error instanceof ProviderUnavailableError) || error.retryAfterSeconds === undefined) return {};
   return { retryAfterSeconds: Math.min(86_400, Math.max(1, Math.ceil(error.retryAfterSeconds))) };
 }
 

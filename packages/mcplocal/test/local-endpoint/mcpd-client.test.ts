@@ -42,7 +42,7 @@ describe('McpdClient.chat', () => {
     );
     expect(refused?.status).toBe(401);
     expect(refused?.message).toBe(
-      `mcpd refused the token of this workstation's mcpctl credentials (the token is not valid): it was revoked or has expired; run 'mcpctl login --url ${url} --token -' here, and mcplocal takes the new token without a restart`,
+      `mcpd refused the token of this workstation's mcpctl credentials (the token is not valid): it is unknown there, revoked or expired; run 'mcpctl login --url ${url} --token -' here, and mcplocal takes the new token without a restart`,
     );
   });
 

@@ -4,7 +4,7 @@ import {
   completionChunks,
   errorMessageIn,
   isJsonType,
-  oneLine,
+  notACompletionMessage,
   peekOpenAiChunk,
   readSse,
   receivedCompletionSchema,
@@ -250,8 +250,7 @@ export class OpenAiProvider implements LlmProvider {
   private async wholeAnswerChunks(answer: UpstreamAnswer, signal: AbortSignal | undefined): Promise<string[] | undefined> {
     const mediaType = wholeAnswerType(answer.headers['content-type']);
     if (mediaType === undefined) return undefined;
-    const notACompletion = (said?: string) =>
-      new ProviderError(502, `provider "${this.name}" answered a streaming request with ${mediaType} that is not a chat completion${said ? `: ${oneLine(said)}` : ''}`);
+    const notACompletion = (said?: string) => new ProviderError(502, notACompletionMessage(`provider "${this.name}"`, mediaType, said));
     if (!isJsonType(mediaType)) {
       answer.cut();
       throw notACompletion();
