@@ -21,6 +21,8 @@ const STREAM_TYPES = new Set(['text/event-stream', 'text/plain', 'application/oc
  */
 export function wholeAnswerType(contentType: string | string[] | undefined): string | undefined {
   const header = Array.isArray(contentType) ? contentType[0] : contentType;
+  // Nearly every answer: decided without taking the header apart, on the public stream's hot path.
+  if (header === undefined || header.startsWith('text/event-stream')) return undefined;
   const mediaType = header?.split(';')[0]?.trim().toLowerCase();
   if (!mediaType || STREAM_TYPES.has(mediaType)) return undefined;
   return mediaType.replace(/[^\x21-\x7e]/g, '').slice(0, MAX_CONTENT_TYPE_LENGTH);

@@ -6,7 +6,7 @@ import type { FailoverRouter } from '../failover/failover-router.js';
 import type { ProviderRegistry } from '../failover/provider-registry.js';
 import type { LlmProvider } from '../providers/llm-provider.js';
 import type { CompletionIdentity } from '../registrar/completion-identity.js';
-import { didNotWakeMessage, FAILED_WAKE_RETRY_AFTER_SECONDS, mayBeAsleep } from '../wake/backend-asleep.js';
+import { didNotWakeMessage, FAILED_WAKE_RETRY_AFTER_SECONDS, foundAsleep } from '../wake/backend-asleep.js';
 import type { LocalWakes } from '../wake/local-wakes.js';
 import type { McpdClient } from './mcpd-client.js';
 import type { LocalEndpointLog } from './local-endpoint-options.js';
@@ -118,8 +118,7 @@ async function serveAwake(context: ChatCompletionsContext, provider: LlmProvider
     // serveLocally rejects only before any of its answer went out: comments alone may have
     // (mcpd's, for a stand-in answering into its stream).
     const { wakes } = context;
-    if (!wakes?.has(provider.name) || response.writableEnded || chat.signal.aborted || !mayBeAsleep(error)) throw error;
-    if ((await provider.isAvailable({ signal: chat.signal })) || chat.signal.aborted) throw error;
+    if (!wakes?.has(provider.name) || response.writableEnded || !(await foundAsleep(provider, error, chat.signal))) throw error;
     context.log?.info(`${provider.name}: its backend is asleep; waking it for a request on the local endpoint`);
     const stopComments = chat.streaming ? wakeComments(response, provider.name, context.clock, context.wakeCommentIntervalMs) : undefined;
     try {

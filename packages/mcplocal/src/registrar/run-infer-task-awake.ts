@@ -1,6 +1,6 @@
 import type { InferTask, TaskResult } from '@mcpctl/protocol';
 import { ProviderUnavailableError } from '../errors.js';
-import { didNotWakeMessage, FAILED_WAKE_RETRY_AFTER_SECONDS, mayBeAsleep } from '../wake/backend-asleep.js';
+import { didNotWakeMessage, FAILED_WAKE_RETRY_AFTER_SECONDS, foundAsleep } from '../wake/backend-asleep.js';
 import type { ProviderToPublish, RegistrarLog } from './registrar-options.js';
 import { runInferTask, type TaskScope } from './run-infer-task.js';
 import type { WakeHandler } from './wake-handler.js';
@@ -11,7 +11,7 @@ import type { WakeHandler } from './wake-handler.js';
  * finds it asleep, before any of its answer went out, wakes it (or joins the wake under way, the
  * local endpoint's or a wake task's) and is asked again, as the local endpoint does for its own
  * callers, instead of failing with the backend's 503. mcpd's stream meanwhile gives its caller
- * the comments of any answer slow to start.
+ * its `: waiting` comments, as for any answer slow to start.
  */
 export async function runInferTaskAwake(task: InferTask, entry: ProviderToPublish, scope: TaskScope, wake: WakeHandler, log: RegistrarLog): Promise<void> {
   let posted = false;
@@ -27,8 +27,7 @@ export async function runInferTaskAwake(task: InferTask, entry: ProviderToPublis
     await runInferTask(task, entry, watched);
     return;
   } catch (error) {
-    if (posted || scope.signal.aborted || !mayBeAsleep(error)) throw error;
-    if ((await entry.provider.isAvailable({ signal: scope.signal })) || scope.signal.aborted) throw error;
+    if (posted || !(await foundAsleep(entry.provider, error, scope.signal))) throw error;
   }
   log.info(`${task.llmName}: its backend is asleep; waking it for a relayed request`);
   try {
