@@ -157,12 +157,13 @@ export class WebSocketControlChannel implements ControlChannel {
   }
 
   /**
-   * Keeps a chunk for a flush on `process.nextTick`. A local server's read often completes
-   * several chunks, which the task posts one after another in a microtask after that read
-   * (`ChunkQueue`), all before the flush runs: they go out as one `results` message per task,
-   * and the messages of one flush in one write. Nothing waits for a timer. A message
-   * holds at most BATCH_CHARS of chunk data besides its last chunk, well inside mcpd's limit on a
-   * message (one result and an envelope). Any other result goes at once, after what waits.
+   * Keeps a chunk for a flush on `process.nextTick`, or until the task's last chunk. A local
+   * server's read often completes several chunks, which the task posts one after another in a
+   * microtask after that read (`ChunkQueue`), all before the flush runs: they go out as one
+   * `results` message per task, and the messages of one flush in one write. Nothing waits for a
+   * timer. A message holds at most BATCH_CHARS of chunk data besides its last chunk, well inside
+   * mcpd's limit on a message (one result and an envelope). Any other result goes at once, after
+   * what waits.
    */
   private enqueue(live: LiveSocket, taskId: string, result: TaskResult): void {
     if (this.outboxOf !== live) {
@@ -180,8 +181,10 @@ export class WebSocketControlChannel implements ControlChannel {
     if (queued) queued.push(result);
     else this.outbox.set(taskId, [result]);
     this.outboxChars += chars;
-    // A loop that never leaves the turn (a long answer already read) still sends as it goes.
-    if (this.outboxChars >= BATCH_CHARS || (queued?.length ?? 1) >= MAX_RESULTS_PER_MESSAGE) this.flushOutbox();
+    // A loop that never leaves the turn (a long answer already read) still sends as it goes. A
+    // task's last chunk goes at once: what the task's end does next (its cleanup, the next
+    // microtasks) would otherwise run before the flush, between mcpd and the answer's end.
+    if (result.chunk.done === true || this.outboxChars >= BATCH_CHARS || (queued?.length ?? 1) >= MAX_RESULTS_PER_MESSAGE) this.flushOutbox();
     else if (!this.flushQueued) {
       this.flushQueued = true;
       process.nextTick(this.flushOutbox);

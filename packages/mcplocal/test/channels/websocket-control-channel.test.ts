@@ -136,7 +136,7 @@ describe('WebSocketControlChannel', () => {
     await eventually('both sockets closed at mcpd', () => mcpd.openSockets.size === 0);
   });
 
-  it('sends what a turn of the event loop posted as one message per task, in order, and what a later turn posted apart', async () => {
+  it('sends what a turn of the event loop posted as one message per task, in order, a task\'s last chunk at once, and what a later turn posted apart', async () => {
     const channel = channelOf();
     await openSocket(channel);
     const signal = new AbortController().signal;
@@ -145,20 +145,24 @@ describe('WebSocketControlChannel', () => {
       channel.postResult('task-1', { chunk: { data: 'one' } }, signal),
       channel.postResult('task-2', { chunk: { data: 'other' } }, signal),
       channel.postResult('task-1', { chunk: { data: 'two' } }, signal),
+      // Task 1's last chunk sends what waits at once; what follows in the turn waits for its flush.
       channel.postResult('task-1', { chunk: { data: '[DONE]', done: true } }, signal),
+      channel.postResult('task-2', { chunk: { data: 'more' } }, signal),
+      channel.postResult('task-2', { chunk: { data: 'still more' } }, signal),
     ];
     // Queued for the turn's flush, each is delivered at once, without a promise.
-    expect(deliveries).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
-    await eventually('the first turn', () => mcpd.results.length === 4);
+    expect(deliveries).toEqual(['delivered', 'delivered', 'delivered', 'delivered', 'delivered', 'delivered']);
+    await eventually('the first turn', () => mcpd.results.length === 6);
     expect(await channel.postResult('task-2', { error: 'later' }, signal)).toBe('delivered');
-    await eventually('the second turn', () => mcpd.results.length === 5);
+    await eventually('the second turn', () => mcpd.results.length === 7);
     expect(mcpd.resultMessages).toEqual([
       { type: 'results', taskId: 'task-1', count: 3 },
       { type: 'result', taskId: 'task-2', count: 1 },
+      { type: 'results', taskId: 'task-2', count: 2 },
       { type: 'result', taskId: 'task-2', count: 1 },
     ]);
     expect(mcpd.resultsOf('task-1')).toEqual([{ chunk: { data: 'one' } }, { chunk: { data: 'two' } }, { chunk: { data: '[DONE]', done: true } }]);
-    expect(mcpd.resultsOf('task-2')).toEqual([{ chunk: { data: 'other' } }, { error: 'later' }]);
+    expect(mcpd.resultsOf('task-2')).toEqual([{ chunk: { data: 'other' } }, { chunk: { data: 'more' } }, { chunk: { data: 'still more' } }, { error: 'later' }]);
   });
 
   it('sends a turn\'s chunks as one binary chunks message to an mcpd that says it takes them, and as JSON what that form cannot carry', async () => {
