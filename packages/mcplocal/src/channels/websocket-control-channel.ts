@@ -160,8 +160,8 @@ export class WebSocketControlChannel implements ControlChannel {
    * Keeps a chunk for a flush on `process.nextTick`, or until the task's last chunk. A local
    * server's read often completes several chunks, which the task posts one after another in a
    * microtask after that read (`ChunkQueue`), all before the flush runs: they go out as one
-   * `results` message per task, and the messages of one flush in one write. Nothing waits for a
-   * timer. A message holds at most BATCH_CHARS of chunk data besides its last chunk, well inside
+   * `results` message per task, and the messages of one flush in one write (what the turn queues
+   * after a task's last chunk goes in a second flush). Nothing waits for a timer. A message holds at most BATCH_CHARS of chunk data besides its last chunk, well inside
    * mcpd's limit on a message (one result and an envelope). Any other result goes at once, after
    * what waits.
    */
