@@ -230,6 +230,37 @@ describe('pools and the wait queue', () => {
     expect(warnings).toContainEqual(expect.objectContaining({ msg: 'inference failed upstream', llm: 'qwen3', servedBy: 'failing', status: 502, retriedOnAnotherMember: true }));
   });
 
+  it('picks a member that timed out after the others for the cooldown, without asking another member for the call that waited', async () => {
+    const clock = new ManualClock();
+    await start({ MCPD_POOL_MEMBER_COOLDOWN_SECONDS: '30', MCPD_UPSTREAM_TIMEOUT_SECONDS: '0.5' }, clock);
+    const hung = await member('hung');
+    hung.setBehavior({ mode: 'hang' });
+    const healthy = await member('healthy');
+    const answers = async (count: number) => {
+      const answered: Array<string | number | null> = [];
+      for (let index = 0; index < count; index += 1) {
+        const response = await infer('qwen3');
+        answered.push(response.status === 200 ? response.headers.get('x-mcpctl-served-by') : response.status);
+        await response.arrayBuffer();
+      }
+      return answered;
+    };
+    const asked = () => hung.requests.filter((request) => request.path.endsWith('/chat/completions')).length;
+    // The call the round robin gives the hung member waits out the timeout (504: the request may
+    // be running there, so it is not sent again); the calls after it go to the healthy one.
+    const first = await answers(6);
+    expect(asked()).toBeLessThanOrEqual(1);
+    expect(first.filter((answer) => answer === 504)).toHaveLength(asked());
+    expect(first.filter((answer) => answer === 'healthy')).toHaveLength(6 - asked());
+    expect(healthy.requests.length).toBeGreaterThanOrEqual(5);
+    // Its cooldown over, it is tried once more, and cooled down again.
+    clock.advance(30_000);
+    const before = asked();
+    const second = await answers(4);
+    expect(asked()).toBe(before + 1);
+    expect(second.filter((answer) => answer === 504)).toHaveLength(1);
+  });
+
   it("names the member that failed, not the pool, in a failure's error, as x-mcpctl-served-by names the member that answered", async () => {
     await start();
     const broken = await member('out-of-memory');

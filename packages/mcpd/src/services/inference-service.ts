@@ -21,6 +21,8 @@ export const CALLER_GONE_STATUS = 499;
 
 /** Failures of a member before its first byte that another pool member may not share. */
 const RETRIED_STATUSES = new Set([502, 503]);
+/** mcpd's own answer when an upstream or a publisher did not answer in time. */
+const TIMEOUT_STATUS = 504;
 
 /** Seconds a caller cut off by a shutdown should wait before trying again. */
 const SHUTDOWN_RETRY_AFTER_SECONDS = 5;
@@ -141,9 +143,16 @@ export class InferenceService {
         this.dispatcher.memberServed(slot.target.record.id);
         return;
       } catch (error) {
-        const memberFailed = slot.pooled && !answerStarted() && error instanceof HttpError && RETRIED_STATUSES.has(error.statusCode);
-        // The retry's own failure of another kind (a timeout) still says what befell the first member.
-        if (!memberFailed) throw first && !answerStarted() && error instanceof HttpError && error.statusCode >= 500 ? poolFailure(first, error) : error;
+        const failedBeforeAnswer = slot.pooled && !answerStarted() && error instanceof HttpError;
+        const memberFailed = failedBeforeAnswer && RETRIED_STATUSES.has(error.statusCode);
+        if (!memberFailed) {
+          // A member that timed out is not asked again for this call, whose caller waited out the
+          // whole timeout already; the next callers try the pool's other members first, or every
+          // other one would wait the timeout out too.
+          if (failedBeforeAnswer && error.statusCode === TIMEOUT_STATUS) this.dispatcher.memberFailed(slot.target.record.id);
+          // The retry's own failure of another kind (a timeout) still says what befell the first member.
+          throw first && !answerStarted() && error instanceof HttpError && error.statusCode >= 500 ? poolFailure(first, error) : error;
+        }
         // The pool's other members go first for a while, so the next callers do not wait on it too.
         this.dispatcher.memberFailed(slot.target.record.id);
         if (first) throw poolFailure(first, error);
