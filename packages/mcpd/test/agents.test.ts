@@ -313,6 +313,17 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     expect((await chat('tutor', {}, vera)).status).toBe(200);
   });
 
+  it("tells a member who may not delete or change another's agent which of the two was refused", async () => {
+    await createAgent({ name: 'shared-helper', llm: 'qwen' });
+    const bob = await addUser(mcpd.server.services.database.db, 'bob');
+    const deleted = await mcpd.api('/api/v1/agents/shared-helper', { method: 'DELETE', token: bob });
+    expect(deleted.status).toBe(403);
+    expect(errorBodySchema.parse(await deleted.json()).error).toBe('only the owner of agent shared-helper or an admin may delete it');
+    const changed = await mcpd.api('/api/v1/agents/shared-helper', { method: 'PUT', token: bob, json: { description: 'mine now' } });
+    expect(changed.status).toBe(403);
+    expect(errorBodySchema.parse(await changed.json()).error).toBe('only the owner of agent shared-helper or an admin may change it');
+  });
+
   it('hides private agents from other users, and refuses agent defaults that are not valid parameters', async () => {
     await createAgent({ name: 'secret', llm: 'qwen', visibility: 'private' });
     const bob = await addUser(mcpd.server.services.database.db, 'bob');

@@ -123,7 +123,7 @@ describe('mcpctl users, tokens and role bindings', () => {
     // A team server's address (never called): a member may not point an LLM at loopback, where the fake upstream listens.
     const create = ['create', 'llm', 'team-gpt', '--type', 'openai', '--model', 'fake-model', '--url', 'http://203.0.113.10:8000/v1'];
     const refused = await mcpctl(create, { token: aliceToken });
-    expect(refused).toEqual({ code: 1, stdout: '', stderr: 'error: registering public LLMs needs the create:llms permission\n' });
+    expect(refused).toEqual({ code: 1, stdout: '', stderr: 'error: registering an LLM with mcpd needs the create:llms permission; a model server of your own is published from mcplocal instead (docs/virtual-llms.md)\n' });
     const binding = await mcpctl(['create', 'rolebinding', 'alice-team-gpt', '--user', 'alice', '--permission', 'create:llms', '--resource-name', 'team-gpt']);
     expect(binding).toEqual({ code: 0, stdout: 'rolebinding/alice-team-gpt created\n', stderr: '' });
     expect(await mcpctl(create, { token: aliceToken })).toEqual({ code: 0, stdout: 'llm/team-gpt created\n', stderr: '' });
@@ -186,7 +186,7 @@ describe('mcpctl users, tokens and role bindings', () => {
   it('refuses a viewer creating an LLM with one line and exit 1', async () => {
     const vera = (await mcpctl(['create', 'token', '--user', 'vera'])).stdout.trim();
     const run = await mcpctl(['create', 'llm', 'vera-gpt', '--type', 'openai', '--model', 'm', '--url', upstream.openaiBaseUrl], { token: vera });
-    expect(run).toEqual({ code: 1, stdout: '', stderr: 'error: registering public LLMs needs the create:llms permission\n' });
+    expect(run).toEqual({ code: 1, stdout: '', stderr: 'error: registering an LLM with mcpd needs the create:llms permission; a model server of your own is published from mcplocal instead (docs/virtual-llms.md)\n' });
     expect((await mcpctl(['get', 'llm', 'vera-gpt'])).code).toBe(1);
   });
 

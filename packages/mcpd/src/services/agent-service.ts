@@ -137,7 +137,7 @@ export class AgentService {
 
   async #findChangeable(principal: Principal, idOrName: string, verb: 'edit' | 'delete'): Promise<AgentRecord> {
     const record = await this.findVisible(principal, idOrName);
-    if (!canChange(principal, record, verb, 'agents')) throw forbidden(`only the owner of agent ${record.name} or an admin may change it`);
+    if (!canChange(principal, record, verb, 'agents')) throw forbidden(`only the owner of agent ${record.name} or an admin may ${verb === 'delete' ? 'delete' : 'change'} it`);
     return record;
   }
 }

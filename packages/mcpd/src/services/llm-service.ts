@@ -128,7 +128,7 @@ export class LlmService {
 
   async create(principal: Principal, input: LlmCreate): Promise<LlmView> {
     if (!principal.can('create', 'llms', { name: input.name, kind: 'public', poolName: input.poolName ?? null })) {
-      throw forbidden('registering public LLMs needs the create:llms permission');
+      throw forbidden('registering an LLM with mcpd needs the create:llms permission; a model server of your own is published from mcplocal instead (docs/virtual-llms.md)');
     }
     const url = unmaskedUrl(input.name, input.url, null);
     assertNoSecretBehindSemicolon(input.name, url);
