@@ -8,6 +8,7 @@ import { readSources, type Source } from '../documents/read-sources.js';
 import { wordList } from '../format/word-list.js';
 import { ApiError, BatchRefusedError, CliError, formatCliError, ItemError, PartialFailureError, UsageError } from '../errors.js';
 import type { ApplyHandler, ApplyPlan, PreparedDocument } from '../resources/apply-handler.js';
+import { ApplyReferences, type GivenNames } from '../resources/apply-references.js';
 import { agentApplyHandler } from '../resources/agent/apply.js';
 import { llmApplyHandler } from '../resources/llm/apply.js';
 import { roleBindingApplyHandler } from '../resources/rolebinding/apply.js';
@@ -29,11 +30,11 @@ interface Entry {
 
 /**
  * `mcpctl apply -f FILE|DIR|- [-f …]`, in three passes so a bad document leaves nothing half applied:
- * every document is validated, then every resource is read and its change decided, and only
- * then are the changes sent (users, LLMs, agents, role bindings, in that order). The first two
- * passes go through every document and report every problem they find; the changes are sent
- * only when there is none. A change mcpd refuses is reported naming its document, and the
- * others are still sent.
+ * every document is validated, then every resource is read, what it refers to (an agent's LLM, a
+ * binding's user) checked and its change decided, and only then are the changes sent (users,
+ * LLMs, agents, role bindings, in that order). The first two passes go through every document
+ * and report every problem they find; the changes are sent only when there is none. A change
+ * mcpd refuses is reported naming its document, and the others are still sent.
  */
 export function registerApply(program: Command, context: CliContext): void {
   program
@@ -54,12 +55,12 @@ export function registerApply(program: Command, context: CliContext): void {
         return;
       }
       const warn = (text: string): void => context.printer.notice(text);
-      const entries = prepareAll(documents, positions, problems, context, warn);
+      const { entries, given } = prepareAll(documents, positions, problems, context, warn);
       // Documents that passed their own check are still planned while others failed it: what
       // mcpd holds may refuse them too, and one run names every document with a problem. What a
       // plan warns of is said only once the changes go.
       const planWarnings: string[] = [];
-      const planned = entries.length === 0 ? { plans: [] } : await planAll(context, entries, positions, problems, (text) => planWarnings.push(text));
+      const planned = entries.length === 0 ? { plans: [] } : await planAll(context, entries, given, positions, problems, (text) => planWarnings.push(text));
       stopOnProblems(context, inReadingOrder(problems), documents.length + problems.filter((problem) => problem.unreadable).length, source, planned.unasked);
       for (const text of planWarnings) warn(text);
       await sendAll(context, await context.api(), entries, planned.plans, source);
@@ -67,14 +68,16 @@ export function registerApply(program: Command, context: CliContext): void {
 }
 
 /**
- * Pass two: each document's resource read and its change decided. A refusal about the document
- * joins `problems`. A failure that is not about one (no credentials, mcpd gone, the token
- * refused) ends the planning: it is thrown when nothing else is wrong, and otherwise handed back
- * as `unasked`, so the problems found still read as the bad input they are.
+ * Pass two: each document's resource read and its change decided, and what it refers to checked
+ * against what mcpd holds and the names the run gives. A refusal about the document joins
+ * `problems`. A failure that is not about one (no credentials, mcpd gone, the token refused)
+ * ends the planning: it is thrown when nothing else is wrong, and otherwise handed back as
+ * `unasked`, so the problems found still read as the bad input they are.
  */
 async function planAll(
   context: CliContext,
   entries: readonly Entry[],
+  given: readonly GivenNames[],
   positions: ReadonlyMap<SourceDocument, number>,
   problems: Problem[],
   warn: (text: string) => void,
@@ -82,9 +85,10 @@ async function planAll(
   const plans: ApplyPlan[] = [];
   try {
     const client = await context.api();
+    const planContext = { client, warn, references: new ApplyReferences(client, given) };
     for (const entry of entries) {
       try {
-        plans.push(await naming(entry, () => entry.prepared.plan(client, warn)));
+        plans.push(await naming(entry, () => entry.prepared.plan(planContext)));
       } catch (error) {
         if (!refusesDocument(error)) throw error;
         problems.push({ at: positions.get(entry.document) ?? 0, error });
@@ -138,19 +142,25 @@ function readAll(sources: readonly Source[]): { documents: SourceDocument[]; pos
   return { documents, positions, problems };
 }
 
-/** Pass one: every document checked on its own, and against the others (one resource, one document); every problem kept. */
+/**
+ * Pass one: every document checked on its own, and against the others (one resource, one
+ * document); every problem kept. With the entries come the names the documents give, which the
+ * plans of the others may refer to.
+ */
 function prepareAll(
   documents: readonly SourceDocument[],
   positions: ReadonlyMap<SourceDocument, number>,
   problems: Problem[],
   context: CliContext,
   warn: (text: string) => void,
-): Entry[] {
+): { entries: Entry[]; given: GivenNames[] } {
   const entries: Entry[] = [];
+  const given: GivenNames[] = [];
   const first = new Map<string, SourceDocument>();
   for (const document of documents) {
     try {
       const handler = handlerFor(document);
+      if (handler.givenNames !== undefined) given.push(handler.givenNames(document));
       const prepared = handler.prepare(document, context.env, warn);
       // Two documents for one resource would each be planned against what mcpd holds before either is sent.
       const earlier = first.get(prepared.label);
@@ -165,7 +175,7 @@ function prepareAll(
       problems.push({ at: positions.get(document) ?? 0, error });
     }
   }
-  return entries.sort((left, right) => left.order - right.order);
+  return { entries: entries.sort((left, right) => left.order - right.order), given };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { ApiClient } from '../api-client.js';
 import type { CliEnvironment } from '../credentials.js';
 import type { SourceDocument } from '../documents/parse-documents.js';
+import type { ApplyReferences, GivenNames } from './apply-references.js';
 
 /** What `apply` did to one resource. */
 export type ApplyOutcome = 'created' | 'configured' | 'unchanged';
@@ -8,16 +9,25 @@ export type ApplyOutcome = 'created' | 'configured' | 'unchanged';
 /** Reports a warning line on stderr (`warning: …`). */
 export type Warn = (text: string) => void;
 
+/** What every plan of one run is handed. */
+export interface PlanContext {
+  client: ApiClient;
+  warn: Warn;
+  /** What the run's documents may refer to (an agent's LLM, a binding's user), read once per run. */
+  references: ApplyReferences;
+}
+
 /** A document checked on its own, before mcpd is asked anything. */
 export interface PreparedDocument {
   /** `llm/NAME`, as printed before the outcome. */
   label: string;
   /**
    * Reads the resource from mcpd and decides what to send, checking what depends on it (a new
-   * LLM needs `type`, `model` and `url`). Sends nothing: every document is planned before the
-   * first change is sent. Throws a `UsageError` when the document cannot apply.
+   * LLM needs `type`, `model` and `url`) and what it refers to (an agent's `llm`). Sends
+   * nothing: every document is planned before the first change is sent. Throws a `UsageError`
+   * when the document cannot apply.
    */
-  plan(client: ApiClient, warn: Warn): Promise<ApplyPlan>;
+  plan(context: PlanContext): Promise<ApplyPlan>;
 }
 
 /** What applying one document will send. */
@@ -41,6 +51,12 @@ export interface ApplyHandler {
    * claims a document wins over one that does not say.
    */
   claims?(document: SourceDocument): boolean;
+  /**
+   * The names the document gives (an LLM and its pool, a user), which other documents of the run
+   * may refer to. Read from its fields even when it is invalid: a document referring to it is
+   * then not refused for that as well.
+   */
+  givenNames?(document: SourceDocument): GivenNames;
   /** Validates the document on its own; throws a `UsageError` naming it. Warnings go to `warn`. */
   prepare(document: SourceDocument, env: CliEnvironment, warn: Warn): PreparedDocument;
 }

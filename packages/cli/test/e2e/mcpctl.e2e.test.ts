@@ -238,13 +238,14 @@ describe('mcpctl against a real mcpd', () => {
   it('names the document whose change mcpd refuses, and still applies the others', async () => {
     const file = join(home.path, 'mixed.yaml');
     const llm = (name: string): string => ['kind: Llm', `name: ${name}`, 'type: ollama', 'model: m', 'url: http://127.0.0.1:11434'].join('\n');
-    await writeFile(file, [llm('mixed-a'), 'kind: Agent\nname: lost\nllm: no-such-llm', llm('mixed-b')].join('\n---\n'));
+    // An agent named as the LLM it names: only mcpd, as it writes the agent, finds the name taken.
+    await writeFile(file, [llm('mixed-a'), 'kind: Agent\nname: fake\nllm: fake', llm('mixed-b')].join('\n---\n'));
     const run = await mcpctl(['apply', '-f', file]);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('llm/mixed-a created\nllm/mixed-b created\n');
     const [refused, summary, ...rest] = errorLines(run);
-    expect(refused?.startsWith(`error: ${file}: document 2 (agent/lost): `)).toBe(true);
-    expect(refused).toContain('no-such-llm');
+    expect(refused?.startsWith(`error: ${file}: document 2 (agent/fake): `)).toBe(true);
+    expect(refused).toContain('already taken');
     expect(summary).toBe(`error: 1 of 3 documents in ${file} not applied`);
     expect(rest).toEqual([]);
     for (const name of ['mixed-a', 'mixed-b']) expect((await mcpctl(['delete', 'llm', name])).code).toBe(0);

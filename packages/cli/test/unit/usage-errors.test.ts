@@ -324,6 +324,45 @@ describe('apply checks every document before it sends anything', () => {
     }
   });
 
+  it('checks what the documents refer to against lists it reads once per run', async () => {
+    // mcpd shows the LLMs echo and m1 (of pool gpus), and the user dana, to an admin.
+    const reads = new Map<string, number>();
+    const writes: string[] = [];
+    const lists: Record<string, unknown> = {
+      '/api/v1/llms': [llmView({ name: 'echo' }), llmView({ name: 'm1', poolName: 'gpus' })],
+      '/api/v1/users': [{ id: 'user_2', name: 'dana', groups: [], role: 'member', createdAt: '2025-01-01T10:00:00.000Z', updatedAt: '2025-01-01T10:00:00.000Z' }],
+      '/api/v1/status': { user: { id: 'user_1', name: 'admin', admin: true, role: 'admin', grants: ['*'] }, server: { version: '1', database: 'embedded', uptimeSeconds: 1 } },
+    };
+    const mcpd = await startStandInMcpd((request, response) => {
+      const path = request.url ?? '';
+      if (request.method !== 'GET') writes.push(`${request.method ?? ''} ${path}`);
+      reads.set(path, (reads.get(path) ?? 0) + 1);
+      if (path in lists) response.end(JSON.stringify(lists[path]));
+      else response.writeHead(404).end(JSON.stringify({ error: `not found: ${path}` }));
+    });
+    try {
+      const agent = (name: string, llm: string) => `kind: Agent\nname: ${name}\nllm: ${llm}\n`;
+      const binding = (name: string, subject: string) => `kind: RoleBinding\nname: ${name}\nsubjectKind: user\nsubjectName: ${subject}\nrole: viewer\n`;
+      const input = [agent('a1', 'echo'), agent('a2', 'gpus'), agent('a3', 'nope'), agent('a4', 'nope2'), binding('b1', 'dana'), binding('b2', 'x1'), binding('b3', 'x2')];
+      expect(await apply(input.join('---\n'), mcpd.env)).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: [
+          'error: stdin: document 3 (agent/a3): llm: nope is neither an LLM nor a pool you can see',
+          'error: stdin: document 4 (agent/a4): llm: nope2 is neither an LLM nor a pool you can see',
+          'error: stdin: document 6 (rolebinding/b2): no user is named x1; create the user first (mcpctl create user x1), then bind it',
+          'error: stdin: document 7 (rolebinding/b3): no user is named x2; create the user first (mcpctl create user x2), then bind it',
+          'error: 4 of 7 documents in stdin refused; nothing was applied',
+          '',
+        ].join('\n'),
+      });
+      expect([reads.get('/api/v1/llms'), reads.get('/api/v1/users'), reads.get('/api/v1/status')]).toEqual([1, 1, 1]);
+      expect(writes).toEqual([]);
+    } finally {
+      await mcpd.close();
+    }
+  });
+
   it('shows where a YAML syntax error is, under the error line', async () => {
     const result = await apply('kind: Llm\nname: a\ntype: openai\nmodel: m\nurl: http://x: y\n');
     expect(result.code).toBe(2);

@@ -3,7 +3,7 @@ import type { ApiClient } from '../../api-client.js';
 import { ApiError } from '../../errors.js';
 import type { SourceDocument } from '../../documents/parse-documents.js';
 import { publicNotVirtualWarning, unpublishedVirtualError } from '../../documents/virtual-marker.js';
-import { UNCHANGED, type ApplyHandler, type ApplyOutcome, type ApplyPlan, type Warn } from '../apply-handler.js';
+import { UNCHANGED, type ApplyHandler, type ApplyOutcome, type ApplyPlan, type PlanContext, type Warn } from '../apply-handler.js';
 import { publisherOwnedWarning, virtualChanges } from '../document-changes.js';
 import { VIRTUAL_AGENT_EDITABLE_FIELDS } from '@mcpctl/protocol';
 import { agentPath, findAgent } from './agent-api.js';
@@ -19,7 +19,7 @@ export const agentApplyHandler: ApplyHandler = {
   claims: isAgentView,
   prepare: (document, _env, warn) => {
     const spec = agentSpecFromDocument(document, warn);
-    return { label: `agent/${spec.name}`, plan: (client, planWarn) => planAgent(client, spec, planWarn) };
+    return { label: `agent/${spec.name}`, plan: (context) => planAgent(context, spec) };
   },
 };
 
@@ -30,16 +30,20 @@ function isAgentView(document: SourceDocument): boolean {
 /**
  * Reads the agent and decides: create it, update what differs, or leave it alone. A document
  * marked virtual never creates one (only its publisher can), and updates a public agent of its
- * name with a warning.
+ * name with a warning. An `llm` sent is checked as mcpd checks it: a new one, not the one the
+ * agent has (which mcpd keeps pinned as it is).
  */
-export async function planAgent(client: ApiClient, spec: AgentSpec, warn: Warn): Promise<ApplyPlan> {
+export async function planAgent({ client, warn, references }: PlanContext, spec: AgentSpec): Promise<ApplyPlan> {
   const current = await findAgent(client, spec.name);
   if (current === undefined) {
     if (spec.virtual !== undefined) throw unpublishedVirtualError({ noun: 'agent', kind: 'Agent', name: spec.name, marker: spec.virtual });
     const body = agentCreateFromSpec(spec);
+    await references.checkLlm(body.llm);
     return { send: (sender) => createAgent(sender, body) };
   }
   if (current.kind === 'virtual') return planVirtualAgent(spec, current, warn);
+  const { llm } = spec.update;
+  if (llm !== undefined && llm !== current.llm) await references.checkLlm(llm);
   if (spec.virtual !== undefined) warn(publicNotVirtualWarning(spec.where, 'agent', spec.name, spec.virtual));
   if (leftItsLlm(spec, current)) {
     const what = current.llmState === 'gone' ? 'names nothing you can see any more' : "now names another owner's LLM";

@@ -2,6 +2,7 @@ import type { LlmCreate, LlmUpdate, LlmView } from '@mcpctl/protocol';
 import type { ApiClient } from '../../api-client.js';
 import { ApiError, UsageError } from '../../errors.js';
 import { publicNotVirtualWarning, unpublishedVirtualError } from '../../documents/virtual-marker.js';
+import { namesIn } from '../apply-references.js';
 import { UNCHANGED, type ApplyHandler, type ApplyOutcome, type ApplyPlan, type Warn } from '../apply-handler.js';
 import { publisherOwnedWarning, virtualChanges } from '../document-changes.js';
 import { VIRTUAL_LLM_EDITABLE_FIELDS } from '@mcpctl/protocol';
@@ -12,9 +13,10 @@ import { llmCreateFromSpec, llmSpecChanges, llmSpecFromDocument, type LlmSpec } 
 export const llmApplyHandler: ApplyHandler = {
   kind: 'Llm',
   aliases: ['public', 'virtual'],
+  givenNames: (document) => ({ llms: namesIn(document, 'name', 'poolName') }),
   prepare: (document, env) => {
     const spec = llmSpecFromDocument(document, env);
-    return { label: `llm/${spec.name}`, plan: (client, planWarn) => planLlm(client, spec, planWarn) };
+    return { label: `llm/${spec.name}`, plan: ({ client, warn }) => planLlm(client, spec, warn) };
   },
 };
 

@@ -1,6 +1,5 @@
 import type { RoleBindingCreate } from '@mcpctl/protocol';
-import type { ApiClient } from '../../api-client.js';
-import { UNCHANGED, type ApplyHandler, type ApplyPlan } from '../apply-handler.js';
+import { UNCHANGED, type ApplyHandler, type ApplyPlan, type PlanContext } from '../apply-handler.js';
 import { findRoleBinding, roleBindingPath } from './role-binding-api.js';
 import { roleBindingChanges, roleBindingFromDocument } from './role-binding-document.js';
 
@@ -9,13 +8,19 @@ export const roleBindingApplyHandler: ApplyHandler = {
   kind: 'RoleBinding',
   prepare: (document) => {
     const binding = roleBindingFromDocument(document);
-    return { label: `rolebinding/${binding.name}`, plan: (client) => planRoleBinding(client, binding) };
+    return { label: `rolebinding/${binding.name}`, plan: (context) => planRoleBinding(context, binding) };
   },
 };
 
-/** Reads the binding and decides: create it, replace it when it differs (a binding is small: the document is all of it), or leave it. */
-export async function planRoleBinding(client: ApiClient, binding: RoleBindingCreate): Promise<ApplyPlan> {
+/**
+ * Reads the binding and decides: create it, replace it when it differs (a binding is small: the
+ * document is all of it), or leave it. A user it is sent for must exist, as mcpd requires; a
+ * group is a label users carry, bound before anyone joins.
+ */
+export async function planRoleBinding({ client, references }: PlanContext, binding: RoleBindingCreate): Promise<ApplyPlan> {
   const current = await findRoleBinding(client, binding.name);
+  if (current !== undefined && !roleBindingChanges(binding, current)) return UNCHANGED;
+  if (binding.subjectKind === 'user') await references.checkUser(binding.subjectName);
   if (current === undefined) {
     return {
       send: async (sender) => {
@@ -24,7 +29,6 @@ export async function planRoleBinding(client: ApiClient, binding: RoleBindingCre
       },
     };
   }
-  if (!roleBindingChanges(binding, current)) return UNCHANGED;
   const { name, ...replacement } = binding;
   return {
     send: async (sender) => {

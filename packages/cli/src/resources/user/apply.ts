@@ -1,4 +1,5 @@
 import type { ApiClient } from '../../api-client.js';
+import { namesIn } from '../apply-references.js';
 import { UNCHANGED, type ApplyHandler, type ApplyPlan } from '../apply-handler.js';
 import { findUser, userPath } from './user-api.js';
 import { userSpecChanges, userSpecFromDocument, type UserSpec } from './user-document.js';
@@ -6,9 +7,10 @@ import { userSpecChanges, userSpecFromDocument, type UserSpec } from './user-doc
 /** `kind: User` documents of `mcpctl apply`. */
 export const userApplyHandler: ApplyHandler = {
   kind: 'User',
+  givenNames: (document) => ({ users: namesIn(document, 'name') }),
   prepare: (document) => {
     const spec = userSpecFromDocument(document);
-    return { label: `user/${spec.create.name}`, plan: (client) => planUser(client, spec) };
+    return { label: `user/${spec.create.name}`, plan: ({ client }) => planUser(client, spec) };
   },
 };
 
