@@ -26,3 +26,10 @@ export function parseTemperature(value: string): number {
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
+
+/** A name or id an option must carry: `--thread ""` (an unset shell variable) is said at once, not sent for mcpd to refuse. */
+export function parseNonEmpty(value: string): string {
+  const trimmed = value.trim();
+  if (trimmed === '') throw new InvalidArgumentError('expected a value, got an empty string');
+  return trimmed;
+}

@@ -58,6 +58,8 @@ describe('usage errors exit 2 with one line on stderr', () => {
     [['get', 'llms', '--bogus'], "error: unknown option '--bogus'"],
     [['get', 'widgets'], "error: unknown command 'widgets'"],
     [['get', 'models', '-o', 'json'], "error: mcpctl has no resource type 'models': a model name is an LLM ('mcpctl get llms'), an agent ('get agents') or a pool ('get pools')"],
+    [['chat', 'reviewer', '--thread', ''], "error: option '--thread <id>' argument '' is invalid. expected a value, got an empty string"],
+    [['delete', 'pool', 'gpus'], "error: a pool is not deleted by itself: it is the LLMs whose poolName names it, and it ends when the last of them leaves ('mcpctl describe pool NAME' lists them; 'mcpctl delete llm MEMBER', or 'poolName: null' in a document for 'mcpctl apply -f')"],
     [['get', 'llms', '--outptu', 'json'], "error: unknown option '--outptu' (did you mean --output?)"],
     [['gett', 'llms'], "error: unknown command 'gett' (did you mean get?)"],
     [['get', 'llms', '-o', 'xml'], "error: option '-o, --output <format>' argument 'xml' is invalid. Allowed choices are table, wide, json, yaml."],
