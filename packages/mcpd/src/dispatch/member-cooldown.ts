@@ -2,9 +2,10 @@ import type { Clock } from '@mcpctl/clock';
 
 /**
  * Pool members that just failed before their answer started (an upstream's 5xx, a refused
- * connection, a publisher gone), picked after the others for a while: without it a dead member
- * keeps its turn in the round robin, and every request it draws waits for its failure before
- * the retry on another member. Kept per replica, like the in-flight counts.
+ * connection, a publisher gone, a timeout), picked after the others for a while: without it a
+ * dead or hung member keeps its turn in the round robin, and every request it draws waits for
+ * its failure before the retry on another member (or, timed out, the whole timeout). Kept per
+ * replica, like the in-flight counts.
  */
 export class MemberCooldown {
   /** LLM id → monotonic ms its cooldown ends. */
