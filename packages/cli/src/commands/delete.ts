@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { completeResourceNames } from '../completion/completion-hints.js';
 import type { CliContext } from '../context.js';
-import { UsageError } from '../errors.js';
+import { explainedCommand } from './explained-command.js';
 import { registerDeleteAgent } from '../resources/agent/delete.js';
 import { registerDeleteLlm } from '../resources/llm/delete.js';
 import { registerDeleteRoleBinding } from '../resources/rolebinding/delete.js';
@@ -19,15 +19,11 @@ export function registerDelete(program: Command, context: CliContext): void {
   registerDeleteAgent(deleteCommand, context);
   registerDeleteThread(deleteCommand, context);
   // A pool is no row of its own but the LLMs that name it: said plainly, instead of commander's "unknown command".
-  deleteCommand
-    .command('pool', { hidden: true })
-    .alias('pools')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => {
-      throw new UsageError(
-        "a pool is not deleted by itself: it is the LLMs whose poolName names it, and it ends when the last of them leaves ('mcpctl describe pool NAME' lists them; 'mcpctl delete llm MEMBER', or 'poolName: null' in a document for 'mcpctl apply -f')",
-      );
-    });
+  explainedCommand(
+    deleteCommand,
+    'pool',
+    'pools',
+    "a pool is not deleted by itself: it is the LLMs whose poolName names it, and it ends when the last of them leaves ('mcpctl describe pool NAME' lists them; 'mcpctl delete llm MEMBER', or 'poolName: null' in a document for 'mcpctl apply -f')",
+  );
   completeResourceNames(deleteCommand);
 }

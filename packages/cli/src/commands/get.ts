@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { completeResourceNames } from '../completion/completion-hints.js';
 import type { CliContext } from '../context.js';
-import { UsageError } from '../errors.js';
+import { explainedCommand } from './explained-command.js';
 import { registerGetAgent } from '../resources/agent/get.js';
 import { registerGetLlm } from '../resources/llm/get.js';
 import { registerGetRoleBinding } from '../resources/rolebinding/get.js';
@@ -27,13 +27,6 @@ export function registerGet(program: Command, context: CliContext): void {
   registerGetAudit(get, context);
   registerGetSession(get, context);
   // What OpenAI's API calls models: said plainly, instead of commander's nearest names (pools, tokens).
-  get
-    .command('models', { hidden: true })
-    .alias('model')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => {
-      throw new UsageError("mcpctl has no resource type 'models': a model name is an LLM ('mcpctl get llms'), an agent ('get agents') or a pool ('get pools')");
-    });
+  explainedCommand(get, 'models', 'model', "mcpctl has no resource type 'models': a model name is an LLM ('mcpctl get llms'), an agent ('get agents') or a pool ('get pools')");
   completeResourceNames(get);
 }

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { makeTempDir, spawnMcpd, startFakeUpstream, type FakeUpstream, type SpawnedMcpd, type TempDir } from '@mcpctl/test-kit';
 import { roleBindingViewSchema, tokenViewSchema, userViewSchema } from '@mcpctl/protocol';
-import { runMcpctl, type McpctlRun } from '../helpers/run-mcpctl.js';
+import { mcpctlInHome, type McpctlRun } from '../helpers/run-mcpctl.js';
 
 /*
  * Users, tokens and role bindings end to end: the built mcpctl against mcpd as a child
@@ -34,12 +34,7 @@ afterAll(async () => {
 });
 
 /** mcpctl as admin (the stored login), or as someone else with `token`. */
-function mcpctl(args: string[], options: { input?: string; token?: string } = {}): Promise<McpctlRun> {
-  return runMcpctl(args, {
-    env: { MCPCTL_HOME: home.path, ...(options.token === undefined ? {} : { MCPCTL_TOKEN: options.token }) },
-    ...(options.input === undefined ? {} : { input: options.input }),
-  });
-}
+const mcpctl = mcpctlInHome(() => home.path);
 
 const rows = (run: McpctlRun) => run.stdout.trimEnd().split('\n').map((line) => line.split(/\s{2,}/));
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, spawnMcpd, startFakeUpstream, type FakeUpstream, type SpawnedMcpd, type TempDir } from '@mcpctl/test-kit';
 import { agentViewSchema, llmViewSchema, roleBindingViewSchema, userViewSchema } from '@mcpctl/protocol';
-import { runMcpctl, type McpctlRun } from '../helpers/run-mcpctl.js';
+import { mcpctlInHome } from '../helpers/run-mcpctl.js';
 
 /*
  * What apply's documents refer to (an agent's LLM, a binding's user), checked before anything
@@ -34,12 +34,7 @@ afterAll(async () => {
 });
 
 /** mcpctl as admin (the stored login), or as someone else with `token`. */
-function mcpctl(args: string[], options: { input?: string; token?: string } = {}): Promise<McpctlRun> {
-  return runMcpctl(args, {
-    env: { MCPCTL_HOME: home.path, ...(options.token === undefined ? {} : { MCPCTL_TOKEN: options.token }) },
-    ...(options.input === undefined ? {} : { input: options.input }),
-  });
-}
+const mcpctl = mcpctlInHome(() => home.path);
 
 /** Writes the documents to FILE in home, one YAML document each. */
 async function documentsFile(name: string, documents: readonly string[]): Promise<string> {

@@ -41,3 +41,15 @@ export function runMcpctl(args: string[], options: { env: Record<string, string>
     child.stdin.end(options.input ?? '');
   });
 }
+
+/**
+ * `mcpctl` for one test file: in the home `homePath` names (read at each run, since files make
+ * theirs in `beforeAll`), as its stored login, or as someone else with `token`.
+ */
+export function mcpctlInHome(homePath: () => string): (args: string[], options?: { input?: string; token?: string }) => Promise<McpctlRun> {
+  return (args, options = {}) =>
+    runMcpctl(args, {
+      env: { MCPCTL_HOME: homePath(), ...(options.token === undefined ? {} : { MCPCTL_TOKEN: options.token }) },
+      ...(options.input === undefined ? {} : { input: options.input }),
+    });
+}
