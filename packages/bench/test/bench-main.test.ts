@@ -120,7 +120,13 @@ describe('bench main', () => {
       [true], [], [true, true, true], [true, true],
       [], [],
     ]);
-    expect(report.results[2]!.probe!.addedFirstTokenMs!.p50).toBeGreaterThan(0);
+    // Both sides' first token is timed. Which comes first is the bench's figure, not this test's:
+    // 20 pairs on a machine running other tests can put the relay's median under the public
+    // path's (by 0.05 ms, once in CI), as `serverCpuMsPerRequest` above.
+    const { probe } = report.results[2]!;
+    expect(probe!.path.firstTokenMs!.p50).toBeGreaterThan(0);
+    expect(probe!.baseline.firstTokenMs!.p50).toBeGreaterThan(0);
+    expect(Number.isFinite(probe!.addedFirstTokenMs!.p50)).toBe(true);
     // Whatever transport each session used is read from mcpd, not assumed from what was asked.
     expect(report.transports.map((relay) => [relay.path, relay.asked])).toEqual([['relay-sse', 'sse'], ['relay-websocket', 'websocket']]);
     for (const relay of report.transports) expect(['sse', 'websocket']).toContain(relay.used);

@@ -230,16 +230,16 @@ describe('pools and the wait queue', () => {
     expect(warnings).toContainEqual(expect.objectContaining({ msg: 'inference failed upstream', llm: 'qwen3', servedBy: 'failing', status: 502, retriedOnAnotherMember: true }));
   });
 
-  it('picks a member that timed out after the others for the cooldown, without asking another member for the call that waited', async () => {
+  it('picks a member whose stream timed out after the others for the cooldown, without asking another member for the call that waited; a whole answer\'s timeout leaves it in turn', async () => {
     const clock = new ManualClock();
     await start({ MCPD_POOL_MEMBER_COOLDOWN_SECONDS: '30', MCPD_UPSTREAM_TIMEOUT_SECONDS: '0.5' }, clock);
     const hung = await member('hung');
     hung.setBehavior({ mode: 'hang' });
     const healthy = await member('healthy');
-    const answers = async (count: number) => {
+    const answers = async (count: number, stream = true) => {
       const answered: Array<string | number | null> = [];
       for (let index = 0; index < count; index += 1) {
-        const response = await infer('qwen3');
+        const response = await mcpd.api('/api/v1/llms/qwen3/infer', { json: { messages: [{ role: 'user', content: 'Hi' }], stream } });
         answered.push(response.status === 200 ? response.headers.get('x-mcpctl-served-by') : response.status);
         await response.arrayBuffer();
       }
@@ -259,6 +259,12 @@ describe('pools and the wait queue', () => {
     const second = await answers(4);
     expect(asked()).toBe(before + 1);
     expect(second.filter((answer) => answer === 504)).toHaveLength(1);
+    // A whole answer's head comes only with its end: its timeout may be a long generation, and
+    // the member keeps its turn (the round robin gives it every other call).
+    clock.advance(30_000);
+    const whole = await answers(4, false);
+    expect(whole.filter((answer) => answer === 504)).toHaveLength(2);
+    expect(whole.filter((answer) => answer === 'healthy')).toHaveLength(2);
   });
 
   it("names the member that failed, not the pool, in a failure's error, as x-mcpctl-served-by names the member that answered", async () => {

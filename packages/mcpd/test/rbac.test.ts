@@ -112,7 +112,7 @@ describe('RBAC over HTTP', () => {
     expect((await mcpd.api('/api/v1/llms/rb-shared', { token: viewer })).status).toBe(200);
     const created = await mcpd.api('/api/v1/llms', { token: viewer, json: gpt('rb-viewer-llm') });
     expect(created.status).toBe(403);
-    expect(await errorOf(created)).toBe('registering an LLM with mcpd needs the create:llms permission; a model server of your own is published from mcplocal instead (docs/virtual-llms.md)');
+    expect(await errorOf(created)).toBe('registering an LLM with mcpd needs the create:llms permission');
     expect((await mcpd.api('/api/v1/llms/rb-viewer-llm')).status).toBe(404);
     const published = await mcpd.api('/api/v1/llms/_provider-register', { token: viewer, json: { providers: [provider('rb-viewer-local')] } });
     expect(published.status).toBe(403);

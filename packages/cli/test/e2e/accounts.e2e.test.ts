@@ -181,7 +181,7 @@ describe('mcpctl users, tokens and role bindings', () => {
   it('refuses a viewer creating an LLM with one line and exit 1', async () => {
     const vera = (await mcpctl(['create', 'token', '--user', 'vera'])).stdout.trim();
     const run = await mcpctl(['create', 'llm', 'vera-gpt', '--type', 'openai', '--model', 'm', '--url', upstream.openaiBaseUrl], { token: vera });
-    expect(run).toEqual({ code: 1, stdout: '', stderr: 'error: registering an LLM with mcpd needs the create:llms permission; a model server of your own is published from mcplocal instead (docs/virtual-llms.md)\n' });
+    expect(run).toEqual({ code: 1, stdout: '', stderr: 'error: registering an LLM with mcpd needs the create:llms permission\n' });
     expect((await mcpctl(['get', 'llm', 'vera-gpt'])).code).toBe(1);
   });
 

@@ -147,9 +147,11 @@ export class InferenceService {
         const memberFailed = failedBeforeAnswer && RETRIED_STATUSES.has(error.statusCode);
         if (!memberFailed) {
           // A member that timed out is not asked again for this call, whose caller waited out the
-          // whole timeout already; the next callers try the pool's other members first, or every
-          // other one would wait the timeout out too.
-          if (failedBeforeAnswer && error.statusCode === TIMEOUT_STATUS) this.dispatcher.memberFailed(slot.target.record.id);
+          // whole timeout already. A stream's head comes at once from a working server, so one that
+          // timed out hangs: the next callers try the pool's other members first, or every other
+          // one would wait the timeout out too. A whole answer's head comes with its end, so its
+          // timeout may be a long generation on a healthy member, which stays in turn.
+          if (failedBeforeAnswer && error.statusCode === TIMEOUT_STATUS && call.request.stream === true) this.dispatcher.memberFailed(slot.target.record.id);
           // The retry's own failure of another kind (a timeout) still says what befell the first member.
           throw first && !answerStarted() && error instanceof HttpError && error.statusCode >= 500 ? poolFailure(first, error) : error;
         }

@@ -127,8 +127,11 @@ export class LlmService {
   }
 
   async create(principal: Principal, input: LlmCreate): Promise<LlmView> {
-    if (!principal.can('create', 'llms', { name: input.name, kind: 'public', poolName: input.poolName ?? null })) {
-      throw forbidden('registering an LLM with mcpd needs the create:llms permission; a model server of your own is published from mcplocal instead (docs/virtual-llms.md)');
+    const named = { name: input.name, poolName: input.poolName ?? null };
+    if (!principal.can('create', 'llms', { ...named, kind: 'public' })) {
+      // A member may publish what it may not register: said, lest "private" read as the way in.
+      const mayPublish = principal.can('create', 'llms', { ...named, kind: 'virtual' });
+      throw forbidden(`registering an LLM with mcpd needs the create:llms permission${mayPublish ? '; a model server of your own is published from mcplocal instead (docs/virtual-llms.md)' : ''}`);
     }
     const url = unmaskedUrl(input.name, input.url, null);
     assertNoSecretBehindSemicolon(input.name, url);
