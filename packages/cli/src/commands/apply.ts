@@ -1,30 +1,21 @@
-import { closestName } from '@mcpctl/protocol';
 import { Option, type Command } from 'commander';
 import type { ApiClient } from '../api-client.js';
 import type { CliContext } from '../context.js';
-import { documentWhere, parseDocuments, type SourceDocument } from '../documents/parse-documents.js';
-import { isReadOnlyKind, READ_ONLY_KINDS } from '../documents/read-only-kinds.js';
-import { readSources, type Source } from '../documents/read-sources.js';
+import { readDocuments, stopOnProblems, type DocumentProblem } from '../documents/document-problems.js';
+import { documentWhere, type SourceDocument } from '../documents/parse-documents.js';
+import { readSources } from '../documents/read-sources.js';
 import { wordList } from '../format/word-list.js';
-import { ApiError, BatchRefusedError, CliError, formatCliError, ItemError, PartialFailureError, UsageError } from '../errors.js';
-import type { ApplyHandler, ApplyPlan, PreparedDocument } from '../resources/apply-handler.js';
+import { ApiError, CliError, formatCliError, ItemError, PartialFailureError, UsageError } from '../errors.js';
+import type { ApplyPlan, PreparedDocument } from '../resources/apply-handler.js';
 import { ApplyReferences, type GivenNames } from '../resources/apply-references.js';
-import { agentApplyHandler } from '../resources/agent/apply.js';
-import { llmApplyHandler } from '../resources/llm/apply.js';
-import { roleBindingApplyHandler } from '../resources/rolebinding/apply.js';
-import { userApplyHandler } from '../resources/user/apply.js';
+import { DOCUMENT_HANDLERS, documentHandler } from '../resources/document-handler.js';
 
-/**
- * In the order changes are sent, whatever the file's order: a binding names a user, an agent an
- * LLM, so users and LLMs go first. Documents of one kind keep the file's order.
- */
-const HANDLERS: readonly ApplyHandler[] = [userApplyHandler, llmApplyHandler, agentApplyHandler, roleBindingApplyHandler];
 
 /** A document checked on its own, with where it came from. */
 interface Entry {
   document: SourceDocument;
   prepared: PreparedDocument;
-  /** Its kind's place in `HANDLERS`: when its change is sent. */
+  /** Its kind's place in `DOCUMENT_HANDLERS`: when its change is sent (documents of one kind keep the file's order). */
   order: number;
 }
 
@@ -48,7 +39,8 @@ export function registerApply(program: Command, context: CliContext): void {
     .action(async (options: { filename: string[] }) => {
       const sources = await readSources(options.filename, context.io.stdin);
       const source = wordList([...new Set(options.filename.map((path) => (path === '-' ? 'stdin' : path)))]);
-      const { documents, positions, problems } = readAll(sources);
+      const read = readDocuments(sources);
+      const { documents, positions, problems } = read;
       if (documents.length === 0 && problems.length === 0) {
         // `get -o yaml` of an empty list prints nothing (`-o json`: `[]`): applying it back is no mistake.
         context.printer.notice(`${source} ${options.filename.length > 1 ? 'hold' : 'holds'} no documents: nothing to apply`);
@@ -61,7 +53,7 @@ export function registerApply(program: Command, context: CliContext): void {
       // plan warns of is said only once the changes go.
       const planWarnings: string[] = [];
       const planned = entries.length === 0 ? { plans: [] } : await planAll(context, entries, given, positions, problems, (text) => planWarnings.push(text));
-      stopOnProblems(context, inReadingOrder(problems), documents.length + problems.filter((problem) => problem.unreadable).length, source, planned.unasked);
+      stopOnProblems(context.printer, read, source, 'applied', planned.unasked);
       for (const text of planWarnings) warn(text);
       await sendAll(context, await context.api(), entries, planned.plans, source);
     });
@@ -79,7 +71,7 @@ async function planAll(
   entries: readonly Entry[],
   given: readonly GivenNames[],
   positions: ReadonlyMap<SourceDocument, number>,
-  problems: Problem[],
+  problems: DocumentProblem[],
   warn: (text: string) => void,
 ): Promise<{ plans: ApplyPlan[]; unasked?: CliError }> {
   const plans: ApplyPlan[] = [];
@@ -113,35 +105,6 @@ function refusesDocument(error: unknown): error is ItemError {
   return reason instanceof ApiError && reason.status >= 400 && reason.status < 500 && reason.status !== 401 && reason.status !== 429;
 }
 
-/** A document's problem, or an input's that could not be read into documents, with its place in reading order. */
-interface Problem {
-  at: number;
-  error: CliError;
-  unreadable?: true;
-}
-
-/**
- * The documents of every input, numbered in reading order. An input that is not valid YAML or
- * JSON is a problem of its own, in its place, and the other inputs are still read and checked.
- */
-function readAll(sources: readonly Source[]): { documents: SourceDocument[]; positions: Map<SourceDocument, number>; problems: Problem[] } {
-  const documents: SourceDocument[] = [];
-  const positions = new Map<SourceDocument, number>();
-  const problems: Problem[] = [];
-  for (const input of sources) {
-    try {
-      for (const document of parseDocuments(input.text, input.name)) {
-        positions.set(document, positions.size + problems.length);
-        documents.push(document);
-      }
-    } catch (error) {
-      if (!(error instanceof UsageError)) throw error;
-      problems.push({ at: positions.size + problems.length, error, unreadable: true });
-    }
-  }
-  return { documents, positions, problems };
-}
-
 /**
  * Pass one: every document checked on its own, and against the others (one resource, one
  * document); every problem kept. With the entries come the names the documents give, which the
@@ -150,7 +113,7 @@ function readAll(sources: readonly Source[]): { documents: SourceDocument[]; pos
 function prepareAll(
   documents: readonly SourceDocument[],
   positions: ReadonlyMap<SourceDocument, number>,
-  problems: Problem[],
+  problems: DocumentProblem[],
   context: CliContext,
   warn: (text: string) => void,
 ): { entries: Entry[]; given: GivenNames[] } {
@@ -159,7 +122,7 @@ function prepareAll(
   const first = new Map<string, SourceDocument>();
   for (const document of documents) {
     try {
-      const handler = handlerFor(document);
+      const handler = documentHandler(document, 'apply');
       if (handler.givenNames !== undefined) given.push(handler.givenNames(document));
       const prepared = handler.prepare(document, context.env, warn);
       // Two documents for one resource would each be planned against what mcpd holds before either is sent.
@@ -169,37 +132,13 @@ function prepareAll(
         throw new UsageError(`${both} both describe ${prepared.label}; merge them into one`);
       }
       first.set(prepared.label, document);
-      entries.push({ document, prepared, order: HANDLERS.indexOf(handler) });
+      entries.push({ document, prepared, order: DOCUMENT_HANDLERS.indexOf(handler) });
     } catch (error) {
       if (!(error instanceof CliError)) throw error;
       problems.push({ at: positions.get(document) ?? 0, error });
     }
   }
   return { entries: entries.sort((left, right) => left.order - right.order), given };
-}
-
-/**
- * Nothing is sent while any document has a problem. A single one ends the run as itself; several
- * are each printed on a line of their own, so a file is mended in one round, not one per
- * document, and the run ends with how many (exit 2 when each was bad input, else 1). When mcpd
- * could not be asked about the other documents (`unasked`), the last line says so and why.
- */
-function stopOnProblems(context: CliContext, problems: readonly Problem[], documentCount: number, source: string, unasked?: CliError): void {
-  const errors = problems.map((problem) => problem.error);
-  const [only] = errors;
-  if (only === undefined) return;
-  if (errors.length === 1 && unasked === undefined) throw only;
-  for (const error of errors) context.printer.error(formatCliError(error));
-  const exitCode = errors.every((error) => error.exitCode === 2) ? 2 : 1;
-  // Not about any one document, though met while planning one: said without that document's name.
-  const why = unasked instanceof ItemError && unasked.reason instanceof Error ? unasked.reason.message : unasked?.message;
-  const others = why === undefined ? '' : `; mcpd could not be asked about the others (${why})`;
-  throw new BatchRefusedError(`${errors.length} of ${documentCount} documents in ${source} refused${others}; nothing was applied`, exitCode);
-}
-
-/** Problems as the documents were read, whichever pass found them. */
-function inReadingOrder(problems: readonly Problem[]): Problem[] {
-  return [...problems].sort((left, right) => left.at - right.at);
 }
 
 async function sendAll(context: CliContext, client: ApiClient, entries: readonly Entry[], plans: readonly ApplyPlan[], source: string): Promise<void> {
@@ -226,19 +165,4 @@ async function naming<T>(entry: Entry, step: () => Promise<T>): Promise<T> {
     if (error instanceof CliError && !(error instanceof ItemError)) throw new ItemError(documentWhere(entry.document, entry.prepared.label), error);
     throw error;
   }
-}
-
-/** The handler of the document's kind; for an alias (a view's `public`), the one that claims it first. */
-function handlerFor(document: SourceDocument): ApplyHandler {
-  const exact = HANDLERS.find((candidate) => candidate.kind === document.kind);
-  if (exact !== undefined) return exact;
-  const candidates = HANDLERS.filter((candidate) => candidate.aliases?.includes(document.kind ?? '') === true);
-  const handler = candidates.find((candidate) => candidate.claims?.(document) === true) ?? candidates.find((candidate) => candidate.claims === undefined);
-  if (handler !== undefined) return handler;
-  if (isReadOnlyKind(document.kind)) throw new UsageError(`${documentWhere(document)} is kind ${document.kind}: ${READ_ONLY_KINDS[document.kind]}`);
-  const known = HANDLERS.map((candidate) => candidate.kind);
-  if (document.kind === undefined) throw new UsageError(`${documentWhere(document)} has no kind (known kinds: ${known.join(', ')})`);
-  // Kinds are matched exactly, as kubectl matches them; a near miss (`llm`, `Tokn`) is named.
-  const meant = closestName(document.kind, [...known, ...Object.keys(READ_ONLY_KINDS)]);
-  throw new UsageError(`${documentWhere(document)} has unknown kind '${document.kind}' (${meant === undefined ? '' : `did you mean ${meant}? `}known kinds: ${known.join(', ')})`);
 }

@@ -1,21 +1,18 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../../context.js';
+import { deleteEach, deletionAt, type DeleteTarget } from '../delete-each.js';
 import { asRoleBindingNotFound, roleBindingPath } from './role-binding-api.js';
 
-/** `mcpctl delete rolebinding NAME` */
+/** `mcpctl delete rolebinding NAME…` */
 export function registerDeleteRoleBinding(deleteCommand: Command, context: CliContext): void {
   deleteCommand
     .command('rolebinding')
     .alias('rolebindings')
-    .description('remove a role binding; what it granted is gone on the next request')
-    .argument('<name>', 'role binding name')
-    .action(async (name: string) => {
-      const client = await context.api();
-      try {
-        await client.request('DELETE', roleBindingPath(name));
-      } catch (error) {
-        throw asRoleBindingNotFound(error, name);
-      }
-      context.printer.line(`rolebinding/${name} deleted`);
-    });
+    .description('remove role bindings; what they granted is gone on the next request')
+    .argument('<names...>', 'role binding names')
+    .action(async (names: string[]) => deleteEach(await context.api(), context.printer, names.map(roleBindingDeletion), 'role bindings'));
+}
+
+export function roleBindingDeletion(name: string): DeleteTarget {
+  return deletionAt(`rolebinding/${name}`, roleBindingPath(name), (error) => asRoleBindingNotFound(error, name));
 }
