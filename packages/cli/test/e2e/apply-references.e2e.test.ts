@@ -1,9 +1,8 @@
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, spawnMcpd, startFakeUpstream, type FakeUpstream, type SpawnedMcpd, type TempDir } from '@mcpctl/test-kit';
 import { agentViewSchema, llmViewSchema, roleBindingViewSchema, userViewSchema } from '@mcpctl/protocol';
-import { mcpctlInHome } from '../helpers/run-mcpctl.js';
+import { documentsFile, mcpctlInHome } from '../helpers/run-mcpctl.js';
 
 /*
  * What apply's documents refer to (an agent's LLM, a binding's user), checked before anything
@@ -36,12 +35,7 @@ afterAll(async () => {
 /** mcpctl as admin (the stored login), or as someone else with `token`. */
 const mcpctl = mcpctlInHome(() => home.path);
 
-/** Writes the documents to FILE in home, one YAML document each. */
-async function documentsFile(name: string, documents: readonly string[]): Promise<string> {
-  const file = join(home.path, name);
-  await writeFile(file, documents.join('---\n'));
-  return file;
-}
+const writeDocuments = (name: string, texts: readonly string[]) => documentsFile(home.path, name, texts);
 
 const llm = (name: string, extra = '') => `kind: Llm\nname: ${name}\ntype: openai\nmodel: fake-model\nurl: http://203.0.113.10:8000/v1\n${extra}`;
 const agent = (name: string, llmName: string) => `kind: Agent\nname: ${name}\nllm: ${llmName}\n`;
@@ -66,7 +60,7 @@ async function bindingNames(): Promise<string[]> {
 
 describe('apply checks what documents refer to before it sends anything', () => {
   it('refuses a file with an agent whose llm names nothing the caller can see, and creates nothing of it', async () => {
-    const file = await documentsFile('bad-llm.yaml', [llm('gpu-3'), agent('reviewer2', 'echo'), agent('reviewer3', 'no-such-llm'), agent('reviewer4', 'gpu-3')]);
+    const file = await writeDocuments('bad-llm.yaml', [llm('gpu-3'), agent('reviewer2', 'echo'), agent('reviewer3', 'no-such-llm'), agent('reviewer4', 'gpu-3')]);
     expect(await mcpctl(['apply', '-f', file])).toEqual({
       code: 2,
       stdout: '',
@@ -78,7 +72,7 @@ describe('apply checks what documents refer to before it sends anything', () => 
 
   it('counts an LLM, and the pool it joins, that the same file describes, even when it comes after the agent', async () => {
     const documents = [agent('reviewer', 'gpu-3'), agent('pooled', 'gpus'), llm('gpu-3', 'poolName: gpus\n'), agent('typo', 'gpu-33')];
-    const file = await documentsFile('same-file-llm.yaml', documents);
+    const file = await writeDocuments('same-file-llm.yaml', documents);
     expect(await mcpctl(['apply', '-f', file])).toEqual({
       code: 2,
       stdout: '',
@@ -86,7 +80,7 @@ describe('apply checks what documents refer to before it sends anything', () => 
     });
     expect(await llmNames()).toEqual(['echo']);
     // An LLM document that is itself refused still gives its name: only its own problem is named.
-    const invalid = await documentsFile('invalid-llm.yaml', [llm('gpu-4', 'maxConcurrent: 200000\n'), agent('waiting', 'gpu-4')]);
+    const invalid = await writeDocuments('invalid-llm.yaml', [llm('gpu-4', 'maxConcurrent: 200000\n'), agent('waiting', 'gpu-4')]);
     const refused = await mcpctl(['apply', '-f', invalid]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(new RegExp(`^error: ${invalid}: document 1 \\(llm/gpu-4\\) is invalid: maxConcurrent: [^\\n]*\\n$`));
@@ -100,7 +94,7 @@ describe('apply checks what documents refer to before it sends anything', () => 
   });
 
   it('refuses a file with a binding for a user nobody is, and applies none of it', async () => {
-    const file = await documentsFile('bad-user.yaml', [binding('dana-views', 'subjectKind: user\nsubjectName: dana'), user('erin'), binding('rb-typo', 'subjectKind: user\nsubjectName: carrol')]);
+    const file = await writeDocuments('bad-user.yaml', [binding('dana-views', 'subjectKind: user\nsubjectName: dana'), user('erin'), binding('rb-typo', 'subjectKind: user\nsubjectName: carrol')]);
     expect(await mcpctl(['apply', '-f', file])).toEqual({
       code: 2,
       stdout: '',
@@ -112,7 +106,7 @@ describe('apply checks what documents refer to before it sends anything', () => 
 
   it('counts a user that the same file creates', async () => {
     const documents = [binding('frank-views', 'subjectKind: user\nsubjectName: frank'), user('frank'), binding('frank-typo', 'subjectKind: user\nsubjectName: frnak')];
-    const file = await documentsFile('same-file-user.yaml', documents);
+    const file = await writeDocuments('same-file-user.yaml', documents);
     expect(await mcpctl(['apply', '-f', file])).toEqual({
       code: 2,
       stdout: '',
@@ -125,7 +119,7 @@ describe('apply checks what documents refer to before it sends anything', () => 
 
   it('does not check a group: it is a label users carry, bound before anyone joins', async () => {
     const group = binding('gpu-team-views', 'subjectKind: group\nsubjectName: gpu-team');
-    const file = await documentsFile('group.yaml', [group, binding('rb-typo', 'subjectKind: user\nsubjectName: carrol')]);
+    const file = await writeDocuments('group.yaml', [group, binding('rb-typo', 'subjectKind: user\nsubjectName: carrol')]);
     expect(await mcpctl(['apply', '-f', file])).toEqual({
       code: 2,
       stdout: '',

@@ -1,9 +1,7 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, spawnMcpd, type SpawnedMcpd, type TempDir } from '@mcpctl/test-kit';
 import { agentViewSchema, llmViewSchema, roleBindingViewSchema, userViewSchema } from '@mcpctl/protocol';
-import { mcpctlInHome } from '../helpers/run-mcpctl.js';
+import { documentsFile, mcpctlInHome } from '../helpers/run-mcpctl.js';
 
 /*
  * `delete` of several names and `delete -f`: the built mcpctl against mcpd as a child process.
@@ -29,11 +27,7 @@ afterAll(async () => {
 
 const mcpctl = mcpctlInHome(() => home.path);
 
-async function documentsFile(name: string, documents: readonly string[]): Promise<string> {
-  const file = join(home.path, name);
-  await writeFile(file, documents.join('---\n'));
-  return file;
-}
+const writeDocuments = (name: string, texts: readonly string[]) => documentsFile(home.path, name, texts);
 
 const llm = (name: string) => `kind: Llm\nname: ${name}\ntype: openai\nmodel: fake-model\nurl: http://203.0.113.10:8000/v1\n`;
 
@@ -43,7 +37,7 @@ async function names(kind: 'llms' | 'agents' | 'users' | 'rolebindings'): Promis
 }
 
 async function createLlms(...llmNames: string[]): Promise<void> {
-  expect((await mcpctl(['apply', '-f', await documentsFile('llms.yaml', llmNames.map(llm))])).code).toBe(0);
+  expect((await mcpctl(['apply', '-f', await writeDocuments('llms.yaml', llmNames.map(llm))])).code).toBe(0);
 }
 
 describe('delete RESOURCE NAME…', () => {
@@ -94,7 +88,7 @@ describe('delete -f FILE', () => {
   ];
 
   it("deletes what apply -f made from the same file, in the reverse of apply's order, and reports what is already gone", async () => {
-    const file = await documentsFile('team.yaml', team);
+    const file = await writeDocuments('team.yaml', team);
     expect((await mcpctl(['apply', '-f', file])).code).toBe(0);
     expect(await mcpctl(['delete', '-f', file])).toEqual({
       code: 0,
@@ -112,7 +106,7 @@ describe('delete -f FILE', () => {
 
   it('deletes nothing while a document is bad, and names every bad one', async () => {
     await createLlms('stays');
-    const file = await documentsFile('bad.yaml', [llm('stays'), 'kind: Pool\nname: gpus\n', 'kind: Llm\ntype: openai\n']);
+    const file = await writeDocuments('bad.yaml', [llm('stays'), 'kind: Pool\nname: gpus\n', 'kind: Llm\ntype: openai\n']);
     expect(await mcpctl(['delete', '-f', file])).toEqual({
       code: 2,
       stdout: '',

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The built CLI entry point, the file `npx mcpctl` runs. */
@@ -52,4 +54,11 @@ export function mcpctlInHome(homePath: () => string): (args: string[], options?:
       env: { MCPCTL_HOME: homePath(), ...(options.token === undefined ? {} : { MCPCTL_TOKEN: options.token }) },
       ...(options.input === undefined ? {} : { input: options.input }),
     });
+}
+
+/** Writes `documents` to `dir/name`, one YAML document each, for `apply -f` and `delete -f`; answers the file's path. */
+export async function documentsFile(dir: string, name: string, documents: readonly string[]): Promise<string> {
+  const file = join(dir, name);
+  await writeFile(file, documents.join('---\n'));
+  return file;
 }
