@@ -4,10 +4,13 @@ import { describe, expect, it } from 'vitest';
 import type { RelayBus } from '../src/relay/relay-bus.js';
 import { DISPATCH_LOAD_INTERVAL_MS, DispatchLoadExchange } from '../src/services/dispatch-load-exchange.js';
 
-/** The counters a dispatcher keeps, set by hand: in flight per LLM id, and per queue key its line. */
+/** The counters a dispatcher keeps, set by hand: in flight per LLM id, per queue key its line, per LLM id its cooldown's ms left. */
 class HeldHere {
   readonly inFlight = new Map<string, number>();
   readonly queues = new Map<string, { queued: number; oldestWaitMs: number }>();
+  readonly cooling = new Map<string, number>();
+  cooldownMsOf = (llmId: string) => this.cooling.get(llmId) ?? 0;
+  membersCoolingDown = () => this.cooling.entries();
   inFlightOf = (llmId: string) => this.inFlight.get(llmId) ?? 0;
   queued = (key: string) => this.queues.get(key)?.queued ?? 0;
   oldestWaitMs = (key: string) => this.queues.get(key)?.oldestWaitMs ?? 0;
@@ -90,5 +93,25 @@ describe('DispatchLoadExchange', () => {
     expect(counters.oldestWaitMs('llm:a')).toBe(0);
     await clock.advanceAsync(2_000);
     expect(counters.inFlightOf('llm-a')).toBe(1);
+  });
+
+  it("tells the others which pool members it holds back, and shows the longest cooldown any replica holds, running down", async () => {
+    const { clock, told, here, exchange, counters } = setUp();
+    exchange.start();
+    here.cooling.set('llm-a', 29_500.4);
+    await clock.advanceAsync(DISPATCH_LOAD_INTERVAL_MS);
+    // A cooldown alone is worth a report: a dashboard elsewhere shows the member held back.
+    expect(told).toEqual([{ inFlight: {}, queues: {}, coolingDown: { 'llm-a': 29_501 } }]);
+    expect(busDispatchLoadSchema.safeParse({ from: 'here', ...told[0] }).success).toBe(true);
+    exchange.reported({ from: 'there', inFlight: {}, queues: {}, coolingDown: { 'llm-a': 10_000, 'llm-b': 20_000 } });
+    expect(counters.cooldownMsOf('llm-a')).toBe(29_500.4);
+    expect(counters.cooldownMsOf('llm-b')).toBe(20_000);
+    expect(counters.cooldownMsOf('llm-c')).toBe(0);
+    await clock.advanceAsync(500);
+    expect(counters.cooldownMsOf('llm-b')).toBe(19_500);
+    // An older replica's report has no cooldowns: nothing of it is read as one.
+    exchange.reported({ from: 'there', inFlight: {}, queues: {} });
+    expect(counters.cooldownMsOf('llm-b')).toBe(0);
+    exchange.stop();
   });
 });

@@ -1,6 +1,6 @@
 import { ManualClock } from '@mcpctl/clock/manual';
 import { llms } from '@mcpctl/db';
-import { errorBodySchema } from '@mcpctl/protocol';
+import { errorBodySchema, poolViewSchema } from '@mcpctl/protocol';
 import { startFakeUpstream, testDatabaseVariants, type FakeUpstream } from '@mcpctl/test-kit';
 import { eq } from 'drizzle-orm';
 import pino, { type Logger } from 'pino';
@@ -222,8 +222,14 @@ describe('pools and the wait queue', () => {
     const asked = failing.requests.filter((request) => request.path.endsWith('/chat/completions')).length;
     expect(asked).toBeLessThanOrEqual(1);
     expect(healthy.requests.length).toBeGreaterThanOrEqual(6);
+    // The pool's view names the member held back, and how long it still is.
+    const held = poolViewSchema.parse(await (await mcpd.api('/api/v1/pools/qwen3')).json());
+    expect(held.coolingDown).toEqual(asked === 1 ? [{ name: 'failing', msLeft: 30_000 }] : []);
+    clock.advance(10_000);
+    if (asked === 1) expect(poolViewSchema.parse(await (await mcpd.api('/api/v1/pools/qwen3')).json()).coolingDown).toEqual([{ name: 'failing', msLeft: 20_000 }]);
+    clock.advance(20_000);
+    expect(poolViewSchema.parse(await (await mcpd.api('/api/v1/pools/qwen3')).json()).coolingDown).toEqual([]);
     // Once its cooldown is over it is tried again, and cooled down again.
-    clock.advance(30_000);
     expect(await served(4)).toEqual(Array(4).fill('healthy'));
     const askedAfter = failing.requests.filter((request) => request.path.endsWith('/chat/completions')).length;
     expect(askedAfter).toBe(asked + 1);
@@ -295,8 +301,8 @@ describe('pools and the wait queue', () => {
     expect(pool?.created).toBe(models.data.find((model) => model.id === 'shared')?.created);
     expect(pool?.created).toBeGreaterThan(0);
     expect(await (await mcpd.api('/api/v1/pools')).json()).toEqual([
-      { name: 'other', members: ['shared'], active: 1, hibernating: 0, inactive: 0, inFlight: 0, queued: 0, oldestWaitMs: 0 },
-      { name: 'shared', members: ['one'], active: 1, hibernating: 0, inactive: 0, inFlight: 0, queued: 0, oldestWaitMs: 0 },
+      { name: 'other', members: ['shared'], active: 1, hibernating: 0, inactive: 0, inFlight: 0, queued: 0, oldestWaitMs: 0, coolingDown: [] },
+      { name: 'shared', members: ['one'], active: 1, hibernating: 0, inactive: 0, inFlight: 0, queued: 0, oldestWaitMs: 0, coolingDown: [] },
     ]);
   });
 
@@ -311,7 +317,7 @@ describe('pools and the wait queue', () => {
 
     const forBob = await mcpd.api('/api/v1/llms/qwen3', { token: bob });
     expect(forBob.status).toBe(200);
-    expect(await forBob.json()).toEqual({ name: 'qwen3', members: ['alpha'], active: 1, hibernating: 0, inactive: 0, inFlight: 0, queued: 0, oldestWaitMs: 0 });
+    expect(await forBob.json()).toEqual({ name: 'qwen3', members: ['alpha'], active: 1, hibernating: 0, inactive: 0, inFlight: 0, queued: 0, oldestWaitMs: 0, coolingDown: [] });
     const probe = await mcpd.api('/api/v1/llms/qwen3', { token: bob, method: 'HEAD' });
     expect(probe.status).toBe(200);
     expect(await probe.text()).toBe('');

@@ -12,6 +12,11 @@ export const poolViewSchema = z.object({
   queued: z.number().int(),
   /** How long the oldest queued request has waited, in ms (0 when none waits). */
   oldestWaitMs: z.number().default(0),
+  /**
+   * Members that failed before their answer started a moment ago, which the others go before
+   * until `msLeft` passes (MCPD_POOL_MEMBER_COOLDOWN_SECONDS); absent from an older mcpd's view.
+   */
+  coolingDown: z.array(z.object({ name: z.string(), msLeft: z.number().int().min(0) })).default([]),
 });
 export type PoolView = z.infer<typeof poolViewSchema>;
 

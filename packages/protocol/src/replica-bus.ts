@@ -80,8 +80,8 @@ function boundedRecord<T extends z.ZodType>(keyLength: number, value: T, max: nu
 
 /**
  * What replica `from`'s dispatcher holds, for the live counters every replica shows: requests in
- * flight per LLM id, and per queue (`llm:NAME`, `pool:NAME`) the requests waiting and how long
- * the oldest has waited. Only what is not zero; sent every second while it holds anything, and
+ * flight per LLM id, per queue (`llm:NAME`, `pool:NAME`) the requests waiting and how long the
+ * oldest has waited, and the pool members it holds back after a failure. Only what is not zero; sent every second while it holds anything, and
  * once more, empty, when it stops. Bounded so a report stays below NATS's 1 MiB (about 0.6 MiB at most).
  */
 export const busDispatchLoadSchema = z.object({
@@ -90,6 +90,8 @@ export const busDispatchLoadSchema = z.object({
   inFlight: boundedRecord(64, z.number().int().min(1), BUS_DISPATCH_LOAD_MAX_LLMS),
   /** Keyed by `llm:NAME` or `pool:NAME` (a name is at most 63 characters). */
   queues: boundedRecord(72, z.object({ queued: z.number().int().min(1), oldestWaitMs: z.number().int().min(0) }), BUS_DISPATCH_LOAD_MAX_QUEUES),
+  /** Pool members cooling down there after a failure, keyed by LLM id: the ms left of each. An older replica sends none. */
+  coolingDown: boundedRecord(64, z.number().int().min(1), BUS_DISPATCH_LOAD_MAX_LLMS).optional(),
 });
 
 /** On replica `from` a slot of the public LLM `llmId` was given back: requests waiting for it elsewhere try for it. */

@@ -93,6 +93,7 @@ function poolViewOf(name: string, members: LlmView[]): PoolView {
     inactive: count('inactive'),
     inFlight: 0,
     queued: 0,
+    coolingDown: [],
     oldestWaitMs: 0,
   };
 }

@@ -50,7 +50,7 @@ export function maxQueuedPerUser(options: DispatchOptions): number {
 }
 
 /** The counters a view of LLMs and pools shows: this dispatcher's, or every replica's (`DispatchLoadExchange`). */
-export type DispatchCounters = Pick<Dispatcher, 'inFlightOf' | 'queued' | 'oldestWaitMs'>;
+export type DispatchCounters = Pick<Dispatcher, 'inFlightOf' | 'queued' | 'oldestWaitMs' | 'cooldownMsOf'>;
 
 /** A slot on one member: serve through `target`, then `release()`. */
 export interface Slot {
@@ -150,6 +150,16 @@ export class Dispatcher {
   /** A member answered: any cooldown of its ends. */
   memberServed(llmId: string): void {
     this.#cooldown.served(llmId);
+  }
+
+  /** How long the pool member's cooldown on this replica still lasts, in ms (0: none). */
+  cooldownMsOf(llmId: string): number {
+    return this.#cooldown.msLeft(llmId);
+  }
+
+  /** The pool members cooling down on this replica, with the ms left of each. */
+  membersCoolingDown(): Iterable<readonly [llmId: string, msLeft: number]> {
+    return this.#cooldown.entries();
   }
 
   async acquire(request: DispatchRequest): Promise<Slot> {

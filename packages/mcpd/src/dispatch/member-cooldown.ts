@@ -26,10 +26,24 @@ export class MemberCooldown {
   }
 
   coolingDown(llmId: string): boolean {
+    return this.msLeft(llmId) > 0;
+  }
+
+  /** How long the member's cooldown still lasts, in ms; 0 when it has none. */
+  msLeft(llmId: string): number {
     const until = this.#until.get(llmId);
-    if (until === undefined) return false;
-    if (this.clock.monotonic() < until) return true;
+    if (until === undefined) return 0;
+    const left = until - this.clock.monotonic();
+    if (left > 0) return left;
     this.#until.delete(llmId);
-    return false;
+    return 0;
+  }
+
+  /** The members cooling down now, with the ms left of each. */
+  *entries(): Iterable<readonly [llmId: string, msLeft: number]> {
+    for (const llmId of [...this.#until.keys()]) {
+      const left = this.msLeft(llmId);
+      if (left > 0) yield [llmId, left];
+    }
   }
 }

@@ -11,11 +11,13 @@ export const DISPATCH_LOAD_INTERVAL_MS = 1_000;
 interface Report {
   inFlight: Map<string, number>;
   queues: Map<string, { queued: number; oldestWaitMs: number }>;
+  coolingDown: Map<string, number>;
 }
 
 /**
  * The live counters among replicas (SPEC §12 §8): every second a replica holding requests tells
- * the others what its dispatcher holds (in flight per LLM, waiting per LLM or pool), and
+ * the others what its dispatcher holds (in flight per LLM, waiting per LLM or pool, pool members
+ * cooling down after a failure), and
  * {@link counters} adds what the others last said to this replica's own figures, so a dashboard
  * on any replica shows the whole cluster's load. An idle replica sends one empty report and then
  * nothing; a report is at most about a second old, and a replica silent for 3 s counts no more.
@@ -27,11 +29,11 @@ export class DispatchLoadExchange {
   /** The last report sent held nothing (or none was sent): an idle replica stays silent. */
   #quiet = true;
 
-  /** This replica's counters plus the others': counts summed, the oldest wait the longest of any. */
+  /** This replica's counters plus the others': counts summed, the oldest wait and a member's cooldown the longest of any. */
   readonly counters: DispatchCounters;
 
   constructor(
-    private readonly dispatcher: DispatchCounters & Pick<Dispatcher, 'llmsInFlight' | 'waitingKeys'>,
+    private readonly dispatcher: DispatchCounters & Pick<Dispatcher, 'llmsInFlight' | 'waitingKeys' | 'membersCoolingDown'>,
     private readonly bus: RelayBus,
     private readonly clock: Clock,
   ) {
@@ -48,6 +50,12 @@ export class DispatchLoadExchange {
         }
         return oldest;
       },
+      cooldownMsOf: (llmId) => {
+        let left = dispatcher.cooldownMsOf(llmId);
+        // The cooldown went on running since the report.
+        for (const { report, ageMs } of this.#reports.fresh()) left = Math.max(left, (report.coolingDown.get(llmId) ?? 0) - ageMs);
+        return left;
+      },
     };
   }
 
@@ -63,7 +71,11 @@ export class DispatchLoadExchange {
   /** What another replica said its dispatcher holds; its previous report is replaced. */
   reported(load: BusDispatchLoad): void {
     if (load.from === this.bus.replicaId) return;
-    this.#reports.set(load.from, { inFlight: new Map(Object.entries(load.inFlight)), queues: new Map(Object.entries(load.queues)) });
+    this.#reports.set(load.from, {
+      inFlight: new Map(Object.entries(load.inFlight)),
+      queues: new Map(Object.entries(load.queues)),
+      coolingDown: new Map(Object.entries(load.coolingDown ?? {})),
+    });
   }
 
   #report(): void {
@@ -77,11 +89,20 @@ export class DispatchLoadExchange {
       (queue) => queue.queued,
       BUS_DISPATCH_LOAD_MAX_QUEUES,
     );
-    const quiet = inFlight.length === 0 && queues.length === 0;
+    const coolingDown = largest(
+      [...this.dispatcher.membersCoolingDown()].map(([llmId, msLeft]) => [llmId, Math.ceil(msLeft)] as const),
+      (msLeft) => msLeft,
+      BUS_DISPATCH_LOAD_MAX_LLMS,
+    );
+    const quiet = inFlight.length === 0 && queues.length === 0 && coolingDown.length === 0;
     // One empty report clears this replica's share everywhere at once; the silence after it means the same.
     if (quiet && this.#quiet) return;
     this.#quiet = quiet;
-    this.bus.reportDispatchLoad({ inFlight: Object.fromEntries(inFlight), queues: Object.fromEntries(queues) });
+    this.bus.reportDispatchLoad({
+      inFlight: Object.fromEntries(inFlight),
+      queues: Object.fromEntries(queues),
+      ...(coolingDown.length === 0 ? {} : { coolingDown: Object.fromEntries(coolingDown) }),
+    });
   }
 
   #sum(count: (report: Report) => number): number {

@@ -17,7 +17,10 @@ export function liveCounters(data: LiveEventData, dispatcher: DispatchCounters):
       ...poolCounters(
         dispatcher,
         pool.name,
-        pool.members.flatMap((member) => idOf.get(member) ?? []),
+        pool.members.flatMap((member) => {
+          const id = idOf.get(member);
+          return id === undefined ? [] : [{ id, name: member }];
+        }),
       ),
     })),
   };

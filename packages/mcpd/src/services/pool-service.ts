@@ -41,20 +41,29 @@ export class PoolService {
       active: count('active'),
       hibernating: count('hibernating'),
       inactive: count('inactive'),
-      ...poolCounters(this.counters, name, members.map((member) => member.id)),
+      ...poolCounters(this.counters, name, members),
     };
   }
 }
 
-/** What a pool is doing right now, as `dispatcher` counts it: its members' requests in flight, and its line. */
+/**
+ * What a pool is doing right now, as `dispatcher` counts it: its members' requests in flight, its
+ * line, and the members held back after a failure.
+ */
 export function poolCounters(
   dispatcher: DispatchCounters,
   name: string,
-  memberIds: readonly string[],
-): Pick<PoolView, 'inFlight' | 'queued' | 'oldestWaitMs'> {
+  members: ReadonlyArray<{ id: string; name: string }>,
+): Pick<PoolView, 'inFlight' | 'queued' | 'oldestWaitMs' | 'coolingDown'> {
+  const coolingDown: PoolView['coolingDown'] = [];
+  for (const member of members) {
+    const msLeft = Math.ceil(dispatcher.cooldownMsOf(member.id));
+    if (msLeft > 0) coolingDown.push({ name: member.name, msLeft });
+  }
   return {
-    inFlight: memberIds.reduce((sum, id) => sum + dispatcher.inFlightOf(id), 0),
+    inFlight: members.reduce((sum, member) => sum + dispatcher.inFlightOf(member.id), 0),
     queued: dispatcher.queued(`pool:${name}`),
     oldestWaitMs: Math.round(dispatcher.oldestWaitMs(`pool:${name}`)),
+    coolingDown,
   };
 }

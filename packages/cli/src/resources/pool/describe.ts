@@ -3,7 +3,7 @@ import type { CliContext } from '../../context.js';
 import { listLlms } from '../llm/llm-api.js';
 import { getPool } from './pool-api.js';
 
-/** `mcpctl describe pool NAME`: counts, then one line per member with its status and load. */
+/** `mcpctl describe pool NAME`: counts, then one line per member with its status, and its cooldown when it failed a moment ago. */
 export function registerDescribePool(describe: Command, context: CliContext): void {
   describe
     .command('pool')
@@ -14,6 +14,7 @@ export function registerDescribePool(describe: Command, context: CliContext): vo
       const client = await context.api();
       const pool = await getPool(client, name);
       const members = (await listLlms(client)).filter((llm) => llm.poolName === pool.name);
+      const coolingDown = new Map(pool.coolingDown.map((member) => [member.name, member.msLeft]));
       context.printer.fields([
         ['Name', pool.name],
         ['Members', String(pool.members.length)],
@@ -27,9 +28,14 @@ export function registerDescribePool(describe: Command, context: CliContext): vo
           (member) =>
             [
               `  ${member.name}`,
-              `${member.status} · ${member.kind} · ${member.model} · max ${member.maxConcurrent ?? 'unlimited'} · owner ${member.owner ?? '-'}`,
+              `${member.status} · ${member.kind} · ${member.model} · max ${member.maxConcurrent ?? 'unlimited'} · owner ${member.owner ?? '-'}${cooldownNote(coolingDown.get(member.name))}`,
             ] as const,
         ),
       ]);
     });
+}
+
+/** A member that failed a moment ago is asked after the others until its cooldown ends. */
+function cooldownNote(msLeft: number | undefined): string {
+  return msLeft === undefined ? '' : ` · failed a moment ago: asked after the others for ${Math.ceil(msLeft / 1000)} s more`;
 }
