@@ -199,6 +199,56 @@ describe('RBAC over HTTP', () => {
     expect((await mcpd.api('/api/v1/users/rb-sneaky')).status).toBe(404);
   });
 
+  it('lets a delegated user manager act only on users whose grants it holds itself, so it cannot demote, delete or lock out an admin', async () => {
+    const manager = await user('rb-manager');
+    await binding({ name: 'rb-manager-users', subjectKind: 'user', subjectName: 'rb-manager', permissions: ['view:users', 'edit:users', 'delete:users'] });
+    await user('rb-managed');
+    // A member like itself: managed.
+    expect((await mcpd.api('/api/v1/users/rb-managed', { method: 'PUT', token: manager, json: { role: 'viewer' } })).status).toBe(200);
+    expect((await mcpd.api('/api/v1/tokens', { token: manager })).status).toBe(200);
+    const managedToken = ((await (await mcpd.api('/api/v1/tokens', { json: { user: 'rb-managed', name: 'desk' } })).json()) as { name: string }).name;
+    expect((await mcpd.api(`/api/v1/tokens/${managedToken}?user=rb-managed`, { method: 'DELETE', token: manager })).status).toBe(204);
+    // The admin holds what the manager does not: neither demoted, nor deleted, nor its token revoked.
+    const demote = await mcpd.api('/api/v1/users/admin', { method: 'PUT', token: manager, json: { role: 'viewer' } });
+    expect(demote.status).toBe(403);
+    expect(await errorOf(demote)).toBe('changing user admin: admin holds *, which you do not hold yourself; ask an admin');
+    expect((await mcpd.api('/api/v1/users/admin', { method: 'DELETE', token: manager })).status).toBe(403);
+    await mcpd.api('/api/v1/tokens', { json: { name: 'rb-admin-laptop' } });
+    const revoke = await mcpd.api('/api/v1/tokens/rb-admin-laptop?user=admin', { method: 'DELETE', token: manager });
+    expect(revoke.status).toBe(403);
+    expect(await errorOf(revoke)).toBe('revoking a token of admin: admin holds *, which you do not hold yourself; ask an admin');
+    // A user with a grant the manager lacks (here view:audit) is beyond it as well.
+    await user('rb-auditor-2');
+    await binding({ name: 'rb-auditor-2-audit', subjectKind: 'user', subjectName: 'rb-auditor-2', permissions: ['view:audit'] });
+    expect((await mcpd.api('/api/v1/users/rb-auditor-2', { method: 'PUT', token: manager, json: { groups: ['x'] } })).status).toBe(403);
+    // Nor may it take such a grant away by the binding.
+    await binding({ name: 'rb-manager-rbac', subjectKind: 'user', subjectName: 'rb-manager', permissions: ['edit:rbac', 'delete:rbac', 'view:rbac'] });
+    const unbind = await mcpd.api('/api/v1/rolebindings/rb-auditor-2-audit', { method: 'DELETE', token: manager });
+    expect(unbind.status).toBe(403);
+    expect(await errorOf(unbind)).toBe('role binding rb-auditor-2-audit grants view:audit, which you do not hold yourself; only someone who holds it may change or delete it');
+  });
+
+  it('never leaves mcpd without an admin: the last one may not demote itself or lose the binding that makes it one', async () => {
+    const admins = async () => userViewSchema.array().parse(await (await mcpd.api('/api/v1/users')).json()).filter((view) => view.role === 'admin').map((view) => view.name);
+    expect(await admins()).toEqual(['admin']);
+    const demote = await mcpd.api('/api/v1/users/admin', { method: 'PUT', json: { role: 'member' } });
+    expect(demote.status).toBe(409);
+    expect(await errorOf(demote)).toBe('admin is the only admin: the change would leave nobody who may manage mcpd; make another user an admin first (role: admin)');
+    expect(await admins()).toEqual(['admin']);
+    // An admin by a binding instead of its role: the binding is what may not go.
+    const second = await user('rb-second-admin');
+    expect((await binding({ name: 'rb-second-star', subjectKind: 'user', subjectName: 'rb-second-admin', permissions: ['*'] })).status).toBe(201);
+    expect((await mcpd.api('/api/v1/users/admin', { method: 'PUT', token: second, json: { role: 'member' } })).status).toBe(200);
+    const unbind = await mcpd.api('/api/v1/rolebindings/rb-second-star', { method: 'DELETE', token: second });
+    expect(unbind.status).toBe(409);
+    expect(await errorOf(unbind)).toBe('role binding rb-second-star makes the only admin one: the change would leave nobody who may manage mcpd; make another user an admin first');
+    expect((await mcpd.api('/api/v1/rolebindings/rb-second-star', { token: second })).status).toBe(200);
+    // With another admin again, either may go.
+    expect((await mcpd.api('/api/v1/users/admin', { method: 'PUT', token: second, json: { role: 'admin' } })).status).toBe(200);
+    expect((await mcpd.api('/api/v1/rolebindings/rb-second-star', { method: 'DELETE' })).status).toBe(204);
+    expect((await mcpd.api('/api/v1/users/rb-second-admin', { method: 'DELETE' })).status).toBe(204);
+  });
+
   it('shows a user the bindings that apply to it, and all of them only with view:rbac', async () => {
     const plain = await user('rb-plain', { groups: ['rb-plain-team'] });
     await binding({ name: 'rb-plain-own', subjectKind: 'user', subjectName: 'rb-plain', permissions: ['view:audit'] });
@@ -252,7 +302,11 @@ describe('RBAC over HTTP', () => {
     const users = async (token: string, query = '') =>
       ((await (await mcpd.api(`/api/v1/audit${query}`, { token })).json()) as Array<{ userName: string }>).map((entry) => entry.userName);
     expect(await users(member)).toEqual(['rb-audited']);
-    expect(await users(member, '?user=admin')).toEqual(['rb-audited']);
+    expect(await users(member, '?user=rb-audited')).toEqual(['rb-audited']);
+    // Another user's name gets a refusal, not the caller's own records passing for that user's.
+    const other = await mcpd.api('/api/v1/audit?user=admin', { token: member });
+    expect(other.status).toBe(403);
+    expect(await errorOf(other)).toBe('reading the audit records of admin needs the view:audit permission; without it you read your own (leave out the user filter)');
     expect(await users(auditor, '?user=admin')).toEqual(['admin']);
     // Other tests of this server leave records of their own LLMs.
     expect((await users(auditor, '?llm=rb-shared')).sort()).toEqual(['admin', 'rb-audited']);

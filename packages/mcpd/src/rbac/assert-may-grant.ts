@@ -10,3 +10,12 @@ export function assertMayGrant(principal: Principal, grants: readonly Grant[], w
   const missing = grants.find((grant) => !principal.permissions.covers(grant));
   if (missing) throw forbidden(`${what} would grant ${describeGrant(missing)}, which you do not hold yourself`);
 }
+
+/**
+ * Refuses to change or delete a binding that grants what the caller does not hold: taking a
+ * grant away from someone is as far beyond the caller as handing it out.
+ */
+export function assertMayRevoke(principal: Principal, grants: readonly Grant[], what: string): void {
+  const missing = grants.find((grant) => !principal.permissions.covers(grant));
+  if (missing) throw forbidden(`${what} grants ${describeGrant(missing)}, which you do not hold yourself; only someone who holds it may change or delete it`);
+}

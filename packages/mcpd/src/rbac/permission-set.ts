@@ -23,6 +23,11 @@ export class PermissionSet {
     this.admin = grants.some((grant) => grant.verb === '*' && grant.resource === '*' && grant.names === undefined);
   }
 
+  /** The grants, in the order the role and the bindings gave them. */
+  get grants(): readonly Grant[] {
+    return this.#grants;
+  }
+
   /** Each grant as a refusal names it, once, in the order the role and the bindings gave them. */
   describe(): string[] {
     return [...new Set(this.#grants.map(describeGrant))];

@@ -1,8 +1,7 @@
 import type { Clock } from '@mcpctl/clock';
-import { grantsOf } from '../rbac/grant.js';
-import { PermissionSet } from '../rbac/permission-set.js';
 import type { RoleBindingRepository } from '../repositories/role-binding-repository.js';
 import type { UserRepository } from '../repositories/user-repository.js';
+import { userPermissions } from './user-permissions.js';
 
 interface Entry {
   admin: boolean;
@@ -54,9 +53,7 @@ export class AdminLookup {
   async #load(userId: string): Promise<boolean> {
     const user = await this.users.findById(userId);
     if (!user) return false;
-    const bindings = await this.roleBindings.listForSubject(user.name, user.groups);
-    const grants = [...grantsOf({ role: user.role, permissions: [], resourceNames: null }), ...bindings.flatMap((binding) => grantsOf(binding))];
-    return new PermissionSet(grants).admin;
+    return (await userPermissions(this.roleBindings, user)).admin;
   }
 
   forgetAll(): void {

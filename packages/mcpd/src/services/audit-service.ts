@@ -1,6 +1,6 @@
 import type { Clock } from '@mcpctl/clock';
 import { resolveTimePoint, timeWindowProblem, type AuditQuery, type AuditRecordView, type UsageQuery, type UsageReport } from '@mcpctl/protocol';
-import { badRequest } from '../errors.js';
+import { badRequest, forbidden } from '../errors.js';
 import type { Principal } from '../rbac/principal.js';
 import type { AuditRepository } from '../repositories/audit-repository.js';
 import type { AuditWriter } from './audit-writer.js';
@@ -16,10 +16,14 @@ export class AuditService {
 
   /**
    * `view:audit` (admins) reads every record, or one user's by name; everyone else reads their
-   * own, by id. Newest first, paged by `before`.
+   * own, by id, and is refused a filter naming another user: an answer of their own records would
+   * pass for that user's. Newest first, paged by `before`.
    */
   async list(principal: Principal, query: AuditQuery): Promise<AuditRecordView[]> {
     const everyone = principal.can('view', 'audit');
+    if (!everyone && query.user !== undefined && query.user !== principal.userName) {
+      throw forbidden(`reading the audit records of ${query.user} needs the view:audit permission; without it you read your own (leave out the user filter)`);
+    }
     const now = this.clock.now();
     const since = query.since && resolveTimePoint(query.since, now);
     const until = query.until && resolveTimePoint(query.until, now);

@@ -1,13 +1,12 @@
 import type { Clock } from '@mcpctl/clock';
 import { HttpError, tooManyRequests, unauthorized } from '../errors.js';
 import { createPrincipal } from '../rbac/create-principal.js';
-import { grantsOf } from '../rbac/grant.js';
-import { PermissionSet } from '../rbac/permission-set.js';
 import type { RoleBindingRepository } from '../repositories/role-binding-repository.js';
 import type { TokenRepository } from '../repositories/token-repository.js';
 import { FailedAuthLimiter, type FailedAuthLimits } from '../security/failed-auth-limiter.js';
 import { digestsEqual, hashToken } from '../security/token.js';
 import type { Principal } from '../rbac/principal.js';
+import { userPermissions } from './user-permissions.js';
 
 interface CachedPrincipal {
   principal: Principal;
@@ -114,12 +113,7 @@ export class AuthService {
     }
     const tokenExpiresAt = found.token.expiresAt?.getTime() ?? null;
     if (tokenExpiresAt !== null && tokenExpiresAt <= now) throw unauthorized('the token has expired');
-    const bindings = await this.roleBindings.listForSubject(found.user.name, found.user.groups);
-    const grants = [
-      ...grantsOf({ role: found.user.role, permissions: [], resourceNames: null }),
-      ...bindings.flatMap((binding) => grantsOf(binding)),
-    ];
-    const principal = createPrincipal(found.user, new PermissionSet(grants), found.token.id, tokenExpiresAt);
+    const principal = createPrincipal(found.user, await userPermissions(this.roleBindings, found.user), found.token.id, tokenExpiresAt);
     if (this.#cache.size >= this.#maxCachedTokens) this.#cache.clear();
     this.#cache.set(tokenHash, { principal, tokenExpiresAt, cachedUntil: now + this.options.cacheMs });
     return principal;

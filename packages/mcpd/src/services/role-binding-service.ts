@@ -2,7 +2,8 @@ import { withTransaction, type Database, type RoleBindingRow, type Transaction }
 import type { RoleBindingCreate, RoleBindingUpdate, RoleBindingView } from '@mcpctl/protocol';
 import type { Clock } from '@mcpctl/clock';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
-import { assertMayGrant } from '../rbac/assert-may-grant.js';
+import { assertMayGrant, assertMayRevoke } from '../rbac/assert-may-grant.js';
+import { PermissionSet } from '../rbac/permission-set.js';
 import { grantsOf } from '../rbac/grant.js';
 import { RoleBindingRepository } from '../repositories/role-binding-repository.js';
 import { UserRepository } from '../repositories/user-repository.js';
@@ -10,6 +11,7 @@ import { isUniqueViolation } from '../repositories/unique-violation.js';
 import { generateId } from '../security/token.js';
 import type { Principal } from '../rbac/principal.js';
 import { toRoleBindingView } from './role-binding-view.js';
+import { someAdminRemains } from './user-permissions.js';
 
 /**
  * Role bindings. Everyone sees the bindings that apply to them; `view:rbac` shows the rest.
@@ -58,10 +60,13 @@ export class RoleBindingService {
     const binding = await this.#findVisible(principal, name);
     if (!principal.can('edit', 'rbac', { name })) throw forbidden(`changing role binding ${name} needs the edit:rbac permission`);
     const fields = storedFields(input);
+    assertMayRevoke(principal, grantsOf(binding), `role binding ${name}`);
     assertMayGrant(principal, grantsOf(fields), `role binding ${name}`);
     const row = await withTransaction(this.db, async (tx) => {
       await assertSubjectExists(tx, fields);
-      return new RoleBindingRepository(tx).update(binding.id, fields);
+      const updated = await new RoleBindingRepository(tx).update(binding.id, fields);
+      await assertAdminRemains(tx, binding, name);
+      return updated;
     });
     if (!row) throw notFound(`role binding not found: ${name}`);
     this.changed();
@@ -71,7 +76,11 @@ export class RoleBindingService {
   async delete(principal: Principal, name: string): Promise<void> {
     const binding = await this.#findVisible(principal, name);
     if (!principal.can('delete', 'rbac', { name })) throw forbidden(`deleting role binding ${name} needs the delete:rbac permission`);
-    await this.bindings.delete(binding.id);
+    assertMayRevoke(principal, grantsOf(binding), `role binding ${name}`);
+    await withTransaction(this.db, async (tx) => {
+      await new RoleBindingRepository(tx).delete(binding.id);
+      await assertAdminRemains(tx, binding, name);
+    });
     this.changed();
   }
 
@@ -106,6 +115,14 @@ function storedFields(input: RoleBindingUpdate) {
 }
 
 /** The bindings that apply to a user are no secret to that user. */
+/** A change to a binding that granted `*` may have taken the last admin away: refused, and the transaction undone. */
+async function assertAdminRemains(tx: Transaction, before: RoleBindingRow, name: string): Promise<void> {
+  if (!new PermissionSet(grantsOf(before)).admin) return;
+  if (!(await someAdminRemains(new UserRepository(tx), new RoleBindingRepository(tx)))) {
+    throw conflict(`role binding ${name} makes the only admin one: the change would leave nobody who may manage mcpd; make another user an admin first`);
+  }
+}
+
 function visible(principal: Principal, binding: RoleBindingRow): boolean {
   const applies =
     (binding.subjectKind === 'user' && binding.subjectName === principal.userName) ||

@@ -7,18 +7,23 @@ import type { TokenRepository, TokenWithUser } from '../repositories/token-repos
 import { isUniqueViolation } from '../repositories/unique-violation.js';
 import type { UserRepository } from '../repositories/user-repository.js';
 import { generateId, generateToken, hashToken } from '../security/token.js';
+import { assertMayManage } from '../rbac/assert-may-manage.js';
 import type { Principal } from '../rbac/principal.js';
+import type { RoleBindingRepository } from '../repositories/role-binding-repository.js';
+import { userPermissions } from './user-permissions.js';
 import { toTokenView } from './token-view.js';
 
 /**
  * Bearer tokens. Everyone manages their own; `view:users` lists another user's tokens and
- * `edit:users` revokes them; only an admin mints a token for someone else, because a token is
- * that user's whole identity.
+ * `edit:users` revokes them (those of a user whose grants the caller holds too, so an admin is
+ * never locked out by someone below); only an admin mints a token for someone else, because a
+ * token is that user's whole identity.
  */
 export class TokenService {
   constructor(
     private readonly tokens: TokenRepository,
     private readonly users: UserRepository,
+    private readonly roleBindings: RoleBindingRepository,
     private readonly clock: Clock,
     /** Called after a revocation: cached verifications and the streams opened with the token must not outlive it. */
     private readonly revoked: (tokenId: string) => Promise<void>,
@@ -64,8 +69,9 @@ export class TokenService {
   /** `idOrName` is a token id, or the name of a token of `userName` (default: the caller). */
   async delete(principal: Principal, idOrName: string, userName: string | undefined): Promise<void> {
     const found = await this.#find(principal, idOrName, userName);
-    if (found.user.id !== principal.userId && !principal.can('edit', 'users', { name: found.user.name })) {
-      throw forbidden(`revoking a token of ${found.user.name} needs the edit:users permission`);
+    if (found.user.id !== principal.userId) {
+      if (!principal.can('edit', 'users', { name: found.user.name })) throw forbidden(`revoking a token of ${found.user.name} needs the edit:users permission`);
+      assertMayManage(principal, found.user, await userPermissions(this.roleBindings, found.user), `revoking a token of ${found.user.name}`);
     }
     await this.tokens.delete(found.token.id);
     await this.revoked(found.token.id);

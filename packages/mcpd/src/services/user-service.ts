@@ -1,8 +1,9 @@
 import { withTransaction, type Database, type UserRow } from '@mcpctl/db';
 import type { RoleName, UserCreate, UserUpdate, UserView } from '@mcpctl/protocol';
 import type { Clock } from '@mcpctl/clock';
-import { conflict, forbidden, notFound } from '../errors.js';
+import { conflict, forbidden, notFound, type HttpError } from '../errors.js';
 import { assertMayGrant } from '../rbac/assert-may-grant.js';
+import { assertMayManage } from '../rbac/assert-may-manage.js';
 import { grantsOf, type Grant } from '../rbac/grant.js';
 import { AgentRepository } from '../repositories/agent-repository.js';
 import { LlmRepository } from '../repositories/llm-repository.js';
@@ -11,6 +12,7 @@ import { isUniqueViolation } from '../repositories/unique-violation.js';
 import { UserRepository } from '../repositories/user-repository.js';
 import { generateId } from '../security/token.js';
 import type { Principal } from '../rbac/principal.js';
+import { someAdminRemains, userPermissions } from './user-permissions.js';
 import { toUserView } from './user-view.js';
 
 /** What else must forget a user's access when it changes. */
@@ -60,15 +62,25 @@ export class UserService {
   async update(principal: Principal, name: string, patch: UserUpdate): Promise<UserView> {
     const user = await this.#findVisible(principal, name);
     if (!principal.can('edit', 'users', { name })) throw forbidden(`changing user ${name} needs the edit:users permission`);
+    const before = await userPermissions(this.#roleBindings, user);
+    assertMayManage(principal, user, before, `changing user ${name}`);
     const groups = patch.groups === undefined ? undefined : unique(patch.groups);
     const addedGroups = (groups ?? []).filter((group) => !user.groups.includes(group));
     const newRole = patch.role !== undefined && patch.role !== user.role ? patch.role : null;
     await this.#assertMayConfer(principal, newRole, addedGroups, `changing user ${name}`);
-    const updated = await this.#users.update(user.id, {
+    const changes = {
       updatedAt: this.clock.now(),
       ...(groups === undefined ? {} : { groups }),
       ...(patch.role === undefined ? {} : { role: patch.role }),
-    });
+    };
+    // An admin's change may take the last admin away: made and checked in one transaction, undone if so.
+    const updated = before.admin
+      ? await withTransaction(this.db, async (tx) => {
+          const row = await new UserRepository(tx).update(user.id, changes);
+          if (row && !(await someAdminRemains(new UserRepository(tx), new RoleBindingRepository(tx)))) throw lastAdmin(name);
+          return row;
+        })
+      : await this.#users.update(user.id, changes);
     if (!updated) throw notFound(`user not found: ${name}`);
     this.hooks.accessChanged();
     return toUserView(updated);
@@ -82,6 +94,7 @@ export class UserService {
     const user = await this.#findVisible(principal, name);
     if (!principal.can('delete', 'users', { name })) throw forbidden(`deleting user ${name} needs the delete:users permission`);
     if (user.id === principal.userId) throw conflict('you cannot delete yourself; ask another admin');
+    assertMayManage(principal, user, await userPermissions(this.#roleBindings, user), `deleting user ${name}`);
     const sessionIds = await withTransaction(this.db, async (tx) => {
       const users = new UserRepository(tx);
       const llms = new LlmRepository(tx);
@@ -122,4 +135,9 @@ function visible(principal: Principal, user: UserRow): boolean {
 
 function unique(values: string[]): string[] {
   return [...new Set(values)];
+}
+
+/** The refusal of a change that would leave no admin: nobody could manage mcpd any more. */
+export function lastAdmin(name: string): HttpError {
+  return conflict(`${name} is the only admin: the change would leave nobody who may manage mcpd; make another user an admin first (role: admin)`);
 }

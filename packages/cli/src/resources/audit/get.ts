@@ -32,7 +32,7 @@ export function registerGetAudit(get: Command, context: CliContext): void {
       // On stderr, like the table's notices: a JSON or YAML reader's stdout stays the records alone.
       const hint = olderPageHint(records, limit);
       if (hint) context.printer.notice(hint);
-      // Without view:audit mcpd answers the caller's own records whatever --user says: a table of them must not pass for another's.
+      // An mcpd from before it refused the filter answers the caller's own records whatever --user says: a table of them must not pass for another's.
       if (filters.user !== undefined && records.some((record) => record.userName !== filters.user)) {
         context.printer.notice(`note: --user ${filters.user} needs the view:audit permission, so these are your own calls`);
       }
