@@ -56,6 +56,8 @@ export const busAccessNewsSchema = z.object({
   from: z.string().min(1),
   tokenId: z.string().min(1).optional(),
   sessionIds: z.array(z.string().min(1)).optional(),
+  /** Users deleted: the calls they are making end. An older replica neither sends nor reads it. */
+  userIds: z.array(z.string().min(1)).optional(),
 });
 
 /**

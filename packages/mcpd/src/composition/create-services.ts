@@ -247,6 +247,7 @@ export function createServices(options: ServiceOptions): RunningServices {
     ...(options.failedAuth ? { failedAuth: options.failedAuth } : {}),
   });
   const forgetAccessHere = (change: AccessChange = {}) => {
+    inference.cutRevoked(change);
     // Declared below; only ever called once everything is built.
     live.accessChanged();
     auth.forgetAll();
@@ -323,8 +324,8 @@ export function createServices(options: ServiceOptions): RunningServices {
       userLoad: (load) => userLoad?.reported(load),
       dispatchLoad: (load) => dispatchLoad?.reported(load),
       slotsFreed: (llmId) => sharedSlots?.freed(llmId),
-      accessChanged: ({ tokenId, sessionIds = [] }) => {
-        forgetAccessHere({ tokenId });
+      accessChanged: ({ tokenId, sessionIds = [], userIds }) => {
+        forgetAccessHere({ tokenId, userIds });
         const ended = [...(tokenId ? [providerSessions.tokenRevoked(tokenId)] : []), ...sessionIds.map((sessionId) => providerSessions.disconnect(sessionId))];
         Promise.all(ended).catch((error: unknown) => options.logger.error({ err: error }, 'ending connections after another replica revoked access failed'));
       },

@@ -1,7 +1,7 @@
 import type { NewAuditRecordRow } from '@mcpctl/db';
 import type { Clock } from '@mcpctl/clock';
 import type { Dispatcher, Slot } from '../dispatch/dispatcher.js';
-import { badRequest, echo, HttpError, NoOtherMemberError, serviceUnavailable } from '../errors.js';
+import { badRequest, echo, HttpError, NoOtherMemberError, serviceUnavailable, unauthorized } from '../errors.js';
 import type { McpdMetrics } from '../metrics.js';
 import type { AuditWriter } from './audit-writer.js';
 import type { InferenceFailureLog } from './inference-failure-log.js';
@@ -56,9 +56,10 @@ export interface InferenceServiceOptions {
   failures: InferenceFailureLog;
 }
 
-/** A call being answered, as a shutdown sees it. */
+/** A call being answered, as a shutdown or a revocation sees it. */
 interface RunningCall {
   caller: CuttableCaller;
+  principal: Principal;
   /** True once a member's slot is held: the call is being served, not queued. */
   started: boolean;
 }
@@ -90,7 +91,7 @@ export class InferenceService {
     const startedAt = clock.monotonic();
     const at = clock.now();
     const outcome: Outcome = { status: 200, servedBy: null, usage: undefined, firstTokenAt: undefined, error: undefined, queueMs: null };
-    const running: RunningCall = { caller: new CuttableCaller(keepalive ?? call.caller), started: false };
+    const running: RunningCall = { caller: new CuttableCaller(keepalive ?? call.caller), principal: call.principal, started: false };
     this.metrics.inFlight.inc();
     this.#calls.add(running);
     try {
@@ -221,6 +222,21 @@ export class InferenceService {
   cutAll(): void {
     for (const running of this.#calls) {
       running.caller.cut(serviceUnavailable('mcpd shut down before the answer finished', SHUTDOWN_RETRY_AFTER_SECONDS));
+    }
+  }
+
+  /**
+   * Access was taken away (a token revoked, a user deleted): the calls made with it end now, as a
+   * shutdown's do, a stream with an error frame and an answer not started with 401, so a leaked
+   * token's long generation stops with the revocation instead of at the upstream's own limit.
+   */
+  cutRevoked(revoked: { tokenId?: string | undefined; userIds?: readonly string[] | undefined }): void {
+    for (const running of this.#calls) {
+      if (running.principal.tokenId === revoked.tokenId) {
+        running.caller.cut(unauthorized('the token this request came with was revoked while it was answered'));
+      } else if (revoked.userIds?.includes(running.principal.userId) === true) {
+        running.caller.cut(unauthorized(`user ${running.principal.userName} was deleted while this request was answered`));
+      }
     }
   }
 

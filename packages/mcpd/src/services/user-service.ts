@@ -17,8 +17,8 @@ import { toUserView } from './user-view.js';
 
 /** What else must forget a user's access when it changes. */
 export interface AccessHooks {
-  /** Cached token verifications and permissions are stale. */
-  accessChanged(): void;
+  /** Cached token verifications and permissions are stale; `userIds` were deleted, and the calls they are making end. */
+  accessChanged(change?: { userIds: string[] }): void;
   /** The user's provider sessions are gone: close their control streams. */
   sessionsRemoved(sessionIds: string[]): Promise<void>;
 }
@@ -111,7 +111,7 @@ export class UserService {
       await users.delete(user.id);
       return ids;
     });
-    this.hooks.accessChanged();
+    this.hooks.accessChanged({ userIds: [user.id] });
     await this.hooks.sessionsRemoved(sessionIds);
   }
 
