@@ -1,9 +1,9 @@
-import { statusViewSchema } from '@mcpctl/protocol';
 import type { ApiClient } from '../api-client.js';
 import type { SourceDocument } from '../documents/parse-documents.js';
 import { UsageError } from '../errors.js';
 import { listLlms } from './llm/llm-api.js';
 import { listUsers } from './user/user-api.js';
+import { callerStatus, holdsUnlimited } from './caller-grants.js';
 
 /** Names a document gives resources, which the other documents of its run may refer to. */
 export interface GivenNames {
@@ -72,8 +72,6 @@ async function visibleLlmsAndPools(client: ApiClient): Promise<ReadonlySet<strin
   return names;
 }
 
-/** An admin, or a caller granted `view:users` for every name (a grant limited to names reads `view:users on …`). */
 async function seesEveryUser(client: ApiClient): Promise<boolean> {
-  const { user } = await client.get('/api/v1/status', statusViewSchema);
-  return user.admin || (user.grants?.includes('view:users') ?? false);
+  return holdsUnlimited(await callerStatus(client), 'view:users');
 }

@@ -139,7 +139,12 @@ describe('mcpctl users, tokens and role bindings', () => {
     const own = await mcpctl(['describe', 'user', 'alice'], { token: aliceToken });
     expect(own.stdout.replaceAll(/\(.*? ago\)/g, '')).toBe(described.stdout.replaceAll(/\(.*? ago\)/g, ''));
     expect(await mcpctl(['describe', 'user', 'nobody'])).toMatchObject({ code: 1, stdout: '' });
-    expect((await mcpctl(['delete', 'rolebindings', 'ml-viewers'])).code).toBe(0);
+    // Another user's bindings need view:rbac: without it they are not listed as none.
+    expect((await mcpctl(['create', 'rolebinding', 'alice-sees-users', '--user', 'alice', '--permission', 'view:users'])).code).toBe(0);
+    const other = await mcpctl(['describe', 'user', 'admin'], { token: aliceToken });
+    expect(other.code).toBe(0);
+    expect(other.stdout).toMatch(/\nRole bindings: +not visible to you\n$/);
+    expect((await mcpctl(['delete', 'rolebindings', 'ml-viewers', 'alice-sees-users'])).code).toBe(0);
   });
 
   it('describes a role binding and a token, and gets one token by name', async () => {

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import type { RoleBindingView, UserView } from '@mcpctl/protocol';
 import type { CliContext } from '../../context.js';
-import { ApiError } from '../../errors.js';
+import type { ApiClient } from '../../api-client.js';
 import { timeWithAge } from '../../format/relative-age.js';
+import { callerStatus, holdsUnlimited } from '../caller-grants.js';
 import { listRoleBindings } from '../rolebinding/role-binding-api.js';
 import { getUser } from './user-api.js';
 
@@ -16,13 +17,18 @@ export function registerDescribeUser(describe: Command, context: CliContext): vo
     .action(async (name: string) => {
       const client = await context.api();
       const user = await getUser(client, name);
-      // Bindings are an admin's to read: anyone else sees the user without them.
-      const bindings = await listRoleBindings(client).catch((error: unknown) => {
-        if (error instanceof ApiError && (error.status === 403 || error.status === 404)) return undefined;
-        throw error;
-      });
+      const bindings = (await seesBindingsOf(client, user)) ? await listRoleBindings(client) : undefined;
       context.printer.fields(describeUserFields(user, bindings, new Date(context.now())));
     });
+}
+
+/**
+ * Everyone reads the bindings naming them or their groups; another user's only with `view:rbac`.
+ * Without it mcpd lists the caller's own, and another user's would read as `none`.
+ */
+async function seesBindingsOf(client: ApiClient, user: UserView): Promise<boolean> {
+  const caller = await callerStatus(client);
+  return caller.name === user.name || holdsUnlimited(caller, 'view:rbac');
 }
 
 /** The `describe` lines of a user; `bindings` undefined when the caller may not read them. */

@@ -1,0 +1,16 @@
+import { statusViewSchema, type StatusView } from '@mcpctl/protocol';
+import type { ApiClient } from '../api-client.js';
+
+/** Who the caller is, and what it may do, as `GET /api/v1/status` says. */
+export async function callerStatus(client: ApiClient): Promise<StatusView['user']> {
+  return (await client.get('/api/v1/status', statusViewSchema)).user;
+}
+
+/**
+ * An admin, or a caller granted `permission` for every name (a grant limited to names reads
+ * `view:users on …`). An mcpd too old to list grants answers false: the caller is then told
+ * less, never more.
+ */
+export function holdsUnlimited(user: StatusView['user'], permission: string): boolean {
+  return user.admin || (user.grants?.includes(permission) ?? false);
+}
