@@ -13,13 +13,7 @@ export function checkSchema<T>(schema: Schema<T>, input: unknown): { ok: true; v
   const result = schema.safeParse(input);
   if (result.success) return { ok: true, value: result.data };
   const problems = result.error.issues
-    .map((issue) => {
-      const message = MISSING.test(issue.message) ? 'is required' : issue.message;
-      return issue.path.length === 0 ? message : `${issue.path.map(String).join('.')}: ${message}`;
-    })
+    .map((issue) => (issue.path.length === 0 ? issue.message : `${issue.path.map(String).join('.')}: ${issue.message}`))
     .join('; ');
   return { ok: false, problems };
 }
-
-/** zod's words for a field left out: said plainly. */
-const MISSING = /^Invalid input: expected \w+, received undefined$/;

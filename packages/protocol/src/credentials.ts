@@ -6,9 +6,9 @@ import { z } from 'zod';
  */
 export const credentialsFileSchema = z.object({
   mcpdUrl: z
-    .url({ protocol: /^https?$/, error: 'mcpdUrl must be an http:// or https:// URL' })
-    .refine((url) => !urlHoldsCredentials(url), 'mcpdUrl must not hold a user name or password; mcpd takes the token alone'),
-  token: z.string().min(1, 'token must not be empty'),
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+    .refine((url) => !urlHoldsCredentials(url), 'must not hold a user name or password; mcpd takes the token alone'),
+  token: z.string().min(1),
 });
 export type CredentialsFile = z.infer<typeof credentialsFileSchema>;
 

@@ -1,3 +1,4 @@
+export * from './plain-issue-message.js';
 export * from './names.js';
 export * from './closest-name.js';
 export * from './error-body.js';

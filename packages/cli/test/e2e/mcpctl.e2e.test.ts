@@ -215,7 +215,7 @@ describe('mcpctl against a real mcpd', () => {
     expect(await mcpctl(['apply', '-f', file])).toEqual({
       code: 2,
       stdout: '',
-      stderr: `error: ${file}: document 2 (llm/second) is invalid: maxConcurrent: Too big: expected number to be <=100000\n`,
+      stderr: `error: ${file}: document 2 (llm/second) is invalid: maxConcurrent: must be at most 100000\n`,
     });
     expect((await mcpctl(['get', 'llm', 'first-ok'])).code).toBe(1);
   });

@@ -49,7 +49,7 @@ describe('agents in get', () => {
 
   it('refuses default parameters mcpd would refuse, before anything is sent', () => {
     expect(() => roundTrip('kind: Agent\nname: warm\nllm: qwen3\ndefaultParams:\n  temperature: hot\n')).toThrow(
-      'stdin: document 1 (agent/warm) is invalid: defaultParams: temperature: Invalid input: expected number, received string',
+      'stdin: document 1 (agent/warm) is invalid: defaultParams: temperature: must be a number, not a string',
     );
     expect(() => roundTrip('kind: Agent\nname: warm\nllm: qwen3\ndefaultParams:\n  messages: []\n')).toThrow(/defaultParams cannot set messages: a chat sets it itself/);
   });

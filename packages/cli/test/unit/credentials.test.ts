@@ -61,20 +61,20 @@ describe('resolveCredentials', () => {
   it('names the file when it is malformed', async () => {
     await writeCredentials(home, { mcpdUrl: 'http://a', token: 't' });
     await writeFile(credentialsPath(home), '{"mcpdUrl": "not a url", "token": ""}');
-    await expect(resolveCredentials({}, home)).rejects.toThrow(`${credentialsPath(home)} is invalid: mcpdUrl: mcpdUrl must be an http:// or https:// URL; token: token must not be empty`);
+    await expect(resolveCredentials({}, home)).rejects.toThrow(`${credentialsPath(home)} is invalid: mcpdUrl: must be an http:// or https:// URL; token: must not be empty`);
   });
 
   it('names the file when its mcpd URL has no scheme', async () => {
     await writeCredentials(home, { mcpdUrl: 'http://a', token: 't' });
     await writeFile(credentialsPath(home), '{"mcpdUrl": "127.0.0.1:13100", "token": "t"}');
-    await expect(resolveCredentials({}, home)).rejects.toThrow(`${credentialsPath(home)} is invalid: mcpdUrl: mcpdUrl must be an http:// or https:// URL`);
+    await expect(resolveCredentials({}, home)).rejects.toThrow(`${credentialsPath(home)} is invalid: mcpdUrl: must be an http:// or https:// URL`);
   });
 
   it('refuses a file whose mcpd URL holds a user name or password', async () => {
     await writeCredentials(home, { mcpdUrl: 'http://a', token: 't' });
     await writeFile(credentialsPath(home), '{"mcpdUrl": "http://alice:hunter2@mcpd.example:3100", "token": "t"}');
     await expect(resolveCredentials({}, home)).rejects.toThrow(
-      `${credentialsPath(home)} is invalid: mcpdUrl: mcpdUrl must not hold a user name or password; mcpd takes the token alone`,
+      `${credentialsPath(home)} is invalid: mcpdUrl: must not hold a user name or password; mcpd takes the token alone`,
     );
   });
 });

@@ -108,7 +108,7 @@ describe('llmSpecFromDocument', () => {
     const documents = parseDocuments('kind: Llm\nname: first-ok\ntype: openai\nmodel: m\nurl: http://x\n---\nkind: Llm\nname: second\nmaxConcurrent: 200000\n', 'llms.yaml');
     expect(llmSpecFromDocument(documents[0]!, {}).name).toBe('first-ok');
     expect(() => llmSpecFromDocument(documents[1]!, {})).toThrow(
-      new UsageError('llms.yaml: document 2 (llm/second) is invalid: maxConcurrent: Too big: expected number to be <=100000'),
+      new UsageError('llms.yaml: document 2 (llm/second) is invalid: maxConcurrent: must be at most 100000'),
     );
   });
 

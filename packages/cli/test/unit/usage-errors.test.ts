@@ -87,7 +87,7 @@ describe('usage errors exit 2 with one line on stderr', () => {
     [['create', 'llm', 'Bad_Name', '--type', 'openai', '--model', 'm', '--url', 'http://u'], 'error: invalid LLM Bad_Name: name: a name uses'],
     [['login', '--url', 'ftp://x', '--token', 't'], 'error: --url ftp://x must start with http:// or https://'],
     [['get', 'audit', '--status', '999'], 'error: --status 999: status is ok, error, or an HTTP status from 100 to 599\n'],
-    [['create', 'agent', 'a', '--llm', 'b', '--param', 'temperature=hot'], 'error: invalid agent a: defaultParams: temperature: Invalid input: expected number, received string'],
+    [['create', 'agent', 'a', '--llm', 'b', '--param', 'temperature=hot'], 'error: invalid agent a: defaultParams: temperature: must be a number, not a string'],
     [['create', 'agent', 'a', '--llm', 'b', '--param', 'stream=true'], "error: invalid agent a: defaultParams cannot set stream: a chat sets it itself (the agent's llm, the caller's messages and choice of streaming)"],
     [['get', 'usage', '--since', 'last week'], 'error: --since last week: give a duration such as 30m, 24h or 7d, or an ISO 8601 time with its zone such as 2026-12-01T00:00:00Z\n'],
     [['get', 'usage', '--since', '1h', '--until', '2h'], 'error: --since and --until: since ('],
@@ -153,7 +153,7 @@ describe('apply checks every document before it sends anything', () => {
     expect(await apply(documents.join('\n---\n'))).toEqual({
       code: 2,
       stdout: '',
-      stderr: 'error: stdin: document 2 (llm/second) is invalid: maxConcurrent: Too big: expected number to be <=100000\n',
+      stderr: 'error: stdin: document 2 (llm/second) is invalid: maxConcurrent: must be at most 100000\n',
     });
   });
 
@@ -184,7 +184,7 @@ describe('apply checks every document before it sends anything', () => {
       expect(lines[0]).toMatch(new RegExp(`^error: ${join(dir, 'broken.yaml')}: YAML document 1 is invalid: `));
       expect(lines.filter((line) => line.startsWith('error: ') && !line.startsWith(`error: ${join(dir, 'broken.yaml')}`))).toEqual([
         `error: ${join(more, 'a.yml')}: document 1 has unknown kind 'Widget' (known kinds: User, Llm, Agent, RoleBinding)`,
-        `error: ${join(more, 'b.yaml')}: document 1 (llm/b) is invalid: maxConcurrent: Too big: expected number to be <=100000`,
+        `error: ${join(more, 'b.yaml')}: document 1 (llm/b) is invalid: maxConcurrent: must be at most 100000`,
         expect.stringMatching(new RegExp(`^error: ${join(more, 'c-link.yaml')}: document 1 \\(user/linked\\) is invalid: role: `)),
         `error: 4 of 5 documents in ${join(dir, 'broken.yaml')}, ${more} and ${join(dir, 'one.json')} refused; nothing was applied`,
       ]);
@@ -226,7 +226,7 @@ describe('apply checks every document before it sends anything', () => {
       code: 2,
       stdout: '',
       stderr: [
-        'error: stdin: document 2 (llm/big) is invalid: maxConcurrent: Too big: expected number to be <=100000',
+        'error: stdin: document 2 (llm/big) is invalid: maxConcurrent: must be at most 100000',
         "error: stdin: document 3 has unknown kind 'Widget' (known kinds: User, Llm, Agent, RoleBinding)",
         'error: stdin: documents 1 and 4 both describe llm/ok; merge them into one',
         'error: 3 of 5 documents in stdin refused; nothing was applied',

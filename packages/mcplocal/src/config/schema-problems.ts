@@ -42,15 +42,11 @@ export function schemaProblems(file: string, issues: readonly SchemaIssue[], sch
   });
 }
 
+/** Protocol's plain messages (`is required`, `must not be empty`), and the few a config file words its own way. */
 function describeIssue(issue: SchemaIssue): string {
   switch (issue.code) {
     case 'invalid_format':
       return issue.format === 'url' ? 'must be an http:// or https:// URL (a host, and a port from 1 to 65535 if any)' : issue.message;
-    case 'invalid_type':
-      if (issue.message.endsWith('received undefined')) return 'is required';
-      return issue.message.replace(/^Invalid input: /, '');
-    case 'too_small':
-      return issue.origin === 'string' && issue.minimum === 1 ? 'must not be empty' : issue.message;
     case 'invalid_value':
       return `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
     case 'invalid_union': {

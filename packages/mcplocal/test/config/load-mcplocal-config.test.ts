@@ -130,7 +130,7 @@ describe('loadMcplocalConfig', () => {
         'config.json: providers[11].url: a managed server runs on this machine and asks for no user name or password; drop the user:pass@',
         'config.json: providers[9].wake.url: holds a user name or password; send them as an Authorization header in wake.headers',
         'config.json: agents[1].name: "helper" is also the name of agents[0]',
-        'config.json: agents[2].defaultParams.temperature: Invalid input: expected number, received string',
+        'config.json: agents[2].defaultParams.temperature: must be a number, not a string',
         "config.json: agents[3].defaultParams: cannot set model, stream: a chat sets them itself (the agent's llm, the caller's messages and choice of streaming)",
         `credentials: must be mode 0600, is 0644 (chmod 600 ${join(home.path, 'credentials')})`,
       ].sort(),

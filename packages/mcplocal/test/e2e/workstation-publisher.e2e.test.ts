@@ -102,10 +102,14 @@ describe('a publisher whose connection to mcpd drops', () => {
   });
 });
 
-/* Two mcpd processes on one PostgreSQL database behind a balancer: one restarts, the other takes over. */
-describe.skipIf(!process.env.MCPCTL_TEST_DATABASE_URL)('a publisher whose mcpd restarts behind a balancer', () => {
+/*
+ * Two mcpd replicas on one PostgreSQL database behind a balancer: one restarts, the other takes
+ * over. Replicas, so NATS: a second mcpd without it is refused beside the first (docs/deploy.md).
+ */
+describe.skipIf(!process.env.MCPCTL_TEST_DATABASE_URL || !process.env.MCPCTL_TEST_NATS_URL)('a publisher whose mcpd restarts behind a balancer', () => {
   const serverUrl = process.env.MCPCTL_TEST_DATABASE_URL ?? '';
   const databaseName = `mcpctl_t_${randomBytes(8).toString('hex')}`;
+  const subjectPrefix = `mcpctl-test-${randomBytes(6).toString('hex')}`;
   const replicas: SpawnedMcpd[] = [];
   const dataDirs: TempDir[] = [];
   let proxy: TcpProxy | undefined;
@@ -125,7 +129,12 @@ describe.skipIf(!process.env.MCPCTL_TEST_DATABASE_URL)('a publisher whose mcpd r
     dataDirs.push(dir);
     const databaseUrl = new URL(serverUrl);
     databaseUrl.pathname = `/${databaseName}`;
-    const env = { DATABASE_URL: databaseUrl.toString(), MCPD_SECRET_KEY: 'publisher-e2e-secret-key-0123456789' };
+    const env = {
+      DATABASE_URL: databaseUrl.toString(),
+      MCPD_SECRET_KEY: 'publisher-e2e-secret-key-0123456789',
+      MCPD_NATS_URL: process.env.MCPCTL_TEST_NATS_URL ?? '',
+      MCPD_NATS_SUBJECT_PREFIX: subjectPrefix,
+    };
     const started = await spawnMcpd({ dataDir: dir.path, env, ...(adminToken ? { adminToken } : {}) });
     replicas.push(started);
     return started;

@@ -367,7 +367,7 @@ describe('the local endpoint forwarding to mcpd, with failover', () => {
     }
   });
 
-  it('refuses with the original error when the user token is revoked', async () => {
+  it('passes on the 401 of a call mcpd ended because its token was revoked, and serves nothing locally', async () => {
     const central = await centralLlm();
     const token = (await (await admin('POST', '/api/v1/tokens', { user: 'alice', name: `short-lived-${llmCount}` })).json()) as { id: string; token: string };
     const endpoint = await endpointFor(central.name, token.token);
@@ -375,12 +375,10 @@ describe('the local endpoint forwarding to mcpd, with failover', () => {
     const pending = post(endpoint, { model: central.name, messages: HI });
     await central.upstream.waitForRequests(1);
     await admin('DELETE', `/api/v1/tokens/${token.id}`);
-    await central.upstream.close();
 
     const response = await pending;
-    expect(response.status).toBe(502);
+    expect(response.status).toBe(401);
     expect(local.requests).toHaveLength(0);
-    expect(lines.join('\n')).toContain("mcpd says the user may not use it");
     expect((await post(endpoint, { model: central.name, messages: HI })).status).toBe(401);
   });
 });
