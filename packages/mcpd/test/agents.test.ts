@@ -331,7 +331,7 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     expect(await (await mcpd.api('/api/v1/agents', { token: bob })).json()).toEqual([]);
     const refused = await createAgent({ name: 'broken', llm: 'qwen', defaultParams: { temperature: 'warm' } });
     expect(refused.status).toBe(400);
-    expect(errorBodySchema.parse(await refused.json()).error).toBe('invalid defaultParams of agent broken: temperature: Invalid input: expected number, received string');
+    expect(errorBodySchema.parse(await refused.json()).error).toBe('invalid defaultParams of agent broken: temperature: must be a number, not a string');
     const chosen = await createAgent({ name: 'broken', llm: 'qwen', defaultParams: { stream: true, model: 'qwen-alpha' } });
     expect(errorBodySchema.parse(await chosen.json()).error).toBe(
       "defaultParams of agent broken cannot set model, stream: a chat sets them itself (the agent's llm, the caller's messages and choice of streaming)",
@@ -407,7 +407,7 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
 
     const refused = await register(alice, { ...payload, providerSessionId, agents: [{ name: 'warm', llmName: 'alice-desk', defaultParams: { temperature: 'hot' } }] });
     expect(refused.status).toBe(400);
-    expect(errorBodySchema.parse(await refused.json()).error).toBe('invalid defaultParams of agent warm: temperature: Invalid input: expected number, received string');
+    expect(errorBodySchema.parse(await refused.json()).error).toBe('invalid defaultParams of agent warm: temperature: must be a number, not a string');
   });
 
   it('says when a pinned pool is gone, and keeps the pin from following its name to an LLM', async () => {

@@ -62,7 +62,8 @@ describe.each(testDatabaseVariants())('status and reconnect grace after a restar
     return stream;
   };
   const restart = async (env: Record<string, string> = {}) => {
-    after = await startTestServer({ database, clock, cacheMs: 0, env });
+    // `before` stands for a process killed: the database would have let go of its lone-process lock.
+    after = await startTestServer({ database, clock, cacheMs: 0, env, loneProcessLock: false });
     return after;
   };
   const infer = (server: TestServer) =>

@@ -40,7 +40,7 @@ describe('access taken away while an answer runs', () => {
   async function streamStarted(): Promise<{ rest: () => Promise<string>; startedAt: number }> {
     const response = await mcpd.api('/v1/chat/completions', { token: alice, json: { model: 'qwen', messages: hello, stream: true } });
     expect(response.status).toBe(200);
-    const reader = response.body!.getReader();
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     const decoder = new TextDecoder();
     let text = '';
     while (!text.includes('"content"')) {
@@ -68,7 +68,7 @@ describe('access taken away while an answer runs', () => {
     expect(Date.now() - stream.startedAt).toBeLessThan(4_000);
     expect(body).toContain('the token this request came with was revoked while it was answered');
     expect(body).not.toContain('[DONE]');
-    await eventually(async () => expect(await audit()).toContainEqual(expect.objectContaining({ userName: 'alice', status: 401, error: 'the token this request came with was revoked while it was answered' })));
+    await eventually(async () => (await audit()).some((row) => row.userName === 'alice' && row.status === 401 && row.error === 'the token this request came with was revoked while it was answered'));
   });
 
   it('ends the calls of a user deleted while they run, a whole answer not started yet with 401', async () => {

@@ -9,6 +9,9 @@ import { sealStoredUrls } from '../src/services/seal-stored-urls.js';
 import { checkSecretKey } from '../src/services/check-secret-key.js';
 import { startTestServer, TEST_SECRET_KEY, type TestServer } from './support/test-server.js';
 
+/** Starts beside the running first server, as a second process may once the first was killed (which lets go of its lone-process lock). */
+const BESIDE = { loneProcessLock: false } as const;
+
 describe.each(testDatabaseVariants())('URLs stored in clear, sealed at start, on $name', (variant) => {
   let mcpd: TestServer;
 
@@ -24,11 +27,11 @@ describe.each(testDatabaseVariants())('URLs stored in clear, sealed at start, on
   it('refuses to start with a secret key that opens none of the secrets stored, and starts with the right one', async () => {
     expect((await mcpd.api('/api/v1/llms', { json: { name: 'keyed', type: 'openai', model: 'm', url: 'http://127.0.0.1:9/v1', apiKey: 'sk-upstream-key' } })).status).toBe(201);
     const { database } = mcpd.server.services;
-    const wrong = startTestServer({ database, env: { MCPD_SECRET_KEY: 'another-secret-key-9876543210' } });
+    const wrong = startTestServer({ database, env: { MCPD_SECRET_KEY: 'another-secret-key-9876543210' }, ...BESIDE });
     await expect(wrong).rejects.toThrow(
       'MCPD_SECRET_KEY opens none of the 1 secret stored in the database (API keys, URL credentials): it is not the key they were sealed with; start with that key (every replica takes the same one; docs/deploy.md says what to do when it is lost)',
     );
-    const right = await startTestServer({ database });
+    const right = await startTestServer({ database, ...BESIDE });
     await right.close();
   });
 
@@ -44,7 +47,7 @@ describe.each(testDatabaseVariants())('URLs stored in clear, sealed at start, on
     const box = new SecretBox(TEST_SECRET_KEY);
     expect(await checkSecretKey(repository, box)).toEqual({ stored: 2, unreadable: ['bad'] });
     expect(await sealStoredUrls(repository, box)).toBe(0);
-    const again = await startTestServer({ database });
+    const again = await startTestServer({ database, ...BESIDE });
     await again.close();
     expect(await repository.findByName('good')).toMatchObject({ url: 'https://***:***@models.example/v1' });
   });

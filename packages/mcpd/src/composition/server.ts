@@ -19,6 +19,7 @@ import { sealStoredUrls } from '../services/seal-stored-urls.js';
 import { LlmRepository } from '../repositories/llm-repository.js';
 import { SecretBox } from '../security/secret-box.js';
 import { runExclusively } from '../repositories/singleton-lock.js';
+import { holdLoneProcessLock, type LoneProcessLock, type LoneProcessLockEvents } from '../repositories/lone-process-lock.js';
 import { checkSecretKey } from '../services/check-secret-key.js';
 import { createServices, type RunningServices } from './create-services.js';
 import { NatsBus, redactNatsUrl } from '../bus/nats-bus.js';
@@ -48,6 +49,12 @@ export interface StartOptions {
   resolveHost?: ResolveHost;
   /** Among replicas: liveness timing (tests shorten it); the defaults otherwise. */
   presenceTiming?: PresenceTiming;
+  /**
+   * Without NATS on PostgreSQL, hold the lone-process lock (default true). Off only in tests that
+   * start a second mcpd in-process beside a first that stands for one killed, whose lock the
+   * database would have let go with its connection.
+   */
+  loneProcessLock?: boolean;
 }
 
 /** How long a task or results wait for the replica that should take them before counting as undelivered. */
@@ -87,6 +94,28 @@ async function startOn(config: McpdConfig, options: StartOptions, clock: Clock, 
   const database =
     options.database ??
     (await openDatabase({ url: config.databaseUrl, dataDir: config.databaseUrl ? undefined : join(config.dataDir, 'pgdata') }));
+  let loneLock: LoneProcessLock | undefined;
+  try {
+    // Without NATS, the only mcpd on its PostgreSQL database, or none: refused before it reads a row.
+    loneLock = config.cluster || options.loneProcessLock === false ? undefined : await holdLoneProcessLock(database, clock, loneLockEvents(logger));
+    return await startWithDatabase(config, options, clock, lock, database, loneLock);
+  } catch (error) {
+    // Before the database closes, which waits for every connection given out.
+    await loneLock?.release().catch(() => undefined);
+    if (!options.database) await database.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function startWithDatabase(
+  config: McpdConfig,
+  options: StartOptions,
+  clock: Clock,
+  lock: DataDirLock | undefined,
+  database: DatabaseHandle,
+  loneLock: LoneProcessLock | undefined,
+): Promise<RunningServer> {
+  const { logger } = options;
   // What the embedded database just created, in case this process's umask let others in.
   if (!options.database && !config.databaseUrl) await makeDataDirPrivate(config.dataDir, logger, { made: true });
   const secretKey = config.secretKey ?? (await loadOrCreateSecretKey(config.dataDir));
@@ -208,7 +237,6 @@ async function startOn(config: McpdConfig, options: StartOptions, clock: Clock, 
     await bus?.close().catch(() => undefined);
     await app.close().catch(() => undefined);
     await services.close().catch(() => undefined);
-    if (!options.database) await database.close().catch(() => undefined);
     throw error;
   }
   const address = app.server.address();
@@ -277,6 +305,7 @@ async function startOn(config: McpdConfig, options: StartOptions, clock: Clock, 
         await services.presence?.stop().catch((error: unknown) => logger.error({ err: error }, 'removing this replica failed'));
         await bus?.close().catch((error: unknown) => logger.error({ err: error }, 'closing the NATS connection failed'));
         await services.close();
+        await loneLock?.release().catch((error: unknown) => logger.error({ err: error }, 'letting go of the lone-process lock failed'));
         if (!options.database) await database.close();
         await lock?.release();
       }
@@ -284,6 +313,17 @@ async function startOn(config: McpdConfig, options: StartOptions, clock: Clock, 
     return closing;
   };
   return { app, services, url, close };
+}
+
+/** What the lone-process lock says after the start goes to the log. */
+function loneLockEvents(logger: Logger): LoneProcessLockEvents {
+  return {
+    lost: (error) =>
+      logger.error({ err: error }, 'lost the database connection holding the lone-process lock: until it is taken again, another mcpd without MCPD_NATS_URL could start on this database; retrying every 5 s'),
+    retaken: () => logger.info('took the lone-process lock again: another mcpd without MCPD_NATS_URL is refused again'),
+    takenByAnother: (refusal) =>
+      logger.error({ reason: refusal.message }, 'another mcpd took this database while the lone-process lock was lost: both now hold streams the other cannot reach; stop one of them'),
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { mcpdReplicas, type Database } from '@mcpctl/db';
+import { loneProcessRefusal } from './lone-process-lock.js';
 import { rawRows } from './raw-rows.js';
 
 /**
@@ -23,6 +24,14 @@ export class ReplicaRepository {
   async aliveIds(staleMs: number): Promise<string[]> {
     const rows = await rawRows<{ id: string }>(this.db, sql`select id from mcpd_replicas where heartbeat_at >= now() - make_interval(secs => ${staleMs / 1000}) order by id`);
     return rows.map((row) => row.id);
+  }
+
+  /**
+   * For a replica with NATS, after its first beat: why it may not start when an mcpd without
+   * NATS holds the database (its lone-process lock), or undefined.
+   */
+  loneProcessRefusal(): Promise<Error | undefined> {
+    return loneProcessRefusal(this.db);
   }
 
   async remove(id: string): Promise<void> {

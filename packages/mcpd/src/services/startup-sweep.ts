@@ -35,15 +35,21 @@ export class StartupSweep {
 
   /**
    * `clustered`: other replicas may hold sessions' connections, and rows are theirs; the rows of
-   * replicas that died are swept by `ReplicaPresence` instead.
+   * replicas that died are swept by `ReplicaPresence` instead. Run after this replica's first
+   * beat among replicas, and after an mcpd alone took its lone-process lock: of two starting
+   * together, the later to look sees the other.
    */
   async run(connectedSessionIds: string[], clustered = false): Promise<StartupSweepReport> {
     const now = this.clock.now();
     let markedInactive = 0;
-    if (!clustered) {
+    if (clustered) {
+      // An mcpd without NATS holds every stream it has for its own and cannot hear of those held here.
+      const refusal = await this.replicas.repository.loneProcessRefusal();
+      if (refusal) throw refusal;
+    } else {
       // Alone, this process takes every stream for its own: with replicas alive on the same
       // database it would mark their publishers' rows inactive and answer their callers that the
-      // publishers are offline.
+      // publishers are offline. (Another mcpd alone is kept out by the lone-process lock.)
       const alive = await this.replicas.repository.aliveIds(this.replicas.staleMs);
       if (alive.length > 0) {
         throw new Error(

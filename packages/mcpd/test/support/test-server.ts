@@ -31,6 +31,11 @@ export interface TestServerOptions {
   presenceTiming?: PresenceTiming;
   /** Where mcpd logs; default nowhere. */
   logger?: Logger;
+  /**
+   * Without NATS on PostgreSQL, take the lone-process lock (default true); false for a server
+   * started beside another on the same database that stands for one killed.
+   */
+  loneProcessLock?: boolean;
 }
 
 /** The key a test server seals secrets with, for tests that read its rows. */
@@ -55,6 +60,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     ...(options.cacheMs === undefined ? {} : { cacheMs: options.cacheMs }),
     ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
     ...(options.presenceTiming ? { presenceTiming: options.presenceTiming } : {}),
+    ...(options.loneProcessLock === undefined ? {} : { loneProcessLock: options.loneProcessLock }),
   });
   const api: TestServer['api'] = (path, init = {}) => {
     const { json, token, ...rest } = init;
