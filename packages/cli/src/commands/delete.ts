@@ -37,7 +37,7 @@ const DELETIONS = new Map<ApplyHandler, (name: string) => DeleteTarget>([
 export function registerDelete(program: Command, context: CliContext): void {
   const deleteCommand = program
     .command('delete')
-    .description('delete resources, by name or as a file of documents names them')
+    .description('delete resources by name, or those the documents of a file name (-f)')
     .usage('RESOURCE NAME… | -f FILE')
     .argument('[resource...]')
     .addOption(

@@ -3,6 +3,7 @@ import { tokenCreatedSchema, tokenCreateSchema, type TokenCreate } from '@mcpctl
 import type { CliContext } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { checkSchema } from '../../schema-check.js';
+import { asUserNotFound } from '../user/user-api.js';
 import { tokenPath } from './token-api.js';
 
 interface CreateTokenOptions {
@@ -28,7 +29,12 @@ export function registerCreateToken(create: Command, context: CliContext): void 
     .action(async (options: CreateTokenOptions) => {
       const body = tokenCreateBody(options);
       const client = await context.api();
-      const created = await client.json('POST', tokenPath(), tokenCreatedSchema, { body });
+      let created;
+      try {
+        created = await client.json('POST', tokenPath(), tokenCreatedSchema, { body });
+      } catch (error) {
+        throw options.user === undefined ? error : asUserNotFound(error, options.user);
+      }
       const shown = { name: created.name, user: created.user, token: created.token, expiresAt: created.expiresAt };
       if (options.output === 'json') context.printer.json(shown);
       else if (options.output === 'yaml') context.printer.yaml([{ value: shown }]);
