@@ -1,6 +1,6 @@
 import { McpdHttpError } from '../errors.js';
 
-const LOGIN_HINT = 'the token in MCPCTL_HOME/credentials was refused; run `mcpctl login` again';
+const LOGIN_HINT = 'the token in $MCPCTL_HOME/credentials (~/.mcpctl/credentials unless MCPCTL_HOME is set) was refused; run `mcpctl login` again';
 
 /**
  * A 401: mcpd does not take the token (unknown, expired or revoked), which `mcpctl login` mends.

@@ -69,7 +69,7 @@ describe.each([
     const renewed = await revoked(h);
     expect(h.lines.warn.filter((line) => line.startsWith('control stream lost'))).toEqual([`control stream lost (${streamEnd}); reconnecting in 500 ms`]);
     expect(h.lines.error).toEqual([
-      `mcpd refused this mcplocal's token as it reconnected after the control stream ended (${streamEnd}): mcpd answered the registration with HTTP 401: missing or invalid bearer token (the token in MCPCTL_HOME/credentials was refused; run \`mcpctl login\` again)`,
+      `mcpd refused this mcplocal's token as it reconnected after the control stream ended (${streamEnd}): mcpd answered the registration with HTTP 401: missing or invalid bearer token (the token in $MCPCTL_HOME/credentials (~/.mcpctl/credentials unless MCPCTL_HOME is set) was refused; run \`mcpctl login\` again)`,
     ]);
     expect(h.lines.warn.at(-1)).toBe(`cannot open the control stream (mcpd answered the registration with HTTP 401: missing or invalid bearer token); reconnecting in ${FIRST_BACKOFF_MS} ms`);
 

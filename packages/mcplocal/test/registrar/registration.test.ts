@@ -81,7 +81,7 @@ describe('VirtualLlmRegistrar registration', () => {
   it('fails start with the hint to log in again on a refused token (401), and with mcpd\'s words alone on a 403', async () => {
     harness.mcpd.token = 'a-token-mcpd-revoked';
     await expect(harness.registrar({}, { token: 'test-token-secret' }).start()).rejects.toThrow(
-      'mcpd answered the registration with HTTP 401: missing or invalid bearer token (the token in MCPCTL_HOME/credentials was refused; run `mcpctl login` again)',
+      'mcpd answered the registration with HTTP 401: missing or invalid bearer token (the token in $MCPCTL_HOME/credentials (~/.mcpctl/credentials unless MCPCTL_HOME is set) was refused; run `mcpctl login` again)',
     );
     harness.mcpd.token = 'test-token-secret';
     const refusal = 'provider local-qwen joins pool team as a public member, which needs a create:llms grant naming team (or keep it private)';
