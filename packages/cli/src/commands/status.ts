@@ -61,7 +61,7 @@ function printStatus(context: CliContext, format: OutputFormat, report: StatusRe
   const user = report.user === null ? '-' : userText(report.user);
   // An admin may do everything, which the User line says; anyone else is told what they may do, one
   // grant a line (a grant's own names are joined with commas).
-  const grants = report.user?.grants !== undefined && !report.user.admin ? [['Grants', report.user.grants.join('\n') || 'none'] as const] : [];
+  const grants = report.user?.grants !== undefined && !report.user.admin ? [['Grants', report.user.grants.map(grantLine).join('\n') || 'none'] as const] : [];
   printer.fields([
     ['Server', report.url],
     ['User', user],
@@ -84,4 +84,13 @@ function userText(user: StatusView['user']): string {
 
 function healthText(health: HealthView): string {
   return health.reason === undefined ? health.status : `${health.status} (${health.reason})`;
+}
+
+/**
+ * A grant as the table shows it. Editing and deleting LLMs and agents also takes owning the row
+ * (docs/rbac.md): said beside the grant, so `edit:llms on qwen3` does not read as a right to
+ * change someone else's qwen3.
+ */
+function grantLine(grant: string): string {
+  return /^(edit|delete):(llms|agents)\b/.test(grant) ? `${grant} (rows you own)` : grant;
 }

@@ -67,7 +67,7 @@ describe('mcpctl users, tokens and role bindings', () => {
     const member = await mcpctl(['status'], { token: aliceToken });
     expect(member.code).toBe(0);
     expect(member.stdout).toContain('User:      alice (member)\n');
-    const grants = ['view:llms', 'run:llms', 'create:llms:virtual', 'edit:llms', 'delete:llms', 'view:agents', 'run:agents', 'create:agents', 'edit:agents', 'delete:agents'];
+    const grants = ['view:llms', 'run:llms', 'create:llms:virtual', 'edit:llms (rows you own)', 'delete:llms (rows you own)', 'view:agents', 'run:agents', 'create:agents', 'edit:agents (rows you own)', 'delete:agents (rows you own)'];
     expect(member.stdout).toContain(`Grants:    ${grants.join('\n           ')}\n`);
     await mcpctl(['create', 'user', 'audra', '--role', 'viewer']);
     expect((await mcpctl(['create', 'rolebinding', 'audra-audit', '--user', 'audra', '--permission', 'view:audit'])).code).toBe(0);
