@@ -13,10 +13,12 @@ export function storeToken(token: string | null): void {
 /** An answer of mcpd that is not 2xx: its one-line `error`, and the status. */
 export class ApiError extends Error {
   constructor(
+    /** 0 when mcpd was not reached at all. */
     readonly status: number,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -44,15 +46,39 @@ export async function api<T>(token: string, path: string, init: RequestInit & { 
   const headers = new Headers(rest.headers);
   headers.set('authorization', `Bearer ${token}`);
   if (json !== undefined) headers.set('content-type', 'application/json');
-  const response = await fetch(path, { ...rest, headers, ...(json === undefined ? {} : { body: JSON.stringify(json) }) });
+  const response = await reach(path, { ...rest, headers, ...(json === undefined ? {} : { body: JSON.stringify(json) }) });
   if (!response.ok) {
     if (response.status === 401) tokenRefused(token);
-    const body = (await response.json().catch(() => ({}))) as { error?: string };
-    const message = body.error ?? `mcpd answered ${response.status}`;
-    const wait = retryAfterOf(response.headers);
-    throw new ApiError(response.status, wait === undefined ? message : `${message} (try again in ${wait})`);
+    throw await failureOf(response);
   }
   return (await response.json()) as T;
+}
+
+/** What a call that got no answer at all says: the browser's own words ("Failed to fetch") tell a newcomer nothing. */
+export const NO_ANSWER = 'mcpd did not answer: check that it is running and that this browser can reach it';
+
+/** `fetch`, its network failure said as {@link NO_ANSWER} (status 0); an aborted call stays an abort. */
+export async function reach(path: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(path, init);
+  } catch (failure) {
+    if (init.signal?.aborted) throw failure;
+    throw new ApiError(0, NO_ANSWER, { cause: failure });
+  }
+}
+
+/**
+ * The failure a non-2xx answer stands for: mcpd's own one-line `error`, with its `Retry-After`.
+ * An answer without one did not come from mcpd: a proxy in front of it answering 502, 503 or 504
+ * means mcpd is down or restarting, which is what the user can act on.
+ */
+export async function failureOf(response: Response): Promise<ApiError> {
+  const body = (await response.json().catch(() => ({}))) as { error?: unknown };
+  const own = typeof body.error === 'string' ? body.error : undefined;
+  const gateway = [502, 503, 504].includes(response.status);
+  const message = own ?? (gateway ? `mcpd did not answer its proxy (${response.status}): check that mcpd is running` : `mcpd answered ${response.status}`);
+  const wait = retryAfterOf(response.headers);
+  return new ApiError(response.status, wait === undefined ? message : `${message} (try again in ${wait})`);
 }
 
 /** mcpd's `Retry-After` (whole seconds, as it sends it) said for a person: `45 s`, `3 min`. */

@@ -22,3 +22,16 @@ export function tokenPair(prompt: number | null, completion: number | null): str
   if (prompt === null && completion === null) return '–';
   return `${prompt ?? '–'}/${completion ?? '–'}`;
 }
+
+/**
+ * A moment in UTC, `2026-05-01 18:04:59`: the usage chart counts requests per UTC hour, so the
+ * audit's times and the "as of" of each view say UTC too, and the two agree at a glance.
+ */
+export function utcDateTime(at: string | number | Date): string {
+  return new Date(at).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** The time of day of a moment in UTC, `18:04:59`. */
+export function utcTime(at: string | number | Date): string {
+  return new Date(at).toISOString().slice(11, 19);
+}

@@ -1,5 +1,6 @@
 import { createParser } from 'eventsource-parser';
 import type { LiveEventName } from '@mcpctl/protocol';
+import { failureOf } from './api.js';
 
 /** The events the page knows; anything else a newer mcpd sends is left alone. */
 const EVENTS: ReadonlySet<string> = new Set<LiveEventName>(['llms', 'pools', 'agents', 'sessions']);
@@ -8,8 +9,12 @@ const SILENCE_MS = 45_000;
 /** mcpd's `retry: 3000`: how long a lost stream waits before it is opened again. */
 const RETRY_MS = 3_000;
 
-/** Where the stream stands: not yet opened, open, or lost (with why, and when mcpd was last heard). */
-export type LiveStatus = { phase: 'connecting' } | { phase: 'live' } | { phase: 'down'; error: string; lastHeardAt: number | undefined };
+/**
+ * Where the stream stands: not yet opened, open, or lost (with why, and when mcpd was last heard).
+ * `reached`: mcpd itself answered some attempt, if only to turn the stream down (too many open),
+ * so the page does not claim it was never reached.
+ */
+export type LiveStatus = { phase: 'connecting' } | { phase: 'live' } | { phase: 'down'; error: string; lastHeardAt: number | undefined; reached: boolean };
 
 /** What a stream reports; also what a tab sharing another tab's stream hears (`shared-live.ts`). */
 export interface LiveListener {
@@ -28,12 +33,15 @@ export function openLiveStream(token: string, listener: LiveListener): () => voi
   let controller = new AbortController();
   let retry: ReturnType<typeof setTimeout> | undefined;
   let lastHeardAt: number | undefined;
+  let reached = false;
   const connect = async () => {
     controller = new AbortController();
     try {
       const response = await fetch('/api/v1/events', { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
       if (response.status === 401) return listener.refused();
-      if (!response.ok || !response.body) throw new Error(`mcpd answered ${response.status}`);
+      // A proxy's 5xx is not mcpd's answer; mcpd's own refusal (429: too many streams open) is, and says why.
+      if (response.status < 500) reached = true;
+      if (!response.ok || !response.body) throw await failureOf(response);
       lastHeardAt = Date.now();
       listener.status({ phase: 'live' });
       const parser = createParser({
@@ -61,7 +69,7 @@ export function openLiveStream(token: string, listener: LiveListener): () => voi
     } catch (error) {
       if (stopped) return;
       const reason: unknown = controller.signal.aborted ? controller.signal.reason : error;
-      listener.status({ phase: 'down', error: reason instanceof Error ? reason.message : String(reason), lastHeardAt });
+      listener.status({ phase: 'down', error: reason instanceof Error ? reason.message : String(reason), lastHeardAt, reached });
       retry = setTimeout(() => void connect(), RETRY_MS);
     }
   };

@@ -1,7 +1,9 @@
+import type { StatusView } from '@mcpctl/protocol';
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, ApiError, cleanToken, messageOf, onTokenRefused, storedToken, storeToken } from './api.js';
 import { age } from './format.js';
+import { useFreshStatus } from './fresh-status.js';
 import { REFUSED, useLive } from './live.js';
 import type { LiveStatus } from './live-stream.js';
 import { AgentsView, SessionsView } from './views/agents-view.js';
@@ -12,10 +14,10 @@ import { PoolsView } from './views/pools-view.js';
 import { UsageView } from './views/usage-view.js';
 import './style.css';
 
-interface Status {
-  user: { id: string; name: string; admin: boolean };
-  server: { version: string };
-}
+type Status = StatusView;
+
+/** How long the page waits before asking a mcpd it could not reach at load again. */
+const RETRY_LOAD_MS = 5_000;
 
 const TABS = ['llms', 'pools', 'agents', 'sessions', 'usage', 'audit', 'playground'] as const;
 type Tab = (typeof TABS)[number];
@@ -23,6 +25,20 @@ const TITLES: Record<Tab, string> = { llms: 'LLMs', pools: 'Pools', agents: 'Age
 
 /** The views fed by the live stream, marked stale while it is down. */
 const LIVE_TABS: ReadonlySet<Tab> = new Set<Tab>(['llms', 'pools', 'agents', 'sessions']);
+
+/** Why a live view shows what it shows while the stream is down. */
+function staleText(status: Extract<LiveStatus, { phase: 'down' }>, now: number): string {
+  if (status.lastHeardAt !== undefined) return `Not live: last update ${age(new Date(status.lastHeardAt).toISOString(), now)}.`;
+  // mcpd answered, only not with the stream: its reason is in the header; "not reached" would send the user looking at the network.
+  if (status.reached) return 'Not live: mcpd turned the live stream down (why is above); the page asks again every 3 s.';
+  return 'Not live: mcpd has not been reached yet.';
+}
+
+/** `alice (member)`, `root (admin)`: whom the token belongs to, and the role that says what it may do. */
+function userText(user: Status['user']): string {
+  if (user.admin) return `${user.name} (admin)`;
+  return user.role ? `${user.name} (${user.role})` : user.name;
+}
 
 /** The header's word for the stream, with the reason it is down in plain sight. */
 function connectionText(status: LiveStatus): string {
@@ -70,6 +86,7 @@ function Dashboard({ token, status, onLogout }: { token: string; status: Status;
     return () => removeEventListener('hashchange', follow);
   }, []);
   const live = useLive(token, onLogout);
+  const { user } = useFreshStatus(token, status, [live.llms, live.pools, live.agents, live.sessions, live.status.phase]);
   // Any call the views make with a refused token logs out as the live stream's refusal does.
   useEffect(() => onTokenRefused(token, () => onLogout(REFUSED)), [token, onLogout]);
   // The live views show what mcpd last sent: while the stream is down, they say how old it is.
@@ -90,21 +107,27 @@ function Dashboard({ token, status, onLogout }: { token: string; status: Status;
           ))}
         </nav>
         <span class={`connection ${live.status.phase}`} role="status" aria-live="polite">{connectionText(live.status)}</span>
-        <span class="user">{status.user.name}{status.user.admin ? ' (admin)' : ''}</span>
+        <span class="user">{userText(user)}</span>
         <button type="button" name="logout" onClick={() => onLogout()}>Log out</button>
       </header>
       <main class={stale ? 'stale' : ''}>
         <h2>{TITLES[tab]}</h2>
-        {stale && live.status.phase === 'down' && (
-          <p class="stale-note" data-stale>Not live: {live.status.lastHeardAt === undefined ? 'mcpd has not been reached yet' : `last update ${age(new Date(live.status.lastHeardAt).toISOString(), now)}`}.</p>
+        {stale && live.status.phase === 'down' && <p class="stale-note" data-stale>{staleText(live.status, now)}</p>}
+        {/* Nothing has arrived to show: the note says why, where "Loading…" would promise what is not coming. */}
+        {!(stale && live.status.phase === 'down' && live.status.lastHeardAt === undefined) && (
+          <>
+            {tab === 'llms' && <LlmsView llms={live.llms} now={now} />}
+            {tab === 'pools' && <PoolsView pools={live.pools} llms={live.llms} />}
+            {tab === 'agents' && <AgentsView agents={live.agents} />}
+            {tab === 'sessions' && <SessionsView sessions={live.sessions} now={now} />}
+          </>
         )}
-        {tab === 'llms' && <LlmsView llms={live.llms} now={now} />}
-        {tab === 'pools' && <PoolsView pools={live.pools} llms={live.llms} />}
-        {tab === 'agents' && <AgentsView agents={live.agents} />}
-        {tab === 'sessions' && <SessionsView sessions={live.sessions} now={now} />}
         {tab === 'usage' && <UsageView token={token} />}
         {tab === 'audit' && <AuditView token={token} />}
-        {tab === 'playground' && <PlaygroundView token={token} llms={live.llms} pools={live.pools} agents={live.agents} />}
+        {/* Mounted from login to logout, only hidden elsewhere: leaving it must not end the chat or the answer streaming. */}
+        <div hidden={tab !== 'playground'}>
+          <PlaygroundView token={token} access={user} llms={live.llms} pools={live.pools} agents={live.agents} />
+        </div>
       </main>
     </div>
   );
@@ -113,32 +136,53 @@ function Dashboard({ token, status, onLogout }: { token: string; status: Status;
 function App() {
   const [session, setSession] = useState<{ token: string; status: Status } | undefined>();
   const [checking, setChecking] = useState(true);
-  const [trouble, setTrouble] = useState<string | undefined>();
+  // Why mcpd could not be asked at load: a new object per failure, so each one schedules the next try.
+  const [trouble, setTrouble] = useState<{ message: string } | undefined>();
   // Why the login form is back when the user did not log out.
   const [notice, setNotice] = useState<string | undefined>();
-  useEffect(() => {
+  const logout = useCallback((reason?: string) => {
+    storeToken(null);
+    setNotice(reason);
+    setTrouble(undefined);
+    setSession(undefined);
+  }, []);
+  const check = useCallback(() => {
     const token = storedToken();
     if (!token) return setChecking(false);
     api<Status>(token, '/api/v1/status').then(
-      (status) => setSession({ token, status }),
+      (status) => {
+        setTrouble(undefined);
+        setSession({ token, status });
+      },
       // Only a refused token is forgotten: mcpd restarting or the network failing is no reason to log out.
       (failure: unknown) => {
         if (failure instanceof ApiError && failure.status === 401) {
           storeToken(null);
           setNotice(REFUSED);
+          setTrouble(undefined);
         }
-        else setTrouble(messageOf(failure));
+        else setTrouble({ message: messageOf(failure) });
       },
     ).finally(() => setChecking(false));
   }, []);
+  useEffect(check, [check]);
+  useEffect(() => {
+    // A restarting mcpd or a proxy's 502 passes: ask again rather than leave the user to reload.
+    if (!trouble) return;
+    const timer = setTimeout(check, RETRY_LOAD_MS);
+    return () => clearTimeout(timer);
+  }, [trouble, check]);
   if (checking) return <p class="muted">Loading…</p>;
-  if (trouble) return <p class="error" role="alert">Cannot reach mcpd: {trouble}. Reload the page to try again.</p>;
+  if (trouble) {
+    return (
+      <div class="trouble">
+        <p class="error" role="alert">{trouble.message}. The page asks again every {RETRY_LOAD_MS / 1000} s.</p>
+        <button type="button" name="retry" onClick={check}>Try now</button>
+        <button type="button" name="logout" onClick={() => logout()}>Log out</button>
+      </div>
+    );
+  }
   if (!session) return <Login notice={notice} onLogin={(token, status) => { storeToken(token); setNotice(undefined); setSession({ token, status }); }} />;
-  const logout = (reason?: string) => {
-    storeToken(null);
-    setNotice(reason);
-    setSession(undefined);
-  };
   return <Dashboard token={session.token} status={session.status} onLogout={logout} />;
 }
 

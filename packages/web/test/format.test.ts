@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ms, tokenPair } from '../src/format.js';
+import { ms, tokenPair, utcDateTime, utcTime } from '../src/format.js';
 
 describe('durations', () => {
   it('are written as the CLI writes them', () => {
@@ -21,5 +21,12 @@ describe('an audit record\'s tokens', () => {
     expect(tokenPair(10, null)).toBe('10/–');
     expect(tokenPair(null, null)).toBe('–');
     expect(tokenPair(0, 0)).toBe('0/0');
+  });
+});
+
+describe('times in UTC', () => {
+  it('writes an audit time and a time of day in UTC, whatever the zone the page runs in', () => {
+    expect(utcDateTime('2026-03-01T23:30:05.123Z')).toBe('2026-03-01 23:30:05');
+    expect(utcTime(Date.parse('2026-03-01T23:30:05Z'))).toBe('23:30:05');
   });
 });

@@ -1,9 +1,13 @@
 import { transportName, type AgentView, type ProviderSessionView } from '@mcpctl/protocol';
 import { age } from '../format.js';
 
-/** Why an agent whose LLM no longer is what it was pointed at cannot answer, as `describe agent` puts it. */
+/**
+ * Why an agent whose LLM no longer is what it was pointed at cannot answer, as `describe agent`
+ * puts it. mcpd judges `gone` on the rows the caller may see: another owner's private LLM is
+ * `gone` to everyone else though it still exists, so "deleted" alone would be false.
+ */
 const UNANSWERABLE: Record<'moved' | 'gone', string> = {
-  gone: 'cannot answer: its LLM was deleted',
+  gone: 'cannot answer: its LLM is not one you can see (deleted, or private)',
   moved: "cannot answer: its LLM's name now belongs to another owner's LLM",
 };
 

@@ -1,7 +1,8 @@
 import type { AuditRecordView } from '@mcpctl/protocol';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, messageOf } from '../api.js';
-import { ms, tokenPair } from '../format.js';
+import { ms, tokenPair, utcDateTime } from '../format.js';
+import { FetchedAt } from './fetched-at.js';
 
 const PAGE = 50;
 
@@ -17,6 +18,9 @@ export function AuditView({ token }: { token: string }) {
   const [pages, setPages] = useState<AuditRecordView[][]>([]);
   const [error, setError] = useState<string | undefined>();
   const [loading, setLoading] = useState(false);
+  const [fetchedAt, setFetchedAt] = useState<number | undefined>();
+  // Bumped by Refresh: the audit is read when the view opens and when asked, never on a timer.
+  const [refreshes, setRefreshes] = useState(0);
   // Replies for filters since changed are dropped.
   const generation = useRef(0);
   const query = (before?: string) => {
@@ -30,10 +34,21 @@ export function AuditView({ token }: { token: string }) {
     setError(undefined);
     setLoading(true);
     api<AuditRecordView[]>(token, query()).then(
-      (page) => mine === generation.current && setPages([page]),
-      (failure: unknown) => mine === generation.current && setError(messageOf(failure)),
+      (page) => {
+        if (mine !== generation.current) return;
+        setPages([page]);
+        setFetchedAt(Date.now());
+      },
+      (failure: unknown) => {
+        if (mine !== generation.current) return;
+        // The rows shown were read under other filters (or are stale): listed under the new ones
+        // beside the error, they would pass for the answer.
+        setPages([]);
+        setFetchedAt(undefined);
+        setError(messageOf(failure));
+      },
     ).finally(() => mine === generation.current && setLoading(false));
-  }, [token, filters]);
+  }, [token, filters, refreshes]);
   const records = pages.flat();
   const last = pages.at(-1);
   const more = () => {
@@ -78,18 +93,19 @@ export function AuditView({ token }: { token: string }) {
           <option value="1h">1h</option><option value="24h">24h</option><option value="7d">7d</option><option value="30d">30d</option>
         </select></label>
         <span class="muted">names apply on Enter</span>
+        <FetchedAt at={fetchedAt} loading={loading} onRefresh={() => setRefreshes((count) => count + 1)} />
       </form>
       {error && <p class="error" role="alert">{error}</p>}
       {records.length === 0 && !error && <p class="muted">No records match.</p>}
       {records.length > 0 && (
         <div class="scroll"><table class="audit">
           <thead>
-            <tr><th>When</th><th>User</th><th>LLM</th><th>Served by</th><th>Agent</th><th>Endpoint</th><th>Status</th><th>Latency</th><th>TTFT</th><th>Tokens (prompt/completion)</th><th>Error</th></tr>
+            <tr><th>When (UTC)</th><th>User</th><th>LLM</th><th>Served by</th><th>Agent</th><th>Endpoint</th><th>Status</th><th>Latency</th><th>TTFT</th><th>Tokens (prompt/completion)</th><th>Error</th></tr>
           </thead>
           <tbody>
             {records.map((record) => (
               <tr key={record.id} data-audit={record.id}>
-                <td>{new Date(record.at).toLocaleString()}</td><td>{record.userName ?? '–'}</td><td>{record.llmName}</td>
+                <td>{utcDateTime(record.at)}</td><td>{record.userName ?? '–'}</td><td>{record.llmName}</td>
                 <td>{record.servedBy ?? '–'}</td><td>{record.agentName ?? '–'}</td><td>{record.endpoint}{record.streaming ? ' (stream)' : ''}</td>
                 <td class={record.status >= 400 ? 'error' : ''}>{record.status}</td><td>{ms(record.latencyMs)}</td><td>{ms(record.firstTokenMs)}</td>
                 <td class="number" title="prompt/completion">{tokenPair(record.promptTokens, record.completionTokens)}</td><td>{record.error ?? ''}</td>

@@ -1,9 +1,10 @@
 import { createParser } from 'eventsource-parser';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AgentView, LiveLlmView, PoolView } from '@mcpctl/protocol';
-import { tokenRefused } from '../api.js';
+import { failureOf, reach, tokenRefused } from '../api.js';
 import { ms } from '../format.js';
-import { playgroundModels } from './playground-models.js';
+import type { Access } from '../grants.js';
+import { defaultModel, modelLabel, playgroundModels } from './playground-models.js';
 
 interface Message {
   role: 'user' | 'assistant';
@@ -23,8 +24,21 @@ interface Chunk {
   error?: { message?: string };
 }
 
-/** Chat with any model the caller may use, streaming, with the first token's time and the rate. */
-export function PlaygroundView({ token, llms, pools, agents }: { token: string; llms: LiveLlmView[] | undefined; pools: PoolView[] | undefined; agents: AgentView[] | undefined }) {
+interface PlaygroundProps {
+  token: string;
+  /** Whose the token is: the grants mark the models mcpd would refuse to run. */
+  access: Access;
+  llms: LiveLlmView[] | undefined;
+  pools: PoolView[] | undefined;
+  agents: AgentView[] | undefined;
+}
+
+/**
+ * Chat with any model the caller may use, streaming, with the first token's time and the rate.
+ * The page keeps it mounted while other views are shown, so the conversation, the draft, the
+ * chosen model and an answer still streaming outlive a look at another tab.
+ */
+export function PlaygroundView({ token, access, llms, pools, agents }: PlaygroundProps) {
   const [model, setModel] = useState('');
   const [messages, setMessages] = useState<Message[]>([]);
   const [draft, setDraft] = useState('');
@@ -33,18 +47,22 @@ export function PlaygroundView({ token, llms, pools, agents }: { token: string; 
   const [error, setError] = useState<string | undefined>();
   const controller = useRef<AbortController | undefined>(undefined);
 
-  const offered = playgroundModels(llms, pools, agents);
-  const ids = offered?.map((entry) => entry.id) ?? [];
-  // The first model offered is chosen until the user picks one; a chosen model deleted since
+  const offered = playgroundModels(llms, pools, agents, access);
+  const runnable = offered?.filter((entry) => entry.needs === undefined) ?? [];
+  const refused = offered?.filter((entry) => entry.needs !== undefined) ?? [];
+  // The first model it may run is chosen until the user picks one; a chosen model deleted since
   // stays named, marked gone, rather than the chat quietly going to another.
-  const chosen = model || ids[0] || '';
-  const gone = offered !== undefined && chosen !== '' && !ids.includes(chosen);
+  const chosen = model || (offered && defaultModel(offered)?.id) || '';
+  const chosenModel = offered?.find((entry) => entry.id === chosen);
+  const gone = offered !== undefined && chosen !== '' && !chosenModel;
+  // A model the grants no longer allow (the role changed since it was picked): mcpd would refuse each message.
+  const blocked = chosenModel?.needs !== undefined;
   useEffect(() => () => controller.current?.abort(), []);
 
   const send = async (event: Event) => {
     event.preventDefault();
     const text = draft.trim();
-    if (!text || !chosen || gone || busy) return;
+    if (!text || !chosen || gone || blocked || busy) return;
     const history: Message[] = [...messages, { role: 'user', content: text }];
     setMessages([...history, { role: 'assistant', content: '' }]);
     setDraft('');
@@ -60,7 +78,7 @@ export function PlaygroundView({ token, llms, pools, agents }: { token: string; 
     const answer: Message = { role: 'assistant', content: '', reasoning: '' };
     const show = () => setMessages([...history, { ...answer }]);
     try {
-      const response = await fetch('/v1/chat/completions', {
+      const response = await reach('/v1/chat/completions', {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ model: chosen, messages: history.map(({ role, content }) => ({ role, content })), stream: true, stream_options: { include_usage: true } }),
@@ -68,8 +86,7 @@ export function PlaygroundView({ token, llms, pools, agents }: { token: string; 
       });
       if (!response.ok || !response.body) {
         if (response.status === 401) tokenRefused(token);
-        const body = (await response.json().catch(() => ({}))) as { error?: string };
-        throw new Error(body.error ?? `mcpd answered ${response.status}`);
+        throw await failureOf(response);
       }
       const parser = createParser({
         onComment: (comment) => {
@@ -123,15 +140,30 @@ export function PlaygroundView({ token, llms, pools, agents }: { token: string; 
     }
   };
 
+  // Enter sends, as in a chat; Shift+Enter is a new line, and Enter while an input method composes is its own.
+  const sendOnEnter = (event: KeyboardEvent) => {
+    if (event.key !== 'Enter' || event.shiftKey || event.isComposing) return;
+    event.preventDefault();
+    (event.currentTarget as HTMLTextAreaElement).form?.requestSubmit();
+  };
+
   return (
     <section class="playground">
       <div class="filters">
         <label>Model <select name="model" value={chosen} onChange={(event) => setModel(event.currentTarget.value)}>
           {gone && <option value={chosen} disabled>{chosen} (gone)</option>}
-          {offered?.map((entry) => <option key={entry.id} value={entry.id}>{entry.kind === 'LLM' ? entry.id : `${entry.id} (${entry.kind})`}</option>)}
+          {runnable.map((entry) => <option key={entry.id} value={entry.id} data-state={entry.state}>{modelLabel(entry)}</option>)}
+          {/* Listed so the user learns they exist and what is missing; not choosable, as mcpd would refuse every message. */}
+          {refused.length > 0 && (
+            <optgroup label="Not yours to run">
+              {refused.map((entry) => <option key={entry.id} value={entry.id} disabled data-needs={entry.needs}>{modelLabel(entry)}</option>)}
+            </optgroup>
+          )}
         </select></label>
         {gone && <span class="error" data-model-gone>{chosen} is no longer offered: pick another model.</span>}
+        {blocked && <span class="error" data-model-refused>You may not run {chosen} (it needs {chosenModel?.needs}): pick another model, or ask an admin for the permission.</span>}
         {offered?.length === 0 && <span class="muted">No model you may chat with.</span>}
+        {offered !== undefined && offered.length > 0 && runnable.length === 0 && <span class="muted" data-none-runnable>You may not run any of these models: ask an admin for a role binding with <code>run:llms</code>.</span>}
         <button type="button" onClick={() => { controller.current?.abort(); setMessages([]); setStats({}); }}>New chat</button>
       </div>
       <div class="messages">
@@ -150,8 +182,8 @@ export function PlaygroundView({ token, llms, pools, agents }: { token: string; 
       {error && <p class="error" role="alert">{error}</p>}
       <form onSubmit={(event) => void send(event)} class="compose">
         <label for="message" class="visually-hidden">Message</label>
-        <textarea id="message" name="message" value={draft} onInput={(event) => setDraft(event.currentTarget.value)} placeholder="Say something" rows={3} />
-        <button type="submit" disabled={busy || !chosen || gone}>{busy ? 'Answering…' : 'Send'}</button>
+        <textarea id="message" name="message" value={draft} onInput={(event) => setDraft(event.currentTarget.value)} onKeyDown={sendOnEnter} placeholder="Say something (Enter sends, Shift+Enter starts a new line)" rows={3} />
+        <button type="submit" disabled={busy || !chosen || gone || blocked || !draft.trim()}>{busy ? 'Answering…' : 'Send'}</button>
       </form>
     </section>
   );

@@ -1,0 +1,244 @@
+import { existsSync } from 'node:fs';
+import type { AgentView, AuditRecordView } from '@mcpctl/protocol';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { chatChunk, FakeMcpd, json, llm, statusOf } from './support/fake-mcpd.js';
+
+/** Debian's Chromium (`apt-get install -y chromium`); `MCPCTL_TEST_CHROMIUM` points at another build. */
+const CHROMIUM = process.env.MCPCTL_TEST_CHROMIUM ?? '/usr/bin/chromium';
+
+const STREAMS_REFUSED = 'you already have 8 event streams open; close a dashboard tab';
+
+function agent(name: string, fields: Partial<AgentView> = {}): AgentView {
+  const at = new Date().toISOString();
+  return {
+    id: `id-${name}`, name, kind: 'public', llm: 'qwen3', llmState: 'pinned', description: null, systemPrompt: null, project: null, defaultParams: {},
+    extras: {}, visibility: 'public', ownerId: null, owner: null, status: 'active', createdAt: at, updatedAt: at, ...fields,
+  };
+}
+
+function auditRecord(id: number, fields: Partial<AuditRecordView> = {}): AuditRecordView {
+  return {
+    id: String(id), at: '2026-03-01T23:30:05.000Z', userId: 'u1', userName: 'alice', llmName: 'qwen3', servedBy: null, endpoint: '/v1/chat/completions',
+    streaming: true, status: 200, latencyMs: 870, firstTokenMs: 120, queueMs: null, promptTokens: 10, completionTokens: 6, error: null, agentName: null,
+    requestId: null, ...fields,
+  };
+}
+
+/*
+ * The dashboard page in a real Chromium, against a fake mcpd speaking its dialect (support/fake-mcpd.ts),
+ * for what the page itself does with mcpd's answers: refusals, failures, a role change, the layout.
+ */
+describe('the dashboard page', () => {
+  let mcpd: FakeMcpd;
+  let browser: Browser;
+  let context: BrowserContext;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium, or point MCPCTL_TEST_CHROMIUM at one`);
+    mcpd = await FakeMcpd.start();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await mcpd?.close();
+  });
+  beforeEach(() => mcpd.reset());
+  afterEach(async () => context?.close());
+
+  const open = async (viewport = { width: 1200, height: 800 }): Promise<Page> => {
+    context = await browser.newContext({ viewport });
+    const page = await context.newPage();
+    await page.goto(`${mcpd.url}/ui/`);
+    await page.fill('input[name=token]', 'a-token');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('header .user');
+    return page;
+  };
+  const text = (page: Page, selector: string) => page.locator(selector).first().textContent();
+
+  it('keeps the conversation, the draft, the chosen model and a running answer while another view is shown', async () => {
+    mcpd.lists.llms = [llm('qwen3'), llm('other')];
+    let finish = () => {};
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    mcpd.on('/v1/chat/completions', async (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write(chatChunk('Hel'));
+      await finished;
+      response.write(chatChunk('lo'));
+      response.end('data: [DONE]\n\n');
+    });
+    const page = await open();
+    await page.click('button[data-tab=playground]');
+    await page.selectOption('select[name=model]', 'other');
+    await page.fill('textarea[name=message]', 'Say hello');
+    await page.click('form.compose button[type=submit]');
+    await expect.poll(() => text(page, '[data-role=assistant] .content')).toBe('Hel');
+    await page.fill('textarea[name=message]', 'and then?');
+
+    await page.click('button[data-tab=llms]');
+    await page.locator('tr[data-llm=qwen3]').waitFor();
+    finish();
+    await page.click('button[data-tab=playground]');
+    await expect.poll(() => text(page, '[data-role=assistant] .content')).toBe('Hello');
+    expect(await text(page, '[data-role=user] .content')).toBe('Say hello');
+    expect(await page.inputValue('textarea[name=message]')).toBe('and then?');
+    expect(await page.inputValue('select[name=model]')).toBe('other');
+  });
+
+  it("shows mcpd's own reason when it turns the live stream down, and does not claim it was never reached", async () => {
+    mcpd.on('/api/v1/events', (_request, response) => json(response, 429, { error: STREAMS_REFUSED }));
+    const page = await open();
+    await expect.poll(() => text(page, 'header .connection')).toBe(`reconnecting — ${STREAMS_REFUSED}`);
+    const note = (await text(page, '[data-stale]')) ?? '';
+    expect(note).not.toMatch(/not been reached/);
+    expect(note).toMatch(/turned the live stream down/);
+    expect(await page.locator('main').textContent()).not.toMatch(/Loading/);
+  });
+
+  it("clears the audit's rows when a read fails, and shows mcpd's refusal as it is", async () => {
+    const refusal = 'reading the audit of another user needs the view:audit permission; a member reads their own';
+    mcpd.audit = [auditRecord(2), auditRecord(1)];
+    mcpd.on('/api/v1/audit', (_request, response, url) => (url.searchParams.get('user') === 'bob' ? json(response, 403, { error: refusal }) : json(response, 200, mcpd.audit)));
+    const page = await open();
+    await page.click('button[data-tab=audit]');
+    await expect.poll(() => page.locator('tr[data-audit]').count()).toBe(2);
+    await page.fill('input[name=user]', 'bob');
+    await page.press('input[name=user]', 'Enter');
+    await expect.poll(() => text(page, '[role=alert]')).toBe(refusal);
+    expect(await page.locator('tr[data-audit]').count()).toBe(0);
+  });
+
+  it('refreshes the usage and the audit on demand, saying when they were read', async () => {
+    const row = { key: 'qwen3', requests: 1, errors: 0, promptTokens: 10, completionTokens: 6, latencyP50Ms: 800, latencyP95Ms: 900, firstTokenP50Ms: 100, firstTokenP95Ms: 120 };
+    mcpd.usage = { ...mcpd.usage, rows: [row] };
+    mcpd.audit = [auditRecord(1)];
+    const page = await open();
+    await page.click('button[data-tab=usage]');
+    await expect.poll(() => text(page, 'tr[data-usage=qwen3] td:nth-child(2)')).toBe('1');
+    expect(await text(page, '[data-fetched-at]')).toMatch(/as of \d\d:\d\d:\d\d UTC/);
+    mcpd.usage = { ...mcpd.usage, rows: [{ ...row, requests: 2 }] };
+    await page.click('button[name=refresh]');
+    await expect.poll(() => text(page, 'tr[data-usage=qwen3] td:nth-child(2)')).toBe('2');
+
+    await page.click('button[data-tab=audit]');
+    await expect.poll(() => page.locator('tr[data-audit]').count()).toBe(1);
+    expect(await text(page, '[data-fetched-at]')).toMatch(/as of \d\d:\d\d:\d\d UTC/);
+    mcpd.audit = [auditRecord(2), auditRecord(1)];
+    await page.click('button[name=refresh]');
+    await expect.poll(() => page.locator('tr[data-audit]').count()).toBe(2);
+  });
+
+  it('marks the models a viewer may not run, offers none of them, and marks an offline one', async () => {
+    mcpd.status = statusOf({ name: 'vera', role: 'viewer', grants: ['view:llms', 'view:agents'] });
+    mcpd.lists.llms = [llm('qwen3'), llm('desk', { kind: 'virtual', status: 'inactive' })];
+    const page = await open();
+    await page.click('button[data-tab=playground]');
+    await page.locator('[data-none-runnable]').waitFor();
+    expect(await page.locator('select[name=model] option[value=qwen3]').isDisabled()).toBe(true);
+    expect(await text(page, 'select[name=model] option[value=qwen3]')).toBe('qwen3 (needs run:llms)');
+    await page.fill('textarea[name=message]', 'Hello?');
+    expect(await page.locator('form.compose button[type=submit]').isDisabled()).toBe(true);
+
+    // Given run:llms on the workstation's LLM only (the page hears of it with the live lists), it may pick that one, marked offline.
+    mcpd.status = statusOf({ name: 'vera', role: 'viewer', grants: ['view:llms', 'run:llms:virtual'] });
+    mcpd.push('llms', mcpd.lists.llms);
+    await expect.poll(() => text(page, 'select[name=model] option[value=desk]'), { timeout: 10_000 }).toBe('desk (offline)');
+    expect(await page.locator('select[name=model] option[value=desk]').isDisabled()).toBe(false);
+    expect(await page.inputValue('select[name=model]')).toBe('desk');
+    expect(await page.locator('select[name=model] option[value=qwen3]').isDisabled()).toBe(true);
+  });
+
+  it("says an agent's gone LLM is not one the user can see, not that it was deleted", async () => {
+    mcpd.lists.agents = [agent('orphan', { llm: 'alpha', llmState: 'gone' })];
+    const page = await open();
+    await page.click('button[data-tab=agents]');
+    const status = (await text(page, 'tr[data-agent=orphan] td:nth-child(4)')) ?? '';
+    expect(status).toBe('cannot answer: its LLM is not one you can see (deleted, or private)');
+  });
+
+  it('fits a phone-wide screen in the playground with a long model name', async () => {
+    const long = 'a'.repeat(20) + '-very-long-model-name-published-from-a-workstation-x';
+    expect(long.length).toBeGreaterThanOrEqual(63);
+    mcpd.lists.llms = [llm(long)];
+    const page = await open({ width: 375, height: 700 });
+    await page.click('button[data-tab=playground]');
+    await page.locator(`select[name=model] option[value="${long}"]`).waitFor({ state: 'attached' });
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+  });
+
+  it('says what to check when mcpd does not answer a login', async () => {
+    mcpd.on('/api/v1/status', (request) => request.socket.destroy());
+    context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${mcpd.url}/ui/`);
+    await page.fill('input[name=token]', 'a-token');
+    await page.click('button[type=submit]');
+    await expect.poll(() => text(page, '[role=alert]')).toBe('mcpd did not answer: check that it is running and that this browser can reach it');
+  });
+
+  it("tells a proxy's 502 at reload in one line, offers Log out, and gets in by itself once mcpd answers", async () => {
+    const page = await open();
+    let refusals = 2;
+    mcpd.on('/api/v1/status', (_request, response) => {
+      if (refusals-- > 0) return response.writeHead(502, { 'content-type': 'text/html' }).end('<html><body>502 Bad Gateway</body></html>');
+      return json(response, 200, mcpd.status);
+    });
+    await page.reload();
+    await expect.poll(() => text(page, '[role=alert]')).toBe('mcpd did not answer its proxy (502): check that mcpd is running. The page asks again every 5 s.');
+    expect(await page.locator('button[name=logout]').count()).toBe(1);
+    // Asked again every 5 s, however many times it fails.
+    await page.locator('header .user').waitFor({ timeout: 20_000 });
+
+    refusals = 1;
+    await page.reload();
+    await page.locator('[role=alert]').waitFor();
+    await page.click('button[name=logout]');
+    await page.locator('input[name=token]').waitFor();
+    expect(await page.evaluate("sessionStorage.getItem('mcpctl.token')")).toBeNull();
+  });
+
+  it('follows a role change told by the live stream in the header', async () => {
+    mcpd.status = statusOf({ name: 'alice', admin: true, role: 'admin', grants: ['*'] });
+    const page = await open();
+    expect(await text(page, 'header .user')).toBe('alice (admin)');
+    mcpd.status = statusOf({ name: 'alice', role: 'member', grants: ['view:llms', 'run:llms'] });
+    // What mcpd does on a change of access: it reads the caller's lists again and sends those that changed.
+    mcpd.push('llms', [llm('qwen3')]);
+    await expect.poll(() => text(page, 'header .user'), { timeout: 10_000 }).toBe('alice (member)');
+  });
+
+  it('sends on Enter, starts a new line on Shift+Enter, and sends no blank message', async () => {
+    mcpd.lists.llms = [llm('qwen3')];
+    const page = await open();
+    await page.click('button[data-tab=playground]');
+    await page.locator('select[name=model] option[value=qwen3]').waitFor({ state: 'attached' });
+    await page.fill('textarea[name=message]', '   ');
+    expect(await page.locator('form.compose button[type=submit]').isDisabled()).toBe(true);
+    await page.fill('textarea[name=message]', 'first line');
+    await page.press('textarea[name=message]', 'Shift+Enter');
+    await page.locator('textarea[name=message]').pressSequentially('second');
+    expect(await page.inputValue('textarea[name=message]')).toBe('first line\nsecond');
+    await page.press('textarea[name=message]', 'Enter');
+    await expect.poll(() => text(page, '[data-role=assistant] .content')).toBe('Hello there');
+    expect(await text(page, '[data-role=user] .content')).toBe('first line\nsecond');
+  });
+
+  it('names the usage columns with capitals, says when no request came through an agent, and tells audit times in UTC as the chart does', async () => {
+    mcpd.usage = { ...mcpd.usage, rows: [{ key: 'qwen3', requests: 1, errors: 0, promptTokens: 1, completionTokens: 1, latencyP50Ms: 1, latencyP95Ms: 1, firstTokenP50Ms: null, firstTokenP95Ms: null }] };
+    mcpd.on('/api/v1/usage', (_request, response, url) => json(response, 200, url.searchParams.get('by') === 'agent' ? { ...mcpd.usage, by: 'agent', rows: [] } : { ...mcpd.usage, by: url.searchParams.get('by') }));
+    mcpd.audit = [auditRecord(1)];
+    const page = await open();
+    await page.click('button[data-tab=usage]');
+    await expect.poll(() => text(page, 'table.usage th')).toBe('LLM');
+    await page.selectOption('select[name=by]', 'user');
+    await expect.poll(() => text(page, 'table.usage th')).toBe('User');
+    await page.selectOption('select[name=by]', 'agent');
+    await expect.poll(() => text(page, 'main p.muted')).toBe('No requests through an agent in that window.');
+
+    await page.click('button[data-tab=audit]');
+    await page.locator('tr[data-audit]').waitFor();
+    expect(await text(page, 'table.audit th')).toBe('When (UTC)');
+    expect(await text(page, 'tr[data-audit] td')).toBe('2026-03-01 23:30:05');
+  });
+});
