@@ -157,6 +157,15 @@ describe('the dashboard page', () => {
     expect(status).toBe('cannot answer: its LLM is not one you can see (deleted, or private)');
   });
 
+  it('names a pool member held back after a failure, and for how long', async () => {
+    mcpd.lists.llms = [llm('gpu-a', { poolName: 'gpu' }), llm('gpu-b', { poolName: 'gpu' })];
+    mcpd.lists.pools = [{ name: 'gpu', members: ['gpu-a', 'gpu-b'], active: 2, hibernating: 0, inactive: 0, inFlight: 0, queued: 0, oldestWaitMs: 0, coolingDown: [{ name: 'gpu-b', msLeft: 17_400 }] }];
+    const page = await open();
+    await page.click('button[data-tab=pools]');
+    expect(await text(page, 'tr[data-pool=gpu] [data-member=gpu-b]')).toContain('failed a moment ago: asked after the others for 18 s more');
+    expect(await text(page, 'tr[data-pool=gpu] [data-member=gpu-a]')).not.toContain('failed');
+  });
+
   it('fits a phone-wide screen in the playground with a long model name', async () => {
     const long = 'a'.repeat(20) + '-very-long-model-name-published-from-a-workstation-x';
     expect(long.length).toBeGreaterThanOrEqual(63);
