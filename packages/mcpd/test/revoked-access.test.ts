@@ -82,4 +82,25 @@ describe('access taken away while an answer runs', () => {
     expect(((await refused.json()) as { error: string }).error).toBe('user alice was deleted while this request was answered');
     expect(await stream.rest()).toContain('user alice was deleted while this request was answered');
   });
+
+  it("refuses a chat turn that waited behind its thread's other turn once the token was revoked, instead of answering it", async () => {
+    expect((await mcpd.api('/api/v1/agents', { json: { name: 'helper', llm: 'qwen', visibility: 'public' } })).status).toBe(201);
+    upstream.setBehavior({ tokenCount: 4 });
+    const first = await mcpd.api('/api/v1/agents/helper/chat', { token: alice, json: { messages: hello } });
+    expect(first.status).toBe(200);
+    await first.arrayBuffer();
+    const threadId = first.headers.get('x-mcpctl-thread-id') ?? '';
+    upstream.setBehavior({ mode: 'hang' });
+    const running = mcpd.api('/api/v1/agents/helper/chat', { token: alice, json: { threadId, messages: hello } });
+    await upstream.waitForRequests(2);
+    // The second turn of the thread waits for the first.
+    const waiting = mcpd.api('/api/v1/agents/helper/chat', { token: alice, json: { threadId, messages: hello } });
+    expect((await mcpd.api('/api/v1/tokens/test?user=alice', { method: 'DELETE' })).status).toBe(204);
+    upstream.setBehavior({ mode: 'normal' });
+    expect((await running).status).toBe(401);
+    const refused = await waiting;
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { error: string }).error).toBe('the token this request came with was revoked while it was answered');
+    expect(upstream.requests.filter((request) => request.path.endsWith('/chat/completions'))).toHaveLength(2);
+  });
 });

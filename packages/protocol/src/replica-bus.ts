@@ -84,7 +84,7 @@ function boundedRecord<T extends z.ZodType>(keyLength: number, value: T, max: nu
  * What replica `from`'s dispatcher holds, for the live counters every replica shows: requests in
  * flight per LLM id, per queue (`llm:NAME`, `pool:NAME`) the requests waiting and how long the
  * oldest has waited, and the pool members it holds back after a failure. Only what is not zero; sent every second while it holds anything, and
- * once more, empty, when it stops. Bounded so a report stays below NATS's 1 MiB (about 0.6 MiB at most).
+ * once more, empty, when it stops. Bounded so a report stays below NATS's 1 MiB (about 0.95 MiB at most, with every bound full).
  */
 export const busDispatchLoadSchema = z.object({
   from: z.string().min(1),

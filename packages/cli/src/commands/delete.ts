@@ -33,6 +33,8 @@ const DELETIONS = new Map<ApplyHandler, (name: string) => DeleteTarget>([
   [userApplyHandler, userDeletion],
 ]);
 
+const BOTH_FORMS = "-f names what to delete by itself: give either 'delete -f FILE' or 'delete RESOURCE NAME…', not both";
+
 /** `mcpctl delete RESOURCE NAME…`, or `mcpctl delete -f FILE` for the resources a file of documents names. */
 export function registerDelete(program: Command, context: CliContext): void {
   const deleteCommand = program
@@ -47,6 +49,7 @@ export function registerDelete(program: Command, context: CliContext): void {
     )
     .action(async (operands: string[], options: { filename?: string[] }) => {
       const [stray] = operands;
+      if (stray !== undefined && options.filename !== undefined) throw new UsageError(BOTH_FORMS);
       if (stray !== undefined) throw unknownResource(deleteCommand, stray);
       if (options.filename === undefined) throw new UsageError("say what to delete: 'mcpctl delete RESOURCE NAME…' or 'mcpctl delete -f FILE'");
       await deleteDocuments(context, options.filename);
@@ -54,7 +57,7 @@ export function registerDelete(program: Command, context: CliContext): void {
     // -f names everything to delete: a resource named beside it would be a second, different ask.
     .hook('preSubcommand', (command) => {
       if (command.opts<{ filename?: string[] }>().filename !== undefined) {
-        throw new UsageError("-f names what to delete by itself: give either 'delete -f FILE' or 'delete RESOURCE NAME…', not both");
+        throw new UsageError(BOTH_FORMS);
       }
     });
   registerDeleteLlm(deleteCommand, context);

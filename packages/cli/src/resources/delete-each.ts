@@ -20,7 +20,9 @@ export interface DeleteTarget {
  * requests) ends the run. A single name from the command line fails as itself.
  */
 export async function deleteEach(client: ApiClient, printer: Printer, targets: readonly DeleteTarget[], what: string): Promise<void> {
-  const unique = [...new Map(targets.map((target) => [target.label, target])).values()];
+  const byLabel = new Map<string, DeleteTarget>();
+  for (const target of targets) if (!byLabel.has(target.label)) byLabel.set(target.label, target);
+  const unique = [...byLabel.values()];
   const [only] = unique;
   if (only !== undefined && unique.length === 1 && only.where === undefined) {
     printDeleted(printer, only, await only.remove(client));

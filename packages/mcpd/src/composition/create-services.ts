@@ -247,8 +247,9 @@ export function createServices(options: ServiceOptions): RunningServices {
     ...(options.failedAuth ? { failedAuth: options.failedAuth } : {}),
   });
   const forgetAccessHere = (change: AccessChange = {}) => {
+    // The calls running with a revoked token or by a deleted user end with it.
     inference.cutRevoked(change);
-    // Declared below; only ever called once everything is built.
+    // `live` is declared below; this is only ever called once everything is built.
     live.accessChanged();
     auth.forgetAll();
     admins.forgetAll();

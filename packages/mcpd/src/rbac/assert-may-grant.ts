@@ -7,7 +7,7 @@ import { describeGrant, type Grant } from './grant.js';
  * group membership), so `create:rbac` or `edit:users` cannot be turned into admin.
  */
 export function assertMayGrant(principal: Principal, grants: readonly Grant[], what: string): void {
-  const missing = grants.find((grant) => !principal.permissions.covers(grant));
+  const missing = notHeld(principal, grants);
   if (missing) throw forbidden(`${what} would grant ${describeGrant(missing)}, which you do not hold yourself`);
 }
 
@@ -16,6 +16,11 @@ export function assertMayGrant(principal: Principal, grants: readonly Grant[], w
  * grant away from someone is as far beyond the caller as handing it out.
  */
 export function assertMayRevoke(principal: Principal, grants: readonly Grant[], what: string): void {
-  const missing = grants.find((grant) => !principal.permissions.covers(grant));
+  const missing = notHeld(principal, grants);
   if (missing) throw forbidden(`${what} grants ${describeGrant(missing)}, which you do not hold yourself; only someone who holds it may change or delete it`);
+}
+
+/** The first of `grants` the caller does not hold itself. */
+export function notHeld(principal: Principal, grants: readonly Grant[]): Grant | undefined {
+  return grants.find((grant) => !principal.permissions.covers(grant));
 }

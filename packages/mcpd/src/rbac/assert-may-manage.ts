@@ -1,4 +1,5 @@
 import { forbidden } from '../errors.js';
+import { notHeld } from './assert-may-grant.js';
 import { describeGrant } from './grant.js';
 import type { PermissionSet } from './permission-set.js';
 import type { Principal } from './principal.js';
@@ -11,6 +12,6 @@ import type { Principal } from './principal.js';
  */
 export function assertMayManage(principal: Principal, target: { id: string; name: string }, targetPermissions: PermissionSet, what: string): void {
   if (target.id === principal.userId) return;
-  const missing = targetPermissions.grants.find((grant) => !principal.permissions.covers(grant));
+  const missing = notHeld(principal, targetPermissions.grants);
   if (missing) throw forbidden(`${what}: ${target.name} holds ${describeGrant(missing)}, which you do not hold yourself; ask an admin`);
 }

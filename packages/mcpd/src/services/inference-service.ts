@@ -67,6 +67,9 @@ interface RunningCall {
 /** Serves one chat completion: dispatch to a member, hand it to its backend, audit. */
 export class InferenceService {
   readonly #calls = new Set<RunningCall>();
+  /** The last revoked token ids and deleted user ids, for requests authenticated just before (`#assertNotRevoked`). */
+  readonly #revokedTokens = new Set<string>();
+  readonly #deletedUsers = new Set<string>();
   #drainWaiters: Array<() => void> = [];
 
   constructor(
@@ -96,6 +99,7 @@ export class InferenceService {
     this.#calls.add(running);
     try {
       this.assertAccepting();
+      this.#assertNotRevoked(call.principal);
       await this.#serve({ ...call, caller: running.caller }, outcome, running, () => keepalive?.answerStarted ?? call.caller.streaming);
     } catch (caught) {
       // A call mcpd cut off answers why, not "the caller disconnected".
@@ -231,6 +235,8 @@ export class InferenceService {
    * token's long generation stops with the revocation instead of at the upstream's own limit.
    */
   cutRevoked(revoked: { tokenId?: string | undefined; userIds?: readonly string[] | undefined }): void {
+    if (revoked.tokenId !== undefined) remember(this.#revokedTokens, revoked.tokenId);
+    for (const userId of revoked.userIds ?? []) remember(this.#deletedUsers, userId);
     for (const running of this.#calls) {
       if (running.principal.tokenId === revoked.tokenId) {
         running.caller.cut(unauthorized('the token this request came with was revoked while it was answered'));
@@ -238,6 +244,16 @@ export class InferenceService {
         running.caller.cut(unauthorized(`user ${running.principal.userName} was deleted while this request was answered`));
       }
     }
+  }
+
+  /**
+   * A request authenticated just before its token was revoked (or its user deleted) that reaches
+   * here after it, a chat turn that waited behind another turn of its thread say, is refused as
+   * the revocation would have cut it.
+   */
+  #assertNotRevoked(principal: Principal): void {
+    if (this.#revokedTokens.has(principal.tokenId)) throw unauthorized('the token this request came with was revoked while it was answered');
+    if (this.#deletedUsers.has(principal.userId)) throw unauthorized(`user ${principal.userName} was deleted while this request was answered`);
   }
 
   /** Resolves true once no inference is in flight, or false after `timeoutMs`. */
@@ -341,4 +357,12 @@ function poolFailure(first: { error: HttpError; pool: string }, second: unknown)
     ...(second.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: second.retryAfterSeconds }),
     upstreamFailure: second.upstreamFailure,
   });
+}
+
+/** Most revoked tokens and deleted users remembered; the token cache forgets a revoked token within seconds anyway. */
+const MAX_REMEMBERED_REVOCATIONS = 1_000;
+
+function remember(recent: Set<string>, id: string): void {
+  recent.add(id);
+  if (recent.size > MAX_REMEMBERED_REVOCATIONS) recent.delete(recent.values().next().value as string);
 }

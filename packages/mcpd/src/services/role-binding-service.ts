@@ -1,9 +1,8 @@
-import { withTransaction, type Database, type RoleBindingRow, type Transaction } from '@mcpctl/db';
+import type { Database, RoleBindingRow, Transaction } from '@mcpctl/db';
 import type { RoleBindingCreate, RoleBindingUpdate, RoleBindingView } from '@mcpctl/protocol';
 import type { Clock } from '@mcpctl/clock';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
 import { assertMayGrant, assertMayRevoke } from '../rbac/assert-may-grant.js';
-import { PermissionSet } from '../rbac/permission-set.js';
 import { grantsOf } from '../rbac/grant.js';
 import { RoleBindingRepository } from '../repositories/role-binding-repository.js';
 import { UserRepository } from '../repositories/user-repository.js';
@@ -11,7 +10,7 @@ import { isUniqueViolation } from '../repositories/unique-violation.js';
 import { generateId } from '../security/token.js';
 import type { Principal } from '../rbac/principal.js';
 import { toRoleBindingView } from './role-binding-view.js';
-import { someAdminRemains } from './user-permissions.js';
+import { changeAccess, lastAdminMessage } from './change-access.js';
 
 /**
  * Role bindings. Everyone sees the bindings that apply to them; `view:rbac` shows the rest.
@@ -40,11 +39,11 @@ export class RoleBindingService {
   }
 
   async create(principal: Principal, input: RoleBindingCreate): Promise<RoleBindingView> {
-    if (!principal.can('create', 'rbac', { name: input.name })) throw forbidden('creating role bindings needs the create:rbac permission');
     const fields = storedFields(input);
-    assertMayGrant(principal, grantsOf(fields), `role binding ${input.name}`);
     try {
-      const row = await withTransaction(this.db, async (tx) => {
+      const row = await changeAccess(this.db, principal, lastAdminMessage(`role binding ${input.name}`), async (tx, caller) => {
+        if (!caller.can('create', 'rbac', { name: input.name })) throw forbidden('creating role bindings needs the create:rbac permission');
+        assertMayGrant(caller, grantsOf(fields), `role binding ${input.name}`);
         await assertSubjectExists(tx, fields);
         return new RoleBindingRepository(tx).insert({ id: generateId('rb_'), name: input.name, ...fields, createdAt: this.clock.now() });
       });
@@ -57,38 +56,42 @@ export class RoleBindingService {
   }
 
   async update(principal: Principal, name: string, input: RoleBindingUpdate): Promise<RoleBindingView> {
-    const binding = await this.#findVisible(principal, name);
-    if (!principal.can('edit', 'rbac', { name })) throw forbidden(`changing role binding ${name} needs the edit:rbac permission`);
     const fields = storedFields(input);
-    assertMayRevoke(principal, grantsOf(binding), `role binding ${name}`);
-    assertMayGrant(principal, grantsOf(fields), `role binding ${name}`);
-    const row = await withTransaction(this.db, async (tx) => {
+    const row = await changeAccess(this.db, principal, lastAdminMessage(`role binding ${name} makes the only admin one`), async (tx, caller) => {
+      const bindings = new RoleBindingRepository(tx);
+      const binding = await findVisible(bindings, caller, name);
+      if (!caller.can('edit', 'rbac', { name })) throw forbidden(`changing role binding ${name} needs the edit:rbac permission`);
+      assertMayRevoke(caller, grantsOf(binding), `role binding ${name}`);
+      assertMayGrant(caller, grantsOf(fields), `role binding ${name}`);
       await assertSubjectExists(tx, fields);
-      const updated = await new RoleBindingRepository(tx).update(binding.id, fields);
-      await assertAdminRemains(tx, binding, name);
+      const updated = await bindings.update(binding.id, fields);
+      if (!updated) throw notFound(`role binding not found: ${name}`);
       return updated;
     });
-    if (!row) throw notFound(`role binding not found: ${name}`);
     this.changed();
     return toRoleBindingView(row);
   }
 
   async delete(principal: Principal, name: string): Promise<void> {
-    const binding = await this.#findVisible(principal, name);
-    if (!principal.can('delete', 'rbac', { name })) throw forbidden(`deleting role binding ${name} needs the delete:rbac permission`);
-    assertMayRevoke(principal, grantsOf(binding), `role binding ${name}`);
-    await withTransaction(this.db, async (tx) => {
-      await new RoleBindingRepository(tx).delete(binding.id);
-      await assertAdminRemains(tx, binding, name);
+    await changeAccess(this.db, principal, lastAdminMessage(`role binding ${name} makes the only admin one`), async (tx, caller) => {
+      const bindings = new RoleBindingRepository(tx);
+      const binding = await findVisible(bindings, caller, name);
+      if (!caller.can('delete', 'rbac', { name })) throw forbidden(`deleting role binding ${name} needs the delete:rbac permission`);
+      assertMayRevoke(caller, grantsOf(binding), `role binding ${name}`);
+      await bindings.delete(binding.id);
     });
     this.changed();
   }
 
   async #findVisible(principal: Principal, name: string): Promise<RoleBindingRow> {
-    const binding = await this.bindings.findByName(name);
-    if (!binding || !visible(principal, binding)) throw notFound(`role binding not found: ${name}`);
-    return binding;
+    return findVisible(this.bindings, principal, name);
   }
+}
+
+async function findVisible(bindings: RoleBindingRepository, principal: Principal, name: string): Promise<RoleBindingRow> {
+  const binding = await bindings.findByName(name);
+  if (!binding || !visible(principal, binding)) throw notFound(`role binding not found: ${name}`);
+  return binding;
 }
 
 /**
@@ -115,14 +118,6 @@ function storedFields(input: RoleBindingUpdate) {
 }
 
 /** The bindings that apply to a user are no secret to that user. */
-/** A change to a binding that granted `*` may have taken the last admin away: refused, and the transaction undone. */
-async function assertAdminRemains(tx: Transaction, before: RoleBindingRow, name: string): Promise<void> {
-  if (!new PermissionSet(grantsOf(before)).admin) return;
-  if (!(await someAdminRemains(new UserRepository(tx), new RoleBindingRepository(tx)))) {
-    throw conflict(`role binding ${name} makes the only admin one: the change would leave nobody who may manage mcpd; make another user an admin first`);
-  }
-}
-
 function visible(principal: Principal, binding: RoleBindingRow): boolean {
   const applies =
     (binding.subjectKind === 'user' && binding.subjectName === principal.userName) ||

@@ -1,7 +1,7 @@
-import { withTransaction, type Database, type UserRow } from '@mcpctl/db';
+import type { Database, UserRow } from '@mcpctl/db';
 import type { RoleName, UserCreate, UserUpdate, UserView } from '@mcpctl/protocol';
 import type { Clock } from '@mcpctl/clock';
-import { conflict, forbidden, notFound, type HttpError } from '../errors.js';
+import { conflict, forbidden, notFound } from '../errors.js';
 import { assertMayGrant } from '../rbac/assert-may-grant.js';
 import { assertMayManage } from '../rbac/assert-may-manage.js';
 import { grantsOf, type Grant } from '../rbac/grant.js';
@@ -12,7 +12,8 @@ import { isUniqueViolation } from '../repositories/unique-violation.js';
 import { UserRepository } from '../repositories/user-repository.js';
 import { generateId } from '../security/token.js';
 import type { Principal } from '../rbac/principal.js';
-import { someAdminRemains, userPermissions } from './user-permissions.js';
+import { changeAccess, lastAdminMessage } from './change-access.js';
+import { userPermissions } from './user-permissions.js';
 import { toUserView } from './user-view.js';
 
 /** What else must forget a user's access when it changes. */
@@ -50,7 +51,7 @@ export class UserService {
     if (!principal.can('create', 'users', { name: input.name })) throw forbidden('creating users needs the create:users permission');
     const role = input.role === undefined ? 'member' : input.role;
     const groups = unique(input.groups ?? []);
-    await this.#assertMayConfer(principal, role, groups, `user ${input.name}`);
+    await assertMayConfer(this.#roleBindings, principal, role, groups, `user ${input.name}`);
     try {
       return toUserView(await this.#users.insert({ id: generateId('usr_'), name: input.name, groups, role, at: this.clock.now() }));
     } catch (error) {
@@ -60,28 +61,24 @@ export class UserService {
   }
 
   async update(principal: Principal, name: string, patch: UserUpdate): Promise<UserView> {
-    const user = await this.#findVisible(principal, name);
-    if (!principal.can('edit', 'users', { name })) throw forbidden(`changing user ${name} needs the edit:users permission`);
-    const before = await userPermissions(this.#roleBindings, user);
-    assertMayManage(principal, user, before, `changing user ${name}`);
-    const groups = patch.groups === undefined ? undefined : unique(patch.groups);
-    const addedGroups = (groups ?? []).filter((group) => !user.groups.includes(group));
-    const newRole = patch.role !== undefined && patch.role !== user.role ? patch.role : null;
-    await this.#assertMayConfer(principal, newRole, addedGroups, `changing user ${name}`);
-    const changes = {
-      updatedAt: this.clock.now(),
-      ...(groups === undefined ? {} : { groups }),
-      ...(patch.role === undefined ? {} : { role: patch.role }),
-    };
-    // An admin's change may take the last admin away: made and checked in one transaction, undone if so.
-    const updated = before.admin
-      ? await withTransaction(this.db, async (tx) => {
-          const row = await new UserRepository(tx).update(user.id, changes);
-          if (row && !(await someAdminRemains(new UserRepository(tx), new RoleBindingRepository(tx)))) throw lastAdmin(name);
-          return row;
-        })
-      : await this.#users.update(user.id, changes);
-    if (!updated) throw notFound(`user not found: ${name}`);
+    const updated = await changeAccess(this.db, principal, lastAdminMessage(`${name} is the only admin`), async (tx, caller) => {
+      const users = new UserRepository(tx);
+      const bindings = new RoleBindingRepository(tx);
+      const user = await findVisible(users, caller, name);
+      if (!caller.can('edit', 'users', { name })) throw forbidden(`changing user ${name} needs the edit:users permission`);
+      assertMayManage(caller, user, await userPermissions(bindings, user), `changing user ${name}`);
+      const groups = patch.groups === undefined ? undefined : unique(patch.groups);
+      const addedGroups = (groups ?? []).filter((group) => !user.groups.includes(group));
+      const newRole = patch.role !== undefined && patch.role !== user.role ? patch.role : null;
+      await assertMayConfer(bindings, caller, newRole, addedGroups, `changing user ${name}`);
+      const row = await users.update(user.id, {
+        updatedAt: this.clock.now(),
+        ...(groups === undefined ? {} : { groups }),
+        ...(patch.role === undefined ? {} : { role: patch.role }),
+      });
+      if (!row) throw notFound(`user not found: ${name}`);
+      return row;
+    });
     this.hooks.accessChanged();
     return toUserView(updated);
   }
@@ -91,14 +88,15 @@ export class UserService {
    * LLMs and agents they published; public rows it owned stay, owned by nobody (admins manage them).
    */
   async delete(principal: Principal, name: string): Promise<void> {
-    const user = await this.#findVisible(principal, name);
-    if (!principal.can('delete', 'users', { name })) throw forbidden(`deleting user ${name} needs the delete:users permission`);
-    if (user.id === principal.userId) throw conflict('you cannot delete yourself; ask another admin');
-    assertMayManage(principal, user, await userPermissions(this.#roleBindings, user), `deleting user ${name}`);
-    const sessionIds = await withTransaction(this.db, async (tx) => {
+    const { userId, sessionIds } = await changeAccess(this.db, principal, lastAdminMessage(`${name} is the only admin`), async (tx, caller) => {
       const users = new UserRepository(tx);
+      const bindings = new RoleBindingRepository(tx);
       const llms = new LlmRepository(tx);
       const agents = new AgentRepository(tx);
+      const user = await findVisible(users, caller, name);
+      if (!caller.can('delete', 'users', { name })) throw forbidden(`deleting user ${name} needs the delete:users permission`);
+      if (user.id === caller.userId) throw conflict('you cannot delete yourself; ask another admin');
+      assertMayManage(caller, user, await userPermissions(bindings, user), `deleting user ${name}`);
       // First, so a role binding being made for this user either lands before its bindings are
       // deleted below, or finds the user gone (RoleBindingService's `holdByName`).
       await users.lockForDelete(user.id);
@@ -107,26 +105,30 @@ export class UserService {
         await agents.deleteByIds((await agents.listBySession(sessionId)).map((row) => row.id));
         await llms.deleteByIds((await llms.listBySession(sessionId)).map((row) => row.id));
       }
-      await new RoleBindingRepository(tx).deleteForUser(user.name);
+      await bindings.deleteForUser(user.name);
       await users.delete(user.id);
-      return ids;
+      return { userId: user.id, sessionIds: ids };
     });
-    this.hooks.accessChanged({ userIds: [user.id] });
+    this.hooks.accessChanged({ userIds: [userId] });
     await this.hooks.sessionsRemoved(sessionIds);
   }
 
   async #findVisible(principal: Principal, name: string): Promise<UserRow> {
-    const user = await this.#users.findByName(name);
-    if (!user || !visible(principal, user)) throw notFound(`user not found: ${name}`);
-    return user;
+    return findVisible(this.#users, principal, name);
   }
+}
 
-  /** A role or group membership is a grant: the caller must hold what it confers. */
-  async #assertMayConfer(principal: Principal, role: RoleName | null, groups: string[], what: string): Promise<void> {
-    const grants: Grant[] = role ? grantsOf({ role, permissions: [], resourceNames: null }) : [];
-    for (const binding of await this.#roleBindings.listForGroups(groups)) grants.push(...grantsOf(binding));
-    assertMayGrant(principal, grants, what);
-  }
+async function findVisible(users: UserRepository, principal: Principal, name: string): Promise<UserRow> {
+  const user = await users.findByName(name);
+  if (!user || !visible(principal, user)) throw notFound(`user not found: ${name}`);
+  return user;
+}
+
+/** A role or group membership is a grant: the caller must hold what it confers. */
+async function assertMayConfer(bindings: RoleBindingRepository, principal: Principal, role: RoleName | null, groups: string[], what: string): Promise<void> {
+  const grants: Grant[] = role ? grantsOf({ role, permissions: [], resourceNames: null }) : [];
+  for (const binding of await bindings.listForGroups(groups)) grants.push(...grantsOf(binding));
+  assertMayGrant(principal, grants, what);
 }
 
 function visible(principal: Principal, user: UserRow): boolean {
@@ -135,9 +137,4 @@ function visible(principal: Principal, user: UserRow): boolean {
 
 function unique(values: string[]): string[] {
   return [...new Set(values)];
-}
-
-/** The refusal of a change that would leave no admin: nobody could manage mcpd any more. */
-export function lastAdmin(name: string): HttpError {
-  return conflict(`${name} is the only admin: the change would leave nobody who may manage mcpd; make another user an admin first (role: admin)`);
 }

@@ -1,0 +1,39 @@
+import type { Database, Transaction } from '@mcpctl/db';
+import { conflict, unauthorized } from '../errors.js';
+import { createPrincipal } from '../rbac/create-principal.js';
+import type { Principal } from '../rbac/principal.js';
+import { RoleBindingRepository } from '../repositories/role-binding-repository.js';
+import { runExclusively } from '../repositories/singleton-lock.js';
+import { UserRepository } from '../repositories/user-repository.js';
+import { someAdminRemains, userPermissions } from './user-permissions.js';
+
+/**
+ * Runs a change of who holds what (a user's role or groups, a user deleted, a binding made,
+ * changed or deleted) one at a time among every replica, in a transaction holding the access
+ * lock. `work` gets the caller as it is now, read in that transaction (a request authenticated a
+ * moment ago may come from someone demoted or deleted since), and reads what it checks through
+ * `tx`, so two changes at once cannot each pass on what the other is about to undo. A change that
+ * leaves no admin where there was one is undone, and refused with `lastAdmin`.
+ */
+export function changeAccess<T>(db: Database, principal: Principal, lastAdmin: string, work: (tx: Transaction, caller: Principal) => Promise<T>): Promise<T> {
+  return runExclusively(db, 'access', async (tx) => {
+    const users = new UserRepository(tx);
+    const bindings = new RoleBindingRepository(tx);
+    const hadAdmin = await someAdminRemains(users, bindings);
+    const result = await work(tx, await callerNow(users, bindings, principal));
+    if (hadAdmin && !(await someAdminRemains(users, bindings))) throw conflict(lastAdmin);
+    return result;
+  });
+}
+
+/** The caller with the grants it holds now; a user deleted since its request was authenticated is refused. */
+async function callerNow(users: UserRepository, bindings: RoleBindingRepository, principal: Principal): Promise<Principal> {
+  const user = await users.findById(principal.userId);
+  if (!user) throw unauthorized(`user ${principal.userName} was deleted`);
+  return createPrincipal(user, await userPermissions(bindings, user), principal.tokenId, principal.tokenExpiresAt);
+}
+
+/** The refusal of a change that would leave no admin: nobody could manage mcpd any more. */
+export function lastAdminMessage(what: string): string {
+  return `${what}: the change would leave nobody who may manage mcpd; make another user an admin first (role: admin, or a binding granting *)`;
+}
