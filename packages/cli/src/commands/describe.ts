@@ -1,6 +1,7 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { completeResourceNames } from '../completion/completion-hints.js';
 import type { CliContext } from '../context.js';
+import { UsageError } from '../errors.js';
 import { registerDescribeAgent } from '../resources/agent/describe.js';
 import { registerDescribeLlm } from '../resources/llm/describe.js';
 import { registerDescribePool } from '../resources/pool/describe.js';
@@ -21,5 +22,20 @@ export function registerDescribe(program: Command, context: CliContext): void {
   registerDescribeSession(describe, context);
   registerDescribeToken(describe, context);
   registerDescribeRoleBinding(describe, context);
+  for (const command of describe.commands) pointAtGetForMachines(command);
   completeResourceNames(describe);
+}
+
+/**
+ * `describe` prints for people; `-o json|yaml` is `get`'s. Rather than commander's "unknown
+ * option '-o'", a hidden option says which command prints the same resource for a machine.
+ */
+function pointAtGetForMachines(command: Command): void {
+  command.addOption(new Option('-o, --output <format>').hideHelp());
+  command.hook('preAction', (action) => {
+    const { output } = action.opts<{ output?: string }>();
+    if (output === undefined) return;
+    const [name = 'NAME'] = action.args;
+    throw new UsageError(`describe prints for people; for ${output} run 'mcpctl get ${command.name()} ${name} -o ${output}'`);
+  });
 }

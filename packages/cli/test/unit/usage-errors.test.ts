@@ -61,6 +61,8 @@ describe('usage errors exit 2 with one line on stderr', () => {
     [['chat', 'reviewer', '--thread', ''], "error: option '--thread <id>' argument '' is invalid. expected a value, got an empty string"],
     [['delete', 'pool', 'gpus'], "error: a pool is not deleted by itself: it is the LLMs whose poolName names it, and it ends when the last of them leaves ('mcpctl describe pool NAME' lists them; 'mcpctl delete llm MEMBER', or 'poolName: null' in a document for 'mcpctl apply -f')"],
     [['get', 'llms', '--outptu', 'json'], "error: unknown option '--outptu' (did you mean --output?)"],
+    [['describe', 'llm', 'qwen3', '-o', 'json'], "error: describe prints for people; for json run 'mcpctl get llm qwen3 -o json'"],
+    [['describe', 'pools', 'gpu', '--output', 'yaml'], "error: describe prints for people; for yaml run 'mcpctl get pool gpu -o yaml'"],
     [['gett', 'llms'], "error: unknown command 'gett' (did you mean get?)"],
     [['get', 'llms', '-o', 'xml'], "error: option '-o, --output <format>' argument 'xml' is invalid. Allowed choices are table, wide, json, yaml."],
     [['chat-llm', 'x', '--temperature', '5'], "error: option '--temperature <n>' argument '5' is invalid. expected a number from 0 to 2"],
