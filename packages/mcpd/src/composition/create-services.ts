@@ -7,6 +7,7 @@ import { Dispatcher, maxQueuedPerUser, type DispatchOptions } from '../dispatch/
 import { InFlightTracker } from '../dispatch/in-flight-tracker.js';
 import { WakeCoordinator, type WakeOptions } from '../dispatch/wake-coordinator.js';
 import { InferenceFailureLog } from '../services/inference-failure-log.js';
+import { RecentRevocations } from '../services/recent-revocations.js';
 import { InferenceService } from '../services/inference-service.js';
 import { PublicUpstream } from '../inference/public-upstream.js';
 import { ReconnectGrace } from '../dispatch/reconnect-grace.js';
@@ -200,7 +201,9 @@ export function createServices(options: ServiceOptions): RunningServices {
   const dispatcher = new Dispatcher(catalog, router, inFlight, wakes, grace, options.clock, options.dispatch, sharedSlots);
   const shutdown = new ShutdownGate(bus !== undefined);
   const inferenceFailures = new InferenceFailureLog(options.logger, options.clock);
+  const revocations = new RecentRevocations();
   const inference = new InferenceService(dispatcher, { public: publicUpstream, virtual: relay }, auditWriter, metrics, shutdown, hops, {
+    revocations,
     clock: options.clock,
     streamKeepaliveMs: options.streamKeepaliveMs ?? 15_000,
     failures: inferenceFailures,
@@ -225,6 +228,7 @@ export function createServices(options: ServiceOptions): RunningServices {
     tasks,
     catalog,
     options.clock,
+    revocations,
     bus?.replicaId ?? hops.instanceId,
     bus,
   );
@@ -247,8 +251,9 @@ export function createServices(options: ServiceOptions): RunningServices {
     ...(options.failedAuth ? { failedAuth: options.failedAuth } : {}),
   });
   const forgetAccessHere = (change: AccessChange = {}) => {
-    // The calls running with a revoked token or by a deleted user end with it.
-    inference.cutRevoked(change);
+    // The calls running with a revoked token or by a deleted user end with it, and any still on their way.
+    revocations.record(change);
+    inference.cutRevoked();
     // `live` is declared below; this is only ever called once everything is built.
     live.accessChanged();
     auth.forgetAll();

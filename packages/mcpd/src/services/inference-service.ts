@@ -5,6 +5,7 @@ import { badRequest, echo, HttpError, NoOtherMemberError, serviceUnavailable, un
 import type { McpdMetrics } from '../metrics.js';
 import type { AuditWriter } from './audit-writer.js';
 import type { InferenceFailureLog } from './inference-failure-log.js';
+import type { RecentRevocations } from './recent-revocations.js';
 import type { ShutdownGate } from './shutdown-gate.js';
 import { CuttableCaller } from '../inference/cuttable-caller.js';
 import type { InferenceBackend, InferenceCall, InferenceOutcome } from '../inference/inference-backend.js';
@@ -54,6 +55,8 @@ export interface InferenceServiceOptions {
   streamKeepaliveMs: number;
   /** Where an upstream's or a publisher's failure is logged. */
   failures: InferenceFailureLog;
+  /** Tokens revoked and users deleted lately: their calls end (`cutRevoked`), and new ones are refused. */
+  revocations: RecentRevocations;
 }
 
 /** A call being answered, as a shutdown or a revocation sees it. */
@@ -67,9 +70,6 @@ interface RunningCall {
 /** Serves one chat completion: dispatch to a member, hand it to its backend, audit. */
 export class InferenceService {
   readonly #calls = new Set<RunningCall>();
-  /** The last revoked token ids and deleted user ids, for requests authenticated just before (`#assertNotRevoked`). */
-  readonly #revokedTokens = new Set<string>();
-  readonly #deletedUsers = new Set<string>();
   #drainWaiters: Array<() => void> = [];
 
   constructor(
@@ -234,15 +234,10 @@ export class InferenceService {
    * shutdown's do, a stream with an error frame and an answer not started with 401, so a leaked
    * token's long generation stops with the revocation instead of at the upstream's own limit.
    */
-  cutRevoked(revoked: { tokenId?: string | undefined; userIds?: readonly string[] | undefined }): void {
-    if (revoked.tokenId !== undefined) remember(this.#revokedTokens, revoked.tokenId);
-    for (const userId of revoked.userIds ?? []) remember(this.#deletedUsers, userId);
+  cutRevoked(): void {
     for (const running of this.#calls) {
-      if (running.principal.tokenId === revoked.tokenId) {
-        running.caller.cut(unauthorized('the token this request came with was revoked while it was answered'));
-      } else if (revoked.userIds?.includes(running.principal.userId) === true) {
-        running.caller.cut(unauthorized(`user ${running.principal.userName} was deleted while this request was answered`));
-      }
+      const refusal = this.options.revocations.refusal(running.principal);
+      if (refusal !== undefined) running.caller.cut(unauthorized(refusal));
     }
   }
 
@@ -252,8 +247,8 @@ export class InferenceService {
    * the revocation would have cut it.
    */
   #assertNotRevoked(principal: Principal): void {
-    if (this.#revokedTokens.has(principal.tokenId)) throw unauthorized('the token this request came with was revoked while it was answered');
-    if (this.#deletedUsers.has(principal.userId)) throw unauthorized(`user ${principal.userName} was deleted while this request was answered`);
+    const refusal = this.options.revocations.refusal(principal);
+    if (refusal !== undefined) throw unauthorized(refusal);
   }
 
   /** Resolves true once no inference is in flight, or false after `timeoutMs`. */
@@ -357,12 +352,4 @@ function poolFailure(first: { error: HttpError; pool: string }, second: unknown)
     ...(second.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: second.retryAfterSeconds }),
     upstreamFailure: second.upstreamFailure,
   });
-}
-
-/** Most revoked tokens and deleted users remembered; the token cache forgets a revoked token within seconds anyway. */
-const MAX_REMEMBERED_REVOCATIONS = 1_000;
-
-function remember(recent: Set<string>, id: string): void {
-  recent.add(id);
-  if (recent.size > MAX_REMEMBERED_REVOCATIONS) recent.delete(recent.values().next().value as string);
 }

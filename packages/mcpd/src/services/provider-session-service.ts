@@ -7,6 +7,7 @@ import type { LlmRepository } from '../repositories/llm-repository.js';
 import type { ProviderSessionRepository } from '../repositories/provider-session-repository.js';
 import type { ChannelCloseReason, ControlChannel } from '../relay/control-channel.js';
 import type { ProviderHub } from '../relay/provider-hub.js';
+import type { RecentRevocations } from './recent-revocations.js';
 import type { RelayBus } from '../relay/relay-bus.js';
 import type { TaskRegistry } from '../relay/task-registry.js';
 import type { LlmCatalog } from '../catalog/llm-catalog.js';
@@ -15,7 +16,6 @@ import { ConnectionOpeners, type ConnectionOpener, type Reauthenticate } from '.
 import { HeartbeatBatch } from './heartbeat-batch.js';
 import { sessionRef } from './llm-view.js';
 
-const MAX_REMEMBERED_REVOCATIONS = 1000;
 /** How long the heartbeats of the sessions held here gather before they are written together. */
 export const HEARTBEAT_WINDOW_MS = 100;
 
@@ -27,11 +27,6 @@ export class ProviderSessionService {
   readonly #openers: ConnectionOpeners;
   /** When each connection held here opened, for the sessions view. */
   readonly #openedAt = new WeakMap<ControlChannel, Date>();
-  /**
-   * Tokens revoked lately, for a stream whose request was authenticated just before the
-   * revocation and attaches just after it. Token ids are never reused, so remembering is safe.
-   */
-  readonly #revokedTokens = new Set<string>();
   /** Connections moving to another replica while this one drains. */
   readonly #leaving = new WeakSet<ControlChannel>();
   /** This replica drains among others: a connection that opens now moves on at once. */
@@ -47,6 +42,8 @@ export class ProviderSessionService {
     private readonly tasks: TaskRegistry,
     private readonly catalog: LlmCatalog,
     private readonly clock: Clock,
+    /** Tokens revoked and users deleted lately (recorded before `tokenRevoked` is called). */
+    private readonly revocations: RecentRevocations,
     /** This process's id; among replicas, the one its sessions' rows name while it holds their connections. */
     private readonly replicaId: string,
     /** Among replicas: where the sessions held here are announced. */
@@ -158,7 +155,8 @@ export class ProviderSessionService {
    * replaced stream fail at once: a publisher that opens a new stream may never have seen them.
    */
   async streamOpened(sessionId: string, channel: ControlChannel, opener: ConnectionOpener): Promise<void> {
-    if (this.#revokedTokens.has(opener.principal.tokenId)) {
+    // Authenticated just before its token was revoked (or its user deleted), attaching just after.
+    if (this.revocations.refusal(opener.principal) !== undefined) {
       channel.close('sessionGone');
       return;
     }
@@ -225,11 +223,6 @@ export class ProviderSessionService {
    * inactive, tasks failed), instead of carrying prompts until the publisher next reconnects.
    */
   async tokenRevoked(tokenId: string): Promise<void> {
-    this.#revokedTokens.add(tokenId);
-    if (this.#revokedTokens.size > MAX_REMEMBERED_REVOCATIONS) {
-      const oldest = this.#revokedTokens.values().next().value;
-      if (oldest !== undefined) this.#revokedTokens.delete(oldest);
-    }
     const opened = this.hub.sessionIds().filter((sessionId) => {
       const channel = this.hub.channel(sessionId);
       return channel !== undefined && this.#openers.openedWith(channel, tokenId);
