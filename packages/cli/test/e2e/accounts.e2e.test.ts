@@ -2,39 +2,28 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { makeTempDir, spawnMcpd, startFakeUpstream, type FakeUpstream, type SpawnedMcpd, type TempDir } from '@mcpctl/test-kit';
 import { roleBindingViewSchema, tokenViewSchema, userViewSchema } from '@mcpctl/protocol';
-import { mcpctlInHome, type McpctlRun } from '../helpers/run-mcpctl.js';
+import { startLoggedInMcpd, type LoggedInMcpd } from '../helpers/logged-in-mcpd.js';
+import type { McpctlRun } from '../helpers/run-mcpctl.js';
 
 /*
  * Users, tokens and role bindings end to end: the built mcpctl against mcpd as a child
  * process. The tests run in order and share one mcpd.
  */
 
-let dataDir: TempDir;
-let home: TempDir;
-let mcpd: SpawnedMcpd;
-let upstream: FakeUpstream;
 let aliceToken = '';
+let world: LoggedInMcpd;
 
 beforeAll(async () => {
-  dataDir = await makeTempDir('mcpctl-accounts-data');
-  home = await makeTempDir('mcpctl-accounts-home');
-  upstream = await startFakeUpstream();
-  mcpd = await spawnMcpd({ dataDir: dataDir.path });
-  const login = await mcpctl(['login', '--url', mcpd.url, '--token', mcpd.adminToken]);
-  expect(login.code).toBe(0);
+  world = await startLoggedInMcpd('accounts');
 });
 
 afterAll(async () => {
-  await mcpd?.stop();
-  await upstream?.close();
-  await home?.cleanup();
-  await dataDir?.cleanup();
+  await world?.close();
 });
 
 /** mcpctl as admin (the stored login), or as someone else with `token`. */
-const mcpctl = mcpctlInHome(() => home.path);
+const mcpctl: LoggedInMcpd['mcpctl'] = (args, options) => world.mcpctl(args, options);
 
 const rows = (run: McpctlRun) => run.stdout.trimEnd().split('\n').map((line) => line.split(/\s{2,}/));
 
@@ -185,7 +174,7 @@ describe('mcpctl users, tokens and role bindings', () => {
 
   it('refuses a viewer creating an LLM with one line and exit 1', async () => {
     const vera = (await mcpctl(['create', 'token', '--user', 'vera'])).stdout.trim();
-    const run = await mcpctl(['create', 'llm', 'vera-gpt', '--type', 'openai', '--model', 'm', '--url', upstream.openaiBaseUrl], { token: vera });
+    const run = await mcpctl(['create', 'llm', 'vera-gpt', '--type', 'openai', '--model', 'm', '--url', world.upstream.openaiBaseUrl], { token: vera });
     expect(run).toEqual({ code: 1, stdout: '', stderr: 'error: registering an LLM with mcpd needs the create:llms permission\n' });
     expect((await mcpctl(['get', 'llm', 'vera-gpt'])).code).toBe(1);
   });
@@ -205,7 +194,7 @@ describe('mcpctl users, tokens and role bindings', () => {
   });
 
   it('applies User and RoleBinding documents: created, unchanged, configured', async () => {
-    const file = join(home.path, 'accounts.yaml');
+    const file = join(world.home.path, 'accounts.yaml');
     const documents = (groups: string) =>
       [
         'kind: User',
@@ -253,7 +242,7 @@ describe('mcpctl users, tokens and role bindings', () => {
     expect(await mcpctl(['apply', '-f', '-'], { input: bob.stdout })).toEqual({ code: 0, stdout: 'user/bob unchanged\n', stderr: '' });
     const bindings = await mcpctl(['get', 'rolebindings', '-o', 'json']);
     expect((JSON.parse(bindings.stdout) as Array<{ kind: unknown }>).map((binding) => binding.kind)).toEqual(['RoleBinding', 'RoleBinding', 'RoleBinding']);
-    const bindingsFile = join(home.path, 'bindings.json');
+    const bindingsFile = join(world.home.path, 'bindings.json');
     await writeFile(bindingsFile, bindings.stdout);
     // Each -f is applied; users still go before the role bindings that name them.
     expect(await mcpctl(['apply', '-f', bindingsFile, '-f', '-'], { input: bob.stdout })).toEqual({

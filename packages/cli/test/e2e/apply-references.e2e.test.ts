@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir, spawnMcpd, startFakeUpstream, type FakeUpstream, type SpawnedMcpd, type TempDir } from '@mcpctl/test-kit';
 import { agentViewSchema, llmViewSchema, roleBindingViewSchema, userViewSchema } from '@mcpctl/protocol';
-import { documentsFile, mcpctlInHome } from '../helpers/run-mcpctl.js';
+import { startLoggedInMcpd, type LoggedInMcpd } from '../helpers/logged-in-mcpd.js';
+import { documentsFile } from '../helpers/run-mcpctl.js';
 
 /*
  * What apply's documents refer to (an agent's LLM, a binding's user), checked before anything
@@ -10,32 +10,22 @@ import { documentsFile, mcpctlInHome } from '../helpers/run-mcpctl.js';
  * user `dana`. The tests run in order and share one mcpd.
  */
 
-let dataDir: TempDir;
-let home: TempDir;
-let mcpd: SpawnedMcpd;
-let upstream: FakeUpstream;
+let world: LoggedInMcpd;
 
 beforeAll(async () => {
-  dataDir = await makeTempDir('mcpctl-references-data');
-  home = await makeTempDir('mcpctl-references-home');
-  upstream = await startFakeUpstream();
-  mcpd = await spawnMcpd({ dataDir: dataDir.path });
-  expect((await mcpctl(['login', '--url', mcpd.url, '--token', mcpd.adminToken])).code).toBe(0);
-  expect((await mcpctl(['create', 'llm', 'echo', '--type', 'openai', '--model', 'fake-model', '--url', upstream.openaiBaseUrl])).code).toBe(0);
+  world = await startLoggedInMcpd('references');
+  expect((await mcpctl(['create', 'llm', 'echo', '--type', 'openai', '--model', 'fake-model', '--url', world.upstream.openaiBaseUrl])).code).toBe(0);
   expect((await mcpctl(['create', 'user', 'dana'])).code).toBe(0);
 });
 
 afterAll(async () => {
-  await mcpd?.stop();
-  await upstream?.close();
-  await home?.cleanup();
-  await dataDir?.cleanup();
+  await world?.close();
 });
 
 /** mcpctl as admin (the stored login), or as someone else with `token`. */
-const mcpctl = mcpctlInHome(() => home.path);
+const mcpctl: LoggedInMcpd['mcpctl'] = (args, options) => world.mcpctl(args, options);
 
-const writeDocuments = (name: string, texts: readonly string[]) => documentsFile(home.path, name, texts);
+const writeDocuments = (name: string, texts: readonly string[]) => documentsFile(world.home.path, name, texts);
 
 const llm = (name: string, extra = '') => `kind: Llm\nname: ${name}\ntype: openai\nmodel: fake-model\nurl: http://203.0.113.10:8000/v1\n${extra}`;
 const agent = (name: string, llmName: string) => `kind: Agent\nname: ${name}\nllm: ${llmName}\n`;

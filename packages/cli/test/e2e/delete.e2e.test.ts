@@ -1,33 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir, spawnMcpd, type SpawnedMcpd, type TempDir } from '@mcpctl/test-kit';
 import { agentViewSchema, llmViewSchema, roleBindingViewSchema, userViewSchema } from '@mcpctl/protocol';
-import { documentsFile, mcpctlInHome } from '../helpers/run-mcpctl.js';
+import { startLoggedInMcpd, type LoggedInMcpd } from '../helpers/logged-in-mcpd.js';
+import { documentsFile } from '../helpers/run-mcpctl.js';
 
 /*
  * `delete` of several names and `delete -f`: the built mcpctl against mcpd as a child process.
  * Each test makes the resources it deletes.
  */
 
-let dataDir: TempDir;
-let home: TempDir;
-let mcpd: SpawnedMcpd;
+let world: LoggedInMcpd;
 
 beforeAll(async () => {
-  dataDir = await makeTempDir('mcpctl-delete-data');
-  home = await makeTempDir('mcpctl-delete-home');
-  mcpd = await spawnMcpd({ dataDir: dataDir.path });
-  expect((await mcpctl(['login', '--url', mcpd.url, '--token', mcpd.adminToken])).code).toBe(0);
+  world = await startLoggedInMcpd('delete');
 });
 
 afterAll(async () => {
-  await mcpd?.stop();
-  await home?.cleanup();
-  await dataDir?.cleanup();
+  await world?.close();
 });
 
-const mcpctl = mcpctlInHome(() => home.path);
+/** mcpctl as admin (the stored login), or as someone else with `token`. */
+const mcpctl: LoggedInMcpd['mcpctl'] = (args, options) => world.mcpctl(args, options);
 
-const writeDocuments = (name: string, texts: readonly string[]) => documentsFile(home.path, name, texts);
+const writeDocuments = (name: string, texts: readonly string[]) => documentsFile(world.home.path, name, texts);
 
 const llm = (name: string) => `kind: Llm\nname: ${name}\ntype: openai\nmodel: fake-model\nurl: http://203.0.113.10:8000/v1\n`;
 
