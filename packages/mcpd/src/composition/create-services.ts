@@ -373,7 +373,7 @@ export function createServices(options: ServiceOptions): RunningServices {
         return Promise.all(sessionIds.map((sessionId) => providerSessions.disconnect(sessionId))).then(() => undefined);
       },
     }),
-    tokens: new TokenService(new TokenRepository(db), new UserRepository(db), new RoleBindingRepository(db), options.clock, (tokenId) => {
+    tokens: new TokenService(db, options.clock, (tokenId) => {
       forgetAccess({ tokenId });
       return providerSessions.tokenRevoked(tokenId);
     }),

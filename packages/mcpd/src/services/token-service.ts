@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import type { UserRow } from '@mcpctl/db';
+import type { Database, UserRow } from '@mcpctl/db';
 import { tokenLifetimeMs, type TokenCreate, type TokenCreated, type TokenView } from '@mcpctl/protocol';
 import type { Clock } from '@mcpctl/clock';
 import { conflict, forbidden, notFound, type HttpError } from '../errors.js';
-import type { TokenRepository, TokenWithUser } from '../repositories/token-repository.js';
+import { TokenRepository, type TokenWithUser } from '../repositories/token-repository.js';
 import { isUniqueViolation } from '../repositories/unique-violation.js';
-import type { UserRepository } from '../repositories/user-repository.js';
+import { UserRepository } from '../repositories/user-repository.js';
 import { generateId, generateToken, hashToken } from '../security/token.js';
 import { assertMayManage } from '../rbac/assert-may-manage.js';
 import type { Principal } from '../rbac/principal.js';
-import type { RoleBindingRepository } from '../repositories/role-binding-repository.js';
+import { RoleBindingRepository } from '../repositories/role-binding-repository.js';
+import { changeAccess, lastAdminMessage } from './change-access.js';
 import { userPermissions } from './user-permissions.js';
 import { toTokenView } from './token-view.js';
 
@@ -20,14 +21,18 @@ import { toTokenView } from './token-view.js';
  * token is that user's whole identity.
  */
 export class TokenService {
+  private readonly tokens: TokenRepository;
+  private readonly users: UserRepository;
+
   constructor(
-    private readonly tokens: TokenRepository,
-    private readonly users: UserRepository,
-    private readonly roleBindings: RoleBindingRepository,
+    private readonly db: Database,
     private readonly clock: Clock,
     /** Called after a revocation: cached verifications and the streams opened with the token must not outlive it. */
     private readonly revoked: (tokenId: string) => Promise<void>,
-  ) {}
+  ) {
+    this.tokens = new TokenRepository(db);
+    this.users = new UserRepository(db);
+  }
 
   async list(principal: Principal): Promise<TokenView[]> {
     const now = this.clock.now();
@@ -66,14 +71,25 @@ export class TokenService {
     return conflict(`${taken}: choose another name, or revoke that one first with ${deleteCommand}`);
   }
 
-  /** `idOrName` is a token id, or the name of a token of `userName` (default: the caller). */
+  /**
+   * `idOrName` is a token id, or the name of a token of `userName` (default: the caller). Another
+   * user's token is revoked as their role would be changed: under the access lock, checked
+   * against the caller's and the owner's grants as they are then (see `changeAccess`).
+   */
   async delete(principal: Principal, idOrName: string, userName: string | undefined): Promise<void> {
     const found = await this.#find(principal, idOrName, userName);
-    if (found.user.id !== principal.userId) {
-      if (!principal.can('edit', 'users', { name: found.user.name })) throw forbidden(`revoking a token of ${found.user.name} needs the edit:users permission`);
-      assertMayManage(principal, found.user, await userPermissions(this.roleBindings, found.user), `revoking a token of ${found.user.name}`);
+    if (found.user.id === principal.userId) {
+      await this.tokens.delete(found.token.id);
+    } else {
+      const what = `revoking a token of ${found.user.name}`;
+      await changeAccess(this.db, principal, lastAdminMessage(what), async (tx, caller) => {
+        const owner = await new UserRepository(tx).findById(found.user.id);
+        if (!owner) throw notFound(`token not found: ${idOrName}`);
+        if (!caller.can('edit', 'users', { name: owner.name })) throw forbidden(`${what} needs the edit:users permission`);
+        assertMayManage(caller, owner, await userPermissions(new RoleBindingRepository(tx), owner), what);
+        await new TokenRepository(tx).delete(found.token.id);
+      });
     }
-    await this.tokens.delete(found.token.id);
     await this.revoked(found.token.id);
   }
 
