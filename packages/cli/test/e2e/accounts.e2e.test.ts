@@ -263,7 +263,12 @@ describe('mcpctl users, tokens and role bindings', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toBe("error: the token is not valid — check the token, or run 'mcpctl login --url URL --token -'\n");
     const again = await mcpctl(['delete', 'token', 'laptop', '--user', 'alice']);
-    expect(again).toEqual({ code: 1, stdout: '', stderr: "error: token not found: laptop — run 'mcpctl get tokens' to list them\n" });
+    expect(again).toEqual({ code: 1, stdout: '', stderr: "error: token not found: laptop (user alice) — run 'mcpctl get tokens' to list them\n" });
+    expect(await mcpctl(['delete', 'token', 'laptop', '--user', 'nobody'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: "error: token not found: laptop (user nobody) — run 'mcpctl get tokens' to list them\n",
+    });
   });
 
   it('deletes role bindings and users', async () => {

@@ -15,8 +15,9 @@ export function listTokens(client: ApiClient): Promise<TokenView[]> {
   return client.get(tokenPath(), tokenViewSchema.array());
 }
 
-function asTokenNotFound(error: unknown, name: string): unknown {
-  return asNotFound(error, 'token', name, 'mcpctl get tokens');
+/** `user`, when given, is named beside the token: the 404 may be theirs having none of that name. */
+function asTokenNotFound(error: unknown, name: string, user: string | undefined): unknown {
+  return asNotFound(error, 'token', user === undefined ? name : `${name} (user ${user})`, 'mcpctl get tokens');
 }
 
 /** The tokens among `tokens` named `name`, or with id `name`. */
@@ -33,7 +34,7 @@ function ownersOf(tokens: readonly TokenView[]): string[] {
  * see tokens of that name that are other users' (an admin), the hint names their owners and `--user`.
  */
 export async function tokenNotFound(client: ApiClient, error: unknown, name: string, user: string | undefined): Promise<unknown> {
-  const notFound = asTokenNotFound(error, name);
+  const notFound = asTokenNotFound(error, name, user);
   if (user !== undefined || !(notFound instanceof ApiError) || notFound.status !== 404) return notFound;
   const owners = await listTokens(client).then(
     (tokens) => ownersOf(tokensNamed(tokens, name)),
@@ -61,5 +62,5 @@ export async function findToken(client: ApiClient, name: string, user: string | 
   const token = named.find((candidate) => candidate.user === owner);
   if (token !== undefined) return token;
   if (user === undefined && named.length > 0) throw notYours(name, ownersOf(named));
-  throw asTokenNotFound(new ApiError(404, `not found: ${name}`), user === undefined ? name : `${name} (user ${user})`);
+  throw asTokenNotFound(new ApiError(404, `not found: ${name}`), name, user);
 }
