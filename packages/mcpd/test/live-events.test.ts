@@ -95,6 +95,23 @@ describe('live events for the dashboard', () => {
     expect(await bobs.next('sessions')).toEqual([]);
   });
 
+  it("says of each LLM and agent whether the caller may run it, and says it again when the caller's grants change", async () => {
+    expect((await mcpd.api('/api/v1/llms', { json: { name: 'team-qwen', type: 'openai', model: 'm', url: 'http://192.0.2.10:8000', visibility: 'public' } })).status).toBe(201);
+    expect((await mcpd.api('/api/v1/agents', { json: { name: 'reviewer', llm: 'team-qwen', visibility: 'public' } })).status).toBe(201);
+    expect((await mcpd.api('/api/v1/users', { json: { name: 'vera', role: 'viewer' } })).status).toBe(201);
+    const vera = ((await (await mcpd.api('/api/v1/tokens', { json: { user: 'vera' } })).json()) as { token: string }).token;
+    const viewer = await open(vera);
+    expect(await viewer.next('llms')).toEqual([expect.objectContaining({ name: 'team-qwen', mayRun: false })]);
+    expect(await viewer.next('agents')).toEqual([expect.objectContaining({ name: 'reviewer', mayRun: false })]);
+    expect((await (await open()).next('llms'))[0]).toMatchObject({ name: 'team-qwen', mayRun: true });
+
+    const from = viewer.events.length;
+    const binding = { name: 'vera-runs', subjectKind: 'user', subjectName: 'vera', permissions: ['run:llms', 'run:agents'], resourceNames: ['team-qwen', 'reviewer'] };
+    expect((await mcpd.api('/api/v1/rolebindings', { json: binding })).status).toBe(201);
+    await advanceUntil(viewer, 'llms', (llms) => llms[0]?.mayRun === true, from);
+    expect(await viewer.next('agents', (agents) => agents[0]?.mayRun === true, from)).toHaveLength(1);
+  });
+
   it('ends the stream of a revoked token, and refuses more streams than a user may hold', async () => {
     const created = (await (await mcpd.api('/api/v1/tokens', { json: { user: 'admin', name: 'dashboard' } })).json()) as { id: string; token: string };
     const reader = await open(created.token);

@@ -19,12 +19,24 @@ export const providerSessionViewSchema = z.object({
 });
 export type ProviderSessionView = z.infer<typeof providerSessionViewSchema>;
 
-/** An LLM with what it is doing right now, as this replica counts it. */
+/**
+ * Whether the caller's grants let it run the row (`run:llms` on an LLM, `run:agents` on an
+ * agent), judged by mcpd as inference judges it. What the caller may see is the lists' own
+ * filter; an agent also needs `run:llms` on the LLM behind it, which its LLM's row tells.
+ */
+const mayRun = z.boolean();
+
+/** An LLM with what it is doing right now, as this replica counts it, and whether the caller may run it. */
 export const liveLlmViewSchema = llmViewSchema.extend({
   inFlight: z.number().int(),
   queued: z.number().int(),
+  mayRun,
 });
 export type LiveLlmView = z.infer<typeof liveLlmViewSchema>;
+
+/** An agent, and whether the caller may chat with it. */
+export const liveAgentViewSchema = agentViewSchema.extend({ mayRun });
+export type LiveAgentView = z.infer<typeof liveAgentViewSchema>;
 
 /**
  * `GET /api/v1/events` (SSE): each event carries the whole current list of its kind as the caller
@@ -34,7 +46,7 @@ export type LiveLlmView = z.infer<typeof liveLlmViewSchema>;
 export const liveEventSchemas = {
   llms: z.array(liveLlmViewSchema),
   pools: z.array(poolViewSchema),
-  agents: z.array(agentViewSchema),
+  agents: z.array(liveAgentViewSchema),
   sessions: z.array(providerSessionViewSchema),
 } as const;
 export type LiveEventName = keyof typeof liveEventSchemas;

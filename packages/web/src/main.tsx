@@ -126,7 +126,7 @@ function Dashboard({ token, status, onLogout }: { token: string; status: Status;
         {tab === 'audit' && <AuditView token={token} />}
         {/* Mounted from login to logout, only hidden elsewhere: leaving it must not end the chat or the answer streaming. */}
         <div hidden={tab !== 'playground'}>
-          <PlaygroundView token={token} access={user} llms={live.llms} pools={live.pools} agents={live.agents} />
+          <PlaygroundView token={token} llms={live.llms} pools={live.pools} agents={live.agents} />
         </div>
       </main>
     </div>

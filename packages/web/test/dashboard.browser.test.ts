@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { AgentView, AuditRecordView } from '@mcpctl/protocol';
+import type { AuditRecordView, LiveAgentView } from '@mcpctl/protocol';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { chatChunk, FakeMcpd, json, llm, statusOf } from './support/fake-mcpd.js';
@@ -9,11 +9,11 @@ const CHROMIUM = process.env.MCPCTL_TEST_CHROMIUM ?? '/usr/bin/chromium';
 
 const STREAMS_REFUSED = 'you already have 8 event streams open; close a dashboard tab';
 
-function agent(name: string, fields: Partial<AgentView> = {}): AgentView {
+function agent(name: string, fields: Partial<LiveAgentView> = {}): LiveAgentView {
   const at = new Date().toISOString();
   return {
     id: `id-${name}`, name, kind: 'public', llm: 'qwen3', llmState: 'pinned', description: null, systemPrompt: null, project: null, defaultParams: {},
-    extras: {}, visibility: 'public', ownerId: null, owner: null, status: 'active', createdAt: at, updatedAt: at, ...fields,
+    extras: {}, visibility: 'public', ownerId: null, owner: null, status: 'active', createdAt: at, updatedAt: at, mayRun: true, ...fields,
   };
 }
 
@@ -131,7 +131,7 @@ describe('the dashboard page', () => {
 
   it('marks the models a viewer may not run, offers none of them, and marks an offline one', async () => {
     mcpd.status = statusOf({ name: 'vera', role: 'viewer', grants: ['view:llms', 'view:agents'] });
-    mcpd.lists.llms = [llm('qwen3'), llm('desk', { kind: 'virtual', status: 'inactive' })];
+    mcpd.lists.llms = [llm('qwen3', { mayRun: false }), llm('desk', { kind: 'virtual', status: 'inactive', mayRun: false })];
     const page = await open();
     await page.click('button[data-tab=playground]');
     await page.locator('[data-none-runnable]').waitFor();
@@ -140,9 +140,10 @@ describe('the dashboard page', () => {
     await page.fill('textarea[name=message]', 'Hello?');
     expect(await page.locator('form.compose button[type=submit]').isDisabled()).toBe(true);
 
-    // Given run:llms on the workstation's LLM only (the page hears of it with the live lists), it may pick that one, marked offline.
+    // Given run:llms on the workstation's LLM only, mcpd reads the caller's lists again and sends
+    // them: it may pick that one, marked offline.
     mcpd.status = statusOf({ name: 'vera', role: 'viewer', grants: ['view:llms', 'run:llms:virtual'] });
-    mcpd.push('llms', mcpd.lists.llms);
+    mcpd.push('llms', [llm('qwen3', { mayRun: false }), llm('desk', { kind: 'virtual', status: 'inactive' })]);
     await expect.poll(() => text(page, 'select[name=model] option[value=desk]'), { timeout: 10_000 }).toBe('desk (offline)');
     expect(await page.locator('select[name=model] option[value=desk]').isDisabled()).toBe(false);
     expect(await page.inputValue('select[name=model]')).toBe('desk');

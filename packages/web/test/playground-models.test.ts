@@ -1,11 +1,11 @@
-import type { AgentView, LiveLlmView, PoolView } from '@mcpctl/protocol';
+import type { LiveAgentView, LiveLlmView, PoolView } from '@mcpctl/protocol';
 import { describe, expect, it } from 'vitest';
 import { defaultModel, modelLabel, playgroundModels } from '../src/views/playground-models.js';
 
-const llm = (name: string, fields: Partial<LiveLlmView> = {}) => ({ name, kind: 'public', status: 'active', poolName: null, ...fields }) as LiveLlmView;
+const llm = (name: string, fields: Partial<LiveLlmView> = {}) => ({ name, kind: 'public', status: 'active', poolName: null, mayRun: true, ...fields }) as LiveLlmView;
 const pool = (name: string, members: string[] = [], active = 1) => ({ name, members, active, hibernating: 0, inactive: 0 }) as unknown as PoolView;
-const agent = (name: string, llmState?: AgentView['llmState'], fields: Partial<AgentView> = {}) => ({ name, llm: 'qwen', kind: 'public', status: 'active', llmState, ...fields }) as AgentView;
-const admin = { admin: true, grants: ['*'] };
+const agent = (name: string, llmState?: LiveAgentView['llmState'], fields: Partial<LiveAgentView> = {}) =>
+  ({ name, llm: 'qwen', kind: 'public', status: 'active', llmState, mayRun: true, ...fields }) as LiveAgentView;
 
 describe('the models the playground offers', () => {
   it('waits for every live list before offering any', () => {
@@ -13,7 +13,7 @@ describe('the models the playground offers', () => {
   });
 
   it('offers LLMs, usable agents and pools, an LLM hiding an agent or pool of its name, as /v1/models does', () => {
-    const offered = playgroundModels([llm('qwen'), llm('team')], [pool('team'), pool('gpus')], [agent('reviewer'), agent('orphan', 'gone'), agent('taken', 'moved'), agent('old', 'pinned')], admin);
+    const offered = playgroundModels([llm('qwen'), llm('team')], [pool('team'), pool('gpus')], [agent('reviewer'), agent('orphan', 'gone'), agent('taken', 'moved'), agent('old', 'pinned')]);
     expect(offered).toEqual([
       { id: 'qwen', kind: 'LLM' },
       { id: 'team', kind: 'LLM' },
@@ -23,33 +23,33 @@ describe('the models the playground offers', () => {
     ]);
   });
 
-  it('marks what the grants do not let the caller run, as the dispatcher judges it', () => {
-    const llms = [llm('qwen', { poolName: 'team' }), llm('desk', { kind: 'virtual' }), llm('gpt')];
-    const access = { admin: false, grants: ['view:llms', 'run:llms:virtual', 'run:llms on team', 'run:agents'] };
-    const offered = playgroundModels(llms, [pool('team', ['qwen']), pool('far', ['unseen'])], [agent('reviewer', 'pinned', { llm: 'gpt' }), agent('helper', 'pinned', { llm: 'qwen' })], access);
-    expect(offered).toEqual([
+  it("marks what mcpd says the caller may not run: an LLM, an agent, the LLM behind an agent, a pool none of whose members it may run", () => {
+    const llms = [llm('qwen', { poolName: 'team' }), llm('desk', { kind: 'virtual' }), llm('gpt', { mayRun: false }), llm('old', { poolName: 'cold', mayRun: false })];
+    const pools = [pool('team', ['qwen']), pool('cold', ['old']), pool('far', ['unseen'])];
+    const agents = [agent('reviewer', 'pinned', { llm: 'gpt' }), agent('helper', 'pinned', { llm: 'qwen' }), agent('secret', 'pinned', { mayRun: false }), agent('pooled', undefined, { llm: 'cold' })];
+    expect(playgroundModels(llms, pools, agents)).toEqual([
       { id: 'qwen', kind: 'LLM' },
       { id: 'desk', kind: 'LLM' },
       { id: 'gpt', kind: 'LLM', needs: 'run:llms' },
+      { id: 'old', kind: 'LLM', needs: 'run:llms' },
       { id: 'reviewer', kind: 'agent', needs: 'run:llms on gpt' },
       { id: 'helper', kind: 'agent' },
+      { id: 'secret', kind: 'agent', needs: 'run:agents' },
+      { id: 'pooled', kind: 'agent', needs: 'run:llms on cold' },
       { id: 'team', kind: 'pool' },
+      { id: 'cold', kind: 'pool', needs: 'run:llms on one of its members' },
       // A member the caller cannot see: the page cannot tell, so mcpd decides.
       { id: 'far', kind: 'pool' },
     ]);
   });
 
-  it('marks nothing for an mcpd that lists no grants', () => {
-    expect(playgroundModels([llm('qwen')], [], [], { admin: false })).toEqual([{ id: 'qwen', kind: 'LLM' }]);
-  });
-
   it("marks a workstation's inactive LLM offline, a hibernating one, and a pool with no active member", () => {
-    const offered = playgroundModels([llm('desk', { kind: 'virtual', status: 'inactive' }), llm('big', { status: 'hibernating' }), llm('old', { status: 'inactive' })], [pool('cold', ['old'], 0)], [], admin);
+    const offered = playgroundModels([llm('desk', { kind: 'virtual', status: 'inactive' }), llm('big', { status: 'hibernating' }), llm('old', { status: 'inactive' })], [pool('cold', ['old'], 0)], []);
     expect(offered?.map(modelLabel)).toEqual(['desk (offline)', 'big (hibernating)', 'old (inactive)', 'cold (pool, inactive)']);
   });
 
   it('chooses an active model the caller may run first', () => {
-    const offered = playgroundModels([llm('gpt'), llm('desk', { kind: 'virtual', status: 'inactive' }), llm('qwen')], [], [], { admin: false, grants: ['run:llms on desk, qwen'] })!;
+    const offered = playgroundModels([llm('gpt', { mayRun: false }), llm('desk', { kind: 'virtual', status: 'inactive' }), llm('qwen')], [], [])!;
     expect(defaultModel(offered)?.id).toBe('qwen');
     expect(modelLabel(offered[0])).toBe('gpt (needs run:llms)');
   });

@@ -294,7 +294,12 @@ export function createServices(options: ServiceOptions): RunningServices {
       principal: (authorization) => auth.reauthenticate(authorization),
       read: async (principal) => {
         const [llms, poolViews, agents, sessions] = await Promise.all([llmService.list(principal), pools.list(principal), agentService.list(principal), providerSessions.list(principal)]);
-        return { llms: llms.map((view) => ({ ...view, inFlight: 0, queued: 0 })), pools: poolViews, agents, sessions };
+        return {
+          llms: llms.map((view) => ({ ...view, inFlight: 0, queued: 0, mayRun: principal.can('run', 'llms', view) })),
+          pools: poolViews,
+          agents: agents.map((view) => ({ ...view, mayRun: principal.can('run', 'agents', view) })),
+          sessions,
+        };
       },
       withCounters: (data) => liveCounters(data, counters),
       onChange: (listener) => catalog.onChange(listener),

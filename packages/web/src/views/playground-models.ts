@@ -1,5 +1,4 @@
-import type { AgentView, LiveLlmView, PoolView } from '@mcpctl/protocol';
-import { mayOn, type Access } from '../grants.js';
+import type { LiveAgentView, LiveLlmView, PoolView } from '@mcpctl/protocol';
 
 /** A model the playground offers: the name to send as `model`, what it is, and whether it can answer. */
 export interface PlaygroundModel {
@@ -29,25 +28,19 @@ function poolState(pool: PoolView): LlmState {
  * The models a chat may name, from the live lists, so the choice follows a model created or
  * deleted while the page is open. The rules are `GET /v1/models`': an LLM's name hides an agent or
  * pool of the same name, and an agent whose LLM moved or is gone is left out (a chat is refused).
- * `GET /v1/models` lists what the caller may see, not what it may run: the grants in `access`
- * (from `GET /api/v1/status`) mark what mcpd would refuse, judged as its dispatcher does. Where
- * the page cannot tell (a pool or agent whose LLM the caller cannot see, an mcpd that lists no
- * grants), nothing is marked and mcpd decides. Undefined while any list has not arrived yet.
+ * `GET /v1/models` lists what the caller may see, not what it may run: each live row's `mayRun`,
+ * mcpd's own verdict on the caller's grants, marks what it would refuse. Where the page cannot
+ * tell (a pool or agent whose LLM the caller cannot see), nothing is marked and mcpd decides.
+ * Undefined while any list has not arrived yet.
  */
-export function playgroundModels(
-  llms: LiveLlmView[] | undefined,
-  pools: PoolView[] | undefined,
-  agents: AgentView[] | undefined,
-  access: Access = { admin: false },
-): PlaygroundModel[] | undefined {
+export function playgroundModels(llms: LiveLlmView[] | undefined, pools: PoolView[] | undefined, agents: LiveAgentView[] | undefined): PlaygroundModel[] | undefined {
   if (!llms || !pools || !agents) return undefined;
   const llmByName = new Map(llms.map((llm) => [llm.name, llm]));
   const poolByName = new Map(pools.map((pool) => [pool.name, pool]));
-  const mayRunLlm = (llm: LiveLlmView) => mayOn(access, 'run', 'llms', llm);
   /** Some member it may run: true; none of them, every member seen: false; else undefined. */
   const mayRunPool = (pool: PoolView): boolean | undefined => {
     const members = pool.members.map((member) => llmByName.get(member));
-    const verdicts = members.map((member) => (member ? mayRunLlm(member) : undefined));
+    const verdicts = members.map((member) => member?.mayRun);
     if (verdicts.includes(true)) return true;
     return verdicts.length > 0 && verdicts.every((verdict) => verdict === false) ? false : undefined;
   };
@@ -55,14 +48,14 @@ export function playgroundModels(
   const add = (model: PlaygroundModel) => {
     if (!models.has(model.id)) models.set(model.id, model);
   };
-  for (const llm of llms) add(entry(llm.name, 'LLM', mayRunLlm(llm) === false ? 'run:llms' : undefined, llmState(llm)));
+  for (const llm of llms) add(entry(llm.name, 'LLM', llm.mayRun ? undefined : 'run:llms', llmState(llm)));
   for (const agent of agents) {
     if (agent.llmState !== undefined && agent.llmState !== 'pinned') continue;
     // mcpd asks for run:agents, then run:llms on the LLM behind it: an agent carries no right to its LLM.
     const llm = llmByName.get(agent.llm);
     const pool = llm ? undefined : poolByName.get(agent.llm);
-    const mayRunBehind = llm ? mayRunLlm(llm) : pool ? mayRunPool(pool) : undefined;
-    const needs = mayOn(access, 'run', 'agents', agent) === false ? 'run:agents' : mayRunBehind === false ? `run:llms on ${agent.llm}` : undefined;
+    const mayRunBehind = llm ? llm.mayRun : pool ? mayRunPool(pool) : undefined;
+    const needs = !agent.mayRun ? 'run:agents' : mayRunBehind === false ? `run:llms on ${agent.llm}` : undefined;
     const own: LlmState = agent.status === 'active' ? undefined : agent.status === 'inactive' && agent.kind === 'virtual' ? 'offline' : agent.status;
     add(entry(agent.name, 'agent', needs, own ?? (llm ? llmState(llm) : pool ? poolState(pool) : undefined)));
   }

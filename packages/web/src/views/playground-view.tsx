@@ -1,9 +1,8 @@
 import { createParser } from 'eventsource-parser';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { AgentView, LiveLlmView, PoolView } from '@mcpctl/protocol';
+import type { LiveAgentView, LiveLlmView, PoolView } from '@mcpctl/protocol';
 import { failureOf, reach, tokenRefused } from '../api.js';
 import { ms } from '../format.js';
-import type { Access } from '../grants.js';
 import { defaultModel, modelLabel, playgroundModels } from './playground-models.js';
 
 interface Message {
@@ -26,11 +25,9 @@ interface Chunk {
 
 interface PlaygroundProps {
   token: string;
-  /** Whose the token is: the grants mark the models mcpd would refuse to run. */
-  access: Access;
   llms: LiveLlmView[] | undefined;
   pools: PoolView[] | undefined;
-  agents: AgentView[] | undefined;
+  agents: LiveAgentView[] | undefined;
 }
 
 /**
@@ -38,7 +35,7 @@ interface PlaygroundProps {
  * The page keeps it mounted while other views are shown, so the conversation, the draft, the
  * chosen model and an answer still streaming outlive a look at another tab.
  */
-export function PlaygroundView({ token, access, llms, pools, agents }: PlaygroundProps) {
+export function PlaygroundView({ token, llms, pools, agents }: PlaygroundProps) {
   const [model, setModel] = useState('');
   const [messages, setMessages] = useState<Message[]>([]);
   const [draft, setDraft] = useState('');
@@ -47,7 +44,7 @@ export function PlaygroundView({ token, access, llms, pools, agents }: Playgroun
   const [error, setError] = useState<string | undefined>();
   const controller = useRef<AbortController | undefined>(undefined);
 
-  const offered = playgroundModels(llms, pools, agents, access);
+  const offered = playgroundModels(llms, pools, agents);
   const runnable = offered?.filter((entry) => entry.needs === undefined) ?? [];
   const refused = offered?.filter((entry) => entry.needs !== undefined) ?? [];
   // The first model it may run is chosen until the user picks one; a chosen model deleted since

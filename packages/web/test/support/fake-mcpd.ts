@@ -147,6 +147,6 @@ export function llm(name: string, fields: Partial<LiveLlmView> = {}): LiveLlmVie
     id: `id-${name}`, name, kind: 'public', type: 'openai', model: 'm', url: 'http://upstream.invalid/v1', tier: 'fast', description: null,
     poolName: null, visibility: 'public', ownerId: null, owner: null, status: 'active', hasApiKey: false, maxConcurrent: null,
     wakeRecipe: null, lastWakeAt: null, lastWakeMs: null, providerSession: null, lastHeartbeatAt: null, inactiveSince: null,
-    createdAt: at, updatedAt: at, inFlight: 0, queued: 0, ...fields,
+    createdAt: at, updatedAt: at, inFlight: 0, queued: 0, mayRun: true, ...fields,
   };
 }
