@@ -262,6 +262,43 @@ describe.skipIf(!POSTGRES_URL || !NATS_URL)('several mcpd replicas behind a roun
     console.log(`public maxConcurrent 2 over ${REPLICAS} replicas: 60 answers (${served.join(' + ')}), the upstream ran at most ${delta.maxInFlight} at once`);
   }, 60_000);
 
+  it("gives a pool's request a member free on any replica rather than a wait behind a busy one, and counts a waiting request as queued, not in flight", async () => {
+    // Two public members of one slot each; every answer takes two seconds.
+    const duo = await startFakeUpstream({ tokens: ['One', ' two', ' three', ' four', ' five', ' six', ' seven', ' eight'], tokensPerSecond: 4 });
+    upstreams.push(duo);
+    for (const name of ['duo-x', 'duo-y']) {
+      const created = await undiciFetch(`${replicas[0]!.url}/api/v1/llms`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name, type: 'openai', model: 'fake-model', url: duo.openaiBaseUrl, maxConcurrent: 1, poolName: 'duo' }),
+      });
+      expect(created.status).toBe(201);
+    }
+    /** A streamed request for the pool straight to one replica: who serves it, as soon as its stream opens, and the rest of it. */
+    const streamOn = async (replica: SpawnedMcpd) => {
+      const response = await undiciFetch(`${replica.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'duo', stream: true, messages: [{ role: 'user', content: 'Hi' }] }),
+      });
+      expect(response.status).toBe(200);
+      return { servedBy: response.headers.get('x-mcpctl-served-by'), rest: response.text() };
+    };
+    const poolView = async () => {
+      const response = await undiciFetch(`${replicas[0]!.url}/api/v1/pools/duo`, { headers: { authorization: `Bearer ${adminToken}` } });
+      return (await response.json()) as { inFlight: number; queued: number };
+    };
+    // Each replica picks by its own count: both would pick the first member, and the second would wait for it.
+    const first = await streamOn(replicas[0]!);
+    const second = await streamOn(replicas[1]!);
+    expect([first.servedBy, second.servedBy].sort()).toEqual(['duo-x', 'duo-y']);
+    const third = streamOn(replicas[2]!);
+    await waitUntil(async () => (await poolView()).queued === 1, 5_000);
+    expect(await poolView()).toMatchObject({ inFlight: 2, queued: 1 });
+    await Promise.all([first.rest, second.rest, (await third).rest]);
+    expect(duo.maxInFlight).toBe(2);
+  }, 60_000);
+
   it('fails no request while the three replicas restart one after another under load, publishers moving over as each drains', async () => {
     const expected: Record<string, string> = { alpha: ALPHA.join(''), beta: BETA.join(''), gamma: GAMMA.join(''), delta: DELTA.join('') };
     const models = ['alpha', 'beta', 'alpha', 'beta', 'gamma', 'delta'];

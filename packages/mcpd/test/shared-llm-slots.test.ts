@@ -239,6 +239,40 @@ describe.each(testDatabaseVariants())('SharedLlmSlots on $name', (variant) => {
     await eventually(async () => (await stored()) === 0);
   });
 
+  it("gives a pool's request a free member at once, else a slot freed on any member while it waits in the first one's line", async () => {
+    const { a, b } = pair();
+    const x = llm(1, 'llm-x');
+    const y = llm(1, 'llm-y');
+    const onX = await a.take(x, caller());
+    // x is busy on replica a: b's request for the pool runs on y, and nothing waits.
+    const onY = await b.takeAny([x, y], { ...caller(), key: 'pool:duo' });
+    expect(onY.target).toBe(y);
+    expect(b.waiting).toBe(0);
+
+    const waiting = a.takeAny([x, y], { ...caller(), key: 'pool:duo' });
+    await eventually(async () => (await stored()) === 3);
+    await eventually(() => a.waiting === 1);
+    // Counted under the pool's name, as the dispatcher's views count it.
+    expect(a.waitingFor('pool:duo')).toBe(1);
+    expect(a.waitingFor('llm:shared-model')).toBe(0);
+    expect([...a.waitingKeys()]).toEqual(['pool:duo']);
+    clock.advance(1_500);
+    expect(a.oldestWaitMs('pool:duo')).toBe(1_500);
+
+    // y frees on replica b before x does: the request waiting in x's line takes it, and leaves that line.
+    onY.release();
+    const turn = await waiting;
+    expect(turn.target).toBe(y);
+    expect(a.waiting).toBe(0);
+    expect(a.oldestWaitMs('pool:duo')).toBe(0);
+    await eventually(async () => (await stored()) === 2);
+    expect(await grantedInDatabase()).toBe(2);
+    turn.release();
+    onX();
+    await eventually(async () => (await stored()) === 0);
+    await eventually(() => a.held + b.held === 0);
+  });
+
   it('gives up every claim of its replica when it stops', async () => {
     const { a } = pair();
     await a.take(llm(2), caller());

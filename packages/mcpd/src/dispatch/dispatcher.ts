@@ -9,7 +9,7 @@ import type { InFlightTracker } from './in-flight-tracker.js';
 import { MemberCooldown } from './member-cooldown.js';
 import { hasCapacity, pickMember, type MemberLoad } from './pick-member.js';
 import type { ReconnectGrace } from './reconnect-grace.js';
-import type { SharedSlots } from './shared-llm-slots.js';
+import type { SharedSlots, SharedTurn } from './shared-llm-slots.js';
 import type { WakeCoordinator } from './wake-coordinator.js';
 
 export interface DispatchOptions {
@@ -110,15 +110,15 @@ export class Dispatcher {
     catalog.onChange(() => void this.#refreshAll());
   }
 
-  /** Requests waiting for the LLM or pool `key` (`llm:NAME`, `pool:NAME`). */
+  /** Requests waiting for the LLM or pool `key` (`llm:NAME`, `pool:NAME`), their turn among replicas included. */
   queued(key: string): number {
-    return this.#queues.get(key)?.length ?? 0;
+    return (this.#queues.get(key)?.length ?? 0) + (this.shared?.waitingFor(key) ?? 0);
   }
 
   /** How long the oldest request waiting for `key` has waited, in ms. */
   oldestWaitMs(key: string): number {
     const head = this.#queues.get(key)?.[0];
-    return head ? this.clock.monotonic() - head.enqueuedAt : 0;
+    return Math.max(head ? this.clock.monotonic() - head.enqueuedAt : 0, this.shared?.oldestWaitMs(key) ?? 0);
   }
 
   /** Requests waiting, over every LLM and pool, their turn among replicas included. */
@@ -139,7 +139,9 @@ export class Dispatcher {
 
   /** Keys (`llm:NAME`, `pool:NAME`) with a request waiting here: where {@link queued} is not zero. */
   *waitingKeys(): Iterable<string> {
-    for (const [key, queue] of this.#queues) if (queue.length > 0) yield key;
+    const keys = new Set<string>(this.shared?.waitingKeys());
+    for (const [key, queue] of this.#queues) if (queue.length > 0) keys.add(key);
+    yield* keys;
   }
 
   /** A pool member failed before its answer started: the other members go first for a while. */
@@ -171,19 +173,27 @@ export class Dispatcher {
     const queue = this.#queues.get(resolved.key);
     // Waiting requests go first: a newcomer never takes a slot from under them.
     const now = !queue?.length ? this.#pick(resolved, request.exclude) : undefined;
+    if (now && this.shared?.keeps(now)) return this.#takeShared(now, resolved, request, this.shared);
     const slot = now ? this.#slot(now, resolved) : await this.#wait(request, resolved);
-    return this.shared?.keeps(slot.target) ? this.#shareSlot(slot, request, this.shared) : slot;
+    if (!this.shared?.keeps(slot.target)) return slot;
+    // Handed a member whose slots are kept among replicas: its turn there decides, and the
+    // request counts in flight here once it has one.
+    slot.release();
+    return this.#takeShared(slot.target, resolved, request, this.shared);
   }
 
-  /** The slot here, then the LLM's turn among replicas; the slot here is given back if that fails. */
-  async #shareSlot(slot: Slot, request: DispatchRequest, shared: SharedSlots): Promise<Slot> {
+  /**
+   * The request's turn among replicas on `picked` or, for a pool, on any member kept there too:
+   * a free slot on another member serves it rather than a wait behind `picked`.
+   */
+  async #takeShared(picked: InferenceTarget, resolved: Resolved, request: DispatchRequest, shared: SharedSlots): Promise<Slot> {
     const startedAt = this.clock.monotonic();
     const goneBefore = request.signal.aborted;
-    let releaseShared: () => void;
+    const candidates = resolved.pooled ? [picked, ...this.#sharedAlternatives(picked, resolved, request.exclude, shared)] : [picked];
+    let turn: SharedTurn;
     try {
-      releaseShared = await shared.take(slot.target, { userId: request.principal.userId, signal: request.signal });
+      turn = await shared.takeAny(candidates, { userId: request.principal.userId, signal: request.signal, key: resolved.key });
     } catch (error) {
-      slot.release();
       // A wait for the turn that ended without one is time in line; a refusal before any wait (429) is not.
       if (!goneBefore && (error instanceof CallerGoneError || (error instanceof HttpError && error.statusCode === 503))) {
         request.onWaited?.(this.clock.monotonic() - startedAt);
@@ -191,13 +201,22 @@ export class Dispatcher {
       throw error;
     }
     request.onWaited?.(this.clock.monotonic() - startedAt);
+    const slot = this.#slot(turn.target, resolved);
     return {
       ...slot,
       release: () => {
         slot.release();
-        releaseShared();
+        turn.release();
       },
     };
+  }
+
+  /** The pool's other members kept among replicas that could serve now, the least loaded here first; none cooling down. */
+  #sharedAlternatives(picked: InferenceTarget, resolved: Resolved, exclude: ReadonlySet<string> | undefined, shared: SharedSlots): InferenceTarget[] {
+    return this.#loads(resolved.members, exclude)
+      .filter((load) => load.target !== picked && shared.keeps(load.target) && hasCapacity(load) && load.coolingDown !== true)
+      .sort((one, other) => one.inFlight - other.inFlight)
+      .map((load) => load.target);
   }
 
   async #resolve(request: DispatchRequest): Promise<Resolved> {

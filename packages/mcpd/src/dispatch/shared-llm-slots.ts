@@ -7,14 +7,38 @@ import type { RelayBus } from '../relay/relay-bus.js';
 import type { SlotClaimRepository } from '../repositories/slot-claim-repository.js';
 import { generateId } from '../security/token.js';
 
+/** A turn granted on one of the candidates: the request runs on `target`, then gives it back. */
+export interface SharedTurn {
+  target: InferenceTarget;
+  /** Gives the slot back; once. */
+  release: () => void;
+}
+
+/** Who waits for a turn, and under which name the dispatcher counts its wait (`llm:NAME`, `pool:NAME`). */
+export interface TurnRequest {
+  userId: string;
+  signal: CancelSignal;
+  /** Default: `llm:` and the first candidate's name. */
+  key?: string;
+}
+
 /** Slots of LLMs kept among replicas rather than by one dispatcher's own count. */
 export interface SharedSlots {
   /** Whether `target`'s `maxConcurrent` is kept here rather than by the dispatcher. */
   keeps(target: InferenceTarget): boolean;
-  /** Resolves with the slot's release once the request's turn comes; rejects with 429, 503 or the caller gone. */
-  take(target: InferenceTarget, request: { userId: string; signal: CancelSignal }): Promise<() => void>;
+  /**
+   * A turn on the first of `candidates` with a free slot now; with none, the request waits in the
+   * first one's line and takes a slot freed on any of the others meanwhile, whichever comes
+   * first. Rejects with 429, 503 or the caller gone.
+   */
+  takeAny(candidates: readonly InferenceTarget[], request: TurnRequest): Promise<SharedTurn>;
   /** Requests of this replica waiting for their turn. */
   readonly waiting: number;
+  /** Those waiting under the dispatcher's `key`, and how long the oldest of them has waited (ms). */
+  waitingFor(key: string): number;
+  oldestWaitMs(key: string): number;
+  /** Keys with a request waiting here. */
+  waitingKeys(): Iterable<string>;
 }
 
 export interface SharedSlotsOptions {
@@ -38,8 +62,15 @@ interface Waiting {
   limit: number;
   name: string;
   userId: string;
+  key: string;
+  /** When it began to wait (the clock's monotonic ms). */
+  since: number;
+  /** The other candidates of a pool's request: a slot freed on one of them is tried for it. */
+  others: readonly InferenceTarget[];
   settled: boolean;
   grant(): void;
+  /** A turn came on another candidate: its own place is given up. */
+  grantElsewhere(turn: SharedTurn): void;
   fail(error: Error): void;
 }
 
@@ -58,6 +89,11 @@ export class SharedLlmSlots implements SharedSlots {
   readonly #lost = new Set<string>();
   /** Per LLM, this replica's waiting claims in the order they were made. */
   readonly #waiting = new Map<string, Waiting[]>();
+  /** Per LLM, the waiting claims of pools' requests that may run on it though they wait in another line. */
+  readonly #watching = new Map<string, Set<Waiting>>();
+  /** LLMs whose freed slot is being offered to their watchers: one offer at a time, news during it runs another. */
+  readonly #offering = new Set<string>();
+  readonly #offerAgain = new Set<string>();
   /** Per LLM, the round of retries running: one at a time, and news during it runs another. */
   readonly #rounds = new Map<string, Promise<void>>();
   readonly #again = new Set<string>();
@@ -75,7 +111,7 @@ export class SharedLlmSlots implements SharedSlots {
     if (this.#stops.length > 0) return;
     this.#stops.push(
       every(this.clock, this.options.retryMs, () => {
-        for (const llmId of this.#waiting.keys()) this.freed(llmId);
+        for (const llmId of new Set([...this.#waiting.keys(), ...this.#watching.keys()])) this.freed(llmId);
       }),
       every(this.clock, this.options.sweepMs, () => void this.sweep().catch(this.onError)),
     );
@@ -100,9 +136,23 @@ export class SharedLlmSlots implements SharedSlots {
     return target.record.kind === 'public' && target.record.maxConcurrent !== null;
   }
 
-  async take(target: InferenceTarget, { userId, signal }: { userId: string; signal: CancelSignal }): Promise<() => void> {
-    const { id: llmId, name, maxConcurrent } = target.record;
+  /** {@link takeAny} with one candidate: resolves with the turn's release. */
+  async take(target: InferenceTarget, request: TurnRequest): Promise<() => void> {
+    return (await this.takeAny([target], request)).release;
+  }
+
+  async takeAny(candidates: readonly InferenceTarget[], { userId, signal, key }: TurnRequest): Promise<SharedTurn> {
+    const [first, ...others] = candidates;
+    if (!first) throw new Error('a turn needs at least one candidate');
     if (signal.aborted) throw new CallerGoneError();
+    // A pool's request takes any member's free slot before it queues behind a busy one.
+    if (others.length > 0) {
+      for (const candidate of candidates) {
+        const turn = await this.#takeFree(candidate, userId);
+        if (turn) return turn;
+      }
+    }
+    const { id: llmId, name, maxConcurrent } = first.record;
     const limit = maxConcurrent ?? Number.MAX_SAFE_INTEGER;
     const claimId = generateId('claim-');
     this.#held.set(claimId, { llmId, userId, granted: false });
@@ -110,7 +160,7 @@ export class SharedLlmSlots implements SharedSlots {
       this.#held.delete(claimId);
       throw error;
     });
-    if (outcome === 'granted') return this.#granted(claimId, llmId);
+    if (outcome === 'granted') return { target: first, release: this.#granted(claimId, llmId) };
     return new Promise((resolve, reject) => {
       const cleanups: Cancel[] = [];
       const settle = () => {
@@ -120,6 +170,7 @@ export class SharedLlmSlots implements SharedSlots {
         const queue = this.#waiting.get(llmId) ?? [];
         queue.splice(queue.indexOf(waiting), 1);
         if (queue.length === 0) this.#waiting.delete(llmId);
+        for (const other of others) this.#unwatch(other.record.id, waiting);
         return true;
       };
       const waiting: Waiting = {
@@ -128,9 +179,21 @@ export class SharedLlmSlots implements SharedSlots {
         limit,
         name,
         userId,
+        key: key ?? `llm:${name}`,
+        since: this.clock.monotonic(),
+        others,
         settled: false,
         grant: () => {
-          if (settle()) resolve(this.#granted(claimId, llmId));
+          if (settle()) resolve({ target: first, release: this.#granted(claimId, llmId) });
+        },
+        grantElsewhere: (turn) => {
+          if (!settle()) {
+            turn.release();
+            return;
+          }
+          // Its place in this line is given up, which may be the turn of one made after it.
+          this.#release(claimId, llmId);
+          resolve(turn);
         },
         fail: (error) => {
           if (!settle()) return;
@@ -140,19 +203,26 @@ export class SharedLlmSlots implements SharedSlots {
         },
       };
       this.#waiting.set(llmId, [...(this.#waiting.get(llmId) ?? []), waiting]);
+      for (const other of others) this.#watch(other.record.id, waiting);
       const waitMs = this.options.maxWaitMs;
-      cleanups.push(this.clock.after(waitMs, () => waiting.fail(serviceUnavailable(`no capacity for ${name} within ${Math.round(waitMs / 1000)} s`, 5))));
+      const what = key?.startsWith('pool:') ? key.slice('pool:'.length) : name;
+      cleanups.push(this.clock.after(waitMs, () => waiting.fail(serviceUnavailable(`no capacity for ${what} within ${Math.round(waitMs / 1000)} s`, 5))));
       const onAbort = () => waiting.fail(new CallerGoneError());
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
       cleanups.push(() => signal.removeEventListener('abort', onAbort));
-      // A slot may have freed between the claim and now.
+      // A slot may have freed between the claim and now, in this line or another.
       this.freed(llmId);
+      for (const other of others) this.freed(other.record.id);
     });
   }
 
-  /** A slot of `llmId` was given back (here or on another replica): its waiting claims here try for it. */
+  /**
+   * A slot of `llmId` was given back (here or on another replica): its waiting claims here try for
+   * it, and so do pools' requests waiting in another line that may run on it.
+   */
   freed(llmId: string): void {
+    if (this.#watching.has(llmId)) this.#offer(llmId);
     if (!this.#waiting.has(llmId)) return;
     if (this.#rounds.has(llmId)) {
       this.#again.add(llmId);
@@ -182,6 +252,24 @@ export class SharedLlmSlots implements SharedSlots {
     return waiting;
   }
 
+  waitingFor(key: string): number {
+    let waiting = 0;
+    for (const queue of this.#waiting.values()) for (const claim of queue) if (claim.key === key) waiting += 1;
+    return waiting;
+  }
+
+  oldestWaitMs(key: string): number {
+    let since = Infinity;
+    for (const queue of this.#waiting.values()) for (const claim of queue) if (claim.key === key) since = Math.min(since, claim.since);
+    return since === Infinity ? 0 : this.clock.monotonic() - since;
+  }
+
+  *waitingKeys(): Iterable<string> {
+    const keys = new Set<string>();
+    for (const queue of this.#waiting.values()) for (const claim of queue) keys.add(claim.key);
+    yield* keys;
+  }
+
   /** Claims running or waiting for this replica. */
   get held(): number {
     return this.#held.size;
@@ -203,6 +291,71 @@ export class SharedLlmSlots implements SharedSlots {
     }
   }
 
+  /** A turn on `target` if it has a free slot now (nothing stored otherwise); undefined when it has none. */
+  async #takeFree(target: InferenceTarget, userId: string): Promise<SharedTurn | undefined> {
+    const { id: llmId, maxConcurrent } = target.record;
+    const claimId = generateId('claim-');
+    this.#held.set(claimId, { llmId, userId, granted: false });
+    try {
+      const outcome = await this.claims.claim({
+        id: claimId,
+        llmId,
+        replicaId: this.bus.replicaId,
+        userId,
+        limit: maxConcurrent ?? Number.MAX_SAFE_INTEGER,
+        // No room to wait: granted, or refused with nothing stored.
+        maxWaiting: 0,
+        maxWaitingPerUser: 0,
+      });
+      if (outcome.state === 'granted') return { target, release: this.#granted(claimId, llmId) };
+      this.#held.delete(claimId);
+      return undefined;
+    } catch (error) {
+      this.#held.delete(claimId);
+      throw error;
+    }
+  }
+
+  #watch(llmId: string, waiting: Waiting): void {
+    const watchers = this.#watching.get(llmId) ?? new Set<Waiting>();
+    watchers.add(waiting);
+    this.#watching.set(llmId, watchers);
+  }
+
+  #unwatch(llmId: string, waiting: Waiting): void {
+    const watchers = this.#watching.get(llmId);
+    watchers?.delete(waiting);
+    if (watchers?.size === 0) this.#watching.delete(llmId);
+  }
+
+  /** A slot freed on `llmId`: the pools' requests waiting elsewhere that may run on it try for it, oldest first. */
+  #offer(llmId: string): void {
+    if (this.#offering.has(llmId)) {
+      this.#offerAgain.add(llmId);
+      return;
+    }
+    this.#offering.add(llmId);
+    void this.#offerTurns(llmId)
+      .catch(this.onError)
+      .finally(() => {
+        this.#offering.delete(llmId);
+        if (this.#offerAgain.delete(llmId)) this.freed(llmId);
+      });
+  }
+
+  async #offerTurns(llmId: string): Promise<void> {
+    const watchers = [...(this.#watching.get(llmId) ?? [])].sort((one, other) => one.since - other.since);
+    for (const waiting of watchers) {
+      if (waiting.settled) continue;
+      const target = waiting.others.find((other) => other.record.id === llmId);
+      if (!target) continue;
+      const turn = await this.#takeFree(target, waiting.userId);
+      // No free slot left: the next watcher would find none either.
+      if (!turn) return;
+      waiting.grantElsewhere(turn);
+    }
+  }
+
   /** Taken for dead while alive, this replica had its claims swept: a waiting one is made again, last in line. */
   async #claimAgain(waiter: Waiting): Promise<void> {
     try {
@@ -215,7 +368,7 @@ export class SharedLlmSlots implements SharedSlots {
     }
   }
 
-  async #claim({ claimId, llmId, limit, name, userId }: Omit<Waiting, 'settled' | 'grant' | 'fail'>): Promise<'granted' | 'waiting'> {
+  async #claim({ claimId, llmId, limit, name, userId }: Pick<Waiting, 'claimId' | 'llmId' | 'limit' | 'name' | 'userId'>): Promise<'granted' | 'waiting'> {
     const { maxQueueLength, maxQueuedPerUser } = this.options;
     const outcome = await this.claims.claim({
       id: claimId,
