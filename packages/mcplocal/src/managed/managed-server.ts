@@ -238,7 +238,8 @@ export class ManagedServer {
     const closing = new AbortController();
     this.#abortStart = () => closing.abort();
     const exit = this.#exited.then(() => {
-      throw new ManagedServerError(`${name}'s model server exited while starting${this.#exitDetail(child)}`, { logTail: this.#logTail() });
+      // The next request starts it again at once, until it has crashed too often (then the wait is said).
+      throw new ManagedServerError(`${name}'s model server exited while starting${this.#exitDetail(child)}`, { retryAfterSeconds: 1, logTail: this.#logTail() });
     });
     try {
       await Promise.race([

@@ -30,6 +30,20 @@ export function relayedErrorMessage(
   return text.includes(llmName) ? text : `${llmName}: ${text}`;
 }
 
+/**
+ * The text with the provider's name in this workstation's config (`qwen`) written as the name it is
+ * published under (`qwen-alice`): the only one mcpd's callers know, and the config's own names
+ * stay here. A name already published in the text is left as it is.
+ */
+export function withPublishedName(message: string, localName: string | undefined, publishedName: string): string {
+  if (!localName || localName === publishedName) return message;
+  const local = new RegExp(`(?<![\\w.-])${escapeRegExp(localName)}(?![\\w-])`, 'g');
+  return message
+    .split(publishedName)
+    .map((part) => part.replace(local, publishedName))
+    .join(publishedName);
+}
+
 /** {@link relayedErrorMessage} without the LLM's name: for words mcpd puts after its own, which name it. */
 export function withoutLocalAddresses(message: string, localAddresses: ReadonlyArray<string | undefined> = [], secrets: ReadonlyArray<string | undefined> = []): string {
   let text = maskSecrets(message, secrets)

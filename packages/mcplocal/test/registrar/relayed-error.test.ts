@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LOCAL_ADDRESS, relayedErrorMessage } from '../../src/registrar/relayed-error.js';
+import { LOCAL_ADDRESS, relayedErrorMessage, withPublishedName } from '../../src/registrar/relayed-error.js';
 import { providerSecrets } from '../../src/provider-secrets.js';
 
 describe('relayedErrorMessage', () => {
@@ -43,5 +43,21 @@ describe('relayedErrorMessage', () => {
     const message = 'provider "desk-qwen" answered HTTP 401: wrong password p@ss for desk (p%40ss)';
     const relayed = relayedErrorMessage(message, 'qwen-desk', [url], providerSecrets(url, undefined));
     expect(relayed).toBe('qwen-desk: provider "desk-qwen" answered HTTP 401: wrong password *** for desk (***)');
+  });
+});
+
+describe('withPublishedName', () => {
+  it("writes the config's provider name as the published one, which is all mcpd's callers know", () => {
+    expect(withPublishedName('clash: something else already listens on its port; stop that program, or give clash another port in its url', 'clash', 'clash-alice')).toBe(
+      'clash-alice: something else already listens on its port; stop that program, or give clash-alice another port in its url',
+    );
+    expect(withPublishedName(`crashy's model server exited while starting`, 'crashy', 'crashy-alice')).toBe(`crashy-alice's model server exited while starting`);
+    expect(withPublishedName('cannot reach provider "qwen" at (local address)', 'qwen', 'team-qwen')).toBe('cannot reach provider "team-qwen" at (local address)');
+  });
+
+  it('leaves the published name, longer names that begin with the local one, and a provider published under its own name as they are', () => {
+    expect(withPublishedName('qwen-alice and qwen-2 and qwen', 'qwen', 'qwen-alice')).toBe('qwen-alice and qwen-2 and qwen-alice');
+    expect(withPublishedName('qwen failed', 'qwen', 'qwen')).toBe('qwen failed');
+    expect(withPublishedName('qwen failed', undefined, 'qwen-alice')).toBe('qwen failed');
   });
 });
