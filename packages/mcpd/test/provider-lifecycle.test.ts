@@ -91,6 +91,15 @@ describe.each(testDatabaseVariants())('provider sessions and lifecycle on $name'
     expect((await register(bob, { providers: [provider('shared')] })).status).toBe(409);
   });
 
+  it("tells a publisher whose name another user publishes to publish under another name, not to wait", async () => {
+    await registerOk(alice, { providers: [{ ...provider('qwen-alice'), visibility: 'public' }] });
+    const taken = await register(bob, { providers: [provider('qwen-alice')] });
+    expect(taken.status).toBe(409);
+    expect(((await taken.json()) as { error: string }).error).toBe(
+      "LLM qwen-alice is published by another user; publish yours under another name (publishName, or publishNameSuffix, in mcplocal's config)",
+    );
+  });
+
   it('lets the owner or an admin adopt an inactive row, and nobody else', async () => {
     const first = await registerOk(alice, { providers: [provider('sticky')] });
     const stream = await openStream(alice, first.providerSessionId);

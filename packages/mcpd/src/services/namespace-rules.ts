@@ -18,6 +18,11 @@ export function nameTaken(name: string): string {
   return `name is taken: ${name}`;
 }
 
+/** The refusal of a name another user publishes, with the publisher's way out: a name of its own. */
+export function publishedByAnotherUser(what: string): string {
+  return `${what} is published by another user; publish yours under another name (publishName, or publishNameSuffix, in mcplocal's config)`;
+}
+
 /**
  * SPEC §12: LLMs, agents and pools share one namespace. Runs inside the writing transaction,
  * after `NamespaceRepository.lock()` and after the writes, so it sees the state about to be

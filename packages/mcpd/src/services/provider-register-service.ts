@@ -11,7 +11,7 @@ import { AgentRepository } from '../repositories/agent-repository.js';
 import { assertMayJoinPool } from '../rbac/assert-may-join-pool.js';
 import { assertMayPublish } from '../rbac/assert-may-publish.js';
 import { NamespaceRepository } from '../repositories/namespace-repository.js';
-import { assertOneNamespace, nameTaken } from './namespace-rules.js';
+import { assertOneNamespace, nameTaken, publishedByAnotherUser } from './namespace-rules.js';
 import { canSee, type Principal } from '../rbac/principal.js';
 import { publishAgents } from './publish-agents.js';
 
@@ -103,9 +103,9 @@ export class ProviderRegisterService {
     const visible = canSee(principal, row);
     if (row.kind === 'public') throw conflict(visible ? `Cannot publish over public LLM: ${row.name}` : nameTaken(row.name));
     if (row.providerSessionId !== sessionId) {
+      // Another user's name is theirs, online or not: the way out is another name, not a wait.
+      if (row.ownerId !== principal.userId && !principal.admin) throw conflict(visible ? publishedByAnotherUser(`LLM ${row.name}`) : nameTaken(row.name));
       if (row.status !== 'inactive') throw conflict(visible ? `LLM ${row.name} is published by another session that is still active` : nameTaken(row.name));
-      const owns = row.ownerId === principal.userId;
-      if (!owns && !principal.admin) throw conflict(visible ? `LLM ${row.name} belongs to another user; only its owner or an admin may take it over` : nameTaken(row.name));
     }
     // Visibility is kept: the owner may have changed it, and a reconnect must not undo that.
     return {

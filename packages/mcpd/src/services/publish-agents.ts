@@ -4,7 +4,7 @@ import { badRequest, conflict, describeZodError } from '../errors.js';
 import { AgentRepository } from '../repositories/agent-repository.js';
 import { LlmRepository } from '../repositories/llm-repository.js';
 import { generateId } from '../security/token.js';
-import { nameTaken } from './namespace-rules.js';
+import { nameTaken, publishedByAnotherUser } from './namespace-rules.js';
 import { canSee, type Principal } from '../rbac/principal.js';
 import { visibleLlmPin } from './agent-llm-pin.js';
 
@@ -63,8 +63,8 @@ export async function publishAgents(
     const visible = canSee(principal, row, 'agents');
     if (row.kind === 'public') throw conflict(visible ? `Cannot publish over public agent: ${row.name}` : nameTaken(row.name));
     if (row.providerSessionId !== sessionId) {
+      if (row.ownerId !== principal.userId && !principal.admin) throw conflict(visible ? publishedByAnotherUser(`agent ${row.name}`) : nameTaken(row.name));
       if (row.status !== 'inactive') throw conflict(visible ? `agent ${row.name} is published by another session that is still active` : nameTaken(row.name));
-      if (row.ownerId !== principal.userId && !principal.admin) throw conflict(visible ? `agent ${row.name} belongs to another user` : nameTaken(row.name));
     }
     // Visibility is kept, as for LLM rows.
     await agents.update(row.id, { ...fields, ownerId: row.providerSessionId === sessionId ? row.ownerId : principal.userId });
