@@ -161,7 +161,11 @@ async function main(): Promise<void> {
     if (published.length === 0) {
       logger.info('nothing to publish: no provider in config.json has "publish": true');
     } else {
-      if (!live) fail(2, `not logged in: ${published.length} provider(s) to publish but no credentials in ${home}; ${LOGIN_HINT}`);
+      if (!live) {
+        // mcpctl takes its login from the environment too; mcplocal, a daemon, reads the file only.
+        const fromEnv = env.MCPCTL_URL !== undefined || env.MCPCTL_TOKEN !== undefined ? ' (MCPCTL_URL and MCPCTL_TOKEN are read by mcpctl only)' : '';
+        fail(2, `not logged in: ${published.length} provider(s) to publish but no credentials in ${home}${fromEnv}; ${LOGIN_HINT}`);
+      }
       const log = logger.child({ component: 'registrar' });
       const mode = providerTransportMode(config, env);
       const created = createPublisher({

@@ -144,7 +144,11 @@ export class LocalEndpoint {
 
   private async listen(port: number, host: string): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      const onError = (error: Error) => reject(new McplocalError(`the local endpoint cannot listen on ${host}:${port}: ${error.message}`, { cause: error }));
+      const onError = (error: Error) => {
+        // Most often another mcplocal (another MCPCTL_HOME), or another program on the same port.
+        const next = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? '; stop what listens there, or give this one another --port' : '';
+        reject(new McplocalError(`the local endpoint cannot listen on ${host}:${port}: ${error.message}${next}`, { cause: error }));
+      };
       this.server.once('error', onError);
       this.server.listen(port, host, () => {
         this.server.off('error', onError);

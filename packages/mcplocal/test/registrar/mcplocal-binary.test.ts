@@ -132,6 +132,19 @@ describe('the mcplocal binary', () => {
     const mcplocal = run();
     expect(await mcplocal.exited).toBe(2);
     expect(mcplocal.stderr()).toContain('mcpctl login');
+    expect(mcplocal.stderr()).not.toContain('MCPCTL_TOKEN');
+    // mcpctl's login from the environment is not mcplocal's: it says so rather than leave the user wondering.
+    const withEnv = run([], { MCPCTL_URL: mcpd.url, MCPCTL_TOKEN: 'mcpctl_token' });
+    expect(await withEnv.exited).toBe(2);
+    expect(withEnv.stderr()).toContain('(MCPCTL_URL and MCPCTL_TOKEN are read by mcpctl only); run `mcpctl login');
+  });
+
+  it('exits 1 and says what to do when the local endpoint\'s port is taken', async () => {
+    await writeConfig({ providers: [{ name: 'desk-qwen', type: 'openai', url: upstream.url, model: 'fake-model' }], localEndpoint: { requireToken: false } }, false);
+    const taken = new URL(upstream.url).port;
+    const mcplocal = run(['--port', taken]);
+    expect(await mcplocal.exited).toBe(1);
+    expect(mcplocal.stderr()).toMatch(new RegExp(`cannot listen on 127\\.0\\.0\\.1:${taken}: .*EADDRINUSE.*; stop what listens there, or give this one another --port\\n$`));
   });
 
   it('exits 2 and prints every problem of an invalid configuration', async () => {
