@@ -5,7 +5,7 @@ import { Conversation } from '../chat/conversation.js';
 import { runChat, type ChatFlags } from '../chat/run-chat.js';
 import { completeNames } from '../completion/completion-hints.js';
 import type { CliContext } from '../context.js';
-import { parsePositiveInteger, parseTemperature } from './option-parsers.js';
+import { parseMessage, parsePositiveInteger, parseTemperature } from './option-parsers.js';
 
 interface ChatLlmOptions extends ChatFlags {
   system?: string;
@@ -17,7 +17,7 @@ export function registerChatLlm(program: Command, context: CliContext): void {
     .command('chat-llm')
     .description('chat with an LLM: a REPL keeping the history of the session, or one message with --message')
     .addArgument(completeNames(new Argument('<name>', 'LLM or pool name'), 'llm', 'pool'))
-    .option('-m, --message <text>', 'send one message, print the answer and exit')
+    .option('-m, --message <text>', 'send one message, print the answer and exit', parseMessage)
     .option('--system <text>', 'system message sent first')
     .option('--temperature <n>', 'sampling temperature (0 to 2)', parseTemperature)
     .option('--max-tokens <n>', 'longest answer, in tokens', parsePositiveInteger)

@@ -12,7 +12,7 @@ import { ApiError, UsageError } from '../errors.js';
 import { getAgent } from '../resources/agent/agent-api.js';
 import { findLlm } from '../resources/llm/llm-api.js';
 import { getThread } from '../resources/thread/thread-api.js';
-import { parseNonEmpty, parsePositiveInteger, parseTemperature } from './option-parsers.js';
+import { parseMessage, parseNonEmpty, parsePositiveInteger, parseTemperature } from './option-parsers.js';
 
 interface ChatOptions extends ChatFlags {
   thread?: string;
@@ -29,7 +29,7 @@ export function registerChat(program: Command, context: CliContext): void {
     .description('chat with an agent; the conversation is stored as a thread you can continue with --thread')
     .addArgument(completeNames(new Argument('<agent>', 'agent name'), 'agent'))
     .addOption(completeNames(new Option('--thread <id>', 'continue a stored thread (see mcpctl get threads)').argParser(parseNonEmpty), 'thread'))
-    .option('-m, --message <text>', 'send one message, print the answer and exit')
+    .option('-m, --message <text>', 'send one message, print the answer and exit', parseMessage)
     .option('--temperature <n>', "sampling temperature (0 to 2), over the agent's default", parseTemperature)
     .option('--max-tokens <n>', "longest answer, in tokens, over the agent's default", parsePositiveInteger)
     .option('--no-stream', 'wait for the whole answer instead of streaming it')

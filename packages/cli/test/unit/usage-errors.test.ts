@@ -66,6 +66,8 @@ describe('usage errors exit 2 with one line on stderr', () => {
     [['gett', 'llms'], "error: unknown command 'gett' (did you mean get?)"],
     [['get', 'llms', '-o', 'xml'], "error: option '-o, --output <format>' argument 'xml' is invalid. Allowed choices are table, wide, json, yaml."],
     [['chat-llm', 'x', '--temperature', '5'], "error: option '--temperature <n>' argument '5' is invalid. expected a number from 0 to 2"],
+    [['chat-llm', 'x', '-m', ''], "error: option '-m, --message <text>' argument '' is invalid. the message is empty; write one, or leave --message out to chat in turns"],
+    [['chat', 'reviewer', '--message', '  '], "error: option '-m, --message <text>' argument '  ' is invalid. the message is empty; write one, or leave --message out to chat in turns"],
     [['create', 'llm', 'x', '--type', 'openai', '--model', 'm'], "error: required option '--url <url>' not specified"],
     // An unknown option is named, with the one it is near, before a required option it may have meant is missed.
     [['create', 'llm', 'x', '--typ', 'openai', '--model', 'm', '--url', 'http://u'], "error: unknown option '--typ' (did you mean --type?)"],
