@@ -13,14 +13,14 @@ export const httpWakeRecipeSchema = z.strictObject({
   method: z.string().default('POST'),
   headers: z.record(z.string(), z.string()).optional(),
   body: z.unknown().optional(),
-  maxWaitSeconds: z.number({ error: 'maxWaitSeconds is a number of seconds' }).positive('maxWaitSeconds is more than 0 seconds').max(3600, 'maxWaitSeconds is at most 3600').default(60),
+  maxWaitSeconds: z.number({ error: 'must be a number of seconds' }).positive('must be more than 0 seconds').max(3600, 'must be at most 3600 seconds').default(60),
 });
 
 export const commandWakeRecipeSchema = z.strictObject({
   type: z.literal('command'),
   command: z.string().min(1),
   args: z.array(z.string()).default([]),
-  maxWaitSeconds: z.number({ error: 'maxWaitSeconds is a number of seconds' }).positive('maxWaitSeconds is more than 0 seconds').max(3600, 'maxWaitSeconds is at most 3600').default(60),
+  maxWaitSeconds: z.number({ error: 'must be a number of seconds' }).positive('must be more than 0 seconds').max(3600, 'must be at most 3600 seconds').default(60),
 });
 
 /** How mcplocal brings a sleeping backend up. */
@@ -43,7 +43,8 @@ export const providerEntrySchema = z.strictObject({
   poolName: resourceNameSchema.optional(),
   /** Left out: mcpd makes a new row private, and a kept row keeps whatever its owner set. */
   visibility: visibilitySchema.optional(),
-  maxConcurrent: z.number({ error: 'maxConcurrent is a whole number' }).int('maxConcurrent is a whole number').positive('maxConcurrent is at least 1').optional(),
+  // The key is named by the path a problem is printed under: the words say only what is wrong.
+  maxConcurrent: z.int().min(1).optional(),
   /** A central LLM this local provider may stand in for. */
   failoverFor: resourceNameSchema.optional(),
   wake: wakeRecipeSchema.optional(),
@@ -54,15 +55,15 @@ export const providerEntrySchema = z.strictObject({
   cwd: z.string().min(1).optional(),
   /** Stopped this long after its last request ended (default 600). */
   idleTimeoutSeconds: z
-    .number({ error: 'idleTimeoutSeconds is a number of seconds' })
-    .positive('idleTimeoutSeconds is more than 0 seconds')
-    .max(604_800, 'idleTimeoutSeconds is at most 604800 (a week)')
+    .number({ error: 'must be a number of seconds' })
+    .positive('must be more than 0 seconds')
+    .max(604_800, 'must be at most 604800 seconds (a week)')
     .optional(),
   /** How long a start may take before it fails (default 300). */
   startupTimeoutSeconds: z
-    .number({ error: 'startupTimeoutSeconds is a number of seconds' })
-    .positive('startupTimeoutSeconds is more than 0 seconds')
-    .max(3600, 'startupTimeoutSeconds is at most 3600')
+    .number({ error: 'must be a number of seconds' })
+    .positive('must be more than 0 seconds')
+    .max(3600, 'must be at most 3600 seconds')
     .optional(),
   /** Fills in the command line: `vllm serve MODEL --port N`, `llama-server -m FILE --port N`. */
   preset: z.enum(['vllm', 'llama.cpp']).optional(),

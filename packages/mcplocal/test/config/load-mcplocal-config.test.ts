@@ -61,14 +61,18 @@ describe('loadMcplocalConfig', () => {
         { name: 'busy', type: 'openai', url: 'http://127.0.0.1:8000', model: 'm', maxConcurrent: 0, wake: { type: 'command', command: 'true', maxWaitSeconds: -1 } },
         { name: 'slow', type: 'managed', url: 'http://127.0.0.1:8001', model: 'm', preset: 'vllm', idleTimeoutSeconds: 0, startupTimeoutSeconds: 'long' },
         { name: 'far', type: 'openai', url: 'http://127.0.0.1:99999', model: 'm' },
+        { name: 'quoted', type: 'openai', url: 'http://127.0.0.1:8002', model: 'm', maxConcurrent: '4' },
+        { name: 'half', type: 'openai', url: 'http://127.0.0.1:8003', model: 'm', maxConcurrent: 1.5 },
       ],
     });
     expect((await problemsOf(loadMcplocalConfig(home.path, {}, { identity: IDENTITY }))).sort()).toEqual([
-      'config.json: providers[0].maxConcurrent: maxConcurrent is at least 1',
-      'config.json: providers[0].wake.maxWaitSeconds: maxWaitSeconds is more than 0 seconds',
-      'config.json: providers[1].idleTimeoutSeconds: idleTimeoutSeconds is more than 0 seconds',
-      'config.json: providers[1].startupTimeoutSeconds: startupTimeoutSeconds is a number of seconds',
+      'config.json: providers[0].maxConcurrent: must be at least 1',
+      'config.json: providers[0].wake.maxWaitSeconds: must be more than 0 seconds',
+      'config.json: providers[1].idleTimeoutSeconds: must be more than 0 seconds',
+      'config.json: providers[1].startupTimeoutSeconds: must be a number of seconds',
       'config.json: providers[2].url: must be an http:// or https:// URL (a host, and a port from 1 to 65535 if any)',
+      'config.json: providers[3].maxConcurrent: must be a number, not a string',
+      'config.json: providers[4].maxConcurrent: must be a whole number, not a fraction',
     ]);
   });
 
@@ -158,7 +162,7 @@ describe('loadMcplocalConfig', () => {
         'config.json: providers[0].wake: a managed server is woken by starting it; remove "wake"',
         'config.json: providers[0]: preset "vllm" runs "vllm", which is not on the PATH; install it, or set "command" to its full path',
         'config.json: providers[1]: command, group apply to type "managed" only (mcplocal runs that server itself); remove them, or set "type": "managed"',
-        'config.json: providers[2].idleTimeoutSeconds: idleTimeoutSeconds is at most 604800 (a week)',
+        'config.json: providers[2].idleTimeoutSeconds: must be at most 604800 seconds (a week)',
         'config.json: providers[3].preset: must be one of "vllm", "llama.cpp"',
         'config.json: providers[4]: command "./serve.sh", which does not exist; set "command" to where it is',
         "config.json: providers[4].cwd: give an absolute directory (mcplocal's own may be anything under systemd)",

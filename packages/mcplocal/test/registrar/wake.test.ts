@@ -135,7 +135,7 @@ describe('VirtualLlmRegistrar wake-on-demand', () => {
   it('refuses, when it is built, a recipe whose maxWaitSeconds mcpd would not take', async () => {
     const h = await start({ asleep: false });
     // The config file's schema refuses it first; an embedder building options by hand is caught here.
-    expect(() => wakeRecipeSchema.parse({ type: 'command', command: 'true', maxWaitSeconds: 7200 })).toThrow(/maxWaitSeconds is at most 3600/);
+    expect(() => wakeRecipeSchema.parse({ type: 'command', command: 'true', maxWaitSeconds: 7200 })).toThrow(/must be at most 3600 seconds/);
     const recipe: WakeRecipe = { type: 'command', command: 'true', args: [], maxWaitSeconds: 7200 };
     const provider = h.localProvider({ publishName: 'qwen-sleepy', wake: recipe });
     expect(() => h.registrar({ publishedProviders: [provider] })).toThrow(/^cannot publish: provider qwen-sleepy: wakeRecipe\.maxWaitSeconds: /);
