@@ -248,6 +248,8 @@ export const auditRecords = pgTable(
     agentName: text('agent_name'),
     /** The `x-request-id` mcpd answered the request with, so a caller's request id finds its record. */
     requestId: text('request_id'),
+    /** The mcpd process that answered the caller (its replica id: host name and a random part). */
+    replica: text('replica'),
   },
   (table) => [
     index('audit_records_at_idx').on(table.at),

@@ -21,7 +21,10 @@ describe('an audit record as the API shows it', () => {
       error: null,
       agentName: null,
       requestId: 'req_7',
+      replica: 'mcpd-0-k2p9x1aa',
     });
     expect(view).toMatchObject({ id: '7', latencyMs: 635.563, firstTokenMs: 12, queueMs: null, requestId: 'req_7' });
+    // Which replica answered is told only to whom the caller may be: an operator.
+    expect(view).not.toHaveProperty('replica');
   });
 });

@@ -104,6 +104,33 @@ describe.skipIf(!NATS_URL).each(testDatabaseVariants())('replica status on $name
     expect(await status('/api/v1/agents/helper')).toBe('active');
   });
 
+  it('tells an admin which replicas are alive, which one answered, and which holds a session; a member none of it', async () => {
+    await open(a);
+    expect(replicaOf(a)).toMatch(/^[a-z0-9-]+$/);
+    const asAdmin = async <T>(server: TestServer, path: string, token?: string) => (await (await server.api(path, token === undefined ? {} : { token })).json()) as T;
+    type Status = { server: { replica?: string; replicas?: string[] } };
+    expect((await asAdmin<Status>(a, '/api/v1/status')).server).toMatchObject({ replica: replicaOf(a), replicas: [replicaOf(a), replicaOf(b)].sort() });
+    expect((await asAdmin<Status>(b, '/api/v1/status')).server.replica).toBe(replicaOf(b));
+    const mine = (await asAdmin<Status>(a, '/api/v1/status', alice)).server;
+    expect(mine.replica).toBeUndefined();
+    expect(mine.replicas).toBeUndefined();
+
+    type Session = { owner: string; replica?: string | null };
+    // Read through the replica that does not hold it, as through any.
+    expect(await asAdmin<Session[]>(b, '/api/v1/provider-sessions')).toEqual([expect.objectContaining({ owner: 'alice', replica: replicaOf(a) })]);
+    expect((await asAdmin<Session[]>(b, '/api/v1/provider-sessions', alice))[0]).not.toHaveProperty('replica');
+
+    // A refused request is audited by the replica that answered it.
+    const refused = await b.api('/v1/chat/completions', { token: alice, json: { model: 'nothing-here', messages: [{ role: 'user', content: 'hi' }] } });
+    expect(refused.status).toBe(404);
+    const requestId = refused.headers.get('x-request-id') ?? '';
+    type Record = { status: number; replica?: string };
+    expect(await asAdmin<Record[]>(b, `/api/v1/audit?requestId=${encodeURIComponent(requestId)}`)).toEqual([expect.objectContaining({ status: 404, replica: replicaOf(b) })]);
+    const own = await asAdmin<Record[]>(b, `/api/v1/audit?requestId=${encodeURIComponent(requestId)}`, alice);
+    expect(own).toHaveLength(1);
+    expect(own[0]).not.toHaveProperty('replica');
+  });
+
   it('leaves the rows to another replica that claimed the session before the old connection closed', async () => {
     const stream = await open(a);
     await database.db.execute(sql`update provider_sessions set replica_id = 'another-replica' where id = ${sessionId}`);

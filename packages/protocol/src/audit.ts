@@ -22,6 +22,8 @@ export const auditRecordViewSchema = z.object({
   agentName: z.string().nullable().default(null),
   /** The `x-request-id` mcpd answered the request with (absent from older servers). */
   requestId: z.string().nullable().default(null),
+  /** Among replicas, the one that answered the caller (its id: host name and a random part); shown to callers with `view:audit`. */
+  replica: z.string().optional(),
 });
 export type AuditRecordView = z.infer<typeof auditRecordViewSchema>;
 

@@ -16,6 +16,8 @@ export const providerSessionViewSchema = z.object({
   createdAt: z.string(),
   /** The LLM rows it publishes. */
   llms: z.array(z.string()),
+  /** Among replicas, to an admin: the replica holding its connection (null while none does). */
+  replica: z.string().nullable().optional(),
 });
 export type ProviderSessionView = z.infer<typeof providerSessionViewSchema>;
 

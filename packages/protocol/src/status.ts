@@ -15,7 +15,15 @@ export const statusViewSchema = z.object({
      */
     grants: z.array(z.string()).optional(),
   }),
-  server: z.object({ version: z.string(), database: z.enum(['embedded', 'postgres']), uptimeSeconds: z.number() }),
+  server: z.object({
+    version: z.string(),
+    database: z.enum(['embedded', 'postgres']),
+    uptimeSeconds: z.number(),
+    /** Among replicas, to an admin: the id of the replica that answered (host name and a random part). */
+    replica: z.string().optional(),
+    /** Among replicas, to an admin: the ids of every replica alive now, this one included. */
+    replicas: z.array(z.string()).optional(),
+  }),
 });
 export type StatusView = z.infer<typeof statusViewSchema>;
 

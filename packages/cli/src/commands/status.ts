@@ -69,9 +69,20 @@ function printStatus(context: CliContext, format: OutputFormat, report: StatusRe
     ['Version', report.server?.version ?? '-'],
     ['Database', report.server?.database ?? '-'],
     ['Uptime', report.server === null ? '-' : compactDuration(report.server.uptimeSeconds)],
+    ...replicaLines(report.server),
     ['Live', healthText(report.live)],
     ['Ready', healthText(report.ready)],
   ]);
+}
+
+/** Among replicas, for an admin: the one that answered, and every one alive. */
+function replicaLines(server: StatusView['server'] | null): Array<readonly [string, string]> {
+  if (server?.replica === undefined) return [];
+  const alive = server.replicas ?? [];
+  return [
+    ['Replica', server.replica],
+    ['Replicas', alive.length === 0 ? '-' : `${alive.length} alive: ${alive.join(', ')}`],
+  ];
 }
 
 /** `alice (member)`; an older mcpd sends no role, and then only an admin is marked, `(admin)`. */

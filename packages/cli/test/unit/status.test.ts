@@ -5,11 +5,13 @@ import { runInProcess as run, startStandInMcpd, type StandInMcpd } from '../help
 let mcpd: StandInMcpd;
 /** Whom the stand-in's `GET /api/v1/status` names: a newer mcpd sends `role`, an older one does not. */
 let user: StatusView['user'];
+/** What it says of itself besides: among replicas, to an admin, which replica answered and which are alive. */
+let replicas: Pick<StatusView['server'], 'replica' | 'replicas'> = {};
 
 beforeAll(async () => {
   mcpd = await startStandInMcpd((request, response) => {
     if (request.url === '/api/v1/status') {
-      const status: StatusView = { user, server: { version: '1.0.0', database: 'embedded', uptimeSeconds: 5 } };
+      const status: StatusView = { user, server: { version: '1.0.0', database: 'postgres', uptimeSeconds: 5, ...replicas } };
       response.end(JSON.stringify(status));
     } else {
       response.end(JSON.stringify({ status: 'ok' }));
@@ -42,5 +44,14 @@ describe('status', () => {
   it('prints no role when an older mcpd sends none, and (admin) for its admin as before', async () => {
     expect(await userLine({ id: 'u1', name: 'alice', admin: false, grants: ['run:llms'] })).toBe('alice');
     expect(await userLine({ id: 'u0', name: 'admin', admin: true })).toBe('admin (admin)');
+  });
+
+  it('names, for an admin among replicas, the replica that answered and every one alive', async () => {
+    user = { id: 'u0', name: 'admin', admin: true, role: 'admin', grants: ['*'] };
+    replicas = { replica: 'mcpd-0-k2p9x1aa', replicas: ['mcpd-0-k2p9x1aa', 'mcpd-1-77fq03bc'] };
+    const result = await run(['status'], mcpd.env);
+    expect(result.stdout).toMatch(/^Replica: +mcpd-0-k2p9x1aa\nReplicas: +2 alive: mcpd-0-k2p9x1aa, mcpd-1-77fq03bc\n/m);
+    replicas = {};
+    expect((await run(['status'], mcpd.env)).stdout).not.toContain('Replica');
   });
 });

@@ -143,7 +143,7 @@ export function createServices(options: ServiceOptions): RunningServices {
   const secrets = new SecretBox(options.secretKey);
   const metrics = new McpdMetrics({ processMetrics: options.processMetrics ?? false });
   const llmRepository = new LlmRepository(db);
-  const auditRepository = new AuditRepository(db, options.database.copyRows);
+  const auditRepository = new AuditRepository(db, options.database.copyRows, options.bus?.replicaId);
   const catalog = new LlmCatalog(llmRepository, secrets, options.clock, cacheMs);
   const auditWriter = new AuditWriter(auditRepository, {
     clock: options.clock,

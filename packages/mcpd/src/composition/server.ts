@@ -22,8 +22,8 @@ import { runExclusively } from '../repositories/singleton-lock.js';
 import { holdLoneProcessLock, type LoneProcessLock, type LoneProcessLockEvents } from '../repositories/lone-process-lock.js';
 import { checkSecretKey } from '../services/check-secret-key.js';
 import { createServices, type RunningServices } from './create-services.js';
+import { newReplicaId } from './replica-id.js';
 import { NatsBus, redactNatsUrl } from '../bus/nats-bus.js';
-import { generateId } from '../security/token.js';
 import type { PresenceTiming } from '../services/replica-presence.js';
 import type { ResolveHost } from '../security/upstream-address-guard.js';
 
@@ -141,7 +141,7 @@ async function startWithDatabase(
     logger.info('admin user created with the token from MCPD_BOOTSTRAP_TOKEN');
   }
 
-  const replicaId = generateId();
+  const replicaId = newReplicaId();
   const bus = config.cluster
     ? new NatsBus({
         url: config.cluster.natsUrl,

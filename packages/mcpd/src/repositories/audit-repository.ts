@@ -58,6 +58,7 @@ const AUDIT_FIELD_TYPES: Record<AuditField, string> = {
   error: 'text',
   agentName: 'text',
   requestId: 'text',
+  replica: 'text',
 };
 const AUDIT_FIELDS = Object.keys(AUDIT_FIELD_TYPES) as AuditField[];
 const AUDIT_COLUMNS = AUDIT_FIELDS.map((field) => auditRecords[field].name);
@@ -72,6 +73,8 @@ export class AuditRepository {
   constructor(
     private readonly db: Database,
     private readonly copyRows?: CopyRows | undefined,
+    /** Among replicas: this process's id, stored with every record it writes (which replica answered). */
+    private readonly replica?: string | undefined,
   ) {}
 
   /**
@@ -81,8 +84,9 @@ export class AuditRepository {
    * one JSON parameter once batches reach a few hundred rows, and a multi-row VALUES several
    * times more; the COPY costs about 0.7× the insert's CPU per row at 100 to 500 rows.
    */
-  async insertMany(records: NewAuditRecordRow[]): Promise<void> {
-    if (records.length === 0) return;
+  async insertMany(batch: NewAuditRecordRow[]): Promise<void> {
+    if (batch.length === 0) return;
+    const records = this.replica === undefined ? batch : batch.map((record) => ({ ...record, replica: record.replica ?? this.replica }));
     if (this.copyRows) {
       await this.copyRows(AUDIT_TABLE, AUDIT_COLUMNS, records.map((record) => AUDIT_FIELDS.map((field) => record[field])));
       return;

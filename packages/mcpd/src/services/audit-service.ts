@@ -42,7 +42,8 @@ export class AuditService {
       until,
       beforeId: query.before,
     });
-    return rows.map(toAuditView);
+    // Which replica answered is the operators' business: its id names a host.
+    return rows.map((row) => toAuditView(row, { replica: everyone }));
   }
 
   /** Usage per user, LLM or agent over a window: everyone's with `view:audit`, else the caller's own. */

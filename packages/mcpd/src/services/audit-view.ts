@@ -1,8 +1,8 @@
 import type { AuditRecordRow } from '@mcpctl/db';
 import type { AuditRecordView } from '@mcpctl/protocol';
 
-/** An audit record as `GET /api/v1/audit` answers it. */
-export function toAuditView(row: AuditRecordRow): AuditRecordView {
+/** An audit record as `GET /api/v1/audit` answers it; `replica` says whether the caller is told which replica answered. */
+export function toAuditView(row: AuditRecordRow, show: { replica: boolean } = { replica: false }): AuditRecordView {
   return {
     id: String(row.id),
     at: row.at.toISOString(),
@@ -21,6 +21,7 @@ export function toAuditView(row: AuditRecordRow): AuditRecordView {
     error: row.error,
     agentName: row.agentName,
     requestId: row.requestId,
+    ...(show.replica && row.replica !== null ? { replica: row.replica } : {}),
   };
 }
 

@@ -94,6 +94,8 @@ export class ProviderSessionService {
       lastHeartbeatAt: row.lastHeartbeatAt?.toISOString() ?? null,
         createdAt: row.createdAt.toISOString(),
         llms: row.llmNames,
+        // Where a workstation's connection sits is an operator's question.
+        ...(principal.admin && this.bus !== undefined ? { replica: here ? this.replicaId : elsewhere ? row.replicaId : null } : {}),
       };
     });
   }

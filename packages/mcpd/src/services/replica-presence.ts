@@ -52,6 +52,11 @@ export class ReplicaPresence {
     private readonly onError: (error: unknown) => void,
   ) {}
 
+  /** This replica's id, and those of every replica alive now (this one among them), sorted: for an operator. */
+  async replicasAlive(): Promise<{ self: string; alive: string[] }> {
+    return { self: this.bus.replicaId, alive: (await this.replicas.aliveIds(this.timing.staleMs)).sort() };
+  }
+
   /** Beats once and sweeps (before the replica takes connections), then keeps at it. */
   async start(): Promise<void> {
     await this.replicas.beat(this.bus.replicaId);

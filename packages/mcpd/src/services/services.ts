@@ -15,6 +15,7 @@ import type { ThreadService } from './thread-service.js';
 import type { ProviderRegisterService } from './provider-register-service.js';
 import type { ProviderSessionService } from './provider-session-service.js';
 import type { ProviderHub } from '../relay/provider-hub.js';
+import type { ReplicaPresence } from './replica-presence.js';
 import type { TaskRouter } from '../relay/task-router.js';
 import type { TaskRegistry } from '../relay/task-registry.js';
 import type { LifecycleGc } from './lifecycle-gc.js';
@@ -59,6 +60,8 @@ export interface Services {
   tasks: TaskRegistry;
   /** Where a task or result goes: here, or over the bus to the replica that has it. */
   router: TaskRouter;
+  /** Among replicas: which are alive, for `GET /api/v1/status`; undefined for one process alone. */
+  presence: Pick<ReplicaPresence, 'replicasAlive'> | undefined;
   gc: LifecycleGc;
   /** Run once at start, before listening: rows without a stream here go inactive. */
   startupSweep: StartupSweep;

@@ -21,6 +21,8 @@ const AUDIT_COLUMNS: ReadonlyArray<Column<AuditRecordView>> = [
   { header: 'stream', value: (record) => (record.streaming ? 'yes' : 'no'), wideOnly: true },
   { header: 'id', value: (record) => record.id, wideOnly: true },
   { header: 'request-id', value: (record) => record.requestId, wideOnly: true },
+  // Among replicas, to an operator: which mcpd answered.
+  { header: 'replica', value: (record) => record.replica, wideOnly: true },
   { header: 'error', value: (record) => shortError(record.error) },
 ];
 

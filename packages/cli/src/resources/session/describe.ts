@@ -42,5 +42,6 @@ export function describeSessionFields(session: ProviderSessionView, llms: readon
 function connection(session: ProviderSessionView): string {
   if (!session.connected) return 'no';
   const transport = transportName(session.transport);
-  return transport === null ? 'yes' : `yes, over ${transport}`;
+  const how = transport === null ? 'yes' : `yes, over ${transport}`;
+  return session.replica ? `${how}, to replica ${session.replica}` : how;
 }
