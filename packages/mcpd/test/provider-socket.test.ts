@@ -396,6 +396,8 @@ describe('the provider socket', () => {
     const { socket } = await publish();
     expect((await mcpd.api('/api/v1/tokens/test?user=alice', { method: 'DELETE' })).status).toBe(204);
     expect(await socket.waitForClose()).toBe(4004);
+    // The publisher's log says why, before its next registration is refused.
+    expect(socket.closeReason).toBe('the token it was opened with was revoked');
     await eventually(async () => (await llm()).status === 'inactive');
 
     const bobs = await register(bob, 'bobs');
@@ -403,6 +405,7 @@ describe('the provider socket', () => {
     await bobSocket.waitFor((open) => open.messages.length > 0);
     expect((await mcpd.api('/api/v1/users/bob', { method: 'DELETE' })).status).toBe(204);
     expect(await bobSocket.waitForClose()).toBe(4004);
+    expect(bobSocket.closeReason).toBe('its user was deleted');
   });
 
   it('closes sockets with 1001 on shutdown once the callers in flight have their answers', async () => {

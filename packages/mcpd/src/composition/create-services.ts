@@ -66,6 +66,9 @@ import { MetricsAccess } from '../services/metrics-access.js';
 import { UpstreamUrlPolicy } from '../services/upstream-url-policy.js';
 import { sessionRef } from '../services/llm-view.js';
 
+/** Why the control connections of a deleted user's sessions end, as their publishers are told. */
+const USER_DELETED = 'its user was deleted';
+
 /** The largest answer mcpd takes from a publisher or a public upstream, unless configured. */
 const DEFAULT_MAX_RESULT_BYTES = 32 * 1024 * 1024;
 
@@ -337,7 +340,7 @@ export function createServices(options: ServiceOptions): RunningServices {
       slotsFreed: (llmId) => sharedSlots?.freed(llmId),
       accessChanged: ({ tokenId, sessionIds = [], userIds }) => {
         forgetAccessHere({ tokenId, userIds });
-        const ended = [...(tokenId ? [providerSessions.tokenRevoked(tokenId)] : []), ...sessionIds.map((sessionId) => providerSessions.disconnect(sessionId))];
+        const ended = [...(tokenId ? [providerSessions.tokenRevoked(tokenId)] : []), ...sessionIds.map((sessionId) => providerSessions.disconnect(sessionId, 'sessionGone', USER_DELETED))];
         Promise.all(ended).catch((error: unknown) => options.logger.error({ err: error }, 'ending connections after another replica revoked access failed'));
       },
     }),
@@ -375,7 +378,7 @@ export function createServices(options: ServiceOptions): RunningServices {
       // Closed the way a dropped stream is, so their tasks fail now rather than when the socket notices.
       sessionsRemoved: (sessionIds) => {
         bus?.accessChanged({ sessionIds });
-        return Promise.all(sessionIds.map((sessionId) => providerSessions.disconnect(sessionId))).then(() => undefined);
+        return Promise.all(sessionIds.map((sessionId) => providerSessions.disconnect(sessionId, 'sessionGone', USER_DELETED))).then(() => undefined);
       },
     }),
     tokens: new TokenService(db, options.clock, (tokenId) => {

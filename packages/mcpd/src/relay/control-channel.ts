@@ -23,5 +23,6 @@ export interface ControlChannel {
    * and its stream ending later is what moves the publisher.
    */
   moveAway(): void;
-  close(reason: ChannelCloseReason): void;
+  /** `detail`: a few words on why, which the provider socket sends as its close reason (SSE cannot). */
+  close(reason: ChannelCloseReason, detail?: string): void;
 }

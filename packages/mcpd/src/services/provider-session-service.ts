@@ -52,7 +52,7 @@ export class ProviderSessionService {
     this.#beats = new HeartbeatBatch(clock, HEARTBEAT_WINDOW_MS, (sessionIds) => this.#reviveHeld(sessionIds));
     this.#openers = new ConnectionOpeners(clock, llms, async ({ sessionId, channel }) => {
       if (this.hub.channel(sessionId) !== channel) return false;
-      await this.disconnect(sessionId);
+      await this.disconnect(sessionId, 'sessionGone', 'its token or grants no longer let it publish');
       return true;
     });
   }
@@ -229,7 +229,7 @@ export class ProviderSessionService {
       const channel = this.hub.channel(sessionId);
       return channel !== undefined && this.#openers.openedWith(channel, tokenId);
     });
-    await Promise.all(opened.map((sessionId) => this.disconnect(sessionId)));
+    await Promise.all(opened.map((sessionId) => this.disconnect(sessionId, 'sessionGone', 'the token it was opened with was revoked')));
   }
 
   /**
@@ -283,11 +283,11 @@ export class ProviderSessionService {
    * mcpd ends a session's stream itself (silent past the heartbeat timeout, or a shutdown):
    * the same as the stream closing, without waiting for the socket to say so.
    */
-  async disconnect(sessionId: string, reason: ChannelCloseReason = 'sessionGone'): Promise<void> {
+  async disconnect(sessionId: string, reason: ChannelCloseReason = 'sessionGone', detail?: string): Promise<void> {
     const channel = this.hub.channel(sessionId);
     if (!channel || !this.hub.detach(sessionId, channel)) return;
     this.#openers.closed(channel);
-    channel.close(reason);
+    channel.close(reason, detail);
     await this.#gone(sessionId);
   }
 

@@ -73,9 +73,10 @@ export class SocketControlChannel implements ControlChannel {
     this.#send({ type: 'reconnect' });
   }
 
-  close(reason: ChannelCloseReason): void {
+  close(reason: ChannelCloseReason, detail?: string): void {
     this.#stopPings();
-    if (this.socket.readyState === this.socket.OPEN) this.socket.close(CLOSE_CODES[reason]);
+    // A close reason holds at most 123 bytes; the details given here are a few words.
+    if (this.socket.readyState === this.socket.OPEN) this.socket.close(CLOSE_CODES[reason], detail === undefined ? undefined : Buffer.from(detail).subarray(0, 123));
   }
 
   #ping(): void {

@@ -22,6 +22,8 @@ export class ProviderSocket {
   /** The body of a refused upgrade. */
   body = '';
   closeCode: number | undefined;
+  /** The close reason mcpd gave, if any. */
+  closeReason = '';
   pings = 0;
   #closed = false;
   #waiters: Array<() => void> = [];
@@ -45,8 +47,9 @@ export class ProviderSocket {
       opened.pings += 1;
       opened.#wake();
     });
-    socket.on('close', (code) => {
+    socket.on('close', (code, reason) => {
       opened.closeCode = code;
+      opened.closeReason = reason.toString('utf8');
       opened.#closed = true;
       opened.#wake();
     });

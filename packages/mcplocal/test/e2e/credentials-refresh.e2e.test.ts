@@ -109,9 +109,9 @@ describe.each(['sse', 'websocket'] as const)('a running mcplocal over %s whose t
     await until('the refusal logged', () => refusedLine() !== undefined);
     const refused = String(refusedLine()?.msg);
     expect(refused).toContain('run `mcpctl login` again');
-    // The cause beside the stream's end, which mcpd does not say when it closes it.
+    // The cause beside the stream's end: SSE cannot say why it ends, the socket's close reason does.
     expect(refused).toMatch(/^mcpd refused this mcplocal's token as it reconnected after the control stream ended \(/);
-    if (transport === 'websocket') expect(refused).toContain('(mcpd closed the provider socket: the session is gone)');
+    if (transport === 'websocket') expect(refused).toContain('(mcpd closed the provider socket: the session is gone: the token it was opened with was revoked)');
 
     const second = await tokenFor(user, 'laptop-2');
     const loggedInAt = performance.now();
