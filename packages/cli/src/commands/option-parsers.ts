@@ -27,13 +27,13 @@ export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** A name or id an option must carry: `--thread ""` (an unset shell variable) is said at once, not sent for mcpd to refuse. */
 /** `--message`: sent as written, but a blank one would only ask the model about nothing. */
 export function parseMessage(value: string): string {
   if (value.trim() === '') throw new InvalidArgumentError('the message is empty; write one, or leave --message out to chat in turns');
   return value;
 }
 
+/** A name or id an option must carry: `--thread ""` (an unset shell variable) is said at once, not sent for mcpd to refuse. */
 export function parseNonEmpty(value: string): string {
   const trimmed = value.trim();
   if (trimmed === '') throw new InvalidArgumentError('expected a value, got an empty string');

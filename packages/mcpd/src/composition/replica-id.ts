@@ -1,8 +1,11 @@
 import { hostname } from 'node:os';
 import { generateId } from '../security/token.js';
 
-/** Enough of a host name to tell machines (or Kubernetes pods) apart; the id stays short in task ids and URLs. */
-const MAX_HOST_CHARACTERS = 24;
+/**
+ * Enough of a host name to tell machines apart, kept short in task ids and URLs. Its end is kept:
+ * the part that tells one Kubernetes pod of a deployment from another is the suffix.
+ */
+const MAX_HOST_CHARACTERS = 32;
 
 /**
  * This process's id among replicas: the host name it runs on (a pod's name under Kubernetes), so
@@ -11,10 +14,12 @@ const MAX_HOST_CHARACTERS = 24;
  * hyphens only: it goes into NATS subjects and task ids, which a dot would split.
  */
 export function newReplicaId(host: string = hostname()): string {
-  const name = host
+  // The host's own name: a domain after it is the same for every replica.
+  const [own = ''] = host.split('.');
+  const name = own
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, '-')
-    .slice(0, MAX_HOST_CHARACTERS)
+    .slice(-MAX_HOST_CHARACTERS)
     .replace(/^-+|-+$/g, '');
   const random = generateId()
     .replace(/[^A-Za-z0-9]/g, '')

@@ -179,20 +179,35 @@ export class Dispatcher {
     // Handed a member whose slots are kept among replicas: its turn there decides, and the
     // request counts in flight here once it has one.
     slot.release();
-    return this.#takeShared(slot.target, resolved, request, this.shared);
+    // Read again: the members may have changed while it waited here.
+    return this.#takeShared(slot.target, await this.#resolve(request), request, this.shared);
   }
 
   /**
-   * The request's turn among replicas on `picked` or, for a pool, on any member kept there too:
-   * a free slot on another member serves it rather than a wait behind `picked`.
+   * The request's turn among replicas on `picked` or, for a pool, on any member kept there too: a
+   * free slot on another member serves it rather than a wait behind `picked`, and so does a member
+   * this replica counts itself (a workstation's model, one without a limit) with room. Otherwise
+   * it waits, and runs on whichever member's slot comes first, as the members are then.
    */
   async #takeShared(picked: InferenceTarget, resolved: Resolved, request: DispatchRequest, shared: SharedSlots): Promise<Slot> {
     const startedAt = this.clock.monotonic();
     const goneBefore = request.signal.aborted;
-    const candidates = resolved.pooled ? [picked, ...this.#sharedAlternatives(picked, resolved, request.exclude, shared)] : [picked];
+    const { userId } = request.principal;
+    let candidates = [picked];
+    if (resolved.pooled) {
+      const loads = this.#loads(resolved.members, request.exclude);
+      candidates = [picked, ...sharedAlternatives(picked, loads, shared)];
+      const now = await shared.tryAny(candidates, userId);
+      if (now) return this.#sharedSlot(now, resolved);
+      const counted = pickMember(
+        loads.filter((load) => !load.keptElsewhere),
+        this.#turns.get(resolved.key) ?? 0,
+      );
+      if (counted) return this.#slot(counted, resolved);
+    }
     let turn: SharedTurn;
     try {
-      turn = await shared.takeAny(candidates, { userId: request.principal.userId, signal: request.signal, key: resolved.key });
+      turn = await shared.waitFor(candidates, { userId, signal: request.signal, key: resolved.key });
     } catch (error) {
       // A wait for the turn that ended without one is time in line; a refusal before any wait (429) is not.
       if (!goneBefore && (error instanceof CallerGoneError || (error instanceof HttpError && error.statusCode === 503))) {
@@ -201,6 +216,25 @@ export class Dispatcher {
       throw error;
     }
     request.onWaited?.(this.clock.monotonic() - startedAt);
+    // The members may have changed while it waited (one deleted, moved out of the pool, its URL
+    // changed): the turn goes to the member as it is now, or is given back and the request asks again.
+    let current: Resolved;
+    try {
+      current = await this.#resolve(request);
+    } catch (error) {
+      turn.release();
+      throw error;
+    }
+    const target = current.members.find((member) => member.record.id === turn.target.record.id);
+    if (!target) {
+      turn.release();
+      return this.acquire(request);
+    }
+    return this.#sharedSlot({ target, release: turn.release }, current);
+  }
+
+  /** A turn among replicas, counted in flight here while it runs. */
+  #sharedSlot(turn: SharedTurn, resolved: Resolved): Slot {
     const slot = this.#slot(turn.target, resolved);
     return {
       ...slot,
@@ -209,14 +243,6 @@ export class Dispatcher {
         turn.release();
       },
     };
-  }
-
-  /** The pool's other members kept among replicas that could serve now, the least loaded here first; none cooling down. */
-  #sharedAlternatives(picked: InferenceTarget, resolved: Resolved, exclude: ReadonlySet<string> | undefined, shared: SharedSlots): InferenceTarget[] {
-    return this.#loads(resolved.members, exclude)
-      .filter((load) => load.target !== picked && shared.keeps(load.target) && hasCapacity(load) && load.coolingDown !== true)
-      .sort((one, other) => one.inFlight - other.inFlight)
-      .map((load) => load.target);
   }
 
   async #resolve(request: DispatchRequest): Promise<Resolved> {
@@ -238,7 +264,8 @@ export class Dispatcher {
       .filter((target) => !exclude?.has(target.record.id))
       .map((target) => ({
         target,
-        inFlight: this.inFlight.count(target.record.id),
+        // A request waiting for its turn among replicas is load here too: the next one goes elsewhere.
+        inFlight: this.inFlight.count(target.record.id) + (this.shared?.waitingOn(target.record.id) ?? 0),
         reachable: this.#reachable(target),
         keptElsewhere: this.shared?.keeps(target) ?? false,
         coolingDown: this.#cooldown.coolingDown(target.record.id),
@@ -437,6 +464,14 @@ export class Dispatcher {
   hasFreeMember(members: InferenceTarget[]): boolean {
     return this.#loads(members, undefined).some(hasCapacity);
   }
+}
+
+/** The pool's other members kept among replicas that could serve now, the least loaded here first; none cooling down. */
+function sharedAlternatives(picked: InferenceTarget, loads: MemberLoad[], shared: SharedSlots): InferenceTarget[] {
+  return loads
+    .filter((load) => load.target.record.id !== picked.record.id && shared.keeps(load.target) && hasCapacity(load) && load.coolingDown !== true)
+    .sort((one, other) => one.inFlight - other.inFlight)
+    .map((load) => load.target);
 }
 
 /** Members that can serve now or after a wake; none of either means every candidate is offline. */

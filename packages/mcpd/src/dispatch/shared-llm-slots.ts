@@ -32,6 +32,12 @@ export interface SharedSlots {
    * first. Rejects with 429, 503 or the caller gone.
    */
   takeAny(candidates: readonly InferenceTarget[], request: TurnRequest): Promise<SharedTurn>;
+  /** The first part of {@link takeAny}: a free slot now on any candidate, else undefined (nothing waits). */
+  tryAny(candidates: readonly InferenceTarget[], userId: string): Promise<SharedTurn | undefined>;
+  /** The second: the wait, in the first candidate's line and for a slot freed on any other. */
+  waitFor(candidates: readonly InferenceTarget[], request: TurnRequest): Promise<SharedTurn>;
+  /** This replica's requests waiting in `llmId`'s line: load on it, as the dispatcher picks. */
+  waitingOn(llmId: string): number;
   /** Requests of this replica waiting for their turn. */
   readonly waiting: number;
   /** Those waiting under the dispatcher's `key`, and how long the oldest of them has waited (ms). */
@@ -60,6 +66,7 @@ interface Waiting {
   claimId: string;
   llmId: string;
   limit: number;
+  /** What its refusals name: the pool asked for, or the LLM. */
   name: string;
   userId: string;
   key: string;
@@ -141,18 +148,36 @@ export class SharedLlmSlots implements SharedSlots {
     return (await this.takeAny([target], request)).release;
   }
 
-  async takeAny(candidates: readonly InferenceTarget[], { userId, signal, key }: TurnRequest): Promise<SharedTurn> {
+  async takeAny(candidates: readonly InferenceTarget[], request: TurnRequest): Promise<SharedTurn> {
+    if (request.signal.aborted) throw new CallerGoneError();
+    // A pool's request takes any member's free slot before it queues behind a busy one.
+    const now = candidates.length > 1 ? await this.tryAny(candidates, request.userId) : undefined;
+    return now ?? this.waitFor(candidates, request);
+  }
+
+  /**
+   * A turn on the first candidate with a free slot now, or undefined: nothing waits. A candidate
+   * that requests of this replica already wait for (in its line, or watching it from another) is
+   * left to them.
+   */
+  async tryAny(candidates: readonly InferenceTarget[], userId: string): Promise<SharedTurn | undefined> {
+    for (const candidate of candidates) {
+      const { id } = candidate.record;
+      if (this.#waiting.has(id) || this.#watching.has(id)) continue;
+      const turn = await this.#takeFree(candidate, userId);
+      if (turn) return turn;
+    }
+    return undefined;
+  }
+
+  /** The turn in the first candidate's line, or a slot freed on any of the others meanwhile, whichever comes first. */
+  async waitFor(candidates: readonly InferenceTarget[], { userId, signal, key }: TurnRequest): Promise<SharedTurn> {
     const [first, ...others] = candidates;
     if (!first) throw new Error('a turn needs at least one candidate');
     if (signal.aborted) throw new CallerGoneError();
-    // A pool's request takes any member's free slot before it queues behind a busy one.
-    if (others.length > 0) {
-      for (const candidate of candidates) {
-        const turn = await this.#takeFree(candidate, userId);
-        if (turn) return turn;
-      }
-    }
-    const { id: llmId, name, maxConcurrent } = first.record;
+    const { id: llmId, maxConcurrent } = first.record;
+    // What the caller asked for names the wait in its refusals: the pool, or the LLM.
+    const name = key?.startsWith('pool:') ? key.slice('pool:'.length) : first.record.name;
     const limit = maxConcurrent ?? Number.MAX_SAFE_INTEGER;
     const claimId = generateId('claim-');
     this.#held.set(claimId, { llmId, userId, granted: false });
@@ -179,7 +204,7 @@ export class SharedLlmSlots implements SharedSlots {
         limit,
         name,
         userId,
-        key: key ?? `llm:${name}`,
+        key: key ?? `llm:${first.record.name}`,
         since: this.clock.monotonic(),
         others,
         settled: false,
@@ -205,8 +230,7 @@ export class SharedLlmSlots implements SharedSlots {
       this.#waiting.set(llmId, [...(this.#waiting.get(llmId) ?? []), waiting]);
       for (const other of others) this.#watch(other.record.id, waiting);
       const waitMs = this.options.maxWaitMs;
-      const what = key?.startsWith('pool:') ? key.slice('pool:'.length) : name;
-      cleanups.push(this.clock.after(waitMs, () => waiting.fail(serviceUnavailable(`no capacity for ${what} within ${Math.round(waitMs / 1000)} s`, 5))));
+      cleanups.push(this.clock.after(waitMs, () => waiting.fail(serviceUnavailable(`no capacity for ${name} within ${Math.round(waitMs / 1000)} s`, 5))));
       const onAbort = () => waiting.fail(new CallerGoneError());
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
@@ -250,6 +274,10 @@ export class SharedLlmSlots implements SharedSlots {
     let waiting = 0;
     for (const queue of this.#waiting.values()) waiting += queue.length;
     return waiting;
+  }
+
+  waitingOn(llmId: string): number {
+    return this.#waiting.get(llmId)?.length ?? 0;
   }
 
   waitingFor(key: string): number {

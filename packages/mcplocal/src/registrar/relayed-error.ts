@@ -25,23 +25,28 @@ export function relayedErrorMessage(
   llmName: string,
   localAddresses: ReadonlyArray<string | undefined> = [],
   secrets: ReadonlyArray<string | undefined> = [],
+  /** The provider's name in the config, where it differs from `llmName`: see {@link withPublishedName}. */
+  localName?: string,
 ): string {
-  const text = withoutLocalAddresses(message, localAddresses, secrets);
+  const text = withPublishedName(withoutLocalAddresses(message, localAddresses, secrets), localName, llmName);
   return text.includes(llmName) ? text : `${llmName}: ${text}`;
 }
 
 /**
- * The text with the provider's name in this workstation's config (`qwen`) written as the name it is
- * published under (`qwen-alice`): the only one mcpd's callers know, and the config's own names
- * stay here. A name already published in the text is left as it is.
+ * mcplocal's own words about a provider name it by its name in this workstation's config (`qwen`):
+ * where they do, the published name (`qwen-alice`) stands instead, the only one mcpd's callers
+ * know. Only mcplocal's own phrasings are rewritten (the message's opening `qwen:` or `qwen's`,
+ * `provider "qwen"`, `give qwen another port`): a server's words (`model "qwen" not found`, a
+ * file `qwen.gguf`) say what they say. Runs after the masking, so a secret holding the name is
+ * masked whole first.
  */
 export function withPublishedName(message: string, localName: string | undefined, publishedName: string): string {
   if (!localName || localName === publishedName) return message;
-  const local = new RegExp(`(?<![\\w.-])${escapeRegExp(localName)}(?![\\w-])`, 'g');
+  const name = escapeRegExp(localName);
   return message
-    .split(publishedName)
-    .map((part) => part.replace(local, publishedName))
-    .join(publishedName);
+    .replace(new RegExp(`^${name}(?=: |'s )`), publishedName)
+    .replace(new RegExp(`(?<=provider ")${name}(?=")`, 'g'), publishedName)
+    .replace(new RegExp(`(?<=give )${name}(?= another )`, 'g'), publishedName);
 }
 
 /** {@link relayedErrorMessage} without the LLM's name: for words mcpd puts after its own, which name it. */

@@ -6,7 +6,7 @@ import { McplocalError, ProviderUnavailableError, refusesTheRequest, type Provid
 import type { ChannelFrame, PostedResult, ResultDelivery } from './control-channel.js';
 import type { ProviderToPublish, RegistrarLog } from './registrar-options.js';
 import { ProviderSlots } from './provider-slots.js';
-import { relayedErrorMessage, withoutLocalAddresses, withPublishedName } from './relayed-error.js';
+import { relayedErrorMessage, withoutLocalAddresses } from './relayed-error.js';
 import { maskSecrets, providerSecrets } from '../provider-secrets.js';
 import type { CompletionIdentity } from './completion-identity.js';
 import { runInferTask, type TaskScope } from './run-infer-task.js';
@@ -241,12 +241,11 @@ export class TaskHandler {
       // The whole story stays here; mcpd and its callers get it without the workstation's addresses.
       this.options.log.warn(`${kind} task for ${llmName} failed: ${message}`);
       const localAddresses = [entry?.url, entry?.wake?.type === 'http' ? entry.wake.url : undefined];
-      const localName = entry?.provider.name;
       try {
         await post(
           refusesTheRequest(error)
-            ? refusalAnswer(error, localAddresses, secrets, (text) => withPublishedName(text, localName, llmName))
-            : { error: relayedErrorMessage(withPublishedName(message, localName, llmName), llmName, localAddresses, secrets), ...retryAfterOf(error) },
+            ? refusalAnswer(error, localAddresses, secrets)
+            : { error: relayedErrorMessage(message, llmName, localAddresses, secrets, entry?.provider.name), ...retryAfterOf(error) },
         );
       } catch (postError) {
         this.options.log.warn(`could not report the failure of ${kind === 'infer' ? 'an' : 'a'} ${kind} task for ${llmName} to mcpd: ${postError instanceof Error ? postError.message : String(postError)}`);
@@ -261,14 +260,9 @@ export class TaskHandler {
  * answers the caller with that status, as it does for a public LLM's upstream; a failure result
  * would be a 502, which clients retry, sending a prompt too long for the model three times.
  */
-function refusalAnswer(
-  error: ProviderError,
-  localAddresses: ReadonlyArray<string | undefined>,
-  secrets: ReadonlyArray<string | undefined>,
-  published: (text: string) => string,
-): TaskWholeResult {
+function refusalAnswer(error: ProviderError, localAddresses: ReadonlyArray<string | undefined>, secrets: ReadonlyArray<string | undefined>): TaskWholeResult {
   // The server's own words; a refusal mcplocal made itself (a dialect that cannot say `n: 2`) has its own.
-  const said = withoutLocalAddresses(published(error.serverMessage ?? error.message), localAddresses, secrets);
+  const said = withoutLocalAddresses(error.serverMessage ?? error.message, localAddresses, secrets);
   const seconds = retryAfterSecondsOf(error.retryAfter);
   return { status: error.status, body: { error: { message: said } }, ...(seconds === undefined ? {} : { retryAfterSeconds: seconds }) };
 }

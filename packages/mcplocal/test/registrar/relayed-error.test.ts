@@ -47,7 +47,7 @@ describe('relayedErrorMessage', () => {
 });
 
 describe('withPublishedName', () => {
-  it("writes the config's provider name as the published one, which is all mcpd's callers know", () => {
+  it("writes the config's provider name as the published one in mcplocal's own words, which is all mcpd's callers know", () => {
     expect(withPublishedName('clash: something else already listens on its port; stop that program, or give clash another port in its url', 'clash', 'clash-alice')).toBe(
       'clash-alice: something else already listens on its port; stop that program, or give clash-alice another port in its url',
     );
@@ -55,9 +55,16 @@ describe('withPublishedName', () => {
     expect(withPublishedName('cannot reach provider "qwen" at (local address)', 'qwen', 'team-qwen')).toBe('cannot reach provider "team-qwen" at (local address)');
   });
 
-  it('leaves the published name, longer names that begin with the local one, and a provider published under its own name as they are', () => {
-    expect(withPublishedName('qwen-alice and qwen-2 and qwen', 'qwen', 'qwen-alice')).toBe('qwen-alice and qwen-2 and qwen-alice');
-    expect(withPublishedName('qwen failed', 'qwen', 'qwen')).toBe('qwen failed');
-    expect(withPublishedName('qwen failed', undefined, 'qwen-alice')).toBe('qwen failed');
+  it("leaves a server's words, and a provider published under its own name, as they are", () => {
+    expect(withPublishedName('provider "qwen" answered HTTP 404: model "qwen" not found in /models/qwen.gguf (try qwen:7b)', 'qwen', 'qwen-alice')).toBe(
+      'provider "qwen-alice" answered HTTP 404: model "qwen" not found in /models/qwen.gguf (try qwen:7b)',
+    );
+    expect(withPublishedName('qwen: failed', 'qwen', 'qwen')).toBe('qwen: failed');
+    expect(withPublishedName('qwen: failed', undefined, 'qwen-alice')).toBe('qwen: failed');
+  });
+
+  it('masks a secret that holds the name before any renaming', () => {
+    const relayed = relayedErrorMessage('provider "qwen" answered HTTP 401: bad credentials qwen:hunter2', 'qwen-alice', [], ['qwen:hunter2'], 'qwen');
+    expect(relayed).toBe('provider "qwen-alice" answered HTTP 401: bad credentials ***');
   });
 });
