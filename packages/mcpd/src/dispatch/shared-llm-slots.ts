@@ -6,6 +6,7 @@ import { CallerGoneError } from '../inference/upstream-call.js';
 import type { RelayBus } from '../relay/relay-bus.js';
 import type { SlotClaimRepository } from '../repositories/slot-claim-repository.js';
 import { generateId } from '../security/token.js';
+import { WaitingClaims, type WaitingClaim } from './waiting-claims.js';
 
 /** A turn granted on one of the candidates: the request runs on `target`, then gives it back. */
 export interface SharedTurn {
@@ -62,25 +63,6 @@ export interface SharedSlotsOptions {
 
 export const SHARED_SLOT_TIMING = { retryMs: 1_000, sweepMs: 5_000 } as const;
 
-interface Waiting {
-  claimId: string;
-  llmId: string;
-  limit: number;
-  /** What its refusals name: the pool asked for, or the LLM. */
-  name: string;
-  userId: string;
-  key: string;
-  /** When it began to wait (the clock's monotonic ms). */
-  since: number;
-  /** The other candidates of a pool's request: a slot freed on one of them is tried for it. */
-  others: readonly InferenceTarget[];
-  settled: boolean;
-  grant(): void;
-  /** A turn came on another candidate: its own place is given up. */
-  grantElsewhere(turn: SharedTurn): void;
-  fail(error: Error): void;
-}
-
 /**
  * `maxConcurrent` of public LLMs among replicas (SPEC §12 §8). Every replica calls a public
  * upstream itself, so no replica sees every request: the slots are claims in the shared
@@ -94,10 +76,7 @@ export class SharedLlmSlots implements SharedSlots {
   readonly #held = new Map<string, { llmId: string; userId: string; granted: boolean }>();
   /** Claims whose release failed: removed by the next sweep. */
   readonly #lost = new Set<string>();
-  /** Per LLM, this replica's waiting claims in the order they were made. */
-  readonly #waiting = new Map<string, Waiting[]>();
-  /** Per LLM, the waiting claims of pools' requests that may run on it though they wait in another line. */
-  readonly #watching = new Map<string, Set<Waiting>>();
+  readonly #waiting = new WaitingClaims();
   /** LLMs whose freed slot is being offered to their watchers: one offer at a time, news during it runs another. */
   readonly #offering = new Set<string>();
   readonly #offerAgain = new Set<string>();
@@ -118,7 +97,7 @@ export class SharedLlmSlots implements SharedSlots {
     if (this.#stops.length > 0) return;
     this.#stops.push(
       every(this.clock, this.options.retryMs, () => {
-        for (const llmId of new Set([...this.#waiting.keys(), ...this.#watching.keys()])) this.freed(llmId);
+        for (const llmId of this.#waiting.llmIds()) this.freed(llmId);
       }),
       every(this.clock, this.options.sweepMs, () => void this.sweep().catch(this.onError)),
     );
@@ -163,7 +142,7 @@ export class SharedLlmSlots implements SharedSlots {
   async tryAny(candidates: readonly InferenceTarget[], userId: string): Promise<SharedTurn | undefined> {
     for (const candidate of candidates) {
       const { id } = candidate.record;
-      if (this.#waiting.has(id) || this.#watching.has(id)) continue;
+      if (this.#waiting.waitFor(id)) continue;
       const turn = await this.#takeFree(candidate, userId);
       if (turn) return turn;
     }
@@ -192,13 +171,10 @@ export class SharedLlmSlots implements SharedSlots {
         if (waiting.settled) return false;
         waiting.settled = true;
         for (const cleanup of cleanups) cleanup();
-        const queue = this.#waiting.get(llmId) ?? [];
-        queue.splice(queue.indexOf(waiting), 1);
-        if (queue.length === 0) this.#waiting.delete(llmId);
-        for (const other of others) this.#unwatch(other.record.id, waiting);
+        this.#waiting.remove(waiting);
         return true;
       };
-      const waiting: Waiting = {
+      const waiting: WaitingClaim = {
         claimId,
         llmId,
         limit,
@@ -227,8 +203,7 @@ export class SharedLlmSlots implements SharedSlots {
           reject(error);
         },
       };
-      this.#waiting.set(llmId, [...(this.#waiting.get(llmId) ?? []), waiting]);
-      for (const other of others) this.#watch(other.record.id, waiting);
+      this.#waiting.add(waiting);
       const waitMs = this.options.maxWaitMs;
       cleanups.push(this.clock.after(waitMs, () => waiting.fail(serviceUnavailable(`no capacity for ${name} within ${Math.round(waitMs / 1000)} s`, 5))));
       const onAbort = () => waiting.fail(new CallerGoneError());
@@ -246,8 +221,8 @@ export class SharedLlmSlots implements SharedSlots {
    * it, and so do pools' requests waiting in another line that may run on it.
    */
   freed(llmId: string): void {
-    if (this.#watching.has(llmId)) this.#offer(llmId);
-    if (!this.#waiting.has(llmId)) return;
+    if (this.#waiting.isWatched(llmId)) this.#offer(llmId);
+    if (!this.#waiting.hasLine(llmId)) return;
     if (this.#rounds.has(llmId)) {
       this.#again.add(llmId);
       return;
@@ -271,31 +246,24 @@ export class SharedLlmSlots implements SharedSlots {
   }
 
   get waiting(): number {
-    let waiting = 0;
-    for (const queue of this.#waiting.values()) waiting += queue.length;
-    return waiting;
+    return this.#waiting.count;
   }
 
   waitingOn(llmId: string): number {
-    return this.#waiting.get(llmId)?.length ?? 0;
+    return this.#waiting.countOn(llmId);
   }
 
   waitingFor(key: string): number {
-    let waiting = 0;
-    for (const queue of this.#waiting.values()) for (const claim of queue) if (claim.key === key) waiting += 1;
-    return waiting;
+    return this.#waiting.countFor(key);
   }
 
   oldestWaitMs(key: string): number {
-    let since = Infinity;
-    for (const queue of this.#waiting.values()) for (const claim of queue) if (claim.key === key) since = Math.min(since, claim.since);
-    return since === Infinity ? 0 : this.clock.monotonic() - since;
+    const since = this.#waiting.oldestSince(key);
+    return since === undefined ? 0 : this.clock.monotonic() - since;
   }
 
-  *waitingKeys(): Iterable<string> {
-    const keys = new Set<string>();
-    for (const queue of this.#waiting.values()) for (const claim of queue) keys.add(claim.key);
-    yield* keys;
+  waitingKeys(): Iterable<string> {
+    return this.#waiting.keys();
   }
 
   /** Claims running or waiting for this replica. */
@@ -304,13 +272,13 @@ export class SharedLlmSlots implements SharedSlots {
   }
 
   async #tryTurns(llmId: string): Promise<void> {
-    const waiters = this.#waiting.get(llmId);
-    if (!waiters?.length) return;
+    const waiters = this.#waiting.lineOf(llmId);
+    if (waiters.length === 0) return;
     // Waiters known before the question: their claims are stored, so one the answer lacks was swept.
     const asked = new Set(waiters);
     const claims = await this.claims.grantTurns(llmId, this.bus.replicaId, waiters.at(-1)!.limit);
     // Those registered meanwhile are answered too: a claim may be granted before its waiter is listed.
-    for (const waiter of [...(this.#waiting.get(llmId) ?? [])]) {
+    for (const waiter of [...this.#waiting.lineOf(llmId)]) {
       // One that failed meanwhile gives its claim up, granted or not, and that is news of its own.
       if (waiter.settled) continue;
       const granted = claims.get(waiter.claimId);
@@ -344,18 +312,6 @@ export class SharedLlmSlots implements SharedSlots {
     }
   }
 
-  #watch(llmId: string, waiting: Waiting): void {
-    const watchers = this.#watching.get(llmId) ?? new Set<Waiting>();
-    watchers.add(waiting);
-    this.#watching.set(llmId, watchers);
-  }
-
-  #unwatch(llmId: string, waiting: Waiting): void {
-    const watchers = this.#watching.get(llmId);
-    watchers?.delete(waiting);
-    if (watchers?.size === 0) this.#watching.delete(llmId);
-  }
-
   /** A slot freed on `llmId`: the pools' requests waiting elsewhere that may run on it try for it, oldest first. */
   #offer(llmId: string): void {
     if (this.#offering.has(llmId)) {
@@ -372,8 +328,7 @@ export class SharedLlmSlots implements SharedSlots {
   }
 
   async #offerTurns(llmId: string): Promise<void> {
-    const watchers = [...(this.#watching.get(llmId) ?? [])].sort((one, other) => one.since - other.since);
-    for (const waiting of watchers) {
+    for (const waiting of this.#waiting.watchersOf(llmId)) {
       if (waiting.settled) continue;
       const target = waiting.others.find((other) => other.record.id === llmId);
       if (!target) continue;
@@ -385,7 +340,7 @@ export class SharedLlmSlots implements SharedSlots {
   }
 
   /** Taken for dead while alive, this replica had its claims swept: a waiting one is made again, last in line. */
-  async #claimAgain(waiter: Waiting): Promise<void> {
+  async #claimAgain(waiter: WaitingClaim): Promise<void> {
     try {
       const outcome = await this.#claim(waiter);
       // Left while the claim was made again: given up like any other.
@@ -396,7 +351,7 @@ export class SharedLlmSlots implements SharedSlots {
     }
   }
 
-  async #claim({ claimId, llmId, limit, name, userId }: Pick<Waiting, 'claimId' | 'llmId' | 'limit' | 'name' | 'userId'>): Promise<'granted' | 'waiting'> {
+  async #claim({ claimId, llmId, limit, name, userId }: Pick<WaitingClaim, 'claimId' | 'llmId' | 'limit' | 'name' | 'userId'>): Promise<'granted' | 'waiting'> {
     const { maxQueueLength, maxQueuedPerUser } = this.options;
     const outcome = await this.claims.claim({
       id: claimId,
