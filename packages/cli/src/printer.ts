@@ -14,6 +14,11 @@ export interface Column<T> {
   value: (row: T) => string | number | boolean | null | undefined;
   /** Printed only with `-o wide`. */
   wideOnly?: boolean;
+  /**
+   * Printed only when some row has it (a value other than undefined): a field mcpd tells some
+   * callers only (an admin), which would read as empty (`-`) to the others.
+   */
+  whenTold?: boolean;
 }
 
 /** A YAML document to print, with an optional comment line above it. */
@@ -79,7 +84,9 @@ export function formatTable<T>(
   rows: ReadonlyArray<T>,
   options: { wide?: boolean } = {},
 ): string {
-  const shown = columns.filter((column) => options.wide === true || column.wideOnly !== true);
+  const shown = columns.filter(
+    (column) => (options.wide === true || column.wideOnly !== true) && (column.whenTold !== true || rows.some((row) => column.value(row) !== undefined)),
+  );
   const cells = rows.map((row) => shown.map((column) => cellText(column.value(row))));
   const headers = shown.map((column) => column.header.toUpperCase());
   const widths = headers.map((header, index) => Math.max(header.length, ...cells.map((line) => (line[index] ?? '').length)));

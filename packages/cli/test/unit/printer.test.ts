@@ -33,6 +33,16 @@ describe('formatTable', () => {
     for (const line of lines) expect(line).toBe(line.trimEnd());
   });
 
+  it('prints a column mcpd tells only some callers only when a row has it, and `-` where one has none', () => {
+    type Held = { session: string; replica?: string | null };
+    const held: ReadonlyArray<Column<Held>> = [
+      { header: 'session', value: (row) => row.session },
+      { header: 'replica', value: (row) => row.replica, wideOnly: true, whenTold: true },
+    ];
+    expect(formatTable(held, [{ session: 'a' }, { session: 'b' }], { wide: true })).toBe('SESSION\na\nb\n');
+    expect(formatTable(held, [{ session: 'a', replica: 'vm-1' }, { session: 'b', replica: null }], { wide: true })).toBe('SESSION   REPLICA\na         vm-1\nb         -\n');
+  });
+
   it('keeps a row on one line when a cell holds newlines', () => {
     const output = formatTable(columns, [{ name: 'x', model: 'line one\nline two', owner: 'o' }]);
     expect(output.split('\n')[1]).toBe('x      line one line two');

@@ -22,7 +22,7 @@ const AUDIT_COLUMNS: ReadonlyArray<Column<AuditRecordView>> = [
   { header: 'id', value: (record) => record.id, wideOnly: true },
   { header: 'request-id', value: (record) => record.requestId, wideOnly: true },
   // Among replicas, to an operator: which mcpd answered.
-  { header: 'replica', value: (record) => record.replica, wideOnly: true },
+  { header: 'replica', value: (record) => record.replica, wideOnly: true, whenTold: true },
   { header: 'error', value: (record) => shortError(record.error) },
 ];
 

@@ -22,7 +22,7 @@ export function sessionPresentation(now: Date): ResourcePresentation<ProviderSes
       { header: 'last-seen', value: (session) => age(session.lastHeartbeatAt) },
       { header: 'llms', value: (session) => (session.llms.length === 0 ? null : session.llms.join(',')) },
       { header: 'connected-at', value: (session) => session.connectedAt, wideOnly: true },
-      { header: 'replica', value: (session) => session.replica, wideOnly: true },
+      { header: 'replica', value: (session) => session.replica, wideOnly: true, whenTold: true },
       { header: 'last-seen-at', value: (session) => session.lastHeartbeatAt, wideOnly: true },
       { header: 'created', value: (session) => session.createdAt, wideOnly: true },
     ],
