@@ -263,8 +263,9 @@ describe.skipIf(!POSTGRES_URL || !NATS_URL)('several mcpd replicas behind a roun
   }, 60_000);
 
   it("gives a pool's request a member free on any replica rather than a wait behind a busy one, and counts a waiting request as queued, not in flight", async () => {
-    // Two public members of one slot each; every answer takes two seconds.
-    const duo = await startFakeUpstream({ tokens: ['One', ' two', ' three', ' four', ' five', ' six', ' seven', ' eight'], tokensPerSecond: 4 });
+    // Two public members of one slot each; every answer takes four seconds, time enough for every
+    // replica's counts to reach the others while the third request waits.
+    const duo = await startFakeUpstream({ tokens: ['One', ' two', ' three', ' four', ' five', ' six', ' seven', ' eight'], tokensPerSecond: 2 });
     upstreams.push(duo);
     for (const name of ['duo-x', 'duo-y']) {
       const created = await undiciFetch(`${replicas[0]!.url}/api/v1/llms`, {
