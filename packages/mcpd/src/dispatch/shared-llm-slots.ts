@@ -4,7 +4,7 @@ import { serviceUnavailable, tooManyRequests } from '../errors.js';
 import type { CancelSignal } from '../inference/caller.js';
 import { CallerGoneError } from '../inference/upstream-call.js';
 import type { RelayBus } from '../relay/relay-bus.js';
-import type { SlotClaimRepository } from '../repositories/slot-claim-repository.js';
+import type { ClaimOutcome, SlotClaimRepository } from '../repositories/slot-claim-repository.js';
 import { generateId } from '../security/token.js';
 import { WaitingClaims, type WaitingClaim } from './waiting-claims.js';
 
@@ -142,7 +142,7 @@ export class SharedLlmSlots implements SharedSlots {
   async tryAny(candidates: readonly InferenceTarget[], userId: string): Promise<SharedTurn | undefined> {
     for (const candidate of candidates) {
       const { id } = candidate.record;
-      if (this.#waiting.waitFor(id)) continue;
+      if (this.#waiting.awaited(id)) continue;
       const turn = await this.#takeFree(candidate, userId);
       if (turn) return turn;
     }
@@ -293,16 +293,8 @@ export class SharedLlmSlots implements SharedSlots {
     const claimId = generateId('claim-');
     this.#held.set(claimId, { llmId, userId, granted: false });
     try {
-      const outcome = await this.claims.claim({
-        id: claimId,
-        llmId,
-        replicaId: this.bus.replicaId,
-        userId,
-        limit: maxConcurrent ?? Number.MAX_SAFE_INTEGER,
-        // No room to wait: granted, or refused with nothing stored.
-        maxWaiting: 0,
-        maxWaitingPerUser: 0,
-      });
+      // No room to wait: granted, or refused with nothing stored.
+      const outcome = await this.#store(claimId, llmId, userId, maxConcurrent ?? Number.MAX_SAFE_INTEGER, { maxWaiting: 0, maxWaitingPerUser: 0 });
       if (outcome.state === 'granted') return { target, release: this.#granted(claimId, llmId) };
       this.#held.delete(claimId);
       return undefined;
@@ -353,20 +345,17 @@ export class SharedLlmSlots implements SharedSlots {
 
   async #claim({ claimId, llmId, limit, name, userId }: Pick<WaitingClaim, 'claimId' | 'llmId' | 'limit' | 'name' | 'userId'>): Promise<'granted' | 'waiting'> {
     const { maxQueueLength, maxQueuedPerUser } = this.options;
-    const outcome = await this.claims.claim({
-      id: claimId,
-      llmId,
-      replicaId: this.bus.replicaId,
-      userId,
-      limit,
-      maxWaiting: maxQueueLength,
-      maxWaitingPerUser: maxQueuedPerUser,
-    });
+    const outcome = await this.#store(claimId, llmId, userId, limit, { maxWaiting: maxQueueLength, maxWaitingPerUser: maxQueuedPerUser });
     if (outcome.state !== 'full') return outcome.state;
     this.#held.delete(claimId);
     if (outcome.waiting >= maxQueueLength) throw tooManyRequests(`the queue for ${name} is full (${outcome.waiting} waiting); try again shortly`, 5);
     // One user may not fill a shared model's queue and lock everyone else out.
     throw tooManyRequests(`you already have ${outcome.mine} requests waiting for ${name}, the most one user may queue for it; try again shortly`, 5);
+  }
+
+  /** Stores a claim of this replica: granted, waiting, or refused (`full`) when its line has no room for it. */
+  #store(claimId: string, llmId: string, userId: string, limit: number, room: { maxWaiting: number; maxWaitingPerUser: number }): Promise<ClaimOutcome> {
+    return this.claims.claim({ id: claimId, llmId, replicaId: this.bus.replicaId, userId, limit, ...room });
   }
 
   /** The claim runs: its release, once, gives it back. */

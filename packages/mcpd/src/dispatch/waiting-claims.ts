@@ -62,7 +62,7 @@ export class WaitingClaims {
   }
 
   /** Whether requests here wait for `llmId`, in its line or watching it. */
-  waitFor(llmId: string): boolean {
+  awaited(llmId: string): boolean {
     return this.#lines.has(llmId) || this.#watchers.has(llmId);
   }
 
