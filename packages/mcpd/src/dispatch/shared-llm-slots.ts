@@ -165,6 +165,17 @@ export class SharedLlmSlots implements SharedSlots {
       throw error;
     });
     if (outcome === 'granted') return { target: first, release: this.#granted(claimId, llmId) };
+    return this.#awaitTurn({ claimId, llmId, limit, name, userId, key: key ?? `llm:${first.record.name}` }, first, others, signal);
+  }
+
+  /** Waits in `first`'s line with the claim just stored, taking a slot freed on one of `others` if that comes first. */
+  #awaitTurn(
+    claim: Pick<WaitingClaim, 'claimId' | 'llmId' | 'limit' | 'name' | 'userId' | 'key'>,
+    first: InferenceTarget,
+    others: InferenceTarget[],
+    signal: CancelSignal,
+  ): Promise<SharedTurn> {
+    const { claimId, llmId, name } = claim;
     return new Promise((resolve, reject) => {
       const cleanups: Cancel[] = [];
       const settle = () => {
@@ -175,12 +186,7 @@ export class SharedLlmSlots implements SharedSlots {
         return true;
       };
       const waiting: WaitingClaim = {
-        claimId,
-        llmId,
-        limit,
-        name,
-        userId,
-        key: key ?? `llm:${first.record.name}`,
+        ...claim,
         since: this.clock.monotonic(),
         others,
         settled: false,
