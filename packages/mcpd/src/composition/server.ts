@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -9,6 +8,8 @@ import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import type { McpdConfig } from '../config.js';
 import { TokenRepository } from '../repositories/token-repository.js';
+import { RoleBindingRepository } from '../repositories/role-binding-repository.js';
+import { sayBootstrap } from './say-bootstrap.js';
 import { UserRepository } from '../repositories/user-repository.js';
 import { makeDataDirPrivate } from '../private-data-dir.js';
 import { lockDataDir, type DataDirLock } from '../data-dir-lock.js';
@@ -122,7 +123,7 @@ async function startWithDatabase(
   const { db } = database;
   // Replicas starting together: one creates the admin, the others then find it.
   const bootstrap = await runExclusively(db, 'bootstrap', (tx) =>
-    bootstrapAdmin({ users: new UserRepository(tx), tokens: new TokenRepository(tx) }, config.bootstrapToken),
+    bootstrapAdmin({ users: new UserRepository(tx), tokens: new TokenRepository(tx), roleBindings: new RoleBindingRepository(tx) }, config.bootstrapToken, clock.now()),
   );
   const box = new SecretBox(secretKey);
   const keyCheck = await checkSecretKey(new LlmRepository(db), box, config.secretKey === undefined ? `the key in ${join(config.dataDir, 'secret-key')}` : 'MCPD_SECRET_KEY');
@@ -132,14 +133,7 @@ async function startWithDatabase(
   // Rows from before URLs were sealed: replicas starting together seal each row once.
   const sealed = await runExclusively(db, 'sealUrls', (tx) => sealStoredUrls(new LlmRepository(tx), box));
   if (sealed > 0) logger.info({ sealed }, 'sealed the credentials of LLM URLs stored in clear');
-  if (bootstrap.generatedToken) {
-    const tokenPath = join(config.dataDir, 'admin-token');
-    await writeFile(tokenPath, `${bootstrap.generatedToken}\n`, { mode: 0o600 });
-    const announce = options.announce ?? ((message: string) => process.stdout.write(`${message}\n`));
-    announce(`Admin token (shown once, also saved to ${tokenPath}):\n${bootstrap.generatedToken}`);
-  } else if (bootstrap.created) {
-    logger.info('admin user created with the token from MCPD_BOOTSTRAP_TOKEN');
-  }
+  await sayBootstrap(bootstrap, config.dataDir, logger, options.announce);
 
   const replicaId = newReplicaId();
   const bus = config.cluster

@@ -10,7 +10,7 @@ import { isUniqueViolation } from '../repositories/unique-violation.js';
 import { generateId } from '../security/token.js';
 import type { Principal } from '../rbac/principal.js';
 import { toRoleBindingView } from './role-binding-view.js';
-import { changeAccess, lastAdminMessage } from './change-access.js';
+import { changeAccess } from './change-access.js';
 
 /**
  * Role bindings. Everyone sees the bindings that apply to them; `view:rbac` shows the rest.
@@ -41,7 +41,7 @@ export class RoleBindingService {
   async create(principal: Principal, input: RoleBindingCreate): Promise<RoleBindingView> {
     const fields = storedFields(input);
     try {
-      const row = await changeAccess(this.db, principal, lastAdminMessage(`role binding ${input.name}`), async (tx, caller) => {
+      const row = await changeAccess(this.db, this.clock, principal, `role binding ${input.name}`, async (tx, caller) => {
         if (!caller.can('create', 'rbac', { name: input.name })) throw forbidden('creating role bindings needs the create:rbac permission');
         assertMayGrant(caller, grantsOf(fields), `role binding ${input.name}`);
         await assertSubjectExists(tx, fields);
@@ -57,7 +57,7 @@ export class RoleBindingService {
 
   async update(principal: Principal, name: string, input: RoleBindingUpdate): Promise<RoleBindingView> {
     const fields = storedFields(input);
-    const row = await changeAccess(this.db, principal, lastAdminMessage(`role binding ${name} makes the only admin one`), async (tx, caller) => {
+    const row = await changeAccess(this.db, this.clock, principal, `role binding ${name} makes the only admin one`, async (tx, caller) => {
       const bindings = new RoleBindingRepository(tx);
       const binding = await findVisible(bindings, caller, name);
       if (!caller.can('edit', 'rbac', { name })) throw forbidden(`changing role binding ${name} needs the edit:rbac permission`);
@@ -73,7 +73,7 @@ export class RoleBindingService {
   }
 
   async delete(principal: Principal, name: string): Promise<void> {
-    await changeAccess(this.db, principal, lastAdminMessage(`role binding ${name} makes the only admin one`), async (tx, caller) => {
+    await changeAccess(this.db, this.clock, principal, `role binding ${name} makes the only admin one`, async (tx, caller) => {
       const bindings = new RoleBindingRepository(tx);
       const binding = await findVisible(bindings, caller, name);
       if (!caller.can('delete', 'rbac', { name })) throw forbidden(`deleting role binding ${name} needs the delete:rbac permission`);

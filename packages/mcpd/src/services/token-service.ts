@@ -10,7 +10,7 @@ import { generateId, generateToken, hashToken } from '../security/token.js';
 import { assertMayManage } from '../rbac/assert-may-manage.js';
 import type { Principal } from '../rbac/principal.js';
 import { RoleBindingRepository } from '../repositories/role-binding-repository.js';
-import { changeAccess, lastAdminMessage } from './change-access.js';
+import { changeAccess } from './change-access.js';
 import { userPermissions } from './user-permissions.js';
 import { toTokenView } from './token-view.js';
 
@@ -72,24 +72,24 @@ export class TokenService {
   }
 
   /**
-   * `idOrName` is a token id, or the name of a token of `userName` (default: the caller). Another
-   * user's token is revoked as their role would be changed: under the access lock, checked
-   * against the caller's and the owner's grants as they are then (see `changeAccess`).
+   * `idOrName` is a token id, or the name of a token of `userName` (default: the caller). A token
+   * is revoked under the access lock (see `changeAccess`), so the last working token of the admins
+   * stays; another user's is revoked as their role would be changed, checked against the caller's
+   * and the owner's grants as they are then.
    */
   async delete(principal: Principal, idOrName: string, userName: string | undefined): Promise<void> {
     const found = await this.#find(principal, idOrName, userName);
-    if (found.user.id === principal.userId) {
-      await this.tokens.delete(found.token.id);
-    } else {
-      const what = `revoking a token of ${found.user.name}`;
-      await changeAccess(this.db, principal, lastAdminMessage(what), async (tx, caller) => {
+    const own = found.user.id === principal.userId;
+    const what = own ? `revoking your token ${found.token.name}` : `revoking a token of ${found.user.name}`;
+    await changeAccess(this.db, this.clock, principal, what, async (tx, caller) => {
+      if (!own) {
         const owner = await new UserRepository(tx).findById(found.user.id);
         if (!owner) throw notFound(`token not found: ${idOrName}`);
         if (!caller.can('edit', 'users', { name: owner.name })) throw forbidden(`${what} needs the edit:users permission`);
         assertMayManage(caller, owner, await userPermissions(new RoleBindingRepository(tx), owner), what);
-        await new TokenRepository(tx).delete(found.token.id);
-      });
-    }
+      }
+      await new TokenRepository(tx).delete(found.token.id);
+    });
     await this.revoked(found.token.id);
   }
 

@@ -2,6 +2,7 @@ import type { UserRow } from '@mcpctl/db';
 import { grantsOf } from '../rbac/grant.js';
 import { PermissionSet } from '../rbac/permission-set.js';
 import type { RoleBindingRepository } from '../repositories/role-binding-repository.js';
+import type { TokenRepository } from '../repositories/token-repository.js';
 import type { UserRepository } from '../repositories/user-repository.js';
 
 /** Every grant a user holds: its own role's, and those of the bindings naming it or its groups. */
@@ -15,8 +16,30 @@ export async function userPermissions(roleBindings: Pick<RoleBindingRepository, 
  * take the last one away, so reading every user's bindings is affordable.
  */
 export async function someAdminRemains(users: Pick<UserRepository, 'list'>, roleBindings: Pick<RoleBindingRepository, 'listForSubject'>): Promise<boolean> {
-  const all = await users.list();
-  if (all.some((user) => user.role === 'admin')) return true;
-  for (const user of all) if ((await userPermissions(roleBindings, user)).admin) return true;
-  return false;
+  return (await firstAdmin(await users.list(), roleBindings)) !== undefined;
+}
+
+/** The admin a token is given back to when nobody can sign in: a user by its role first, else by a binding. */
+export async function someAdmin(users: Pick<UserRepository, 'list'>, roleBindings: Pick<RoleBindingRepository, 'listForSubject'>): Promise<UserRow | undefined> {
+  return firstAdmin(await users.list(), roleBindings);
+}
+
+/**
+ * An admin holding a token that works at `now` (one without an expiry, or not expired yet): the
+ * user someone can still sign in as to manage mcpd. Undefined when there is none.
+ */
+export async function adminWhoCanSignIn(tokens: Pick<TokenRepository, 'list'>, roleBindings: Pick<RoleBindingRepository, 'listForSubject'>, now: Date): Promise<UserRow | undefined> {
+  const holders = new Map<string, UserRow>();
+  for (const { token, user } of await tokens.list()) {
+    if (token.expiresAt === null || token.expiresAt > now) holders.set(user.id, user);
+  }
+  return firstAdmin([...holders.values()], roleBindings);
+}
+
+/** The first of `users` holding the admin grant: by role first, which needs no query, then by bindings. */
+async function firstAdmin(users: UserRow[], roleBindings: Pick<RoleBindingRepository, 'listForSubject'>): Promise<UserRow | undefined> {
+  const byRole = users.find((user) => user.role === 'admin');
+  if (byRole) return byRole;
+  for (const user of users) if ((await userPermissions(roleBindings, user)).admin) return user;
+  return undefined;
 }

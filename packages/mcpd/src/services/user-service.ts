@@ -12,7 +12,7 @@ import { isUniqueViolation } from '../repositories/unique-violation.js';
 import { UserRepository } from '../repositories/user-repository.js';
 import { generateId } from '../security/token.js';
 import type { Principal } from '../rbac/principal.js';
-import { changeAccess, lastAdminMessage } from './change-access.js';
+import { changeAccess } from './change-access.js';
 import { userPermissions } from './user-permissions.js';
 import { toUserView } from './user-view.js';
 
@@ -61,7 +61,7 @@ export class UserService {
   }
 
   async update(principal: Principal, name: string, patch: UserUpdate): Promise<UserView> {
-    const updated = await changeAccess(this.db, principal, lastAdminMessage(`${name} is the only admin`), async (tx, caller) => {
+    const updated = await changeAccess(this.db, this.clock, principal, `${name} is the only admin`, async (tx, caller) => {
       const users = new UserRepository(tx);
       const bindings = new RoleBindingRepository(tx);
       const user = await findVisible(users, caller, name);
@@ -88,7 +88,7 @@ export class UserService {
    * LLMs and agents they published; public rows it owned stay, owned by nobody (admins manage them).
    */
   async delete(principal: Principal, name: string): Promise<void> {
-    const { userId, sessionIds } = await changeAccess(this.db, principal, lastAdminMessage(`${name} is the only admin`), async (tx, caller) => {
+    const { userId, sessionIds } = await changeAccess(this.db, this.clock, principal, `${name} is the only admin`, async (tx, caller) => {
       const users = new UserRepository(tx);
       const bindings = new RoleBindingRepository(tx);
       const llms = new LlmRepository(tx);
