@@ -54,6 +54,7 @@ describe('llmSpecFromDocument', () => {
       name: 'qwen3',
       where: 'stdin: document 1 (llm/qwen3)',
       apiKey: undefined,
+      hadApiKey: true,
       update: {
         type: 'openai',
         model: 'Qwen/Qwen3-8B',
@@ -68,6 +69,18 @@ describe('llmSpecFromDocument', () => {
     expect(llmSpecChanges(spec, view)).toBe(false);
     expect(llmSpecChanges(spec, { ...view, model: 'other' })).toBe(true);
     expect(llmSpecChanges(spec, { ...view, description: null })).toBe(true);
+  });
+
+  it('refuses to create an LLM from a view that had a key without the key, and takes one given', () => {
+    const view = llmView({ hasApiKey: true });
+    const [document] = parseDocuments(formatYamlDocuments([llmPresentation.toYamlDocument(view)]), 'stdin');
+    expect(() => llmCreateFromSpec(llmSpecFromDocument(document!, {}))).toThrow(
+      new UsageError(
+        'no LLM qwen3 yet, and the document says hasApiKey: true without the key; give it with apiKeyEnv: VARIABLE (or apiKey), or remove hasApiKey to create the LLM without one',
+      ),
+    );
+    const [keyed] = parseDocuments(`${formatYamlDocuments([llmPresentation.toYamlDocument(view)])}apiKeyEnv: QWEN_KEY\n`, 'stdin');
+    expect(llmCreateFromSpec(llmSpecFromDocument(keyed!, { QWEN_KEY: 'sk-q' })).apiKey).toBe('sk-q');
   });
 
   it('accepts an LLM view as get -o json prints it (kind public)', () => {

@@ -35,6 +35,11 @@ export interface LlmSpec {
   apiKey: string | null | undefined;
   /** Set when the document says the LLM is virtual: apply then never creates it. */
   virtual: VirtualMarker | undefined;
+  /**
+   * The document is a view that said `hasApiKey: true` (`get -o yaml` output): the LLM it was
+   * read from had a key, which no view shows, so creating it again needs the key given.
+   */
+  hadApiKey: boolean;
 }
 
 /**
@@ -59,7 +64,7 @@ export function llmSpecFromDocument(document: SourceDocument, env: CliEnvironmen
     throw new UsageError(`${where} sets both apiKey and apiKeyEnv; keep one (apiKeyEnv keeps the key out of the file)`);
   }
   const apiKey = apiKeyEnv === undefined ? literalKey : apiKeyFromEnv(apiKeyEnv, env, `apiKeyEnv of ${documentWhere(document)}`);
-  return { name, where, update, apiKey, virtual };
+  return { name, where, update, apiKey, virtual, hadApiKey: document.fields.hasApiKey === true };
 }
 
 /**
@@ -72,6 +77,10 @@ export function llmCreateFromSpec(spec: LlmSpec): LlmCreate {
     const missing = CREATE_REQUIRES.filter((field) => spec.update[field] == null).join(', ');
     const virtual = url === null ? "; url: null is a virtual LLM's, and the mcplocal that publishes one creates it" : '';
     throw new UsageError(`no LLM ${spec.name} yet, and creating one needs type, model and url (missing: ${missing}${virtual})`);
+  }
+  if (spec.hadApiKey && spec.apiKey == null) {
+    // A view never shows the key: created from it, the LLM would call its upstream without one.
+    throw new UsageError(`no LLM ${spec.name} yet, and the document says hasApiKey: true without the key; give it with apiKeyEnv: VARIABLE (or apiKey), or remove hasApiKey to create the LLM without one`);
   }
   const body = {
     name: spec.name,
