@@ -332,6 +332,11 @@ describe.each(testDatabaseVariants())('agents and threads on $name', (variant) =
     const refused = await createAgent({ name: 'broken', llm: 'qwen', defaultParams: { temperature: 'warm' } });
     expect(refused.status).toBe(400);
     expect(errorBodySchema.parse(await refused.json()).error).toBe('invalid defaultParams of agent broken: temperature: must be a number, not a string');
+    const both = await createAgent({ name: 'broken', llm: 'qwen', defaultParams: { max_tokens: 10, max_completion_tokens: 20 } });
+    expect(both.status).toBe(400);
+    expect(errorBodySchema.parse(await both.json()).error).toBe(
+      'invalid defaultParams of agent broken: max_completion_tokens: means what max_tokens means, and OpenAI refuses a request with both; keep one',
+    );
     const chosen = await createAgent({ name: 'broken', llm: 'qwen', defaultParams: { stream: true, model: 'qwen-alpha' } });
     expect(errorBodySchema.parse(await chosen.json()).error).toBe(
       "defaultParams of agent broken cannot set model, stream: a chat sets them itself (the agent's llm, the caller's messages and choice of streaming)",

@@ -21,7 +21,13 @@ export function agentParamsProblem(params: Record<string, unknown>): AgentParams
   const fields = AGENT_CHAT_FIELDS.filter((field) => Object.hasOwn(params, field));
   if (fields.length > 0) return { kind: 'chat-fields', fields };
   const checked = chatCompletionRequestSchema.safeParse({ ...params, model: 'agent', messages: [{ role: 'user', content: '' }] });
-  return checked.success ? undefined : { kind: 'invalid', error: checked.error };
+  if (!checked.success) return { kind: 'invalid', error: checked.error };
+  // Each is a request's own, but OpenAI refuses a request that sends both, and an agent's defaults go with every chat.
+  if (params.max_tokens != null && params.max_completion_tokens != null) {
+    const message = 'means what max_tokens means, and OpenAI refuses a request with both; keep one';
+    return { kind: 'invalid', error: new z.ZodError([{ code: 'custom', path: ['max_completion_tokens'], message, input: params.max_completion_tokens }]) };
+  }
+  return undefined;
 }
 
 /**
