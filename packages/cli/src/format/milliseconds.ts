@@ -5,3 +5,8 @@ export function formatMilliseconds(milliseconds: number): string {
   const totalSeconds = Math.floor(milliseconds / 1000);
   return `${Math.floor(totalSeconds / 60)}m ${String(totalSeconds % 60).padStart(2, '0')}s`;
 }
+
+/** {@link formatMilliseconds}, or null (a table's `-`) for a duration nobody measured. */
+export function formatMaybeMilliseconds(milliseconds: number | null): string | null {
+  return milliseconds === null ? null : formatMilliseconds(milliseconds);
+}

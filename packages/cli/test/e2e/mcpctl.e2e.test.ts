@@ -365,7 +365,7 @@ describe('mcpctl against a real mcpd', () => {
     expect(first.code).toBe(0);
     const [header, row, ...rest] = first.stdout.trimEnd().split('\n');
     expect(header).toMatch(/^TIME\s+USER\s+LLM\s+STATUS\s+LATENCY\s+TTFT\s+TOKENS\s+ERROR$/);
-    expect(row).toMatch(/^\S+Z\s+admin\s+fake\s+\d{3}\s+\d+ms\s+/);
+    expect(row).toMatch(/^\S+Z\s+admin\s+fake\s+\d{3}\s+\d+(?:\.\d)? m?s\s+/);
     expect(rest).toEqual([]);
     const hint = /^showing the newest 1; older ones: --before (\d+)\n$/.exec(first.stderr);
     expect(hint).not.toBeNull();

@@ -2,6 +2,7 @@ import type { AuditRecordView } from '@mcpctl/protocol';
 import type { Column } from '../../printer.js';
 import type { ResourcePresentation } from '../resource-presentation.js';
 import { READ_ONLY_KINDS } from '../../documents/read-only-kinds.js';
+import { formatMaybeMilliseconds } from '../../format/milliseconds.js';
 
 /** Longest error shown in a table cell; `-o json|yaml` has the whole text. */
 const ERROR_WIDTH = 60;
@@ -14,9 +15,9 @@ const AUDIT_COLUMNS: ReadonlyArray<Column<AuditRecordView>> = [
   { header: 'served-by', value: (record) => (record.servedBy === record.llmName ? null : record.servedBy), wideOnly: true },
   { header: 'agent', value: (record) => record.agentName, wideOnly: true },
   { header: 'status', value: (record) => record.status },
-  { header: 'latency', value: (record) => milliseconds(record.latencyMs) },
-  { header: 'ttft', value: (record) => milliseconds(record.firstTokenMs) },
-  { header: 'queue', value: (record) => milliseconds(record.queueMs), wideOnly: true },
+  { header: 'latency', value: (record) => formatMaybeMilliseconds(record.latencyMs) },
+  { header: 'ttft', value: (record) => formatMaybeMilliseconds(record.firstTokenMs) },
+  { header: 'queue', value: (record) => formatMaybeMilliseconds(record.queueMs), wideOnly: true },
   { header: 'tokens', value: (record) => tokens(record) },
   { header: 'stream', value: (record) => (record.streaming ? 'yes' : 'no'), wideOnly: true },
   { header: 'id', value: (record) => record.id, wideOnly: true },
@@ -38,10 +39,6 @@ export function olderPageHint(records: readonly AuditRecordView[], limit: number
   const last = records.at(-1);
   if (records.length < limit || last === undefined) return undefined;
   return `showing the newest ${limit}; older ones: --before ${last.id}`;
-}
-
-function milliseconds(value: number | null): string | null {
-  return value === null ? null : `${Math.round(value)}ms`;
 }
 
 /** `prompt/completion`, as the upstream counted them. */

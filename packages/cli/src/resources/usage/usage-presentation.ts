@@ -1,5 +1,6 @@
 import type { UsageDimension, UsageReport, UsageRow } from '@mcpctl/protocol';
 import type { Column } from '../../printer.js';
+import { formatMaybeMilliseconds } from '../../format/milliseconds.js';
 
 /** `get usage`: one row per user, LLM or agent. Percentiles in ms; `-` where nothing was measured. */
 export function usageColumns(by: UsageDimension): ReadonlyArray<Column<UsageRow>> {
@@ -9,10 +10,10 @@ export function usageColumns(by: UsageDimension): ReadonlyArray<Column<UsageRow>
     { header: 'errors', value: (row) => row.errors },
     { header: 'prompt-tokens', value: (row) => row.promptTokens },
     { header: 'completion-tokens', value: (row) => row.completionTokens },
-    { header: 'p50', value: (row) => milliseconds(row.latencyP50Ms) },
-    { header: 'p95', value: (row) => milliseconds(row.latencyP95Ms) },
-    { header: 'ttft-p50', value: (row) => milliseconds(row.firstTokenP50Ms) },
-    { header: 'ttft-p95', value: (row) => milliseconds(row.firstTokenP95Ms), wideOnly: true },
+    { header: 'p50', value: (row) => formatMaybeMilliseconds(row.latencyP50Ms) },
+    { header: 'p95', value: (row) => formatMaybeMilliseconds(row.latencyP95Ms) },
+    { header: 'ttft-p50', value: (row) => formatMaybeMilliseconds(row.firstTokenP50Ms) },
+    { header: 'ttft-p95', value: (row) => formatMaybeMilliseconds(row.firstTokenP95Ms), wideOnly: true },
   ];
 }
 
@@ -20,8 +21,4 @@ export function usageColumns(by: UsageDimension): ReadonlyArray<Column<UsageRow>
 export function usageHeadline(report: UsageReport): string {
   const whose = report.scope === 'own' ? 'your requests' : "everyone's requests";
   return `usage by ${report.by}, ${whose}, ${report.since} to ${report.until}`;
-}
-
-function milliseconds(value: number | null): string | null {
-  return value === null ? null : `${Math.round(value)}ms`;
 }
