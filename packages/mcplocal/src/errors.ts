@@ -8,6 +8,20 @@ export class McplocalError extends Error {
   }
 }
 
+/**
+ * mcpd took the registration (`registered`), but offers no transport this run may use: the
+ * forced `websocket` from an mcpd without the provider socket. The session is saved before the
+ * start fails, so the next start, with a transport that works, takes its rows back.
+ */
+export class UnusableTransportError extends McplocalError {
+  constructor(
+    message: string,
+    readonly registered: { providerSessionId: string },
+  ) {
+    super(message);
+  }
+}
+
 /** mcpd could not be reached at all, or did not answer in time: nothing it said, only silence or a network failure. */
 export class McpdUnreachableError extends McplocalError {}
 

@@ -7,7 +7,7 @@ import type {
   TaskResult,
 } from '@mcpctl/protocol';
 import type { BearerToken } from '../bearer-token.js';
-import { McpdHttpError, McplocalError } from '../errors.js';
+import { McpdHttpError, McplocalError, UnusableTransportError } from '../errors.js';
 import type { ControlChannel, PostedResult, StreamEnd, StreamListener } from '../registrar/control-channel.js';
 import type { RegistrarLog } from '../registrar/registrar-options.js';
 import { HttpControlChannel } from './http-control-channel.js';
@@ -63,8 +63,9 @@ export class NegotiatedControlChannel implements ControlChannel {
     if (this.mode === 'sse') return this.http.register(request, signal);
     const answer = await this.socket.register(request, signal);
     if (this.mode === 'websocket' && answer.providerSocketPath === undefined) {
-      throw new McplocalError(
+      throw new UnusableTransportError(
         `mcpd at ${this.peer} does not offer the provider socket (an older mcpd?), and the transport is forced to websocket (MCPLOCAL_PROVIDER_TRANSPORT or config.json "transport"), which forbids SSE + POST`,
+        answer,
       );
     }
     return answer;

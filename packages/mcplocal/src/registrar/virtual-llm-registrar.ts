@@ -7,7 +7,7 @@ import {
   type ProviderRegisterRequest,
 } from '@mcpctl/protocol';
 import { readSessionId, writeSessionId } from '../config/session-file.js';
-import { McpdHttpError, McplocalError } from '../errors.js';
+import { McpdHttpError, McplocalError, UnusableTransportError } from '../errors.js';
 import { safeJson } from '../safe-json.js';
 import type { ChannelFrame, ControlChannel } from './control-channel.js';
 import { HeartbeatLoop } from './heartbeat-loop.js';
@@ -194,14 +194,14 @@ export class VirtualLlmRegistrar {
     const payload = buildRegisterRequest(entries, this.agents, (entry) => statuses.get(entry) ?? 'active');
     const presented = this.sessions.toPresent(this.sessionId);
     const request: ProviderRegisterRequest = presented === undefined ? payload : { providerSessionId: presented, ...payload };
-    const response = await this.channel.register(request, signal);
+    const response = await this.channel.register(request, signal).catch(async (error: unknown) => {
+      if (error instanceof UnusableTransportError) await this.saveSession(error.registered.providerSessionId, presented);
+      throw error;
+    });
     this.sleepWatch.registeredAsleep(payload.providers.filter((provider) => provider.initialStatus === 'hibernating').map((provider) => provider.name));
     this.sessionId = response.providerSessionId;
     this.sessions.registered();
-    if (response.providerSessionId !== presented) {
-      await writeSessionId(this.sessionFilePath, response.providerSessionId);
-      if (presented !== undefined) this.log.info('mcpd did not know the saved provider session and issued a new one');
-    }
+    await this.saveSession(response.providerSessionId, presented);
     // An older mcpd answers without the rows: the payload says what was published, the answer adds their states.
     const statusOf = new Map(response.llms.map((llm) => [llm.name, llm.status]));
     const names = payload.providers.map((provider) => {
@@ -211,6 +211,13 @@ export class VirtualLlmRegistrar {
     const agentCount = payload.agents?.length ?? 0;
     this.log.info(`published ${names.length} LLM(s) and ${agentCount} agent(s) to ${this.channel.peer}: ${names.join(', ')}`);
     this.tellKeptVisibility(payload.providers, response.llms);
+  }
+
+  /** Keeps the session mcpd issued for the next start, when it is not the one presented. */
+  private async saveSession(providerSessionId: string, presented: string | undefined): Promise<void> {
+    if (providerSessionId === presented) return;
+    await writeSessionId(this.sessionFilePath, providerSessionId);
+    if (presented !== undefined) this.log.info('mcpd did not know the saved provider session and issued a new one');
   }
 
   /**

@@ -185,6 +185,15 @@ describe('the mcplocal binary', () => {
     const forced = run([], { MCPLOCAL_PROVIDER_TRANSPORT: 'websocket' });
     expect(await forced.exited).toBe(1);
     expect(forced.stderr()).toContain('does not offer the provider socket');
+    // mcpd took that registration: started again on a transport it offers, mcplocal presents the
+    // same session, and takes its rows back rather than finding them held by "another session".
+    const fixed = run([], { MCPLOCAL_PROVIDER_TRANSPORT: 'auto' });
+    await mcpd.waitFor('the control stream', () => mcpd.openStreams === 1, 10_000);
+    const [first, second] = mcpd.registrations;
+    expect(first?.providerSessionId).toBeUndefined();
+    expect(second?.providerSessionId).toMatch(/^session-/);
+    fixed.child.kill('SIGTERM');
+    expect(await fixed.exited).toBe(0);
     const unknown = run([], { MCPLOCAL_PROVIDER_TRANSPORT: 'quic' });
     expect(await unknown.exited).toBe(2);
     expect(unknown.stderr()).toContain('MCPLOCAL_PROVIDER_TRANSPORT: must be one of "auto", "sse", "websocket", not "quic"');
