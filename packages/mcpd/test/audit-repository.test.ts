@@ -2,6 +2,7 @@ import { testDatabaseVariants } from '@mcpctl/test-kit';
 import { describe, expect, it } from 'vitest';
 import type { NewAuditRecordRow } from '@mcpctl/db';
 import { AuditRepository, type AuditFilter } from '../src/repositories/audit-repository.js';
+import { UserRepository } from '../src/repositories/user-repository.js';
 
 describe.each(testDatabaseVariants())('audit records on $name', (variant) => {
   it('bulk loads with COPY on the embedded database only', async () => {
@@ -18,6 +19,8 @@ describe.each(testDatabaseVariants())('audit records on $name', (variant) => {
     try {
       const audit = new AuditRepository(database.db, database.copyRows);
       const at = new Date('2026-03-01T10:00:00.123Z');
+      // alice is a user; u2 (bob) was deleted since.
+      await new UserRepository(database.db).insert({ id: 'u1', name: 'alice' });
       await audit.insertMany([
         { at, userId: 'u1', userName: 'alice', llmName: 'qwen3', servedBy: 'qwen3-bob', endpoint: 'infer', streaming: true, status: 200, latencyMs: 12.5, firstTokenMs: 3.25, queueMs: 0.5, promptTokens: 10, completionTokens: 20, error: null },
         { at, userId: 'u2', userName: 'bob', llmName: 'gpt', servedBy: null, endpoint: 'chat.completions', streaming: false, status: 502, latencyMs: 1, firstTokenMs: null, queueMs: null, promptTokens: null, completionTokens: null, error: "it's \"broken\"\nbadly" },
@@ -26,7 +29,9 @@ describe.each(testDatabaseVariants())('audit records on $name', (variant) => {
       expect(all.map((row) => row.llmName)).toEqual(['gpt', 'qwen3']);
       expect(all[1]).toMatchObject({ at, userName: 'alice', servedBy: 'qwen3-bob', streaming: true, status: 200, latencyMs: 12.5, firstTokenMs: 3.25, queueMs: 0.5, promptTokens: 10, completionTokens: 20, error: null });
       expect(all[0]).toMatchObject({ servedBy: null, streaming: false, status: 502, promptTokens: null, error: "it's \"broken\"\nbadly" });
-      expect((await audit.list({ limit: 10, userName: 'alice' })).map((row) => row.llmName)).toEqual(['qwen3']);
+      expect((await audit.list({ limit: 10, userId: 'u1' })).map((row) => row.llmName)).toEqual(['qwen3']);
+      expect((await audit.list({ limit: 10, deletedUserName: 'bob' })).map((row) => row.llmName)).toEqual(['gpt']);
+      expect(await audit.list({ limit: 10, deletedUserName: 'alice' })).toEqual([]);
       expect((await audit.list({ limit: 10, llmName: 'gpt' })).map((row) => row.userName)).toEqual(['bob']);
     } finally {
       await database.close();
@@ -109,6 +114,9 @@ describe.each(testDatabaseVariants())('audit records on $name', (variant) => {
     const database = await variant.open();
     try {
       const audit = new AuditRepository(database.db, database.copyRows);
+      const users = new UserRepository(database.db);
+      await users.insert({ id: 'u1', name: 'alice' });
+      await users.insert({ id: 'u2', name: 'bob' });
       const latencies = Array.from({ length: 20 }, (_, index) => (index + 1) * 10);
       await audit.insertMany([
         ...latencies.map((latencyMs, index) =>
@@ -122,6 +130,8 @@ describe.each(testDatabaseVariants())('audit records on $name', (variant) => {
           }),
         ),
         record('2026-03-01T10:30:00Z', { userId: 'u2', userName: 'bob', llmName: 'gpt', agentName: 'reviewer', promptTokens: null, completionTokens: null }),
+        // A bob deleted before this one was made: a row of its own by user.
+        record('2026-03-01T10:40:00Z', { userId: 'u0', userName: 'bob', llmName: 'gpt', promptTokens: null, completionTokens: null }),
         // Outside the window.
         record('2026-03-01T09:59:59Z', { latencyMs: 100_000 }),
         record('2026-03-01T12:00:00Z', { latencyMs: 100_000 }),
@@ -143,14 +153,20 @@ describe.each(testDatabaseVariants())('audit records on $name', (variant) => {
         firstTokenP50Ms: 11,
         firstTokenP95Ms: 19.1,
       });
-      expect(byLlm[1]).toMatchObject({ key: 'gpt', requests: 1, promptTokens: 0, firstTokenP50Ms: null });
+      expect(byLlm[1]).toMatchObject({ key: 'gpt', requests: 2, promptTokens: 0, firstTokenP50Ms: null });
 
       expect((await audit.usage({ by: 'user', ...window, userId: 'u2' })).map((row) => [row.key, row.requests])).toEqual([['bob', 1]]);
+      expect((await audit.usage({ by: 'user', ...window })).map((row) => [row.key, row.requests])).toEqual([
+        ['alice', 20],
+        ['bob', 1],
+        ['bob (deleted)', 1],
+      ]);
       expect((await audit.usage({ by: 'agent', ...window })).map((row) => [row.key, row.requests])).toEqual([['reviewer', 1]]);
 
       expect(await audit.usageByHour({ by: 'user', ...window })).toEqual([
         { hour: '2026-03-01T10:00:00Z', key: 'alice', requests: 10, errors: 1, promptTokens: 50, completionTokens: 70 },
         { hour: '2026-03-01T10:00:00Z', key: 'bob', requests: 1, errors: 0, promptTokens: 0, completionTokens: 0 },
+        { hour: '2026-03-01T10:00:00Z', key: 'bob (deleted)', requests: 1, errors: 0, promptTokens: 0, completionTokens: 0 },
         { hour: '2026-03-01T11:00:00Z', key: 'alice', requests: 10, errors: 0, promptTokens: 50, completionTokens: 70 },
       ]);
     } finally {

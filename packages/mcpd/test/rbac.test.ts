@@ -315,6 +315,25 @@ describe('RBAC over HTTP', () => {
     const again = await user('rb-audited');
     expect(await users(again)).toEqual([]);
     expect((await (await mcpd.api('/api/v1/usage?by=user', { token: again })).json()) as { rows: unknown[] }).toMatchObject({ rows: [] });
+    // So it does for an admin: the name is the user of that name now; the deleted one's records
+    // are read, and counted, apart.
+    await audit.insertMany([record(await idOf('rb-audited'), 'rb-audited')]);
+    const ids = async (query: string) => ((await (await mcpd.api(`/api/v1/audit${query}`, { token: auditor })).json()) as Array<{ id: string }>).map((entry) => Number(entry.id));
+    const [now] = await ids('?user=rb-audited');
+    expect(await ids('?user=rb-audited')).toEqual([now]);
+    const [before] = await ids(`?user=${encodeURIComponent('rb-audited (deleted)')}`);
+    expect(await ids(`?user=${encodeURIComponent('rb-audited (deleted)')}`)).toEqual([before]);
+    expect(before).toBeLessThan(now!);
+    const byUser = (await (await mcpd.api('/api/v1/usage?by=user', { token: auditor })).json()) as UsageReport;
+    expect(byUser.rows.filter((row) => row.key?.startsWith('rb-audited')).map((row) => [row.key, row.requests])).toEqual(
+      expect.arrayContaining([
+        ['rb-audited', 1],
+        ['rb-audited (deleted)', 1],
+      ]),
+    );
+    // With nobody of the name left, the name reads the deleted users' records.
+    expect((await mcpd.api('/api/v1/users/rb-audited', { method: 'DELETE' })).status).toBe(204);
+    expect((await ids('?user=rb-audited')).sort()).toEqual([before, now].sort());
   });
 
   it('refuses audit queries it cannot answer well, each with a 400 naming the parameter', async () => {

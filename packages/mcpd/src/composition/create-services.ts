@@ -322,7 +322,7 @@ export function createServices(options: ServiceOptions): RunningServices {
     threads: threadService,
     models: new ModelResolver(catalog, agentRepository, options.clock, cacheMs),
     modelList: new ModelListService(llmService, agentService, pools),
-    audit: new AuditService(auditRepository, auditWriter, options.clock),
+    audit: new AuditService(auditRepository, new UserRepository(db), auditWriter, options.clock),
     metrics,
     metricsAccess: new MetricsAccess(auth, options.metricsToken),
     instanceId: hops.instanceId,

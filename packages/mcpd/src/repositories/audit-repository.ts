@@ -6,7 +6,8 @@ import { rawRows } from './raw-rows.js';
 export interface AuditFilter {
   limit: number;
   llmName?: string | undefined;
-  userName?: string | undefined;
+  /** The records of users of this name that were deleted: a user of the name now has its own id. */
+  deletedUserName?: string | undefined;
   /** One user's records by id: a user deleted and made again under the name never reads the old one's. */
   userId?: string | undefined;
   agentName?: string | undefined;
@@ -28,9 +29,15 @@ export interface UsageFilter {
   userId?: string | undefined;
 }
 
-/** The column each dimension groups by. */
+/** A record made by a user who was deleted since (its id names no user now). */
+const BY_DELETED_USER = sql.raw('(user_id is not null and not exists (select 1 from users where users.id = audit_records.user_id))');
+
+/** What marks a deleted user's name in usage by user, apart from a user made again under it. */
+export const DELETED_USER_SUFFIX = ' (deleted)';
+
+/** The column each dimension groups by; by user, a deleted user's records are their own row. */
 const USAGE_KEYS: Record<UsageDimension, SQL> = {
-  user: sql.raw('user_name'),
+  user: sql`case when ${BY_DELETED_USER} then user_name || ${sql.raw(`'${DELETED_USER_SUFFIX}'`)} else user_name end`,
   llm: sql.raw('llm_name'),
   agent: sql.raw('agent_name'),
 };
@@ -105,7 +112,7 @@ export class AuditRepository {
   async list(filter: AuditFilter): Promise<AuditRecordRow[]> {
     const conditions: SQL[] = [];
     if (filter.llmName) conditions.push(eq(auditRecords.llmName, filter.llmName));
-    if (filter.userName) conditions.push(eq(auditRecords.userName, filter.userName));
+    if (filter.deletedUserName) conditions.push(eq(auditRecords.userName, filter.deletedUserName), BY_DELETED_USER);
     if (filter.userId) conditions.push(eq(auditRecords.userId, filter.userId));
     if (filter.agentName) conditions.push(eq(auditRecords.agentName, filter.agentName));
     if (filter.requestId) conditions.push(eq(auditRecords.requestId, filter.requestId));

@@ -2,7 +2,8 @@ import type { Clock } from '@mcpctl/clock';
 import { resolveTimePoint, timeWindowProblem, type AuditQuery, type AuditRecordView, type UsageQuery, type UsageReport } from '@mcpctl/protocol';
 import { badRequest, forbidden } from '../errors.js';
 import type { Principal } from '../rbac/principal.js';
-import type { AuditRepository } from '../repositories/audit-repository.js';
+import { DELETED_USER_SUFFIX, type AuditFilter, type AuditRepository } from '../repositories/audit-repository.js';
+import type { UserRepository } from '../repositories/user-repository.js';
 import type { AuditWriter } from './audit-writer.js';
 import { toAuditView } from './audit-view.js';
 
@@ -10,14 +11,17 @@ import { toAuditView } from './audit-view.js';
 export class AuditService {
   constructor(
     private readonly records: AuditRepository,
+    private readonly users: Pick<UserRepository, 'findByName'>,
     private readonly writer: AuditWriter,
     private readonly clock: Clock,
   ) {}
 
   /**
-   * `view:audit` (admins) reads every record, or one user's by name; everyone else reads their
-   * own, by id, and is refused a filter naming another user: an answer of their own records would
-   * pass for that user's. Newest first, paged by `before`.
+   * `view:audit` (admins) reads every record, or one user's: the user of that name now, by id, or
+   * when there is none (or the name ends in ` (deleted)`, as usage by user shows them) the deleted
+   * users' of that name. Everyone else reads their own, by id, and is refused a filter naming
+   * another user: an answer of their own records would pass for that user's. Newest first, paged
+   * by `before`.
    */
   async list(principal: Principal, query: AuditQuery): Promise<AuditRecordView[]> {
     const everyone = principal.can('view', 'audit');
@@ -34,7 +38,7 @@ export class AuditService {
     const rows = await this.records.list({
       limit: query.limit,
       llmName: query.llm,
-      ...(everyone ? { userName: query.user } : { userId: principal.userId }),
+      ...(everyone ? await this.#whose(query.user) : { userId: principal.userId }),
       agentName: query.agent,
       requestId: query.requestId,
       status: query.status,
@@ -44,6 +48,14 @@ export class AuditService {
     });
     // Which replica answered is the operators' business: its id names a host.
     return rows.map((row) => toAuditView(row, { replica: everyone }));
+  }
+
+  /** An admin's user filter: the user of the name now, else the deleted ones of it. */
+  async #whose(name: string | undefined): Promise<Pick<AuditFilter, 'userId' | 'deletedUserName'>> {
+    if (name === undefined) return {};
+    const deleted = name.endsWith(DELETED_USER_SUFFIX) ? name.slice(0, -DELETED_USER_SUFFIX.length) : undefined;
+    const current = deleted === undefined ? await this.users.findByName(name) : undefined;
+    return current ? { userId: current.id } : { deletedUserName: deleted ?? name };
   }
 
   /** Usage per user, LLM or agent over a window: everyone's with `view:audit`, else the caller's own. */
