@@ -9,6 +9,8 @@ import { lockHome, type HomeLock } from './home-lock.js';
 import { buildProviderRegistry } from './failover/build-provider-registry.js';
 import type { ProviderRegistry } from './failover/provider-registry.js';
 import { DEFAULT_LOCAL_ENDPOINT_HOST, startLocalEndpoint, type LocalEndpoint } from './local-endpoint/local-endpoint.js';
+import type { LocalEndpointOptions } from './local-endpoint/local-endpoint-options.js';
+import { ProviderSlots, type ProviderTurns } from './registrar/provider-slots.js';
 import type { LocalEndpointMcpd } from './local-endpoint/local-endpoint-options.js';
 import { isLoopbackHost } from './local-endpoint/request-guard.js';
 import { providerEntry, providersToPublish } from './registrar/providers-to-publish.js';
@@ -118,6 +120,7 @@ async function main(): Promise<void> {
   let servers: ManagedServers | undefined;
   let registry: ProviderRegistry;
   let wakes: LocalWakes;
+  let turns: ProviderTurns;
   let wakeRecipes: RecipeWakeHandler | undefined;
   let mcpd: LocalEndpointMcpd | undefined;
   let credentials: LiveCredentials | undefined;
@@ -145,6 +148,10 @@ async function main(): Promise<void> {
     // Servers an earlier mcplocal left running (it was killed) hold the ports and the GPU: stopped first.
     await heldOpen(() => managed.stopOrphans());
     registry = buildProviderRegistry(config, env, systemClock, managed);
+    // One count per provider for relayed tasks and the local endpoint's requests alike.
+    const slots = new ProviderSlots();
+    const limits = new Map(config.providers.map((entry) => [entry.name, entry.maxConcurrent]));
+    turns = (providerName, signal) => slots.acquire(providerName, limits.get(providerName), signal);
     const identity = workstationIdentity(env);
     const published = providersToPublish(config, env, identity, systemClock, managed);
     // One wake handler for mcpd's wakes and the local endpoint's: a recipe runs once for both.
@@ -176,6 +183,7 @@ async function main(): Promise<void> {
         publishedAgents: config.agents,
         sessionFilePath: sessionFile(home),
         wakeHandler,
+        slots,
         log,
       });
       // mcpd hears at once that a managed server stopped (its row hibernates) or serves.
@@ -192,7 +200,7 @@ async function main(): Promise<void> {
     if (error instanceof McplocalError) fail(2, error.message);
     throw error;
   }
-  const endpoint = await listen(registry, wakes, mcpd, requireToken, commandLine, logger);
+  const endpoint = await listen({ registry, wakes, turns, mcpd, requireToken }, commandLine, logger);
   credentials?.watch();
 
   let stopping = false;
@@ -248,20 +256,15 @@ async function main(): Promise<void> {
 }
 
 async function listen(
-  registry: ProviderRegistry,
-  wakes: LocalWakes,
-  mcpd: LocalEndpointMcpd | undefined,
-  requireToken: boolean,
+  serving: Pick<LocalEndpointOptions, 'registry' | 'wakes' | 'turns' | 'mcpd' | 'requireToken'>,
   commandLine: CommandLine,
   logger: Logger,
 ): Promise<LocalEndpoint> {
+  const { requireToken } = serving;
   let endpoint: LocalEndpoint;
   try {
     endpoint = await startLocalEndpoint({
-      registry,
-      wakes,
-      mcpd,
-      requireToken,
+      ...serving,
       host: commandLine.host,
       port: commandLine.port,
       clock: systemClock,

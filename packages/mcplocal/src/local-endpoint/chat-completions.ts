@@ -7,6 +7,7 @@ import type { ProviderRegistry } from '../failover/provider-registry.js';
 import type { LlmProvider } from '../providers/llm-provider.js';
 import type { CompletionIdentity } from '../registrar/completion-identity.js';
 import { didNotWakeMessage, FAILED_WAKE_RETRY_AFTER_SECONDS, foundAsleep } from '../wake/backend-asleep.js';
+import type { ProviderTurns } from '../registrar/provider-slots.js';
 import type { LocalWakes } from '../wake/local-wakes.js';
 import type { McpdClient } from './mcpd-client.js';
 import type { LocalEndpointLog } from './local-endpoint-options.js';
@@ -23,6 +24,8 @@ export interface ChatCompletionsContext {
   bodyLimitBytes: number;
   identity(model: string): CompletionIdentity;
   wakes?: LocalWakes | undefined;
+  /** A turn on a provider under its `maxConcurrent`, shared with relayed tasks. */
+  turns?: ProviderTurns | undefined;
   /** Times the comments a streaming caller hears while a backend wakes, every `wakeCommentIntervalMs`. */
   clock: Clock;
   wakeCommentIntervalMs: number;
@@ -112,7 +115,7 @@ export async function chatCompletions(
  */
 async function serveAwake(context: ChatCompletionsContext, provider: LlmProvider, chat: LocalChat, response: ServerResponse): Promise<void> {
   try {
-    await serveLocally(provider, chat, response);
+    await serveInTurn(context, provider, chat, response);
     return;
   } catch (error) {
     // serveLocally rejects only before any of its answer went out: comments alone may have
@@ -133,7 +136,17 @@ async function serveAwake(context: ChatCompletionsContext, provider: LlmProvider
       stopComments?.();
     }
   }
-  await serveLocally(provider, chat, response);
+  await serveInTurn(context, provider, chat, response);
+}
+
+/** Serves once the provider has room under its `maxConcurrent`, which relayed tasks count too. */
+async function serveInTurn(context: ChatCompletionsContext, provider: LlmProvider, chat: LocalChat, response: ServerResponse): Promise<void> {
+  const release = await context.turns?.(provider.name, chat.signal);
+  try {
+    await serveLocally(provider, chat, response);
+  } finally {
+    release?.();
+  }
 }
 
 /** mcpd unreachable or failing (5xx). A 4xx is an answer about the request or the caller, which a stand-in must not paper over. */

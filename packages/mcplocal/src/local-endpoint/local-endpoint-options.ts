@@ -1,6 +1,7 @@
 import type { Clock } from '@mcpctl/clock';
 import type { BearerToken } from '../bearer-token.js';
 import type { ProviderRegistry } from '../failover/provider-registry.js';
+import type { ProviderTurns } from '../registrar/provider-slots.js';
 import type { LocalWakes } from '../wake/local-wakes.js';
 
 /** Where the endpoint's lines go; one line each, so a pino logger and a plain test object both fit. */
@@ -50,6 +51,11 @@ export interface LocalEndpointOptions {
    * wakes it and is served once it serves. Without it a sleeping backend's failure is the answer.
    */
   wakes?: LocalWakes | undefined;
+  /**
+   * A turn on a local provider before serving it, under its `maxConcurrent`, shared with the
+   * relayed tasks. Without it local requests are not counted.
+   */
+  turns?: ProviderTurns | undefined;
   /** How often a streaming caller waiting for a wake hears `: waking NAME Ns`. Default 3 000, as mcpd's `: waking` notices. */
   wakeCommentIntervalMs?: number | undefined;
   log?: LocalEndpointLog | undefined;

@@ -90,6 +90,7 @@ export class LocalEndpoint {
       bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
       identity: (model): CompletionIdentity => ({ id: `chatcmpl-${newId()}`, created: Math.floor(clock.now().getTime() / 1000), model }),
       wakes: options.wakes,
+      turns: options.turns,
       clock,
       wakeCommentIntervalMs: options.wakeCommentIntervalMs ?? WAKE_COMMENT_INTERVAL_MS,
       log: options.log,

@@ -1,8 +1,13 @@
+/** A turn on a local provider, under its `maxConcurrent`: what the local endpoint takes before serving. */
+export type ProviderTurns = (providerName: string, signal: AbortSignal) => Promise<() => void>;
+
 /**
- * Each published model's `maxConcurrent`, kept at the workstation too. mcpd already sends no more
- * than that, but while a publisher moves between replicas the old holder's last tasks may still
- * run beside the new holder's first: past the limit a task waits here, in the order tasks came,
- * for a running one to end. The local server never runs more than its owner allowed.
+ * Each provider's `maxConcurrent`, kept at the workstation, by the provider's name in
+ * config.json: relayed tasks and the local endpoint's requests share one count. mcpd already sends
+ * no more tasks than that, but it does not see the local endpoint's requests, and while a
+ * publisher moves between replicas the old holder's last tasks may still run beside the new
+ * holder's first: past the limit a request waits here, in the order requests came, for a running
+ * one to end. The local server never runs more than its owner allowed.
  */
 export class ProviderSlots {
   readonly #running = new Map<string, number>();
@@ -32,9 +37,14 @@ export class ProviderSlots {
     });
   }
 
-  /** Tasks of `name` running now. */
+  /** Requests of `name` running now. */
   running(name: string): number {
     return this.#running.get(name) ?? 0;
+  }
+
+  /** Requests of `name` waiting for a turn. */
+  waiting(name: string): number {
+    return this.#waiting.get(name)?.length ?? 0;
   }
 
   #take(name: string): () => void {

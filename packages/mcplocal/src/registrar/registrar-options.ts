@@ -3,6 +3,7 @@ import type { Cancel, Clock } from '@mcpctl/clock';
 import type { LlmTier, LlmType, PublishedAgent, TokenOwner, Visibility, WakeRecipe } from '@mcpctl/protocol';
 import type { LlmProvider } from '../providers/llm-provider.js';
 import type { ControlChannel } from './control-channel.js';
+import type { ProviderSlots } from './provider-slots.js';
 import type { WakeHandler } from './wake-handler.js';
 
 /**
@@ -121,4 +122,6 @@ export interface VirtualLlmRegistrarOptions {
   reregisterDrainMs?: number | undefined;
   /** Runs `wake` tasks. Default: a `RecipeWakeHandler`, running each provider's `wake` recipe. */
   wakeHandler?: WakeHandler | undefined;
+  /** The providers' turns under `maxConcurrent`, shared with the local endpoint. Default: the tasks' own. */
+  slots?: ProviderSlots | undefined;
 }

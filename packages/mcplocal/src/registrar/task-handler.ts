@@ -27,6 +27,8 @@ export interface TaskHandlerOptions {
   clock?: Clock | undefined;
   /** Suffix of completion ids. Default a random UUID without dashes. */
   newId?: () => string;
+  /** The providers' turns, shared with the local endpoint. Default: the tasks' own. */
+  slots?: ProviderSlots | undefined;
 }
 
 /** The abort reason of every ended task: one instance, since it is never shown and a new error per task would take a stack each. */
@@ -48,7 +50,7 @@ interface RunningTask {
  */
 export class TaskHandler {
   private readonly running = new Map<string, RunningTask>();
-  private readonly slots = new ProviderSlots();
+  private readonly slots: ProviderSlots;
   private readonly clock: Clock;
   /** While set, new infer and wake tasks get its answer instead of running. */
   private refusal: (() => TaskErrorResult) | undefined;
@@ -56,6 +58,7 @@ export class TaskHandler {
 
   constructor(private readonly options: TaskHandlerOptions) {
     this.clock = options.clock ?? systemClock;
+    this.slots = options.slots ?? new ProviderSlots();
     this.newId = options.newId ?? (() => randomUUID().replaceAll('-', ''));
   }
 
@@ -102,7 +105,7 @@ export class TaskHandler {
         return;
       case 'infer':
         this.start(task.taskId, task.llmName, 'infer', async (entry, scope) => {
-          const release = await this.slots.acquire(task.llmName, entry.maxConcurrent, scope.signal);
+          const release = await this.slots.acquire(entry.provider.name, entry.maxConcurrent, scope.signal);
           try {
             await (entry.wake === undefined ? runInferTask(task, entry, scope) : runInferTaskAwake(task, entry, scope, this.options.wake, this.options.log));
           } finally {

@@ -89,6 +89,7 @@ export class VirtualLlmRegistrar {
       wake: this.wakes,
       log: this.log,
       clock: this.clock,
+      slots: options.slots,
     });
     this.heartbeat = new HeartbeatLoop({
       clock: this.clock,
