@@ -11,6 +11,7 @@ import type { ProviderRegistry } from './failover/provider-registry.js';
 import { DEFAULT_LOCAL_ENDPOINT_HOST, startLocalEndpoint, type LocalEndpoint } from './local-endpoint/local-endpoint.js';
 import type { LocalEndpointOptions } from './local-endpoint/local-endpoint-options.js';
 import { ProviderSlots, type ProviderTurns } from './registrar/provider-slots.js';
+import { loginHintFor } from './registrar/refusal-message.js';
 import type { LocalEndpointMcpd } from './local-endpoint/local-endpoint-options.js';
 import { isLoopbackHost } from './local-endpoint/request-guard.js';
 import { providerEntry, providersToPublish } from './registrar/providers-to-publish.js';
@@ -184,6 +185,7 @@ async function main(): Promise<void> {
         sessionFilePath: sessionFile(home),
         wakeHandler,
         slots,
+        loginHint: loginHintFor(home),
         log,
       });
       // mcpd hears at once that a managed server stopped (its row hibernates) or serves.

@@ -1,6 +1,15 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { McpdHttpError } from '../errors.js';
 
-const LOGIN_HINT = 'the token in $MCPCTL_HOME/credentials (~/.mcpctl/credentials unless MCPCTL_HOME is set) was refused; run `mcpctl login` again';
+/** The hint of a refused token when the home mcplocal reads is not known. */
+export const LOGIN_HINT = 'the token in $MCPCTL_HOME/credentials (~/.mcpctl/credentials unless MCPCTL_HOME is set) was refused; run `mcpctl login` again';
+
+/** The hint of a refused token, naming the file mcplocal read it from, and the MCPCTL_HOME `mcpctl login` needs to write it there. */
+export function loginHintFor(home: string): string {
+  const elsewhere = home === join(homedir(), '.mcpctl') ? '' : ` with MCPCTL_HOME=${home}`;
+  return `the token in ${join(home, 'credentials')} was refused; run \`mcpctl login\` again${elsewhere}`;
+}
 
 /**
  * A 401: mcpd does not take the token (unknown, expired or revoked), which `mcpctl login` mends.
@@ -17,18 +26,18 @@ export function isRefusal(error: unknown): error is McpdHttpError {
 }
 
 /** The error a failed start rejects with: a refused token gains the hint to log in again, anything else stays as mcpd said it. */
-export function withLoginHint(error: unknown): unknown {
+export function withLoginHint(error: unknown, hint: string): unknown {
   if (!isRefusedToken(error)) return error;
-  return new McpdHttpError(error.status, `${error.message} (${LOGIN_HINT})`, { cause: error });
+  return new McpdHttpError(error.status, `${error.message} (${hint})`, { cause: error });
 }
 
 /**
- * The error line for a refusal on reconnecting. A refused token right after a stream that was up
- * ended names that end beside it: mcpd closes the streams of a token it revokes without a word of
- * why, and the 401 that follows is where the reason shows.
+ * The error line for a refusal on reconnecting, without the wait before the next attempt. A
+ * refused token right after a stream that was up ended names that end beside it: the 401 that
+ * follows is where the reason shows, on a transport whose close cannot carry one.
  */
-export function refusalLine(error: McpdHttpError, streamEnded: string | undefined): string {
+export function refusalLine(error: McpdHttpError, streamEnded: string | undefined, hint: string): string {
   if (error.status !== 401) return `mcpd refused this mcplocal: ${error.message}`;
-  if (streamEnded === undefined) return `mcpd refused this mcplocal: ${error.message} (${LOGIN_HINT})`;
-  return `mcpd refused this mcplocal's token as it reconnected after the control stream ended (${streamEnded}): ${error.message} (${LOGIN_HINT})`;
+  if (streamEnded === undefined) return `mcpd refused this mcplocal: ${error.message} (${hint})`;
+  return `mcpd refused this mcplocal's token as it reconnected after the control stream ended (${streamEnded}): ${error.message} (${hint})`;
 }

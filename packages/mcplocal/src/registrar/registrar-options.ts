@@ -122,6 +122,8 @@ export interface VirtualLlmRegistrarOptions {
   reregisterDrainMs?: number | undefined;
   /** Runs `wake` tasks. Default: a `RecipeWakeHandler`, running each provider's `wake` recipe. */
   wakeHandler?: WakeHandler | undefined;
+  /** What a refused token's lines say to do (`loginHintFor` the home). Default: names `$MCPCTL_HOME/credentials`. */
+  loginHint?: string | undefined;
   /** The providers' turns under `maxConcurrent`, shared with the local endpoint. Default: the tasks' own. */
   slots?: ProviderSlots | undefined;
 }

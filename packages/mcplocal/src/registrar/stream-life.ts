@@ -6,6 +6,8 @@ export interface StreamLife {
   /** mcpd asked the publisher to reconnect to another replica. */
   moving?: boolean;
   retryAfterMs?: number | undefined;
+  /** mcpd refused the token or the publisher (401, 403): the line that says so, logged with the wait after it. */
+  refusal?: string | undefined;
   /** mcpd refused the token (401): the credentials' generation it was refused under. */
   refusedGeneration?: number | undefined;
   /**

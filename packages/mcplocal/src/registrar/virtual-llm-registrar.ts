@@ -16,7 +16,7 @@ import { SleepWatch } from '../wake/sleep-watch.js';
 import { withManagedServers } from '../managed/managed-wake-handler.js';
 import type { WakeHandler, WakeRequest } from './wake-handler.js';
 import { ReconnectSchedule } from './reconnect-schedule.js';
-import { isRefusal, isRefusedToken, refusalLine, withLoginHint } from './refusal-message.js';
+import { isRefusal, isRefusedToken, LOGIN_HINT, refusalLine, withLoginHint } from './refusal-message.js';
 import { REREGISTERING } from './new-token-watch.js';
 import { assertPublishable, buildRegisterRequest, indexByPublishedName, initialStatusOf, type InitialStatus } from './register-request.js';
 import type { ProviderToPublish, RegistrarLog, SessionCredentials, VirtualLlmRegistrarOptions } from './registrar-options.js';
@@ -50,6 +50,8 @@ const STOPPING_RETRY_AFTER_SECONDS = 5;
  */
 export class VirtualLlmRegistrar {
   private readonly log: RegistrarLog;
+  /** What a refused token's lines say to do, naming the credentials file. */
+  private readonly loginHint: string;
   private readonly sessionFilePath: string;
   private readonly providers: ReadonlyMap<string, ProviderToPublish>;
   private readonly agents: readonly PublishedAgent[];
@@ -73,6 +75,7 @@ export class VirtualLlmRegistrar {
 
   constructor(options: VirtualLlmRegistrarOptions) {
     this.log = options.log;
+    this.loginHint = options.loginHint ?? LOGIN_HINT;
     this.sessionFilePath = options.sessionFilePath;
     this.clock = options.clock ?? systemClock;
     this.credentials = sessionCredentialsOf(options.credentials);
@@ -136,7 +139,7 @@ export class VirtualLlmRegistrar {
       await this.register(lifetime.signal);
     } catch (error) {
       this.lifetime = undefined;
-      throw withLoginHint(error);
+      throw withLoginHint(error, this.loginHint);
     }
     // stop() was called while the registration was on its way: do not open a stream after it returned.
     if (lifetime.signal.aborted) throw lifetime.signal.reason;
@@ -272,6 +275,7 @@ export class VirtualLlmRegistrar {
         // Its replica drains: the next connection goes through the balancer to one that stays,
         // after the same jittered pause as any reconnect, so its publishers do not all arrive at once.
         if (outcome.moving) this.log.info(`mcpd asked this publisher to move to another replica (it is draining); reconnecting in ${delayMs} ms`);
+        else if (outcome.refusal) this.log.error(`${outcome.refusal}; reconnecting in ${delayMs} ms`);
         else this.log.warn(`${outcome.openMs === undefined ? 'cannot open the control stream' : 'control stream lost'} (${outcome.reason}); reconnecting in ${delayMs} ms`);
         if (outcome.refusedGeneration === undefined) await this.clock.sleep(delayMs, signal).catch(() => undefined);
         else if ((await waitForCredentials(this.clock, this.credentials, delayMs, outcome.refusedGeneration, signal)) && !signal.aborted) {
@@ -316,15 +320,13 @@ export class VirtualLlmRegistrar {
       return { openMs: openMs(), reason: 'mcpd ended it', moving: end === 'moving' };
     } catch (error) {
       if (life.endedAfresh()) return { openMs: openMs(), reason: REREGISTERING, afresh: true };
-      if (isRefusal(error) && !signal.aborted) {
-        const streamEnded = previous?.openMs !== undefined ? previous.reason : undefined;
-        this.log.error(refusalLine(error, streamEnded));
-      }
+      const streamEnded = previous?.openMs !== undefined ? previous.reason : undefined;
+      const refusal = isRefusal(error) && !signal.aborted ? refusalLine(error, streamEnded, this.loginHint) : undefined;
       // mcpd named when to come back (a draining replica among others: at once, through the balancer).
       const retryAfterMs = error instanceof McpdHttpError && error.status === 503 ? error.retryAfterMs : undefined;
       // A session mcpd forgot (404), or a refusal, needs the registration again; so does a stream that was up.
       const registrationStands = registration && openedAt === undefined && !isRefusal(error) && !(error instanceof McpdHttpError && error.status === 404);
-      return { openMs: openMs(), reason: describe(error), retryAfterMs, refusedGeneration: isRefusedToken(error) ? generation : undefined, registrationStands };
+      return { openMs: openMs(), reason: describe(error), retryAfterMs, refusal, refusedGeneration: isRefusedToken(error) ? generation : undefined, registrationStands };
     } finally {
       // A drain still under way (mcpd ended the stream first) stops waiting: this life is over.
       // Its signal stays as it is: a socket mcpd asked to move carries its tasks on under it.

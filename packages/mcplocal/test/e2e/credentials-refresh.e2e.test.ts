@@ -164,6 +164,7 @@ describe('a registration mcpd refuses at start', () => {
     const dir = await home([{ name: 'carol-gpu', type: 'openai', url: upstream.openaiBaseUrl, model: 'm', publish: true }], revoked.token);
     const { code, stderr } = await runUntilExit(dir);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/HTTP 401: .*\(the token in \$MCPCTL_HOME\/credentials \(~\/\.mcpctl\/credentials unless MCPCTL_HOME is set\) was refused; run `mcpctl login` again\)/);
+    // The file it read, and the MCPCTL_HOME \`mcpctl login\` must write it under.
+    expect(stderr).toContain(`(the token in ${join(dir.path, 'credentials')} was refused; run \`mcpctl login\` again with MCPCTL_HOME=${dir.path})`);
   });
 });

@@ -27,12 +27,12 @@ async function started(...args: Parameters<typeof RegistrarHarness.start>): Prom
   return harness;
 }
 
-/** Waits until the registrar has logged its `count`-th warning, the reconnect delay armed with it; answers that delay. */
+/** Waits until the registrar has logged its `count`-th reconnect (a warning, or a refusal's error), the delay armed with it; answers that delay. */
 async function reconnectArmed(h: RegistrarHarness, count: number): Promise<number> {
-  await eventually(`warning ${count}`, () => h.lines.warn.length === count);
+  await eventually(`reconnect ${count}`, () => h.reconnects.length === count);
   const delay = h.clock.nextTimerInMs;
   if (delay === undefined) throw new Error('no reconnect delay is armed');
-  expect(h.lines.warn.at(-1)).toMatch(new RegExp(`; reconnecting in ${delay} ms$`));
+  expect(h.reconnects.at(-1)).toMatch(new RegExp(`; reconnecting in ${delay} ms$`));
   return delay;
 }
 
@@ -149,10 +149,12 @@ describe('reconnecting', () => {
     h.memory.endStreams();
     await waitOut(h, await reconnectArmed(h, 1));
     await waitOut(h, await reconnectArmed(h, 2));
-    expect(h.lines.error).toEqual([
-      `mcpd refused this mcplocal: mcpd answered the registration with HTTP 403: ${refusal}`,
-      `mcpd refused this mcplocal: mcpd answered the registration with HTTP 403: ${refusal}`,
+    expect(h.lines.error.map((line) => line.replace(/; reconnecting in \d+ ms$/, '; reconnecting in N ms'))).toEqual([
+      `mcpd refused this mcplocal: mcpd answered the registration with HTTP 403: ${refusal}; reconnecting in N ms`,
+      `mcpd refused this mcplocal: mcpd answered the registration with HTTP 403: ${refusal}; reconnecting in N ms`,
     ]);
+    // One line per attempt: the refusal is not said again as a warning.
+    expect(h.lines.warn.filter((line) => line.includes('HTTP 403'))).toEqual([]);
     expect(h.allLines).not.toContain('mcpctl login');
   });
 });

@@ -39,6 +39,8 @@ export interface NegotiatedChannelSettings {
  */
 export class RegistrarHarness {
   readonly lines: LogLines = { debug: [], info: [], warn: [], error: [] };
+  /** The lines that armed a reconnect (`…; reconnecting in N ms`), a warning or a refusal's error, in order. */
+  readonly reconnects: string[] = [];
   /** The time of registrars built by {@link overMemory}: it moves only when the test moves it. */
   readonly clock = new ManualClock();
   /** The mcpd registrars built by {@link overMemory} reach, over an in-memory channel. */
@@ -47,9 +49,14 @@ export class RegistrarHarness {
   readonly log: RegistrarLog = {
     debug: (line) => this.lines.debug.push(line),
     info: (line) => this.lines.info.push(line),
-    warn: (line) => this.lines.warn.push(line),
-    error: (line) => this.lines.error.push(line),
+    warn: (line) => this.#note(this.lines.warn, line),
+    error: (line) => this.#note(this.lines.error, line),
   };
+
+  #note(lines: string[], line: string): void {
+    lines.push(line);
+    if (/; reconnecting in \d+ ms$/.test(line)) this.reconnects.push(line);
+  }
   private readonly registrars: VirtualLlmRegistrar[] = [];
 
   private constructor(
