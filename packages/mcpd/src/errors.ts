@@ -61,6 +61,10 @@ export const loopDetected = (message: string) => new HttpError(508, message);
 
 /** One line naming each invalid field: `messages: too small; temperature: expected number`. */
 export function describeZodError(error: ZodError, what = 'request body'): string {
+  // Nothing was sent: "invalid request body: is required" names no field to mend.
+  if (error.issues.every((issue) => issue.path.length === 0 && issue.code === 'invalid_type' && issue.message === 'is required')) {
+    return `missing ${what}: send a JSON object (content-type: application/json)`;
+  }
   // One check failing two ways (a number past the safe range is neither whole nor in range) is said once.
   const all = [
     ...new Set(

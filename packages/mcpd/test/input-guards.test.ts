@@ -143,6 +143,15 @@ describe('bad bytes in bodies', () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it('no body at all, and a name missing from the path: 400 saying which, not a field of a body', async () => {
+    const bare = await fetch(`${mcpd.url}/api/v1/users`, { method: 'POST', headers: { authorization: `Bearer ${mcpd.token}` } });
+    expect(bare.status).toBe(400);
+    expect(await errorOf(bare)).toBe('missing request body: send a JSON object (content-type: application/json)');
+    const nameless = await fetch(`${mcpd.url}/api/v1/users/`, { method: 'DELETE', headers: { authorization: `Bearer ${mcpd.token}` } });
+    expect(nameless.status).toBe(400);
+    expect(await errorOf(nameless)).toBe('invalid path: name: must not be empty');
+  });
+
   it('bytes that are not UTF-8: 400 instead of a silent U+FFFD, nothing stored', async () => {
     const before = await snapshot();
     const agent = Buffer.concat([Buffer.from('{"name":"latin-agent","llm":"gpt","description":"caf'), Buffer.from([0xe9]), Buffer.from('"}')]);

@@ -128,7 +128,7 @@ describe.each(testDatabaseVariants())('SharedLlmSlots on $name', (variant) => {
     await eventually(async () => (await stored()) === 2);
     const mine = await a.take(target, caller('alice')).catch((error: unknown) => error);
     expect(mine).toBeInstanceOf(HttpError);
-    expect(mine).toMatchObject({ statusCode: 429, message: expect.stringContaining('you already have 1 requests waiting for shared-model') });
+    expect(mine).toMatchObject({ statusCode: 429, message: expect.stringContaining('you already have 1 request waiting for shared-model') });
     void b.take(target, caller('bob')).catch(() => undefined);
     await eventually(async () => (await stored()) === 3);
     const full = await a.take(target, caller('carol')).catch((error: unknown) => error);

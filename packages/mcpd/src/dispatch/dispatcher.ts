@@ -1,5 +1,5 @@
 import { every, type Clock } from '@mcpctl/clock';
-import { echo, forbidden, HttpError, NoOtherMemberError, notFound, serviceUnavailable, tooManyRequests } from '../errors.js';
+import { echo, forbidden, HttpError, NoOtherMemberError, notFound, serviceUnavailable } from '../errors.js';
 import type { CancelSignal } from '../inference/caller.js';
 import { CallerGoneError } from '../inference/upstream-call.js';
 import type { TaskRouter } from '../relay/task-router.js';
@@ -11,6 +11,7 @@ import { hasCapacity, pickMember, type MemberLoad } from './pick-member.js';
 import type { ReconnectGrace } from './reconnect-grace.js';
 import type { SharedSlots, SharedTurn } from './shared-llm-slots.js';
 import type { WakeCoordinator } from './wake-coordinator.js';
+import { queueFull, userQueueFull } from './queue-refusals.js';
 
 export interface DispatchOptions {
   /** Requests waiting per LLM or pool before new ones get 429. */
@@ -295,14 +296,11 @@ export class Dispatcher {
     if (offlineOnly && !request.waitForOfflineMs && graceMs === 0) throw offline(request, resolved);
     const queue = this.#queues.get(resolved.key) ?? [];
     if (queue.length >= this.options.maxQueueLength) {
-      throw tooManyRequests(`the queue for ${request.name} is full (${queue.length} waiting); try again shortly`, 5);
+      throw queueFull(request.name, queue.length);
     }
     const mine = queue.reduce((held, waiter) => held + (waiter.request.principal.userId === request.principal.userId ? 1 : 0), 0);
     const maxMine = maxQueuedPerUser(this.options);
-    if (mine >= maxMine) {
-      // One user may not fill a shared model's queue and lock everyone else out.
-      throw tooManyRequests(`you already have ${mine} requests waiting for ${request.name}, the most one user may queue for it; try again shortly`, 5);
-    }
+    if (mine >= maxMine) throw userQueueFull(request.name, mine);
     this.#queues.set(resolved.key, queue);
     const toWake = busy.length === 0 ? this.#sleeperToWake(sleeping, new Set()) : undefined;
     const waitMs = offlineOnly ? Math.max(request.waitForOfflineMs ?? 0, graceMs) : this.options.maxWaitMs;

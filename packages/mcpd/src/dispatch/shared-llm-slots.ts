@@ -1,12 +1,13 @@
 import { every, type Cancel, type Clock } from '@mcpctl/clock';
 import type { InferenceTarget } from '../catalog/llm-catalog.js';
-import { serviceUnavailable, tooManyRequests } from '../errors.js';
+import { serviceUnavailable } from '../errors.js';
 import type { CancelSignal } from '../inference/caller.js';
 import { CallerGoneError } from '../inference/upstream-call.js';
 import type { RelayBus } from '../relay/relay-bus.js';
 import type { ClaimOutcome, SlotClaimRepository } from '../repositories/slot-claim-repository.js';
 import { generateId } from '../security/token.js';
 import { WaitingClaims, type WaitingClaim } from './waiting-claims.js';
+import { queueFull, userQueueFull } from './queue-refusals.js';
 
 /** A turn granted on one of the candidates: the request runs on `target`, then gives it back. */
 export interface SharedTurn {
@@ -354,9 +355,8 @@ export class SharedLlmSlots implements SharedSlots {
     const outcome = await this.#store(claimId, llmId, userId, limit, { maxWaiting: maxQueueLength, maxWaitingPerUser: maxQueuedPerUser });
     if (outcome.state !== 'full') return outcome.state;
     this.#held.delete(claimId);
-    if (outcome.waiting >= maxQueueLength) throw tooManyRequests(`the queue for ${name} is full (${outcome.waiting} waiting); try again shortly`, 5);
-    // One user may not fill a shared model's queue and lock everyone else out.
-    throw tooManyRequests(`you already have ${outcome.mine} requests waiting for ${name}, the most one user may queue for it; try again shortly`, 5);
+    if (outcome.waiting >= maxQueueLength) throw queueFull(name, outcome.waiting);
+    throw userQueueFull(name, outcome.mine);
   }
 
   /** Stores a claim of this replica: granted, waiting, or refused (`full`) when its line has no room for it. */

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { auditQuerySchema, usageQuerySchema, type AuditRecordView, type UsageReport } from '@mcpctl/protocol';
 import type { Services } from '../services/services.js';
-import { parseQuery } from './parse-query.js';
+import { parseQuery } from './parse-request-part.js';
 
 export function auditRoutes(app: FastifyInstance, { audit }: Services): void {
   app.get('/api/v1/audit', async (request): Promise<AuditRecordView[]> => audit.list(request.principal, parseQuery(auditQuerySchema, request.query)));

@@ -12,6 +12,7 @@ import { SseControlChannel } from '../transports/sse-control-channel.js';
 import type { Services } from '../services/services.js';
 import { controlConnectionLimit, RESULT_ENVELOPE_BYTES, sessionToOpen } from './control-connection.js';
 import { providerSocketRoute } from './provider-socket-route.js';
+import { parsePath } from './parse-request-part.js';
 
 const taskParams = z.object({ taskId: z.string().min(1).max(256) });
 
@@ -61,7 +62,7 @@ export function providerRoutes(app: FastifyInstance, services: Services): void {
     bodyLimit: services.maxResultBytes + RESULT_ENVELOPE_BYTES,
   };
   app.post('/api/v1/llms/_provider-task/:taskId/result', resultLimit, async (request) => {
-    const { taskId } = taskParams.parse(request.params);
+    const { taskId } = parsePath(taskParams, request.params);
     await services.router.accept(taskId, request.principal.userId, [request.body], 'post');
     return { ok: true };
   });

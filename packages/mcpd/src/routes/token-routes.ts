@@ -3,6 +3,7 @@ import { tokenCreateSchema } from '@mcpctl/protocol';
 import { z } from 'zod';
 import type { Services } from '../services/services.js';
 import { ACCOUNT_BODY_LIMIT_BYTES } from './user-routes.js';
+import { parsePath } from './parse-request-part.js';
 
 const idOrNameParams = z.object({ idOrName: z.string().min(1).max(256) });
 const ownerQuery = z.object({ user: z.string().min(1).max(256).optional() });
@@ -18,7 +19,7 @@ export function tokenRoutes(app: FastifyInstance, { tokens }: Services): void {
 
   // `?user=NAME` picks whose token a name refers to; an id needs no user.
   app.delete('/api/v1/tokens/:idOrName', async (request, reply) => {
-    const { idOrName } = idOrNameParams.parse(request.params);
+    const { idOrName } = parsePath(idOrNameParams, request.params);
     await tokens.delete(request.principal, idOrName, ownerQuery.parse(request.query).user);
     return reply.code(204).send();
   });
