@@ -10,6 +10,7 @@ export * from './time-window.js';
 export * from './usage.js';
 export * from './live.js';
 export * from './status.js';
+export * from './user-label.js';
 export * from './documents.js';
 export * from './credentials.js';
 export * from './provider-channel.js';

@@ -1,4 +1,4 @@
-import type { StatusView } from '@mcpctl/protocol';
+import { userLabel, type StatusView } from '@mcpctl/protocol';
 import { render } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, ApiError, cleanToken, messageOf, onTokenRefused, storedToken, storeToken } from './api.js';
@@ -34,11 +34,6 @@ function staleText(status: Extract<LiveStatus, { phase: 'down' }>, now: number):
   return 'Not live: mcpd has not been reached yet.';
 }
 
-/** `alice (member)`, `root (admin)`: whom the token belongs to, and the role that says what it may do. */
-function userText(user: Status['user']): string {
-  if (user.admin) return `${user.name} (admin)`;
-  return user.role ? `${user.name} (${user.role})` : user.name;
-}
 
 /** The header's word for the stream, with the reason it is down in plain sight. */
 function connectionText(status: LiveStatus): string {
@@ -107,7 +102,7 @@ function Dashboard({ token, status, onLogout }: { token: string; status: Status;
           ))}
         </nav>
         <span class={`connection ${live.status.phase}`} role="status" aria-live="polite">{connectionText(live.status)}</span>
-        <span class="user">{userText(user)}</span>
+        <span class="user">{userLabel(user)}</span>
         <button type="button" name="logout" onClick={() => onLogout()}>Log out</button>
       </header>
       <main class={stale ? 'stale' : ''}>

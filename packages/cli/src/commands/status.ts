@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { healthViewSchema, statusViewSchema, type HealthView, type StatusView } from '@mcpctl/protocol';
+import { healthViewSchema, statusViewSchema, userLabel, type HealthView, type StatusView } from '@mcpctl/protocol';
 import { readJson, type ApiClient } from '../api-client.js';
 import type { CliContext } from '../context.js';
 import { ApiError, CliError } from '../errors.js';
@@ -58,7 +58,7 @@ function printStatus(context: CliContext, format: OutputFormat, report: StatusRe
   const { printer } = context;
   if (format === 'json') return printer.json(report);
   if (format === 'yaml') return printer.yaml([{ value: report }]);
-  const user = report.user === null ? '-' : userText(report.user);
+  const user = report.user === null ? '-' : userLabel(report.user);
   // An admin may do everything, which the User line says; anyone else is told what they may do, one
   // grant a line (a grant's own names are joined with commas).
   const grants = report.user?.grants !== undefined && !report.user.admin ? [['Grants', report.user.grants.map(grantLine).join('\n') || 'none'] as const] : [];
@@ -83,14 +83,6 @@ function replicaLines(server: StatusView['server'] | null): Array<readonly [stri
     ['Replica', server.replica],
     ['Replicas', alive.length === 0 ? '-' : `${alive.length} alive: ${alive.join(', ')}`],
   ];
-}
-
-/** `alice (member)`; an older mcpd sends no role, and then only an admin is marked, `(admin)`. */
-function userText(user: StatusView['user']): string {
-  const labels = user.role === undefined ? (user.admin ? ['admin'] : []) : [user.role ?? 'no role'];
-  // Only the admin role grants `*` by itself: any other admin is one by a role binding.
-  if (user.admin && user.role !== undefined && user.role !== 'admin') labels.push('admin by a binding');
-  return labels.length === 0 ? user.name : `${user.name} (${labels.join('; ')})`;
 }
 
 function healthText(health: HealthView): string {

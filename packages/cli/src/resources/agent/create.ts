@@ -8,6 +8,7 @@ import { checkSchema } from '../../schema-check.js';
 import { agentPath } from './agent-api.js';
 import { assertAgentParams, parseParam, warnMisspeltParams } from './agent-params.js';
 import { createConflict } from '../create-conflict.js';
+import { invalidNamed } from '../invalid-named.js';
 
 export interface CreateAgentOptions {
   llm: string;
@@ -63,7 +64,7 @@ export function agentCreateBody(name: string, options: CreateAgentOptions): Agen
     ...(options.visibility === undefined ? {} : { visibility: options.visibility }),
   };
   const checked = checkSchema(agentCreateSchema, candidate);
-  if (!checked.ok) throw new UsageError(`invalid agent ${name}: ${checked.problems}`);
-  assertAgentParams(`invalid agent ${name}`, checked.value.defaultParams);
+  if (!checked.ok) throw new UsageError(`${invalidNamed('agent', name)}: ${checked.problems}`);
+  assertAgentParams(invalidNamed('agent', name), checked.value.defaultParams);
   return checked.value;
 }

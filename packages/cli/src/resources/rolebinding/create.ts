@@ -5,6 +5,7 @@ import type { CliContext } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { checkSchema } from '../../schema-check.js';
 import { roleBindingPath } from './role-binding-api.js';
+import { invalidNamed } from '../invalid-named.js';
 
 interface CreateRoleBindingOptions {
   user?: string;
@@ -51,6 +52,6 @@ export function roleBindingCreateBody(name: string, options: CreateRoleBindingOp
     ...(options.resourceName.length > 0 ? { resourceNames: options.resourceName } : {}),
   };
   const checked = checkSchema(roleBindingCreateSchema, candidate);
-  if (!checked.ok) throw new UsageError(`invalid role binding ${name}: ${checked.problems}`);
+  if (!checked.ok) throw new UsageError(`${invalidNamed('role binding', name)}: ${checked.problems}`);
   return checked.value;
 }

@@ -5,6 +5,7 @@ import type { CliContext } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { checkSchema } from '../../schema-check.js';
 import { userPath } from './user-api.js';
+import { invalidNamed } from '../invalid-named.js';
 
 interface CreateUserOptions {
   group: string[];
@@ -34,6 +35,6 @@ export function userCreateBody(name: string, options: CreateUserOptions): UserCr
     ...(options.role === undefined ? {} : { role: options.role === 'none' ? null : options.role }),
   };
   const checked = checkSchema(userCreateSchema, candidate);
-  if (!checked.ok) throw new UsageError(`invalid user ${name}: ${checked.problems}`);
+  if (!checked.ok) throw new UsageError(`${invalidNamed('user', name)}: ${checked.problems}`);
   return checked.value;
 }
