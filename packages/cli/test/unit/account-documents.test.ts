@@ -47,6 +47,11 @@ describe('kind: User documents', () => {
     expect(userSpecChanges(userSpecFromDocument(only('kind: User\nname: alice\nrole: viewer\n')), alice)).toBe(true);
   });
 
+  it('take role: none as --role none does, for no role', () => {
+    expect(userSpecFromDocument(only('kind: User\nname: carl\nrole: none\n')).update).toEqual({ role: null });
+    expect(userSpecFromDocument(only('kind: User\nname: carl\nrole: null\n')).update).toEqual({ role: null });
+  });
+
   it('keep what a document leaves out', () => {
     const spec = userSpecFromDocument(only('kind: User\nname: alice\n'));
     expect(spec.update).toEqual({});

@@ -21,7 +21,8 @@ export interface UserSpec {
 /** Validates a `kind: User` document; server-managed fields are dropped so `get -o yaml` applies back. */
 export function userSpecFromDocument(document: SourceDocument): UserSpec {
   const fields = documentFields(document, FIELD_RULES, documentSubject(document, 'user', 'User'));
-  const checked = checkSchema(userDocumentFieldsSchema, fields);
+  // `none`, as `--role none` says it: `get -o yaml` writes it `role: null`.
+  const checked = checkSchema(userDocumentFieldsSchema, fields.role === 'none' ? { ...fields, role: null } : fields);
   const invalid = `${documentWhere(document, documentSubject(document, 'user', 'User'))} is invalid`;
   if (!checked.ok) throw new UsageError(`${invalid}: ${checked.problems}`);
   const { name, ...update } = checked.value;
