@@ -10,6 +10,7 @@ import type { McpdConfig } from '../config.js';
 import { TokenRepository } from '../repositories/token-repository.js';
 import { RoleBindingRepository } from '../repositories/role-binding-repository.js';
 import { sayBootstrap } from './say-bootstrap.js';
+import { sweepLine } from '../services/startup-sweep.js';
 import { UserRepository } from '../repositories/user-repository.js';
 import { makeDataDirPrivate } from '../private-data-dir.js';
 import { lockDataDir, type DataDirLock } from '../data-dir-lock.js';
@@ -218,9 +219,8 @@ async function startWithDatabase(
       services.sharedSlots?.start();
     }
     const sweep = await services.startupSweep.run(services.providerSessions.connectedSessionIds(), bus !== undefined);
-    if (sweep.markedInactive + sweep.expected > 0) {
-      logger.info({ ...sweep, graceSeconds: config.reconnectGraceMs / 1000 }, 'virtual LLMs marked inactive until their publishers reconnect');
-    }
+    const swept = sweepLine(sweep, config.reconnectGraceMs / 1000);
+    if (swept) logger.info({ markedInactive: sweep.markedInactive, publishersExpected: sweep.expected, graceSeconds: config.reconnectGraceMs / 1000 }, swept);
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     // Nothing of a start that failed keeps running: not the bus, the beat or the port.

@@ -67,3 +67,13 @@ export class StartupSweep {
     return { markedInactive, expected: expected.length };
   }
 }
+
+/** The start's log line of a sweep that did something, or undefined: what went inactive, and whom requests wait for. */
+export function sweepLine(report: StartupSweepReport, graceSeconds: number): string | undefined {
+  const { markedInactive, expected } = report;
+  const waiting =
+    expected > 0 ? `requests for the LLMs of ${expected} publisher${expected === 1 ? '' : 's'} heard from before this start wait up to ${graceSeconds} s for ${expected === 1 ? 'it' : 'them'} to reconnect` : undefined;
+  if (markedInactive === 0) return waiting;
+  const inactive = `${markedInactive} virtual LLM${markedInactive === 1 ? '' : 's'} marked inactive until ${markedInactive === 1 ? 'its publisher reconnects' : 'their publishers reconnect'}`;
+  return waiting ? `${inactive}; ${waiting}` : inactive;
+}
