@@ -323,7 +323,7 @@ export class ManagedServer {
     this.#crashes.push(this.options.clock.monotonic());
     // Workers the server started may outlive it, holding the GPU (and the port): its group goes
     // too, and the next start waits for that.
-    if (child.pid !== undefined) this.#groupGone = stopGroup(child.pid, this.options.clock, this.options.killGraceMs);
+    if (child.pid !== undefined) this.#groupGone = stopGroup(child.pid, this.options.clock, this.options.killGraceMs).then(() => undefined);
     this.#note(`exited on its own${this.#exitDetail(child)}; it starts again on the next request`);
     this.options.log.warn(`${this.options.name}: the managed server exited on its own${this.#exitDetail(child)}; see ${this.options.serverLog.path}`);
     if (wasRunning) this.options.onStateChange?.();
@@ -345,7 +345,11 @@ export class ManagedServer {
       this.#note(`stopping (${reason})`);
       this.options.log.info(`${this.options.name}: stopping the managed server (${reason})`);
     }
-    await stopGroup(child.pid, this.options.clock, this.options.killGraceMs);
+    if (await stopGroup(child.pid, this.options.clock, this.options.killGraceMs)) {
+      const grace = `${this.options.killGraceMs / 1000} s`;
+      this.#note(`did not exit within ${grace} of SIGTERM: killed`);
+      this.options.log.warn(`${this.options.name}: the managed server did not exit within ${grace} of SIGTERM; killed it`);
+    }
     await this.#exited;
     this.#child = undefined;
     await this.#removePidFile();

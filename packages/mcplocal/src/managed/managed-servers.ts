@@ -87,11 +87,15 @@ export class ManagedServers {
   /** Stops servers an earlier mcplocal left running (it was killed); logs each. */
   async stopOrphans(): Promise<void> {
     const { clock, log } = this.options;
-    const stopped = await stopOrphans(this.runDir, clock, this.options.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
-    for (const { name, pid } of stopped) {
-      log.warn(`stopped ${name} (pid ${pid}), a managed server an earlier mcplocal left running`);
+    const graceMs = this.options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+    const stopped = await stopOrphans(this.runDir, clock, graceMs, (name, pid) =>
+      log.info(`stopping ${name} (pid ${pid}), a managed server an earlier mcplocal left running; it has ${graceMs / 1000} s to exit`),
+    );
+    for (const { name, pid, killed } of stopped) {
+      const how = killed ? `killed ${name} (pid ${pid}): it did not exit within ${graceMs / 1000} s of SIGTERM` : `stopped ${name} (pid ${pid})`;
+      log.warn(`${how}, a managed server an earlier mcplocal left running`);
       const serverLog = new ServerLog(this.#logPath(name));
-      serverLog.note(`stopped pid ${pid} (an earlier mcplocal, since gone, left it running)`, clock.now());
+      serverLog.note(`${killed ? 'killed' : 'stopped'} pid ${pid} (an earlier mcplocal, since gone, left it running)`, clock.now());
       await serverLog.close();
     }
   }

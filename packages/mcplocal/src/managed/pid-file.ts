@@ -85,23 +85,31 @@ export async function removePidFile(path: string): Promise<void> {
  * lost power mid-stop): every pid file in `runDir` whose process is still the one it names, and
  * whose mcplocal is gone, gets its process group SIGTERMed, then SIGKILLed after `graceMs`.
  * Servers of an mcplocal still running on the same home are left alone. Answers what it
- * stopped: each server's name (its pid file's) and pid.
+ * stopped: each server's name (its pid file's), pid, and whether it had to be killed.
  */
-export async function stopOrphans(runDir: string, clock: Clock, graceMs: number): Promise<Array<{ name: string; pid: number }>> {
+export async function stopOrphans(
+  runDir: string,
+  clock: Clock,
+  graceMs: number,
+  /** Told before each stop, which may take the whole grace. */
+  onStopping: (name: string, pid: number) => void = () => undefined,
+): Promise<Array<{ name: string; pid: number; killed: boolean }>> {
   let names: string[];
   try {
     names = (await readdir(runDir)).filter((name) => name.endsWith('.pid'));
   } catch {
     return [];
   }
-  const stopped: Array<{ name: string; pid: number }> = [];
+  const stopped: Array<{ name: string; pid: number; killed: boolean }> = [];
   for (const name of names) {
     const path = join(runDir, name);
     const record = await readRecord(path);
     if (record && (await isRunning(record.owner)) && record.owner?.pid !== process.pid) continue;
     if (record && (await isRunning(record))) {
-      await stopGroup(record.pid, clock, graceMs);
-      stopped.push({ name: name.slice(0, -'.pid'.length), pid: record.pid });
+      const server = name.slice(0, -'.pid'.length);
+      onStopping(server, record.pid);
+      const killed = await stopGroup(record.pid, clock, graceMs);
+      stopped.push({ name: server, pid: record.pid, killed });
     } else if (record && (await processStartTime(record.pid)) === undefined) {
       // The server is gone, but it led a group, and workers it left behind may hold the GPU. No
       // process has its pid, and a pid still in use as a group id is never given out again: the
@@ -120,16 +128,17 @@ async function isRunning(mark: ProcessMark | undefined): Promise<boolean> {
 /**
  * SIGTERM to the process group led by `pid`, then SIGKILL to whatever of the group is left
  * after `graceMs`: the leader exiting is not enough, a worker it started (vLLM's engine) may
- * hold the GPU on. Resolves once the group is empty, or once SIGKILL was sent.
+ * hold the GPU on. Resolves once the group is empty, or once SIGKILL was sent: with true then,
+ * so the caller can say why the stop took the whole grace.
  */
-export async function stopGroup(pid: number, clock: Clock, graceMs: number): Promise<void> {
-  if (!signalGroup(pid, 'SIGTERM')) return;
+export async function stopGroup(pid: number, clock: Clock, graceMs: number): Promise<boolean> {
+  if (!signalGroup(pid, 'SIGTERM')) return false;
   const deadline = clock.monotonic() + graceMs;
   while (clock.monotonic() < deadline) {
     await clock.sleep(50);
-    if (!signalGroup(pid, 0)) return;
+    if (!signalGroup(pid, 0)) return false;
   }
-  signalGroup(pid, 'SIGKILL');
+  return signalGroup(pid, 'SIGKILL');
 }
 
 /** Signals every process of the group; false once the group has no process left. */

@@ -222,6 +222,9 @@ describe('managed model servers', () => {
     expect(await alive(worker)).toBe(true);
     await servers.stopAll();
     await until('the worker gone', () => !existsSync(`/proc/${worker}`) || readFileSync(`/proc/${worker}/stat`, 'utf8').includes(') Z'));
+    // The stop took the whole grace: the log says why.
+    expect(lines).toContain('sigterm-deaf: the managed server did not exit within 2 s of SIGTERM; killed it');
+    expect(serverLog('sigterm-deaf')).toMatch(/did not exit within 2 s of SIGTERM: killed\n/);
   });
 
   it('refuses to start a server whose port another program answers on', async () => {
@@ -298,6 +301,7 @@ describe('managed model servers', () => {
     await later.stopOrphans();
     expect(await alive(pid)).toBe(false);
     expect(pidOf('qwen')).toBeUndefined();
+    expect(lines).toContain(`stopping qwen (pid ${pid}), a managed server an earlier mcplocal left running; it has 2 s to exit`);
     expect(lines).toContain(`stopped qwen (pid ${pid}), a managed server an earlier mcplocal left running`);
 
     await until('the crash noticed', () => provider.server.state === 'stopped');
