@@ -86,14 +86,33 @@ describe.each(testDatabaseVariants())('an admin who can sign in ($name)', ({ ope
     expect(await tokens.findById('tok_cal_main')).toBeUndefined();
   });
 
-  it('gives MCPD_BOOTSTRAP_TOKEN to an admin when no admin can sign in, once', async () => {
-    await user('ada', 'admin', [{ name: 'bootstrap', expiresAt: new Date(clock.now().getTime() + DAY_MS) }]);
+  it('gives MCPD_BOOTSTRAP_TOKEN to an admin when no admin can sign in, the user admin first, once', async () => {
+    const soon = new Date(clock.now().getTime() + DAY_MS);
+    // ada sorts before admin: the token still goes to admin.
+    await user('ada', 'admin', [{ name: 'main', expiresAt: soon }]);
+    await user('admin', 'admin', [{ name: 'bootstrap', expiresAt: soon }]);
     clock.advance(2 * DAY_MS);
-    expect(await bootstrap(undefined)).toEqual({ kind: 'lockedOut' });
-    expect(await bootstrap('mcpctl_recovered')).toEqual({ kind: 'restored', userName: 'ada', tokenName: expect.stringMatching(/^bootstrap-[0-9a-f]{6}$/) as unknown });
-    expect((await tokens.findByHash(hashToken('mcpctl_recovered')))?.user.name).toBe('ada');
+    expect(await bootstrap(undefined)).toEqual({ kind: 'lockedOut', presetStale: false });
+    expect(await bootstrap('mcpctl_recovered')).toEqual({ kind: 'restored', userName: 'admin', tokenName: 'bootstrap-20260103000000' });
+    expect((await tokens.findByHash(hashToken('mcpctl_recovered')))?.user.name).toBe('admin');
     // The next start with the same variable finds its token there.
     expect(await bootstrap('mcpctl_recovered')).toEqual({ kind: 'present' });
+  });
+
+  it('says a preset token that is stored but signs in as no admin cannot get anyone back in', async () => {
+    // The first start's token, kept in the automation's variable; admin since stepped down, and ops's token expired.
+    await user('admin', 'member', [{ name: 'bootstrap' }]);
+    await tokens.insert({ id: 'tok_x', userId: (await users.findByName('admin'))!.id, name: 'x', tokenHash: hashToken('mcpctl_first'), expiresAt: null, createdAt: clock.now() });
+    await user('ops', 'admin', [{ name: 'main', expiresAt: new Date(clock.now().getTime() + DAY_MS) }]);
+    clock.advance(2 * DAY_MS);
+    expect(await bootstrap('mcpctl_first')).toEqual({ kind: 'lockedOut', presetStale: true });
+    expect(await bootstrap('mcpctl_fresh')).toEqual({ kind: 'restored', userName: 'ops', tokenName: 'bootstrap' });
+  });
+
+  it('finds nobody to give the token to when no user is an admin', async () => {
+    await user('cal', 'member');
+    expect(await bootstrap('mcpctl_any')).toEqual({ kind: 'noAdmin' });
+    expect(await tokens.findByHash(hashToken('mcpctl_any'))).toBeUndefined();
   });
 
   it('leaves the database alone when an admin can sign in', async () => {

@@ -30,8 +30,13 @@ export async function sayBootstrap(outcome: BootstrapOutcome, dataDir: string, l
         `no admin held a working token: the one in ${VARIABLE} now signs in as ${outcome.userName} (token ${outcome.tokenName}); revoke it once you have made the tokens you need`,
       );
       return;
-    case 'lockedOut':
-      logger.warn(`no admin holds a working token, so nobody can sign in to manage mcpd: restart it with ${VARIABLE} set to a new token to give one to an admin`);
+    case 'lockedOut': {
+      const stale = outcome.presetStale ? ` (the token ${VARIABLE} holds now is stored already, and no longer signs in as an admin)` : '';
+      logger.warn(`no admin holds a working token, so nobody can sign in to manage mcpd: restart it with ${VARIABLE} set to a new token to give one to an admin${stale}`);
+      return;
+    }
+    case 'noAdmin':
+      logger.warn(`no user holds the admin grant, so nobody can manage mcpd, and ${VARIABLE} has nobody to give its token to: make a user an admin in the database (users.role = 'admin')`);
       return;
     case 'presetUnused':
       logger.info(`${VARIABLE} is not used: the database already has users, and an admin holds a working token`);

@@ -19,10 +19,6 @@ export async function someAdminRemains(users: Pick<UserRepository, 'list'>, role
   return (await firstAdmin(await users.list(), roleBindings)) !== undefined;
 }
 
-/** The admin a token is given back to when nobody can sign in: a user by its role first, else by a binding. */
-export async function someAdmin(users: Pick<UserRepository, 'list'>, roleBindings: Pick<RoleBindingRepository, 'listForSubject'>): Promise<UserRow | undefined> {
-  return firstAdmin(await users.list(), roleBindings);
-}
 
 /**
  * An admin holding a token that works at `now` (one without an expiry, or not expired yet): the
@@ -37,7 +33,7 @@ export async function adminWhoCanSignIn(tokens: Pick<TokenRepository, 'list'>, r
 }
 
 /** The first of `users` holding the admin grant: by role first, which needs no query, then by bindings. */
-async function firstAdmin(users: UserRow[], roleBindings: Pick<RoleBindingRepository, 'listForSubject'>): Promise<UserRow | undefined> {
+export async function firstAdmin(users: UserRow[], roleBindings: Pick<RoleBindingRepository, 'listForSubject'>): Promise<UserRow | undefined> {
   const byRole = users.find((user) => user.role === 'admin');
   if (byRole) return byRole;
   for (const user of users) if ((await userPermissions(roleBindings, user)).admin) return user;
