@@ -11,6 +11,7 @@ export * from './usage.js';
 export * from './live.js';
 export * from './status.js';
 export * from './user-label.js';
+export * from './format-milliseconds.js';
 export * from './documents.js';
 export * from './credentials.js';
 export * from './provider-channel.js';

@@ -1,3 +1,5 @@
+import { formatMilliseconds } from '@mcpctl/protocol';
+
 /** `12 s ago`, `3 min ago`, `2 h ago` from an ISO time, seen from `now`. */
 export function age(iso: string | null | undefined, now: number): string {
   if (!iso) return '–';
@@ -8,13 +10,9 @@ export function age(iso: string | null | undefined, now: number): string {
   return `${Math.round(seconds / 86_400)} d ago`;
 }
 
-/** A duration given in ms as the CLI writes it: `870 ms`, `4.9 s`, `2 min 5 s`; `–` when unmeasured. */
+/** A duration given in ms as the CLI writes it (`870 ms`, `4.9 s`, `2m 05s`); `–` when unmeasured. */
 export function ms(value: number | null | undefined): string {
-  if (value === null || value === undefined) return '–';
-  if (value < 1000) return `${Math.round(value)} ms`;
-  if (value < 60_000) return `${(value / 1000).toFixed(1)} s`;
-  const seconds = Math.round(value / 1000);
-  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+  return value === null || value === undefined ? '–' : formatMilliseconds(value);
 }
 
 /** An audit record's tokens as `prompt/completion` (`10/6`), as `mcpctl get audit` shows them; `–` for a count the upstream did not give. */

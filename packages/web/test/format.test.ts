@@ -6,7 +6,7 @@ describe('durations', () => {
     expect(ms(870.4)).toBe('870 ms');
     expect(ms(4887)).toBe('4.9 s');
     expect(ms(59_949)).toBe('59.9 s');
-    expect(ms(125_000)).toBe('2 min 5 s');
+    expect(ms(125_000)).toBe('2m 05s');
   });
 
   it('say – when nothing was measured', () => {

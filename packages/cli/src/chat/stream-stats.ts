@@ -1,5 +1,4 @@
-import type { Usage } from '@mcpctl/protocol';
-import { formatMilliseconds } from '../format/milliseconds.js';
+import { formatMilliseconds, type Usage } from '@mcpctl/protocol';
 
 /** Where an answer is: nothing yet, thinking (reasoning deltas), answering, or done. */
 export type StreamPhase = 'waiting' | 'reasoning' | 'answering' | 'finished';

@@ -1,8 +1,7 @@
-import type { AuditRecordView } from '@mcpctl/protocol';
+import { formatMaybeMilliseconds, type AuditRecordView } from '@mcpctl/protocol';
 import type { Column } from '../../printer.js';
 import type { ResourcePresentation } from '../resource-presentation.js';
 import { READ_ONLY_KINDS } from '../../documents/read-only-kinds.js';
-import { formatMaybeMilliseconds } from '../../format/milliseconds.js';
 
 /** Longest error shown in a table cell; `-o json|yaml` has the whole text. */
 const ERROR_WIDTH = 60;

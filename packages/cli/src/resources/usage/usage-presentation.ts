@@ -1,8 +1,7 @@
-import type { UsageDimension, UsageReport, UsageRow } from '@mcpctl/protocol';
+import { formatMaybeMilliseconds, type UsageDimension, type UsageReport, type UsageRow } from '@mcpctl/protocol';
 import type { Column } from '../../printer.js';
-import { formatMaybeMilliseconds } from '../../format/milliseconds.js';
 
-/** `get usage`: one row per user, LLM or agent. Percentiles in ms; `-` where nothing was measured. */
+/** `get usage`: one row per user, LLM or agent. Percentiles as durations (`870 ms`, `4.9 s`); `-` where nothing was measured. */
 export function usageColumns(by: UsageDimension): ReadonlyArray<Column<UsageRow>> {
   return [
     { header: by, value: (row) => row.key ?? '(unknown)' },

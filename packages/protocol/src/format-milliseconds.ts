@@ -1,4 +1,7 @@
-/** `850 ms` below a second, `1.2 s` up to a minute, `2m 05s` past it. */
+/**
+ * A duration as mcpctl and the dashboard write it: `850 ms` below a second, `1.2 s` up to a
+ * minute, `2m 05s` past it.
+ */
 export function formatMilliseconds(milliseconds: number): string {
   if (milliseconds < 1000) return `${Math.round(milliseconds)} ms`;
   if (milliseconds < 60_000) return `${(milliseconds / 1000).toFixed(1)} s`;
