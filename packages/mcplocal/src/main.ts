@@ -9,10 +9,9 @@ import { lockHome, type HomeLock } from './home-lock.js';
 import { buildProviderRegistry } from './failover/build-provider-registry.js';
 import type { ProviderRegistry } from './failover/provider-registry.js';
 import { DEFAULT_LOCAL_ENDPOINT_HOST, startLocalEndpoint, type LocalEndpoint } from './local-endpoint/local-endpoint.js';
-import type { LocalEndpointOptions } from './local-endpoint/local-endpoint-options.js';
+import type { LocalEndpointMcpd, LocalEndpointOptions } from './local-endpoint/local-endpoint-options.js';
 import { ProviderSlots, type ProviderTurns } from './registrar/provider-slots.js';
 import { loginHintFor } from './registrar/refusal-message.js';
-import type { LocalEndpointMcpd } from './local-endpoint/local-endpoint-options.js';
 import { isLoopbackHost } from './local-endpoint/request-guard.js';
 import { providerEntry, providersToPublish } from './registrar/providers-to-publish.js';
 import { localWakes, type LocalWakes, type WakeableProvider } from './wake/local-wakes.js';
@@ -23,7 +22,7 @@ import type { VirtualLlmRegistrar } from './registrar/virtual-llm-registrar.js';
 const DEFAULT_PORT = 3200;
 /** Longest a stop may take before mcplocal exits anyway: the servers' SIGKILL grace (10 s) and the tasks' and callers' few seconds, with room. */
 const STOP_DEADLINE_MS = 30_000;
-const LOGIN_HINT = 'run `mcpctl login --url URL --token -` first';
+const LOG_IN_FIRST = 'run `mcpctl login --url URL --token -` first';
 
 interface CommandLine {
   /** Port of the local OpenAI-compatible endpoint; 0 picks a free one. */
@@ -172,7 +171,7 @@ async function main(): Promise<void> {
       if (!live) {
         // mcpctl takes its login from the environment too; mcplocal, a daemon, reads the file only.
         const fromEnv = env.MCPCTL_URL !== undefined || env.MCPCTL_TOKEN !== undefined ? ' (MCPCTL_URL and MCPCTL_TOKEN are read by mcpctl only)' : '';
-        fail(2, `not logged in: ${published.length} provider(s) to publish but no credentials in ${home}${fromEnv}; ${LOGIN_HINT}`);
+        fail(2, `not logged in: ${published.length} provider(s) to publish but no credentials in ${home}${fromEnv}; ${LOG_IN_FIRST}`);
       }
       const log = logger.child({ component: 'registrar' });
       const mode = providerTransportMode(config, env);

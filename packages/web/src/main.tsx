@@ -34,7 +34,6 @@ function staleText(status: Extract<LiveStatus, { phase: 'down' }>, now: number):
   return 'Not live: mcpd has not been reached yet.';
 }
 
-
 /** The header's word for the stream, with the reason it is down in plain sight. */
 function connectionText(status: LiveStatus): string {
   if (status.phase === 'connecting') return 'connecting';

@@ -3,7 +3,7 @@ import { tokenCreateSchema } from '@mcpctl/protocol';
 import { z } from 'zod';
 import type { Services } from '../services/services.js';
 import { ACCOUNT_BODY_LIMIT_BYTES } from './user-routes.js';
-import { parsePath } from './parse-request-part.js';
+import { parsePath, parseQuery } from './parse-request-part.js';
 
 const idOrNameParams = z.object({ idOrName: z.string().min(1).max(256) });
 const ownerQuery = z.object({ user: z.string().min(1).max(256).optional() });
@@ -20,7 +20,7 @@ export function tokenRoutes(app: FastifyInstance, { tokens }: Services): void {
   // `?user=NAME` picks whose token a name refers to; an id needs no user.
   app.delete('/api/v1/tokens/:idOrName', async (request, reply) => {
     const { idOrName } = parsePath(idOrNameParams, request.params);
-    await tokens.delete(request.principal, idOrName, ownerQuery.parse(request.query).user);
+    await tokens.delete(request.principal, idOrName, parseQuery(ownerQuery, request.query).user);
     return reply.code(204).send();
   });
 }

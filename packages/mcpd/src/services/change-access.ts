@@ -45,6 +45,9 @@ function lastAdminMessage(what: string): string {
   return `${what}: the change would leave nobody who may manage mcpd; make another user an admin first (role: admin, or a binding granting *)`;
 }
 
-/** The refusal of a change that would leave no admin anyone can sign in as; what names the change only fits the other refusal. */
+/**
+ * The refusal of a change that would leave no admin anyone can sign in as. It names no change: a
+ * caller's `what` (`alice is the only admin`) words the other refusal, and would mislead here.
+ */
 const LAST_ADMIN_TOKEN =
   "the change would leave no admin with a working token, and nobody could sign in to manage mcpd; give an admin another token first ('mcpctl create token NAME', with --user NAME for another admin)";

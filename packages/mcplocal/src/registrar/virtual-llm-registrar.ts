@@ -199,7 +199,13 @@ export class VirtualLlmRegistrar {
     const presented = this.sessions.toPresent(this.sessionId);
     const request: ProviderRegisterRequest = presented === undefined ? payload : { providerSessionId: presented, ...payload };
     const response = await this.channel.register(request, signal).catch(async (error: unknown) => {
-      if (error instanceof UnusableTransportError) await this.saveSession(error.registered.providerSessionId, presented);
+      if (error instanceof UnusableTransportError) {
+        this.sessionId = error.registered.providerSessionId;
+        // The transport's refusal is what the user must read; a file that cannot be written is said beside it.
+        await this.saveSession(error.registered.providerSessionId, presented).catch((saveError: unknown) =>
+          this.log.warn(`could not save the provider session for the next start: ${describe(saveError)}`),
+        );
+      }
       throw error;
     });
     this.sleepWatch.registeredAsleep(payload.providers.filter((provider) => provider.initialStatus === 'hibernating').map((provider) => provider.name));
