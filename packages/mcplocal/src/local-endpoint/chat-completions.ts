@@ -15,7 +15,7 @@ import { pipeResponse } from './pipe-response.js';
 import { readJsonBody } from './read-json-body.js';
 import { failUnansweredStream } from './send-answer.js';
 import { serveLocally, type LocalChat } from './serve-locally.js';
-import { wakeComments } from './wake-comments.js';
+import { waitComments } from './wait-comments.js';
 
 export interface ChatCompletionsContext {
   registry: ProviderRegistry;
@@ -123,7 +123,7 @@ async function serveAwake(context: ChatCompletionsContext, provider: LlmProvider
     const { wakes } = context;
     if (!wakes?.has(provider.name) || response.writableEnded || !(await foundAsleep(provider, error, chat.signal))) throw error;
     context.log?.info(`${provider.name}: its backend is asleep; waking it for a request on the local endpoint`);
-    const stopComments = chat.streaming ? wakeComments(response, provider.name, context.clock, context.wakeCommentIntervalMs) : undefined;
+    const stopComments = chat.streaming ? waitComments(response, 'waking', provider.name, context.clock, context.wakeCommentIntervalMs) : undefined;
     try {
       await wakes.wake(provider.name, chat.signal);
     } catch (wakeError) {
@@ -139,9 +139,18 @@ async function serveAwake(context: ChatCompletionsContext, provider: LlmProvider
   await serveInTurn(context, provider, chat, response);
 }
 
-/** Serves once the provider has room under its `maxConcurrent`, which relayed tasks count too. */
+/**
+ * Serves once the provider has room under its `maxConcurrent`, which relayed tasks count too; a
+ * streaming caller hears `: waiting NAME Ns` meanwhile.
+ */
 async function serveInTurn(context: ChatCompletionsContext, provider: LlmProvider, chat: LocalChat, response: ServerResponse): Promise<void> {
-  const release = await context.turns?.(provider.name, chat.signal);
+  const stopComments = chat.streaming && context.turns ? waitComments(response, 'waiting', provider.name, context.clock, context.wakeCommentIntervalMs) : undefined;
+  let release: (() => void) | undefined;
+  try {
+    release = await context.turns?.(provider.name, chat.signal);
+  } finally {
+    stopComments?.();
+  }
   try {
     await serveLocally(provider, chat, response);
   } finally {

@@ -14,7 +14,7 @@ import { isLoopbackHost, refuseWebPages } from './request-guard.js';
 import { requireToken } from './require-token.js';
 import { errorAnswer, failUnansweredStream, sendError, sendJson } from './send-answer.js';
 import { errorFrame } from './sse-writer.js';
-import { WAKE_COMMENT_INTERVAL_MS } from './wake-comments.js';
+import { WAKE_COMMENT_INTERVAL_MS } from './wait-comments.js';
 
 export const DEFAULT_LOCAL_ENDPOINT_HOST = '127.0.0.1';
 export const DEFAULT_LOCAL_ENDPOINT_PORT = 3200;

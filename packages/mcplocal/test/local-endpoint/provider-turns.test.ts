@@ -15,6 +15,7 @@ describe('the local endpoint under a provider’s maxConcurrent', () => {
   let endpoint: LocalEndpoint;
   let slots: ProviderSlots;
   let asked: string[];
+  let clock: ManualClock;
 
   beforeEach(async () => {
     upstream = await startFakeUpstream({ tokens: ['Hello', '.'] });
@@ -22,11 +23,12 @@ describe('the local endpoint under a provider’s maxConcurrent', () => {
     registry.register(new OpenAiProvider({ name: 'desk-qwen', url: upstream.url, model: 'fake-model' }));
     slots = new ProviderSlots();
     asked = [];
+    clock = new ManualClock(1_700_000_000_000);
     endpoint = await startLocalEndpoint({
       registry,
       port: 0,
       requireToken: false,
-      clock: new ManualClock(1_700_000_000_000),
+      clock,
       turns: (name, signal) => {
         asked.push(name);
         return slots.acquire(name, 1, signal);
@@ -50,12 +52,17 @@ describe('the local endpoint under a provider’s maxConcurrent', () => {
     // A relayed task of the same provider runs: its one slot is taken.
     const task = await slots.acquire('desk-qwen', 1, new AbortController().signal);
     const answer = chat(stream);
-    await vi.waitFor(() => expect(asked).toEqual(['desk-qwen']));
+    await vi.waitFor(() => expect(slots.waiting('desk-qwen')).toBe(1));
     expect(upstream.requests).toHaveLength(0);
+    // A streaming caller hears why nothing comes yet, as it would of a wake.
+    await clock.advanceAsync(3_000);
     task();
     const response = await answer;
     expect(response.status).toBe(200);
-    expect(await response.text()).toContain('Hello');
+    const text = await response.text();
+    expect(text).toContain('Hello');
+    if (stream) expect(text.startsWith(': waiting desk-qwen 3s\n\n')).toBe(true);
+    else expect(text).not.toContain('waiting');
     expect(upstream.requests).toHaveLength(1);
     // Its own turn went back when the answer ended.
     expect(slots.running('desk-qwen')).toBe(0);
