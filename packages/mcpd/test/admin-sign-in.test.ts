@@ -14,7 +14,7 @@ import { UserService } from '../src/services/user-service.js';
 import { userPermissions } from '../src/services/user-permissions.js';
 
 const LOCKOUT =
-  "the change would leave no admin with a working token, and nobody could sign in to manage mcpd; give an admin another token first ('mcpctl create token NAME', with --user NAME for another admin)";
+  "the change would leave no admin with a working token, and nobody could sign in to manage mcpd; give an admin another token first ('mcpctl create token --name NAME', with --user NAME for another admin)";
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /*

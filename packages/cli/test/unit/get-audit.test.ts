@@ -48,6 +48,11 @@ describe('get audit --user', () => {
     const env = await mcpdAnswering([record('admin')]);
     expect((await run(['get', 'audit', '--user', 'admin', '-o', 'json'], env)).stderr).toBe('');
   });
+
+  it("says nothing of a deleted user's records, which carry the name alone", async () => {
+    const env = await mcpdAnswering([record('alice')]);
+    expect((await run(['get', 'audit', '--user', 'alice (deleted)', '-o', 'json'], env)).stderr).toBe('');
+  });
 });
 
 describe('get audit --request-id', () => {

@@ -50,4 +50,4 @@ function lastAdminMessage(what: string): string {
  * caller's `what` (`alice is the only admin`) words the other refusal, and would mislead here.
  */
 const LAST_ADMIN_TOKEN =
-  "the change would leave no admin with a working token, and nobody could sign in to manage mcpd; give an admin another token first ('mcpctl create token NAME', with --user NAME for another admin)";
+  "the change would leave no admin with a working token, and nobody could sign in to manage mcpd; give an admin another token first ('mcpctl create token --name NAME', with --user NAME for another admin)";

@@ -33,8 +33,10 @@ export function registerGetAudit(get: Command, context: CliContext): void {
       const hint = olderPageHint(records, limit);
       if (hint) context.printer.notice(hint);
       // An mcpd from before it refused the filter answers the caller's own records whatever --user says: a table of them must not pass for another's.
-      if (filters.user !== undefined && records.some((record) => record.userName !== filters.user)) {
-        context.printer.notice(`note: --user ${filters.user} needs the view:audit permission, so these are your own calls`);
+      // A deleted user's records are read as `NAME (deleted)` and carry the name alone.
+      const { user } = filters;
+      if (user !== undefined && records.some((record) => record.userName !== user.replace(/ \(deleted\)$/, ''))) {
+        context.printer.notice(`note: --user ${user} needs the view:audit permission, so these are your own calls`);
       }
     });
 }
