@@ -23,12 +23,17 @@ export function agentParamsProblem(params: Record<string, unknown>): AgentParams
   const checked = chatCompletionRequestSchema.safeParse({ ...params, model: 'agent', messages: [{ role: 'user', content: '' }] });
   if (!checked.success) return { kind: 'invalid', error: checked.error };
   // Each is a request's own, but OpenAI refuses a request that sends both, and an agent's defaults go with every chat.
-  if (params.max_tokens != null && params.max_completion_tokens != null) {
-    const message = 'means what max_tokens means, and OpenAI refuses a request with both; keep one';
-    return { kind: 'invalid', error: new z.ZodError([{ code: 'custom', path: ['max_completion_tokens'], message, input: params.max_completion_tokens }]) };
+  const both = SAME_MEANING_PARAMETERS.find(([one, other]) => params[one] != null && params[other] != null);
+  if (both) {
+    const [one, other] = both;
+    const message = `means what ${one} means, and OpenAI refuses a request with both; keep one`;
+    return { kind: 'invalid', error: new z.ZodError([{ code: 'custom', path: [other], message, input: params[other] }]) };
   }
   return undefined;
 }
+
+/** Request parameters that say one thing under two names: OpenAI refuses a request that sends both. */
+export const SAME_MEANING_PARAMETERS: ReadonlyArray<readonly [string, string]> = [['max_tokens', 'max_completion_tokens']];
 
 /**
  * Request parameters model servers take: OpenAI's, and the sampling and decoding parameters of

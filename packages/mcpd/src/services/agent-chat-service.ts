@@ -1,4 +1,4 @@
-import { chatCompletionRequestSchema, THREAD_ID_HEADER, type ChatCompletionRequest, type ChatMessage } from '@mcpctl/protocol';
+import { chatCompletionRequestSchema, SAME_MEANING_PARAMETERS, THREAD_ID_HEADER, type ChatCompletionRequest, type ChatMessage } from '@mcpctl/protocol';
 import { badRequest, conflict, describeZodError, forbidden, notFound, serviceUnavailable } from '../errors.js';
 import type { Caller, CancelSignal } from '../inference/caller.js';
 import type { InferenceOutcome } from '../inference/inference-backend.js';
@@ -211,16 +211,14 @@ function titleOf(messages: ChatMessage[]): string | null {
   return text ? (text.length > 60 ? `${text.slice(0, 59)}…` : text) : null;
 }
 
-/** Fields that say one thing: a caller who sets either replaces an agent's default of the other. */
-const SAME_MEANING: ReadonlyArray<readonly [string, string]> = [['max_tokens', 'max_completion_tokens']];
-
 /**
- * An agent's default parameters that go under the request's own. A caller's `max_completion_tokens`
- * replaces a default `max_tokens` (and the other way round): OpenAI refuses a request with both.
+ * An agent's default parameters that go under the request's own. Of two names for one thing
+ * (`SAME_MEANING_PARAMETERS`), a caller who sets either replaces a default of the other: a
+ * caller's `max_completion_tokens` replaces a default `max_tokens`, as OpenAI refuses both.
  */
 function defaultsUnder(defaults: Record<string, unknown> | null | undefined, request: Record<string, unknown>): Record<string, unknown> {
   const replaced = new Set<string>();
-  for (const [one, other] of SAME_MEANING) {
+  for (const [one, other] of SAME_MEANING_PARAMETERS) {
     if (request[one] != null) replaced.add(other);
     if (request[other] != null) replaced.add(one);
   }
@@ -235,7 +233,7 @@ function defaultsUnder(defaults: Record<string, unknown> | null | undefined, req
  */
 function givenOver(defaults: Record<string, unknown> | null | undefined, request: Record<string, unknown>): Record<string, unknown> {
   if (!defaults) return request;
-  const defaulted = (name: string) => Object.hasOwn(defaults, name) || SAME_MEANING.some((pair) => pair.includes(name) && pair.some((other) => Object.hasOwn(defaults, other)));
+  const defaulted = (name: string) => Object.hasOwn(defaults, name) || SAME_MEANING_PARAMETERS.some((pair) => pair.includes(name) && pair.some((other) => Object.hasOwn(defaults, other)));
   return Object.fromEntries(Object.entries(request).filter(([name, value]) => value !== null || !defaulted(name)));
 }
 
