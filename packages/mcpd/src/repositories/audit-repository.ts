@@ -1,6 +1,6 @@
 import { and, desc, eq, getTableName, gte, lt, sql, type SQL } from 'drizzle-orm';
 import { auditRecords, type AuditRecordRow, type CopyRows, type Database, type NewAuditRecordRow } from '@mcpctl/db';
-import type { UsageDimension, UsageHour, UsageRow } from '@mcpctl/protocol';
+import { DELETED_USER_SUFFIX, type UsageDimension, type UsageHour, type UsageRow } from '@mcpctl/protocol';
 import { rawRows } from './raw-rows.js';
 
 export interface AuditFilter {
@@ -31,9 +31,6 @@ export interface UsageFilter {
 
 /** A record made by a user who was deleted since (its id names no user now). */
 const BY_DELETED_USER = sql.raw('(user_id is not null and not exists (select 1 from users where users.id = audit_records.user_id))');
-
-/** What marks a deleted user's name in usage by user, apart from a user made again under it. */
-export const DELETED_USER_SUFFIX = ' (deleted)';
 
 /**
  * The column each dimension groups by; by user, a deleted user's records are their own row: a

@@ -1,8 +1,8 @@
 import type { Clock } from '@mcpctl/clock';
-import { resolveTimePoint, timeWindowProblem, type AuditQuery, type AuditRecordView, type UsageQuery, type UsageReport } from '@mcpctl/protocol';
+import { deletedUserOf, resolveTimePoint, timeWindowProblem, type AuditQuery, type AuditRecordView, type UsageQuery, type UsageReport } from '@mcpctl/protocol';
 import { badRequest, forbidden } from '../errors.js';
 import type { Principal } from '../rbac/principal.js';
-import { DELETED_USER_SUFFIX, type AuditFilter, type AuditRepository } from '../repositories/audit-repository.js';
+import type { AuditFilter, AuditRepository } from '../repositories/audit-repository.js';
 import type { UserRepository } from '../repositories/user-repository.js';
 import type { AuditWriter } from './audit-writer.js';
 import { toAuditView } from './audit-view.js';
@@ -53,7 +53,7 @@ export class AuditService {
   /** An admin's user filter: the user of the name now, else the deleted ones of it. */
   async #whose(name: string | undefined): Promise<Pick<AuditFilter, 'userId' | 'deletedUserName'>> {
     if (name === undefined) return {};
-    const deleted = name.endsWith(DELETED_USER_SUFFIX) ? name.slice(0, -DELETED_USER_SUFFIX.length) : undefined;
+    const deleted = deletedUserOf(name);
     const current = deleted === undefined ? await this.users.findByName(name) : undefined;
     return current ? { userId: current.id } : { deletedUserName: deleted ?? name };
   }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { auditQuerySchema } from '@mcpctl/protocol';
+import { auditQuerySchema, deletedUserOf } from '@mcpctl/protocol';
 import type { CliContext } from '../../context.js';
 import type { OutputFormat } from '../../printer.js';
 import { outputOption } from '../../commands/option-parsers.js';
@@ -35,7 +35,7 @@ export function registerGetAudit(get: Command, context: CliContext): void {
       // An mcpd from before it refused the filter answers the caller's own records whatever --user says: a table of them must not pass for another's.
       // A deleted user's records are read as `NAME (deleted)` and carry the name alone.
       const { user } = filters;
-      if (user !== undefined && records.some((record) => record.userName !== user.replace(/ \(deleted\)$/, ''))) {
+      if (user !== undefined && records.some((record) => record.userName !== (deletedUserOf(user) ?? user))) {
         context.printer.notice(`note: --user ${user} needs the view:audit permission, so these are your own calls`);
       }
     });
