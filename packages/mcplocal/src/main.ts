@@ -149,9 +149,8 @@ async function main(): Promise<void> {
     await heldOpen(() => managed.stopOrphans());
     registry = buildProviderRegistry(config, env, systemClock, managed);
     // One count per provider for relayed tasks and the local endpoint's requests alike.
-    const slots = new ProviderSlots();
-    const limits = new Map(config.providers.map((entry) => [entry.name, entry.maxConcurrent]));
-    turns = (providerName, signal) => slots.acquire(providerName, limits.get(providerName), signal);
+    const slots = new ProviderSlots(new Map(config.providers.map((entry) => [entry.name, entry.maxConcurrent])));
+    turns = (providerName, signal) => slots.acquire(providerName, signal);
     const identity = workstationIdentity(env);
     const published = providersToPublish(config, env, identity, systemClock, managed);
     // One wake handler for mcpd's wakes and the local endpoint's: a recipe runs once for both.

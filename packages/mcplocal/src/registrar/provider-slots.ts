@@ -13,12 +13,16 @@ export class ProviderSlots {
   readonly #running = new Map<string, number>();
   readonly #waiting = new Map<string, Array<() => void>>();
 
+  /** `limits`: each provider's `maxConcurrent` by its name; one left out, or undefined, has none. */
+  constructor(private readonly limits: ReadonlyMap<string, number | undefined>) {}
+
   /**
-   * Resolves with the slot's release once the task may run (at once without a limit); rejects
+   * Resolves with the slot's release once the request may run (at once without a limit); rejects
    * with the signal's reason when it aborts first.
    */
-  acquire(name: string, limit: number | undefined, signal: AbortSignal): Promise<() => void> {
+  acquire(name: string, signal: AbortSignal): Promise<() => void> {
     if (signal.aborted) return Promise.reject(signal.reason as Error);
+    const limit = this.limits.get(name);
     if (limit === undefined || (this.#running.get(name) ?? 0) < limit) return Promise.resolve(this.#take(name));
     return new Promise((resolve, reject) => {
       const queue = this.#waiting.get(name) ?? [];

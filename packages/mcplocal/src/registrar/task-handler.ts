@@ -58,7 +58,7 @@ export class TaskHandler {
 
   constructor(private readonly options: TaskHandlerOptions) {
     this.clock = options.clock ?? systemClock;
-    this.slots = options.slots ?? new ProviderSlots();
+    this.slots = options.slots ?? new ProviderSlots(new Map([...options.providers.values()].map((entry) => [entry.provider.name, entry.maxConcurrent])));
     this.newId = options.newId ?? (() => randomUUID().replaceAll('-', ''));
   }
 
@@ -105,7 +105,7 @@ export class TaskHandler {
         return;
       case 'infer':
         this.start(task.taskId, task.llmName, 'infer', async (entry, scope) => {
-          const release = await this.slots.acquire(entry.provider.name, entry.maxConcurrent, scope.signal);
+          const release = await this.slots.acquire(entry.provider.name, scope.signal);
           try {
             await (entry.wake === undefined ? runInferTask(task, entry, scope) : runInferTaskAwake(task, entry, scope, this.options.wake, this.options.log));
           } finally {

@@ -21,7 +21,7 @@ describe('the local endpoint under a provider’s maxConcurrent', () => {
     upstream = await startFakeUpstream({ tokens: ['Hello', '.'] });
     const registry = new ProviderRegistry();
     registry.register(new OpenAiProvider({ name: 'desk-qwen', url: upstream.url, model: 'fake-model' }));
-    slots = new ProviderSlots();
+    slots = new ProviderSlots(new Map([['desk-qwen', 1]]));
     asked = [];
     clock = new ManualClock(1_700_000_000_000);
     endpoint = await startLocalEndpoint({
@@ -31,7 +31,7 @@ describe('the local endpoint under a provider’s maxConcurrent', () => {
       clock,
       turns: (name, signal) => {
         asked.push(name);
-        return slots.acquire(name, 1, signal);
+        return slots.acquire(name, signal);
       },
     });
   });
@@ -50,7 +50,7 @@ describe('the local endpoint under a provider’s maxConcurrent', () => {
 
   it.each([false, true])('waits for the turn a relayed task holds (streaming %s), then serves', async (stream) => {
     // A relayed task of the same provider runs: its one slot is taken.
-    const task = await slots.acquire('desk-qwen', 1, new AbortController().signal);
+    const task = await slots.acquire('desk-qwen', new AbortController().signal);
     const answer = chat(stream);
     await vi.waitFor(() => expect(slots.waiting('desk-qwen')).toBe(1));
     expect(upstream.requests).toHaveLength(0);
@@ -69,7 +69,7 @@ describe('the local endpoint under a provider’s maxConcurrent', () => {
   });
 
   it('gives the turn back when the caller leaves while waiting', async () => {
-    const task = await slots.acquire('desk-qwen', 1, new AbortController().signal);
+    const task = await slots.acquire('desk-qwen', new AbortController().signal);
     const leaving = new AbortController();
     const answer = fetch(`${endpoint.url}/v1/chat/completions`, {
       method: 'POST',

@@ -21,14 +21,14 @@ describe('a provider published under another name, with maxConcurrent 1', () => 
   it('makes a local request wait while a relayed task runs on it', async () => {
     h = await RegistrarHarness.start();
     h.upstream.setBehavior({ tokens: TEN, tokensPerSecond: 20 });
-    const slots = new ProviderSlots();
+    const slots = new ProviderSlots(new Map([['local-qwen', 1]]));
     const entry = h.localProvider({ publishName: 'qwen-desk', maxConcurrent: 1 });
     const registrar = h.registrar({ slots, publishedProviders: [entry] });
     await registrar.start();
     await h.mcpd.waitFor('the control stream', () => h!.mcpd.openStreams === 1);
     const registry = new ProviderRegistry();
     registry.register(entry.provider);
-    endpoint = await startLocalEndpoint({ registry, port: 0, requireToken: false, turns: (name, signal) => slots.acquire(name, 1, signal) });
+    endpoint = await startLocalEndpoint({ registry, port: 0, requireToken: false, turns: (name, signal) => slots.acquire(name, signal) });
 
     h.mcpd.pushTask({ kind: 'infer', taskId: 'relayed-1', llmName: 'qwen-desk', request: { messages: [{ role: 'user', content: 'hi' }] }, streaming: true });
     // The task counts under the provider's own name, where the local endpoint looks.
