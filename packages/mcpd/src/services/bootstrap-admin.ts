@@ -3,7 +3,7 @@ import type { RoleBindingRepository } from '../repositories/role-binding-reposit
 import type { TokenRepository } from '../repositories/token-repository.js';
 import type { UserRepository } from '../repositories/user-repository.js';
 import { generateId, generateToken, hashToken } from '../security/token.js';
-import { adminWhoCanSignIn, firstAdmin, userPermissions } from './user-permissions.js';
+import { adminWhoCanSignIn, firstAdmin } from './user-permissions.js';
 
 export const ADMIN_USER_NAME = 'admin';
 /** The name of the admin's first token, and of one `MCPD_BOOTSTRAP_TOKEN` gives back. */
@@ -65,6 +65,5 @@ export async function bootstrapAdmin(repositories: BootstrapRepositories, preset
 /** The user `admin` when it still holds the admin grant, else the first user who does. */
 async function adminToRestore(users: UserRepository, roleBindings: RoleBindingRepository): Promise<UserRow | undefined> {
   const named = await users.findByName(ADMIN_USER_NAME);
-  if (named && (named.role === 'admin' || (await userPermissions(roleBindings, named)).admin)) return named;
-  return firstAdmin(await users.list(), roleBindings);
+  return (named && (await firstAdmin([named], roleBindings))) ?? firstAdmin(await users.list(), roleBindings);
 }

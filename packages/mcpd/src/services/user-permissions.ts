@@ -19,7 +19,6 @@ export async function someAdminRemains(users: Pick<UserRepository, 'list'>, role
   return (await firstAdmin(await users.list(), roleBindings)) !== undefined;
 }
 
-
 /**
  * An admin holding a token that works at `now` (one without an expiry, or not expired yet): the
  * user someone can still sign in as to manage mcpd. Undefined when there is none.
