@@ -29,8 +29,10 @@ describe.each(testDatabaseVariants())('audit records on $name', (variant) => {
       expect(all.map((row) => row.llmName)).toEqual(['gpt', 'qwen3']);
       expect(all[1]).toMatchObject({ at, userName: 'alice', servedBy: 'qwen3-bob', streaming: true, status: 200, latencyMs: 12.5, firstTokenMs: 3.25, queueMs: 0.5, promptTokens: 10, completionTokens: 20, error: null });
       expect(all[0]).toMatchObject({ servedBy: null, streaming: false, status: 502, promptTokens: null, error: "it's \"broken\"\nbadly" });
+      // Each record says whether its user is gone: bob's id names nobody now.
+      expect(all.map((row) => [row.userName, row.userDeleted])).toEqual([['bob', true], ['alice', false]]);
       expect((await audit.list({ limit: 10, userId: 'u1' })).map((row) => row.llmName)).toEqual(['qwen3']);
-      expect((await audit.list({ limit: 10, deletedUserName: 'bob' })).map((row) => row.llmName)).toEqual(['gpt']);
+      expect((await audit.list({ limit: 10, deletedUserName: 'bob' })).map((row) => [row.llmName, row.userDeleted])).toEqual([['gpt', true]]);
       expect(await audit.list({ limit: 10, deletedUserName: 'alice' })).toEqual([]);
       expect((await audit.list({ limit: 10, llmName: 'gpt' })).map((row) => row.userName)).toEqual(['bob']);
     } finally {

@@ -324,6 +324,10 @@ describe('RBAC over HTTP', () => {
     const [before] = await ids(`?user=${encodeURIComponent('rb-audited (deleted)')}`);
     expect(await ids(`?user=${encodeURIComponent('rb-audited (deleted)')}`)).toEqual([before]);
     expect(before).toBeLessThan(now!);
+    // Each record says whether its user is gone, as the tables show it (`NAME (deleted)`).
+    const marks = async (query: string) => ((await (await mcpd.api(`/api/v1/audit${query}`, { token: auditor })).json()) as Array<{ userName: string; userDeleted: boolean }>).map((entry) => [entry.userName, entry.userDeleted]);
+    expect(await marks('?user=rb-audited')).toEqual([['rb-audited', false]]);
+    expect(await marks(`?user=${encodeURIComponent('rb-audited (deleted)')}`)).toEqual([['rb-audited', true]]);
     const byUser = (await (await mcpd.api('/api/v1/usage?by=user', { token: auditor })).json()) as UsageReport;
     expect(byUser.rows.filter((row) => row.key?.startsWith('rb-audited')).map((row) => [row.key, row.requests])).toEqual(
       expect.arrayContaining([

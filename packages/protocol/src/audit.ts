@@ -6,7 +6,10 @@ export const auditRecordViewSchema = z.object({
   id: z.string(),
   at: z.string(),
   userId: z.string().nullable(),
+  /** The user's name when the call was made. */
   userName: z.string().nullable(),
+  /** Whether that user was deleted since (absent from older servers). */
+  userDeleted: z.boolean().default(false),
   llmName: z.string(),
   servedBy: z.string().nullable(),
   endpoint: z.string(),
@@ -40,6 +43,11 @@ export const DELETED_USER_SUFFIX = ' (deleted)';
 /** The deleted user's name a `user` filter of `NAME (deleted)` asks for; undefined for any other name. */
 export function deletedUserOf(name: string): string | undefined {
   return name.endsWith(DELETED_USER_SUFFIX) ? name.slice(0, -DELETED_USER_SUFFIX.length) : undefined;
+}
+
+/** Who made a recorded call, as tables show it: the name a `user` filter takes back, `NAME (deleted)` for a user deleted since. */
+export function auditUserLabel(record: Pick<AuditRecordView, 'userName' | 'userDeleted'>): string | null {
+  return record.userName !== null && record.userDeleted ? `${record.userName}${DELETED_USER_SUFFIX}` : record.userName;
 }
 
 export const auditQuerySchema = z.object({

@@ -19,7 +19,7 @@ function agent(name: string, fields: Partial<LiveAgentView> = {}): LiveAgentView
 
 function auditRecord(id: number, fields: Partial<AuditRecordView> = {}): AuditRecordView {
   return {
-    id: String(id), at: '2026-03-01T23:30:05.000Z', userId: 'u1', userName: 'alice', llmName: 'qwen3', servedBy: null, endpoint: '/v1/chat/completions',
+    id: String(id), at: '2026-03-01T23:30:05.000Z', userId: 'u1', userName: 'alice', userDeleted: false, llmName: 'qwen3', servedBy: null, endpoint: '/v1/chat/completions',
     streaming: true, status: 200, latencyMs: 870, firstTokenMs: 120, queueMs: null, promptTokens: 10, completionTokens: 6, error: null, agentName: null,
     requestId: null, ...fields,
   };
@@ -234,10 +234,10 @@ describe('the dashboard page', () => {
     expect(await text(page, '[data-role=user] .content')).toBe('first line\nsecond');
   });
 
-  it('names the usage columns with capitals, says when no request came through an agent, and tells audit times in UTC as the chart does', async () => {
+  it('names the usage columns with capitals, says when no request came through an agent, tells audit times in UTC as the chart does, and marks a deleted user', async () => {
     mcpd.usage = { ...mcpd.usage, rows: [{ key: 'qwen3', requests: 1, errors: 0, promptTokens: 1, completionTokens: 1, latencyP50Ms: 1, latencyP95Ms: 1, firstTokenP50Ms: null, firstTokenP95Ms: null }] };
     mcpd.on('/api/v1/usage', (_request, response, url) => json(response, 200, url.searchParams.get('by') === 'agent' ? { ...mcpd.usage, by: 'agent', rows: [] } : { ...mcpd.usage, by: url.searchParams.get('by') }));
-    mcpd.audit = [auditRecord(1)];
+    mcpd.audit = [auditRecord(2, { userId: 'u0', userDeleted: true }), auditRecord(1)];
     const page = await open();
     await page.click('button[data-tab=usage]');
     await expect.poll(() => text(page, 'table.usage th')).toBe('LLM');
@@ -247,8 +247,10 @@ describe('the dashboard page', () => {
     await expect.poll(() => text(page, 'main p.muted')).toBe('No requests through an agent in that window.');
 
     await page.click('button[data-tab=audit]');
-    await page.locator('tr[data-audit]').waitFor();
+    await page.locator('tr[data-audit]').first().waitFor();
     expect(await text(page, 'table.audit th')).toBe('When (UTC)');
     expect(await text(page, 'tr[data-audit] td')).toBe('2026-03-01 23:30:05');
+    // A user deleted since is named as usage by user and the user filter name it.
+    expect(await page.locator('tr[data-audit] td:nth-child(2)').allTextContents()).toEqual(['alice (deleted)', 'alice']);
   });
 });

@@ -4,11 +4,12 @@ import { runInProcess as run, startStandInMcpd, type StandInMcpd } from '../help
 
 let mcpd: StandInMcpd | undefined;
 
-const record = (userName: string): AuditRecordView => ({
+const record = (userName: string, userDeleted = false): AuditRecordView => ({
   id: '7',
   at: '2026-12-05T10:00:00.000Z',
   userId: `usr_${userName}`,
   userName,
+  userDeleted,
   llmName: 'qwen3',
   servedBy: 'qwen3',
   endpoint: 'infer',
@@ -50,8 +51,14 @@ describe('get audit --user', () => {
   });
 
   it("says nothing of a deleted user's records, which carry the name alone", async () => {
-    const env = await mcpdAnswering([record('alice')]);
+    const env = await mcpdAnswering([record('alice', true)]);
     expect((await run(['get', 'audit', '--user', 'alice (deleted)', '-o', 'json'], env)).stderr).toBe('');
+  });
+
+  it('names a deleted user as the filter takes it back, apart from a user of the name now', async () => {
+    const env = await mcpdAnswering([record('alice', true), record('alice')]);
+    const rows = (await run(['get', 'audit'], env)).stdout.trim().split('\n').slice(1);
+    expect(rows.map((row) => row.split(/\s{2,}/)[1])).toEqual(['alice (deleted)', 'alice']);
   });
 });
 

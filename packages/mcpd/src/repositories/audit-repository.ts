@@ -1,5 +1,5 @@
-import { and, desc, eq, getTableName, gte, lt, sql, type SQL } from 'drizzle-orm';
-import { auditRecords, type AuditRecordRow, type CopyRows, type Database, type NewAuditRecordRow } from '@mcpctl/db';
+import { and, desc, eq, getTableColumns, getTableName, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { auditRecords, users, type AuditRecordRow, type CopyRows, type Database, type NewAuditRecordRow } from '@mcpctl/db';
 import { DELETED_USER_SUFFIX, type UsageDimension, type UsageHour, type UsageRow } from '@mcpctl/protocol';
 import { rawRows } from './raw-rows.js';
 
@@ -29,23 +29,31 @@ export interface UsageFilter {
   userId?: string | undefined;
 }
 
-/** A record made by a user who was deleted since (its id names no user now). */
-const BY_DELETED_USER = sql.raw('(user_id is not null and not exists (select 1 from users where users.id = audit_records.user_id))');
+/** A record stored with its user, as read beside the users now: whether that user was deleted since. */
+export type AuditListRow = AuditRecordRow & { userDeleted: boolean };
 
 /**
- * The column each dimension groups by; by user, a deleted user's records are their own row: a
- * user id that {@link USAGE_SOURCES}'s join found no user for. The suffix is written into the
- * statement, not bound: PostgreSQL matches the grouped expression to the selected one by its text.
+ * A record made by a user who was deleted since: a user id that the join on `users` (every
+ * statement that asks this joins it) found no user for.
+ */
+const DELETED_USER_TEXT = 'audit_records.user_id is not null and users.id is null';
+const BY_DELETED_USER = sql.raw(`(${DELETED_USER_TEXT})`);
+const RECORDS_WITH_USERS = 'audit_records left join users on users.id = audit_records.user_id';
+
+/**
+ * The column each dimension groups by; by user, a deleted user's records are their own row. The
+ * suffix is written into the statement, not bound: PostgreSQL matches the grouped expression to
+ * the selected one by its text.
  */
 const USAGE_KEYS: Record<UsageDimension, SQL> = {
-  user: sql.raw(`case when audit_records.user_id is not null and users.id is null then user_name || '${DELETED_USER_SUFFIX}' else user_name end`),
+  user: sql.raw(`case when ${DELETED_USER_TEXT} then user_name || '${DELETED_USER_SUFFIX}' else user_name end`),
   llm: sql.raw('llm_name'),
   agent: sql.raw('agent_name'),
 };
 
 /** What each dimension counts from: by user, the records beside the users they name, one join rather than a lookup per record. */
 const USAGE_SOURCES: Record<UsageDimension, SQL> = {
-  user: sql.raw('audit_records left join users on users.id = audit_records.user_id'),
+  user: sql.raw(RECORDS_WITH_USERS),
   llm: sql.raw('audit_records'),
   agent: sql.raw('audit_records'),
 };
@@ -116,8 +124,8 @@ export class AuditRepository {
     await this.db.execute(sql`insert into audit_records (${AUDIT_COLUMN_LIST}) select * from unnest(${sql.join(arrays, sql`, `)})`);
   }
 
-  /** Newest first. */
-  async list(filter: AuditFilter): Promise<AuditRecordRow[]> {
+  /** Newest first, each with whether its user was deleted since. */
+  async list(filter: AuditFilter): Promise<AuditListRow[]> {
     const conditions: SQL[] = [];
     if (filter.llmName) conditions.push(eq(auditRecords.llmName, filter.llmName));
     if (filter.deletedUserName) conditions.push(eq(auditRecords.userName, filter.deletedUserName), BY_DELETED_USER);
@@ -131,8 +139,9 @@ export class AuditRepository {
     if (filter.until) conditions.push(lt(auditRecords.at, filter.until));
     if (filter.beforeId !== undefined) conditions.push(lt(auditRecords.id, filter.beforeId));
     return this.db
-      .select()
+      .select({ ...getTableColumns(auditRecords), userDeleted: sql<boolean>`${BY_DELETED_USER}` })
       .from(auditRecords)
+      .leftJoin(users, eq(users.id, auditRecords.userId))
       .where(conditions.length > 0 ? and(...conditions) : undefined)
       .orderBy(desc(auditRecords.id))
       .limit(filter.limit);

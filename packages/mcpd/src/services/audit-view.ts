@@ -1,13 +1,14 @@
-import type { AuditRecordRow } from '@mcpctl/db';
 import type { AuditRecordView } from '@mcpctl/protocol';
+import type { AuditListRow } from '../repositories/audit-repository.js';
 
 /** An audit record as `GET /api/v1/audit` answers it; `replica` says whether the caller is told which replica answered. */
-export function toAuditView(row: AuditRecordRow, show: { replica: boolean } = { replica: false }): AuditRecordView {
+export function toAuditView(row: AuditListRow, show: { replica: boolean } = { replica: false }): AuditRecordView {
   return {
     id: String(row.id),
     at: row.at.toISOString(),
     userId: row.userId,
     userName: row.userName,
+    userDeleted: row.userDeleted,
     llmName: row.llmName,
     servedBy: row.servedBy,
     endpoint: row.endpoint,

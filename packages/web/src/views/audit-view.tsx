@@ -1,4 +1,4 @@
-import type { AuditRecordView } from '@mcpctl/protocol';
+import { auditUserLabel, type AuditRecordView } from '@mcpctl/protocol';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, messageOf } from '../api.js';
 import { ms, tokenPair, utcDateTime } from '../format.js';
@@ -105,7 +105,7 @@ export function AuditView({ token }: { token: string }) {
           <tbody>
             {records.map((record) => (
               <tr key={record.id} data-audit={record.id}>
-                <td>{utcDateTime(record.at)}</td><td>{record.userName ?? '–'}</td><td>{record.llmName}</td>
+                <td>{utcDateTime(record.at)}</td><td>{auditUserLabel(record) ?? '–'}</td><td>{record.llmName}</td>
                 <td>{record.servedBy === record.llmName ? '–' : (record.servedBy ?? '–')}</td><td>{record.agentName ?? '–'}</td><td>{record.endpoint}{record.streaming ? ' (stream)' : ''}</td>
                 <td class={record.status >= 400 ? 'error' : ''}>{record.status}</td><td>{ms(record.latencyMs)}</td><td>{ms(record.firstTokenMs)}</td>
                 <td class="number" title="prompt/completion">{tokenPair(record.promptTokens, record.completionTokens)}</td><td>{record.error ?? ''}</td>

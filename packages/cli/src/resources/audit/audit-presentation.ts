@@ -1,4 +1,4 @@
-import { formatMaybeMilliseconds, type AuditRecordView } from '@mcpctl/protocol';
+import { auditUserLabel, formatMaybeMilliseconds, type AuditRecordView } from '@mcpctl/protocol';
 import type { Column } from '../../printer.js';
 import type { ResourcePresentation } from '../resource-presentation.js';
 import { READ_ONLY_KINDS } from '../../documents/read-only-kinds.js';
@@ -9,7 +9,7 @@ const ERROR_WIDTH = 60;
 /** `get audit`: one row per inference, newest first. Times in ms; `-` where nothing was measured. */
 const AUDIT_COLUMNS: ReadonlyArray<Column<AuditRecordView>> = [
   { header: 'time', value: (record) => record.at },
-  { header: 'user', value: (record) => record.userName },
+  { header: 'user', value: (record) => auditUserLabel(record) },
   { header: 'llm', value: (record) => record.llmName },
   { header: 'served-by', value: (record) => (record.servedBy === record.llmName ? null : record.servedBy), wideOnly: true },
   { header: 'agent', value: (record) => record.agentName, wideOnly: true },
