@@ -10,6 +10,7 @@ export { readLines } from './read-lines.js';
 export { upstreamErrorMessage, errorMessageIn, streamFrameError } from './upstream-error-message.js';
 export { parseStreamFrame, type StreamFrame } from './parse-stream-frame.js';
 export { asksForUsage, refusesStreamOptions, toOpenAiRequestBody, type OpenAiRequestBodyOptions } from './openai/to-openai-request-body.js';
+export { STREAM_OPTIONS_REASK_MS, StreamOptionsRefusals } from './openai/stream-options-refusals.js';
 export { peekOpenAiChunk, type OpenAiChunkPeek } from './openai/peek-openai-chunk.js';
 export { chunkEnvelopeOf, stopChunk, type ChunkEnvelope } from './openai/stop-chunk.js';
 export { completionChunks, receivedCompletionSchema, type CompletionChunksOptions, type ReceivedCompletion } from './openai/completion-chunks.js';

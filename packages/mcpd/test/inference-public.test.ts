@@ -2,6 +2,7 @@ import { createServer, type RequestListener, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { ManualClock } from '@mcpctl/clock/manual';
+import { STREAM_OPTIONS_REASK_MS } from '@mcpctl/dialects';
 import { errorBodySchema } from '@mcpctl/protocol';
 import {
   SCRIPTED_CHUNKS,
@@ -361,10 +362,11 @@ describe('a public upstream that refuses stream_options, as Mistral’s API does
   let mcpd: TestServer;
   let upstream: FakeUpstream;
   let client: OpenAI;
+  const clock = new ManualClock();
 
   beforeAll(async () => {
     upstream = await startFakeUpstream({ tokenCount: 5, refuseStreamOptions: true });
-    mcpd = await startTestServer({ database: await embedded!.open() });
+    mcpd = await startTestServer({ database: await embedded!.open(), clock });
     await mcpd.api('/api/v1/llms', { json: { name: 'strict', type: 'openai', model: 'm', url: upstream.openaiBaseUrl } });
     client = new OpenAI({ baseURL: `${mcpd.url}/v1`, apiKey: mcpd.token, maxRetries: 0 });
   });
@@ -404,6 +406,20 @@ describe('a public upstream that refuses stream_options, as Mistral’s API does
       [200, 5],
       [200, 5],
     ]);
+  });
+
+  it('asks a server that refused stream_options again once STREAM_OPTIONS_REASK_MS has passed: it may take them now', async () => {
+    upstream.resetStats();
+    await streamedText();
+    clock.advance(STREAM_OPTIONS_REASK_MS - 1);
+    await streamedText();
+    expect(sentStreamOptions()).toEqual([false, false]);
+    clock.advance(1);
+    const asked = await streamedText();
+    expect(asked.finishes).toEqual(['stop']);
+    // Refused again: asked once more without them, and remembered for another period.
+    await streamedText();
+    expect(sentStreamOptions()).toEqual([false, false, true, false, false]);
   });
 
   it('remembers nothing from a refusal of stream_options the caller sent: the next stream asks for usage again', async () => {

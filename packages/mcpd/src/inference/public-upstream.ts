@@ -1,7 +1,7 @@
 import type { Clock } from '@mcpctl/clock';
 import { retryAfterSecondsOf, SERVED_BY_HEADER } from '@mcpctl/protocol';
 import type { Dispatcher } from 'undici';
-import { asksForUsage, refusesStreamOptions, SseSplitter, wholeAnswerType, type SseFrame } from '@mcpctl/dialects';
+import { asksForUsage, refusesStreamOptions, SseSplitter, StreamOptionsRefusals, wholeAnswerType, type SseFrame } from '@mcpctl/dialects';
 import type { CancelSignal } from '@mcpctl/upstream';
 import type { InferenceTarget } from '../catalog/llm-catalog.js';
 import { anthropicDialect } from './anthropic-dialect.js';
@@ -41,19 +41,16 @@ export interface PublicUpstreamOptions {
 
 const DIALECTS: Record<string, Dialect> = { openai: openAiDialect, ollama: openAiDialect, anthropic: anthropicDialect };
 
-/** How many upstream URLs the refusals of `stream_options` are kept for; past it the memory starts over. */
-const MAX_REMEMBERED_REFUSALS = 1024;
-
 /** Public LLMs: mcpd calls the upstream itself, with the key it keeps. */
 export class PublicUpstream implements InferenceBackend {
   /** How a stream waits on a full caller and how large a frame may grow: the same for every request. */
   readonly #hold: StreamHold;
   /**
    * Upstream URLs whose server refused the `stream_options` mcpd adds to a stream (a strict
-   * server's 400 or 422 naming the field): their streams go without it, and the audit takes
-   * usage from whichever chunk carries it. Kept per process; a replica learns it on its own.
+   * server's 400 or 422 naming the field): their streams go without it for a while, and the
+   * audit takes usage from whichever chunk carries it. Kept per process; a replica learns it on its own.
    */
-  readonly #refuseStreamOptions = new Set<string>();
+  readonly #refusals = new StreamOptionsRefusals();
 
   constructor(private readonly options: PublicUpstreamOptions) {
     this.#hold = { clock: options.clock, idleTimeoutMs: options.idleTimeoutMs, maxFrameBytes: options.maxAnswerBytes };
@@ -68,7 +65,7 @@ export class PublicUpstream implements InferenceBackend {
     }
   }
 
-  async #serve(call: InferenceCall, target: InferenceTarget, outcome: InferenceOutcome, askUsage = !this.#refuseStreamOptions.has(target.record.url ?? '')): Promise<void> {
+  async #serve(call: InferenceCall, target: InferenceTarget, outcome: InferenceOutcome, askUsage = this.#refusals.mayAsk(target.record.url ?? '', this.options.clock.monotonic())): Promise<void> {
     const dialect = DIALECTS[target.record.type] ?? openAiDialect;
     const streaming = call.request.stream === true;
     // mcpd asks a stream for usage the caller did not ask for; a server that refuses the field is
@@ -104,7 +101,7 @@ export class PublicUpstream implements InferenceBackend {
           // Remembered once the server took the stream without it: a refusal of something else
           // the caller put under stream_options turns nothing off for the next callers.
           await this.#serve(call, target, outcome, false);
-          this.#rememberRefusal(target.record.url ?? '');
+          this.#refusals.refused(target.record.url ?? '', this.options.clock.monotonic());
           return;
         }
         const retryAfter = answer.headers['retry-after'];
@@ -153,11 +150,6 @@ export class PublicUpstream implements InferenceBackend {
     } finally {
       if (!readingRest) answer.cut();
     }
-  }
-
-  #rememberRefusal(url: string): void {
-    if (this.#refuseStreamOptions.size >= MAX_REMEMBERED_REFUSALS) this.#refuseStreamOptions.clear();
-    this.#refuseStreamOptions.add(url);
   }
 
   /** SPEC §9 at request time: an IP literal is refused here, a name as its connection opens. */

@@ -9,6 +9,11 @@ export interface CompletionOptions {
   stop?: string[] | undefined;
   tools?: ChatTool[] | undefined;
   toolChoice?: unknown;
+  /**
+   * The caller asked for the usage chunk itself (`stream_options.include_usage`): a server that
+   * refused the field before is asked anyway, and its refusal is the caller's.
+   */
+  usageAsked?: boolean | undefined;
   /** Fields of the caller's request this interface does not name, passed on where the dialect allows. */
   extra?: Record<string, unknown> | undefined;
   /** Aborting it cancels the call to the local server. */

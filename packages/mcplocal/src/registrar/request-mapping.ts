@@ -34,6 +34,7 @@ export function toCompletionOptions(request: Record<string, unknown>, signal: Ab
     topP: body.top_p ?? undefined,
     tools: body.tools,
     toolChoice: body.tool_choice,
+    usageAsked: body.stream_options?.include_usage === true ? true : undefined,
     extra: Object.keys(extra).length > 0 ? extra : undefined,
     signal,
   };

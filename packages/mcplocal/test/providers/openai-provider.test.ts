@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SCRIPTED_CHUNKS, startFakeUpstream, type FakeUpstream } from '@mcpctl/test-kit';
 import { ManualClock } from '@mcpctl/clock/manual';
+import { STREAM_OPTIONS_REASK_MS } from '@mcpctl/dialects';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/errors.js';
 import { OpenAiProvider } from '../../src/providers/openai/openai-provider.js';
@@ -62,15 +63,36 @@ describe('OpenAI provider', () => {
     });
   });
 
-  it('asks a server that refuses stream_options again without them, once, then never with them, on both stream paths', async () => {
+  it('asks a server that refuses stream_options again without them, once, then not with them for a while, on both stream paths', async () => {
     upstream = await startFakeUpstream({ tokens: ['4', '.'], refuseStreamOptions: true });
-    const provider = new OpenAiProvider({ name: 'strict', url: upstream.url, model: 'm' });
+    const clock = new ManualClock();
+    const provider = new OpenAiProvider({ name: 'strict', url: upstream.url, model: 'm', clock });
     const deltas = await collect(provider.stream({ messages: QUESTION }));
     expect(deltas).toContainEqual(expect.objectContaining({ type: 'usage', usage: expect.objectContaining({ completionTokens: 2 }) }));
     const relayed: string[] = [];
     await provider.relayChunks({ messages: QUESTION }, async (text) => relayed.push(text));
     expect(relayed.at(-1)).toContain('"usage":{');
     expect(upstream.requests.map((request) => 'stream_options' in (request.body as object))).toEqual([true, false, false]);
+
+    // A server is upgraded, or the proxy that refused the field is changed: it is asked again after a while.
+    clock.advance(STREAM_OPTIONS_REASK_MS);
+    await provider.relayChunks({ messages: QUESTION }, async () => undefined);
+    expect(upstream.requests.map((request) => 'stream_options' in (request.body as object))).toEqual([true, false, false, true, false]);
+  });
+
+  it("asks for usage when the caller did, whatever the server refused before, and leaves the server's refusal to the caller", async () => {
+    upstream = await startFakeUpstream({ tokens: ['4', '.'] });
+    const provider = new OpenAiProvider({ name: 'strict', url: upstream.url, model: 'm' });
+    upstream.setBehavior({ refuseStreamOptions: true });
+    await provider.relayChunks({ messages: QUESTION }, async () => undefined);
+    upstream.setBehavior({ refuseStreamOptions: false });
+    // Remembered as refusing, but this caller asked: the server, which takes them now, is asked.
+    const relayed: string[] = [];
+    await provider.relayChunks({ messages: QUESTION, usageAsked: true }, async (text) => relayed.push(text));
+    expect(relayed.at(-1)).toContain('"usage":{');
+    upstream.setBehavior({ refuseStreamOptions: true });
+    await expect(provider.relayChunks({ messages: QUESTION, usageAsked: true }, async () => undefined)).rejects.toMatchObject({ status: 422 });
+    expect(upstream.requests.map((request) => 'stream_options' in (request.body as object))).toEqual([true, false, true, true]);
   });
 
   it('streams a whole completion a server answered a stream with, on both stream paths, the usage included', async () => {

@@ -30,6 +30,8 @@ describe('toCompletionOptions', () => {
       topP: 0.9,
       tools,
       toolChoice: 'auto',
+      // The caller's own ask for the usage chunk: a server that refused stream_options before is asked anyway.
+      usageAsked: true,
       extra: { max_completion_tokens: 50, stop: '###', seed: 7, chat_template_kwargs: { enable_thinking: false } },
       signal,
     });

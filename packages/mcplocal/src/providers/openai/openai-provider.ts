@@ -10,6 +10,7 @@ import {
   receivedCompletionSchema,
   refusesStreamOptions,
   SseSplitter,
+  StreamOptionsRefusals,
   toOpenAiRequestBody,
   upstreamEndpoint,
   wholeAnswerType,
@@ -60,10 +61,10 @@ export class OpenAiProvider implements LlmProvider {
   readonly name: string;
   private readonly options: OpenAiProviderOptions;
   /**
-   * Whether a stream asks the server for its usage chunk: false once the server refused
-   * `stream_options` (a strict server's 400 or 422 naming the field), so it is not refused again.
+   * Whether the server refused the `stream_options` a stream adds (a strict server's 400 or 422
+   * naming the field), so that it is not refused again for a while: this provider's one entry.
    */
-  #askUsage = true;
+  readonly #refusals = new StreamOptionsRefusals();
 
   constructor(options: OpenAiProviderOptions) {
     this.name = options.name;
@@ -226,17 +227,20 @@ export class OpenAiProvider implements LlmProvider {
    * The streamed chat completion `options` ask for, opened. mcpd needs the usage for its audit
    * whether or not the caller asked (it forwards the usage chunk only to a caller who did), so
    * the stream asks for it; a server that refuses the field is asked again without it, once, and
-   * from then on never with it.
+   * then not with it for a while ({@link StreamOptionsRefusals}). A caller that asked for usage
+   * itself has the server asked whatever it refused before, and its refusal is the caller's, as
+   * it would be calling the server directly.
    */
   private async openStream(options: CompletionOptions, signal: AbortSignal | undefined): Promise<UpstreamAnswer> {
-    const askUsage = this.#askUsage;
+    const clock = this.options.clock ?? systemClock;
+    const askUsage = options.usageAsked === true || this.#refusals.mayAsk(this.name, clock.monotonic());
     try {
       return await openProviderAnswer(this.streamRequest(options, signal, askUsage));
     } catch (error) {
-      if (!askUsage || !(error instanceof ProviderError) || !refusesStreamOptions(error.status, error.message)) throw error;
+      if (options.usageAsked === true || !askUsage || !(error instanceof ProviderError) || !refusesStreamOptions(error.status, error.message)) throw error;
       const answer = await openProviderAnswer(this.streamRequest(options, signal, false));
       // Remembered once the server took the stream without it (a 2xx: openProviderAnswer threw otherwise).
-      this.#askUsage = false;
+      this.#refusals.refused(this.name, clock.monotonic());
       return answer;
     }
   }
