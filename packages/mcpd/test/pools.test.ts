@@ -190,14 +190,19 @@ describe('pools and the wait queue', () => {
     expect(error).toMatch(/^no member of pool qwen3 could answer: cannot reach the upstream of broken: .+; then every other member of pool qwen3 is offline$/);
   });
 
-  it("answers a one-member pool's failure as that member's, with no other member to ask, at once", async () => {
-    await start();
+  it("answers a one-member pool's failure as that member's, with no other member to ask, at once, and logs it once, not as retried", async () => {
+    const warnings: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line) as Record<string, unknown>) });
+    await start({}, undefined, logger);
     await member('lonely', { url: 'http://127.0.0.1:9/v1' });
     const response = await infer('qwen3', { headers: { 'x-mcpctl-wait-seconds': '30' } });
     expect(response.status).toBe(502);
     expect(response.headers.get('retry-after')).toBeNull();
     const { error } = errorBodySchema.parse(await response.json());
     expect(error).toMatch(/^no member of pool qwen3 could answer: cannot reach the upstream of lonely: .+; it has no other member to ask$/);
+    const failures = warnings.filter((line) => line.msg === 'inference failed upstream');
+    expect(failures).toEqual([expect.objectContaining({ llm: 'qwen3', servedBy: 'lonely', status: 502, error })]);
+    expect(failures[0]).not.toHaveProperty('retriedOnAnotherMember');
   });
 
   it('picks a member that just failed after the others for the cooldown, then tries it again, and logs each retried failure', async () => {

@@ -4,7 +4,7 @@ import type { Dispatcher, Slot } from '../dispatch/dispatcher.js';
 import { badRequest, echo, HttpError, NoOtherMemberError, serviceUnavailable, unauthorized } from '../errors.js';
 import type { McpdMetrics } from '../metrics.js';
 import type { AuditWriter } from './audit-writer.js';
-import type { InferenceFailureLog } from './inference-failure-log.js';
+import type { InferenceFailure, InferenceFailureLog } from './inference-failure-log.js';
 import type { RecentRevocations } from './recent-revocations.js';
 import type { ShutdownGate } from './shutdown-gate.js';
 import { CuttableCaller } from '../inference/cuttable-caller.js';
@@ -127,14 +127,17 @@ export class InferenceService {
   async #serve(call: InferenceCall, outcome: Outcome, running: RunningCall, answerStarted: () => boolean): Promise<void> {
     this.hops.admit(call.hops ?? []);
     const failed = new Set<string>();
-    let first: { error: HttpError; pool: string } | undefined;
+    let first: { error: HttpError; pool: string; failure: InferenceFailure } | undefined;
     for (let attempt = 0; ; attempt += 1) {
       let slot: Slot;
       try {
         slot = await this.#acquire(call, failed, outcome);
       } catch (error) {
+        // No other member to ask: the caller's failure, logged with the call, says what befell the first.
         throw first ? poolFailure(first, error) : error;
       }
+      // The caller gets another member's answer; the log still says the first one failed.
+      if (first) this.options.failures.note(first.failure);
       if (call.caller.signal.aborted) {
         slot.release();
         throw new CallerGoneError();
@@ -163,8 +166,8 @@ export class InferenceService {
         // The pool's other members go first for a while, so the next callers do not wait on it too.
         this.dispatcher.memberFailed(slot.target.record.id);
         if (first) throw poolFailure(first, error);
-        // The caller gets another member's answer; the log still says this one failed.
-        this.options.failures.note({
+        failed.add(slot.target.record.id);
+        const failure: InferenceFailure = {
           llmName: call.name,
           servedBy: slot.target.record.name,
           status: error.statusCode,
@@ -173,9 +176,8 @@ export class InferenceService {
           upstreamFailure: error.upstreamFailure,
           retried: true,
           requestId: call.requestId,
-        });
-        failed.add(slot.target.record.id);
-        first = { error, pool: slot.target.record.poolName ?? call.name };
+        };
+        first = { error, pool: slot.target.record.poolName ?? call.name, failure };
       } finally {
         slot.release();
       }
