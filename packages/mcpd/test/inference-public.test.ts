@@ -149,10 +149,16 @@ describe('public path behaviour', () => {
     expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
   });
 
-  it('answers 404 for an unknown LLM', async () => {
+  it('answers 404 for an unknown LLM, and on the OpenAI face for an unknown model in the words of GET /v1/models', async () => {
     const response = await infer('missing');
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ error: 'LLM not found: missing' });
+    // `model` may name an LLM, an agent or a pool there: the list says which the caller may use.
+    const openAi = await mcpd.api('/v1/chat/completions', { json: { model: 'missing', messages: [{ role: 'user', content: 'Hi' }] } });
+    expect(openAi.status).toBe(404);
+    const retrieved = await mcpd.api('/v1/models/missing');
+    expect(await openAi.json()).toEqual({ error: 'model not found: missing; GET /v1/models lists the ones you may use' });
+    expect(await retrieved.json()).toEqual({ error: 'model not found: missing; GET /v1/models lists the ones you may use' });
   });
 
   it('answers 400 for a request without messages', async () => {

@@ -215,7 +215,7 @@ describe('echoes of the caller input', () => {
     const model = await mcpd.api('/v1/chat/completions', { json: { model: 'm'.repeat(256), ...chat('Hi') }, token: memberToken });
     expect(model.status).toBe(404);
     const modelError = await errorOf(model);
-    expect(modelError.startsWith('LLM not found: mmmm')).toBe(true);
+    expect(modelError.startsWith('model not found: mmmm')).toBe(true);
     expect(longest(modelError, 'm')).toBe(200);
 
     const key = await mcpd.api('/api/v1/users', { json: { name: 'keyed', ['k'.repeat(5000)]: 1 } });

@@ -35,6 +35,8 @@ export interface DispatchRequest {
   waitForOfflineMs?: number | undefined;
   /** Members not to use again (one that just failed). */
   exclude?: ReadonlySet<string>;
+  /** The refusal of a name that is no LLM or pool the caller sees, in the words of the face it came by; default `LLM not found: NAME`. */
+  unknownName?: ((name: string) => HttpError) | undefined;
   /** Told every few seconds while the request waits on a wake. */
   onWaking?: ((llmName: string, elapsedMs: number) => void) | undefined;
   /**
@@ -254,7 +256,7 @@ export class Dispatcher {
       return { key: `llm:${name}`, pooled: false, members: [llm] };
     }
     const pool = (await this.catalog.findPool(name)).filter((member) => mayDispatchToMember(principal, member));
-    if (pool.length === 0) throw notFound(`LLM not found: ${echo(name)}`);
+    if (pool.length === 0) throw request.unknownName?.(name) ?? notFound(`LLM not found: ${echo(name)}`);
     const runnable = pool.filter((member) => principal.can('run', 'llms', member.record));
     if (runnable.length === 0) throw forbidden(`running pool ${name} needs the run:llms permission for one of its members; ask an admin for a role binding that grants it`);
     return { key: `pool:${name}`, pooled: true, members: runnable };

@@ -4,6 +4,9 @@ import type { Principal } from '../rbac/principal.js';
 import type { ChatCompletionRequest } from '@mcpctl/protocol';
 import type { Caller } from './caller.js';
 
+/** The `endpoint` of a call on the OpenAI face, `POST /v1/chat/completions`. */
+export const OPEN_AI_ENDPOINT = 'chat.completions';
+
 export interface InferenceCall {
   principal: Principal;
   /** The LLM name the caller asked for. */

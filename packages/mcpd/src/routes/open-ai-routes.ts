@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Model, ModelList } from '@mcpctl/protocol';
 import type { Services } from '../services/services.js';
 import { inferenceRoute, noteAgentChat } from './inference-route.js';
+import { OPEN_AI_ENDPOINT } from '../inference/inference-backend.js';
 import { inferenceCall } from './inference-call.js';
 import { settle } from './reply-caller.js';
 
@@ -10,7 +11,7 @@ import { settle } from './reply-caller.js';
  * `model` names an LLM, else an agent, else a pool.
  */
 export function openAiRoutes(app: FastifyInstance, { inference, agentChat, models, modelList, limits }: Services): void {
-  app.post('/v1/chat/completions', inferenceRoute({ limits, inference }, 'chat.completions'), async (request, reply) => {
+  app.post('/v1/chat/completions', inferenceRoute({ limits, inference }, OPEN_AI_ENDPOINT), async (request, reply) => {
     const call = inferenceCall(request, reply);
     if ((await models.kindOf(request.principal, call.name)) === 'agent') {
       noteAgentChat(request, call.name);

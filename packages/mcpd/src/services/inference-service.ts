@@ -7,8 +7,9 @@ import type { AuditWriter } from './audit-writer.js';
 import type { InferenceFailure, InferenceFailureLog } from './inference-failure-log.js';
 import type { RecentRevocations } from './recent-revocations.js';
 import type { ShutdownGate } from './shutdown-gate.js';
+import { unknownModel } from './model-list-service.js';
 import { CuttableCaller } from '../inference/cuttable-caller.js';
-import type { InferenceBackend, InferenceCall, InferenceOutcome } from '../inference/inference-backend.js';
+import { OPEN_AI_ENDPOINT, type InferenceBackend, type InferenceCall, type InferenceOutcome } from '../inference/inference-backend.js';
 import type { HopGuard } from '../inference/hop-guard.js';
 import { KeepaliveCaller } from '../inference/keepalive-caller.js';
 import { StreamForwarder } from '../inference/stream-forwarder.js';
@@ -192,6 +193,8 @@ export class InferenceService {
       signal: call.caller.signal,
       waitForOfflineMs: call.waitSeconds === undefined ? undefined : call.waitSeconds * 1000,
       exclude,
+      // A caller of the OpenAI face named a `model`; an agent's own LLM gone is the agent's to explain.
+      unknownName: call.endpoint === OPEN_AI_ENDPOINT && call.agentName === undefined ? unknownModel : undefined,
       onWaking: streaming
         ? (llmName, elapsedMs) => call.caller.openStream({}).write(`: waking ${llmName} ${Math.round(elapsedMs / 1000)}s\n\n`)
         : undefined,

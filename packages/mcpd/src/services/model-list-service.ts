@@ -1,9 +1,14 @@
 import type { AgentView, Model, ModelList } from '@mcpctl/protocol';
-import { echo, notFound } from '../errors.js';
+import { echo, notFound, type HttpError } from '../errors.js';
 import type { Principal } from '../rbac/principal.js';
 import type { AgentService } from './agent-service.js';
 import type { LlmService } from './llm-service.js';
 import type { PoolService } from './pool-service.js';
+
+/** A `model` that names nothing the caller may use, on the OpenAI face: the list says what it may. */
+export function unknownModel(name: string): HttpError {
+  return notFound(`model not found: ${echo(name)}; GET /v1/models lists the ones you may use`);
+}
 
 /** `GET /v1/models`: the LLMs, agents and pools a caller sees, one entry per name. */
 export class ModelListService {
@@ -30,7 +35,7 @@ export class ModelListService {
     if (agent) {
       throw notFound(`model not found: agent ${agent.name} cannot answer now, its LLM ${agent.llm} ${agent.llmState === 'moved' ? 'changed hands' : 'is gone'}; mcpctl describe agent ${agent.name} says what to do`);
     }
-    throw notFound(`model not found: ${echo(id)}; GET /v1/models lists the ones you may use`);
+    throw unknownModel(id);
   }
 
   async #read(principal: Principal): Promise<{ list: ModelList; unusableAgents: AgentView[] }> {

@@ -141,7 +141,7 @@ describe('the local endpoint forwarding to mcpd, with failover', () => {
     const endpoint = await endpointFor();
     const response = await post(endpoint, { model: 'no-such-llm', messages: HI });
     expect(response.status).toBe(404);
-    expect(await response.json()).toEqual({ error: 'LLM not found: no-such-llm' });
+    expect(await response.json()).toEqual({ error: 'model not found: no-such-llm; GET /v1/models lists the ones you may use' });
   });
 
   it('cancels the forwarded request upstream when the caller goes away', async () => {
