@@ -142,6 +142,38 @@ describe('Anthropic provider', () => {
     });
   });
 
+  it('streams a whole message a server answered a stream with, tool calls and usage included, and says what came when it is not one', async () => {
+    const message = {
+      id: 'msg_4',
+      type: 'message',
+      role: 'assistant',
+      model: 'claude',
+      content: [
+        { type: 'text', text: 'Let me add.' },
+        { type: 'tool_use', id: 'toolu_5', name: 'add', input: { a: 2, b: 2 } },
+      ],
+      stop_reason: 'tool_use',
+      usage: { input_tokens: 10, output_tokens: 8 },
+    };
+    server = await startScriptedServer({ contentType: 'application/json', chunks: [JSON.stringify(message)] });
+    const provider = new AnthropicProvider({ name: 'claude', url: server.url, model: 'claude' });
+    const deltas = (await collect(provider.stream({ messages: QUESTION }))).map(({ at: _at, ...delta }) => delta);
+    expect(deltas).toEqual([
+      { type: 'text', text: 'Let me add.' },
+      { type: 'tool-call', index: 0, id: 'toolu_5', name: 'add', arguments: '{"a":2,"b":2}' },
+      { type: 'finish', reason: 'tool_calls' },
+      { type: 'usage', usage: { promptTokens: 10, completionTokens: 8, totalTokens: 18 } },
+    ]);
+    await server.close();
+
+    server = await startScriptedServer({ contentType: 'application/json', chunks: [JSON.stringify({ error: { type: 'overloaded_error', message: 'Overloaded' } })] });
+    const failing = new AnthropicProvider({ name: 'claude', url: server.url, model: 'claude' });
+    await expect(collect(failing.stream({ messages: QUESTION }))).rejects.toMatchObject({
+      status: 502,
+      message: 'provider "claude" answered a streaming request with application/json that is not a chat completion: Overloaded',
+    });
+  });
+
   it('refuses content Anthropic cannot take with a 400, before calling the server', async () => {
     upstream = await startFakeUpstream();
     const provider = new AnthropicProvider({ name: 'claude', url: upstream.url, model: 'claude' });

@@ -1,23 +1,31 @@
-import type { Clock } from '@mcpctl/clock';
+import { systemClock, type Clock } from '@mcpctl/clock';
 import { modelIdListSchema } from '@mcpctl/protocol';
 import {
   AnthropicStreamTranslator,
   anthropicHeaders,
   anthropicResponseBodySchema,
+  completionChunks,
+  errorMessageIn,
   fromAnthropicResponse,
+  isJsonType,
+  notACompletionMessage,
   readAnthropicStreamEvent,
   readSse,
   toAnthropicRequest,
   upstreamEndpoint,
+  wholeAnswerType,
 } from '@mcpctl/dialects';
+import type { UpstreamAnswer } from '@mcpctl/upstream';
+import { ProviderError } from '../../errors.js';
 import { AVAILABILITY_TIMEOUT_MS, checkAvailability } from '../check-availability.js';
 import { translated } from '../dialect-failure.js';
 import { parseJsonFrame } from '../json-frame.js';
 import type { CompletionOptions, CompletionResult, LlmProvider, StreamDelta } from '../llm-provider.js';
 import { fromOpenAiCompletion } from '../openai/from-openai-completion.js';
 import { mapOpenAiChunk } from '../openai/map-openai-chunk.js';
-import { fetchProviderJson, openProviderStream, type ProviderHttpRequest } from '../provider-http.js';
+import { bodyFailure, fetchProviderJson, openProviderAnswer, type ProviderHttpRequest } from '../provider-http.js';
 import { providerStream, unfinishedStream } from '../provider-stream.js';
+import { pulledBody } from '../pulled-body.js';
 import { toChatRequest } from '../to-chat-request.js';
 
 /** Options of {@link AnthropicProvider}. */
@@ -70,7 +78,13 @@ export class AnthropicProvider implements LlmProvider {
 
   private async *streamDeltas(options: CompletionOptions, signal: AbortSignal): AsyncGenerator<StreamDelta> {
     const request = this.request('POST', '/messages', signal, this.translate(options, true));
-    const streamed = await openProviderStream({ ...request, headers: { ...request.headers, accept: 'text/event-stream' } });
+    const answer = await openProviderAnswer({ ...request, headers: { ...request.headers, accept: 'text/event-stream' } });
+    const mediaType = wholeAnswerType(answer.headers['content-type']);
+    if (mediaType !== undefined) {
+      for (const chunk of await this.wholeAnswerChunks(answer, mediaType, signal)) yield* mapOpenAiChunk(chunk);
+      return;
+    }
+    const streamed = pulledBody(answer);
     const translator = new AnthropicStreamTranslator({ model: this.options.model, created: 0, includeUsage: true });
     for await (const event of readSse(streamed)) {
       const frame = parseJsonFrame(event.data, this.name);
@@ -83,6 +97,31 @@ export class AnthropicProvider implements LlmProvider {
     // As for OpenAI streams: once the stop reason came, the answer is whole; the usage is still owed.
     if (!translator.finished) throw unfinishedStream(this.name);
     for (const chunk of translator.finish()) yield* mapOpenAiChunk(chunk);
+  }
+
+  /**
+   * A server that ignores `stream` answers with the whole message as JSON: its chunks, as the
+   * OpenAI provider and mcpd make them of a whole answer, the usage included. A whole answer that
+   * is not a message is a 502 saying what came.
+   */
+  private async wholeAnswerChunks(answer: UpstreamAnswer, mediaType: string, signal: AbortSignal) {
+    const notAMessage = (said?: string) => new ProviderError(502, notACompletionMessage(`provider "${this.name}"`, mediaType, said));
+    if (!isJsonType(mediaType)) {
+      answer.cut();
+      throw notAMessage();
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(await answer.text());
+    } catch (error) {
+      if (error instanceof SyntaxError) throw notAMessage();
+      throw bodyFailure(error, this.name, signal);
+    }
+    const message = anthropicResponseBodySchema.safeParse(body);
+    if (!message.success) throw notAMessage(errorMessageIn(body));
+    const created = Math.floor((this.options.clock ?? systemClock).now().getTime() / 1000);
+    const completion = fromAnthropicResponse(message.data, { model: this.options.model, created });
+    return completionChunks(completion, { envelope: { id: completion.id, created, model: this.options.model }, includeUsage: true });
   }
 
   private translate(options: CompletionOptions, stream: boolean) {
