@@ -5,10 +5,7 @@ import {
   anthropicHeaders,
   anthropicResponseBodySchema,
   completionChunks,
-  errorMessageIn,
   fromAnthropicResponse,
-  isJsonType,
-  notACompletionMessage,
   readAnthropicStreamEvent,
   readSse,
   toAnthropicRequest,
@@ -16,17 +13,17 @@ import {
   wholeAnswerType,
 } from '@mcpctl/dialects';
 import type { UpstreamAnswer } from '@mcpctl/upstream';
-import { ProviderError } from '../../errors.js';
 import { AVAILABILITY_TIMEOUT_MS, checkAvailability } from '../check-availability.js';
 import { translated } from '../dialect-failure.js';
 import { parseJsonFrame } from '../json-frame.js';
 import type { CompletionOptions, CompletionResult, LlmProvider, StreamDelta } from '../llm-provider.js';
 import { fromOpenAiCompletion } from '../openai/from-openai-completion.js';
 import { mapOpenAiChunk } from '../openai/map-openai-chunk.js';
-import { bodyFailure, fetchProviderJson, openProviderAnswer, type ProviderHttpRequest } from '../provider-http.js';
+import { fetchProviderJson, openProviderAnswer, type ProviderHttpRequest } from '../provider-http.js';
 import { providerStream, unfinishedStream } from '../provider-stream.js';
 import { pulledBody } from '../pulled-body.js';
 import { toChatRequest } from '../to-chat-request.js';
+import { readWholeAnswer } from '../whole-answer.js';
 
 /** Options of {@link AnthropicProvider}. */
 export interface AnthropicProviderOptions {
@@ -105,22 +102,9 @@ export class AnthropicProvider implements LlmProvider {
    * is not a message is a 502 saying what came.
    */
   private async wholeAnswerChunks(answer: UpstreamAnswer, mediaType: string, signal: AbortSignal) {
-    const notAMessage = (said?: string) => new ProviderError(502, notACompletionMessage(`provider "${this.name}"`, mediaType, said));
-    if (!isJsonType(mediaType)) {
-      answer.cut();
-      throw notAMessage();
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(await answer.text());
-    } catch (error) {
-      if (error instanceof SyntaxError) throw notAMessage();
-      throw bodyFailure(error, this.name, signal);
-    }
-    const message = anthropicResponseBodySchema.safeParse(body);
-    if (!message.success) throw notAMessage(errorMessageIn(body));
+    const message = await readWholeAnswer(answer, mediaType, this.name, anthropicResponseBodySchema, signal);
     const created = Math.floor((this.options.clock ?? systemClock).now().getTime() / 1000);
-    const completion = fromAnthropicResponse(message.data, { model: this.options.model, created });
+    const completion = fromAnthropicResponse(message, { model: this.options.model, created });
     return completionChunks(completion, { envelope: { id: completion.id, created, model: this.options.model }, includeUsage: true });
   }
 

@@ -2,9 +2,6 @@ import { systemClock, type Clock } from '@mcpctl/clock';
 import { chatCompletionChunkSchema, chatCompletionSchema, modelIdListSchema } from '@mcpctl/protocol';
 import {
   completionChunks,
-  errorMessageIn,
-  isJsonType,
-  notACompletionMessage,
   peekOpenAiChunk,
   readSse,
   receivedCompletionSchema,
@@ -28,6 +25,7 @@ import { providerStream, unfinishedStream } from '../provider-stream.js';
 import { fromOpenAiCompletion } from './from-openai-completion.js';
 import { mapOpenAiChunk, type OpenAiChunkBody } from './map-openai-chunk.js';
 import { toChatRequest } from '../to-chat-request.js';
+import { readWholeAnswer } from '../whole-answer.js';
 import { reportsSleeping, vllmSleepStateUrl } from './vllm-sleep-state.js';
 
 /** Options of {@link OpenAiProvider}. */
@@ -254,22 +252,9 @@ export class OpenAiProvider implements LlmProvider {
   private async wholeAnswerChunks(answer: UpstreamAnswer, signal: AbortSignal | undefined): Promise<string[] | undefined> {
     const mediaType = wholeAnswerType(answer.headers['content-type']);
     if (mediaType === undefined) return undefined;
-    const notACompletion = (said?: string) => new ProviderError(502, notACompletionMessage(`provider "${this.name}"`, mediaType, said));
-    if (!isJsonType(mediaType)) {
-      answer.cut();
-      throw notACompletion();
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(await answer.text());
-    } catch (error) {
-      if (error instanceof SyntaxError) throw notACompletion();
-      throw bodyFailure(error, this.name, signal);
-    }
-    const completion = receivedCompletionSchema.safeParse(body);
-    if (!completion.success) throw notACompletion(errorMessageIn(body));
+    const completion = await readWholeAnswer(answer, mediaType, this.name, receivedCompletionSchema, signal);
     const envelope = { id: 'chatcmpl-mcplocal', created: Math.floor((this.options.clock ?? systemClock).now().getTime() / 1000), model: this.options.model };
-    return completionChunks(completion.data, { envelope, includeUsage: true }).map((chunk) => JSON.stringify(chunk));
+    return completionChunks(completion, { envelope, includeUsage: true }).map((chunk) => JSON.stringify(chunk));
   }
 
   private streamRequest(options: CompletionOptions, signal: AbortSignal | undefined, askUsage: boolean): ProviderHttpRequest {
