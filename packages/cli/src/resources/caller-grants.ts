@@ -14,3 +14,14 @@ export async function callerStatus(client: ApiClient): Promise<StatusView['user'
 export function holdsUnlimited(user: StatusView['user'], permission: string): boolean {
   return user.admin || (user.grants?.includes(permission) ?? false);
 }
+
+/**
+ * Whether the caller holds `permission` in any form: for every name or some, of every row kind
+ * or one (`view:llms`, `view:llms:virtual`, `view:llms on qwen`). Undefined when mcpd does not
+ * list grants.
+ */
+export function holdsAny(user: StatusView['user'], permission: string): boolean | undefined {
+  if (user.admin) return true;
+  if (user.grants === undefined) return undefined;
+  return user.grants.some((grant) => grant === '*' || grant === permission || grant.startsWith(`${permission}:`) || grant.startsWith(`${permission} `));
+}
