@@ -65,7 +65,7 @@ export class PublicUpstream implements InferenceBackend {
     }
   }
 
-  async #serve(call: InferenceCall, target: InferenceTarget, outcome: InferenceOutcome, askUsage = this.#refusals.mayAsk(target.record.url ?? '', this.options.clock.monotonic())): Promise<void> {
+  async #serve(call: InferenceCall, target: InferenceTarget, outcome: InferenceOutcome, askUsage = this.#refusals.mayAsk(target.record.url ?? '', this.options.clock)): Promise<void> {
     const dialect = DIALECTS[target.record.type] ?? openAiDialect;
     const streaming = call.request.stream === true;
     // mcpd asks a stream for usage the caller did not ask for; a server that refuses the field is
@@ -101,7 +101,7 @@ export class PublicUpstream implements InferenceBackend {
           // Remembered once the server took the stream without it: a refusal of something else
           // the caller put under stream_options turns nothing off for the next callers.
           await this.#serve(call, target, outcome, false);
-          this.#refusals.refused(target.record.url ?? '', this.options.clock.monotonic());
+          this.#refusals.refused(target.record.url ?? '', this.options.clock);
           return;
         }
         const retryAfter = answer.headers['retry-after'];

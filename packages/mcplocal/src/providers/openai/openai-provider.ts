@@ -231,14 +231,14 @@ export class OpenAiProvider implements LlmProvider {
    */
   private async openStream(options: CompletionOptions, signal: AbortSignal | undefined): Promise<UpstreamAnswer> {
     const clock = this.options.clock ?? systemClock;
-    const askUsage = options.usageAsked === true || this.#refusals.mayAsk(this.name, clock.monotonic());
+    const askUsage = options.usageAsked === true || this.#refusals.mayAsk(this.name, clock);
     try {
       return await openProviderAnswer(this.streamRequest(options, signal, askUsage));
     } catch (error) {
       if (options.usageAsked === true || !askUsage || !(error instanceof ProviderError) || !refusesStreamOptions(error.status, error.message)) throw error;
       const answer = await openProviderAnswer(this.streamRequest(options, signal, false));
       // Remembered once the server took the stream without it (a 2xx: openProviderAnswer threw otherwise).
-      this.#refusals.refused(this.name, clock.monotonic());
+      this.#refusals.refused(this.name, clock);
       return answer;
     }
   }
