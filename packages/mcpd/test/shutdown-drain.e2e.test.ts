@@ -130,6 +130,11 @@ describe('SIGTERM drains relayed and public streams', () => {
     expect(served.status).toBe(200);
     expect(served.headers.get('connection')).toBe('close');
     await served.body?.cancel();
+    // A stream too: a balancer's kept-alive connections bring the next streams to a replica that stays.
+    const streamed = await stream('relayed');
+    expect(streamed.status).toBe(200);
+    expect(streamed.headers.get('connection')).toBe('close');
+    await streamed.body?.cancel();
     // A publisher must not settle here: a new control stream is refused at once.
     const control = await api('/api/v1/llms/_provider-stream', { headers: { accept: 'text/event-stream' } });
     expect(control.status).toBe(503);

@@ -373,6 +373,7 @@ export function createServices(options: ServiceOptions): RunningServices {
     }),
     reconnectGrace: grace,
     shutdown,
+    recheckAccess: () => forgetAccessHere(),
     users: new UserService(db, options.clock, {
       accessChanged: forgetAccess,
       // Closed the way a dropped stream is, so their tasks fail now rather than when the socket notices.

@@ -26,6 +26,7 @@ import { checkSecretKey } from '../services/check-secret-key.js';
 import { createServices, type RunningServices } from './create-services.js';
 import { newReplicaId } from './replica-id.js';
 import { NatsBus, redactNatsUrl } from '../bus/nats-bus.js';
+import { AccessWhileBusLost } from '../bus/access-while-bus-lost.js';
 import type { PresenceTiming } from '../services/replica-presence.js';
 import type { ResolveHost } from '../security/upstream-address-guard.js';
 
@@ -148,12 +149,16 @@ async function startWithDatabase(
           if (type === 'disconnect') {
             logger.warn({ server }, 'lost the connection to NATS: until it is back, publishers held by other replicas cannot be reached from here, nor callers on other replicas; reconnecting');
             services.router.busLost();
+            accessWhileBusLost.lost();
           } else {
             logger.info({ server }, 'connected to NATS again: replicas reach one another');
+            accessWhileBusLost.back();
           }
         },
       })
     : undefined;
+  // Declared before the services it calls, which the bus's own callbacks need too; called only once both exist.
+  const accessWhileBusLost = new AccessWhileBusLost(clock, () => services.recheckAccess());
   const services = createServices({
     database,
     bus,
@@ -256,6 +261,7 @@ async function startWithDatabase(
         await clock.sleep(config.shutdownDelayMs);
       }
       stopGc();
+      accessWhileBusLost.stop();
       services.shutdown.begin();
       // Dashboards are no work to finish: their streams end now, and their pages connect elsewhere.
       services.live.closeAll();

@@ -3,6 +3,7 @@ import { every } from '@mcpctl/clock';
 import type { ProviderSessionView } from '@mcpctl/protocol';
 import { limitPerUser } from '../plugins/limit-per-user.js';
 import type { Services } from '../services/services.js';
+import { sseHeaders } from '../transports/sse-headers.js';
 
 /** A comment this often keeps proxies from closing a quiet event stream. */
 const KEEPALIVE_MS = 15_000;
@@ -22,12 +23,7 @@ export function eventRoutes(app: FastifyInstance, services: Services): void {
     services.shutdown.assertHolding('event streams');
     reply.hijack();
     const response = reply.raw;
-    response.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
+    response.writeHead(200, sseHeaders(response));
     // A page that lost the stream tries again after 3 s.
     response.write('retry: 3000\n\n');
     const writable = () => !response.writableEnded && !response.writableNeedDrain;

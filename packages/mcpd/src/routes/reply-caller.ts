@@ -2,14 +2,8 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { Caller, CallerSink } from '../inference/caller.js';
 import { CallerSignal } from '../inference/caller-signal.js';
+import { sseHeaders } from '../transports/sse-headers.js';
 
-const SSE_HEADERS = {
-  'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache, no-transform',
-  connection: 'keep-alive',
-  // Tells nginx-style proxies not to buffer the stream.
-  'x-accel-buffering': 'no',
-};
 
 /** Adapts a Fastify reply to the inference service's view of a caller. */
 export function replyCaller(reply: FastifyReply): Caller {
@@ -43,7 +37,7 @@ class ReplyCaller implements Caller {
     if (this.#sink) return this.#sink;
     this.reply.hijack();
     const raw = this.reply.raw;
-    raw.writeHead(200, { ...SSE_HEADERS, ...headers });
+    raw.writeHead(200, sseHeaders(raw, headers));
     this.#sink = new ReplySink(raw);
     return this.#sink;
   }

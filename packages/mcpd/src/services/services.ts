@@ -68,6 +68,11 @@ export interface Services {
   reconnectGrace: ReconnectGrace;
   /** Set when a shutdown begins: new work is refused while work in flight drains. */
   shutdown: ShutdownGate;
+  /**
+   * Access may have changed unheard (this replica lost NATS, over which the others tell of
+   * changes): cached grants are dropped and the control connections held here checked again.
+   */
+  recheckAccess(): void;
   users: UserService;
   tokens: TokenService;
   roleBindings: RoleBindingService;

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { every, type Cancel, type Clock } from '@mcpctl/clock';
 import type { ProviderHello, ProviderTask } from '@mcpctl/protocol';
 import type { ControlChannel } from '../relay/control-channel.js';
+import { sseHeaders } from './sse-headers.js';
 
 export interface SseControlChannelOptions {
   sessionId: string;
@@ -22,12 +23,7 @@ export class SseControlChannel implements ControlChannel {
     private readonly response: ServerResponse,
     options: SseControlChannelOptions,
   ) {
-    response.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
+    response.writeHead(200, sseHeaders(response));
     const hello: ProviderHello = { providerSessionId: options.sessionId };
     response.write(`event: hello\ndata: ${JSON.stringify(hello)}\n\n`);
     this.#stopPings = every(options.clock, options.pingIntervalMs, () => {
