@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { sql } from 'drizzle-orm';
 import OpenAI from 'openai';
 import { ManualClock } from '@mcpctl/clock/manual';
 import { encodeSocketChunks, PROVIDER_SOCKET_PATH, PROVIDER_SOCKET_PING_MS, providerRegisterResponseSchema } from '@mcpctl/protocol';
@@ -406,6 +407,18 @@ describe('the provider socket', () => {
     expect((await mcpd.api('/api/v1/users/bob', { method: 'DELETE' })).status).toBe(204);
     expect(await bobSocket.waitForClose()).toBe(4004);
     expect(bobSocket.closeReason).toBe('its user was deleted');
+  });
+
+  it('closes the socket of a token revoked where this replica did not hear of it, once it looks again (NATS lost, or back)', async () => {
+    await start();
+    const { socket } = await publish();
+    // Removed behind the services' back, as another replica's revocation looks to one cut off from NATS.
+    await mcpd.server.services.database.db.execute(sql`delete from tokens where name = 'test'`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(socket.closed).toBe(false);
+    mcpd.server.services.recheckAccess();
+    expect(await socket.waitForClose()).toBe(4004);
+    await eventually(async () => (await llm()).status === 'inactive');
   });
 
   it('closes sockets with 1001 on shutdown once the callers in flight have their answers', async () => {
