@@ -306,6 +306,8 @@ describe('the provider socket', () => {
     ['results that hold none', { type: 'results', taskId: 'task_x', results: [] }],
     ['more results than a message may hold', { type: 'results', taskId: 'task_x', results: Array.from({ length: 1025 }, () => ({ error: 'x' })) }],
     ['a heartbeat of the wrong shape', { type: 'heartbeat', hibernating: 'local' }],
+    // Refused as a heartbeat post's body is: the database takes no NUL, and its error would fill the log.
+    ['a heartbeat naming an LLM with a NUL character', { type: 'heartbeat', hibernating: ['lo\u0000cal'] }],
     ['a binary message that is not `chunks`', Buffer.from(JSON.stringify({ type: 'result', taskId: 'task_x', result: { error: 'x' } }))],
     ['binary `chunks` that are not UTF-8', Buffer.concat([Buffer.from('{"type":"chunks","taskId":"task_x"}\n{"a":"'), Buffer.from([0xff]), Buffer.from('"}')])],
   ])('closes with 4400 on a message that does not parse (%s), failing the session’s tasks', async (_case, message) => {

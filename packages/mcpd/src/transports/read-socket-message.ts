@@ -1,5 +1,6 @@
 import { decodeSocketChunks, MAX_RESULTS_PER_MESSAGE, socketHeartbeatMessageSchema, type HeartbeatNews } from '@mcpctl/protocol';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../security/json-depth.js';
+import { findUnstorableText } from '../security/find-unstorable-text.js';
 
 /**
  * An up message of the provider socket as mcpd reads it. A `result` keeps its result unread:
@@ -14,7 +15,7 @@ const MAX_TASK_ID_LENGTH = 256;
 
 /**
  * Reads one message, or answers undefined for one that is not an up message (not JSON, nested
- * deeper than a body may be, an unknown type, a result without a task id, a `results` that holds
+ * deeper than a body may be, an unknown type, a heartbeat holding text the database cannot store, a result without a task id, a `results` that holds
  * none or more than MAX_RESULTS_PER_MESSAGE; a binary message that is not `chunks`).
  * A `result` is read as `results` of one, and so are a binary message's chunks. Results come with every streamed read, so their
  * envelope is checked by hand, as `socketResultMessageSchema` and `socketResultsMessageSchema`
@@ -41,6 +42,8 @@ export function readSocketMessage(text: Buffer, isBinary = false): SocketUpMessa
     return Array.isArray(results) && results.length > 0 && results.length <= MAX_RESULTS_PER_MESSAGE ? { type, taskId, results } : undefined;
   }
   if (type === 'heartbeat') {
+    // Its names reach the database, which takes no NUL or lone surrogate: refused here as a post's body is.
+    if (findUnstorableText(message)) return undefined;
     const heartbeat = socketHeartbeatMessageSchema.safeParse(message);
     return heartbeat.success ? { type, news: { hibernating: heartbeat.data.hibernating, awake: heartbeat.data.awake } } : undefined;
   }
