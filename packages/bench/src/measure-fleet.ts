@@ -60,7 +60,7 @@ export async function measureFleet(sessions: number, cleanup: CleanupStack, sign
   const room = String(sessions + 100);
   const mcpd = await spawnMcpd({
     dataDir: dataDir.path,
-    env: { MCPD_MAX_PROVIDER_SESSIONS_PER_USER: room, MCPD_MAX_STREAMS_PER_USER: room },
+    env: { MCPD_MAX_PROVIDER_SESSIONS_PER_USER: room, MCPD_MAX_STREAMS_PER_USER: room, MCPD_MAX_LLMS_PER_USER: room },
   });
   const server = keepProcess(cleanup, 'the fleet\'s mcpd', mcpd, mcpd.url);
   await registerLlm(mcpd.url, mcpd.adminToken, { name: 'bench', type: 'openai', model: MODEL, url: `${fake.url}/v1` });

@@ -38,6 +38,7 @@ beforeAll(async () => {
       MCPD_MAX_PROVIDER_SESSIONS_PER_USER: '2',
       MCPD_MAX_THREADS_PER_USER: '2',
       MCPD_MAX_AGENTS_PER_USER: '2',
+      MCPD_MAX_LLMS_PER_USER: '3',
     },
   });
   const { db } = mcpd.server.services.database;
@@ -267,5 +268,29 @@ describe('stored rows per user', () => {
     // Control: after a delete there is room again.
     expect((await mcpd.api('/api/v1/agents/bob-two', { method: 'DELETE', token: bob })).status).toBe(204);
     expect((await create('bob-three')).status).toBe(201);
+  });
+
+  it('LLMs: past the cap 429 on publish and on create, and a refused publish leaves the rows as they were', async () => {
+    const lena = await addUser(mcpd.server.services.database.db, 'lena');
+    const publish = (names: string[], providerSessionId?: string) =>
+      mcpd.api('/api/v1/llms/_provider-register', {
+        token: lena,
+        json: { providers: names.map((name) => ({ name, type: 'openai', model: 'm' })), ...(providerSessionId ? { providerSessionId } : {}) },
+      });
+    const first = await publish(['lena-a', 'lena-b', 'lena-c']);
+    expect(first.status).toBe(201);
+    const { providerSessionId } = (await first.json()) as { providerSessionId: string };
+    const refused = await publish(['lena-a', 'lena-b', 'lena-c', 'lena-d'], providerSessionId);
+    expect(refused.status).toBe(429);
+    expect(await errorOf(refused)).toBe('that would make more than 3 LLMs, the most one user may have; publish fewer, or delete some first');
+    expect((await mcpd.api('/api/v1/llms/lena-d')).status).toBe(404);
+    expect((await mcpd.api('/api/v1/llms/lena-c')).status).toBe(200);
+    // An admin's public LLMs count too: it holds gpt and narrow.
+    const create = (name: string) => mcpd.api('/api/v1/llms', { json: { name, type: 'openai', model: 'm', url: upstream.openaiBaseUrl } });
+    expect((await create('third')).status).toBe(201);
+    const past = await create('fourth');
+    expect(past.status).toBe(429);
+    expect(await errorOf(past)).toBe('that would make more than 3 LLMs, the most one user may have; delete some first');
+    expect((await mcpd.api('/api/v1/llms/third', { method: 'DELETE' })).status).toBe(204);
   });
 });

@@ -291,6 +291,7 @@ export function createServices(options: ServiceOptions): RunningServices {
     },
     new UpstreamUrlPolicy(addressGuard, admins),
     counters,
+    perUser.llms,
   );
   const live = new LiveState(
     {

@@ -79,6 +79,12 @@ export class LlmRepository {
     return deleted.length > 0;
   }
 
+  /** LLMs the user owns: the public ones it registered and the virtual ones it publishes. */
+  async countOwnedBy(userId: string): Promise<number> {
+    const [row] = await this.db.select({ held: count() }).from(llms).where(eq(llms.ownerId, userId));
+    return row?.held ?? 0;
+  }
+
   async listBySession(sessionIds: SessionIds): Promise<LlmRow[]> {
     if (noSessions(sessionIds)) return [];
     return this.db.select().from(llms).where(ofSessions(llms.providerSessionId, sessionIds));

@@ -4,13 +4,18 @@ import { tooManyRequests } from '../errors.js';
 export interface PerUserCaps {
   /** Inference requests in flight (answered, streaming or queued). */
   inferenceRequests: number;
-  /** Stored rows: provider sessions, threads and agents (virtual ones included). */
+  /** Stored rows: provider sessions, threads, agents and LLMs (virtual ones included). */
   providerSessions: number;
   threads: number;
   agents: number;
+  /**
+   * Every LLM list (`get llms`, `/v1/models`, a dashboard's events) is read whole on mcpd's one
+   * thread: a member publishing thousands of rows would slow every reader down.
+   */
+  llms: number;
 }
 
-export const DEFAULT_PER_USER_CAPS: PerUserCaps = { inferenceRequests: 128, providerSessions: 64, threads: 1000, agents: 200 };
+export const DEFAULT_PER_USER_CAPS: PerUserCaps = { inferenceRequests: 128, providerSessions: 64, threads: 1000, agents: 200, llms: 256 };
 
 /**
  * Refuses a change that would leave a user holding more than `max` stored rows of a kind

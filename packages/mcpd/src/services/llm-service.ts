@@ -18,6 +18,7 @@ import { nameTaken } from './namespace-rules.js';
 
 import { restoreMaskedUrl, sameServer, secretBehindSemicolon } from '../security/mask-url.js';
 import { realUrl, storedUrl } from '../security/stored-url.js';
+import { DEFAULT_PER_USER_CAPS, assertWithinCap } from '../security/per-user-caps.js';
 
 /** Fields of a virtual row its owner may change; the rest come from the publisher. */
 const VIRTUAL_EDITABLE_FIELDS: ReadonlySet<string> = new Set(VIRTUAL_LLM_EDITABLE_FIELDS);
@@ -92,6 +93,7 @@ export class LlmService {
     private readonly urlPolicy?: UpstreamUrlPolicy,
     /** Requests in flight and waiting, for the views; every replica's among replicas. */
     private readonly counters?: DispatchCounters,
+    private readonly maxLlms = DEFAULT_PER_USER_CAPS.llms,
   ) {}
 
   async list(principal: Principal): Promise<LlmView[]> {
@@ -139,6 +141,7 @@ export class LlmService {
     assertUrlCredentials(input.name, input.type, url, input.apiKey !== undefined, 'create');
     const visibility = input.visibility ?? 'public';
     assertMayJoinPool(principal, { kind: 'public', visibility, poolName: input.poolName }, `LLM ${input.name}`);
+    assertWithinCap((await this.llms.countOwnedBy(principal.userId)) + 1, this.maxLlms, 'LLMs', 'delete some first');
     const now = this.clock.now();
     const row: NewLlmRow = {
       id: generateId('llm_'),

@@ -33,7 +33,7 @@ export class ProviderRegisterService {
     private readonly clock: Clock,
     /** Told after a register committed, so cached name resolution sees the new rows. */
     private readonly changed: () => void = () => undefined,
-    private readonly caps: Pick<PerUserCaps, 'providerSessions' | 'agents'> = DEFAULT_PER_USER_CAPS,
+    private readonly caps: Pick<PerUserCaps, 'providerSessions' | 'agents' | 'llms'> = DEFAULT_PER_USER_CAPS,
   ) {}
 
   async register(principal: Principal, payload: ProviderRegisterRequest): Promise<RegisterOutcome> {
@@ -67,6 +67,7 @@ export class ProviderRegisterService {
         // Counted inside the transaction, after the payload applied: a refusal rolls all of it back.
         const agentsHeld = await new AgentRepository(tx).countOwnedBy(principal.userId);
         assertWithinCap(agentsHeld, this.caps.agents, 'agents', 'publish fewer, or delete some first');
+        assertWithinCap(await llms.countOwnedBy(principal.userId), this.caps.llms, 'LLMs', 'publish fewer, or delete some first');
         return { providerSessionId: sessionId, names: [...published], agentNames };
       });
       this.changed();
