@@ -336,6 +336,21 @@ describe('pools and the wait queue', () => {
     expect((await mcpd.api('/api/v1/llms/nowhere', { method: 'HEAD' })).status).toBe(404);
   });
 
+  it("shows a pool's line only to a caller who sees every member: it holds others' requests for members it cannot see", async () => {
+    await start();
+    const { db } = mcpd.server.services.database;
+    const alice = await addUser(db, 'alice', { admin: true });
+    const bob = await addUser(db, 'bob');
+    await member('alpha', { maxConcurrent: 1, tokensPerSecond: 5 });
+    await member('alices', { visibility: 'private', token: alice, maxConcurrent: 1, tokensPerSecond: 5 });
+    const answers = Array.from({ length: 4 }, () => infer('qwen3', { token: alice }));
+    const poolFor = async (token?: string) => (await (await mcpd.api('/api/v1/pools/qwen3', token === undefined ? {} : { token })).json()) as { queued: number; oldestWaitMs: number; inFlight: number };
+    await eventually(async () => (await poolFor(alice)).queued === 2);
+    expect(await poolFor(bob)).toMatchObject({ inFlight: 1, queued: 0, oldestWaitMs: 0 });
+    expect(((await (await mcpd.api('/api/v1/pools', { token: bob })).json()) as Array<{ queued: number }>).map((view) => view.queued)).toEqual([0]);
+    expect((await Promise.all(answers)).map((response) => response.status)).toEqual([200, 200, 200, 200]);
+  });
+
   it('dispatches only to members the caller may see', async () => {
     await start();
     const { db } = mcpd.server.services.database;

@@ -305,7 +305,7 @@ export function createServices(options: ServiceOptions): RunningServices {
           sessions,
         };
       },
-      withCounters: (data) => liveCounters(data, counters),
+      withCounters: (data) => liveCounters(data, counters, pools),
       onChange: (listener) => catalog.onChange(listener),
     },
     options.clock,

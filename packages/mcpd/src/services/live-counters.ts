@@ -1,13 +1,13 @@
 import type { LiveEventData } from '@mcpctl/protocol';
 import type { DispatchCounters } from '../dispatch/dispatcher.js';
-import { poolCounters } from './pool-service.js';
+import { poolCounters, type PoolService } from './pool-service.js';
 
 /**
  * The live state read earlier, with the counters kept in memory as they are now (this replica's,
  * or among replicas every replica's): each LLM's requests in flight and waiting, each pool's.
  * Its members are those the caller sees.
  */
-export function liveCounters(data: LiveEventData, dispatcher: DispatchCounters): LiveEventData {
+export function liveCounters(data: LiveEventData, dispatcher: DispatchCounters, pools: Pick<PoolService, 'hidesLine'>): LiveEventData {
   const idOf = new Map(data.llms.map((llm) => [llm.name, llm.id]));
   return {
     ...data,
@@ -21,6 +21,7 @@ export function liveCounters(data: LiveEventData, dispatcher: DispatchCounters):
           const id = idOf.get(member);
           return id === undefined ? [] : [{ id, name: member }];
         }),
+        !pools.hidesLine(pool),
       ),
     })),
   };
