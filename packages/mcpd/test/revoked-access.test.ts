@@ -36,9 +36,9 @@ describe('access taken away while an answer runs', () => {
     return (await (await mcpd.api('/api/v1/audit?llm=qwen')).json()) as Array<{ userName: string | null; status: number; error: string | null }>;
   };
 
-  /** Opens alice's stream and reads until its first chunk came; answers the rest of the body to read. */
-  async function streamStarted(): Promise<{ rest: () => Promise<string>; startedAt: number }> {
-    const response = await mcpd.api('/v1/chat/completions', { token: alice, json: { model: 'qwen', messages: hello, stream: true } });
+  /** Opens alice's stream (with her token, or `token`) and reads until its first chunk came; answers the rest of the body to read. */
+  async function streamStarted(token = alice): Promise<{ rest: () => Promise<string>; startedAt: number }> {
+    const response = await mcpd.api('/v1/chat/completions', { token, json: { model: 'qwen', messages: hello, stream: true } });
     expect(response.status).toBe(200);
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     const decoder = new TextDecoder();
@@ -69,6 +69,19 @@ describe('access taken away while an answer runs', () => {
     expect(body).toContain('the token this request came with was revoked while it was answered');
     expect(body).not.toContain('[DONE]');
     await eventually(async () => (await audit()).some((row) => row.userName === 'alice' && row.status === 401 && row.error === 'the token this request came with was revoked while it was answered'));
+  });
+
+  it('ends a stream whose token expires while it runs, as a revoked one, and audits it as 401', async () => {
+    const created = await mcpd.api('/api/v1/tokens', { json: { name: 'brief', user: 'alice', expiresIn: '2s' } });
+    expect(created.status).toBe(201);
+    const { token } = (await created.json()) as { token: string };
+    const stream = await streamStarted(token);
+    const body = await stream.rest();
+    // At the token's end, well before the 8 s the whole answer takes.
+    expect(Date.now() - stream.startedAt).toBeLessThan(5_000);
+    expect(body).toContain('the token this request came with expired while it was answered');
+    expect(body).not.toContain('[DONE]');
+    await eventually(async () => (await audit()).some((row) => row.status === 401 && row.error === 'the token this request came with expired while it was answered'));
   });
 
   it('ends the calls of a user deleted while they run, a whole answer not started yet with 401', async () => {

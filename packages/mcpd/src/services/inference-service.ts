@@ -28,6 +28,7 @@ const TIMEOUT_STATUS = 504;
 
 /** Seconds a caller cut off by a shutdown should wait before trying again. */
 const SHUTDOWN_RETRY_AFTER_SECONDS = 5;
+const TOKEN_EXPIRED = 'the token this request came with expired while it was answered';
 
 interface Outcome extends InferenceOutcome {
   queueMs: number | null;
@@ -98,6 +99,9 @@ export class InferenceService {
     const running: RunningCall = { caller: new CuttableCaller(keepalive ?? call.caller), principal: call.principal, started: false };
     this.metrics.inFlight.inc();
     this.#calls.add(running);
+    // A token that expires while it is answered ends the call then, as a revocation would now.
+    const { tokenExpiresAt } = call.principal;
+    const stopExpiry = tokenExpiresAt === null ? undefined : clock.after(tokenExpiresAt - at.getTime(), () => running.caller.cut(unauthorized(TOKEN_EXPIRED)));
     try {
       this.assertAccepting();
       this.#assertNotRevoked(call.principal);
@@ -115,6 +119,7 @@ export class InferenceService {
       if (call.caller.streaming) new StreamForwarder(call.caller.openStream({}), clock).fail(outcome.error, answered ? undefined : outcome.status);
       else throw error;
     } finally {
+      stopExpiry?.();
       keepalive?.stop();
       this.metrics.inFlight.dec();
       this.#calls.delete(running);
