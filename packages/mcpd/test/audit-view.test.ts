@@ -8,6 +8,7 @@ describe('an audit record as the API shows it', () => {
       at: new Date('2026-12-04T10:00:00.000Z'),
       userId: 'u1',
       userName: 'alice',
+      userDeleted: true,
       llmName: 'qwen3',
       servedBy: 'qwen3',
       endpoint: 'chat.completions',
@@ -23,7 +24,7 @@ describe('an audit record as the API shows it', () => {
       requestId: 'req_7',
       replica: 'mcpd-0-k2p9x1aa',
     });
-    expect(view).toMatchObject({ id: '7', latencyMs: 635.563, firstTokenMs: 12, queueMs: null, requestId: 'req_7' });
+    expect(view).toMatchObject({ id: '7', userName: 'alice', userDeleted: true, latencyMs: 635.563, firstTokenMs: 12, queueMs: null, requestId: 'req_7' });
     // Which replica answered is told only to whom the caller may be: an operator.
     expect(view).not.toHaveProperty('replica');
   });

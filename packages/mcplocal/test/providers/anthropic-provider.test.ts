@@ -8,6 +8,11 @@ import { startScriptedServer, sseFrames, splitInHalves, type ScriptedServer } fr
 
 const QUESTION: ChatMessage[] = [{ role: 'user', content: 'What is 2 + 2?' }];
 
+/** A whole Messages answer that stopped for a tool call. */
+function toolUseMessage(id: string, content: Array<Record<string, unknown>>, usage: Record<string, number>) {
+  return { id, type: 'message', role: 'assistant', model: 'claude', content, stop_reason: 'tool_use', usage };
+}
+
 /** Frames as Anthropic writes them: the event name repeated in `event:`. */
 function events(values: Array<Record<string, unknown>>): string[] {
   return sseFrames(values, (value) => String((value as { type: unknown }).type));
@@ -117,19 +122,15 @@ describe('Anthropic provider', () => {
   });
 
   it('reads thinking and tool calls from a whole message', async () => {
-    const message = {
-      id: 'msg_2',
-      type: 'message',
-      role: 'assistant',
-      model: 'claude',
-      content: [
+    const message = toolUseMessage(
+      'msg_2',
+      [
         { type: 'thinking', thinking: 'Need a tool.', signature: 'sig' },
         { type: 'text', text: 'Let me add.' },
         { type: 'tool_use', id: 'toolu_3', name: 'add', input: { a: 2, b: 2 } },
       ],
-      stop_reason: 'tool_use',
-      usage: { input_tokens: 10, cache_read_input_tokens: 5, output_tokens: 8 },
-    };
+      { input_tokens: 10, cache_read_input_tokens: 5, output_tokens: 8 },
+    );
     server = await startScriptedServer({ contentType: 'application/json', chunks: [JSON.stringify(message)] });
     const provider = new AnthropicProvider({ name: 'claude', url: server.url, model: 'claude' });
     expect(await provider.complete({ messages: QUESTION })).toEqual({
@@ -143,18 +144,14 @@ describe('Anthropic provider', () => {
   });
 
   it('streams a whole message a server answered a stream with, tool calls and usage included, and says what came when it is not one', async () => {
-    const message = {
-      id: 'msg_4',
-      type: 'message',
-      role: 'assistant',
-      model: 'claude',
-      content: [
+    const message = toolUseMessage(
+      'msg_4',
+      [
         { type: 'text', text: 'Let me add.' },
         { type: 'tool_use', id: 'toolu_5', name: 'add', input: { a: 2, b: 2 } },
       ],
-      stop_reason: 'tool_use',
-      usage: { input_tokens: 10, output_tokens: 8 },
-    };
+      { input_tokens: 10, output_tokens: 8 },
+    );
     server = await startScriptedServer({ contentType: 'application/json', chunks: [JSON.stringify(message)] });
     const provider = new AnthropicProvider({ name: 'claude', url: server.url, model: 'claude' });
     const deltas = (await collect(provider.stream({ messages: QUESTION }))).map(({ at: _at, ...delta }) => delta);
