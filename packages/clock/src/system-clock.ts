@@ -1,12 +1,27 @@
 import type { Clock } from './clock.js';
 
-/** The process's own time: `Date`, `performance.now()` and unref'd timers. */
+/** The longest delay a Node timer takes (about 24.8 days): a longer one fires at once, with a warning. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The process's own time: `Date`, `performance.now()` and unref'd timers. A delay past what a
+ * Node timer takes (a token that expires in 30 days) is waited for in steps.
+ */
 export const systemClock: Clock = {
   now: () => new Date(),
   monotonic: () => performance.now(),
   after(ms, callback) {
-    const timer = setTimeout(callback, ms);
-    timer.unref();
+    if (ms <= MAX_TIMER_MS) {
+      const timer = setTimeout(callback, ms);
+      timer.unref();
+      return () => clearTimeout(timer);
+    }
+    let timer: NodeJS.Timeout;
+    const arm = (left: number) => {
+      timer = setTimeout(left > MAX_TIMER_MS ? () => arm(left - MAX_TIMER_MS) : callback, Math.min(left, MAX_TIMER_MS));
+      timer.unref();
+    };
+    arm(ms);
     return () => clearTimeout(timer);
   },
   sleep(ms, signal) {

@@ -174,8 +174,10 @@ describe('pools and the wait queue', () => {
     expect(new Set(error.match(/down-[ab]/g))).toEqual(new Set(['down-a', 'down-b']));
   });
 
-  it('says every other member is offline when the retry finds none online, not that the failed one is', async () => {
-    await start();
+  it('says every other member is offline when the retry finds none online, not that the failed one is, and logs the failed one', async () => {
+    const warnings: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line) as Record<string, unknown>) });
+    await start({}, undefined, logger);
     const alice = await addUser(mcpd.server.services.database.db, 'alice', { admin: true });
     await member('broken', { url: 'http://127.0.0.1:9/v1' });
     // A published member whose mcplocal has not opened its control connection: offline.
@@ -188,6 +190,10 @@ describe('pools and the wait queue', () => {
     expect(response.status).toBe(503);
     const { error } = errorBodySchema.parse(await response.json());
     expect(error).toMatch(/^no member of pool qwen3 could answer: cannot reach the upstream of broken: .+; then every other member of pool qwen3 is offline$/);
+    // The upstream that failed is an operator's to hear of, though nothing was retried and the call's own 503 is no upstream's.
+    const failures = warnings.filter((line) => line.msg === 'inference failed upstream');
+    expect(failures).toEqual([expect.objectContaining({ llm: 'qwen3', servedBy: 'broken', status: 502 })]);
+    expect(failures[0]).not.toHaveProperty('retriedOnAnotherMember');
   });
 
   it("answers a one-member pool's failure as that member's, with no other member to ask, at once, and logs it once, not as retried", async () => {

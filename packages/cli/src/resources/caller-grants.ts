@@ -23,5 +23,7 @@ export function holdsUnlimited(user: StatusView['user'], permission: string): bo
 export function holdsAny(user: StatusView['user'], permission: string): boolean | undefined {
   if (user.admin) return true;
   if (user.grants === undefined) return undefined;
-  return user.grants.some((grant) => grant === '*' || grant === permission || grant.startsWith(`${permission}:`) || grant.startsWith(`${permission} `));
+  return user.grants.some(
+    (grant) => grant === '*' || grant.startsWith('* ') || grant === permission || grant.startsWith(`${permission}:`) || grant.startsWith(`${permission} `),
+  );
 }

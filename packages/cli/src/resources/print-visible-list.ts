@@ -17,6 +17,9 @@ export async function printVisibleList<T>(
   permission: string,
 ): Promise<void> {
   printResourceList(printer, format, presentation, views);
-  if (views.length > 0 || holdsAny(await callerStatus(client), permission) !== false) return;
+  if (views.length > 0) return;
+  // The list is the answer; a status mcpd did not give only leaves the note out.
+  const caller = await callerStatus(client).catch(() => undefined);
+  if (caller === undefined || holdsAny(caller, permission) !== false) return;
   printer.notice(`note: you hold no ${permission} grant, so only what you own is listed; mcpctl status shows your grants, and an admin can bind you a role`);
 }

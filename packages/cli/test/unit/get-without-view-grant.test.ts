@@ -38,7 +38,7 @@ describe('get llms, agents and pools for a caller who may see none', () => {
   });
 
   it('says nothing more with a view grant in any form or from an mcpd that lists no grants, and asks nothing for other kinds', async () => {
-    for (const grants of [['view:llms:virtual'], ['view:llms on qwen'], ['*'], undefined]) {
+    for (const grants of [['view:llms:virtual'], ['view:llms on qwen'], ['*'], ['* on qwen'], undefined]) {
       const { env } = await mcpdFor(grants);
       expect((await run(['get', 'llms'], env)).stderr).toBe('No LLMs found.\n');
       await mcpd?.close();

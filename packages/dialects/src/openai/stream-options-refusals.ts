@@ -34,6 +34,11 @@ export class StreamOptionsRefusals {
     return true;
   }
 
+  /** The server of `key` took the field after all (a caller asked for usage itself): it is asked again from now on. */
+  accepted(key: string): void {
+    this.#refusedAt.delete(key);
+  }
+
   /** The server of `key` refused the field and took the stream without it. */
   refused(key: string, clock: MonotonicClock): void {
     if (this.#refusedAt.size >= MAX_REMEMBERED && !this.#refusedAt.has(key)) this.#refusedAt.clear();

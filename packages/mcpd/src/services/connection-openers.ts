@@ -22,9 +22,6 @@ export interface HeldConnection {
   channel: ControlChannel;
 }
 
-/** The longest delay a Node timer takes; a longer one fires at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /**
  * Who opened each control connection held here, and what follows from it: the connection ends
  * when the token it was opened with expires, and when a change to tokens, users or bindings
@@ -124,12 +121,7 @@ export class ConnectionOpeners {
 
   #endAtExpiry(connection: HeldConnection, expiresAt: number | null): void {
     if (expiresAt === null) return;
-    const left = expiresAt - this.clock.now().getTime();
-    // A timer waits at most about 24.8 days: a later expiry is waited for in steps.
-    const cancel = this.clock.after(Math.max(0, Math.min(left, MAX_TIMER_MS)), () => {
-      if (left > MAX_TIMER_MS) this.#endAtExpiry(connection, expiresAt);
-      else void this.end(connection);
-    });
+    const cancel = this.clock.after(Math.max(0, expiresAt - this.clock.now().getTime()), () => void this.end(connection));
     this.#expiries.set(connection.channel, cancel);
   }
 }

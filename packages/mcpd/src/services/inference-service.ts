@@ -139,11 +139,14 @@ export class InferenceService {
       try {
         slot = await this.#acquire(call, failed, outcome);
       } catch (error) {
-        // No other member to ask: the caller's failure, logged with the call, says what befell the first.
+        // No other member to ask: the call's failure, logged with it, is the first member's. Any
+        // other end of the wait (the rest offline, a full line, the caller gone) is not an
+        // upstream's, so the first member's failure is logged on its own.
+        if (first && !(error instanceof NoOtherMemberError)) this.options.failures.note(first.failure);
         throw first ? poolFailure(first, error) : error;
       }
       // The caller gets another member's answer; the log still says the first one failed.
-      if (first) this.options.failures.note(first.failure);
+      if (first) this.options.failures.note({ ...first.failure, retried: true });
       if (call.caller.signal.aborted) {
         slot.release();
         throw new CallerGoneError();
@@ -180,7 +183,6 @@ export class InferenceService {
           error: error.message,
           streaming: call.request.stream === true,
           upstreamFailure: error.upstreamFailure,
-          retried: true,
           requestId: call.requestId,
         };
         first = { error, pool: slot.target.record.poolName ?? call.name, failure };

@@ -90,9 +90,11 @@ describe('OpenAI provider', () => {
     const relayed: string[] = [];
     await provider.relayChunks({ messages: QUESTION, usageAsked: true }, async (text) => relayed.push(text));
     expect(relayed.at(-1)).toContain('"usage":{');
+    // It took them: the next callers' streams ask for usage again too.
+    await provider.relayChunks({ messages: QUESTION }, async () => undefined);
     upstream.setBehavior({ refuseStreamOptions: true });
     await expect(provider.relayChunks({ messages: QUESTION, usageAsked: true }, async () => undefined)).rejects.toMatchObject({ status: 422 });
-    expect(upstream.requests.map((request) => 'stream_options' in (request.body as object))).toEqual([true, false, true, true]);
+    expect(upstream.requests.map((request) => 'stream_options' in (request.body as object))).toEqual([true, false, true, true, true]);
   });
 
   it('streams a whole completion a server answered a stream with, on both stream paths, the usage included', async () => {

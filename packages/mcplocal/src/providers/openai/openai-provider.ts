@@ -233,7 +233,10 @@ export class OpenAiProvider implements LlmProvider {
     const clock = this.options.clock ?? systemClock;
     const askUsage = options.usageAsked === true || this.#refusals.mayAsk(this.name, clock);
     try {
-      return await openProviderAnswer(this.streamRequest(options, signal, askUsage));
+      const answer = await openProviderAnswer(this.streamRequest(options, signal, askUsage));
+      // A 2xx to a stream that carried the field: the server takes it now, whatever it refused before.
+      if (options.usageAsked === true) this.#refusals.accepted(this.name);
+      return answer;
     } catch (error) {
       if (options.usageAsked === true || !askUsage || !(error instanceof ProviderError) || !refusesStreamOptions(error.status, error.message)) throw error;
       const answer = await openProviderAnswer(this.streamRequest(options, signal, false));
