@@ -6,6 +6,8 @@ import { eq } from 'drizzle-orm';
 import pino, { type Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from './support/eventually.js';
+import { EventReader } from './support/event-reader.js';
+import { LIVE_TICK_MS } from '../src/services/live-state.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { addUser } from './support/test-users.js';
 
@@ -347,13 +349,22 @@ describe('pools and the wait queue', () => {
     const { db } = mcpd.server.services.database;
     const alice = await addUser(db, 'alice', { admin: true });
     const bob = await addUser(db, 'bob');
-    await member('alpha', { maxConcurrent: 1, tokensPerSecond: 5 });
-    await member('alices', { visibility: 'private', token: alice, maxConcurrent: 1, tokensPerSecond: 5 });
+    // Answers of 3 s: the line stays while the views and two ticks of the live counters are read.
+    await member('alpha', { maxConcurrent: 1, tokensPerSecond: 1 });
+    await member('alices', { visibility: 'private', token: alice, maxConcurrent: 1, tokensPerSecond: 1 });
+    const events = await EventReader.open(mcpd.url, bob);
+    await events.next('pools');
     const answers = Array.from({ length: 4 }, () => infer('qwen3', { token: alice }));
     const poolFor = async (token?: string) => (await (await mcpd.api('/api/v1/pools/qwen3', token === undefined ? {} : { token })).json()) as { queued: number; oldestWaitMs: number; inFlight: number };
     await eventually(async () => (await poolFor(alice)).queued === 2);
     expect(await poolFor(bob)).toMatchObject({ inFlight: 1, queued: 0, oldestWaitMs: 0 });
     expect(((await (await mcpd.api('/api/v1/pools', { token: bob })).json()) as Array<{ queued: number }>).map((view) => view.queued)).toEqual([0]);
+    // The dashboard's live counters, laid over the pools every second (LIVE_TICK_MS) and sent when
+    // they change, keep it hidden too: a line shown would have gone out within two ticks.
+    await events.next('pools', (pools) => pools.some((pool) => pool.inFlight === 1), 0, 3_000);
+    await new Promise((resolve) => setTimeout(resolve, 2 * LIVE_TICK_MS));
+    expect(events.events.filter((entry) => entry.event === 'pools').flatMap((entry) => (entry.data as Array<{ queued: number }>).map((pool) => pool.queued))).not.toContain(2);
+    events.close();
     expect((await Promise.all(answers)).map((response) => response.status)).toEqual([200, 200, 200, 200]);
   });
 
