@@ -460,6 +460,22 @@ describe('a public upstream that refuses stream_options, as Mistral’s API does
     expect(sentStreamOptions()).toEqual([true]);
   });
 
+  it('asks every stream for usage again once the server took the stream_options a caller sent itself', async () => {
+    // `strict` is remembered as refusing; then its server changes and takes the field.
+    upstream.setBehavior({ refuseStreamOptions: false });
+    try {
+      upstream.resetStats();
+      await streamedText();
+      for await (const _chunk of await client.chat.completions.create({ model: 'strict', messages: [{ role: 'user', content: 'Hi' }], stream: true, stream_options: { include_usage: true } })) {
+        // read to the end
+      }
+      await streamedText();
+      expect(sentStreamOptions()).toEqual([false, true, true]);
+    } finally {
+      upstream.setBehavior({ refuseStreamOptions: true });
+    }
+  });
+
   it('sends a whole answer as before: no stream_options, nothing refused', async () => {
     upstream.resetStats();
     const completion = await client.chat.completions.create({ model: 'strict', messages: [{ role: 'user', content: 'Hi' }] });

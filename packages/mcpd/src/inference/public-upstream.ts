@@ -108,6 +108,8 @@ export class PublicUpstream implements InferenceBackend {
         const message = dialect.readErrorMessage(parseJson(text)) ?? text;
         throw upstreamStatusError(answer.statusCode, message, llmName, retryAfterSecondsOf(typeof retryAfter === 'string' ? retryAfter : undefined));
       }
+      // A server remembered as refusing took the field the caller sent itself: it takes it now.
+      if (!askUsage && streaming && asksForUsage(call.request)) this.#refusals.accepted(target.record.url ?? '');
       if (!streaming) {
         const text = await answerText(answer, this.options.maxAnswerBytes, llmName);
         const completion = dialect.readCompletion(parseJson(text), text, context);
