@@ -164,6 +164,7 @@ const environmentSchema = z.object({
   MCPD_MAX_THREADS_PER_USER: count('MCPD_MAX_THREADS_PER_USER', 1000),
   MCPD_MAX_AGENTS_PER_USER: count('MCPD_MAX_AGENTS_PER_USER', 200),
   MCPD_MAX_LLMS_PER_USER: count('MCPD_MAX_LLMS_PER_USER', 256),
+  MCPD_MAX_TOKENS_PER_USER: count('MCPD_MAX_TOKENS_PER_USER', 1000),
   MCPD_NATS_URL: z
     .string()
     .regex(/^(nats|tls):\/\/[^\s]+$/, 'MCPD_NATS_URL must be a nats:// URL (or several, comma-separated)')
@@ -252,6 +253,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): McpdConfig {
       threads: values.MCPD_MAX_THREADS_PER_USER,
       agents: values.MCPD_MAX_AGENTS_PER_USER,
       llms: values.MCPD_MAX_LLMS_PER_USER,
+      tokens: values.MCPD_MAX_TOKENS_PER_USER,
     },
   };
 }

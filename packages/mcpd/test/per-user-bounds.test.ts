@@ -39,6 +39,7 @@ beforeAll(async () => {
       MCPD_MAX_THREADS_PER_USER: '2',
       MCPD_MAX_AGENTS_PER_USER: '2',
       MCPD_MAX_LLMS_PER_USER: '3',
+      MCPD_MAX_TOKENS_PER_USER: '3',
     },
   });
   const { db } = mcpd.server.services.database;
@@ -292,5 +293,27 @@ describe('stored rows per user', () => {
     expect(past.status).toBe(429);
     expect(await errorOf(past)).toBe('that would make more than 3 LLMs, the most one user may have; delete some first');
     expect((await mcpd.api('/api/v1/llms/third', { method: 'DELETE' })).status).toBe(204);
+  });
+
+  it('tokens: past the cap 429 for the user, an admin minting for them included; deleting one makes room', async () => {
+    const tess = await addUser(mcpd.server.services.database.db, 'tess');
+    const mint = (name: string, options: { token?: string; user?: string } = {}) =>
+      mcpd.api('/api/v1/tokens', { ...(options.token ? { token: options.token } : {}), json: { name, ...(options.user ? { user: options.user } : {}) } });
+    // addUser gave tess one token; an expired token counts until the sweep removes it.
+    expect((await mcpd.api('/api/v1/tokens', { token: tess, json: { name: 'short', expiresIn: '1s' } })).status).toBe(201);
+    expect((await mint('ci', { token: tess })).status).toBe(201);
+    const refused = await mint('one-more', { token: tess });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBeNull();
+    expect(await errorOf(refused)).toBe(
+      "that would make more than 3 tokens, the most one user may have; delete the ones no longer used first ('mcpctl get tokens' lists them; an expired token goes by itself 7 days after it expired)",
+    );
+    // The cap is the owner's, whoever mints.
+    expect((await mint('from-admin', { user: 'tess' })).status).toBe(429);
+    expect((await mint('admins-own')).status).toBe(201);
+    const names = async () => ((await (await mcpd.api('/api/v1/tokens', { token: tess })).json()) as Array<{ user: string; name: string }>).filter((token) => token.user === 'tess').map((token) => token.name);
+    expect(await names()).toEqual(['ci', 'short', 'test']);
+    expect((await mcpd.api('/api/v1/tokens/ci', { token: tess, method: 'DELETE' })).status).toBe(204);
+    expect((await mint('one-more', { token: tess })).status).toBe(201);
   });
 });

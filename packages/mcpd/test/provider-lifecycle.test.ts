@@ -262,7 +262,7 @@ describe.each(testDatabaseVariants())('provider sessions and lifecycle on $name'
     expect(await gc()).toMatchObject({ deleted: 0 });
     clock.advance(2000);
     expect(await gc()).toMatchObject({ deleted: 1, sessionsDeleted: 1 });
-    expect(await gc()).toEqual({ markedInactive: 0, disconnected: 0, deleted: 0, sessionsDeleted: 0, swept: true });
+    expect(await gc()).toEqual({ markedInactive: 0, disconnected: 0, deleted: 0, sessionsDeleted: 0, tokensDeleted: 0, swept: true });
     expect((await mcpd.api('/api/v1/llms/q')).status).toBe(404);
     const heartbeat = await mcpd.api('/api/v1/llms/_provider-heartbeat', { token: alice, json: { providerSessionId } });
     expect(heartbeat.status).toBe(404);

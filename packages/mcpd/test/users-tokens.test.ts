@@ -143,6 +143,26 @@ describe('users and tokens', () => {
     expect(view?.expired).toBe(true);
   });
 
+  it('sweeps an expired token away 7 days after it expired, and keeps the rest', async () => {
+    const mcpd = await start();
+    await mcpd.api('/api/v1/users', { json: { name: 'alice' } });
+    const mint = async (name: string, expiresIn?: string) =>
+      expect((await mcpd.api('/api/v1/tokens', { json: { user: 'alice', name, ...(expiresIn ? { expiresIn } : {}) } })).status).toBe(201);
+    await mint('hour', '1h');
+    await mint('week', '7d');
+    await mint('forever');
+    const alices = async () => tokenViewSchema.array().parse(await (await mcpd.api('/api/v1/tokens')).json()).filter((token) => token.user === 'alice').map((token) => token.name);
+    const sweep = () => mcpd.server.services.gc.runOnce();
+    clock.advance(60 * 60_000 + 7 * 24 * 60 * 60_000 - 1);
+    expect(await sweep()).toMatchObject({ tokensDeleted: 0 });
+    expect(await alices()).toEqual(['forever', 'hour', 'week']);
+    clock.advance(2);
+    expect(await sweep()).toMatchObject({ tokensDeleted: 1 });
+    // The name is free again; the week-long token stays listed, expired, for another 7 days.
+    expect(await alices()).toEqual(['forever', 'week']);
+    await mint('hour', '1h');
+  });
+
   it('refuses a token name in use, saying whether that token expired and how to delete it', async () => {
     const mcpd = await start();
     const alice = await createUser(mcpd, 'alice');

@@ -383,10 +383,15 @@ export function createServices(options: ServiceOptions): RunningServices {
         return Promise.all(sessionIds.map((sessionId) => providerSessions.disconnect(sessionId, 'sessionGone', USER_DELETED))).then(() => undefined);
       },
     }),
-    tokens: new TokenService(db, options.clock, (tokenId) => {
-      forgetAccess({ tokenId });
-      return providerSessions.tokenRevoked(tokenId);
-    }),
+    tokens: new TokenService(
+      db,
+      options.clock,
+      (tokenId) => {
+        forgetAccess({ tokenId });
+        return providerSessions.tokenRevoked(tokenId);
+      },
+      perUser.tokens,
+    ),
     roleBindings: new RoleBindingService(db, options.clock, forgetAccess),
     limits,
     userLoad,

@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, count, eq, lt } from 'drizzle-orm';
 import { tokens, users, type Database, type TokenRow, type UserRow } from '@mcpctl/db';
 
 export interface TokenWithUser {
@@ -55,6 +55,18 @@ export class TokenRepository {
       .returning();
     if (!row) throw new Error(`inserting token ${token.name} returned no row`);
     return row;
+  }
+
+  /** Every token the user holds, expired ones included. */
+  async countOwnedBy(userId: string): Promise<number> {
+    const [row] = await this.db.select({ held: count() }).from(tokens).where(eq(tokens.userId, userId));
+    return row?.held ?? 0;
+  }
+
+  /** Deletes the tokens that expired before `cutoff`; answers how many. */
+  async deleteExpiredBefore(cutoff: Date): Promise<number> {
+    const deleted = await this.db.delete(tokens).where(lt(tokens.expiresAt, cutoff)).returning({ id: tokens.id });
+    return deleted.length;
   }
 
   async delete(id: string): Promise<boolean> {

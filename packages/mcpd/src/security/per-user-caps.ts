@@ -4,7 +4,7 @@ import { tooManyRequests } from '../errors.js';
 export interface PerUserCaps {
   /** Inference requests in flight (answered, streaming or queued). */
   inferenceRequests: number;
-  /** Stored rows: provider sessions, threads, agents and LLMs (virtual ones included). */
+  /** Stored rows: provider sessions, threads, agents, LLMs (virtual ones included) and tokens. */
   providerSessions: number;
   threads: number;
   agents: number;
@@ -13,9 +13,14 @@ export interface PerUserCaps {
    * thread: a member publishing thousands of rows would slow every reader down.
    */
   llms: number;
+  /**
+   * Bearer tokens, expired ones included until the sweep removes them: `get tokens` reads every
+   * token, and a token minted per CI run would otherwise pile up for good.
+   */
+  tokens: number;
 }
 
-export const DEFAULT_PER_USER_CAPS: PerUserCaps = { inferenceRequests: 128, providerSessions: 64, threads: 1000, agents: 200, llms: 256 };
+export const DEFAULT_PER_USER_CAPS: PerUserCaps = { inferenceRequests: 128, providerSessions: 64, threads: 1000, agents: 200, llms: 256, tokens: 1000 };
 
 /**
  * Refuses a change that would leave a user holding more than `max` stored rows of a kind

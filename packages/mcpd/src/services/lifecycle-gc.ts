@@ -3,6 +3,7 @@ import type { Database } from '@mcpctl/db';
 import { AgentRepository } from '../repositories/agent-repository.js';
 import { LlmRepository } from '../repositories/llm-repository.js';
 import { ProviderSessionRepository } from '../repositories/provider-session-repository.js';
+import { TokenRepository } from '../repositories/token-repository.js';
 import { runIfFree } from '../repositories/singleton-lock.js';
 import type { LlmCatalog } from '../catalog/llm-catalog.js';
 
@@ -23,6 +24,14 @@ export interface LifecycleDurations {
  */
 export const UNHELD_GRACE_MS = 45_000;
 
+/**
+ * How long an expired token stays listed (`get tokens` marks it expired, and its name stays
+ * taken) before the sweep deletes it: long enough to notice and renew it, short enough that a
+ * token minted per CI run does not pile up against the per-user cap.
+ */
+export const EXPIRED_TOKEN_RETENTION_DAYS = 7;
+const EXPIRED_TOKEN_RETENTION_MS = EXPIRED_TOKEN_RETENTION_DAYS * 24 * 60 * 60 * 1000;
+
 /** The control streams open on this process, as the sweep needs them. */
 export interface SessionConnections {
   connectedSessionIds(): string[];
@@ -37,6 +46,8 @@ export interface GcReport {
   disconnected: number;
   deleted: number;
   sessionsDeleted: number;
+  /** Tokens deleted EXPIRED_TOKEN_RETENTION_DAYS after they expired. */
+  tokensDeleted: number;
   /** False when another replica was sweeping the rows at that moment (this one only looked at its own streams). */
   swept: boolean;
 }
@@ -75,15 +86,16 @@ export class LifecycleGc {
       const deleted = await llms.deleteInactiveSince(retentionCutoff);
       await agents.deleteInactiveSince(retentionCutoff);
       const sessionsDeleted = await sessions.deleteEmptySilentSince(retentionCutoff);
-      return { markedInactive: silent + unheldRows, agentsMarked: unheldAgents, deleted, sessionsDeleted };
+      const tokensDeleted = await new TokenRepository(tx).deleteExpiredBefore(new Date(now.getTime() - EXPIRED_TOKEN_RETENTION_MS));
+      return { markedInactive: silent + unheldRows, agentsMarked: unheldAgents, deleted, sessionsDeleted, tokensDeleted };
     });
     // A stream that stays open while its heartbeats stopped is half-open: its callers would wait
     // for answers that never come, so it ends like a closed one. After the sweep's transaction:
     // ending a stream writes the rows that transaction may hold.
     const silentHere = await new ProviderSessionRepository(this.db).listSilentAmong(this.connections.connectedSessionIds(), silentCutoff);
     await Promise.all(silentHere.map((sessionId) => this.connections.disconnect(sessionId)));
-    const { markedInactive = 0, agentsMarked = 0, deleted = 0, sessionsDeleted = 0 } = swept ?? {};
+    const { markedInactive = 0, agentsMarked = 0, deleted = 0, sessionsDeleted = 0, tokensDeleted = 0 } = swept ?? {};
     if (markedInactive + agentsMarked + deleted > 0) this.catalog.invalidate();
-    return { markedInactive, disconnected: silentHere.length, deleted, sessionsDeleted, swept: swept !== undefined };
+    return { markedInactive, disconnected: silentHere.length, deleted, sessionsDeleted, tokensDeleted, swept: swept !== undefined };
   }
 }

@@ -13,6 +13,8 @@ import { RoleBindingRepository } from '../repositories/role-binding-repository.j
 import { changeAccess } from './change-access.js';
 import { userPermissions } from './user-permissions.js';
 import { toTokenView } from './token-view.js';
+import { DEFAULT_PER_USER_CAPS, assertWithinCap } from '../security/per-user-caps.js';
+import { EXPIRED_TOKEN_RETENTION_DAYS } from './lifecycle-gc.js';
 
 /**
  * Bearer tokens. Everyone manages their own; `view:users` lists another user's tokens and
@@ -29,6 +31,7 @@ export class TokenService {
     private readonly clock: Clock,
     /** Called after a revocation: cached verifications and the streams opened with the token must not outlive it. */
     private readonly revoked: (tokenId: string) => Promise<void>,
+    private readonly maxTokens = DEFAULT_PER_USER_CAPS.tokens,
   ) {
     this.tokens = new TokenRepository(db);
     this.users = new UserRepository(db);
@@ -45,6 +48,12 @@ export class TokenService {
     if (user.id !== principal.userId && !principal.admin) {
       throw forbidden(`only an admin may create a token for another user (${user.name})`);
     }
+    assertWithinCap(
+      (await this.tokens.countOwnedBy(user.id)) + 1,
+      this.maxTokens,
+      'tokens',
+      `delete the ones no longer used first ('mcpctl get tokens' lists them; an expired token goes by itself ${EXPIRED_TOKEN_RETENTION_DAYS} days after it expired)`,
+    );
     const now = this.clock.now();
     const name = input.name ?? `token-${randomBytes(4).toString('hex')}`;
     const expiresAt = input.expiresIn === undefined ? null : new Date(now.getTime() + tokenLifetimeMs(input.expiresIn));
