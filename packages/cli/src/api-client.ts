@@ -1,4 +1,4 @@
-import { errorBodySchema, SERVED_BY_HEADER } from '@mcpctl/protocol';
+import { errorBodySchema, SERVED_BY_HEADER, statusViewSchema, type StatusView } from '@mcpctl/protocol';
 import { describeNetworkError, networkErrorCode } from '@mcpctl/upstream';
 import { LOGIN_COMMAND } from './credentials.js';
 import { ApiError, RequestError, isAbortError } from './errors.js';
@@ -32,6 +32,28 @@ export interface EventStream {
 
 export { SERVED_BY_HEADER };
 
+/** The connection failed or broke: nothing can be said of the server from it. */
+class ConnectionError extends RequestError {}
+
+/** Answered to any token mcpd knows: what tells mcpd from another server that answers 404. */
+export const STATUS_PATH = '/api/v1/status';
+
+/**
+ * A 404 from a server that does not answer `GET /api/v1/status` as mcpd does: the URL leads to
+ * another server, or under a path mcpd does not serve. Never an `ApiError`, so no caller takes it
+ * for "that resource does not exist" (and creates it there, secrets included).
+ */
+export class NotMcpdError extends RequestError {
+  constructor(
+    readonly baseUrl: string,
+    /** What answered 404, and mcpd-like words it said, if any. */
+    readonly detail: string,
+    cause: unknown,
+  ) {
+    super(`no mcpd at ${baseUrl}: ${detail}`, { hint: notMcpdHint(baseUrl), cause });
+  }
+}
+
 /**
  * mcpd's HTTP API as the CLI needs it: bearer auth, JSON in and out, error statuses turned
  * into `ApiError`s carrying mcpd's one-line message, network failures into `RequestError`s.
@@ -40,6 +62,7 @@ export class ApiClient {
   readonly baseUrl: string;
   readonly #token: string;
   readonly #fetch: typeof fetch;
+  #status: Promise<StatusView> | undefined;
 
   constructor(options: ApiClientOptions) {
     this.baseUrl = options.baseUrl;
@@ -64,11 +87,36 @@ export class ApiClient {
     }
   }
 
-  /** Sends the request; a non-2xx answer becomes an `ApiError`. */
+  /** Sends the request; a non-2xx answer becomes an `ApiError` (a 404 from another server, a `NotMcpdError`). */
   async request(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
     const response = await this.send(method, path, options);
-    if (!response.ok) throw await toApiError(response, `${method} ${path}`, this.baseUrl);
-    return response;
+    if (response.ok) return response;
+    const error = await toApiError(response, `${method} ${path}`);
+    if (error.status === 404 && !(await this.#answersAsMcpd(path))) {
+      // mcpd's own words (its "no route for …" under a path) help; another server's status line does not.
+      const said = error.message.startsWith('HTTP 404') ? '' : ` (${error.message})`;
+      throw new NotMcpdError(this.baseUrl, `${method} ${path} answered 404${said}`, error);
+    }
+    throw error;
+  }
+
+  /** Whether the server answers `GET /api/v1/status` as mcpd does; `path` answered 404 just now. */
+  async #answersAsMcpd(path: string): Promise<boolean> {
+    if (path === STATUS_PATH) return false;
+    try {
+      await this.status();
+      return true;
+    } catch (error) {
+      // Only a server that answered, and not as mcpd does, is another server.
+      if (error instanceof ApiError || (error instanceof RequestError && !(error instanceof ConnectionError))) return false;
+      throw error;
+    }
+  }
+
+  /** Who the token belongs to and what the server is: asked once per client. */
+  status(): Promise<StatusView> {
+    this.#status ??= this.get(STATUS_PATH, statusViewSchema);
+    return this.#status;
   }
 
   /** Sends the request and validates the JSON answer against `schema`. */
@@ -101,7 +149,7 @@ export async function readJson<T>(response: Response, schema: Schema<T>, what: s
     json = await response.json();
   } catch (error) {
     if (isAbortError(error)) throw error;
-    if (networkErrorCode(error) !== undefined) throw new RequestError(`the connection to mcpd broke while answering ${what}: ${describeNetworkError(error)}`, { cause: error });
+    if (networkErrorCode(error) !== undefined) throw new ConnectionError(`the connection to mcpd broke while answering ${what}: ${describeNetworkError(error)}`, { cause: error });
     throw new RequestError(`mcpd answered ${what} with a body that is not JSON`, { hint, cause: error });
   }
   const checked = checkSchema(schema, json);
@@ -119,25 +167,18 @@ export function notMcpdHint(baseUrl: string, where: (origin: string) => string =
   return pathname === '/' ? "is this mcpd's address and port?" : `mcpd's base URL has no path: try ${where(origin)}`;
 }
 
-async function toApiError(response: Response, what: string, baseUrl: string): Promise<ApiError> {
+async function toApiError(response: Response, what: string): Promise<ApiError> {
   const text = await response.text().catch(() => '');
   let message = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''} from ${what}`;
-  let fromMcpd = false;
   try {
     const checked = checkSchema(errorBodySchema, JSON.parse(text));
-    if (checked.ok) {
-      message = checked.value.error;
-      fromMcpd = true;
-    }
+    if (checked.ok) message = checked.value.error;
   } catch {
     // Not JSON (a proxy's HTML page, say): the status line is the best we have.
   }
   const retryAfter = Number(response.headers.get('retry-after') ?? Number.NaN);
   const retryAfterSeconds = Number.isFinite(retryAfter) ? retryAfter : undefined;
-  // A 404 for a route mcpd has: the URL leads to another server, or under a path mcpd does not
-  // serve. (mcpd's own "no route" at its root is an older mcpd's, which the URL cannot fix.)
-  const misdirected = response.status === 404 && (!fromMcpd || (message.startsWith('no route for ') && new URL(baseUrl).pathname !== '/'));
-  return new ApiError(response.status, message, { hint: misdirected ? notMcpdHint(baseUrl) : hintForStatus(response.status, retryAfterSeconds), retryAfterSeconds });
+  return new ApiError(response.status, message, { hint: hintForStatus(response.status, retryAfterSeconds), retryAfterSeconds });
 }
 
 function hintForStatus(status: number, retryAfterSeconds: number | undefined): string | undefined {
@@ -154,7 +195,7 @@ function hintForStatus(status: number, retryAfterSeconds: number | undefined): s
 
 function unreachable(baseUrl: string, error: unknown): RequestError {
   const reason = describeNetworkError(error);
-  return new RequestError(`cannot reach mcpd at ${baseUrl}: ${reason}`, { hint: unreachableHint(error, reason), cause: error });
+  return new ConnectionError(`cannot reach mcpd at ${baseUrl}: ${reason}`, { hint: unreachableHint(error, reason), cause: error });
 }
 
 /** What to check, by the socket error `fetch` wraps as its cause (sometimes inside an AggregateError). */

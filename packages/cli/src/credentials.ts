@@ -53,7 +53,7 @@ export async function readCredentialsFile(path: string): Promise<Credentials | u
  */
 export async function resolveCredentials(env: CliEnvironment, home: string): Promise<Credentials> {
   const envUrl = nonEmpty(env.MCPCTL_URL);
-  if (envUrl !== undefined) checkMcpdUrl(envUrl, { name: 'MCPCTL_URL', tokenName: 'MCPCTL_TOKEN', errorClass: ConfigError });
+  if (envUrl !== undefined) checkMcpdUrl(envUrl, { name: 'MCPCTL_URL', tokenName: 'MCPCTL_TOKEN', errorClass: UsageError });
   const envToken = nonEmpty(env.MCPCTL_TOKEN);
   const stored = envUrl !== undefined && envToken !== undefined ? undefined : await readCredentialsFile(credentialsPath(home));
   const mcpdUrl = envUrl ?? stored?.mcpdUrl;

@@ -76,8 +76,8 @@ export class PartialFailureError extends CliError {
 export class BatchRefusedError extends CliError {
   readonly exitCode: number;
 
-  constructor(message: string, exitCode: number) {
-    super(message);
+  constructor(message: string, exitCode: number, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, options);
     this.exitCode = exitCode;
   }
 }

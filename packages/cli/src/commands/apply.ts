@@ -87,7 +87,7 @@ async function planAll(
       }
     }
   } catch (error) {
-    if (problems.length === 0 || !(error instanceof CliError)) throw error;
+    if (!(error instanceof CliError)) throw error;
     return { plans, unasked: error };
   }
   return { plans };

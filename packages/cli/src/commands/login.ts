@@ -1,27 +1,35 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { statusViewSchema, type StatusView } from '@mcpctl/protocol';
-import { notMcpdHint, readJson, type ApiClient } from '../api-client.js';
+import { NotMcpdError, notMcpdHint, readJson, STATUS_PATH, type ApiClient } from '../api-client.js';
 import type { CliContext } from '../context.js';
 import { checkMcpdUrl, normalizeBaseUrl, writeCredentials } from '../credentials.js';
 import { ApiError, RequestError, UsageError } from '../errors.js';
-
-const STATUS_PATH = '/api/v1/status';
 
 /** `mcpctl login --url URL --token TOKEN`; the token may come from stdin (`--token -`) or MCPCTL_TOKEN instead. */
 export function registerLogin(program: Command, context: CliContext): void {
   program
     .command('login')
     .description('check a token against mcpd and store it in $MCPCTL_HOME/credentials')
-    .requiredOption('--url <url>', 'mcpd base URL, e.g. http://mcpd.internal:3100')
+    .option('--url <url>', 'mcpd base URL, e.g. http://mcpd.internal:3100; without --url MCPCTL_URL is used')
     .option('--token <token>', "your mcpd token; '-' reads it from stdin, and without --token MCPCTL_TOKEN is used (neither leaves it in shell history or ps)")
-    .action(async (options: { url: string; token?: string }) => {
-      const url = normalizeBaseUrl(checkMcpdUrl(options.url, { name: '--url', tokenName: '--token', errorClass: UsageError }));
+    .action(async (options: { url?: string; token?: string }) => {
+      const url = normalizeBaseUrl(urlOf(options.url, context));
       const token = await tokenOf(options.token, context);
       const status = await askStatus(context.apiFor(url, token), url);
       await writeCredentials(context.home, { mcpdUrl: url, token });
       context.printer.line(`Logged in to ${url} as ${status.user.name}.`);
     });
+}
+
+/** The URL as given: the option's value, else MCPCTL_URL. */
+function urlOf(option: string | undefined, context: CliContext): string {
+  if (option !== undefined) return checkMcpdUrl(option, { name: '--url', tokenName: '--token', errorClass: UsageError });
+  const fromEnv = context.env.MCPCTL_URL;
+  if (fromEnv === undefined || fromEnv === '') {
+    throw new UsageError("required option '--url <url>' not specified", { hint: "give mcpd's base URL, e.g. --url http://mcpd.internal:3100, or set MCPCTL_URL" });
+  }
+  return checkMcpdUrl(fromEnv, { name: 'MCPCTL_URL', tokenName: '--token', errorClass: UsageError });
 }
 
 /** The token as given: the option's value, stdin's first line for `-`, else MCPCTL_TOKEN. */
@@ -58,11 +66,7 @@ async function askStatus(client: ApiClient, url: string): Promise<StatusView> {
     if (error instanceof ApiError && error.status === 401) {
       throw new ApiError(401, `mcpd at ${url} rejected the token: ${error.message}`, { hint: 'check the value passed to --token', cause: error });
     }
-    if (error instanceof ApiError && error.status === 404) {
-      // mcpd's own 404 says which path it saw; another server's has nothing to add to the status.
-      const said = error.message.startsWith('HTTP 404') ? '' : ` (${error.message})`;
-      throw notMcpd(url, `GET ${STATUS_PATH} answered 404${said}`, error);
-    }
+    if (error instanceof NotMcpdError) throw notMcpd(url, error.detail, error);
     throw error;
   }
   try {

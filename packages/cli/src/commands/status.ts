@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { healthViewSchema, statusViewSchema, userLabel, type HealthView, type StatusView } from '@mcpctl/protocol';
+import { healthViewSchema, userLabel, type HealthView, type StatusView } from '@mcpctl/protocol';
 import { readJson, type ApiClient } from '../api-client.js';
 import type { CliContext } from '../context.js';
 import { ApiError, CliError } from '../errors.js';
@@ -30,7 +30,7 @@ export function registerStatus(program: Command, context: CliContext): void {
       let identity: StatusView | undefined;
       let failure: CliError | undefined;
       try {
-        identity = await client.get('/api/v1/status', statusViewSchema);
+        identity = await client.status();
       } catch (error) {
         if (!(error instanceof CliError)) throw error;
         failure = error;

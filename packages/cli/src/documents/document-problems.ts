@@ -53,13 +53,20 @@ export function stopOnProblems(
   unasked?: CliError,
 ): void {
   const errors = [...read.problems].sort((left, right) => left.at - right.at).map((problem) => problem.error);
+  // Not about any one document, though met while planning one: said without that document's name.
+  const reason = unasked instanceof ItemError ? unasked.reason : unasked;
+  const why = reason?.message;
   const [only] = errors;
-  if (only === undefined) return;
+  if (only === undefined) {
+    if (reason === undefined) return;
+    throw new BatchRefusedError(`mcpd could not be asked about the documents in ${source} (${reason.message}); nothing was ${outcome}`, reason.exitCode, {
+      ...(reason.hint === undefined ? {} : { hint: reason.hint }),
+      cause: unasked,
+    });
+  }
   if (errors.length === 1 && unasked === undefined) throw only;
   for (const error of errors) printer.error(formatCliError(error));
   const exitCode = errors.every((error) => error.exitCode === 2) ? 2 : 1;
-  // Not about any one document, though met while planning one: said without that document's name.
-  const why = unasked instanceof ItemError && unasked.reason instanceof Error ? unasked.reason.message : unasked?.message;
   const others = why === undefined ? '' : `; mcpd could not be asked about the others (${why})`;
   const documentCount = read.documents.length + read.problems.filter((problem) => problem.unreadable).length;
   throw new BatchRefusedError(`${errors.length} of ${documentCount} documents in ${source} refused${others}; nothing was ${outcome}`, exitCode);

@@ -1,9 +1,9 @@
-import { statusViewSchema, type StatusView } from '@mcpctl/protocol';
+import type { StatusView } from '@mcpctl/protocol';
 import type { ApiClient } from '../api-client.js';
 
 /** Who the caller is, and what it may do, as `GET /api/v1/status` says. */
 export async function callerStatus(client: ApiClient): Promise<StatusView['user']> {
-  return (await client.get('/api/v1/status', statusViewSchema)).user;
+  return (await client.status()).user;
 }
 
 /**

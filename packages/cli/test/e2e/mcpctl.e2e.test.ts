@@ -81,11 +81,10 @@ describe('mcpctl against a real mcpd', () => {
     expect(underV1).toEqual({
       code: 1,
       stdout: '',
-      stderr: `error: no route for GET /v1/api/v1/llms — mcpd's base URL has no path: try MCPCTL_URL=${mcpd.url}, or 'mcpctl login --url ${mcpd.url}'\n`,
+      stderr: `error: no mcpd at ${mcpd.url}/v1: GET /api/v1/llms answered 404 (no route for GET /v1/api/v1/llms) — mcpd's base URL has no path: try MCPCTL_URL=${mcpd.url}, or 'mcpctl login --url ${mcpd.url}'\n`,
     });
     const other = await mcpctl(['get', 'agents'], { env: { MCPCTL_URL: upstream.url, MCPCTL_TOKEN: mcpd.adminToken } });
-    expect(other.code).toBe(1);
-    expect(other.stderr).toMatch(/^error: HTTP 404 .* from GET \/api\/v1\/agents — is this mcpd's address and port\?\n$/);
+    expect(other).toEqual({ code: 1, stdout: '', stderr: `error: no mcpd at ${upstream.url}: GET /api/v1/agents answered 404 — is this mcpd's address and port?\n` });
   });
 
   it('logs in and stores the credentials readable by the owner only', async () => {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LlmView, PoolView } from '@mcpctl/protocol';
+import { answerStatus } from './stand-in-status.js';
 
 /** What the test makes the infer route do with one request. */
 export type InferScript = (request: { body: Record<string, unknown> }, response: ServerResponse) => Promise<void> | void;
@@ -39,6 +40,7 @@ export async function startScriptedMcpd(llms: LlmView[], infer: InferScript): Pr
       response.end(JSON.stringify({ error: 'invalid token' }));
       return;
     }
+    if (answerStatus(request, response)) return;
     if (request.method === 'GET' && request.url === '/api/v1/llms') {
       response.end(JSON.stringify(llms));
       return;

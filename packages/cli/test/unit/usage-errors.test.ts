@@ -9,6 +9,7 @@ import { runCli } from '../../src/run-cli.js';
 import { runInProcess, startStandInMcpd } from '../helpers/stand-in-mcpd.js';
 import { CapturedStream } from '../helpers/captured-stream.js';
 import { llmView } from '../helpers/llm-view.js';
+import { answerStatus } from '../helpers/stand-in-status.js';
 
 async function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new CapturedStream();
@@ -29,6 +30,7 @@ const emptyMcpd = { env: { MCPCTL_URL: '', MCPCTL_TOKEN: 't' }, writes: [] as st
 beforeAll(async () => {
   const mcpd = createHttpServer((request, response) => {
     request.resume();
+    if (answerStatus(request, response)) return;
     if (request.method !== 'GET') emptyMcpd.writes.push(`${request.method ?? ''} ${request.url ?? ''}`);
     response.writeHead(404, { 'content-type': 'application/json' });
     response.end(JSON.stringify({ error: `not found: ${request.url ?? ''}` }));
@@ -400,6 +402,61 @@ describe('a command sent to a server that is not mcpd', () => {
   });
 });
 
+describe('a server that answers 404 with words like mcpd\'s', () => {
+  it('is asked its status before a 404 is taken for a missing resource: apply sends nothing, get and delete say there is no mcpd', async () => {
+    const seen: string[] = [];
+    const other = await startStandInMcpd((request, response) => {
+      seen.push(`${request.method ?? ''} ${request.url ?? ''}`);
+      response.statusCode = 404;
+      response.end('{"error":"not found"}');
+    });
+    const dir = await mkdtemp(join(tmpdir(), 'mcpctl-not-mcpd-'));
+    try {
+      const file = join(dir, 'llm.yaml');
+      await writeFile(file, 'kind: Llm\nname: keyed\ntype: openai\nmodel: m\nurl: http://model.internal:8000/v1\napiKeyEnv: THE_KEY\n');
+      const url = other.env.MCPCTL_URL ?? '';
+      const applied = await runInProcess(['apply', '-f', file], { ...other.env, THE_KEY: 'sk-secret-value' });
+      expect(applied.code).toBe(1);
+      expect(applied.stderr).toBe(
+        `error: mcpd could not be asked about the documents in ${file} (no mcpd at ${url}: GET /api/v1/llms/keyed answered 404 (not found)); nothing was applied — is this mcpd's address and port?\n`,
+      );
+      expect(seen.every((line) => line.startsWith('GET '))).toBe(true);
+      expect(seen).toContain('GET /api/v1/status');
+      const got = await runInProcess(['get', 'llm', 'keyed'], other.env);
+      expect(got).toEqual({ code: 1, stdout: '', stderr: `error: no mcpd at ${url}: GET /api/v1/llms/keyed answered 404 (not found) — is this mcpd's address and port?\n` });
+      const deleted = await runInProcess(['delete', 'llm', 'keyed'], other.env);
+      expect(deleted.code).toBe(1);
+      expect(deleted.stderr).toContain(`no mcpd at ${url}`);
+      expect(seen.filter((line) => !line.startsWith('GET '))).toEqual(['DELETE /api/v1/llms/keyed']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await other.close();
+    }
+  });
+});
+
+describe('login with MCPCTL_URL', () => {
+  it('takes the URL from MCPCTL_URL when --url is not given, and asks for one when neither is', async () => {
+    const other = await startStandInMcpd((_request, response) => {
+      response.statusCode = 404;
+      response.end('{"error":"not found"}');
+    });
+    try {
+      const url = other.env.MCPCTL_URL ?? '';
+      const fromEnv = await run(['login', '--token', 't'], { MCPCTL_HOME: '/nonexistent/mcpctl', MCPCTL_URL: url });
+      expect(fromEnv).toEqual({ code: 1, stdout: '', stderr: `error: no mcpd at ${url}: GET /api/v1/status answered 404 (not found) — is this mcpd's address and port?\n` });
+    } finally {
+      await other.close();
+    }
+    const neither = await run(['login', '--token', 't'], { MCPCTL_HOME: '/nonexistent/mcpctl' });
+    expect(neither).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "error: required option '--url <url>' not specified — give mcpd's base URL, e.g. --url http://mcpd.internal:3100, or set MCPCTL_URL\n",
+    });
+  });
+});
+
 describe('login to a server that is not mcpd', () => {
   it.each([
     ['answers 404', 404, '', "GET /api/v1/status answered 404 — is this mcpd's address and port?"],
@@ -460,16 +517,16 @@ describe('network failure', () => {
 
   it('refuses a user name or password in the mcpd URL without showing it', async () => {
     const fromEnv = await run(['get', 'llms'], { ...unusedServer, MCPCTL_URL: 'http://alice:hunter2@127.0.0.1:9' });
-    expect(fromEnv.code).toBe(1);
+    expect(fromEnv.code).toBe(2);
     expect(fromEnv.stderr).toBe('error: MCPCTL_URL must not hold a user name or password; mcpd takes the token (MCPCTL_TOKEN) alone\n');
     const login = await run(['login', '--url', 'http://alice:hunter2@127.0.0.1:9', '--token', 't']);
     expect(login.code).toBe(2);
     expect(login.stderr).toBe('error: --url must not hold a user name or password; mcpd takes the token (--token) alone\n');
   });
 
-  it('says MCPCTL_URL is not a URL when it lacks its scheme, as login says of --url, before anything is sent', async () => {
+  it('says MCPCTL_URL is not a URL when it lacks its scheme, as login says of --url, before anything is sent (exit 2 both)', async () => {
     const fromEnv = await run(['get', 'llms'], { ...unusedServer, MCPCTL_URL: '127.0.0.1:13100' });
-    expect(fromEnv).toEqual({ code: 1, stdout: '', stderr: 'error: MCPCTL_URL 127.0.0.1:13100 is not a URL — e.g. http://127.0.0.1:3100\n' });
+    expect(fromEnv).toEqual({ code: 2, stdout: '', stderr: 'error: MCPCTL_URL 127.0.0.1:13100 is not a URL — e.g. http://127.0.0.1:3100\n' });
     const otherScheme = await run(['get', 'llms'], { ...unusedServer, MCPCTL_URL: 'localhost:3100' });
     expect(otherScheme.stderr).toBe('error: MCPCTL_URL localhost:3100 must start with http:// or https://\n');
     const login = await run(['login', '--url', '127.0.0.1:13100', '--token', 't']);

@@ -1,4 +1,4 @@
-import { statusViewSchema, tokenViewSchema, type TokenView } from '@mcpctl/protocol';
+import { tokenViewSchema, type TokenView } from '@mcpctl/protocol';
 import type { ApiClient } from '../../api-client.js';
 import { ApiError } from '../../errors.js';
 import { wordList } from '../../format/word-list.js';
@@ -58,7 +58,7 @@ function notYours(name: string, owners: readonly string[], cause?: unknown): Api
  */
 export async function findToken(client: ApiClient, name: string, user: string | undefined): Promise<TokenView> {
   const named = tokensNamed(await listTokens(client), name);
-  const owner = user ?? (named.length > 0 ? (await client.get('/api/v1/status', statusViewSchema)).user.name : undefined);
+  const owner = user ?? (named.length > 0 ? (await client.status()).user.name : undefined);
   const token = named.find((candidate) => candidate.user === owner);
   if (token !== undefined) return token;
   if (user === undefined && named.length > 0) throw notYours(name, ownersOf(named));
