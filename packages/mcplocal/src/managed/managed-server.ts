@@ -3,6 +3,7 @@ import { deadlineSignal, type Cancel, type Clock } from '@mcpctl/clock';
 import { ManagedServerError } from '../errors.js';
 import type { LlmProvider } from '../providers/llm-provider.js';
 import type { RegistrarLog } from '../registrar/registrar-options.js';
+import { FAILED_WAKE_RETRY_AFTER_SECONDS } from '../wake/backend-asleep.js';
 import { formatSeconds } from '../wake/format-seconds.js';
 import { waitUntilAvailable } from '../wake/wait-until-available.js';
 import { removePidFile, stopGroup, writePidFile } from './pid-file.js';
@@ -238,8 +239,13 @@ export class ManagedServer {
     const closing = new AbortController();
     this.#abortStart = () => closing.abort();
     const exit = this.#exited.then(() => {
-      // The next request starts it again at once, until it has crashed too often (then the wait is said).
-      throw new ManagedServerError(`${name}'s model server exited while starting${this.#exitDetail(child)}`, { retryAfterSeconds: 1, logTail: this.#logTail() });
+      // A failed wake like any other: a client that retries by itself (the openai SDKs retry a 503
+      // twice) waits, rather than loading the model again at once and using up the crash allowance
+      // for everyone. The next request still starts it again, until it has crashed too often.
+      throw new ManagedServerError(`${name}'s model server exited while starting${this.#exitDetail(child)}`, {
+        retryAfterSeconds: FAILED_WAKE_RETRY_AFTER_SECONDS,
+        logTail: this.#logTail(),
+      });
     });
     try {
       await Promise.race([

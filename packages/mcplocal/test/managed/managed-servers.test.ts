@@ -121,6 +121,8 @@ describe('managed model servers', () => {
       for (let attempt = 0; attempt < 3; attempt += 1) {
         const failed = await ask();
         expect(failed.status).toBe(503);
+        // A failed wake: a client that retries by itself waits rather than loading the model again at once.
+        expect(failed.headers.get('retry-after')).toBe('30');
         expect(((await failed.json()) as { error: string }).error).toMatch(/^crashy's model server exited while starting \(exit code 1\)$/);
       }
       const refused = await ask();
