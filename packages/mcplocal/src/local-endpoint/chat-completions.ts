@@ -16,6 +16,7 @@ import { readJsonBody } from './read-json-body.js';
 import { failUnansweredStream } from './send-answer.js';
 import { serveLocally, type LocalChat } from './serve-locally.js';
 import { waitComments } from './wait-comments.js';
+import { ManagedProvider } from '../managed/managed-provider.js';
 
 export interface ChatCompletionsContext {
   registry: ProviderRegistry;
@@ -114,6 +115,31 @@ export async function chatCompletions(
  * reaches it as an error frame (the endpoint writes it).
  */
 async function serveAwake(context: ChatCompletionsContext, provider: LlmProvider, chat: LocalChat, response: ServerResponse): Promise<void> {
+  const release = await startManaged(context, provider, chat, response);
+  try {
+    await serveAwakeStarted(context, provider, chat, response);
+  } finally {
+    release?.();
+  }
+}
+
+/**
+ * A managed server that does not serve is started before a streaming request is served, with
+ * `: waking` comments meanwhile: its start is its wake, a model loading for minutes, and a caller
+ * must not sit on a silent connection through it. The hold taken keeps it from idling until the
+ * request has ended (the provider's own call takes one too).
+ */
+async function startManaged(context: ChatCompletionsContext, provider: LlmProvider, chat: LocalChat, response: ServerResponse): Promise<(() => void) | undefined> {
+  if (!chat.streaming || !(provider instanceof ManagedProvider) || provider.server.serving) return undefined;
+  const stopComments = waitComments(response, 'waking', provider.name, context.clock, context.wakeCommentIntervalMs);
+  try {
+    return await provider.server.lease(chat.signal);
+  } finally {
+    stopComments();
+  }
+}
+
+async function serveAwakeStarted(context: ChatCompletionsContext, provider: LlmProvider, chat: LocalChat, response: ServerResponse): Promise<void> {
   try {
     await serveInTurn(context, provider, chat, response);
     return;

@@ -137,6 +137,39 @@ describe('managed model servers', () => {
     }
   });
 
+  it('tells a streaming caller of the local endpoint `: waking` while the server starts; one that exits at once is a plain 503', async () => {
+    const slow = await managed('slow', {}, ['--start-delay-ms', '900']);
+    const crashy = await managed('crashy', {}, ['--crash-after-ms', '0']);
+    const registry = new ProviderRegistry();
+    registry.register(slow);
+    registry.register(crashy);
+    const endpoint = await startLocalEndpoint({ registry, requireToken: false, port: 0, log, wakeCommentIntervalMs: 200 });
+    try {
+      const stream = async (model: string) => {
+        const response = await fetch(`${endpoint.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model, stream: true, messages: [{ role: 'user', content: 'Hi' }] }),
+        });
+        return { status: response.status, retryAfter: response.headers.get('retry-after'), text: await response.text() };
+      };
+      const started = await stream('slow');
+      expect(started.status).toBe(200);
+      const firstData = started.text.indexOf('data: ');
+      expect(started.text.slice(0, firstData)).toMatch(/^: waking slow 0s\n\n(: waking slow \ds\n\n)+$/);
+      expect(started.text).toContain('data: [DONE]');
+      // Serving now: the next stream starts with its answer.
+      expect((await stream('slow')).text.startsWith('data: ')).toBe(true);
+
+      // Exited before the first comment was due: the head is still unsent, so the caller gets a plain 503.
+      const crashed = await stream('crashy');
+      expect(crashed).toMatchObject({ status: 503, retryAfter: '30' });
+      expect(crashed.text).toContain("crashy's model server exited while starting (exit code 1)");
+    } finally {
+      await endpoint.close();
+    }
+  });
+
   it('fails a start that outlasts startupTimeoutSeconds with 503, and leaves no process behind', async () => {
     const provider = await managed('slow', { startupTimeoutSeconds: 0.3 }, ['--start-delay-ms', '5000']);
     const failure = await ask(provider).catch((error: unknown) => error);
