@@ -151,6 +151,17 @@ describe('mcpctl users, tokens and role bindings', () => {
       stderr: "error: token not found: laptop (user bob) — run 'mcpctl get tokens' to list them\n",
     });
     expect((await mcpctl(['describe', 'rolebinding', 'nobody'])).code).toBe(1);
+    // An id names one token, whoever holds it: no --user needed, as delete takes it.
+    const laptopId = (JSON.parse((await mcpctl(['get', 'token', 'laptop', '--user', 'alice', '-o', 'json'])).stdout) as { id: string }).id;
+    expect((await mcpctl(['describe', 'token', laptopId])).stdout).toMatch(/^Name: +laptop\nID: +tok_\S+\nUser: +alice\n/);
+    expect(rows(await mcpctl(['get', 'token', laptopId]))[1]?.slice(0, 2)).toEqual(['laptop', 'alice']);
+    // A list for a user that is not there, or whose tokens the caller may not see, is no empty list.
+    expect(await mcpctl(['get', 'tokens', '--user', 'nobody'])).toEqual({ code: 1, stdout: '', stderr: "error: user not found: nobody — run 'mcpctl get users' to list them\n" });
+    expect(await mcpctl(['get', 'tokens', '--user', 'admin'], { token: aliceToken })).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: "error: you see only your own tokens: listing admin's needs view:users — 'mcpctl status' lists your grants\n",
+    });
 
     // Several users have a token of one name: the caller's own is meant, as delete means it; --user picks another.
     expect((await mcpctl(['create', 'token', '--name', 'laptop'])).code).toBe(0);

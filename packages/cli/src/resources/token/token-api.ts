@@ -58,6 +58,9 @@ function notYours(name: string, owners: readonly string[], cause?: unknown): Api
  */
 export async function findToken(client: ApiClient, name: string, user: string | undefined): Promise<TokenView> {
   const named = tokensNamed(await listTokens(client), name);
+  // An id names one token whoever holds it: it needs no --user.
+  const byId = named.find((candidate) => candidate.id === name && (user === undefined || candidate.user === user));
+  if (byId !== undefined) return byId;
   const owner = user ?? (named.length > 0 ? (await client.status()).user.name : undefined);
   const token = named.find((candidate) => candidate.user === owner);
   if (token !== undefined) return token;
