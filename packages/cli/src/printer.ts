@@ -101,7 +101,10 @@ export function formatTable<T>(
 export function formatYamlDocuments(documents: ReadonlyArray<YamlDocument>): string {
   return documents
     .map((document) => {
-      const yaml = new Document(document.value);
+      // Written under YAML 1.1's rules, which quote every string a 1.1 reader (PyYAML, Ruby's,
+      // Go's yaml.v2) would take for something else: `no`, `on`, `y` as booleans, a timestamp
+      // as a date. Such output reads the same under 1.2, which `apply -f` and most tools use.
+      const yaml = new Document(document.value, { version: '1.1' });
       if (document.comment !== undefined) yaml.commentBefore = ` ${document.comment}`;
       // The YAML writer escapes C0 controls but writes DEL and C1 as they are: a scalar holding one
       // is double-quoted, where they are then written as escapes (the same string to a parser).
