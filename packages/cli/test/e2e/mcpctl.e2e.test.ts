@@ -349,7 +349,7 @@ describe('mcpctl against a real mcpd', () => {
 
     const json = await mcpctl(['get', 'usage', '--by', 'user', '-o', 'json']);
     const report = JSON.parse(json.stdout) as { by: string; scope: string; rows: Array<{ key: string; requests: number }>; hours: unknown[] };
-    expect(report).toMatchObject({ by: 'user', scope: 'everyone' });
+    expect(report).toMatchObject({ kind: 'Usage', by: 'user', scope: 'everyone' });
     expect(report.rows.find((row) => row.key === 'admin')?.requests).toBeGreaterThanOrEqual(2);
     expect(report.hours.length).toBeGreaterThan(0);
 

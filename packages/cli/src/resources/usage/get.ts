@@ -22,7 +22,7 @@ export function registerGetUsage(get: Command, context: CliContext): void {
       const client = await context.api();
       const report = await getUsage(client, options);
       if (options.output === 'json') {
-        context.printer.json(report);
+        context.printer.json({ kind: 'Usage', ...report });
         return;
       }
       if (options.output === 'yaml') {
