@@ -11,6 +11,8 @@ export interface ApiClientOptions {
   token: string;
   /** Injected in tests; the global `fetch` otherwise. */
   fetch?: typeof fetch;
+  /** How long a request waits for the answer to begin; undefined waits as long as it takes. Not for requests that wait for a model. */
+  timeoutMs?: number | undefined;
 }
 
 export interface RequestOptions {
@@ -19,6 +21,8 @@ export interface RequestOptions {
   /** `/healthz` and `/readyz` are public: no Authorization header. */
   anonymous?: boolean;
   headers?: Record<string, string>;
+  /** An inference: it waits for a model (a wake, a queue) as long as that takes, with no timeout of the client's. */
+  waitsForModel?: boolean;
 }
 
 /** An opened `text/event-stream` answer. */
@@ -62,12 +66,14 @@ export class ApiClient {
   readonly baseUrl: string;
   readonly #token: string;
   readonly #fetch: typeof fetch;
+  readonly #timeoutMs: number | undefined;
   #status: Promise<StatusView> | undefined;
 
   constructor(options: ApiClientOptions) {
     this.baseUrl = options.baseUrl;
     this.#token = options.token;
     this.#fetch = options.fetch ?? fetch;
+    this.#timeoutMs = options.timeoutMs;
   }
 
   /** Sends the request and returns the answer whatever its status; only the network can fail it. */
@@ -79,11 +85,24 @@ export class ApiClient {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(options.body);
     }
+    const timeoutMs = options.waitsForModel === true ? undefined : this.#timeoutMs;
+    // Only until the answer begins: a long body that keeps coming is no stuck server.
+    const timeout = new AbortController();
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => timeout.abort(), timeoutMs);
+    const signal = options.signal === undefined ? timeout.signal : AbortSignal.any([options.signal, timeout.signal]);
     try {
-      return await this.#fetch(`${this.baseUrl}${path}`, { method, headers, body, signal: options.signal });
+      return await this.#fetch(`${this.baseUrl}${path}`, { method, headers, body, signal });
     } catch (error) {
+      if (timeout.signal.aborted && options.signal?.aborted !== true) {
+        throw new ConnectionError(`mcpd at ${this.baseUrl} did not answer ${method} ${path} within ${formatTimeout(timeoutMs ?? 0)}`, {
+          hint: 'is mcpd stuck or overloaded? MCPCTL_REQUEST_TIMEOUT sets how long to wait (2m, or 0 for as long as it takes)',
+          cause: error,
+        });
+      }
       if (isAbortError(error)) throw error;
       throw unreachable(this.baseUrl, error);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -131,7 +150,7 @@ export class ApiClient {
 
   /** POSTs `body` expecting `text/event-stream` back. */
   async stream(path: string, body: unknown, signal?: AbortSignal): Promise<EventStream> {
-    const response = await this.request('POST', path, { body, signal, headers: { accept: 'text/event-stream' } });
+    const response = await this.request('POST', path, { body, signal, headers: { accept: 'text/event-stream' }, waitsForModel: true });
     const servedBy = response.headers.get(SERVED_BY_HEADER) ?? undefined;
     const contentType = response.headers.get('content-type') ?? '';
     if (!contentType.startsWith('text/event-stream') || response.body === null) {
@@ -217,6 +236,10 @@ function unreachableHint(error: unknown, reason: string): string {
     return `fetch refuses this port, as browsers do: serve mcpd on another port (3100 by default) and put that one in ${url}`;
   }
   return 'is mcpd running, and is its address reachable from here?';
+}
+
+function formatTimeout(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} s`;
 }
 
 /** The codes Node gives a certificate it could not verify. */

@@ -1,6 +1,7 @@
 import { ApiClient } from './api-client.js';
 import { mcpctlHome, resolveCredentials, type CliEnvironment } from './credentials.js';
 import { Printer, type TextSink } from './printer.js';
+import { requestTimeoutMs } from './request-timeout.js';
 
 /** An output stream that may be a terminal (`process.stdout`/`stderr` are). */
 export interface TerminalStream extends TextSink {
@@ -42,7 +43,7 @@ export interface CliContext {
 export function createContext(io: CliIo): CliContext {
   const home = mcpctlHome(io.env);
   const apiFor = (baseUrl: string, token: string): ApiClient =>
-    new ApiClient({ baseUrl, token, ...(io.fetch === undefined ? {} : { fetch: io.fetch }) });
+    new ApiClient({ baseUrl, token, timeoutMs: requestTimeoutMs(io.env), ...(io.fetch === undefined ? {} : { fetch: io.fetch }) });
   let client: Promise<ApiClient> | undefined;
   return {
     io,

@@ -119,7 +119,7 @@ async function wholeTurn(options: TurnOptions, statusLine: StatusLine, writer: A
   try {
     const { path } = options.target;
     const body = { ...options.conversation, ...options.parameters, stream: false };
-    const response = await options.client.request('POST', path, { body, signal: options.signal });
+    const response = await options.client.request('POST', path, { body, signal: options.signal, waitsForModel: true });
     options.onHeaders?.(response.headers);
     const completion = await readJson(response, chatCompletionSchema, `POST ${path}`);
     const message = completion.choices.find((choice) => choice.index === 0)?.message;

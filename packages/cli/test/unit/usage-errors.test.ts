@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -431,6 +431,38 @@ describe('a server that answers 404 with words like mcpd\'s', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
       await other.close();
+    }
+  });
+});
+
+describe('a server that accepts the connection and never answers', () => {
+  it('ends the command after MCPCTL_REQUEST_TIMEOUT with one line saying so; a malformed value is a usage error', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('data', () => undefined);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      const startedAt = Date.now();
+      const stuck = await run(['get', 'llms'], { MCPCTL_URL: url, MCPCTL_TOKEN: 't', MCPCTL_REQUEST_TIMEOUT: '1s' });
+      expect(Date.now() - startedAt).toBeLessThan(10_000);
+      expect(stuck).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `error: mcpd at ${url} did not answer GET /api/v1/llms within 1 s — is mcpd stuck or overloaded? MCPCTL_REQUEST_TIMEOUT sets how long to wait (2m, or 0 for as long as it takes)\n`,
+      });
+      expect(await run(['get', 'llms'], { MCPCTL_URL: url, MCPCTL_TOKEN: 't', MCPCTL_REQUEST_TIMEOUT: 'soon' })).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: 'error: MCPCTL_REQUEST_TIMEOUT soon is not a duration — give a whole number and a unit, such as 30s, 2m or 1h, or 0 to wait as long as it takes\n',
+      });
+    } finally {
+      await new Promise<void>((resolve) => {
+        silent.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
     }
   });
 });
