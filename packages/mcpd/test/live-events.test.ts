@@ -112,6 +112,20 @@ describe('live events for the dashboard', () => {
     expect(await viewer.next('agents', (agents) => agents[0]?.mayRun === true, from)).toHaveLength(1);
   });
 
+  it("sends the caller's role and grants, and sends them again when a role change leaves every list as it was", async () => {
+    const carl = await userToken('carl');
+    const binding = { name: 'carl-views', subjectKind: 'user', subjectName: 'carl', permissions: ['view:llms', 'view:agents'] };
+    expect((await mcpd.api('/api/v1/rolebindings', { json: binding })).status).toBe(201);
+    expect((await mcpd.api('/api/v1/users/carl', { method: 'PUT', json: { role: 'viewer' } })).status).toBe(200);
+    const reader = await open(carl);
+    expect(await reader.next('access')).toMatchObject({ name: 'carl', admin: false, role: 'viewer' });
+    const from = reader.events.length;
+    // The binding already lets carl see what a viewer sees: no list changes with the role.
+    expect((await mcpd.api('/api/v1/users/carl', { method: 'PUT', json: { role: null } })).status).toBe(200);
+    expect(await advanceUntil(reader, 'access', (access) => access.role === null, from)).toMatchObject({ name: 'carl', role: null, grants: ['view:llms', 'view:agents'] });
+    expect(reader.events.slice(from).map((event) => event.event)).not.toContain('llms');
+  });
+
   it('ends the stream of a revoked token, and refuses more streams than a user may hold', async () => {
     const created = (await (await mcpd.api('/api/v1/tokens', { json: { user: 'admin', name: 'dashboard' } })).json()) as { id: string; token: string };
     const reader = await open(created.token);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { agentViewSchema } from './agent.js';
 import { llmViewSchema, providerTransportSchema } from './llm.js';
 import { poolViewSchema } from './pool.js';
+import { statusViewSchema } from './status.js';
 
 /** A publisher's session as an admin (or its owner) sees it: who, how connected since when, what it publishes. */
 export const providerSessionViewSchema = z.object({
@@ -43,13 +44,15 @@ export type LiveAgentView = z.infer<typeof liveAgentViewSchema>;
 /**
  * `GET /api/v1/events` (SSE): each event carries the whole current list of its kind as the caller
  * may see it, sent when it changed. `sessions` lists every session for admins, the caller's own
- * for others.
+ * for others. `access` is the caller as `GET /api/v1/status` names it (role and grants), sent when
+ * a change of role or binding changed it, whether or not any list changed with it.
  */
 export const liveEventSchemas = {
   llms: z.array(liveLlmViewSchema),
   pools: z.array(poolViewSchema),
   agents: z.array(liveAgentViewSchema),
   sessions: z.array(providerSessionViewSchema),
+  access: statusViewSchema.shape.user,
 } as const;
 export type LiveEventName = keyof typeof liveEventSchemas;
 export type LiveEventData = { [Name in LiveEventName]: z.infer<(typeof liveEventSchemas)[Name]> };

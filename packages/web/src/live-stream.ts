@@ -3,7 +3,7 @@ import type { LiveEventName } from '@mcpctl/protocol';
 import { failureOf } from './api.js';
 
 /** The events the page knows; anything else a newer mcpd sends is left alone. */
-const EVENTS: ReadonlySet<string> = new Set<LiveEventName>(['llms', 'pools', 'agents', 'sessions']);
+const EVENTS: ReadonlySet<string> = new Set<LiveEventName>(['llms', 'pools', 'agents', 'sessions', 'access']);
 /** mcpd writes at least a keepalive every 15 s: this long without a byte, the connection is dead (a laptop slept, a proxy dropped it). */
 const SILENCE_MS = 45_000;
 /** mcpd's `retry: 3000`: how long a lost stream waits before it is opened again. */

@@ -3,7 +3,6 @@ import { render } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, ApiError, cleanToken, messageOf, onTokenRefused, storedToken, storeToken } from './api.js';
 import { age } from './format.js';
-import { useFreshStatus } from './fresh-status.js';
 import { REFUSED, useLive } from './live.js';
 import type { LiveStatus } from './live-stream.js';
 import { AgentsView, SessionsView } from './views/agents-view.js';
@@ -80,7 +79,8 @@ function Dashboard({ token, status, onLogout }: { token: string; status: Status;
     return () => removeEventListener('hashchange', follow);
   }, []);
   const live = useLive(token, onLogout);
-  const { user } = useFreshStatus(token, status, [live.llms, live.pools, live.agents, live.sessions, live.status.phase]);
+  // Who the page is logged in as: mcpd sends the caller's role and grants again whenever they change.
+  const user = live.access ?? status.user;
   // Any call the views make with a refused token logs out as the live stream's refusal does.
   useEffect(() => onTokenRefused(token, () => onLogout(REFUSED)), [token, onLogout]);
   // The live views show what mcpd last sent: while the stream is down, they say how old it is.

@@ -212,10 +212,12 @@ describe('the dashboard page', () => {
     mcpd.status = statusOf({ name: 'alice', admin: true, role: 'admin', grants: ['*'] });
     const page = await open();
     expect(await text(page, 'header .user')).toBe('alice (admin)');
-    mcpd.status = statusOf({ name: 'alice', role: 'member', grants: ['view:llms', 'run:llms'] });
-    // What mcpd does on a change of access: it reads the caller's lists again and sends those that changed.
-    mcpd.push('llms', [llm('qwen3')]);
-    await expect.poll(() => text(page, 'header .user'), { timeout: 10_000 }).toBe('alice (member)');
+    // What mcpd does on a change of access: it reads the caller again and sends what changed, here
+    // the role alone (the grants it keeps by a binding leave every list as it was).
+    mcpd.push('access', statusOf({ name: 'alice', role: 'member', grants: ['*'] }).user);
+    await expect.poll(() => text(page, 'header .user'), { timeout: 5_000 }).toBe('alice (member)');
+    mcpd.push('access', statusOf({ name: 'alice', role: null, grants: ['*'] }).user);
+    await expect.poll(() => text(page, 'header .user'), { timeout: 5_000 }).toBe('alice (no role)');
   });
 
   it('sends on Enter, starts a new line on Shift+Enter, and sends no blank message', async () => {

@@ -223,6 +223,7 @@ export function createServices(options: ServiceOptions): RunningServices {
   const pools = new PoolService(llmRepository, counters);
   const sessionRepository = new ProviderSessionRepository(db);
   const agentRepository = new AgentRepository(db);
+  const userRepository = new UserRepository(db);
   const providerSessions = new ProviderSessionService(
     sessionRepository,
     llmRepository,
@@ -297,8 +298,15 @@ export function createServices(options: ServiceOptions): RunningServices {
     {
       principal: (authorization) => auth.reauthenticate(authorization),
       read: async (principal) => {
-        const [llms, poolViews, agents, sessions] = await Promise.all([llmService.list(principal), pools.list(principal), agentService.list(principal), providerSessions.list(principal)]);
+        const [llms, poolViews, agents, sessions, user] = await Promise.all([
+          llmService.list(principal),
+          pools.list(principal),
+          agentService.list(principal),
+          providerSessions.list(principal),
+          userRepository.findById(principal.userId),
+        ]);
         return {
+          access: { id: principal.userId, name: principal.userName, admin: principal.admin, role: user?.role ?? null, grants: principal.permissions.describe() },
           llms: llms.map((view) => ({ ...view, inFlight: 0, queued: 0, mayRun: principal.can('run', 'llms', view) })),
           pools: poolViews,
           agents: agents.map((view) => ({ ...view, mayRun: principal.can('run', 'agents', view) })),

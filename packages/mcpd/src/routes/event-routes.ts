@@ -15,7 +15,8 @@ export function eventRoutes(app: FastifyInstance, services: Services): void {
 
   /**
    * The dashboard's live state (SSE): `llms`, `pools`, `agents` and `sessions` events, each the
-   * whole list as the caller may see it, first all four and then whichever changed. Read with
+   * whole list as the caller may see it, and `access` (the caller's role and grants); first all
+   * five and then whichever changed. Read with
    * `fetch` (the token goes in the header, never in the URL).
    */
   app.get('/api/v1/events', { onRequest: limitPerUser(services.limits.eventStreams, 'event streams', 'close a dashboard tab') }, (request, reply) => {

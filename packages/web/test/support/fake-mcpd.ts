@@ -22,7 +22,8 @@ export type Handler = (request: IncomingMessage, response: ServerResponse, url: 
 export class FakeMcpd {
   url = '';
   status = adminStatus();
-  lists: LiveEventData = { llms: [], pools: [], agents: [], sessions: [] };
+  /** The lists of the live stream; its `access` event is {@link status}'s user. */
+  lists: Omit<LiveEventData, 'access'> = { llms: [], pools: [], agents: [], sessions: [] };
   usage = emptyUsage();
   audit: AuditRecordView[] = [];
   /** `METHOD /path?query` of every API call, in order. */
@@ -46,7 +47,8 @@ export class FakeMcpd {
 
   /** Changes one live list and sends it to every open stream, as mcpd does when it changed. */
   push<Name extends LiveEventName>(name: Name, data: LiveEventData[Name]): void {
-    this.lists[name] = data;
+    if (name === 'access') this.status = { ...this.status, user: data as LiveEventData['access'] };
+    else (this.lists as Record<string, unknown>)[name] = data;
     for (const stream of this.#streams) stream.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
@@ -103,7 +105,7 @@ export class FakeMcpd {
   #stream(response: ServerResponse): void {
     response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
     response.write('retry: 3000\n\n');
-    for (const [name, data] of Object.entries(this.lists)) response.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+    for (const [name, data] of Object.entries({ ...this.lists, access: this.status.user })) response.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
     this.#streams.add(response);
     response.once('close', () => this.#streams.delete(response));
   }
