@@ -84,7 +84,8 @@ function Dashboard({ token, status, onLogout }: { token: string; status: Status;
   // Any call the views make with a refused token logs out as the live stream's refusal does.
   useEffect(() => onTokenRefused(token, () => onLogout(REFUSED)), [token, onLogout]);
   // The live views show what mcpd last sent: while the stream is down, they say how old it is.
-  const stale = live.status.phase === 'down' && LIVE_TABS.has(tab);
+  // The playground's models come from the stream too: with none arrived, it says why its list is empty.
+  const stale = live.status.phase === 'down' && (LIVE_TABS.has(tab) || (tab === 'playground' && live.llms === undefined));
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
     // Ages ("12 s ago") move on their own; the data comes from mcpd's stream.

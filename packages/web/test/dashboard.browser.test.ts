@@ -94,6 +94,9 @@ describe('the dashboard page', () => {
     expect(note).not.toMatch(/not been reached/);
     expect(note).toMatch(/turned the live stream down/);
     expect(await page.locator('main').textContent()).not.toMatch(/Loading/);
+    // The playground's model list comes from the same stream: it says why it is empty too.
+    await page.click('button[data-tab=playground]');
+    await expect.poll(() => text(page, '[data-stale]')).toMatch(/turned the live stream down/);
   });
 
   it("clears the audit's rows when a read fails, and shows mcpd's refusal as it is", async () => {
@@ -175,6 +178,41 @@ describe('the dashboard page', () => {
     await page.click('button[data-tab=playground]');
     await page.locator(`select[name=model] option[value="${long}"]`).waitFor({ state: 'attached' });
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+  });
+
+  it('opens a usage chart wider than its box at its newest hours, and fits 30 days in a laptop window', async () => {
+    mcpd.on('/api/v1/usage', (_request, response, url) => {
+      const until = Date.now();
+      const days = url.searchParams.get('since') === '30d' ? 30 : 1;
+      const hour = new Date(Math.floor(until / 3_600_000) * 3_600_000).toISOString();
+      const counts = { key: 'qwen3', requests: 3, errors: 0, promptTokens: 3, completionTokens: 3 };
+      const row = { ...counts, latencyP50Ms: 1, latencyP95Ms: 1, firstTokenP50Ms: null, firstTokenP95Ms: null };
+      return json(response, 200, { ...mcpd.usage, since: new Date(until - days * 86_400_000).toISOString(), until: new Date(until).toISOString(), rows: [row], hours: [{ ...counts, hour }] });
+    });
+    const phone = await open({ width: 375, height: 700 });
+    await phone.click('button[data-tab=usage]');
+    await phone.locator('figure.chart svg').waitFor();
+    const scrolled = () => phone.evaluate<{ left: number; room: number }>("(() => { const box = document.querySelector('figure.chart'); return { left: box.scrollLeft, room: box.scrollWidth - box.clientWidth }; })()");
+    await expect.poll(async () => (await scrolled()).room).toBeGreaterThan(0);
+    expect(await scrolled()).toEqual({ left: (await scrolled()).room, room: (await scrolled()).room });
+
+    const laptop = await open({ width: 1280, height: 800 });
+    await laptop.click('button[data-tab=usage]');
+    await laptop.selectOption('select[name=since]', '30d');
+    await expect.poll(() => laptop.evaluate<number>("document.querySelectorAll('figure.chart g[data-hour]').length")).toBeGreaterThanOrEqual(720);
+    expect(await laptop.evaluate<number>("(() => { const box = document.querySelector('figure.chart'); return box.scrollWidth - box.clientWidth; })()")).toBe(0);
+  });
+
+  it('wraps one long unbroken value inside its cell: the table keeps to its box and names stay on one line', async () => {
+    const model = `Ωmega/${'模型-😀-x'.repeat(20)}`;
+    mcpd.lists.llms = [{ ...llm('alice-desk'), model }, llm('llama-a')];
+    const page = await open({ width: 1280, height: 800 });
+    await page.locator('tr[data-llm="alice-desk"]').waitFor();
+    const sizes = await page.evaluate<{ table: number; box: number }>("(() => { const table = document.querySelector('table'); return { table: table.scrollWidth, box: table.parentElement.clientWidth }; })()");
+    expect(sizes.table).toBeLessThanOrEqual(sizes.box);
+    // The names are whole: not broken at their hyphens to make room.
+    expect(await page.locator('tr[data-llm="llama-a"] td:first-child').evaluate((cell) => cell.scrollWidth <= cell.clientWidth)).toBe(true);
+    expect(await page.locator('tr[data-llm="alice-desk"] td:first-child').evaluate((cell) => getComputedStyle(cell).whiteSpace)).toBe('nowrap');
   });
 
   it('says what to check when mcpd does not answer a login', async () => {

@@ -26,7 +26,7 @@ describe('the models the playground offers', () => {
   it("marks what mcpd says the caller may not run: an LLM, an agent, the LLM behind an agent, a pool none of whose members it may run", () => {
     const llms = [llm('qwen', { poolName: 'team' }), llm('desk', { kind: 'virtual' }), llm('gpt', { mayRun: false }), llm('old', { poolName: 'cold', mayRun: false })];
     const pools = [pool('team', ['qwen']), pool('cold', ['old']), pool('far', ['unseen'])];
-    const agents = [agent('reviewer', 'pinned', { llm: 'gpt' }), agent('helper', 'pinned', { llm: 'qwen' }), agent('secret', 'pinned', { mayRun: false }), agent('pooled', undefined, { llm: 'cold' })];
+    const agents = [agent('reviewer', 'pinned', { llm: 'gpt' }), agent('helper', 'pinned', { llm: 'qwen' }), agent('secret', 'pinned', { mayRun: false }), agent('pooled', undefined, { llm: 'cold' }), agent('locked', 'pinned', { llm: 'gpt', mayRun: false })];
     expect(playgroundModels(llms, pools, agents)).toEqual([
       { id: 'qwen', kind: 'LLM' },
       { id: 'desk', kind: 'LLM' },
@@ -36,6 +36,8 @@ describe('the models the playground offers', () => {
       { id: 'helper', kind: 'agent' },
       { id: 'secret', kind: 'agent', needs: 'run:agents' },
       { id: 'pooled', kind: 'agent', needs: 'run:llms on cold' },
+      // Both grants missing: both named.
+      { id: 'locked', kind: 'agent', needs: 'run:agents and run:llms on gpt' },
       { id: 'team', kind: 'pool' },
       { id: 'cold', kind: 'pool', needs: 'run:llms on one of its members' },
       // A member the caller cannot see: the page cannot tell, so mcpd decides.

@@ -1,4 +1,5 @@
 import type { UsageHour } from '@mcpctl/protocol';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import { hourSlots, labelled, labelStep, requestsText, seriesOf, UNKNOWN_KEY } from './usage-series.js';
 
 /** The chart's width to share among the hours; a longer window gets narrower columns, not a wider page. */
@@ -19,14 +20,22 @@ export function HourlyChart({ hours, since, until }: { hours: UsageHour[]; since
   }
   const slots = hourSlots(since, until);
   const series = seriesOf(hours);
-  const pitch = Math.min(28, Math.max(2, PLOT_WIDTH / Math.max(1, slots.length)));
+  // At least a pixel an hour: 30 days (720 hours) still fit a laptop's window.
+  const pitch = Math.min(28, Math.max(1, PLOT_WIDTH / Math.max(1, slots.length)));
   const barWidth = Math.max(1, pitch * 0.75);
   const step = labelStep(pitch);
   const most = Math.max(1, ...[...byHour.values()].map((entries) => entries.reduce((sum, entry) => sum + entry.requests, 0)));
   const width = slots.length * pitch + 2 * MARGIN;
   const multiDay = slots.length > 24;
+  // A chart wider than its box (a phone, a long window) opens at its newest hours, where the
+  // traffic a person looks for is; the older ones are a scroll to the left.
+  const figure = useRef<HTMLElement>(null);
+  useLayoutEffect(() => {
+    const box = figure.current;
+    if (box) box.scrollLeft = box.scrollWidth;
+  }, [since, until]);
   return (
-    <figure class="chart">
+    <figure class="chart" ref={figure}>
       <svg viewBox={`0 0 ${width} ${HEIGHT + 20}`} width={width} height={HEIGHT + 20} role="img" aria-label="requests per hour">
         <line x1={MARGIN} x2={width - MARGIN} y1={HEIGHT} y2={HEIGHT} stroke="#c9ced8" />
         {slots.map((start, index) => {
@@ -42,7 +51,8 @@ export function HourlyChart({ hours, since, until }: { hours: UsageHour[]; since
                 if (requests === 0) return null;
                 const barHeight = (requests / most) * (HEIGHT - 10);
                 top -= barHeight;
-                const names = counted.length === 1 ? (counted[0]?.key ?? UNKNOWN_KEY) : `${one.label} (${counted.map((entry) => entry.key ?? UNKNOWN_KEY).join(', ')})`;
+                // The "others" bar names those of its keys that had requests in this hour, and of how many.
+                const names = one.keys.size === 1 ? (counted[0]?.key ?? UNKNOWN_KEY) : `${counted.map((entry) => entry.key ?? UNKNOWN_KEY).join(', ')} (${counted.length} of the ${one.label})`;
                 return (
                   <rect key={one.label} data-series={one.label} x={x + (pitch - barWidth) / 2} y={top} width={barWidth} height={barHeight} fill={one.colour}>
                     <title>{`${iso.slice(0, 13)}:00 UTC ${names}: ${requestsText(requests)}`}</title>

@@ -55,7 +55,9 @@ export function playgroundModels(llms: LiveLlmView[] | undefined, pools: PoolVie
     const llm = llmByName.get(agent.llm);
     const pool = llm ? undefined : poolByName.get(agent.llm);
     const mayRunBehind = llm ? llm.mayRun : pool ? mayRunPool(pool) : undefined;
-    const needs = !agent.mayRun ? 'run:agents' : mayRunBehind === false ? `run:llms on ${agent.llm}` : undefined;
+    // Both named when both are missing: asking for one grant only to be refused for the other wastes a round.
+    const lacks = [agent.mayRun ? undefined : 'run:agents', mayRunBehind === false ? `run:llms on ${agent.llm}` : undefined].filter((grant) => grant !== undefined);
+    const needs = lacks.length === 0 ? undefined : lacks.join(' and ');
     const own: LlmState = agent.status === 'active' ? undefined : agent.status === 'inactive' && agent.kind === 'virtual' ? 'offline' : agent.status;
     add(entry(agent.name, 'agent', needs, own ?? (llm ? llmState(llm) : pool ? poolState(pool) : undefined)));
   }
