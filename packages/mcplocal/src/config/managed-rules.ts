@@ -1,7 +1,7 @@
-import { statSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import type { ProviderEntry } from '@mcpctl/protocol';
-import { programOf } from '../managed/managed-command.js';
+import { modelPathOf, programOf } from '../managed/managed-command.js';
 import { findProgram, programFix } from './find-program.js';
 import type { IndexedEntry } from './provider-rules.js';
 
@@ -33,6 +33,7 @@ export function managedProblems(entry: ProviderEntry, at: string, env: NodeJS.Pr
     }
   }
   problems.push(...cwdProblems(entry.cwd, `${at}.cwd`));
+  problems.push(...modelPathProblems(entry, `${at}.model`));
   if (entry.wake !== undefined) problems.push(`${at}.wake: a managed server is woken by starting it; remove "wake"`);
   const url = new URL(entry.url);
   if (!LOOPBACK_HOSTS.has(url.hostname)) problems.push(`${at}.url: a managed server runs on this machine; use http://127.0.0.1:PORT`);
@@ -59,6 +60,19 @@ export function sharedPortProblems(providers: ReadonlyArray<IndexedEntry<Provide
     }
   }
   return problems;
+}
+
+/** A preset's model given as a path is there: a wrong one would show only as a crash at the first request. */
+function modelPathProblems(entry: ProviderEntry, at: string): string[] {
+  const path = modelPathOf(entry);
+  if (path === undefined) return [];
+  if (!isAbsolute(path) && entry.cwd === undefined) {
+    return [`${at}: ${entry.model} is a relative path; give an absolute one (or ~/…), or set "cwd" (mcplocal's own directory may be anything under systemd)`];
+  }
+  // A relative cwd is reported on its own.
+  if (entry.cwd !== undefined && !isAbsolute(entry.cwd)) return [];
+  const where = resolve(entry.cwd ?? '/', path);
+  return existsSync(where) ? [] : [`${at}: ${where} does not exist; fix the path, or put the model there first`];
 }
 
 function cwdProblems(cwd: string | undefined, at: string): string[] {

@@ -1,8 +1,12 @@
-import { basename } from 'node:path';
+import { homedir } from 'node:os';
+import { basename, join } from 'node:path';
 import type { ProviderEntry } from '@mcpctl/protocol';
 
 /** What a preset runs when the entry names no `command` of its own. */
 const PRESET_PROGRAMS = { vllm: 'vllm', 'llama.cpp': 'llama-server' } as const;
+
+/** A preset's model that names a file or directory rather than a model id (`Qwen/Qwen2.5-7B-Instruct`). */
+const PATH_LIKE = /^(\/|\.{1,2}\/|~)/;
 
 /**
  * The command line of a managed server. A preset fills it in from `model` and the host and port
@@ -21,10 +25,10 @@ export function managedCommand(entry: ProviderEntry): { command: string; args: s
     case 'vllm': {
       const name = servedModelOf(entry);
       const naming = name === entry.model ? [] : ['--served-model-name', name];
-      return { command, args: ['serve', entry.model, '--host', host, '--port', port, ...naming, ...extra] };
+      return { command, args: ['serve', modelPathOf(entry) ?? entry.model, '--host', host, '--port', port, ...naming, ...extra] };
     }
     case 'llama.cpp':
-      return { command, args: ['-m', entry.model, '--alias', servedModelOf(entry), '--host', host, '--port', port, ...extra] };
+      return { command, args: ['-m', modelPathOf(entry) ?? entry.model, '--alias', servedModelOf(entry), '--host', host, '--port', port, ...extra] };
   }
 }
 
@@ -41,8 +45,19 @@ export function programOf(entry: ProviderEntry): string {
  */
 export function servedModelOf(entry: ProviderEntry): string {
   if (entry.type !== 'managed' || entry.preset === undefined) return entry.model;
-  const isPath = entry.preset === 'llama.cpp' || /^(\/|\.{1,2}\/|~)/.test(entry.model);
-  return isPath ? basename(entry.model.replace(/\/+$/, '')).replace(/\.gguf$/i, '') || entry.model : entry.model;
+  return modelPathOf(entry) !== undefined ? basename(entry.model.replace(/\/+$/, '')).replace(/\.gguf$/i, '') || entry.model : entry.model;
+}
+
+/**
+ * The file or directory a preset's model names, as the server is given it: `~` is the home
+ * directory (no shell stands between mcplocal and the server to expand it); a relative path is
+ * the server's to resolve from `cwd`. Undefined for a model id, or an entry without a preset.
+ */
+export function modelPathOf(entry: ProviderEntry): string | undefined {
+  if (entry.type !== 'managed' || entry.preset === undefined) return undefined;
+  if (entry.preset !== 'llama.cpp' && !PATH_LIKE.test(entry.model)) return undefined;
+  if (entry.model === '~') return homedir();
+  return entry.model.startsWith('~/') ? join(homedir(), entry.model.slice(2)) : entry.model;
 }
 
 /** Where a server must listen to serve `url`: its host (IPv6 without brackets) and port, else the scheme's. */

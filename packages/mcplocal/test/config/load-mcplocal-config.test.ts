@@ -154,6 +154,11 @@ describe('loadMcplocalConfig', () => {
         { name: 'same-port', type: 'managed', command: 'node', url: 'http://127.0.0.1:8010', model: 'm' },
         { name: 'no-dir', type: 'managed', command: 'node', url: 'http://127.0.0.1:8020', model: 'm', cwd: '/nonexistent/models' },
         { name: 'no-x', type: 'managed', command: join(home.path, 'serve.sh'), url: 'http://127.0.0.1:8021', model: 'm' },
+        { name: 'dir', type: 'managed', command: home.path, url: 'http://127.0.0.1:8022', model: 'm' },
+        { name: 'tilde', type: 'managed', preset: 'vllm', command: process.execPath, url: 'http://127.0.0.1:8023', model: '~/nonexistent-model-dir-for-a-test' },
+        { name: 'rel', type: 'managed', preset: 'llama.cpp', command: process.execPath, url: 'http://127.0.0.1:8024', model: 'qwen.gguf' },
+        { name: 'rel-in-cwd', type: 'managed', preset: 'llama.cpp', command: process.execPath, url: 'http://127.0.0.1:8025', model: './serve.sh', cwd: home.path },
+        { name: 'hf-id', type: 'managed', preset: 'vllm', command: process.execPath, url: 'http://127.0.0.1:8026', model: 'Qwen/Qwen2.5-7B-Instruct' },
       ],
     });
     await writeFile(join(home.path, 'serve.sh'), '#!/bin/sh\n', { mode: 0o644 });
@@ -170,6 +175,9 @@ describe('loadMcplocalConfig', () => {
         "config.json: providers[7].url: port 8010 is also providers[5]'s; give each managed server its own port, or put both in one group",
         'config.json: providers[8].cwd: /nonexistent/models is not a directory; create it, or fix the path',
         `config.json: providers[9]: command "${join(home.path, 'serve.sh')}", which is not executable; chmod +x it`,
+        `config.json: providers[10]: command "${home.path}", which is a directory; set "command" to the program in it`,
+        `config.json: providers[11].model: ${join(homedir(), 'nonexistent-model-dir-for-a-test')} does not exist; fix the path, or put the model there first`,
+        "config.json: providers[12].model: qwen.gguf is a relative path; give an absolute one (or ~/…), or set \"cwd\" (mcplocal's own directory may be anything under systemd)",
       ].sort(),
     );
   });

@@ -1,3 +1,5 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { providerEntrySchema, type ProviderEntry } from '@mcpctl/protocol';
 import { describe, expect, it } from 'vitest';
 import { managedCommand, servedModelOf } from '../../src/managed/managed-command.js';
@@ -27,6 +29,13 @@ describe('the command line of a managed server', () => {
     expect(servedModelOf(local)).toBe('Qwen2.5-7B-Instruct');
     expect(servedModelOf(entry({ preset: 'vllm' }))).toBe('Qwen/Qwen2.5-7B-Instruct');
     expect(servedModelOf(entry({ command: 'python', model: '/srv/models/x' }))).toBe('/srv/models/x');
+  });
+
+  it('gives the server a model path under ~ with the home directory in its place: no shell expands it', () => {
+    const local = entry({ preset: 'vllm', model: '~/models/Qwen2.5-7B-Instruct' });
+    expect(managedCommand(local).args.slice(0, 2)).toEqual(['serve', join(homedir(), 'models/Qwen2.5-7B-Instruct')]);
+    expect(servedModelOf(local)).toBe('Qwen2.5-7B-Instruct');
+    expect(managedCommand(entry({ preset: 'llama.cpp', model: '~/q.gguf' })).args.slice(0, 2)).toEqual(['-m', join(homedir(), 'q.gguf')]);
   });
 
   it("runs a preset's program from where command says, and a URL without a port on the scheme's", () => {
