@@ -285,6 +285,24 @@ describe('wake on demand', () => {
     expect(response.headers.get('x-mcpctl-served-by')).toBe(next!.llmName);
   });
 
+  it('names every member whose wake failed when none of a pool could be woken, under the last one\'s status', async () => {
+    const member = (name: string) => ({ name, type: 'openai', model: 'm', poolName: 'naps', initialStatus: 'hibernating', wakeRecipe: { kind: 'http', maxWaitSeconds: WAKE_MAX_WAIT_SECONDS } });
+    await mcpd.api('/api/v1/llms/_provider-register', { token: alice, json: { providerSessionId: sessionId, providers: [member('sleepy'), member('dozy')] } });
+    const waking = mcpd.api('/api/v1/llms/naps/infer', { token: alice, json: { messages: [{ role: 'user', content: 'Hi' }] } });
+    await publisher.waitFor(() => wakeTasks().length === 1);
+    const [first] = wakeTasks() as Array<{ taskId: string; llmName: string }>;
+    await post(first!.taskId, { error: 'something else already listens on its port' });
+    await publisher.waitFor(() => wakeTasks().length === 2);
+    const [, second] = wakeTasks() as Array<{ taskId: string; llmName: string }>;
+    await post(second!.taskId, { error: 'its model server exited while starting (exit code 1)', retryAfterSeconds: 30 });
+    const response = await waking;
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('30');
+    expect(errorBodySchema.parse(await response.json()).error).toBe(
+      `no member of pool naps could be woken: waking ${first!.llmName} failed: something else already listens on its port; then waking ${second!.llmName} failed: its model server exited while starting (exit code 1)`,
+    );
+  });
+
   async function answerStreaming(taskId: string): Promise<void> {
     const chunk = (delta: Record<string, unknown>, finish: string | null) =>
       JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'sleepy', choices: [{ index: 0, delta, finish_reason: finish }] });

@@ -77,6 +77,8 @@ interface Waiter {
   waking: string | undefined;
   /** Members whose wake failed for it: not woken for it again. */
   wakesFailed: Set<string>;
+  /** Why each of them failed, in order: all are told when no member is left. */
+  wakeErrors: Error[];
   /** Undone when it settles. */
   cleanups: Array<() => void>;
   /** Granted a slot, or failed: out of the queue. */
@@ -332,6 +334,7 @@ export class Dispatcher {
         enqueuedAt,
         waking: undefined,
         wakesFailed: new Set(),
+        wakeErrors: [],
         cleanups: [],
         settled: false,
         // A request held for a wake waits as long as the wake may take; the wake's own end answers it.
@@ -391,10 +394,11 @@ export class Dispatcher {
       if (waiter.settled) return;
       this.#cooldown.failed(memberId);
       waiter.wakesFailed.add(memberId);
+      waiter.wakeErrors.push(error as Error);
       const { busy, sleeping } = classify(this.#loads(waiter.resolved.members, waiter.request.exclude));
       const next = this.#sleeperToWake(sleeping, waiter.wakesFailed);
       if (next) this.#wakeFor(waiter, next);
-      else if (busy.length === 0) waiter.fail(error as Error);
+      else if (busy.length === 0) waiter.fail(wakesFailedError(waiter.request.name, waiter.wakeErrors));
     });
   }
 
@@ -495,4 +499,18 @@ function offline(request: DispatchRequest, resolved: Resolved): Error {
 function mayDispatchToMember(principal: Principal, member: InferenceTarget): boolean {
   if (!canSee(principal, member.record)) return false;
   return member.record.visibility === 'public' || member.record.ownerId === principal.userId;
+}
+
+/**
+ * Every member woken for a request failed: the caller hears each member's failure, in the order
+ * they were woken, under the last one's status, as a retried pool request does.
+ */
+function wakesFailedError(name: string, errors: readonly Error[]): Error {
+  const last = errors.at(-1)!;
+  if (errors.length < 2 || !errors.every((error) => error instanceof HttpError) || !(last instanceof HttpError)) return last;
+  return new HttpError(last.statusCode, `no member of pool ${name} could be woken: ${errors.map((error) => error.message).join('; then ')}`, {
+    cause: last,
+    ...(last.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: last.retryAfterSeconds }),
+    upstreamFailure: last.upstreamFailure,
+  });
 }
