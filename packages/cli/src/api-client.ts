@@ -1,7 +1,7 @@
-import { errorBodySchema, SERVED_BY_HEADER, statusViewSchema, type StatusView } from '@mcpctl/protocol';
+import { errorBodySchema, SERVED_BY_HEADER, statusUserReadSchema, statusViewSchema, type StatusView } from '@mcpctl/protocol';
 import { describeNetworkError, networkErrorCode } from '@mcpctl/upstream';
 import { LOGIN_COMMAND } from './credentials.js';
-import { ApiError, RequestError, isAbortError } from './errors.js';
+import { ApiError, ConnectionError, NotMcpdError, RequestError, isAbortError } from './errors.js';
 import { checkSchema, type Schema } from './schema-check.js';
 import { readStreamParts, type StreamPart } from './stream-parts.js';
 
@@ -36,27 +36,8 @@ export interface EventStream {
 
 export { SERVED_BY_HEADER };
 
-/** The connection failed or broke: nothing can be said of the server from it. */
-class ConnectionError extends RequestError {}
-
 /** Answered to any token mcpd knows: what tells mcpd from another server that answers 404. */
 export const STATUS_PATH = '/api/v1/status';
-
-/**
- * A 404 from a server that does not answer `GET /api/v1/status` as mcpd does: the URL leads to
- * another server, or under a path mcpd does not serve. Never an `ApiError`, so no caller takes it
- * for "that resource does not exist" (and creates it there, secrets included).
- */
-export class NotMcpdError extends RequestError {
-  constructor(
-    readonly baseUrl: string,
-    /** What answered 404, and mcpd-like words it said, if any. */
-    readonly detail: string,
-    cause: unknown,
-  ) {
-    super(`no mcpd at ${baseUrl}: ${detail}`, { hint: notMcpdHint(baseUrl), cause });
-  }
-}
 
 /**
  * mcpd's HTTP API as the CLI needs it: bearer auth, JSON in and out, error statuses turned
@@ -68,6 +49,8 @@ export class ApiClient {
   readonly #fetch: typeof fetch;
   readonly #timeoutMs: number | undefined;
   #status: Promise<StatusView> | undefined;
+  /** Whether the server answers its status as mcpd does: asked once, at the first 404. */
+  #isMcpd: Promise<boolean> | undefined;
 
   constructor(options: ApiClientOptions) {
     this.baseUrl = options.baseUrl;
@@ -114,27 +97,49 @@ export class ApiClient {
     if (error.status === 404 && !(await this.#answersAsMcpd(path))) {
       // mcpd's own words (its "no route for …" under a path) help; another server's status line does not.
       const said = error.message.startsWith('HTTP 404') ? '' : ` (${error.message})`;
-      throw new NotMcpdError(this.baseUrl, `${method} ${path} answered 404${said}`, error);
+      throw new NotMcpdError(this.baseUrl, `${method} ${path} answered 404${said}`, { hint: notMcpdHint(this.baseUrl), cause: error });
     }
     throw error;
   }
 
-  /** Whether the server answers `GET /api/v1/status` as mcpd does; `path` answered 404 just now. */
-  async #answersAsMcpd(path: string): Promise<boolean> {
-    if (path === STATUS_PATH) return false;
-    try {
-      await this.status();
-      return true;
-    } catch (error) {
-      // Only a server that answered, and not as mcpd does, is another server.
-      if (error instanceof ApiError || (error instanceof RequestError && !(error instanceof ConnectionError))) return false;
-      throw error;
-    }
+  /**
+   * Whether the server answers `GET /api/v1/status` as mcpd does; `path` answered 404 just now.
+   * Another server is one that answers it 404, or with something that is not a status (read
+   * loosely: a newer mcpd's status is still mcpd's). Any other failure (mcpd refusing the token,
+   * a proxy's 502, no connection) leaves the question open: it fails the command as it is, and
+   * the next 404 asks again.
+   */
+  #answersAsMcpd(path: string): Promise<boolean> {
+    if (path === STATUS_PATH) return Promise.resolve(false);
+    this.#isMcpd ??= forgetFailure(this.#askIsMcpd(), (probe) => this.#isMcpd === probe && (this.#isMcpd = undefined));
+    return this.#isMcpd;
   }
 
-  /** Who the token belongs to and what the server is: asked once per client. */
+  async #askIsMcpd(): Promise<boolean> {
+    // Its status read already (a command's own question, such as the caller's grants): mcpd.
+    if (this.#status !== undefined && (await this.#status.then(() => true, () => false))) return true;
+    const response = await this.send('GET', STATUS_PATH);
+    if (response.status === 404) {
+      await response.body?.cancel();
+      return false;
+    }
+    if (!response.ok) throw await toApiError(response, `GET ${STATUS_PATH}`);
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch (error) {
+      if (isAbortError(error) || networkErrorCode(error) !== undefined) throw error;
+      return false;
+    }
+    // Kept for the command's own question, which then costs no second request.
+    const status = statusViewSchema.safeParse(body);
+    if (status.success) this.#status ??= Promise.resolve(status.data);
+    return statusUserReadSchema.safeParse(body).success;
+  }
+
+  /** Who the token belongs to and what the server is: asked once per client (again after a failure). */
   status(): Promise<StatusView> {
-    this.#status ??= this.get(STATUS_PATH, statusViewSchema);
+    this.#status ??= forgetFailure(this.get(STATUS_PATH, statusViewSchema), (asked) => this.#status === asked && (this.#status = undefined));
     return this.#status;
   }
 
@@ -236,6 +241,12 @@ function unreachableHint(error: unknown, reason: string): string {
     return `fetch refuses this port, as browsers do: serve mcpd on another port (3100 by default) and put that one in ${url}`;
   }
   return 'is mcpd running, and is its address reachable from here?';
+}
+
+/** `promise`, with `forget(promise)` called should it fail: a cached answer must not keep a passing failure. */
+function forgetFailure<T>(promise: Promise<T>, forget: (promise: Promise<T>) => unknown): Promise<T> {
+  void promise.catch(() => forget(promise));
+  return promise;
 }
 
 function formatTimeout(ms: number): string {

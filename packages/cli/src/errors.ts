@@ -43,6 +43,25 @@ export class RequestError extends CliError {
   readonly exitCode = 1;
 }
 
+/** The connection to mcpd failed, broke, or got no answer in time: nothing can be said of the server from it. Exit 1. */
+export class ConnectionError extends RequestError {}
+
+/**
+ * A 404 from a server that does not answer `GET /api/v1/status` as mcpd does: the URL leads to
+ * another server, or under a path mcpd does not serve. Never an `ApiError`, so no caller takes it
+ * for "that resource does not exist" (and creates it there, secrets included). Exit 1.
+ */
+export class NotMcpdError extends RequestError {
+  constructor(
+    readonly baseUrl: string,
+    /** What answered 404, and mcpd-like words it said, if any. */
+    readonly detail: string,
+    options: { hint: string; cause: unknown },
+  ) {
+    super(`no mcpd at ${baseUrl}: ${detail}`, options);
+  }
+}
+
 /** A local file the CLI depends on (credentials) is missing or unreadable. Exit 1. */
 export class ConfigError extends CliError {
   readonly exitCode = 1;

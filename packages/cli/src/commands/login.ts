@@ -1,10 +1,10 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { statusViewSchema, type StatusView } from '@mcpctl/protocol';
-import { NotMcpdError, notMcpdHint, readJson, STATUS_PATH, type ApiClient } from '../api-client.js';
+import { notMcpdHint, readJson, STATUS_PATH, type ApiClient } from '../api-client.js';
 import type { CliContext } from '../context.js';
 import { checkMcpdUrl, normalizeBaseUrl, writeCredentials } from '../credentials.js';
-import { ApiError, RequestError, UsageError } from '../errors.js';
+import { ApiError, NotMcpdError, RequestError, UsageError } from '../errors.js';
 
 /** `mcpctl login --url URL --token TOKEN`; the token may come from stdin (`--token -`) or MCPCTL_TOKEN instead. */
 export function registerLogin(program: Command, context: CliContext): void {

@@ -21,7 +21,7 @@ interface Run {
 async function chat(
   script: InferScript,
   args: string[],
-  options: { tty?: boolean; stdin?: string[]; interruptAfterMs?: number; target?: string } = {},
+  options: { tty?: boolean; stdin?: string[]; interruptAfterMs?: number; target?: string; env?: Record<string, string> } = {},
 ): Promise<Run> {
   mcpd = await startScriptedMcpd([llmView({ poolName: 'gpu' }), llmView({ name: 'qwen3-b', poolName: 'gpu', status: 'hibernating' })], script);
   const stdout = new CapturedStream({ isTTY: options.tty ?? false });
@@ -37,7 +37,7 @@ async function chat(
     stdin: Readable.from(options.stdin ?? []),
     stdout,
     stderr,
-    env: { MCPCTL_URL: mcpd.url, MCPCTL_TOKEN: 'test-token', MCPCTL_HOME: '/nonexistent' },
+    env: { MCPCTL_URL: mcpd.url, MCPCTL_TOKEN: 'test-token', MCPCTL_HOME: '/nonexistent', ...options.env },
     onInterrupt: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -46,6 +46,20 @@ async function chat(
   clearTimeout(timer);
   return { code, stdout, stderr };
 }
+
+describe('chat-llm and the request timeout', () => {
+  it('waits for a model longer than MCPCTL_REQUEST_TIMEOUT, streamed or whole: only other requests are cut', async () => {
+    const late: InferScript = async (_request, response) => {
+      await pause(1_400);
+      openEventStream(response, 'qwen3');
+      response.write(chunkFrame({ content: 'late' }, { choices: [{ index: 0, delta: { content: 'late' }, finish_reason: 'stop' }] }));
+      response.end('data: [DONE]\n\n');
+    };
+    const streamed = await chat(late, ['--message', 'hi'], { env: { MCPCTL_REQUEST_TIMEOUT: '1s' } });
+    expect(streamed.code).toBe(0);
+    expect(streamed.stdout.text).toBe('late\n');
+  });
+});
 
 describe('chat-llm against the infer stream contract', () => {
   it('waits through waking comments, shows reasoning dimmed on a terminal, and summarises', async () => {

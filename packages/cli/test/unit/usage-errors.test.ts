@@ -458,11 +458,36 @@ describe('a server that accepts the connection and never answers', () => {
         stdout: '',
         stderr: 'error: MCPCTL_REQUEST_TIMEOUT soon is not a duration — give a whole number and a unit, such as 30s, 2m or 1h, or 0 to wait as long as it takes\n',
       });
+      expect(await run(['get', 'llms'], { MCPCTL_URL: url, MCPCTL_TOKEN: 't', MCPCTL_REQUEST_TIMEOUT: '1000h' })).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: 'error: MCPCTL_REQUEST_TIMEOUT 1000h is more than a day — give at most 24h, or 0 to wait as long as it takes\n',
+      });
     } finally {
       await new Promise<void>((resolve) => {
         silent.close(() => resolve());
         for (const socket of sockets) socket.destroy();
       });
+    }
+  });
+});
+
+describe('a 404 whose server cannot be asked its status', () => {
+  it("fails with the status's own failure, neither as not found nor as no mcpd", async () => {
+    const proxy = await startStandInMcpd((request, response) => {
+      if (request.url === '/api/v1/status') {
+        response.writeHead(502, { 'content-type': 'text/html' });
+        response.end('<html>502 Bad Gateway</html>');
+        return;
+      }
+      response.statusCode = 404;
+      response.end('{"error":"LLM not found: keyed"}');
+    });
+    try {
+      const got = await runInProcess(['get', 'llm', 'keyed'], proxy.env);
+      expect(got).toEqual({ code: 1, stdout: '', stderr: 'error: HTTP 502 Bad Gateway from GET /api/v1/status\n' });
+    } finally {
+      await proxy.close();
     }
   });
 });

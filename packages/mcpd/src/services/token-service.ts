@@ -48,6 +48,8 @@ export class TokenService {
     if (user.id !== principal.userId && !principal.admin) {
       throw forbidden(`only an admin may create a token for another user (${user.name})`);
     }
+    // Counted before the insert, as the other caps on single creations are: two mints racing at
+    // the cap may both pass it, which a bound against piling up can afford.
     assertWithinCap(
       (await this.tokens.countOwnedBy(user.id)) + 1,
       this.maxTokens,

@@ -9,6 +9,7 @@ import type { CompletionIdentity } from '../registrar/completion-identity.js';
 import { didNotWakeMessage, FAILED_WAKE_RETRY_AFTER_SECONDS, foundAsleep } from '../wake/backend-asleep.js';
 import type { ProviderTurns } from '../registrar/provider-slots.js';
 import type { LocalWakes } from '../wake/local-wakes.js';
+import { ManagedProvider } from '../managed/managed-provider.js';
 import type { McpdClient } from './mcpd-client.js';
 import type { LocalEndpointLog } from './local-endpoint-options.js';
 import { pipeResponse } from './pipe-response.js';
@@ -16,7 +17,6 @@ import { readJsonBody } from './read-json-body.js';
 import { failUnansweredStream } from './send-answer.js';
 import { serveLocally, type LocalChat } from './serve-locally.js';
 import { waitComments } from './wait-comments.js';
-import { ManagedProvider } from '../managed/managed-provider.js';
 
 export interface ChatCompletionsContext {
   registry: ProviderRegistry;
@@ -114,32 +114,25 @@ export async function chatCompletions(
  * A streaming caller hears `: waking` comments meanwhile; once they opened its stream, a failure
  * reaches it as an error frame (the endpoint writes it).
  */
-async function serveAwake(context: ChatCompletionsContext, provider: LlmProvider, chat: LocalChat, response: ServerResponse): Promise<void> {
-  const release = await startManaged(context, provider, chat, response);
-  try {
-    await serveAwakeStarted(context, provider, chat, response);
-  } finally {
-    release?.();
-  }
-}
-
 /**
  * A managed server that does not serve is started before a streaming request is served, with
  * `: waking` comments meanwhile: its start is its wake, a model loading for minutes, and a caller
- * must not sit on a silent connection through it. The hold taken keeps it from idling until the
- * request has ended (the provider's own call takes one too).
+ * must not sit on a silent connection through it. No hold is kept: the provider's own call takes
+ * the request's only one (a second, held across a wait for the provider's turn, would keep a
+ * group's swap waiting on this request while it waits on the swap).
  */
-async function startManaged(context: ChatCompletionsContext, provider: LlmProvider, chat: LocalChat, response: ServerResponse): Promise<(() => void) | undefined> {
-  if (!chat.streaming || !(provider instanceof ManagedProvider) || provider.server.serving) return undefined;
+async function startManaged(context: ChatCompletionsContext, provider: LlmProvider, chat: LocalChat, response: ServerResponse): Promise<void> {
+  if (!chat.streaming || !(provider instanceof ManagedProvider) || provider.server.serving) return;
   const stopComments = waitComments(response, 'waking', provider.name, context.clock, context.wakeCommentIntervalMs);
   try {
-    return await provider.server.lease(chat.signal);
+    await provider.server.start('request', chat.signal);
   } finally {
     stopComments();
   }
 }
 
-async function serveAwakeStarted(context: ChatCompletionsContext, provider: LlmProvider, chat: LocalChat, response: ServerResponse): Promise<void> {
+async function serveAwake(context: ChatCompletionsContext, provider: LlmProvider, chat: LocalChat, response: ServerResponse): Promise<void> {
+  await startManaged(context, provider, chat, response);
   try {
     await serveInTurn(context, provider, chat, response);
     return;

@@ -161,12 +161,22 @@ describe('managed model servers', () => {
       // Serving now: the next stream starts with its answer.
       expect((await stream('slow')).text.startsWith('data: ')).toBe(true);
 
-      // Exited before the first comment was due: the head is still unsent, so the caller gets a plain 503.
-      const crashed = await stream('crashy');
-      expect(crashed).toMatchObject({ status: 503, retryAfter: '30' });
-      expect(crashed.text).toContain("crashy's model server exited while starting (exit code 1)");
     } finally {
       await endpoint.close();
+    }
+    // Exited before the first comment was due (a comment a minute here, whatever the machine's
+    // speed): the head is still unsent, so the caller gets a plain 503.
+    const quiet = await startLocalEndpoint({ registry, requireToken: false, port: 0, log, wakeCommentIntervalMs: 60_000 });
+    try {
+      const response = await fetch(`${quiet.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'crashy', stream: true, messages: [{ role: 'user', content: 'Hi' }] }),
+      });
+      expect({ status: response.status, retryAfter: response.headers.get('retry-after') }).toEqual({ status: 503, retryAfter: '30' });
+      expect(await response.text()).toContain("crashy's model server exited while starting (exit code 1)");
+    } finally {
+      await quiet.close();
     }
   });
 
