@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Principal } from '../src/rbac/principal.js';
 import { LIVE_FULL_READ_MS, LIVE_TICK_MS, LiveState, type LiveSink } from '../src/services/live-state.js';
 
-const EMPTY: LiveEventData = { llms: [], pools: [], agents: [], sessions: [] };
+const EMPTY: LiveEventData = { llms: [], pools: [], agents: [], sessions: [], access: { id: 'usr_1', name: 'alice', admin: false, role: 'member', grants: [] } };
 
 /** Sources that count their reads, with a counter the test moves as a dispatcher would. */
 function sources() {
@@ -47,7 +47,7 @@ describe('LiveState', () => {
     const tabs = [sink(), sink(), sink()];
     for (const tab of tabs) live.subscribe('Bearer alice', tab.sink);
     await settle();
-    expect(tabs.map((tab) => tab.sent.length)).toEqual([4, 4, 4]);
+    expect(tabs.map((tab) => tab.sent.length)).toEqual([5, 5, 5]);
     const readsAfterOpen = state.reads;
     expect(readsAfterOpen).toBeLessThanOrEqual(3);
 
