@@ -39,6 +39,9 @@ export { SERVED_BY_HEADER };
 /** Answered to any token mcpd knows: what tells mcpd from another server that answers 404. */
 export const STATUS_PATH = '/api/v1/status';
 
+/** The verdict on a server that answered its status as mcpd does. */
+const MCPD = 'mcpd';
+
 /**
  * mcpd's HTTP API as the CLI needs it: bearer auth, JSON in and out, error statuses turned
  * into `ApiError`s carrying mcpd's one-line message, network failures into `RequestError`s.
@@ -49,8 +52,8 @@ export class ApiClient {
   readonly #fetch: typeof fetch;
   readonly #timeoutMs: number | undefined;
   #status: Promise<StatusView> | undefined;
-  /** Whether the server answers its status as mcpd does: asked once, at the first 404. */
-  #isMcpd: Promise<boolean> | undefined;
+  /** Whether the server answers its status as mcpd does: asked once, before the first change or at the first 404. */
+  #isMcpd: Promise<string> | undefined;
 
   constructor(options: ApiClientOptions) {
     this.baseUrl = options.baseUrl;
@@ -89,12 +92,21 @@ export class ApiClient {
     }
   }
 
-  /** Sends the request; a non-2xx answer becomes an `ApiError` (a 404 from another server, a `NotMcpdError`). */
+  /**
+   * Sends the request; a non-2xx answer becomes an `ApiError` (a 404 from another server, a
+   * `NotMcpdError`). A change (anything but a read) goes only to a server that answered its status
+   * as mcpd does: what it carries (an API key, a new user's details, a prompt) must not reach
+   * another server first and be found out after.
+   */
   async request(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
+    if (method !== 'GET' && method !== 'HEAD') {
+      const verdict = await this.#mcpdVerdict(path);
+      if (verdict !== MCPD) throw new NotMcpdError(this.baseUrl, verdict, { hint: notMcpdHint(this.baseUrl) });
+    }
     const response = await this.send(method, path, options);
     if (response.ok) return response;
     const error = await toApiError(response, `${method} ${path}`);
-    if (error.status === 404 && !(await this.#answersAsMcpd(path))) {
+    if (error.status === 404 && (await this.#mcpdVerdict(path)) !== MCPD) {
       // mcpd's own words (its "no route for …" under a path) help; another server's status line does not.
       const said = error.message.startsWith('HTTP 404') ? '' : ` (${error.message})`;
       throw new NotMcpdError(this.baseUrl, `${method} ${path} answered 404${said}`, { hint: notMcpdHint(this.baseUrl), cause: error });
@@ -103,25 +115,25 @@ export class ApiClient {
   }
 
   /**
-   * Whether the server answers `GET /api/v1/status` as mcpd does; `path` answered 404 just now.
-   * Another server is one that answers it 404, or with something that is not a status (read
-   * loosely: a newer mcpd's status is still mcpd's). Any other failure (mcpd refusing the token,
-   * a proxy's 502, no connection) leaves the question open: it fails the command as it is, and
-   * the next 404 asks again.
+   * Whether the server answers `GET /api/v1/status` as mcpd does: {@link MCPD}, or what it
+   * answered instead. Another server is one that answers it 404, or with something that is not
+   * a status (read loosely: a newer mcpd's status is still mcpd's). Any other failure (mcpd
+   * refusing the token, a proxy's 502, no connection) leaves the question open: it fails the
+   * command as it is, and the next request asks again.
    */
-  #answersAsMcpd(path: string): Promise<boolean> {
-    if (path === STATUS_PATH) return Promise.resolve(false);
+  #mcpdVerdict(path: string): Promise<string> {
+    if (path === STATUS_PATH) return Promise.resolve(`GET ${STATUS_PATH} answered 404`);
     this.#isMcpd ??= forgetFailure(this.#askIsMcpd(), (probe) => this.#isMcpd === probe && (this.#isMcpd = undefined));
     return this.#isMcpd;
   }
 
-  async #askIsMcpd(): Promise<boolean> {
+  async #askIsMcpd(): Promise<string> {
     // Its status read already (a command's own question, such as the caller's grants): mcpd.
-    if (this.#status !== undefined && (await this.#status.then(() => true, () => false))) return true;
+    if (this.#status !== undefined && (await this.#status.then(() => true, () => false))) return MCPD;
     const response = await this.send('GET', STATUS_PATH);
     if (response.status === 404) {
       await response.body?.cancel();
-      return false;
+      return `GET ${STATUS_PATH} answered 404`;
     }
     if (!response.ok) throw await toApiError(response, `GET ${STATUS_PATH}`);
     let body: unknown;
@@ -129,12 +141,12 @@ export class ApiClient {
       body = await response.json();
     } catch (error) {
       if (isAbortError(error) || networkErrorCode(error) !== undefined) throw error;
-      return false;
+      return `its answer to GET ${STATUS_PATH} is not mcpd's status`;
     }
     // Kept for the command's own question, which then costs no second request.
     const status = statusViewSchema.safeParse(body);
     if (status.success) this.#status ??= Promise.resolve(status.data);
-    return statusUserReadSchema.safeParse(body).success;
+    return statusUserReadSchema.safeParse(body).success ? MCPD : `its answer to GET ${STATUS_PATH} is not mcpd's status`;
   }
 
   /** Who the token belongs to and what the server is: asked once per client (again after a failure). */

@@ -56,7 +56,7 @@ export class NotMcpdError extends RequestError {
     readonly baseUrl: string,
     /** What answered 404, and mcpd-like words it said, if any. */
     readonly detail: string,
-    options: { hint: string; cause: unknown },
+    options: { hint: string; cause?: unknown },
   ) {
     super(`no mcpd at ${baseUrl}: ${detail}`, options);
   }

@@ -213,6 +213,15 @@ describe('the dashboard page', () => {
     // The names are whole: not broken at their hyphens to make room.
     expect(await page.locator('tr[data-llm="llama-a"] td:first-child').evaluate((cell) => cell.scrollWidth <= cell.clientWidth)).toBe(true);
     expect(await page.locator('tr[data-llm="alice-desk"] td:first-child').evaluate((cell) => getComputedStyle(cell).whiteSpace)).toBe('nowrap');
+    // The short cells beside the long one keep each word on one line: only the model's cell wraps.
+    const linesOf = (nth: number) =>
+      page.locator(`tr[data-llm="alice-desk"] td:nth-child(${nth})`).evaluate((cell) => {
+        const range = document.createRange();
+        range.selectNodeContents(cell);
+        return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
+      });
+    for (const nth of [2, 4, 5, 7, 12]) expect(await linesOf(nth)).toBe(1);
+    expect(await linesOf(6)).toBeGreaterThan(1);
   });
 
   it('says what to check when mcpd does not answer a login', async () => {

@@ -7,6 +7,7 @@ import { agentView } from '../helpers/agent-view.js';
 import { CapturedStream } from '../helpers/captured-stream.js';
 import { llmView } from '../helpers/llm-view.js';
 import { chunkFrame, usageFrame } from '../helpers/scripted-mcpd.js';
+import { answerStatus } from '../helpers/stand-in-status.js';
 
 /*
  * `chat AGENT` against a scripted server speaking mcpd's agent chat contract: the thread id
@@ -35,6 +36,7 @@ async function startAgentServer(options: { failTurn?: number } = {}): Promise<{ 
     void (async () => {
       response.setHeader('content-type', 'application/json');
       const url = request.url ?? '';
+      if (answerStatus(request, response)) return;
       if (request.method === 'GET' && url === '/api/v1/agents/reviewer') return void response.end(JSON.stringify(agentView()));
       if (request.method === 'GET' && url === '/api/v1/llms/qwen3') return void response.end(JSON.stringify(llmView({ status: 'hibernating' })));
       if (request.method === 'GET' && url === '/api/v1/threads/thr_old') {

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { agentView } from '../helpers/agent-view.js';
 import { llmView } from '../helpers/llm-view.js';
 import { runInProcess as run, startStandInMcpd, type StandInMcpd } from '../helpers/stand-in-mcpd.js';
+import { answerStatus } from '../helpers/stand-in-status.js';
 
 let mcpd: StandInMcpd | undefined;
 
@@ -11,6 +12,7 @@ async function mcpdHolding(view: LlmView, agents: AgentView[] = []): Promise<{ e
   const deleted: string[] = [];
   let present = true;
   mcpd = await startStandInMcpd((request, response) => {
+    if (answerStatus(request, response)) return;
     if (request.method === 'GET' && request.url === '/api/v1/agents') {
       response.end(JSON.stringify(agents));
     } else if (!present || request.url !== `/api/v1/llms/${view.name}`) {

@@ -280,6 +280,7 @@ describe('apply checks every document before it sends anything', () => {
     const mcpd = createHttpServer((request, response) => {
       request.resume();
       response.setHeader('content-type', 'application/json');
+      if (answerStatus(request, response)) return;
       if (request.url === '/api/v1/llms/pub') response.end(JSON.stringify(pub));
       else response.writeHead(404).end(JSON.stringify({ error: 'not found' }));
     });
@@ -424,10 +425,13 @@ describe('a server that answers 404 with words like mcpd\'s', () => {
       expect(seen).toContain('GET /api/v1/status');
       const got = await runInProcess(['get', 'llm', 'keyed'], other.env);
       expect(got).toEqual({ code: 1, stdout: '', stderr: `error: no mcpd at ${url}: GET /api/v1/llms/keyed answered 404 (not found) — is this mcpd's address and port?\n` });
+      // A change goes only to a server that answered its status as mcpd does: nothing is sent.
       const deleted = await runInProcess(['delete', 'llm', 'keyed'], other.env);
-      expect(deleted.code).toBe(1);
-      expect(deleted.stderr).toContain(`no mcpd at ${url}`);
-      expect(seen.filter((line) => !line.startsWith('GET '))).toEqual(['DELETE /api/v1/llms/keyed']);
+      expect(deleted).toEqual({ code: 1, stdout: '', stderr: `error: no mcpd at ${url}: GET /api/v1/status answered 404 — is this mcpd's address and port?\n` });
+      const created = await runInProcess(['create', 'llm', 'keyed', '--type', 'openai', '--model', 'm', '--url', 'http://model.internal:8000/v1', '--api-key-env', 'THE_KEY'], { ...other.env, THE_KEY: 'sk-secret-value' });
+      expect(created.code).toBe(1);
+      expect(created.stderr).toContain(`no mcpd at ${url}`);
+      expect(seen.filter((line) => !line.startsWith('GET '))).toEqual([]);
     } finally {
       await rm(dir, { recursive: true, force: true });
       await other.close();

@@ -34,7 +34,7 @@ export function AgentsView({ agents }: { agents: AgentView[] | undefined }) {
           <tr key={agent.id} data-agent={agent.name} data-status={agent.status} data-llm-state={agent.llmState ?? 'pinned'}>
             <td>{agent.name}</td><td>{pinnedLlm(agent)}</td><td>{agent.kind}</td>
             <td><AgentStatus agent={agent} /></td>
-            <td>{agent.visibility}</td><td>{agent.owner ?? '–'}</td><td>{agent.description ?? ''}</td>
+            <td>{agent.visibility}</td><td>{agent.owner ?? '–'}</td><td class="text">{agent.description ?? ''}</td>
           </tr>
         ))}
       </tbody>
@@ -55,7 +55,7 @@ export function SessionsView({ sessions, now }: { sessions: ProviderSessionView[
           <tr key={session.ref} data-session={session.ref} data-connected={String(session.connected)}>
             <td><code>{session.ref}</code></td><td>{session.owner}</td><td>{session.connected ? 'yes' : 'no'}</td>
             <td>{transportName(session.transport) ?? '–'}</td><td>{age(session.connectedAt, now)}</td><td>{age(session.lastHeartbeatAt, now)}</td>
-            <td>{session.llms.join(', ')}</td>
+            <td class="text">{session.llms.join(', ')}</td>
           </tr>
         ))}
       </tbody>

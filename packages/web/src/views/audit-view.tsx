@@ -108,7 +108,7 @@ export function AuditView({ token }: { token: string }) {
                 <td>{utcDateTime(record.at)}</td><td>{auditUserLabel(record) ?? '–'}</td><td>{record.llmName}</td>
                 <td>{record.servedBy === record.llmName ? '–' : (record.servedBy ?? '–')}</td><td>{record.agentName ?? '–'}</td><td>{record.endpoint}{record.streaming ? ' (stream)' : ''}</td>
                 <td class={record.status >= 400 ? 'error' : ''}>{record.status}</td><td>{ms(record.latencyMs)}</td><td>{ms(record.firstTokenMs)}</td>
-                <td class="number" title="prompt/completion">{tokenPair(record.promptTokens, record.completionTokens)}</td><td>{record.error ?? ''}</td>
+                <td class="number" title="prompt/completion">{tokenPair(record.promptTokens, record.completionTokens)}</td><td class="text">{record.error ?? ''}</td>
               </tr>
             ))}
           </tbody>

@@ -20,7 +20,7 @@ export function LlmsView({ llms, now }: { llms: LiveLlmView[] | undefined; now: 
             <td><span class={`status ${llm.status}`}>{llm.status}</span></td>
             <td>{llm.visibility}</td>
             <td>{llm.owner ?? '–'}</td>
-            <td>{llm.type} / {llm.model}</td>
+            <td class="text">{llm.type} / {llm.model}</td>
             <td>{llm.poolName ?? '–'}</td>
             <td class="number">{llm.inFlight}</td>
             <td class="number">{llm.queued}</td>
