@@ -8,6 +8,7 @@ export const READ_ONLY_KINDS = {
   Thread: 'threads are written by mcpctl chat: apply does not read them',
   ProviderSession: 'sessions are made by mcplocal when it registers, not with apply',
   AuditRecord: 'audit records are written by mcpd: apply does not read them',
+  Usage: 'usage is counted by mcpd from the audit: apply does not read it',
 } as const;
 
 export type ReadOnlyKind = keyof typeof READ_ONLY_KINDS;

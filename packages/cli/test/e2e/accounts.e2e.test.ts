@@ -145,10 +145,11 @@ describe('mcpctl users, tokens and role bindings', () => {
     expect(token.code).toBe(0);
     expect(token.stdout).toMatch(/^Name: +laptop\nID: +tok_\S+\nUser: +alice\nExpires: +\S+ \(in (29|30)d\)\nCreated: +/);
     expect(rows(await mcpctl(['get', 'token', 'laptop', '--user', 'alice']))[1]?.slice(0, 2)).toEqual(['laptop', 'alice']);
+    // No user bob yet: that is the answer, not that bob has no such token.
     expect(await mcpctl(['get', 'token', 'laptop', '--user', 'bob'])).toEqual({
       code: 1,
       stdout: '',
-      stderr: "error: token not found: laptop (user bob) — run 'mcpctl get tokens' to list them\n",
+      stderr: "error: user not found: bob — run 'mcpctl get users' to list them\n",
     });
     expect((await mcpctl(['describe', 'rolebinding', 'nobody'])).code).toBe(1);
     // An id names one token, whoever holds it: no --user needed, as delete takes it.
@@ -160,8 +161,15 @@ describe('mcpctl users, tokens and role bindings', () => {
     expect(await mcpctl(['get', 'tokens', '--user', 'admin'], { token: aliceToken })).toEqual({
       code: 1,
       stdout: '',
-      stderr: "error: you see only your own tokens: listing admin's needs view:users — 'mcpctl status' lists your grants\n",
+      stderr: "error: you see only your own tokens: admin's need view:users — 'mcpctl status' lists your grants\n",
     });
+    for (const verb of ['describe', 'delete']) {
+      expect(await mcpctl([verb, 'token', 'laptop', '--user', 'admin'], { token: aliceToken })).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: "error: you see only your own tokens: admin's need view:users — 'mcpctl status' lists your grants\n",
+      });
+    }
 
     // Several users have a token of one name: the caller's own is meant, as delete means it; --user picks another.
     expect((await mcpctl(['create', 'token', '--name', 'laptop'])).code).toBe(0);
@@ -278,7 +286,7 @@ describe('mcpctl users, tokens and role bindings', () => {
     expect(await mcpctl(['delete', 'token', 'laptop', '--user', 'nobody'])).toEqual({
       code: 1,
       stdout: '',
-      stderr: "error: token not found: laptop (user nobody) — run 'mcpctl get tokens' to list them\n",
+      stderr: "error: user not found: nobody — run 'mcpctl get users' to list them\n",
     });
   });
 

@@ -3,22 +3,8 @@ import { outputOption } from '../../commands/option-parsers.js';
 import type { CliContext } from '../../context.js';
 import type { OutputFormat } from '../../printer.js';
 import { printResource, printResourceList } from '../resource-presentation.js';
-import type { ApiClient } from '../../api-client.js';
-import { ApiError } from '../../errors.js';
-import { callerStatus, holdsAny } from '../caller-grants.js';
-import { getUser } from '../user/user-api.js';
-import { findToken, listTokens } from './token-api.js';
+import { assertMaySeeTokensOf, findToken, listTokens } from './token-api.js';
 import { tokenPresentation } from './token-presentation.js';
-
-/** Fails when `user` is not the caller and is unknown to it, or its tokens are hidden from it. */
-async function assertMaySeeTokensOf(client: ApiClient, user: string): Promise<void> {
-  const caller = await callerStatus(client);
-  if (user === caller.name) return;
-  if (holdsAny(caller, 'view:users') === false) {
-    throw new ApiError(403, `you see only your own tokens: listing ${user}'s needs view:users`, { hint: "'mcpctl status' lists your grants" });
-  }
-  await getUser(client, user);
-}
 
 /** `mcpctl get token|tokens [NAME] [--user U] [-o table|wide|json|yaml]` */
 export function registerGetToken(get: Command, context: CliContext): void {

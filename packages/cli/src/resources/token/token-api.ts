@@ -2,7 +2,9 @@ import { tokenViewSchema, type TokenView } from '@mcpctl/protocol';
 import type { ApiClient } from '../../api-client.js';
 import { ApiError } from '../../errors.js';
 import { wordList } from '../../format/word-list.js';
+import { callerStatus, holdsAny } from '../caller-grants.js';
 import { asNotFound } from '../not-found.js';
+import { getUser } from '../user/user-api.js';
 
 /** `user` picks whose token a name refers to; mcpd defaults to the caller. */
 export function tokenPath(idOrName?: string, user?: string): string {
@@ -35,7 +37,9 @@ function ownersOf(tokens: readonly TokenView[]): string[] {
  */
 export async function tokenNotFound(client: ApiClient, error: unknown, name: string, user: string | undefined): Promise<unknown> {
   const notFound = asTokenNotFound(error, name, user);
-  if (user !== undefined || !(notFound instanceof ApiError) || notFound.status !== 404) return notFound;
+  if (!(notFound instanceof ApiError) || notFound.status !== 404) return notFound;
+  // Another user's token: a user that is not there, or whose tokens the caller may not see, says so.
+  if (user !== undefined) return assertMaySeeTokensOf(client, user).then(() => notFound, (refusal: unknown) => refusal);
   const owners = await listTokens(client).then(
     (tokens) => ownersOf(tokensNamed(tokens, name)),
     // The hint is a courtesy: the 404 stands as it is when the list cannot be read.
@@ -65,5 +69,16 @@ export async function findToken(client: ApiClient, name: string, user: string | 
   const token = named.find((candidate) => candidate.user === owner);
   if (token !== undefined) return token;
   if (user === undefined && named.length > 0) throw notYours(name, ownersOf(named));
+  if (user !== undefined) await assertMaySeeTokensOf(client, user);
   throw asTokenNotFound(new ApiError(404, `not found: ${name}`), name, user);
+}
+
+/** Fails when `user` is not the caller and is unknown to it, or its tokens are hidden from it. */
+export async function assertMaySeeTokensOf(client: ApiClient, user: string): Promise<void> {
+  const caller = await callerStatus(client);
+  if (user === caller.name) return;
+  if (holdsAny(caller, 'view:users') === false) {
+    throw new ApiError(403, `you see only your own tokens: ${user}'s need view:users`, { hint: "'mcpctl status' lists your grants" });
+  }
+  await getUser(client, user);
 }

@@ -4,6 +4,7 @@ import { checkQueryFlags, checkWindowFlags } from '../query-flags.js';
 import type { CliContext } from '../../context.js';
 import type { OutputFormat } from '../../printer.js';
 import { outputOption } from '../../commands/option-parsers.js';
+import { READ_ONLY_KINDS } from '../../documents/read-only-kinds.js';
 import { getUsage } from './usage-api.js';
 import { usageColumns, usageHeadline } from './usage-presentation.js';
 
@@ -26,7 +27,7 @@ export function registerGetUsage(get: Command, context: CliContext): void {
         return;
       }
       if (options.output === 'yaml') {
-        context.printer.yaml([{ value: { kind: 'Usage', ...report } }]);
+        context.printer.yaml([{ value: { kind: 'Usage', ...report }, comment: READ_ONLY_KINDS.Usage }]);
         return;
       }
       context.printer.notice(usageHeadline(report));
