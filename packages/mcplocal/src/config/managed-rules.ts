@@ -27,7 +27,9 @@ export function managedProblems(entry: ProviderEntry, at: string, env: NodeJS.Pr
     const program = programOf(entry);
     const path = { ...env, ...entry.env }.PATH ?? '';
     const found = findProgram(program, path, entry.cwd);
-    if (found !== 'found') {
+    if (program.includes('/') && !isAbsolute(program) && entry.cwd === undefined) {
+      problems.push(`${at}: command "${program}" is a relative path; give an absolute one (or ~/…), or set "cwd" (mcplocal's own directory may be anything under systemd)`);
+    } else if (found !== 'found') {
       const field = entry.command === undefined ? `preset "${entry.preset ?? ''}" runs "${program}"` : `command "${program}"`;
       problems.push(`${at}: ${field}, which ${programFix(found, program)}`);
     }
@@ -72,7 +74,10 @@ function modelPathProblems(entry: ProviderEntry, at: string): string[] {
   // A relative cwd is reported on its own.
   if (entry.cwd !== undefined && !isAbsolute(entry.cwd)) return [];
   const where = resolve(entry.cwd ?? '/', path);
-  return existsSync(where) ? [] : [`${at}: ${where} does not exist; fix the path, or put the model there first`];
+  if (!existsSync(where)) return [`${at}: ${where} does not exist; fix the path, or put the model there first`];
+  // llama-server loads one GGUF file; vLLM takes a model's directory (or a file).
+  if (entry.preset === 'llama.cpp' && statSync(where).isDirectory()) return [`${at}: ${where} is a directory; llama.cpp takes the model's .gguf file`];
+  return [];
 }
 
 function cwdProblems(cwd: string | undefined, at: string): string[] {

@@ -34,7 +34,13 @@ export function managedCommand(entry: ProviderEntry): { command: string; args: s
 
 /** The program a managed entry runs: `command`, else its preset's usual one. */
 export function programOf(entry: ProviderEntry): string {
-  return entry.command ?? (entry.preset === undefined ? '' : PRESET_PROGRAMS[entry.preset]);
+  return entry.command === undefined ? (entry.preset === undefined ? '' : PRESET_PROGRAMS[entry.preset]) : expandHome(entry.command);
+}
+
+/** `~` and `~/…` with the home directory in place: no shell stands between mcplocal and the server to do it. */
+function expandHome(path: string): string {
+  if (path === '~') return homedir();
+  return path.startsWith('~/') ? join(homedir(), path.slice(2)) : path;
 }
 
 /**
@@ -49,15 +55,13 @@ export function servedModelOf(entry: ProviderEntry): string {
 }
 
 /**
- * The file or directory a preset's model names, as the server is given it: `~` is the home
- * directory (no shell stands between mcplocal and the server to expand it); a relative path is
- * the server's to resolve from `cwd`. Undefined for a model id, or an entry without a preset.
+ * The file or directory a preset's model names, as the server is given it (`~` expanded); a
+ * relative path is the server's to resolve from `cwd`. Undefined for a model id, or an entry without a preset.
  */
 export function modelPathOf(entry: ProviderEntry): string | undefined {
   if (entry.type !== 'managed' || entry.preset === undefined) return undefined;
   if (entry.preset !== 'llama.cpp' && !PATH_LIKE.test(entry.model)) return undefined;
-  if (entry.model === '~') return homedir();
-  return entry.model.startsWith('~/') ? join(homedir(), entry.model.slice(2)) : entry.model;
+  return expandHome(entry.model);
 }
 
 /** Where a server must listen to serve `url`: its host (IPv6 without brackets) and port, else the scheme's. */

@@ -159,6 +159,8 @@ describe('loadMcplocalConfig', () => {
         { name: 'rel', type: 'managed', preset: 'llama.cpp', command: process.execPath, url: 'http://127.0.0.1:8024', model: 'qwen.gguf' },
         { name: 'rel-in-cwd', type: 'managed', preset: 'llama.cpp', command: process.execPath, url: 'http://127.0.0.1:8025', model: './serve.sh', cwd: home.path },
         { name: 'hf-id', type: 'managed', preset: 'vllm', command: process.execPath, url: 'http://127.0.0.1:8026', model: 'Qwen/Qwen2.5-7B-Instruct' },
+        { name: 'rel-cmd', type: 'managed', command: './serve.sh', url: 'http://127.0.0.1:8027', model: 'm' },
+        { name: 'gguf-dir', type: 'managed', preset: 'llama.cpp', command: process.execPath, url: 'http://127.0.0.1:8028', model: home.path },
       ],
     });
     await writeFile(join(home.path, 'serve.sh'), '#!/bin/sh\n', { mode: 0o644 });
@@ -178,6 +180,8 @@ describe('loadMcplocalConfig', () => {
         `config.json: providers[10]: command "${home.path}", which is a directory; set "command" to the program in it`,
         `config.json: providers[11].model: ${join(homedir(), 'nonexistent-model-dir-for-a-test')} does not exist; fix the path, or put the model there first`,
         "config.json: providers[12].model: qwen.gguf is a relative path; give an absolute one (or ~/…), or set \"cwd\" (mcplocal's own directory may be anything under systemd)",
+        "config.json: providers[15]: command \"./serve.sh\" is a relative path; give an absolute one (or ~/…), or set \"cwd\" (mcplocal's own directory may be anything under systemd)",
+        `config.json: providers[16].model: ${home.path} is a directory; llama.cpp takes the model's .gguf file`,
       ].sort(),
     );
   });

@@ -36,6 +36,7 @@ describe('the command line of a managed server', () => {
     expect(managedCommand(local).args.slice(0, 2)).toEqual(['serve', join(homedir(), 'models/Qwen2.5-7B-Instruct')]);
     expect(servedModelOf(local)).toBe('Qwen2.5-7B-Instruct');
     expect(managedCommand(entry({ preset: 'llama.cpp', model: '~/q.gguf' })).args.slice(0, 2)).toEqual(['-m', join(homedir(), 'q.gguf')]);
+    expect(managedCommand(entry({ preset: 'vllm', command: '~/venv/bin/vllm' })).command).toBe(join(homedir(), 'venv/bin/vllm'));
   });
 
   it("runs a preset's program from where command says, and a URL without a port on the scheme's", () => {
