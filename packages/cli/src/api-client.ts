@@ -100,7 +100,8 @@ export class ApiClient {
    */
   async request(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
     if (method !== 'GET' && method !== 'HEAD') {
-      const verdict = await this.#mcpdVerdict(path);
+      // The check is shared by every request of the run: a caller who gives up stops waiting for it, not it.
+      const verdict = await untilAborted(this.#mcpdVerdict(path), options.signal);
       if (verdict !== MCPD) throw new NotMcpdError(this.baseUrl, verdict, { hint: notMcpdHint(this.baseUrl) });
     }
     const response = await this.send(method, path, options);
@@ -132,8 +133,9 @@ export class ApiClient {
     if (this.#status !== undefined && (await this.#status.then(() => true, () => false))) return MCPD;
     const response = await this.send('GET', STATUS_PATH);
     if (response.status === 404) {
-      await response.body?.cancel();
-      return `GET ${STATUS_PATH} answered 404`;
+      // mcpd's own words (its "no route for …" under a path) help; another server's status line does not.
+      const { message } = await toApiError(response, `GET ${STATUS_PATH}`);
+      return `GET ${STATUS_PATH} answered 404${message.startsWith('HTTP 404') ? '' : ` (${message})`}`;
     }
     if (!response.ok) throw await toApiError(response, `GET ${STATUS_PATH}`);
     let body: unknown;
@@ -253,6 +255,17 @@ function unreachableHint(error: unknown, reason: string): string {
     return `fetch refuses this port, as browsers do: serve mcpd on another port (3100 by default) and put that one in ${url}`;
   }
   return 'is mcpd running, and is its address reachable from here?';
+}
+
+/** `promise`, or the abort of `signal` (its reason) if that comes first. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** `promise`, with `forget(promise)` called should it fail: a cached answer must not keep a passing failure. */

@@ -1,4 +1,4 @@
-import { Document, parse, visit } from 'yaml';
+import { Document, visit } from 'yaml';
 
 /** Where printed text goes: `process.stdout`/`stderr`, or a buffer in tests. */
 export interface TextSink {
@@ -101,36 +101,22 @@ export function formatTable<T>(
 export function formatYamlDocuments(documents: ReadonlyArray<YamlDocument>): string {
   return documents
     .map((document) => {
-      const yaml = new Document(document.value);
+      // Every string a YAML 1.1 reader (PyYAML, Ruby's, Go's yaml.v2) or a 1.2 one would take for
+      // something else (`no`, `y`, a timestamp, `0o17`, the merge key `<<`) is quoted: the output
+      // reads the same under both, and applies back unchanged.
+      const yaml = new Document(document.value, { compat: 'yaml-1.1' });
       if (document.comment !== undefined) yaml.commentBefore = ` ${document.comment}`;
       // The YAML writer escapes C0 controls but writes DEL and C1 as they are: a scalar holding one
       // is double-quoted, where they are then written as escapes (the same string to a parser).
       visit(yaml, {
         Scalar: (_key, node) => {
-          if (typeof node.value === 'string' && (DEL_AND_C1.test(node.value) || !readsAsWritten(node.value))) node.type = 'QUOTE_DOUBLE';
+          // `=` is PyYAML's value tag, which its safe loader refuses to build.
+          if (typeof node.value === 'string' && (DEL_AND_C1.test(node.value) || node.value === '=')) node.type = 'QUOTE_DOUBLE';
         },
       });
       return yaml.toString({ lineWidth: 0 }).replace(DEL_AND_C1_ALL, (char) => `\\x${char.charCodeAt(0).toString(16)}`);
     })
     .join('---\n');
-}
-
-/** What a plain scalar could be read as other than a string: a word, a number, a date, `~`. */
-const MAYBE_TYPED = /^[\w.+\-:~ ]{1,40}$/;
-
-/**
- * Whether `text`, written plain, reads back as this string under YAML 1.2 (what `apply -f` and
- * most tools read) and 1.1 (PyYAML, Ruby's, Go's yaml.v2): `no`, `y` and timestamps are something
- * else under 1.1, `0o17` under 1.2, `017` under both. The writer quotes only what 1.2 alone
- * would misread.
- */
-function readsAsWritten(text: string): boolean {
-  if (!MAYBE_TYPED.test(text)) return true;
-  try {
-    return parse(text, { version: '1.1' }) === text && parse(text, { version: '1.2' }) === text;
-  } catch {
-    return false;
-  }
 }
 
 export function formatFields(pairs: ReadonlyArray<readonly [label: string, value: string]>): string {

@@ -70,7 +70,7 @@ describe('formatYamlDocuments', () => {
   it('quotes what a YAML 1.1 reader would take for a boolean, a date or a number, and reads back the same under 1.1 and 1.2', () => {
     const value = {
       name: 'no',
-      groups: ['yes', 'on', 'Off', 'y', '0o17', 'nan', '.inf', '1_000', '0x1F'],
+      groups: ['yes', 'on', 'Off', 'y', '0o17', 'nan', '.inf', '1_000', '0x1F', '<<', '='],
       createdAt: '2026-12-07T06:00:00.000Z',
       day: '2026-12-07',
       n: '1:20',
@@ -83,7 +83,7 @@ describe('formatYamlDocuments', () => {
     };
     const text = formatYamlDocuments([{ value }]);
     expect(text).toBe(
-      'name: "no"\ngroups:\n  - "yes"\n  - "on"\n  - "Off"\n  - "y"\n  - "0o17"\n  - nan\n  - ".inf"\n  - "1_000"\n  - "0x1F"\ncreatedAt: "2026-12-07T06:00:00.000Z"\nday: "2026-12-07"\n"n": "1:20"\nmode: "0777"\nadmin: true\nexpiresAt: null\ncount: 3\nmodel: qwen3-8b\nnote: a plain sentence\n',
+      'name: "no"\ngroups:\n  - "yes"\n  - "on"\n  - "Off"\n  - "y"\n  - "0o17"\n  - nan\n  - ".inf"\n  - "1_000"\n  - "0x1F"\n  - "<<"\n  - "="\ncreatedAt: "2026-12-07T06:00:00.000Z"\nday: "2026-12-07"\n"n": "1:20"\nmode: "0777"\nadmin: true\nexpiresAt: null\ncount: 3\nmodel: qwen3-8b\nnote: a plain sentence\n',
     );
     for (const version of ['1.1', '1.2'] as const) expect(parseAllDocuments(text, { version })[0]?.toJS()).toEqual(value);
   });

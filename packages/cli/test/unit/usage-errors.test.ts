@@ -427,7 +427,7 @@ describe('a server that answers 404 with words like mcpd\'s', () => {
       expect(got).toEqual({ code: 1, stdout: '', stderr: `error: no mcpd at ${url}: GET /api/v1/llms/keyed answered 404 (not found) — is this mcpd's address and port?\n` });
       // A change goes only to a server that answered its status as mcpd does: nothing is sent.
       const deleted = await runInProcess(['delete', 'llm', 'keyed'], other.env);
-      expect(deleted).toEqual({ code: 1, stdout: '', stderr: `error: no mcpd at ${url}: GET /api/v1/status answered 404 — is this mcpd's address and port?\n` });
+      expect(deleted).toEqual({ code: 1, stdout: '', stderr: `error: no mcpd at ${url}: GET /api/v1/status answered 404 (not found) — is this mcpd's address and port?\n` });
       const created = await runInProcess(['create', 'llm', 'keyed', '--type', 'openai', '--model', 'm', '--url', 'http://model.internal:8000/v1', '--api-key-env', 'THE_KEY'], { ...other.env, THE_KEY: 'sk-secret-value' });
       expect(created.code).toBe(1);
       expect(created.stderr).toContain(`no mcpd at ${url}`);
@@ -478,7 +478,9 @@ describe('a server that accepts the connection and never answers', () => {
 
 describe('a 404 whose server cannot be asked its status', () => {
   it("fails with the status's own failure, neither as not found nor as no mcpd", async () => {
+    const seen: string[] = [];
     const proxy = await startStandInMcpd((request, response) => {
+      seen.push(`${request.method ?? ''} ${request.url ?? ''}`);
       if (request.url === '/api/v1/status') {
         response.writeHead(502, { 'content-type': 'text/html' });
         response.end('<html>502 Bad Gateway</html>');
@@ -490,6 +492,9 @@ describe('a 404 whose server cannot be asked its status', () => {
     try {
       const got = await runInProcess(['get', 'llm', 'keyed'], proxy.env);
       expect(got).toEqual({ code: 1, stdout: '', stderr: 'error: HTTP 502 Bad Gateway from GET /api/v1/status\n' });
+      // Before a change: the same answer, and the change is not sent.
+      expect(await runInProcess(['delete', 'llm', 'keyed'], proxy.env)).toMatchObject({ code: 1, stderr: expect.stringContaining('HTTP 502 Bad Gateway from GET /api/v1/status') });
+      expect(seen.filter((line) => !line.startsWith('GET '))).toEqual([]);
     } finally {
       await proxy.close();
     }

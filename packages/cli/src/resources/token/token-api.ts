@@ -39,7 +39,7 @@ export async function tokenNotFound(client: ApiClient, error: unknown, name: str
   const notFound = asTokenNotFound(error, name, user);
   if (!(notFound instanceof ApiError) || notFound.status !== 404) return notFound;
   // Another user's token: a user that is not there, or whose tokens the caller may not see, says so.
-  if (user !== undefined) return assertMaySeeTokensOf(client, user).then(() => notFound, (refusal: unknown) => refusal);
+  if (user !== undefined) return assertMaySeeTokensOf(client, user).then(() => notFound, (refusal: unknown) => (isRefusal(refusal) ? refusal : notFound));
   const owners = await listTokens(client).then(
     (tokens) => ownersOf(tokensNamed(tokens, name)),
     // The hint is a courtesy: the 404 stands as it is when the list cannot be read.
@@ -69,8 +69,13 @@ export async function findToken(client: ApiClient, name: string, user: string | 
   const token = named.find((candidate) => candidate.user === owner);
   if (token !== undefined) return token;
   if (user === undefined && named.length > 0) throw notYours(name, ownersOf(named));
-  if (user !== undefined) await assertMaySeeTokensOf(client, user);
-  throw asTokenNotFound(new ApiError(404, `not found: ${name}`), name, user);
+  const notFound = asTokenNotFound(new ApiError(404, `not found: ${name}`), name, user);
+  if (user !== undefined) {
+    await assertMaySeeTokensOf(client, user).catch((refusal: unknown) => {
+      if (isRefusal(refusal)) throw refusal;
+    });
+  }
+  throw notFound;
 }
 
 /** Fails when `user` is not the caller and is unknown to it, or its tokens are hidden from it. */
@@ -81,4 +86,9 @@ export async function assertMaySeeTokensOf(client: ApiClient, user: string): Pro
     throw new ApiError(403, `you see only your own tokens: ${user}'s need view:users`, { hint: "'mcpctl status' lists your grants" });
   }
   await getUser(client, user);
+}
+
+/** A refusal about the user asked for (not there, or not the caller's to see), as against a failure to ask: only it replaces a "not found". */
+function isRefusal(error: unknown): boolean {
+  return error instanceof ApiError && (error.status === 403 || error.status === 404);
 }
