@@ -1,3 +1,4 @@
+import { raced } from '@mcpctl/clock';
 import { errorBodySchema, SERVED_BY_HEADER, statusUserReadSchema, statusViewSchema, type StatusView } from '@mcpctl/protocol';
 import { describeNetworkError, networkErrorCode } from '@mcpctl/upstream';
 import { LOGIN_COMMAND } from './credentials.js';
@@ -101,7 +102,7 @@ export class ApiClient {
   async request(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
     if (method !== 'GET' && method !== 'HEAD') {
       // The check is shared by every request of the run: a caller who gives up stops waiting for it, not it.
-      const verdict = await untilAborted(this.#mcpdVerdict(path), options.signal);
+      const verdict = await (options.signal ? raced(this.#mcpdVerdict(path), options.signal) : this.#mcpdVerdict(path));
       if (verdict !== MCPD) throw new NotMcpdError(this.baseUrl, verdict, { hint: notMcpdHint(this.baseUrl) });
     }
     const response = await this.send(method, path, options);
@@ -257,16 +258,6 @@ function unreachableHint(error: unknown, reason: string): string {
   return 'is mcpd running, and is its address reachable from here?';
 }
 
-/** `promise`, or the abort of `signal` (its reason) if that comes first. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
 
 /** `promise`, with `forget(promise)` called should it fail: a cached answer must not keep a passing failure. */
 function forgetFailure<T>(promise: Promise<T>, forget: (promise: Promise<T>) => unknown): Promise<T> {

@@ -6,6 +6,8 @@ import { findProgram, programFix } from './find-program.js';
 import type { IndexedEntry } from './provider-rules.js';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+/** A path mcplocal would resolve from its own directory, which may be anything under systemd. */
+const RELATIVE_WITHOUT_CWD = `is a relative path; give an absolute one (or ~/…), or set "cwd" (mcplocal's own directory may be anything under systemd)`;
 const MANAGED_ONLY = ['command', 'args', 'env', 'cwd', 'idleTimeoutSeconds', 'startupTimeoutSeconds', 'preset', 'group'] as const;
 
 /**
@@ -28,7 +30,7 @@ export function managedProblems(entry: ProviderEntry, at: string, env: NodeJS.Pr
     const path = { ...env, ...entry.env }.PATH ?? '';
     const found = findProgram(program, path, entry.cwd);
     if (program.includes('/') && !isAbsolute(program) && entry.cwd === undefined) {
-      problems.push(`${at}: command "${program}" is a relative path; give an absolute one (or ~/…), or set "cwd" (mcplocal's own directory may be anything under systemd)`);
+      problems.push(`${at}: command "${program}" ${RELATIVE_WITHOUT_CWD}`);
     } else if (found !== 'found') {
       const field = entry.command === undefined ? `preset "${entry.preset ?? ''}" runs "${program}"` : `command "${program}"`;
       problems.push(`${at}: ${field}, which ${programFix(found, program)}`);
@@ -69,7 +71,7 @@ function modelPathProblems(entry: ProviderEntry, at: string): string[] {
   const path = modelPathOf(entry);
   if (path === undefined) return [];
   if (!isAbsolute(path) && entry.cwd === undefined) {
-    return [`${at}: ${entry.model} is a relative path; give an absolute one (or ~/…), or set "cwd" (mcplocal's own directory may be anything under systemd)`];
+    return [`${at}: ${entry.model} ${RELATIVE_WITHOUT_CWD}`];
   }
   // A relative cwd is reported on its own.
   if (entry.cwd !== undefined && !isAbsolute(entry.cwd)) return [];

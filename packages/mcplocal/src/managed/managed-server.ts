@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { deadlineSignal, type Cancel, type Clock } from '@mcpctl/clock';
+import { deadlineSignal, raced, type Cancel, type Clock } from '@mcpctl/clock';
 import { ManagedServerError } from '../errors.js';
 import type { LlmProvider } from '../providers/llm-provider.js';
 import type { RegistrarLog } from '../registrar/registrar-options.js';
@@ -437,23 +437,3 @@ export class ManagedServer {
     this.options.serverLog.note(line, this.options.clock.now());
   }
 }
-
-/** `promise`, or the signal's reason when it aborts first; the promise goes on either way. */
-function raced<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
