@@ -13,14 +13,23 @@ export type CopyRows = (table: string, columns: readonly string[], rows: Readonl
 /** `copyRows` over a PGlite client: the rows go in as UTF-8 CSV through its `/dev/blob` device. */
 export function pgliteCopyRows(client: PGlite): CopyRows {
   return async (table, columns, rows) => {
-    if (rows.length === 0) return;
-    let csv = '';
-    for (const row of rows) csv += `${row.map(csvField).join(',')}\n`;
-    const columnList = columns.map(quoteIdentifier).join(', ');
-    await client.query(`copy ${quoteIdentifier(table)} (${columnList}) from '/dev/blob' with (format csv, encoding 'UTF8')`, [], {
-      blob: new Blob([csv]),
-    });
+    if (rows.length > 0) await copyCsv(client, table, columns, csvOf(rows));
   };
+}
+
+/** Loads `csv` (rows as `csvOf` writes them) into `table`'s `columns`. */
+export async function copyCsv(client: Pick<PGlite, 'query'>, table: string, columns: readonly string[], csv: string): Promise<void> {
+  const columnList = columns.map(quoteIdentifier).join(', ');
+  await client.query(`copy ${quoteIdentifier(table)} (${columnList}) from '/dev/blob' with (format csv, encoding 'UTF8')`, [], {
+    blob: new Blob([csv]),
+  });
+}
+
+/** The rows as UTF-8 CSV, one line each. */
+export function csvOf(rows: ReadonlyArray<readonly CopyValue[]>): string {
+  let csv = '';
+  for (const row of rows) csv += `${row.map(csvField).join(',')}\n`;
+  return csv;
 }
 
 /**

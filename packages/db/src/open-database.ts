@@ -8,6 +8,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/node-postgres';
 import { migrate as migratePostgres } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { pgliteCopyRows, type CopyRows } from './copy-rows.js';
+import { EmbeddedThreadClient } from './embedded-thread-client.js';
 import * as schema from './schema.js';
 
 /** The Drizzle handle both drivers share; repositories are written against this type only. */
@@ -19,12 +20,18 @@ export interface DatabaseHandle {
   db: Database;
   driver: DatabaseDriver;
   /**
-   * Bulk loading with COPY, where it is the cheap way in: the embedded database, which writes on
-   * mcpd's own thread. Undefined for PostgreSQL, whose multi-row insert costs mcpd little.
+   * Bulk loading with COPY, where it is the cheap way in: the embedded database, whose every
+   * statement is PostgreSQL's work done in this process. Undefined for PostgreSQL, whose multi-row
+   * insert costs mcpd little.
    */
   copyRows?: CopyRows | undefined;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
+  /**
+   * The embedded database's thread: `listener` hears, once, that it ended unasked, after which
+   * every statement fails. Absent for PostgreSQL, whose lost connections are made again.
+   */
+  onLost?: ((listener: (error: Error) => void) => void) | undefined;
   close(): Promise<void>;
 }
 
@@ -51,22 +58,36 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
 async function openEmbedded(dataDir: string | undefined): Promise<DatabaseHandle> {
   // Private to mcpd's user: the database files hold every row (see mcpd's data directory rules).
   if (dataDir) await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  return openEmbeddedClient(dataDir ? new PGlite(dataDir) : new PGlite(), `the embedded database${dataDir ? ` in ${dataDir}` : ''}`);
+  const description = `the embedded database${dataDir ? ` in ${dataDir}` : ''}`;
+  let client: EmbeddedThreadClient;
+  try {
+    client = await EmbeddedThreadClient.open(dataDir);
+  } catch (error) {
+    throw new Error(`cannot open ${description}`, { cause: error });
+  }
+  // Drizzle's PGlite driver calls `query` and `transaction` only, and on a transaction `query` only: the thread's client offers those.
+  const handle = await migrateEmbedded(client as unknown as PGlite, client.copyRows, description);
+  return { ...handle, onLost: (listener) => client.onLost(listener) };
 }
 
 /**
- * Takes a PGlite client (a data directory, memory, or a loaded dump), applies every pending
- * migration and answers the handle repositories use; the client is closed if that fails.
+ * Takes a PGlite client on this thread (a data directory, memory, or a loaded dump), applies
+ * every pending migration and answers the handle repositories use; the client is closed if that
+ * fails. Tests use it for databases made from a template; mcpd's own runs on a thread of its own.
  */
-export async function openEmbeddedClient(client: PGlite, description = 'the embedded database'): Promise<DatabaseHandle> {
+export function openEmbeddedClient(client: PGlite, description = 'the embedded database'): Promise<DatabaseHandle> {
+  return migrateEmbedded(client, pgliteCopyRows(client), description);
+}
+
+async function migrateEmbedded(client: PGlite, copyRows: CopyRows, description: string): Promise<DatabaseHandle> {
   try {
-    await client.waitReady;
+    // No wait for PGlite's start: its first query waits for it, and fails as the start did.
     const db = drizzlePglite(client, { schema });
     await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
     return {
       db: db as unknown as Database,
       driver: 'embedded',
-      copyRows: pgliteCopyRows(client),
+      copyRows,
       ping: async () => {
         await client.query('select 1');
       },

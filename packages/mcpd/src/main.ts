@@ -24,9 +24,16 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  let server;
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  let lost: Error | undefined;
+  const onFatal = (error: Error) => {
+    logger.fatal({ reason: describe(error) }, 'mcpd cannot go on; stopping');
+    process.stderr.write(`mcpd cannot go on: ${describe(error)}; stopping\n`);
+    lost = error;
+    if (server) stop('fatal');
+  };
   try {
-    server = await startServer(config, { logger, clock: systemClock });
+    server = await startServer(config, { logger, clock: systemClock, onFatal });
   } catch (error) {
     // The reason, once: its stack is for debugging, not for the operator reading why it stopped.
     logger.fatal({ reason: describe(error) }, 'mcpd could not start');
@@ -35,22 +42,24 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   let stopping = false;
-  const stop = (signal: string) => {
+  function stop(signal: string): void {
     // Ctrl-C under `npm start` arrives twice (from the terminal, and passed on by npm): one drain.
-    if (stopping) return;
+    if (stopping || !server) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
     server.close().then(
       () => {
         logger.info('mcpd stopped');
-        process.exit(0);
+        process.exit(lost ? 1 : 0);
       },
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
         process.exit(1);
       },
     );
-  };
+  }
+  // Lost while starting: the start failed with it, or finished just before it was heard.
+  if (lost) stop('fatal');
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }

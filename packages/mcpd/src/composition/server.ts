@@ -58,6 +58,11 @@ export interface StartOptions {
    * database would have let go with its connection.
    */
   loneProcessLock?: boolean;
+  /**
+   * The server cannot go on (the embedded database's thread ended): every request from now on
+   * would fail. `main` logs it and stops the process, so whatever supervises it starts it again.
+   */
+  onFatal?: (error: Error) => void;
 }
 
 /** How long a task or results wait for the replica that should take them before counting as undelivered. */
@@ -97,6 +102,7 @@ async function startOn(config: McpdConfig, options: StartOptions, clock: Clock, 
   const database =
     options.database ??
     (await openDatabase({ url: config.databaseUrl, dataDir: config.databaseUrl ? undefined : join(config.dataDir, 'pgdata') }));
+  if (!options.database) database.onLost?.((error) => options.onFatal?.(error));
   let loneLock: LoneProcessLock | undefined;
   try {
     // Without NATS, the only mcpd on its PostgreSQL database, or none: refused before it reads a row.
