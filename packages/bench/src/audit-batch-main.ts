@@ -5,11 +5,12 @@ import { AuditRepository } from '@mcpctl/mcpd';
 import { makeTempDir } from '@mcpctl/test-kit';
 
 /*
- * `audit-batch [--sizes 100,500] [--batches 30]`: what one audit row costs mcpd's thread on the
- * embedded database, loaded each way `AuditRepository` can: COPY (what mcpd uses there) and the
- * insert of column arrays (what it uses on PostgreSQL). A fresh data directory with the schema's
- * indexes; after 5 unmeasured batches of each, the two ways take turns batch by batch, so a
- * change in the machine's speed hits both alike. Prints µs per row, wall and CPU.
+ * `audit-batch [--sizes 100,500] [--batches 30]`: what one audit row costs mcpd on the embedded
+ * database (CPU of every thread, the database's own included), loaded each way `AuditRepository`
+ * can: COPY (what mcpd uses there) and the insert of column arrays (what it uses on PostgreSQL).
+ * A fresh data directory with the schema's indexes; after 5 unmeasured batches of each, the two
+ * ways take turns batch by batch, so a change in the machine's speed hits both alike. Prints µs
+ * per row, wall and CPU.
  */
 
 const WARMUP_BATCHES = 5;

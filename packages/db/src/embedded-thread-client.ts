@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { csvOf, type CopyRows } from './copy-rows.js';
-import { restoreError, type EmbeddedAnswer, type EmbeddedRequest, type EmbeddedThreadStart, type QueryAnswer } from './embedded-thread-messages.js';
+import { FATAL_ANSWER_ID, restoreError, type EmbeddedAnswer, type EmbeddedRequest, type EmbeddedThreadStart, type QueryAnswer } from './embedded-thread-messages.js';
 
 const here = fileURLToPath(import.meta.url);
 /** The thread's compiled entry; from the TypeScript source (tests) the built one runs, as a worker cannot run TypeScript. */
@@ -31,28 +31,26 @@ interface Waiting {
 
 /**
  * The embedded database (PGlite) on a thread of its own, with the part of PGlite's client that
- * Drizzle's driver uses: `query` and `transaction`. On mcpd's thread PostgreSQL's work took turns
- * with every request, the audit's writes most of all (`docs/decisions.md`, "The embedded
- * database on a thread of its own"); here a statement costs mcpd a message each way.
+ * Drizzle's driver uses: `query` and `transaction`. PGlite runs every statement synchronously on
+ * the thread that calls it, so on mcpd's thread a long one stopped every stream mcpd served
+ * (`docs/decisions.md`, "The embedded database on a thread of its own"); here a statement costs
+ * mcpd a message each way.
  */
 export class EmbeddedThreadClient {
   readonly #worker: Worker;
   readonly #waiting = new Map<number, Waiting>();
   #nextId = 1;
-  /** Set once the thread is gone: every request after that fails with it. */
-  #failure: Error | undefined;
-  #closing = false;
-  #closed = false;
+  /** Set once the thread is closed or gone: every request after that fails with it. */
+  #ended: Error | undefined;
+  #closing: Promise<void> | undefined;
   readonly #lostListeners: Array<(error: Error) => void> = [];
 
   private constructor(worker: Worker, started: Waiting) {
     this.#worker = worker;
     this.#waiting.set(0, started);
     worker.on('message', (message: EmbeddedAnswer) => this.#answer(message));
-    worker.on('error', (error) => this.#fail(new Error(`the embedded database stopped: ${error.message}`, { cause: error })));
-    worker.on('exit', (code) => {
-      if (!this.#closing) this.#fail(new Error(`the embedded database's thread ended (exit code ${code})`));
-    });
+    worker.on('error', (error) => this.#lose(new Error(`the embedded database stopped: ${error.message}`, { cause: error })));
+    worker.on('exit', (code) => this.#lose(new Error(`the embedded database stopped: its thread ended with exit code ${code}`)));
   }
 
   /** Starts the thread and opens the database in `dataDir` (in memory without one); resolves once it answers. */
@@ -62,24 +60,27 @@ export class EmbeddedThreadClient {
     const started = new Promise<unknown>((resolve, reject) => {
       settle = { resolve, reject };
     });
-    const client = new EmbeddedThreadClient(new Worker(entry, { workerData: start }), settle);
+    // None of the process's Node options: a preload (`--import`) would run again on the thread,
+    // where what it does may not be allowed (setting the umask is not).
+    const client = new EmbeddedThreadClient(new Worker(entry, { workerData: start, execArgv: [] }), settle);
     try {
       await started;
     } catch (error) {
-      await client.#stop();
+      client.#end(error as Error);
+      await client.#worker.terminate();
       throw error;
     }
-    client.#idle();
+    client.#worker.unref();
     return client;
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return this.#ended !== undefined;
   }
 
-  /** `listener` hears, once, that the thread ended unasked: from then on every statement fails. */
+  /** `listener` hears, once, that the thread stopped unasked: from then on every statement fails. */
   onLost(listener: (error: Error) => void): void {
-    if (this.#failure) listener(this.#failure);
+    if (this.#ended && !this.#closing) listener(this.#ended);
     else this.#lostListeners.push(listener);
   }
 
@@ -108,13 +109,18 @@ export class EmbeddedThreadClient {
     if (rows.length > 0) await this.#send({ op: 'copy', table, columns, csv: csvOf(rows) });
   };
 
-  async close(): Promise<void> {
-    if (this.#closing) return;
-    this.#closing = true;
+  /** Closes the database, after the statements sent before; every call answers the same close. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     try {
-      if (!this.#failure) await this.#send({ op: 'close' });
+      if (!this.#ended) await this.#send({ op: 'close' });
     } finally {
-      await this.#stop();
+      this.#end(new Error('the embedded database is closed'));
+      await this.#worker.terminate();
     }
   }
 
@@ -127,55 +133,76 @@ export class EmbeddedThreadClient {
   }
 
   #send(request: Request, id = this.#nextId++): Promise<unknown> {
-    if (this.#failure) return Promise.reject(this.#failure);
-    if (this.#closed) return Promise.reject(new Error('the embedded database is closed'));
-    // Held open only while it owes an answer: an idle database keeps no process alive, as PGlite on one thread did not.
-    if (this.#waiting.size === 0) this.#worker.ref();
+    if (this.#ended) return Promise.reject(this.#ended);
+    if (this.#closing && request.op !== 'close') return Promise.reject(new Error('the embedded database is closed'));
     return new Promise((resolve, reject) => {
-      this.#waiting.set(id, { resolve, reject });
       const numbered: EmbeddedRequest = { ...request, id };
-      this.#worker.postMessage(numbered);
+      try {
+        this.#worker.postMessage(numbered);
+      } catch (error) {
+        // A parameter a thread cannot receive (a function, a symbol): refused here, nothing was sent.
+        reject(new Error(`cannot send the statement to the embedded database: ${(error as Error).message}`, { cause: error }));
+        return;
+      }
+      // Held open only while it owes an answer: an idle database keeps no process alive.
+      if (this.#waiting.size === 0) this.#worker.ref();
+      this.#waiting.set(id, { resolve, reject });
     });
   }
 
   #answer(message: EmbeddedAnswer): void {
+    if (message.id === FATAL_ANSWER_ID && !message.ok) {
+      this.#lose(new Error(`the embedded database stopped: ${message.error.message}`, { cause: restoreError(message.error) }));
+      return;
+    }
     const waiting = this.#waiting.get(message.id);
     if (!waiting) return;
     this.#waiting.delete(message.id);
     if (message.ok) waiting.resolve(message.value);
     else waiting.reject(restoreError(message.error));
-    this.#idle();
-  }
-
-  #idle(): void {
     if (this.#waiting.size === 0) this.#worker.unref();
   }
 
-  #fail(error: Error): void {
-    if (this.#failure) return;
-    this.#failure = error;
+  /** Fails what waits and everything after with `error`. */
+  #end(error: Error): void {
+    this.#ended ??= error;
     for (const waiting of this.#waiting.values()) waiting.reject(error);
     this.#waiting.clear();
-    this.#idle();
-    for (const listener of this.#lostListeners.splice(0)) listener(error);
+    this.#worker.unref();
   }
 
-  async #stop(): Promise<void> {
-    this.#closing = true;
-    this.#closed = true;
-    await this.#worker.terminate();
+  /** The thread stopped: unasked, the listeners hear it. */
+  #lose(error: Error): void {
+    if (this.#ended) return;
+    this.#end(error);
+    if (this.#closing) return;
+    for (const listener of this.#lostListeners.splice(0)) {
+      try {
+        listener(error);
+      } catch (thrown) {
+        // One listener's failure neither hides the loss from the others nor goes unseen.
+        queueMicrotask(() => {
+          throw thrown;
+        });
+      }
+    }
   }
 }
 
 /** Applies the caller's parsers to the values the thread sent as text. */
 function parseRaw(answer: QueryAnswer, parsers: Record<number, Parser>): void {
+  const parsedNames = new Set<string>();
   for (const [index, field] of answer.fields.entries()) {
     const parse = parsers[field.dataTypeID];
     if (!parse) continue;
     for (const row of answer.rows as Array<Record<string | number, unknown>>) {
-      const key = Array.isArray(row) ? index : field.name;
+      const arrayRow = Array.isArray(row);
+      // Two columns of one name are one value in an object row: it is parsed once.
+      if (!arrayRow && parsedNames.has(field.name)) break;
+      const key = arrayRow ? index : field.name;
       const value = row[key];
       if (typeof value === 'string') row[key] = parse(value, field.dataTypeID);
     }
+    parsedNames.add(field.name);
   }
 }

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { copyCsv } from './copy-rows.js';
-import { carryError, type EmbeddedAnswer, type EmbeddedRequest, type EmbeddedThreadStart, type QueryAnswer, type QueryRequest } from './embedded-thread-messages.js';
+import { carryError, FATAL_ANSWER_ID, type EmbeddedAnswer, type EmbeddedRequest, type EmbeddedThreadStart, type QueryAnswer, type QueryRequest } from './embedded-thread-messages.js';
 
 /*
  * The embedded database's own thread (see `EmbeddedThreadClient`): PGlite runs here, so
@@ -23,7 +23,14 @@ const { dataDir } = workerData as EmbeddedThreadStart;
 const transactions = new Map<number, OpenTransaction>();
 /** What a callback throws to roll its transaction back; not an error of anyone's. */
 const ROLLBACK = new Error('rolled back as asked');
-const answer = (message: EmbeddedAnswer) => port.postMessage(message);
+const answer = (message: EmbeddedAnswer) => {
+  try {
+    port.postMessage(message);
+  } catch (error) {
+    // A result the thread boundary cannot carry: the statement fails, the thread goes on.
+    port.postMessage({ id: message.id, ok: false, error: carryError(error) } satisfies EmbeddedAnswer);
+  }
+};
 
 const database = dataDir ? new PGlite(dataDir) : new PGlite();
 try {
@@ -31,12 +38,31 @@ try {
   port.on('message', (request: EmbeddedRequest) => {
     perform(request).then(
       (value) => answer({ id: request.id, ok: true, value }),
-      (error: unknown) => answer({ id: request.id, ok: false, error: carryError(error) }),
+      (error: unknown) => {
+        answer({ id: request.id, ok: false, error: carryError(error) });
+        if (brokeTheDatabase(error)) stop(error);
+      },
     );
   });
   answer({ id: 0, ok: true });
 } catch (error) {
   answer({ id: 0, ok: false, error: carryError(error) });
+}
+
+/**
+ * PGlite aborted (a WebAssembly trap, an `abort()`) or PostgreSQL exited: it stays up and fails
+ * every later statement. Ending the thread lets mcpd hear it and stop, rather than answer every
+ * request with an error.
+ */
+function brokeTheDatabase(error: unknown): boolean {
+  // By name: WebAssembly's types are not in this package's lib.
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'RuntimeError' || name === 'ExitStatus';
+}
+
+function stop(error: unknown): never {
+  answer({ id: FATAL_ANSWER_ID, ok: false, error: carryError(error) });
+  process.exit(1);
 }
 
 async function perform(request: EmbeddedRequest): Promise<unknown> {

@@ -68,11 +68,24 @@ export interface CarriedError {
   fields: Record<string, string | number>;
 }
 
-/** The answer to request `id`; id 0 answers the start (the database is open, or could not be). */
+/**
+ * The answer to request `id`; id 0 answers the start (the database is open, or could not be),
+ * and `FATAL_ANSWER_ID` says the database failed for good, just before its thread ends.
+ */
 export type EmbeddedAnswer = { id: number; ok: true; value?: unknown } | { id: number; ok: false; error: CarriedError };
 
+export const FATAL_ANSWER_ID = -1;
+
 export function carryError(error: unknown): CarriedError {
-  if (!(error instanceof Error)) return { name: 'Error', message: String(error), fields: {} };
+  if (!(error instanceof Error)) {
+    // Emscripten's ExitStatus, say: an object with a name, a message and a status, but no Error.
+    const { name, message, status } = (typeof error === 'object' && error !== null ? error : {}) as { name?: unknown; message?: unknown; status?: unknown };
+    return {
+      name: typeof name === 'string' ? name : 'Error',
+      message: typeof message === 'string' ? message : String(error),
+      fields: typeof status === 'number' ? { status } : {},
+    };
+  }
   const fields: Record<string, string | number> = {};
   for (const [key, value] of Object.entries(error)) {
     if (typeof value === 'string' || typeof value === 'number') fields[key] = value;
@@ -80,7 +93,7 @@ export function carryError(error: unknown): CarriedError {
   return { name: error.name, message: error.message, fields };
 }
 
-/** The error again, made on the receiving thread so its stack shows who asked. */
+/** The error again, an `Error` of the receiving thread with the carried fields as its own properties. */
 export function restoreError(carried: CarriedError): Error {
   const error = new Error(carried.message);
   error.name = carried.name;

@@ -1,21 +1,39 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eq, sql } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditRecords, openDatabase, users, withTransaction, type DatabaseHandle } from '../src/index.js';
 import { EmbeddedThreadClient } from '../src/embedded-thread-client.js';
+import { carryError } from '../src/embedded-thread-messages.js';
 
 const THREAD_THAT_ENDS = fileURLToPath(new URL('./fixtures/thread-that-ends.mjs', import.meta.url));
+const BUILT_CLIENT = fileURLToPath(new URL('../dist/embedded-thread-client.js', import.meta.url));
+
+/** Whether `promise` settled by now, after the thread answered one more statement. */
+async function settledAfterOneMore(promise: Promise<unknown>, oneMore: () => Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await oneMore();
+  return settled;
+}
 
 describe('the embedded database on its own thread', () => {
   let handle: DatabaseHandle;
-  beforeEach(async () => {
+  beforeAll(async () => {
     handle = await openDatabase();
   });
-  afterEach(async () => {
+  afterAll(async () => {
     await handle.close();
+  });
+  beforeEach(async () => {
+    await handle.db.delete(auditRecords);
+    await handle.db.delete(users);
   });
 
   it('reads back what Drizzle wrote, timestamps as dates and JSON as values', async () => {
@@ -25,7 +43,7 @@ describe('the embedded database on its own thread', () => {
     expect(row).toMatchObject({ name: 'ada', groups: ['gpu', 'ops'], role: 'member' });
     expect(row?.createdAt).toBeInstanceOf(Date);
     expect(row?.createdAt.toISOString()).toBe('2026-12-07T08:00:00.123Z');
-    // A raw statement: the caller's parsers still see the server's text for the types they asked to read.
+    // A raw statement: the types Drizzle reads itself come as the server's text.
     const raw = await handle.db.execute(sql`select created_at, 41 + 1 as answer from users`);
     expect(raw.rows).toEqual([{ created_at: '2026-12-07 08:00:00.123+00', answer: 42 }]);
   });
@@ -50,15 +68,31 @@ describe('the embedded database on its own thread', () => {
     expect(names).toEqual(['kept']);
   });
 
-  it('serves a statement from outside an open transaction after it commits', async () => {
+  it('holds a statement from outside until the open transaction commits', async () => {
     let outside: Promise<unknown> | undefined;
     await withTransaction(handle.db, async (tx) => {
       await tx.insert(users).values({ id: 'usr_bea', name: 'bea' });
-      outside = handle.db.select().from(users);
-      // The outside read waits for the transaction: it must not see the row before the commit.
-      await tx.insert(users).values({ id: 'usr_cy', name: 'cy' });
+      // Drizzle runs a query when it is awaited: `.then` sends it now.
+      const sent = handle.db
+        .select()
+        .from(users)
+        .then((rows) => rows);
+      outside = sent;
+      expect(await settledAfterOneMore(sent, () => tx.insert(users).values({ id: 'usr_cy', name: 'cy' }))).toBe(false);
     });
     expect(await outside).toHaveLength(2);
+  });
+
+  it('fails a transaction whose commit fails, and keeps none of it', async () => {
+    await handle.db.execute(sql`create table if not exists deferred_check (v int unique deferrable initially deferred)`);
+    const failure = await withTransaction(handle.db, async (tx) => {
+      await tx.execute(sql`insert into deferred_check values (1), (1)`);
+    }).then(
+      () => undefined,
+      (error: unknown) => error as Error & { code?: string },
+    );
+    expect(failure).toMatchObject({ code: '23505' });
+    expect((await handle.db.execute(sql`select count(*)::int as n from deferred_check`)).rows).toEqual([{ n: 0 }]);
   });
 
   it("carries PostgreSQL's SQLSTATE and constraint to the caller", async () => {
@@ -66,7 +100,10 @@ describe('the embedded database on its own thread', () => {
     const failure = await handle.db
       .insert(users)
       .values({ id: 'usr_dup', name: 'dup-again' })
-      .then(() => undefined, (error: unknown) => error as Error & { cause?: Error & { code?: string; constraint?: string } });
+      .then(
+        () => undefined,
+        (error: unknown) => error as Error & { cause?: Error & { code?: string; constraint?: string } },
+      );
     expect(failure?.cause).toMatchObject({ code: '23505', constraint: 'users_pkey' });
     expect(failure?.cause?.message).toContain('duplicate key value violates unique constraint');
   });
@@ -74,9 +111,8 @@ describe('the embedded database on its own thread', () => {
   it('loads rows by COPY with quotes, line breaks, NULLs and dates intact', async () => {
     const at = new Date('2026-12-07T09:30:00.000Z');
     const error = 'the upstream said "no",\nthen \\. and NULL';
-    const copyRows = handle.copyRows;
-    expect(copyRows).toBeDefined();
-    await copyRows?.(
+    expect(handle.copyRows).toBeDefined();
+    await handle.copyRows?.(
       'audit_records',
       ['at', 'llm_name', 'endpoint', 'streaming', 'status', 'latency_ms', 'error', 'user_id'],
       [
@@ -95,19 +131,66 @@ describe('the embedded database on its own thread', () => {
     let ticks = 0;
     const timer = setInterval(() => (ticks += 1), 1);
     try {
-      // Long enough that an event loop running it would miss every tick.
+      // Long enough that an event loop running it would miss every tick (on one thread: none).
       await handle.db.execute(sql`select count(*) from generate_series(1, 3000000) as n where n % 7 = 3`);
     } finally {
       clearInterval(timer);
     }
     expect(ticks).toBeGreaterThan(0);
   });
+});
 
-  it('refuses statements once closed', async () => {
-    await handle.close();
-    const failure = await handle.db.select().from(users).then(() => undefined, (error: unknown) => error as Error);
-    expect(failure?.cause).toMatchObject({ message: 'the embedded database is closed' });
-    await handle.close();
+describe("the thread's client", () => {
+  let client: EmbeddedThreadClient;
+  beforeAll(async () => {
+    client = await EmbeddedThreadClient.open(undefined);
+  });
+  afterAll(async () => {
+    await client.close();
+  });
+
+  it("applies the caller's parsers to the text of their types, in both row modes, NULLs left alone", async () => {
+    const parsers = { 1114: (text: string) => `timestamp ${text}`, 1115: (text: string) => `timestamps ${text}` };
+    const statement = `select '2026-12-07 10:00:00'::timestamp as at, null::timestamp as never, array['2026-12-07 10:00:00'::timestamp] as ats, 7 as seven`;
+    const asObjects = await client.query(statement, [], { parsers });
+    expect(asObjects.rows).toEqual([{ at: 'timestamp 2026-12-07 10:00:00', never: null, ats: 'timestamps {"2026-12-07 10:00:00"}', seven: 7 }]);
+    const asArrays = await client.query(statement, [], { rowMode: 'array', parsers });
+    expect(asArrays.rows).toEqual([['timestamp 2026-12-07 10:00:00', null, 'timestamps {"2026-12-07 10:00:00"}', 7]]);
+  });
+
+  it('refuses a parameter no thread can receive, and goes on', async () => {
+    await expect(client.query('select $1::text as v', [() => 'a function'])).rejects.toThrow(/^cannot send the statement to the embedded database: /);
+    expect((await client.query('select $1::text as v', ['text'])).rows).toEqual([{ v: 'text' }]);
+  });
+});
+
+describe('closing the thread', () => {
+  it('settles what was sent before, answers every close alike, and refuses what comes after', async () => {
+    const client = await EmbeddedThreadClient.open(undefined);
+    const before = client.query('select count(*)::int as n from generate_series(1, 200000)');
+    const closing = client.close();
+    expect(client.close()).toBe(closing);
+    await expect(client.query('select 1')).rejects.toThrow('the embedded database is closed');
+    const [outcome] = await Promise.allSettled([before]);
+    expect(outcome.status === 'fulfilled' ? outcome.value.rows : outcome.reason).toEqual([{ n: 200000 }]);
+    await closing;
+    expect(client.closed).toBe(true);
+    await expect(client.query('select 1')).rejects.toThrow('the embedded database is closed');
+  });
+
+  it('lets an idle process end without a close, and holds it while a statement is owed', async () => {
+    const script = [
+      `const { EmbeddedThreadClient } = await import(${JSON.stringify(BUILT_CLIENT)});`,
+      'const client = await EmbeddedThreadClient.open(undefined);',
+      // Nothing but the statement holds the process until its answer comes.
+      "client.query('select 6 * 7 as answer').then((result) => console.log(JSON.stringify(result.rows)));",
+    ].join('\n');
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (output += text));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect({ code, output: output.trim() }).toEqual({ code: 0, output: '[{"answer":42}]' });
   });
 });
 
@@ -134,28 +217,46 @@ describe('the embedded database in a data directory', () => {
 
   it('says which directory it could not open, and why', async () => {
     await writeFile(join(dataDir, 'PG_VERSION'), '99\n');
-    const failure = await openDatabase({ dataDir }).then(() => undefined, (error: unknown) => error as Error);
+    const failure = await openDatabase({ dataDir }).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
     expect(failure?.message).toBe(`cannot open the embedded database in ${dataDir}`);
     expect(failure?.cause).toMatchObject({ message: 'PGlite failed to initialize properly' });
   });
 });
 
-describe('a thread that ends', () => {
+describe('a thread that stops', () => {
   it('fails the statement in flight and every later one, and says so once', async () => {
-    const client = await EmbeddedThreadClient.open(undefined, THREAD_THAT_ENDS);
+    const client = await EmbeddedThreadClient.open('exit', THREAD_THAT_ENDS);
     const heard: Error[] = [];
     client.onLost((error) => heard.push(error));
-    await expect(client.query('select 1')).rejects.toThrow("the embedded database's thread ended (exit code 3)");
-    await expect(client.query('select 2')).rejects.toThrow("the embedded database's thread ended (exit code 3)");
-    expect(heard.map((error) => error.message)).toEqual(["the embedded database's thread ended (exit code 3)"]);
+    const stopped = 'the embedded database stopped: its thread ended with exit code 3';
+    await expect(client.transaction(() => Promise.resolve('never run'))).rejects.toThrow(stopped);
+    await expect(client.query('select 2')).rejects.toThrow(stopped);
+    expect(heard.map((error) => error.message)).toEqual([stopped]);
     // A listener that comes late hears it at once.
     client.onLost((error) => heard.push(error));
     expect(heard).toHaveLength(2);
     await client.close();
   });
 
+  it('names what broke the database when the thread says so before it ends', async () => {
+    const client = await EmbeddedThreadClient.open('abort', THREAD_THAT_ENDS);
+    const heard: string[] = [];
+    client.onLost((error) => heard.push(error.message));
+    await expect(client.query('select 1')).rejects.toThrow('Aborted(OOM)');
+    await expect(client.query('select 2')).rejects.toThrow('the embedded database stopped: Aborted(OOM)');
+    expect(heard).toEqual(['the embedded database stopped: Aborted(OOM)']);
+    await client.close();
+  });
+
   it('fails the open with the reason the thread gave', async () => {
-    // The stand-in reads its part from the data directory it is given.
     await expect(EmbeddedThreadClient.open('refuse', THREAD_THAT_ENDS)).rejects.toThrow('the data directory holds a newer cluster');
+  });
+
+  it("carries what Emscripten throws when PostgreSQL exits, though it is no Error", () => {
+    const exitStatus = { name: 'ExitStatus', message: 'Program terminated with exit(1)', status: 1 };
+    expect(carryError(exitStatus)).toEqual({ name: 'ExitStatus', message: 'Program terminated with exit(1)', fields: { status: 1 } });
   });
 });

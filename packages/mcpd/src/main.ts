@@ -26,6 +26,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   let lost: Error | undefined;
+  let stopping = false;
   const onFatal = (error: Error) => {
     logger.fatal({ reason: describe(error) }, 'mcpd cannot go on; stopping');
     process.stderr.write(`mcpd cannot go on: ${describe(error)}; stopping\n`);
@@ -41,7 +42,6 @@ async function main(): Promise<void> {
     process.stderr.write(`mcpd could not start: ${describe(error)}\n`);
     process.exit(1);
   }
-  let stopping = false;
   function stop(signal: string): void {
     // Ctrl-C under `npm start` arrives twice (from the terminal, and passed on by npm): one drain.
     if (stopping || !server) return;

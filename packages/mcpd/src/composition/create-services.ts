@@ -151,10 +151,10 @@ export function createServices(options: ServiceOptions): RunningServices {
   const auditWriter = new AuditWriter(auditRepository, {
     clock: options.clock,
     flushIntervalMs: options.auditFlushIntervalMs ?? 250,
-    // The embedded database writes on mcpd's own thread: a batch holds the event loop while it is
-    // written (about 6 ms for 500 rows with COPY), and each statement costs a fixed half millisecond
-    // besides its rows. 500 keeps the hold short and the statements few; below 2,000 requests a
-    // second the 250 ms flush comes first.
+    // The embedded database takes statements one at a time on its thread: a batch holds it while
+    // it is written (about 6 ms for 500 rows with COPY), so a dashboard query waits behind it, and
+    // each statement costs a fixed half millisecond besides its rows. 500 keeps the hold short and
+    // the statements few; below 2,000 requests a second the 250 ms flush comes first.
     maxBatch: 500,
     onError: (error, lost, who) => {
       metrics.auditDropped.inc(lost);

@@ -103,7 +103,7 @@ export class AuditRepository {
   /**
    * One statement for the whole batch, all rows or none: a COPY where the database offers a
    * cheap one, else an insert with one array parameter per column. On the embedded database
-   * (which runs on mcpd's own thread) the insert costs about half of what the same rows cost as
+   * (PostgreSQL's work done in mcpd's process) the insert costs about half of what the same rows cost as
    * one JSON parameter once batches reach a few hundred rows, and a multi-row VALUES several
    * times more; the COPY costs about 0.7× the insert's CPU per row at 100 to 500 rows.
    */
