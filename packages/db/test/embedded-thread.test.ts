@@ -12,6 +12,11 @@ import { carryError } from '../src/embedded-thread-messages.js';
 const THREAD_THAT_ENDS = fileURLToPath(new URL('./fixtures/thread-that-ends.mjs', import.meta.url));
 const BUILT_CLIENT = fileURLToPath(new URL('../dist/embedded-thread-client.js', import.meta.url));
 
+/** What `execute` answers on either driver, as far as these tests read it. */
+interface RawResult {
+  rows: unknown[];
+}
+
 /** Whether `promise` settled by now, after the thread answered one more statement. */
 async function settledAfterOneMore(promise: Promise<unknown>, oneMore: () => Promise<unknown>): Promise<boolean> {
   let settled = false;
@@ -44,7 +49,7 @@ describe('the embedded database on its own thread', () => {
     expect(row?.createdAt).toBeInstanceOf(Date);
     expect(row?.createdAt.toISOString()).toBe('2026-12-07T08:00:00.123Z');
     // A raw statement: the types Drizzle reads itself come as the server's text.
-    const raw = await handle.db.execute(sql`select created_at, 41 + 1 as answer from users`);
+    const raw = (await handle.db.execute(sql`select created_at, 41 + 1 as answer from users`)) as RawResult;
     expect(raw.rows).toEqual([{ created_at: '2026-12-07 08:00:00.123+00', answer: 42 }]);
   });
 
@@ -92,7 +97,8 @@ describe('the embedded database on its own thread', () => {
       (error: unknown) => error as Error & { code?: string },
     );
     expect(failure).toMatchObject({ code: '23505' });
-    expect((await handle.db.execute(sql`select count(*)::int as n from deferred_check`)).rows).toEqual([{ n: 0 }]);
+    const count = (await handle.db.execute(sql`select count(*)::int as n from deferred_check`)) as RawResult;
+    expect(count.rows).toEqual([{ n: 0 }]);
   });
 
   it("carries PostgreSQL's SQLSTATE and constraint to the caller", async () => {
