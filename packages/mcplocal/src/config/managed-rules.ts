@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { ProviderEntry } from '@mcpctl/protocol';
-import { modelPathOf, programOf } from '../managed/managed-command.js';
+import { modelPathOf, programOf, workingDirOf } from '../managed/managed-command.js';
 import { findProgram, programFix } from './find-program.js';
 import type { IndexedEntry } from './provider-rules.js';
 
@@ -28,7 +28,7 @@ export function managedProblems(entry: ProviderEntry, at: string, env: NodeJS.Pr
   } else {
     const program = programOf(entry);
     const path = { ...env, ...entry.env }.PATH ?? '';
-    const found = findProgram(program, path, entry.cwd);
+    const found = findProgram(program, path, workingDirOf(entry));
     if (program.includes('/') && !isAbsolute(program) && entry.cwd === undefined) {
       problems.push(`${at}: command "${program}" ${RELATIVE_WITHOUT_CWD}`);
     } else if (found !== 'found') {
@@ -36,7 +36,7 @@ export function managedProblems(entry: ProviderEntry, at: string, env: NodeJS.Pr
       problems.push(`${at}: ${field}, which ${programFix(found, program)}`);
     }
   }
-  problems.push(...cwdProblems(entry.cwd, `${at}.cwd`));
+  problems.push(...cwdProblems(workingDirOf(entry), `${at}.cwd`));
   problems.push(...modelPathProblems(entry, `${at}.model`));
   if (entry.wake !== undefined) problems.push(`${at}.wake: a managed server is woken by starting it; remove "wake"`);
   const url = new URL(entry.url);
@@ -74,8 +74,9 @@ function modelPathProblems(entry: ProviderEntry, at: string): string[] {
     return [`${at}: ${entry.model} ${RELATIVE_WITHOUT_CWD}`];
   }
   // A relative cwd is reported on its own.
-  if (entry.cwd !== undefined && !isAbsolute(entry.cwd)) return [];
-  const where = resolve(entry.cwd ?? '/', path);
+  const cwd = workingDirOf(entry);
+  if (cwd !== undefined && !isAbsolute(cwd)) return [];
+  const where = resolve(cwd ?? '/', path);
   if (!existsSync(where)) return [`${at}: ${where} does not exist; fix the path, or put the model there first`];
   // llama-server loads one GGUF file; vLLM takes a model's directory (or a file).
   if (entry.preset === 'llama.cpp' && statSync(where).isDirectory()) return [`${at}: ${where} is a directory; llama.cpp takes the model's .gguf file`];
@@ -84,7 +85,7 @@ function modelPathProblems(entry: ProviderEntry, at: string): string[] {
 
 function cwdProblems(cwd: string | undefined, at: string): string[] {
   if (cwd === undefined) return [];
-  if (!isAbsolute(cwd)) return [`${at}: give an absolute directory (mcplocal's own may be anything under systemd)`];
+  if (!isAbsolute(cwd)) return [`${at}: give an absolute directory, or one under ~ (mcplocal's own may be anything under systemd)`];
   try {
     if (statSync(cwd).isDirectory()) return [];
   } catch {

@@ -37,6 +37,11 @@ export function programOf(entry: ProviderEntry): string {
   return entry.command === undefined ? (entry.preset === undefined ? '' : PRESET_PROGRAMS[entry.preset]) : expandHome(entry.command);
 }
 
+/** The directory a managed server runs in (`~` expanded), when the entry names one. */
+export function workingDirOf(entry: ProviderEntry): string | undefined {
+  return entry.cwd === undefined ? undefined : expandHome(entry.cwd);
+}
+
 /** `~` and `~/…` with the home directory in place: no shell stands between mcplocal and the server to do it. */
 function expandHome(path: string): string {
   if (path === '~') return homedir();

@@ -3,7 +3,7 @@ import type { Clock } from '@mcpctl/clock';
 import type { ProviderEntry } from '@mcpctl/protocol';
 import type { LlmProvider } from '../providers/llm-provider.js';
 import type { RegistrarLog } from '../registrar/registrar-options.js';
-import { addressOf, managedCommand } from './managed-command.js';
+import { addressOf, managedCommand, workingDirOf } from './managed-command.js';
 import { ManagedServer } from './managed-server.js';
 import { stopOrphans } from './pid-file.js';
 import { ServerGroup } from './server-group.js';
@@ -49,7 +49,7 @@ export class ManagedServers {
       command,
       args,
       env: entry.env,
-      cwd: entry.cwd,
+      cwd: workingDirOf(entry),
       provider,
       address: { host, port: Number(port) },
       idleTimeoutMs: (entry.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS) * 1000,

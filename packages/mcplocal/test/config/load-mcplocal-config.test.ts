@@ -161,6 +161,7 @@ describe('loadMcplocalConfig', () => {
         { name: 'hf-id', type: 'managed', preset: 'vllm', command: process.execPath, url: 'http://127.0.0.1:8026', model: 'Qwen/Qwen2.5-7B-Instruct' },
         { name: 'rel-cmd', type: 'managed', command: './serve.sh', url: 'http://127.0.0.1:8027', model: 'm' },
         { name: 'gguf-dir', type: 'managed', preset: 'llama.cpp', command: process.execPath, url: 'http://127.0.0.1:8028', model: home.path },
+        { name: 'tilde-cwd', type: 'managed', command: process.execPath, url: 'http://127.0.0.1:8029', model: 'm', cwd: '~/nonexistent-cwd-for-a-test' },
       ],
     });
     await writeFile(join(home.path, 'serve.sh'), '#!/bin/sh\n', { mode: 0o644 });
@@ -172,7 +173,7 @@ describe('loadMcplocalConfig', () => {
         'config.json: providers[2].idleTimeoutSeconds: must be at most 604800 seconds (a week)',
         'config.json: providers[3].preset: must be one of "vllm", "llama.cpp"',
         'config.json: providers[4]: command "./serve.sh", which does not exist; set "command" to where it is',
-        "config.json: providers[4].cwd: give an absolute directory (mcplocal's own may be anything under systemd)",
+        "config.json: providers[4].cwd: give an absolute directory, or one under ~ (mcplocal's own may be anything under systemd)",
         'config.json: providers[4].url: give the port the server is to listen on, as in http://127.0.0.1:8000',
         "config.json: providers[7].url: port 8010 is also providers[5]'s; give each managed server its own port, or put both in one group",
         'config.json: providers[8].cwd: /nonexistent/models is not a directory; create it, or fix the path',
@@ -182,6 +183,7 @@ describe('loadMcplocalConfig', () => {
         "config.json: providers[12].model: qwen.gguf is a relative path; give an absolute one (or ~/…), or set \"cwd\" (mcplocal's own directory may be anything under systemd)",
         "config.json: providers[15]: command \"./serve.sh\" is a relative path; give an absolute one (or ~/…), or set \"cwd\" (mcplocal's own directory may be anything under systemd)",
         `config.json: providers[16].model: ${home.path} is a directory; llama.cpp takes the model's .gguf file`,
+        `config.json: providers[17].cwd: ${join(homedir(), 'nonexistent-cwd-for-a-test')} is not a directory; create it, or fix the path`,
       ].sort(),
     );
   });

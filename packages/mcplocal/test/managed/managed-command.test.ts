@@ -2,7 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { providerEntrySchema, type ProviderEntry } from '@mcpctl/protocol';
 import { describe, expect, it } from 'vitest';
-import { managedCommand, servedModelOf } from '../../src/managed/managed-command.js';
+import { managedCommand, servedModelOf, workingDirOf } from '../../src/managed/managed-command.js';
 
 const entry = (fields: Partial<ProviderEntry>): ProviderEntry =>
   providerEntrySchema.parse({ name: 'local', type: 'managed', url: 'http://127.0.0.1:8000', model: 'Qwen/Qwen2.5-7B-Instruct', ...fields });
@@ -31,12 +31,15 @@ describe('the command line of a managed server', () => {
     expect(servedModelOf(entry({ command: 'python', model: '/srv/models/x' }))).toBe('/srv/models/x');
   });
 
-  it('gives the server a model path under ~ with the home directory in its place: no shell expands it', () => {
+  it('gives the server a model path, a command and a working directory under ~ with the home directory in its place: no shell expands them', () => {
     const local = entry({ preset: 'vllm', model: '~/models/Qwen2.5-7B-Instruct' });
     expect(managedCommand(local).args.slice(0, 2)).toEqual(['serve', join(homedir(), 'models/Qwen2.5-7B-Instruct')]);
     expect(servedModelOf(local)).toBe('Qwen2.5-7B-Instruct');
     expect(managedCommand(entry({ preset: 'llama.cpp', model: '~/q.gguf' })).args.slice(0, 2)).toEqual(['-m', join(homedir(), 'q.gguf')]);
     expect(managedCommand(entry({ preset: 'vllm', command: '~/venv/bin/vllm' })).command).toBe(join(homedir(), 'venv/bin/vllm'));
+    expect(workingDirOf(entry({ preset: 'vllm', cwd: '~/models' }))).toBe(join(homedir(), 'models'));
+    expect(workingDirOf(entry({ preset: 'vllm', cwd: '/srv/models' }))).toBe('/srv/models');
+    expect(workingDirOf(entry({ preset: 'vllm' }))).toBeUndefined();
   });
 
   it("runs a preset's program from where command says, and a URL without a port on the scheme's", () => {
