@@ -51,6 +51,8 @@ export class EmbeddedThreadClient {
     worker.on('message', (message: EmbeddedAnswer) => this.#answer(message));
     worker.on('error', (error) => this.#lose(new Error(`the embedded database stopped: ${error.message}`, { cause: error })));
     worker.on('exit', (code) => this.#lose(new Error(`the embedded database stopped: its thread ended with exit code ${code}`)));
+    // An answer that could not be read leaves its statement without one: the two sides no longer agree.
+    worker.on('messageerror', (error) => this.#lose(new Error(`the embedded database stopped: an answer could not be read: ${error.message}`, { cause: error })));
   }
 
   /** Starts the thread and opens the database in `dataDir` (in memory without one); resolves once it answers. */
@@ -60,9 +62,12 @@ export class EmbeddedThreadClient {
     const started = new Promise<unknown>((resolve, reject) => {
       settle = { resolve, reject };
     });
-    // None of the process's Node options: a preload (`--import`) would run again on the thread,
-    // where what it does may not be allowed (setting the umask is not).
-    const client = new EmbeddedThreadClient(new Worker(entry, { workerData: start, execArgv: [] }), settle);
+    // Only the profilers' options (a profiled mcpd profiles its database too): a preload
+    // (`--import`, or through NODE_OPTIONS) would run again on the thread, where what it does may
+    // not be allowed (setting the umask is not).
+    const { NODE_OPTIONS: _preloads, ...env } = process.env;
+    const worker = new Worker(entry, { workerData: start, execArgv: profilerFlags(process.execArgv), env });
+    const client = new EmbeddedThreadClient(worker, settle);
     try {
       await started;
     } catch (error) {
@@ -118,6 +123,9 @@ export class EmbeddedThreadClient {
   async #close(): Promise<void> {
     try {
       if (!this.#ended) await this.#send({ op: 'close' });
+    } catch (error) {
+      // A thread that stopped while closing has nothing left to close.
+      if (!this.#ended) throw error;
     } finally {
       this.#end(new Error('the embedded database is closed'));
       await this.#worker.terminate();
@@ -187,6 +195,29 @@ export class EmbeddedThreadClient {
       }
     }
   }
+}
+
+/**
+ * Of the process's Node options, those the thread takes too: the profilers' (`--cpu-prof`,
+ * `--cpu-prof-dir DIR`, `--heap-prof…`). Others are the process's alone (a preload, the entry's
+ * `--input-type`), and V8's flags hold for every thread already.
+ */
+const PROFILER_FLAG = /^--(cpu|heap)-prof(-[a-z]+)?(=|$)/;
+const PROFILER_FLAGS_WITH_VALUE = new Set(['--cpu-prof-dir', '--cpu-prof-name', '--cpu-prof-interval', '--heap-prof-dir', '--heap-prof-name', '--heap-prof-interval']);
+
+export function profilerFlags(execArgv: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let index = 0; index < execArgv.length; index += 1) {
+    const flag = execArgv[index] ?? '';
+    if (!PROFILER_FLAG.test(flag)) continue;
+    kept.push(flag);
+    const value = execArgv[index + 1];
+    if (PROFILER_FLAGS_WITH_VALUE.has(flag) && value !== undefined) {
+      kept.push(value);
+      index += 1;
+    }
+  }
+  return kept;
 }
 
 /** Applies the caller's parsers to the values the thread sent as text. */

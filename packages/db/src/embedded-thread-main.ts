@@ -21,6 +21,8 @@ if (!parentPort) throw new Error('the embedded database thread runs only as a wo
 const port = parentPort;
 const { dataDir } = workerData as EmbeddedThreadStart;
 const transactions = new Map<number, OpenTransaction>();
+/** Set by the close request: transactions still open are rolled back, none is opened after. */
+let closing = false;
 /** What a callback throws to roll its transaction back; not an error of anyone's. */
 const ROLLBACK = new Error('rolled back as asked');
 const answer = (message: EmbeddedAnswer) => {
@@ -38,9 +40,10 @@ try {
   port.on('message', (request: EmbeddedRequest) => {
     perform(request).then(
       (value) => answer({ id: request.id, ok: true, value }),
-      (error: unknown) => {
+      async (error: unknown) => {
         answer({ id: request.id, ok: false, error: carryError(error) });
-        if (brokeTheDatabase(error)) stop(error);
+        const broken = await brokeTheDatabase(error);
+        if (broken) stop(broken);
       },
     );
   });
@@ -50,14 +53,23 @@ try {
 }
 
 /**
- * PGlite aborted (a WebAssembly trap, an `abort()`) or PostgreSQL exited: it stays up and fails
- * every later statement. Ending the thread lets mcpd hear it and stop, rather than answer every
- * request with an error.
+ * Whether the database is broken for good after `error`, and what says so. PGlite keeps going
+ * after most of its own failures, so a failure that is not PostgreSQL's word on the statement (an
+ * internal error, `XX000`, or none at all) is followed by a trivial statement: a database that
+ * cannot answer it fails every later one, and ending the thread lets mcpd hear it and stop rather
+ * than answer every request with an error. Emscripten's abort and exit end it at once.
  */
-function brokeTheDatabase(error: unknown): boolean {
+async function brokeTheDatabase(error: unknown): Promise<unknown> {
   // By name: WebAssembly's types are not in this package's lib.
-  const name = (error as { name?: unknown } | null)?.name;
-  return name === 'RuntimeError' || name === 'ExitStatus';
+  const { name, code } = (typeof error === 'object' && error !== null ? error : {}) as { name?: unknown; code?: unknown };
+  if (name === 'RuntimeError' || name === 'ExitStatus') return error;
+  if (closing || (typeof code === 'string' && code !== 'XX000')) return undefined;
+  try {
+    const probe = await database.query<{ one: number }>('select 1 as one');
+    return probe.rows[0]?.one === 1 ? undefined : new Error(`the database answered select 1 with ${JSON.stringify(probe.rows)} after: ${String((error as Error).message)}`);
+  } catch (probeError) {
+    return probeError;
+  }
 }
 
 function stop(error: unknown): never {
@@ -76,7 +88,11 @@ async function perform(request: EmbeddedRequest): Promise<unknown> {
     case 'copy':
       return copyCsv(database, request.table, request.columns, request.csv);
     case 'close':
-      // The thread ends when mcpd's side terminates it, after this answer.
+      // PGlite's close waits for an open transaction, whose statements mcpd's side no longer
+      // sends once it closes: each is rolled back instead. The thread ends when mcpd's side
+      // terminates it, after this answer.
+      closing = true;
+      for (const open of transactions.values()) open.finish(false);
       if (!database.closed) await database.close();
       return undefined;
   }
@@ -91,6 +107,7 @@ async function query(request: QueryRequest): Promise<QueryAnswer> {
 }
 
 function begin(id: number): Promise<void> {
+  if (closing) return Promise.reject(new Error('the embedded database is closed'));
   return new Promise<void>((opened, failed) => {
     let finish: (commit: boolean) => void = () => undefined;
     const done = new Promise<void>((commit, rollBack) => {
@@ -98,6 +115,11 @@ function begin(id: number): Promise<void> {
     });
     const settled = database
       .transaction(async (tx) => {
+        // PGlite calls this only after it awaited its lock, so `settled` is assigned by then.
+        if (closing) {
+          failed(new Error('the embedded database is closed'));
+          throw ROLLBACK;
+        }
         transactions.set(id, { tx, finish, settled });
         opened();
         await done;

@@ -312,8 +312,12 @@ async function startWithDatabase(
         await bus?.close().catch((error: unknown) => logger.error({ err: error }, 'closing the NATS connection failed'));
         await services.close();
         await loneLock?.release().catch((error: unknown) => logger.error({ err: error }, 'letting go of the lone-process lock failed'));
-        if (!options.database) await database.close();
-        await lock?.release();
+        try {
+          if (!options.database) await database.close();
+        } finally {
+          // A database that could not close still lets go of its directory for the next start.
+          await lock?.release();
+        }
       }
     })();
     return closing;
