@@ -66,7 +66,7 @@ async function brokeTheDatabase(error: unknown): Promise<unknown> {
   if (closing || (typeof code === 'string' && code !== 'XX000')) return undefined;
   try {
     const probe = await database.query<{ one: number }>('select 1 as one');
-    return probe.rows[0]?.one === 1 ? undefined : new Error(`the database answered select 1 with ${JSON.stringify(probe.rows)} after: ${String((error as Error).message)}`);
+    return probe.rows[0]?.one === 1 ? undefined : new Error(`the database answered select 1 with ${JSON.stringify(probe.rows)} after: ${(error as Error).message}`);
   } catch (probeError) {
     return probeError;
   }
