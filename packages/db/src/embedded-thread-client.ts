@@ -8,6 +8,9 @@ const here = fileURLToPath(import.meta.url);
 /** The thread's compiled entry; from the TypeScript source (tests) the built one runs, as a worker cannot run TypeScript. */
 export const EMBEDDED_THREAD_MAIN = here.endsWith('.ts') ? join(dirname(here), '..', 'dist', 'embedded-thread-main.js') : join(dirname(here), 'embedded-thread-main.js');
 
+/** How long a close may wait for the thread's statements to finish before the thread is stopped. */
+const CLOSE_TIMEOUT_MS = 10_000;
+
 /** A PGlite type parser: the server's text of a value of type `typeId` in, the JavaScript value out. */
 type Parser = (text: string, typeId: number) => unknown;
 
@@ -121,12 +124,21 @@ export class EmbeddedThreadClient {
   }
 
   async #close(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      if (!this.#ended) await this.#send({ op: 'close' });
+      if (!this.#ended) {
+        // A thread stuck in a statement that never ends (PGlite spinning after a lost file) would
+        // hold the close, and a stopping mcpd, for good: past this it is stopped where it is.
+        const stuck = new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(() => reject(new Error(`the embedded database did not close within ${CLOSE_TIMEOUT_MS / 1000} s; its thread was stopped`)), CLOSE_TIMEOUT_MS);
+        });
+        await Promise.race([this.#send({ op: 'close' }), stuck]);
+      }
     } catch (error) {
       // A thread that stopped while closing has nothing left to close.
       if (!this.#ended) throw error;
     } finally {
+      clearTimeout(timer);
       this.#end(new Error('the embedded database is closed'));
       await this.#worker.terminate();
     }

@@ -55,7 +55,8 @@ try {
 /**
  * Whether the database is broken for good after `error`, and what says so. PGlite keeps going
  * after most of its own failures, so a failure that is not PostgreSQL's word on the statement (an
- * internal error, `XX000`, or none at all) is followed by a trivial statement: a database that
+ * internal error, `XX000`, a system error of class 58, or none at all) is followed by a trivial
+ * statement: a database that
  * cannot answer it fails every later one, and ending the thread lets mcpd hear it and stop rather
  * than answer every request with an error. Emscripten's abort and exit end it at once.
  */
@@ -63,7 +64,8 @@ async function brokeTheDatabase(error: unknown): Promise<unknown> {
   // By name: WebAssembly's types are not in this package's lib.
   const { name, code } = (typeof error === 'object' && error !== null ? error : {}) as { name?: unknown; code?: unknown };
   if (name === 'RuntimeError' || name === 'ExitStatus') return error;
-  if (closing || (typeof code === 'string' && code !== 'XX000')) return undefined;
+  // XX000 is PostgreSQL's internal error, class 58 a failing system below it (a file gone).
+  if (closing || (typeof code === 'string' && code !== 'XX000' && !code.startsWith('58'))) return undefined;
   try {
     const probe = await database.query<{ one: number }>('select 1 as one');
     return probe.rows[0]?.one === 1 ? undefined : new Error(`the database answered select 1 with ${JSON.stringify(probe.rows)} after: ${(error as Error).message}`);

@@ -303,6 +303,9 @@ async function startWithDatabase(
         // A request whose connection came just before the listener closed may have reached its
         // answer after the first look (or while the publishers moved): it is answered too, not cut.
         await answered();
+        // Other requests still being handled (a usage view, a registry write waiting for the
+        // database) are answered before the listener, and then the database, close.
+        await untilHandled(answering, Math.max(0, deadline - clock.monotonic()));
         await closeListener(app, clock, connections, answering);
       } finally {
         services.userLoad?.stop();
@@ -342,6 +345,14 @@ function loneLockEvents(logger: Logger): LoneProcessLockEvents {
  */
 function stopAccepting(app: FastifyInstance): void {
   net.Server.prototype.close.call(app.server);
+}
+
+/** Waits, up to `withinMs` of real time, until every request received has its answer ended. */
+async function untilHandled(answering: ReadonlySet<ServerResponse>, withinMs: number): Promise<void> {
+  const until = performance.now() + withinMs;
+  while (performance.now() < until && [...answering].some((response) => !response.writableEnded)) {
+    await new Promise((resolve) => setTimeout(resolve, WRITTEN_POLL_MS));
+  }
 }
 
 /**

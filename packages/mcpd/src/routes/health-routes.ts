@@ -1,6 +1,14 @@
 import type { FastifyInstance } from 'fastify';
+import { raced } from '@mcpctl/clock';
 import type { HealthView } from '@mcpctl/protocol';
 import type { Services } from '../services/services.js';
+
+/**
+ * How long `/readyz` waits for the database. A busy embedded database answers after the
+ * statement in progress (a month's usage takes a second or two); one that does not answer in
+ * this long is stuck, and a balancer should hear so rather than wait on the probe.
+ */
+const PING_TIMEOUT_MS = 5_000;
 
 export function healthRoutes(app: FastifyInstance, services: Services): void {
   app.get('/healthz', async (): Promise<HealthView> => ({ status: 'ok' }));
@@ -12,12 +20,16 @@ export function healthRoutes(app: FastifyInstance, services: Services): void {
       void reply.code(503);
       return { status: 'unavailable', reason: 'shutting down' };
     }
+    const timeout = new AbortController();
+    const cancel = services.clock.after(PING_TIMEOUT_MS, () => timeout.abort(new Error(`no answer within ${PING_TIMEOUT_MS / 1000} s`)));
     try {
-      await services.database.ping();
+      await raced(services.database.ping(), timeout.signal);
       return { status: 'ok' };
     } catch (error) {
       void reply.code(503);
       return { status: 'unavailable', reason: `database unreachable: ${(error as Error).message}` };
+    } finally {
+      cancel();
     }
   });
 }
