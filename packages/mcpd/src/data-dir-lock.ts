@@ -21,6 +21,13 @@ export interface LockOptions {
   hostname?: string;
   /** Wall-clock milliseconds, compared with the lock file's modification time. */
   now?: () => number;
+  /** How often the holder touches the file (tests shorten it); `LOCK_REFRESH_MS` otherwise. */
+  refreshMs?: number;
+  /**
+   * The lock file was gone at a refresh (someone removed it while this mcpd runs), and was written
+   * again (`restored`), or another process had made its own meanwhile (`taken`).
+   */
+  onMissing?: (outcome: 'restored' | 'taken') => void;
 }
 
 /** What the lock file holds: who wrote it, and a token only that process knows. */
@@ -52,15 +59,7 @@ export async function lockDataDir(dir: string, options: LockOptions = {}): Promi
   const now = options.now ?? Date.now;
   const path = lockPath(dir);
   const content = `${JSON.stringify(me)}\n`;
-  try {
-    const handle = await open(path, 'wx', 0o600);
-    try {
-      await handle.writeFile(content);
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  if (!(await writeExclusively(path, content))) {
     const found = await holderOf(path);
     const ageMs = now() - ((await stat(path).catch(() => undefined))?.mtimeMs ?? 0);
     if (found !== undefined && holds(found, me, ageMs)) throw new DataDirInUseError(dir, describe(found, me, ageMs));
@@ -73,8 +72,15 @@ export async function lockDataDir(dir: string, options: LockOptions = {}): Promi
   }
   const refresh = setInterval(() => {
     const at = new Date(now());
-    utimes(path, at, at).catch(() => undefined);
-  }, LOCK_REFRESH_MS);
+    utimes(path, at, at).catch(async (error: unknown) => {
+      // Removed while this mcpd runs (a restore's step done too early): written again at once, or
+      // a second mcpd would start on the same files and what one of them writes would be lost.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return;
+      // A directory gone as well leaves nothing to write into, and no one else to tell.
+      const restored = await writeExclusively(path, content).catch(() => undefined);
+      if (restored !== undefined) options.onMissing?.(restored ? 'restored' : 'taken');
+    });
+  }, options.refreshMs ?? LOCK_REFRESH_MS);
   refresh.unref();
   return {
     release: async () => {
@@ -82,6 +88,22 @@ export async function lockDataDir(dir: string, options: LockOptions = {}): Promi
       if ((await holderOf(path))?.token === token) await rm(path, { force: true });
     },
   };
+}
+
+/** Creates `path` holding `content` unless it exists: true when written, false when it existed. */
+async function writeExclusively(path: string, content: string): Promise<boolean> {
+  try {
+    const handle = await open(path, 'wx', 0o600);
+    try {
+      await handle.writeFile(content);
+    } finally {
+      await handle.close();
+    }
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
 }
 
 /** Whether `found` still holds the lock against `me`, its file last touched `ageMs` ago. */

@@ -52,6 +52,24 @@ describe('the data directory lock', () => {
     await taken.release();
   });
 
+  it('writes its lock again when it is removed while it runs, so a second mcpd is still kept off', async () => {
+    const heard: string[] = [];
+    const held = await lockDataDir(dir, { hostname: 'box', refreshMs: 20, onMissing: (outcome) => heard.push(outcome) });
+    try {
+      await rm(lockFile());
+      await expect.poll(() => heard).toEqual(['restored']);
+      expect(JSON.parse(await readFile(lockFile(), 'utf8'))).toMatchObject({ pid: process.pid, host: 'box' });
+      // Another process of this host that finds it now is refused: the pid in it runs.
+      await expect(lockDataDir(dir, { hostname: 'box', pid: process.pid + 1 })).rejects.toThrow(DataDirInUseError);
+      // A file there at the refresh is touched, not written again: only a missing one is news.
+      await writeHolder({ pid: process.ppid, host: 'box', token: 'other' });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect({ heard, holder: JSON.parse(await readFile(lockFile(), 'utf8')) as unknown }).toMatchObject({ heard: ['restored'], holder: { token: 'other' } });
+    } finally {
+      await held.release();
+    }
+  });
+
   it('takes over the lock of a process killed but not yet reaped', async () => {
     // A parent that never waits: its child, once exited, stays a zombie (as under a supervisor about to restart it).
     const parent = spawn('python3', ['-c', 'import os, sys, time\npid = os.fork()\nif pid == 0: os._exit(0)\nprint(pid, flush=True)\ntime.sleep(30)'], { stdio: ['ignore', 'pipe', 'ignore'] });

@@ -87,7 +87,14 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
   const clock = options.clock ?? systemClock;
   await makeDataDirPrivate(config.dataDir, logger);
   const embedded = !options.database && !config.databaseUrl;
-  const lock = embedded ? await lockDataDir(config.dataDir) : undefined;
+  const lock = embedded
+    ? await lockDataDir(config.dataDir, {
+        onMissing: (outcome) =>
+          outcome === 'restored'
+            ? logger.warn({ dataDir: config.dataDir }, 'mcpd.lock was removed while this mcpd runs; written again (remove it only when no mcpd runs on the directory)')
+            : logger.error({ dataDir: config.dataDir }, 'mcpd.lock was removed while this mcpd runs, and another process has written its own: two mcpd on one data directory lose writes; stop the other'),
+      })
+    : undefined;
   try {
     await assertPortFree(config.host, config.port);
     return await startOn(config, options, clock, lock);
