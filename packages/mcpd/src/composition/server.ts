@@ -355,11 +355,14 @@ function stopAccepting(app: FastifyInstance): void {
 }
 
 /** Waits, up to `withinMs` of real time, until every request received has its answer ended. */
-async function untilHandled(answering: ReadonlySet<ServerResponse>, withinMs: number): Promise<void> {
+function untilHandled(answering: ReadonlySet<ServerResponse>, withinMs: number): Promise<void> {
+  return pollUntil(() => ![...answering].some((response) => !response.writableEnded), withinMs);
+}
+
+/** Looks every `WRITTEN_POLL_MS` until `done` or `withinMs` of real time pass: these waits are on sockets, not on a rule of the product. */
+async function pollUntil(done: () => boolean, withinMs: number): Promise<void> {
   const until = performance.now() + withinMs;
-  while (performance.now() < until && [...answering].some((response) => !response.writableEnded)) {
-    await new Promise((resolve) => setTimeout(resolve, WRITTEN_POLL_MS));
-  }
+  while (performance.now() < until && !done()) await new Promise((resolve) => setTimeout(resolve, WRITTEN_POLL_MS));
 }
 
 /**
@@ -373,12 +376,10 @@ async function closeListener(
   connections: ReadonlySet<net.Socket>,
   answering: ReadonlySet<ServerResponse>,
 ): Promise<void> {
-  // Real time, not the injected clock: this waits on sockets, not on a rule of the product.
-  const until = performance.now() + WRITTEN_MS;
   const busy = () =>
     [...answering].some((response) => response.writableEnded && !response.writableFinished) ||
     [...connections].some((socket) => !socket.destroyed && socket.writableLength > 0);
-  while (performance.now() < until && busy()) await new Promise((resolve) => setTimeout(resolve, WRITTEN_POLL_MS));
+  await pollUntil(() => !busy(), WRITTEN_MS);
   const stopped = app.close();
   const cancelCut = clock.after(CONNECTION_SETTLE_MS, () => app.server.closeAllConnections());
   try {
