@@ -27,10 +27,16 @@ const DEFAULT_FAILED_AUTH: FailedAuthLimits = { maxFailures: 20, windowMs: 60_00
 /**
  * Verifies bearer tokens. Verified tokens are cached for a few seconds so the request
  * path does not wait on the database; revocation takes effect when the entry lapses, or at
- * once on this replica through `forgetAll`.
+ * once on this replica through `forgetAll`. Requests that find a token's entry missing or
+ * lapsed at the same moment share one lookup: when the entry of a token busy on 64 connections
+ * lapsed, each of them asked the database on its own, every few seconds.
  */
 export class AuthService {
   readonly #cache = new Map<string, CachedPrincipal>();
+  /** The lookup under way for a token, by hash; the requests that miss meanwhile wait on it. */
+  readonly #lookups = new Map<string, Promise<Principal>>();
+  /** Bumped by `forgetAll`, so a lookup that started before it neither caches nor is joined. */
+  #generation = 0;
   readonly #maxCachedTokens: number;
   readonly #failures: FailedAuthLimiter;
 
@@ -77,7 +83,9 @@ export class AuthService {
 
   /** Drops every cached verification, e.g. after a token, user or binding changed. */
   forgetAll(): void {
+    this.#generation += 1;
     this.#cache.clear();
+    this.#lookups.clear();
   }
 
   /**
@@ -99,13 +107,29 @@ export class AuthService {
     return cached.tokenExpiresAt !== null && cached.tokenExpiresAt <= now ? 'expired' : cached.principal;
   }
 
-  /** `fresh`: asked of the database even when cached (a lookup under way when the cache was dropped may have put the old grants back). */
-  async #verify(token: string, fresh = false): Promise<Principal> {
+  /** `fresh`: asked of the database even when cached or being looked up (a lookup under way when the cache was dropped may hold the old grants). */
+  #verify(token: string, fresh = false): Promise<Principal> {
     const tokenHash = hashToken(token);
     const now = this.clock.now().getTime();
-    const cached = fresh ? undefined : this.#cached(tokenHash, now);
-    if (cached === 'expired') throw unauthorized('the token has expired');
-    if (cached) return cached;
+    if (!fresh) {
+      const cached = this.#cached(tokenHash, now);
+      if (cached === 'expired') return Promise.reject(unauthorized('the token has expired'));
+      if (cached) return Promise.resolve(cached);
+      const pending = this.#lookups.get(tokenHash);
+      if (pending) return pending;
+    }
+    const lookup = this.#lookUp(tokenHash, now);
+    if (fresh) return lookup;
+    this.#lookups.set(tokenHash, lookup);
+    const settled = () => {
+      if (this.#lookups.get(tokenHash) === lookup) this.#lookups.delete(tokenHash);
+    };
+    lookup.then(settled, settled);
+    return lookup;
+  }
+
+  async #lookUp(tokenHash: string, now: number): Promise<Principal> {
+    const generation = this.#generation;
     const found = await this.tokens.findByHash(tokenHash);
     if (!found || !digestsEqual(found.token.tokenHash, tokenHash)) {
       this.#cache.delete(tokenHash);
@@ -114,6 +138,9 @@ export class AuthService {
     const tokenExpiresAt = found.token.expiresAt?.getTime() ?? null;
     if (tokenExpiresAt !== null && tokenExpiresAt <= now) throw unauthorized('the token has expired');
     const principal = createPrincipal(found.user, await userPermissions(this.roleBindings, found.user), found.token.id, tokenExpiresAt);
+    // Grants read before an access change are answered to the requests that asked, as they
+    // would have been a moment earlier, but not kept for the ones after it.
+    if (generation !== this.#generation) return principal;
     if (this.#cache.size >= this.#maxCachedTokens) this.#cache.clear();
     this.#cache.set(tokenHash, { principal, tokenExpiresAt, cachedUntil: now + this.options.cacheMs });
     return principal;
