@@ -6,12 +6,12 @@ import type { TokenRepository } from '../repositories/token-repository.js';
 import { FailedAuthLimiter, type FailedAuthLimits } from '../security/failed-auth-limiter.js';
 import { digestsEqual, hashToken } from '../security/token.js';
 import type { Principal } from '../rbac/principal.js';
+import { ReadThroughCache } from './read-through-cache.js';
 import { userPermissions } from './user-permissions.js';
 
-interface CachedPrincipal {
+interface VerifiedToken {
   principal: Principal;
   tokenExpiresAt: number | null;
-  cachedUntil: number;
 }
 
 export interface AuthServiceOptions {
@@ -25,28 +25,21 @@ export interface AuthServiceOptions {
 const DEFAULT_FAILED_AUTH: FailedAuthLimits = { maxFailures: 20, windowMs: 60_000 };
 
 /**
- * Verifies bearer tokens. Verified tokens are cached for a few seconds so the request
- * path does not wait on the database; revocation takes effect when the entry lapses, or at
- * once on this replica through `forgetAll`. Requests that find a token's entry missing or
- * lapsed at the same moment share one lookup: when the entry of a token busy on 64 connections
- * lapsed, each of them asked the database on its own, every few seconds.
+ * Verifies bearer tokens. Verified tokens are cached for a few seconds, by hash, so the request
+ * path does not wait on the database; revocation takes effect when the entry lapses, or at once
+ * on this replica through `forgetAll`.
  */
 export class AuthService {
-  readonly #cache = new Map<string, CachedPrincipal>();
-  /** The lookup under way for a token, by hash; the requests that miss meanwhile wait on it. */
-  readonly #lookups = new Map<string, Promise<Principal>>();
-  /** Bumped by `forgetAll`, so a lookup that started before it neither caches nor is joined. */
-  #generation = 0;
-  readonly #maxCachedTokens: number;
+  readonly #verified: ReadThroughCache<VerifiedToken>;
   readonly #failures: FailedAuthLimiter;
 
   constructor(
     private readonly tokens: TokenRepository,
     private readonly roleBindings: RoleBindingRepository,
     private readonly clock: Clock,
-    private readonly options: AuthServiceOptions,
+    options: AuthServiceOptions,
   ) {
-    this.#maxCachedTokens = options.maxCachedTokens ?? 10_000;
+    this.#verified = new ReadThroughCache(clock, options.cacheMs, options.maxCachedTokens);
     this.#failures = new FailedAuthLimiter(clock, options.failedAuth ?? DEFAULT_FAILED_AUTH);
   }
 
@@ -83,9 +76,7 @@ export class AuthService {
 
   /** Drops every cached verification, e.g. after a token, user or binding changed. */
   forgetAll(): void {
-    this.#generation += 1;
-    this.#cache.clear();
-    this.#lookups.clear();
+    this.#verified.clear();
   }
 
   /**
@@ -96,55 +87,36 @@ export class AuthService {
   knownPrincipal(authorization: string | undefined): Principal | undefined {
     const token = parseBearer(authorization);
     if (!token) return undefined;
-    const cached = this.#cached(hashToken(token), this.clock.now().getTime());
-    return cached === 'expired' ? undefined : cached;
-  }
-
-  /** The cache's word on a token: its principal, `expired`, or undefined when it must be asked of the database. */
-  #cached(tokenHash: string, now: number): Principal | 'expired' | undefined {
-    const cached = this.#cache.get(tokenHash);
-    if (!cached || cached.cachedUntil <= now) return undefined;
-    return cached.tokenExpiresAt !== null && cached.tokenExpiresAt <= now ? 'expired' : cached.principal;
+    const kept = this.#verified.peek(hashToken(token));
+    return kept && unexpired(kept.value, this.clock.now().getTime());
   }
 
   /** `fresh`: asked of the database even when cached or being looked up (a lookup under way when the cache was dropped may hold the old grants). */
-  #verify(token: string, fresh = false): Promise<Principal> {
+  async #verify(token: string, fresh = false): Promise<Principal> {
     const tokenHash = hashToken(token);
-    const now = this.clock.now().getTime();
-    if (!fresh) {
-      const cached = this.#cached(tokenHash, now);
-      if (cached === 'expired') return Promise.reject(unauthorized('the token has expired'));
-      if (cached) return Promise.resolve(cached);
-      const pending = this.#lookups.get(tokenHash);
-      if (pending) return pending;
-    }
-    const lookup = this.#lookUp(tokenHash, now);
-    if (fresh) return lookup;
-    this.#lookups.set(tokenHash, lookup);
-    const settled = () => {
-      if (this.#lookups.get(tokenHash) === lookup) this.#lookups.delete(tokenHash);
-    };
-    lookup.then(settled, settled);
-    return lookup;
+    const lookUp = () => this.#lookUp(tokenHash);
+    const verified = await (fresh ? this.#verified.refresh(tokenHash, lookUp) : this.#verified.read(tokenHash, lookUp));
+    const principal = unexpired(verified, this.clock.now().getTime());
+    if (!principal) throw unauthorized('the token has expired');
+    return principal;
   }
 
-  async #lookUp(tokenHash: string, now: number): Promise<Principal> {
-    const generation = this.#generation;
+  async #lookUp(tokenHash: string): Promise<VerifiedToken> {
     const found = await this.tokens.findByHash(tokenHash);
     if (!found || !digestsEqual(found.token.tokenHash, tokenHash)) {
-      this.#cache.delete(tokenHash);
+      this.#verified.delete(tokenHash);
       throw unauthorized('the token is not valid');
     }
     const tokenExpiresAt = found.token.expiresAt?.getTime() ?? null;
-    if (tokenExpiresAt !== null && tokenExpiresAt <= now) throw unauthorized('the token has expired');
+    if (tokenExpiresAt !== null && tokenExpiresAt <= this.clock.now().getTime()) throw unauthorized('the token has expired');
     const principal = createPrincipal(found.user, await userPermissions(this.roleBindings, found.user), found.token.id, tokenExpiresAt);
-    // Grants read before an access change are answered to the requests that asked, as they
-    // would have been a moment earlier, but not kept for the ones after it.
-    if (generation !== this.#generation) return principal;
-    if (this.#cache.size >= this.#maxCachedTokens) this.#cache.clear();
-    this.#cache.set(tokenHash, { principal, tokenExpiresAt, cachedUntil: now + this.options.cacheMs });
-    return principal;
+    return { principal, tokenExpiresAt };
   }
+}
+
+/** The principal of a verified token, while the token has not expired. */
+function unexpired(verified: VerifiedToken, now: number): Principal | undefined {
+  return verified.tokenExpiresAt !== null && verified.tokenExpiresAt <= now ? undefined : verified.principal;
 }
 
 /** The token of an `Authorization: Bearer TOKEN` header, if that is what it is. */

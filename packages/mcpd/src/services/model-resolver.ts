@@ -2,11 +2,7 @@ import type { Clock } from '@mcpctl/clock';
 import type { AgentRecord, AgentRepository } from '../repositories/agent-repository.js';
 import type { LlmCatalog } from '../catalog/llm-catalog.js';
 import { canSee, type Principal } from '../rbac/principal.js';
-
-interface Entry {
-  agent: AgentRecord | undefined;
-  fetchedAt: number;
-}
+import { ReadThroughCache } from './read-through-cache.js';
 
 /**
  * What a `model` name means to a caller: an LLM wins, then an agent; anything else is left to
@@ -14,14 +10,15 @@ interface Entry {
  * asking the database so on every request would cost more than the dispatch itself).
  */
 export class ModelResolver {
-  readonly #agents = new Map<string, Entry>();
+  readonly #agents: ReadThroughCache<AgentRecord | undefined>;
 
   constructor(
     private readonly catalog: LlmCatalog,
     private readonly agents: AgentRepository,
-    private readonly clock: Clock,
-    private readonly ttlMs: number,
+    clock: Clock,
+    ttlMs: number,
   ) {
+    this.#agents = new ReadThroughCache(clock, ttlMs);
     catalog.onChange(() => this.#agents.clear());
   }
 
@@ -32,14 +29,10 @@ export class ModelResolver {
     return agent && canSee(principal, agent, 'agents') ? 'agent' : 'llm';
   }
 
-  async #agent(name: string): Promise<AgentRecord | undefined> {
-    const now = this.clock.now().getTime();
-    const entry = this.#agents.get(name);
-    if (entry && now - entry.fetchedAt < this.ttlMs) return entry.agent;
-    const found = await this.agents.findByIdOrName(name);
-    const agent = found?.name === name ? found : undefined;
-    if (this.#agents.size > 10_000) this.#agents.clear();
-    this.#agents.set(name, { agent, fetchedAt: now });
-    return agent;
+  #agent(name: string): Promise<AgentRecord | undefined> {
+    return this.#agents.read(name, async () => {
+      const found = await this.agents.findByIdOrName(name);
+      return found?.name === name ? found : undefined;
+    });
   }
 }
