@@ -14,7 +14,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   composition: ['*'],
   routes: ['services', 'plugins', 'inference', 'relay', 'transports', 'rbac', 'security', 'errors', 'clock', 'version'],
   plugins: ['services', 'rbac', 'security', 'errors'],
-  services: ['dispatch', 'relay', 'inference', 'catalog', 'rbac', 'repositories', 'security', 'errors', 'clock', 'metrics'],
+  services: ['dispatch', 'relay', 'inference', 'catalog', 'rbac', 'repositories', 'security', 'errors', 'clock', 'metrics', 'read-through-cache'],
   dispatch: ['relay', 'inference', 'catalog', 'rbac', 'repositories', 'security', 'errors', 'clock'],
   // How a control connection travels (SSE + POST, the provider socket): below the routes that open
   // them, above relay, which knows only its ControlChannel.
@@ -24,7 +24,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   bus: ['relay'],
   inference: ['dialects', 'catalog', 'rbac', 'security', 'errors', 'clock', 'metrics'],
   dialects: [],
-  catalog: ['repositories', 'security', 'errors', 'clock'],
+  catalog: ['repositories', 'security', 'errors', 'clock', 'read-through-cache'],
   rbac: ['errors'],
   repositories: [],
   security: ['errors', 'clock'],
@@ -43,6 +43,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   'healthcheck-url': ['default-address'],
   // Where mcpd listens by default: config.ts and the health check read the same.
   'default-address': [],
+  // The cache under the catalog's LLM rows and the services' tokens, grants and agent names.
+  'read-through-cache': [],
   // Imported first by main.ts: sets a V8 flag before the rest of mcpd loads.
   'no-pretenuring': [],
 };

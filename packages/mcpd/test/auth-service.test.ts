@@ -90,6 +90,16 @@ describe('requests that miss the cache together', () => {
     expect(tokens.lookups).toBe(2);
   });
 
+  it('count a shared refusal once per request against its address', async () => {
+    const limited = new AuthService(tokens, new RoleBindingRepository(database.db), clock, { cacheMs: CACHE_MS, failedAuth: { maxFailures: 5, windowMs: 60_000 } });
+    const bad = 'Bearer mcpctl_guessed-0123456789abcdef';
+    const answers = await Promise.allSettled(Array.from({ length: 8 }, () => limited.authenticate(bad, '203.0.113.7')));
+    expect(tokens.lookups).toBe(1);
+    expect(answers.map((answer) => (answer.status === 'rejected' ? (answer.reason as { statusCode?: number }).statusCode : 200))).toEqual([401, 401, 401, 401, 401, 429, 429, 429]);
+    // Another address is not held to this one's failures.
+    await expect(limited.authenticate(bad, '198.51.100.9')).rejects.toMatchObject({ statusCode: 401 });
+  });
+
   it('all get the refusal of a token that is not valid, and the next request asks again', async () => {
     const bad = 'Bearer mcpctl_not-a-token-0123456789abcdef';
     const answers = await Promise.allSettled(Array.from({ length: 8 }, () => auth.authenticate(bad)));

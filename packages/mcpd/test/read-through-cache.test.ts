@@ -1,6 +1,6 @@
 import { ManualClock } from '@mcpctl/clock/manual';
 import { describe, expect, it } from 'vitest';
-import { ReadThroughCache } from '../src/services/read-through-cache.js';
+import { ReadThroughCache } from '../src/read-through-cache.js';
 
 const TTL_MS = 2_000;
 
@@ -42,6 +42,19 @@ describe('ReadThroughCache', () => {
     expect(reads.asked).toBe(2);
     reads.answer('second');
     expect(await Promise.all(again)).toEqual(['second', 'second']);
+  });
+
+  it('counts the time an entry is kept from the start of its read, so a change made while it ran is kept no longer than that', async () => {
+    const clock = new ManualClock();
+    const cache = new ReadThroughCache<string>(clock, TTL_MS);
+    const reads = new HeldReads<string>();
+    const reading = cache.read('key', reads.load);
+    clock.advance(TTL_MS / 2);
+    reads.answer('read slowly');
+    expect(await reading).toBe('read slowly');
+    expect(cache.peek('key')?.value).toBe('read slowly');
+    clock.advance(TTL_MS / 2);
+    expect(cache.peek('key')).toBeUndefined();
   });
 
   it('keeps an undefined value (a name that is not there) as an answer', async () => {
@@ -93,6 +106,16 @@ describe('ReadThroughCache', () => {
     expect(await fresh).toBe('fresh');
     expect(await cache.read('key', reads.load)).toBe('fresh');
     cache.delete('key');
+    expect(cache.peek('key')).toBeUndefined();
+  });
+
+  it('does not keep a refresh that raced a clear', async () => {
+    const cache = new ReadThroughCache<string>(new ManualClock(), TTL_MS);
+    const reads = new HeldReads<string>();
+    const fresh = cache.refresh('key', reads.load);
+    cache.clear();
+    reads.answer('read before the change');
+    expect(await fresh).toBe('read before the change');
     expect(cache.peek('key')).toBeUndefined();
   });
 

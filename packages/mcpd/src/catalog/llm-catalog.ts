@@ -2,7 +2,7 @@ import type { Clock } from '@mcpctl/clock';
 import type { LlmRecord, LlmRepository } from '../repositories/llm-repository.js';
 import type { SecretBox } from '../security/secret-box.js';
 import { realUrl } from '../security/stored-url.js';
-import { ReadThroughCache } from '../services/read-through-cache.js';
+import { ReadThroughCache } from '../read-through-cache.js';
 
 /** An LLM ready to be called: its row and its key in clear. */
 export interface InferenceTarget {

@@ -1,7 +1,7 @@
 import type { Clock } from '@mcpctl/clock';
 import type { RoleBindingRepository } from '../repositories/role-binding-repository.js';
 import type { UserRepository } from '../repositories/user-repository.js';
-import { ReadThroughCache } from './read-through-cache.js';
+import { ReadThroughCache } from '../read-through-cache.js';
 import { userPermissions } from './user-permissions.js';
 
 /**

@@ -6,7 +6,7 @@ import type { TokenRepository } from '../repositories/token-repository.js';
 import { FailedAuthLimiter, type FailedAuthLimits } from '../security/failed-auth-limiter.js';
 import { digestsEqual, hashToken } from '../security/token.js';
 import type { Principal } from '../rbac/principal.js';
-import { ReadThroughCache } from './read-through-cache.js';
+import { ReadThroughCache } from '../read-through-cache.js';
 import { userPermissions } from './user-permissions.js';
 
 interface VerifiedToken {
@@ -87,11 +87,16 @@ export class AuthService {
   knownPrincipal(authorization: string | undefined): Principal | undefined {
     const token = parseBearer(authorization);
     if (!token) return undefined;
-    const kept = this.#verified.peek(hashToken(token));
-    return kept && unexpired(kept.value, this.clock.now().getTime());
+    const now = this.clock.now().getTime();
+    const kept = this.#verified.peek(hashToken(token), now);
+    return kept && unexpired(kept.value, now);
   }
 
-  /** `fresh`: asked of the database even when cached or being looked up (a lookup under way when the cache was dropped may hold the old grants). */
+  /**
+   * `fresh`: asked of the database even when cached or being looked up. The one caller checks
+   * control connections again right after an access change, which `forgetAll` already made the
+   * cache forget; the fresh read keeps that check right should a change ever reach it first.
+   */
   async #verify(token: string, fresh = false): Promise<Principal> {
     const tokenHash = hashToken(token);
     const lookUp = () => this.#lookUp(tokenHash);

@@ -2,7 +2,7 @@ import type { Clock } from '@mcpctl/clock';
 import type { AgentRecord, AgentRepository } from '../repositories/agent-repository.js';
 import type { LlmCatalog } from '../catalog/llm-catalog.js';
 import { canSee, type Principal } from '../rbac/principal.js';
-import { ReadThroughCache } from './read-through-cache.js';
+import { ReadThroughCache } from '../read-through-cache.js';
 
 /**
  * What a `model` name means to a caller: an LLM wins, then an agent; anything else is left to

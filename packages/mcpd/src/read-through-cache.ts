@@ -7,7 +7,7 @@ interface Entry<V> {
 
 /** A value kept by {@link ReadThroughCache}; boxed, so a kept `undefined` (a name that is not there) is told from none. */
 export interface Kept<V> {
-  value: V;
+  readonly value: V;
 }
 
 const DEFAULT_MAX_ENTRIES = 10_000;
@@ -33,10 +33,10 @@ export class ReadThroughCache<V> {
     private readonly maxEntries = DEFAULT_MAX_ENTRIES,
   ) {}
 
-  /** The value kept for `key` while its entry has not lapsed; no read. */
-  peek(key: string): Kept<V> | undefined {
+  /** The value kept for `key` while its entry has not lapsed at `now`; no read. */
+  peek(key: string, now = this.clock.now().getTime()): Kept<V> | undefined {
     const entry = this.#entries.get(key);
-    return entry && entry.until > this.clock.now().getTime() ? entry : undefined;
+    return entry && entry.until > now ? entry : undefined;
   }
 
   /** The kept value, else the read under way for `key`, else a new read by `load`. */
@@ -54,7 +54,10 @@ export class ReadThroughCache<V> {
     return reading;
   }
 
-  /** Reads `key` anew, whatever is kept or under way, and keeps the answer (unless a `clear` raced it). */
+  /**
+   * Reads `key` anew, whatever is kept or under way, and keeps the answer (unless a `clear` raced
+   * it): for a check that must see the database as it is now even if a caller of `clear` forgot it.
+   */
   refresh(key: string, load: () => Promise<V>): Promise<V> {
     return this.#load(key, load);
   }
@@ -72,10 +75,12 @@ export class ReadThroughCache<V> {
 
   async #load(key: string, load: () => Promise<V>): Promise<V> {
     const generation = this.#generation;
+    // Counted from the read's start: a change made while it ran is kept no longer than `ttlMs`.
+    const startedAt = this.clock.now().getTime();
     const value = await load();
     if (generation === this.#generation) {
       if (this.#entries.size >= this.maxEntries) this.#entries.clear();
-      this.#entries.set(key, { value, until: this.clock.now().getTime() + this.ttlMs });
+      this.#entries.set(key, { value, until: startedAt + this.ttlMs });
     }
     return value;
   }
