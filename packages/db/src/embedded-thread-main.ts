@@ -56,9 +56,9 @@ try {
  * Whether the database is broken for good after `error`, and what says so. PGlite keeps going
  * after most of its own failures, so a failure that is not PostgreSQL's word on the statement (an
  * internal error, `XX000`, a system error of class 58, or none at all) is followed by a trivial
- * statement: a database that
- * cannot answer it fails every later one, and ending the thread lets mcpd hear it and stop rather
- * than answer every request with an error. Emscripten's abort and exit end it at once.
+ * statement: a database that cannot answer it fails every later one, and ending the thread lets
+ * mcpd hear it and stop rather than answer every request with an error. Emscripten's abort and
+ * exit end it at once.
  */
 async function brokeTheDatabase(error: unknown): Promise<unknown> {
   // By name: WebAssembly's types are not in this package's lib.

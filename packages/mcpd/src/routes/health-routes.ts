@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { raced } from '@mcpctl/clock';
+import { raced, withDeadline } from '@mcpctl/clock';
 import type { HealthView } from '@mcpctl/protocol';
 import type { Services } from '../services/services.js';
 
@@ -20,16 +20,12 @@ export function healthRoutes(app: FastifyInstance, services: Services): void {
       void reply.code(503);
       return { status: 'unavailable', reason: 'shutting down' };
     }
-    const timeout = new AbortController();
-    const cancel = services.clock.after(PING_TIMEOUT_MS, () => timeout.abort(new Error(`no answer within ${PING_TIMEOUT_MS / 1000} s`)));
     try {
-      await raced(services.database.ping(), timeout.signal);
+      await withDeadline(services.clock, PING_TIMEOUT_MS, { reason: () => new Error(`no answer within ${PING_TIMEOUT_MS / 1000} s`) }, (signal) => raced(services.database.ping(), signal));
       return { status: 'ok' };
     } catch (error) {
       void reply.code(503);
       return { status: 'unavailable', reason: `database unreachable: ${(error as Error).message}` };
-    } finally {
-      cancel();
     }
   });
 }
