@@ -5,6 +5,12 @@ import { ConfigError, HELP, loadConfig, wantsHelp } from './config.js';
 import { createLogger } from './logger.js';
 import { startServer } from './composition/server.js';
 
+/**
+ * A second signal this soon after the first is the same request: Ctrl-C under `npm start` arrives
+ * from the terminal and again from npm.
+ */
+const REPEATED_SIGNAL_MS = 1_000;
+
 async function main(): Promise<void> {
   // Everything mcpd writes (the embedded database keeps writing files as it grows) is for its
   // own user alone, whatever umask it was started with; see docs/decisions.md.
@@ -33,6 +39,25 @@ async function main(): Promise<void> {
     lost = error;
     if (server) stop('fatal');
   };
+  // From before the start, which takes seconds on a first run: a supervisor's SIGTERM then is
+  // heard and answered with an orderly stop once the start is done, not an exit without a word.
+  let heardWhileStarting: { signal: string; at: number } | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (server) {
+      stop(signal);
+      return;
+    }
+    const now = systemClock.monotonic();
+    if (heardWhileStarting === undefined) {
+      heardWhileStarting = { signal, at: now };
+      logger.info({ signal }, 'stopping once the start is done; send it again to stop at once');
+    } else if (now - heardWhileStarting.at >= REPEATED_SIGNAL_MS) {
+      logger.warn({ signal }, 'stopped before the start was done');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   try {
     server = await startServer(config, { logger, clock: systemClock, onFatal });
   } catch (error) {
@@ -60,8 +85,7 @@ async function main(): Promise<void> {
   }
   // Lost while starting: the start failed with it, or finished just before it was heard.
   if (lost) stop('fatal');
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  else if (heardWhileStarting) stop(heardWhileStarting.signal);
 }
 
 function describe(error: unknown): string {

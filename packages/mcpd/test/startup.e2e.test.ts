@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -84,6 +85,25 @@ describe('mcpd as a process', () => {
     await expect(startPlain(inside)).rejects.toThrow(
       `mcpd could not start: the data directory ${inside} cannot be made inside ${file}, a file: move the file, or give mcpd another directory with --data-dir (it is created when missing)\n`,
     );
+  });
+
+  it('answers a SIGTERM that comes while it starts with an orderly stop once started', async () => {
+    const dataDir = join(home.path, 'data');
+    const { DATABASE_URL: _ignored, MCPD_BOOTSTRAP_TOKEN: _token, ...env } = process.env;
+    const child = spawn(process.execPath, [MCPD_MAIN, '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (output += text));
+    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    // The lock is the start's first write; a first start's embedded database takes seconds more.
+    await expect.poll(() => stat(join(dataDir, 'mcpd.lock')).then(() => true, () => false), { timeout: 20_000, interval: 20 }).toBe(true);
+    child.kill('SIGTERM');
+    const [code, signal] = await exited;
+    const messages = output.split('\n').map((line) => parseLogLine(line)?.msg).filter((msg) => msg !== undefined);
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(messages).toEqual(expect.arrayContaining(['stopping once the start is done; send it again to stop at once', 'mcpd listening', 'shutting down', 'mcpd stopped']));
+    expect(messages.indexOf('stopping once the start is done; send it again to stop at once')).toBeLessThan(messages.indexOf('mcpd listening'));
+    await expect(stat(join(dataDir, 'mcpd.lock'))).rejects.toThrow(/ENOENT/);
   });
 
   it('refuses to start on PostgreSQL without MCPD_SECRET_KEY, naming every problem', async () => {
