@@ -1,4 +1,6 @@
-import { chmod, lstat, mkdir, readdir, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, chmod, lstat, mkdir, readdir, stat } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 
@@ -16,6 +18,9 @@ const GROUP_AND_OTHERS = 0o077;
  */
 export async function makeDataDirPrivate(dir: string, logger: Logger, options: { made?: boolean } = {}): Promise<void> {
   await makeDataDir(dir);
+  // Before anything is written: otherwise the first write (a chmod, the lock) fails with a bare EROFS or EACCES.
+  const refused = await writeRefusal(dir);
+  if (refused !== undefined) throw new Error(unwritableMessage(dir, dir, refused));
   const foreign: string[] = [];
   let tightened = 0;
   const visit = async (path: string, directory: boolean): Promise<void> => {
@@ -49,11 +54,63 @@ async function makeDataDir(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const file = code === 'EEXIST' || code === 'ENOTDIR' ? await nearestFile(dir) : undefined;
+    if (code !== 'EEXIST' && code !== 'ENOTDIR') {
+      // A recursive mkdir on a read-only file system says ENOENT: the nearest parent there is tells why.
+      const parent = await nearestExisting(dir);
+      const refused = parent === undefined ? undefined : await writeRefusal(parent);
+      if (parent !== undefined && refused !== undefined) throw new Error(unwritableMessage(dir, parent, refused));
+      throw error;
+    }
+    const file = await nearestFile(dir);
     if (file === undefined) throw error;
     // The path may be the default one, not a flag the user gave: the remedy names both ways.
     const where = file === dir ? 'is a file, not a directory' : `cannot be made inside ${file}, a file`;
     throw new Error(`the data directory ${dir} ${where}: move the file, or give mcpd another directory with --data-dir (it is created when missing)`);
+  }
+}
+
+/** Why this process may not write into the directory `path`, or undefined when it may (or the check itself failed). */
+async function writeRefusal(path: string): Promise<'EROFS' | 'EACCES' | undefined> {
+  try {
+    await access(path, constants.W_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EROFS') return 'EROFS';
+    return code === 'EACCES' || code === 'EPERM' ? 'EACCES' : undefined;
+  }
+}
+
+/**
+ * The one line for a data directory mcpd may not write: `at` is the directory itself, or the
+ * nearest existing parent when the directory is still to be made.
+ */
+export function unwritableMessage(dir: string, at: string, refusal: 'EROFS' | 'EACCES', user = currentUser()): string {
+  const remedy = 'or give mcpd another directory with --data-dir (it is created when missing)';
+  const what = at === dir ? `the data directory ${dir}` : `the data directory ${dir} cannot be made: ${at}`;
+  return refusal === 'EROFS'
+    ? `${what} is on a read-only file system; mcpd writes its database there: mount it read-write, ${remedy}`
+    : `${what} is not writable by ${user}, who runs mcpd: give that user write access to it, ${remedy}`;
+}
+
+function currentUser(): string {
+  try {
+    return `user ${userInfo().username}`;
+  } catch {
+    // A container's uid with no passwd entry.
+    return `uid ${String(process.getuid?.() ?? '?')}`;
+  }
+}
+
+/** `path` or the nearest of its parents that exists, as a directory. */
+async function nearestExisting(path: string): Promise<string | undefined> {
+  for (let current = path; ; current = dirname(current)) {
+    try {
+      if ((await stat(current)).isDirectory()) return current;
+    } catch {
+      // Missing: look one level up.
+    }
+    if (dirname(current) === current) return undefined;
   }
 }
 

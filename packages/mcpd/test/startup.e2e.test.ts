@@ -1,10 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile, stat, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { MCPD_MAIN, makeTempDir, parseLogLine, spawnMcpd, spawnService, startFakeUpstream, type TempDir } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+/** The unprivileged user of Linux distributions, as which a root test run starts mcpd. */
+const NOBODY = 65534;
 
 describe('mcpd as a process', () => {
   let home: TempDir;
@@ -29,6 +32,17 @@ describe('mcpd as a process', () => {
         return record?.msg === 'mcpd listening' ? String(record.url) : undefined;
       },
     });
+  };
+
+  /** mcpd as a bare child, for what happens before it listens: its output, and how it exited. */
+  const spawnUnready = (dataDir: string, options: { uid?: number; gid?: number } = {}) => {
+    const { DATABASE_URL: _ignored, MCPD_BOOTSTRAP_TOKEN: _token, ...env } = process.env;
+    const child = spawn(process.execPath, [MCPD_MAIN, '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (output += text));
+    const exited = (once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>).then(([code, signal]) => ({ code, signal, output }));
+    return { child, exited };
   };
 
   it('generates the admin token on first start, prints it once and saves it with mode 0600', async () => {
@@ -89,21 +103,37 @@ describe('mcpd as a process', () => {
 
   it('answers a SIGTERM that comes while it starts with an orderly stop once started', async () => {
     const dataDir = join(home.path, 'data');
-    const { DATABASE_URL: _ignored, MCPD_BOOTSTRAP_TOKEN: _token, ...env } = process.env;
-    const child = spawn(process.execPath, [MCPD_MAIN, '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (output += text));
-    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    const { child, exited } = spawnUnready(dataDir);
     // The lock is the start's first write; a first start's embedded database takes seconds more.
     await expect.poll(() => stat(join(dataDir, 'mcpd.lock')).then(() => true, () => false), { timeout: 20_000, interval: 20 }).toBe(true);
     child.kill('SIGTERM');
-    const [code, signal] = await exited;
+    const { code, signal, output } = await exited;
     const messages = output.split('\n').map((line) => parseLogLine(line)?.msg).filter((msg) => msg !== undefined);
     expect({ code, signal }).toEqual({ code: 0, signal: null });
     expect(messages).toEqual(expect.arrayContaining(['stopping once the start is done; send it again to stop at once', 'mcpd listening', 'shutting down', 'mcpd stopped']));
     expect(messages.indexOf('stopping once the start is done; send it again to stop at once')).toBeLessThan(messages.indexOf('mcpd listening'));
     await expect(stat(join(dataDir, 'mcpd.lock'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('says a data directory it may not write, or not make, is not writable, and by whom', async () => {
+    // Root may write anywhere: as root the test runs mcpd as nobody, else it takes the write permission away.
+    const asRoot = process.getuid?.() === 0;
+    const locked = join(home.path, 'locked');
+    await mkdir(locked, { mode: 0o755 });
+    await chmod(home.path, 0o755);
+    if (!asRoot) await chmod(locked, 0o555);
+    const who = asRoot ? { uid: NOBODY, gid: NOBODY } : {};
+    const name = asRoot ? spawnSync('id', ['-nu', String(NOBODY)], { encoding: 'utf8' }).stdout.trim() : userInfo().username;
+    const inside = join(locked, 'data');
+    for (const [dataDir, what] of [
+      [locked, `the data directory ${locked}`],
+      [inside, `the data directory ${inside} cannot be made: ${locked}`],
+    ] as const) {
+      const { code, output } = await spawnUnready(dataDir, who).exited;
+      expect(code).toBe(1);
+      expect(output).toContain(`mcpd could not start: ${what} is not writable by user ${name}, who runs mcpd: give that user write access to it, or give mcpd another directory with --data-dir (it is created when missing)\n`);
+    }
+    await chmod(locked, 0o755);
   });
 
   it('refuses to start on PostgreSQL without MCPD_SECRET_KEY, naming every problem', async () => {
