@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { healthViewSchema, userLabel, type HealthView, type StatusView } from '@mcpctl/protocol';
 import { readJson, type ApiClient } from '../api-client.js';
 import type { CliContext } from '../context.js';
-import { ApiError, CliError } from '../errors.js';
+import { ApiError, CliError, NotMcpdError } from '../errors.js';
 import { compactDuration } from '../format/relative-age.js';
 import type { OutputFormat } from '../printer.js';
 import { outputOption } from './option-parsers.js';
@@ -32,7 +32,8 @@ export function registerStatus(program: Command, context: CliContext): void {
       try {
         identity = await client.status();
       } catch (error) {
-        if (!(error instanceof CliError)) throw error;
+        // Another server (or mcpd under a path, `…/v1`): its health lines would be about something else.
+        if (!(error instanceof CliError) || error instanceof NotMcpdError) throw error;
         failure = error;
       }
       const report: StatusReport = { url: client.baseUrl, user: identity?.user ?? null, server: identity?.server ?? null, live, ready };

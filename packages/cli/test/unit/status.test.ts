@@ -10,7 +10,11 @@ let replicas: Pick<StatusView['server'], 'replica' | 'replicas'> = {};
 
 beforeAll(async () => {
   mcpd = await startStandInMcpd((request, response) => {
-    if (request.url === '/api/v1/status') {
+    if (request.url?.startsWith('/v1/')) {
+      // mcpd's OpenAI routes: a token first, then no route.
+      response.statusCode = request.url.startsWith('/v1/api/') ? 404 : 401;
+      response.end(JSON.stringify({ error: request.url.startsWith('/v1/api/') ? `no route for GET ${request.url}` : 'a token is needed' }));
+    } else if (request.url === '/api/v1/status') {
       const status: StatusView = { user, server: { version: '1.0.0', database: 'postgres', uptimeSeconds: 5, ...replicas } };
       response.end(JSON.stringify(status));
     } else {
@@ -53,5 +57,13 @@ describe('status', () => {
     expect(result.stdout).toMatch(/^Replica: +mcpd-0-k2p9x1aa\nReplicas: +2 alive: mcpd-0-k2p9x1aa, mcpd-1-77fq03bc\n/m);
     replicas = {};
     expect((await run(['status'], mcpd.env)).stdout).not.toContain('Replica');
+  });
+
+  it("prints only the error under mcpd's /v1 URL, whose health lines would be about something else", async () => {
+    const result = await run(['status'], { ...mcpd.env, MCPCTL_URL: `${mcpd.env.MCPCTL_URL}/v1` });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(`error: no mcpd at ${mcpd.env.MCPCTL_URL}/v1: GET /api/v1/status answered 404 (no route for GET /v1/api/v1/status)`);
+    expect(result.stderr).toContain(`mcpd's base URL has no path: try MCPCTL_URL=${mcpd.env.MCPCTL_URL}`);
   });
 });
