@@ -2,6 +2,7 @@ import { CommanderError } from 'commander';
 import { createContext, type CliIo } from './context.js';
 import { CliError, formatCliError } from './errors.js';
 import { buildProgram } from './program.js';
+import { withoutHelpOfUnknownCommand } from './unknown-command-help.js';
 
 /** Exit codes of SPEC §7. */
 export const EXIT_OK = 0;
@@ -16,7 +17,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const context = createContext(io);
   const program = buildProgram(context);
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync([...withoutHelpOfUnknownCommand(program, argv)], { from: 'user' });
     return EXIT_OK;
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -60,10 +60,11 @@ describe('status', () => {
   });
 
   it("prints only the error under mcpd's /v1 URL, whose health lines would be about something else", async () => {
-    const result = await run(['status'], { ...mcpd.env, MCPCTL_URL: `${mcpd.env.MCPCTL_URL}/v1` });
+    const origin = mcpd.env.MCPCTL_URL ?? '';
+    const result = await run(['status'], { ...mcpd.env, MCPCTL_URL: `${origin}/v1` });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toContain(`error: no mcpd at ${mcpd.env.MCPCTL_URL}/v1: GET /api/v1/status answered 404 (no route for GET /v1/api/v1/status)`);
-    expect(result.stderr).toContain(`mcpd's base URL has no path: try MCPCTL_URL=${mcpd.env.MCPCTL_URL}`);
+    expect(result.stderr).toContain(`error: no mcpd at ${origin}/v1: GET /api/v1/status answered 404 (no route for GET /v1/api/v1/status)`);
+    expect(result.stderr).toContain(`mcpd's base URL has no path: try MCPCTL_URL=${origin}`);
   });
 });

@@ -55,6 +55,19 @@ beforeAll(async () => {
   unusedServer.MCPCTL_URL = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
 });
 
+describe('help', () => {
+  it.each([
+    [['describe', '--help'], 'Usage: mcpctl describe RESOURCE NAME'],
+    [['describe', 'llms', '-h'], 'Usage: mcpctl describe llm|llms [options] <name>'],
+    [['help', 'describe'], 'Usage: mcpctl describe RESOURCE NAME'],
+    [['create', 'llm', 'x', '--help'], 'Usage: mcpctl create llm [options] <name>'],
+  ])('%j prints the help of the command named, and exits 0', async (args, expected) => {
+    const result = await run(args, unusedServer);
+    expect(result.code).toBe(0);
+    expect(result.stdout.startsWith(expected)).toBe(true);
+  });
+});
+
 describe('usage errors exit 2 with one line on stderr', () => {
   it.each([
     [['get', 'llms', '--bogus'], "error: unknown option '--bogus'"],
@@ -66,6 +79,10 @@ describe('usage errors exit 2 with one line on stderr', () => {
     [['describe', 'llm', 'qwen3', '-o', 'json'], "error: describe prints for people; for json run 'mcpctl get llm qwen3 -o json'"],
     [['describe', 'pools', 'gpu', '--output', 'yaml'], "error: describe prints for people; for yaml run 'mcpctl get pool gpu -o yaml'"],
     [['gett', 'llms'], "error: unknown command 'gett' (did you mean get?)"],
+    // The help of a command that does not exist is no help: not the parent's, with exit 0.
+    [['describe', 'usage', '--help'], "error: unknown command 'usage'"],
+    [['nosuch', '-h'], "error: unknown command 'nosuch'"],
+    [['describe', 'llmz', '--help'], "error: unknown command 'llmz' (did you mean one of llm, llms?)"],
     [['get', 'llms', '-o', 'xml'], "error: option '-o, --output <format>' argument 'xml' is invalid. Allowed choices are table, wide, json, yaml."],
     [['chat-llm', 'x', '--temperature', '5'], "error: option '--temperature <n>' argument '5' is invalid. expected a number from 0 to 2"],
     [['chat-llm', 'x', '-m', ''], "error: option '-m, --message <text>' argument '' is invalid. the message is empty; write one, or leave --message out to chat in turns"],
