@@ -2,7 +2,8 @@ import { raced } from '@mcpctl/clock';
 import { errorBodySchema, SERVED_BY_HEADER, statusUserReadSchema, statusViewSchema, type StatusView } from '@mcpctl/protocol';
 import { describeNetworkError, networkErrorCode } from '@mcpctl/upstream';
 import { LOGIN_COMMAND } from './credentials.js';
-import { ApiError, ConnectionError, NotMcpdError, RequestError, isAbortError } from './errors.js';
+import { ApiError, CliError, ConnectionError, NotMcpdError, RequestError, isAbortError } from './errors.js';
+import { withIdleBody } from './idle-body.js';
 import { checkSchema, type Schema } from './schema-check.js';
 import { readStreamParts, type StreamPart } from './stream-parts.js';
 
@@ -42,6 +43,7 @@ export const STATUS_PATH = '/api/v1/status';
 
 /** The verdict on a server that answered its status as mcpd does. */
 const MCPD = 'mcpd';
+const STUCK_HINT = 'is mcpd stuck or overloaded? MCPCTL_REQUEST_TIMEOUT sets how long to wait (2m, or 0 for as long as it takes)';
 
 /**
  * mcpd's HTTP API as the CLI needs it: bearer auth, JSON in and out, error statuses turned
@@ -73,18 +75,17 @@ export class ApiClient {
       body = JSON.stringify(options.body);
     }
     const timeoutMs = options.waitsForModel === true ? undefined : this.#timeoutMs;
-    // Only until the answer begins: a long body that keeps coming is no stuck server.
+    // Until the answer begins, then for each silence of its body: a long body that keeps coming is no stuck server.
     const timeout = new AbortController();
     const timer = timeoutMs === undefined ? undefined : setTimeout(() => timeout.abort(), timeoutMs);
     const signal = options.signal === undefined ? timeout.signal : AbortSignal.any([options.signal, timeout.signal]);
     try {
-      return await this.#fetch(`${this.baseUrl}${path}`, { method, headers, body, signal });
+      const response = await this.#fetch(`${this.baseUrl}${path}`, { method, headers, body, signal });
+      if (timeoutMs === undefined) return response;
+      return withIdleBody(response, timeoutMs, () => new ConnectionError(`mcpd at ${this.baseUrl} stopped sending its answer to ${method} ${path} for ${formatTimeout(timeoutMs)}`, { hint: STUCK_HINT }));
     } catch (error) {
       if (timeout.signal.aborted && options.signal?.aborted !== true) {
-        throw new ConnectionError(`mcpd at ${this.baseUrl} did not answer ${method} ${path} within ${formatTimeout(timeoutMs ?? 0)}`, {
-          hint: 'is mcpd stuck or overloaded? MCPCTL_REQUEST_TIMEOUT sets how long to wait (2m, or 0 for as long as it takes)',
-          cause: error,
-        });
+        throw new ConnectionError(`mcpd at ${this.baseUrl} did not answer ${method} ${path} within ${formatTimeout(timeoutMs ?? 0)}`, { hint: STUCK_HINT, cause: error });
       }
       if (isAbortError(error)) throw error;
       throw unreachable(this.baseUrl, error);
@@ -143,7 +144,7 @@ export class ApiClient {
     try {
       body = await response.json();
     } catch (error) {
-      if (isAbortError(error) || networkErrorCode(error) !== undefined) throw error;
+      if (isAbortError(error) || error instanceof CliError || networkErrorCode(error) !== undefined) throw error;
       return `its answer to GET ${STATUS_PATH} is not mcpd's status`;
     }
     // Kept for the command's own question, which then costs no second request.
@@ -187,7 +188,8 @@ export async function readJson<T>(response: Response, schema: Schema<T>, what: s
   try {
     json = await response.json();
   } catch (error) {
-    if (isAbortError(error)) throw error;
+    // A body that stalled says so itself.
+    if (isAbortError(error) || error instanceof CliError) throw error;
     if (networkErrorCode(error) !== undefined) throw new ConnectionError(`the connection to mcpd broke while answering ${what}: ${describeNetworkError(error)}`, { cause: error });
     throw new RequestError(`mcpd answered ${what} with a body that is not JSON`, { hint, cause: error });
   }
@@ -207,7 +209,11 @@ export function notMcpdHint(baseUrl: string, where: (origin: string) => string =
 }
 
 async function toApiError(response: Response, what: string): Promise<ApiError> {
-  const text = await response.text().catch(() => '');
+  const text = await response.text().catch((error: unknown) => {
+    // A body that stalled says so itself; any other failure leaves the status line to speak.
+    if (error instanceof CliError) throw error;
+    return '';
+  });
   let message = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''} from ${what}`;
   try {
     const checked = checkSchema(errorBodySchema, JSON.parse(text));

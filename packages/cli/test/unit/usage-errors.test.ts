@@ -493,6 +493,42 @@ describe('a server that accepts the connection and never answers', () => {
   });
 });
 
+describe('a server that sends the head of its answer, then stops', () => {
+  it('ends the command after MCPCTL_REQUEST_TIMEOUT of silence in the body, and lets a slow body that keeps coming finish', async () => {
+    const env = { MCPCTL_TOKEN: 't', MCPCTL_REQUEST_TIMEOUT: '1s' };
+    const halted = await startStandInMcpd((request, response) => {
+      if (answerStatus(request, response)) return;
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.write('[');
+    });
+    // Five pieces 300 ms apart: 1.2 s in all, never 1 s without a byte.
+    const trickling = await startStandInMcpd((request, response) => {
+      if (answerStatus(request, response)) return;
+      response.writeHead(200, { 'content-type': 'application/json' });
+      const pieces = ['[', ' ', ' ', ' ', ']'];
+      response.write(pieces.shift());
+      const next = setInterval(() => {
+        response.write(pieces.shift());
+        if (pieces.length > 0) return;
+        clearInterval(next);
+        response.end();
+      }, 300);
+    });
+    try {
+      const url = halted.env.MCPCTL_URL ?? '';
+      expect(await run(['get', 'llms'], { ...env, MCPCTL_URL: url })).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `error: mcpd at ${url} stopped sending its answer to GET /api/v1/llms for 1 s — is mcpd stuck or overloaded? MCPCTL_REQUEST_TIMEOUT sets how long to wait (2m, or 0 for as long as it takes)\n`,
+      });
+      // An empty list is said on stderr, which keeps stdout for what a script reads.
+      expect(await run(['get', 'llms'], { ...env, MCPCTL_URL: trickling.env.MCPCTL_URL ?? '' })).toEqual({ code: 0, stdout: '', stderr: 'No LLMs found.\n' });
+    } finally {
+      await Promise.all([halted.close(), trickling.close()]);
+    }
+  });
+});
+
 describe('a 404 whose server cannot be asked its status', () => {
   it("fails with the status's own failure, neither as not found nor as no mcpd", async () => {
     const seen: string[] = [];
