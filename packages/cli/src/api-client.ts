@@ -209,11 +209,8 @@ export function notMcpdHint(baseUrl: string, where: (origin: string) => string =
 }
 
 async function toApiError(response: Response, what: string): Promise<ApiError> {
-  const text = await response.text().catch((error: unknown) => {
-    // A body that stalled says so itself; any other failure leaves the status line to speak.
-    if (error instanceof CliError) throw error;
-    return '';
-  });
+  // A body that cannot be read (it broke, or stalled) leaves the status line to speak, with its hint.
+  const text = await response.text().catch(() => '');
   let message = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''} from ${what}`;
   try {
     const checked = checkSchema(errorBodySchema, JSON.parse(text));

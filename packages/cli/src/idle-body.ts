@@ -4,10 +4,13 @@
  * that sent the head and then hung would otherwise hold a command (a CI step) for good.
  */
 export function withIdleBody(response: Response, idleMs: number, stalled: () => Error): Response {
-  if (response.body === null) return response;
-  const source: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
+  const { body: original } = response;
+  if (original === null) return response;
+  // Taken at the first read, so an answer the constructor refuses below keeps its body whole.
+  let source: ReadableStreamDefaultReader<Uint8Array> | undefined;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
+      source ??= original.getReader();
       let timer: NodeJS.Timeout | undefined;
       const silence = new Promise<never>((_resolve, reject) => {
         timer = setTimeout(() => reject(stalled()), idleMs);
@@ -24,7 +27,14 @@ export function withIdleBody(response: Response, idleMs: number, stalled: () => 
         clearTimeout(timer);
       }
     },
-    cancel: (reason) => source.cancel(reason),
+    cancel: (reason) => (source ?? original).cancel(reason),
   });
-  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  try {
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  } catch {
+    // fetch takes answers the constructor refuses (a status past 599, a reason phrase with a
+    // control character, as a proxy may send): such a body goes unwatched rather than the answer
+    // be taken for an unreachable server.
+    return response;
+  }
 }

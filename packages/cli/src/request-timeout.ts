@@ -1,7 +1,7 @@
 import type { CliEnvironment } from './credentials.js';
 import { UsageError } from './errors.js';
 
-/** How long a request waits for mcpd's answer to begin, unless `MCPCTL_REQUEST_TIMEOUT` says otherwise. */
+/** How long a request waits for mcpd's answer to begin, and then for each next piece of its body, unless `MCPCTL_REQUEST_TIMEOUT` says otherwise. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 const UNITS_MS = { s: 1000, m: 60_000, h: 3_600_000 } as const;

@@ -521,6 +521,24 @@ describe('a server that sends the head of its answer, then stops', () => {
         stdout: '',
         stderr: `error: mcpd at ${url} stopped sending its answer to GET /api/v1/llms for 1 s — is mcpd stuck or overloaded? MCPCTL_REQUEST_TIMEOUT sets how long to wait (2m, or 0 for as long as it takes)\n`,
       });
+      // A reason phrase fetch takes but a Response may not be made with: still the server's answer, not an unreachable server.
+      const odd = createServer((socket) => {
+        socket.once('data', (request: Buffer) => {
+          const status = JSON.stringify({ user: { id: 'u0', name: 'admin', admin: true }, server: { version: '1.0.0', database: 'embedded', uptimeSeconds: 5 } });
+          socket.end(
+            request.toString('latin1').startsWith('GET /api/v1/status ')
+              ? `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${status.length}\r\n\r\n${status}`
+              : 'HTTP/1.1 502 Bad\x01Gateway\r\ncontent-length: 0\r\n\r\n',
+          );
+        });
+      });
+      await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve));
+      try {
+        const oddUrl = `http://127.0.0.1:${(odd.address() as AddressInfo).port}`;
+        expect(await run(['get', 'llms'], { ...env, MCPCTL_URL: oddUrl })).toEqual({ code: 1, stdout: '', stderr: 'error: HTTP 502 Bad\\x01Gateway from GET /api/v1/llms\n' });
+      } finally {
+        await new Promise<void>((resolve) => odd.close(() => resolve()));
+      }
       // An empty list is said on stderr, which keeps stdout for what a script reads.
       expect(await run(['get', 'llms'], { ...env, MCPCTL_URL: trickling.env.MCPCTL_URL ?? '' })).toEqual({ code: 0, stdout: '', stderr: 'No LLMs found.\n' });
     } finally {
