@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     const now = systemClock.monotonic();
     if (heardWhileStarting === undefined) {
       heardWhileStarting = { signal, at: now };
-      logger.info({ signal }, 'stopping once the start is done; send it again to stop at once');
+      logger.warn({ signal }, 'stopping once the start is done; a signal again stops at once');
     } else if (now - heardWhileStarting.at >= REPEATED_SIGNAL_MS) {
       logger.warn({ signal }, 'stopped before the start was done');
       process.exit(1);

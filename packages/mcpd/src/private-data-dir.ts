@@ -18,9 +18,7 @@ const GROUP_AND_OTHERS = 0o077;
  */
 export async function makeDataDirPrivate(dir: string, logger: Logger, options: { made?: boolean } = {}): Promise<void> {
   await makeDataDir(dir);
-  // Before anything is written: otherwise the first write (a chmod, the lock) fails with a bare EROFS or EACCES.
-  const refused = await writeRefusal(dir);
-  if (refused !== undefined) throw new Error(unwritableMessage(dir, dir, refused));
+  await assertWritable(dir);
   const foreign: string[] = [];
   let tightened = 0;
   const visit = async (path: string, directory: boolean): Promise<void> => {
@@ -37,7 +35,17 @@ export async function makeDataDirPrivate(dir: string, logger: Logger, options: {
       if (entry.isDirectory() || entry.isFile()) await visit(join(path, entry.name), entry.isDirectory());
     }
   };
-  await visit(dir, true);
+  try {
+    await visit(dir, true);
+  } catch (error) {
+    const { code, path } = error as NodeJS.ErrnoException;
+    if ((code !== 'EACCES' && code !== 'EPERM') || path === undefined) throw error;
+    // A start as another user (root, say) left it: PGlite would fail on it next, with less to say.
+    const { label, owner } = runner();
+    throw new Error(
+      `${path} in the data directory cannot be read by ${label}, who runs mcpd (a start as another user leaves such files): give that user the directory and everything in it (chown -R ${owner} ${dir}), or give mcpd another directory with --data-dir`,
+    );
+  }
   if (tightened > 0) {
     const fields = { dataDir: dir, tightened };
     if (options.made) logger.debug(fields, "made the embedded database's new files private (directories 0700, files 0600)");
@@ -69,6 +77,20 @@ async function makeDataDir(dir: string): Promise<void> {
   }
 }
 
+/**
+ * Before anything is written: otherwise the first write (a chmod, the lock) fails with a bare EROFS
+ * or EACCES. A directory of mcpd's own user that has no write permission is given it: the
+ * directory is made private (0700) in any case.
+ */
+async function assertWritable(dir: string): Promise<void> {
+  let refused = await writeRefusal(dir);
+  if (refused === 'EACCES' && !ownedByAnother((await stat(dir)).uid)) {
+    await chmod(dir, 0o700);
+    refused = await writeRefusal(dir);
+  }
+  if (refused !== undefined) throw new Error(unwritableMessage(dir, dir, refused));
+}
+
 /** Why this process may not write into the directory `path`, or undefined when it may (or the check itself failed). */
 async function writeRefusal(path: string): Promise<'EROFS' | 'EACCES' | undefined> {
   try {
@@ -85,7 +107,7 @@ async function writeRefusal(path: string): Promise<'EROFS' | 'EACCES' | undefine
  * The one line for a data directory mcpd may not write: `at` is the directory itself, or the
  * nearest existing parent when the directory is still to be made.
  */
-export function unwritableMessage(dir: string, at: string, refusal: 'EROFS' | 'EACCES', user = currentUser()): string {
+export function unwritableMessage(dir: string, at: string, refusal: 'EROFS' | 'EACCES', user = runner().label): string {
   const remedy = 'or give mcpd another directory with --data-dir (it is created when missing)';
   const what = at === dir ? `the data directory ${dir}` : `the data directory ${dir} cannot be made: ${at}`;
   return refusal === 'EROFS'
@@ -93,12 +115,15 @@ export function unwritableMessage(dir: string, at: string, refusal: 'EROFS' | 'E
     : `${what} is not writable by ${user}, who runs mcpd: give that user write access to it, ${remedy}`;
 }
 
-function currentUser(): string {
+/** Who runs mcpd, for a person (`user mcpd`) and for chown (`mcpd`). */
+function runner(): { label: string; owner: string } {
   try {
-    return `user ${userInfo().username}`;
+    const { username } = userInfo();
+    return { label: `user ${username}`, owner: username };
   } catch {
     // A container's uid with no passwd entry.
-    return `uid ${String(process.getuid?.() ?? '?')}`;
+    const uid = String(process.getuid?.() ?? '?');
+    return { label: `uid ${uid}`, owner: uid };
   }
 }
 

@@ -1,13 +1,16 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { hostname, userInfo } from 'node:os';
+import { chmod, chown, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { MCPD_MAIN, makeTempDir, parseLogLine, spawnMcpd, spawnService, startFakeUpstream, type TempDir } from '@mcpctl/test-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 /** The unprivileged user of Linux distributions, as which a root test run starts mcpd. */
 const NOBODY = 65534;
+const AS_NOBODY = { uid: NOBODY, gid: NOBODY };
+const AS_ROOT = process.getuid?.() === 0;
+const nobodyName = () => spawnSync('id', ['-nu', String(NOBODY)], { encoding: 'utf8' }).stdout.trim();
 
 describe('mcpd as a process', () => {
   let home: TempDir;
@@ -101,39 +104,67 @@ describe('mcpd as a process', () => {
     );
   });
 
-  it('answers a SIGTERM that comes while it starts with an orderly stop once started', async () => {
+  it('answers a signal that comes while it starts with an orderly stop once started, once for a signal sent twice at once', async () => {
     const dataDir = join(home.path, 'data');
     const { child, exited } = spawnUnready(dataDir);
     // The lock is the start's first write; a first start's embedded database takes seconds more.
     await expect.poll(() => stat(join(dataDir, 'mcpd.lock')).then(() => true, () => false), { timeout: 20_000, interval: 20 }).toBe(true);
-    child.kill('SIGTERM');
+    // Twice at once, as Ctrl-C under `npm start` arrives (from the terminal, and from npm): one stop.
+    child.kill('SIGINT');
+    child.kill('SIGINT');
     const { code, signal, output } = await exited;
     const messages = output.split('\n').map((line) => parseLogLine(line)?.msg).filter((msg) => msg !== undefined);
     expect({ code, signal }).toEqual({ code: 0, signal: null });
-    expect(messages).toEqual(expect.arrayContaining(['stopping once the start is done; send it again to stop at once', 'mcpd listening', 'shutting down', 'mcpd stopped']));
-    expect(messages.indexOf('stopping once the start is done; send it again to stop at once')).toBeLessThan(messages.indexOf('mcpd listening'));
+    expect(messages).toEqual(expect.arrayContaining(['stopping once the start is done; a signal again stops at once', 'mcpd listening', 'shutting down', 'mcpd stopped']));
+    expect(messages.indexOf('stopping once the start is done; a signal again stops at once')).toBeLessThan(messages.indexOf('mcpd listening'));
+    expect(messages.filter((message) => message === 'stopping once the start is done; a signal again stops at once')).toHaveLength(1);
     await expect(stat(join(dataDir, 'mcpd.lock'))).rejects.toThrow(/ENOENT/);
   });
 
-  it('says a data directory it may not write, or not make, is not writable, and by whom', async () => {
-    // Root may write anywhere: as root the test runs mcpd as nobody, else it takes the write permission away.
-    const asRoot = process.getuid?.() === 0;
+  // Root may write anywhere: these run mcpd as nobody over what root made, and need root to.
+  it.runIf(AS_ROOT)('says a data directory it may not write, or not make, is not writable, and by whom', async () => {
     const locked = join(home.path, 'locked');
     await mkdir(locked, { mode: 0o755 });
     await chmod(home.path, 0o755);
-    if (!asRoot) await chmod(locked, 0o555);
-    const who = asRoot ? { uid: NOBODY, gid: NOBODY } : {};
-    const name = asRoot ? spawnSync('id', ['-nu', String(NOBODY)], { encoding: 'utf8' }).stdout.trim() : userInfo().username;
     const inside = join(locked, 'data');
     for (const [dataDir, what] of [
       [locked, `the data directory ${locked}`],
       [inside, `the data directory ${inside} cannot be made: ${locked}`],
     ] as const) {
-      const { code, output } = await spawnUnready(dataDir, who).exited;
+      const { code, output } = await spawnUnready(dataDir, AS_NOBODY).exited;
       expect(code).toBe(1);
-      expect(output).toContain(`mcpd could not start: ${what} is not writable by user ${name}, who runs mcpd: give that user write access to it, or give mcpd another directory with --data-dir (it is created when missing)\n`);
+      expect(output).toContain(`mcpd could not start: ${what} is not writable by user ${nobodyName()}, who runs mcpd: give that user write access to it, or give mcpd another directory with --data-dir (it is created when missing)\n`);
     }
-    await chmod(locked, 0o755);
+  });
+
+  it.runIf(AS_ROOT)("says which entry of its data directory another user's start left unreadable, and the chown that mends it", async () => {
+    const dataDir = join(home.path, 'data');
+    await mkdir(join(dataDir, 'pgdata'), { recursive: true, mode: 0o700 });
+    await chmod(home.path, 0o755);
+    await chown(dataDir, NOBODY, NOBODY);
+    const { code, output } = await spawnUnready(dataDir, AS_NOBODY).exited;
+    expect(code).toBe(1);
+    expect(output).toContain(
+      `mcpd could not start: ${join(dataDir, 'pgdata')} in the data directory cannot be read by user ${nobodyName()}, who runs mcpd (a start as another user leaves such files): give that user the directory and everything in it (chown -R ${nobodyName()} ${dataDir}), or give mcpd another directory with --data-dir\n`,
+    );
+  });
+
+  it('gives a data directory of its own user that lacks write permission that permission, and starts', async () => {
+    const dataDir = join(home.path, 'data');
+    await mkdir(dataDir, { mode: 0o500 });
+    if (AS_ROOT) {
+      await chmod(home.path, 0o755);
+      await chown(dataDir, NOBODY, NOBODY);
+    }
+    const { child, exited } = spawnUnready(dataDir, AS_ROOT ? AS_NOBODY : {});
+    try {
+      await expect.poll(() => stat(join(dataDir, 'mcpd.lock')).then(() => true, () => false), { timeout: 20_000, interval: 20 }).toBe(true);
+      expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const { code, output } = await exited;
+    expect(code, output).toBe(0);
   });
 
   it('refuses to start on PostgreSQL without MCPD_SECRET_KEY, naming every problem', async () => {
