@@ -1,3 +1,4 @@
+import { isIP, isIPv4 } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -151,7 +152,18 @@ const environmentSchema = z.object({
   MCPD_AUTH_FAILURE_WINDOW_SECONDS: seconds('MCPD_AUTH_FAILURE_WINDOW_SECONDS', 60),
   MCPD_MAX_STREAMS_PER_USER: count('MCPD_MAX_STREAMS_PER_USER', 16),
   MCPD_MAX_RESULT_POSTS_PER_USER: count('MCPD_MAX_RESULT_POSTS_PER_USER', 256),
-  MCPD_TRUST_PROXY: z.string().optional(),
+  MCPD_TRUST_PROXY: z
+    .string()
+    .superRefine((value, context) => {
+      const entry = untrustableEntry(value);
+      if (entry !== undefined) {
+        context.addIssue({
+          code: 'custom',
+          message: `MCPD_TRUST_PROXY: "${entry}" is not an IP address, a range (10.0.0.0/8) or one of loopback, linklocal, uniquelocal; give true, false, or a comma-separated list of those`,
+        });
+      }
+    })
+    .optional(),
   MCPD_METRICS_TOKEN: z.string().min(16, 'MCPD_METRICS_TOKEN must be at least 16 characters').optional(),
   MCPD_BODY_TIMEOUT_SECONDS: seconds('MCPD_BODY_TIMEOUT_SECONDS', 30),
   MCPD_MAX_INFERENCE_PER_USER: count('MCPD_MAX_INFERENCE_PER_USER', 128),
@@ -196,7 +208,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): McpdConfig {
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const variable = issue.path.map(String).join('.');
-      problems.push(issue.message.includes(variable) ? issue.message : `${variable}: ${issue.message}`);
+      const named = issue.message.includes(variable);
+      // Env values are strings, so a wrong type is a number that is not one: it says what it was
+      // given (no secret is a number).
+      const given = issue.code === 'invalid_type' ? present[variable] : undefined;
+      if (given !== undefined) problems.push(`${named ? issue.message : `${variable} must be a number`}, not "${given}"`);
+      else problems.push(named ? issue.message : `${variable}: ${issue.message}`);
     }
   }
   if (present.DATABASE_URL && !present.MCPD_SECRET_KEY) {
@@ -256,6 +273,31 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): McpdConfig {
       tokens: values.MCPD_MAX_TOKENS_PER_USER,
     },
   };
+}
+
+/** Names proxy-addr takes for the ranges they stand for. */
+const TRUSTED_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * The first entry of `MCPD_TRUST_PROXY` Fastify would refuse at the start (after the database is
+ * made and the admin token shown), or undefined when there is none: an address, an address with a
+ * prefix length or an IPv4 netmask, or a range's name.
+ */
+function untrustableEntry(value: string): string | undefined {
+  if (value === 'true' || value === 'false') return undefined;
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .find((entry) => {
+      if (TRUSTED_RANGE_NAMES.has(entry)) return false;
+      const [address = '', prefix, ...rest] = entry.split('/');
+      const family = isIP(address);
+      if (family === 0 || rest.length > 0) return true;
+      if (prefix === undefined) return false;
+      if (family === 4 && isIPv4(prefix)) return false;
+      return !/^\d{1,3}$/.test(prefix) || Number(prefix) > (family === 4 ? 32 : 128);
+    });
 }
 
 /** `true`, `false`, or the proxies' addresses (comma-separated, CIDR allowed). */

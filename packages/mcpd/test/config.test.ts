@@ -97,7 +97,37 @@ describe('loadConfig', () => {
     expect(() => loadConfig([], { MCPD_RECONNECT_GRACE_SECONDS: '  ' })).toThrow(/MCPD_RECONNECT_GRACE_SECONDS must be a number of seconds/);
   });
 
+  it('reads MCPD_TRUST_PROXY as Fastify takes it, and refuses at once what Fastify would refuse only after the database was made', () => {
+    const trust = (value: string) => loadConfig([], { MCPD_TRUST_PROXY: value }).trustProxy;
+    expect(trust('true')).toBe(true);
+    expect(trust('false')).toBe(false);
+    expect(trust('10.0.0.0/8, ::1,loopback,192.168.0.0/255.255.0.0,fe80::/10,203.0.113.7')).toEqual(['10.0.0.0/8', '::1', 'loopback', '192.168.0.0/255.255.0.0', 'fe80::/10', '203.0.113.7']);
+    for (const entry of ['maybe', '10.0.0.0/33', '::1/129', '10.0.0.1/8/1', '10.0.0.0/x', '300.1.1.1']) {
+      expect(problemsOf({ MCPD_TRUST_PROXY: `127.0.0.1,${entry}` })).toEqual([
+        `MCPD_TRUST_PROXY: "${entry}" is not an IP address, a range (10.0.0.0/8) or one of loopback, linklocal, uniquelocal; give true, false, or a comma-separated list of those`,
+      ]);
+    }
+  });
+
+  it('says what a number variable was given when it is not a number', () => {
+    expect(problemsOf({ MCPD_QUEUE_MAX_LENGTH: 'abc', MCPD_UPSTREAM_TIMEOUT_SECONDS: 'soon' })).toEqual([
+      'MCPD_UPSTREAM_TIMEOUT_SECONDS must be a number of seconds, not "soon"',
+      'MCPD_QUEUE_MAX_LENGTH must be a number, not "abc"',
+    ]);
+  });
+
   it('rejects unknown flags with the usage line', () => {
     expect(() => loadConfig(['--bogus'], {})).toThrow(/usage: mcpd/);
   });
 });
+
+/** The problems `loadConfig` reports for `env`, or none. */
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig([], env);
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+}
