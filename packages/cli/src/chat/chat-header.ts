@@ -6,17 +6,18 @@ import { otherChatCommand } from './other-chat-command.js';
 
 /**
  * The line printed before a chat: what answers (an LLM, or a pool of them) and in what
- * state. Fails with `LLM not found` when the name is neither an LLM nor a pool the caller sees
- * (pointing at `mcpctl chat` when it is an agent's).
+ * state, and the name the chat's requests give as their model (an LLM given by its id answers to
+ * its name there). Fails with `LLM not found` when the name is neither an LLM nor a pool the
+ * caller sees (pointing at `mcpctl chat` when it is an agent's).
  */
-export async function chatHeader(client: ApiClient, name: string, oneShot: boolean): Promise<string> {
+export async function chatHeader(client: ApiClient, name: string, oneShot: boolean): Promise<{ line: string; model: string }> {
   const quit = oneShot ? '' : ' Ctrl-D to quit.';
   const llm = await findLlm(client, name);
-  if (llm !== undefined) return `${llmHeader(llm)}${quit}`;
+  if (llm !== undefined) return { line: `${llmHeader(llm)}${quit}`, model: llm.name };
   const members = (await listLlms(client)).filter((member) => member.poolName === name);
   if (members.length === 0) throw (await otherChatCommand(client, name, 'llm')) ?? asNotFound(new ApiError(404, `not found: ${name}`), name);
   const list = members.map((member) => `${member.name} (${member.status})`).join(', ');
-  return `Chatting with pool ${name} (${members.length} member${members.length > 1 ? 's' : ''}: ${list}).${quit}`;
+  return { line: `Chatting with pool ${name} (${members.length} member${members.length > 1 ? 's' : ''}: ${list}).${quit}`, model: name };
 }
 
 /** `Chatting with qwen3 (openai · Qwen/Qwen3-8B · public · active).` plus a word on a sleeping or offline model. */

@@ -24,7 +24,8 @@ export function registerChatLlm(program: Command, context: CliContext): void {
     .option('--no-stream', 'wait for the whole answer instead of streaming it')
     .action(async (name: string, options: ChatLlmOptions) => {
       const client = await context.api();
-      context.printer.notice(await chatHeader(client, name, options.message !== undefined));
-      await runChat(context, client, llmChatTarget(name), new Conversation(options.system), options);
+      const { line, model } = await chatHeader(client, name, options.message !== undefined);
+      context.printer.notice(line);
+      await runChat(context, client, llmChatTarget(model), new Conversation(options.system), options);
     });
 }

@@ -10,6 +10,8 @@ export interface ScriptedMcpd {
   url: string;
   /** Bodies of the infer requests, in arrival order. */
   inferBodies: Array<Record<string, unknown>>;
+  /** Paths of the infer requests, in arrival order. */
+  inferPaths: string[];
   /** Resolves when an infer request's connection closes before its answer ended. */
   aborted: Promise<void>;
   close(): Promise<void>;
@@ -22,6 +24,7 @@ export interface ScriptedMcpd {
  */
 export async function startScriptedMcpd(llms: LlmView[], infer: InferScript): Promise<ScriptedMcpd> {
   const inferBodies: Array<Record<string, unknown>> = [];
+  const inferPaths: string[] = [];
   let onAbort: () => void = () => undefined;
   const aborted = new Promise<void>((resolve) => {
     onAbort = resolve;
@@ -45,7 +48,8 @@ export async function startScriptedMcpd(llms: LlmView[], infer: InferScript): Pr
       response.end(JSON.stringify(llms));
       return;
     }
-    const llm = llms.find((candidate) => request.url === `/api/v1/llms/${candidate.name}`);
+    // Like mcpd, an LLM answers to its id as well as its name.
+    const llm = llms.find((candidate) => request.url === `/api/v1/llms/${candidate.name}` || request.url === `/api/v1/llms/${candidate.id}`);
     if (request.method === 'GET' && llm !== undefined) {
       response.end(JSON.stringify(llm));
       return;
@@ -61,6 +65,7 @@ export async function startScriptedMcpd(llms: LlmView[], infer: InferScript): Pr
       for await (const chunk of request) chunks.push(chunk as Buffer);
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
       inferBodies.push(body);
+      inferPaths.push(request.url ?? '');
       response.on('close', () => {
         if (!response.writableFinished) onAbort();
       });
@@ -76,6 +81,7 @@ export async function startScriptedMcpd(llms: LlmView[], infer: InferScript): Pr
   return {
     url: `http://127.0.0.1:${port}`,
     inferBodies,
+    inferPaths,
     aborted,
     close: () =>
       new Promise<void>((resolve) => {

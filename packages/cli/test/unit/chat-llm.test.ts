@@ -23,7 +23,7 @@ async function chat(
   args: string[],
   options: { tty?: boolean; stdin?: string[]; interruptAfterMs?: number; target?: string; env?: Record<string, string> } = {},
 ): Promise<Run> {
-  mcpd = await startScriptedMcpd([llmView({ poolName: 'gpu' }), llmView({ name: 'qwen3-b', poolName: 'gpu', status: 'hibernating' })], script);
+  mcpd = await startScriptedMcpd([llmView({ poolName: 'gpu' }), llmView({ id: 'llm_02hx', name: 'qwen3-b', poolName: 'gpu', status: 'hibernating' })], script);
   const stdout = new CapturedStream({ isTTY: options.tty ?? false });
   const stderr = new CapturedStream({ isTTY: options.tty ?? false, rows: 24, columns: 100 });
   const listeners = new Set<() => void>();
@@ -224,6 +224,22 @@ describe('chat-llm against the infer stream contract', () => {
     expect(run.code).toBe(0);
     expect(run.stderr.text).toBe('Chatting with pool gpu (2 members: qwen3 (active), qwen3-b (hibernating)).\n');
     expect(run.stdout.text).toBe('From the pool.\n');
+  });
+
+  it('chats with an LLM given by its id under the name its header says', async () => {
+    const run = await chat(
+      (_request, response) => {
+        openEventStream(response, 'qwen3-b');
+        response.write(chunkFrame({ content: 'By its id.' }));
+        response.end('data: [DONE]\n\n');
+      },
+      ['--message', 'hi'],
+      { target: 'llm_02hx' },
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr.text).toBe('Chatting with qwen3-b (openai · Qwen/Qwen3-8B · public · hibernating). It is hibernating and wakes on the first message.\n');
+    expect(mcpd?.inferPaths).toEqual(['/api/v1/llms/qwen3-b/infer']);
+    expect(run.stdout.text).toBe('By its id.\n');
   });
 
   it('fails with one line when the name is neither an LLM nor a pool', async () => {
