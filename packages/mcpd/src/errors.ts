@@ -100,9 +100,6 @@ export function toHttpError(error: unknown): HttpError {
   if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     return new HttpError(415, 'send the body as application/json', { cause: error });
   }
-  if (fastifyError.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
-    return new HttpError(400, 'the JSON body is empty', { cause: error });
-  }
   if (fastifyError.code === 'FST_ERR_BAD_URL') {
     return new HttpError(400, 'the URL is not valid: a percent-encoded part of it is not UTF-8', { cause: error });
   }

@@ -147,9 +147,20 @@ describe('bad bytes in bodies', () => {
     const bare = await fetch(`${mcpd.url}/api/v1/users`, { method: 'POST', headers: { authorization: `Bearer ${mcpd.token}` } });
     expect(bare.status).toBe(400);
     expect(await errorOf(bare)).toBe('missing request body: send a JSON object (content-type: application/json)');
+    // The same with the JSON header and nothing after it, as many clients send on every request.
+    const empty = await raw('/api/v1/users', '');
+    expect(empty.status).toBe(400);
+    expect(await errorOf(empty)).toBe('missing request body: send a JSON object (content-type: application/json)');
     const nameless = await fetch(`${mcpd.url}/api/v1/users/`, { method: 'DELETE', headers: { authorization: `Bearer ${mcpd.token}` } });
     expect(nameless.status).toBe(400);
     expect(await errorOf(nameless)).toBe('invalid path: name: must not be empty');
+  });
+
+  it('a DELETE sent with the JSON header and no body deletes, as one without the header does', async () => {
+    expect((await mcpd.api('/api/v1/llms', { json: { name: 'doomed', type: 'openai', model: 'fake-model', url: upstream.openaiBaseUrl } })).status).toBe(201);
+    const deleted = await raw('/api/v1/llms/doomed', '', 'DELETE');
+    expect(deleted.status).toBe(204);
+    expect((await raw('/api/v1/llms/doomed', '', 'DELETE')).status).toBe(404);
   });
 
   it('bytes that are not UTF-8: 400 instead of a silent U+FFFD, nothing stored', async () => {
