@@ -134,6 +134,13 @@ const cases: Array<[string, () => Promise<void>]> = [
       expect(await errorOf(mixed)).toBe('the name team is already taken by a pool: LLMs, agents and pools share one namespace');
       const created = await api('/api/v1/llms', { token: tokens.carol, json: { name: 'carol-a', type: 'openai', model: 'm', url: UNCALLED_URL, poolName: 'helper', visibility: 'private' } });
       expect(created.status).toBe(409);
+      // An LLM named like the pool it joins: no other pool holds the name, so none is named.
+      const selfNamed = await api('/api/v1/llms', { token: tokens.carol, json: { name: 'carol-c', type: 'openai', model: 'm', url: UNCALLED_URL, poolName: 'carol-c', visibility: 'private' } });
+      expect(selfNamed.status).toBe(409);
+      expect(await errorOf(selfNamed)).toBe('LLM carol-c cannot join a pool named carol-c: LLMs, agents and pools share one namespace; give the pool another name');
+      const selfNamedPublished = await register(tokens.bob, [{ name: 'bob-c', type: 'openai', model: 'm', poolName: 'bob-c' }]);
+      expect(selfNamedPublished.status).toBe(409);
+      expect(await errorOf(selfNamedPublished)).toBe('LLM bob-c cannot join a pool named bob-c: LLMs, agents and pools share one namespace; give the pool another name');
       const agent = await api('/api/v1/agents', { token: tokens.bob, json: { name: 'team', llm: 'team-gpt' } });
       expect(agent.status).toBe(409);
       expect(await registry()).toEqual(before);

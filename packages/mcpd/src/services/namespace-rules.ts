@@ -33,6 +33,10 @@ export async function assertOneNamespace(tx: Database, principal: Principal, cla
   for (const name of new Set(claims.llms ?? [])) {
     const holders = await namespace.holders(name);
     if (holders.agent) refuse(principal, name, holders, 'an agent');
+    // The pool it names for itself: there is no other pool to look for.
+    if (holders.poolMembers.some((member) => member.name === name)) {
+      throw conflict(`LLM ${name} cannot join a pool named ${name}: LLMs, agents and pools share one namespace; give the pool another name`);
+    }
     if (holders.poolMembers.length > 0) refuse(principal, name, holders, 'a pool');
   }
   for (const name of new Set(claims.agents ?? [])) {
