@@ -66,3 +66,41 @@ describe('delete llm', () => {
     expect(held.deleted).toEqual(['gpt']);
   });
 });
+
+describe('delete agent', () => {
+  /** `GET` and `DELETE /api/v1/agents/NAME` for one agent as mcpd answers them. */
+  async function mcpdHoldingAgent(view: AgentView): Promise<{ env: Record<string, string>; deleted: string[] }> {
+    const deleted: string[] = [];
+    mcpd = await startStandInMcpd((request, response) => {
+      if (answerStatus(request, response)) return;
+      if (request.url !== `/api/v1/agents/${view.name}` || deleted.length > 0) {
+        response.writeHead(404).end(JSON.stringify({ error: `agent not found: ${request.url ?? ''}` }));
+      } else if (request.method === 'DELETE') {
+        deleted.push(view.name);
+        response.writeHead(204).end();
+      } else {
+        response.end(JSON.stringify(view));
+      }
+    });
+    return { env: mcpd.env, deleted };
+  }
+
+  it('says that an agent an mcplocal publishes comes back when it registers again, and how to stop publishing it', async () => {
+    const held = await mcpdHoldingAgent(agentView({ name: 'alice-helper', kind: 'virtual', visibility: 'private' }));
+    expect(await run(['delete', 'agent', 'alice-helper'], held.env)).toEqual({
+      code: 0,
+      stdout: 'agent/alice-helper deleted\n',
+      stderr:
+        'note: alice-helper is published by an mcplocal: it comes back when that mcplocal registers again (when it restarts or reconnects); to stop publishing it, remove it from "agents" in that mcplocal\'s config.json\n',
+    });
+    expect(held.deleted).toEqual(['alice-helper']);
+  });
+
+  it('deletes a public agent without a note, and names one that is not there', async () => {
+    const held = await mcpdHoldingAgent(agentView({ name: 'reviewer' }));
+    expect(await run(['delete', 'agent', 'reviewer'], held.env)).toEqual({ code: 0, stdout: 'agent/reviewer deleted\n', stderr: '' });
+    const again = await run(['delete', 'agent', 'reviewer'], held.env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('reviewer');
+  });
+});
