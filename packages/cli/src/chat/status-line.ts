@@ -23,13 +23,18 @@ const NORMAL = `${ESC}[22m`;
  * - stdout and stderr on the terminal: pin it to the bottom row, below a scroll region the
  *   answer scrolls in;
  * - stderr on the terminal, stdout piped: redraw it in place on stderr (`\r`);
+ * - both on a terminal that says it has no rows to spare (a pty opened without a size, as
+ *   `script` and some `docker exec -t` give): nothing, since a redraw in place would erase the
+ *   answer on the line they share;
  * - stderr not a terminal: nothing (logs and pipes get no control characters).
  */
 export function createStatusLine(stdout: TerminalStream, stderr: TerminalStream): StatusLine {
-  if (stderr.isTTY !== true) return { visible: false, start: () => undefined, update: () => undefined, stop: () => undefined };
-  if (stdout.isTTY === true && (stderr.rows ?? 0) >= 3) return new BottomRowStatusLine(stderr);
+  if (stderr.isTTY !== true) return HIDDEN;
+  if (stdout.isTTY === true) return (stderr.rows ?? 0) >= 3 ? new BottomRowStatusLine(stderr) : HIDDEN;
   return new InPlaceStatusLine(stderr);
 }
+
+const HIDDEN: StatusLine = { visible: false, start: () => undefined, update: () => undefined, stop: () => undefined };
 
 /** The status line on the last row; the rows above it form a scroll region for the answer. */
 export class BottomRowStatusLine implements StatusLine {

@@ -46,6 +46,18 @@ describe('createStatusLine', () => {
     expect(stderr.text).toBe(`\r${ESC}[2K${ESC}[2mwaiting${ESC}[22m\r${ESC}[2K`);
   });
 
+  it('prints nothing when both streams share a terminal that reports no rows, where a redraw would erase the answer', () => {
+    for (const rows of [0, 2]) {
+      const stderr = new CapturedStream({ isTTY: true, rows, columns: 0 });
+      const line = createStatusLine(new CapturedStream({ isTTY: true }), stderr);
+      line.start();
+      line.update('waiting');
+      line.stop();
+      expect(line.visible).toBe(false);
+      expect(stderr.text).toBe('');
+    }
+  });
+
   it('prints nothing when stderr is not a terminal', () => {
     const stderr = new CapturedStream();
     const line = createStatusLine(new CapturedStream({ isTTY: true }), stderr);
