@@ -46,25 +46,18 @@ describe('createStatusLine', () => {
     expect(stderr.text).toBe(`\r${ESC}[2K${ESC}[2mwaiting${ESC}[22m\r${ESC}[2K`);
   });
 
-  it('prints nothing when both streams share a terminal that reports no rows, where a redraw would erase the answer', () => {
-    for (const rows of [0, 2]) {
-      const stderr = new CapturedStream({ isTTY: true, rows, columns: 0 });
-      const line = createStatusLine(new CapturedStream({ isTTY: true }), stderr);
+  it('prints nothing when stderr is not a terminal, or shares with stdout a terminal that reports no rows, where a redraw would erase the answer', () => {
+    for (const [stdout, stderr] of [
+      [new CapturedStream({ isTTY: true }), new CapturedStream()],
+      [new CapturedStream({ isTTY: true }), new CapturedStream({ isTTY: true, rows: 0, columns: 0 })],
+      [new CapturedStream({ isTTY: true }), new CapturedStream({ isTTY: true, rows: 2 })],
+    ] as const) {
+      const line = createStatusLine(stdout, stderr);
       line.start();
       line.update('waiting');
       line.stop();
       expect(line.visible).toBe(false);
       expect(stderr.text).toBe('');
     }
-  });
-
-  it('prints nothing when stderr is not a terminal', () => {
-    const stderr = new CapturedStream();
-    const line = createStatusLine(new CapturedStream({ isTTY: true }), stderr);
-    line.start();
-    line.update('waiting');
-    line.stop();
-    expect(line.visible).toBe(false);
-    expect(stderr.text).toBe('');
   });
 });
