@@ -96,11 +96,18 @@ export function wantsHelp(argv: string[]): boolean {
   return argv.includes('--help') || argv.includes('-h');
 }
 
+/** Node's timers hold at most 2^31 - 1 ms (about 24.8 days): a longer one fires at once, with a warning outside the log. */
+const MOST_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 const seconds = (name: string, fallback: number) =>
-  z.coerce.number({ error: `${name} must be a number of seconds` }).positive(`${name} must be positive`).default(fallback);
+  z.coerce
+    .number({ error: `${name} must be a number of seconds` })
+    .positive(`${name} must be positive`)
+    .max(MOST_TIMER_SECONDS, `${name} must be at most ${MOST_TIMER_SECONDS} (about 24.8 days, the longest timer Node keeps)`)
+    .default(fallback);
 
 /** Seconds where 0 means something (`zeroMeans`); blanks are refused, not read as 0 (an empty variable is unset). */
-const secondsOrZero = (name: string, fallback: number, zeroMeans: string, maxSeconds = Number.MAX_SAFE_INTEGER) =>
+const secondsOrZero = (name: string, fallback: number, zeroMeans: string, maxSeconds = MOST_TIMER_SECONDS) =>
   z
     .preprocess(
       (value) => (typeof value === 'string' && value.trim() === '' ? Number.NaN : value),
@@ -212,7 +219,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): McpdConfig {
       // Env values are strings, so a wrong type is a number that is not one: it says what it was
       // given (no secret is a number).
       const given = issue.code === 'invalid_type' ? present[variable] : undefined;
-      if (given !== undefined) problems.push(`${named ? issue.message : `${variable} must be a number`}, not "${given}"`);
+      const kind = issue.code === 'invalid_type' && issue.expected === 'int' ? 'a whole number' : 'a number';
+      if (given !== undefined) problems.push(`${named ? issue.message : `${variable} must be ${kind}`}, not "${given}"`);
       else problems.push(named ? issue.message : `${variable}: ${issue.message}`);
     }
   }

@@ -109,11 +109,20 @@ describe('loadConfig', () => {
     }
   });
 
-  it('says what a number variable was given when it is not a number', () => {
+  it('says what a number variable was given when it is not a number, or not a whole one', () => {
     expect(problemsOf({ MCPD_QUEUE_MAX_LENGTH: 'abc', MCPD_UPSTREAM_TIMEOUT_SECONDS: 'soon' })).toEqual([
       'MCPD_UPSTREAM_TIMEOUT_SECONDS must be a number of seconds, not "soon"',
       'MCPD_QUEUE_MAX_LENGTH must be a number, not "abc"',
     ]);
+    expect(problemsOf({ MCPD_QUEUE_MAX_LENGTH: '1.5' })).toEqual(['MCPD_QUEUE_MAX_LENGTH must be a whole number, not "1.5"']);
+  });
+
+  it('refuses a time longer than a Node timer holds, which would fire at once', () => {
+    expect(problemsOf({ MCPD_UPSTREAM_TIMEOUT_SECONDS: '3000000', MCPD_RECONNECT_GRACE_SECONDS: '2147484' })).toEqual([
+      'MCPD_UPSTREAM_TIMEOUT_SECONDS must be at most 2147483 (about 24.8 days, the longest timer Node keeps)',
+      'MCPD_RECONNECT_GRACE_SECONDS must be at most 2147483',
+    ]);
+    expect(loadConfig([], { MCPD_UPSTREAM_TIMEOUT_SECONDS: '2147483' }).upstreamHeadersTimeoutMs).toBe(2_147_483_000);
   });
 
   it('rejects unknown flags with the usage line', () => {
