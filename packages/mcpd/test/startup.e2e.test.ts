@@ -79,7 +79,7 @@ describe('mcpd as a process', () => {
       const samePort = startPlain(otherDir, Number(port));
       await expect(samePort).rejects.toThrow(`mcpd could not start: port ${port} on 127.0.0.1 is in use (another mcpd?); stop what listens there, or give this one another --port`);
       await expect(samePort).rejects.not.toThrow(/Admin token/);
-      await expect(stat(join(otherDir, 'pgdata'))).rejects.toThrow(/ENOENT/);
+      await expect(stat(otherDir)).rejects.toThrow(/ENOENT/);
     } finally {
       await first.stop();
     }
@@ -90,6 +90,20 @@ describe('mcpd as a process', () => {
     const after = await startPlain();
     expect((JSON.parse(await readFile(join(dataDir, 'mcpd.lock'), 'utf8')) as { pid: number }).pid).toBe(after.process.pid);
     await after.stop();
+  });
+
+  it('says a --host that is no address of this machine, or no address at all, before it makes a data directory', async () => {
+    const { DATABASE_URL: _ignored, MCPD_BOOTSTRAP_TOKEN: _token, ...env } = process.env;
+    const dataDir = join(home.path, 'data');
+    for (const [host, said] of [
+      ['192.0.2.1', '192.0.2.1 is not an address of this machine; give --host one of its addresses (0.0.0.0 for all of them, 127.0.0.1 for this machine alone)'],
+      ['999.1.1.1', '--host 999.1.1.1 does not resolve to an address; give an address of this machine (0.0.0.0 for all of them, 127.0.0.1 for this machine alone)'],
+    ] as const) {
+      const run = spawnSync(process.execPath, [MCPD_MAIN, '--host', host, '--port', '0', '--data-dir', dataDir], { env, encoding: 'utf8' });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(`mcpd could not start: ${said}\n`);
+      await expect(stat(dataDir)).rejects.toThrow(/ENOENT/);
+    }
   });
 
   it('says a data directory that is a file, or lies inside one, is not a directory', async () => {

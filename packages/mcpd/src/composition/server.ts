@@ -14,7 +14,7 @@ import { sweepLine } from '../services/startup-sweep.js';
 import { UserRepository } from '../repositories/user-repository.js';
 import { makeDataDirPrivate } from '../private-data-dir.js';
 import { lockDataDir, type DataDirLock } from '../data-dir-lock.js';
-import { assertPortFree } from '../assert-port-free.js';
+import { assertPortFree, listenError } from '../assert-port-free.js';
 import { loadOrCreateSecretKey } from '../secret-key-file.js';
 import { bootstrapAdmin } from '../services/bootstrap-admin.js';
 import { sealStoredUrls } from '../services/seal-stored-urls.js';
@@ -85,6 +85,8 @@ export interface RunningServer {
 export async function startServer(config: McpdConfig, options: StartOptions): Promise<RunningServer> {
   const { logger } = options;
   const clock = options.clock ?? systemClock;
+  // First: a start refused for its address leaves no data directory behind.
+  await assertPortFree(config.host, config.port);
   await makeDataDirPrivate(config.dataDir, logger);
   const embedded = !options.database && !config.databaseUrl;
   const lock = embedded
@@ -96,7 +98,6 @@ export async function startServer(config: McpdConfig, options: StartOptions): Pr
       })
     : undefined;
   try {
-    await assertPortFree(config.host, config.port);
     return await startOn(config, options, clock, lock);
   } catch (error) {
     await lock?.release();
@@ -239,7 +240,9 @@ async function startWithDatabase(
     const sweep = await services.startupSweep.run(services.providerSessions.connectedSessionIds(), bus !== undefined);
     const swept = sweepLine(sweep, config.reconnectGraceMs / 1000);
     if (swept) logger.info({ markedInactive: sweep.markedInactive, publishersExpected: sweep.expected, graceSeconds: config.reconnectGraceMs / 1000 }, swept);
-    await app.listen({ host: config.host, port: config.port });
+    await app.listen({ host: config.host, port: config.port }).catch((error: unknown) => {
+      throw listenError(config.host, config.port, error);
+    });
   } catch (error) {
     // Nothing of a start that failed keeps running: not the bus, the beat or the port.
     services.userLoad?.stop();
