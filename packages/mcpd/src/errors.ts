@@ -1,3 +1,4 @@
+import { isConnectionFailure } from '@mcpctl/db';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
 
@@ -113,12 +114,30 @@ export function toHttpError(error: unknown): HttpError {
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new HttpError(status, echo(fastifyError.message ?? 'bad request'), { cause: error });
   }
+  if (isConnectionFailure(error)) return new HttpError(503, DATABASE_UNREACHABLE, { cause: error, retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS });
   return new HttpError(500, 'internal error; the server log has the details', { cause: error });
 }
+
+const DATABASE_UNREACHABLE = 'the database is unreachable; try again shortly';
+/** How soon a caller may try again while the database is away: a PostgreSQL restart or failover takes seconds. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
+/** The outage is logged at most this often, not once per request that meets it. */
+const DATABASE_LINE_INTERVAL_MS = 10_000;
+let databaseLineAt = Number.NEGATIVE_INFINITY;
 
 /** The answer a request's error gets: `toHttpError`, with the route's own body limit named. */
 export function httpErrorFor(request: FastifyRequest, error: unknown): HttpError {
   return tooLargeFor(request, error) ?? toHttpError(error);
+}
+
+/** An error's message and its causes', once each: `Failed query: …: connect ECONNREFUSED …`. */
+function describeCauses(error: unknown): string {
+  const parts: string[] = [];
+  for (let current: unknown = error; current instanceof Error && parts.length < 4; current = current.cause) {
+    // drizzle's `Failed query` repeats the statement and its parameters: the driver's words are the reason.
+    if (!current.message.startsWith('Failed query:') && !parts.includes(current.message)) parts.push(current.message);
+  }
+  return parts.join(': ') || String(error);
 }
 
 /** The one Fastify error handler. */
@@ -127,6 +146,11 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   // 502/503/504 are the upstream's or publisher's state, 508 a caller's loop: none is mcpd failing.
   if (httpError.statusCode >= 500 && ![502, 503, 504, 508].includes(httpError.statusCode)) {
     request.log.error({ err: error, url: echo(request.url), method: request.method }, 'request failed');
+  }
+  // mcpd's own dependency is down: said to the operator, once in a while, with what to check.
+  if (httpError.message === DATABASE_UNREACHABLE && performance.now() - databaseLineAt >= DATABASE_LINE_INTERVAL_MS) {
+    databaseLineAt = performance.now();
+    request.log.error({ reason: describeCauses(error) }, 'the database is unreachable: requests get 503 until it answers again; check that PostgreSQL runs and DATABASE_URL reaches it');
   }
   if (httpError.retryAfterSeconds !== undefined) {
     void reply.header('retry-after', String(Math.max(1, Math.ceil(httpError.retryAfterSeconds))));

@@ -1,0 +1,39 @@
+/** Socket errors of a connection to PostgreSQL that could not be made or was lost. */
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+/** SQLSTATEs of a server that is going away or not taking connections yet (class 08 is all connection exceptions). */
+const SHUTDOWN_STATES = new Set(['57P01', '57P02', '57P03']);
+/** What node-postgres throws, without a code, for a connection that broke or a pool that could not get one. */
+const DRIVER_MESSAGES = [/^Connection terminated/, /^timeout exceeded when trying to connect/, /^Client has encountered a connection error/];
+
+/** A transaction that could not start: the pool found no connection to the database. */
+export class DatabaseUnreachableError extends Error {
+  constructor(cause: unknown) {
+    super('no connection to the database', { cause });
+    this.name = 'DatabaseUnreachableError';
+  }
+}
+
+/** Whether `error` itself is a socket error (a pool's connect throws one bare). */
+export function isSocketError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && SOCKET_CODES.has(code);
+}
+
+/**
+ * Whether `error` says the database could not be reached, rather than that a statement failed:
+ * the one is an outage to wait out, the other a fault. A socket error counts only inside a
+ * query's error (drizzle's `Failed query`) or a transaction's ({@link DatabaseUnreachableError}),
+ * so a model server's refused connection is never taken for the database's.
+ */
+export function isConnectionFailure(error: unknown): boolean {
+  let underQuery = false;
+  for (let current = error, depth = 0; typeof current === 'object' && current !== null && depth < 8; current = (current as { cause?: unknown }).cause, depth += 1) {
+    if (current instanceof DatabaseUnreachableError) return true;
+    const { code, message } = current as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (SHUTDOWN_STATES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
+    if (typeof message === 'string' && DRIVER_MESSAGES.some((pattern) => pattern.test(message))) return true;
+    if (underQuery && isSocketError(current)) return true;
+    if (typeof message === 'string' && message.startsWith('Failed query:')) underQuery = true;
+  }
+  return false;
+}

@@ -1,0 +1,99 @@
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { isConnectionFailure, openDatabase, type DatabaseHandle } from '@mcpctl/db';
+import { createPostgresTestDatabase, TEST_DATABASE_URL_VARIABLE } from '@mcpctl/test-kit';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './support/test-server.js';
+
+const serverUrl = process.env[TEST_DATABASE_URL_VARIABLE];
+
+/** A TCP path to PostgreSQL that the test can cut and mend, as an outage or a failover does. */
+class CuttablePath {
+  readonly #sockets = new Set<Socket>();
+  #server: Server | undefined;
+  port = 0;
+
+  constructor(private readonly target: { host: string; port: number }) {}
+
+  async open(): Promise<void> {
+    this.#server = createServer((client) => {
+      const upstream = connect(this.target.port, this.target.host);
+      for (const socket of [client, upstream]) {
+        this.#sockets.add(socket);
+        socket.on('close', () => this.#sockets.delete(socket));
+        socket.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => this.#server!.listen(this.port, '127.0.0.1', resolve));
+    this.port = (this.#server.address() as AddressInfo).port;
+  }
+
+  async cut(): Promise<void> {
+    for (const socket of this.#sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.#server?.close(() => resolve()));
+  }
+}
+
+describe.runIf(serverUrl)('PostgreSQL away', () => {
+  let mcpd: TestServer;
+  let database: DatabaseHandle;
+  let path: CuttablePath;
+  let drop: () => Promise<void>;
+  const errors: Array<Record<string, unknown>> = [];
+
+  beforeAll(async () => {
+    const created = await createPostgresTestDatabase(serverUrl!);
+    drop = created.drop;
+    const url = new URL(created.url);
+    path = new CuttablePath({ host: url.hostname, port: Number(url.port || 5432) });
+    await path.open();
+    url.hostname = '127.0.0.1';
+    url.port = String(path.port);
+    database = await openDatabase({ url: url.toString(), maxConnections: 3 });
+    mcpd = await startTestServer({
+      database,
+      logger: pino({ level: 'error' }, { write: (line: string) => void errors.push(JSON.parse(line) as Record<string, unknown>) }),
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await mcpd?.close().catch(() => undefined);
+    await database?.close().catch(() => undefined);
+    await drop?.();
+  });
+
+  it('answers 503 with Retry-After saying the database is unreachable, and logs it once, not a stack per request', async () => {
+    expect((await mcpd.api('/api/v1/llms')).status).toBe(200);
+    await path.cut();
+    for (const request of ['/api/v1/llms', '/api/v1/users', '/api/v1/llms']) {
+      // A token the cache does not hold, so the request needs the database.
+      const answer = await fetch(`${mcpd.url}${request}`, { headers: { authorization: 'Bearer mcpctl_not-cached-0123456789abcdefghij' } });
+      expect(answer.status).toBe(503);
+      expect(answer.headers.get('retry-after')).toBe('5');
+      expect(await answer.json()).toEqual({ error: 'the database is unreachable; try again shortly' });
+    }
+    // The lone-process lock says its own piece about the lost connection; requests add one line, not one each.
+    const outage = errors.filter((line) => line.msg === 'the database is unreachable: requests get 503 until it answers again; check that PostgreSQL runs and DATABASE_URL reaches it');
+    expect(outage).toHaveLength(1);
+    expect(String(outage[0]?.reason)).toMatch(/ECONNREFUSED|Connection terminated|no connection to the database/);
+    expect(errors.filter((line) => line.msg === 'request failed')).toEqual([]);
+  });
+});
+
+describe('what counts as the database being away', () => {
+  it('is a connection error of a query or a transaction, or a server shutting down; not a model server refusing, nor a failed statement', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    expect(isConnectionFailure(new Error('Failed query: select 1\nparams: ', { cause: refused }))).toBe(true);
+    expect(isConnectionFailure(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))).toBe(true);
+    expect(isConnectionFailure(Object.assign(new Error('connection failure'), { code: '08006' }))).toBe(true);
+    expect(isConnectionFailure(new Error('Connection terminated unexpectedly'))).toBe(true);
+    // A model server's refused connection, bare or wrapped, is the upstream's failure.
+    expect(isConnectionFailure(refused)).toBe(false);
+    expect(isConnectionFailure(new Error('fetch failed', { cause: refused }))).toBe(false);
+    expect(isConnectionFailure(Object.assign(new Error('duplicate key value'), { code: '23505' }))).toBe(false);
+  });
+});
