@@ -51,7 +51,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
 
 /** Packages only some layers may import: the database below the services, HTTP above them. */
 const PACKAGE_USERS: Record<string, readonly string[]> = {
-  '@mcpctl/db': ['composition', 'services', 'repositories'],
+  // errors.ts tells a database that cannot be reached (503) from a fault (500), by the driver's errors.
+  '@mcpctl/db': ['composition', 'services', 'repositories', 'errors'],
   // errors.ts holds the one error mapper, which answers Fastify's errors.
   fastify: ['composition', 'routes', 'plugins', 'errors'],
   // The provider socket's library: the transport it adapts and the route that upgrades to it.
