@@ -37,3 +37,16 @@ export function isConnectionFailure(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * What a failure of the database says, for a log line: its message and its causes', once each,
+ * without drizzle's `Failed query`, which repeats the statement and its parameters (a caller's
+ * data among them).
+ */
+export function describeDatabaseFailure(error: unknown): string {
+  const parts: string[] = [];
+  for (let current: unknown = error; current instanceof Error && parts.length < 4; current = current.cause) {
+    if (!current.message.startsWith('Failed query:') && !parts.includes(current.message)) parts.push(current.message);
+  }
+  return parts.join(': ') || String(error);
+}

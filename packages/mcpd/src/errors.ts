@@ -1,4 +1,4 @@
-import { isConnectionFailure } from '@mcpctl/db';
+import { describeDatabaseFailure, isConnectionFailure } from '@mcpctl/db';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
 
@@ -130,16 +130,6 @@ export function httpErrorFor(request: FastifyRequest, error: unknown): HttpError
   return tooLargeFor(request, error) ?? toHttpError(error);
 }
 
-/** An error's message and its causes', once each: `Failed query: …: connect ECONNREFUSED …`. */
-function describeCauses(error: unknown): string {
-  const parts: string[] = [];
-  for (let current: unknown = error; current instanceof Error && parts.length < 4; current = current.cause) {
-    // drizzle's `Failed query` repeats the statement and its parameters: the driver's words are the reason.
-    if (!current.message.startsWith('Failed query:') && !parts.includes(current.message)) parts.push(current.message);
-  }
-  return parts.join(': ') || String(error);
-}
-
 /** The one Fastify error handler. */
 export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const httpError = httpErrorFor(request, error);
@@ -150,7 +140,7 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   // mcpd's own dependency is down: said to the operator, once in a while, with what to check.
   if (httpError.message === DATABASE_UNREACHABLE && performance.now() - databaseLineAt >= DATABASE_LINE_INTERVAL_MS) {
     databaseLineAt = performance.now();
-    request.log.error({ reason: describeCauses(error) }, 'the database is unreachable: requests get 503 until it answers again; check that PostgreSQL runs and DATABASE_URL reaches it');
+    request.log.error({ reason: describeDatabaseFailure(error) }, 'the database is unreachable: requests get 503 until it answers again; check that PostgreSQL runs and DATABASE_URL reaches it');
   }
   if (httpError.retryAfterSeconds !== undefined) {
     void reply.header('retry-after', String(Math.max(1, Math.ceil(httpError.retryAfterSeconds))));

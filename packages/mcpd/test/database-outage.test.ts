@@ -1,9 +1,13 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { isConnectionFailure, openDatabase, type DatabaseHandle } from '@mcpctl/db';
+import { ManualClock } from '@mcpctl/clock/manual';
+import { isConnectionFailure, openDatabase, type DatabaseHandle, type NewAuditRecordRow } from '@mcpctl/db';
 import { createPostgresTestDatabase, TEST_DATABASE_URL_VARIABLE } from '@mcpctl/test-kit';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditRepository } from '../src/repositories/audit-repository.js';
+import { AuditWriter } from '../src/services/audit-writer.js';
+import { eventually } from './support/eventually.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 
 const serverUrl = process.env[TEST_DATABASE_URL_VARIABLE];
@@ -35,6 +39,11 @@ class CuttablePath {
   async cut(): Promise<void> {
     for (const socket of this.#sockets) socket.destroy();
     await new Promise<void>((resolve) => this.#server?.close(() => resolve()));
+  }
+
+  /** Listens again on the same port: the database is back where it was. */
+  mend(): Promise<void> {
+    return this.open();
   }
 }
 
@@ -81,7 +90,42 @@ describe.runIf(serverUrl)('PostgreSQL away', () => {
     expect(outage).toHaveLength(1);
     expect(String(outage[0]?.reason)).toMatch(/ECONNREFUSED|Connection terminated|no connection to the database/);
     expect(errors.filter((line) => line.msg === 'request failed')).toEqual([]);
+    await path.mend();
+    await eventually(async () => (await mcpd.api('/api/v1/llms')).status === 200);
   });
+
+  it('keeps audit records the database could not take, in order, and stores them once it is back; reports them lost only at close', async () => {
+    const clock = new ManualClock();
+    const audit = new AuditRepository(database.db, database.copyRows);
+    const held: number[] = [];
+    const lost: number[] = [];
+    const writer = new AuditWriter(audit, { clock, flushIntervalMs: 60_000, maxBatch: 100, onHeld: (_error, count) => held.push(count), onError: (_error, count) => lost.push(count) });
+    await path.cut();
+    writer.record(auditRecord('first'));
+    await writer.flush();
+    writer.record(auditRecord('second'));
+    await writer.flush();
+    expect(held).toEqual([1]);
+    await path.mend();
+    // The retry comes on the writer's clock, 5 s after the last attempt.
+    clock.advance(5_000);
+    await eventually(async () => (await audit.list({ limit: 10, llmName: 'outage-llm' })).length === 2);
+    // Newest first: stored in the order they were recorded.
+    expect((await audit.list({ limit: 10, llmName: 'outage-llm' })).map((row) => row.userName)).toEqual(['second', 'first']);
+    expect(lost).toEqual([]);
+
+    await path.cut();
+    writer.record(auditRecord('third'));
+    await writer.close();
+    expect(held).toEqual([1, 1]);
+    expect(lost).toEqual([1]);
+    await path.mend();
+  });
+});
+
+const auditRecord = (userName: string): NewAuditRecordRow => ({
+  at: new Date('2026-03-01T10:00:00.000Z'), userId: null, userName, llmName: 'outage-llm', servedBy: null, endpoint: 'chat.completions', streaming: false,
+  status: 200, latencyMs: 1, firstTokenMs: null, queueMs: null, promptTokens: null, completionTokens: null, error: null,
 });
 
 describe('what counts as the database being away', () => {

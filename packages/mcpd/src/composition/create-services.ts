@@ -1,5 +1,5 @@
 import type { ProviderTransport } from '@mcpctl/protocol';
-import type { DatabaseHandle } from '@mcpctl/db';
+import { describeDatabaseFailure, type DatabaseHandle } from '@mcpctl/db';
 import { Agent } from 'undici';
 import type { Logger } from 'pino';
 import type { Clock } from '@mcpctl/clock';
@@ -159,6 +159,9 @@ export function createServices(options: ServiceOptions): RunningServices {
     onError: (error, lost, who) => {
       metrics.auditDropped.inc(lost);
       options.logger.error({ err: error, lost, records: who.slice(0, 20) }, 'audit records could not be stored');
+    },
+    onHeld: (error, held) => {
+      options.logger.warn({ reason: describeDatabaseFailure(error), held }, 'the database is unreachable: audit records are kept in memory and stored once it answers (tried every 5 s)');
     },
   });
   // One connection pool per upstream origin, kept alive between requests.
@@ -413,7 +416,7 @@ export function createServices(options: ServiceOptions): RunningServices {
     live,
     close: async () => {
       live.closeAll();
-      await auditWriter.flush();
+      await auditWriter.close();
       inferenceFailures.close();
       await Promise.all([upstreamAgent.close(), guardedUpstreamAgent.close()]);
     },

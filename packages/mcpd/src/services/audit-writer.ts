@@ -1,5 +1,5 @@
 import type { Cancel, Clock } from '@mcpctl/clock';
-import type { NewAuditRecordRow } from '@mcpctl/db';
+import { isConnectionFailure, type NewAuditRecordRow } from '@mcpctl/db';
 import type { AuditRepository } from '../repositories/audit-repository.js';
 import { boundAuditRecord } from './bound-audit-record.js';
 
@@ -15,7 +15,17 @@ export interface AuditWriterOptions {
    * status). Called once per failed flush, with the last error.
    */
   onError(error: unknown, lost: number, who: string[]): void;
+  /**
+   * The database could not be reached: the records are kept (up to `maxPending`) and tried again
+   * every `retryMs`. Called when that starts, not at each retry.
+   */
+  onHeld?(error: unknown, held: number): void;
+  /** How soon a batch the database could not take is tried again; 5 s unless told. */
+  retryMs?: number;
 }
+
+const DEFAULT_RETRY_MS = 5_000;
+const DEFAULT_MAX_PENDING = 100_000;
 
 /**
  * Collects audit records in memory and writes them in batches, so an inference never waits
@@ -26,6 +36,8 @@ export class AuditWriter {
   #cancelTimer: Cancel | undefined;
   #flushing: Promise<void> = Promise.resolve();
   #dropped = 0;
+  /** The error that keeps records held while the database is away; undefined while it answers. */
+  #heldBy: unknown;
 
   constructor(
     private readonly audit: AuditRepository,
@@ -37,7 +49,7 @@ export class AuditWriter {
   }
 
   record(entry: NewAuditRecordRow): void {
-    if (this.#pending.length >= (this.options.maxPending ?? 100_000)) {
+    if (this.#pending.length >= (this.options.maxPending ?? DEFAULT_MAX_PENDING)) {
       this.#dropped += 1;
       return;
     }
@@ -59,11 +71,39 @@ export class AuditWriter {
       if (batch.length === 0) return;
       try {
         await this.audit.insertMany(batch);
+        this.#heldBy = undefined;
       } catch (error) {
-        await this.#insertOneByOne(batch, error);
+        // An outage (a PostgreSQL restart, a failover) passes: the rows are stored once it does.
+        if (isConnectionFailure(error)) this.#hold(batch, error);
+        else await this.#insertOneByOne(batch, error);
       }
     });
     return this.#flushing;
+  }
+
+  /**
+   * Writes what is left, as `flush`, for the last time: records the database still could not take
+   * are reported lost, not kept for a retry that will not come.
+   */
+  async close(): Promise<void> {
+    await this.flush();
+    this.#cancelTimer?.();
+    this.#cancelTimer = undefined;
+    const left = this.#pending;
+    this.#pending = [];
+    if (left.length > 0) this.options.onError(this.#heldBy, left.length, left.map(describe));
+  }
+
+  /** Puts `batch` back before what came since, and tries again later. */
+  #hold(batch: NewAuditRecordRow[], error: unknown): void {
+    if (this.#heldBy === undefined) this.options.onHeld?.(error, batch.length + this.#pending.length);
+    this.#heldBy = error;
+    const kept = [...batch, ...this.#pending];
+    const room = this.options.maxPending ?? DEFAULT_MAX_PENDING;
+    this.#dropped += Math.max(0, kept.length - room);
+    this.#pending = kept.slice(0, room);
+    this.#cancelTimer?.();
+    this.#cancelTimer = this.options.clock.after(this.options.retryMs ?? DEFAULT_RETRY_MS, () => void this.flush());
   }
 
   /**
