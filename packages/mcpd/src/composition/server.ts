@@ -286,6 +286,14 @@ async function startWithDatabase(
         // A rolling restart: new connections go to the replicas that stay; those already here are
         // served, each closed after its answer; publishers move over without failing a task.
         stopAccepting(app);
+        const publishers = services.hub.sessionIds().length;
+        if (publishers > 0) {
+          // The stop waits on them: said, so a replica that takes seconds to stop is not taken for a hung one.
+          logger.info(
+            { publishers, waitSeconds: config.shutdownDeadlineMs / 1000 },
+            "moving this replica's publishers to the replicas that stay: the stop waits for each to connect to one (up to the shutdown deadline; with no other replica up, that long)",
+          );
+        }
         moved = services.providerSessions.moveAway((sessionId, channel) => services.router.moveAway(sessionId, channel, config.shutdownDeadlineMs));
         // Awaited after the callers' answers; a failure meanwhile must not crash the process.
         moved.catch(() => undefined);
