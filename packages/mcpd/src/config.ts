@@ -65,6 +65,8 @@ export interface McpdConfig {
   trustProxy: boolean | string[];
   /** A bearer token that may read `/metrics` and nothing else. */
   metricsToken: string | undefined;
+  /** `--forget-unreadable-secrets`: clear the stored secrets the key cannot open, instead of refusing to start. */
+  forgetUnreadableSecrets: boolean;
 }
 
 export class ConfigError extends Error {
@@ -74,7 +76,7 @@ export class ConfigError extends Error {
   }
 }
 
-const USAGE = `usage: mcpd [--host ${DEFAULT_HOST}] [--port ${DEFAULT_PORT}] [--data-dir DIR]`;
+const USAGE = `usage: mcpd [--host ${DEFAULT_HOST}] [--port ${DEFAULT_PORT}] [--data-dir DIR] [--forget-unreadable-secrets]`;
 
 /** What `mcpd --help` prints: the flags, and where the rest of the settings come from. */
 export const HELP = `${USAGE}
@@ -84,6 +86,9 @@ Serves the mcpctl registry, RBAC and the OpenAI-compatible inference API.
   --host HOST      address to listen on (default ${DEFAULT_HOST})
   --port PORT      port to listen on, 0 for a free one (default ${DEFAULT_PORT})
   --data-dir DIR   embedded database, secret key and admin token (default ~/.mcpctl/mcpd-data)
+  --forget-unreadable-secrets
+                   the secret key is lost: clear the LLMs' API keys and URL credentials it
+                   cannot open, and start (each LLM is then given its key again)
 
 Without DATABASE_URL the data lives in an embedded PostgreSQL in DIR; DATABASE_URL=postgres://…
 uses a PostgreSQL server (MCPD_SECRET_KEY is then required); MCPD_NATS_URL=nats://… with it runs
@@ -197,11 +202,11 @@ const environmentSchema = z.object({
 /** Reads flags and environment; throws a ConfigError listing every problem at once. */
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): McpdConfig {
   const problems: string[] = [];
-  let flags: { host?: string | undefined; port?: string | undefined; 'data-dir'?: string | undefined } = {};
+  let flags: { host?: string | undefined; port?: string | undefined; 'data-dir'?: string | undefined; 'forget-unreadable-secrets'?: boolean | undefined } = {};
   try {
     flags = parseArgs({
       args: argv,
-      options: { host: { type: 'string' }, port: { type: 'string' }, 'data-dir': { type: 'string' } },
+      options: { host: { type: 'string' }, port: { type: 'string' }, 'data-dir': { type: 'string' }, 'forget-unreadable-secrets': { type: 'boolean' } },
       strict: true,
     }).values;
   } catch (error) {
@@ -238,6 +243,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): McpdConfig {
     dataDir: flags['data-dir'] ?? join(env.MCPCTL_HOME ?? join(homedir(), '.mcpctl'), 'mcpd-data'),
     databaseUrl: values.DATABASE_URL,
     secretKey: values.MCPD_SECRET_KEY,
+    forgetUnreadableSecrets: flags['forget-unreadable-secrets'] === true,
     bootstrapToken: values.MCPD_BOOTSTRAP_TOKEN,
     logLevel: values.MCPD_LOG_LEVEL,
     bodyLimitBytes: values.MCPD_BODY_LIMIT_BYTES,

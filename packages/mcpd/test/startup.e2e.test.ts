@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { chmod, chown, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { MCPD_MAIN, makeTempDir, parseLogLine, spawnMcpd, spawnService, startFakeUpstream, type TempDir } from '@mcpctl/test-kit';
@@ -23,12 +23,12 @@ describe('mcpd as a process', () => {
     await home.cleanup();
   });
 
-  const startPlain = (dataDir = join(home.path, 'data'), port = 0) => {
+  const startPlain = (dataDir = join(home.path, 'data'), port = 0, flags: string[] = []) => {
     const { DATABASE_URL: _ignored, MCPD_BOOTSTRAP_TOKEN: _token, ...env } = process.env;
     return spawnService({
       name: 'mcpd',
       main: MCPD_MAIN,
-      args: ['--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir],
+      args: ['--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, ...flags],
       env,
       ready: (line) => {
         const record = parseLogLine(line);
@@ -179,6 +179,39 @@ describe('mcpd as a process', () => {
     }
     const { code, output } = await exited;
     expect(code, output).toBe(0);
+  });
+
+  it('refuses a secret key that opens none of the stored secrets, and with --forget-unreadable-secrets clears them and starts', async () => {
+    const dataDir = join(home.path, 'data');
+    const first = await startPlain(dataDir);
+    const token = (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim();
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const created = await fetch(`${first.value}/api/v1/llms`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'keyed', type: 'openai', model: 'm', url: 'http://127.0.0.1:9/v1', apiKey: 'sk-lost-with-its-key' }),
+    });
+    expect(created.status).toBe(201);
+    await first.stop();
+    // The key file lost: the next start makes a new one, which opens nothing stored.
+    await rm(join(dataDir, 'secret-key'));
+    const refused = startPlain(dataDir);
+    await expect(refused).rejects.toThrow(/exited \(code 1\)/);
+    await expect(refused).rejects.toThrow(
+      `it is not the key they were sealed with; start with that key (every replica takes the same one). If it is lost for good, start once with --forget-unreadable-secrets: the secrets it cannot open are cleared, and each of those LLMs is given its key again (docs/deploy.md)`,
+    );
+    const forgetting = await startPlain(dataDir, 0, ['--forget-unreadable-secrets']);
+    const cleared = forgetting
+      .output()
+      .split('\n')
+      .map((line) => parseLogLine(line))
+      .find((record) => typeof record?.msg === 'string' && record.msg.startsWith('cleared the secrets of these LLMs'));
+    expect(cleared?.llms).toEqual(['keyed']);
+    expect((await fetch(`${forgetting.value}/api/v1/llms/keyed`, { headers })).status).toBe(200);
+    await forgetting.stop();
+    // Nothing unreadable is left: a plain start goes through.
+    const after = await startPlain(dataDir);
+    await after.stop();
   });
 
   it('refuses to start on PostgreSQL without MCPD_SECRET_KEY, naming every problem', async () => {

@@ -142,9 +142,15 @@ async function startWithDatabase(
     bootstrapAdmin({ users: new UserRepository(tx), tokens: new TokenRepository(tx), roleBindings: new RoleBindingRepository(tx) }, config.bootstrapToken, clock.now()),
   );
   const box = new SecretBox(secretKey);
-  const keyCheck = await checkSecretKey(new LlmRepository(db), box, config.secretKey === undefined ? `the key in ${join(config.dataDir, 'secret-key')}` : 'MCPD_SECRET_KEY');
-  if (keyCheck.unreadable.length > 0) {
-    logger.warn({ llms: keyCheck.unreadable }, 'the secrets of these LLMs cannot be opened with MCPD_SECRET_KEY; calls to them fail until their key or URL is written again');
+  const keySource = config.secretKey === undefined ? `the key in ${join(config.dataDir, 'secret-key')}` : 'MCPD_SECRET_KEY';
+  const forget = config.forgetUnreadableSecrets;
+  const keyCheck = forget
+    ? await runExclusively(db, 'forgetSecrets', (tx) => checkSecretKey(new LlmRepository(tx), box, keySource, true))
+    : await checkSecretKey(new LlmRepository(db), box, keySource);
+  if (keyCheck.unreadable.length > 0 && forget) {
+    logger.warn({ llms: keyCheck.unreadable }, `cleared the secrets of these LLMs, which ${keySource} cannot open: give each its API key (and any user:pass@ of its URL) again, with mcpctl apply or PUT`);
+  } else if (keyCheck.unreadable.length > 0) {
+    logger.warn({ llms: keyCheck.unreadable }, `the secrets of these LLMs cannot be opened with ${keySource}; calls to them fail until their key or URL is written again (or start once with --forget-unreadable-secrets to clear them)`);
   }
   // Rows from before URLs were sealed: replicas starting together seal each row once.
   const sealed = await runExclusively(db, 'sealUrls', (tx) => sealStoredUrls(new LlmRepository(tx), box));

@@ -7,7 +7,7 @@ import { rawRows } from './raw-rows.js';
  * transaction (a pooled connection can hold no lock across statements otherwise). Fixed 64-bit
  * numbers, distinct from the migration lock and the namespace lock.
  */
-const KEYS = { bootstrap: 4_172_311_987, lifecycleSweep: 4_172_311_988, sealUrls: 4_172_311_989, access: 4_172_311_991 } as const;
+const KEYS = { bootstrap: 4_172_311_987, lifecycleSweep: 4_172_311_988, sealUrls: 4_172_311_989, access: 4_172_311_991, forgetSecrets: 4_172_311_992 } as const;
 
 export type Singleton = keyof typeof KEYS;
 
