@@ -2,6 +2,8 @@
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
 /** SQLSTATEs of a server that is going away or not taking connections yet (class 08 is all connection exceptions). */
 const SHUTDOWN_STATES = new Set(['57P01', '57P02', '57P03']);
+/** Class 08 but a fault, not an outage: waiting would not mend it. */
+const PROTOCOL_VIOLATION = '08P01';
 /** What node-postgres throws, without a code, for a connection that broke or a pool that could not get one. */
 const DRIVER_MESSAGES = [/^Connection terminated/, /^timeout exceeded when trying to connect/, /^Client has encountered a connection error/];
 
@@ -30,7 +32,7 @@ export function isConnectionFailure(error: unknown): boolean {
   for (let current = error, depth = 0; typeof current === 'object' && current !== null && depth < 8; current = (current as { cause?: unknown }).cause, depth += 1) {
     if (current instanceof DatabaseUnreachableError) return true;
     const { code, message } = current as { code?: unknown; message?: unknown };
-    if (typeof code === 'string' && (SHUTDOWN_STATES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
+    if (typeof code === 'string' && (SHUTDOWN_STATES.has(code) || (/^08[0-9A-Z]{3}$/.test(code) && code !== PROTOCOL_VIOLATION))) return true;
     if (typeof message === 'string' && DRIVER_MESSAGES.some((pattern) => pattern.test(message))) return true;
     if (underQuery && isSocketError(current)) return true;
     if (typeof message === 'string' && message.startsWith('Failed query:')) underQuery = true;
@@ -45,8 +47,15 @@ export function isConnectionFailure(error: unknown): boolean {
  */
 export function describeDatabaseFailure(error: unknown): string {
   const parts: string[] = [];
-  for (let current: unknown = error; current instanceof Error && parts.length < 4; current = current.cause) {
-    if (!current.message.startsWith('Failed query:') && !parts.includes(current.message)) parts.push(current.message);
+  const pending: unknown[] = [error];
+  for (let seen = 0; pending.length > 0 && seen < 8 && parts.length < 4; seen += 1) {
+    const current = pending.shift();
+    if (!(current instanceof Error)) continue;
+    // An AggregateError (a host of several addresses, each refused) says nothing itself: its errors do.
+    const said = current.message || (current as { code?: unknown }).code;
+    if (typeof said === 'string' && said !== '' && !said.startsWith('Failed query:') && !parts.includes(said)) parts.push(said);
+    if (current instanceof AggregateError) pending.push(...(current.errors as unknown[]).slice(0, 2));
+    pending.push(current.cause);
   }
-  return parts.join(': ') || String(error);
+  return parts.join(': ') || 'the database failed, and said nothing more';
 }

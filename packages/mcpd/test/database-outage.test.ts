@@ -97,27 +97,37 @@ describe.runIf(serverUrl)('PostgreSQL away', () => {
   it('keeps audit records the database could not take, in order, and stores them once it is back; reports them lost only at close', async () => {
     const clock = new ManualClock();
     const audit = new AuditRepository(database.db, database.copyRows);
+    // The real repository, its attempts counted.
+    let attempts = 0;
+    const insertMany = audit.insertMany.bind(audit);
+    audit.insertMany = (rows) => ((attempts += 1), insertMany(rows));
     const held: number[] = [];
     const lost: number[] = [];
     const writer = new AuditWriter(audit, { clock, flushIntervalMs: 60_000, maxBatch: 100, onHeld: (_error, count) => held.push(count), onError: (_error, count) => lost.push(count) });
     await path.cut();
+    // Two flushes queued at once: the second goes out after the first's batch is put back, not ahead of it.
     writer.record(auditRecord('first'));
-    await writer.flush();
+    const flushing = writer.flush();
     writer.record(auditRecord('second'));
-    await writer.flush();
-    expect(held).toEqual([1]);
+    await Promise.all([flushing, writer.flush()]);
+    // Said once, counting both (the second came before the first write ran).
+    expect(held).toEqual([2]);
+    // Past a batch's worth while held: no attempt of its own, the retry's timer decides.
+    const more = Array.from({ length: 150 }, (_, index) => `more-${String(index).padStart(3, '0')}`);
+    for (const name of more) writer.record(auditRecord(name));
+    expect(attempts).toBe(2);
     await path.mend();
     // The retry comes on the writer's clock, 5 s after the last attempt.
     clock.advance(5_000);
-    await eventually(async () => (await audit.list({ limit: 10, llmName: 'outage-llm' })).length === 2);
+    await eventually(async () => (await audit.list({ limit: 200, llmName: 'outage-llm' })).length === 152);
     // Newest first: stored in the order they were recorded.
-    expect((await audit.list({ limit: 10, llmName: 'outage-llm' })).map((row) => row.userName)).toEqual(['second', 'first']);
+    expect((await audit.list({ limit: 200, llmName: 'outage-llm' })).map((row) => row.userName).reverse()).toEqual(['first', 'second', ...more]);
     expect(lost).toEqual([]);
 
     await path.cut();
     writer.record(auditRecord('third'));
     await writer.close();
-    expect(held).toEqual([1, 1]);
+    expect(held).toEqual([2, 1]);
     expect(lost).toEqual([1]);
     await path.mend();
   });

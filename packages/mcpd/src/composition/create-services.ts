@@ -158,7 +158,8 @@ export function createServices(options: ServiceOptions): RunningServices {
     maxBatch: 500,
     onError: (error, lost, who) => {
       metrics.auditDropped.inc(lost);
-      options.logger.error({ err: error, lost, records: who.slice(0, 20) }, 'audit records could not be stored');
+      // The driver's words: a failed query's own error repeats the statement and the records' values.
+      options.logger.error({ reason: describeDatabaseFailure(error), lost, records: who.slice(0, 20) }, 'audit records could not be stored');
     },
     onHeld: (error, held) => {
       options.logger.warn({ reason: describeDatabaseFailure(error), held }, 'the database is unreachable: audit records are kept in memory and stored once it answers (tried every 5 s)');

@@ -36,6 +36,8 @@ export class AuditWriter {
   #cancelTimer: Cancel | undefined;
   #flushing: Promise<void> = Promise.resolve();
   #dropped = 0;
+  /** Dropped for want of room and not yet reported. */
+  #unreported = 0;
   /** The error that keeps records held while the database is away; undefined while it answers. */
   #heldBy: unknown;
 
@@ -51,33 +53,25 @@ export class AuditWriter {
   record(entry: NewAuditRecordRow): void {
     if (this.#pending.length >= (this.options.maxPending ?? DEFAULT_MAX_PENDING)) {
       this.#dropped += 1;
+      this.#unreported += 1;
       return;
     }
     this.#pending.push(boundAuditRecord(entry));
-    if (this.#pending.length >= this.options.maxBatch) {
+    // While the database is away the retry's timer decides: a full batch would only fail again.
+    if (this.#pending.length >= this.options.maxBatch && this.#heldBy === undefined) {
       void this.flush();
     } else if (!this.#cancelTimer) {
       this.#cancelTimer = this.options.clock.after(this.options.flushIntervalMs, () => void this.flush());
     }
   }
 
-  /** Writes everything recorded so far; resolves when it is stored. */
+  /** Writes everything recorded so far; resolves when it is stored (or held, while the database is away). */
   flush(): Promise<void> {
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
-    const batch = this.#pending;
-    this.#pending = [];
-    this.#flushing = this.#flushing.then(async () => {
-      if (batch.length === 0) return;
-      try {
-        await this.audit.insertMany(batch);
-        this.#heldBy = undefined;
-      } catch (error) {
-        // An outage (a PostgreSQL restart, a failover) passes: the rows are stored once it does.
-        if (isConnectionFailure(error)) this.#hold(batch, error);
-        else await this.#insertOneByOne(batch, error);
-      }
-    });
+    // What is pending when the write runs, not when it was asked for: a batch put back by the
+    // write before it then goes out ahead of what came after it.
+    this.#flushing = this.#flushing.then(() => this.#write());
     return this.#flushing;
   }
 
@@ -86,24 +80,64 @@ export class AuditWriter {
    * are reported lost, not kept for a retry that will not come.
    */
   async close(): Promise<void> {
-    await this.flush();
+    // A write under way may put its batch back: written again until nothing is left or the database is away.
+    do await this.flush();
+    while (this.#pending.length > 0 && this.#heldBy === undefined);
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
     const left = this.#pending;
     this.#pending = [];
-    if (left.length > 0) this.options.onError(this.#heldBy, left.length, left.map(describe));
+    if (left.length > 0) this.#lost(this.#heldBy, left.length, left.map(describe));
+  }
+
+  async #write(): Promise<void> {
+    const batch = this.#pending;
+    this.#pending = [];
+    if (batch.length > 0) {
+      try {
+        await this.audit.insertMany(batch);
+        this.#heldBy = undefined;
+      } catch (error) {
+        // An outage (a PostgreSQL restart, a failover) passes: the rows are stored once it does.
+        if (isConnectionFailure(error)) this.#hold(batch, error);
+        else await this.#insertOneByOne(batch, error);
+      }
+    }
+    if (this.#unreported > 0) {
+      const count = this.#unreported;
+      this.#unreported = 0;
+      this.#lost(new Error(`more audit records waited than the ${this.options.maxPending ?? DEFAULT_MAX_PENDING} kept`, { cause: this.#heldBy }), count, []);
+    }
   }
 
   /** Puts `batch` back before what came since, and tries again later. */
   #hold(batch: NewAuditRecordRow[], error: unknown): void {
-    if (this.#heldBy === undefined) this.options.onHeld?.(error, batch.length + this.#pending.length);
+    if (this.#heldBy === undefined) {
+      const held = batch.length + this.#pending.length;
+      this.#tell(() => this.options.onHeld?.(error, held));
+    }
     this.#heldBy = error;
     const kept = [...batch, ...this.#pending];
     const room = this.options.maxPending ?? DEFAULT_MAX_PENDING;
-    this.#dropped += Math.max(0, kept.length - room);
+    const overflow = Math.max(0, kept.length - room);
+    this.#dropped += overflow;
+    this.#unreported += overflow;
     this.#pending = kept.slice(0, room);
     this.#cancelTimer?.();
     this.#cancelTimer = this.options.clock.after(this.options.retryMs ?? DEFAULT_RETRY_MS, () => void this.flush());
+  }
+
+  #lost(error: unknown, lost: number, who: string[]): void {
+    this.#tell(() => this.options.onError(error, lost, who));
+  }
+
+  /** A listener that throws must not stop the writer: every later flush would fail with it. */
+  #tell(listener: () => void): void {
+    try {
+      listener();
+    } catch {
+      // The listener's own failure (a logger that broke) has nowhere better to go.
+    }
   }
 
   /**
@@ -126,7 +160,7 @@ export class AuditWriter {
         }
       }
     }
-    if (lost.length > 0) this.options.onError(lastError, lost.length, lost.map(describe));
+    if (lost.length > 0) this.#lost(lastError, lost.length, lost.map(describe));
   }
 }
 
