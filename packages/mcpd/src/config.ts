@@ -1,4 +1,4 @@
-import { isIP, isIPv4 } from 'node:net';
+import { compile as compileTrust } from '@fastify/proxy-addr';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -289,34 +289,33 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): McpdConfig {
   };
 }
 
-/** Names proxy-addr takes for the ranges they stand for. */
-const TRUSTED_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
-
 /**
  * The first entry of `MCPD_TRUST_PROXY` Fastify would refuse at the start (after the database is
- * made and the admin token shown), or undefined when there is none: an address, an address with a
- * prefix length or an IPv4 netmask, or a range's name.
+ * made and the admin token shown), or undefined when there is none: each is read by the same
+ * proxy-addr Fastify hands it to.
  */
 function untrustableEntry(value: string): string | undefined {
   if (value === 'true' || value === 'false') return undefined;
+  return splitList(value).find((entry) => {
+    try {
+      compileTrust([entry]);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+}
+
+function splitList(value: string): string[] {
   return value
     .split(',')
     .map((entry) => entry.trim())
-    .filter((entry) => entry !== '')
-    .find((entry) => {
-      if (TRUSTED_RANGE_NAMES.has(entry)) return false;
-      const [address = '', prefix, ...rest] = entry.split('/');
-      const family = isIP(address);
-      if (family === 0 || rest.length > 0) return true;
-      if (prefix === undefined) return false;
-      if (family === 4 && isIPv4(prefix)) return false;
-      return !/^\d{1,3}$/.test(prefix) || Number(prefix) > (family === 4 ? 32 : 128);
-    });
+    .filter((entry) => entry !== '');
 }
 
 /** `true`, `false`, or the proxies' addresses (comma-separated, CIDR allowed). */
 function parseTrustProxy(value: string | undefined): boolean | string[] {
   if (value === undefined || value === 'false') return false;
   if (value === 'true') return true;
-  return value.split(',').map((address) => address.trim()).filter((address) => address !== '');
+  return splitList(value);
 }

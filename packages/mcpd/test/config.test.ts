@@ -102,7 +102,7 @@ describe('loadConfig', () => {
     expect(trust('true')).toBe(true);
     expect(trust('false')).toBe(false);
     expect(trust('10.0.0.0/8, ::1,loopback,192.168.0.0/255.255.0.0,fe80::/10,203.0.113.7')).toEqual(['10.0.0.0/8', '::1', 'loopback', '192.168.0.0/255.255.0.0', 'fe80::/10', '203.0.113.7']);
-    for (const entry of ['maybe', '10.0.0.0/33', '::1/129', '10.0.0.1/8/1', '10.0.0.0/x', '300.1.1.1']) {
+    for (const entry of ['maybe', '10.0.0.0/33', '::1/129', '10.0.0.1/8/1', '10.0.0.0/x', '300.1.1.1', '0.0.0.0/0', '::/0', '10.0.0.0/255.0.255.0']) {
       expect(problemsOf({ MCPD_TRUST_PROXY: `127.0.0.1,${entry}` })).toEqual([
         `MCPD_TRUST_PROXY: "${entry}" is not an IP address, a range (10.0.0.0/8) or one of loopback, linklocal, uniquelocal; give true, false, or a comma-separated list of those`,
       ]);
