@@ -104,12 +104,12 @@ export function wantsHelp(argv: string[]): boolean {
 /** Node's timers hold at most 2^31 - 1 ms (about 24.8 days): a longer one fires at once, with a warning outside the log. */
 const MOST_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
+/** A time mcpd only counts back from `now` (a cutoff, a window), never sets a timer for: no bound. */
+const period = (name: string, fallback: number) => z.coerce.number({ error: `${name} must be a number of seconds` }).positive(`${name} must be positive`).default(fallback);
+
+/** A time a timer waits for: at most what a Node timer holds. */
 const seconds = (name: string, fallback: number) =>
-  z.coerce
-    .number({ error: `${name} must be a number of seconds` })
-    .positive(`${name} must be positive`)
-    .max(MOST_TIMER_SECONDS, `${name} must be at most ${MOST_TIMER_SECONDS} (about 24.8 days, the longest timer Node keeps)`)
-    .default(fallback);
+  period(name, fallback).pipe(z.number().max(MOST_TIMER_SECONDS, `${name} must be at most ${MOST_TIMER_SECONDS} (about 24.8 days, the longest timer Node keeps)`));
 
 /** Seconds where 0 means something (`zeroMeans`); blanks are refused, not read as 0 (an empty variable is unset). */
 const secondsOrZero = (name: string, fallback: number, zeroMeans: string, maxSeconds = MOST_TIMER_SECONDS) =>
@@ -119,7 +119,7 @@ const secondsOrZero = (name: string, fallback: number, zeroMeans: string, maxSec
       z.coerce
         .number({ error: `${name} must be a number of seconds` })
         .min(0, `${name} must be 0 (${zeroMeans}) or more`)
-        .max(maxSeconds, `${name} must be at most ${maxSeconds}`),
+        .max(maxSeconds, maxSeconds === MOST_TIMER_SECONDS ? `${name} must be at most ${maxSeconds} (about 24.8 days, the longest timer Node keeps)` : `${name} must be at most ${maxSeconds}`),
     )
     .default(fallback);
 
@@ -149,8 +149,8 @@ const environmentSchema = z.object({
   MCPD_RECONNECT_GRACE_SECONDS: secondsOrZero('MCPD_RECONNECT_GRACE_SECONDS', 15, 'no grace'),
   MCPD_POOL_MEMBER_COOLDOWN_SECONDS: secondsOrZero('MCPD_POOL_MEMBER_COOLDOWN_SECONDS', 30, 'no cooldown'),
   MCPD_RELAY_TIMEOUT_SECONDS: seconds('MCPD_RELAY_TIMEOUT_SECONDS', 300),
-  MCPD_HEARTBEAT_TIMEOUT_SECONDS: seconds('MCPD_HEARTBEAT_TIMEOUT_SECONDS', 90),
-  MCPD_INACTIVE_RETENTION_SECONDS: seconds('MCPD_INACTIVE_RETENTION_SECONDS', 4 * 60 * 60),
+  MCPD_HEARTBEAT_TIMEOUT_SECONDS: period('MCPD_HEARTBEAT_TIMEOUT_SECONDS', 90),
+  MCPD_INACTIVE_RETENTION_SECONDS: period('MCPD_INACTIVE_RETENTION_SECONDS', 4 * 60 * 60),
   MCPD_GC_INTERVAL_SECONDS: seconds('MCPD_GC_INTERVAL_SECONDS', 60),
   // mcplocal takes an SSE stream silent for 65 s for lost: a ping must come well before.
   MCPD_PING_INTERVAL_SECONDS: seconds('MCPD_PING_INTERVAL_SECONDS', 20).pipe(z.number().max(60, 'MCPD_PING_INTERVAL_SECONDS must be at most 60 (mcplocal takes a stream silent for 65 s for lost)')),
@@ -161,7 +161,7 @@ const environmentSchema = z.object({
   MCPD_WAKE_MARGIN_SECONDS: seconds('MCPD_WAKE_MARGIN_SECONDS', 15),
   MCPD_WAKE_TIMEOUT_SECONDS: seconds('MCPD_WAKE_TIMEOUT_SECONDS', 120),
   MCPD_AUTH_FAILURE_LIMIT: count('MCPD_AUTH_FAILURE_LIMIT', 20),
-  MCPD_AUTH_FAILURE_WINDOW_SECONDS: seconds('MCPD_AUTH_FAILURE_WINDOW_SECONDS', 60),
+  MCPD_AUTH_FAILURE_WINDOW_SECONDS: period('MCPD_AUTH_FAILURE_WINDOW_SECONDS', 60),
   MCPD_MAX_STREAMS_PER_USER: count('MCPD_MAX_STREAMS_PER_USER', 16),
   MCPD_MAX_RESULT_POSTS_PER_USER: count('MCPD_MAX_RESULT_POSTS_PER_USER', 256),
   MCPD_TRUST_PROXY: z

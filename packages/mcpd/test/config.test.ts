@@ -120,9 +120,11 @@ describe('loadConfig', () => {
   it('refuses a time longer than a Node timer holds, which would fire at once', () => {
     expect(problemsOf({ MCPD_UPSTREAM_TIMEOUT_SECONDS: '3000000', MCPD_RECONNECT_GRACE_SECONDS: '2147484' })).toEqual([
       'MCPD_UPSTREAM_TIMEOUT_SECONDS must be at most 2147483 (about 24.8 days, the longest timer Node keeps)',
-      'MCPD_RECONNECT_GRACE_SECONDS must be at most 2147483',
+      'MCPD_RECONNECT_GRACE_SECONDS must be at most 2147483 (about 24.8 days, the longest timer Node keeps)',
     ]);
     expect(loadConfig([], { MCPD_UPSTREAM_TIMEOUT_SECONDS: '2147483' }).upstreamHeadersTimeoutMs).toBe(2_147_483_000);
+    // Times only counted back from now set no timer: a 30-day retention is fine.
+    expect(loadConfig([], { MCPD_INACTIVE_RETENTION_SECONDS: String(30 * 86_400) }).inactiveRetentionMs).toBe(30 * 86_400_000);
   });
 
   it('rejects unknown flags with the usage line', () => {
