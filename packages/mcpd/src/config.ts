@@ -232,6 +232,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): McpdConfig {
   if (present.DATABASE_URL && !present.MCPD_SECRET_KEY) {
     problems.push('MCPD_SECRET_KEY is required with DATABASE_URL: set it to a long random string, the same on every replica');
   }
+  if (flags['forget-unreadable-secrets'] === true && present.MCPD_NATS_URL) {
+    problems.push(
+      '--forget-unreadable-secrets clears every secret this key cannot open; among replicas one given a wrong key would clear what the others open: stop the replicas, start one mcpd without MCPD_NATS_URL once with it, then the replicas',
+    );
+  }
   if (present.MCPD_NATS_URL && !present.DATABASE_URL) {
     problems.push('MCPD_NATS_URL needs DATABASE_URL: replicas share one PostgreSQL database, and the embedded one belongs to a single process');
   }

@@ -109,6 +109,14 @@ describe('loadConfig', () => {
     }
   });
 
+  it('takes --forget-unreadable-secrets on one process only, not among replicas', () => {
+    expect(loadConfig(['--forget-unreadable-secrets'], {}).forgetUnreadableSecrets).toBe(true);
+    expect(loadConfig([], {}).forgetUnreadableSecrets).toBe(false);
+    expect(problemsOf({ DATABASE_URL: 'postgres://db/x', MCPD_SECRET_KEY: 'k'.repeat(32), MCPD_NATS_URL: 'nats://127.0.0.1:4222' }, ['--forget-unreadable-secrets'])).toEqual([
+      '--forget-unreadable-secrets clears every secret this key cannot open; among replicas one given a wrong key would clear what the others open: stop the replicas, start one mcpd without MCPD_NATS_URL once with it, then the replicas',
+    ]);
+  });
+
   it('says what a number variable was given when it is not a number, or not a whole one', () => {
     expect(problemsOf({ MCPD_QUEUE_MAX_LENGTH: 'abc', MCPD_UPSTREAM_TIMEOUT_SECONDS: 'soon' })).toEqual([
       'MCPD_UPSTREAM_TIMEOUT_SECONDS must be a number of seconds, not "soon"',
@@ -133,9 +141,9 @@ describe('loadConfig', () => {
 });
 
 /** The problems `loadConfig` reports for `env`, or none. */
-function problemsOf(env: NodeJS.ProcessEnv): string[] {
+function problemsOf(env: NodeJS.ProcessEnv, argv: string[] = []): string[] {
   try {
-    loadConfig([], env);
+    loadConfig(argv, env);
     return [];
   } catch (error) {
     if (error instanceof ConfigError) return error.problems;

@@ -192,6 +192,12 @@ describe('mcpd as a process', () => {
       body: JSON.stringify({ name: 'keyed', type: 'openai', model: 'm', url: 'http://127.0.0.1:9/v1', apiKey: 'sk-lost-with-its-key' }),
     });
     expect(created.status).toBe(201);
+    const withCredentials = await fetch(`${first.value}/api/v1/llms`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'creds', type: 'openai', model: 'm', url: 'http://desk:pw@127.0.0.1:9/v1?api_key=sk-in-url&region=eu' }),
+    });
+    expect(withCredentials.status).toBe(201);
     await first.stop();
     // The key file lost: the next start makes a new one, which opens nothing stored.
     await rm(join(dataDir, 'secret-key'));
@@ -206,8 +212,11 @@ describe('mcpd as a process', () => {
       .split('\n')
       .map((line) => parseLogLine(line))
       .find((record) => typeof record?.msg === 'string' && record.msg.startsWith('cleared the secrets of these LLMs'));
-    expect(cleared?.llms).toEqual(['keyed']);
-    expect((await fetch(`${forgetting.value}/api/v1/llms/keyed`, { headers })).status).toBe(200);
+    expect(cleared?.llms).toEqual(['creds', 'keyed']);
+    expect(((await (await fetch(`${forgetting.value}/api/v1/llms/keyed`, { headers })).json()) as { hasApiKey: boolean }).hasApiKey).toBe(false);
+    // The URL's masked credentials go with the sealed ones: no call sends `***` as a password.
+    const creds = (await (await fetch(`${forgetting.value}/api/v1/llms/creds`, { headers })).json()) as { url: string };
+    expect(creds.url).toBe('http://127.0.0.1:9/v1?region=eu');
     await forgetting.stop();
     // Nothing unreadable is left: a plain start goes through.
     const after = await startPlain(dataDir);

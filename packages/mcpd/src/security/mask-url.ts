@@ -155,6 +155,26 @@ export function restoreMaskedUrl(url: string, stored: string | null): RestoredUr
   return { url: joinRawUrl(raw), unknown: [...new Set(unknown)], otherServer };
 }
 
+/**
+ * `url` (a view's, masked) without the parts a mask stands in for: the user info when any of it
+ * is `***`, and each secret query pair whose value is. For a URL whose sealed original is lost:
+ * a call then sends nothing rather than a literal `***` as a credential.
+ */
+export function withoutMasks(url: string): string {
+  const raw = splitRawUrl(url);
+  if (!raw || !hasMask(raw)) return url;
+  if ((raw.user !== undefined && isMask(raw.user)) || (raw.password !== undefined && isMask(raw.password))) {
+    raw.user = undefined;
+    raw.password = undefined;
+  }
+  const pairs = raw.pairs?.filter((pair) => {
+    const value = pairValue(pair);
+    return value === undefined || !isMask(value);
+  });
+  raw.pairs = pairs === undefined || pairs.length === 0 ? undefined : pairs;
+  return joinRawUrl(raw);
+}
+
 const secretsByUrl = new Map<string, string[]>();
 /** Upstream URLs are a handful per LLM; more than this and the memo starts again. */
 const MAX_REMEMBERED_URLS = 1000;

@@ -1,4 +1,5 @@
 import type { LlmRepository } from '../repositories/llm-repository.js';
+import { withoutMasks } from '../security/mask-url.js';
 import type { SecretBox } from '../security/secret-box.js';
 
 /** What a start found of the secrets stored: the LLMs whose secrets this key cannot open. */
@@ -35,7 +36,8 @@ export async function checkSecretKey(llms: LlmRepository, secrets: SecretBox, ke
     const keyOpens = opens(row.apiKeyEncrypted);
     const urlOpens = opens(row.urlSealed);
     if (forget && !(keyOpens && urlOpens)) {
-      await llms.update(row.id, { ...(keyOpens ? {} : { apiKeyEncrypted: null }), ...(urlOpens ? {} : { urlSealed: null }) });
+      // The URL's view keeps `***` where its credentials were: dropped, so no call sends one as a credential.
+      await llms.update(row.id, { ...(keyOpens ? {} : { apiKeyEncrypted: null }), ...(urlOpens ? {} : { urlSealed: null, url: row.url === null ? null : withoutMasks(row.url) }) });
     }
   }
   if (stored > 0 && opened === 0 && !forget) {
