@@ -1,9 +1,10 @@
 /** Socket errors of a connection to PostgreSQL that could not be made or was lost. */
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
-/** SQLSTATEs of a server that is going away or not taking connections yet (class 08 is all connection exceptions). */
+/**
+ * SQLSTATEs of a server that is going away or not taking connections yet. Class 08 is all
+ * connection exceptions, 08P01 included: PgBouncer sends it for a server it cannot reach.
+ */
 const SHUTDOWN_STATES = new Set(['57P01', '57P02', '57P03']);
-/** Class 08 but a fault, not an outage: waiting would not mend it. */
-const PROTOCOL_VIOLATION = '08P01';
 /** What node-postgres throws, without a code, for a connection that broke or a pool that could not get one. */
 const DRIVER_MESSAGES = [/^Connection terminated/, /^timeout exceeded when trying to connect/, /^Client has encountered a connection error/];
 
@@ -32,7 +33,7 @@ export function isConnectionFailure(error: unknown): boolean {
   for (let current = error, depth = 0; typeof current === 'object' && current !== null && depth < 8; current = (current as { cause?: unknown }).cause, depth += 1) {
     if (current instanceof DatabaseUnreachableError) return true;
     const { code, message } = current as { code?: unknown; message?: unknown };
-    if (typeof code === 'string' && (SHUTDOWN_STATES.has(code) || (/^08[0-9A-Z]{3}$/.test(code) && code !== PROTOCOL_VIOLATION))) return true;
+    if (typeof code === 'string' && (SHUTDOWN_STATES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
     if (typeof message === 'string' && DRIVER_MESSAGES.some((pattern) => pattern.test(message))) return true;
     if (underQuery && isSocketError(current)) return true;
     if (typeof message === 'string' && message.startsWith('Failed query:')) underQuery = true;

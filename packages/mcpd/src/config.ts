@@ -104,8 +104,16 @@ export function wantsHelp(argv: string[]): boolean {
 /** Node's timers hold at most 2^31 - 1 ms (about 24.8 days): a longer one fires at once, with a warning outside the log. */
 const MOST_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
-/** A time mcpd only counts back from `now` (a cutoff, a window), never sets a timer for: no bound. */
-const period = (name: string, fallback: number) => z.coerce.number({ error: `${name} must be a number of seconds` }).positive(`${name} must be positive`).default(fallback);
+/** Ten years: past it a time counted back from now leaves the dates a database holds. */
+const MOST_PERIOD_SECONDS = 10 * 365 * 86_400;
+
+/** A time mcpd only counts back from `now` (a cutoff, a window), never sets a timer for. */
+const period = (name: string, fallback: number) =>
+  z.coerce
+    .number({ error: `${name} must be a number of seconds` })
+    .positive(`${name} must be positive`)
+    .max(MOST_PERIOD_SECONDS, `${name} must be at most ${MOST_PERIOD_SECONDS} (ten years)`)
+    .default(fallback);
 
 /** A time a timer waits for: at most what a Node timer holds. */
 const seconds = (name: string, fallback: number) =>

@@ -133,6 +133,8 @@ describe('loadConfig', () => {
     expect(loadConfig([], { MCPD_UPSTREAM_TIMEOUT_SECONDS: '2147483' }).upstreamHeadersTimeoutMs).toBe(2_147_483_000);
     // Times only counted back from now set no timer: a 30-day retention is fine.
     expect(loadConfig([], { MCPD_INACTIVE_RETENTION_SECONDS: String(30 * 86_400) }).inactiveRetentionMs).toBe(30 * 86_400_000);
+    // Bounded still, where a cutoff would leave the dates a database holds.
+    expect(problemsOf({ MCPD_INACTIVE_RETENTION_SECONDS: '1e13' })).toEqual(['MCPD_INACTIVE_RETENTION_SECONDS must be at most 315360000 (ten years)']);
   });
 
   it('rejects unknown flags with the usage line', () => {

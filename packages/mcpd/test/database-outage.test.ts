@@ -124,11 +124,23 @@ describe.runIf(serverUrl)('PostgreSQL away', () => {
     expect((await audit.list({ limit: 200, llmName: 'outage-llm' })).map((row) => row.userName).reverse()).toEqual(['first', 'second', ...more]);
     expect(lost).toEqual([]);
 
+    // Away again, then back with a batch holding a row it refuses: that row alone is lost, and
+    // the database having answered, the next outage is said again.
     await path.cut();
     writer.record(auditRecord('third'));
-    await writer.close();
+    await writer.flush();
+    writer.record({ ...auditRecord('refused'), status: 2 ** 40 });
     expect(held).toEqual([2, 1]);
-    expect(lost).toEqual([1]);
+    await path.mend();
+    clock.advance(5_000);
+    await eventually(() => lost.length === 1);
+    expect((await audit.list({ limit: 1, llmName: 'outage-llm' })).map((row) => row.userName)).toEqual(['third']);
+
+    await path.cut();
+    writer.record(auditRecord('fourth'));
+    await writer.close();
+    expect(held).toEqual([2, 1, 1]);
+    expect(lost).toEqual([1, 1]);
     await path.mend();
   });
 });
@@ -144,6 +156,8 @@ describe('what counts as the database being away', () => {
     expect(isConnectionFailure(new Error('Failed query: select 1\nparams: ', { cause: refused }))).toBe(true);
     expect(isConnectionFailure(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))).toBe(true);
     expect(isConnectionFailure(Object.assign(new Error('connection failure'), { code: '08006' }))).toBe(true);
+    // PgBouncer's own word for a server it cannot reach.
+    expect(isConnectionFailure(Object.assign(new Error('pgbouncer cannot connect to server'), { code: '08P01' }))).toBe(true);
     expect(isConnectionFailure(new Error('Connection terminated unexpectedly'))).toBe(true);
     // A model server's refused connection, bare or wrapped, is the upstream's failure.
     expect(isConnectionFailure(refused)).toBe(false);

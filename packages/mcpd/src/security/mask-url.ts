@@ -167,9 +167,10 @@ export function withoutMasks(url: string): string {
     raw.user = undefined;
     raw.password = undefined;
   }
+  // Only where the view masks: a secret-looking name's value (another pair's `***` was written so).
   const pairs = raw.pairs?.filter((pair) => {
     const value = pairValue(pair);
-    return value === undefined || !isMask(value);
+    return value === undefined || !isMask(value) || !SECRET_PARAMETER.test(pairName(pair));
   });
   raw.pairs = pairs === undefined || pairs.length === 0 ? undefined : pairs;
   return joinRawUrl(raw);

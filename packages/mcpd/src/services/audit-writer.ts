@@ -146,15 +146,22 @@ export class AuditWriter {
    * are lost, and reported.
    */
   async #insertOneByOne(batch: NewAuditRecordRow[], batchError: unknown): Promise<void> {
+    // The database answered (it refused a row): whatever outage there was is over.
+    this.#heldBy = undefined;
     let lastError = batchError;
     const lost: NewAuditRecordRow[] = [];
     if (batch.length === 1) {
       lost.push(...batch);
     } else {
-      for (const record of batch) {
+      for (const [index, record] of batch.entries()) {
         try {
           await this.audit.insertMany([record]);
         } catch (error) {
+          if (isConnectionFailure(error)) {
+            // Gone meanwhile: the rows not yet tried wait for it, as a batch would.
+            this.#hold(batch.slice(index), error);
+            break;
+          }
           lastError = error;
           lost.push(record);
         }
