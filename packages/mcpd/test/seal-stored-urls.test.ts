@@ -29,7 +29,7 @@ describe.each(testDatabaseVariants())('URLs stored in clear, sealed at start, on
     const { database } = mcpd.server.services;
     const wrong = startTestServer({ database, env: { MCPD_SECRET_KEY: 'another-secret-key-9876543210' }, ...BESIDE });
     await expect(wrong).rejects.toThrow(
-      'MCPD_SECRET_KEY opens none of the 1 secret stored in the database (API keys, URL credentials): it is not the key they were sealed with; start with that key (every replica takes the same one; docs/deploy.md says what to do when it is lost)',
+      'MCPD_SECRET_KEY opens none of the 1 secret stored in the database (API keys, URL credentials): it is not the key they were sealed with; start with that key (every replica takes the same one). If it is lost for good, start once with --forget-unreadable-secrets: the secrets it cannot open are cleared, and each of those LLMs is given its key again (docs/deploy.md)',
     );
     const right = await startTestServer({ database, ...BESIDE });
     await right.close();
