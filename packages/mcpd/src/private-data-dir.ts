@@ -64,12 +64,14 @@ async function makeDataDir(dir: string): Promise<void> {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'EEXIST' && code !== 'ENOTDIR') {
       // A recursive mkdir on a read-only file system says ENOENT: the nearest parent there is tells why.
-      const parent = await nearestExisting(dir);
+      const found = await nearestExisting(dir);
+      const parent = found?.directory === true ? found.path : undefined;
       const refused = parent === undefined ? undefined : await writeRefusal(parent);
       if (parent !== undefined && refused !== undefined) throw new Error(unwritableMessage(dir, parent, refused));
       throw error;
     }
-    const file = await nearestFile(dir);
+    const found = await nearestExisting(dir);
+    const file = found?.directory === false ? found.path : undefined;
     if (file === undefined) throw error;
     // The path may be the default one, not a flag the user gave: the remedy names both ways.
     const where = file === dir ? 'is a file, not a directory' : `cannot be made inside ${file}, a file`;
@@ -127,27 +129,15 @@ function runner(): { label: string; owner: string } {
   }
 }
 
-/** `path` or the nearest of its parents that exists, as a directory. */
-async function nearestExisting(path: string): Promise<string | undefined> {
+/** `path` or the nearest of its parents that exists, and whether it is a directory. */
+async function nearestExisting(path: string): Promise<{ path: string; directory: boolean } | undefined> {
   for (let current = path; ; current = dirname(current)) {
     try {
-      if ((await stat(current)).isDirectory()) return current;
-    } catch {
-      // Missing: look one level up.
-    }
-    if (dirname(current) === current) return undefined;
-  }
-}
-
-/** `path` or the nearest of its parents that exists, when that is not a directory. */
-async function nearestFile(path: string): Promise<string | undefined> {
-  for (let current = path; ; current = dirname(current)) {
-    try {
-      return (await stat(current)).isDirectory() ? undefined : current;
+      return { path: current, directory: (await stat(current)).isDirectory() };
     } catch (error) {
-      // Missing, or under a file (ENOTDIR): look one level up.
+      // Missing, under a file (ENOTDIR), or behind a directory this user may not search: one level up.
       const code = (error as NodeJS.ErrnoException).code;
-      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || dirname(current) === current) return undefined;
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'EACCES') || dirname(current) === current) return undefined;
     }
   }
 }
