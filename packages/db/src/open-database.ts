@@ -42,6 +42,12 @@ export interface OpenDatabaseOptions {
   dataDir?: string | undefined;
   /** Pool size for node-postgres. */
   maxConnections?: number;
+  /**
+   * How long a statement waits for a connection to PostgreSQL, a new one or a free one of the
+   * pool, before it fails as the database being unreachable. Without it a host that drops packets
+   * holds every request for the kernel's two minutes of retries.
+   */
+  connectTimeoutMs?: number;
 }
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../migrations', import.meta.url));
@@ -49,9 +55,11 @@ export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../migrations', import.m
 /* Any fixed 64-bit number: replicas starting together take turns at migrating. */
 const MIGRATION_LOCK_KEY = 4_172_311_985;
 
+const POSTGRES_CONNECT_TIMEOUT_MS = 10_000;
+
 /** Opens the database and applies every pending migration before answering. */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<DatabaseHandle> {
-  if (options.url) return openPostgres(options.url, options.maxConnections ?? 10);
+  if (options.url) return openPostgres(options.url, options.maxConnections ?? 10, options.connectTimeoutMs ?? POSTGRES_CONNECT_TIMEOUT_MS);
   return openEmbedded(options.dataDir);
 }
 
@@ -101,8 +109,8 @@ async function migrateEmbedded(client: PGlite, copyRows: CopyRows, description: 
   }
 }
 
-async function openPostgres(url: string, maxConnections: number): Promise<DatabaseHandle> {
-  const pool = new pg.Pool({ connectionString: url, max: maxConnections });
+async function openPostgres(url: string, maxConnections: number, connectTimeoutMs: number): Promise<DatabaseHandle> {
+  const pool = new pg.Pool({ connectionString: url, max: maxConnections, connectionTimeoutMillis: connectTimeoutMs });
   // An idle client that loses its server must not take the process down with it.
   pool.on('error', () => undefined);
   try {

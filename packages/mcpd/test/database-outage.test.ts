@@ -11,17 +11,27 @@ import { eventually } from './support/eventually.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 
 const serverUrl = process.env[TEST_DATABASE_URL_VARIABLE];
+/** node-postgres's own timer, real time: short, so a silent host's test takes a second, not ten. */
+const CONNECT_TIMEOUT_MS = 500;
 
 /** A TCP path to PostgreSQL that the test can cut and mend, as an outage or a failover does. */
 class CuttablePath {
   readonly #sockets = new Set<Socket>();
   #server: Server | undefined;
+  /** Connections are taken and never answered, as from a host that drops packets. */
+  #silent = false;
   port = 0;
 
   constructor(private readonly target: { host: string; port: number }) {}
 
   async open(): Promise<void> {
     this.#server = createServer((client) => {
+      if (this.#silent) {
+        this.#sockets.add(client);
+        client.on('close', () => this.#sockets.delete(client));
+        client.on('error', () => undefined);
+        return;
+      }
       const upstream = connect(this.target.port, this.target.host);
       for (const socket of [client, upstream]) {
         this.#sockets.add(socket);
@@ -41,9 +51,17 @@ class CuttablePath {
     await new Promise<void>((resolve) => this.#server?.close(() => resolve()));
   }
 
-  /** Listens again on the same port: the database is back where it was. */
-  mend(): Promise<void> {
-    return this.open();
+  /** The connections made so far break, and new ones hang: the database's host went silent. */
+  silence(): void {
+    this.#silent = true;
+    for (const socket of this.#sockets) socket.destroy();
+  }
+
+  /** Listens again on the same port, or answers again: the database is back where it was. */
+  async mend(): Promise<void> {
+    if (!this.#silent) return this.open();
+    this.#silent = false;
+    for (const socket of this.#sockets) socket.destroy();
   }
 }
 
@@ -62,7 +80,7 @@ describe.runIf(serverUrl)('PostgreSQL away', () => {
     await path.open();
     url.hostname = '127.0.0.1';
     url.port = String(path.port);
-    database = await openDatabase({ url: url.toString(), maxConnections: 3 });
+    database = await openDatabase({ url: url.toString(), maxConnections: 3, connectTimeoutMs: CONNECT_TIMEOUT_MS });
     mcpd = await startTestServer({
       database,
       logger: pino({ level: 'error' }, { write: (line: string) => void errors.push(JSON.parse(line) as Record<string, unknown>) }),
@@ -90,6 +108,22 @@ describe.runIf(serverUrl)('PostgreSQL away', () => {
     expect(outage).toHaveLength(1);
     expect(String(outage[0]?.reason)).toMatch(/ECONNREFUSED|Connection terminated|no connection to the database/);
     expect(errors.filter((line) => line.msg === 'request failed')).toEqual([]);
+    await path.mend();
+    await eventually(async () => (await mcpd.api('/api/v1/llms')).status === 200);
+  });
+
+  it('answers 503 within the connect timeout when the host goes silent, not after the kernel gives up', async () => {
+    expect((await mcpd.api('/api/v1/llms')).status).toBe(200);
+    path.silence();
+    // The first may still find a pooled connection the silence broke; the rest need new ones, which hang.
+    for (const attempt of [1, 2, 3]) {
+      const startedAt = performance.now();
+      const answer = await fetch(`${mcpd.url}/api/v1/llms`, { headers: { authorization: `Bearer mcpctl_not-cached-silent-${attempt}-0123456789abcdef` } });
+      expect(answer.status).toBe(503);
+      expect(await answer.json()).toEqual({ error: 'the database is unreachable; try again shortly' });
+      // The pool's wait for a connection, not TCP's minutes of retries.
+      expect(performance.now() - startedAt).toBeLessThan(CONNECT_TIMEOUT_MS * 8);
+    }
     await path.mend();
     await eventually(async () => (await mcpd.api('/api/v1/llms')).status === 200);
   });
@@ -148,6 +182,26 @@ describe.runIf(serverUrl)('PostgreSQL away', () => {
 const auditRecord = (userName: string): NewAuditRecordRow => ({
   at: new Date('2026-03-01T10:00:00.000Z'), userId: null, userName, llmName: 'outage-llm', servedBy: null, endpoint: 'chat.completions', streaming: false,
   status: 200, latencyMs: 1, firstTokenMs: null, queueMs: null, promptTokens: null, completionTokens: null, error: null,
+});
+
+describe('a PostgreSQL that never answers', () => {
+  it('fails the start within the connect timeout, saying so', async () => {
+    // Takes connections and says nothing, as a host behind a firewall that drops packets would.
+    const held = new Set<Socket>();
+    const silent = createServer((socket) => void held.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const startedAt = performance.now();
+      const opening = openDatabase({ url: `postgres://postgres@127.0.0.1:${port}/mcpd`, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+      await expect(opening).rejects.toThrow(`cannot open PostgreSQL at postgres://postgres@127.0.0.1:${port}/mcpd`);
+      await expect(opening.catch((error: Error) => Promise.reject(error.cause as Error))).rejects.toThrow(/connection timeout/);
+      expect(performance.now() - startedAt).toBeLessThan(CONNECT_TIMEOUT_MS * 8);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
 });
 
 describe('what counts as the database being away', () => {
