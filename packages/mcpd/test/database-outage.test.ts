@@ -194,8 +194,10 @@ describe('a PostgreSQL that never answers', () => {
     try {
       const startedAt = performance.now();
       const opening = openDatabase({ url: `postgres://postgres@127.0.0.1:${port}/mcpd`, connectTimeoutMs: CONNECT_TIMEOUT_MS });
-      await expect(opening).rejects.toThrow(`cannot open PostgreSQL at postgres://postgres@127.0.0.1:${port}/mcpd`);
-      await expect(opening.catch((error: Error) => Promise.reject(error.cause as Error))).rejects.toThrow(/connection timeout/);
+      const failure: unknown = await opening.then(() => undefined, (error: unknown) => error);
+      expect(failure).toBeInstanceOf(Error);
+      expect((failure as Error).message).toBe(`cannot open PostgreSQL at postgres://postgres@127.0.0.1:${port}/mcpd`);
+      expect(String((failure as Error).cause)).toMatch(/connection timeout/);
       expect(performance.now() - startedAt).toBeLessThan(CONNECT_TIMEOUT_MS * 8);
     } finally {
       for (const socket of held) socket.destroy();
