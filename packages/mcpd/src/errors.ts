@@ -1,5 +1,5 @@
 import { describeDatabaseFailure, isConnectionFailure } from '@mcpctl/db';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
 
 export interface HttpErrorOptions {
@@ -125,6 +125,25 @@ const DATABASE_RETRY_AFTER_SECONDS = 5;
 const DATABASE_LINE_INTERVAL_MS = 10_000;
 let databaseLineAt = Number.NEGATIVE_INFINITY;
 
+/**
+ * mcpd's own dependency is down: said to the operator once in a while, with what to check,
+ * rather than a line per request or per publisher's beat that meets it. Answers whether `error`
+ * was the database being away.
+ */
+export function noteDatabaseOutage(log: Pick<FastifyBaseLogger, 'error'>, error: unknown): boolean {
+  if (!isConnectionFailure(error)) return false;
+  if (performance.now() - databaseLineAt >= DATABASE_LINE_INTERVAL_MS) {
+    databaseLineAt = performance.now();
+    log.error({ reason: describeDatabaseFailure(error) }, 'the database is unreachable: requests get 503 until it answers again; check that PostgreSQL runs and DATABASE_URL reaches it');
+  }
+  return true;
+}
+
+/** Logs a failure of work no request waits for (a beat, a sweep), or the database's absence in its stead, once in a while. */
+export function logFailure(log: Pick<FastifyBaseLogger, 'error'>, error: unknown, message: string): void {
+  if (!noteDatabaseOutage(log, error)) log.error({ err: error }, message);
+}
+
 /** The answer a request's error gets: `toHttpError`, with the route's own body limit named. */
 export function httpErrorFor(request: FastifyRequest, error: unknown): HttpError {
   return tooLargeFor(request, error) ?? toHttpError(error);
@@ -137,11 +156,7 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   if (httpError.statusCode >= 500 && ![502, 503, 504, 508].includes(httpError.statusCode)) {
     request.log.error({ err: error, url: echo(request.url), method: request.method }, 'request failed');
   }
-  // mcpd's own dependency is down: said to the operator, once in a while, with what to check.
-  if (httpError.message === DATABASE_UNREACHABLE && performance.now() - databaseLineAt >= DATABASE_LINE_INTERVAL_MS) {
-    databaseLineAt = performance.now();
-    request.log.error({ reason: describeDatabaseFailure(error) }, 'the database is unreachable: requests get 503 until it answers again; check that PostgreSQL runs and DATABASE_URL reaches it');
-  }
+  if (httpError.statusCode === 503) noteDatabaseOutage(request.log, error);
   if (httpError.retryAfterSeconds !== undefined) {
     void reply.header('retry-after', String(Math.max(1, Math.ceil(httpError.retryAfterSeconds))));
   }

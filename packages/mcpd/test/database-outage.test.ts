@@ -7,7 +7,9 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditRepository } from '../src/repositories/audit-repository.js';
 import { AuditWriter } from '../src/services/audit-writer.js';
+import { HEARTBEAT_WINDOW_MS } from '../src/services/provider-session-service.js';
 import { eventually } from './support/eventually.js';
+import { ProviderSocket } from './support/provider-socket.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 
 const serverUrl = process.env[TEST_DATABASE_URL_VARIABLE];
@@ -20,6 +22,8 @@ class CuttablePath {
   #server: Server | undefined;
   /** Connections are taken and never answered, as from a host that drops packets. */
   #silent = false;
+  /** Text of a statement that, once sent, cuts the path before it reaches the database. */
+  #cutOn: string | undefined;
   port = 0;
 
   constructor(private readonly target: { host: string; port: number }) {}
@@ -38,7 +42,15 @@ class CuttablePath {
         socket.on('close', () => this.#sockets.delete(socket));
         socket.on('error', () => undefined);
       }
-      client.pipe(upstream).pipe(client);
+      client.on('data', (bytes: Buffer) => {
+        if (this.#cutOn !== undefined && bytes.includes(this.#cutOn)) {
+          this.#cutOn = undefined;
+          void this.cut();
+          return;
+        }
+        upstream.write(bytes);
+      });
+      upstream.pipe(client);
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
@@ -49,6 +61,11 @@ class CuttablePath {
   async cut(): Promise<void> {
     for (const socket of this.#sockets) socket.destroy();
     await new Promise<void>((resolve) => this.#server?.close(() => resolve()));
+  }
+
+  /** The path is cut the moment a statement holding `text` is sent, which never arrives. */
+  cutOnStatement(text: string): void {
+    this.#cutOn = text;
   }
 
   /** The connections made so far break, and new ones hang: the database's host went silent. */
@@ -126,6 +143,59 @@ describe.runIf(serverUrl)('PostgreSQL away', () => {
     }
     await path.mend();
     await eventually(async () => (await mcpd.api('/api/v1/llms')).status === 200);
+  });
+
+  it('says the database is away in its one line, not a line per publisher beat that meets it', async () => {
+    const registered = await mcpd.api('/api/v1/llms/_provider-register', { method: 'POST', json: { providers: [{ name: 'beating', type: 'openai', model: 'm' }] } });
+    expect(registered.status).toBe(201);
+    const { providerSessionId } = (await registered.json()) as { providerSessionId: string };
+    const socket = await ProviderSocket.open(mcpd.url, mcpd.token, providerSessionId);
+    try {
+      expect(socket.status).toBe(101);
+      await eventually(async () => ((await (await mcpd.api('/api/v1/llms/beating')).json()) as { providerSession?: { transport?: string } }).providerSession?.transport === 'websocket');
+      await socket.sync();
+      await path.cut();
+      const linesBefore = errors.length;
+      for (let beat = 0; beat < 3; beat += 1) {
+        socket.send({ type: 'heartbeat' });
+        // Each beat its own write, a heartbeat window apart, each failing.
+        await new Promise((resolve) => setTimeout(resolve, HEARTBEAT_WINDOW_MS * 2));
+      }
+      await socket.sync();
+      const lines = errors.slice(linesBefore);
+      expect(lines.filter((line) => line.msg === 'a heartbeat on a provider socket failed')).toEqual([]);
+      // The outage's own line, unless the test before said it less than 10 s ago.
+      expect(lines.filter((line) => String(line.msg).startsWith('the database is unreachable')).length).toBeLessThanOrEqual(1);
+      expect(lines.map((line) => line.msg)).toEqual(lines.filter((line) => String(line.msg).startsWith('the database is unreachable')).map((line) => line.msg));
+    } finally {
+      socket.close();
+      await path.mend();
+    }
+  });
+
+  it('ends the connection of a publisher whose session could not be opened, so the next one opens it whole', async () => {
+    const registered = await mcpd.api('/api/v1/llms/_provider-register', { method: 'POST', json: { providers: [{ name: 'opening', type: 'openai', model: 'm' }] } });
+    const { providerSessionId } = (await registered.json()) as { providerSessionId: string };
+    // The checks before the upgrade pass; bringing the rows back is where the database goes.
+    path.cutOnStatement('update "llms" set "last_heartbeat_at"');
+    const linesBefore = errors.length;
+    const socket = await ProviderSocket.open(mcpd.url, mcpd.token, providerSessionId);
+    expect(socket.status).toBe(101);
+    // 1001 going away, as a drain ends it: mcplocal connects again.
+    expect(await socket.waitForClose()).toBe(1001);
+    expect(socket.closeReason).toBe('mcpd could not open the session; connect again shortly');
+    // Fastify's line for a promise that failed after its reply was taken over is not among them.
+    expect(errors.slice(linesBefore).map((line) => line.msg)).not.toContain('Promise errored, but reply.sent = true was set');
+    await path.mend();
+    const again = await ProviderSocket.open(mcpd.url, mcpd.token, providerSessionId);
+    try {
+      expect(again.status).toBe(101);
+      await eventually(async () => ((await (await mcpd.api('/api/v1/llms/opening')).json()) as { status?: string }).status === 'active');
+      await again.sync();
+      expect(again.closed).toBe(false);
+    } finally {
+      again.close();
+    }
   });
 
   it('keeps audit records the database could not take, in order, and stores them once it is back; reports them lost only at close', async () => {

@@ -3,6 +3,7 @@ import { describeDatabaseFailure, type DatabaseHandle } from '@mcpctl/db';
 import { Agent } from 'undici';
 import type { Logger } from 'pino';
 import type { Clock } from '@mcpctl/clock';
+import { logFailure } from '../errors.js';
 import { Dispatcher, maxQueuedPerUser, type DispatchOptions } from '../dispatch/dispatcher.js';
 import { InFlightTracker } from '../dispatch/in-flight-tracker.js';
 import { WakeCoordinator, type WakeOptions } from '../dispatch/wake-coordinator.js';
@@ -202,7 +203,7 @@ export function createServices(options: ServiceOptions): RunningServices {
         bus,
         options.clock,
         { ...SHARED_SLOT_TIMING, ...options.dispatch, maxQueuedPerUser: maxQueuedPerUser(options.dispatch) },
-        (error) => options.logger.error({ err: error }, 'keeping the slots of public LLMs among replicas failed'),
+        (error) => logFailure(options.logger, error, 'keeping the slots of public LLMs among replicas failed'),
       )
     : undefined;
   const dispatcher = new Dispatcher(catalog, router, inFlight, wakes, grace, options.clock, options.dispatch, sharedSlots);
@@ -321,7 +322,7 @@ export function createServices(options: ServiceOptions): RunningServices {
       onChange: (listener) => catalog.onChange(listener),
     },
     options.clock,
-    (error) => options.logger.error({ err: error }, 'reading the state for event streams failed'),
+    (error) => logFailure(options.logger, error, 'reading the state for event streams failed'),
   );
   return {
     database: options.database,
@@ -376,7 +377,7 @@ export function createServices(options: ServiceOptions): RunningServices {
           grace,
           options.clock,
           options.presenceTiming ?? PRESENCE_TIMING,
-          (error) => options.logger.error({ err: error }, 'replica liveness failed'),
+          (error) => logFailure(options.logger, error, 'replica liveness failed'),
         )
       : undefined,
     gc: new LifecycleGc(db, catalog, providerSessions, options.clock, options.lifecycle, { clustered: options.bus !== undefined }),

@@ -29,6 +29,7 @@ import { NatsBus, redactNatsUrl } from '../bus/nats-bus.js';
 import { AccessWhileBusLost } from '../bus/access-while-bus-lost.js';
 import type { PresenceTiming } from '../services/replica-presence.js';
 import type { ResolveHost } from '../security/upstream-address-guard.js';
+import { logFailure } from '../errors.js';
 
 /** After the deadline cut the last answers, how long their error frames get to go out. */
 const CUT_SETTLE_MS = 2_000;
@@ -269,7 +270,7 @@ async function startWithDatabase(
   logger.info({ url, dashboard: `${url}/ui/`, database: database.driver, instanceId: services.instanceId, replicaId: bus?.replicaId, ...cluster }, 'mcpd listening');
 
   const stopGc = every(clock, config.gcIntervalMs, () =>
-    services.gc.runOnce().catch((error: unknown) => logger.error({ err: error }, 'lifecycle GC failed')),
+    services.gc.runOnce().catch((error: unknown) => logFailure(logger, error, 'lifecycle GC failed')),
   );
 
   let closing: Promise<void> | undefined;

@@ -6,11 +6,11 @@ import {
   type ProviderRegisterResponse,
 } from '@mcpctl/protocol';
 import { z } from 'zod';
-import { badRequest, describeZodError } from '../errors.js';
+import { badRequest, describeZodError, logFailure } from '../errors.js';
 import { limitPerUser } from '../plugins/limit-per-user.js';
 import { SseControlChannel } from '../transports/sse-control-channel.js';
 import type { Services } from '../services/services.js';
-import { controlConnectionLimit, RESULT_ENVELOPE_BYTES, sessionToOpen } from './control-connection.js';
+import { controlConnectionLimit, openSession, RESULT_ENVELOPE_BYTES, sessionToOpen } from './control-connection.js';
 import { providerSocketRoute } from './provider-socket-route.js';
 import { parsePath } from './parse-request-part.js';
 
@@ -48,12 +48,10 @@ export function providerRoutes(app: FastifyInstance, services: Services): void {
       pingIntervalMs: services.pingIntervalMs,
       clock: services.clock,
       onClose: () => {
-        providerSessions.streamClosed(sessionId, channel).catch((error: unknown) => {
-          request.log.error({ err: error }, 'marking a closed session inactive failed');
-        });
+        providerSessions.streamClosed(sessionId, channel).catch((error: unknown) => logFailure(request.log, error, 'marking a closed session inactive failed'));
       },
     });
-    await providerSessions.streamOpened(sessionId, channel, { principal: request.principal, authorization: request.headers.authorization });
+    await openSession(request, services, sessionId, channel);
   });
 
   const resultLimit = {

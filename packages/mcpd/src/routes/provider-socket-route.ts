@@ -4,11 +4,11 @@ import type { Duplex } from 'node:stream';
 import { PROVIDER_SOCKET_PATH, PROVIDER_SOCKET_PING_MS } from '@mcpctl/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { HttpError, toHttpError } from '../errors.js';
+import { HttpError, logFailure, toHttpError } from '../errors.js';
 import type { Principal } from '../rbac/principal.js';
 import type { Services } from '../services/services.js';
 import { SocketControlChannel } from '../transports/socket-control-channel.js';
-import { controlConnectionLimit, RESULT_ENVELOPE_BYTES, sessionToOpen } from './control-connection.js';
+import { controlConnectionLimit, openSession, RESULT_ENVELOPE_BYTES, sessionToOpen } from './control-connection.js';
 
 /** The connection of an upgrade request, held for the route that accepts it. */
 interface PendingUpgrade {
@@ -69,7 +69,7 @@ export function providerSocketRoute(app: FastifyInstance, services: Services): v
     });
     if (!socket) return;
     const channel = openChannel(socket, sessionId, request, services);
-    await services.providerSessions.streamOpened(sessionId, channel, { principal: request.principal, authorization: request.headers.authorization });
+    await openSession(request, services, sessionId, channel);
   });
 }
 
@@ -83,7 +83,7 @@ function openChannel(socket: WebSocket, sessionId: string, request: FastifyReque
     onResults: (taskId, results) => {
       const refused = (error: unknown): string => {
         const refusal = toHttpError(error);
-        if (refusal.statusCode >= 500) request.log.error({ err: error }, 'a result on a provider socket failed');
+        if (refusal.statusCode >= 500) logFailure(request.log, error, 'a result on a provider socket failed');
         return refusal.message;
       };
       try {
@@ -94,15 +94,11 @@ function openChannel(socket: WebSocket, sessionId: string, request: FastifyReque
       }
     },
     onHeartbeat: (news) => {
-      providerSessions.heartbeatOnConnection(sessionId, news).catch((error: unknown) => {
-        request.log.error({ err: error }, 'a heartbeat on a provider socket failed');
-      });
+      providerSessions.heartbeatOnConnection(sessionId, news).catch((error: unknown) => logFailure(request.log, error, 'a heartbeat on a provider socket failed'));
     },
     onError: (error) => request.log.warn({ err: error }, 'a provider socket failed'),
     onClose: () => {
-      providerSessions.streamClosed(sessionId, channel).catch((error: unknown) => {
-        request.log.error({ err: error }, 'marking a closed session inactive failed');
-      });
+      providerSessions.streamClosed(sessionId, channel).catch((error: unknown) => logFailure(request.log, error, 'marking a closed session inactive failed'));
     },
   });
   return channel;
