@@ -149,6 +149,11 @@ const cases: Array<[string, () => Promise<void>]> = [
       const moved = await api('/api/v1/llms/carol-b', { method: 'PUT', token: tokens.carol, json: { poolName: 'helper' } });
       expect(moved.status).toBe(409);
       expect((await (await api('/api/v1/llms/carol-b')).json()) as { poolName: unknown }).toMatchObject({ poolName: null });
+      // Nor into a pool of its own name: refused in the words its creation would get.
+      const ownPool = await api('/api/v1/llms/carol-b', { method: 'PUT', token: tokens.carol, json: { poolName: 'carol-b' } });
+      expect(ownPool.status).toBe(409);
+      expect(await errorOf(ownPool)).toBe('LLM carol-b cannot join a pool named carol-b: LLMs, agents and pools share one namespace; give the pool another name');
+      expect((await (await api('/api/v1/llms/carol-b')).json()) as { poolName: unknown }).toMatchObject({ poolName: null });
       expect((await api('/api/v1/llms/carol-b', { method: 'DELETE', token: tokens.carol })).status).toBe(204);
     },
   ],

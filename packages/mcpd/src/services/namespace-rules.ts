@@ -33,10 +33,7 @@ export async function assertOneNamespace(tx: Database, principal: Principal, cla
   for (const name of new Set(claims.llms ?? [])) {
     const holders = await namespace.holders(name);
     if (holders.agent) refuse(principal, name, holders, 'an agent');
-    // The pool it names for itself: there is no other pool to look for.
-    if (holders.poolMembers.some((member) => member.name === name)) {
-      throw conflict(`LLM ${name} cannot join a pool named ${name}: LLMs, agents and pools share one namespace; give the pool another name`);
-    }
+    assertNotOwnPool(name, holders);
     if (holders.poolMembers.length > 0) refuse(principal, name, holders, 'a pool');
   }
   for (const name of new Set(claims.agents ?? [])) {
@@ -47,8 +44,17 @@ export async function assertOneNamespace(tx: Database, principal: Principal, cla
   for (const name of new Set(claims.pools ?? [])) {
     if (!name) continue;
     const holders = await namespace.holders(name);
+    // An LLM moved into a pool of its own name: refused as its creation would be.
+    assertNotOwnPool(name, holders);
     if (holders.llm) refuse(principal, name, holders, 'an LLM');
     if (holders.agent) refuse(principal, name, holders, 'an agent');
+  }
+}
+
+/** The pool an LLM names for itself: there is no other pool to look for, so none is named. */
+function assertNotOwnPool(name: string, holders: NameHolders): void {
+  if (holders.poolMembers.some((member) => member.name === name)) {
+    throw conflict(`LLM ${name} cannot join a pool named ${name}: LLMs, agents and pools share one namespace; give the pool another name`);
   }
 }
 
