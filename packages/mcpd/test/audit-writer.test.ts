@@ -35,6 +35,24 @@ describe.each(testDatabaseVariants())('audit writer on $name', (variant) => {
     }
   });
 
+  it('a record that comes after close is reported lost at once, with no timer left to write it', async () => {
+    const database = await variant.open();
+    try {
+      const audit = new AuditRepository(database.db, database.copyRows);
+      const clock = new ManualClock();
+      const failures: Array<{ lost: number; who: string[]; message: string }> = [];
+      const writer = new AuditWriter(audit, { clock, flushIntervalMs: 60_000, maxBatch: 100, onError: (error, lost, who) => failures.push({ lost, who, message: (error as Error).message }) });
+      writer.record(record('alice', 'qwen3'));
+      await writer.close();
+      writer.record(record('late', 'qwen3'));
+      expect(clock.pendingTimers).toBe(0);
+      expect(failures).toEqual([{ lost: 1, who: [expect.stringContaining('late qwen3 200')], message: 'the audit was closed for the stop before this call ended' }]);
+      expect((await audit.list({ limit: 10 })).map((row) => row.userName)).toEqual(['alice']);
+    } finally {
+      await database.close();
+    }
+  });
+
   it('stores what a caller sent whatever its size or bytes: long names and errors cut, NUL dropped, lone surrogates replaced', async () => {
     const database = await variant.open();
     try {

@@ -40,6 +40,8 @@ export class AuditWriter {
   #unreported = 0;
   /** The error that keeps records held while the database is away; undefined while it answers. */
   #heldBy: unknown;
+  /** `close` ran: nothing is written after it. */
+  #closed = false;
 
   constructor(
     private readonly audit: AuditRepository,
@@ -51,6 +53,12 @@ export class AuditWriter {
   }
 
   record(entry: NewAuditRecordRow): void {
+    // A call that ended after the stop's last write (one cut at the deadline, slow to settle):
+    // reported lost at once, not kept behind a timer for a database about to close.
+    if (this.#closed) {
+      this.#lost(new Error('the audit was closed for the stop before this call ended'), 1, [describe(entry)]);
+      return;
+    }
     if (this.#pending.length >= (this.options.maxPending ?? DEFAULT_MAX_PENDING)) {
       this.#dropped += 1;
       this.#unreported += 1;
@@ -80,6 +88,7 @@ export class AuditWriter {
    * are reported lost, not kept for a retry that will not come.
    */
   async close(): Promise<void> {
+    this.#closed = true;
     // A write under way may put its batch back: written again until nothing is left or the database is away.
     do await this.flush();
     while (this.#pending.length > 0 && this.#heldBy === undefined);
