@@ -64,6 +64,28 @@ describe('users and tokens', () => {
     expect((await mcpd.api('/api/v1/users/nobody')).status).toBe(404);
   });
 
+  it('finds a user and a role binding by the id their lists show, as by name; an id the caller may not see names nobody', async () => {
+    const mcpd = await start();
+    const bobToken = await createUser(mcpd, 'bob');
+    await createUser(mcpd, 'carol');
+    const carol = userViewSchema.parse(await (await mcpd.api('/api/v1/users/carol')).json());
+    expect(userViewSchema.parse(await (await mcpd.api(`/api/v1/users/${carol.id}`)).json())).toEqual(carol);
+    const changed = await mcpd.api(`/api/v1/users/${carol.id}`, { method: 'PUT', json: { groups: ['ml'] } });
+    expect(await changed.json()).toMatchObject({ name: 'carol', groups: ['ml'] });
+    // A member sees only itself: another's id is not found, in the words of the id it gave.
+    const hidden = await mcpd.api(`/api/v1/users/${carol.id}`, { token: bobToken });
+    expect(hidden.status).toBe(404);
+    expect(await hidden.json()).toEqual({ error: `user not found: ${carol.id}` });
+    const binding = await mcpd.api('/api/v1/rolebindings', { json: { name: 'carol-runs', subjectKind: 'user', subjectName: 'carol', permissions: ['run:llms'] } });
+    expect(binding.status).toBe(201);
+    const { id: bindingId } = (await binding.json()) as { id: string };
+    expect(await (await mcpd.api(`/api/v1/rolebindings/${bindingId}`)).json()).toMatchObject({ name: 'carol-runs', subjectName: 'carol' });
+    expect((await mcpd.api(`/api/v1/rolebindings/${bindingId}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await mcpd.api('/api/v1/rolebindings/carol-runs')).status).toBe(404);
+    expect((await mcpd.api(`/api/v1/users/${carol.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await mcpd.api('/api/v1/users/carol')).status).toBe(404);
+  });
+
   it('shows a token once, stores only its hash, and never lists it', async () => {
     const mcpd = await start();
     await mcpd.api('/api/v1/users', { json: { name: 'alice' } });

@@ -28,6 +28,11 @@ export class RoleBindingRepository {
     return this.db.select().from(roleBindings).orderBy(asc(roleBindings.name));
   }
 
+  async findById(id: string): Promise<RoleBindingRow | undefined> {
+    const [row] = await this.db.select().from(roleBindings).where(eq(roleBindings.id, id)).limit(1);
+    return row;
+  }
+
   async findByName(name: string): Promise<RoleBindingRow | undefined> {
     const [row] = await this.db.select().from(roleBindings).where(eq(roleBindings.name, name)).limit(1);
     return row;

@@ -10,6 +10,9 @@ import { isUniqueViolation } from '../repositories/unique-violation.js';
 import { generateId } from '../security/token.js';
 import type { Principal } from '../rbac/principal.js';
 import { toRoleBindingView } from './role-binding-view.js';
+
+/** Every role binding id starts so; a name that does too still wins. */
+const ROLE_BINDING_ID_PREFIX = 'rb_';
 import { changeAccess } from './change-access.js';
 
 /**
@@ -34,8 +37,8 @@ export class RoleBindingService {
     return bindings.filter((binding) => visible(principal, binding)).map(toRoleBindingView);
   }
 
-  async get(principal: Principal, name: string): Promise<RoleBindingView> {
-    return toRoleBindingView(await this.#findVisible(principal, name));
+  async get(principal: Principal, idOrName: string): Promise<RoleBindingView> {
+    return toRoleBindingView(await this.#findVisible(principal, await this.#nameOf(principal, idOrName)));
   }
 
   async create(principal: Principal, input: RoleBindingCreate): Promise<RoleBindingView> {
@@ -45,7 +48,7 @@ export class RoleBindingService {
         if (!caller.can('create', 'rbac', { name: input.name })) throw forbidden('creating role bindings needs the create:rbac permission');
         assertMayGrant(caller, grantsOf(fields), `role binding ${input.name}`);
         await assertSubjectExists(tx, fields);
-        return new RoleBindingRepository(tx).insert({ id: generateId('rb_'), name: input.name, ...fields, createdAt: this.clock.now() });
+        return new RoleBindingRepository(tx).insert({ id: generateId(ROLE_BINDING_ID_PREFIX), name: input.name, ...fields, createdAt: this.clock.now() });
       });
       this.changed();
       return toRoleBindingView(row);
@@ -55,7 +58,8 @@ export class RoleBindingService {
     }
   }
 
-  async update(principal: Principal, name: string, input: RoleBindingUpdate): Promise<RoleBindingView> {
+  async update(principal: Principal, idOrName: string, input: RoleBindingUpdate): Promise<RoleBindingView> {
+    const name = await this.#nameOf(principal, idOrName);
     const fields = storedFields(input);
     const row = await changeAccess(this.db, this.clock, principal, `role binding ${name} makes the only admin one`, async (tx, caller) => {
       const bindings = new RoleBindingRepository(tx);
@@ -72,7 +76,8 @@ export class RoleBindingService {
     return toRoleBindingView(row);
   }
 
-  async delete(principal: Principal, name: string): Promise<void> {
+  async delete(principal: Principal, idOrName: string): Promise<void> {
+    const name = await this.#nameOf(principal, idOrName);
     await changeAccess(this.db, this.clock, principal, `role binding ${name} makes the only admin one`, async (tx, caller) => {
       const bindings = new RoleBindingRepository(tx);
       const binding = await findVisible(bindings, caller, name);
@@ -81,6 +86,13 @@ export class RoleBindingService {
       await bindings.delete(binding.id);
     });
     this.changed();
+  }
+
+  /** As `UserService.nameOf`: a binding named by the id `get rolebindings` shows is the one of its name. */
+  async #nameOf(principal: Principal, idOrName: string): Promise<string> {
+    if (!idOrName.startsWith(ROLE_BINDING_ID_PREFIX)) return idOrName;
+    const byId = await this.bindings.findById(idOrName);
+    return byId && visible(principal, byId) && !(await this.bindings.findByName(idOrName)) ? byId.name : idOrName;
   }
 
   async #findVisible(principal: Principal, name: string): Promise<RoleBindingRow> {

@@ -16,6 +16,9 @@ import { changeAccess } from './change-access.js';
 import { userPermissions } from './user-permissions.js';
 import { toUserView } from './user-view.js';
 
+/** Every user id starts so (`get users` shows it); a name that does too still wins. */
+const USER_ID_PREFIX = 'usr_';
+
 /** What else must forget a user's access when it changes. */
 export interface AccessHooks {
   /** Cached token verifications and permissions are stale; `userIds` were deleted, and the calls they are making end. */
@@ -43,8 +46,18 @@ export class UserService {
     return users.filter((user) => visible(principal, user)).map(toUserView);
   }
 
-  async get(principal: Principal, name: string): Promise<UserView> {
-    return toUserView(await this.#findVisible(principal, name));
+  async get(principal: Principal, idOrName: string): Promise<UserView> {
+    return toUserView(await this.#findVisible(principal, await this.nameOf(principal, idOrName)));
+  }
+
+  /**
+   * The name of the user `idOrName` names, by name or by the id `get users` shows; every check
+   * reads names. An id of a user the caller may not see stays as given, so its refusal names nobody.
+   */
+  async nameOf(principal: Principal, idOrName: string): Promise<string> {
+    if (!idOrName.startsWith(USER_ID_PREFIX)) return idOrName;
+    const byId = await this.#users.findById(idOrName);
+    return byId && visible(principal, byId) && !(await this.#users.findByName(idOrName)) ? byId.name : idOrName;
   }
 
   async create(principal: Principal, input: UserCreate): Promise<UserView> {
@@ -53,14 +66,15 @@ export class UserService {
     const groups = unique(input.groups ?? []);
     await assertMayConfer(this.#roleBindings, principal, role, groups, `user ${input.name}`);
     try {
-      return toUserView(await this.#users.insert({ id: generateId('usr_'), name: input.name, groups, role, at: this.clock.now() }));
+      return toUserView(await this.#users.insert({ id: generateId(USER_ID_PREFIX), name: input.name, groups, role, at: this.clock.now() }));
     } catch (error) {
       if (isUniqueViolation(error)) throw conflict(`a user named ${input.name} already exists`);
       throw error;
     }
   }
 
-  async update(principal: Principal, name: string, patch: UserUpdate): Promise<UserView> {
+  async update(principal: Principal, idOrName: string, patch: UserUpdate): Promise<UserView> {
+    const name = await this.nameOf(principal, idOrName);
     const updated = await changeAccess(this.db, this.clock, principal, `${name} is the only admin`, async (tx, caller) => {
       const users = new UserRepository(tx);
       const bindings = new RoleBindingRepository(tx);
@@ -87,7 +101,8 @@ export class UserService {
    * Deletes the user with its tokens, its own bindings, its provider sessions and the virtual
    * LLMs and agents they published; public rows it owned stay, owned by nobody (admins manage them).
    */
-  async delete(principal: Principal, name: string): Promise<void> {
+  async delete(principal: Principal, idOrName: string): Promise<void> {
+    const name = await this.nameOf(principal, idOrName);
     const { userId, sessionIds } = await changeAccess(this.db, this.clock, principal, `${name} is the only admin`, async (tx, caller) => {
       const users = new UserRepository(tx);
       const bindings = new RoleBindingRepository(tx);
