@@ -13,6 +13,7 @@ export { asksForUsage, refusesStreamOptions, toOpenAiRequestBody, type OpenAiReq
 export { STREAM_OPTIONS_REASK_MS, StreamOptionsRefusals } from './openai/stream-options-refusals.js';
 export { peekOpenAiChunk, type OpenAiChunkPeek } from './openai/peek-openai-chunk.js';
 export { chunkEnvelopeOf, stopChunk, type ChunkEnvelope } from './openai/stop-chunk.js';
+export { ChunkEnvelopeCompleter } from './openai/chunk-envelope-completer.js';
 export { completionChunks, receivedCompletionSchema, type CompletionChunksOptions, type ReceivedCompletion } from './openai/completion-chunks.js';
 export { isJsonType, notACompletionMessage, wholeAnswerType } from './whole-answer-type.js';
 export { assistantCompletion, type AssistantAnswer, type CompletionEnvelope } from './openai/assistant-completion.js';

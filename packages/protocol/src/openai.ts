@@ -56,10 +56,11 @@ export const chatCompletionRequestSchema = z.looseObject({
 });
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
 
+/** `total_tokens` is the sum, which some servers leave out; nothing reads it but to pass it on. */
 export const usageSchema = z.looseObject({
   prompt_tokens: z.number().int(),
   completion_tokens: z.number().int(),
-  total_tokens: z.number().int(),
+  total_tokens: z.number().int().optional(),
 });
 export type Usage = z.infer<typeof usageSchema>;
 
@@ -76,7 +77,8 @@ export const chatCompletionSchema = z.looseObject({
       index: z.number().int(),
       message: z.looseObject({
         role: z.literal('assistant'),
-        content: z.string().nullable(),
+        // OpenAI sends null beside tool calls; some servers leave the key out.
+        content: z.string().nullable().optional(),
         tool_calls: z.array(chatToolCallSchema).optional(),
       }),
       finish_reason: z.string().nullable(),

@@ -17,6 +17,17 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 const TOKENS = ['The', ' answer', ' is', ' four', '.'];
+/**
+ * Chunks whose envelope is not OpenAI's whole one: Azure's first chunk (its prompt filter
+ * results, with an empty `object` and `id`), then Gemini's compatible API (no `created`), and a
+ * usage without `total_tokens`.
+ */
+const PARTIAL_ENVELOPE_CHUNKS = [
+  '{"choices":[],"created":0,"id":"","model":"","object":"","prompt_filter_results":[{"prompt_index":0,"content_filter_results":{}}]}',
+  '{"id":"gem-1","object":"chat.completion.chunk","model":"gemini","choices":[{"index":0,"delta":{"role":"assistant","content":"Four"},"finish_reason":null}]}',
+  '{"id":"gem-1","object":"chat.completion.chunk","model":"gemini","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}',
+  '{"id":"gem-1","object":"chat.completion.chunk","model":"gemini","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":1}}',
+];
 const THINKING = 'Two and two make four.';
 const KEEPALIVE_SECONDS = 0.5;
 
@@ -30,15 +41,17 @@ describe('answers reach the caller as the model server sent them, on the public 
   let home: TempDir;
   let upstream: FakeUpstream;
   let scripted: ScriptedStreamUpstream;
+  let partial: ScriptedStreamUpstream;
   let mcpd: SpawnedMcpd;
   let mcplocal: SpawnedMcplocal;
 
   beforeAll(async () => {
-    [dataDir, home, upstream, scripted] = await Promise.all([
+    [dataDir, home, upstream, scripted, partial] = await Promise.all([
       makeTempDir('e2e-mcpd-'),
       makeTempDir('e2e-home-'),
       startFakeUpstream({ tokens: TOKENS }),
       startScriptedStreamUpstream(),
+      startScriptedStreamUpstream(PARTIAL_ENVELOPE_CHUNKS),
     ]);
     mcpd = await spawnMcpd({ dataDir: dataDir.path, env: { MCPD_STREAM_KEEPALIVE_SECONDS: String(KEEPALIVE_SECONDS) } });
     await writeMcplocalHome(
@@ -47,6 +60,7 @@ describe('answers reach the caller as the model server sent them, on the public 
         providers: [
           { name: 'workstation', type: 'openai', url: upstream.openaiBaseUrl, model: 'fake-model', publish: true },
           { name: 'workstation-scripted', type: 'openai', url: scripted.openaiBaseUrl, model: 'scripted/model:Q4', publish: true },
+          { name: 'workstation-partial', type: 'openai', url: partial.openaiBaseUrl, model: 'scripted/model:Q4', publish: true },
         ],
       },
       { mcpdUrl: mcpd.url, token: mcpd.adminToken },
@@ -56,6 +70,8 @@ describe('answers reach the caller as the model server sent them, on the public 
     expect(created.status).toBe(201);
     const scriptedRemote = { name: 'remote-scripted', type: 'openai', model: 'scripted/model:Q4', url: scripted.openaiBaseUrl };
     expect((await api('/api/v1/llms', { method: 'POST', body: JSON.stringify(scriptedRemote) })).status).toBe(201);
+    const partialRemote = { ...scriptedRemote, name: 'remote-partial', url: partial.openaiBaseUrl };
+    expect((await api('/api/v1/llms', { method: 'POST', body: JSON.stringify(partialRemote) })).status).toBe(201);
   });
 
   afterAll(async () => {
@@ -63,6 +79,7 @@ describe('answers reach the caller as the model server sent them, on the public 
     await mcpd?.stop();
     await upstream?.close();
     await scripted?.close();
+    await partial?.close();
     await Promise.all([dataDir?.cleanup(), home?.cleanup()]);
   });
 
@@ -154,5 +171,32 @@ describe('answers reach the caller as the model server sent them, on the public 
       const text = await (await chat(model, { stream: true })).text();
       expect(text.replaceAll(': waiting\n\n', '')).toBe(sseBody(SCRIPTED_CHUNKS.slice(0, -1)));
     });
+  });
+
+  it('passes chunks whose envelope the server left incomplete on the public path as written', async () => {
+    const text = await (await chat('remote-partial', { stream: true, stream_options: { include_usage: true } })).text();
+    expect(text.replaceAll(': waiting\n\n', '')).toBe(sseBody(PARTIAL_ENVELOPE_CHUNKS));
+    // A usage the caller did not ask for, without its total, ends nothing.
+    expect((await (await chat('remote-partial', { stream: true })).text()).replaceAll(': waiting\n\n', '')).toBe(sseBody(PARTIAL_ENVELOPE_CHUNKS.slice(0, -1)));
+  });
+
+  it('relays them with the envelope completed, every other field as the server wrote it', async () => {
+    const text = (await (await chat('workstation-partial', { stream: true, stream_options: { include_usage: true } })).text()).replaceAll(': waiting\n\n', '');
+    expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+    const frames = dataFrames(text) as unknown as Array<Record<string, unknown>>;
+    expect(frames).toHaveLength(PARTIAL_ENVELOPE_CHUNKS.length);
+    for (const frame of frames) {
+      expect(frame).toMatchObject({ object: 'chat.completion.chunk', id: expect.any(String), created: expect.any(Number), model: expect.any(String) });
+    }
+    const [filter, content, finish, usage] = frames;
+    expect(filter).toMatchObject({ id: '', created: 0, prompt_filter_results: [{ prompt_index: 0, content_filter_results: {} }] });
+    expect(content).toMatchObject({ id: 'gem-1', model: 'gemini', choices: [{ index: 0, delta: { role: 'assistant', content: 'Four' } }] });
+    expect(finish).toMatchObject({ choices: [{ finish_reason: 'stop' }] });
+    expect(usage).toMatchObject({ choices: [], usage: { prompt_tokens: 5, completion_tokens: 1 } });
+    // The stock client reads it as any stream.
+    const stream = await client().chat.completions.create({ model: 'workstation-partial', messages: [{ role: 'user', content: 'hi' }], stream: true });
+    let said = '';
+    for await (const chunk of stream) said += chunk.choices[0]?.delta.content ?? '';
+    expect(said).toBe('Four');
   });
 });

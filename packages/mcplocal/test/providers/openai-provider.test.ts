@@ -165,6 +165,22 @@ describe('OpenAI provider', () => {
     }
   });
 
+  it('takes a whole answer whose message has tool calls and no content key, and a usage without its total', async () => {
+    const answer = {
+      id: 'c1', object: 'chat.completion', created: 1, model: 'm',
+      choices: [{ index: 0, message: { role: 'assistant', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'add', arguments: '{"a":2}' } }] }, finish_reason: 'tool_calls' }],
+      usage: { prompt_tokens: 3, completion_tokens: 4 },
+    };
+    server = await startScriptedServer({ contentType: 'application/json', chunks: [JSON.stringify(answer)] });
+    const provider = new OpenAiProvider({ name: 'tools', url: server.url, model: 'm' });
+    // As the relay sends it on: the server's body.
+    expect(await provider.completionBody({ messages: QUESTION })).toEqual(answer);
+    const completion = await provider.complete({ messages: QUESTION });
+    expect(completion.toolCalls).toEqual([{ id: 'call_1', name: 'add', arguments: '{"a":2}' }]);
+    expect(completion.content).toBe('');
+    expect(completion.usage).toMatchObject({ promptTokens: 3, completionTokens: 4, totalTokens: 7 });
+  });
+
   it('takes a base URL with a path as the API root', async () => {
     server = await startScriptedServer({ contentType: 'application/json', chunks: ['{"object":"list","data":[{"id":"a"},{"id":"b"}]}'] });
     const provider = new OpenAiProvider({ name: 'proxy', url: `${server.url}/openai/v1/`, model: 'a' });

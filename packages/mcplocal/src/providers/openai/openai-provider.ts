@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from '@mcpctl/clock';
 import { chatCompletionChunkSchema, chatCompletionSchema, modelIdListSchema } from '@mcpctl/protocol';
 import {
+  ChunkEnvelopeCompleter,
   completionChunks,
   peekOpenAiChunk,
   readSse,
@@ -11,6 +12,7 @@ import {
   toOpenAiRequestBody,
   upstreamEndpoint,
   wholeAnswerType,
+  type ChunkEnvelope,
   type SseFrame,
 } from '@mcpctl/dialects';
 import type { UpstreamAnswer } from '@mcpctl/upstream';
@@ -133,6 +135,8 @@ export class OpenAiProvider implements LlmProvider {
       return { finished: true };
     }
     const splitter = new SseSplitter();
+    // mcpd takes a relayed frame only as a whole chunk: an envelope the server left incomplete is completed here.
+    const envelopes = new ChunkEnvelopeCompleter(this.#envelope());
     let finished = false;
     let done = false;
     const take = (frames: SseFrame[]): boolean => {
@@ -140,10 +144,10 @@ export class OpenAiProvider implements LlmProvider {
         if (frame.type !== 'event') continue;
         if (frame.data === '[DONE]') return false;
         if (peekOpenAiChunk(frame.data) === 'plain') {
-          queue.push(frame.data);
+          queue.push(envelopes.text(frame.data));
           continue;
         }
-        const chunk = this.readUnusualChunk(frame.data);
+        const chunk = this.readUnusualChunk(frame.data, envelopes);
         if (chunk.finished) finished = true;
         queue.push(chunk.text);
       }
@@ -178,13 +182,19 @@ export class OpenAiProvider implements LlmProvider {
   }
 
   /** A chunk the peek did not pass (finish, usage, error, anything unusual): its text as it goes on, and whether it finishes the answer. */
-  private readUnusualChunk(data: string): { text: string; finished: boolean } {
+  private readUnusualChunk(data: string, envelopes: ChunkEnvelopeCompleter): { text: string; finished: boolean } {
     const text = data.trim();
     const value = parseJsonFrame(text, this.name);
     const chunk = parseProviderBody(value, chunkSchema, 'stream chunk', this.name);
     const finished = Boolean(chunk.choices.find((choice) => choice.index === 0)?.finish_reason);
-    // A frame that spanned lines would break the SSE framing further on: the one case written anew.
-    return { text: text.includes('\n') ? JSON.stringify(value) : text, finished };
+    const completed = envelopes.chunk(value as Record<string, unknown>);
+    // A frame that spanned lines would break the SSE framing further on: written anew, as one completed is.
+    return { text: completed || text.includes('\n') ? JSON.stringify(value) : text, finished };
+  }
+
+  /** What names chunks whose server did not: as a whole answer's chunks are named ({@link wholeAnswerChunks}). */
+  #envelope(): ChunkEnvelope {
+    return { id: 'chatcmpl-mcplocal', created: Math.floor((this.options.clock ?? systemClock).now().getTime() / 1000), model: this.options.model };
   }
 
   /**
@@ -256,8 +266,7 @@ export class OpenAiProvider implements LlmProvider {
     const mediaType = wholeAnswerType(answer.headers['content-type']);
     if (mediaType === undefined) return undefined;
     const completion = await readWholeAnswer(answer, mediaType, this.name, receivedCompletionSchema, signal);
-    const envelope = { id: 'chatcmpl-mcplocal', created: Math.floor((this.options.clock ?? systemClock).now().getTime() / 1000), model: this.options.model };
-    return completionChunks(completion, { envelope, includeUsage: true }).map((chunk) => JSON.stringify(chunk));
+    return completionChunks(completion, { envelope: this.#envelope(), includeUsage: true }).map((chunk) => JSON.stringify(chunk));
   }
 
   private streamRequest(options: CompletionOptions, signal: AbortSignal | undefined, askUsage: boolean): ProviderHttpRequest {
