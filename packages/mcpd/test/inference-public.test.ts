@@ -223,6 +223,22 @@ describe('public path behaviour', () => {
     expect(upstream.requests).toHaveLength(1);
   });
 
+  it('passes on how long a rate-limiting upstream asked to wait, however it said it, in seconds', async () => {
+    const waits = async (fail: { retryAfter?: string; retryAfterMs?: string }) => {
+      upstream.setBehavior({ fail: { status: 429, message: 'slow down', ...fail } });
+      const response = await infer('fake');
+      expect(response.status).toBe(429);
+      return response.headers.get('retry-after');
+    };
+    expect(await waits({ retryAfter: '7' })).toBe('7');
+    // An HTTP date 9 s ahead: about 9 s, not the 1 s it once became.
+    expect(Number(await waits({ retryAfter: new Date(Date.now() + 9_000).toUTCString() }))).toBeGreaterThanOrEqual(8);
+    // OpenAI's and Azure's milliseconds win over the coarser header.
+    expect(await waits({ retryAfter: '1', retryAfterMs: '1500' })).toBe('2');
+    // Nothing usable: a 429 still says to wait, a second.
+    expect(await waits({ retryAfter: 'soon' })).toBe('1');
+  });
+
   it('answers 502 when the upstream answers garbage', async () => {
     upstream.setBehavior({ mode: 'garbage' });
     const response = await infer('fake');

@@ -180,7 +180,32 @@ const retryAfterSecondsSchema = z.number().int().positive().max(86_400).optional
  */
 export function retryAfterSecondsOf(header: string | undefined): number | undefined {
   if (header === undefined || !/^\s*\d+\s*$/.test(header)) return undefined;
-  return Math.min(86_400, Math.max(1, Number(header)));
+  return clampRetrySeconds(Number(header));
+}
+
+/**
+ * How long a server's answer asks to wait, in a result's whole seconds (1 to a day):
+ * `retry-after-ms` (OpenAI's and Azure's, in milliseconds) when it sent one, else `Retry-After`
+ * as delta-seconds or as an HTTP date, read against `nowMs`. Undefined when it asked nothing a
+ * reader can use.
+ */
+export function retryAfterOfHeaders(headers: Readonly<Record<string, string | string[] | undefined>>, nowMs: number): number | undefined {
+  const milliseconds = firstValue(headers['retry-after-ms']);
+  if (milliseconds !== undefined && /^\s*\d+(\.\d+)?\s*$/.test(milliseconds)) return clampRetrySeconds(Math.ceil(Number(milliseconds) / 1000));
+  const header = firstValue(headers['retry-after']);
+  if (header === undefined) return undefined;
+  const seconds = retryAfterSecondsOf(header);
+  if (seconds !== undefined || !/GMT\s*$/.test(header)) return seconds;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : clampRetrySeconds(Math.ceil((at - nowMs) / 1000));
+}
+
+function clampRetrySeconds(seconds: number): number {
+  return Math.min(86_400, Math.max(1, seconds));
+}
+
+function firstValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 /**

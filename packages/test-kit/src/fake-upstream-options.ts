@@ -13,6 +13,8 @@ export interface FakeUpstreamFailure {
   message: string;
   /** Sent as the answer's `Retry-After`. */
   retryAfter?: string;
+  /** Sent as the answer's `retry-after-ms`, as OpenAI and Azure send it. */
+  retryAfterMs?: string;
 }
 
 /** Everything the fake upstream does; every field can be changed at runtime with `setBehavior`. */

@@ -27,7 +27,13 @@ export async function serveChat(
   if (behavior.latencyMs > 0) await delay(behavior.latencyMs, undefined, { signal: exchange.signal });
   const { fail, mode } = misbehaviour;
   const streamed = input.stream && !behavior.ignoreStream;
-  if (fail) return exchange.send(fail.status, JSON_CONTENT_TYPE, dialect.errorBody(fail.status, fail.message), fail.retryAfter === undefined ? {} : { 'retry-after': fail.retryAfter });
+  if (fail) {
+    const headers = {
+      ...(fail.retryAfter === undefined ? {} : { 'retry-after': fail.retryAfter }),
+      ...(fail.retryAfterMs === undefined ? {} : { 'retry-after-ms': fail.retryAfterMs }),
+    };
+    return exchange.send(fail.status, JSON_CONTENT_TYPE, dialect.errorBody(fail.status, fail.message), headers);
+  }
   switch (mode) {
     case 'hang':
       // The exchange stays open until the client gives up or the server closes.

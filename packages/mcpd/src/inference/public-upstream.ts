@@ -1,5 +1,5 @@
 import type { Clock } from '@mcpctl/clock';
-import { retryAfterSecondsOf, SERVED_BY_HEADER } from '@mcpctl/protocol';
+import { retryAfterOfHeaders, SERVED_BY_HEADER } from '@mcpctl/protocol';
 import type { Dispatcher } from 'undici';
 import { asksForUsage, refusesStreamOptions, SseSplitter, StreamOptionsRefusals, wholeAnswerType, type SseFrame } from '@mcpctl/dialects';
 import type { CancelSignal } from '@mcpctl/upstream';
@@ -104,9 +104,8 @@ export class PublicUpstream implements InferenceBackend {
           this.#refusals.refused(target.record.url ?? '', this.options.clock);
           return;
         }
-        const retryAfter = answer.headers['retry-after'];
         const message = dialect.readErrorMessage(parseJson(text)) ?? text;
-        throw upstreamStatusError(answer.statusCode, message, llmName, retryAfterSecondsOf(typeof retryAfter === 'string' ? retryAfter : undefined));
+        throw upstreamStatusError(answer.statusCode, message, llmName, retryAfterOfHeaders(answer.headers, this.options.clock.now().getTime()));
       }
       // A server remembered as refusing took the field the caller sent itself: it takes it now.
       if (!askUsage && streaming && asksForUsage(call.request)) this.#refusals.accepted(target.record.url ?? '');

@@ -14,7 +14,7 @@ export function upstreamStatusError(
   status: number,
   message: string | undefined,
   llmName: string,
-  /** The upstream's `Retry-After`, in whole seconds (`retryAfterSecondsOf`). */
+  /** How long the upstream asked to wait, in whole seconds (`retryAfterOfHeaders`). */
   retryAfterSeconds: number | undefined,
 ): HttpError {
   const detail = message ? `: ${oneLine(message)}` : '';

@@ -1,4 +1,6 @@
+import { systemClock } from '@mcpctl/clock';
 import { upstreamErrorMessage } from '@mcpctl/dialects';
+import { retryAfterOfHeaders } from '@mcpctl/protocol';
 import { describeNetworkError, networkErrorCode, sendUpstream, type RestOfStreamTimer, type UpstreamAnswer } from '@mcpctl/upstream';
 import { Agent } from 'undici';
 import { ProviderError } from '../errors.js';
@@ -83,7 +85,9 @@ export async function openProviderAnswer(request: ProviderHttpRequest): Promise<
   const quoted = upstreamErrorMessage(await readAll(answer, request));
   const said = quoted === undefined ? undefined : maskSecrets(quoted, [...providerSecrets(request.url, undefined), ...sentCredentials(headers)]);
   const message = `provider "${request.provider}" answered HTTP ${answer.statusCode}${said === undefined ? '' : `: ${said}`}`;
-  throw new ProviderError(answer.statusCode, message, { ...(said === undefined ? {} : { serverMessage: said }), retryAfter: answer.headers['retry-after'] });
+  // Its wait in seconds, whichever way it said it (an HTTP date, `retry-after-ms`): the form every reader takes.
+  const retryAfter = retryAfterOfHeaders(answer.headers, systemClock.now().getTime());
+  throw new ProviderError(answer.statusCode, message, { ...(said === undefined ? {} : { serverMessage: said }), retryAfter: retryAfter === undefined ? undefined : String(retryAfter) });
 }
 
 /** The credentials a request's own headers carry: a bearer token, an Anthropic key. */

@@ -101,6 +101,13 @@ describe.each(['sse', 'websocket'] as const)('virtual LLMs end to end over %s', 
     const limited = await client().chat.completions.create({ model: 'qwen-local', messages: [{ role: 'user', content: 'Hi' }], stream: true }).catch((error: unknown) => error);
     expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
     expect((limited as InstanceType<typeof OpenAI.RateLimitError>).headers.get('retry-after')).toBe('7');
+    // An HTTP date, or OpenAI's and Azure's milliseconds, reach the caller as the seconds they mean.
+    upstream.setBehavior({ fail: { status: 429, message: 'slow down', retryAfter: new Date(Date.now() + 9_000).toUTCString() } });
+    const dated = await client().chat.completions.create({ model: 'qwen-local', messages: [{ role: 'user', content: 'Hi' }] }).catch((error: unknown) => error);
+    expect(Number((dated as InstanceType<typeof OpenAI.RateLimitError>).headers.get('retry-after'))).toBeGreaterThanOrEqual(8);
+    upstream.setBehavior({ fail: { status: 429, message: 'slow down', retryAfterMs: '2500' } });
+    const precise = await client().chat.completions.create({ model: 'qwen-local', messages: [{ role: 'user', content: 'Hi' }] }).catch((error: unknown) => error);
+    expect((precise as InstanceType<typeof OpenAI.RateLimitError>).headers.get('retry-after')).toBe('3');
   });
 
   it('cancels the upstream request when the caller aborts', async () => {
