@@ -41,6 +41,33 @@ describe('StreamForwarder', () => {
     expect(ended()).toBe(1);
   });
 
+  it('finishes every choice of the request the source left unfinished, before the usage it held back', () => {
+    const { sink, writes } = recordingSink();
+    const forwarder = new StreamForwarder(sink, new ManualClock(), { choices: 3 });
+    const second = { id: 'c1', object: 'chat.completion.chunk' as const, created: 1, model: 'm', choices: [{ index: 1, delta: {}, finish_reason: 'length' }] };
+    const usage = { id: 'c1', object: 'chat.completion.chunk' as const, created: 1, model: 'm', choices: [], usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } };
+    forwarder.accept([chunk({ content: 'x' }), { type: 'chunk', data: JSON.stringify(second), chunk: second, forward: true }]);
+    forwarder.accept([{ type: 'chunk', data: JSON.stringify(usage), chunk: usage, forward: true }, { type: 'done' }]);
+    const frames = writes.join('').trim().split('\n\n').map((frame) => frame.slice('data: '.length));
+    expect(frames).toHaveLength(5);
+    // Choices 0 and 2 never finished; 1 did, with its own reason.
+    expect((JSON.parse(frames[2]!) as { choices: unknown[] }).choices).toEqual([
+      { index: 0, delta: {}, finish_reason: 'stop' },
+      { index: 2, delta: {}, finish_reason: 'stop' },
+    ]);
+    expect(frames[3]).toBe(JSON.stringify(usage));
+    expect(frames[4]).toBe('[DONE]');
+    expect(forwarder.usage).toEqual(usage.usage);
+  });
+
+  it('passes the usage at once when every choice had finished', () => {
+    const { sink, writes } = recordingSink();
+    const forwarder = new StreamForwarder(sink, new ManualClock());
+    const usage = { id: 'c1', object: 'chat.completion.chunk' as const, created: 1, model: 'm', choices: [], usage: { prompt_tokens: 1, completion_tokens: 2 } };
+    forwarder.accept([chunk({ content: 'x' }, 'stop'), { type: 'chunk', data: JSON.stringify(usage), chunk: usage, forward: true }]);
+    expect(writes.join('')).toContain('"usage":{"prompt_tokens":1');
+  });
+
   it('does not add a second finish chunk', () => {
     const { sink, writes } = recordingSink();
     const forwarder = new StreamForwarder(sink, new ManualClock());

@@ -18,10 +18,10 @@ export function chunkEnvelopeOf(text: string | undefined): ChunkEnvelope | undef
 }
 
 /**
- * The chunk that ends a stream whose server said `[DONE]` without a finish reason: `stop`, in the
- * envelope of its chunks. Widely used clients reject a stream without a finish reason, so every
- * path adds it (SPEC §4.2).
+ * The chunk that ends a stream whose server said `[DONE]` without a finish reason: `stop` for each
+ * choice of `indices` (the first alone unless told), in the envelope of its chunks. Widely used
+ * clients reject a stream without a finish reason for every choice, so every path adds it (SPEC §4.2).
  */
-export function stopChunk(envelope: ChunkEnvelope): Record<string, unknown> {
-  return { ...envelope, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] };
+export function stopChunk(envelope: ChunkEnvelope, indices: readonly number[] = [0]): Record<string, unknown> {
+  return { ...envelope, object: 'chat.completion.chunk', choices: indices.map((index) => ({ index, delta: {}, finish_reason: 'stop' })) };
 }

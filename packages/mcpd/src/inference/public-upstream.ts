@@ -129,6 +129,7 @@ export class PublicUpstream implements InferenceBackend {
         collectContent: call.collectContent,
         secrets: () => credentialsOf(target),
         source: context.source,
+        choices: call.request.n,
       });
       if (whole) {
         forwarder.accept(whole);

@@ -19,6 +19,7 @@ export interface SseSink {
 export type StreamOutcome = { ok: true } | { ok: false; message: string };
 
 const NO_SECRETS = () => [];
+const MAX_CHOICES = 128;
 
 /**
  * Writes stream parts to the caller as SSE frames, as they come, and keeps the promises
@@ -27,7 +28,12 @@ const NO_SECRETS = () => [];
  */
 export class StreamForwarder {
   #outcome: StreamOutcome | undefined;
-  #finishSeen = false;
+  /** Indices of the choices whose finish reason came. */
+  readonly #finished = new Set<number>();
+  /** How many choices the answer has: the request's `n`. */
+  readonly #choices: number;
+  /** A usage chunk that came before every choice's finish reason: it goes out last, after the finish made up here, as OpenAI orders them. */
+  #heldUsage: ChunkPart | undefined;
   #lastChunk: ChunkPart | undefined;
   #firstTokenAt: number | undefined;
   #usage: Usage | undefined;
@@ -45,8 +51,10 @@ export class StreamForwarder {
      * `secrets`: the upstream's credentials, masked out of its error texts; read only when one comes.
      * `source`: who sends the stream, as its errors name it.
      */
-    options: { collectContent?: boolean | undefined; secrets?: () => ReadonlyArray<string | null | undefined>; source?: string | undefined } = {},
+    options: { collectContent?: boolean | undefined; secrets?: () => ReadonlyArray<string | null | undefined>; source?: string | undefined; choices?: number | null | undefined } = {},
   ) {
+    // A request's `n` the server took; bounded, as the finish chunk made up here names each.
+    this.#choices = Math.min(options.choices ?? 1, MAX_CHOICES);
     if (options.collectContent) {
       this.#content = '';
       this.#toolCalls = new ToolCallAssembler();
@@ -101,7 +109,7 @@ export class StreamForwarder {
   sourceEnded(): void {
     if (this.#outcome) return;
     this.accept([
-      this.#finishSeen ? { type: 'done' } : { type: 'error', message: `${this.#source} closed the stream before it finished` },
+      this.#finished.size > 0 ? { type: 'done' } : { type: 'error', message: `${this.#source} closed the stream before it finished` },
     ]);
   }
 
@@ -116,8 +124,8 @@ export class StreamForwarder {
     const { chunk } = part;
     if (chunk) {
       if (chunk.usage) this.#usage = chunk.usage;
+      for (const each of chunk.choices) if (each.finish_reason) this.#finished.add(each.index);
       const choice = chunk.choices[0];
-      if (choice?.finish_reason) this.#finishSeen = true;
       if (this.#content !== undefined && choice?.delta.content) this.#content += choice.delta.content;
       if (choice?.delta.tool_calls) this.#toolCalls?.add(choice.delta.tool_calls);
       if (this.#firstTokenAt === undefined && hasOutput(chunk)) this.#firstTokenAt = this.clock.monotonic();
@@ -125,8 +133,23 @@ export class StreamForwarder {
       this.#firstTokenAt = this.clock.monotonic();
     }
     if (!part.forward) return;
+    if (chunk && chunk.choices.length === 0 && chunk.usage && this.#unfinished().length > 0) {
+      this.#heldUsage = part;
+      return;
+    }
+    this.#write(part, out);
+  }
+
+  #write(part: ChunkPart, out: SseOutput): void {
     if (part.raw) out.bytes(part.raw);
     else out.text(`data: ${part.data}\n\n`);
+  }
+
+  /** The choices whose finish reason has not come. */
+  #unfinished(): number[] {
+    const unfinished: number[] = [];
+    for (let index = 0; index < this.#choices; index += 1) if (!this.#finished.has(index)) unfinished.push(index);
+    return unfinished;
   }
 
   /** The envelope of the last chunk, for a finish chunk made up here; read only then. */
@@ -140,19 +163,23 @@ export class StreamForwarder {
 
   #done(raw: RawFrame | undefined, out: SseOutput): void {
     this.#outcome = { ok: true };
-    if (!this.#finishSeen) {
+    const unfinished = this.#unfinished();
+    if (unfinished.length > 0) {
       const envelope = this.#lastEnvelope() ?? { id: 'chatcmpl-mcpd', created: Math.floor(this.clock.now().getTime() / 1000), model: 'unknown' };
-      out.text(`data: ${JSON.stringify(stopChunk(envelope))}\n\n`);
+      out.text(`data: ${JSON.stringify(stopChunk(envelope, unfinished))}\n\n`);
     }
+    if (this.#heldUsage) this.#write(this.#heldUsage, out);
     if (raw) out.bytes(raw);
     else out.text('data: [DONE]\n\n');
   }
 
   #error(text: string, status?: number): string {
+    // What the usage said reaches the caller who asked for it before the failure does.
+    const usage = this.#heldUsage ? `data: ${this.#heldUsage.data}\n\n` : '';
     // An upstream's words, on their way to the caller and the audit.
     const message = sanitizeUpstreamText(text, this.#secrets());
     this.#outcome = { ok: false, message };
     const error: OpenAiError['error'] = { message, type: 'upstream_error', ...(status === undefined ? {} : { status }) };
-    return `data: ${JSON.stringify({ error })}\n\n`;
+    return `${usage}data: ${JSON.stringify({ error })}\n\n`;
   }
 }

@@ -47,6 +47,7 @@ export class RelayService implements InferenceBackend {
         checkEveryFrame: true,
       }),
       collectContent: call.collectContent,
+      choices: call.request.n,
       firstResultTimeoutMs: this.options.firstResultTimeoutMs,
       idleTimeoutMs: this.options.idleTimeoutMs,
       clock: this.clock,
