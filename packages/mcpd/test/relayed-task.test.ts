@@ -143,4 +143,18 @@ describe("a relayed task answered with the local server's error status", () => {
       { status: 502, message: 'the publisher of local failed: its model server answered HTTP 508: said the server', retryAfterSeconds: undefined },
     ]);
   });
+
+  it('keeps a huge error to its bound, read in time linear in it, whatever its characters', async () => {
+    // Text that once took each masking pattern the rest of the text at every start: seconds, growing with the square.
+    for (const said of ['?a'.repeat(400_000), 'a.'.repeat(400_000), 'sk-'.repeat(300_000)]) {
+      const task = relayedTask(callerWithSocket().caller, new ManualClock(), []);
+      const startedAt = performance.now();
+      task.results([{ status: 500, body: { error: { message: said } } }]);
+      const error = (await task.done.catch((failure: unknown) => failure)) as { statusCode: number; message: string };
+      expect(performance.now() - startedAt).toBeLessThan(1_000);
+      expect(error.statusCode).toBe(502);
+      expect(error.message.length).toBeLessThanOrEqual(10_000);
+      expect(error.message.startsWith('the publisher of local failed: its model server answered HTTP 500: ')).toBe(true);
+    }
+  });
 });

@@ -229,6 +229,9 @@ export const taskChunkResultSchema = z.object({
   chunk: z.object({ data: z.string(), done: z.boolean().optional() }),
   seq: resultSeqSchema,
 });
+/** The longest failure a task's error result may carry; a publisher cuts a longer one. */
+export const TASK_ERROR_MAX_CHARS = 10_000;
+
 /**
  * A task that failed. `retryAfterSeconds`, an extra field older servers ignore: the publisher knows
  * when it can serve again (a managed server that keeps crashing is started again in that many
@@ -236,7 +239,7 @@ export const taskChunkResultSchema = z.object({
  * of seconds from 1 to a day is dropped, not the error with it: the task still ends.
  */
 export const taskErrorResultSchema = z.object({
-  error: z.string().max(10_000),
+  error: z.string().max(TASK_ERROR_MAX_CHARS),
   retryAfterSeconds: retryAfterSecondsSchema,
   seq: resultSeqSchema,
 });

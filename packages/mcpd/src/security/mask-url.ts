@@ -13,10 +13,14 @@ const MASK = '***';
 const SECRET_PARAMETER =
   /^(?:key|api[-_]?key|apikey|token|access[-_]?token|auth|auth[-_]?token|secret|client[-_]?secret|password|passwd|pwd|sig|signature|x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|code)$/i;
 
-/** `scheme://user:pass@` and `scheme://token@` in free text. */
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+@/gi;
-/** `?name=value` / `&name=value` in free text. */
-const QUERY_PARAMETER = /([?&;])([^=&;\s#"'<>]+)=([^&\s#"'<>]*)/g;
+/**
+ * `scheme://user:pass@` and `scheme://token@` in free text. The scheme is bounded (none is longer)
+ * so that text of scheme characters without `://` (`a.a.a.…`) costs each start 32 steps, not the
+ * rest of the text: unbounded, a long error text took seconds.
+ */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/?#@"'<>]+@/gi;
+/** `?name=value` / `&name=value` in free text; a name holds no `?`, so `?a?a?a…` is read once, not from every `?`. */
+const QUERY_PARAMETER = /([?&;])([^=&;?\s#"'<>]+)=([^&\s#"'<>]*)/g;
 
 /**
  * An LLM's URL as views show it: `user:pass@` and the values of secret-looking query parameters

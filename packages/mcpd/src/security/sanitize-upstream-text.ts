@@ -1,3 +1,4 @@
+import { TASK_ERROR_MAX_CHARS } from '@mcpctl/protocol';
 import { maskUrlsInText } from './mask-url.js';
 
 const MASK = '***';
@@ -6,6 +7,9 @@ const MASK = '***';
  * is still masked: a word of a message lost to `***` costs less than a credential shown.
  */
 const MIN_SECRET_LENGTH = 3;
+/** The most of an upstream's or a publisher's words a caller, the audit or the log is given: a publisher's error result's own bound. */
+export const UPSTREAM_TEXT_MAX_CHARS = TASK_ERROR_MAX_CHARS;
+const MASKED_TEXT_MAX_CHARS = UPSTREAM_TEXT_MAX_CHARS + 1_000;
 
 /** `Bearer …` credentials, as an upstream echoes an Authorization header. */
 const BEARER = /\b(Bearer)(\s+)[A-Za-z0-9\-._~+/=:]{4,}/gi;
@@ -25,16 +29,19 @@ const NAMED_SECRET =
  * secret values and the credentials and secret query parameters of URLs.
  */
 export function sanitizeUpstreamText(text: string, secrets: ReadonlyArray<string | null | undefined> = []): string {
-  let clean = text;
+  // A publisher may send megabytes of it: no more is masked than is kept, with room so that a
+  // secret cut at the end of what is masked lies beyond the cut after it.
+  let clean = text.length > MASKED_TEXT_MAX_CHARS ? text.slice(0, MASKED_TEXT_MAX_CHARS) : text;
   for (const secret of secrets) {
     if (!secret || secret.length < MIN_SECRET_LENGTH) continue;
     clean = clean.replaceAll(secret, MASK);
     const encoded = encodeURIComponent(secret);
     if (encoded !== secret) clean = clean.replaceAll(encoded, MASK);
   }
-  return maskUrlsInText(clean)
+  const masked = maskUrlsInText(clean)
     .replace(BEARER, (_match, scheme: string, space: string) => `${scheme}${space}${MASK}`)
     .replace(BASIC, (_match, scheme: string, space: string) => `${scheme}${space}${MASK}`)
     .replace(PREFIXED_KEY, (_match, prefix: string) => `${prefix}${MASK}`)
     .replace(NAMED_SECRET, (_match, name: string) => `${name}${MASK}`);
+  return masked.length > UPSTREAM_TEXT_MAX_CHARS ? `${masked.slice(0, UPSTREAM_TEXT_MAX_CHARS - 1)}…` : masked;
 }

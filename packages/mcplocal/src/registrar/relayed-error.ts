@@ -1,15 +1,26 @@
+import { TASK_ERROR_MAX_CHARS } from '@mcpctl/protocol';
 import { maskSecrets } from '../provider-secrets.js';
+
+/** How much of a failure's text is masked and passed on: a task's error, with room. */
+const MASKED_TEXT_MAX_CHARS = TASK_ERROR_MAX_CHARS + 1_000;
 
 /** What stands where a workstation address was. */
 export const LOCAL_ADDRESS = '(local address)';
 
+/*
+ * The patterns below bound what each start may read (a scheme is at most 32 characters, a host
+ * name's label 63, a name 127 labels): text that looks like the start of one again and again
+ * (`a.a.a.…`, `sk-sk-…`, which a server's error may quote from a caller's prompt) would else cost
+ * each start the rest of the text, seconds for a long error.
+ */
+
 /** Any URL, with or without credentials, up to the first character that cannot belong to it. */
-const URL_PATTERN = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>()[\]{},;]+/gi;
+const URL_PATTERN = /\b[a-z][a-z0-9+.-]{0,31}:\/\/[^\s"'<>()[\]{},;]+/gi;
 /** `[::1]:8000`, `::1:8000`, `fe80::1` as Node's socket errors print them. */
 const IPV6_PATTERN = /\[[0-9a-f:.]+\](?::\d{1,5})?|(?<![\w:])[0-9a-f]{0,4}(?::[0-9a-f]{0,4})*::[0-9a-f:.]*(?::\d{1,5})?/gi;
 const IPV4_PATTERN = /\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b/g;
 /** `gpu-box.lan:8000`, `localhost:11434`. */
-const HOST_PORT_PATTERN = /\b[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)*:\d{1,5}\b/gi;
+const HOST_PORT_PATTERN = /\b[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9-]{1,63}){0,126}:\d{1,5}\b/gi;
 /** Name resolution failures name the host alone: `getaddrinfo ENOTFOUND gpu-box`. */
 const RESOLUTION_PATTERN = /\b(ENOTFOUND|EAI_AGAIN|EAI_FAIL|EAI_NONAME)\s+[^\s()]+/g;
 
@@ -29,7 +40,9 @@ export function relayedErrorMessage(
   localName?: string,
 ): string {
   const text = withPublishedName(withoutLocalAddresses(message, localAddresses, secrets), localName, llmName);
-  return text.includes(llmName) ? text : `${llmName}: ${text}`;
+  const named = text.includes(llmName) ? text : `${llmName}: ${text}`;
+  // mcpd takes an error result of at most this many characters: a longer one would leave the task unanswered.
+  return named.length > TASK_ERROR_MAX_CHARS ? `${named.slice(0, TASK_ERROR_MAX_CHARS - 1)}…` : named;
 }
 
 /**
@@ -51,7 +64,9 @@ export function withPublishedName(message: string, localName: string | undefined
 
 /** {@link relayedErrorMessage} without the LLM's name: for words mcpd puts after its own, which name it. */
 export function withoutLocalAddresses(message: string, localAddresses: ReadonlyArray<string | undefined> = [], secrets: ReadonlyArray<string | undefined> = []): string {
-  let text = maskSecrets(message, secrets)
+  // Past what any reader keeps, with room so that a secret cut at the end lies beyond their cut.
+  const bounded = message.length > MASKED_TEXT_MAX_CHARS ? message.slice(0, MASKED_TEXT_MAX_CHARS) : message;
+  let text = maskSecrets(bounded, secrets)
     // Punctuation that ends a sentence is not part of the URL before it.
     .replace(URL_PATTERN, (url) => `${LOCAL_ADDRESS}${/[.:!?]+$/.exec(url)?.[0] ?? ''}`)
     .replace(RESOLUTION_PATTERN, `$1 ${LOCAL_ADDRESS}`)

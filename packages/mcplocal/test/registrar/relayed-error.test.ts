@@ -67,4 +67,14 @@ describe('withPublishedName', () => {
     const relayed = relayedErrorMessage('provider "qwen" answered HTTP 401: bad credentials qwen:hunter2', 'qwen-alice', [], ['qwen:hunter2'], 'qwen');
     expect(relayed).toBe('provider "qwen-alice" answered HTTP 401: bad credentials ***');
   });
+
+  it('keeps a huge failure to what mcpd takes, masked in time linear in it', () => {
+    for (const said of ['a.'.repeat(200_000), 'a-'.repeat(200_000), 'sk-'.repeat(150_000), `at gpu-box.lan:8000 ${'x'.repeat(50_000)}`]) {
+      const startedAt = performance.now();
+      const relayed = relayedErrorMessage(said, 'qwen', ['http://127.0.0.1:8000'], ['sk-local-key']);
+      expect(performance.now() - startedAt).toBeLessThan(1_000);
+      expect(relayed.length).toBeLessThanOrEqual(10_000);
+    }
+    expect(relayedErrorMessage(`at gpu-box.lan:8000 ${'x'.repeat(50_000)}`, 'qwen')).toMatch(/^qwen: at \(local address\) x+…$/);
+  });
 });
