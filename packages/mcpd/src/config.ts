@@ -102,6 +102,9 @@ export function wantsHelp(argv: string[]): boolean {
 }
 
 /** Node's timers hold at most 2^31 - 1 ms (about 24.8 days): a longer one fires at once, with a warning outside the log. */
+/** The largest request body unless MCPD_BODY_LIMIT_BYTES says otherwise. */
+export const DEFAULT_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+
 const MOST_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 /** Ten years: past it a time counted back from now leaves the dates a database holds. */
@@ -142,7 +145,7 @@ const environmentSchema = z.object({
   MCPD_SECRET_KEY: z.string().min(16, 'MCPD_SECRET_KEY must be at least 16 characters').optional(),
   MCPD_BOOTSTRAP_TOKEN: z.string().min(16, 'MCPD_BOOTSTRAP_TOKEN must be at least 16 characters').optional(),
   MCPD_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  MCPD_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024, 'MCPD_BODY_LIMIT_BYTES must be at least 1024').default(4 * 1024 * 1024),
+  MCPD_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024, 'MCPD_BODY_LIMIT_BYTES must be at least 1024').default(DEFAULT_BODY_LIMIT_BYTES),
   MCPD_MAX_RESULT_BYTES: z.coerce.number().int().min(1024, 'MCPD_MAX_RESULT_BYTES must be at least 1024').default(32 * 1024 * 1024),
   MCPD_PROVIDER_SOCKET: z.enum(['on', 'off'], { error: 'MCPD_PROVIDER_SOCKET must be on or off' }).default('on'),
   MCPD_RELAY_TASK_BUFFER_BYTES: z.coerce

@@ -3,6 +3,7 @@ import { describeDatabaseFailure, type DatabaseHandle } from '@mcpctl/db';
 import { Agent } from 'undici';
 import type { Logger } from 'pino';
 import type { Clock } from '@mcpctl/clock';
+import { DEFAULT_BODY_LIMIT_BYTES } from '../config.js';
 import { logFailure } from '../errors.js';
 import { Dispatcher, maxQueuedPerUser, type DispatchOptions } from '../dispatch/dispatcher.js';
 import { InFlightTracker } from '../dispatch/in-flight-tracker.js';
@@ -72,6 +73,12 @@ const USER_DELETED = 'its user was deleted';
 
 /** The largest answer mcpd takes from a publisher or a public upstream, unless configured. */
 const DEFAULT_MAX_RESULT_BYTES = 32 * 1024 * 1024;
+/**
+ * What may wait for a publisher that stopped reading its connection: enough for bursts of
+ * tasks to a slow link, bounded so that a publisher that reads nothing cannot hold mcpd's memory.
+ */
+const MIN_CONTROL_BACKLOG_BYTES = 64 * 1024 * 1024;
+const CONTROL_BACKLOG_BODIES = 4;
 
 export interface ServiceOptions {
   database: DatabaseHandle;
@@ -92,6 +99,8 @@ export interface ServiceOptions {
   maxResultBytes?: number;
   /** Serve and advertise the provider socket (default true). */
   providerSocket?: boolean;
+  /** The largest request body (a task carries one): what may wait for a publisher that does not read is bounded by it. */
+  bodyLimitBytes?: number;
   /** Bytes of a relayed task's chunks that may wait for a slow caller before the task fails (default 8 MiB). */
   relayTaskBufferBytes?: number;
   dispatch: DispatchOptions;
@@ -413,6 +422,7 @@ export function createServices(options: ServiceOptions): RunningServices {
     pingIntervalMs: options.pingIntervalMs,
     maxResultBytes: options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES,
     providerSocket: options.providerSocket ?? true,
+    controlBacklogBytes: Math.max(MIN_CONTROL_BACKLOG_BYTES, CONTROL_BACKLOG_BODIES * (options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES)),
     startedAt: options.clock.now(),
     auditWriter,
     live,

@@ -195,6 +195,7 @@ async function startWithDatabase(
     pingIntervalMs: config.pingIntervalMs,
     maxResultBytes: config.maxResultBytes,
     providerSocket: config.providerSocket,
+    bodyLimitBytes: config.bodyLimitBytes,
     relayTaskBufferBytes: config.relayTaskBufferBytes,
     streamKeepaliveMs: config.streamKeepaliveMs,
     dispatch: config.dispatch,

@@ -46,7 +46,9 @@ export function providerRoutes(app: FastifyInstance, services: Services): void {
     const channel: SseControlChannel = new SseControlChannel(reply.raw, {
       sessionId,
       pingIntervalMs: services.pingIntervalMs,
+      maxBacklogBytes: services.controlBacklogBytes,
       clock: services.clock,
+      onError: (error) => request.log.warn({ err: error }, 'a provider stream failed'),
       onClose: () => {
         providerSessions.streamClosed(sessionId, channel).catch((error: unknown) => logFailure(request.log, error, 'marking a closed session inactive failed'));
       },

@@ -80,6 +80,7 @@ function openChannel(socket: WebSocket, sessionId: string, request: FastifyReque
     sessionId,
     clock: services.clock,
     pingIntervalMs: PROVIDER_SOCKET_PING_MS,
+    maxBacklogBytes: services.controlBacklogBytes,
     onResults: (taskId, results) => {
       const refused = (error: unknown): string => {
         const refusal = toHttpError(error);

@@ -86,5 +86,7 @@ export interface Services {
   maxResultBytes: number;
   /** Whether the provider socket is served and advertised (MCPD_PROVIDER_SOCKET). */
   providerSocket: boolean;
+  /** Bytes of tasks that may wait for a publisher that does not read its connection before it is cut. */
+  controlBacklogBytes: number;
   startedAt: Date;
 }
