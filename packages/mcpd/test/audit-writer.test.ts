@@ -35,6 +35,27 @@ describe.each(testDatabaseVariants())('audit writer on $name', (variant) => {
     }
   });
 
+  it('stores a record whose token counts no column holds, without them: a publisher cannot erase it or count below zero', async () => {
+    const database = await variant.open();
+    try {
+      const audit = new AuditRepository(database.db, database.copyRows);
+      const failures: number[] = [];
+      const writer = new AuditWriter(audit, { clock: new ManualClock(), flushIntervalMs: 60_000, maxBatch: 100, onError: (_error, lost) => failures.push(lost) });
+      const counts: unknown[] = [3_000_000_000, 1.5, -5, '12abc', 1e300, Number.NaN, 42];
+      for (const [index, count] of counts.entries()) {
+        writer.record(record(`user-${index}`, 'qwen3', { promptTokens: count as number, completionTokens: count as number }));
+      }
+      await writer.flush();
+      expect(failures).toEqual([]);
+      const rows = await audit.list({ limit: 10 });
+      expect(rows.map((row) => [row.userName, row.promptTokens, row.completionTokens]).sort()).toEqual([
+        ['user-0', null, null], ['user-1', null, null], ['user-2', null, null], ['user-3', null, null], ['user-4', null, null], ['user-5', null, null], ['user-6', 42, 42],
+      ]);
+    } finally {
+      await database.close();
+    }
+  });
+
   it('a record that comes after close is reported lost at once, with no timer left to write it', async () => {
     const database = await variant.open();
     try {

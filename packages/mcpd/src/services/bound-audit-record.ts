@@ -22,7 +22,21 @@ export function boundAuditRecord(record: NewAuditRecordRow): NewAuditRecordRow {
     agentName: boundText(record.agentName, AUDIT_NAME_LIMIT),
     endpoint: boundText(record.endpoint, AUDIT_ENDPOINT_LIMIT) ?? '',
     error: boundText(record.error, AUDIT_ERROR_LIMIT),
+    promptTokens: tokenCount(record.promptTokens),
+    completionTokens: tokenCount(record.completionTokens),
   };
+}
+
+/** PostgreSQL's `integer`, the token columns' type. */
+const MOST_TOKENS = 2 ** 31 - 1;
+
+/**
+ * A count of tokens as a model server or a publisher reported it, when it is one: a whole number
+ * from 0 that the column holds. Anything else (a fraction, text, a negative or a number past the
+ * column) is a count nobody can trust, and would cost the whole record its place: it is left out.
+ */
+function tokenCount(count: unknown): number | null {
+  return typeof count === 'number' && Number.isInteger(count) && count >= 0 && count <= MOST_TOKENS ? count : null;
 }
 
 function boundText<T extends string | null | undefined>(text: T, limit: number): T {
