@@ -4,15 +4,18 @@ import { ChunkEnvelopeCompleter } from '../src/openai/chunk-envelope-completer.j
 const fill = { id: 'chatcmpl-mcplocal', created: 1_800_000_000, model: 'qwen3' };
 
 describe('ChunkEnvelopeCompleter', () => {
-  it('passes a stream whose first chunk is whole as the server wrote it, unread', () => {
+  it('passes a whole chunk as the server wrote it, compact or spaced', () => {
     const envelopes = new ChunkEnvelopeCompleter(fill);
-    const first = '{"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "m", "choices": []}';
-    expect(envelopes.text(first)).toBe(first);
-    // A server writes its envelopes alike: the rest is not read.
-    expect(envelopes.text('{"choices":[{"index":0,"delta":{"content":"x"}}]}')).toBe('{"choices":[{"index":0,"delta":{"content":"x"}}]}');
+    const spaced = '{"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "m", "choices": []}';
+    expect(envelopes.text(spaced)).toBe(spaced);
+    const compact = '{"choices":[],"created":1,"id":"c1","model":"m","object":"chat.completion.chunk"}';
+    expect(envelopes.text(compact)).toBe(compact);
+    // A key's name inside text is not the key.
+    const quoted = '{"id":"c1","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"content":"\\"created\\": 5"}}]}';
+    expect(JSON.parse(envelopes.text(quoted))).toMatchObject({ created: fill.created });
   });
 
-  it('fills in only what a chunk lacks once one lacked anything, and passes whole ones as written', () => {
+  it('fills in only what a chunk lacks, and passes whole ones as written', () => {
     const envelopes = new ChunkEnvelopeCompleter(fill);
     // Azure's prompt filter results: an empty object and id, created 0.
     const filter = '{"choices":[],"created":0,"id":"","model":"","object":"","prompt_filter_results":[]}';

@@ -260,6 +260,9 @@ describe('relay of virtual LLMs over the control stream', () => {
     ['a frame that is not JSON', 'data that is not json'],
     ['a frame that is not a chat.completion.chunk', '{"object":"chat.completion","choices":[]}'],
     ['a frame that only looks like a chunk', '{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"x"}}],}'],
+    ['a chunk without choices', '{"object":"chat.completion.chunk"}'],
+    ['a chunk whose choices are not a list', '{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":"x"}'],
+    ['a chunk whose content is a number', '{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":42}}]}'],
   ])('ends the stream with 400 and an error frame on %s after output has flowed', async (_case, data) => {
     const answer = infer({ stream: true });
     const task = await nextTask();

@@ -45,7 +45,11 @@ function callerWithSocket() {
 }
 
 function relayedTask(caller: Caller, clock: ManualClock, cancels: string[]) {
-  return new RelayedTask({
+  return new RelayedTask(relayedTaskOptions(caller, clock, cancels));
+}
+
+function relayedTaskOptions(caller: Caller, clock = new ManualClock(), cancels: string[] = []): ConstructorParameters<typeof RelayedTask>[0] {
+  return {
     llmName: 'local',
     streaming: true,
     caller,
@@ -57,7 +61,7 @@ function relayedTask(caller: Caller, clock: ManualClock, cancels: string[]) {
     bufferBytes: 8 * 1024 * 1024,
     cancel: () => cancels.push('cancel'),
     onEnd: () => undefined,
-  });
+  };
 }
 
 describe('a relayed task whose caller reads slowly', () => {
@@ -142,6 +146,14 @@ describe("a relayed task answered with the local server's error status", () => {
       { status: 502, message: 'the publisher of local failed: its model server answered HTTP 401: said the server', retryAfterSeconds: undefined },
       { status: 502, message: 'the publisher of local failed: its model server answered HTTP 508: said the server', retryAfterSeconds: undefined },
     ]);
+  });
+
+  it('names the publisher of the LLM whose whole answer is not a chat completion', async () => {
+    const { caller } = callerWithSocket();
+    const task = new RelayedTask({ ...relayedTaskOptions(caller), streaming: false });
+    task.results([{ status: 200, body: { hello: 'world' } }]);
+    const error = (await task.done.catch((failure: unknown) => failure)) as { statusCode: number; message: string };
+    expect({ status: error.statusCode, message: error.message }).toEqual({ status: 502, message: 'the publisher of local answered something that is not a chat completion' });
   });
 
   it('keeps a huge error to its bound, read in time linear in it, whatever its characters', async () => {

@@ -220,7 +220,7 @@ export class RelayedTask implements TaskSink {
       return this.#fail(badGateway(`the publisher of ${this.options.llmName} answered a streaming request in one piece`));
     }
     try {
-      const completion = openAiDialect.readCompletion(body, JSON.stringify(body), { model: this.options.llmName, includeUsage: false, created: 0 });
+      const completion = openAiDialect.readCompletion(body, JSON.stringify(body), { model: this.options.llmName, includeUsage: false, created: 0, source: `the publisher of ${this.options.llmName}` });
       this.#usage = completion.usage;
       if (this.options.collectContent) {
         this.#content = completionText(completion.json);
