@@ -5,6 +5,22 @@ import { maskUrl, restoreMaskedUrl, secretBehindSemicolon, urlSecrets } from '..
 import { sanitizeUpstreamText } from '../src/security/sanitize-upstream-text.js';
 
 describe('sanitizeUpstreamText', () => {
+  it('masks the credentials of a URL with any number of letters glued before it', () => {
+    expect(sanitizeUpstreamText(`see ${'x'.repeat(40)}https://user:pass@host/v1 now`)).toBe(`see ${'x'.repeat(40)}https://***@host/v1 now`);
+  });
+
+  it('keeps a long text to 10,000 characters, and no front of the stored key where a cut split it', () => {
+    const key = 'Zq9v7Xk2Lm4Np8Rt1Ws3Yu5Ab6Cd0Ef';
+    // Bearer tokens masking shortens, so what lay past the first cut moves under the last.
+    const shrinking = Array.from({ length: 6 }, () => `Bearer ${'t'.repeat(300)} `).join('');
+    for (let split = 1; split < key.length; split += 1) {
+      const padding = 'x'.repeat(11_000 - shrinking.length - split);
+      const clean = sanitizeUpstreamText(`${shrinking}${padding}${key} and more`, [key]);
+      expect(clean.length).toBeLessThanOrEqual(10_000);
+      expect(clean).not.toContain(key.slice(0, Math.min(split, 4)));
+    }
+  });
+
   it('masks the stored key wherever it appears, also URL-encoded', () => {
     const key = 'zq9/upstream+credential';
     const text = `invalid key ${key}; request was ?k=${encodeURIComponent(key)}`;

@@ -16,9 +16,10 @@ const SECRET_PARAMETER =
 /**
  * `scheme://user:pass@` and `scheme://token@` in free text. The scheme is bounded (none is longer)
  * so that text of scheme characters without `://` (`a.a.a.…`) costs each start 32 steps, not the
- * rest of the text: unbounded, a long error text took seconds.
+ * rest of the text: unbounded, a long error text took seconds. It may start anywhere, so letters
+ * glued before a URL (`xxxhttps://user:pass@`) do not hide it.
  */
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/?#@"'<>]+@/gi;
+const URL_USERINFO = /([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/?#@"'<>]+@/gi;
 /** `?name=value` / `&name=value` in free text; a name holds no `?`, so `?a?a?a…` is read once, not from every `?`. */
 const QUERY_PARAMETER = /([?&;])([^=&;?\s#"'<>]+)=([^&\s#"'<>]*)/g;
 

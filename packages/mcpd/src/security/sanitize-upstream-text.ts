@@ -1,4 +1,5 @@
 import { TASK_ERROR_MAX_CHARS } from '@mcpctl/protocol';
+import { cutBeforeMasking } from '@mcpctl/upstream';
 import { maskUrlsInText } from './mask-url.js';
 
 const MASK = '***';
@@ -29,9 +30,9 @@ const NAMED_SECRET =
  * secret values and the credentials and secret query parameters of URLs.
  */
 export function sanitizeUpstreamText(text: string, secrets: ReadonlyArray<string | null | undefined> = []): string {
-  // A publisher may send megabytes of it: no more is masked than is kept, with room so that a
-  // secret cut at the end of what is masked lies beyond the cut after it.
-  let clean = text.length > MASKED_TEXT_MAX_CHARS ? text.slice(0, MASKED_TEXT_MAX_CHARS) : text;
+  // A publisher may send megabytes of it: no more is masked than is kept, with room for what
+  // masking takes out.
+  let clean = cutBeforeMasking(text, MASKED_TEXT_MAX_CHARS, secrets);
   for (const secret of secrets) {
     if (!secret || secret.length < MIN_SECRET_LENGTH) continue;
     clean = clean.replaceAll(secret, MASK);

@@ -1,4 +1,5 @@
 import { TASK_ERROR_MAX_CHARS } from '@mcpctl/protocol';
+import { cutBeforeMasking } from '@mcpctl/upstream';
 import { maskSecrets } from '../provider-secrets.js';
 
 /** How much of a failure's text is masked and passed on: a task's error, with room. */
@@ -15,7 +16,7 @@ export const LOCAL_ADDRESS = '(local address)';
  */
 
 /** Any URL, with or without credentials, up to the first character that cannot belong to it. */
-const URL_PATTERN = /\b[a-z][a-z0-9+.-]{0,31}:\/\/[^\s"'<>()[\]{},;]+/gi;
+const URL_PATTERN = /[a-z][a-z0-9+.-]{0,31}:\/\/[^\s"'<>()[\]{},;]+/gi;
 /** `[::1]:8000`, `::1:8000`, `fe80::1` as Node's socket errors print them. */
 const IPV6_PATTERN = /\[[0-9a-f:.]+\](?::\d{1,5})?|(?<![\w:])[0-9a-f]{0,4}(?::[0-9a-f]{0,4})*::[0-9a-f:.]*(?::\d{1,5})?/gi;
 const IPV4_PATTERN = /\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b/g;
@@ -64,8 +65,8 @@ export function withPublishedName(message: string, localName: string | undefined
 
 /** {@link relayedErrorMessage} without the LLM's name: for words mcpd puts after its own, which name it. */
 export function withoutLocalAddresses(message: string, localAddresses: ReadonlyArray<string | undefined> = [], secrets: ReadonlyArray<string | undefined> = []): string {
-  // Past what any reader keeps, with room so that a secret cut at the end lies beyond their cut.
-  const bounded = message.length > MASKED_TEXT_MAX_CHARS ? message.slice(0, MASKED_TEXT_MAX_CHARS) : message;
+  // No further than any reader keeps, with room for what masking takes out; a secret or local host the cut splits goes whole.
+  const bounded = cutBeforeMasking(message, MASKED_TEXT_MAX_CHARS, [...secrets, ...hostsOf(localAddresses)]);
   let text = maskSecrets(bounded, secrets)
     // Punctuation that ends a sentence is not part of the URL before it.
     .replace(URL_PATTERN, (url) => `${LOCAL_ADDRESS}${/[.:!?]+$/.exec(url)?.[0] ?? ''}`)

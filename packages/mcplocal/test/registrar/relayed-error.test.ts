@@ -68,6 +68,18 @@ describe('withPublishedName', () => {
     expect(relayed).toBe('provider "qwen-alice" answered HTTP 401: bad credentials ***');
   });
 
+  it('leaves no front of a key or local host that the cut of a long failure split', () => {
+    const key = 'QZ7Hq2Zp9Wm4Xv-local-key';
+    // URLs masking shortens, so what lay past the first cut moves under the last.
+    const shrinking = Array.from({ length: 6 }, () => `http://${'h'.repeat(300)}.lan:8000/v1 `).join('');
+    for (let split = 1; split < key.length; split += 1) {
+      const padding = 'x'.repeat(11_000 - shrinking.length - split);
+      const relayed = relayedErrorMessage(`${shrinking}${padding}${key} and more`, 'qwen', ['http://gpu-box.lan:8000'], [key]);
+      expect(relayed.length).toBeLessThanOrEqual(10_000);
+      expect(relayed).not.toContain(key.slice(0, Math.min(split, 4)));
+    }
+  });
+
   it('keeps a huge failure to what mcpd takes, masked in time linear in it', () => {
     for (const said of ['a.'.repeat(200_000), 'a-'.repeat(200_000), 'sk-'.repeat(150_000), `at gpu-box.lan:8000 ${'x'.repeat(50_000)}`]) {
       const startedAt = performance.now();
