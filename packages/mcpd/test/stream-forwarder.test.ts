@@ -41,23 +41,39 @@ describe('StreamForwarder', () => {
     expect(ended()).toBe(1);
   });
 
-  it('finishes every choice of the request the source left unfinished, before the usage it held back', () => {
+  it('finishes every choice the source sent and left unfinished, before the usage it held back', () => {
     const { sink, writes } = recordingSink();
-    const forwarder = new StreamForwarder(sink, new ManualClock(), { choices: 3 });
-    const second = { id: 'c1', object: 'chat.completion.chunk' as const, created: 1, model: 'm', choices: [{ index: 1, delta: {}, finish_reason: 'length' }] };
+    const forwarder = new StreamForwarder(sink, new ManualClock());
+    const of = (index: number, finish: string | null) => {
+      const value = { id: 'c1', object: 'chat.completion.chunk' as const, created: 1, model: 'm', choices: [{ index, delta: { content: `x${index}` }, finish_reason: finish }] };
+      return { type: 'chunk' as const, data: JSON.stringify(value), chunk: value, forward: true };
+    };
     const usage = { id: 'c1', object: 'chat.completion.chunk' as const, created: 1, model: 'm', choices: [], usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } };
-    forwarder.accept([chunk({ content: 'x' }), { type: 'chunk', data: JSON.stringify(second), chunk: second, forward: true }]);
+    forwarder.accept([of(0, null), of(1, 'length'), of(2, null)]);
     forwarder.accept([{ type: 'chunk', data: JSON.stringify(usage), chunk: usage, forward: true }, { type: 'done' }]);
     const frames = writes.join('').trim().split('\n\n').map((frame) => frame.slice('data: '.length));
-    expect(frames).toHaveLength(5);
+    expect(frames).toHaveLength(6);
     // Choices 0 and 2 never finished; 1 did, with its own reason.
-    expect((JSON.parse(frames[2]!) as { choices: unknown[] }).choices).toEqual([
+    expect((JSON.parse(frames[3]!) as { choices: unknown[] }).choices).toEqual([
       { index: 0, delta: {}, finish_reason: 'stop' },
       { index: 2, delta: {}, finish_reason: 'stop' },
     ]);
-    expect(frames[3]).toBe(JSON.stringify(usage));
-    expect(frames[4]).toBe('[DONE]');
+    expect(frames[4]).toBe(JSON.stringify(usage));
+    expect(frames[5]).toBe('[DONE]');
     expect(forwarder.usage).toEqual(usage.usage);
+  });
+
+  it('makes up no choice the server never sent (one that ignored n), and fails a stream ended with a choice unfinished', () => {
+    const { sink, writes } = recordingSink();
+    const forwarder = new StreamForwarder(sink, new ManualClock());
+    forwarder.accept([chunk({ content: 'x' }), chunk({}, 'stop'), { type: 'done' }]);
+    expect(writes.join('').match(/finish_reason":"/g)).toHaveLength(1);
+    const cut = recordingSink();
+    const second = { id: 'c1', object: 'chat.completion.chunk' as const, created: 1, model: 'm', choices: [{ index: 1, delta: { content: 'y' }, finish_reason: null }] };
+    const cutShort = new StreamForwarder(cut.sink, new ManualClock());
+    cutShort.accept([chunk({ content: 'x' }, 'stop'), { type: 'chunk', data: JSON.stringify(second), chunk: second, forward: true }]);
+    cutShort.sourceEnded();
+    expect(cutShort.outcome).toEqual({ ok: false, message: 'the upstream closed the stream before it finished' });
   });
 
   it('passes the usage at once when every choice had finished', () => {
@@ -180,6 +196,16 @@ describe('the OpenAI stream decoder and the forwarder together', () => {
     const read = new StreamForwarder(recordingSink().sink, clock);
     read.accept(openAiDialect.createStreamDecoder({ model: 'bench', includeUsage: false, created: 1, collectContent: true }).decode({ data: second }));
     expect([plain.firstTokenAt, read.firstTokenAt]).toEqual([0, 0]);
+  });
+
+  it('with n above one, reads every chunk, so a made-up finish names the choices the server sent', () => {
+    const { sink, writes } = recordingSink();
+    const forwarder = new StreamForwarder(sink, new ManualClock());
+    const decoder = openAiDialect.createStreamDecoder({ model: 'bench', includeUsage: false, created: 1, choices: 2 });
+    const frame = (index: number, content: string) => `{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":${index},"delta":{"content":"${content}"},"finish_reason":null}]}`;
+    for (const data of [frame(0, 'a'), frame(1, 'b'), frame(0, 'c'), frame(1, 'd'), '[DONE]']) forwarder.accept(decoder.decode({ data }));
+    const made = writes.join('').trim().split('\n\n').at(-2)!;
+    expect((JSON.parse(made.slice('data: '.length)) as { choices: Array<{ index: number }> }).choices.map((choice) => choice.index)).toEqual([0, 1]);
   });
 
   it('reads every chunk when the answer is kept as text', () => {

@@ -52,6 +52,11 @@ export interface StreamContext {
   created: number;
   /** Every chunk is read, not only those a peek marks: the caller keeps the answer's text. */
   collectContent?: boolean | undefined;
+  /**
+   * The request's `n`. Above one every chunk is read too, so that a finish made up for a stream
+   * that gave none names the choices the server sent, however many `n` asked for.
+   */
+  choices?: number | null | undefined;
   /** Who sends the frames, as error messages name it; default {@link DEFAULT_STREAM_SOURCE}. */
   source?: string | undefined;
   /**

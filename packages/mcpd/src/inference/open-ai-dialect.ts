@@ -60,8 +60,8 @@ class OpenAiStreamDecoder implements StreamDecoder {
   constructor(private readonly context: StreamContext) {}
 
   decode(event: UpstreamEvent): StreamPart[] {
-    const { collectContent, checkEveryFrame } = this.context;
-    if (!collectContent && peekOpenAiChunk(event.data) === 'plain') {
+    const { collectContent, checkEveryFrame, choices } = this.context;
+    if (!collectContent && !(choices != null && choices > 1) && peekOpenAiChunk(event.data) === 'plain') {
       if (this.#outputSeen) {
         const kind = checkEveryFrame ? frameKind(event.data) : 'chunk';
         if (kind === 'not-json') return [this.#notJson()];

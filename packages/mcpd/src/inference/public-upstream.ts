@@ -79,6 +79,7 @@ export class PublicUpstream implements InferenceBackend {
       includeUsage: call.request.stream_options?.include_usage === true,
       created: Math.floor(this.options.clock.now().getTime() / 1000),
       collectContent: call.collectContent,
+      choices: call.request.n,
       source: `the upstream of ${llmName}`,
     };
     const failureContext = { signal: call.caller.signal, llmName, answered: false };
@@ -129,7 +130,6 @@ export class PublicUpstream implements InferenceBackend {
         collectContent: call.collectContent,
         secrets: () => credentialsOf(target),
         source: context.source,
-        choices: call.request.n,
       });
       if (whole) {
         forwarder.accept(whole);

@@ -19,6 +19,7 @@ export interface SseSink {
 export type StreamOutcome = { ok: true } | { ok: false; message: string };
 
 const NO_SECRETS = () => [];
+/** Choices a finish made up here names at most. */
 const MAX_CHOICES = 128;
 
 /**
@@ -30,8 +31,8 @@ export class StreamForwarder {
   #outcome: StreamOutcome | undefined;
   /** Indices of the choices whose finish reason came. */
   readonly #finished = new Set<number>();
-  /** How many choices the answer has: the request's `n`. */
-  readonly #choices: number;
+  /** Indices of the choices the chunks read so far carried; the first always counts. */
+  readonly #choices = new Set<number>([0]);
   /** A usage chunk that came before every choice's finish reason: it goes out last, after the finish made up here, as OpenAI orders them. */
   #heldUsage: ChunkPart | undefined;
   #lastChunk: ChunkPart | undefined;
@@ -51,10 +52,8 @@ export class StreamForwarder {
      * `secrets`: the upstream's credentials, masked out of its error texts; read only when one comes.
      * `source`: who sends the stream, as its errors name it.
      */
-    options: { collectContent?: boolean | undefined; secrets?: () => ReadonlyArray<string | null | undefined>; source?: string | undefined; choices?: number | null | undefined } = {},
+    options: { collectContent?: boolean | undefined; secrets?: () => ReadonlyArray<string | null | undefined>; source?: string | undefined } = {},
   ) {
-    // A request's `n` the server took; bounded, as the finish chunk made up here names each.
-    this.#choices = Math.min(options.choices ?? 1, MAX_CHOICES);
     if (options.collectContent) {
       this.#content = '';
       this.#toolCalls = new ToolCallAssembler();
@@ -109,7 +108,7 @@ export class StreamForwarder {
   sourceEnded(): void {
     if (this.#outcome) return;
     this.accept([
-      this.#finished.size > 0 ? { type: 'done' } : { type: 'error', message: `${this.#source} closed the stream before it finished` },
+      this.#unfinished().length === 0 ? { type: 'done' } : { type: 'error', message: `${this.#source} closed the stream before it finished` },
     ]);
   }
 
@@ -124,7 +123,10 @@ export class StreamForwarder {
     const { chunk } = part;
     if (chunk) {
       if (chunk.usage) this.#usage = chunk.usage;
-      for (const each of chunk.choices) if (each.finish_reason) this.#finished.add(each.index);
+      for (const each of chunk.choices) {
+        if (this.#choices.size < MAX_CHOICES) this.#choices.add(each.index);
+        if (each.finish_reason) this.#finished.add(each.index);
+      }
       const choice = chunk.choices[0];
       if (this.#content !== undefined && choice?.delta.content) this.#content += choice.delta.content;
       if (choice?.delta.tool_calls) this.#toolCalls?.add(choice.delta.tool_calls);
@@ -145,11 +147,13 @@ export class StreamForwarder {
     else out.text(`data: ${part.data}\n\n`);
   }
 
-  /** The choices whose finish reason has not come. */
+  /**
+   * The choices seen whose finish reason has not come. Only chunks read are seen: with `n` above
+   * one the decoder reads every chunk (`StreamContext.choices`), so a server that ignored `n`
+   * (Ollama's compatible API answers one) is not given choices it never sent.
+   */
   #unfinished(): number[] {
-    const unfinished: number[] = [];
-    for (let index = 0; index < this.#choices; index += 1) if (!this.#finished.has(index)) unfinished.push(index);
-    return unfinished;
+    return [...this.#choices].filter((index) => !this.#finished.has(index)).sort((left, right) => left - right);
   }
 
   /** The envelope of the last chunk, for a finish chunk made up here; read only then. */

@@ -23,8 +23,6 @@ export interface RelayedTaskOptions {
   headers: Record<string, string>;
   decoder: StreamDecoder;
   collectContent?: boolean | undefined;
-  /** The request's `n`: the choices a stream's made-up finish chunk names. */
-  choices?: number | null | undefined;
   /** Longest wait for the publisher's first result, then between two results. */
   firstResultTimeoutMs: number;
   idleTimeoutMs: number;
@@ -143,7 +141,6 @@ export class RelayedTask implements TaskSink {
     this.#sink ??= this.options.caller.openStream(this.options.headers);
     this.#forwarder ??= new StreamForwarder(this.#sink, this.options.clock, {
       collectContent: this.options.collectContent,
-      choices: this.options.choices,
     });
     const parts: StreamPart[] = [];
     let bytes = 0;
