@@ -13,8 +13,8 @@ import { ProviderSocket } from './support/provider-socket.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 
 const serverUrl = process.env[TEST_DATABASE_URL_VARIABLE];
-/** node-postgres's own timer, real time: short, so a silent host's test takes a second, not ten. */
-const CONNECT_TIMEOUT_MS = 500;
+/** node-postgres's own timer, real time: short, so a silent host's test takes seconds, not tens; long enough for a loaded machine's connections. */
+const CONNECT_TIMEOUT_MS = 1_500;
 
 /** A TCP path to PostgreSQL that the test can cut and mend, as an outage or a failover does. */
 class CuttablePath {
@@ -24,6 +24,7 @@ class CuttablePath {
   #silent = false;
   /** Text of a statement that, once sent, cuts the path before it reaches the database. */
   #cutOn: string | undefined;
+  #holdOn: { text: string; held: (fail: () => void) => void } | undefined;
   port = 0;
 
   constructor(private readonly target: { host: string; port: number }) {}
@@ -48,6 +49,12 @@ class CuttablePath {
           void this.cut();
           return;
         }
+        const hold = this.#holdOn;
+        if (hold !== undefined && bytes.includes(hold.text)) {
+          this.#holdOn = undefined;
+          hold.held(() => client.destroy());
+          return;
+        }
         upstream.write(bytes);
       });
       upstream.pipe(client);
@@ -66,6 +73,14 @@ class CuttablePath {
   /** The path is cut the moment a statement holding `text` is sent, which never arrives. */
   cutOnStatement(text: string): void {
     this.#cutOn = text;
+  }
+
+  /**
+   * The next statement holding `text` is kept from the database: resolves, once it is sent, with
+   * a function that breaks the one connection it came on (the others work on).
+   */
+  holdStatement(text: string): Promise<() => void> {
+    return new Promise((resolve) => (this.#holdOn = { text, held: resolve }));
   }
 
   /** The connections made so far break, and new ones hang: the database's host went silent. */
@@ -195,6 +210,26 @@ describe.runIf(serverUrl)('PostgreSQL away', () => {
       expect(again.closed).toBe(false);
     } finally {
       again.close();
+    }
+  });
+
+  it('leaves alone a newer connection of the session when an older one could not open it', async () => {
+    const registered = await mcpd.api('/api/v1/llms/_provider-register', { method: 'POST', json: { providers: [{ name: 'racing', type: 'openai', model: 'm' }] } });
+    const { providerSessionId } = (await registered.json()) as { providerSessionId: string };
+    const held = path.holdStatement('update "llms" set "last_heartbeat_at"');
+    const older = await ProviderSocket.open(mcpd.url, mcpd.token, providerSessionId);
+    const failOlder = await held;
+    // The publisher tries again while the first open waits on the database: the newer replaces it.
+    const newer = await ProviderSocket.open(mcpd.url, mcpd.token, providerSessionId);
+    expect(await older.waitForClose()).toBe(4000);
+    // The older open fails now; the newer one's, queued behind it, goes on a connection of its own.
+    failOlder();
+    try {
+      await eventually(async () => ((await (await mcpd.api('/api/v1/llms/racing')).json()) as { status?: string }).status === 'active');
+      await newer.sync();
+      expect(newer.closed).toBe(false);
+    } finally {
+      newer.close();
     }
   });
 

@@ -40,6 +40,8 @@ export async function openSession(request: FastifyRequest, services: Services, s
     await providerSessions.streamOpened(sessionId, channel, { principal: request.principal, authorization: request.headers.authorization });
   } catch (error) {
     logFailure(request.log, error, 'opening a provider session failed');
+    // A newer connection of the session (the publisher tried again meanwhile) replaced this one: it is not ended.
+    if (services.hub.channel(sessionId) !== channel) return;
     await providerSessions
       .disconnect(sessionId, 'shuttingDown', 'mcpd could not open the session; connect again shortly')
       .catch((closing: unknown) => logFailure(request.log, closing, 'marking a closed session inactive failed'));
