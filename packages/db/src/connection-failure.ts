@@ -5,8 +5,10 @@ const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTU
  * connection exceptions, 08P01 included: PgBouncer sends it for a server it cannot reach.
  */
 const SHUTDOWN_STATES = new Set(['57P01', '57P02', '57P03']);
+/** node-postgres's pool, every connection of it busy past the connect timeout: the wait for a free one ended. */
+const POOL_WAIT_MESSAGE = /^timeout exceeded when trying to connect/;
 /** What node-postgres throws, without a code, for a connection that broke or a pool that could not get one. */
-const DRIVER_MESSAGES = [/^Connection terminated/, /^timeout exceeded when trying to connect/, /^Client has encountered a connection error/];
+const DRIVER_MESSAGES = [/^Connection terminated/, POOL_WAIT_MESSAGE, /^Client has encountered a connection error/];
 
 /** A transaction that could not start: the pool found no connection to the database. */
 export class DatabaseUnreachableError extends Error {
@@ -37,6 +39,19 @@ export function isConnectionFailure(error: unknown): boolean {
     if (typeof message === 'string' && DRIVER_MESSAGES.some((pattern) => pattern.test(message))) return true;
     if (underQuery && isSocketError(current)) return true;
     if (typeof message === 'string' && message.startsWith('Failed query:')) underQuery = true;
+  }
+  return false;
+}
+
+/**
+ * Whether `error` is the pool's wait for a free connection running out: every connection stayed
+ * busy (long statements, or a database that stopped answering the ones sent). A connection
+ * failure still, for what waits on the database to be tried again, but not one to call it away.
+ */
+export function isPoolExhausted(error: unknown): boolean {
+  for (let current = error, depth = 0; typeof current === 'object' && current !== null && depth < 8; current = (current as { cause?: unknown }).cause, depth += 1) {
+    const { message } = current as { message?: unknown };
+    if (typeof message === 'string' && POOL_WAIT_MESSAGE.test(message)) return true;
   }
   return false;
 }

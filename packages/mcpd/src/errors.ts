@@ -1,4 +1,4 @@
-import { describeDatabaseFailure, isConnectionFailure } from '@mcpctl/db';
+import { describeDatabaseFailure, isConnectionFailure, isPoolExhausted } from '@mcpctl/db';
 import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
 
@@ -114,11 +114,13 @@ export function toHttpError(error: unknown): HttpError {
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new HttpError(status, echo(fastifyError.message ?? 'bad request'), { cause: error });
   }
+  if (isPoolExhausted(error)) return new HttpError(503, DATABASE_BUSY, { cause: error, retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS });
   if (isConnectionFailure(error)) return new HttpError(503, DATABASE_UNREACHABLE, { cause: error, retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS });
   return new HttpError(500, 'internal error; the server log has the details', { cause: error });
 }
 
 const DATABASE_UNREACHABLE = 'the database is unreachable; try again shortly';
+const DATABASE_BUSY = 'the database is busy: no connection to it came free in time; try again shortly';
 /** How soon a caller may try again while the database is away: a PostgreSQL restart or failover takes seconds. */
 const DATABASE_RETRY_AFTER_SECONDS = 5;
 /** The outage is logged at most this often, not once per request that meets it. */
@@ -134,7 +136,14 @@ export function noteDatabaseOutage(log: Pick<FastifyBaseLogger, 'error'>, error:
   if (!isConnectionFailure(error)) return false;
   if (performance.now() - databaseLineAt >= DATABASE_LINE_INTERVAL_MS) {
     databaseLineAt = performance.now();
-    log.error({ reason: describeDatabaseFailure(error) }, 'the database is unreachable: requests get 503 until it answers again; check that PostgreSQL runs and DATABASE_URL reaches it');
+    if (isPoolExhausted(error)) {
+      log.error(
+        { reason: describeDatabaseFailure(error) },
+        'every connection to the database stayed busy past the connect timeout: requests that need one get 503 meanwhile; long statements (a usage view over a long audit) or a database that stopped answering hold them',
+      );
+    } else {
+      log.error({ reason: describeDatabaseFailure(error) }, 'the database is unreachable: requests get 503 until it answers again; check that PostgreSQL runs and DATABASE_URL reaches it');
+    }
   }
   return true;
 }

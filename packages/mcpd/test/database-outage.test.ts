@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ManualClock } from '@mcpctl/clock/manual';
 import { isConnectionFailure, openDatabase, type DatabaseHandle, type NewAuditRecordRow } from '@mcpctl/db';
 import { createPostgresTestDatabase, TEST_DATABASE_URL_VARIABLE } from '@mcpctl/test-kit';
+import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditRepository } from '../src/repositories/audit-repository.js';
@@ -168,6 +169,8 @@ describe.runIf(serverUrl)('PostgreSQL away', () => {
     try {
       expect(socket.status).toBe(101);
       await eventually(async () => ((await (await mcpd.api('/api/v1/llms/beating')).json()) as { providerSession?: { transport?: string } }).providerSession?.transport === 'websocket');
+      // The open is over (its rows brought back) before the database goes.
+      await mcpd.server.services.providerSessions.settled();
       await socket.sync();
       await path.cut();
       const linesBefore = errors.length;
@@ -231,6 +234,24 @@ describe.runIf(serverUrl)('PostgreSQL away', () => {
     } finally {
       newer.close();
     }
+  });
+
+  it('says the database is busy, not away, when every connection of the pool stays taken past the connect timeout', async () => {
+    // Long statements hold every connection of the pool (3, one of them the lone-process lock's).
+    // Drizzle sends a statement when it is awaited: `then` sends each now.
+    const sleeping = Array.from({ length: 3 }, () => database.db.execute(sql`select pg_sleep(${(CONNECT_TIMEOUT_MS * 3) / 1000})`).then(() => undefined));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const linesBefore = errors.length;
+    try {
+      const answer = await fetch(`${mcpd.url}/api/v1/llms`, { headers: { authorization: 'Bearer mcpctl_not-cached-busy-0123456789abcdef' } });
+      expect(answer.status).toBe(503);
+      expect(answer.headers.get('retry-after')).toBe('5');
+      expect(await answer.json()).toEqual({ error: 'the database is busy: no connection to it came free in time; try again shortly' });
+      expect(errors.slice(linesBefore).map((line) => line.msg).filter((msg) => String(msg).startsWith('the database is unreachable'))).toEqual([]);
+    } finally {
+      await Promise.allSettled(sleeping);
+    }
+    expect((await mcpd.api('/api/v1/llms')).status).toBe(200);
   });
 
   it('keeps audit records the database could not take, in order, and stores them once it is back; reports them lost only at close', async () => {
