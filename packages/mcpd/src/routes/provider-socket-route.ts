@@ -68,12 +68,12 @@ export function providerSocketRoute(app: FastifyInstance, services: Services): v
       sockets.handleUpgrade(request.raw, upgrade.socket, upgrade.head, resolve);
     });
     if (!socket) return;
-    const channel = openChannel(socket, sessionId, request, services);
+    const channel = openChannel(socket, upgrade.socket, sessionId, request, services);
     await openSession(request, services, sessionId, channel);
   });
 }
 
-function openChannel(socket: WebSocket, sessionId: string, request: FastifyRequest, services: Services): SocketControlChannel {
+function openChannel(socket: WebSocket, connection: Duplex, sessionId: string, request: FastifyRequest, services: Services): SocketControlChannel {
   const { providerSessions } = services;
   const principal: Principal = request.principal;
   const channel: SocketControlChannel = new SocketControlChannel(socket, {
@@ -81,6 +81,7 @@ function openChannel(socket: WebSocket, sessionId: string, request: FastifyReque
     clock: services.clock,
     pingIntervalMs: PROVIDER_SOCKET_PING_MS,
     maxBacklogBytes: services.controlBacklogBytes,
+    connection,
     onResults: (taskId, results) => {
       const refused = (error: unknown): string => {
         const refusal = toHttpError(error);

@@ -1,14 +1,18 @@
 import { every, type Cancel, type Clock } from '@mcpctl/clock';
 import { providerSocketCloseCodes, type HeartbeatNews, type ProviderSocketDownMessage, type ProviderTask } from '@mcpctl/protocol';
+import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 import type { ChannelCloseReason, ControlChannel } from '../relay/control-channel.js';
 import { readSocketMessage } from './read-socket-message.js';
+import { WriteProgress } from './write-progress.js';
 
 export interface SocketControlChannelOptions {
   sessionId: string;
   clock: Clock;
-  /** How often the socket is pinged; one that has not answered the previous ping, nor taken data since, is cut. */
+  /** How often the socket is pinged; one that has not answered the previous ping, nor sent anything since, is cut. */
   pingIntervalMs: number;
+  /** The connection under the WebSocket, whose handle says how much of a large message the peer has taken. */
+  connection?: Duplex | undefined;
   /** Bytes of messages that may wait for a peer that does not take them; one more and the socket is cut. */
   maxBacklogBytes: number;
   /**
@@ -41,31 +45,28 @@ const CLOSE_CODES: Record<ChannelCloseReason, number> = {
  * `results`, binary `chunks` and `heartbeat` messages up. Liveness is WebSocket ping/pong on the
  * injected clock, so a connection that went silent (a peer gone without a FIN, a proxy that
  * stopped forwarding) is cut within two ping intervals, and its session handled as a closed
- * stream. Only a pong carrying the last ping's own bytes, or data taken since, proves the peer
- * reads: its own messages and unasked pongs do not, and a peer that sends them but reads nothing
- * would otherwise hold its tasks, and mcpd's memory, without end.
+ * stream. A peer heard from may still have stopped reading (its messages and pongs come, its
+ * tasks pile up): one that took none of the messages waiting for it for a whole ping interval
+ * ({@link WriteProgress}), or let more than `maxBacklogBytes` pile up, is cut too.
  */
 export class SocketControlChannel implements ControlChannel {
   readonly transport = 'websocket';
   readonly carriesResults = true;
   readonly #stopPings: Cancel;
-  /** Whether the peer answered the last ping (a pong with its bytes). */
+  /** Whether the peer answered (a pong, or any message) since the last ping. */
   #heard = true;
-  /** What the last ping carried: a count, so an old or made-up pong is not taken for its answer. */
-  #pingPayload = Buffer.alloc(8);
-  #pings = 0n;
-  /** Bytes waiting for the peer when the last ping went. */
-  #waitingAtPing = 0;
+  readonly #progress: WriteProgress;
   #cut = false;
 
   constructor(
     private readonly socket: WebSocket,
     private readonly options: SocketControlChannelOptions,
   ) {
+    this.#progress = new WriteProgress(options.connection);
     this.#send({ type: 'hello', providerSessionId: options.sessionId, takesBinaryChunks: true });
     this.#stopPings = every(options.clock, options.pingIntervalMs, () => this.#ping());
-    socket.on('pong', (data) => {
-      if (data.equals(this.#pingPayload)) this.#heard = true;
+    socket.on('pong', () => {
+      this.#heard = true;
     });
     socket.on('message', (data, isBinary) => this.#receive(data, isBinary));
     socket.on('error', (error) => options.onError(error));
@@ -91,23 +92,24 @@ export class SocketControlChannel implements ControlChannel {
   }
 
   #ping(): void {
-    const waiting = this.socket.bufferedAmount;
-    // A slow link still taking a large task is reading, if it has not answered yet.
-    if (!this.#heard && !(waiting < this.#waitingAtPing)) {
+    const progress = this.#progress.check();
+    if (progress === 'stalled') {
+      this.#terminate(`the publisher took none of the messages sent to it for ${Math.round(this.options.pingIntervalMs / 1000)} s: its connection is closed`);
+      return;
+    }
+    // A peer still taking what waited for it reads; its pong may wait behind that.
+    if (!this.#heard && progress !== 'moving') {
       this.socket.terminate();
       return;
     }
     this.#heard = false;
-    this.#waitingAtPing = waiting;
-    this.#pings += 1n;
-    this.#pingPayload = Buffer.alloc(8);
-    this.#pingPayload.writeBigUInt64BE(this.#pings);
-    this.socket.ping(this.#pingPayload);
+    this.socket.ping(undefined, undefined, this.#progress.queued());
   }
 
   #receive(data: RawData, isBinary: boolean): void {
     // Frames still arriving after mcpd began to close are not work any more.
     if (this.socket.readyState !== this.socket.OPEN) return;
+    this.#heard = true;
     const message = readSocketMessage(toBuffer(data), isBinary);
     if (!message) {
       this.socket.close(providerSocketCloseCodes.badMessage, 'not a provider socket message');
@@ -129,13 +131,20 @@ export class SocketControlChannel implements ControlChannel {
 
   #send(message: ProviderSocketDownMessage): void {
     if (this.socket.readyState !== this.socket.OPEN || this.#cut) return;
-    this.socket.send(JSON.stringify(message));
+    // Checked before the send, so one message larger than the bound still goes to a peer that reads.
     const waiting = this.socket.bufferedAmount;
     if (waiting > this.options.maxBacklogBytes) {
-      this.#cut = true;
-      this.options.onError(new Error(`the publisher took none of ${Math.round(waiting / 2 ** 20)} MiB sent to it: its connection is closed`));
-      this.socket.terminate();
+      this.#terminate(`the publisher took none of ${Math.round(waiting / 2 ** 20)} MiB sent to it: its connection is closed`);
+      return;
     }
+    this.socket.send(JSON.stringify(message), this.#progress.queued());
+  }
+
+  #terminate(reason: string): void {
+    this.#cut = true;
+    this.#stopPings();
+    this.options.onError(new Error(reason));
+    this.socket.terminate();
   }
 }
 

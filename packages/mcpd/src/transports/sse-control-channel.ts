@@ -3,6 +3,7 @@ import { every, type Cancel, type Clock } from '@mcpctl/clock';
 import type { ProviderHello, ProviderTask } from '@mcpctl/protocol';
 import type { ControlChannel } from '../relay/control-channel.js';
 import { sseHeaders } from './sse-headers.js';
+import { WriteProgress } from './write-progress.js';
 
 export interface SseControlChannelOptions {
   sessionId: string;
@@ -19,38 +20,31 @@ export interface SseControlChannelOptions {
 /**
  * The control stream as SPEC §4.3 frames it: `hello`, `task` events, `: ping` comments. A
  * publisher whose heartbeats arrive (they come by POST) may still have stopped reading its
- * stream: what waits for it is watched, and a stream that took nothing of it for a whole ping
- * interval, or let more than `maxBacklogBytes` pile up, is cut, its session handled as closed.
+ * stream: a stream that took none of the writes waiting for it for a whole ping interval
+ * ({@link WriteProgress}), or let more than `maxBacklogBytes` pile up, is cut, its session
+ * handled as closed.
  */
 export class SseControlChannel implements ControlChannel {
   readonly transport = 'sse';
   readonly carriesResults = false;
   readonly #stopPings: Cancel;
   #closed = false;
-  /** Bytes waiting for the publisher at the last ping, when they filled its buffer; else more than can wait. */
-  #waitingAtPing = Number.POSITIVE_INFINITY;
-  /** The event loop turned since the last ping, so writes waiting then could have gone. */
-  #turnedSincePing = false;
+  readonly #progress: WriteProgress;
 
   constructor(
     private readonly response: ServerResponse,
     private readonly options: SseControlChannelOptions,
   ) {
+    this.#progress = new WriteProgress(response.socket);
     response.writeHead(200, sseHeaders(response));
     const hello: ProviderHello = { providerSessionId: options.sessionId };
-    response.write(`event: hello\ndata: ${JSON.stringify(hello)}\n\n`);
+    response.write(`event: hello\ndata: ${JSON.stringify(hello)}\n\n`, this.#progress.queued());
     this.#stopPings = every(options.clock, options.pingIntervalMs, () => {
-      const waiting = response.writableLength;
-      // Judged only when the socket had its turns since the last ping: two pings back to back
-      // (a clock that jumped, a thread held up) would see writes that had no chance to go.
-      if (this.#turnedSincePing && response.writableNeedDrain && waiting >= this.#waitingAtPing) {
-        this.#cut(`the publisher took nothing of its stream for ${Math.round(options.pingIntervalMs / 1000)} s while ${waiting} bytes waited: the stream is closed`);
+      if (this.#progress.check() === 'stalled') {
+        this.#cut(`the publisher took nothing of its stream for ${Math.round(options.pingIntervalMs / 1000)} s while ${response.writableLength} bytes waited: the stream is closed`);
         return;
       }
-      response.write(': ping\n\n');
-      this.#waitingAtPing = response.writableNeedDrain ? response.writableLength : Number.POSITIVE_INFINITY;
-      this.#turnedSincePing = false;
-      setImmediate(() => (this.#turnedSincePing = true));
+      response.write(': ping\n\n', this.#progress.queued());
     });
     response.once('close', () => {
       this.#closed = true;
@@ -61,9 +55,13 @@ export class SseControlChannel implements ControlChannel {
 
   sendTask(task: ProviderTask): void {
     if (this.#closed) return;
-    this.response.write(`event: task\ndata: ${JSON.stringify(task)}\n\n`);
+    // Checked before the write, so one task larger than the bound still goes to a publisher that reads.
     const waiting = this.response.writableLength;
-    if (waiting > this.options.maxBacklogBytes) this.#cut(`the publisher took none of ${Math.round(waiting / 2 ** 20)} MiB sent to it: its stream is closed`);
+    if (waiting > this.options.maxBacklogBytes) {
+      this.#cut(`the publisher took none of ${Math.round(waiting / 2 ** 20)} MiB sent to it: its stream is closed`);
+      return;
+    }
+    this.response.write(`event: task\ndata: ${JSON.stringify(task)}\n\n`, this.#progress.queued());
   }
 
   #cut(message: string): void {

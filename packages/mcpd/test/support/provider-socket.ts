@@ -83,11 +83,6 @@ export class ProviderSocket {
     this.#socket?.send(typeof message === 'string' ? message : JSON.stringify(message));
   }
 
-  /** Sends a pong nobody asked for. */
-  pong(data: string): void {
-    this.#socket?.pong(data);
-  }
-
   /** Sends a binary message, as a stream's `chunks` go up. */
   sendBinary(bytes: Uint8Array | string): void {
     this.#socket?.send(typeof bytes === 'string' ? Buffer.from(bytes) : bytes, { binary: true });
