@@ -101,10 +101,10 @@ export function wantsHelp(argv: string[]): boolean {
   return argv.includes('--help') || argv.includes('-h');
 }
 
-/** Node's timers hold at most 2^31 - 1 ms (about 24.8 days): a longer one fires at once, with a warning outside the log. */
 /** The largest request body unless MCPD_BODY_LIMIT_BYTES says otherwise. */
 export const DEFAULT_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 
+/** Node's timers hold at most 2^31 - 1 ms (about 24.8 days): a longer one fires at once, with a warning outside the log. */
 const MOST_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 /** Ten years: past it a time counted back from now leaves the dates a database holds. */

@@ -88,10 +88,11 @@ export class AuditWriter {
    * are reported lost, not kept for a retry that will not come.
    */
   async close(): Promise<void> {
-    this.#closed = true;
-    // A write under way may put its batch back: written again until nothing is left or the database is away.
+    // A write under way may put its batch back, and calls ending meanwhile add theirs: written
+    // again until nothing is left or the database is away.
     do await this.flush();
     while (this.#pending.length > 0 && this.#heldBy === undefined);
+    this.#closed = true;
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
     const left = this.#pending;
