@@ -63,6 +63,29 @@ describe('StreamForwarder', () => {
     expect(forwarder.usage).toEqual(usage.usage);
   });
 
+  it('writes a usage it held right after the finish that ends the last choice, ahead of a later usage', () => {
+    const { sink, writes } = recordingSink();
+    const forwarder = new StreamForwarder(sink, new ManualClock());
+    const usageOf = (total: number) => {
+      const value = { id: 'c1', object: 'chat.completion.chunk' as const, created: 1, model: 'm', choices: [], usage: { prompt_tokens: 1, completion_tokens: total - 1, total_tokens: total } };
+      return { type: 'chunk' as const, data: JSON.stringify(value), chunk: value, forward: true };
+    };
+    forwarder.accept([chunk({ content: 'x' }), usageOf(2), chunk({}, 'stop'), usageOf(6), { type: 'done' }]);
+    const totals = [...writes.join('').matchAll(/"total_tokens":(\d+)/g)].map((match) => Number(match[1]));
+    expect(totals).toEqual([2, 6]);
+    expect(writes.join('').match(/finish_reason":"/g)).toHaveLength(1);
+  });
+
+  it('takes the choices a server numbered from 1 as they are', () => {
+    const { sink, writes } = recordingSink();
+    const forwarder = new StreamForwarder(sink, new ManualClock());
+    const value = { id: 'c1', object: 'chat.completion.chunk' as const, created: 1, model: 'm', choices: [{ index: 1, delta: { content: 'x' }, finish_reason: 'stop' }] };
+    forwarder.accept([{ type: 'chunk', data: JSON.stringify(value), chunk: value, forward: true }]);
+    forwarder.sourceEnded();
+    expect(forwarder.outcome).toEqual({ ok: true });
+    expect(writes.join('').match(/finish_reason":"/g)).toHaveLength(1);
+  });
+
   it('makes up no choice the server never sent (one that ignored n), and fails a stream ended with a choice unfinished', () => {
     const { sink, writes } = recordingSink();
     const forwarder = new StreamForwarder(sink, new ManualClock());

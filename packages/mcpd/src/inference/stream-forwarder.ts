@@ -31,8 +31,8 @@ export class StreamForwarder {
   #outcome: StreamOutcome | undefined;
   /** Indices of the choices whose finish reason came. */
   readonly #finished = new Set<number>();
-  /** Indices of the choices the chunks read so far carried; the first always counts. */
-  readonly #choices = new Set<number>([0]);
+  /** Indices of the choices the chunks read so far carried. */
+  readonly #choices = new Set<number>();
   /** A usage chunk that came before every choice's finish reason: it goes out last, after the finish made up here, as OpenAI orders them. */
   #heldUsage: ChunkPart | undefined;
   #lastChunk: ChunkPart | undefined;
@@ -140,6 +140,11 @@ export class StreamForwarder {
       return;
     }
     this.#write(part, out);
+    // The last finish came: a usage held for it follows it now, ahead of anything later.
+    if (this.#heldUsage && this.#unfinished().length === 0) {
+      this.#write(this.#heldUsage, out);
+      this.#heldUsage = undefined;
+    }
   }
 
   #write(part: ChunkPart, out: SseOutput): void {
@@ -153,6 +158,8 @@ export class StreamForwarder {
    * (Ollama's compatible API answers one) is not given choices it never sent.
    */
   #unfinished(): number[] {
+    // Nothing read named a choice (a stream's chunks pass unread): the first is the one.
+    if (this.#choices.size === 0) return this.#finished.size > 0 ? [] : [0];
     return [...this.#choices].filter((index) => !this.#finished.has(index)).sort((left, right) => left - right);
   }
 

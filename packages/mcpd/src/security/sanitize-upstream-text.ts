@@ -44,5 +44,7 @@ export function sanitizeUpstreamText(text: string, secrets: ReadonlyArray<string
     .replace(BASIC, (_match, scheme: string, space: string) => `${scheme}${space}${MASK}`)
     .replace(PREFIXED_KEY, (_match, prefix: string) => `${prefix}${MASK}`)
     .replace(NAMED_SECRET, (_match, name: string) => `${name}${MASK}`);
-  return masked.length > UPSTREAM_TEXT_MAX_CHARS ? `${masked.slice(0, UPSTREAM_TEXT_MAX_CHARS - 1)}…` : masked;
+  if (masked.length > UPSTREAM_TEXT_MAX_CHARS) return `${masked.slice(0, UPSTREAM_TEXT_MAX_CHARS - 1)}…`;
+  // Cut before masking, and shorter for it: still said to be cut.
+  return text.length > MASKED_TEXT_MAX_CHARS ? `${masked}…` : masked;
 }

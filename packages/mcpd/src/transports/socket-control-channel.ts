@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 import type { ChannelCloseReason, ControlChannel } from '../relay/control-channel.js';
 import { readSocketMessage } from './read-socket-message.js';
-import { WriteProgress } from './write-progress.js';
+import { WRITE_STALL_MS, WriteProgress } from './write-progress.js';
 
 export interface SocketControlChannelOptions {
   sessionId: string;
@@ -62,7 +62,7 @@ export class SocketControlChannel implements ControlChannel {
     private readonly socket: WebSocket,
     private readonly options: SocketControlChannelOptions,
   ) {
-    this.#progress = new WriteProgress(options.connection);
+    this.#progress = new WriteProgress(options.connection, options.pingIntervalMs);
     this.#send({ type: 'hello', providerSessionId: options.sessionId, takesBinaryChunks: true });
     this.#stopPings = every(options.clock, options.pingIntervalMs, () => this.#ping());
     socket.on('pong', () => {
@@ -94,7 +94,7 @@ export class SocketControlChannel implements ControlChannel {
   #ping(): void {
     const progress = this.#progress.check();
     if (progress === 'stalled') {
-      this.#terminate(`the publisher took none of the messages sent to it for ${Math.round(this.options.pingIntervalMs / 1000)} s: its connection is closed`);
+      this.#terminate(`the publisher took none of the messages sent to it for ${WRITE_STALL_MS / 1000} s or more: its connection is closed`);
       return;
     }
     // A peer still taking what waited for it reads; its pong may wait behind that.

@@ -3,7 +3,7 @@ import { every, type Cancel, type Clock } from '@mcpctl/clock';
 import type { ProviderHello, ProviderTask } from '@mcpctl/protocol';
 import type { ControlChannel } from '../relay/control-channel.js';
 import { sseHeaders } from './sse-headers.js';
-import { WriteProgress } from './write-progress.js';
+import { WRITE_STALL_MS, WriteProgress } from './write-progress.js';
 
 export interface SseControlChannelOptions {
   sessionId: string;
@@ -35,13 +35,13 @@ export class SseControlChannel implements ControlChannel {
     private readonly response: ServerResponse,
     private readonly options: SseControlChannelOptions,
   ) {
-    this.#progress = new WriteProgress(response.socket);
+    this.#progress = new WriteProgress(response.socket, options.pingIntervalMs);
     response.writeHead(200, sseHeaders(response));
     const hello: ProviderHello = { providerSessionId: options.sessionId };
     response.write(`event: hello\ndata: ${JSON.stringify(hello)}\n\n`, this.#progress.queued());
     this.#stopPings = every(options.clock, options.pingIntervalMs, () => {
       if (this.#progress.check() === 'stalled') {
-        this.#cut(`the publisher took nothing of its stream for ${Math.round(options.pingIntervalMs / 1000)} s while ${response.writableLength} bytes waited: the stream is closed`);
+        this.#cut(`the publisher took nothing of its stream for ${WRITE_STALL_MS / 1000} s or more while ${response.writableLength} bytes waited: the stream is closed`);
         return;
       }
       response.write(': ping\n\n', this.#progress.queued());

@@ -75,7 +75,9 @@ export function withoutLocalAddresses(message: string, localAddresses: ReadonlyA
     .replace(IPV4_PATTERN, LOCAL_ADDRESS)
     .replace(HOST_PORT_PATTERN, LOCAL_ADDRESS);
   for (const host of hostsOf(localAddresses)) text = text.replace(new RegExp(`\\b${escapeRegExp(host)}\\b`, 'gi'), LOCAL_ADDRESS);
-  return nameAddressOnce(text);
+  const masked = nameAddressOnce(text);
+  // Cut before masking: said to be cut, however short masking made it.
+  return bounded.length < message.length ? `${masked}…` : masked;
 }
 
 /** A socket error's code followed by the masked address it quoted. */
