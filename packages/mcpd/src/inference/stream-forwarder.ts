@@ -33,7 +33,7 @@ export class StreamForwarder {
   readonly #finished = new Set<number>();
   /** Indices of the choices the chunks read so far carried. */
   readonly #choices = new Set<number>();
-  /** A usage chunk that came before every choice's finish reason: it goes out last, after the finish made up here, as OpenAI orders them. */
+  /** A usage chunk that came before every choice's finish reason: it goes out right after the last finish (the server's or one made up here), as OpenAI orders them. */
   #heldUsage: ChunkPart | undefined;
   #lastChunk: ChunkPart | undefined;
   #firstTokenAt: number | undefined;

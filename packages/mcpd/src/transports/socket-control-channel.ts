@@ -46,7 +46,7 @@ const CLOSE_CODES: Record<ChannelCloseReason, number> = {
  * injected clock, so a connection that went silent (a peer gone without a FIN, a proxy that
  * stopped forwarding) is cut within two ping intervals, and its session handled as a closed
  * stream. A peer heard from may still have stopped reading (its messages and pongs come, its
- * tasks pile up): one that took none of the messages waiting for it for a whole ping interval
+ * tasks pile up): one that took none of the messages waiting for it through 30 s of pings
  * ({@link WriteProgress}), or let more than `maxBacklogBytes` pile up, is cut too.
  */
 export class SocketControlChannel implements ControlChannel {

@@ -20,7 +20,7 @@ export interface SseControlChannelOptions {
 /**
  * The control stream as SPEC §4.3 frames it: `hello`, `task` events, `: ping` comments. A
  * publisher whose heartbeats arrive (they come by POST) may still have stopped reading its
- * stream: a stream that took none of the writes waiting for it for a whole ping interval
+ * stream: a stream that took none of the writes waiting for it through 30 s of pings
  * ({@link WriteProgress}), or let more than `maxBacklogBytes` pile up, is cut, its session
  * handled as closed.
  */
